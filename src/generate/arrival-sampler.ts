@@ -1,0 +1,111 @@
+import type { Rng } from '../stats/rng.js';
+import { sampleStandardGamma } from '../stats/gamma.js';
+import { lnGamma } from '../stats/special.js';
+import type { ArrivalWindow } from '../profile/schema.js';
+
+/**
+ * Draws inter-arrival gaps with mean 1 (operational time). Real gaps are these divided
+ * by the window's target rate, so the family's shape (burstiness) is kept at any rate.
+ */
+export interface UnitGapSampler {
+  readonly family: 'exponential' | 'gamma' | 'weibull';
+  /** Shape actually used (1 for exponential). */
+  readonly shape: number;
+  next(rng: Rng): number;
+  /**
+   * Forward-recurrence draw for a process already running when generation starts
+   * (stationary start, so the first window is not biased towards an arrival at t = 0).
+   */
+  residual(rng: Rng): number;
+}
+
+/** CV of a Weibull with shape k: √(Γ(1+2/k)/Γ(1+1/k)² − 1). */
+export function weibullCv(k: number): number {
+  const g1 = lnGamma(1 + 1 / k);
+  const g2 = lnGamma(1 + 2 / k);
+  return Math.sqrt(Math.exp(g2 - 2 * g1) - 1);
+}
+
+/** Weibull shape with the given CV (bisection on log k; CV decreases in k). */
+export function weibullShapeForCv(cv: number): number {
+  let lo = Math.log(0.02);
+  let hi = Math.log(500);
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (weibullCv(Math.exp(mid)) > cv) lo = mid;
+    else hi = mid;
+    if (hi - lo < 1e-12) break;
+  }
+  return Math.exp((lo + hi) / 2);
+}
+
+function exponentialSampler(): UnitGapSampler {
+  return {
+    family: 'exponential',
+    shape: 1,
+    next: (rng) => -Math.log(rng.nextOpen()),
+    residual: (rng) => -Math.log(rng.nextOpen()),
+  };
+}
+
+function gammaSampler(k: number): UnitGapSampler {
+  const inv = 1 / k;
+  return {
+    family: 'gamma',
+    shape: k,
+    next: (rng) => sampleStandardGamma(rng, k) * inv,
+    // Forward recurrence of a Gamma(k) renewal process: U · Gamma(k+1)/k (length-biased gap × U).
+    residual: (rng) => rng.next() * sampleStandardGamma(rng, k + 1) * inv,
+  };
+}
+
+function weibullSampler(k: number): UnitGapSampler {
+  const inv = 1 / k;
+  const scale = 1 / Math.exp(lnGamma(1 + inv));
+  const cv = weibullCv(k);
+  const gk = 1 / (cv * cv);
+  return {
+    family: 'weibull',
+    shape: k,
+    next: (rng) => scale * Math.pow(-Math.log(rng.nextOpen()), inv),
+    // Stationary start approximated by the Gamma process with the same mean and CV.
+    residual: (rng) => rng.next() * sampleStandardGamma(rng, gk + 1) / gk,
+  };
+}
+
+/** Where the shape of a window's gap distribution comes from. */
+export type ShapeSource = 'cv' | 'params';
+
+const cache = new Map<string, UnitGapSampler>();
+
+/**
+ * Unit-mean gap sampler for an arrival window.
+ * - `shapeSource = 'cv'` (default): the family's shape is set so the gap CV equals the
+ *   window's recorded `cv` (Gamma k = 1/CV²; Weibull k solved numerically). Upstream Gamma
+ *   windows are moment-matched already, so this only changes Weibull windows, whose MLE
+ *   shape can imply a CV far from the observed one.
+ * - `'params'`: the fitted shape as stored.
+ * Windows with no model (too few arrivals) use Poisson arrivals.
+ */
+export function unitGapSampler(window: ArrivalWindow, shapeSource: ShapeSource = 'cv'): UnitGapSampler {
+  const m = window.model;
+  if (!m || m.family === 'exponential') return exponentialSampler();
+  const useCv = shapeSource === 'cv' && window.cv !== null && window.cv > 0;
+  let key: string;
+  let build: () => UnitGapSampler;
+  if (m.family === 'gamma') {
+    const k = useCv ? 1 / (window.cv! * window.cv!) : m.shape;
+    key = `g${k}`;
+    build = () => gammaSampler(k);
+  } else {
+    key = useCv ? `wcv${window.cv}` : `w${m.shape}`;
+    build = () => weibullSampler(useCv ? weibullShapeForCv(window.cv!) : m.shape);
+  }
+  let s = cache.get(key);
+  if (!s) {
+    s = build();
+    if (cache.size > 100_000) cache.clear();
+    cache.set(key, s);
+  }
+  return s;
+}

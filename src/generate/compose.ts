@@ -1,0 +1,293 @@
+import type { Profile, ProfileClient, ArrivalWindow } from '../profile/schema.js';
+import { createRng, type Rng } from '../stats/rng.js';
+import { GenerateError } from './errors.js';
+import { meanRateOver, type RateSpec } from './rate-function.js';
+import { unitGapSampler, type ShapeSource, type UnitGapSampler } from './arrival-sampler.js';
+import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths } from './length-sampler.js';
+import { LENGTH_COLUMNS, type LengthBuffers, type LengthColumn, type TraceBatch } from '../io/trace-schema.js';
+
+/** Options of one generation run. Times in seconds. */
+export interface GenerateOptions {
+  /** Start of the generated span, seconds from the profile's origin. */
+  start: number;
+  duration: number;
+  rate: RateSpec;
+  seed: number | bigint | string;
+  /** Restrict to these clients (ids), or the top-K by request volume. */
+  clients?: { ids: string[] } | { top: number };
+  shapeSource?: ShapeSource;
+}
+
+/** Generated requests: a trace batch whose timestamps are seconds from the generated span's start. */
+export type RequestBatch = TraceBatch;
+
+/** What a run will produce: known before the first batch (writers need the columns). */
+export interface GenerationPlan {
+  clientIds: string[];
+  columns: LengthColumn[];
+  clientsWithoutLengths: string[];
+  /** Slots (arrival windows) with a positive target rate but no client rate to share it. */
+  emptySlots: number;
+  batches: Iterable<RequestBatch>;
+}
+
+/** Picks the clients a run uses. */
+export function selectClients(profile: Profile, filter: GenerateOptions['clients']): ProfileClient[] {
+  if (!filter) return profile.clients;
+  if ('top' in filter) {
+    if (!(filter.top >= 1)) throw new GenerateError('--clients top:K needs K ≥ 1');
+    return [...profile.clients].sort((a, b) => b.requests - a.requests || (a.id < b.id ? -1 : 1)).slice(0, filter.top);
+  }
+  const byId = new Map(profile.clients.map((c) => [c.id, c]));
+  return filter.ids.map((id) => {
+    const c = byId.get(id);
+    if (!c) throw new GenerateError(`--clients: no client ${JSON.stringify(id)} in the profile`);
+    return c;
+  });
+}
+
+/** One arrival slot in generated time: [a, b) and the profile time of its window start. */
+interface Slot {
+  a: number;
+  b: number;
+  profileStart: number;
+}
+
+/**
+ * Slots covering [start, start + duration), aligned to the profile's arrival windows.
+ * Past the profile's span the profile repeats (period = span length).
+ */
+export function slotsFor(profile: Profile, start: number, duration: number): Slot[] {
+  const W = profile.windows.arrival_seconds;
+  const s0 = profile.span.start;
+  const L = profile.span.end - profile.span.start;
+  if (!(L > 0)) throw new GenerateError('profile span is empty (span.end ≤ span.start)');
+  if (!(duration > 0)) throw new GenerateError(`--duration must be > 0, got ${duration}`);
+  const end = start + duration;
+  const slots: Slot[] = [];
+  let a = start;
+  while (a < end) {
+    const rel = a - s0;
+    const k = Math.floor(rel / W);
+    const b = Math.min(end, s0 + (k + 1) * W);
+    const wrapped = (((k * W) % L) + L) % L;
+    slots.push({ a, b, profileStart: s0 + wrapped });
+    a = b;
+  }
+  return slots;
+}
+
+/** Per-client lookup of the arrival window starting at a profile time. */
+class ArrivalIndex {
+  private readonly byStart = new Map<number, ArrivalWindow>();
+  constructor(client: ProfileClient) {
+    for (const w of client.arrivals) this.byStart.set(w.start, w);
+  }
+  get(start: number): ArrivalWindow | undefined {
+    return this.byStart.get(start);
+  }
+}
+
+interface ClientState {
+  index: number;
+  id: string;
+  arrivals: ArrivalIndex;
+  lengths: ClientLengthSampler;
+  arrivalRng: Rng;
+  lengthRng: Rng;
+  /** Operational time (expected-arrival units) until the next arrival; NaN before the first active slot. */
+  residual: number;
+}
+
+/** Growable column buffers for one slot. */
+class SlotBuffer {
+  n = 0;
+  timestamp = new Float64Array(1024);
+  client = new Int32Array(1024);
+  lengths: LengthBuffers;
+  constructor(private readonly columns: LengthColumn[]) {
+    this.lengths = LENGTH_COLUMNS.map((c) => (columns.includes(c) ? new Float64Array(1024) : undefined));
+  }
+  reserve(extra: number): void {
+    const need = this.n + extra;
+    if (need <= this.timestamp.length) return;
+    let cap = this.timestamp.length;
+    while (cap < need) cap *= 2;
+    const grow = <T extends Float64Array | Int32Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(cap);
+      b.set(a.subarray(0, this.n));
+      return b;
+    };
+    this.timestamp = grow(this.timestamp);
+    this.client = grow(this.client);
+    this.lengths = this.lengths.map((c) => (c ? grow(c) : undefined));
+  }
+}
+
+/**
+ * Merges per-client runs (each sorted by time) into one time-sorted batch with a binary
+ * heap over run heads: O(n log k) and stable (ties keep client order).
+ */
+function mergeRuns(buf: SlotBuffer, runStart: Int32Array, runEnd: Int32Array, runs: number): RequestBatch {
+  const n = buf.n;
+  const out: RequestBatch = {
+    n,
+    timestamp: new Float64Array(n),
+    client: new Int32Array(n),
+    lengths: buf.lengths.map((c) => (c ? new Float64Array(n) : undefined)),
+  };
+  const heap = new Int32Array(runs);
+  const pos = Int32Array.from(runStart.subarray(0, runs));
+  let size = 0;
+  const ts = buf.timestamp;
+  const less = (r1: number, r2: number) => {
+    const t1 = ts[pos[r1]];
+    const t2 = ts[pos[r2]];
+    return t1 < t2 || (t1 === t2 && r1 < r2);
+  };
+  const siftDown = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= size) return;
+      const r = l + 1;
+      const m = r < size && less(heap[r], heap[l]) ? r : l;
+      if (!less(heap[m], heap[i])) return;
+      const tmp = heap[i];
+      heap[i] = heap[m];
+      heap[m] = tmp;
+      i = m;
+    }
+  };
+  for (let r = 0; r < runs; r++) if (runStart[r] < runEnd[r]) heap[size++] = r;
+  for (let i = (size >> 1) - 1; i >= 0; i--) siftDown(i);
+  const cols = buf.lengths;
+  const outCols = out.lengths;
+  let k = 0;
+  while (size > 0) {
+    const r = heap[0];
+    const src = pos[r];
+    out.timestamp[k] = ts[src];
+    out.client[k] = buf.client[src];
+    for (let c = 0; c < cols.length; c++) {
+      const col = cols[c];
+      if (col) outCols[c]![k] = col[src];
+    }
+    k++;
+    pos[r] = src + 1;
+    if (pos[r] >= runEnd[r]) heap[0] = heap[--size];
+    siftDown(0);
+  }
+  return out;
+}
+
+/**
+ * Plans and lazily generates a workload from a profile (DESIGN.md, Generation).
+ *
+ * Each client is a renewal process in operational time: gaps have mean 1 under the window's
+ * family and shape and are divided by the client's target rate for the slot; a gap that
+ * crosses a slot boundary continues at the next slot's rate (time change), so counts per
+ * window vary as in reality and are never rescaled to fill a window. Each client has its
+ * own arrival and length streams split from the seed by client id, so adding or removing a
+ * client leaves the others' requests unchanged (for rate specs that do not share a total).
+ */
+export function planGeneration(profile: Profile, options: GenerateOptions): GenerationPlan {
+  const chosen = selectClients(profile, options.clients);
+  if (chosen.length === 0) throw new GenerateError('no clients to generate from');
+  const slots = slotsFor(profile, options.start, options.duration);
+  const root = createRng(options.seed);
+  const states: ClientState[] = chosen.map((c, index) => ({
+    index,
+    id: c.id,
+    arrivals: new ArrivalIndex(c),
+    lengths: new ClientLengthSampler(c),
+    arrivalRng: root.split(`arrivals:${c.id}`),
+    lengthRng: root.split(`lengths:${c.id}`),
+    residual: NaN,
+  }));
+  const columns = lengthColumnsOf(chosen);
+  const shapeSource = options.shapeSource ?? 'cv';
+
+  // Source (profile) aggregate rate per slot, over the chosen clients.
+  const sourceTotals = slots.map((s) => {
+    let total = 0;
+    for (const st of states) total += st.arrivals.get(s.profileStart)?.rate ?? 0;
+    return total;
+  });
+  const spec = options.rate;
+  let peakFactor = 1;
+  if (spec.kind === 'peak') {
+    const max = Math.max(0, ...sourceTotals);
+    peakFactor = max > 0 ? spec.rate / max : 0;
+  }
+  let emptySlots = 0;
+  const factors = slots.map((s, i) => {
+    const total = sourceTotals[i];
+    switch (spec.kind) {
+      case 'scale':
+        return spec.factor;
+      case 'peak':
+        return peakFactor;
+      case 'constant':
+      case 'points': {
+        const target = spec.kind === 'constant' ? spec.rate : meanRateOver(spec, s.a - options.start, s.b - options.start);
+        if (total > 0) return target / total;
+        if (target > 0) emptySlots++;
+        return 0;
+      }
+      default: {
+        const never: never = spec;
+        throw new GenerateError(`unknown rate spec ${JSON.stringify(never)}`);
+      }
+    }
+  });
+
+  function* batches(): Generator<RequestBatch> {
+    const buf = new SlotBuffer(columns);
+    const runStart = new Int32Array(states.length);
+    const runEnd = new Int32Array(states.length);
+    for (let si = 0; si < slots.length; si++) {
+      const slot = slots[si];
+      const factor = factors[si];
+      buf.n = 0;
+      const width = slot.b - slot.a;
+      const profileOffset = slot.profileStart - slot.a; // profile time = generated time + offset (within the slot)
+      for (let ci = 0; ci < states.length; ci++) {
+        const st = states[ci];
+        runStart[ci] = buf.n;
+        runEnd[ci] = buf.n;
+        const w = st.arrivals.get(slot.profileStart);
+        const rate = w ? w.rate * factor : 0;
+        if (!(rate > 0) || !w) continue;
+        const sampler: UnitGapSampler = unitGapSampler(w, shapeSource);
+        if (Number.isNaN(st.residual)) st.residual = sampler.residual(st.arrivalRng);
+        // Reserve for the expected count plus generous slack; grow further if needed.
+        buf.reserve(Math.ceil(rate * width * 1.5) + 64);
+        let t = slot.a + st.residual / rate;
+        const rng = st.arrivalRng;
+        const lrng = st.lengthRng;
+        const ls = st.lengths;
+        while (t < slot.b) {
+          if (buf.n >= buf.timestamp.length) buf.reserve(buf.timestamp.length);
+          const row = buf.n++;
+          buf.timestamp[row] = t - options.start;
+          buf.client[row] = ci;
+          const lw = ls.at(t + profileOffset);
+          if (lw) sampleLengths(lw, lrng, buf.lengths, row);
+          else clearLengths(buf.lengths, row);
+          t += sampler.next(rng) / rate;
+        }
+        st.residual = (t - slot.b) * rate;
+        runEnd[ci] = buf.n;
+      }
+      if (buf.n > 0) yield mergeRuns(buf, runStart, runEnd, states.length);
+    }
+  }
+
+  return {
+    clientIds: states.map((s) => s.id),
+    columns,
+    clientsWithoutLengths: states.filter((s) => !s.lengths.hasLengths).map((s) => s.id),
+    emptySlots,
+    batches: { [Symbol.iterator]: batches },
+  };
+}

@@ -1,0 +1,167 @@
+import type { Rng } from '../stats/rng.js';
+import { PmfSampler } from '../stats/pmf.js';
+import { normalCdf } from '../stats/normal.js';
+import { copulaRhoFromSpearman } from '../stats/correlation.js';
+import type { LengthFieldName, LengthWindow, ProfileClient } from '../profile/schema.js';
+
+import { LENGTH_COLUMNS, type LengthBuffers, type LengthColumn } from '../io/trace-schema.js';
+
+const MEDIA = ['image', 'audio', 'video'] as const;
+
+interface MediaSamplers {
+  count: PmfSampler;
+  perItem?: PmfSampler;
+  perRequest?: PmfSampler;
+}
+
+/** Samplers for one client's length window (fields missing there borrowed from the nearest window that has them). */
+export interface WindowLengthSampler {
+  input?: PmfSampler;
+  output?: PmfSampler;
+  /** Gaussian-copula correlation between the input and output uniforms (0 = independent). */
+  rho: number;
+  reasonRatio?: PmfSampler;
+  reasoningTokens?: PmfSampler;
+  media: (MediaSamplers | undefined)[];
+}
+
+/** Which length columns a set of clients can produce. */
+export function lengthColumnsOf(clients: readonly ProfileClient[]): LengthColumn[] {
+  const present = new Set<LengthFieldName>();
+  for (const c of clients) for (const w of c.lengths) for (const k of Object.keys(w.fields) as LengthFieldName[]) present.add(k);
+  const cols: LengthColumn[] = [];
+  if (present.has('input_tokens')) cols.push('input_tokens');
+  if (present.has('output_tokens')) cols.push('output_tokens');
+  if (present.has('reason_ratio') || present.has('reasoning_tokens')) cols.push('reasoning_tokens');
+  for (const m of MEDIA) {
+    if (present.has(`${m}_count`)) cols.push(`${m}_count`, `${m}_tokens`);
+  }
+  return cols;
+}
+
+/**
+ * Per-client length sampling across its windows. For a time t the window is the last one
+ * starting at or before t (upstream's rule), or the first window for earlier times.
+ */
+export class ClientLengthSampler {
+  private readonly starts: Float64Array;
+  private readonly windows: WindowLengthSampler[];
+
+  constructor(client: ProfileClient) {
+    const ws = client.lengths.filter((w) => Object.keys(w.fields).length > 0);
+    this.starts = Float64Array.from(ws.map((w) => w.start));
+    const cache = new Map<object, PmfSampler>();
+    const sampler = (i: number, name: LengthFieldName): PmfSampler | undefined => {
+      // Nearest window at or before i with this field, else the nearest after it.
+      for (let j = i; j >= 0; j--) {
+        const f = ws[j].fields[name];
+        if (f) return memo(f.pmf);
+      }
+      for (let j = i + 1; j < ws.length; j++) {
+        const f = ws[j].fields[name];
+        if (f) return memo(f.pmf);
+      }
+      return undefined;
+    };
+    const memo = (pmf: object): PmfSampler => {
+      let s = cache.get(pmf);
+      if (!s) {
+        s = new PmfSampler(pmf as never);
+        cache.set(pmf, s);
+      }
+      return s;
+    };
+    this.windows = ws.map((w: LengthWindow, i) => ({
+      input: sampler(i, 'input_tokens'),
+      output: sampler(i, 'output_tokens'),
+      rho: w.joint ? (w.joint.copula ?? copulaRhoFromSpearman(w.joint.spearman)) : 0,
+      reasonRatio: sampler(i, 'reason_ratio'),
+      reasoningTokens: sampler(i, 'reasoning_tokens'),
+      media: MEDIA.map((m) => {
+        const count = sampler(i, `${m}_count`);
+        if (!count) return undefined;
+        return { count, perItem: sampler(i, `${m}_tokens_per_item`), perRequest: sampler(i, `${m}_tokens`) };
+      }),
+    }));
+  }
+
+  /** True when the client has any length data. */
+  get hasLengths(): boolean {
+    return this.windows.length > 0;
+  }
+
+  /** The window sampler in force at profile time t. */
+  at(t: number): WindowLengthSampler | undefined {
+    const s = this.starts;
+    const n = s.length;
+    if (n === 0) return undefined;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (s[mid] <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.windows[lo === 0 ? 0 : lo - 1];
+  }
+}
+
+const COL = Object.fromEntries(LENGTH_COLUMNS.map((c, i) => [c, i])) as Record<LengthColumn, number>;
+
+/**
+ * Draws one request's lengths from window sampler `w` into row `row` of `cols`, using the
+ * client's length stream. Input and output come from a Gaussian copula with correlation
+ * w.rho (independent at 0), never from one shared uniform; multimodal tokens are drawn per
+ * item and summed; reasoning tokens are output × reason ratio.
+ */
+export function sampleLengths(w: WindowLengthSampler, rng: Rng, cols: LengthBuffers, row: number): void {
+  let uIn: number;
+  let uOut: number;
+  if (w.rho === 0) {
+    uIn = rng.next();
+    uOut = rng.next();
+  } else {
+    const z1 = rng.normal();
+    const z2 = w.rho * z1 + Math.sqrt(1 - w.rho * w.rho) * rng.normal();
+    uIn = Math.min(normalCdf(z1), 1 - 1e-16);
+    uOut = Math.min(normalCdf(z2), 1 - 1e-16);
+  }
+  const inCol = cols[COL.input_tokens];
+  if (inCol) inCol[row] = w.input ? w.input.quantile(uIn) : NaN;
+  const out = w.output ? w.output.quantile(uOut) : NaN;
+  const outCol = cols[COL.output_tokens];
+  if (outCol) outCol[row] = out;
+  const rCol = cols[COL.reasoning_tokens];
+  if (rCol) {
+    if (w.reasoningTokens) rCol[row] = w.reasoningTokens.quantile(rng.next());
+    else if (w.reasonRatio && !Number.isNaN(out)) rCol[row] = Math.round(out * w.reasonRatio.quantile(rng.next()));
+    else rCol[row] = NaN;
+  }
+  for (let m = 0; m < 3; m++) {
+    const countCol = cols[COL.image_count + 2 * m];
+    if (!countCol) continue;
+    const tokCol = cols[COL.image_tokens + 2 * m]!;
+    const ms = w.media[m];
+    if (!ms) {
+      countCol[row] = NaN;
+      tokCol[row] = NaN;
+      continue;
+    }
+    const n = ms.count.quantile(rng.next());
+    countCol[row] = n;
+    let tokens = 0;
+    if (ms.perItem) {
+      for (let k = 0; k < n; k++) tokens += ms.perItem.quantile(rng.next());
+    } else if (ms.perRequest) {
+      tokens = n > 0 ? ms.perRequest.quantile(rng.next()) : 0;
+    } else {
+      tokens = NaN;
+    }
+    tokCol[row] = tokens;
+  }
+}
+
+/** Sets every length column of a row to absent (client without length data). */
+export function clearLengths(cols: LengthBuffers, row: number): void {
+  for (const c of cols) if (c) c[row] = NaN;
+}

@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { GenerateError } from './errors.js';
+
+/**
+ * How the aggregate request rate is set (DESIGN.md, Generation):
+ * - `constant:R`: aggregate R req/s; clients keep their per-window shares;
+ * - `scale:K`: every client's rate × K (the source's own shape, scaled);
+ * - `peak:R`: scale so the highest window's aggregate over the span is R;
+ * - `points`: piecewise-linear (time, rate) points from a file; time is seconds from
+ *   the generated span's start; clients keep their shares.
+ */
+export type RateSpec =
+  | { kind: 'constant'; rate: number }
+  | { kind: 'scale'; factor: number }
+  | { kind: 'peak'; rate: number }
+  | { kind: 'points'; times: number[]; rates: number[]; file: string };
+
+function positiveNumber(text: string, what: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0) throw new GenerateError(`--rate ${what}: expected a number ≥ 0, got ${JSON.stringify(text)}`);
+  return v;
+}
+
+/**
+ * Parses a `--rate` argument: `constant:R`, `scale:K`, `peak:R`, or a path to a JSON
+ * (`[[t, r], …]`, `[{"time": t, "rate": r}, …]`) or CSV (`time,rate` header) file.
+ * @example parseRateSpec('constant:50') // { kind: 'constant', rate: 50 }
+ */
+export function parseRateSpec(spec: string, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): RateSpec {
+  const m = /^(constant|scale|peak):(.*)$/.exec(spec);
+  if (m) {
+    const v = positiveNumber(m[2], m[1]);
+    if (m[1] === 'constant') return { kind: 'constant', rate: v };
+    if (m[1] === 'scale') return { kind: 'scale', factor: v };
+    if (!(v > 0)) throw new GenerateError('--rate peak: the peak rate must be > 0');
+    return { kind: 'peak', rate: v };
+  }
+  let text: string;
+  try {
+    text = readFile(spec);
+  } catch {
+    throw new GenerateError(`--rate ${JSON.stringify(spec)}: not constant:R, scale:K, peak:R, nor a readable (time, rate) file`);
+  }
+  return parseRatePoints(text, spec);
+}
+
+/** Parses (time, rate) points from JSON or CSV text; errors name the file and line. */
+export function parseRatePoints(text: string, file: string): RateSpec {
+  const times: number[] = [];
+  const rates: number[] = [];
+  const push = (t: unknown, r: unknown, where: string) => {
+    if (typeof t !== 'number' || !Number.isFinite(t)) throw new GenerateError(`${file}: ${where}: time must be a finite number, got ${JSON.stringify(t)}`);
+    if (typeof r !== 'number' || !Number.isFinite(r) || r < 0) throw new GenerateError(`${file}: ${where}: rate must be a number ≥ 0, got ${JSON.stringify(r)}`);
+    if (times.length > 0 && !(t > times[times.length - 1])) throw new GenerateError(`${file}: ${where}: times must strictly increase (${times[times.length - 1]} then ${t})`);
+    times.push(t);
+    rates.push(r);
+  };
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(trimmed);
+    } catch (err) {
+      throw new GenerateError(`${file}: invalid JSON (${(err as Error).message})`);
+    }
+    const list = Array.isArray(doc) ? doc : (doc as { points?: unknown }).points;
+    if (!Array.isArray(list)) throw new GenerateError(`${file}: expected an array of [time, rate] pairs or {"time", "rate"} objects`);
+    list.forEach((p, i) => {
+      if (Array.isArray(p)) push(p[0], p[1], `[${i}]`);
+      else if (p && typeof p === 'object') push((p as { time?: unknown }).time, (p as { rate?: unknown }).rate, `[${i}]`);
+      else throw new GenerateError(`${file}: [${i}]: expected [time, rate] or {"time", "rate"}`);
+    });
+  } else {
+    const lines = text.split(/\r?\n/);
+    let header = true;
+    lines.forEach((line, i) => {
+      if (line.trim() === '' || line.startsWith('#')) return;
+      const parts = line.split(',').map((s) => s.trim());
+      if (header) {
+        header = false;
+        if (parts[0] === 'time' && parts[1] === 'rate') return;
+        if (Number.isNaN(Number(parts[0]))) throw new GenerateError(`${file}:${i + 1}: expected a "time,rate" header or numbers`);
+      }
+      if (parts.length < 2) throw new GenerateError(`${file}:${i + 1}: expected time,rate`);
+      push(Number(parts[0]), Number(parts[1]), `line ${i + 1}`);
+    });
+  }
+  if (times.length === 0) throw new GenerateError(`${file}: no (time, rate) points`);
+  return { kind: 'points', times, rates, file };
+}
+
+/**
+ * Mean of a piecewise-linear rate curve over [a, b) (constant before the first and after
+ * the last point): the exact integral divided by the width.
+ */
+export function meanRateOver(spec: Extract<RateSpec, { kind: 'points' }>, a: number, b: number): number {
+  const { times, rates } = spec;
+  const at = (t: number): number => {
+    if (t <= times[0]) return rates[0];
+    const n = times.length;
+    if (t >= times[n - 1]) return rates[n - 1];
+    let lo = 0;
+    let hi = n - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (times[mid] <= t) lo = mid;
+      else hi = mid;
+    }
+    const f = (t - times[lo]) / (times[hi] - times[lo]);
+    return rates[lo] + f * (rates[hi] - rates[lo]);
+  };
+  if (!(b > a)) return at(a);
+  // Integrate piece by piece between breakpoints inside [a, b).
+  const cuts = [a];
+  for (const t of times) if (t > a && t < b) cuts.push(t);
+  cuts.push(b);
+  let area = 0;
+  for (let i = 0; i + 1 < cuts.length; i++) area += ((at(cuts[i]) + at(cuts[i + 1])) / 2) * (cuts[i + 1] - cuts[i]);
+  return area / (b - a);
+}
+
+/** Short text form of a rate spec, recorded in output provenance. */
+export function describeRateSpec(spec: RateSpec): string {
+  switch (spec.kind) {
+    case 'constant':
+      return `constant:${spec.rate}`;
+    case 'scale':
+      return `scale:${spec.factor}`;
+    case 'peak':
+      return `peak:${spec.rate}`;
+    case 'points':
+      return `file:${spec.file}`;
+    default: {
+      const never: never = spec;
+      return String(never);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import { ascii } from './byte-sink.js';
+import { LENGTH_COLUMNS, type TraceLayout } from './trace-schema.js';
+import { layoutColumns, textTraceWriter } from './to-text.js';
+import type { TraceWriter } from './trace-writer.js';
+
+/** RFC 4180 quoting when a value needs it. */
+export function csvField(s: string): string {
+  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * Normalized-trace CSV: optional `# servegen: <meta json>` comment line, a header row,
+ * then one row per request; absent values are empty cells.
+ */
+export function csvTraceWriter(path: string, layout: TraceLayout, header = true): TraceWriter {
+  const cols = layoutColumns(layout, LENGTH_COLUMNS);
+  const ids = layout.clientIds.map((id) => ascii(`,${csvField(id)}`));
+  let head = header ? `# servegen: ${JSON.stringify(layout.meta)}\n` : '';
+  head += ['timestamp', 'client_id', ...cols.map((c) => c.name)].join(',') + '\n';
+  return textTraceWriter(path, head, (batch, sink) => {
+    const bufs = cols.map((c) => batch.lengths[c.index]!);
+    const k = cols.length;
+    for (let i = 0; i < batch.n; i++) {
+      sink.fixed6(batch.timestamp[i]);
+      sink.bytes(ids[batch.client[i]]);
+      for (let j = 0; j < k; j++) {
+        sink.byte(44);
+        const v = bufs[j][i];
+        if (v === v) sink.number(v);
+      }
+      sink.byte(10);
+    }
+  });
+}

@@ -1,0 +1,34 @@
+import { ascii } from './byte-sink.js';
+import { LENGTH_COLUMNS, type TraceLayout } from './trace-schema.js';
+import { layoutColumns, textTraceWriter } from './to-text.js';
+import type { TraceWriter } from './trace-writer.js';
+
+/**
+ * Normalized-trace JSON lines. First line: `{"servegen": <meta>}` (provenance), unless
+ * `header` is false; then one object per request with absent fields omitted.
+ */
+export function jsonlTraceWriter(path: string, layout: TraceLayout, header = true): TraceWriter {
+  const cols = layoutColumns(layout, LENGTH_COLUMNS);
+  const keys = cols.map((c) => ascii(`,"${c.name}":`));
+  const ids = layout.clientIds.map((id) => ascii(`,"client_id":${JSON.stringify(id)}`));
+  const open = ascii('{"timestamp":');
+  const close = ascii('}\n');
+  const head = header ? JSON.stringify({ servegen: layout.meta }) + '\n' : '';
+  return textTraceWriter(path, head, (batch, sink) => {
+    const bufs = cols.map((c) => batch.lengths[c.index]!);
+    const k = cols.length;
+    for (let i = 0; i < batch.n; i++) {
+      sink.bytes(open);
+      sink.fixed6(batch.timestamp[i]);
+      sink.bytes(ids[batch.client[i]]);
+      for (let j = 0; j < k; j++) {
+        const v = bufs[j][i];
+        if (v === v) {
+          sink.bytes(keys[j]);
+          sink.number(v);
+        }
+      }
+      sink.bytes(close);
+    }
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * The normalized trace (DESIGN.md): one row per request, canonical snake_case fields,
+ * shared by ingest output and generator output.
+ */
+
+/** Length columns in canonical order (totals per request). */
+export const LENGTH_COLUMNS = [
+  'input_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'image_count',
+  'image_tokens',
+  'audio_count',
+  'audio_tokens',
+  'video_count',
+  'video_tokens',
+] as const;
+export type LengthColumn = (typeof LENGTH_COLUMNS)[number];
+
+/** Column buffers indexed by LENGTH_COLUMNS position; undefined when the trace lacks the column; NaN = absent value. */
+export type LengthBuffers = (Float64Array | undefined)[];
+
+/**
+ * A batch of trace rows in columnar form, sorted by time. `timestamp` is seconds from the
+ * trace origin; `client` indexes the writer's client id list.
+ */
+export interface TraceBatch {
+  n: number;
+  timestamp: Float64Array;
+  client: Int32Array;
+  lengths: LengthBuffers;
+}
+
+/** File-level metadata written in a header line (jsonl/csv) or key-value metadata (parquet). */
+export interface TraceMeta {
+  format: 'servegen-trace';
+  version: 1;
+  /** ISO time of timestamp 0, or null when unknown/anonymized. */
+  origin: string | null;
+  [key: string]: unknown;
+}
+
+/** Writer layout: the client ids and which length columns are present. */
+export interface TraceLayout {
+  clientIds: readonly string[];
+  columns: readonly LengthColumn[];
+  meta: TraceMeta;
+}
+
+/** Formats seconds with microsecond precision, fixed 6 decimals (fast path for writers). */
+export function formatSeconds(t: number): string {
+  const us = Math.round(t * 1e6);
+  const neg = us < 0;
+  const a = neg ? -us : us;
+  const whole = Math.floor(a / 1e6);
+  const frac = a - whole * 1e6;
+  const f = String(frac);
+  return (neg ? '-' : '') + whole + '.' + '000000'.slice(f.length) + f;
+}

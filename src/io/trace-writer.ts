@@ -1,0 +1,26 @@
+import { extname } from 'node:path';
+import type { TraceBatch, TraceLayout } from './trace-schema.js';
+
+/** Output formats for traces. `mooncake` is the Mooncake replay jsonl (ms timestamps). */
+export const TRACE_FORMATS = ['jsonl', 'csv', 'parquet', 'mooncake'] as const;
+export type TraceFormat = (typeof TRACE_FORMATS)[number];
+
+/** Streaming writer of trace batches. Nothing appears at the target path until `close()`. */
+export interface TraceWriter {
+  write(batch: TraceBatch): Promise<void>;
+  /** Flushes and atomically moves the file into place; returns rows written. */
+  close(): Promise<number>;
+  /** Discards the partial output. */
+  abort(): void;
+}
+
+/** Format implied by a file name (`.jsonl`, `.csv`, `.parquet`), or undefined. */
+export function formatFromPath(path: string): TraceFormat | undefined {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.csv') return 'csv';
+  if (ext === '.parquet') return 'parquet';
+  return undefined;
+}
+
+export type TraceWriterFactory = (path: string, layout: TraceLayout) => TraceWriter;

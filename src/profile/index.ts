@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './schema.js';
+export * from './read.js';
+export * from './write.js';
+export * from './pydict.js';
+export * from './upstream.js';

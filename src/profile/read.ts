@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { formatJsonPath, parseJsonText } from '../io/json-text.js';
+import { checkPmf, PmfError } from '../stats/pmf.js';
+import { ProfileError } from './errors.js';
+import { PROFILE_FORMAT, PROFILE_VERSION, ProfileSchema, type Profile } from './schema.js';
+
+/**
+ * Validates a parsed JSON value as a v1 profile. Beyond the schema it checks what a
+ * schema cannot: windows ascend, PMF arrays line up, probabilities have mass.
+ * @throws ProfileError naming the JSON path of the first problem.
+ */
+export function validateProfile(value: unknown, file = '<profile>'): Profile {
+  if (typeof value === 'object' && value !== null) {
+    const v = value as Record<string, unknown>;
+    if (v.format !== PROFILE_FORMAT) {
+      throw new ProfileError(`${file}: not a servegen profile (format is ${JSON.stringify(v.format)}, expected "${PROFILE_FORMAT}")`, file, 'format');
+    }
+    if (typeof v.version === 'number' && v.version > PROFILE_VERSION) {
+      throw new ProfileError(`${file}: profile version ${v.version} is newer than this tool supports (${PROFILE_VERSION}); upgrade servegen-ts`, file, 'version');
+    }
+  }
+  const parsed = ProfileSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = formatJsonPath(issue.path);
+    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problems)` : '';
+    throw new ProfileError(`${file}: ${where}: ${issue.message}${more}`, file, where);
+  }
+  const profile = parsed.data;
+  profile.clients.forEach((client, ci) => {
+    for (const [key, windows] of [['arrivals', client.arrivals], ['lengths', client.lengths]] as const) {
+      for (let i = 1; i < windows.length; i++) {
+        if (!(windows[i].start > windows[i - 1].start)) {
+          const where = `clients[${ci}].${key}[${i}].start`;
+          throw new ProfileError(`${file}: ${where}: windows must have ascending start times (${windows[i - 1].start} then ${windows[i].start})`, file, where);
+        }
+      }
+    }
+    client.lengths.forEach((w, wi) => {
+      for (const [name, field] of Object.entries(w.fields)) {
+        if (!field) continue;
+        const where = `clients[${ci}].lengths[${wi}].fields.${name}.pmf`;
+        try {
+          checkPmf(field.pmf, where);
+        } catch (err) {
+          if (err instanceof PmfError) throw new ProfileError(`${file}: ${err.message}`, file, err.path);
+          throw err;
+        }
+      }
+    });
+  });
+  const ids = new Set<string>();
+  profile.clients.forEach((c, ci) => {
+    if (ids.has(c.id)) throw new ProfileError(`${file}: clients[${ci}].id: duplicate client id ${JSON.stringify(c.id)}`, file, `clients[${ci}].id`);
+    ids.add(c.id);
+  });
+  return profile;
+}
+
+/** Reads, parses and validates a profile file. Also returns the SHA-256 of its bytes. */
+export function readProfile(file: string): { profile: Profile; sha256: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ProfileError(`${file}: cannot read profile (${code ?? String(err)})`, file);
+  }
+  let value: unknown;
+  try {
+    value = parseJsonText(text, file);
+  } catch (err) {
+    throw new ProfileError((err as Error).message, file);
+  }
+  const profile = validateProfile(value, file);
+  const sha256 = createHash('sha256').update(text).digest('hex');
+  return { profile, sha256 };
+}

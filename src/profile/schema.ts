@@ -1,0 +1,168 @@
+/**
+ * Profile format v1: the zod schema is the single source of truth. The TypeScript
+ * types are inferred from it and `docs/profile.schema.json` is generated from it
+ * (`npm run schema`; a test fails when the committed file is stale).
+ */
+import { z } from 'zod';
+
+export const PROFILE_FORMAT = 'servegen-profile';
+export const PROFILE_VERSION = 1;
+
+const nonNegative = z.number().finite().nonnegative();
+const positive = z.number().finite().positive();
+
+export const ArrivalModelSchema = z.discriminatedUnion('family', [
+  z.object({ family: z.literal('exponential'), scale: positive }).strict(),
+  z.object({ family: z.literal('gamma'), shape: positive, scale: positive }).strict(),
+  z.object({ family: z.literal('weibull'), shape: positive, scale: positive }).strict(),
+]).describe('Inter-arrival-time model. exponential: scale = mean gap (s); gamma: shape k, scale θ (mean kθ); weibull: shape k, scale λ.');
+
+export const GofSchema = z
+  .object({
+    ks: z.number().finite().min(0).max(1).describe('Kolmogorov–Smirnov statistic of the fit'),
+    n: z.number().int().nonnegative().describe('number of gaps the fit used'),
+    loglik: z.number().optional().describe('log-likelihood of the fit'),
+  })
+  .strict();
+
+export const ArrivalWindowSchema = z
+  .object({
+    start: z.number().finite().describe('window start, seconds from span.origin'),
+    rate: nonNegative.describe('requests per second in this window'),
+    cv: nonNegative.nullable().describe('coefficient of variation of inter-arrival gaps; null when unknown'),
+    model: ArrivalModelSchema.nullable().describe('null when the window had too few arrivals to fit'),
+    gof: GofSchema.optional(),
+  })
+  .strict();
+
+export const CompactPmfSchema = z
+  .object({
+    values: z.array(z.number().finite()).describe('exact support points, ascending'),
+    probs: z.array(nonNegative).describe('probability of each exact value'),
+    bins: z
+      .object({
+        lo: z.array(z.number().int()),
+        hi: z.array(z.number().int()),
+        probs: z.array(nonNegative),
+      })
+      .strict()
+      .optional()
+      .describe('integer ranges [lo, hi] (inclusive) with probability spread uniformly; log-spaced tails'),
+  })
+  .strict();
+
+/** Length fields a profile may carry per length window. */
+export const LENGTH_FIELDS = [
+  'input_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'reason_ratio',
+  'image_count',
+  'image_tokens_per_item',
+  'image_tokens',
+  'audio_count',
+  'audio_tokens_per_item',
+  'audio_tokens',
+  'video_count',
+  'video_tokens_per_item',
+  'video_tokens',
+] as const;
+export const LengthFieldNameSchema = z.enum(LENGTH_FIELDS);
+
+export const ParametricFitSchema = z
+  .object({
+    family: z.string(),
+    params: z.record(z.string(), z.number()).optional(),
+    ks: z.number().min(0).max(1).optional(),
+    n: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+export const LengthFieldSchema = z
+  .object({
+    pmf: CompactPmfSchema,
+    fit: ParametricFitSchema.optional().describe('parametric fit for characterization (not used for sampling)'),
+  })
+  .strict();
+
+export const LengthWindowSchema = z
+  .object({
+    start: z.number().finite().describe('window start, seconds from span.origin'),
+    fields: z.partialRecord(LengthFieldNameSchema, LengthFieldSchema),
+    joint: z
+      .object({
+        spearman: z.number().min(-1).max(1).describe('Spearman(input_tokens, output_tokens) in this window'),
+        copula: z.number().min(-1).max(1).optional().describe('Gaussian-copula correlation reproducing spearman'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const SessionStatsSchema = z.record(z.string(), z.unknown()).describe('session statistics (turns, gaps); added by fit');
+
+export const ClientSchema = z
+  .object({
+    id: z.string().min(1),
+    requests: nonNegative.describe('requests over the span (expected count for imported pools)'),
+    arrivals: z.array(ArrivalWindowSchema),
+    lengths: z.array(LengthWindowSchema),
+    shifts: z.array(z.number()).optional().describe('rate change points, seconds from span.origin'),
+    sessions: SessionStatsSchema.optional(),
+  })
+  .strict();
+
+export const ProvenanceSchema = z
+  .object({
+    tool: z.string(),
+    source_sha256: z.string().nullable(),
+    created: z.string(),
+    options: z.record(z.string(), z.unknown()),
+    source: z
+      .object({
+        kind: z.string(),
+        path: z.string().optional(),
+        category: z.string().optional(),
+        model: z.string().optional(),
+        clients_without_lengths: z.number().int().nonnegative().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const ProfileSchema = z
+  .object({
+    format: z.literal(PROFILE_FORMAT),
+    version: z.literal(PROFILE_VERSION),
+    provenance: ProvenanceSchema,
+    windows: z.object({ arrival_seconds: positive, length_seconds: positive }).strict(),
+    span: z
+      .object({
+        origin: z.string().nullable().describe('ISO time of t = 0; null when anonymized'),
+        start: z.number().finite(),
+        end: z.number().finite(),
+      })
+      .strict(),
+    clients: z.array(ClientSchema),
+    aggregate: z.record(z.string(), z.unknown()).optional().describe('aggregate rate model; added by fit'),
+  })
+  .strict();
+
+export type ArrivalModelV1 = z.infer<typeof ArrivalModelSchema>;
+export type ArrivalWindow = z.infer<typeof ArrivalWindowSchema>;
+export type LengthFieldName = z.infer<typeof LengthFieldNameSchema>;
+export type LengthField = z.infer<typeof LengthFieldSchema>;
+export type LengthWindow = z.infer<typeof LengthWindowSchema>;
+export type ProfileClient = z.infer<typeof ClientSchema>;
+export type Profile = z.infer<typeof ProfileSchema>;
+
+/** JSON Schema (draft 2020-12) of the profile format, generated from the zod schema. */
+export function profileJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(ProfileSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
+  return {
+    $id: 'https://servegen-ts.dev/schema/profile-v1.json',
+    title: 'ServeGen-TS workload profile, version 1',
+    ...schema,
+  };
+}

@@ -1,0 +1,405 @@
+/**
+ * Import and export of upstream ServeGen client pools (`data/<category>/<model>`):
+ * `chunk-N-trace.csv` (headerless `window_start_s,rate,cv,family,shape,scale` per
+ * arrival window) and `chunk-N-dataset.json` (per length window, per field, a PMF
+ * written as a Python dict literal string).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
+import { lineColumnAt, parseJsonText } from '../io/json-text.js';
+import { toolName } from '../version.js';
+import { ProfileError } from './errors.js';
+import { parsePyNumberDict, pyFloatRepr, PyDictError } from './pydict.js';
+import {
+  PROFILE_FORMAT,
+  PROFILE_VERSION,
+  type ArrivalWindow,
+  type LengthField,
+  type LengthFieldName,
+  type LengthWindow,
+  type Profile,
+  type ProfileClient,
+} from './schema.js';
+
+/** Upstream field name → profile field name. Multimodal `*_tokens` are per item upstream. */
+const FIELD_FROM_UPSTREAM: Record<string, LengthFieldName> = {
+  input_tokens: 'input_tokens',
+  text_tokens: 'input_tokens',
+  output_tokens: 'output_tokens',
+  reason_ratio: 'reason_ratio',
+  image_count: 'image_count',
+  image_tokens: 'image_tokens_per_item',
+  audio_count: 'audio_count',
+  audio_tokens: 'audio_tokens_per_item',
+  video_count: 'video_count',
+  video_tokens: 'video_tokens_per_item',
+};
+
+/** Upstream's reason_ratio PMFs live on the grid i/501, i = 0…500. */
+const RATIO_GRID = 501;
+
+function isRatioGrid(keys: number[]): boolean {
+  if (keys.length !== RATIO_GRID) return false;
+  for (let i = 0; i < RATIO_GRID; i++) if (keys[i] !== i / RATIO_GRID) return false;
+  return true;
+}
+
+export interface ImportResult {
+  profile: Profile;
+  clientsWithoutLengths: string[];
+  warnings: string[];
+}
+
+interface TraceRow {
+  line: number;
+  window: ArrivalWindow;
+}
+
+function parseTraceCsv(file: string): TraceRow[] {
+  const text = readFileSync(file, 'utf8');
+  const rows: TraceRow[] = [];
+  const lines = text.split('\n');
+  for (let li = 0; li < lines.length; li++) {
+    const raw = lines[li].endsWith('\r') ? lines[li].slice(0, -1) : lines[li];
+    if (raw.trim() === '') continue;
+    const lineNo = li + 1;
+    const parts = raw.split(',');
+    if (parts.length !== 6) {
+      throw new ProfileError(`${file}:${lineNo}: expected 6 comma-separated fields (window_start_s,rate,cv,family,shape,scale), found ${parts.length}`, file, `line ${lineNo}`);
+    }
+    const names = ['window_start_s', 'rate', 'cv', 'family', 'shape', 'scale'];
+    const num = (k: number): number => {
+      const s = parts[k].trim();
+      const v = s === '' ? NaN : Number(s);
+      if (!Number.isFinite(v)) throw new ProfileError(`${file}:${lineNo}: field ${names[k]}: not a finite number: ${JSON.stringify(parts[k])}`, file, `line ${lineNo}`);
+      return v;
+    };
+    const start = num(0);
+    const rate = num(1);
+    const cv = num(2);
+    const fam = parts[3].trim();
+    if (rate < 0) throw new ProfileError(`${file}:${lineNo}: field rate: must be ≥ 0, got ${rate}`, file, `line ${lineNo}`);
+    if (cv < 0) throw new ProfileError(`${file}:${lineNo}: field cv: must be ≥ 0, got ${cv}`, file, `line ${lineNo}`);
+    let window: ArrivalWindow;
+    if (fam === '') {
+      window = { start, rate, cv: null, model: null };
+    } else {
+      const a = num(4);
+      const b = num(5);
+      const positive = (v: number, k: number) => {
+        if (!(v > 0)) throw new ProfileError(`${file}:${lineNo}: field ${names[k]}: ${fam} parameter must be > 0, got ${v}`, file, `line ${lineNo}`);
+      };
+      switch (fam.toLowerCase()) {
+        case 'gamma':
+          positive(a, 4);
+          positive(b, 5);
+          window = { start, rate, cv, model: { family: 'gamma', shape: a, scale: b } };
+          break;
+        case 'weibull':
+          positive(a, 4);
+          positive(b, 5);
+          window = { start, rate, cv, model: { family: 'weibull', shape: a, scale: b } };
+          break;
+        case 'exponential':
+          positive(b, 5);
+          window = { start, rate, cv, model: { family: 'exponential', scale: b } };
+          break;
+        default:
+          throw new ProfileError(`${file}:${lineNo}: field family: unknown arrival family ${JSON.stringify(fam)} (expected Gamma, Weibull, Exponential or empty)`, file, `line ${lineNo}`);
+      }
+    }
+    if (rows.length > 0 && !(start > rows[rows.length - 1].window.start)) {
+      throw new ProfileError(`${file}:${lineNo}: field window_start_s: windows must ascend (${rows[rows.length - 1].window.start} then ${start})`, file, `line ${lineNo}`);
+    }
+    rows.push({ line: lineNo, window });
+  }
+  return rows;
+}
+
+/** Line of the first occurrence of `"key"` at or after `from` in a JSON text (only computed for error messages). */
+function lineOfKey(text: string, key: string, from = 0): number {
+  const at = text.indexOf(JSON.stringify(key), from);
+  return lineColumnAt(text, at < 0 ? from : at).line;
+}
+
+function parseDataset(file: string): { windows: LengthWindow[]; fieldNames: string[] } {
+  const text = readFileSync(file, 'utf8');
+  let doc: unknown;
+  try {
+    doc = parseJsonText(text, file);
+  } catch (err) {
+    throw new ProfileError((err as Error).message, file);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new ProfileError(`${file}:1: expected a JSON object of length windows keyed by start second`, file, 'line 1');
+  }
+  const entries = Object.entries(doc as Record<string, unknown>);
+  const fieldNames = new Set<string>();
+  const windows: LengthWindow[] = [];
+  for (const [startKey, fieldsRaw] of entries) {
+    const winAt = text.indexOf(JSON.stringify(startKey));
+    const loc = { get line() { return lineOfKey(text, startKey); } };
+    const start = Number(startKey);
+    if (!/^\d+$/.test(startKey)) {
+      throw new ProfileError(`${file}:${loc.line}: window key ${JSON.stringify(startKey)} is not a start second`, file, `line ${loc.line}`);
+    }
+    if (typeof fieldsRaw !== 'object' || fieldsRaw === null || Array.isArray(fieldsRaw)) {
+      throw new ProfileError(`${file}:${loc.line}: window ${startKey}: expected an object of fields`, file, `line ${loc.line}`);
+    }
+    const fields: Partial<Record<LengthFieldName, LengthField>> = {};
+    for (const [upName, literal] of Object.entries(fieldsRaw as Record<string, unknown>)) {
+      const floc = { get line() { return lineOfKey(text, upName, winAt); } };
+      const name = FIELD_FROM_UPSTREAM[upName];
+      if (!name) {
+        throw new ProfileError(`${file}:${floc.line}: window ${startKey}: unknown field ${JSON.stringify(upName)} (expected one of ${Object.keys(FIELD_FROM_UPSTREAM).join(', ')})`, file, `line ${floc.line}`);
+      }
+      fieldNames.add(upName);
+      if (typeof literal !== 'string') {
+        throw new ProfileError(`${file}:${floc.line}: window ${startKey}, field ${upName}: expected a PMF string like "{1: 0.5, 2: 0.5}"`, file, `line ${floc.line}`);
+      }
+      let dict;
+      try {
+        dict = parsePyNumberDict(literal);
+      } catch (err) {
+        if (err instanceof PyDictError) {
+          throw new ProfileError(`${file}:${floc.line}: window ${startKey}, field ${upName}: malformed PMF: ${err.message}`, file, `line ${floc.line}`);
+        }
+        throw err;
+      }
+      if (dict.keys.length === 0) continue; // upstream writes {} for windows without data
+      for (let i = 0; i < dict.keys.length; i++) {
+        const p = dict.values[i];
+        if (!Number.isFinite(dict.keys[i]) || !(p >= 0) || !Number.isFinite(p)) {
+          throw new ProfileError(`${file}:${floc.line}: window ${startKey}, field ${upName}: entry ${i} (${dict.keys[i]}: ${p}) is not a finite value with probability ≥ 0`, file, `line ${floc.line}`);
+        }
+      }
+      const values: number[] = [];
+      const probs: number[] = [];
+      const dropZeros = name !== 'reason_ratio' || isRatioGrid(dict.keys);
+      const order = dict.keys.map((_, i) => i).sort((a, b) => dict.keys[a] - dict.keys[b]);
+      for (const i of order) {
+        if (dropZeros && dict.values[i] === 0) continue;
+        values.push(dict.keys[i]);
+        probs.push(dict.values[i]);
+      }
+      if (!probs.some((p) => p > 0)) {
+        throw new ProfileError(`${file}:${floc.line}: window ${startKey}, field ${upName}: PMF has no positive probability`, file, `line ${floc.line}`);
+      }
+      fields[name] = { pmf: { values, probs } };
+    }
+    windows.push({ start, fields });
+  }
+  windows.sort((a, b) => a.start - b.start);
+  return { windows, fieldNames: [...fieldNames] };
+}
+
+/** Numeric client id of `chunk-N-…` files. */
+const TRACE_RE = /^chunk-(\d+)-trace\.csv$/;
+const DATASET_RE = /^chunk-(\d+)-dataset\.json$/;
+
+/**
+ * Reads an upstream pool directory into a v1 profile. Clients that have a trace
+ * but no dataset file are kept (arrivals only) and listed in `clientsWithoutLengths`.
+ * @throws ProfileError naming the file and line of the first malformed entry.
+ */
+export function importServegenPool(dir: string, now: () => string = defaultCreated): ImportResult {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new ProfileError(`${dir}: not a directory (expected an upstream pool dir data/<category>/<model>)`, dir);
+  }
+  const names = readdirSync(dir).sort();
+  const traces = new Map<number, string>();
+  const datasets = new Map<number, string>();
+  for (const name of names) {
+    let m = TRACE_RE.exec(name);
+    if (m) traces.set(Number(m[1]), name);
+    m = DATASET_RE.exec(name);
+    if (m) datasets.set(Number(m[1]), name);
+  }
+  if (traces.size === 0) {
+    throw new ProfileError(`${dir}: no chunk-N-trace.csv files found; is this an upstream ServeGen pool directory (data/<category>/<model>)?`, dir);
+  }
+  for (const [id, name] of datasets) {
+    if (!traces.has(id)) throw new ProfileError(`${join(dir, name)}: dataset has no matching chunk-${id}-trace.csv`, join(dir, name));
+  }
+  const hash = createHash('sha256');
+  const ids = [...traces.keys()].sort((a, b) => a - b);
+  const clients: ProfileClient[] = [];
+  const without: string[] = [];
+  let windowSeconds: number | undefined;
+  let lengthSeconds: number | undefined;
+  let spanStart = Infinity;
+  let spanEnd = -Infinity;
+  for (const id of ids) {
+    const traceFile = join(dir, traces.get(id)!);
+    hash.update(`${basename(traceFile)}\0`).update(readFileSync(traceFile)).update('\0');
+    const rows = parseTraceCsv(traceFile);
+    if (rows.length === 0) throw new ProfileError(`${traceFile}:1: trace file has no windows`, traceFile, 'line 1');
+    for (let i = 1; i < rows.length; i++) {
+      const step = rows[i].window.start - rows[i - 1].window.start;
+      if (windowSeconds === undefined) windowSeconds = step;
+      else if (step !== windowSeconds) {
+        throw new ProfileError(`${traceFile}:${rows[i].line}: field window_start_s: window step ${step} s differs from the pool's ${windowSeconds} s`, traceFile, `line ${rows[i].line}`);
+      }
+    }
+    const arrivals = rows.map((r) => r.window);
+    let lengths: LengthWindow[] = [];
+    const dsName = datasets.get(id);
+    if (dsName) {
+      const dsFile = join(dir, dsName);
+      hash.update(`${dsName}\0`).update(readFileSync(dsFile)).update('\0');
+      lengths = parseDataset(dsFile).windows;
+      for (let i = 1; i < lengths.length; i++) {
+        const step = lengths[i].start - lengths[i - 1].start;
+        if (lengthSeconds === undefined || step < lengthSeconds) lengthSeconds = step;
+      }
+    } else {
+      without.push(String(id));
+    }
+    clients.push({ id: String(id), requests: 0, arrivals, lengths });
+    spanStart = Math.min(spanStart, arrivals[0].start);
+    spanEnd = Math.max(spanEnd, arrivals[arrivals.length - 1].start);
+  }
+  const arrivalSeconds = windowSeconds ?? 600;
+  for (const c of clients) {
+    let total = 0;
+    for (const w of c.arrivals) total += w.rate * arrivalSeconds;
+    c.requests = Math.round(total);
+  }
+  const absDir = resolve(dir);
+  const profile: Profile = {
+    format: PROFILE_FORMAT,
+    version: PROFILE_VERSION,
+    provenance: {
+      tool: toolName(),
+      source_sha256: hash.digest('hex'),
+      created: now(),
+      options: {},
+      source: {
+        kind: 'servegen-pool',
+        path: dir,
+        category: basename(dirname(absDir)),
+        model: basename(absDir),
+        clients_without_lengths: without.length,
+      },
+    },
+    windows: { arrival_seconds: arrivalSeconds, length_seconds: lengthSeconds ?? 21600 },
+    span: { origin: null, start: spanStart, end: spanEnd + arrivalSeconds },
+    clients,
+  };
+  return { profile, clientsWithoutLengths: without, warnings: [] };
+}
+
+/**
+ * Creation time for provenance: `SOURCE_DATE_EPOCH` (seconds) when set, so builds can be
+ * byte-reproducible; otherwise now.
+ */
+export function defaultCreated(): string {
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  const ms = epoch && /^\d+$/.test(epoch) ? Number(epoch) * 1000 : Date.now();
+  return new Date(ms).toISOString();
+}
+
+const UPSTREAM_FAMILY = { gamma: 'Gamma', weibull: 'Weibull', exponential: 'Exponential' } as const;
+
+function formatTraceRow(w: ArrivalWindow): string {
+  const start = String(w.start);
+  if (!w.model) return `${start},${pyNum(w.rate)},${pyNum(w.cv ?? 0)},,0,0`;
+  const fam = UPSTREAM_FAMILY[w.model.family];
+  const a = w.model.family === 'exponential' ? 0 : w.model.shape;
+  return `${start},${pyNum(w.rate)},${pyNum(w.cv ?? 0)},${fam},${pyNum(a)},${pyNum(w.model.scale)}`;
+}
+
+/** Upstream writes integral rates/zeros as ints (`0`) and other numbers as Python floats. */
+function pyNum(x: number): string {
+  return Number.isInteger(x) ? String(x) : pyFloatRepr(x);
+}
+
+function formatPmfLiteral(name: string, values: number[], probs: number[]): string {
+  const parts: string[] = [];
+  if (name === 'reason_ratio') {
+    const onGrid = values.every((v) => Math.abs(v * RATIO_GRID - Math.round(v * RATIO_GRID)) < 1e-9 && Math.round(v * RATIO_GRID) < RATIO_GRID);
+    if (onGrid) {
+      const dense = new Array<number>(RATIO_GRID).fill(0);
+      values.forEach((v, i) => (dense[Math.round(v * RATIO_GRID)] = probs[i]));
+      for (let i = 0; i < RATIO_GRID; i++) parts.push(`${pyFloatRepr(i / RATIO_GRID)}: ${pyFloatRepr(dense[i])}`);
+      return `{${parts.join(', ')}}`;
+    }
+    values.forEach((v, i) => parts.push(`${pyFloatRepr(v)}: ${pyFloatRepr(probs[i])}`));
+    return `{${parts.join(', ')}}`;
+  }
+  values.forEach((v, i) => parts.push(`${Number.isInteger(v) ? String(v) : pyFloatRepr(v)}: ${pyFloatRepr(probs[i])}`));
+  return `{${parts.join(', ')}}`;
+}
+
+/**
+ * Writes a profile in the upstream pool layout (`chunk-N-trace.csv`, `chunk-N-dataset.json`).
+ * Client ids that are non-negative integers keep their number; others are numbered by position.
+ * Binned PMF tails are expanded to one entry per integer (upstream has no bins).
+ * @returns number of files written.
+ */
+export function exportServegenPool(profile: Profile, dir: string): number {
+  mkdirSync(dir, { recursive: true });
+  const multimodal = profile.clients.some((c) => c.lengths.some((w) => w.fields.image_count || w.fields.audio_count || w.fields.video_count));
+  const toUpstream: Partial<Record<LengthFieldName, string>> = {
+    input_tokens: multimodal ? 'text_tokens' : 'input_tokens',
+    output_tokens: 'output_tokens',
+    reason_ratio: 'reason_ratio',
+    image_count: 'image_count',
+    image_tokens_per_item: 'image_tokens',
+    audio_count: 'audio_count',
+    audio_tokens_per_item: 'audio_tokens',
+    video_count: 'video_count',
+    video_tokens_per_item: 'video_tokens',
+  };
+  const order: LengthFieldName[] = multimodal
+    ? ['input_tokens', 'image_tokens_per_item', 'audio_tokens_per_item', 'video_tokens_per_item', 'image_count', 'audio_count', 'video_count', 'output_tokens']
+    : ['input_tokens', 'output_tokens', 'reason_ratio'];
+  let files = 0;
+  const used = new Set<number>();
+  profile.clients.forEach((client, ci) => {
+    const num = /^\d+$/.test(client.id) && !used.has(Number(client.id)) ? Number(client.id) : ci;
+    used.add(num);
+    const trace = client.arrivals.map(formatTraceRow).join('\n') + '\n';
+    writeFileAtomic(join(dir, `chunk-${num}-trace.csv`), trace);
+    files++;
+    if (client.lengths.length === 0) return;
+    const present = new Set<LengthFieldName>();
+    for (const w of client.lengths) for (const k of Object.keys(w.fields) as LengthFieldName[]) present.add(k);
+    for (const k of present) {
+      if (!toUpstream[k]) throw new ProfileError(`field ${k} (client ${client.id}) has no upstream equivalent; cannot export`, undefined, `clients[${ci}].lengths`);
+    }
+    const fieldList = order.filter((k) => present.has(k));
+    const doc: Record<string, Record<string, string>> = {};
+    for (const w of client.lengths) {
+      const out: Record<string, string> = {};
+      for (const k of fieldList) {
+        const f = w.fields[k];
+        if (!f) {
+          out[toUpstream[k]!] = '{}';
+          continue;
+        }
+        const { values, probs } = expandBins(f.pmf);
+        out[toUpstream[k]!] = formatPmfLiteral(k, values, probs);
+      }
+      doc[String(w.start)] = out;
+    }
+    writeFileAtomic(join(dir, `chunk-${num}-dataset.json`), JSON.stringify(doc, null, 2) + '\n');
+    files++;
+  });
+  return files;
+}
+
+function expandBins(pmf: LengthField['pmf']): { values: number[]; probs: number[] } {
+  if (!pmf.bins || pmf.bins.lo.length === 0) return { values: pmf.values, probs: pmf.probs };
+  const map = new Map<number, number>();
+  pmf.values.forEach((v, i) => map.set(v, (map.get(v) ?? 0) + pmf.probs[i]));
+  const { lo, hi, probs } = pmf.bins;
+  for (let i = 0; i < lo.length; i++) {
+    const w = hi[i] - lo[i] + 1;
+    for (let v = lo[i]; v <= hi[i]; v++) map.set(v, (map.get(v) ?? 0) + probs[i] / w);
+  }
+  const values = [...map.keys()].sort((a, b) => a - b);
+  return { values, probs: values.map((v) => map.get(v)!) };
+}

@@ -1,0 +1,54 @@
+import type { Rng } from './rng.js';
+import { checkParams, checkProbability, fillSamples, type Distribution, type Family } from './distribution.js';
+import { lnGamma } from './special.js';
+
+/** Weibull parameters: `shape` k, `scale` λ; mean λΓ(1+1/k). */
+export interface WeibullParams {
+  shape: number;
+  scale: number;
+}
+
+const specs = [
+  { name: 'shape', min: 0 },
+  { name: 'scale', min: 0 },
+] as const;
+
+/**
+ * Weibull distribution, F(x) = 1 − exp(−(x/λ)^k) (scipy.stats.weibull_min(c=k, scale=λ)).
+ * @example weibull.create({ shape: 1, scale: 2 }).mean // 2 (exponential)
+ */
+export const weibull: Family<WeibullParams> = {
+  name: 'weibull',
+  params: specs,
+  create({ shape, scale }) {
+    checkParams('weibull', specs, { shape, scale });
+    const inv = 1 / shape;
+    const g1 = Math.exp(lnGamma(1 + inv));
+    const g2 = Math.exp(lnGamma(1 + 2 * inv));
+    const sample = (rng: Rng) => scale * Math.pow(-Math.log(rng.nextOpen()), inv);
+    const dist: Distribution = {
+      family: 'weibull',
+      logpdf: (x) => {
+        if (x < 0) return -Infinity;
+        if (x === 0) return shape < 1 ? Infinity : shape === 1 ? -Math.log(scale) : -Infinity;
+        const z = x / scale;
+        return Math.log(shape / scale) + (shape - 1) * Math.log(z) - Math.pow(z, shape);
+      },
+      cdf: (x) => (x <= 0 ? 0 : -Math.expm1(-Math.pow(x / scale, shape))),
+      quantile: (p) => {
+        checkProbability(p);
+        return scale * Math.pow(-Math.log1p(-p), inv);
+      },
+      sample,
+      sampleN: (rng, n) => fillSamples(rng, n, sample),
+      mean: scale * g1,
+      variance: scale * scale * (g2 - g1 * g1),
+    };
+    return dist;
+  },
+};
+
+/** Scale λ giving a Weibull(k, λ) the requested mean: λ = mean / Γ(1 + 1/k). */
+export function weibullScaleForMean(shape: number, mean: number): number {
+  return mean / Math.exp(lnGamma(1 + 1 / shape));
+}
