@@ -4,3 +4,4 @@ export * from './read.js';
 export * from './write.js';
 export * from './pydict.js';
 export * from './upstream.js';
+export * from './summarize.js';

@@ -93,7 +93,7 @@ export function parsePyNumberDict(text: string): PyNumberDict {
 
 /**
  * Python's `repr(float)`: shortest round-trip digits, fixed notation for exponents
- * in [−5, 16), otherwise `d.ddde±XX`. Keeps exported pools byte-compatible with upstream.
+ * in [−4, 16), otherwise `d.ddde±XX`. Keeps exported pools byte-compatible with upstream.
  * @example pyFloatRepr(1e-5) // '1e-05'
  */
 export function pyFloatRepr(x: number): string {
@@ -106,7 +106,7 @@ export function pyFloatRepr(x: number): string {
   const neg = mant.startsWith('-');
   const digits = mant.replace('-', '').replace('.', '');
   const sign = neg ? '-' : '';
-  if (exp >= -5 && exp < 16) {
+  if (exp >= -4 && exp < 16) {
     if (exp >= 0) {
       const intPart = digits.length > exp + 1 ? digits.slice(0, exp + 1) : digits.padEnd(exp + 1, '0');
       const frac = digits.length > exp + 1 ? digits.slice(exp + 1) : '0';

@@ -37,12 +37,20 @@ const FIELD_FROM_UPSTREAM: Record<string, LengthFieldName> = {
   video_tokens: 'video_tokens_per_item',
 };
 
-/** Upstream's reason_ratio PMFs live on the grid i/501, i = 0…500. */
+/**
+ * Upstream's reason_ratio PMFs live on the grid np.linspace(0, 1, 502)[:-1], i.e. the
+ * doubles i × (1/501) for i = 0…500 (not i/501, which differs in the last bit for 278 of them).
+ */
 const RATIO_GRID = 501;
+const RATIO_STEP = 1 / RATIO_GRID;
+
+function ratioKey(i: number): number {
+  return i * RATIO_STEP;
+}
 
 function isRatioGrid(keys: number[]): boolean {
   if (keys.length !== RATIO_GRID) return false;
-  for (let i = 0; i < RATIO_GRID; i++) if (keys[i] !== i / RATIO_GRID) return false;
+  for (let i = 0; i < RATIO_GRID; i++) if (keys[i] !== ratioKey(i)) return false;
   return true;
 }
 
@@ -323,7 +331,7 @@ function formatPmfLiteral(name: string, values: number[], probs: number[]): stri
     if (onGrid) {
       const dense = new Array<number>(RATIO_GRID).fill(0);
       values.forEach((v, i) => (dense[Math.round(v * RATIO_GRID)] = probs[i]));
-      for (let i = 0; i < RATIO_GRID; i++) parts.push(`${pyFloatRepr(i / RATIO_GRID)}: ${pyFloatRepr(dense[i])}`);
+      for (let i = 0; i < RATIO_GRID; i++) parts.push(`${pyFloatRepr(ratioKey(i))}: ${pyFloatRepr(dense[i])}`);
       return `{${parts.join(', ')}}`;
     }
     values.forEach((v, i) => parts.push(`${pyFloatRepr(v)}: ${pyFloatRepr(probs[i])}`));

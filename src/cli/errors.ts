@@ -1,0 +1,36 @@
+import { CommanderError } from 'commander';
+import { ProfileError } from '../profile/errors.js';
+import { GenerateError } from '../generate/errors.js';
+import { PmfError } from '../stats/pmf.js';
+
+/** Exit codes of every command (DESIGN.md, CLI contract). */
+export const EXIT_OK = 0;
+export const EXIT_CHECK_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+/** Bad command-line usage detected by a command (not by commander). */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/**
+ * Turns any error into (message, exit code). Known errors are bad input (2) and print
+ * their message only; unknown ones print a one-line internal error (no stack trace unless
+ * SERVEGEN_DEBUG is set) and exit 1.
+ */
+export function describeError(err: unknown): { message: string; code: number } {
+  if (err instanceof CommanderError) return { message: '', code: err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT };
+  if (err instanceof ProfileError || err instanceof GenerateError || err instanceof UsageError || err instanceof PmfError) {
+    return { message: err.message, code: EXIT_BAD_INPUT };
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string' && e.code.startsWith('E') && e.path) {
+    return { message: `${e.path}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`, code: EXIT_BAD_INPUT };
+  }
+  const detail = process.env.SERVEGEN_DEBUG && err instanceof Error ? `\n${err.stack}` : '';
+  return { message: `internal error: ${err instanceof Error ? err.message : String(err)}${detail}`, code: EXIT_CHECK_FAILED };
+}

@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import { readProfile } from '../profile/read.js';
+import { generateToFile } from '../generate/write-trace.js';
+import { parseRateSpec } from '../generate/rate-function.js';
+import type { GenerateOptions } from '../generate/compose.js';
+import { formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
+import { humanCount, Reporter } from './progress.js';
+import { UsageError } from './errors.js';
+
+interface Opts {
+  duration: string;
+  out: string;
+  start: string;
+  rate: string;
+  seed: string;
+  format?: string;
+  clients?: string;
+  shape: string;
+  quiet?: boolean;
+}
+
+function num(text: string, flag: string, min = -Infinity): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < min) throw new UsageError(`${flag}: expected a number${min > -Infinity ? ` ≥ ${min}` : ''}, got ${JSON.stringify(text)}`);
+  return v;
+}
+
+/** Parses --clients: `top:K` or a comma-separated id list. */
+export function parseClientFilter(text: string | undefined): GenerateOptions['clients'] {
+  if (text === undefined) return undefined;
+  const m = /^top:(\d+)$/.exec(text);
+  if (m) return { top: Number(m[1]) };
+  const ids = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (ids.length === 0) throw new UsageError('--clients: expected top:K or a comma-separated list of client ids');
+  return { ids };
+}
+
+export function registerGenerate(program: Command): void {
+  program
+    .command('generate')
+    .description('Generate a request trace from a profile at any rate and duration')
+    .argument('<profile.json>', 'profile (from fit or import-servegen)')
+    .requiredOption('--duration <seconds>', 'length of the generated span in seconds')
+    .requiredOption('--out <file>', 'output file (.jsonl, .csv, .parquet; or any name with --format)')
+    .option('--start <seconds>', 'start of the span, seconds from the profile origin', '0')
+    .option('--rate <spec>', 'constant:R (req/s) | scale:K | peak:R | file of (time, rate) points', 'scale:1')
+    .option('--seed <n>', 'random seed (integer or string); same seed → identical output', '0')
+    .option('--format <fmt>', `output format: ${TRACE_FORMATS.join('|')} (default: from the file extension)`)
+    .option('--clients <filter>', 'only these clients: top:K by volume, or id1,id2,…')
+    .option('--shape <source>', 'IAT shape per window: cv (match the window CV) | params (fitted shape as stored)', 'cv')
+    .option('--quiet', 'no progress or summary on stderr')
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ servegen generate pool.json --start 64800 --duration 3600 --rate constant:100 --seed 1 --out requests.jsonl
+
+Past the profile's span the profile repeats. Timestamps are seconds from --start.`,
+    )
+    .action(async (file: string, opts: Opts) => {
+      const rep = new Reporter(Boolean(opts.quiet));
+      const format = (opts.format ?? formatFromPath(opts.out)) as TraceFormat | undefined;
+      if (!format || !TRACE_FORMATS.includes(format)) {
+        throw new UsageError(`--format: ${opts.format ? `unknown format ${JSON.stringify(opts.format)}` : `cannot tell the format of ${JSON.stringify(opts.out)}`}; use one of ${TRACE_FORMATS.join(', ')}`);
+      }
+      if (opts.shape !== 'cv' && opts.shape !== 'params') throw new UsageError(`--shape: expected cv or params, got ${JSON.stringify(opts.shape)}`);
+      const duration = num(opts.duration, '--duration', 0);
+      if (!(duration > 0)) throw new UsageError('--duration: must be > 0');
+      const options: GenerateOptions = {
+        start: num(opts.start, '--start'),
+        duration,
+        rate: parseRateSpec(opts.rate),
+        seed: /^-?\d+$/.test(opts.seed) ? BigInt(opts.seed) : opts.seed,
+        clients: parseClientFilter(opts.clients),
+        shapeSource: opts.shape,
+      };
+      const { profile, sha256 } = readProfile(file);
+      const summary = await generateToFile(profile, sha256, options, { path: opts.out, format }, (rows, reached) =>
+        rep.progress(`generate: ${humanCount(rows)} requests, ${((100 * reached) / duration).toFixed(0)} % of span`),
+      );
+      if (summary.clientsWithoutLengths.length > 0) {
+        rep.info(`note: ${summary.clientsWithoutLengths.length} client(s) have no length data; their requests carry no lengths: ${summary.clientsWithoutLengths.join(', ')}`);
+      }
+      if (summary.emptySlots > 0) {
+        rep.info(`note: ${summary.emptySlots} window(s) had a target rate but no client activity in the profile; they are empty`);
+      }
+      rep.info(
+        `generated ${summary.requests} requests from ${summary.clients} clients over ${duration} s (${(summary.requests / duration).toFixed(2)} req/s) → ${opts.out} [${format}] in ${summary.seconds.toFixed(2)} s`,
+      );
+    });
+}

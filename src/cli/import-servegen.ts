@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { importServegenPool } from '../profile/upstream.js';
+import { writeProfile } from '../profile/write.js';
+import { Reporter } from './progress.js';
+
+export function registerImportServegen(program: Command): void {
+  program
+    .command('import-servegen')
+    .description('Convert an upstream ServeGen client pool (data/<category>/<model>) into a profile')
+    .argument('<pool-dir>', 'upstream pool directory with chunk-N-trace.csv and chunk-N-dataset.json files')
+    .requiredOption('--out <profile.json>', 'profile file to write')
+    .option('--quiet', 'no summary line on stderr')
+    .addHelpText('after', '\nExample:\n  $ servegen import-servegen ServeGen/data/multimodal/mm-image --out mm-image.json\n')
+    .action((dir: string, opts: { out: string; quiet?: boolean }) => {
+      const rep = new Reporter(Boolean(opts.quiet));
+      const t0 = performance.now();
+      const { profile, clientsWithoutLengths } = importServegenPool(dir);
+      writeProfile(opts.out, profile);
+      const windows = profile.clients.reduce((s, c) => s + c.arrivals.length, 0);
+      const missing = clientsWithoutLengths.length
+        ? `; ${clientsWithoutLengths.length} client(s) without a length file (arrivals only): ${clientsWithoutLengths.join(', ')}`
+        : '';
+      rep.info(
+        `imported ${profile.clients.length} clients, ${windows} arrival windows, ${((profile.span.end - profile.span.start) / 3600).toFixed(1)} h → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s${missing}`,
+      );
+    });
+}

@@ -1,0 +1,44 @@
+import { Command, CommanderError } from 'commander';
+import { toolVersion } from '../version.js';
+import { describeError, EXIT_OK } from './errors.js';
+import { registerExportServegen } from './export-servegen.js';
+import { registerGenerate } from './generate.js';
+import { registerImportServegen } from './import-servegen.js';
+import { registerInspect } from './inspect.js';
+
+/** Builds the `servegen` command tree. */
+export function buildProgram(): Command {
+  const program = new Command('servegen')
+    .description('Fit, regenerate and validate realistic LLM-serving workloads (ServeGen)')
+    .version(toolVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ servegen import-servegen ServeGen/data/multimodal/mm-image --out pool.json
+  $ servegen generate pool.json --start 64800 --duration 3600 --rate constant:100 --seed 1 --out requests.jsonl
+
+Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.`,
+    );
+  registerImportServegen(program);
+  registerExportServegen(program);
+  registerGenerate(program);
+  registerInspect(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. Never throws. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT_OK;
+  } catch (err) {
+    const { message, code } = describeError(err);
+    if (message && !(err instanceof CommanderError)) process.stderr.write(`servegen: ${message}\n`);
+    return code;
+  }
+}

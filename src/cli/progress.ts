@@ -1,0 +1,42 @@
+/**
+ * Progress and summary lines on stderr. Progress redraws one line at most every 200 ms,
+ * and only when stderr is a TTY and --quiet was not given; the final summary line is
+ * always printed unless --quiet.
+ */
+export class Reporter {
+  private last = 0;
+  private drawn = false;
+  constructor(
+    private readonly quiet: boolean,
+    private readonly tty: boolean = Boolean(process.stderr.isTTY),
+  ) {}
+
+  progress(text: string): void {
+    if (this.quiet || !this.tty) return;
+    const now = Date.now();
+    if (now - this.last < 200) return;
+    this.last = now;
+    process.stderr.write(`\r\x1b[2K${text}`);
+    this.drawn = true;
+  }
+
+  /** Clears the progress line. */
+  done(): void {
+    if (this.drawn) process.stderr.write('\r\x1b[2K');
+    this.drawn = false;
+  }
+
+  /** A line that always matters (summary, warnings), unless --quiet. */
+  info(text: string): void {
+    this.done();
+    if (!this.quiet) process.stderr.write(`${text}\n`);
+  }
+}
+
+/** Human-readable count: 1234567 → "1.23M". */
+export function humanCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
+  return String(Math.round(n));
+}

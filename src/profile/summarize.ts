@@ -1,0 +1,182 @@
+import { PmfSampler } from '../stats/pmf.js';
+import type { LengthFieldName, Profile, ProfileClient } from './schema.js';
+
+/** Quantiles reported for every length field. */
+const PROBS = [0.5, 0.9, 0.99] as const;
+
+export interface FieldSummary {
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  /** For count fields: P(0), P(1), P(2), P(≥3). */
+  counts?: { p0: number; p1: number; p2: number; p3plus: number };
+}
+
+export interface ProfileSummary {
+  clients: number;
+  clientsWithoutLengths: number;
+  span: { origin: string | null; start: number; end: number; hours: number };
+  windows: { arrival_seconds: number; length_seconds: number };
+  requests: number;
+  meanRate: number;
+  peakWindowRate: number;
+  /** Clients carrying 50/90/99 % of requests. */
+  concentration: { p50: number; p90: number; p99: number };
+  cv: { requestWeightedMedian: number; requestWeightedMean: number; shareAbove1: number };
+  /** Share of requests (in fitted windows) per arrival family. */
+  familyMix: Record<string, number>;
+  fields: Partial<Record<LengthFieldName, FieldSummary>>;
+  /** Mean reasoning tokens / answer tokens when the profile has reason ratios. */
+  reasoningToAnswer?: number;
+}
+
+/** Weighted quantile over (value, weight) pairs. */
+function weightedQuantiles(values: Float64Array, weights: Float64Array, probs: readonly number[]): number[] {
+  const idx = Array.from(values.keys()).sort((a, b) => values[a] - values[b]);
+  let total = 0;
+  for (const w of weights) total += w;
+  const out: number[] = [];
+  let acc = 0;
+  let k = 0;
+  for (const p of probs) {
+    while (k < idx.length && (acc + weights[idx[k]]) / total < p) {
+      acc += weights[idx[k]];
+      k++;
+    }
+    out.push(values[idx[Math.min(k, idx.length - 1)]]);
+  }
+  return out;
+}
+
+/** Expected requests of a client in [a, b) (sum of rate × window width). */
+function requestsIn(client: ProfileClient, a: number, b: number, width: number): number {
+  let n = 0;
+  for (const w of client.arrivals) if (w.start >= a && w.start < b) n += w.rate * width;
+  return n;
+}
+
+/**
+ * Characterization of a profile as `inspect` prints it: volume, concentration, burstiness
+ * (request-weighted CV, family mix) and rate-weighted length distributions per field.
+ */
+export function summarizeProfile(profile: Profile): ProfileSummary {
+  const W = profile.windows.arrival_seconds;
+  const clients = profile.clients;
+  const volumes = clients.map((c) => c.arrivals.reduce((s, w) => s + w.rate * W, 0));
+  const total = volumes.reduce((a, b) => a + b, 0);
+  const sortedVol = [...volumes].sort((a, b) => b - a);
+  const needed = (share: number) => {
+    let acc = 0;
+    for (let i = 0; i < sortedVol.length; i++) {
+      acc += sortedVol[i];
+      if (acc >= share * total) return i + 1;
+    }
+    return sortedVol.length;
+  };
+  // Aggregate rate per window start.
+  const perStart = new Map<number, number>();
+  for (const c of clients) for (const w of c.arrivals) perStart.set(w.start, (perStart.get(w.start) ?? 0) + w.rate);
+  const peak = Math.max(0, ...perStart.values());
+  const cvVals: number[] = [];
+  const cvW: number[] = [];
+  const fam: Record<string, number> = {};
+  let famTotal = 0;
+  for (const c of clients) {
+    for (const w of c.arrivals) {
+      if (w.model && w.cv !== null && w.rate > 0) {
+        cvVals.push(w.cv);
+        cvW.push(w.rate);
+        fam[w.model.family] = (fam[w.model.family] ?? 0) + w.rate;
+        famTotal += w.rate;
+      }
+    }
+  }
+  for (const k of Object.keys(fam)) fam[k] /= famTotal;
+  let cvMean = 0;
+  let cvWsum = 0;
+  let above1 = 0;
+  cvVals.forEach((v, i) => {
+    cvMean += v * cvW[i];
+    cvWsum += cvW[i];
+    if (v > 1) above1 += cvW[i];
+  });
+  const cvMedian = cvVals.length ? weightedQuantiles(Float64Array.from(cvVals), Float64Array.from(cvW), [0.5])[0] : NaN;
+
+  // Rate-weighted mixture of PMFs per field.
+  const atoms = new Map<LengthFieldName, { v: number[]; w: number[] }>();
+  let ratioWeighted = 0;
+  let ratioWeight = 0;
+  for (const c of clients) {
+    const lw = c.lengths.filter((w) => Object.keys(w.fields).length > 0);
+    lw.forEach((w, i) => {
+      const a = i === 0 ? -Infinity : w.start;
+      const b = i + 1 < lw.length ? lw[i + 1].start : Infinity;
+      const weight = requestsIn(c, a, b, W);
+      if (!(weight > 0)) return;
+      for (const [name, field] of Object.entries(w.fields) as [LengthFieldName, NonNullable<(typeof w.fields)[LengthFieldName]>][]) {
+        let entry = atoms.get(name);
+        if (!entry) atoms.set(name, (entry = { v: [], w: [] }));
+        const s = new PmfSampler(field.pmf);
+        // Expand to (value, probability) atoms; ranges contribute their midpoint.
+        let prev = 0;
+        for (let k = 0; k < s.lo.length; k++) {
+          const p = s.cum[k] - prev;
+          prev = s.cum[k];
+          entry.v.push(s.isRange[k] ? s.lo[k] + s.span[k] / 2 : s.lo[k]);
+          entry.w.push(p * weight);
+        }
+      }
+      const rr = w.fields.reason_ratio;
+      const out = w.fields.output_tokens;
+      if (rr && out) {
+        // Reasoning tokens = output × ratio (drawn independently within a window), so the
+        // mean reasoning/answer split is a ratio of request-weighted sums.
+        const r = new PmfSampler(rr.pmf).mean;
+        const o = new PmfSampler(out.pmf).mean;
+        ratioWeighted += weight * o * r;
+        ratioWeight += weight * o * (1 - r);
+      }
+    });
+  }
+  const fields: Partial<Record<LengthFieldName, FieldSummary>> = {};
+  for (const [name, { v, w }] of atoms) {
+    const values = Float64Array.from(v);
+    const weights = Float64Array.from(w);
+    let sw = 0;
+    let m = 0;
+    for (let i = 0; i < values.length; i++) {
+      sw += weights[i];
+      m += values[i] * weights[i];
+    }
+    const [p50, p90, p99] = weightedQuantiles(values, weights, PROBS);
+    const summary: FieldSummary = { mean: m / sw, p50, p90, p99 };
+    if (name.endsWith('_count')) {
+      const c = { p0: 0, p1: 0, p2: 0, p3plus: 0 };
+      for (let i = 0; i < values.length; i++) {
+        const share = weights[i] / sw;
+        if (values[i] === 0) c.p0 += share;
+        else if (values[i] === 1) c.p1 += share;
+        else if (values[i] === 2) c.p2 += share;
+        else c.p3plus += share;
+      }
+      summary.counts = c;
+    }
+    fields[name] = summary;
+  }
+  const span = profile.span;
+  return {
+    clients: clients.length,
+    clientsWithoutLengths: clients.filter((c) => c.lengths.every((w) => Object.keys(w.fields).length === 0)).length,
+    span: { ...span, hours: (span.end - span.start) / 3600 },
+    windows: profile.windows,
+    requests: Math.round(total),
+    meanRate: total / (span.end - span.start),
+    peakWindowRate: peak,
+    concentration: { p50: needed(0.5), p90: needed(0.9), p99: needed(0.99) },
+    cv: { requestWeightedMedian: cvMedian, requestWeightedMean: cvMean / cvWsum, shareAbove1: above1 / cvWsum },
+    familyMix: fam,
+    fields,
+    reasoningToAnswer: ratioWeight > 0 ? ratioWeighted / ratioWeight : undefined,
+  };
+}
