@@ -28,9 +28,18 @@ export class ByteSink {
   }
 
   bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    const n = b.length;
+    this.ensure(n);
+    if (n > 32) {
+      this.buf.set(b, this.pos);
+      this.pos += n;
+      return;
+    }
+    // Short fragments: a plain loop beats TypedArray.set's call overhead.
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = b[i];
+    this.pos = p;
   }
 
   byte(c: number): void {

@@ -35,21 +35,26 @@ export const ArrivalWindowSchema = z
   })
   .strict();
 
+const count = z.number().int().nonnegative();
+
 export const CompactPmfSchema = z
   .object({
     values: z.array(z.number().finite()).describe('exact support points, ascending'),
-    probs: z.array(nonNegative).describe('probability of each exact value'),
+    counts: z.array(count).optional().describe('observed requests per exact value; probability = count / total count'),
+    probs: z.array(nonNegative).optional().describe('probability of each exact value (when counts are unknown)'),
     bins: z
       .object({
         lo: z.array(z.number().int()),
         hi: z.array(z.number().int()),
-        probs: z.array(nonNegative),
+        counts: z.array(count).optional(),
+        probs: z.array(nonNegative).optional(),
       })
       .strict()
       .optional()
-      .describe('integer ranges [lo, hi] (inclusive) with probability spread uniformly; log-spaced tails'),
+      .describe('integer ranges [lo, hi] (inclusive) with their mass spread uniformly; log-spaced tails'),
   })
-  .strict();
+  .strict()
+  .describe('Empirical PMF: exactly one of counts or probs (same kind in bins).');
 
 /** Length fields a profile may carry per length window. */
 export const LENGTH_FIELDS = [

@@ -12,6 +12,7 @@ import { lineColumnAt, parseJsonText } from '../io/json-text.js';
 import { toolName } from '../version.js';
 import { ProfileError } from './errors.js';
 import { parsePyNumberDict, pyFloatRepr, PyDictError } from './pydict.js';
+import { pmfMass, pmfProbabilities } from '../stats/pmf.js';
 import {
   PROFILE_FORMAT,
   PROFILE_VERSION,
@@ -132,7 +133,7 @@ function lineOfKey(text: string, key: string, from = 0): number {
   return lineColumnAt(text, at < 0 ? from : at).line;
 }
 
-function parseDataset(file: string): { windows: LengthWindow[]; fieldNames: string[] } {
+function parseDataset(file: string, requestsIn: (start: number, end: number) => number[]): { windows: LengthWindow[]; fieldNames: string[] } {
   const text = readFileSync(file, 'utf8');
   let doc: unknown;
   try {
@@ -144,6 +145,12 @@ function parseDataset(file: string): { windows: LengthWindow[]; fieldNames: stri
     throw new ProfileError(`${file}:1: expected a JSON object of length windows keyed by start second`, file, 'line 1');
   }
   const entries = Object.entries(doc as Record<string, unknown>);
+  const startsSorted = entries.map(([k]) => Number(k)).filter(Number.isFinite).sort((a, b) => a - b);
+  const endOf = (start: number): number => {
+    const i = startsSorted.indexOf(start);
+    if (i >= 0 && i + 1 < startsSorted.length) return startsSorted[i + 1];
+    return i > 0 ? start + (start - startsSorted[i - 1]) : start + 21600;
+  };
   const fieldNames = new Set<string>();
   const windows: LengthWindow[] = [];
   for (const [startKey, fieldsRaw] of entries) {
@@ -195,12 +202,47 @@ function parseDataset(file: string): { windows: LengthWindow[]; fieldNames: stri
       if (!probs.some((p) => p > 0)) {
         throw new ProfileError(`${file}:${floc.line}: window ${startKey}, field ${upName}: PMF has no positive probability`, file, `line ${floc.line}`);
       }
-      fields[name] = { pmf: { values, probs } };
+      const counts = asCounts(probs, requestsIn(start, endOf(start)));
+      fields[name] = { pmf: counts ? { values, counts } : { values, probs } };
     }
     windows.push({ start, fields });
   }
   windows.sort((a, b) => a.start - b.start);
   return { windows, fieldNames: [...fieldNames] };
+}
+
+/**
+ * Upstream PMFs are request counts divided by the window's total. When some total N makes
+ * every probability exactly count/N (bit for bit), store the counts: 3–5× smaller files,
+ * faster loads, and still a lossless round trip. Otherwise undefined (keep probabilities).
+ */
+export function asCounts(probs: number[], hints: readonly number[] = []): number[] | undefined {
+  const tryTotal = (n: number): number[] | undefined => {
+    if (!(n > 0) || !Number.isInteger(n) || n > 1e12) return undefined;
+    const counts = new Array<number>(probs.length);
+    let sum = 0;
+    for (let i = 0; i < probs.length; i++) {
+      const c = Math.round(probs[i] * n);
+      if (c / n !== probs[i]) return undefined;
+      counts[i] = c;
+      sum += c;
+    }
+    return sum === n ? counts : undefined;
+  };
+  // The window's request count is the usual denominator; try it (and given multiples) first.
+  for (const h of hints) {
+    const c = tryTotal(Math.round(h));
+    if (c) return c;
+  }
+  let min = Infinity;
+  for (const p of probs) if (p > 0 && p < min) min = p;
+  if (!Number.isFinite(min)) return undefined;
+  // Otherwise the rarest value was seen k times for a small k: total = k / min.
+  for (let k = 1; k <= 64; k++) {
+    const c = tryTotal(Math.round(k / min));
+    if (c) return c;
+  }
+  return undefined;
 }
 
 /** Numeric client id of `chunk-N-…` files. */
@@ -257,7 +299,14 @@ export function importServegenPool(dir: string, now: () => string = defaultCreat
     if (dsName) {
       const dsFile = join(dir, dsName);
       hash.update(`${dsName}\0`).update(readFileSync(dsFile)).update('\0');
-      lengths = parseDataset(dsFile).windows;
+      // Upstream PMFs are counts over the length window's requests (Σ rate·600 over its arrival windows).
+      const step = windowSeconds ?? 600;
+      const requestsIn = (start: number, end: number): number[] => {
+        let n = 0;
+        for (const w of arrivals) if (w.start >= start && w.start < end) n += Math.round(w.rate * step);
+        return [n];
+      };
+      lengths = parseDataset(dsFile, requestsIn).windows;
       for (let i = 1; i < lengths.length; i++) {
         const step = lengths[i].start - lengths[i - 1].start;
         if (lengthSeconds === undefined || step < lengthSeconds) lengthSeconds = step;
@@ -400,13 +449,16 @@ export function exportServegenPool(profile: Profile, dir: string): number {
 }
 
 function expandBins(pmf: LengthField['pmf']): { values: number[]; probs: number[] } {
-  if (!pmf.bins || pmf.bins.lo.length === 0) return { values: pmf.values, probs: pmf.probs };
+  const probs = pmfProbabilities(pmf);
+  if (!pmf.bins || pmf.bins.lo.length === 0) return { values: pmf.values, probs };
+  const mass = pmfMass(pmf);
   const map = new Map<number, number>();
-  pmf.values.forEach((v, i) => map.set(v, (map.get(v) ?? 0) + pmf.probs[i]));
-  const { lo, hi, probs } = pmf.bins;
+  pmf.values.forEach((v, i) => map.set(v, (map.get(v) ?? 0) + probs[i]));
+  const { lo, hi } = pmf.bins;
   for (let i = 0; i < lo.length; i++) {
     const w = hi[i] - lo[i] + 1;
-    for (let v = lo[i]; v <= hi[i]; v++) map.set(v, (map.get(v) ?? 0) + probs[i] / w);
+    const p = mass.kind === 'counts' ? mass.bins[i] / mass.total : mass.bins[i];
+    for (let v = lo[i]; v <= hi[i]; v++) map.set(v, (map.get(v) ?? 0) + p / w);
   }
   const values = [...map.keys()].sort((a, b) => a - b);
   return { values, probs: values.map((v) => map.get(v)!) };

@@ -9,11 +9,36 @@
  * fields with correlated uniforms and keep their rank correlation.
  */
 
-/** Compact PMF as stored in profiles. Probabilities need not sum exactly to 1. */
+/**
+ * Compact PMF as stored in profiles. Mass is given either as `counts` (observed requests;
+ * probability = count / total count — exact, short to store, and what a fitter observes) or
+ * as `probs` (need not sum exactly to 1), the same kind for atoms and bins.
+ */
 export interface CompactPmf {
   values: number[];
-  probs: number[];
-  bins?: { lo: number[]; hi: number[]; probs: number[] };
+  probs?: number[];
+  counts?: number[];
+  bins?: { lo: number[]; hi: number[]; probs?: number[]; counts?: number[] };
+}
+
+/** The mass arrays of a PMF (counts or probabilities) and their total. */
+export function pmfMass(pmf: CompactPmf): { atoms: number[]; bins: number[]; total: number; kind: 'counts' | 'probs' } {
+  const kind = pmf.counts ? 'counts' : 'probs';
+  const atoms = (pmf.counts ?? pmf.probs ?? []) as number[];
+  const bins = pmf.bins ? ((kind === 'counts' ? pmf.bins.counts : pmf.bins.probs) ?? []) : [];
+  let total = 0;
+  for (const m of atoms) total += m;
+  for (const m of bins) total += m;
+  return { atoms, bins, total, kind };
+}
+
+/**
+ * Probability of each exact value: count / total for count PMFs (bit-exact with how
+ * upstream derived its probabilities), the stored numbers for probability PMFs.
+ */
+export function pmfProbabilities(pmf: CompactPmf): number[] {
+  const { atoms, total, kind } = pmfMass(pmf);
+  return kind === 'counts' ? atoms.map((c) => c / total) : atoms.slice();
 }
 
 /** Error for malformed PMFs; `path` names the offending element. */
@@ -38,13 +63,14 @@ export class PmfSampler {
 
   constructor(pmf: CompactPmf) {
     const n = pmf.values.length + (pmf.bins ? pmf.bins.lo.length : 0);
+    const mass = pmfMass(pmf);
     const order: { lo: number; hi: number; p: number; range: boolean }[] = [];
     for (let i = 0; i < pmf.values.length; i++) {
-      if (pmf.probs[i] > 0) order.push({ lo: pmf.values[i], hi: pmf.values[i], p: pmf.probs[i], range: false });
+      if (mass.atoms[i] > 0) order.push({ lo: pmf.values[i], hi: pmf.values[i], p: mass.atoms[i], range: false });
     }
     if (pmf.bins) {
       for (let i = 0; i < pmf.bins.lo.length; i++) {
-        if (pmf.bins.probs[i] > 0) order.push({ lo: pmf.bins.lo[i], hi: pmf.bins.hi[i], p: pmf.bins.probs[i], range: true });
+        if (mass.bins[i] > 0) order.push({ lo: pmf.bins.lo[i], hi: pmf.bins.hi[i], p: mass.bins[i], range: true });
       }
     }
     if (order.length === 0) throw new PmfError(`PMF has no positive probability (${n} entries)`, '');
@@ -109,33 +135,43 @@ export function pmfMean(pmf: CompactPmf): number {
 
 /**
  * Checks a compact PMF's structure; throws PmfError naming the element.
- * Values must be finite, probabilities finite and ≥ 0, ranges lo ≤ hi, lengths equal.
+ * Exactly one of `counts`/`probs`, the same kind in bins; values finite; masses finite and
+ * ≥ 0 (counts integers); ranges lo ≤ hi; lengths equal; some positive mass.
  */
 export function checkPmf(pmf: CompactPmf, path: string): void {
-  if (pmf.values.length !== pmf.probs.length) {
-    throw new PmfError(`${path}: values (${pmf.values.length}) and probs (${pmf.probs.length}) differ in length`, path);
+  const kind = pmf.counts ? 'counts' : 'probs';
+  if ((pmf.counts === undefined) === (pmf.probs === undefined)) {
+    throw new PmfError(`${path}: give exactly one of "counts" or "probs"`, path);
   }
+  const atoms = (pmf.counts ?? pmf.probs)!;
+  if (pmf.values.length !== atoms.length) {
+    throw new PmfError(`${path}: values (${pmf.values.length}) and ${kind} (${atoms.length}) differ in length`, path);
+  }
+  const checkMass = (m: number, where: string) => {
+    if (!(m >= 0) || !Number.isFinite(m) || (kind === 'counts' && !Number.isInteger(m))) {
+      throw new PmfError(`${where}: ${kind === 'counts' ? 'count must be an integer' : 'probability must be finite and'} ≥ 0, got ${m}`, where);
+    }
+  };
   let total = 0;
   for (let i = 0; i < pmf.values.length; i++) {
     if (!Number.isFinite(pmf.values[i])) throw new PmfError(`${path}.values[${i}]: not a finite number`, `${path}.values[${i}]`);
-    const p = pmf.probs[i];
-    if (!(p >= 0) || !Number.isFinite(p)) throw new PmfError(`${path}.probs[${i}]: probability must be finite and ≥ 0, got ${p}`, `${path}.probs[${i}]`);
-    total += p;
+    checkMass(atoms[i], `${path}.${kind}[${i}]`);
+    total += atoms[i];
   }
   if (pmf.bins) {
-    const { lo, hi, probs } = pmf.bins;
-    if (lo.length !== hi.length || lo.length !== probs.length) {
-      throw new PmfError(`${path}.bins: lo, hi and probs differ in length`, `${path}.bins`);
+    const { lo, hi } = pmf.bins;
+    const masses = kind === 'counts' ? pmf.bins.counts : pmf.bins.probs;
+    if (!masses) throw new PmfError(`${path}.bins: needs "${kind}" like the exact values`, `${path}.bins`);
+    if (lo.length !== hi.length || lo.length !== masses.length) {
+      throw new PmfError(`${path}.bins: lo, hi and ${kind} differ in length`, `${path}.bins`);
     }
     for (let i = 0; i < lo.length; i++) {
       if (!Number.isInteger(lo[i]) || !Number.isInteger(hi[i]) || hi[i] < lo[i]) {
         throw new PmfError(`${path}.bins[${i}]: need integers lo ≤ hi, got [${lo[i]}, ${hi[i]}]`, `${path}.bins.lo[${i}]`);
       }
-      if (!(probs[i] >= 0) || !Number.isFinite(probs[i])) {
-        throw new PmfError(`${path}.bins.probs[${i}]: probability must be finite and ≥ 0`, `${path}.bins.probs[${i}]`);
-      }
-      total += probs[i];
+      checkMass(masses[i], `${path}.bins.${kind}[${i}]`);
+      total += masses[i];
     }
   }
-  if (!(total > 0)) throw new PmfError(`${path}: PMF has no positive probability`, path);
+  if (!(total > 0)) throw new PmfError(`${path}: PMF has no positive mass`, path);
 }

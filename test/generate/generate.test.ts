@@ -40,7 +40,7 @@ describe('generate from mm-image, 1 h at constant:50 (issue acceptance)', () => 
     const perClient = new Map<string, number>();
     for (const c of mmImage.clients) {
       const w = c.lengths[0].fields;
-      const m = (f: { pmf: { values: number[]; probs: number[] } }) => weightedMean({ v: f.pmf.values, w: f.pmf.probs });
+      const m = (f: { pmf: { values: number[]; probs?: number[]; counts?: number[] } }) => weightedMean({ v: f.pmf.values, w: (f.pmf.counts ?? f.pmf.probs)! });
       perClient.set(c.id, m(w.image_count!) * m(w.image_tokens_per_item!));
     }
     let total = 0;

@@ -41,11 +41,12 @@ export function referenceMixture(profile: Profile, field: string, a: number, b: 
       if (!(rate > 0)) continue;
       const pmf = fieldPmfAt(c, field, s);
       if (!pmf) continue;
+      const mass = (pmf.counts ?? pmf.probs)!;
       let sum = 0;
-      for (const p of pmf.probs) sum += p;
+      for (const p of mass) sum += p;
       pmf.values.forEach((x, i) => {
         v.push(x);
-        w.push(((rate / total) * pmf.probs[i]) / sum);
+        w.push(((rate / total) * mass[i]) / sum);
       });
     }
   }
@@ -57,7 +58,7 @@ function fieldPmfAt(c: ProfileClient, field: string, t: number) {
   if (withField.length === 0) return undefined;
   let pick = withField[0];
   for (const l of withField) if (l.start <= t) pick = l;
-  return (pick.fields as Record<string, { pmf: { values: number[]; probs: number[] } }>)[field].pmf;
+  return (pick.fields as Record<string, { pmf: { values: number[]; probs?: number[]; counts?: number[] } }>)[field].pmf;
 }
 
 export function weightedMean({ v, w }: { v: number[]; w: number[] }): number {

@@ -60,7 +60,7 @@ describe('readProfile', () => {
 
   it('names the path of an unknown family, a PMF mismatch and out-of-order windows', () => {
     expect(errorOf((d) => (d.clients[0].arrivals[3].model = { family: 'pareto', scale: 1 })).where).toMatch(/^clients\[0\]\.arrivals\[3\]\.model/);
-    expect(errorOf((d) => d.clients[0].lengths[0].fields.output_tokens.pmf.probs.pop()).where).toBe('clients[0].lengths[0].fields.output_tokens.pmf');
+    expect(errorOf((d) => (d.clients[0].lengths[0].fields.output_tokens.pmf.counts ?? d.clients[0].lengths[0].fields.output_tokens.pmf.probs).pop()).where).toBe('clients[0].lengths[0].fields.output_tokens.pmf');
     expect(errorOf((d) => (d.clients[0].arrivals[5].start = 0)).where).toBe('clients[0].arrivals[5].start');
   });
 

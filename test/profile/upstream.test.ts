@@ -5,6 +5,8 @@ import { exportServegenPool, importServegenPool } from '../../src/profile/upstre
 import { parsePyNumberDict } from '../../src/profile/pydict.js';
 import { ProfileError } from '../../src/profile/errors.js';
 import { validateProfile } from '../../src/profile/read.js';
+import { asCounts } from '../../src/profile/upstream.js';
+import { pmfProbabilities } from '../../src/stats/pmf.js';
 import { serializeProfile } from '../../src/profile/write.js';
 import { fixture, tempDir } from '../helpers.js';
 
@@ -64,7 +66,11 @@ describe('import-servegen', () => {
     expect(Object.keys(c0.lengths[0].fields).sort()).toEqual(
       ['audio_count', 'audio_tokens_per_item', 'image_count', 'image_tokens_per_item', 'input_tokens', 'output_tokens', 'video_count', 'video_tokens_per_item'].sort(),
     );
-    expect(c0.lengths[0].fields.input_tokens!.pmf).toEqual({ values: [136, 372], probs: [0.2557027673108869, 0.7442972326891131] });
+    // Stored as request counts when count/total reproduces upstream's probabilities bit for bit.
+    const pmf = c0.lengths[0].fields.input_tokens!.pmf;
+    expect(pmf.values).toEqual([136, 372]);
+    expect(pmf.counts).toBeDefined();
+    expect(pmfProbabilities(pmf)).toEqual([0.2557027673108869, 0.7442972326891131]);
     expect(c0.requests).toBeGreaterThan(0);
   });
 
@@ -88,6 +94,16 @@ describe('import-servegen', () => {
     const ratio = parsePyNumberDict(Object.values(doc)[0].reason_ratio);
     expect(ratio.keys.length).toBe(501);
     expect(ratio.keys[3]).toBe(3 * (1 / 501)); // np.linspace(0, 1, 502)[3], not 3/501
+  });
+});
+
+describe('asCounts', () => {
+  it('recovers counts when probabilities are exactly count/total, else keeps probabilities', () => {
+    expect(asCounts([1 / 3, 2 / 3])).toEqual([1, 2]);
+    expect(asCounts([3 / 7, 4 / 7])).toEqual([3, 4]);
+    expect(asCounts([0.5, 0.25, 0.25])).toEqual([2, 1, 1]);
+    expect(asCounts([0.1, 0.2, 0.3000001])).toBeUndefined();
+    expect(asCounts([0.5, 0.4])).toBeUndefined(); // counts would not sum to the total
   });
 });
 

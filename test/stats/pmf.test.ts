@@ -51,6 +51,12 @@ describe('PmfSampler', () => {
     expect(s.mean).toBe(14.5);
   });
 
+  it('samples count PMFs like the equivalent probabilities', () => {
+    const a = new PmfSampler({ values: [1, 2, 9], counts: [1, 2, 7] });
+    const b = new PmfSampler({ values: [1, 2, 9], probs: [0.1, 0.2, 0.7] });
+    for (let u = 0; u < 1; u += 0.01) expect(a.quantile(u)).toBe(b.quantile(u));
+  });
+
   it('rejects a PMF without mass', () => {
     expect(() => new PmfSampler({ values: [1], probs: [0] })).toThrow(PmfError);
   });
@@ -59,6 +65,8 @@ describe('PmfSampler', () => {
 describe('checkPmf', () => {
   it('names the offending element', () => {
     expect(() => checkPmf({ values: [1, 2], probs: [0.5] }, 'f')).toThrow(/values \(2\) and probs \(1\)/);
+    expect(() => checkPmf({ values: [1], probs: [1], counts: [1] }, 'f')).toThrow(/exactly one of/);
+    expect(() => checkPmf({ values: [1], counts: [1.5] }, 'f')).toThrow(/f\.counts\[0\]: count must be an integer/);
     expect(() => checkPmf({ values: [1], probs: [-1] }, 'f')).toThrow(/f\.probs\[0\]/);
     expect(() => checkPmf({ values: [], probs: [], bins: { lo: [5], hi: [4], probs: [1] } }, 'f')).toThrow(/f\.bins\[0\]/);
   });

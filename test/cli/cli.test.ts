@@ -1,0 +1,139 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+const MM = fixture('servegen', 'multimodal', 'mm-image');
+
+describe('servegen CLI', () => {
+  it('--help lists the commands with an example; every command has an example', async () => {
+    const top = await runCli('--help');
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/import-servegen/);
+    expect(top.stdout).toMatch(/Example:/);
+    for (const cmd of ['import-servegen', 'export-servegen', 'generate', 'inspect']) {
+      const r = await runCli(cmd, '--help');
+      expect(r.code, cmd).toBe(0);
+      expect(r.stdout, cmd).toMatch(/Example:\n\s+\$ servegen /);
+    }
+  });
+
+  it('runs the README quick start: import, generate (byte-identical on rerun), inspect', async () => {
+    const dir = tempDir();
+    const pool = join(dir, 'pool.json');
+    const imp = await runCli('import-servegen', MM, '--out', pool);
+    expect(imp.code).toBe(0);
+    expect(imp.stderr).toMatch(/imported 35 clients/);
+    const out1 = join(dir, 'a.jsonl');
+    const out2 = join(dir, 'b.jsonl');
+    const args = ['--start', '64800', '--duration', '600', '--rate', 'constant:100', '--seed', '1'];
+    const g1 = await runCli('generate', pool, ...args, '--out', out1);
+    expect(g1.code).toBe(0);
+    expect(g1.stderr).toMatch(/generated \d+ requests from 35 clients over 600 s/);
+    await runCli('generate', pool, ...args, '--out', out2);
+    expect(readFileSync(out2).equals(readFileSync(out1))).toBe(true);
+    const lines = readFileSync(out1, 'utf8').trim().split('\n');
+    expect(JSON.parse(lines[0]).servegen.generator.seed).toBe('1');
+    const row = JSON.parse(lines[1]);
+    expect(Object.keys(row)).toEqual(['timestamp', 'client_id', 'input_tokens', 'output_tokens', 'image_count', 'image_tokens', 'audio_count', 'audio_tokens', 'video_count', 'video_tokens']);
+    expect(Math.abs(lines.length - 1 - 60_000) / 60_000).toBeLessThan(0.05);
+    const ins = await runCli('inspect', pool);
+    expect(ins.code).toBe(0);
+    expect(ins.stdout).toMatch(/image_count[\s\S]*P\(1\) 79\.\d %/);
+    // No temp files left behind by the atomic writers.
+    expect(readdirSync(dir).filter((n) => n.includes('.tmp'))).toEqual([]);
+  });
+
+  it('writes csv, parquet and mooncake with the same requests', async () => {
+    const dir = tempDir();
+    const pool = join(dir, 'pool.json');
+    await runCli('import-servegen', MM, '--out', pool, '--quiet');
+    const base = ['--duration', '300', '--rate', 'constant:20', '--seed', '9', '--quiet'];
+    for (const [name, extra] of [['t.csv', []], ['t.parquet', []], ['t.mc', ['--format', 'mooncake']], ['t.jsonl', []]] as const) {
+      const r = await runCli('generate', pool, ...base, ...extra, '--out', join(dir, name));
+      expect(r.code, name).toBe(0);
+    }
+    const jsonl = readFileSync(join(dir, 't.jsonl'), 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l));
+    const csv = readFileSync(join(dir, 't.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toMatch(/^# servegen: /);
+    expect(csv.length - 2).toBe(jsonl.length);
+    const cols = csv[1].split(',');
+    const firstCsv = csv[2].split(',');
+    expect(Number(firstCsv[cols.indexOf('input_tokens')])).toBe(jsonl[0].input_tokens);
+    const mc = readFileSync(join(dir, 't.mc'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(mc.length).toBe(jsonl.length);
+    expect(mc[0]).toEqual({
+      timestamp: Math.round(jsonl[0].timestamp * 1000),
+      input_length: jsonl[0].input_tokens + jsonl[0].image_tokens + jsonl[0].audio_tokens + jsonl[0].video_tokens,
+      output_length: jsonl[0].output_tokens,
+    });
+    const { parquetReadObjects } = await import('hyparquet');
+    const { compressors } = await import('hyparquet-compressors');
+    const buf = readFileSync(join(dir, 't.parquet'));
+    const rows = await parquetReadObjects({ file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), compressors });
+    expect(rows.length).toBe(jsonl.length);
+    expect(Number(rows[5].output_tokens)).toBe(jsonl[5].output_tokens);
+    expect(rows[5].client_id).toBe(jsonl[5].client_id);
+    expect(Math.abs(Number(rows[5].timestamp) - jsonl[5].timestamp)).toBeLessThan(1e-6);
+  });
+
+  it('export-servegen writes the upstream layout', async () => {
+    const dir = tempDir();
+    const pool = join(dir, 'pool.json');
+    await runCli('import-servegen', MM, '--out', pool, '--quiet');
+    const r = await runCli('export-servegen', pool, '--out', join(dir, 'up'));
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(dir, 'up')).length).toBe(70);
+  });
+});
+
+describe('bad input exits 2 with a message naming the file, and writes nothing', () => {
+  it('malformed pool file', async () => {
+    const dir = tempDir();
+    const pool = join(dir, 'pool');
+    const { mkdirSync, cpSync } = await import('node:fs');
+    mkdirSync(pool);
+    cpSync(join(MM, 'chunk-0-trace.csv'), join(pool, 'chunk-0-trace.csv'));
+    writeFileSync(join(pool, 'chunk-0-dataset.json'), '{"0": {"text_tokens": "{1: oops}"}}');
+    const out = join(dir, 'p.json');
+    const r = await runCli('import-servegen', pool, '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/chunk-0-dataset\.json:1: window 0, field text_tokens: malformed PMF/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('malformed profile names the JSON path; no output file', async () => {
+    const dir = tempDir();
+    const pool = join(dir, 'pool.json');
+    await runCli('import-servegen', MM, '--out', pool, '--quiet');
+    const doc = JSON.parse(readFileSync(pool, 'utf8'));
+    doc.clients[4].arrivals[2].rate = 'fast';
+    writeFileSync(pool, JSON.stringify(doc));
+    const out = join(dir, 'x.jsonl');
+    const r = await runCli('generate', pool, '--duration', '60', '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/pool\.json: clients\[4\]\.arrivals\[2\]\.rate/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('usage errors: missing option, bad number, unknown format, missing file', async () => {
+    const dir = tempDir();
+    expect((await runCli('generate', 'x.json', '--out', 'y.jsonl')).code).toBe(2);
+    const pool = join(dir, 'pool.json');
+    await runCli('import-servegen', MM, '--out', pool, '--quiet');
+    const bad = await runCli('generate', pool, '--duration', 'ten', '--out', join(dir, 'a.jsonl'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--duration: expected a number/);
+    const fmt = await runCli('generate', pool, '--duration', '10', '--out', join(dir, 'a.txt'));
+    expect(fmt.code).toBe(2);
+    expect(fmt.stderr).toMatch(/cannot tell the format/);
+    const missing = await runCli('inspect', join(dir, 'nope.json'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nope\.json: cannot read profile/);
+    const rate = await runCli('generate', pool, '--duration', '10', '--rate', 'fast', '--out', join(dir, 'a.jsonl'));
+    expect(rate.code).toBe(2);
+    expect(rate.stderr).toMatch(/--rate "fast"/);
+  });
+});
