@@ -151,9 +151,13 @@ async function mainBench(): Promise<void> {
         `python reference (upstream algorithm, same machine, same pool, 1 h): load ${Number(py.load_seconds).toFixed(2)} s, generate ${Math.round(Number(py.requests_per_second))} req/s, peak ${Number(py.peak_rss_mb).toFixed(0)} MB`,
       );
       console.log(
-        `ratios vs python reference: load ${(Number(py.load_seconds) / load).toFixed(1)}× faster (target ≥ 20×), generation in memory ${(memRate / Number(py.requests_per_second)).toFixed(1)}× faster (target ≥ 20×)`,
+        `ratios vs python reference: load ${(Number(py.load_seconds) / load).toFixed(1)}× faster, generation in memory ${(memRate / Number(py.requests_per_second)).toFixed(1)}× faster (1 h)`,
       );
     }
+    const mem24Rate = median(hourCases['24 h memory'].map((r) => r.requests / r.seconds));
+    console.log(
+      `ratios vs upstream as quoted (64 000 req/s; 20 s to load m-large): generation ${(memRate / 64000).toFixed(0)}× (1 h) / ${(mem24Rate / 64000).toFixed(0)}× (24 h) faster (target ≥ 20×); load ${(20 / load).toFixed(0)}× faster than 20 s (target ≥ 20×; m-large itself is not in ../shared)`,
+    );
   }
   console.log('\nUpstream figures quoted by the issue for m-large on this kind of machine: ~20 s load, ~64 000 requests/s.');
 }

@@ -17,13 +17,19 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   lines.push(`  families      ${Object.entries(s.familyMix).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${pct(v)}`).join(', ')} (share of requests)`);
   lines.push('  lengths       (rate-weighted over clients and windows)');
   lines.push(`    ${'field'.padEnd(24)}${'mean'.padStart(10)}${'p50'.padStart(10)}${'p90'.padStart(10)}${'p99'.padStart(10)}`);
+  const alwaysZero: string[] = [];
   for (const [name, f] of Object.entries(s.fields)) {
     if (!f) continue;
+    if (f.mean === 0 && f.p99 === 0) {
+      alwaysZero.push(name);
+      continue;
+    }
     lines.push(`    ${name.padEnd(24)}${fmt(f.mean).padStart(10)}${fmt(f.p50).padStart(10)}${fmt(f.p90).padStart(10)}${fmt(f.p99).padStart(10)}`);
     if (f.counts) {
       lines.push(`    ${''.padEnd(24)}P(0) ${pct(f.counts.p0)}, P(1) ${pct(f.counts.p1)}, P(2) ${pct(f.counts.p2)}, P(≥3) ${pct(f.counts.p3plus)}`);
     }
   }
+  if (alwaysZero.length > 0) lines.push(`    always 0: ${alwaysZero.join(', ')}`);
   if (s.reasoningToAnswer !== undefined) lines.push(`  reasoning     reasoning tokens ≈ ${fmt(s.reasoningToAnswer)} × answer tokens (mean)`);
   return lines.join('\n');
 }

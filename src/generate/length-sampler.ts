@@ -45,49 +45,59 @@ export function lengthColumnsOf(clients: readonly ProfileClient[]): LengthColumn
  */
 export class ClientLengthSampler {
   private readonly starts: Float64Array;
-  private readonly windows: WindowLengthSampler[];
+  private readonly ws: LengthWindow[];
+  /** Built on first use: a 1 h run of a two-week profile touches 1 of 56 windows. */
+  private readonly built: (WindowLengthSampler | undefined)[];
+  private readonly cache = new Map<object, PmfSampler>();
 
   constructor(client: ProfileClient) {
-    const ws = client.lengths.filter((w) => Object.keys(w.fields).length > 0);
-    this.starts = Float64Array.from(ws.map((w) => w.start));
-    const cache = new Map<object, PmfSampler>();
-    const sampler = (i: number, name: LengthFieldName): PmfSampler | undefined => {
-      // Nearest window at or before i with this field, else the nearest after it.
-      for (let j = i; j >= 0; j--) {
-        const f = ws[j].fields[name];
-        if (f) return memo(f.pmf);
-      }
-      for (let j = i + 1; j < ws.length; j++) {
-        const f = ws[j].fields[name];
-        if (f) return memo(f.pmf);
-      }
-      return undefined;
-    };
-    const memo = (pmf: object): PmfSampler => {
-      let s = cache.get(pmf);
-      if (!s) {
-        s = new PmfSampler(pmf as never);
-        cache.set(pmf, s);
-      }
-      return s;
-    };
-    this.windows = ws.map((w: LengthWindow, i) => ({
-      input: sampler(i, 'input_tokens'),
-      output: sampler(i, 'output_tokens'),
+    this.ws = client.lengths.filter((w) => Object.keys(w.fields).length > 0);
+    this.starts = Float64Array.from(this.ws.map((w) => w.start));
+    this.built = new Array(this.ws.length);
+  }
+
+  private memo(pmf: object): PmfSampler {
+    let s = this.cache.get(pmf);
+    if (!s) {
+      s = new PmfSampler(pmf as never);
+      this.cache.set(pmf, s);
+    }
+    return s;
+  }
+
+  /** Nearest window at or before i with this field, else the nearest after it. */
+  private sampler(i: number, name: LengthFieldName): PmfSampler | undefined {
+    const ws = this.ws;
+    for (let j = i; j >= 0; j--) {
+      const f = ws[j].fields[name];
+      if (f) return this.memo(f.pmf);
+    }
+    for (let j = i + 1; j < ws.length; j++) {
+      const f = ws[j].fields[name];
+      if (f) return this.memo(f.pmf);
+    }
+    return undefined;
+  }
+
+  private build(i: number): WindowLengthSampler {
+    const w = this.ws[i];
+    return {
+      input: this.sampler(i, 'input_tokens'),
+      output: this.sampler(i, 'output_tokens'),
       rho: w.joint ? (w.joint.copula ?? copulaRhoFromSpearman(w.joint.spearman)) : 0,
-      reasonRatio: sampler(i, 'reason_ratio'),
-      reasoningTokens: sampler(i, 'reasoning_tokens'),
+      reasonRatio: this.sampler(i, 'reason_ratio'),
+      reasoningTokens: this.sampler(i, 'reasoning_tokens'),
       media: MEDIA.map((m) => {
-        const count = sampler(i, `${m}_count`);
+        const count = this.sampler(i, `${m}_count`);
         if (!count) return undefined;
-        return { count, perItem: sampler(i, `${m}_tokens_per_item`), perRequest: sampler(i, `${m}_tokens`) };
+        return { count, perItem: this.sampler(i, `${m}_tokens_per_item`), perRequest: this.sampler(i, `${m}_tokens`) };
       }),
-    }));
+    };
   }
 
   /** True when the client has any length data. */
   get hasLengths(): boolean {
-    return this.windows.length > 0;
+    return this.ws.length > 0;
   }
 
   /** The window sampler in force at profile time t. */
@@ -102,7 +112,8 @@ export class ClientLengthSampler {
       if (s[mid] <= t) lo = mid + 1;
       else hi = mid;
     }
-    return this.windows[lo === 0 ? 0 : lo - 1];
+    const i = lo === 0 ? 0 : lo - 1;
+    return (this.built[i] ??= this.build(i));
   }
 }
 
