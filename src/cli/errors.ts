@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { ProfileError } from '../profile/errors.js';
 import { GenerateError } from '../generate/errors.js';
 import { PmfError } from '../stats/pmf.js';
+import { IngestError } from '../ingest/errors.js';
 
 /** Exit codes of every command (DESIGN.md, CLI contract). */
 export const EXIT_OK = 0;
@@ -24,7 +25,7 @@ export class UsageError extends Error {
  */
 export function describeError(err: unknown): { message: string; code: number } {
   if (err instanceof CommanderError) return { message: '', code: err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT };
-  if (err instanceof ProfileError || err instanceof GenerateError || err instanceof UsageError || err instanceof PmfError) {
+  if (err instanceof ProfileError || err instanceof GenerateError || err instanceof UsageError || err instanceof PmfError || err instanceof IngestError) {
     return { message: err.message, code: EXIT_BAD_INPUT };
   }
   const e = err as NodeJS.ErrnoException;

@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { readProfile } from '../profile/read.js';
 import { summarizeProfile, type ProfileSummary } from '../profile/summarize.js';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { summarizeTrace, type TraceSummary } from '../ingest/summarize-trace.js';
+import { addIngestOptions, ingestLine, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
+import { Reporter } from './progress.js';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
@@ -34,16 +38,54 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   return lines.join('\n');
 }
 
+/** Text rendering of a trace summary. */
+export function renderTraceSummary(label: string, s: TraceSummary): string {
+  const lines: string[] = [];
+  lines.push(`trace ${label}`);
+  lines.push(`  span          ${s.span.start.toFixed(3)} … ${s.span.end.toFixed(3)} s (${(s.span.seconds / 3600).toFixed(2)} h)${s.origin ? `, origin ${s.origin}` : ', relative times'}`);
+  lines.push(`  requests      ${s.requests} (mean ${fmt(s.meanRate)} req/s); aggregate IAT CV ${fmt(s.aggregateIatCv)}`);
+  lines.push(`  clients       ${s.clients}; ${s.concentration.p50} / ${s.concentration.p90} / ${s.concentration.p99} carry 50 / 90 / 99 % of requests`);
+  lines.push(`  top clients   ${s.topClients.map((c) => `${c.id} ${pct(c.share)}`).join(', ')}`);
+  if (s.sessions) lines.push(`  sessions      ${s.sessions.sessions} sessions over ${s.sessions.requestsWithSession} requests`);
+  lines.push(`    ${'field'.padEnd(24)}${'mean'.padStart(10)}${'p50'.padStart(10)}${'p90'.padStart(10)}${'p99'.padStart(10)}${'max'.padStart(10)}`);
+  for (const [name, f] of Object.entries(s.fields)) {
+    lines.push(`    ${name.padEnd(24)}${fmt(f.mean).padStart(10)}${String(f.p50).padStart(10)}${String(f.p90).padStart(10)}${String(f.p99).padStart(10)}${String(f.max).padStart(10)}`);
+  }
+  return lines.join('\n');
+}
+
+/** Whether a file is a profile (by its `format` key near the start). */
+function looksLikeProfile(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return /"format"\s*:\s*"servegen-profile"/.test(buf.subarray(0, n).toString('utf8'));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function registerInspect(program: Command): void {
-  program
+  const cmd = program
     .command('inspect')
-    .description('Characterize a profile: clients, span, burstiness, family mix, length distributions')
-    .argument('<profile.json>', 'profile to summarize')
+    .description('Characterize a profile or a trace: clients, span, burstiness, length distributions')
+    .argument('<file...>', 'a profile (.json), or trace files / raw logs (with --preset or --map)');
+  addIngestOptions(cmd)
     .option('--json', 'print the summary as JSON')
-    .addHelpText('after', '\nExample:\n  $ servegen inspect mm-image.json\n')
-    .action((file: string, opts: { json?: boolean }) => {
-      const { profile } = readProfile(file);
-      const summary = summarizeProfile(profile);
-      process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : renderSummary(file, summary) + '\n');
+    .option('--quiet', 'no ingest progress or summary on stderr')
+    .addHelpText('after', '\nExamples:\n  $ servegen inspect mm-image.json\n  $ servegen inspect AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023\n')
+    .action(async (files: string[], opts: IngestCliOptions & { json?: boolean; quiet?: boolean }) => {
+      if (files.length === 1 && !opts.preset && !opts.map && existsSync(files[0]) && looksLikeProfile(files[0])) {
+        const { profile } = readProfile(files[0]);
+        const summary = summarizeProfile(profile);
+        process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : renderSummary(files[0], summary) + '\n');
+        return;
+      }
+      const rep = new Reporter(Boolean(opts.quiet));
+      const result = await runIngest(files, mappingFrom(opts, 'servegen'), parseFormat(opts.format), rep);
+      rep.info(ingestLine(result));
+      const summary = summarizeTrace(result.trace);
+      process.stdout.write(opts.json ? JSON.stringify({ ingest: result.summary, trace: summary }, null, 2) + '\n' : renderTraceSummary(files.join(' '), summary) + '\n');
     });
 }

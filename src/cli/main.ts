@@ -5,6 +5,9 @@ import { registerExportServegen } from './export-servegen.js';
 import { registerGenerate } from './generate.js';
 import { registerImportServegen } from './import-servegen.js';
 import { registerInspect } from './inspect.js';
+import { registerIngest } from './ingest.js';
+
+let exitCode = 0;
 
 /** Builds the `servegen` command tree. */
 export function buildProgram(): Command {
@@ -22,6 +25,7 @@ Example:
 
 Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.`,
     );
+  registerIngest(program, (code) => (exitCode = code));
   registerImportServegen(program);
   registerExportServegen(program);
   registerGenerate(program);
@@ -32,10 +36,11 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.`,
 
 /** Runs the CLI; resolves to the process exit code. Never throws. */
 export async function main(argv: string[]): Promise<number> {
+  exitCode = EXIT_OK;
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return EXIT_OK;
+    return exitCode;
   } catch (err) {
     const { message, code } = describeError(err);
     if (message && !(err instanceof CommanderError)) process.stderr.write(`servegen: ${message}\n`);

@@ -2,6 +2,7 @@ import { csvTraceWriter } from '../io/to-csv.js';
 import { jsonlTraceWriter } from '../io/to-jsonl.js';
 import { mooncakeTraceWriter } from '../io/to-mooncake.js';
 import { parquetTraceWriter } from '../io/to-parquet.js';
+import { arrowTraceWriter } from '../io/to-arrow.js';
 import type { TraceLayout } from '../io/trace-schema.js';
 import type { TraceFormat, TraceWriter } from '../io/trace-writer.js';
 import type { Profile } from '../profile/schema.js';
@@ -18,6 +19,8 @@ export function openTraceWriter(format: TraceFormat, path: string, layout: Trace
       return csvTraceWriter(path, layout);
     case 'parquet':
       return parquetTraceWriter(path, layout);
+    case 'arrow':
+      return arrowTraceWriter(path, layout);
     case 'mooncake':
       return mooncakeTraceWriter(path, layout);
     default: {

@@ -15,17 +15,38 @@ export function csvField(s: string): string {
 export function csvTraceWriter(path: string, layout: TraceLayout, header = true): TraceWriter {
   const cols = layoutColumns(layout, LENGTH_COLUMNS);
   const ids = layout.clientIds.map((id) => ascii(`,${csvField(id)}`));
+  const texts = layout.texts ?? [];
+  const hasTurn = layout.extraInts?.includes('turn') ?? false;
+  const hasBlocks = layout.extraInts?.includes('block_count') ?? false;
   let head = header ? `# servegen: ${JSON.stringify(layout.meta)}\n` : '';
-  head += ['timestamp', 'client_id', ...cols.map((c) => c.name)].join(',') + '\n';
+  head += ['timestamp', 'client_id', ...texts, ...(hasTurn ? ['turn'] : []), ...cols.map((c) => c.name), ...(hasBlocks ? ['block_count'] : [])].join(',') + '\n';
   return textTraceWriter(path, head, (batch, sink) => {
     const bufs = cols.map((c) => batch.lengths[c.index]!);
     const k = cols.length;
+    const textCols = texts.map((t) => batch.texts?.[t]);
+    const turn = batch.extraInts?.turn;
+    const blocks = batch.extraInts?.block_count;
     for (let i = 0; i < batch.n; i++) {
       sink.fixed6(batch.timestamp[i]);
       sink.bytes(ids[batch.client[i]]);
+      for (let j = 0; j < textCols.length; j++) {
+        sink.byte(44);
+        const v = textCols[j]?.[i];
+        if (v !== undefined) sink.text(csvField(v));
+      }
+      if (hasTurn) {
+        sink.byte(44);
+        const v = turn ? turn[i] : NaN;
+        if (v === v) sink.number(v);
+      }
       for (let j = 0; j < k; j++) {
         sink.byte(44);
         const v = bufs[j][i];
+        if (v === v) sink.number(v);
+      }
+      if (hasBlocks) {
+        sink.byte(44);
+        const v = blocks ? blocks[i] : NaN;
         if (v === v) sink.number(v);
       }
       sink.byte(10);

@@ -14,19 +14,43 @@ export function jsonlTraceWriter(path: string, layout: TraceLayout, header = tru
   const open = ascii('{"timestamp":');
   const close = ascii('}\n');
   const head = header ? JSON.stringify({ servegen: layout.meta }) + '\n' : '';
+  const texts = layout.texts ?? [];
+  const textKeys = texts.map((t) => ascii(`,"${t}":`));
+  const hasTurn = layout.extraInts?.includes('turn') ?? false;
+  const hasBlocks = layout.extraInts?.includes('block_count') ?? false;
+  const turnKey = ascii(',"turn":');
+  const blockKey = ascii(',"block_count":');
   return textTraceWriter(path, head, (batch, sink) => {
     const bufs = cols.map((c) => batch.lengths[c.index]!);
     const k = cols.length;
+    const textCols = texts.map((t) => batch.texts?.[t]);
+    const turn = hasTurn ? batch.extraInts?.turn : undefined;
+    const blocks = hasBlocks ? batch.extraInts?.block_count : undefined;
     for (let i = 0; i < batch.n; i++) {
       sink.bytes(open);
       sink.fixed6(batch.timestamp[i]);
       sink.bytes(ids[batch.client[i]]);
+      for (let j = 0; j < textCols.length; j++) {
+        const v = textCols[j]?.[i];
+        if (v !== undefined) {
+          sink.bytes(textKeys[j]);
+          sink.text(JSON.stringify(v));
+        }
+      }
+      if (turn && turn[i] === turn[i]) {
+        sink.bytes(turnKey);
+        sink.number(turn[i]);
+      }
       for (let j = 0; j < k; j++) {
         const v = bufs[j][i];
         if (v === v) {
           sink.bytes(keys[j]);
           sink.number(v);
         }
+      }
+      if (blocks && blocks[i] === blocks[i]) {
+        sink.bytes(blockKey);
+        sink.number(blocks[i]);
       }
       sink.bytes(close);
     }

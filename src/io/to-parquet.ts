@@ -1,65 +1,69 @@
 import { renameSync, rmSync } from 'node:fs';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import { tempPathFor } from './atomic.js';
-import { LENGTH_COLUMNS, type TraceBatch, type TraceLayout } from './trace-schema.js';
-import { layoutColumns } from './to-text.js';
+import { outputColumns, type OutputColumn } from './output-columns.js';
+import type { TraceBatch, TraceLayout } from './trace-schema.js';
 import type { TraceWriter } from './trace-writer.js';
 
 const ROW_GROUP = 262_144;
 
 /**
- * Normalized-trace Parquet (hyparquet-writer, snappy): `timestamp` DOUBLE, `client_id`
- * UTF8, length columns INT32 (nullable). The meta goes in key-value metadata `servegen`.
- * Rows are buffered into row groups of 256 Ki rows, so memory stays bounded.
+ * Normalized-trace Parquet (hyparquet-writer, snappy): `timestamp` DOUBLE, `client_id` and
+ * other text columns UTF8, integer columns INT32 (nullable). The meta goes in key-value
+ * metadata `servegen`. Rows are buffered into row groups of 256 Ki rows, so memory stays
+ * bounded.
  */
 export function parquetTraceWriter(path: string, layout: TraceLayout): TraceWriter {
-  const cols = layoutColumns(layout, LENGTH_COLUMNS);
+  const cols: OutputColumn[] = outputColumns(layout);
   const tmp = tempPathFor(path);
   const writer = new ParquetWriter({
     writer: fileWriter(tmp),
     schema: [
-      { name: 'root', num_children: 2 + cols.length },
-      { name: 'timestamp', type: 'DOUBLE', repetition_type: 'REQUIRED' },
-      { name: 'client_id', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
-      ...cols.map((c) => ({ name: c.name, type: 'INT32' as const, repetition_type: 'OPTIONAL' as const })),
+      { name: 'root', num_children: cols.length },
+      ...cols.map((c) =>
+        c.kind === 'timestamp'
+          ? { name: c.name, type: 'DOUBLE' as const, repetition_type: 'REQUIRED' as const }
+          : c.kind === 'client' || c.kind === 'text'
+            ? { name: c.name, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: c.kind === 'client' ? ('REQUIRED' as const) : ('OPTIONAL' as const) }
+            : { name: c.name, type: 'INT32' as const, repetition_type: 'OPTIONAL' as const },
+      ),
     ],
     kvMetadata: [{ key: 'servegen', value: JSON.stringify(layout.meta) }],
     createdBy: String(layout.meta.tool ?? 'servegen-ts'),
   });
   let rows = 0;
-  let pendingTs: number[] = [];
-  let pendingClient: string[] = [];
-  let pendingCols: (number | null)[][] = cols.map(() => []);
+  let pending: unknown[][] = cols.map(() => []);
+  let pendingRows = 0;
   const flush = async () => {
-    if (pendingTs.length === 0) return;
+    if (pendingRows === 0) return;
     await writer.write({
-      columnData: [
-        { name: 'timestamp', data: Float64Array.from(pendingTs) },
-        { name: 'client_id', data: pendingClient },
-        ...cols.map((c, j) => ({ name: c.name, data: pendingCols[j] })),
-      ],
+      columnData: cols.map((c, j) => ({ name: c.name, data: c.kind === 'timestamp' ? Float64Array.from(pending[j] as number[]) : (pending[j] as never) })),
       rowGroupSize: ROW_GROUP,
     });
-    pendingTs = [];
-    pendingClient = [];
-    pendingCols = cols.map(() => []);
+    pending = cols.map(() => []);
+    pendingRows = 0;
   };
   return {
     async write(batch: TraceBatch) {
-      for (let i = 0; i < batch.n; i++) {
-        pendingTs.push(batch.timestamp[i]);
-        pendingClient.push(layout.clientIds[batch.client[i]]);
-      }
       cols.forEach((c, j) => {
-        const src = batch.lengths[c.index]!;
-        const dst = pendingCols[j];
-        for (let i = 0; i < batch.n; i++) {
-          const v = src[i];
-          dst.push(v === v ? v : null);
+        const dst = pending[j];
+        const n = batch.n;
+        if (c.kind === 'timestamp') for (let i = 0; i < n; i++) dst.push(batch.timestamp[i]);
+        else if (c.kind === 'client') for (let i = 0; i < n; i++) dst.push(layout.clientIds[batch.client[i]]);
+        else if (c.kind === 'text') {
+          const src = batch.texts?.[c.name];
+          for (let i = 0; i < n; i++) dst.push(src?.[i] ?? null);
+        } else {
+          const src = c.kind === 'length' ? batch.lengths[c.index] : batch.extraInts?.[c.name];
+          for (let i = 0; i < n; i++) {
+            const v = src ? src[i] : NaN;
+            dst.push(v === v ? v : null);
+          }
         }
       });
       rows += batch.n;
-      if (pendingTs.length >= ROW_GROUP) await flush();
+      pendingRows += batch.n;
+      if (pendingRows >= ROW_GROUP) await flush();
     },
     async close() {
       await flush();

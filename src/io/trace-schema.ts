@@ -20,15 +20,26 @@ export type LengthColumn = (typeof LENGTH_COLUMNS)[number];
 /** Column buffers indexed by LENGTH_COLUMNS position; undefined when the trace lacks the column; NaN = absent value. */
 export type LengthBuffers = (Float64Array | undefined)[];
 
+/** Text columns besides client_id, in output order. */
+export const TEXT_COLUMNS = ['model', 'request_id', 'session_id'] as const;
+export type TextColumn = (typeof TEXT_COLUMNS)[number];
+
+/** Integer columns besides the lengths: `turn` (before lengths) and `block_count` (after). */
+export const EXTRA_INT_COLUMNS = ['turn', 'block_count'] as const;
+export type ExtraIntColumn = (typeof EXTRA_INT_COLUMNS)[number];
+
 /**
  * A batch of trace rows in columnar form, sorted by time. `timestamp` is seconds from the
- * trace origin; `client` indexes the writer's client id list.
+ * trace origin; `client` indexes the writer's client id list. Optional text and integer
+ * columns (ingested traces) use undefined / NaN for absent values.
  */
 export interface TraceBatch {
   n: number;
   timestamp: Float64Array;
   client: Int32Array;
   lengths: LengthBuffers;
+  texts?: Partial<Record<TextColumn, (string | undefined)[]>>;
+  extraInts?: Partial<Record<ExtraIntColumn, Float64Array>>;
 }
 
 /** File-level metadata written in a header line (jsonl/csv) or key-value metadata (parquet). */
@@ -40,10 +51,12 @@ export interface TraceMeta {
   [key: string]: unknown;
 }
 
-/** Writer layout: the client ids and which length columns are present. */
+/** Writer layout: the client ids and which columns are present. */
 export interface TraceLayout {
   clientIds: readonly string[];
   columns: readonly LengthColumn[];
+  texts?: readonly TextColumn[];
+  extraInts?: readonly ExtraIntColumn[];
   meta: TraceMeta;
 }
 

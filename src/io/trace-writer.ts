@@ -2,7 +2,7 @@ import { extname } from 'node:path';
 import type { TraceBatch, TraceLayout } from './trace-schema.js';
 
 /** Output formats for traces. `mooncake` is the Mooncake replay jsonl (ms timestamps). */
-export const TRACE_FORMATS = ['jsonl', 'csv', 'parquet', 'mooncake'] as const;
+export const TRACE_FORMATS = ['jsonl', 'csv', 'parquet', 'arrow', 'mooncake'] as const;
 export type TraceFormat = (typeof TRACE_FORMATS)[number];
 
 /** Streaming writer of trace batches. Nothing appears at the target path until `close()`. */
@@ -14,12 +14,13 @@ export interface TraceWriter {
   abort(): void;
 }
 
-/** Format implied by a file name (`.jsonl`, `.csv`, `.parquet`), or undefined. */
+/** Format implied by a file name (`.jsonl`, `.csv`, `.parquet`, `.arrow`), or undefined. */
 export function formatFromPath(path: string): TraceFormat | undefined {
   const ext = extname(path).toLowerCase();
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
   if (ext === '.csv') return 'csv';
   if (ext === '.parquet') return 'parquet';
+  if (ext === '.arrow' || ext === '.feather' || ext === '.ipc') return 'arrow';
   return undefined;
 }
 

@@ -1,0 +1,38 @@
+/**
+ * Input that cannot be ingested at all (unreadable file, wrong format, mapping naming a
+ * missing column, …). The CLI prints the message and exits 2 before writing any output.
+ * Per-row problems are not errors: they are counted as rejects with a reason.
+ */
+export class IngestError extends Error {
+  readonly code = 'INGEST_INVALID';
+  constructor(
+    message: string,
+    readonly file?: string,
+    readonly line?: number,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'IngestError';
+  }
+}
+
+/** Reasons a row is rejected; each reject carries one, with file and line. */
+export const REJECT_REASONS = [
+  'unparseable_line',
+  'wrong_column_count',
+  'missing_timestamp',
+  'bad_timestamp',
+  'bad_number',
+  'negative_tokens',
+  'bad_encoding',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export interface Reject {
+  file: string;
+  line: number;
+  reason: RejectReason;
+  field?: string;
+  message: string;
+  text: string;
+}

@@ -1,0 +1,22 @@
+import { LENGTH_COLUMNS } from '../io/trace-schema.js';
+
+/** Canonical fields a mapping can fill (DESIGN.md, normalized trace), plus `block_count`. */
+export const CANONICAL_FIELDS = [
+  'timestamp',
+  'client_id',
+  'model',
+  'request_id',
+  'session_id',
+  'turn',
+  ...LENGTH_COLUMNS,
+  'block_count',
+] as const;
+export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
+
+/** Integer-valued fields (tokens, counts, turn): non-negative integers, absent allowed. */
+export const INT_FIELDS = [...LENGTH_COLUMNS, 'turn', 'block_count'] as const;
+export type IntField = (typeof INT_FIELDS)[number];
+
+/** Text fields besides client_id. */
+export const TEXT_FIELDS = ['model', 'request_id', 'session_id'] as const;
+export type TextField = (typeof TEXT_FIELDS)[number];

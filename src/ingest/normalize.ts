@@ -1,0 +1,328 @@
+import { INT_FIELDS, TEXT_FIELDS, type CanonicalField, type IntField, type TextField } from './fields.js';
+import type { FieldSource, Mapping } from './mapping.js';
+import { parseTimezone, type TimestampUnit } from './mapping.js';
+import type { Reject, RejectReason } from './errors.js';
+import { detectNumericUnit, isEpoch, parseIsoSeconds, UNIT_SECONDS } from './timestamp.js';
+import { Dictionary, GrowableF64, GrowableI32, type Trace } from './trace.js';
+import { sourceKey, type SourceKey } from '../io/row-source.js';
+
+/** How a mapped field reads its raw value(s) from the per-row values array. */
+type Extract =
+  | { kind: 'one'; slot: number }
+  | { kind: 'join'; slots: number[]; sep: string }
+  | { kind: 'coalesce'; slots: number[] }
+  | { kind: 'const'; value: string | number }
+  | { kind: 'length'; slot: number };
+
+/** What the timestamp column turned out to be, reported in the summary. */
+export interface TimestampDetection {
+  unit: 's' | 'ms' | 'us' | 'ns' | 'iso';
+  absolute: boolean;
+  how: 'mapping' | 'auto';
+  reason: string;
+}
+
+/** Summary of an ingest run (also written by --summary). */
+export interface IngestSummary {
+  files: string[];
+  rows_read: number;
+  rows_accepted: number;
+  rows_rejected: number;
+  rejects_by_reason: Partial<Record<RejectReason, number>>;
+  clients: number;
+  span_seconds: number;
+  origin: string | null;
+  detected: { timestamp: TimestampDetection; formats: Record<string, string> };
+  duplicate_request_ids: number;
+  sorted: boolean;
+}
+
+function isBlank(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+}
+
+/**
+ * Turns raw rows into a columnar trace. Every row is either accepted or rejected with a
+ * reason (the caller counts rows read); fields the mapping does not name stay absent.
+ */
+export class TraceBuilder {
+  /** Source specs (column names or dotted paths) in value-slot order. */
+  readonly specs: string[] = [];
+  private readonly extract = new Map<CanonicalField, Extract>();
+  private readonly ts = new GrowableF64();
+  private readonly client = new GrowableI32();
+  private readonly clients = new Dictionary();
+  private readonly ints = new Map<IntField, GrowableI32>();
+  private readonly texts = new Map<TextField, { index: GrowableI32; dict: Dictionary }>();
+  readonly rejects: Reject[] = [];
+  readonly rejectCounts: Partial<Record<RejectReason, number>> = {};
+  rejectedTotal = 0;
+  private readonly unit: TimestampUnit;
+  private readonly tzOffset: number;
+  private tsKind: 'number' | 'iso' | undefined;
+  private maxAbsTs = 0;
+  private readonly maxRejectsKept: number;
+  private readonly requestIds = new Set<string>();
+  duplicateRequestIds = 0;
+  private file = '';
+
+  constructor(
+    readonly mapping: Mapping,
+    options: { maxRejectsKept?: number } = {},
+  ) {
+    this.unit = mapping.timestamp?.unit ?? 'auto';
+    this.tzOffset = mapping.timestamp?.timezone ? parseTimezone(mapping.timestamp.timezone) : 0;
+    this.maxRejectsKept = options.maxRejectsKept ?? 1_000_000;
+    const slotOf = (spec: string): number => {
+      const i = this.specs.indexOf(spec);
+      if (i >= 0) return i;
+      this.specs.push(spec);
+      return this.specs.length - 1;
+    };
+    for (const [field, src] of Object.entries(mapping.columns) as [CanonicalField, FieldSource][]) {
+      let e: Extract;
+      if (typeof src === 'string') e = { kind: 'one', slot: slotOf(src) };
+      else if (Array.isArray(src)) e = { kind: 'join', slots: src.map(slotOf), sep: mapping.separator };
+      else if ('const' in src) e = { kind: 'const', value: src.const };
+      else if ('coalesce' in src) e = { kind: 'coalesce', slots: src.coalesce.map(slotOf) };
+      else e = { kind: 'length', slot: slotOf(src.length) };
+      this.extract.set(field, e);
+    }
+    for (const f of INT_FIELDS) if (this.extract.has(f)) this.ints.set(f, new GrowableI32());
+    for (const f of TEXT_FIELDS) if (this.extract.has(f)) this.texts.set(f, { index: new GrowableI32(), dict: new Dictionary() });
+  }
+
+  /** Source keys for a file: plain column names for CSV/TSV, dotted paths for JSON-like inputs. */
+  keysFor(dotted: boolean): SourceKey[] {
+    return this.specs.map((spec) => sourceKey(spec, dotted));
+  }
+
+  /** Top-level source columns of optional fields (may be missing from a file). */
+  optionalColumns(dotted: boolean): Set<string> {
+    const out = new Set<string>();
+    const required = new Set<string>();
+    for (const [field, src] of Object.entries(this.mapping.columns) as [CanonicalField, FieldSource][]) {
+      const specs = typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : 'length' in src ? [src.length] : [];
+      const target = this.mapping.optional.includes(field) || (!Array.isArray(src) && typeof src === 'object' && 'coalesce' in src) ? out : required;
+      for (const spec of specs) target.add(sourceKey(spec, dotted).column);
+    }
+    for (const c of required) out.delete(c);
+    return out;
+  }
+
+  /** Sets the file that subsequent rows come from (for reject records). */
+  setFile(file: string): void {
+    this.file = file;
+  }
+
+  get accepted(): number {
+    return this.ts.n;
+  }
+
+  private raw(e: Extract, values: unknown[]): unknown {
+    switch (e.kind) {
+      case 'one':
+        return values[e.slot];
+      case 'const':
+        return e.value;
+      case 'length': {
+        const v = values[e.slot];
+        if (isBlank(v)) return undefined;
+        if (Array.isArray(v)) return v.length;
+        if (typeof v === 'string' && v.trim().startsWith('[')) {
+          try {
+            const a = JSON.parse(v) as unknown;
+            return Array.isArray(a) ? a.length : NaN;
+          } catch {
+            return NaN;
+          }
+        }
+        return NaN;
+      }
+      case 'coalesce': {
+        for (const s of e.slots) if (!isBlank(values[s])) return values[s];
+        return undefined;
+      }
+      case 'join': {
+        let out = '';
+        let any = false;
+        for (let i = 0; i < e.slots.length; i++) {
+          const v = values[e.slots[i]];
+          if (i > 0) out += e.sep;
+          if (!isBlank(v)) {
+            any = true;
+            out += String(v).trim();
+          }
+        }
+        return any ? out : undefined;
+      }
+      default: {
+        const never: never = e;
+        return never;
+      }
+    }
+  }
+
+  reject(line: number, reason: RejectReason, message: string, text: string, field?: string): void {
+    this.rejectedTotal++;
+    this.rejectCounts[reason] = (this.rejectCounts[reason] ?? 0) + 1;
+    if (this.rejects.length < this.maxRejectsKept) this.rejects.push({ file: this.file, line, reason, field, message, text });
+  }
+
+  /** Parses a timestamp value to a number in raw units (or epoch seconds for ISO); NaN if bad. */
+  private timestampOf(v: unknown): number {
+    if (v instanceof Date) {
+      if (this.tsKind === undefined) this.tsKind = 'iso';
+      return this.tsKind === 'iso' ? v.getTime() / 1000 : NaN;
+    }
+    if (typeof v === 'number') {
+      if (this.unit === 'iso') return NaN;
+      if (this.tsKind === undefined) this.tsKind = 'number';
+      return this.tsKind === 'number' ? v : NaN;
+    }
+    const s = String(v).trim();
+    if (this.unit === 'iso') return parseIsoSeconds(s, this.tzOffset);
+    if (this.unit !== 'auto') return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s) ? Number(s) : NaN;
+    if (this.tsKind === undefined) this.tsKind = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s) ? 'number' : 'iso';
+    if (this.tsKind === 'number') {
+      const x = Number(s);
+      return s !== '' && Number.isFinite(x) ? x : NaN;
+    }
+    return parseIsoSeconds(s, this.tzOffset);
+  }
+
+  /** Normalizes one row; returns false when it was rejected. */
+  row(values: unknown[], line: number, raw: () => string): boolean {
+    // Timestamp (required).
+    const te = this.extract.get('timestamp')!;
+    const tv = this.raw(te, values);
+    if (isBlank(tv)) {
+      this.reject(line, 'missing_timestamp', 'timestamp is empty or missing', raw(), 'timestamp');
+      return false;
+    }
+    const t = this.timestampOf(tv);
+    if (!Number.isFinite(t)) {
+      this.reject(line, 'bad_timestamp', `cannot read ${JSON.stringify(String(tv)).slice(0, 60)} as a ${this.unit === 'auto' ? (this.tsKind === 'number' ? 'number' : 'date-time') : this.unit} timestamp`, raw(), 'timestamp');
+      return false;
+    }
+    // Integer fields: validate all before appending anything.
+    const intVals = this.intScratch;
+    let k = 0;
+    for (const [field] of this.ints) {
+      const v = this.raw(this.extract.get(field)!, values);
+      let x = -1;
+      if (!isBlank(v)) {
+        x = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : Number(String(v).trim());
+        if (!Number.isFinite(x) || typeof v === 'boolean') {
+          this.reject(line, 'bad_number', `${field}: not a number: ${JSON.stringify(String(v)).slice(0, 40)}`, raw(), field);
+          return false;
+        }
+        if (x < 0) {
+          this.reject(line, 'negative_tokens', `${field}: negative value ${x}`, raw(), field);
+          return false;
+        }
+        if (!Number.isInteger(x) || x > 2147483647) {
+          this.reject(line, 'bad_number', `${field}: not a whole number in range: ${x}`, raw(), field);
+          return false;
+        }
+      }
+      intVals[k++] = x;
+    }
+    const ce = this.extract.get('client_id');
+    let clientId = 'default';
+    if (ce) {
+      const v = this.raw(ce, values);
+      clientId = isBlank(v) ? 'unknown' : String(v).trim();
+    }
+    if (clientId.includes('\uFFFD')) {
+      this.reject(line, 'bad_encoding', 'client_id contains bytes that are not UTF-8', raw(), 'client_id');
+      return false;
+    }
+    // Accept.
+    const a = Math.abs(t);
+    if (a > this.maxAbsTs) this.maxAbsTs = a;
+    this.ts.push(t);
+    this.client.push(this.clients.id(clientId));
+    k = 0;
+    for (const [, col] of this.ints) col.push(intVals[k++]);
+    for (const [field, col] of this.texts) {
+      const v = this.raw(this.extract.get(field)!, values);
+      if (isBlank(v)) col.index.push(-1);
+      else {
+        const s = String(v).trim();
+        col.index.push(col.dict.id(s));
+        if (field === 'request_id') {
+          if (this.requestIds.has(s)) this.duplicateRequestIds++;
+          else this.requestIds.add(s);
+        }
+      }
+    }
+    return true;
+  }
+
+  private readonly intScratch = new Float64Array(16);
+
+  /** Resolves units, sets the origin, sorts by time; returns the trace and what was detected. */
+  finish(): { trace: Trace; timestamp: TimestampDetection; sorted: boolean } {
+    const n = this.ts.n;
+    const raw = this.ts.finish();
+    let det: TimestampDetection;
+    let scale = 1;
+    if (this.tsKind === 'iso' || this.unit === 'iso') {
+      det = { unit: 'iso', absolute: true, how: this.unit === 'iso' ? 'mapping' : 'auto', reason: 'date-time strings' };
+    } else if (this.unit === 'auto') {
+      const d = detectNumericUnit(this.maxAbsTs);
+      det = { unit: d.unit, absolute: d.absolute, how: 'auto', reason: d.reason };
+      scale = UNIT_SECONDS[d.unit];
+    } else {
+      const u = this.unit as 's' | 'ms' | 'us' | 'ns';
+      scale = UNIT_SECONDS[u];
+      const abs = isEpoch(u, this.maxAbsTs);
+      det = { unit: u, absolute: abs, how: 'mapping', reason: abs ? 'epoch time' : 'relative time' };
+    }
+    let origin: string | null = null;
+    if (n > 0) {
+      let min = Infinity;
+      for (let i = 0; i < n; i++) {
+        raw[i] *= scale;
+        if (raw[i] < min) min = raw[i];
+      }
+      if (det.absolute) {
+        const base = Math.floor(min);
+        origin = new Date(base * 1000).toISOString();
+        for (let i = 0; i < n; i++) raw[i] -= base;
+      }
+    }
+    let sorted = true;
+    for (let i = 1; i < n; i++) {
+      if (raw[i] < raw[i - 1]) {
+        sorted = false;
+        break;
+      }
+    }
+    let perm: Uint32Array | undefined;
+    if (!sorted) {
+      perm = new Uint32Array(n);
+      for (let i = 0; i < n; i++) perm[i] = i;
+      perm.sort((a, b) => raw[a] - raw[b] || a - b);
+    }
+    const apply = <T extends Float64Array | Int32Array>(a: T): T => {
+      if (!perm) return a;
+      const out = new (a.constructor as new (n: number) => T)(n);
+      for (let i = 0; i < n; i++) out[i] = a[perm[i]];
+      return out;
+    };
+    const trace: Trace = {
+      n,
+      timestamp: apply(raw),
+      client: apply(this.client.finish()),
+      clientIds: this.clients.values,
+      ints: {},
+      texts: {},
+      origin,
+    };
+    for (const [f, col] of this.ints) trace.ints[f] = apply(col.finish());
+    for (const [f, col] of this.texts) trace.texts[f] = { index: apply(col.index.finish()), values: col.dict.values };
+    return { trace, timestamp: det, sorted };
+  }
+}

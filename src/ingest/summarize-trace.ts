@@ -1,0 +1,95 @@
+import { LENGTH_COLUMNS } from '../io/trace-schema.js';
+import type { Trace } from './trace.js';
+
+export interface TraceFieldSummary {
+  count: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface TraceSummary {
+  requests: number;
+  clients: number;
+  origin: string | null;
+  span: { start: number; end: number; seconds: number };
+  meanRate: number;
+  /** Clients carrying 50/90/99 % of requests. */
+  concentration: { p50: number; p90: number; p99: number };
+  topClients: { id: string; requests: number; share: number }[];
+  /** CV of the aggregate inter-arrival gaps (1 for Poisson). */
+  aggregateIatCv: number;
+  fields: Record<string, TraceFieldSummary>;
+  sessions?: { sessions: number; requestsWithSession: number };
+}
+
+function percentile(sorted: Int32Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+}
+
+/** Characterization of a normalized trace (what `inspect <trace>` prints). */
+export function summarizeTrace(trace: Trace): TraceSummary {
+  const n = trace.n;
+  const counts = new Float64Array(trace.clientIds.length);
+  for (let i = 0; i < n; i++) counts[trace.client[i]]++;
+  const order = Array.from(counts.keys()).sort((a, b) => counts[b] - counts[a]);
+  const needed = (share: number) => {
+    let acc = 0;
+    for (let i = 0; i < order.length; i++) {
+      acc += counts[order[i]];
+      if (acc >= share * n) return i + 1;
+    }
+    return order.length;
+  };
+  const start = n ? trace.timestamp[0] : 0;
+  const end = n ? trace.timestamp[n - 1] : 0;
+  let s = 0;
+  let s2 = 0;
+  for (let i = 1; i < n; i++) {
+    const g = trace.timestamp[i] - trace.timestamp[i - 1];
+    s += g;
+    s2 += g * g;
+  }
+  const m = s / Math.max(1, n - 1);
+  const cv = n > 2 ? Math.sqrt(Math.max(0, s2 / (n - 1) - m * m)) / m : NaN;
+  const fields: Record<string, TraceFieldSummary> = {};
+  for (const name of [...LENGTH_COLUMNS, 'turn', 'block_count'] as const) {
+    const col = trace.ints[name];
+    if (!col) continue;
+    let c = 0;
+    for (let i = 0; i < n; i++) if (col[i] >= 0) c++;
+    if (c === 0) continue;
+    const vals = new Int32Array(c);
+    let k = 0;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      if (col[i] >= 0) {
+        vals[k++] = col[i];
+        sum += col[i];
+      }
+    }
+    vals.sort();
+    fields[name] = { count: c, mean: sum / c, p50: percentile(vals, 0.5), p90: percentile(vals, 0.9), p99: percentile(vals, 0.99), max: vals[c - 1] };
+  }
+  const sess = trace.texts.session_id;
+  let sessions: TraceSummary['sessions'];
+  if (sess) {
+    let withSession = 0;
+    for (let i = 0; i < n; i++) if (sess.index[i] >= 0) withSession++;
+    sessions = { sessions: sess.values.length, requestsWithSession: withSession };
+  }
+  return {
+    requests: n,
+    clients: trace.clientIds.length,
+    origin: trace.origin,
+    span: { start, end, seconds: end - start },
+    meanRate: end > start ? n / (end - start) : NaN,
+    concentration: { p50: needed(0.5), p90: needed(0.9), p99: needed(0.99) },
+    topClients: order.slice(0, 5).map((c) => ({ id: trace.clientIds[c], requests: counts[c], share: counts[c] / n })),
+    aggregateIatCv: cv,
+    fields,
+    sessions,
+  };
+}

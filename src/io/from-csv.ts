@@ -1,0 +1,199 @@
+import type { Readable } from 'node:stream';
+import { IngestError } from '../ingest/errors.js';
+import type { RowSink, SourceInfo } from './row-source.js';
+
+const QUOTE = 34;
+
+/**
+ * Parses one quote-aware record starting at `pos`. Returns the fields, the index just past
+ * the record's newline, and how many newlines it spans; undefined when the text ends inside
+ * the record (more input needed). RFC 4180: "" inside quotes is a quote.
+ */
+function parseQuoted(text: string, pos: number, delim: string, final: boolean): { fields: string[]; end: number; newlines: number; bad: boolean } | undefined {
+  const fields: string[] = [];
+  let i = pos;
+  let field = '';
+  let inQuotes = false;
+  let newlines = 0;
+  let bad = false;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i];
+    if (inQuotes) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
+        inQuotes = false;
+        i++;
+        continue;
+      }
+      if (c === '\n') newlines++;
+      field += c;
+      i++;
+      continue;
+    }
+    if (c === '"') {
+      if (field.trim() !== '') bad = true; // quote in the middle of an unquoted field
+      inQuotes = true;
+      i++;
+      continue;
+    }
+    if (c === delim) {
+      fields.push(field);
+      field = '';
+      i++;
+      continue;
+    }
+    if (c === '\n') {
+      fields.push(field.endsWith('\r') ? field.slice(0, -1) : field);
+      return { fields, end: i + 1, newlines: newlines + 1, bad };
+    }
+    field += c;
+    i++;
+  }
+  if (!final) return undefined;
+  if (inQuotes) return { fields: [...fields, field], end: n, newlines, bad: true };
+  fields.push(field.endsWith('\r') ? field.slice(0, -1) : field);
+  return { fields, end: n, newlines, bad };
+}
+
+/**
+ * Streaming CSV/TSV reader: header row, quoted fields (with delimiters, quotes and newlines
+ * inside), CRLF or LF, a BOM, a last line without newline. Leading `# servegen: {…}` lines
+ * (our own trace headers) are read as metadata. Only the requested columns are extracted;
+ * a row with the wrong number of fields is rejected, never guessed at.
+ * @throws IngestError before any row when the file looks binary or lacks a requested column.
+ */
+export async function readCsv(
+  file: string,
+  bytes: Readable,
+  delimiter: string,
+  columns: string[],
+  sink: RowSink,
+  onInfo: (info: SourceInfo) => void,
+  optional: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  const decoder = new TextDecoder('utf-8');
+  let carry = '';
+  let line = 0; // physical line number of the last consumed line
+  let header: string[] | undefined;
+  let slot: Int32Array = new Int32Array(0);
+  const values: unknown[] = new Array(columns.length);
+  const meta: Record<string, unknown> = {};
+  let first = true;
+  const bounds = new Int32Array(4096);
+
+  const handleHeader = (fields: string[]) => {
+    header = fields.map((f) => f.trim());
+    const missing = columns.filter((c) => !header!.includes(c) && !optional.has(c));
+    if (missing.length > 0) {
+      throw new IngestError(
+        `${file}:${line}: mapping names column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the header (columns: ${header.map((h) => JSON.stringify(h)).join(', ')})`,
+        file,
+        line,
+        missing[0],
+      );
+    }
+    slot = Int32Array.from(columns.map((c) => header!.indexOf(c)));
+    onInfo({ columns: header, meta: Object.keys(meta).length ? meta : undefined });
+  };
+
+  const emitFields = (fields: string[], startLine: number, raw: string) => {
+    if (!header) return handleHeader(fields);
+    if (fields.length !== header.length) {
+      sink.reject(startLine, 'wrong_column_count', `expected ${header.length} fields, found ${fields.length}`, raw);
+      return;
+    }
+    for (let k = 0; k < slot.length; k++) values[k] = slot[k] < 0 ? undefined : fields[slot[k]];
+    sink.row(values, startLine, () => raw);
+  };
+
+  const process = (text: string, final: boolean): string => {
+    let pos = 0;
+    const n = text.length;
+    while (pos < n) {
+      const nl = text.indexOf('\n', pos);
+      if (nl < 0 && !final) break;
+      const end = nl < 0 ? n : nl;
+      let lineText = text.slice(pos, end);
+      if (lineText.endsWith('\r')) lineText = lineText.slice(0, -1);
+      if (lineText.indexOf('"') >= 0) {
+        const r = parseQuoted(text, pos, delimiter, final);
+        if (!r) break;
+        const startLine = line + 1;
+        line += Math.max(1, r.newlines);
+        const raw = text.slice(pos, r.end).replace(/\r?\n$/, '');
+        pos = r.end;
+        if (r.bad) {
+          if (!header) throw new IngestError(`${file}:${startLine}: cannot parse the header row (unbalanced quotes)`, file, startLine);
+          sink.reject(startLine, 'unparseable_line', 'unbalanced or misplaced quotes', raw);
+          continue;
+        }
+        emitFields(r.fields, startLine, raw);
+        continue;
+      }
+      line++;
+      pos = end + 1;
+      if (lineText === '') continue;
+      if (!header && lineText.startsWith('#')) {
+        const m = /^#\s*servegen:\s*(\{.*\})\s*$/.exec(lineText);
+        if (m) {
+          try {
+            Object.assign(meta, JSON.parse(m[1]) as Record<string, unknown>);
+          } catch {
+            /* not our header: ignore the comment */
+          }
+        }
+        continue;
+      }
+      if (!header) {
+        handleHeader(lineText.split(delimiter));
+        continue;
+      }
+      // Fast path: no quotes; find delimiter positions.
+      let count = 0;
+      let from = 0;
+      bounds[0] = 0;
+      for (;;) {
+        const d = lineText.indexOf(delimiter, from);
+        if (d < 0) break;
+        count++;
+        if (count < bounds.length) bounds[count] = d + 1;
+        from = d + 1;
+      }
+      const nFields = count + 1;
+      if (nFields !== header.length) {
+        sink.reject(line, 'wrong_column_count', `expected ${header.length} fields, found ${nFields}`, lineText);
+        continue;
+      }
+      for (let k = 0; k < slot.length; k++) {
+        const idx = slot[k];
+        if (idx < 0) {
+          values[k] = undefined;
+          continue;
+        }
+        const s = bounds[idx];
+        const e = idx + 1 < nFields ? bounds[idx + 1] - 1 : lineText.length;
+        values[k] = lineText.slice(s, e);
+      }
+      const lt = lineText;
+      sink.row(values, line, () => lt);
+    }
+    return text.slice(pos);
+  };
+
+  for await (const chunk of bytes) {
+    const buf = chunk as Uint8Array;
+    if (first) {
+      first = false;
+      const probe = buf.subarray(0, Math.min(buf.length, 65536));
+      if (probe.includes(0)) throw new IngestError(`${file}: looks binary (NUL bytes), not ${delimiter === '\t' ? 'TSV' : 'CSV'} text; use --format if the extension is wrong`, file, 1);
+    }
+    carry = process(carry + decoder.decode(buf, { stream: true }), false);
+  }
+  carry = process(carry + decoder.decode(), true);
+  if (!header) throw new IngestError(`${file}: empty file (no header row)`, file, 1);
+}

@@ -1,0 +1,71 @@
+import type { Readable } from 'node:stream';
+import { IngestError } from '../ingest/errors.js';
+import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
+
+/**
+ * Streaming JSON-lines reader. Each non-blank line must be a JSON object; values are found
+ * by column and dotted path. A first line `{"servegen": {…}}` (our trace header) is metadata,
+ * not a row.
+ */
+export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[], sink: RowSink, onInfo: (info: SourceInfo) => void): Promise<void> {
+  const decoder = new TextDecoder('utf-8');
+  let carry = '';
+  let line = 0;
+  let first = true;
+  let sawContent = false;
+  const values: unknown[] = new Array(keys.length);
+  const handle = (text: string) => {
+    line++;
+    const t = text.endsWith('\r') ? text.slice(0, -1) : text;
+    if (t.trim() === '') return;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(t);
+    } catch (err) {
+      sink.reject(line, 'unparseable_line', `invalid JSON: ${(err as Error).message.replace(/ in JSON at position \d+.*$/, '')}`, t);
+      return;
+    }
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+      sink.reject(line, 'unparseable_line', 'not a JSON object', t);
+      return;
+    }
+    const o = obj as Record<string, unknown>;
+    if (!sawContent) {
+      sawContent = true;
+      const keysOf = Object.keys(o);
+      if (keysOf.length === 1 && keysOf[0] === 'servegen' && typeof o.servegen === 'object') {
+        onInfo({ meta: o.servegen as Record<string, unknown> });
+        return;
+      }
+    }
+    for (let k = 0; k < keys.length; k++) {
+      const v = o[keys[k].column];
+      values[k] = keys[k].path.length ? walkPath(v, keys[k].path) : v;
+    }
+    sink.row(values, line, () => t);
+  };
+  const process = (text: string, final: boolean): string => {
+    let pos = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', pos);
+      if (nl < 0) break;
+      handle(text.slice(pos, nl));
+      pos = nl + 1;
+    }
+    const rest = text.slice(pos);
+    if (final && rest !== '') {
+      handle(rest);
+      return '';
+    }
+    return rest;
+  };
+  for await (const chunk of bytes) {
+    const buf = chunk as Uint8Array;
+    if (first) {
+      first = false;
+      if (buf.subarray(0, Math.min(buf.length, 65536)).includes(0)) throw new IngestError(`${file}: looks binary (NUL bytes), not JSON lines; use --format if the extension is wrong`, file, 1);
+    }
+    carry = process(carry + decoder.decode(buf, { stream: true }), false);
+  }
+  process(carry + decoder.decode(), true);
+}

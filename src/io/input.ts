@@ -1,0 +1,107 @@
+import { createReadStream, existsSync, openSync, readdirSync, readSync, closeSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+
+/** Input formats ingest reads. */
+export const INPUT_FORMATS = ['csv', 'tsv', 'jsonl', 'parquet', 'arrow'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+/** Error for an input that cannot be opened or identified (exit 2). */
+export class InputError extends Error {
+  constructor(message: string, readonly file: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
+/** Whether a file starts with the gzip magic bytes 1f 8b. */
+export function isGzipFile(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    const n = readSync(fd, b, 0, 2, 0);
+    return n === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Format from the file name (ignoring a trailing .gz), or undefined. */
+export function formatFromName(path: string): InputFormat | undefined {
+  const name = basename(path).toLowerCase().replace(/\.gz$/, '');
+  if (name.endsWith('.csv')) return 'csv';
+  if (name.endsWith('.tsv') || name.endsWith('.tab')) return 'tsv';
+  if (name.endsWith('.jsonl') || name.endsWith('.ndjson') || name.endsWith('.json')) return 'jsonl';
+  if (name.endsWith('.parquet') || name.endsWith('.pq')) return 'parquet';
+  if (name.endsWith('.arrow') || name.endsWith('.arrows') || name.endsWith('.feather') || name.endsWith('.ipc')) return 'arrow';
+  return undefined;
+}
+
+/** A byte stream of the file, gunzipped when it is gzip (by magic bytes, whatever its name). */
+export function openByteStream(path: string): Readable {
+  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (!isGzipFile(path)) return raw;
+  const gunzip = createGunzip({ chunkSize: 1 << 20 });
+  raw.on('error', (err) => gunzip.destroy(err));
+  return raw.pipe(gunzip);
+}
+
+/** Whole file as bytes, gunzipped when needed (formats that need random access). */
+export async function readAllBytes(path: string): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const c of openByteStream(path)) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function globToRegExp(pattern: string): RegExp {
+  let re = '^';
+  for (const ch of pattern) {
+    if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(re + '$');
+}
+
+/**
+ * Expands inputs: plain paths as given (must exist), `*`/`?` patterns in any path segment
+ * (for shells that pass them through), sorted for a stable order.
+ */
+export function expandInputs(inputs: string[]): string[] {
+  const out: string[] = [];
+  for (const input of inputs) {
+    if (!/[*?]/.test(input)) {
+      if (!existsSync(input)) throw new InputError(`${input}: no such file`, input);
+      if (statSync(input).isDirectory()) throw new InputError(`${input}: is a directory; give the files (or a pattern like ${join(input, '*.csv')})`, input);
+      out.push(input);
+      continue;
+    }
+    const abs = resolve(input);
+    const parts = abs.split(sep).filter((p) => p !== '');
+    let bases: string[] = [sep];
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      const last = i === parts.length - 1;
+      const next: string[] = [];
+      for (const b of bases) {
+        if (!/[*?]/.test(part)) {
+          const p = join(b, part);
+          if (existsSync(p)) next.push(p);
+          continue;
+        }
+        if (!existsSync(b) || !statSync(b).isDirectory()) continue;
+        const re = globToRegExp(part);
+        for (const name of readdirSync(b).sort()) {
+          if (!re.test(name)) continue;
+          const p = join(b, name);
+          if (last ? statSync(p).isFile() : statSync(p).isDirectory()) next.push(p);
+        }
+      }
+      bases = next;
+    }
+    if (bases.length === 0) throw new InputError(`${input}: pattern matches no files (in ${dirname(input)})`, input);
+    out.push(...bases.sort());
+  }
+  return out;
+}

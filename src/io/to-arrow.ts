@@ -1,0 +1,63 @@
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { Float64, Int32, Schema, Field, Table, Utf8, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { tempPathFor } from './atomic.js';
+import { outputColumns } from './output-columns.js';
+import type { TraceBatch, TraceLayout } from './trace-schema.js';
+import type { TraceWriter } from './trace-writer.js';
+
+/**
+ * Normalized-trace Arrow IPC file (apache-arrow): same columns as the other writers
+ * (timestamp Float64, text Utf8, integers Int32, nullable), meta in schema metadata
+ * `servegen`. Batches are collected and written once at close (ingest already holds the
+ * whole trace in memory).
+ */
+export function arrowTraceWriter(path: string, layout: TraceLayout): TraceWriter {
+  const cols = outputColumns(layout);
+  const parts: unknown[][] = cols.map(() => []);
+  let rows = 0;
+  return {
+    async write(batch: TraceBatch) {
+      cols.forEach((c, j) => {
+        const dst = parts[j];
+        for (let i = 0; i < batch.n; i++) {
+          if (c.kind === 'timestamp') dst.push(batch.timestamp[i]);
+          else if (c.kind === 'client') dst.push(layout.clientIds[batch.client[i]]);
+          else if (c.kind === 'text') dst.push(batch.texts?.[c.name]?.[i] ?? null);
+          else {
+            const src = c.kind === 'length' ? batch.lengths[c.index] : batch.extraInts?.[c.name];
+            const v = src ? src[i] : NaN;
+            dst.push(v === v ? v : null);
+          }
+        }
+      });
+      rows += batch.n;
+    },
+    async close() {
+      const fields: Field[] = [];
+      const vectors = cols.map((c, j) => {
+        if (c.kind === 'timestamp') {
+          fields.push(new Field(c.name, new Float64(), false));
+          return makeVector(Float64Array.from(parts[j] as number[]));
+        }
+        if (c.kind === 'client' || c.kind === 'text') {
+          fields.push(new Field(c.name, new Utf8(), c.kind !== 'client'));
+          return vectorFromArray(parts[j] as (string | null)[], new Utf8());
+        }
+        fields.push(new Field(c.name, new Int32(), true));
+        return vectorFromArray(parts[j] as (number | null)[], new Int32());
+      });
+      const schema = new Schema(fields, new Map([['servegen', JSON.stringify(layout.meta)]]));
+      const table = new Table(schema, Object.fromEntries(cols.map((c, j) => [c.name, vectors[j]])) as never);
+      const tmp = tempPathFor(path);
+      try {
+        writeFileSync(tmp, tableToIPC(new Table(schema, table.batches), 'file'));
+        renameSync(tmp, path);
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        throw err;
+      }
+      return rows;
+    },
+    abort() {},
+  };
+}
