@@ -321,8 +321,12 @@ export class TraceBuilder {
       texts: {},
       origin,
     };
-    for (const [f, col] of this.ints) trace.ints[f] = apply(col.finish());
-    for (const [f, col] of this.texts) trace.texts[f] = { index: apply(col.index.finish()), values: col.dict.values };
+    // A column with no value at all is absent (optional fields the files did not have).
+    for (const [f, col] of this.ints) {
+      const data = col.finish();
+      if (data.some((v) => v >= 0)) trace.ints[f] = apply(data);
+    }
+    for (const [f, col] of this.texts) if (col.dict.values.length > 0) trace.texts[f] = { index: apply(col.index.finish()), values: col.dict.values };
     return { trace, timestamp: det, sorted };
   }
 }

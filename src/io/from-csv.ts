@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import { IngestError } from '../ingest/errors.js';
 import type { RowSink, SourceInfo } from './row-source.js';
 
-const QUOTE = 34;
+/** A quoted record longer than this is treated as an unbalanced quote, not buffered forever. */
+const MAX_RECORD_CHARS = 1 << 20;
 
 /**
  * Parses one quote-aware record starting at `pos`. Returns the fields, the index just past
@@ -120,25 +121,9 @@ export async function readCsv(
       const end = nl < 0 ? n : nl;
       let lineText = text.slice(pos, end);
       if (lineText.endsWith('\r')) lineText = lineText.slice(0, -1);
-      if (lineText.indexOf('"') >= 0) {
-        const r = parseQuoted(text, pos, delimiter, final);
-        if (!r) break;
-        const startLine = line + 1;
-        line += Math.max(1, r.newlines);
-        const raw = text.slice(pos, r.end).replace(/\r?\n$/, '');
-        pos = r.end;
-        if (r.bad) {
-          if (!header) throw new IngestError(`${file}:${startLine}: cannot parse the header row (unbalanced quotes)`, file, startLine);
-          sink.reject(startLine, 'unparseable_line', 'unbalanced or misplaced quotes', raw);
-          continue;
-        }
-        emitFields(r.fields, startLine, raw);
-        continue;
-      }
-      line++;
-      pos = end + 1;
-      if (lineText === '') continue;
       if (!header && lineText.startsWith('#')) {
+        line++;
+        pos = end + 1;
         const m = /^#\s*servegen:\s*(\{.*\})\s*$/.exec(lineText);
         if (m) {
           try {
@@ -149,6 +134,31 @@ export async function readCsv(
         }
         continue;
       }
+      if (lineText.indexOf('"') >= 0) {
+        const r = parseQuoted(text, pos, delimiter, final);
+        if (!r) {
+          if (text.length - pos <= MAX_RECORD_CHARS) break; // wait for the rest of the record
+        }
+        const startLine = line + 1;
+        const spans = r !== undefined && r.newlines > 1;
+        // A quote that never closes (or a multi-line record of the wrong shape) is a broken
+        // line, not a field spanning the rest of the file: reject that one line, resume after it.
+        if (!r || r.bad || (header && spans && r.fields.length !== header.length)) {
+          if (!header) throw new IngestError(`${file}:${startLine}: cannot parse the header row (unbalanced quotes)`, file, startLine);
+          line++;
+          pos = end + 1;
+          sink.reject(startLine, 'unparseable_line', 'unbalanced or misplaced quotes', lineText);
+          continue;
+        }
+        line += Math.max(1, r.newlines);
+        const raw = text.slice(pos, r.end).replace(/\r?\n$/, '');
+        pos = r.end;
+        emitFields(r.fields, startLine, raw);
+        continue;
+      }
+      line++;
+      pos = end + 1;
+      if (lineText === '') continue;
       if (!header) {
         handleHeader(lineText.split(delimiter));
         continue;

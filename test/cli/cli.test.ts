@@ -12,10 +12,10 @@ describe('servegen CLI', () => {
     expect(top.code).toBe(0);
     expect(top.stdout).toMatch(/import-servegen/);
     expect(top.stdout).toMatch(/Example:/);
-    for (const cmd of ['import-servegen', 'export-servegen', 'generate', 'inspect']) {
+    for (const cmd of ['ingest', 'import-servegen', 'export-servegen', 'generate', 'inspect']) {
       const r = await runCli(cmd, '--help');
       expect(r.code, cmd).toBe(0);
-      expect(r.stdout, cmd).toMatch(/Example:\n\s+\$ servegen /);
+      expect(r.stdout, cmd).toMatch(/Examples?:\n\s+\$ servegen /);
     }
   });
 
@@ -131,7 +131,7 @@ describe('bad input exits 2 with a message naming the file, and writes nothing',
     expect(fmt.stderr).toMatch(/cannot tell the format/);
     const missing = await runCli('inspect', join(dir, 'nope.json'));
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/nope\.json: cannot read profile/);
+    expect(missing.stderr).toMatch(/nope\.json: no such file/);
     const rate = await runCli('generate', pool, '--duration', '10', '--rate', 'fast', '--out', join(dir, 'a.jsonl'));
     expect(rate.code).toBe(2);
     expect(rate.stderr).toMatch(/--rate "fast"/);

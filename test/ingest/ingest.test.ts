@@ -1,0 +1,300 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ingestFiles } from '../../src/ingest/ingest.js';
+import { loadPreset, listPresets } from '../../src/ingest/presets.js';
+import { parseMapping } from '../../src/ingest/mapping.js';
+import { IngestError } from '../../src/ingest/errors.js';
+import { parseIsoSeconds, detectNumericUnit } from '../../src/ingest/timestamp.js';
+import type { Trace } from '../../src/ingest/trace.js';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from '../cli/run-cli.js';
+
+const map = (columns: Record<string, unknown>, extra: Record<string, unknown> = {}) => parseMapping({ columns, ...extra }, 'test-mapping');
+
+/** Plain view of a trace for equality checks (client ids resolved). */
+function rows(t: Trace) {
+  return Array.from({ length: t.n }, (_, i) => ({
+    t: t.timestamp[i],
+    client: t.clientIds[t.client[i]],
+    ints: Object.fromEntries(Object.entries(t.ints).map(([k, v]) => [k, v![i]])),
+    texts: Object.fromEntries(Object.entries(t.texts).map(([k, v]) => [k, v!.index[i] < 0 ? null : v!.values[v!.index[i]]])),
+  }));
+}
+
+describe('real traces ingest with their presets: exact counts, zero rejects', () => {
+  const cases: [string, string, number, number][] = [
+    ['azure-llm-2023', 'azure-llm-2023/AzureLLMInferenceTrace_conv.csv', 19366, 1],
+    ['azure-llm-2023', 'azure-llm-2023/AzureLLMInferenceTrace_code.csv', 8819, 1],
+    ['mooncake', 'mooncake/conversation_trace.jsonl.gz', 12031, 1],
+    ['burstgpt', 'burstgpt/burstgpt3_slice.csv', 400, 4],
+  ];
+  for (const [preset, file, rowsExpected, clients] of cases) {
+    it(`${file}`, async () => {
+      const r = await ingestFiles({ inputs: [fixture('traces', file)], mapping: loadPreset(preset) });
+      expect(r.summary.rows_read).toBe(rowsExpected);
+      expect(r.summary.rows_accepted).toBe(rowsExpected);
+      expect(r.summary.rows_rejected).toBe(0);
+      expect(r.summary.clients).toBe(clients);
+      expect(r.summary.rows_read).toBe(r.summary.rows_accepted + r.summary.rows_rejected);
+    });
+  }
+
+  it('Azure: date-times with 7 fractional digits keep sub-millisecond precision; origin is the first second', async () => {
+    const r = await ingestFiles({ inputs: [fixture('traces', 'azure-llm-2023/AzureLLMInferenceTrace_conv.csv')], mapping: loadPreset('azure-llm-2023') });
+    expect(r.trace.origin).toBe('2023-11-16T18:15:46.000Z');
+    expect(r.trace.timestamp[0]).toBeCloseTo(0.68059, 6); // 18:15:46.6805900
+    expect(r.trace.ints.input_tokens![0]).toBe(374);
+    expect(r.trace.ints.output_tokens![0]).toBe(44);
+  });
+
+  it('Mooncake: ms timestamps, hash_ids kept as block_count', async () => {
+    const r = await ingestFiles({ inputs: [fixture('traces', 'mooncake/conversation_trace.jsonl.gz')], mapping: loadPreset('mooncake') });
+    expect(r.trace.origin).toBeNull();
+    expect(r.trace.ints.block_count![0]).toBe(14);
+    expect(r.trace.ints.input_tokens![0]).toBe(6758);
+    expect(r.trace.timestamp[r.trace.n - 1]).toBeCloseTo(3536.999, 9);
+  });
+
+  it('BurstGPT: client = Model/Log Type, sessions absent on API rows, zero-token row accepted', async () => {
+    const r = await ingestFiles({ inputs: [fixture('traces', 'burstgpt/burstgpt3_slice.csv')], mapping: loadPreset('burstgpt') });
+    expect(r.trace.clientIds.sort()).toEqual(['ChatGPT/API log', 'ChatGPT/Conversation log', 'GPT-4/API log', 'GPT-4/Conversation log']);
+    const sess = r.trace.texts.session_id!;
+    expect([...sess.index].filter((i) => i < 0).length).toBe(6);
+  });
+});
+
+describe('one trace in every format gives the same normalized trace', () => {
+  const mapping = map({ timestamp: 'ts', client_id: ['model', 'log_type'], model: 'model', session_id: 'session', input_tokens: 'input', output_tokens: 'output' }, { timestamp: { unit: 's' } });
+  const files = ['trace.csv', 'trace.csv.gz', 'trace.tsv', 'trace.jsonl', 'trace-snappy-v1.parquet', 'trace-zstd-v2.parquet', 'trace-gzip.parquet', 'trace.arrow', 'trace.arrows'];
+  it(`${files.join(', ')} (written by DuckDB and apache-arrow)`, async () => {
+    const reference = rows((await ingestFiles({ inputs: [fixture('formats', files[0])], mapping })).trace);
+    expect(reference.length).toBe(400);
+    for (const f of files.slice(1)) {
+      const r = await ingestFiles({ inputs: [fixture('formats', f)], mapping });
+      expect(r.summary.rows_rejected, f).toBe(0);
+      expect(rows(r.trace), f).toEqual(reference);
+    }
+  });
+
+  it('and writing it as jsonl, csv, parquet and arrow then reading back changes nothing', async () => {
+    const dir = tempDir();
+    const first = await ingestFiles({ inputs: [fixture('formats', 'trace.csv')], mapping });
+    for (const ext of ['jsonl', 'csv', 'parquet', 'arrow']) {
+      const out = join(dir, `out.${ext}`);
+      const w = await runCli('ingest', fixture('formats', 'trace.csv'), '--map', writeMap(dir), '--out', out, '--quiet');
+      expect(w.code, ext).toBe(0);
+      const back = await ingestFiles({ inputs: [out], mapping: loadPreset('servegen') });
+      expect(rows(back.trace), ext).toEqual(rows(first.trace));
+    }
+  });
+
+  function writeMap(dir: string): string {
+    const p = join(dir, 'map.json');
+    writeFileSync(p, JSON.stringify({ columns: { timestamp: 'ts', client_id: ['model', 'log_type'], model: 'model', session_id: 'session', input_tokens: 'input', output_tokens: 'output' }, timestamp: { unit: 's' } }));
+    return p;
+  }
+});
+
+describe('malformed inputs: every row accepted or rejected with its reason', () => {
+  const mapping = map({ timestamp: 'time', client_id: 'tenant', input_tokens: 'in', output_tokens: 'out' }, { timestamp: { unit: 's' } });
+
+  it('counts each reject reason exactly, with file and line', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'bad.csv');
+    const lines = [
+      'time,tenant,in,out', // 1
+      '1.0,a,10,20', // 2 ok
+      '2.0,b,11', // 3 wrong_column_count
+      ',a,10,20', // 4 missing_timestamp
+      'yesterday,a,10,20', // 5 bad_timestamp
+      '3.0,a,ten,20', // 6 bad_number
+      '4.0,a,-5,20', // 7 negative_tokens
+      '5.0,"a,b",12,"21"', // 8 ok (quoted comma)
+      '6.0,"broken,12,21', // 9 unparseable_line (unbalanced quote)
+    ];
+    const bytes = Buffer.concat([Buffer.from(lines.join('\n') + '\n'), Buffer.from([0x37, 0x2e, 0x30, 0x2c, 0xff, 0xfe, 0x2c, 0x31, 0x2c, 0x32, 0x0a]), Buffer.from('8.0,c,1.5,2\n9.0,c,,\n')]);
+    // line 10: 7.0,<invalid UTF-8>,1,2 → bad_encoding; line 11: fractional tokens → bad_number; line 12: absent tokens stay absent
+    writeFileSync(f, bytes);
+    const r = await ingestFiles({ inputs: [f], mapping });
+    expect(r.summary.rejects_by_reason).toEqual({ wrong_column_count: 1, missing_timestamp: 1, bad_timestamp: 1, bad_number: 2, negative_tokens: 1, unparseable_line: 1, bad_encoding: 1 });
+    expect(r.summary.rows_read).toBe(11);
+    expect(r.summary.rows_accepted).toBe(3);
+    expect(r.summary.rows_read).toBe(r.summary.rows_accepted + r.summary.rows_rejected);
+    expect(r.rejects.map((x) => [x.line, x.reason])).toEqual([
+      [3, 'wrong_column_count'],
+      [4, 'missing_timestamp'],
+      [5, 'bad_timestamp'],
+      [6, 'bad_number'],
+      [7, 'negative_tokens'],
+      [9, 'unparseable_line'],
+      [10, 'bad_encoding'],
+      [11, 'bad_number'],
+    ]);
+    expect(r.rejects[3]).toMatchObject({ file: f, field: 'input_tokens', text: '3.0,a,ten,20' });
+    expect(r.trace.clientIds).toEqual(['a', 'a,b', 'c']);
+    expect(r.trace.ints.input_tokens![2]).toBe(-1); // absent, not zero
+  });
+
+  it('CLI: exit 1 above --max-reject-ratio (rejects written, no trace); exit 0 when allowed', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'bad.csv');
+    writeFileSync(f, 'time,tenant,in,out\n1,a,1,1\n2,a,x,1\n3,a,1,1\n');
+    const m = join(dir, 'm.json');
+    writeFileSync(m, JSON.stringify({ columns: { timestamp: 'time', client_id: 'tenant', input_tokens: 'in', output_tokens: 'out' } }));
+    const out = join(dir, 'out.jsonl');
+    const rej = join(dir, 'rejects.jsonl');
+    const failed = await runCli('ingest', f, '--map', m, '--out', out, '--rejects', rej, '--summary', join(dir, 's.json'));
+    expect(failed.code).toBe(1);
+    expect(existsSync(out)).toBe(false);
+    const rejects = readFileSync(rej, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejects).toEqual([{ file: f, line: 3, reason: 'bad_number', field: 'input_tokens', message: expect.stringContaining('not a number'), text: '2,a,x,1' }]);
+    const summary = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
+    expect(summary).toMatchObject({ rows_read: 3, rows_accepted: 2, rows_rejected: 1, rejects_by_reason: { bad_number: 1 }, clients: 1 });
+    const ok = await runCli('ingest', f, '--map', m, '--out', out, '--max-reject-ratio', '0.5', '--quiet');
+    expect(ok.code).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n').length).toBe(3); // header + 2 rows
+  });
+
+  it('jsonl: invalid JSON and non-objects are unparseable_line; missing paths stay absent', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'x.jsonl');
+    writeFileSync(f, '{"time": 1, "tenant": "a", "in": 3}\n{"time": 2, "tenant": \n[1,2]\n\n{"time": 3, "tenant": "b", "in": 4, "out": 5}\n');
+    const r = await ingestFiles({ inputs: [f], mapping });
+    expect(r.summary).toMatchObject({ rows_read: 4, rows_accepted: 2, rejects_by_reason: { unparseable_line: 2 } });
+    expect(r.trace.ints.output_tokens![0]).toBe(-1);
+  });
+
+  it('BOM, CRLF mixed with LF, and a last line without newline are all fine', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'x.csv');
+    writeFileSync(f, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('time,tenant,in,out\r\n1,a,1,1\r\n2,a,1,1\n3,"b\r\nc",1,1\r\n4,a,1,1')]));
+    const r = await ingestFiles({ inputs: [f], mapping });
+    expect(r.summary).toMatchObject({ rows_read: 4, rows_accepted: 4, rows_rejected: 0 });
+    expect(r.trace.clientIds).toEqual(['a', 'b\r\nc']);
+  });
+
+  it('exit 2 with one clear message and no output: truncated gzip, empty, header only, binary, missing column', async () => {
+    const dir = tempDir();
+    const m = join(dir, 'm.json');
+    writeFileSync(m, JSON.stringify({ columns: { timestamp: 'time', client_id: 'tenant', input_tokens: 'in' } }));
+    const body = 'time,tenant,in\n' + Array.from({ length: 5000 }, (_, i) => `${i},t${i % 7},${i}`).join('\n') + '\n';
+    const gz = gzipSync(Buffer.from(body));
+    const cases: [string, Buffer | string, RegExp][] = [
+      ['trunc.csv.gz', gz.subarray(0, gz.length - 20), /truncated or corrupt gzip/],
+      ['empty.csv', '', /empty file|no data rows/],
+      ['header.csv', 'time,tenant,in\n', /no data rows/],
+      ['binary.csv', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0, 1, 2, 3]), /looks binary/],
+      ['cols.csv', 'when,tenant,in\n1,a,1\n', /mapping names column "time" not in the header \(columns: "when", "tenant", "in"\)/],
+    ];
+    for (const [name, content, pattern] of cases) {
+      const f = join(dir, name);
+      writeFileSync(f, content);
+      const out = join(dir, `${name}.out.jsonl`);
+      const r = await runCli('ingest', f, '--map', m, '--out', out);
+      expect(r.code, name).toBe(2);
+      expect(r.stderr, name).toMatch(pattern);
+      expect(r.stderr, name).not.toMatch(/\n\s+at /);
+      expect(existsSync(out), name).toBe(false);
+    }
+    const missingMap = await runCli('ingest', join(dir, 'cols.csv'), '--map', join(dir, 'nope.json'), '--out', join(dir, 'o.jsonl'));
+    expect(missingMap.code).toBe(2);
+    expect(missingMap.stderr).toMatch(/nope\.json: cannot read mapping file/);
+    const badMap = join(dir, 'bad-map.json');
+    writeFileSync(badMap, JSON.stringify({ columns: { timestamp: 'time', tokens_in: 'in' } }));
+    const bm = await runCli('ingest', join(dir, 'cols.csv'), '--map', badMap, '--out', join(dir, 'o.jsonl'));
+    expect(bm.code).toBe(2);
+    expect(bm.stderr).toMatch(/bad-map\.json: columns/);
+  });
+});
+
+describe('mapping features', () => {
+  it('dotted JSON paths, nested reasoning tokens (openai-usage preset)', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'usage.jsonl');
+    writeFileSync(
+      f,
+      [
+        { id: 'r1', created: 1730000000, user: 'u1', model: 'o3', usage: { prompt_tokens: 100, completion_tokens: 900, completion_tokens_details: { reasoning_tokens: 700 } } },
+        { id: 'r2', created: 1730000002, model: 'gpt-4o', usage: { prompt_tokens: 50, completion_tokens: 10 } },
+        { id: 'r1', created: 1730000001, user: 'u2', model: 'o3', usage: { prompt_tokens: 1, completion_tokens: 2, completion_tokens_details: { reasoning_tokens: 0 } } },
+      ]
+        .map((o) => JSON.stringify(o))
+        .join('\n'),
+    );
+    const r = await ingestFiles({ inputs: [f], mapping: loadPreset('openai-usage') });
+    expect(r.summary).toMatchObject({ rows_accepted: 3, duplicate_request_ids: 1, sorted: false, origin: '2024-10-27T03:33:20.000Z' });
+    expect(Array.from(r.trace.timestamp)).toEqual([0, 1, 2]); // sorted
+    expect(r.trace.clientIds[r.trace.client[2]]).toBe('unknown'); // no user
+    expect(Array.from(r.trace.ints.reasoning_tokens!)).toEqual([700, 0, -1]);
+  });
+
+  it('coalesce, const, joined ids, array length, ISO with zone (litellm + 2024 Azure formats)', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'spend.csv');
+    writeFileSync(f, 'request_id,api_key,user,startTime,model,prompt_tokens,completion_tokens\nq1,,alice,2024-05-10 00:00:00.0127850+00:00,m,1,2\nq2,sk-1,bob,2024-05-10T02:00:01+02:00,m,3,4\n');
+    const r = await ingestFiles({ inputs: [f], mapping: loadPreset('litellm-spendlogs') });
+    expect(r.trace.clientIds).toEqual(['alice', 'sk-1']); // api_key empty on the first row → user
+    // 02:00:01+02:00 is 00:00:01 UTC: after the first row. Epoch doubles keep ~0.2 µs here.
+    expect(r.trace.timestamp[0]).toBeCloseTo(0.012785, 6);
+    expect(r.trace.timestamp[1]).toBe(1);
+    const j = join(dir, 'x.jsonl');
+    writeFileSync(j, '{"t": 5, "a": "x", "b": "y", "ids": [1,2,3]}\n');
+    const r2 = await ingestFiles({ inputs: [j], mapping: map({ timestamp: 't', client_id: ['a', 'b'], model: { const: 'm-large' }, block_count: { length: 'ids' } }, { separator: ':' }) });
+    expect(r2.trace.clientIds).toEqual(['x:y']);
+    expect(r2.trace.texts.model!.values).toEqual(['m-large']);
+    expect(r2.trace.ints.block_count![0]).toBe(3);
+  });
+
+  it('timestamps: auto detection says what it chose; timezones apply to naive times', async () => {
+    const dir = tempDir();
+    const cases: [string, string, boolean][] = [
+      ['1730000000123', 'ms', true],
+      ['1730000000', 's', true],
+      ['1730000000123456', 'us', true],
+      ['1730000000123456789', 'ns', true],
+      ['3600.5', 's', false],
+    ];
+    for (const [value, unit, absolute] of cases) {
+      const f = join(dir, `t${unit}${absolute}.csv`);
+      writeFileSync(f, `time\n${value}\n`);
+      const r = await ingestFiles({ inputs: [f], mapping: map({ timestamp: 'time' }) });
+      expect(r.summary.detected.timestamp, value).toMatchObject({ unit, absolute, how: 'auto' });
+      expect(r.summary.detected.timestamp.reason.length).toBeGreaterThan(10);
+    }
+    expect(detectNumericUnit(5e6).absolute).toBe(false);
+    expect(parseIsoSeconds('2024-01-01 08:00:00', 8 * 3600)).toBe(Date.UTC(2024, 0, 1) / 1000);
+    expect(parseIsoSeconds('2024-01-01T00:00:00.5Z')).toBe(Date.UTC(2024, 0, 1) / 1000 + 0.5);
+    expect(parseIsoSeconds('2024-13-01 00:00:00')).toBeNaN();
+    const tz = join(dir, 'tz.csv');
+    writeFileSync(tz, 'time\n2024-01-01 08:00:00\n');
+    const r = await ingestFiles({ inputs: [tz], mapping: map({ timestamp: 'time' }, { timestamp: { unit: 'iso', timezone: '+08:00' } }) });
+    expect(r.trace.origin).toBe('2024-01-01T00:00:00.000Z');
+  });
+
+  it('several files and patterns are one trace; unknown presets list the known ones', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a-1.csv'), 'time,in\n1,5\n3,5\n');
+    writeFileSync(join(dir, 'a-2.csv'), 'time,in\n2,7\n');
+    const r = await ingestFiles({ inputs: [join(dir, 'a-*.csv')], mapping: map({ timestamp: 'time', input_tokens: 'in' }) });
+    expect(r.summary.files.length).toBe(2);
+    expect(Array.from(r.trace.ints.input_tokens!)).toEqual([5, 7, 5]);
+    expect(() => loadPreset('nope')).toThrow(/available: azure-llm-2023/);
+    expect(listPresets().map((p) => p.name)).toEqual(['azure-llm-2023', 'azure-multimodal-2024', 'burstgpt', 'litellm-spendlogs', 'mooncake', 'openai-usage', 'servegen']);
+    await expect(ingestFiles({ inputs: [join(dir, 'zzz-*.csv')], mapping: map({ timestamp: 'time' }) })).rejects.toThrow(IngestError);
+  });
+
+  it('generated traces ingest with no options (servegen preset is the default for inspect)', async () => {
+    const dir = tempDir();
+    const pool = join(dir, 'pool.json');
+    await runCli('import-servegen', fixture('servegen', 'reason', 'deepseek-r1-sample'), '--out', pool, '--quiet');
+    for (const ext of ['jsonl', 'csv', 'parquet']) {
+      const out = join(dir, `g.${ext}`);
+      expect((await runCli('generate', pool, '--start', '75600', '--duration', '600', '--rate', 'constant:10', '--out', out, '--quiet')).code).toBe(0);
+      const r = await runCli('inspect', out, '--quiet');
+      expect(r.code, ext).toBe(0);
+      expect(r.stdout, ext).toMatch(/reasoning_tokens/);
+    }
+  });
+});
