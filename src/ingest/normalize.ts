@@ -38,8 +38,24 @@ export interface IngestSummary {
 }
 
 function isBlank(v: unknown): boolean {
-  return v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+  if (v === undefined || v === null) return true;
+  if (typeof v !== 'string') return false;
+  if (v.length === 0) return true;
+  // Only strings that start with whitespace can be blank.
+  const c = v.charCodeAt(0);
+  return (c === 32 || c === 9 || c === 13 || c === 10) && v.trim() === '';
 }
+
+/** Trims only when needed (most values have no surrounding whitespace). */
+function trimmed(s: string): string {
+  const n = s.length;
+  if (n === 0) return s;
+  const a = s.charCodeAt(0);
+  const b = s.charCodeAt(n - 1);
+  return a === 32 || a === 9 || b === 32 || b === 9 || b === 13 ? s.trim() : s;
+}
+
+const NUMERIC_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 /**
  * Turns raw rows into a columnar trace. Every row is either accepted or rejected with a
@@ -54,6 +70,15 @@ export class TraceBuilder {
   private readonly clients = new Dictionary();
   private readonly ints = new Map<IntField, GrowableI32>();
   private readonly texts = new Map<TextField, { index: GrowableI32; dict: Dictionary }>();
+  /** Flat per-row work lists (Map iteration allocates; these do not). */
+  private intFields: IntField[] = [];
+  private intExtract: Extract[] = [];
+  private intCols: GrowableI32[] = [];
+  private textFields: TextField[] = [];
+  private textExtract: Extract[] = [];
+  private textCols: { index: GrowableI32; dict: Dictionary }[] = [];
+  private tsExtract!: Extract;
+  private clientExtract: Extract | undefined;
   readonly rejects: Reject[] = [];
   readonly rejectCounts: Partial<Record<RejectReason, number>> = {};
   rejectedTotal = 0;
@@ -90,6 +115,18 @@ export class TraceBuilder {
     }
     for (const f of INT_FIELDS) if (this.extract.has(f)) this.ints.set(f, new GrowableI32());
     for (const f of TEXT_FIELDS) if (this.extract.has(f)) this.texts.set(f, { index: new GrowableI32(), dict: new Dictionary() });
+    for (const [f, col] of this.ints) {
+      this.intFields.push(f);
+      this.intExtract.push(this.extract.get(f)!);
+      this.intCols.push(col);
+    }
+    for (const [f, col] of this.texts) {
+      this.textFields.push(f);
+      this.textExtract.push(this.extract.get(f)!);
+      this.textCols.push(col);
+    }
+    this.tsExtract = this.extract.get('timestamp')!;
+    this.clientExtract = this.extract.get('client_id');
   }
 
   /** Source keys for a file: plain column names for CSV/TSV, dotted paths for JSON-like inputs. */
@@ -120,9 +157,8 @@ export class TraceBuilder {
   }
 
   private raw(e: Extract, values: unknown[]): unknown {
+    if (e.kind === 'one') return values[e.slot];
     switch (e.kind) {
-      case 'one':
-        return values[e.slot];
       case 'const':
         return e.value;
       case 'length': {
@@ -180,13 +216,17 @@ export class TraceBuilder {
       if (this.tsKind === undefined) this.tsKind = 'number';
       return this.tsKind === 'number' ? v : NaN;
     }
-    const s = String(v).trim();
+    const s = trimmed(String(v));
     if (this.unit === 'iso') return parseIsoSeconds(s, this.tzOffset);
-    if (this.unit !== 'auto') return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s) ? Number(s) : NaN;
-    if (this.tsKind === undefined) this.tsKind = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s) ? 'number' : 'iso';
+    if (this.unit !== 'auto') {
+      // Number() alone would accept "0x1f" and "Infinity": require a plain decimal too.
+      const x = +s;
+      return s !== '' && Number.isFinite(x) && NUMERIC_RE.test(s) ? x : NaN;
+    }
+    if (this.tsKind === undefined) this.tsKind = NUMERIC_RE.test(s) ? 'number' : 'iso';
     if (this.tsKind === 'number') {
-      const x = Number(s);
-      return s !== '' && Number.isFinite(x) ? x : NaN;
+      const x = +s;
+      return s !== '' && Number.isFinite(x) && NUMERIC_RE.test(s) ? x : NaN;
     }
     return parseIsoSeconds(s, this.tzOffset);
   }
@@ -194,8 +234,7 @@ export class TraceBuilder {
   /** Normalizes one row; returns false when it was rejected. */
   row(values: unknown[], line: number, raw: () => string): boolean {
     // Timestamp (required).
-    const te = this.extract.get('timestamp')!;
-    const tv = this.raw(te, values);
+    const tv = this.raw(this.tsExtract, values);
     if (isBlank(tv)) {
       this.reject(line, 'missing_timestamp', 'timestamp is empty or missing', raw(), 'timestamp');
       return false;
@@ -207,57 +246,70 @@ export class TraceBuilder {
     }
     // Integer fields: validate all before appending anything.
     const intVals = this.intScratch;
-    let k = 0;
-    for (const [field] of this.ints) {
-      const v = this.raw(this.extract.get(field)!, values);
+    const nInts = this.intFields.length;
+    for (let k = 0; k < nInts; k++) {
+      const e = this.intExtract[k];
+      const v = e.kind === 'one' ? values[e.slot] : this.raw(e, values);
       let x = -1;
       if (!isBlank(v)) {
-        x = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : Number(String(v).trim());
-        if (!Number.isFinite(x) || typeof v === 'boolean') {
+        x = typeof v === 'number' ? v : typeof v === 'string' ? +trimmed(v) : typeof v === 'bigint' ? Number(v) : NaN;
+        if (x !== x || x === Infinity || x === -Infinity) {
+          const field = this.intFields[k];
           this.reject(line, 'bad_number', `${field}: not a number: ${JSON.stringify(String(v)).slice(0, 40)}`, raw(), field);
           return false;
         }
         if (x < 0) {
+          const field = this.intFields[k];
           this.reject(line, 'negative_tokens', `${field}: negative value ${x}`, raw(), field);
           return false;
         }
-        if (!Number.isInteger(x) || x > 2147483647) {
+        if (x > 2147483647 || Math.floor(x) !== x) {
+          const field = this.intFields[k];
           this.reject(line, 'bad_number', `${field}: not a whole number in range: ${x}`, raw(), field);
           return false;
         }
       }
-      intVals[k++] = x;
+      intVals[k] = x;
     }
-    const ce = this.extract.get('client_id');
     let clientId = 'default';
+    const ce = this.clientExtract;
     if (ce) {
-      const v = this.raw(ce, values);
-      clientId = isBlank(v) ? 'unknown' : String(v).trim();
+      const v = ce.kind === 'one' ? values[ce.slot] : this.raw(ce, values);
+      clientId = isBlank(v) ? 'unknown' : typeof v === 'string' ? trimmed(v) : String(v);
     }
-    if (clientId.includes('\uFFFD')) {
+    const clientNum = this.clients.ids.get(clientId) ?? this.newClient(clientId);
+    if (clientNum < 0) {
       this.reject(line, 'bad_encoding', 'client_id contains bytes that are not UTF-8', raw(), 'client_id');
       return false;
     }
     // Accept.
-    const a = Math.abs(t);
+    const a = t < 0 ? -t : t;
     if (a > this.maxAbsTs) this.maxAbsTs = a;
     this.ts.push(t);
-    this.client.push(this.clients.id(clientId));
-    k = 0;
-    for (const [, col] of this.ints) col.push(intVals[k++]);
-    for (const [field, col] of this.texts) {
-      const v = this.raw(this.extract.get(field)!, values);
+    this.client.push(clientNum);
+    for (let k = 0; k < nInts; k++) this.intCols[k].push(intVals[k]);
+    const nTexts = this.textFields.length;
+    for (let k = 0; k < nTexts; k++) {
+      const col = this.textCols[k];
+      const e = this.textExtract[k];
+      const v = e.kind === 'one' ? values[e.slot] : this.raw(e, values);
       if (isBlank(v)) col.index.push(-1);
       else {
-        const s = String(v).trim();
+        const s = typeof v === 'string' ? trimmed(v) : String(v);
         col.index.push(col.dict.id(s));
-        if (field === 'request_id') {
+        if (this.textFields[k] === 'request_id') {
           if (this.requestIds.has(s)) this.duplicateRequestIds++;
           else this.requestIds.add(s);
         }
       }
     }
     return true;
+  }
+
+  /** First sighting of a client id: check its encoding once, then give it a number (−1 = bad bytes). */
+  private newClient(id: string): number {
+    if (id.includes('\uFFFD')) return -1;
+    return this.clients.id(id);
   }
 
   private readonly intScratch = new Float64Array(16);

@@ -112,16 +112,27 @@ export async function readCsv(
     sink.row(values, startLine, () => raw);
   };
 
+  // The current row's text, sliced only when a reject or a caller needs it.
+  const rawRef = { text: '', s: 0, e: 0 };
+  const rawFn = () => rawRef.text.slice(rawRef.s, rawRef.e);
+
   const process = (text: string, final: boolean): string => {
     let pos = 0;
     const n = text.length;
+    let nextQuote = text.indexOf('"');
+    if (nextQuote < 0) nextQuote = n;
+    rawRef.text = text;
     while (pos < n) {
       const nl = text.indexOf('\n', pos);
       if (nl < 0 && !final) break;
       const end = nl < 0 ? n : nl;
-      let lineText = text.slice(pos, end);
-      if (lineText.endsWith('\r')) lineText = lineText.slice(0, -1);
-      if (!header && lineText.startsWith('#')) {
+      const lineEnd = end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+      if (nextQuote < pos) {
+        nextQuote = text.indexOf('"', pos);
+        if (nextQuote < 0) nextQuote = n;
+      }
+      if (!header && text.charCodeAt(pos) === 35 /* # */) {
+        const lineText = text.slice(pos, lineEnd);
         line++;
         pos = end + 1;
         const m = /^#\s*servegen:\s*(\{.*\})\s*$/.exec(lineText);
@@ -134,7 +145,8 @@ export async function readCsv(
         }
         continue;
       }
-      if (lineText.indexOf('"') >= 0) {
+      if (nextQuote < lineEnd) {
+        const lineText = text.slice(pos, lineEnd);
         const r = parseQuoted(text, pos, delimiter, final);
         if (!r) {
           if (text.length - pos <= MAX_RECORD_CHARS) break; // wait for the rest of the record
@@ -157,26 +169,29 @@ export async function readCsv(
         continue;
       }
       line++;
+      const start = pos;
       pos = end + 1;
-      if (lineText === '') continue;
+      if (lineEnd === start) continue; // blank line
       if (!header) {
-        handleHeader(lineText.split(delimiter));
+        handleHeader(text.slice(start, lineEnd).split(delimiter));
         continue;
       }
-      // Fast path: no quotes; find delimiter positions.
+      // Fast path: no quotes; find delimiter positions inside [start, lineEnd).
       let count = 0;
-      let from = 0;
-      bounds[0] = 0;
+      let from = start;
+      bounds[0] = start;
       for (;;) {
-        const d = lineText.indexOf(delimiter, from);
-        if (d < 0) break;
+        const d = text.indexOf(delimiter, from);
+        if (d < 0 || d >= lineEnd) break;
         count++;
         if (count < bounds.length) bounds[count] = d + 1;
         from = d + 1;
       }
       const nFields = count + 1;
+      rawRef.s = start;
+      rawRef.e = lineEnd;
       if (nFields !== header.length) {
-        sink.reject(line, 'wrong_column_count', `expected ${header.length} fields, found ${nFields}`, lineText);
+        sink.reject(line, 'wrong_column_count', `expected ${header.length} fields, found ${nFields}`, rawFn());
         continue;
       }
       for (let k = 0; k < slot.length; k++) {
@@ -186,11 +201,10 @@ export async function readCsv(
           continue;
         }
         const s = bounds[idx];
-        const e = idx + 1 < nFields ? bounds[idx + 1] - 1 : lineText.length;
-        values[k] = lineText.slice(s, e);
+        const e = idx + 1 < nFields ? bounds[idx + 1] - 1 : lineEnd;
+        values[k] = text.slice(s, e);
       }
-      const lt = lineText;
-      sink.row(values, line, () => lt);
+      sink.row(values, line, rawFn);
     }
     return text.slice(pos);
   };
