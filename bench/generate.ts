@@ -18,6 +18,7 @@ import { writeProfile } from '../src/profile/write.js';
 import { readProfile } from '../src/profile/read.js';
 import { planGeneration } from '../src/generate/compose.js';
 import { generateToFile } from '../src/generate/write-trace.js';
+import { peakRssMb } from './peak-memory.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SHARED = join(here, '..', '..', 'shared', 'data', 'servegen');
@@ -62,8 +63,8 @@ async function runCase(profilePath: string, mode: 'memory' | 'jsonl', start: num
     bytes = statSync(out).size;
     rmSync(dir, { recursive: true, force: true });
   }
-  const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  const result: CaseResult = { loadSeconds, requests, seconds, peakRssMb, bytes };
+  const peakRssMbValue = peakRssMb();
+  const result: CaseResult = { loadSeconds, requests, seconds, peakRssMb: peakRssMbValue, bytes };
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 

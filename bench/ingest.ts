@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { createRng } from '../src/stats/rng.js';
 import { ingestFiles } from '../src/ingest/ingest.js';
 import { parseMapping } from '../src/ingest/mapping.js';
+import { peakRssMb } from './peak-memory.js';
 
 const self = fileURLToPath(import.meta.url);
 const MAPPING = { columns: { timestamp: 'ts', client_id: 'tenant', model: 'model', input_tokens: 'prompt_tokens', output_tokens: 'completion_tokens' }, timestamp: { unit: 's' } };
@@ -94,7 +95,7 @@ async function runCase(engine: string, file: string): Promise<Result> {
     clients = out.length;
     rows = out.reduce((s, r) => s + Number(r.n), 0);
   }
-  return { rows, seconds: (performance.now() - t0) / 1000, peakMb: process.resourceUsage().maxRSS / 1024, clients };
+  return { rows, seconds: (performance.now() - t0) / 1000, peakMb: peakRssMb(), clients };
 }
 
 function child(engine: string, file: string): Result {

@@ -129,6 +129,14 @@ export class TraceBuilder {
     this.clientExtract = this.extract.get('client_id');
   }
 
+  /** Sizes every column for about `rows` accepted rows in total (an estimate; see ChunkedColumn). */
+  reserve(rows: number): void {
+    this.ts.reserve(rows);
+    this.client.reserve(rows);
+    for (const c of this.intCols) c.reserve(rows);
+    for (const c of this.textCols) c.index.reserve(rows);
+  }
+
   /** Source keys for a file: plain column names for CSV/TSV, dotted paths for JSON-like inputs. */
   keysFor(dotted: boolean): SourceKey[] {
     return this.specs.map((spec) => sourceKey(spec, dotted));
@@ -299,7 +307,7 @@ export class TraceBuilder {
         col.index.push(col.dict.id(s));
         if (this.textFields[k] === 'request_id') {
           if (this.requestIds.has(s)) this.duplicateRequestIds++;
-          else this.requestIds.add(s);
+          else this.requestIds.add(col.dict.values[col.dict.ids.get(s)!]);
         }
       }
     }
@@ -375,8 +383,8 @@ export class TraceBuilder {
     };
     // A column with no value at all is absent (optional fields the files did not have).
     for (const [f, col] of this.ints) {
-      const data = col.finish();
-      if (data.some((v) => v >= 0)) trace.ints[f] = apply(data);
+      if (!col.some((v) => v >= 0)) continue;
+      trace.ints[f] = apply(col.finish());
     }
     for (const [f, col] of this.texts) if (col.dict.values.length > 0) trace.texts[f] = { index: apply(col.index.finish()), values: col.dict.values };
     return { trace, timestamp: det, sorted };

@@ -17,50 +17,89 @@ export interface Trace {
   origin: string | null;
 }
 
-/** Growable typed column. */
-export class GrowableF64 {
-  data: Float64Array;
+const CHUNK = 1 << 16;
+
+/**
+ * Append-only typed column. Appends go into fixed 64 Ki chunks (never copying), or — once
+ * `reserve(n)` has been given an estimate of the final length — into one flat array of that
+ * size, which `finish()` returns as is (a view, no copy). Without an estimate, `finish()`
+ * concatenates the chunks. Either way peak memory stays near one copy of the data, where a
+ * doubling array holds up to 2.5 copies while it grows.
+ */
+class ChunkedColumn<T extends Float64Array | Int32Array> {
+  private chunks: T[] = [];
+  private cur: T;
+  private pos = 0;
   n = 0;
-  constructor(cap = 1 << 16) {
-    this.data = new Float64Array(cap);
+  constructor(private readonly make: (n: number) => T) {
+    this.cur = make(CHUNK);
   }
   push(v: number): void {
-    if (this.n === this.data.length) {
-      const next = new Float64Array(Math.ceil(this.data.length * 1.5));
-      next.set(this.data);
-      this.data = next;
+    if (this.pos === this.cur.length) {
+      this.chunks.push(this.cur);
+      this.cur = this.make(CHUNK);
+      this.pos = 0;
     }
-    this.data[this.n++] = v;
+    this.cur[this.pos++] = v;
+    this.n++;
   }
-  pop(): void {
-    this.n--;
+  /** Moves what is stored into one flat array with room for `total` values. */
+  reserve(total: number): void {
+    if (total <= this.n) return;
+    const flat = this.make(total);
+    let at = 0;
+    for (const c of this.chunks) {
+      flat.set(c, at);
+      at += c.length;
+    }
+    flat.set(this.cur.subarray(0, this.pos), at);
+    this.chunks = [];
+    this.cur = flat;
+    this.pos = this.n;
   }
-  finish(): Float64Array {
-    return this.data.length === this.n ? this.data : this.data.slice(0, this.n);
+  /** True when some value satisfies the predicate. */
+  some(pred: (v: number) => boolean): boolean {
+    for (const c of this.chunks) if (c.some(pred)) return true;
+    return this.cur.subarray(0, this.pos).some(pred);
+  }
+  finish(): T {
+    if (this.chunks.length === 0) return this.cur.subarray(0, this.pos) as T;
+    const out = this.make(this.n);
+    let at = 0;
+    for (let i = 0; i < this.chunks.length; i++) {
+      out.set(this.chunks[i], at);
+      at += this.chunks[i].length;
+      (this.chunks as (T | undefined)[])[i] = undefined; // let it go now
+    }
+    out.set(this.cur.subarray(0, this.pos), at);
+    this.chunks = [];
+    this.cur = this.make(0);
+    this.pos = 0;
+    return out;
   }
 }
 
-export class GrowableI32 {
-  data: Int32Array;
-  n = 0;
-  constructor(cap = 1 << 16) {
-    this.data = new Int32Array(cap);
+/** Float64 column. */
+export class GrowableF64 extends ChunkedColumn<Float64Array> {
+  constructor() {
+    super((n) => new Float64Array(n));
   }
-  push(v: number): void {
-    if (this.n === this.data.length) {
-      const next = new Int32Array(Math.ceil(this.data.length * 1.5));
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.n++] = v;
+}
+
+/** Int32 column (−1 = absent for optional integer fields). */
+export class GrowableI32 extends ChunkedColumn<Int32Array> {
+  constructor() {
+    super((n) => new Int32Array(n));
   }
-  /** Pads with −1 up to length n (a column that appears late). */
-  padTo(n: number): void {
-    while (this.n < n) this.push(-1);
-  }
-  finish(): Int32Array {
-    return this.data.length === this.n ? this.data : this.data.slice(0, this.n);
-  }
+}
+
+/**
+ * A copy of a string that does not share memory with its source. Values sliced out of a
+ * 1 MiB input chunk are V8 "sliced strings" that keep the whole chunk alive; a dictionary
+ * holding 2 000 client ids seen in 2 000 different chunks would retain them all.
+ */
+export function detach(s: string): string {
+  return s.length > 12 ? Buffer.from(s, 'utf8').toString('utf8') : (' ' + s).slice(1);
 }
 
 /** String → dense id dictionary. */
@@ -71,8 +110,9 @@ export class Dictionary {
     let id = this.ids.get(s);
     if (id === undefined) {
       id = this.values.length;
-      this.values.push(s);
-      this.ids.set(s, id);
+      const own = detach(s);
+      this.values.push(own);
+      this.ids.set(own, id);
     }
     return id;
   }

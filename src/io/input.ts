@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, openSync, readdirSync, readSync, closeSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, openSync, readdirSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -38,9 +38,14 @@ export function formatFromName(path: string): InputFormat | undefined {
   return undefined;
 }
 
-/** A byte stream of the file, gunzipped when it is gzip (by magic bytes, whatever its name). */
-export function openByteStream(path: string): Readable {
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+/**
+ * A byte stream of the file, gunzipped when it is gzip (by magic bytes, whatever its name).
+ * `onRawBytes` reports bytes read from disk (compressed ones for gzip), for progress and
+ * row-count estimates.
+ */
+export function openByteStream(path: string, onRawBytes?: (n: number) => void): Readable {
+  const raw = createReadStream(path, { highWaterMark: 1 << 18 });
+  if (onRawBytes) raw.on('data', (c) => onRawBytes(c.length));
   if (!isGzipFile(path)) return raw;
   const gunzip = createGunzip({ chunkSize: 1 << 20 });
   raw.on('error', (err) => gunzip.destroy(err));
@@ -49,6 +54,7 @@ export function openByteStream(path: string): Readable {
 
 /** Whole file as bytes, gunzipped when needed (formats that need random access). */
 export async function readAllBytes(path: string): Promise<Uint8Array> {
+  if (!isGzipFile(path)) return readFileSync(path); // one allocation, no concatenation copy
   const chunks: Buffer[] = [];
   for await (const c of openByteStream(path)) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
