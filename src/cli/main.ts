@@ -6,6 +6,7 @@ import { registerGenerate } from './generate.js';
 import { registerImportServegen } from './import-servegen.js';
 import { registerInspect } from './inspect.js';
 import { registerIngest } from './ingest.js';
+import { registerFit } from './fit.js';
 
 let exitCode = 0;
 
@@ -26,6 +27,7 @@ Example:
 Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.`,
     );
   registerIngest(program, (code) => (exitCode = code));
+  registerFit(program);
   registerImportServegen(program);
   registerExportServegen(program);
   registerGenerate(program);

@@ -63,7 +63,8 @@ function requestsIn(client: ProfileClient, a: number, b: number, width: number):
 export function summarizeProfile(profile: Profile): ProfileSummary {
   const W = profile.windows.arrival_seconds;
   const clients = profile.clients;
-  const volumes = clients.map((c) => c.arrivals.reduce((s, w) => s + w.rate * W, 0));
+  // Volume from `requests` (exact for fitted profiles; Σ rate·window for imported pools).
+  const volumes = clients.map((c) => c.requests);
   const total = volumes.reduce((a, b) => a + b, 0);
   const sortedVol = [...volumes].sort((a, b) => b - a);
   const needed = (share: number) => {

@@ -10,3 +10,4 @@ export * from './pmf.js';
 export * from './ecdf.js';
 export * from './correlation.js';
 export * from './registry.js';
+export * from './nelder-mead.js';

@@ -1,0 +1,256 @@
+import digamma from '@stdlib/math-base-special-digamma';
+import trigamma from '@stdlib/math-base-special-trigamma';
+import { gammaP, lnGamma } from '../stats/special.js';
+import { nelderMead } from '../stats/nelder-mead.js';
+import type { ArrivalModel } from '../stats/registry.js';
+import { gapBinEdges } from '../summary/bins.js';
+import type { ArrivalSummary } from '../summary/types.js';
+
+/** One cell of binned gap data: a count and the interval its gaps fell in. */
+interface Cell {
+  count: number;
+  /** Quantized: measured k ticks of `res` (interval-censored with a uniform phase). */
+  ticks?: number;
+  lo: number;
+  hi: number;
+  /** Representative value (geometric midpoint) for moment sums. */
+  mid: number;
+}
+
+/** Result of fitting one family to one window. */
+export interface FamilyFit {
+  model: ArrivalModel;
+  ks: number;
+  loglik: number;
+  n: number;
+  converged: boolean;
+}
+
+// 5-point Gauss–Legendre on [0, 1] for the phase integral of quantized gaps.
+const GL_X = [0.04691007703066802, 0.23076534494715845, 0.5, 0.7692346550528415, 0.9530899229693319];
+const GL_W = [0.11846344252809454, 0.23931433524968324, 0.28444444444444444, 0.23931433524968324, 0.11846344252809454];
+
+function cellsOf(s: ArrivalSummary, res: number): Cell[] {
+  const cells: Cell[] = [];
+  for (const [k, count] of s.quant) {
+    cells.push({ count, ticks: k, lo: Math.max(0, (k - 1) * res), hi: (k + 1) * res, mid: k === 0 ? res / 2 : k * res });
+  }
+  for (const [b, count] of s.hist) {
+    const [lo, hi] = gapBinEdges(b);
+    cells.push({ count, lo, hi, mid: Math.sqrt(lo * hi) });
+  }
+  cells.sort((a, b) => a.mid - b.mid);
+  return cells;
+}
+
+/** Probability of a cell under CDF F. */
+function cellProb(c: Cell, F: (x: number) => number, res: number): number {
+  if (c.ticks === undefined) return F(c.hi) - F(c.lo);
+  const k = c.ticks;
+  let p = 0;
+  for (let i = 0; i < 5; i++) {
+    const v = GL_X[i];
+    p += GL_W[i] * (F((k + v) * res) - (k === 0 ? 0 : F((k - 1 + v) * res)));
+  }
+  return p;
+}
+
+function binnedLogLik(cells: Cell[], F: (x: number) => number, res: number): number {
+  let ll = 0;
+  for (const c of cells) ll += c.count * Math.log(Math.max(1e-300, cellProb(c, F, res)));
+  return ll;
+}
+
+/** Model probability of measuring at most `k` ticks (phase-averaged CDF: ∫₀¹ F((k+v)·res) dv). */
+function tickCdf(k: number, F: (x: number) => number, res: number): number {
+  let p = 0;
+  for (let i = 0; i < 5; i++) p += GL_W[i] * F((k + GL_X[i]) * res);
+  return p;
+}
+
+/**
+ * KS distance between the binned empirical distribution and the model, checked at both
+ * edges of every non-empty cell (for quantized cells: the distribution of measured ticks).
+ * Empty cells in between cannot raise it further: the empirical CDF is flat there.
+ */
+function binnedKs(cells: Cell[], F: (x: number) => number, res: number, total: number): number {
+  let emp = 0;
+  let d = 0;
+  for (const c of cells) {
+    const below = c.ticks === undefined ? F(c.lo) : c.ticks === 0 ? 0 : tickCdf(c.ticks - 1, F, res);
+    const upto = c.ticks === undefined ? F(c.hi) : tickCdf(c.ticks, F, res);
+    d = Math.max(d, Math.abs(emp - below));
+    emp += c.count / total;
+    d = Math.max(d, Math.abs(emp - upto));
+  }
+  return d;
+}
+
+const cdfs = {
+  exponential: (scale: number) => (x: number) => (x <= 0 ? 0 : -Math.expm1(-x / scale)),
+  gamma: (shape: number, scale: number) => (x: number) => (x <= 0 ? 0 : gammaP(shape, x / scale)),
+  weibull: (shape: number, scale: number) => (x: number) => (x <= 0 ? 0 : -Math.expm1(-Math.pow(x / scale, shape))),
+};
+
+function cdfOf(m: ArrivalModel): (x: number) => number {
+  switch (m.family) {
+    case 'exponential':
+      return cdfs.exponential(m.scale);
+    case 'gamma':
+      return cdfs.gamma(m.shape, m.scale);
+    case 'weibull':
+      return cdfs.weibull(m.shape, m.scale);
+    default: {
+      const never: never = m;
+      throw new Error(String(never));
+    }
+  }
+}
+
+/** Gamma MLE from mean and mean log (Newton on log k − ψ(k) = log mean − mean log; Minka 2002). */
+export function gammaMle(mean: number, meanLog: number): { shape: number; scale: number } {
+  const s = Math.log(mean) - meanLog;
+  if (!(s > 0)) return { shape: 1e6, scale: mean / 1e6 };
+  let k = (3 - s + Math.sqrt((s - 3) ** 2 + 24 * s)) / (12 * s);
+  for (let i = 0; i < 50; i++) {
+    const f = Math.log(k) - digamma(k) - s;
+    const df = 1 / k - trigamma(k);
+    const next = k - f / df;
+    k = next > 0 ? next : k / 2;
+    if (Math.abs(f) < 1e-12) break;
+  }
+  return { shape: k, scale: mean / k };
+}
+
+/** Weibull MLE from (value, weight) pairs: Newton on the profile equation for k (Cohen 1965). */
+export function weibullMle(xs: number[], ws: number[]): { shape: number; scale: number } {
+  let W = 0;
+  let meanLog = 0;
+  for (let i = 0; i < xs.length; i++) {
+    W += ws[i];
+    meanLog += ws[i] * Math.log(xs[i]);
+  }
+  meanLog /= W;
+  let sd = 0;
+  for (let i = 0; i < xs.length; i++) sd += ws[i] * (Math.log(xs[i]) - meanLog) ** 2;
+  sd = Math.sqrt(sd / W);
+  let k = sd > 0 ? 1.2 / sd : 1;
+  for (let it = 0; it < 100; it++) {
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    for (let i = 0; i < xs.length; i++) {
+      const l = Math.log(xs[i]);
+      const xk = Math.exp(k * (l - meanLog)); // scaled for stability
+      a += ws[i] * xk;
+      b += ws[i] * xk * l;
+      c += ws[i] * xk * l * l;
+    }
+    const f = b / a - 1 / k - meanLog;
+    const df = c / a - (b / a) ** 2 + 1 / (k * k);
+    const next = k - f / df;
+    k = next > 0 ? next : k / 2;
+    if (Math.abs(f) < 1e-10) break;
+  }
+  let a = 0;
+  for (let i = 0; i < xs.length; i++) a += ws[i] * Math.pow(xs[i], k);
+  return { shape: k, scale: Math.pow(a / W, 1 / k) };
+}
+
+export interface ArrivalFitOptions {
+  /** Reproduce upstream's Gamma convention: shape = 1/CV², scale = mean/shape. */
+  momentMatch?: boolean;
+  /** Share of gaps within QUANT_TICKS ticks above which the interval-censored likelihood is used. */
+  censorShare?: number;
+}
+
+/**
+ * Fits Exponential, Gamma and Weibull to one window's gaps and returns all three, best
+ * (smallest KS) first. When the clock resolution affects a noticeable share of gaps
+ * (ms timestamps of a bursty client, bucketed arrivals), the likelihood treats each
+ * measured tick count as interval-censored (a uniform phase within the tick) and is
+ * maximized numerically; otherwise the classical MLEs are used (Gamma: Newton on the
+ * digamma equation; Weibull: Newton on the profile likelihood).
+ */
+export function fitArrivalWindow(s: ArrivalSummary, res: number, options: ArrivalFitOptions = {}): FamilyFit[] {
+  const cells = cellsOf(s, res);
+  const total = s.gaps;
+  const mean = s.sum / Math.max(1, s.gaps);
+  let quantCount = 0;
+  for (const c of cells) if (c.ticks !== undefined && c.ticks < 16) quantCount += c.count;
+  const censored = res > 0 && quantCount / total > (options.censorShare ?? 0.01);
+  const fits: FamilyFit[] = [];
+  const finish = (model: ArrivalModel, converged: boolean) => {
+    const F = cdfOf(model);
+    fits.push({ model, ks: binnedKs(cells, F, res, total), loglik: binnedLogLik(cells, F, res), n: total, converged });
+  };
+  const var_ = Math.max(0, s.sumSq / total - mean * mean);
+  const cv = mean > 0 ? Math.sqrt(var_) / mean : 1;
+  if (!censored) {
+    finish({ family: 'exponential', scale: mean }, true);
+    if (options.momentMatch) {
+      const k = 1 / Math.max(1e-6, cv * cv);
+      finish({ family: 'gamma', shape: k, scale: mean / k }, true);
+    } else {
+      const meanLog = s.positive > 0 ? s.sumLog / s.positive : Math.log(mean);
+      const g = gammaMle(mean, meanLog);
+      finish({ family: 'gamma', shape: g.shape, scale: g.scale }, true);
+    }
+    const xs: number[] = [];
+    const ws: number[] = [];
+    for (const c of cells) {
+      if (c.mid > 0) {
+        xs.push(c.mid);
+        ws.push(c.count);
+      }
+    }
+    const w = weibullMle(xs, ws);
+    finish({ family: 'weibull', shape: w.shape, scale: w.scale }, true);
+  } else {
+    // Interval-censored binned likelihood, maximized over log parameters.
+    const safeMean = Math.max(mean, res / 4);
+    const e = nelderMead((x) => -binnedLogLik(cells, cdfs.exponential(Math.exp(x[0])), res), [Math.log(safeMean)], { step: 0.5 });
+    finish({ family: 'exponential', scale: Math.exp(e.x[0]) }, e.converged);
+    const k0 = 1 / Math.max(0.01, cv * cv);
+    if (options.momentMatch) {
+      finish({ family: 'gamma', shape: k0, scale: safeMean / k0 }, true);
+    } else {
+      const g = nelderMead((x) => -binnedLogLik(cells, cdfs.gamma(Math.exp(x[0]), Math.exp(x[1])), res), [Math.log(k0), Math.log(safeMean / k0)], { step: 0.7 });
+      finish({ family: 'gamma', shape: Math.exp(g.x[0]), scale: Math.exp(g.x[1]) }, g.converged);
+    }
+    const kw0 = Math.max(0.05, Math.min(5, 1 / Math.max(0.2, cv)));
+    const wf = nelderMead((x) => -binnedLogLik(cells, cdfs.weibull(Math.exp(x[0]), Math.exp(x[1])), res), [Math.log(kw0), Math.log(safeMean)], { step: 0.7 });
+    finish({ family: 'weibull', shape: Math.exp(wf.x[0]), scale: Math.exp(wf.x[1]) }, wf.converged);
+  }
+  // Best by KS; ties (within 1e-9) broken by log-likelihood.
+  fits.sort((a, b) => (Math.abs(a.ks - b.ks) > 1e-9 ? a.ks - b.ks : b.loglik - a.loglik));
+  return fits;
+}
+
+/** Mean of a model's gaps. */
+export function modelMean(m: ArrivalModel): number {
+  switch (m.family) {
+    case 'exponential':
+      return m.scale;
+    case 'gamma':
+      return m.shape * m.scale;
+    case 'weibull':
+      return m.scale * Math.exp(lnGamma(1 + 1 / m.shape));
+    default: {
+      const never: never = m;
+      throw new Error(String(never));
+    }
+  }
+}
+
+/** Sup distance between two models' CDFs (over a log grid), for tests and reports. */
+export function supCdfDistance(a: ArrivalModel, b: ArrivalModel): number {
+  const Fa = cdfOf(a);
+  const Fb = cdfOf(b);
+  let d = 0;
+  for (let e = -9; e <= 5; e += 0.01) {
+    const x = Math.pow(10, e);
+    d = Math.max(d, Math.abs(Fa(x) - Fb(x)));
+  }
+  return d;
+}

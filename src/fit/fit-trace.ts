@@ -1,0 +1,181 @@
+import type { Trace } from '../ingest/trace.js';
+import { buildSummaries } from '../summary/build.js';
+import { mergeArrival } from '../summary/merge.js';
+import type { ArrivalSummary, TraceSummaries } from '../summary/types.js';
+import { PROFILE_FORMAT, PROFILE_VERSION, type ArrivalWindow, type Profile, type ProfileClient } from '../profile/schema.js';
+import type { ArrivalModel } from '../stats/registry.js';
+import { weibullCv } from '../generate/arrival-sampler.js';
+import { lnGamma as lnGammaLocal } from '../stats/special.js';
+import { toolName } from '../version.js';
+import { fitArrivalWindow, type ArrivalFitOptions } from './arrival-fit.js';
+import { fitAggregateRate, rateChangePoints } from './rates.js';
+import { lengthWindowOf } from './lengths.js';
+import { sessionStats } from './sessions.js';
+
+export interface FitOptions extends ArrivalFitOptions {
+  arrivalSeconds: number;
+  lengthSeconds: number;
+  /** Windows with fewer gaps keep their rate and borrow the client's pooled shape. */
+  minArrivals: number;
+  /** Clients with fewer requests are pooled into one client `tail` (0 = keep all). */
+  minClientRequests: number;
+  /** Clock resolution override in seconds (default: detected). */
+  resolution?: number;
+  sourceSha256: string | null;
+  created: string;
+  /** Recorded in provenance.options. */
+  recorded?: Record<string, unknown>;
+  onProgress?: (clientsDone: number, clients: number) => void;
+}
+
+/** Relabels clients below `min` requests as one client `tail`. */
+export function poolSmallClients(trace: Trace, min: number): { trace: Trace; pooled: number } {
+  if (!(min > 0)) return { trace, pooled: 0 };
+  const counts = new Float64Array(trace.clientIds.length);
+  for (let i = 0; i < trace.n; i++) counts[trace.client[i]]++;
+  const small = new Set<number>();
+  counts.forEach((c, i) => {
+    if (c < min) small.add(i);
+  });
+  if (small.size === 0) return { trace, pooled: 0 };
+  const ids: string[] = [];
+  const remap = new Int32Array(trace.clientIds.length);
+  let tail = -1;
+  trace.clientIds.forEach((id, i) => {
+    if (small.has(i)) {
+      if (tail < 0) {
+        tail = ids.length;
+        ids.push('tail');
+      }
+      remap[i] = tail;
+    } else {
+      remap[i] = ids.length;
+      ids.push(id === 'tail' ? 'tail-client' : id);
+    }
+  });
+  const client = new Int32Array(trace.n);
+  for (let i = 0; i < trace.n; i++) client[i] = remap[trace.client[i]];
+  return { trace: { ...trace, client, clientIds: ids }, pooled: small.size };
+}
+
+function modelCv(m: ArrivalModel): number {
+  switch (m.family) {
+    case 'exponential':
+      return 1;
+    case 'gamma':
+      return 1 / Math.sqrt(m.shape);
+    case 'weibull':
+      return weibullCv(m.shape);
+    default: {
+      const never: never = m;
+      throw new Error(String(never));
+    }
+  }
+}
+
+/** The model of a pooled family/shape scaled to mean gap 1/rate. */
+function scaledTo(m: ArrivalModel, rate: number): ArrivalModel {
+  const mean = 1 / rate;
+  switch (m.family) {
+    case 'exponential':
+      return { family: 'exponential', scale: mean };
+    case 'gamma':
+      return { family: 'gamma', shape: m.shape, scale: mean / m.shape };
+    case 'weibull':
+      return { family: 'weibull', shape: m.shape, scale: mean / Math.exp(lnGammaLocal(1 + 1 / m.shape)) };
+    default: {
+      const never: never = m;
+      throw new Error(String(never));
+    }
+  }
+}
+
+/**
+ * Fits a profile to a normalized trace (DESIGN.md, Fitting): per client and arrival window the
+ * rate, CV and best of Exponential/Gamma/Weibull (by KS, log-likelihood recorded); rate change
+ * points; per length window compact PMFs with parametric characterizations and the
+ * input/output Spearman with its Gaussian-copula parameter; session statistics when the trace
+ * has sessions; the aggregate trend + 24 h/12 h Fourier rate model.
+ */
+export function fitTrace(source: Trace, options: FitOptions): { profile: Profile; summaries: TraceSummaries; pooledClients: number } {
+  const { trace, pooled } = poolSmallClients(source, options.minClientRequests);
+  const summaries = buildSummaries(trace, { arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: options.resolution });
+  const res = summaries.resolution;
+  const W = options.arrivalSeconds;
+  const { start: spanStart, end: spanEnd } = summaries.span;
+  const byClient = new Map<string, { arrivals: ArrivalSummary[]; lengths: typeof summaries.lengths }>();
+  for (const a of summaries.arrivals) {
+    let e = byClient.get(a.client);
+    if (!e) byClient.set(a.client, (e = { arrivals: [], lengths: [] }));
+    e.arrivals.push(a);
+  }
+  for (const l of summaries.lengths) byClient.get(l.client)?.lengths.push(l);
+  const clients: ProfileClient[] = [];
+  let done = 0;
+  for (const [id, { arrivals, lengths }] of byClient) {
+    // Pooled fit: the client's shape for windows too small to fit on their own.
+    const all = arrivals.reduce((acc, s) => mergeArrival(acc, s));
+    const pooledFit = all.gaps >= 2 ? fitArrivalWindow(all, res, options)[0] : undefined;
+    const windows: ArrivalWindow[] = [];
+    const counts: number[] = [];
+    const exposure: number[] = [];
+    for (const s of arrivals) {
+      const covered = Math.max(1e-9, Math.min(s.start + W, spanEnd) - Math.max(s.start, spanStart));
+      const rate = s.n / Math.max(covered, Math.min(W, 1));
+      counts.push(s.n);
+      exposure.push(covered / W);
+      const mean = s.gaps > 0 ? s.sum / s.gaps : NaN;
+      const cv = s.gaps > 1 && mean > 0 ? Math.sqrt(Math.max(0, s.sumSq / s.gaps - mean * mean)) / mean : null;
+      if (s.gaps >= options.minArrivals) {
+        const best = fitArrivalWindow(s, res, options)[0];
+        windows.push({ start: s.start, rate, cv, model: best.model, gof: { ks: best.ks, n: best.n, loglik: best.loglik } });
+      } else if (pooledFit && rate > 0) {
+        windows.push({ start: s.start, rate, cv: modelCv(pooledFit.model), model: scaledTo(pooledFit.model, rate) });
+      } else {
+        windows.push({ start: s.start, rate, cv: null, model: null });
+      }
+    }
+    const shifts = rateChangePoints(counts, exposure).map((i) => arrivals[i].start);
+    const client: ProfileClient = {
+      id,
+      requests: arrivals.reduce((sum, s) => sum + s.n, 0),
+      arrivals: windows,
+      lengths: lengths.map(lengthWindowOf),
+    };
+    if (shifts.length > 0) client.shifts = shifts;
+    clients.push(client);
+    options.onProgress?.(++done, byClient.size);
+  }
+  const sessions = sessionStats(trace);
+  for (const c of clients) {
+    const s = sessions.get(c.id);
+    if (s) c.sessions = s;
+  }
+  clients.sort((a, b) => b.requests - a.requests || (a.id < b.id ? -1 : 1));
+  const aggregate = fitAggregateRate(trace.timestamp);
+  const profile: Profile = {
+    format: PROFILE_FORMAT,
+    version: PROFILE_VERSION,
+    provenance: {
+      tool: toolName(),
+      source_sha256: options.sourceSha256,
+      created: options.created,
+      options: {
+        arrival_seconds: W,
+        length_seconds: options.lengthSeconds,
+        min_arrivals: options.minArrivals,
+        min_client_requests: options.minClientRequests,
+        moment_match: Boolean(options.momentMatch),
+        clock_resolution_seconds: res,
+        pooled_clients: pooled,
+        ...options.recorded,
+      },
+      source: { kind: 'trace' },
+    },
+    windows: { arrival_seconds: W, length_seconds: options.lengthSeconds },
+    span: { origin: trace.origin, start: Math.floor(spanStart / W) * W, end: spanEnd },
+    clients,
+  };
+  if (aggregate) profile.aggregate = { ...aggregate };
+  return { profile, summaries, pooledClients: pooled };
+}

@@ -1,0 +1,5 @@
+export * from './arrival-fit.js';
+export * from './rates.js';
+export * from './lengths.js';
+export * from './sessions.js';
+export * from './fit-trace.js';

@@ -1,0 +1,152 @@
+import { lengthBinRange } from '../summary/bins.js';
+import type { LengthSummary } from '../summary/types.js';
+import type { LengthField, LengthFieldName } from '../profile/schema.js';
+import { normalCdf } from '../stats/normal.js';
+import { copulaRhoFromSpearman } from '../stats/correlation.js';
+
+/** Compact PMF (request counts) from a field histogram: exact keys as values, log bins as ranges. */
+export function pmfFromHistogram(h: Map<number, number>): LengthField['pmf'] {
+  const exact = [...h.entries()].filter(([k]) => k >= 0).sort((a, b) => a[0] - b[0]);
+  const binned = [...h.entries()].filter(([k]) => k < 0).sort((a, b) => b[0] - a[0]);
+  const pmf: LengthField['pmf'] = { values: exact.map(([k]) => k), counts: exact.map(([, c]) => c) };
+  if (binned.length > 0) {
+    const ranges = binned.map(([k]) => lengthBinRange(k));
+    pmf.bins = { lo: ranges.map((r) => r[0]), hi: ranges.map((r) => r[1]), counts: binned.map(([, c]) => c) };
+  }
+  return pmf;
+}
+
+/** (value, weight) points of a histogram (bins at their midpoints). */
+function points(h: Map<number, number>): { v: number[]; w: number[]; n: number } {
+  const v: number[] = [];
+  const w: number[] = [];
+  let n = 0;
+  for (const [k, c] of h) {
+    if (k >= 0) v.push(k);
+    else {
+      const [lo, hi] = lengthBinRange(k);
+      v.push((lo + hi) / 2);
+    }
+    w.push(c);
+    n += c;
+  }
+  return { v, w, n };
+}
+
+/** KS of a histogram against a CDF (checked at each value; exact values are steps). */
+function histKs(h: Map<number, number>, F: (x: number) => number): number {
+  const { v, w, n } = points(h);
+  const order = v.map((_, i) => i).sort((a, b) => v[a] - v[b]);
+  let emp = 0;
+  let d = 0;
+  for (const i of order) {
+    d = Math.max(d, Math.abs(emp - F(v[i] - 0.5)));
+    emp += w[i] / n;
+    d = Math.max(d, Math.abs(emp - F(v[i] + 0.5)));
+  }
+  return d;
+}
+
+/**
+ * Parametric fits recorded for characterization (DESIGN.md): input — log-normal (MLE on
+ * log values of positive lengths); output — exponential; each with its KS. (The paper's
+ * Pareto/log-normal mixture for inputs is not fitted yet.)
+ */
+export function characterize(field: LengthFieldName, h: Map<number, number>): LengthField['fit'] | undefined {
+  const { v, w, n } = points(h);
+  if (n < 20) return undefined;
+  if (field === 'input_tokens') {
+    let s = 0;
+    let s2 = 0;
+    let m = 0;
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] <= 0) continue;
+      const l = Math.log(v[i]);
+      s += w[i] * l;
+      s2 += w[i] * l * l;
+      m += w[i];
+    }
+    if (m < 20) return undefined;
+    const mu = s / m;
+    const sigma = Math.sqrt(Math.max(1e-12, s2 / m - mu * mu));
+    const F = (x: number) => (x <= 0 ? 0 : normalCdf((Math.log(x) - mu) / sigma));
+    return { family: 'lognormal', params: { mu, sigma }, ks: Math.min(1, histKs(h, F)), n };
+  }
+  if (field === 'output_tokens') {
+    let s = 0;
+    for (let i = 0; i < v.length; i++) s += w[i] * v[i];
+    const scale = s / n;
+    if (!(scale > 0)) return undefined;
+    const F = (x: number) => (x <= 0 ? 0 : -Math.expm1(-x / scale));
+    return { family: 'exponential', params: { scale }, ks: Math.min(1, histKs(h, F)), n };
+  }
+  return undefined;
+}
+
+/**
+ * Spearman correlation from the coarse joint histogram: Pearson correlation of mid-ranks,
+ * where all rows in one bin share its mid-rank (ties attenuate it slightly).
+ */
+export function spearmanFromJoint(joint: Map<string, number>): number | undefined {
+  const cells: [number, number, number][] = [];
+  let n = 0;
+  for (const [k, c] of joint) {
+    const [a, b] = k.split(',').map(Number);
+    cells.push([a, b, c]);
+    n += c;
+  }
+  if (n < 3) return undefined;
+  const midRanks = (axis: 0 | 1) => {
+    const tot = new Map<number, number>();
+    for (const cell of cells) tot.set(cell[axis], (tot.get(cell[axis]) ?? 0) + cell[2]);
+    const keys = [...tot.keys()].sort((x, y) => x - y);
+    const rank = new Map<number, number>();
+    let acc = 0;
+    for (const k of keys) {
+      const c = tot.get(k)!;
+      rank.set(k, acc + (c + 1) / 2);
+      acc += c;
+    }
+    return rank;
+  };
+  const ra = midRanks(0);
+  const rb = midRanks(1);
+  let ma = 0;
+  let mb = 0;
+  for (const [a, b, c] of cells) {
+    ma += c * ra.get(a)!;
+    mb += c * rb.get(b)!;
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (const [a, b, c] of cells) {
+    const da = ra.get(a)! - ma;
+    const db = rb.get(b)! - mb;
+    sab += c * da * db;
+    saa += c * da * da;
+    sbb += c * db * db;
+  }
+  if (saa === 0 || sbb === 0) return undefined;
+  return sab / Math.sqrt(saa * sbb);
+}
+
+/** Length window of the profile from its summary. */
+export function lengthWindowOf(s: LengthSummary): { start: number; fields: Partial<Record<LengthFieldName, LengthField>>; joint?: { spearman: number; copula: number } } {
+  const fields: Partial<Record<LengthFieldName, LengthField>> = {};
+  for (const [name, h] of s.fields) {
+    if (h.size === 0) continue;
+    const f = name as LengthFieldName;
+    const fit = characterize(f, h);
+    fields[f] = fit ? { pmf: pmfFromHistogram(h), fit } : { pmf: pmfFromHistogram(h) };
+  }
+  const rho = spearmanFromJoint(s.joint);
+  const out: ReturnType<typeof lengthWindowOf> = { start: s.start, fields };
+  if (rho !== undefined && Number.isFinite(rho)) {
+    const r = Math.max(-1, Math.min(1, rho));
+    out.joint = { spearman: r, copula: Math.max(-1, Math.min(1, copulaRhoFromSpearman(r))) };
+  }
+  return out;
+}

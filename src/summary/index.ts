@@ -1,0 +1,5 @@
+export * from './types.js';
+export * from './bins.js';
+export * from './resolution.js';
+export * from './build.js';
+export * from './merge.js';

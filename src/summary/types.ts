@@ -1,0 +1,53 @@
+/**
+ * Window summaries (DESIGN.md): the intermediate representation between a scan of rows and
+ * the fitter. Everything here is a count or a sum, so summaries of disjoint row sets merge by
+ * addition — a scan can be split by time or shard and run anywhere.
+ */
+
+/** Per (client, arrival window). Gaps are between consecutive arrivals of the client; a gap belongs to the window of its later arrival. */
+export interface ArrivalSummary {
+  client: string;
+  start: number;
+  /** Arrivals in the window. */
+  n: number;
+  first: number;
+  last: number;
+  /** Gap moments over all gaps (zeros included in sum/sumSq, logs over positive gaps only). */
+  gaps: number;
+  sum: number;
+  sumSq: number;
+  sumLog: number;
+  positive: number;
+  /** Gaps that are k clock ticks (k < QUANT_TICKS) when the clock resolution matters: tick count → gaps. */
+  quant: Map<number, number>;
+  /** Other gaps: log bin → count. */
+  hist: Map<number, number>;
+  /** Counts per 1 s / 10 s / 60 s bin: number of bins, Σ count, Σ count² (for the index of dispersion). */
+  disp: Record<'1' | '10' | '60', { bins: number; sum: number; sumSq: number }>;
+}
+
+/** Per (client, length window). */
+export interface LengthSummary {
+  client: string;
+  start: number;
+  n: number;
+  /** Per field: value key (exact value, or −1−bin for log bins) → count. */
+  fields: Map<string, Map<number, number>>;
+  /** Joint input/output coarse bins "i,o" → count (rows having both). */
+  joint: Map<string, number>;
+}
+
+/** All summaries of one trace, with what the scan found about it. */
+export interface TraceSummaries {
+  arrivalSeconds: number;
+  lengthSeconds: number;
+  /** Clock resolution of the timestamps (s), or 0 when none was detected. */
+  resolution: number;
+  span: { start: number; end: number };
+  origin: string | null;
+  arrivals: ArrivalSummary[];
+  lengths: LengthSummary[];
+}
+
+/** Gaps below this many clock ticks are kept as exact tick counts (interval-censored in fits). */
+export const QUANT_TICKS = 64;
