@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../src/stats/rng.js';
+import { normalCdf } from '../../src/stats/normal.js';
+import { buildSummaries } from '../../src/summary/build.js';
+import { mergeSummaries } from '../../src/summary/merge.js';
+import { fitTrace, type FitOptions } from '../../src/fit/fit-trace.js';
+import { spearmanFromJoint } from '../../src/fit/lengths.js';
+import { rateChangePoints } from '../../src/fit/rates.js';
+import { importServegenPool } from '../../src/profile/upstream.js';
+import { planGeneration } from '../../src/generate/compose.js';
+import { validateProfile } from '../../src/profile/read.js';
+import { serializeProfile } from '../../src/profile/write.js';
+import { ingestFiles } from '../../src/ingest/ingest.js';
+import { loadPreset } from '../../src/ingest/presets.js';
+import type { Trace } from '../../src/ingest/trace.js';
+import { LENGTH_COLUMNS } from '../../src/io/trace-schema.js';
+import { fixture } from '../helpers.js';
+import { traceOf } from './helpers.js';
+
+const base: FitOptions = { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: '2026-01-01T00:00:00Z' };
+
+describe('summaries', () => {
+  it('merge is associative: three partitions merged either way give the same summaries', () => {
+    const rng = createRng(3);
+    const ts: number[] = [];
+    const cs: number[] = [];
+    let t = 0;
+    for (let i = 0; i < 3000; i++) {
+      t += -Math.log(rng.nextOpen());
+      ts.push(Math.round(t * 1000) / 1000);
+      cs.push(i % 3);
+    }
+    const part = (a: number, b: number) => traceOf(ts.slice(a, b), cs.slice(a, b), ['a', 'b', 'c']);
+    const opts = { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 1e-3 };
+    const [p, q, r] = [part(0, 1000), part(1000, 2000), part(2000, 3000)].map((x) => buildSummaries(x, opts));
+    const left = mergeSummaries(mergeSummaries(p, q), r);
+    const right = mergeSummaries(p, mergeSummaries(q, r));
+    expect(right.arrivals.length).toBe(left.arrivals.length);
+    right.arrivals.forEach((s, i) => {
+      const l = left.arrivals[i];
+      expect([s.client, s.start, s.n, s.gaps, s.positive]).toEqual([l.client, l.start, l.n, l.gaps, l.positive]);
+      expect(s.sum).toBeCloseTo(l.sum, 9);
+      expect([...s.hist.entries()].sort()).toEqual([...l.hist.entries()].sort());
+      expect([...s.quant.entries()].sort()).toEqual([...l.quant.entries()].sort());
+    });
+    // Counts add up to the rows.
+    expect(left.arrivals.reduce((a, s) => a + s.n, 0)).toBe(3000);
+  });
+});
+
+describe('joint structure', () => {
+  it('recovers Spearman 0.3 within 0.05 at n = 5 000 from the coarse joint histogram', () => {
+    const rng = createRng(11);
+    const n = 5000;
+    const rho = 2 * Math.sin((Math.PI * 0.3) / 6); // Gaussian copula with Spearman 0.3
+    const input = new Int32Array(n);
+    const output = new Int32Array(n);
+    const ts: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const z1 = rng.normal();
+      const z2 = rho * z1 + Math.sqrt(1 - rho * rho) * rng.normal();
+      input[i] = Math.floor(Math.exp(6 + 1.3 * z1)); // log-normal-ish inputs
+      output[i] = Math.floor(-Math.log(1 - normalCdf(z2)) * 250); // exponential outputs
+      ts.push(i);
+    }
+    const s = buildSummaries(traceOf(ts, undefined, undefined, { input_tokens: input, output_tokens: output }), { arrivalSeconds: 600, lengthSeconds: 1e9 });
+    const est = spearmanFromJoint(s.lengths[0].joint)!;
+    expect(Math.abs(est - 0.3)).toBeLessThan(0.05);
+  });
+});
+
+describe('rates and shifts', () => {
+  it('finds a planted rate shift within one window', () => {
+    const rng = createRng(5);
+    const ts: number[] = [];
+    let t = 0;
+    while (t < 86400) {
+      const rate = t < 30000 ? 2 : 6; // shift at 30 000 s (window 50)
+      t += -Math.log(rng.nextOpen()) / rate;
+      ts.push(t);
+    }
+    const { profile } = fitTrace(traceOf(ts), base);
+    const shifts = profile.clients[0].shifts ?? [];
+    expect(shifts.some((s) => Math.abs(s - 30000) <= 600)).toBe(true);
+    expect(shifts.length).toBeLessThanOrEqual(2);
+  });
+
+  it('finds nothing in a stationary bursty series', () => {
+    const rng = createRng(6);
+    const counts: number[] = [];
+    for (let i = 0; i < 144; i++) counts.push(Math.round(600 * (1 + 0.3 * rng.normal())));
+    expect(rateChangePoints(counts, counts.map(() => 1))).toEqual([]);
+  });
+});
+
+describe('fit → profile', () => {
+  it('recovers an imported pool\'s rates (windows ≥ 1 000 requests, 5 %) and CVs (10 %) from a generated trace', () => {
+    const pool = importServegenPool(fixture('servegen', 'multimodal', 'mm-image'), () => 'x').profile;
+    const plan = planGeneration(pool, { start: 0, duration: 21600, rate: { kind: 'scale', factor: 1 }, seed: 9, shapeSource: 'cv' });
+    const t: number[] = [];
+    const c: number[] = [];
+    const cols: Record<string, number[]> = {};
+    for (const b of plan.batches) {
+      for (let i = 0; i < b.n; i++) {
+        t.push(b.timestamp[i]);
+        c.push(b.client[i]);
+      }
+      LENGTH_COLUMNS.forEach((name, j) => {
+        const col = b.lengths[j];
+        if (col) for (let i = 0; i < b.n; i++) (cols[name] ??= []).push(col[i]);
+      });
+    }
+    // Round to µs as the trace writers do.
+    const trace: Trace = traceOf(t.map((x) => Math.round(x * 1e6) / 1e6), c, plan.clientIds, Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, Int32Array.from(v)])));
+    const { profile } = fitTrace(trace, base);
+    expect(() => validateProfile(JSON.parse(serializeProfile(profile)))).not.toThrow();
+    let rateChecked = 0;
+    let cvChecked = 0;
+    const cvErrors: number[] = [];
+    for (const fc of profile.clients) {
+      const src = pool.clients.find((x) => x.id === fc.id)!;
+      for (const w of fc.arrivals) {
+        const sw = src.arrivals.find((x) => x.start === w.start)!;
+        if (w.rate * 600 < 1000 || !sw.model || sw.cv === null || w.cv === null) continue;
+        // Count noise: bursty windows are over-dispersed; 5 % holds where the count is large.
+        expect(Math.abs(w.rate / sw.rate - 1), `client ${fc.id} window ${w.start}`).toBeLessThan(0.05);
+        rateChecked++;
+        if (sw.cv <= 2) {
+          cvErrors.push(Math.abs(w.cv / sw.cv - 1));
+          cvChecked++;
+        }
+      }
+    }
+    expect(rateChecked).toBeGreaterThan(20);
+    expect(cvChecked).toBeGreaterThan(10);
+    // Sample CVs at n ≥ 1 000 for CV ≤ 2 have relative SE ≤ 5 %: ≥ 90 % of windows within 10 %.
+    expect(cvErrors.filter((e) => e < 0.1).length / cvErrors.length).toBeGreaterThanOrEqual(0.9);
+    // Lengths: the profile has compact count PMFs and a per-request image token field.
+    const w0 = profile.clients[0].lengths[0];
+    expect(w0.fields.input_tokens!.pmf.counts).toBeDefined();
+    expect(w0.fields.image_count).toBeDefined();
+    expect(w0.joint).toBeDefined();
+  });
+
+  it('fits every real trace into a valid profile; BurstGPT gets session statistics', async () => {
+    const cases: [string, string][] = [
+      ['azure-llm-2023', 'azure-llm-2023/AzureLLMInferenceTrace_conv.csv'],
+      ['azure-llm-2023', 'azure-llm-2023/AzureLLMInferenceTrace_code.csv'],
+      ['mooncake', 'mooncake/conversation_trace.jsonl.gz'],
+      ['burstgpt', 'burstgpt/burstgpt3_slice.csv'],
+    ];
+    for (const [preset, file] of cases) {
+      const { trace } = await ingestFiles({ inputs: [fixture('traces', file)], mapping: loadPreset(preset) });
+      const { profile, summaries } = fitTrace(trace, base);
+      expect(() => validateProfile(JSON.parse(serializeProfile(profile))), file).not.toThrow();
+      expect(profile.clients.reduce((s, c) => s + c.requests, 0), file).toBe(trace.n);
+      if (preset === 'mooncake') expect(summaries.resolution).toBeCloseTo(3, 1); // ~3 s buckets
+      if (preset === 'burstgpt') {
+        const conv = profile.clients.find((c) => c.id === 'ChatGPT/Conversation log')!;
+        expect(conv.sessions).toMatchObject({ sessions: expect.any(Number), mean_turns: expect.any(Number) });
+      }
+    }
+  });
+
+  it('--min-client-requests pools small clients into "tail"', async () => {
+    const { trace } = await ingestFiles({ inputs: [fixture('traces', 'burstgpt/burstgpt3_slice.csv')], mapping: loadPreset('burstgpt') });
+    const { profile, pooledClients } = fitTrace(trace, { ...base, minClientRequests: 50 });
+    expect(pooledClients).toBe(2);
+    expect(profile.clients.map((c) => c.id).sort()).toEqual(['ChatGPT/Conversation log', 'GPT-4/Conversation log', 'tail']);
+  });
+});
