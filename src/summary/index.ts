@@ -3,3 +3,4 @@ export * from './bins.js';
 export * from './resolution.js';
 export * from './build.js';
 export * from './merge.js';
+export * from './serialize.js';

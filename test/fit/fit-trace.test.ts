@@ -169,3 +169,13 @@ describe('fit → profile', () => {
     expect(profile.clients.map((c) => c.id).sort()).toEqual(['ChatGPT/Conversation log', 'GPT-4/Conversation log', 'tail']);
   });
 });
+
+describe('summary serialization', () => {
+  it('JSON round trip keeps every count and sum', async () => {
+    const { summariesToJson, summariesFromJson } = await import('../../src/summary/serialize.js');
+    const { trace } = await ingestFiles({ inputs: [fixture('traces', 'burstgpt/burstgpt3_slice.csv')], mapping: loadPreset('burstgpt') });
+    const s = buildSummaries(trace, { arrivalSeconds: 600, lengthSeconds: 21600 });
+    const back = summariesFromJson(JSON.parse(JSON.stringify(summariesToJson(s))));
+    expect(back).toEqual(s);
+  });
+});

@@ -1,0 +1,43 @@
+import type { ArrivalSummary, LengthSummary, TraceSummaries } from './types.js';
+
+/** JSON form of summaries: maps become [key, count] pair lists. Versioned like profiles. */
+export interface SummariesJson {
+  format: 'servegen-summaries';
+  version: 1;
+  arrival_seconds: number;
+  length_seconds: number;
+  resolution: number;
+  span: { start: number; end: number };
+  origin: string | null;
+  arrivals: (Omit<ArrivalSummary, 'quant' | 'hist'> & { quant: [number, number][]; hist: [number, number][] })[];
+  lengths: (Omit<LengthSummary, 'fields' | 'joint'> & { fields: Record<string, [number, number][]>; joint: [string, number][] })[];
+}
+
+/** Summaries as plain JSON (so a scan done elsewhere can be fitted here). */
+export function summariesToJson(s: TraceSummaries): SummariesJson {
+  return {
+    format: 'servegen-summaries',
+    version: 1,
+    arrival_seconds: s.arrivalSeconds,
+    length_seconds: s.lengthSeconds,
+    resolution: s.resolution,
+    span: s.span,
+    origin: s.origin,
+    arrivals: s.arrivals.map((a) => ({ ...a, quant: [...a.quant.entries()], hist: [...a.hist.entries()] })),
+    lengths: s.lengths.map((l) => ({ ...l, fields: Object.fromEntries([...l.fields.entries()].map(([k, m]) => [k, [...m.entries()]])), joint: [...l.joint.entries()] })),
+  };
+}
+
+/** Inverse of summariesToJson. @throws RangeError on another format or version. */
+export function summariesFromJson(j: SummariesJson): TraceSummaries {
+  if (j.format !== 'servegen-summaries' || j.version !== 1) throw new RangeError(`not servegen summaries v1 (format ${JSON.stringify(j.format)}, version ${j.version})`);
+  return {
+    arrivalSeconds: j.arrival_seconds,
+    lengthSeconds: j.length_seconds,
+    resolution: j.resolution,
+    span: j.span,
+    origin: j.origin,
+    arrivals: j.arrivals.map((a) => ({ ...a, quant: new Map(a.quant), hist: new Map(a.hist) })),
+    lengths: j.lengths.map((l) => ({ ...l, fields: new Map(Object.entries(l.fields).map(([k, pairs]) => [k, new Map(pairs)])), joint: new Map(l.joint) })),
+  };
+}
