@@ -16,6 +16,7 @@ interface Opts {
   format?: string;
   clients?: string;
   shape: string;
+  naive?: boolean;
   quiet?: boolean;
 }
 
@@ -48,6 +49,7 @@ export function registerGenerate(program: Command): void {
     .option('--format <fmt>', `output format: ${TRACE_FORMATS.join('|')} (default: from the file extension)`)
     .option('--clients <filter>', 'only these clients: top:K by volume, or id1,id2,…')
     .option('--shape <source>', 'IAT shape per window: cv (match the window CV) | params (fitted shape as stored)', 'cv')
+    .option('--naive', "the paper's naive baseline: one aggregate Poisson process, lengths from the pooled distribution")
     .option('--quiet', 'no progress or summary on stderr')
     .addHelpText(
       'after',
@@ -77,6 +79,7 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
       const { profile, sha256 } = readProfile(file);
       const summary = await generateToFile(profile, sha256, options, { path: opts.out, format }, (rows, reached) =>
         rep.progress(`generate: ${humanCount(rows)} requests, ${((100 * reached) / duration).toFixed(0)} % of span`),
+        Boolean(opts.naive),
       );
       if (summary.clientsWithoutLengths.length > 0) {
         rep.info(`note: ${summary.clientsWithoutLengths.length} client(s) have no length data; their requests carry no lengths: ${summary.clientsWithoutLengths.join(', ')}`);

@@ -7,6 +7,8 @@ import { registerImportServegen } from './import-servegen.js';
 import { registerInspect } from './inspect.js';
 import { registerIngest } from './ingest.js';
 import { registerFit } from './fit.js';
+import { registerValidate } from './validate.js';
+import { registerRoundtrip } from './roundtrip.js';
 
 let exitCode = 0;
 
@@ -28,6 +30,8 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.`,
     );
   registerIngest(program, (code) => (exitCode = code));
   registerFit(program);
+  registerValidate(program, (code) => (exitCode = code));
+  registerRoundtrip(program, (code) => (exitCode = code));
   registerImportServegen(program);
   registerExportServegen(program);
   registerGenerate(program);

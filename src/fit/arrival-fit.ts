@@ -3,7 +3,7 @@ import trigamma from '@stdlib/math-base-special-trigamma';
 import { gammaP, lnGamma } from '../stats/special.js';
 import { nelderMead } from '../stats/nelder-mead.js';
 import type { ArrivalModel } from '../stats/registry.js';
-import { gapBinEdges } from '../summary/bins.js';
+import { GAP_BINS_PER_DECADE, GAP_MIN, gapBin, gapBinEdges } from '../summary/bins.js';
 import type { ArrivalSummary } from '../summary/types.js';
 
 /** One cell of binned gap data: a count and the interval its gaps fell in. */
@@ -24,6 +24,8 @@ export interface FamilyFit {
   loglik: number;
   n: number;
   converged: boolean;
+  /** Fitted by the interval-censored likelihood (the clock hid a noticeable share of gaps). */
+  censored: boolean;
 }
 
 // 5-point Gauss–Legendre on [0, 1] for the phase integral of quantized gaps.
@@ -182,7 +184,7 @@ export function fitArrivalWindow(s: ArrivalSummary, res: number, options: Arriva
   const fits: FamilyFit[] = [];
   const finish = (model: ArrivalModel, converged: boolean) => {
     const F = cdfOf(model);
-    fits.push({ model, ks: binnedKs(cells, F, res, total), loglik: binnedLogLik(cells, F, res), n: total, converged });
+    fits.push({ model, ks: binnedKs(cells, F, res, total), loglik: binnedLogLik(cells, F, res), n: total, converged, censored });
   };
   const var_ = Math.max(0, s.sumSq / total - mean * mean);
   const cv = mean > 0 ? Math.sqrt(var_) / mean : 1;
@@ -222,8 +224,11 @@ export function fitArrivalWindow(s: ArrivalSummary, res: number, options: Arriva
     const wf = nelderMead((x) => -binnedLogLik(cells, cdfs.weibull(Math.exp(x[0]), Math.exp(x[1])), res), [Math.log(kw0), Math.log(safeMean)], { step: 0.7 });
     finish({ family: 'weibull', shape: Math.exp(wf.x[0]), scale: Math.exp(wf.x[1]) }, wf.converged);
   }
-  // Best by KS; ties (within 1e-9) broken by log-likelihood.
-  fits.sort((a, b) => (Math.abs(a.ks - b.ks) > 1e-9 ? a.ks - b.ks : b.loglik - a.loglik));
+  // Best by KS. Families whose KS differ by less than 0.005 (the binning's own error) are not
+  // told apart by it: then AIC decides, so Exponential (one parameter) wins unless the shape
+  // earns its keep — as under heavy censoring, where every family predicts the same ticks.
+  const aic = (f: FamilyFit) => 2 * (f.model.family === 'exponential' ? 1 : 2) - 2 * f.loglik;
+  fits.sort((a, b) => (Math.abs(a.ks - b.ks) >= 0.005 ? a.ks - b.ks : aic(a) - aic(b)));
   return fits;
 }
 
@@ -253,4 +258,22 @@ export function supCdfDistance(a: ArrivalModel, b: ArrivalModel): number {
     d = Math.max(d, Math.abs(Fa(x) - Fb(x)));
   }
   return d;
+}
+
+/**
+ * A window's empirical gap distribution in the profile's compact form: log bins (as in the
+ * summaries) with their counts; gaps of 0 clock ticks are a `below` mass spread on [0, res).
+ */
+export function empiricalGaps(s: ArrivalSummary, res: number): { log10_min: number; bins_per_decade: number; below: number; below_count: number; bins: number[]; counts: number[] } {
+  const merged = new Map<number, number>(s.hist);
+  let below = 0;
+  for (const [k, c] of s.quant) {
+    if (k === 0) below += c;
+    else {
+      const b = gapBin(k * res);
+      merged.set(b, (merged.get(b) ?? 0) + c);
+    }
+  }
+  const bins = [...merged.keys()].sort((a, b) => a - b);
+  return { log10_min: Math.log10(GAP_MIN), bins_per_decade: GAP_BINS_PER_DECADE, below: res, below_count: below, bins, counts: bins.map((b) => merged.get(b)!) };
 }

@@ -7,7 +7,7 @@ import type { ArrivalModel } from '../stats/registry.js';
 import { weibullCv } from '../generate/arrival-sampler.js';
 import { lnGamma as lnGammaLocal } from '../stats/special.js';
 import { toolName } from '../version.js';
-import { fitArrivalWindow, type ArrivalFitOptions } from './arrival-fit.js';
+import { empiricalGaps, fitArrivalWindow, type ArrivalFitOptions } from './arrival-fit.js';
 import { fitAggregateRate, rateChangePoints } from './rates.js';
 import { lengthWindowOf } from './lengths.js';
 import { sessionStats } from './sessions.js';
@@ -19,6 +19,8 @@ export interface FitOptions extends ArrivalFitOptions {
   minArrivals: number;
   /** Clients with fewer requests are pooled into one client `tail` (0 = keep all). */
   minClientRequests: number;
+  /** Keep a window's empirical gap distribution when the best family's KS exceeds this (default 0.05; Infinity = never). */
+  empiricalAboveKs?: number;
   /** Clock resolution override in seconds (default: detected). */
   resolution?: number;
   sourceSha256: string | null;
@@ -114,7 +116,7 @@ export function fitTrace(source: Trace, options: FitOptions): { profile: Profile
   let done = 0;
   for (const [id, { arrivals, lengths }] of byClient) {
     // Pooled fit: the client's shape for windows too small to fit on their own.
-    const all = arrivals.reduce((acc, s) => mergeArrival(acc, s));
+    const all = arrivals.reduce((acc, s) => mergeArrival(acc, s, true));
     const pooledFit = all.gaps >= 2 ? fitArrivalWindow(all, res, options)[0] : undefined;
     const windows: ArrivalWindow[] = [];
     const counts: number[] = [];
@@ -127,8 +129,16 @@ export function fitTrace(source: Trace, options: FitOptions): { profile: Profile
       const mean = s.gaps > 0 ? s.sum / s.gaps : NaN;
       const cv = s.gaps > 1 && mean > 0 ? Math.sqrt(Math.max(0, s.sumSq / s.gaps - mean * mean)) / mean : null;
       if (s.gaps >= options.minArrivals) {
-        const best = fitArrivalWindow(s, res, options)[0];
-        windows.push({ start: s.start, rate, cv, model: best.model, gof: { ks: best.ks, n: best.n, loglik: best.loglik } });
+        const fits = fitArrivalWindow(s, res, options);
+        const best = fits[0];
+        // When the clock hides most gaps (bucketed or very bursty at 1 ms), the measured CV is
+        // an artifact of the clock: record the fitted model's CV instead.
+        const windowCv = best.censored ? modelCv(best.model) : cv;
+        const w: ArrivalWindow = { start: s.start, rate, cv: windowCv, model: best.model, gof: { ks: best.ks, n: best.n, loglik: best.loglik } };
+        // No family describes the window well and there is enough data: keep its gap
+        // distribution too, so generation reproduces it (see docs/profile-format.md).
+        if (!best.censored && best.ks > (options.empiricalAboveKs ?? 0.05) && s.gaps >= 200) w.empirical = empiricalGaps(s, res);
+        windows.push(w);
       } else if (pooledFit && rate > 0) {
         windows.push({ start: s.start, rate, cv: modelCv(pooledFit.model), model: scaledTo(pooledFit.model, rate) });
       } else {

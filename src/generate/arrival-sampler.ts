@@ -77,6 +77,65 @@ function weibullSampler(k: number): UnitGapSampler {
 export type ShapeSource = 'cv' | 'params';
 
 const cache = new Map<string, UnitGapSampler>();
+const empiricalCache = new WeakMap<object, UnitGapSampler>();
+
+/**
+ * Unit-mean sampler over a window's empirical gap distribution (log bins, log-uniform inside
+ * a bin; the below-resolution mass uniform on [0, below)).
+ */
+function empiricalSampler(e: NonNullable<ArrivalWindow['empirical']>): UnitGapSampler {
+  const n = e.bins.length + 1;
+  const lo = new Float64Array(n);
+  const hi = new Float64Array(n);
+  const cum = new Float64Array(n);
+  lo[0] = 0;
+  hi[0] = e.below;
+  let acc = e.below_count;
+  cum[0] = acc;
+  for (let i = 0; i < e.bins.length; i++) {
+    lo[i + 1] = Math.pow(10, e.log10_min + e.bins[i] / e.bins_per_decade);
+    hi[i + 1] = Math.pow(10, e.log10_min + (e.bins[i] + 1) / e.bins_per_decade);
+    acc += e.counts[i];
+    cum[i + 1] = acc;
+  }
+  let m1 = 0;
+  let m2 = 0;
+  for (let i = 0; i < n; i++) {
+    const p = (cum[i] - (i ? cum[i - 1] : 0)) / acc;
+    if (p === 0) continue;
+    if (i === 0) {
+      m1 += (p * hi[0]) / 2;
+      m2 += (p * hi[0] * hi[0]) / 3;
+    } else {
+      const L = Math.log(hi[i] / lo[i]);
+      m1 += (p * (hi[i] - lo[i])) / L;
+      m2 += (p * (hi[i] * hi[i] - lo[i] * lo[i])) / (2 * L);
+    }
+  }
+  const inv = 1 / m1;
+  const cv = Math.sqrt(Math.max(1e-12, m2 / (m1 * m1) - 1));
+  const gk = 1 / (cv * cv);
+  const draw = (u: number) => {
+    const target = u * acc;
+    let a = 0;
+    let b = n - 1;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (cum[mid] <= target) a = mid + 1;
+      else b = mid;
+    }
+    const prev = a ? cum[a - 1] : 0;
+    const f = (target - prev) / Math.max(1e-300, cum[a] - prev);
+    const x = a === 0 ? f * hi[0] : lo[a] * Math.pow(hi[a] / lo[a], f);
+    return x * inv;
+  };
+  return {
+    family: 'gamma',
+    shape: gk,
+    next: (rng) => draw(rng.next()),
+    residual: (rng) => rng.next() * sampleStandardGamma(rng, gk + 1) / gk,
+  };
+}
 
 /**
  * Unit-mean gap sampler for an arrival window.
@@ -85,9 +144,16 @@ const cache = new Map<string, UnitGapSampler>();
  *   windows are moment-matched already, so this only changes Weibull windows, whose MLE
  *   shape can imply a CV far from the observed one.
  * - `'params'`: the fitted shape as stored.
- * Windows with no model (too few arrivals) use Poisson arrivals.
+ * Windows with no model (too few arrivals) use Poisson arrivals. Windows that carry an
+ * `empirical` gap distribution (no family fitted them well) sample it instead, unless
+ * `useEmpirical` is false.
  */
-export function unitGapSampler(window: ArrivalWindow, shapeSource: ShapeSource = 'cv'): UnitGapSampler {
+export function unitGapSampler(window: ArrivalWindow, shapeSource: ShapeSource = 'cv', useEmpirical = true): UnitGapSampler {
+  if (useEmpirical && window.empirical) {
+    let s = empiricalCache.get(window);
+    if (!s) empiricalCache.set(window, (s = empiricalSampler(window.empirical)));
+    return s;
+  }
   const m = window.model;
   if (!m || m.family === 'exponential') return exponentialSampler();
   const useCv = shapeSource === 'cv' && window.cv !== null && window.cv > 0;

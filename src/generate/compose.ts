@@ -16,6 +16,8 @@ export interface GenerateOptions {
   /** Restrict to these clients (ids), or the top-K by request volume. */
   clients?: { ids: string[] } | { top: number };
   shapeSource?: ShapeSource;
+  /** Sample windows' empirical gap distributions where the profile has them (default true). */
+  useEmpirical?: boolean;
 }
 
 /** Generated requests: a trace batch whose timestamps are seconds from the generated span's start. */
@@ -65,13 +67,16 @@ export function slotsFor(profile: Profile, start: number, duration: number): Slo
   if (!(duration > 0)) throw new GenerateError(`--duration must be > 0, got ${duration}`);
   const end = start + duration;
   const slots: Slot[] = [];
+  // The profile repeats every whole number of windows (its span rounded up to windows);
+  // window indices wrap as integers so starts stay exact multiples of W.
+  const windowsPerPeriod = Math.max(1, Math.ceil(L / W - 1e-9));
   let a = start;
   while (a < end) {
     const rel = a - s0;
-    const k = Math.floor(rel / W);
+    const k = Math.floor(rel / W + 1e-9);
     const b = Math.min(end, s0 + (k + 1) * W);
-    const wrapped = (((k * W) % L) + L) % L;
-    slots.push({ a, b, profileStart: s0 + wrapped });
+    const wrapped = ((k % windowsPerPeriod) + windowsPerPeriod) % windowsPerPeriod;
+    slots.push({ a, b, profileStart: s0 + wrapped * W });
     a = b;
   }
   return slots;
@@ -258,7 +263,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
         const w = st.arrivals.get(slot.profileStart);
         const rate = w ? w.rate * factor : 0;
         if (!(rate > 0) || !w) continue;
-        const sampler: UnitGapSampler = unitGapSampler(w, shapeSource);
+        const sampler: UnitGapSampler = unitGapSampler(w, shapeSource, options.useEmpirical ?? true);
         if (Number.isNaN(st.residual)) st.residual = sampler.residual(st.arrivalRng);
         // Reserve for the expected count plus generous slack; grow further if needed.
         buf.reserve(Math.ceil(rate * width * 1.5) + 64);

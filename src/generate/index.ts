@@ -4,3 +4,4 @@ export * from './arrival-sampler.js';
 export * from './length-sampler.js';
 export * from './compose.js';
 export * from './write-trace.js';
+export * from './naive.js';

@@ -8,6 +8,7 @@ import type { TraceFormat, TraceWriter } from '../io/trace-writer.js';
 import type { Profile } from '../profile/schema.js';
 import { toolName } from '../version.js';
 import { planGeneration, type GenerateOptions } from './compose.js';
+import { planNaiveGeneration } from './naive.js';
 import { describeRateSpec } from './rate-function.js';
 
 /** Opens the writer for a format (exhaustive over TraceFormat). */
@@ -56,8 +57,9 @@ export async function generateToFile(
   options: GenerateOptions,
   out: { path: string; format: TraceFormat },
   onProgress?: (rows: number, reachedSeconds: number) => void,
+  naive = false,
 ): Promise<GenerateSummary> {
-  const plan = planGeneration(profile, options);
+  const plan = naive ? planNaiveGeneration(profile, options) : planGeneration(profile, options);
   const layout: TraceLayout = {
     clientIds: plan.clientIds,
     columns: plan.columns,
@@ -73,6 +75,7 @@ export async function generateToFile(
         start: options.start,
         duration: options.duration,
         shape_source: options.shapeSource ?? 'cv',
+        naive,
         clients: plan.clientIds.length,
       },
     },

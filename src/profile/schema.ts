@@ -32,6 +32,18 @@ export const ArrivalWindowSchema = z
     cv: nonNegative.nullable().describe('coefficient of variation of inter-arrival gaps; null when unknown'),
     model: ArrivalModelSchema.nullable().describe('null when the window had too few arrivals to fit'),
     gof: GofSchema.optional(),
+    empirical: z
+      .object({
+        log10_min: z.number().finite(),
+        bins_per_decade: z.number().positive(),
+        below: z.number().nonnegative().describe('gaps below this (the clock resolution) are spread uniformly on [0, below)'),
+        below_count: z.number().int().nonnegative(),
+        bins: z.array(z.number().int()).describe('log bin b covers [10^(log10_min + b/bpd), 10^(log10_min + (b+1)/bpd)) seconds'),
+        counts: z.array(z.number().int().nonnegative()),
+      })
+      .strict()
+      .optional()
+      .describe('the window\'s gap distribution, kept when no family fits it well; generation samples it (rescaled to the target rate) instead of the model'),
   })
   .strict();
 

@@ -4,8 +4,13 @@ function addMap<K>(into: Map<K, number>, from: Map<K, number>): void {
   for (const [k, v] of from) into.set(k, (into.get(k) ?? 0) + v);
 }
 
-/** Sum of two summaries of the same (client, window) over disjoint rows. */
-export function mergeArrival(a: ArrivalSummary, b: ArrivalSummary): ArrivalSummary {
+/**
+ * Sum of two arrival summaries over disjoint rows. For the same (client, window) from two
+ * partitions the dispersion bins are the window's (max); pooling different windows
+ * (`acrossWindows`) adds them.
+ */
+export function mergeArrival(a: ArrivalSummary, b: ArrivalSummary, acrossWindows = false): ArrivalSummary {
+  const bins = (x: number, y: number) => (acrossWindows ? x + y : Math.max(x, y));
   const out: ArrivalSummary = {
     ...a,
     n: a.n + b.n,
@@ -19,9 +24,9 @@ export function mergeArrival(a: ArrivalSummary, b: ArrivalSummary): ArrivalSumma
     quant: new Map(a.quant),
     hist: new Map(a.hist),
     disp: {
-      '1': { bins: Math.max(a.disp['1'].bins, b.disp['1'].bins), sum: a.disp['1'].sum + b.disp['1'].sum, sumSq: a.disp['1'].sumSq + b.disp['1'].sumSq },
-      '10': { bins: Math.max(a.disp['10'].bins, b.disp['10'].bins), sum: a.disp['10'].sum + b.disp['10'].sum, sumSq: a.disp['10'].sumSq + b.disp['10'].sumSq },
-      '60': { bins: Math.max(a.disp['60'].bins, b.disp['60'].bins), sum: a.disp['60'].sum + b.disp['60'].sum, sumSq: a.disp['60'].sumSq + b.disp['60'].sumSq },
+      '1': { bins: bins(a.disp['1'].bins, b.disp['1'].bins), sum: a.disp['1'].sum + b.disp['1'].sum, sumSq: a.disp['1'].sumSq + b.disp['1'].sumSq },
+      '10': { bins: bins(a.disp['10'].bins, b.disp['10'].bins), sum: a.disp['10'].sum + b.disp['10'].sum, sumSq: a.disp['10'].sumSq + b.disp['10'].sumSq },
+      '60': { bins: bins(a.disp['60'].bins, b.disp['60'].bins), sum: a.disp['60'].sum + b.disp['60'].sum, sumSq: a.disp['60'].sumSq + b.disp['60'].sumSq },
     },
   };
   addMap(out.quant, b.quant);

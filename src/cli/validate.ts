@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { writeFileAtomic } from '../io/atomic.js';
+import { loadThresholds } from '../validate/thresholds.js';
+import { validateTraces, type FidelityReport } from '../validate/validate.js';
+import { fidelityHtml } from '../validate/html.js';
+import type { IngestResult } from '../ingest/ingest.js';
+import { EXIT_CHECK_FAILED, EXIT_OK } from './errors.js';
+import { addIngestOptions, mappingFrom, parseFormat, runIngest } from './ingest-options.js';
+import { Reporter } from './progress.js';
+
+interface Opts {
+  json?: string;
+  report?: string;
+  thresholds?: string;
+  baseline?: string;
+  window: string;
+  sourcePreset?: string;
+  sourceMap?: string;
+  sourceFormat?: string;
+  generatedPreset?: string;
+  generatedMap?: string;
+  generatedFormat?: string;
+  quiet?: boolean;
+}
+
+/** One line per failed metric plus the verdict. */
+export function verdictLines(report: FidelityReport): string[] {
+  const lines = Object.entries(report.metrics)
+    .filter(([, m]) => !m.pass)
+    .map(([k, m]) => `  FAIL ${k} = ${m.value === null ? '—' : m.value.toPrecision(3)} > ${m.threshold.toPrecision(3)}`);
+  const judged = Object.values(report.metrics).filter((m) => m.value !== null).length;
+  lines.push(`${report.pass ? 'PASS' : 'FAIL'}: ${judged - report.failed.length}/${judged} metrics within thresholds (${report.source.requests} source vs ${report.generated.requests} generated requests)`);
+  return lines;
+}
+
+/** Writes the JSON and HTML reports (atomically) when asked. */
+export function writeReports(result: ReturnType<typeof validateTraces>, json?: string, html?: string): void {
+  if (json) writeFileAtomic(json, JSON.stringify(result.report, null, 2) + '\n');
+  if (html) writeFileAtomic(html, fidelityHtml(result.report, result.charts));
+}
+
+export function registerValidate(program: Command, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('validate')
+    .description('Compare a generated workload with its source, statistic by statistic; exit 1 when a metric fails')
+    .argument('<source>', 'source trace (normalized, or raw logs with --source-preset/--source-map)')
+    .argument('<generated>', 'generated trace (normalized, or raw with --generated-preset/--generated-map)');
+  addIngestOptions(cmd, 'source');
+  addIngestOptions(cmd, 'generated')
+    .option('--json <out.json>', 'write the JSON report')
+    .option('--report <out.html>', 'write the self-contained HTML report')
+    .option('--thresholds <t.json>', 'override default thresholds (see docs/thresholds.json)')
+    .option('--baseline <naive.jsonl>', 'a naive-baseline trace (generate --naive) to report beside')
+    .option('--window <seconds>', 'arrival window for per-window rates', '600')
+    .option('--quiet', 'no summary on stderr')
+    .addHelpText('after', '\nExample:\n  $ servegen validate trace.parquet generated.jsonl --json fidelity.json --report fidelity.html\n')
+    .action(async (sourceFile: string, generatedFile: string, opts: Opts) => {
+      const rep = new Reporter(Boolean(opts.quiet));
+      const thresholds = loadThresholds(opts.thresholds);
+      const source = await runIngest([sourceFile], mappingFrom({ preset: opts.sourcePreset, map: opts.sourceMap }, 'servegen', 'source'), parseFormat(opts.sourceFormat, '--source-format'), rep);
+      const generated = await runIngest([generatedFile], mappingFrom({ preset: opts.generatedPreset, map: opts.generatedMap }, 'servegen', 'generated'), parseFormat(opts.generatedFormat, '--generated-format'), rep);
+      let baseline: IngestResult | undefined;
+      if (opts.baseline) baseline = await runIngest([opts.baseline], mappingFrom({}, 'servegen'), undefined, rep);
+      const result = validateTraces(source, generated, thresholds, { arrivalSeconds: Number(opts.window), baseline });
+      writeReports(result, opts.json, opts.report);
+      for (const l of verdictLines(result.report)) rep.info(l);
+      setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
+    });
+}

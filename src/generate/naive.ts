@@ -1,0 +1,101 @@
+import type { Profile } from '../profile/schema.js';
+import { createRng } from '../stats/rng.js';
+import { LENGTH_COLUMNS, type LengthBuffers } from '../io/trace-schema.js';
+import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths, type WindowLengthSampler } from './length-sampler.js';
+import { selectClients, slotsFor, type GenerateOptions, type GenerationPlan, type RequestBatch } from './compose.js';
+import { meanRateOver } from './rate-function.js';
+
+/**
+ * The paper's naive baseline from the same profile: one aggregate Poisson process following
+ * the source's aggregate rate series (under the same rate function), and every length field
+ * drawn independently from the pooled (rate-weighted) distribution of all clients — no
+ * per-client burstiness, no per-client length structure, no input/output correlation.
+ * All requests carry client_id "naive".
+ */
+export function planNaiveGeneration(profile: Profile, options: GenerateOptions): GenerationPlan {
+  const chosen = selectClients(profile, options.clients);
+  const slots = slotsFor(profile, options.start, options.duration);
+  const root = createRng(options.seed).split('naive');
+  const arrivalRng = root.split('arrivals');
+  const lengthRng = root.split('lengths');
+  const lengthSamplers = chosen.map((c) => new ClientLengthSampler(c));
+  const columns = lengthColumnsOf(chosen);
+  const byStart = chosen.map((c) => new Map(c.arrivals.map((w) => [w.start, w.rate])));
+  const spec = options.rate;
+  const totals = slots.map((s) => byStart.reduce((sum, m) => sum + (m.get(s.profileStart) ?? 0), 0));
+  const peak = Math.max(0, ...totals);
+  let emptySlots = 0;
+  const targets = slots.map((s, i) => {
+    switch (spec.kind) {
+      case 'scale':
+        return totals[i] * spec.factor;
+      case 'peak':
+        return peak > 0 ? (totals[i] * spec.rate) / peak : 0;
+      case 'constant':
+      case 'points': {
+        const t = spec.kind === 'constant' ? spec.rate : meanRateOver(spec, s.a - options.start, s.b - options.start);
+        if (totals[i] > 0) return t;
+        if (t > 0) emptySlots++;
+        return 0;
+      }
+      default: {
+        const never: never = spec;
+        return never;
+      }
+    }
+  });
+  // One-field sampler set: each field from its own randomly chosen client (pooled marginal).
+  const pick = (cum: Float64Array, u: number) => {
+    let lo = 0;
+    let hi = cum.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cum[mid] <= u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  function* batches(): Generator<RequestBatch> {
+    const scratch: LengthBuffers = LENGTH_COLUMNS.map((c) => (columns.includes(c) ? new Float64Array(1) : undefined));
+    for (let si = 0; si < slots.length; si++) {
+      const slot = slots[si];
+      const rate = targets[si];
+      if (!(rate > 0)) continue;
+      const weights = byStart.map((m, ci) => (lengthSamplers[ci].hasLengths ? (m.get(slot.profileStart) ?? 0) : 0));
+      const cum = new Float64Array(weights.length);
+      let acc = 0;
+      weights.forEach((w, i) => (cum[i] = acc += w));
+      const ts: number[] = [];
+      let t = slot.a - Math.log(arrivalRng.nextOpen()) / rate;
+      while (t < slot.b) {
+        ts.push(t - options.start);
+        t += -Math.log(arrivalRng.nextOpen()) / rate;
+      }
+      const n = ts.length;
+      if (n === 0) continue;
+      const lengths: LengthBuffers = LENGTH_COLUMNS.map((c) => (columns.includes(c) ? new Float64Array(n) : undefined));
+      const profileT = slot.profileStart + (slot.b - slot.a) / 2;
+      for (let i = 0; i < n; i++) {
+        if (!(acc > 0)) {
+          clearLengths(lengths, i);
+          continue;
+        }
+        // Draw a full request from a random client, once per column: independent marginals.
+        for (let c = 0; c < LENGTH_COLUMNS.length; c++) {
+          const dst = lengths[c];
+          if (!dst) continue;
+          const who = pick(cum, lengthRng.next() * acc);
+          const w: WindowLengthSampler | undefined = lengthSamplers[who].at(profileT);
+          if (!w) {
+            dst[i] = NaN;
+            continue;
+          }
+          sampleLengths({ ...w, rho: 0 }, lengthRng, scratch, 0);
+          dst[i] = scratch[c]![0];
+        }
+      }
+      yield { n, timestamp: Float64Array.from(ts), client: new Int32Array(n), lengths };
+    }
+  }
+  return { clientIds: ['naive'], columns, clientsWithoutLengths: [], emptySlots, batches: { [Symbol.iterator]: batches } };
+}

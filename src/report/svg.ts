@@ -1,0 +1,94 @@
+/**
+ * Minimal inline-SVG charts for self-contained HTML reports (no network, no scripts):
+ * line charts with linear or log axes, and grouped bar charts.
+ */
+
+export interface Series {
+  label: string;
+  points: [number, number][];
+}
+
+const COLORS = ['#1f77b4', '#d62728', '#7f7f7f', '#2ca02c', '#9467bd', '#ff7f0e'];
+
+export function escapeXml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+function niceTicks(lo: number, hi: number, log: boolean): number[] {
+  if (log) {
+    const out: number[] = [];
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) out.push(Math.pow(10, e));
+    return out.filter((v) => v >= lo / 1.0001 && v <= hi * 1.0001);
+  }
+  const span = hi - lo || 1;
+  const step = Math.pow(10, Math.floor(Math.log10(span / 4)));
+  const mult = span / step > 20 ? 5 : span / step > 8 ? 2 : 1;
+  const s = step * mult;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / s) * s; v <= hi + 1e-9; v += s) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+function fmt(v: number): string {
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(0);
+  return Number(v.toPrecision(3)).toString();
+}
+
+/** A line chart (step-free polylines) as an <svg> element string. */
+export function lineChart(opts: { title: string; series: Series[]; xLabel: string; yLabel: string; xLog?: boolean; yLog?: boolean; width?: number; height?: number }): string {
+  const W = opts.width ?? 460;
+  const H = opts.height ?? 280;
+  const m = { l: 56, r: 12, t: 28, b: 44 };
+  const pts = opts.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!opts.xLog || x > 0) && (!opts.yLog || y > 0));
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeXml(opts.title)}">`;
+  svg += `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="600">${escapeXml(opts.title)}</text>`;
+  if (pts.length === 0) return svg + `<text x="${W / 2}" y="${H / 2}" text-anchor="middle" font-size="12">no data</text></svg>`;
+  let [x0, x1] = [Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0]))];
+  let [y0, y1] = [Math.min(...pts.map((p) => p[1])), Math.max(...pts.map((p) => p[1]))];
+  if (!opts.yLog) y0 = Math.min(0, y0);
+  if (x1 === x0) x1 = x0 + 1;
+  if (y1 === y0) y1 = y0 + 1;
+  const tx = (x: number) => m.l + ((opts.xLog ? Math.log10(x / x0) / Math.log10(x1 / x0) : (x - x0) / (x1 - x0)) * (W - m.l - m.r));
+  const ty = (y: number) => H - m.b - ((opts.yLog ? Math.log10(y / y0) / Math.log10(y1 / y0) : (y - y0) / (y1 - y0)) * (H - m.t - m.b));
+  svg += `<g font-size="10" fill="#444">`;
+  for (const v of niceTicks(x0, x1, Boolean(opts.xLog))) svg += `<line x1="${tx(v)}" x2="${tx(v)}" y1="${m.t}" y2="${H - m.b}" stroke="#eee"/><text x="${tx(v)}" y="${H - m.b + 14}" text-anchor="middle">${fmt(v)}</text>`;
+  for (const v of niceTicks(y0, y1, Boolean(opts.yLog))) svg += `<line x1="${m.l}" x2="${W - m.r}" y1="${ty(v)}" y2="${ty(v)}" stroke="#eee"/><text x="${m.l - 4}" y="${ty(v) + 3}" text-anchor="end">${fmt(v)}</text>`;
+  svg += `</g><rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#999"/>`;
+  svg += `<text x="${(W + m.l) / 2}" y="${H - 8}" text-anchor="middle" font-size="11">${escapeXml(opts.xLabel)}</text>`;
+  svg += `<text transform="translate(12 ${(H - m.b + m.t) / 2}) rotate(-90)" text-anchor="middle" font-size="11">${escapeXml(opts.yLabel)}</text>`;
+  opts.series.forEach((s, i) => {
+    const p = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!opts.xLog || x > 0) && (!opts.yLog || y > 0));
+    if (p.length === 0) return;
+    const color = COLORS[i % COLORS.length];
+    const step = Math.max(1, Math.floor(p.length / 600)); // keep files small
+    const path = p.filter((_, k) => k % step === 0 || k === p.length - 1).map(([x, y], k) => `${k ? 'L' : 'M'}${tx(x).toFixed(1)},${ty(y).toFixed(1)}`).join('');
+    svg += `<path d="${path}" fill="none" stroke="${color}" stroke-width="1.6"${i === 2 ? ' stroke-dasharray="4 3"' : ''}/>`;
+    svg += `<rect x="${m.l + 8}" y="${m.t + 6 + i * 14}" width="10" height="3" fill="${color}"/><text x="${m.l + 22}" y="${m.t + 10 + i * 14}" font-size="10">${escapeXml(s.label)}</text>`;
+  });
+  return svg + '</svg>';
+}
+
+/** Grouped horizontal bars: one group per row, one bar per series. */
+export function barChart(opts: { title: string; rows: { label: string; values: number[] }[]; seriesLabels: string[]; xLabel: string; width?: number }): string {
+  const W = opts.width ?? 460;
+  const bar = 6;
+  const group = bar * opts.seriesLabels.length + 6;
+  const m = { l: 150, r: 16, t: 28 + opts.seriesLabels.length * 14, b: 30 };
+  const H = m.t + m.b + group * opts.rows.length;
+  const max = Math.max(1e-12, ...opts.rows.flatMap((r) => r.values));
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeXml(opts.title)}">`;
+  svg += `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="600">${escapeXml(opts.title)}</text>`;
+  opts.seriesLabels.forEach((l, i) => {
+    svg += `<rect x="${m.l}" y="${24 + i * 14}" width="10" height="8" fill="${COLORS[i % COLORS.length]}"/><text x="${m.l + 14}" y="${32 + i * 14}" font-size="10">${escapeXml(l)}</text>`;
+  });
+  opts.rows.forEach((r, gi) => {
+    const y = m.t + gi * group;
+    svg += `<text x="${m.l - 4}" y="${y + group / 2}" text-anchor="end" font-size="10">${escapeXml(r.label.length > 24 ? r.label.slice(0, 23) + '…' : r.label)}</text>`;
+    r.values.forEach((v, si) => {
+      svg += `<rect x="${m.l}" y="${y + si * bar}" width="${((W - m.l - m.r) * v) / max}" height="${bar - 1}" fill="${COLORS[si % COLORS.length]}"/>`;
+    });
+  });
+  svg += `<text x="${(W + m.l) / 2}" y="${H - 8}" text-anchor="middle" font-size="11">${escapeXml(opts.xLabel)} (max ${fmt(max)})</text>`;
+  return svg + '</svg>';
+}

@@ -1,0 +1,180 @@
+import { spearmanFromJoint } from '../fit/lengths.js';
+import { gapCells, ks, ksNoise, lengthCells, mean, quantile, total, tv, w1 } from './distributions.js';
+import type { Side, Stats } from './side.js';
+import type { Thresholds } from './thresholds.js';
+
+/** One judged statistic. */
+export interface Metric {
+  value: number | null;
+  threshold: number;
+  pass: boolean;
+  scope: string;
+  /** Why a metric was not judged (too little data). */
+  note?: string;
+  /** The same metric for the naive baseline, when given. */
+  baseline?: number | null;
+}
+
+const SCALES = ['1', '10', '60'] as const;
+/** Sample size at which non-KS thresholds apply as stated. */
+export const FULL_N = 2000;
+const COUNT_FIELDS = ['image_count', 'audio_count', 'video_count'];
+
+/** Index of dispersion (variance / mean of counts per bin) from merged bin sums. */
+function indexOfDispersion(perWindow: { bins: number; sum: number; sumSq: number } | undefined): number {
+  if (!perWindow || perWindow.bins === 0) return NaN;
+  const m = perWindow.sum / perWindow.bins;
+  if (!(m > 0)) return NaN;
+  return (perWindow.sumSq / perWindow.bins - m * m) / m;
+}
+
+function rel(a: number, b: number): number {
+  return b === 0 ? (a === 0 ? 0 : Infinity) : Math.abs(a / b - 1);
+}
+
+/** The named statistics of one (source, other) pair for one scope, as raw values with sample sizes. */
+function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'client', minN: Thresholds['min_n'], self?: { a: Stats; b: Stats }): { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string }[] {
+  const out: { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string }[] = [];
+  // Rate per window.
+  let ape = 0;
+  let wins = 0;
+  for (const [start, s] of src.windows) {
+    if (s < (scope === 'aggregate' ? 10 : 20)) continue;
+    ape += Math.abs((gen.windows.get(start) ?? 0) - s) / s;
+    wins++;
+  }
+  // Count noise of a bursty source: a window's count has relative SD ≈ √(I/n) with I the
+  // index of dispersion (at 60 s, a lower bound for the window scale); allow 2.5 of them.
+  let rateNoise: number | undefined;
+  const d60 = src.gaps?.disp['60'];
+  if (wins && d60 && d60.bins > 0 && d60.sum > 0) {
+    const m60 = d60.sum / d60.bins;
+    const I = Math.max(1, (d60.sumSq / d60.bins - m60 * m60) / m60);
+    let cnt = 0;
+    for (const v of src.windows.values()) cnt += v;
+    rateNoise = 2.5 * Math.sqrt(I / (cnt / src.windows.size));
+  }
+  out.push({ name: 'rate_mape', kind: 'rate_mape', value: wins ? ape / wins : null, noise: rateNoise, n: Math.min(src.n, gen.n), note: wins ? undefined : 'no window with enough requests' });
+  // Inter-arrival times.
+  if (src.gaps && gen.gaps && src.gaps.gaps > 1 && gen.gaps.gaps > 1) {
+    const a = gapCells(src.gaps.quant, src.gaps.hist, res);
+    const b = gapCells(gen.gaps.quant, gen.gaps.hist, res);
+    out.push({ name: 'iat_ks', kind: 'iat_ks', value: ks(a, b), noise: ksNoise(total(a), total(b)) });
+    const cv = (g: NonNullable<Stats['gaps']>) => {
+      const m = g.sum / g.gaps;
+      return Math.sqrt(Math.max(0, g.sumSq / g.gaps - m * m)) / m;
+    };
+    // Self-consistency: how far the source's two halves are from each other on the same
+    // statistic. A generated trace is not failed for differing less than the source does
+    // from itself (bursty sources make CV and dispersion estimates noisy).
+    const selfErr = (f: (x: Stats) => number) => {
+      if (!self) return undefined;
+      const a = f(self.a);
+      const b = f(self.b);
+      return Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? 1.5 * Math.abs(a / b - 1) : undefined;
+    };
+    const cvOf = (x: Stats) => (x.gaps && x.gaps.gaps > 1 ? cv(x.gaps) : NaN);
+    out.push({ name: 'iat_cv_rel_err', kind: 'iat_cv_rel_err', value: rel(cv(gen.gaps), cv(src.gaps)), noise: selfErr(cvOf), n: Math.min(src.gaps.gaps, gen.gaps.gaps) });
+    for (const sc of SCALES) {
+      const is = indexOfDispersion(src.gaps.disp[sc]);
+      const ig = indexOfDispersion(gen.gaps.disp[sc]);
+      const noise = selfErr((x) => indexOfDispersion(x.gaps?.disp[sc]));
+      out.push({ name: `dispersion_rel_err_${sc}s`, kind: `dispersion_rel_err_${sc}s`, value: Number.isFinite(is) && Number.isFinite(ig) ? rel(ig, is) : null, noise, n: Math.min(src.n, gen.n) });
+    }
+  }
+  // Lengths.
+  const sf = src.lengths?.fields ?? new Map<string, Map<number, number>>();
+  const gf = gen.lengths?.fields ?? new Map<string, Map<number, number>>();
+  for (const [field, sh] of sf) {
+    const gh = gf.get(field);
+    if (!gh || gh.size === 0) {
+      out.push({ name: `${field}_ks`, kind: 'length_ks', value: null, note: 'field missing on the generated side' });
+      continue;
+    }
+    const a = lengthCells(sh);
+    const b = lengthCells(gh);
+    const na = total(a);
+    const nb = total(b);
+    if (field === 'reason_ratio') {
+      out.push({ name: 'reason_ratio_ks', kind: 'reason_ratio_ks', value: ks(a, b), noise: ksNoise(na, nb) });
+      continue;
+    }
+    if (COUNT_FIELDS.includes(field)) out.push({ name: `${field}_tv`, kind: 'count_tv', value: tv(sh, gh), noise: ksNoise(na, nb) });
+    out.push({ name: `${field}_ks`, kind: 'length_ks', value: ks(a, b), noise: ksNoise(na, nb) });
+    const m = mean(a);
+    out.push({ name: `${field}_w1_norm`, kind: 'length_w1_norm', value: m > 0 ? w1(a, b) / m : null, n: Math.min(na, nb), note: m > 0 ? undefined : 'source mean is 0' });
+    for (const [p, key] of [[0.5, 'p50'], [0.9, 'p90'], [0.99, 'p99']] as const) {
+      const enough = Math.min(na, nb) >= minN[key];
+      const qs = quantile(a, p);
+      out.push({
+        name: `${field}_${key}_rel_err`,
+        kind: `length_${key}_rel_err`,
+        value: enough ? (qs === 0 ? Math.abs(quantile(b, p)) : rel(quantile(b, p), qs)) : null,
+        n: Math.min(na, nb),
+        note: enough ? undefined : `fewer than ${minN[key]} values`,
+      });
+    }
+  }
+  if (src.lengths && gen.lengths) {
+    const rs = spearmanFromJoint(src.lengths.joint);
+    const rg = spearmanFromJoint(gen.lengths.joint);
+    if (rs !== undefined && rg !== undefined) out.push({ name: 'io_spearman_abs_err', kind: 'io_spearman_abs_err', value: Math.abs(rg - rs), noise: 3 / Math.sqrt(Math.min(src.n, gen.n)) });
+  }
+  return out;
+}
+
+/** Top clients by source volume that get per-client metrics. */
+export function topClients(source: Side, t: Thresholds): string[] {
+  return [...source.clients.entries()]
+    .filter(([, s]) => s.n >= t.min_client_requests)
+    .sort((a, b) => b[1].n - a[1].n)
+    .slice(0, t.top_clients)
+    .map(([id]) => id);
+}
+
+/**
+ * All metrics of `generated` against `source` (and `baseline` against `source`, reported
+ * beside). Metric names: `<stat>` for the aggregate stream, `<stat>@client:<id>` per client.
+ */
+export function computeMetrics(source: Side, generated: Side, res: number, t: Thresholds, baseline?: Side): Record<string, Metric> {
+  const metrics: Record<string, Metric> = {};
+  const judge = (scope: string, level: 'aggregate' | 'client', src: Stats, gen: Stats, base: Stats | undefined, suffix: string, self?: { a: Stats; b: Stats }) => {
+    const baseStats = base ? new Map(statistics(src, base, res, level, t.min_n).map((s) => [s.name, s.value])) : undefined;
+    for (const s of statistics(src, gen, res, level, t.min_n, self)) {
+      const name = s.name + suffix;
+      const configured = t.overrides?.[name] ?? t.overrides?.[s.name] ?? (level === 'aggregate' ? t.aggregate[s.kind] : t.client[s.kind]) ?? Infinity;
+      // Thresholds are stated for ≥ FULL_N samples and widen as 1/√n below that; no metric is
+      // judged stricter than its noise allowance (KS: two-sample critical value at α = 0.01;
+      // rate: the source's count dispersion; CV and dispersion: the source's half-to-half
+      // difference).
+      const scaled = s.n !== undefined && s.n < FULL_N ? configured * Math.sqrt(FULL_N / Math.max(1, s.n)) : configured;
+      const threshold = s.noise !== undefined && Number.isFinite(s.noise) ? Math.max(scaled, s.noise) : scaled;
+      const m: Metric = { value: s.value, threshold, pass: s.value === null ? true : s.value <= threshold, scope };
+      if (s.note) m.note = s.note;
+      if (s.value === null && !s.note) m.note = 'not enough data';
+      if (baseStats) m.baseline = baseStats.get(s.name) ?? null;
+      metrics[name] = m;
+    }
+  };
+  judge('aggregate', 'aggregate', source.aggregate, generated.aggregate, baseline?.aggregate, '', source.halves?.aggregate);
+  // Client shares.
+  const share = tv(source.clientShares, generated.clientShares);
+  metrics.client_share_tv = {
+    value: share,
+    threshold: t.overrides?.client_share_tv ?? t.aggregate.client_share_tv,
+    pass: share <= (t.overrides?.client_share_tv ?? t.aggregate.client_share_tv),
+    scope: 'aggregate',
+    ...(baseline ? { baseline: tv(source.clientShares, baseline.clientShares) } : {}),
+  };
+  for (const id of topClients(source, t)) {
+    const gen = generated.clients.get(id);
+    const scope = `client:${id}`;
+    if (!gen) {
+      metrics[`rate_mape@${scope}`] = { value: 1, threshold: t.client.rate_mape, pass: false, scope, note: 'client missing from the generated trace' };
+      continue;
+    }
+    const h = source.halves?.clients.get(id);
+    judge(scope, 'client', source.clients.get(id)!, gen, undefined, `@${scope}`, h);
+  }
+  return metrics;
+}

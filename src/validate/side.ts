@@ -1,0 +1,112 @@
+import type { Trace } from '../ingest/trace.js';
+import { buildSummaries } from '../summary/build.js';
+import { mergeArrival, mergeLength } from '../summary/merge.js';
+import type { ArrivalSummary, LengthSummary } from '../summary/types.js';
+
+/** Everything validation needs about one trace (or one client of it), merged over windows. */
+export interface Stats {
+  n: number;
+  /** Requests per arrival window start. */
+  windows: Map<number, number>;
+  gaps: ArrivalSummary | undefined;
+  lengths: LengthSummary | undefined;
+}
+
+export interface Side {
+  label: string;
+  requests: number;
+  span: { start: number; end: number };
+  aggregate: Stats;
+  clients: Map<string, Stats>;
+  clientShares: Map<string, number>;
+  hasSessions: boolean;
+  /** The source's first and second halves (by time), for self-consistency noise floors. */
+  halves?: { aggregate: { a: Stats; b: Stats }; clients: Map<string, { a: Stats; b: Stats }> };
+}
+
+function statsOf(arrivals: ArrivalSummary[], lengths: LengthSummary[]): Stats {
+  const windows = new Map<number, number>();
+  let n = 0;
+  for (const a of arrivals) {
+    windows.set(a.start, (windows.get(a.start) ?? 0) + a.n);
+    n += a.n;
+  }
+  return {
+    n,
+    windows,
+    gaps: arrivals.length ? arrivals.reduce((x, y) => mergeArrival(x, y, true)) : undefined,
+    lengths: lengths.length ? lengths.reduce((x, y) => mergeLength(x, y)) : undefined,
+  };
+}
+
+/**
+ * Summarizes a trace for validation at a given clock resolution (the source's, for both
+ * sides, so a generated trace is judged as if logged by the same clock): per client and
+ * for the aggregate stream (all clients as one, whose gaps are those of the merged stream).
+ */
+export function summarizeSide(label: string, trace: Trace, resolution: number, arrivalSeconds: number): Side {
+  const opts = { arrivalSeconds, lengthSeconds: 1e12, resolution };
+  const per = buildSummaries(trace, opts);
+  const agg = buildSummaries({ ...trace, client: new Int32Array(trace.n), clientIds: ['*'] }, opts);
+  const byClient = new Map<string, { a: ArrivalSummary[]; l: LengthSummary[] }>();
+  for (const a of per.arrivals) {
+    let e = byClient.get(a.client);
+    if (!e) byClient.set(a.client, (e = { a: [], l: [] }));
+    e.a.push(a);
+  }
+  for (const l of per.lengths) byClient.get(l.client)?.l.push(l);
+  const clients = new Map<string, Stats>();
+  for (const [id, e] of byClient) clients.set(id, statsOf(e.a, e.l));
+  const shares = new Map<string, number>();
+  for (const [id, s] of clients) shares.set(id, s.n);
+  return {
+    label,
+    requests: trace.n,
+    span: per.span,
+    aggregate: statsOf(agg.arrivals, agg.lengths),
+    clients,
+    clientShares: shares,
+    hasSessions: trace.texts.session_id !== undefined,
+  };
+}
+
+/** A copy of a trace with timestamps shifted by `offset` and floored to the clock `resolution`. */
+export function alignTrace(trace: Trace, offset: number, resolution: number): Trace {
+  if (offset === 0 && !(resolution > 1e-6)) return trace;
+  const ts = new Float64Array(trace.n);
+  for (let i = 0; i < trace.n; i++) {
+    const t = trace.timestamp[i] + offset;
+    ts[i] = resolution > 1e-6 ? Math.floor(t / resolution + 1e-9) * resolution : t;
+  }
+  return { ...trace, timestamp: ts };
+}
+
+/** Splits a trace at the middle of its span into two traces (for self-consistency checks). */
+export function splitHalves(trace: Trace): [Trace, Trace] {
+  const mid = trace.n ? (trace.timestamp[0] + trace.timestamp[trace.n - 1]) / 2 : 0;
+  let k = 0;
+  while (k < trace.n && trace.timestamp[k] < mid) k++;
+  const part = (a: number, b: number): Trace => ({
+    ...trace,
+    n: b - a,
+    timestamp: trace.timestamp.subarray(a, b),
+    client: trace.client.subarray(a, b),
+    ints: Object.fromEntries(Object.entries(trace.ints).map(([f, c]) => [f, c!.subarray(a, b)])),
+    texts: Object.fromEntries(Object.entries(trace.texts).map(([f, c]) => [f, { index: c!.index.subarray(a, b), values: c!.values }])),
+  });
+  return [part(0, k), part(k, trace.n)];
+}
+
+/** Adds the half-to-half statistics to a source side. */
+export function withHalves(side: Side, trace: Trace, resolution: number, arrivalSeconds: number): Side {
+  const [x, y] = splitHalves(trace);
+  if (x.n < 2 || y.n < 2) return side;
+  const a = summarizeSide('a', x, resolution, arrivalSeconds);
+  const b = summarizeSide('b', y, resolution, arrivalSeconds);
+  const clients = new Map<string, { a: Stats; b: Stats }>();
+  for (const [id, s] of a.clients) {
+    const t = b.clients.get(id);
+    if (t) clients.set(id, { a: s, b: t });
+  }
+  return { ...side, halves: { aggregate: { a: a.aggregate, b: b.aggregate }, clients } };
+}

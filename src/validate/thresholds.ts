@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { IngestError } from '../ingest/errors.js';
+import { formatJsonPath } from '../io/json-text.js';
+
+/**
+ * Default pass thresholds (documented in docs/thresholds.json). Keys are metric kinds; a
+ * metric named `<field>_ks` uses `length_ks`, `image_count_tv` uses `count_tv`, and so on.
+ * KS-type metrics also allow the two-sample sampling noise at α = 0.01
+ * (1.63·√((n+m)/(n·m))), so small traces are not failed for being small.
+ */
+export const DEFAULT_THRESHOLDS = {
+  aggregate: {
+    rate_mape: 0.15,
+    iat_ks: 0.08,
+    iat_cv_rel_err: 0.15,
+    dispersion_rel_err_1s: 0.3,
+    dispersion_rel_err_10s: 0.3,
+    dispersion_rel_err_60s: 0.4,
+    length_ks: 0.05,
+    length_w1_norm: 0.1,
+    length_p50_rel_err: 0.1,
+    length_p90_rel_err: 0.1,
+    length_p99_rel_err: 0.15,
+    io_spearman_abs_err: 0.08,
+    client_share_tv: 0.08,
+    count_tv: 0.05,
+    reason_ratio_ks: 0.05,
+  },
+  client: {
+    rate_mape: 0.25,
+    iat_ks: 0.1,
+    iat_cv_rel_err: 0.25,
+    dispersion_rel_err_1s: 0.4,
+    dispersion_rel_err_10s: 0.4,
+    dispersion_rel_err_60s: 0.5,
+    length_ks: 0.08,
+    length_w1_norm: 0.15,
+    length_p50_rel_err: 0.15,
+    length_p90_rel_err: 0.15,
+    length_p99_rel_err: 0.25,
+    io_spearman_abs_err: 0.1,
+    count_tv: 0.08,
+    reason_ratio_ks: 0.08,
+  },
+  /** Per-client metrics for the top clients by volume, those with at least this many requests. */
+  top_clients: 5,
+  min_client_requests: 1000,
+  /** Quantile errors are judged only with at least this many values on each side. */
+  min_n: { p50: 50, p90: 200, p99: 2000 },
+} as const;
+
+export type Thresholds = {
+  aggregate: Record<string, number>;
+  client: Record<string, number>;
+  top_clients: number;
+  min_client_requests: number;
+  min_n: { p50: number; p90: number; p99: number };
+  /** Exact metric names (e.g. `input_tokens_p99_rel_err@client:a`) → threshold. */
+  overrides?: Record<string, number>;
+};
+
+const FileSchema = z
+  .object({
+    aggregate: z.record(z.string(), z.number().nonnegative()).optional(),
+    client: z.record(z.string(), z.number().nonnegative()).optional(),
+    top_clients: z.number().int().nonnegative().optional(),
+    min_client_requests: z.number().nonnegative().optional(),
+    min_n: z.object({ p50: z.number(), p90: z.number(), p99: z.number() }).partial().optional(),
+    overrides: z.record(z.string(), z.number().nonnegative()).optional(),
+  })
+  .strict();
+
+/** Defaults merged with a user file (`--thresholds t.json`). */
+export function loadThresholds(file?: string): Thresholds {
+  const base: Thresholds = {
+    aggregate: { ...DEFAULT_THRESHOLDS.aggregate },
+    client: { ...DEFAULT_THRESHOLDS.client },
+    top_clients: DEFAULT_THRESHOLDS.top_clients,
+    min_client_requests: DEFAULT_THRESHOLDS.min_client_requests,
+    min_n: { ...DEFAULT_THRESHOLDS.min_n },
+  };
+  if (!file) return base;
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new IngestError(`${file}: cannot read thresholds (${(err as Error).message})`, file);
+  }
+  const r = FileSchema.safeParse(value);
+  if (!r.success) throw new IngestError(`${file}: ${formatJsonPath(r.error.issues[0].path)}: ${r.error.issues[0].message}`, file);
+  return {
+    aggregate: { ...base.aggregate, ...r.data.aggregate },
+    client: { ...base.client, ...r.data.client },
+    top_clients: r.data.top_clients ?? base.top_clients,
+    min_client_requests: r.data.min_client_requests ?? base.min_client_requests,
+    min_n: { ...base.min_n, ...r.data.min_n },
+    overrides: r.data.overrides,
+  };
+}

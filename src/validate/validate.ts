@@ -1,0 +1,134 @@
+import type { IngestResult } from '../ingest/ingest.js';
+import { detectResolution } from '../summary/resolution.js';
+import { toolName } from '../version.js';
+import { cdfPoints, gapCells, lengthCells } from './distributions.js';
+import { computeMetrics, topClients, type Metric } from './metrics.js';
+import { alignTrace, summarizeSide, withHalves, type Side, type Stats } from './side.js';
+import type { Thresholds } from './thresholds.js';
+
+export interface SideSummary {
+  file: string[];
+  requests: number;
+  clients: number;
+  span_seconds: number;
+  mean_rate: number;
+  iat_cv: number | null;
+  index_of_dispersion: { '1s': number | null; '10s': number | null; '60s': number | null };
+  time_offset_seconds: number;
+}
+
+export interface FidelityReport {
+  format: 'servegen-fidelity';
+  version: 1;
+  tool: string;
+  pass: boolean;
+  failed: string[];
+  clock_resolution_seconds: number;
+  source: SideSummary;
+  generated: SideSummary;
+  baseline?: SideSummary;
+  top_clients: string[];
+  metrics: Record<string, Metric>;
+  thresholds: Thresholds;
+}
+
+/** Series the HTML report draws (not part of the JSON report). */
+export interface ChartData {
+  rate: { label: string; points: [number, number][] }[];
+  iatCdf: { label: string; points: [number, number][] }[];
+  dispersion: { label: string; points: [number, number][] }[];
+  lengthCdfs: { field: string; series: { label: string; points: [number, number][] }[] }[];
+  shares: { id: string; values: number[] }[];
+  shareLabels: string[];
+}
+
+function ioD(s: Stats, scale: '1' | '10' | '60'): number | null {
+  const d = s.gaps?.disp[scale];
+  if (!d || d.bins === 0 || d.sum === 0) return null;
+  const m = d.sum / d.bins;
+  return (d.sumSq / d.bins - m * m) / m;
+}
+
+function sideSummary(side: Side, files: string[], offset: number): SideSummary {
+  const g = side.aggregate.gaps;
+  const m = g && g.gaps > 0 ? g.sum / g.gaps : NaN;
+  const span = side.span.end - side.span.start;
+  return {
+    file: files,
+    requests: side.requests,
+    clients: side.clients.size,
+    span_seconds: span,
+    mean_rate: span > 0 ? side.requests / span : NaN,
+    iat_cv: g && g.gaps > 1 ? Math.sqrt(Math.max(0, g.sumSq / g.gaps - m * m)) / m : null,
+    index_of_dispersion: { '1s': ioD(side.aggregate, '1'), '10s': ioD(side.aggregate, '10'), '60s': ioD(side.aggregate, '60') },
+    time_offset_seconds: offset,
+  };
+}
+
+/** Offset that puts a generated trace on the source's time axis (its header's `generator.start`). */
+export function generatorOffset(r: IngestResult): number {
+  const gen = (r.meta as { generator?: { start?: unknown } } | undefined)?.generator;
+  return typeof gen?.start === 'number' ? gen.start : 0;
+}
+
+/**
+ * Compares a generated trace (and optionally a naive baseline) with its source, statistic
+ * by statistic (DESIGN.md, Validation). Both sides are summarized the same way, at the
+ * source's clock resolution; a generated trace is shifted onto the source's time axis by
+ * the `generator.start` in its header.
+ */
+export function validateTraces(
+  source: IngestResult,
+  generated: IngestResult,
+  thresholds: Thresholds,
+  options: { arrivalSeconds?: number; baseline?: IngestResult } = {},
+): { report: FidelityReport; charts: ChartData } {
+  const W = options.arrivalSeconds ?? 600;
+  const res = Math.max(1e-6, detectResolution(source.trace.timestamp).resolution);
+  const src = withHalves(summarizeSide('source', source.trace, res, W), source.trace, res, W);
+  const genOffset = generatorOffset(generated);
+  const gen = summarizeSide('generated', alignTrace(generated.trace, genOffset, res), res, W);
+  const baseOffset = options.baseline ? generatorOffset(options.baseline) : 0;
+  const base = options.baseline ? summarizeSide('naive baseline', alignTrace(options.baseline.trace, baseOffset, res), res, W) : undefined;
+  const metrics = computeMetrics(src, gen, res, thresholds, base);
+  const failed = Object.entries(metrics)
+    .filter(([, m]) => !m.pass)
+    .map(([k]) => k);
+  const report: FidelityReport = {
+    format: 'servegen-fidelity',
+    version: 1,
+    tool: toolName(),
+    pass: failed.length === 0,
+    failed,
+    clock_resolution_seconds: res,
+    source: sideSummary(src, source.summary.files, 0),
+    generated: sideSummary(gen, generated.summary.files, genOffset),
+    top_clients: topClients(src, thresholds),
+    metrics,
+    thresholds,
+  };
+  if (base && options.baseline) report.baseline = sideSummary(base, options.baseline.summary.files, baseOffset);
+  const sides = [src, gen, ...(base ? [base] : [])];
+  const fields = [...(src.aggregate.lengths?.fields.keys() ?? [])];
+  const charts: ChartData = {
+    rate: sides.map((s) => ({ label: s.label, points: [...s.aggregate.windows.entries()].sort((a, b) => a[0] - b[0]).map(([t, n]) => [t, n / W] as [number, number]) })),
+    iatCdf: sides.map((s) => ({ label: s.label, points: s.aggregate.gaps ? cdfPoints(gapCells(s.aggregate.gaps.quant, s.aggregate.gaps.hist, res)).filter(([x]) => x > 0) : [] })),
+    dispersion: sides.map((s) => ({
+      label: s.label,
+      points: (['1', '10', '60'] as const).map((sc) => [Number(sc), ioD(s.aggregate, sc) ?? NaN] as [number, number]).filter(([, v]) => Number.isFinite(v)),
+    })),
+    lengthCdfs: fields.map((field) => ({
+      field,
+      series: sides.map((s) => {
+        const h = s.aggregate.lengths?.fields.get(field);
+        return { label: s.label, points: h ? cdfPoints(lengthCells(h)) : [] };
+      }),
+    })),
+    shareLabels: sides.map((s) => s.label),
+    shares: [...src.clientShares.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([id]) => ({ id, values: sides.map((s) => (s.clientShares.get(id) ?? 0) / Math.max(1, s.requests)) })),
+  };
+  return { report, charts };
+}
