@@ -133,7 +133,10 @@ export function fitTrace(source: Trace, options: FitOptions): { profile: Profile
         const best = fits[0];
         // When the clock hides most gaps (bucketed or very bursty at 1 ms), the measured CV is
         // an artifact of the clock: record the fitted model's CV instead.
-        const windowCv = best.censored ? modelCv(best.model) : cv;
+        // (A CV estimated from n gaps cannot exceed √n: a censored model implying more is not
+        // credible — heavy censoring of an extremely bursty window — so keep the measured one.)
+        const mcv = modelCv(best.model);
+        const windowCv = best.censored && mcv <= Math.sqrt(s.gaps) ? mcv : cv;
         const w: ArrivalWindow = { start: s.start, rate, cv: windowCv, model: best.model, gof: { ks: best.ks, n: best.n, loglik: best.loglik } };
         // No family describes the window well and there is enough data: keep its gap
         // distribution too, so generation reproduces it (see docs/profile-format.md).

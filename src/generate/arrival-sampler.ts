@@ -77,6 +77,10 @@ function weibullSampler(k: number): UnitGapSampler {
 export type ShapeSource = 'cv' | 'params';
 
 const cache = new Map<string, UnitGapSampler>();
+/** Largest gap CV generation will reproduce (see unitGapSampler). */
+export const MAX_CV = 50;
+/** Weibull shape with CV ≈ MAX_CV. */
+const MIN_WEIBULL_SHAPE = 0.1;
 const empiricalCache = new WeakMap<object, UnitGapSampler>();
 
 /**
@@ -157,15 +161,18 @@ export function unitGapSampler(window: ArrivalWindow, shapeSource: ShapeSource =
   const m = window.model;
   if (!m || m.family === 'exponential') return exponentialSampler();
   const useCv = shapeSource === 'cv' && window.cv !== null && window.cv > 0;
+  // Shapes implying CV > 50 put the mean in gaps that never occur within a window (counts
+  // explode far above the rate); clamp to a CV a window can show.
+  const cvUsed = Math.min(window.cv ?? 1, MAX_CV);
   let key: string;
   let build: () => UnitGapSampler;
   if (m.family === 'gamma') {
-    const k = useCv ? 1 / (window.cv! * window.cv!) : m.shape;
+    const k = useCv ? 1 / (cvUsed * cvUsed) : Math.max(m.shape, 1 / (MAX_CV * MAX_CV));
     key = `g${k}`;
     build = () => gammaSampler(k);
   } else {
-    key = useCv ? `wcv${window.cv}` : `w${m.shape}`;
-    build = () => weibullSampler(useCv ? weibullShapeForCv(window.cv!) : m.shape);
+    key = useCv ? `wcv${cvUsed}` : `w${m.shape}`;
+    build = () => weibullSampler(useCv ? weibullShapeForCv(cvUsed) : Math.max(m.shape, MIN_WEIBULL_SHAPE));
   }
   let s = cache.get(key);
   if (!s) {

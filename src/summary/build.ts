@@ -62,9 +62,12 @@ export function buildSummaries(trace: Trace, options: SummaryOptions): TraceSumm
   const n = trace.n;
   const spanStart = n ? trace.timestamp[0] : 0;
   const spanEnd = n ? trace.timestamp[n - 1] : 0;
-  const arrivals = new Map<string, ArrivalSummary>();
-  const lengths = new Map<string, LengthSummary>();
+  // Numeric (client, window) keys: string keys cost ~1 µs per row at 5 M rows.
+  const arrivals = new Map<number, ArrivalSummary>();
+  const lengths = new Map<number, LengthSummary>();
   const nClients = trace.clientIds.length;
+  const windowBase = Math.floor(spanStart / W);
+  const lengthBase = Math.floor(spanStart / L);
   const lastT = new Float64Array(nClients).fill(NaN);
   // Current 1/10/60 s sub-bin per client and its count.
   const subBin = SCALES.map(() => new Float64Array(nClients).fill(NaN));
@@ -85,8 +88,9 @@ export function buildSummaries(trace: Trace, options: SummaryOptions): TraceSumm
     const t = trace.timestamp[i];
     const c = trace.client[i];
     const id = trace.clientIds[c];
-    const ws = Math.floor(t / W) * W;
-    const akey = `${c}|${ws}`;
+    const wi = Math.floor(t / W);
+    const ws = wi * W;
+    const akey = c * 4294967296 + (wi - windowBase);
     let a = arrivals.get(akey);
     if (!a) arrivals.set(akey, (a = emptyArrival(id, ws)));
     a.n++;
@@ -119,8 +123,9 @@ export function buildSummaries(trace: Trace, options: SummaryOptions): TraceSumm
       a.disp[String(SCALES[k]) as '1' | '10' | '60'].sum++;
     }
     // Lengths.
-    const ls = Math.floor(t / L) * L;
-    const lkey = `${c}|${ls}`;
+    const li = Math.floor(t / L);
+    const ls = li * L;
+    const lkey = c * 4294967296 + (li - lengthBase);
     let l = lengths.get(lkey);
     if (!l) lengths.set(lkey, (l = { client: id, start: ls, n: 0, fields: new Map(), joint: new Map() }));
     l.n++;

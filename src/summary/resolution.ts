@@ -14,7 +14,8 @@ export function detectResolution(ts: Float64Array): { resolution: number; kind: 
     let seen = 0;
     for (let i = 0; i < n; i += step) {
       const x = ts[i] / r;
-      if (Math.abs(x - Math.round(x)) < 1e-4) ok++;
+      // Tolerance 1e-3 tick: epoch times re-based to an origin carry ~1e-7 s of float error.
+      if (Math.abs(x - Math.round(x)) < 1e-3) ok++;
       seen++;
     }
     if (ok >= 0.999 * seen) {

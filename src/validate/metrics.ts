@@ -106,10 +106,15 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
     for (const [p, key] of [[0.5, 'p50'], [0.9, 'p90'], [0.99, 'p99']] as const) {
       const enough = Math.min(na, nb) >= minN[key];
       const qs = quantile(a, p);
+      // Sampling noise of an empirical quantile: the source's own quantiles at p ± 2.5 SE of
+      // the rank (√(p(1−p)/n)), as a relative spread.
+      const d = 2.5 * Math.sqrt((p * (1 - p)) / Math.max(1, Math.min(na, nb)));
+      const spread = qs > 0 ? Math.max(Math.abs(quantile(a, Math.min(1, p + d)) / qs - 1), Math.abs(quantile(a, Math.max(0, p - d)) / qs - 1)) : undefined;
       out.push({
         name: `${field}_${key}_rel_err`,
         kind: `length_${key}_rel_err`,
         value: enough ? (qs === 0 ? Math.abs(quantile(b, p)) : rel(quantile(b, p), qs)) : null,
+        noise: spread,
         n: Math.min(na, nb),
         note: enough ? undefined : `fewer than ${minN[key]} values`,
       });

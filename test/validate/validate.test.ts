@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { importServegenPool } from '../../src/profile/upstream.js';
+import { planGeneration, type GenerateOptions } from '../../src/generate/compose.js';
+import { planNaiveGeneration } from '../../src/generate/naive.js';
+import { validateTraces } from '../../src/validate/validate.js';
+import { loadThresholds } from '../../src/validate/thresholds.js';
+import { fidelityHtml } from '../../src/validate/html.js';
+import type { IngestResult } from '../../src/ingest/ingest.js';
+import type { Trace } from '../../src/ingest/trace.js';
+import type { Profile } from '../../src/profile/schema.js';
+import type { GenerationPlan } from '../../src/generate/compose.js';
+import { LENGTH_COLUMNS } from '../../src/io/trace-schema.js';
+import { createRng } from '../../src/stats/rng.js';
+import { fixture } from '../helpers.js';
+
+const pool = importServegenPool(fixture('servegen', 'multimodal', 'mm-image'), () => 'x').profile;
+const OPTS: GenerateOptions = { start: 36000, duration: 7200, rate: { kind: 'constant', rate: 25 }, seed: 1 };
+
+/** A generated plan as an in-memory trace (µs timestamps, as the writers print them). */
+function toTrace(plan: GenerationPlan): Trace {
+  const t: number[] = [];
+  const c: number[] = [];
+  const cols: Record<string, number[]> = {};
+  for (const b of plan.batches) {
+    for (let i = 0; i < b.n; i++) {
+      t.push(Math.round(b.timestamp[i] * 1e6) / 1e6);
+      c.push(b.client[i]);
+    }
+    LENGTH_COLUMNS.forEach((name, j) => {
+      const col = b.lengths[j];
+      if (col) for (let i = 0; i < b.n; i++) (cols[name] ??= []).push(Number.isNaN(col[i]) ? -1 : col[i]);
+    });
+  }
+  return {
+    n: t.length,
+    timestamp: Float64Array.from(t),
+    client: Int32Array.from(c),
+    clientIds: plan.clientIds,
+    ints: Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, Int32Array.from(v)])),
+    texts: {},
+    origin: null,
+  };
+}
+
+function asResult(trace: Trace): IngestResult {
+  return { trace, rejects: [], summary: { files: ['(memory)'] } as IngestResult['summary'] };
+}
+
+const thresholds = loadThresholds();
+const source = toTrace(planGeneration(pool, OPTS));
+const validate = (gen: Trace, baseline?: Trace) => validateTraces(asResult(source), asResult(gen), thresholds, { baseline: baseline ? asResult(baseline) : undefined });
+
+/** Metric names without their client scope. */
+const kinds = (names: string[]) => [...new Set(names.map((n) => n.replace(/@client:.*$/, '')))];
+
+describe('validate on a bursty multi-client source (mm-image pool, 2 h at 25 req/s)', () => {
+  it('passes another draw of the same profile (no false alarms)', () => {
+    const { report } = validate(toTrace(planGeneration(pool, { ...OPTS, seed: 2 })));
+    expect(report.failed).toEqual([]);
+    expect(report.source.requests).toBeGreaterThan(150_000);
+    expect(report.top_clients.length).toBe(5);
+  });
+
+  it('catches a time axis compressed 2× — by rate (and IAT/dispersion), not by lengths', () => {
+    const gen = toTrace(planGeneration(pool, { ...OPTS, seed: 3 }));
+    const squeezed: Trace = { ...gen, timestamp: gen.timestamp.map((t) => t / 2) };
+    const { report } = validate(squeezed);
+    expect(report.failed).toContain('rate_mape');
+    const allowed = ['rate_mape', 'iat_ks', 'iat_cv_rel_err', 'dispersion_rel_err_1s', 'dispersion_rel_err_10s', 'dispersion_rel_err_60s'];
+    expect(kinds(report.failed).every((k) => allowed.includes(k)), report.failed.join(' ')).toBe(true);
+  });
+
+  it('catches lengths shuffled across clients — per client, while the aggregate lengths still pass', () => {
+    const gen = toTrace(planGeneration(pool, { ...OPTS, seed: 4 }));
+    const rng = createRng(99);
+    const perm = Uint32Array.from({ length: gen.n }, (_, i) => i);
+    for (let i = gen.n - 1; i > 0; i--) {
+      const j = Math.floor(rng.next() * (i + 1));
+      [perm[i], perm[j]] = [perm[j], perm[i]];
+    }
+    const ints = Object.fromEntries(Object.entries(gen.ints).map(([k, v]) => [k, Int32Array.from(perm, (p) => v![p])]));
+    const { report } = validate({ ...gen, ints });
+    expect(report.failed.some((n) => /_(ks|w1_norm|p\d+_rel_err|tv)@client:/.test(n))).toBe(true);
+    expect(report.failed.filter((n) => !n.includes('@client:'))).toEqual([]);
+    expect(kinds(report.failed).every((k) => /^(input_tokens|output_tokens|image_count|image_tokens)_|^io_spearman/.test(k)), report.failed.join(' ')).toBe(true);
+  });
+
+  it('catches per-client Poisson arrivals — by IAT CV and dispersion, not by lengths', () => {
+    const poisson: Profile = structuredClone(pool);
+    for (const c of poisson.clients) for (const w of c.arrivals) if (w.model) [w.model, w.cv] = [{ family: 'exponential', scale: 1 / Math.max(w.rate, 1e-9) }, 1];
+    const { report } = validate(toTrace(planGeneration(poisson, { ...OPTS, seed: 5 })));
+    expect(report.failed).toContain('iat_cv_rel_err');
+    expect(report.failed.some((n) => n.startsWith('dispersion_rel_err_'))).toBe(true);
+    const allowed = ['iat_ks', 'iat_cv_rel_err', 'dispersion_rel_err_1s', 'dispersion_rel_err_10s', 'dispersion_rel_err_60s', 'rate_mape'];
+    expect(kinds(report.failed).every((k) => allowed.includes(k)), report.failed.join(' ')).toBe(true);
+  });
+
+  it('catches comonotonic input/output — by Spearman only', () => {
+    const gen = toTrace(planGeneration(pool, { ...OPTS, seed: 6 }));
+    const input = gen.ints.input_tokens!;
+    const output = Int32Array.from(gen.ints.output_tokens!);
+    // Within each client, give the largest outputs to the largest inputs.
+    for (let c = 0; c < gen.clientIds.length; c++) {
+      const idx = [...Array(gen.n).keys()].filter((i) => gen.client[i] === c);
+      const outs = idx.map((i) => output[i]).sort((a, b) => a - b);
+      idx.sort((a, b) => input[a] - input[b] || a - b).forEach((i, r) => (output[i] = outs[r]));
+    }
+    const { report } = validate({ ...gen, ints: { ...gen.ints, output_tokens: output } });
+    expect(report.failed).toContain('io_spearman_abs_err');
+    expect(kinds(report.failed).every((k) => k === 'io_spearman_abs_err'), report.failed.join(' ')).toBe(true);
+  });
+
+  it('per-client generation beats the naive baseline ≥ 2× on burstiness metrics, and the report says so', () => {
+    const gen = toTrace(planGeneration(pool, { ...OPTS, seed: 7 }));
+    const naive = toTrace(planNaiveGeneration(pool, { ...OPTS, seed: 7 }));
+    const { report, charts } = validate(gen, naive);
+    for (const name of ['iat_cv_rel_err', 'dispersion_rel_err_1s', 'dispersion_rel_err_10s', 'dispersion_rel_err_60s']) {
+      const m = report.metrics[name];
+      expect(m.baseline, name).not.toBeNull();
+      expect(m.baseline!, `${name}: ours ${m.value}, naive ${m.baseline}`).toBeGreaterThanOrEqual(2 * m.value!);
+    }
+    const html = fidelityHtml(report, charts);
+    expect(html).toMatch(/naive baseline/);
+    expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(6);
+  });
+});
