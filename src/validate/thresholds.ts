@@ -62,6 +62,7 @@ export type Thresholds = {
 
 const FileSchema = z
   .object({
+    description: z.string().optional(),
     aggregate: z.record(z.string(), z.number().nonnegative()).optional(),
     client: z.record(z.string(), z.number().nonnegative()).optional(),
     top_clients: z.number().int().nonnegative().optional(),

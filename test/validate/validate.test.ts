@@ -124,3 +124,10 @@ describe('validate on a bursty multi-client source (mm-image pool, 2 h at 25 req
     expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(6);
   });
 });
+
+describe('thresholds', () => {
+  it('docs/thresholds.json is the defaults (and loads as a --thresholds file)', () => {
+    const fromDocs = loadThresholds(new URL('../../docs/thresholds.json', import.meta.url).pathname);
+    expect({ ...fromDocs, overrides: undefined }).toEqual({ ...loadThresholds(), overrides: undefined });
+  });
+});
