@@ -7,15 +7,20 @@ import { defaultCreated } from '../profile/upstream.js';
 import { UsageError } from './errors.js';
 import { addIngestOptions, ingestLine, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
+import { anonymizeProfile } from '../profile/anonymize.js';
 
 interface Opts extends IngestCliOptions {
   out: string;
   window: string;
   lengthWindow: string;
   minArrivals: string;
-  minClientRequests: string;
+  minClientRequests?: string;
   momentMatch?: boolean;
   resolution?: string;
+  anonymize?: boolean;
+  keepCalendar?: boolean;
+  dpEpsilon?: string;
+  seed: string;
   quiet?: boolean;
 }
 
@@ -35,15 +40,20 @@ export function registerFit(program: Command): void {
     .option('--window <seconds>', 'arrival window', '600')
     .option('--length-window <seconds>', 'length window', '21600')
     .option('--min-arrivals <n>', 'windows with fewer gaps keep their rate and borrow the client\'s pooled shape', '10')
-    .option('--min-client-requests <n>', 'pool clients with fewer requests into one client "tail"', '0')
+    .option('--min-client-requests <n>', 'pool clients with fewer requests into one client "tail" (default 0; 100 with --anonymize)')
     .option('--moment-match', 'Gamma by moments (shape = 1/CV², upstream\'s convention) instead of MLE')
     .option('--resolution <seconds>', 'clock resolution of the timestamps (default: detected; 0 = exact)')
+    .option('--anonymize', 'a profile safe to publish: ranked client ids, no absolute times, small clients pooled, no source hash')
+    .option('--keep-calendar', 'with --anonymize: keep the weekday and hour of the span start')
+    .option('--dp-epsilon <e>', 'with --anonymize: Laplace noise of scale 1/e on every histogram count')
+    .option('--seed <n>', 'seed for --dp-epsilon noise', '0')
     .option('--quiet', 'no progress or summary on stderr')
     .addHelpText(
       'after',
       `
 Examples:
   $ servegen fit trace.parquet --out profile.json
+  $ servegen fit logs.csv --map gw.json --anonymize --keep-calendar --out shareable.json
   $ servegen fit AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023 --out conv-profile.json`,
     )
     .action(async (inputs: string[], opts: Opts) => {
@@ -60,7 +70,7 @@ Examples:
         arrivalSeconds,
         lengthSeconds,
         minArrivals: positive(opts.minArrivals, '--min-arrivals', true),
-        minClientRequests: positive(opts.minClientRequests, '--min-client-requests', true),
+        minClientRequests: positive(opts.minClientRequests ?? (opts.anonymize ? '100' : '0'), '--min-client-requests', true),
         momentMatch: Boolean(opts.momentMatch),
         resolution: opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined,
         sourceSha256: hash.digest('hex'),
@@ -68,7 +78,11 @@ Examples:
         recorded: { inputs: result.summary.files.length, rows: result.summary.rows_accepted },
         onProgress: (d, n) => rep.progress(`fit: ${d}/${n} clients`),
       });
-      writeProfile(opts.out, profile);
+      if ((opts.keepCalendar || opts.dpEpsilon) && !opts.anonymize) throw new UsageError('--keep-calendar and --dp-epsilon need --anonymize');
+      const dp = opts.dpEpsilon !== undefined ? positive(opts.dpEpsilon, '--dp-epsilon') : undefined;
+      const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
+      writeProfile(opts.out, final);
+      if (opts.anonymize) rep.info(`anonymized: client ids → ranks (no mapping kept), absolute times removed${opts.keepCalendar ? ' (weekday and hour kept)' : ''}, clients under ${opts.minClientRequests ?? 100} requests pooled into "tail", source hash removed${dp ? `, Laplace noise ε = ${dp} on histogram counts` : ''}`);
       const windows = profile.clients.reduce((s, c) => s + c.arrivals.length, 0);
       rep.info(
         `fitted ${profile.clients.length} clients${pooledClients ? ` (${pooledClients} small ones pooled into "tail")` : ''}, ${windows} arrival windows, clock resolution ${summaries.resolution} s → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`,

@@ -5,3 +5,4 @@ export * from './write.js';
 export * from './pydict.js';
 export * from './upstream.js';
 export * from './summarize.js';
+export * from './anonymize.js';

@@ -1,0 +1,96 @@
+import { createRng, type Rng } from '../stats/rng.js';
+import type { LengthField, Profile } from './schema.js';
+
+export interface AnonymizeOptions {
+  /** Keep only the weekday and hour (UTC) of the origin, for diurnal/weekly alignment. */
+  keepCalendar?: boolean;
+  /** Laplace noise with scale 1/ε on every PMF count (ε-differential privacy per count). */
+  dpEpsilon?: number;
+  seed?: number | bigint | string;
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** Laplace(0, b) by inverse CDF. */
+function laplace(rng: Rng, b: number): number {
+  const u = rng.nextOpen() - 0.5;
+  return -b * Math.sign(u) * Math.log(1 - 2 * Math.abs(u));
+}
+
+function noisyPmf(pmf: LengthField['pmf'], rng: Rng, eps: number): LengthField['pmf'] {
+  const noisy = (xs: number[], integer: boolean) =>
+    xs.map((c) => {
+      const v = c + laplace(rng, integer ? 1 / eps : 1 / eps / 1000);
+      return integer ? Math.max(0, Math.round(v)) : Math.max(0, v);
+    });
+  const out: LengthField['pmf'] = { values: pmf.values };
+  if (pmf.counts) out.counts = noisy(pmf.counts, true);
+  if (pmf.probs) out.probs = noisy(pmf.probs, false);
+  if (pmf.bins) {
+    out.bins = { lo: pmf.bins.lo, hi: pmf.bins.hi };
+    if (pmf.bins.counts) out.bins.counts = noisy(pmf.bins.counts, true);
+    if (pmf.bins.probs) out.bins.probs = noisy(pmf.bins.probs, false);
+  }
+  // Keep at least one unit of mass so the PMF stays valid.
+  const mass = [...(out.counts ?? out.probs ?? []), ...(out.bins?.counts ?? out.bins?.probs ?? [])].reduce((a, b) => a + b, 0);
+  if (!(mass > 0)) return pmf.counts ? { values: [pmf.values[0] ?? 0], counts: [1] } : pmf;
+  return out;
+}
+
+/**
+ * A copy of a profile that is safe to publish (issue 6): client ids replaced by ranks by volume
+ * (`c0001`, …; the pooled `tail` keeps its name) with no mapping stored, absolute time removed
+ * (span shifted to start at 0; origin null, or only weekday and hour with `keepCalendar`), no
+ * source hash (a fingerprint of the input), optional Laplace noise on PMF counts. Pool small
+ * clients before (fit --min-client-requests, default 100 with --anonymize). What was removed
+ * is recorded in `provenance.options.anonymized`.
+ */
+export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {}): Profile {
+  const p: Profile = structuredClone(profile);
+  const shift = p.span.start;
+  let calendar: { weekday: string; hour: number } | undefined;
+  if (options.keepCalendar && p.span.origin) {
+    const d = new Date(Date.parse(p.span.origin) + shift * 1000);
+    calendar = { weekday: WEEKDAYS[d.getUTCDay()], hour: d.getUTCHours() };
+  }
+  const ranked = [...p.clients].sort((a, b) => b.requests - a.requests || (a.id < b.id ? -1 : 1));
+  let rank = 0;
+  const rng = options.dpEpsilon ? createRng(options.seed ?? 0).split('dp') : undefined;
+  p.clients = ranked.map((c) => {
+    const id = c.id === 'tail' ? 'tail' : `c${String(++rank).padStart(4, '0')}`;
+    const out = { ...c, id };
+    out.arrivals = c.arrivals.map((w) => ({ ...w, start: w.start - shift }));
+    out.lengths = c.lengths.map((w) => {
+      const fields: typeof w.fields = {};
+      for (const [k, f] of Object.entries(w.fields) as [keyof typeof w.fields, LengthField][]) {
+        fields[k] = rng && options.dpEpsilon ? { ...f, pmf: noisyPmf(f.pmf, rng, options.dpEpsilon) } : f;
+      }
+      return { ...w, start: w.start - shift, fields };
+    });
+    if (c.shifts) out.shifts = c.shifts.map((s) => s - shift);
+    return out;
+  });
+  p.span = { origin: null, start: 0, end: p.span.end - shift };
+  p.provenance = {
+    ...p.provenance,
+    source_sha256: null,
+    source: p.provenance.source ? { kind: p.provenance.source.kind } : undefined,
+    options: {
+      ...p.provenance.options,
+      anonymized: {
+        client_ids: 'replaced by ranks by volume; no mapping kept',
+        origin: calendar ? `removed; kept weekday ${calendar.weekday} and hour ${calendar.hour} UTC of the span start` : 'removed; times start at 0',
+        calendar: calendar ?? null,
+        source_sha256: 'removed',
+        dp_epsilon: options.dpEpsilon ?? null,
+      },
+    },
+  };
+  if (p.provenance.source === undefined) delete p.provenance.source;
+  if (p.aggregate && typeof p.aggregate === 'object') {
+    // The aggregate model is in absolute time: re-express its trend at the shifted origin.
+    const a = p.aggregate as { params?: { a: number; b: number } };
+    if (a.params) a.params = { ...a.params, a: a.params.a + a.params.b * shift };
+  }
+  return p;
+}

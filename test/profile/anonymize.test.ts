@@ -1,0 +1,79 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../src/stats/rng.js';
+import { readProfile } from '../../src/profile/read.js';
+import { runCli } from '../cli/run-cli.js';
+import { tempDir } from '../helpers.js';
+
+const TENANTS = ['acme-corp-prod-key-8f3a9c', 'globex-research-4411', 'initech-batch-77ab', 'umbrella-chat-ops', 'hooli-xyz-0042'];
+const SMALL = ['tiny-startup-aa11', 'lonely-dev-bb22'];
+
+/** A log with real-looking tenant names, sessions and an absolute origin (2025-03-03). */
+function writeLog(path: string): string[] {
+  const rng = createRng(2025);
+  const sessions: string[] = [];
+  const lines = ['ts,tenant,session,prompt,completion'];
+  let t = Date.UTC(2025, 2, 3, 9, 0, 0) / 1000;
+  for (let i = 0; i < 6000; i++) {
+    t += -Math.log(rng.nextOpen()) * 0.5;
+    const u = rng.next();
+    const tenant = i % 500 === 7 ? SMALL[i % 2] : TENANTS[Math.min(4, Math.floor(-Math.log(1 - u) * 1.5))];
+    const session = `sess-${tenant.slice(0, 4)}-${Math.floor(i / 3)}`;
+    if (i % 3 === 0) sessions.push(session);
+    lines.push(`${new Date(t * 1000).toISOString()},${tenant},${session},${Math.floor(50 + rng.next() * 2000)},${Math.floor(rng.next() * 400)}`);
+  }
+  writeFileSync(path, lines.join('\n') + '\n');
+  return sessions;
+}
+
+describe('fit --anonymize', () => {
+  it('leaves no client id, session id or origin date in the profile nor in a trace generated from it', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'gateway.csv');
+    const sessions = writeLog(log);
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', session_id: 'session', input_tokens: 'prompt', output_tokens: 'completion' }, timestamp: { unit: 'iso' } }));
+    const profilePath = join(dir, 'shareable.json');
+    const fit = await runCli('fit', log, '--map', map, '--anonymize', '--keep-calendar', '--out', profilePath);
+    expect(fit.code).toBe(0);
+    expect(fit.stderr).toMatch(/anonymized: client ids → ranks/);
+    const trace = join(dir, 'shared-trace.jsonl');
+    expect((await runCli('generate', profilePath, '--duration', '3000', '--out', trace, '--quiet')).code).toBe(0);
+    for (const file of [profilePath, trace]) {
+      const text = readFileSync(file, 'utf8');
+      for (const id of [...TENANTS, ...SMALL]) expect(text, `${file}: ${id}`).not.toContain(id);
+      for (const id of [...TENANTS, ...SMALL]) expect(text).not.toContain(id.slice(0, 8));
+      for (const s of sessions.slice(0, 200)) expect(text).not.toContain(s);
+      expect(text).not.toContain('sess-');
+      expect(text).not.toContain('2025-03-03');
+      expect(text).not.toContain('2025-03');
+      expect(text).not.toContain(String(Date.UTC(2025, 2, 3) / 1000).slice(0, 6)); // epoch seconds of that day
+    }
+    const { profile } = readProfile(profilePath);
+    expect(profile.span.origin).toBeNull();
+    expect(profile.span.start).toBe(0);
+    expect(profile.provenance.source_sha256).toBeNull();
+    expect(profile.clients.map((c) => c.id)).toEqual(['c0001', 'c0002', 'c0003', 'c0004', 'c0005', 'tail']);
+    expect(profile.provenance.options.anonymized).toMatchObject({ calendar: { weekday: 'Mon', hour: 9 } });
+    expect(profile.clients[0].sessions).toBeDefined(); // statistics kept, ids gone
+  });
+
+  it('--dp-epsilon adds noise to histogram counts and the profile still generates', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'gateway.csv');
+    writeLog(log);
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' } }));
+    const plain = join(dir, 'a.json');
+    const noisy = join(dir, 'b.json');
+    await runCli('fit', log, '--map', map, '--anonymize', '--out', plain, '--quiet');
+    await runCli('fit', log, '--map', map, '--anonymize', '--dp-epsilon', '0.5', '--seed', '3', '--out', noisy, '--quiet');
+    const a = readProfile(plain).profile.clients[0].lengths[0].fields.output_tokens!.pmf.counts!;
+    const b = readProfile(noisy).profile.clients[0].lengths[0].fields.output_tokens!.pmf.counts!;
+    expect(b).not.toEqual(a);
+    expect(b.every((c) => Number.isInteger(c) && c >= 0)).toBe(true);
+    expect((await runCli('generate', noisy, '--duration', '600', '--out', join(dir, 't.jsonl'), '--quiet')).code).toBe(0);
+    expect((await runCli('fit', log, '--map', map, '--dp-epsilon', '1', '--out', join(dir, 'c.json'), '--quiet')).code).toBe(2);
+  });
+});
