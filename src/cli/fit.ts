@@ -8,6 +8,8 @@ import { UsageError } from './errors.js';
 import { addIngestOptions, ingestLine, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { anonymizeProfile } from '../profile/anonymize.js';
+import { profileHtml } from '../profile/report-html.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 interface Opts extends IngestCliOptions {
   out: string;
@@ -21,6 +23,7 @@ interface Opts extends IngestCliOptions {
   keepCalendar?: boolean;
   dpEpsilon?: string;
   seed: string;
+  report?: string;
   quiet?: boolean;
 }
 
@@ -43,6 +46,7 @@ export function registerFit(program: Command): void {
     .option('--min-client-requests <n>', 'pool clients with fewer requests into one client "tail" (default 0; 100 with --anonymize)')
     .option('--moment-match', 'Gamma by moments (shape = 1/CV², upstream\'s convention) instead of MLE')
     .option('--resolution <seconds>', 'clock resolution of the timestamps (default: detected; 0 = exact)')
+    .option('--report <fit.html>', 'write a self-contained HTML characterization of the profile')
     .option('--anonymize', 'a profile safe to publish: ranked client ids, no absolute times, small clients pooled, no source hash')
     .option('--keep-calendar', 'with --anonymize: keep the weekday and hour of the span start')
     .option('--dp-epsilon <e>', 'with --anonymize: Laplace noise of scale 1/e on every histogram count')
@@ -82,6 +86,7 @@ Examples:
       const dp = opts.dpEpsilon !== undefined ? positive(opts.dpEpsilon, '--dp-epsilon') : undefined;
       const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
       writeProfile(opts.out, final);
+      if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${result.summary.files.length === 1 && !opts.anonymize ? result.summary.files[0] : `${result.summary.files.length} input file(s)`}`));
       if (opts.anonymize) rep.info(`anonymized: client ids → ranks (no mapping kept), absolute times removed${opts.keepCalendar ? ' (weekday and hour kept)' : ''}, clients under ${opts.minClientRequests ?? 100} requests pooled into "tail", source hash removed${dp ? `, Laplace noise ε = ${dp} on histogram counts` : ''}`);
       const windows = profile.clients.reduce((s, c) => s + c.arrivals.length, 0);
       rep.info(

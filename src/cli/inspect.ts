@@ -5,6 +5,8 @@ import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { summarizeTrace, type TraceSummary } from '../ingest/summarize-trace.js';
 import { addIngestOptions, ingestLine, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
+import { profileHtml } from '../profile/report-html.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
@@ -73,11 +75,13 @@ export function registerInspect(program: Command): void {
     .argument('<file...>', 'a profile (.json), or trace files / raw logs (with --preset or --map)');
   addIngestOptions(cmd)
     .option('--json', 'print the summary as JSON')
+    .option('--report <file.html>', 'for a profile: also write the HTML characterization')
     .option('--quiet', 'no ingest progress or summary on stderr')
     .addHelpText('after', '\nExamples:\n  $ servegen inspect mm-image.json\n  $ servegen inspect AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023\n')
-    .action(async (files: string[], opts: IngestCliOptions & { json?: boolean; quiet?: boolean }) => {
+    .action(async (files: string[], opts: IngestCliOptions & { json?: boolean; report?: string; quiet?: boolean }) => {
       if (files.length === 1 && !opts.preset && !opts.map && existsSync(files[0]) && looksLikeProfile(files[0])) {
         const { profile } = readProfile(files[0]);
+        if (opts.report) writeFileAtomic(opts.report, profileHtml(profile, `Profile ${files[0]}`));
         const summary = summarizeProfile(profile);
         process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : renderSummary(files[0], summary) + '\n');
         return;

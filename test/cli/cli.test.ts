@@ -137,3 +137,18 @@ describe('bad input exits 2 with a message naming the file, and writes nothing',
     expect(rate.stderr).toMatch(/--rate "fast"/);
   });
 });
+
+describe('fit and inspect reports', () => {
+  it('fit --report and inspect --report write self-contained HTML with charts', async () => {
+    const dir = tempDir();
+    const r = await runCli('fit', fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), '--preset', 'burstgpt', '--out', join(dir, 'p.json'), '--report', join(dir, 'fit.html'), '--quiet');
+    expect(r.code).toBe(0);
+    const html = readFileSync(join(dir, 'fit.html'), 'utf8');
+    expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(6);
+    expect(html).toMatch(/fitted \((lognormal|exponential)/);
+    expect(html).not.toMatch(/<script|https?:\/\//);
+    const i = await runCli('inspect', join(dir, 'p.json'), '--report', join(dir, 'inspect.html'));
+    expect(i.code).toBe(0);
+    expect(readFileSync(join(dir, 'inspect.html'), 'utf8')).toMatch(/Client concentration/);
+  });
+});

@@ -1,0 +1,126 @@
+import { barChart, escapeXml, lineChart, type Series } from '../report/svg.js';
+import { PmfSampler } from '../stats/pmf.js';
+import { normalCdf } from '../stats/normal.js';
+import type { LengthFieldName, Profile } from './schema.js';
+import { summarizeProfile } from './summarize.js';
+
+function fmt(v: number | undefined | null): string {
+  if (v === undefined || v === null || !Number.isFinite(v)) return '—';
+  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
+}
+
+/** Rate-weighted mixture CDF of a field over all clients and windows, and the mean fitted CDF. */
+function fieldCdfs(profile: Profile, field: LengthFieldName): Series[] {
+  const W = profile.windows.arrival_seconds;
+  const atoms = new Map<number, number>();
+  const fits: { family: string; params: Record<string, number>; weight: number }[] = [];
+  for (const c of profile.clients) {
+    const lw = c.lengths.filter((w) => w.fields[field]);
+    lw.forEach((w, i) => {
+      const end = i + 1 < lw.length ? lw[i + 1].start : Infinity;
+      let weight = 0;
+      for (const a of c.arrivals) if (a.start >= (i === 0 ? -Infinity : w.start) && a.start < end) weight += a.rate * W;
+      if (!(weight > 0)) return;
+      const f = w.fields[field]!;
+      const s = new PmfSampler(f.pmf);
+      let prev = 0;
+      for (let k = 0; k < s.lo.length; k++) {
+        const x = s.isRange[k] ? s.lo[k] + s.span[k] / 2 : s.lo[k];
+        atoms.set(x, (atoms.get(x) ?? 0) + (s.cum[k] - prev) * weight);
+        prev = s.cum[k];
+      }
+      if (f.fit?.params) fits.push({ family: f.fit.family, params: f.fit.params, weight });
+    });
+  }
+  const xs = [...atoms.keys()].sort((a, b) => a - b);
+  const total = [...atoms.values()].reduce((a, b) => a + b, 0);
+  let acc = 0;
+  const empirical: [number, number][] = xs.map((x) => {
+    acc += atoms.get(x)! / total;
+    return [x, acc];
+  });
+  const series: Series[] = [{ label: 'empirical (PMFs)', points: empirical }];
+  if (fits.length > 0 && xs.length > 1) {
+    const fw = fits.reduce((a, f) => a + f.weight, 0);
+    const cdfAt = (x: number) =>
+      fits.reduce((sum, f) => {
+        const p = f.params;
+        const F = f.family === 'lognormal' ? (x <= 0 ? 0 : normalCdf((Math.log(x) - p.mu) / p.sigma)) : f.family === 'exponential' ? (x <= 0 ? 0 : -Math.expm1(-x / p.scale)) : NaN;
+        return sum + (f.weight / fw) * F;
+      }, 0);
+    const lo = Math.max(1, xs[0]);
+    const hi = xs[xs.length - 1];
+    const pts: [number, number][] = [];
+    for (let k = 0; k <= 120; k++) {
+      const x = lo * Math.pow(hi / lo, k / 120);
+      pts.push([x, cdfAt(x)]);
+    }
+    if (pts.every(([, y]) => Number.isFinite(y))) series.push({ label: `fitted (${[...new Set(fits.map((f) => f.family))].join(', ')})`, points: pts });
+  }
+  return series;
+}
+
+/**
+ * Self-contained HTML characterization of a profile (the paper's view of a workload): rate
+ * over time, IAT CV distribution, family mix, length CDFs with fitted curves, client
+ * concentration. Inline SVG, no scripts, no network.
+ */
+export function profileHtml(profile: Profile, title = 'ServeGen profile'): string {
+  const s = summarizeProfile(profile);
+  const W = profile.windows.arrival_seconds;
+  const rate = new Map<number, number>();
+  for (const c of profile.clients) for (const w of c.arrivals) rate.set(w.start, (rate.get(w.start) ?? 0) + w.rate);
+  const ratePts = [...rate.entries()].sort((a, b) => a[0] - b[0]).map(([t, r]) => [t / 3600, r] as [number, number]);
+  const cvs: [number, number][] = [];
+  for (const c of profile.clients) for (const w of c.arrivals) if (w.cv !== null && w.model && w.rate > 0) cvs.push([w.cv, w.rate * W]);
+  cvs.sort((a, b) => a[0] - b[0]);
+  const cvTotal = cvs.reduce((a, b) => a + b[1], 0);
+  let acc = 0;
+  const cvCdf = cvs.map(([cv, w]) => {
+    acc += w / cvTotal;
+    return [cv, acc] as [number, number];
+  });
+  const vols = profile.clients.map((c) => c.requests).sort((a, b) => b - a);
+  const vt = vols.reduce((a, b) => a + b, 0);
+  acc = 0;
+  const conc = vols.map((v, i) => {
+    acc += v / vt;
+    return [i + 1, acc] as [number, number];
+  });
+  const fields = Object.keys(s.fields) as LengthFieldName[];
+  const charts = [
+    lineChart({ title: 'Aggregate request rate (Σ client window rates)', series: [{ label: 'rate', points: ratePts }], xLabel: 'time (h from origin)', yLabel: 'requests/s' }),
+    lineChart({ title: 'IAT CV per window (request-weighted CDF)', series: [{ label: 'windows', points: cvCdf }, { label: 'Poisson (CV 1)', points: [[1, 0], [1, 1]] }], xLabel: 'CV (log)', yLabel: 'share of requests', xLog: true }),
+    barChart({ title: 'Arrival family mix', rows: Object.entries(s.familyMix).map(([k, v]) => ({ label: k, values: [v] })), seriesLabels: ['share of requests'], xLabel: 'share' }),
+    lineChart({ title: 'Client concentration', series: [{ label: 'cumulative share', points: conc }], xLabel: 'clients, largest first (log)', yLabel: 'share of requests', xLog: true }),
+    ...fields
+      .filter((f) => (s.fields[f]?.p99 ?? 0) > 0)
+      .map((f) => lineChart({ title: `${f} CDF`, series: fieldCdfs(profile, f), xLabel: `${f} (log)`, yLabel: 'P(X ≤ x)', xLog: true })),
+  ].join('\n');
+  const fieldRows = fields
+    .map((f) => {
+      const x = s.fields[f]!;
+      return `<tr><td><code>${f}</code></td><td>${fmt(x.mean)}</td><td>${fmt(x.p50)}</td><td>${fmt(x.p90)}</td><td>${fmt(x.p99)}</td></tr>`;
+    })
+    .join('');
+  const agg = profile.aggregate as { diurnal_peak_to_mean?: number; nmae?: number } | undefined;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
+<style>body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}table{border-collapse:collapse;margin:8px 0 20px}
+td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:16px}</style>
+</head><body>
+<h1>${escapeXml(title)}</h1>
+<table>
+<tr><th>clients</th><td>${s.clients} (${s.concentration.p50} / ${s.concentration.p90} / ${s.concentration.p99} carry 50 / 90 / 99 % of requests)</td></tr>
+<tr><th>span</th><td>${fmt(s.span.hours)} h${s.span.origin ? `, origin ${escapeXml(s.span.origin)}` : ''}</td></tr>
+<tr><th>requests</th><td>${s.requests} (mean ${fmt(s.meanRate)} req/s, peak window ${fmt(s.peakWindowRate)} req/s)</td></tr>
+<tr><th>IAT CV</th><td>request-weighted median ${fmt(s.cv.requestWeightedMedian)}, mean ${fmt(s.cv.requestWeightedMean)}; ${fmt(100 * s.cv.shareAbove1)} % of requests in windows with CV &gt; 1</td></tr>
+<tr><th>families</th><td>${Object.entries(s.familyMix).map(([k, v]) => `${k} ${fmt(100 * v)} %`).join(', ')}</td></tr>
+${agg?.diurnal_peak_to_mean ? `<tr><th>aggregate model</th><td>trend + 24 h/12 h Fourier: diurnal peak/mean ${fmt(agg.diurnal_peak_to_mean)}, normalized MAE ${fmt(agg.nmae)}</td></tr>` : ''}
+${s.reasoningToAnswer !== undefined ? `<tr><th>reasoning</th><td>reasoning ≈ ${fmt(s.reasoningToAnswer)} × answer tokens</td></tr>` : ''}
+</table>
+<table><tr><th>field</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th></tr>${fieldRows}</table>
+<div class="charts">${charts}</div>
+</body></html>
+`;
+}
