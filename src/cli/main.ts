@@ -9,6 +9,8 @@ import { registerIngest } from './ingest.js';
 import { registerFit } from './fit.js';
 import { registerValidate } from './validate.js';
 import { registerRoundtrip } from './roundtrip.js';
+import { registerRun } from './run.js';
+import { registerFidelityTable } from './fidelity-table.js';
 
 let exitCode = 0;
 
@@ -32,6 +34,8 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.`,
   registerFit(program);
   registerValidate(program, (code) => (exitCode = code));
   registerRoundtrip(program, (code) => (exitCode = code));
+  registerRun(program, (argv) => main(argv), (code) => (exitCode = code));
+  registerFidelityTable(program, (code) => (exitCode = code));
   registerImportServegen(program);
   registerExportServegen(program);
   registerGenerate(program);

@@ -1,9 +1,13 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-/** Temporary sibling path used while a file is being written (same directory, so rename is atomic). */
+/**
+ * Temporary sibling path used while a file is being written (same directory, so rename is
+ * atomic). Creates the directory when it does not exist yet (outputs may go to new folders).
+ */
 export function tempPathFor(path: string): string {
+  mkdirSync(dirname(path), { recursive: true });
   return join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
 }
 

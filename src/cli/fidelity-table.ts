@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { Command } from 'commander';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { FidelityReport } from '../validate/validate.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
+import { Reporter } from './progress.js';
+
+/** One summary table over several fidelity reports (batch jobs). */
+export function registerFidelityTable(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('fidelity-table')
+    .description('Summarize several fidelity.json reports into one table (markdown + JSON); exit 1 if any failed')
+    .argument('<reports...>', 'fidelity.json files (from validate --json or roundtrip)')
+    .option('--md <table.md>', 'write the markdown table')
+    .option('--json <table.json>', 'write the JSON summary')
+    .option('--quiet', 'do not print the table')
+    .addHelpText('after', '\nExample:\n  $ servegen fidelity-table out/*/fidelity.json --md fidelity.md --json fidelity-summary.json\n')
+    .action((files: string[], opts: { md?: string; json?: string; quiet?: boolean }) => {
+      const rep = new Reporter(Boolean(opts.quiet));
+      const rows = files.map((f) => {
+        let r: FidelityReport;
+        try {
+          r = JSON.parse(readFileSync(f, 'utf8')) as FidelityReport;
+        } catch (err) {
+          throw new UsageError(`${f}: not a readable fidelity report (${(err as Error).message})`);
+        }
+        if (r.format !== 'servegen-fidelity') throw new UsageError(`${f}: not a fidelity report (format ${JSON.stringify(r.format)})`);
+        const judged = Object.values(r.metrics).filter((m) => m.value !== null).length;
+        const name = basename(f) === 'fidelity.json' ? basename(dirname(f)) : basename(f, '.json');
+        return { name, file: f, pass: r.pass, requests: r.source.requests, judged, failed: r.failed };
+      });
+      const md = [
+        '| trace | requests | verdict | metrics passed | failed metrics |',
+        '|---|---|---|---|---|',
+        ...rows.map((r) => `| ${r.name} | ${r.requests} | ${r.pass ? 'pass' : 'FAIL'} | ${r.judged - r.failed.length}/${r.judged} | ${r.failed.join(', ') || '—'} |`),
+      ].join('\n');
+      if (opts.md) writeFileAtomic(opts.md, md + '\n');
+      if (opts.json) writeFileAtomic(opts.json, JSON.stringify({ pass: rows.every((r) => r.pass), traces: rows }, null, 2) + '\n');
+      if (!opts.quiet) process.stdout.write(md + '\n');
+      const failed = rows.filter((r) => !r.pass).length;
+      rep.info(`${rows.length - failed}/${rows.length} traces pass`);
+      setExit(failed ? EXIT_CHECK_FAILED : EXIT_OK);
+    });
+}

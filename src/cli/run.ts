@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { writeFileAtomic } from '../io/atomic.js';
+import { formatJsonPath, parseJsonText } from '../io/json-text.js';
+import { toolName } from '../version.js';
+import { EXIT_BAD_INPUT, EXIT_OK, UsageError } from './errors.js';
+import { Reporter } from './progress.js';
+
+/** Pipeline spec (documented in docs/pipelines.md). Paths are relative to the spec file. */
+export const PipelineSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    stages: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            run: z.array(z.string()).min(1).describe('servegen command and arguments, e.g. ["fit", "trace.parquet", "--out", "profile.json"]'),
+            inputs: z.array(z.string()).default([]),
+            outputs: z.array(z.string()).min(1),
+            /** Exit code 1 (a failed check) does not stop the pipeline (default: stop). */
+            allow_failure: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .min(1),
+  })
+  .strict();
+export type Pipeline = z.infer<typeof PipelineSchema>;
+
+/** Reads and validates a pipeline spec; errors name the file and JSON path. */
+export function readPipeline(file: string): Pipeline {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`${file}: cannot read pipeline`);
+  }
+  let value: unknown;
+  try {
+    value = parseJsonText(text, file);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const r = PipelineSchema.safeParse(value);
+  if (!r.success) throw new UsageError(`${file}: ${formatJsonPath(r.error.issues[0].path)}: ${r.error.issues[0].message}`);
+  const names = new Set<string>();
+  for (const s of r.data.stages) {
+    if (names.has(s.name)) throw new UsageError(`${file}: stage name ${JSON.stringify(s.name)} is used twice`);
+    names.add(s.name);
+    if (s.run[0] === 'run') throw new UsageError(`${file}: stage ${s.name}: a pipeline cannot run pipelines`);
+  }
+  return r.data;
+}
+
+function fileHash(path: string): string {
+  return existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : 'missing';
+}
+
+/** Hash of what a stage depends on: the tool, its command line and its inputs' contents. */
+function stageKey(stage: Pipeline['stages'][number], base: string): string {
+  const h = createHash('sha256').update(toolName()).update('\0').update(JSON.stringify(stage.run));
+  for (const i of stage.inputs) h.update('\0').update(i).update('\0').update(fileHash(join(base, i)));
+  return h.digest('hex');
+}
+
+export function registerRun(program: Command, runCommand: (argv: string[]) => Promise<number>, setExit: (code: number) => void): void {
+  program
+    .command('run')
+    .description('Run a pipeline spec (ingest → fit → generate → validate); unchanged stages are skipped')
+    .argument('<pipeline.json>', 'pipeline spec (see pipelines/ and docs/pipelines.md)')
+    .option('--force', 'rerun every stage')
+    .option('--quiet', 'no progress on stderr')
+    .addHelpText('after', '\nExample:\n  $ servegen run pipelines/azure-conv.json\n')
+    .action(async (file: string, opts: { force?: boolean; quiet?: boolean }) => {
+      const rep = new Reporter(Boolean(opts.quiet));
+      const pipeline = readPipeline(file);
+      const base = dirname(resolve(file));
+      const stateFile = join(base, '.servegen-run', `${pipeline.name}.json`);
+      const state: Record<string, string> = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, string>) : {};
+      const cwd = process.cwd();
+      let worst = EXIT_OK;
+      let ran = 0;
+      try {
+        process.chdir(base);
+        for (const stage of pipeline.stages) {
+          const key = stageKey(stage, base);
+          const fresh = state[stage.name] === key && stage.outputs.every((o) => existsSync(join(base, o)));
+          if (fresh && !opts.force) {
+            rep.info(`[${pipeline.name}] ${stage.name}: unchanged, skipped`);
+            continue;
+          }
+          const missing = stage.inputs.filter((i) => !existsSync(join(base, i)));
+          if (missing.length) throw new UsageError(`[${pipeline.name}] stage ${stage.name}: missing input ${missing.join(', ')}`);
+          const t0 = performance.now();
+          const code = await runCommand(['node', 'servegen', ...stage.run, ...(opts.quiet && !stage.run.includes('--quiet') ? ['--quiet'] : [])]);
+          const seconds = ((performance.now() - t0) / 1000).toFixed(2);
+          ran++;
+          if (code === EXIT_OK) {
+            state[stage.name] = key;
+            writeFileAtomic(stateFile, JSON.stringify(state, null, 2) + '\n');
+            rep.info(`[${pipeline.name}] ${stage.name}: done in ${seconds} s`);
+            continue;
+          }
+          delete state[stage.name];
+          writeFileAtomic(stateFile, JSON.stringify(state, null, 2) + '\n');
+          rep.info(`[${pipeline.name}] stage ${stage.name} failed (exit ${code}) after ${seconds} s; earlier outputs are kept`);
+          worst = Math.max(worst, code);
+          if (!(code === 1 && stage.allow_failure)) break;
+        }
+      } finally {
+        process.chdir(cwd);
+      }
+      rep.info(`[${pipeline.name}] ${worst === EXIT_OK ? 'ok' : 'failed'}: ${ran} stage(s) run, ${pipeline.stages.length - ran} skipped or not reached`);
+      setExit(worst === EXIT_BAD_INPUT ? EXIT_BAD_INPUT : worst);
+    });
+}

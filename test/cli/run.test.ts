@@ -1,0 +1,68 @@
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readPipeline } from '../../src/cli/run.js';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+function setup(): { dir: string; spec: string } {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'data'));
+  cpSync(fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), join(dir, 'data', 'log.csv'));
+  const spec = join(dir, 'pipe.json');
+  writeFileSync(
+    spec,
+    JSON.stringify({
+      name: 'test',
+      stages: [
+        { name: 'ingest', run: ['ingest', 'data/log.csv', '--preset', 'burstgpt', '--out', 'out/trace.parquet'], inputs: ['data/log.csv'], outputs: ['out/trace.parquet'] },
+        { name: 'fit', run: ['fit', 'out/trace.parquet', '--out', 'out/profile.json'], inputs: ['out/trace.parquet'], outputs: ['out/profile.json'] },
+        { name: 'generate', run: ['generate', 'out/profile.json', '--start', '19440000', '--duration', '41563', '--out', 'out/gen.jsonl'], inputs: ['out/profile.json'], outputs: ['out/gen.jsonl'] },
+        { name: 'report', run: ['inspect', 'out/profile.json', '--report', 'out/profile.html'], inputs: ['out/profile.json'], outputs: ['out/profile.html'] },
+      ],
+    }),
+  );
+  return { dir, spec };
+}
+
+describe('servegen run', () => {
+  it('runs every stage, then skips them all on a rerun; a changed input reruns what depends on it', async () => {
+    const { dir, spec } = setup();
+    const first = await runCli('run', spec);
+    expect(first.code).toBe(0);
+    expect(existsSync(join(dir, 'out', 'profile.html'))).toBe(true);
+    const again = await runCli('run', spec);
+    expect(again.code).toBe(0);
+    expect(again.stderr.match(/unchanged, skipped/g)?.length).toBe(4);
+    // Drop the last row of the log: ingest and everything downstream of changed files rerun.
+    const log = join(dir, 'data', 'log.csv');
+    writeFileSync(log, readFileSync(log, 'utf8').trim().split('\n').slice(0, -1).join('\n') + '\n');
+    const third = await runCli('run', spec);
+    expect(third.stderr).toMatch(/\[test\] ingest: done/);
+    expect(third.stderr).toMatch(/\[test\] fit: done/);
+    const forced = await runCli('run', spec, '--force');
+    expect(forced.stderr).not.toMatch(/unchanged, skipped/);
+  });
+
+  it('a failing stage is named, stops the pipeline and leaves earlier outputs intact', async () => {
+    const { dir, spec } = setup();
+    const doc = JSON.parse(readFileSync(spec, 'utf8'));
+    doc.stages[1].run = ['fit', 'out/trace.parquet', '--window', 'soon', '--out', 'out/profile.json'];
+    writeFileSync(spec, JSON.stringify(doc));
+    const r = await runCli('run', spec);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/stage fit failed \(exit 2\)/);
+    expect(existsSync(join(dir, 'out', 'trace.parquet'))).toBe(true);
+    expect(existsSync(join(dir, 'out', 'gen.jsonl'))).toBe(false);
+  });
+
+  it('validates specs on load; every committed pipeline is valid', () => {
+    const dir = tempDir();
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ name: 'x', stages: [{ name: 'a', run: ['fit'], outputs: [] }] }));
+    expect(() => readPipeline(bad)).toThrow(/bad\.json: stages\[0\]\.outputs/);
+    for (const name of ['main-job', 'azure-conv', 'azure-code', 'mooncake-conversation', 'burstgpt-slice', 'share-anonymized', 'batch-fidelity']) {
+      expect(() => readPipeline(join(import.meta.dirname, '../../pipelines', `${name}.json`)), name).not.toThrow();
+    }
+  });
+});
