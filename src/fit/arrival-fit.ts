@@ -95,21 +95,44 @@ function tickCdf(k: number, F: (x: number) => number, res: number): number {
 }
 
 /**
- * KS distance between the binned empirical distribution and the model, checked at both
- * edges of every non-empty cell (for quantized cells: the distribution of measured ticks).
- * Empty cells in between cannot raise it further: the empirical CDF is flat there.
+ * KS and binned log-likelihood in one pass, evaluating the CDF once per distinct cell edge
+ * (adjacent log bins share edges; quantized cells reuse the phase-averaged CDF of the tick
+ * before). Same log-likelihood as binnedLogLik; about 3× fewer CDF calls than evaluating
+ * every cell edge twice.
  */
-function binnedKs(cells: Cell[], F: (x: number) => number, res: number, total: number): number {
+function evaluateFit(cells: Cell[], F: (x: number) => number, res: number, total: number): { ks: number; loglik: number } {
   let emp = 0;
   let d = 0;
+  let ll = 0;
+  let lastHi = NaN;
+  let lastHiF = NaN;
+  let lastTick = -2;
+  let lastTickCdf = NaN;
+  const Fe = (x: number) => {
+    if (x === lastHi) return lastHiF;
+    return F(x);
+  };
   for (const c of cells) {
-    const below = c.ticks === undefined ? F(c.lo) : c.ticks === 0 ? 0 : tickCdf(c.ticks - 1, F, res);
-    const upto = c.ticks === undefined ? F(c.hi) : tickCdf(c.ticks, F, res);
+    let below: number;
+    let upto: number;
+    if (c.ticks === undefined) {
+      below = Fe(c.lo);
+      upto = F(c.hi);
+      lastHi = c.hi;
+      lastHiF = upto;
+    } else {
+      const k = c.ticks;
+      below = k === 0 ? 0 : k - 1 === lastTick ? lastTickCdf : tickCdf(k - 1, F, res);
+      upto = tickCdf(k, F, res);
+      lastTick = k;
+      lastTickCdf = upto;
+    }
     d = Math.max(d, Math.abs(emp - below));
     emp += c.count / total;
     d = Math.max(d, Math.abs(emp - upto));
+    ll += c.count * Math.log(Math.max(1e-300, upto - below));
   }
-  return d;
+  return { ks: d, loglik: ll };
 }
 
 const cdfs = {
@@ -207,11 +230,11 @@ export function fitArrivalWindow(s: ArrivalSummary, res: number, options: Arriva
   // the classical MLEs are used.
   let quantCount = 0;
   for (const c of cells) if (c.ticks !== undefined && c.ticks <= 1) quantCount += c.count;
-  const censored = res > 0 && quantCount / total > (options.censorShare ?? 0.02);
+  const censored = res > 0 && quantCount / total > (options.censorShare ?? 0.002);
   const fits: FamilyFit[] = [];
   const finish = (model: ArrivalModel, converged: boolean) => {
-    const F = cdfOf(model);
-    fits.push({ model, ks: binnedKs(cells, F, res, total), loglik: binnedLogLik(cells, F, res), n: total, converged, censored });
+    const { ks, loglik } = evaluateFit(cells, cdfOf(model), res, total);
+    fits.push({ model, ks, loglik, n: total, converged, censored });
   };
   const var_ = Math.max(0, s.sumSq / total - mean * mean);
   const cv = mean > 0 ? Math.sqrt(var_) / mean : 1;
@@ -242,14 +265,30 @@ export function fitArrivalWindow(s: ArrivalSummary, res: number, options: Arriva
     const e = nelderMead((x) => -binnedLogLik(coarse, cdfs.exponential(Math.exp(x[0])), res), [Math.log(safeMean)], { step: 0.5, tol: 1e-7, maxIter: 150 });
     finish({ family: 'exponential', scale: Math.exp(e.x[0]) }, e.converged);
     const k0 = 1 / Math.max(0.01, cv * cv);
+    // Start from the uncensored MLE on the positive gaps when it exists (usually close when
+    // few gaps are censored: fewer simplex steps), else from the moments.
+    const meanLogPos = s.positive > 0 ? s.sumLog / s.positive : NaN;
+    const gStart = s.positive >= 2 ? gammaMle(s.sum / Math.max(1, s.positive), meanLogPos) : undefined;
+    const kg = gStart && Number.isFinite(gStart.shape) && gStart.shape < 1e5 ? gStart.shape : k0;
+    const heavy = quantCount / total > 0.2;
     if (options.momentMatch) {
       finish({ family: 'gamma', shape: k0, scale: safeMean / k0 }, true);
     } else {
-      const g = nelderMead((x) => -binnedLogLik(coarse, cdfs.gamma(Math.exp(x[0]), Math.exp(x[1])), res), [Math.log(k0), Math.log(safeMean / k0)], { step: 0.7, tol: 1e-7, maxIter: 250 });
+      const g = nelderMead((x) => -binnedLogLik(coarse, cdfs.gamma(Math.exp(x[0]), Math.exp(x[1])), res), [Math.log(kg), Math.log(safeMean / kg)], { step: heavy ? 0.7 : 0.15, tol: 1e-7, maxIter: 250 });
       finish({ family: 'gamma', shape: Math.exp(g.x[0]), scale: Math.exp(g.x[1]) }, g.converged);
     }
-    const kw0 = Math.max(0.05, Math.min(5, 1 / Math.max(0.2, cv)));
-    const wf = nelderMead((x) => -binnedLogLik(coarse, cdfs.weibull(Math.exp(x[0]), Math.exp(x[1])), res), [Math.log(kw0), Math.log(safeMean)], { step: 0.7, tol: 1e-7, maxIter: 250 });
+    const wxs: number[] = [];
+    const wws: number[] = [];
+    for (const c of cells) {
+      if (c.mid > 0 && c.ticks !== 0) {
+        wxs.push(c.mid);
+        wws.push(c.count);
+      }
+    }
+    const wStart = wxs.length >= 2 ? weibullMle(wxs, wws) : undefined;
+    const kw0 = wStart && Number.isFinite(wStart.shape) ? wStart.shape : Math.max(0.05, Math.min(5, 1 / Math.max(0.2, cv)));
+    const sw0 = wStart && Number.isFinite(wStart.scale) ? wStart.scale : safeMean;
+    const wf = nelderMead((x) => -binnedLogLik(coarse, cdfs.weibull(Math.exp(x[0]), Math.exp(x[1])), res), [Math.log(kw0), Math.log(sw0)], { step: heavy ? 0.7 : 0.15, tol: 1e-7, maxIter: 250 });
     finish({ family: 'weibull', shape: Math.exp(wf.x[0]), scale: Math.exp(wf.x[1]) }, wf.converged);
   }
   // Best by KS. Families whose KS differ by less than 0.005 (the binning's own error) are not
