@@ -10,7 +10,7 @@ function fmt(v: number | undefined | null): string {
 }
 
 /** Rate-weighted mixture CDF of a field over all clients and windows, and the mean fitted CDF. */
-function fieldCdfs(profile: Profile, field: LengthFieldName): Series[] {
+export function fieldCdfs(profile: Profile, field: LengthFieldName): Series[] {
   const W = profile.windows.arrival_seconds;
   const atoms = new Map<number, number>();
   const fits: { family: string; params: Record<string, number>; weight: number }[] = [];
