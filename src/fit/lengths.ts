@@ -1,4 +1,4 @@
-import { lengthBinRange } from '../summary/bins.js';
+import { JOINT_STRIDE, lengthBinRange } from '../summary/bins.js';
 import type { LengthSummary } from '../summary/types.js';
 import type { LengthField, LengthFieldName } from '../profile/schema.js';
 import { normalCdf } from '../stats/normal.js';
@@ -87,11 +87,12 @@ export function characterize(field: LengthFieldName, h: Map<number, number>): Le
  * Spearman correlation from the coarse joint histogram: Pearson correlation of mid-ranks,
  * where all rows in one bin share its mid-rank (ties attenuate it slightly).
  */
-export function spearmanFromJoint(joint: Map<string, number>): number | undefined {
+export function spearmanFromJoint(joint: Map<number, number>): number | undefined {
   const cells: [number, number, number][] = [];
   let n = 0;
   for (const [k, c] of joint) {
-    const [a, b] = k.split(',').map(Number);
+    const a = Math.floor(k / JOINT_STRIDE);
+    const b = k - a * JOINT_STRIDE;
     cells.push([a, b, c]);
     n += c;
   }

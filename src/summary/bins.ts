@@ -36,6 +36,12 @@ export function lengthBinRange(key: number): [number, number] {
 
 /** Coarse bin for the joint input/output histogram: exact below 16, then 16 per decade. */
 export function jointBin(v: number): number {
-  if (v < 16) return v;
+  if (v < JOINT_TABLE.length) return JOINT_TABLE[v];
   return 16 + Math.floor(Math.log10(v / 16) * 16);
 }
+
+/** Joint keys pack two bins: input · JOINT_STRIDE + output (bins stay below 200 for any int32). */
+export const JOINT_STRIDE = 1024;
+
+// Bins of small values, precomputed: most lengths are below 65 536 and log10 per row is slow.
+const JOINT_TABLE = Uint16Array.from({ length: 65536 }, (_, v) => (v < 16 ? v : 16 + Math.floor(Math.log10(v / 16) * 16)));

@@ -1,5 +1,5 @@
 import type { Trace } from '../ingest/trace.js';
-import { gapBin, jointBin, lengthKey } from './bins.js';
+import { gapBin, JOINT_STRIDE, jointBin, lengthKey } from './bins.js';
 import { detectResolution } from './resolution.js';
 import { QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 
@@ -11,6 +11,7 @@ export interface SummaryOptions {
 }
 
 const SCALES = [1, 10, 60] as const;
+const SCALE_KEYS = ['1', '10', '60'] as const;
 const RATIO_GRID = 500;
 
 function emptyArrival(client: string, start: number): ArrivalSummary {
@@ -68,6 +69,11 @@ export function buildSummaries(trace: Trace, options: SummaryOptions): TraceSumm
   const nClients = trace.clientIds.length;
   const windowBase = Math.floor(spanStart / W);
   const lengthBase = Math.floor(spanStart / L);
+  const curArrival = new Array<ArrivalSummary | undefined>(nClients);
+  const curWindow = new Float64Array(nClients).fill(NaN);
+  const curLength = new Array<LengthSummary | undefined>(nClients);
+  const curLWindow = new Float64Array(nClients).fill(NaN);
+  const curFieldMaps = new Array<Map<number, number>[] | undefined>(nClients);
   const lastT = new Float64Array(nClients).fill(NaN);
   // Current 1/10/60 s sub-bin per client and its count.
   const subBin = SCALES.map(() => new Float64Array(nClients).fill(NaN));
@@ -81,7 +87,7 @@ export function buildSummaries(trace: Trace, options: SummaryOptions): TraceSumm
     const owner = subOwner[k][c];
     if (owner) {
       const cnt = subCount[k][c];
-      owner.disp[String(SCALES[k]) as '1' | '10' | '60'].sumSq += cnt * cnt;
+      owner.disp[SCALE_KEYS[k]].sumSq += cnt * cnt;
     }
   };
   for (let i = 0; i < n; i++) {
@@ -89,10 +95,15 @@ export function buildSummaries(trace: Trace, options: SummaryOptions): TraceSumm
     const c = trace.client[i];
     const id = trace.clientIds[c];
     const wi = Math.floor(t / W);
-    const ws = wi * W;
-    const akey = c * 4294967296 + (wi - windowBase);
-    let a = arrivals.get(akey);
-    if (!a) arrivals.set(akey, (a = emptyArrival(id, ws)));
+    let a = curArrival[c];
+    if (a === undefined || curWindow[c] !== wi) {
+      // Rows of a client come in time order: look the window up only when it changes.
+      const akey = c * 4294967296 + (wi - windowBase);
+      a = arrivals.get(akey);
+      if (!a) arrivals.set(akey, (a = emptyArrival(id, wi * W)));
+      curArrival[c] = a;
+      curWindow[c] = wi;
+    }
     a.n++;
     if (t < a.first) a.first = t;
     if (t > a.last) a.last = t;
@@ -120,21 +131,30 @@ export function buildSummaries(trace: Trace, options: SummaryOptions): TraceSumm
         subOwner[k][c] = a;
       }
       subCount[k][c]++;
-      a.disp[String(SCALES[k]) as '1' | '10' | '60'].sum++;
+      a.disp[SCALE_KEYS[k]].sum++;
     }
     // Lengths.
     const li = Math.floor(t / L);
-    const ls = li * L;
-    const lkey = c * 4294967296 + (li - lengthBase);
-    let l = lengths.get(lkey);
-    if (!l) lengths.set(lkey, (l = { client: id, start: ls, n: 0, fields: new Map(), joint: new Map() }));
+    let l = curLength[c];
+    let fm = curFieldMaps[c];
+    if (l === undefined || curLWindow[c] !== li) {
+      const lkey = c * 4294967296 + (li - lengthBase);
+      l = lengths.get(lkey);
+      if (!l) lengths.set(lkey, (l = { client: id, start: li * L, n: 0, fields: new Map(), joint: new Map() }));
+      curLength[c] = l;
+      curLWindow[c] = li;
+      const ll = l;
+      fm = curFieldMaps[c] = cols.map((col) => {
+        let m = ll.fields.get(col.field);
+        if (!m) ll.fields.set(col.field, (m = new Map()));
+        return m;
+      });
+    }
     l.n++;
-    for (const col of cols) {
-      const v = col.data![i];
+    for (let k = 0; k < cols.length; k++) {
+      const v = cols[k].data![i];
       if (v < 0) continue;
-      let m = l.fields.get(col.field);
-      if (!m) l.fields.set(col.field, (m = new Map()));
-      bump(m, lengthKey(v));
+      bump(fm![k], lengthKey(v));
     }
     if (reasonCol && outCol) {
       const r = reasonCol[i];
@@ -145,13 +165,15 @@ export function buildSummaries(trace: Trace, options: SummaryOptions): TraceSumm
         bump(m, Math.round(Math.min(1, r / o) * RATIO_GRID) / RATIO_GRID);
       }
     }
-    if (inCol && outCol && inCol[i] >= 0 && outCol[i] >= 0) bump(l.joint, `${jointBin(inCol[i])},${jointBin(outCol[i])}`);
+    if (inCol && outCol && inCol[i] >= 0 && outCol[i] >= 0) bump(l.joint, jointBin(inCol[i]) * JOINT_STRIDE + jointBin(outCol[i]));
   }
   for (let k = 0; k < SCALES.length; k++) for (let c = 0; c < nClients; c++) flushSub(k, c);
+  // Field maps were created eagerly per window; drop those that stayed empty.
+  for (const l of lengths.values()) for (const [f, m] of l.fields) if (m.size === 0) l.fields.delete(f);
   // Bins per window: the part of the window inside the trace's span.
   for (const a of arrivals.values()) {
     const covered = Math.min(a.start + W, spanEnd) - Math.max(a.start, spanStart);
-    for (const s of SCALES) a.disp[String(s) as '1' | '10' | '60'].bins = Math.max(1, Math.ceil(Math.max(covered, s) / s));
+    SCALES.forEach((sc, k) => (a.disp[SCALE_KEYS[k]].bins = Math.max(1, Math.ceil(Math.max(covered, sc) / sc))));
   }
   const byClientStart = <T extends { client: string; start: number }>(x: T, y: T) => (x.client < y.client ? -1 : x.client > y.client ? 1 : x.start - y.start);
   return {

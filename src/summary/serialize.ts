@@ -10,7 +10,7 @@ export interface SummariesJson {
   span: { start: number; end: number };
   origin: string | null;
   arrivals: (Omit<ArrivalSummary, 'quant' | 'hist'> & { quant: [number, number][]; hist: [number, number][] })[];
-  lengths: (Omit<LengthSummary, 'fields' | 'joint'> & { fields: Record<string, [number, number][]>; joint: [string, number][] })[];
+  lengths: (Omit<LengthSummary, 'fields' | 'joint'> & { fields: Record<string, [number, number][]>; joint: [number, number][] })[];
 }
 
 /** Summaries as plain JSON (so a scan done elsewhere can be fitted here). */

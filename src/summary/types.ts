@@ -33,8 +33,8 @@ export interface LengthSummary {
   n: number;
   /** Per field: value key (exact value, or −1−bin for log bins) → count. */
   fields: Map<string, Map<number, number>>;
-  /** Joint input/output coarse bins "i,o" → count (rows having both). */
-  joint: Map<string, number>;
+  /** Joint input/output coarse bins (key = input bin · JOINT_STRIDE + output bin) → count (rows having both). */
+  joint: Map<number, number>;
 }
 
 /** All summaries of one trace, with what the scan found about it. */
