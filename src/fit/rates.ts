@@ -61,8 +61,8 @@ export interface AggregateRateModel {
   /** Mean absolute error relative to the mean rate. */
   nmae: number;
   mean_rate: number;
-  /** Peak of the fitted daily shape over its mean. */
-  diurnal_peak_to_mean: number;
+  /** Peak of the fitted daily shape over its mean; null for traces shorter than a day. */
+  diurnal_peak_to_mean: number | null;
   buckets: number;
 }
 
@@ -86,13 +86,18 @@ export function fitAggregateRate(timestamps: Float64Array, bucketSeconds = 300):
   const x = Float64Array.from({ length: nb }, (_, i) => t0 + (i + 0.5) * bucketSeconds);
   const y = Float64Array.from(counts, (c) => c / bucketSeconds);
   const mean = y.reduce((a, b) => a + b, 0) / nb;
-  const result = levenbergMarquardt({ x, y }, (p) => (t) => rateAt(p, t), {
-    initialValues: [mean, 0, 0, 0, 0, 0],
-    jacobianFunction: () => (t: number) => [1, t, Math.cos((TWO_PI * t) / 86400), Math.sin((TWO_PI * t) / 86400), Math.cos((TWO_PI * t) / 43200), Math.sin((TWO_PI * t) / 43200)],
+  // Under 12 h of data the daily terms are not identifiable: fit the trend only.
+  const spanSeconds = nb * bucketSeconds;
+  const periodic = spanSeconds >= 43200;
+  const model = (q: number[]) => (periodic ? q : [q[0], q[1], 0, 0, 0, 0]);
+  const result = levenbergMarquardt({ x, y }, (q) => (t) => rateAt(model(q), t), {
+    initialValues: periodic ? [mean, 0, 0, 0, 0, 0] : [mean, 0],
+    jacobianFunction: () => (t: number) =>
+      periodic ? [1, t, Math.cos((TWO_PI * t) / 86400), Math.sin((TWO_PI * t) / 86400), Math.cos((TWO_PI * t) / 43200), Math.sin((TWO_PI * t) / 43200)] : [1, t],
     maxIterations: 200,
     errorTolerance: 1e-12,
   });
-  const p = result.parameterValues;
+  const p = model(result.parameterValues);
   let se = 0;
   let ae = 0;
   for (let i = 0; i < nb; i++) {
@@ -116,7 +121,8 @@ export function fitAggregateRate(timestamps: Float64Array, bucketSeconds = 300):
     rmse: Math.sqrt(se / nb),
     nmae: mean > 0 ? ae / nb / mean : NaN,
     mean_rate: mean,
-    diurnal_peak_to_mean: sum > 0 ? peak / (sum / 288) : NaN,
+    // A daily shape needs a day of data.
+    diurnal_peak_to_mean: spanSeconds >= 86400 && sum > 0 ? peak / (sum / 288) : null,
     buckets: nb,
   };
 }

@@ -179,3 +179,24 @@ describe('summary serialization', () => {
     expect(back).toEqual(s);
   });
 });
+
+describe('aggregate rate model', () => {
+  it('recovers a planted diurnal shape (peak/mean 1.5) over two days; none for an hour of data', async () => {
+    const { fitAggregateRate } = await import('../../src/fit/rates.js');
+    const rng = createRng(21);
+    const ts: number[] = [];
+    // Thinning: rate(t) = 0.5·(1 + 0.5·cos(2πt/86 400)) requests/s, max 0.75.
+    let t = 0;
+    while (t < 2 * 86400) {
+      t += -Math.log(rng.nextOpen()) / 0.75;
+      if (rng.next() < (1 + 0.5 * Math.cos((2 * Math.PI * t) / 86400)) / 1.5) ts.push(t);
+    }
+    const m = fitAggregateRate(Float64Array.from(ts))!;
+    expect(m.diurnal_peak_to_mean!).toBeGreaterThan(1.4);
+    expect(m.diurnal_peak_to_mean!).toBeLessThan(1.6);
+    expect(Math.abs(m.params.c24 / 0.25 - 1)).toBeLessThan(0.1); // amplitude 0.5 × mean 0.5
+    const hour = fitAggregateRate(Float64Array.from(ts.filter((x) => x < 3600)))!;
+    expect(hour.diurnal_peak_to_mean).toBeNull();
+    expect(hour.params.c24).toBe(0);
+  });
+});
