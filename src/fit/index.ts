@@ -3,3 +3,4 @@ export * from './rates.js';
 export * from './lengths.js';
 export * from './sessions.js';
 export * from './fit-trace.js';
+export * from './mixtures.js';

@@ -3,6 +3,7 @@ import type { LengthSummary } from '../summary/types.js';
 import type { LengthField, LengthFieldName } from '../profile/schema.js';
 import { normalCdf } from '../stats/normal.js';
 import { copulaRhoFromSpearman } from '../stats/correlation.js';
+import { fitLognormalPareto, fitTwoNormals, lognormalParetoCdf, twoNormalsCdf } from './mixtures.js';
 
 /** Compact PMF (request counts) from a field histogram: exact keys as values, log bins as ranges. */
 export function pmfFromHistogram(h: Map<number, number>): LengthField['pmf'] {
@@ -48,39 +49,53 @@ function histKs(h: Map<number, number>, F: (x: number) => number): number {
 }
 
 /**
- * Parametric fits recorded for characterization (DESIGN.md): input — log-normal (MLE on
- * log values of positive lengths); output — exponential; each with its KS. (The paper's
- * Pareto/log-normal mixture for inputs is not fitted yet.)
+ * Parametric fits recorded for characterization (DESIGN.md; not used for sampling), the best
+ * by KS among the paper's candidates:
+ * - input: log-normal, and the log-normal body + Pareto tail mixture (EM);
+ * - output: exponential, and a two-component log-normal mixture (bimodal reasoning outputs);
+ * - reason_ratio: a two-component Gaussian mixture (bimodal ratios).
  */
 export function characterize(field: LengthFieldName, h: Map<number, number>): LengthField['fit'] | undefined {
   const { v, w, n } = points(h);
   if (n < 20) return undefined;
+  const candidates: NonNullable<LengthField['fit']>[] = [];
+  const add = (family: string, params: Record<string, number>, F: (x: number) => number) => {
+    if (Object.values(params).every(Number.isFinite)) candidates.push({ family, params, ks: Math.min(1, histKs(h, F)), n });
+  };
+  const pos = { v: v.filter((x) => x > 0), w: w.filter((_, i) => v[i] > 0) };
+  const logs = { v: pos.v.map(Math.log), w: pos.w };
   if (field === 'input_tokens') {
     let s = 0;
     let s2 = 0;
     let m = 0;
-    for (let i = 0; i < v.length; i++) {
-      if (v[i] <= 0) continue;
-      const l = Math.log(v[i]);
-      s += w[i] * l;
-      s2 += w[i] * l * l;
-      m += w[i];
+    logs.v.forEach((l, i) => {
+      s += logs.w[i] * l;
+      s2 += logs.w[i] * l * l;
+      m += logs.w[i];
+    });
+    if (m >= 20) {
+      const mu = s / m;
+      const sigma = Math.sqrt(Math.max(1e-12, s2 / m - mu * mu));
+      add('lognormal', { mu, sigma }, (x) => (x <= 0 ? 0 : normalCdf((Math.log(x) - mu) / sigma)));
     }
-    if (m < 20) return undefined;
-    const mu = s / m;
-    const sigma = Math.sqrt(Math.max(1e-12, s2 / m - mu * mu));
-    const F = (x: number) => (x <= 0 ? 0 : normalCdf((Math.log(x) - mu) / sigma));
-    return { family: 'lognormal', params: { mu, sigma }, ks: Math.min(1, histKs(h, F)), n };
-  }
-  if (field === 'output_tokens') {
+    // The tail's start is not identifiable by EM: try several and let KS choose.
+    for (const q of [0.5, 0.6, 0.7, 0.8, 0.9]) {
+      const mix = fitLognormalPareto(pos, q);
+      if (mix) add('lognormal+pareto', mix, (x) => lognormalParetoCdf(mix, x));
+    }
+  } else if (field === 'output_tokens') {
     let s = 0;
     for (let i = 0; i < v.length; i++) s += w[i] * v[i];
     const scale = s / n;
-    if (!(scale > 0)) return undefined;
-    const F = (x: number) => (x <= 0 ? 0 : -Math.expm1(-x / scale));
-    return { family: 'exponential', params: { scale }, ks: Math.min(1, histKs(h, F)), n };
+    if (scale > 0) add('exponential', { scale }, (x) => (x <= 0 ? 0 : -Math.expm1(-x / scale)));
+    const mix = fitTwoNormals(logs);
+    if (mix) add('lognormal-mixture-2', mix, (x) => (x <= 0 ? 0 : twoNormalsCdf(mix, Math.log(x))));
+  } else if (field === 'reason_ratio') {
+    const mix = fitTwoNormals({ v, w });
+    if (mix) add('normal-mixture-2', mix, (x) => twoNormalsCdf(mix, x));
   }
-  return undefined;
+  if (candidates.length === 0) return undefined;
+  return candidates.sort((a, b) => (a.ks ?? 1) - (b.ks ?? 1))[0];
 }
 
 /**

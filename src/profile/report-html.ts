@@ -1,6 +1,7 @@
 import { barChart, escapeXml, lineChart, type Series } from '../report/svg.js';
 import { PmfSampler } from '../stats/pmf.js';
 import { normalCdf } from '../stats/normal.js';
+import { lognormalParetoCdf, twoNormalsCdf } from '../fit/mixtures.js';
 import type { LengthFieldName, Profile } from './schema.js';
 import { summarizeProfile } from './summarize.js';
 
@@ -45,10 +46,21 @@ export function fieldCdfs(profile: Profile, field: LengthFieldName): Series[] {
     const cdfAt = (x: number) =>
       fits.reduce((sum, f) => {
         const p = f.params;
-        const F = f.family === 'lognormal' ? (x <= 0 ? 0 : normalCdf((Math.log(x) - p.mu) / p.sigma)) : f.family === 'exponential' ? (x <= 0 ? 0 : -Math.expm1(-x / p.scale)) : NaN;
+        const F =
+          f.family === 'lognormal'
+            ? x <= 0 ? 0 : normalCdf((Math.log(x) - p.mu) / p.sigma)
+            : f.family === 'exponential'
+              ? x <= 0 ? 0 : -Math.expm1(-x / p.scale)
+              : f.family === 'lognormal+pareto'
+                ? lognormalParetoCdf(p as never, x)
+                : f.family === 'lognormal-mixture-2'
+                  ? x <= 0 ? 0 : twoNormalsCdf(p as never, Math.log(x))
+                  : f.family === 'normal-mixture-2'
+                    ? twoNormalsCdf(p as never, x)
+                    : NaN;
         return sum + (f.weight / fw) * F;
       }, 0);
-    const lo = Math.max(1, xs[0]);
+    const lo = Math.max(field === 'reason_ratio' ? 1e-3 : 1, xs[0]);
     const hi = xs[xs.length - 1];
     const pts: [number, number][] = [];
     for (let k = 0; k <= 120; k++) {

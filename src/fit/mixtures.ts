@@ -1,0 +1,160 @@
+import { normalCdf } from '../stats/normal.js';
+
+/** Weighted points (value, weight) of a histogram. */
+export interface Weighted {
+  v: number[];
+  w: number[];
+}
+
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+function weightedQuantile(p: Weighted, q: number): number {
+  const idx = p.v.map((_, i) => i).sort((a, b) => p.v[a] - p.v[b]);
+  const tot = p.w.reduce((a, b) => a + b, 0);
+  let acc = 0;
+  for (const i of idx) {
+    acc += p.w[i] / tot;
+    if (acc >= q) return p.v[i];
+  }
+  return p.v[idx[idx.length - 1]];
+}
+
+/**
+ * Log-normal body + Pareto tail mixture (the paper's input-length model), fitted by EM on
+ * weighted points: f = w·LN(μ, σ) + (1 − w)·Pareto(x_m, α), with x_m fixed at the given
+ * quantile of the data (default 0.8; callers scan several and keep the best KS) and α by its
+ * weighted MLE (Hill) in the M-step.
+ */
+export function fitLognormalPareto(p: Weighted, xmQuantile = 0.8, iterations = 60): { w: number; mu: number; sigma: number; xm: number; alpha: number } | undefined {
+  const n = p.v.length;
+  if (n < 5) return undefined;
+  const xm = Math.max(1, weightedQuantile(p, xmQuantile));
+  let w = 0.8;
+  let mu = 0;
+  let s2 = 1;
+  let alpha = 1.5;
+  {
+    let sw = 0;
+    let sl = 0;
+    let sll = 0;
+    for (let i = 0; i < n; i++) {
+      if (p.v[i] <= 0) continue;
+      const l = Math.log(p.v[i]);
+      sw += p.w[i];
+      sl += p.w[i] * l;
+      sll += p.w[i] * l * l;
+    }
+    if (!(sw > 0)) return undefined;
+    mu = sl / sw;
+    s2 = Math.max(1e-6, sll / sw - mu * mu);
+  }
+  const r = new Float64Array(n);
+  for (let it = 0; it < iterations; it++) {
+    const sigma = Math.sqrt(s2);
+    for (let i = 0; i < n; i++) {
+      const x = p.v[i];
+      if (!(x > 0)) {
+        r[i] = 1;
+        continue;
+      }
+      const l = Math.log(x);
+      const ln = w * Math.exp(-0.5 * ((l - mu) / sigma) ** 2 - LOG_SQRT_2PI - Math.log(sigma) - l);
+      const pa = x >= xm ? (1 - w) * Math.exp(Math.log(alpha) + alpha * Math.log(xm) - (alpha + 1) * l) : 0;
+      r[i] = ln + pa > 0 ? ln / (ln + pa) : 1;
+    }
+    let a = 0;
+    let b = 0;
+    let sl = 0;
+    let sll = 0;
+    let tailW = 0;
+    let tailLog = 0;
+    for (let i = 0; i < n; i++) {
+      const x = p.v[i];
+      const ww = p.w[i];
+      a += ww * r[i];
+      b += ww;
+      if (x > 0) {
+        const l = Math.log(x);
+        sl += ww * r[i] * l;
+        sll += ww * r[i] * l * l;
+        if (x >= xm) {
+          tailW += ww * (1 - r[i]);
+          tailLog += ww * (1 - r[i]) * Math.log(x / xm);
+        }
+      }
+    }
+    w = Math.min(0.999, Math.max(0.001, a / b));
+    if (a > 0) {
+      mu = sl / a;
+      s2 = Math.max(1e-6, sll / a - mu * mu);
+    }
+    if (tailLog > 0) alpha = Math.max(0.05, tailW / tailLog);
+  }
+  return { w, mu, sigma: Math.sqrt(s2), xm, alpha };
+}
+
+/** CDF of the log-normal + Pareto mixture. */
+export function lognormalParetoCdf(q: { w: number; mu: number; sigma: number; xm: number; alpha: number }, x: number): number {
+  if (x <= 0) return 0;
+  const ln = normalCdf((Math.log(x) - q.mu) / q.sigma);
+  const pa = x < q.xm ? 0 : 1 - Math.pow(q.xm / x, q.alpha);
+  return q.w * ln + (1 - q.w) * pa;
+}
+
+/**
+ * Two-component Gaussian mixture by EM on weighted points (for bimodal quantities; on log
+ * values it is a two-component log-normal mixture).
+ */
+export function fitTwoNormals(p: Weighted, iterations = 100): { w: number; mu1: number; sd1: number; mu2: number; sd2: number } | undefined {
+  const n = p.v.length;
+  if (n < 4) return undefined;
+  let mu1 = weightedQuantile(p, 0.25);
+  let mu2 = weightedQuantile(p, 0.75);
+  const tot = p.w.reduce((a, b) => a + b, 0);
+  let m = 0;
+  for (let i = 0; i < n; i++) m += (p.w[i] * p.v[i]) / tot;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (p.w[i] * (p.v[i] - m) ** 2) / tot;
+  const floor = Math.max(1e-8, v * 1e-4);
+  let v1 = Math.max(floor, v / 4);
+  let v2 = v1;
+  let w = 0.5;
+  if (mu1 === mu2) mu2 = mu1 + Math.sqrt(v) + 1e-6;
+  const r = new Float64Array(n);
+  for (let it = 0; it < iterations; it++) {
+    for (let i = 0; i < n; i++) {
+      const x = p.v[i];
+      const a = w * Math.exp(-0.5 * (x - mu1) ** 2 / v1) / Math.sqrt(v1);
+      const b = (1 - w) * Math.exp(-0.5 * (x - mu2) ** 2 / v2) / Math.sqrt(v2);
+      r[i] = a + b > 0 ? a / (a + b) : 0.5;
+    }
+    let s1 = 0;
+    let s2 = 0;
+    let x1 = 0;
+    let x2 = 0;
+    for (let i = 0; i < n; i++) {
+      s1 += p.w[i] * r[i];
+      s2 += p.w[i] * (1 - r[i]);
+      x1 += p.w[i] * r[i] * p.v[i];
+      x2 += p.w[i] * (1 - r[i]) * p.v[i];
+    }
+    if (s1 <= 0 || s2 <= 0) break;
+    mu1 = x1 / s1;
+    mu2 = x2 / s2;
+    let q1 = 0;
+    let q2 = 0;
+    for (let i = 0; i < n; i++) {
+      q1 += p.w[i] * r[i] * (p.v[i] - mu1) ** 2;
+      q2 += p.w[i] * (1 - r[i]) * (p.v[i] - mu2) ** 2;
+    }
+    v1 = Math.max(floor, q1 / s1);
+    v2 = Math.max(floor, q2 / s2);
+    w = s1 / (s1 + s2);
+  }
+  return mu1 <= mu2 ? { w, mu1, sd1: Math.sqrt(v1), mu2, sd2: Math.sqrt(v2) } : { w: 1 - w, mu1: mu2, sd1: Math.sqrt(v2), mu2: mu1, sd2: Math.sqrt(v1) };
+}
+
+/** CDF of a two-component Gaussian mixture. */
+export function twoNormalsCdf(q: { w: number; mu1: number; sd1: number; mu2: number; sd2: number }, x: number): number {
+  return q.w * normalCdf((x - q.mu1) / q.sd1) + (1 - q.w) * normalCdf((x - q.mu2) / q.sd2);
+}
