@@ -3,6 +3,7 @@ import { ProfileError } from '../profile/errors.js';
 import { GenerateError } from '../generate/errors.js';
 import { PmfError } from '../stats/pmf.js';
 import { IngestError } from '../ingest/errors.js';
+import { InputError } from '../io/input.js';
 
 /** Exit codes of every command (DESIGN.md, CLI contract). */
 export const EXIT_OK = 0;
@@ -25,7 +26,7 @@ export class UsageError extends Error {
  */
 export function describeError(err: unknown): { message: string; code: number } {
   if (err instanceof CommanderError) return { message: '', code: err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT };
-  if (err instanceof ProfileError || err instanceof GenerateError || err instanceof UsageError || err instanceof PmfError || err instanceof IngestError) {
+  if (err instanceof ProfileError || err instanceof GenerateError || err instanceof UsageError || err instanceof PmfError || err instanceof IngestError || err instanceof InputError) {
     return { message: err.message, code: EXIT_BAD_INPUT };
   }
   const e = err as NodeJS.ErrnoException;

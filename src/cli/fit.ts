@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { fitTrace } from '../fit/fit-trace.js';
+import { fitSummaries, fitTrace } from '../fit/fit-trace.js';
+import { expandInputs } from '../io/input.js';
+import { mergeSummaries } from '../summary/merge.js';
+import { summariesFromJson, type SummariesJson } from '../summary/serialize.js';
+import type { TraceSummaries } from '../summary/types.js';
 import { writeProfile } from '../profile/write.js';
 import { defaultCreated } from '../profile/upstream.js';
 import { UsageError } from './errors.js';
@@ -24,6 +28,7 @@ interface Opts extends IngestCliOptions {
   dpEpsilon?: string;
   seed: string;
   report?: string;
+  summaries?: boolean;
   quiet?: boolean;
 }
 
@@ -46,6 +51,7 @@ export function registerFit(program: Command): void {
     .option('--min-client-requests <n>', 'pool clients with fewer requests into one client "tail" (default 0; 100 with --anonymize)')
     .option('--moment-match', 'Gamma by moments (shape = 1/CV², upstream\'s convention) instead of MLE')
     .option('--resolution <seconds>', 'clock resolution of the timestamps (default: detected; 0 = exact)')
+    .option('--summaries', 'inputs are summary files (servegen summarize), merged before fitting')
     .option('--report <fit.html>', 'write a self-contained HTML characterization of the profile')
     .option('--anonymize', 'a profile safe to publish: ranked client ids, no absolute times, small clients pooled, no source hash')
     .option('--keep-calendar', 'with --anonymize: keep the weekday and hour of the span start')
@@ -66,9 +72,39 @@ Examples:
       const mapping = mappingFrom(opts, 'servegen');
       const arrivalSeconds = positive(opts.window, '--window');
       const lengthSeconds = positive(opts.lengthWindow, '--length-window');
+      const hash = createHash('sha256');
+      if (opts.summaries) {
+        const files = expandInputs(inputs);
+        let merged: TraceSummaries | undefined;
+        for (const f of files) {
+          const text = readFileSync(f, 'utf8');
+          hash.update(text);
+          let part: TraceSummaries;
+          try {
+            part = summariesFromJson(JSON.parse(text) as SummariesJson);
+          } catch (err) {
+            throw new UsageError(`${f}: not a summaries file (${(err as Error).message})`);
+          }
+          merged = merged ? mergeSummaries(merged, part) : part;
+        }
+        const profile = fitSummaries(merged!, {
+          arrivalSeconds: merged!.arrivalSeconds,
+          lengthSeconds: merged!.lengthSeconds,
+          minArrivals: positive(opts.minArrivals, '--min-arrivals', true),
+          minClientRequests: 0,
+          momentMatch: Boolean(opts.momentMatch),
+          sourceSha256: hash.digest('hex'),
+          created: defaultCreated(),
+          recorded: { summaries: files.length },
+        });
+        const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, seed: opts.seed }) : profile;
+        writeProfile(opts.out, final);
+        if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${files.length} summary file(s)`));
+        rep.info(`fitted ${final.clients.length} clients from ${files.length} summary file(s) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+        return;
+      }
       const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep);
       rep.info(ingestLine(result));
-      const hash = createHash('sha256');
       for (const f of result.summary.files) hash.update(readFileSync(f));
       const { profile, summaries, pooledClients } = fitTrace(result.trace, {
         arrivalSeconds,

@@ -11,6 +11,7 @@ import { registerValidate } from './validate.js';
 import { registerRoundtrip } from './roundtrip.js';
 import { registerRun } from './run.js';
 import { registerFidelityTable } from './fidelity-table.js';
+import { registerSummarize } from './summarize.js';
 
 let exitCode = 0;
 
@@ -31,6 +32,7 @@ Example:
 Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.`,
     );
   registerIngest(program, (code) => (exitCode = code));
+  registerSummarize(program);
   registerFit(program);
   registerValidate(program, (code) => (exitCode = code));
   registerRoundtrip(program, (code) => (exitCode = code));

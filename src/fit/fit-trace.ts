@@ -8,7 +8,7 @@ import { weibullCv } from '../generate/arrival-sampler.js';
 import { lnGamma as lnGammaLocal } from '../stats/special.js';
 import { toolName } from '../version.js';
 import { empiricalGaps, fitArrivalWindow, type ArrivalFitOptions } from './arrival-fit.js';
-import { fitAggregateRate, rateChangePoints } from './rates.js';
+import { fitAggregateRate, fitAggregateRateSeries, rateChangePoints } from './rates.js';
 import { lengthWindowOf } from './lengths.js';
 import { sessionStats } from './sessions.js';
 
@@ -102,7 +102,23 @@ function scaledTo(m: ArrivalModel, rate: number): ArrivalModel {
 export function fitTrace(source: Trace, options: FitOptions): { profile: Profile; summaries: TraceSummaries; pooledClients: number } {
   const { trace, pooled } = poolSmallClients(source, options.minClientRequests);
   const summaries = buildSummaries(trace, { arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: options.resolution });
+  const profile = fitSummaries(summaries, options, { sessions: sessionStats(trace), aggregate: fitAggregateRate(trace.timestamp), pooled });
+  return { profile, summaries, pooledClients: pooled };
+}
+
+/**
+ * Fits a profile from window summaries alone (a scan done elsewhere, or several partitions
+ * merged with mergeSummaries). Without the trace, the aggregate rate model uses the arrival
+ * windows' counts instead of 5-minute buckets and there are no session statistics unless
+ * given.
+ */
+export function fitSummaries(
+  summaries: TraceSummaries,
+  options: FitOptions,
+  extras: { sessions?: Map<string, Record<string, unknown>>; aggregate?: ReturnType<typeof fitAggregateRate>; pooled?: number } = {},
+): Profile {
   const res = summaries.resolution;
+  const pooled = extras.pooled ?? 0;
   const W = options.arrivalSeconds;
   const { start: spanStart, end: spanEnd } = summaries.span;
   const byClient = new Map<string, { arrivals: ArrivalSummary[]; lengths: typeof summaries.lengths }>();
@@ -159,13 +175,12 @@ export function fitTrace(source: Trace, options: FitOptions): { profile: Profile
     clients.push(client);
     options.onProgress?.(++done, byClient.size);
   }
-  const sessions = sessionStats(trace);
   for (const c of clients) {
-    const s = sessions.get(c.id);
+    const s = extras.sessions?.get(c.id);
     if (s) c.sessions = s;
   }
   clients.sort((a, b) => b.requests - a.requests || (a.id < b.id ? -1 : 1));
-  const aggregate = fitAggregateRate(trace.timestamp);
+  const aggregate = extras.aggregate !== undefined ? extras.aggregate : aggregateFromWindows(summaries);
   const profile: Profile = {
     format: PROFILE_FORMAT,
     version: PROFILE_VERSION,
@@ -186,9 +201,21 @@ export function fitTrace(source: Trace, options: FitOptions): { profile: Profile
       source: { kind: 'trace' },
     },
     windows: { arrival_seconds: W, length_seconds: options.lengthSeconds },
-    span: { origin: trace.origin, start: Math.floor(spanStart / W) * W, end: spanEnd },
+    span: { origin: summaries.origin, start: Math.floor(spanStart / W) * W, end: spanEnd },
     clients,
   };
   if (aggregate) profile.aggregate = { ...aggregate };
-  return { profile, summaries, pooledClients: pooled };
+  return profile;
+}
+
+/** Aggregate rate model from the arrival windows' counts (when only summaries are available). */
+function aggregateFromWindows(s: TraceSummaries): ReturnType<typeof fitAggregateRate> {
+  const counts = new Map<number, number>();
+  for (const a of s.arrivals) counts.set(a.start, (counts.get(a.start) ?? 0) + a.n);
+  const starts = [...counts.keys()].sort((a, b) => a - b);
+  return fitAggregateRateSeries(
+    starts.map((t) => t + s.arrivalSeconds / 2),
+    starts.map((t) => counts.get(t)! / s.arrivalSeconds),
+    s.arrivalSeconds,
+  );
 }

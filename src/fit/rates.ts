@@ -83,11 +83,20 @@ export function fitAggregateRate(timestamps: Float64Array, bucketSeconds = 300):
   if (nb < 6) return undefined;
   const counts = new Float64Array(nb);
   for (let i = 0; i < n; i++) counts[Math.floor((timestamps[i] - t0) / bucketSeconds)]++;
-  const x = Float64Array.from({ length: nb }, (_, i) => t0 + (i + 0.5) * bucketSeconds);
-  const y = Float64Array.from(counts, (c) => c / bucketSeconds);
+  const x = Array.from({ length: nb }, (_, i) => t0 + (i + 0.5) * bucketSeconds);
+  const y = Array.from(counts, (c) => c / bucketSeconds);
+  return fitAggregateRateSeries(x, y, bucketSeconds);
+}
+
+/** The aggregate model fitted to a (bucket centre, rate) series. */
+export function fitAggregateRateSeries(xs: number[], ys: number[], bucketSeconds: number): AggregateRateModel | undefined {
+  const nb = xs.length;
+  if (nb < 6) return undefined;
+  const x = Float64Array.from(xs);
+  const y = Float64Array.from(ys);
   const mean = y.reduce((a, b) => a + b, 0) / nb;
   // Under 12 h of data the daily terms are not identifiable: fit the trend only.
-  const spanSeconds = nb * bucketSeconds;
+  const spanSeconds = x[nb - 1] - x[0] + bucketSeconds;
   const periodic = spanSeconds >= 43200;
   const model = (q: number[]) => (periodic ? q : [q[0], q[1], 0, 0, 0, 0]);
   const result = levenbergMarquardt({ x, y }, (q) => (t) => rateAt(model(q), t), {

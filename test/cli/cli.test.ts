@@ -152,3 +152,17 @@ describe('fit and inspect reports', () => {
     expect(readFileSync(join(dir, 'inspect.html'), 'utf8')).toMatch(/Client concentration/);
   });
 });
+
+describe('summarize and fit --summaries', () => {
+  it('fits a profile from partition summaries; a non-summary file is exit 2', async () => {
+    const dir = tempDir();
+    const trace = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
+    expect((await runCli('summarize', trace, '--preset', 'azure-llm-2023', '--out', join(dir, 'part.json'), '--quiet')).code).toBe(0);
+    const r = await runCli('fit', '--summaries', join(dir, 'part.json'), '--out', join(dir, 'p.json'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/fitted 1 clients from 1 summary file/);
+    const bad = await runCli('fit', '--summaries', trace, '--out', join(dir, 'q.json'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/not a summaries file/);
+  });
+});

@@ -200,3 +200,39 @@ describe('aggregate rate model', () => {
     expect(hour.params.c24).toBe(0);
   });
 });
+
+describe('fitting from summaries of partitions', () => {
+  it('4 client shards summarized apart and merged give the same profile as one scan', async () => {
+    const { fitSummaries } = await import('../../src/fit/fit-trace.js');
+    const pool = importServegenPool(fixture('servegen', 'multimodal', 'mm-image'), () => 'x').profile;
+    const t: number[] = [];
+    const c: number[] = [];
+    const ins: number[] = [];
+    const outs: number[] = [];
+    const plan = planGeneration(pool, { start: 0, duration: 7200, rate: { kind: 'constant', rate: 20 }, seed: 12 });
+    for (const b of plan.batches) {
+      for (let i = 0; i < b.n; i++) {
+        t.push(Math.round(b.timestamp[i] * 1e6) / 1e6);
+        c.push(b.client[i]);
+        ins.push(b.lengths[0]![i]);
+        outs.push(b.lengths[1]![i]);
+      }
+    }
+    const whole = traceOf(t, c, plan.clientIds, { input_tokens: Int32Array.from(ins), output_tokens: Int32Array.from(outs) });
+    const opts = { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 1e-6 };
+    const shard = (k: number) => {
+      const keep = t.map((_, i) => i).filter((i) => c[i] % 4 === k);
+      return traceOf(keep.map((i) => t[i]), keep.map((i) => c[i]), plan.clientIds, { input_tokens: Int32Array.from(keep.map((i) => ins[i])), output_tokens: Int32Array.from(keep.map((i) => outs[i])) });
+    };
+    const parts = [0, 1, 2, 3].map((k) => buildSummaries(shard(k), opts));
+    const merged = parts.reduce((a, b) => mergeSummaries(a, b));
+    const one = buildSummaries(whole, opts);
+    // Shards see the same span only if each has the first and last request; align spans as a
+    // warehouse scan would (the span is part of the query, not the data).
+    merged.span = one.span;
+    const a = fitSummaries(merged, base);
+    const b = fitSummaries(one, base);
+    expect(a.clients).toEqual(b.clients);
+    expect(a.aggregate).toEqual(b.aggregate);
+  });
+});
