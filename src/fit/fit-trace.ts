@@ -131,9 +131,16 @@ export function fitSummaries(
   const clients: ProfileClient[] = [];
   let done = 0;
   for (const [id, { arrivals, lengths }] of byClient) {
-    // Pooled fit: the client's shape for windows too small to fit on their own.
-    const all = arrivals.reduce((acc, s) => mergeArrival(acc, s, true));
-    const pooledFit = all.gaps >= 2 ? fitArrivalWindow(all, res, options)[0] : undefined;
+    // Pooled fit: the client's shape for windows too small to fit on their own (computed only
+    // when such a window exists).
+    let pooledCache: ReturnType<typeof fitArrivalWindow>[number] | undefined | null = null;
+    const pooledFitOf = () => {
+      if (pooledCache === null) {
+        const all = arrivals.reduce((acc, s) => mergeArrival(acc, s, true));
+        pooledCache = all.gaps >= 2 ? fitArrivalWindow(all, res, options)[0] : undefined;
+      }
+      return pooledCache;
+    };
     const windows: ArrivalWindow[] = [];
     const counts: number[] = [];
     const exposure: number[] = [];
@@ -158,7 +165,8 @@ export function fitSummaries(
         // distribution too, so generation reproduces it (see docs/profile-format.md).
         if (!best.censored && best.ks > (options.empiricalAboveKs ?? 0.05) && s.gaps >= 200) w.empirical = empiricalGaps(s, res);
         windows.push(w);
-      } else if (pooledFit && rate > 0) {
+      } else if (rate > 0 && pooledFitOf()) {
+        const pooledFit = pooledFitOf()!;
         windows.push({ start: s.start, rate, cv: modelCv(pooledFit.model), model: scaledTo(pooledFit.model, rate) });
       } else {
         windows.push({ start: s.start, rate, cv: null, model: null });
