@@ -1,6 +1,7 @@
 import digamma from '@stdlib/math-base-special-digamma';
 import trigamma from '@stdlib/math-base-special-trigamma';
-import { gammaP, lnGamma } from '../stats/special.js';
+import { lnGamma } from '../stats/special.js';
+import { gammaPFixedShape } from '../stats/fast-gamma-p.js';
 import { nelderMead } from '../stats/nelder-mead.js';
 import type { ArrivalModel } from '../stats/registry.js';
 import { GAP_BINS_PER_DECADE, GAP_MIN, gapBin, gapBinEdges } from '../summary/bins.js';
@@ -33,24 +34,30 @@ const GL_X = [0.04691007703066802, 0.23076534494715845, 0.5, 0.7692346550528415,
 const GL_W = [0.11846344252809454, 0.23931433524968324, 0.28444444444444444, 0.23931433524968324, 0.11846344252809454];
 
 /**
- * Coarse cells for the numerical likelihood: ticks ≥ 4 become plain intervals of one tick
- * and log bins are merged 10 to 1 (20 per decade). The censored maximization evaluates the
+ * Coarse cells for the numerical likelihood: ticks 0–3 stay interval-censored, everything
+ * else is merged into log bins of 20 per decade. The censored maximization evaluates the
  * CDF ~10× less often; the shape estimate barely moves (bins stay ≤ 12 % wide).
  */
 function coarseCells(s: ArrivalSummary, res: number): Cell[] {
   const cells: Cell[] = [];
+  const merged = new Map<number, number>();
   for (const [k, count] of s.quant) {
     if (k < 4) cells.push({ count, ticks: k, lo: Math.max(0, (k - 1) * res), hi: (k + 1) * res, mid: k === 0 ? res / 2 : k * res });
-    else cells.push({ count, lo: (k - 0.5) * res, hi: (k + 0.5) * res, mid: k * res });
+    else {
+      // Ticks ≥ 4 join the coarse log bins (their ±½-tick uncertainty is ≤ 12 %, like the bins).
+      const cb = Math.floor(gapBin(k * res) / 10);
+      merged.set(cb, (merged.get(cb) ?? 0) + count);
+    }
   }
-  const merged = new Map<number, number>();
   for (const [b, count] of s.hist) {
     const cb = Math.floor(b / 10);
     merged.set(cb, (merged.get(cb) ?? 0) + count);
   }
+  // Coarse bins start at 3.5 ticks at the earliest: they must not overlap the censored cells.
+  const floor = 3.5 * res;
   for (const [cb, count] of merged) {
-    const lo = gapBinEdges(cb * 10)[0];
-    const hi = gapBinEdges(cb * 10 + 9)[1];
+    const lo = Math.max(floor, gapBinEdges(cb * 10)[0]);
+    const hi = Math.max(lo * (1 + 1e-9), gapBinEdges(cb * 10 + 9)[1]);
     cells.push({ count, lo, hi, mid: Math.sqrt(lo * hi) });
   }
   return cells.sort((a, b) => a.mid - b.mid);
@@ -137,7 +144,10 @@ function evaluateFit(cells: Cell[], F: (x: number) => number, res: number, total
 
 const cdfs = {
   exponential: (scale: number) => (x: number) => (x <= 0 ? 0 : -Math.expm1(-x / scale)),
-  gamma: (shape: number, scale: number) => (x: number) => (x <= 0 ? 0 : gammaP(shape, x / scale)),
+  gamma: (shape: number, scale: number) => {
+    const P = gammaPFixedShape(shape);
+    return (x: number) => (x <= 0 ? 0 : P(x / scale));
+  },
   weibull: (shape: number, scale: number) => (x: number) => (x <= 0 ? 0 : -Math.expm1(-Math.pow(x / scale, shape))),
 };
 

@@ -78,8 +78,9 @@ export function characterize(field: LengthFieldName, h: Map<number, number>): Le
       const sigma = Math.sqrt(Math.max(1e-12, s2 / m - mu * mu));
       add('lognormal', { mu, sigma }, (x) => (x <= 0 ? 0 : normalCdf((Math.log(x) - mu) / sigma)));
     }
-    // The tail's start is not identifiable by EM: try several and let KS choose.
-    for (const q of [0.5, 0.6, 0.7, 0.8, 0.9]) {
+    // The tail's start is not identifiable by EM: try several and let KS choose (only with
+    // enough data for a tail to show).
+    for (const q of n >= 200 ? [0.6, 0.75, 0.9] : []) {
       const mix = fitLognormalPareto(pos, q);
       if (mix) add('lognormal+pareto', mix, (x) => lognormalParetoCdf(mix, x));
     }

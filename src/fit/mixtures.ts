@@ -29,66 +29,66 @@ export function fitLognormalPareto(p: Weighted, xmQuantile = 0.8, iterations = 6
   const n = p.v.length;
   if (n < 5) return undefined;
   const xm = Math.max(1, weightedQuantile(p, xmQuantile));
-  let w = 0.8;
-  let mu = 0;
-  let s2 = 1;
-  let alpha = 1.5;
-  {
-    let sw = 0;
-    let sl = 0;
-    let sll = 0;
-    for (let i = 0; i < n; i++) {
-      if (p.v[i] <= 0) continue;
-      const l = Math.log(p.v[i]);
+  const logXm = Math.log(xm);
+  // Logs once (the E-step runs on them every iteration).
+  const L = new Float64Array(n);
+  let sw = 0;
+  let sl = 0;
+  let sll = 0;
+  for (let i = 0; i < n; i++) {
+    const x = p.v[i];
+    L[i] = x > 0 ? Math.log(x) : -Infinity;
+    if (x > 0) {
       sw += p.w[i];
-      sl += p.w[i] * l;
-      sll += p.w[i] * l * l;
+      sl += p.w[i] * L[i];
+      sll += p.w[i] * L[i] * L[i];
     }
-    if (!(sw > 0)) return undefined;
-    mu = sl / sw;
-    s2 = Math.max(1e-6, sll / sw - mu * mu);
   }
-  const r = new Float64Array(n);
+  if (!(sw > 0)) return undefined;
+  let w = 0.8;
+  let mu = sl / sw;
+  let s2 = Math.max(1e-6, sll / sw - mu * mu);
+  let alpha = 1.5;
   for (let it = 0; it < iterations; it++) {
     const sigma = Math.sqrt(s2);
-    for (let i = 0; i < n; i++) {
-      const x = p.v[i];
-      if (!(x > 0)) {
-        r[i] = 1;
-        continue;
-      }
-      const l = Math.log(x);
-      const ln = w * Math.exp(-0.5 * ((l - mu) / sigma) ** 2 - LOG_SQRT_2PI - Math.log(sigma) - l);
-      const pa = x >= xm ? (1 - w) * Math.exp(Math.log(alpha) + alpha * Math.log(xm) - (alpha + 1) * l) : 0;
-      r[i] = ln + pa > 0 ? ln / (ln + pa) : 1;
-    }
+    const cLn = Math.log(w) - LOG_SQRT_2PI - Math.log(sigma);
+    const cPa = Math.log(1 - w) + Math.log(alpha) + alpha * logXm;
     let a = 0;
     let b = 0;
-    let sl = 0;
-    let sll = 0;
+    let sl2 = 0;
+    let sll2 = 0;
     let tailW = 0;
     let tailLog = 0;
     for (let i = 0; i < n; i++) {
-      const x = p.v[i];
       const ww = p.w[i];
-      a += ww * r[i];
       b += ww;
-      if (x > 0) {
-        const l = Math.log(x);
-        sl += ww * r[i] * l;
-        sll += ww * r[i] * l * l;
-        if (x >= xm) {
-          tailW += ww * (1 - r[i]);
-          tailLog += ww * (1 - r[i]) * Math.log(x / xm);
-        }
+      const l = L[i];
+      if (l === -Infinity) {
+        a += ww;
+        continue;
       }
+      const z = (l - mu) / sigma;
+      const lnLog = cLn - 0.5 * z * z - l;
+      let r = 1;
+      if (l >= logXm) {
+        const paLog = cPa - (alpha + 1) * l;
+        r = 1 / (1 + Math.exp(paLog - lnLog));
+        tailW += ww * (1 - r);
+        tailLog += ww * (1 - r) * (l - logXm);
+      }
+      a += ww * r;
+      sl2 += ww * r * l;
+      sll2 += ww * r * l * l;
     }
-    w = Math.min(0.999, Math.max(0.001, a / b));
-    if (a > 0) {
-      mu = sl / a;
-      s2 = Math.max(1e-6, sll / a - mu * mu);
-    }
-    if (tailLog > 0) alpha = Math.max(0.05, tailW / tailLog);
+    const next = {
+      w: Math.min(0.999, Math.max(0.001, a / b)),
+      mu: a > 0 ? sl2 / a : mu,
+      s2: a > 0 ? Math.max(1e-6, sll2 / a - (sl2 / a) ** 2) : s2,
+      alpha: tailLog > 0 ? Math.max(0.05, tailW / tailLog) : alpha,
+    };
+    const moved = Math.abs(next.w - w) + Math.abs(next.mu - mu) + Math.abs(next.s2 - s2) + Math.abs(next.alpha - alpha);
+    ({ w, mu, s2, alpha } = next);
+    if (moved < 1e-7) break;
   }
   return { w, mu, sigma: Math.sqrt(s2), xm, alpha };
 }
@@ -149,7 +149,10 @@ export function fitTwoNormals(p: Weighted, iterations = 100): { w: number; mu1: 
     }
     v1 = Math.max(floor, q1 / s1);
     v2 = Math.max(floor, q2 / s2);
-    w = s1 / (s1 + s2);
+    const wNext = s1 / (s1 + s2);
+    const moved = Math.abs(wNext - w);
+    w = wNext;
+    if (moved < 1e-7 && it > 5) break;
   }
   return mu1 <= mu2 ? { w, mu1, sd1: Math.sqrt(v1), mu2, sd2: Math.sqrt(v2) } : { w: 1 - w, mu1: mu2, sd1: Math.sqrt(v2), mu2: mu1, sd2: Math.sqrt(v1) };
 }

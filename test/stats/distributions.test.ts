@@ -128,3 +128,19 @@ describe('conformance battery', () => {
     expect(Math.abs(cv / Math.sqrt(20) - 1)).toBeLessThan(0.05);
   });
 });
+
+describe('fast P(a, x) used inside the fitter', () => {
+  it('agrees with @stdlib gammainc to 1e-11 over shapes 0.01–200 and x across 12 decades', async () => {
+    const { gammaPFixedShape } = await import('../../src/stats/fast-gamma-p.js');
+    const { gammaP } = await import('../../src/stats/special.js');
+    let worst = 0;
+    for (const a of [0.01, 0.05, 0.3, 1, 2.5, 10, 50, 200]) {
+      const P = gammaPFixedShape(a);
+      for (let e = -8; e <= 4; e += 0.05) {
+        const x = Math.pow(10, e);
+        worst = Math.max(worst, Math.abs(P(x) - gammaP(a, x)));
+      }
+    }
+    expect(worst).toBeLessThan(1e-11);
+  });
+});
