@@ -48,6 +48,9 @@ function histKs(h: Map<number, number>, F: (x: number) => number): number {
   return d;
 }
 
+/** Mixtures (5 parameters) are fitted only to windows with at least this many requests. */
+const MIXTURE_MIN_N = 500;
+
 /**
  * Parametric fits recorded for characterization (DESIGN.md; not used for sampling), the best
  * by KS among the paper's candidates:
@@ -80,7 +83,7 @@ export function characterize(field: LengthFieldName, h: Map<number, number>): Le
     }
     // The tail's start is not identifiable by EM: try several and let KS choose (only with
     // enough data for a tail to show).
-    for (const q of n >= 200 ? [0.6, 0.75, 0.9] : []) {
+    for (const q of n >= MIXTURE_MIN_N ? [0.6, 0.75, 0.9] : []) {
       const mix = fitLognormalPareto(pos, q);
       if (mix) add('lognormal+pareto', mix, (x) => lognormalParetoCdf(mix, x));
     }
@@ -89,10 +92,10 @@ export function characterize(field: LengthFieldName, h: Map<number, number>): Le
     for (let i = 0; i < v.length; i++) s += w[i] * v[i];
     const scale = s / n;
     if (scale > 0) add('exponential', { scale }, (x) => (x <= 0 ? 0 : -Math.expm1(-x / scale)));
-    const mix = fitTwoNormals(logs);
+    const mix = n >= MIXTURE_MIN_N ? fitTwoNormals(logs) : undefined;
     if (mix) add('lognormal-mixture-2', mix, (x) => (x <= 0 ? 0 : twoNormalsCdf(mix, Math.log(x))));
   } else if (field === 'reason_ratio') {
-    const mix = fitTwoNormals({ v, w });
+    const mix = n >= MIXTURE_MIN_N ? fitTwoNormals({ v, w }) : undefined;
     if (mix) add('normal-mixture-2', mix, (x) => twoNormalsCdf(mix, x));
   }
   if (candidates.length === 0) return undefined;
