@@ -131,16 +131,43 @@ export function fitSummaries(
   const clients: ProfileClient[] = [];
   let done = 0;
   for (const [id, { arrivals, lengths }] of byClient) {
-    // Pooled fit: the client's shape for windows too small to fit on their own (computed only
-    // when such a window exists).
-    let pooledCache: ReturnType<typeof fitArrivalWindow>[number] | undefined | null = null;
+    // Pooled shape for windows too small to fit on their own (only when such a window
+    // exists): the request-weighted median shape of the client's fitted windows in their most
+    // common family; a fit of all its gaps pooled when no window was fitted.
+    const fittedModels: { model: ArrivalModel; weight: number }[] = [];
+    let pooledCache: { model: ArrivalModel } | undefined | null = null;
     const pooledFitOf = () => {
-      if (pooledCache === null) {
-        const all = arrivals.reduce((acc, s) => mergeArrival(acc, s, true));
-        pooledCache = all.gaps >= 2 ? fitArrivalWindow(all, res, options)[0] : undefined;
+      if (pooledCache !== null) return pooledCache;
+      if (fittedModels.length > 0) {
+        const byFamily = new Map<string, { model: ArrivalModel; weight: number }[]>();
+        for (const f of fittedModels) {
+          const list = byFamily.get(f.model.family) ?? [];
+          list.push(f);
+          byFamily.set(f.model.family, list);
+        }
+        const [, list] = [...byFamily.entries()].sort((x, y) => y[1].reduce((a, b) => a + b.weight, 0) - x[1].reduce((a, b) => a + b.weight, 0))[0];
+        const shapeOf = (m: ArrivalModel) => (m.family === 'exponential' ? 1 : m.shape);
+        list.sort((x, y) => shapeOf(x.model) - shapeOf(y.model));
+        const half = list.reduce((a, b) => a + b.weight, 0) / 2;
+        let acc = 0;
+        for (const f of list) {
+          acc += f.weight;
+          if (acc >= half) return (pooledCache = { model: f.model });
+        }
       }
+      const all = arrivals.reduce((acc, s) => mergeArrival(acc, s, true));
+      pooledCache = all.gaps >= 2 ? fitArrivalWindow(all, res, options)[0] : undefined;
       return pooledCache;
     };
+    // Windows big enough are fitted first so small ones can borrow from them.
+    const fitted = new Map<ArrivalSummary, ReturnType<typeof fitArrivalWindow>[number]>();
+    for (const s of arrivals) {
+      if (s.gaps >= options.minArrivals) {
+        const best = fitArrivalWindow(s, res, options)[0];
+        fitted.set(s, best);
+        fittedModels.push({ model: best.model, weight: s.gaps });
+      }
+    }
     const windows: ArrivalWindow[] = [];
     const counts: number[] = [];
     const exposure: number[] = [];
@@ -152,8 +179,7 @@ export function fitSummaries(
       const mean = s.gaps > 0 ? s.sum / s.gaps : NaN;
       const cv = s.gaps > 1 && mean > 0 ? Math.sqrt(Math.max(0, s.sumSq / s.gaps - mean * mean)) / mean : null;
       if (s.gaps >= options.minArrivals) {
-        const fits = fitArrivalWindow(s, res, options);
-        const best = fits[0];
+        const best = fitted.get(s)!;
         // When the clock hides most gaps (bucketed or very bursty at 1 ms), the measured CV is
         // an artifact of the clock: record the fitted model's CV instead.
         // (A CV estimated from n gaps cannot exceed √n: a censored model implying more is not

@@ -8,7 +8,7 @@ const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => 
 
 // Renders the HTML fidelity report in headless Chromium (installed by .ci/run when apt is
 // available): the page loads offline, has its charts, draws something, and logs no errors.
-describe.skipIf(!CHROMIUM)('fidelity report in headless Chromium', () => {
+describe.skipIf(!CHROMIUM)('fit and fidelity reports in headless Chromium', () => {
   it('renders with charts and no console errors', async () => {
     const dir = tempDir();
     const out = join(dir, 'rt');
@@ -27,6 +27,14 @@ describe.skipIf(!CHROMIUM)('fidelity report in headless Chromium', () => {
       });
       page.on('pageerror', (e) => problems.push(String(e)));
       page.on('requestfailed', (q) => problems.push(`request failed: ${q.url()}`));
+      // The fit report of the same trace first: non-blank, with charts.
+      const fitDir = join(dir, 'fit');
+      expect((await runCli('fit', fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv'), '--preset', 'azure-llm-2023', '--out', join(fitDir, 'p.json'), '--report', join(fitDir, 'fit.html'), '--quiet')).code).toBe(0);
+      await page.goto(`file://${join(fitDir, 'fit.html')}`);
+      expect(await page.locator('svg.chart').count()).toBeGreaterThanOrEqual(6);
+      const fitShot = await page.screenshot({ fullPage: true });
+      writeFileSync(join(dir, 'fit.png'), fitShot);
+      expect(fitShot.length).toBeGreaterThan(20_000);
       await page.goto(`file://${join(out, 'fidelity.html')}`);
       expect(await page.title()).toBe('ServeGen fidelity report');
       const charts = await page.locator('svg.chart').count();
