@@ -284,7 +284,7 @@ export function fitArrivalWindow(s: ArrivalSummary, res: number, options: Arriva
     if (options.momentMatch) {
       finish({ family: 'gamma', shape: k0, scale: safeMean / k0 }, true);
     } else {
-      const g = nelderMead((x) => -binnedLogLik(coarse, cdfs.gamma(Math.exp(x[0]), Math.exp(x[1])), res), [Math.log(kg), Math.log(safeMean / kg)], { step: heavy ? 0.7 : 0.15, tol: 1e-6, maxIter: 200 });
+      const g = nelderMead((x) => -binnedLogLik(coarse, cdfs.gamma(Math.exp(x[0]), Math.exp(x[1])), res), [Math.log(kg), Math.log(safeMean / kg)], { step: heavy ? 0.7 : 0.15, tol: heavy ? 1e-8 : 1e-6, maxIter: 250 });
       finish({ family: 'gamma', shape: Math.exp(g.x[0]), scale: Math.exp(g.x[1]) }, g.converged);
     }
     const wxs: number[] = [];
@@ -298,7 +298,7 @@ export function fitArrivalWindow(s: ArrivalSummary, res: number, options: Arriva
     const wStart = wxs.length >= 2 ? weibullMle(wxs, wws) : undefined;
     const kw0 = wStart && Number.isFinite(wStart.shape) ? wStart.shape : Math.max(0.05, Math.min(5, 1 / Math.max(0.2, cv)));
     const sw0 = wStart && Number.isFinite(wStart.scale) ? wStart.scale : safeMean;
-    const wf = nelderMead((x) => -binnedLogLik(coarse, cdfs.weibull(Math.exp(x[0]), Math.exp(x[1])), res), [Math.log(kw0), Math.log(sw0)], { step: heavy ? 0.7 : 0.15, tol: 1e-6, maxIter: 200 });
+    const wf = nelderMead((x) => -binnedLogLik(coarse, cdfs.weibull(Math.exp(x[0]), Math.exp(x[1])), res), [Math.log(kw0), Math.log(sw0)], { step: heavy ? 0.7 : 0.15, tol: heavy ? 1e-8 : 1e-6, maxIter: 250 });
     finish({ family: 'weibull', shape: Math.exp(wf.x[0]), scale: Math.exp(wf.x[1]) }, wf.converged);
   }
   // Best by KS. Families whose KS differ by less than 0.005 (the binning's own error) are not
