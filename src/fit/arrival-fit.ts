@@ -76,21 +76,31 @@ function cellsOf(s: ArrivalSummary, res: number): Cell[] {
   return cells;
 }
 
-/** Probability of a cell under CDF F. */
-function cellProb(c: Cell, F: (x: number) => number, res: number): number {
-  if (c.ticks === undefined) return F(c.hi) - F(c.lo);
-  const k = c.ticks;
-  let p = 0;
-  for (let i = 0; i < 5; i++) {
-    const v = GL_X[i];
-    p += GL_W[i] * (F((k + v) * res) - (k === 0 ? 0 : F((k - 1 + v) * res)));
-  }
-  return p;
-}
-
 function binnedLogLik(cells: Cell[], F: (x: number) => number, res: number): number {
+  // Adjacent cells share edges (and tick k − 1's phase-averaged CDF): evaluate each once.
   let ll = 0;
-  for (const c of cells) ll += c.count * Math.log(Math.max(1e-300, cellProb(c, F, res)));
+  let lastHi = NaN;
+  let lastHiF = 0;
+  let lastTick = -2;
+  let lastTickCdf = 0;
+  for (const c of cells) {
+    let p: number;
+    if (c.ticks === undefined) {
+      const lo = c.lo === lastHi ? lastHiF : F(c.lo);
+      const hi = F(c.hi);
+      lastHi = c.hi;
+      lastHiF = hi;
+      p = hi - lo;
+    } else {
+      const k = c.ticks;
+      const below = k === 0 ? 0 : k - 1 === lastTick ? lastTickCdf : tickCdf(k - 1, F, res);
+      const upto = tickCdf(k, F, res);
+      lastTick = k;
+      lastTickCdf = upto;
+      p = upto - below;
+    }
+    ll += c.count * Math.log(Math.max(1e-300, p));
+  }
   return ll;
 }
 

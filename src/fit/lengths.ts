@@ -48,6 +48,31 @@ function histKs(h: Map<number, number>, F: (x: number) => number): number {
   return d;
 }
 
+/**
+ * Positive points merged into log bins of 1/64 decade above 64 (exact below), at each bin's
+ * weighted mean: EM then runs over a few hundred points instead of thousands, with no visible
+ * change in the fitted curves (bins are 3.7 % wide).
+ */
+function coarsen(v: number[], w: number[]): { v: number[]; w: number[] } {
+  const acc = new Map<number, { s: number; w: number }>();
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (!(x > 0)) continue;
+    const key = x < 64 ? x : 1e9 + Math.floor(Math.log10(x) * 64);
+    const e = acc.get(key);
+    if (e) {
+      e.s += x * w[i];
+      e.w += w[i];
+    } else acc.set(key, { s: x * w[i], w: w[i] });
+  }
+  const out = { v: [] as number[], w: [] as number[] };
+  for (const e of acc.values()) {
+    out.v.push(e.s / e.w);
+    out.w.push(e.w);
+  }
+  return out;
+}
+
 /** Mixtures (5 parameters) are fitted only to windows with at least this many requests. */
 const MIXTURE_MIN_N = 500;
 
@@ -65,7 +90,7 @@ export function characterize(field: LengthFieldName, h: Map<number, number>): Le
   const add = (family: string, params: Record<string, number>, F: (x: number) => number) => {
     if (Object.values(params).every(Number.isFinite)) candidates.push({ family, params, ks: Math.min(1, histKs(h, F)), n });
   };
-  const pos = { v: v.filter((x) => x > 0), w: w.filter((_, i) => v[i] > 0) };
+  const pos = coarsen(v, w);
   const logs = { v: pos.v.map(Math.log), w: pos.w };
   if (field === 'input_tokens') {
     let s = 0;
