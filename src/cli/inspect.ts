@@ -36,6 +36,11 @@ export function renderSummary(file: string, s: ProfileSummary): string {
     }
   }
   if (alwaysZero.length > 0) lines.push(`    always 0: ${alwaysZero.join(', ')}`);
+  lines.push(`  top clients   ${s.topClients.slice(0, 5).map((c) => `${c.id} ${pct(c.share)} (CV ${c.cv === null ? '—' : fmt(c.cv)}${c.shifts ? `, ${c.shifts} shift${c.shifts > 1 ? 's' : ''}` : ''})`).join(', ')}`);
+  for (const x of s.sessions.slice(0, 5)) {
+    const st = x.stats as { sessions?: number; mean_turns?: number; inter_turn_gap_median_s?: number | null };
+    lines.push(`  sessions      ${x.id}: ${st.sessions} sessions, ${fmt(st.mean_turns ?? NaN)} turns on average, median inter-turn gap ${st.inter_turn_gap_median_s == null ? '—' : fmt(st.inter_turn_gap_median_s) + ' s'}`);
+  }
   if (s.reasoningToAnswer !== undefined) lines.push(`  reasoning     reasoning tokens ≈ ${fmt(s.reasoningToAnswer)} × answer tokens (mean)`);
   return lines.join('\n');
 }

@@ -29,6 +29,10 @@ export interface ProfileSummary {
   fields: Partial<Record<LengthFieldName, FieldSummary>>;
   /** Mean reasoning tokens / answer tokens when the profile has reason ratios. */
   reasoningToAnswer?: number;
+  /** Largest clients: share of requests and burstiness (request-weighted mean window CV). */
+  topClients: { id: string; share: number; cv: number | null; shifts: number }[];
+  /** Session statistics of clients that have them. */
+  sessions: { id: string; stats: Record<string, unknown> }[];
 }
 
 /** Weighted quantile over (value, weight) pairs. */
@@ -179,5 +183,21 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
     familyMix: fam,
     fields,
     reasoningToAnswer: ratioWeight > 0 ? ratioWeighted / ratioWeight : undefined,
+    topClients: clients
+      .map((c, i) => ({ c, v: volumes[i] }))
+      .sort((a, b) => b.v - a.v)
+      .slice(0, 10)
+      .map(({ c, v }) => {
+        let cw = 0;
+        let cs = 0;
+        for (const w of c.arrivals) {
+          if (w.cv !== null && w.model && w.rate > 0) {
+            cw += w.rate;
+            cs += w.rate * w.cv;
+          }
+        }
+        return { id: c.id, share: total > 0 ? v / total : 0, cv: cw > 0 ? cs / cw : null, shifts: c.shifts?.length ?? 0 };
+      }),
+    sessions: clients.filter((c) => c.sessions).map((c) => ({ id: c.id, stats: c.sessions! })),
   };
 }
