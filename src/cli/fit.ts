@@ -11,6 +11,7 @@ import { defaultCreated } from '../profile/upstream.js';
 import { UsageError } from './errors.js';
 import { addIngestOptions, ingestLine, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
+import { scanSummaries } from './summarize.js';
 import { anonymizeProfile } from '../profile/anonymize.js';
 import { profileHtml } from '../profile/report-html.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -29,6 +30,7 @@ interface Opts extends IngestCliOptions {
   seed: string;
   report?: string;
   summaries?: boolean;
+  engine: string;
   quiet?: boolean;
 }
 
@@ -52,6 +54,7 @@ export function registerFit(program: Command): void {
     .option('--moment-match', 'Gamma by moments (shape = 1/CV², upstream\'s convention) instead of MLE')
     .option('--resolution <seconds>', 'clock resolution of the timestamps (default: detected; 0 = exact)')
     .option('--summaries', 'inputs are summary files (servegen summarize), merged before fitting')
+    .option('--engine <engine>', 'scan engine: ts (default; sessions and 5-minute aggregate) | duckdb (embedded DuckDB scan) | auto (duckdb above 256 MB)', 'ts')
     .option('--report <fit.html>', 'write a self-contained HTML characterization of the profile')
     .option('--anonymize', 'a profile safe to publish: ranked client ids, no absolute times, small clients pooled, no source hash')
     .option('--keep-calendar', 'with --anonymize: keep the weekday and hour of the span start')
@@ -101,6 +104,26 @@ Examples:
         writeProfile(opts.out, final);
         if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${files.length} summary file(s)`));
         rep.info(`fitted ${final.clients.length} clients from ${files.length} summary file(s) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+        return;
+      }
+      if (opts.engine !== 'ts') {
+        const files = expandInputs(inputs);
+        for (const f of files) hash.update(readFileSync(f));
+        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution: opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined }, opts.engine, rep);
+        const profile = fitSummaries(summaries, {
+          arrivalSeconds,
+          lengthSeconds,
+          minArrivals: positive(opts.minArrivals, '--min-arrivals', true),
+          minClientRequests: 0,
+          momentMatch: Boolean(opts.momentMatch),
+          sourceSha256: hash.digest('hex'),
+          created: defaultCreated(),
+          recorded: { engine: opts.engine, inputs: files.length },
+        });
+        const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, seed: opts.seed }) : profile;
+        writeProfile(opts.out, final);
+        if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${files.length} input file(s)`));
+        rep.info(`fitted ${final.clients.length} clients (${opts.engine} scan) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
         return;
       }
       const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep);

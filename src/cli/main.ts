@@ -12,6 +12,7 @@ import { registerRoundtrip } from './roundtrip.js';
 import { registerRun } from './run.js';
 import { registerFidelityTable } from './fidelity-table.js';
 import { registerSummarize } from './summarize.js';
+import { registerSql } from './sql.js';
 
 let exitCode = 0;
 
@@ -33,6 +34,7 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.`,
     );
   registerIngest(program, (code) => (exitCode = code));
   registerSummarize(program);
+  registerSql(program);
   registerFit(program);
   registerValidate(program, (code) => (exitCode = code));
   registerRoundtrip(program, (code) => (exitCode = code));

@@ -5,6 +5,11 @@ import { summariesToJson } from '../summary/serialize.js';
 import { addIngestOptions, ingestLine, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { UsageError } from './errors.js';
+import { statSync } from 'node:fs';
+import { expandInputs, type InputFormat } from '../io/input.js';
+import type { Mapping } from '../ingest/mapping.js';
+import { summarizeWithDuckDB } from '../summary/duckdb.js';
+import type { TraceSummaries } from '../summary/types.js';
 
 /** `servegen summarize`: the scan half of fit, for partitions (days, shards) fitted later together. */
 export function registerSummarize(program: Command): void {
@@ -17,17 +22,44 @@ export function registerSummarize(program: Command): void {
     .option('--window <seconds>', 'arrival window', '600')
     .option('--length-window <seconds>', 'length window', '21600')
     .option('--resolution <seconds>', 'clock resolution (default: detected; give the same value for every partition)')
+    .option('--engine <engine>', 'ts (default) | duckdb (the scan in embedded DuckDB, for large inputs) | auto (duckdb above 256 MB of input)', 'ts')
     .option('--quiet', 'no progress or summary on stderr')
     .addHelpText('after', '\nExample:\n  $ servegen summarize shard-1.parquet --resolution 0.001 --out part-1.json\n  $ servegen fit --summaries part-*.json --out profile.json\n')
-    .action(async (inputs: string[], opts: IngestCliOptions & { out: string; window: string; lengthWindow: string; resolution?: string; quiet?: boolean }) => {
+    .action(async (inputs: string[], opts: IngestCliOptions & { out: string; window: string; lengthWindow: string; resolution?: string; engine: string; quiet?: boolean }) => {
       const rep = new Reporter(Boolean(opts.quiet));
       const W = Number(opts.window);
       const L = Number(opts.lengthWindow);
       if (!(W > 0) || !(L > 0)) throw new UsageError('--window and --length-window must be > 0');
-      const result = await runIngest(inputs, mappingFrom(opts, 'servegen'), parseFormat(opts.format), rep);
-      rep.info(ingestLine(result));
-      const s = buildSummaries(result.trace, { arrivalSeconds: W, lengthSeconds: L, resolution: opts.resolution !== undefined ? Number(opts.resolution) : undefined });
+      const resolution = opts.resolution !== undefined ? Number(opts.resolution) : undefined;
+      const mapping = mappingFrom(opts, 'servegen');
+      const s = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds: W, lengthSeconds: L, resolution }, opts.engine, rep);
       writeFileAtomic(opts.out, JSON.stringify(summariesToJson(s)) + '\n');
-      rep.info(`summarized ${result.trace.n} requests into ${s.arrivals.length} arrival and ${s.lengths.length} length windows (clock resolution ${s.resolution} s) → ${opts.out}`);
+      rep.info(`summarized ${s.arrivals.reduce((a, b) => a + b.n, 0)} requests into ${s.arrivals.length} arrival and ${s.lengths.length} length windows (clock resolution ${s.resolution} s) → ${opts.out}`);
     });
+}
+
+/** The summary scan with the chosen engine (`auto`: DuckDB above 256 MB of input). */
+export async function scanSummaries(
+  inputs: string[],
+  mapping: Mapping,
+  format: InputFormat | undefined,
+  opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number },
+  engine: string,
+  rep: Reporter,
+): Promise<TraceSummaries> {
+  if (!['ts', 'duckdb', 'auto'].includes(engine)) throw new UsageError(`--engine: expected ts, duckdb or auto, got ${JSON.stringify(engine)}`);
+  let use = engine;
+  if (engine === 'auto') {
+    const bytes = expandInputs(inputs).reduce((a, f) => a + statSync(f).size, 0);
+    use = bytes > 256 * 1024 * 1024 ? 'duckdb' : 'ts';
+  }
+  if (use === 'duckdb') {
+    const r = await summarizeWithDuckDB(inputs, mapping, { ...opts, format });
+    const rejected = Object.values(r.rejectsByReason).reduce((a, b) => a + (b ?? 0), 0);
+    rep.info(`duckdb scan: read ${r.rowsRead} rows from ${r.files.length} file(s): ${r.rowsRead - rejected} accepted, ${rejected} rejected${rejected ? ` (${Object.entries(r.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`);
+    return r.summaries;
+  }
+  const result = await runIngest(inputs, mapping, format, rep);
+  rep.info(ingestLine(result));
+  return buildSummaries(result.trace, opts);
 }

@@ -17,12 +17,22 @@ export function pmfFromHistogram(h: Map<number, number>): LengthField['pmf'] {
   return pmf;
 }
 
-/** (value, weight) points of a histogram (bins at their midpoints). */
+/**
+ * (value, weight) points of a histogram (bins at their midpoints), in value order so every
+ * sum over them — hence every fit — is the same whatever order the histogram was built in
+ * (the TypeScript and DuckDB scans insert keys in different orders).
+ */
 function points(h: Map<number, number>): { v: number[]; w: number[]; n: number } {
+  const keys = [...h.keys()].sort((a, b) => {
+    const x = a >= 0 ? a : lengthBinRange(a)[0];
+    const y = b >= 0 ? b : lengthBinRange(b)[0];
+    return x - y;
+  });
   const v: number[] = [];
   const w: number[] = [];
   let n = 0;
-  for (const [k, c] of h) {
+  for (const k of keys) {
+    const c = h.get(k)!;
     if (k >= 0) v.push(k);
     else {
       const [lo, hi] = lengthBinRange(k);

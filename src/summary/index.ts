@@ -4,3 +4,5 @@ export * from './resolution.js';
 export * from './build.js';
 export * from './merge.js';
 export * from './serialize.js';
+export * from './sql.js';
+export * from './duckdb.js';

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { summarizeWithDuckDB } from '../../src/summary/duckdb.js';
+import { buildSummaries } from '../../src/summary/build.js';
+import { fitSummaries } from '../../src/fit/fit-trace.js';
+import { ingestFiles } from '../../src/ingest/ingest.js';
+import { loadPreset } from '../../src/ingest/presets.js';
+import { parseMapping } from '../../src/ingest/mapping.js';
+import type { TraceSummaries } from '../../src/summary/types.js';
+import { fixture } from '../helpers.js';
+import { runCli } from '../cli/run-cli.js';
+
+const W = { arrivalSeconds: 600, lengthSeconds: 21600 };
+
+/** Deep equality with numbers equal to 1e-9 relative (float sums differ in the last bits). */
+function expectClose(a: unknown, b: unknown, path = ''): void {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const d = a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
+    expect(d, path).toBeLessThan(1e-9);
+    return;
+  }
+  if (a && b && typeof a === 'object') {
+    expect(Object.keys(b as object).sort(), path).toEqual(Object.keys(a as object).sort());
+    for (const k of Object.keys(a as object)) expectClose((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+    return;
+  }
+  expect(b, path).toEqual(a);
+}
+
+function expectEqualSummaries(a: TraceSummaries, b: TraceSummaries): void {
+  const rel = (x: number, y: number) => (x === y ? 0 : Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y)));
+  expect(b.resolution).toBe(a.resolution);
+  expect(b.origin).toBe(a.origin);
+  expect(b.arrivals.length).toBe(a.arrivals.length);
+  a.arrivals.forEach((x, i) => {
+    const y = b.arrivals[i];
+    expect([y.client, y.start, y.n, y.gaps, y.positive]).toEqual([x.client, x.start, x.n, x.gaps, x.positive]);
+    for (const k of ['sum', 'sumSq', 'sumLog', 'first', 'last'] as const) expect(rel(x[k], y[k]), k).toBeLessThan(1e-9);
+    expect(new Map([...y.quant].sort())).toEqual(new Map([...x.quant].sort()));
+    expect(new Map([...y.hist].sort())).toEqual(new Map([...x.hist].sort()));
+    expect(y.disp).toEqual(x.disp);
+  });
+  expect(b.lengths.length).toBe(a.lengths.length);
+  a.lengths.forEach((x, i) => {
+    const y = b.lengths[i];
+    expect([y.client, y.start, y.n]).toEqual([x.client, x.start, x.n]);
+    for (const [f, m] of x.fields) expect(new Map([...(y.fields.get(f) ?? [])].sort()), f).toEqual(new Map([...m].sort()));
+    expect(new Map([...y.joint].sort())).toEqual(new Map([...x.joint].sort()));
+  });
+}
+
+describe('DuckDB engine', () => {
+  const cases: [string, string][] = [
+    ['azure-llm-2023', 'azure-llm-2023/AzureLLMInferenceTrace_conv.csv'],
+    ['azure-llm-2023', 'azure-llm-2023/AzureLLMInferenceTrace_code.csv'],
+    ['mooncake', 'mooncake/conversation_trace.jsonl.gz'],
+    ['burstgpt', 'burstgpt/burstgpt3_slice.csv'],
+  ];
+  for (const [preset, file] of cases) {
+    it(`computes the same summaries and profile as the TypeScript engine: ${file}`, async () => {
+      const mapping = loadPreset(preset);
+      const duck = await summarizeWithDuckDB([fixture('traces', file)], mapping, W);
+      const { trace } = await ingestFiles({ inputs: [fixture('traces', file)], mapping });
+      const ts = buildSummaries(trace, W);
+      expect(duck.rowsRead).toBe(trace.n);
+      expectEqualSummaries(ts, duck.summaries);
+      const opts = { ...W, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: 'x' };
+      expectClose(fitSummaries(ts, opts).clients, fitSummaries(duck.summaries, opts).clients);
+    });
+  }
+
+  it('reads Parquet (zstd, v2 pages) and counts rejects by reason', async () => {
+    const mapping = parseMapping({ columns: { timestamp: 'ts', client_id: ['model', 'log_type'], input_tokens: 'input', output_tokens: 'output' }, timestamp: { unit: 's' } }, 'm');
+    const duck = await summarizeWithDuckDB([fixture('formats', 'trace-zstd-v2.parquet')], mapping, W);
+    const { trace } = await ingestFiles({ inputs: [fixture('formats', 'trace-zstd-v2.parquet')], mapping });
+    expectEqualSummaries(buildSummaries(trace, W), duck.summaries);
+    // Session ids are not numbers: every row with one is a bad_number reject; API rows (no session) pass.
+    const bad = parseMapping({ columns: { timestamp: 'ts', input_tokens: 'session' }, timestamp: { unit: 's' } }, 'm');
+    const r = await summarizeWithDuckDB([fixture('formats', 'trace.csv')], bad, W);
+    const ts = await ingestFiles({ inputs: [fixture('formats', 'trace.csv')], mapping: bad });
+    expect(r.rejectsByReason).toEqual(ts.summary.rejects_by_reason);
+    expect(r.rowsRead).toBe(ts.summary.rows_read);
+  });
+
+  it('servegen sql prints statements DuckDB runs on a table', async () => {
+    const out = await runCli('sql', '--preset', 'burstgpt', '--source', 'requests', '--resolution', '1');
+    expect(out.code).toBe(0);
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    await con.run(`CREATE TABLE requests AS SELECT * FROM read_csv('${fixture('traces', 'burstgpt', 'burstgpt3_slice.csv')}', header = true, all_varchar = true)`);
+    const statements = out.stdout.split(/;\n/).map((s) => s.replace(/^--.*\n/gm, '').trim()).filter((s) => s !== '');
+    let last;
+    for (const s of statements) last = await con.runAndReadAll(s);
+    expect(last!.getRowObjectsJS().length).toBeGreaterThan(0);
+    const arrivalsStmt = statements.find((s) => s.includes('count(*) AS n'))!;
+    const rows = (await con.runAndReadAll(arrivalsStmt)).getRowObjectsJS();
+    expect(rows.length).toBe(74); // as many arrival windows as the TypeScript scan
+    const other = await runCli('sql', '--preset', 'burstgpt', '--source', 'requests', '--dialect', 'trino');
+    expect(other.code).toBe(2);
+  });
+
+  it('fit --engine duckdb writes a profile', async () => {
+    const { tempDir } = await import('../helpers.js');
+    const dir = tempDir();
+    const r = await runCli('fit', fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv'), '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', `${dir}/p.json`);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/duckdb scan: read 19366 rows/);
+  });
+});
