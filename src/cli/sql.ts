@@ -29,6 +29,7 @@ export function registerSql(program: Command): void {
         `-- Rejects by reason (rows_read = accepted + rejected):`,
         `SELECT reason, count(*) AS c FROM src_rows GROUP BY reason;`,
         `CREATE TEMP TABLE r AS SELECT t - ${Number(opts.origin)} AS t, client${fields.map((f) => `, ${ident(f)}`).join('')} FROM src_rows WHERE reason IS NULL;`,
+        `CREATE TEMP TABLE x AS ${q.gaps};`,
         `-- Arrival windows:`,
         `${q.arrivals};`,
         `-- Gap histograms (q = clock ticks, h = log bins):`,

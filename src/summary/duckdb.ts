@@ -35,6 +35,14 @@ function fromClause(files: string[], format: InputFormat): string {
 
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : (v as number));
 
+/** Runs a query and returns its columns by name (columnar: much faster than row objects for millions of rows). */
+async function columns(con: { runAndReadAll(sql: string): Promise<{ columnNames(): string[]; getColumnsJS(): unknown[][] }> }, sql: string): Promise<Record<string, unknown[]>> {
+  const r = await con.runAndReadAll(sql);
+  const names = r.columnNames();
+  const cols = r.getColumnsJS();
+  return Object.fromEntries(names.map((n, i) => [n, cols[i]]));
+}
+
 /**
  * The summary scan inside embedded DuckDB: rows are normalized and the per-(client, window)
  * statistics computed in SQL (src/summary/sql.ts); only the summaries come back to
@@ -56,8 +64,10 @@ export async function summarizeWithDuckDB(
   const con = await db.connect();
   try {
     await con.run("SET TimeZone = 'UTC'");
+    await con.run('SET preserve_insertion_order = false');
     try {
-      await con.run(`CREATE TEMP VIEW src_rows AS ${rowsSql(fromClause(files, format), mapping, dotted)}`);
+      // Normalize once into a table (the rows are read a single time).
+      await con.run(`CREATE TEMP TABLE src_rows AS ${rowsSql(fromClause(files, format), mapping, dotted)}`);
     } catch (err) {
       throw new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
     }
@@ -85,6 +95,7 @@ export async function summarizeWithDuckDB(
     const absolute = unit === 'iso' || amax >= 1e8;
     const origin = absolute ? Math.floor(tmin) : 0;
     await con.run(`CREATE TEMP TABLE r AS SELECT t - ${origin} AS t, client${present.map((f) => `, "${f}"`).join('')} FROM src_rows WHERE reason IS NULL`);
+    await con.run('DROP TABLE src_rows');
     const W = options.arrivalSeconds;
     const L = options.lengthSeconds;
     let res = options.resolution;
@@ -95,6 +106,7 @@ export async function summarizeWithDuckDB(
     res = Math.max(res, 1e-6);
     const span = (await con.runAndReadAll('SELECT min(t) AS a, max(t) AS b FROM r')).getRowObjectsJS()[0] as { a: number; b: number };
     const q = summaryQueries({ W, L, res, fields: present });
+    await con.run(`CREATE TEMP TABLE x AS ${q.gaps}`);
     const arrivals = new Map<string, ArrivalSummary>();
     const key = (c: unknown, w: unknown) => `${String(c)}\u0000${num(w)}`;
     for (const r of (await con.runAndReadAll(q.arrivals)).getRowObjectsJS() as Record<string, unknown>[]) {
@@ -115,9 +127,19 @@ export async function summarizeWithDuckDB(
         disp: { '1': { bins: 0, sum: 0, sumSq: 0 }, '10': { bins: 0, sum: 0, sumSq: 0 }, '60': { bins: 0, sum: 0, sumSq: 0 } },
       });
     }
-    for (const r of (await con.runAndReadAll(q.gapHist)).getRowObjectsJS() as Record<string, unknown>[]) {
-      const a = arrivals.get(key(r.client, r.wi))!;
-      (r.kind === 'q' ? a.quant : a.hist).set(num(r.key), num(r.c));
+    {
+      const g = await columns(con, q.gapHist);
+      const n = g.client.length;
+      let lastKey = '';
+      let a: ArrivalSummary | undefined;
+      for (let i = 0; i < n; i++) {
+        const k = key(g.client[i], g.wi[i]);
+        if (k !== lastKey) {
+          a = arrivals.get(k)!;
+          lastKey = k;
+        }
+        (g.kind[i] === 'q' ? a!.quant : a!.hist).set(num(g.key[i]), num(g.c[i]));
+      }
     }
     for (const r of (await con.runAndReadAll(q.disp)).getRowObjectsJS() as Record<string, unknown>[]) {
       const a = arrivals.get(key(r.client, r.wi))!;
@@ -130,20 +152,26 @@ export async function summarizeWithDuckDB(
       for (const s of [1, 10, 60] as const) a.disp[String(s) as '1' | '10' | '60'].bins = Math.max(1, Math.ceil(Math.max(covered, s) / s));
     }
     const lengths = new Map<string, LengthSummary>();
-    for (const r of (await con.runAndReadAll(q.lengths)).getRowObjectsJS() as Record<string, unknown>[]) {
-      const k = key(r.client, r.li);
-      let l = lengths.get(k);
-      if (!l) lengths.set(k, (l = { client: String(r.client), start: num(r.li) * L, n: 0, fields: new Map(), joint: new Map() }));
-      if (r.field === '__n') {
-        l.n = num(r.c);
-        continue;
+    {
+      const g = await columns(con, q.lengths);
+      const n = g.client.length;
+      for (let i = 0; i < n; i++) {
+        const k = key(g.client[i], g.li[i]);
+        let l = lengths.get(k);
+        if (!l) lengths.set(k, (l = { client: String(g.client[i]), start: num(g.li[i]) * L, n: 0, fields: new Map(), joint: new Map() }));
+        const field = String(g.field[i]);
+        if (field === '__n') {
+          l.n = num(g.c[i]);
+          continue;
+        }
+        let m = l.fields.get(field);
+        if (!m) l.fields.set(field, (m = new Map()));
+        m.set(num(g.key[i]), num(g.c[i]));
       }
-      let m = l.fields.get(String(r.field));
-      if (!m) l.fields.set(String(r.field), (m = new Map()));
-      m.set(num(r.key), num(r.c));
     }
     if (q.joint) {
-      for (const r of (await con.runAndReadAll(q.joint)).getRowObjectsJS() as Record<string, unknown>[]) lengths.get(key(r.client, r.li))!.joint.set(num(r.key), num(r.c));
+      const g = await columns(con, q.joint);
+      for (let i = 0; i < g.client.length; i++) lengths.get(key(g.client[i], g.li[i]))!.joint.set(num(g.key[i]), num(g.c[i]));
     }
     const order = <T extends { client: string; start: number }>(x: T, y: T) => (x.client < y.client ? -1 : x.client > y.client ? 1 : x.start - y.start);
     return {

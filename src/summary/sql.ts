@@ -78,21 +78,20 @@ FROM ${fromClause}`;
 }
 
 /** Queries computing the summaries from an accepted-rows relation `r(t, client, …)` with t relative to the origin. */
-export function summaryQueries(opts: { W: number; L: number; res: number; fields: string[] }): { arrivals: string; gapHist: string; disp: string; lengths: string; joint: string | undefined } {
+export function summaryQueries(opts: { W: number; L: number; res: number; fields: string[] }): { gaps: string; arrivals: string; gapHist: string; disp: string; lengths: string; joint: string | undefined } {
   const { W, L, res, fields } = opts;
+  // `gaps` is materialized once by the caller as table x(client, t, wi, g).
   const gaps = `SELECT client, t, CAST(floor(t / ${W}) AS BIGINT) AS wi, t - lag(t) OVER (PARTITION BY client ORDER BY t) AS g FROM r`;
   const ticks = `round(g / ${res})`;
-  const arrivals = `WITH x AS (${gaps})
-SELECT client, wi, count(*) AS n, min(t) AS first, max(t) AS last, count(g) AS gaps, coalesce(sum(g), 0) AS sum, coalesce(sum(g * g), 0) AS sumSq,
+  const arrivals = `SELECT client, wi, count(*) AS n, min(t) AS first, max(t) AS last, count(g) AS gaps, coalesce(sum(g), 0) AS sum, coalesce(sum(g * g), 0) AS sumSq,
   coalesce(sum(CASE WHEN g > 0 THEN ln(g) END), 0) AS sumLog, count(CASE WHEN g > 0 THEN 1 END) AS positive
 FROM x GROUP BY client, wi`;
-  const gapHist = `WITH x AS (${gaps})
-SELECT client, wi, CASE WHEN ${ticks} < ${QUANT_TICKS} THEN 'q' ELSE 'h' END AS kind,
+  const gapHist = `SELECT client, wi, CASE WHEN ${ticks} < ${QUANT_TICKS} THEN 'q' ELSE 'h' END AS kind,
   CAST(CASE WHEN ${ticks} < ${QUANT_TICKS} THEN ${ticks} ELSE floor(log10(g / ${GAP_MIN}) * ${GAP_BINS_PER_DECADE}) END AS BIGINT) AS key, count(*) AS c
 FROM x WHERE g IS NOT NULL GROUP BY ALL`;
-  const disp = `SELECT client, wi, scale, sum(c) AS sum, sum(c * c) AS sumSq FROM (
-  SELECT client, CAST(floor(t / ${W}) AS BIGINT) AS wi, s.scale, floor(t / s.scale) AS b, count(*) AS c
-  FROM r, (VALUES (1), (10), (60)) s(scale) GROUP BY ALL) GROUP BY ALL`;
+  const dispAt = (sc: number) => `SELECT client, wi, ${sc} AS scale, sum(c) AS sum, sum(c * c) AS sumSq FROM (
+  SELECT client, wi, floor(t / ${sc}) AS b, count(*) AS c FROM x GROUP BY ALL) GROUP BY ALL`;
+  const disp = [1, 10, 60].map(dispAt).join('\nUNION ALL\n');
   const lengthKey = (e: string) => `CASE WHEN ${e} < ${LENGTH_EXACT_BELOW} THEN ${e} ELSE -1 - CAST(floor(log10(${e} / ${LENGTH_EXACT_BELOW}) * 64) AS BIGINT) END`;
   const parts = fields
     .filter((f) => f !== 'reasoning_tokens')
@@ -108,5 +107,5 @@ FROM r WHERE "reasoning_tokens" IS NOT NULL AND "output_tokens" > 0 GROUP BY ALL
     fields.includes('input_tokens') && fields.includes('output_tokens')
       ? `SELECT client, CAST(floor(t / ${L}) AS BIGINT) AS li, ${jb('"input_tokens"')} * 1024 + ${jb('"output_tokens"')} AS key, count(*) AS c FROM r WHERE "input_tokens" IS NOT NULL AND "output_tokens" IS NOT NULL GROUP BY ALL`
       : undefined;
-  return { arrivals, gapHist, disp, lengths, joint };
+  return { gaps, arrivals, gapHist, disp, lengths, joint };
 }
