@@ -83,29 +83,30 @@ export function summaryQueries(opts: { W: number; L: number; res: number; fields
   // `gaps` is materialized once by the caller as table x(client, t, wi, g).
   const gaps = `SELECT client, t, CAST(floor(t / ${W}) AS BIGINT) AS wi, t - lag(t) OVER (PARTITION BY client ORDER BY t) AS g FROM r`;
   const ticks = `round(g / ${res})`;
-  const arrivals = `SELECT client, wi, count(*) AS n, min(t) AS first, max(t) AS last, count(g) AS gaps, coalesce(sum(g), 0) AS sum, coalesce(sum(g * g), 0) AS sumSq,
-  coalesce(sum(CASE WHEN g > 0 THEN ln(g) END), 0) AS sumLog, count(CASE WHEN g > 0 THEN 1 END) AS positive
+  // Counts and keys come back as INTEGER/DOUBLE: BIGINT would become one JS BigInt per value.
+  const arrivals = `SELECT client, CAST(wi AS INTEGER) AS wi, CAST(count(*) AS INTEGER) AS n, min(t) AS first, max(t) AS last, CAST(count(g) AS INTEGER) AS gaps, coalesce(sum(g), 0) AS sum, coalesce(sum(g * g), 0) AS sumSq,
+  coalesce(sum(CASE WHEN g > 0 THEN ln(g) END), 0) AS sumLog, CAST(count(CASE WHEN g > 0 THEN 1 END) AS INTEGER) AS positive
 FROM x GROUP BY client, wi`;
-  const gapHist = `SELECT client, wi, CASE WHEN ${ticks} < ${QUANT_TICKS} THEN 'q' ELSE 'h' END AS kind,
-  CAST(CASE WHEN ${ticks} < ${QUANT_TICKS} THEN ${ticks} ELSE floor(log10(g / ${GAP_MIN}) * ${GAP_BINS_PER_DECADE}) END AS BIGINT) AS key, count(*) AS c
-FROM x WHERE g IS NOT NULL GROUP BY ALL`;
-  const dispAt = (sc: number) => `SELECT client, wi, ${sc} AS scale, sum(c) AS sum, sum(c * c) AS sumSq FROM (
+  const gapHist = `SELECT client, CAST(wi AS INTEGER) AS wi, CASE WHEN ${ticks} < ${QUANT_TICKS} THEN 'q' ELSE 'h' END AS kind,
+  CAST(CASE WHEN ${ticks} < ${QUANT_TICKS} THEN ${ticks} ELSE floor(log10(g / ${GAP_MIN}) * ${GAP_BINS_PER_DECADE}) END AS INTEGER) AS key, CAST(count(*) AS INTEGER) AS c
+FROM x WHERE g IS NOT NULL GROUP BY ALL ORDER BY client, wi`;
+  const dispAt = (sc: number) => `SELECT client, CAST(wi AS INTEGER) AS wi, ${sc} AS scale, CAST(sum(c) AS DOUBLE) AS sum, CAST(sum(c * c) AS DOUBLE) AS sumSq FROM (
   SELECT client, wi, floor(t / ${sc}) AS b, count(*) AS c FROM x GROUP BY ALL) GROUP BY ALL`;
   const disp = [1, 10, 60].map(dispAt).join('\nUNION ALL\n');
   const lengthKey = (e: string) => `CASE WHEN ${e} < ${LENGTH_EXACT_BELOW} THEN ${e} ELSE -1 - CAST(floor(log10(${e} / ${LENGTH_EXACT_BELOW}) * 64) AS BIGINT) END`;
   const parts = fields
     .filter((f) => f !== 'reasoning_tokens')
-    .map((f) => `SELECT client, CAST(floor(t / ${L}) AS BIGINT) AS li, '${f}' AS field, CAST(${lengthKey(ident(f))} AS DOUBLE) AS key, count(*) AS c FROM r WHERE ${ident(f)} IS NOT NULL GROUP BY ALL`);
+    .map((f) => `SELECT client, CAST(floor(t / ${L}) AS INTEGER) AS li, '${f}' AS field, CAST(${lengthKey(ident(f))} AS DOUBLE) AS key, CAST(count(*) AS INTEGER) AS c FROM r WHERE ${ident(f)} IS NOT NULL GROUP BY ALL`);
   if (fields.includes('reasoning_tokens') && fields.includes('output_tokens')) {
-    parts.push(`SELECT client, CAST(floor(t / ${L}) AS BIGINT) AS li, 'reason_ratio' AS field, round(least(1, "reasoning_tokens" / "output_tokens") * 500) / 500 AS key, count(*) AS c
+    parts.push(`SELECT client, CAST(floor(t / ${L}) AS INTEGER) AS li, 'reason_ratio' AS field, round(least(1, "reasoning_tokens" / "output_tokens") * 500) / 500 AS key, CAST(count(*) AS INTEGER) AS c
 FROM r WHERE "reasoning_tokens" IS NOT NULL AND "output_tokens" > 0 GROUP BY ALL`);
   }
-  const nPerWindow = `SELECT client, CAST(floor(t / ${L}) AS BIGINT) AS li, '__n' AS field, 0.0 AS key, count(*) AS c FROM r GROUP BY ALL`;
+  const nPerWindow = `SELECT client, CAST(floor(t / ${L}) AS INTEGER) AS li, '__n' AS field, 0.0 AS key, CAST(count(*) AS INTEGER) AS c FROM r GROUP BY ALL`;
   const lengths = [nPerWindow, ...parts].join('\nUNION ALL\n');
   const jb = (e: string) => `CASE WHEN ${e} < 16 THEN ${e} ELSE 16 + CAST(floor(log10(${e} / 16) * 16) AS BIGINT) END`;
   const joint =
     fields.includes('input_tokens') && fields.includes('output_tokens')
-      ? `SELECT client, CAST(floor(t / ${L}) AS BIGINT) AS li, ${jb('"input_tokens"')} * 1024 + ${jb('"output_tokens"')} AS key, count(*) AS c FROM r WHERE "input_tokens" IS NOT NULL AND "output_tokens" IS NOT NULL GROUP BY ALL`
+      ? `SELECT client, CAST(floor(t / ${L}) AS INTEGER) AS li, CAST(${jb('"input_tokens"')} * 1024 + ${jb('"output_tokens"')} AS INTEGER) AS key, CAST(count(*) AS INTEGER) AS c FROM r WHERE "input_tokens" IS NOT NULL AND "output_tokens" IS NOT NULL GROUP BY ALL`
       : undefined;
   return { gaps, arrivals, gapHist, disp, lengths, joint };
 }
