@@ -1,16 +1,84 @@
 /**
- * The summary scan as SQL (DuckDB dialect): the same per-(client, window) statistics as
- * buildSummaries, so the heavy pass can run inside DuckDB (or, with a dialect port, on a
- * warehouse) and only the summaries come back. See docs/scale.md.
+ * The summary scan as SQL: the same per-(client, window) statistics as buildSummaries, so
+ * the heavy pass can run inside DuckDB (`--engine duckdb`, executed and tested) or on a
+ * warehouse (`servegen sql --dialect spark|trino|clickhouse`, printed for the user to run;
+ * parsed by tests where a parser exists). Functions that differ between engines go through
+ * a Dialect; everything else is portable SQL. See docs/scale.md.
  */
 import type { Mapping, FieldSource } from '../ingest/mapping.js';
 import { IngestError } from '../ingest/errors.js';
 import { GAP_BINS_PER_DECADE, GAP_MIN, LENGTH_EXACT_BELOW } from './bins.js';
 import { QUANT_TICKS } from './types.js';
 
-/** A SQL identifier, quoted. */
+export const SQL_DIALECTS = ['duckdb', 'spark', 'trino', 'clickhouse'] as const;
+export type SqlDialectName = (typeof SQL_DIALECTS)[number];
+
+/** Engine-specific pieces of the scan. */
+export interface Dialect {
+  name: SqlDialectName;
+  ident(name: string): string;
+  text: string;
+  toDouble(e: string): string;
+  isFinite(e: string): string;
+  /** Epoch seconds (with microseconds) of an ISO-8601 date-time string read as UTC. */
+  isoSeconds(e: string): string;
+  arrayLength(e: string): string;
+  /** Previous value of e within the client's rows by time (NULL for the first). */
+  lag(e: string): string;
+}
+
+const standardLag = (e: string) => `lag(${e}) OVER (PARTITION BY client ORDER BY t)`;
+
+const quoteDouble = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+export const DIALECTS: Record<SqlDialectName, Dialect> = {
+  duckdb: {
+    name: 'duckdb',
+    ident: quoteDouble,
+    text: 'VARCHAR',
+    toDouble: (e) => `TRY_CAST(${e} AS DOUBLE)`,
+    isFinite: (e) => `isfinite(${e})`,
+    isoSeconds: (e) => `epoch_us(TRY_CAST(${e} AS TIMESTAMPTZ)) / 1e6`,
+    arrayLength: (e) => `len(${e})`,
+    lag: standardLag,
+  },
+  spark: {
+    name: 'spark',
+    ident: (name) => `\`${name.replace(/`/g, '``')}\``,
+    text: 'STRING',
+    toDouble: (e) => `TRY_CAST(${e} AS DOUBLE)`,
+    isFinite: (e) => `(NOT isnan(${e}) AND abs(${e}) < double('inf'))`,
+    isoSeconds: (e) => `unix_micros(try_to_timestamp(${e})) / 1e6`,
+    arrayLength: (e) => `size(${e})`,
+    lag: standardLag,
+  },
+  trino: {
+    name: 'trino',
+    ident: quoteDouble,
+    text: 'VARCHAR',
+    toDouble: (e) => `TRY_CAST(${e} AS DOUBLE)`,
+    isFinite: (e) => `is_finite(${e})`,
+    isoSeconds: (e) => `to_unixtime(try(from_iso8601_timestamp(replace(${e}, ' ', 'T'))))`,
+    arrayLength: (e) => `cardinality(${e})`,
+    lag: standardLag,
+  },
+  clickhouse: {
+    name: 'clickhouse',
+    ident: quoteDouble,
+    text: 'String',
+    toDouble: (e) => `toFloat64OrNull(toString(${e}))`,
+    isFinite: (e) => `isFinite(${e})`,
+    isoSeconds: (e) => `toUnixTimestamp64Micro(parseDateTime64BestEffortOrNull(${e}, 6, 'UTC')) / 1e6`,
+    arrayLength: (e) => `length(${e})`,
+    // ClickHouse has no lag(); lagInFrame over the whole partition, on a Nullable so the
+    // first row gets NULL rather than 0.
+    lag: (e) => `lagInFrame(toNullable(${e})) OVER (PARTITION BY client ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)`,
+  },
+};
+
+/** A SQL identifier, quoted (DuckDB). */
 export function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
+  return quoteDouble(name);
 }
 
 function literal(v: string | number): string {
@@ -18,35 +86,34 @@ function literal(v: string | number): string {
 }
 
 /** SQL expression of a mapped source column (dotted paths are struct fields). */
-function column(spec: string, dotted: boolean): string {
-  return dotted ? spec.split('.').map(ident).join('.') : ident(spec);
+function column(spec: string, dotted: boolean, d: Dialect): string {
+  return dotted ? spec.split('.').map(d.ident).join('.') : d.ident(spec);
 }
 
-const blankToNull = (e: string) => `NULLIF(trim(CAST(${e} AS VARCHAR)), '')`;
-
 /** SQL for one mapped field, as text (NULL = absent), mirroring TraceBuilder's rules. */
-export function fieldSql(src: FieldSource, dotted: boolean, separator: string): string {
-  if (typeof src === 'string') return blankToNull(column(src, dotted));
+export function fieldSql(src: FieldSource, dotted: boolean, separator: string, d: Dialect = DIALECTS.duckdb): string {
+  const blankToNull = (e: string) => `NULLIF(trim(CAST(${e} AS ${d.text})), '')`;
+  if (typeof src === 'string') return blankToNull(column(src, dotted, d));
   if (Array.isArray(src)) {
-    const parts = src.map((c) => blankToNull(column(c, dotted)));
+    const parts = src.map((c) => blankToNull(column(c, dotted, d)));
     return `CASE WHEN ${parts.map((p) => `${p} IS NULL`).join(' AND ')} THEN NULL ELSE concat(${parts.map((p) => `coalesce(${p}, '')`).join(`, ${literal(separator)}, `)}) END`;
   }
-  if ('const' in src) return `CAST(${literal(src.const)} AS VARCHAR)`;
-  if ('coalesce' in src) return `coalesce(${src.coalesce.map((c) => blankToNull(column(c, dotted))).join(', ')})`;
-  return `CAST(len(${column(src.length, dotted)}) AS VARCHAR)`;
+  if ('const' in src) return `CAST(${literal(src.const)} AS ${d.text})`;
+  if ('coalesce' in src) return `coalesce(${src.coalesce.map((c) => blankToNull(column(c, dotted, d))).join(', ')})`;
+  return `CAST(${d.arrayLength(column(src.length, dotted, d))} AS ${d.text})`;
 }
 
 const UNIT_FACTOR: Record<string, number> = { s: 1, ms: 1e-3, us: 1e-6, ns: 1e-9 };
 
-/** Timestamp in seconds (epoch or relative) as SQL; ISO strings go through TIMESTAMPTZ (UTC). */
-export function timestampSql(raw: string, mapping: Mapping): string {
+/** Timestamp in seconds (epoch or relative) as SQL; ISO strings read as UTC. */
+export function timestampSql(raw: string, mapping: Mapping, d: Dialect = DIALECTS.duckdb): string {
   const unit = mapping.timestamp?.unit ?? 'auto';
-  if (unit === 'auto') throw new IngestError('engine duckdb: set timestamp.unit in the mapping (auto detection runs in the TypeScript engine only)');
+  if (unit === 'auto') throw new IngestError('SQL scan: set timestamp.unit in the mapping (auto detection runs in the TypeScript engine only)');
   if (unit === 'iso') {
-    if (mapping.timestamp?.timezone && mapping.timestamp.timezone !== 'UTC') throw new IngestError('engine duckdb: timestamp.timezone other than UTC is not supported yet; use --engine ts');
-    return `epoch_us(TRY_CAST(${raw} AS TIMESTAMPTZ)) / 1e6`;
+    if (mapping.timestamp?.timezone && mapping.timestamp.timezone !== 'UTC') throw new IngestError('SQL scan: timestamp.timezone other than UTC is not supported yet; use --engine ts');
+    return d.isoSeconds(raw);
   }
-  return `TRY_CAST(${raw} AS DOUBLE) * ${UNIT_FACTOR[unit]}`;
+  return `${d.toDouble(raw)} * ${UNIT_FACTOR[unit]}`;
 }
 
 /** Integer fields summarized as lengths (the TypeScript engine's FIELD_OF) plus reasoning. */
@@ -56,57 +123,88 @@ export const SQL_INT_FIELDS = ['input_tokens', 'output_tokens', 'reasoning_token
  * The normalized-rows relation: `t` (seconds, before origin), `client`, the integer fields,
  * and `reason` (NULL when the row is accepted, else the reject reason).
  */
-export function rowsSql(fromClause: string, mapping: Mapping, dotted: boolean): string {
+export function rowsSql(fromClause: string, mapping: Mapping, dotted: boolean, d: Dialect = DIALECTS.duckdb): string {
   const cols = mapping.columns;
-  const tRaw = fieldSql(cols.timestamp!, dotted, mapping.separator);
-  const t = timestampSql(tRaw, mapping);
-  const client = cols.client_id ? `coalesce(${fieldSql(cols.client_id, dotted, mapping.separator)}, 'unknown')` : `'default'`;
-  const ints = SQL_INT_FIELDS.filter((f) => cols[f] !== undefined).map((f) => ({ f, raw: fieldSql(cols[f]!, dotted, mapping.separator) }));
-  const numeric = (raw: string) => `TRY_CAST(${raw} AS DOUBLE)`;
+  const tRaw = fieldSql(cols.timestamp!, dotted, mapping.separator, d);
+  const t = timestampSql(tRaw, mapping, d);
+  const client = cols.client_id ? `coalesce(${fieldSql(cols.client_id, dotted, mapping.separator, d)}, 'unknown')` : `'default'`;
+  const ints = SQL_INT_FIELDS.filter((f) => cols[f] !== undefined).map((f) => ({ f, raw: fieldSql(cols[f]!, dotted, mapping.separator, d) }));
+  const numeric = (raw: string) => d.toDouble(raw);
   const reasons = [
     `WHEN ${tRaw} IS NULL THEN 'missing_timestamp'`,
-    `WHEN ${t} IS NULL OR NOT isfinite(${t}) THEN 'bad_timestamp'`,
+    `WHEN ${t} IS NULL OR NOT ${d.isFinite(t)} THEN 'bad_timestamp'`,
     ...ints.flatMap(({ raw }) => [
-      `WHEN ${raw} IS NOT NULL AND (${numeric(raw)} IS NULL OR NOT isfinite(${numeric(raw)})) THEN 'bad_number'`,
+      `WHEN ${raw} IS NOT NULL AND (${numeric(raw)} IS NULL OR NOT ${d.isFinite(numeric(raw))}) THEN 'bad_number'`,
       `WHEN ${raw} IS NOT NULL AND ${numeric(raw)} < 0 THEN 'negative_tokens'`,
       `WHEN ${raw} IS NOT NULL AND (${numeric(raw)} <> floor(${numeric(raw)}) OR ${numeric(raw)} > 2147483647) THEN 'bad_number'`,
     ]),
   ];
-  return `SELECT ${t} AS t, ${client} AS client, ${ints.map(({ f, raw }) => `CAST(${numeric(raw)} AS BIGINT) AS ${ident(f)}`).join(', ')}${ints.length ? ',' : ''}
+  return `SELECT ${t} AS t, ${client} AS client, ${ints.map(({ f, raw }) => `CAST(${numeric(raw)} AS BIGINT) AS ${d.ident(f)}`).join(', ')}${ints.length ? ',' : ''}
   CASE ${reasons.join('\n    ')} ELSE NULL END AS reason
 FROM ${fromClause}`;
 }
 
-/** Queries computing the summaries from an accepted-rows relation `r(t, client, …)` with t relative to the origin. */
-export function summaryQueries(opts: { W: number; L: number; res: number; fields: string[] }): { gaps: string; arrivals: string; gapHist: string; disp: string; lengths: string; joint: string | undefined } {
+/**
+ * Queries computing the summaries from an accepted-rows relation `r(t, client, …)` (t relative
+ * to the origin) and the gaps relation `x` (the `gaps` query). Rounding is floor(x + 0.5), as
+ * JavaScript's Math.round on these positive values (engines differ on halves otherwise).
+ */
+export function summaryQueries(opts: { W: number; L: number; res: number; fields: string[] }, d: Dialect = DIALECTS.duckdb): { gaps: string; arrivals: string; gapHist: string; disp: string; lengths: string; joint: string | undefined } {
   const { W, L, res, fields } = opts;
-  // `gaps` is materialized once by the caller as table x(client, t, wi, g).
-  const gaps = `SELECT client, t, CAST(floor(t / ${W}) AS BIGINT) AS wi, t - lag(t) OVER (PARTITION BY client ORDER BY t) AS g FROM r`;
-  const ticks = `round(g / ${res})`;
+  const q = d.ident;
+  const gaps = `SELECT client, t, CAST(floor(t / ${W}) AS BIGINT) AS wi, t - ${d.lag('t')} AS g FROM r`;
+  const ticks = `floor(g / ${res} + 0.5)`;
   // Counts and keys come back as INTEGER/DOUBLE: BIGINT would become one JS BigInt per value.
-  const arrivals = `SELECT client, CAST(wi AS INTEGER) AS wi, CAST(count(*) AS INTEGER) AS n, min(t) AS first, max(t) AS last, CAST(count(g) AS INTEGER) AS gaps, coalesce(sum(g), 0) AS sum, coalesce(sum(g * g), 0) AS sumSq,
-  coalesce(sum(CASE WHEN g > 0 THEN ln(g) END), 0) AS sumLog, CAST(count(CASE WHEN g > 0 THEN 1 END) AS INTEGER) AS positive
+  const arrivals = `SELECT client, CAST(wi AS INTEGER) AS wi, CAST(count(*) AS INTEGER) AS n, min(t) AS ${q('first')}, max(t) AS ${q('last')}, CAST(count(g) AS INTEGER) AS gaps,
+  coalesce(sum(g), 0) AS ${q('sum')}, coalesce(sum(g * g), 0) AS sumSq, coalesce(sum(CASE WHEN g > 0 THEN ln(g) END), 0) AS sumLog, CAST(count(CASE WHEN g > 0 THEN 1 END) AS INTEGER) AS positive
 FROM x GROUP BY client, wi`;
-  const gapHist = `SELECT client, CAST(wi AS INTEGER) AS wi, CASE WHEN ${ticks} < ${QUANT_TICKS} THEN 'q' ELSE 'h' END AS kind,
-  CAST(CASE WHEN ${ticks} < ${QUANT_TICKS} THEN ${ticks} ELSE floor(log10(g / ${GAP_MIN}) * ${GAP_BINS_PER_DECADE}) END AS INTEGER) AS key, CAST(count(*) AS INTEGER) AS c
-FROM x WHERE g IS NOT NULL GROUP BY ALL ORDER BY client, wi`;
-  const dispAt = (sc: number) => `SELECT client, CAST(wi AS INTEGER) AS wi, ${sc} AS scale, CAST(sum(c) AS DOUBLE) AS sum, CAST(sum(c * c) AS DOUBLE) AS sumSq FROM (
-  SELECT client, wi, floor(t / ${sc}) AS b, count(*) AS c FROM x GROUP BY ALL) GROUP BY ALL`;
+  const kind = `CASE WHEN ${ticks} < ${QUANT_TICKS} THEN 'q' ELSE 'h' END`;
+  const hkey = `CAST(CASE WHEN ${ticks} < ${QUANT_TICKS} THEN ${ticks} ELSE floor(log10(g / ${GAP_MIN}) * ${GAP_BINS_PER_DECADE}) END AS INTEGER)`;
+  const gapHist = `SELECT client, CAST(wi AS INTEGER) AS wi, ${kind} AS kind, ${hkey} AS ${q('key')}, CAST(count(*) AS INTEGER) AS c
+FROM x WHERE g IS NOT NULL GROUP BY client, wi, ${kind}, ${hkey} ORDER BY client, wi`;
+  const dispAt = (sc: number) => `SELECT client, CAST(wi AS INTEGER) AS wi, ${sc} AS scale, CAST(sum(c) AS DOUBLE) AS ${q('sum')}, CAST(sum(c * c) AS DOUBLE) AS sumSq FROM (
+  SELECT client, wi, floor(t / ${sc}) AS b, count(*) AS c FROM x GROUP BY client, wi, floor(t / ${sc})) s${sc} GROUP BY client, wi`;
   const disp = [1, 10, 60].map(dispAt).join('\nUNION ALL\n');
+  const li = `CAST(floor(t / ${L}) AS INTEGER)`;
   const lengthKey = (e: string) => `CASE WHEN ${e} < ${LENGTH_EXACT_BELOW} THEN ${e} ELSE -1 - CAST(floor(log10(${e} / ${LENGTH_EXACT_BELOW}) * 64) AS BIGINT) END`;
   const parts = fields
     .filter((f) => f !== 'reasoning_tokens')
-    .map((f) => `SELECT client, CAST(floor(t / ${L}) AS INTEGER) AS li, '${f}' AS field, CAST(${lengthKey(ident(f))} AS DOUBLE) AS key, CAST(count(*) AS INTEGER) AS c FROM r WHERE ${ident(f)} IS NOT NULL GROUP BY ALL`);
+    .map((f) => `SELECT client, ${li} AS li, '${f}' AS field, CAST(${lengthKey(q(f))} AS DOUBLE) AS ${q('key')}, CAST(count(*) AS INTEGER) AS c FROM r WHERE ${q(f)} IS NOT NULL GROUP BY client, ${li}, ${lengthKey(q(f))}`);
   if (fields.includes('reasoning_tokens') && fields.includes('output_tokens')) {
-    parts.push(`SELECT client, CAST(floor(t / ${L}) AS INTEGER) AS li, 'reason_ratio' AS field, round(least(1, "reasoning_tokens" / "output_tokens") * 500) / 500 AS key, CAST(count(*) AS INTEGER) AS c
-FROM r WHERE "reasoning_tokens" IS NOT NULL AND "output_tokens" > 0 GROUP BY ALL`);
+    const ratio = `floor(least(1, ${q('reasoning_tokens')} / ${q('output_tokens')}) * 500 + 0.5) / 500`;
+    parts.push(`SELECT client, ${li} AS li, 'reason_ratio' AS field, ${ratio} AS ${q('key')}, CAST(count(*) AS INTEGER) AS c
+FROM r WHERE ${q('reasoning_tokens')} IS NOT NULL AND ${q('output_tokens')} > 0 GROUP BY client, ${li}, ${ratio}`);
   }
-  const nPerWindow = `SELECT client, CAST(floor(t / ${L}) AS INTEGER) AS li, '__n' AS field, 0.0 AS key, CAST(count(*) AS INTEGER) AS c FROM r GROUP BY ALL`;
+  const nPerWindow = `SELECT client, ${li} AS li, '__n' AS field, 0.0 AS ${q('key')}, CAST(count(*) AS INTEGER) AS c FROM r GROUP BY client, ${li}`;
   const lengths = [nPerWindow, ...parts].join('\nUNION ALL\n');
   const jb = (e: string) => `CASE WHEN ${e} < 16 THEN ${e} ELSE 16 + CAST(floor(log10(${e} / 16) * 16) AS BIGINT) END`;
+  const jkey = `CAST(${jb(q('input_tokens'))} * 1024 + ${jb(q('output_tokens'))} AS INTEGER)`;
   const joint =
     fields.includes('input_tokens') && fields.includes('output_tokens')
-      ? `SELECT client, CAST(floor(t / ${L}) AS INTEGER) AS li, CAST(${jb('"input_tokens"')} * 1024 + ${jb('"output_tokens"')} AS INTEGER) AS key, CAST(count(*) AS INTEGER) AS c FROM r WHERE "input_tokens" IS NOT NULL AND "output_tokens" IS NOT NULL GROUP BY ALL`
+      ? `SELECT client, ${li} AS li, ${jkey} AS ${q('key')}, CAST(count(*) AS INTEGER) AS c FROM r WHERE ${q('input_tokens')} IS NOT NULL AND ${q('output_tokens')} IS NOT NULL GROUP BY client, ${li}, ${jkey}`
       : undefined;
   return { gaps, arrivals, gapHist, disp, lengths, joint };
+}
+
+/**
+ * The whole scan as standalone statements for a dialect, over `source` (a table or view
+ * with the raw columns): one self-contained query per output (CTEs for the normalized rows
+ * and gaps, so no temporary tables are needed), plus the rejects count.
+ */
+export function scanScript(source: string, mapping: Mapping, opts: { W: number; L: number; res: number; origin: number; dotted: boolean }, d: Dialect): { name: string; sql: string }[] {
+  const fields = SQL_INT_FIELDS.filter((f) => mapping.columns[f] !== undefined);
+  const src = source.split('.').map(d.ident).join('.');
+  const rows = rowsSql(src, mapping, opts.dotted, d);
+  const r = `SELECT t - ${opts.origin} AS t, client${fields.map((f) => `, ${d.ident(f)}`).join('')} FROM src_rows WHERE reason IS NULL`;
+  const q = summaryQueries({ W: opts.W, L: opts.L, res: opts.res, fields }, d);
+  const withAll = (body: string) => `WITH src_rows AS (\n${rows}\n), r AS (${r}), x AS (${q.gaps})\n${body}`;
+  const out = [
+    { name: 'rejects', sql: `WITH src_rows AS (\n${rows}\n)\nSELECT reason, count(*) AS c FROM src_rows GROUP BY reason` },
+    { name: 'arrivals', sql: withAll(q.arrivals) },
+    { name: 'gap_histograms', sql: withAll(q.gapHist) },
+    { name: 'dispersion', sql: withAll(q.disp) },
+    { name: 'lengths', sql: withAll(q.lengths) },
+  ];
+  if (q.joint) out.push({ name: 'joint', sql: withAll(q.joint) });
+  return out;
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { summarizeWithDuckDB } from '../../src/summary/duckdb.js';
 import { buildSummaries } from '../../src/summary/build.js';
 import { fitSummaries } from '../../src/fit/fit-trace.js';
@@ -80,23 +79,6 @@ describe('DuckDB engine', () => {
     const ts = await ingestFiles({ inputs: [fixture('formats', 'trace.csv')], mapping: bad });
     expect(r.rejectsByReason).toEqual(ts.summary.rejects_by_reason);
     expect(r.rowsRead).toBe(ts.summary.rows_read);
-  });
-
-  it('servegen sql prints statements DuckDB runs on a table', async () => {
-    const out = await runCli('sql', '--preset', 'burstgpt', '--source', 'requests', '--resolution', '1');
-    expect(out.code).toBe(0);
-    const db = await DuckDBInstance.create(':memory:');
-    const con = await db.connect();
-    await con.run(`CREATE TABLE requests AS SELECT * FROM read_csv('${fixture('traces', 'burstgpt', 'burstgpt3_slice.csv')}', header = true, all_varchar = true)`);
-    const statements = out.stdout.split(/;\n/).map((s) => s.replace(/^--.*\n/gm, '').trim()).filter((s) => s !== '');
-    let last;
-    for (const s of statements) last = await con.runAndReadAll(s);
-    expect(last!.getRowObjectsJS().length).toBeGreaterThan(0);
-    const arrivalsStmt = statements.find((s) => s.includes('AS n,'))!;
-    const rows = (await con.runAndReadAll(arrivalsStmt)).getRowObjectsJS();
-    expect(rows.length).toBe(74); // as many arrival windows as the TypeScript scan
-    const other = await runCli('sql', '--preset', 'burstgpt', '--source', 'requests', '--dialect', 'trino');
-    expect(other.code).toBe(2);
   });
 
   it('fit --engine duckdb writes a profile', async () => {
