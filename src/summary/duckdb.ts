@@ -65,6 +65,27 @@ export async function summarizeWithDuckDB(
   try {
     await con.run("SET TimeZone = 'UTC'");
     await con.run('SET preserve_insertion_order = false');
+    // Optional fields whose columns a file lacks are dropped from the mapping (absent, as in
+    // the TypeScript engine); a missing required column is an error before anything runs.
+    let available: string[];
+    try {
+      available = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${fromClause(files, format)}`)).getRowObjectsJS().map((r) => String((r as { column_name: unknown }).column_name));
+    } catch (err) {
+      throw new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
+    }
+    const effective: Mapping = { ...mapping, columns: { ...mapping.columns } };
+    for (const [field, src] of Object.entries(mapping.columns) as [keyof Mapping['columns'], NonNullable<Mapping['columns'][keyof Mapping['columns']]>][]) {
+      const specs = typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : 'length' in src ? [src.length] : [];
+      const missing = specs.filter((c) => !available.includes(dotted ? c.split('.')[0] : c));
+      if (missing.length === 0) continue;
+      if (mapping.optional.includes(field as never) || (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src && missing.length < specs.length)) {
+        if (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src) effective.columns[field] = { coalesce: specs.filter((c) => !missing.includes(c)) } as never;
+        else delete effective.columns[field];
+        continue;
+      }
+      throw new IngestError(`${files[0]}: mapping names column ${JSON.stringify(missing[0])} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})`, files[0]);
+    }
+    mapping = effective;
     try {
       // Normalize once into a table (the rows are read a single time).
       await con.run(`CREATE TEMP TABLE src_rows AS ${rowsSql(fromClause(files, format), mapping, dotted)}`);

@@ -81,6 +81,22 @@ describe('DuckDB engine', () => {
     expect(r.rowsRead).toBe(ts.summary.rows_read);
   });
 
+  it('computes the same summaries on a generated 2-million-request, 35-client trace (Parquet)', async () => {
+    const { tempDir } = await import('../helpers.js');
+    const { importServegenPool } = await import('../../src/profile/upstream.js');
+    const { generateToFile } = await import('../../src/generate/write-trace.js');
+    const pool = importServegenPool(fixture('servegen', 'multimodal', 'mm-image'), () => 'x').profile;
+    const file = `${tempDir()}/big.parquet`;
+    const g = await generateToFile(pool, 'x', { start: 0, duration: 6 * 3600, rate: { kind: 'constant', rate: 93 }, seed: 3 }, { path: file, format: 'parquet' });
+    expect(g.requests).toBeGreaterThan(1_950_000);
+    const mapping = loadPreset('servegen');
+    const opts = { ...W, resolution: 1e-6 };
+    const duck = await summarizeWithDuckDB([file], mapping, opts);
+    const { trace } = await ingestFiles({ inputs: [file], mapping });
+    expect(duck.rowsRead).toBe(trace.n);
+    expectEqualSummaries(buildSummaries(trace, opts), duck.summaries);
+  }, 180_000);
+
   it('fit --engine duckdb writes a profile', async () => {
     const { tempDir } = await import('../helpers.js');
     const dir = tempDir();
