@@ -128,83 +128,15 @@ export async function summarizeWithDuckDB(
     const span = (await con.runAndReadAll('SELECT min(t) AS a, max(t) AS b FROM r')).getRowObjectsJS()[0] as { a: number; b: number };
     const q = summaryQueries({ W, L, res, fields: present });
     await con.run(`CREATE TEMP TABLE x AS ${q.gaps}`);
-    const arrivals = new Map<string, ArrivalSummary>();
-    const key = (c: unknown, w: unknown) => `${String(c)}\u0000${num(w)}`;
-    for (const r of (await con.runAndReadAll(q.arrivals)).getRowObjectsJS() as Record<string, unknown>[]) {
-      const wi = num(r.wi);
-      arrivals.set(key(r.client, wi), {
-        client: String(r.client),
-        start: wi * W,
-        n: num(r.n),
-        first: num(r.first),
-        last: num(r.last),
-        gaps: num(r.gaps),
-        sum: num(r.sum),
-        sumSq: num(r.sumSq),
-        sumLog: num(r.sumLog),
-        positive: num(r.positive),
-        quant: new Map(),
-        hist: new Map(),
-        disp: { '1': { bins: 0, sum: 0, sumSq: 0 }, '10': { bins: 0, sum: 0, sumSq: 0 }, '60': { bins: 0, sum: 0, sumSq: 0 } },
-      });
-    }
-    {
-      const g = await columns(con, q.gapHist);
-      const n = g.client.length;
-      let lastKey = '';
-      let a: ArrivalSummary | undefined;
-      for (let i = 0; i < n; i++) {
-        const k = key(g.client[i], g.wi[i]);
-        if (k !== lastKey) {
-          a = arrivals.get(k)!;
-          lastKey = k;
-        }
-        (g.kind[i] === 'q' ? a!.quant : a!.hist).set(num(g.key[i]), num(g.c[i]));
-      }
-    }
-    for (const r of (await con.runAndReadAll(q.disp)).getRowObjectsJS() as Record<string, unknown>[]) {
-      const a = arrivals.get(key(r.client, r.wi))!;
-      const d = a.disp[String(num(r.scale)) as '1' | '10' | '60'];
-      d.sum = num(r.sum);
-      d.sumSq = num(r.sumSq);
-    }
-    for (const a of arrivals.values()) {
-      const covered = Math.min(a.start + W, span.b) - Math.max(a.start, span.a);
-      for (const s of [1, 10, 60] as const) a.disp[String(s) as '1' | '10' | '60'].bins = Math.max(1, Math.ceil(Math.max(covered, s) / s));
-    }
-    const lengths = new Map<string, LengthSummary>();
-    {
-      const g = await columns(con, q.lengths);
-      const n = g.client.length;
-      for (let i = 0; i < n; i++) {
-        const k = key(g.client[i], g.li[i]);
-        let l = lengths.get(k);
-        if (!l) lengths.set(k, (l = { client: String(g.client[i]), start: num(g.li[i]) * L, n: 0, fields: new Map(), joint: new Map() }));
-        const field = String(g.field[i]);
-        if (field === '__n') {
-          l.n = num(g.c[i]);
-          continue;
-        }
-        let m = l.fields.get(field);
-        if (!m) l.fields.set(field, (m = new Map()));
-        m.set(num(g.key[i]), num(g.c[i]));
-      }
-    }
-    if (q.joint) {
-      const g = await columns(con, q.joint);
-      for (let i = 0; i < g.client.length; i++) lengths.get(key(g.client[i], g.li[i]))!.joint.set(num(g.key[i]), num(g.c[i]));
-    }
-    const order = <T extends { client: string; start: number }>(x: T, y: T) => (x.client < y.client ? -1 : x.client > y.client ? 1 : x.start - y.start);
+    const tables: ScanTables = {
+      arrivals: await columns(con, q.arrivals),
+      gapHist: await columns(con, q.gapHist),
+      disp: await columns(con, q.disp),
+      lengths: await columns(con, q.lengths),
+      joint: q.joint ? await columns(con, q.joint) : undefined,
+    };
     return {
-      summaries: {
-        arrivalSeconds: W,
-        lengthSeconds: L,
-        resolution: res,
-        span: { start: span.a, end: span.b },
-        origin: absolute ? new Date(origin * 1000).toISOString() : null,
-        arrivals: [...arrivals.values()].sort(order),
-        lengths: [...lengths.values()].sort(order),
-      },
+      summaries: assembleSummaries(tables, { arrivalSeconds: W, lengthSeconds: L, resolution: res, span: { start: span.a, end: span.b }, origin: absolute ? new Date(origin * 1000).toISOString() : null }),
       rowsRead,
       rejectsByReason,
       files,
@@ -212,4 +144,102 @@ export async function summarizeWithDuckDB(
   } finally {
     con.closeSync?.();
   }
+}
+
+/** Results of the scan queries, column by column (DuckDB results or Parquet files written by a warehouse). */
+export interface ScanTables {
+  arrivals: Record<string, unknown[]>;
+  gapHist: Record<string, unknown[]>;
+  disp: Record<string, unknown[]>;
+  lengths: Record<string, unknown[]>;
+  joint?: Record<string, unknown[]>;
+}
+
+/** Scan metadata needed to turn the tables into summaries. */
+export interface ScanMeta {
+  arrivalSeconds: number;
+  lengthSeconds: number;
+  resolution: number;
+  span: { start: number; end: number };
+  origin: string | null;
+}
+
+/** Builds summaries from the scan queries' result tables (see src/summary/sql.ts for their columns). */
+export function assembleSummaries(t: ScanTables, meta: ScanMeta): TraceSummaries {
+  const W = meta.arrivalSeconds;
+  const L = meta.lengthSeconds;
+  const arrivals = new Map<string, ArrivalSummary>();
+  const key = (c: unknown, w: unknown) => `${String(c)}\u0000${num(w)}`;
+  const A = t.arrivals;
+  for (let i = 0; i < A.client.length; i++) {
+    const wi = num(A.wi[i]);
+    arrivals.set(key(A.client[i], wi), {
+      client: String(A.client[i]),
+      start: wi * W,
+      n: num(A.n[i]),
+      first: num(A.first[i]),
+      last: num(A.last[i]),
+      gaps: num(A.gaps[i]),
+      sum: num(A.sum[i]),
+      sumSq: num(A.sumSq[i]),
+      sumLog: num(A.sumLog[i]),
+      positive: num(A.positive[i]),
+      quant: new Map(),
+      hist: new Map(),
+      disp: { '1': { bins: 0, sum: 0, sumSq: 0 }, '10': { bins: 0, sum: 0, sumSq: 0 }, '60': { bins: 0, sum: 0, sumSq: 0 } },
+    });
+  }
+  const G = t.gapHist;
+  let lastKey = '';
+  let cur: ArrivalSummary | undefined;
+  for (let i = 0; i < G.client.length; i++) {
+    const k = key(G.client[i], G.wi[i]);
+    if (k !== lastKey) {
+      cur = arrivals.get(k);
+      lastKey = k;
+    }
+    if (!cur) throw new IngestError(`gap histogram row for a window with no arrivals row (${String(G.client[i])}, window ${num(G.wi[i])})`);
+    (G.kind[i] === 'q' ? cur.quant : cur.hist).set(num(G.key[i]), num(G.c[i]));
+  }
+  const D = t.disp;
+  for (let i = 0; i < D.client.length; i++) {
+    const a = arrivals.get(key(D.client[i], D.wi[i]));
+    if (!a) continue;
+    const d = a.disp[String(num(D.scale[i])) as '1' | '10' | '60'];
+    d.sum = num(D.sum[i]);
+    d.sumSq = num(D.sumSq[i]);
+  }
+  for (const a of arrivals.values()) {
+    const covered = Math.min(a.start + W, meta.span.end) - Math.max(a.start, meta.span.start);
+    for (const s of [1, 10, 60] as const) a.disp[String(s) as '1' | '10' | '60'].bins = Math.max(1, Math.ceil(Math.max(covered, s) / s));
+  }
+  const lengths = new Map<string, LengthSummary>();
+  const N = t.lengths;
+  for (let i = 0; i < N.client.length; i++) {
+    const k = key(N.client[i], N.li[i]);
+    let l = lengths.get(k);
+    if (!l) lengths.set(k, (l = { client: String(N.client[i]), start: num(N.li[i]) * L, n: 0, fields: new Map(), joint: new Map() }));
+    const field = String(N.field[i]);
+    if (field === '__n') {
+      l.n = num(N.c[i]);
+      continue;
+    }
+    let m = l.fields.get(field);
+    if (!m) l.fields.set(field, (m = new Map()));
+    m.set(num(N.key[i]), num(N.c[i]));
+  }
+  if (t.joint) {
+    const J = t.joint;
+    for (let i = 0; i < J.client.length; i++) lengths.get(key(J.client[i], J.li[i]))?.joint.set(num(J.key[i]), num(J.c[i]));
+  }
+  const order = <T extends { client: string; start: number }>(x: T, y: T) => (x.client < y.client ? -1 : x.client > y.client ? 1 : x.start - y.start);
+  return {
+    arrivalSeconds: W,
+    lengthSeconds: L,
+    resolution: meta.resolution,
+    span: meta.span,
+    origin: meta.origin,
+    arrivals: [...arrivals.values()].sort(order),
+    lengths: [...lengths.values()].sort(order),
+  };
 }
