@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fitSummaries, fitTrace } from '../fit/fit-trace.js';
 import { expandInputs } from '../io/input.js';
 import { mergeSummaries } from '../summary/merge.js';
 import { summariesFromJson, type SummariesJson } from '../summary/serialize.js';
+import { loadScanDirectory } from '../summary/warehouse.js';
 import type { TraceSummaries } from '../summary/types.js';
 import { writeProfile } from '../profile/write.js';
 import { defaultCreated } from '../profile/upstream.js';
@@ -53,7 +54,7 @@ export function registerFit(program: Command): void {
     .option('--min-client-requests <n>', 'pool clients with fewer requests into one client "tail" (default 0; 100 with --anonymize)')
     .option('--moment-match', 'Gamma by moments (shape = 1/CV², upstream\'s convention) instead of MLE')
     .option('--resolution <seconds>', 'clock resolution of the timestamps (default: detected; 0 = exact)')
-    .option('--summaries', 'inputs are summary files (servegen summarize), merged before fitting')
+    .option('--summaries', 'inputs are summary files (servegen summarize) or directories of Parquet results of servegen sql, merged before fitting')
     .option('--engine <engine>', 'scan engine: ts (default; sessions and 5-minute aggregate) | duckdb (embedded DuckDB scan) | auto (duckdb above 256 MB)', 'ts')
     .option('--report <fit.html>', 'write a self-contained HTML characterization of the profile')
     .option('--anonymize', 'a profile safe to publish: ranked client ids, no absolute times, small clients pooled, no source hash')
@@ -67,7 +68,8 @@ export function registerFit(program: Command): void {
 Examples:
   $ servegen fit trace.parquet --out profile.json
   $ servegen fit logs.csv --map gw.json --anonymize --keep-calendar --out shareable.json
-  $ servegen fit AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023 --out conv-profile.json`,
+  $ servegen fit AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023 --out conv-profile.json
+  $ servegen fit --summaries part-*.json warehouse-out/ --out profile.json   # docs/scale.md`,
     )
     .action(async (inputs: string[], opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
@@ -77,12 +79,21 @@ Examples:
       const lengthSeconds = positive(opts.lengthWindow, '--length-window');
       const hash = createHash('sha256');
       if (opts.summaries) {
-        const files = expandInputs(inputs);
+        const files = expandInputs(inputs, { directories: true });
         let merged: TraceSummaries | undefined;
         for (const f of files) {
+          let part: TraceSummaries;
+          if (statSync(f).isDirectory()) {
+            // Parquet results of `servegen sql` run on a warehouse (docs/scale.md).
+            const w = await loadScanDirectory(f);
+            for (const p of w.files) hash.update(readFileSync(p));
+            const rejected = Object.values(w.rejectsByReason).reduce((a, b) => a + b, 0);
+            rep.info(`${f}: ${w.rowsRead} rows scanned${rejected ? `, ${rejected} rejected (${Object.entries(w.rejectsByReason).map(([r, c]) => `${r} ${c}`).join(', ')})` : ''}, ${w.summaries.arrivals.length} arrival windows`);
+            merged = merged ? mergeSummaries(merged, w.summaries) : w.summaries;
+            continue;
+          }
           const text = readFileSync(f, 'utf8');
           hash.update(text);
-          let part: TraceSummaries;
           try {
             part = summariesFromJson(JSON.parse(text) as SummariesJson);
           } catch (err) {

@@ -74,12 +74,12 @@ function globToRegExp(pattern: string): RegExp {
  * Expands inputs: plain paths as given (must exist), `*`/`?` patterns in any path segment
  * (for shells that pass them through), sorted for a stable order.
  */
-export function expandInputs(inputs: string[]): string[] {
+export function expandInputs(inputs: string[], opts: { directories?: boolean } = {}): string[] {
   const out: string[] = [];
   for (const input of inputs) {
     if (!/[*?]/.test(input)) {
       if (!existsSync(input)) throw new InputError(`${input}: no such file`, input);
-      if (statSync(input).isDirectory()) throw new InputError(`${input}: is a directory; give the files (or a pattern like ${join(input, '*.csv')})`, input);
+      if (statSync(input).isDirectory() && !opts.directories) throw new InputError(`${input}: is a directory; give the files (or a pattern like ${join(input, '*.csv')})`, input);
       out.push(input);
       continue;
     }
@@ -101,7 +101,7 @@ export function expandInputs(inputs: string[]): string[] {
         for (const name of readdirSync(b).sort()) {
           if (!re.test(name)) continue;
           const p = join(b, name);
-          if (last ? statSync(p).isFile() : statSync(p).isDirectory()) next.push(p);
+          if (last ? statSync(p).isFile() || (opts.directories && statSync(p).isDirectory()) : statSync(p).isDirectory()) next.push(p);
         }
       }
       bases = next;

@@ -189,7 +189,8 @@ FROM r WHERE ${q('reasoning_tokens')} IS NOT NULL AND ${q('output_tokens')} > 0 
 /**
  * The whole scan as standalone statements for a dialect, over `source` (a table or view
  * with the raw columns): one self-contained query per output (CTEs for the normalized rows
- * and gaps, so no temporary tables are needed), plus the rejects count.
+ * and gaps, so no temporary tables are needed), plus the rejects count and `scan`, one row
+ * with the scan parameters and the span that `loadScanDirectory` needs.
  */
 export function scanScript(source: string, mapping: Mapping, opts: { W: number; L: number; res: number; origin: number; dotted: boolean }, d: Dialect): { name: string; sql: string }[] {
   const fields = SQL_INT_FIELDS.filter((f) => mapping.columns[f] !== undefined);
@@ -200,6 +201,10 @@ export function scanScript(source: string, mapping: Mapping, opts: { W: number; 
   const withAll = (body: string) => `WITH src_rows AS (\n${rows}\n), r AS (${r}), x AS (${q.gaps})\n${body}`;
   const out = [
     { name: 'rejects', sql: `WITH src_rows AS (\n${rows}\n)\nSELECT reason, count(*) AS c FROM src_rows GROUP BY reason` },
+    {
+      name: 'scan',
+      sql: `WITH src_rows AS (\n${rows}\n), r AS (${r})\nSELECT ${opts.W} AS arrival_seconds, ${opts.L} AS length_seconds, ${opts.res} AS resolution, ${opts.origin} AS origin_seconds, min(t) AS span_start, max(t) AS span_end, count(*) AS n FROM r`,
+    },
     { name: 'arrivals', sql: withAll(q.arrivals) },
     { name: 'gap_histograms', sql: withAll(q.gapHist) },
     { name: 'dispersion', sql: withAll(q.disp) },

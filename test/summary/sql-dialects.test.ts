@@ -40,11 +40,13 @@ describe('servegen sql', () => {
     await con.run('CREATE SCHEMA logs');
     await con.run(`CREATE TABLE logs.requests AS SELECT * FROM read_csv('${fixture('traces', 'burstgpt', 'burstgpt3_slice.csv')}', header = true, all_varchar = true)`);
     const parts = statements(await print('duckdb'));
-    expect(parts.length).toBe(6);
+    expect(parts.length).toBe(7);
     const results = [];
     for (const s of parts) results.push((await con.runAndReadAll(s)).getRowObjectsJS());
-    const [rejects, arrivals] = results as Record<string, unknown>[][];
+    const [rejects, scan, arrivals] = results as Record<string, unknown>[][];
     expect(rejects).toEqual([{ reason: null, c: 400n }]);
+    expect(scan).toHaveLength(1);
+    expect(Number(scan[0].n)).toBe(400);
     const { trace } = await ingestFiles({ inputs: [fixture('traces', 'burstgpt', 'burstgpt3_slice.csv')], mapping: loadPreset('burstgpt') });
     const ts = buildSummaries(trace, { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 1 });
     const got = new Map(arrivals.map((r) => [`${r.client}|${Number(r.wi) * 600}`, Number(r.n)]));

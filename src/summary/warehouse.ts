@@ -1,0 +1,131 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parquetMetadata, parquetRead, type ColumnData } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { IngestError } from '../ingest/errors.js';
+import { assembleSummaries, type ScanTables } from './duckdb.js';
+import type { TraceSummaries } from './types.js';
+
+/**
+ * Loads the results of `servegen sql` run on a warehouse (Spark, Trino, ClickHouse, DuckDB):
+ * a directory with one Parquet output per query, either `<name>.parquet` or a folder
+ * `<name>/` of part files (what Spark and Trino write). Required: `scan`, `arrivals`,
+ * `gap_histograms`, `dispersion`, `lengths`; optional: `joint`, `rejects`. Column names
+ * are matched case-insensitively (Trino folds identifiers to lower case).
+ */
+export interface WarehouseScan {
+  summaries: TraceSummaries;
+  /** Rows the scan accepted plus rejects (when `rejects` was exported). */
+  rowsRead: number;
+  rejectsByReason: Record<string, number>;
+  /** Every Parquet file read, in the order read (for hashing). */
+  files: string[];
+}
+
+const COLUMNS: Record<string, string[]> = {
+  scan: ['arrival_seconds', 'length_seconds', 'resolution', 'origin_seconds', 'span_start', 'span_end', 'n'],
+  arrivals: ['client', 'wi', 'n', 'first', 'last', 'gaps', 'sum', 'sumSq', 'sumLog', 'positive'],
+  gap_histograms: ['client', 'wi', 'kind', 'key', 'c'],
+  dispersion: ['client', 'wi', 'scale', 'sum', 'sumSq'],
+  lengths: ['client', 'li', 'field', 'key', 'c'],
+  joint: ['client', 'li', 'key', 'c'],
+  rejects: ['reason', 'c'],
+};
+
+/** The Parquet files of one output, or [] when it is absent. */
+function partFiles(dir: string, name: string): string[] {
+  const single = join(dir, `${name}.parquet`);
+  if (existsSync(single)) return [single];
+  const sub = join(dir, name);
+  if (existsSync(sub) && statSync(sub).isDirectory()) {
+    return readdirSync(sub)
+      .filter((f) => f.endsWith('.parquet') && !f.startsWith('.') && !f.startsWith('_'))
+      .sort()
+      .map((f) => join(sub, f));
+  }
+  return [];
+}
+
+async function readColumns(files: string[], wanted: string[]): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = Object.fromEntries(wanted.map((w) => [w, []]));
+  for (const file of files) {
+    const bytes = readFileSync(file);
+    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    let metadata;
+    try {
+      metadata = parquetMetadata(buffer);
+    } catch (err) {
+      throw new IngestError(`${file}: not a Parquet file (${(err as Error).message})`, file);
+    }
+    const names = metadata.schema.slice(1).map((s) => s.name);
+    const byLower = new Map(names.map((n) => [n.toLowerCase(), n]));
+    const actual = wanted.map((w) => {
+      const a = byLower.get(w.toLowerCase());
+      if (a === undefined) throw new IngestError(`${file}: missing column "${w}" (has ${names.join(', ')}); export the query printed by servegen sql unchanged`, file, undefined, w);
+      return a;
+    });
+    const chunks = new Map<string, ColumnData[]>();
+    await parquetRead({
+      file: buffer,
+      metadata,
+      columns: actual,
+      compressors,
+      onChunk: (c: ColumnData) => {
+        let list = chunks.get(c.columnName);
+        if (!list) chunks.set(c.columnName, (list = []));
+        list.push(c);
+      },
+    });
+    wanted.forEach((w, i) => {
+      const target = out[w];
+      for (const c of (chunks.get(actual[i]) ?? []).sort((a, b) => a.rowStart - b.rowStart)) for (const v of c.columnData) target.push(v);
+    });
+  }
+  return out;
+}
+
+const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : Number(v));
+
+/** Reads a directory of exported scan results into summaries (see WarehouseScan). */
+export async function loadScanDirectory(dir: string): Promise<WarehouseScan> {
+  const files: string[] = [];
+  const read = async (name: string, required: boolean) => {
+    const parts = partFiles(dir, name);
+    if (parts.length === 0) {
+      if (required) throw new IngestError(`${dir}: no ${name}.parquet (or ${name}/*.parquet); export every query printed by servegen sql (docs/scale.md)`, dir);
+      return undefined;
+    }
+    files.push(...parts);
+    return readColumns(parts, COLUMNS[name]);
+  };
+  const scan = (await read('scan', true))!;
+  if (scan.n.length !== 1) throw new IngestError(`${dir}: scan output has ${scan.n.length} rows, expected 1`, dir);
+  const tables: ScanTables = {
+    arrivals: (await read('arrivals', true))!,
+    gapHist: (await read('gap_histograms', true))!,
+    disp: (await read('dispersion', true))!,
+    lengths: (await read('lengths', true))!,
+    joint: await read('joint', false),
+  };
+  const rejects = await read('rejects', false);
+  const originSeconds = num(scan.origin_seconds[0]);
+  const accepted = num(scan.n[0]);
+  const summaries = assembleSummaries(tables, {
+    arrivalSeconds: num(scan.arrival_seconds[0]),
+    lengthSeconds: num(scan.length_seconds[0]),
+    resolution: num(scan.resolution[0]),
+    span: accepted > 0 ? { start: num(scan.span_start[0]), end: num(scan.span_end[0]) } : { start: 0, end: 0 },
+    origin: originSeconds !== 0 ? new Date(originSeconds * 1000).toISOString() : null,
+  });
+  const rejectsByReason: Record<string, number> = {};
+  let rowsRead = accepted;
+  if (rejects) {
+    rowsRead = 0;
+    rejects.reason.forEach((r, i) => {
+      const c = num(rejects.c[i]);
+      rowsRead += c;
+      if (r !== null && r !== undefined) rejectsByReason[String(r)] = (rejectsByReason[String(r)] ?? 0) + c;
+    });
+  }
+  return { summaries, rowsRead, rejectsByReason, files };
+}

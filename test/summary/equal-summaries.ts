@@ -1,0 +1,39 @@
+import { expect } from 'vitest';
+import type { TraceSummaries } from '../../src/summary/types.js';
+
+/** Deep equality with numbers equal to 1e-9 relative (float sums differ in the last bits). */
+export function expectClose(a: unknown, b: unknown, path = ''): void {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const d = a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
+    expect(d, path).toBeLessThan(1e-9);
+    return;
+  }
+  if (a && b && typeof a === 'object') {
+    expect(Object.keys(b as object).sort(), path).toEqual(Object.keys(a as object).sort());
+    for (const k of Object.keys(a as object)) expectClose((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+    return;
+  }
+  expect(b, path).toEqual(a);
+}
+
+export function expectEqualSummaries(a: TraceSummaries, b: TraceSummaries): void {
+  const rel = (x: number, y: number) => (x === y ? 0 : Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y)));
+  expect(b.resolution).toBe(a.resolution);
+  expect(b.origin).toBe(a.origin);
+  expect(b.arrivals.length).toBe(a.arrivals.length);
+  a.arrivals.forEach((x, i) => {
+    const y = b.arrivals[i];
+    expect([y.client, y.start, y.n, y.gaps, y.positive]).toEqual([x.client, x.start, x.n, x.gaps, x.positive]);
+    for (const k of ['sum', 'sumSq', 'sumLog', 'first', 'last'] as const) expect(rel(x[k], y[k]), k).toBeLessThan(1e-9);
+    expect(new Map([...y.quant].sort())).toEqual(new Map([...x.quant].sort()));
+    expect(new Map([...y.hist].sort())).toEqual(new Map([...x.hist].sort()));
+    expect(y.disp).toEqual(x.disp);
+  });
+  expect(b.lengths.length).toBe(a.lengths.length);
+  a.lengths.forEach((x, i) => {
+    const y = b.lengths[i];
+    expect([y.client, y.start, y.n]).toEqual([x.client, x.start, x.n]);
+    for (const [f, m] of x.fields) expect(new Map([...(y.fields.get(f) ?? [])].sort()), f).toEqual(new Map([...m].sort()));
+    expect(new Map([...y.joint].sort())).toEqual(new Map([...x.joint].sort()));
+  });
+}

@@ -1,0 +1,93 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { ingestFiles } from '../../src/ingest/ingest.js';
+import { loadPreset } from '../../src/ingest/presets.js';
+import { buildSummaries } from '../../src/summary/build.js';
+import { loadScanDirectory } from '../../src/summary/warehouse.js';
+import { fixture } from '../helpers.js';
+import { runCli } from '../cli/run-cli.js';
+import { expectClose, expectEqualSummaries } from './equal-summaries.js';
+
+const CSV = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+const tmp = mkdtempSync(join(tmpdir(), 'servegen-warehouse-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/**
+ * Plays the warehouse: runs each query printed by `servegen sql` on DuckDB and exports its
+ * result as Parquet, the way a user would from Spark/Trino/ClickHouse. `arrivals` is split
+ * into two part files in a folder (Spark's layout), `dispersion` gets lower-case column
+ * names (Trino folds identifiers).
+ */
+async function exportScan(dir: string): Promise<void> {
+  mkdirSync(join(dir, 'arrivals'), { recursive: true });
+  const db = await DuckDBInstance.create(':memory:');
+  const con = await db.connect();
+  await con.run('CREATE SCHEMA logs');
+  await con.run(`CREATE TABLE logs.requests AS SELECT * FROM read_csv('${CSV}', header = true, all_varchar = true)`);
+  const r = await runCli('sql', '--preset', 'burstgpt', '--source', 'logs.requests', '--resolution', '1', '--dialect', 'duckdb');
+  expect(r.code).toBe(0);
+  const blocks = r.stdout.split(/^-- /m).slice(2);
+  const names: string[] = [];
+  for (const b of blocks) {
+    const name = b.slice(0, b.indexOf('\n'));
+    const sql = b.slice(b.indexOf('\n') + 1).trim().replace(/;$/, '');
+    names.push(name);
+    if (name === 'arrivals') {
+      await con.run(`COPY (SELECT * FROM (${sql}) WHERE wi % 2 = 0) TO '${join(dir, 'arrivals', 'part-00000.parquet')}' (FORMAT parquet)`);
+      await con.run(`COPY (SELECT * FROM (${sql}) WHERE wi % 2 = 1) TO '${join(dir, 'arrivals', 'part-00001.parquet')}' (FORMAT parquet)`);
+    } else if (name === 'dispersion') {
+      await con.run(`COPY (SELECT client, wi, scale, sum, "sumSq" AS sumsq FROM (${sql})) TO '${join(dir, 'dispersion.parquet')}' (FORMAT parquet)`);
+    } else {
+      await con.run(`COPY (${sql}) TO '${join(dir, `${name}.parquet`)}' (FORMAT parquet)`);
+    }
+  }
+  expect(names).toEqual(['rejects', 'scan', 'arrivals', 'gap_histograms', 'dispersion', 'lengths', 'joint']);
+}
+
+describe('fit --summaries on warehouse output (Parquet results of servegen sql)', () => {
+  it('loads to exactly the TypeScript engine\'s summaries, and fits the same profile', async () => {
+    const dir = join(tmp, 'scan');
+    await exportScan(dir);
+    const w = await loadScanDirectory(dir);
+    expect(w.rowsRead).toBe(400);
+    expect(w.rejectsByReason).toEqual({});
+    const { trace } = await ingestFiles({ inputs: [CSV], mapping: loadPreset('burstgpt') });
+    const ts = buildSummaries(trace, { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 1 });
+    expect(ts.arrivals.length).toBeGreaterThan(5);
+    expect(w.summaries.span).toEqual(ts.span);
+    expectEqualSummaries(ts, w.summaries);
+
+    const json = join(tmp, 'ts.json');
+    expect((await runCli('summarize', CSV, '--preset', 'burstgpt', '--resolution', '1', '--out', json, '--quiet')).code).toBe(0);
+    const a = join(tmp, 'a.json');
+    const b = join(tmp, 'b.json');
+    expect((await runCli('fit', '--summaries', json, '--out', a, '--quiet')).code).toBe(0);
+    const r = await runCli('fit', '--summaries', dir, '--out', b);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('400 rows scanned');
+    const strip = (p: string) => {
+      const j = JSON.parse(readFileSync(p, 'utf8'));
+      delete j.provenance.source_sha256;
+      delete j.provenance.created;
+      return j;
+    };
+    expectClose(strip(a), strip(b));
+  });
+
+  it('names the directory and the missing output or column', async () => {
+    const dir = join(tmp, 'broken');
+    await exportScan(dir);
+    rmSync(join(dir, 'lengths.parquet'));
+    let r = await runCli('fit', '--summaries', dir, '--out', join(tmp, 'x.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${dir}: no lengths.parquet`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    writeFileSync(join(dir, 'lengths.parquet'), readFileSync(join(dir, 'joint.parquet')));
+    r = await runCli('fit', '--summaries', dir, '--out', join(tmp, 'x.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('lengths.parquet: missing column "field"');
+  });
+});
