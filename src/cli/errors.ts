@@ -36,3 +36,10 @@ export function describeError(err: unknown): { message: string; code: number } {
   const detail = process.env.SERVEGEN_DEBUG && err instanceof Error ? `\n${err.stack}` : '';
   return { message: `internal error: ${err instanceof Error ? err.message : String(err)}${detail}`, code: EXIT_CHECK_FAILED };
 }
+
+/** Parses a numeric flag that must be > 0 (or ≥ 0). @throws UsageError naming the flag. */
+export function positive(text: string, flag: string, allowZero = false): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) throw new UsageError(`${flag}: expected a number ${allowZero ? '≥' : '>'} 0, got ${JSON.stringify(text)}`);
+  return v;
+}

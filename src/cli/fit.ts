@@ -9,7 +9,7 @@ import { loadScanDirectory } from '../summary/warehouse.js';
 import type { TraceSummaries } from '../summary/types.js';
 import { writeProfile } from '../profile/write.js';
 import { defaultCreated } from '../profile/upstream.js';
-import { UsageError } from './errors.js';
+import { positive, UsageError } from './errors.js';
 import { addIngestOptions, ingestLine, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { scanSummaries } from './summarize.js';
@@ -33,12 +33,6 @@ interface Opts extends IngestCliOptions {
   summaries?: boolean;
   engine: string;
   quiet?: boolean;
-}
-
-function positive(text: string, flag: string, allowZero = false): number {
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) throw new UsageError(`${flag}: expected a number ${allowZero ? '≥' : '>'} 0, got ${JSON.stringify(text)}`);
-  return v;
 }
 
 export function registerFit(program: Command): void {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DIALECTS, SQL_DIALECTS, scanScript, type SqlDialectName } from '../summary/sql.js';
 import { mappingFrom } from './ingest-options.js';
-import { UsageError } from './errors.js';
+import { positive, UsageError } from './errors.js';
 
 /** `servegen sql`: prints the summary scan as SQL for an engine, to run where the data lives. */
 export function registerSql(program: Command): void {
@@ -22,7 +22,9 @@ export function registerSql(program: Command): void {
       if (!(SQL_DIALECTS as readonly string[]).includes(opts.dialect)) throw new UsageError(`--dialect: expected one of ${SQL_DIALECTS.join(', ')}, got ${JSON.stringify(opts.dialect)}`);
       const d = DIALECTS[opts.dialect as SqlDialectName];
       const mapping = mappingFrom(opts);
-      const script = scanScript(opts.source, mapping, { W: Number(opts.window), L: Number(opts.lengthWindow), res: Number(opts.resolution), origin: Number(opts.origin), dotted: Boolean(opts.dotted) }, d);
+      // The same floor as both engines: timestamps are kept to the microsecond.
+      const res = Math.max(positive(opts.resolution, '--resolution'), 1e-6);
+      const script = scanScript(opts.source, mapping, { W: positive(opts.window, '--window'), L: positive(opts.lengthWindow, '--length-window'), res, origin: positive(opts.origin, '--origin', true), dotted: Boolean(opts.dotted) }, d);
       const out = [`-- ServeGen-TS window-summary scan, ${d.name} dialect: one query per output (docs/scale.md).`];
       for (const s of script) out.push(`-- ${s.name}`, `${s.sql};`);
       process.stdout.write(out.join('\n') + '\n');

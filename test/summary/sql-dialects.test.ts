@@ -26,6 +26,11 @@ describe('servegen sql', () => {
       expect(await print(d), d).toBe(readFileSync(fixture('sql', `burstgpt.${d}.sql`), 'utf8'));
     }
     expect((await runCli('sql', '--preset', 'burstgpt', '--source', 't', '--dialect', 'oracle')).code).toBe(2);
+    const bad = await runCli('sql', '--preset', 'burstgpt', '--source', 't', '--window', 'abc');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--window: expected a number > 0, got "abc"');
+    // Both engines keep timestamps to the microsecond; the script says so in its scan row.
+    expect((await runCli('sql', '--preset', 'burstgpt', '--source', 't', '--resolution', '1e-9')).stdout).toContain('0.000001 AS resolution');
   });
 
   it('Trino and Spark scripts parse (node-sql-parser: trino grammar; hive grammar for Spark, which lacks TRY_CAST)', async () => {

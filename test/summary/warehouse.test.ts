@@ -21,13 +21,13 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
  * into two part files in a folder (Spark's layout), `dispersion` gets lower-case column
  * names (Trino folds identifiers).
  */
-async function exportScan(dir: string): Promise<void> {
+async function exportScan(dir: string, csv = CSV, args = ['--preset', 'burstgpt', '--resolution', '1']): Promise<void> {
   mkdirSync(join(dir, 'arrivals'), { recursive: true });
   const db = await DuckDBInstance.create(':memory:');
   const con = await db.connect();
   await con.run('CREATE SCHEMA logs');
-  await con.run(`CREATE TABLE logs.requests AS SELECT * FROM read_csv('${CSV}', header = true, all_varchar = true)`);
-  const r = await runCli('sql', '--preset', 'burstgpt', '--source', 'logs.requests', '--resolution', '1', '--dialect', 'duckdb');
+  await con.run(`CREATE TABLE logs.requests AS SELECT * FROM read_csv('${csv}', header = true, all_varchar = true)`);
+  const r = await runCli('sql', ...args, '--source', 'logs.requests', '--dialect', 'duckdb');
   expect(r.code).toBe(0);
   const blocks = r.stdout.split(/^-- /m).slice(2);
   const names: string[] = [];
@@ -45,6 +45,7 @@ async function exportScan(dir: string): Promise<void> {
     }
   }
   expect(names).toEqual(['rejects', 'scan', 'arrivals', 'gap_histograms', 'dispersion', 'lengths', 'joint']);
+  con.closeSync?.();
 }
 
 describe('fit --summaries on warehouse output (Parquet results of servegen sql)', () => {
@@ -75,6 +76,21 @@ describe('fit --summaries on warehouse output (Parquet results of servegen sql)'
       return j;
     };
     expectClose(strip(a), strip(b));
+  });
+
+  it('absolute timestamps (Azure conv, ISO times): with --origin at the first second, the same summaries and origin', async () => {
+    const csv = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
+    const { trace } = await ingestFiles({ inputs: [csv], mapping: loadPreset('azure-llm-2023') });
+    expect(trace.origin).not.toBeNull();
+    const origin = Date.parse(trace.origin!) / 1000;
+    const dir = join(tmp, 'azure');
+    await exportScan(dir, csv, ['--preset', 'azure-llm-2023', '--resolution', '0.000001', '--origin', String(origin)]);
+    const w = await loadScanDirectory(dir);
+    const ts = buildSummaries(trace, { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 1e-6 });
+    expect(w.rowsRead).toBe(trace.n);
+    expect(w.summaries.origin).toBe(ts.origin);
+    expect(w.summaries.span).toEqual(ts.span);
+    expectEqualSummaries(ts, w.summaries);
   });
 
   it('names the directory and the missing output or column', async () => {
