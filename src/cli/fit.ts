@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fitSummaries, fitTrace } from '../fit/fit-trace.js';
 import { expandInputs } from '../io/input.js';
-import { mergeSummaries } from '../summary/merge.js';
+import { mergeAll } from '../summary/merge.js';
 import { summariesFromJson, type SummariesJson } from '../summary/serialize.js';
 import { loadScanDirectory } from '../summary/warehouse.js';
 import type { TraceSummaries } from '../summary/types.js';
@@ -74,7 +74,7 @@ Examples:
       const hash = createHash('sha256');
       if (opts.summaries) {
         const files = expandInputs(inputs, { directories: true });
-        let merged: TraceSummaries | undefined;
+        const parts: TraceSummaries[] = [];
         for (const f of files) {
           let part: TraceSummaries;
           if (statSync(f).isDirectory()) {
@@ -83,7 +83,7 @@ Examples:
             for (const p of w.files) hash.update(readFileSync(p));
             const rejected = Object.values(w.rejectsByReason).reduce((a, b) => a + b, 0);
             rep.info(`${f}: ${w.rowsRead} rows scanned${rejected ? `, ${rejected} rejected (${Object.entries(w.rejectsByReason).map(([r, c]) => `${r} ${c}`).join(', ')})` : ''}, ${w.summaries.arrivals.length} arrival windows`);
-            merged = merged ? mergeSummaries(merged, w.summaries) : w.summaries;
+            parts.push(w.summaries);
             continue;
           }
           const text = readFileSync(f, 'utf8');
@@ -93,11 +93,17 @@ Examples:
           } catch (err) {
             throw new UsageError(`${f}: not a summaries file (${(err as Error).message})`);
           }
-          merged = merged ? mergeSummaries(merged, part) : part;
+          parts.push(part);
         }
-        const profile = fitSummaries(merged!, {
-          arrivalSeconds: merged!.arrivalSeconds,
-          lengthSeconds: merged!.lengthSeconds,
+        let merged: TraceSummaries;
+        try {
+          merged = mergeAll(parts);
+        } catch (err) {
+          throw new UsageError(`--summaries: ${(err as Error).message}`);
+        }
+        const profile = fitSummaries(merged, {
+          arrivalSeconds: merged.arrivalSeconds,
+          lengthSeconds: merged.lengthSeconds,
           minArrivals: positive(opts.minArrivals, '--min-arrivals', true),
           minClientRequests: 0,
           momentMatch: Boolean(opts.momentMatch),

@@ -1,4 +1,5 @@
-import type { ArrivalSummary, LengthSummary, TraceSummaries } from './types.js';
+import { gapBin } from './bins.js';
+import { QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 
 function addMap<K>(into: Map<K, number>, from: Map<K, number>): void {
   for (const [k, v] of from) into.set(k, (into.get(k) ?? 0) + v);
@@ -48,20 +49,72 @@ export function mergeLength(a: LengthSummary, b: LengthSummary): LengthSummary {
   return { client: a.client, start: a.start, n: a.n + b.n, fields, joint };
 }
 
+/** A copy of `a` with one more gap `g` (as buildSummaries would have counted it at clock `res`). */
+function withGap(a: ArrivalSummary, g: number, res: number): ArrivalSummary {
+  const out: ArrivalSummary = { ...a, gaps: a.gaps + 1, sum: a.sum + g, sumSq: a.sumSq + g * g, quant: new Map(a.quant), hist: new Map(a.hist) };
+  const ticks = Math.round(g / res);
+  if (ticks < QUANT_TICKS) out.quant.set(ticks, (out.quant.get(ticks) ?? 0) + 1);
+  else {
+    const b = gapBin(g);
+    out.hist.set(b, (out.hist.get(b) ?? 0) + 1);
+  }
+  if (g > 0) {
+    out.positive++;
+    out.sumLog += Math.log(g);
+  }
+  return out;
+}
+
+/** Per client: the earliest first and latest last request over its windows. */
+function extent(s: TraceSummaries): Map<string, { first: number; last: number; firstStart: number }> {
+  const m = new Map<string, { first: number; last: number; firstStart: number }>();
+  for (const a of s.arrivals) {
+    const e = m.get(a.client);
+    if (!e) m.set(a.client, { first: a.first, last: a.last, firstStart: a.start });
+    else {
+      if (a.first < e.first) {
+        e.first = a.first;
+        e.firstStart = a.start;
+      }
+      if (a.last > e.last) e.last = a.last;
+    }
+  }
+  return m;
+}
+
 /**
  * Merges summaries of disjoint parts of one trace (time partitions or shards): windows with
- * the same (client, start) are added. Associative and commutative up to float rounding.
- * A gap that spans two partitions is lost (each partition starts its clients afresh).
+ * the same (client, start) are added. When all of a client's rows in one part precede all
+ * of its rows in the other, the gap between them (which neither part saw) is added to the
+ * window of the later request, so time partitions give the whole scan's summaries exactly
+ * (given boundaries on multiples of 60 s, where no 1/10/60 s dispersion bin straddles two
+ * parts). Dispersion bins are recomputed from the merged span. Merge parts in time order
+ * (`mergeAll` sorts them): a client whose rows interleave across parts loses those gaps.
  */
 export function mergeSummaries(a: TraceSummaries, b: TraceSummaries): TraceSummaries {
   if (a.arrivalSeconds !== b.arrivalSeconds || a.lengthSeconds !== b.lengthSeconds) {
     throw new RangeError(`cannot merge summaries with different windows (${a.arrivalSeconds}/${a.lengthSeconds} vs ${b.arrivalSeconds}/${b.lengthSeconds})`);
   }
+  const W = a.arrivalSeconds;
+  const resolution = Math.max(a.resolution, b.resolution);
+  // An empty part (no rows) has no span of its own.
+  const spans = [a, b].filter((s) => s.arrivals.length > 0).map((s) => s.span);
+  const span = spans.length ? { start: Math.min(...spans.map((x) => x.start)), end: Math.max(...spans.map((x) => x.end)) } : a.span;
   const arr = new Map<string, ArrivalSummary>();
   for (const s of [...a.arrivals, ...b.arrivals]) {
     const k = `${s.client}\u0000${s.start}`;
     const prev = arr.get(k);
     arr.set(k, prev ? mergeArrival(prev, s) : s);
+  }
+  const ea = extent(a);
+  const eb = extent(b);
+  for (const [client, x] of ea) {
+    const y = eb.get(client);
+    if (!y) continue;
+    const [before, after] = x.last <= y.first ? [x, y] : y.last <= x.first ? [y, x] : [undefined, undefined];
+    if (!before || !after) continue;
+    const k = `${client}\u0000${after.firstStart}`;
+    arr.set(k, withGap(arr.get(k)!, after.first - before.last, resolution));
   }
   const len = new Map<string, LengthSummary>();
   for (const s of [...a.lengths, ...b.lengths]) {
@@ -70,13 +123,26 @@ export function mergeSummaries(a: TraceSummaries, b: TraceSummaries): TraceSumma
     len.set(k, prev ? mergeLength(prev, s) : s);
   }
   const order = <T extends { client: string; start: number }>(x: T, y: T) => (x.client < y.client ? -1 : x.client > y.client ? 1 : x.start - y.start);
+  const arrivals = [...arr.values()].sort(order).map((s) => {
+    // Bins per window: the part of the window inside the merged span (as buildSummaries).
+    const covered = Math.min(s.start + W, span.end) - Math.max(s.start, span.start);
+    const bins = (sc: number) => Math.max(1, Math.ceil(Math.max(covered, sc) / sc));
+    return { ...s, disp: { '1': { ...s.disp['1'], bins: bins(1) }, '10': { ...s.disp['10'], bins: bins(10) }, '60': { ...s.disp['60'], bins: bins(60) } } };
+  });
   return {
     arrivalSeconds: a.arrivalSeconds,
     lengthSeconds: a.lengthSeconds,
-    resolution: Math.max(a.resolution, b.resolution),
-    span: { start: Math.min(a.span.start, b.span.start), end: Math.max(a.span.end, b.span.end) },
+    resolution,
+    span,
     origin: a.origin ?? b.origin,
-    arrivals: [...arr.values()].sort(order),
+    arrivals,
     lengths: [...len.values()].sort(order),
   };
+}
+
+/** Merges any number of parts in time order (by span start), see mergeSummaries. */
+export function mergeAll(parts: TraceSummaries[]): TraceSummaries {
+  if (parts.length === 0) throw new RangeError('no summaries to merge');
+  const sorted = [...parts].sort((x, y) => x.span.start - y.span.start || x.span.end - y.span.end);
+  return sorted.reduce((m, p) => mergeSummaries(m, p));
 }

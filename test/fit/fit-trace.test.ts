@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/stats/rng.js';
 import { normalCdf } from '../../src/stats/normal.js';
 import { buildSummaries } from '../../src/summary/build.js';
-import { mergeSummaries } from '../../src/summary/merge.js';
+import { mergeAll, mergeSummaries } from '../../src/summary/merge.js';
+import { fitSummaries } from '../../src/fit/fit-trace.js';
+import { expectClose, expectEqualSummaries } from '../summary/equal-summaries.js';
 import { fitTrace, type FitOptions } from '../../src/fit/fit-trace.js';
 import { spearmanFromJoint } from '../../src/fit/lengths.js';
 import { rateChangePoints } from '../../src/fit/rates.js';
@@ -45,6 +47,39 @@ describe('summaries', () => {
     });
     // Counts add up to the rows.
     expect(left.arrivals.reduce((a, s) => a + s.n, 0)).toBe(3000);
+  });
+});
+
+describe('time partitions', () => {
+  it('four parts cut at 600 s boundaries merge (in any order) to the whole scan\'s summaries and profile (Azure conv)', async () => {
+    const { trace } = await ingestFiles({ inputs: [fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv')], mapping: loadPreset('azure-llm-2023') });
+    const opts = { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 1e-6 };
+    const whole = buildSummaries(trace, opts);
+    const end = trace.timestamp[trace.n - 1];
+    const cuts = [1, 2, 3].map((k) => Math.floor((end * k) / 4 / 600) * 600);
+    expect(new Set(cuts).size).toBe(3);
+    const bounds = [0, ...cuts.map((c) => trace.timestamp.findIndex((t) => t >= c)), trace.n];
+    const parts = [0, 1, 2, 3].map((p) => {
+      const [a, b] = [bounds[p], bounds[p + 1]];
+      expect(b - a).toBeGreaterThan(100);
+      const part: Trace = {
+        ...trace,
+        n: b - a,
+        timestamp: trace.timestamp.subarray(a, b),
+        client: trace.client.subarray(a, b),
+        ints: Object.fromEntries(Object.entries(trace.ints).map(([f, c]) => [f, c!.subarray(a, b)])),
+        texts: {},
+      };
+      return buildSummaries(part, opts);
+    });
+    const merged = mergeAll([parts[2], parts[0], parts[3], parts[1]]);
+    expect(merged.arrivals.reduce((n, a) => n + a.gaps, 0)).toBe(trace.n - 1);
+    expectEqualSummaries(whole, merged);
+    const fit = { ...base, created: 'x' };
+    expectClose(fitSummaries(whole, fit).clients, fitSummaries(merged, fit).clients);
+    // Pairwise merging out of time order cannot place the boundary gaps: three are lost.
+    const unordered = [parts[0], parts[2], parts[1], parts[3]].reduce((m, p) => mergeSummaries(m, p));
+    expect(unordered.arrivals.reduce((n, a) => n + a.gaps, 0)).toBeLessThan(trace.n - 1);
   });
 });
 
