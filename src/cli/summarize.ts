@@ -22,17 +22,19 @@ export function registerSummarize(program: Command): void {
     .option('--window <seconds>', 'arrival window', '600')
     .option('--length-window <seconds>', 'length window', '21600')
     .option('--resolution <seconds>', 'clock resolution (default: detected; give the same value for every partition)')
+    .option('--origin <time>', 'count times from this instant (ISO, or epoch seconds) instead of the first request: give every time partition the same one')
     .option('--engine <engine>', 'ts (default) | duckdb (the scan in embedded DuckDB, for large inputs) | auto (duckdb above 256 MB of input)', 'ts')
     .option('--quiet', 'no progress or summary on stderr')
-    .addHelpText('after', '\nExample:\n  $ servegen summarize shard-1.parquet --resolution 0.001 --out part-1.json\n  $ servegen fit --summaries part-*.json --out profile.json\n')
-    .action(async (inputs: string[], opts: IngestCliOptions & { out: string; window: string; lengthWindow: string; resolution?: string; engine: string; quiet?: boolean }) => {
+    .addHelpText('after', '\nExample:\n  $ servegen summarize shard-1.parquet --resolution 0.001 --out part-1.json\n  $ servegen summarize day-2.csv --preset azure-llm-2023 --origin 2023-11-16T00:00:00Z --out day-2.json\n  $ servegen fit --summaries part-*.json --out profile.json\n')
+    .action(async (inputs: string[], opts: IngestCliOptions & { out: string; window: string; lengthWindow: string; resolution?: string; origin?: string; engine: string; quiet?: boolean }) => {
       const rep = new Reporter(Boolean(opts.quiet));
       const W = Number(opts.window);
       const L = Number(opts.lengthWindow);
       if (!(W > 0) || !(L > 0)) throw new UsageError('--window and --length-window must be > 0');
       const resolution = opts.resolution !== undefined ? Number(opts.resolution) : undefined;
       const mapping = mappingFrom(opts, 'servegen');
-      const s = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds: W, lengthSeconds: L, resolution }, opts.engine, rep);
+      const origin = opts.origin !== undefined ? parseOrigin(opts.origin) : undefined;
+      const s = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds: W, lengthSeconds: L, resolution, origin }, opts.engine, rep);
       writeFileAtomic(opts.out, JSON.stringify(summariesToJson(s)) + '\n');
       rep.info(`summarized ${s.arrivals.reduce((a, b) => a + b.n, 0)} requests into ${s.arrivals.length} arrival and ${s.lengths.length} length windows (clock resolution ${s.resolution} s) → ${opts.out}`);
     });
@@ -43,7 +45,7 @@ export async function scanSummaries(
   inputs: string[],
   mapping: Mapping,
   format: InputFormat | undefined,
-  opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number },
+  opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number },
   engine: string,
   rep: Reporter,
 ): Promise<TraceSummaries> {
@@ -61,5 +63,22 @@ export async function scanSummaries(
   }
   const result = await runIngest(inputs, mapping, format, rep);
   rep.info(ingestLine(result));
-  return buildSummaries(result.trace, opts);
+  let trace = result.trace;
+  if (opts.origin !== undefined) {
+    if (trace.origin === null) throw new UsageError('--origin: the timestamps are relative (no absolute time to count from)');
+    const shift = Date.parse(trace.origin) / 1000 - opts.origin;
+    const ts = new Float64Array(trace.n);
+    for (let i = 0; i < trace.n; i++) ts[i] = trace.timestamp[i] + shift;
+    trace = { ...trace, timestamp: ts, origin: new Date(opts.origin * 1000).toISOString() };
+  }
+  return buildSummaries(trace, opts);
+}
+
+/** `--origin`: epoch seconds, or an ISO time (UTC unless it carries an offset). */
+export function parseOrigin(text: string): number {
+  const t = text.trim();
+  let v = /^[+-]?\d+(\.\d+)?$/.test(t) ? Number(t) : NaN;
+  if (Number.isNaN(v) && /^\d{4}-\d{2}-\d{2}/.test(t)) v = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(t) || t.length === 10 ? t : `${t}Z`) / 1000;
+  if (!Number.isFinite(v)) throw new UsageError(`--origin: expected an ISO time or epoch seconds, got ${JSON.stringify(text)}`);
+  return v;
 }

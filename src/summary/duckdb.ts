@@ -53,7 +53,7 @@ async function columns(con: { runAndReadAll(sql: string): Promise<{ columnNames(
 export async function summarizeWithDuckDB(
   inputs: string[],
   mapping: Mapping,
-  options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; format?: InputFormat; threads?: number },
+  options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; format?: InputFormat; threads?: number },
 ): Promise<DuckDbScanResult> {
   const files = expandInputs(inputs);
   const formats = new Set(files.map((f) => options.format ?? formatFromName(f) ?? mapping.format));
@@ -114,7 +114,9 @@ export async function summarizeWithDuckDB(
     if (!Number.isFinite(tmin)) throw new IngestError(`${files.join(', ')}: no accepted rows`, files[0]);
     const unit = mapping.timestamp?.unit;
     const absolute = unit === 'iso' || amax >= 1e8;
-    const origin = absolute ? Math.floor(tmin) : 0;
+    if (options.origin !== undefined && !absolute) throw new IngestError(`${files[0]}: origin given but the timestamps are relative (no absolute time to count from)`, files[0]);
+    // Times count from the given origin (time partitions share one), else from the first second.
+    const origin = absolute ? (options.origin ?? Math.floor(tmin)) : 0;
     await con.run(`CREATE TEMP TABLE r AS SELECT t - ${origin} AS t, client${present.map((f) => `, "${f}"`).join('')} FROM src_rows WHERE reason IS NULL`);
     await con.run('DROP TABLE src_rows');
     const W = options.arrivalSeconds;

@@ -83,6 +83,33 @@ function extent(s: TraceSummaries): Map<string, { first: number; last: number; f
 }
 
 /**
+ * `s` with its times counted from `origin` instead of its own (parts scanned apart each start
+ * at their first second). Window starts must stay on the window grid, so the two origins
+ * must be a whole number of windows apart. @throws RangeError otherwise, or when one side has
+ * absolute times and the other relative ones.
+ */
+function rebase(s: TraceSummaries, origin: string | null, W: number, L: number): TraceSummaries {
+  if (s.origin === origin || s.arrivals.length === 0) return { ...s, origin };
+  if (s.origin === null || origin === null) {
+    throw new RangeError(`cannot merge summaries with relative times and summaries with absolute times (origin ${origin ?? s.origin})`);
+  }
+  const delta = (Date.parse(s.origin) - Date.parse(origin)) / 1000;
+  const onGrid = (x: number) => Math.abs(delta / x - Math.round(delta / x)) < 1e-9;
+  if (!onGrid(W) || !onGrid(L)) {
+    throw new RangeError(
+      `parts have origins ${origin} and ${s.origin}, ${delta} s apart: not a whole number of ${W} s and ${L} s windows; summarize every part with the same --origin (e.g. --origin ${origin})`,
+    );
+  }
+  return {
+    ...s,
+    origin,
+    span: { start: s.span.start + delta, end: s.span.end + delta },
+    arrivals: s.arrivals.map((x) => ({ ...x, start: x.start + delta, first: x.first + delta, last: x.last + delta })),
+    lengths: s.lengths.map((x) => ({ ...x, start: x.start + delta })),
+  };
+}
+
+/**
  * Merges summaries of disjoint parts of one trace (time partitions or shards): windows with
  * the same (client, start) are added. When all of a client's rows in one part precede all
  * of its rows in the other, the gap between them (which neither part saw) is added to the
@@ -91,10 +118,12 @@ function extent(s: TraceSummaries): Map<string, { first: number; last: number; f
  * parts). Dispersion bins are recomputed from the merged span. Merge parts in time order
  * (`mergeAll` sorts them): a client whose rows interleave across parts loses those gaps.
  */
-export function mergeSummaries(a: TraceSummaries, b: TraceSummaries): TraceSummaries {
-  if (a.arrivalSeconds !== b.arrivalSeconds || a.lengthSeconds !== b.lengthSeconds) {
-    throw new RangeError(`cannot merge summaries with different windows (${a.arrivalSeconds}/${a.lengthSeconds} vs ${b.arrivalSeconds}/${b.lengthSeconds})`);
+export function mergeSummaries(a: TraceSummaries, b0: TraceSummaries): TraceSummaries {
+  if (a.arrivalSeconds !== b0.arrivalSeconds || a.lengthSeconds !== b0.lengthSeconds) {
+    throw new RangeError(`cannot merge summaries with different windows (${a.arrivalSeconds}/${a.lengthSeconds} vs ${b0.arrivalSeconds}/${b0.lengthSeconds})`);
   }
+  const origin = a.arrivals.length ? a.origin : b0.origin;
+  const b = rebase(b0, origin, a.arrivalSeconds, a.lengthSeconds);
   const W = a.arrivalSeconds;
   const resolution = Math.max(a.resolution, b.resolution);
   // An empty part (no rows) has no span of its own.
@@ -134,7 +163,7 @@ export function mergeSummaries(a: TraceSummaries, b: TraceSummaries): TraceSumma
     lengthSeconds: a.lengthSeconds,
     resolution,
     span,
-    origin: a.origin ?? b.origin,
+    origin,
     arrivals,
     lengths: [...len.values()].sort(order),
   };
@@ -143,6 +172,8 @@ export function mergeSummaries(a: TraceSummaries, b: TraceSummaries): TraceSumma
 /** Merges any number of parts in time order (by span start), see mergeSummaries. */
 export function mergeAll(parts: TraceSummaries[]): TraceSummaries {
   if (parts.length === 0) throw new RangeError('no summaries to merge');
-  const sorted = [...parts].sort((x, y) => x.span.start - y.span.start || x.span.end - y.span.end);
+  // Time order on the absolute clock when parts have their own origins.
+  const at = (s: TraceSummaries, t: number) => (s.origin ? Date.parse(s.origin) / 1000 : 0) + t;
+  const sorted = [...parts].sort((x, y) => at(x, x.span.start) - at(y, y.span.start) || at(x, x.span.end) - at(y, y.span.end));
   return sorted.reduce((m, p) => mergeSummaries(m, p));
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
 import { runCli } from './run-cli.js';
+import { expectClose } from '../summary/equal-summaries.js';
 
 const MM = fixture('servegen', 'multimodal', 'mm-image');
 
@@ -164,5 +165,37 @@ describe('summarize and fit --summaries', () => {
     const bad = await runCli('fit', '--summaries', trace, '--out', join(dir, 'q.json'));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/not a summaries file/);
+  });
+
+  it('time partitions of absolute-time logs need one --origin; with it they fit the whole\'s profile', async () => {
+    const dir = tempDir();
+    const lines = readFileSync(fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv'), 'utf8').trimEnd().split('\n');
+    const whole = join(dir, 'whole.csv');
+    writeFileSync(whole, lines.join('\n') + '\n');
+    // Rows are in time order: cut after row 9 000 (not on a window boundary).
+    writeFileSync(join(dir, 'a.csv'), [lines[0], ...lines.slice(1, 9001)].join('\n') + '\n');
+    writeFileSync(join(dir, 'b.csv'), [lines[0], ...lines.slice(9001)].join('\n') + '\n');
+    const summarize = (f: string, ...extra: string[]) => runCli('summarize', join(dir, f), '--preset', 'azure-llm-2023', '--resolution', '0.000001', '--out', join(dir, f.replace('.csv', '.json')), '--quiet', ...extra);
+    for (const f of ['a.csv', 'b.csv']) expect((await summarize(f)).code).toBe(0);
+    // Each part counts from its own first second: 1 659 s apart, off the 600 s grid.
+    const off = await runCli('fit', '--summaries', join(dir, 'b.json'), join(dir, 'a.json'), '--out', join(dir, 'x.json'));
+    expect(off.code).toBe(2);
+    expect(off.stderr).toContain('summarize every part with the same --origin');
+    for (const f of ['a.csv', 'b.csv', 'whole.csv']) expect((await summarize(f, '--origin', '2023-11-16T18:00:00Z')).code).toBe(0);
+    expect((await runCli('fit', '--summaries', join(dir, 'b.json'), join(dir, 'a.json'), '--out', join(dir, 'ab.p.json'), '--quiet')).code).toBe(0);
+    expect((await runCli('fit', '--summaries', join(dir, 'whole.json'), '--out', join(dir, 'w.p.json'), '--quiet')).code).toBe(0);
+    const ab = JSON.parse(readFileSync(join(dir, 'ab.p.json'), 'utf8'));
+    const w = JSON.parse(readFileSync(join(dir, 'w.p.json'), 'utf8'));
+    expect(ab.span).toEqual(w.span);
+    expect(ab.span.origin).toBe('2023-11-16T18:00:00.000Z');
+    expect(ab.clients[0].requests ?? ab.clients[0].n).toBe(19366);
+    // Equal to 1e-9 relative (sums added in another order).
+    expectClose(w.clients, ab.clients);
+    // Epoch seconds name the same instant; relative timestamps have no origin to move.
+    expect((await summarize('whole.csv', '--origin', '1700157600')).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'whole.json'), 'utf8')).origin).toBe('2023-11-16T18:00:00.000Z');
+    const bad = await summarize('whole.csv', '--origin', 'yesterday');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--origin: expected an ISO time or epoch seconds');
   });
 });
