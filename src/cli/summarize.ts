@@ -4,7 +4,7 @@ import { buildSummaries } from '../summary/build.js';
 import { summariesToJson } from '../summary/serialize.js';
 import { addIngestOptions, ingestLine, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
-import { UsageError } from './errors.js';
+import { positive, UsageError } from './errors.js';
 import { statSync } from 'node:fs';
 import { expandInputs, type InputFormat } from '../io/input.js';
 import type { Mapping } from '../ingest/mapping.js';
@@ -28,10 +28,9 @@ export function registerSummarize(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ servegen summarize shard-1.parquet --resolution 0.001 --out part-1.json\n  $ servegen summarize day-2.csv --preset azure-llm-2023 --origin 2023-11-16T00:00:00Z --out day-2.json\n  $ servegen fit --summaries part-*.json --out profile.json\n')
     .action(async (inputs: string[], opts: IngestCliOptions & { out: string; window: string; lengthWindow: string; resolution?: string; origin?: string; engine: string; quiet?: boolean }) => {
       const rep = new Reporter(Boolean(opts.quiet));
-      const W = Number(opts.window);
-      const L = Number(opts.lengthWindow);
-      if (!(W > 0) || !(L > 0)) throw new UsageError('--window and --length-window must be > 0');
-      const resolution = opts.resolution !== undefined ? Number(opts.resolution) : undefined;
+      const W = positive(opts.window, '--window');
+      const L = positive(opts.lengthWindow, '--length-window');
+      const resolution = opts.resolution !== undefined ? positive(opts.resolution, '--resolution') : undefined;
       const mapping = mappingFrom(opts, 'servegen');
       const origin = opts.origin !== undefined ? parseOrigin(opts.origin) : undefined;
       const s = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds: W, lengthSeconds: L, resolution, origin }, opts.engine, rep);

@@ -4,7 +4,7 @@ import { loadThresholds } from '../validate/thresholds.js';
 import { validateTraces, type FidelityReport } from '../validate/validate.js';
 import { fidelityHtml } from '../validate/html.js';
 import type { IngestResult } from '../ingest/ingest.js';
-import { EXIT_CHECK_FAILED, EXIT_OK } from './errors.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, positive } from './errors.js';
 import { addIngestOptions, mappingFrom, parseFormat, runIngest } from './ingest-options.js';
 import { Reporter } from './progress.js';
 
@@ -57,11 +57,12 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
     .action(async (sourceFile: string, generatedFile: string, opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
       const thresholds = loadThresholds(opts.thresholds);
+      const arrivalSeconds = positive(opts.window, '--window');
       const source = await runIngest([sourceFile], mappingFrom({ preset: opts.sourcePreset, map: opts.sourceMap }, 'servegen', 'source'), parseFormat(opts.sourceFormat, '--source-format'), rep);
       const generated = await runIngest([generatedFile], mappingFrom({ preset: opts.generatedPreset, map: opts.generatedMap }, 'servegen', 'generated'), parseFormat(opts.generatedFormat, '--generated-format'), rep);
       let baseline: IngestResult | undefined;
       if (opts.baseline) baseline = await runIngest([opts.baseline], mappingFrom({}, 'servegen'), undefined, rep);
-      const result = validateTraces(source, generated, thresholds, { arrivalSeconds: Number(opts.window), baseline });
+      const result = validateTraces(source, generated, thresholds, { arrivalSeconds, baseline });
       writeReports(result, opts.json, opts.report);
       for (const l of verdictLines(result.report)) rep.info(l);
       setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);

@@ -194,6 +194,9 @@ describe('summarize and fit --summaries', () => {
     // Epoch seconds name the same instant; relative timestamps have no origin to move.
     expect((await summarize('whole.csv', '--origin', '1700157600')).code).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'whole.json'), 'utf8')).origin).toBe('2023-11-16T18:00:00.000Z');
+    const nan = await summarize('whole.csv', '--resolution', 'abc');
+    expect(nan.code).toBe(2);
+    expect(nan.stderr).toContain('--resolution: expected a number > 0, got "abc"');
     const bad = await summarize('whole.csv', '--origin', 'yesterday');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--origin: expected an ISO time or epoch seconds');
