@@ -65,23 +65,6 @@ function withGap(a: ArrivalSummary, g: number, res: number): ArrivalSummary {
   return out;
 }
 
-/** Per client: the earliest first and latest last request over its windows. */
-function extent(s: TraceSummaries): Map<string, { first: number; last: number; firstStart: number }> {
-  const m = new Map<string, { first: number; last: number; firstStart: number }>();
-  for (const a of s.arrivals) {
-    const e = m.get(a.client);
-    if (!e) m.set(a.client, { first: a.first, last: a.last, firstStart: a.start });
-    else {
-      if (a.first < e.first) {
-        e.first = a.first;
-        e.firstStart = a.start;
-      }
-      if (a.last > e.last) e.last = a.last;
-    }
-  }
-  return m;
-}
-
 /**
  * `s` with its times counted from `origin` instead of its own (parts scanned apart each start
  * at their first second). Window starts must stay on the window grid, so the two origins
@@ -104,52 +87,93 @@ function rebase(s: TraceSummaries, origin: string | null, W: number, L: number):
     ...s,
     origin,
     span: { start: s.span.start + delta, end: s.span.end + delta },
-    arrivals: s.arrivals.map((x) => ({ ...x, start: x.start + delta, first: x.first + delta, last: x.last + delta })),
-    lengths: s.lengths.map((x) => ({ ...x, start: x.start + delta })),
+    // Starts snapped to the grid as buildSummaries computes them (index × window), so the same
+    // window from two parts gets one key.
+    arrivals: s.arrivals.map((x) => ({ ...x, start: Math.round((x.start + delta) / W) * W, first: x.first + delta, last: x.last + delta })),
+    lengths: s.lengths.map((x) => ({ ...x, start: Math.round((x.start + delta) / L) * L })),
   };
 }
 
-/**
- * Merges summaries of disjoint parts of one trace (time partitions or shards): windows with
- * the same (client, start) are added. When all of a client's rows in one part precede all
- * of its rows in the other, the gap between them (which neither part saw) is added to the
- * window of the later request, so time partitions give the whole scan's summaries exactly
- * (given boundaries on multiples of 60 s, where no 1/10/60 s dispersion bin straddles two
- * parts). Dispersion bins are recomputed from the merged span. Merge parts in time order
- * (`mergeAll` sorts them): a client whose rows interleave across parts loses those gaps.
- */
-export function mergeSummaries(a: TraceSummaries, b0: TraceSummaries): TraceSummaries {
-  if (a.arrivalSeconds !== b0.arrivalSeconds || a.lengthSeconds !== b0.lengthSeconds) {
-    throw new RangeError(`cannot merge summaries with different windows (${a.arrivalSeconds}/${a.lengthSeconds} vs ${b0.arrivalSeconds}/${b0.lengthSeconds})`);
+/** @throws RangeError unless the parts share window lengths and clock resolution. */
+function checkCompatible(parts: TraceSummaries[]): void {
+  const [a] = parts;
+  for (const b of parts) {
+    if (a.arrivalSeconds !== b.arrivalSeconds || a.lengthSeconds !== b.lengthSeconds) {
+      throw new RangeError(`cannot merge summaries with different windows (${a.arrivalSeconds}/${a.lengthSeconds} vs ${b.arrivalSeconds}/${b.lengthSeconds})`);
+    }
   }
-  const origin = a.arrivals.length ? a.origin : b0.origin;
-  const b = rebase(b0, origin, a.arrivalSeconds, a.lengthSeconds);
+  // Gap ticks are counted in units of the resolution: parts counted in different units do not add.
+  const withRows = parts.filter((p) => p.arrivals.length > 0);
+  for (const b of withRows) {
+    const r = withRows[0].resolution;
+    if (Math.abs(b.resolution - r) > 1e-9 * Math.max(r, b.resolution)) {
+      throw new RangeError(`parts have clock resolutions ${r} s and ${b.resolution} s: summarize every part with the same --resolution`);
+    }
+  }
+}
+
+/** Adds windows with the same (client, start); the parts share origin and resolution. */
+function addUp(parts: TraceSummaries[], origin: string | null, restoreGaps: boolean): TraceSummaries {
+  const [a] = parts;
   const W = a.arrivalSeconds;
-  const resolution = Math.max(a.resolution, b.resolution);
+  const withRows = parts.filter((s) => s.arrivals.length > 0);
+  const resolution = withRows.length ? withRows[0].resolution : a.resolution;
   // An empty part (no rows) has no span of its own.
-  const spans = [a, b].filter((s) => s.arrivals.length > 0).map((s) => s.span);
-  const span = spans.length ? { start: Math.min(...spans.map((x) => x.start)), end: Math.max(...spans.map((x) => x.end)) } : a.span;
+  const span = withRows.length ? { start: Math.min(...withRows.map((x) => x.span.start)), end: Math.max(...withRows.map((x) => x.span.end)) } : a.span;
   const arr = new Map<string, ArrivalSummary>();
-  for (const s of [...a.arrivals, ...b.arrivals]) {
-    const k = `${s.client}\u0000${s.start}`;
-    const prev = arr.get(k);
-    arr.set(k, prev ? mergeArrival(prev, s) : s);
+  for (const p of parts) {
+    for (const s of p.arrivals) {
+      const k = `${s.client}\u0000${s.start}`;
+      const prev = arr.get(k);
+      arr.set(k, prev ? mergeArrival(prev, s) : s);
+    }
   }
-  const ea = extent(a);
-  const eb = extent(b);
-  for (const [client, x] of ea) {
-    const y = eb.get(client);
-    if (!y) continue;
-    const [before, after] = x.last <= y.first ? [x, y] : y.last <= x.first ? [y, x] : [undefined, undefined];
-    if (!before || !after) continue;
-    const k = `${client}\u0000${after.firstStart}`;
-    arr.set(k, withGap(arr.get(k)!, after.first - before.last, resolution));
+  if (restoreGaps) {
+    // Per client, one extent (first, last) per part; sorted by first. The first row of an
+    // extent that starts at or after every earlier extent's last row follows the latest of
+    // those rows in the whole trace: that gap was seen by no part. Extents that overlap
+    // (rows of a client interleaving across parts) give no gap (those are lost).
+    const extents = new Map<string, { first: number; last: number; firstStart: number }[]>();
+    for (const p of parts) {
+      const own = new Map<string, { first: number; last: number; firstStart: number }>();
+      for (const x of p.arrivals) {
+        const e = own.get(x.client);
+        if (!e) own.set(x.client, { first: x.first, last: x.last, firstStart: x.start });
+        else {
+          if (x.first < e.first) {
+            e.first = x.first;
+            e.firstStart = x.start;
+          }
+          if (x.last > e.last) e.last = x.last;
+        }
+      }
+      for (const [client, e] of own) {
+        let list = extents.get(client);
+        if (!list) extents.set(client, (list = []));
+        list.push(e);
+      }
+    }
+    for (const [client, list] of extents) {
+      if (list.length < 2) continue;
+      list.sort((x, y) => x.first - y.first || x.last - y.last);
+      let maxLast = list[0].last;
+      for (let i = 1; i < list.length; i++) {
+        const e = list[i];
+        if (maxLast <= e.first) {
+          const k = `${client}\u0000${e.firstStart}`;
+          arr.set(k, withGap(arr.get(k)!, e.first - maxLast, resolution));
+        }
+        maxLast = Math.max(maxLast, e.last);
+      }
+    }
   }
   const len = new Map<string, LengthSummary>();
-  for (const s of [...a.lengths, ...b.lengths]) {
-    const k = `${s.client}\u0000${s.start}`;
-    const prev = len.get(k);
-    len.set(k, prev ? mergeLength(prev, s) : s);
+  for (const p of parts) {
+    for (const s of p.lengths) {
+      const k = `${s.client}\u0000${s.start}`;
+      const prev = len.get(k);
+      len.set(k, prev ? mergeLength(prev, s) : s);
+    }
   }
   const order = <T extends { client: string; start: number }>(x: T, y: T) => (x.client < y.client ? -1 : x.client > y.client ? 1 : x.start - y.start);
   const arrivals = [...arr.values()].sort(order).map((s) => {
@@ -158,22 +182,41 @@ export function mergeSummaries(a: TraceSummaries, b0: TraceSummaries): TraceSumm
     const bins = (sc: number) => Math.max(1, Math.ceil(Math.max(covered, sc) / sc));
     return { ...s, disp: { '1': { ...s.disp['1'], bins: bins(1) }, '10': { ...s.disp['10'], bins: bins(10) }, '60': { ...s.disp['60'], bins: bins(60) } } };
   });
-  return {
-    arrivalSeconds: a.arrivalSeconds,
-    lengthSeconds: a.lengthSeconds,
-    resolution,
-    span,
-    origin,
-    arrivals,
-    lengths: [...len.values()].sort(order),
-  };
+  return { arrivalSeconds: W, lengthSeconds: a.lengthSeconds, resolution, span, origin, arrivals, lengths: [...len.values()].sort(order) };
 }
 
-/** Merges any number of parts in time order (by span start), see mergeSummaries. */
+/**
+ * Merges summaries of all the disjoint parts of one trace (time partitions, client shards, or
+ * both): windows with the same (client, start) are added, and each client's gap across a
+ * time cut (seen by no part) is restored from the windows' first/last times, so the result
+ * equals one scan over all rows — exactly, given cuts on multiples of 60 s (no 1/10/60 s
+ * dispersion bin straddles two parts). Parts with their own origins are rebased onto the
+ * earliest (they must be a whole number of windows apart); parts must share windows and clock
+ * resolution. A client whose rows interleave in time across parts loses those gaps.
+ * Give all parts at once: the gaps are placed using every part's extent.
+ * @throws RangeError on incompatible parts.
+ */
 export function mergeAll(parts: TraceSummaries[]): TraceSummaries {
   if (parts.length === 0) throw new RangeError('no summaries to merge');
-  // Time order on the absolute clock when parts have their own origins.
-  const at = (s: TraceSummaries, t: number) => (s.origin ? Date.parse(s.origin) / 1000 : 0) + t;
-  const sorted = [...parts].sort((x, y) => at(x, x.span.start) - at(y, y.span.start) || at(x, x.span.end) - at(y, y.span.end));
-  return sorted.reduce((m, p) => mergeSummaries(m, p));
+  checkCompatible(parts);
+  const withRows = parts.filter((p) => p.arrivals.length > 0);
+  const origins = withRows.map((p) => p.origin).filter((o): o is string => o !== null);
+  const origin = origins.length ? origins.reduce((x, y) => (Date.parse(y) < Date.parse(x) ? y : x)) : (withRows[0] ?? parts[0]).origin;
+  const W = parts[0].arrivalSeconds;
+  const L = parts[0].lengthSeconds;
+  return addUp(
+    parts.map((p) => rebase(p, origin, W, L)),
+    origin,
+    true,
+  );
+}
+
+/**
+ * Sum of two summaries of disjoint parts, without restoring the gaps across a cut (that needs
+ * every part at once: use `mergeAll`). Associative and commutative up to float rounding.
+ */
+export function mergeSummaries(a: TraceSummaries, b: TraceSummaries): TraceSummaries {
+  checkCompatible([a, b]);
+  const origin = a.arrivals.length ? a.origin : b.origin;
+  return addUp([rebase(a, origin, a.arrivalSeconds, a.lengthSeconds), rebase(b, origin, a.arrivalSeconds, a.lengthSeconds)], origin, false);
 }

@@ -9,7 +9,7 @@ import type { TraceSummaries } from './types.js';
 /**
  * Loads the results of `servegen sql` run on a warehouse (Spark, Trino, ClickHouse, DuckDB):
  * a directory with one Parquet output per query, either `<name>.parquet` or a folder
- * `<name>/` of part files (what Spark and Trino write). Required: `scan`, `arrivals`,
+ * `<name>/` of part files (Spark's part-*.parquet, or files without an extension). Required: `scan`, `arrivals`,
  * `gap_histograms`, `dispersion`, `lengths`; optional: `joint`, `rejects`. Column names
  * are matched case-insensitively (Trino folds identifiers to lower case).
  */
@@ -39,7 +39,9 @@ function partFiles(dir: string, name: string): string[] {
   const sub = join(dir, name);
   if (existsSync(sub) && statSync(sub).isDirectory()) {
     return readdirSync(sub)
-      .filter((f) => f.endsWith('.parquet') && !f.startsWith('.') && !f.startsWith('_'))
+      // Part files by any name (Trino's have no extension), minus markers and checksums
+      // (_SUCCESS, .part-0.crc) and empty files.
+      .filter((f) => !f.startsWith('.') && !f.startsWith('_') && !f.endsWith('.crc') && statSync(join(sub, f)).isFile() && statSync(join(sub, f)).size > 0)
       .sort()
       .map((f) => join(sub, f));
   }

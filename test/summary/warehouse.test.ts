@@ -37,7 +37,10 @@ async function exportScan(dir: string, csv = CSV, args = ['--preset', 'burstgpt'
     names.push(name);
     if (name === 'arrivals') {
       await con.run(`COPY (SELECT * FROM (${sql}) WHERE wi % 2 = 0) TO '${join(dir, 'arrivals', 'part-00000.parquet')}' (FORMAT parquet)`);
-      await con.run(`COPY (SELECT * FROM (${sql}) WHERE wi % 2 = 1) TO '${join(dir, 'arrivals', 'part-00001.parquet')}' (FORMAT parquet)`);
+      // A part without extension (as Trino names them), plus Spark's marker and checksum files.
+      await con.run(`COPY (SELECT * FROM (${sql}) WHERE wi % 2 = 1) TO '${join(dir, 'arrivals', '20231116_000001_00007_abcde')}' (FORMAT parquet)`);
+      writeFileSync(join(dir, 'arrivals', '_SUCCESS'), '');
+      writeFileSync(join(dir, 'arrivals', '.part-00000.parquet.crc'), 'x');
     } else if (name === 'dispersion') {
       await con.run(`COPY (SELECT client, wi, scale, sum, "sumSq" AS sumsq FROM (${sql})) TO '${join(dir, 'dispersion.parquet')}' (FORMAT parquet)`);
     } else {

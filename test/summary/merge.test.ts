@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../src/stats/rng.js';
+import { buildSummaries } from '../../src/summary/build.js';
+import { mergeAll, mergeSummaries } from '../../src/summary/merge.js';
+import type { Trace } from '../../src/ingest/trace.js';
+import { expectEqualSummaries } from './equal-summaries.js';
+
+/** A trace from (time, client) rows, with token columns so length windows exist too. */
+function trace(rows: [number, number][], origin: string | null = null): Trace {
+  const sorted = [...rows].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return {
+    n: sorted.length,
+    timestamp: Float64Array.from(sorted.map((r) => r[0])),
+    client: Int32Array.from(sorted.map((r) => r[1])),
+    clientIds: ['a', 'b', 'c', 'd'],
+    ints: { input_tokens: Int32Array.from(sorted.map((r) => 10 + (Math.round(r[0] * 1000) % 50))), output_tokens: Int32Array.from(sorted.map((r) => 5 + (Math.round(r[0] * 7000) % 20))) },
+    texts: {},
+    origin,
+  };
+}
+
+const opts = { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 0.001 };
+
+describe('mergeAll', () => {
+  it('time partitions cut on 60 s multiples, split further into client shards, given in any order, equal one scan (40 seeded cases)', () => {
+    const rng = createRng(41);
+    for (let c = 0; c < 40; c++) {
+      const rows: [number, number][] = [];
+      for (let k = 0; k < 4; k++) {
+        // Per client: bursty gaps (some ties at 1 ms), a different rate each.
+        let t = rng.next() * 300;
+        const n = 5 + Math.floor(rng.next() * 200);
+        for (let i = 0; i < n; i++) {
+          t += rng.next() < 0.2 ? 0 : -Math.log(rng.nextOpen()) * (5 + 60 * k);
+          rows.push([Math.round(t * 1000) / 1000, k]);
+        }
+      }
+      const end = Math.max(...rows.map((r) => r[0]));
+      const cuts = [...new Set([0, 1, 2].map(() => Math.floor((rng.next() * end) / 60) * 60))].sort((a, b) => a - b);
+      const edges = [-Infinity, ...cuts, Infinity];
+      const parts = [];
+      for (let p = 0; p + 1 < edges.length; p++) {
+        const inPart = rows.filter((r) => r[0] >= edges[p] && r[0] < edges[p + 1]);
+        // Clients {a, b} and {c, d} as separate shards of this time range.
+        for (const shard of [[0, 1], [2, 3]]) {
+          const sub = inPart.filter((r) => shard.includes(r[1]));
+          if (sub.length) parts.push(buildSummaries(trace(sub), opts));
+        }
+      }
+      for (let i = parts.length - 1; i > 0; i--) {
+        const j = Math.floor(rng.next() * (i + 1));
+        [parts[i], parts[j]] = [parts[j], parts[i]];
+      }
+      const whole = buildSummaries(trace(rows), opts);
+      const merged = mergeAll(parts);
+      expect(merged.span).toEqual(whole.span);
+      expectEqualSummaries(whole, merged);
+    }
+  });
+
+  it('places the gap before a part using every part: a client in three parts whose spans overlap', () => {
+    // Client a at 1500 | 1800 | 2500; part 1 also spans 0–3000 through client b.
+    const p1 = buildSummaries(trace([[0, 1], [2500, 0], [3000, 1]]), opts);
+    const p2 = buildSummaries(trace([[1500, 0]]), opts);
+    const p3 = buildSummaries(trace([[1800, 0]]), opts);
+    const m = mergeAll([p1, p2, p3]);
+    const a = (s: typeof m) => s.arrivals.filter((x) => x.client === 'a').map((x) => [x.start, x.gaps, x.sum]);
+    expect(a(m)).toEqual([[1200, 0, 0], [1800, 1, 300], [2400, 1, 700]]);
+    expect(a(m)).toEqual(a(buildSummaries(trace([[0, 1], [2500, 0], [3000, 1], [1500, 0], [1800, 0]]), opts)));
+  });
+
+  it('pairwise mergeSummaries adds no gap it cannot place (only mergeAll restores them)', () => {
+    const q = [[[100, 0], [200, 0]], [[700, 0]], [[1300, 0]]].map((r) => buildSummaries(trace(r as [number, number][]), opts));
+    const m = mergeSummaries(mergeSummaries(q[0], q[2]), q[1]);
+    expect(m.arrivals.map((x) => [x.start, x.gaps, x.sum])).toEqual([[0, 1, 100], [600, 0, 0], [1200, 0, 0]]);
+    expect(mergeAll([q[0], q[2], q[1]]).arrivals.map((x) => [x.start, x.gaps, x.sum])).toEqual([[0, 1, 100], [600, 1, 500], [1200, 1, 600]]);
+  });
+
+  it('rebases parts with their own origins onto one grid (window starts snapped, one key per window)', () => {
+    const W = 21600 / 7;
+    const o = { arrivalSeconds: W, lengthSeconds: 21600, resolution: 0.001 };
+    const ts = [3 * W + 1, 10 * W + 5, 10 * W + 100]; // the last two in different 60 s bins (a cut inside a bin changes dispersion)
+    const whole = buildSummaries(trace(ts.map((t) => [t, 0]), '2023-11-16T00:00:00.000Z'), o);
+    const a = buildSummaries(trace(ts.slice(0, 2).map((t) => [t, 0]), '2023-11-16T00:00:00.000Z'), o);
+    const b = buildSummaries(trace([[ts[2] - 21600, 0]], '2023-11-16T06:00:00.000Z'), o);
+    const m = mergeAll([b, a]);
+    expect(m.origin).toBe('2023-11-16T00:00:00.000Z');
+    expectEqualSummaries(whole, m);
+  });
+
+  it('refuses parts with different clock resolutions or origins off the window grid', () => {
+    const a = buildSummaries(trace([[0.001, 0], [0.002, 0], [0.004, 0]]), { ...opts, resolution: 0.001 });
+    const b = buildSummaries(trace([[700, 0], [701, 0]]), { ...opts, resolution: 1 });
+    expect(() => mergeAll([a, b])).toThrow(/same --resolution/);
+    const c = buildSummaries(trace([[1, 0]], '2023-11-16T00:00:00.000Z'), opts);
+    const d = buildSummaries(trace([[1, 0]], '2023-11-16T00:01:00.000Z'), opts);
+    expect(() => mergeAll([c, d])).toThrow(/same --origin/);
+    expect(() => mergeAll([c, buildSummaries(trace([[1, 0]]), opts)])).toThrow(/relative times/);
+  });
+});
