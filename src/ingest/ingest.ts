@@ -3,8 +3,8 @@ import { readCsv } from '../io/from-csv.js';
 import { readJsonl } from '../io/from-jsonl.js';
 import { readParquet } from '../io/from-parquet.js';
 import { readArrow } from '../io/from-arrow.js';
-import { expandInputs, formatFromName, InputError, isGzipFile, openByteStream, readAllBytes, type InputFormat } from '../io/input.js';
-import type { RowSink } from '../io/row-source.js';
+import { expandInputs, formatFromName, InputError, isGzipFile, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
+import type { RowSink, SourceInfo } from '../io/row-source.js';
 import { IngestError, type Reject } from './errors.js';
 import type { Mapping } from './mapping.js';
 import { TraceBuilder, type IngestSummary } from './normalize.js';
@@ -53,6 +53,7 @@ export async function ingestFiles(options: IngestOptions): Promise<IngestResult>
   let totalBytes = 0;
   for (const f of files) totalBytes += statSync(f).size;
   let bytesSeen = 0;
+  let bytesDone = 0;
   let reserved = false;
   const anyGzip = files.some((f) => isGzipFile(f));
   const onRawBytes = (n: number) => {
@@ -91,21 +92,35 @@ export async function ingestFiles(options: IngestOptions): Promise<IngestResult>
         builder.reject(line, reason, message, raw);
       },
     };
-    const onInfo = (info: { meta?: Record<string, unknown> }) => {
+    const onInfo = (info: SourceInfo) => {
       if (info.meta && !meta) meta = info.meta;
+      if (info.rows !== undefined && !reserved) {
+        // The footer gives this file's exact row count; later files are estimated at its rows/byte.
+        reserved = true;
+        const size = statSync(file).size;
+        const later = totalBytes - bytesDone - size;
+        builder.reserve(rowsRead + info.rows + Math.ceil(later > 0 && size > 0 ? (info.rows / size) * later * 1.08 : 0));
+      }
     };
     try {
       switch (format) {
         case 'csv':
         case 'tsv':
-          await readCsv(file, openByteStream(file, onRawBytes), format === 'tsv' ? '\t' : ',', keys.map((k) => k.column), sink, onInfo, optional);
+          await readCsv(file, openByteStream(file, onRawBytes), format === 'tsv' ? '\t' : ',', keys.map((k) => k.column), sink, onInfo, optional, builder.numericSlots());
           break;
         case 'jsonl':
           await readJsonl(file, openByteStream(file, onRawBytes), keys, sink, onInfo);
           break;
         case 'parquet':
           bytesSeen += statSync(file).size;
-          await readParquet(file, await readAllBytes(file), keys, sink, onInfo, optional);
+          {
+            const source = await openRandomAccess(file);
+            try {
+              await readParquet(file, source, keys, sink, onInfo, optional);
+            } finally {
+              source.close();
+            }
+          }
           break;
         case 'arrow':
           bytesSeen += statSync(file).size;
@@ -126,6 +141,7 @@ export async function ingestFiles(options: IngestOptions): Promise<IngestResult>
       throw err;
     }
     options.onProgress?.(rowsRead, file);
+    bytesDone += statSync(file).size;
   }
   if (rowsRead === 0) {
     throw new IngestError(`${files.join(', ')}: no data rows (empty file or header only)`, files[0]);

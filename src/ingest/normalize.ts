@@ -58,6 +58,22 @@ function trimmed(s: string): string {
 const NUMERIC_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 /**
+ * Whether `s`, which Number() already read as finite, is a plain decimal (NUMERIC_RE) —
+ * without running the regex on every row: a string Number() accepts that starts with a
+ * digit, sign or dot and ends with a digit or dot is decimal unless it is 0x/0b/0o.
+ */
+export function plainDecimal(s: string): boolean {
+  const a = s.charCodeAt(0);
+  const z = s.charCodeAt(s.length - 1);
+  if (((a >= 48 && a <= 57) || a === 45 || a === 43 || a === 46) && ((z >= 48 && z <= 57) || z === 46)) {
+    if (a !== 48 || s.length < 3) return true;
+    const c = s.charCodeAt(1) | 32;
+    return c !== 120 && c !== 98 && c !== 111;
+  }
+  return NUMERIC_RE.test(s);
+}
+
+/**
  * Turns raw rows into a columnar trace. Every row is either accepted or rejected with a
  * reason (the caller counts rows read); fields the mapping does not name stay absent.
  */
@@ -140,6 +156,22 @@ export class TraceBuilder {
   /** Source keys for a file: plain column names for CSV/TSV, dotted paths for JSON-like inputs. */
   keysFor(dotted: boolean): SourceKey[] {
     return this.specs.map((spec) => sourceKey(spec, dotted));
+  }
+
+  /**
+   * Per value slot: whether every use of it is numeric (an integer field or a timestamp in
+   * s/ms/us/ns taken from that one column), so a text reader may hand over a number it parsed
+   * itself instead of the field's text — the result is the same either way.
+   */
+  numericSlots(): boolean[] {
+    const out = this.specs.map(() => true);
+    const numericTs = this.unit === 's' || this.unit === 'ms' || this.unit === 'us' || this.unit === 'ns';
+    for (const [field, e] of this.extract) {
+      const numeric = e.kind === 'one' && ((INT_FIELDS as readonly string[]).includes(field) || (field === 'timestamp' && numericTs));
+      const slots = e.kind === 'one' || e.kind === 'length' ? [e.slot] : e.kind === 'const' ? [] : e.slots;
+      if (!numeric) for (const k of slots) out[k] = false;
+    }
+    return out;
   }
 
   /** Top-level source columns of optional fields (may be missing from a file). */
@@ -229,12 +261,12 @@ export class TraceBuilder {
     if (this.unit !== 'auto') {
       // Number() alone would accept "0x1f" and "Infinity": require a plain decimal too.
       const x = +s;
-      return s !== '' && Number.isFinite(x) && NUMERIC_RE.test(s) ? x : NaN;
+      return s !== '' && Number.isFinite(x) && plainDecimal(s) ? x : NaN;
     }
     if (this.tsKind === undefined) this.tsKind = NUMERIC_RE.test(s) ? 'number' : 'iso';
     if (this.tsKind === 'number') {
       const x = +s;
-      return s !== '' && Number.isFinite(x) && NUMERIC_RE.test(s) ? x : NaN;
+      return s !== '' && Number.isFinite(x) && plainDecimal(s) ? x : NaN;
     }
     return parseIsoSeconds(s, this.tzOffset);
   }

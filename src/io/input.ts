@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, openSync, readdirSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -58,6 +58,47 @@ export async function readAllBytes(path: string): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   for await (const c of openByteStream(path)) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** Random access to a file's bytes (positional reads; a gzip file is gunzipped into memory first). */
+export interface RandomAccessFile {
+  byteLength: number;
+  slice(start: number, end?: number): ArrayBuffer;
+  /** Reads [start, end) into `into` (grown when too small) and returns the filled view. */
+  readInto(start: number, end: number, into: { buffer: Uint8Array }): Uint8Array;
+  close(): void;
+}
+
+export async function openRandomAccess(path: string): Promise<RandomAccessFile> {
+  if (isGzipFile(path)) {
+    const bytes = await readAllBytes(path);
+    return {
+      byteLength: bytes.byteLength,
+      slice: (start, end = bytes.byteLength) => bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + end) as ArrayBuffer,
+      readInto: (start, end) => bytes.subarray(start, end),
+      close: () => undefined,
+    };
+  }
+  const fd = openSync(path, 'r');
+  const size = fstatSync(fd).size;
+  const fill = (out: Uint8Array, start: number) => {
+    let at = 0;
+    while (at < out.length) {
+      const n = readSync(fd, out, at, out.length - at, start + at);
+      if (n === 0) throw new Error(`unexpected end of file at byte ${start + at}`);
+      at += n;
+    }
+    return out;
+  };
+  return {
+    byteLength: size,
+    slice: (start, end = size) => fill(new Uint8Array(Math.max(0, end - start)), start).buffer as ArrayBuffer,
+    readInto(start, end, into) {
+      if (into.buffer.length < end - start) into.buffer = new Uint8Array(Math.ceil((end - start) * 1.25));
+      return fill(into.buffer.subarray(0, end - start), start);
+    },
+    close: () => closeSync(fd),
+  };
 }
 
 function globToRegExp(pattern: string): RegExp {

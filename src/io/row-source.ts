@@ -35,4 +35,6 @@ export interface SourceInfo {
   columns?: string[];
   /** `servegen` metadata from a normalized trace's header line or Parquet metadata. */
   meta?: Record<string, unknown>;
+  /** Exact number of rows in the file, when its footer says (Parquet), to size columns once. */
+  rows?: number;
 }

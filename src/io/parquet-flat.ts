@@ -1,0 +1,358 @@
+import type { DecodedArray, FileMetaData, PageHeader, SchemaTree } from 'hyparquet';
+import { parquetHeader } from 'hyparquet/src/column.js';
+import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
+import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
+import { readPlain } from 'hyparquet/src/plain.js';
+import { getMaxDefinitionLevel } from 'hyparquet/src/schema.js';
+import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
+import { compressors } from 'hyparquet-compressors';
+import { snappyUncompress } from 'hyparquet';
+
+type ColumnDecoder = Parameters<typeof readDataPage>[2];
+
+/**
+ * Page-at-a-time decoding of flat (top-level, non-repeated) Parquet columns into compact,
+ * reused buffers: numbers into one Float64Array, dictionary-encoded values as Int32 indices
+ * into the (converted) dictionary, anything else as a plain array. hyparquet's own readers
+ * turn every column chunk into JS arrays (and, for nullable columns, synthesize definition
+ * levels and rebuild the array again), which for 1 M-row groups left ~250 bytes/row of
+ * garbage behind; here each page's transient arrays die before the next page is read, and the
+ * per-column buffers are allocated once for the largest row group. Pages themselves are
+ * decoded by hyparquet (all encodings, v1/v2 pages, every codec in hyparquet-compressors).
+ */
+export class FlatColumn {
+  /** 'num': plain numbers (or null); 'dict': indices into the page dictionary `dict`; 'any': `any`. */
+  mode: 'num' | 'dict' | 'any' | undefined;
+  num: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  /** Dictionary indices, in the narrowest type the dictionary allows (Uint8/Uint16/Int32). */
+  idx: Uint8Array | Uint16Array | Int32Array = new Int32Array(0);
+  dict: unknown[] = [];
+  any: unknown[] = [];
+  nulls = new Uint8Array(0);
+  hasNulls = false;
+  n = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly decoder: ColumnDecoder,
+  ) {}
+
+  get physicalType(): string {
+    return this.decoder.type;
+  }
+
+  /** Value of row `r` of the current row group (undefined when null). */
+  get(r: number): unknown {
+    if (this.hasNulls && this.nulls[r]) return undefined;
+    const m = this.mode;
+    if (m === 'num') return this.num[r];
+    if (m === 'dict') return this.dict[this.idx[r]];
+    return this.any[r];
+  }
+
+  /** Decodes one column chunk (all its pages) for a row group of `rows` rows. */
+  decodeChunk(chunk: ArrayBuffer | Uint8Array, rows: number, codec: ColumnDecoder['codec']): void {
+    this.reset(rows);
+    const decoder = { ...this.decoder, codec };
+    const view = chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk);
+    const bytes = view.buffer as ArrayBuffer;
+    const reader = { view: new DataView(bytes, view.byteOffset, view.byteLength), offset: 0 };
+    const maxDef = getMaxDefinitionLevel(decoder.schemaPath);
+    let dictionary: unknown[] | undefined;
+    while (this.n < rows && reader.offset < reader.view.byteLength - 1) {
+      const header: PageHeader = parquetHeader(reader);
+      const compressed = new Uint8Array(bytes, view.byteOffset + reader.offset, header.compressed_page_size);
+      reader.offset += header.compressed_page_size;
+      if (header.type === 'DICTIONARY_PAGE') {
+        const page = decompressPage(compressed, Number(header.uncompressed_page_size), codec, compressors);
+        const view = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
+        const plain = readPlain(view, decoder.type, header.dictionary_page_header!.num_values, decoder.element.type_length);
+        const values = convert(plain, decoder) as ArrayLike<unknown>;
+        const num = numericArray(values);
+        dictionary = num ? Array.from(num) : Array.from(values); // INT64 → numbers
+        continue;
+      }
+      let numValues: number;
+      let encoding: string;
+      let valueBytes: Uint8Array; // the page's value section, decompressed
+      let def: Uint8Array | undefined;
+      let raw: Uint8Array | undefined;
+      if (header.type === 'DATA_PAGE') {
+        const daph = header.data_page_header!;
+        numValues = daph.num_values;
+        encoding = daph.encoding;
+        raw = this.decompress(compressed, Number(header.uncompressed_page_size), codec, this.reusable(encoding, decoder.type));
+        const r = { view: new DataView(raw.buffer, raw.byteOffset, raw.byteLength), offset: 0 };
+        if (maxDef > 0 && FAST.has(encoding)) {
+          def = this.scratchDef(numValues);
+          readRleBitPackedHybrid(r, bitWidth(maxDef), def); // v1: 4-byte length prefix
+        }
+        valueBytes = raw.subarray(r.offset);
+      } else if (header.type === 'DATA_PAGE_V2') {
+        const daph2 = header.data_page_header_v2!;
+        numValues = daph2.num_values;
+        encoding = daph2.encoding;
+        const repLen = daph2.repetition_levels_byte_length;
+        const defLen = daph2.definition_levels_byte_length;
+        if (maxDef > 0 && FAST.has(encoding)) {
+          def = this.scratchDef(numValues);
+          const r = { view: new DataView(compressed.buffer, compressed.byteOffset, compressed.byteLength), offset: repLen };
+          readRleBitPackedHybrid(r, bitWidth(maxDef), def, defLen);
+        }
+        const size = Number(header.uncompressed_page_size) - repLen - defLen;
+        const body = compressed.subarray(repLen + defLen);
+        valueBytes = daph2.is_compressed !== false && size ? this.decompress(body, size, codec, this.reusable(encoding, decoder.type)) : body;
+      } else {
+        continue; // index pages carry no rows
+      }
+      if (numValues > rows - this.n) throw new Error(`pages hold more values than the row group's ${rows} rows`);
+      if (FAST.has(encoding)) {
+        // Levels and dictionary indices go into reused typed scratch, values straight to the store.
+        let nulls = 0;
+        if (def) for (let i = 0; i < numValues; i++) if (def[i] !== maxDef) nulls++;
+        if (nulls === 0) def = undefined;
+        const r = { view: new DataView(valueBytes.buffer, valueBytes.byteOffset, valueBytes.byteLength), offset: 0 };
+        const count = numValues - nulls;
+        if (encoding === 'PLAIN' && this.plainNumber && (this.mode === undefined || this.mode === 'num')) {
+          this.putPlainNumbers(r.view, r.offset, decoder.type, def, maxDef, numValues, count);
+        } else if (encoding === 'PLAIN') {
+          this.putValues(convert(readPlain(r, decoder.type, count, decoder.element.type_length), decoder), def, maxDef, numValues);
+        } else {
+          if (!dictionary) throw new Error('dictionary-encoded page without a dictionary');
+          const width = count > 0 ? r.view.getUint8(r.offset++) : 0;
+          const direct = !def && this.startDict(dictionary);
+          // Without nulls the indices are decoded straight into the store.
+          const idx = direct ? this.idx.subarray(this.n, this.n + count) : this.scratchIdx(count);
+          if (width) readRleBitPackedHybrid(r, width, idx as Int32Array, r.view.byteLength - r.offset); // writes by index: any typed array
+          else idx.fill(0);
+          if (direct) this.n += count;
+          else this.putIndices(idx, dictionary, def, maxDef, numValues);
+        }
+        continue;
+      }
+      // Other encodings (delta, byte-stream-split, RLE booleans, …): hyparquet's page readers.
+      const page = header.type === 'DATA_PAGE' ? readDataPage(raw!, header.data_page_header!, decoder) : readDataPageV2(compressed, header, decoder);
+      const levels = page.definitionLevels && page.definitionLevels.length ? page.definitionLevels : undefined;
+      if (encoding === 'RLE' && decoder.type !== 'BOOLEAN') {
+        if (!dictionary) throw new Error('dictionary-encoded page without a dictionary');
+        this.putIndices(page.dataPage as ArrayLike<number>, dictionary, levels, maxDef, numValues);
+      } else {
+        this.putValues(convert(page.dataPage, decoder), levels, maxDef, numValues);
+      }
+    }
+    if (this.n !== rows) throw new Error(`${this.n} values for a row group of ${rows} rows`);
+  }
+
+  private reset(rows: number): void {
+    this.mode = undefined;
+    this.n = 0;
+    this.hasNulls = false;
+    this.any = [];
+    this.dict = [];
+    if (this.nulls.length > 0) this.nulls.fill(0, 0, Math.min(rows, this.nulls.length)); // allocated at the first null
+    this.capacity = rows;
+  }
+
+  private capacity = 0;
+
+
+  /**
+   * Whether a data page's decompressed bytes may go to the reused scratch buffer: only when
+   * nothing decoded from it keeps a view into it (numbers are copied out, indices too;
+   * byte arrays would be views).
+   */
+  private reusable(encoding: string, type: string): boolean {
+    return encoding.endsWith('_DICTIONARY') || (encoding === 'PLAIN' && NUMERIC.has(type));
+  }
+
+  private decompress(compressed: Uint8Array, size: number, codec: ColumnDecoder['codec'], reuse: boolean): Uint8Array {
+    // fzstd given an output buffer was measured 10× slower than letting it allocate: only
+    // snappy (hyparquet's JS decoder writes into a given buffer) and plain pages are reused.
+    if (!reuse || codec !== 'SNAPPY') return decompressPage(compressed, size, codec, compressors);
+    if (scratch.page.length < size) scratch.page = new Uint8Array(size);
+    const out = scratch.page.subarray(0, size);
+    snappyUncompress(compressed, out);
+    return out;
+  }
+
+  private scratchDef(n: number): Uint8Array {
+    if (scratch.def.length < n) scratch.def = new Uint8Array(n);
+    return scratch.def.subarray(0, n);
+  }
+
+  private scratchIdx(n: number): Int32Array {
+    if (scratch.idx.length < n) scratch.idx = new Int32Array(n);
+    return scratch.idx.subarray(0, n);
+  }
+
+  private ensureNum(): void {
+    if (this.num.length < this.capacity) this.num = new Float64Array(this.capacity);
+  }
+
+  private ensureIdx(): void {
+    const size = this.dict.length;
+    const Kind = size <= 0x100 ? Uint8Array : size <= 0x10000 ? Uint16Array : Int32Array;
+    if (!(this.idx instanceof Kind) || this.idx.length < this.capacity) this.idx = new Kind(this.capacity);
+  }
+
+  /** Marks the page's rows whose definition level is below the maximum (nulls). */
+  private markNulls(def: ArrayLike<number> | undefined, maxDef: number, count: number): void {
+    if (!def) return;
+    for (let i = 0; i < count; i++) {
+      if (def[i] !== maxDef) {
+        if (this.nulls.length < this.capacity) {
+          const grown = new Uint8Array(this.capacity);
+          grown.set(this.nulls.subarray(0, Math.min(this.n, this.nulls.length)));
+          this.nulls = grown;
+        }
+        this.nulls[this.n + i] = 1;
+        this.hasNulls = true;
+      }
+    }
+  }
+
+  /** Enters (or stays in) dictionary mode for `dictionary`; false when the store cannot. */
+  private startDict(dictionary: unknown[]): boolean {
+    if (this.mode === undefined || (this.mode === 'dict' && this.n === 0)) {
+      this.mode = 'dict';
+      this.dict = dictionary;
+    }
+    if (this.mode !== 'dict' || this.dict !== dictionary) return false;
+    this.ensureIdx();
+    return true;
+  }
+
+  private putIndices(indices: ArrayLike<number>, dictionary: unknown[], def: ArrayLike<number> | undefined, maxDef: number, count: number): void {
+    if (this.mode === undefined || (this.mode === 'dict' && this.n === 0)) {
+      this.mode = 'dict';
+      this.dict = dictionary;
+    }
+    if (this.mode !== 'any' && !(this.mode === 'dict' && this.dict === dictionary)) this.toAny();
+    this.markNulls(def, maxDef, count);
+    const base = this.n;
+    let v = 0;
+    if (this.mode === 'dict') {
+      this.ensureIdx();
+      const idx = this.idx;
+      if (!def) idx.set(indices as ArrayLike<number>, base);
+      else for (let i = 0; i < count; i++) idx[base + i] = def[i] !== maxDef ? 0 : (indices[v++] as number);
+    } else {
+      for (let i = 0; i < count; i++) this.any[base + i] = def && def[i] !== maxDef ? undefined : dictionary[indices[v++] as number];
+    }
+    this.n += count;
+  }
+
+  /** Numeric physical type with no logical annotation: PLAIN values are read as they are. */
+  private get plainNumber(): boolean {
+    const el = this.decoder.element;
+    return NUMERIC.has(this.decoder.type) && el.converted_type === undefined && el.logical_type === undefined;
+  }
+
+  /** PLAIN numbers straight from the page bytes into the store (no intermediate array). */
+  private putPlainNumbers(view: DataView, offset: number, type: string, def: ArrayLike<number> | undefined, maxDef: number, rows: number, count: number): void {
+    const width = type === 'INT32' || type === 'FLOAT' ? 4 : 8;
+    if (offset + count * width > view.byteLength) throw new Error(`page holds fewer than its ${count} values`);
+    this.mode = 'num';
+    this.ensureNum();
+    this.markNulls(def, maxDef, rows);
+    const out = this.num;
+    const base = this.n;
+    let at = offset;
+    for (let i = 0; i < rows; i++) {
+      if (def && def[i] !== maxDef) {
+        out[base + i] = NaN;
+        continue;
+      }
+      out[base + i] = type === 'DOUBLE' ? view.getFloat64(at, true) : type === 'INT64' ? Number(view.getBigInt64(at, true)) : type === 'INT32' ? view.getInt32(at, true) : view.getFloat32(at, true);
+      at += width;
+    }
+    this.n += rows;
+  }
+
+  private putValues(values: DecodedArray, def: ArrayLike<number> | undefined, maxDef: number, count: number): void {
+    const numeric = numericArray(values);
+    if (this.mode === undefined) this.mode = numeric ? 'num' : 'any';
+    if (this.mode !== 'any' && !(this.mode === 'num' && numeric)) this.toAny();
+    this.markNulls(def, maxDef, count);
+    const base = this.n;
+    let v = 0;
+    if (this.mode === 'num') {
+      this.ensureNum();
+      const src = numeric!;
+      for (let i = 0; i < count; i++) this.num[base + i] = def && def[i] !== maxDef ? NaN : src[v++];
+    } else {
+      for (let i = 0; i < count; i++) this.any[base + i] = def && def[i] !== maxDef ? undefined : values[v++];
+    }
+    this.n += count;
+  }
+
+  /** Falls back to a plain array, keeping the rows decoded so far. */
+  private toAny(): void {
+    const out: unknown[] = new Array(this.n);
+    for (let r = 0; r < this.n; r++) out[r] = this.get(r);
+    this.any = out;
+    this.mode = 'any';
+  }
+}
+
+/** Scratch shared by all columns (decoded one after another): levels, indices, pages. */
+const scratch = { def: new Uint8Array(0), idx: new Int32Array(0), page: new Uint8Array(0) };
+
+/** Encodings decoded here without hyparquet's per-page JS arrays. */
+const NUMERIC: ReadonlySet<string> = new Set(['INT32', 'INT64', 'FLOAT', 'DOUBLE']);
+const FAST: ReadonlySet<string> = new Set(['PLAIN', 'PLAIN_DICTIONARY', 'RLE_DICTIONARY']);
+
+function bitWidth(value: number): number {
+  return 32 - Math.clz32(value);
+}
+
+/** The values as float64 when all are numbers (typed arrays, bigints converted); else undefined. */
+function numericArray(values: ArrayLike<unknown>): Float64Array | undefined {
+  if (values instanceof Float64Array) return values;
+  if (values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint32Array || values instanceof Uint8Array) return Float64Array.from(values);
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
+    const out = new Float64Array(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = Number(values[i]);
+    return out;
+  }
+  return undefined;
+}
+
+/** The flat top-level columns among `names` (leaf, not repeated) with their decoders. */
+export function flatColumns(metadata: FileMetaData, tree: SchemaTree, names: string[]): FlatColumn[] | undefined {
+  const out: FlatColumn[] = [];
+  for (const name of names) {
+    const node = tree.children.find((c) => c.element.name === name);
+    if (!node || node.children.length > 0 || node.element.repetition_type === 'REPEATED') return undefined;
+    const chunk = metadata.row_groups[0]?.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === name);
+    const decoder: ColumnDecoder = {
+      pathInSchema: [name],
+      type: node.element.type!,
+      element: node.element,
+      schemaPath: [tree, node],
+      codec: chunk?.meta_data?.codec ?? 'UNCOMPRESSED',
+      parsers: DEFAULT_PARSERS,
+      compressors,
+    };
+    out.push(new FlatColumn(name, decoder));
+  }
+  return out;
+}
+
+/** Byte range of a column chunk in the file. */
+export function chunkRange(metadata: FileMetaData, group: number, name: string): { start: number; end: number; codec: ColumnDecoder['codec'] } {
+  const chunk = metadata.row_groups[group].columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === name);
+  const meta = chunk?.meta_data;
+  if (!meta) throw new Error(`row group ${group} has no column chunk ${JSON.stringify(name)}`);
+  const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
+  return { start, end: start + Number(meta.total_compressed_size), codec: meta.codec };
+}
+
+/**
+ * Whether a column chunk's bytes may be read into a reused buffer: nothing decoded from it
+ * may keep a view into it. Every type is copied out (numbers, strings, dates) except raw
+ * fixed-length byte arrays.
+ */
+export function chunkReusable(col: FlatColumn): boolean {
+  return col.physicalType !== 'FIXED_LEN_BYTE_ARRAY';
+}
