@@ -77,7 +77,7 @@ export async function readParquet(file: string, source: RandomAccessFile, keys: 
           const v = flat[j].get(r);
           values[k] = hasPaths && keys[k].path.length ? walkPath(v, keys[k].path) : v;
         }
-        sink.row(values, rowStart + r + 1, () => JSON.stringify(Object.fromEntries(keys.map((k, i) => [k.path.length ? `${k.column}.${k.path.join('.')}` : k.column, values[i]]))));
+        sink.row(values, rowStart + r + 1, () => JSON.stringify(Object.fromEntries(keys.map((k, i) => [k.path.length ? `${k.column}.${k.path.join('.')}` : k.column, values[i]])), (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
       }
       rowStart += rows;
     }

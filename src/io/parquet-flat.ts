@@ -74,7 +74,7 @@ export class FlatColumn {
       }
       let numValues: number;
       let encoding: string;
-      let valueBytes: Uint8Array; // the page's value section, decompressed
+      let valueBytes: Uint8Array | undefined; // the page's value section, decompressed (fast encodings)
       let def: Uint8Array | undefined;
       let raw: Uint8Array | undefined;
       if (header.type === 'DATA_PAGE') {
@@ -99,9 +99,12 @@ export class FlatColumn {
           const r = { view: new DataView(compressed.buffer, compressed.byteOffset, compressed.byteLength), offset: repLen };
           readRleBitPackedHybrid(r, bitWidth(maxDef), def, defLen);
         }
-        const size = Number(header.uncompressed_page_size) - repLen - defLen;
-        const body = compressed.subarray(repLen + defLen);
-        valueBytes = daph2.is_compressed !== false && size ? this.decompress(body, size, codec, this.reusable(encoding, decoder.type)) : body;
+        if (FAST.has(encoding)) {
+          // Other encodings are handed to readDataPageV2, which decompresses the page itself.
+          const size = Number(header.uncompressed_page_size) - repLen - defLen;
+          const body = compressed.subarray(repLen + defLen);
+          valueBytes = daph2.is_compressed !== false && size ? this.decompress(body, size, codec, this.reusable(encoding, decoder.type)) : body;
+        }
       } else {
         continue; // index pages carry no rows
       }
@@ -111,7 +114,7 @@ export class FlatColumn {
         let nulls = 0;
         if (def) for (let i = 0; i < numValues; i++) if (def[i] !== maxDef) nulls++;
         if (nulls === 0) def = undefined;
-        const r = { view: new DataView(valueBytes.buffer, valueBytes.byteOffset, valueBytes.byteLength), offset: 0 };
+        const r = { view: new DataView(valueBytes!.buffer, valueBytes!.byteOffset, valueBytes!.byteLength), offset: 0 };
         const count = numValues - nulls;
         if (encoding === 'PLAIN' && this.plainNumber && (this.mode === undefined || this.mode === 'num')) {
           this.putPlainNumbers(r.view, r.offset, decoder.type, def, maxDef, numValues, count);
@@ -281,7 +284,9 @@ export class FlatColumn {
       const src = numeric!;
       for (let i = 0; i < count; i++) this.num[base + i] = def && def[i] !== maxDef ? NaN : src[v++];
     } else {
-      for (let i = 0; i < count; i++) this.any[base + i] = def && def[i] !== maxDef ? undefined : values[v++];
+      // Numbers (INT64 as bigint in `values`) go in as numbers, as from every other path.
+      const src: ArrayLike<unknown> = numeric ?? values;
+      for (let i = 0; i < count; i++) this.any[base + i] = def && def[i] !== maxDef ? undefined : src[v++];
     }
     this.n += count;
   }

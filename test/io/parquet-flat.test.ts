@@ -166,5 +166,30 @@ describe('flat Parquet columns decoded page by page equal hyparquet row reads', 
     expect(got).toEqual([...lowCard, ...unique].map((v) => v ?? undefined));
     // A chunk holding more values than its row group says is an error, not a silent overrun.
     expect(() => col.decodeChunk(spliced.buffer, 650, 'SNAPPY')).toThrow(/more values than the row group/);
+
+    // INT64 the same way (found by review): the plain pages' values must come out as numbers
+    // like the dictionary's, not as bigints.
+    const int64 = async (name: string, data: bigint[], encoding?: 'PLAIN') => {
+      const f = join(dir, `${name}.parquet`);
+      parquetWriteFile({ filename: f, codec: 'UNCOMPRESSED', columnData: [{ name: 'x', data, type: 'INT64', nullable: false, ...(encoding ? { encoding } : {}) }] });
+      const source = await openRandomAccess(f);
+      const md = await parquetMetadataAsync(source);
+      const { start, end } = chunkRange(md, 0, 'x');
+      const bytes = new Uint8Array(source.slice(start, end));
+      source.close();
+      return { md, bytes };
+    };
+    const da = Array.from({ length: 40 }, (_, i) => BigInt(i % 3) * 10n);
+    const pb = Array.from({ length: 30 }, (_, i) => BigInt(i) * 1000n - 5n);
+    const ia = await int64('i64-dict', da);
+    const ib = await int64('i64-plain', pb, 'PLAIN');
+    const both = new Uint8Array(ia.bytes.length + ib.bytes.length);
+    both.set(ia.bytes);
+    both.set(ib.bytes, ia.bytes.length);
+    const [x] = flatColumns(ia.md, parquetSchema(ia.md), ['x'])!;
+    x.decodeChunk(both.buffer, 70, 'UNCOMPRESSED');
+    const vals = Array.from({ length: 70 }, (_, r) => x.get(r));
+    expect(vals).toEqual([...da, ...pb].map(Number));
+    expect(vals.every((v) => typeof v === 'number')).toBe(true);
   });
 });
