@@ -20,7 +20,8 @@ import { peakRssMb } from './peak-memory.js';
 const self = fileURLToPath(import.meta.url);
 const MAPPING = { columns: { timestamp: 'ts', client_id: 'tenant', model: 'model', input_tokens: 'prompt_tokens', output_tokens: 'completion_tokens' }, timestamp: { unit: 's' } };
 
-async function writeInputs(dir: string, rows: number): Promise<void> {
+/** Writes the benchmark log (log.csv, log.jsonl, log.parquet and 1-row baselines) into dir. */
+export async function writeInputs(dir: string, rows: number): Promise<void> {
   const rng = createRng(2026);
   const clients = 2000;
   // Zipf(1.1) client volumes via inverse CDF over cumulative weights.
@@ -143,4 +144,5 @@ async function main(): Promise<void> {
   console.log('\nTargets: CSV ≥ 1.5 M rows/s, Parquet ≥ 1 M rows/s, peak memory ≤ 40 bytes/row.');
 }
 
-await main();
+// Run only as a script (bench/scale.ts imports writeInputs).
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

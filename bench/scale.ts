@@ -1,13 +1,13 @@
 /**
  * Scale benchmark (issue 7): the window-summary scan by the TypeScript engine (ingest +
- * buildSummaries) and by embedded DuckDB (summarizeWithDuckDB), on the same 5 M-row CSV and
- * Parquet logs as bench/ingest.ts (run that first, or pass --rows to generate smaller ones
- * with it), rows/s and peak memory (VmHWM) per case in child processes; then DuckDB on 1 M
- * and 5 M rows to show its memory staying flat.
- * Usage: npm run bench:scale [-- --rows 5000000]
+ * buildSummaries) and by embedded DuckDB (summarizeWithDuckDB), on the same request logs as
+ * bench/ingest.ts (≈2 000 clients, Zipf volumes; generated here when missing), as CSV and
+ * Parquet, at each row count given: rows/s and peak memory (VmHWM) per case, each case in its
+ * own child process, medians of --repeat runs; then how each engine's peak grows with rows.
+ * Usage: npm run bench:scale [-- --rows 5000000,20000000 --repeat 3]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,10 +16,18 @@ import { ingestFiles } from '../src/ingest/ingest.js';
 import { buildSummaries } from '../src/summary/build.js';
 import { summarizeWithDuckDB } from '../src/summary/duckdb.js';
 import { peakRssMb } from './peak-memory.js';
+import { writeInputs } from './ingest.js';
 
 const self = fileURLToPath(import.meta.url);
 const MAPPING = parseMapping({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt_tokens', output_tokens: 'completion_tokens' }, timestamp: { unit: 's' } }, 'bench');
 const W = { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 0.001 };
+
+interface Result {
+  rows: number;
+  windows: number;
+  seconds: number;
+  peakMb: number;
+}
 
 async function runCase(engine: string, file: string): Promise<void> {
   const t0 = performance.now();
@@ -38,37 +46,46 @@ async function runCase(engine: string, file: string): Promise<void> {
   process.stdout.write(JSON.stringify({ rows, windows, seconds: (performance.now() - t0) / 1000, peakMb: peakRssMb() }) + '\n');
 }
 
-function child(engine: string, file: string): { rows: number; windows: number; seconds: number; peakMb: number } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--case', engine, file], { encoding: 'utf8' });
+function child(engine: string, file: string): Result {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--case', engine, file], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Result;
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--case') {
   await runCase(argv[1], argv[2]);
 } else {
-  const rows = Number(argv.includes('--rows') ? argv[argv.indexOf('--rows') + 1] : '5000000');
-  const dir = join(tmpdir(), `servegen-bench-ingest-${rows}`);
-  if (!existsSync(join(dir, 'log.csv'))) {
-    console.log(`run npm run bench:ingest -- --rows ${rows} first (it writes ${dir}/log.csv and log.parquet)`);
-  } else {
-    console.log(`# scan benchmark — window summaries of ${rows} rows, ≈2 000 clients; median of 3; 2 cores`);
-    console.log('| input | engine | rows/s | peak RSS | windows |');
-    console.log('|---|---|---|---|---|');
+  const opt = (name: string, def: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
+  const sizes = opt('rows', '5000000,20000000').split(',').map(Number);
+  const repeat = Number(opt('repeat', '3'));
+  console.log(`# scan benchmark — window summaries (600 s arrival / 6 h length windows) of ≈2 000-client logs; median of ${repeat}; node ${process.version}, 2 cores`);
+  console.log('| rows | input | engine | seconds | rows/s | peak RSS | bytes/row | windows |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  const peaks = new Map<string, number[]>();
+  for (const rows of sizes) {
+    const dir = join(tmpdir(), `servegen-bench-ingest-${rows}`);
+    if (!existsSync(join(dir, 'log.parquet'))) {
+      mkdirSync(dir, { recursive: true });
+      console.error(`writing ${rows} rows of test input to ${dir} …`);
+      await writeInputs(dir, rows);
+    }
     for (const ext of ['csv', 'parquet']) {
       for (const engine of ['ts', 'duckdb']) {
-        const runs = [0, 1, 2].map(() => child(engine, join(dir, `log.${ext}`)));
-        const med = (f: (r: (typeof runs)[0]) => number) => runs.map(f).sort((a, b) => a - b)[1];
-        console.log(`| ${ext} | ${engine} | ${(med((r) => r.rows / r.seconds) / 1e6).toFixed(2)} M | ${med((r) => r.peakMb).toFixed(0)} MB | ${runs[0].windows} |`);
+        const runs = Array.from({ length: repeat }, () => child(engine, join(dir, `log.${ext}`)));
+        const secs = median(runs.map((r) => r.seconds));
+        const peak = median(runs.map((r) => r.peakMb));
+        const key = `${ext} ${engine}`;
+        peaks.set(key, [...(peaks.get(key) ?? []), peak]);
+        console.log(`| ${rows} | ${ext} | ${engine} | ${secs.toFixed(1)} | ${(rows / secs / 1e6).toFixed(2)} M | ${peak.toFixed(0)} MB | ${((peak * 1048576) / rows).toFixed(0)} | ${runs[0].windows} |`);
       }
     }
-    const small = join(tmpdir(), 'servegen-bench-ingest-1000000', 'log.parquet');
-    if (existsSync(small)) {
-      const a = child('duckdb', small);
-      const b = child('duckdb', join(dir, 'log.parquet'));
-      console.log(`\nDuckDB peak memory, Parquet: ${a.peakMb.toFixed(0)} MB at ${a.rows} rows, ${b.peakMb.toFixed(0)} MB at ${b.rows} rows (${(b.peakMb / a.peakMb).toFixed(2)}×).`);
-    }
-    console.log('Targets: DuckDB engine ≥ 3 M rows/s (CSV) and ≥ 8 M rows/s (Parquet) on this 2-core machine.');
   }
+  if (sizes.length > 1) {
+    console.log(`\nPeak memory growth from ${sizes[0]} to ${sizes[sizes.length - 1]} rows (${(sizes[sizes.length - 1] / sizes[0]).toFixed(1)}× rows):`);
+    for (const [key, p] of peaks) console.log(`- ${key}: ${(p[p.length - 1] / p[0]).toFixed(2)}×`);
+  }
+  console.log('Targets (issue 7): DuckDB engine ≥ 3 M rows/s (CSV) and ≥ 8 M rows/s (Parquet), memory flat as rows grow.');
 }

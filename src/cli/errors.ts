@@ -19,6 +19,15 @@ export class UsageError extends Error {
   }
 }
 
+/** Too many input rows were rejected (--max-reject-ratio): a failed check, exit 1. */
+export class RejectRatioError extends Error {
+  readonly code = 'REJECTS';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RejectRatioError';
+  }
+}
+
 /**
  * Turns any error into (message, exit code). Known errors are bad input (2) and print
  * their message only; unknown ones print a one-line internal error (no stack trace unless
@@ -26,6 +35,7 @@ export class UsageError extends Error {
  */
 export function describeError(err: unknown): { message: string; code: number } {
   if (err instanceof CommanderError) return { message: '', code: err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT };
+  if (err instanceof RejectRatioError) return { message: err.message, code: EXIT_CHECK_FAILED };
   if (err instanceof ProfileError || err instanceof GenerateError || err instanceof UsageError || err instanceof PmfError || err instanceof IngestError || err instanceof InputError) {
     return { message: err.message, code: EXIT_BAD_INPUT };
   }

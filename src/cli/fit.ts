@@ -120,7 +120,7 @@ Examples:
       if (opts.engine !== 'ts') {
         const files = expandInputs(inputs);
         for (const f of files) hash.update(readFileSync(f));
-        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution: opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined }, opts.engine, rep);
+        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution: opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined }, opts.engine, rep, opts);
         const profile = fitSummaries(summaries, {
           arrivalSeconds,
           lengthSeconds,
@@ -137,7 +137,7 @@ Examples:
         rep.info(`fitted ${final.clients.length} clients (${opts.engine} scan) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
         return;
       }
-      const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep);
+      const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep, opts);
       rep.info(ingestLine(result));
       for (const f of result.summary.files) hash.update(readFileSync(f));
       const { profile, summaries, pooledClients } = fitTrace(result.trace, {

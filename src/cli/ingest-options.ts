@@ -5,14 +5,24 @@ import { readMapping, type Mapping } from '../ingest/mapping.js';
 import { loadPreset } from '../ingest/presets.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { humanCount, type Reporter } from './progress.js';
-import { UsageError } from './errors.js';
+import { RejectRatioError, UsageError } from './errors.js';
 
 export interface IngestCliOptions {
   preset?: string;
   map?: string;
   format?: string;
   rejects?: string;
-  maxRejectRatio: string;
+  maxRejectRatio?: string;
+}
+
+/** The reject handling of one ingest: where to write rejects, and the share that fails. */
+export interface RejectOptions {
+  rejects?: string;
+  maxRejectRatio?: string;
+  /** Flag prefix for messages (validate's `source`/`generated`). */
+  prefix?: string;
+  /** The DuckDB engines keep no rejected rows: the hint says how to see them. */
+  duckdb?: boolean;
 }
 
 /** Adds the shared ingest options (same code path for ingest, fit, validate, inspect). */
@@ -21,7 +31,9 @@ export function addIngestOptions(cmd: Command, prefix = ''): Command {
   return cmd
     .option(`--${p}preset <name>`, 'mapping preset (servegen ingest --list-presets)')
     .option(`--${p}map <mapping.json>`, 'mapping file: canonical field → source column or dotted path')
-    .option(`--${p}format <fmt>`, `input format: ${INPUT_FORMATS.join('|')} (default: from the file name)`);
+    .option(`--${p}format <fmt>`, `input format: ${INPUT_FORMATS.join('|')} (default: from the file name)`)
+    .option(`--${p}rejects <rejects.jsonl>`, 'write every rejected row (file, line, reason, field, original text)')
+    .option(`--${p}max-reject-ratio <r>`, 'exit 1 (after writing rejects) when more rows than this share are rejected', '0.01');
 }
 
 /** Mapping from --preset or --map (exactly one; `fallback` preset when neither). */
@@ -40,9 +52,9 @@ export function parseFormat(text: string | undefined, flag = '--format'): InputF
   return text as InputFormat;
 }
 
-export function parseRatio(text: string): number {
+export function parseRatio(text: string, prefix?: string): number {
   const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v > 1) throw new UsageError(`--max-reject-ratio: expected a number in [0, 1], got ${JSON.stringify(text)}`);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v > 1) throw new UsageError(`--${prefix ? `${prefix}-` : ''}max-reject-ratio: expected a number in [0, 1], got ${JSON.stringify(text)}`);
   return v;
 }
 
@@ -52,14 +64,31 @@ export function writeRejects(path: string, result: IngestResult): void {
   writeFileAtomic(path, lines ? lines + '\n' : '');
 }
 
-/** Runs ingest with progress on stderr. */
-export async function runIngest(inputs: string[], mapping: Mapping, format: InputFormat | undefined, rep: Reporter): Promise<IngestResult> {
-  return ingestFiles({
+/**
+ * Runs ingest with progress on stderr, writes the rejects when asked, and fails (exit 1,
+ * after writing them) when more than --max-reject-ratio of the rows were rejected. Every
+ * command that reads raw inputs goes through here.
+ */
+export async function runIngest(inputs: string[], mapping: Mapping, format: InputFormat | undefined, rep: Reporter, rejects: RejectOptions = {}): Promise<IngestResult> {
+  const ratio = parseRatio(rejects.maxRejectRatio ?? '0.01', rejects.prefix);
+  const result = await ingestFiles({
     inputs,
     mapping,
     format,
     onProgress: (rows, file) => rep.progress(`ingest: ${humanCount(rows)} rows (${file})`),
   });
+  if (rejects.rejects) writeRejects(rejects.rejects, result);
+  checkRejectRatio(result.summary.rows_rejected, result.summary.rows_read, ratio, rejects);
+  return result;
+}
+
+/** @throws RejectRatioError when rejected / read exceeds the ratio. */
+export function checkRejectRatio(rejected: number, read: number, ratio: number, opts: RejectOptions): void {
+  const share = read > 0 ? rejected / read : 0;
+  if (share <= ratio) return;
+  const p = opts.prefix ? `${opts.prefix}-` : '';
+  const hint = opts.rejects ? `; see ${opts.rejects}` : opts.duckdb ? ' (the DuckDB engine counts them; --engine ts --rejects FILE writes them)' : ` (use --${p}rejects to see them)`;
+  throw new RejectRatioError(`${(100 * share).toFixed(2)} % of rows rejected (${rejected} of ${read}), above --${p}max-reject-ratio ${ratio}${hint}`);
 }
 
 /** One-line ingest summary. */
@@ -70,3 +99,19 @@ export function ingestLine(r: IngestResult): string {
   return `read ${s.rows_read} rows from ${s.files.length} file(s): ${s.rows_accepted} accepted, ${s.rows_rejected} rejected${reasons ? ` (${reasons})` : ''}; ${s.clients} client(s), span ${s.span_seconds.toFixed(1)} s, timestamps ${ts.unit}${ts.absolute ? `, origin ${s.origin}` : ' (relative)'}${ts.how === 'auto' ? ` [auto: ${ts.reason}]` : ''}${s.duplicate_request_ids ? `; ${s.duplicate_request_ids} duplicate request_id(s)` : ''}${s.sorted ? '' : '; rows were out of order and have been sorted'}`;
 }
 
+
+/**
+ * The DuckDB engines' reject handling: refuses --rejects (rows are counted, not kept), reports
+ * the counts on stderr and applies --max-reject-ratio. Returns the rejected count.
+ */
+export function duckdbRejects(r: { rowsRead: number; files: string[]; rejectsByReason: Partial<Record<string, number>> }, opts: RejectOptions, rep: Reporter): number {
+  const rejected = Object.values(r.rejectsByReason).reduce<number>((a, b) => a + (b ?? 0), 0);
+  rep.info(`duckdb scan: read ${r.rowsRead} rows from ${r.files.length} file(s): ${r.rowsRead - rejected} accepted, ${rejected} rejected${rejected ? ` (${Object.entries(r.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`);
+  checkRejectRatio(rejected, r.rowsRead, parseRatio(opts.maxRejectRatio ?? '0.01', opts.prefix), { ...opts, duckdb: true });
+  return rejected;
+}
+
+/** @throws UsageError: the DuckDB engine keeps no rejected rows to write. */
+export function refuseDuckdbRejects(opts: RejectOptions): void {
+  if (opts.rejects) throw new UsageError('--rejects: the DuckDB engine counts rejects by reason but does not keep the rows; use --engine ts to write them');
+}

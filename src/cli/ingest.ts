@@ -4,11 +4,14 @@ import { formatFromPath, type TraceFormat } from '../io/trace-writer.js';
 import { listPresets } from '../ingest/presets.js';
 import { writeTrace } from '../ingest/write-trace.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
-import { addIngestOptions, ingestLine, mappingFrom, parseFormat, parseRatio, runIngest, writeRejects, type IngestCliOptions } from './ingest-options.js';
+import { addIngestOptions, ingestLine, mappingFrom, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
+import { chooseEngine } from './summarize.js';
+import { ingestWithDuckDB } from '../summary/duckdb-ingest.js';
 
 interface Opts extends IngestCliOptions {
   out?: string;
+  engine: string;
   summary?: string;
   listPresets?: boolean;
   quiet?: boolean;
@@ -21,9 +24,8 @@ export function registerIngest(program: Command, setExit: (code: number) => void
     .argument('[inputs...]', 'input files or patterns (several files are one trace)');
   addIngestOptions(cmd)
     .option('--out <trace>', 'normalized trace to write (.jsonl, .csv, .parquet, .arrow)')
-    .option('--rejects <rejects.jsonl>', 'write every rejected row (file, line, reason, field, original text)')
     .option('--summary <ingest.json>', 'write the ingest summary as JSON')
-    .option('--max-reject-ratio <r>', 'exit 1 (after writing rejects, without the trace) when more rows than this share are rejected', '0.01')
+    .option('--engine <engine>', 'ts (default) | duckdb (normalize in embedded DuckDB, for inputs too large to hold; Parquet output) | auto (duckdb above 256 MB)', 'ts')
     .option('--list-presets', 'list the shipped mapping presets and exit')
     .option('--quiet', 'no progress or summary on stderr')
     .addHelpText(
@@ -32,6 +34,7 @@ export function registerIngest(program: Command, setExit: (code: number) => void
 Examples:
   $ servegen ingest AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023 --out conv.parquet
   $ servegen ingest 'logs/*.csv.gz' --map my-gateway.json --out trace.parquet --rejects rejects.jsonl --summary ingest.json
+  $ servegen ingest 'warehouse/*.parquet' --map my-gateway.json --engine duckdb --out trace.parquet
 
 Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", "model"],
   "input_tokens": "usage.prompt_tokens", "model": {"const": "m-large"}},
@@ -46,11 +49,27 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       if (!opts.out) throw new UsageError('ingest: --out <trace> is required');
       const outFormat = formatFromPath(opts.out) as TraceFormat | undefined;
       if (!outFormat || outFormat === 'mooncake') throw new UsageError(`--out: cannot tell the output format of ${JSON.stringify(opts.out)}; use .jsonl, .csv, .parquet or .arrow`);
-      const ratio = parseRatio(opts.maxRejectRatio);
+      const ratio = parseRatio(opts.maxRejectRatio ?? '0.01');
       const mapping = mappingFrom(opts);
       const rep = new Reporter(Boolean(opts.quiet));
-      const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep);
-      if (opts.rejects) writeRejects(opts.rejects, result);
+      if (chooseEngine(inputs, opts.engine) === 'duckdb') {
+        if (outFormat !== 'parquet') throw new UsageError('--engine duckdb writes Parquet only: give --out <trace>.parquet');
+        refuseDuckdbRejects(opts);
+        const { summary, written } = await ingestWithDuckDB(inputs, mapping, opts.out, { format: parseFormat(opts.format), maxRejectRatio: ratio });
+        if (opts.summary) writeFileAtomic(opts.summary, JSON.stringify(summary, null, 2) + '\n');
+        const reasons = Object.entries(summary.rejects_by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
+        rep.info(`duckdb: read ${summary.rows_read} rows from ${summary.files.length} file(s): ${summary.rows_accepted} accepted, ${summary.rows_rejected} rejected${reasons ? ` (${reasons})` : ''}; ${summary.clients} client(s), span ${summary.span_seconds.toFixed(1)} s${summary.origin ? `, origin ${summary.origin}` : ' (relative)'}${summary.duplicate_request_ids ? `; ${summary.duplicate_request_ids} duplicate request_id(s)` : ''}`);
+        if (written === null) {
+          rep.info(`ingest: ${((100 * summary.rows_rejected) / summary.rows_read).toFixed(2)} % of rows rejected, above --max-reject-ratio ${ratio}; no trace written`);
+          setExit(EXIT_CHECK_FAILED);
+          return;
+        }
+        rep.info(`wrote ${written} rows → ${opts.out} [parquet, duckdb]`);
+        setExit(EXIT_OK);
+        return;
+      }
+      // Ratio checked below (the summary is written first); rejects written here.
+      const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep, { rejects: opts.rejects, maxRejectRatio: '1' });
       if (opts.summary) writeFileAtomic(opts.summary, JSON.stringify(result.summary, null, 2) + '\n');
       rep.info(ingestLine(result));
       const share = result.summary.rows_rejected / result.summary.rows_read;

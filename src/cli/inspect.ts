@@ -3,7 +3,9 @@ import { readProfile } from '../profile/read.js';
 import { summarizeProfile, type ProfileSummary } from '../profile/summarize.js';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { summarizeTrace, type TraceSummary } from '../ingest/summarize-trace.js';
-import { addIngestOptions, ingestLine, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
+import { addIngestOptions, duckdbRejects, ingestLine, mappingFrom, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions } from './ingest-options.js';
+import { inspectWithDuckDB } from '../summary/duckdb-inspect.js';
+import { chooseEngine } from './summarize.js';
 import { Reporter } from './progress.js';
 import { profileHtml } from '../profile/report-html.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -81,9 +83,10 @@ export function registerInspect(program: Command): void {
   addIngestOptions(cmd)
     .option('--json', 'print the summary as JSON')
     .option('--report <file.html>', 'for a profile: also write the HTML characterization')
+    .option('--engine <engine>', 'for raw inputs: ts (default) | duckdb (characterize in embedded DuckDB, for inputs too large to hold) | auto (duckdb above 256 MB)', 'ts')
     .option('--quiet', 'no ingest progress or summary on stderr')
-    .addHelpText('after', '\nExamples:\n  $ servegen inspect mm-image.json\n  $ servegen inspect AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023\n')
-    .action(async (files: string[], opts: IngestCliOptions & { json?: boolean; report?: string; quiet?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  $ servegen inspect mm-image.json\n  $ servegen inspect AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023\n  $ servegen inspect \'logs/*.parquet\' --map gw.json --engine duckdb\n')
+    .action(async (files: string[], opts: IngestCliOptions & { json?: boolean; report?: string; quiet?: boolean; engine: string }) => {
       if (files.length === 1 && !opts.preset && !opts.map && existsSync(files[0]) && looksLikeProfile(files[0])) {
         const { profile } = readProfile(files[0]);
         if (opts.report) writeFileAtomic(opts.report, profileHtml(profile, `Profile ${files[0]}`));
@@ -92,7 +95,16 @@ export function registerInspect(program: Command): void {
         return;
       }
       const rep = new Reporter(Boolean(opts.quiet));
-      const result = await runIngest(files, mappingFrom(opts, 'servegen'), parseFormat(opts.format), rep);
+      if (chooseEngine(files, opts.engine) === 'duckdb') {
+        refuseDuckdbRejects(opts);
+        parseRatio(opts.maxRejectRatio ?? '0.01'); // a bad flag fails before the scan
+        const r = await inspectWithDuckDB(files, mappingFrom(opts, 'servegen'), { format: parseFormat(opts.format) });
+        const rejected = duckdbRejects(r, opts, rep);
+        const ingest = { engine: 'duckdb', files: r.files, rows_read: r.rowsRead, rows_accepted: r.rowsRead - rejected, rows_rejected: rejected, rejects_by_reason: r.rejectsByReason };
+        process.stdout.write(opts.json ? JSON.stringify({ ingest, trace: r.summary }, null, 2) + '\n' : renderTraceSummary(files.join(' '), r.summary) + '\n');
+        return;
+      }
+      const result = await runIngest(files, mappingFrom(opts, 'servegen'), parseFormat(opts.format), rep, opts);
       rep.info(ingestLine(result));
       const summary = summarizeTrace(result.trace);
       process.stdout.write(opts.json ? JSON.stringify({ ingest: result.summary, trace: summary }, null, 2) + '\n' : renderTraceSummary(files.join(' '), summary) + '\n');

@@ -38,7 +38,7 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
       const rep = new Reporter(Boolean(opts.quiet));
       mkdirSync(opts.out, { recursive: true });
       const thresholds = loadThresholds(opts.thresholds);
-      const source = await runIngest(inputs, mappingFrom(opts, 'servegen'), parseFormat(opts.format), rep);
+      const source = await runIngest(inputs, mappingFrom(opts, 'servegen'), parseFormat(opts.format), rep, opts);
       rep.info(ingestLine(source));
       const hash = createHash('sha256');
       for (const f of source.summary.files) hash.update(readFileSync(f));

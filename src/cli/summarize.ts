@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { buildSummaries } from '../summary/build.js';
 import { summariesToJson } from '../summary/serialize.js';
-import { addIngestOptions, ingestLine, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
+import { addIngestOptions, duckdbRejects, ingestLine, mappingFrom, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions, type RejectOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { positive, UsageError } from './errors.js';
 import { statSync } from 'node:fs';
@@ -33,10 +33,18 @@ export function registerSummarize(program: Command): void {
       const resolution = opts.resolution !== undefined ? positive(opts.resolution, '--resolution') : undefined;
       const mapping = mappingFrom(opts, 'servegen');
       const origin = opts.origin !== undefined ? parseOrigin(opts.origin) : undefined;
-      const s = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds: W, lengthSeconds: L, resolution, origin }, opts.engine, rep);
+      const s = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds: W, lengthSeconds: L, resolution, origin }, opts.engine, rep, opts);
       writeFileAtomic(opts.out, JSON.stringify(summariesToJson(s)) + '\n');
       rep.info(`summarized ${s.arrivals.reduce((a, b) => a + b.n, 0)} requests into ${s.arrivals.length} arrival and ${s.lengths.length} length windows (clock resolution ${s.resolution} s) → ${opts.out}`);
     });
+}
+
+/** `--engine ts|duckdb|auto` → the engine to use (`auto`: DuckDB above 256 MB of input). */
+export function chooseEngine(inputs: string[], engine: string): 'ts' | 'duckdb' {
+  if (!['ts', 'duckdb', 'auto'].includes(engine)) throw new UsageError(`--engine: expected ts, duckdb or auto, got ${JSON.stringify(engine)}`);
+  if (engine !== 'auto') return engine as 'ts' | 'duckdb';
+  const bytes = expandInputs(inputs).reduce((a, f) => a + statSync(f).size, 0);
+  return bytes > 256 * 1024 * 1024 ? 'duckdb' : 'ts';
 }
 
 /** The summary scan with the chosen engine (`auto`: DuckDB above 256 MB of input). */
@@ -47,20 +55,16 @@ export async function scanSummaries(
   opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number },
   engine: string,
   rep: Reporter,
+  rejects: RejectOptions = {},
 ): Promise<TraceSummaries> {
-  if (!['ts', 'duckdb', 'auto'].includes(engine)) throw new UsageError(`--engine: expected ts, duckdb or auto, got ${JSON.stringify(engine)}`);
-  let use = engine;
-  if (engine === 'auto') {
-    const bytes = expandInputs(inputs).reduce((a, f) => a + statSync(f).size, 0);
-    use = bytes > 256 * 1024 * 1024 ? 'duckdb' : 'ts';
-  }
-  if (use === 'duckdb') {
+  if (chooseEngine(inputs, engine) === 'duckdb') {
+    refuseDuckdbRejects(rejects);
+    parseRatio(rejects.maxRejectRatio ?? '0.01'); // a bad flag fails before the scan
     const r = await summarizeWithDuckDB(inputs, mapping, { ...opts, format });
-    const rejected = Object.values(r.rejectsByReason).reduce((a, b) => a + (b ?? 0), 0);
-    rep.info(`duckdb scan: read ${r.rowsRead} rows from ${r.files.length} file(s): ${r.rowsRead - rejected} accepted, ${rejected} rejected${rejected ? ` (${Object.entries(r.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`);
+    duckdbRejects(r, rejects, rep);
     return r.summaries;
   }
-  const result = await runIngest(inputs, mapping, format, rep);
+  const result = await runIngest(inputs, mapping, format, rep, rejects);
   rep.info(ingestLine(result));
   let trace = result.trace;
   if (opts.origin !== undefined) {

@@ -20,6 +20,10 @@ interface Opts {
   generatedPreset?: string;
   generatedMap?: string;
   generatedFormat?: string;
+  sourceRejects?: string;
+  sourceMaxRejectRatio?: string;
+  generatedRejects?: string;
+  generatedMaxRejectRatio?: string;
   quiet?: boolean;
 }
 
@@ -58,10 +62,11 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
       const rep = new Reporter(Boolean(opts.quiet));
       const thresholds = loadThresholds(opts.thresholds);
       const arrivalSeconds = positive(opts.window, '--window');
-      const source = await runIngest([sourceFile], mappingFrom({ preset: opts.sourcePreset, map: opts.sourceMap }, 'servegen', 'source'), parseFormat(opts.sourceFormat, '--source-format'), rep);
-      const generated = await runIngest([generatedFile], mappingFrom({ preset: opts.generatedPreset, map: opts.generatedMap }, 'servegen', 'generated'), parseFormat(opts.generatedFormat, '--generated-format'), rep);
+      const source = await runIngest([sourceFile], mappingFrom({ preset: opts.sourcePreset, map: opts.sourceMap }, 'servegen', 'source'), parseFormat(opts.sourceFormat, '--source-format'), rep, { rejects: opts.sourceRejects, maxRejectRatio: opts.sourceMaxRejectRatio, prefix: 'source' });
+      const generated = await runIngest([generatedFile], mappingFrom({ preset: opts.generatedPreset, map: opts.generatedMap }, 'servegen', 'generated'), parseFormat(opts.generatedFormat, '--generated-format'), rep, { rejects: opts.generatedRejects, maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' });
       let baseline: IngestResult | undefined;
-      if (opts.baseline) baseline = await runIngest([opts.baseline], mappingFrom({}, 'servegen'), undefined, rep);
+      // The baseline is another generated trace: held to the generated side's ratio.
+      if (opts.baseline) baseline = await runIngest([opts.baseline], mappingFrom({}, 'servegen'), undefined, rep, { maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' });
       const result = validateTraces(source, generated, thresholds, { arrivalSeconds, baseline });
       writeReports(result, opts.json, opts.report);
       for (const l of verdictLines(result.report)) rep.info(l);

@@ -19,6 +19,8 @@ export interface Dialect {
   ident(name: string): string;
   text: string;
   toDouble(e: string): string;
+  /** e (a double) as BIGINT, NULL when out of range (±inf, NaN: rows that are rejected anyway). */
+  toBigint(e: string): string;
   isFinite(e: string): string;
   /** Epoch seconds (with microseconds) of an ISO-8601 date-time string read as UTC. */
   isoSeconds(e: string): string;
@@ -37,6 +39,7 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     ident: quoteDouble,
     text: 'VARCHAR',
     toDouble: (e) => `TRY_CAST(${e} AS DOUBLE)`,
+    toBigint: (e) => `TRY_CAST(${e} AS BIGINT)`,
     isFinite: (e) => `isfinite(${e})`,
     isoSeconds: (e) => `epoch_us(TRY_CAST(${e} AS TIMESTAMPTZ)) / 1e6`,
     arrayLength: (e) => `len(${e})`,
@@ -47,6 +50,7 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     ident: (name) => `\`${name.replace(/`/g, '``')}\``,
     text: 'STRING',
     toDouble: (e) => `TRY_CAST(${e} AS DOUBLE)`,
+    toBigint: (e) => `TRY_CAST(${e} AS BIGINT)`,
     isFinite: (e) => `(NOT isnan(${e}) AND abs(${e}) < double('inf'))`,
     isoSeconds: (e) => `unix_micros(try_to_timestamp(${e})) / 1e6`,
     arrayLength: (e) => `size(${e})`,
@@ -57,6 +61,7 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     ident: quoteDouble,
     text: 'VARCHAR',
     toDouble: (e) => `TRY_CAST(${e} AS DOUBLE)`,
+    toBigint: (e) => `TRY_CAST(${e} AS BIGINT)`,
     isFinite: (e) => `is_finite(${e})`,
     isoSeconds: (e) => `to_unixtime(try(from_iso8601_timestamp(replace(${e}, ' ', 'T'))))`,
     arrayLength: (e) => `cardinality(${e})`,
@@ -67,6 +72,7 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     ident: quoteDouble,
     text: 'String',
     toDouble: (e) => `toFloat64OrNull(toString(${e}))`,
+    toBigint: (e) => `accurateCastOrNull(${e}, 'Int64')`,
     isFinite: (e) => `isFinite(${e})`,
     isoSeconds: (e) => `toUnixTimestamp64Micro(parseDateTime64BestEffortOrNull(${e}, 6, 'UTC')) / 1e6`,
     arrayLength: (e) => `length(${e})`,
@@ -119,27 +125,39 @@ export function timestampSql(raw: string, mapping: Mapping, d: Dialect = DIALECT
 /** Integer fields summarized as lengths (the TypeScript engine's FIELD_OF) plus reasoning. */
 export const SQL_INT_FIELDS = ['input_tokens', 'output_tokens', 'reasoning_tokens', 'image_count', 'image_tokens', 'audio_count', 'audio_tokens', 'video_count', 'video_tokens'] as const;
 
+/** Every integer field the TypeScript engine validates (summaries use SQL_INT_FIELDS of them). */
+export const SQL_ALL_INT_FIELDS = [...SQL_INT_FIELDS, 'turn', 'block_count'] as const;
+
 /**
  * The normalized-rows relation: `t` (seconds, before origin), `client`, the integer fields,
- * and `reason` (NULL when the row is accepted, else the reject reason).
+ * and `reason` (NULL when the row is accepted, else the reject reason). Every mapped integer
+ * field is validated (as TraceBuilder does); `texts` adds text fields (e.g. session_id).
  */
-export function rowsSql(fromClause: string, mapping: Mapping, dotted: boolean, d: Dialect = DIALECTS.duckdb): string {
+export function rowsSql(fromClause: string, mapping: Mapping, dotted: boolean, d: Dialect = DIALECTS.duckdb, numericColumns: ReadonlySet<string> = new Set(), texts: readonly ('session_id' | 'model' | 'request_id')[] = []): string {
   const cols = mapping.columns;
-  const tRaw = fieldSql(cols.timestamp!, dotted, mapping.separator, d);
-  const t = timestampSql(tRaw, mapping, d);
+  // A field read from one column the source already types as a number skips the text
+  // round trip (trim, blank → NULL, parse): NULL stays NULL, NaN is still rejected.
+  const typedNumber = (src: FieldSource | undefined) => (typeof src === 'string' && !dotted && numericColumns.has(src) ? d.ident(src) : undefined);
+  const tTyped = typedNumber(cols.timestamp);
+  const tRaw = tTyped ?? fieldSql(cols.timestamp!, dotted, mapping.separator, d);
+  const t = tTyped && mapping.timestamp?.unit !== 'iso' && mapping.timestamp?.unit !== 'auto' ? `CAST(${tTyped} AS DOUBLE) * ${UNIT_FACTOR[mapping.timestamp!.unit!]}` : timestampSql(tRaw, mapping, d);
   const client = cols.client_id ? `coalesce(${fieldSql(cols.client_id, dotted, mapping.separator, d)}, 'unknown')` : `'default'`;
-  const ints = SQL_INT_FIELDS.filter((f) => cols[f] !== undefined).map((f) => ({ f, raw: fieldSql(cols[f]!, dotted, mapping.separator, d) }));
-  const numeric = (raw: string) => d.toDouble(raw);
+  const ints = SQL_ALL_INT_FIELDS.filter((f) => cols[f] !== undefined).map((f) => {
+    const typed = typedNumber(cols[f]);
+    return typed ? { f, raw: typed, num: `CAST(${typed} AS DOUBLE)` } : { f, raw: fieldSql(cols[f]!, dotted, mapping.separator, d), num: '' };
+  });
+  const numeric = (i: { raw: string; num: string }) => i.num || d.toDouble(i.raw);
   const reasons = [
     `WHEN ${tRaw} IS NULL THEN 'missing_timestamp'`,
     `WHEN ${t} IS NULL OR NOT ${d.isFinite(t)} THEN 'bad_timestamp'`,
-    ...ints.flatMap(({ raw }) => [
-      `WHEN ${raw} IS NOT NULL AND (${numeric(raw)} IS NULL OR NOT ${d.isFinite(numeric(raw))}) THEN 'bad_number'`,
-      `WHEN ${raw} IS NOT NULL AND ${numeric(raw)} < 0 THEN 'negative_tokens'`,
-      `WHEN ${raw} IS NOT NULL AND (${numeric(raw)} <> floor(${numeric(raw)}) OR ${numeric(raw)} > 2147483647) THEN 'bad_number'`,
+    ...ints.flatMap((i) => [
+      `WHEN ${i.raw} IS NOT NULL AND (${numeric(i)} IS NULL OR NOT ${d.isFinite(numeric(i))}) THEN 'bad_number'`,
+      `WHEN ${i.raw} IS NOT NULL AND ${numeric(i)} < 0 THEN 'negative_tokens'`,
+      `WHEN ${i.raw} IS NOT NULL AND (${numeric(i)} <> floor(${numeric(i)}) OR ${numeric(i)} > 2147483647) THEN 'bad_number'`,
     ]),
   ];
-  return `SELECT ${t} AS t, ${client} AS client, ${ints.map(({ f, raw }) => `CAST(${numeric(raw)} AS BIGINT) AS ${d.ident(f)}`).join(', ')}${ints.length ? ',' : ''}
+  const textCols = texts.filter((f) => cols[f] !== undefined).map((f) => `${fieldSql(cols[f]!, dotted, mapping.separator, d)} AS ${d.ident(f)}, `).join('');
+  return `SELECT ${t} AS t, ${client} AS client, ${textCols}${ints.map((i) => `${d.toBigint(numeric(i))} AS ${d.ident(i.f)}`).join(', ')}${ints.length ? ',' : ''}
   CASE ${reasons.join('\n    ')} ELSE NULL END AS reason
 FROM ${fromClause}`;
 }

@@ -157,6 +157,56 @@ describe('malformed inputs: every row accepted or rejected with its reason', () 
     expect(readFileSync(out, 'utf8').trim().split('\n').length).toBe(3); // header + 2 rows
   });
 
+  it('fit, summarize, inspect, roundtrip and validate take --rejects and --max-reject-ratio on the same path (validate per side)', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'bad.csv');
+    const lines = ['time,tenant,in,out'];
+    for (let i = 0; i < 300; i++) lines.push(i % 50 === 7 ? `${i},a,x,1` : `${i * 0.7},${i % 3 ? 'a' : 'b'},${10 + (i % 17)},${5 + (i % 11)}`);
+    writeFileSync(f, lines.join('\n') + '\n'); // 6 of 300 rows rejected: 2 %
+    const m = join(dir, 'm.json');
+    writeFileSync(m, JSON.stringify({ columns: { timestamp: 'time', client_id: 'tenant', input_tokens: 'in', output_tokens: 'out' }, timestamp: { unit: 's' } }));
+    const cases: [string, string[]][] = [
+      ['fit', ['--out', join(dir, 'p.json')]],
+      ['summarize', ['--out', join(dir, 's.json')]],
+      ['inspect', []],
+      ['roundtrip', ['--out', join(dir, 'rt')]],
+    ];
+    for (const [cmd, extra] of cases) {
+      const rej = join(dir, `${cmd}-rejects.jsonl`);
+      const failed = await runCli(cmd, f, '--map', m, '--rejects', rej, ...extra);
+      expect(failed.code, cmd).toBe(1);
+      expect(failed.stderr, cmd).toContain('2.00 % of rows rejected (6 of 300), above --max-reject-ratio 0.01');
+      expect(readFileSync(rej, 'utf8').trim().split('\n').length, cmd).toBe(6);
+      const ok = await runCli(cmd, f, '--map', m, '--max-reject-ratio', '0.05', '--quiet', ...extra);
+      expect(ok.stderr, cmd).not.toContain('max-reject-ratio');
+      // roundtrip judges fidelity too (exit 1 on a 300-row trace is its verdict, not the rejects).
+      if (cmd !== 'roundtrip') expect(ok.code, `${cmd}: ${ok.stderr}`).toBe(0);
+    }
+    // The DuckDB engine counts rejects by reason and applies the ratio, but keeps no rows.
+    expect((await runCli('inspect', f, '--map', m, '--engine', 'duckdb')).code).toBe(1);
+    expect((await runCli('inspect', f, '--map', m, '--engine', 'duckdb', '--max-reject-ratio', '0.05', '--quiet')).code).toBe(0);
+    const noRows = await runCli('summarize', f, '--map', m, '--engine', 'duckdb', '--rejects', join(dir, 'x.jsonl'), '--out', join(dir, 'd.json'));
+    expect(noRows.code).toBe(2);
+    expect(noRows.stderr).toContain('use --engine ts');
+    // validate: per side.
+    const good = join(dir, 'good.csv');
+    writeFileSync(good, lines.filter((l) => !l.includes(',x,')).join('\n') + '\n');
+    const v = await runCli('validate', f, good, '--source-map', m, '--generated-map', m, '--source-rejects', join(dir, 'v.jsonl'));
+    expect(v.code).toBe(1);
+    expect(v.stderr).toContain('above --source-max-reject-ratio 0.01; see');
+    expect(readFileSync(join(dir, 'v.jsonl'), 'utf8').trim().split('\n').length).toBe(6);
+    const v2 = await runCli('validate', f, good, '--source-map', m, '--generated-map', m, '--source-max-reject-ratio', '0.05', '--quiet');
+    expect(v2.stderr).not.toContain('rejected');
+    // The naive baseline is held to the generated side's ratio, and the message names that flag.
+    const base = join(dir, 'baseline.csv'); // our own trace columns (the baseline is read with the servegen preset)
+    writeFileSync(base, ['timestamp,client_id,input_tokens,output_tokens', ...lines.slice(1)].join('\n') + '\n');
+    const b = await runCli('validate', good, good, '--source-map', m, '--generated-map', m, '--baseline', base, '--quiet');
+    expect(b.code).toBe(1);
+    expect(b.stderr).toContain('above --generated-max-reject-ratio 0.01');
+    // DuckDB engine: the hint says how to see the rows it does not keep.
+    expect((await runCli('inspect', f, '--map', m, '--engine', 'duckdb')).stderr).toContain('--engine ts --rejects FILE');
+  });
+
   it('jsonl: invalid JSON and non-objects are unparseable_line; missing paths stay absent', async () => {
     const dir = tempDir();
     const f = join(dir, 'x.jsonl');

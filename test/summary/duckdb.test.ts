@@ -31,6 +31,63 @@ describe('DuckDB engine', () => {
     });
   }
 
+  it('inspect --engine duckdb characterizes the real traces exactly as the TypeScript engine', async () => {
+    const { inspectWithDuckDB } = await import('../../src/summary/duckdb-inspect.js');
+    const { summarizeTrace } = await import('../../src/ingest/summarize-trace.js');
+    for (const [preset, file] of cases) {
+      const mapping = loadPreset(preset);
+      const duck = await inspectWithDuckDB([fixture('traces', file)], mapping);
+      const { trace } = await ingestFiles({ inputs: [fixture('traces', file)], mapping });
+      const ts = summarizeTrace(trace);
+      // The aggregate IAT CV sums gaps in another order (float rounding); everything else is exact.
+      expect(duck.summary.aggregateIatCv, file).toBeCloseTo(ts.aggregateIatCv, 9);
+      expect({ ...duck.summary, aggregateIatCv: 0 }, file).toEqual({ ...ts, aggregateIatCv: 0 });
+    }
+    // BurstGPT has sessions; Mooncake has block counts (hash_ids lengths): both covered above.
+    expect((await inspectWithDuckDB([fixture('traces', cases[3][1])], loadPreset('burstgpt'))).summary.sessions?.sessions).toBeGreaterThan(0);
+    expect((await inspectWithDuckDB([fixture('traces', cases[2][1])], loadPreset('mooncake'))).summary.fields.block_count?.count).toBe(12031);
+  });
+
+  it('ingest --engine duckdb writes the same normalized trace (as a multiset of rows) as the TypeScript engine', async () => {
+    const { tempDir } = await import('../helpers.js');
+    const { readFileSync } = await import('node:fs');
+    const { ingestWithDuckDB } = await import('../../src/summary/duckdb-ingest.js');
+    const dir = tempDir();
+    const rowsOf = (t: import('../../src/ingest/trace.js').Trace) =>
+      Array.from({ length: t.n }, (_, i) =>
+        JSON.stringify([t.timestamp[i], t.clientIds[t.client[i]], Object.entries(t.ints).map(([k, v]) => [k, v![i]]), Object.entries(t.texts).map(([k, v]) => [k, v!.index[i] < 0 ? null : v!.values[v!.index[i]]])]),
+      ).sort();
+    for (const [preset, file] of cases) {
+      const mapping = loadPreset(preset);
+      const out = `${dir}/${preset}-${file.split('/').pop()}.parquet`;
+      const d = await ingestWithDuckDB([fixture('traces', file)], mapping, out, { maxRejectRatio: 0.01 });
+      const ts = await ingestFiles({ inputs: [fixture('traces', file)], mapping });
+      expect(d.written, file).toBe(ts.trace.n);
+      expect(d.summary).toMatchObject({ rows_read: ts.summary.rows_read, rows_rejected: 0, clients: ts.summary.clients, origin: ts.summary.origin, duplicate_request_ids: ts.summary.duplicate_request_ids });
+      expect(d.summary.span_seconds).toBeCloseTo(ts.summary.span_seconds, 9);
+      // Read back through the servegen preset like any trace: same origin, same rows, sorted by time.
+      const back = await ingestFiles({ inputs: [out], mapping: loadPreset('servegen') });
+      expect(back.trace.origin, file).toBe(ts.trace.origin);
+      expect(back.summary.sorted, file).toBe(true);
+      expect(rowsOf(back.trace), file).toEqual(rowsOf(ts.trace));
+    }
+    // Deterministic: the same input gives the same bytes.
+    const again = `${dir}/again.parquet`;
+    await ingestWithDuckDB([fixture('traces', cases[3][1])], loadPreset('burstgpt'), again, { maxRejectRatio: 0.01 });
+    expect(readFileSync(again)).toEqual(readFileSync(`${dir}/burstgpt-burstgpt3_slice.csv.parquet`));
+    // CLI: rejects above the ratio write nothing and exit 1; --rejects and non-Parquet output are refused.
+    const bad = parseMapping({ columns: { timestamp: 'ts', input_tokens: 'session' }, timestamp: { unit: 's' } }, 'm');
+    const r = await ingestWithDuckDB([fixture('formats', 'trace.csv')], bad, `${dir}/no.parquet`, { maxRejectRatio: 0.01 });
+    expect(r.written).toBeNull();
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(`${dir}/no.parquet`)).toBe(false);
+    expect((await runCli('ingest', fixture('formats', 'trace.csv'), '--preset', 'burstgpt', '--engine', 'duckdb', '--out', `${dir}/x.jsonl`)).code).toBe(2);
+    expect((await runCli('ingest', fixture('traces', cases[3][1]), '--preset', 'burstgpt', '--engine', 'duckdb', '--out', `${dir}/x.parquet`, '--rejects', `${dir}/r.jsonl`)).code).toBe(2);
+    const ok = await runCli('ingest', fixture('traces', cases[3][1]), '--preset', 'burstgpt', '--engine', 'duckdb', '--out', `${dir}/cli.parquet`, '--summary', `${dir}/s.json`, '--quiet');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(readFileSync(`${dir}/s.json`, 'utf8'))).toMatchObject({ engine: 'duckdb', rows_read: 400, rows_accepted: 400 });
+  });
+
   it('reads Parquet (zstd, v2 pages) and counts rejects by reason', async () => {
     const mapping = parseMapping({ columns: { timestamp: 'ts', client_id: ['model', 'log_type'], input_tokens: 'input', output_tokens: 'output' }, timestamp: { unit: 's' } }, 'm');
     const duck = await summarizeWithDuckDB([fixture('formats', 'trace-zstd-v2.parquet')], mapping, W);
@@ -42,6 +99,27 @@ describe('DuckDB engine', () => {
     const ts = await ingestFiles({ inputs: [fixture('formats', 'trace.csv')], mapping: bad });
     expect(r.rejectsByReason).toEqual(ts.summary.rejects_by_reason);
     expect(r.rowsRead).toBe(ts.summary.rows_read);
+  });
+
+  it('typed Parquet columns (no text round trip): NaN, negative, fractional and null values are rejected as by the TypeScript engine', async () => {
+    const { tempDir } = await import('../helpers.js');
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const file = `${tempDir()}/typed.parquet`;
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    await con.run(`COPY (SELECT
+        CASE WHEN i = 7 THEN 'NaN'::DOUBLE WHEN i = 8 THEN NULL ELSE i * 0.5 END AS ts,
+        'c' || (i % 3) AS tenant,
+        CASE WHEN i = 11 THEN -4 WHEN i = 12 THEN NULL ELSE i * 10 END::BIGINT AS prompt,
+        CASE WHEN i = 13 THEN 2.5 WHEN i = 14 THEN 'inf'::DOUBLE ELSE i END::DOUBLE AS completion
+      FROM range(400) r(i)) TO '${file}' (FORMAT parquet)`);
+    const mapping = parseMapping({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' }, timestamp: { unit: 's' } }, 'm');
+    const duck = await summarizeWithDuckDB([file], mapping, W);
+    const ts = await ingestFiles({ inputs: [file], mapping });
+    expect(ts.summary.rejects_by_reason).toEqual({ bad_timestamp: 1, missing_timestamp: 1, negative_tokens: 1, bad_number: 2 });
+    expect(duck.rejectsByReason).toEqual(ts.summary.rejects_by_reason);
+    expect(duck.rowsRead).toBe(400);
+    expectEqualSummaries(buildSummaries(ts.trace, W), duck.summaries);
   });
 
   it('computes the same summaries on a generated 2-million-request, 35-client trace (Parquet)', async () => {

@@ -1,0 +1,91 @@
+import { renameSync, rmSync } from 'node:fs';
+import { INT_FIELDS } from '../ingest/fields.js';
+import type { Mapping } from '../ingest/mapping.js';
+import type { IngestSummary } from '../ingest/normalize.js';
+import { tempPathFor } from '../io/atomic.js';
+import { formatFromName, type InputFormat } from '../io/input.js';
+import { TEXT_COLUMNS } from '../io/trace-schema.js';
+import { toolName } from '../version.js';
+import { num, openScan } from './duckdb.js';
+
+/** What `ingest --engine duckdb` reports: the ingest summary, without input-order facts. */
+export type DuckDbIngestSummary = Omit<IngestSummary, 'sorted'> & { engine: 'duckdb' };
+
+const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * `ingest` for inputs too large to hold in memory: rows are normalized in embedded DuckDB
+ * (the SQL of the summary scan, same rejects by reason) and written, sorted by time, as the
+ * normalized Parquet trace — same columns, types and `servegen` key-value metadata as the
+ * TypeScript writer, so every command reads it as it reads ours. Rows with equal timestamps
+ * are ordered by client and then the other columns (the TypeScript engine keeps input order),
+ * so the output is deterministic. Nothing is written when more than `maxRejectRatio` of the
+ * rows are rejected. Written atomically (temp file, then rename).
+ */
+export async function ingestWithDuckDB(
+  inputs: string[],
+  mapping: Mapping,
+  out: string,
+  options: { format?: InputFormat; threads?: number; maxRejectRatio: number },
+): Promise<{ summary: DuckDbIngestSummary; written: number | null }> {
+  const unit = mapping.timestamp?.unit ?? 'auto';
+  const scan = await openScan(inputs, mapping, { format: options.format, threads: options.threads, texts: [...TEXT_COLUMNS] });
+  const { con, origin, absolute, close } = scan;
+  try {
+    const m = scan.mapping;
+    const texts = TEXT_COLUMNS.filter((f) => m.columns[f] !== undefined);
+    const ints = INT_FIELDS.filter((f) => m.columns[f] !== undefined);
+    const q = (f: string) => `"${f}"`;
+    const counts = (
+      await con.runAndReadAll(
+        `SELECT count(*) AS n, count(DISTINCT client) AS clients, min(t) AS s, max(t) AS e${[...texts, ...ints].map((f) => `, count(${q(f)}) AS ${q(`n_${f}`)}`).join('')}${texts.includes('request_id') ? ', count(DISTINCT request_id) AS ids' : ''} FROM src_rows WHERE reason IS NULL`,
+      )
+    ).getRowObjectsJS()[0] as Record<string, unknown>;
+    const accepted = num(counts.n);
+    const rejected = scan.rowsRead - accepted;
+    // A column with no value at all is absent, as in the TypeScript engine.
+    const has = (f: string) => num(counts[`n_${f}`]) > 0;
+    const summary: DuckDbIngestSummary = {
+      engine: 'duckdb',
+      files: scan.files,
+      rows_read: scan.rowsRead,
+      rows_accepted: accepted,
+      rows_rejected: rejected,
+      rejects_by_reason: scan.rejectsByReason,
+      clients: num(counts.clients),
+      span_seconds: num(counts.e) - num(counts.s),
+      origin: absolute ? new Date(origin * 1000).toISOString() : null,
+      detected: {
+        timestamp: { unit: unit as 's' | 'ms' | 'us' | 'ns' | 'iso', absolute, how: 'mapping', reason: absolute ? (unit === 'iso' ? 'date-time strings' : 'epoch time') : 'relative time' },
+        formats: Object.fromEntries(scan.files.map((f) => [f, String(options.format ?? formatFromName(f) ?? mapping.format)])),
+      },
+      duplicate_request_ids: texts.includes('request_id') ? num(counts.n_request_id) - num(counts.ids) : 0,
+    };
+    if (scan.rowsRead > 0 && rejected / scan.rowsRead > options.maxRejectRatio) return { summary, written: null };
+    // Column order of outputColumns(): timestamp, client_id, texts, turn, lengths, block_count.
+    const presentTexts = texts.filter(has);
+    const presentInts = ints.filter(has);
+    const intCol = (f: string) => `CAST(${q(f)} AS INTEGER) AS ${q(f)}`;
+    const select = [
+      `t - ${origin} AS "timestamp"`,
+      'client AS client_id',
+      ...presentTexts.map(q),
+      ...presentInts.filter((f) => f === 'turn').map(intCol),
+      ...presentInts.filter((f) => f !== 'turn' && f !== 'block_count').map(intCol),
+      ...presentInts.filter((f) => f === 'block_count').map(intCol),
+    ];
+    const order = ['t', 'client', ...presentTexts.map(q), ...presentInts.map(q)].map((c) => `${c} NULLS FIRST`).join(', ');
+    const meta = { format: 'servegen-trace', version: 1, origin: summary.origin, tool: toolName(), ingest: { files: scan.files, rows_rejected: rejected, engine: 'duckdb' } };
+    const tmp = tempPathFor(out);
+    try {
+      await con.run(`COPY (SELECT ${select.join(', ')} FROM src_rows WHERE reason IS NULL ORDER BY ${order}) TO ${quote(tmp)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144, KV_METADATA {servegen: ${quote(JSON.stringify(meta))}})`);
+      renameSync(tmp, out);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    return { summary, written: accepted };
+  } finally {
+    close();
+  }
+}
