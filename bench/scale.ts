@@ -2,19 +2,20 @@
  * Scale benchmark (issue 7): the window-summary scan by the TypeScript engine (ingest +
  * buildSummaries) and by embedded DuckDB (summarizeWithDuckDB), on the same request logs as
  * bench/ingest.ts (≈2 000 clients, Zipf volumes; generated here when missing), as CSV and
- * Parquet, at each row count given: rows/s and peak memory (VmHWM) per case, each case in its
+ * Parquet; `duckdb→dir` is `summarize --engine duckdb --duckdb-memory 256MB --out DIR` (summaries
+ * written as Parquet by DuckDB, never materialized in JavaScript). At each row count given: rows/s and peak memory (VmHWM) per case, each case in its
  * own child process, medians of --repeat runs; then how each engine's peak grows with rows.
  * Usage: npm run bench:scale [-- --rows 5000000,20000000 --repeat 3]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseMapping } from '../src/ingest/mapping.js';
 import { ingestFiles } from '../src/ingest/ingest.js';
 import { buildSummaries } from '../src/summary/build.js';
-import { summarizeWithDuckDB } from '../src/summary/duckdb.js';
+import { exportScanWithDuckDB, summarizeWithDuckDB } from '../src/summary/duckdb.js';
 import { peakRssMb } from './peak-memory.js';
 import { writeInputs } from './ingest.js';
 
@@ -38,10 +39,18 @@ async function runCase(engine: string, file: string): Promise<void> {
     const s = buildSummaries(r.trace, W);
     rows = r.trace.n;
     windows = s.arrivals.length;
-  } else {
+  } else if (engine === 'duckdb') {
     const r = await summarizeWithDuckDB([file], MAPPING, W);
     rows = r.rowsRead;
     windows = r.summaries.arrivals.length;
+  } else {
+    // duckdb→dir: the summaries written as Parquet by DuckDB, never entering JavaScript, with
+    // DuckDB held to 256 MB (it spills to a temporary directory above that).
+    const out = join(tmpdir(), `servegen-bench-scan-${process.pid}`);
+    const r = await exportScanWithDuckDB([file], MAPPING, out, { ...W, memoryLimit: '256MB' });
+    rmSync(out, { recursive: true, force: true });
+    rows = r.rowsRead;
+    windows = r.windows;
   }
   process.stdout.write(JSON.stringify({ rows, windows, seconds: (performance.now() - t0) / 1000, peakMb: peakRssMb() }) + '\n');
 }
@@ -73,7 +82,7 @@ if (argv[0] === '--case') {
       await writeInputs(dir, rows);
     }
     for (const ext of ['csv', 'parquet']) {
-      for (const engine of ['ts', 'duckdb']) {
+      for (const engine of ['ts', 'duckdb', 'duckdb→dir']) {
         const runs = Array.from({ length: repeat }, () => child(engine, join(dir, `log.${ext}`)));
         const secs = median(runs.map((r) => r.seconds));
         const peak = median(runs.map((r) => r.peakMb));

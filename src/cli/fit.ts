@@ -32,6 +32,7 @@ interface Opts extends IngestCliOptions {
   report?: string;
   summaries?: boolean;
   engine: string;
+  duckdbMemory?: string;
   quiet?: boolean;
 }
 
@@ -50,6 +51,7 @@ export function registerFit(program: Command): void {
     .option('--resolution <seconds>', 'clock resolution of the timestamps (default: detected; 0 = exact)')
     .option('--summaries', 'inputs are summary files (servegen summarize) or directories of Parquet results of servegen sql, merged before fitting')
     .option('--engine <engine>', 'scan engine: ts (default; sessions and 5-minute aggregate) | duckdb (embedded DuckDB scan) | auto (duckdb above 256 MB)', 'ts')
+    .option('--duckdb-memory <size>', 'with --engine duckdb: DuckDB memory limit (e.g. 512MB); above it DuckDB spills to a temporary directory')
     .option('--report <fit.html>', 'write a self-contained HTML characterization of the profile')
     .option('--anonymize', 'a profile safe to publish: ranked client ids, no absolute times, small clients pooled, no source hash')
     .option('--keep-calendar', 'with --anonymize: keep the weekday and hour of the span start')
@@ -120,7 +122,7 @@ Examples:
       if (opts.engine !== 'ts') {
         const files = expandInputs(inputs);
         for (const f of files) hash.update(readFileSync(f));
-        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution: opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined }, opts.engine, rep, opts);
+        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution: opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined, memoryLimit: opts.duckdbMemory }, opts.engine, rep, opts);
         const profile = fitSummaries(summaries, {
           arrivalSeconds,
           lengthSeconds,

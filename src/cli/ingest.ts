@@ -12,6 +12,7 @@ import { ingestWithDuckDB } from '../summary/duckdb-ingest.js';
 interface Opts extends IngestCliOptions {
   out?: string;
   engine: string;
+  duckdbMemory?: string;
   summary?: string;
   listPresets?: boolean;
   quiet?: boolean;
@@ -26,6 +27,7 @@ export function registerIngest(program: Command, setExit: (code: number) => void
     .option('--out <trace>', 'normalized trace to write (.jsonl, .csv, .parquet, .arrow)')
     .option('--summary <ingest.json>', 'write the ingest summary as JSON')
     .option('--engine <engine>', 'ts (default) | duckdb (normalize in embedded DuckDB, for inputs too large to hold; Parquet output) | auto (duckdb above 256 MB)', 'ts')
+    .option('--duckdb-memory <size>', 'with --engine duckdb: DuckDB memory limit (e.g. 512MB); above it DuckDB spills to a temporary directory')
     .option('--list-presets', 'list the shipped mapping presets and exit')
     .option('--quiet', 'no progress or summary on stderr')
     .addHelpText(
@@ -55,7 +57,7 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       if (chooseEngine(inputs, opts.engine) === 'duckdb') {
         if (outFormat !== 'parquet') throw new UsageError('--engine duckdb writes Parquet only: give --out <trace>.parquet');
         refuseDuckdbRejects(opts);
-        const { summary, written } = await ingestWithDuckDB(inputs, mapping, opts.out, { format: parseFormat(opts.format), maxRejectRatio: ratio });
+        const { summary, written } = await ingestWithDuckDB(inputs, mapping, opts.out, { format: parseFormat(opts.format), maxRejectRatio: ratio, memoryLimit: opts.duckdbMemory });
         if (opts.summary) writeFileAtomic(opts.summary, JSON.stringify(summary, null, 2) + '\n');
         const reasons = Object.entries(summary.rejects_by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
         rep.info(`duckdb: read ${summary.rows_read} rows from ${summary.files.length} file(s): ${summary.rows_accepted} accepted, ${summary.rows_rejected} rejected${reasons ? ` (${reasons})` : ''}; ${summary.clients} client(s), span ${summary.span_seconds.toFixed(1)} s${summary.origin ? `, origin ${summary.origin}` : ' (relative)'}${summary.duplicate_request_ids ? `; ${summary.duplicate_request_ids} duplicate request_id(s)` : ''}`);

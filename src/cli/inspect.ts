@@ -84,9 +84,10 @@ export function registerInspect(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .option('--report <file.html>', 'for a profile: also write the HTML characterization')
     .option('--engine <engine>', 'for raw inputs: ts (default) | duckdb (characterize in embedded DuckDB, for inputs too large to hold) | auto (duckdb above 256 MB)', 'ts')
+    .option('--duckdb-memory <size>', 'with --engine duckdb: DuckDB memory limit (e.g. 512MB); above it DuckDB spills to a temporary directory')
     .option('--quiet', 'no ingest progress or summary on stderr')
     .addHelpText('after', '\nExamples:\n  $ servegen inspect mm-image.json\n  $ servegen inspect AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023\n  $ servegen inspect \'logs/*.parquet\' --map gw.json --engine duckdb\n')
-    .action(async (files: string[], opts: IngestCliOptions & { json?: boolean; report?: string; quiet?: boolean; engine: string }) => {
+    .action(async (files: string[], opts: IngestCliOptions & { json?: boolean; report?: string; quiet?: boolean; engine: string; duckdbMemory?: string }) => {
       if (files.length === 1 && !opts.preset && !opts.map && existsSync(files[0]) && looksLikeProfile(files[0])) {
         const { profile } = readProfile(files[0]);
         if (opts.report) writeFileAtomic(opts.report, profileHtml(profile, `Profile ${files[0]}`));
@@ -98,7 +99,7 @@ export function registerInspect(program: Command): void {
       if (chooseEngine(files, opts.engine) === 'duckdb') {
         refuseDuckdbRejects(opts);
         parseRatio(opts.maxRejectRatio ?? '0.01'); // a bad flag fails before the scan
-        const r = await inspectWithDuckDB(files, mappingFrom(opts, 'servegen'), { format: parseFormat(opts.format) });
+        const r = await inspectWithDuckDB(files, mappingFrom(opts, 'servegen'), { format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory });
         const rejected = duckdbRejects(r, opts, rep);
         const ingest = { engine: 'duckdb', files: r.files, rows_read: r.rowsRead, rows_accepted: r.rowsRead - rejected, rows_rejected: rejected, rejects_by_reason: r.rejectsByReason };
         process.stdout.write(opts.json ? JSON.stringify({ ingest, trace: r.summary }, null, 2) + '\n' : renderTraceSummary(files.join(' '), r.summary) + '\n');

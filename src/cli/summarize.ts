@@ -5,10 +5,10 @@ import { summariesToJson } from '../summary/serialize.js';
 import { addIngestOptions, duckdbRejects, ingestLine, mappingFrom, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions, type RejectOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { positive, UsageError } from './errors.js';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { expandInputs, type InputFormat } from '../io/input.js';
 import type { Mapping } from '../ingest/mapping.js';
-import { summarizeWithDuckDB } from '../summary/duckdb.js';
+import { exportScanWithDuckDB, summarizeWithDuckDB } from '../summary/duckdb.js';
 import type { TraceSummaries } from '../summary/types.js';
 
 /** `servegen summarize`: the scan half of fit, for partitions (days, shards) fitted later together. */
@@ -18,22 +18,34 @@ export function registerSummarize(program: Command): void {
     .description('Scan a trace (or raw logs) into mergeable window summaries (JSON); fit several with fit --summaries')
     .argument('<inputs...>', 'normalized trace(s), or raw logs with --preset/--map');
   addIngestOptions(cmd)
-    .requiredOption('--out <summaries.json>', 'summaries to write')
+    .requiredOption('--out <summaries.json|dir>', 'summaries to write: a .json file, or (--engine duckdb) a new directory of Parquet results in the warehouse layout')
     .option('--window <seconds>', 'arrival window', '600')
     .option('--length-window <seconds>', 'length window', '21600')
     .option('--resolution <seconds>', 'clock resolution (default: detected; give the same value for every partition)')
     .option('--origin <time>', 'count times from this instant (ISO, or epoch seconds) instead of the first request: give every time partition the same one')
     .option('--engine <engine>', 'ts (default) | duckdb (the scan in embedded DuckDB, for large inputs) | auto (duckdb above 256 MB of input)', 'ts')
+    .option('--duckdb-memory <size>', 'with --engine duckdb: DuckDB memory limit (e.g. 512MB); above it DuckDB spills to a temporary directory')
     .option('--quiet', 'no progress or summary on stderr')
-    .addHelpText('after', '\nExample:\n  $ servegen summarize shard-1.parquet --resolution 0.001 --out part-1.json\n  $ servegen summarize day-2.csv --preset azure-llm-2023 --origin 2023-11-16T00:00:00Z --out day-2.json\n  $ servegen fit --summaries part-*.json --out profile.json\n')
-    .action(async (inputs: string[], opts: IngestCliOptions & { out: string; window: string; lengthWindow: string; resolution?: string; origin?: string; engine: string; quiet?: boolean }) => {
+    .addHelpText('after', '\nExample:\n  $ servegen summarize shard-1.parquet --resolution 0.001 --out part-1.json\n  $ servegen summarize day-2.csv --preset azure-llm-2023 --origin 2023-11-16T00:00:00Z --out day-2.json\n  $ servegen summarize \'logs/*.parquet\' --map gw.json --engine duckdb --out scan-day-1/\n  $ servegen fit --summaries part-*.json scan-day-1/ --out profile.json\n')
+    .action(async (inputs: string[], opts: IngestCliOptions & { out: string; window: string; lengthWindow: string; resolution?: string; origin?: string; engine: string; duckdbMemory?: string; quiet?: boolean }) => {
       const rep = new Reporter(Boolean(opts.quiet));
       const W = positive(opts.window, '--window');
       const L = positive(opts.lengthWindow, '--length-window');
       const resolution = opts.resolution !== undefined ? positive(opts.resolution, '--resolution') : undefined;
       const mapping = mappingFrom(opts, 'servegen');
       const origin = opts.origin !== undefined ? parseOrigin(opts.origin) : undefined;
-      const s = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds: W, lengthSeconds: L, resolution, origin }, opts.engine, rep, opts);
+      if (!opts.out.endsWith('.json')) {
+        // A directory: the warehouse layout in Parquet, written by DuckDB (docs/scale.md).
+        if (chooseEngine(inputs, opts.engine) !== 'duckdb') throw new UsageError(`--out ${opts.out}: a directory of Parquet summaries is written by --engine duckdb; give a .json file for the TypeScript engine`);
+        if (existsSync(opts.out)) throw new UsageError(`--out ${opts.out}: already exists; remove it or choose a new directory`);
+        refuseDuckdbRejects(opts);
+        parseRatio(opts.maxRejectRatio ?? '0.01');
+        const r = await exportScanWithDuckDB(inputs, mapping, opts.out, { arrivalSeconds: W, lengthSeconds: L, resolution, origin, format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory });
+        duckdbRejects(r, opts, rep);
+        rep.info(`summarized ${r.rowsRead} rows into ${r.windows} arrival windows (clock resolution ${r.resolution} s) → ${opts.out}/ (Parquet; fit --summaries ${opts.out})`);
+        return;
+      }
+      const s = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds: W, lengthSeconds: L, resolution, origin, memoryLimit: opts.duckdbMemory }, opts.engine, rep, opts);
       writeFileAtomic(opts.out, JSON.stringify(summariesToJson(s)) + '\n');
       rep.info(`summarized ${s.arrivals.reduce((a, b) => a + b.n, 0)} requests into ${s.arrivals.length} arrival and ${s.lengths.length} length windows (clock resolution ${s.resolution} s) → ${opts.out}`);
     });
@@ -52,7 +64,7 @@ export async function scanSummaries(
   inputs: string[],
   mapping: Mapping,
   format: InputFormat | undefined,
-  opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number },
+  opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string },
   engine: string,
   rep: Reporter,
   rejects: RejectOptions = {},

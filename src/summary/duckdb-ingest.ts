@@ -3,10 +3,10 @@ import { INT_FIELDS } from '../ingest/fields.js';
 import type { Mapping } from '../ingest/mapping.js';
 import type { IngestSummary } from '../ingest/normalize.js';
 import { tempPathFor } from '../io/atomic.js';
-import { formatFromName, type InputFormat } from '../io/input.js';
+import { formatFromName } from '../io/input.js';
 import { TEXT_COLUMNS } from '../io/trace-schema.js';
 import { toolName } from '../version.js';
-import { num, openScan } from './duckdb.js';
+import { num, openScan, type DuckDbOptions } from './duckdb.js';
 
 /** What `ingest --engine duckdb` reports: the ingest summary, without input-order facts. */
 export type DuckDbIngestSummary = Omit<IngestSummary, 'sorted'> & { engine: 'duckdb' };
@@ -26,10 +26,10 @@ export async function ingestWithDuckDB(
   inputs: string[],
   mapping: Mapping,
   out: string,
-  options: { format?: InputFormat; threads?: number; maxRejectRatio: number },
+  options: DuckDbOptions & { maxRejectRatio: number },
 ): Promise<{ summary: DuckDbIngestSummary; written: number | null }> {
   const unit = mapping.timestamp?.unit ?? 'auto';
-  const scan = await openScan(inputs, mapping, { format: options.format, threads: options.threads, texts: [...TEXT_COLUMNS] });
+  const scan = await openScan(inputs, mapping, { ...options, texts: [...TEXT_COLUMNS] });
   const { con, origin, absolute, close } = scan;
   try {
     const m = scan.mapping;

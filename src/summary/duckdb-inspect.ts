@@ -2,8 +2,7 @@ import { INT_FIELDS } from '../ingest/fields.js';
 import type { RejectReason } from '../ingest/errors.js';
 import type { Mapping } from '../ingest/mapping.js';
 import type { TraceFieldSummary, TraceSummary } from '../ingest/summarize-trace.js';
-import type { InputFormat } from '../io/input.js';
-import { num, openScan } from './duckdb.js';
+import { num, openScan, type DuckDbOptions } from './duckdb.js';
 
 export interface DuckDbInspectResult {
   summary: TraceSummary;
@@ -18,7 +17,7 @@ export interface DuckDbInspectResult {
  * back). Equal to the TypeScript engine's (tested on the real traces) except that clients with
  * equal request counts are ordered by first request time, not by first row in the file.
  */
-export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, options: { format?: InputFormat; threads?: number } = {}): Promise<DuckDbInspectResult> {
+export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions = {}): Promise<DuckDbInspectResult> {
   const scan = await openScan(inputs, mapping, { ...options, texts: ['session_id'] });
   const { con, origin, absolute, close } = scan;
   const rows = async (sql: string) => (await con.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];

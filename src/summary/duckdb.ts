@@ -1,3 +1,6 @@
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection } from '@duckdb/node-api';
 import { expandInputs, formatFromName, type InputFormat } from '../io/input.js';
 import { IngestError, type RejectReason } from '../ingest/errors.js';
@@ -104,7 +107,22 @@ export interface OpenScan {
  * integer fields, `texts`, reason): the part of the scan shared by summarize and inspect.
  * The caller closes `con`.
  */
-export async function openScan(inputs: string[], mapping: Mapping, options: { origin?: number; format?: InputFormat; threads?: number; texts?: ('session_id' | 'model' | 'request_id')[] }): Promise<OpenScan> {
+/** A DuckDB memory limit such as `512MB` or `2GiB`. @throws IngestError otherwise. */
+export function parseMemoryLimit(text: string): string {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i.exec(text);
+  if (!m) throw new IngestError(`--duckdb-memory: expected a size like 512MB or 2GiB, got ${JSON.stringify(text)}`);
+  return `${m[1]}${m[2]}`;
+}
+
+/** Options every DuckDB engine takes. */
+export interface DuckDbOptions {
+  format?: InputFormat;
+  threads?: number;
+  /** DuckDB's memory_limit (e.g. `512MB`): above it DuckDB spills to a temporary directory. */
+  memoryLimit?: string;
+}
+
+export async function openScan(inputs: string[], mapping: Mapping, options: DuckDbOptions & { origin?: number; texts?: ('session_id' | 'model' | 'request_id')[] }): Promise<OpenScan> {
   const files = expandInputs(inputs);
   const formats = new Set(files.map((f) => options.format ?? formatFromName(f) ?? mapping.format));
   if (formats.size !== 1 || formats.has(undefined)) throw new IngestError('engine duckdb: all inputs must have one known format (use --format)');
@@ -113,15 +131,22 @@ export async function openScan(inputs: string[], mapping: Mapping, options: { or
   const db = await DuckDBInstance.create(':memory:', options.threads ? { threads: String(options.threads) } : {});
   const con = await db.connect();
   let closed = false;
+  const spill = join(tmpdir(), `servegen-duckdb-${process.pid}-${Date.now()}`);
   const close = () => {
     if (closed) return;
     closed = true;
     con.closeSync();
     db.closeSync();
+    rmSync(spill, { recursive: true, force: true });
   };
   try {
     await con.run("SET TimeZone = 'UTC'");
     await con.run('SET preserve_insertion_order = false');
+    if (options.memoryLimit) {
+      // DuckDB keeps to the limit by spilling to a temporary directory (removed on close).
+      await con.run(`SET memory_limit = '${parseMemoryLimit(options.memoryLimit)}'`);
+      await con.run(`SET temp_directory = '${spill.replace(/'/g, "''")}'`);
+    }
     // Optional fields whose columns a file lacks are dropped from the mapping (absent, as in
     // the TypeScript engine); a missing required column is an error before anything runs.
     let available: string[];
@@ -194,33 +219,13 @@ export async function openScan(inputs: string[], mapping: Mapping, options: { or
 export async function summarizeWithDuckDB(
   inputs: string[],
   mapping: Mapping,
-  options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; format?: InputFormat; threads?: number },
+  options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number },
 ): Promise<DuckDbScanResult> {
-  const { con, close, files, present, rowsRead, rejectsByReason, absolute, origin } = await openScan(inputs, mapping, options);
+  const scan = await openScan(inputs, mapping, options);
+  const { con, close, files, rowsRead, rejectsByReason, absolute, origin } = scan;
   try {
-    // Clients get dense integer ids (sorted by name): grouping and, above all, bringing
-    // millions of histogram rows back to JavaScript go by number, not by string.
-    await con.run('CREATE TEMP TABLE clients AS SELECT client, CAST(row_number() OVER (ORDER BY client) - 1 AS INTEGER) AS cid FROM (SELECT DISTINCT client FROM src_rows WHERE reason IS NULL)');
-    const clientNames = ((await columns(con, 'SELECT client FROM clients ORDER BY cid')).client as unknown[]).map(String);
-    const W = options.arrivalSeconds;
-    const L = options.lengthSeconds;
-    // One table of accepted rows with times from the origin, window index and gap to the
-    // client's previous request (the `gaps` query of summaryQueries, fused with `r`).
-    const fieldList = present.map((f) => `, s."${f}"`).join('');
-    await con.run(`CREATE TEMP TABLE x AS SELECT c.cid AS client, s.t - ${origin} AS t, CAST(floor((s.t - ${origin}) / ${W}) AS BIGINT) AS wi,
-      (s.t - ${origin}) - lag(s.t - ${origin}) OVER (PARTITION BY c.cid ORDER BY s.t) AS g${fieldList}
-      FROM src_rows s JOIN clients c ON s.client = c.client WHERE s.reason IS NULL`);
-    await con.run('DROP TABLE src_rows');
-    await con.run('CREATE TEMP VIEW r AS SELECT * FROM x');
-    let res = options.resolution;
-    if (res === undefined) {
-      const sample = (await con.runAndReadAll('SELECT t FROM x ORDER BY t LIMIT 200000')).getColumnsJS()[0] as number[];
-      res = detectResolution(Float64Array.from(sample)).resolution;
-    }
-    res = Math.max(res, 1e-6);
-    const span = (await con.runAndReadAll('SELECT min(t) AS a, max(t) AS b FROM x')).getRowObjectsJS()[0] as { a: number; b: number };
-    const q = summaryQueries({ W, L, res, fields: present });
-    const lengthFields = ['__n', ...present, 'reason_ratio'];
+    const { q, res, span, clientNames, W, L } = await prepareGaps(scan, options);
+    const lengthFields = ['__n', ...scan.present, 'reason_ratio'];
     const fieldCode = `CAST(list_position([${lengthFields.map((f) => `'${f}'`).join(', ')}], field) - 1 AS INTEGER) AS field`;
     const tables: ScanTables = {
       arrivals: await numericColumns(con, q.arrivals),
@@ -231,12 +236,79 @@ export async function summarizeWithDuckDB(
     };
     close(); // DuckDB's tables are no longer needed while the summaries are assembled
     const summaries = assembleSummaries(tables, { arrivalSeconds: W, lengthSeconds: L, resolution: res, span: { start: span.a, end: span.b }, origin: absolute ? new Date(origin * 1000).toISOString() : null }, { clients: clientNames, fields: lengthFields });
-    return {
-      summaries,
-      rowsRead,
-      rejectsByReason,
-      files,
-    };
+    return { summaries, rowsRead, rejectsByReason, files };
+  } finally {
+    close();
+  }
+}
+
+/**
+ * Clients with dense integer ids (sorted by name) and one table `x` of accepted rows with
+ * times from the origin, window index and gap to the client's previous request (the `gaps`
+ * query of summaryQueries, fused with `r`); the clock resolution and span.
+ */
+async function prepareGaps(scan: OpenScan, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number }) {
+  const { con, origin, present } = scan;
+  // Integer client ids: grouping and, above all, bringing millions of histogram rows back to
+  // JavaScript go by number, not by string.
+  await con.run('CREATE TEMP TABLE clients AS SELECT client, CAST(row_number() OVER (ORDER BY client) - 1 AS INTEGER) AS cid FROM (SELECT DISTINCT client FROM src_rows WHERE reason IS NULL)');
+  const clientNames = ((await columns(con, 'SELECT client FROM clients ORDER BY cid')).client as unknown[]).map(String);
+  const W = options.arrivalSeconds;
+  const L = options.lengthSeconds;
+  const fieldList = present.map((f) => `, s."${f}"`).join('');
+  await con.run(`CREATE TEMP TABLE x AS SELECT c.cid AS client, s.t - ${origin} AS t, CAST(floor((s.t - ${origin}) / ${W}) AS BIGINT) AS wi,
+      (s.t - ${origin}) - lag(s.t - ${origin}) OVER (PARTITION BY c.cid ORDER BY s.t) AS g${fieldList}
+      FROM src_rows s JOIN clients c ON s.client = c.client WHERE s.reason IS NULL`);
+  await con.run('DROP TABLE src_rows');
+  await con.run('CREATE TEMP VIEW r AS SELECT * FROM x');
+  let res = options.resolution;
+  if (res === undefined) {
+    const sample = (await con.runAndReadAll('SELECT t FROM x ORDER BY t LIMIT 200000')).getColumnsJS()[0] as number[];
+    res = detectResolution(Float64Array.from(sample)).resolution;
+  }
+  res = Math.max(res, 1e-6);
+  const span = (await con.runAndReadAll('SELECT min(t) AS a, max(t) AS b FROM x')).getRowObjectsJS()[0] as { a: number; b: number };
+  const q = summaryQueries({ W, L, res, fields: present });
+  return { q, res, span, clientNames, W, L };
+}
+
+/**
+ * `summarize --engine duckdb --out DIR`: the scan's results written by DuckDB as Parquet in
+ * the warehouse layout of docs/scale.md (scan, arrivals, gap_histograms, dispersion, lengths,
+ * joint, rejects), read back by `fit --summaries DIR` — the summaries never enter JavaScript.
+ * Written into a temporary directory that is renamed when complete.
+ */
+export async function exportScanWithDuckDB(
+  inputs: string[],
+  mapping: Mapping,
+  outDir: string,
+  options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number },
+): Promise<{ rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[]; windows: number; resolution: number }> {
+  const scan = await openScan(inputs, mapping, options);
+  const { con, close, files, rowsRead, rejectsByReason, absolute, origin } = scan;
+  const tmp = `${outDir.replace(/\/+$/, '')}.tmp-${process.pid}`;
+  try {
+    const { q, res, W, L } = await prepareGaps(scan, options);
+    mkdirSync(tmp, { recursive: true });
+    const named = (sql: string) => `SELECT cl.client AS client, q.* EXCLUDE (client) FROM (${sql}) q JOIN clients cl ON q.client = cl.cid`;
+    const outputs: [string, string][] = [
+      ['scan', `SELECT ${W} AS arrival_seconds, ${L} AS length_seconds, ${res} AS resolution, ${absolute ? origin : 0} AS origin_seconds, min(t) AS span_start, max(t) AS span_end, count(*) AS n FROM x`],
+      ['arrivals', named(q.arrivals)],
+      ['gap_histograms', named(q.gapHist)],
+      ['dispersion', named(q.disp)],
+      ['lengths', named(q.lengths)],
+    ];
+    if (q.joint) outputs.push(['joint', named(q.joint)]);
+    const rejects = Object.entries(rejectsByReason);
+    if (rejects.length > 0) outputs.push(['rejects', `SELECT * FROM (VALUES ${rejects.map(([r, c]) => `('${r}', ${c})`).join(', ')}) v(reason, c)`]);
+    for (const [name, sql] of outputs) await con.run(`COPY (${sql}) TO '${join(tmp, `${name}.parquet`).replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd)`);
+    const windows = Number((await con.runAndReadAll('SELECT count(*) AS n FROM (SELECT DISTINCT client, wi FROM x)')).getColumnsJS()[0][0]);
+    close();
+    renameSync(tmp, outDir);
+    return { rowsRead, rejectsByReason, files, windows, resolution: res };
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
   } finally {
     close();
   }

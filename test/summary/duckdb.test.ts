@@ -145,4 +145,36 @@ describe('DuckDB engine', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/duckdb scan: read 19366 rows/);
   });
+
+  it('summarize --engine duckdb --out DIR writes the warehouse layout; fit --summaries DIR equals the direct scan', async () => {
+    const { tempDir } = await import('../helpers.js');
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const { loadScanDirectory } = await import('../../src/summary/warehouse.js');
+    const dir = tempDir();
+    for (const [preset, file] of [cases[0], cases[3]]) {
+      const out = `${dir}/${preset}-scan`;
+      // With a tight DuckDB memory limit (it spills to a temporary directory): same results.
+      const r = await runCli('summarize', fixture('traces', file), '--preset', preset, '--engine', 'duckdb', '--duckdb-memory', '64MB', '--resolution', '0.001', '--out', out);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readdirSync(out).sort()).toEqual(['arrivals.parquet', 'dispersion.parquet', 'gap_histograms.parquet', 'joint.parquet', 'lengths.parquet', 'scan.parquet']);
+      const loaded = await loadScanDirectory(out);
+      const direct = await summarizeWithDuckDB([fixture('traces', file)], loadPreset(preset), { ...W, resolution: 0.001 });
+      expectEqualSummaries(direct.summaries, loaded.summaries);
+      expect(loaded.summaries.origin).toBe(direct.summaries.origin);
+      // And through the CLI: the same profile as fitting the raw log with the TypeScript engine.
+      const a = await runCli('fit', '--summaries', out, '--out', `${dir}/${preset}-a.json`, '--quiet');
+      expect(a.code, a.stderr).toBe(0);
+      const json = `${dir}/${preset}-ts.json`;
+      expect((await runCli('summarize', fixture('traces', file), '--preset', preset, '--resolution', '0.001', '--out', json, '--quiet')).code).toBe(0);
+      expect((await runCli('fit', '--summaries', json, '--out', `${dir}/${preset}-b.json`, '--quiet')).code).toBe(0);
+      const fromDir = JSON.parse(readFileSync(`${dir}/${preset}-a.json`, 'utf8')) as { clients: unknown[] };
+      const fromTs = JSON.parse(readFileSync(`${dir}/${preset}-b.json`, 'utf8')) as { clients: unknown[] };
+      expect(fromDir.clients.length).toBeGreaterThan(0);
+      expectClose(fromTs.clients, fromDir.clients);
+      // An existing directory is never overwritten; the TypeScript engine writes JSON only.
+      expect((await runCli('summarize', fixture('traces', file), '--preset', preset, '--engine', 'duckdb', '--out', out)).code).toBe(2);
+      expect((await runCli('summarize', fixture('traces', file), '--preset', preset, '--out', `${dir}/ts-dir`)).code).toBe(2);
+      expect((await runCli('summarize', fixture('traces', file), '--preset', preset, '--engine', 'duckdb', '--duckdb-memory', 'lots', '--out', `${dir}/m.json`)).stderr).toContain('--duckdb-memory: expected a size');
+    }
+  });
 });
