@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parquetMetadata, parquetRead, type ColumnData } from 'hyparquet';
+import { parquetMetadata, parquetRead, parquetSchema, type ColumnData } from 'hyparquet';
+import { chunkRange, flatColumns } from '../io/parquet-flat.js';
 import { compressors } from 'hyparquet-compressors';
 import { IngestError } from '../ingest/errors.js';
 import { assembleSummaries, type ScanTables } from './duckdb.js';
@@ -66,6 +67,27 @@ async function readColumns(files: string[], wanted: string[]): Promise<Record<st
       if (a === undefined) throw new IngestError(`${file}: missing column "${w}" (has ${names.join(', ')}); export the query printed by servegen sql unchanged`, file, undefined, w);
       return a;
     });
+    // Flat columns (what every warehouse writes here) are decoded page by page into compact
+    // buffers (src/io/parquet-flat.ts): strings come from the page dictionaries, shared, not
+    // one per row. Anything else goes through hyparquet's row-group reader.
+    const flat = flatColumns(metadata, parquetSchema(metadata), actual);
+    if (flat) {
+      const source = { slice: (a: number, b: number) => buffer.slice(a, b) };
+      for (let g = 0; g < metadata.row_groups.length; g++) {
+        const rows = Number(metadata.row_groups[g].num_rows);
+        flat.forEach((col, i) => {
+          const { start, end, codec } = chunkRange(metadata, g, col.name);
+          try {
+            col.decodeChunk(source.slice(start, end), rows, codec);
+          } catch (err) {
+            throw new IngestError(`${file}: row group ${g}, column ${JSON.stringify(col.name)}: cannot decode (${(err as Error).message})`, file, undefined, wanted[i]);
+          }
+          const target = out[wanted[i]];
+          for (let r = 0; r < rows; r++) target.push(col.get(r));
+        });
+      }
+      continue;
+    }
     const chunks = new Map<string, ColumnData[]>();
     await parquetRead({
       file: buffer,
