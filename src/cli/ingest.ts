@@ -57,7 +57,7 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       if (chooseEngine(inputs, opts.engine) === 'duckdb') {
         if (outFormat !== 'parquet') throw new UsageError('--engine duckdb writes Parquet only: give --out <trace>.parquet');
         refuseDuckdbRejects(opts);
-        const { summary, written } = await ingestWithDuckDB(inputs, mapping, opts.out, { format: parseFormat(opts.format), maxRejectRatio: ratio, memoryLimit: opts.duckdbMemory });
+        const { summary, written } = await ingestWithDuckDB(inputs, mapping, opts.out, { format: parseFormat(opts.format), maxRejectRatio: ratio, memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t) });
         if (opts.summary) writeFileAtomic(opts.summary, JSON.stringify(summary, null, 2) + '\n');
         const reasons = Object.entries(summary.rejects_by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
         rep.info(`duckdb: read ${summary.rows_read} rows from ${summary.files.length} file(s): ${summary.rows_accepted} accepted, ${summary.rows_rejected} rejected${reasons ? ` (${reasons})` : ''}; ${summary.clients} client(s), span ${summary.span_seconds.toFixed(1)} s${summary.origin ? `, origin ${summary.origin}` : ' (relative)'}${summary.duplicate_request_ids ? `; ${summary.duplicate_request_ids} duplicate request_id(s)` : ''}`);

@@ -99,7 +99,7 @@ export function registerInspect(program: Command): void {
       if (chooseEngine(files, opts.engine) === 'duckdb') {
         refuseDuckdbRejects(opts);
         parseRatio(opts.maxRejectRatio ?? '0.01'); // a bad flag fails before the scan
-        const r = await inspectWithDuckDB(files, mappingFrom(opts, 'servegen'), { format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory });
+        const r = await inspectWithDuckDB(files, mappingFrom(opts, 'servegen'), { format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t) });
         const rejected = duckdbRejects(r, opts, rep);
         const ingest = { engine: 'duckdb', files: r.files, rows_read: r.rowsRead, rows_accepted: r.rowsRead - rejected, rows_rejected: rejected, rejects_by_reason: r.rejectsByReason };
         process.stdout.write(opts.json ? JSON.stringify({ ingest, trace: r.summary }, null, 2) + '\n' : renderTraceSummary(files.join(' '), r.summary) + '\n');

@@ -20,6 +20,14 @@ export class Reporter {
     this.drawn = true;
   }
 
+  /** A new stage of a long run: drawn at once (progress() may skip updates). */
+  stage(text: string): void {
+    if (this.quiet || !this.tty) return;
+    this.last = Date.now();
+    process.stderr.write(`\r\x1b[2K${text}`);
+    this.drawn = true;
+  }
+
   /** Clears the progress line. */
   done(): void {
     if (this.drawn) process.stderr.write('\r\x1b[2K');

@@ -40,7 +40,7 @@ export function registerSummarize(program: Command): void {
         if (existsSync(opts.out)) throw new UsageError(`--out ${opts.out}: already exists; remove it or choose a new directory`);
         refuseDuckdbRejects(opts);
         parseRatio(opts.maxRejectRatio ?? '0.01');
-        const r = await exportScanWithDuckDB(inputs, mapping, opts.out, { arrivalSeconds: W, lengthSeconds: L, resolution, origin, format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory });
+        const r = await exportScanWithDuckDB(inputs, mapping, opts.out, { arrivalSeconds: W, lengthSeconds: L, resolution, origin, format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t) });
         duckdbRejects(r, opts, rep);
         rep.info(`summarized ${r.rowsRead} rows into ${r.windows} arrival windows (clock resolution ${r.resolution} s) → ${opts.out}/ (Parquet; fit --summaries ${opts.out})`);
         return;
@@ -72,7 +72,7 @@ export async function scanSummaries(
   if (chooseEngine(inputs, engine) === 'duckdb') {
     refuseDuckdbRejects(rejects);
     parseRatio(rejects.maxRejectRatio ?? '0.01'); // a bad flag fails before the scan
-    const r = await summarizeWithDuckDB(inputs, mapping, { ...opts, format });
+    const r = await summarizeWithDuckDB(inputs, mapping, { ...opts, format, onStage: (t) => rep.stage(t) });
     duckdbRejects(r, rejects, rep);
     return r.summaries;
   }

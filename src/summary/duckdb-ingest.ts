@@ -76,6 +76,7 @@ export async function ingestWithDuckDB(
     ];
     const order = ['t', 'client', ...presentTexts.map(q), ...presentInts.map(q)].map((c) => `${c} NULLS FIRST`).join(', ');
     const meta = { format: 'servegen-trace', version: 1, origin: summary.origin, tool: toolName(), ingest: { files: scan.files, rows_rejected: rejected, engine: 'duckdb' } };
+    scan.stage(`writing ${accepted} rows sorted by time`);
     const tmp = tempPathFor(out);
     try {
       await con.run(`COPY (SELECT ${select.join(', ')} FROM src_rows WHERE reason IS NULL ORDER BY ${order}) TO ${quote(tmp)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144, KV_METADATA {servegen: ${quote(JSON.stringify(meta))}})`);

@@ -25,6 +25,7 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
     const m = scan.mapping;
     const ints = INT_FIELDS.filter((f) => m.columns[f] !== undefined);
     const hasSession = m.columns.session_id !== undefined;
+    scan.stage('characterizing');
     await con.run(`CREATE TEMP TABLE a AS SELECT t - ${origin} AS t, client${hasSession ? ', session_id' : ''}${ints.map((f) => `, "${f}"`).join('')} FROM src_rows WHERE reason IS NULL`);
     await con.run('DROP TABLE src_rows');
     const [tot] = await rows('SELECT count(*) AS n, min(t) AS s, max(t) AS e FROM a');

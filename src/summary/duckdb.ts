@@ -89,6 +89,8 @@ async function numericColumns(con: DuckDBConnection, sql: string): Promise<Recor
 /** Inputs read and normalized into DuckDB's `src_rows` table, rejects counted. */
 export interface OpenScan {
   con: DuckDBConnection;
+  /** Reports a stage with the time since the scan started. */
+  stage(text: string): void;
   /** Closes the connection and the database, releasing DuckDB's memory (idempotent). */
   close(): void;
   files: string[];
@@ -120,6 +122,8 @@ export interface DuckDbOptions {
   threads?: number;
   /** DuckDB's memory_limit (e.g. `512MB`): above it DuckDB spills to a temporary directory. */
   memoryLimit?: string;
+  /** Called as each stage of a long scan starts (progress on stderr). */
+  onStage?: (text: string) => void;
 }
 
 export async function openScan(inputs: string[], mapping: Mapping, options: DuckDbOptions & { origin?: number; texts?: ('session_id' | 'model' | 'request_id')[] }): Promise<OpenScan> {
@@ -130,6 +134,8 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
   const dotted = format !== 'csv' && format !== 'tsv';
   const db = await DuckDBInstance.create(':memory:', options.threads ? { threads: String(options.threads) } : {});
   const con = await db.connect();
+  const t0 = performance.now();
+  const stage = (text: string) => options.onStage?.(`duckdb: ${text} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   let closed = false;
   const spill = join(tmpdir(), `servegen-duckdb-${process.pid}-${Date.now()}`);
   const close = () => {
@@ -173,6 +179,7 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
     mapping = effective;
     try {
       // Normalize once into a table (the rows are read a single time).
+      stage(`reading and normalizing ${files.length} file(s)`);
       await con.run(`CREATE TEMP TABLE src_rows AS ${rowsSql(fromClause(files, format), mapping, dotted, undefined, numericSource, options.texts ?? [])}`);
     } catch (err) {
       throw new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
@@ -202,7 +209,7 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
     if (options.origin !== undefined && !absolute) throw new IngestError(`${files[0]}: origin given but the timestamps are relative (no absolute time to count from)`, files[0]);
     // Times count from the given origin (time partitions share one), else from the first second.
     const origin = absolute ? (options.origin ?? Math.floor(tmin)) : 0;
-    return { con, close, files, mapping, present, rowsRead, rejectsByReason, absolute, origin };
+    return { con, stage, close, files, mapping, present, rowsRead, rejectsByReason, absolute, origin };
   } catch (err) {
     close();
     throw err;
@@ -227,6 +234,7 @@ export async function summarizeWithDuckDB(
     const { q, res, span, clientNames, W, L } = await prepareGaps(scan, options);
     const lengthFields = ['__n', ...scan.present, 'reason_ratio'];
     const fieldCode = `CAST(list_position([${lengthFields.map((f) => `'${f}'`).join(', ')}], field) - 1 AS INTEGER) AS field`;
+    scan.stage('summary queries');
     const tables: ScanTables = {
       arrivals: await numericColumns(con, q.arrivals),
       gapHist: await numericColumns(con, `SELECT client, wi, CAST(kind = 'q' AS INTEGER) AS kind, "key", c FROM (${q.gapHist}) ORDER BY client, wi`),
@@ -235,6 +243,7 @@ export async function summarizeWithDuckDB(
       joint: q.joint ? await numericColumns(con, q.joint) : undefined,
     };
     close(); // DuckDB's tables are no longer needed while the summaries are assembled
+    scan.stage('assembling summaries');
     const summaries = assembleSummaries(tables, { arrivalSeconds: W, lengthSeconds: L, resolution: res, span: { start: span.a, end: span.b }, origin: absolute ? new Date(origin * 1000).toISOString() : null }, { clients: clientNames, fields: lengthFields });
     return { summaries, rowsRead, rejectsByReason, files };
   } finally {
@@ -249,6 +258,7 @@ export async function summarizeWithDuckDB(
  */
 async function prepareGaps(scan: OpenScan, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number }) {
   const { con, origin, present } = scan;
+  scan.stage('gaps between each client\'s requests');
   // Integer client ids: grouping and, above all, bringing millions of histogram rows back to
   // JavaScript go by number, not by string.
   await con.run('CREATE TEMP TABLE clients AS SELECT client, CAST(row_number() OVER (ORDER BY client) - 1 AS INTEGER) AS cid FROM (SELECT DISTINCT client FROM src_rows WHERE reason IS NULL)');
@@ -301,7 +311,10 @@ export async function exportScanWithDuckDB(
     if (q.joint) outputs.push(['joint', named(q.joint)]);
     const rejects = Object.entries(rejectsByReason);
     if (rejects.length > 0) outputs.push(['rejects', `SELECT * FROM (VALUES ${rejects.map(([r, c]) => `('${r}', ${c})`).join(', ')}) v(reason, c)`]);
-    for (const [name, sql] of outputs) await con.run(`COPY (${sql}) TO '${join(tmp, `${name}.parquet`).replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd)`);
+    for (const [name, sql] of outputs) {
+      scan.stage(`writing ${name}.parquet`);
+      await con.run(`COPY (${sql}) TO '${join(tmp, `${name}.parquet`).replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd)`);
+    }
     const windows = Number((await con.runAndReadAll('SELECT count(*) AS n FROM (SELECT DISTINCT client, wi FROM x)')).getColumnsJS()[0][0]);
     close();
     renameSync(tmp, outDir);
