@@ -1,0 +1,67 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+/**
+ * Every numeric flag of every command, given values that are not what it takes: exit 2 with a
+ * message naming the flag, and no output file (a NaN once reached summaries with exit 0).
+ */
+describe('numeric flags reject bad values by name', () => {
+  const dir = tempDir();
+  const trace = fixture('formats', 'trace.csv');
+  const map = join(dir, 'map.json');
+  writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: ['model', 'log_type'], input_tokens: 'input', output_tokens: 'output' }, timestamp: { unit: 's' } }));
+  const profile = fixture('profiles', 'essentials.json');
+  const out = (name: string) => join(dir, name);
+
+  // [command and valid arguments, flag, bad values]
+  const cases: [string[], string, string[]][] = [
+    [['ingest', trace, '--map', map, '--out', out('i.jsonl')], '--max-reject-ratio', ['abc', '-0.1', '1.5', '']],
+    [['summarize', trace, '--map', map, '--out', out('s.json')], '--window', ['abc', '0', '-5', 'NaN', 'Infinity']],
+    [['summarize', trace, '--map', map, '--out', out('s.json')], '--length-window', ['abc', '0']],
+    [['summarize', trace, '--map', map, '--out', out('s.json')], '--resolution', ['abc', '-1']],
+    [['summarize', trace, '--map', map, '--out', out('s.json')], '--origin', ['abc', 'yesterday']],
+    [['summarize', trace, '--map', map, '--out', out('s.json')], '--max-reject-ratio', ['abc']],
+    [['summarize', trace, '--map', map, '--engine', 'duckdb', '--out', out('s.json')], '--duckdb-memory', ['lots', '12']],
+    [['sql', '--preset', 'burstgpt', '--source', 't'], '--window', ['abc', '0']],
+    [['sql', '--preset', 'burstgpt', '--source', 't'], '--length-window', ['abc']],
+    [['sql', '--preset', 'burstgpt', '--source', 't'], '--resolution', ['abc']],
+    [['sql', '--preset', 'burstgpt', '--source', 't'], '--origin', ['abc']],
+    [['fit', trace, '--map', map, '--out', out('p.json')], '--window', ['abc', '0']],
+    [['fit', trace, '--map', map, '--out', out('p.json')], '--length-window', ['abc']],
+    [['fit', trace, '--map', map, '--out', out('p.json')], '--min-arrivals', ['abc', '-1']],
+    [['fit', trace, '--map', map, '--out', out('p.json')], '--min-client-requests', ['abc', '-1']],
+    [['fit', trace, '--map', map, '--out', out('p.json')], '--resolution', ['abc']],
+    [['fit', trace, '--map', map, '--out', out('p.json')], '--max-reject-ratio', ['abc']],
+    [['fit', trace, '--map', map, '--anonymize', '--out', out('p.json')], '--dp-epsilon', ['abc', '0', '-1']],
+    [['generate', profile, '--out', out('g.jsonl'), '--duration', '60'], '--start', ['abc']],
+    [['generate', profile, '--out', out('g.jsonl')], '--duration', ['abc', '0', '-60']],
+    [['generate', profile, '--out', out('g.jsonl'), '--duration', '60'], '--rate', ['abc', 'constant:abc', 'constant:-1', 'scale:']],
+    [['generate', profile, '--out', out('g.jsonl'), '--duration', '60'], '--clients', ['top:abc', 'top:0']],
+    [['validate', trace, trace, '--source-map', map, '--generated-map', map], '--window', ['abc', '0']],
+    [['validate', trace, trace, '--source-map', map, '--generated-map', map], '--source-max-reject-ratio', ['abc']],
+    [['validate', trace, trace, '--source-map', map, '--generated-map', map], '--generated-max-reject-ratio', ['2']],
+    [['roundtrip', trace, '--map', map, '--out', out('rt')], '--max-reject-ratio', ['abc']],
+    [['inspect', trace, '--map', map], '--max-reject-ratio', ['abc']],
+    [['inspect', trace, '--map', map, '--engine', 'duckdb'], '--duckdb-memory', ['lots']],
+  ];
+
+  it(`${cases.length} flags × their bad values`, async () => {
+    const failures: string[] = [];
+    let checked = 0;
+    for (const [args, flag, values] of cases) {
+      for (const v of values) {
+        const r = await runCli(...args, flag, v, ...(args[0] === 'sql' ? [] : ['--quiet']));
+        checked++;
+        const label = `${args[0]} ${flag} ${JSON.stringify(v)}`;
+        if (r.code !== 2) failures.push(`${label}: exit ${r.code} (${r.stderr.trim().split('\n')[0] ?? ''})`);
+        else if (!r.stderr.includes(flag)) failures.push(`${label}: message does not name the flag: ${r.stderr.trim()}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(checked).toBe(cases.reduce((a, c) => a + c[2].length, 0));
+    for (const f of ['i.jsonl', 's.json', 'p.json', 'g.jsonl']) expect(existsSync(out(f)), f).toBe(false);
+  }, 120_000);
+});
