@@ -54,7 +54,8 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       const ratio = parseRatio(opts.maxRejectRatio ?? '0.01');
       const mapping = mappingFrom(opts);
       const rep = new Reporter(Boolean(opts.quiet));
-      if (chooseEngine(inputs, opts.engine) === 'duckdb') {
+      // auto: DuckDB for large inputs, but only where it can write the output (Parquet).
+      if (chooseEngine(inputs, opts.engine === 'auto' && outFormat !== 'parquet' ? 'ts' : opts.engine) === 'duckdb') {
         if (outFormat !== 'parquet') throw new UsageError('--engine duckdb writes Parquet only: give --out <trace>.parquet');
         refuseDuckdbRejects(opts);
         const { summary, written } = await ingestWithDuckDB(inputs, mapping, opts.out, { format: parseFormat(opts.format), maxRejectRatio: ratio, memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t) });

@@ -36,7 +36,8 @@ export function registerSummarize(program: Command): void {
       const origin = opts.origin !== undefined ? parseOrigin(opts.origin) : undefined;
       if (!opts.out.endsWith('.json')) {
         // A directory: the warehouse layout in Parquet, written by DuckDB (docs/scale.md).
-        if (chooseEngine(inputs, opts.engine) !== 'duckdb') throw new UsageError(`--out ${opts.out}: a directory of Parquet summaries is written by --engine duckdb; give a .json file for the TypeScript engine`);
+        // auto: a directory can only come from DuckDB.
+        if (chooseEngine(inputs, opts.engine === 'auto' ? 'duckdb' : opts.engine) !== 'duckdb') throw new UsageError(`--out ${opts.out}: a directory of Parquet summaries is written by --engine duckdb; give a .json file for the TypeScript engine`);
         if (existsSync(opts.out)) throw new UsageError(`--out ${opts.out}: already exists; remove it or choose a new directory`);
         refuseDuckdbRejects(opts);
         parseRatio(opts.maxRejectRatio ?? '0.01');

@@ -83,6 +83,8 @@ describe('DuckDB engine', () => {
     expect(existsSync(`${dir}/no.parquet`)).toBe(false);
     expect((await runCli('ingest', fixture('formats', 'trace.csv'), '--preset', 'burstgpt', '--engine', 'duckdb', '--out', `${dir}/x.jsonl`)).code).toBe(2);
     expect((await runCli('ingest', fixture('traces', cases[3][1]), '--preset', 'burstgpt', '--engine', 'duckdb', '--out', `${dir}/x.parquet`, '--rejects', `${dir}/r.jsonl`)).code).toBe(2);
+    // --engine auto on a small input: the TypeScript engine, any output format.
+    expect((await runCli('ingest', fixture('traces', cases[3][1]), '--preset', 'burstgpt', '--engine', 'auto', '--out', `${dir}/auto.jsonl`, '--quiet')).code).toBe(0);
     const ok = await runCli('ingest', fixture('traces', cases[3][1]), '--preset', 'burstgpt', '--engine', 'duckdb', '--out', `${dir}/cli.parquet`, '--summary', `${dir}/s.json`, '--quiet');
     expect(ok.code).toBe(0);
     expect(JSON.parse(readFileSync(`${dir}/s.json`, 'utf8'))).toMatchObject({ engine: 'duckdb', rows_read: 400, rows_accepted: 400 });
@@ -174,6 +176,8 @@ describe('DuckDB engine', () => {
       // An existing directory is never overwritten; the TypeScript engine writes JSON only.
       expect((await runCli('summarize', fixture('traces', file), '--preset', preset, '--engine', 'duckdb', '--out', out)).code).toBe(2);
       expect((await runCli('summarize', fixture('traces', file), '--preset', preset, '--out', `${dir}/ts-dir`)).code).toBe(2);
+      // --engine auto: a directory comes from DuckDB whatever the input size.
+      expect((await runCli('summarize', fixture('traces', file), '--preset', preset, '--engine', 'auto', '--out', `${dir}/${preset}-auto`, '--quiet')).code).toBe(0);
       expect((await runCli('summarize', fixture('traces', file), '--preset', preset, '--engine', 'duckdb', '--duckdb-memory', 'lots', '--out', `${dir}/m.json`)).stderr).toContain('--duckdb-memory: expected a size');
     }
   });
