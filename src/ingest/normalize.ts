@@ -62,6 +62,12 @@ const NUMERIC_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
  * without running the regex on every row: a string Number() accepts that starts with a
  * digit, sign or dot and ends with a digit or dot is decimal unless it is 0x/0b/0o.
  */
+/** A trimmed text as a number when it is a plain decimal, else NaN. */
+function decimalOf(s: string): number {
+  const x = +s;
+  return s !== '' && x === x && (x === Infinity || x === -Infinity || plainDecimal(s)) ? x : NaN;
+}
+
 export function plainDecimal(s: string): boolean {
   const a = s.charCodeAt(0);
   const z = s.charCodeAt(s.length - 1);
@@ -292,7 +298,8 @@ export class TraceBuilder {
       const v = e.kind === 'one' ? values[e.slot] : this.raw(e, values);
       let x = -1;
       if (!isBlank(v)) {
-        x = typeof v === 'number' ? v : typeof v === 'string' ? +trimmed(v) : typeof v === 'bigint' ? Number(v) : NaN;
+        // Text must be a plain decimal (Number() would also take 0x10, 0b11, 0o7).
+        x = typeof v === 'number' ? v : typeof v === 'string' ? decimalOf(trimmed(v)) : typeof v === 'bigint' ? Number(v) : NaN;
         if (x !== x || x === Infinity || x === -Infinity) {
           const field = this.intFields[k];
           this.reject(line, 'bad_number', `${field}: not a number: ${JSON.stringify(String(v)).slice(0, 40)}`, raw(), field);

@@ -14,6 +14,8 @@ export function parseIsoSeconds(text: string, defaultOffset = 0): number {
   const month = Number(mo);
   const day = Number(d);
   if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 24 || Number(mi) > 59 || Number(s) > 60) return NaN;
+  // No calendar rollover: 2023-02-30 is not 2023-03-02.
+  if (day > new Date(Date.UTC(Number(y), month, 0)).getUTCDate()) return NaN;
   let offset = defaultOffset;
   if (zone !== undefined) {
     if (zone === 'Z' || zone === 'z' || zone === 'UTC') offset = 0;

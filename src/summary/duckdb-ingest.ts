@@ -30,7 +30,7 @@ export async function ingestWithDuckDB(
 ): Promise<{ summary: DuckDbIngestSummary; written: number | null }> {
   const unit = mapping.timestamp?.unit ?? 'auto';
   const scan = await openScan(inputs, mapping, { ...options, texts: [...TEXT_COLUMNS] });
-  const { con, origin, absolute, close } = scan;
+  const { con, origin, absolute, originIso, close } = scan;
   try {
     const m = scan.mapping;
     const texts = TEXT_COLUMNS.filter((f) => m.columns[f] !== undefined);
@@ -54,7 +54,7 @@ export async function ingestWithDuckDB(
       rejects_by_reason: scan.rejectsByReason,
       clients: num(counts.clients),
       span_seconds: num(counts.e) - num(counts.s),
-      origin: absolute ? new Date(origin * 1000).toISOString() : null,
+      origin: originIso,
       detected: {
         timestamp: { unit: unit as 's' | 'ms' | 'us' | 'ns' | 'iso', absolute, how: 'mapping', reason: absolute ? (unit === 'iso' ? 'date-time strings' : 'epoch time') : 'relative time' },
         formats: Object.fromEntries(scan.files.map((f) => [f, String(options.format ?? formatFromName(f) ?? mapping.format)])),

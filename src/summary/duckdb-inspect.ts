@@ -19,7 +19,7 @@ export interface DuckDbInspectResult {
  */
 export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions = {}): Promise<DuckDbInspectResult> {
   const scan = await openScan(inputs, mapping, { ...options, texts: ['session_id'] });
-  const { con, origin, absolute, close } = scan;
+  const { con, origin, originIso, close } = scan;
   const rows = async (sql: string) => (await con.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
   try {
     const m = scan.mapping;
@@ -67,7 +67,7 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
     const summary: TraceSummary = {
       requests: n,
       clients: perClient.length,
-      origin: absolute ? new Date(origin * 1000).toISOString() : null,
+      origin: originIso,
       span: { start, end, seconds: end - start },
       meanRate: end > start ? n / (end - start) : NaN,
       concentration: { p50: needed(0.5), p90: needed(0.9), p99: needed(0.99) },

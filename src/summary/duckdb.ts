@@ -2,7 +2,8 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection } from '@duckdb/node-api';
-import { expandInputs, formatFromName, type InputFormat } from '../io/input.js';
+import { expandInputs, formatFromName, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
+import { parquetMetadataAsync } from 'hyparquet';
 import { IngestError, type RejectReason } from '../ingest/errors.js';
 import type { Mapping } from '../ingest/mapping.js';
 import { detectResolution } from './resolution.js';
@@ -16,23 +17,69 @@ export interface DuckDbScanResult {
   files: string[];
 }
 
-function fromClause(files: string[], format: InputFormat): string {
+function fromClause(files: string[], format: InputFormat, ours: { comments?: boolean; jsonHeader?: boolean } = {}): string {
   const list = `[${files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
+  // union_by_name: files whose columns differ (an optional column only in some) read as one.
+  const csv = (delim: string) => `read_csv(${list}, header = true, all_varchar = true, delim = '${delim}', union_by_name = true${ours.comments ? ", comment = '#'" : ''})`;
   switch (format) {
     case 'csv':
-      return `read_csv(${list}, header = true, all_varchar = true, delim = ',')`;
+      return csv(',');
     case 'tsv':
-      return `read_csv(${list}, header = true, all_varchar = true, delim = '\t')`;
-    case 'jsonl':
-      return `read_json(${list}, format = 'newline_delimited')`;
+      return csv('\t');
+    case 'jsonl': {
+      const json = `read_json(${list}, format = 'newline_delimited', union_by_name = true)`;
+      // Our own traces start with a {"servegen": …} header line: metadata, not a row.
+      return ours.jsonHeader ? `(SELECT * EXCLUDE (servegen) FROM ${json} WHERE servegen IS NULL)` : json;
+    }
     case 'parquet':
-      return `read_parquet(${list})`;
+      return `read_parquet(${list}, union_by_name = true)`;
     case 'arrow':
       throw new IngestError('engine duckdb: Arrow IPC input is read by the TypeScript engine only (use --engine ts)');
     default: {
       const never: never = format;
       throw new IngestError(`engine duckdb: unsupported format ${String(never)}`);
     }
+  }
+}
+
+/**
+ * The `servegen` metadata of our own traces (as the TypeScript readers find it): Parquet
+ * key-value metadata, the jsonl header line, or `# servegen: {…}` lines before a CSV header.
+ */
+async function traceMeta(file: string, format: InputFormat): Promise<{ meta?: Record<string, unknown>; comments: boolean }> {
+  try {
+    if (format === 'parquet') {
+      const source = await openRandomAccess(file);
+      try {
+        const md = await parquetMetadataAsync(source);
+        const kv = md.key_value_metadata?.find((e) => e.key === 'servegen');
+        return { meta: kv?.value ? (JSON.parse(kv.value) as Record<string, unknown>) : undefined, comments: false };
+      } finally {
+        source.close();
+      }
+    }
+    if (format === 'arrow') return { comments: false };
+    let head = '';
+    for await (const chunk of openByteStream(file)) {
+      head += (chunk as Buffer).toString('utf8');
+      if (head.length >= 65536) break;
+    }
+    if (format === 'jsonl') {
+      const first = head.split('\n', 1)[0];
+      const o = JSON.parse(first) as Record<string, unknown>;
+      return { meta: o && typeof o.servegen === 'object' ? (o.servegen as Record<string, unknown>) : undefined, comments: false };
+    }
+    const meta: Record<string, unknown> = {};
+    let comments = false;
+    for (const line of head.split('\n')) {
+      if (!line.startsWith('#')) break;
+      comments = true;
+      const m = /^#\s*servegen:\s*(\{.*\})\s*$/.exec(line.replace(/\r$/, ''));
+      if (m) Object.assign(meta, JSON.parse(m[1]) as Record<string, unknown>);
+    }
+    return { meta: Object.keys(meta).length ? meta : undefined, comments };
+  } catch {
+    return { comments: false }; // not ours: read as any other file
   }
 }
 
@@ -102,6 +149,8 @@ export interface OpenScan {
   absolute: boolean;
   /** Seconds subtracted from every time (0 for relative times). */
   origin: number;
+  /** ISO time of t = 0 after subtracting `origin`, or null (relative times, no metadata). */
+  originIso: string | null;
 }
 
 /**
@@ -157,9 +206,25 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
     // the TypeScript engine); a missing required column is an error before anything runs.
     let available: string[];
     const numericSource = new Set<string>();
+    const types = new Map<string, string>();
+    // Our own traces: metadata (origin) from the first file that has it, header lines skipped.
+    let meta: Record<string, unknown> | undefined;
+    const ours: { comments?: boolean; jsonHeader?: boolean } = {};
+    for (const f of files) {
+      const m = await traceMeta(f, format);
+      if (m.meta && !meta) meta = m.meta;
+      if (m.comments) ours.comments = true;
+    }
+    let from = fromClause(files, format, ours);
     try {
-      const described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${fromClause(files, format)}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
+      let described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
+      if (format === 'jsonl' && described.some((r) => r.column_name === 'servegen')) {
+        ours.jsonHeader = true;
+        from = fromClause(files, format, ours);
+        described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
+      }
       available = described.map((r) => String(r.column_name));
+      for (const r of described) types.set(String(r.column_name), String(r.column_type));
       for (const r of described) if (/^(DOUBLE|FLOAT|REAL|(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?)|DECIMAL.*)$/.test(String(r.column_type))) numericSource.add(String(r.column_name));
     } catch (err) {
       throw new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
@@ -167,9 +232,22 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
     const effective: Mapping = { ...mapping, columns: { ...mapping.columns } };
     for (const [field, src] of Object.entries(mapping.columns) as [keyof Mapping['columns'], NonNullable<Mapping['columns'][keyof Mapping['columns']]>][]) {
       const specs = typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : 'length' in src ? [src.length] : [];
-      const missing = specs.filter((c) => !available.includes(dotted ? c.split('.')[0] : c));
+      const missing = specs.filter((c) => {
+        if (!dotted) return !available.includes(c);
+        const [col, ...path] = c.split('.');
+        if (!available.includes(col)) return true;
+        // A dotted path into a struct: every key must be a field of the (nested) struct type,
+        // else DuckDB refuses the whole query (the TypeScript engine reads it as absent).
+        const type = types.get(col) ?? '';
+        return path.some((key) => !new RegExp(`(^|[(,]\\s*)"?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?\\s`).test(type));
+      });
       if (missing.length === 0) continue;
-      if (mapping.optional.includes(field as never) || (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src && missing.length < specs.length)) {
+      // Where the TypeScript engine reads a missing key as an absent value rather than a
+      // missing column — JSON lines (no header), and paths inside an existing struct — the
+      // field is absent here too (not for the timestamp: every row would be rejected).
+      const absentValue = (c: string) => dotted && (format === 'jsonl' || available.includes(c.split('.')[0]));
+      const lenient = field !== 'timestamp' && !Array.isArray(src) && missing.every(absentValue);
+      if (lenient || mapping.optional.includes(field as never) || (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src && missing.length < specs.length)) {
         if (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src) effective.columns[field] = { coalesce: specs.filter((c) => !missing.includes(c)) } as never;
         else delete effective.columns[field];
         continue;
@@ -180,7 +258,7 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
     try {
       // Normalize once into a table (the rows are read a single time).
       stage(`reading and normalizing ${files.length} file(s)`);
-      await con.run(`CREATE TEMP TABLE src_rows AS ${rowsSql(fromClause(files, format), mapping, dotted, undefined, numericSource, options.texts ?? [])}`);
+      await con.run(`CREATE TEMP TABLE src_rows AS ${rowsSql(from, mapping, dotted, undefined, numericSource, options.texts ?? [])}`);
     } catch (err) {
       throw new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
     }
@@ -206,10 +284,24 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
     if (!Number.isFinite(tmin)) throw new IngestError(`${files.join(', ')}: no accepted rows`, files[0]);
     const unit = mapping.timestamp?.unit;
     const absolute = unit === 'iso' || amax >= 1e8;
-    if (options.origin !== undefined && !absolute) throw new IngestError(`${files[0]}: origin given but the timestamps are relative (no absolute time to count from)`, files[0]);
+    // Relative times of our own traces count from the origin in their metadata.
+    const metaOrigin = !absolute && typeof meta?.origin === 'string' && Number.isFinite(Date.parse(meta.origin)) ? meta.origin : null;
+    if (options.origin !== undefined && !absolute && metaOrigin === null) throw new IngestError(`${files[0]}: origin given but the timestamps are relative (no absolute time to count from)`, files[0]);
     // Times count from the given origin (time partitions share one), else from the first second.
-    const origin = absolute ? (options.origin ?? Math.floor(tmin)) : 0;
-    return { con, stage, close, files, mapping, present, rowsRead, rejectsByReason, absolute, origin };
+    // With a metadata origin M, --origin X shifts relative times by M − X (as the TypeScript engine).
+    let origin: number;
+    let originIso: string | null;
+    if (absolute) {
+      origin = options.origin ?? Math.floor(tmin);
+      originIso = new Date(origin * 1000).toISOString();
+    } else if (metaOrigin !== null && options.origin !== undefined) {
+      origin = options.origin - Date.parse(metaOrigin) / 1000;
+      originIso = new Date(options.origin * 1000).toISOString();
+    } else {
+      origin = 0;
+      originIso = metaOrigin;
+    }
+    return { con, stage, close, files, mapping, present, rowsRead, rejectsByReason, absolute, origin, originIso };
   } catch (err) {
     close();
     throw err;
@@ -229,7 +321,7 @@ export async function summarizeWithDuckDB(
   options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number },
 ): Promise<DuckDbScanResult> {
   const scan = await openScan(inputs, mapping, options);
-  const { con, close, files, rowsRead, rejectsByReason, absolute, origin } = scan;
+  const { con, close, files, rowsRead, rejectsByReason, originIso } = scan;
   try {
     const { q, res, span, clientNames, W, L } = await prepareGaps(scan, options);
     const lengthFields = ['__n', ...scan.present, 'reason_ratio'];
@@ -244,7 +336,7 @@ export async function summarizeWithDuckDB(
     };
     close(); // DuckDB's tables are no longer needed while the summaries are assembled
     scan.stage('assembling summaries');
-    const summaries = assembleSummaries(tables, { arrivalSeconds: W, lengthSeconds: L, resolution: res, span: { start: span.a, end: span.b }, origin: absolute ? new Date(origin * 1000).toISOString() : null }, { clients: clientNames, fields: lengthFields });
+    const summaries = assembleSummaries(tables, { arrivalSeconds: W, lengthSeconds: L, resolution: res, span: { start: span.a, end: span.b }, origin: originIso }, { clients: clientNames, fields: lengthFields });
     return { summaries, rowsRead, rejectsByReason, files };
   } finally {
     close();
@@ -292,17 +384,19 @@ export async function exportScanWithDuckDB(
   inputs: string[],
   mapping: Mapping,
   outDir: string,
-  options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number },
+  options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; beforeWrite?: (scan: { rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[] }) => void },
 ): Promise<{ rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[]; windows: number; resolution: number }> {
   const scan = await openScan(inputs, mapping, options);
-  const { con, close, files, rowsRead, rejectsByReason, absolute, origin } = scan;
+  const { con, close, files, rowsRead, rejectsByReason, originIso } = scan;
   const tmp = `${outDir.replace(/\/+$/, '')}.tmp-${process.pid}`;
   try {
+    // The caller's checks (the reject ratio) run before anything is written.
+    options.beforeWrite?.({ rowsRead, rejectsByReason, files });
     const { q, res, W, L } = await prepareGaps(scan, options);
-    mkdirSync(tmp, { recursive: true });
+    mkdirSync(tmp); // the parent must exist: nothing is created outside the output
     const named = (sql: string) => `SELECT cl.client AS client, q.* EXCLUDE (client) FROM (${sql}) q JOIN clients cl ON q.client = cl.cid`;
     const outputs: [string, string][] = [
-      ['scan', `SELECT ${W} AS arrival_seconds, ${L} AS length_seconds, ${res} AS resolution, ${absolute ? origin : 0} AS origin_seconds, min(t) AS span_start, max(t) AS span_end, count(*) AS n FROM x`],
+      ['scan', `SELECT ${W} AS arrival_seconds, ${L} AS length_seconds, ${res} AS resolution, ${originIso === null ? 0 : Date.parse(originIso) / 1000} AS origin_seconds, min(t) AS span_start, max(t) AS span_end, count(*) AS n FROM x`],
       ['arrivals', named(q.arrivals)],
       ['gap_histograms', named(q.gapHist)],
       ['dispersion', named(q.disp)],

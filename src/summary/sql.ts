@@ -19,6 +19,12 @@ export interface Dialect {
   ident(name: string): string;
   text: string;
   toDouble(e: string): string;
+  /** True for text the engine's cast reads as a number but JavaScript's Number() does not. */
+  notNumber?(e: string): string;
+  /** Text with surrounding whitespace removed. */
+  trim(e: string): string;
+  /** A column typed as a number, as the text JavaScript's String() gives for it (2, not 2.0). */
+  numberText(e: string): string;
   /** e (a double) as BIGINT, NULL when out of range (±inf, NaN: rows that are rejected anyway). */
   toBigint(e: string): string;
   isFinite(e: string): string;
@@ -39,9 +45,16 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     ident: quoteDouble,
     text: 'VARCHAR',
     toDouble: (e) => `TRY_CAST(${e} AS DOUBLE)`,
+    // DuckDB reads '1_000' as 1000; JavaScript's Number() does not.
+    notNumber: (e) => `contains(${e}, '_')`,
+    // Spaces, tabs, CR/LF as JavaScript's trim(); trim(x, chars) is slow, so only when needed.
+    trim: (e) => `CASE WHEN regexp_matches(${e}, '^\\s|\\s$') THEN trim(${e}, e' \\t\\n\\r\\f\\v') ELSE ${e} END`,
+    numberText: (e) => `CASE WHEN isnan(${e}) THEN 'NaN' WHEN isinf(${e}) THEN CASE WHEN ${e} > 0 THEN 'Infinity' ELSE '-Infinity' END WHEN ${e} = trunc(${e}) AND abs(${e}) < 1e15 THEN CAST(CAST(${e} AS BIGINT) AS VARCHAR) ELSE CAST(${e} AS VARCHAR) END`,
     toBigint: (e) => `TRY_CAST(${e} AS BIGINT)`,
     isFinite: (e) => `isfinite(${e})`,
-    isoSeconds: (e) => `epoch_us(TRY_CAST(${e} AS TIMESTAMPTZ)) / 1e6`,
+    // Named zones (America/New_York) are refused as by the TypeScript engine; DuckDB would
+    // also carry such a zone over to later zone-less values.
+    isoSeconds: (e) => `CASE WHEN regexp_matches(replace(${e}, 'UTC', ''), '[A-Za-z]{2}') THEN NULL ELSE epoch_us(TRY_CAST(${e} AS TIMESTAMPTZ)) / 1e6 END`,
     arrayLength: (e) => `len(${e})`,
     lag: standardLag,
   },
@@ -49,6 +62,8 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     name: 'spark',
     ident: (name) => `\`${name.replace(/`/g, '``')}\``,
     text: 'STRING',
+    trim: (e) => `trim(${e})`,
+    numberText: (e) => `CAST(${e} AS STRING)`,
     toDouble: (e) => `TRY_CAST(${e} AS DOUBLE)`,
     toBigint: (e) => `TRY_CAST(${e} AS BIGINT)`,
     isFinite: (e) => `(NOT isnan(${e}) AND abs(${e}) < double('inf'))`,
@@ -60,6 +75,8 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     name: 'trino',
     ident: quoteDouble,
     text: 'VARCHAR',
+    trim: (e) => `trim(${e})`,
+    numberText: (e) => `CAST(${e} AS VARCHAR)`,
     toDouble: (e) => `TRY_CAST(${e} AS DOUBLE)`,
     toBigint: (e) => `TRY_CAST(${e} AS BIGINT)`,
     isFinite: (e) => `is_finite(${e})`,
@@ -71,6 +88,8 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     name: 'clickhouse',
     ident: quoteDouble,
     text: 'String',
+    trim: (e) => `trim(${e})`,
+    numberText: (e) => `toString(${e})`,
     toDouble: (e) => `toFloat64OrNull(toString(${e}))`,
     toBigint: (e) => `accurateCastOrNull(${e}, 'Int64')`,
     isFinite: (e) => `isFinite(${e})`,
@@ -97,15 +116,16 @@ function column(spec: string, dotted: boolean, d: Dialect): string {
 }
 
 /** SQL for one mapped field, as text (NULL = absent), mirroring TraceBuilder's rules. */
-export function fieldSql(src: FieldSource, dotted: boolean, separator: string, d: Dialect = DIALECTS.duckdb): string {
-  const blankToNull = (e: string) => `NULLIF(trim(CAST(${e} AS ${d.text})), '')`;
-  if (typeof src === 'string') return blankToNull(column(src, dotted, d));
+export function fieldSql(src: FieldSource, dotted: boolean, separator: string, d: Dialect = DIALECTS.duckdb, numeric: ReadonlySet<string> = new Set()): string {
+  const asText = (c: string) => ((!dotted || !c.includes('.')) && numeric.has(c) ? d.numberText(column(c, dotted, d)) : `CAST(${column(c, dotted, d)} AS ${d.text})`);
+  const blank = (c: string) => `NULLIF(${d.trim(asText(c))}, '')`;
+  if (typeof src === 'string') return blank(src);
   if (Array.isArray(src)) {
-    const parts = src.map((c) => blankToNull(column(c, dotted, d)));
+    const parts = src.map(blank);
     return `CASE WHEN ${parts.map((p) => `${p} IS NULL`).join(' AND ')} THEN NULL ELSE concat(${parts.map((p) => `coalesce(${p}, '')`).join(`, ${literal(separator)}, `)}) END`;
   }
   if ('const' in src) return `CAST(${literal(src.const)} AS ${d.text})`;
-  if ('coalesce' in src) return `coalesce(${src.coalesce.map((c) => blankToNull(column(c, dotted, d))).join(', ')})`;
+  if ('coalesce' in src) return `coalesce(${src.coalesce.map(blank).join(', ')})`;
   return `CAST(${d.arrayLength(column(src.length, dotted, d))} AS ${d.text})`;
 }
 
@@ -135,31 +155,41 @@ export const SQL_ALL_INT_FIELDS = [...SQL_INT_FIELDS, 'turn', 'block_count'] as 
  */
 export function rowsSql(fromClause: string, mapping: Mapping, dotted: boolean, d: Dialect = DIALECTS.duckdb, numericColumns: ReadonlySet<string> = new Set(), texts: readonly ('session_id' | 'model' | 'request_id')[] = []): string {
   const cols = mapping.columns;
+  const q = d.ident;
+  // Three levels, so each value is trimmed and parsed once per row (engines do not reliably
+  // share repeated subexpressions): raw texts, then numbers, then the row and its reason.
   // A field read from one column the source already types as a number skips the text
   // round trip (trim, blank → NULL, parse): NULL stays NULL, NaN is still rejected.
-  const typedNumber = (src: FieldSource | undefined) => (typeof src === 'string' && !dotted && numericColumns.has(src) ? d.ident(src) : undefined);
+  const typedNumber = (src: FieldSource | undefined) => (typeof src === 'string' && (!dotted || !src.includes('.')) && numericColumns.has(src) ? q(src) : undefined);
   const tTyped = typedNumber(cols.timestamp);
-  const tRaw = tTyped ?? fieldSql(cols.timestamp!, dotted, mapping.separator, d);
-  const t = tTyped && mapping.timestamp?.unit !== 'iso' && mapping.timestamp?.unit !== 'auto' ? `CAST(${tTyped} AS DOUBLE) * ${UNIT_FACTOR[mapping.timestamp!.unit!]}` : timestampSql(tRaw, mapping, d);
-  const client = cols.client_id ? `coalesce(${fieldSql(cols.client_id, dotted, mapping.separator, d)}, 'unknown')` : `'default'`;
-  const ints = SQL_ALL_INT_FIELDS.filter((f) => cols[f] !== undefined).map((f) => {
-    const typed = typedNumber(cols[f]);
-    return typed ? { f, raw: typed, num: `CAST(${typed} AS DOUBLE)` } : { f, raw: fieldSql(cols[f]!, dotted, mapping.separator, d), num: '' };
-  });
-  const numeric = (i: { raw: string; num: string }) => i.num || d.toDouble(i.raw);
+  const unit = mapping.timestamp?.unit;
+  const ints = SQL_ALL_INT_FIELDS.filter((f) => cols[f] !== undefined).map((f) => ({ f, typed: typedNumber(cols[f]) }));
+  const raw = (f: string) => q(`__sg_raw_${f}`);
+  const num = (f: string) => q(`__sg_num_${f}`);
+  const level1 = [
+    `${tTyped ?? fieldSql(cols.timestamp!, dotted, mapping.separator, d)} AS ${raw('timestamp')}`,
+    `${cols.client_id ? `coalesce(${fieldSql(cols.client_id, dotted, mapping.separator, d, numericColumns)}, 'unknown')` : `'default'`} AS ${q('__sg_client')}`,
+    ...texts.filter((f) => cols[f] !== undefined).map((f) => `${fieldSql(cols[f]!, dotted, mapping.separator, d, numericColumns)} AS ${q(`__sg_text_${f}`)}`),
+    ...ints.map(({ f, typed }) => `${typed ?? fieldSql(cols[f]!, dotted, mapping.separator, d)} AS ${raw(f)}`),
+  ];
+  const tExpr = tTyped && unit !== 'iso' && unit !== 'auto' ? `CAST(${raw('timestamp')} AS DOUBLE) * ${UNIT_FACTOR[unit!]}` : timestampSql(raw('timestamp'), mapping, d);
+  const level2 = [`${tExpr} AS ${q('__sg_t')}`, ...ints.map(({ f, typed }) => `${typed ? `CAST(${raw(f)} AS DOUBLE)` : d.toDouble(raw(f))} AS ${num(f)}`)];
+  // Text the engine parses but JavaScript's Number() does not (DuckDB: '1_000').
+  const notNumber = (f: string, typed: boolean) => (typed || !d.notNumber ? '' : ` OR ${d.notNumber(raw(f))}`);
+  const t = q('__sg_t');
   const reasons = [
-    `WHEN ${tRaw} IS NULL THEN 'missing_timestamp'`,
-    `WHEN ${t} IS NULL OR NOT ${d.isFinite(t)} THEN 'bad_timestamp'`,
-    ...ints.flatMap((i) => [
-      `WHEN ${i.raw} IS NOT NULL AND (${numeric(i)} IS NULL OR NOT ${d.isFinite(numeric(i))}) THEN 'bad_number'`,
-      `WHEN ${i.raw} IS NOT NULL AND ${numeric(i)} < 0 THEN 'negative_tokens'`,
-      `WHEN ${i.raw} IS NOT NULL AND (${numeric(i)} <> floor(${numeric(i)}) OR ${numeric(i)} > 2147483647) THEN 'bad_number'`,
+    `WHEN ${raw('timestamp')} IS NULL THEN 'missing_timestamp'`,
+    `WHEN ${t} IS NULL OR NOT ${d.isFinite(t)}${notNumber('timestamp', Boolean(tTyped) || unit === 'iso')} THEN 'bad_timestamp'`,
+    ...ints.flatMap(({ f, typed }) => [
+      `WHEN ${raw(f)} IS NOT NULL AND (${num(f)} IS NULL OR NOT ${d.isFinite(num(f))}${notNumber(f, Boolean(typed))}) THEN 'bad_number'`,
+      `WHEN ${raw(f)} IS NOT NULL AND ${num(f)} < 0 THEN 'negative_tokens'`,
+      `WHEN ${raw(f)} IS NOT NULL AND (${num(f)} <> floor(${num(f)}) OR ${num(f)} > 2147483647) THEN 'bad_number'`,
     ]),
   ];
-  const textCols = texts.filter((f) => cols[f] !== undefined).map((f) => `${fieldSql(cols[f]!, dotted, mapping.separator, d)} AS ${d.ident(f)}, `).join('');
-  return `SELECT ${t} AS t, ${client} AS client, ${textCols}${ints.map((i) => `${d.toBigint(numeric(i))} AS ${d.ident(i.f)}`).join(', ')}${ints.length ? ',' : ''}
+  const outTexts = texts.filter((f) => cols[f] !== undefined).map((f) => `${q(`__sg_text_${f}`)} AS ${q(f)}, `).join('');
+  return `SELECT ${t} AS t, ${q('__sg_client')} AS client, ${outTexts}${ints.map(({ f }) => `${d.toBigint(num(f))} AS ${q(f)}`).join(', ')}${ints.length ? ',' : ''}
   CASE ${reasons.join('\n    ')} ELSE NULL END AS reason
-FROM ${fromClause}`;
+FROM (SELECT *, ${level2.join(', ')} FROM (SELECT *, ${level1.join(', ')} FROM ${fromClause} AS src_in) AS src_l1) AS src_l2`;
 }
 
 /**

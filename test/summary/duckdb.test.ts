@@ -90,6 +90,71 @@ describe('DuckDB engine', () => {
     expect(JSON.parse(readFileSync(`${dir}/s.json`, 'utf8'))).toMatchObject({ engine: 'duckdb', rows_read: 400, rows_accepted: 400 });
   });
 
+  it('our own traces (jsonl header line, CSV # servegen: lines, Parquet metadata): same rows, same origin, --origin shifts alike', async () => {
+    const { tempDir } = await import('../helpers.js');
+    const dir = tempDir();
+    const mapping = loadPreset('servegen');
+    for (const ext of ['jsonl', 'csv', 'parquet']) {
+      const file = `${dir}/g.${ext}`;
+      expect((await runCli('generate', fixture('profiles', 'essentials.json'), '--duration', '900', '--rate', 'constant:5', '--seed', '3', '--out', file, '--quiet')).code).toBe(0);
+      const { trace, summary } = await ingestFiles({ inputs: [file], mapping });
+      expect(trace.origin, ext).not.toBeNull();
+      for (const origin of [undefined, Date.parse(trace.origin!) / 1000 - 3600]) {
+        const duck = await summarizeWithDuckDB([file], mapping, { ...W, resolution: 1e-6, origin });
+        expect(duck.rowsRead, ext).toBe(summary.rows_read);
+        expect(duck.rejectsByReason, ext).toEqual({});
+        let t = trace;
+        if (origin !== undefined) {
+          const shift = Date.parse(trace.origin!) / 1000 - origin;
+          t = { ...trace, timestamp: trace.timestamp.map((x) => x + shift), origin: new Date(origin * 1000).toISOString() };
+        }
+        const ts = buildSummaries(t, { ...W, resolution: 1e-6 });
+        expect(duck.summaries.origin, ext).toBe(ts.origin);
+        expectEqualSummaries(ts, duck.summaries);
+      }
+    }
+  });
+
+  it('edge cases found by review agree with the TypeScript engine (whitespace, number forms, zones, calendar, numeric ids, missing JSON keys, files with different columns)', async () => {
+    const { tempDir } = await import('../helpers.js');
+    const { writeFileSync, mkdirSync, existsSync } = await import('node:fs');
+    const dir = tempDir();
+    const same = async (inputs: string[], mapping: ReturnType<typeof parseMapping>, label: string) => {
+      const duck = await summarizeWithDuckDB(inputs, mapping, { ...W, resolution: 0.001 });
+      const ts = await ingestFiles({ inputs, mapping });
+      expect(duck.rejectsByReason, label).toEqual(ts.summary.rejects_by_reason);
+      expect(duck.rowsRead, label).toBe(ts.summary.rows_read);
+      expectEqualSummaries(buildSummaries(ts.trace, { ...W, resolution: 0.001 }), duck.summaries);
+      return ts.summary;
+    };
+    // Tabs around values, digits with '_' (DuckDB reads 1_000), hex/binary/octal (Number() reads 0x10).
+    const csv = `${dir}/nums.csv`;
+    writeFileSync(csv, ['t,c,i,o', '1,a,5,6', '2,a\t,7,8', '3,\tb ,9,1', '4,a,1_000,2', '5,a,0x10,2', '6,a,0b11,3', '7,a, 12 ,+5', '1_0,a,1,1', '9,a,1e3,007', '10,a,\t4\t,1'].join('\n') + '\n');
+    const m = parseMapping({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i', output_tokens: 'o' }, timestamp: { unit: 's' } }, 'm');
+    const s1 = await same([csv], m, 'numbers');
+    expect(s1.rejects_by_reason).toEqual({ bad_number: 3, bad_timestamp: 1 });
+    // ISO: a named zone is refused (DuckDB would carry it to the next rows), Feb 30 does not roll over.
+    const iso = `${dir}/iso.csv`;
+    writeFileSync(iso, ['t,i', '2023-11-16 18:17:00,1', '2023-11-16 18:17:13 America/New_York,1', '2023-11-16 18:17:20,1', '2023-02-30 00:00:00,1', '2023-11-16T18:18:00Z,1', '2023-11-16 18:19:00 UTC,1'].join('\n') + '\n');
+    const s2 = await same([iso], parseMapping({ columns: { timestamp: 't', input_tokens: 'i' }, timestamp: { unit: 'iso' } }, 'm'), 'iso');
+    expect(s2.rejects_by_reason).toEqual({ bad_timestamp: 2 });
+    // JSON lines: numeric client ids read as JavaScript prints them; a nested key no row has is absent.
+    const jl = `${dir}/j.jsonl`;
+    writeFileSync(jl, ['{"created":1700000000,"user":1.5,"usage":{"prompt_tokens":3}}', '{"created":1700000001,"user":2,"usage":{"prompt_tokens":4}}', '{"created":1700000002,"user":2,"usage":{"prompt_tokens":5}}'].join('\n') + '\n');
+    await same([jl], loadPreset('openai-usage'), 'jsonl');
+    // Several files, an optional column only in the second (DuckDB read the first file's columns).
+    mkdirSync(`${dir}/opt`);
+    writeFileSync(`${dir}/opt/a.csv`, 't,i,o\n1,5,6\n2,5,6\n');
+    writeFileSync(`${dir}/opt/b.csv`, 't,i,o,r\n3,5,6,2\n4,5,6,3\n');
+    const mo = parseMapping({ columns: { timestamp: 't', input_tokens: 'i', output_tokens: 'o', reasoning_tokens: 'r' }, timestamp: { unit: 's' }, optional: ['reasoning_tokens'] }, 'm');
+    await same([`${dir}/opt/a.csv`, `${dir}/opt/b.csv`], mo, 'optional column');
+    // summarize --out DIR over the reject ratio writes nothing.
+    writeFileSync(`${dir}/m.json`, JSON.stringify({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i', output_tokens: 'o' }, timestamp: { unit: 's' } }));
+    const over = await runCli('summarize', csv, '--map', `${dir}/m.json`, '--engine', 'duckdb', '--out', `${dir}/scan`);
+    expect(over.code).toBe(1);
+    expect(existsSync(`${dir}/scan`)).toBe(false);
+  });
+
   it('reads Parquet (zstd, v2 pages) and counts rejects by reason', async () => {
     const mapping = parseMapping({ columns: { timestamp: 'ts', client_id: ['model', 'log_type'], input_tokens: 'input', output_tokens: 'output' }, timestamp: { unit: 's' } }, 'm');
     const duck = await summarizeWithDuckDB([fixture('formats', 'trace-zstd-v2.parquet')], mapping, W);
