@@ -5,7 +5,9 @@ import { validateTraces, type FidelityReport } from '../validate/validate.js';
 import { fidelityHtml } from '../validate/html.js';
 import type { IngestResult } from '../ingest/ingest.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, positive } from './errors.js';
-import { addIngestOptions, mappingFrom, parseFormat, runIngest } from './ingest-options.js';
+import { addIngestOptions, duckdbRejects, mappingFrom, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type RejectOptions } from './ingest-options.js';
+import { chooseEngine } from './summarize.js';
+import { validateWithDuckDB } from '../summary/duckdb-validate.js';
 import { Reporter } from './progress.js';
 
 interface Opts {
@@ -24,6 +26,8 @@ interface Opts {
   sourceMaxRejectRatio?: string;
   generatedRejects?: string;
   generatedMaxRejectRatio?: string;
+  engine: string;
+  duckdbMemory?: string;
   quiet?: boolean;
 }
 
@@ -56,20 +60,47 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
     .option('--thresholds <t.json>', 'override default thresholds (see docs/thresholds.json)')
     .option('--baseline <naive.jsonl>', 'a naive-baseline trace (generate --naive) to report beside')
     .option('--window <seconds>', 'arrival window for per-window rates', '600')
+    .option('--engine <engine>', 'ts (default) | duckdb (summarize every side in embedded DuckDB, for traces too large to hold) | auto (duckdb above 256 MB)', 'ts')
+    .option('--duckdb-memory <size>', 'with --engine duckdb: DuckDB memory limit (e.g. 512MB); above it DuckDB spills to a temporary directory')
     .option('--quiet', 'no summary on stderr')
     .addHelpText('after', '\nExample:\n  $ servegen validate trace.parquet generated.jsonl --json fidelity.json --report fidelity.html\n')
     .action(async (sourceFile: string, generatedFile: string, opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
       const thresholds = loadThresholds(opts.thresholds);
       const arrivalSeconds = positive(opts.window, '--window');
-      const source = await runIngest([sourceFile], mappingFrom({ preset: opts.sourcePreset, map: opts.sourceMap }, 'servegen', 'source'), parseFormat(opts.sourceFormat, '--source-format'), rep, { rejects: opts.sourceRejects, maxRejectRatio: opts.sourceMaxRejectRatio, prefix: 'source' });
-      const generated = await runIngest([generatedFile], mappingFrom({ preset: opts.generatedPreset, map: opts.generatedMap }, 'servegen', 'generated'), parseFormat(opts.generatedFormat, '--generated-format'), rep, { rejects: opts.generatedRejects, maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' });
+      const sourceMapping = mappingFrom({ preset: opts.sourcePreset, map: opts.sourceMap }, 'servegen', 'source');
+      const generatedMapping = mappingFrom({ preset: opts.generatedPreset, map: opts.generatedMap }, 'servegen', 'generated');
+      if (chooseEngine([sourceFile, generatedFile], opts.engine) === 'duckdb') {
+        const sides: Record<string, RejectOptions> = {
+          source: { rejects: opts.sourceRejects, maxRejectRatio: opts.sourceMaxRejectRatio, prefix: 'source' },
+          generated: { rejects: opts.generatedRejects, maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' },
+          baseline: { maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' },
+        };
+        for (const o of Object.values(sides)) {
+          refuseDuckdbRejects(o);
+          parseRatio(o.maxRejectRatio ?? '0.01', o.prefix);
+        }
+        const result = await validateWithDuckDB({ inputs: [sourceFile], mapping: sourceMapping, format: parseFormat(opts.sourceFormat, '--source-format') }, { inputs: [generatedFile], mapping: generatedMapping, format: parseFormat(opts.generatedFormat, '--generated-format') }, thresholds, {
+          arrivalSeconds,
+          memoryLimit: opts.duckdbMemory,
+          baseline: opts.baseline ? { inputs: [opts.baseline], mapping: mappingFrom({}, 'servegen') } : undefined,
+          onStage: (t) => rep.stage(t),
+          check: (scan) => duckdbRejects(scan, sides[scan.label], rep),
+        });
+        finish(result);
+        return;
+      }
+      const source = await runIngest([sourceFile], sourceMapping, parseFormat(opts.sourceFormat, '--source-format'), rep, { rejects: opts.sourceRejects, maxRejectRatio: opts.sourceMaxRejectRatio, prefix: 'source' });
+      const generated = await runIngest([generatedFile], generatedMapping, parseFormat(opts.generatedFormat, '--generated-format'), rep, { rejects: opts.generatedRejects, maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' });
       let baseline: IngestResult | undefined;
       // The baseline is another generated trace: held to the generated side's ratio.
       if (opts.baseline) baseline = await runIngest([opts.baseline], mappingFrom({}, 'servegen'), undefined, rep, { maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' });
-      const result = validateTraces(source, generated, thresholds, { arrivalSeconds, baseline });
-      writeReports(result, opts.json, opts.report);
-      for (const l of verdictLines(result.report)) rep.info(l);
-      setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
+      finish(validateTraces(source, generated, thresholds, { arrivalSeconds, baseline }));
+
+      function finish(result: ReturnType<typeof validateTraces>): void {
+        writeReports(result, opts.json, opts.report);
+        for (const l of verdictLines(result.report)) rep.info(l);
+        setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
+      }
     });
 }

@@ -98,7 +98,7 @@ async function columns(con: { runAndReadAll(sql: string): Promise<{ columnNames(
  * arrays (the vectors' own buffers are copied, no JS value per cell): millions of histogram
  * rows come back in a fraction of the time getColumnsJS takes. NULLs become NaN.
  */
-async function numericColumns(con: DuckDBConnection, sql: string): Promise<Record<string, Float64Array | Int32Array>> {
+export async function numericColumns(con: DuckDBConnection, sql: string): Promise<Record<string, Float64Array | Int32Array>> {
   // A materialized result read chunk by chunk: streaming results (con.stream) of UNION ALL
   // queries were seen to never deliver their first chunk with @duckdb/node-api 1.5.
   const result = await con.run(sql);
@@ -151,6 +151,8 @@ export interface OpenScan {
   origin: number;
   /** ISO time of t = 0 after subtracting `origin`, or null (relative times, no metadata). */
   originIso: string | null;
+  /** `servegen` metadata of our own traces (first file that has it). */
+  meta?: Record<string, unknown>;
 }
 
 /**
@@ -301,7 +303,7 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
       origin = 0;
       originIso = metaOrigin;
     }
-    return { con, stage, close, files, mapping, present, rowsRead, rejectsByReason, absolute, origin, originIso };
+    return { con, stage, close, files, mapping, present, rowsRead, rejectsByReason, absolute, origin, originIso, meta };
   } catch (err) {
     close();
     throw err;
@@ -325,15 +327,8 @@ export async function summarizeWithDuckDB(
   try {
     const { q, res, span, clientNames, W, L } = await prepareGaps(scan, options);
     const lengthFields = ['__n', ...scan.present, 'reason_ratio'];
-    const fieldCode = `CAST(list_position([${lengthFields.map((f) => `'${f}'`).join(', ')}], field) - 1 AS INTEGER) AS field`;
     scan.stage('summary queries');
-    const tables: ScanTables = {
-      arrivals: await numericColumns(con, q.arrivals),
-      gapHist: await numericColumns(con, `SELECT client, wi, CAST(kind = 'q' AS INTEGER) AS kind, "key", c FROM (${q.gapHist}) ORDER BY client, wi`),
-      disp: await numericColumns(con, q.disp),
-      lengths: await numericColumns(con, `SELECT client, li, ${fieldCode}, "key", c FROM (${q.lengths}) ORDER BY client, li`),
-      joint: q.joint ? await numericColumns(con, q.joint) : undefined,
-    };
+    const tables = await fetchScanTables(con, q, lengthFields);
     close(); // DuckDB's tables are no longer needed while the summaries are assembled
     scan.stage('assembling summaries');
     const summaries = assembleSummaries(tables, { arrivalSeconds: W, lengthSeconds: L, resolution: res, span: { start: span.a, end: span.b }, origin: originIso }, { clients: clientNames, fields: lengthFields });
@@ -341,6 +336,37 @@ export async function summarizeWithDuckDB(
   } finally {
     close();
   }
+}
+
+/**
+ * Runs `f` with DuckDB on one thread: the gap sums (floats) then add up in x's stored
+ * (client, time) order on every run, so results and files are byte-identical. Only the
+ * arrivals query sums floats; the others count, in parallel.
+ */
+export async function singleThreaded<T>(con: DuckDBConnection, f: () => Promise<T>): Promise<T> {
+  const threads = Number((await con.runAndReadAll("SELECT current_setting('threads') AS t")).getColumnsJS()[0][0]);
+  await con.run('SET threads = 1');
+  try {
+    return await f();
+  } finally {
+    await con.run(`SET threads = ${threads}`);
+  }
+}
+
+/**
+ * The summary queries' results as typed columns, fully ordered (client, window, kind, key), so
+ * the summaries — and files written from them — are the same on every run whatever order
+ * DuckDB's threads produce rows in. Clients and length fields come back as codes.
+ */
+export async function fetchScanTables(con: DuckDBConnection, q: ReturnType<typeof summaryQueries>, lengthFields: string[]): Promise<ScanTables> {
+  const fieldCode = `CAST(list_position([${lengthFields.map((f) => `'${f}'`).join(', ')}], field) - 1 AS INTEGER)`;
+  return {
+    arrivals: await singleThreaded(con, () => numericColumns(con, `SELECT * FROM (${q.arrivals}) ORDER BY client, wi`)),
+    gapHist: await numericColumns(con, `SELECT client, wi, CAST(kind = 'q' AS INTEGER) AS kind, "key", c FROM (${q.gapHist}) ORDER BY client, wi, kind DESC, "key"`),
+    disp: await numericColumns(con, `SELECT * FROM (${q.disp}) ORDER BY client, wi, scale`),
+    lengths: await numericColumns(con, `SELECT client, li, ${fieldCode} AS field, "key", c FROM (${q.lengths}) ORDER BY client, li, field, "key"`),
+    joint: q.joint ? await numericColumns(con, `SELECT * FROM (${q.joint}) ORDER BY client, li, "key"`) : undefined,
+  };
 }
 
 /**
@@ -358,9 +384,13 @@ async function prepareGaps(scan: OpenScan, options: { arrivalSeconds: number; le
   const W = options.arrivalSeconds;
   const L = options.lengthSeconds;
   const fieldList = present.map((f) => `, s."${f}"`).join('');
+  // Float sums (of gaps) depend on the order rows are added in: x is stored in (client, time)
+  // order and the summaries are aggregated on one thread, so every run adds in that order
+  // and writes the same bytes.
+  await con.run('SET preserve_insertion_order = true');
   await con.run(`CREATE TEMP TABLE x AS SELECT c.cid AS client, s.t - ${origin} AS t, CAST(floor((s.t - ${origin}) / ${W}) AS BIGINT) AS wi,
       (s.t - ${origin}) - lag(s.t - ${origin}) OVER (PARTITION BY c.cid ORDER BY s.t) AS g${fieldList}
-      FROM src_rows s JOIN clients c ON s.client = c.client WHERE s.reason IS NULL`);
+      FROM src_rows s JOIN clients c ON s.client = c.client WHERE s.reason IS NULL ORDER BY c.cid, s.t, g`);
   await con.run('DROP TABLE src_rows');
   await con.run('CREATE TEMP VIEW r AS SELECT * FROM x');
   let res = options.resolution;
@@ -407,7 +437,10 @@ export async function exportScanWithDuckDB(
     if (rejects.length > 0) outputs.push(['rejects', `SELECT * FROM (VALUES ${rejects.map(([r, c]) => `('${r}', ${c})`).join(', ')}) v(reason, c)`]);
     for (const [name, sql] of outputs) {
       scan.stage(`writing ${name}.parquet`);
-      await con.run(`COPY (${sql}) TO '${join(tmp, `${name}.parquet`).replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd)`);
+      // Fully ordered, and float sums on one thread, so the same inputs give the same files.
+      const copy = () => con.run(`COPY (SELECT * FROM (${sql}) ORDER BY ALL) TO '${join(tmp, `${name}.parquet`).replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd)`);
+      if (name === 'arrivals') await singleThreaded(con, copy);
+      else await copy();
     }
     const windows = Number((await con.runAndReadAll('SELECT count(*) AS n FROM (SELECT DISTINCT client, wi FROM x)')).getColumnsJS()[0][0]);
     close();

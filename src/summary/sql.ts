@@ -202,9 +202,10 @@ export function summaryQueries(opts: { W: number; L: number; res: number; fields
   const q = d.ident;
   const gaps = `SELECT client, t, CAST(floor(t / ${W}) AS BIGINT) AS wi, t - ${d.lag('t')} AS g FROM r`;
   const ticks = `floor(g / ${res} + 0.5)`;
+  const fsum = (e: string) => `sum(${e})`;
   // Counts and keys come back as INTEGER/DOUBLE: BIGINT would become one JS BigInt per value.
   const arrivals = `SELECT client, CAST(wi AS INTEGER) AS wi, CAST(count(*) AS INTEGER) AS n, min(t) AS ${q('first')}, max(t) AS ${q('last')}, CAST(count(g) AS INTEGER) AS gaps,
-  coalesce(sum(g), 0) AS ${q('sum')}, coalesce(sum(g * g), 0) AS sumSq, coalesce(sum(CASE WHEN g > 0 THEN ln(g) END), 0) AS sumLog, CAST(count(CASE WHEN g > 0 THEN 1 END) AS INTEGER) AS positive
+  coalesce(${fsum('g')}, 0) AS ${q('sum')}, coalesce(${fsum('g * g')}, 0) AS sumSq, coalesce(${fsum('CASE WHEN g > 0 THEN ln(g) END')}, 0) AS sumLog, CAST(count(CASE WHEN g > 0 THEN 1 END) AS INTEGER) AS positive
 FROM x GROUP BY client, wi`;
   const kind = `CASE WHEN ${ticks} < ${QUANT_TICKS} THEN 'q' ELSE 'h' END`;
   const hkey = `CAST(CASE WHEN ${ticks} < ${QUANT_TICKS} THEN ${ticks} ELSE floor(log10(g / ${GAP_MIN}) * ${GAP_BINS_PER_DECADE}) END AS INTEGER)`;

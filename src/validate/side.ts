@@ -1,7 +1,7 @@
 import type { Trace } from '../ingest/trace.js';
 import { buildSummaries } from '../summary/build.js';
 import { mergeArrival, mergeLength } from '../summary/merge.js';
-import type { ArrivalSummary, LengthSummary } from '../summary/types.js';
+import type { ArrivalSummary, LengthSummary, TraceSummaries } from '../summary/types.js';
 
 /** Everything validation needs about one trace (or one client of it), merged over windows. */
 export interface Stats {
@@ -45,9 +45,17 @@ function statsOf(arrivals: ArrivalSummary[], lengths: LengthSummary[]): Stats {
  * for the aggregate stream (all clients as one, whose gaps are those of the merged stream).
  */
 export function summarizeSide(label: string, trace: Trace, resolution: number, arrivalSeconds: number): Side {
-  const opts = { arrivalSeconds, lengthSeconds: 1e12, resolution };
+  const opts = { arrivalSeconds, lengthSeconds: SIDE_LENGTH_SECONDS, resolution };
   const per = buildSummaries(trace, opts);
   const agg = buildSummaries({ ...trace, client: new Int32Array(trace.n), clientIds: ['*'] }, opts);
+  return sideFromSummaries(label, per, agg, trace.n, trace.texts.session_id !== undefined);
+}
+
+/** One length window over everything: validation compares whole-trace length distributions. */
+export const SIDE_LENGTH_SECONDS = 1e12;
+
+/** A side from its per-client summaries and those of the aggregate stream (one client `*`). */
+export function sideFromSummaries(label: string, per: TraceSummaries, agg: TraceSummaries, requests: number, hasSessions: boolean): Side {
   const byClient = new Map<string, { a: ArrivalSummary[]; l: LengthSummary[] }>();
   for (const a of per.arrivals) {
     let e = byClient.get(a.client);
@@ -61,12 +69,12 @@ export function summarizeSide(label: string, trace: Trace, resolution: number, a
   for (const [id, s] of clients) shares.set(id, s.n);
   return {
     label,
-    requests: trace.n,
+    requests,
     span: per.span,
     aggregate: statsOf(agg.arrivals, agg.lengths),
     clients,
     clientShares: shares,
-    hasSessions: trace.texts.session_id !== undefined,
+    hasSessions,
   };
 }
 
@@ -101,8 +109,11 @@ export function splitHalves(trace: Trace): [Trace, Trace] {
 export function withHalves(side: Side, trace: Trace, resolution: number, arrivalSeconds: number): Side {
   const [x, y] = splitHalves(trace);
   if (x.n < 2 || y.n < 2) return side;
-  const a = summarizeSide('a', x, resolution, arrivalSeconds);
-  const b = summarizeSide('b', y, resolution, arrivalSeconds);
+  return withHalfSides(side, summarizeSide('a', x, resolution, arrivalSeconds), summarizeSide('b', y, resolution, arrivalSeconds));
+}
+
+/** Adds the statistics of two already summarized halves to a source side. */
+export function withHalfSides(side: Side, a: Side, b: Side): Side {
   const clients = new Map<string, { a: Stats; b: Stats }>();
   for (const [id, s] of a.clients) {
     const t = b.clients.get(id);

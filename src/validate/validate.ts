@@ -90,6 +90,30 @@ export function validateTraces(
   const gen = summarizeSide('generated', alignTrace(generated.trace, genOffset, res), res, W);
   const baseOffset = options.baseline ? generatorOffset(options.baseline) : 0;
   const base = options.baseline ? summarizeSide('naive baseline', alignTrace(options.baseline.trace, baseOffset, res), res, W) : undefined;
+  return compareSides(
+    { side: src, files: source.summary.files },
+    { side: gen, files: generated.summary.files, offset: genOffset },
+    base && options.baseline ? { side: base, files: options.baseline.summary.files, offset: baseOffset } : undefined,
+    res,
+    thresholds,
+    W,
+  );
+}
+
+/** The report and charts from summarized sides (either engine). */
+export function compareSides(
+  source: { side: Side; files: string[] },
+  generated: { side: Side; files: string[]; offset: number },
+  baseline: { side: Side; files: string[]; offset: number } | undefined,
+  res: number,
+  thresholds: Thresholds,
+  W: number,
+): { report: FidelityReport; charts: ChartData } {
+  const src = source.side;
+  const gen = generated.side;
+  const base = baseline?.side;
+  const genOffset = generated.offset;
+  const baseOffset = baseline?.offset ?? 0;
   const metrics = computeMetrics(src, gen, res, thresholds, base);
   const failed = Object.entries(metrics)
     .filter(([, m]) => !m.pass)
@@ -101,13 +125,13 @@ export function validateTraces(
     pass: failed.length === 0,
     failed,
     clock_resolution_seconds: res,
-    source: sideSummary(src, source.summary.files, 0),
-    generated: sideSummary(gen, generated.summary.files, genOffset),
+    source: sideSummary(src, source.files, 0),
+    generated: sideSummary(gen, generated.files, genOffset),
     top_clients: topClients(src, thresholds),
     metrics,
     thresholds,
   };
-  if (base && options.baseline) report.baseline = sideSummary(base, options.baseline.summary.files, baseOffset);
+  if (base && baseline) report.baseline = sideSummary(base, baseline.files, baseOffset);
   const sides = [src, gen, ...(base ? [base] : [])];
   const fields = [...(src.aggregate.lengths?.fields.keys() ?? [])];
   const charts: ChartData = {

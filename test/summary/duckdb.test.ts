@@ -155,6 +155,47 @@ describe('DuckDB engine', () => {
     expect(existsSync(`${dir}/scan`)).toBe(false);
   });
 
+  it('validate --engine duckdb gives the TypeScript engine\'s report (source by halves, generated shifted and floored to the clock)', async () => {
+    const { tempDir } = await import('../helpers.js');
+    const { readFileSync } = await import('node:fs');
+    const { validateTraces } = await import('../../src/validate/validate.js');
+    const { validateWithDuckDB } = await import('../../src/summary/duckdb-validate.js');
+    const { loadThresholds } = await import('../../src/validate/thresholds.js');
+    const dir = tempDir();
+    // Azure conv (µs clock, generated from t = 0) and BurstGPT (1 s clock: generated times are
+    // floored to it; generated from t = 600 s: shifted by the header's generator.start).
+    for (const [preset, file, start, ext, extra] of [
+      ['azure-llm-2023', 'azure-llm-2023/AzureLLMInferenceTrace_conv.csv', '0', 'jsonl', []],
+      ['burstgpt', 'burstgpt/burstgpt3_slice.csv', '600', 'parquet', ['--naive']],
+    ] as [string, string, string, string, string[]][]) {
+      const src = fixture('traces', file);
+      expect((await runCli('fit', src, '--preset', preset, '--out', `${dir}/p-${preset}.json`, '--quiet')).code).toBe(0);
+      const gen = `${dir}/g.${ext}`;
+      expect((await runCli('generate', `${dir}/p-${preset}.json`, '--start', start, '--duration', '3600', '--seed', '5', '--out', gen, ...extra, '--quiet')).code).toBe(0);
+      const thresholds = loadThresholds(undefined);
+      const sourceMapping = loadPreset(preset);
+      const ts = validateTraces(await ingestFiles({ inputs: [src], mapping: sourceMapping }), await ingestFiles({ inputs: [gen], mapping: loadPreset('servegen') }), thresholds, {
+        baseline: await ingestFiles({ inputs: [gen], mapping: loadPreset('servegen') }),
+      });
+      const duck = await validateWithDuckDB({ inputs: [src], mapping: sourceMapping }, { inputs: [gen], mapping: loadPreset('servegen') }, thresholds, { baseline: { inputs: [gen], mapping: loadPreset('servegen') } });
+      const strip = (r: typeof ts.report) => JSON.parse(JSON.stringify({ ...r, source: { ...r.source, file: [] }, generated: { ...r.generated, file: [] }, baseline: r.baseline ? { ...r.baseline, file: [] } : undefined }));
+      expectClose(strip(ts.report), strip(duck.report));
+      // The charts too (the rate series is where a wrong time shift shows).
+      expectClose(JSON.parse(JSON.stringify(ts.charts)), JSON.parse(JSON.stringify(duck.charts)));
+      expect(duck.report.pass, ext).toBe(ts.report.pass);
+      expect(duck.report.failed, ext).toEqual(ts.report.failed);
+      expect(duck.report.generated.time_offset_seconds).toBe(Number(start));
+      expect(duck.report.clock_resolution_seconds).toBe(ts.report.clock_resolution_seconds);
+      expect(Object.values(duck.report.metrics).filter((m) => m.value !== null).length, preset).toBeGreaterThan(5);
+      expect(readFileSync(gen).length).toBeGreaterThan(0);
+      // Through the CLI: same verdict (exit code) and JSON report from both engines.
+      const cli = async (engine: string) => runCli('validate', src, gen, '--source-preset', preset, '--engine', engine, '--json', `${dir}/${engine}.json`, '--quiet');
+      const [a, b] = [await cli('ts'), await cli('duckdb')];
+      expect(b.code, b.stderr).toBe(a.code);
+      expectClose(strip(JSON.parse(readFileSync(`${dir}/ts.json`, 'utf8'))), strip(JSON.parse(readFileSync(`${dir}/duckdb.json`, 'utf8'))));
+    }
+  }, 60_000);
+
   it('reads Parquet (zstd, v2 pages) and counts rejects by reason', async () => {
     const mapping = parseMapping({ columns: { timestamp: 'ts', client_id: ['model', 'log_type'], input_tokens: 'input', output_tokens: 'output' }, timestamp: { unit: 's' } }, 'm');
     const duck = await summarizeWithDuckDB([fixture('formats', 'trace-zstd-v2.parquet')], mapping, W);
@@ -238,6 +279,14 @@ describe('DuckDB engine', () => {
       const fromTs = JSON.parse(readFileSync(`${dir}/${preset}-b.json`, 'utf8')) as { clients: unknown[] };
       expect(fromDir.clients.length).toBeGreaterThan(0);
       expectClose(fromTs.clients, fromDir.clients);
+      // Deterministic: a second run writes the same bytes (JSON and Parquet).
+      const again = `${dir}/${preset}-scan2`;
+      expect((await runCli('summarize', fixture('traces', file), '--preset', preset, '--engine', 'duckdb', '--resolution', '0.001', '--out', again, '--quiet')).code).toBe(0);
+      for (const f of readdirSync(out)) expect(readFileSync(`${again}/${f}`), f).toEqual(readFileSync(`${out}/${f}`));
+      const j1 = `${dir}/${preset}-d1.json`;
+      const j2 = `${dir}/${preset}-d2.json`;
+      for (const j of [j1, j2]) expect((await runCli('summarize', fixture('traces', file), '--preset', preset, '--engine', 'duckdb', '--out', j, '--quiet')).code).toBe(0);
+      expect(readFileSync(j2, 'utf8')).toBe(readFileSync(j1, 'utf8'));
       // An existing directory is never overwritten; the TypeScript engine writes JSON only.
       expect((await runCli('summarize', fixture('traces', file), '--preset', preset, '--engine', 'duckdb', '--out', out)).code).toBe(2);
       expect((await runCli('summarize', fixture('traces', file), '--preset', preset, '--out', `${dir}/ts-dir`)).code).toBe(2);

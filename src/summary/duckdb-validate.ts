@@ -1,0 +1,138 @@
+import type { Mapping } from '../ingest/mapping.js';
+import type { InputFormat } from '../io/input.js';
+import type { RejectReason } from '../ingest/errors.js';
+import { detectResolution } from './resolution.js';
+import { sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
+import { compareSides, type ChartData, type FidelityReport } from '../validate/validate.js';
+import type { Thresholds } from '../validate/thresholds.js';
+import { assembleSummaries, fetchScanTables, num, numericColumns, openScan, type DuckDbOptions, type OpenScan } from './duckdb.js';
+import { summaryQueries } from './sql.js';
+import type { TraceSummaries } from './types.js';
+
+export interface DuckDbSideInput {
+  inputs: string[];
+  mapping: Mapping;
+  format?: InputFormat;
+}
+
+/** What each side's scan read (for the reject line and ratio). */
+export interface DuckDbSideScan {
+  label: string;
+  rowsRead: number;
+  rejectsByReason: Partial<Record<RejectReason, number>>;
+  files: string[];
+}
+
+/**
+ * Summaries of one variant of a side's rows: all clients or the aggregate stream (one client
+ * `*`), times `t` (relative) transformed by `time`, rows filtered by `where`.
+ */
+async function variantSummaries(scan: OpenScan, opts: { res: number; W: number; time: string; where: string; aggregate: boolean }): Promise<TraceSummaries> {
+  const { con } = scan;
+  const { res, W } = opts;
+  const fields = scan.present.map((f) => `, s."${f}"`).join('');
+  const clientId = opts.aggregate ? '0' : 'c.cid';
+  const join = opts.aggregate ? '' : 'JOIN clients c ON s.client = c.client';
+  // Stored in (client, time) order: the gap sums are added in that order (see prepareGaps).
+  await con.run('SET preserve_insertion_order = true');
+  await con.run(`CREATE OR REPLACE TEMP TABLE x AS SELECT * FROM (SELECT ${clientId} AS client, ${opts.time} AS t, CAST(floor((${opts.time}) / ${W}) AS BIGINT) AS wi,
+      (${opts.time}) - lag(${opts.time}) OVER (PARTITION BY ${clientId} ORDER BY ${opts.time}) AS g${fields}
+      FROM (SELECT *, t - ${scan.origin} AS rel FROM src_rows WHERE reason IS NULL) s ${join} WHERE ${opts.where}) ORDER BY client, t, g`);
+  await con.run('CREATE OR REPLACE TEMP VIEW r AS SELECT * FROM x');
+  const span = (await con.runAndReadAll('SELECT min(t) AS a, max(t) AS b, count(*) AS n FROM x')).getRowObjectsJS()[0] as { a: number | null; b: number | null; n: unknown };
+  const L = SIDE_LENGTH_SECONDS;
+  const q = summaryQueries({ W, L, res, fields: scan.present });
+  const lengthFields = ['__n', ...scan.present, 'reason_ratio'];
+  const names = opts.aggregate ? ['*'] : ((await con.runAndReadAll('SELECT client FROM clients ORDER BY cid')).getColumnsJS()[0] as unknown[]).map(String);
+  return assembleSummaries(
+    await fetchScanTables(con, q, lengthFields),
+    { arrivalSeconds: W, lengthSeconds: L, resolution: res, span: num(span.n) > 0 ? { start: num(span.a), end: num(span.b) } : { start: 0, end: 0 }, origin: scan.originIso },
+    { clients: names, fields: lengthFields },
+  );
+}
+
+async function sideOf(scan: OpenScan, label: string, opts: { res: number; W: number; time: string; where: string }): Promise<Side> {
+  const per = await variantSummaries(scan, { ...opts, aggregate: false });
+  const agg = await variantSummaries(scan, { ...opts, aggregate: true });
+  const [c] = (await scan.con.runAndReadAll(`SELECT count(*) AS n${scan.mapping.columns.session_id !== undefined ? ', count(session_id) AS s' : ''} FROM (SELECT *, t - ${scan.origin} AS rel FROM src_rows WHERE reason IS NULL) WHERE ${opts.where}`)).getRowObjectsJS() as Record<string, unknown>[];
+  return sideFromSummaries(label, per, agg, num(c.n), c.s !== undefined && num(c.s) > 0);
+}
+
+/** A side's scan: rows normalized into DuckDB, clients numbered. */
+async function openSide(side: DuckDbSideInput, options: DuckDbOptions): Promise<OpenScan> {
+  const scan = await openScan(side.inputs, side.mapping, { ...options, format: side.format, texts: ['session_id'] });
+  await scan.con.run('CREATE TEMP TABLE clients AS SELECT client, CAST(row_number() OVER (ORDER BY client) - 1 AS INTEGER) AS cid FROM (SELECT DISTINCT client FROM src_rows WHERE reason IS NULL)');
+  return scan;
+}
+
+/** Offset that puts a generated trace on the source's time axis (its metadata's `generator.start`). */
+function generatorStart(meta: Record<string, unknown> | undefined): number {
+  const gen = (meta as { generator?: { start?: unknown } } | undefined)?.generator;
+  return typeof gen?.start === 'number' ? gen.start : 0;
+}
+
+/**
+ * `validate --engine duckdb`: the same report as validateTraces, with every side summarized in
+ * embedded DuckDB (per client and as one aggregate stream; the source also by halves; generated
+ * sides shifted by their `generator.start` and floored to the source's clock resolution).
+ * `check` runs after each side's scan (the reject ratio), before any summary is computed.
+ */
+export async function validateWithDuckDB(
+  source: DuckDbSideInput,
+  generated: DuckDbSideInput,
+  thresholds: Thresholds,
+  options: DuckDbOptions & { arrivalSeconds?: number; baseline?: DuckDbSideInput; check?: (scan: DuckDbSideScan) => void },
+): Promise<{ report: FidelityReport; charts: ChartData }> {
+  const W = options.arrivalSeconds ?? 600;
+  const check = (label: string, s: OpenScan) => options.check?.({ label, rowsRead: s.rowsRead, rejectsByReason: s.rejectsByReason, files: s.files });
+  // Source: its clock resolution from all its times (as the TypeScript engine), halves at mid-span.
+  const src = await openSide(source, options);
+  let res: number;
+  let srcSide: Side;
+  try {
+    check('source', src);
+    const times = (await numericColumns(src.con, `SELECT CAST(t - ${src.origin} AS DOUBLE) AS t FROM src_rows WHERE reason IS NULL ORDER BY t`)).t as Float64Array;
+    res = Math.max(1e-6, detectResolution(times).resolution);
+    const whole = await sideOf(src, 'source', { res, W, time: 'rel', where: 'true' });
+    srcSide = whole;
+    if (times.length > 0) {
+      const mid = (times[0] + times[times.length - 1]) / 2;
+      const below = lowerBound(times, mid);
+      if (below >= 2 && times.length - below >= 2) {
+        const a = await sideOf(src, 'a', { res, W, time: 'rel', where: `rel < CAST('${mid}' AS DOUBLE)` });
+        const b = await sideOf(src, 'b', { res, W, time: 'rel', where: `rel >= CAST('${mid}' AS DOUBLE)` });
+        srcSide = withHalfSides(whole, a, b);
+      }
+    }
+  } finally {
+    src.close();
+  }
+  const aligned = async (input: DuckDbSideInput, label: string, role: string) => {
+    const scan = await openSide(input, options);
+    try {
+      check(role, scan);
+      const offset = generatorStart(scan.meta);
+      // alignTrace: shifted by the offset and floored to the source's clock.
+      const shifted = `(rel + ${offset})`;
+      const time = res > 1e-6 ? `floor(${shifted} / ${res} + 1e-9) * ${res}` : offset === 0 ? 'rel' : shifted;
+      return { side: await sideOf(scan, label, { res, W, time, where: 'true' }), files: scan.files, offset };
+    } finally {
+      scan.close();
+    }
+  };
+  const gen = await aligned(generated, 'generated', 'generated');
+  const base = options.baseline ? await aligned(options.baseline, 'naive baseline', 'baseline') : undefined;
+  return compareSides({ side: srcSide, files: src.files }, gen, base, res, thresholds, W);
+}
+
+/** First index whose value is ≥ x in a sorted array. */
+function lowerBound(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (a[m] < x) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
