@@ -47,7 +47,7 @@ async function runCase(engine: string, file: string): Promise<void> {
     // duckdb→dir: the summaries written as Parquet by DuckDB, never entering JavaScript, with
     // DuckDB held to 256 MB (it spills to a temporary directory above that).
     const out = join(tmpdir(), `servegen-bench-scan-${process.pid}`);
-    const r = await exportScanWithDuckDB([file], MAPPING, out, { ...W, memoryLimit: '256MB' });
+    const r = await exportScanWithDuckDB([file], MAPPING, out, { ...W, memoryLimit: process.env.SCALE_MEMORY ?? '256MB' });
     rmSync(out, { recursive: true, force: true });
     rows = r.rowsRead;
     windows = r.windows;

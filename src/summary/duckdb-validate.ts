@@ -5,7 +5,7 @@ import { detectResolution } from './resolution.js';
 import { sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
 import { compareSides, type ChartData, type FidelityReport } from '../validate/validate.js';
 import type { Thresholds } from '../validate/thresholds.js';
-import { assembleSummaries, fetchScanTables, num, numericColumns, openScan, type DuckDbOptions, type OpenScan } from './duckdb.js';
+import { assembleSummaries, fetchScanTables, num, numericColumns, openScan, singleThreaded, type DuckDbOptions, type OpenScan } from './duckdb.js';
 import { summaryQueries } from './sql.js';
 import type { TraceSummaries } from './types.js';
 
@@ -33,11 +33,12 @@ async function variantSummaries(scan: OpenScan, opts: { res: number; W: number; 
   const fields = scan.present.map((f) => `, s."${f}"`).join('');
   const clientId = opts.aggregate ? '0' : 'c.cid';
   const join = opts.aggregate ? '' : 'JOIN clients c ON s.client = c.client';
-  // Stored in (client, time) order: the gap sums are added in that order (see prepareGaps).
-  await con.run('SET preserve_insertion_order = true');
-  await con.run(`CREATE OR REPLACE TEMP TABLE x AS SELECT * FROM (SELECT ${clientId} AS client, ${opts.time} AS t, CAST(floor((${opts.time}) / ${W}) AS BIGINT) AS wi,
+  // Built on one thread: the same stored order, so the same gap sums, on every run (see prepareGaps).
+  await singleThreaded(con, () =>
+    con.run(`CREATE OR REPLACE TEMP TABLE x AS SELECT ${clientId} AS client, ${opts.time} AS t, CAST(floor((${opts.time}) / ${W}) AS BIGINT) AS wi,
       (${opts.time}) - lag(${opts.time}) OVER (PARTITION BY ${clientId} ORDER BY ${opts.time}) AS g${fields}
-      FROM (SELECT *, t - ${scan.origin} AS rel FROM src_rows WHERE reason IS NULL) s ${join} WHERE ${opts.where}) ORDER BY client, t, g`);
+      FROM (SELECT *, t - ${scan.origin} AS rel FROM src_rows WHERE reason IS NULL) s ${join} WHERE ${opts.where}`),
+  );
   await con.run('CREATE OR REPLACE TEMP VIEW r AS SELECT * FROM x');
   const span = (await con.runAndReadAll('SELECT min(t) AS a, max(t) AS b, count(*) AS n FROM x')).getRowObjectsJS()[0] as { a: number | null; b: number | null; n: unknown };
   const L = SIDE_LENGTH_SECONDS;

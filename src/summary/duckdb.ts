@@ -384,13 +384,14 @@ async function prepareGaps(scan: OpenScan, options: { arrivalSeconds: number; le
   const W = options.arrivalSeconds;
   const L = options.lengthSeconds;
   const fieldList = present.map((f) => `, s."${f}"`).join('');
-  // Float sums (of gaps) depend on the order rows are added in: x is stored in (client, time)
-  // order and the summaries are aggregated on one thread, so every run adds in that order
-  // and writes the same bytes.
-  await con.run('SET preserve_insertion_order = true');
-  await con.run(`CREATE TEMP TABLE x AS SELECT c.cid AS client, s.t - ${origin} AS t, CAST(floor((s.t - ${origin}) / ${W}) AS BIGINT) AS wi,
+  // Float sums (of gaps) depend on the order rows are added in: x is built on one thread (so
+  // its stored order is the same on every run) and the gap sums are aggregated on one thread,
+  // so every run adds in the same order and writes the same bytes.
+  await singleThreaded(con, () =>
+    con.run(`CREATE TEMP TABLE x AS SELECT c.cid AS client, s.t - ${origin} AS t, CAST(floor((s.t - ${origin}) / ${W}) AS BIGINT) AS wi,
       (s.t - ${origin}) - lag(s.t - ${origin}) OVER (PARTITION BY c.cid ORDER BY s.t) AS g${fieldList}
-      FROM src_rows s JOIN clients c ON s.client = c.client WHERE s.reason IS NULL ORDER BY c.cid, s.t, g`);
+      FROM src_rows s JOIN clients c ON s.client = c.client WHERE s.reason IS NULL`),
+  );
   await con.run('DROP TABLE src_rows');
   await con.run('CREATE TEMP VIEW r AS SELECT * FROM x');
   let res = options.resolution;
@@ -437,10 +438,9 @@ export async function exportScanWithDuckDB(
     if (rejects.length > 0) outputs.push(['rejects', `SELECT * FROM (VALUES ${rejects.map(([r, c]) => `('${r}', ${c})`).join(', ')}) v(reason, c)`]);
     for (const [name, sql] of outputs) {
       scan.stage(`writing ${name}.parquet`);
-      // Fully ordered, and float sums on one thread, so the same inputs give the same files.
-      const copy = () => con.run(`COPY (SELECT * FROM (${sql}) ORDER BY ALL) TO '${join(tmp, `${name}.parquet`).replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd)`);
-      if (name === 'arrivals') await singleThreaded(con, copy);
-      else await copy();
+      // On one thread the rows come out in the same order on every run, so the same inputs give
+      // the same files (a sort here could not spill under --duckdb-memory and ran out of memory).
+      await singleThreaded(con, () => con.run(`COPY (${sql}) TO '${join(tmp, `${name}.parquet`).replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd)`));
     }
     const windows = Number((await con.runAndReadAll('SELECT count(*) AS n FROM (SELECT DISTINCT client, wi FROM x)')).getColumnsJS()[0][0]);
     close();
