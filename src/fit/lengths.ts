@@ -6,7 +6,7 @@ import { copulaRhoFromSpearman } from '../stats/correlation.js';
 import { fitLognormalPareto, fitTwoNormals, lognormalParetoCdf, twoNormalsCdf } from './mixtures.js';
 
 /** Compact PMF (request counts) from a field histogram: exact keys as values, log bins as ranges. */
-export function pmfFromHistogram(h: Map<number, number>): LengthField['pmf'] {
+export function pmfFromHistogram(h: ReadonlyMap<number, number>): LengthField['pmf'] {
   const exact = [...h.entries()].filter(([k]) => k >= 0).sort((a, b) => a[0] - b[0]);
   const binned = [...h.entries()].filter(([k]) => k < 0).sort((a, b) => b[0] - a[0]);
   const pmf: LengthField['pmf'] = { values: exact.map(([k]) => k), counts: exact.map(([, c]) => c) };
@@ -22,7 +22,7 @@ export function pmfFromHistogram(h: Map<number, number>): LengthField['pmf'] {
  * sum over them — hence every fit — is the same whatever order the histogram was built in
  * (the TypeScript and DuckDB scans insert keys in different orders).
  */
-function points(h: Map<number, number>): { v: number[]; w: number[]; n: number } {
+function points(h: ReadonlyMap<number, number>): { v: number[]; w: number[]; n: number } {
   const keys = [...h.keys()].sort((a, b) => {
     const x = a >= 0 ? a : lengthBinRange(a)[0];
     const y = b >= 0 ? b : lengthBinRange(b)[0];
@@ -45,7 +45,7 @@ function points(h: Map<number, number>): { v: number[]; w: number[]; n: number }
 }
 
 /** KS of a histogram against a CDF (checked at each value; exact values are steps). */
-function histKs(h: Map<number, number>, F: (x: number) => number): number {
+function histKs(h: ReadonlyMap<number, number>, F: (x: number) => number): number {
   const { v, w, n } = points(h);
   const order = v.map((_, i) => i).sort((a, b) => v[a] - v[b]);
   let emp = 0;
@@ -93,7 +93,7 @@ const MIXTURE_MIN_N = 500;
  * - output: exponential, and a two-component log-normal mixture (bimodal reasoning outputs);
  * - reason_ratio: a two-component Gaussian mixture (bimodal ratios).
  */
-export function characterize(field: LengthFieldName, h: Map<number, number>): LengthField['fit'] | undefined {
+export function characterize(field: LengthFieldName, h: ReadonlyMap<number, number>): LengthField['fit'] | undefined {
   const { v, w, n } = points(h);
   if (n < 20) return undefined;
   const candidates: NonNullable<LengthField['fit']>[] = [];
@@ -141,7 +141,7 @@ export function characterize(field: LengthFieldName, h: Map<number, number>): Le
  * Spearman correlation from the coarse joint histogram: Pearson correlation of mid-ranks,
  * where all rows in one bin share its mid-rank (ties attenuate it slightly).
  */
-export function spearmanFromJoint(joint: Map<number, number>): number | undefined {
+export function spearmanFromJoint(joint: ReadonlyMap<number, number>): number | undefined {
   const cells: [number, number, number][] = [];
   let n = 0;
   for (const [k, c] of joint) {

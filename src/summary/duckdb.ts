@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
 import { expandInputs, formatFromName, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
 import { parquetMetadataAsync } from 'hyparquet';
 import { IngestError, type RejectReason } from '../ingest/errors.js';
@@ -9,12 +9,16 @@ import type { Mapping } from '../ingest/mapping.js';
 import { detectResolution } from './resolution.js';
 import { rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
 import type { ArrivalSummary, LengthSummary, TraceSummaries } from './types.js';
+import { EMPTY_COUNTS, PackedCounts } from './packed.js';
+import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
 
 export interface DuckDbScanResult {
   summaries: TraceSummaries;
   rowsRead: number;
   rejectsByReason: Partial<Record<RejectReason, number>>;
   files: string[];
+  /** How the summaries were computed: one streamed pass (rows in time order per client) or SQL queries. */
+  pass: 'stream' | 'sql';
 }
 
 function fromClause(files: string[], format: InputFormat, ours: { comments?: boolean; jsonHeader?: boolean } = {}): string {
@@ -260,7 +264,10 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
     try {
       // Normalize once into a table (the rows are read a single time).
       stage(`reading and normalizing ${files.length} file(s)`);
+      // In input order: summarize streams the rows back in it (one pass when they are in time order).
+      await con.run('SET preserve_insertion_order = true');
       await con.run(`CREATE TEMP TABLE src_rows AS ${rowsSql(from, mapping, dotted, undefined, numericSource, options.texts ?? [])}`);
+      await con.run('SET preserve_insertion_order = false');
     } catch (err) {
       throw new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
     }
@@ -325,6 +332,9 @@ export async function summarizeWithDuckDB(
   const scan = await openScan(inputs, mapping, options);
   const { con, close, files, rowsRead, rejectsByReason, originIso } = scan;
   try {
+    const streamed = await streamSummaries(scan, options);
+    if (streamed) return { summaries: streamed, rowsRead, rejectsByReason, files, pass: 'stream' };
+    scan.stage('rows not in time order per client: summarizing in SQL');
     const { q, res, span, clientNames, W, L } = await prepareGaps(scan, options);
     const lengthFields = ['__n', ...scan.present, 'reason_ratio'];
     scan.stage('summary queries');
@@ -332,10 +342,48 @@ export async function summarizeWithDuckDB(
     close(); // DuckDB's tables are no longer needed while the summaries are assembled
     scan.stage('assembling summaries');
     const summaries = assembleSummaries(tables, { arrivalSeconds: W, lengthSeconds: L, resolution: res, span: { start: span.a, end: span.b }, origin: originIso }, { clients: clientNames, fields: lengthFields });
-    return { summaries, rowsRead, rejectsByReason, files };
+    return { summaries, rowsRead, rejectsByReason, files, pass: 'sql' };
   } finally {
     close();
   }
+}
+
+/** Clock resolution detected (as the TypeScript engine does) from the first 200 000 accepted times after the origin. */
+async function detectScanResolution(scan: OpenScan, table: string, t: string): Promise<number> {
+  const sample = (await scan.con.runAndReadAll(`SELECT ${t} AS t FROM ${table} ORDER BY t LIMIT 200000`)).getColumnsJS()[0] as number[];
+  return detectResolution(Float64Array.from(sample)).resolution;
+}
+
+/**
+ * The summaries in one pass over the accepted rows in input order, streamed from DuckDB in
+ * typed chunks into the TypeScript engine's SummaryBuilder (request logs are written in
+ * time order, so each client's rows usually are). Undefined — and the SQL queries do the
+ * work — as soon as a client's row comes earlier than its previous one.
+ */
+async function streamSummaries(scan: OpenScan, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number }): Promise<TraceSummaries | undefined> {
+  const { con, origin, present } = scan;
+  scan.stage('summaries in one pass over the rows in input order');
+  const accepted = 'src_rows WHERE reason IS NULL';
+  const res = options.resolution ?? (await detectScanResolution(scan, accepted, `t - ${origin}`));
+  const clients = ((await columns(con, `SELECT DISTINCT client FROM ${accepted} ORDER BY client`)).client as unknown[]).map(String);
+  await con.run(`CREATE TYPE sg_client AS ENUM (SELECT DISTINCT client FROM ${accepted} ORDER BY client)`);
+  const builder = new SummaryBuilder({ arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: res, clients });
+  const ints = present.map((f) => `, CAST(coalesce("${f}", -1) AS INTEGER) AS "${f}"`).join('');
+  await con.run('SET preserve_insertion_order = true');
+  const result = await con.stream(`SELECT CAST(enum_code(CAST(client AS sg_client)) AS INTEGER) AS c, t - ${origin} AS t${ints} FROM ${accepted}`);
+  const items = (chunk: DuckDBDataChunk, i: number) => (chunk.getColumnVector(i) as unknown as { items: Float64Array | Int32Array }).items;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const row: RowChunk = { n: chunk.rowCount, client: items(chunk, 0) as Int32Array, t: items(chunk, 1) as Float64Array, ints: {} };
+    present.forEach((f, k) => (row.ints[f] = items(chunk, 2 + k) as Int32Array));
+    if (!builder.push(row)) {
+      await con.run('SET preserve_insertion_order = false');
+      return undefined;
+    }
+  }
+  await con.run('SET preserve_insertion_order = false');
+  return builder.finish(scan.originIso);
 }
 
 /**
@@ -394,12 +442,7 @@ async function prepareGaps(scan: OpenScan, options: { arrivalSeconds: number; le
   );
   await con.run('DROP TABLE src_rows');
   await con.run('CREATE TEMP VIEW r AS SELECT * FROM x');
-  let res = options.resolution;
-  if (res === undefined) {
-    const sample = (await con.runAndReadAll('SELECT t FROM x ORDER BY t LIMIT 200000')).getColumnsJS()[0] as number[];
-    res = detectResolution(Float64Array.from(sample)).resolution;
-  }
-  res = Math.max(res, 1e-6);
+  const res = Math.max(options.resolution ?? (await detectScanResolution(scan, 'x', 't')), 1e-6);
   const span = (await con.runAndReadAll('SELECT min(t) AS a, max(t) AS b FROM x')).getRowObjectsJS()[0] as { a: number; b: number };
   const q = summaryQueries({ W, L, res, fields: present });
   return { q, res, span, clientNames, W, L };
@@ -484,17 +527,64 @@ export interface ScanCodes {
   fields: string[];
 }
 
-/** Builds summaries from the scan queries' result tables (see src/summary/sql.ts for their columns). */
+/**
+ * Histogram rows (group, key, count) packed by group, keys ascending within each group (rows
+ * of a group in key order, as DuckDB returns them, cost one pass; any other order is sorted,
+ * and repeated keys summed). Returns the PackedCounts of each group.
+ */
+function packGroups(group: Int32Array, key: Float64Array, count: Float64Array, nGroups: number): PackedCounts[] {
+  const n = group.length;
+  const start = new Int32Array(nGroups + 1);
+  for (let i = 0; i < n; i++) start[group[i] + 1]++;
+  for (let g = 0; g < nGroups; g++) start[g + 1] += start[g];
+  const at = start.slice(0, nGroups);
+  const keys = new Float64Array(n);
+  const counts = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const j = at[group[i]]++;
+    keys[j] = key[i];
+    counts[j] = count[i];
+  }
+  const out = new Array<PackedCounts>(nGroups);
+  for (let g = 0; g < nGroups; g++) {
+    const a = start[g];
+    let b = start[g + 1];
+    let ordered = true;
+    for (let i = a + 1; i < b && ordered; i++) ordered = keys[i] > keys[i - 1];
+    if (!ordered) {
+      const idx = Array.from({ length: b - a }, (_, i) => a + i).sort((x, y) => keys[x] - keys[y] || x - y);
+      const k = idx.map((i) => keys[i]);
+      const c = idx.map((i) => counts[i]);
+      let m = a;
+      for (let i = 0; i < k.length; i++) {
+        if (m > a && keys[m - 1] === k[i]) counts[m - 1] += c[i];
+        else {
+          keys[m] = k[i];
+          counts[m++] = c[i];
+        }
+      }
+      b = m;
+    }
+    out[g] = b > a ? new PackedCounts(keys, counts, a, b) : EMPTY_COUNTS;
+  }
+  return out;
+}
+
+const toF64 = (col: Column): Float64Array => (col instanceof Float64Array ? col : Float64Array.from(col as ArrayLike<unknown>, num));
+
+/** Builds summaries from the scan queries' result tables (see src/summary/sql.ts for their columns), in any row order. */
 export function assembleSummaries(t: ScanTables, meta: ScanMeta, codes?: ScanCodes): TraceSummaries {
   const W = meta.arrivalSeconds;
   const L = meta.lengthSeconds;
   const clientOf = codes ? (v: unknown) => codes.clients[v as number] : (v: unknown) => String(v);
-  const arrivals = new Map<string, ArrivalSummary>();
-  const key = (c: unknown, w: unknown) => `${String(c)}\u0000${num(w)}`;
+  const slots = new Map<string, number>();
+  const key = (c: unknown, w: number) => `${String(c)}\u0000${w}`;
+  const arrivals: ArrivalSummary[] = [];
   const A = t.arrivals;
   for (let i = 0; i < A.client.length; i++) {
     const wi = num(A.wi[i]);
-    arrivals.set(key(A.client[i], wi), {
+    slots.set(key(A.client[i], wi), arrivals.length);
+    arrivals.push({
       client: clientOf(A.client[i]),
       start: wi * W,
       n: num(A.n[i]),
@@ -505,77 +595,123 @@ export function assembleSummaries(t: ScanTables, meta: ScanMeta, codes?: ScanCod
       sumSq: num(A.sumSq[i]),
       sumLog: num(A.sumLog[i]),
       positive: num(A.positive[i]),
-      quant: new Map(),
-      hist: new Map(),
+      quant: EMPTY_COUNTS,
+      hist: EMPTY_COUNTS,
       disp: { '1': { bins: 0, sum: 0, sumSq: 0 }, '10': { bins: 0, sum: 0, sumSq: 0 }, '60': { bins: 0, sum: 0, sumSq: 0 } },
     });
   }
-  const G = t.gapHist;
-  // Rows come ordered by (client, window): look the window up only when it changes.
-  let lastC: unknown;
-  let lastW = NaN;
-  let cur: ArrivalSummary | undefined;
-  const isQuant = codes ? (v: unknown) => v === 1 : (v: unknown) => v === 'q';
-  for (let i = 0; i < G.client.length; i++) {
-    const c = G.client[i];
-    const w = num(G.wi[i]);
-    if (c !== lastC || w !== lastW) {
-      cur = arrivals.get(key(c, w));
-      lastC = c;
-      lastW = w;
+  // Slot of each row's (client, window): looked up only when it changes (rows mostly come grouped).
+  const slotOf = (C: Column, Wi: Column, n: number, what: string, table: Map<string, number>): Int32Array => {
+    const out = new Int32Array(n);
+    let lastC: unknown;
+    let lastW = NaN;
+    let slot = -1;
+    for (let i = 0; i < n; i++) {
+      const c = C[i];
+      const w = num(Wi[i]);
+      if (c !== lastC || w !== lastW) {
+        slot = table.get(key(c, w)) ?? -1;
+        if (slot < 0) throw new IngestError(`${what} row for a window with no arrivals row (${clientOf(c)}, window ${w})`);
+        lastC = c;
+        lastW = w;
+      }
+      out[i] = slot;
     }
-    if (!cur) throw new IngestError(`gap histogram row for a window with no arrivals row (${clientOf(c)}, window ${w})`);
-    (isQuant(G.kind[i]) ? cur.quant : cur.hist).set(num(G.key[i]), num(G.c[i]));
-  }
+    return out;
+  };
+  const G = t.gapHist;
+  const isQuant = codes ? (v: unknown) => v === 1 : (v: unknown) => v === 'q';
+  const gapSlot = slotOf(G.client, G.wi, G.client.length, 'gap histogram', slots);
+  const quantRow = Uint8Array.from({ length: G.client.length }, (_, i) => (isQuant(G.kind[i]) ? 1 : 0));
+  const gkey = toF64(G.key);
+  const gcount = toF64(G.c);
+  const pick = (q: number) => {
+    const rows: number[] = [];
+    for (let i = 0; i < quantRow.length; i++) if (quantRow[i] === q) rows.push(i);
+    return packGroups(Int32Array.from(rows, (i) => gapSlot[i]), Float64Array.from(rows, (i) => gkey[i]), Float64Array.from(rows, (i) => gcount[i]), arrivals.length);
+  };
+  const quant = pick(1);
+  const hist = pick(0);
+  arrivals.forEach((a, s) => {
+    a.quant = quant[s];
+    a.hist = hist[s];
+  });
   const D = t.disp;
   for (let i = 0; i < D.client.length; i++) {
-    const a = arrivals.get(key(D.client[i], D.wi[i]));
-    if (!a) continue;
-    const d = a.disp[String(num(D.scale[i])) as '1' | '10' | '60'];
+    const s = slots.get(key(D.client[i], num(D.wi[i])));
+    if (s === undefined) continue;
+    const d = arrivals[s].disp[String(num(D.scale[i])) as '1' | '10' | '60'];
     d.sum = num(D.sum[i]);
     d.sumSq = num(D.sumSq[i]);
   }
-  for (const a of arrivals.values()) {
+  for (const a of arrivals) {
     const covered = Math.min(a.start + W, meta.span.end) - Math.max(a.start, meta.span.start);
     for (const s of [1, 10, 60] as const) a.disp[String(s) as '1' | '10' | '60'].bins = Math.max(1, Math.ceil(Math.max(covered, s) / s));
   }
-  const lengths = new Map<string, LengthSummary>();
+  // Length windows: one per (client, window) seen in the lengths table (its '__n' row gives n).
   const N = t.lengths;
   const fieldOf = codes ? (v: unknown) => codes.fields[v as number] : (v: unknown) => String(v);
+  const fieldNames: string[] = [];
+  const fieldIndex = new Map<string, number>();
+  const lslots = new Map<string, number>();
+  const lengths: LengthSummary[] = [];
+  const rowSlot = new Int32Array(N.client.length);
+  const rowField = new Int32Array(N.client.length);
   let lastLc: unknown;
   let lastLi = NaN;
-  let l: LengthSummary | undefined;
+  let slot = -1;
   for (let i = 0; i < N.client.length; i++) {
     const c = N.client[i];
     const li = num(N.li[i]);
     if (c !== lastLc || li !== lastLi) {
       const k = key(c, li);
-      l = lengths.get(k);
-      if (!l) lengths.set(k, (l = { client: clientOf(c), start: li * L, n: 0, fields: new Map(), joint: new Map() }));
+      slot = lslots.get(k) ?? -1;
+      if (slot < 0) {
+        slot = lengths.length;
+        lslots.set(k, slot);
+        lengths.push({ client: clientOf(c), start: li * L, n: 0, fields: new Map(), joint: EMPTY_COUNTS });
+      }
       lastLc = c;
       lastLi = li;
     }
     const field = fieldOf(N.field[i]);
-    if (field === '__n') {
-      l!.n = num(N.c[i]);
-      continue;
+    let f = fieldIndex.get(field);
+    if (f === undefined) {
+      fieldIndex.set(field, (f = fieldNames.length));
+      fieldNames.push(field);
     }
-    let m = l!.fields.get(field);
-    if (!m) l!.fields.set(field, (m = new Map()));
-    m.set(num(N.key[i]), num(N.c[i]));
+    rowSlot[i] = slot;
+    rowField[i] = f;
+    if (field === '__n') lengths[slot].n = num(N.c[i]);
   }
+  // Fields in the TypeScript builder's order (SUMMARY_FIELDS, then reason_ratio).
+  const order = [...SUMMARY_FIELDS, 'reason_ratio'] as string[];
+  const rank = (f: string) => (order.includes(f) ? order.indexOf(f) : order.length);
+  const nf = fieldNames.length;
+  const packedFields = packGroups(Int32Array.from(rowSlot, (s, i) => s * nf + rowField[i]), toF64(N.key), toF64(N.c), lengths.length * nf);
+  const fieldsInOrder = fieldNames.map((f, i) => ({ f, i })).filter(({ f }) => f !== '__n').sort((x, y) => rank(x.f) - rank(y.f) || (x.f < y.f ? -1 : 1));
+  lengths.forEach((l, s) => {
+    for (const { f, i } of fieldsInOrder) {
+      const h = packedFields[s * nf + i];
+      if (h.size > 0) l.fields.set(f, h);
+    }
+  });
   if (t.joint) {
     const J = t.joint;
-    for (let i = 0; i < J.client.length; i++) lengths.get(key(J.client[i], J.li[i]))?.joint.set(num(J.key[i]), num(J.c[i]));
+    const js = slotOf(J.client, J.li, J.client.length, 'joint histogram', lslots);
+    const joint = packGroups(js, toF64(J.key), toF64(J.c), lengths.length);
+    lengths.forEach((l, s) => (l.joint = joint[s]));
   }
-  const order = <T extends { client: string; start: number }>(x: T, y: T) => (x.client < y.client ? -1 : x.client > y.client ? 1 : x.start - y.start);
+  const names = [...new Set([...arrivals, ...lengths].map((x) => x.client))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const crank = new Map(names.map((c, i) => [c, i]));
+  const byClientStart = <T extends { client: string; start: number }>(x: T, y: T) => crank.get(x.client)! - crank.get(y.client)! || x.start - y.start;
   return {
     arrivalSeconds: W,
     lengthSeconds: L,
     resolution: meta.resolution,
     span: meta.span,
     origin: meta.origin,
-    arrivals: [...arrivals.values()].sort(order),
-    lengths: [...lengths.values()].sort(order),
+    arrivals: arrivals.sort(byClientStart),
+    lengths: lengths.sort(byClientStart),
   };
 }

@@ -1,7 +1,7 @@
 import { gapBin } from './bins.js';
 import { QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 
-function addMap<K>(into: Map<K, number>, from: Map<K, number>): void {
+function addMap<K>(into: Map<K, number>, from: ReadonlyMap<K, number>): void {
   for (const [k, v] of from) into.set(k, (into.get(k) ?? 0) + v);
 }
 
@@ -12,7 +12,11 @@ function addMap<K>(into: Map<K, number>, from: Map<K, number>): void {
  */
 export function mergeArrival(a: ArrivalSummary, b: ArrivalSummary, acrossWindows = false): ArrivalSummary {
   const bins = (x: number, y: number) => (acrossWindows ? x + y : Math.max(x, y));
-  const out: ArrivalSummary = {
+  const quant = new Map(a.quant);
+  const hist = new Map(a.hist);
+  addMap(quant, b.quant);
+  addMap(hist, b.hist);
+  return {
     ...a,
     n: a.n + b.n,
     first: Math.min(a.first, b.first),
@@ -22,17 +26,14 @@ export function mergeArrival(a: ArrivalSummary, b: ArrivalSummary, acrossWindows
     sumSq: a.sumSq + b.sumSq,
     sumLog: a.sumLog + b.sumLog,
     positive: a.positive + b.positive,
-    quant: new Map(a.quant),
-    hist: new Map(a.hist),
+    quant,
+    hist,
     disp: {
       '1': { bins: bins(a.disp['1'].bins, b.disp['1'].bins), sum: a.disp['1'].sum + b.disp['1'].sum, sumSq: a.disp['1'].sumSq + b.disp['1'].sumSq },
       '10': { bins: bins(a.disp['10'].bins, b.disp['10'].bins), sum: a.disp['10'].sum + b.disp['10'].sum, sumSq: a.disp['10'].sumSq + b.disp['10'].sumSq },
       '60': { bins: bins(a.disp['60'].bins, b.disp['60'].bins), sum: a.disp['60'].sum + b.disp['60'].sum, sumSq: a.disp['60'].sumSq + b.disp['60'].sumSq },
     },
   };
-  addMap(out.quant, b.quant);
-  addMap(out.hist, b.hist);
-  return out;
 }
 
 export function mergeLength(a: LengthSummary, b: LengthSummary): LengthSummary {
@@ -51,12 +52,14 @@ export function mergeLength(a: LengthSummary, b: LengthSummary): LengthSummary {
 
 /** A copy of `a` with one more gap `g` (as buildSummaries would have counted it at clock `res`). */
 function withGap(a: ArrivalSummary, g: number, res: number): ArrivalSummary {
-  const out: ArrivalSummary = { ...a, gaps: a.gaps + 1, sum: a.sum + g, sumSq: a.sumSq + g * g, quant: new Map(a.quant), hist: new Map(a.hist) };
+  const quant = new Map(a.quant);
+  const hist = new Map(a.hist);
+  const out: ArrivalSummary = { ...a, gaps: a.gaps + 1, sum: a.sum + g, sumSq: a.sumSq + g * g, quant, hist };
   const ticks = Math.round(g / res);
-  if (ticks < QUANT_TICKS) out.quant.set(ticks, (out.quant.get(ticks) ?? 0) + 1);
+  if (ticks < QUANT_TICKS) quant.set(ticks, (quant.get(ticks) ?? 0) + 1);
   else {
     const b = gapBin(g);
-    out.hist.set(b, (out.hist.get(b) ?? 0) + 1);
+    hist.set(b, (hist.get(b) ?? 0) + 1);
   }
   if (g > 0) {
     out.positive++;

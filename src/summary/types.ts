@@ -1,7 +1,8 @@
 /**
  * Window summaries (DESIGN.md): the intermediate representation between a scan of rows and
  * the fitter. Everything here is a count or a sum, so summaries of disjoint row sets merge by
- * addition — a scan can be split by time or shard and run anywhere.
+ * addition — a scan can be split by time or shard and run anywhere. Histograms are read-only
+ * maps: the scans return them packed (src/summary/packed.ts), merges as new Maps.
  */
 
 /** Per (client, arrival window). Gaps are between consecutive arrivals of the client; a gap belongs to the window of its later arrival. */
@@ -19,9 +20,9 @@ export interface ArrivalSummary {
   sumLog: number;
   positive: number;
   /** Gaps that are k clock ticks (k < QUANT_TICKS) when the clock resolution matters: tick count → gaps. */
-  quant: Map<number, number>;
+  quant: ReadonlyMap<number, number>;
   /** Other gaps: log bin → count. */
-  hist: Map<number, number>;
+  hist: ReadonlyMap<number, number>;
   /** Counts per 1 s / 10 s / 60 s bin: number of bins, Σ count, Σ count² (for the index of dispersion). */
   disp: Record<'1' | '10' | '60', { bins: number; sum: number; sumSq: number }>;
 }
@@ -32,9 +33,9 @@ export interface LengthSummary {
   start: number;
   n: number;
   /** Per field: value key (exact value, or −1−bin for log bins) → count. */
-  fields: Map<string, Map<number, number>>;
+  fields: Map<string, ReadonlyMap<number, number>>;
   /** Joint input/output coarse bins (key = input bin · JOINT_STRIDE + output bin) → count (rows having both). */
-  joint: Map<number, number>;
+  joint: ReadonlyMap<number, number>;
 }
 
 /** All summaries of one trace, with what the scan found about it. */

@@ -10,7 +10,7 @@ export interface Cell {
 }
 
 /** Cells of a gap histogram (quantized ticks and log bins), sorted by value. */
-export function gapCells(quant: Map<number, number>, hist: Map<number, number>, res: number): Cell[] {
+export function gapCells(quant: ReadonlyMap<number, number>, hist: ReadonlyMap<number, number>, res: number): Cell[] {
   const cells: Cell[] = [];
   for (const [k, c] of quant) cells.push({ key: `q${k}`, lo: k * res, hi: k * res, x: k * res, count: c });
   for (const [b, c] of hist) {
@@ -21,7 +21,7 @@ export function gapCells(quant: Map<number, number>, hist: Map<number, number>, 
 }
 
 /** Cells of a length histogram (exact values and log-binned ranges), sorted by value. */
-export function lengthCells(h: Map<number, number>): Cell[] {
+export function lengthCells(h: ReadonlyMap<number, number>): Cell[] {
   const cells: Cell[] = [];
   for (const [k, c] of h) {
     if (k >= 0) cells.push({ key: k, lo: k, hi: k, x: k, count: c });
@@ -107,7 +107,7 @@ export function quantile(cells: Cell[], p: number): number {
 }
 
 /** Total-variation distance between two count maps. */
-export function tv<K>(a: Map<K, number>, b: Map<K, number>): number {
+export function tv<K>(a: ReadonlyMap<K, number>, b: ReadonlyMap<K, number>): number {
   let na = 0;
   let nb = 0;
   for (const v of a.values()) na += v;

@@ -25,11 +25,28 @@ describe('DuckDB engine', () => {
       const { trace } = await ingestFiles({ inputs: [fixture('traces', file)], mapping });
       const ts = buildSummaries(trace, W);
       expect(duck.rowsRead).toBe(trace.n);
+      expect(duck.pass).toBe('stream'); // logs in time order: one streamed pass
       expectEqualSummaries(ts, duck.summaries);
       const opts = { ...W, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: 'x' };
       expectClose(fitSummaries(ts, opts).clients, fitSummaries(duck.summaries, opts).clients);
     });
   }
+
+  it('summarizes rows out of time order in SQL, with the same summaries (real traces, lines reversed)', async () => {
+    const { tempDir } = await import('../helpers.js');
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const dir = tempDir();
+    for (const [preset, file] of [cases[0], cases[3]]) {
+      const [header, ...rows] = readFileSync(fixture('traces', file), 'utf8').trimEnd().split(/\r?\n/);
+      const reversed = `${dir}/${preset}.csv`;
+      writeFileSync(reversed, [header, ...rows.reverse()].join('\n') + '\n');
+      const mapping = loadPreset(preset);
+      const duck = await summarizeWithDuckDB([reversed], mapping, W);
+      expect(duck.pass, file).toBe('sql');
+      const { trace } = await ingestFiles({ inputs: [fixture('traces', file)], mapping });
+      expectEqualSummaries(buildSummaries(trace, W), duck.summaries);
+    }
+  });
 
   it('inspect --engine duckdb characterizes the real traces exactly as the TypeScript engine', async () => {
     const { inspectWithDuckDB } = await import('../../src/summary/duckdb-inspect.js');
@@ -243,6 +260,7 @@ describe('DuckDB engine', () => {
     const duck = await summarizeWithDuckDB([file], mapping, opts);
     const { trace } = await ingestFiles({ inputs: [file], mapping });
     expect(duck.rowsRead).toBe(trace.n);
+    expect(duck.pass).toBe('stream');
     expectEqualSummaries(buildSummaries(trace, opts), duck.summaries);
   }, 180_000);
 

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { buildSummaries, SummaryBuilder } from '../../src/summary/build.js';
+import { PackedCounts } from '../../src/summary/packed.js';
+import { ingestFiles } from '../../src/ingest/ingest.js';
+import { loadPreset } from '../../src/ingest/presets.js';
+import type { Trace } from '../../src/ingest/trace.js';
+import type { TraceSummaries } from '../../src/summary/types.js';
+import { Rng } from '../../src/stats/rng.js';
+import { referenceBuildSummaries } from './reference-build.js';
+import { fixture } from '../helpers.js';
+
+/** Summaries with every histogram as its entries sorted by key: exact comparison, order aside. */
+function plain(s: TraceSummaries): unknown {
+  const m = (h: ReadonlyMap<number, number>) => [...h].sort((a, b) => a[0] - b[0]);
+  return {
+    ...s,
+    arrivals: s.arrivals.map((a) => ({ ...a, quant: m(a.quant), hist: m(a.hist) })),
+    lengths: s.lengths.map((l) => ({ ...l, fields: [...l.fields].map(([f, h]) => [f, m(h)]), joint: m(l.joint) })),
+  };
+}
+
+/** A random multi-client trace: bursts with equal timestamps, absent values, big lengths, reasoning. */
+function randomTrace(seed: number, n: number, res: number): Trace {
+  const rng = new Rng(BigInt(seed));
+  const clients = ['b', 'a', 'c10', 'c2', 'zz'];
+  const ts = new Float64Array(n);
+  let t = rng.next() * 50;
+  for (let i = 0; i < n; i++) {
+    if (rng.next() > 0.2) t += -Math.log(1 - rng.next()) * (rng.next() < 0.1 ? 400 : 3);
+    ts[i] = Math.round(t / res) * res;
+  }
+  const int = (f: () => number) => Int32Array.from({ length: n }, f);
+  const len = () => (rng.next() < 0.05 ? -1 : rng.next() < 0.1 ? Math.floor(rng.next() * 3e6) : Math.floor(rng.next() * 5000));
+  const output = int(() => (rng.next() < 0.05 ? 0 : len()));
+  return {
+    n,
+    timestamp: ts,
+    client: int(() => Math.floor(Math.pow(rng.next(), 2) * clients.length)),
+    clientIds: clients,
+    ints: { input_tokens: int(len), output_tokens: output, reasoning_tokens: int(() => (rng.next() < 0.3 ? -1 : Math.floor(rng.next() * 2000))), image_count: int(() => (rng.next() < 0.7 ? -1 : Math.floor(rng.next() * 4))) },
+    texts: {},
+    origin: null,
+  };
+}
+
+describe('streaming summary builder', () => {
+  it('gives exactly the summaries of the per-row Map builder it replaced (random traces, odd windows)', () => {
+    for (const [seed, W, L, res] of [
+      [1, 600, 21600, 0.001],
+      [2, 45, 100, 1], // windows that cut 60 s dispersion bins; a 1 s clock (many zero gaps)
+      [3, 7, 13, 1e-6],
+    ] as const) {
+      const trace = randomTrace(seed, 20_000, res);
+      const opts = { arrivalSeconds: W, lengthSeconds: L, resolution: res };
+      expect(plain(buildSummaries(trace, opts)), `seed ${seed}`).toEqual(plain(referenceBuildSummaries(trace, opts)));
+    }
+  });
+
+  it('gives exactly the summaries of the per-row Map builder on the real traces (resolution detected)', async () => {
+    for (const [preset, file] of [
+      ['azure-llm-2023', 'azure-llm-2023/AzureLLMInferenceTrace_conv.csv'],
+      ['mooncake', 'mooncake/conversation_trace.jsonl.gz'],
+      ['burstgpt', 'burstgpt/burstgpt3_slice.csv'],
+    ] as const) {
+      const { trace } = await ingestFiles({ inputs: [fixture('traces', file)], mapping: loadPreset(preset) });
+      const opts = { arrivalSeconds: 60, lengthSeconds: 600 };
+      const s = buildSummaries(trace, opts);
+      expect(s.arrivals.length, file).toBeGreaterThan(10);
+      expect(plain(s), file).toEqual(plain(referenceBuildSummaries(trace, opts)));
+    }
+  });
+
+  it('gives the same summaries fed in chunks of any size as in one push', () => {
+    const trace = randomTrace(4, 5000, 0.01);
+    const opts = { arrivalSeconds: 60, lengthSeconds: 300, resolution: 0.01 };
+    const whole = plain(buildSummaries(trace, opts));
+    for (const size of [1, 7, 4096]) {
+      const b = new SummaryBuilder({ ...opts, clients: trace.clientIds });
+      for (let i = 0; i < trace.n; i += size) {
+        const to = Math.min(trace.n, i + size);
+        const ints = Object.fromEntries(Object.entries(trace.ints).map(([k, v]) => [k, v!.slice(i, to)]));
+        expect(b.push({ n: to - i, t: trace.timestamp.slice(i, to), client: trace.client.slice(i, to), ints })).toBe(true);
+      }
+      expect(plain(b.finish(null)), `chunks of ${size}`).toEqual(whole);
+    }
+  });
+
+  it('stops at the first row earlier than its client\u2019s previous one', () => {
+    const b = new SummaryBuilder({ arrivalSeconds: 60, lengthSeconds: 60, resolution: 0, clients: ['a', 'b'] });
+    // b at 5 then a at 3 is fine (other client); a at 2 after a at 3 is not.
+    expect(b.push({ n: 3, t: Float64Array.of(1, 5, 3), client: Int32Array.of(0, 1, 0), ints: {} })).toBe(true);
+    expect(b.push({ n: 2, t: Float64Array.of(2, 9), client: Int32Array.of(0, 1), ints: {} })).toBe(false);
+    expect(b.rows).toBe(3);
+    expect(() => buildSummaries({ n: 2, timestamp: Float64Array.of(2, 1), client: new Int32Array(2), clientIds: ['x'], ints: {}, texts: {}, origin: null }, { arrivalSeconds: 60, lengthSeconds: 60 })).toThrow(/not sorted/);
+  });
+});
+
+describe('PackedCounts', () => {
+  it('reads like the Map of its pairs', () => {
+    const p = new PackedCounts(Float64Array.of(-3, 0, 2.5, 7), Float64Array.of(1, 4, 2, 9));
+    const m = new Map([[-3, 1], [0, 4], [2.5, 2], [7, 9]]);
+    expect([...p]).toEqual([...m]);
+    expect([...p.keys()]).toEqual([...m.keys()]);
+    expect([...p.values()]).toEqual([...m.values()]);
+    expect(p.size).toBe(4);
+    for (const k of [-3, 0, 2.5, 7, 1, -4, 8]) {
+      expect(p.get(k)).toBe(m.get(k));
+      expect(p.has(k)).toBe(m.has(k));
+    }
+    const seen: number[][] = [];
+    p.forEach((v, k) => seen.push([k, v]));
+    expect(seen).toEqual([...m]);
+    expect(new Map(p)).toEqual(m);
+  });
+});
