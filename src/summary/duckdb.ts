@@ -159,11 +159,6 @@ export interface OpenScan {
   meta?: Record<string, unknown>;
 }
 
-/**
- * Reads the inputs in embedded DuckDB and normalizes them into `src_rows` (t, client, the
- * integer fields, `texts`, reason): the part of the scan shared by summarize and inspect.
- * The caller closes `con`.
- */
 /** A DuckDB memory limit such as `512MB` or `2GiB`. @throws IngestError otherwise. */
 export function parseMemoryLimit(text: string): string {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i.exec(text);
@@ -181,7 +176,30 @@ export interface DuckDbOptions {
   onStage?: (text: string) => void;
 }
 
-export async function openScan(inputs: string[], mapping: Mapping, options: DuckDbOptions & { origin?: number; texts?: ('session_id' | 'model' | 'request_id')[] }): Promise<OpenScan> {
+/** Inputs opened in embedded DuckDB: the FROM clause and the mapping applied to it (nothing read yet but column names). */
+export interface Source {
+  con: DuckDBConnection;
+  stage(text: string): void;
+  close(): void;
+  files: string[];
+  /** The inputs as a relation, for rowsSql. */
+  from: string;
+  dotted: boolean;
+  /** Source columns typed as numbers. */
+  numericSource: Set<string>;
+  /** The mapping with optional fields whose columns are missing dropped. */
+  mapping: Mapping;
+  /** Integer fields summarized (SQL_INT_FIELDS that are mapped and present). */
+  present: (typeof SQL_INT_FIELDS)[number][];
+  meta?: Record<string, unknown>;
+}
+
+/**
+ * Opens the inputs in a new embedded DuckDB: format, our own traces' metadata, the columns
+ * the mapping names (a missing required column is an error here, before anything is read).
+ * The caller closes it.
+ */
+export async function openSource(inputs: string[], mapping: Mapping, options: DuckDbOptions): Promise<Source> {
   const files = expandInputs(inputs);
   const formats = new Set(files.map((f) => options.format ?? formatFromName(f) ?? mapping.format));
   if (formats.size !== 1 || formats.has(undefined)) throw new IngestError('engine duckdb: all inputs must have one known format (use --format)');
@@ -261,6 +279,46 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
       throw new IngestError(`${files[0]}: mapping names column ${JSON.stringify(missing[0])} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})`, files[0]);
     }
     mapping = effective;
+    return { con, stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => mapping.columns[f] !== undefined), meta };
+  } catch (err) {
+    close();
+    throw err;
+  }
+}
+
+/**
+ * Where times count from, as the TypeScript engine decides it from the accepted rows' first
+ * time and largest magnitude: absolute times (ISO, or ≥ 1e8 s) from the given origin or the
+ * first whole second; relative times of our own traces from their metadata origin (shifted
+ * to a given one). @throws IngestError when an origin is given for relative times without one.
+ */
+export function originOf(src: Pick<Source, 'mapping' | 'meta' | 'files'>, tmin: number, amax: number, given?: number): { absolute: boolean; origin: number; originIso: string | null } {
+  const { meta, files } = src;
+  const unit = src.mapping.timestamp?.unit;
+  const absolute = unit === 'iso' || amax >= 1e8;
+  // Relative times of our own traces count from the origin in their metadata.
+  const metaOrigin = !absolute && typeof meta?.origin === 'string' && Number.isFinite(Date.parse(meta.origin)) ? meta.origin : null;
+  if (given !== undefined && !absolute && metaOrigin === null) throw new IngestError(`${files[0]}: origin given but the timestamps are relative (no absolute time to count from)`, files[0]);
+  // Times count from the given origin (time partitions share one), else from the first second.
+  // With a metadata origin M, --origin X shifts relative times by M − X (as the TypeScript engine).
+  if (absolute) {
+    const origin = given ?? Math.floor(tmin);
+    return { absolute, origin, originIso: new Date(origin * 1000).toISOString() };
+  }
+  if (metaOrigin !== null && given !== undefined) return { absolute, origin: given - Date.parse(metaOrigin) / 1000, originIso: new Date(given * 1000).toISOString() };
+  return { absolute, origin: 0, originIso: metaOrigin };
+}
+
+/**
+ * Reads the inputs in embedded DuckDB and normalizes them into `src_rows` (t, client, the
+ * integer fields, `texts`, reason): the part of the scan shared by summarize, inspect,
+ * ingest and validate. The caller closes it.
+ */
+export async function openScan(inputs: string[], mapping: Mapping, options: DuckDbOptions & { origin?: number; texts?: ('session_id' | 'model' | 'request_id')[] }): Promise<OpenScan> {
+  const src = await openSource(inputs, mapping, options);
+  const { con, stage, close, files, from, dotted, numericSource } = src;
+  mapping = src.mapping;
+  try {
     try {
       // Normalize once into a table (the rows are read a single time).
       stage(`reading and normalizing ${files.length} file(s)`);
@@ -271,7 +329,7 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
     } catch (err) {
       throw new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
     }
-    const present = SQL_INT_FIELDS.filter((f) => mapping.columns[f] !== undefined);
+    const present = src.present;
     let reasonRows: Record<string, unknown>[];
     try {
       reasonRows = (await con.runAndReadAll('SELECT reason, count(*) AS c, min(t) AS tmin, max(t) AS tmax, max(abs(t)) AS amax FROM src_rows GROUP BY reason')).getRowObjectsJS() as Record<string, unknown>[];
@@ -291,26 +349,8 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
       } else rejectsByReason[r.reason as RejectReason] = c;
     }
     if (!Number.isFinite(tmin)) throw new IngestError(`${files.join(', ')}: no accepted rows`, files[0]);
-    const unit = mapping.timestamp?.unit;
-    const absolute = unit === 'iso' || amax >= 1e8;
-    // Relative times of our own traces count from the origin in their metadata.
-    const metaOrigin = !absolute && typeof meta?.origin === 'string' && Number.isFinite(Date.parse(meta.origin)) ? meta.origin : null;
-    if (options.origin !== undefined && !absolute && metaOrigin === null) throw new IngestError(`${files[0]}: origin given but the timestamps are relative (no absolute time to count from)`, files[0]);
-    // Times count from the given origin (time partitions share one), else from the first second.
-    // With a metadata origin M, --origin X shifts relative times by M − X (as the TypeScript engine).
-    let origin: number;
-    let originIso: string | null;
-    if (absolute) {
-      origin = options.origin ?? Math.floor(tmin);
-      originIso = new Date(origin * 1000).toISOString();
-    } else if (metaOrigin !== null && options.origin !== undefined) {
-      origin = options.origin - Date.parse(metaOrigin) / 1000;
-      originIso = new Date(options.origin * 1000).toISOString();
-    } else {
-      origin = 0;
-      originIso = metaOrigin;
-    }
-    return { con, stage, close, files, mapping, present, rowsRead, rejectsByReason, absolute, origin, originIso, meta };
+    const { absolute, origin, originIso } = originOf(src, tmin, amax, options.origin);
+    return { con, stage, close, files, mapping, present, rowsRead, rejectsByReason, absolute, origin, originIso, meta: src.meta };
   } catch (err) {
     close();
     throw err;
