@@ -2,7 +2,7 @@ import type { IntField } from '../ingest/fields.js';
 import type { Trace } from '../ingest/trace.js';
 import { gapBin, JOINT_STRIDE, jointBin, LENGTH_EXACT_BELOW, lengthKey } from './bins.js';
 import { PairSink, type PackedCounts } from './packed.js';
-import { detectResolution } from './resolution.js';
+import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 
 export interface SummaryOptions {
@@ -448,10 +448,11 @@ function clientRanks(clients: readonly string[]): Int32Array {
 
 /**
  * One pass over a time-sorted trace building per-(client, window) summaries (SummaryBuilder
- * over the whole trace; the clock resolution is detected unless given).
+ * over the whole trace; the clock resolution is detected from the earliest RESOLUTION_SAMPLE
+ * timestamps unless given).
  */
 export function buildSummaries(trace: Trace, options: SummaryOptions): TraceSummaries {
-  const det = options.resolution !== undefined ? { resolution: options.resolution } : detectResolution(trace.timestamp);
+  const det = options.resolution !== undefined ? { resolution: options.resolution } : detectResolution(trace.timestamp.subarray(0, RESOLUTION_SAMPLE));
   const b = new SummaryBuilder({ arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: det.resolution, clients: trace.clientIds });
   if (!b.push({ n: trace.n, t: trace.timestamp, client: trace.client, ints: trace.ints })) throw new RangeError('buildSummaries: trace not sorted by time');
   return b.finish(trace.origin);

@@ -6,19 +6,23 @@ import { expandInputs, formatFromName, openByteStream, openRandomAccess, type In
 import { parquetMetadataAsync } from 'hyparquet';
 import { IngestError, type RejectReason } from '../ingest/errors.js';
 import type { Mapping } from '../ingest/mapping.js';
-import { detectResolution } from './resolution.js';
+import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
 import type { ArrivalSummary, LengthSummary, TraceSummaries } from './types.js';
 import { EMPTY_COUNTS, PackedCounts } from './packed.js';
 import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
+import { streamSummarize } from './duckdb-stream.js';
 
 export interface DuckDbScanResult {
   summaries: TraceSummaries;
   rowsRead: number;
   rejectsByReason: Partial<Record<RejectReason, number>>;
   files: string[];
-  /** How the summaries were computed: one streamed pass (rows in time order per client) or SQL queries. */
-  pass: 'stream' | 'sql';
+  /**
+   * How the summaries were computed: one pass streamed from the inputs, one pass streamed from
+   * a normalized table (clients in time order, but not the origin), or SQL queries.
+   */
+  pass: 'stream' | 'table-stream' | 'sql';
 }
 
 function fromClause(files: string[], format: InputFormat, ours: { comments?: boolean; jsonHeader?: boolean } = {}): string {
@@ -140,6 +144,8 @@ export async function numericColumns(con: DuckDBConnection, sql: string): Promis
 /** Inputs read and normalized into DuckDB's `src_rows` table, rejects counted. */
 export interface OpenScan {
   con: DuckDBConnection;
+  /** Another connection to the same database (queries on it run alongside `con`'s). */
+  connect(): Promise<DuckDBConnection>;
   /** Reports a stage with the time since the scan started. */
   stage(text: string): void;
   /** Closes the connection and the database, releasing DuckDB's memory (idempotent). */
@@ -179,6 +185,8 @@ export interface DuckDbOptions {
 /** Inputs opened in embedded DuckDB: the FROM clause and the mapping applied to it (nothing read yet but column names). */
 export interface Source {
   con: DuckDBConnection;
+  /** Another connection to the same database (queries on it run alongside `con`'s). */
+  connect(): Promise<DuckDBConnection>;
   stage(text: string): void;
   close(): void;
   files: string[];
@@ -279,7 +287,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       throw new IngestError(`${files[0]}: mapping names column ${JSON.stringify(missing[0])} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})`, files[0]);
     }
     mapping = effective;
-    return { con, stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => mapping.columns[f] !== undefined), meta };
+    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => mapping.columns[f] !== undefined), meta };
   } catch (err) {
     close();
     throw err;
@@ -350,7 +358,7 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
     }
     if (!Number.isFinite(tmin)) throw new IngestError(`${files.join(', ')}: no accepted rows`, files[0]);
     const { absolute, origin, originIso } = originOf(src, tmin, amax, options.origin);
-    return { con, stage, close, files, mapping, present, rowsRead, rejectsByReason, absolute, origin, originIso, meta: src.meta };
+    return { con, connect: src.connect, stage, close, files, mapping, present, rowsRead, rejectsByReason, absolute, origin, originIso, meta: src.meta };
   } catch (err) {
     close();
     throw err;
@@ -369,11 +377,19 @@ export async function summarizeWithDuckDB(
   mapping: Mapping,
   options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number },
 ): Promise<DuckDbScanResult> {
+  const src = await openSource(inputs, mapping, options);
+  try {
+    const direct = await streamSummarize(src, options);
+    if (direct) return { ...direct, files: src.files, pass: 'stream' };
+  } finally {
+    src.close();
+  }
+  options.onStage?.('duckdb: rows not in one-pass order (time origin, or clients out of time order): reading them into a table');
   const scan = await openScan(inputs, mapping, options);
   const { con, close, files, rowsRead, rejectsByReason, originIso } = scan;
   try {
     const streamed = await streamSummaries(scan, options);
-    if (streamed) return { summaries: streamed, rowsRead, rejectsByReason, files, pass: 'stream' };
+    if (streamed) return { summaries: streamed, rowsRead, rejectsByReason, files, pass: 'table-stream' };
     scan.stage('rows not in time order per client: summarizing in SQL');
     const { q, res, span, clientNames, W, L } = await prepareGaps(scan, options);
     const lengthFields = ['__n', ...scan.present, 'reason_ratio'];
@@ -388,9 +404,9 @@ export async function summarizeWithDuckDB(
   }
 }
 
-/** Clock resolution detected (as the TypeScript engine does) from the first 200 000 accepted times after the origin. */
+/** Clock resolution detected (as the TypeScript engine does) from the earliest RESOLUTION_SAMPLE accepted times after the origin. */
 async function detectScanResolution(scan: OpenScan, table: string, t: string): Promise<number> {
-  const sample = (await scan.con.runAndReadAll(`SELECT ${t} AS t FROM ${table} ORDER BY t LIMIT 200000`)).getColumnsJS()[0] as number[];
+  const sample = (await scan.con.runAndReadAll(`SELECT ${t} AS t FROM ${table} ORDER BY t LIMIT ${RESOLUTION_SAMPLE}`)).getColumnsJS()[0] as number[];
   return detectResolution(Float64Array.from(sample)).resolution;
 }
 

@@ -4,6 +4,12 @@
  * (many arrivals share a timestamp and the rest are ~b apart, as in the Mooncake trace's
  * ~3 s buckets). Returns 0 when timestamps look continuous at 1 µs.
  */
+/**
+ * Timestamps a scan detects the clock resolution from: the earliest this many (every engine
+ * the same way — the one-pass DuckDB scan must decide before it counts the first gap).
+ */
+export const RESOLUTION_SAMPLE = 200_000;
+
 export function detectResolution(ts: Float64Array): { resolution: number; kind: 'none' | 'quantum' | 'bucket'; reason: string } {
   const n = ts.length;
   if (n < 3) return { resolution: 0, kind: 'none', reason: 'too few timestamps' };

@@ -32,6 +32,41 @@ describe('DuckDB engine', () => {
     });
   }
 
+  it('one pass, checked: the origin and clock sample decided from the first rows are verified against all rows', async () => {
+    const { tempDir } = await import('../helpers.js');
+    const { writeFileSync } = await import('node:fs');
+    const dir = tempDir();
+    const mapping = parseMapping({ columns: { timestamp: 'ts', client_id: 'c', input_tokens: 'i' }, timestamp: { unit: 's' } }, 'm');
+    const write = (name: string, rows: [number, string, number][]) => {
+      const file = `${dir}/${name}.csv`;
+      writeFileSync(file, 'ts,c,i\n' + rows.map(([t, c, i]) => `${t},${c},${i}`).join('\n') + '\n');
+      return file;
+    };
+    const check = async (file: string, pass: string, opts: { memoryLimit?: string; resolution?: number } = {}) => {
+      const duck = await summarizeWithDuckDB([file], mapping, { ...W, ...opts });
+      expect(duck.pass, file).toBe(pass);
+      const { trace } = await ingestFiles({ inputs: [file], mapping });
+      expectEqualSummaries(buildSummaries(trace, { ...W, resolution: opts.resolution }), duck.summaries);
+      return duck;
+    };
+    // Client shards, each in time order, the later one first: the origin (first second) of the
+    // first 200 000 rows is not the trace's, so the one pass gives up and the per-client stream runs.
+    const shardA = Array.from({ length: 250_000 }, (_, k) => [1.7e9 + 5000 + k * 0.037, 'a', k % 5000] as [number, string, number]);
+    const shardB = Array.from({ length: 500 }, (_, k) => [1.7e9 + 0.25 + k * 2.1, 'b', k] as [number, string, number]);
+    await check(write('shards', [...shardA, ...shardB]), 'table-stream', { resolution: 0.001 });
+    // In time order, it holds; and streamed under a memory limit alike.
+    const sorted = write('sorted', [...shardB, ...shardA]);
+    await check(sorted, 'stream');
+    await check(sorted, 'stream', { memoryLimit: '64MB' });
+    // Relative times need no origin, but the clock resolution comes from the 200 000 earliest
+    // times: a µs-clock client first, then a 1 s-clock client earlier in time — the first rows
+    // are not the earliest times, and the one pass gives up.
+    const fine = Array.from({ length: 200_000 }, (_, k) => [300_000 + k * 0.013 + ((k * 7919) % 1000) * 1e-6, 'f', 1] as [number, string, number]);
+    const coarse = Array.from({ length: 200_000 }, (_, k) => [k, 'g', 2] as [number, string, number]);
+    const r = await check(write('clocks', [...fine, ...coarse]), 'table-stream');
+    expect(r.summaries.resolution).toBe(1);
+  }, 60_000);
+
   it('summarizes rows out of time order in SQL, with the same summaries (real traces, lines reversed)', async () => {
     const { tempDir } = await import('../helpers.js');
     const { readFileSync, writeFileSync } = await import('node:fs');
@@ -244,6 +279,7 @@ describe('DuckDB engine', () => {
     expect(ts.summary.rejects_by_reason).toEqual({ bad_timestamp: 1, missing_timestamp: 1, negative_tokens: 1, bad_number: 2 });
     expect(duck.rejectsByReason).toEqual(ts.summary.rejects_by_reason);
     expect(duck.rowsRead).toBe(400);
+    expect(duck.pass).toBe('stream'); // rejects counted in the one-pass scan
     expectEqualSummaries(buildSummaries(ts.trace, W), duck.summaries);
   });
 
