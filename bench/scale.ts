@@ -3,8 +3,12 @@
  * buildSummaries) and by embedded DuckDB (summarizeWithDuckDB), on the same request logs as
  * bench/ingest.ts (≈2 000 clients, Zipf volumes; generated here when missing), as CSV and
  * Parquet; `duckdb→dir` is `summarize --engine duckdb --duckdb-memory 256MB --out DIR` (summaries
- * written as Parquet by DuckDB, never materialized in JavaScript). At each row count given: rows/s and peak memory (VmHWM) per case, each case in its
- * own child process, medians of --repeat runs; then how each engine's peak grows with rows.
+ * written as Parquet by DuckDB, never materialized in JavaScript). Two reference cases bound
+ * what any DuckDB-based scan can reach on this machine: `ref: read` (DuckDB reading the file,
+ * summing one column and counting distinct clients) and `ref: lag` (DuckDB's per-client
+ * LAG over time alone — the gaps, before any summary). At each row count given: rows/s and
+ * peak memory (VmHWM) per case, each case in its own child process, medians of --repeat runs,
+ * and each case's speed as a ratio of `ref: read`; then how each engine's peak grows with rows.
  * Usage: npm run bench:scale [-- --rows 5000000,20000000 --repeat 3]
  */
 import { spawnSync } from 'node:child_process';
@@ -43,6 +47,18 @@ async function runCase(engine: string, file: string): Promise<void> {
     const r = await summarizeWithDuckDB([file], MAPPING, W);
     rows = r.rowsRead;
     windows = r.summaries.arrivals.length;
+  } else if (engine.startsWith('ref: ')) {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    const src = file.endsWith('.csv') ? `read_csv('${file}')` : `read_parquet('${file}')`;
+    const sql =
+      engine === 'ref: read'
+        ? `SELECT count(*) AS n, sum(prompt_tokens) AS s, count(DISTINCT tenant) AS c FROM ${src}`
+        : `SELECT count(*) AS n, sum(g) AS s FROM (SELECT ts - lag(ts) OVER (PARTITION BY tenant ORDER BY ts) AS g FROM ${src})`;
+    rows = Number((await con.runAndReadAll(sql)).getColumnsJS()[0][0]);
+    con.closeSync();
+    db.closeSync();
   } else {
     // duckdb→dir: the summaries written as Parquet by DuckDB, never entering JavaScript, with
     // DuckDB held to 256 MB (it spills to a temporary directory above that).
@@ -71,8 +87,8 @@ if (argv[0] === '--case') {
   const sizes = opt('rows', '5000000,20000000').split(',').map(Number);
   const repeat = Number(opt('repeat', '3'));
   console.log(`# scan benchmark — window summaries (600 s arrival / 6 h length windows) of ≈2 000-client logs; median of ${repeat}; node ${process.version}, 2 cores`);
-  console.log('| rows | input | engine | seconds | rows/s | peak RSS | bytes/row | windows |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| rows | input | case | seconds | rows/s | × ref: read | peak RSS | bytes/row | windows |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   const peaks = new Map<string, number[]>();
   for (const rows of sizes) {
     const dir = join(tmpdir(), `servegen-bench-ingest-${rows}`);
@@ -82,13 +98,15 @@ if (argv[0] === '--case') {
       await writeInputs(dir, rows);
     }
     for (const ext of ['csv', 'parquet']) {
-      for (const engine of ['ts', 'duckdb', 'duckdb→dir']) {
+      let ref = NaN;
+      for (const engine of ['ref: read', 'ref: lag', 'ts', 'duckdb', 'duckdb→dir']) {
         const runs = Array.from({ length: repeat }, () => child(engine, join(dir, `log.${ext}`)));
         const secs = median(runs.map((r) => r.seconds));
         const peak = median(runs.map((r) => r.peakMb));
+        if (engine === 'ref: read') ref = secs;
         const key = `${ext} ${engine}`;
-        peaks.set(key, [...(peaks.get(key) ?? []), peak]);
-        console.log(`| ${rows} | ${ext} | ${engine} | ${secs.toFixed(1)} | ${(rows / secs / 1e6).toFixed(2)} M | ${peak.toFixed(0)} MB | ${((peak * 1048576) / rows).toFixed(0)} | ${runs[0].windows} |`);
+        if (!engine.startsWith('ref')) peaks.set(key, [...(peaks.get(key) ?? []), peak]);
+        console.log(`| ${rows} | ${ext} | ${engine} | ${secs.toFixed(2)} | ${(rows / secs / 1e6).toFixed(2)} M | ${(ref / secs).toFixed(2)} | ${peak.toFixed(0)} MB | ${((peak * 1048576) / rows).toFixed(0)} | ${engine.startsWith('ref') ? '' : runs[0].windows} |`);
       }
     }
   }

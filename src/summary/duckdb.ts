@@ -322,7 +322,7 @@ export function originOf(src: Pick<Source, 'mapping' | 'meta' | 'files'>, tmin: 
  * integer fields, `texts`, reason): the part of the scan shared by summarize, inspect,
  * ingest and validate. The caller closes it.
  */
-export async function openScan(inputs: string[], mapping: Mapping, options: DuckDbOptions & { origin?: number; texts?: ('session_id' | 'model' | 'request_id')[] }): Promise<OpenScan> {
+export async function openScan(inputs: string[], mapping: Mapping, options: DuckDbOptions & { origin?: number; texts?: ('session_id' | 'model' | 'request_id')[]; ordered?: boolean }): Promise<OpenScan> {
   const src = await openSource(inputs, mapping, options);
   const { con, stage, close, files, from, dotted, numericSource } = src;
   mapping = src.mapping;
@@ -330,8 +330,9 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
     try {
       // Normalize once into a table (the rows are read a single time).
       stage(`reading and normalizing ${files.length} file(s)`);
-      // In input order: summarize streams the rows back in it (one pass when they are in time order).
-      await con.run('SET preserve_insertion_order = true');
+      // In input order when asked (summarize streams the rows back in it; keeping the order
+      // costs time under a memory limit, so only then).
+      if (options.ordered) await con.run('SET preserve_insertion_order = true');
       await con.run(`CREATE TEMP TABLE src_rows AS ${rowsSql(from, mapping, dotted, undefined, numericSource, options.texts ?? [])}`);
       await con.run('SET preserve_insertion_order = false');
     } catch (err) {
@@ -385,7 +386,7 @@ export async function summarizeWithDuckDB(
     src.close();
   }
   options.onStage?.('duckdb: rows not in one-pass order (time origin, or clients out of time order): reading them into a table');
-  const scan = await openScan(inputs, mapping, options);
+  const scan = await openScan(inputs, mapping, { ...options, ordered: true });
   const { con, close, files, rowsRead, rejectsByReason, originIso } = scan;
   try {
     const streamed = await streamSummaries(scan, options);
