@@ -33,45 +33,54 @@ export interface RowChunk {
  */
 class CodeArena {
   pool = new Int32Array(1 << 16);
-  readonly base: Int32Array;
-  readonly len: Int32Array;
-  readonly cap: Int32Array;
+  /** Per client: segment start, codes in it, room (interleaved: one cache line per push). */
+  readonly meta: Int32Array;
   private top = 0;
-  constructor(clients: number) {
-    this.base = new Int32Array(clients);
-    this.len = new Int32Array(clients);
-    this.cap = new Int32Array(clients);
+  constructor(private readonly clients: number) {
+    this.meta = new Int32Array(3 * clients);
   }
   push(c: number, v: number): void {
-    const n = this.len[c];
-    if (n === this.cap[c]) this.grow(c);
-    this.pool[this.base[c] + n] = v;
-    this.len[c] = n + 1;
+    const m = this.meta;
+    const n = m[3 * c + 1];
+    if (n === m[3 * c + 2]) this.grow(c);
+    this.pool[m[3 * c] + n] = v;
+    m[3 * c + 1] = n + 1;
+  }
+  /** Client c's codes (a view, valid until the next push). */
+  codes(c: number): Int32Array {
+    return this.pool.subarray(this.meta[3 * c], this.meta[3 * c] + this.meta[3 * c + 1]);
+  }
+  size(c: number): number {
+    return this.meta[3 * c + 1];
+  }
+  clear(c: number): void {
+    this.meta[3 * c + 1] = 0;
   }
   private grow(c: number): void {
-    const room = Math.max(16, this.cap[c] * 2);
+    const m = this.meta;
+    const room = Math.max(16, m[3 * c + 2] * 2);
     if (this.top + room > this.pool.length) {
       // Compact: live segments (with their room) into a pool twice the size they need.
       let need = room;
-      for (let k = 0; k < this.cap.length; k++) if (k !== c) need += this.cap[k];
+      for (let k = 0; k < this.clients; k++) if (k !== c) need += m[3 * k + 2];
       const next = new Int32Array(Math.max(this.pool.length, 2 * need));
       let at = 0;
-      for (let k = 0; k < this.cap.length; k++) {
-        if (k === c || this.cap[k] === 0) continue;
-        next.set(this.pool.subarray(this.base[k], this.base[k] + this.len[k]), at);
-        this.base[k] = at;
-        at += this.cap[k];
+      for (let k = 0; k < this.clients; k++) {
+        if (k === c || m[3 * k + 2] === 0) continue;
+        next.set(this.codes(k), at);
+        m[3 * k] = at;
+        at += m[3 * k + 2];
       }
-      next.set(this.pool.subarray(this.base[c], this.base[c] + this.len[c]), at);
-      this.base[c] = at;
-      this.cap[c] = room;
+      next.set(this.codes(c), at);
+      m[3 * c] = at;
+      m[3 * c + 2] = room;
       this.top = at + room;
       this.pool = next;
       return;
     }
-    this.pool.copyWithin(this.top, this.base[c], this.base[c] + this.len[c]);
-    this.base[c] = this.top;
-    this.cap[c] = room;
+    this.pool.copyWithin(this.top, m[3 * c], m[3 * c] + m[3 * c + 1]);
+    m[3 * c] = this.top;
+    m[3 * c + 2] = room;
     this.top += room;
   }
 }
@@ -93,8 +102,8 @@ class Counter {
   }
   /** @returns the number of distinct codes written to outCodes/outCounts. */
   count(arena: CodeArena, c: number): number {
-    const n = arena.len[c];
-    const codes = arena.pool.subarray(arena.base[c], arena.base[c] + n);
+    const n = arena.size(c);
+    const codes = arena.codes(c);
     if (this.outCodes.length < n) {
       this.outCodes = new Int32Array(n * 2);
       this.outCounts = new Int32Array(n * 2);
@@ -146,6 +155,11 @@ class Counter {
 }
 
 const NF = SUMMARY_FIELDS.length;
+/**
+ * Joint bins per axis while counting (jointBin of any int32 is below 147): codes in*160+out
+ * keep the scratch count at 100 KB, in cache; keys are in*JOINT_STRIDE+out.
+ */
+const JOINT_BINS = 160;
 /** Arrival window record: client, wi, n, first, last, gaps, sum, sumSq, sumLog, positive, Σcount² at 1/10/60 s, quant [from, to), hist [from, to). */
 const AR = 17;
 /** Length window record: client, li, n, then [from, to) per field (SUMMARY_FIELDS, reason_ratio) and joint. */
@@ -179,33 +193,35 @@ class Records {
  * Reasoning tokens become `reason_ratio` (reasoning / output, on a 1/500 grid) so generated
  * reasoning never exceeds the output it is part of. Float sums add in each client's time order.
  */
+/** Per-client state record (array of structs: one row touches ~3 cache lines, not ~20). */
+const S_LAST = 0; // time of the client's previous row (NaN: none)
+const S_WI = 1; // open arrival window (NaN: none)
+const S_N = 2;
+const S_FIRST = 3;
+const S_GAPS = 4;
+const S_SUM = 5;
+const S_SUMSQ = 6;
+const S_SUMLOG = 7;
+const S_POS = 8;
+const S_SUBBIN = 9; // 1/10/60 s sub-bin (3), its count (3), Σ count² in the window (3)
+const S_SUBCOUNT = 12;
+const S_SUBSQ = 15;
+const S_LI = 18; // open length window (NaN: none)
+const S_LN = 19;
+const STRIDE = 20;
+
 export class SummaryBuilder {
   private readonly W: number;
   private readonly L: number;
   readonly resolution: number;
   private readonly clients: readonly string[];
-  private readonly lastT: Float64Array;
-  // The open arrival window of each client (wi NaN: none).
-  private readonly wi: Float64Array;
-  private readonly n: Float64Array;
-  private readonly first: Float64Array;
-  private readonly gaps: Float64Array;
-  private readonly sum: Float64Array;
-  private readonly sumSq: Float64Array;
-  private readonly sumLog: Float64Array;
-  private readonly positive: Float64Array;
-  private readonly subBin: Float64Array[];
-  private readonly subCount: Float64Array[];
-  private readonly subSq: Float64Array[];
-  // The open length window of each client (li NaN: none).
-  private readonly li: Float64Array;
-  private readonly ln: Float64Array;
+  private readonly st: Float64Array;
   private readonly gapCodes: CodeArena;
   /** One arena per summarized field, then reason_ratio, then joint. */
   private readonly lengthCodes: CodeArena[];
   private readonly gapCounter = new Counter(QUANT_TICKS, QUANT_TICKS + 8192);
   private readonly lengthCounter = new Counter(1024, 1024 + LENGTH_EXACT_BELOW);
-  private readonly jointCounter = new Counter(0, 256 * JOINT_STRIDE);
+  private readonly jointCounter = new Counter(0, JOINT_BINS * JOINT_BINS);
   private readonly quantSink = new PairSink();
   private readonly histSink = new PairSink();
   private readonly lengthSink = new PairSink();
@@ -227,22 +243,8 @@ export class SummaryBuilder {
     this.resolution = Math.max(options.resolution, 1e-6);
     this.clients = options.clients;
     const n = options.clients.length;
-    const zeros = () => new Float64Array(n);
-    const nans = () => new Float64Array(n).fill(NaN);
-    this.lastT = nans();
-    this.wi = nans();
-    this.n = zeros();
-    this.first = zeros();
-    this.gaps = zeros();
-    this.sum = zeros();
-    this.sumSq = zeros();
-    this.sumLog = zeros();
-    this.positive = zeros();
-    this.subBin = SCALES.map(nans);
-    this.subCount = SCALES.map(zeros);
-    this.subSq = SCALES.map(zeros);
-    this.li = nans();
-    this.ln = zeros();
+    this.st = new Float64Array(n * STRIDE);
+    for (let c = 0; c < n; c++) for (const f of [S_LAST, S_WI, S_SUBBIN, S_SUBBIN + 1, S_SUBBIN + 2, S_LI]) this.st[c * STRIDE + f] = NaN;
     this.gapCodes = new CodeArena(n);
     this.lengthCodes = Array.from({ length: NF + 2 }, () => new CodeArena(n));
   }
@@ -260,54 +262,60 @@ export class SummaryBuilder {
     const inCol = chunk.ints.input_tokens;
     const outCol = chunk.ints.output_tokens;
     const reasonCol = chunk.ints.reasoning_tokens;
-    const { lastT, wi: WI, n: N, first, gaps, sum, sumSq, sumLog, positive, subBin, subCount, subSq, li: LI, ln, gapCodes } = this;
-    for (let i = from; i < to; i++) {
+    const st = this.st;
+    const gapCodes = this.gapCodes;
+    const bufs = this.lengthCodes;
+    let spanStart = this.spanStart;
+    let spanEnd = this.spanEnd;
+    let i = from;
+    for (; i < to; i++) {
       const t = T[i];
       const c = C[i];
-      const prev = lastT[c];
-      if (t < prev) return false;
-      if (t < this.spanStart) this.spanStart = t;
-      if (t > this.spanEnd) this.spanEnd = t;
-      this.rows++;
+      const o = c * STRIDE;
+      const prev = st[o + S_LAST];
+      if (t < prev) break;
+      if (t < spanStart) spanStart = t;
+      if (t > spanEnd) spanEnd = t;
       // Arrivals.
       const wi = Math.floor(t / W);
-      if (WI[c] !== wi) {
-        if (WI[c] === WI[c]) this.closeArrival(c);
-        WI[c] = wi;
-        first[c] = t;
+      const open = st[o + S_WI];
+      if (open !== wi) {
+        if (open === open) this.closeArrival(c);
+        st[o + S_WI] = wi;
+        st[o + S_FIRST] = t;
       }
-      N[c]++;
+      st[o + S_N]++;
       if (prev === prev) {
         const g = t - prev;
-        gaps[c]++;
-        sum[c] += g;
-        sumSq[c] += g * g;
+        st[o + S_GAPS]++;
+        st[o + S_SUM] += g;
+        st[o + S_SUMSQ] += g * g;
         const ticks = Math.round(g / res);
         gapCodes.push(c, ticks < QUANT_TICKS ? ticks - QUANT_TICKS : gapBin(g));
         if (g > 0) {
-          positive[c]++;
-          sumLog[c] += Math.log(g);
+          st[o + S_POS]++;
+          st[o + S_SUMLOG] += Math.log(g);
         }
       }
-      lastT[c] = t;
+      st[o + S_LAST] = t;
       for (let k = 0; k < 3; k++) {
         const b = Math.floor(t / SCALES[k]);
-        if (subBin[k][c] !== b) {
-          const cnt = subCount[k][c];
-          subSq[k][c] += cnt * cnt;
-          subBin[k][c] = b;
-          subCount[k][c] = 0;
+        if (st[o + S_SUBBIN + k] !== b) {
+          const cnt = st[o + S_SUBCOUNT + k];
+          st[o + S_SUBSQ + k] += cnt * cnt;
+          st[o + S_SUBBIN + k] = b;
+          st[o + S_SUBCOUNT + k] = 0;
         }
-        subCount[k][c]++;
+        st[o + S_SUBCOUNT + k]++;
       }
       // Lengths.
       const li = Math.floor(t / L);
-      if (LI[c] !== li) {
-        if (LI[c] === LI[c]) this.closeLength(c);
-        LI[c] = li;
+      const openL = st[o + S_LI];
+      if (openL !== li) {
+        if (openL === openL) this.closeLength(c);
+        st[o + S_LI] = li;
       }
-      ln[c]++;
-      const bufs = this.lengthCodes;
+      st[o + S_LN]++;
       for (let k = 0; k < NF; k++) {
         const col = cols[k];
         if (col === undefined) continue;
@@ -316,36 +324,41 @@ export class SummaryBuilder {
       }
       if (reasonCol && outCol) {
         const r = reasonCol[i];
-        const o = outCol[i];
-        if (r >= 0 && o > 0) bufs[NF].push(c, Math.round(Math.min(1, r / o) * RATIO_GRID));
+        const out = outCol[i];
+        if (r >= 0 && out > 0) bufs[NF].push(c, Math.round(Math.min(1, r / out) * RATIO_GRID));
       }
-      if (inCol && outCol && inCol[i] >= 0 && outCol[i] >= 0) bufs[NF + 1].push(c, jointBin(inCol[i]) * JOINT_STRIDE + jointBin(outCol[i]));
+      if (inCol && outCol && inCol[i] >= 0 && outCol[i] >= 0) bufs[NF + 1].push(c, jointBin(inCol[i]) * JOINT_BINS + jointBin(outCol[i]));
     }
-    return true;
+    this.spanStart = spanStart;
+    this.spanEnd = spanEnd;
+    this.rows += i - from;
+    return i === to;
   }
 
   private closeArrival(c: number): void {
     const r = this.arrivals.add() * AR;
     const A = this.arrivals.data;
+    const st = this.st;
+    const o = c * STRIDE;
     A[r] = c;
-    A[r + 1] = this.wi[c];
-    A[r + 2] = this.n[c];
-    A[r + 3] = this.first[c];
-    A[r + 4] = this.lastT[c];
-    A[r + 5] = this.gaps[c];
-    A[r + 6] = this.sum[c];
-    A[r + 7] = this.sumSq[c];
-    A[r + 8] = this.sumLog[c];
-    A[r + 9] = this.positive[c];
-    this.n[c] = this.gaps[c] = this.sum[c] = this.sumSq[c] = this.sumLog[c] = this.positive[c] = 0;
+    A[r + 1] = st[o + S_WI];
+    A[r + 2] = st[o + S_N];
+    A[r + 3] = st[o + S_FIRST];
+    A[r + 4] = st[o + S_LAST];
+    A[r + 5] = st[o + S_GAPS];
+    A[r + 6] = st[o + S_SUM];
+    A[r + 7] = st[o + S_SUMSQ];
+    A[r + 8] = st[o + S_SUMLOG];
+    A[r + 9] = st[o + S_POS];
+    st[o + S_N] = st[o + S_GAPS] = st[o + S_SUM] = st[o + S_SUMSQ] = st[o + S_SUMLOG] = st[o + S_POS] = 0;
     // Dispersion: Σ count² over the window's sub-bins, the open one included; a sub-bin cut by
     // the window boundary counts in both windows.
     for (let k = 0; k < 3; k++) {
-      const cnt = this.subCount[k][c];
-      A[r + 10 + k] = this.subSq[k][c] + cnt * cnt;
-      this.subSq[k][c] = 0;
-      this.subCount[k][c] = 0;
-      this.subBin[k][c] = NaN;
+      const cnt = st[o + S_SUBCOUNT + k];
+      A[r + 10 + k] = st[o + S_SUBSQ + k] + cnt * cnt;
+      st[o + S_SUBSQ + k] = 0;
+      st[o + S_SUBCOUNT + k] = 0;
+      st[o + S_SUBBIN + k] = NaN;
     }
     const d = this.gapCounter.count(this.gapCodes, c);
     const { outCodes, outCounts } = this.gapCounter;
@@ -356,39 +369,45 @@ export class SummaryBuilder {
     A[r + 15] = this.histSink.n;
     for (; j < d; j++) this.histSink.push(outCodes[j], outCounts[j]);
     A[r + 16] = this.histSink.n;
-    this.gapCodes.len[c] = 0;
-    this.wi[c] = NaN;
+    this.gapCodes.clear(c);
+    st[o + S_WI] = NaN;
   }
 
   private closeLength(c: number): void {
     const r = this.lengths.add() * LR;
     const R = this.lengths.data;
+    const o = c * STRIDE;
     R[r] = c;
-    R[r + 1] = this.li[c];
-    R[r + 2] = this.ln[c];
-    this.ln[c] = 0;
+    R[r + 1] = this.st[o + S_LI];
+    R[r + 2] = this.st[o + S_LN];
+    this.st[o + S_LN] = 0;
     const arenas = this.lengthCodes;
     const sink = this.lengthSink;
     for (let k = 0; k < arenas.length; k++) {
       const arena = arenas[k];
       R[r + 3 + 2 * k] = sink.n;
-      if (arena.len[c] > 0) {
+      if (arena.size(c) > 0) {
         const counter = k === NF + 1 ? this.jointCounter : this.lengthCounter;
         const d = counter.count(arena, c);
         const { outCodes, outCounts } = counter;
-        for (let j = 0; j < d; j++) sink.push(k === NF ? outCodes[j] / RATIO_GRID : outCodes[j], outCounts[j]);
-        arena.len[c] = 0;
+        for (let j = 0; j < d; j++) {
+          const code = outCodes[j];
+          const key = k === NF ? code / RATIO_GRID : k === NF + 1 ? Math.floor(code / JOINT_BINS) * JOINT_STRIDE + (code % JOINT_BINS) : code;
+          sink.push(key, outCounts[j]);
+        }
+        arena.clear(c);
       }
       R[r + 4 + 2 * k] = sink.n;
     }
-    this.li[c] = NaN;
+    this.st[o + S_LI] = NaN;
   }
 
   /** The summaries of every row pushed. Times count from `origin` (ISO, or null for relative times). */
   finish(origin: string | null): TraceSummaries {
     for (let c = 0; c < this.clients.length; c++) {
-      if (this.wi[c] === this.wi[c]) this.closeArrival(c);
-      if (this.li[c] === this.li[c]) this.closeLength(c);
+      const o = c * STRIDE;
+      if (this.st[o + S_WI] === this.st[o + S_WI]) this.closeArrival(c);
+      if (this.st[o + S_LI] === this.st[o + S_LI]) this.closeLength(c);
     }
     const W = this.W;
     const L = this.L;
