@@ -225,6 +225,7 @@ export class SummaryBuilder {
   private readonly quantSink = new PairSink();
   private readonly histSink = new PairSink();
   private readonly lengthSink = new PairSink();
+  private readonly ratioSink = new PairSink(true);
   private readonly arrivals = new Records(AR);
   private readonly lengths = new Records(LR);
   private spanStart = Infinity;
@@ -385,7 +386,9 @@ export class SummaryBuilder {
     const sink = this.lengthSink;
     for (let k = 0; k < arenas.length; k++) {
       const arena = arenas[k];
-      R[r + 3 + 2 * k] = sink.n;
+      // reason_ratio keys are fractions (k/500): their own sink.
+      const into = k === NF ? this.ratioSink : sink;
+      R[r + 3 + 2 * k] = into.n;
       if (arena.size(c) > 0) {
         const counter = k === NF + 1 ? this.jointCounter : this.lengthCounter;
         const d = counter.count(arena, c);
@@ -393,11 +396,11 @@ export class SummaryBuilder {
         for (let j = 0; j < d; j++) {
           const code = outCodes[j];
           const key = k === NF ? code / RATIO_GRID : k === NF + 1 ? Math.floor(code / JOINT_BINS) * JOINT_STRIDE + (code % JOINT_BINS) : code;
-          sink.push(key, outCounts[j]);
+          into.push(key, outCounts[j]);
         }
         arena.clear(c);
       }
-      R[r + 4 + 2 * k] = sink.n;
+      R[r + 4 + 2 * k] = into.n;
     }
     this.st[o + S_LI] = NaN;
   }
@@ -444,7 +447,7 @@ export class SummaryBuilder {
       for (let k = 0; k < names.length; k++) {
         const from = R[r + 3 + 2 * k];
         const to = R[r + 4 + 2 * k];
-        if (to > from) fields.set(names[k], this.lengthSink.view(from, to));
+        if (to > from) fields.set(names[k], (k === NF ? this.ratioSink : this.lengthSink).view(from, to));
       }
       return { client: this.clients[R[r]], start: R[r + 1] * L, n: R[r + 2], fields, joint: this.lengthSink.view(R[r + 3 + 2 * names.length], R[r + 4 + 2 * names.length]) };
     });

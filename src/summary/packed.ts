@@ -69,18 +69,26 @@ export class PackedCounts implements ReadonlyMap<number, number> {
 
 export const EMPTY_COUNTS = new PackedCounts(new Float64Array(0), new Float64Array(0));
 
-/** Append-only (key, count) pairs in growing Float64Arrays; ranges of it become PackedCounts once complete. */
+/**
+ * Append-only (key, count) pairs in growing typed arrays — integer keys (or any, with
+ * `fractionalKeys`) and int32 counts, 8 bytes a pair — whose ranges become PackedCounts once
+ * complete.
+ */
 export class PairSink {
-  private k = new Float64Array(1024);
-  private c = new Float64Array(1024);
+  private k: Int32Array | Float64Array;
+  private c = new Int32Array(1024);
   n = 0;
+
+  constructor(fractionalKeys = false) {
+    this.k = fractionalKeys ? new Float64Array(1024) : new Int32Array(1024);
+  }
 
   push(key: number, count: number): void {
     if (this.n === this.k.length) {
-      const k = new Float64Array(this.n * 2);
+      const k = this.k instanceof Int32Array ? new Int32Array(this.n * 2) : new Float64Array(this.n * 2);
       k.set(this.k);
       this.k = k;
-      const c = new Float64Array(this.n * 2);
+      const c = new Int32Array(this.n * 2);
       c.set(this.c);
       this.c = c;
     }
