@@ -41,18 +41,18 @@ const GL_W = [0.11846344252809454, 0.23931433524968324, 0.28444444444444444, 0.2
 function coarseCells(s: ArrivalSummary, res: number): Cell[] {
   const cells: Cell[] = [];
   const merged = new Map<number, number>();
-  for (const [k, count] of s.quant) {
+  s.quant.forEach((count, k) => {
     if (k < 4) cells.push({ count, ticks: k, lo: Math.max(0, (k - 1) * res), hi: (k + 1) * res, mid: k === 0 ? res / 2 : k * res });
     else {
       // Ticks ≥ 4 join the coarse log bins (their ±½-tick uncertainty is ≤ 12 %, like the bins).
       const cb = Math.floor(gapBin(k * res) / 10);
       merged.set(cb, (merged.get(cb) ?? 0) + count);
     }
-  }
-  for (const [b, count] of s.hist) {
+  });
+  s.hist.forEach((count, b) => {
     const cb = Math.floor(b / 10);
     merged.set(cb, (merged.get(cb) ?? 0) + count);
-  }
+  });
   // Coarse bins start at 3.5 ticks at the earliest: they must not overlap the censored cells.
   const floor = 3.5 * res;
   for (const [cb, count] of merged) {
@@ -65,13 +65,13 @@ function coarseCells(s: ArrivalSummary, res: number): Cell[] {
 
 function cellsOf(s: ArrivalSummary, res: number): Cell[] {
   const cells: Cell[] = [];
-  for (const [k, count] of s.quant) {
+  s.quant.forEach((count, k) => {
     cells.push({ count, ticks: k, lo: Math.max(0, (k - 1) * res), hi: (k + 1) * res, mid: k === 0 ? res / 2 : k * res });
-  }
-  for (const [b, count] of s.hist) {
+  });
+  s.hist.forEach((count, b) => {
     const [lo, hi] = gapBinEdges(b);
     cells.push({ count, lo, hi, mid: Math.sqrt(lo * hi) });
-  }
+  });
   cells.sort((a, b) => a.mid - b.mid);
   return cells;
 }

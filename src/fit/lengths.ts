@@ -23,23 +23,27 @@ export function pmfFromHistogram(h: ReadonlyMap<number, number>): LengthField['p
  * (the TypeScript and DuckDB scans insert keys in different orders).
  */
 function points(h: ReadonlyMap<number, number>): { v: number[]; w: number[]; n: number } {
-  const keys = [...h.keys()].sort((a, b) => {
-    const x = a >= 0 ? a : lengthBinRange(a)[0];
-    const y = b >= 0 ? b : lengthBinRange(b)[0];
-    return x - y;
+  const keys: number[] = [];
+  const counts: number[] = [];
+  h.forEach((c, k) => {
+    keys.push(k);
+    counts.push(c);
   });
+  // Order by value: exact keys are values, bins (negative keys) go by their lower end.
+  const lo = keys.map((k) => (k >= 0 ? k : lengthBinRange(k)[0]));
+  const order = keys.map((_, i) => i).sort((a, b) => lo[a] - lo[b]);
   const v: number[] = [];
   const w: number[] = [];
   let n = 0;
-  for (const k of keys) {
-    const c = h.get(k)!;
+  for (const i of order) {
+    const k = keys[i];
     if (k >= 0) v.push(k);
     else {
-      const [lo, hi] = lengthBinRange(k);
-      v.push((lo + hi) / 2);
+      const [a, b] = lengthBinRange(k);
+      v.push((a + b) / 2);
     }
-    w.push(c);
-    n += c;
+    w.push(counts[i]);
+    n += counts[i];
   }
   return { v, w, n };
 }
@@ -144,12 +148,12 @@ export function characterize(field: LengthFieldName, h: ReadonlyMap<number, numb
 export function spearmanFromJoint(joint: ReadonlyMap<number, number>): number | undefined {
   const cells: [number, number, number][] = [];
   let n = 0;
-  for (const [k, c] of joint) {
+  joint.forEach((c, k) => {
     const a = Math.floor(k / JOINT_STRIDE);
     const b = k - a * JOINT_STRIDE;
     cells.push([a, b, c]);
     n += c;
-  }
+  });
   if (n < 3) return undefined;
   const midRanks = (axis: 0 | 1) => {
     const tot = new Map<number, number>();
