@@ -100,13 +100,21 @@ export function ingestLine(r: IngestResult): string {
 }
 
 
+/** How summarize/fit --engine duckdb counted (docs/scale.md, "One pass"). */
+const PASSES = {
+  stream: 'one pass in input order',
+  'table-stream': 'rows not in one-pass order (time origin): read twice, then one pass per client',
+  sql: 'rows not in time order per client: read twice, summarized by SQL (slower)',
+} as const;
+
 /**
  * The DuckDB engines' reject handling: refuses --rejects (rows are counted, not kept), reports
  * the counts on stderr and applies --max-reject-ratio. Returns the rejected count.
  */
-export function duckdbRejects(r: { rowsRead: number; files: string[]; rejectsByReason: Partial<Record<string, number>> }, opts: RejectOptions, rep: Reporter): number {
+export function duckdbRejects(r: { rowsRead: number; files: string[]; rejectsByReason: Partial<Record<string, number>>; pass?: 'stream' | 'table-stream' | 'sql' }, opts: RejectOptions, rep: Reporter): number {
   const rejected = Object.values(r.rejectsByReason).reduce<number>((a, b) => a + (b ?? 0), 0);
-  rep.info(`duckdb scan: read ${r.rowsRead} rows from ${r.files.length} file(s): ${r.rowsRead - rejected} accepted, ${rejected} rejected${rejected ? ` (${Object.entries(r.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`);
+  const pass = r.pass ? `; ${PASSES[r.pass]}` : '';
+  rep.info(`duckdb scan: read ${r.rowsRead} rows from ${r.files.length} file(s): ${r.rowsRead - rejected} accepted, ${rejected} rejected${rejected ? ` (${Object.entries(r.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}${pass}`);
   checkRejectRatio(rejected, r.rowsRead, parseRatio(opts.maxRejectRatio ?? '0.01', opts.prefix), { ...opts, duckdb: true });
   return rejected;
 }

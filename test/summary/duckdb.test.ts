@@ -80,6 +80,9 @@ describe('DuckDB engine', () => {
       expect(duck.pass, file).toBe('sql');
       const { trace } = await ingestFiles({ inputs: [fixture('traces', file)], mapping });
       expectEqualSummaries(buildSummaries(trace, W), duck.summaries);
+      const r = await runCli('summarize', reversed, '--preset', preset, '--engine', 'duckdb', '--out', `${dir}/${preset}.json`);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('rows not in time order per client: read twice, summarized by SQL');
     }
   });
 
@@ -305,7 +308,7 @@ describe('DuckDB engine', () => {
     const dir = tempDir();
     const r = await runCli('fit', fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv'), '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', `${dir}/p.json`);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/duckdb scan: read 19366 rows/);
+    expect(r.stderr).toMatch(/duckdb scan: read 19366 rows.*; one pass in input order/);
   });
 
   it('summarize --engine duckdb --out DIR writes the warehouse layout; fit --summaries DIR equals the direct scan', async () => {
