@@ -64,7 +64,8 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
   let clients: string[];
   try {
     await con.run(`CREATE TYPE sg_client AS ENUM (SELECT DISTINCT client FROM ${rows} ORDER BY client)`);
-    clients = ((await con.runAndReadAll('SELECT unnest(enum_range(NULL::sg_client)) AS c')).getColumnsJS()[0] as unknown[]).map(String);
+    // No rows, no enum values, no column: the caller's scan reports the empty input.
+    clients = (((await con.runAndReadAll('SELECT unnest(enum_range(NULL::sg_client)) AS c')).getColumnsJS()[0] ?? []) as unknown[]).map(String);
   } catch (err) {
     throw fail(err);
   }
@@ -101,7 +102,11 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
       return builder!.push({ ...rowsIn, t: rel });
     };
     const decide = (): boolean => {
-      decided = originOf(src, tmin, Math.max(Math.abs(tmin), Math.abs(tmax)), options.origin);
+      try {
+        decided = originOf(src, tmin, Math.max(Math.abs(tmin), Math.abs(tmax)), options.origin);
+      } catch {
+        return false; // e.g. --origin with times that look relative so far: the whole input decides
+      }
       origin = decided.origin;
       let res = options.resolution;
       if (res === undefined) {

@@ -64,6 +64,17 @@ describe('DuckDB engine', () => {
     const fine = Array.from({ length: 200_000 }, (_, k) => [300_000 + k * 0.013 + ((k * 7919) % 1000) * 1e-6, 'f', 1] as [number, string, number]);
     const coarse = Array.from({ length: 200_000 }, (_, k) => [k, 'g', 2] as [number, string, number]);
     const r = await check(write('clocks', [...fine, ...coarse]), 'table-stream');
+    // Found by review: the first 200 000 rows look relative and --origin is given — not an
+    // error, the whole input decides (absolute, from a later row); and an input with no rows.
+    const mixed = write('mixed', [...Array.from({ length: 201_000 }, (_, k) => [k * 0.01, 'a', 1] as [number, string, number]), [1.7e9, 'b', 1]]);
+    const withOrigin = await summarizeWithDuckDB([mixed], mapping, { ...W, origin: 1.6e9 });
+    expect(withOrigin.pass).toBe('table-stream');
+    expect(withOrigin.summaries.origin).toBe(new Date(1.6e9 * 1000).toISOString());
+    const { trace: mt } = await ingestFiles({ inputs: [mixed], mapping });
+    const shift = Date.parse(mt.origin!) / 1000 - 1.6e9;
+    expectEqualSummaries(buildSummaries({ ...mt, timestamp: mt.timestamp.map((x) => x + shift), origin: withOrigin.summaries.origin }, W), withOrigin.summaries);
+    writeFileSync(`${dir}/empty.csv`, 'ts,c,i\n');
+    await expect(summarizeWithDuckDB([`${dir}/empty.csv`], mapping, W)).rejects.toThrow(/no accepted rows/);
     expect(r.summaries.resolution).toBe(1);
   }, 60_000);
 
