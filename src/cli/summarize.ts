@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { buildSummaries } from '../summary/build.js';
 import { summariesToJson } from '../summary/serialize.js';
 import { addIngestOptions, duckdbRejects, ingestLine, mappingFrom, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions, type RejectOptions } from './ingest-options.js';
-import { Reporter } from './progress.js';
+import { humanCount, Reporter } from './progress.js';
 import { positive, UsageError } from './errors.js';
 import { existsSync, statSync } from 'node:fs';
 import { expandInputs, type InputFormat } from '../io/input.js';
@@ -72,7 +72,7 @@ export async function scanSummaries(
   if (chooseEngine(inputs, engine) === 'duckdb') {
     refuseDuckdbRejects(rejects);
     parseRatio(rejects.maxRejectRatio ?? '0.01'); // a bad flag fails before the scan
-    const r = await summarizeWithDuckDB(inputs, mapping, { ...opts, format, onStage: (t) => rep.stage(t) });
+    const r = await summarizeWithDuckDB(inputs, mapping, { ...opts, format, onStage: (t) => rep.stage(t), onProgress: (n) => rep.progress(`duckdb: ${humanCount(n)} rows read in one pass`) });
     duckdbRejects(r, rejects, rep);
     return r.summaries;
   }

@@ -56,7 +56,7 @@ function accepted(rows: RowChunk, keep: Int32Array | undefined, copy: boolean): 
  * Summaries of the source in one streamed pass, or undefined when its rows are not in an
  * order one pass can count (see above). Rejected rows are counted by reason.
  */
-export async function streamSummarize(src: Source, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string }): Promise<StreamedScan | undefined> {
+export async function streamSummarize(src: Source, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string; onProgress?: (rowsRead: number) => void }): Promise<StreamedScan | undefined> {
   const { con, files, present } = src;
   const fail = (err: unknown) => new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
   const rows = `(${rowsSql(src.from, src.mapping, src.dotted, undefined, src.numericSource)}) AS sg_rows`;
@@ -134,6 +134,7 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
       if (!chunk || chunk.rowCount === 0) break;
       const n = chunk.rowCount;
       rowsRead += n;
+      options.onProgress?.(rowsRead);
       const reason = items(chunk, 0) as Int32Array;
       let bad = 0;
       for (let i = 0; i < n; i++) if (reason[i] !== 0) bad++;

@@ -180,6 +180,8 @@ export interface DuckDbOptions {
   memoryLimit?: string;
   /** Called as each stage of a long scan starts (progress on stderr). */
   onStage?: (text: string) => void;
+  /** Called with the rows read so far as a one-pass scan goes (often: throttle it). */
+  onProgress?: (rowsRead: number) => void;
 }
 
 /** Inputs opened in embedded DuckDB: the FROM clause and the mapping applied to it (nothing read yet but column names). */
