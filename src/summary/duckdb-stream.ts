@@ -19,7 +19,6 @@ import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { rowsSql } from './sql.js';
 import type { TraceSummaries } from './types.js';
 
-
 /** Inputs smaller than this (bytes) are normalized into a materialized result; larger ones stream. */
 const MATERIALIZE_BELOW = 1 << 30;
 
@@ -31,17 +30,17 @@ export interface StreamedScan {
 
 const items = (chunk: DuckDBDataChunk, i: number) => (chunk.getColumnVector(i) as unknown as { items: Float64Array | Int32Array }).items;
 
-/** Rows [0, n) of a chunk whose `keep` flag is set, copied (or all of them, copied when `copy`). */
-function accepted(rows: RowChunk, keep: Int32Array | undefined, copy: boolean): RowChunk {
-  if (!keep) {
+/** The accepted rows of a chunk (reject code 0 in `reason`; all rows without it), copied — or as they are when all are accepted and `copy` is false. */
+function accepted(rows: RowChunk, reason: Int32Array | undefined, copy: boolean): RowChunk {
+  if (!reason) {
     if (!copy) return rows;
     return { n: rows.n, t: rows.t.slice(0, rows.n), client: rows.client.slice(0, rows.n), ints: Object.fromEntries(Object.entries(rows.ints).map(([k, v]) => [k, v!.slice(0, rows.n)])) };
   }
   let m = 0;
-  for (let i = 0; i < rows.n; i++) if (keep[i] === 0) m++;
+  for (let i = 0; i < rows.n; i++) if (reason[i] === 0) m++;
   const pick = <T extends Float64Array | Int32Array>(a: T, out: T): T => {
     let j = 0;
-    for (let i = 0; i < rows.n; i++) if (keep[i] === 0) out[j++] = a[i];
+    for (let i = 0; i < rows.n; i++) if (reason[i] === 0) out[j++] = a[i];
     return out;
   };
   return {
@@ -78,7 +77,14 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
     // A materialized result is computed in parallel (~15–25 % faster than streaming, which runs
     // one thread as chunks are fetched) but is held whole (~24 bytes per row): for large
     // inputs, and under a memory limit, the rows are streamed instead.
-    const inputBytes = files.reduce((sum, f) => sum + statSync(f).size, 0);
+    const size = (f: string) => {
+      try {
+        return statSync(f).size;
+      } catch {
+        return MATERIALIZE_BELOW; // not a local file: assume large
+      }
+    };
+    const inputBytes = files.reduce((sum, f) => sum + size(f), 0);
     const materialize = !options.memoryLimit && inputBytes < MATERIALIZE_BELOW;
     const result = await (materialize ? con.run(sql) : con.stream(sql)).catch((err: unknown) => {
       throw fail(err);
@@ -138,14 +144,14 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
       const reason = items(chunk, 0) as Int32Array;
       let bad = 0;
       for (let i = 0; i < n; i++) if (reason[i] !== 0) bad++;
-      let keep: Int32Array | undefined;
+      let withRejects: Int32Array | undefined;
       if (bad > 0) {
-        keep = reason;
+        withRejects = reason;
         for (let i = 0; i < n; i++) rejected[reason[i]]++;
       }
       const raw: RowChunk = { n, client: items(chunk, 1) as Int32Array, t: items(chunk, 2) as Float64Array, ints: {} };
       present.forEach((f, k) => (raw.ints[f] = items(chunk, 3 + k) as Int32Array));
-      const rowsIn = accepted(raw, keep, builder === undefined);
+      const rowsIn = accepted(raw, withRejects, builder === undefined);
       nAccepted += rowsIn.n;
       for (let i = 0; i < rowsIn.n; i++) {
         const t = rowsIn.t[i];
