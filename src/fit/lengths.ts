@@ -48,13 +48,11 @@ function points(h: ReadonlyMap<number, number>): { v: number[]; w: number[]; n: 
   return { v, w, n };
 }
 
-/** KS of a histogram against a CDF (checked at each value; exact values are steps). */
-function histKs(h: ReadonlyMap<number, number>, F: (x: number) => number): number {
-  const { v, w, n } = points(h);
-  const order = v.map((_, i) => i).sort((a, b) => v[a] - v[b]);
+/** KS of a histogram's points (in value order, as points() gives them) against a CDF (checked at each value; exact values are steps). */
+function histKs({ v, w, n }: { v: number[]; w: number[]; n: number }, F: (x: number) => number): number {
   let emp = 0;
   let d = 0;
-  for (const i of order) {
+  for (let i = 0; i < v.length; i++) {
     d = Math.max(d, Math.abs(emp - F(v[i] - 0.5)));
     emp += w[i] / n;
     d = Math.max(d, Math.abs(emp - F(v[i] + 0.5)));
@@ -98,11 +96,12 @@ const MIXTURE_MIN_N = 500;
  * - reason_ratio: a two-component Gaussian mixture (bimodal ratios).
  */
 export function characterize(field: LengthFieldName, h: ReadonlyMap<number, number>): LengthField['fit'] | undefined {
-  const { v, w, n } = points(h);
+  const pts = points(h);
+  const { v, w, n } = pts;
   if (n < 20) return undefined;
   const candidates: NonNullable<LengthField['fit']>[] = [];
   const add = (family: string, params: Record<string, number>, F: (x: number) => number) => {
-    if (Object.values(params).every(Number.isFinite)) candidates.push({ family, params, ks: Math.min(1, histKs(h, F)), n });
+    if (Object.values(params).every(Number.isFinite)) candidates.push({ family, params, ks: Math.min(1, histKs(pts, F)), n });
   };
   const pos = coarsen(v, w);
   const logs = { v: pos.v.map(Math.log), w: pos.w };
