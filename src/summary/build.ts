@@ -259,7 +259,16 @@ export class SummaryBuilder {
     const W = this.W;
     const L = this.L;
     const res = this.resolution;
-    const cols = SUMMARY_FIELDS.map((f) => chunk.ints[f]);
+    // The summarized columns present, with their arenas.
+    const cols: Int32Array[] = [];
+    const colBufs: CodeArena[] = [];
+    SUMMARY_FIELDS.forEach((f, k) => {
+      const col = chunk.ints[f];
+      if (col === undefined) return;
+      cols.push(col);
+      colBufs.push(this.lengthCodes[k]);
+    });
+    const nc = cols.length;
     const inCol = chunk.ints.input_tokens;
     const outCol = chunk.ints.output_tokens;
     const reasonCol = chunk.ints.reasoning_tokens;
@@ -317,11 +326,9 @@ export class SummaryBuilder {
         st[o + S_LI] = li;
       }
       st[o + S_LN]++;
-      for (let k = 0; k < NF; k++) {
-        const col = cols[k];
-        if (col === undefined) continue;
-        const v = col[i];
-        if (v >= 0) bufs[k].push(c, lengthKey(v));
+      for (let k = 0; k < nc; k++) {
+        const v = cols[k][i];
+        if (v >= 0) colBufs[k].push(c, lengthKey(v));
       }
       if (reasonCol && outCol) {
         const r = reasonCol[i];
