@@ -48,7 +48,7 @@ async function runCase(engine: string, file: string): Promise<void> {
     rows = r.rowsRead;
     windows = r.summaries.arrivals.length;
     // The bench's logs are in time order, its shuffled copies not: check each case measures the path it names.
-    const expected = engine === 'duckdb' ? 'stream' : 'sql';
+    const expected = engine === 'duckdb' ? 'stream' : 'sorted-stream';
     if (r.pass !== expected) throw new Error(`${engine}: expected the ${expected} pass, got ${r.pass}`);
   } else if (engine.startsWith('ref: ')) {
     const { DuckDBInstance } = await import('@duckdb/node-api');

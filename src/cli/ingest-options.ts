@@ -103,15 +103,15 @@ export function ingestLine(r: IngestResult): string {
 /** How summarize/fit --engine duckdb counted (docs/scale.md, "One pass"). */
 const PASSES = {
   stream: 'one pass in input order',
-  'table-stream': 'rows not in one-pass order (time origin): read twice, then one pass per client',
-  sql: 'rows not in time order per client: read twice, summarized by SQL (slower)',
+  'table-stream': 'rows not in one-pass order (time origin or clock): read twice, then one pass',
+  'sorted-stream': 'rows not in time order per client: read twice and sorted by time (slower)',
 } as const;
 
 /**
  * The DuckDB engines' reject handling: refuses --rejects (rows are counted, not kept), reports
  * the counts on stderr and applies --max-reject-ratio. Returns the rejected count.
  */
-export function duckdbRejects(r: { rowsRead: number; files: string[]; rejectsByReason: Partial<Record<string, number>>; pass?: 'stream' | 'table-stream' | 'sql' }, opts: RejectOptions, rep: Reporter): number {
+export function duckdbRejects(r: { rowsRead: number; files: string[]; rejectsByReason: Partial<Record<string, number>>; pass?: 'stream' | 'table-stream' | 'sorted-stream' }, opts: RejectOptions, rep: Reporter): number {
   const rejected = Object.values(r.rejectsByReason).reduce<number>((a, b) => a + (b ?? 0), 0);
   const pass = r.pass ? `; ${PASSES[r.pass]}` : '';
   rep.info(`duckdb scan: read ${r.rowsRead} rows from ${r.files.length} file(s): ${r.rowsRead - rejected} accepted, ${rejected} rejected${rejected ? ` (${Object.entries(r.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}${pass}`);

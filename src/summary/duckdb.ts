@@ -19,10 +19,11 @@ export interface DuckDbScanResult {
   rejectsByReason: Partial<Record<RejectReason, number>>;
   files: string[];
   /**
-   * How the summaries were computed: one pass streamed from the inputs, one pass streamed from
-   * a normalized table (clients in time order, but not the origin), or SQL queries.
+   * How the summaries were computed: one pass streamed from the inputs; one pass from a
+   * normalized table in input order (each client's rows in time order, but not the first
+   * rows' origin or clock); or one pass over the table sorted by time (rows out of order).
    */
-  pass: 'stream' | 'table-stream' | 'sql';
+  pass: 'stream' | 'table-stream' | 'sorted-stream';
 }
 
 function fromClause(files: string[], format: InputFormat, ours: { comments?: boolean; jsonHeader?: boolean } = {}): string {
@@ -389,19 +390,13 @@ export async function summarizeWithDuckDB(
   }
   options.onStage?.('duckdb: rows not in one-pass order (time origin, or clients out of time order): reading them into a table');
   const scan = await openScan(inputs, mapping, { ...options, ordered: true });
-  const { con, close, files, rowsRead, rejectsByReason, originIso } = scan;
+  const { close, files, rowsRead, rejectsByReason } = scan;
   try {
-    const streamed = await streamSummaries(scan, options);
-    if (streamed) return { summaries: streamed, rowsRead, rejectsByReason, files, pass: 'table-stream' };
-    scan.stage('rows not in time order per client: summarizing in SQL');
-    const { q, res, span, clientNames, W, L } = await prepareGaps(scan, options);
-    const lengthFields = ['__n', ...scan.present, 'reason_ratio'];
-    scan.stage('summary queries');
-    const tables = await fetchScanTables(con, q, lengthFields);
-    close(); // DuckDB's tables are no longer needed while the summaries are assembled
-    scan.stage('assembling summaries');
-    const summaries = assembleSummaries(tables, { arrivalSeconds: W, lengthSeconds: L, resolution: res, span: { start: span.a, end: span.b }, origin: originIso }, { clients: clientNames, fields: lengthFields });
-    return { summaries, rowsRead, rejectsByReason, files, pass: 'sql' };
+    const inOrder = await streamSummaries(scan, options, false);
+    if (inOrder) return { summaries: inOrder, rowsRead, rejectsByReason, files, pass: 'table-stream' };
+    const sorted = await streamSummaries(scan, options, true);
+    if (!sorted) throw new Error('internal: rows sorted by time are out of order');
+    return { summaries: sorted, rowsRead, rejectsByReason, files, pass: 'sorted-stream' };
   } finally {
     close();
   }
@@ -419,30 +414,32 @@ async function detectScanResolution(scan: OpenScan, table: string, t: string): P
  * time order, so each client's rows usually are). Undefined — and the SQL queries do the
  * work — as soon as a client's row comes earlier than its previous one.
  */
-async function streamSummaries(scan: OpenScan, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number }): Promise<TraceSummaries | undefined> {
+async function streamSummaries(scan: OpenScan, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number }, sorted: boolean): Promise<TraceSummaries | undefined> {
   const { con, origin, present } = scan;
-  scan.stage('summaries in one pass over the rows in input order');
+  scan.stage(sorted ? 'summaries in one pass over the rows sorted by time' : 'summaries in one pass over the rows in input order');
   const accepted = 'src_rows WHERE reason IS NULL';
   const res = options.resolution ?? (await detectScanResolution(scan, accepted, `t - ${origin}`));
   const clients = ((await columns(con, `SELECT DISTINCT client FROM ${accepted} ORDER BY client`)).client as unknown[]).map(String);
-  await con.run(`CREATE TYPE sg_client AS ENUM (SELECT DISTINCT client FROM ${accepted} ORDER BY client)`);
+  await con.run(`CREATE TYPE IF NOT EXISTS sg_client AS ENUM (SELECT DISTINCT client FROM ${accepted} ORDER BY client)`);
   const builder = new SummaryBuilder({ arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: res, clients });
   const ints = present.map((f) => `, CAST(coalesce("${f}", -1) AS INTEGER) AS "${f}"`).join('');
   await con.run('SET preserve_insertion_order = true');
-  const result = await con.stream(`SELECT CAST(enum_code(CAST(client AS sg_client)) AS INTEGER) AS c, t - ${origin} AS t${ints} FROM ${accepted}`);
-  const items = (chunk: DuckDBDataChunk, i: number) => (chunk.getColumnVector(i) as unknown as { items: Float64Array | Int32Array }).items;
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    const row: RowChunk = { n: chunk.rowCount, client: items(chunk, 0) as Int32Array, t: items(chunk, 1) as Float64Array, ints: {} };
-    present.forEach((f, k) => (row.ints[f] = items(chunk, 2 + k) as Int32Array));
-    if (!builder.push(row)) {
-      await con.run('SET preserve_insertion_order = false');
-      return undefined;
+  try {
+    // Sorted by time, every client's rows are in time order; rows with equal times (in any
+    // order) give the same gaps, so the summaries do not depend on how DuckDB breaks ties.
+    const result = await con.stream(`SELECT CAST(enum_code(CAST(client AS sg_client)) AS INTEGER) AS c, t - ${origin} AS t${ints} FROM ${accepted}${sorted ? ' ORDER BY t' : ''}`);
+    const items = (chunk: DuckDBDataChunk, i: number) => (chunk.getColumnVector(i) as unknown as { items: Float64Array | Int32Array }).items;
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const row: RowChunk = { n: chunk.rowCount, client: items(chunk, 0) as Int32Array, t: items(chunk, 1) as Float64Array, ints: {} };
+      present.forEach((f, k) => (row.ints[f] = items(chunk, 2 + k) as Int32Array));
+      if (!builder.push(row)) return undefined;
     }
+    return builder.finish(scan.originIso);
+  } finally {
+    await con.run('SET preserve_insertion_order = false');
   }
-  await con.run('SET preserve_insertion_order = false');
-  return builder.finish(scan.originIso);
 }
 
 /**
