@@ -5,8 +5,7 @@ import { detectResolution } from './resolution.js';
 import { sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
 import { compareSides, type ChartData, type FidelityReport } from '../validate/validate.js';
 import type { Thresholds } from '../validate/thresholds.js';
-import { assembleSummaries, fetchScanTables, num, numericColumns, openScan, singleThreaded, type DuckDbOptions, type OpenScan } from './duckdb.js';
-import { summaryQueries } from './sql.js';
+import { builderPass, num, numericColumns, openScan, type DuckDbOptions, type OpenScan } from './duckdb.js';
 import type { TraceSummaries } from './types.js';
 
 export interface DuckDbSideInput {
@@ -29,27 +28,17 @@ export interface DuckDbSideScan {
  */
 async function variantSummaries(scan: OpenScan, opts: { res: number; W: number; time: string; where: string; aggregate: boolean }): Promise<TraceSummaries> {
   const { con } = scan;
-  const { res, W } = opts;
-  const fields = scan.present.map((f) => `, s."${f}"`).join('');
+  const ints = scan.present.map((f) => `, CAST(coalesce(s."${f}", -1) AS INTEGER) AS "${f}"`).join('');
   const clientId = opts.aggregate ? '0' : 'c.cid';
   const join = opts.aggregate ? '' : 'JOIN clients c ON s.client = c.client';
-  // Built on one thread: the same stored order, so the same gap sums, on every run (see prepareGaps).
-  await singleThreaded(con, () =>
-    con.run(`CREATE OR REPLACE TEMP TABLE x AS SELECT ${clientId} AS client, ${opts.time} AS t, CAST(floor((${opts.time}) / ${W}) AS BIGINT) AS wi,
-      (${opts.time}) - lag(${opts.time}) OVER (PARTITION BY ${clientId} ORDER BY ${opts.time}) AS g${fields}
-      FROM (SELECT *, t - ${scan.origin} AS rel FROM src_rows WHERE reason IS NULL) s ${join} WHERE ${opts.where}`),
-  );
-  await con.run('CREATE OR REPLACE TEMP VIEW r AS SELECT * FROM x');
-  const span = (await con.runAndReadAll('SELECT min(t) AS a, max(t) AS b, count(*) AS n FROM x')).getRowObjectsJS()[0] as { a: number | null; b: number | null; n: unknown };
-  const L = SIDE_LENGTH_SECONDS;
-  const q = summaryQueries({ W, L, res, fields: scan.present });
-  const lengthFields = ['__n', ...scan.present, 'reason_ratio'];
   const names = opts.aggregate ? ['*'] : ((await con.runAndReadAll('SELECT client FROM clients ORDER BY cid')).getColumnsJS()[0] as unknown[]).map(String);
-  return assembleSummaries(
-    await fetchScanTables(con, q, lengthFields),
-    { arrivalSeconds: W, lengthSeconds: L, resolution: res, span: num(span.n) > 0 ? { start: num(span.a), end: num(span.b) } : { start: 0, end: 0 }, origin: scan.originIso },
-    { clients: names, fields: lengthFields },
-  );
+  // One pass over the rows sorted by time (the summarize engine's builder; rows with equal
+  // times give the same gaps in any order).
+  const sql = `SELECT CAST(${clientId} AS INTEGER) AS c, CAST(${opts.time} AS DOUBLE) AS t${ints}
+    FROM (SELECT *, t - ${scan.origin} AS rel FROM src_rows WHERE reason IS NULL) s ${join} WHERE ${opts.where} ORDER BY t`;
+  const summaries = await builderPass(con, sql, scan.present, { arrivalSeconds: opts.W, lengthSeconds: SIDE_LENGTH_SECONDS, resolution: opts.res, clients: names }, scan.originIso);
+  if (!summaries) throw new Error('internal: rows sorted by time are out of order');
+  return summaries;
 }
 
 async function sideOf(scan: OpenScan, label: string, opts: { res: number; W: number; time: string; where: string }): Promise<Side> {

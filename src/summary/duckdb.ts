@@ -421,22 +421,32 @@ async function streamSummaries(scan: OpenScan, options: { arrivalSeconds: number
   const res = options.resolution ?? (await detectScanResolution(scan, accepted, `t - ${origin}`));
   const clients = ((await columns(con, `SELECT DISTINCT client FROM ${accepted} ORDER BY client`)).client as unknown[]).map(String);
   await con.run(`CREATE TYPE IF NOT EXISTS sg_client AS ENUM (SELECT DISTINCT client FROM ${accepted} ORDER BY client)`);
-  const builder = new SummaryBuilder({ arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: res, clients });
   const ints = present.map((f) => `, CAST(coalesce("${f}", -1) AS INTEGER) AS "${f}"`).join('');
+  // Sorted by time, every client's rows are in time order; rows with equal times (in any
+  // order) give the same gaps, so the summaries do not depend on how DuckDB breaks ties.
+  const sql = `SELECT CAST(enum_code(CAST(client AS sg_client)) AS INTEGER) AS c, t - ${origin} AS t${ints} FROM ${accepted}${sorted ? ' ORDER BY t' : ''}`;
+  return builderPass(con, sql, present, { arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: res, clients }, scan.originIso);
+}
+
+/**
+ * Streams a query's rows — columns c (client index, INTEGER), t (DOUBLE), then the `present`
+ * integer fields (INTEGER, −1 = absent) — in its order into a SummaryBuilder. Undefined when a
+ * client's row comes earlier than its previous one.
+ */
+export async function builderPass(con: DuckDBConnection, sql: string, present: readonly string[], builderOptions: ConstructorParameters<typeof SummaryBuilder>[0], origin: string | null): Promise<TraceSummaries | undefined> {
+  const builder = new SummaryBuilder(builderOptions);
   await con.run('SET preserve_insertion_order = true');
   try {
-    // Sorted by time, every client's rows are in time order; rows with equal times (in any
-    // order) give the same gaps, so the summaries do not depend on how DuckDB breaks ties.
-    const result = await con.stream(`SELECT CAST(enum_code(CAST(client AS sg_client)) AS INTEGER) AS c, t - ${origin} AS t${ints} FROM ${accepted}${sorted ? ' ORDER BY t' : ''}`);
+    const result = await con.stream(sql);
     const items = (chunk: DuckDBDataChunk, i: number) => (chunk.getColumnVector(i) as unknown as { items: Float64Array | Int32Array }).items;
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
       const row: RowChunk = { n: chunk.rowCount, client: items(chunk, 0) as Int32Array, t: items(chunk, 1) as Float64Array, ints: {} };
-      present.forEach((f, k) => (row.ints[f] = items(chunk, 2 + k) as Int32Array));
+      present.forEach((f, k) => (row.ints[f as keyof RowChunk['ints']] = items(chunk, 2 + k) as Int32Array));
       if (!builder.push(row)) return undefined;
     }
-    return builder.finish(scan.originIso);
+    return builder.finish(origin);
   } finally {
     await con.run('SET preserve_insertion_order = false');
   }

@@ -246,6 +246,13 @@ describe('DuckDB engine', () => {
       const duck = await validateWithDuckDB({ inputs: [src], mapping: sourceMapping }, { inputs: [gen], mapping: loadPreset('servegen') }, thresholds, { baseline: { inputs: [gen], mapping: loadPreset('servegen') } });
       const strip = (r: typeof ts.report) => JSON.parse(JSON.stringify({ ...r, source: { ...r.source, file: [] }, generated: { ...r.generated, file: [] }, baseline: r.baseline ? { ...r.baseline, file: [] } : undefined }));
       expectClose(strip(ts.report), strip(duck.report));
+      // A source whose lines are out of time order (the TypeScript engine sorts on ingest): same report.
+      const { readFileSync: read, writeFileSync } = await import('node:fs');
+      const [header, ...lines] = read(src, 'utf8').trimEnd().split(/\r?\n/);
+      const reversed = `${dir}/reversed-${preset}.csv`;
+      writeFileSync(reversed, [header, ...lines.reverse()].join('\n') + '\n');
+      const duckReversed = await validateWithDuckDB({ inputs: [reversed], mapping: sourceMapping }, { inputs: [gen], mapping: loadPreset('servegen') }, thresholds, { baseline: { inputs: [gen], mapping: loadPreset('servegen') } });
+      expectClose(strip(ts.report), strip(duckReversed.report));
       // The charts too (the rate series is where a wrong time shift shows).
       expectClose(JSON.parse(JSON.stringify(ts.charts)), JSON.parse(JSON.stringify(duck.charts)));
       expect(duck.report.pass, ext).toBe(ts.report.pass);
