@@ -468,33 +468,15 @@ export async function singleThreaded<T>(con: DuckDBConnection, f: () => Promise<
 }
 
 /**
- * The summary queries' results as typed columns, fully ordered (client, window, kind, key), so
- * the summaries — and files written from them — are the same on every run whatever order
- * DuckDB's threads produce rows in. Clients and length fields come back as codes.
- */
-export async function fetchScanTables(con: DuckDBConnection, q: ReturnType<typeof summaryQueries>, lengthFields: string[]): Promise<ScanTables> {
-  const fieldCode = `CAST(list_position([${lengthFields.map((f) => `'${f}'`).join(', ')}], field) - 1 AS INTEGER)`;
-  return {
-    arrivals: await singleThreaded(con, () => numericColumns(con, `SELECT * FROM (${q.arrivals}) ORDER BY client, wi`)),
-    gapHist: await numericColumns(con, `SELECT client, wi, CAST(kind = 'q' AS INTEGER) AS kind, "key", c FROM (${q.gapHist}) ORDER BY client, wi, kind DESC, "key"`),
-    disp: await numericColumns(con, `SELECT * FROM (${q.disp}) ORDER BY client, wi, scale`),
-    lengths: await numericColumns(con, `SELECT client, li, ${fieldCode} AS field, "key", c FROM (${q.lengths}) ORDER BY client, li, field, "key"`),
-    joint: q.joint ? await numericColumns(con, `SELECT * FROM (${q.joint}) ORDER BY client, li, "key"`) : undefined,
-  };
-}
-
-/**
  * Clients with dense integer ids (sorted by name) and one table `x` of accepted rows with
  * times from the origin, window index and gap to the client's previous request (the `gaps`
- * query of summaryQueries, fused with `r`); the clock resolution and span.
+ * query of summaryQueries, fused with `r`); the clock resolution (for `summarize --out DIR`).
  */
 async function prepareGaps(scan: OpenScan, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number }) {
   const { con, origin, present } = scan;
   scan.stage('gaps between each client\'s requests');
-  // Integer client ids: grouping and, above all, bringing millions of histogram rows back to
-  // JavaScript go by number, not by string.
+  // Integer client ids: the gap table is grouped and sorted by number, not by string.
   await con.run('CREATE TEMP TABLE clients AS SELECT client, CAST(row_number() OVER (ORDER BY client) - 1 AS INTEGER) AS cid FROM (SELECT DISTINCT client FROM src_rows WHERE reason IS NULL)');
-  const clientNames = ((await columns(con, 'SELECT client FROM clients ORDER BY cid')).client as unknown[]).map(String);
   const W = options.arrivalSeconds;
   const L = options.lengthSeconds;
   const fieldList = present.map((f) => `, s."${f}"`).join('');
@@ -509,9 +491,8 @@ async function prepareGaps(scan: OpenScan, options: { arrivalSeconds: number; le
   await con.run('DROP TABLE src_rows');
   await con.run('CREATE TEMP VIEW r AS SELECT * FROM x');
   const res = Math.max(options.resolution ?? (await detectScanResolution(scan, 'x', 't')), 1e-6);
-  const span = (await con.runAndReadAll('SELECT min(t) AS a, max(t) AS b FROM x')).getRowObjectsJS()[0] as { a: number; b: number };
   const q = summaryQueries({ W, L, res, fields: present });
-  return { q, res, span, clientNames, W, L };
+  return { q, res, W, L };
 }
 
 /**
