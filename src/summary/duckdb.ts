@@ -544,7 +544,7 @@ export async function exportScanWithDuckDB(
   }
 }
 
-/** A result column: JS values (warehouse Parquet) or typed numbers (DuckDB, coded). */
+/** A result column: JS values (Parquet files of a warehouse or of `summarize --out DIR`). */
 type Column = ArrayLike<unknown>;
 
 /** Results of the scan queries, column by column (DuckDB results or Parquet files written by a warehouse). */
@@ -563,15 +563,6 @@ export interface ScanMeta {
   resolution: number;
   span: { start: number; end: number };
   origin: string | null;
-}
-
-/**
- * Decoding of coded columns: `client` holds indices into `clients`, the lengths' `field`
- * indices into `fields`, and gap histograms' `kind` is 1 for 'q' (else 0).
- */
-export interface ScanCodes {
-  clients: string[];
-  fields: string[];
 }
 
 /**
@@ -620,10 +611,10 @@ function packGroups(group: Int32Array, key: Float64Array, count: Float64Array, n
 const toF64 = (col: Column): Float64Array => (col instanceof Float64Array ? col : Float64Array.from(col as ArrayLike<unknown>, num));
 
 /** Builds summaries from the scan queries' result tables (see src/summary/sql.ts for their columns), in any row order. */
-export function assembleSummaries(t: ScanTables, meta: ScanMeta, codes?: ScanCodes): TraceSummaries {
+export function assembleSummaries(t: ScanTables, meta: ScanMeta): TraceSummaries {
   const W = meta.arrivalSeconds;
   const L = meta.lengthSeconds;
-  const clientOf = codes ? (v: unknown) => codes.clients[v as number] : (v: unknown) => String(v);
+  const clientOf = (v: unknown) => String(v);
   const slots = new Map<string, number>();
   const key = (c: unknown, w: number) => `${String(c)}\u0000${w}`;
   const arrivals: ArrivalSummary[] = [];
@@ -667,7 +658,7 @@ export function assembleSummaries(t: ScanTables, meta: ScanMeta, codes?: ScanCod
     return out;
   };
   const G = t.gapHist;
-  const isQuant = codes ? (v: unknown) => v === 1 : (v: unknown) => v === 'q';
+  const isQuant = (v: unknown) => v === 'q';
   const gapSlot = slotOf(G.client, G.wi, G.client.length, 'gap histogram', slots);
   const quantRow = Uint8Array.from({ length: G.client.length }, (_, i) => (isQuant(G.kind[i]) ? 1 : 0));
   const gkey = toF64(G.key);
@@ -697,7 +688,7 @@ export function assembleSummaries(t: ScanTables, meta: ScanMeta, codes?: ScanCod
   }
   // Length windows: one per (client, window) seen in the lengths table (its '__n' row gives n).
   const N = t.lengths;
-  const fieldOf = codes ? (v: unknown) => codes.fields[v as number] : (v: unknown) => String(v);
+  const fieldOf = (v: unknown) => String(v);
   const fieldNames: string[] = [];
   const fieldIndex = new Map<string, number>();
   const lslots = new Map<string, number>();
