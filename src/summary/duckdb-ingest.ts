@@ -6,7 +6,7 @@ import { tempPathFor } from '../io/atomic.js';
 import { formatFromName } from '../io/input.js';
 import { TEXT_COLUMNS } from '../io/trace-schema.js';
 import { toolName } from '../version.js';
-import { num, openScan, type DuckDbOptions } from './duckdb.js';
+import { num, openScan, type DuckDbOptions, sqlDouble } from './duckdb.js';
 
 /** What `ingest --engine duckdb` reports: the ingest summary, without input-order facts. */
 export type DuckDbIngestSummary = Omit<IngestSummary, 'sorted'> & { engine: 'duckdb' };
@@ -67,7 +67,7 @@ export async function ingestWithDuckDB(
     const presentInts = ints.filter(has);
     const intCol = (f: string) => `CAST(${q(f)} AS INTEGER) AS ${q(f)}`;
     const select = [
-      `t - ${origin} AS "timestamp"`,
+      `t - ${sqlDouble(origin)} AS "timestamp"`,
       'client AS client_id',
       ...presentTexts.map(q),
       ...presentInts.filter((f) => f === 'turn').map(intCol),

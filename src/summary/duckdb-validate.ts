@@ -5,7 +5,7 @@ import { detectResolution } from './resolution.js';
 import { sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
 import { compareSides, type ChartData, type FidelityReport } from '../validate/validate.js';
 import type { Thresholds } from '../validate/thresholds.js';
-import { builderPass, num, numericColumns, openScan, type DuckDbOptions, type OpenScan } from './duckdb.js';
+import { builderPass, num, numericColumns, openScan, sqlDouble, type DuckDbOptions, type OpenScan } from './duckdb.js';
 import type { TraceSummaries } from './types.js';
 
 export interface DuckDbSideInput {
@@ -35,7 +35,7 @@ async function variantSummaries(scan: OpenScan, opts: { res: number; W: number; 
   // One pass over the rows sorted by time (the summarize engine's builder; rows with equal
   // times give the same gaps in any order).
   const sql = `SELECT CAST(${clientId} AS INTEGER) AS c, CAST(${opts.time} AS DOUBLE) AS t${ints}
-    FROM (SELECT *, t - ${scan.origin} AS rel FROM src_rows WHERE reason IS NULL) s ${join} WHERE ${opts.where} ORDER BY t`;
+    FROM (SELECT *, t - ${sqlDouble(scan.origin)} AS rel FROM src_rows WHERE reason IS NULL) s ${join} WHERE ${opts.where} ORDER BY t`;
   const summaries = await builderPass(con, sql, scan.present, { arrivalSeconds: opts.W, lengthSeconds: SIDE_LENGTH_SECONDS, resolution: opts.res, clients: names }, scan.originIso);
   if (!summaries) throw new Error('internal: rows sorted by time are out of order');
   return summaries;
@@ -44,7 +44,7 @@ async function variantSummaries(scan: OpenScan, opts: { res: number; W: number; 
 async function sideOf(scan: OpenScan, label: string, opts: { res: number; W: number; time: string; where: string }): Promise<Side> {
   const per = await variantSummaries(scan, { ...opts, aggregate: false });
   const agg = await variantSummaries(scan, { ...opts, aggregate: true });
-  const [c] = (await scan.con.runAndReadAll(`SELECT count(*) AS n${scan.mapping.columns.session_id !== undefined ? ', count(session_id) AS s' : ''} FROM (SELECT *, t - ${scan.origin} AS rel FROM src_rows WHERE reason IS NULL) WHERE ${opts.where}`)).getRowObjectsJS() as Record<string, unknown>[];
+  const [c] = (await scan.con.runAndReadAll(`SELECT count(*) AS n${scan.mapping.columns.session_id !== undefined ? ', count(session_id) AS s' : ''} FROM (SELECT *, t - ${sqlDouble(scan.origin)} AS rel FROM src_rows WHERE reason IS NULL) WHERE ${opts.where}`)).getRowObjectsJS() as Record<string, unknown>[];
   return sideFromSummaries(label, per, agg, num(c.n), c.s !== undefined && num(c.s) > 0);
 }
 
@@ -81,7 +81,7 @@ export async function validateWithDuckDB(
   let srcSide: Side;
   try {
     check('source', src);
-    const times = (await numericColumns(src.con, `SELECT CAST(t - ${src.origin} AS DOUBLE) AS t FROM src_rows WHERE reason IS NULL ORDER BY t`)).t as Float64Array;
+    const times = (await numericColumns(src.con, `SELECT CAST(t - ${sqlDouble(src.origin)} AS DOUBLE) AS t FROM src_rows WHERE reason IS NULL ORDER BY t`)).t as Float64Array;
     res = Math.max(1e-6, detectResolution(times).resolution);
     const whole = await sideOf(src, 'source', { res, W, time: 'rel', where: 'true' });
     srcSide = whole;
@@ -103,8 +103,11 @@ export async function validateWithDuckDB(
       check(role, scan);
       const offset = generatorStart(scan.meta);
       // alignTrace: shifted by the offset and floored to the source's clock.
-      const shifted = `(rel + ${offset})`;
-      const time = res > 1e-6 ? `floor(${shifted} / ${res} + 1e-9) * ${res}` : offset === 0 ? 'rel' : shifted;
+      // Numbers as text cast to DOUBLE (sqlDouble): a 17-digit literal can convert one unit off
+      // in the last place (a review found 11 in 2 000 random values), and a time on a tick
+      // boundary would then floor differently than in the TypeScript engine.
+      const shifted = `(rel + ${sqlDouble(offset)})`;
+      const time = res > 1e-6 ? `floor(${shifted} / ${sqlDouble(res)} + 1e-9) * ${sqlDouble(res)}` : offset === 0 ? 'rel' : shifted;
       return { side: await sideOf(scan, label, { res, W, time, where: 'true' }), files: scan.files, offset };
     } finally {
       scan.close();

@@ -94,6 +94,12 @@ async function traceMeta(file: string, format: InputFormat): Promise<{ meta?: Re
 
 export const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : (v as number));
 
+/**
+ * A double as SQL: text cast to DOUBLE, which DuckDB parses correctly rounded (a 17-digit
+ * literal is read as a DECIMAL and can convert one unit off in the last place).
+ */
+export const sqlDouble = (x: number): string => `CAST('${x}' AS DOUBLE)`;
+
 /** Runs a query and returns its columns by name (columnar: much faster than row objects for millions of rows). */
 async function columns(con: { runAndReadAll(sql: string): Promise<{ columnNames(): string[]; getColumnsJS(): unknown[][] }> }, sql: string): Promise<Record<string, unknown[]>> {
   const r = await con.runAndReadAll(sql);
@@ -418,13 +424,13 @@ async function streamSummaries(scan: OpenScan, options: { arrivalSeconds: number
   const { con, origin, present } = scan;
   scan.stage(sorted ? 'summaries in one pass over the rows sorted by time' : 'summaries in one pass over the rows in input order');
   const accepted = 'src_rows WHERE reason IS NULL';
-  const res = options.resolution ?? (await detectScanResolution(scan, accepted, `t - ${origin}`));
+  const res = options.resolution ?? (await detectScanResolution(scan, accepted, `t - ${sqlDouble(origin)}`));
   const clients = ((await columns(con, `SELECT DISTINCT client FROM ${accepted} ORDER BY client`)).client as unknown[]).map(String);
   await con.run(`CREATE TYPE IF NOT EXISTS sg_client AS ENUM (SELECT DISTINCT client FROM ${accepted} ORDER BY client)`);
   const ints = present.map((f) => `, CAST(coalesce("${f}", -1) AS INTEGER) AS "${f}"`).join('');
   // Sorted by time, every client's rows are in time order; rows with equal times (in any
   // order) give the same gaps, so the summaries do not depend on how DuckDB breaks ties.
-  const sql = `SELECT CAST(enum_code(CAST(client AS sg_client)) AS INTEGER) AS c, t - ${origin} AS t${ints} FROM ${accepted}${sorted ? ' ORDER BY t' : ''}`;
+  const sql = `SELECT CAST(enum_code(CAST(client AS sg_client)) AS INTEGER) AS c, t - ${sqlDouble(origin)} AS t${ints} FROM ${accepted}${sorted ? ' ORDER BY t' : ''}`;
   return builderPass(con, sql, present, { arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: res, clients }, scan.originIso);
 }
 
@@ -483,9 +489,10 @@ async function prepareGaps(scan: OpenScan, options: { arrivalSeconds: number; le
   // Float sums (of gaps) depend on the order rows are added in: x is built on one thread (so
   // its stored order is the same on every run) and the gap sums are aggregated on one thread,
   // so every run adds in the same order and writes the same bytes.
+  const o = sqlDouble(origin);
   await singleThreaded(con, () =>
-    con.run(`CREATE TEMP TABLE x AS SELECT c.cid AS client, s.t - ${origin} AS t, CAST(floor((s.t - ${origin}) / ${W}) AS BIGINT) AS wi,
-      (s.t - ${origin}) - lag(s.t - ${origin}) OVER (PARTITION BY c.cid ORDER BY s.t) AS g${fieldList}
+    con.run(`CREATE TEMP TABLE x AS SELECT c.cid AS client, s.t - ${o} AS t, CAST(floor((s.t - ${o}) / ${W}) AS BIGINT) AS wi,
+      (s.t - ${o}) - lag(s.t - ${o}) OVER (PARTITION BY c.cid ORDER BY s.t) AS g${fieldList}
       FROM src_rows s JOIN clients c ON s.client = c.client WHERE s.reason IS NULL`),
   );
   await con.run('DROP TABLE src_rows');

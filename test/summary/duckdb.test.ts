@@ -269,6 +269,18 @@ describe('DuckDB engine', () => {
     }
   }, 60_000);
 
+  it('passes doubles to SQL exactly (17-digit literals would be DECIMALs, sometimes one unit off)', async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const { sqlDouble } = await import('../../src/summary/duckdb.js');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    const xs = Array.from({ length: 2000 }, (_, i) => [1 + Math.sin(i + 1) ** 2 * 2, 1.7e9 + Math.cos(i) * 1e3, -Math.sin(i + 1) * 1e-7]).flat();
+    const got = (await con.runAndReadAll(`SELECT ${xs.map((x, i) => `${sqlDouble(x)} AS v${i}`).join(', ')}`)).getRows()[0];
+    expect(got).toEqual(xs);
+    con.closeSync();
+    db.closeSync();
+  });
+
   it('reads Parquet (zstd, v2 pages) and counts rejects by reason', async () => {
     const mapping = parseMapping({ columns: { timestamp: 'ts', client_id: ['model', 'log_type'], input_tokens: 'input', output_tokens: 'output' }, timestamp: { unit: 's' } }, 'm');
     const duck = await summarizeWithDuckDB([fixture('formats', 'trace-zstd-v2.parquet')], mapping, W);
