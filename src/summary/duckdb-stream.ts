@@ -16,7 +16,7 @@ import type { DuckDBDataChunk } from '@duckdb/node-api';
 import { SummaryBuilder, type RowChunk } from './build.js';
 import { originOf, type Source } from './duckdb.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
-import { rowsSql } from './sql.js';
+import { clientRaw, rowsSql } from './sql.js';
 import type { TraceSummaries } from './types.js';
 
 /** Inputs smaller than this (bytes) are normalized into a materialized result; larger ones stream. */
@@ -58,21 +58,42 @@ function accepted(rows: RowChunk, reason: Int32Array | undefined, copy: boolean)
 export async function streamSummarize(src: Source, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string; onProgress?: (rowsRead: number) => void }): Promise<StreamedScan | undefined> {
   const { con, files, present } = src;
   const fail = (err: unknown) => new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
-  const rows = `(${rowsSql(src.from, src.mapping, src.dotted, undefined, src.numericSource)}) AS sg_rows`;
+  const raw = clientRaw(src.mapping, src.dotted, src.numericSource);
+  const rows = `(${rowsSql(src.from, src.mapping, src.dotted, undefined, src.numericSource, [], { rawClient: true })}) AS sg_rows`;
   src.stage('clients');
   let clients: string[];
+  // The client code of each row (`c`): an index into `clients` — or, with `remap`, into the
+  // distinct raw texts of the client column (−1: none), which remap[code + 1] turns into one.
+  let clientCode: string;
+  let remap: Int32Array | undefined;
   try {
-    await con.run(`CREATE TYPE sg_client AS ENUM (SELECT DISTINCT client FROM ${rows} ORDER BY client)`);
-    // No rows, no enum values, no column: the caller's scan reports the empty input.
-    clients = (((await con.runAndReadAll('SELECT unnest(enum_range(NULL::sg_client)) AS c')).getColumnsJS()[0] ?? []) as unknown[]).map(String);
+    if (!src.mapping.columns.client_id) {
+      clients = ['default'];
+      clientCode = '0';
+    } else if (raw) {
+      // Distinct raw texts first (a dictionary-encoded column reads them without decoding
+      // every row), normalized once each rather than per row.
+      await con.run(`CREATE TYPE sg_raw AS ENUM (SELECT DISTINCT v FROM (SELECT ${raw.raw} AS v FROM ${src.from} AS src_in) WHERE v IS NOT NULL ORDER BY v)`);
+      const names = ((await con.runAndReadAll(`SELECT ${raw.client('v')} AS c FROM (SELECT unnest(enum_range(NULL::sg_raw)) AS v)`)).getColumnsJS()[0] ?? []).map(String);
+      clients = [...new Set([...names, 'unknown'])];
+      const index = new Map(clients.map((c, i) => [c, i]));
+      remap = Int32Array.from([index.get('unknown')!, ...names.map((c) => index.get(c)!)]);
+      clientCode = 'coalesce(CAST(enum_code(CAST(client_raw AS sg_raw)) AS INTEGER), -1)';
+    } else {
+      await con.run(`CREATE TYPE sg_client AS ENUM (SELECT DISTINCT client FROM ${rows} ORDER BY client)`);
+      // No rows, no enum values, no column: the caller's scan reports the empty input.
+      clients = (((await con.runAndReadAll('SELECT unnest(enum_range(NULL::sg_client)) AS c')).getColumnsJS()[0] ?? []) as unknown[]).map(String);
+      clientCode = 'CAST(enum_code(CAST(client AS sg_client)) AS INTEGER)';
+    }
   } catch (err) {
     throw fail(err);
   }
   const reasons = REJECT_REASONS.map((r, i) => `WHEN '${r}' THEN ${i + 1}`).join(' ');
   const ints = present.map((f) => `, CASE WHEN reason IS NULL THEN CAST(coalesce("${f}", -1) AS INTEGER) ELSE -1 END AS "${f}"`).join('');
-  const sql = `SELECT CAST(CASE reason ${reasons} ELSE 0 END AS INTEGER) AS r, CAST(enum_code(CAST(client AS sg_client)) AS INTEGER) AS c, CASE WHEN reason IS NULL THEN t ELSE 0 END AS t${ints} FROM ${rows}`;
+  const sql = `SELECT CAST(CASE reason ${reasons} ELSE 0 END AS INTEGER) AS r, ${clientCode} AS c, CASE WHEN reason IS NULL THEN t ELSE 0 END AS t${ints} FROM ${rows}`;
   src.stage('summaries in one pass over the rows in input order');
   await con.run('SET preserve_insertion_order = true');
+  let next: Promise<DuckDBDataChunk | null> | undefined;
   try {
     // A materialized result is computed in parallel (~15–25 % faster than streaming, which runs
     // one thread as chunks are fetched) but is held whole (~24 bytes per row): for large
@@ -130,14 +151,20 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
       held.length = 0;
       return true;
     };
+    // The next chunk is fetched (off the main thread: DuckDB computes it when streaming) while
+    // this one is counted. (A materialized result's synchronous getChunk keeps every chunk.)
+    next = result.fetchChunk();
     for (;;) {
       let chunk: DuckDBDataChunk | null;
       try {
-        chunk = await result.fetchChunk();
+        chunk = await next;
       } catch (err) {
         throw fail(err);
       }
       if (!chunk || chunk.rowCount === 0) break;
+      next = result.fetchChunk();
+      // An error surfaces when awaited (or is dropped when this pass gives up first).
+      next.catch(() => undefined);
       const n = chunk.rowCount;
       rowsRead += n;
       options.onProgress?.(rowsRead);
@@ -149,9 +176,15 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
         withRejects = reason;
         for (let i = 0; i < n; i++) rejected[reason[i]]++;
       }
-      const raw: RowChunk = { n, client: items(chunk, 1) as Int32Array, t: items(chunk, 2) as Float64Array, ints: {} };
-      present.forEach((f, k) => (raw.ints[f] = items(chunk, 3 + k) as Int32Array));
-      const rowsIn = accepted(raw, withRejects, builder === undefined);
+      let client = items(chunk, 1) as Int32Array;
+      if (remap) {
+        const codes = client;
+        client = new Int32Array(n);
+        for (let i = 0; i < n; i++) client[i] = remap[codes[i] + 1];
+      }
+      const got: RowChunk = { n, client, t: items(chunk, 2) as Float64Array, ints: {} };
+      present.forEach((f, k) => (got.ints[f] = items(chunk, 3 + k) as Int32Array));
+      const rowsIn = accepted(got, withRejects, builder === undefined);
       nAccepted += rowsIn.n;
       for (let i = 0; i < rowsIn.n; i++) {
         const t = rowsIn.t[i];
@@ -178,6 +211,8 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
     });
     return { summaries: builder!.finish(decided!.originIso), rowsRead, rejectsByReason };
   } finally {
+    // No fetch may be left running on the connection when the caller goes on using it.
+    await next?.catch(() => undefined);
     await con.run('SET preserve_insertion_order = false');
   }
 }

@@ -442,18 +442,24 @@ async function streamSummaries(scan: OpenScan, options: { arrivalSeconds: number
 export async function builderPass(con: DuckDBConnection, sql: string, present: readonly string[], builderOptions: ConstructorParameters<typeof SummaryBuilder>[0], origin: string | null): Promise<TraceSummaries | undefined> {
   const builder = new SummaryBuilder(builderOptions);
   await con.run('SET preserve_insertion_order = true');
+  let next: Promise<DuckDBDataChunk | null> | undefined;
   try {
     const result = await con.stream(sql);
     const items = (chunk: DuckDBDataChunk, i: number) => (chunk.getColumnVector(i) as unknown as { items: Float64Array | Int32Array }).items;
+    // DuckDB computes the next chunk (off the main thread) while this one is counted.
+    next = result.fetchChunk();
     for (;;) {
-      const chunk = await result.fetchChunk();
+      const chunk = await next;
       if (!chunk || chunk.rowCount === 0) break;
+      next = result.fetchChunk();
+      next.catch(() => undefined); // surfaces when awaited, or is dropped when the pass gives up
       const row: RowChunk = { n: chunk.rowCount, client: items(chunk, 0) as Int32Array, t: items(chunk, 1) as Float64Array, ints: {} };
       present.forEach((f, k) => (row.ints[f as keyof RowChunk['ints']] = items(chunk, 2 + k) as Int32Array));
       if (!builder.push(row)) return undefined;
     }
     return builder.finish(origin);
   } finally {
+    await next?.catch(() => undefined); // nothing left running on the connection
     await con.run('SET preserve_insertion_order = false');
   }
 }

@@ -115,10 +115,20 @@ function column(spec: string, dotted: boolean, d: Dialect): string {
   return dotted ? spec.split('.').map(d.ident).join('.') : d.ident(spec);
 }
 
+/** A source column as text before trimming (a column typed as a number as JavaScript prints it). */
+function asTextSql(c: string, dotted: boolean, d: Dialect, numeric: ReadonlySet<string>): string {
+  return (!dotted || !c.includes('.')) && numeric.has(c) ? d.numberText(column(c, dotted, d)) : `CAST(${column(c, dotted, d)} AS ${d.text})`;
+}
+
+/** Text trimmed, blank → NULL (absent). */
+const blankSql = (text: string, d: Dialect) => `NULLIF(${d.trim(text)}, '')`;
+
+/** The client of a row from its client field's text (fieldSql): absent → 'unknown'. */
+const clientSql = (field: string) => `coalesce(${field}, 'unknown')`;
+
 /** SQL for one mapped field, as text (NULL = absent), mirroring TraceBuilder's rules. */
 export function fieldSql(src: FieldSource, dotted: boolean, separator: string, d: Dialect = DIALECTS.duckdb, numeric: ReadonlySet<string> = new Set()): string {
-  const asText = (c: string) => ((!dotted || !c.includes('.')) && numeric.has(c) ? d.numberText(column(c, dotted, d)) : `CAST(${column(c, dotted, d)} AS ${d.text})`);
-  const blank = (c: string) => `NULLIF(${d.trim(asText(c))}, '')`;
+  const blank = (c: string) => blankSql(asTextSql(c, dotted, d, numeric), d);
   if (typeof src === 'string') return blank(src);
   if (Array.isArray(src)) {
     const parts = src.map(blank);
@@ -142,6 +152,18 @@ export function timestampSql(raw: string, mapping: Mapping, d: Dialect = DIALECT
   return `${d.toDouble(raw)} * ${UNIT_FACTOR[unit]}`;
 }
 
+/**
+ * When the client comes from one source column: that column as text before normalization
+ * (`raw`), and the client a raw text normalizes to (`client(text)`, as in rowsSql). A scan
+ * can then normalize each distinct raw value once instead of every row (`rowsSql` with
+ * `rawClient` outputs it as `client_raw`; NULL there is the client 'unknown').
+ */
+export function clientRaw(mapping: Mapping, dotted: boolean, numericColumns: ReadonlySet<string>, d: Dialect = DIALECTS.duckdb): { raw: string; client: (text: string) => string } | undefined {
+  const src = mapping.columns.client_id;
+  if (typeof src !== 'string') return undefined;
+  return { raw: asTextSql(src, dotted, d, numericColumns), client: (text) => clientSql(blankSql(text, d)) };
+}
+
 /** Integer fields summarized as lengths (the TypeScript engine's FIELD_OF) plus reasoning. */
 export const SQL_INT_FIELDS = ['input_tokens', 'output_tokens', 'reasoning_tokens', 'image_count', 'image_tokens', 'audio_count', 'audio_tokens', 'video_count', 'video_tokens'] as const;
 
@@ -153,8 +175,17 @@ export const SQL_ALL_INT_FIELDS = [...SQL_INT_FIELDS, 'turn', 'block_count'] as 
  * and `reason` (NULL when the row is accepted, else the reject reason). Every mapped integer
  * field is validated (as TraceBuilder does); `texts` adds text fields (e.g. session_id).
  */
-export function rowsSql(fromClause: string, mapping: Mapping, dotted: boolean, d: Dialect = DIALECTS.duckdb, numericColumns: ReadonlySet<string> = new Set(), texts: readonly ('session_id' | 'model' | 'request_id')[] = []): string {
+export function rowsSql(
+  fromClause: string,
+  mapping: Mapping,
+  dotted: boolean,
+  d: Dialect = DIALECTS.duckdb,
+  numericColumns: ReadonlySet<string> = new Set(),
+  texts: readonly ('session_id' | 'model' | 'request_id')[] = [],
+  options: { rawClient?: boolean } = {},
+): string {
   const cols = mapping.columns;
+  const rawClient = options.rawClient ? clientRaw(mapping, dotted, numericColumns, d)?.raw : undefined;
   const q = d.ident;
   // Three levels, so each value is trimmed and parsed once per row (engines do not reliably
   // share repeated subexpressions): raw texts, then numbers, then the row and its reason.
@@ -168,7 +199,8 @@ export function rowsSql(fromClause: string, mapping: Mapping, dotted: boolean, d
   const num = (f: string) => q(`__sg_num_${f}`);
   const level1 = [
     `${tTyped ?? fieldSql(cols.timestamp!, dotted, mapping.separator, d)} AS ${raw('timestamp')}`,
-    `${cols.client_id ? `coalesce(${fieldSql(cols.client_id, dotted, mapping.separator, d, numericColumns)}, 'unknown')` : `'default'`} AS ${q('__sg_client')}`,
+    `${cols.client_id ? clientSql(fieldSql(cols.client_id, dotted, mapping.separator, d, numericColumns)) : `'default'`} AS ${q('__sg_client')}`,
+    ...(rawClient ? [`${rawClient} AS ${q('__sg_client_raw')}`] : []),
     ...texts.filter((f) => cols[f] !== undefined).map((f) => `${fieldSql(cols[f]!, dotted, mapping.separator, d, numericColumns)} AS ${q(`__sg_text_${f}`)}`),
     ...ints.map(({ f, typed }) => `${typed ?? fieldSql(cols[f]!, dotted, mapping.separator, d)} AS ${raw(f)}`),
   ];
@@ -187,7 +219,7 @@ export function rowsSql(fromClause: string, mapping: Mapping, dotted: boolean, d
     ]),
   ];
   const outTexts = texts.filter((f) => cols[f] !== undefined).map((f) => `${q(`__sg_text_${f}`)} AS ${q(f)}, `).join('');
-  return `SELECT ${t} AS t, ${q('__sg_client')} AS client, ${outTexts}${ints.map(({ f }) => `${d.toBigint(num(f))} AS ${q(f)}`).join(', ')}${ints.length ? ',' : ''}
+  return `SELECT ${t} AS t, ${q('__sg_client')} AS client, ${rawClient ? `${q('__sg_client_raw')} AS client_raw, ` : ''}${outTexts}${ints.map(({ f }) => `${d.toBigint(num(f))} AS ${q(f)}`).join(', ')}${ints.length ? ',' : ''}
   CASE ${reasons.join('\n    ')} ELSE NULL END AS reason
 FROM (SELECT *, ${level2.join(', ')} FROM (SELECT *, ${level1.join(', ')} FROM ${fromClause} AS src_in) AS src_l1) AS src_l2`;
 }

@@ -199,6 +199,20 @@ describe('DuckDB engine', () => {
     const m = parseMapping({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i', output_tokens: 'o' }, timestamp: { unit: 's' } }, 'm');
     const s1 = await same([csv], m, 'numbers');
     expect(s1.rejects_by_reason).toEqual({ bad_number: 3, bad_timestamp: 1 });
+    // Clients: blank and missing ones are 'unknown'; spaces around a name are not part of it.
+    const blanks = `${dir}/blanks.csv`;
+    writeFileSync(blanks, ['t,c,i,o', '1,,5,6', '2, ,7,8', '3,x,9,1', '4, x,1,2', '5,\t,1,1', '6,unknown,2,2', '7,y,-1,1'].join('\n') + '\n');
+    const sb = await same([blanks], m, 'blank clients');
+    expect(sb.rejects_by_reason).toEqual({ negative_tokens: 1 });
+    // A client column typed as numbers (Parquet): 7 and 7.0 are one client, as JavaScript prints them; null is 'unknown'.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    await con.run(`COPY (SELECT * FROM (VALUES (1.0, 7.0, 5), (2.0, NULL, 5), (3.0, 7.5, 5), (4.0, 7.0, 3), (5.0, 1e21, 2)) v(t, c, i)) TO '${dir}/numc.parquet'`);
+    con.closeSync();
+    db.closeSync();
+    const numc = await same([`${dir}/numc.parquet`], parseMapping({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i' }, timestamp: { unit: 's' } }, 'm'), 'numeric clients');
+    expect(numc.rows_accepted).toBe(5);
     // ISO: a named zone is refused (DuckDB would carry it to the next rows), Feb 30 does not roll over.
     const iso = `${dir}/iso.csv`;
     writeFileSync(iso, ['t,i', '2023-11-16 18:17:00,1', '2023-11-16 18:17:13 America/New_York,1', '2023-11-16 18:17:20,1', '2023-02-30 00:00:00,1', '2023-11-16T18:18:00Z,1', '2023-11-16 18:19:00 UTC,1'].join('\n') + '\n');
