@@ -1,8 +1,8 @@
 /**
  * The DuckDB scan in one pass: DuckDB reads and normalizes the inputs (in input order) and
  * hands typed chunks of (client code, time, lengths) to the TypeScript engine's
- * SummaryBuilder. No normalized table is kept: DuckDB holds ~24 bytes per row for inputs
- * under 1 GiB, and only chunks in flight above that or under --duckdb-memory.
+ * SummaryBuilder. No normalized table is kept: DuckDB streams the rows, computing ahead in
+ * parallel into a 16 MB buffer while the chunks are counted here.
  *
  * The one pass needs the rows in time order per client (request logs are written in time
  * order), and the time origin and clock resolution before the first window is counted. Both
@@ -10,7 +10,6 @@
  * when a check fails — or a client's row comes before its previous one — it gives up
  * (undefined) and the caller scans again the slower way, with the same results.
  */
-import { statSync } from 'node:fs';
 import { REJECT_REASONS, IngestError, type RejectReason } from '../ingest/errors.js';
 import type { DuckDBDataChunk } from '@duckdb/node-api';
 import { SummaryBuilder, type RowChunk } from './build.js';
@@ -19,8 +18,6 @@ import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { clientRaw, rowsSql } from './sql.js';
 import type { TraceSummaries } from './types.js';
 
-/** Inputs smaller than this (bytes) are normalized into a materialized result; larger ones stream. */
-const MATERIALIZE_BELOW = 1 << 30;
 
 export interface StreamedScan {
   summaries: TraceSummaries;
@@ -95,19 +92,9 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
   await con.run('SET preserve_insertion_order = true');
   let next: Promise<DuckDBDataChunk | null> | undefined;
   try {
-    // A materialized result is computed in parallel (~15–25 % faster than streaming, which runs
-    // one thread as chunks are fetched) but is held whole (~24 bytes per row): for large
-    // inputs, and under a memory limit, the rows are streamed instead.
-    const size = (f: string) => {
-      try {
-        return statSync(f).size;
-      } catch {
-        return MATERIALIZE_BELOW; // not a local file: assume large
-      }
-    };
-    const inputBytes = files.reduce((sum, f) => sum + size(f), 0);
-    const materialize = !options.memoryLimit && inputBytes < MATERIALIZE_BELOW;
-    const result = await (materialize ? con.run(sql) : con.stream(sql)).catch((err: unknown) => {
+    // Streamed: DuckDB computes ahead in parallel (openSource sets its buffer) while the chunks
+    // are counted here.
+    const result = await con.stream(sql).catch((err: unknown) => {
       throw fail(err);
     });
     const rejected = new Float64Array(REJECT_REASONS.length + 1);
@@ -151,8 +138,7 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
       held.length = 0;
       return true;
     };
-    // The next chunk is fetched (off the main thread: DuckDB computes it when streaming) while
-    // this one is counted. (A materialized result's synchronous getChunk keeps every chunk.)
+    // The next chunk is fetched (off the main thread) while this one is counted.
     next = result.fetchChunk();
     for (;;) {
       let chunk: DuckDBDataChunk | null;

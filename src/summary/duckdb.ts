@@ -238,6 +238,10 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
   try {
     await con.run("SET TimeZone = 'UTC'");
     await con.run('SET preserve_insertion_order = false');
+    // Streamed results: DuckDB's threads compute ahead into this buffer while JavaScript
+    // counts. With the default (~1 MB) a streamed CSV scan ran one thread, 40 % slower than a
+    // materialized result; with 16 MB it is as fast, and nothing is held whole.
+    await con.run("SET streaming_buffer_size = '16MB'");
     if (options.memoryLimit) {
       // DuckDB keeps to the limit by spilling to a temporary directory (removed on close).
       await con.run(`SET memory_limit = '${parseMemoryLimit(options.memoryLimit)}'`);

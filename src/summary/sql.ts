@@ -23,6 +23,11 @@ export interface Dialect {
   notNumber?(e: string): string;
   /** Text with surrounding whitespace removed. */
   trim(e: string): string;
+  /**
+   * The cast to DOUBLE ignores the whitespace trim removes: a number field's text is then
+   * trimmed only when it does not parse (to tell blank from bad), not on every row.
+   */
+  castIgnoresSpace?: boolean;
   /** A column typed as a number, as the text JavaScript's String() gives for it (2, not 2.0). */
   numberText(e: string): string;
   /** e (a double) as BIGINT, NULL when out of range (±inf, NaN: rows that are rejected anyway). */
@@ -49,6 +54,7 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     notNumber: (e) => `contains(${e}, '_')`,
     // Spaces, tabs, CR/LF as JavaScript's trim(); trim(x, chars) is slow, so only when needed.
     trim: (e) => `CASE WHEN regexp_matches(${e}, '^\\s|\\s$') THEN trim(${e}, e' \\t\\n\\r\\f\\v') ELSE ${e} END`,
+    castIgnoresSpace: true,
     numberText: (e) => `CASE WHEN isnan(${e}) THEN 'NaN' WHEN isinf(${e}) THEN CASE WHEN ${e} > 0 THEN 'Infinity' ELSE '-Infinity' END WHEN ${e} = trunc(${e}) AND abs(${e}) < 1e15 THEN CAST(CAST(${e} AS BIGINT) AS VARCHAR) ELSE CAST(${e} AS VARCHAR) END`,
     toBigint: (e) => `TRY_CAST(${e} AS BIGINT)`,
     isFinite: (e) => `isfinite(${e})`,
@@ -197,25 +203,37 @@ export function rowsSql(
   const ints = SQL_ALL_INT_FIELDS.filter((f) => cols[f] !== undefined).map((f) => ({ f, typed: typedNumber(cols[f]) }));
   const raw = (f: string) => q(`__sg_raw_${f}`);
   const num = (f: string) => q(`__sg_num_${f}`);
+  // Number fields from one text column, where the engine's cast ignores surrounding space:
+  // raw is the untrimmed text (NULL, blank or not), trimmed only for rows that fail to parse.
+  const untrimmed = (f: string, src: FieldSource | undefined, typed: string | undefined) =>
+    d.castIgnoresSpace && !typed && typeof src === 'string' && (f !== 'timestamp' || unit !== 'iso') ? asTextSql(src, dotted, d, numericColumns) : undefined;
+  const lazy = new Set<string>();
+  const text = (f: string, src: FieldSource, typed: string | undefined) => {
+    const u = untrimmed(f, src, typed);
+    if (u) lazy.add(f);
+    return typed ?? u ?? fieldSql(src, dotted, mapping.separator, d);
+  };
   const level1 = [
-    `${tTyped ?? fieldSql(cols.timestamp!, dotted, mapping.separator, d)} AS ${raw('timestamp')}`,
+    `${text('timestamp', cols.timestamp!, tTyped)} AS ${raw('timestamp')}`,
     `${cols.client_id ? clientSql(fieldSql(cols.client_id, dotted, mapping.separator, d, numericColumns)) : `'default'`} AS ${q('__sg_client')}`,
     ...(rawClient ? [`${rawClient} AS ${q('__sg_client_raw')}`] : []),
     ...texts.filter((f) => cols[f] !== undefined).map((f) => `${fieldSql(cols[f]!, dotted, mapping.separator, d, numericColumns)} AS ${q(`__sg_text_${f}`)}`),
-    ...ints.map(({ f, typed }) => `${typed ?? fieldSql(cols[f]!, dotted, mapping.separator, d)} AS ${raw(f)}`),
+    ...ints.map(({ f, typed }) => `${text(f, cols[f]!, typed)} AS ${raw(f)}`),
   ];
   const tExpr = tTyped && unit !== 'iso' && unit !== 'auto' ? `CAST(${raw('timestamp')} AS DOUBLE) * ${UNIT_FACTOR[unit!]}` : timestampSql(raw('timestamp'), mapping, d);
   const level2 = [`${tExpr} AS ${q('__sg_t')}`, ...ints.map(({ f, typed }) => `${typed ? `CAST(${raw(f)} AS DOUBLE)` : d.toDouble(raw(f))} AS ${num(f)}`)];
   // Text the engine parses but JavaScript's Number() does not (DuckDB: '1_000').
   const notNumber = (f: string, typed: boolean) => (typed || !d.notNumber ? '' : ` OR ${d.notNumber(raw(f))}`);
   const t = q('__sg_t');
+  // A field is present when its text is not blank (lazily trimmed: when it parsed, it is not).
+  const present = (f: string, parsed: string) => (lazy.has(f) ? `(${raw(f)} IS NOT NULL AND (${parsed} IS NOT NULL OR ${d.trim(raw(f))} <> ''))` : `${raw(f)} IS NOT NULL`);
   const reasons = [
-    `WHEN ${raw('timestamp')} IS NULL THEN 'missing_timestamp'`,
+    `WHEN ${lazy.has('timestamp') ? `NOT ${present('timestamp', t)}` : `${raw('timestamp')} IS NULL`} THEN 'missing_timestamp'`,
     `WHEN ${t} IS NULL OR NOT ${d.isFinite(t)}${notNumber('timestamp', Boolean(tTyped) || unit === 'iso')} THEN 'bad_timestamp'`,
     ...ints.flatMap(({ f, typed }) => [
-      `WHEN ${raw(f)} IS NOT NULL AND (${num(f)} IS NULL OR NOT ${d.isFinite(num(f))}${notNumber(f, Boolean(typed))}) THEN 'bad_number'`,
-      `WHEN ${raw(f)} IS NOT NULL AND ${num(f)} < 0 THEN 'negative_tokens'`,
-      `WHEN ${raw(f)} IS NOT NULL AND (${num(f)} <> floor(${num(f)}) OR ${num(f)} > 2147483647) THEN 'bad_number'`,
+      `WHEN ${present(f, num(f))} AND (${num(f)} IS NULL OR NOT ${d.isFinite(num(f))}${notNumber(f, Boolean(typed))}) THEN 'bad_number'`,
+      `WHEN ${present(f, num(f))} AND ${num(f)} < 0 THEN 'negative_tokens'`,
+      `WHEN ${present(f, num(f))} AND (${num(f)} <> floor(${num(f)}) OR ${num(f)} > 2147483647) THEN 'bad_number'`,
     ]),
   ];
   const outTexts = texts.filter((f) => cols[f] !== undefined).map((f) => `${q(`__sg_text_${f}`)} AS ${q(f)}, `).join('');
