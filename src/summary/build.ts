@@ -1,7 +1,7 @@
 import type { IntField } from '../ingest/fields.js';
 import type { Trace } from '../ingest/trace.js';
 import { gapBin, JOINT_STRIDE, jointBin, LENGTH_EXACT_BELOW, lengthKey } from './bins.js';
-import { PairSink, type PackedCounts } from './packed.js';
+import { EMPTY_COUNTS, PackedCounts, PairSink } from './packed.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 
@@ -114,10 +114,16 @@ class Counter {
     const offset = this.offset;
     let d = 0;
     let i = 0;
+    let lo = scratch.length;
+    let hi = -1;
     for (; i < n; i++) {
       const at = codes[i] + offset;
       if (at < 0 || at >= scratch.length) break;
-      if (scratch[at]++ === 0) out[d++] = at;
+      if (scratch[at]++ === 0) {
+        out[d++] = at;
+        if (at < lo) lo = at;
+        if (at > hi) hi = at;
+      }
     }
     if (i < n) {
       // A code out of the dense range (a gap of centuries, say): undo, sort, run-length count.
@@ -131,6 +137,18 @@ class Counter {
         out[d] = v;
         cnt[d++] = k - j;
         j = k;
+      }
+      return d;
+    }
+    if (hi - lo < 32 * d) {
+      // Dense enough: the codes in order by a scan of their range (cheaper than a sort).
+      let j = 0;
+      for (let at = lo; at <= hi; at++) {
+        const k = scratch[at];
+        if (k === 0) continue;
+        out[j] = at - offset;
+        cnt[j++] = k;
+        scratch[at] = 0;
       }
       return d;
     }
@@ -414,58 +432,162 @@ export class SummaryBuilder {
 
   /** The summaries of every row pushed. Times count from `origin` (ISO, or null for relative times). */
   finish(origin: string | null): TraceSummaries {
+    return summariesFromParts([this.parts()], { arrivalSeconds: this.W, lengthSeconds: this.L, resolution: this.resolution, clients: this.clients, origin });
+  }
+
+  /**
+   * Closes every open window and returns what was counted as plain arrays (for a worker to
+   * hand back): the builder is done after this.
+   */
+  parts(): SummaryParts {
     for (let c = 0; c < this.clients.length; c++) {
       const o = c * STRIDE;
       if (this.st[o + S_WI] === this.st[o + S_WI]) this.closeArrival(c);
       if (this.st[o + S_LI] === this.st[o + S_LI]) this.closeLength(c);
     }
-    const W = this.W;
-    const L = this.L;
-    const empty = this.rows === 0;
-    const spanStart = empty ? 0 : this.spanStart;
-    const spanEnd = empty ? 0 : this.spanEnd;
-    const rank = clientRanks(this.clients);
-    const A = this.arrivals.data;
-    const arrivals = inOrder(A, AR, this.arrivals.n, rank).map((r): ArrivalSummary => {
-      const start = A[r + 1] * W;
-      // Bins per window: the part of the window inside the trace's span.
-      const covered = Math.min(start + W, spanEnd) - Math.max(start, spanStart);
-      const disp = (k: number) => ({ bins: Math.max(1, Math.ceil(Math.max(covered, SCALES[k]) / SCALES[k])), sum: A[r + 2], sumSq: A[r + 10 + k] });
-      return {
-        client: this.clients[A[r]],
-        start,
-        n: A[r + 2],
-        first: A[r + 3],
-        last: A[r + 4],
-        gaps: A[r + 5],
-        sum: A[r + 6],
-        sumSq: A[r + 7],
-        sumLog: A[r + 8],
-        positive: A[r + 9],
-        quant: this.quantSink.view(A[r + 13], A[r + 14]),
-        hist: this.histSink.view(A[r + 15], A[r + 16]),
-        disp: { '1': disp(0), '10': disp(1), '60': disp(2) },
-      };
-    });
-    const names = [...SUMMARY_FIELDS, 'reason_ratio'];
-    const R = this.lengths.data;
-    const lengths = inOrder(R, LR, this.lengths.n, rank).map((r): LengthSummary => {
-      const fields = new Map<string, PackedCounts>();
-      for (let k = 0; k < names.length; k++) {
-        const from = R[r + 3 + 2 * k];
-        const to = R[r + 4 + 2 * k];
-        if (to > from) fields.set(names[k], (k === NF ? this.ratioSink : this.lengthSink).view(from, to));
-      }
-      return { client: this.clients[R[r]], start: R[r + 1] * L, n: R[r + 2], fields, joint: this.lengthSink.view(R[r + 3 + 2 * names.length], R[r + 4 + 2 * names.length]) };
-    });
-    return { arrivalSeconds: W, lengthSeconds: L, resolution: this.resolution, span: { start: spanStart, end: spanEnd }, origin, arrivals, lengths };
+    return {
+      rows: this.rows,
+      spanStart: this.spanStart,
+      spanEnd: this.spanEnd,
+      arrivals: this.arrivals.data.slice(0, this.arrivals.n * AR),
+      lengths: this.lengths.data.slice(0, this.lengths.n * LR),
+      quant: this.quantSink.arrays(),
+      hist: this.histSink.arrays(),
+      length: this.lengthSink.arrays(),
+      ratio: this.ratioSink.arrays(),
+    };
   }
 }
 
-/** Offsets of the records sorted by (client name, window index). */
+/** What a SummaryBuilder counted (its closed windows' records and their packed histograms). */
+export interface SummaryParts {
+  rows: number;
+  spanStart: number;
+  spanEnd: number;
+  /** Arrival window records (AR numbers each; histogram ranges index `quant` and `hist`). */
+  arrivals: Float64Array;
+  /** Length window records (LR numbers each; ranges index `length`, and `ratio` for reason_ratio). */
+  lengths: Float64Array;
+  quant: { keys: Int32Array | Float64Array; counts: Int32Array };
+  hist: { keys: Int32Array | Float64Array; counts: Int32Array };
+  length: { keys: Int32Array | Float64Array; counts: Int32Array };
+  ratio: { keys: Int32Array | Float64Array; counts: Int32Array };
+}
+
+/** Concatenates pair arrays; returns the offset of each part's pairs. */
+function concatPairs(list: { keys: Int32Array | Float64Array; counts: Int32Array }[]): { keys: Int32Array | Float64Array; counts: Int32Array; offsets: number[] } {
+  if (list.length === 1) return { ...list[0], offsets: [0] };
+  const n = list.reduce((sum, p) => sum + p.counts.length, 0);
+  const keys = list[0].keys instanceof Float64Array ? new Float64Array(n) : new Int32Array(n);
+  const counts = new Int32Array(n);
+  const offsets: number[] = [];
+  let at = 0;
+  for (const p of list) {
+    offsets.push(at);
+    keys.set(p.keys, at);
+    counts.set(p.counts, at);
+    at += p.counts.length;
+  }
+  return { keys, counts, offsets };
+}
+
+/**
+ * The summaries of the rows counted by one or more SummaryBuilders that saw disjoint sets of
+ * clients (each client's rows all in one builder): the same as one builder over all rows.
+ */
+export function summariesFromParts(parts: SummaryParts[], o: { arrivalSeconds: number; lengthSeconds: number; resolution: number; clients: readonly string[]; origin: string | null }): TraceSummaries {
+  const W = o.arrivalSeconds;
+  const L = o.lengthSeconds;
+  const rows = parts.reduce((sum, p) => sum + p.rows, 0);
+  const empty = rows === 0;
+  const spanStart = empty ? 0 : Math.min(...parts.map((p) => p.spanStart));
+  const spanEnd = empty ? 0 : Math.max(...parts.map((p) => p.spanEnd));
+  // One record array per kind, histogram ranges shifted to the concatenated pairs.
+  const merge = (records: Float64Array[], stride: number, shifts: [field: number, by: number[]][]) => {
+    if (records.length === 1) return records[0];
+    const out = new Float64Array(records.reduce((sum, r) => sum + r.length, 0));
+    let at = 0;
+    records.forEach((r, p) => {
+      out.set(r, at);
+      for (let i = at; i < at + r.length; i += stride) for (const [f, by] of shifts) out[i + f] += by[p];
+      at += r.length;
+    });
+    return out;
+  };
+  const quant = concatPairs(parts.map((p) => p.quant));
+  const hist = concatPairs(parts.map((p) => p.hist));
+  const length = concatPairs(parts.map((p) => p.length));
+  const ratio = concatPairs(parts.map((p) => p.ratio));
+  const A = merge(
+    parts.map((p) => p.arrivals),
+    AR,
+    [
+      [13, quant.offsets],
+      [14, quant.offsets],
+      [15, hist.offsets],
+      [16, hist.offsets],
+    ],
+  );
+  const names = [...SUMMARY_FIELDS, 'reason_ratio'];
+  const R = merge(
+    parts.map((p) => p.lengths),
+    LR,
+    Array.from({ length: 2 * (names.length + 1) }, (_, j): [number, number[]] => [3 + j, Math.floor(j / 2) === NF ? ratio.offsets : length.offsets]),
+  );
+  const view = (pairs: { keys: Int32Array | Float64Array; counts: Int32Array }, from: number, to: number) => (from === to ? EMPTY_COUNTS : new PackedCounts(pairs.keys, pairs.counts, from, to));
+  const rank = clientRanks(o.clients);
+  const arrivals = inOrder(A, AR, A.length / AR, rank).map((r): ArrivalSummary => {
+    const start = A[r + 1] * W;
+    // Bins per window: the part of the window inside the trace's span.
+    const covered = Math.min(start + W, spanEnd) - Math.max(start, spanStart);
+    const disp = (k: number) => ({ bins: Math.max(1, Math.ceil(Math.max(covered, SCALES[k]) / SCALES[k])), sum: A[r + 2], sumSq: A[r + 10 + k] });
+    return {
+      client: o.clients[A[r]],
+      start,
+      n: A[r + 2],
+      first: A[r + 3],
+      last: A[r + 4],
+      gaps: A[r + 5],
+      sum: A[r + 6],
+      sumSq: A[r + 7],
+      sumLog: A[r + 8],
+      positive: A[r + 9],
+      quant: view(quant, A[r + 13], A[r + 14]),
+      hist: view(hist, A[r + 15], A[r + 16]),
+      disp: { '1': disp(0), '10': disp(1), '60': disp(2) },
+    };
+  });
+  const lengths = inOrder(R, LR, R.length / LR, rank).map((r): LengthSummary => {
+    const fields = new Map<string, PackedCounts>();
+    for (let k = 0; k < names.length; k++) {
+      const from = R[r + 3 + 2 * k];
+      const to = R[r + 4 + 2 * k];
+      if (to > from) fields.set(names[k], view(k === NF ? ratio : length, from, to));
+    }
+    return { client: o.clients[R[r]], start: R[r + 1] * L, n: R[r + 2], fields, joint: view(length, R[r + 3 + 2 * names.length], R[r + 4 + 2 * names.length]) };
+  });
+  return { arrivalSeconds: W, lengthSeconds: L, resolution: o.resolution, span: { start: spanStart, end: spanEnd }, origin: o.origin, arrivals, lengths };
+}
+
+/**
+ * Offsets of the records sorted by (client name, window index). A client's windows close in
+ * time order, so a stable counting sort by client rank is enough (checked; else a full sort).
+ */
 function inOrder(data: Float64Array, stride: number, n: number, rank: Int32Array): number[] {
-  const idx = Array.from({ length: n }, (_, i) => i * stride);
-  return idx.sort((x, y) => rank[data[x]] - rank[data[y]] || data[x + 1] - data[y + 1]);
+  const start = new Int32Array(rank.length + 1);
+  for (let i = 0; i < n; i++) start[rank[data[i * stride]] + 1]++;
+  for (let r = 0; r < rank.length; r++) start[r + 1] += start[r];
+  const idx = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const o = i * stride;
+    const at = start[rank[data[o]]]++;
+    idx[at] = o;
+    // Same client as the record before it in the output: its window must come later.
+    if (at > 0 && idx[at - 1] !== undefined && rank[data[idx[at - 1]]] === rank[data[o]] && data[idx[at - 1] + 1] >= data[o + 1]) {
+      return Array.from({ length: n }, (_, j) => j * stride).sort((x, y) => rank[data[x]] - rank[data[y]] || data[x + 1] - data[y + 1]);
+    }
+  }
+  return idx;
 }
 
 /** Rank of each client index by name in code-unit order (the order summaries are listed in). */

@@ -111,8 +111,9 @@ export class PairSink {
     this.c[this.n++] = count;
   }
 
-  /** Pairs [from, to) as PackedCounts (views: call once all pushes are done). */
-  view(from: number, to: number): PackedCounts {
-    return from === to ? EMPTY_COUNTS : new PackedCounts(this.k, this.c, from, to);
+  /** The pairs pushed (keys, counts), trimmed to n. */
+  arrays(): { keys: Int32Array | Float64Array; counts: Int32Array } {
+    return { keys: this.k.slice(0, this.n), counts: this.c.slice(0, this.n) };
   }
+
 }
