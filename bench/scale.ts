@@ -9,7 +9,9 @@
  * LAG over time alone — the gaps, before any summary). At each row count given: rows/s and
  * peak memory (VmHWM) per case, each case in its own child process, medians of --repeat runs,
  * and each case's speed as a ratio of `ref: read`; then how each engine's peak grows with rows.
- * Usage: npm run bench:scale [-- --rows 5000000,20000000 --repeat 3]
+ * `duckdb` counts the summaries on worker threads (the default on a multi-core machine),
+ * `duckdb, 1 thread` on the calling thread.
+ * Usage: npm run bench:scale [-- --rows 5000000,20000000 --repeat 3 --cases 'duckdb,duckdb, 1 thread']
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -43,12 +45,13 @@ async function runCase(engine: string, file: string): Promise<void> {
     const s = buildSummaries(r.trace, W);
     rows = r.trace.n;
     windows = s.arrivals.length;
-  } else if (engine === 'duckdb' || engine === 'duckdb, shuffled') {
-    const r = await summarizeWithDuckDB([file], MAPPING, W);
+  } else if (engine === 'duckdb' || engine === 'duckdb, 1 thread' || engine === 'duckdb, shuffled') {
+    // `1 thread`: the summaries counted on the calling thread (no worker threads).
+    const r = await summarizeWithDuckDB([file], MAPPING, { ...W, ...(engine === 'duckdb, 1 thread' ? { workers: 0 } : {}) });
     rows = r.rowsRead;
     windows = r.summaries.arrivals.length;
     // The bench's logs are in time order, its shuffled copies not: check each case measures the path it names.
-    const expected = engine === 'duckdb' ? 'stream' : 'sorted-stream';
+    const expected = engine.endsWith('shuffled') ? 'sorted-stream' : 'stream';
     if (r.pass !== expected) throw new Error(`${engine}: expected the ${expected} pass, got ${r.pass}`);
   } else if (engine.startsWith('ref: ')) {
     const { DuckDBInstance } = await import('@duckdb/node-api');
@@ -89,6 +92,9 @@ if (argv[0] === '--case') {
   const opt = (name: string, def: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
   const sizes = opt('rows', '5000000,20000000').split(',').map(Number);
   const repeat = Number(opt('repeat', '3'));
+  const ALL = ['ref: read', 'ref: lag', 'ts', 'duckdb', 'duckdb, 1 thread', 'duckdb, shuffled', 'duckdb→dir'];
+  // --cases duckdb,ts: a subset (`ref: read` always runs: the ratios are to it; names have ', ').
+  const cases = ['ref: read', ...opt('cases', ALL.join(',')).split(/,(?! )/).filter((c) => c !== 'ref: read' && ALL.includes(c))];
   console.log(`# scan benchmark — window summaries (600 s arrival / 6 h length windows) of ≈2 000-client logs; median of ${repeat}; node ${process.version}, 2 cores`);
   console.log('| rows | input | case | seconds | rows/s | × ref: read | peak RSS | bytes/row | windows |');
   console.log('|---|---|---|---|---|---|---|---|---|');
@@ -114,7 +120,7 @@ if (argv[0] === '--case') {
     }
     for (const ext of ['csv', 'parquet']) {
       let ref = NaN;
-      for (const engine of ['ref: read', 'ref: lag', 'ts', 'duckdb', 'duckdb, shuffled', 'duckdb→dir']) {
+      for (const engine of cases) {
         const runs = Array.from({ length: repeat }, () => child(engine, join(dir, `${engine.endsWith('shuffled') ? 'shuffled' : 'log'}.${ext}`)));
         const secs = median(runs.map((r) => r.seconds));
         const peak = median(runs.map((r) => r.peakMb));

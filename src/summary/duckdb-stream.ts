@@ -13,6 +13,7 @@
 import { REJECT_REASONS, IngestError, type RejectReason } from '../ingest/errors.js';
 import type { DuckDBDataChunk } from '@duckdb/node-api';
 import { SummaryBuilder, type RowChunk } from './build.js';
+import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { originOf, type Source } from './duckdb.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { clientRaw, rowsSql } from './sql.js';
@@ -52,7 +53,7 @@ function accepted(rows: RowChunk, reason: Int32Array | undefined, copy: boolean)
  * Summaries of the source in one streamed pass, or undefined when its rows are not in an
  * order one pass can count (see above). Rejected rows are counted by reason.
  */
-export async function streamSummarize(src: Source, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string; onProgress?: (rowsRead: number) => void }): Promise<StreamedScan | undefined> {
+export async function streamSummarize(src: Source, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string; onProgress?: (rowsRead: number) => void; workers?: number }): Promise<StreamedScan | undefined> {
   const { con, files, present } = src;
   const fail = (err: unknown) => new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
   const raw = clientRaw(src.mapping, src.dotted, src.numericSource);
@@ -91,6 +92,7 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
   src.stage('summaries in one pass over the rows in input order');
   await con.run('SET preserve_insertion_order = true');
   let next: Promise<DuckDBDataChunk | null> | undefined;
+  let builder: SummaryBuilder | ParallelSummaryBuilder | undefined;
   try {
     // Streamed: DuckDB computes ahead in parallel (openSource sets its buffer) while the chunks
     // are counted here.
@@ -104,7 +106,6 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
     let tmax = -Infinity;
     // Before the builder exists: accepted rows (raw times), then the decisions made from them.
     const held: RowChunk[] = [];
-    let builder: SummaryBuilder | undefined;
     let origin = 0;
     let decided: ReturnType<typeof originOf> | undefined;
     let sampleMax = -Infinity; // the largest time in the resolution sample (none: the resolution was given)
@@ -115,7 +116,9 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
       for (let i = 0; i < rowsIn.n; i++) rel[i] = rowsIn.t[i] - origin;
       return builder!.push({ ...rowsIn, t: rel });
     };
-    const decide = (): boolean => {
+    // Counting on worker threads when the input is large enough to repay starting them.
+    const workers = options.workers ?? defaultBuildWorkers();
+    const decide = async (large: boolean): Promise<boolean> => {
       try {
         decided = originOf(src, tmin, Math.max(Math.abs(tmin), Math.abs(tmax)), options.origin);
       } catch {
@@ -133,7 +136,8 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
         sampleMax = sample[sample.length - 1];
         res = detectResolution(sample).resolution;
       }
-      builder = new SummaryBuilder({ arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: res, clients });
+      const builderOptions = { arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: res, clients };
+      builder = large && workers >= 1 ? await ParallelSummaryBuilder.start(builderOptions, workers) : new SummaryBuilder(builderOptions);
       for (const h of held) if (!push(h)) return false;
       held.length = 0;
       return true;
@@ -180,13 +184,14 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
       }
       if (builder) {
         if (!push(rowsIn)) return undefined;
+        if (builder instanceof ParallelSummaryBuilder) await builder.drain();
       } else {
         held.push(rowsIn);
-        if (nAccepted >= RESOLUTION_SAMPLE && !decide()) return undefined;
+        if (nAccepted >= RESOLUTION_SAMPLE && !(await decide(true))) return undefined;
       }
     }
     if (nAccepted === 0) return undefined; // the caller's scan reports it
-    if (!builder && !decide()) return undefined;
+    if (!builder && !(await decide(false))) return undefined;
     // The decisions hold for every row: same origin, and the resolution sample was the earliest times.
     const final = originOf(src, tmin, Math.max(Math.abs(tmin), Math.abs(tmax)), options.origin);
     if (final.origin !== decided!.origin || final.originIso !== decided!.originIso || final.absolute !== decided!.absolute) return undefined;
@@ -195,8 +200,9 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
     REJECT_REASONS.forEach((r, i) => {
       if (rejected[i + 1] > 0) rejectsByReason[r] = rejected[i + 1];
     });
-    return { summaries: builder!.finish(decided!.originIso), rowsRead, rejectsByReason };
+    return { summaries: await builder!.finish(decided!.originIso), rowsRead, rejectsByReason };
   } finally {
+    if (builder instanceof ParallelSummaryBuilder) builder.close();
     // No fetch may be left running on the connection when the caller goes on using it.
     await next?.catch(() => undefined);
     await con.run('SET preserve_insertion_order = false');

@@ -187,6 +187,8 @@ export interface DuckDbOptions {
   memoryLimit?: string;
   /** Called as each stage of a long scan starts (progress on stderr). */
   onStage?: (text: string) => void;
+  /** Threads counting summaries in the one pass (0: the calling thread; default: the cores, up to 8). */
+  workers?: number;
   /** Called with the rows read so far as a one-pass scan goes (often: throttle it). */
   onProgress?: (rowsRead: number) => void;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildSummaries, SummaryBuilder } from '../../src/summary/build.js';
+import { buildSummaries, SummaryBuilder, type RowChunk } from '../../src/summary/build.js';
+import { ParallelSummaryBuilder } from '../../src/summary/parallel-build.js';
 import { PackedCounts } from '../../src/summary/packed.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { loadPreset } from '../../src/ingest/presets.js';
@@ -111,5 +112,60 @@ describe('PackedCounts', () => {
     p.forEach((v, k) => seen.push([k, v]));
     expect(seen).toEqual([...m]);
     expect(new Map(p)).toEqual(m);
+  });
+});
+
+describe('summary builder on worker threads', () => {
+  const chunks = (trace: Trace, rng: Rng): RowChunk[] => {
+    const out: RowChunk[] = [];
+    for (let at = 0; at < trace.n; ) {
+      const to = Math.min(trace.n, at + 1 + Math.floor(rng.next() * 5000));
+      const ints: RowChunk['ints'] = {};
+      for (const [f, col] of Object.entries(trace.ints)) ints[f as keyof RowChunk['ints']] = col!.slice(at, to);
+      out.push({ n: to - at, t: trace.timestamp.slice(at, to), client: trace.client.slice(at, to), ints });
+      at = to;
+    }
+    return out;
+  };
+
+  it('gives exactly the summaries of one builder (1–3 workers, any chunking, odd windows)', async () => {
+    for (const [seed, W, L, res, workers] of [
+      [4, 600, 21600, 0.001, 2],
+      [5, 45, 100, 1, 3],
+      [6, 7, 13, 1e-6, 1],
+    ] as const) {
+      const trace = randomTrace(seed, 100_000, res);
+      const opts = { arrivalSeconds: W, lengthSeconds: L, resolution: res, clients: trace.clientIds };
+      const one = new SummaryBuilder(opts);
+      const many = await ParallelSummaryBuilder.start(opts, workers);
+      for (const c of chunks(trace, new Rng(BigInt(seed)))) {
+        expect(one.push(c)).toBe(true);
+        expect(many.push(c)).toBe(true);
+        await many.drain();
+      }
+      // Compared as text (a failing deep diff of objects this size runs out of memory).
+      const got = JSON.stringify(plain(await many.finish(null)));
+      const want = JSON.stringify(plain(one.finish(null)));
+      let at = 0;
+      while (at < want.length && got[at] === want[at]) at++;
+      expect(got.slice(at - 300, at + 300), `seed ${seed}, ${got.length} vs ${want.length} chars`).toBe(want.slice(at - 300, at + 300));
+    }
+  });
+
+  it('refuses a client that goes back in time, as one builder does', async () => {
+    const b = await ParallelSummaryBuilder.start({ arrivalSeconds: 60, lengthSeconds: 600, resolution: 0.001, clients: ['a', 'b'] }, 2);
+    try {
+      expect(b.push({ n: 3, t: Float64Array.from([1, 2, 1.5]), client: Int32Array.from([0, 0, 1]), ints: {} })).toBe(true);
+      expect(b.push({ n: 2, t: Float64Array.from([3, 1.9]), client: Int32Array.from([1, 0]), ints: {} })).toBe(false);
+    } finally {
+      b.close();
+    }
+  });
+
+  it('fails, rather than waits forever, when a worker stops', async () => {
+    const b = await ParallelSummaryBuilder.start({ arrivalSeconds: 60, lengthSeconds: 600, resolution: 0.001, clients: ['a', 'b'] }, 2);
+    expect(b.push({ n: 2, t: Float64Array.from([1, 2]), client: Int32Array.from([0, 1]), ints: {} })).toBe(true);
+    await (b as unknown as { lanes: { worker: { terminate(): Promise<number> } }[] }).lanes[1].worker.terminate();
+    await expect(b.finish(null)).rejects.toThrow(/summary worker stopped/);
   });
 });
