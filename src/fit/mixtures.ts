@@ -67,10 +67,11 @@ export function fitLognormalPareto(p: Weighted, xmQuantile = 0.8, iterations = 6
         a += ww;
         continue;
       }
-      const z = (l - mu) / sigma;
-      const lnLog = cLn - 0.5 * z * z - l;
       let r = 1;
       if (l >= logXm) {
+        // Only the tail's points have a Pareto share (the body's responsibility is 1 below x_m).
+        const z = (l - mu) / sigma;
+        const lnLog = cLn - 0.5 * z * z - l;
         const paLog = cPa - (alpha + 1) * l;
         r = 1 / (1 + Math.exp(paLog - lnLog));
         tailW += ww * (1 - r);
@@ -122,10 +123,12 @@ export function fitTwoNormals(p: Weighted, iterations = 100): { w: number; mu1: 
   if (mu1 === mu2) mu2 = mu1 + Math.sqrt(v) + 1e-6;
   const r = new Float64Array(n);
   for (let it = 0; it < iterations; it++) {
+    const sd1 = Math.sqrt(v1);
+    const sd2 = Math.sqrt(v2);
     for (let i = 0; i < n; i++) {
       const x = p.v[i];
-      const a = w * Math.exp(-0.5 * (x - mu1) ** 2 / v1) / Math.sqrt(v1);
-      const b = (1 - w) * Math.exp(-0.5 * (x - mu2) ** 2 / v2) / Math.sqrt(v2);
+      const a = (w * Math.exp((-0.5 * (x - mu1) ** 2) / v1)) / sd1;
+      const b = ((1 - w) * Math.exp((-0.5 * (x - mu2) ** 2) / v2)) / sd2;
       r[i] = a + b > 0 ? a / (a + b) : 0.5;
     }
     let s1 = 0;
