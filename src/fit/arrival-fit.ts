@@ -10,8 +10,8 @@ import type { ArrivalSummary } from '../summary/types.js';
 /** One cell of binned gap data: a count and the interval its gaps fell in. */
 interface Cell {
   count: number;
-  /** Quantized: measured k ticks of `res` (interval-censored with a uniform phase). */
-  ticks?: number;
+  /** Quantized: measured k ticks of `res` (interval-censored with a uniform phase). Always set, to undefined for bins: one object shape for every cell. */
+  ticks: number | undefined;
   lo: number;
   hi: number;
   /** Representative value (geometric midpoint) for moment sums. */
@@ -66,9 +66,9 @@ function coarseCells(s: ArrivalSummary, res: number): Cell[] {
   for (const [cb, count] of merged) {
     const lo = Math.max(floor, binEdges(cb * 10)[0]);
     const hi = Math.max(lo * (1 + 1e-9), binEdges(cb * 10 + 9)[1]);
-    cells.push({ count, lo, hi, mid: Math.sqrt(lo * hi) });
+    cells.push({ count, ticks: undefined, lo, hi, mid: Math.sqrt(lo * hi) });
   }
-  return cells.sort((a, b) => a.mid - b.mid);
+  return sortByMid(cells);
 }
 
 function cellsOf(s: ArrivalSummary, res: number): Cell[] {
@@ -77,10 +77,23 @@ function cellsOf(s: ArrivalSummary, res: number): Cell[] {
     cells.push({ count, ticks: k, lo: Math.max(0, (k - 1) * res), hi: (k + 1) * res, mid: k === 0 ? res / 2 : k * res });
   });
   s.hist.forEach((count, b) => {
-    const [lo, hi] = binEdges(b);
-    cells.push({ count, lo, hi, mid: Math.sqrt(lo * hi) });
+    const edges = binEdges(b);
+    const lo = edges[0];
+    const hi = edges[1];
+    cells.push({ count, ticks: undefined, lo, hi, mid: Math.sqrt(lo * hi) });
   });
-  cells.sort((a, b) => a.mid - b.mid);
+  return sortByMid(cells);
+}
+
+/**
+ * Sorts cells by mid (stably, as Array.prototype.sort). They usually come in order already —
+ * ticks, then bins, each by key, as packed histograms iterate — and then a stable sort would
+ * not move anything: check in one pass and sort only otherwise (NaN fails the check).
+ */
+function sortByMid(cells: Cell[]): Cell[] {
+  for (let i = 1; i < cells.length; i++) {
+    if (!(cells[i - 1].mid <= cells[i].mid)) return cells.sort((a, b) => a.mid - b.mid);
+  }
   return cells;
 }
 
