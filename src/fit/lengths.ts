@@ -7,8 +7,14 @@ import { fitLognormalPareto, fitTwoNormals, lognormalParetoCdf, twoNormalsCdf } 
 
 /** Compact PMF (request counts) from a field histogram: exact keys as values, log bins as ranges. */
 export function pmfFromHistogram(h: ReadonlyMap<number, number>): LengthField['pmf'] {
-  const exact = [...h.entries()].filter(([k]) => k >= 0).sort((a, b) => a[0] - b[0]);
-  const binned = [...h.entries()].filter(([k]) => k < 0).sort((a, b) => b[0] - a[0]);
+  // One pass over the histogram, not two entries() copies (the fitter's largest source of
+  // garbage after the arrival fits). Keys are distinct, so the sorts fix the order whatever
+  // order the histogram iterates in.
+  const exact: [number, number][] = [];
+  const binned: [number, number][] = [];
+  h.forEach((c, k) => (k >= 0 ? exact : binned).push([k, c]));
+  exact.sort((a, b) => a[0] - b[0]);
+  binned.sort((a, b) => b[0] - a[0]);
   const pmf: LengthField['pmf'] = { values: exact.map(([k]) => k), counts: exact.map(([, c]) => c) };
   if (binned.length > 0) {
     const ranges = binned.map(([k]) => lengthBinRange(k));
