@@ -99,12 +99,13 @@ function traceOfGaps(gaps: number[]): Trace {
 
 /**
  * Whether fitArrivalWindow takes its interval-censored (Nelder–Mead) path for this window:
- * mirrors its rule (share of gaps under 16 ticks above 1 %), for reporting only.
+ * mirrors its rule (share of gaps of 0 or 1 tick above 0.2 %, the default censorShare), for
+ * reporting only.
  */
 function censoredPath(s: ArrivalSummary, res: number): boolean {
   let q = 0;
-  for (const [k, c] of s.quant) if (k < 16) q += c;
-  return res > 0 && q / s.gaps > 0.01;
+  for (const [k, c] of s.quant) if (k <= 1) q += c;
+  return res > 0 && q / s.gaps > 0.002;
 }
 
 interface OursWindows {

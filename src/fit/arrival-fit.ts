@@ -10,8 +10,8 @@ import type { ArrivalSummary } from '../summary/types.js';
 /** One cell of binned gap data: a count and the interval its gaps fell in. */
 interface Cell {
   count: number;
-  /** Quantized: measured k ticks of `res` (interval-censored with a uniform phase). */
-  ticks?: number;
+  /** Quantized: measured k ticks of `res` (interval-censored with a uniform phase). Always set, to undefined for bins: one object shape for every cell. */
+  ticks: number | undefined;
   lo: number;
   hi: number;
   /** Representative value (geometric midpoint) for moment sums. */
@@ -32,6 +32,14 @@ export interface FamilyFit {
 // 5-point Gauss–Legendre on [0, 1] for the phase integral of quantized gaps.
 const GL_X = [0.04691007703066802, 0.23076534494715845, 0.5, 0.7692346550528415, 0.9530899229693319];
 const GL_W = [0.11846344252809454, 0.23931433524968324, 0.28444444444444444, 0.23931433524968324, 0.11846344252809454];
+
+// Edges of the gap bins seen so far: two Math.pow per bin otherwise, for every window. (Bins
+// below 0 — gaps under 1 µs with no clock — are rare and not kept.)
+const binEdgeMemo: [number, number][] = [];
+function binEdges(b: number): readonly [number, number] {
+  if (!(b >= 0 && b < 1 << 16 && Number.isInteger(b))) return gapBinEdges(b);
+  return (binEdgeMemo[b] ??= gapBinEdges(b));
+}
 
 /**
  * Coarse cells for the numerical likelihood: ticks 0–3 stay interval-censored, everything
@@ -56,11 +64,11 @@ function coarseCells(s: ArrivalSummary, res: number): Cell[] {
   // Coarse bins start at 3.5 ticks at the earliest: they must not overlap the censored cells.
   const floor = 3.5 * res;
   for (const [cb, count] of merged) {
-    const lo = Math.max(floor, gapBinEdges(cb * 10)[0]);
-    const hi = Math.max(lo * (1 + 1e-9), gapBinEdges(cb * 10 + 9)[1]);
-    cells.push({ count, lo, hi, mid: Math.sqrt(lo * hi) });
+    const lo = Math.max(floor, binEdges(cb * 10)[0]);
+    const hi = Math.max(lo * (1 + 1e-9), binEdges(cb * 10 + 9)[1]);
+    cells.push({ count, ticks: undefined, lo, hi, mid: Math.sqrt(lo * hi) });
   }
-  return cells.sort((a, b) => a.mid - b.mid);
+  return sortByMid(cells);
 }
 
 function cellsOf(s: ArrivalSummary, res: number): Cell[] {
@@ -69,87 +77,142 @@ function cellsOf(s: ArrivalSummary, res: number): Cell[] {
     cells.push({ count, ticks: k, lo: Math.max(0, (k - 1) * res), hi: (k + 1) * res, mid: k === 0 ? res / 2 : k * res });
   });
   s.hist.forEach((count, b) => {
-    const [lo, hi] = gapBinEdges(b);
-    cells.push({ count, lo, hi, mid: Math.sqrt(lo * hi) });
+    const edges = binEdges(b);
+    const lo = edges[0];
+    const hi = edges[1];
+    cells.push({ count, ticks: undefined, lo, hi, mid: Math.sqrt(lo * hi) });
   });
-  cells.sort((a, b) => a.mid - b.mid);
-  return cells;
-}
-
-function binnedLogLik(cells: Cell[], F: (x: number) => number, res: number): number {
-  // Adjacent cells share edges (and tick k − 1's phase-averaged CDF): evaluate each once.
-  let ll = 0;
-  let lastHi = NaN;
-  let lastHiF = 0;
-  let lastTick = -2;
-  let lastTickCdf = 0;
-  for (const c of cells) {
-    let p: number;
-    if (c.ticks === undefined) {
-      const lo = c.lo === lastHi ? lastHiF : F(c.lo);
-      const hi = F(c.hi);
-      lastHi = c.hi;
-      lastHiF = hi;
-      p = hi - lo;
-    } else {
-      const k = c.ticks;
-      const below = k === 0 ? 0 : k - 1 === lastTick ? lastTickCdf : tickCdf(k - 1, F, res);
-      const upto = tickCdf(k, F, res);
-      lastTick = k;
-      lastTickCdf = upto;
-      p = upto - below;
-    }
-    ll += c.count * Math.log(Math.max(1e-300, p));
-  }
-  return ll;
-}
-
-/** Model probability of measuring at most `k` ticks (phase-averaged CDF: ∫₀¹ F((k+v)·res) dv). */
-function tickCdf(k: number, F: (x: number) => number, res: number): number {
-  let p = 0;
-  for (let i = 0; i < 5; i++) p += GL_W[i] * F((k + GL_X[i]) * res);
-  return p;
+  return sortByMid(cells);
 }
 
 /**
- * KS and binned log-likelihood in one pass, evaluating the CDF once per distinct cell edge
- * (adjacent log bins share edges; quantized cells reuse the phase-averaged CDF of the tick
- * before). Same log-likelihood as binnedLogLik; about 3× fewer CDF calls than evaluating
- * every cell edge twice.
+ * Sorts cells by mid (stably, as Array.prototype.sort). They usually come in order already —
+ * ticks, then bins, each by key, as packed histograms iterate — and then a stable sort would
+ * not move anything: check in one pass and sort only otherwise (NaN fails the check).
  */
-function evaluateFit(cells: Cell[], F: (x: number) => number, res: number, total: number): { ks: number; loglik: number } {
+function sortByMid(cells: Cell[]): Cell[] {
+  for (let i = 1; i < cells.length; i++) {
+    if (!(cells[i - 1].mid <= cells[i].mid)) return cells.sort((a, b) => a.mid - b.mid);
+  }
+  return cells;
+}
+
+/**
+ * A list of cells compiled for repeated evaluation (the Nelder–Mead objective runs ~25 times
+ * per family on the same cells): the distinct CDF arguments — every tick's phase nodes, then
+ * the bin edges, shared edges once — and per cell the two slots of `values` its probability
+ * is the difference of. Evaluating a model is then one pass of CDF calls and one pass over
+ * the cells, with no per-cell objects or branches; each value and sum is computed by the same
+ * operations in the same order as evaluating cell by cell, so results are bit-identical.
+ * (Plain arrays: small typed arrays cost more to allocate than they save here.)
+ */
+interface CellPlan {
+  /** Cell counts, in cell order. */
+  count: number[];
+  /** Slots in `values` of each cell's CDF below and up to it. */
+  below: number[];
+  upto: number[];
+  /** Phase nodes (k + GL_X[i])·res, 5 per needed tick, in tick-slot order. */
+  tickX: number[];
+  /** Distinct bin edges. */
+  edgeX: number[];
+  /** values[0] = 0 (below tick 0), then the ticks' phase-averaged CDFs, then F at the edges. */
+  values: number[];
+  edgeBase: number;
+}
+
+function planOf(cells: readonly Cell[], res: number): CellPlan {
+  // Cells come sorted (ticks ascending, then disjoint bins ascending), so sharing a slot with
+  // the edge or tick made last finds every repeat (any other order would only cost calls).
+  const tickX: number[] = [];
+  const edgeX: number[] = [];
+  const n = cells.length;
+  const below: number[] = [];
+  const upto: number[] = [];
+  const isEdge: boolean[] = [];
+  let lastTick = -1;
+  const tick = (k: number): number => {
+    if (k !== lastTick) {
+      lastTick = k;
+      for (let j = 0; j < 5; j++) tickX.push((k + GL_X[j]) * res);
+    }
+    return tickX.length / 5;
+  };
+  const edge = (x: number): number => {
+    if (edgeX.length === 0 || edgeX[edgeX.length - 1] !== x) edgeX.push(x);
+    return edgeX.length - 1;
+  };
+  const count: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = cells[i];
+    count.push(c.count);
+    if (c.ticks === undefined) {
+      below.push(edge(c.lo));
+      upto.push(edge(c.hi));
+      isEdge.push(true);
+    } else {
+      // Slot 0 is the constant 0 (below tick 0); tick slots from 1.
+      below.push(c.ticks === 0 ? 0 : tick(c.ticks - 1));
+      upto.push(tick(c.ticks));
+      isEdge.push(false);
+    }
+  }
+  // Edges go after the ticks.
+  const edgeBase = 1 + tickX.length / 5;
+  for (let i = 0; i < n; i++) {
+    if (isEdge[i]) {
+      below[i] += edgeBase;
+      upto[i] += edgeBase;
+    }
+  }
+  return { count, below, upto, tickX, edgeX, values: new Array<number>(edgeBase + edgeX.length).fill(0), edgeBase };
+}
+
+/**
+ * Fills plan.values for the CDF F. A tick's value is its phase-averaged CDF,
+ * ∫₀¹ F((k+v)·res) dv by 5-point Gauss–Legendre: the model probability of measuring at most
+ * k ticks.
+ */
+function evaluatePlan(plan: CellPlan, F: (x: number) => number): void {
+  const { tickX, edgeX, values, edgeBase } = plan;
+  for (let t = 0, j = 0; j < tickX.length; t++) {
+    let p = 0;
+    for (let i = 0; i < 5; i++, j++) p += GL_W[i] * F(tickX[j]);
+    values[1 + t] = p;
+  }
+  for (let j = 0; j < edgeX.length; j++) values[edgeBase + j] = F(edgeX[j]);
+}
+
+/** Binned log-likelihood of the values last filled in by evaluatePlan. */
+function planLogLik(plan: CellPlan): number {
+  const { count, below, upto, values } = plan;
+  let ll = 0;
+  for (let i = 0; i < count.length; i++) ll += count[i] * Math.log(Math.max(1e-300, values[upto[i]] - values[below[i]]));
+  return ll;
+}
+
+/** Binned log-likelihood of the cells under F (the censored path's objective). */
+function binnedLogLik(plan: CellPlan, F: (x: number) => number): number {
+  evaluatePlan(plan, F);
+  return planLogLik(plan);
+}
+
+/**
+ * KS and binned log-likelihood together, over one evaluation of the CDF at every distinct
+ * cell edge (adjacent log bins share edges; quantized cells share the phase-averaged CDF of
+ * the tick before).
+ */
+function evaluateFit(plan: CellPlan, F: (x: number) => number, total: number): { ks: number; loglik: number } {
+  evaluatePlan(plan, F);
+  const { count, below, upto, values } = plan;
   let emp = 0;
   let d = 0;
-  let ll = 0;
-  let lastHi = NaN;
-  let lastHiF = NaN;
-  let lastTick = -2;
-  let lastTickCdf = NaN;
-  const Fe = (x: number) => {
-    if (x === lastHi) return lastHiF;
-    return F(x);
-  };
-  for (const c of cells) {
-    let below: number;
-    let upto: number;
-    if (c.ticks === undefined) {
-      below = Fe(c.lo);
-      upto = F(c.hi);
-      lastHi = c.hi;
-      lastHiF = upto;
-    } else {
-      const k = c.ticks;
-      below = k === 0 ? 0 : k - 1 === lastTick ? lastTickCdf : tickCdf(k - 1, F, res);
-      upto = tickCdf(k, F, res);
-      lastTick = k;
-      lastTickCdf = upto;
-    }
-    d = Math.max(d, Math.abs(emp - below));
-    emp += c.count / total;
-    d = Math.max(d, Math.abs(emp - upto));
-    ll += c.count * Math.log(Math.max(1e-300, upto - below));
+  for (let i = 0; i < count.length; i++) {
+    d = Math.max(d, Math.abs(emp - values[below[i]]));
+    emp += count[i] / total;
+    d = Math.max(d, Math.abs(emp - values[upto[i]]));
   }
-  return { ks: d, loglik: ll };
+  return { ks: d, loglik: planLogLik(plan) };
 }
 
 const cdfs = {
@@ -193,15 +256,18 @@ export function gammaMle(mean: number, meanLog: number): { shape: number; scale:
 
 /** Weibull MLE from (value, weight) pairs: Newton on the profile equation for k (Cohen 1965). */
 export function weibullMle(xs: number[], ws: number[]): { shape: number; scale: number } {
+  // Logs once, not once per Newton step.
+  const logs = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) logs[i] = Math.log(xs[i]);
   let W = 0;
   let meanLog = 0;
   for (let i = 0; i < xs.length; i++) {
     W += ws[i];
-    meanLog += ws[i] * Math.log(xs[i]);
+    meanLog += ws[i] * logs[i];
   }
   meanLog /= W;
   let sd = 0;
-  for (let i = 0; i < xs.length; i++) sd += ws[i] * (Math.log(xs[i]) - meanLog) ** 2;
+  for (let i = 0; i < xs.length; i++) sd += ws[i] * (logs[i] - meanLog) ** 2;
   sd = Math.sqrt(sd / W);
   let k = sd > 0 ? 1.2 / sd : 1;
   for (let it = 0; it < 100; it++) {
@@ -209,7 +275,7 @@ export function weibullMle(xs: number[], ws: number[]): { shape: number; scale: 
     let b = 0;
     let c = 0;
     for (let i = 0; i < xs.length; i++) {
-      const l = Math.log(xs[i]);
+      const l = logs[i];
       const xk = Math.exp(k * (l - meanLog)); // scaled for stability
       a += ws[i] * xk;
       b += ws[i] * xk * l;
@@ -243,6 +309,7 @@ export interface ArrivalFitOptions {
  */
 export function fitArrivalWindow(s: ArrivalSummary, res: number, options: ArrivalFitOptions = {}): FamilyFit[] {
   const cells = cellsOf(s, res);
+  const plan = planOf(cells, res);
   const total = s.gaps;
   const mean = s.sum / Math.max(1, s.gaps);
   // The clock matters when a noticeable share of gaps is within a tick of zero (measured 0 or
@@ -253,7 +320,7 @@ export function fitArrivalWindow(s: ArrivalSummary, res: number, options: Arriva
   const censored = res > 0 && quantCount / total > (options.censorShare ?? 0.002);
   const fits: FamilyFit[] = [];
   const finish = (model: ArrivalModel, converged: boolean) => {
-    const { ks, loglik } = evaluateFit(cells, cdfOf(model), res, total);
+    const { ks, loglik } = evaluateFit(plan, cdfOf(model), total);
     fits.push({ model, ks, loglik, n: total, converged, censored });
   };
   const var_ = Math.max(0, s.sumSq / total - mean * mean);
@@ -280,9 +347,9 @@ export function fitArrivalWindow(s: ArrivalSummary, res: number, options: Arriva
     finish({ family: 'weibull', shape: w.shape, scale: w.scale }, true);
   } else {
     // Interval-censored binned likelihood, maximized over log parameters on coarse cells.
-    const coarse = coarseCells(s, res);
+    const coarse = planOf(coarseCells(s, res), res);
     const safeMean = Math.max(mean, res / 4);
-    const e = nelderMead((x) => -binnedLogLik(coarse, cdfs.exponential(Math.exp(x[0])), res), [Math.log(safeMean)], { step: 0.5, tol: 1e-6, maxIter: 120 });
+    const e = nelderMead((x) => -binnedLogLik(coarse, cdfs.exponential(Math.exp(x[0]))), [Math.log(safeMean)], { step: 0.5, tol: 1e-6, maxIter: 120 });
     finish({ family: 'exponential', scale: Math.exp(e.x[0]) }, e.converged);
     const k0 = 1 / Math.max(0.01, cv * cv);
     // Start from the uncensored MLE on the positive gaps when it exists (usually close when
@@ -294,7 +361,7 @@ export function fitArrivalWindow(s: ArrivalSummary, res: number, options: Arriva
     if (options.momentMatch) {
       finish({ family: 'gamma', shape: k0, scale: safeMean / k0 }, true);
     } else {
-      const g = nelderMead((x) => -binnedLogLik(coarse, cdfs.gamma(Math.exp(x[0]), Math.exp(x[1])), res), [Math.log(kg), Math.log(safeMean / kg)], { step: heavy ? 0.7 : 0.15, tol: heavy ? 1e-8 : 1e-6, maxIter: 250 });
+      const g = nelderMead((x) => -binnedLogLik(coarse, cdfs.gamma(Math.exp(x[0]), Math.exp(x[1]))), [Math.log(kg), Math.log(safeMean / kg)], { step: heavy ? 0.7 : 0.15, tol: heavy ? 1e-8 : 1e-6, maxIter: 250 });
       finish({ family: 'gamma', shape: Math.exp(g.x[0]), scale: Math.exp(g.x[1]) }, g.converged);
     }
     const wxs: number[] = [];
@@ -308,7 +375,7 @@ export function fitArrivalWindow(s: ArrivalSummary, res: number, options: Arriva
     const wStart = wxs.length >= 2 ? weibullMle(wxs, wws) : undefined;
     const kw0 = wStart && Number.isFinite(wStart.shape) ? wStart.shape : Math.max(0.05, Math.min(5, 1 / Math.max(0.2, cv)));
     const sw0 = wStart && Number.isFinite(wStart.scale) ? wStart.scale : safeMean;
-    const wf = nelderMead((x) => -binnedLogLik(coarse, cdfs.weibull(Math.exp(x[0]), Math.exp(x[1])), res), [Math.log(kw0), Math.log(sw0)], { step: heavy ? 0.7 : 0.15, tol: heavy ? 1e-8 : 1e-6, maxIter: 250 });
+    const wf = nelderMead((x) => -binnedLogLik(coarse, cdfs.weibull(Math.exp(x[0]), Math.exp(x[1]))), [Math.log(kw0), Math.log(sw0)], { step: heavy ? 0.7 : 0.15, tol: heavy ? 1e-8 : 1e-6, maxIter: 250 });
     finish({ family: 'weibull', shape: Math.exp(wf.x[0]), scale: Math.exp(wf.x[1]) }, wf.converged);
   }
   // Best by KS. Families whose KS differ by less than 0.005 (the binning's own error) are not

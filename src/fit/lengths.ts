@@ -7,8 +7,14 @@ import { fitLognormalPareto, fitTwoNormals, lognormalParetoCdf, twoNormalsCdf } 
 
 /** Compact PMF (request counts) from a field histogram: exact keys as values, log bins as ranges. */
 export function pmfFromHistogram(h: ReadonlyMap<number, number>): LengthField['pmf'] {
-  const exact = [...h.entries()].filter(([k]) => k >= 0).sort((a, b) => a[0] - b[0]);
-  const binned = [...h.entries()].filter(([k]) => k < 0).sort((a, b) => b[0] - a[0]);
+  // One pass over the histogram, not two entries() copies (the fitter's largest source of
+  // garbage after the arrival fits). Keys are distinct, so the sorts fix the order whatever
+  // order the histogram iterates in.
+  const exact: [number, number][] = [];
+  const binned: [number, number][] = [];
+  h.forEach((c, k) => (k >= 0 ? exact : binned).push([k, c]));
+  exact.sort((a, b) => a[0] - b[0]);
+  binned.sort((a, b) => b[0] - a[0]);
   const pmf: LengthField['pmf'] = { values: exact.map(([k]) => k), counts: exact.map(([, c]) => c) };
   if (binned.length > 0) {
     const ranges = binned.map(([k]) => lengthBinRange(k));
@@ -145,47 +151,55 @@ export function characterize(field: LengthFieldName, h: ReadonlyMap<number, numb
  * where all rows in one bin share its mid-rank (ties attenuate it slightly).
  */
 export function spearmanFromJoint(joint: ReadonlyMap<number, number>): number | undefined {
-  const cells: [number, number, number][] = [];
+  // Cells in the histogram's order (every sum below runs in it), bins unpacked once.
+  const as: number[] = [];
+  const bs: number[] = [];
+  const cs: number[] = [];
   let n = 0;
   joint.forEach((c, k) => {
     const a = Math.floor(k / JOINT_STRIDE);
-    const b = k - a * JOINT_STRIDE;
-    cells.push([a, b, c]);
+    as.push(a);
+    bs.push(k - a * JOINT_STRIDE);
+    cs.push(c);
     n += c;
   });
   if (n < 3) return undefined;
-  const midRanks = (axis: 0 | 1) => {
-    const tot = new Map<number, number>();
-    for (const cell of cells) tot.set(cell[axis], (tot.get(cell[axis]) ?? 0) + cell[2]);
-    const keys = [...tot.keys()].sort((x, y) => x - y);
-    const rank = new Map<number, number>();
+  // Mid-rank of each bin of one axis, indexed by bin (bins are below JOINT_STRIDE).
+  const midRanks = (bins: number[]) => {
+    const tot = new Float64Array(JOINT_STRIDE);
+    const seen = new Uint8Array(JOINT_STRIDE);
+    for (let i = 0; i < bins.length; i++) {
+      tot[bins[i]] += cs[i];
+      seen[bins[i]] = 1;
+    }
+    const rank = new Float64Array(JOINT_STRIDE);
     let acc = 0;
-    for (const k of keys) {
-      const c = tot.get(k)!;
-      rank.set(k, acc + (c + 1) / 2);
-      acc += c;
+    for (let k = 0; k < JOINT_STRIDE; k++) {
+      if (!seen[k]) continue;
+      rank[k] = acc + (tot[k] + 1) / 2;
+      acc += tot[k];
     }
     return rank;
   };
-  const ra = midRanks(0);
-  const rb = midRanks(1);
+  const ra = midRanks(as);
+  const rb = midRanks(bs);
   let ma = 0;
   let mb = 0;
-  for (const [a, b, c] of cells) {
-    ma += c * ra.get(a)!;
-    mb += c * rb.get(b)!;
+  for (let i = 0; i < cs.length; i++) {
+    ma += cs[i] * ra[as[i]];
+    mb += cs[i] * rb[bs[i]];
   }
   ma /= n;
   mb /= n;
   let sab = 0;
   let saa = 0;
   let sbb = 0;
-  for (const [a, b, c] of cells) {
-    const da = ra.get(a)! - ma;
-    const db = rb.get(b)! - mb;
-    sab += c * da * db;
-    saa += c * da * da;
-    sbb += c * db * db;
+  for (let i = 0; i < cs.length; i++) {
+    const da = ra[as[i]] - ma;
+    const db = rb[bs[i]] - mb;
+    sab += cs[i] * da * db;
+    saa += cs[i] * da * da;
+    sbb += cs[i] * db * db;
   }
   if (saa === 0 || sbb === 0) return undefined;
   return sab / Math.sqrt(saa * sbb);

@@ -30,18 +30,26 @@ export function fitLognormalPareto(p: Weighted, xmQuantile = 0.8, iterations = 6
   if (n < 5) return undefined;
   const xm = Math.max(1, weightedQuantile(p, xmQuantile));
   const logXm = Math.log(xm);
-  // Logs once (the E-step runs on them every iteration).
+  // Logs once (the E-step runs on them every iteration), and the body's weighted log sums:
+  // below x_m a point's responsibility is exactly 1, so its terms w·1·l and w·1·l·l are the
+  // same every iteration (bit for bit: w·1 = w).
   const L = new Float64Array(n);
+  const WL = new Float64Array(n);
+  const WLL = new Float64Array(n);
+  let total = 0;
   let sw = 0;
   let sl = 0;
   let sll = 0;
   for (let i = 0; i < n; i++) {
     const x = p.v[i];
+    total += p.w[i];
     L[i] = x > 0 ? Math.log(x) : -Infinity;
     if (x > 0) {
+      WL[i] = p.w[i] * L[i];
+      WLL[i] = WL[i] * L[i];
       sw += p.w[i];
-      sl += p.w[i] * L[i];
-      sll += p.w[i] * L[i] * L[i];
+      sl += WL[i];
+      sll += WLL[i];
     }
   }
   if (!(sw > 0)) return undefined;
@@ -54,31 +62,32 @@ export function fitLognormalPareto(p: Weighted, xmQuantile = 0.8, iterations = 6
     const cLn = Math.log(w) - LOG_SQRT_2PI - Math.log(sigma);
     const cPa = Math.log(1 - w) + Math.log(alpha) + alpha * logXm;
     let a = 0;
-    let b = 0;
+    const b = total;
     let sl2 = 0;
     let sll2 = 0;
     let tailW = 0;
     let tailLog = 0;
     for (let i = 0; i < n; i++) {
-      const ww = p.w[i];
-      b += ww;
       const l = L[i];
-      if (l === -Infinity) {
-        a += ww;
-        continue;
-      }
-      const z = (l - mu) / sigma;
-      const lnLog = cLn - 0.5 * z * z - l;
-      let r = 1;
       if (l >= logXm) {
+        // Only the tail's points have a Pareto share.
+        const ww = p.w[i];
+        const z = (l - mu) / sigma;
+        const lnLog = cLn - 0.5 * z * z - l;
         const paLog = cPa - (alpha + 1) * l;
-        r = 1 / (1 + Math.exp(paLog - lnLog));
+        const r = 1 / (1 + Math.exp(paLog - lnLog));
         tailW += ww * (1 - r);
         tailLog += ww * (1 - r) * (l - logXm);
+        a += ww * r;
+        sl2 += ww * r * l;
+        sll2 += ww * r * l * l;
+      } else if (l === -Infinity) {
+        a += p.w[i];
+      } else {
+        a += p.w[i];
+        sl2 += WL[i];
+        sll2 += WLL[i];
       }
-      a += ww * r;
-      sl2 += ww * r * l;
-      sll2 += ww * r * l * l;
     }
     const next = {
       w: Math.min(0.999, Math.max(0.001, a / b)),
@@ -122,10 +131,12 @@ export function fitTwoNormals(p: Weighted, iterations = 100): { w: number; mu1: 
   if (mu1 === mu2) mu2 = mu1 + Math.sqrt(v) + 1e-6;
   const r = new Float64Array(n);
   for (let it = 0; it < iterations; it++) {
+    const sd1 = Math.sqrt(v1);
+    const sd2 = Math.sqrt(v2);
     for (let i = 0; i < n; i++) {
       const x = p.v[i];
-      const a = w * Math.exp(-0.5 * (x - mu1) ** 2 / v1) / Math.sqrt(v1);
-      const b = (1 - w) * Math.exp(-0.5 * (x - mu2) ** 2 / v2) / Math.sqrt(v2);
+      const a = (w * Math.exp((-0.5 * (x - mu1) ** 2) / v1)) / sd1;
+      const b = ((1 - w) * Math.exp((-0.5 * (x - mu2) ** 2) / v2)) / sd2;
       r[i] = a + b > 0 ? a / (a + b) : 0.5;
     }
     let s1 = 0;

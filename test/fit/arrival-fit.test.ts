@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../src/stats/rng.js';
 import { gamma } from '../../src/stats/gamma.js';
 import { weibull } from '../../src/stats/weibull.js';
 import { exponential } from '../../src/stats/exponential.js';
@@ -7,18 +6,7 @@ import type { Distribution } from '../../src/stats/distribution.js';
 import type { ArrivalModel } from '../../src/stats/registry.js';
 import { buildSummaries } from '../../src/summary/build.js';
 import { fitArrivalWindow, supCdfDistance } from '../../src/fit/arrival-fit.js';
-import { traceOf } from './helpers.js';
-
-function arrivals(d: Distribution, n: number, seed: number, round?: number): number[] {
-  const rng = createRng(seed);
-  let t = 0;
-  const out: number[] = [];
-  for (let i = 0; i <= n; i++) {
-    out.push(round ? Math.round(t / round) * round : t);
-    t += d.sample(rng);
-  }
-  return out;
-}
+import { arrivals, traceOf } from './helpers.js';
 
 function fitOne(ts: number[], resolution?: number) {
   const s = buildSummaries(traceOf(ts), { arrivalSeconds: 1e9, lengthSeconds: 1e9, resolution });

@@ -1,4 +1,6 @@
 import type { Trace } from '../../src/ingest/trace.js';
+import type { Distribution } from '../../src/stats/distribution.js';
+import { createRng } from '../../src/stats/rng.js';
 
 /** A one-or-more-client trace from (time, client) pairs, for tests. */
 export function traceOf(times: number[], clients?: number[], ids?: string[], ints: Trace['ints'] = {}): Trace {
@@ -20,4 +22,16 @@ export function traceOf(times: number[], clients?: number[], ids?: string[], int
     texts: {},
     origin: null,
   };
+}
+
+/** n + 1 arrival times with gaps drawn from d (seeded), rounded to multiples of `round` when given. */
+export function arrivals(d: Distribution, n: number, seed: number, round?: number): number[] {
+  const rng = createRng(seed);
+  let t = 0;
+  const out: number[] = [];
+  for (let i = 0; i <= n; i++) {
+    out.push(round ? Math.round(t / round) * round : t);
+    t += d.sample(rng);
+  }
+  return out;
 }

@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { gamma } from '../../src/stats/gamma.js';
+import { weibull } from '../../src/stats/weibull.js';
+import { exponential } from '../../src/stats/exponential.js';
+import type { Distribution } from '../../src/stats/distribution.js';
+import { nelderMead } from '../../src/stats/nelder-mead.js';
+import { buildSummaries } from '../../src/summary/build.js';
+import { fitArrivalWindow, type ArrivalFitOptions } from '../../src/fit/arrival-fit.js';
+import { fitTrace } from '../../src/fit/fit-trace.js';
+import { ingestFiles } from '../../src/ingest/ingest.js';
+import { loadPreset } from '../../src/ingest/presets.js';
+import { fixture } from '../helpers.js';
+import { arrivals, traceOf } from './helpers.js';
+
+/**
+ * The fitter's numbers pinned bit for bit (SHA-256 of their JSON, which prints every double
+ * exactly), so that work on its speed cannot change its results unnoticed. A change meant to
+ * alter fits updates these digests (the failure shows the new one) and says so in its commit.
+ */
+const digest = (x: unknown) => createHash('sha256').update(JSON.stringify(x)).digest('hex');
+
+describe('fitted numbers are bit-stable', () => {
+  it('fitArrivalWindow: censored (light and heavy), uncensored and moment-matched windows', () => {
+    const cases: [Distribution, number, number | undefined, ArrivalFitOptions][] = [
+      [gamma.create({ shape: 0.4, scale: 0.05 }), 400, 1e-3, {}], // heavy censoring at 1 ms
+      [weibull.create({ shape: 0.6, scale: 0.05 }), 2000, 1e-3, {}],
+      [exponential.create({ scale: 0.5 }), 1500, 1e-3, {}], // light censoring: ~0.4 % of gaps within a tick
+      [gamma.create({ shape: 2, scale: 0.5 }), 800, undefined, {}], // exact timestamps
+      [weibull.create({ shape: 1.4, scale: 1 }), 300, 1e-6, {}],
+      [gamma.create({ shape: 0.4, scale: 0.05 }), 400, 1e-3, { momentMatch: true }],
+      [gamma.create({ shape: 0.7, scale: 0.01 }), 60, 1e-3, {}],
+    ];
+    const fits = cases.map(([d, n, round, options], i) => {
+      const s = buildSummaries(traceOf(arrivals(d, n, 100 + i, round)), { arrivalSeconds: 1e9, lengthSeconds: 1e9 });
+      return fitArrivalWindow(s.arrivals[0], s.resolution, options);
+    });
+    expect(fits.map((f) => f[0].censored)).toEqual([true, true, true, false, false, true, true]);
+    expect(digest(fits)).toBe('b5bc1f0083772caafbbbf42758c6305b7d6d6722e78f1f506008906db4c197b3');
+  });
+
+  it('nelderMead: smooth, flat and partly undefined (NaN) objectives', () => {
+    const rosenbrock = (x: number[]) => 100 * (x[1] - x[0] * x[0]) ** 2 + (1 - x[0]) ** 2;
+    const runs = [
+      nelderMead(rosenbrock, [-1.2, 1], { maxIter: 400 }),
+      nelderMead((x) => (x[0] - 3) ** 2, [0], { step: 0.5, tol: 1e-12 }),
+      nelderMead(() => 1, [0, 0], { maxIter: 20 }),
+      // NaN left of x₀ = −0.5: the order of NaN vertices is the built-in sort's.
+      nelderMead((x) => (x[0] < -0.5 ? NaN : (x[0] + 1) ** 2 + (x[1] - 2) ** 2), [0, 0], { step: 0.7, maxIter: 60 }),
+      nelderMead((x) => Math.abs(x[0]) + Math.abs(x[1] - 1) + Math.abs(x[2] + 2), [1, 1, 1], { step: 0.3, tol: 1e-10 }),
+    ];
+    expect(digest(runs)).toBe('2550d5503aa92c8ace133c6b2a539f670ea9af00081a2aefa1270fe7bdc95177');
+  });
+
+  it('fitTrace on the BurstGPT slice (many small windows) and Azure conv (length mixtures): every client', async () => {
+    const profiles = [];
+    for (const [preset, file] of [
+      ['burstgpt', 'burstgpt/burstgpt3_slice.csv'],
+      ['azure-llm-2023', 'azure-llm-2023/AzureLLMInferenceTrace_conv.csv'],
+    ]) {
+      const { trace } = await ingestFiles({ inputs: [fixture('traces', file)], mapping: loadPreset(preset) });
+      profiles.push(fitTrace(trace, { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: 'x' }).profile);
+    }
+    const families = profiles.flatMap((p) => p.clients.flatMap((c) => c.lengths.flatMap((l) => Object.values(l.fields).map((f) => f?.fit?.family))));
+    expect(families).toContain('lognormal+pareto');
+    expect(families).toContain('lognormal-mixture-2');
+    expect(digest(profiles.map((p) => p.clients))).toBe('0514d99909e3bfe4b81c7295218b92a2f7205efb680620d1d65c939bdcf4e0e7');
+  });
+});
