@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { fitSummaries, fitTrace } from '../fit/fit-trace.js';
+import { fitSummaries, fitTraceParallel } from '../fit/fit-trace.js';
+import { prefitArrivalWindows } from '../fit/parallel-fit.js';
 import { expandInputs } from '../io/input.js';
 import { mergeAll } from '../summary/merge.js';
 import { summariesFromJson, type SummariesJson } from '../summary/serialize.js';
@@ -103,12 +104,15 @@ Examples:
         } catch (err) {
           throw new UsageError(`--summaries: ${(err as Error).message}`);
         }
+        const minArrivals = positive(opts.minArrivals, '--min-arrivals', true);
+        const momentMatch = Boolean(opts.momentMatch);
         const profile = fitSummaries(merged, {
           arrivalSeconds: merged.arrivalSeconds,
           lengthSeconds: merged.lengthSeconds,
-          minArrivals: positive(opts.minArrivals, '--min-arrivals', true),
+          minArrivals,
           minClientRequests: 0,
-          momentMatch: Boolean(opts.momentMatch),
+          momentMatch,
+          prefit: await prefitArrivalWindows(merged, { minArrivals, momentMatch, onWindows: (d, n) => rep.progress(`fit: ${d}/${n} arrival windows`) }),
           sourceSha256: hash.digest('hex'),
           created: defaultCreated(),
           recorded: { summaries: files.length },
@@ -123,12 +127,15 @@ Examples:
         const files = expandInputs(inputs);
         for (const f of files) hash.update(readFileSync(f));
         const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution: opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined, memoryLimit: opts.duckdbMemory }, opts.engine, rep, opts);
+        const minArrivals = positive(opts.minArrivals, '--min-arrivals', true);
+        const momentMatch = Boolean(opts.momentMatch);
         const profile = fitSummaries(summaries, {
           arrivalSeconds,
           lengthSeconds,
-          minArrivals: positive(opts.minArrivals, '--min-arrivals', true),
+          minArrivals,
           minClientRequests: 0,
-          momentMatch: Boolean(opts.momentMatch),
+          momentMatch,
+          prefit: await prefitArrivalWindows(summaries, { minArrivals, momentMatch, onWindows: (d, n) => rep.progress(`fit: ${d}/${n} arrival windows`) }),
           sourceSha256: hash.digest('hex'),
           created: defaultCreated(),
           recorded: { engine: opts.engine, inputs: files.length },
@@ -142,7 +149,7 @@ Examples:
       const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep, opts);
       rep.info(ingestLine(result));
       for (const f of result.summary.files) hash.update(readFileSync(f));
-      const { profile, summaries, pooledClients } = fitTrace(result.trace, {
+      const { profile, summaries, pooledClients } = await fitTraceParallel(result.trace, {
         arrivalSeconds,
         lengthSeconds,
         minArrivals: positive(opts.minArrivals, '--min-arrivals', true),
@@ -152,7 +159,7 @@ Examples:
         sourceSha256: hash.digest('hex'),
         created: defaultCreated(),
         recorded: { inputs: result.summary.files.length, rows: result.summary.rows_accepted },
-        onProgress: (d, n) => rep.progress(`fit: ${d}/${n} clients`),
+        onProgress: (d, n, text) => rep.progress(`fit: ${text ?? `${d}/${n} clients`}`),
       });
       if ((opts.keepCalendar || opts.dpEpsilon) && !opts.anonymize) throw new UsageError('--keep-calendar and --dp-epsilon need --anonymize');
       const dp = opts.dpEpsilon !== undefined ? positive(opts.dpEpsilon, '--dp-epsilon') : undefined;

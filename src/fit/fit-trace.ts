@@ -7,7 +7,8 @@ import type { ArrivalModel } from '../stats/registry.js';
 import { weibullCv } from '../generate/arrival-sampler.js';
 import { lnGamma as lnGammaLocal } from '../stats/special.js';
 import { toolName } from '../version.js';
-import { empiricalGaps, fitArrivalWindow, type ArrivalFitOptions } from './arrival-fit.js';
+import { empiricalGaps, fitArrivalWindow, type ArrivalFitOptions, type FamilyFit } from './arrival-fit.js';
+import { prefitArrivalWindows } from './parallel-fit.js';
 import { fitAggregateRate, fitAggregateRateSeries, rateChangePoints } from './rates.js';
 import { lengthWindowOf } from './lengths.js';
 import { sessionStats } from './sessions.js';
@@ -27,7 +28,10 @@ export interface FitOptions extends ArrivalFitOptions {
   created: string;
   /** Recorded in provenance.options. */
   recorded?: Record<string, unknown>;
-  onProgress?: (clientsDone: number, clients: number) => void;
+  /** Progress: clients fitted of all, or (from fitTraceParallel) a line of its own. */
+  onProgress?: (clientsDone: number, clients: number, text?: string) => void;
+  /** Arrival windows already fitted (prefitArrivalWindows, on worker threads): used instead of fitting them here. */
+  prefit?: ReadonlyMap<ArrivalSummary, FamilyFit>;
 }
 
 /** Relabels clients below `min` requests as one client `tail`. */
@@ -100,10 +104,22 @@ function scaledTo(m: ArrivalModel, rate: number): ArrivalModel {
  * has sessions; the aggregate trend + 24 h/12 h Fourier rate model.
  */
 export function fitTrace(source: Trace, options: FitOptions): { profile: Profile; summaries: TraceSummaries; pooledClients: number } {
-  const { trace, pooled } = poolSmallClients(source, options.minClientRequests);
-  const summaries = buildSummaries(trace, { arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: options.resolution });
+  const { trace, pooled, summaries } = summarizeForFit(source, options);
   const profile = fitSummaries(summaries, options, { sessions: sessionStats(trace), aggregate: fitAggregateRate(trace.timestamp), pooled });
   return { profile, summaries, pooledClients: pooled };
+}
+
+/** fitTrace with the arrival windows fitted on worker threads (prefitArrivalWindows): the same profile, sooner. */
+export async function fitTraceParallel(source: Trace, options: FitOptions): Promise<{ profile: Profile; summaries: TraceSummaries; pooledClients: number }> {
+  const { trace, pooled, summaries } = summarizeForFit(source, options);
+  const prefit = await prefitArrivalWindows(summaries, { ...options, onWindows: (d, n) => options.onProgress?.(0, 0, `${d}/${n} arrival windows`) });
+  const profile = fitSummaries(summaries, { ...options, prefit }, { sessions: sessionStats(trace), aggregate: fitAggregateRate(trace.timestamp), pooled });
+  return { profile, summaries, pooledClients: pooled };
+}
+
+function summarizeForFit(source: Trace, options: FitOptions): { trace: Trace; pooled: number; summaries: TraceSummaries } {
+  const { trace, pooled } = poolSmallClients(source, options.minClientRequests);
+  return { trace, pooled, summaries: buildSummaries(trace, { arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: options.resolution }) };
 }
 
 /**
@@ -163,7 +179,7 @@ export function fitSummaries(
     const fitted = new Map<ArrivalSummary, ReturnType<typeof fitArrivalWindow>[number]>();
     for (const s of arrivals) {
       if (s.gaps >= options.minArrivals) {
-        const best = fitArrivalWindow(s, res, options)[0];
+        const best = options.prefit?.get(s) ?? fitArrivalWindow(s, res, options)[0];
         fitted.set(s, best);
         fittedModels.push({ model: best.model, weight: s.gaps });
       }

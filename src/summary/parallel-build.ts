@@ -5,8 +5,8 @@
  * the same arithmetic). The calling thread only checks each client's time order and deals
  * the rows out, in batches, with a bounded number in flight.
  */
-import { Worker } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import { defaultWorkers, startWorker } from '../util/worker.js';
 import { summariesFromParts, type RowChunk, type SummaryParts } from './build.js';
 import type { FromWorker, ToWorker } from './build-worker.js';
 import type { IntField } from '../ingest/fields.js';
@@ -18,23 +18,10 @@ const BATCH = 32768;
 const IN_FLIGHT = 4;
 
 /**
- * Workers worth starting on this machine: one core fewer than it has (the calling thread
- * fetches and deals the rows; DuckDB's threads compute them), up to 8; 0 on one core (count
- * on the calling thread). On 2 cores one worker was as fast as two, with less memory.
+ * Workers counting summaries by default (defaultWorkers: cores − 1, up to 8; on 2 cores one
+ * worker was as fast as two, with less memory).
  */
-export function defaultBuildWorkers(): number {
-  return Math.min(8, availableParallelism() - 1);
-}
-
-/** A worker running build-worker: from the compiled .js, or the .ts source through tsx (tests, dev). */
-function startWorker(): Worker {
-  const self = import.meta.url;
-  if (self.endsWith('.ts')) {
-    const entry = new URL('./build-worker.ts', self).href;
-    return new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, { eval: true });
-  }
-  return new Worker(new URL('./build-worker.js', self));
-}
+export const defaultBuildWorkers = defaultWorkers;
 
 interface Lane {
   worker: Worker;
@@ -71,7 +58,7 @@ export class ParallelSummaryBuilder {
     const lanes: Lane[] = [];
     try {
       for (let k = 0; k < workers; k++) {
-        const worker = startWorker();
+        const worker = startWorker(import.meta.url, 'build-worker');
         const lane: Lane = { worker, inFlight: 0, waiting: [], n: 0, t: new Float64Array(0), client: new Int32Array(0), ints: [] };
         worker.on('message', (m: FromWorker) => {
           if (m.type === 'ack') lane.inFlight--;
