@@ -18,10 +18,14 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseMapping } from '../src/ingest/mapping.js';
-import { ingestFiles } from '../src/ingest/ingest.js';
-import { buildSummaries } from '../src/summary/build.js';
-import { exportScanWithDuckDB, summarizeWithDuckDB } from '../src/summary/duckdb.js';
+// The compiled code (npm run bench:scale builds it first): what the CLI runs, and its worker
+// threads start as they do for users (from src, each worker would compile TypeScript first).
+// Typed as the sources (dist need not exist to typecheck).
+const dist = <T>(path: string) => import(new URL(`../dist/${path}`, import.meta.url).href) as Promise<T>;
+const { parseMapping } = await dist<typeof import('../src/ingest/mapping.js')>('ingest/mapping.js');
+const { ingestFiles } = await dist<typeof import('../src/ingest/ingest.js')>('ingest/ingest.js');
+const { buildSummaries } = await dist<typeof import('../src/summary/build.js')>('summary/build.js');
+const { exportScanWithDuckDB, summarizeWithDuckDB } = await dist<typeof import('../src/summary/duckdb.js')>('summary/duckdb.js');
 import { peakRssMb } from './peak-memory.js';
 import { writeInputs } from './ingest.js';
 
