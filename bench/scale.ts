@@ -6,7 +6,8 @@
  * written as Parquet by DuckDB, never materialized in JavaScript). Two reference cases bound
  * what any DuckDB-based scan can reach on this machine: `ref: read` (DuckDB reading the file,
  * summing one column and counting distinct clients) and `ref: lag` (DuckDB's per-client
- * LAG over time alone — the gaps, before any summary). At each row count given: rows/s and
+ * LAG over time alone — the gaps, before any summary); `ref: normalize` is the one pass's
+ * DuckDB side alone (its query streamed into JavaScript, nothing counted). At each row count given: rows/s and
  * peak memory (VmHWM) per case, each case in its own child process, medians of --repeat runs,
  * and each case's speed as a ratio of `ref: read`; then how each engine's peak grows with rows.
  * `duckdb` counts the summaries on worker threads (the default on a multi-core machine),
@@ -25,7 +26,8 @@ const dist = <T>(path: string) => import(new URL(`../dist/${path}`, import.meta.
 const { parseMapping } = await dist<typeof import('../src/ingest/mapping.js')>('ingest/mapping.js');
 const { ingestFiles } = await dist<typeof import('../src/ingest/ingest.js')>('ingest/ingest.js');
 const { buildSummaries } = await dist<typeof import('../src/summary/build.js')>('summary/build.js');
-const { exportScanWithDuckDB, summarizeWithDuckDB } = await dist<typeof import('../src/summary/duckdb.js')>('summary/duckdb.js');
+const { exportScanWithDuckDB, openSource, summarizeWithDuckDB } = await dist<typeof import('../src/summary/duckdb.js')>('summary/duckdb.js');
+const { onePassQuery } = await dist<typeof import('../src/summary/duckdb-stream.js')>('summary/duckdb-stream.js');
 import { peakRssMb } from './peak-memory.js';
 import { writeInputs } from './ingest.js';
 
@@ -57,6 +59,25 @@ async function runCase(engine: string, file: string): Promise<void> {
     // The bench's logs are in time order, its shuffled copies not: check each case measures the path it names.
     const expected = engine.endsWith('shuffled') ? 'sorted-stream' : 'stream';
     if (r.pass !== expected) throw new Error(`${engine}: expected the ${expected} pass, got ${r.pass}`);
+  } else if (engine === 'ref: normalize') {
+    // The one pass's DuckDB side alone: the same query (mapping, rejects, client codes),
+    // streamed in input order into JavaScript chunks that nothing counts.
+    const src = await openSource([file], MAPPING, {});
+    try {
+      const { sql } = await onePassQuery(src);
+      await src.con.run('SET preserve_insertion_order = true');
+      const result = await src.con.stream(sql);
+      let next = result.fetchChunk();
+      for (;;) {
+        const chunk = await next;
+        if (!chunk || chunk.rowCount === 0) break;
+        next = result.fetchChunk();
+        for (let k = 0; k < chunk.columnCount; k++) chunk.getColumnVector(k);
+        rows += chunk.rowCount;
+      }
+    } finally {
+      src.close();
+    }
   } else if (engine.startsWith('ref: ')) {
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const db = await DuckDBInstance.create(':memory:');
@@ -96,7 +117,7 @@ if (argv[0] === '--case') {
   const opt = (name: string, def: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
   const sizes = opt('rows', '5000000,20000000').split(',').map(Number);
   const repeat = Number(opt('repeat', '3'));
-  const ALL = ['ref: read', 'ref: lag', 'ts', 'duckdb', 'duckdb, 1 thread', 'duckdb, shuffled', 'duckdb→dir'];
+  const ALL = ['ref: read', 'ref: lag', 'ref: normalize', 'ts', 'duckdb', 'duckdb, 1 thread', 'duckdb, shuffled', 'duckdb→dir'];
   // --cases duckdb,ts: a subset (`ref: read` always runs: the ratios are to it; names have ', ').
   const cases = ['ref: read', ...opt('cases', ALL.join(',')).split(/,(?! )/).filter((c) => c !== 'ref: read' && ALL.includes(c))];
   console.log(`# scan benchmark — window summaries (600 s arrival / 6 h length windows) of ≈2 000-client logs; median of ${repeat}; node ${process.version}, 2 cores`);

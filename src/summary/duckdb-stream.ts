@@ -56,39 +56,9 @@ function accepted(rows: RowChunk, reason: Int32Array | undefined, copy: boolean)
 export async function streamSummarize(src: Source, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string; onProgress?: (rowsRead: number) => void; workers?: number }): Promise<StreamedScan | undefined> {
   const { con, files, present } = src;
   const fail = (err: unknown) => new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
-  const raw = clientRaw(src.mapping, src.dotted, src.numericSource);
-  const rows = `(${rowsSql(src.from, src.mapping, src.dotted, undefined, src.numericSource, [], { rawClient: true })}) AS sg_rows`;
-  src.stage('clients');
-  let clients: string[];
-  // The client code of each row (`c`): an index into `clients` — or, with `remap`, into the
-  // distinct raw texts of the client column (−1: none), which remap[code + 1] turns into one.
-  let clientCode: string;
-  let remap: Int32Array | undefined;
-  try {
-    if (!src.mapping.columns.client_id) {
-      clients = ['default'];
-      clientCode = '0';
-    } else if (raw) {
-      // Distinct raw texts first (a dictionary-encoded column reads them without decoding
-      // every row), normalized once each rather than per row.
-      await con.run(`CREATE TYPE sg_raw AS ENUM (SELECT DISTINCT v FROM (SELECT ${raw.raw} AS v FROM ${src.from} AS src_in) WHERE v IS NOT NULL ORDER BY v)`);
-      const names = ((await con.runAndReadAll(`SELECT ${raw.client('v')} AS c FROM (SELECT unnest(enum_range(NULL::sg_raw)) AS v)`)).getColumnsJS()[0] ?? []).map(String);
-      clients = [...new Set([...names, 'unknown'])];
-      const index = new Map(clients.map((c, i) => [c, i]));
-      remap = Int32Array.from([index.get('unknown')!, ...names.map((c) => index.get(c)!)]);
-      clientCode = 'coalesce(CAST(enum_code(CAST(client_raw AS sg_raw)) AS INTEGER), -1)';
-    } else {
-      await con.run(`CREATE TYPE sg_client AS ENUM (SELECT DISTINCT client FROM ${rows} ORDER BY client)`);
-      // No rows, no enum values, no column: the caller's scan reports the empty input.
-      clients = (((await con.runAndReadAll('SELECT unnest(enum_range(NULL::sg_client)) AS c')).getColumnsJS()[0] ?? []) as unknown[]).map(String);
-      clientCode = 'CAST(enum_code(CAST(client AS sg_client)) AS INTEGER)';
-    }
-  } catch (err) {
+  const { sql, clients, remap } = await onePassQuery(src).catch((err: unknown) => {
     throw fail(err);
-  }
-  const reasons = REJECT_REASONS.map((r, i) => `WHEN '${r}' THEN ${i + 1}`).join(' ');
-  const ints = present.map((f) => `, CASE WHEN reason IS NULL THEN CAST(coalesce("${f}", -1) AS INTEGER) ELSE -1 END AS "${f}"`).join('');
-  const sql = `SELECT CAST(CASE reason ${reasons} ELSE 0 END AS INTEGER) AS r, ${clientCode} AS c, CASE WHEN reason IS NULL THEN t ELSE 0 END AS t${ints} FROM ${rows}`;
+  });
   src.stage('summaries in one pass over the rows in input order');
   await con.run('SET preserve_insertion_order = true');
   let next: Promise<DuckDBDataChunk | null> | undefined;
@@ -207,4 +177,43 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
     await next?.catch(() => undefined);
     await con.run('SET preserve_insertion_order = false');
   }
+}
+
+/**
+ * The one pass's query over the source, in input order: per row the reject code `r` (0:
+ * accepted), the client code `c` (with `remap`: remap[c + 1] is the index into `clients`), the
+ * time `t`, then the summarized integer fields (−1: absent). Creates the ENUM types it uses.
+ */
+export async function onePassQuery(src: Source): Promise<{ sql: string; clients: string[]; remap?: Int32Array }> {
+  const { con, present } = src;
+  const raw = clientRaw(src.mapping, src.dotted, src.numericSource);
+  const rows = `(${rowsSql(src.from, src.mapping, src.dotted, undefined, src.numericSource, [], { rawClient: true })}) AS sg_rows`;
+  src.stage('clients');
+  let clients: string[];
+  // The client code of each row (`c`): an index into `clients` — or, with `remap`, into the
+  // distinct raw texts of the client column (−1: none), which remap[code + 1] turns into one.
+  let clientCode: string;
+  let remap: Int32Array | undefined;
+  if (!src.mapping.columns.client_id) {
+    clients = ['default'];
+    clientCode = '0';
+  } else if (raw) {
+    // Distinct raw texts first (a dictionary-encoded column reads them without decoding
+    // every row), normalized once each rather than per row.
+    await con.run(`CREATE TYPE sg_raw AS ENUM (SELECT DISTINCT v FROM (SELECT ${raw.raw} AS v FROM ${src.from} AS src_in) WHERE v IS NOT NULL ORDER BY v)`);
+    const names = ((await con.runAndReadAll(`SELECT ${raw.client('v')} AS c FROM (SELECT unnest(enum_range(NULL::sg_raw)) AS v)`)).getColumnsJS()[0] ?? []).map(String);
+    clients = [...new Set([...names, 'unknown'])];
+    const index = new Map(clients.map((c, i) => [c, i]));
+    remap = Int32Array.from([index.get('unknown')!, ...names.map((c) => index.get(c)!)]);
+    clientCode = 'coalesce(CAST(enum_code(CAST(client_raw AS sg_raw)) AS INTEGER), -1)';
+  } else {
+    await con.run(`CREATE TYPE sg_client AS ENUM (SELECT DISTINCT client FROM ${rows} ORDER BY client)`);
+    // No rows, no enum values, no column: the caller's scan reports the empty input.
+    clients = (((await con.runAndReadAll('SELECT unnest(enum_range(NULL::sg_client)) AS c')).getColumnsJS()[0] ?? []) as unknown[]).map(String);
+    clientCode = 'CAST(enum_code(CAST(client AS sg_client)) AS INTEGER)';
+  }
+  const reasons = REJECT_REASONS.map((r, i) => `WHEN '${r}' THEN ${i + 1}`).join(' ');
+  const ints = present.map((f) => `, CASE WHEN reason IS NULL THEN CAST(coalesce("${f}", -1) AS INTEGER) ELSE -1 END AS "${f}"`).join('');
+  const sql = `SELECT CAST(CASE reason ${reasons} ELSE 0 END AS INTEGER) AS r, ${clientCode} AS c, CASE WHEN reason IS NULL THEN t ELSE 0 END AS t${ints} FROM ${rows}`;
+  return { sql, clients, remap };
 }
