@@ -1,7 +1,8 @@
 import type { Mapping } from '../ingest/mapping.js';
 import type { InputFormat } from '../io/input.js';
 import type { RejectReason } from '../ingest/errors.js';
-import { detectResolution } from './resolution.js';
+import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
+import { defaultBuildWorkers } from './parallel-build.js';
 import { sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
 import { compareSides, type ChartData, type FidelityReport } from '../validate/validate.js';
 import type { Thresholds } from '../validate/thresholds.js';
@@ -36,7 +37,8 @@ async function variantSummaries(scan: OpenScan, opts: { res: number; W: number; 
   // times give the same gaps in any order).
   const sql = `SELECT CAST(${clientId} AS INTEGER) AS c, CAST(${opts.time} AS DOUBLE) AS t${ints}
     FROM (SELECT *, t - ${sqlDouble(scan.origin)} AS rel FROM src_rows WHERE reason IS NULL) s ${join} WHERE ${opts.where} ORDER BY t`;
-  const summaries = await builderPass(con, sql, scan.present, { arrivalSeconds: opts.W, lengthSeconds: SIDE_LENGTH_SECONDS, resolution: opts.res, clients: names }, scan.originIso);
+  const workers = scan.rowsRead >= RESOLUTION_SAMPLE ? defaultBuildWorkers() : 0;
+  const summaries = await builderPass(con, sql, scan.present, { arrivalSeconds: opts.W, lengthSeconds: SIDE_LENGTH_SECONDS, resolution: opts.res, clients: names }, scan.originIso, workers);
   if (!summaries) throw new Error('internal: rows sorted by time are out of order');
   return summaries;
 }

@@ -12,6 +12,7 @@ import type { ArrivalSummary, LengthSummary, TraceSummaries } from './types.js';
 import { EMPTY_COUNTS, PackedCounts } from './packed.js';
 import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
 import { streamSummarize } from './duckdb-stream.js';
+import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 
 export interface DuckDbScanResult {
   summaries: TraceSummaries;
@@ -426,7 +427,7 @@ async function detectScanResolution(scan: OpenScan, table: string, t: string): P
  * time order, so each client's rows usually are). Undefined — and the SQL queries do the
  * work — as soon as a client's row comes earlier than its previous one.
  */
-async function streamSummaries(scan: OpenScan, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number }, sorted: boolean): Promise<TraceSummaries | undefined> {
+async function streamSummaries(scan: OpenScan, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; workers?: number }, sorted: boolean): Promise<TraceSummaries | undefined> {
   const { con, origin, present } = scan;
   scan.stage(sorted ? 'summaries in one pass over the rows sorted by time' : 'summaries in one pass over the rows in input order');
   const accepted = 'src_rows WHERE reason IS NULL';
@@ -437,7 +438,8 @@ async function streamSummaries(scan: OpenScan, options: { arrivalSeconds: number
   // Sorted by time, every client's rows are in time order; rows with equal times (in any
   // order) give the same gaps, so the summaries do not depend on how DuckDB breaks ties.
   const sql = `SELECT CAST(enum_code(CAST(client AS sg_client)) AS INTEGER) AS c, t - ${sqlDouble(origin)} AS t${ints} FROM ${accepted}${sorted ? ' ORDER BY t' : ''}`;
-  return builderPass(con, sql, present, { arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: res, clients }, scan.originIso);
+  const workers = scan.rowsRead >= RESOLUTION_SAMPLE ? (options.workers ?? defaultBuildWorkers()) : 0;
+  return builderPass(con, sql, present, { arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: res, clients }, scan.originIso, workers);
 }
 
 /**
@@ -445,11 +447,19 @@ async function streamSummaries(scan: OpenScan, options: { arrivalSeconds: number
  * integer fields (INTEGER, −1 = absent) — in its order into a SummaryBuilder. Undefined when a
  * client's row comes earlier than its previous one.
  */
-export async function builderPass(con: DuckDBConnection, sql: string, present: readonly string[], builderOptions: ConstructorParameters<typeof SummaryBuilder>[0], origin: string | null): Promise<TraceSummaries | undefined> {
-  const builder = new SummaryBuilder(builderOptions);
-  await con.run('SET preserve_insertion_order = true');
+export async function builderPass(
+  con: DuckDBConnection,
+  sql: string,
+  present: readonly string[],
+  builderOptions: ConstructorParameters<typeof SummaryBuilder>[0],
+  origin: string | null,
+  workers = 0,
+): Promise<TraceSummaries | undefined> {
+  // On worker threads (when asked, and there is more than one client to deal out).
+  const builder = workers > 0 && builderOptions.clients.length > 1 ? await ParallelSummaryBuilder.start(builderOptions, workers) : new SummaryBuilder(builderOptions);
   let next: Promise<DuckDBDataChunk | null> | undefined;
   try {
+    await con.run('SET preserve_insertion_order = true');
     const result = await con.stream(sql);
     const items = (chunk: DuckDBDataChunk, i: number) => (chunk.getColumnVector(i) as unknown as { items: Float64Array | Int32Array }).items;
     // DuckDB computes the next chunk (off the main thread) while this one is counted.
@@ -462,9 +472,11 @@ export async function builderPass(con: DuckDBConnection, sql: string, present: r
       const row: RowChunk = { n: chunk.rowCount, client: items(chunk, 0) as Int32Array, t: items(chunk, 1) as Float64Array, ints: {} };
       present.forEach((f, k) => (row.ints[f as keyof RowChunk['ints']] = items(chunk, 2 + k) as Int32Array));
       if (!builder.push(row)) return undefined;
+      if (builder instanceof ParallelSummaryBuilder) await builder.drain();
     }
-    return builder.finish(origin);
+    return await builder.finish(origin);
   } finally {
+    if (builder instanceof ParallelSummaryBuilder) builder.close();
     await next?.catch(() => undefined); // nothing left running on the connection
     await con.run('SET preserve_insertion_order = false');
   }

@@ -284,6 +284,26 @@ describe('DuckDB engine', () => {
     }
   }, 60_000);
 
+  it('counts a query\'s rows on worker threads exactly as on one (builderPass: sorted fallback, validate)', async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const { builderPass } = await import('../../src/summary/duckdb.js');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    try {
+      // 300 000 rows of 37 clients at ms times with ties, sorted by time.
+      const sql = `SELECT CAST(hash(i) % 37 AS INTEGER) AS c, floor(i * 7.3 + (hash(i * 3) % 1000)) / 1000 AS t, CAST(hash(i * 5) % 9000 AS INTEGER) - 1 AS input_tokens, CAST(hash(i * 7) % 700 AS INTEGER) AS output_tokens FROM range(300000) r(i) ORDER BY t`;
+      const options = { arrivalSeconds: 60, lengthSeconds: 900, resolution: 0.001, clients: Array.from({ length: 37 }, (_, k) => `c${k}`) };
+      const one = await builderPass(con, sql, ['input_tokens', 'output_tokens'], options, null, 0);
+      const many = await builderPass(con, sql, ['input_tokens', 'output_tokens'], options, null, 2);
+      expect(one!.arrivals.length).toBeGreaterThan(1000);
+      const plain = (x: typeof one) => JSON.stringify({ ...x, arrivals: x!.arrivals.map((a) => ({ ...a, quant: [...a.quant], hist: [...a.hist] })), lengths: x!.lengths.map((l) => ({ ...l, fields: [...l.fields].map(([f, h]) => [f, [...h]]), joint: [...l.joint] })) });
+      expect(plain(many) === plain(one)).toBe(true);
+    } finally {
+      con.closeSync();
+      db.closeSync();
+    }
+  });
+
   it('passes doubles to SQL exactly (17-digit literals would be DECIMALs, sometimes one unit off)', async () => {
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const { sqlDouble } = await import('../../src/summary/duckdb.js');
