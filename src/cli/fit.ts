@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fitSummaries, fitTraceParallel } from '../fit/fit-trace.js';
-import { prefitArrivalWindows } from '../fit/parallel-fit.js';
+import { prefitWindows } from '../fit/parallel-fit.js';
 import { expandInputs } from '../io/input.js';
 import { mergeAll } from '../summary/merge.js';
 import { summariesFromJson, type SummariesJson } from '../summary/serialize.js';
@@ -112,7 +112,7 @@ Examples:
           minArrivals,
           minClientRequests: 0,
           momentMatch,
-          prefit: await prefitArrivalWindows(merged, { minArrivals, momentMatch, onWindows: (d, n) => rep.progress(`fit: ${d}/${n} arrival windows`) }),
+          prefit: await prefitWindows(merged, { minArrivals, momentMatch, onWindows: (d, n) => rep.progress(`fit: ${d}/${n} windows`) }),
           sourceSha256: hash.digest('hex'),
           created: defaultCreated(),
           recorded: { summaries: files.length },
@@ -135,7 +135,7 @@ Examples:
           minArrivals,
           minClientRequests: 0,
           momentMatch,
-          prefit: await prefitArrivalWindows(summaries, { minArrivals, momentMatch, onWindows: (d, n) => rep.progress(`fit: ${d}/${n} arrival windows`) }),
+          prefit: await prefitWindows(summaries, { minArrivals, momentMatch, onWindows: (d, n) => rep.progress(`fit: ${d}/${n} windows`) }),
           sourceSha256: hash.digest('hex'),
           created: defaultCreated(),
           recorded: { engine: opts.engine, inputs: files.length },

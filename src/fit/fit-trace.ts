@@ -1,14 +1,14 @@
 import type { Trace } from '../ingest/trace.js';
 import { buildSummaries } from '../summary/build.js';
 import { mergeArrival } from '../summary/merge.js';
-import type { ArrivalSummary, TraceSummaries } from '../summary/types.js';
+import type { ArrivalSummary, LengthSummary, TraceSummaries } from '../summary/types.js';
 import { PROFILE_FORMAT, PROFILE_VERSION, type ArrivalWindow, type Profile, type ProfileClient } from '../profile/schema.js';
 import type { ArrivalModel } from '../stats/registry.js';
 import { weibullCv } from '../generate/arrival-sampler.js';
 import { lnGamma as lnGammaLocal } from '../stats/special.js';
 import { toolName } from '../version.js';
 import { empiricalGaps, fitArrivalWindow, type ArrivalFitOptions, type FamilyFit } from './arrival-fit.js';
-import { prefitArrivalWindows } from './parallel-fit.js';
+import { prefitWindows, type LengthWindowFit } from './parallel-fit.js';
 import { fitAggregateRate, fitAggregateRateSeries, rateChangePoints } from './rates.js';
 import { lengthWindowOf } from './lengths.js';
 import { sessionStats } from './sessions.js';
@@ -30,8 +30,8 @@ export interface FitOptions extends ArrivalFitOptions {
   recorded?: Record<string, unknown>;
   /** Progress: clients fitted of all, or (from fitTraceParallel) a line of its own. */
   onProgress?: (clientsDone: number, clients: number, text?: string) => void;
-  /** Arrival windows already fitted (prefitArrivalWindows, on worker threads): used instead of fitting them here. */
-  prefit?: ReadonlyMap<ArrivalSummary, FamilyFit>;
+  /** Windows already fitted (prefitWindows, on worker threads): used instead of fitting them here. */
+  prefit?: { arrivals: ReadonlyMap<ArrivalSummary, FamilyFit>; lengths: ReadonlyMap<LengthSummary, LengthWindowFit> };
 }
 
 /** Relabels clients below `min` requests as one client `tail`. */
@@ -112,7 +112,7 @@ export function fitTrace(source: Trace, options: FitOptions): { profile: Profile
 /** fitTrace with the arrival windows fitted on worker threads (prefitArrivalWindows): the same profile, sooner. */
 export async function fitTraceParallel(source: Trace, options: FitOptions): Promise<{ profile: Profile; summaries: TraceSummaries; pooledClients: number }> {
   const { trace, pooled, summaries } = summarizeForFit(source, options);
-  const prefit = await prefitArrivalWindows(summaries, { ...options, onWindows: (d, n) => options.onProgress?.(0, 0, `${d}/${n} arrival windows`) });
+  const prefit = await prefitWindows(summaries, { ...options, onWindows: (d, n) => options.onProgress?.(0, 0, `${d}/${n} windows`) });
   const profile = fitSummaries(summaries, { ...options, prefit }, { sessions: sessionStats(trace), aggregate: fitAggregateRate(trace.timestamp), pooled });
   return { profile, summaries, pooledClients: pooled };
 }
@@ -179,7 +179,7 @@ export function fitSummaries(
     const fitted = new Map<ArrivalSummary, ReturnType<typeof fitArrivalWindow>[number]>();
     for (const s of arrivals) {
       if (s.gaps >= options.minArrivals) {
-        const best = options.prefit?.get(s) ?? fitArrivalWindow(s, res, options)[0];
+        const best = options.prefit?.arrivals.get(s) ?? fitArrivalWindow(s, res, options)[0];
         fitted.set(s, best);
         fittedModels.push({ model: best.model, weight: s.gaps });
       }
@@ -219,7 +219,7 @@ export function fitSummaries(
       id,
       requests: arrivals.reduce((sum, s) => sum + s.n, 0),
       arrivals: windows,
-      lengths: lengths.map(lengthWindowOf),
+      lengths: lengths.map((l) => options.prefit?.lengths.get(l) ?? lengthWindowOf(l)),
     };
     if (shifts.length > 0) client.shifts = shifts;
     clients.push(client);
