@@ -56,7 +56,7 @@ function accepted(rows: RowChunk, reason: Int32Array | undefined, copy: boolean)
 export async function streamSummarize(src: Source, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string; onProgress?: (rowsRead: number) => void; workers?: number }): Promise<StreamedScan | undefined> {
   const { con, files, present } = src;
   const fail = (err: unknown) => new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
-  const { sql, clients, remap } = await onePassQuery(src).catch((err: unknown) => {
+  const { sql, clients, remap, rows: rowsInSource } = await onePassQuery(src).catch((err: unknown) => {
     throw fail(err);
   });
   src.stage('summaries in one pass over the rows in input order');
@@ -160,6 +160,19 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
         if (nAccepted >= RESOLUTION_SAMPLE && !(await decide(true))) return undefined;
       }
     }
+    // A streamed result that fails part-way (e.g. a JSON value of another type deep in the
+    // file) ends like one that is complete: fetchChunk gives no error. Every input row is one
+    // result row, so a stream with fewer rows than the input failed; its error is the one a
+    // materialized run of the query gives.
+    const expected = rowsInSource ?? (await inputRows(src).catch((err: unknown) => {
+      throw fail(err);
+    }));
+    if (rowsRead !== expected) {
+      await con.run(`SELECT count(*) FROM (${sql}) AS sg_all WHERE r < 0 OR c < -1 OR t <> t`).catch((err: unknown) => {
+        throw fail(err);
+      });
+      throw fail(new Error(`the streamed scan ended after ${rowsRead} of ${expected} rows`));
+    }
     if (nAccepted === 0) return undefined; // the caller's scan reports it
     if (!builder && !(await decide(false))) return undefined;
     // The decisions hold for every row: same origin, and the resolution sample was the earliest times.
@@ -184,7 +197,7 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
  * accepted), the client code `c` (with `remap`: remap[c + 1] is the index into `clients`), the
  * time `t`, then the summarized integer fields (−1: absent). Creates the ENUM types it uses.
  */
-export async function onePassQuery(src: Source): Promise<{ sql: string; clients: string[]; remap?: Int32Array }> {
+export async function onePassQuery(src: Source): Promise<{ sql: string; clients: string[]; remap?: Int32Array; rows?: number }> {
   const { con, present } = src;
   const raw = clientRaw(src.mapping, src.dotted, src.numericSource);
   const rows = `(${rowsSql(src.from, src.mapping, src.dotted, undefined, src.numericSource, [], { rawClient: true })}) AS sg_rows`;
@@ -194,13 +207,17 @@ export async function onePassQuery(src: Source): Promise<{ sql: string; clients:
   // distinct raw texts of the client column (−1: none), which remap[code + 1] turns into one.
   let clientCode: string;
   let remap: Int32Array | undefined;
+  let total: number | undefined;
   if (!src.mapping.columns.client_id) {
     clients = ['default'];
     clientCode = '0';
   } else if (raw) {
     // Distinct raw texts first (a dictionary-encoded column reads them without decoding
     // every row), normalized once each rather than per row.
-    await con.run(`CREATE TYPE sg_raw AS ENUM (SELECT DISTINCT v FROM (SELECT ${raw.raw} AS v FROM ${src.from} AS src_in) WHERE v IS NOT NULL ORDER BY v)`);
+    // Counted by value in the same read: the input's rows, to check the stream is complete.
+    await con.run(`CREATE TEMP TABLE sg_raw_n AS SELECT v, count(*) AS n FROM (SELECT ${raw.raw} AS v FROM ${src.from} AS src_in) GROUP BY v`);
+    total = Number((await con.runAndReadAll('SELECT CAST(coalesce(sum(n), 0) AS DOUBLE) FROM sg_raw_n')).getColumnsJS()[0][0]);
+    await con.run(`CREATE TYPE sg_raw AS ENUM (SELECT v FROM sg_raw_n WHERE v IS NOT NULL ORDER BY v)`);
     const names = ((await con.runAndReadAll(`SELECT ${raw.client('v')} AS c FROM (SELECT unnest(enum_range(NULL::sg_raw)) AS v)`)).getColumnsJS()[0] ?? []).map(String);
     clients = [...new Set([...names, 'unknown'])];
     const index = new Map(clients.map((c, i) => [c, i]));
@@ -215,5 +232,10 @@ export async function onePassQuery(src: Source): Promise<{ sql: string; clients:
   const reasons = REJECT_REASONS.map((r, i) => `WHEN '${r}' THEN ${i + 1}`).join(' ');
   const ints = present.map((f) => `, CASE WHEN reason IS NULL THEN CAST(coalesce("${f}", -1) AS INTEGER) ELSE -1 END AS "${f}"`).join('');
   const sql = `SELECT CAST(CASE reason ${reasons} ELSE 0 END AS INTEGER) AS r, ${clientCode} AS c, CASE WHEN reason IS NULL THEN t ELSE 0 END AS t${ints} FROM ${rows}`;
-  return { sql, clients, remap };
+  return { sql, clients, remap, rows: total };
+}
+
+/** Rows in the inputs (the one pass's query has one row per input row). */
+async function inputRows(src: Source): Promise<number> {
+  return Number((await src.con.runAndReadAll(`SELECT CAST(count(*) AS DOUBLE) FROM ${src.from} AS src_in`)).getColumnsJS()[0][0]);
 }
