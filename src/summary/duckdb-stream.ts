@@ -14,7 +14,7 @@ import { REJECT_REASONS, IngestError, type RejectReason } from '../ingest/errors
 import type { DuckDBDataChunk } from '@duckdb/node-api';
 import { SummaryBuilder, type RowChunk } from './build.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
-import { originOf, type Source } from './duckdb.js';
+import { originOf, streamedAll, type Source } from './duckdb.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { clientRaw, rowsSql } from './sql.js';
 import type { TraceSummaries } from './types.js';
@@ -164,14 +164,10 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
     // file) ends like one that is complete: fetchChunk gives no error. Every input row is one
     // result row, so a stream with fewer rows than the input failed; its error is the one a
     // materialized run of the query gives.
-    const expected = rowsInSource ?? (await inputRows(src).catch((err: unknown) => {
+    try {
+      await streamedAll(con, sql, rowsRead, rowsInSource ?? (await inputRows(src)));
+    } catch (err) {
       throw fail(err);
-    }));
-    if (rowsRead !== expected) {
-      await con.run(`SELECT count(*) FROM (${sql}) AS sg_all WHERE r < 0 OR c < -1 OR t <> t`).catch((err: unknown) => {
-        throw fail(err);
-      });
-      throw fail(new Error(`the streamed scan ended after ${rowsRead} of ${expected} rows`));
     }
     if (nAccepted === 0) return undefined; // the caller's scan reports it
     if (!builder && !(await decide(false))) return undefined;

@@ -464,22 +464,38 @@ export async function builderPass(
     const items = (chunk: DuckDBDataChunk, i: number) => (chunk.getColumnVector(i) as unknown as { items: Float64Array | Int32Array }).items;
     // DuckDB computes the next chunk (off the main thread) while this one is counted.
     next = result.fetchChunk();
+    let pushed = 0;
     for (;;) {
       const chunk = await next;
       if (!chunk || chunk.rowCount === 0) break;
       next = result.fetchChunk();
       next.catch(() => undefined); // surfaces when awaited, or is dropped when the pass gives up
+      pushed += chunk.rowCount;
       const row: RowChunk = { n: chunk.rowCount, client: items(chunk, 0) as Int32Array, t: items(chunk, 1) as Float64Array, ints: {} };
       present.forEach((f, k) => (row.ints[f as keyof RowChunk['ints']] = items(chunk, 2 + k) as Int32Array));
       if (!builder.push(row)) return undefined;
       if (builder instanceof ParallelSummaryBuilder) await builder.drain();
     }
+    await streamedAll(con, sql, pushed);
     return await builder.finish(origin);
   } finally {
     if (builder instanceof ParallelSummaryBuilder) builder.close();
     await next?.catch(() => undefined); // nothing left running on the connection
     await con.run('SET preserve_insertion_order = false');
   }
+}
+
+/**
+ * Throws unless a streamed query gave all its rows. A stream that fails part-way (out of
+ * memory under a limit, a value that cannot be cast) ends like a complete one — fetchChunk
+ * reports no error — so the rows are counted, and a short stream fails with the error a
+ * materialized run of the query gives (or says it was short).
+ */
+export async function streamedAll(con: DuckDBConnection, sql: string, got: number, expected?: number): Promise<void> {
+  const rows = expected ?? Number((await con.runAndReadAll(`SELECT CAST(count(*) AS DOUBLE) FROM (${sql}) AS sg_all`)).getColumnsJS()[0][0]);
+  if (got === rows) return;
+  await con.run(sql); // the whole result, materialized: DuckDB's own error, if it fails again
+  throw new Error(`the streamed query ended after ${got} of ${rows} rows`);
 }
 
 /**

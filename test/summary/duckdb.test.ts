@@ -298,6 +298,14 @@ describe('DuckDB engine', () => {
       expect(one!.arrivals.length).toBeGreaterThan(1000);
       const plain = (x: typeof one) => JSON.stringify({ ...x, arrivals: x!.arrivals.map((a) => ({ ...a, quant: [...a.quant], hist: [...a.hist] })), lengths: x!.lengths.map((l) => ({ ...l, fields: [...l.fields].map(([f, h]) => [f, [...h]]), joint: [...l.joint] })) });
       expect(plain(many) === plain(one)).toBe(true);
+      // A stream that fails part-way ends like a complete one in DuckDB's API: the pass must
+      // fail with the error, not count the rows before it (found by review).
+      // (A failed cast part-way does that — error() is reported; rows in time order, unsorted.)
+      const failing = sql
+        .replace('AS output_tokens FROM', "AS output_tokens, CAST(CASE WHEN i = 250000 THEN 'abc' ELSE '0' END AS INTEGER) AS x FROM")
+        .replace('floor(i * 7.3 + (hash(i * 3) % 1000)) / 1000', 'i / 1000')
+        .replace(' ORDER BY t', '');
+      for (const workers of [0, 2]) await expect(builderPass(con, failing, ['input_tokens', 'output_tokens'], options, null, workers)).rejects.toThrow(/abc/);
     } finally {
       con.closeSync();
       db.closeSync();
