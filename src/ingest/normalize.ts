@@ -37,22 +37,31 @@ export interface IngestSummary {
   sorted: boolean;
 }
 
+/** ASCII whitespace: space, tab, LF, VT, FF, CR (what DuckDB's trim and number casts skip too). */
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+
+/** `s` without surrounding ASCII whitespace (not String.trim: it also strips Unicode spaces, which the DuckDB engine keeps). */
+function asciiTrim(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isSpace(s.charCodeAt(a))) a++;
+  while (b > a && isSpace(s.charCodeAt(b - 1))) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
 function isBlank(v: unknown): boolean {
   if (v === undefined || v === null) return true;
   if (typeof v !== 'string') return false;
   if (v.length === 0) return true;
   // Only strings that start with whitespace can be blank.
-  const c = v.charCodeAt(0);
-  return (c === 32 || c === 9 || c === 13 || c === 10) && v.trim() === '';
+  return isSpace(v.charCodeAt(0)) && asciiTrim(v) === '';
 }
 
 /** Trims only when needed (most values have no surrounding whitespace). */
 function trimmed(s: string): string {
   const n = s.length;
   if (n === 0) return s;
-  const a = s.charCodeAt(0);
-  const b = s.charCodeAt(n - 1);
-  return a === 32 || a === 9 || b === 32 || b === 9 || b === 13 ? s.trim() : s;
+  return isSpace(s.charCodeAt(0)) || isSpace(s.charCodeAt(n - 1)) ? asciiTrim(s) : s;
 }
 
 const NUMERIC_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;

@@ -52,8 +52,10 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     toDouble: (e) => `TRY_CAST(${e} AS DOUBLE)`,
     // DuckDB reads '1_000' as 1000; JavaScript's Number() does not.
     notNumber: (e) => `contains(${e}, '_')`,
-    // Spaces, tabs, CR/LF as JavaScript's trim(); trim(x, chars) is slow, so only when needed.
-    trim: (e) => `CASE WHEN regexp_matches(${e}, '^\\s|\\s$') THEN trim(${e}, e' \\t\\n\\r\\f\\v') ELSE ${e} END`,
+    // ASCII whitespace, as the TypeScript engine trims it; trim(x, chars) is slow, so only when
+    // needed (RE2's \s lacks \v, so the class is spelled out; DuckDB's e'' strings have no \v
+    // or \f escape, so the characters to trim are chr() codes).
+    trim: (e) => `CASE WHEN regexp_matches(${e}, '^[ \\t\\n\\r\\f\\v]|[ \\t\\n\\r\\f\\v]$') THEN trim(${e}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) ELSE ${e} END`,
     castIgnoresSpace: true,
     numberText: (e) => `CASE WHEN isnan(${e}) THEN 'NaN' WHEN isinf(${e}) THEN CASE WHEN ${e} > 0 THEN 'Infinity' ELSE '-Infinity' END WHEN ${e} = trunc(${e}) AND abs(${e}) < 1e15 THEN CAST(CAST(${e} AS BIGINT) AS VARCHAR) ELSE CAST(${e} AS VARCHAR) END`,
     toBigint: (e) => `TRY_CAST(${e} AS BIGINT)`,
