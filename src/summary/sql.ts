@@ -28,6 +28,12 @@ export interface Dialect {
    * trimmed only when it does not parse (to tell blank from bad), not on every row.
    */
   castIgnoresSpace?: boolean;
+  /**
+   * The reason CASE starts with one test that a row is accepted (every field parsed and in
+   * range), so most rows skip the reject checks: DuckDB evaluates a CASE's branches only for
+   * the rows no earlier branch took (a third of its CSV normalization cost here).
+   */
+  acceptFirst?: boolean;
   /** A column typed as a number, as the text JavaScript's String() gives for it (2, not 2.0). */
   numberText(e: string): string;
   /** e (a double) as BIGINT, NULL when out of range (±inf, NaN: rows that are rejected anyway). */
@@ -57,6 +63,7 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     // or \f escape, so the characters to trim are chr() codes).
     trim: (e) => `CASE WHEN regexp_matches(${e}, '^[ \\t\\n\\r\\f\\v]|[ \\t\\n\\r\\f\\v]$') THEN trim(${e}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) ELSE ${e} END`,
     castIgnoresSpace: true,
+    acceptFirst: true,
     numberText: (e) => `CASE WHEN isnan(${e}) THEN 'NaN' WHEN isinf(${e}) THEN CASE WHEN ${e} > 0 THEN 'Infinity' ELSE '-Infinity' END WHEN ${e} = trunc(${e}) AND abs(${e}) < 1e15 THEN CAST(CAST(${e} AS BIGINT) AS VARCHAR) ELSE CAST(${e} AS VARCHAR) END`,
     toBigint: (e) => `TRY_CAST(${e} AS BIGINT)`,
     isFinite: (e) => `isfinite(${e})`,
@@ -238,6 +245,14 @@ export function rowsSql(
       `WHEN ${present(f, num(f))} AND (${num(f)} <> floor(${num(f)}) OR ${num(f)} > 2147483647) THEN 'bad_number'`,
     ]),
   ];
+  // Accepted for sure (a sufficient test: a row it misses goes through the checks): every
+  // present field parsed, finite and in range; a field that did not parse is left to them.
+  const inRange = (f: string, typed: boolean) =>
+    `(${raw(f)} IS NULL OR (${num(f)} IS NOT NULL AND ${d.isFinite(num(f))}${notNumber(f, typed).replace(/^ OR /, ' AND NOT ')} AND ${num(f)} >= 0 AND ${num(f)} = floor(${num(f)}) AND ${num(f)} <= 2147483647))`;
+  if (d.acceptFirst) {
+    const ok = [`${t} IS NOT NULL AND ${d.isFinite(t)}${notNumber('timestamp', Boolean(tTyped) || unit === 'iso').replace(/^ OR /, ' AND NOT ')}`, ...ints.map(({ f, typed }) => inRange(f, Boolean(typed)))];
+    reasons.unshift(`WHEN ${ok.join(' AND ')} THEN NULL`);
+  }
   const outTexts = texts.filter((f) => cols[f] !== undefined).map((f) => `${q(`__sg_text_${f}`)} AS ${q(f)}, `).join('');
   return `SELECT ${t} AS t, ${q('__sg_client')} AS client, ${rawClient ? `${q('__sg_client_raw')} AS client_raw, ` : ''}${outTexts}${ints.map(({ f }) => `${d.toBigint(num(f))} AS ${q(f)}`).join(', ')}${ints.length ? ',' : ''}
   CASE ${reasons.join('\n    ')} ELSE NULL END AS reason

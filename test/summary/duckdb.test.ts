@@ -195,10 +195,12 @@ describe('DuckDB engine', () => {
     };
     // Tabs around values, digits with '_' (DuckDB reads 1_000), hex/binary/octal (Number() reads 0x10).
     const csv = `${dir}/nums.csv`;
-    writeFileSync(csv, ['t,c,i,o', '1,a,5,6', '2,a\t,7,8', '3,\tb ,9,1', '4,a,1_000,2', '5,a,0x10,2', '6,a,0b11,3', '7,a, 12 ,+5', '1_0,a,1,1', '9,a,1e3,007', '10,a,\t4\t,1'].join('\n') + '\n');
+    writeFileSync(csv, ['t,c,i,o', '1,a,5,6', '2,a\t,7,8', '3,\tb ,9,1', '4,a,1_000,2', '5,a,0x10,2', '6,a,0b11,3', '7,a, 12 ,+5', '1_0,a,1,1', '9,a,1e3,007', '10,a,\t4\t,1',
+      // Out of int32 range, infinite, NaN, fractional: rejected by both (DuckDB's accepted-row test first must miss them).
+      '11,a,2147483647,1', '12,a,2147483648,1', '13,a,Infinity,1', '14,a,1,NaN', '15,a,-Infinity,1', '16,a,2.5,1', 'inf,a,1,1', 'NaN,a,1,1'].join('\n') + '\n');
     const m = parseMapping({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i', output_tokens: 'o' }, timestamp: { unit: 's' } }, 'm');
     const s1 = await same([csv], m, 'numbers');
-    expect(s1.rejects_by_reason).toEqual({ bad_number: 3, bad_timestamp: 1 });
+    expect(s1.rejects_by_reason).toEqual({ bad_number: 8, bad_timestamp: 3 });
     // Clients: blank and missing ones are 'unknown'; spaces around a name are not part of it.
     const blanks = `${dir}/blanks.csv`;
     writeFileSync(blanks, ['t,c,i,o', '1,,5,6', '2, ,7,8', '3,x,9,1', '4, x,1,2', '5,\t,1,1', '6,unknown,2,2', '7,y,-1,1', '8,z,  ,1', ' ,z,1,1', '9,z,\t,\t2 ', '10,z,\v,1',
