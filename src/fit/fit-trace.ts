@@ -1,6 +1,6 @@
 import type { Trace } from '../ingest/trace.js';
 import { buildSummaries } from '../summary/build.js';
-import { mergeArrival } from '../summary/merge.js';
+import { mergeArrivals } from '../summary/merge.js';
 import type { ArrivalSummary, LengthSummary, TraceSummaries } from '../summary/types.js';
 import { PROFILE_FORMAT, PROFILE_VERSION, type ArrivalWindow, type Profile, type ProfileClient } from '../profile/schema.js';
 import type { ArrivalModel } from '../stats/registry.js';
@@ -171,7 +171,7 @@ export function fitSummaries(
           if (acc >= half) return (pooledCache = { model: f.model });
         }
       }
-      const all = arrivals.reduce((acc, s) => mergeArrival(acc, s, true));
+      const all = mergeArrivals(arrivals, true);
       pooledCache = all.gaps >= 2 ? fitArrivalWindow(all, res, options)[0] : undefined;
       return pooledCache;
     };

@@ -1,6 +1,6 @@
 import type { Trace } from '../ingest/trace.js';
 import { buildSummaries } from '../summary/build.js';
-import { mergeArrival, mergeLength } from '../summary/merge.js';
+import { mergeArrivals, mergeLengths } from '../summary/merge.js';
 import type { ArrivalSummary, LengthSummary, TraceSummaries } from '../summary/types.js';
 
 /** Everything validation needs about one trace (or one client of it), merged over windows. */
@@ -34,8 +34,8 @@ function statsOf(arrivals: ArrivalSummary[], lengths: LengthSummary[]): Stats {
   return {
     n,
     windows,
-    gaps: arrivals.length ? arrivals.reduce((x, y) => mergeArrival(x, y, true)) : undefined,
-    lengths: lengths.length ? lengths.reduce((x, y) => mergeLength(x, y)) : undefined,
+    gaps: arrivals.length ? mergeArrivals(arrivals, true) : undefined,
+    lengths: lengths.length ? mergeLengths(lengths) : undefined,
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/stats/rng.js';
 import { buildSummaries } from '../../src/summary/build.js';
-import { mergeAll, mergeSummaries } from '../../src/summary/merge.js';
+import { mergeAll, mergeArrival, mergeArrivals, mergeLength, mergeLengths, mergeSummaries } from '../../src/summary/merge.js';
 import type { Trace } from '../../src/ingest/trace.js';
 import { expectEqualSummaries } from './equal-summaries.js';
 
@@ -96,5 +96,31 @@ describe('mergeAll', () => {
     const d = buildSummaries(trace([[1, 0]], '2023-11-16T00:01:00.000Z'), opts);
     expect(() => mergeAll([c, d])).toThrow(/same --origin/);
     expect(() => mergeAll([c, buildSummaries(trace([[1, 0]]), opts)])).toThrow(/relative times/);
+  });
+});
+
+describe('mergeArrivals / mergeLengths', () => {
+  it('equal the pairwise fold exactly: every number, and histogram keys in the same order (fits iterate them)', () => {
+    const rng = createRng(7);
+    const rows: [number, number][] = [];
+    for (let k = 0; k < 4; k++) {
+      let t = 0;
+      for (let i = 0; i < 3000; i++) {
+        t += rng.next() < 0.1 ? 0 : -Math.log(rng.nextOpen()) * (3 + 10 * k);
+        rows.push([Math.round(t * 1000) / 1000, k]);
+      }
+    }
+    const s = buildSummaries(trace(rows), { ...opts, lengthSeconds: 3600 });
+    expect(s.arrivals.length).toBeGreaterThan(50);
+    expect(s.lengths.length).toBeGreaterThan(10);
+    const plain = (x: unknown): unknown => (x instanceof Map || (x && typeof x === 'object' && 'entries' in x && typeof x.entries === 'function' && !Array.isArray(x)) ? [...(x as Map<unknown, unknown>).entries()].map(([k, v]) => [k, plain(v)]) : x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, plain(v)])) : x);
+    for (const across of [true, false]) {
+      for (const list of [s.arrivals, s.arrivals.slice(0, 2), s.arrivals.slice(0, 1), s.arrivals.slice(5, 40)]) {
+        expect(plain(mergeArrivals(list, across))).toStrictEqual(plain(list.reduce((a, b) => mergeArrival(a, b, across))));
+      }
+    }
+    for (const list of [s.lengths, s.lengths.slice(0, 2), s.lengths.slice(0, 1)]) expect(plain(mergeLengths(list))).toStrictEqual(plain(list.reduce((a, b) => mergeLength(a, b))));
+    // The inputs are not changed.
+    expect(plain(s)).toStrictEqual(plain(buildSummaries(trace(rows), { ...opts, lengthSeconds: 3600 })));
   });
 });
