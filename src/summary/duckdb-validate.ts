@@ -29,7 +29,9 @@ export interface DuckDbSideScan {
  */
 async function variantSummaries(scan: OpenScan, opts: { res: number; W: number; time: string; where: string; aggregate: boolean }): Promise<TraceSummaries> {
   const { con } = scan;
-  const ints = scan.present.map((f) => `, CAST(coalesce(s."${f}", -1) AS INTEGER) AS "${f}"`).join('');
+  // The aggregate stream's arrivals only: its lengths are the clients' added up (sideFromSummaries).
+  const present = opts.aggregate ? [] : scan.present;
+  const ints = present.map((f) => `, CAST(coalesce(s."${f}", -1) AS INTEGER) AS "${f}"`).join('');
   const clientId = opts.aggregate ? '0' : 'c.cid';
   const join = opts.aggregate ? '' : 'JOIN clients c ON s.client = c.client';
   const names = opts.aggregate ? ['*'] : ((await con.runAndReadAll('SELECT client FROM clients ORDER BY cid')).getColumnsJS()[0] as unknown[]).map(String);
@@ -38,7 +40,7 @@ async function variantSummaries(scan: OpenScan, opts: { res: number; W: number; 
   const sql = `SELECT CAST(${clientId} AS INTEGER) AS c, CAST(${opts.time} AS DOUBLE) AS t${ints}
     FROM (SELECT *, t - ${sqlDouble(scan.origin)} AS rel FROM src_rows WHERE reason IS NULL) s ${join} WHERE ${opts.where} ORDER BY t`;
   const workers = scan.rowsRead >= RESOLUTION_SAMPLE ? defaultBuildWorkers() : 0;
-  const summaries = await builderPass(con, sql, scan.present, { arrivalSeconds: opts.W, lengthSeconds: SIDE_LENGTH_SECONDS, resolution: opts.res, clients: names }, scan.originIso, workers);
+  const summaries = await builderPass(con, sql, present, { arrivalSeconds: opts.W, lengthSeconds: SIDE_LENGTH_SECONDS, resolution: opts.res, clients: names }, scan.originIso, workers);
   if (!summaries) throw new Error('internal: rows sorted by time are out of order');
   return summaries;
 }

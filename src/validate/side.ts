@@ -1,5 +1,5 @@
 import type { Trace } from '../ingest/trace.js';
-import { buildSummaries } from '../summary/build.js';
+import { buildSummaries, SUMMARY_FIELDS } from '../summary/build.js';
 import { mergeArrivals, mergeLengths } from '../summary/merge.js';
 import type { ArrivalSummary, LengthSummary, TraceSummaries } from '../summary/types.js';
 
@@ -47,14 +47,52 @@ function statsOf(arrivals: ArrivalSummary[], lengths: LengthSummary[]): Stats {
 export function summarizeSide(label: string, trace: Trace, resolution: number, arrivalSeconds: number): Side {
   const opts = { arrivalSeconds, lengthSeconds: SIDE_LENGTH_SECONDS, resolution };
   const per = buildSummaries(trace, opts);
-  const agg = buildSummaries({ ...trace, client: new Int32Array(trace.n), clientIds: ['*'] }, opts);
+  // The aggregate stream's arrivals only: its lengths are the clients' added up (sideFromSummaries).
+  const agg = buildSummaries({ ...trace, client: new Int32Array(trace.n), clientIds: ['*'], ints: {} }, opts);
   return sideFromSummaries(label, per, agg, trace.n, trace.texts.session_id !== undefined);
 }
 
 /** One length window over everything: validation compares whole-trace length distributions. */
 export const SIDE_LENGTH_SECONDS = 1e12;
 
-/** A side from its per-client summaries and those of the aggregate stream (one client `*`). */
+/**
+ * The length windows of the aggregate stream (one client `*`) from those of the clients: per
+ * window start, every client's counts added, keys ascending and fields in the builder's order
+ * — exactly the windows a scan of the aggregate stream gives (the same rows in the same
+ * windows), without counting every row again.
+ */
+export function aggregateLengths(per: readonly LengthSummary[]): LengthSummary[] {
+  const byStart = new Map<number, LengthSummary[]>();
+  for (const l of per) {
+    const list = byStart.get(l.start);
+    if (list) list.push(l);
+    else byStart.set(l.start, [l]);
+  }
+  const sorted = (m: Map<number, number>) => new Map([...m].sort((a, b) => a[0] - b[0]));
+  const add = (into: Map<number, number>, from: ReadonlyMap<number, number>) => from.forEach((c, k) => into.set(k, (into.get(k) ?? 0) + c));
+  return [...byStart.keys()]
+    .sort((a, b) => a - b)
+    .map((start) => {
+      const list = byStart.get(start)!;
+      const fields = new Map<string, ReadonlyMap<number, number>>();
+      for (const f of [...SUMMARY_FIELDS, 'reason_ratio']) {
+        const sum = new Map<number, number>();
+        for (const l of list) {
+          const h = l.fields.get(f);
+          if (h) add(sum, h);
+        }
+        if (sum.size > 0) fields.set(f, sorted(sum));
+      }
+      const joint = new Map<number, number>();
+      for (const l of list) add(joint, l.joint);
+      return { client: '*', start, n: list.reduce((a, l) => a + l.n, 0), fields, joint: sorted(joint) };
+    });
+}
+
+/**
+ * A side from its per-client summaries and the aggregate stream's arrival summaries (one
+ * client `*`; its lengths are the clients' added up, so its scan may skip them).
+ */
 export function sideFromSummaries(label: string, per: TraceSummaries, agg: TraceSummaries, requests: number, hasSessions: boolean): Side {
   const byClient = new Map<string, { a: ArrivalSummary[]; l: LengthSummary[] }>();
   for (const a of per.arrivals) {
@@ -71,7 +109,7 @@ export function sideFromSummaries(label: string, per: TraceSummaries, agg: Trace
     label,
     requests,
     span: per.span,
-    aggregate: statsOf(agg.arrivals, agg.lengths),
+    aggregate: statsOf(agg.arrivals, aggregateLengths(per.lengths)),
     clients,
     clientShares: shares,
     hasSessions,
