@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { readProfile } from '../profile/read.js';
 import { summarizeProfile, type ProfileSummary } from '../profile/summarize.js';
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { UsageError } from './errors.js';
 import { summarizeTrace, type TraceSummary } from '../ingest/summarize-trace.js';
 import { addIngestOptions, duckdbRejects, ingestLine, mappingFrom, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { inspectWithDuckDB } from '../summary/duckdb-inspect.js';
@@ -63,15 +64,38 @@ export function renderTraceSummary(label: string, s: TraceSummary): string {
   return lines.join('\n');
 }
 
-/** Whether a file is a profile (by its `format` key near the start). */
+/**
+ * Whether a file is a profile: its `format` key near the start (as we write profiles), or a
+ * JSON document that is not JSON lines — pretty-printed (a first line of just `{`, as
+ * `jq -S` or Python's `json.dump(indent=…)` write it, where `format` can come after the
+ * clients) or one line holding a whole profile. Such documents are read as a profile, so a
+ * broken one is reported as bad JSON rather than as a trace whose rows are all rejected.
+ * @throws UsageError for our other JSON documents (summaries, fidelity reports).
+ */
 function looksLikeProfile(file: string): boolean {
   const fd = openSync(file, 'r');
+  let head: string;
   try {
     const buf = Buffer.alloc(4096);
     const n = readSync(fd, buf, 0, buf.length, 0);
-    return /"format"\s*:\s*"servegen-profile"/.test(buf.subarray(0, n).toString('utf8'));
+    head = buf.subarray(0, n).toString('utf8');
   } finally {
     closeSync(fd);
+  }
+  const format = /"format"\s*:\s*"(servegen-[a-z-]+)"/.exec(head)?.[1];
+  if (format === 'servegen-profile') return true;
+  if (format && format !== 'servegen-trace') throw new UsageError(`${file}: a ${format} file, not a profile or a trace`);
+  const text = head.replace(/^\uFEFF/, '').trimStart();
+  if (!text.startsWith('{')) return false;
+  const nl = text.indexOf('\n');
+  if (nl >= 0) return text.slice(0, nl).trim() === '{';
+  // One line longer than the sample: a profile written compactly with its keys in another order?
+  if (statSync(file).size > 256 * 1024 * 1024) return false;
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown } | null;
+    return v !== null && typeof v === 'object' && v.format === 'servegen-profile';
+  } catch {
+    return false;
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -57,8 +57,13 @@ export function readPipeline(file: string): Pipeline {
   return r.data;
 }
 
+/** Content hash of an input: a file's bytes, or a directory's files (names and contents, recursively, in name order). */
 function fileHash(path: string): string {
-  return existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : 'missing';
+  if (!existsSync(path)) return 'missing';
+  if (!statSync(path).isDirectory()) return createHash('sha256').update(readFileSync(path)).digest('hex');
+  const h = createHash('sha256').update('dir');
+  for (const name of readdirSync(path).sort()) h.update('\0').update(name).update('\0').update(fileHash(join(path, name)));
+  return h.digest('hex');
 }
 
 /** Hash of what a stage depends on: the tool, its command line and its inputs' contents. */

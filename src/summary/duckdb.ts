@@ -30,7 +30,12 @@ export interface DuckDbScanResult {
 function fromClause(files: string[], format: InputFormat, ours: { comments?: boolean; jsonHeader?: boolean } = {}): string {
   const list = `[${files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
   // union_by_name: files whose columns differ (an optional column only in some) read as one.
-  const csv = (delim: string) => `read_csv(${list}, header = true, all_varchar = true, delim = '${delim}', union_by_name = true${ours.comments ? ", comment = '#'" : ''})`;
+  // Quote and escape are given, not sniffed: RFC 4180 quoting as the TypeScript reader parses
+  // it. Sniffed, a file whose first rows have no quotes (or one that starts with our comment
+  // lines) got no quote character: "q""x" was read as that literal text, and a quoted comma
+  // past the sniffed sample failed the whole scan.
+  const csv = (delim: string) =>
+    `read_csv(${list}, header = true, all_varchar = true, delim = '${delim}', quote = '"', escape = '"', union_by_name = true${ours.comments ? ", comment = '#'" : ''})`;
   switch (format) {
     case 'csv':
       return csv(',');

@@ -66,3 +66,30 @@ describe('servegen run', () => {
     }
   });
 });
+
+describe('servegen run: directory inputs', () => {
+  it('an input may be a directory (an upstream pool): a change to any file under it reruns the stage; main-job declares its whole pool', async () => {
+    const dir = tempDir();
+    const pool = join(dir, 'pool');
+    cpSync(fixture('servegen', 'multimodal', 'mm-image'), pool, { recursive: true });
+    const spec = join(dir, 'pipe.json');
+    writeFileSync(spec, JSON.stringify({ name: 'dir', stages: [{ name: 'import', run: ['import-servegen', 'pool', '--out', 'out/p.json'], inputs: ['pool'], outputs: ['out/p.json'] }] }));
+    const first = await runCli('run', spec, '--quiet');
+    expect(first.code, first.stderr).toBe(0);
+    const before = readFileSync(join(dir, 'out', 'p.json'), 'utf8');
+    expect((await runCli('run', spec)).stderr).toMatch(/import: unchanged, skipped/);
+    // Change a file that is not the first chunk: the stage reruns and the profile follows.
+    const trace = join(pool, 'chunk-5-trace.csv');
+    const lines = readFileSync(trace, 'utf8').split('\n');
+    const cells = lines[0].split(',');
+    cells[1] = String(Number(cells[1]) * 2);
+    lines[0] = cells.join(',');
+    writeFileSync(trace, lines.join('\n'));
+    const again = await runCli('run', spec);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/import: done/);
+    expect(readFileSync(join(dir, 'out', 'p.json'), 'utf8')).not.toBe(before);
+    const mainJob = readPipeline(join(import.meta.dirname, '../../pipelines', 'main-job.json'));
+    expect(mainJob.stages[0].inputs).toEqual(['../fixtures/servegen/multimodal/mm-image']);
+  });
+});

@@ -1,0 +1,39 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+/** JSON.stringify with every object's keys sorted (what `jq -S` or `json.dump(sort_keys=True)` write). */
+function sortedJson(v: unknown, indent?: number): string {
+  const sort = (x: unknown): unknown =>
+    Array.isArray(x) ? x.map(sort) : x && typeof x === 'object' ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, sort((x as Record<string, unknown>)[k])])) : x;
+  return JSON.stringify(sort(v), null, indent);
+}
+
+describe('inspect tells a profile from a trace by content, whatever the key order', () => {
+  it('reads a profile rewritten with sorted keys (pretty or compact) as a profile, and reports broken or foreign JSON documents as bad input', async () => {
+    const dir = tempDir();
+    // A real pool: its format key ends up far past the first 4 KB once keys are sorted.
+    const pool = join(dir, 'pool.json');
+    expect((await runCli('import-servegen', fixture('servegen', 'multimodal', 'mm-image'), '--out', pool, '--quiet')).code).toBe(0);
+    const profile = JSON.parse(readFileSync(pool, 'utf8')) as unknown;
+    for (const indent of [1, undefined]) {
+      const file = join(dir, `sorted-${indent ?? 'compact'}.json`);
+      writeFileSync(file, sortedJson(profile, indent) + '\n');
+      const r = await runCli('inspect', file);
+      expect(r.code, file).toBe(0);
+      expect(r.stdout, file).toMatch(/^profile /);
+    }
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{\n  "clients": [\n');
+    const b = await runCli('inspect', broken);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(/broken\.json.*invalid JSON/);
+    const report = join(dir, 'fidelity.json');
+    writeFileSync(report, JSON.stringify({ format: 'servegen-fidelity', version: 1, pass: true }, null, 2) + '\n');
+    const f = await runCli('inspect', report);
+    expect(f.code).toBe(2);
+    expect(f.stderr).toMatch(/servegen-fidelity file, not a profile or a trace/);
+  });
+});
