@@ -6,7 +6,7 @@ import { UsageError } from './errors.js';
 import { summarizeTrace, type TraceSummary } from '../ingest/summarize-trace.js';
 import { addIngestOptions, duckdbRejects, ingestLine, mappingFrom, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { inspectWithDuckDB } from '../summary/duckdb-inspect.js';
-import { chooseEngine } from './summarize.js';
+import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { Reporter } from './progress.js';
 import { profileHtml } from '../profile/report-html.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -123,11 +123,13 @@ export function registerInspect(program: Command): void {
       if (chooseEngine(files, opts.engine) === 'duckdb') {
         refuseDuckdbRejects(opts);
         parseRatio(opts.maxRejectRatio ?? '0.01'); // a bad flag fails before the scan
-        const r = await inspectWithDuckDB(files, mappingFrom(opts, 'servegen'), { format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t) });
-        const rejected = duckdbRejects(r, opts, rep);
-        const ingest = { engine: 'duckdb', files: r.files, rows_read: r.rowsRead, rows_accepted: r.rowsRead - rejected, rows_rejected: rejected, rejects_by_reason: r.rejectsByReason };
-        process.stdout.write(opts.json ? JSON.stringify({ ingest, trace: r.summary }, null, 2) + '\n' : renderTraceSummary(files.join(' '), r.summary) + '\n');
-        return;
+        const scanned = await duckdbUnlessUnreadable(opts.engine, rep, async () => {
+          const r = await inspectWithDuckDB(files, mappingFrom(opts, 'servegen'), { format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t) });
+          const rejected = duckdbRejects(r, opts, rep);
+          const ingest = { engine: 'duckdb', files: r.files, rows_read: r.rowsRead, rows_accepted: r.rowsRead - rejected, rows_rejected: rejected, rejects_by_reason: r.rejectsByReason };
+          process.stdout.write(opts.json ? JSON.stringify({ ingest, trace: r.summary }, null, 2) + '\n' : renderTraceSummary(files.join(' '), r.summary) + '\n');
+        });
+        if (scanned) return;
       }
       const result = await runIngest(files, mappingFrom(opts, 'servegen'), parseFormat(opts.format), rep, opts);
       rep.info(ingestLine(result));

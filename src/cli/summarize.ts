@@ -9,6 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { expandInputs, type InputFormat } from '../io/input.js';
 import type { Mapping } from '../ingest/mapping.js';
 import { exportScanWithDuckDB, summarizeWithDuckDB } from '../summary/duckdb.js';
+import { DuckDbReadError } from '../summary/duckdb-errors.js';
 import type { TraceSummaries } from '../summary/types.js';
 
 /** `servegen summarize`: the scan half of fit, for partitions (days, shards) fitted later together. */
@@ -59,6 +60,23 @@ export function chooseEngine(inputs: string[], engine: string): 'ts' | 'duckdb' 
   return bytes > 256 * 1024 * 1024 ? 'duckdb' : 'ts';
 }
 
+/**
+ * Runs a DuckDB scan; with `--engine auto`, rows DuckDB's reader cannot split (a row with
+ * another number of fields, bad quoting, bytes that are not UTF-8, malformed JSON) make it
+ * say so and return false — the caller scans again with the TypeScript engine, which counts
+ * such rows as rejects. With `--engine duckdb` the error stands (exit 2).
+ */
+export async function duckdbUnlessUnreadable(engine: string, rep: Reporter, scan: () => Promise<void>): Promise<boolean> {
+  try {
+    await scan();
+    return true;
+  } catch (err) {
+    if (engine !== 'auto' || !(err instanceof DuckDbReadError)) throw err;
+    rep.info(`${err.message.split('; --engine ts')[0]}: scanning with the TypeScript engine instead (--engine auto)`);
+    return false;
+  }
+}
+
 /** The summary scan with the chosen engine (`auto`: DuckDB above 256 MB of input). */
 export async function scanSummaries(
   inputs: string[],
@@ -72,9 +90,13 @@ export async function scanSummaries(
   if (chooseEngine(inputs, engine) === 'duckdb') {
     refuseDuckdbRejects(rejects);
     parseRatio(rejects.maxRejectRatio ?? '0.01'); // a bad flag fails before the scan
-    const r = await summarizeWithDuckDB(inputs, mapping, { ...opts, format, onStage: (t) => rep.stage(t), onProgress: (n) => rep.progress(`duckdb: ${humanCount(n)} rows read in one pass`) });
-    duckdbRejects(r, rejects, rep);
-    return r.summaries;
+    let summaries: TraceSummaries | undefined;
+    const done = await duckdbUnlessUnreadable(engine, rep, async () => {
+      const r = await summarizeWithDuckDB(inputs, mapping, { ...opts, format, onStage: (t) => rep.stage(t), onProgress: (n) => rep.progress(`duckdb: ${humanCount(n)} rows read in one pass`) });
+      duckdbRejects(r, rejects, rep);
+      summaries = r.summaries;
+    });
+    if (done) return summaries!;
   }
   const result = await runIngest(inputs, mapping, format, rep, rejects);
   rep.info(ingestLine(result));

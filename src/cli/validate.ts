@@ -6,7 +6,7 @@ import { fidelityHtml } from '../validate/html.js';
 import type { IngestResult } from '../ingest/ingest.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, positive } from './errors.js';
 import { addIngestOptions, duckdbRejects, mappingFrom, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type RejectOptions } from './ingest-options.js';
-import { chooseEngine } from './summarize.js';
+import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { validateWithDuckDB } from '../summary/duckdb-validate.js';
 import { Reporter } from './progress.js';
 
@@ -80,15 +80,20 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
           refuseDuckdbRejects(o);
           parseRatio(o.maxRejectRatio ?? '0.01', o.prefix);
         }
-        const result = await validateWithDuckDB({ inputs: [sourceFile], mapping: sourceMapping, format: parseFormat(opts.sourceFormat, '--source-format') }, { inputs: [generatedFile], mapping: generatedMapping, format: parseFormat(opts.generatedFormat, '--generated-format') }, thresholds, {
-          arrivalSeconds,
-          memoryLimit: opts.duckdbMemory,
-          baseline: opts.baseline ? { inputs: [opts.baseline], mapping: mappingFrom({}, 'servegen') } : undefined,
-          onStage: (t) => rep.stage(t),
-          check: (scan) => duckdbRejects(scan, sides[scan.label], rep),
+        let result: Awaited<ReturnType<typeof validateWithDuckDB>> | undefined;
+        const scanned = await duckdbUnlessUnreadable(opts.engine, rep, async () => {
+          result = await validateWithDuckDB({ inputs: [sourceFile], mapping: sourceMapping, format: parseFormat(opts.sourceFormat, '--source-format') }, { inputs: [generatedFile], mapping: generatedMapping, format: parseFormat(opts.generatedFormat, '--generated-format') }, thresholds, {
+            arrivalSeconds,
+            memoryLimit: opts.duckdbMemory,
+            baseline: opts.baseline ? { inputs: [opts.baseline], mapping: mappingFrom({}, 'servegen') } : undefined,
+            onStage: (t) => rep.stage(t),
+            check: (scan) => duckdbRejects(scan, sides[scan.label], rep),
+          });
         });
-        finish(result);
-        return;
+        if (scanned) {
+          finish(result!);
+          return;
+        }
       }
       const source = await runIngest([sourceFile], sourceMapping, parseFormat(opts.sourceFormat, '--source-format'), rep, { rejects: opts.sourceRejects, maxRejectRatio: opts.sourceMaxRejectRatio, prefix: 'source' });
       const generated = await runIngest([generatedFile], generatedMapping, parseFormat(opts.generatedFormat, '--generated-format'), rep, { rejects: opts.generatedRejects, maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' });

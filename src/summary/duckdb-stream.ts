@@ -10,7 +10,8 @@
  * when a check fails — or a client's row comes before its previous one — it gives up
  * (undefined) and the caller scans again the slower way, with the same results.
  */
-import { REJECT_REASONS, IngestError, type RejectReason } from '../ingest/errors.js';
+import { REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
+import { duckdbReadError } from './duckdb-errors.js';
 import type { DuckDBDataChunk } from '@duckdb/node-api';
 import { SummaryBuilder, type RowChunk } from './build.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
@@ -55,7 +56,7 @@ function accepted(rows: RowChunk, reason: Int32Array | undefined, copy: boolean)
  */
 export async function streamSummarize(src: Source, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string; onProgress?: (rowsRead: number) => void; workers?: number }): Promise<StreamedScan | undefined> {
   const { con, files, present } = src;
-  const fail = (err: unknown) => new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
+  const fail = (err: unknown) => duckdbReadError(err, files);
   const { sql, clients, remap, rows: rowsInSource } = await onePassQuery(src).catch((err: unknown) => {
     throw fail(err);
   });

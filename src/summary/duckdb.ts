@@ -13,6 +13,7 @@ import { EMPTY_COUNTS, PackedCounts } from './packed.js';
 import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
 import { streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
+import { checkGzipInputs, duckdbReadError } from './duckdb-errors.js';
 
 export interface DuckDbScanResult {
   summaries: TraceSummaries;
@@ -244,6 +245,9 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     rmSync(spill, { recursive: true, force: true });
   };
   try {
+    // DuckDB reads a truncated gzip file as if it ended there: each is checked to its end first.
+    if (files.some((f) => /\.gz$/i.test(f))) stage('checking the gzip inputs decompress to their end');
+    await checkGzipInputs(files);
     await con.run("SET TimeZone = 'UTC'");
     await con.run('SET preserve_insertion_order = false');
     // Streamed results: DuckDB's threads compute ahead into this buffer while JavaScript
@@ -280,7 +284,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       for (const r of described) types.set(String(r.column_name), String(r.column_type));
       for (const r of described) if (/^(DOUBLE|FLOAT|REAL|(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?)|DECIMAL.*)$/.test(String(r.column_type))) numericSource.add(String(r.column_name));
     } catch (err) {
-      throw new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
+      throw duckdbReadError(err, files);
     }
     const effective: Mapping = { ...mapping, columns: { ...mapping.columns } };
     for (const [field, src] of Object.entries(mapping.columns) as [keyof Mapping['columns'], NonNullable<Mapping['columns'][keyof Mapping['columns']]>][]) {
@@ -357,14 +361,14 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
       await con.run(`CREATE TEMP TABLE src_rows AS ${rowsSql(from, mapping, dotted, undefined, numericSource, options.texts ?? [])}`);
       await con.run('SET preserve_insertion_order = false');
     } catch (err) {
-      throw new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
+      throw duckdbReadError(err, files);
     }
     const present = src.present;
     let reasonRows: Record<string, unknown>[];
     try {
       reasonRows = (await con.runAndReadAll('SELECT reason, count(*) AS c, min(t) AS tmin, max(t) AS tmax, max(abs(t)) AS amax FROM src_rows GROUP BY reason')).getRowObjectsJS() as Record<string, unknown>[];
     } catch (err) {
-      throw new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
+      throw duckdbReadError(err, files);
     }
     let rowsRead = 0;
     const rejectsByReason: Partial<Record<RejectReason, number>> = {};

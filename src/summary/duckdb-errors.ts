@@ -1,0 +1,78 @@
+/**
+ * DuckDB's failures to read the inputs, as errors a user can act on. DuckDB's CSV and JSON
+ * readers stop at rows they cannot split (a row with another number of fields, an
+ * unterminated quote, bytes that are not UTF-8, a malformed JSON line) where the TypeScript
+ * engine counts such rows as rejects (wrong_column_count, unparseable_line, bad_encoding);
+ * `--engine auto` therefore scans again with the TypeScript engine (DuckDbReadError), and
+ * `--engine duckdb` names the file and the problem and points there.
+ */
+import { createReadStream } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { IngestError } from '../ingest/errors.js';
+import { isGzipFile } from '../io/input.js';
+
+/** The DuckDB engine could not read the inputs' rows (the TypeScript engine can: it counts them as rejects). */
+export class DuckDbReadError extends IngestError {}
+
+/** What DuckDB's message says went wrong, in one line (its first line and the detail that explains it). */
+function problem(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim());
+  const first = lines[0].replace(/^[A-Za-z ]*Error: /, '');
+  const csvLine = /^CSV Error on Line: (\d+)/.exec(first);
+  if (csvLine) {
+    const detail = lines.find((l) => /^Expected Number of Columns|Invalid unicode|unterminated quote|quote/i.test(l) && !/^Possible/.test(l));
+    const columns = detail && /Expected Number of Columns: (\d+) Found: (\d+)/.exec(detail);
+    const what = columns ? `a row with ${columns[2]} fields where the header has ${columns[1]}` : detail && /unicode/i.test(detail) ? 'bytes that are not UTF-8' : (detail ?? 'a row it cannot parse');
+    return `${what} (DuckDB: near line ${csvLine[1]})`;
+  }
+  if (/^Error when sniffing file/.test(first) || /state machine reached an invalid state/.test(first)) {
+    return 'rows it cannot split consistently (rows with another number of fields, an unterminated quote, or mixed line endings)';
+  }
+  const json = /^Malformed JSON in file "[^"]*", (.*)$/.exec(first);
+  if (json) return `malformed JSON (DuckDB: ${json[1].replace(/[.\s]+$/, '')})`;
+  return first;
+}
+
+/** The file DuckDB's message names, if any. */
+function fileOf(message: string): string | undefined {
+  const m = /(?:file "|^\s*file = )([^"\n]+)"?/m.exec(message);
+  return m && m[1] !== '' ? m[1] : undefined;
+}
+
+/** A DuckDB failure while reading `files`, as an error naming the file and what to do. */
+export function duckdbReadError(err: unknown, files: string[]): IngestError {
+  if (err instanceof IngestError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const file = fileOf(message) ?? (files.length === 1 ? files[0] : undefined);
+  const where = file ?? files.join(', ');
+  return new DuckDbReadError(
+    `${where}: engine duckdb cannot read ${problem(message)}; --engine ts reads it and counts such rows as rejects (wrong_column_count, unparseable_line, bad_encoding)`,
+    file ?? files[0],
+  );
+}
+
+/**
+ * Checks that every gzip input decompresses to its end. DuckDB reads a truncated gzip file
+ * as if it ended there — its last, cut row possibly parsing as a shorter one — so each is
+ * gunzipped once first, as the TypeScript engine does while reading.
+ */
+export async function checkGzipInputs(files: string[]): Promise<void> {
+  for (const file of files) {
+    if (!isGzipFile(file)) continue;
+    try {
+      await pipeline(
+        createReadStream(file),
+        createGunzip(),
+        new Writable({
+          write(_chunk, _enc, done) {
+            done();
+          },
+        }),
+      );
+    } catch (err) {
+      throw new IngestError(`${file}: truncated or corrupt gzip data (${(err as Error).message})`, file);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.js';
+import { fixture, tempDir } from '../helpers.js';
+import { duckdbUnlessUnreadable } from '../../src/cli/summarize.js';
+import { Reporter } from '../../src/cli/progress.js';
+import { DuckDbReadError } from '../../src/summary/duckdb-errors.js';
+import { IngestError } from '../../src/ingest/errors.js';
+
+const CONV = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
+
+describe('DuckDB engine: inputs its readers cannot take (found by review)', () => {
+  it('a truncated gzip file fails (exit 2, naming it), wherever it is cut — DuckDB alone read it as if it ended there', async () => {
+    const dir = tempDir();
+    const full = gzipSync(readFileSync(CONV));
+    // Cuts all over the file: each leaves a last row cut somewhere (some parse as shorter rows).
+    for (const share of [0.3, 0.5, 0.71, 0.9, 0.999]) {
+      const file = `${dir}/cut-${share}.csv.gz`;
+      writeFileSync(file, full.subarray(0, Math.floor(full.length * share)));
+      for (const cmd of [['ingest', file, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', `${dir}/x.parquet`], ['fit', file, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', `${dir}/x.json`]]) {
+        const r = await runCli(...cmd);
+        expect(r.code, `${cmd[0]} ${share}`).toBe(2);
+        expect(r.stderr).toContain(`${file}: truncated or corrupt gzip data`);
+      }
+    }
+    // The whole file still reads.
+    const whole = `${dir}/whole.csv.gz`;
+    writeFileSync(whole, full);
+    expect((await runCli('ingest', whole, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', `${dir}/w.parquet`, '--quiet')).code).toBe(0);
+  });
+
+  it('a row with an extra field, bytes that are not UTF-8, a malformed JSON line: exit 2 naming the file, pointing to --engine ts (which counts them as rejects)', async () => {
+    const dir = tempDir();
+    const lines = readFileSync(CONV, 'utf8').split('\r\n');
+    const extra = `${dir}/extra.csv`;
+    writeFileSync(extra, [...lines.slice(0, 101), '2023-11-16 18:17:00.00,5,6,7', ...lines.slice(101)].join('\r\n'));
+    const enc = `${dir}/enc.csv`;
+    writeFileSync(enc, Buffer.concat([Buffer.from('t,c,i\n1,a,2\n2,'), Buffer.from([0xff]), Buffer.from(',3\n3,a,4\n')]));
+    const json = `${dir}/bad.jsonl`;
+    writeFileSync(json, '{"timestamp":1,"input_length":2,"output_length":3}\n{"timestamp":2,\n{"timestamp":3,"input_length":2,"output_length":3}\n');
+    const cases: [string, string[], string][] = [
+      [extra, ['--preset', 'azure-llm-2023'], 'wrong_column_count'],
+      [enc, ['--map', writeMap(dir)], 'bad_encoding'],
+      [json, ['--preset', 'mooncake'], 'unparseable_line'],
+    ];
+    for (const [file, mapping, reason] of cases) {
+      const duck = await runCli('inspect', file, ...mapping, '--engine', 'duckdb', '--json');
+      expect(duck.code, file).toBe(2);
+      expect(duck.stderr).toMatch(new RegExp(`^servegen: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: engine duckdb cannot read .*; --engine ts reads it`, 'm'));
+      expect(duck.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      const ts = await runCli('inspect', file, ...mapping, '--json', '--max-reject-ratio', '1');
+      expect(ts.code, file).toBe(0);
+      expect(JSON.parse(ts.stdout).ingest.rejects_by_reason).toHaveProperty(reason);
+    }
+  });
+
+  it('--engine auto scans again with the TypeScript engine, saying why; --engine duckdb and other errors stand', async () => {
+    const lines: string[] = [];
+    const rep = new Reporter(false);
+    rep.info = (t: string) => {
+      lines.push(t);
+    };
+    const unreadable = () => Promise.reject(new DuckDbReadError('x.csv: engine duckdb cannot read a row with 4 fields where the header has 3; --engine ts reads it and counts such rows as rejects', 'x.csv'));
+    expect(await duckdbUnlessUnreadable('auto', rep, unreadable)).toBe(false);
+    expect(lines).toEqual(['x.csv: engine duckdb cannot read a row with 4 fields where the header has 3: scanning with the TypeScript engine instead (--engine auto)']);
+    await expect(duckdbUnlessUnreadable('duckdb', rep, unreadable)).rejects.toBeInstanceOf(DuckDbReadError);
+    await expect(duckdbUnlessUnreadable('auto', rep, () => Promise.reject(new IngestError('x.csv: no accepted rows')))).rejects.toThrow('no accepted rows');
+    expect(await duckdbUnlessUnreadable('auto', rep, () => Promise.resolve())).toBe(true);
+  });
+});
+
+function writeMap(dir: string): string {
+  const path = `${dir}/map.json`;
+  writeFileSync(path, JSON.stringify({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i' }, timestamp: { unit: 's' } }));
+  return path;
+}
