@@ -3,9 +3,12 @@ import { LENGTH_COLUMNS, type TraceLayout } from './trace-schema.js';
 import { layoutColumns, textTraceWriter } from './to-text.js';
 import type { TraceWriter } from './trace-writer.js';
 
-/** RFC 4180 quoting when a value needs it. */
+/**
+ * RFC 4180 quoting when a value needs it — and for a '#' anywhere: our traces start with
+ * `# servegen:` lines, which DuckDB skips as comments, cutting unquoted values at a '#'.
+ */
 export function csvField(s: string): string {
-  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+  return /[",\r\n#]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /**

@@ -28,27 +28,30 @@ export interface DuckDbScanResult {
   pass: 'stream' | 'table-stream' | 'sorted-stream';
 }
 
-function fromClause(files: string[], format: InputFormat, ours: { comments?: boolean; jsonHeader?: boolean } = {}): string {
-  const list = `[${files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
+function fromClause(files: string[], format: InputFormat, ours: { comments?: number[]; jsonHeader?: boolean } = {}): string {
+  const list = (fs: string[]) => `[${fs.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
   // union_by_name: files whose columns differ (an optional column only in some) read as one.
-  // Quote and escape are given, not sniffed: RFC 4180 quoting as the TypeScript reader parses
-  // it. Sniffed, a file whose first rows have no quotes (or one that starts with our comment
-  // lines) got no quote character: "q""x" was read as that literal text, and a quoted comma
-  // past the sniffed sample failed the whole scan.
-  const csv = (delim: string) =>
-    `read_csv(${list}, header = true, all_varchar = true, delim = '${delim}', quote = '"', escape = '"', union_by_name = true${ours.comments ? ", comment = '#'" : ''})`;
+  // Our own CSV traces' leading `# servegen:` lines are skipped as comments (DuckDB's `skip`
+  // fails to sniff them), which cuts unquoted values at a '#' — our writer quotes them — so
+  // only in files that have such lines: the others are read apart and unioned by name.
+  const csv = (delim: string) => {
+    const read = (fs: string[], comments: boolean) => `read_csv(${list(fs)}, header = true, all_varchar = true, delim = '${delim}', quote = '"', escape = '"', union_by_name = true${comments ? ", comment = '#'" : ''})`;
+    const has = files.map((_, i) => (ours.comments?.[i] ?? 0) > 0);
+    const groups = [true, false].map((c) => ({ comments: c, files: files.filter((_, i) => has[i] === c) })).filter((g) => g.files.length > 0);
+    return groups.length === 1 ? read(files, groups[0].comments) : `(${groups.map((g) => `SELECT * FROM ${read(g.files, g.comments)}`).join(' UNION ALL BY NAME ')})`;
+  };
   switch (format) {
     case 'csv':
       return csv(',');
     case 'tsv':
       return csv('\t');
     case 'jsonl': {
-      const json = `read_json(${list}, format = 'newline_delimited', union_by_name = true)`;
+      const json = `read_json(${list(files)}, format = 'newline_delimited', union_by_name = true)`;
       // Our own traces start with a {"servegen": …} header line: metadata, not a row.
       return ours.jsonHeader ? `(SELECT * EXCLUDE (servegen) FROM ${json} WHERE servegen IS NULL)` : json;
     }
     case 'parquet':
-      return `read_parquet(${list}, union_by_name = true)`;
+      return `read_parquet(${list(files)}, union_by_name = true)`;
     case 'arrow':
       throw new IngestError('engine duckdb: Arrow IPC input is read by the TypeScript engine only (use --engine ts)');
     default: {
@@ -62,40 +65,45 @@ function fromClause(files: string[], format: InputFormat, ours: { comments?: boo
  * The `servegen` metadata of our own traces (as the TypeScript readers find it): Parquet
  * key-value metadata, the jsonl header line, or `# servegen: {…}` lines before a CSV header.
  */
-async function traceMeta(file: string, format: InputFormat): Promise<{ meta?: Record<string, unknown>; comments: boolean }> {
+async function traceMeta(file: string, format: InputFormat): Promise<{ meta?: Record<string, unknown>; comments: number }> {
   try {
     if (format === 'parquet') {
       const source = await openRandomAccess(file);
       try {
         const md = await parquetMetadataAsync(source);
         const kv = md.key_value_metadata?.find((e) => e.key === 'servegen');
-        return { meta: kv?.value ? (JSON.parse(kv.value) as Record<string, unknown>) : undefined, comments: false };
+        return { meta: kv?.value ? (JSON.parse(kv.value) as Record<string, unknown>) : undefined, comments: 0 };
       } finally {
         source.close();
       }
     }
-    if (format === 'arrow') return { comments: false };
+    if (format === 'arrow') return { comments: 0 };
+    // Enough of the head to hold the leading lines (a comment line may be long).
     let head = '';
     for await (const chunk of openByteStream(file)) {
       head += (chunk as Buffer).toString('utf8');
-      if (head.length >= 65536) break;
+      if (head.length >= 65536 && (format === 'jsonl' ? head.includes('\n') : /(^|\n)[^#]/.test(head))) break;
     }
     if (format === 'jsonl') {
       const first = head.split('\n', 1)[0];
       const o = JSON.parse(first) as Record<string, unknown>;
-      return { meta: o && typeof o.servegen === 'object' ? (o.servegen as Record<string, unknown>) : undefined, comments: false };
+      return { meta: o && typeof o.servegen === 'object' ? (o.servegen as Record<string, unknown>) : undefined, comments: 0 };
     }
     const meta: Record<string, unknown> = {};
-    let comments = false;
+    let comments = 0;
     for (const line of head.split('\n')) {
       if (!line.startsWith('#')) break;
-      comments = true;
+      comments++;
       const m = /^#\s*servegen:\s*(\{.*\})\s*$/.exec(line.replace(/\r$/, ''));
-      if (m) Object.assign(meta, JSON.parse(m[1]) as Record<string, unknown>);
+      try {
+        if (m) Object.assign(meta, JSON.parse(m[1]) as Record<string, unknown>);
+      } catch {
+        // not our header: a comment, skipped as the TypeScript reader skips it
+      }
     }
     return { meta: Object.keys(meta).length ? meta : undefined, comments };
   } catch {
-    return { comments: false }; // not ours: read as any other file
+    return { comments: 0 }; // not ours: read as any other file
   }
 }
 
@@ -266,11 +274,11 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     const types = new Map<string, string>();
     // Our own traces: metadata (origin) from the first file that has it, header lines skipped.
     let meta: Record<string, unknown> | undefined;
-    const ours: { comments?: boolean; jsonHeader?: boolean } = {};
+    const ours: { comments?: number[]; jsonHeader?: boolean } = { comments: [] };
     for (const f of files) {
       const m = await traceMeta(f, format);
       if (m.meta && !meta) meta = m.meta;
-      if (m.comments) ours.comments = true;
+      ours.comments!.push(m.comments);
     }
     let from = fromClause(files, format, ours);
     try {

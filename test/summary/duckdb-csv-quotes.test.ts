@@ -41,4 +41,23 @@ describe('DuckDB engine: CSV quoting is RFC 4180, as the TypeScript reader parse
     const ts = await same(file, loadPreset('servegen'));
     expect([...ts.trace.clientIds].sort()).toEqual(['q"uote', 'x"y']);
   });
+
+  it("'#' in values: our CSV writer quotes them (DuckDB skips our '# servegen:' lines as comments, cutting unquoted values at '#'); files without such lines keep unquoted '#' (found by review)", async () => {
+    const dir = tempDir();
+    const { csvField } = await import('../../src/io/to-csv.js');
+    const ids = ['#hash', 'a#', 'plain'];
+    // A '#' in the last column: cut there, '12#' would read as the valid number 12 (it is a bad number).
+    const rows = (from: number, quote: (s: string) => string) => Array.from({ length: 100 }, (_, k) => `${(from + k * 0.5).toFixed(3)},${quote(ids[k % 3])},${quote(`m#${k % 2}`)},${quote(k % 10 ? String(k + 1) : `${k + 1}#`)}`);
+    writeFileSync(`${dir}/a.csv`, ['# servegen: {"format":"servegen-trace","version":1,"origin":null}', '# a second comment line', 'timestamp,client_id,model,input_tokens', ...rows(0, csvField)].join('\n') + '\n');
+    writeFileSync(`${dir}/b.csv`, ['timestamp,client_id,model,input_tokens', ...rows(100, (s) => s)].join('\n') + '\n');
+    for (const files of [[`${dir}/a.csv`], [`${dir}/b.csv`], [`${dir}/a.csv`, `${dir}/b.csv`]]) {
+      const duck = await summarizeWithDuckDB(files, loadPreset('servegen'), W);
+      const ts = await ingestFiles({ inputs: files, mapping: loadPreset('servegen') });
+      expect(duck.rowsRead).toBe(files.length * 100);
+      expect(duck.rejectsByReason).toEqual(ts.summary.rejects_by_reason);
+      expectEqualSummaries(buildSummaries(ts.trace, W), duck.summaries);
+      expect([...ts.trace.clientIds].sort()).toEqual(ids);
+      expect(ts.summary.rejects_by_reason).toEqual({ bad_number: 10 * files.length });
+    }
+  });
 });
