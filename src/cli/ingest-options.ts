@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { INPUT_FORMATS, type InputFormat } from '../io/input.js';
 import { ingestFiles, type IngestResult } from '../ingest/ingest.js';
+import { IngestError } from '../ingest/errors.js';
 import { readMapping, type Mapping } from '../ingest/mapping.js';
 import { loadPreset } from '../ingest/presets.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -29,7 +30,7 @@ export interface RejectOptions {
 export function addIngestOptions(cmd: Command, prefix = ''): Command {
   const p = prefix ? `${prefix}-` : '';
   return cmd
-    .option(`--${p}preset <name>`, 'mapping preset (servegen ingest --list-presets)')
+    .option(`--${p}preset <name>`, 'mapping preset (servegen ingest --list-presets); without it and --map: servegen, our own traces')
     .option(`--${p}map <mapping.json>`, 'mapping file: canonical field → source column or dotted path')
     .option(`--${p}format <fmt>`, `input format: ${INPUT_FORMATS.join('|')} (default: from the file name)`)
     .option(`--${p}rejects <rejects.jsonl>`, 'write every rejected row (file, line, reason, field, original text)')
@@ -37,12 +38,19 @@ export function addIngestOptions(cmd: Command, prefix = ''): Command {
 }
 
 /** Mapping from --preset or --map (exactly one; `fallback` preset when neither). */
+/** Mappings used because no --preset/--map was given (their missing-column errors say so), with the flag prefix. */
+const defaulted = new WeakMap<Mapping, string>();
+
 export function mappingFrom(opts: { preset?: string; map?: string }, fallback?: string, flagPrefix = ''): Mapping {
   const p = flagPrefix ? `${flagPrefix}-` : '';
   if (opts.preset && opts.map) throw new UsageError(`give --${p}preset or --${p}map, not both`);
   if (opts.preset) return loadPreset(opts.preset);
   if (opts.map) return readMapping(opts.map);
-  if (fallback) return loadPreset(fallback);
+  if (fallback) {
+    const m = loadPreset(fallback);
+    defaulted.set(m, p);
+    return m;
+  }
   throw new UsageError(`give --${p}preset NAME or --${p}map mapping.json (servegen ingest --list-presets lists presets)`);
 }
 
@@ -76,10 +84,22 @@ export async function runIngest(inputs: string[], mapping: Mapping, format: Inpu
     mapping,
     format,
     onProgress: (rows, file) => rep.progress(`ingest: ${humanCount(rows)} rows (${file})`),
+  }).catch((err: unknown) => {
+    throw withMappingHint(err, mapping);
   });
   if (rejects.rejects) writeRejects(rejects.rejects, result);
   checkRejectRatio(result.summary.rows_rejected, result.summary.rows_read, ratio, rejects);
   return result;
+}
+
+/**
+ * A missing-column error for a mapping nobody chose (no --preset/--map: read as our own
+ * trace format) says so, and what to give instead.
+ */
+export function withMappingHint(err: unknown, mapping: Mapping): unknown {
+  const p = defaulted.get(mapping);
+  if (p === undefined || !(err instanceof IngestError) || !/mapping names column/.test(err.message)) return err;
+  return new IngestError(`${err.message}; with no --${p}preset or --${p}map the input is read as a servegen trace: give --${p}preset NAME (servegen ingest --list-presets) or --${p}map mapping.json`, err.file, err.line, err.field);
 }
 
 /** @throws RejectRatioError when rejected / read exceeds the ratio. */

@@ -52,7 +52,7 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       const outFormat = formatFromPath(opts.out) as TraceFormat | undefined;
       if (!outFormat || outFormat === 'mooncake') throw new UsageError(`--out: cannot tell the output format of ${JSON.stringify(opts.out)}; use .jsonl, .csv, .parquet or .arrow`);
       const ratio = parseRatio(opts.maxRejectRatio ?? '0.01');
-      const mapping = mappingFrom(opts);
+      const mapping = mappingFrom(opts, 'servegen');
       const rep = new Reporter(Boolean(opts.quiet));
       // auto: DuckDB for large inputs, but only where it can write the output (Parquet).
       if (chooseEngine(inputs, opts.engine === 'auto' && outFormat !== 'parquet' ? 'ts' : opts.engine) === 'duckdb') {

@@ -137,6 +137,27 @@ describe('bad input exits 2 with a message naming the file, and writes nothing',
     expect(rate.code).toBe(2);
     expect(rate.stderr).toMatch(/--rate "fast"/);
   });
+
+  it('without --preset/--map inputs are read as our own traces (generated ones ingest as they are); raw logs get a hint (found by review)', async () => {
+    const dir = tempDir();
+    const pool = join(dir, 'pool.json');
+    await runCli('import-servegen', MM, '--out', pool, '--quiet');
+    expect((await runCli('generate', pool, '--duration', '30', '--rate', 'constant:5', '--out', join(dir, 'g.csv'), '--quiet')).code).toBe(0);
+    const ok = await runCli('ingest', join(dir, 'g.csv'), '--out', join(dir, 'g.parquet'));
+    expect(ok.code, ok.stderr).toBe(0);
+    const raw = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
+    const r = await runCli('ingest', raw, '--out', join(dir, 'x.parquet'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('mapping names column "timestamp" not in the header');
+    expect(r.stderr).toContain('with no --preset or --map the input is read as a servegen trace: give --preset NAME');
+    const v = await runCli('validate', raw, join(dir, 'g.csv'));
+    expect(v.code).toBe(2);
+    expect(v.stderr).toContain('give --source-preset NAME');
+    // A chosen mapping's error has no such hint.
+    const m = await runCli('ingest', raw, '--preset', 'servegen', '--out', join(dir, 'x.parquet'));
+    expect(m.code).toBe(2);
+    expect(m.stderr).not.toContain('with no --preset');
+  });
 });
 
 describe('fit and inspect reports', () => {
