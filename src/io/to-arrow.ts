@@ -1,6 +1,6 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Float64, Int32, Schema, Field, Table, Utf8, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
-import { tempPathFor } from './atomic.js';
+import { outputError, tempPathFor } from './atomic.js';
 import { outputColumns } from './output-columns.js';
 import type { TraceBatch, TraceLayout } from './trace-schema.js';
 import type { TraceWriter } from './trace-writer.js';
@@ -54,7 +54,7 @@ export function arrowTraceWriter(path: string, layout: TraceLayout): TraceWriter
         renameSync(tmp, path);
       } catch (err) {
         rmSync(tmp, { force: true });
-        throw err;
+        throw outputError(path, err);
       }
       return rows;
     },

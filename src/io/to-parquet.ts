@@ -1,6 +1,6 @@
 import { renameSync, rmSync } from 'node:fs';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
-import { tempPathFor } from './atomic.js';
+import { outputError, tempPathFor } from './atomic.js';
 import { outputColumns, type OutputColumn } from './output-columns.js';
 import type { TraceBatch, TraceLayout } from './trace-schema.js';
 import type { TraceWriter } from './trace-writer.js';
@@ -16,8 +16,14 @@ const ROW_GROUP = 262_144;
 export function parquetTraceWriter(path: string, layout: TraceLayout): TraceWriter {
   const cols: OutputColumn[] = outputColumns(layout);
   const tmp = tempPathFor(path);
+  let out: ReturnType<typeof fileWriter>;
+  try {
+    out = fileWriter(tmp);
+  } catch (err) {
+    throw outputError(path, err);
+  }
   const writer = new ParquetWriter({
-    writer: fileWriter(tmp),
+    writer: out,
     schema: [
       { name: 'root', num_children: cols.length },
       ...cols.map((c) =>
@@ -66,9 +72,13 @@ export function parquetTraceWriter(path: string, layout: TraceLayout): TraceWrit
       if (pendingRows >= ROW_GROUP) await flush();
     },
     async close() {
-      await flush();
-      await writer.finish();
-      renameSync(tmp, path);
+      try {
+        await flush();
+        await writer.finish();
+        renameSync(tmp, path);
+      } catch (err) {
+        throw outputError(path, err);
+      }
       return rows;
     },
     abort() {

@@ -14,6 +14,7 @@ import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
 import { streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { checkGzipInputs, duckdbReadError } from './duckdb-errors.js';
+import { outputError } from '../io/atomic.js';
 
 export interface DuckDbScanResult {
   summaries: TraceSummaries;
@@ -580,7 +581,11 @@ export async function exportScanWithDuckDB(
     // The caller's checks (the reject ratio) run before anything is written.
     options.beforeWrite?.({ rowsRead, rejectsByReason, files });
     const { q, res, W, L } = await prepareGaps(scan, options);
-    mkdirSync(tmp); // the parent must exist: nothing is created outside the output
+    try {
+      mkdirSync(tmp); // the parent must exist: nothing is created outside the output
+    } catch (err) {
+      throw outputError(outDir, err);
+    }
     const named = (sql: string) => `SELECT cl.client AS client, q.* EXCLUDE (client) FROM (${sql}) q JOIN clients cl ON q.client = cl.cid`;
     const outputs: [string, string][] = [
       ['scan', `SELECT ${W} AS arrival_seconds, ${L} AS length_seconds, ${res} AS resolution, ${originIso === null ? 0 : Date.parse(originIso) / 1000} AS origin_seconds, min(t) AS span_start, max(t) AS span_end, count(*) AS n FROM x`],

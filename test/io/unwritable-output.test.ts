@@ -1,0 +1,34 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.js';
+import { fixture, tempDir } from '../helpers.js';
+
+const CONV = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
+
+describe('an output that cannot be written: exit 2 naming it (not its temporary file), no stack trace (found by review)', () => {
+  it.skipIf(!existsSync('/proc/self'))('a directory that takes no new files (/proc), every writer', async () => {
+    const dir = tempDir();
+    const profile = `${dir}/p.json`;
+    expect((await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--out', profile, '--quiet')).code).toBe(0);
+    const runs: [string[], string][] = [
+      ...['jsonl', 'csv', 'parquet', 'arrow', 'mooncake'].map((f): [string[], string] => [['generate', profile, '--duration', '60', '--format', f, '--out', `/proc/sg-out.${f}`], `/proc/sg-out.${f}`]),
+      [['fit', CONV, '--preset', 'azure-llm-2023', '--out', '/proc/sg-p.json'], '/proc/sg-p.json'],
+      [['ingest', CONV, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', '/proc/sg-t.parquet'], '/proc/sg-t.parquet'],
+      [['summarize', CONV, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', '/proc/sg-dir'], '/proc/sg-dir'],
+    ];
+    for (const [args, out] of runs) {
+      const r = await runCli(...args, '--quiet');
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(new RegExp(`^servegen: ${out.replace(/[.]/g, '\\.')}: `, 'm'));
+      expect(r.stderr).not.toMatch(/\.tmp|\n\s+at /);
+    }
+  });
+
+  it('a path under a file', async () => {
+    const dir = tempDir();
+    writeFileSync(`${dir}/file`, 'x');
+    const r = await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--out', `${dir}/file/p.json`, '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${dir}/file/p.json: cannot write`);
+  });
+});
