@@ -67,7 +67,7 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
       }
       if (opts.shape !== 'cv' && opts.shape !== 'params') throw new UsageError(`--shape: expected cv or params, got ${JSON.stringify(opts.shape)}`);
       const duration = num(opts.duration, '--duration', 0);
-      if (!(duration > 0)) throw new UsageError('--duration: must be > 0');
+      if (!(duration > 0)) throw new UsageError(`--duration: expected a number > 0, got ${JSON.stringify(opts.duration)}`);
       const options: GenerateOptions = {
         start: num(opts.start, '--start'),
         duration,

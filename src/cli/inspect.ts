@@ -18,7 +18,7 @@ const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1
 export function renderSummary(file: string, s: ProfileSummary): string {
   const lines: string[] = [];
   lines.push(`profile ${file}`);
-  lines.push(`  span          ${s.span.start} … ${s.span.end} s (${s.span.hours.toFixed(1)} h)${s.span.origin ? `, origin ${s.span.origin}` : ', no absolute origin'}`);
+  lines.push(`  span          ${+s.span.start.toFixed(3)} … ${+s.span.end.toFixed(3)} s (${s.span.hours.toFixed(1)} h)${s.span.origin ? `, origin ${s.span.origin}` : ', no absolute origin'}`);
   lines.push(`  windows       arrivals ${s.windows.arrival_seconds} s, lengths ${s.windows.length_seconds} s`);
   lines.push(`  clients       ${s.clients}${s.clientsWithoutLengths ? ` (${s.clientsWithoutLengths} without length data)` : ''}; ${s.concentration.p50} / ${s.concentration.p90} / ${s.concentration.p99} carry 50 / 90 / 99 % of requests`);
   lines.push(`  requests      ${s.requests} (mean ${fmt(s.meanRate)} req/s, peak window ${fmt(s.peakWindowRate)} req/s)`);
