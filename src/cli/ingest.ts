@@ -89,7 +89,10 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
         setExit(EXIT_CHECK_FAILED);
         return;
       }
-      const rows = await writeTrace(result.trace, opts.out, outFormat, { ingest: { files: result.summary.files, rows_rejected: result.summary.rows_rejected } });
+      // A generated trace re-ingested (e.g. to another format) keeps what generated it: validate
+      // places it on the source's time axis by its generator.start.
+      const generator = result.summary.files.length === 1 ? result.meta?.generator : undefined;
+      const rows = await writeTrace(result.trace, opts.out, outFormat, { ingest: { files: result.summary.files, rows_rejected: result.summary.rows_rejected }, ...(generator ? { generator } : {}) });
       rep.info(`wrote ${rows} rows → ${opts.out} [${outFormat}]`);
       setExit(EXIT_OK);
     });

@@ -153,6 +153,14 @@ describe('bad input exits 2 with a message naming the file, and writes nothing',
     const v = await runCli('validate', raw, join(dir, 'g.csv'));
     expect(v.code).toBe(2);
     expect(v.stderr).toContain('give --source-preset NAME');
+    // Re-ingested (here to Parquet), a generated trace keeps its generator header: validate
+    // still places it at its --start on the source's time axis (found by review).
+    expect((await runCli('generate', pool, '--start', '600', '--duration', '30', '--rate', 'constant:5', '--out', join(dir, 'g600.jsonl'), '--quiet')).code).toBe(0);
+    expect((await runCli('ingest', join(dir, 'g600.jsonl'), '--out', join(dir, 'g600.parquet'), '--quiet')).code).toBe(0);
+    for (const g of ['g600.jsonl', 'g600.parquet']) {
+      await runCli('validate', join(dir, 'g.csv'), join(dir, g), '--json', join(dir, 'v.json'), '--quiet');
+      expect(JSON.parse(readFileSync(join(dir, 'v.json'), 'utf8')).generated.time_offset_seconds, g).toBe(600);
+    }
     // A chosen mapping's error has no such hint.
     const m = await runCli('ingest', raw, '--preset', 'servegen', '--out', join(dir, 'x.parquet'));
     expect(m.code).toBe(2);
