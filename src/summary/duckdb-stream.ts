@@ -14,7 +14,7 @@ import { REJECT_REASONS, IngestError, type RejectReason } from '../ingest/errors
 import type { DuckDBDataChunk } from '@duckdb/node-api';
 import { SummaryBuilder, type RowChunk } from './build.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
-import { originOf, streamedAll, type Source } from './duckdb.js';
+import { duckdbInputError, originOf, streamedAll, type Source } from './duckdb.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { clientRaw, rowsSql } from './sql.js';
 import type { TraceSummaries } from './types.js';
@@ -55,7 +55,7 @@ function accepted(rows: RowChunk, reason: Int32Array | undefined, copy: boolean)
  */
 export async function streamSummarize(src: Source, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string; onProgress?: (rowsRead: number) => void; workers?: number }): Promise<StreamedScan | undefined> {
   const { con, files, present } = src;
-  const fail = (err: unknown) => new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
+  const fail = (err: unknown) => duckdbInputError(err, files);
   const { sql, clients, remap, rows: rowsInSource } = await onePassQuery(src).catch((err: unknown) => {
     throw fail(err);
   });

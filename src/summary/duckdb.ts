@@ -98,6 +98,24 @@ async function traceMeta(file: string, format: InputFormat): Promise<{ meta?: Re
   }
 }
 
+/**
+ * A DuckDB error reading the inputs as one line. Text that is not UTF-8 fails DuckDB's
+ * whole scan (CSV, JSON and Parquet readers alike), where the TypeScript engine rejects only
+ * the rows whose mapped fields hold such bytes: the message says so and names the file.
+ */
+export function duckdbInputError(err: unknown, files: string[]): IngestError {
+  const msg = (err as Error).message ?? String(err);
+  const first = msg.split('\n')[0];
+  if (/invalid unicode|invalid utf-?8|not valid utf-?8|string encoding/i.test(msg)) {
+    const file = /^\s*file = (.+)$/m.exec(msg)?.[1] ?? /file "([^"]+)"/.exec(msg)?.[1] ?? (files.length === 1 ? files[0] : undefined);
+    return new IngestError(
+      `engine duckdb: ${file ? `${file}: ` : ''}${first.replace(/^Invalid Input Error: /, '').replace(/[.\s]+$/, '')}: holds bytes that are not UTF-8, which DuckDB refuses for the whole input; use --engine ts, which rejects just those rows (bad_encoding)`,
+      file ?? files[0],
+    );
+  }
+  return new IngestError(`engine duckdb: ${first}`, files[0]);
+}
+
 export const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : (v as number));
 
 /**
@@ -280,7 +298,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       for (const r of described) types.set(String(r.column_name), String(r.column_type));
       for (const r of described) if (/^(DOUBLE|FLOAT|REAL|(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?)|DECIMAL.*)$/.test(String(r.column_type))) numericSource.add(String(r.column_name));
     } catch (err) {
-      throw new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
+      throw duckdbInputError(err, files);
     }
     const effective: Mapping = { ...mapping, columns: { ...mapping.columns } };
     for (const [field, src] of Object.entries(mapping.columns) as [keyof Mapping['columns'], NonNullable<Mapping['columns'][keyof Mapping['columns']]>][]) {
@@ -357,14 +375,14 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
       await con.run(`CREATE TEMP TABLE src_rows AS ${rowsSql(from, mapping, dotted, undefined, numericSource, options.texts ?? [])}`);
       await con.run('SET preserve_insertion_order = false');
     } catch (err) {
-      throw new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
+      throw duckdbInputError(err, files);
     }
     const present = src.present;
     let reasonRows: Record<string, unknown>[];
     try {
       reasonRows = (await con.runAndReadAll('SELECT reason, count(*) AS c, min(t) AS tmin, max(t) AS tmax, max(abs(t)) AS amax FROM src_rows GROUP BY reason')).getRowObjectsJS() as Record<string, unknown>[];
     } catch (err) {
-      throw new IngestError(`engine duckdb: ${(err as Error).message.split('\n')[0]}`, files[0]);
+      throw duckdbInputError(err, files);
     }
     let rowsRead = 0;
     const rejectsByReason: Partial<Record<RejectReason, number>> = {};
