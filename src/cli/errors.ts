@@ -9,6 +9,8 @@ import { InputError } from '../io/input.js';
 export const EXIT_OK = 0;
 export const EXIT_CHECK_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
+/** A bug (an error no command anticipated): never a failed check, so `run` never lets it pass as one. */
+export const EXIT_INTERNAL = 3;
 
 /** Bad command-line usage detected by a command (not by commander). */
 export class UsageError extends Error {
@@ -31,7 +33,7 @@ export class RejectRatioError extends Error {
 /**
  * Turns any error into (message, exit code). Known errors are bad input (2) and print
  * their message only; unknown ones print a one-line internal error (no stack trace unless
- * SERVEGEN_DEBUG is set) and exit 1.
+ * SERVEGEN_DEBUG is set) and exit 3 (EXIT_INTERNAL).
  */
 export function describeError(err: unknown): { message: string; code: number } {
   if (err instanceof CommanderError) return { message: '', code: err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT };
@@ -44,7 +46,7 @@ export function describeError(err: unknown): { message: string; code: number } {
     return { message: `${e.path}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`, code: EXIT_BAD_INPUT };
   }
   const detail = process.env.SERVEGEN_DEBUG && err instanceof Error ? `\n${err.stack}` : '';
-  return { message: `internal error: ${err instanceof Error ? err.message : String(err)}${detail}`, code: EXIT_CHECK_FAILED };
+  return { message: `internal error: ${err instanceof Error ? err.message : String(err)}${detail}`, code: EXIT_INTERNAL };
 }
 
 /** Parses a numeric flag that must be > 0 (or ≥ 0). @throws UsageError naming the flag. */

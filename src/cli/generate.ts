@@ -17,8 +17,14 @@ interface Opts {
   clients?: string;
   shape: string;
   naive?: boolean;
+  maxRequests: string;
   quiet?: boolean;
 }
+
+/** Default --max-requests: far above any benchmark run (24 h at 100 req/s is 8.6 M), far below what fills a disk by mistake. */
+export const DEFAULT_MAX_REQUESTS = 1e9;
+/** Runs expected to be larger than this get an up-front note (the output will be gigabytes). */
+const LARGE_RUN = 2e7;
 
 function num(text: string, flag: string, min = -Infinity): number {
   const v = Number(text);
@@ -50,6 +56,7 @@ export function registerGenerate(program: Command): void {
     .option('--clients <filter>', 'only these clients: top:K by volume, or id1,id2,…')
     .option('--shape <source>', 'IAT shape per window: cv (match the window CV) | params (fitted shape as stored)', 'cv')
     .option('--naive', "the paper's naive baseline: one aggregate Poisson process, lengths from the pooled distribution")
+    .option('--max-requests <n>', 'refuse (exit 2) a run expected to produce more requests than this (rate × duration)', String(DEFAULT_MAX_REQUESTS))
     .option('--quiet', 'no progress or summary on stderr')
     .addHelpText(
       'after',
@@ -75,11 +82,17 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
         seed: /^-?\d+$/.test(opts.seed) ? BigInt(opts.seed) : opts.seed,
         clients: parseClientFilter(opts.clients),
         shapeSource: opts.shape,
+        maxRequests: num(opts.maxRequests, '--max-requests', 0),
       };
       const { profile, sha256 } = readProfile(file);
       const summary = await generateToFile(profile, sha256, options, { path: opts.out, format }, (rows, reached) =>
         rep.progress(`generate: ${humanCount(rows)} requests, ${((100 * reached) / duration).toFixed(0)} % of span`),
         Boolean(opts.naive),
+        (plan) => {
+          if (plan.expectedRequests > LARGE_RUN) {
+            rep.info(`note: expecting about ${humanCount(plan.expectedRequests)} requests, a large output (jsonl takes 60–110 bytes per request); --max-requests ${opts.maxRequests} is the limit`);
+          }
+        },
       );
       if (summary.clientsWithoutLengths.length > 0) {
         rep.info(`note: ${summary.clientsWithoutLengths.length} client(s) have no length data; their requests carry no lengths: ${summary.clientsWithoutLengths.join(', ')}`);

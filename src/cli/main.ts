@@ -30,7 +30,7 @@ Example:
   $ servegen import-servegen ServeGen/data/multimodal/mm-image --out pool.json
   $ servegen generate pool.json --start 64800 --duration 3600 --rate constant:100 --seed 1 --out requests.jsonl
 
-Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.`,
+Exit codes: 0 ok, 1 a check failed, 2 bad usage or input, 3 internal error (a bug).`,
     );
   registerIngest(program, (code) => (exitCode = code));
   registerSummarize(program);

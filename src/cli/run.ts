@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../io/atomic.js';
 import { formatJsonPath, parseJsonText } from '../io/json-text.js';
 import { toolName } from '../version.js';
-import { EXIT_BAD_INPUT, EXIT_OK, UsageError } from './errors.js';
+import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { Reporter } from './progress.js';
 
 /** Pipeline spec (documented in docs/pipelines.md). Paths are relative to the spec file. */
@@ -22,7 +22,7 @@ export const PipelineSchema = z
             run: z.array(z.string()).min(1).describe('servegen command and arguments, e.g. ["fit", "trace.parquet", "--out", "profile.json"]'),
             inputs: z.array(z.string()).default([]),
             outputs: z.array(z.string()).min(1),
-            /** Exit code 1 (a failed check) does not stop the pipeline (default: stop). */
+            /** Exit code 1 (a failed check) does not stop the pipeline (default: stop); bad input (2) and internal errors (3) always stop it. */
             allow_failure: z.boolean().default(false),
           })
           .strict(),
@@ -73,6 +73,26 @@ function stageKey(stage: Pipeline['stages'][number], base: string): string {
   return h.digest('hex');
 }
 
+/**
+ * The recorded stage keys. The state is a cache of what is up to date: one that cannot be read
+ * (corrupt, truncated, not our shape) is reported with its file and treated as empty, so every
+ * stage reruns (stages are deterministic and write atomically; only time is lost) and the file
+ * is rewritten after the first stage; failing instead would leave the user to delete it by hand.
+ */
+export function readRunState(stateFile: string, rep: Reporter): Record<string, string> {
+  if (!existsSync(stateFile)) return {};
+  let problem: string;
+  try {
+    const value = parseJsonText(readFileSync(stateFile, 'utf8'), stateFile);
+    if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')) return value as Record<string, string>;
+    problem = `${stateFile}: not an object of stage keys`;
+  } catch (err) {
+    problem = (err as Error).message;
+  }
+  rep.info(`note: run state unreadable (${problem}); ignoring it, every stage reruns`);
+  return {};
+}
+
 export function registerRun(program: Command, runCommand: (argv: string[]) => Promise<number>, setExit: (code: number) => void): void {
   program
     .command('run')
@@ -86,7 +106,7 @@ export function registerRun(program: Command, runCommand: (argv: string[]) => Pr
       const pipeline = readPipeline(file);
       const base = dirname(resolve(file));
       const stateFile = join(base, '.servegen-run', `${pipeline.name}.json`);
-      const state: Record<string, string> = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, string>) : {};
+      const state = readRunState(stateFile, rep);
       const cwd = process.cwd();
       let worst = EXIT_OK;
       let ran = 0;
@@ -115,7 +135,7 @@ export function registerRun(program: Command, runCommand: (argv: string[]) => Pr
           writeFileAtomic(stateFile, JSON.stringify(state, null, 2) + '\n');
           rep.info(`[${pipeline.name}] stage ${stage.name} failed (exit ${code}) after ${seconds} s; earlier outputs are kept`);
           worst = Math.max(worst, code);
-          if (!(code === 1 && stage.allow_failure)) break;
+          if (!(code === EXIT_CHECK_FAILED && stage.allow_failure)) break;
         }
       } finally {
         process.chdir(cwd);

@@ -18,6 +18,40 @@ export interface GenerateOptions {
   shapeSource?: ShapeSource;
   /** Sample windows' empirical gap distributions where the profile has them (default true). */
   useEmpirical?: boolean;
+  /** Refuse (GenerateError) a run expected to produce more requests than this (default: no limit). */
+  maxRequests?: number;
+  /** Expected requests per batch at most (default BATCH_TARGET); the requests do not depend on it. */
+  batchTarget?: number;
+}
+
+/**
+ * Expected requests per generated batch at most: a window expected to hold more is generated
+ * in equal sub-intervals of time, each merged and yielded on its own, so memory stays bounded
+ * whatever the rate. The requests are the same as in one pass over the window.
+ */
+export const BATCH_TARGET = 1 << 20;
+
+/** Refuses a run whose expected size is above `options.maxRequests`. */
+export function checkExpectedRequests(expected: number, options: GenerateOptions): void {
+  const max = options.maxRequests;
+  if (max !== undefined && expected > max) {
+    throw new GenerateError(
+      `--rate ${describeRate(options.rate)} over ${options.duration} s is expected to give about ${expected.toPrecision(3)} requests, above the limit of ${max} (--max-requests); lower the rate or duration, or raise --max-requests`,
+    );
+  }
+}
+
+function describeRate(spec: RateSpec): string {
+  switch (spec.kind) {
+    case 'constant':
+      return `constant:${spec.rate}`;
+    case 'scale':
+      return `scale:${spec.factor}`;
+    case 'peak':
+      return `peak:${spec.rate}`;
+    default:
+      return '(points)';
+  }
 }
 
 /** Generated requests: a trace batch whose timestamps are seconds from the generated span's start. */
@@ -30,6 +64,8 @@ export interface GenerationPlan {
   clientsWithoutLengths: string[];
   /** Slots (arrival windows) with a positive target rate but no client rate to share it. */
   emptySlots: number;
+  /** Expected number of requests (rate × time summed over windows; the actual count is random). */
+  expectedRequests: number;
   batches: Iterable<RequestBatch>;
 }
 
@@ -246,45 +282,80 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
     }
   });
 
+  // Expected requests per slot over the clients that have a window there.
+  const expectedBySlot = slots.map((s, i) => {
+    let sum = 0;
+    for (const st of states) {
+      const w = st.arrivals.get(s.profileStart);
+      const rate = w ? w.rate * factors[i] : 0;
+      if (rate > 0 && w) sum += rate * (s.b - s.a);
+    }
+    return sum;
+  });
+  const expectedRequests = expectedBySlot.reduce((a, b) => a + b, 0);
+  checkExpectedRequests(expectedRequests, options);
+
   function* batches(): Generator<RequestBatch> {
     const buf = new SlotBuffer(columns);
     const runStart = new Int32Array(states.length);
     const runEnd = new Int32Array(states.length);
+    // Per client within a slot: its sampler and rate (undefined when idle), its next arrival time.
+    const samplers: (UnitGapSampler | undefined)[] = new Array(states.length);
+    const rates = new Float64Array(states.length);
+    const next = new Float64Array(states.length);
     for (let si = 0; si < slots.length; si++) {
       const slot = slots[si];
       const factor = factors[si];
-      buf.n = 0;
       const width = slot.b - slot.a;
       const profileOffset = slot.profileStart - slot.a; // profile time = generated time + offset (within the slot)
       for (let ci = 0; ci < states.length; ci++) {
         const st = states[ci];
-        runStart[ci] = buf.n;
-        runEnd[ci] = buf.n;
         const w = st.arrivals.get(slot.profileStart);
         const rate = w ? w.rate * factor : 0;
+        samplers[ci] = undefined;
         if (!(rate > 0) || !w) continue;
-        const sampler: UnitGapSampler = unitGapSampler(w, shapeSource, options.useEmpirical ?? true);
+        const sampler = unitGapSampler(w, shapeSource, options.useEmpirical ?? true);
         if (Number.isNaN(st.residual)) st.residual = sampler.residual(st.arrivalRng);
-        // Reserve for the expected count plus generous slack; grow further if needed.
-        buf.reserve(Math.ceil(rate * width * 1.5) + 64);
-        let t = slot.a + st.residual / rate;
-        const rng = st.arrivalRng;
-        const lrng = st.lengthRng;
-        const ls = st.lengths;
-        while (t < slot.b) {
-          if (buf.n >= buf.timestamp.length) buf.reserve(buf.timestamp.length);
-          const row = buf.n++;
-          buf.timestamp[row] = t - options.start;
-          buf.client[row] = ci;
-          const lw = ls.at(t + profileOffset);
-          if (lw) sampleLengths(lw, lrng, buf.lengths, row);
-          else clearLengths(buf.lengths, row);
-          t += sampler.next(rng) / rate;
-        }
-        st.residual = (t - slot.b) * rate;
-        runEnd[ci] = buf.n;
+        samplers[ci] = sampler;
+        rates[ci] = rate;
+        next[ci] = slot.a + st.residual / rate;
       }
-      if (buf.n > 0) yield mergeRuns(buf, runStart, runEnd, states.length);
+      // Sub-intervals of the slot (one unless the slot is expected to be very large): each
+      // client continues from its next arrival, so the requests do not depend on the split.
+      const parts = Math.max(1, Math.ceil(expectedBySlot[si] / (options.batchTarget ?? BATCH_TARGET)));
+      for (let part = 0; part < parts; part++) {
+        const end = part === parts - 1 ? slot.b : slot.a + (width * (part + 1)) / parts;
+        const partWidth = end - (part === 0 ? slot.a : slot.a + (width * part) / parts);
+        buf.n = 0;
+        for (let ci = 0; ci < states.length; ci++) {
+          runStart[ci] = buf.n;
+          runEnd[ci] = buf.n;
+          const sampler = samplers[ci];
+          if (!sampler) continue;
+          const st = states[ci];
+          const rate = rates[ci];
+          // Reserve for the expected count plus generous slack; grow further if needed.
+          buf.reserve(Math.ceil(rate * partWidth * 1.5) + 64);
+          let t = next[ci];
+          const rng = st.arrivalRng;
+          const lrng = st.lengthRng;
+          const ls = st.lengths;
+          while (t < end) {
+            if (buf.n >= buf.timestamp.length) buf.reserve(buf.timestamp.length);
+            const row = buf.n++;
+            buf.timestamp[row] = t - options.start;
+            buf.client[row] = ci;
+            const lw = ls.at(t + profileOffset);
+            if (lw) sampleLengths(lw, lrng, buf.lengths, row);
+            else clearLengths(buf.lengths, row);
+            t += sampler.next(rng) / rate;
+          }
+          next[ci] = t;
+          runEnd[ci] = buf.n;
+        }
+        if (buf.n > 0) yield mergeRuns(buf, runStart, runEnd, states.length);
+      }
+      for (let ci = 0; ci < states.length; ci++) if (samplers[ci]) states[ci].residual = (next[ci] - slot.b) * rates[ci];
     }
   }
 
@@ -293,6 +364,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
     columns,
     clientsWithoutLengths: states.filter((s) => !s.lengths.hasLengths).map((s) => s.id),
     emptySlots,
+    expectedRequests,
     batches: { [Symbol.iterator]: batches },
   };
 }

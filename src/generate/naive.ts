@@ -2,7 +2,7 @@ import type { Profile } from '../profile/schema.js';
 import { createRng } from '../stats/rng.js';
 import { LENGTH_COLUMNS, type LengthBuffers } from '../io/trace-schema.js';
 import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths, type WindowLengthSampler } from './length-sampler.js';
-import { selectClients, slotsFor, type GenerateOptions, type GenerationPlan, type RequestBatch } from './compose.js';
+import { BATCH_TARGET, checkExpectedRequests, selectClients, slotsFor, type GenerateOptions, type GenerationPlan, type RequestBatch } from './compose.js';
 import { meanRateOver } from './rate-function.js';
 
 /**
@@ -44,6 +44,8 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
       }
     }
   });
+  const expectedRequests = slots.reduce((sum, s, i) => sum + (targets[i] > 0 ? targets[i] * (s.b - s.a) : 0), 0);
+  checkExpectedRequests(expectedRequests, options);
   // One-field sampler set: each field from its own randomly chosen client (pooled marginal).
   const pick = (cum: Float64Array, u: number) => {
     let lo = 0;
@@ -57,6 +59,8 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
   };
   function* batches(): Generator<RequestBatch> {
     const scratch: LengthBuffers = LENGTH_COLUMNS.map((c) => (columns.includes(c) ? new Float64Array(1) : undefined));
+    const target = Math.max(1, Math.floor(options.batchTarget ?? BATCH_TARGET));
+    let ts = new Float64Array(0);
     for (let si = 0; si < slots.length; si++) {
       const slot = slots[si];
       const rate = targets[si];
@@ -65,37 +69,40 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
       const cum = new Float64Array(weights.length);
       let acc = 0;
       weights.forEach((w, i) => (cum[i] = acc += w));
-      const ts: number[] = [];
+      const profileT = slot.profileStart + (slot.b - slot.a) / 2;
+      // Times in batches of at most `target` requests (memory stays bounded at any rate);
+      // arrivals and lengths have their own streams, so the requests do not depend on the split.
       let t = slot.a - Math.log(arrivalRng.nextOpen()) / rate;
       while (t < slot.b) {
-        ts.push(t - options.start);
-        t += -Math.log(arrivalRng.nextOpen()) / rate;
-      }
-      const n = ts.length;
-      if (n === 0) continue;
-      const lengths: LengthBuffers = LENGTH_COLUMNS.map((c) => (columns.includes(c) ? new Float64Array(n) : undefined));
-      const profileT = slot.profileStart + (slot.b - slot.a) / 2;
-      for (let i = 0; i < n; i++) {
-        if (!(acc > 0)) {
-          clearLengths(lengths, i);
-          continue;
+        if (ts.length < target) ts = new Float64Array(target);
+        let n = 0;
+        while (t < slot.b && n < target) {
+          ts[n++] = t - options.start;
+          t += -Math.log(arrivalRng.nextOpen()) / rate;
         }
-        // Draw a full request from a random client, once per column: independent marginals.
-        for (let c = 0; c < LENGTH_COLUMNS.length; c++) {
-          const dst = lengths[c];
-          if (!dst) continue;
-          const who = pick(cum, lengthRng.next() * acc);
-          const w: WindowLengthSampler | undefined = lengthSamplers[who].at(profileT);
-          if (!w) {
-            dst[i] = NaN;
+        const lengths: LengthBuffers = LENGTH_COLUMNS.map((c) => (columns.includes(c) ? new Float64Array(n) : undefined));
+        for (let i = 0; i < n; i++) {
+          if (!(acc > 0)) {
+            clearLengths(lengths, i);
             continue;
           }
-          sampleLengths({ ...w, rho: 0 }, lengthRng, scratch, 0);
-          dst[i] = scratch[c]![0];
+          // Draw a full request from a random client, once per column: independent marginals.
+          for (let c = 0; c < LENGTH_COLUMNS.length; c++) {
+            const dst = lengths[c];
+            if (!dst) continue;
+            const who = pick(cum, lengthRng.next() * acc);
+            const w: WindowLengthSampler | undefined = lengthSamplers[who].at(profileT);
+            if (!w) {
+              dst[i] = NaN;
+              continue;
+            }
+            sampleLengths({ ...w, rho: 0 }, lengthRng, scratch, 0);
+            dst[i] = scratch[c]![0];
+          }
         }
+        yield { n, timestamp: ts.slice(0, n), client: new Int32Array(n), lengths };
       }
-      yield { n, timestamp: Float64Array.from(ts), client: new Int32Array(n), lengths };
     }
   }
-  return { clientIds: ['naive'], columns, clientsWithoutLengths: [], emptySlots, batches: { [Symbol.iterator]: batches } };
+  return { clientIds: ['naive'], columns, clientsWithoutLengths: [], emptySlots, expectedRequests, batches: { [Symbol.iterator]: batches } };
 }

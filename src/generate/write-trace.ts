@@ -7,7 +7,7 @@ import type { TraceLayout } from '../io/trace-schema.js';
 import type { TraceFormat, TraceWriter } from '../io/trace-writer.js';
 import type { Profile } from '../profile/schema.js';
 import { toolName } from '../version.js';
-import { planGeneration, type GenerateOptions } from './compose.js';
+import { planGeneration, type GenerateOptions, type GenerationPlan } from './compose.js';
 import { planNaiveGeneration } from './naive.js';
 import { describeRateSpec } from './rate-function.js';
 
@@ -58,8 +58,10 @@ export async function generateToFile(
   out: { path: string; format: TraceFormat },
   onProgress?: (rows: number, reachedSeconds: number) => void,
   naive = false,
+  onPlan?: (plan: GenerationPlan) => void,
 ): Promise<GenerateSummary> {
   const plan = naive ? planNaiveGeneration(profile, options) : planGeneration(profile, options);
+  onPlan?.(plan);
   const layout: TraceLayout = {
     clientIds: plan.clientIds,
     columns: plan.columns,

@@ -5,6 +5,7 @@ import type { Reject, RejectReason } from './errors.js';
 import { detectNumericUnit, isEpoch, parseIsoSeconds, UNIT_SECONDS } from './timestamp.js';
 import { Dictionary, GrowableF64, GrowableI32, type Trace } from './trace.js';
 import { sourceKey, type SourceKey } from '../io/row-source.js';
+import { hasBadBytes } from '../io/utf8.js';
 
 /** How a mapped field reads its raw value(s) from the per-row values array. */
 type Extract =
@@ -333,40 +334,61 @@ export class TraceBuilder {
       const v = ce.kind === 'one' ? values[ce.slot] : this.raw(ce, values);
       clientId = isBlank(v) ? 'unknown' : typeof v === 'string' ? trimmed(v) : String(v);
     }
-    const clientNum = this.clients.ids.get(clientId) ?? this.newClient(clientId);
-    if (clientNum < 0) {
-      this.reject(line, 'bad_encoding', 'client_id contains bytes that are not UTF-8', raw(), 'client_id');
-      return false;
+    let clientNum = this.clients.ids.get(clientId);
+    if (clientNum === undefined && hasBadBytes(clientId)) return this.badEncoding(line, 'client_id', raw);
+    // Text fields: a value seen before is known good; a new one is checked once (bytes that
+    // are not UTF-8 were escaped by the readers, see io/utf8.ts). Nothing is stored until the
+    // row is accepted.
+    const nTexts = this.textFields.length;
+    const textIds = this.textScratch;
+    const textNew = this.textNewScratch;
+    for (let k = 0; k < nTexts; k++) {
+      const e = this.textExtract[k];
+      const v = e.kind === 'one' ? values[e.slot] : this.raw(e, values);
+      if (isBlank(v)) {
+        textIds[k] = -1;
+        continue;
+      }
+      const s = typeof v === 'string' ? trimmed(v) : String(v);
+      const id = this.textCols[k].dict.ids.get(s);
+      if (id !== undefined) textIds[k] = id;
+      else if (hasBadBytes(s)) return this.badEncoding(line, this.textFields[k], raw);
+      else {
+        textIds[k] = -2;
+        textNew[k] = s;
+      }
     }
     // Accept.
+    if (clientNum === undefined) clientNum = this.clients.id(clientId);
     const a = t < 0 ? -t : t;
     if (a > this.maxAbsTs) this.maxAbsTs = a;
     this.ts.push(t);
     this.client.push(clientNum);
     for (let k = 0; k < nInts; k++) this.intCols[k].push(intVals[k]);
-    const nTexts = this.textFields.length;
     for (let k = 0; k < nTexts; k++) {
       const col = this.textCols[k];
-      const e = this.textExtract[k];
-      const v = e.kind === 'one' ? values[e.slot] : this.raw(e, values);
-      if (isBlank(v)) col.index.push(-1);
-      else {
-        const s = typeof v === 'string' ? trimmed(v) : String(v);
-        col.index.push(col.dict.id(s));
-        if (this.textFields[k] === 'request_id') {
-          if (this.requestIds.has(s)) this.duplicateRequestIds++;
-          else this.requestIds.add(col.dict.values[col.dict.ids.get(s)!]);
-        }
+      let id = textIds[k];
+      if (id === -2) {
+        id = col.dict.id(textNew[k]);
+        textNew[k] = '';
+      }
+      col.index.push(id);
+      if (id >= 0 && this.textFields[k] === 'request_id') {
+        const s = col.dict.values[id];
+        if (this.requestIds.has(s)) this.duplicateRequestIds++;
+        else this.requestIds.add(s);
       }
     }
     return true;
   }
 
-  /** First sighting of a client id: check its encoding once, then give it a number (−1 = bad bytes). */
-  private newClient(id: string): number {
-    if (id.includes('\uFFFD')) return -1;
-    return this.clients.id(id);
+  private badEncoding(line: number, field: string, raw: () => string): false {
+    this.reject(line, 'bad_encoding', `${field} contains bytes that are not UTF-8`, raw(), field);
+    return false;
   }
+
+  private readonly textScratch = new Int32Array(8);
+  private readonly textNewScratch: string[] = new Array<string>(8).fill('');
 
   private readonly intScratch = new Float64Array(16);
 

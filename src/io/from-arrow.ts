@@ -1,5 +1,6 @@
-import { RecordBatchReader } from 'apache-arrow';
+import { DataType, RecordBatchReader, type Vector } from 'apache-arrow';
 import { IngestError } from '../ingest/errors.js';
+import { decodeUtf8Escaped } from './utf8.js';
 import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
 
 function plain(v: unknown): unknown {
@@ -8,6 +9,35 @@ function plain(v: unknown): unknown {
     return (v as { toJSON(): unknown }).toJSON(); // struct rows → plain objects
   }
   return v;
+}
+
+/**
+ * A getter for a string column that keeps bytes that are not UTF-8 recognizable (io/utf8.ts;
+ * apache-arrow's own get() turns them into U+FFFD): plain or large Utf8, or dictionary-encoded
+ * Utf8 (each dictionary value decoded once). Undefined for other columns (plain get()).
+ */
+function stringGetter(vec: Vector | null | undefined): ((r: number) => unknown) | undefined {
+  if (!vec || vec.data.length !== 1) return undefined;
+  const d = vec.data[0];
+  const text = (data: typeof d) => {
+    const off = data.valueOffsets as ArrayLike<number | bigint>;
+    const bytes = data.values as Uint8Array;
+    return (r: number) => (data.getValid(r) ? decodeUtf8Escaped(bytes.subarray(Number(off[r]), Number(off[r + 1]))) : null);
+  };
+  if (DataType.isUtf8(vec.type) || DataType.isLargeUtf8(vec.type)) return text(d);
+  if (DataType.isDictionary(vec.type) && d.dictionary && d.dictionary.data.length === 1 && (DataType.isUtf8(d.dictionary.type) || DataType.isLargeUtf8(d.dictionary.type))) {
+    const dict = text(d.dictionary.data[0] as typeof d);
+    const cache = new Map<number, unknown>();
+    const idx = d.values as ArrayLike<number | bigint>;
+    return (r: number) => {
+      if (!d.getValid(r)) return null;
+      const i = Number(idx[r]);
+      let v = cache.get(i);
+      if (v === undefined) cache.set(i, (v = dict(i)));
+      return v;
+    };
+  }
+  return undefined;
 }
 
 /** Arrow IPC reader (file or stream format), batch by batch, only the requested columns. */
@@ -39,13 +69,20 @@ export async function readArrow(file: string, bytes: Uint8Array, keys: SourceKey
   let base = 0;
   for (const batch of reader) {
     const vectors = keys.map((k) => batch.getChild(k.column));
+    const strings = keys.map((_, k) => stringGetter(vectors[k]));
+    const rawGet = wanted.map((c) => {
+      const vec = batch.getChild(c);
+      const s = stringGetter(vec);
+      return (r: number) => (s ? s(r) : plain(vec?.get(r)));
+    });
     for (let r = 0; r < batch.numRows; r++) {
       for (let k = 0; k < keys.length; k++) {
-        const v = plain(vectors[k]?.get(r));
+        const get = strings[k];
+        const v = get ? get(r) : plain(vectors[k]?.get(r));
         values[k] = keys[k].path.length ? walkPath(v, keys[k].path) : v;
       }
       const lineNo = base + r + 1;
-      sink.row(values, lineNo, () => JSON.stringify(Object.fromEntries(wanted.map((c) => [c, plain(batch.getChild(c)?.get(r))]))));
+      sink.row(values, lineNo, () => JSON.stringify(Object.fromEntries(wanted.map((c, j) => [c, rawGet[j](r)]))));
     }
     base += batch.numRows;
   }

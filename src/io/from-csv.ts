@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { IngestError } from '../ingest/errors.js';
+import { EscapingDecoder } from './utf8.js';
 import type { RowSink, SourceInfo } from './row-source.js';
 
 /** A quoted record longer than this is treated as an unbalanced quote, not buffered forever. */
@@ -107,7 +108,7 @@ export async function readCsv(
   optional: ReadonlySet<string> = new Set(),
   numeric: readonly boolean[] = [],
 ): Promise<void> {
-  const decoder = new TextDecoder('utf-8');
+  const decoder = new EscapingDecoder();
   const isNumeric = Uint8Array.from(columns, (_, k) => (numeric[k] ? 1 : 0));
   let carry = '';
   let line = 0; // physical line number of the last consumed line
@@ -250,8 +251,8 @@ export async function readCsv(
       const probe = buf.subarray(0, Math.min(buf.length, 65536));
       if (probe.includes(0)) throw new IngestError(`${file}: looks binary (NUL bytes), not ${delimiter === '\t' ? 'TSV' : 'CSV'} text; use --format if the extension is wrong`, file, 1);
     }
-    carry = process(carry + decoder.decode(buf, { stream: true }), false);
+    carry = process(carry + decoder.decode(buf), false);
   }
-  carry = process(carry + decoder.decode(), true);
+  carry = process(carry + decoder.decode(new Uint8Array(0), true), true);
   if (!header) throw new IngestError(`${file}: empty file (no header row)`, file, 1);
 }

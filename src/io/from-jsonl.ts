@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { IngestError } from '../ingest/errors.js';
+import { EscapingDecoder } from './utf8.js';
 import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
 
 /**
@@ -8,7 +9,7 @@ import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-s
  * not a row.
  */
 export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[], sink: RowSink, onInfo: (info: SourceInfo) => void): Promise<void> {
-  const decoder = new TextDecoder('utf-8');
+  const decoder = new EscapingDecoder();
   let carry = '';
   let line = 0;
   let first = true;
@@ -65,7 +66,7 @@ export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[]
       first = false;
       if (buf.subarray(0, Math.min(buf.length, 65536)).includes(0)) throw new IngestError(`${file}: looks binary (NUL bytes), not JSON lines; use --format if the extension is wrong`, file, 1);
     }
-    carry = process(carry + decoder.decode(buf, { stream: true }), false);
+    carry = process(carry + decoder.decode(buf), false);
   }
-  process(carry + decoder.decode(), true);
+  process(carry + decoder.decode(new Uint8Array(0), true), true);
 }

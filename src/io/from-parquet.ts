@@ -2,7 +2,7 @@ import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, typ
 import { compressors } from 'hyparquet-compressors';
 import { IngestError } from '../ingest/errors.js';
 
-import { chunkRange, chunkReusable, flatColumns } from './parquet-flat.js';
+import { chunkRange, chunkReusable, flatColumns, PARQUET_PARSERS } from './parquet-flat.js';
 import type { RandomAccessFile } from './input.js';
 import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
 
@@ -99,6 +99,7 @@ export async function readParquet(file: string, source: RandomAccessFile, keys: 
       rowStart,
       rowEnd,
       compressors,
+      parsers: PARQUET_PARSERS,
       onChunk: (c: ColumnData) => {
         let list = chunks.get(c.columnName);
         if (!list) chunks.set(c.columnName, (list = []));

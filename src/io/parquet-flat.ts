@@ -1,6 +1,10 @@
 import type { DecodedArray, FileMetaData, PageHeader, SchemaTree } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
+import { decodeUtf8Escaped } from './utf8.js';
+
+/** hyparquet's parsers, but strings keep bytes that are not UTF-8 recognizable (io/utf8.ts) instead of U+FFFD. */
+export const PARQUET_PARSERS = { ...DEFAULT_PARSERS, stringFromBytes: (bytes: Uint8Array | undefined) => bytes && decodeUtf8Escaped(bytes) };
 import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
 import { readPlain } from 'hyparquet/src/plain.js';
 import { getMaxDefinitionLevel } from 'hyparquet/src/schema.js';
@@ -336,7 +340,7 @@ export function flatColumns(metadata: FileMetaData, tree: SchemaTree, names: str
       element: node.element,
       schemaPath: [tree, node],
       codec: chunk?.meta_data?.codec ?? 'UNCOMPRESSED',
-      parsers: DEFAULT_PARSERS,
+      parsers: PARQUET_PARSERS,
       compressors,
     };
     out.push(new FlatColumn(name, decoder));

@@ -18,6 +18,8 @@ export class DuckDbReadError extends IngestError {}
 
 /** What DuckDB's message says went wrong, in one line (its first line and the detail that explains it). */
 function problem(message: string): string {
+  // Text that is not UTF-8 fails DuckDB's whole scan (CSV, JSON and Parquet readers alike).
+  const encoding = /invalid unicode|invalid utf-?8|not valid utf-?8|string encoding/i.test(message);
   const lines = message.split('\n').map((l) => l.trim());
   const first = lines[0].replace(/^[A-Za-z ]*Error: /, '');
   const csvLine = /^CSV Error on Line: (\d+)/.exec(first);
@@ -27,6 +29,7 @@ function problem(message: string): string {
     const what = columns ? `a row with ${columns[2]} fields where the header has ${columns[1]}` : detail && /unicode/i.test(detail) ? 'bytes that are not UTF-8' : (detail ?? 'a row it cannot parse');
     return `${what} (DuckDB: near line ${csvLine[1]})`;
   }
+  if (encoding) return 'bytes that are not UTF-8 (DuckDB refuses the whole input)';
   if (/^Error when sniffing file/.test(first) || /state machine reached an invalid state/.test(first)) {
     return 'rows it cannot split consistently (rows with another number of fields, an unterminated quote, or mixed line endings)';
   }

@@ -231,3 +231,20 @@ describe('summarize and fit --summaries', () => {
     expect(bad.stderr).toContain('--origin: expected an ISO time or epoch seconds');
   });
 });
+
+describe('generate: huge rates (found by review)', () => {
+  it('constant:1e9 for 10 s is refused with exit 2 and the limit, not an internal error; no output', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'x.jsonl');
+    const pool = fixture('servegen', 'multimodal', 'mm-image');
+    const profile = join(dir, 'p.json');
+    expect((await runCli('import-servegen', pool, '--out', profile, '--quiet')).code).toBe(0);
+    const r = await runCli('generate', profile, '--duration', '10', '--rate', 'constant:1e9', '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/expected to give about 1\.00e\+10 requests, above the limit of 1000000000 \(--max-requests\)/);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(existsSync(out)).toBe(false);
+    const small = await runCli('generate', profile, '--duration', '10', '--rate', 'constant:100', '--max-requests', '100', '--out', out);
+    expect(small.code).toBe(2);
+  });
+});

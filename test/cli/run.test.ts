@@ -93,3 +93,40 @@ describe('servegen run: directory inputs', () => {
     expect(mainJob.stages[0].inputs).toEqual(['../fixtures/servegen/multimodal/mm-image']);
   });
 });
+
+describe('servegen run: internal errors and a corrupt state file (found by review)', () => {
+  it('an internal error exits 3, never 1; run stops at it even with allow_failure, which lets only a failed check (1) pass', async () => {
+    const { describeError, EXIT_INTERNAL } = await import('../../src/cli/errors.js');
+    expect(describeError(new RangeError('Invalid typed array length: 17179869184'))).toEqual({ message: 'internal error: Invalid typed array length: 17179869184', code: EXIT_INTERNAL });
+    expect(EXIT_INTERNAL).toBe(3);
+    const { Command } = await import('commander');
+    const { registerRun } = await import('../../src/cli/run.js');
+    const dir = tempDir();
+    const spec = join(dir, 'pipe.json');
+    const stage = (name: string) => ({ name, run: [name], outputs: [`${name}.out`], allow_failure: true });
+    writeFileSync(spec, JSON.stringify({ name: 'codes', stages: [stage('check'), stage('crash'), stage('after')] }));
+    const codes: Record<string, number> = { check: 1, crash: 3, after: 0 };
+    const ran: string[] = [];
+    let exit = -1;
+    const program = new Command().exitOverride();
+    registerRun(program, async (argv) => (ran.push(argv[2]), codes[argv[2]]), (c) => (exit = c));
+    await program.parseAsync(['node', 'servegen', 'run', spec, '--quiet']);
+    expect(ran).toEqual(['check', 'crash']);
+    expect(exit).toBe(3);
+  });
+
+  it('a corrupt run-state file is named in a note and ignored: every stage reruns, and the state is rewritten', async () => {
+    const { dir, spec } = setup();
+    expect((await runCli('run', spec)).code).toBe(0);
+    const stateFile = join(dir, '.servegen-run', 'test.json');
+    writeFileSync(stateFile, '{ingest: 1');
+    const r = await runCli('run', spec);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/note: run state unreadable \(.*\.servegen-run[/\\]test\.json:1:2: invalid JSON .*\); ignoring it, every stage reruns/);
+    expect(r.stderr).not.toMatch(/internal error|unchanged, skipped/);
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toHaveProperty('report');
+    expect((await runCli('run', spec)).stderr.match(/unchanged, skipped/g)?.length).toBe(4);
+    writeFileSync(stateFile, '["not", "a", "map"]');
+    expect((await runCli('run', spec)).stderr).toMatch(/test\.json: not an object of stage keys\); ignoring it/);
+  });
+});

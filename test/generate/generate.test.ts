@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { importServegenPool } from '../../src/profile/upstream.js';
 import { planGeneration, slotsFor } from '../../src/generate/compose.js';
+import { planNaiveGeneration } from '../../src/generate/naive.js';
 import { parseRateSpec } from '../../src/generate/rate-function.js';
 import { GenerateError } from '../../src/generate/errors.js';
 import { spearman } from '../../src/stats/correlation.js';
@@ -256,5 +257,37 @@ describe('determinism and client independence', () => {
     const plan = planGeneration(r1, { ...opts, clients: { top: 2 } });
     expect(plan.clientIds).toEqual(['3', '13']);
     expect(() => planGeneration(r1, { ...opts, clients: { ids: ['nope'] } })).toThrow(/no client "nope"/);
+  });
+});
+
+describe('huge rates (found by review: constant:1e9 crashed with "Invalid typed array length")', () => {
+  it('a window expected to be large is generated in bounded batches, with the same requests as in one pass', () => {
+    const options = { start: 64800, duration: 700, rate: { kind: 'constant' as const, rate: 40 }, seed: 5 };
+    // A plan's batches are one pass (its clients' random streams advance): a fresh plan per pass.
+    const plan = (target: number, naive = false) => (naive ? planNaiveGeneration : planGeneration)(mmImage, { ...options, batchTarget: target });
+    expect(plan(1e6).expectedRequests).toBeCloseTo(28_000, -1);
+    const sizes = [...plan(1000).batches].map((b) => b.n);
+    expect(Math.max(...sizes)).toBeLessThan(2000); // ~1000 expected per batch, bursty clients vary
+    expect(sizes.length).toBeGreaterThan(20);
+    const same = (a: ReturnType<typeof collect>, b: ReturnType<typeof collect>) => {
+      expect(a.t.length).toBe(b.t.length);
+      expect(a.t.every((x, i) => x === b.t[i]) && a.c.every((x, i) => x === b.c[i])).toBe(true);
+      expect(Object.keys(a.cols)).toEqual(Object.keys(b.cols));
+      for (const k of Object.keys(a.cols)) expect(a.cols[k].every((x, i) => Object.is(x, b.cols[k][i])), k).toBe(true);
+    };
+    same(collect(plan(1000).batches), collect(plan(1e6).batches));
+    // The naive baseline: batches of at most batchTarget requests, the same requests.
+    expect(Math.max(...[...plan(1000, true).batches].map((b) => b.n))).toBe(1000);
+    same(collect(plan(1000, true).batches), collect(plan(1e6, true).batches));
+  });
+
+  it('a run expected above maxRequests is refused up front, naming the limit', () => {
+    const options = { start: 0, duration: 10, rate: { kind: 'constant' as const, rate: 1e9 }, seed: 1, maxRequests: 1e9 };
+    expect(() => planGeneration(mmImage, options)).toThrow(GenerateError);
+    expect(() => planGeneration(mmImage, options)).toThrow(/about 1\.00e\+10 requests, above the limit of 1000000000 \(--max-requests\)/);
+    expect(() => planNaiveGeneration(mmImage, options)).toThrow(/--max-requests/);
+    // Bounded memory at a huge rate: the first batch of 1e9 req/s arrives without a giant buffer.
+    const first = planGeneration(mmImage, { ...options, maxRequests: undefined }).batches[Symbol.iterator]().next();
+    expect(first.value!.n).toBeLessThan(1 << 21);
   });
 });

@@ -348,3 +348,106 @@ describe('mapping features', () => {
     }
   });
 });
+
+describe('bytes that are not UTF-8, in any identifying text field (found by review)', () => {
+  const header = 'Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type,Session ID\n';
+  const csvBytes = Buffer.concat([
+    Buffer.from(header),
+    Buffer.from('1,ChatGPT,10,20,30,Conversation log,s'), Buffer.from([0xff]), Buffer.from('1\n'), // 2: bad session_id
+    Buffer.from('2,ChatGPT,10,20,30,Conversation log,s'), Buffer.from([0xfe]), Buffer.from('1\n'), // 3: bad session_id (another byte)
+    Buffer.from('3,Chat\uFFFDGPT,10,20,30,Conversation log,s2\n'), // 4: a valid U+FFFD in model (and client_id): accepted
+    Buffer.from('4,ChatGPT,1'), Buffer.from([0xff]), Buffer.from('0,20,30,Conversation log,s3\n'), // 5: bad byte in a number
+    Buffer.from('5,Chat'), Buffer.from([0xc3]), Buffer.from('GPT,10,20,30,Conversation log,s4\n'), // 6: bad model (and client_id)
+    Buffer.from('6,ChatGPT,10,20,30,Conversation log,s3\n'), // 7: ok
+  ]);
+
+  it('CSV (burstgpt preset): rejected as bad_encoding naming the field; U+FFFD passes; rejects keep the original bytes', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'burst.csv');
+    writeFileSync(f, csvBytes);
+    const r = await ingestFiles({ inputs: [f], mapping: loadPreset('burstgpt') });
+    expect(r.rejects.map((x) => [x.line, x.reason, x.field])).toEqual([
+      [2, 'bad_encoding', 'session_id'],
+      [3, 'bad_encoding', 'session_id'],
+      [5, 'bad_number', 'input_tokens'],
+      [6, 'bad_encoding', 'client_id'],
+    ]);
+    expect(r.rejects[0].message).toBe('session_id contains bytes that are not UTF-8');
+    expect(r.trace.clientIds).toEqual(['Chat\uFFFDGPT/Conversation log', 'ChatGPT/Conversation log']);
+    expect(rows(r.trace).map((x) => x.texts)).toEqual([
+      { model: 'Chat\uFFFDGPT', session_id: 's2' },
+      { model: 'ChatGPT', session_id: 's3' },
+    ]);
+    // The rejects file: JSON escapes U+DC00+byte, which gives back the line's bytes.
+    const rej = join(dir, 'rejects.jsonl');
+    const out = join(dir, 'out.jsonl');
+    const cli = await runCli('ingest', f, '--preset', 'burstgpt', '--out', out, '--rejects', rej, '--max-reject-ratio', '1');
+    expect(cli.code).toBe(0);
+    const lines = readFileSync(rej, 'utf8').trim().split('\n');
+    expect(lines[0]).toContain('"text":"1,ChatGPT,10,20,30,Conversation log,s\\udcff1"');
+    const original = csvBytes.toString('latin1').split('\n');
+    for (const [k, line] of [[0, 1], [1, 2], [2, 4], [3, 5]] as const) {
+      const text = (JSON.parse(lines[k]) as { text: string }).text;
+      const bytes = Buffer.from(Array.from(text, (ch) => { const c = ch.charCodeAt(0); return c >= 0xdc80 && c <= 0xdcff ? String.fromCharCode(c - 0xdc00) : Buffer.from(ch).toString('latin1'); }).join(''), 'latin1');
+      expect(bytes.toString('latin1')).toBe(original[line]);
+    }
+    expect(readFileSync(out, 'utf8')).toContain('"model":"Chat\uFFFDGPT"');
+  });
+
+  it('JSON lines, Parquet and Arrow: the same fields rejected, U+FFFD accepted', async () => {
+    const dir = tempDir();
+    const mapping = map({ timestamp: 't', client_id: 'c', model: 'm', request_id: 'r', session_id: 's' }, { timestamp: { unit: 's' } });
+    const jl = join(dir, 'x.jsonl');
+    writeFileSync(jl, Buffer.concat([
+      Buffer.from('{"t":1,"c":"a","m":"m\uFFFD","r":"r1","s":"s1"}\n'),
+      Buffer.from('{"t":2,"c":"a","m":"m","r":"r'), Buffer.from([0xff]), Buffer.from('","s":"s1"}\n'),
+      Buffer.from('{"t":3,"c":"a","m":"m","r":"r3","s":"s'), Buffer.from([0xfe]), Buffer.from('"}\n'),
+      Buffer.from('{"t":4,"c":"a'), Buffer.from([0x80]), Buffer.from('","m":"m","r":"r4","s":"s1"}\n'),
+      Buffer.from('{"t":5,"c":"a","m":"'), Buffer.from([0xe2, 0x82]), Buffer.from('","r":"r5","s":"s1"}\n'),
+    ]));
+    const expected = [[2, 'request_id'], [3, 'session_id'], [4, 'client_id'], [5, 'model']];
+    const j = await ingestFiles({ inputs: [jl], mapping });
+    expect(j.rejects.map((x) => [x.line, x.field])).toEqual(expected);
+    expect(j.rejects.every((x) => x.reason === 'bad_encoding')).toBe(true);
+    expect(j.trace.texts.model!.values).toEqual(['m\uFFFD']);
+
+    // Parquet (DuckDB writes BLOBs as plain BYTE_ARRAY, read as text) and Arrow (raw Utf8 bytes).
+    const bytesOf = (s: string) => Buffer.from(s.replace(/\\x([0-9a-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+    const table = [
+      [1, 'a', 'm\\xef\\xbf\\xbd', 'r1', 's1'],
+      [2, 'a', 'm', 'r\\xff', 's1'],
+      [3, 'a', 'm', 'r3', 's\\xfe'],
+      [4, 'a\\x80', 'm', 'r4', 's1'],
+      [5, 'a', '\\xe2\\x82', 'r5', 's1'],
+    ] as const;
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    const pq = join(dir, 'x.parquet');
+    await con.run(`COPY (SELECT * FROM (VALUES ${table.map(([t, ...s]) => `(${t}, ${s.map((x) => `'${x}'::BLOB`).join(', ')})`).join(', ')}) v(t, c, m, r, s)) TO '${pq}'`);
+    con.closeSync();
+    db.closeSync();
+    const p = await ingestFiles({ inputs: [pq], mapping });
+    expect(p.rejects.map((x) => [x.line, x.field, x.reason])).toEqual(expected.map((e) => [...e, 'bad_encoding']));
+    expect(p.trace.texts.model!.values).toEqual(['m\uFFFD']);
+
+    const { makeData, makeVector, tableToIPC, Table, Float64, Utf8, vectorFromArray, Dictionary, Int32 } = await import('apache-arrow');
+    const utf8 = (list: Buffer[]) => {
+      const offsets = new Int32Array(list.length + 1);
+      list.forEach((x, i) => (offsets[i + 1] = offsets[i] + x.length));
+      return makeVector(makeData({ type: new Utf8(), length: list.length, valueOffsets: offsets, data: Buffer.concat(list), nullCount: 0 }));
+    };
+    const col = (k: number) => utf8(table.map((row) => bytesOf(row[k] as string)));
+    // The model column dictionary-encoded: each distinct value decoded once.
+    const models = [...new Set(table.map((row) => row[2]))];
+    const dictVec = utf8(models.map((m) => bytesOf(m)));
+    const modelDict = makeVector(makeData({ type: new Dictionary(new Utf8(), new Int32()), length: table.length, nullCount: 0, data: Int32Array.from(table, (row) => models.indexOf(row[2])), dictionary: dictVec }));
+    const arrowTable = new Table({ t: vectorFromArray(table.map((row) => row[0]), new Float64()), c: col(1), m: modelDict, r: col(3), s: col(4) });
+    const arrow = join(dir, 'x.arrow');
+    writeFileSync(arrow, tableToIPC(arrowTable, 'file'));
+    const a = await ingestFiles({ inputs: [arrow], mapping });
+    expect(a.rejects.map((x) => [x.line, x.field, x.reason])).toEqual(expected.map((e) => [...e, 'bad_encoding']));
+    expect(a.trace.texts.model!.values).toEqual(['m\uFFFD']);
+    expect(a.rejects[0].text).toContain('"r":"r\\udcff"'); // the row as JSON: the byte as its escape
+  });
+});

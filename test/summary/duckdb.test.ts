@@ -227,6 +227,17 @@ describe('DuckDB engine', () => {
     const jl = `${dir}/j.jsonl`;
     writeFileSync(jl, ['{"created":1700000000,"user":1.5,"usage":{"prompt_tokens":3}}', '{"created":1700000001,"user":2,"usage":{"prompt_tokens":4}}', '{"created":1700000002,"user":2,"usage":{"prompt_tokens":5}}'].join('\n') + '\n');
     await same([jl], loadPreset('openai-usage'), 'jsonl');
+    // Found by review: a valid U+FFFD is text like any other in both engines; bytes that are not
+    // UTF-8 are rejected per row by the TypeScript engine and refused as a whole by DuckDB, which
+    // says so, naming the file, and points to --engine ts.
+    const fffd = `${dir}/fffd.csv`;
+    writeFileSync(fffd, 't,c,m,s,i\n1,a\uFFFD,m\uFFFD,s1,5\n2,a\uFFFD,m,s\uFFFD,6\n3,b,m\uFFFD,s1,7\n');
+    const mf = parseMapping({ columns: { timestamp: 't', client_id: 'c', model: 'm', session_id: 's', input_tokens: 'i' }, timestamp: { unit: 's' } }, 'm');
+    expect((await same([fffd], mf, 'valid U+FFFD')).rows_accepted).toBe(3);
+    const badBytes = `${dir}/bad-bytes.csv`;
+    writeFileSync(badBytes, Buffer.concat([Buffer.from('t,c,m,s,i\n1,a,m,s1,5\n2,a,m,s'), Buffer.from([0xff]), Buffer.from('1,6\n')]));
+    expect((await ingestFiles({ inputs: [badBytes], mapping: mf })).summary.rejects_by_reason).toEqual({ bad_encoding: 1 });
+    await expect(summarizeWithDuckDB([badBytes], mf, W)).rejects.toThrow(/bad-bytes\.csv: .*not UTF-8.*--engine ts/);
     // Several files, an optional column only in the second (DuckDB read the first file's columns).
     mkdirSync(`${dir}/opt`);
     writeFileSync(`${dir}/opt/a.csv`, 't,i,o\n1,5,6\n2,5,6\n');
