@@ -1,7 +1,7 @@
 import type { Profile, ProfileClient, ArrivalWindow } from '../profile/schema.js';
 import { createRng, type Rng } from '../stats/rng.js';
 import { GenerateError } from './errors.js';
-import { meanRateOver, type RateSpec } from './rate-function.js';
+import { describeRateSpec, meanRateOver, type RateSpec } from './rate-function.js';
 import { unitGapSampler, type ShapeSource, type UnitGapSampler } from './arrival-sampler.js';
 import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths } from './length-sampler.js';
 import { LENGTH_COLUMNS, type LengthBuffers, type LengthColumn, type TraceBatch } from '../io/trace-schema.js';
@@ -36,21 +36,8 @@ export function checkExpectedRequests(expected: number, options: GenerateOptions
   const max = options.maxRequests;
   if (max !== undefined && expected > max) {
     throw new GenerateError(
-      `--rate ${describeRate(options.rate)} over ${options.duration} s is expected to give about ${expected.toPrecision(3)} requests, above the limit of ${max} (--max-requests); lower the rate or duration, or raise --max-requests`,
+      `--rate ${describeRateSpec(options.rate)} over ${options.duration} s is expected to give about ${expected.toPrecision(3)} requests, above the limit of ${max} (--max-requests); lower the rate or duration, or raise --max-requests`,
     );
-  }
-}
-
-function describeRate(spec: RateSpec): string {
-  switch (spec.kind) {
-    case 'constant':
-      return `constant:${spec.rate}`;
-    case 'scale':
-      return `scale:${spec.factor}`;
-    case 'peak':
-      return `peak:${spec.rate}`;
-    default:
-      return '(points)';
   }
 }
 
