@@ -36,10 +36,11 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
     .addHelpText('after', '\nExample:\n  $ servegen roundtrip AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023 --out out/conv\n')
     .action(async (inputs: string[], opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
-      mkdirSync(opts.out, { recursive: true });
       const thresholds = loadThresholds(opts.thresholds);
       const source = await runIngest(inputs, mappingFrom(opts, 'servegen'), parseFormat(opts.format), rep, opts);
       rep.info(ingestLine(source));
+      // Only now: a failed ingest (e.g. the reject ratio) leaves no empty directory behind.
+      mkdirSync(opts.out, { recursive: true });
       const hash = createHash('sha256');
       for (const f of source.summary.files) hash.update(readFileSync(f));
       const { profile } = fitTrace(source.trace, {

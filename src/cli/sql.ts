@@ -17,6 +17,7 @@ export function registerSql(program: Command): void {
     .option('--resolution <seconds>', 'clock resolution of the timestamps', '0.001')
     .option('--origin <seconds>', 'subtract this from timestamps (the trace origin, epoch seconds)', '0')
     .option('--dotted', 'sources are dotted paths into struct columns (JSON-like tables)')
+    .option('--quiet', 'accepted like every command\'s (sql prints only the script, on stdout)')
     .addHelpText('after', '\nExample:\n  $ servegen sql --preset azure-llm-2023 --source logs.requests --dialect trino > summaries.sql\n')
     .action((opts: { source: string; preset?: string; map?: string; dialect: string; window: string; lengthWindow: string; resolution: string; origin: string; dotted?: boolean }) => {
       if (!(SQL_DIALECTS as readonly string[]).includes(opts.dialect)) throw new UsageError(`--dialect: expected one of ${SQL_DIALECTS.join(', ')}, got ${JSON.stringify(opts.dialect)}`);

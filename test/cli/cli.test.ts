@@ -138,6 +138,15 @@ describe('bad input exits 2 with a message naming the file, and writes nothing',
     expect(rate.stderr).toMatch(/--rate "fast"/);
   });
 
+  it('roundtrip above the reject ratio leaves no output directory; sql takes --quiet (found by review)', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'bad.csv'), 'TIMESTAMP,ContextTokens,GeneratedTokens\nx,1,2\n');
+    const r = await runCli('roundtrip', join(dir, 'bad.csv'), '--preset', 'azure-llm-2023', '--out', join(dir, 'rt'));
+    expect(r.code).toBe(1);
+    expect(existsSync(join(dir, 'rt'))).toBe(false);
+    expect((await runCli('sql', '--preset', 'azure-llm-2023', '--source', 't', '--quiet')).code).toBe(0);
+  });
+
   it('without --preset/--map inputs are read as our own traces (generated ones ingest as they are); raw logs get a hint (found by review)', async () => {
     const dir = tempDir();
     const pool = join(dir, 'pool.json');
