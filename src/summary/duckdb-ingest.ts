@@ -75,7 +75,10 @@ export async function ingestWithDuckDB(
       ...presentInts.filter((f) => f === 'block_count').map(intCol),
     ];
     const order = ['t', 'client', ...presentTexts.map(q), ...presentInts.map(q)].map((c) => `${c} NULLS FIRST`).join(', ');
-    const meta = { format: 'servegen-trace', version: 1, origin: summary.origin, tool: toolName(), ingest: { files: scan.files, rows_rejected: rejected, engine: 'duckdb' } };
+    // A generated trace re-ingested keeps what generated it (one input file, as the TypeScript
+    // engine): validate places it on the source's time axis by its generator.start.
+    const generator = scan.files.length === 1 ? scan.meta?.generator : undefined;
+    const meta = { format: 'servegen-trace', version: 1, origin: summary.origin, tool: toolName(), ingest: { files: scan.files, rows_rejected: rejected, engine: 'duckdb' }, ...(generator ? { generator } : {}) };
     scan.stage(`writing ${accepted} rows sorted by time`);
     let tmp: string;
     try {
