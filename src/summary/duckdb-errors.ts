@@ -17,7 +17,7 @@ import { isGzipFile } from '../io/input.js';
 export class DuckDbReadError extends IngestError {}
 
 /** What DuckDB's message says went wrong, in one line (its first line and the detail that explains it). */
-function problem(message: string): string {
+function problem(message: string): string | undefined {
   // Text that is not UTF-8 fails DuckDB's whole scan (CSV, JSON and Parquet readers alike).
   const encoding = /invalid unicode|invalid utf-?8|not valid utf-?8|string encoding/i.test(message);
   const lines = message.split('\n').map((l) => l.trim());
@@ -30,12 +30,15 @@ function problem(message: string): string {
     return `${what} (DuckDB: near line ${csvLine[1]})`;
   }
   if (encoding) return 'bytes that are not UTF-8 (DuckDB refuses the whole input)';
-  if (/^Error when sniffing file/.test(first) || /state machine reached an invalid state/.test(first)) {
+  if (/^Error when sniffing file/.test(first) || /state machine reached an invalid state|could not be auto-detected/.test(first)) {
     return 'rows it cannot split consistently (rows with another number of fields, an unterminated quote, or mixed line endings)';
   }
   const json = /^Malformed JSON in file "[^"]*", (.*)$/.exec(first);
   if (json) return `malformed JSON (DuckDB: ${json[1].replace(/[.\s]+$/, '')})`;
-  return first;
+  if (/^JSON transform error in file/.test(first)) return first;
+  // Anything else (out of memory under --duckdb-memory, a full temporary directory, …) is not
+  // about the rows: the TypeScript engine would not read them better.
+  return undefined;
 }
 
 /** The file DuckDB's message names, if any. */
@@ -50,8 +53,11 @@ export function duckdbReadError(err: unknown, files: string[]): IngestError {
   const message = err instanceof Error ? err.message : String(err);
   const file = fileOf(message) ?? (files.length === 1 ? files[0] : undefined);
   const where = file ?? files.join(', ');
+  const what = problem(message);
+  // (a file such a message names may be DuckDB's own, e.g. its temporary storage: the inputs are named)
+  if (what === undefined) return new IngestError(`${files.join(', ')}: engine duckdb: ${message.split('\n')[0]}`, files[0]);
   return new DuckDbReadError(
-    `${where}: engine duckdb cannot read ${problem(message)}; --engine ts reads it and counts such rows as rejects (wrong_column_count, unparseable_line, bad_encoding)`,
+    `${where}: engine duckdb cannot read ${what}; --engine ts reads it and counts such rows as rejects (wrong_column_count, unparseable_line, bad_encoding)`,
     file ?? files[0],
   );
 }

@@ -5,7 +5,7 @@ import { runCli } from '../cli/run-cli.js';
 import { fixture, tempDir } from '../helpers.js';
 import { duckdbUnlessUnreadable } from '../../src/cli/summarize.js';
 import { Reporter } from '../../src/cli/progress.js';
-import { DuckDbReadError } from '../../src/summary/duckdb-errors.js';
+import { DuckDbReadError, duckdbReadError } from '../../src/summary/duckdb-errors.js';
 import { IngestError } from '../../src/ingest/errors.js';
 
 const CONV = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
@@ -67,6 +67,22 @@ describe('DuckDB engine: inputs its readers cannot take (found by review)', () =
     await expect(duckdbUnlessUnreadable('duckdb', rep, unreadable)).rejects.toBeInstanceOf(DuckDbReadError);
     await expect(duckdbUnlessUnreadable('auto', rep, () => Promise.reject(new IngestError('x.csv: no accepted rows')))).rejects.toThrow('no accepted rows');
     expect(await duckdbUnlessUnreadable('auto', rep, () => Promise.resolve())).toBe(true);
+  });
+
+  it('failures that are not about the rows (out of memory, IO) are no DuckDbReadError: --engine auto does not rescan in memory, no hint to --engine ts (found by review)', async () => {
+    const rep = new Reporter(true);
+    for (const message of [
+      'Out of Memory Error: could not allocate block of size 256.0 KiB (0 bytes/97.6 KiB used)',
+      'IO Error: Could not write file "/tmp/duckdb.tmp/duckdb_temp_storage-0.tmp": No space left on device',
+    ]) {
+      const e = duckdbReadError(new Error(message), ['big.parquet']);
+      expect(e, message).not.toBeInstanceOf(DuckDbReadError);
+      expect(e.message).toBe(`big.parquet: engine duckdb: ${message}`);
+      await expect(duckdbUnlessUnreadable('auto', rep, () => Promise.reject(e))).rejects.toBe(e);
+    }
+    // Reader problems still are.
+    expect(duckdbReadError(new Error('Invalid Input Error: Malformed JSON in file "a.jsonl", at byte 3 in line 2: unexpected end of data.'), ['a.jsonl'])).toBeInstanceOf(DuckDbReadError);
+    expect(duckdbReadError(new Error('Invalid Input Error: JSON transform error in file "a.jsonl", in line 3: Failed to cast value to numerical: "x"'), ['a.jsonl'])).toBeInstanceOf(DuckDbReadError);
   });
 });
 
