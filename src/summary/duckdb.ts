@@ -608,7 +608,11 @@ export async function exportScanWithDuckDB(
     renameSync(tmp, outDir);
     return { rowsRead, rejectsByReason, files, windows, resolution: res };
   } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
+    try {
+      rmSync(tmp, { recursive: true, force: true });
+    } catch {
+      // nothing to remove (e.g. its parent is a file): the error that stopped the export stands
+    }
     throw err;
   } finally {
     close();

@@ -30,5 +30,10 @@ describe('an output that cannot be written: exit 2 naming it (not its temporary 
     const r = await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--out', `${dir}/file/p.json`, '--quiet');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${dir}/file/p.json: cannot write`);
+    // DuckDB's directory output too (its temporary directory's cleanup failed with ENOTDIR, naming it).
+    const d = await runCli('summarize', CONV, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', `${dir}/file/scan`, '--quiet');
+    expect(d.code).toBe(2);
+    expect(d.stderr).toContain(`${dir}/file/scan: cannot write (a file is in the way of its directory)`);
+    expect(d.stderr).not.toMatch(/\.tmp/);
   });
 });
