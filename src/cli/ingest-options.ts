@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { INPUT_FORMATS, type InputFormat } from '../io/input.js';
+import { expandInputs, formatFromName, INPUT_FORMATS, type InputFormat } from '../io/input.js';
+import { traceMeta } from '../summary/duckdb.js';
 import { ingestFiles, type IngestResult } from '../ingest/ingest.js';
 import { IngestError } from '../ingest/errors.js';
 import { readMapping, type Mapping } from '../ingest/mapping.js';
@@ -87,6 +88,7 @@ export async function runIngest(inputs: string[], mapping: Mapping, format: Inpu
   }).catch((err: unknown) => {
     throw withMappingHint(err, mapping);
   });
+  notOursWithoutMapping(result.meta !== undefined, result.summary.files, mapping);
   if (rejects.rejects) writeRejects(rejects.rejects, result);
   checkRejectRatio(result.summary.rows_rejected, result.summary.rows_read, ratio, rejects);
   return result;
@@ -100,6 +102,26 @@ export function withMappingHint(err: unknown, mapping: Mapping): unknown {
   const p = defaulted.get(mapping);
   if (p === undefined || !(err instanceof IngestError) || !/mapping names column/.test(err.message)) return err;
   return new IngestError(`${err.message}; with no --${p}preset or --${p}map the input is read as a servegen trace: give --${p}preset NAME (servegen ingest --list-presets) or --${p}map mapping.json`, err.file, err.line, err.field);
+}
+
+/**
+ * Inputs read with a mapping nobody chose must be our own traces (a servegen header): raw
+ * logs that happen to have a `timestamp` column would otherwise be read wrongly (found by
+ * review: Mooncake's millisecond times as seconds, no lengths, exit 0).
+ * @throws IngestError naming the file and what to give.
+ */
+export function notOursWithoutMapping(ours: boolean, files: string[], mapping: Mapping): void {
+  const p = defaulted.get(mapping);
+  if (p === undefined || ours) return;
+  throw new IngestError(`${files.join(', ')}: not a servegen trace (no servegen header), and no --${p}preset or --${p}map was given: give --${p}preset NAME (servegen ingest --list-presets; --${p}preset servegen for a trace in that schema without a header) or --${p}map mapping.json`, files[0]);
+}
+
+/** The same check for the DuckDB engine, from the inputs' headers before the scan. */
+export async function notOursWithoutMappingDuckdb(inputs: string[], mapping: Mapping, format: InputFormat | undefined): Promise<void> {
+  if (!defaulted.has(mapping)) return;
+  const files = expandInputs(inputs);
+  const metas = await Promise.all(files.map((f) => traceMeta(f, format ?? formatFromName(f) ?? 'csv')));
+  notOursWithoutMapping(metas.some((m) => m.meta !== undefined), files, mapping);
 }
 
 /** @throws RejectRatioError when rejected / read exceeds the ratio. */

@@ -4,7 +4,7 @@ import { formatFromPath, type TraceFormat } from '../io/trace-writer.js';
 import { listPresets } from '../ingest/presets.js';
 import { writeTrace } from '../ingest/write-trace.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
-import { addIngestOptions, ingestLine, mappingFrom, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions } from './ingest-options.js';
+import { addIngestOptions, ingestLine, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { ingestWithDuckDB } from '../summary/duckdb-ingest.js';
@@ -58,6 +58,7 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       if (chooseEngine(inputs, opts.engine === 'auto' && outFormat !== 'parquet' ? 'ts' : opts.engine) === 'duckdb') {
         if (outFormat !== 'parquet') throw new UsageError('--engine duckdb writes Parquet only: give --out <trace>.parquet');
         refuseDuckdbRejects(opts);
+        await notOursWithoutMappingDuckdb(inputs, mapping, parseFormat(opts.format));
         let result: Awaited<ReturnType<typeof ingestWithDuckDB>> | undefined;
         const scanned = await duckdbUnlessUnreadable(opts.engine ?? 'ts', rep, async () => {
           result = await ingestWithDuckDB(inputs, mapping, opts.out!, { format: parseFormat(opts.format), maxRejectRatio: ratio, memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t) });

@@ -4,7 +4,7 @@ import { summarizeProfile, type ProfileSummary } from '../profile/summarize.js';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { UsageError } from './errors.js';
 import { summarizeTrace, type TraceSummary } from '../ingest/summarize-trace.js';
-import { addIngestOptions, duckdbRejects, ingestLine, mappingFrom, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions } from './ingest-options.js';
+import { addIngestOptions, duckdbRejects, ingestLine, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { inspectWithDuckDB } from '../summary/duckdb-inspect.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { Reporter } from './progress.js';
@@ -123,8 +123,10 @@ export function registerInspect(program: Command): void {
       if (chooseEngine(files, opts.engine) === 'duckdb') {
         refuseDuckdbRejects(opts);
         parseRatio(opts.maxRejectRatio ?? '0.01'); // a bad flag fails before the scan
+        const mapping = mappingFrom(opts, 'servegen');
+        await notOursWithoutMappingDuckdb(files, mapping, parseFormat(opts.format));
         const scanned = await duckdbUnlessUnreadable(opts.engine, rep, async () => {
-          const r = await inspectWithDuckDB(files, mappingFrom(opts, 'servegen'), { format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t) });
+          const r = await inspectWithDuckDB(files, mapping, { format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t) });
           const rejected = duckdbRejects(r, opts, rep);
           const ingest = { engine: 'duckdb', files: r.files, rows_read: r.rowsRead, rows_accepted: r.rowsRead - rejected, rows_rejected: rejected, rejects_by_reason: r.rejectsByReason };
           process.stdout.write(opts.json ? JSON.stringify({ ingest, trace: r.summary }, null, 2) + '\n' : renderTraceSummary(files.join(' '), r.summary) + '\n');

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { buildSummaries } from '../summary/build.js';
 import { summariesToJson } from '../summary/serialize.js';
-import { addIngestOptions, duckdbRejects, ingestLine, mappingFrom, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions, type RejectOptions } from './ingest-options.js';
+import { addIngestOptions, duckdbRejects, ingestLine, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions, type RejectOptions } from './ingest-options.js';
 import { humanCount, Reporter } from './progress.js';
 import { positive, UsageError } from './errors.js';
 import { existsSync, statSync } from 'node:fs';
@@ -90,6 +90,7 @@ export async function scanSummaries(
   if (chooseEngine(inputs, engine) === 'duckdb') {
     refuseDuckdbRejects(rejects);
     parseRatio(rejects.maxRejectRatio ?? '0.01'); // a bad flag fails before the scan
+    await notOursWithoutMappingDuckdb(inputs, mapping, format);
     let summaries: TraceSummaries | undefined;
     const done = await duckdbUnlessUnreadable(engine, rep, async () => {
       const r = await summarizeWithDuckDB(inputs, mapping, { ...opts, format, onStage: (t) => rep.stage(t), onProgress: (n) => rep.progress(`duckdb: ${humanCount(n)} rows read in one pass`) });

@@ -1,3 +1,4 @@
+import { loadPreset } from '../ingest/presets.js';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadThresholds } from '../validate/thresholds.js';
@@ -5,7 +6,7 @@ import { validateTraces, type FidelityReport } from '../validate/validate.js';
 import { fidelityHtml } from '../validate/html.js';
 import type { IngestResult } from '../ingest/ingest.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, positive } from './errors.js';
-import { addIngestOptions, duckdbRejects, mappingFrom, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type RejectOptions } from './ingest-options.js';
+import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type RejectOptions } from './ingest-options.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { validateWithDuckDB } from '../summary/duckdb-validate.js';
 import { Reporter } from './progress.js';
@@ -80,12 +81,14 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
           refuseDuckdbRejects(o);
           parseRatio(o.maxRejectRatio ?? '0.01', o.prefix);
         }
+        await notOursWithoutMappingDuckdb([sourceFile], sourceMapping, parseFormat(opts.sourceFormat, '--source-format'));
+        await notOursWithoutMappingDuckdb([generatedFile], generatedMapping, parseFormat(opts.generatedFormat, '--generated-format'));
         let result: Awaited<ReturnType<typeof validateWithDuckDB>> | undefined;
         const scanned = await duckdbUnlessUnreadable(opts.engine, rep, async () => {
           result = await validateWithDuckDB({ inputs: [sourceFile], mapping: sourceMapping, format: parseFormat(opts.sourceFormat, '--source-format') }, { inputs: [generatedFile], mapping: generatedMapping, format: parseFormat(opts.generatedFormat, '--generated-format') }, thresholds, {
             arrivalSeconds,
             memoryLimit: opts.duckdbMemory,
-            baseline: opts.baseline ? { inputs: [opts.baseline], mapping: mappingFrom({}, 'servegen') } : undefined,
+            baseline: opts.baseline ? { inputs: [opts.baseline], mapping: loadPreset('servegen') } : undefined,
             onStage: (t) => rep.stage(t),
             check: (scan) => duckdbRejects(scan, sides[scan.label], rep),
           });
@@ -99,7 +102,7 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
       const generated = await runIngest([generatedFile], generatedMapping, parseFormat(opts.generatedFormat, '--generated-format'), rep, { rejects: opts.generatedRejects, maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' });
       let baseline: IngestResult | undefined;
       // The baseline is another generated trace: held to the generated side's ratio.
-      if (opts.baseline) baseline = await runIngest([opts.baseline], mappingFrom({}, 'servegen'), undefined, rep, { maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' });
+      if (opts.baseline) baseline = await runIngest([opts.baseline], loadPreset('servegen'), undefined, rep, { maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' });
       finish(validateTraces(source, generated, thresholds, { arrivalSeconds, baseline }));
 
       function finish(result: ReturnType<typeof validateTraces>): void {

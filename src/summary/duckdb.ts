@@ -13,7 +13,7 @@ import { EMPTY_COUNTS, PackedCounts } from './packed.js';
 import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
 import { streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
-import { checkGzipInputs, duckdbReadError } from './duckdb-errors.js';
+import { checkGzipInputs, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
 import { outputError } from '../io/atomic.js';
 
 export interface DuckDbScanResult {
@@ -66,7 +66,7 @@ function fromClause(files: string[], format: InputFormat, ours: { comments?: num
  * The `servegen` metadata of our own traces (as the TypeScript readers find it): Parquet
  * key-value metadata, the jsonl header line, or `# servegen: {…}` lines before a CSV header.
  */
-async function traceMeta(file: string, format: InputFormat): Promise<{ meta?: Record<string, unknown>; comments: number }> {
+export async function traceMeta(file: string, format: InputFormat): Promise<{ meta?: Record<string, unknown>; comments: number }> {
   try {
     if (format === 'parquet') {
       const source = await openRandomAccess(file);
@@ -279,6 +279,12 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     for (const f of files) {
       const m = await traceMeta(f, format);
       if (m.meta && !meta) meta = m.meta;
+      // Leading '#' lines are skipped as DuckDB comments, which also cuts unquoted values at a
+      // '#' (a last column '12#' would read as 12): only in our own traces, whose writer quotes
+      // such values. Another CSV with them is left to the TypeScript engine.
+      if (m.comments > 0 && !m.meta) {
+        throw new DuckDbReadError(`${f}: engine duckdb cannot read a CSV that starts with '#' comment lines but is not a servegen trace (DuckDB would cut any value at a '#'); --engine ts reads it and skips those lines`, f);
+      }
       ours.comments!.push(m.comments);
     }
     let from = fromClause(files, format, ours);

@@ -55,6 +55,30 @@ describe('DuckDB engine: inputs its readers cannot take (found by review)', () =
     }
   });
 
+  it("a CSV starting with '#' lines that is not our trace: DuckDB refuses it (it would cut values at '#'), the TypeScript engine skips those lines (found by review)", async () => {
+    const dir = tempDir();
+    const file = `${dir}/hash.csv`;
+    writeFileSync(file, '# exported by gateway\ntimestamp,client_id,input_tokens,output_tokens\n1.0,a,10,12#\n2.0,c,11,13\n3.0,a,12,14#5\n4.0,a,12,7\n');
+    const duck = await runCli('inspect', file, '--preset', 'servegen', '--engine', 'duckdb', '--json', '--max-reject-ratio', '1');
+    expect(duck.code).toBe(2);
+    expect(duck.stderr).toContain(`${file}: engine duckdb cannot read a CSV that starts with '#' comment lines but is not a servegen trace`);
+    const ts = await runCli('inspect', file, '--preset', 'servegen', '--json', '--max-reject-ratio', '1');
+    expect(ts.code).toBe(0);
+    expect(JSON.parse(ts.stdout).ingest.rejects_by_reason).toEqual({ bad_number: 2 });
+  });
+
+  it('without --preset/--map, raw logs are refused even when they have a timestamp column (found by review: Mooncake ms times were read as seconds, exit 0)', async () => {
+    const dir = tempDir();
+    const file = `${dir}/mc.jsonl`;
+    writeFileSync(file, '{"timestamp": 0, "input_length": 5, "output_length": 3}\n{"timestamp": 1500, "input_length": 7, "output_length": 2}\n');
+    for (const engine of ['ts', 'duckdb']) {
+      const r = await runCli('ingest', file, '--engine', engine, '--out', `${dir}/x.parquet`);
+      expect(r.code, engine).toBe(2);
+      expect(r.stderr).toContain('not a servegen trace (no servegen header), and no --preset or --map was given');
+      expect((await runCli('ingest', file, '--preset', 'mooncake', '--engine', engine, '--out', `${dir}/x.parquet`, '--quiet')).code, engine).toBe(0);
+    }
+  });
+
   it('--engine auto scans again with the TypeScript engine, saying why; --engine duckdb and other errors stand', async () => {
     const lines: string[] = [];
     const rep = new Reporter(false);
