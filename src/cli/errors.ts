@@ -43,7 +43,9 @@ export function describeError(err: unknown): { message: string; code: number } {
   }
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === 'string' && e.code.startsWith('E') && e.path) {
-    return { message: `${e.path}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`, code: EXIT_BAD_INPUT };
+    const what: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'permission denied', ENOTDIR: 'a file is in the way of its directory', EISDIR: 'is a directory', ENOSPC: 'no space left on the device' };
+    // Node's own text repeats the path ("ENOTDIR: not a directory, mkdir 'x/y'"): the code's meaning instead.
+    return { message: `${e.path}: ${what[e.code] && !/^cannot write/.test(e.message) ? what[e.code] : e.message.replace(/, \w+ '[^']*'( -> '[^']*')?$/, '')}`, code: EXIT_BAD_INPUT };
   }
   const detail = process.env.SERVEGEN_DEBUG && err instanceof Error ? `\n${err.stack}` : '';
   return { message: `internal error: ${err instanceof Error ? err.message : String(err)}${detail}`, code: EXIT_INTERNAL };

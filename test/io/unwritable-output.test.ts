@@ -4,6 +4,8 @@ import { runCli } from '../cli/run-cli.js';
 import { fixture, tempDir } from '../helpers.js';
 
 const CONV = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
+/** Where a test writes its profile of CONV. */
+const CONV_PROFILE = (dir: string) => `${dir}/conv-profile.json`;
 
 describe('an output that cannot be written: exit 2 naming it (not its temporary file), no stack trace (found by review)', () => {
   it.skipIf(!existsSync('/proc/self'))('a directory that takes no new files (/proc), every writer', async () => {
@@ -27,9 +29,16 @@ describe('an output that cannot be written: exit 2 naming it (not its temporary 
   it('a path under a file', async () => {
     const dir = tempDir();
     writeFileSync(`${dir}/file`, 'x');
+    expect((await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--out', CONV_PROFILE(dir), '--quiet')).code).toBe(0);
     const r = await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--out', `${dir}/file/p.json`, '--quiet');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${dir}/file/p.json: cannot write`);
+    // Directory outputs too (found by review: 'ENOTDIR: not a directory, mkdir …').
+    for (const args of [['export-servegen', CONV_PROFILE(dir), '--out', `${dir}/file/pool`], ['roundtrip', CONV, '--preset', 'azure-llm-2023', '--out', `${dir}/file/rt`]]) {
+      const d = await runCli(...args, '--quiet');
+      expect(d.code, args[0]).toBe(2);
+      expect(d.stderr, args[0]).toMatch(new RegExp(`^servegen: ${dir}/file/(pool|rt): a file is in the way of its directory$`, 'm'));
+    }
     // DuckDB's directory output too (its temporary directory's cleanup failed with ENOTDIR, naming it).
     const d = await runCli('summarize', CONV, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', `${dir}/file/scan`, '--quiet');
     expect(d.code).toBe(2);
