@@ -11,7 +11,7 @@ import type { TraceSummaries } from '../summary/types.js';
 import { writeProfile } from '../profile/write.js';
 import { defaultCreated } from '../profile/upstream.js';
 import { positive, UsageError } from './errors.js';
-import { addIngestOptions, ingestLine, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
+import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { scanSummaries } from './summarize.js';
 import { anonymizeProfile } from '../profile/anonymize.js';
@@ -147,7 +147,7 @@ Examples:
         return;
       }
       const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep, opts);
-      rep.info(ingestLine(result));
+      reportIngest(rep, result);
       for (const f of result.summary.files) hash.update(readFileSync(f));
       const { profile, summaries, pooledClients } = await fitTraceParallel(result.trace, {
         arrivalSeconds,

@@ -133,6 +133,17 @@ export function checkRejectRatio(rejected: number, read: number, ratio: number, 
   throw new RejectRatioError(`${(100 * share).toFixed(2)} % of rows rejected (${rejected} of ${read}), above --${p}max-reject-ratio ${ratio}${hint}`);
 }
 
+/** The one-line ingest summary, then its warnings (ingestWarnings). */
+export function reportIngest(rep: Reporter, r: IngestResult): void {
+  rep.info(ingestLine(r));
+  ingestWarnings(rep, r);
+}
+
+/** One `warning:` line on stderr per warning of the ingest (the time axis looks wrong); not an error. */
+export function ingestWarnings(rep: Reporter, r: IngestResult, label?: string): void {
+  for (const w of r.summary.warnings ?? []) rep.info(`warning: ${label ? `${label}: ` : ''}${w}`);
+}
+
 /** One-line ingest summary. */
 export function ingestLine(r: IngestResult): string {
   const s = r.summary;

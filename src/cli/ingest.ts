@@ -4,7 +4,7 @@ import { formatFromPath, type TraceFormat } from '../io/trace-writer.js';
 import { listPresets } from '../ingest/presets.js';
 import { writeTrace } from '../ingest/write-trace.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
-import { addIngestOptions, ingestLine, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions } from './ingest-options.js';
+import { addIngestOptions, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions, reportIngest } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { ingestWithDuckDB } from '../summary/duckdb-ingest.js';
@@ -81,7 +81,7 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       // Ratio checked below (the summary is written first); rejects written here.
       const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep, { rejects: opts.rejects, maxRejectRatio: '1' });
       if (opts.summary) writeFileAtomic(opts.summary, JSON.stringify(result.summary, null, 2) + '\n');
-      rep.info(ingestLine(result));
+      reportIngest(rep, result);
       const share = result.summary.rows_rejected / result.summary.rows_read;
       if (share > ratio) {
         rep.info(

@@ -4,7 +4,7 @@ import { summarizeProfile, type ProfileSummary } from '../profile/summarize.js';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { UsageError } from './errors.js';
 import { summarizeTrace, type TraceSummary } from '../ingest/summarize-trace.js';
-import { addIngestOptions, duckdbRejects, ingestLine, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions } from './ingest-options.js';
+import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions, reportIngest } from './ingest-options.js';
 import { inspectWithDuckDB } from '../summary/duckdb-inspect.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { Reporter } from './progress.js';
@@ -134,7 +134,7 @@ export function registerInspect(program: Command): void {
         if (scanned) return;
       }
       const result = await runIngest(files, mappingFrom(opts, 'servegen'), parseFormat(opts.format), rep, opts);
-      rep.info(ingestLine(result));
+      reportIngest(rep, result);
       const summary = summarizeTrace(result.trace);
       process.stdout.write(opts.json ? JSON.stringify({ ingest: result.summary, trace: summary }, null, 2) + '\n' : renderTraceSummary(files.join(' '), summary) + '\n');
     });

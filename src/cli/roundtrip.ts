@@ -12,7 +12,7 @@ import { validateTraces } from '../validate/validate.js';
 import { ingestFiles } from '../ingest/ingest.js';
 import { loadPreset } from '../ingest/presets.js';
 import { EXIT_CHECK_FAILED, EXIT_OK } from './errors.js';
-import { addIngestOptions, ingestLine, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
+import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { verdictLines, writeReports } from './validate.js';
 
@@ -38,7 +38,7 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
       const rep = new Reporter(Boolean(opts.quiet));
       const thresholds = loadThresholds(opts.thresholds);
       const source = await runIngest(inputs, mappingFrom(opts, 'servegen'), parseFormat(opts.format), rep, opts);
-      rep.info(ingestLine(source));
+      reportIngest(rep, source);
       // Only now: a failed ingest (e.g. the reject ratio) leaves no empty directory behind.
       mkdirSync(opts.out, { recursive: true });
       const hash = createHash('sha256');

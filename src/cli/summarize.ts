@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { buildSummaries } from '../summary/build.js';
 import { summariesToJson } from '../summary/serialize.js';
-import { addIngestOptions, duckdbRejects, ingestLine, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions, type RejectOptions } from './ingest-options.js';
+import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions, type RejectOptions, reportIngest } from './ingest-options.js';
 import { humanCount, Reporter } from './progress.js';
 import { positive, UsageError } from './errors.js';
 import { existsSync, statSync } from 'node:fs';
@@ -100,7 +100,7 @@ export async function scanSummaries(
     if (done) return summaries!;
   }
   const result = await runIngest(inputs, mapping, format, rep, rejects);
-  rep.info(ingestLine(result));
+  reportIngest(rep, result);
   let trace = result.trace;
   if (opts.origin !== undefined) {
     if (trace.origin === null) throw new UsageError('--origin: the timestamps are relative (no absolute time to count from)');

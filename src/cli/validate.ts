@@ -6,7 +6,7 @@ import { validateTraces, type FidelityReport } from '../validate/validate.js';
 import { fidelityHtml } from '../validate/html.js';
 import type { IngestResult } from '../ingest/ingest.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, positive } from './errors.js';
-import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type RejectOptions } from './ingest-options.js';
+import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type RejectOptions, ingestWarnings } from './ingest-options.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { validateWithDuckDB } from '../summary/duckdb-validate.js';
 import { Reporter } from './progress.js';
@@ -100,6 +100,8 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
       }
       const source = await runIngest([sourceFile], sourceMapping, parseFormat(opts.sourceFormat, '--source-format'), rep, { rejects: opts.sourceRejects, maxRejectRatio: opts.sourceMaxRejectRatio, prefix: 'source' });
       const generated = await runIngest([generatedFile], generatedMapping, parseFormat(opts.generatedFormat, '--generated-format'), rep, { rejects: opts.generatedRejects, maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' });
+      ingestWarnings(rep, source, `source ${sourceFile}`);
+      ingestWarnings(rep, generated, `generated ${generatedFile}`);
       let baseline: IngestResult | undefined;
       // The baseline is another generated trace: held to the generated side's ratio.
       if (opts.baseline) baseline = await runIngest([opts.baseline], loadPreset('servegen'), undefined, rep, { maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' });

@@ -9,7 +9,7 @@ import { lnGamma as lnGammaLocal } from '../stats/special.js';
 import { toolName } from '../version.js';
 import { empiricalGaps, fitArrivalWindow, type ArrivalFitOptions, type FamilyFit } from './arrival-fit.js';
 import { prefitWindows, type LengthWindowFit } from './parallel-fit.js';
-import { fitAggregateRate, fitAggregateRateSeries, rateChangePoints } from './rates.js';
+import { aggregateBucketSeconds, fitAggregateRate, fitAggregateRateSeries, rateChangePoints } from './rates.js';
 import { lengthWindowOf } from './lengths.js';
 import { sessionStats } from './sessions.js';
 
@@ -258,14 +258,30 @@ export function fitSummaries(
   return profile;
 }
 
-/** Aggregate rate model from the arrival windows' counts (when only summaries are available). */
+/**
+ * Aggregate rate model from the arrival windows' counts (when only summaries are available);
+ * windows merged into coarser buckets (aggregateBucketSeconds) when the span holds more than
+ * MAX_RATE_BUCKETS of them.
+ */
 function aggregateFromWindows(s: TraceSummaries): ReturnType<typeof fitAggregateRate> {
   const counts = new Map<number, number>();
   for (const a of s.arrivals) counts.set(a.start, (counts.get(a.start) ?? 0) + a.n);
-  const starts = [...counts.keys()].sort((a, b) => a - b);
+  let starts = [...counts.keys()].sort((a, b) => a - b);
+  const W = s.arrivalSeconds;
+  const B = starts.length > 0 ? aggregateBucketSeconds(starts[0], starts[starts.length - 1], W) : W;
+  if (B !== W) {
+    const coarse = new Map<number, number>();
+    for (const t of starts) {
+      const b = Math.floor(t / B) * B;
+      coarse.set(b, (coarse.get(b) ?? 0) + counts.get(t)!);
+    }
+    counts.clear();
+    for (const [b, c] of coarse) counts.set(b, c);
+    starts = [...counts.keys()].sort((a, b) => a - b);
+  }
   return fitAggregateRateSeries(
-    starts.map((t) => t + s.arrivalSeconds / 2),
-    starts.map((t) => counts.get(t)! / s.arrivalSeconds),
-    s.arrivalSeconds,
+    starts.map((t) => t + B / 2),
+    starts.map((t) => counts.get(t)! / B),
+    B,
   );
 }

@@ -72,12 +72,36 @@ function rateAt(p: number[], t: number): number {
 }
 
 /**
- * Fits the aggregate rate (5-minute buckets) with ml-levenberg-marquardt. The model is
- * linear in its parameters; LM with an analytic Jacobian converges in a few steps.
+ * At most this many buckets in the aggregate fit: its cost (Levenberg–Marquardt, every
+ * iteration over every bucket) grows with the number of buckets, i.e. with the span, not with
+ * the rows. 8 192 five-minute buckets are 28.4 days: shorter traces keep 5-minute buckets.
  */
-export function fitAggregateRate(timestamps: Float64Array, bucketSeconds = 300): AggregateRateModel | undefined {
+export const MAX_RATE_BUCKETS = 8192;
+
+/**
+ * The bucket width of the aggregate fit: `base` (5 minutes) unless the span needs more than
+ * MAX_RATE_BUCKETS of them, then the first of 2, 3, 4, 6 or 12 × base (up to an hour at
+ * 5 minutes: the daily terms stay identifiable) that fits, else whole days (the 24 h and 12 h
+ * terms cannot be told from the level in day-wide buckets; the trend is fitted alone).
+ */
+export function aggregateBucketSeconds(first: number, last: number, base = 300): number {
+  const count = (b: number) => Math.floor((last - Math.floor(first / b) * b) / b) + 1;
+  for (const k of [1, 2, 3, 4, 6, 12]) if (count(k * base) <= MAX_RATE_BUCKETS) return k * base;
+  const day = Math.ceil(Math.max(base, 86400) / 86400) * 86400;
+  let b = Math.max(1, Math.ceil((last - first) / (MAX_RATE_BUCKETS - 1) / day)) * day;
+  while (count(b) > MAX_RATE_BUCKETS) b += day;
+  return b;
+}
+
+/**
+ * Fits the aggregate rate (5-minute buckets; coarser when the span is long, see
+ * aggregateBucketSeconds) with ml-levenberg-marquardt. The model is linear in its parameters;
+ * LM with an analytic Jacobian converges in a few steps.
+ */
+export function fitAggregateRate(timestamps: Float64Array, baseBucketSeconds = 300): AggregateRateModel | undefined {
   const n = timestamps.length;
   if (n < 2) return undefined;
+  const bucketSeconds = aggregateBucketSeconds(timestamps[0], timestamps[n - 1], baseBucketSeconds);
   const t0 = Math.floor(timestamps[0] / bucketSeconds) * bucketSeconds;
   const nb = Math.floor((timestamps[n - 1] - t0) / bucketSeconds) + 1;
   if (nb < 6) return undefined;
@@ -95,9 +119,10 @@ export function fitAggregateRateSeries(xs: number[], ys: number[], bucketSeconds
   const x = Float64Array.from(xs);
   const y = Float64Array.from(ys);
   const mean = y.reduce((a, b) => a + b, 0) / nb;
-  // Under 12 h of data the daily terms are not identifiable: fit the trend only.
+  // Under 12 h of data the daily terms are not identifiable, nor in buckets of 6 h or more
+  // (two or fewer per 12 h period): fit the trend only.
   const spanSeconds = x[nb - 1] - x[0] + bucketSeconds;
-  const periodic = spanSeconds >= 43200;
+  const periodic = spanSeconds >= 43200 && bucketSeconds < 21600;
   const model = (q: number[]) => (periodic ? q : [q[0], q[1], 0, 0, 0, 0]);
   const result = levenbergMarquardt({ x, y }, (q) => (t) => rateAt(model(q), t), {
     initialValues: periodic ? [mean, 0, 0, 0, 0, 0] : [mean, 0],
@@ -131,7 +156,7 @@ export function fitAggregateRateSeries(xs: number[], ys: number[], bucketSeconds
     nmae: mean > 0 ? ae / nb / mean : NaN,
     mean_rate: mean,
     // A daily shape needs a day of data.
-    diurnal_peak_to_mean: spanSeconds >= 86400 && sum > 0 ? peak / (sum / 288) : null,
+    diurnal_peak_to_mean: periodic && spanSeconds >= 86400 && sum > 0 ? peak / (sum / 288) : null,
     buckets: nb,
   };
 }

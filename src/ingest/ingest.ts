@@ -8,6 +8,7 @@ import type { RowSink, SourceInfo } from '../io/row-source.js';
 import { IngestError, type Reject } from './errors.js';
 import type { Mapping } from './mapping.js';
 import { TraceBuilder, type IngestSummary } from './normalize.js';
+import { findTimeOutliers, outlierWarning } from './time-axis.js';
 import type { Trace } from './trace.js';
 
 export interface IngestOptions {
@@ -146,7 +147,7 @@ export async function ingestFiles(options: IngestOptions): Promise<IngestResult>
   if (rowsRead === 0) {
     throw new IngestError(`${files.join(', ')}: no data rows (empty file or header only)`, files[0]);
   }
-  const { trace, timestamp, sorted } = builder.finish();
+  const { trace, timestamp, sorted, warnings } = builder.finish();
   // Our own traces carry their origin in the header: keep it.
   if (trace.origin === null && meta && typeof meta.origin === 'string') trace.origin = meta.origin;
   let min = Infinity;
@@ -169,5 +170,8 @@ export async function ingestFiles(options: IngestOptions): Promise<IngestResult>
     duplicate_request_ids: builder.duplicateRequestIds,
     sorted,
   };
+  const outliers = findTimeOutliers(trace.timestamp);
+  if (outliers) warnings.push(outlierWarning(outliers, trace.n, trace.origin));
+  if (warnings.length > 0) summary.warnings = warnings;
   return { trace, summary, rejects: builder.rejects, meta };
 }

@@ -3,6 +3,7 @@ import type { FieldSource, Mapping } from './mapping.js';
 import { parseTimezone, type TimestampUnit } from './mapping.js';
 import type { Reject, RejectReason } from './errors.js';
 import { detectNumericUnit, isEpoch, parseIsoSeconds, UNIT_SECONDS } from './timestamp.js';
+import { magnitudeCounts, mixedUnitWarning } from './time-axis.js';
 import { Dictionary, GrowableF64, GrowableI32, type Trace } from './trace.js';
 import { sourceKey, type SourceKey } from '../io/row-source.js';
 import { hasBadBytes } from '../io/utf8.js';
@@ -36,6 +37,8 @@ export interface IngestSummary {
   detected: { timestamp: TimestampDetection; formats: Record<string, string> };
   duplicate_request_ids: number;
   sorted: boolean;
+  /** When the time axis looks wrong (src/ingest/time-axis.ts): one line each; absent when none. */
+  warnings?: string[];
 }
 
 /** ASCII whitespace: space, tab, LF, VT, FF, CR (what DuckDB's trim and number casts skip too). */
@@ -393,9 +396,10 @@ export class TraceBuilder {
   private readonly intScratch = new Float64Array(16);
 
   /** Resolves units, sets the origin, sorts by time; returns the trace and what was detected. */
-  finish(): { trace: Trace; timestamp: TimestampDetection; sorted: boolean } {
+  finish(): { trace: Trace; timestamp: TimestampDetection; sorted: boolean; warnings: string[] } {
     const n = this.ts.n;
     const raw = this.ts.finish();
+    const warnings: string[] = [];
     let det: TimestampDetection;
     let scale = 1;
     if (this.tsKind === 'iso' || this.unit === 'iso') {
@@ -404,6 +408,8 @@ export class TraceBuilder {
       const d = detectNumericUnit(this.maxAbsTs);
       det = { unit: d.unit, absolute: d.absolute, how: 'auto', reason: d.reason };
       scale = UNIT_SECONDS[d.unit];
+      const mixed = mixedUnitWarning(magnitudeCounts(raw, n), d.unit);
+      if (mixed) warnings.push(mixed);
     } else {
       const u = this.unit as 's' | 'ms' | 'us' | 'ns';
       scale = UNIT_SECONDS[u];
@@ -457,6 +463,6 @@ export class TraceBuilder {
       trace.ints[f] = apply(col.finish());
     }
     for (const [f, col] of this.texts) if (col.dict.values.length > 0) trace.texts[f] = { index: apply(col.index.finish()), values: col.dict.values };
-    return { trace, timestamp: det, sorted };
+    return { trace, timestamp: det, sorted, warnings };
   }
 }

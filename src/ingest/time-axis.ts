@@ -1,0 +1,148 @@
+/**
+ * Cheap checks that a trace's time axis looks right, reported by ingest as warnings (the rows
+ * are kept as they are): a few rows far away from all the others (a wrong clock, a default
+ * date, a value in another unit), and, with `timestamp.unit: auto`, numbers of mixed
+ * magnitudes (the unit is judged from the largest value).
+ */
+
+/** Outliers are at most this share of the rows (and at least one row may be one)… */
+export const OUTLIER_MAX_SHARE = 0.01;
+/** …separated from the others by an empty gap more than this many times the others' span. */
+export const OUTLIER_GAP_FACTOR = 4;
+
+export interface TimeOutliers {
+  /** Rows before the others, and the empty gap between them and the others, in seconds. */
+  before: number;
+  gapBefore: number;
+  /** Rows after the others, and the gap before them, in seconds. */
+  after: number;
+  gapAfter: number;
+  /** First and last timestamp of the others. */
+  coreStart: number;
+  coreEnd: number;
+  /** First and last timestamp of all rows. */
+  first: number;
+  last: number;
+}
+
+/**
+ * Rows lying far outside where the rest are: at each end at most 1 % of the rows (at least 1)
+ * separated from the others by an empty gap more than 4 times the others' span. Reads only
+ * the first and last 1 % of the gaps and two order statistics: O(n / 100).
+ * @param t timestamps sorted ascending.
+ */
+export function findTimeOutliers(t: ArrayLike<number>): TimeOutliers | null {
+  const n = t.length;
+  if (n < 3) return null;
+  const m = Math.min(Math.max(1, Math.floor(n * OUTLIER_MAX_SHARE)), Math.floor((n - 1) / 2));
+  // The middle rows' span does not depend on up to m outliers at either end.
+  const middle = t[n - 1 - m] - t[m];
+  let lo = 0;
+  for (let k = m; k >= 1; k--) {
+    if (t[k] - t[k - 1] > OUTLIER_GAP_FACTOR * middle) {
+      lo = k;
+      break;
+    }
+  }
+  let hi = n;
+  for (let k = n - m; k <= n - 1; k++) {
+    if (t[k] - t[k - 1] > OUTLIER_GAP_FACTOR * middle) {
+      hi = k;
+      break;
+    }
+  }
+  // Held against the span of all the rows kept: a side that fails is kept, and the other
+  // side checked again against the wider span.
+  for (let round = 0; round < 2; round++) {
+    const core = t[hi - 1] - t[lo];
+    if (lo > 0 && !(t[lo] - t[lo - 1] > OUTLIER_GAP_FACTOR * core)) lo = 0;
+    const core2 = t[hi - 1] - t[lo];
+    if (hi < n && !(t[hi] - t[hi - 1] > OUTLIER_GAP_FACTOR * core2)) hi = n;
+  }
+  if (lo === 0 && hi === n) return null;
+  return {
+    before: lo,
+    gapBefore: lo > 0 ? t[lo] - t[lo - 1] : 0,
+    after: n - hi,
+    gapAfter: hi < n ? t[hi] - t[hi - 1] : 0,
+    coreStart: t[lo],
+    coreEnd: t[hi - 1],
+    first: t[0],
+    last: t[n - 1],
+  };
+}
+
+/** A duration in seconds for people: 0.35 s, 12.0 min, 5.0 h, 3.2 days, 53.9 years. */
+export function humanSpan(seconds: number): string {
+  const s = Math.abs(seconds);
+  if (s < 60) return `${Number(seconds.toPrecision(3))} s`;
+  if (s < 3600) return `${(seconds / 60).toFixed(1)} min`;
+  if (s < 86400 * 2) return `${(seconds / 3600).toFixed(1)} h`;
+  if (s < 86400 * 730) return `${(seconds / 86400).toFixed(1)} days`;
+  return `${(seconds / (365.25 * 86400)).toFixed(1)} years`;
+}
+
+function rowsWord(k: number): string {
+  return k === 1 ? '1 row' : `${k} rows`;
+}
+
+function pct(k: number, n: number): string {
+  const p = (100 * k) / n;
+  return `${p < 0.01 ? p.toPrecision(1) : p.toFixed(2)} %`;
+}
+
+/** The time of `t` seconds on the trace's axis: ISO when the trace has an origin, else seconds. */
+function at(t: number, origin: string | null): string {
+  if (origin !== null) {
+    const ms = Date.parse(origin) + t * 1000;
+    if (Number.isFinite(ms) && Math.abs(ms) <= 8.64e15) return new Date(ms).toISOString().replace('.000Z', 'Z');
+  }
+  return `${Number(t.toPrecision(10))} s`;
+}
+
+/** One warning line (without the `warning:` prefix) for outliers found by findTimeOutliers. */
+export function outlierWarning(o: TimeOutliers, n: number, origin: string | null): string {
+  const parts: string[] = [];
+  const others = n - o.before - o.after;
+  if (o.before > 0) parts.push(`${rowsWord(o.before)} (${pct(o.before, n)}, ${o.before === 1 ? 'at' : 'from'} ${at(o.first, origin)}) ${o.before === 1 ? 'lies' : 'lie'} ${humanSpan(o.gapBefore)} before`);
+  if (o.after > 0) parts.push(`${rowsWord(o.after)} (${pct(o.after, n)}, ${o.after === 1 ? 'at' : 'up to'} ${at(o.last, origin)}) ${o.after === 1 ? 'lies' : 'lie'} ${humanSpan(o.gapAfter)} after`);
+  return `timestamps: ${parts.join(' and ')} the other ${others} rows, which span ${humanSpan(o.coreEnd - o.coreStart)} from ${at(o.coreStart, origin)}. A wrong clock or unit? Rows are kept as read: the trace, and a profile fitted to it, span the gap`;
+}
+
+/** Magnitude classes of numeric timestamps (detectNumericUnit's thresholds), largest first. */
+const CLASSES = [
+  { min: 1e17, name: 'epoch nanoseconds' },
+  { min: 1e14, name: 'epoch microseconds' },
+  { min: 1e11, name: 'epoch milliseconds' },
+  { min: 1e8, name: 'epoch seconds' },
+  { min: 0, name: 'relative seconds (below 1e8)' },
+] as const;
+
+/** Counts of raw numeric timestamps per magnitude class (CLASSES order). O(n), no allocation per row. */
+export function magnitudeCounts(raw: ArrayLike<number>, n = raw.length): number[] {
+  const c = [0, 0, 0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    const v = raw[i];
+    const a = v < 0 ? -v : v;
+    c[a >= 1e11 ? (a >= 1e17 ? 0 : a >= 1e14 ? 1 : 2) : a >= 1e8 ? 3 : 4]++;
+  }
+  return c;
+}
+
+/**
+ * With `unit: auto`, a warning line (without `warning:`) when some values' magnitude disagrees
+ * with the unit chosen from the largest one; null when all agree.
+ */
+export function mixedUnitWarning(counts: number[], chosen: string): string | null {
+  const n = counts.reduce((a, b) => a + b, 0);
+  // The chosen class is the largest one present (the unit is judged from the largest value).
+  const top = counts.findIndex((c) => c > 0);
+  if (top < 0 || n === counts[top]) return null;
+  const disagree = n - counts[top];
+  const kinds = counts
+    .map((c, i) => ({ c, i }))
+    .filter(({ c, i }) => i !== top && c > 0)
+    .map(({ c, i }) => `${c} look like ${CLASSES[i].name}`)
+    .join(', ');
+  return `timestamps (unit auto): ${disagree} of ${n} values (${pct(disagree, n)}) disagree with the unit chosen from the largest, ${CLASSES[top].name} (read as ${chosen}): ${kinds}. Mixed units? Set "timestamp": {"unit": …} in the mapping`;
+}

@@ -1,0 +1,118 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { aggregateBucketSeconds, fitAggregateRate, MAX_RATE_BUCKETS } from '../../src/fit/rates.js';
+import { fitSummaries } from '../../src/fit/fit-trace.js';
+import { buildSummaries } from '../../src/summary/build.js';
+import { readProfile } from '../../src/profile/read.js';
+import type { Trace } from '../../src/ingest/trace.js';
+import { createRng } from '../../src/stats/rng.js';
+import { fixture, tempDir } from '../helpers.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/**
+ * Runs `code` (an ES module body; `src/…` imports resolve through tsx) in a child process
+ * killed after `seconds`: a fit that takes minutes (synchronous, so vitest cannot time it out)
+ * fails the test instead of hanging the run. Returns stdout, stderr, exit code and seconds.
+ */
+function child(code: string, seconds: number): { stdout: string; stderr: string; status: number | null; seconds: number } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', timeout: seconds * 1000 });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status, seconds: (performance.now() - t0) / 1000 };
+}
+
+const DAY = 86400;
+
+describe('aggregate rate fit: cost bounded by the number of buckets, not the span', () => {
+  it('keeps 5-minute buckets up to MAX_RATE_BUCKETS of them (28.4 days), coarser beyond', () => {
+    expect(aggregateBucketSeconds(0, 3600)).toBe(300);
+    expect(aggregateBucketSeconds(0, 7 * DAY)).toBe(300);
+    expect(aggregateBucketSeconds(0, (MAX_RATE_BUCKETS - 1) * 300)).toBe(300);
+    expect(aggregateBucketSeconds(0, MAX_RATE_BUCKETS * 300)).toBe(600);
+    expect(aggregateBucketSeconds(0, 121 * DAY)).toBe(1800);
+    expect(aggregateBucketSeconds(0, 365 * DAY)).toBe(DAY); // beyond 12 × 5 min: whole days
+    const b = aggregateBucketSeconds(0, 1.7e9);
+    expect(b % DAY).toBe(0);
+    for (const [first, last] of [[0, 1.7e9], [123.4, 3e8], [5e4, 5e4 + 40 * DAY], [0, 1e12]]) {
+      const w = aggregateBucketSeconds(first, last);
+      expect(Math.floor((last - Math.floor(first / w) * w) / w) + 1).toBeLessThanOrEqual(MAX_RATE_BUCKETS);
+    }
+  });
+
+  it('one row 54 years before an hour of data: fitted in well under a second, trend only, bounded buckets', () => {
+    // Was about 2 minutes for the CLI (5.7 M five-minute buckets); killed after 20 s here.
+    const r = child(
+      `const { fitAggregateRate } = await import('./src/fit/rates.js');
+       const t = new Float64Array(1001);
+       for (let i = 1; i < 1001; i++) t[i] = 1.7e9 + i * 3.6;
+       const t0 = performance.now();
+       const m = fitAggregateRate(t);
+       process.stdout.write(JSON.stringify({ m, ms: performance.now() - t0 }));`,
+      20,
+    );
+    expect(r.status, `exit ${r.status} after ${r.seconds.toFixed(1)} s: ${r.stderr}`).toBe(0);
+    const { m, ms } = JSON.parse(r.stdout) as { m: NonNullable<ReturnType<typeof fitAggregateRate>>; ms: number };
+    expect(ms).toBeLessThan(3000);
+    expect(m.buckets).toBeLessThanOrEqual(MAX_RATE_BUCKETS);
+    expect(m.bucket_seconds % DAY).toBe(0);
+    expect(m.params.c24).toBe(0);
+    expect(m.params.s12).toBe(0);
+    expect(m.diurnal_peak_to_mean).toBeNull(); // day-wide buckets cannot show a daily shape
+    for (const v of [...Object.values(m.params), m.rmse, m.mean_rate]) expect(Number.isFinite(v)).toBe(true);
+    expect(m.mean_rate).toBeCloseTo(1001 / (m.buckets * m.bucket_seconds), 12);
+  });
+
+  it('a month and a half of data: hour-wide or finer buckets, the daily shape still recovered', () => {
+    // rate(t) = 0.05·(1 + 0.5·cos(2πt/86 400)) by thinning, over 45 days.
+    const rng = createRng(3);
+    const ts: number[] = [];
+    let t = 0;
+    while (t < 45 * DAY) {
+      t += -Math.log(rng.nextOpen()) / 0.075;
+      if (rng.next() < (1 + 0.5 * Math.cos((2 * Math.PI * t) / DAY)) / 1.5) ts.push(t);
+    }
+    const m = fitAggregateRate(Float64Array.from(ts))!;
+    expect(m.bucket_seconds).toBe(600);
+    expect(m.buckets).toBeLessThanOrEqual(MAX_RATE_BUCKETS);
+    expect(m.diurnal_peak_to_mean!).toBeGreaterThan(1.4);
+    expect(m.diurnal_peak_to_mean!).toBeLessThan(1.6);
+  });
+
+  it('from summaries alone (arrival windows) the same bound holds', () => {
+    // 100 windows a day for three years: 109 500 non-empty 600 s windows.
+    const ts = Float64Array.from({ length: 109_500 }, (_, i) => Math.floor(i / 100) * DAY + (i % 100) * 600 + 1);
+    const trace: Trace = { n: ts.length, timestamp: ts, client: new Int32Array(ts.length), clientIds: ['a'], ints: {}, texts: {}, origin: null };
+    const s = buildSummaries(trace, { arrivalSeconds: 600, lengthSeconds: 21600 });
+    const t0 = performance.now();
+    const p = fitSummaries(s, { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: '2024-01-01T00:00:00Z' });
+    expect(performance.now() - t0).toBeLessThan(20_000);
+    const agg = p.aggregate as { buckets: number; bucket_seconds: number };
+    expect(agg.buckets).toBeLessThanOrEqual(MAX_RATE_BUCKETS);
+    expect(agg.bucket_seconds).toBe(DAY);
+  });
+});
+
+describe('fit of a real trace with one outlier timestamp (CLI)', () => {
+  it('1 000 Azure rows and one at 1970-01-01: exit 0 within seconds, a sane profile, a warning', () => {
+    const dir = tempDir();
+    const lines = readFileSync(fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv'), 'utf8').split('\n').slice(0, 1001);
+    const f = join(dir, 'epoch0.csv');
+    writeFileSync(f, [...lines, '1970-01-01 00:00:00.0000000,10,10', ''].join('\n'));
+    const out = join(dir, 'e.json');
+    const args = ['fit', f, '--preset', 'azure-llm-2023', '--out', out];
+    // The CLI from source in a child process, killed after 30 s (it ran for minutes).
+    const r = child(`const { main } = await import('./src/cli/main.js'); process.exitCode = await main(['node', 'servegen', ...${JSON.stringify(args)}]);`, 30);
+    expect(r.status, `exit ${r.status} after ${r.seconds.toFixed(1)} s: ${r.stderr}`).toBe(0);
+    expect(r.seconds).toBeLessThan(15);
+    expect(r.stderr.match(/^warning: /gm)).toHaveLength(1);
+    expect(r.stderr).toMatch(/warning: timestamps: 1 row \(0\.10 %, at 1970-01-01T00:00:00Z\) lies 53\.9 years before the other 1000 rows/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const { profile } = readProfile(out);
+    expect(profile.clients[0].requests).toBe(1001);
+    const agg = profile.aggregate as { buckets: number; bucket_seconds: number; params: Record<string, number> };
+    expect(agg.buckets).toBeLessThanOrEqual(MAX_RATE_BUCKETS);
+    for (const v of Object.values(agg.params)) expect(Number.isFinite(v)).toBe(true);
+  });
+});
