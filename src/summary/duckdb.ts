@@ -221,7 +221,8 @@ export interface Source {
   from: string;
   dotted: boolean;
   /** Source columns typed as numbers. */
-  numericSource: Set<string>;
+  /** Source columns typed as numbers (`json`: typed as JSON, values of mixed types). */
+  numericSource: Set<string> & { json?: Set<string> };
   /** The mapping with optional fields whose columns are missing dropped. */
   mapping: Mapping;
   /** Integer fields summarized (SQL_INT_FIELDS that are mapped and present). */
@@ -271,7 +272,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // Optional fields whose columns a file lacks are dropped from the mapping (absent, as in
     // the TypeScript engine); a missing required column is an error before anything runs.
     let available: string[];
-    const numericSource = new Set<string>();
+    const numericSource: Set<string> & { json?: Set<string> } = new Set<string>();
     const types = new Map<string, string>();
     // Our own traces: metadata (origin) from the first file that has it, header lines skipped.
     let meta: Record<string, unknown> | undefined;
@@ -298,6 +299,8 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       available = described.map((r) => String(r.column_name));
       for (const r of described) types.set(String(r.column_name), String(r.column_type));
       for (const r of described) if (/^(DOUBLE|FLOAT|REAL|(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?)|DECIMAL.*)$/.test(String(r.column_type))) numericSource.add(String(r.column_name));
+      // JSON lines whose values mix types (a string here, a number there) come as JSON columns.
+      numericSource.json = new Set(described.filter((r) => r.column_type === 'JSON').map((r) => String(r.column_name)));
     } catch (err) {
       throw duckdbReadError(err, files);
     }

@@ -34,6 +34,12 @@ export interface Dialect {
    * the rows no earlier branch took (a third of its CSV normalization cost here).
    */
   acceptFirst?: boolean;
+  /**
+   * A column the engine typed as JSON (values of mixed types, e.g. `"user": "alice"` in one
+   * row and `5` in another), as the text the TypeScript reader makes of each value: a string
+   * unquoted, a number as String() prints it.
+   */
+  jsonText?(e: string): string;
   /** A column typed as a number, as the text JavaScript's String() gives for it (2, not 2.0). */
   numberText(e: string): string;
   /** e (a double) as BIGINT, NULL when out of range (±inf, NaN: rows that are rejected anyway). */
@@ -50,6 +56,12 @@ const standardLag = (e: string) => `lag(${e}) OVER (PARTITION BY client ORDER BY
 
 const quoteDouble = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+const DUCKDB_NUMBER_TEXT = (e: string) =>
+  `CASE WHEN isnan(${e}) THEN 'NaN' WHEN isinf(${e}) THEN CASE WHEN ${e} > 0 THEN 'Infinity' ELSE '-Infinity' END WHEN ${e} = trunc(${e}) AND abs(${e}) < 1e15 THEN CAST(CAST(${e} AS BIGINT) AS VARCHAR) ELSE CAST(${e} AS VARCHAR) END`;
+
+/** Source columns typed as numbers; `json`: those typed as JSON (mixed value types). */
+export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string> };
+
 export const DIALECTS: Record<SqlDialectName, Dialect> = {
   duckdb: {
     name: 'duckdb',
@@ -64,7 +76,8 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     trim: (e) => `CASE WHEN regexp_matches(${e}, '^[ \\t\\n\\r\\f\\v]|[ \\t\\n\\r\\f\\v]$') THEN trim(${e}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) ELSE ${e} END`,
     castIgnoresSpace: true,
     acceptFirst: true,
-    numberText: (e) => `CASE WHEN isnan(${e}) THEN 'NaN' WHEN isinf(${e}) THEN CASE WHEN ${e} > 0 THEN 'Infinity' ELSE '-Infinity' END WHEN ${e} = trunc(${e}) AND abs(${e}) < 1e15 THEN CAST(CAST(${e} AS BIGINT) AS VARCHAR) ELSE CAST(${e} AS VARCHAR) END`,
+    jsonText: (e) => `CASE WHEN json_type(${e}) IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'HUGEINT') THEN ${DUCKDB_NUMBER_TEXT(`CAST(${e} AS DOUBLE)`)} ELSE ${e} ->> '$' END`,
+    numberText: (e) => DUCKDB_NUMBER_TEXT(e),
     toBigint: (e) => `TRY_CAST(${e} AS BIGINT)`,
     isFinite: (e) => `isfinite(${e})`,
     // Named zones (America/New_York) are refused as by the TypeScript engine; DuckDB would
@@ -131,8 +144,11 @@ function column(spec: string, dotted: boolean, d: Dialect): string {
 }
 
 /** A source column as text before trimming (a column typed as a number as JavaScript prints it). */
-function asTextSql(c: string, dotted: boolean, d: Dialect, numeric: ReadonlySet<string>): string {
-  return (!dotted || !c.includes('.')) && numeric.has(c) ? d.numberText(column(c, dotted, d)) : `CAST(${column(c, dotted, d)} AS ${d.text})`;
+function asTextSql(c: string, dotted: boolean, d: Dialect, numeric: TypedColumns): string {
+  const top = !dotted || !c.includes('.');
+  if (top && numeric.has(c)) return d.numberText(column(c, dotted, d));
+  if (top && d.jsonText && numeric.json?.has(c)) return d.jsonText(column(c, dotted, d));
+  return `CAST(${column(c, dotted, d)} AS ${d.text})`;
 }
 
 /** Text trimmed, blank → NULL (absent). */
@@ -142,7 +158,7 @@ const blankSql = (text: string, d: Dialect) => `NULLIF(${d.trim(text)}, '')`;
 const clientSql = (field: string) => `coalesce(${field}, 'unknown')`;
 
 /** SQL for one mapped field, as text (NULL = absent), mirroring TraceBuilder's rules. */
-export function fieldSql(src: FieldSource, dotted: boolean, separator: string, d: Dialect = DIALECTS.duckdb, numeric: ReadonlySet<string> = new Set()): string {
+export function fieldSql(src: FieldSource, dotted: boolean, separator: string, d: Dialect = DIALECTS.duckdb, numeric: TypedColumns = new Set()): string {
   const blank = (c: string) => blankSql(asTextSql(c, dotted, d, numeric), d);
   if (typeof src === 'string') return blank(src);
   if (Array.isArray(src)) {
@@ -173,7 +189,7 @@ export function timestampSql(raw: string, mapping: Mapping, d: Dialect = DIALECT
  * can then normalize each distinct raw value once instead of every row (`rowsSql` with
  * `rawClient` outputs it as `client_raw`; NULL there is the client 'unknown').
  */
-export function clientRaw(mapping: Mapping, dotted: boolean, numericColumns: ReadonlySet<string>, d: Dialect = DIALECTS.duckdb): { raw: string; client: (text: string) => string } | undefined {
+export function clientRaw(mapping: Mapping, dotted: boolean, numericColumns: TypedColumns, d: Dialect = DIALECTS.duckdb): { raw: string; client: (text: string) => string } | undefined {
   const src = mapping.columns.client_id;
   if (typeof src !== 'string') return undefined;
   return { raw: asTextSql(src, dotted, d, numericColumns), client: (text) => clientSql(blankSql(text, d)) };
@@ -195,7 +211,7 @@ export function rowsSql(
   mapping: Mapping,
   dotted: boolean,
   d: Dialect = DIALECTS.duckdb,
-  numericColumns: ReadonlySet<string> = new Set(),
+  numericColumns: TypedColumns = new Set(),
   texts: readonly ('session_id' | 'model' | 'request_id')[] = [],
   options: { rawClient?: boolean } = {},
 ): string {

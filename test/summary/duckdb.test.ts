@@ -227,6 +227,13 @@ describe('DuckDB engine', () => {
     const jl = `${dir}/j.jsonl`;
     writeFileSync(jl, ['{"created":1700000000,"user":1.5,"usage":{"prompt_tokens":3}}', '{"created":1700000001,"user":2,"usage":{"prompt_tokens":4}}', '{"created":1700000002,"user":2,"usage":{"prompt_tokens":5}}'].join('\n') + '\n');
     await same([jl], loadPreset('openai-usage'), 'jsonl');
+    // Found by review: values of mixed types (DuckDB types the column JSON) — strings unquoted,
+    // numbers as JavaScript prints them, a number given as text parsed — as the TypeScript reader.
+    const mixed = `${dir}/mixed.jsonl`;
+    writeFileSync(mixed, ['{"t":1,"c":"a","i":1}', '{"t":2,"c":7,"i":"2"}', '{"t":3,"c":"a","i":3}', '{"t":4,"c":7.0,"i":3}', '{"t":5,"c":7.5,"i":" 4"}', '{"t":6,"c":"7","i":"x"}'].join('\n') + '\n');
+    const mm = parseMapping({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i' }, timestamp: { unit: 's' } }, 'm');
+    const sm = await same([mixed], mm, 'mixed types');
+    expect(sm.rejects_by_reason).toEqual({ bad_number: 1 });
     // Found by review: a valid U+FFFD is text like any other in both engines; bytes that are not
     // UTF-8 are rejected per row by the TypeScript engine and refused as a whole by DuckDB, which
     // says so, naming the file, and points to --engine ts.
