@@ -42,7 +42,12 @@ export function registerSummarize(program: Command): void {
         if (existsSync(opts.out)) throw new UsageError(`--out ${opts.out}: already exists; remove it or choose a new directory`);
         refuseDuckdbRejects(opts);
         parseRatio(opts.maxRejectRatio ?? '0.01');
-        const r = await exportScanWithDuckDB(inputs, mapping, opts.out, { arrivalSeconds: W, lengthSeconds: L, resolution, origin, format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t), beforeWrite: (scan) => duckdbRejects(scan, opts, rep) });
+        await notOursWithoutMappingDuckdb(inputs, mapping, parseFormat(opts.format));
+        const r = await exportScanWithDuckDB(inputs, mapping, opts.out, { arrivalSeconds: W, lengthSeconds: L, resolution, origin, format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t), beforeWrite: (scan) => duckdbRejects(scan, opts, rep) }).catch((err: unknown) => {
+          // Only DuckDB writes a directory: the TypeScript engine's way around is a .json file.
+          if (err instanceof DuckDbReadError) throw new DuckDbReadError(`${err.message.split('; --engine ts')[0]}; --engine ts reads it (with --out FILE.json) and counts such rows as rejects`, err.file);
+          throw err;
+        });
         rep.info(`summarized ${r.rowsRead} rows into ${r.windows} arrival windows (clock resolution ${r.resolution} s) → ${opts.out}/ (Parquet; fit --summaries ${opts.out})`);
         return;
       }

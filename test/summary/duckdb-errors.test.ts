@@ -44,6 +44,10 @@ describe('DuckDB engine: inputs its readers cannot take (found by review)', () =
       [enc, ['--map', writeMap(dir)], 'bad_encoding'],
       [json, ['--preset', 'mooncake'], 'unparseable_line'],
     ];
+    // summarize --out DIR: only DuckDB writes a directory, so the advice names the .json way.
+    const dirOut = await runCli('summarize', extra, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', `${dir}/sdir`);
+    expect(dirOut.code).toBe(2);
+    expect(dirOut.stderr).toContain('--engine ts reads it (with --out FILE.json)');
     for (const [file, mapping, reason] of cases) {
       const duck = await runCli('inspect', file, ...mapping, '--engine', 'duckdb', '--json');
       expect(duck.code, file).toBe(2);
