@@ -128,6 +128,7 @@ export function registerInspect(program: Command): void {
         const scanned = await duckdbUnlessUnreadable(opts.engine, rep, async () => {
           const r = await inspectWithDuckDB(files, mapping, { format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t) });
           const rejected = duckdbRejects(r, opts, rep);
+          if (r.warning) rep.info(`warning: ${r.warning}`);
           const ingest = { engine: 'duckdb', files: r.files, rows_read: r.rowsRead, rows_accepted: r.rowsRead - rejected, rows_rejected: rejected, rejects_by_reason: r.rejectsByReason };
           process.stdout.write(opts.json ? JSON.stringify({ ingest, trace: r.summary }, null, 2) + '\n' : renderTraceSummary(files.join(' '), r.summary) + '\n');
         });

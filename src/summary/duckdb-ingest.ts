@@ -6,7 +6,7 @@ import { outputError, tempPathFor } from '../io/atomic.js';
 import { formatFromName } from '../io/input.js';
 import { TEXT_COLUMNS } from '../io/trace-schema.js';
 import { toolName } from '../version.js';
-import { num, openScan, type DuckDbOptions, sqlDouble } from './duckdb.js';
+import { num, openScan, scanTimeWarning, type DuckDbOptions, sqlDouble } from './duckdb.js';
 
 /** What `ingest --engine duckdb` reports: the ingest summary, without input-order facts. */
 export type DuckDbIngestSummary = Omit<IngestSummary, 'sorted'> & { engine: 'duckdb' };
@@ -61,6 +61,8 @@ export async function ingestWithDuckDB(
       },
       duplicate_request_ids: texts.includes('request_id') ? num(counts.n_request_id) - num(counts.ids) : 0,
     };
+    const warning = await scanTimeWarning(scan);
+    if (warning) summary.warnings = [warning];
     if (scan.rowsRead > 0 && rejected / scan.rowsRead > options.maxRejectRatio) return { summary, written: null };
     // Column order of outputColumns(): timestamp, client_id, texts, turn, lengths, block_count.
     const presentTexts = texts.filter(has);

@@ -2,13 +2,15 @@ import { INT_FIELDS } from '../ingest/fields.js';
 import type { RejectReason } from '../ingest/errors.js';
 import type { Mapping } from '../ingest/mapping.js';
 import type { TraceFieldSummary, TraceSummary } from '../ingest/summarize-trace.js';
-import { num, openScan, singleThreaded, type DuckDbOptions, sqlDouble } from './duckdb.js';
+import { num, openScan, scanTimeWarning, singleThreaded, type DuckDbOptions, sqlDouble } from './duckdb.js';
 
 export interface DuckDbInspectResult {
   summary: TraceSummary;
   rowsRead: number;
   rejectsByReason: Partial<Record<RejectReason, number>>;
   files: string[];
+  /** The time-axis warning the TypeScript engine would give (outlier rows), if any. */
+  warning?: string;
 }
 
 /**
@@ -26,6 +28,7 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
     const ints = INT_FIELDS.filter((f) => m.columns[f] !== undefined);
     const hasSession = m.columns.session_id !== undefined;
     scan.stage('characterizing');
+    const warning = await scanTimeWarning(scan);
     await con.run(`CREATE TEMP TABLE a AS SELECT t - ${sqlDouble(origin)} AS t, client${hasSession ? ', session_id' : ''}${ints.map((f) => `, "${f}"`).join('')} FROM src_rows WHERE reason IS NULL`);
     await con.run('DROP TABLE src_rows');
     const [tot] = await rows('SELECT count(*) AS n, min(t) AS s, max(t) AS e FROM a');
@@ -77,7 +80,7 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
       fields,
       sessions,
     };
-    return { summary, rowsRead: scan.rowsRead, rejectsByReason: scan.rejectsByReason, files: scan.files };
+    return { summary, rowsRead: scan.rowsRead, rejectsByReason: scan.rejectsByReason, files: scan.files, warning };
   } finally {
     close();
   }

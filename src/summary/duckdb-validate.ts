@@ -6,7 +6,7 @@ import { defaultBuildWorkers } from './parallel-build.js';
 import { sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
 import { compareSides, type ChartData, type FidelityReport } from '../validate/validate.js';
 import type { Thresholds } from '../validate/thresholds.js';
-import { builderPass, num, numericColumns, openScan, sqlDouble, type DuckDbOptions, type OpenScan } from './duckdb.js';
+import { builderPass, num, numericColumns, openScan, scanTimeWarning, sqlDouble, type DuckDbOptions, type OpenScan } from './duckdb.js';
 import type { TraceSummaries } from './types.js';
 
 export interface DuckDbSideInput {
@@ -21,6 +21,8 @@ export interface DuckDbSideScan {
   rowsRead: number;
   rejectsByReason: Partial<Record<RejectReason, number>>;
   files: string[];
+  /** The time-axis warning the TypeScript engine would give (outlier rows), if any. */
+  warning?: string;
 }
 
 /**
@@ -78,13 +80,15 @@ export async function validateWithDuckDB(
   options: DuckDbOptions & { arrivalSeconds?: number; baseline?: DuckDbSideInput; check?: (scan: DuckDbSideScan) => void },
 ): Promise<{ report: FidelityReport; charts: ChartData }> {
   const W = options.arrivalSeconds ?? 600;
-  const check = (label: string, s: OpenScan) => options.check?.({ label, rowsRead: s.rowsRead, rejectsByReason: s.rejectsByReason, files: s.files });
+  const check = async (label: string, s: OpenScan) => {
+    if (options.check) options.check({ label, rowsRead: s.rowsRead, rejectsByReason: s.rejectsByReason, files: s.files, warning: await scanTimeWarning(s) });
+  };
   // Source: its clock resolution from all its times (as the TypeScript engine), halves at mid-span.
   const src = await openSide(source, options);
   let res: number;
   let srcSide: Side;
   try {
-    check('source', src);
+    await check('source', src);
     const times = (await numericColumns(src.con, `SELECT CAST(t - ${sqlDouble(src.origin)} AS DOUBLE) AS t FROM src_rows WHERE reason IS NULL ORDER BY t`)).t as Float64Array;
     res = Math.max(1e-6, detectResolution(times).resolution);
     const whole = await sideOf(src, 'source', { res, W, time: 'rel', where: 'true' });
@@ -104,7 +108,7 @@ export async function validateWithDuckDB(
   const aligned = async (input: DuckDbSideInput, label: string, role: string) => {
     const scan = await openSide(input, options);
     try {
-      check(role, scan);
+      await check(role, scan);
       const offset = generatorStart(scan.meta);
       // alignTrace: shifted by the offset and floored to the source's clock.
       // Numbers as text cast to DOUBLE (sqlDouble): a 17-digit literal can convert one unit off

@@ -15,6 +15,7 @@ import { streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { checkGzipInputs, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
 import { outputError } from '../io/atomic.js';
+import { findTimeOutliers, OUTLIER_MAX_SHARE, outlierWarning } from '../ingest/time-axis.js';
 
 export interface DuckDbScanResult {
   summaries: TraceSummaries;
@@ -407,6 +408,33 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
     close();
     throw err;
   }
+}
+
+/**
+ * The time-axis warning the TypeScript engine gives on the same rows (findTimeOutliers: a few
+ * rows far from all the others), from the accepted rows' m + 1 earliest and latest times —
+ * all that check reads — or undefined.
+ */
+export async function scanTimeWarning(scan: OpenScan): Promise<string | undefined> {
+  const rel = `t - ${sqlDouble(scan.origin)}`;
+  const n = num((await scan.con.runAndReadAll('SELECT count(*) AS n FROM src_rows WHERE reason IS NULL')).getColumnsJS()[0][0]);
+  if (n < 3) return undefined;
+  const m = Math.min(Math.max(1, Math.floor(n * OUTLIER_MAX_SHARE)), Math.floor((n - 1) / 2));
+  const ends = async (order: string) => ((await scan.con.runAndReadAll(`SELECT ${rel} AS t FROM src_rows WHERE reason IS NULL ORDER BY t ${order} LIMIT ${m + 1}`)).getColumnsJS()[0] as number[]).map(Number);
+  const head = await ends('ASC');
+  const tail = (await ends('DESC')).reverse();
+  // The sorted times as findTimeOutliers reads them: indices [0, m] and [n − 1 − m, n − 1].
+  const t = new Proxy({ length: n } as ArrayLike<number>, {
+    get: (target, key) => {
+      if (key === 'length') return n;
+      const i = Number(key);
+      if (i <= m) return head[i];
+      if (i >= n - 1 - m) return tail[i - (n - 1 - m)];
+      throw new Error(`internal: time-axis check read row ${i} of ${n}`);
+    },
+  });
+  const o = findTimeOutliers(t);
+  return o ? outlierWarning(o, n, scan.originIso) : undefined;
 }
 
 /**

@@ -83,6 +83,29 @@ describe('DuckDB engine: inputs its readers cannot take (found by review)', () =
     }
   });
 
+  it('time-axis warnings (a row far from the others): the same line from both engines in ingest, inspect and validate; none on the clean trace', async () => {
+    const dir = tempDir();
+    const lines = readFileSync(CONV, 'utf8').split('\r\n');
+    const file = `${dir}/e0.csv`;
+    writeFileSync(file, [...lines.slice(0, 1001), '1970-01-01 00:00:00.0000000,10,10', ''].join('\r\n'));
+    const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('warning:'));
+    const runs = (engine: string) => [
+      ['ingest', file, '--preset', 'azure-llm-2023', '--engine', engine, '--out', `${dir}/e-${engine}.parquet`],
+      ['inspect', file, '--preset', 'azure-llm-2023', '--engine', engine],
+      ['validate', file, file, '--source-preset', 'azure-llm-2023', '--generated-preset', 'azure-llm-2023', '--engine', engine, '--json', `${dir}/v.json`],
+    ];
+    const ts = runs('ts');
+    const duck = runs('duckdb');
+    for (let k = 0; k < ts.length; k++) {
+      const a = warnings((await runCli(...ts[k])).stderr);
+      const b = warnings((await runCli(...duck[k])).stderr);
+      expect(a.length, ts[k][0]).toBeGreaterThan(0);
+      expect(a[0]).toContain('1 row (0.10 %, at 1970-01-01T00:00:00Z) lies 53.9 years before the other 1000 rows');
+      expect(b, ts[k][0]).toEqual(a);
+    }
+    expect(warnings((await runCli('inspect', CONV, '--preset', 'azure-llm-2023', '--engine', 'duckdb')).stderr)).toEqual([]);
+  });
+
   it('--engine auto scans again with the TypeScript engine, saying why; --engine duckdb and other errors stand', async () => {
     const lines: string[] = [];
     const rep = new Reporter(false);
