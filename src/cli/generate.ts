@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readProfile } from '../profile/read.js';
 import { generateToFile } from '../generate/write-trace.js';
@@ -32,11 +33,23 @@ function num(text: string, flag: string, min = -Infinity): number {
   return v;
 }
 
-/** Parses --clients: `top:K` or a comma-separated id list. */
+/** Parses --clients: `top:K`, a comma-separated id list, or `@FILE` (one id per line, taken as written: ids may hold commas). */
 export function parseClientFilter(text: string | undefined): GenerateOptions['clients'] {
   if (text === undefined) return undefined;
   const m = /^top:(\d+)$/.exec(text);
   if (m) return { top: Number(m[1]) };
+  if (text.startsWith('@')) {
+    const file = text.slice(1);
+    let body: string;
+    try {
+      body = readFileSync(file, 'utf8');
+    } catch {
+      throw new UsageError(`--clients ${text}: cannot read ${file}`);
+    }
+    const ids = body.split('\n').map((s) => s.replace(/\r$/, '')).filter((s) => s !== '');
+    if (ids.length === 0) throw new UsageError(`--clients ${text}: ${file} lists no client ids`);
+    return { ids };
+  }
   const ids = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (ids.length === 0) throw new UsageError('--clients: expected top:K or a comma-separated list of client ids');
   return { ids };
@@ -53,7 +66,7 @@ export function registerGenerate(program: Command): void {
     .option('--rate <spec>', 'constant:R (req/s) | scale:K | peak:R | file of (time, rate) points', 'scale:1')
     .option('--seed <n>', 'random seed (integer or string); same seed → identical output', '0')
     .option('--format <fmt>', `output format: ${TRACE_FORMATS.join('|')} (default: from the file extension)`)
-    .option('--clients <filter>', 'only these clients: top:K by volume, or id1,id2,…')
+    .option('--clients <filter>', 'only these clients: top:K by volume, id1,id2,…, or @ids.txt (one id per line)')
     .option('--shape <source>', 'IAT shape per window: cv (match the window CV) | params (fitted shape as stored)', 'cv')
     .option('--naive', "the paper's naive baseline: one aggregate Poisson process, lengths from the pooled distribution")
     .option('--max-requests <n>', 'refuse (exit 2) a run expected to produce more requests than this (rate × duration)', String(DEFAULT_MAX_REQUESTS))

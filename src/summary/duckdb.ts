@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
@@ -256,6 +256,8 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     rmSync(spill, { recursive: true, force: true });
   };
   try {
+    // An empty CSV stops the TypeScript engine (no header row); DuckDB would skip it among others.
+    if (!dotted) for (const f of files) if (statSync(f).size === 0) throw new IngestError(`${f}: empty file (no header row)`, f, 1);
     // DuckDB reads a truncated gzip file as if it ended there: each is checked to its end first.
     if (files.some((f) => /\.gz$/i.test(f))) stage('checking the gzip inputs decompress to their end');
     await checkGzipInputs(files);

@@ -138,6 +138,24 @@ describe('bad input exits 2 with a message naming the file, and writes nothing',
     expect(rate.stderr).toMatch(/--rate "fast"/);
   });
 
+  it('generate --clients @FILE names ids that hold commas (found by review: a comma list cannot)', async () => {
+    const dir = tempDir();
+    const src = join(dir, 'src.csv');
+    const rows = ['timestamp,client_id,input_tokens,output_tokens'];
+    for (let k = 0; k < 600; k++) rows.push(`${k * 0.5},${k % 3 === 0 ? '"a,b"' : k % 3 === 1 ? 'c' : 'd'},${10 + (k % 7)},${5 + (k % 5)}`);
+    writeFileSync(src, rows.join('\n') + '\n');
+    const profile = join(dir, 'p.json');
+    expect((await runCli('fit', src, '--preset', 'servegen', '--out', profile, '--quiet')).code).toBe(0);
+    writeFileSync(join(dir, 'ids.txt'), 'a,b\r\nd\n');
+    const r = await runCli('generate', profile, '--duration', '300', '--clients', `@${join(dir, 'ids.txt')}`, '--out', join(dir, 'g.jsonl'), '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const ids = new Set(readFileSync(join(dir, 'g.jsonl'), 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l).client_id));
+    expect([...ids].sort()).toEqual(['a,b', 'd']);
+    const missing = await runCli('generate', profile, '--duration', '10', '--clients', `@${join(dir, 'nope.txt')}`, '--out', join(dir, 'x.jsonl'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read');
+  });
+
   it('roundtrip above the reject ratio leaves no output directory; sql takes --quiet (found by review)', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'bad.csv'), 'TIMESTAMP,ContextTokens,GeneratedTokens\nx,1,2\n');

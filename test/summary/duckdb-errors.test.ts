@@ -106,6 +106,16 @@ describe('DuckDB engine: inputs its readers cannot take (found by review)', () =
     expect(warnings((await runCli('inspect', CONV, '--preset', 'azure-llm-2023', '--engine', 'duckdb')).stderr)).toEqual([]);
   });
 
+  it('an empty CSV among several inputs stops both engines alike (found by review: DuckDB skipped it)', async () => {
+    const dir = tempDir();
+    writeFileSync(`${dir}/empty.csv`, '');
+    for (const engine of ['ts', 'duckdb']) {
+      const r = await runCli('inspect', CONV, `${dir}/empty.csv`, '--preset', 'azure-llm-2023', '--engine', engine);
+      expect(r.code, engine).toBe(2);
+      expect(r.stderr, engine).toContain(`${dir}/empty.csv: empty file (no header row)`);
+    }
+  });
+
   it('--engine auto scans again with the TypeScript engine, saying why; --engine duckdb and other errors stand', async () => {
     const lines: string[] = [];
     const rep = new Reporter(false);
