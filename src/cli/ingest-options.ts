@@ -120,7 +120,10 @@ export function notOursWithoutMapping(ours: boolean, files: string[], mapping: M
 export async function notOursWithoutMappingDuckdb(inputs: string[], mapping: Mapping, format: InputFormat | undefined): Promise<void> {
   if (!defaulted.has(mapping)) return;
   const files = expandInputs(inputs);
-  const metas = await Promise.all(files.map((f) => traceMeta(f, format ?? formatFromName(f) ?? 'csv')));
+  const formats = files.map((f) => format ?? formatFromName(f) ?? 'csv');
+  // Arrow is read by the TypeScript engine only: the DuckDB scan says so itself.
+  if (formats.includes('arrow')) return;
+  const metas = await Promise.all(files.map((f, i) => traceMeta(f, formats[i])));
   notOursWithoutMapping(metas.some((m) => m.meta !== undefined), files, mapping);
 }
 

@@ -81,6 +81,14 @@ describe('DuckDB engine: inputs its readers cannot take (found by review)', () =
       expect(r.stderr).toContain('not a servegen trace (no servegen header), and no --preset or --map was given');
       expect((await runCli('ingest', file, '--preset', 'mooncake', '--engine', engine, '--out', `${dir}/x.parquet`, '--quiet')).code, engine).toBe(0);
     }
+    // Our own traces need no mapping, in every format; Arrow (TypeScript engine only) gets that message from DuckDB.
+    for (const f of ['jsonl', 'csv', 'parquet', 'arrow']) {
+      expect((await runCli('ingest', `${dir}/x.parquet`, '--out', `${dir}/o.${f}`, '--quiet')).code, f).toBe(0);
+      expect((await runCli('inspect', `${dir}/o.${f}`, '--quiet')).code, f).toBe(0);
+    }
+    const arrow = await runCli('inspect', `${dir}/o.arrow`, '--engine', 'duckdb');
+    expect(arrow.code).toBe(2);
+    expect(arrow.stderr).toContain('Arrow IPC input is read by the TypeScript engine only');
   });
 
   it('time-axis warnings (a row far from the others): the same line from both engines in ingest, inspect and validate; none on the clean trace', async () => {
