@@ -29,7 +29,7 @@ interface Opts extends IngestCliOptions {
   anonymize?: boolean;
   keepCalendar?: boolean;
   dpEpsilon?: string;
-  seed: string;
+  seed?: string;
   report?: string;
   summaries?: boolean;
   engine: string;
@@ -57,7 +57,7 @@ export function registerFit(program: Command): void {
     .option('--anonymize', 'a profile safe to publish: ranked client ids, no absolute times, small clients pooled, no source hash')
     .option('--keep-calendar', 'with --anonymize: keep the weekday and hour of the span start')
     .option('--dp-epsilon <e>', 'with --anonymize: Laplace noise of scale 1/e on every histogram count')
-    .option('--seed <n>', 'seed for --dp-epsilon noise', '0')
+    .option('--seed <n>', 'seed for --dp-epsilon noise (default: a fresh random seed; anyone who knows the seed can remove the noise)')
     .option('--quiet', 'no progress or summary on stderr')
     .addHelpText(
       'after',
@@ -74,6 +74,9 @@ Examples:
       const mapping = mappingFrom(opts, 'servegen');
       const arrivalSeconds = positive(opts.window, '--window');
       const lengthSeconds = positive(opts.lengthWindow, '--length-window');
+      if ((opts.keepCalendar || opts.dpEpsilon !== undefined) && !opts.anonymize) throw new UsageError('--keep-calendar and --dp-epsilon need --anonymize');
+      const dp = opts.dpEpsilon !== undefined ? positive(opts.dpEpsilon, '--dp-epsilon') : undefined;
+      if (dp !== undefined && !Number.isFinite(1 / dp)) throw new UsageError(`--dp-epsilon: ${opts.dpEpsilon} is too small (noise scale 1/ε overflows)`);
       const hash = createHash('sha256');
       if (opts.summaries) {
         const files = expandInputs(inputs, { directories: true });
@@ -117,7 +120,7 @@ Examples:
           created: defaultCreated(),
           recorded: { summaries: files.length },
         });
-        const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, seed: opts.seed }) : profile;
+        const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
         writeProfile(opts.out, final);
         if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${files.length} summary file(s)`));
         rep.info(`fitted ${final.clients.length} clients from ${files.length} summary file(s) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
@@ -140,7 +143,7 @@ Examples:
           created: defaultCreated(),
           recorded: { engine: opts.engine, inputs: files.length },
         });
-        const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, seed: opts.seed }) : profile;
+        const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
         writeProfile(opts.out, final);
         if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${files.length} input file(s)`));
         rep.info(`fitted ${final.clients.length} clients (${opts.engine} scan) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
@@ -161,8 +164,6 @@ Examples:
         recorded: { inputs: result.summary.files.length, rows: result.summary.rows_accepted },
         onProgress: (d, n, text) => rep.progress(`fit: ${text ?? `${d}/${n} clients`}`),
       });
-      if ((opts.keepCalendar || opts.dpEpsilon) && !opts.anonymize) throw new UsageError('--keep-calendar and --dp-epsilon need --anonymize');
-      const dp = opts.dpEpsilon !== undefined ? positive(opts.dpEpsilon, '--dp-epsilon') : undefined;
       const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
       writeProfile(opts.out, final);
       if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${result.summary.files.length === 1 && !opts.anonymize ? result.summary.files[0] : `${result.summary.files.length} input file(s)`}`));

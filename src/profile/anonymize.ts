@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createRng, type Rng } from '../stats/rng.js';
 import type { LengthField, Profile } from './schema.js';
 
@@ -6,6 +7,10 @@ export interface AnonymizeOptions {
   keepCalendar?: boolean;
   /** Laplace noise with scale 1/ε on every PMF count (ε-differential privacy per count). */
   dpEpsilon?: number;
+  /**
+   * Seed of the DP noise. Without one the noise comes from a fresh random seed: noise drawn
+   * from a known seed (such as a default) can be regenerated and subtracted by anyone.
+   */
   seed?: number | bigint | string;
 }
 
@@ -55,7 +60,7 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
   }
   const ranked = [...p.clients].sort((a, b) => b.requests - a.requests || (a.id < b.id ? -1 : 1));
   let rank = 0;
-  const rng = options.dpEpsilon ? createRng(options.seed ?? 0).split('dp') : undefined;
+  const rng = options.dpEpsilon ? createRng(options.seed ?? randomBytes(8).readBigUInt64LE()).split('dp') : undefined;
   p.clients = ranked.map((c) => {
     const id = c.id === 'tail' ? 'tail' : `c${String(++rank).padStart(4, '0')}`;
     const out = { ...c, id };

@@ -33,6 +33,26 @@ export function parseProfileSchema(value: unknown): ReturnType<typeof ProfileSch
 }
 
 /**
+ * What a length field's support must satisfy beyond being finite: every field counts tokens
+ * or items (non-negative integers) except `reason_ratio` (in [0, 1]); exact values ascend.
+ * Returns the problem (`values[i]: …`) or null.
+ */
+export function fieldValueProblem(name: string, values: readonly number[], binLo?: readonly number[]): string | null {
+  const ratio = name === 'reason_ratio';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (ratio ? !(v >= 0 && v <= 1) : !(Number.isInteger(v) && v >= 0)) {
+      return `values[${i}]: ${name} ${ratio ? 'must be in [0, 1]' : 'must be a non-negative integer'}, got ${v}`;
+    }
+    if (i > 0 && !(v > values[i - 1])) return `values[${i}]: values must ascend (${values[i - 1]} then ${v})`;
+  }
+  for (let i = 0; i < (binLo?.length ?? 0); i++) {
+    if (ratio || binLo![i] < 0) return `bins.lo[${i}]: ${ratio ? 'reason_ratio has no integer bins' : `must be ≥ 0, got ${binLo![i]}`}`;
+  }
+  return null;
+}
+
+/**
  * Validates a parsed JSON value as a v1 profile. Beyond the schema it checks what a
  * schema cannot: windows ascend, PMF arrays line up, probabilities have mass.
  * @throws ProfileError naming the JSON path of the first problem.
@@ -70,6 +90,8 @@ export function validateProfile(value: unknown, file = '<profile>'): Profile {
         const where = `clients[${ci}].lengths[${wi}].fields.${name}.pmf`;
         try {
           checkPmf(field.pmf, where);
+          const bad = fieldValueProblem(name, field.pmf.values, field.pmf.bins?.lo);
+          if (bad) throw new PmfError(`${where}.${bad}`, `${where}.${bad.split(':')[0]}`);
         } catch (err) {
           if (err instanceof PmfError) throw new ProfileError(`${file}: ${err.message}`, file, err.path);
           throw err;

@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { lineColumnAt, parseJsonText } from '../io/json-text.js';
 import { toolName } from '../version.js';
 import { ProfileError } from './errors.js';
+import { fieldValueProblem } from './read.js';
 import { parsePyNumberDict, pyFloatRepr, PyDictError } from './pydict.js';
 import { pmfMass, pmfProbabilities } from '../stats/pmf.js';
 import {
@@ -198,6 +199,10 @@ function parseDataset(file: string, requestsIn: (start: number, end: number) => 
         if (dropZeros && dict.values[i] === 0) continue;
         values.push(dict.keys[i]);
         probs.push(dict.values[i]);
+      }
+      const bad = fieldValueProblem(name, values);
+      if (bad) {
+        throw new ProfileError(`${file}:${floc.line}: window ${startKey}, field ${upName}: ${bad.replace(/^values\[\d+\]: /, '')}`, file, `line ${floc.line}`);
       }
       if (!probs.some((p) => p > 0)) {
         throw new ProfileError(`${file}:${floc.line}: window ${startKey}, field ${upName}: PMF has no positive probability`, file, `line ${floc.line}`);

@@ -76,4 +76,37 @@ describe('fit --anonymize', () => {
     expect((await runCli('generate', noisy, '--duration', '600', '--out', join(dir, 't.jsonl'), '--quiet')).code).toBe(0);
     expect((await runCli('fit', log, '--map', map, '--dp-epsilon', '1', '--out', join(dir, 'c.json'), '--quiet')).code).toBe(2);
   });
+
+  it('--dp-epsilon noise cannot be regenerated from a default seed; an explicit --seed is reproducible (review4)', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'gateway.csv');
+    writeLog(log);
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' } }));
+    const fit = async (out: string, ...extra: string[]) => {
+      expect((await runCli('fit', log, '--map', map, '--anonymize', '--dp-epsilon', '1', '--out', join(dir, out), '--quiet', ...extra)).code).toBe(0);
+      return readProfile(join(dir, out)).profile.clients[0].lengths[0].fields.output_tokens!.pmf.counts!;
+    };
+    expect(await fit('r1.json')).not.toEqual(await fit('r2.json'));
+    expect(await fit('s1.json', '--seed', '9')).toEqual(await fit('s2.json', '--seed', '9'));
+    expect((await runCli('fit', log, '--map', map, '--anonymize', '--dp-epsilon', '1e-320', '--out', join(dir, 'x.json'), '--quiet')).code).toBe(2);
+  });
+
+  it('fit --summaries --anonymize applies --dp-epsilon, and --dp-epsilon needs --anonymize there too (review4)', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'gateway.csv');
+    writeLog(log);
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' } }));
+    const part = join(dir, 'part.json');
+    expect((await runCli('summarize', log, '--map', map, '--out', part, '--quiet')).code).toBe(0);
+    const plain = join(dir, 'a.json');
+    const noisy = join(dir, 'b.json');
+    expect((await runCli('fit', '--summaries', part, '--anonymize', '--out', plain, '--quiet')).code).toBe(0);
+    expect((await runCli('fit', '--summaries', part, '--anonymize', '--dp-epsilon', '0.5', '--out', noisy, '--quiet')).code).toBe(0);
+    const b = readProfile(noisy).profile;
+    expect(b.provenance.options.anonymized).toMatchObject({ dp_epsilon: 0.5 });
+    expect(b.clients[0].lengths[0].fields.output_tokens!.pmf.counts).not.toEqual(readProfile(plain).profile.clients[0].lengths[0].fields.output_tokens!.pmf.counts);
+    expect((await runCli('fit', '--summaries', part, '--dp-epsilon', '1', '--out', join(dir, 'c.json'), '--quiet')).code).toBe(2);
+  });
 });

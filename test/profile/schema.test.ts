@@ -75,3 +75,26 @@ describe('readProfile', () => {
     expect(() => readProfile(file)).toThrow(/broken\.json:3:\d+: invalid JSON/);
   });
 });
+
+describe('length-field support values (review4)', () => {
+  const essentials = () => JSON.parse(readFileSync(fixture('profiles', 'essentials.json'), 'utf8'));
+  const withValues = (values: number[], field = 'input_tokens') => {
+    const p = essentials();
+    p.clients[0].lengths[0].fields[field] = { pmf: { values, counts: values.map(() => 5) } };
+    return p;
+  };
+  it('refuses negative, fractional or unsorted token values and a reason_ratio outside [0, 1], naming the path', () => {
+    expect(() => validateProfile(withValues([-7, 3]))).toThrow(/clients\[0\]\.lengths\[0\]\.fields\.input_tokens\.pmf\.values\[0\]: input_tokens must be a non-negative integer, got -7/);
+    expect(() => validateProfile(withValues([1.5]))).toThrow(/values\[0\]: input_tokens must be a non-negative integer, got 1.5/);
+    expect(() => validateProfile(withValues([40, 12]))).toThrow(/values\[1\]: values must ascend \(40 then 12\)/);
+    expect(() => validateProfile(withValues([0.5, 2], 'reason_ratio'))).toThrow(/values\[1\]: reason_ratio must be in \[0, 1\], got 2/);
+    expect(() => validateProfile(withValues([0, 0.25, 1], 'reason_ratio'))).not.toThrow();
+    expect(() => validateProfile(withValues([0, 12, 4095]))).not.toThrow();
+  });
+  it('import-servegen refuses a negative token value by file and line', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'chunk-0-trace.csv'), '0,1,1,Gamma,1,1\n600,1,1,Gamma,1,1\n');
+    writeFileSync(join(dir, 'chunk-0-dataset.json'), '{\n  "0": {\n    "input_tokens": "{-136: 1.0}",\n    "output_tokens": "{5: 1.0}"\n  }\n}\n');
+    expect(() => importServegenPool(dir, () => '2026-01-01T00:00:00.000Z')).toThrow(/chunk-0-dataset\.json:3: window 0, field input_tokens: input_tokens must be a non-negative integer, got -136/);
+  });
+});
