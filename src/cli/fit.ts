@@ -37,6 +37,23 @@ interface Opts extends IngestCliOptions {
   quiet?: boolean;
 }
 
+/**
+ * Small clients are pooled into "tail" from rows only (their merged stream's gaps are not in
+ * the summaries). Fitting from summaries, a pooling that cannot happen is refused rather than
+ * skipped — with --anonymize it would publish small tenants as they are (found by review).
+ */
+function refuseUnpooled(summaries: TraceSummaries, opts: Opts): void {
+  const threshold = positive(opts.minClientRequests ?? (opts.anonymize ? '100' : '0'), '--min-client-requests', true);
+  if (threshold <= 0) return;
+  const totals = new Map<string, number>();
+  for (const a of summaries.arrivals) totals.set(a.client, (totals.get(a.client) ?? 0) + a.n);
+  const small = [...totals.values()].filter((n) => n < threshold).length;
+  if (small === 0) return;
+  throw new UsageError(
+    `--min-client-requests ${threshold}${opts.anonymize && opts.minClientRequests === undefined ? ' (the --anonymize default)' : ''}: ${small} client(s) have fewer requests, and clients are pooled into "tail" only when fitting from rows (--engine ts on the trace or logs); here they would be kept as they are — fit from the rows, or give --min-client-requests 0 to keep them`,
+  );
+}
+
 export function registerFit(program: Command): void {
   const cmd = program
     .command('fit')
@@ -107,6 +124,7 @@ Examples:
         } catch (err) {
           throw new UsageError(`--summaries: ${(err as Error).message}`);
         }
+        refuseUnpooled(merged, opts);
         const minArrivals = positive(opts.minArrivals, '--min-arrivals', true);
         const momentMatch = Boolean(opts.momentMatch);
         const profile = fitSummaries(merged, {
@@ -130,6 +148,7 @@ Examples:
         const files = expandInputs(inputs);
         for (const f of files) hash.update(readFileSync(f));
         const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution: opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined, memoryLimit: opts.duckdbMemory }, opts.engine, rep, opts);
+        refuseUnpooled(summaries, opts);
         const minArrivals = positive(opts.minArrivals, '--min-arrivals', true);
         const momentMatch = Boolean(opts.momentMatch);
         const profile = fitSummaries(summaries, {

@@ -156,6 +156,25 @@ describe('bad input exits 2 with a message naming the file, and writes nothing',
     expect(missing.stderr).toContain('cannot read');
   });
 
+  it('fit --anonymize from summaries (or --engine duckdb) refuses to publish small clients it cannot pool (found by review)', async () => {
+    const dir = tempDir();
+    const src = join(dir, 'src.csv');
+    const rows = ['timestamp,client_id,input_tokens,output_tokens'];
+    for (let k = 0; k < 900; k++) rows.push(`${k * 0.5},${k % 100 === 0 ? 'tiny' : k % 2 ? 'big1' : 'big2'},${10 + (k % 7)},${5 + (k % 5)}`);
+    writeFileSync(src, rows.join('\n') + '\n');
+    const part = join(dir, 'part.json');
+    expect((await runCli('summarize', src, '--preset', 'servegen', '--out', part, '--quiet')).code).toBe(0);
+    for (const args of [['--summaries', part], [src, '--preset', 'servegen', '--engine', 'duckdb']]) {
+      const r = await runCli('fit', ...args, '--anonymize', '--out', join(dir, 'p.json'));
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain('1 client(s) have fewer requests');
+      expect((await runCli('fit', ...args, '--anonymize', '--min-client-requests', '0', '--out', join(dir, 'p.json'), '--quiet')).code).toBe(0);
+    }
+    // From rows the small client is pooled into "tail".
+    expect((await runCli('fit', src, '--preset', 'servegen', '--anonymize', '--out', join(dir, 'p.json'), '--quiet')).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8')).clients.map((c: { id: string }) => c.id)).toContain('tail');
+  });
+
   it('roundtrip above the reject ratio leaves no output directory; sql takes --quiet (found by review)', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'bad.csv'), 'TIMESTAMP,ContextTokens,GeneratedTokens\nx,1,2\n');

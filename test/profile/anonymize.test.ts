@@ -102,8 +102,8 @@ describe('fit --anonymize', () => {
     expect((await runCli('summarize', log, '--map', map, '--out', part, '--quiet')).code).toBe(0);
     const plain = join(dir, 'a.json');
     const noisy = join(dir, 'b.json');
-    expect((await runCli('fit', '--summaries', part, '--anonymize', '--out', plain, '--quiet')).code).toBe(0);
-    expect((await runCli('fit', '--summaries', part, '--anonymize', '--dp-epsilon', '0.5', '--out', noisy, '--quiet')).code).toBe(0);
+    expect((await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', plain, '--quiet')).code).toBe(0);
+    expect((await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--dp-epsilon', '0.5', '--out', noisy, '--quiet')).code).toBe(0);
     const b = readProfile(noisy).profile;
     expect(b.provenance.options.anonymized).toMatchObject({ dp_epsilon: 0.5 });
     expect(b.clients[0].lengths[0].fields.output_tokens!.pmf.counts).not.toEqual(readProfile(plain).profile.clients[0].lengths[0].fields.output_tokens!.pmf.counts);
