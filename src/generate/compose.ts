@@ -221,6 +221,8 @@ function mergeRuns(buf: SlotBuffer, runStart: Int32Array, runEnd: Int32Array, ru
 export function planGeneration(profile: Profile, options: GenerateOptions): GenerationPlan {
   const chosen = selectClients(profile, options.clients);
   if (chosen.length === 0) throw new GenerateError('no clients to generate from');
+  // Nothing to generate is an error, not an empty file (found by review).
+  if (chosen.every((c) => c.arrivals.length === 0)) throw new GenerateError(`no client${chosen.length > 1 ? ' of the ' + chosen.length : ''} has arrival windows: the profile describes no requests to generate`);
   const slots = slotsFor(profile, options.start, options.duration);
   const root = createRng(options.seed);
   const states: ClientState[] = chosen.map((c, index) => ({

@@ -160,7 +160,8 @@ export const ProfileSchema = z
         start: z.number().finite(),
         end: z.number().finite(),
       })
-      .strict(),
+      .strict()
+      .refine((span) => span.end >= span.start, { message: 'span.end is before span.start', path: ['end'] }),
     clients: z.array(ClientSchema),
     aggregate: z.record(z.string(), z.unknown()).optional().describe('aggregate rate model; added by fit'),
   })

@@ -175,6 +175,24 @@ describe('bad input exits 2 with a message naming the file, and writes nothing',
     expect(JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8')).clients.map((c: { id: string }) => c.id)).toContain('tail');
   });
 
+  it('a profile describing no requests (no arrival windows) or with its span inverted is an error, not an empty trace (found by review)', async () => {
+    const dir = tempDir();
+    const p = JSON.parse(readFileSync(fixture('profiles', 'essentials.json'), 'utf8'));
+    const noWindows = join(dir, 'none.json');
+    writeFileSync(noWindows, JSON.stringify({ ...p, clients: p.clients.map((c: Record<string, unknown>) => ({ ...c, arrivals: [] })) }));
+    const r = await runCli('generate', noWindows, '--duration', '60', '--out', join(dir, 'g.jsonl'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('has arrival windows: the profile describes no requests to generate');
+    expect(existsSync(join(dir, 'g.jsonl'))).toBe(false);
+    const inverted = join(dir, 'inv.json');
+    writeFileSync(inverted, JSON.stringify({ ...p, span: { ...p.span, end: p.span.start - 5 } }));
+    for (const cmd of [['inspect', inverted], ['generate', inverted, '--duration', '60', '--out', join(dir, 'g.jsonl')]]) {
+      const v = await runCli(...cmd);
+      expect(v.code, cmd[0]).toBe(2);
+      expect(v.stderr, cmd[0]).toContain('span.end');
+    }
+  });
+
   it('roundtrip above the reject ratio leaves no output directory; sql takes --quiet (found by review)', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'bad.csv'), 'TIMESTAMP,ContextTokens,GeneratedTokens\nx,1,2\n');
