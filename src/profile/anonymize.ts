@@ -93,9 +93,20 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
   };
   if (p.provenance.source === undefined) delete p.provenance.source;
   if (p.aggregate && typeof p.aggregate === 'object') {
-    // The aggregate model is in absolute time: re-express its trend at the shifted origin.
-    const a = p.aggregate as { params?: { a: number; b: number } };
-    if (a.params) a.params = { ...a.params, a: a.params.a + a.params.b * shift };
+    // The aggregate model is in the profile's time: re-express it at the shifted origin — the
+    // trend's intercept, and the 24 h / 12 h terms' phase (c·cos ω(t + Δ) + s·sin ω(t + Δ) in t;
+    // found by review: only the intercept moved, so the daily shape drifted by the shift).
+    const a = p.aggregate as { params?: { a: number; b: number; c24?: number; s24?: number; c12?: number; s12?: number } };
+    if (a.params) {
+      const q = { ...a.params, a: a.params.a + a.params.b * shift };
+      const rephase = (c: number, s: number, period: number): [number, number] => {
+        const phi = (2 * Math.PI * shift) / period;
+        return [c * Math.cos(phi) + s * Math.sin(phi), s * Math.cos(phi) - c * Math.sin(phi)];
+      };
+      if (q.c24 !== undefined && q.s24 !== undefined) [q.c24, q.s24] = rephase(q.c24, q.s24, 86400);
+      if (q.c12 !== undefined && q.s12 !== undefined) [q.c12, q.s12] = rephase(q.c12, q.s12, 43200);
+      a.params = q;
+    }
   }
   return p;
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/stats/rng.js';
 import { readProfile } from '../../src/profile/read.js';
 import { runCli } from '../cli/run-cli.js';
-import { tempDir } from '../helpers.js';
+import { fixture, tempDir } from '../helpers.js';
 
 const TENANTS = ['acme-corp-prod-key-8f3a9c', 'globex-research-4411', 'initech-batch-77ab', 'umbrella-chat-ops', 'hooli-xyz-0042'];
 const SMALL = ['tiny-startup-aa11', 'lonely-dev-bb22'];
@@ -108,5 +108,19 @@ describe('fit --anonymize', () => {
     expect(b.provenance.options.anonymized).toMatchObject({ dp_epsilon: 0.5 });
     expect(b.clients[0].lengths[0].fields.output_tokens!.pmf.counts).not.toEqual(readProfile(plain).profile.clients[0].lengths[0].fields.output_tokens!.pmf.counts);
     expect((await runCli('fit', '--summaries', part, '--dp-epsilon', '1', '--out', join(dir, 'c.json'), '--quiet')).code).toBe(2);
+  });
+});
+
+describe('anonymizeProfile: the aggregate rate model', () => {
+  it('gives the same rate at the same moment after the shift to t = 0: trend and 24 h / 12 h phases (found by review)', async () => {
+    const { anonymizeProfile } = await import('../../src/profile/anonymize.js');
+    const base = readProfile(fixture('profiles', 'essentials.json')).profile;
+    const shift = 5 * 3600 + 1234.5;
+    const params = { a: 40, b: 1e-4, c24: 7, s24: -3, c12: 2, s12: 1.5 };
+    const profile = { ...base, span: { ...base.span, start: shift, end: shift + 3 * 86400 }, aggregate: { model: 'trend+24h+12h', params } };
+    const rate = (q: typeof params, t: number) =>
+      q.a + q.b * t + q.c24 * Math.cos((2 * Math.PI * t) / 86400) + q.s24 * Math.sin((2 * Math.PI * t) / 86400) + q.c12 * Math.cos((2 * Math.PI * t) / 43200) + q.s12 * Math.sin((2 * Math.PI * t) / 43200);
+    const out = (anonymizeProfile(profile).aggregate as { params: typeof params }).params;
+    for (const t of [0, 3600, 20000, 86400, 150000]) expect(rate(out, t)).toBeCloseTo(rate(params, t + shift), 9);
   });
 });
