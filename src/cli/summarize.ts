@@ -48,6 +48,7 @@ export function registerSummarize(program: Command): void {
           if (err instanceof DuckDbReadError) throw new DuckDbReadError(`${err.message.split('; --engine ts')[0]}; --engine ts reads it (with --out FILE.json) and counts such rows as rejects`, err.file);
           throw err;
         });
+        if (r.warning) rep.info(`warning: ${r.warning}`);
         rep.info(`summarized ${r.rowsRead} rows into ${r.windows} arrival windows (clock resolution ${r.resolution} s) → ${opts.out}/ (Parquet; fit --summaries ${opts.out})`);
         return;
       }
@@ -100,6 +101,7 @@ export async function scanSummaries(
     const done = await duckdbUnlessUnreadable(engine, rep, async () => {
       const r = await summarizeWithDuckDB(inputs, mapping, { ...opts, format, onStage: (t) => rep.stage(t), onProgress: (n) => rep.progress(`duckdb: ${humanCount(n)} rows read in one pass`) });
       duckdbRejects(r, rejects, rep);
+      if (r.warning) rep.info(`warning: ${r.warning}`);
       summaries = r.summaries;
     });
     if (done) return summaries!;

@@ -146,3 +146,54 @@ export function mixedUnitWarning(counts: number[], chosen: string): string | nul
     .join(', ');
   return `timestamps (unit auto): ${disagree} of ${n} values (${pct(disagree, n)}) disagree with the unit chosen from the largest, ${CLASSES[top].name} (read as ${chosen}): ${kinds}. Mixed units? Set "timestamp": {"unit": …} in the mapping`;
 }
+
+/**
+ * Whether rows summarized into arrival windows could hold time outliers (findTimeOutliers on
+ * their sorted times could find some), from each window's row count and exact first and last
+ * times alone — for a scan that keeps no rows. False means certainly none; true means the
+ * rows must be looked at (rare: only a gap wider than the windows can qualify once the
+ * trace spans more than a quarter of a window).
+ *
+ * Why it is sound: an empty gap between consecutive rows that is wider than a window lies
+ * between the merged [first, last] intervals of the windows (a window's rows are all inside
+ * its interval, which is shorter than the window), so those gaps and the rows before them are
+ * exact; the order statistics findTimeOutliers measures the middle span with are bounded by
+ * the windows' firsts and lasts.
+ */
+export function windowsMayHaveTimeOutliers(windows: readonly { n: number; first: number; last: number }[], windowSeconds: number): boolean {
+  const ws = windows.filter((w) => w.n > 0);
+  const n = ws.reduce((a, w) => a + w.n, 0);
+  if (n < 3) return false;
+  const m = Math.min(Math.max(1, Math.floor(n * OUTLIER_MAX_SHARE)), Math.floor((n - 1) / 2));
+  const byFirst = [...ws].sort((a, b) => a.first - b.first);
+  const byLast = [...ws].sort((a, b) => a.last - b.last);
+  // x such that at least k rows lie in windows whose `key` is ≤ x (ascending) or ≥ x (descending).
+  const reach = (sorted: typeof ws, key: 'first' | 'last', k: number, descending: boolean): number => {
+    let acc = 0;
+    for (let j = 0; j < sorted.length; j++) {
+      const w = sorted[descending ? sorted.length - 1 - j : j];
+      acc += w.n;
+      if (acc >= k) return w[key];
+    }
+    return descending ? -Infinity : Infinity;
+  };
+  // t[m] ≤ the least last reaching m + 1 rows; t[n − 1 − m] ≥ the greatest first reaching m + 1 from the top.
+  const tmHi = reach(byLast, 'last', m + 1, false);
+  const tMLo = reach(byFirst, 'first', m + 1, true);
+  const threshold = OUTLIER_GAP_FACTOR * Math.max(0, tMLo - tmHi);
+  // Gaps between rows no wider than a window can hide inside windows: undecidable here.
+  if (!(threshold >= windowSeconds * (1 + 1e-9))) return true;
+  // The exact wide gaps (between merged intervals) with the rows before them.
+  let before = 0;
+  let end = -Infinity;
+  for (const w of byFirst) {
+    if (w.first > end && end > -Infinity) {
+      const gap = w.first - end;
+      // findTimeOutliers looks at gaps after at most m rows from either end.
+      if (gap > threshold && (before <= m || n - before <= m)) return true;
+    }
+    before += w.n;
+    if (w.last > end) end = w.last;
+  }
+  return false;
+}

@@ -15,7 +15,8 @@ import { duckdbReadError } from './duckdb-errors.js';
 import type { DuckDBDataChunk } from '@duckdb/node-api';
 import { SummaryBuilder, type RowChunk } from './build.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
-import { originOf, streamedAll, type Source } from './duckdb.js';
+import { originOf, streamedAll, timeWarningOf, type Source } from './duckdb.js';
+import { windowsMayHaveTimeOutliers } from '../ingest/time-axis.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { clientRaw, rowsSql } from './sql.js';
 import type { TraceSummaries } from './types.js';
@@ -25,6 +26,8 @@ export interface StreamedScan {
   summaries: TraceSummaries;
   rowsRead: number;
   rejectsByReason: Partial<Record<RejectReason, number>>;
+  /** The time-axis warning (findTimeOutliers) on the accepted rows, if any. */
+  warning?: string;
 }
 
 const items = (chunk: DuckDBDataChunk, i: number) => (chunk.getColumnVector(i) as unknown as { items: Float64Array | Int32Array }).items;
@@ -180,7 +183,18 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
     REJECT_REASONS.forEach((r, i) => {
       if (rejected[i + 1] > 0) rejectsByReason[r] = rejected[i + 1];
     });
-    return { summaries: await builder!.finish(decided!.originIso), rowsRead, rejectsByReason };
+    const summaries = await builder!.finish(decided!.originIso);
+    // The time-axis warning of the other scans, when the windows leave room for one (rare: it
+    // reads the inputs again).
+    let warning: string | undefined;
+    if (windowsMayHaveTimeOutliers(summaries.arrivals, options.arrivalSeconds)) {
+      src.stage('time axis: the earliest and latest accepted rows');
+      const rows = `(${rowsSql(src.from, src.mapping, src.dotted, undefined, src.numericSource)}) AS sg_rows WHERE reason IS NULL`;
+      warning = await timeWarningOf(con, rows, origin, decided!.originIso, nAccepted).catch((err: unknown) => {
+        throw fail(err);
+      });
+    }
+    return { summaries, rowsRead, rejectsByReason, warning };
   } finally {
     if (builder instanceof ParallelSummaryBuilder) builder.close();
     // No fetch may be left running on the connection when the caller goes on using it.

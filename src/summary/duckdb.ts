@@ -28,6 +28,8 @@ export interface DuckDbScanResult {
    * rows' origin or clock); or one pass over the table sorted by time (rows out of order).
    */
   pass: 'stream' | 'table-stream' | 'sorted-stream';
+  /** The time-axis warning the TypeScript engine gives on the same rows (a few rows far from the others), if any. */
+  warning?: string;
 }
 
 function fromClause(files: string[], format: InputFormat, ours: { comments?: number[]; jsonHeader?: boolean } = {}): string {
@@ -418,11 +420,19 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
  * all that check reads — or undefined.
  */
 export async function scanTimeWarning(scan: OpenScan): Promise<string | undefined> {
-  const rel = `t - ${sqlDouble(scan.origin)}`;
-  const n = num((await scan.con.runAndReadAll('SELECT count(*) AS n FROM src_rows WHERE reason IS NULL')).getColumnsJS()[0][0]);
+  return timeWarningOf(scan.con, 'src_rows WHERE reason IS NULL', scan.origin, scan.originIso);
+}
+
+/**
+ * scanTimeWarning over any relation of accepted rows with their raw times `t` (e.g. a query
+ * over the inputs: it reads them again), `n` of them if known.
+ */
+export async function timeWarningOf(con: DuckDBConnection, accepted: string, origin: number, originIso: string | null, known?: number): Promise<string | undefined> {
+  const rel = `t - ${sqlDouble(origin)}`;
+  const n = known ?? num((await con.runAndReadAll(`SELECT count(*) AS n FROM ${accepted}`)).getColumnsJS()[0][0]);
   if (n < 3) return undefined;
   const m = Math.min(Math.max(1, Math.floor(n * OUTLIER_MAX_SHARE)), Math.floor((n - 1) / 2));
-  const ends = async (order: string) => ((await scan.con.runAndReadAll(`SELECT ${rel} AS t FROM src_rows WHERE reason IS NULL ORDER BY t ${order} LIMIT ${m + 1}`)).getColumnsJS()[0] as number[]).map(Number);
+  const ends = async (order: string) => ((await con.runAndReadAll(`SELECT ${rel} AS t FROM ${accepted} ORDER BY t ${order} LIMIT ${m + 1}`)).getColumnsJS()[0] as number[]).map(Number);
   const head = await ends('ASC');
   const tail = (await ends('DESC')).reverse();
   // The sorted times as findTimeOutliers reads them: indices [0, m] and [n − 1 − m, n − 1].
@@ -436,7 +446,7 @@ export async function scanTimeWarning(scan: OpenScan): Promise<string | undefine
     },
   });
   const o = findTimeOutliers(t);
-  return o ? outlierWarning(o, n, scan.originIso) : undefined;
+  return o ? outlierWarning(o, n, originIso) : undefined;
 }
 
 /**
@@ -462,11 +472,12 @@ export async function summarizeWithDuckDB(
   const scan = await openScan(inputs, mapping, { ...options, ordered: true });
   const { close, files, rowsRead, rejectsByReason } = scan;
   try {
+    const warning = await scanTimeWarning(scan);
     const inOrder = await streamSummaries(scan, options, false);
-    if (inOrder) return { summaries: inOrder, rowsRead, rejectsByReason, files, pass: 'table-stream' };
+    if (inOrder) return { summaries: inOrder, rowsRead, rejectsByReason, files, pass: 'table-stream', warning };
     const sorted = await streamSummaries(scan, options, true);
     if (!sorted) throw new Error('internal: rows sorted by time are out of order');
-    return { summaries: sorted, rowsRead, rejectsByReason, files, pass: 'sorted-stream' };
+    return { summaries: sorted, rowsRead, rejectsByReason, files, pass: 'sorted-stream', warning };
   } finally {
     close();
   }
@@ -612,13 +623,14 @@ export async function exportScanWithDuckDB(
   mapping: Mapping,
   outDir: string,
   options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; beforeWrite?: (scan: { rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[] }) => void },
-): Promise<{ rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[]; windows: number; resolution: number }> {
+): Promise<{ rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[]; windows: number; resolution: number; warning?: string }> {
   const scan = await openScan(inputs, mapping, options);
   const { con, close, files, rowsRead, rejectsByReason, originIso } = scan;
   const tmp = `${outDir.replace(/\/+$/, '')}.tmp-${process.pid}`;
   try {
     // The caller's checks (the reject ratio) run before anything is written.
     options.beforeWrite?.({ rowsRead, rejectsByReason, files });
+    const warning = await scanTimeWarning(scan);
     const { q, res, W, L } = await prepareGaps(scan, options);
     try {
       mkdirSync(tmp); // the parent must exist: nothing is created outside the output
@@ -645,7 +657,7 @@ export async function exportScanWithDuckDB(
     const windows = Number((await con.runAndReadAll('SELECT count(*) AS n FROM (SELECT DISTINCT client, wi FROM x)')).getColumnsJS()[0][0]);
     close();
     renameSync(tmp, outDir);
-    return { rowsRead, rejectsByReason, files, windows, resolution: res };
+    return { rowsRead, rejectsByReason, files, windows, resolution: res, warning };
   } catch (err) {
     try {
       rmSync(tmp, { recursive: true, force: true });

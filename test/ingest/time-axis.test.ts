@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { loadPreset } from '../../src/ingest/presets.js';
 import { parseMapping } from '../../src/ingest/mapping.js';
-import { findTimeOutliers, magnitudeCounts, mixedUnitWarning } from '../../src/ingest/time-axis.js';
+import { findTimeOutliers, magnitudeCounts, mixedUnitWarning, windowsMayHaveTimeOutliers } from '../../src/ingest/time-axis.js';
+import { createRng } from '../../src/stats/rng.js';
 import { fixture, tempDir } from '../helpers.js';
 import { runCli } from '../cli/run-cli.js';
 
@@ -34,6 +35,86 @@ describe('findTimeOutliers', () => {
     expect(findTimeOutliers(sorted([...range(1000, 0, 3.6), 3600 * 4]))).toBeNull();
     expect(findTimeOutliers(sorted([1, 2]))).toBeNull();
     expect(findTimeOutliers(sorted([]))).toBeNull();
+  });
+});
+
+/** Arrival windows (per client and window of W s: row count, first and last time) of rows. */
+function windowsOf(t: number[], client: number[], W: number) {
+  const by = new Map<string, { n: number; first: number; last: number }>();
+  t.forEach((x, i) => {
+    const key = `${client[i]}/${Math.floor(x / W)}`;
+    const w = by.get(key);
+    if (w) {
+      w.n++;
+      w.first = Math.min(w.first, x);
+      w.last = Math.max(w.last, x);
+    } else by.set(key, { n: 1, first: x, last: x });
+  });
+  return [...by.values()];
+}
+
+describe('windowsMayHaveTimeOutliers (the one-pass DuckDB scan keeps windows, not rows)', () => {
+  it('never misses what findTimeOutliers finds, on random traces with and without outliers; rarely asks on clean ones', () => {
+    const rng = createRng(7);
+    let found = 0;
+    let asked = 0;
+    let cleanAsked = 0;
+    let clean = 0;
+    for (let trial = 0; trial < 3000; trial++) {
+      const n = 3 + Math.floor(rng.next() * 400);
+      const clients = 1 + Math.floor(rng.next() * 6);
+      // Spans from seconds to days, rows in bursts or uniform; windows of 60 s to 1 h.
+      const span = Math.exp(rng.next() * Math.log(3e5));
+      const W = [60, 600, 3600][Math.floor(rng.next() * 3)];
+      const t: number[] = [];
+      const c: number[] = [];
+      for (let i = 0; i < n; i++) {
+        t.push(rng.next() < 0.3 ? span * 0.5 + rng.next() * span * 0.01 : rng.next() * span);
+        c.push(Math.floor(rng.next() * clients));
+      }
+      // Outliers at either end, of varying number and distance (some too close to count).
+      for (const side of [-1, 1]) {
+        if (rng.next() < 0.5) continue;
+        const k = 1 + Math.floor(rng.next() * Math.max(1, n * 0.02));
+        const far = span * Math.exp(rng.next() * Math.log(1e4)) * 0.1;
+        for (let j = 0; j < k; j++) {
+          t.push(side < 0 ? -far - rng.next() * span * 0.05 : span + far + rng.next() * span * 0.05);
+          c.push(Math.floor(rng.next() * clients));
+        }
+      }
+      const truth = findTimeOutliers(Float64Array.from(t).sort()) !== null;
+      const may = windowsMayHaveTimeOutliers(windowsOf(t, c, W), W);
+      if (truth) {
+        found++;
+        expect(may, `trial ${trial}`).toBe(true);
+      }
+      if (may) asked++;
+      if (!truth && span > 8 * W) {
+        clean++;
+        if (may) cleanAsked++;
+      }
+    }
+    // Both kinds occur, and on traces spanning many windows a clean one is rarely re-read.
+    expect(found).toBeGreaterThan(300);
+    expect(clean).toBeGreaterThan(300);
+    expect(cleanAsked / clean).toBeLessThan(0.1);
+    expect(asked).toBeLessThan(3000);
+  });
+
+  it('decides from the windows alone when the trace spans many windows: no outliers in a clean day, a 1970 row found', () => {
+    const day = range(8640, 1.7e9, 10);
+    const clients = day.map((_, i) => i % 7);
+    expect(windowsMayHaveTimeOutliers(windowsOf(day, clients, 600), 600)).toBe(false);
+    expect(windowsMayHaveTimeOutliers(windowsOf([0, ...day], [0, ...clients], 600), 600)).toBe(true);
+    // A span under 4 windows' worth cannot be decided from 600 s windows.
+    expect(windowsMayHaveTimeOutliers(windowsOf(range(100, 0, 1), range(100, 0, 0), 600), 600)).toBe(true);
+    expect(windowsMayHaveTimeOutliers([], 600)).toBe(false);
+    // The middle rows span ~100 s: a 450 s gap qualifies, but it hides inside client 0's
+    // window [0, 600) (rows at 0 and 500), so the windows cannot rule it out.
+    const t = [0, 500, ...range(100, 450, 1)];
+    const c = [0, 0, ...range(100, 1, 1)];
+    expect(findTimeOutliers(Float64Array.from(t).sort())).toMatchObject({ before: 1 });
+    expect(windowsMayHaveTimeOutliers(windowsOf(t, c, 600), 600)).toBe(true);
   });
 });
 

@@ -7,6 +7,8 @@ import { duckdbUnlessUnreadable } from '../../src/cli/summarize.js';
 import { Reporter } from '../../src/cli/progress.js';
 import { DuckDbReadError, duckdbReadError } from '../../src/summary/duckdb-errors.js';
 import { IngestError } from '../../src/ingest/errors.js';
+import { summarizeWithDuckDB } from '../../src/summary/duckdb.js';
+import { loadPreset } from '../../src/ingest/presets.js';
 
 const CONV = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
 
@@ -112,6 +114,42 @@ describe('DuckDB engine: inputs its readers cannot take (found by review)', () =
       expect(b, ts[k][0]).toEqual(a);
     }
     expect(warnings((await runCli('inspect', CONV, '--preset', 'azure-llm-2023', '--engine', 'duckdb')).stderr)).toEqual([]);
+  });
+
+  it('time-axis warnings in summarize, fit and summarize --out DIR too: the same line from both engines, whichever pass DuckDB takes (one pass in input order, or the table)', async () => {
+    const dir = tempDir();
+    const lines = readFileSync(CONV, 'utf8').split('\r\n');
+    const early = '1970-01-01 00:00:00.0000000,10,10';
+    // First: in time order (the one pass); last: out of order (the table).
+    const cases = { first: [lines[0], early, ...lines.slice(1, 1001), ''], last: [...lines.slice(0, 1001), early, ''] };
+    const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('warning:'));
+    for (const [where, rows] of Object.entries(cases)) {
+      const file = `${dir}/${where}.csv`;
+      writeFileSync(file, rows.join('\r\n'));
+      const ts = await runCli('summarize', file, '--preset', 'azure-llm-2023', '--engine', 'ts', '--out', `${dir}/${where}-ts.json`);
+      const a = warnings(ts.stderr);
+      expect(a, where).toHaveLength(1);
+      expect(a[0]).toContain('1 row (0.10 %, at 1970-01-01T00:00:00Z) lies 53.9 years before the other 1000 rows');
+      const duck = await runCli('summarize', file, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', `${dir}/${where}-duck.json`);
+      expect(duck.stderr, where).toContain(where === 'first' ? 'one pass in input order' : 'read twice');
+      expect(warnings(duck.stderr), where).toEqual(a);
+      const fit = await runCli('fit', file, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', `${dir}/${where}-p.json`);
+      expect(fit.code).toBe(0);
+      expect(warnings(fit.stderr), where).toEqual(a);
+      expect(warnings((await runCli('summarize', file, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', `${dir}/${where}-dir`)).stderr), where).toEqual(a);
+    }
+    // None on the clean trace, decided from the windows without reading the rows again (a
+    // stage of its own); the one pass reads them again only when the windows leave room.
+    const clean = await runCli('summarize', CONV, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', `${dir}/clean.json`);
+    expect(warnings(clean.stderr)).toEqual([]);
+    const stages = async (file: string) => {
+      const seen: string[] = [];
+      const r = await summarizeWithDuckDB([file], loadPreset('azure-llm-2023'), { arrivalSeconds: 600, lengthSeconds: 21600, onStage: (t) => seen.push(t) });
+      expect(r.pass).toBe('stream');
+      return seen.filter((t) => t.includes('time axis'));
+    };
+    expect(await stages(CONV)).toEqual([]);
+    expect(await stages(`${dir}/first.csv`)).toHaveLength(1);
   });
 
   it('an empty CSV among several inputs stops both engines alike (found by review: DuckDB skipped it)', async () => {
