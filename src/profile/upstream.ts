@@ -365,15 +365,19 @@ export function defaultCreated(): string {
 
 const UPSTREAM_FAMILY = { gamma: 'Gamma', weibull: 'Weibull', exponential: 'Exponential' } as const;
 
+/**
+ * One row as upstream writes it: a window without a model as ints (`…,0,0,,0,0`), a fitted one
+ * with Python floats (`5.0`, `2e-05`).
+ */
 function formatTraceRow(w: ArrivalWindow): string {
   const start = String(w.start);
   if (!w.model) return `${start},${pyNum(w.rate)},${pyNum(w.cv ?? 0)},,0,0`;
   const fam = UPSTREAM_FAMILY[w.model.family];
   const a = w.model.family === 'exponential' ? 0 : w.model.shape;
-  return `${start},${pyNum(w.rate)},${pyNum(w.cv ?? 0)},${fam},${pyNum(a)},${pyNum(w.model.scale)}`;
+  return `${start},${pyFloatRepr(w.rate)},${pyFloatRepr(w.cv ?? 0)},${fam},${pyFloatRepr(a)},${pyFloatRepr(w.model.scale)}`;
 }
 
-/** Upstream writes integral rates/zeros as ints (`0`) and other numbers as Python floats. */
+/** Integral numbers as ints (`0`), others as Python floats. */
 function pyNum(x: number): string {
   return Number.isInteger(x) ? String(x) : pyFloatRepr(x);
 }
@@ -423,7 +427,8 @@ export function exportServegenPool(profile: Profile, dir: string): number {
   profile.clients.forEach((client, ci) => {
     const num = /^\d+$/.test(client.id) && !used.has(Number(client.id)) ? Number(client.id) : ci;
     used.add(num);
-    const trace = client.arrivals.map(formatTraceRow).join('\n') + '\n';
+    // Python's csv module ends rows with CRLF; json.dump(indent=2) writes no final newline.
+    const trace = client.arrivals.map(formatTraceRow).join('\r\n') + '\r\n';
     writeFileAtomic(join(dir, `chunk-${num}-trace.csv`), trace);
     files++;
     if (client.lengths.length === 0) return;
@@ -447,7 +452,7 @@ export function exportServegenPool(profile: Profile, dir: string): number {
       }
       doc[String(w.start)] = out;
     }
-    writeFileAtomic(join(dir, `chunk-${num}-dataset.json`), JSON.stringify(doc, null, 2) + '\n');
+    writeFileAtomic(join(dir, `chunk-${num}-dataset.json`), JSON.stringify(doc, null, 2));
     files++;
   });
   return files;

@@ -86,6 +86,17 @@ describe('import-servegen', () => {
     }
   });
 
+  it('import → export gives back upstream\'s files byte for byte (CRLF rows, Python floats such as 5.0 and 2e-05, no final newline in the JSON)', () => {
+    for (const pool of POOLS) {
+      const src = fixture('servegen', pool);
+      const dir = tempDir();
+      exportServegenPool(importServegenPool(src, fixedNow).profile, dir);
+      const names = readdirSync(src).filter((f) => /^chunk-\d+-(trace\.csv|dataset\.json)$/.test(f));
+      expect(readdirSync(dir).sort(), pool).toEqual(names.sort());
+      for (const f of names) expect(readFileSync(join(dir, f)).equals(readFileSync(join(src, f))), `${pool}/${f}`).toBe(true);
+    }
+  });
+
   it('exports reason_ratio on upstream\'s 501-point grid', () => {
     const a = importServegenPool(fixture('servegen', 'reason/deepseek-r1-sample'), fixedNow).profile;
     const dir = tempDir();
