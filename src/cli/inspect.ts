@@ -12,7 +12,8 @@ import { profileHtml } from '../profile/report-html.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
-const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
+/** A number for people; `—` when there is none (NaN: a rate over a zero span, the CV of fewer than two gaps). */
+const fmt = (x: number) => (Number.isNaN(x) ? '—' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
 
 /** Text rendering of a profile summary (what `inspect` prints). */
 export function renderSummary(file: string, s: ProfileSummary): string {

@@ -37,3 +37,19 @@ describe('inspect tells a profile from a trace by content, whatever the key orde
     expect(f.stderr).toMatch(/servegen-fidelity file, not a profile or a trace/);
   });
 });
+
+describe('inspect on a trace of one request', () => {
+  it('prints — for the mean rate and the IAT CV (a zero span, no gaps), not NaN, with either engine', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'one.csv');
+    writeFileSync(file, 'ts,tenant,prompt_tokens,completion_tokens\n1,a,2,3\n');
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt_tokens', output_tokens: 'completion_tokens' }, timestamp: { unit: 's' } }));
+    for (const engine of ['ts', 'duckdb']) {
+      const r = await runCli('inspect', file, '--map', map, '--engine', engine, '--quiet');
+      expect(r.code, engine).toBe(0);
+      expect(r.stdout, engine).toContain('requests      1 (mean — req/s); aggregate IAT CV —');
+      expect(r.stdout, engine).not.toContain('NaN');
+    }
+  });
+});
