@@ -61,7 +61,7 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
         await notOursWithoutMappingDuckdb(inputs, mapping, parseFormat(opts.format));
         let result: Awaited<ReturnType<typeof ingestWithDuckDB>> | undefined;
         const scanned = await duckdbUnlessUnreadable(opts.engine ?? 'ts', rep, async () => {
-          result = await ingestWithDuckDB(inputs, mapping, opts.out!, { format: parseFormat(opts.format), maxRejectRatio: ratio, memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t) });
+          result = await ingestWithDuckDB(inputs, mapping, opts.out!, { format: parseFormat(opts.format), maxRejectRatio: ratio, memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t), onNote: (l) => rep.info(l) });
         });
         if (scanned) {
           const { summary, written } = result!;

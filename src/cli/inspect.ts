@@ -127,7 +127,7 @@ export function registerInspect(program: Command): void {
         const mapping = mappingFrom(opts, 'servegen');
         await notOursWithoutMappingDuckdb(files, mapping, parseFormat(opts.format));
         const scanned = await duckdbUnlessUnreadable(opts.engine, rep, async () => {
-          const r = await inspectWithDuckDB(files, mapping, { format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t) });
+          const r = await inspectWithDuckDB(files, mapping, { format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t), onNote: (l) => rep.info(l) });
           const rejected = duckdbRejects(r, opts, rep);
           if (r.warning) rep.info(`warning: ${r.warning}`);
           const ingest = { engine: 'duckdb', files: r.files, rows_read: r.rowsRead, rows_accepted: r.rowsRead - rejected, rows_rejected: rejected, rejects_by_reason: r.rejectsByReason };

@@ -43,7 +43,7 @@ export function registerSummarize(program: Command): void {
         refuseDuckdbRejects(opts);
         parseRatio(opts.maxRejectRatio ?? '0.01');
         await notOursWithoutMappingDuckdb(inputs, mapping, parseFormat(opts.format));
-        const r = await exportScanWithDuckDB(inputs, mapping, opts.out, { arrivalSeconds: W, lengthSeconds: L, resolution, origin, format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t), beforeWrite: (scan) => duckdbRejects(scan, opts, rep) }).catch((err: unknown) => {
+        const r = await exportScanWithDuckDB(inputs, mapping, opts.out, { arrivalSeconds: W, lengthSeconds: L, resolution, origin, format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t), onNote: (l) => rep.info(l), beforeWrite: (scan) => duckdbRejects(scan, opts, rep) }).catch((err: unknown) => {
           // Only DuckDB writes a directory: the TypeScript engine's way around is a .json file.
           if (err instanceof DuckDbReadError) throw new DuckDbReadError(`${err.message.split('; --engine ts')[0]}; --engine ts reads it (with --out FILE.json) and counts such rows as rejects`, err.file);
           throw err;
@@ -99,7 +99,7 @@ export async function scanSummaries(
     await notOursWithoutMappingDuckdb(inputs, mapping, format);
     let summaries: TraceSummaries | undefined;
     const done = await duckdbUnlessUnreadable(engine, rep, async () => {
-      const r = await summarizeWithDuckDB(inputs, mapping, { ...opts, format, onStage: (t) => rep.stage(t), onProgress: (n) => rep.progress(`duckdb: ${humanCount(n)} rows read in one pass`) });
+      const r = await summarizeWithDuckDB(inputs, mapping, { ...opts, format, onStage: (t) => rep.stage(t), onNote: (l) => rep.info(l), onProgress: (n) => rep.progress(`duckdb: ${humanCount(n)} rows read in one pass`) });
       duckdbRejects(r, rejects, rep);
       if (r.warning) rep.info(`warning: ${r.warning}`);
       summaries = r.summaries;

@@ -90,6 +90,7 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
             memoryLimit: opts.duckdbMemory,
             baseline: opts.baseline ? { inputs: [opts.baseline], mapping: loadPreset('servegen') } : undefined,
             onStage: (t) => rep.stage(t),
+            onNote: (l) => rep.info(l),
             check: (scan) => {
               duckdbRejects(scan, sides[scan.label], rep);
               if (scan.warning) rep.info(`warning: ${scan.label} ${scan.files.join(', ')}: ${scan.warning}`);

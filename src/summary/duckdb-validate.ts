@@ -55,8 +55,11 @@ async function sideOf(scan: OpenScan, label: string, opts: { res: number; W: num
 }
 
 /** A side's scan: rows normalized into DuckDB, clients numbered. */
-async function openSide(side: DuckDbSideInput, options: DuckDbOptions): Promise<OpenScan> {
-  const scan = await openScan(side.inputs, side.mapping, { ...options, format: side.format, texts: ['session_id'] });
+async function openSide(side: DuckDbSideInput, role: string, options: DuckDbOptions): Promise<OpenScan> {
+  // Notes name the side, as the TypeScript engine's warnings do (`warning: source FILE: …`).
+  const named = `${role} ${side.inputs.join(', ')}`;
+  const onNote = options.onNote && ((l: string) => options.onNote!(l.startsWith('warning: ') ? `warning: ${named}: ${l.slice('warning: '.length)}` : `${named}: ${l}`));
+  const scan = await openScan(side.inputs, side.mapping, { ...options, onNote, format: side.format, texts: ['session_id'] });
   await scan.con.run('CREATE TEMP TABLE clients AS SELECT client, CAST(row_number() OVER (ORDER BY client) - 1 AS INTEGER) AS cid FROM (SELECT DISTINCT client FROM src_rows WHERE reason IS NULL)');
   return scan;
 }
@@ -84,7 +87,7 @@ export async function validateWithDuckDB(
     if (options.check) options.check({ label, rowsRead: s.rowsRead, rejectsByReason: s.rejectsByReason, files: s.files, warning: await scanTimeWarning(s) });
   };
   // Source: its clock resolution from all its times (as the TypeScript engine), halves at mid-span.
-  const src = await openSide(source, options);
+  const src = await openSide(source, 'source', options);
   let res: number;
   let srcSide: Side;
   try {
@@ -106,7 +109,7 @@ export async function validateWithDuckDB(
     src.close();
   }
   const aligned = async (input: DuckDbSideInput, label: string, role: string) => {
-    const scan = await openSide(input, options);
+    const scan = await openSide(input, role, options);
     try {
       await check(role, scan);
       const offset = generatorStart(scan.meta);

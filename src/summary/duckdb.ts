@@ -7,7 +7,9 @@ import { parquetMetadataAsync } from 'hyparquet';
 import { IngestError, type RejectReason } from '../ingest/errors.js';
 import type { Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
-import { rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
+import { fieldSql, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
+import { NUMERIC_RE } from '../ingest/normalize.js';
+import { detectNumericUnit } from '../ingest/timestamp.js';
 import type { ArrivalSummary, LengthSummary, TraceSummaries } from './types.js';
 import { EMPTY_COUNTS, PackedCounts } from './packed.js';
 import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
@@ -15,7 +17,7 @@ import { streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { checkGzipInputs, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
 import { outputError } from '../io/atomic.js';
-import { findTimeOutliers, OUTLIER_MAX_SHARE, outlierWarning } from '../ingest/time-axis.js';
+import { findTimeOutliers, mixedUnitWarning, OUTLIER_MAX_SHARE, outlierWarning } from '../ingest/time-axis.js';
 
 export interface DuckDbScanResult {
   summaries: TraceSummaries;
@@ -210,6 +212,11 @@ export interface DuckDbOptions {
   workers?: number;
   /** Called with the rows read so far as a one-pass scan goes (often: throttle it). */
   onProgress?: (rowsRead: number) => void;
+  /**
+   * Called with lines for stderr that the TypeScript engine prints too: the unit `auto` chose
+   * for numeric timestamps, and a `warning:` when their magnitudes disagree.
+   */
+  onNote?: (line: string) => void;
 }
 
 /** Inputs opened in embedded DuckDB: the FROM clause and the mapping applied to it (nothing read yet but column names). */
@@ -232,6 +239,33 @@ export interface Source {
   present: (typeof SQL_INT_FIELDS)[number][];
   meta?: Record<string, unknown>;
 }
+
+/**
+ * `timestamp.unit: auto` decided as the TypeScript engine decides it (normalize.ts): the first
+ * non-blank timestamp in input order says numbers or date-time strings; numbers take their
+ * unit from the largest magnitude among the accepted rows (detectNumericUnit), with the same
+ * mixed-magnitude warning. Numbers cost one more read of the inputs.
+ */
+async function autoUnit(con: DuckDBConnection, from: string, mapping: Mapping, dotted: boolean, numericSource: Set<string> & { json?: Set<string> }): Promise<{ unit: 'iso' | 's' | 'ms' | 'us' | 'ns'; reason: string; warning?: string }> {
+  const text = fieldSql(mapping.columns.timestamp!, dotted, mapping.separator, undefined, numericSource);
+  await con.run('SET preserve_insertion_order = true');
+  let first: unknown;
+  try {
+    first = (await con.runAndReadAll(`SELECT x FROM (SELECT ${text} AS x FROM ${from} AS src_in) AS sg_ts WHERE x IS NOT NULL LIMIT 1`)).getColumnsJS()[0]?.[0];
+  } finally {
+    await con.run('SET preserve_insertion_order = false');
+  }
+  if (first !== undefined && first !== null && !NUMERIC_RE.test(String(first))) return { unit: 'iso', reason: 'date-time strings' };
+  // Read as seconds (unit s: the values as they are), the accepted rows' magnitudes.
+  const asIs: Mapping = { ...mapping, timestamp: { ...mapping.timestamp, unit: 's' } };
+  const classes = MAGNITUDE_LIMITS.map((lo, i) => `CAST(count(*) FILTER (WHERE a >= ${lo}${i > 0 ? ` AND a < ${MAGNITUDE_LIMITS[i - 1]}` : ''}) AS DOUBLE)`).join(', ');
+  const row = (await con.runAndReadAll(`SELECT CAST(coalesce(max(a), 0) AS DOUBLE), ${classes}, CAST(count(*) FILTER (WHERE a < ${MAGNITUDE_LIMITS[MAGNITUDE_LIMITS.length - 1]}) AS DOUBLE) FROM (SELECT abs(t) AS a FROM (${rowsSql(from, asIs, dotted, undefined, numericSource)}) AS sg_rows WHERE reason IS NULL) AS sg_a`)).getRows()[0].map(Number);
+  const d = detectNumericUnit(row[0]);
+  return { unit: d.unit, reason: d.reason, warning: mixedUnitWarning(row.slice(1), d.unit) ?? undefined };
+}
+
+/** Lower bounds of magnitudeCounts' classes but the last (epoch ns, µs, ms, s; below: relative). */
+const MAGNITUDE_LIMITS = [1e17, 1e14, 1e11, 1e8];
 
 /**
  * Opens the inputs in a new embedded DuckDB: format, our own traces' metadata, the columns
@@ -335,7 +369,17 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       throw new IngestError(`${files[0]}: mapping names column ${JSON.stringify(missing[0])} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})`, files[0]);
     }
     mapping = effective;
-    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => mapping.columns[f] !== undefined), meta };
+    if ((mapping.timestamp?.unit ?? 'auto') === 'auto') {
+      stage('timestamp unit (auto)');
+      const auto = await autoUnit(con, from, mapping, dotted, numericSource).catch((err: unknown) => {
+        throw duckdbReadError(err, files);
+      });
+      mapping = { ...mapping, timestamp: { ...mapping.timestamp, unit: auto.unit } };
+      options.onNote?.(`timestamps: unit auto → ${auto.unit} (${auto.reason})`);
+      if (auto.warning) options.onNote?.(`warning: ${auto.warning}`);
+    }
+    const resolved = mapping;
+    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta };
   } catch (err) {
     close();
     throw err;
@@ -469,7 +513,8 @@ export async function summarizeWithDuckDB(
     src.close();
   }
   options.onStage?.('duckdb: rows not in one-pass order (time origin, or clients out of time order): reading them into a table');
-  const scan = await openScan(inputs, mapping, { ...options, ordered: true });
+  // The mapping as opened (its timestamp unit decided, and said, once).
+  const scan = await openScan(inputs, src.mapping, { ...options, ordered: true });
   const { close, files, rowsRead, rejectsByReason } = scan;
   try {
     const warning = await scanTimeWarning(scan);

@@ -1,0 +1,67 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.js';
+import { fixture, tempDir } from '../helpers.js';
+
+/** A preset's mapping without its timestamp unit (so `auto`, the default). */
+function autoMapping(dir: string, preset: string): string {
+  const m = JSON.parse(readFileSync(join(__dirname, '..', '..', 'presets', `${preset}.json`), 'utf8')) as Record<string, unknown>;
+  delete m.timestamp;
+  const file = join(dir, `${preset}-auto.json`);
+  writeFileSync(file, JSON.stringify(m));
+  return file;
+}
+
+const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('warning:'));
+
+describe('--engine duckdb with timestamp.unit auto (the default; was an error: "set timestamp.unit")', () => {
+  it('decides the unit as the TypeScript engine does, on the real traces: date-time strings, relative seconds, Mooncake ms as relative seconds — byte-identical summaries', async () => {
+    const dir = tempDir();
+    const cases = [
+      ['azure-llm-2023', fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv'), 'iso (date-time strings)'],
+      ['burstgpt', fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), 's (values up to 1.948e+7 are too small for epoch times'],
+      ['mooncake', fixture('traces', 'mooncake', 'conversation_trace.jsonl.gz'), 's (values up to 3.537e+6 are too small for epoch times'],
+    ];
+    for (const [preset, file, unit] of cases) {
+      const map = autoMapping(dir, preset);
+      const ts = await runCli('summarize', file, '--map', map, '--engine', 'ts', '--out', join(dir, `${preset}-ts.json`));
+      const duck = await runCli('summarize', file, '--map', map, '--engine', 'duckdb', '--out', join(dir, `${preset}-duck.json`));
+      expect([ts.code, duck.code], preset).toEqual([0, 0]);
+      expect(duck.stderr, preset).toContain(`timestamps: unit auto → ${unit}`);
+      expect(readFileSync(join(dir, `${preset}-duck.json`), 'utf8'), preset).toBe(readFileSync(join(dir, `${preset}-ts.json`), 'utf8'));
+    }
+  });
+
+  it('epoch milliseconds become seconds; mixed magnitudes give the same warning in ingest, inspect, summarize and validate; a date-time string among numbers is a bad_timestamp in both engines', async () => {
+    const dir = tempDir();
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i', output_tokens: 'o' } }));
+    const rows = ['t,c,i,o'];
+    // 300 rows in epoch ms over ~5 min, 3 rows in epoch seconds (a mixed-up exporter), one ISO row.
+    for (let k = 0; k < 300; k++) rows.push(`${1_700_000_000_000 + k * 997},c${k % 3},${10 + k},${5 + (k % 7)}`);
+    rows.splice(50, 0, '1700000050.5,c0,1,1', '1700000051,c1,2,2', '1700000052,c2,3,3');
+    rows.splice(80, 0, '2023-11-14T22:13:20Z,c0,4,4');
+    const file = join(dir, 'mixed.csv');
+    writeFileSync(file, rows.join('\n') + '\n');
+    const runs = (engine: string) => [
+      ['ingest', file, '--map', map, '--engine', engine, '--out', join(dir, `m-${engine}.parquet`), '--max-reject-ratio', '0.1'],
+      ['inspect', file, '--map', map, '--engine', engine, '--max-reject-ratio', '0.1'],
+      ['summarize', file, '--map', map, '--engine', engine, '--out', join(dir, `m-${engine}.json`), '--max-reject-ratio', '0.1'],
+      ['validate', file, file, '--source-map', map, '--generated-map', map, '--engine', engine, '--json', join(dir, `v-${engine}.json`), '--source-max-reject-ratio', '0.1', '--generated-max-reject-ratio', '0.1'],
+    ];
+    const ts = runs('ts');
+    const duck = runs('duckdb');
+    for (let k = 0; k < ts.length; k++) {
+      const a = await runCli(...ts[k]);
+      const b = await runCli(...duck[k]);
+      expect([a.code, b.code], `${ts[k][0]}: ${a.stderr}${b.stderr}`).toEqual([a.code, a.code]);
+      const wa = warnings(a.stderr);
+      expect(wa.some((w) => w.includes('timestamps (unit auto): 3 of 303 values (0.99 %) disagree with the unit chosen from the largest, epoch milliseconds (read as ms): 3 look like epoch seconds')), `${ts[k][0]}: ${a.stderr}`).toBe(true);
+      expect(warnings(b.stderr), ts[k][0]).toEqual(wa);
+      expect(b.stderr, ts[k][0]).toContain('bad_timestamp 1');
+      expect(b.stderr, ts[k][0]).toContain('unit auto → ms');
+    }
+    expect(readFileSync(join(dir, 'm-duckdb.json'), 'utf8')).toBe(readFileSync(join(dir, 'm-ts.json'), 'utf8'));
+  });
+});
