@@ -5,7 +5,8 @@
  * parsed by tests where a parser exists). Functions that differ between engines go through
  * a Dialect; everything else is portable SQL. See docs/scale.md.
  */
-import type { Mapping, FieldSource } from '../ingest/mapping.js';
+import { parseTimezone, type Mapping, type FieldSource } from '../ingest/mapping.js';
+import { ISO_RE } from '../ingest/timestamp.js';
 import { IngestError } from '../ingest/errors.js';
 import { GAP_BINS_PER_DECADE, GAP_MIN, LENGTH_EXACT_BELOW } from './bins.js';
 import { QUANT_TICKS } from './types.js';
@@ -47,6 +48,8 @@ export interface Dialect {
   isFinite(e: string): string;
   /** Epoch seconds (with microseconds) of an ISO-8601 date-time string read as UTC. */
   isoSeconds(e: string): string;
+  /** The zone an ISO-8601 string carries (as parseIsoSeconds reads it), '' when none (duckdb only). */
+  isoZone?(e: string): string;
   arrayLength(e: string): string;
   /** Previous value of e within the client's rows by time (NULL for the first). */
   lag(e: string): string;
@@ -83,6 +86,7 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     // Named zones (America/New_York) are refused as by the TypeScript engine; DuckDB would
     // also carry such a zone over to later zone-less values.
     isoSeconds: (e) => `CASE WHEN regexp_matches(replace(${e}, 'UTC', ''), '[A-Za-z]{2}') THEN NULL ELSE epoch_us(TRY_CAST(${e} AS TIMESTAMPTZ)) / 1e6 END`,
+    isoZone: (e) => `regexp_extract(trim(${e}), ${literal(ISO_RE.source)}, 8)`,
     arrayLength: (e) => `len(${e})`,
     lag: standardLag,
   },
@@ -177,8 +181,11 @@ export function timestampSql(raw: string, mapping: Mapping, d: Dialect = DIALECT
   const unit = mapping.timestamp?.unit ?? 'auto';
   if (unit === 'auto') throw new IngestError('SQL scan: set timestamp.unit in the mapping (auto detection runs in the TypeScript engine only)');
   if (unit === 'iso') {
-    if (mapping.timestamp?.timezone && mapping.timestamp.timezone !== 'UTC') throw new IngestError('SQL scan: timestamp.timezone other than UTC is not supported yet; use --engine ts');
-    return d.isoSeconds(raw);
+    // Times without a zone are read at the mapping's offset (seconds east of UTC).
+    const offset = mapping.timestamp?.timezone ? parseTimezone(mapping.timestamp.timezone) : 0;
+    if (offset === 0) return d.isoSeconds(raw);
+    if (!d.isoZone) throw new IngestError(`SQL scan: timestamp.timezone other than UTC is supported by the duckdb dialect only, not ${d.name}; convert the times to UTC (or give them a zone) first`);
+    return `(${d.isoSeconds(raw)} - CASE WHEN ${d.isoZone(raw)} = '' THEN ${offset} ELSE 0 END)`;
   }
   return `${d.toDouble(raw)} * ${UNIT_FACTOR[unit]}`;
 }

@@ -65,3 +65,35 @@ describe('--engine duckdb with timestamp.unit auto (the default; was an error: "
     expect(readFileSync(join(dir, 'm-duckdb.json'), 'utf8')).toBe(readFileSync(join(dir, 'm-ts.json'), 'utf8'));
   });
 });
+
+describe('--engine duckdb with timestamp.timezone (an offset for times without a zone; was an error)', () => {
+  it('reads zone-less times at the offset and zoned ones at their own zone, as the TypeScript engine does: same summaries and inspect output', async () => {
+    const dir = tempDir();
+    const rows = ['t,c,i,o'];
+    const zones = ['', 'Z', '+05:30', '-08:00', ' UTC', '+0200', '-03'];
+    for (let k = 0; k < 700; k++) {
+      const s = 10 + (k % 50);
+      rows.push(`2024-03-0${1 + (k % 3)}T1${k % 10}:${String(k % 60).padStart(2, '0')}:${s}.${k}${zones[k % zones.length]},c${[0, 0, 0, 0, 1, 1, 1, 2, 2, 3][k % 10]},${20 + k},${3 + (k % 9)}`); // shares 40/30/20/10 % (inspect orders ties differently per engine)
+    }
+    rows.push('2024-03-04,c0,1,1'); // a date alone: midnight at the offset
+    const file = join(dir, 'zones.csv');
+    writeFileSync(file, rows.join('\n') + '\n');
+    for (const timezone of ['+05:30', '-07:00', 'UTC']) {
+      const map = join(dir, `map${timezone}.json`);
+      writeFileSync(map, JSON.stringify({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i', output_tokens: 'o' }, timestamp: { unit: 'iso', timezone } }));
+      const out = (e: string) => join(dir, `z${timezone}-${e}.json`);
+      for (const e of ['ts', 'duckdb']) expect((await runCli('summarize', file, '--map', map, '--engine', e, '--out', out(e), '--quiet')).code, `${timezone} ${e}`).toBe(0);
+      expect(readFileSync(out('duckdb'), 'utf8'), timezone).toBe(readFileSync(out('ts'), 'utf8'));
+      const a = await runCli('inspect', file, '--map', map, '--engine', 'ts', '--quiet');
+      const b = await runCli('inspect', file, '--map', map, '--engine', 'duckdb', '--quiet');
+      expect(b.stdout, timezone).toBe(a.stdout);
+    }
+    // The offset moves only the zone-less times: the three summaries differ.
+    expect(readFileSync(join(dir, 'z+05:30-ts.json'), 'utf8')).not.toBe(readFileSync(join(dir, 'zUTC-ts.json'), 'utf8'));
+    // Other dialects say what they cannot do.
+    const map = join(dir, 'map+05:30.json');
+    const sql = await runCli('sql', '--dialect', 'trino', '--map', map, '--source', 'logs');
+    expect(sql.code).toBe(2);
+    expect(sql.stderr).toContain('timestamp.timezone other than UTC is supported by the duckdb dialect only, not trino');
+  });
+});
