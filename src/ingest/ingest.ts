@@ -5,7 +5,7 @@ import { readParquet } from '../io/from-parquet.js';
 import { readArrow } from '../io/from-arrow.js';
 import { expandInputs, formatFromName, InputError, isGzipFile, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
-import { IngestError, type Reject } from './errors.js';
+import { IngestError, REJECT_REASONS, type Reject } from './errors.js';
 import type { Mapping } from './mapping.js';
 import { TraceBuilder, type IngestSummary } from './normalize.js';
 import { findTimeOutliers, outlierWarning } from './time-axis.js';
@@ -162,7 +162,8 @@ export async function ingestFiles(options: IngestOptions): Promise<IngestResult>
     rows_read: rowsRead,
     rows_accepted: trace.n,
     rows_rejected: builder.rejectedTotal,
-    rejects_by_reason: builder.rejectCounts,
+    // In REJECT_REASONS order (as the DuckDB engine lists them), not in order of first occurrence.
+    rejects_by_reason: Object.fromEntries(REJECT_REASONS.filter((r) => builder.rejectCounts[r] !== undefined).map((r) => [r, builder.rejectCounts[r]])),
     clients: trace.clientIds.length,
     span_seconds: trace.n > 0 ? max - min : 0,
     origin: trace.origin,

@@ -97,3 +97,25 @@ describe('--engine duckdb with timestamp.timezone (an offset for times without a
     expect(sql.stderr).toContain('timestamp.timezone other than UTC is supported by the duckdb dialect only, not trino');
   });
 });
+
+describe('rejects by reason', () => {
+  it('are listed in one order (REJECT_REASONS) by both engines, whatever row comes first — was first occurrence in one, DuckDB\'s grouping in the other', async () => {
+    const dir = tempDir();
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i' }, timestamp: { unit: 's' } }));
+    const rows = ['t,c,i'];
+    for (let k = 0; k < 400; k++) rows.push(`${k},c${k % 3},${k}`);
+    // Later reasons first: negative_tokens, bad_number, then bad_timestamp, missing_timestamp.
+    rows.splice(5, 0, '5.5,c0,-4', '6.5,c1,x', 'y,c2,3', ',c0,3');
+    const file = join(dir, 'r.csv');
+    writeFileSync(file, rows.join('\n') + '\n');
+    const line = 'missing_timestamp 1, bad_timestamp 1, bad_number 1, negative_tokens 1';
+    for (const engine of ['ts', 'duckdb']) {
+      for (const cmd of [['ingest', file, '--map', map, '--engine', engine, '--out', join(dir, `r-${engine}.parquet`)], ['inspect', file, '--map', map, '--engine', engine], ['summarize', file, '--map', map, '--engine', engine, '--out', join(dir, `r-${engine}.json`)]]) {
+        const r = await runCli(...cmd);
+        expect(r.code, `${engine} ${cmd[0]}`).toBe(0);
+        expect(r.stderr, `${engine} ${cmd[0]}`).toContain(`(${line})`);
+      }
+    }
+  });
+});
