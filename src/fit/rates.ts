@@ -61,7 +61,7 @@ export interface AggregateRateModel {
   /** Mean absolute error relative to the mean rate. */
   nmae: number;
   mean_rate: number;
-  /** Peak of the fitted daily shape over its mean; null for traces shorter than a day. */
+  /** Peak of the fitted daily shape over its mean, around the trend's level at the data's mean time; null for traces shorter than a day. */
   diurnal_peak_to_mean: number | null;
   buckets: number;
 }
@@ -139,12 +139,19 @@ export function fitAggregateRateSeries(xs: number[], ys: number[], bucketSeconds
     se += e * e;
     ae += Math.abs(e);
   }
-  // Daily shape without the trend.
+  // Daily shape without the trend, around the trend's level over the data (its value at the
+  // buckets' mean time), not its intercept at t = 0: with a trend, the intercept is the level
+  // wherever the origin happens to be (the trace's start, or days before it), so peak/mean
+  // depended on the origin and went negative or null for a growing trace (found by review).
+  let tMean = 0;
+  for (let i = 0; i < nb; i++) tMean += x[i];
+  tMean /= nb;
+  const level = p[0] + p[1] * tMean;
   let peak = -Infinity;
   let sum = 0;
   for (let k = 0; k < 288; k++) {
     const t = k * 300;
-    const v = p[0] + p[2] * Math.cos((TWO_PI * t) / 86400) + p[3] * Math.sin((TWO_PI * t) / 86400) + p[4] * Math.cos((TWO_PI * t) / 43200) + p[5] * Math.sin((TWO_PI * t) / 43200);
+    const v = level + p[2] * Math.cos((TWO_PI * t) / 86400) + p[3] * Math.sin((TWO_PI * t) / 86400) + p[4] * Math.cos((TWO_PI * t) / 43200) + p[5] * Math.sin((TWO_PI * t) / 43200);
     peak = Math.max(peak, v);
     sum += v;
   }
