@@ -98,7 +98,10 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
   for (const [field, sh] of sf) {
     const gh = gf.get(field);
     if (!gh || gh.size === 0) {
-      out.push({ name: `${field}_ks`, kind: 'length_ks', value: null, note: 'field missing on the generated side' });
+      // A field the generated side lacks is as far as it can be (KS 1), not "not judged": as
+      // null it passed, and a generated trace without any length passed validation (found by
+      // review). Like a client missing from the generated trace.
+      out.push({ name: `${field}_ks`, kind: field === 'reason_ratio' ? 'reason_ratio_ks' : 'length_ks', value: 1, note: 'field missing on the generated side' });
       continue;
     }
     const a = lengthCells(sh);

@@ -223,3 +223,25 @@ describe('client_share_tv allows the sampling noise of the client counts', () =>
     expect(m.pass, `TV ${m.value} vs ${m.threshold}`).toBe(false);
   });
 });
+
+describe('a length field the generated trace lacks fails its metric', () => {
+  // Found by review: the metric was null and counted as passed, so a generated trace with no
+  // lengths at all passed validation (exit 0) — as a missing client does, it now fails.
+  it('no length columns on the generated side: every source field fails, aggregate and per client', () => {
+    const gen = toTrace(planGeneration(pool, { ...OPTS, seed: 2 }));
+    const { report } = validate({ ...gen, ints: {} });
+    expect(report.pass).toBe(false);
+    for (const f of ['input_tokens', 'output_tokens', 'image_count', 'image_tokens']) {
+      expect(report.failed).toContain(`${f}_ks`);
+      expect(report.metrics[`${f}_ks`].note).toMatch(/missing on the generated side/);
+    }
+    expect(report.failed.some((n) => /^input_tokens_ks@client:/.test(n))).toBe(true);
+  });
+
+  it('one field dropped: only that field fails', () => {
+    const gen = toTrace(planGeneration(pool, { ...OPTS, seed: 2 }));
+    const { output_tokens: _dropped, ...rest } = gen.ints;
+    const { report } = validate({ ...gen, ints: rest });
+    expect(kinds(report.failed)).toEqual(['output_tokens_ks']);
+  });
+});
