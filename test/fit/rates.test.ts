@@ -61,7 +61,9 @@ describe('aggregate rate fit: cost bounded by the number of buckets, not the spa
     expect(m.params.s12).toBe(0);
     expect(m.diurnal_peak_to_mean).toBeNull(); // day-wide buckets cannot show a daily shape
     for (const v of [...Object.values(m.params), m.rmse, m.mean_rate]) expect(Number.isFinite(v)).toBe(true);
-    expect(m.mean_rate).toBeCloseTo(1001 / (m.buckets * m.bucket_seconds), 12);
+    // Requests over the time observed: the first bucket from its start (the row at t = 0), the
+    // last up to the last row (the bucket is cut by the span's end).
+    expect(m.mean_rate).toBeCloseTo(1001 / (1.7e9 + 1000 * 3.6), 12);
   });
 
   it('a month and a half of data: hour-wide or finer buckets, the daily shape still recovered', () => {
@@ -164,5 +166,32 @@ describe('aggregate rate fit: diurnal peak/mean is measured against the level of
     }
     const m = fitAggregateRate(Float64Array.from(ts))!;
     expect(Math.abs(m.diurnal_peak_to_mean! - 1.5)).toBeLessThan(0.02);
+  });
+});
+
+describe('aggregate rate fit: buckets cut by the span count over their covered part', () => {
+  // Arrivals exactly every 0.2 s (5 req/s) from t = 100.2 to t = 3 500.2: the first 5-minute
+  // bucket is covered for 200 s, the last for 200 s. Every covered part holds 5 req/s (±1 request
+  // of discreteness), so the fitted trend is flat and mean_rate is 5. Taken as whole buckets the
+  // two edges read 3.3 req/s: slope and mean_rate were biased (found by review).
+  const ts = Float64Array.from({ length: 17001 }, (_, i) => 100.2 + i * 0.2);
+
+  it('from timestamps: slope ≈ 0, mean_rate ≈ 5', () => {
+    const m = fitAggregateRate(ts)!;
+    expect(Math.abs(m.params.b * 3600)).toBeLessThan(0.02); // < 0.02 req/s over the hour
+    expect(Math.abs(m.mean_rate - 5)).toBeLessThan(0.01);
+  });
+
+  it('from summaries (fit --summaries): the same, and idle windows count as rate 0', () => {
+    // Active 0–3 600 s and 7 200–10 800 s, idle in between: mean 17 001·2 / 10 700 s observed.
+    const both = Float64Array.from([...ts, ...ts.map((t) => t + 7200)]);
+    const trace: Trace = { n: both.length, timestamp: both, client: new Int32Array(both.length), clientIds: ['a'], ints: {}, texts: {}, origin: null };
+    const opts = { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: '2024-01-01T00:00:00Z' };
+    const agg = fitSummaries(buildSummaries(trace, opts), opts).aggregate as { mean_rate: number; buckets: number };
+    expect(agg.buckets).toBe(18);
+    expect(Math.abs(agg.mean_rate - both.length / (both[both.length - 1] - both[0]))).toBeLessThan(0.01);
+    const one = fitSummaries(buildSummaries({ ...trace, n: ts.length, timestamp: ts, client: new Int32Array(ts.length) }, opts), opts).aggregate as { mean_rate: number; params: { b: number } };
+    expect(Math.abs(one.mean_rate - 5)).toBeLessThan(0.01);
+    expect(Math.abs(one.params.b * 3600)).toBeLessThan(0.02);
   });
 });
