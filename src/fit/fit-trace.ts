@@ -189,7 +189,13 @@ export function fitSummaries(
     const exposure: number[] = [];
     for (const s of arrivals) {
       const covered = Math.max(1e-9, Math.min(s.start + W, spanEnd) - Math.max(s.start, spanStart));
-      const rate = s.n / Math.max(covered, Math.min(W, 1));
+      // The rate is over the window's part inside the profile's span, which starts at the first
+      // window's boundary (span.start is floored to it) and ends at the last request: a first
+      // window the trace starts inside is a whole window of the profile, and generating the
+      // profile's span generates all of it (found by review: rated over its observed part only,
+      // it came out W / observed times too full). The change points keep the observed exposure.
+      const inSpan = Math.max(1e-9, Math.min(s.start + W, spanEnd) - Math.max(s.start, Math.floor(spanStart / W) * W));
+      const rate = s.n / Math.max(inSpan, Math.min(W, 1));
       counts.push(s.n);
       exposure.push(covered / W);
       const mean = s.gaps > 0 ? s.sum / s.gaps : NaN;
