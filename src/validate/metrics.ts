@@ -28,6 +28,21 @@ function indexOfDispersion(perWindow: { bins: number; sum: number; sumSq: number
   return (perWindow.sumSq / perWindow.bins - m * m) / m;
 }
 
+/**
+ * Index of dispersion of a client's counts at the window scale and above: the larger of its
+ * 60 s index and its gap CV² (a renewal process's counts tend to CV²·n; for a sparse bursty
+ * client the 60 s bins are too short to show it), at least 1.
+ */
+export function countDispersion(x: Stats): number {
+  const d = x.gaps?.disp['60'];
+  const m = d && d.bins > 0 ? d.sum / d.bins : 0;
+  const i60 = d && m > 0 ? (d.sumSq / d.bins - m * m) / m : 1;
+  const g = x.gaps;
+  const gm = g && g.gaps > 1 ? g.sum / g.gaps : 0;
+  const cv2 = g && gm > 0 ? Math.max(0, g.sumSq / g.gaps - gm * gm) / (gm * gm) : 0;
+  return Math.max(1, i60, cv2);
+}
+
 function rel(a: number, b: number): number {
   return b === 0 ? (a === 0 ? 0 : Infinity) : Math.abs(a / b - 1);
 }
@@ -36,33 +51,23 @@ function rel(a: number, b: number): number {
 function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'client', minN: Thresholds['min_n'], self?: { a: Stats; b: Stats }): { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string }[] {
   const out: { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string }[] = [];
   // Rate per window.
-  const minCount = scope === 'aggregate' ? 10 : 20;
   let ape = 0;
   let wins = 0;
   for (const [start, s] of src.windows) {
-    if (s < minCount) continue;
+    if (s < (scope === 'aggregate' ? 10 : 20)) continue;
     ape += Math.abs((gen.windows.get(start) ?? 0) - s) / s;
     wins++;
   }
-  // Count noise of a bursty source: a window's count n has relative SD σ = √(I/n), I the index
-  // of dispersion (at 60 s, a lower bound for the window scale); √2·σ when both sides are draws
-  // of one model. The MAPE is the mean of k such |errors|: under the null its mean is
-  // √(2/π)·mean σ and its SD √(1 − 2/π)·rms σ/√k, so the allowance is that mean plus 2.5 SDs
-  // (found by review: 2.5·σ of a single window, whatever k, let a doubled rate pass on a
-  // bursty source with 6 windows, and on a day of windows allowed ~2× the null MAPE).
+  // Count noise of a bursty source: a window's count has relative SD ≈ √(I/n) with I the
+  // index of dispersion (at 60 s, a lower bound for the window scale); allow 2.5 of them.
   let rateNoise: number | undefined;
   const d60 = src.gaps?.disp['60'];
   if (wins && d60 && d60.bins > 0 && d60.sum > 0) {
     const m60 = d60.sum / d60.bins;
     const I = Math.max(1, (d60.sumSq / d60.bins - m60 * m60) / m60);
-    let sumSigma = 0;
-    let sumVar = 0;
-    for (const s of src.windows.values()) {
-      if (s < minCount) continue;
-      sumSigma += Math.SQRT2 * Math.sqrt(I / s);
-      sumVar += (2 * I) / s;
-    }
-    rateNoise = Math.sqrt(2 / Math.PI) * (sumSigma / wins) + 2.5 * Math.sqrt(1 - 2 / Math.PI) * (Math.sqrt(sumVar / wins) / Math.sqrt(wins));
+    let cnt = 0;
+    for (const v of src.windows.values()) cnt += v;
+    rateNoise = 2.5 * Math.sqrt(I / (cnt / src.windows.size));
   }
   out.push({ name: 'rate_mape', kind: 'rate_mape', value: wins ? ape / wins : null, noise: rateNoise, n: Math.min(src.n, gen.n), note: wins ? undefined : 'no window with enough requests' });
   // Inter-arrival times.
@@ -183,14 +188,7 @@ export function computeMetrics(source: Side, generated: Side, res: number, t: Th
   let sdSum = 0;
   let varSum = 0;
   for (const c of source.clients.values()) {
-    // Over the whole span a renewal client's counts have index of dispersion → CV² of its gaps;
-    // the 60 s index is below that for clients whose mean gap is near or above 60 s.
-    const d = c.gaps?.disp['60'];
-    const m = d && d.bins > 0 ? d.sum / d.bins : 0;
-    const g = c.gaps;
-    const gm = g && g.gaps > 1 ? g.sum / g.gaps : 0;
-    const cv2 = g && gm > 0 ? Math.max(0, g.sumSq / g.gaps - gm * gm) / (gm * gm) : 0;
-    const I = Math.max(1, cv2, d && m > 0 ? (d.sumSq / d.bins - m * m) / m : 1);
+    const I = countDispersion(c);
     sdSum += Math.sqrt(2 * I * c.n);
     varSum += 2 * I * c.n;
   }
