@@ -9,7 +9,7 @@ import { lnGamma as lnGammaLocal } from '../stats/special.js';
 import { toolName } from '../version.js';
 import { empiricalGaps, fitArrivalWindow, type ArrivalFitOptions, type FamilyFit } from './arrival-fit.js';
 import { prefitWindows, type LengthWindowFit } from './parallel-fit.js';
-import { aggregateBucketSeconds, fitAggregateRate, fitAggregateRateSeries, rateChangePoints } from './rates.js';
+import { aggregateBucketSeconds, coveredBuckets, fitAggregateRate, fitAggregateRateSeries, rateChangePoints } from './rates.js';
 import { lengthWindowOf } from './lengths.js';
 import { sessionStats } from './sessions.js';
 
@@ -189,7 +189,13 @@ export function fitSummaries(
     const exposure: number[] = [];
     for (const s of arrivals) {
       const covered = Math.max(1e-9, Math.min(s.start + W, spanEnd) - Math.max(s.start, spanStart));
-      const rate = s.n / Math.max(covered, Math.min(W, 1));
+      // The rate is over the window's part inside the profile's span, which starts at the first
+      // window's boundary (span.start is floored to it) and ends at the last request: a first
+      // window the trace starts inside is a whole window of the profile, and generating the
+      // profile's span generates all of it (found by review: rated over its observed part only,
+      // it came out W / observed times too full). The change points keep the observed exposure.
+      const inSpan = Math.max(1e-9, Math.min(s.start + W, spanEnd) - Math.max(s.start, Math.floor(spanStart / W) * W));
+      const rate = s.n / Math.max(inSpan, Math.min(W, 1));
       counts.push(s.n);
       exposure.push(covered / W);
       const mean = s.gaps > 0 ? s.sum / s.gaps : NaN;
@@ -279,9 +285,20 @@ function aggregateFromWindows(s: TraceSummaries): ReturnType<typeof fitAggregate
     for (const [b, c] of coarse) counts.set(b, c);
     starts = [...counts.keys()].sort((a, b) => a - b);
   }
-  return fitAggregateRateSeries(
-    starts.map((t) => t + B / 2),
-    starts.map((t) => counts.get(t)! / B),
+  // Every bucket from the first to the last, those without a request at rate 0 (the
+  // summaries have no window where nothing arrived: leaving them out overstated the rate of
+  // any trace with idle windows — found by review), and the edge buckets over the part of them
+  // inside the span (coveredBuckets).
+  const nb = starts.length > 0 ? Math.round((starts[starts.length - 1] - starts[0]) / B) + 1 : 0;
+  const all = Array.from({ length: nb }, (_, k) => starts[0] + k * B);
+  const byIndex = new Float64Array(nb);
+  for (const t of starts) byIndex[Math.round((t - starts[0]) / B)] += counts.get(t)!;
+  const c = coveredBuckets(
+    all,
+    Array.from(byIndex),
     B,
+    s.span.start,
+    s.span.end,
   );
+  return fitAggregateRateSeries(c.x, c.y, B, c.exposure);
 }

@@ -49,6 +49,7 @@ export class ClientLengthSampler {
   /** Built on first use: a 1 h run of a two-week profile touches 1 of 56 windows. */
   private readonly built: (WindowLengthSampler | undefined)[];
   private readonly cache = new Map<object, PmfSampler>();
+  private readonly positive = new Map<PmfSampler, PmfSampler | null>();
 
   constructor(client: ProfileClient) {
     this.ws = client.lengths.filter((w) => Object.keys(w.fields).length > 0);
@@ -79,6 +80,25 @@ export class ClientLengthSampler {
     return undefined;
   }
 
+  /**
+   * Sampler of a per-request media total given at least one item: the field's PMF without its
+   * zero atom. The PMF of a fitted profile counts every request, so it holds a 0 for each
+   * request without items; those requests already get 0 (their count is 0), and drawing the
+   * total of the others from the whole PMF put the zero mass in twice (found by review: half
+   * of the requests with images had 0 image tokens, the mean total was halved).
+   * Undefined when the PMF has no positive value.
+   */
+  private positiveSampler(i: number, name: LengthFieldName): PmfSampler | undefined | null {
+    const s = this.sampler(i, name);
+    if (!s) return undefined;
+    let p = this.positive.get(s);
+    if (p === undefined) {
+      p = positivePart(s);
+      this.positive.set(s, p);
+    }
+    return p;
+  }
+
   private build(i: number): WindowLengthSampler {
     const w = this.ws[i];
     return {
@@ -90,7 +110,8 @@ export class ClientLengthSampler {
       media: MEDIA.map((m) => {
         const count = this.sampler(i, `${m}_count`);
         if (!count) return undefined;
-        return { count, perItem: this.sampler(i, `${m}_tokens_per_item`), perRequest: this.sampler(i, `${m}_tokens`) };
+        const perRequest = this.positiveSampler(i, `${m}_tokens`);
+        return { count, perItem: this.sampler(i, `${m}_tokens_per_item`), perRequest: perRequest === null ? ZERO : perRequest };
       }),
     };
   }
@@ -115,6 +136,38 @@ export class ClientLengthSampler {
     const i = lo === 0 ? 0 : lo - 1;
     return (this.built[i] ??= this.build(i));
   }
+}
+
+/** A sampler that always gives 0 (a per-request total whose PMF has no positive value). */
+const ZERO = new PmfSampler({ values: [0], probs: [1] });
+
+/** The sampler restricted to values > 0 (its entries above 0, renormalized), or null when there are none. */
+function positivePart(s: PmfSampler): PmfSampler | null {
+  const values: number[] = [];
+  const probs: number[] = [];
+  const lo: number[] = [];
+  const hi: number[] = [];
+  const binProbs: number[] = [];
+  let prev = 0;
+  for (let k = 0; k < s.lo.length; k++) {
+    const p = s.cum[k] - prev;
+    prev = s.cum[k];
+    if (!(p > 0)) continue;
+    if (s.isRange[k]) {
+      // Ranges start at 4 096 or above in fitted profiles; keep the part above 0 of any other.
+      const a = Math.max(1, s.lo[k]);
+      const b = s.lo[k] + s.span[k];
+      if (b < a) continue;
+      lo.push(a);
+      hi.push(b);
+      binProbs.push((p * (b - a + 1)) / (s.span[k] + 1));
+    } else if (s.lo[k] > 0) {
+      values.push(s.lo[k]);
+      probs.push(p);
+    }
+  }
+  if (values.length === 0 && lo.length === 0) return null;
+  return new PmfSampler(lo.length > 0 ? { values, probs, bins: { lo, hi, probs: binProbs } } : { values, probs });
 }
 
 const COL = Object.fromEntries(LENGTH_COLUMNS.map((c, i) => [c, i])) as Record<LengthColumn, number>;

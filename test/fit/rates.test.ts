@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aggregateBucketSeconds, fitAggregateRate, MAX_RATE_BUCKETS } from '../../src/fit/rates.js';
+import { aggregateBucketSeconds, fitAggregateRate, fitAggregateRateSeries, MAX_RATE_BUCKETS } from '../../src/fit/rates.js';
 import { fitSummaries } from '../../src/fit/fit-trace.js';
 import { buildSummaries } from '../../src/summary/build.js';
 import { readProfile } from '../../src/profile/read.js';
@@ -61,7 +61,9 @@ describe('aggregate rate fit: cost bounded by the number of buckets, not the spa
     expect(m.params.s12).toBe(0);
     expect(m.diurnal_peak_to_mean).toBeNull(); // day-wide buckets cannot show a daily shape
     for (const v of [...Object.values(m.params), m.rmse, m.mean_rate]) expect(Number.isFinite(v)).toBe(true);
-    expect(m.mean_rate).toBeCloseTo(1001 / (m.buckets * m.bucket_seconds), 12);
+    // Requests over the time observed: the first bucket from its start (the row at t = 0), the
+    // last up to the last row (the bucket is cut by the span's end).
+    expect(m.mean_rate).toBeCloseTo(1001 / (1.7e9 + 1000 * 3.6), 12);
   });
 
   it('a month and a half of data: hour-wide or finer buckets, the daily shape still recovered', () => {
@@ -114,5 +116,82 @@ describe('fit of a real trace with one outlier timestamp (CLI)', () => {
     const agg = profile.aggregate as { buckets: number; bucket_seconds: number; params: Record<string, number> };
     expect(agg.buckets).toBeLessThanOrEqual(MAX_RATE_BUCKETS);
     for (const v of Object.values(agg.params)) expect(Number.isFinite(v)).toBe(true);
+  });
+});
+
+describe('aggregate rate fit: diurnal peak/mean is measured against the level of the data, not the intercept at t = 0', () => {
+  // rate(t) = 20 + b·(t − t_mid) + 10·cos(2πt/86 400) over four days: the traffic grows from
+  // 10 to 30 req/s; the daily swing is ±10 around a mean level of 20, so peak/mean = 30/20 =
+  // 1.5 exactly. The trend's intercept a (level at t = 0, here 10) is where the data starts,
+  // not its mean: (10 + 10)/10 = 2.0 is what dividing by the intercept gives (found by review).
+  const span = 4 * DAY;
+  const b = 20 / span;
+  const rate = (t: number) => 20 + b * (t - span / 2) + 10 * Math.cos((2 * Math.PI * t) / DAY);
+
+  it('noiseless series: 1.5 to 1e-6 (the model is exact, LM converges to the least-squares solution)', () => {
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (let i = 0; i < span / 300; i++) {
+      xs.push((i + 0.5) * 300);
+      ys.push(rate((i + 0.5) * 300));
+    }
+    const m = fitAggregateRateSeries(xs, ys, 300)!;
+    expect(m.params.b).toBeCloseTo(b, 9);
+    expect(m.diurnal_peak_to_mean!).toBeCloseTo(1.5, 6);
+  });
+
+  it('the same on an origin 30 days before the data (the value does not depend on where t = 0 is)', () => {
+    const off = 30 * DAY;
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (let i = 0; i < span / 300; i++) {
+      xs.push(off + (i + 0.5) * 300);
+      ys.push(rate((i + 0.5) * 300));
+    }
+    const m = fitAggregateRateSeries(xs, ys, 300)!;
+    expect(m.diurnal_peak_to_mean!).toBeCloseTo(1.5, 6);
+  });
+
+  it('from Poisson arrivals (seed 5, ~6.9 M requests): within 0.02 of 1.5', () => {
+    // Thinning at the rate above (max 40 req/s). Per 5-min bucket ≥ 3 000 requests, so the
+    // fitted cosine amplitude has SE ≈ √(20/300)·√(2/1152) ≈ 0.011 req/s: peak/mean SE < 0.001;
+    // 0.02 leaves room for the binning of the cosine (bucket means, < 0.01 %).
+    const rng = createRng(5);
+    const ts: number[] = [];
+    let t = 0;
+    for (;;) {
+      t += -Math.log(rng.nextOpen()) / 40;
+      if (t >= span) break;
+      if (rng.next() * 40 < rate(t)) ts.push(t);
+    }
+    const m = fitAggregateRate(Float64Array.from(ts))!;
+    expect(Math.abs(m.diurnal_peak_to_mean! - 1.5)).toBeLessThan(0.02);
+  });
+});
+
+describe('aggregate rate fit: buckets cut by the span count over their covered part', () => {
+  // Arrivals exactly every 0.2 s (5 req/s) from t = 100.2 to t = 3 500.2: the first 5-minute
+  // bucket is covered for 200 s, the last for 200 s. Every covered part holds 5 req/s (±1 request
+  // of discreteness), so the fitted trend is flat and mean_rate is 5. Taken as whole buckets the
+  // two edges read 3.3 req/s: slope and mean_rate were biased (found by review).
+  const ts = Float64Array.from({ length: 17001 }, (_, i) => 100.2 + i * 0.2);
+
+  it('from timestamps: slope ≈ 0, mean_rate ≈ 5', () => {
+    const m = fitAggregateRate(ts)!;
+    expect(Math.abs(m.params.b * 3600)).toBeLessThan(0.02); // < 0.02 req/s over the hour
+    expect(Math.abs(m.mean_rate - 5)).toBeLessThan(0.01);
+  });
+
+  it('from summaries (fit --summaries): the same, and idle windows count as rate 0', () => {
+    // Active 0–3 600 s and 7 200–10 800 s, idle in between: mean 17 001·2 / 10 700 s observed.
+    const both = Float64Array.from([...ts, ...ts.map((t) => t + 7200)]);
+    const trace: Trace = { n: both.length, timestamp: both, client: new Int32Array(both.length), clientIds: ['a'], ints: {}, texts: {}, origin: null };
+    const opts = { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: '2024-01-01T00:00:00Z' };
+    const agg = fitSummaries(buildSummaries(trace, opts), opts).aggregate as { mean_rate: number; buckets: number };
+    expect(agg.buckets).toBe(18);
+    expect(Math.abs(agg.mean_rate - both.length / (both[both.length - 1] - both[0]))).toBeLessThan(0.01);
+    const one = fitSummaries(buildSummaries({ ...trace, n: ts.length, timestamp: ts, client: new Int32Array(ts.length) }, opts), opts).aggregate as { mean_rate: number; params: { b: number } };
+    expect(Math.abs(one.mean_rate - 5)).toBeLessThan(0.01);
+    expect(Math.abs(one.params.b * 3600)).toBeLessThan(0.02);
   });
 });

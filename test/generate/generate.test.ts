@@ -291,3 +291,48 @@ describe('huge rates (found by review: constant:1e9 crashed with "Invalid typed 
     expect(first.value!.n).toBeLessThan(1 << 21);
   });
 });
+
+describe('per-request media tokens (fitted profiles: `image_tokens` totals, zeros for requests without images)', () => {
+  // A fitted profile keeps the per-request total, whose PMF holds a 0 for every request
+  // without an image. Requests drawn with n = 0 images get 0 already, so drawing the total for
+  // n > 0 from that PMF again put the zero mass in twice: half the images came out with 0
+  // tokens and the mean was halved (found by review: 178 vs 350 on a fit → generate round trip).
+  // Reference (exact, from the PMFs): P(0 tokens) = P(0 images) = 0.5, mean = 0.3·500 + 0.2·1000 = 350.
+  const profile = {
+    format: 'servegen-profile',
+    version: 1,
+    provenance: { tool: 'test', source_sha256: null, created: now(), options: {} },
+    windows: { arrival_seconds: 600, length_seconds: 21600 },
+    span: { origin: null, start: 0, end: 3600 },
+    clients: [
+      {
+        id: 'c',
+        requests: 72000,
+        arrivals: Array.from({ length: 6 }, (_, i) => ({ start: i * 600, rate: 20, cv: 1, model: { family: 'exponential' as const, scale: 0.05 } })),
+        lengths: [
+          {
+            start: 0,
+            fields: {
+              image_count: { pmf: { values: [0, 1, 2], counts: [50, 30, 20] } },
+              image_tokens: { pmf: { values: [0, 500, 1000], counts: [50, 30, 20] } },
+            },
+          },
+        ],
+      },
+    ],
+  } as unknown as Profile;
+
+  it('P(0 tokens) = P(0 images) and the mean total is the PMF mean (seed 3, n ≈ 72 000)', () => {
+    const run = collect(planGeneration(profile, { start: 0, duration: 3600, rate: { kind: 'scale', factor: 1 }, seed: 3 }).batches);
+    const tokens = run.cols.image_tokens;
+    const counts = run.cols.image_count;
+    expect(tokens.length).toBeGreaterThan(60_000);
+    // SD of the total is √(0.3·500² + 0.2·1000² − 350²) ≈ 391: SE of the mean ≈ 1.5 at n = 72 000;
+    // 10 is > 6 SE. SE of P(0) ≈ 0.002; 0.01 is 5 SE.
+    expect(Math.abs(mean(tokens) - 350)).toBeLessThan(10);
+    const zeros = tokens.filter((t) => t === 0).length / tokens.length;
+    expect(Math.abs(zeros - 0.5)).toBeLessThan(0.01);
+    // A request with images has tokens; one without has none.
+    for (let i = 0; i < tokens.length; i++) expect(tokens[i] > 0).toBe(counts[i] > 0);
+  });
+});

@@ -131,3 +131,74 @@ describe('thresholds', () => {
     expect({ ...fromDocs, overrides: undefined }).toEqual({ ...loadThresholds(), overrides: undefined });
   });
 });
+
+describe('client_share_tv allows the sampling noise of the client counts', () => {
+  // 40 Poisson clients of equal rate, 1 h, ~2 000 requests in all (~50 per client). Two draws
+  // of one profile differ per client by √(2·50) ≈ 10 requests, so TV ≈ ½·40·√(2/π)·10/2 000 ≈
+  // 0.08 with SD ≈ ½·√(1 − 2/π)·√(40·100)/2 000 ≈ 0.01: TV lands on the fixed 0.08 threshold
+  // about half the time though nothing is wrong (found by review). Bursty clients (CV 3) make
+  // it ~3× larger. A generator that drops half of the clients' traffic must still fail.
+  const W = 600;
+  const many = (cv: number): Profile =>
+    ({
+      format: 'servegen-profile',
+      version: 1,
+      provenance: { tool: 'test', source_sha256: null, created: '2026-01-01T00:00:00Z', options: {} },
+      windows: { arrival_seconds: W, length_seconds: 21600 },
+      span: { origin: null, start: 0, end: 6 * W },
+      clients: Array.from({ length: 40 }, (_, c) => ({
+        id: `c${String(c).padStart(2, '0')}`,
+        requests: 50,
+        arrivals: Array.from({ length: 6 }, (_, i) => ({
+          start: i * W,
+          rate: 50 / 3600,
+          cv,
+          model: cv === 1 ? { family: 'exponential' as const, scale: 72 } : { family: 'gamma' as const, shape: 1 / (cv * cv), scale: 72 * cv * cv },
+        })),
+        lengths: [],
+      })),
+    }) as Profile;
+  const opts: GenerateOptions = { start: 0, duration: 6 * W, rate: { kind: 'scale', factor: 1 }, seed: 21 };
+
+  it('another draw passes (Poisson and CV 3 clients, seeds 22–25)', () => {
+    for (const cv of [1, 3]) {
+      const src = toTrace(planGeneration(many(cv), opts));
+      for (const seed of [22, 23, 24, 25]) {
+        const m = validateTraces(asResult(src), asResult(toTrace(planGeneration(many(cv), { ...opts, seed }))), thresholds).report.metrics.client_share_tv;
+        expect(m.pass, `cv ${cv} seed ${seed}: TV ${m.value} vs ${m.threshold}`).toBe(true);
+      }
+    }
+  });
+
+  it('half of the clients at a quarter of their rate fails (TV ≈ 0.3)', () => {
+    const src = toTrace(planGeneration(many(1), opts));
+    const skewed = many(1);
+    skewed.clients.forEach((c, i) => {
+      if (i % 2 === 0) for (const w of c.arrivals) w.rate /= 4;
+    });
+    const m = validateTraces(asResult(src), asResult(toTrace(planGeneration(skewed, { ...opts, seed: 22 }))), thresholds).report.metrics.client_share_tv;
+    expect(m.pass, `TV ${m.value} vs ${m.threshold}`).toBe(false);
+  });
+});
+
+describe('a length field the generated trace lacks fails its metric', () => {
+  // Found by review: the metric was null and counted as passed, so a generated trace with no
+  // lengths at all passed validation (exit 0) — as a missing client does, it now fails.
+  it('no length columns on the generated side: every source field fails, aggregate and per client', () => {
+    const gen = toTrace(planGeneration(pool, { ...OPTS, seed: 2 }));
+    const { report } = validate({ ...gen, ints: {} });
+    expect(report.pass).toBe(false);
+    for (const f of ['input_tokens', 'output_tokens', 'image_count', 'image_tokens']) {
+      expect(report.failed).toContain(`${f}_ks`);
+      expect(report.metrics[`${f}_ks`].note).toMatch(/missing on the generated side/);
+    }
+    expect(report.failed.some((n) => /^input_tokens_ks@client:/.test(n))).toBe(true);
+  });
+
+  it('one field dropped: only that field fails', () => {
+    const gen = toTrace(planGeneration(pool, { ...OPTS, seed: 2 }));
+    const { output_tokens: _dropped, ...rest } = gen.ints;
+    const { report } = validate({ ...gen, ints: rest });
+    expect(kinds(report.failed)).toEqual(['output_tokens_ks']);
+  });
+});
