@@ -48,7 +48,7 @@ function rel(a: number, b: number): number {
 }
 
 /** The named statistics of one (source, other) pair for one scope, as raw values with sample sizes. */
-function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'client', minN: Thresholds['min_n'], self?: { a: Stats; b: Stats }): { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string }[] {
+function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'client', minN: Thresholds['min_n'], self?: { a: Stats; b: Stats }, countVar?: number): { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string }[] {
   const out: { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string }[] = [];
   // Rate per window.
   let ape = 0;
@@ -70,6 +70,11 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
     rateNoise = 2.5 * Math.sqrt(I / (cnt / src.windows.size));
   }
   out.push({ name: 'rate_mape', kind: 'rate_mape', value: wins ? ape / wins : null, noise: rateNoise, n: Math.min(src.n, gen.n), note: wins ? undefined : 'no window with enough requests' });
+  // Requests over the whole span (found by review: on a bursty source rate_mape's per-window
+  // allowance let a doubled rate pass). The generated count deviates from the source's by
+  // chance with SD ≈ √(2·Var), Var = Σ I·n over the source's clients (countDispersion: the
+  // count's index of dispersion); allow 2.5 of them.
+  out.push({ name: 'requests_rel_err', kind: 'requests_rel_err', value: src.n > 0 ? rel(gen.n, src.n) : null, noise: countVar !== undefined && src.n > 0 ? (2.5 * Math.sqrt(2 * countVar)) / src.n : undefined });
   // Inter-arrival times.
   if (src.gaps && gen.gaps && src.gaps.gaps > 1 && gen.gaps.gaps > 1) {
     const a = gapCells(src.gaps.quant, src.gaps.hist, res);
@@ -161,9 +166,9 @@ export function topClients(source: Side, t: Thresholds): string[] {
  */
 export function computeMetrics(source: Side, generated: Side, res: number, t: Thresholds, baseline?: Side): Record<string, Metric> {
   const metrics: Record<string, Metric> = {};
-  const judge = (scope: string, level: 'aggregate' | 'client', src: Stats, gen: Stats, base: Stats | undefined, suffix: string, self?: { a: Stats; b: Stats }) => {
-    const baseStats = base ? new Map(statistics(src, base, res, level, t.min_n).map((s) => [s.name, s.value])) : undefined;
-    for (const s of statistics(src, gen, res, level, t.min_n, self)) {
+  const judge = (scope: string, level: 'aggregate' | 'client', src: Stats, gen: Stats, base: Stats | undefined, suffix: string, self?: { a: Stats; b: Stats }, countVar?: number) => {
+    const baseStats = base ? new Map(statistics(src, base, res, level, t.min_n, undefined, countVar).map((s) => [s.name, s.value])) : undefined;
+    for (const s of statistics(src, gen, res, level, t.min_n, self, countVar)) {
       const name = s.name + suffix;
       const configured = t.overrides?.[name] ?? t.overrides?.[s.name] ?? (level === 'aggregate' ? t.aggregate[s.kind] : t.client[s.kind]) ?? Infinity;
       // Thresholds are stated for ≥ FULL_N samples and widen as 1/√n below that; no metric is
@@ -179,7 +184,10 @@ export function computeMetrics(source: Side, generated: Side, res: number, t: Th
       metrics[name] = m;
     }
   };
-  judge('aggregate', 'aggregate', source.aggregate, generated.aggregate, baseline?.aggregate, '', source.halves?.aggregate);
+  // The source's request count varies as the sum of its clients' counts (independent clients).
+  let countVar = 0;
+  for (const c of source.clients.values()) countVar += countDispersion(c) * c.n;
+  judge('aggregate', 'aggregate', source.aggregate, generated.aggregate, baseline?.aggregate, '', source.halves?.aggregate, countVar);
   // Client shares. Sampling noise (found by review: no allowance, so two draws of one profile
   // with many small clients failed it): a client's count n has SD √(I·n), I its index of
   // dispersion (the larger of its 60 s one and its gap CV², at least 1), √2 of that between two draws; TV ≈ ½·Σ|Δnᵢ|/N, whose null
@@ -210,7 +218,8 @@ export function computeMetrics(source: Side, generated: Side, res: number, t: Th
       continue;
     }
     const h = source.halves?.clients.get(id);
-    judge(scope, 'client', source.clients.get(id)!, gen, undefined, `@${scope}`, h);
+    const src = source.clients.get(id)!;
+    judge(scope, 'client', src, gen, undefined, `@${scope}`, h, countDispersion(src) * src.n);
   }
   return metrics;
 }

@@ -12,6 +12,7 @@ import { formatJsonPath } from '../io/json-text.js';
 export const DEFAULT_THRESHOLDS = {
   aggregate: {
     rate_mape: 0.15,
+    requests_rel_err: 0.05,
     iat_ks: 0.08,
     iat_cv_rel_err: 0.15,
     dispersion_rel_err_1s: 0.3,
@@ -29,6 +30,7 @@ export const DEFAULT_THRESHOLDS = {
   },
   client: {
     rate_mape: 0.25,
+    requests_rel_err: 0.1,
     iat_ks: 0.1,
     iat_cv_rel_err: 0.25,
     dispersion_rel_err_1s: 0.4,
