@@ -1,0 +1,75 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+/** Options of `generate` a user reaches for, as the README documents them (found by review). */
+describe('generate options (found by review)', () => {
+  const dir = tempDir();
+  const pool = join(dir, 'pool.json');
+  beforeAll(async () => {
+    expect((await runCli('import-servegen', fixture('servegen', 'multimodal', 'mm-image'), '--out', pool, '--quiet')).code).toBe(0);
+  });
+  const requests = (file: string) =>
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => JSON.parse(l) as { timestamp: number; client_id: string });
+
+  it('a huge --duration is refused up front (exit 2, no output), not a heap crash', async () => {
+    const out = join(dir, 'huge.jsonl');
+    const guard = await runCli('generate', pool, '--duration', '1e12', '--out', out);
+    expect(guard.code).toBe(2);
+    expect(guard.stderr).toMatch(/expected to give about 9\.\d+e\+12 requests, above the limit of 1000000000 \(--max-requests\)/);
+    for (const extra of [['--rate', 'constant:0'], ['--naive', '--rate', 'constant:0']]) {
+      const r = await runCli('generate', pool, '--duration', '1e12', ...extra, '--out', out);
+      expect(r.code, extra.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/--duration 1000000000000 s needs about 1\.67e\+9 arrival windows of 600 s, above the 1000000 one run can plan/);
+    }
+    const far = await runCli('generate', pool, '--start', '1e20', '--duration', '60', '--out', out);
+    expect(far.code).toBe(2);
+    expect(far.stderr).toContain('--start 100000000000000000000 with --duration 60');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('--clients with an id listed twice generates that client once', async () => {
+    const once = join(dir, 'once.jsonl');
+    const twice = join(dir, 'twice.jsonl');
+    expect((await runCli('generate', pool, '--duration', '120', '--clients', '12', '--out', once, '--quiet')).code).toBe(0);
+    expect((await runCli('generate', pool, '--duration', '120', '--clients', '12,12', '--out', twice, '--quiet')).code).toBe(0);
+    expect(readFileSync(twice, 'utf8')).toBe(readFileSync(once, 'utf8'));
+  });
+
+  it('a rate file is followed within a window: a 60 s burst stays in its 60 s (ours and --naive)', async () => {
+    const spike = join(dir, 'spike.json');
+    writeFileSync(spike, JSON.stringify([[0, 0], [100, 0], [101, 100], [160, 100], [161, 0]]));
+    for (const naive of [[], ['--naive']]) {
+      const out = join(dir, `spike${naive.length}.jsonl`);
+      const r = await runCli('generate', pool, '--duration', '600', '--rate', spike, ...naive, '--seed', '3', '--out', out, '--quiet');
+      expect(r.code).toBe(0);
+      const ts = requests(out).map((q) => q.timestamp);
+      // ∫ rate = 0.5·100 + 59·100 + 0.5·100 = 6000 requests, all within [100, 161).
+      expect(ts.length, naive.join('')).toBeGreaterThan(5000);
+      expect(ts.length).toBeLessThan(7000);
+      expect(ts.every((t) => t >= 100 && t < 161), naive.join('')).toBe(true);
+    }
+    // A ramp 0 → 60 req/s over the window: the second half has three times the first's rate.
+    const ramp = join(dir, 'ramp.csv');
+    writeFileSync(ramp, 'time,rate\n0,0\n600,60\n');
+    const out = join(dir, 'ramp.jsonl');
+    expect((await runCli('generate', pool, '--duration', '600', '--rate', ramp, '--naive', '--out', out, '--quiet')).code).toBe(0);
+    const ts = requests(out).map((q) => q.timestamp);
+    const first = ts.filter((t) => t < 300).length;
+    expect(ts.length - first).toBeGreaterThan(2.5 * first);
+  });
+
+  it('a rate CSV cell that is not a number is named as written', async () => {
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'time,rate\n0,10\n600,abc\n');
+    const r = await runCli('generate', pool, '--duration', '60', '--rate', bad, '--out', join(dir, 'bad.jsonl'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}: line 3: rate must be a number ≥ 0, got "abc"`);
+  });
+});
