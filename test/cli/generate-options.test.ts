@@ -73,3 +73,23 @@ describe('generate options (found by review)', () => {
     expect(r.stderr).toContain(`${bad}: line 3: rate must be a number ≥ 0, got "abc"`);
   });
 });
+
+describe('Parquet and Arrow outputs under a file (found by review)', () => {
+  it('name the output and say a file is in the way, as jsonl/csv outputs do', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'plain.txt');
+    writeFileSync(file, 'not a directory\n');
+    const profile = fixture('profiles', 'essentials.json');
+    const trace = join(dir, 'g.jsonl');
+    expect((await runCli('generate', profile, '--duration', '10', '--out', trace, '--quiet')).code).toBe(0);
+    for (const ext of ['parquet', 'arrow', 'jsonl']) {
+      const out = join(file, `x.${ext}`);
+      const g = await runCli('generate', profile, '--duration', '10', '--out', out, '--quiet');
+      expect(g.code, ext).toBe(2);
+      expect(g.stderr, ext).toBe(`servegen: ${out}: cannot write (a file is in the way of its directory)\n`);
+      const i = await runCli('ingest', trace, '--out', out, '--quiet');
+      expect(i.stderr, ext).toContain(`servegen: ${out}: cannot write (a file is in the way of its directory)`);
+      expect(i.code, ext).toBe(2);
+    }
+  });
+});
