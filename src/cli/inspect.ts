@@ -73,6 +73,9 @@ export function renderTraceSummary(label: string, s: TraceSummary): string {
  * @throws UsageError for our other JSON documents (summaries, fidelity reports).
  */
 function looksLikeProfile(file: string): boolean {
+  // A directory is not read here: the trace path names it (found by review: EISDIR was an
+  // internal error, exit 3, for `inspect <upstream pool dir>`).
+  if (statSync(file).isDirectory()) return false;
   const fd = openSync(file, 'r');
   let head: string;
   try {
@@ -118,6 +121,12 @@ export function registerInspect(program: Command): void {
         const summary = summarizeProfile(profile);
         process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : renderSummary(files[0], summary) + '\n');
         return;
+      }
+      // Several files are one trace; a profile among them was read as JSON lines ("61 % of rows
+      // rejected", or "not a servegen trace") — found by review. One profile at a time.
+      if (files.length > 1 && !opts.preset && !opts.map) {
+        const profile = files.find((f) => existsSync(f) && looksLikeProfile(f));
+        if (profile) throw new UsageError(`${profile}: a profile; inspect takes one profile at a time (several files are read as one trace)`);
       }
       const rep = new Reporter(Boolean(opts.quiet));
       if (chooseEngine(files, opts.engine) === 'duckdb') {
