@@ -93,3 +93,24 @@ describe('Parquet and Arrow outputs under a file (found by review)', () => {
     }
   });
 });
+
+describe('validate --report with a baseline (found by review)', () => {
+  it('shows no baseline ratio where our value is 0 (it printed "(1000000000000×)")', async () => {
+    const dir = tempDir();
+    const profile = fixture('profiles', 'essentials.json');
+    const gen = join(dir, 'g.jsonl');
+    const naive = join(dir, 'n.jsonl');
+    expect((await runCli('generate', profile, '--duration', '600', '--out', gen, '--quiet')).code).toBe(0);
+    expect((await runCli('generate', profile, '--duration', '600', '--naive', '--out', naive, '--quiet')).code).toBe(0);
+    const html = join(dir, 'r.html');
+    const json = join(dir, 'r.json');
+    const r = await runCli('validate', gen, gen, '--baseline', naive, '--report', html, '--json', json, '--quiet');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { metrics: Record<string, { value: number | null; baseline?: number | null }> };
+    expect(report.metrics.client_share_tv.value).toBe(0);
+    expect(report.metrics.client_share_tv.baseline).toBeGreaterThan(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/<code>client_share_tv<\/code>/);
+    expect(page).not.toMatch(/\(\d{7,}×\)/);
+  });
+});
