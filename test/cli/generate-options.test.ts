@@ -114,3 +114,38 @@ describe('validate --report with a baseline (found by review)', () => {
     expect(page).not.toMatch(/\(\d{7,}×\)/);
   });
 });
+
+describe('export-servegen → import-servegen of a fitted profile (found by review)', () => {
+  const base = JSON.parse(readFileSync(fixture('profiles', 'essentials.json'), 'utf8')) as {
+    span: { start: number; end: number };
+    clients: { id: string; requests: number; arrivals: { start: number }[] }[];
+  };
+
+  it('windows without requests are written as upstream writes them (rate 0), so the pool imports', async () => {
+    const dir = tempDir();
+    const p = structuredClone(base);
+    // A client active in windows 0 and 1800 only: a fitted profile keeps no empty windows.
+    p.span.end = 2400;
+    p.clients[0].arrivals[1].start = 1800;
+    const file = join(dir, 'p.json');
+    writeFileSync(file, JSON.stringify(p));
+    expect((await runCli('export-servegen', file, '--out', join(dir, 'pool'), '--quiet')).code).toBe(0);
+    expect(readFileSync(join(dir, 'pool', 'chunk-0-trace.csv'), 'utf8').split('\n').map((l) => l.split(',')[0])).toEqual(['0', '600', '1200', '1800', '']);
+    const r = await runCli('import-servegen', join(dir, 'pool'), '--out', join(dir, 'back.json'), '--quiet');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('a numeric id and another id never share a chunk number (one overwrote the other)', async () => {
+    const dir = tempDir();
+    const p = structuredClone(base);
+    p.clients = [{ ...p.clients[0], id: '1' }, { ...p.clients[0], id: 'x' }, { ...p.clients[0], id: '0' }];
+    const file = join(dir, 'p.json');
+    writeFileSync(file, JSON.stringify(p));
+    expect((await runCli('export-servegen', file, '--out', join(dir, 'pool'), '--quiet')).code).toBe(0);
+    const r = await runCli('import-servegen', join(dir, 'pool'), '--out', join(dir, 'back.json'), '--quiet');
+    expect(r.code).toBe(0);
+    const back = JSON.parse(readFileSync(join(dir, 'back.json'), 'utf8')) as { clients: { id: string }[] };
+    expect(back.clients.map((c) => c.id).sort()).toEqual(['0', '1', '2']);
+  });
+});
