@@ -57,3 +57,16 @@ export function positive(text: string, flag: string, allowZero = false): number 
   if (text.trim() === '' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) throw new UsageError(`${flag}: expected a number ${allowZero ? '≥' : '>'} 0, got ${JSON.stringify(text)}`);
   return v;
 }
+
+/**
+ * Checks a --seed: any text, or an integer from -2^63 to 2^63 - 1. Integer seeds are taken
+ * modulo 2^64, so larger ones gave the output of another seed (found by review:
+ * --seed 18446744073709551616 wrote the very file --seed 0 writes). @throws UsageError naming the flag.
+ */
+export function checkSeed(text: string, flag = '--seed'): string {
+  if (/^-?\d+$/.test(text)) {
+    const v = BigInt(text);
+    if (v < -(1n << 63n) || v >= 1n << 63n) throw new UsageError(`${flag}: integer seeds go from -9223372036854775808 to 9223372036854775807 (larger ones repeat smaller ones), got ${text}; any other text is a seed too`);
+  }
+  return text;
+}

@@ -6,7 +6,7 @@ import { parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
 import { formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { humanCount, Reporter } from './progress.js';
-import { UsageError } from './errors.js';
+import { checkSeed, UsageError } from './errors.js';
 
 interface Opts {
   duration: string;
@@ -95,7 +95,7 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
         start: num(opts.start, '--start'),
         duration,
         rate: parseRateSpec(opts.rate),
-        seed: /^-?\d+$/.test(opts.seed) ? BigInt(opts.seed) : opts.seed,
+        seed: /^-?\d+$/.test(checkSeed(opts.seed)) ? BigInt(opts.seed) : opts.seed,
         clients: parseClientFilter(opts.clients),
         shapeSource: opts.shape,
         maxRequests: num(opts.maxRequests, '--max-requests', 0),
