@@ -343,7 +343,10 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
   const spec = options.rate;
   let peakFactor = 1;
   if (spec.kind === 'peak') {
-    const max = Math.max(0, ...sourceTotals);
+    // A loop, not Math.max(...): spread over ~10^5 slots overflowed the call stack (internal
+    // error, exit 3, for --rate peak:R over a long span) — found by review.
+    let max = 0;
+    for (const t of sourceTotals) if (t > max) max = t;
     peakFactor = max > 0 ? spec.rate / max : 0;
   }
   const emptyWindows = new Set<number>();

@@ -23,7 +23,9 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
   const byStart = chosen.map((c) => new Map(c.arrivals.map((w) => [w.start, w.rate])));
   const spec = options.rate;
   const totals = slots.map((s) => byStart.reduce((sum, m) => sum + (m.get(s.profileStart) ?? 0), 0));
-  const peak = Math.max(0, ...totals);
+  // A loop, not Math.max(...totals): spread over ~10^5 slots overflowed the call stack (found by review).
+  let peak = 0;
+  for (const t of totals) if (t > peak) peak = t;
   const emptyWindows = new Set<number>();
   const targets = slots.map((s, i) => {
     switch (spec.kind) {

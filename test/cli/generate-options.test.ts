@@ -149,3 +149,15 @@ describe('export-servegen → import-servegen of a fitted profile (found by revi
     expect(back.clients.map((c) => c.id).sort()).toEqual(['0', '1', '2']);
   });
 });
+
+describe('long spans (found by review)', () => {
+  it('--rate peak:R and --naive over ~10^5 windows run (Math.max(...slots) overflowed the call stack: internal error, exit 3)', async () => {
+    const dir = tempDir();
+    const profile = fixture('profiles', 'essentials.json');
+    for (const extra of [['--rate', 'peak:0.0001'], ['--naive', '--rate', 'peak:0.0001'], ['--naive', '--rate', 'constant:0.00001']]) {
+      const r = await runCli('generate', profile, '--duration', '1e8', ...extra, '--out', join(dir, 'g.jsonl'), '--quiet');
+      expect(r.stderr, extra.join(' ')).toBe('');
+      expect(r.code, extra.join(' ')).toBe(0);
+    }
+  }, 60_000);
+});

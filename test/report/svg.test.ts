@@ -20,3 +20,10 @@ describe('lineChart tick labels (found by review)', () => {
     expect(labels(svg, 'end')).toEqual(['0', '0.5', '1', '1.5', '2', '2.5', '3', '3.5']);
   });
 });
+
+describe('lineChart with many points (found by review)', () => {
+  it('draws 300 000 points (Math.min(...points) overflowed the call stack)', () => {
+    const points: [number, number][] = Array.from({ length: 300_000 }, (_, i) => [i, i % 7]);
+    expect(lineChart({ title: 't', series: [{ label: 'a', points }], xLabel: 'x', yLabel: 'y' })).toContain('<svg');
+  });
+});
