@@ -161,3 +161,18 @@ describe('long spans (found by review)', () => {
     }
   }, 60_000);
 });
+
+describe('fit: one long session (found by review)', () => {
+  it('a session of 200 000 turns is fitted (push(...gaps) overflowed the call stack: internal error, exit 3)', async () => {
+    const dir = tempDir();
+    const trace = join(dir, 'sess.jsonl');
+    const lines = [JSON.stringify({ servegen: { format: 'servegen-trace', version: 1, origin: null } })];
+    for (let i = 0; i < 200_000; i++) lines.push(JSON.stringify({ timestamp: i * 0.01, client_id: 'c', session_id: 's', input_tokens: 5 + (i % 3), output_tokens: 6 }));
+    writeFileSync(trace, lines.join('\n') + '\n');
+    const r = await runCli('fit', trace, '--out', join(dir, 'p.json'), '--quiet');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const p = JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8')) as { clients: { sessions?: { sessions: number } }[] };
+    expect(p.clients[0].sessions?.sessions).toBe(1);
+  }, 60_000);
+});
