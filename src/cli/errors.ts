@@ -44,6 +44,8 @@ export function describeError(err: unknown): { message: string; code: number } {
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === 'string' && e.code.startsWith('E') && e.path) {
     const what: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'permission denied', ENOTDIR: 'a file is in the way of its directory', EISDIR: 'is a directory', ENOSPC: 'no space left on the device' };
+    // mkdir of an output directory where a file is (export-servegen --out FILE) said "EEXIST: file already exists" — found by review.
+    if (e.code === 'EEXIST' && e.syscall === 'mkdir') what.EEXIST = 'a file is in the way of its directory';
     // Node's own text repeats the path ("ENOTDIR: not a directory, mkdir 'x/y'"): the code's meaning instead.
     return { message: `${e.path}: ${what[e.code] && !/^cannot write/.test(e.message) ? what[e.code] : e.message.replace(/, \w+ '[^']*'( -> '[^']*')?$/, '')}`, code: EXIT_BAD_INPUT };
   }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
@@ -175,4 +175,23 @@ describe('fit: one long session (found by review)', () => {
     const p = JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8')) as { clients: { sessions?: { sessions: number } }[] };
     expect(p.clients[0].sessions?.sessions).toBe(1);
   }, 60_000);
+});
+
+describe('outputs where a directory or a file is (found by review)', () => {
+  it('an output that is a directory, an output directory that is a file: named, in plain words, no temporary path', async () => {
+    const dir = tempDir();
+    const profile = fixture('profiles', 'essentials.json');
+    const trace = join(dir, 'g.jsonl');
+    expect((await runCli('generate', profile, '--duration', '10', '--out', trace, '--quiet')).code).toBe(0);
+    for (const ext of ['jsonl', 'parquet', 'arrow']) {
+      const out = join(dir, `d.${ext}`);
+      mkdirSync(out);
+      const g = await runCli('generate', profile, '--duration', '10', '--out', out, '--quiet');
+      expect(g.code, ext).toBe(2);
+      expect(g.stderr, ext).toBe(`servegen: ${out}: cannot write (it is a directory)\n`);
+    }
+    const e = await runCli('export-servegen', profile, '--out', trace, '--quiet');
+    expect(e.code).toBe(2);
+    expect(e.stderr).toBe(`servegen: ${trace}: a file is in the way of its directory\n`);
+  });
 });
