@@ -139,7 +139,7 @@ export function slotsFor(profile: Profile, start: number, duration: number): Slo
  * 100 req/s for 60 s was spread over its whole 600 s window). Other rate specs: slots unchanged.
  */
 export function cutSlotsAtRate(slots: Slot[], spec: RateSpec, start: number, duration: number): Slot[] {
-  if (spec.kind !== 'points') return slots.map((s, i) => ({ ...s, window: i }));
+  if (spec.kind !== 'points') return slots; // one slot per window: its index is its window
   const times = spec.times.map((t) => t + start);
   const out: Slot[] = [];
   let j = 0;
