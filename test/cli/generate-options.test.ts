@@ -195,3 +195,24 @@ describe('outputs where a directory or a file is (found by review)', () => {
     expect(e.stderr).toBe(`servegen: ${trace}: a file is in the way of its directory\n`);
   });
 });
+
+describe('validate --thresholds (found by review)', () => {
+  it('a key that is no metric kind is refused by path (a typo was ignored and validate passed)', async () => {
+    const dir = tempDir();
+    const profile = fixture('profiles', 'essentials.json');
+    const gen = join(dir, 'g.jsonl');
+    expect((await runCli('generate', profile, '--duration', '120', '--out', gen, '--quiet')).code).toBe(0);
+    for (const [doc, path] of [[{ aggregate: { iat_kss: 0 } }, 'aggregate.iat_kss'], [{ client: { client_share_tv: 0 } }, 'client.client_share_tv']] as const) {
+      const t = join(dir, 't.json');
+      writeFileSync(t, JSON.stringify(doc));
+      const r = await runCli('validate', gen, gen, '--thresholds', t, '--quiet');
+      expect(r.code, path).toBe(2);
+      expect(r.stderr, path).toContain(`${t}: ${path}: not a metric kind`);
+      const rt = await runCli('roundtrip', gen, '--thresholds', t, '--out', join(dir, 'rt'), '--quiet');
+      expect(rt.code, path).toBe(2);
+    }
+    const ok = join(dir, 'ok.json');
+    writeFileSync(ok, JSON.stringify({ aggregate: { iat_ks: 0.5 }, client: { rate_mape: 2 } }));
+    expect((await runCli('validate', gen, gen, '--thresholds', ok, '--quiet')).code).toBe(0);
+  });
+});
