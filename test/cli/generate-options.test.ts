@@ -216,3 +216,29 @@ describe('validate --thresholds (found by review)', () => {
     expect((await runCli('validate', gen, gen, '--thresholds', ok, '--quiet')).code).toBe(0);
   });
 });
+
+describe('fidelity-table (found by review)', () => {
+  it('a report missing its parts is bad input by name (was an internal error, exit 3); alike names get their paths', async () => {
+    const dir = tempDir();
+    const bad = join(dir, 'bad.json');
+    for (const [doc, what] of [[{ format: 'servegen-fidelity' }, 'pass'], [{ format: 'servegen-fidelity', pass: true, metrics: {}, failed: [], source: {} }, 'source.requests']] as const) {
+      writeFileSync(bad, JSON.stringify(doc));
+      const r = await runCli('fidelity-table', bad, '--quiet');
+      expect(r.code, what).toBe(2);
+      expect(r.stderr, what).toBe(`servegen: ${bad}: ${what}: missing or malformed in this fidelity report\n`);
+    }
+    writeFileSync(bad, 'null');
+    expect((await runCli('fidelity-table', bad, '--quiet')).code).toBe(2);
+    const report = { format: 'servegen-fidelity', pass: true, metrics: { iat_ks: { value: 0.01, threshold: 0.1, pass: true, scope: 'aggregate' } }, failed: [], source: { requests: 10 } };
+    const files = ['a', 'b'].map((d) => {
+      mkdirSync(join(dir, d, 'conv'), { recursive: true });
+      const f = join(dir, d, 'conv', 'fidelity.json');
+      writeFileSync(f, JSON.stringify(report));
+      return f;
+    });
+    const r = await runCli('fidelity-table', ...files);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`| ${join(dir, 'a', 'conv')} | 10 | pass |`);
+    expect(r.stdout).toContain(`| ${join(dir, 'b', 'conv')} | 10 | pass |`);
+  });
+});
