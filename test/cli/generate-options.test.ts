@@ -242,3 +242,18 @@ describe('fidelity-table (found by review)', () => {
     expect(r.stdout).toContain(`| ${join(dir, 'b', 'conv')} | 10 | pass |`);
   });
 });
+
+describe('inputs named twice (found by review)', () => {
+  it('a file matched by a pattern and by its path is read once (every request was doubled)', async () => {
+    const dir = tempDir();
+    const profile = fixture('profiles', 'essentials.json');
+    const trace = join(dir, 'g.jsonl');
+    expect((await runCli('generate', profile, '--duration', '60', '--out', trace, '--quiet')).code).toBe(0);
+    const rows = readFileSync(trace, 'utf8').trim().split('\n').length - 1;
+    const r = await runCli('ingest', trace, join(dir, '*.jsonl'), trace, '--out', join(dir, 'once.csv'), '--summary', join(dir, 's.json'), '--quiet');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(readFileSync(join(dir, 's.json'), 'utf8')) as { rows_read: number }).rows_read).toBe(rows);
+    const inspect = await runCli('inspect', trace, trace, '--json', '--quiet');
+    expect((JSON.parse(inspect.stdout) as { trace: { requests: number } }).trace.requests).toBe(rows);
+  });
+});
