@@ -60,3 +60,17 @@ describe('inspect: a directory, several profiles (found by review)', () => {
     }
   });
 });
+
+describe('inspect --report on a trace (found by review)', () => {
+  it('is refused with exit 2 (it was ignored: exit 0 and no file)', async () => {
+    const dir = tempDir();
+    const trace = join(dir, 'g.jsonl');
+    expect((await runCli('generate', fixture('profiles', 'essentials.json'), '--duration', '30', '--out', trace, '--quiet')).code).toBe(0);
+    const html = join(dir, 'r.html');
+    const r = await runCli('inspect', trace, '--report', html, '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--report: the HTML characterization is written for a profile');
+    const p = await runCli('inspect', fixture('profiles', 'essentials.json'), '--report', html);
+    expect(p.code).toBe(0);
+  });
+});
