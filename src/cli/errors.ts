@@ -44,6 +44,8 @@ export function describeError(err: unknown): { message: string; code: number } {
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === 'string' && e.code.startsWith('E') && e.path) {
     const what: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'permission denied', ENOTDIR: 'a file is in the way of its directory', EISDIR: 'is a directory', ENOSPC: 'no space left on the device' };
+    // mkdir of an output directory where a file is (export-servegen --out FILE) said "EEXIST: file already exists" — found by review.
+    if (e.code === 'EEXIST' && e.syscall === 'mkdir') what.EEXIST = 'a file is in the way of its directory';
     // Node's own text repeats the path ("ENOTDIR: not a directory, mkdir 'x/y'"): the code's meaning instead.
     return { message: `${e.path}: ${what[e.code] && !/^cannot write/.test(e.message) ? what[e.code] : e.message.replace(/, \w+ '[^']*'( -> '[^']*')?$/, '')}`, code: EXIT_BAD_INPUT };
   }
@@ -56,4 +58,17 @@ export function positive(text: string, flag: string, allowZero = false): number 
   const v = Number(text);
   if (text.trim() === '' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) throw new UsageError(`${flag}: expected a number ${allowZero ? '≥' : '>'} 0, got ${JSON.stringify(text)}`);
   return v;
+}
+
+/**
+ * Checks a --seed: any text, or an integer from -2^63 to 2^63 - 1. Integer seeds are taken
+ * modulo 2^64, so larger ones gave the output of another seed (found by review:
+ * --seed 18446744073709551616 wrote the very file --seed 0 writes). @throws UsageError naming the flag.
+ */
+export function checkSeed(text: string, flag = '--seed'): string {
+  if (/^-?\d+$/.test(text)) {
+    const v = BigInt(text);
+    if (v < -(1n << 63n) || v >= 1n << 63n) throw new UsageError(`${flag}: integer seeds go from -9223372036854775808 to 9223372036854775807 (larger ones repeat smaller ones), got ${text}; any other text is a seed too`);
+  }
+  return text;
 }

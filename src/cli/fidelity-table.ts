@@ -25,11 +25,23 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
         } catch (err) {
           throw new UsageError(`${f}: not a readable fidelity report (${(err as Error).message})`);
         }
-        if (r.format !== 'servegen-fidelity') throw new UsageError(`${f}: not a fidelity report (format ${JSON.stringify(r.format)})`);
+        if (r === null || typeof r !== 'object' || r.format !== 'servegen-fidelity') throw new UsageError(`${f}: not a fidelity report (format ${JSON.stringify((r as { format?: unknown } | null)?.format)})`);
+        // A report missing its parts was an internal error (exit 3: "Cannot convert undefined
+        // or null to object") — found by review. Name the part instead.
+        const bad = (path: string) => new UsageError(`${f}: ${path}: missing or malformed in this fidelity report`);
+        if (typeof r.pass !== 'boolean') throw bad('pass');
+        if (r.metrics === null || typeof r.metrics !== 'object' || Array.isArray(r.metrics)) throw bad('metrics');
+        if (!Array.isArray(r.failed)) throw bad('failed');
+        if (typeof r.source?.requests !== 'number') throw bad('source.requests');
         const judged = Object.values(r.metrics).filter((m) => m.value !== null).length;
         const name = basename(f) === 'fidelity.json' ? basename(dirname(f)) : basename(f, '.json');
         return { name, file: f, pass: r.pass, requests: r.source.requests, judged, failed: r.failed };
       });
+      // Two reports named alike (a/conv/fidelity.json, b/conv/fidelity.json) were two rows "conv":
+      // such names get their whole path (found by review).
+      const count = new Map<string, number>();
+      for (const r of rows) count.set(r.name, (count.get(r.name) ?? 0) + 1);
+      for (const r of rows) if (count.get(r.name)! > 1) r.name = basename(r.file) === 'fidelity.json' ? dirname(r.file) : r.file.replace(/\.json$/, '');
       const md = [
         '| trace | requests | verdict | metrics passed | failed metrics |',
         '|---|---|---|---|---|',

@@ -10,7 +10,7 @@ import { loadScanDirectory } from '../summary/warehouse.js';
 import type { TraceSummaries } from '../summary/types.js';
 import { writeProfile } from '../profile/write.js';
 import { defaultCreated } from '../profile/upstream.js';
-import { positive, UsageError } from './errors.js';
+import { checkSeed, positive, UsageError } from './errors.js';
 import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { scanSummaries } from './summarize.js';
@@ -88,6 +88,7 @@ Examples:
     .action(async (inputs: string[], opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
       const t0 = performance.now();
+      if (opts.seed !== undefined) checkSeed(opts.seed);
       const mapping = mappingFrom(opts, 'servegen');
       const arrivalSeconds = positive(opts.window, '--window');
       const lengthSeconds = positive(opts.lengthWindow, '--length-window');

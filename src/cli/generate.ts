@@ -6,7 +6,7 @@ import { parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
 import { formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { humanCount, Reporter } from './progress.js';
-import { UsageError } from './errors.js';
+import { checkSeed, UsageError } from './errors.js';
 
 interface Opts {
   duration: string;
@@ -61,9 +61,9 @@ export function registerGenerate(program: Command): void {
     .description('Generate a request trace from a profile at any rate and duration')
     .argument('<profile.json>', 'profile (from fit or import-servegen)')
     .requiredOption('--duration <seconds>', 'length of the generated span in seconds')
-    .requiredOption('--out <file>', 'output file (.jsonl, .csv, .parquet; or any name with --format)')
+    .requiredOption('--out <file>', 'output file (.jsonl, .csv, .parquet, .arrow; or any name with --format)')
     .option('--start <seconds>', 'start of the span, seconds from the profile origin', '0')
-    .option('--rate <spec>', 'constant:R (req/s) | scale:K | peak:R | file of (time, rate) points', 'scale:1')
+    .option('--rate <spec>', 'constant:R (aggregate req/s, clients keep their shares) | scale:K (every client × K) | peak:R (busiest window at R) | FILE of (time, rate) points: JSON [[t, r], …] or CSV time,rate, piecewise-linear, t in seconds from --start', 'scale:1')
     .option('--seed <n>', 'random seed (integer or string); same seed → identical output', '0')
     .option('--format <fmt>', `output format: ${TRACE_FORMATS.join('|')} (default: from the file extension)`)
     .option('--clients <filter>', 'only these clients: top:K by volume, id1,id2,…, or @ids.txt (one id per line)')
@@ -74,8 +74,11 @@ export function registerGenerate(program: Command): void {
     .addHelpText(
       'after',
       `
-Example:
+Examples:
   $ servegen generate pool.json --start 64800 --duration 3600 --rate constant:100 --seed 1 --out requests.jsonl
+  $ servegen generate profile.json --duration 86400 --rate scale:2 --clients top:10 --out day.parquet
+  $ servegen generate profile.json --duration 3600 --rate ramp.csv --format mooncake --out replay.jsonl
+  $ servegen generate profile.json --duration 3600 --naive --out naive.jsonl   # the naive baseline
 
 Past the profile's span the profile repeats. Timestamps are seconds from --start.`,
     )
@@ -92,7 +95,7 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
         start: num(opts.start, '--start'),
         duration,
         rate: parseRateSpec(opts.rate),
-        seed: /^-?\d+$/.test(opts.seed) ? BigInt(opts.seed) : opts.seed,
+        seed: /^-?\d+$/.test(checkSeed(opts.seed)) ? BigInt(opts.seed) : opts.seed,
         clients: parseClientFilter(opts.clients),
         shapeSource: opts.shape,
         maxRequests: num(opts.maxRequests, '--max-requests', 0),

@@ -74,6 +74,9 @@ export function renderTraceSummary(label: string, s: TraceSummary): string {
  * @throws UsageError for our other JSON documents (summaries, fidelity reports).
  */
 function looksLikeProfile(file: string): boolean {
+  // A directory is not read here: the trace path names it (found by review: EISDIR was an
+  // internal error, exit 3, for `inspect <upstream pool dir>`).
+  if (statSync(file).isDirectory()) return false;
   const fd = openSync(file, 'r');
   let head: string;
   try {
@@ -107,7 +110,7 @@ export function registerInspect(program: Command): void {
     .argument('<file...>', 'a profile (.json), or trace files / raw logs (with --preset or --map)');
   addIngestOptions(cmd)
     .option('--json', 'print the summary as JSON')
-    .option('--report <file.html>', 'for a profile: also write the HTML characterization')
+    .option('--report <file.html>', 'for a profile: also write the HTML characterization (a trace: exit 2; fit --report writes one)')
     .option('--engine <engine>', 'for raw inputs: ts (default) | duckdb (characterize in embedded DuckDB, for inputs too large to hold) | auto (duckdb above 256 MB)', 'ts')
     .option('--duckdb-memory <size>', 'with --engine duckdb: DuckDB memory limit (e.g. 512MB); above it DuckDB spills to a temporary directory')
     .option('--quiet', 'no ingest progress or summary on stderr')
@@ -119,6 +122,15 @@ export function registerInspect(program: Command): void {
         const summary = summarizeProfile(profile);
         process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : renderSummary(files[0], summary) + '\n');
         return;
+      }
+      // --report writes a profile's page; for a trace it was ignored without a word (exit 0, no
+      // file) — found by review.
+      if (opts.report) throw new UsageError(`--report: the HTML characterization is written for a profile; ${files.join(' ')} ${files.length > 1 ? 'are' : 'is'} read as a trace: fit it with --report (servegen fit TRACE --out profile.json --report fit.html)`);
+      // Several files are one trace; a profile among them was read as JSON lines ("61 % of rows
+      // rejected", or "not a servegen trace") — found by review. One profile at a time.
+      if (files.length > 1 && !opts.preset && !opts.map) {
+        const profile = files.find((f) => existsSync(f) && looksLikeProfile(f));
+        if (profile) throw new UsageError(`${profile}: a profile; inspect takes one profile at a time (several files are read as one trace)`);
       }
       const rep = new Reporter(Boolean(opts.quiet));
       if (chooseEngine(files, opts.engine) === 'duckdb') {

@@ -11,7 +11,7 @@ import { loadThresholds } from '../validate/thresholds.js';
 import { validateTraces } from '../validate/validate.js';
 import { ingestFiles } from '../ingest/ingest.js';
 import { loadPreset } from '../ingest/presets.js';
-import { EXIT_CHECK_FAILED, EXIT_OK } from './errors.js';
+import { checkSeed, EXIT_CHECK_FAILED, EXIT_OK } from './errors.js';
 import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { verdictLines, writeReports } from './validate.js';
@@ -36,6 +36,7 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
     .addHelpText('after', '\nExample:\n  $ servegen roundtrip AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023 --out out/conv\n')
     .action(async (inputs: string[], opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
+      checkSeed(opts.seed);
       const thresholds = loadThresholds(opts.thresholds);
       const source = await runIngest(inputs, mappingFrom(opts, 'servegen'), parseFormat(opts.format), rep, opts);
       reportIngest(rep, source);

@@ -12,7 +12,12 @@ import { Reporter } from './progress.js';
 /** Pipeline spec (documented in docs/pipelines.md). Paths are relative to the spec file. */
 export const PipelineSchema = z
   .object({
-    name: z.string().min(1),
+    // The run state is .servegen-run/<name>.json next to the spec: a name with a path in it
+    // wrote it elsewhere ("../../x" → two folders up) — found by review.
+    name: z
+      .string()
+      .min(1)
+      .refine((n) => !/[/\\]/.test(n) && n !== '.' && n !== '..', 'a pipeline name is a file name (no / or \\, not . or ..): it names the run state .servegen-run/<name>.json'),
     description: z.string().optional(),
     stages: z
       .array(
@@ -66,10 +71,14 @@ function fileHash(path: string): string {
   return h.digest('hex');
 }
 
-/** Hash of what a stage depends on: the tool, its command line and its inputs' contents. */
+/**
+ * Hash of what a stage depends on: the tool, its command line and its inputs' contents. Paths
+ * resolve against the spec's folder as the stage's command does (an absolute input was joined
+ * onto it and reported missing — found by review).
+ */
 function stageKey(stage: Pipeline['stages'][number], base: string): string {
   const h = createHash('sha256').update(toolName()).update('\0').update(JSON.stringify(stage.run));
-  for (const i of stage.inputs) h.update('\0').update(i).update('\0').update(fileHash(join(base, i)));
+  for (const i of stage.inputs) h.update('\0').update(i).update('\0').update(fileHash(resolve(base, i)));
   return h.digest('hex');
 }
 
@@ -114,18 +123,21 @@ export function registerRun(program: Command, runCommand: (argv: string[]) => Pr
         process.chdir(base);
         for (const stage of pipeline.stages) {
           const key = stageKey(stage, base);
-          const fresh = state[stage.name] === key && stage.outputs.every((o) => existsSync(join(base, o)));
+          const fresh = state[stage.name] === key && stage.outputs.every((o) => existsSync(resolve(base, o)));
           if (fresh && !opts.force) {
             rep.info(`[${pipeline.name}] ${stage.name}: unchanged, skipped`);
             continue;
           }
-          const missing = stage.inputs.filter((i) => !existsSync(join(base, i)));
+          const missing = stage.inputs.filter((i) => !existsSync(resolve(base, i)));
           if (missing.length) throw new UsageError(`[${pipeline.name}] stage ${stage.name}: missing input ${missing.join(', ')}`);
           const t0 = performance.now();
           const code = await runCommand(['node', 'servegen', ...stage.run, ...(opts.quiet && !stage.run.includes('--quiet') ? ['--quiet'] : [])]);
           const seconds = ((performance.now() - t0) / 1000).toFixed(2);
           ran++;
           if (code === EXIT_OK) {
+            // A declared output the stage did not write makes it rerun on every run: say so (found by review).
+            const unwritten = stage.outputs.filter((o) => !existsSync(resolve(base, o)));
+            if (unwritten.length) rep.info(`[${pipeline.name}] note: stage ${stage.name} did not write its declared output(s) ${unwritten.join(', ')}; it reruns on every run until it does`);
             state[stage.name] = key;
             writeFileAtomic(stateFile, JSON.stringify(state, null, 2) + '\n');
             rep.info(`[${pipeline.name}] ${stage.name}: done in ${seconds} s`);

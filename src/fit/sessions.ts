@@ -26,7 +26,9 @@ export function sessionStats(trace: Trace): Map<string, Record<string, unknown>>
     let c = perClient.get(e.client);
     if (!c) perClient.set(e.client, (c = { turns: [], gaps: [], growth: [] }));
     c.turns.push(e.turns);
-    c.gaps.push(...e.gaps);
+    // A loop, not push(...gaps): one session of ~10^5 turns (a constant session id) overflowed
+    // the call stack — fit's 'internal error: Maximum call stack size exceeded' (found by review).
+    for (const g of e.gaps) c.gaps.push(g);
     for (let k = 1; k < e.inputs.length; k++) c.growth.push(e.inputs[k] - e.inputs[k - 1]);
   }
   const median = (xs: number[]) => {

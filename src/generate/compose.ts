@@ -1,7 +1,7 @@
 import type { Profile, ProfileClient, ArrivalWindow } from '../profile/schema.js';
 import { createRng, type Rng } from '../stats/rng.js';
 import { GenerateError } from './errors.js';
-import { describeRateSpec, meanRateOver, type RateSpec } from './rate-function.js';
+import { describeRateSpec, meanRateOver, rateAt, type RateSpec } from './rate-function.js';
 import { unitGapSampler, type ShapeSource, type UnitGapSampler } from './arrival-sampler.js';
 import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths } from './length-sampler.js';
 import { LENGTH_COLUMNS, type LengthBuffers, type LengthColumn, type TraceBatch } from '../io/trace-schema.js';
@@ -64,7 +64,9 @@ export function selectClients(profile: Profile, filter: GenerateOptions['clients
     return [...profile.clients].sort((a, b) => b.requests - a.requests || (a.id < b.id ? -1 : 1)).slice(0, filter.top);
   }
   const byId = new Map(profile.clients.map((c) => [c.id, c]));
-  return filter.ids.map((id) => {
+  // An id listed twice is one client: generated twice it gave every request twice, identical
+  // (both copies draw from the stream split by its id) — found by review.
+  return [...new Set(filter.ids)].map((id) => {
     const c = byId.get(id);
     if (!c) throw new GenerateError(`--clients: no client ${JSON.stringify(id)} in the profile`);
     return c;
@@ -72,10 +74,30 @@ export function selectClients(profile: Profile, filter: GenerateOptions['clients
 }
 
 /** One arrival slot in generated time: [a, b) and the profile time of its window start. */
-interface Slot {
+export interface Slot {
   a: number;
   b: number;
   profileStart: number;
+  /** Profile time at `a` when the slot is a piece of a window cut by a rate file (default: `profileStart`). */
+  profileAt?: number;
+  /** Index of the window slot the piece was cut from (pieces of one window share it). */
+  window?: number;
+}
+
+/**
+ * Most slots one run plans. Each takes ~150 bytes of bookkeeping before the first request, so
+ * a span of billions of windows (`--duration 1e12`) exhausted the heap and crashed with V8's
+ * stack trace (found by review); 10^6 windows of 600 s are 19 years.
+ */
+export const MAX_SLOTS = 1_000_000;
+
+/** Pieces a sloped segment of a rate file is cut into within one window: at least 1 s each, at most this many. */
+const MAX_RAMP_PIECES = 100;
+
+function tooManySlots(duration: number, count: number, unit: string): GenerateError {
+  return new GenerateError(
+    `--duration ${duration} s needs about ${count.toPrecision(3)} ${unit}, above the ${MAX_SLOTS} one run can plan; generate a shorter span (several runs with --start)`,
+  );
 }
 
 /**
@@ -89,6 +111,11 @@ export function slotsFor(profile: Profile, start: number, duration: number): Slo
   if (!(L > 0)) throw new GenerateError('profile span is empty (span.end ≤ span.start)');
   if (!(duration > 0)) throw new GenerateError(`--duration must be > 0, got ${duration}`);
   const end = start + duration;
+  const count = Math.ceil(duration / W) + 1;
+  if (count > MAX_SLOTS) throw tooManySlots(duration, count, `arrival windows of ${W} s`);
+  if (!(end > start) || !(end - start > 0.5 * duration)) {
+    throw new GenerateError(`--start ${start} with --duration ${duration}: the span is below the resolution of times that large; give a smaller --start`);
+  }
   const slots: Slot[] = [];
   // The profile repeats every whole number of windows (its span rounded up to windows);
   // window indices wrap as integers so starts stay exact multiples of W.
@@ -103,6 +130,76 @@ export function slotsFor(profile: Profile, start: number, duration: number): Slo
     a = b;
   }
   return slots;
+}
+
+/**
+ * Cuts slots where a rate file's curve bends, and sloped segments into pieces of ≥ 1 s (at
+ * most MAX_RAMP_PIECES per segment and window), so the aggregate follows the piecewise-linear
+ * curve within a window instead of its mean over the window (found by review: a burst of
+ * 100 req/s for 60 s was spread over its whole 600 s window). Other rate specs: slots unchanged.
+ */
+export function cutSlotsAtRate(slots: Slot[], spec: RateSpec, start: number, duration: number): Slot[] {
+  if (spec.kind !== 'points') return slots; // one slot per window: its index is its window
+  const times = spec.times.map((t) => t + start);
+  const out: Slot[] = [];
+  let j = 0;
+  slots.forEach((s, window) => {
+    const at0 = s.profileAt ?? s.profileStart;
+    const cuts = [s.a];
+    while (j < times.length && times[j] <= s.a) j++;
+    for (let k = j; k < times.length && times[k] < s.b; k++) cuts.push(times[k]);
+    cuts.push(s.b);
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      const a = cuts[i];
+      const b = cuts[i + 1];
+      const sloped = rateAt(spec, a - start) !== rateAt(spec, b - start);
+      const n = sloped ? Math.max(1, Math.min(MAX_RAMP_PIECES, Math.ceil(b - a))) : 1;
+      for (let p = 0; p < n; p++) {
+        const pa = p === 0 ? a : a + ((b - a) * p) / n;
+        const pb = p === n - 1 ? b : a + ((b - a) * (p + 1)) / n;
+        out.push({ a: pa, b: pb, profileStart: s.profileStart, profileAt: at0 + (pa - s.a), window });
+      }
+      if (out.length > MAX_SLOTS) throw tooManySlots(duration, out.length, 'pieces of windows to follow the rate file');
+    }
+  });
+  return out;
+}
+
+/**
+ * The slots of a run: refuses up front a span too long to plan — by the size guard when the
+ * run would be above --max-requests anyway (estimated from the profile's mean rate, without
+ * planning), else by the slot limit — then cuts slots at the rate file's bends.
+ */
+export function planSlots(profile: Profile, chosen: ProfileClient[], options: GenerateOptions): Slot[] {
+  const W = profile.windows.arrival_seconds;
+  if (options.duration / W + 1 > MAX_SLOTS && options.maxRequests !== undefined) {
+    const s0 = profile.span.start;
+    const n = Math.max(1, Math.ceil((profile.span.end - s0) / W - 1e-9));
+    const totals = new Float64Array(n);
+    for (const c of chosen) {
+      for (const w of c.arrivals) {
+        const k = Math.round((w.start - s0) / W);
+        if (k >= 0 && k < n && w.rate > 0) totals[k] += w.rate;
+      }
+    }
+    let sum = 0;
+    let max = 0;
+    let active = 0;
+    for (const t of totals) {
+      sum += t;
+      max = Math.max(max, t);
+      if (t > 0) active++;
+    }
+    const spec = options.rate;
+    const d = options.duration;
+    const estimate =
+      spec.kind === 'scale' ? (spec.factor * sum * d) / n
+      : spec.kind === 'peak' ? (max > 0 ? (spec.rate * sum * d) / (n * max) : 0)
+      : spec.kind === 'constant' ? (spec.rate * active * d) / n
+      : (meanRateOver(spec, 0, d) * active * d) / n;
+    checkExpectedRequests(estimate, options);
+  }
+  return cutSlotsAtRate(slotsFor(profile, options.start, options.duration), options.rate, options.start, options.duration);
 }
 
 /** Per-client lookup of the arrival window starting at a profile time. */
@@ -223,7 +320,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
   if (chosen.length === 0) throw new GenerateError('no clients to generate from');
   // Nothing to generate is an error, not an empty file (found by review).
   if (chosen.every((c) => c.arrivals.length === 0)) throw new GenerateError(`no client${chosen.length > 1 ? ' of the ' + chosen.length : ''} has arrival windows: the profile describes no requests to generate`);
-  const slots = slotsFor(profile, options.start, options.duration);
+  const slots = planSlots(profile, chosen, options);
   const root = createRng(options.seed);
   const states: ClientState[] = chosen.map((c, index) => ({
     index,
@@ -246,10 +343,13 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
   const spec = options.rate;
   let peakFactor = 1;
   if (spec.kind === 'peak') {
-    const max = Math.max(0, ...sourceTotals);
+    // A loop, not Math.max(...): spread over ~10^5 slots overflowed the call stack (internal
+    // error, exit 3, for --rate peak:R over a long span) — found by review.
+    let max = 0;
+    for (const t of sourceTotals) if (t > max) max = t;
     peakFactor = max > 0 ? spec.rate / max : 0;
   }
-  let emptySlots = 0;
+  const emptyWindows = new Set<number>();
   const factors = slots.map((s, i) => {
     const total = sourceTotals[i];
     switch (spec.kind) {
@@ -261,7 +361,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
       case 'points': {
         const target = spec.kind === 'constant' ? spec.rate : meanRateOver(spec, s.a - options.start, s.b - options.start);
         if (total > 0) return target / total;
-        if (target > 0) emptySlots++;
+        if (target > 0) emptyWindows.add(s.window ?? i);
         return 0;
       }
       default: {
@@ -296,7 +396,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
       const slot = slots[si];
       const factor = factors[si];
       const width = slot.b - slot.a;
-      const profileOffset = slot.profileStart - slot.a; // profile time = generated time + offset (within the slot)
+      const profileOffset = (slot.profileAt ?? slot.profileStart) - slot.a; // profile time = generated time + offset (within the slot)
       for (let ci = 0; ci < states.length; ci++) {
         const st = states[ci];
         const w = st.arrivals.get(slot.profileStart);
@@ -352,7 +452,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
     clientIds: states.map((s) => s.id),
     columns,
     clientsWithoutLengths: states.filter((s) => !s.lengths.hasLengths).map((s) => s.id),
-    emptySlots,
+    emptySlots: emptyWindows.size,
     expectedRequests,
     batches: { [Symbol.iterator]: batches },
   };

@@ -2,7 +2,7 @@ import type { Profile } from '../profile/schema.js';
 import { createRng } from '../stats/rng.js';
 import { LENGTH_COLUMNS, type LengthBuffers } from '../io/trace-schema.js';
 import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths, type WindowLengthSampler } from './length-sampler.js';
-import { BATCH_TARGET, checkExpectedRequests, selectClients, slotsFor, type GenerateOptions, type GenerationPlan, type RequestBatch } from './compose.js';
+import { BATCH_TARGET, checkExpectedRequests, planSlots, selectClients, type GenerateOptions, type GenerationPlan, type RequestBatch } from './compose.js';
 import { meanRateOver } from './rate-function.js';
 
 /**
@@ -14,7 +14,7 @@ import { meanRateOver } from './rate-function.js';
  */
 export function planNaiveGeneration(profile: Profile, options: GenerateOptions): GenerationPlan {
   const chosen = selectClients(profile, options.clients);
-  const slots = slotsFor(profile, options.start, options.duration);
+  const slots = planSlots(profile, chosen, options);
   const root = createRng(options.seed).split('naive');
   const arrivalRng = root.split('arrivals');
   const lengthRng = root.split('lengths');
@@ -23,8 +23,10 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
   const byStart = chosen.map((c) => new Map(c.arrivals.map((w) => [w.start, w.rate])));
   const spec = options.rate;
   const totals = slots.map((s) => byStart.reduce((sum, m) => sum + (m.get(s.profileStart) ?? 0), 0));
-  const peak = Math.max(0, ...totals);
-  let emptySlots = 0;
+  // A loop, not Math.max(...totals): spread over ~10^5 slots overflowed the call stack (found by review).
+  let peak = 0;
+  for (const t of totals) if (t > peak) peak = t;
+  const emptyWindows = new Set<number>();
   const targets = slots.map((s, i) => {
     switch (spec.kind) {
       case 'scale':
@@ -35,7 +37,7 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
       case 'points': {
         const t = spec.kind === 'constant' ? spec.rate : meanRateOver(spec, s.a - options.start, s.b - options.start);
         if (totals[i] > 0) return t;
-        if (t > 0) emptySlots++;
+        if (t > 0) emptyWindows.add(s.window ?? i);
         return 0;
       }
       default: {
@@ -104,5 +106,5 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
       }
     }
   }
-  return { clientIds: ['naive'], columns, clientsWithoutLengths: [], emptySlots, expectedRequests, batches: { [Symbol.iterator]: batches } };
+  return { clientIds: ['naive'], columns, clientsWithoutLengths: [], emptySlots: emptyWindows.size, expectedRequests, batches: { [Symbol.iterator]: batches } };
 }

@@ -82,7 +82,9 @@ export function parseRatePoints(text: string, file: string): RateSpec {
         if (Number.isNaN(Number(parts[0]))) throw new GenerateError(`${file}:${i + 1}: expected a "time,rate" header or numbers`);
       }
       if (parts.length < 2) throw new GenerateError(`${file}:${i + 1}: expected time,rate`);
-      push(Number(parts[0]), Number(parts[1]), `line ${i + 1}`);
+      // A cell that is not a number is named as written (JSON.stringify(NaN) printed "got null").
+      const cell = (text: string): number | string => (text !== '' && Number.isFinite(Number(text)) ? Number(text) : text);
+      push(cell(parts[0]), cell(parts[1]), `line ${i + 1}`);
     });
   }
   if (times.length === 0) throw new GenerateError(`${file}: no (time, rate) points`);
@@ -94,29 +96,40 @@ export function parseRatePoints(text: string, file: string): RateSpec {
  * the last point): the exact integral divided by the width.
  */
 export function meanRateOver(spec: Extract<RateSpec, { kind: 'points' }>, a: number, b: number): number {
-  const { times, rates } = spec;
-  const at = (t: number): number => {
-    if (t <= times[0]) return rates[0];
-    const n = times.length;
-    if (t >= times[n - 1]) return rates[n - 1];
-    let lo = 0;
-    let hi = n - 1;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (times[mid] <= t) lo = mid;
-      else hi = mid;
-    }
-    const f = (t - times[lo]) / (times[hi] - times[lo]);
-    return rates[lo] + f * (rates[hi] - rates[lo]);
-  };
-  if (!(b > a)) return at(a);
-  // Integrate piece by piece between breakpoints inside [a, b).
+  const { times } = spec;
+  if (!(b > a)) return rateAt(spec, a);
+  // Integrate piece by piece between breakpoints inside [a, b) (found by binary search: runs
+  // cut at a rate file's bends ask for many short spans).
   const cuts = [a];
-  for (const t of times) if (t > a && t < b) cuts.push(t);
+  for (let k = firstAfter(times, a); k < times.length && times[k] < b; k++) cuts.push(times[k]);
   cuts.push(b);
   let area = 0;
-  for (let i = 0; i + 1 < cuts.length; i++) area += ((at(cuts[i]) + at(cuts[i + 1])) / 2) * (cuts[i + 1] - cuts[i]);
+  for (let i = 0; i + 1 < cuts.length; i++) area += ((rateAt(spec, cuts[i]) + rateAt(spec, cuts[i + 1])) / 2) * (cuts[i + 1] - cuts[i]);
   return area / (b - a);
+}
+
+/** Index of the first time > t. */
+function firstAfter(times: number[], t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid] <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The piecewise-linear rate curve at t (seconds from the span's start; constant outside the points). */
+export function rateAt(spec: Extract<RateSpec, { kind: 'points' }>, t: number): number {
+  const { times, rates } = spec;
+  if (t <= times[0]) return rates[0];
+  const n = times.length;
+  if (t >= times[n - 1]) return rates[n - 1];
+  const hi = firstAfter(times, t);
+  const lo = hi - 1;
+  const f = (t - times[lo]) / (times[hi] - times[lo]);
+  return rates[lo] + f * (rates[hi] - rates[lo]);
 }
 
 /** Short text form of a rate spec, recorded in output provenance. */

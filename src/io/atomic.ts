@@ -18,7 +18,7 @@ export function tempPathFor(path: string): string {
 export function outputError(path: string, err: unknown): Error {
   const e = err as NodeJS.ErrnoException;
   if (typeof e?.code !== 'string') return err as Error;
-  const what = e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'ENOSPC' ? 'no space left on the device' : e.code === 'EEXIST' || e.code === 'ENOTDIR' ? 'a file is in the way of its directory' : (e.message ?? e.code).replace(/, \w+ '[^']*'$/, '');
+  const what = e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'ENOSPC' ? 'no space left on the device' : e.code === 'EEXIST' || e.code === 'ENOTDIR' ? 'a file is in the way of its directory' : e.code === 'EISDIR' ? 'it is a directory' : (e.message ?? e.code).replace(/, \w+ '[^']*'( -> '[^']*')?$/, '');
   return Object.assign(new Error(`cannot write (${what})`), { code: e.code, path });
 }
 

@@ -113,7 +113,8 @@ function globToRegExp(pattern: string): RegExp {
 
 /**
  * Expands inputs: plain paths as given (must exist), `*`/`?` patterns in any path segment
- * (for shells that pass them through), sorted for a stable order.
+ * (for shells that pass them through), sorted for a stable order; a file matched more than
+ * once is listed once.
  */
 export function expandInputs(inputs: string[], opts: { directories?: boolean } = {}): string[] {
   const out: string[] = [];
@@ -150,5 +151,13 @@ export function expandInputs(inputs: string[], opts: { directories?: boolean } =
     if (bases.length === 0) throw new InputError(`${input}: pattern matches no files (in ${dirname(input)})`, input);
     out.push(...bases.sort());
   }
-  return out;
+  // A file named twice (a pattern and a path that both match it, or the same path twice) is
+  // read once: it was read twice and every request doubled, with exit 0 (found by review).
+  const seen = new Set<string>();
+  return out.filter((f) => {
+    const key = resolve(f);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -48,12 +48,13 @@ export function arrowTraceWriter(path: string, layout: TraceLayout): TraceWriter
       });
       const schema = new Schema(fields, new Map([['servegen', JSON.stringify(layout.meta)]]));
       const table = new Table(schema, Object.fromEntries(cols.map((c, j) => [c.name, vectors[j]])) as never);
-      const tmp = tempPathFor(path);
+      let tmp: string | undefined;
       try {
+        tmp = tempPathFor(path);
         writeFileSync(tmp, tableToIPC(new Table(schema, table.batches), 'file'));
         renameSync(tmp, path);
       } catch (err) {
-        rmSync(tmp, { force: true });
+        if (tmp) rmSync(tmp, { force: true });
         throw outputError(path, err);
       }
       return rows;

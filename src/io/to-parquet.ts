@@ -15,9 +15,12 @@ const ROW_GROUP = 262_144;
  */
 export function parquetTraceWriter(path: string, layout: TraceLayout): TraceWriter {
   const cols: OutputColumn[] = outputColumns(layout);
-  const tmp = tempPathFor(path);
+  let tmp: string;
   let out: ReturnType<typeof fileWriter>;
   try {
+    // Inside the try: a file in the way of the output's directory is named as on other paths
+    // (found by review: it said "pool.json: EEXIST: file already exists").
+    tmp = tempPathFor(path);
     out = fileWriter(tmp);
   } catch (err) {
     throw outputError(path, err);

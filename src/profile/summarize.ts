@@ -82,7 +82,8 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
   // Aggregate rate per window start.
   const perStart = new Map<number, number>();
   for (const c of clients) for (const w of c.arrivals) perStart.set(w.start, (perStart.get(w.start) ?? 0) + w.rate);
-  const peak = Math.max(0, ...perStart.values());
+  let peak = 0; // a loop: spreading ~10^5 window starts overflowed the call stack (found by review)
+  for (const r of perStart.values()) if (r > peak) peak = r;
   const cvVals: number[] = [];
   const cvW: number[] = [];
   const fam: Record<string, number> = {};

@@ -423,12 +423,43 @@ export function exportServegenPool(profile: Profile, dir: string): number {
     ? ['input_tokens', 'image_tokens_per_item', 'audio_tokens_per_item', 'video_tokens_per_item', 'image_count', 'audio_count', 'video_count', 'output_tokens']
     : ['input_tokens', 'output_tokens', 'reason_ratio'];
   let files = 0;
+  // Numeric ids keep their number; the others take the lowest numbers left. (Found by review:
+  // position i was used even when a numeric id had taken it — ids "1", "x" both wrote chunk-1,
+  // the second overwriting the first, and the pool lost a client.)
   const used = new Set<number>();
+  const nums = profile.clients.map((c) => {
+    const n = /^\d+$/.test(c.id) ? Number(c.id) : NaN;
+    if (Number.isSafeInteger(n) && !used.has(n)) {
+      used.add(n);
+      return n;
+    }
+    return -1;
+  });
+  let free = 0;
+  for (let i = 0; i < nums.length; i++) {
+    if (nums[i] >= 0) continue;
+    while (used.has(free)) free++;
+    used.add(free);
+    nums[i] = free;
+  }
+  const W = profile.windows.arrival_seconds;
   profile.clients.forEach((client, ci) => {
-    const num = /^\d+$/.test(client.id) && !used.has(Number(client.id)) ? Number(client.id) : ci;
-    used.add(num);
+    const num = nums[ci];
+    // Upstream trace files list every window from the first to the last (rate 0 where there
+    // were no requests), and import-servegen requires that step: a fitted profile keeps only
+    // windows with requests, and its export was refused on import ("window step 1800 s differs
+    // from the pool's 600 s") — found by review.
+    const rows: string[] = [];
+    client.arrivals.forEach((w, i) => {
+      if (i > 0) {
+        const prev = client.arrivals[i - 1].start;
+        const gaps = Math.round((w.start - prev) / W);
+        for (let k = 1; k < gaps; k++) rows.push(`${String(prev + k * W)},0,0,,0,0`);
+      }
+      rows.push(formatTraceRow(w));
+    });
     // Python's csv module ends rows with CRLF; json.dump(indent=2) writes no final newline.
-    const trace = client.arrivals.map(formatTraceRow).join('\r\n') + '\r\n';
+    const trace = rows.join('\r\n') + '\r\n';
     writeFileAtomic(join(dir, `chunk-${num}-trace.csv`), trace);
     files++;
     if (client.lengths.length === 0) return;

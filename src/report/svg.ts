@@ -35,6 +35,23 @@ function fmt(v: number): string {
   return Number(v.toPrecision(3)).toString();
 }
 
+/**
+ * Labels of linear-axis ticks, with the digits their step needs: fmt's three significant digits
+ * printed one label for several ticks far from 0 (found by review: a profile whose span starts
+ * at 19 440 000 s labelled its hours axis "5400 5400 5400 5410 5410 5410" and the fidelity
+ * report's seconds axis "2e+7" five times).
+ */
+function tickLabels(ticks: number[], log: boolean): string[] {
+  const labels = ticks.map(fmt);
+  if (log || ticks.length < 2 || new Set(labels).size === labels.length) return labels;
+  const step = Math.abs(ticks[1] - ticks[0]);
+  const decimals = Math.max(0, Math.min(12, -Math.floor(Math.log10(step) + 1e-9)));
+  return ticks.map((v) => {
+    const t = v.toFixed(decimals);
+    return /^-?0(\.0+)?$/.test(t) ? '0' : t;
+  });
+}
+
 /** A line chart (step-free polylines) as an <svg> element string. */
 export function lineChart(opts: { title: string; series: Series[]; xLabel: string; yLabel: string; xLog?: boolean; yLog?: boolean; width?: number; height?: number }): string {
   const W = opts.width ?? 460;
@@ -44,16 +61,26 @@ export function lineChart(opts: { title: string; series: Series[]; xLabel: strin
   let svg = `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeXml(opts.title)}">`;
   svg += `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="600">${escapeXml(opts.title)}</text>`;
   if (pts.length === 0) return svg + `<text x="${W / 2}" y="${H / 2}" text-anchor="middle" font-size="12">no data</text></svg>`;
-  let [x0, x1] = [Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0]))];
-  let [y0, y1] = [Math.min(...pts.map((p) => p[1])), Math.max(...pts.map((p) => p[1]))];
+  // Loops, not Math.min(...pts): spreading ~10^5 points overflowed the call stack (found by review).
+  let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const [x, y] of pts) {
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  }
   if (!opts.yLog) y0 = Math.min(0, y0);
   if (x1 === x0) x1 = x0 + 1;
   if (y1 === y0) y1 = y0 + 1;
   const tx = (x: number) => m.l + ((opts.xLog ? Math.log10(x / x0) / Math.log10(x1 / x0) : (x - x0) / (x1 - x0)) * (W - m.l - m.r));
   const ty = (y: number) => H - m.b - ((opts.yLog ? Math.log10(y / y0) / Math.log10(y1 / y0) : (y - y0) / (y1 - y0)) * (H - m.t - m.b));
   svg += `<g font-size="10" fill="#444">`;
-  for (const v of niceTicks(x0, x1, Boolean(opts.xLog))) svg += `<line x1="${tx(v)}" x2="${tx(v)}" y1="${m.t}" y2="${H - m.b}" stroke="#eee"/><text x="${tx(v)}" y="${H - m.b + 14}" text-anchor="middle">${fmt(v)}</text>`;
-  for (const v of niceTicks(y0, y1, Boolean(opts.yLog))) svg += `<line x1="${m.l}" x2="${W - m.r}" y1="${ty(v)}" y2="${ty(v)}" stroke="#eee"/><text x="${m.l - 4}" y="${ty(v) + 3}" text-anchor="end">${fmt(v)}</text>`;
+  const xt = niceTicks(x0, x1, Boolean(opts.xLog));
+  const xl = tickLabels(xt, Boolean(opts.xLog));
+  xt.forEach((v, i) => (svg += `<line x1="${tx(v)}" x2="${tx(v)}" y1="${m.t}" y2="${H - m.b}" stroke="#eee"/><text x="${tx(v)}" y="${H - m.b + 14}" text-anchor="middle">${xl[i]}</text>`));
+  const yt = niceTicks(y0, y1, Boolean(opts.yLog));
+  const yl = tickLabels(yt, Boolean(opts.yLog));
+  yt.forEach((v, i) => (svg += `<line x1="${m.l}" x2="${W - m.r}" y1="${ty(v)}" y2="${ty(v)}" stroke="#eee"/><text x="${m.l - 4}" y="${ty(v) + 3}" text-anchor="end">${yl[i]}</text>`));
   svg += `</g><rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#999"/>`;
   svg += `<text x="${(W + m.l) / 2}" y="${H - 8}" text-anchor="middle" font-size="11">${escapeXml(opts.xLabel)}</text>`;
   svg += `<text transform="translate(12 ${(H - m.b + m.t) / 2}) rotate(-90)" text-anchor="middle" font-size="11">${escapeXml(opts.yLabel)}</text>`;

@@ -6,13 +6,17 @@ function num(v: number | null | undefined): string {
   return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
 }
 
-/** Self-contained HTML fidelity report: summary, pass/fail table (with baseline), inline SVG charts. */
+/**
+ * Self-contained HTML fidelity report: summary, pass/fail table (with baseline), inline SVG charts.
+ * The baseline's ratio to ours is shown only when ours is above 0 (found by review: a value of 0
+ * printed "1.00 (1000000000000×)" from a division by 1e-12).
+ */
 export function fidelityHtml(report: FidelityReport, charts: ChartData): string {
   const hasBase = report.baseline !== undefined;
   const rows = Object.entries(report.metrics)
     .map(([name, m]) => {
       const cls = m.value === null ? 'skip' : m.pass ? 'pass' : 'fail';
-      const base = hasBase ? `<td>${num(m.baseline)}${m.baseline !== undefined && m.baseline !== null && m.value !== null && m.baseline > m.value * 1.0001 ? ` <small>(${num(m.baseline / Math.max(1e-12, m.value))}×)</small>` : ''}</td>` : '';
+      const base = hasBase ? `<td>${num(m.baseline)}${m.baseline !== undefined && m.baseline !== null && m.value !== null && m.value > 0 && m.baseline > m.value * 1.0001 ? ` <small>(${num(m.baseline / m.value)}×)</small>` : ''}</td>` : '';
       return `<tr class="${cls}"><td><code>${escapeXml(name)}</code></td><td>${escapeXml(m.scope)}</td><td>${num(m.value)}</td><td>${num(m.threshold)}</td>${base}<td>${m.value === null ? escapeXml(m.note ?? 'not judged') : m.pass ? 'pass' : 'FAIL'}</td></tr>`;
     })
     .join('\n');

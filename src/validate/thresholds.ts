@@ -58,7 +58,7 @@ export type Thresholds = {
   top_clients: number;
   min_client_requests: number;
   min_n: { p50: number; p90: number; p99: number };
-  /** Exact metric names (e.g. `input_tokens_p99_rel_err@client:a`) → threshold. */
+  /** Metric names → threshold: with a scope (`input_tokens_p99_rel_err@client:a`) for that metric only, without (`iat_ks`) for it in every scope. */
   overrides?: Record<string, number>;
 };
 
@@ -92,6 +92,14 @@ export function loadThresholds(file?: string): Thresholds {
   }
   const r = FileSchema.safeParse(value);
   if (!r.success) throw new IngestError(`${file}: ${formatJsonPath(r.error.issues[0].path)}: ${r.error.issues[0].message}`, file);
+  // A key that is no metric kind was ignored without a word — a typo ("iat_kss") left the default
+  // in force and validate passed (found by review).
+  for (const level of ['aggregate', 'client'] as const) {
+    const known = Object.keys(base[level]);
+    for (const k of Object.keys(r.data[level] ?? {})) {
+      if (!known.includes(k)) throw new IngestError(`${file}: ${level}.${k}: not a metric kind of ${level} thresholds (known: ${known.join(', ')}; exact metric names go in overrides)`, file);
+    }
+  }
   return {
     aggregate: { ...base.aggregate, ...r.data.aggregate },
     client: { ...base.client, ...r.data.client },

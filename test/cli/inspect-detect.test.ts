@@ -53,3 +53,40 @@ describe('inspect on a trace of one request', () => {
     }
   });
 });
+
+describe('inspect: a directory, several profiles (found by review)', () => {
+  it('a directory (an upstream pool) is bad input (exit 2, named), not an internal error', async () => {
+    const pool = fixture('servegen', 'multimodal', 'mm-image');
+    for (const engine of ['ts', 'duckdb']) {
+      const r = await runCli('inspect', pool, '--engine', engine);
+      expect(r.code, engine).toBe(2);
+      expect(r.stderr, engine).toContain(`servegen: ${pool}: is a directory`);
+    }
+  });
+
+  it('a profile among several files is refused by name (it was read as JSON lines: rows rejected)', async () => {
+    const profile = fixture('profiles', 'essentials.json');
+    const dir = tempDir();
+    const trace = join(dir, 'g.jsonl');
+    expect((await runCli('generate', profile, '--duration', '30', '--out', trace, '--quiet')).code).toBe(0);
+    for (const files of [[profile, profile], [trace, profile]]) {
+      const r = await runCli('inspect', ...files, '--quiet');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`servegen: ${profile}: a profile; inspect takes one profile at a time (several files are read as one trace)\n`);
+    }
+  });
+});
+
+describe('inspect --report on a trace (found by review)', () => {
+  it('is refused with exit 2 (it was ignored: exit 0 and no file)', async () => {
+    const dir = tempDir();
+    const trace = join(dir, 'g.jsonl');
+    expect((await runCli('generate', fixture('profiles', 'essentials.json'), '--duration', '30', '--out', trace, '--quiet')).code).toBe(0);
+    const html = join(dir, 'r.html');
+    const r = await runCli('inspect', trace, '--report', html, '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--report: the HTML characterization is written for a profile');
+    const p = await runCli('inspect', fixture('profiles', 'essentials.json'), '--report', html);
+    expect(p.code).toBe(0);
+  });
+});

@@ -40,6 +40,10 @@ describe('numeric flags reject bad values by name', () => {
     [['generate', profile, '--out', out('g.jsonl')], '--duration', ['abc', '0', '-60']],
     [['generate', profile, '--out', out('g.jsonl'), '--duration', '60'], '--rate', ['abc', 'constant:abc', 'constant:-1', 'scale:']],
     [['generate', profile, '--out', out('g.jsonl'), '--duration', '60'], '--clients', ['top:abc', 'top:0']],
+    // Integer seeds are taken modulo 2^64: 2^64 gave seed 0's very output (found by review).
+    [['generate', profile, '--out', out('g.jsonl'), '--duration', '60'], '--seed', ['18446744073709551616', '9223372036854775808', '-9223372036854775809']],
+    [['fit', trace, '--map', map, '--anonymize', '--dp-epsilon', '1', '--out', out('p.json')], '--seed', ['18446744073709551616']],
+    [['roundtrip', trace, '--map', map, '--out', out('rt')], '--seed', ['18446744073709551616']],
     [['validate', trace, trace, '--source-map', map, '--generated-map', map], '--window', ['abc', '0']],
     [['validate', trace, trace, '--source-map', map, '--generated-map', map], '--source-max-reject-ratio', ['abc']],
     [['validate', trace, trace, '--source-map', map, '--generated-map', map], '--generated-max-reject-ratio', ['2']],

@@ -130,3 +130,46 @@ describe('servegen run: internal errors and a corrupt state file (found by revie
     expect((await runCli('run', spec)).stderr).toMatch(/test\.json: not an object of stage keys\); ignoring it/);
   });
 });
+
+describe('servegen run: pipeline names and declared outputs (found by review)', () => {
+  it('a name with a path in it is refused (it placed the run state outside .servegen-run)', async () => {
+    const dir = tempDir();
+    const sub = join(dir, 'a', 'b');
+    mkdirSync(sub, { recursive: true });
+    const profile = fixture('profiles', 'essentials.json');
+    const stage = { name: 'g', run: ['generate', profile, '--duration', '10', '--out', 'g.jsonl', '--quiet'], inputs: [profile], outputs: ['g.jsonl'] };
+    for (const name of ['../../escaped', 'x/y', '..']) {
+      const spec = join(sub, 'p.json');
+      writeFileSync(spec, JSON.stringify({ name, stages: [stage] }));
+      const r = await runCli('run', spec, '--quiet');
+      expect(r.code, name).toBe(2);
+      expect(r.stderr, name).toContain(`${spec}: name: a pipeline name is a file name`);
+    }
+    expect(existsSync(join(dir, 'escaped.json'))).toBe(false);
+  });
+
+  it('a declared output the stage did not write gets a note (the stage reruns every time)', async () => {
+    const dir = tempDir();
+    const profile = fixture('profiles', 'essentials.json');
+    const spec = join(dir, 'p.json');
+    writeFileSync(spec, JSON.stringify({ name: 'p', stages: [{ name: 'g', run: ['generate', profile, '--duration', '10', '--out', 'g.jsonl', '--quiet'], inputs: [profile], outputs: ['g.jsonl', 'other.txt'] }] }));
+    const r = await runCli('run', spec);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('[p] note: stage g did not write its declared output(s) other.txt; it reruns on every run until it does');
+  });
+});
+
+describe('servegen run: absolute paths (found by review)', () => {
+  it('an absolute input or output is that file, as in the stage command (it was joined onto the spec folder: "missing input")', async () => {
+    const dir = tempDir();
+    const profile = fixture('profiles', 'essentials.json');
+    const out = join(tempDir(), 'g.jsonl');
+    const spec = join(dir, 'p.json');
+    writeFileSync(spec, JSON.stringify({ name: 'p', stages: [{ name: 'g', run: ['generate', profile, '--duration', '10', '--out', out, '--quiet'], inputs: [profile], outputs: [out] }] }));
+    const first = await runCli('run', spec);
+    expect(first.code, first.stderr).toBe(0);
+    expect(existsSync(out)).toBe(true);
+    const again = await runCli('run', spec);
+    expect(again.stderr).toContain('[p] g: unchanged, skipped');
+  });
+});
