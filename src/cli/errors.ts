@@ -1,3 +1,4 @@
+import { NUMERIC_RE } from '../ingest/normalize.js';
 import { CommanderError } from 'commander';
 import { ProfileError } from '../profile/errors.js';
 import { GenerateError } from '../generate/errors.js';
@@ -53,9 +54,17 @@ export function describeError(err: unknown): { message: string; code: number } {
   return { message: `internal error: ${err instanceof Error ? err.message : String(err)}${detail}`, code: EXIT_INTERNAL };
 }
 
+/**
+ * A flag's number: plain decimal text only (`12`, `0.5`, `1e9`), NaN otherwise. Number() alone
+ * also took `0x10`, `0b11` and padded text (found by review: `--rate scale:0x10` ran at ×16).
+ */
+export function flagNumber(text: string): number {
+  return NUMERIC_RE.test(text) ? Number(text) : NaN;
+}
+
 /** Parses a numeric flag that must be > 0 (or ≥ 0). @throws UsageError naming the flag. */
 export function positive(text: string, flag: string, allowZero = false): number {
-  const v = Number(text);
+  const v = flagNumber(text);
   if (text.trim() === '' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) throw new UsageError(`${flag}: expected a number ${allowZero ? '≥' : '>'} 0, got ${JSON.stringify(text)}`);
   return v;
 }

@@ -6,7 +6,7 @@ import { parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
 import { formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { humanCount, Reporter } from './progress.js';
-import { checkSeed, UsageError } from './errors.js';
+import { checkSeed, flagNumber, UsageError } from './errors.js';
 
 interface Opts {
   duration: string;
@@ -28,7 +28,7 @@ export const DEFAULT_MAX_REQUESTS = 1e9;
 const LARGE_RUN = 2e7;
 
 function num(text: string, flag: string, min = -Infinity): number {
-  const v = Number(text);
+  const v = flagNumber(text);
   if (text.trim() === '' || !Number.isFinite(v) || v < min) throw new UsageError(`${flag}: expected a number${min > -Infinity ? ` ≥ ${min}` : ''}, got ${JSON.stringify(text)}`);
   return v;
 }
@@ -89,6 +89,9 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
         throw new UsageError(`--format: ${opts.format ? `unknown format ${JSON.stringify(opts.format)}` : `cannot tell the format of ${JSON.stringify(opts.out)}`}; use one of ${TRACE_FORMATS.join(', ')}`);
       }
       if (opts.shape !== 'cv' && opts.shape !== 'params') throw new UsageError(`--shape: expected cv or params, got ${JSON.stringify(opts.shape)}`);
+      // The naive baseline draws Poisson arrivals: no window shape to take (found by review: the
+      // header recorded shape_source params for a run that ignored it).
+      if (opts.naive && opts.shape === 'params') throw new UsageError('--shape params: --naive draws Poisson arrivals and takes no window shape; drop --shape');
       const duration = num(opts.duration, '--duration', 0);
       if (!(duration > 0)) throw new UsageError(`--duration: expected a number > 0, got ${JSON.stringify(opts.duration)}`);
       const options: GenerateOptions = {

@@ -7,7 +7,7 @@ import { readMapping, type Mapping } from '../ingest/mapping.js';
 import { loadPreset } from '../ingest/presets.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { humanCount, type Reporter } from './progress.js';
-import { RejectRatioError, UsageError } from './errors.js';
+import { flagNumber, RejectRatioError, UsageError } from './errors.js';
 
 export interface IngestCliOptions {
   preset?: string;
@@ -62,7 +62,7 @@ export function parseFormat(text: string | undefined, flag = '--format'): InputF
 }
 
 export function parseRatio(text: string, prefix?: string): number {
-  const v = Number(text);
+  const v = flagNumber(text);
   if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v > 1) throw new UsageError(`--${prefix ? `${prefix}-` : ''}max-reject-ratio: expected a number in [0, 1], got ${JSON.stringify(text)}`);
   return v;
 }

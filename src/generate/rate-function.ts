@@ -1,3 +1,4 @@
+import { NUMERIC_RE } from '../ingest/normalize.js';
 import { readFileSync } from 'node:fs';
 import { GenerateError } from './errors.js';
 
@@ -16,7 +17,8 @@ export type RateSpec =
   | { kind: 'points'; times: number[]; rates: number[]; file: string };
 
 function positiveNumber(text: string, what: string): number {
-  const v = Number(text);
+  // Plain decimal text only (Number() also took `0x10` and padded text).
+  const v = NUMERIC_RE.test(text) ? Number(text) : NaN;
   if (text.trim() === '' || !Number.isFinite(v) || v < 0) throw new GenerateError(`--rate ${what}: expected a number ≥ 0, got ${JSON.stringify(text)}`);
   return v;
 }

@@ -47,7 +47,8 @@ export async function readArrow(file: string, bytes: Uint8Array, keys: SourceKey
     reader = RecordBatchReader.from(bytes);
     reader.open();
   } catch (err) {
-    throw new IngestError(`${file}: not a readable Arrow IPC file or stream (${(err as Error).message})`, file);
+    // apache-arrow fails on a cut or corrupt file with its own TypeErrors ("Cannot read properties of null"): say what they mean.
+    throw new IngestError(`${file}: not a readable Arrow IPC file or stream (${err instanceof TypeError ? 'cut short or corrupt' : (err as Error).message})`, file);
   }
   const names = reader.schema.fields.map((f) => f.name);
   const wanted = [...new Set(keys.map((k) => k.column))].filter((c) => names.includes(c) || !optional.has(c));

@@ -257,3 +257,24 @@ describe('inputs named twice (found by review)', () => {
     expect((JSON.parse(inspect.stdout) as { trace: { requests: number } }).trace.requests).toBe(rows);
   });
 });
+
+describe('generate --naive --shape params, a cut Arrow file (found by review)', () => {
+  it('--naive refuses --shape params (Poisson arrivals take no window shape; the header said params)', async () => {
+    const dir = tempDir();
+    const r = await runCli('generate', fixture('profiles', 'essentials.json'), '--duration', '60', '--naive', '--shape', 'params', '--out', join(dir, 'n.jsonl'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--shape params: --naive draws Poisson arrivals');
+    expect((await runCli('generate', fixture('profiles', 'essentials.json'), '--duration', '60', '--naive', '--out', join(dir, 'n.jsonl'), '--quiet')).code).toBe(0);
+  });
+
+  it('an Arrow file cut short is bad input in plain words (was apache-arrow\'s "Cannot read properties of null")', async () => {
+    const dir = tempDir();
+    const full = join(dir, 'a.arrow');
+    expect((await runCli('generate', fixture('profiles', 'essentials.json'), '--duration', '300', '--out', full, '--quiet')).code).toBe(0);
+    const cut = join(dir, 'cut.arrow');
+    writeFileSync(cut, readFileSync(full).subarray(0, 1000));
+    const r = await runCli('inspect', cut);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${cut}: not a readable Arrow IPC file or stream (cut short or corrupt)`);
+  });
+});

@@ -38,7 +38,11 @@ describe('numeric flags reject bad values by name', () => {
     [['fit', trace, '--map', map, '--anonymize', '--out', out('p.json')], '--dp-epsilon', ['abc', '0', '-1']],
     [['generate', profile, '--out', out('g.jsonl'), '--duration', '60'], '--start', ['abc']],
     [['generate', profile, '--out', out('g.jsonl')], '--duration', ['abc', '0', '-60']],
-    [['generate', profile, '--out', out('g.jsonl'), '--duration', '60'], '--rate', ['abc', 'constant:abc', 'constant:-1', 'scale:']],
+    [['generate', profile, '--out', out('g.jsonl'), '--duration', '60'], '--rate', ['abc', 'constant:abc', 'constant:-1', 'scale:', 'scale:0x10', 'constant: 5', 'peak:0b11']],
+    // Number() alone took hex, binary and padded text (found by review: scale:0x10 ran at ×16).
+    [['generate', profile, '--out', out('g.jsonl')], '--duration', ['0x3c', ' 60']],
+    [['fit', trace, '--map', map, '--out', out('p.json')], '--window', ['0x258', '600 ']],
+    [['ingest', trace, '--map', map, '--out', out('i.jsonl')], '--max-reject-ratio', ['0x0']],
     [['generate', profile, '--out', out('g.jsonl'), '--duration', '60'], '--clients', ['top:abc', 'top:0']],
     // Integer seeds are taken modulo 2^64: 2^64 gave seed 0's very output (found by review).
     [['generate', profile, '--out', out('g.jsonl'), '--duration', '60'], '--seed', ['18446744073709551616', '9223372036854775808', '-9223372036854775809']],
