@@ -427,8 +427,17 @@ export function exportServegenPool(profile: Profile, dir: string): number {
   profile.clients.forEach((client, ci) => {
     const num = /^\d+$/.test(client.id) && !used.has(Number(client.id)) ? Number(client.id) : ci;
     used.add(num);
+    // Upstream pools list every window, idle ones as `start,0,0,,0,0` (import requires one
+    // step); a fitted profile leaves windows without arrivals out (generate: rate 0).
+    const W = profile.windows.arrival_seconds;
+    const rows: string[] = [];
+    client.arrivals.forEach((w, i) => {
+      const prev = i > 0 ? client.arrivals[i - 1].start : undefined;
+      if (prev !== undefined) for (let k = 1; prev + k * W < w.start; k++) rows.push(`${prev + k * W},0,0,,0,0`);
+      rows.push(formatTraceRow(w));
+    });
     // Python's csv module ends rows with CRLF; json.dump(indent=2) writes no final newline.
-    const trace = client.arrivals.map(formatTraceRow).join('\r\n') + '\r\n';
+    const trace = rows.join('\r\n') + '\r\n';
     writeFileAtomic(join(dir, `chunk-${num}-trace.csv`), trace);
     files++;
     if (client.lengths.length === 0) return;
