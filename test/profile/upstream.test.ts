@@ -106,7 +106,7 @@ describe('import-servegen', () => {
       let dropped = 0;
       for (const c of sparse.clients) {
         const first = c.arrivals.findIndex((w) => w.rate > 0);
-        const last = c.arrivals.findLastIndex((w) => w.rate > 0);
+        const last = c.arrivals.length - 1 - [...c.arrivals].reverse().findIndex((w) => w.rate > 0);
         const kept = c.arrivals.filter((w, i) => w.rate > 0 || i < first || i > last);
         dropped += c.arrivals.length - kept.length;
         c.arrivals = kept;
