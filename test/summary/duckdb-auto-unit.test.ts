@@ -111,6 +111,27 @@ describe('--engine duckdb with timestamp.unit auto: what ingest reports, and typ
   });
 });
 
+describe('--engine duckdb, JSON lines whose timestamps mix strings and numbers (a JSON-typed column)', () => {
+  it('reads the date-time strings by their value (a number among them is a bad_timestamp), as the TypeScript engine — with unit iso and with auto (which chooses iso); was: every row a bad_timestamp (the JSON text "\"2024-…\"" was parsed), "no accepted rows", exit 2', async () => {
+    const dir = tempDir();
+    const rows: string[] = [];
+    for (let k = 0; k < 40; k++) rows.push(JSON.stringify({ t: `2024-01-01T10:${String(k).padStart(2, '0')}:00Z`, c: `c${k % 3}`, i: 10 + k, o: 5 }));
+    rows.splice(7, 0, JSON.stringify({ t: 1704103200, c: 'c0', i: 1, o: 1 }));
+    const file = join(dir, 'mixed-types.jsonl');
+    writeFileSync(file, rows.join('\n') + '\n');
+    for (const timestamp of [{ unit: 'iso' }, {}]) {
+      const map = join(dir, 'map.json');
+      writeFileSync(map, JSON.stringify({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i', output_tokens: 'o' }, timestamp }));
+      for (const engine of ['ts', 'duckdb']) {
+        const r = await runCli('summarize', file, '--map', map, '--engine', engine, '--out', join(dir, `j-${engine}.json`), '--max-reject-ratio', '0.05');
+        expect(r.code, `${JSON.stringify(timestamp)} ${engine}: ${r.stderr}`).toBe(0);
+        if (engine === 'duckdb') expect(r.stderr).toContain('40 accepted, 1 rejected (bad_timestamp 1)');
+      }
+      expect(readFileSync(join(dir, 'j-duckdb.json'), 'utf8'), JSON.stringify(timestamp)).toBe(readFileSync(join(dir, 'j-ts.json'), 'utf8'));
+    }
+  });
+});
+
 describe('--engine duckdb with timestamp.timezone (an offset for times without a zone; was an error)', () => {
   it('reads zone-less times at the offset and zoned ones at their own zone, as the TypeScript engine does: same summaries and inspect output', async () => {
     const dir = tempDir();
