@@ -56,13 +56,17 @@ export async function ingestWithDuckDB(
       span_seconds: num(counts.e) - num(counts.s),
       origin: originIso,
       detected: {
-        timestamp: { unit: unit as 's' | 'ms' | 'us' | 'ns' | 'iso', absolute, how: 'mapping', reason: absolute ? (unit === 'iso' ? 'date-time strings' : 'epoch time') : 'relative time' },
+        // With unit auto: what it decided and why, as the TypeScript engine reports it.
+        timestamp: scan.autoTimestamp
+          ? { unit: scan.autoTimestamp.unit, absolute, how: 'auto', reason: scan.autoTimestamp.reason }
+          : { unit: unit as 's' | 'ms' | 'us' | 'ns' | 'iso', absolute, how: 'mapping', reason: absolute ? (unit === 'iso' ? 'date-time strings' : 'epoch time') : 'relative time' },
         formats: Object.fromEntries(scan.files.map((f) => [f, String(options.format ?? formatFromName(f) ?? mapping.format)])),
       },
       duplicate_request_ids: texts.includes('request_id') ? num(counts.n_request_id) - num(counts.ids) : 0,
     };
-    const warning = await scanTimeWarning(scan);
-    if (warning) summary.warnings = [warning];
+    // The TypeScript engine's warnings, in its order: mixed units, then the time axis.
+    const warnings = [scan.autoTimestamp?.warning, await scanTimeWarning(scan)].filter((w): w is string => w !== undefined);
+    if (warnings.length > 0) summary.warnings = warnings;
     if (scan.rowsRead > 0 && rejected / scan.rowsRead > options.maxRejectRatio) return { summary, written: null };
     // Column order of outputColumns(): timestamp, client_id, texts, turn, lengths, block_count.
     const presentTexts = texts.filter(has);

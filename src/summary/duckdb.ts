@@ -191,6 +191,8 @@ export interface OpenScan {
   originIso: string | null;
   /** `servegen` metadata of our own traces (first file that has it). */
   meta?: Record<string, unknown>;
+  /** With `timestamp.unit: auto`: what it decided (Source.autoTimestamp). */
+  autoTimestamp?: AutoTimestamp;
 }
 
 /** A DuckDB memory limit such as `512MB` or `2GiB`. @throws IngestError otherwise. */
@@ -238,6 +240,15 @@ export interface Source {
   /** Integer fields summarized (SQL_INT_FIELDS that are mapped and present). */
   present: (typeof SQL_INT_FIELDS)[number][];
   meta?: Record<string, unknown>;
+  /** With `timestamp.unit: auto`: the unit decided (now in `mapping`), why, and the mixed-magnitude warning. */
+  autoTimestamp?: AutoTimestamp;
+}
+
+/** What `timestamp.unit: auto` decided on the DuckDB side (the TypeScript engine's detected.timestamp). */
+export interface AutoTimestamp {
+  unit: 'iso' | 's' | 'ms' | 'us' | 'ns';
+  reason: string;
+  warning?: string;
 }
 
 /**
@@ -246,7 +257,7 @@ export interface Source {
  * unit from the largest magnitude among the accepted rows (detectNumericUnit), with the same
  * mixed-magnitude warning. Numbers cost one more read of the inputs.
  */
-async function autoUnit(con: DuckDBConnection, from: string, mapping: Mapping, dotted: boolean, numericSource: Set<string> & { json?: Set<string> }): Promise<{ unit: 'iso' | 's' | 'ms' | 'us' | 'ns'; reason: string; warning?: string }> {
+async function autoUnit(con: DuckDBConnection, from: string, mapping: Mapping, dotted: boolean, numericSource: Set<string> & { json?: Set<string> }): Promise<AutoTimestamp> {
   const text = fieldSql(mapping.columns.timestamp!, dotted, mapping.separator, undefined, numericSource);
   await con.run('SET preserve_insertion_order = true');
   let first: unknown;
@@ -255,7 +266,11 @@ async function autoUnit(con: DuckDBConnection, from: string, mapping: Mapping, d
   } finally {
     await con.run('SET preserve_insertion_order = false');
   }
-  if (first !== undefined && first !== null && !NUMERIC_RE.test(String(first))) return { unit: 'iso', reason: 'date-time strings' };
+  // A column typed as numbers is numbers whatever its first value (NaN, Infinity: rejected
+  // rows, as the TypeScript engine reads a typed number).
+  const col = mapping.columns.timestamp;
+  const typedNumber = typeof col === 'string' && (!dotted || !col.includes('.')) && numericSource.has(col);
+  if (first !== undefined && first !== null && !typedNumber && !NUMERIC_RE.test(String(first))) return { unit: 'iso', reason: 'date-time strings' };
   // Read as seconds (unit s: the values as they are), the accepted rows' magnitudes.
   const asIs: Mapping = { ...mapping, timestamp: { ...mapping.timestamp, unit: 's' } };
   const classes = MAGNITUDE_LIMITS.map((lo, i) => `CAST(count(*) FILTER (WHERE a >= ${lo}${i > 0 ? ` AND a < ${MAGNITUDE_LIMITS[i - 1]}` : ''}) AS DOUBLE)`).join(', ');
@@ -369,6 +384,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       throw new IngestError(`${files[0]}: mapping names column ${JSON.stringify(missing[0])} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})`, files[0]);
     }
     mapping = effective;
+    let autoTimestamp: AutoTimestamp | undefined;
     if ((mapping.timestamp?.unit ?? 'auto') === 'auto') {
       stage('timestamp unit (auto)');
       const auto = await autoUnit(con, from, mapping, dotted, numericSource).catch((err: unknown) => {
@@ -377,9 +393,10 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       mapping = { ...mapping, timestamp: { ...mapping.timestamp, unit: auto.unit } };
       options.onNote?.(`timestamps: unit auto → ${auto.unit} (${auto.reason})`);
       if (auto.warning) options.onNote?.(`warning: ${auto.warning}`);
+      autoTimestamp = auto;
     }
     const resolved = mapping;
-    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta };
+    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta, autoTimestamp };
   } catch (err) {
     close();
     throw err;
@@ -453,7 +470,7 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
     const { absolute, origin, originIso } = originOf(src, tmin, amax, options.origin);
     // In REJECT_REASONS order, as the other scans list them (DuckDB groups in any order).
     const ordered = Object.fromEntries(REJECT_REASONS.filter((r) => rejectsByReason[r] !== undefined).map((r) => [r, rejectsByReason[r]])) as typeof rejectsByReason;
-    return { con, connect: src.connect, stage, close, files, mapping, present, rowsRead, rejectsByReason: ordered, absolute, origin, originIso, meta: src.meta };
+    return { con, connect: src.connect, stage, close, files, mapping, present, rowsRead, rejectsByReason: ordered, absolute, origin, originIso, meta: src.meta, autoTimestamp: src.autoTimestamp };
   } catch (err) {
     close();
     throw err;

@@ -243,7 +243,8 @@ export function rowsSql(
   const text = (f: string, src: FieldSource, typed: string | undefined) => {
     const u = untrimmed(f, src, typed);
     if (u) lazy.add(f);
-    return typed ?? u ?? fieldSql(src, dotted, mapping.separator, d);
+    // numericColumns: a JSON column of mixed types is read by its values (jsonText), not as JSON text ('"2024-…"').
+    return typed ?? u ?? fieldSql(src, dotted, mapping.separator, d, numericColumns);
   };
   const level1 = [
     `${text('timestamp', cols.timestamp!, tTyped)} AS ${raw('timestamp')}`,

@@ -97,6 +97,29 @@ describe('import-servegen', () => {
     }
   });
 
+  it('writes the idle windows a fitted profile leaves out as zero rows, so import-servegen reads the pool back (was: "window step 1800 s differs from the pool\'s 600 s")', () => {
+    for (const pool of POOLS) {
+      const src = fixture('servegen', pool);
+      const full = importServegenPool(src, fixedNow).profile;
+      // As fit writes them: no window where nothing arrived (between the first and last).
+      const sparse = structuredClone(full);
+      let dropped = 0;
+      for (const c of sparse.clients) {
+        const first = c.arrivals.findIndex((w) => w.rate > 0);
+        const last = c.arrivals.length - 1 - [...c.arrivals].reverse().findIndex((w) => w.rate > 0);
+        const kept = c.arrivals.filter((w, i) => w.rate > 0 || i < first || i > last);
+        dropped += c.arrivals.length - kept.length;
+        c.arrivals = kept;
+      }
+      expect(dropped, pool).toBeGreaterThan(0);
+      const dir = tempDir();
+      exportServegenPool(sparse, dir);
+      // The same bytes as upstream's, and a pool import reads.
+      for (const f of readdirSync(src).filter((n) => /^chunk-\d+-trace\.csv$/.test(n))) expect(readFileSync(join(dir, f)).equals(readFileSync(join(src, f))), `${pool}/${f}`).toBe(true);
+      expect(importServegenPool(dir, fixedNow).profile.clients, pool).toEqual(full.clients);
+    }
+  });
+
   it('exports reason_ratio on upstream\'s 501-point grid', () => {
     const a = importServegenPool(fixture('servegen', 'reason/deepseek-r1-sample'), fixedNow).profile;
     const dir = tempDir();

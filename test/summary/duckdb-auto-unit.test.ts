@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
 import { fixture, tempDir } from '../helpers.js';
@@ -63,6 +64,71 @@ describe('--engine duckdb with timestamp.unit auto (the default; was an error: "
       expect(b.stderr, ts[k][0]).toContain('unit auto → ms');
     }
     expect(readFileSync(join(dir, 'm-duckdb.json'), 'utf8')).toBe(readFileSync(join(dir, 'm-ts.json'), 'utf8'));
+  });
+});
+
+describe('--engine duckdb with timestamp.unit auto: what ingest reports, and typed columns', () => {
+  it('ingest --summary says the unit auto chose, why, and the mixed-unit warning, as the TypeScript engine does (was unit "auto", how "mapping", no mixed-unit warning); stderr prints each warning once', async () => {
+    const dir = tempDir();
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i', output_tokens: 'o' } }));
+    const rows = ['t,c,i,o'];
+    for (let k = 0; k < 300; k++) rows.push(`${1_700_000_000_000 + k * 997},c${k % 3},${10 + k},${5 + (k % 7)}`);
+    rows.splice(50, 0, '1700000050.5,c0,1,1');
+    const file = join(dir, 'mixed.csv');
+    writeFileSync(file, rows.join('\n') + '\n');
+    const runs: Record<string, { stderr: string; summary: Record<string, unknown> }> = {};
+    for (const engine of ['ts', 'duckdb']) {
+      const summary = join(dir, `s-${engine}.json`);
+      const r = await runCli('ingest', file, '--map', map, '--engine', engine, '--out', join(dir, `m-${engine}.parquet`), '--summary', summary);
+      expect(r.code, `${engine}: ${r.stderr}`).toBe(0);
+      runs[engine] = { stderr: r.stderr, summary: JSON.parse(readFileSync(summary, 'utf8')) as Record<string, unknown> };
+    }
+    const { ts, duckdb } = runs;
+    expect((ts.summary.detected as { timestamp: unknown }).timestamp).toEqual({ unit: 'ms', absolute: true, how: 'auto', reason: 'values up to 1.70e+12 look like epoch milliseconds' });
+    expect((duckdb.summary.detected as { timestamp: unknown }).timestamp).toEqual((ts.summary.detected as { timestamp: unknown }).timestamp);
+    expect((ts.summary.warnings as string[])[0]).toContain('timestamps (unit auto): 1 of 301 values');
+    expect(duckdb.summary.warnings).toEqual(ts.summary.warnings);
+    expect(warnings(duckdb.stderr)).toEqual(warnings(ts.stderr));
+  });
+
+  it('a Parquet DOUBLE timestamp column whose first value is NaN is numbers (NaN a bad_timestamp), as in the TypeScript engine — was read as date-time strings: a DuckDB binder error, exit 2', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'nan.parquet');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    await con.run(`COPY (SELECT * FROM (VALUES (CAST('NaN' AS DOUBLE), 'a', 1, 1), (5.0, 'a', 1, 1), (7.5, 'b', 2, 2), (9.25, 'b', 2, 2), (12.0, 'a', 3, 3)) v(t, c, i, o)) TO '${file}' (FORMAT parquet)`);
+    con.closeSync();
+    db.closeSync();
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i', output_tokens: 'o' } }));
+    for (const engine of ['ts', 'duckdb']) {
+      const r = await runCli('summarize', file, '--map', map, '--engine', engine, '--out', join(dir, `n-${engine}.json`), '--max-reject-ratio', '0.5');
+      expect(r.code, `${engine}: ${r.stderr}`).toBe(0);
+      if (engine === 'duckdb') expect(r.stderr).toContain('bad_timestamp 1');
+    }
+    expect(readFileSync(join(dir, 'n-duckdb.json'), 'utf8')).toBe(readFileSync(join(dir, 'n-ts.json'), 'utf8'));
+  });
+});
+
+describe('--engine duckdb, JSON lines whose timestamps mix strings and numbers (a JSON-typed column)', () => {
+  it('reads the date-time strings by their value (a number among them is a bad_timestamp), as the TypeScript engine — with unit iso and with auto (which chooses iso); was: every row a bad_timestamp (the JSON text "\"2024-…\"" was parsed), "no accepted rows", exit 2', async () => {
+    const dir = tempDir();
+    const rows: string[] = [];
+    for (let k = 0; k < 40; k++) rows.push(JSON.stringify({ t: `2024-01-01T10:${String(k).padStart(2, '0')}:00Z`, c: `c${k % 3}`, i: 10 + k, o: 5 }));
+    rows.splice(7, 0, JSON.stringify({ t: 1704103200, c: 'c0', i: 1, o: 1 }));
+    const file = join(dir, 'mixed-types.jsonl');
+    writeFileSync(file, rows.join('\n') + '\n');
+    for (const timestamp of [{ unit: 'iso' }, {}]) {
+      const map = join(dir, 'map.json');
+      writeFileSync(map, JSON.stringify({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i', output_tokens: 'o' }, timestamp }));
+      for (const engine of ['ts', 'duckdb']) {
+        const r = await runCli('summarize', file, '--map', map, '--engine', engine, '--out', join(dir, `j-${engine}.json`), '--max-reject-ratio', '0.05');
+        expect(r.code, `${JSON.stringify(timestamp)} ${engine}: ${r.stderr}`).toBe(0);
+        if (engine === 'duckdb') expect(r.stderr).toContain('40 accepted, 1 rejected (bad_timestamp 1)');
+      }
+      expect(readFileSync(join(dir, 'j-duckdb.json'), 'utf8'), JSON.stringify(timestamp)).toBe(readFileSync(join(dir, 'j-ts.json'), 'utf8'));
+    }
   });
 });
 
