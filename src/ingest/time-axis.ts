@@ -152,48 +152,71 @@ export function mixedUnitWarning(counts: number[], chosen: string): string | nul
  * their sorted times could find some), from each window's row count and exact first and last
  * times alone — for a scan that keeps no rows. False means certainly none; true means the
  * rows must be looked at (rare: only a gap wider than the windows can qualify once the
- * trace spans more than a quarter of a window).
+ * trace spans more than about a quarter of a window).
  *
- * Why it is sound: an empty gap between consecutive rows that is wider than a window lies
- * between the merged [first, last] intervals of the windows (a window's rows are all inside
- * its interval, which is shorter than the window), so those gaps and the rows before them are
- * exact; the order statistics findTimeOutliers measures the middle span with are bounded by
- * the windows' firsts and lasts.
+ * Why it is sound: the windows are grouped by slot (⌊first / W⌋, as the scan assigns them);
+ * every row of a slot lies in [slot·W, slot·W + W), so a gap between consecutive rows inside a
+ * slot is shorter than a window, and a gap between slots is exactly the next slot's earliest
+ * first minus the previous slot's latest last, with the rows before it counted exactly. The
+ * order statistics findTimeOutliers measures the middle span with are bounded by the slots'
+ * latest lasts (from below) and earliest firsts (from the top). O(windows), no sort of them.
  */
 export function windowsMayHaveTimeOutliers(windows: readonly { n: number; first: number; last: number }[], windowSeconds: number): boolean {
-  const ws = windows.filter((w) => w.n > 0);
-  const n = ws.reduce((a, w) => a + w.n, 0);
+  const W = windowSeconds;
+  const bySlot = new Map<number, number>();
+  const slotN: number[] = [];
+  const slotFirst: number[] = [];
+  const slotLast: number[] = [];
+  let n = 0;
+  for (const w of windows) {
+    if (!(w.n > 0)) continue;
+    const slot = Math.floor(w.first / W);
+    let k = bySlot.get(slot);
+    if (k === undefined) {
+      bySlot.set(slot, (k = slotN.length));
+      slotN.push(0);
+      slotFirst.push(Infinity);
+      slotLast.push(-Infinity);
+    }
+    slotN[k] += w.n;
+    if (w.first < slotFirst[k]) slotFirst[k] = w.first;
+    if (w.last > slotLast[k]) slotLast[k] = w.last;
+    n += w.n;
+  }
   if (n < 3) return false;
   const m = Math.min(Math.max(1, Math.floor(n * OUTLIER_MAX_SHARE)), Math.floor((n - 1) / 2));
-  const byFirst = [...ws].sort((a, b) => a.first - b.first);
-  const byLast = [...ws].sort((a, b) => a.last - b.last);
-  // x such that at least k rows lie in windows whose `key` is ≤ x (ascending) or ≥ x (descending).
-  const reach = (sorted: typeof ws, key: 'first' | 'last', k: number, descending: boolean): number => {
-    let acc = 0;
-    for (let j = 0; j < sorted.length; j++) {
-      const w = sorted[descending ? sorted.length - 1 - j : j];
-      acc += w.n;
-      if (acc >= k) return w[key];
+  const order = Float64Array.from(bySlot.keys()).sort();
+  const at = (j: number) => bySlot.get(order[j])!;
+  // t[m] ≤ the latest last of the first slots holding m + 1 rows; t[n − 1 − m] ≥ the earliest
+  // first of the last slots holding m + 1 rows.
+  let acc = 0;
+  let tmHi = Infinity;
+  for (let j = 0; j < order.length; j++) {
+    acc += slotN[at(j)];
+    if (acc >= m + 1) {
+      tmHi = slotLast[at(j)];
+      break;
     }
-    return descending ? -Infinity : Infinity;
-  };
-  // t[m] ≤ the least last reaching m + 1 rows; t[n − 1 − m] ≥ the greatest first reaching m + 1 from the top.
-  const tmHi = reach(byLast, 'last', m + 1, false);
-  const tMLo = reach(byFirst, 'first', m + 1, true);
+  }
+  acc = 0;
+  let tMLo = -Infinity;
+  for (let j = order.length - 1; j >= 0; j--) {
+    acc += slotN[at(j)];
+    if (acc >= m + 1) {
+      tMLo = slotFirst[at(j)];
+      break;
+    }
+  }
   const threshold = OUTLIER_GAP_FACTOR * Math.max(0, tMLo - tmHi);
-  // Gaps between rows no wider than a window can hide inside windows: undecidable here.
-  if (!(threshold >= windowSeconds * (1 + 1e-9))) return true;
-  // The exact wide gaps (between merged intervals) with the rows before them.
-  let before = 0;
-  let end = -Infinity;
-  for (const w of byFirst) {
-    if (w.first > end && end > -Infinity) {
-      const gap = w.first - end;
-      // findTimeOutliers looks at gaps after at most m rows from either end.
-      if (gap > threshold && (before <= m || n - before <= m)) return true;
-    }
-    before += w.n;
-    if (w.last > end) end = w.last;
+  // Gaps inside a slot (shorter than a window) could qualify: undecidable here.
+  if (!(threshold >= W * (1 + 1e-9))) return true;
+  // The gaps between slots, exact, with the rows before them.
+  let before = slotN[at(0)];
+  for (let j = 1; j < order.length; j++) {
+    const gap = slotFirst[at(j)] - slotLast[at(j - 1)];
+    // findTimeOutliers looks at gaps after at most m rows from either end.
+    if (gap > threshold && (before <= m || n - before <= m)) return true;
+    before += slotN[at(j)];
   }
   return false;
 }

@@ -115,6 +115,13 @@ describe('windowsMayHaveTimeOutliers (the one-pass DuckDB scan keeps windows, no
     const c = [0, 0, ...range(100, 1, 1)];
     expect(findTimeOutliers(Float64Array.from(t).sort())).toMatchObject({ before: 1 });
     expect(windowsMayHaveTimeOutliers(windowsOf(t, c, 600), 600)).toBe(true);
+    // Windows of 100 s: a row at 0 and one at 85 (client 0, slot 0), 50 rows at 100–104 (slot 1).
+    // The middle spans 19 s, so the 85 s gap qualifies, inside slot 0: undecidable from windows
+    // (bounds from a slot's latest last, not its first; a threshold under one window is not enough).
+    const t2 = [0, 85, ...range(50, 100, 0.08), 104];
+    const c2 = [0, 0, ...range(50, 1, 1), 1];
+    expect(findTimeOutliers(Float64Array.from(t2).sort())).toMatchObject({ before: 1 });
+    expect(windowsMayHaveTimeOutliers(windowsOf(t2, c2, 100), 100)).toBe(true);
   });
 });
 
