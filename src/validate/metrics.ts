@@ -43,6 +43,9 @@ export function countDispersion(x: Stats): number {
   return Math.max(1, i60, cv2);
 }
 
+/** SDs of chance allowed to metrics of counts (requests_rel_err, client_share_tv): their dispersion estimate runs low on sparse bursty sources. */
+const COUNT_SDS = 3;
+
 function rel(a: number, b: number): number {
   return b === 0 ? (a === 0 ? 0 : Infinity) : Math.abs(a / b - 1);
 }
@@ -73,8 +76,10 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
   // Requests over the whole span (found by review: on a bursty source rate_mape's per-window
   // allowance let a doubled rate pass). The generated count deviates from the source's by
   // chance with SD ≈ √(2·Var), Var = Σ I·n over the source's clients (countDispersion: the
-  // count's index of dispersion); allow 2.5 of them.
-  out.push({ name: 'requests_rel_err', kind: 'requests_rel_err', value: src.n > 0 ? rel(gen.n, src.n) : null, noise: countVar !== undefined && src.n > 0 ? (2.5 * Math.sqrt(2 * countVar)) / src.n : undefined });
+  // count's index of dispersion); allow 3 of them (α ≈ 0.01 with the dispersion up to ~20 %
+  // low: on a sparse bursty pool, 16 draws' count SD was 137 where it estimated 105, and
+  // 2.5 failed 1 of 6 pairs of draws — found by review).
+  out.push({ name: 'requests_rel_err', kind: 'requests_rel_err', value: src.n > 0 ? rel(gen.n, src.n) : null, noise: countVar !== undefined && src.n > 0 ? (COUNT_SDS * Math.sqrt(2 * countVar)) / src.n : undefined });
   // Inter-arrival times.
   if (src.gaps && gen.gaps && src.gaps.gaps > 1 && gen.gaps.gaps > 1) {
     const a = gapCells(src.gaps.quant, src.gaps.hist, res);
@@ -191,7 +196,7 @@ export function computeMetrics(source: Side, generated: Side, res: number, t: Th
   // Client shares. Sampling noise (found by review: no allowance, so two draws of one profile
   // with many small clients failed it): a client's count n has SD √(I·n), I its index of
   // dispersion (the larger of its 60 s one and its gap CV², at least 1), √2 of that between two draws; TV ≈ ½·Σ|Δnᵢ|/N, whose null
-  // mean is ½·√(2/π)·Σ√(2·Iᵢ·nᵢ)/N and SD ½·√(1 − 2/π)·√(Σ 2·Iᵢ·nᵢ)/N: allow the mean + 2.5 SDs.
+  // mean is ½·√(2/π)·Σ√(2·Iᵢ·nᵢ)/N and SD ½·√(1 − 2/π)·√(Σ 2·Iᵢ·nᵢ)/N: allow the mean + COUNT_SDS SDs.
   const share = tv(source.clientShares, generated.clientShares);
   let sdSum = 0;
   let varSum = 0;
@@ -201,7 +206,7 @@ export function computeMetrics(source: Side, generated: Side, res: number, t: Th
     varSum += 2 * I * c.n;
   }
   const N = source.requests > 0 ? source.requests : 1;
-  const shareNoise = (0.5 * (Math.sqrt(2 / Math.PI) * sdSum + 2.5 * Math.sqrt(1 - 2 / Math.PI) * Math.sqrt(varSum))) / N;
+  const shareNoise = (0.5 * (Math.sqrt(2 / Math.PI) * sdSum + COUNT_SDS * Math.sqrt(1 - 2 / Math.PI) * Math.sqrt(varSum))) / N;
   const shareThreshold = Math.max(t.overrides?.client_share_tv ?? t.aggregate.client_share_tv, shareNoise);
   metrics.client_share_tv = {
     value: share,
