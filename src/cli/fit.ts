@@ -54,6 +54,15 @@ function refuseUnpooled(summaries: TraceSummaries, opts: Opts): void {
   );
 }
 
+/**
+ * A warning when every request has one timestamp: no rate can be measured, and the profile's
+ * (the requests over the time from their window's start, at least 1 s) is arbitrary — found by
+ * review: one request at t = 1 s became a 1 req/s profile.
+ */
+function zeroSpanWarning(rep: { info(text: string): void }, requests: number, span: { start: number; end: number }): void {
+  if (requests > 0 && span.end === span.start) rep.info(`warning: all ${requests} request(s) share one timestamp: their rate cannot be measured, and the profile's rates (the requests over the time from their window's start, at least 1 s) are arbitrary`);
+}
+
 export function registerFit(program: Command): void {
   const cmd = program
     .command('fit')
@@ -126,6 +135,7 @@ Examples:
           throw new UsageError(`--summaries: ${(err as Error).message}`);
         }
         refuseUnpooled(merged, opts);
+        zeroSpanWarning(rep, merged.arrivals.reduce((a, w) => a + w.n, 0), merged.span);
         const minArrivals = positive(opts.minArrivals, '--min-arrivals', true);
         const momentMatch = Boolean(opts.momentMatch);
         const profile = fitSummaries(merged, {
@@ -150,6 +160,7 @@ Examples:
         for (const f of files) hash.update(readFileSync(f));
         const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution: opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined, memoryLimit: opts.duckdbMemory }, opts.engine, rep, opts);
         refuseUnpooled(summaries, opts);
+        zeroSpanWarning(rep, summaries.arrivals.reduce((a, w) => a + w.n, 0), summaries.span);
         const minArrivals = positive(opts.minArrivals, '--min-arrivals', true);
         const momentMatch = Boolean(opts.momentMatch);
         const profile = fitSummaries(summaries, {
@@ -171,6 +182,7 @@ Examples:
       }
       const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep, opts);
       reportIngest(rep, result);
+      zeroSpanWarning(rep, result.trace.n, { start: 0, end: result.summary.span_seconds });
       for (const f of result.summary.files) hash.update(readFileSync(f));
       const { profile, summaries, pooledClients } = await fitTraceParallel(result.trace, {
         arrivalSeconds,

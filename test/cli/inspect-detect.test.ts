@@ -90,3 +90,24 @@ describe('inspect --report on a trace (found by review)', () => {
     expect(p.code).toBe(0);
   });
 });
+
+describe('fit on requests that all share one timestamp (found by review: one request became a 1 req/s profile)', () => {
+  it('warns that their rate cannot be measured, with either engine and from summaries; not when times differ', async () => {
+    const dir = tempDir();
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt_tokens', output_tokens: 'completion_tokens' }, timestamp: { unit: 's' } }));
+    const one = join(dir, 'one.csv');
+    writeFileSync(one, 'ts,tenant,prompt_tokens,completion_tokens\n1,a,2,3\n1,b,4,5\n');
+    const two = join(dir, 'two.csv');
+    writeFileSync(two, 'ts,tenant,prompt_tokens,completion_tokens\n1,a,2,3\n2,b,4,5\n');
+    const warning = 'warning: all 2 request(s) share one timestamp: their rate cannot be measured';
+    for (const engine of ['ts', 'duckdb']) {
+      const r = await runCli('fit', one, '--map', map, '--engine', engine, '--out', join(dir, `p-${engine}.json`));
+      expect(r.code, engine).toBe(0);
+      expect(r.stderr, engine).toContain(warning);
+      expect((await runCli('fit', two, '--map', map, '--engine', engine, '--out', join(dir, `q-${engine}.json`))).stderr, engine).not.toContain('share one timestamp');
+    }
+    expect((await runCli('summarize', one, '--map', map, '--out', join(dir, 's.json'), '--quiet')).code).toBe(0);
+    expect((await runCli('fit', '--summaries', join(dir, 's.json'), '--out', join(dir, 'ps.json'))).stderr).toContain(warning);
+  });
+});
