@@ -136,6 +136,16 @@ describe('export-servegen → import-servegen of a fitted profile (found by revi
     expect(r.code).toBe(0);
   });
 
+  it('a window the span ends inside keeps its requests (upstream generates whole windows): BurstGPT fitted, exported, imported back has its 400 requests (was 423)', async () => {
+    const dir = tempDir();
+    expect((await runCli('fit', fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), '--preset', 'burstgpt', '--out', join(dir, 'p.json'), '--quiet')).code).toBe(0);
+    expect((await runCli('export-servegen', join(dir, 'p.json'), '--out', join(dir, 'pool'), '--quiet')).code).toBe(0);
+    expect((await runCli('import-servegen', join(dir, 'pool'), '--out', join(dir, 'back.json'), '--quiet')).code).toBe(0);
+    const total = (f: string) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { clients: { requests: number }[] }).clients.reduce((a, c) => a + c.requests, 0);
+    expect(total('p.json')).toBe(400);
+    expect(total('back.json')).toBe(400);
+  });
+
   it('a numeric id and another id never share a chunk number (one overwrote the other)', async () => {
     const dir = tempDir();
     const p = structuredClone(base);
