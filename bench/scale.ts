@@ -3,10 +3,14 @@
  * buildSummaries) and by embedded DuckDB (summarizeWithDuckDB), on the same request logs as
  * bench/ingest.ts (≈2 000 clients, Zipf volumes; generated here when missing), as CSV and
  * Parquet; `duckdb→dir` is `summarize --engine duckdb --duckdb-memory 256MB --out DIR` (summaries
- * written as Parquet by DuckDB, never materialized in JavaScript). Two reference cases bound
+ * written as Parquet by DuckDB, never materialized in JavaScript). Reference cases bound
  * what any DuckDB-based scan can reach on this machine: `ref: read` (DuckDB reading the file,
- * summing one column and counting distinct clients) and `ref: lag` (DuckDB's per-client
- * LAG over time alone — the gaps, before any summary); `ref: normalize` is the one pass's
+ * summing one column and counting distinct clients), `ref: lag` (DuckDB's per-client
+ * LAG over time alone — the gaps, before any summary), `ref: gaps by lists` (the same gaps
+ * without a sort of all rows: each client's times per 600 s window gathered in a list, sorted
+ * and differenced — a cheaper way to the gaps than LAG), `ref: lengths` (the length
+ * histograms alone, input, output and joint per client and 6 h window, by three hash
+ * aggregates — what any SQL scan must also compute); `ref: normalize` is the one pass's
  * DuckDB side alone (its query streamed into JavaScript, nothing counted). At each row count given: rows/s and
  * peak memory (VmHWM) per case, each case in its own child process, medians of --repeat runs,
  * and each case's speed as a ratio of `ref: read`; then how each engine's peak grows with rows.
@@ -83,10 +87,18 @@ async function runCase(engine: string, file: string): Promise<void> {
     const db = await DuckDBInstance.create(':memory:');
     const con = await db.connect();
     const src = file.endsWith('.csv') ? `read_csv('${file}')` : `read_parquet('${file}')`;
+    // Length keys as the summaries bin them (src/summary/bins.ts): exact below 4 096, then log bins.
+    const key = (e: string) => `CASE WHEN ${e} < 4096 THEN ${e} ELSE -1 - floor(log10(${e} / 4096) * 64)::INTEGER END`;
+    const joint = (e: string) => `CASE WHEN ${e} < 16 THEN ${e} ELSE 16 + floor(log10(${e} / 16) * 16)::INTEGER END`;
+    const histogram = (f: number, e: string) => `SELECT tenant, floor(ts / 21600)::BIGINT AS li, ${f} AS f, ${e} AS k, count(*) AS n FROM ${src} GROUP BY ALL`;
     const sql =
       engine === 'ref: read'
         ? `SELECT count(*) AS n, sum(prompt_tokens) AS s, count(DISTINCT tenant) AS c FROM ${src}`
-        : `SELECT count(*) AS n, sum(g) AS s FROM (SELECT ts - lag(ts) OVER (PARTITION BY tenant ORDER BY ts) AS g FROM ${src})`;
+        : engine === 'ref: lag'
+          ? `SELECT count(*) AS n, sum(g) AS s FROM (SELECT ts - lag(ts) OVER (PARTITION BY tenant ORDER BY ts) AS g FROM ${src})`
+          : engine === 'ref: gaps by lists'
+            ? `SELECT sum(len(l)) AS n, sum(list_sum([l[k + 1] - l[k] FOR k IN range(1, len(l))])) AS s FROM (SELECT list_sort(list(ts)) AS l FROM ${src} GROUP BY tenant, floor(ts / 600))`
+            : `SELECT sum(n) / 3 AS n FROM (${histogram(0, key('prompt_tokens'))} UNION ALL ${histogram(1, key('completion_tokens'))} UNION ALL ${histogram(2, `${joint('prompt_tokens')} * 1024 + ${joint('completion_tokens')}`)})`;
     rows = Number((await con.runAndReadAll(sql)).getColumnsJS()[0][0]);
     con.closeSync();
     db.closeSync();
@@ -117,7 +129,7 @@ if (argv[0] === '--case') {
   const opt = (name: string, def: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
   const sizes = opt('rows', '5000000,20000000').split(',').map(Number);
   const repeat = Number(opt('repeat', '3'));
-  const ALL = ['ref: read', 'ref: lag', 'ref: normalize', 'ts', 'duckdb', 'duckdb, 1 thread', 'duckdb, shuffled', 'duckdb→dir'];
+  const ALL = ['ref: read', 'ref: lag', 'ref: gaps by lists', 'ref: lengths', 'ref: normalize', 'ts', 'duckdb', 'duckdb, 1 thread', 'duckdb, shuffled', 'duckdb→dir'];
   // --cases duckdb,ts: a subset (`ref: read` always runs: the ratios are to it; names have ', ').
   const cases = ['ref: read', ...opt('cases', ALL.join(',')).split(/,(?! )/).filter((c) => c !== 'ref: read' && ALL.includes(c))];
   console.log(`# scan benchmark — window summaries (600 s arrival / 6 h length windows) of ≈2 000-client logs; median of ${repeat}; node ${process.version}, 2 cores`);
