@@ -18,6 +18,7 @@ interface Opts {
   clients?: string;
   shape: string;
   naive?: boolean;
+  sessions: boolean;
   maxRequests: string;
   quiet?: boolean;
 }
@@ -69,6 +70,7 @@ export function registerGenerate(program: Command): void {
     .option('--clients <filter>', 'only these clients: top:K by volume, id1,id2,…, or @ids.txt (one id per line)')
     .option('--shape <source>', 'IAT shape per window: cv (match the window CV) | params (fitted shape as stored)', 'cv')
     .option('--naive', "the paper's naive baseline: one aggregate Poisson process, lengths from the pooled distribution")
+    .option('--no-sessions', "no session labels: by default clients whose profile has session statistics get session_id and turn columns (their arrivals' times and lengths are the same either way)")
     .option('--max-requests <n>', 'refuse (exit 2) a run expected to produce more requests than this (rate × duration)', String(DEFAULT_MAX_REQUESTS))
     .option('--quiet', 'no progress or summary on stderr')
     .addHelpText(
@@ -101,6 +103,7 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
         seed: /^-?\d+$/.test(checkSeed(opts.seed)) ? BigInt(opts.seed) : opts.seed,
         clients: parseClientFilter(opts.clients),
         shapeSource: opts.shape,
+        sessions: opts.sessions,
         maxRequests: num(opts.maxRequests, '--max-requests', 0),
       };
       const { profile, sha256 } = readProfile(file);
@@ -115,6 +118,9 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
       );
       if (summary.clientsWithoutLengths.length > 0) {
         rep.info(`note: ${summary.clientsWithoutLengths.length} client(s) have no length data; their requests carry no lengths: ${summary.clientsWithoutLengths.join(', ')}`);
+      }
+      if (summary.sessionClients > 0) {
+        rep.info(`sessions: ${summary.sessionClients} client(s) labelled with session_id and turn from their profile's session statistics (--no-sessions to leave them out)`);
       }
       if (summary.emptySlots > 0) {
         rep.info(`note: ${summary.emptySlots} window(s) had a target rate but no client activity in the profile; they are empty`);

@@ -4,6 +4,7 @@ import { GenerateError } from './errors.js';
 import { describeRateSpec, meanRateOver, rateAt, type RateSpec } from './rate-function.js';
 import { unitGapSampler, type ShapeSource, type UnitGapSampler } from './arrival-sampler.js';
 import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths } from './length-sampler.js';
+import { SessionAssigner, sessionModelOf } from './session-sampler.js';
 import { LENGTH_COLUMNS, type LengthBuffers, type LengthColumn, type TraceBatch } from '../io/trace-schema.js';
 
 /** Options of one generation run. Times in seconds. */
@@ -22,6 +23,11 @@ export interface GenerateOptions {
   maxRequests?: number;
   /** Expected requests per batch at most (default BATCH_TARGET); the requests do not depend on it. */
   batchTarget?: number;
+  /**
+   * Label arrivals with sessions (`session_id`, `turn`) for clients whose profile has session
+   * statistics (default true). Times and lengths are the same either way.
+   */
+  sessions?: boolean;
 }
 
 /**
@@ -53,6 +59,8 @@ export interface GenerationPlan {
   emptySlots: number;
   /** Expected number of requests (rate × time summed over windows; the actual count is random). */
   expectedRequests: number;
+  /** Clients whose arrivals are labelled with sessions (batches then carry `session_id` and `turn`). */
+  sessionClients: string[];
   batches: Iterable<RequestBatch>;
 }
 
@@ -222,6 +230,8 @@ interface ClientState {
   lengthRng: Rng;
   /** Operational time (expected-arrival units) until the next arrival; NaN before the first active slot. */
   residual: number;
+  /** Session labels of its arrivals (profiles with session statistics). */
+  sessions?: SessionAssigner;
 }
 
 /** Growable column buffers for one slot. */
@@ -230,8 +240,18 @@ class SlotBuffer {
   timestamp = new Float64Array(1024);
   client = new Int32Array(1024);
   lengths: LengthBuffers;
-  constructor(private readonly columns: LengthColumn[]) {
+  /** Session number (NaN: none) and turn per row, when the run labels sessions. */
+  session?: Float64Array;
+  turn?: Float64Array;
+  constructor(
+    private readonly columns: LengthColumn[],
+    sessions = false,
+  ) {
     this.lengths = LENGTH_COLUMNS.map((c) => (columns.includes(c) ? new Float64Array(1024) : undefined));
+    if (sessions) {
+      this.session = new Float64Array(1024);
+      this.turn = new Float64Array(1024);
+    }
   }
   reserve(extra: number): void {
     const need = this.n + extra;
@@ -246,6 +266,8 @@ class SlotBuffer {
     this.timestamp = grow(this.timestamp);
     this.client = grow(this.client);
     this.lengths = this.lengths.map((c) => (c ? grow(c) : undefined));
+    if (this.session) this.session = grow(this.session);
+    if (this.turn) this.turn = grow(this.turn);
   }
 }
 
@@ -253,7 +275,7 @@ class SlotBuffer {
  * Merges per-client runs (each sorted by time) into one time-sorted batch with a binary
  * heap over run heads: O(n log k) and stable (ties keep client order).
  */
-function mergeRuns(buf: SlotBuffer, runStart: Int32Array, runEnd: Int32Array, runs: number): RequestBatch {
+function mergeRuns(buf: SlotBuffer, runStart: Int32Array, runEnd: Int32Array, runs: number, clientIds: readonly string[]): RequestBatch {
   const n = buf.n;
   const out: RequestBatch = {
     n,
@@ -261,6 +283,14 @@ function mergeRuns(buf: SlotBuffer, runStart: Int32Array, runEnd: Int32Array, ru
     client: new Int32Array(n),
     lengths: buf.lengths.map((c) => (c ? new Float64Array(n) : undefined)),
   };
+  const session = buf.session;
+  const turn = buf.turn;
+  const sessionIds: (string | undefined)[] | undefined = session ? new Array<string | undefined>(n) : undefined;
+  const turns = turn ? new Float64Array(n) : undefined;
+  if (sessionIds && turns) {
+    out.texts = { session_id: sessionIds };
+    out.extraInts = { turn: turns };
+  }
   const heap = new Int32Array(runs);
   const pos = Int32Array.from(runStart.subarray(0, runs));
   let size = 0;
@@ -297,6 +327,12 @@ function mergeRuns(buf: SlotBuffer, runStart: Int32Array, runEnd: Int32Array, ru
       const col = cols[c];
       if (col) outCols[c]![k] = col[src];
     }
+    if (sessionIds && turns && session && turn) {
+      // `<client id>#<n>`: the last '#' splits it, so ids of different clients never collide.
+      const sn = session[src];
+      sessionIds[k] = sn === sn ? `${clientIds[buf.client[src]]}#${sn}` : undefined;
+      turns[k] = turn[src];
+    }
     k++;
     pos[r] = src + 1;
     if (pos[r] >= runEnd[r]) heap[0] = heap[--size];
@@ -330,7 +366,9 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
     arrivalRng: root.split(`arrivals:${c.id}`),
     lengthRng: root.split(`lengths:${c.id}`),
     residual: NaN,
+    sessions: sessionAssigner(c, options, root),
   }));
+  const labelSessions = states.some((s) => s.sessions);
   const columns = lengthColumnsOf(chosen);
   const shapeSource = options.shapeSource ?? 'cv';
 
@@ -385,7 +423,8 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
   checkExpectedRequests(expectedRequests, options);
 
   function* batches(): Generator<RequestBatch> {
-    const buf = new SlotBuffer(columns);
+    const buf = new SlotBuffer(columns, labelSessions);
+    const clientIds = states.map((s) => s.id);
     const runStart = new Int32Array(states.length);
     const runEnd = new Int32Array(states.length);
     // Per client within a slot: its sampler and rate (undefined when idle), its next arrival time.
@@ -429,6 +468,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
           const rng = st.arrivalRng;
           const lrng = st.lengthRng;
           const ls = st.lengths;
+          const sessions = st.sessions;
           while (t < end) {
             if (buf.n >= buf.timestamp.length) buf.reserve(buf.timestamp.length);
             const row = buf.n++;
@@ -437,12 +477,24 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
             const lw = ls.at(t + profileOffset);
             if (lw) sampleLengths(lw, lrng, buf.lengths, row);
             else clearLengths(buf.lengths, row);
-            t += sampler.next(rng) / rate;
+            const after = t + sampler.next(rng) / rate;
+            if (buf.session && buf.turn) {
+              if (sessions) {
+                // The next arrival as this slot's rate places it (a look-ahead for labelling only).
+                sessions.assign(t, after);
+                buf.session[row] = sessions.session;
+                buf.turn[row] = sessions.turn;
+              } else {
+                buf.session[row] = NaN;
+                buf.turn[row] = NaN;
+              }
+            }
+            t = after;
           }
           next[ci] = t;
           runEnd[ci] = buf.n;
         }
-        if (buf.n > 0) yield mergeRuns(buf, runStart, runEnd, states.length);
+        if (buf.n > 0) yield mergeRuns(buf, runStart, runEnd, states.length, clientIds);
       }
       for (let ci = 0; ci < states.length; ci++) if (samplers[ci]) states[ci].residual = (next[ci] - slot.b) * rates[ci];
     }
@@ -454,6 +506,14 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
     clientsWithoutLengths: states.filter((s) => !s.lengths.hasLengths).map((s) => s.id),
     emptySlots: emptyWindows.size,
     expectedRequests,
+    sessionClients: states.filter((s) => s.sessions).map((s) => s.id),
     batches: { [Symbol.iterator]: batches },
   };
+}
+
+/** A client's session labeller: when the run labels sessions and its profile has session statistics. */
+function sessionAssigner(client: ProfileClient, options: GenerateOptions, root: Rng): SessionAssigner | undefined {
+  if (options.sessions === false) return undefined;
+  const model = sessionModelOf(client.sessions);
+  return model ? new SessionAssigner(model, root.split(`sessions:${client.id}`)) : undefined;
 }

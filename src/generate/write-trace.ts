@@ -38,6 +38,8 @@ export interface GenerateSummary {
   emptySlots: number;
   seconds: number;
   columns: string[];
+  /** Clients whose arrivals were labelled with sessions. */
+  sessionClients: number;
 }
 
 /** ISO origin of the generated trace: profile origin + start, when the profile has one. */
@@ -65,6 +67,7 @@ export async function generateToFile(
   const layout: TraceLayout = {
     clientIds: plan.clientIds,
     columns: plan.columns,
+    ...(plan.sessionClients.length > 0 ? { texts: ['session_id'] as const, extraInts: ['turn'] as const } : {}),
     meta: {
       format: 'servegen-trace',
       version: 1,
@@ -79,6 +82,7 @@ export async function generateToFile(
         shape_source: options.shapeSource ?? 'cv',
         naive,
         clients: plan.clientIds.length,
+        session_clients: plan.sessionClients.length,
       },
     },
   };
@@ -103,5 +107,6 @@ export async function generateToFile(
     emptySlots: plan.emptySlots,
     seconds: (performance.now() - t0) / 1000,
     columns: plan.columns,
+    sessionClients: plan.sessionClients.length,
   };
 }

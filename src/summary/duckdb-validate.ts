@@ -3,7 +3,7 @@ import type { InputFormat } from '../io/input.js';
 import type { RejectReason } from '../ingest/errors.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { defaultBuildWorkers } from './parallel-build.js';
-import { sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
+import { sessionSideOf, sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
 import { compareSides, type ChartData, type FidelityReport } from '../validate/validate.js';
 import type { Thresholds } from '../validate/thresholds.js';
 import { builderPass, num, numericColumns, openScan, scanTimeWarning, sqlDouble, type DuckDbOptions, type OpenScan } from './duckdb.js';
@@ -50,8 +50,19 @@ async function variantSummaries(scan: OpenScan, opts: { res: number; W: number; 
 async function sideOf(scan: OpenScan, label: string, opts: { res: number; W: number; time: string; where: string }): Promise<Side> {
   const per = await variantSummaries(scan, { ...opts, aggregate: false });
   const agg = await variantSummaries(scan, { ...opts, aggregate: true });
-  const [c] = (await scan.con.runAndReadAll(`SELECT count(*) AS n${scan.mapping.columns.session_id !== undefined ? ', count(session_id) AS s' : ''} FROM (SELECT *, t - ${sqlDouble(scan.origin)} AS rel FROM src_rows WHERE reason IS NULL) WHERE ${opts.where}`)).getRowObjectsJS() as Record<string, unknown>[];
-  return sideFromSummaries(label, per, agg, num(c.n), c.s !== undefined && num(c.s) > 0);
+  const rows = `(SELECT *, t - ${sqlDouble(scan.origin)} AS rel FROM src_rows WHERE reason IS NULL) s WHERE ${opts.where}`;
+  const hasSessions = scan.mapping.columns.session_id !== undefined;
+  const [c] = (await scan.con.runAndReadAll(`SELECT count(*) AS n${hasSessions ? ', count(session_id) AS s' : ''} FROM ${rows}`)).getRowObjectsJS() as Record<string, unknown>[];
+  const side = sideFromSummaries(label, per, agg, num(c.n), c.s !== undefined && num(c.s) > 0);
+  if (!side.hasSessions) return side;
+  // Session statistics as the TypeScript engine computes them (traceSessions): each session's
+  // turns, and the gaps between its consecutive rows by time (times as the side's summaries see them).
+  const turns = (await numericColumns(scan.con, `SELECT CAST(count(*) AS DOUBLE) AS k FROM ${rows} AND session_id IS NOT NULL GROUP BY session_id`)).k as Float64Array;
+  const gaps = (await numericColumns(
+    scan.con,
+    `SELECT g FROM (SELECT CAST(${opts.time} AS DOUBLE) - lag(CAST(${opts.time} AS DOUBLE)) OVER (PARTITION BY session_id ORDER BY CAST(${opts.time} AS DOUBLE)) AS g FROM ${rows} AND session_id IS NOT NULL) WHERE g IS NOT NULL`,
+  )).g as Float64Array;
+  return { ...side, sessions: sessionSideOf(turns, gaps) };
 }
 
 /** A side's scan: rows normalized into DuckDB, clients numbered. */

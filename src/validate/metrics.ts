@@ -1,6 +1,6 @@
 import { spearmanFromJoint } from '../fit/lengths.js';
 import { gapCells, ks, ksNoise, lengthCells, mean, quantile, total, tv, w1 } from './distributions.js';
-import type { Side, Stats } from './side.js';
+import type { SessionSide, Side, Stats } from './side.js';
 import type { Thresholds } from './thresholds.js';
 
 /** One judged statistic. */
@@ -156,6 +156,35 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
   return out;
 }
 
+/** SDs of chance allowed to the session metrics (their noise estimates are normal-theory). */
+const SESSION_SDS = 3;
+
+/**
+ * Session statistics of the generated side against the source's (aggregate scope): mean turns
+ * per session, the share of multi-turn sessions and the median inter-turn gap. Each allows
+ * SESSION_SDS standard errors of the difference: of a mean from the turns' SD, of a proportion,
+ * and of a median of log-normal gaps (√(π/2)·σ/√n on the log scale, σ from the source's
+ * p90/p50). Not judged (null, with a note) when the generated side has no session_id.
+ */
+export function sessionStatistics(src: SessionSide, gen: SessionSide | undefined): { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string }[] {
+  const names = ['session_turns_mean_rel_err', 'session_multi_turn_share_abs_err', 'session_gap_p50_rel_err'];
+  if (!gen) return names.map((name) => ({ name, kind: name, value: null, note: 'no session_id on the generated side (its profile has no session statistics, or generate ran with --no-sessions)' }));
+  const n = Math.min(src.sessions, gen.sessions);
+  const out: { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string }[] = [];
+  const seMean = Math.sqrt(src.sdTurns ** 2 / src.sessions + gen.sdTurns ** 2 / gen.sessions);
+  out.push({ name: names[0], kind: names[0], value: rel(gen.meanTurns, src.meanTurns), noise: src.meanTurns > 0 ? (SESSION_SDS * seMean) / src.meanTurns : undefined, n });
+  const p = src.multiShare;
+  out.push({ name: names[1], kind: names[1], value: Math.abs(gen.multiShare - p), noise: SESSION_SDS * Math.sqrt(p * (1 - p) * (1 / src.sessions + 1 / gen.sessions)), n });
+  if (src.gapP50 !== null && gen.gapP50 !== null && src.gapP50 > 0) {
+    const sigma = src.gapP90 !== null && src.gapP90 > src.gapP50 ? Math.log(src.gapP90 / src.gapP50) / 1.2815515655446004 : 0;
+    const se = Math.sqrt(Math.PI / 2) * sigma * Math.sqrt(1 / src.gaps + 1 / gen.gaps);
+    out.push({ name: names[2], kind: names[2], value: rel(gen.gapP50, src.gapP50), noise: Math.exp(SESSION_SDS * se) - 1, n: Math.min(src.gaps, gen.gaps) });
+  } else {
+    out.push({ name: names[2], kind: names[2], value: null, note: src.gapP50 === null || src.gapP50 === 0 ? 'the source has no positive inter-turn gap' : 'the generated side has no inter-turn gap' });
+  }
+  return out;
+}
+
 /** Top clients by source volume that get per-client metrics. */
 export function topClients(source: Side, t: Thresholds): string[] {
   return [...source.clients.entries()]
@@ -171,9 +200,12 @@ export function topClients(source: Side, t: Thresholds): string[] {
  */
 export function computeMetrics(source: Side, generated: Side, res: number, t: Thresholds, baseline?: Side): Record<string, Metric> {
   const metrics: Record<string, Metric> = {};
-  const judge = (scope: string, level: 'aggregate' | 'client', src: Stats, gen: Stats, base: Stats | undefined, suffix: string, self?: { a: Stats; b: Stats }, countVar?: number) => {
-    const baseStats = base ? new Map(statistics(src, base, res, level, t.min_n, undefined, countVar).map((s) => [s.name, s.value])) : undefined;
-    for (const s of statistics(src, gen, res, level, t.min_n, self, countVar)) {
+  type Stat = ReturnType<typeof statistics>[number];
+  const judge = (scope: string, level: 'aggregate' | 'client', src: Stats, gen: Stats, base: Stats | undefined, suffix: string, self?: { a: Stats; b: Stats }, countVar?: number) =>
+    judgeAll(scope, level, statistics(src, gen, res, level, t.min_n, self, countVar), base ? statistics(src, base, res, level, t.min_n, undefined, countVar) : undefined, suffix);
+  const judgeAll = (scope: string, level: 'aggregate' | 'client', stats: Stat[], baseline: Stat[] | undefined, suffix: string) => {
+    const baseStats = baseline ? new Map(baseline.map((s) => [s.name, s.value])) : undefined;
+    for (const s of stats) {
       const name = s.name + suffix;
       const configured = t.overrides?.[name] ?? t.overrides?.[s.name] ?? (level === 'aggregate' ? t.aggregate[s.kind] : t.client[s.kind]) ?? Infinity;
       // Thresholds are stated for ≥ FULL_N samples and widen as 1/√n below that; no metric is
@@ -193,6 +225,7 @@ export function computeMetrics(source: Side, generated: Side, res: number, t: Th
   let countVar = 0;
   for (const c of source.clients.values()) countVar += countDispersion(c) * c.n;
   judge('aggregate', 'aggregate', source.aggregate, generated.aggregate, baseline?.aggregate, '', source.halves?.aggregate, countVar);
+  if (source.sessions) judgeAll('aggregate', 'aggregate', sessionStatistics(source.sessions, generated.sessions), baseline ? sessionStatistics(source.sessions, baseline.sessions) : undefined, '');
   // Client shares. Sampling noise (found by review: no allowance, so two draws of one profile
   // with many small clients failed it): a client's count n has SD √(I·n), I its index of
   // dispersion (the larger of its 60 s one and its gap CV², at least 1), √2 of that between two draws; TV ≈ ½·Σ|Δnᵢ|/N, whose null

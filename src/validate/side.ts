@@ -3,6 +3,66 @@ import { buildSummaries, SUMMARY_FIELDS } from '../summary/build.js';
 import { mergeArrivals, mergeLengths } from '../summary/merge.js';
 import type { ArrivalSummary, LengthSummary, TraceSummaries } from '../summary/types.js';
 
+/** Session statistics of a side, pooled over its sessions (fit/sessions.ts keeps them per client). */
+export interface SessionSide {
+  sessions: number;
+  meanTurns: number;
+  /** Standard deviation of the turns per session. */
+  sdTurns: number;
+  /** Share of sessions with more than one turn. */
+  multiShare: number;
+  /** Inter-turn gaps (between consecutive turns of a session): count, median and 90th percentile (s), as fit reports them. */
+  gaps: number;
+  gapP50: number | null;
+  gapP90: number | null;
+}
+
+/** Pooled session statistics from each session's turn count and all inter-turn gaps (any order). */
+export function sessionSideOf(turns: ArrayLike<number>, gaps: Float64Array): SessionSide | undefined {
+  const n = turns.length;
+  if (n === 0) return undefined;
+  let sum = 0;
+  let multi = 0;
+  for (let i = 0; i < n; i++) {
+    sum += turns[i];
+    if (turns[i] > 1) multi++;
+  }
+  const mean = sum / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (turns[i] - mean) ** 2;
+  const sorted = Float64Array.from(gaps).sort();
+  const m = sorted.length;
+  // The quantiles sessionStats writes into profiles: s[⌊m/2⌋] and s[⌊0.9·(m − 1)⌋].
+  return {
+    sessions: n,
+    meanTurns: mean,
+    sdTurns: Math.sqrt(ss / n),
+    multiShare: multi / n,
+    gaps: m,
+    gapP50: m ? sorted[m >> 1] : null,
+    gapP90: m ? sorted[Math.floor(0.9 * (m - 1))] : null,
+  };
+}
+
+/** A trace's pooled session statistics (rows in time order; rows without a session_id skipped). */
+export function traceSessions(trace: Trace): SessionSide | undefined {
+  const sess = trace.texts.session_id;
+  if (!sess) return undefined;
+  const turns = new Map<number, number>();
+  const last = new Map<number, number>();
+  const gaps: number[] = [];
+  for (let i = 0; i < trace.n; i++) {
+    const k = sess.index[i];
+    if (k < 0) continue;
+    const t = trace.timestamp[i];
+    const prev = last.get(k);
+    if (prev !== undefined) gaps.push(t - prev);
+    last.set(k, t);
+    turns.set(k, (turns.get(k) ?? 0) + 1);
+  }
+  return sessionSideOf([...turns.values()], Float64Array.from(gaps));
+}
+
 /** Everything validation needs about one trace (or one client of it), merged over windows. */
 export interface Stats {
   n: number;
@@ -20,6 +80,8 @@ export interface Side {
   clients: Map<string, Stats>;
   clientShares: Map<string, number>;
   hasSessions: boolean;
+  /** Session statistics over all sessions (rows with a session_id), when there are any. */
+  sessions?: SessionSide;
   /** The source's first and second halves (by time), for self-consistency noise floors. */
   halves?: { aggregate: { a: Stats; b: Stats }; clients: Map<string, { a: Stats; b: Stats }> };
 }
@@ -49,7 +111,7 @@ export function summarizeSide(label: string, trace: Trace, resolution: number, a
   const per = buildSummaries(trace, opts);
   // The aggregate stream's arrivals only: its lengths are the clients' added up (sideFromSummaries).
   const agg = buildSummaries({ ...trace, client: new Int32Array(trace.n), clientIds: ['*'], ints: {} }, opts);
-  return sideFromSummaries(label, per, agg, trace.n, trace.texts.session_id !== undefined);
+  return { ...sideFromSummaries(label, per, agg, trace.n, trace.texts.session_id !== undefined), sessions: traceSessions(trace) };
 }
 
 /** One length window over everything: validation compares whole-trace length distributions. */

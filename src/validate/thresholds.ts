@@ -27,6 +27,9 @@ export const DEFAULT_THRESHOLDS = {
     client_share_tv: 0.08,
     count_tv: 0.05,
     reason_ratio_ks: 0.05,
+    session_turns_mean_rel_err: 0.1,
+    session_multi_turn_share_abs_err: 0.05,
+    session_gap_p50_rel_err: 0.2,
   },
   client: {
     rate_mape: 0.25,

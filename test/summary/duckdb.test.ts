@@ -270,6 +270,8 @@ describe('DuckDB engine', () => {
     for (const [preset, file, start, ext, extra] of [
       ['azure-llm-2023', 'azure-llm-2023/AzureLLMInferenceTrace_conv.csv', '0', 'jsonl', []],
       ['burstgpt', 'burstgpt/burstgpt3_slice.csv', '600', 'parquet', ['--naive']],
+      // Generated with session labels: the session metrics are judged on both sides.
+      ['burstgpt', 'burstgpt/burstgpt3_slice.csv', '600', 'csv', []],
     ] as [string, string, string, string, string[]][]) {
       const src = fixture('traces', file);
       expect((await runCli('fit', src, '--preset', preset, '--out', `${dir}/p-${preset}.json`, '--quiet')).code).toBe(0);
@@ -297,6 +299,7 @@ describe('DuckDB engine', () => {
       expect(duck.report.generated.time_offset_seconds).toBe(Number(start));
       expect(duck.report.clock_resolution_seconds).toBe(ts.report.clock_resolution_seconds);
       expect(Object.values(duck.report.metrics).filter((m) => m.value !== null).length, preset).toBeGreaterThan(5);
+      if (preset === 'burstgpt') expect(duck.report.metrics.session_turns_mean_rel_err.value === null, ext).toBe(extra.includes('--naive'));
       expect(readFileSync(gen).length).toBeGreaterThan(0);
       // Through the CLI: same verdict (exit code) and JSON report from both engines.
       const cli = async (engine: string) => runCli('validate', src, gen, '--source-preset', preset, '--engine', engine, '--json', `${dir}/${engine}.json`, '--quiet');

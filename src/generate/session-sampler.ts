@@ -1,0 +1,201 @@
+import type { Rng } from '../stats/rng.js';
+
+/**
+ * Multi-turn sessions laid over a client's generated arrivals (DESIGN.md: session statistics).
+ *
+ * The client's arrival process stays as fitted: sessions only label its arrivals. Each
+ * arrival either continues the session due first (a session is due its drawn inter-turn gap
+ * after its last turn) when it is the client's arrival nearest to that due time, or else
+ * starts a new session whose number of turns is drawn from the profile's turns histogram.
+ * Inter-turn gaps are log-normal through the profile's median and 90th percentile. Turns land
+ * on the client's own arrivals, so where arrivals are sparse next to the gaps the realized gap
+ * is the distance to the nearest arrival, mostly longer than drawn (BurstGPT's chat client at
+ * its own rate: about twice the profile's median). The assigner therefore tracks the median
+ * of realized gaps (a Robbins–Monro quantile tracker on the log scale) and draws gaps shorter
+ * by the tracked bias, so the realized median follows the profile's; the spread is the
+ * drawn one's plus the rounding to arrivals. Sessions still open when the span ends are cut,
+ * as in a log. Input growth per turn is not modelled: lengths keep their
+ * fitted per-window distributions, which validation checks first.
+ */
+export interface SessionModel {
+  /** Cumulative probabilities of 1..9 turns (index k − 1); the rest is the 10+ bucket. */
+  cdf: Float64Array;
+  /** Mean extra turns beyond 10 in the 10+ bucket (geometric tail). */
+  tailExtra: number;
+  /** Log-normal inter-turn gap: log median and log-scale SD. */
+  mu: number;
+  sigma: number;
+}
+
+/** z of the standard normal's 90th percentile. */
+const Z90 = 1.2815515655446004;
+
+/** The session model of a client's fitted session statistics, or undefined when they cannot give one. */
+export function sessionModelOf(stats: Record<string, unknown> | undefined): SessionModel | undefined {
+  if (!stats) return undefined;
+  const hist = stats.turns_histogram as Record<string, unknown> | undefined;
+  const sessions = Number(stats.sessions);
+  const meanTurns = Number(stats.mean_turns);
+  if (!hist || !(sessions > 0)) return undefined;
+  const counts = new Float64Array(10); // 1..9, then 10+
+  let total = 0;
+  for (const [k, v] of Object.entries(hist)) {
+    const n = Number(v);
+    const turns = k === '10+' ? 10 : Number(k);
+    if (!(n > 0) || !Number.isInteger(turns) || turns < 1 || turns > 10) continue;
+    counts[turns - 1] += n;
+    total += n;
+  }
+  if (!(total > 0)) return undefined;
+  const cdf = new Float64Array(9);
+  let acc = 0;
+  let below = 0; // Σ turns over sessions of 1..9 turns
+  for (let k = 0; k < 9; k++) {
+    acc += counts[k];
+    below += (k + 1) * counts[k];
+    cdf[k] = acc / total;
+  }
+  // The 10+ bucket's mean from the overall mean: mean·total = Σ_{k<10} k·n_k + n_10+ · mean_10+.
+  const tailMean = counts[9] > 0 && Number.isFinite(meanTurns) ? (meanTurns * total - below) / counts[9] : 10;
+  const gap50 = Number(stats.inter_turn_gap_median_s);
+  const gap90 = Number(stats.inter_turn_gap_p90_s);
+  const multi = total - counts[0];
+  if (multi > 0 && !(gap50 > 0)) return undefined; // multi-turn sessions need a gap to place their turns
+  const mu = gap50 > 0 ? Math.log(gap50) : 0;
+  const sigma = gap50 > 0 && gap90 > gap50 ? Math.log(gap90 / gap50) / Z90 : 0;
+  return { cdf, tailExtra: Math.max(0, tailMean - 10), mu, sigma };
+}
+
+/** Draws a session's number of turns. */
+export function drawTurns(model: SessionModel, rng: Rng): number {
+  const u = rng.next();
+  for (let k = 0; k < 9; k++) if (u < model.cdf[k]) return k + 1;
+  if (!(model.tailExtra > 0)) return 10;
+  // Geometric number of extra turns (≥ 0) with mean tailExtra, by inversion.
+  const p = 1 / (1 + model.tailExtra);
+  return 10 + Math.floor(Math.log(rng.nextOpen()) / Math.log(1 - p));
+}
+
+/** Draws an inter-turn gap (seconds), `bias` shorter on the log scale. */
+export function drawGap(model: SessionModel, rng: Rng, bias = 0): number {
+  return Math.exp(model.mu - bias + model.sigma * rng.normal());
+}
+
+/** Step of the median tracker (log scale): the bias moves this much per continued turn. */
+const TRACK_STEP = 0.05;
+/** The tracker never draws gaps more than e^8 (~3 000×) shorter or longer than the profile's. */
+const MAX_BIAS = 8;
+
+/**
+ * Assigns one client's arrivals, pushed in time order, to sessions. Session ids are the
+ * client's prefix and a counter; turns count from 1.
+ */
+export class SessionAssigner {
+  private due = new Float64Array(16);
+  private ids = new Float64Array(16);
+  private turns = new Float64Array(16);
+  private left = new Float64Array(16);
+  private last = new Float64Array(16);
+  private size = 0;
+  /** Log-scale amount drawn gaps are shortened by, so realized gaps keep the profile's median. */
+  bias = 0;
+  private opened = 0;
+  /** The last assignment: session number (from 1) and turn. */
+  session = 0;
+  turn = 0;
+
+  constructor(
+    private readonly model: SessionModel,
+    private readonly rng: Rng,
+  ) {}
+
+  /**
+   * Assigns the arrival at time t (non-decreasing), whose next arrival is expected at `next`;
+   * read `session` and `turn` after. It continues the session due first when that due time is
+   * nearer to t than to `next`.
+   */
+  assign(t: number, next: number): void {
+    if (this.size > 0 && this.due[0] <= t + 0.5 * (next - t)) {
+      const id = this.ids[0];
+      const turn = this.turns[0] + 1;
+      const left = this.left[0] - 1;
+      const realized = t - this.last[0];
+      this.pop();
+      this.session = id;
+      this.turn = turn;
+      // Median tracking: a realized gap above the profile's median shortens later draws.
+      if (this.model.mu !== 0 || realized > 0) {
+        const step = Math.log(Math.max(realized, 1e-9)) > this.model.mu ? TRACK_STEP : -TRACK_STEP;
+        this.bias = Math.max(-MAX_BIAS, Math.min(MAX_BIAS, this.bias + step));
+      }
+      if (left > 0) this.push(t + drawGap(this.model, this.rng, this.bias), id, turn, left, t);
+      return;
+    }
+    const id = ++this.opened;
+    const total = drawTurns(this.model, this.rng);
+    this.session = id;
+    this.turn = 1;
+    if (total > 1) this.push(t + drawGap(this.model, this.rng, this.bias), id, 1, total - 1, t);
+  }
+
+  /** Binary min-heap on (due, id): the session due first, ties to the older session. */
+  private less(i: number, j: number): boolean {
+    return this.due[i] < this.due[j] || (this.due[i] === this.due[j] && this.ids[i] < this.ids[j]);
+  }
+
+  private swap(i: number, j: number): void {
+    for (const a of [this.due, this.ids, this.turns, this.left, this.last]) {
+      const x = a[i];
+      a[i] = a[j];
+      a[j] = x;
+    }
+  }
+
+  private push(due: number, id: number, turn: number, left: number, last: number): void {
+    if (this.size === this.due.length) {
+      const grow = (a: Float64Array) => {
+        const b = new Float64Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.due = grow(this.due);
+      this.ids = grow(this.ids);
+      this.turns = grow(this.turns);
+      this.left = grow(this.left);
+      this.last = grow(this.last);
+    }
+    let i = this.size++;
+    this.due[i] = due;
+    this.ids[i] = id;
+    this.turns[i] = turn;
+    this.left[i] = left;
+    this.last[i] = last;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(i, p)) break;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+
+  private pop(): void {
+    const last = --this.size;
+    if (last > 0) {
+      this.due[0] = this.due[last];
+      this.ids[0] = this.ids[last];
+      this.turns[0] = this.turns[last];
+      this.left[0] = this.left[last];
+      this.last[0] = this.last[last];
+    }
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= this.size) return;
+      const r = l + 1;
+      const m = r < this.size && this.less(r, l) ? r : l;
+      if (!this.less(m, i)) return;
+      this.swap(i, m);
+      i = m;
+    }
+  }
+}

@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { drawGap, drawTurns, SessionAssigner, sessionModelOf, type SessionModel } from '../../src/generate/session-sampler.js';
+import { planGeneration, type GenerateOptions, type RequestBatch } from '../../src/generate/compose.js';
+import { createRng, type Rng } from '../../src/stats/rng.js';
+import { ingestFiles } from '../../src/ingest/ingest.js';
+import { loadPreset } from '../../src/ingest/presets.js';
+import { fitTrace } from '../../src/fit/fit-trace.js';
+import { traceSessions } from '../../src/validate/side.js';
+import { fixture } from '../helpers.js';
+
+// A client's fitted session statistics (the shape fit/sessions.ts writes): 10+ sessions average
+// 16 turns, so mean_turns = (400·1 + 250·2 + 150·3 + 100·5 + 100·16) / 1000 = 3.45.
+const STATS = {
+  sessions: 1000,
+  mean_turns: 3.45,
+  multi_turn_share: 0.6,
+  turns_histogram: { '1': 400, '2': 250, '3': 150, '5': 100, '10+': 100 },
+  inter_turn_gap_median_s: 60,
+  inter_turn_gap_p90_s: 600,
+};
+const model = sessionModelOf(STATS)!;
+const sortedQuantile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))];
+
+describe('session model: turns and gaps recovered from seeded draws', () => {
+  it('draws turns with the histogram shares and the 10+ bucket mean that gives mean_turns', () => {
+    const rng = createRng(1);
+    const N = 40_000;
+    const turns = Array.from({ length: N }, () => drawTurns(model, rng));
+    const share = (k: number) => turns.filter((t) => t === k).length / N;
+    // Each share within 4 binomial SEs (≤ 0.01 at N = 40 000).
+    for (const [k, p] of [[1, 0.4], [2, 0.25], [3, 0.15], [4, 0], [5, 0.1]] as const) expect(Math.abs(share(k) - p), `turns = ${k}`).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / N) + 1e-12);
+    expect(Math.abs(turns.filter((t) => t >= 10).length / N - 0.1)).toBeLessThan(4 * Math.sqrt(0.09 / N));
+    expect(Math.min(...turns.filter((t) => t >= 10))).toBe(10);
+    const mean = turns.reduce((a, b) => a + b, 0) / N;
+    const sd = Math.sqrt(turns.reduce((a, t) => a + (t - mean) ** 2, 0) / N);
+    expect(Math.abs(mean - 3.45)).toBeLessThan((4 * sd) / Math.sqrt(N));
+  });
+
+  it('draws log-normal gaps through the median and the 90th percentile', () => {
+    const rng = createRng(2);
+    const N = 40_000;
+    const gaps = Array.from({ length: N }, () => drawGap(model, rng));
+    // σ = ln(600/60)/z₀.₉ = 1.797; a sample quantile's SE on the log scale is √(p(1−p))/(φ(z)·√N)·σ:
+    // 0.0113 at the median, 0.0154 at p90 — allow 4 of them.
+    const sigma = Math.log(10) / 1.2815515655446004;
+    expect(model.sigma).toBeCloseTo(sigma, 12);
+    expect(Math.abs(Math.log(sortedQuantile(gaps, 0.5) / 60))).toBeLessThan(4 * 1.2533 * (sigma / Math.sqrt(N)));
+    expect(Math.abs(Math.log(sortedQuantile(gaps, 0.9) / 600))).toBeLessThan((4 * 0.3 * sigma) / (0.17550 * Math.sqrt(N)));
+  });
+
+  it('no model without a histogram, or with multi-turn sessions but no gap', () => {
+    expect(sessionModelOf(undefined)).toBeUndefined();
+    expect(sessionModelOf({ sessions: 3 })).toBeUndefined();
+    expect(sessionModelOf({ ...STATS, inter_turn_gap_median_s: null })).toBeUndefined();
+    // Single-turn sessions only need no gap.
+    expect(sessionModelOf({ sessions: 5, mean_turns: 1, turns_histogram: { '1': 5 }, inter_turn_gap_median_s: null })).toBeDefined();
+  });
+});
+
+/** Labels arrivals with the assigner; per session: turns, first time, and its gaps. */
+function label(times: number[], m: SessionModel, rng: Rng): { assigner: SessionAssigner; sessions: Map<number, { first: number; times: number[] }> } {
+  const assigner = new SessionAssigner(m, rng);
+  const sessions = new Map<number, { first: number; times: number[] }>();
+  let wrongTurns = 0;
+  for (let i = 0; i < times.length; i++) {
+    assigner.assign(times[i], i + 1 < times.length ? times[i + 1] : times[i] + 1);
+    let s = sessions.get(assigner.session);
+    if (!s) sessions.set(assigner.session, (s = { first: times[i], times: [] }));
+    s.times.push(times[i]);
+    // Turns count 1, 2, 3, … within a session.
+    if (assigner.turn !== s.times.length) wrongTurns++;
+  }
+  expect(wrongTurns).toBe(0);
+  return { assigner, sessions };
+}
+
+function arrivals(rng: Rng, n: number, shape: number, mean: number): number[] {
+  // Gamma(shape) gaps by Marsaglia–Tsang with the boost for shape < 1 (tests only).
+  const gamma = (k: number): number => {
+    if (k < 1) return gamma(k + 1) * Math.pow(rng.nextOpen(), 1 / k);
+    const d = k - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      const z = rng.normal();
+      const v = (1 + c * z) ** 3;
+      if (v > 0 && Math.log(rng.nextOpen()) < 0.5 * z * z + d - d * v + d * Math.log(v)) return d * v;
+    }
+  };
+  const out: number[] = [];
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    t += (gamma(shape) / shape) * mean;
+    out.push(t);
+  }
+  return out;
+}
+
+describe('SessionAssigner on a client\'s arrivals', () => {
+  it('dense arrivals (2 per s, gaps ~60 s): turns, the gap median and p90 as drawn', () => {
+    const times = arrivals(createRng(3), 400_000, 1, 0.5);
+    const { sessions } = label(times, model, createRng(4));
+    // Sessions that started in the first half of the span have ended (16 turns × ~300 s ≪ 10^5 s).
+    const done = [...sessions.values()].filter((s) => s.first < times[times.length - 1] / 2);
+    expect(done.length).toBeGreaterThan(2000);
+    const n = done.length;
+    const share = (k: number) => done.filter((s) => s.times.length === k).length / n;
+    for (const [k, p] of [[1, 0.4], [2, 0.25], [3, 0.15], [5, 0.1]] as const) expect(Math.abs(share(k) - p), `turns = ${k}`).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / n));
+    const gaps = done.flatMap((s) => s.times.slice(1).map((t, i) => t - s.times[i]));
+    // Realized gaps are drawn ones rounded to the nearest arrival (±0.25 s on average).
+    // > 100 000 gaps: a median's SE on the log scale is 1.2533·σ/√n ≈ 0.006 (σ = 1.8), a p90's
+    // 0.3·σ/(φ(z₀.₉)·√n) ≈ 0.008. Allow 4 of them for the median; the p90 also moves with the
+    // tracker's wander (a constant-step walk of SD ≈ 0.25 on the log scale), so 0.06 for it.
+    expect(gaps.length).toBeGreaterThan(100_000);
+    expect(Math.abs(Math.log(sortedQuantile(gaps, 0.5) / 60))).toBeLessThan(0.025);
+    expect(Math.abs(Math.log(sortedQuantile(gaps, 0.9) / 600))).toBeLessThan(0.06);
+  });
+
+  it('sparse bursty arrivals (mean 137 s apart, CV 2): the median tracker keeps the realized gap median near the profile\'s', () => {
+    // BurstGPT's chat client at its own rate: arrivals about as far apart as its median inter-turn
+    // gap (120 s). Turns then land on arrivals far from their due times; without the tracker the
+    // realized median was about twice the profile's (found when validating BurstGPT roundtrips).
+    const chat = sessionModelOf({ ...STATS, inter_turn_gap_median_s: 120, inter_turn_gap_p90_s: 1293 })!;
+    const times = arrivals(createRng(5), 30_000, 0.25, 137);
+    const { assigner, sessions } = label(times, chat, createRng(6));
+    const gaps = [...sessions.values()].flatMap((s) => s.times.slice(1).map((t, i) => t - s.times[i]));
+    expect(gaps.length).toBeGreaterThan(10_000);
+    expect(Math.abs(Math.log(sortedQuantile(gaps, 0.5) / 120))).toBeLessThan(0.15);
+    expect(assigner.bias).toBeGreaterThan(0.3); // it had to draw shorter gaps
+  });
+});
+
+describe('generate labels sessions from a fitted profile (BurstGPT slice: 135 chat sessions)', () => {
+  const collectAll = (batches: Iterable<RequestBatch>) => {
+    const t: number[] = [];
+    const c: number[] = [];
+    const ids: (string | undefined)[] = [];
+    const turns: number[] = [];
+    const inputs: number[] = [];
+    for (const b of batches) {
+      for (let i = 0; i < b.n; i++) {
+        t.push(b.timestamp[i]);
+        c.push(b.client[i]);
+        ids.push(b.texts?.session_id?.[i]);
+        turns.push(b.extraInts?.turn?.[i] ?? NaN);
+        inputs.push(b.lengths[0]![i]);
+      }
+    }
+    return { t, c, ids, turns, inputs };
+  };
+
+  it('session_id and turn for clients with session statistics; times and lengths as without them; independent of batching', async () => {
+    const { trace } = await ingestFiles({ inputs: [fixture('traces', 'burstgpt', 'burstgpt3_slice.csv')], mapping: loadPreset('burstgpt') });
+    const { profile } = fitTrace(trace, { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: '2026-01-01T00:00:00Z' });
+    const withSessions = profile.clients.filter((c) => c.sessions).map((c) => c.id);
+    expect(withSessions.length).toBe(2);
+    const opts: GenerateOptions = { start: 0, duration: profile.span.end - profile.span.start, rate: { kind: 'scale', factor: 10 }, seed: 7 };
+    const plan = planGeneration(profile, opts);
+    expect(plan.sessionClients.sort()).toEqual([...withSessions].sort());
+    const on = collectAll(plan.batches);
+    const off = collectAll(planGeneration(profile, { ...opts, sessions: false }).batches);
+    const small = collectAll(planGeneration(profile, { ...opts, batchTarget: 50 }).batches);
+    expect(on.t).toEqual(off.t);
+    expect(on.inputs).toEqual(off.inputs);
+    expect(off.ids.every((x) => x === undefined)).toBe(true);
+    expect(small.ids).toEqual(on.ids);
+    expect(small.turns).toEqual(on.turns);
+    // Labelled clients' rows all carry a session `<client>#<n>`; the others none.
+    for (let i = 0; i < on.t.length; i++) {
+      const id = plan.clientIds[on.c[i]];
+      if (withSessions.includes(id)) {
+        expect(on.ids[i]?.startsWith(`${id}#`)).toBe(true);
+        expect(on.turns[i]).toBeGreaterThanOrEqual(1);
+      } else expect(on.ids[i]).toBeUndefined();
+    }
+    // At 10× the rate the generated sessions keep the source's statistics (10× as many sessions).
+    const src = traceSessions(trace)!;
+    const texts: (string | undefined)[] = on.ids;
+    const values = [...new Set(texts.filter((x): x is string => x !== undefined))];
+    const index = new Map(values.map((v, k) => [v, k]));
+    const gen = traceSessions({ ...trace, n: on.t.length, timestamp: Float64Array.from(on.t), client: Int32Array.from(on.c), clientIds: plan.clientIds, ints: {}, texts: { session_id: { index: Int32Array.from(texts.map((x) => (x === undefined ? -1 : index.get(x)!))), values } } })!;
+    expect(gen.sessions).toBeGreaterThan(5 * src.sessions);
+    expect(Math.abs(gen.meanTurns / src.meanTurns - 1)).toBeLessThan(0.2);
+    expect(Math.abs(gen.multiShare - src.multiShare)).toBeLessThan(0.1);
+    expect(Math.abs(Math.log(gen.gapP50! / src.gapP50!))).toBeLessThan(0.25);
+  });
+});

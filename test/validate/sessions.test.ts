@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ingestFiles } from '../../src/ingest/ingest.js';
+import { loadPreset } from '../../src/ingest/presets.js';
+import { validateTraces } from '../../src/validate/validate.js';
+import { loadThresholds } from '../../src/validate/thresholds.js';
+import { sessionSideOf } from '../../src/validate/side.js';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from '../cli/run-cli.js';
+
+const SESSION_METRICS = ['session_turns_mean_rel_err', 'session_multi_turn_share_abs_err', 'session_gap_p50_rel_err'];
+
+describe('validate: session statistics (BurstGPT slice: 135 chat sessions)', () => {
+  it('pooled statistics: mean and SD of turns, multi-turn share, gap quantiles as fit reports them', () => {
+    const s = sessionSideOf([1, 2, 3, 1, 3], Float64Array.from([5, 1, 4, 2, 3, 6]))!;
+    expect(s).toMatchObject({ sessions: 5, meanTurns: 2, multiShare: 0.6, gaps: 6, gapP50: 4, gapP90: 5 });
+    expect(s.sdTurns).toBeCloseTo(Math.sqrt(0.8), 12);
+    expect(sessionSideOf([], new Float64Array())).toBeUndefined();
+  });
+
+  it('a generated trace with the source\'s sessions passes them; sessions broken into single turns fail; none at all are not judged', async () => {
+    const dir = tempDir();
+    const src = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+    expect((await runCli('fit', src, '--preset', 'burstgpt', '--out', `${dir}/p.json`, '--quiet')).code).toBe(0);
+    expect((await runCli('generate', `${dir}/p.json`, '--duration', '41453', '--seed', '5', '--out', `${dir}/g.csv`, '--quiet')).code).toBe(0);
+    expect((await runCli('generate', `${dir}/p.json`, '--duration', '41453', '--seed', '5', '--no-sessions', '--out', `${dir}/none.csv`, '--quiet')).code).toBe(0);
+    const text = readFileSync(`${dir}/g.csv`, 'utf8');
+    expect(text.split('\n')[1]).toBe('timestamp,client_id,session_id,turn,input_tokens,output_tokens');
+    // Every row its own session: the arrivals and lengths unchanged, the sessions destroyed.
+    let row = 0;
+    const broken = text.replace(/^([^#\n][^,\n]*,"?[^,\n]*"?,)"([^"\n]*)#\d+",\d+,/gm, (_m, head: string, client: string) => `${head}"${client}#x${row++}",1,`);
+    expect(row).toBeGreaterThan(350);
+    writeFileSync(`${dir}/broken.csv`, broken);
+    const source = await ingestFiles({ inputs: [src], mapping: loadPreset('burstgpt') });
+    const t = loadThresholds();
+    const judge = async (file: string) => validateTraces(source, await ingestFiles({ inputs: [file], mapping: loadPreset('servegen') }), t).report;
+    const good = await judge(`${dir}/g.csv`);
+    expect(good.failed).toEqual([]);
+    for (const m of SESSION_METRICS) {
+      expect(good.metrics[m].value, m).not.toBeNull();
+      expect(good.metrics[m].pass, `${m} = ${good.metrics[m].value} > ${good.metrics[m].threshold}`).toBe(true);
+    }
+    const bad = await judge(`${dir}/broken.csv`);
+    expect(bad.failed).toContain('session_turns_mean_rel_err');
+    expect(bad.failed).toContain('session_multi_turn_share_abs_err');
+    expect(bad.metrics.session_gap_p50_rel_err.note).toMatch(/no inter-turn gap/);
+    // Only the session metrics tell them apart.
+    expect(bad.failed.every((m) => m.startsWith('session_'))).toBe(true);
+    const none = await judge(`${dir}/none.csv`);
+    for (const m of SESSION_METRICS) {
+      expect(none.metrics[m].value).toBeNull();
+      expect(none.metrics[m].note).toMatch(/--no-sessions/);
+    }
+  }, 60_000);
+});
