@@ -4,9 +4,9 @@ import type { RejectReason } from '../ingest/errors.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { defaultBuildWorkers } from './parallel-build.js';
 import { sessionSideOf, sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
-import { compareSides, type ChartData, type FidelityReport } from '../validate/validate.js';
+import { compareSides, generatorHeader, sourceOffset, type ChartData, type FidelityReport } from '../validate/validate.js';
 import type { Thresholds } from '../validate/thresholds.js';
-import { builderPass, num, numericColumns, openScan, scanTimeWarning, sqlDouble, type DuckDbOptions, type OpenScan } from './duckdb.js';
+import { builderPass, inputsMeta, num, numericColumns, openScan, scanTimeWarning, sqlDouble, type DuckDbOptions, type OpenScan } from './duckdb.js';
 import type { TraceSummaries } from './types.js';
 
 export interface DuckDbSideInput {
@@ -75,12 +75,6 @@ async function openSide(side: DuckDbSideInput, role: string, options: DuckDbOpti
   return scan;
 }
 
-/** Offset that puts a generated trace on the source's time axis (its metadata's `generator.start`). */
-function generatorStart(meta: Record<string, unknown> | undefined): number {
-  const gen = (meta as { generator?: { start?: unknown } } | undefined)?.generator;
-  return typeof gen?.start === 'number' ? gen.start : 0;
-}
-
 /**
  * `validate --engine duckdb`: the same report as validateTraces, with every side summarized in
  * embedded DuckDB (per client and as one aggregate stream; the source also by halves; generated
@@ -97,7 +91,10 @@ export async function validateWithDuckDB(
   const check = async (label: string, s: OpenScan) => {
     if (options.check) options.check({ label, rowsRead: s.rowsRead, rejectsByReason: s.rejectsByReason, files: s.files, warning: await scanTimeWarning(s) });
   };
-  // Source: its clock resolution from all its times (as the TypeScript engine), halves at mid-span.
+  // Source: its clock resolution from all its times (as the TypeScript engine), halves at mid-span;
+  // moved by its generator.start when it was generated from the generated side's profile.
+  const srcOffset = sourceOffset(await inputsMeta(source.inputs, source.mapping, source.format), await inputsMeta(generated.inputs, generated.mapping, generated.format));
+  const srcTime = srcOffset === 0 ? 'rel' : `(rel + ${sqlDouble(srcOffset)})`;
   const src = await openSide(source, 'source', options);
   let res: number;
   let srcSide: Side;
@@ -105,14 +102,16 @@ export async function validateWithDuckDB(
     await check('source', src);
     const times = (await numericColumns(src.con, `SELECT CAST(t - ${sqlDouble(src.origin)} AS DOUBLE) AS t FROM src_rows WHERE reason IS NULL ORDER BY t`)).t as Float64Array;
     res = Math.max(1e-6, detectResolution(times).resolution);
-    const whole = await sideOf(src, 'source', { res, W, time: 'rel', where: 'true' });
+    const whole = await sideOf(src, 'source', { res, W, time: srcTime, where: 'true' });
     srcSide = whole;
     if (times.length > 0) {
-      const mid = (times[0] + times[times.length - 1]) / 2;
-      const below = lowerBound(times, mid);
+      // Split as splitHalves splits the shifted trace (the same additions, so the same bits).
+      const shifted = srcOffset === 0 ? times : times.map((t) => t + srcOffset);
+      const mid = (shifted[0] + shifted[shifted.length - 1]) / 2;
+      const below = lowerBound(shifted, mid);
       if (below >= 2 && times.length - below >= 2) {
-        const a = await sideOf(src, 'a', { res, W, time: 'rel', where: `rel < CAST('${mid}' AS DOUBLE)` });
-        const b = await sideOf(src, 'b', { res, W, time: 'rel', where: `rel >= CAST('${mid}' AS DOUBLE)` });
+        const a = await sideOf(src, 'a', { res, W, time: srcTime, where: `${srcTime} < CAST('${mid}' AS DOUBLE)` });
+        const b = await sideOf(src, 'b', { res, W, time: srcTime, where: `${srcTime} >= CAST('${mid}' AS DOUBLE)` });
         srcSide = withHalfSides(whole, a, b);
       }
     }
@@ -123,7 +122,7 @@ export async function validateWithDuckDB(
     const scan = await openSide(input, role, options);
     try {
       await check(role, scan);
-      const offset = generatorStart(scan.meta);
+      const offset = generatorHeader(scan.meta)?.start ?? 0;
       // alignTrace: shifted by the offset and floored to the source's clock.
       // Numbers as text cast to DOUBLE (sqlDouble): a 17-digit literal can convert one unit off
       // in the last place (a review found 11 in 2 000 random values), and a time on a tick
@@ -137,7 +136,7 @@ export async function validateWithDuckDB(
   };
   const gen = await aligned(generated, 'generated', 'generated');
   const base = options.baseline ? await aligned(options.baseline, 'naive baseline', 'baseline') : undefined;
-  return compareSides({ side: srcSide, files: src.files }, gen, base, res, thresholds, W);
+  return compareSides({ side: srcSide, files: src.files, offset: srcOffset }, gen, base, res, thresholds, W);
 }
 
 /** First index whose value is ≥ x in a sorted array. */

@@ -282,6 +282,17 @@ async function autoUnit(con: DuckDBConnection, from: string, mapping: Mapping, d
 /** Lower bounds of magnitudeCounts' classes but the last (epoch ns, µs, ms, s; below: relative). */
 const MAGNITUDE_LIMITS = [1e17, 1e14, 1e11, 1e8];
 
+/** The `servegen` metadata of the first input that has it (our own traces), read from headers only. */
+export async function inputsMeta(inputs: string[], mapping: Mapping, format?: InputFormat): Promise<Record<string, unknown> | undefined> {
+  for (const f of expandInputs(inputs)) {
+    const fmt = format ?? formatFromName(f) ?? mapping.format;
+    if (!fmt) return undefined; // openSource names the problem
+    const m = await traceMeta(f, fmt);
+    if (m.meta) return m.meta;
+  }
+  return undefined;
+}
+
 /**
  * Opens the inputs in a new embedded DuckDB: format, our own traces' metadata, the columns
  * the mapping names (a missing required column is an error here, before anything is read).

@@ -1,5 +1,6 @@
 import { spearmanFromJoint } from '../fit/lengths.js';
-import { gapCells, ks, ksNoise, lengthCells, mean, quantile, total, tv, w1 } from './distributions.js';
+import { createRng } from '../stats/rng.js';
+import { gapCells, ks, ksNoise, lengthCells, mean, quantile, total, tv, w1, type Cell } from './distributions.js';
 import type { SessionSide, Side, Stats } from './side.js';
 import type { Thresholds } from './thresholds.js';
 
@@ -43,6 +44,84 @@ export function countDispersion(x: Stats): number {
   return Math.max(1, i60, cv2);
 }
 
+/** One client's part in the aggregate length distributions: its histograms, requests and count dispersion. */
+export interface MixClient {
+  lengths: Stats['lengths'];
+  n: number;
+  dispersion: number;
+}
+
+/** Draws of the client mix behind the client-mix noise of aggregate length metrics. */
+const MIX_DRAWS = 24;
+
+/**
+ * Client-mix noise of the aggregate length metrics of one field (found by review: two draws of
+ * a sparse bursty pool failed a length metric in 4 of 6 pairs). The aggregate length
+ * distribution is the clients' mixed in proportion to their request counts, and a client's
+ * count varies from draw to draw with SD √(I·n) (I its count dispersion, as for client
+ * shares; √2 of that between two draws) — far more than independent requests would, for a
+ * bursty client. Each metric is computed between the source's mixture and MIX_DRAWS mixtures
+ * with every client's weight so perturbed (a fixed seed: deterministic); its mean + 3 SDs over
+ * the draws is the allowance. Sampling noise within a client is not in it (the KS and
+ * quantile allowances cover that).
+ */
+export function mixNoise(clients: readonly MixClient[], field: string, minN: Thresholds['min_n']): Map<string, number> {
+  const parts = clients.map((c) => ({ h: c.lengths?.fields.get(field), sd: c.n > 0 ? Math.sqrt((2 * c.dispersion) / c.n) : 0 })).filter((p) => p.h && p.h.size > 0);
+  const out = new Map<string, number>();
+  if (parts.length < 2) return out; // one client: no mix to vary
+  // The source mixture's keys, each client's counts as (key index, count) pairs.
+  const keyIndex = new Map<number, number>();
+  for (const p of parts) for (const k of p.h!.keys()) if (!keyIndex.has(k)) keyIndex.set(k, keyIndex.size);
+  const keys = [...keyIndex.keys()];
+  const idx = parts.map((p) => Int32Array.from([...p.h!.keys()].map((k) => keyIndex.get(k)!)));
+  const cnt = parts.map((p) => Float64Array.from(p.h!.values()));
+  const mixture = (f: (i: number) => number): Cell[] => {
+    const acc = new Float64Array(keys.length);
+    parts.forEach((_, i) => {
+      const w = f(i);
+      if (w > 0) for (let j = 0; j < idx[i].length; j++) acc[idx[i][j]] += w * cnt[i][j];
+    });
+    return lengthCells(new Map(keys.map((k, j) => [k, acc[j]] as [number, number]).filter(([, c]) => c > 0)));
+  };
+  const base = mixture(() => 1);
+  const n = total(base);
+  const m = mean(base);
+  const rng = createRng(`mix:${field}`);
+  const values = new Map<string, number[]>();
+  const put = (name: string, v: number) => {
+    if (Number.isFinite(v)) (values.get(name) ?? values.set(name, []).get(name)!).push(v);
+  };
+  for (let d = 0; d < MIX_DRAWS; d++) {
+    const z = parts.map(() => rng.normal());
+    const mix = mixture((i) => Math.max(0, 1 + parts[i].sd * z[i]));
+    if (total(mix) === 0) continue;
+    put('ks', ks(base, mix));
+    if (m > 0) put('w1_norm', w1(base, mix) / m);
+    for (const [p, key] of [[0.5, 'p50'], [0.9, 'p90'], [0.99, 'p99']] as const) {
+      if (n < minN[key]) continue;
+      const q = quantile(base, p);
+      put(`${key}_rel_err`, q === 0 ? Math.abs(quantile(mix, p)) : Math.abs(quantile(mix, p) / q - 1));
+    }
+    if (COUNT_FIELDS.includes(field)) {
+      const asMap = (cells: Cell[]) => new Map(cells.map((c) => [c.key, c.count]));
+      put('tv', tv(asMap(base), asMap(mix)));
+    }
+  }
+  for (const [name, xs] of values) {
+    const mu = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mu) ** 2, 0) / xs.length);
+    out.set(name, mu + 3 * sd);
+  }
+  return out;
+}
+
+/** Two allowances for independent sources of chance, combined (undefined: none). */
+function combined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined || !Number.isFinite(a)) return b;
+  if (b === undefined) return a;
+  return Math.hypot(a, b);
+}
+
 /** SDs of chance allowed to metrics of counts (requests_rel_err, client_share_tv): their dispersion estimate runs low on sparse bursty sources. */
 const COUNT_SDS = 3;
 
@@ -51,7 +130,7 @@ function rel(a: number, b: number): number {
 }
 
 /** The named statistics of one (source, other) pair for one scope, as raw values with sample sizes. */
-function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'client', minN: Thresholds['min_n'], self?: { a: Stats; b: Stats }, countVar?: number): { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string }[] {
+function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'client', minN: Thresholds['min_n'], self?: { a: Stats; b: Stats }, countVar?: number, mix?: readonly MixClient[]): { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string }[] {
   const out: { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string }[] = [];
   // Rate per window.
   let ape = 0;
@@ -123,26 +202,30 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
     const b = lengthCells(gh);
     const na = total(a);
     const nb = total(b);
+    // Aggregate scope: the client mix varies between draws too (mixNoise).
+    const mixed = mix ? mixNoise(mix, field, minN) : new Map<string, number>();
     if (field === 'reason_ratio') {
-      out.push({ name: 'reason_ratio_ks', kind: 'reason_ratio_ks', value: ks(a, b), noise: ksNoise(na, nb) });
+      out.push({ name: 'reason_ratio_ks', kind: 'reason_ratio_ks', value: ks(a, b), noise: combined(ksNoise(na, nb), mixed.get('ks')) });
       continue;
     }
-    if (COUNT_FIELDS.includes(field)) out.push({ name: `${field}_tv`, kind: 'count_tv', value: tv(sh, gh), noise: ksNoise(na, nb) });
-    out.push({ name: `${field}_ks`, kind: 'length_ks', value: ks(a, b), noise: ksNoise(na, nb) });
+    if (COUNT_FIELDS.includes(field)) out.push({ name: `${field}_tv`, kind: 'count_tv', value: tv(sh, gh), noise: combined(ksNoise(na, nb), mixed.get('tv')) });
+    out.push({ name: `${field}_ks`, kind: 'length_ks', value: ks(a, b), noise: combined(ksNoise(na, nb), mixed.get('ks')) });
     const m = mean(a);
-    out.push({ name: `${field}_w1_norm`, kind: 'length_w1_norm', value: m > 0 ? w1(a, b) / m : null, n: Math.min(na, nb), note: m > 0 ? undefined : 'source mean is 0' });
+    out.push({ name: `${field}_w1_norm`, kind: 'length_w1_norm', value: m > 0 ? w1(a, b) / m : null, noise: mixed.get('w1_norm'), n: Math.min(na, nb), note: m > 0 ? undefined : 'source mean is 0' });
     for (const [p, key] of [[0.5, 'p50'], [0.9, 'p90'], [0.99, 'p99']] as const) {
       const enough = Math.min(na, nb) >= minN[key];
       const qs = quantile(a, p);
-      // Sampling noise of an empirical quantile: the source's own quantiles at p ± 2.5 SE of
-      // the rank (√(p(1−p)/n)), as a relative spread.
-      const d = 2.5 * Math.sqrt((p * (1 - p)) / Math.max(1, Math.min(na, nb)));
+      // Sampling noise of the difference of two empirical quantiles: the source's own quantiles
+      // at p ± 2.5 SEs of the rank difference (√(p(1−p)·(1/n + 1/m)): both sides are samples;
+      // with the source's SE alone two draws of one pool failed a p99 in 1 of 6 pairs), as a
+      // relative spread.
+      const d = 2.5 * Math.sqrt(p * (1 - p) * (1 / Math.max(1, na) + 1 / Math.max(1, nb)));
       const spread = qs > 0 ? Math.max(Math.abs(quantile(a, Math.min(1, p + d)) / qs - 1), Math.abs(quantile(a, Math.max(0, p - d)) / qs - 1)) : undefined;
       out.push({
         name: `${field}_${key}_rel_err`,
         kind: `length_${key}_rel_err`,
         value: enough ? (qs === 0 ? Math.abs(quantile(b, p)) : rel(quantile(b, p), qs)) : null,
-        noise: spread,
+        noise: combined(spread, mixed.get(`${key}_rel_err`)),
         n: Math.min(na, nb),
         note: enough ? undefined : `fewer than ${minN[key]} values`,
       });
@@ -201,8 +284,8 @@ export function topClients(source: Side, t: Thresholds): string[] {
 export function computeMetrics(source: Side, generated: Side, res: number, t: Thresholds, baseline?: Side): Record<string, Metric> {
   const metrics: Record<string, Metric> = {};
   type Stat = ReturnType<typeof statistics>[number];
-  const judge = (scope: string, level: 'aggregate' | 'client', src: Stats, gen: Stats, base: Stats | undefined, suffix: string, self?: { a: Stats; b: Stats }, countVar?: number) =>
-    judgeAll(scope, level, statistics(src, gen, res, level, t.min_n, self, countVar), base ? statistics(src, base, res, level, t.min_n, undefined, countVar) : undefined, suffix);
+  const judge = (scope: string, level: 'aggregate' | 'client', src: Stats, gen: Stats, base: Stats | undefined, suffix: string, self?: { a: Stats; b: Stats }, countVar?: number, mix?: readonly MixClient[]) =>
+    judgeAll(scope, level, statistics(src, gen, res, level, t.min_n, self, countVar, mix), base ? statistics(src, base, res, level, t.min_n, undefined, countVar) : undefined, suffix);
   const judgeAll = (scope: string, level: 'aggregate' | 'client', stats: Stat[], baseline: Stat[] | undefined, suffix: string) => {
     const baseStats = baseline ? new Map(baseline.map((s) => [s.name, s.value])) : undefined;
     for (const s of stats) {
@@ -224,7 +307,8 @@ export function computeMetrics(source: Side, generated: Side, res: number, t: Th
   // The source's request count varies as the sum of its clients' counts (independent clients).
   let countVar = 0;
   for (const c of source.clients.values()) countVar += countDispersion(c) * c.n;
-  judge('aggregate', 'aggregate', source.aggregate, generated.aggregate, baseline?.aggregate, '', source.halves?.aggregate, countVar);
+  const mix = [...source.clients.values()].map((c) => ({ lengths: c.lengths, n: c.n, dispersion: countDispersion(c) }));
+  judge('aggregate', 'aggregate', source.aggregate, generated.aggregate, baseline?.aggregate, '', source.halves?.aggregate, countVar, mix);
   if (source.sessions) judgeAll('aggregate', 'aggregate', sessionStatistics(source.sessions, generated.sessions), baseline ? sessionStatistics(source.sessions, baseline.sessions) : undefined, '');
   // Client shares. Sampling noise (found by review: no allowance, so two draws of one profile
   // with many small clients failed it): a client's count n has SD √(I·n), I its index of

@@ -65,10 +65,29 @@ function sideSummary(side: Side, files: string[], offset: number): SideSummary {
   };
 }
 
+/** A generated trace's header: where its span starts on its profile's time axis, and which profile. */
+export function generatorHeader(meta: Record<string, unknown> | undefined): { start: number; profile?: string } | undefined {
+  const gen = (meta as { generator?: { start?: unknown; profile_sha256?: unknown } } | undefined)?.generator;
+  if (!gen || typeof gen !== 'object') return undefined;
+  return { start: typeof gen.start === 'number' ? gen.start : 0, ...(typeof gen.profile_sha256 === 'string' ? { profile: gen.profile_sha256 } : {}) };
+}
+
 /** Offset that puts a generated trace on the source's time axis (its header's `generator.start`). */
 export function generatorOffset(r: IngestResult): number {
-  const gen = (r.meta as { generator?: { start?: unknown } } | undefined)?.generator;
-  return typeof gen?.start === 'number' ? gen.start : 0;
+  return generatorHeader(r.meta)?.start ?? 0;
+}
+
+/**
+ * Offset of the source's times. A generated trace's times count from its `generator.start` on
+ * its profile's time axis, and validation puts it there. A source generated from the same
+ * profile (the same profile_sha256: two draws compared) is put there too; any other source's
+ * own times are that axis (a profile fitted from it starts where its times do), so it stays.
+ * Found by review: two draws made with the same --start ≠ 0 failed rate_mape at 1.
+ */
+export function sourceOffset(sourceMeta: Record<string, unknown> | undefined, generatedMeta: Record<string, unknown> | undefined): number {
+  const s = generatorHeader(sourceMeta);
+  const g = generatorHeader(generatedMeta);
+  return s?.profile !== undefined && s.profile === g?.profile ? s.start : 0;
 }
 
 /**
@@ -85,13 +104,16 @@ export function validateTraces(
 ): { report: FidelityReport; charts: ChartData } {
   const W = options.arrivalSeconds ?? 600;
   const res = Math.max(1e-6, detectResolution(source.trace.timestamp).resolution);
-  const src = withHalves(summarizeSide('source', source.trace, res, W), source.trace, res, W);
+  const srcOffset = sourceOffset(source.meta, generated.meta);
+  // Shifted only (resolution 0: no flooring): the source's clock is the reference.
+  const srcTrace = alignTrace(source.trace, srcOffset, 0);
+  const src = withHalves(summarizeSide('source', srcTrace, res, W), srcTrace, res, W);
   const genOffset = generatorOffset(generated);
   const gen = summarizeSide('generated', alignTrace(generated.trace, genOffset, res), res, W);
   const baseOffset = options.baseline ? generatorOffset(options.baseline) : 0;
   const base = options.baseline ? summarizeSide('naive baseline', alignTrace(options.baseline.trace, baseOffset, res), res, W) : undefined;
   return compareSides(
-    { side: src, files: source.summary.files },
+    { side: src, files: source.summary.files, offset: srcOffset },
     { side: gen, files: generated.summary.files, offset: genOffset },
     base && options.baseline ? { side: base, files: options.baseline.summary.files, offset: baseOffset } : undefined,
     res,
@@ -102,7 +124,7 @@ export function validateTraces(
 
 /** The report and charts from summarized sides (either engine). */
 export function compareSides(
-  source: { side: Side; files: string[] },
+  source: { side: Side; files: string[]; offset?: number },
   generated: { side: Side; files: string[]; offset: number },
   baseline: { side: Side; files: string[]; offset: number } | undefined,
   res: number,
@@ -125,7 +147,7 @@ export function compareSides(
     pass: failed.length === 0,
     failed,
     clock_resolution_seconds: res,
-    source: sideSummary(src, source.files, 0),
+    source: sideSummary(src, source.files, source.offset ?? 0),
     generated: sideSummary(gen, generated.files, genOffset),
     top_clients: topClients(src, thresholds),
     metrics,
