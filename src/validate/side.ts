@@ -70,6 +70,11 @@ export interface Stats {
   windows: Map<number, number>;
   gaps: ArrivalSummary | undefined;
   lengths: LengthSummary | undefined;
+  /**
+   * Per arrival window, the sums the merged statistics add up (for jackknife noise estimates):
+   * `gaps` (count, Σ gap, Σ gap²) and, per count scale, (bins, Σ count, Σ count²); packed triples.
+   */
+  perWindow?: { gaps: Float64Array; disp: Record<'1' | '10' | '60', Float64Array> };
 }
 
 export interface Side {
@@ -93,11 +98,18 @@ function statsOf(arrivals: ArrivalSummary[], lengths: LengthSummary[]): Stats {
     windows.set(a.start, (windows.get(a.start) ?? 0) + a.n);
     n += a.n;
   }
+  const triples = (f: (a: ArrivalSummary) => [number, number, number]) => {
+    const out = new Float64Array(3 * arrivals.length);
+    arrivals.forEach((a, i) => out.set(f(a), 3 * i));
+    return out;
+  };
+  const disp = (sc: '1' | '10' | '60') => triples((a) => [a.disp[sc].bins, a.disp[sc].sum, a.disp[sc].sumSq]);
   return {
     n,
     windows,
     gaps: arrivals.length ? mergeArrivals(arrivals, true) : undefined,
     lengths: lengths.length ? mergeLengths(lengths) : undefined,
+    perWindow: { gaps: triples((a) => [a.gaps, a.sum, a.sumSq]), disp: { '1': disp('1'), '10': disp('10'), '60': disp('60') } },
   };
 }
 
