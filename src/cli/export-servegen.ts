@@ -15,6 +15,12 @@ export function registerExportServegen(program: Command): void {
       const rep = new Reporter(Boolean(opts.quiet));
       const { profile } = readProfile(file);
       const files = exportServegenPool(profile, opts.out);
+      // What upstream's layout cannot hold is named, not dropped silently.
+      const lost = [
+        [profile.clients.filter((c) => c.sessions).length, 'session statistics (generate from the exported pool labels no sessions)'],
+        [profile.clients.filter((c) => c.shifts?.length).length, 'rate change points'],
+      ] as const;
+      for (const [n, what] of lost) if (n > 0) rep.info(`note: ${n} client(s) have ${what}; upstream's layout has no place for them, so they are not written`);
       rep.info(`exported ${profile.clients.length} clients as ${files} files → ${opts.out}`);
     });
 }
