@@ -361,10 +361,18 @@ export function computeMetrics(source: Side, generated: Side, res: number, t: Th
       metrics[name] = m;
     }
   };
+  // A client's count dispersion: the larger of the two sides' estimates. A sparse bursty
+  // client's rare big burst may fall in either draw, and the side without it underestimates
+  // (found by review: a pair of mm-image draws failed client_share_tv with five length and
+  // dispersion metrics, all from one client's burst in the generated draw).
+  const dispersion = (id: string, c: Stats) => {
+    const g = generated.clients.get(id);
+    return Math.max(countDispersion(c), g ? countDispersion(g) : 1);
+  };
   // The source's request count varies as the sum of its clients' counts (independent clients).
   let countVar = 0;
-  for (const c of source.clients.values()) countVar += countDispersion(c) * c.n;
-  const mix = [...source.clients.values()].map((c) => ({ lengths: c.lengths, n: c.n, dispersion: countDispersion(c) }));
+  for (const [id, c] of source.clients) countVar += dispersion(id, c) * c.n;
+  const mix = [...source.clients].map(([id, c]) => ({ lengths: c.lengths, n: c.n, dispersion: dispersion(id, c) }));
   judge('aggregate', 'aggregate', source.aggregate, generated.aggregate, baseline?.aggregate, '', source.halves?.aggregate, countVar, mix);
   if (source.sessions) judgeAll('aggregate', 'aggregate', sessionStatistics(source.sessions, generated.sessions), baseline ? sessionStatistics(source.sessions, baseline.sessions) : undefined, '');
   // Client shares. Sampling noise (found by review: no allowance, so two draws of one profile
@@ -374,8 +382,8 @@ export function computeMetrics(source: Side, generated: Side, res: number, t: Th
   const share = tv(source.clientShares, generated.clientShares);
   let sdSum = 0;
   let varSum = 0;
-  for (const c of source.clients.values()) {
-    const I = countDispersion(c);
+  for (const [id, c] of source.clients) {
+    const I = dispersion(id, c);
     sdSum += Math.sqrt(2 * I * c.n);
     varSum += 2 * I * c.n;
   }
@@ -398,7 +406,7 @@ export function computeMetrics(source: Side, generated: Side, res: number, t: Th
     }
     const h = source.halves?.clients.get(id);
     const src = source.clients.get(id)!;
-    judge(scope, 'client', src, gen, undefined, `@${scope}`, h, countDispersion(src) * src.n);
+    judge(scope, 'client', src, gen, undefined, `@${scope}`, h, dispersion(id, src) * src.n);
   }
   return metrics;
 }

@@ -155,6 +155,20 @@ describe('validate on a sparse bursty pool (mm-image at scale:0.05: ~4 000 reque
     }
   });
 
+  it('two draws where one client bursts in one of them: client shares judged with the larger side\'s count dispersion', () => {
+    // Found by review: seeds 14 and 15 failed client_share_tv (0.125 > 0.115), image_tokens_ks
+    // and p50, output_tokens_p50 and the 1 s dispersion together. Client 11 has 443 requests in
+    // one draw and 963 in the other: its heavy-tailed gaps make counts vary far more than the
+    // sparse draw's own CV² and 60 s dispersion show. Taking each client's larger estimate of
+    // the two sides clears client_share_tv and output p50; image_tokens and the 1 s dispersion
+    // still fail — a known limit (README): observed dispersions of heavy-tailed sparse draws
+    // underestimate the process's.
+    const r = validateTraces(asResult(draw(14)), asResult(draw(15)), thresholds).report;
+    expect(r.metrics.client_share_tv.pass, `${r.metrics.client_share_tv.value} > ${r.metrics.client_share_tv.threshold}`).toBe(true);
+    expect(r.metrics.output_tokens_p50_rel_err.pass).toBe(true);
+    expect(r.failed).toEqual(['dispersion_rel_err_1s', 'image_tokens_ks', 'image_tokens_p50_rel_err']);
+  });
+
   it('still catches input lengths 30 % too long, aggregate', () => {
     const gen = draw(2);
     const input = gen.ints.input_tokens!.map((v) => (v >= 0 ? Math.round(v * 1.3) : v));
