@@ -111,6 +111,11 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
         rep.progress(`generate: ${humanCount(rows)} requests, ${((100 * reached) / duration).toFixed(0)} % of span`),
         Boolean(opts.naive),
         (plan) => {
+          // A span where every chosen client's rate is 0 (found by review: a sample pool at
+          // --start 36000 wrote an empty file with only the summary line to tell).
+          if (plan.expectedRequests === 0) {
+            rep.info(`warning: no chosen client has a positive rate in [${options.start}, ${options.start + duration}) s of the profile's time (it repeats every ${profile.span.end - profile.span.start} s): the output will have no requests; pick another --start`);
+          }
           if (plan.expectedRequests > LARGE_RUN) {
             rep.info(`note: expecting about ${humanCount(plan.expectedRequests)} requests, a large output (jsonl takes 60–110 bytes per request); --max-requests ${opts.maxRequests} is the limit`);
           }

@@ -74,6 +74,20 @@ describe('generate options (found by review)', () => {
   });
 });
 
+describe('a span without activity (found by review)', () => {
+  it('warns that the output will have no requests, and says where the profile is active otherwise', async () => {
+    const dir = tempDir();
+    expect((await runCli('import-servegen', fixture('servegen', 'reason', 'deepseek-r1-sample'), '--out', join(dir, 'ds.json'), '--quiet')).code).toBe(0);
+    // The sample pool's clients are idle from 10:00 to 12:00.
+    const quiet = await runCli('generate', join(dir, 'ds.json'), '--start', '36000', '--duration', '7200', '--out', join(dir, 'q.jsonl'));
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toMatch(/warning: no chosen client has a positive rate in \[36000, 43200\) s/);
+    expect(quiet.stderr).toMatch(/generated 0 requests/);
+    const busy = await runCli('generate', join(dir, 'ds.json'), '--start', '64800', '--duration', '600', '--out', join(dir, 'b.jsonl'));
+    expect(busy.stderr).not.toMatch(/warning/);
+  });
+});
+
 describe('Parquet and Arrow outputs under a file (found by review)', () => {
   it('name the output and say a file is in the way, as jsonl/csv outputs do', async () => {
     const dir = tempDir();
