@@ -8,37 +8,16 @@
  * Usage: npm run bench:validate-power [-- --pairs 6]
  */
 import { importServegenPool } from '../src/profile/upstream.js';
-import { planGeneration, type GenerateOptions, type GenerationPlan } from '../src/generate/compose.js';
+import { planGeneration, type GenerateOptions } from '../src/generate/compose.js';
 import { validateTraces } from '../src/validate/validate.js';
 import { loadThresholds } from '../src/validate/thresholds.js';
-import { LENGTH_COLUMNS } from '../src/io/trace-schema.js';
-import type { IngestResult } from '../src/ingest/ingest.js';
 import type { Trace } from '../src/ingest/trace.js';
+import { asResult, toTrace } from '../test/validate/traces.js';
 import type { Profile } from '../src/profile/schema.js';
 
 const argv = process.argv.slice(2);
 const pairs = argv.includes('--pairs') ? Number(argv[argv.indexOf('--pairs') + 1]) : 6;
 const pool = importServegenPool(new URL('../fixtures/servegen/multimodal/mm-image', import.meta.url).pathname, () => 'x').profile;
-
-/** A generated plan as an in-memory trace (µs timestamps, as the writers print them). */
-function toTrace(plan: GenerationPlan): Trace {
-  const t: number[] = [];
-  const c: number[] = [];
-  const cols: Record<string, number[]> = {};
-  for (const b of plan.batches) {
-    for (let i = 0; i < b.n; i++) {
-      t.push(Math.round(b.timestamp[i] * 1e6) / 1e6);
-      c.push(b.client[i]);
-    }
-    LENGTH_COLUMNS.forEach((name, j) => {
-      const col = b.lengths[j];
-      if (col) for (let i = 0; i < b.n; i++) (cols[name] ??= []).push(Number.isNaN(col[i]) ? -1 : col[i]);
-    });
-  }
-  return { n: t.length, timestamp: Float64Array.from(t), client: Int32Array.from(c), clientIds: plan.clientIds, ints: Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, Int32Array.from(v)])), texts: {}, origin: null };
-}
-
-const asResult = (trace: Trace): IngestResult => ({ trace, rejects: [], summary: { files: ['(memory)'] } as IngestResult['summary'] });
 
 const top = [...pool.clients].sort((a, b) => b.requests - a.requests)[0].id;
 const edit = (f: (p: Profile) => void): Profile => {

@@ -5,47 +5,15 @@ import { planNaiveGeneration } from '../../src/generate/naive.js';
 import { validateTraces } from '../../src/validate/validate.js';
 import { loadThresholds } from '../../src/validate/thresholds.js';
 import { fidelityHtml } from '../../src/validate/html.js';
-import type { IngestResult } from '../../src/ingest/ingest.js';
 import type { Trace } from '../../src/ingest/trace.js';
 import type { Profile } from '../../src/profile/schema.js';
-import type { GenerationPlan } from '../../src/generate/compose.js';
-import { LENGTH_COLUMNS } from '../../src/io/trace-schema.js';
 import { createRng } from '../../src/stats/rng.js';
 import { jackknifeRelSE } from '../../src/validate/metrics.js';
 import { fixture } from '../helpers.js';
+import { asResult, toTrace } from './traces.js';
 
 const pool = importServegenPool(fixture('servegen', 'multimodal', 'mm-image'), () => 'x').profile;
 const OPTS: GenerateOptions = { start: 36000, duration: 7200, rate: { kind: 'constant', rate: 25 }, seed: 1 };
-
-/** A generated plan as an in-memory trace (µs timestamps, as the writers print them). */
-function toTrace(plan: GenerationPlan): Trace {
-  const t: number[] = [];
-  const c: number[] = [];
-  const cols: Record<string, number[]> = {};
-  for (const b of plan.batches) {
-    for (let i = 0; i < b.n; i++) {
-      t.push(Math.round(b.timestamp[i] * 1e6) / 1e6);
-      c.push(b.client[i]);
-    }
-    LENGTH_COLUMNS.forEach((name, j) => {
-      const col = b.lengths[j];
-      if (col) for (let i = 0; i < b.n; i++) (cols[name] ??= []).push(Number.isNaN(col[i]) ? -1 : col[i]);
-    });
-  }
-  return {
-    n: t.length,
-    timestamp: Float64Array.from(t),
-    client: Int32Array.from(c),
-    clientIds: plan.clientIds,
-    ints: Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, Int32Array.from(v)])),
-    texts: {},
-    origin: null,
-  };
-}
-
-function asResult(trace: Trace): IngestResult {
-  return { trace, rejects: [], summary: { files: ['(memory)'] } as IngestResult['summary'] };
-}
 
 const thresholds = loadThresholds();
 const source = toTrace(planGeneration(pool, OPTS));
