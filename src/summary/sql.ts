@@ -56,6 +56,7 @@ export interface Dialect {
    * used several times inside a CASE once per use (41 s instead of 3 s for 5 M rows).
    */
   iso?: { parts(e: string): string; seconds(e: string, parts: string, offset: number): string };
+  /** Items of an array column (a number, or text for duckdb). */
   arrayLength(e: string): string;
   /** Previous value of e within the client's rows by time (NULL for the first). */
   lag(e: string): string;
@@ -90,7 +91,7 @@ export const ISO_RE2 = `^${JS_SPACE_RE2}*(?:${ISO_RE.source.replace(/^\^|\$$/g, 
  * of the first 19 characters is exactly parseIsoSeconds' whole seconds: the year is 1000–9999,
  * hours 00–23, minutes and seconds 00–59 (no rollover), and DuckDB refuses the days
  * parseIsoSeconds refuses (checked against it for every month 00–19 and day 00–39 of every
- * such year). The fraction and the offset are then added as parseIsoSeconds adds them.
+ * such year; test/summary/duckdb-iso.test.ts checks 15 of them). The fraction and the offset are then added as parseIsoSeconds adds them.
  */
 const ISO_FAST_RE2 = '[1-9]\\d{3}-\\d{2}-\\d{2}[T ]([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})?';
 
@@ -133,6 +134,35 @@ function duckdbIsoSeconds(e: string, parts: string, offset: number): string {
   return `CASE WHEN ${parts} IS NULL THEN ${fast} ELSE ${slow} END`;
 }
 
+/**
+ * `{"length": col}` as the TypeScript engine reads it (normalize.ts): a list's items; text (a
+ * CSV field, a JSON string) that is a JSON array written out, its items; NULL (absent) for
+ * NULL and blank text; 'NaN' (a bad number) for anything else — other text, numbers, objects.
+ * (`len()` counted a text's characters.) The column's type is known only when the query is
+ * bound, so every branch is written and DuckDB keeps the one `typeof` selects.
+ */
+function duckdbArrayLength(e: string): string {
+  const json = `CAST(${e} AS JSON)`;
+  return `CASE WHEN ${e} IS NULL THEN NULL WHEN typeof(${e}) = 'VARCHAR' THEN ${duckdbTextArrayLength(`CAST(${e} AS VARCHAR)`)}
+    WHEN typeof(${e}) = 'JSON' THEN CASE json_type(${json}) WHEN 'ARRAY' THEN CAST(json_array_length(${json}) AS VARCHAR) WHEN 'VARCHAR' THEN ${duckdbTextArrayLength(`${json} ->> '$'`)} WHEN 'NULL' THEN NULL ELSE 'NaN' END
+    WHEN regexp_matches(typeof(${e}), '\\[\\d*\\]$') THEN CAST(len(TRY_CAST(${e} AS VARCHAR[])) AS VARCHAR) ELSE 'NaN' END`;
+}
+
+/**
+ * Items of a JSON array written as text, as `JSON.parse(text).length` counts them; 'NaN' when the
+ * text is not one; NULL when blank (ASCII whitespace). DuckDB's JSON reader (yyjson) also takes
+ * trailing commas and NaN/Infinity, which JSON.parse refuses, and refuses lone surrogate escapes
+ * (`"\ud800"`), which JSON.parse takes: trailing commas and letters (valid JSON has none but
+ * true/false/null and exponents) are looked for in the text with its strings emptied and its literals made 0s, and
+ * surrogate escapes are read as another letter before DuckDB validates the text.
+ */
+function duckdbTextArrayLength(e: string): string {
+  const emptied = `regexp_replace(regexp_replace(${e}, '"(?:[^"\\\\]|\\\\.)*"', '""', 'g'), 'true|false|null', '0', 'g')`;
+  const surrogatesRead = `regexp_replace(${e}, '\\\\u[dD][89a-fA-F][0-9a-fA-F]{2}', '\\\\u0041', 'g')`;
+  const valid = `json_valid(${surrogatesRead}) AND NOT regexp_matches(${emptied}, '[A-DF-Za-df-z]|,[ \\t\\n\\r]*[\\]}]')`;
+  return `CASE WHEN trim(${e}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) = '' THEN NULL WHEN ${valid} AND json_type(${surrogatesRead}) = 'ARRAY' THEN CAST(json_array_length(${surrogatesRead}) AS VARCHAR) ELSE 'NaN' END`;
+}
+
 export const DIALECTS: Record<SqlDialectName, Dialect> = {
   duckdb: {
     name: 'duckdb',
@@ -155,7 +185,7 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     // 24:00:00, :60 and a space before the offset, kept only microseconds, and took named zones).
     isoSeconds: (e) => duckdbIsoSeconds(e, duckdbIsoParts(e), 0),
     iso: { parts: duckdbIsoParts, seconds: duckdbIsoSeconds },
-    arrayLength: (e) => `len(${e})`,
+    arrayLength: duckdbArrayLength,
     lag: standardLag,
   },
   spark: {

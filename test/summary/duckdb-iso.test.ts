@@ -6,7 +6,8 @@ import { buildSummaries } from '../../src/summary/build.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { parseMapping, parseTimezone } from '../../src/ingest/mapping.js';
 import { parseIsoSeconds } from '../../src/ingest/timestamp.js';
-import { ISO_RE2, JS_SPACE_RE2, rowsSql } from '../../src/summary/sql.js';
+import { ISO_RE2, JS_SPACE_RE2 } from '../../src/summary/sql.js';
+import { textsThroughSql } from './texts-through-sql.js';
 import { createRng } from '../../src/stats/rng.js';
 import { expectEqualSummaries } from './equal-summaries.js';
 import { runCli } from '../cli/run-cli.js';
@@ -16,25 +17,8 @@ const W = { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 0.001 };
 
 /** DuckDB's normalized time (or null) of each text, read as an ISO timestamp column by the scan's own SQL. */
 async function duckTimes(texts: (string | null)[], timezone?: string): Promise<(number | null)[]> {
-  const db = await DuckDBInstance.create(':memory:');
-  const con = await db.connect();
-  try {
-    await con.run('CREATE TABLE src (n INTEGER, x VARCHAR)');
-    const app = await con.createAppender('src');
-    texts.forEach((x, n) => {
-      app.appendInteger(n);
-      if (x === null) app.appendNull();
-      else app.appendVarchar(x);
-      app.endRow();
-    });
-    app.closeSync();
-    const m = parseMapping({ columns: { timestamp: 'x', request_id: 'n' }, timestamp: { unit: 'iso', ...(timezone ? { timezone } : {}) } }, 'm');
-    const rows = (await con.runAndReadAll(`SELECT CAST(request_id AS INTEGER), t FROM (${rowsSql('src', m, false, undefined, new Set(), ['request_id'])}) AS r ORDER BY 1`)).getRowsJS() as [number, number | null][];
-    return rows.map(([, t]) => t);
-  } finally {
-    con.closeSync();
-    db.closeSync();
-  }
+  const mapping = { columns: { timestamp: 'x', request_id: 'n' }, timestamp: { unit: 'iso', ...(timezone ? { timezone } : {}) } };
+  return (await textsThroughSql(texts, mapping, 'CAST(request_id AS INTEGER), t')).map(([, t]) => t as number | null);
 }
 
 /** The same double, or both refused (NaN in TypeScript, NULL in DuckDB); returns how many TypeScript accepts. */
@@ -139,6 +123,14 @@ describe('DuckDB engine: ISO-8601 times read as the TypeScript engine reads them
       expect(d.rejectsByReason, name).toEqual(ts.summary.rejects_by_reason);
       expectEqualSummaries(buildSummaries(ts.trace, W), d.summaries);
     }
+  });
+
+  it('the fast shape (TRY_CAST of the first 19 characters) refuses and counts days as parseIsoSeconds does: every month 00–19 and day 00–39 of leap and common years', async () => {
+    const texts: string[] = [];
+    const pad = (n: number, w: number) => String(n).padStart(w, '0');
+    for (const y of [1000, 1582, 1600, 1700, 1800, 1900, 1969, 1970, 2000, 2023, 2024, 2100, 2400, 4000, 9999])
+      for (let mo = 0; mo < 20; mo++) for (let d = 0; d < 40; d++) texts.push(`${y}-${pad(mo, 2)}-${pad(d, 2)}${d % 2 ? 'T' : ' '}${pad((y + d) % 24, 2)}:${pad((mo * 7) % 60, 2)}:${pad((d * 13) % 60, 2)}${['', 'Z', '.25', '+02:00'][d % 4]}`);
+    expect(expectSameTimes(texts, await duckTimes(texts), 0)).toBe(10 * 365 + 5 * 366); // 1600, 2000, 2024, 2400 and 4000 are leap years
   });
 
   it('20 000 random strings (common shapes, near misses, whitespace, zones, long fractions), UTC and at an offset: the same double or both refused', async () => {
