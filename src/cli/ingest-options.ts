@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { expandInputs, formatFromName, INPUT_FORMATS, type InputFormat } from '../io/input.js';
 import { traceMeta } from '../summary/duckdb.js';
 import { ingestFiles, type IngestResult } from '../ingest/ingest.js';
-import { IngestError } from '../ingest/errors.js';
+import { IngestError, noAcceptedRows } from '../ingest/errors.js';
 import { readMapping, type Mapping } from '../ingest/mapping.js';
 import { loadPreset } from '../ingest/presets.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -90,6 +90,8 @@ export async function runIngest(inputs: string[], mapping: Mapping, format: Inpu
   });
   notOursWithoutMapping(result.meta !== undefined, result.summary.files, mapping);
   if (rejects.rejects) writeRejects(rejects.rejects, result);
+  // Nothing to summarize, fit or inspect: an error (exit 2) whatever the ratio, as in the DuckDB engine.
+  if (result.summary.rows_accepted === 0) throw noAcceptedRows(result.summary.files, result.summary.rows_read, result.summary.rejects_by_reason, rejects.rejects ? `; see ${rejects.rejects}` : ` (use --${rejects.prefix ? `${rejects.prefix}-` : ''}rejects to see them)`);
   checkRejectRatio(result.summary.rows_rejected, result.summary.rows_read, ratio, rejects);
   return result;
 }

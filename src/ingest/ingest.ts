@@ -5,7 +5,7 @@ import { readParquet } from '../io/from-parquet.js';
 import { readArrow } from '../io/from-arrow.js';
 import { expandInputs, formatFromName, InputError, isGzipFile, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
-import { IngestError, REJECT_REASONS, type Reject } from './errors.js';
+import { IngestError, noAcceptedRows, REJECT_REASONS, type Reject } from './errors.js';
 import type { Mapping } from './mapping.js';
 import { TraceBuilder, type IngestSummary } from './normalize.js';
 import { findTimeOutliers, outlierWarning } from './time-axis.js';
@@ -144,9 +144,7 @@ export async function ingestFiles(options: IngestOptions): Promise<IngestResult>
     options.onProgress?.(rowsRead, file);
     bytesDone += statSync(file).size;
   }
-  if (rowsRead === 0) {
-    throw new IngestError(`${files.join(', ')}: no data rows (empty file or header only)`, files[0]);
-  }
+  if (rowsRead === 0) throw noAcceptedRows(files, 0, {});
   const { trace, timestamp, sorted, warnings } = builder.finish();
   // Our own traces carry their origin in the header: keep it.
   if (trace.origin === null && meta && typeof meta.origin === 'string') trace.origin = meta.origin;

@@ -2,20 +2,43 @@ import type { TimestampUnit } from './mapping.js';
 
 export const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$/;
 
+/** days_from_civil's offset to 1970-01-01, plus the 400 years (146 097 days) it is shifted by. */
+const DAYS_TO_EPOCH = 719468 + 146097;
+
+/**
+ * Days from 1970-01-01 to the proleptic Gregorian date y-m-d (any year ≥ 0; `m` 1–12, `d` may
+ * exceed the month and rolls over). Arithmetic (Hinnant's days_from_civil, shifted 400 years
+ * so every division is of a non-negative number), because `Date.UTC` reads years 0–99 as
+ * 1900–1999. The DuckDB engine computes the same in SQL (src/summary/sql.ts).
+ */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  const Y = y + 400 - (m <= 2 ? 1 : 0);
+  return 365 * Y + Math.floor(Y / 4) - Math.floor(Y / 100) + Math.floor(Y / 400) + Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1 - DAYS_TO_EPOCH;
+}
+
+/** Days in month `m` (1–12) of year `y` (proleptic Gregorian). */
+export function daysInMonth(y: number, m: number): number {
+  if (m === 2) return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
 /**
  * Parses an ISO-8601 date-time (`2023-11-16 18:15:46.6805900`, `2024-05-10T00:00:00Z`,
  * `…+08:00`) to epoch seconds, keeping sub-millisecond digits. Times without a zone are
  * read at `defaultOffset` seconds east of UTC (0 = UTC). NaN when it is not such a time.
+ * The DuckDB engine's SQL (`DIALECTS.duckdb.iso` in src/summary/sql.ts) gives the same double
+ * bit for bit: change both together.
  */
 export function parseIsoSeconds(text: string, defaultOffset = 0): number {
   const m = ISO_RE.exec(text.trim());
   if (!m) return NaN;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac, zone] = m;
+  const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 24 || Number(mi) > 59 || Number(s) > 60) return NaN;
-  // No calendar rollover: 2023-02-30 is not 2023-03-02.
-  if (day > new Date(Date.UTC(Number(y), month, 0)).getUTCDate()) return NaN;
+  // No calendar rollover (2023-02-30 is not 2023-03-02); 24:00:00 and a leap second :60 do
+  // roll over, to the next day and minute.
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || Number(h) > 24 || Number(mi) > 59 || Number(s) > 60) return NaN;
   let offset = defaultOffset;
   if (zone !== undefined) {
     if (zone === 'Z' || zone === 'z' || zone === 'UTC') offset = 0;
@@ -25,7 +48,8 @@ export function parseIsoSeconds(text: string, defaultOffset = 0): number {
       offset = sign * (Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2, 4) || '0') * 60);
     }
   }
-  const ms = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(s));
+  // Whole milliseconds, exact in a double (as Date.UTC computes them, with the real year).
+  const ms = daysFromCivil(year, month, day) * 86400000 + Number(h) * 3600000 + Number(mi) * 60000 + Number(s) * 1000;
   return ms / 1000 + (frac ? Number(`0.${frac}`) : 0) - offset;
 }
 

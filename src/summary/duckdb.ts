@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
 import { expandInputs, formatFromName, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
 import { parquetMetadataAsync } from 'hyparquet';
-import { IngestError, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
+import { IngestError, noAcceptedRows, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
 import type { Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { fieldSql, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
@@ -477,10 +477,10 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
         amax = num(r.amax);
       } else rejectsByReason[r.reason as RejectReason] = c;
     }
-    if (!Number.isFinite(tmin)) throw new IngestError(`${files.join(', ')}: no accepted rows`, files[0]);
-    const { absolute, origin, originIso } = originOf(src, tmin, amax, options.origin);
     // In REJECT_REASONS order, as the other scans list them (DuckDB groups in any order).
     const ordered = Object.fromEntries(REJECT_REASONS.filter((r) => rejectsByReason[r] !== undefined).map((r) => [r, rejectsByReason[r]])) as typeof rejectsByReason;
+    if (!Number.isFinite(tmin)) throw noAcceptedRows(files, rowsRead, ordered, ' (the DuckDB engine counts them; --engine ts --rejects FILE writes them)');
+    const { absolute, origin, originIso } = originOf(src, tmin, amax, options.origin);
     return { con, connect: src.connect, stage, close, files, mapping, present, rowsRead, rejectsByReason: ordered, absolute, origin, originIso, meta: src.meta, autoTimestamp: src.autoTimestamp };
   } catch (err) {
     close();

@@ -204,9 +204,15 @@ describe('bad input exits 2 with a message naming the file, and writes nothing',
 
   it('roundtrip above the reject ratio leaves no output directory; sql takes --quiet (found by review)', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'bad.csv'), 'TIMESTAMP,ContextTokens,GeneratedTokens\nx,1,2\n');
+    writeFileSync(join(dir, 'bad.csv'), 'TIMESTAMP,ContextTokens,GeneratedTokens\nx,1,2\n2023-11-16 18:15:46.6805900,3,4\n');
     const r = await runCli('roundtrip', join(dir, 'bad.csv'), '--preset', 'azure-llm-2023', '--out', join(dir, 'rt'));
     expect(r.code).toBe(1);
+    expect(existsSync(join(dir, 'rt'))).toBe(false);
+    // No accepted row at all: an input error (exit 2), whatever the ratio; still no output.
+    writeFileSync(join(dir, 'none.csv'), 'TIMESTAMP,ContextTokens,GeneratedTokens\nx,1,2\n');
+    const none = await runCli('roundtrip', join(dir, 'none.csv'), '--preset', 'azure-llm-2023', '--max-reject-ratio', '1', '--out', join(dir, 'rt'));
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('none.csv: no accepted rows: all 1 rows rejected (bad_timestamp 1)');
     expect(existsSync(join(dir, 'rt'))).toBe(false);
     expect((await runCli('sql', '--preset', 'azure-llm-2023', '--source', 't', '--quiet')).code).toBe(0);
   });

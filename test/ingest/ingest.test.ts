@@ -317,6 +317,15 @@ describe('mapping features', () => {
     expect(parseIsoSeconds('2024-01-01 08:00:00', 8 * 3600)).toBe(Date.UTC(2024, 0, 1) / 1000);
     expect(parseIsoSeconds('2024-01-01T00:00:00.5Z')).toBe(Date.UTC(2024, 0, 1) / 1000 + 0.5);
     expect(parseIsoSeconds('2024-13-01 00:00:00')).toBeNaN();
+    // Years 0–99 are those years (Date.UTC reads them as 1900–1999): V8's ISO parser as reference.
+    for (let y = 0; y <= 120; y++) {
+      for (const day of ['01-01T00:00:00', '02-28T23:59:59', '03-01T12:00:00']) {
+        const text = `${String(y).padStart(4, '0')}-${day}Z`;
+        expect(parseIsoSeconds(text), text).toBe(Date.parse(text) / 1000);
+      }
+      const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+      expect(Number.isNaN(parseIsoSeconds(`${String(y).padStart(4, '0')}-02-29`)), String(y)).toBe(!leap);
+    }
     const tz = join(dir, 'tz.csv');
     writeFileSync(tz, 'time\n2024-01-01 08:00:00\n');
     const r = await ingestFiles({ inputs: [tz], mapping: map({ timestamp: 'time' }, { timestamp: { unit: 'iso', timezone: '+08:00' } }) });
