@@ -7,6 +7,7 @@ import { magnitudeCounts, mixedUnitWarning } from './time-axis.js';
 import { Dictionary, GrowableF64, GrowableI32, type Trace } from './trace.js';
 import { sourceKey, type SourceKey } from '../io/row-source.js';
 import { hasBadBytes } from '../io/utf8.js';
+import type { PreciseDate } from '../io/parquet-flat.js';
 
 /** How a mapped field reads its raw value(s) from the per-row values array. */
 type Extract =
@@ -268,7 +269,8 @@ export class TraceBuilder {
   private timestampOf(v: unknown): number {
     if (v instanceof Date) {
       if (this.tsKind === undefined) this.tsKind = 'iso';
-      return this.tsKind === 'iso' ? v.getTime() / 1000 : NaN;
+      // Parquet timestamps carry their microseconds (io/parquet-flat.ts PARQUET_PARSERS).
+      return this.tsKind === 'iso' ? ((v as PreciseDate).epochSeconds ?? v.getTime() / 1000) : NaN;
     }
     if (typeof v === 'number') {
       if (this.unit === 'iso') return NaN;

@@ -3,8 +3,45 @@ import { parquetHeader } from 'hyparquet/src/column.js';
 import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { decodeUtf8Escaped } from './utf8.js';
 
-/** hyparquet's parsers, but strings keep bytes that are not UTF-8 recognizable (io/utf8.ts) instead of U+FFFD. */
-export const PARQUET_PARSERS = { ...DEFAULT_PARSERS, stringFromBytes: (bytes: Uint8Array | undefined) => bytes && decodeUtf8Escaped(bytes) };
+/**
+ * A Parquet TIMESTAMP as a Date that also keeps its epoch seconds to the unit the file stored
+ * (a Date holds whole milliseconds).
+ */
+export type PreciseDate = Date & { epochSeconds?: number };
+
+/**
+ * Epoch seconds of a timestamp stored as `v` units of 1/`perSecond` s: whole seconds plus the
+ * fraction's decimal digits as a number — what parseIsoSeconds gives for the timestamp's text
+ * (`2024-05-01 10:00:01.234567`), which is how the DuckDB engine reads a TIMESTAMP column.
+ */
+function epochSeconds(v: bigint, perSecond: bigint, digits: number): number {
+  let whole = v / perSecond;
+  let frac = v % perSecond;
+  if (frac < 0n) {
+    whole -= 1n;
+    frac += perSecond;
+  }
+  return frac === 0n ? Number(whole) : Number(whole) + Number(`0.${frac.toString().padStart(digits, '0')}`);
+}
+
+function preciseDate(ms: number, seconds: number): PreciseDate {
+  const d: PreciseDate = new Date(ms);
+  d.epochSeconds = seconds;
+  return d;
+}
+
+/**
+ * hyparquet's parsers, but strings keep bytes that are not UTF-8 recognizable (io/utf8.ts)
+ * instead of U+FFFD, and timestamps keep their micro- and nanoseconds (found by review: the
+ * engines differed by < 1 ms per time and by 1000× in the detected clock resolution).
+ */
+export const PARQUET_PARSERS = {
+  ...DEFAULT_PARSERS,
+  stringFromBytes: (bytes: Uint8Array | undefined) => bytes && decodeUtf8Escaped(bytes),
+  timestampFromMilliseconds: (millis: bigint) => preciseDate(Number(millis), epochSeconds(millis, 1000n, 3)),
+  timestampFromMicroseconds: (micros: bigint) => preciseDate(Number(micros / 1000n), epochSeconds(micros, 1000000n, 6)),
+  timestampFromNanoseconds: (nanos: bigint) => preciseDate(Number(nanos / 1000000n), epochSeconds(nanos, 1000000000n, 9)),
+};
 import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
 import { readPlain } from 'hyparquet/src/plain.js';
 import { getMaxDefinitionLevel } from 'hyparquet/src/schema.js';
