@@ -1,4 +1,5 @@
 import type { Rng } from '../stats/rng.js';
+import { GenerateError } from './errors.js';
 
 /**
  * Multi-turn sessions laid over a client's generated arrivals (DESIGN.md: session statistics).
@@ -22,7 +23,7 @@ export interface SessionModel {
   cdf: Float64Array;
   /** Mean extra turns beyond 10 in the 10+ bucket (geometric tail). */
   tailExtra: number;
-  /** Log-normal inter-turn gap: log median and log-scale SD. */
+  /** Log-normal inter-turn gap: log median (−∞: zero gaps) and log-scale SD. */
   mu: number;
   sigma: number;
 }
@@ -30,23 +31,31 @@ export interface SessionModel {
 /** z of the standard normal's 90th percentile. */
 const Z90 = 1.2815515655446004;
 
-/** The session model of a client's fitted session statistics, or undefined when they cannot give one. */
+/**
+ * The session model of a client's fitted session statistics; undefined when it has none.
+ * Statistics that cannot give one (hand-edited or damaged: no or invalid turns histogram, a
+ * mean_turns the histogram cannot have, multi-turn sessions without a gap median, a p90 below
+ * the median or missing) throw a GenerateError naming the field — found by review: they used to
+ * leave the client silently without sessions, or draw every gap at the median. A gap median of
+ * 0 (over half the turns within the clock's tick) gives zero gaps: each turn lands on the
+ * client's next arrival.
+ */
 export function sessionModelOf(stats: Record<string, unknown> | undefined): SessionModel | undefined {
   if (!stats) return undefined;
-  const hist = stats.turns_histogram as Record<string, unknown> | undefined;
-  const sessions = Number(stats.sessions);
-  const meanTurns = Number(stats.mean_turns);
-  if (!hist || !(sessions > 0)) return undefined;
+  const bad = (msg: string) => new GenerateError(`session statistics: ${msg}`);
+  const hist = stats.turns_histogram;
+  if (!hist || typeof hist !== 'object' || Array.isArray(hist)) throw bad('no turns_histogram (turns → sessions)');
   const counts = new Float64Array(10); // 1..9, then 10+
   let total = 0;
-  for (const [k, v] of Object.entries(hist)) {
-    const n = Number(v);
-    const turns = k === '10+' ? 10 : Number(k);
-    if (!(n > 0) || !Number.isInteger(turns) || turns < 1 || turns > 10) continue;
+  for (const [k, v] of Object.entries(hist as Record<string, unknown>)) {
+    const n = typeof v === 'number' ? v : NaN;
+    const turns = k === '10+' ? 10 : /^[1-9]$/.test(k) ? Number(k) : NaN;
+    if (!(turns >= 1)) throw bad(`turns_histogram has a key "${k}" (keys are 1 … 9 and 10+)`);
+    if (!(n >= 0) || !Number.isFinite(n)) throw bad(`turns_histogram["${k}"] is ${JSON.stringify(v)}, not a count`);
     counts[turns - 1] += n;
     total += n;
   }
-  if (!(total > 0)) return undefined;
+  if (!(total > 0)) throw bad('turns_histogram counts no session');
   const cdf = new Float64Array(9);
   let acc = 0;
   let below = 0; // Σ turns over sessions of 1..9 turns
@@ -56,15 +65,33 @@ export function sessionModelOf(stats: Record<string, unknown> | undefined): Sess
     cdf[k] = acc / total;
   }
   // The 10+ bucket's mean from the overall mean: mean·total = Σ_{k<10} k·n_k + n_10+ · mean_10+.
-  const tailMean = counts[9] > 0 && Number.isFinite(meanTurns) ? (meanTurns * total - below) / counts[9] : 10;
-  const gap50 = Number(stats.inter_turn_gap_median_s);
-  const gap90 = Number(stats.inter_turn_gap_p90_s);
+  let tailMean = 10;
+  if (counts[9] > 0) {
+    const meanTurns = typeof stats.mean_turns === 'number' ? stats.mean_turns : NaN;
+    tailMean = (meanTurns * total - below) / counts[9];
+    if (!(tailMean >= 10 - 1e-9) || !Number.isFinite(tailMean)) {
+      throw bad(`mean_turns ${JSON.stringify(stats.mean_turns)} cannot size the 10+ bucket (the histogram needs at least ${fmt((below + 10 * counts[9]) / total)})`);
+    }
+  }
   const multi = total - counts[0];
-  if (multi > 0 && !(gap50 > 0)) return undefined; // multi-turn sessions need a gap to place their turns
-  const mu = gap50 > 0 ? Math.log(gap50) : 0;
-  const sigma = gap50 > 0 && gap90 > gap50 ? Math.log(gap90 / gap50) / Z90 : 0;
+  let mu = 0;
+  let sigma = 0;
+  if (multi > 0) {
+    // Multi-turn sessions need a gap to place their turns, and its spread.
+    const gap50 = stats.inter_turn_gap_median_s;
+    const gap90 = stats.inter_turn_gap_p90_s;
+    if (typeof gap50 !== 'number' || !(gap50 >= 0) || !Number.isFinite(gap50)) throw bad(`inter_turn_gap_median_s is ${JSON.stringify(gap50)}; multi-turn sessions need a gap median in seconds (≥ 0)`);
+    if (typeof gap90 !== 'number' || !(gap90 >= gap50) || !Number.isFinite(gap90)) throw bad(`inter_turn_gap_p90_s is ${JSON.stringify(gap90)}; it must be a number of seconds ≥ the median (${gap50})`);
+    if (gap50 === 0) mu = -Infinity;
+    else {
+      mu = Math.log(gap50);
+      sigma = Math.log(gap90 / gap50) / Z90;
+    }
+  }
   return { cdf, tailExtra: Math.max(0, tailMean - 10), mu, sigma };
 }
+
+const fmt = (x: number) => String(Math.round(x * 1000) / 1000);
 
 /** Draws a session's number of turns. */
 export function drawTurns(model: SessionModel, rng: Rng): number {
