@@ -23,6 +23,8 @@ export interface SessionModel {
   cdf: Float64Array;
   /** Mean extra turns beyond 10 in the 10+ bucket (geometric tail). */
   tailExtra: number;
+  /** Share of the client's requests that belong to sessions (the rest get no session_id). */
+  share: number;
   /** Log-normal inter-turn gap: log median (−∞: zero gaps) and log-scale SD. */
   mu: number;
   sigma: number;
@@ -88,7 +90,10 @@ export function sessionModelOf(stats: Record<string, unknown> | undefined): Sess
       sigma = Math.log(gap90 / gap50) / Z90;
     }
   }
-  return { cdf, tailExtra: Math.max(0, tailMean - 10), mu, sigma };
+  // Profiles fitted before the share was recorded: every request in a session.
+  const share = stats.session_request_share ?? 1;
+  if (typeof share !== 'number' || !(share > 0 && share <= 1)) throw bad(`session_request_share is ${JSON.stringify(share)}; it must be a share in (0, 1]`);
+  return { cdf, share, tailExtra: Math.max(0, tailMean - 10), mu, sigma };
 }
 
 const fmt = (x: number) => String(Math.round(x * 1000) / 1000);
@@ -132,7 +137,7 @@ export class SessionAssigner {
   /** Log-scale amount drawn gaps are shortened by, so realized gaps keep the profile's median. */
   bias = 0;
   private opened = 0;
-  /** The last assignment: session number (from 1) and turn. */
+  /** The last assignment: session number (from 1) and turn; NaN for a request outside sessions. */
   session = 0;
   turn = 0;
 
@@ -147,6 +152,14 @@ export class SessionAssigner {
    * nearer to t than to `next`.
    */
   assign(t: number, next: number): void {
+    if (this.model.share < 1 && this.rng.next() >= this.model.share) {
+      // A request outside sessions (found by review: a client whose source rows were only
+      // partly in sessions — BurstGPT's `tail` after fit --anonymize, 92 of 98 — had all of
+      // its generated requests labelled, twice the sessions).
+      this.session = NaN;
+      this.turn = NaN;
+      return;
+    }
     if (this.size > 0 && this.due[0] <= t + 0.5 * (next - t)) {
       const id = this.ids[0];
       const turn = this.turns[0] + 1;

@@ -236,6 +236,8 @@ describe('session model of odd or hand-edited session statistics: a clear error,
       // A mean_turns the histogram cannot have (its 10+ sessions would average fewer than 10 turns).
       [{ ...STATS, mean_turns: 2 }, /mean_turns/],
       [{ ...STATS, mean_turns: undefined }, /mean_turns/],
+      [{ ...STATS, session_request_share: 1.5 }, /session_request_share/],
+      [{ ...STATS, session_request_share: 0 }, /session_request_share/],
     ];
     for (const [stats] of bad) expect(() => sessionModelOf(stats), JSON.stringify(stats)).toThrow(GenerateError);
     for (const [stats, msg] of bad) expect(() => sessionModelOf(stats)).toThrow(msg);
@@ -279,5 +281,27 @@ describe('session model of odd or hand-edited session statistics: a clear error,
     expect(r.stderr).toMatch(/inter_turn_gap_p90_s/);
     expect(r.stderr).toMatch(/--no-sessions/);
     expect((await runCli('generate', `${dir}/bad.json`, '--duration', '3600', '--no-sessions', '--out', `${dir}/g.jsonl`, '--quiet')).code).toBe(0);
+  }, 30_000);
+
+  it('a client only partly in sessions (BurstGPT after fit --anonymize: tail pools chat and API rows) keeps that share of its requests in sessions', async () => {
+    const dir = tempDir();
+    const src = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+    expect((await runCli('fit', src, '--preset', 'burstgpt', '--anonymize', '--out', `${dir}/p.json`, '--quiet')).code).toBe(0);
+    const p = JSON.parse(readFileSync(`${dir}/p.json`, 'utf8')) as { clients: { id: string; requests: number; sessions?: Record<string, number> }[] };
+    const tail = p.clients.find((c) => c.id === 'tail')!;
+    // 92 GPT-4 chat rows (with session ids) and 6 API rows (without) pooled.
+    expect(tail.sessions!.session_request_share).toBeCloseTo(92 / 98, 12);
+    expect(p.clients.find((c) => c.id === 'c0001')!.sessions!.session_request_share).toBe(1);
+    expect((await runCli('generate', `${dir}/p.json`, '--duration', '41453', '--rate', 'scale:20', '--seed', '3', '--out', `${dir}/g.jsonl`, '--quiet')).code).toBe(0);
+    const rows = readFileSync(`${dir}/g.jsonl`, 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l) as { client_id: string; session_id?: string; turn?: number });
+    const tailRows = rows.filter((r) => r.client_id === 'tail');
+    expect(tailRows.length).toBeGreaterThan(1000);
+    const share = tailRows.filter((r) => r.session_id !== undefined).length / tailRows.length;
+    const p0 = 92 / 98;
+    expect(Math.abs(share - p0)).toBeLessThan(4 * Math.sqrt((p0 * (1 - p0)) / tailRows.length));
+    expect(share).toBeLessThan(0.97);
+    // Rows outside sessions have no turn either.
+    expect(tailRows.every((r) => (r.session_id === undefined) === (r.turn === undefined))).toBe(true);
+    expect(rows.filter((r) => r.client_id === 'c0001').every((r) => r.session_id?.startsWith('c0001#'))).toBe(true);
   }, 30_000);
 });
