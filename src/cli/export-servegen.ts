@@ -16,5 +16,9 @@ export function registerExportServegen(program: Command): void {
       const { profile } = readProfile(file);
       const files = exportServegenPool(profile, opts.out);
       rep.info(`exported ${profile.clients.length} clients as ${files} files → ${opts.out}`);
+      // Found by review: they were dropped without a word, and generate from the pool imported
+      // back has no session_id (validate then leaves the session metrics unjudged).
+      const withSessions = profile.clients.filter((c) => c.sessions).length;
+      if (withSessions > 0) rep.info(`note: the session statistics of ${withSessions} client(s) are not exported (upstream pools have no sessions; a profile imported back generates no session_id)`);
     });
 }

@@ -86,6 +86,15 @@ describe('servegen CLI', () => {
     const r = await runCli('export-servegen', pool, '--out', join(dir, 'up'));
     expect(r.code).toBe(0);
     expect(readdirSync(join(dir, 'up')).length).toBe(70);
+    expect(r.stderr).not.toMatch(/session/);
+  });
+
+  it('export-servegen says that session statistics are not exported', async () => {
+    const dir = tempDir();
+    await runCli('fit', fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), '--preset', 'burstgpt', '--out', join(dir, 'p.json'), '--quiet');
+    const r = await runCli('export-servegen', join(dir, 'p.json'), '--out', join(dir, 'up'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/session statistics of 2 client\(s\) are not exported/);
   });
 });
 
