@@ -11,9 +11,15 @@ export function sessionStats(trace: Trace): Map<string, Record<string, unknown>>
   const input = trace.ints.input_tokens;
   // session → [first index, last time, turns, client]
   const bySession = new Map<number, { client: number; turns: number; last: number; gaps: number[]; inputs: number[] }>();
+  // Rows per client, and those with a session id: a client's rows need not all be in sessions
+  // (BurstGPT's API rows have none, and fit --anonymize pools them with chat rows into `tail`).
+  const rows = new Float64Array(trace.clientIds.length);
+  const inSessions = new Float64Array(trace.clientIds.length);
   for (let i = 0; i < trace.n; i++) {
+    rows[trace.client[i]]++;
     const s = sess.index[i];
     if (s < 0) continue;
+    inSessions[trace.client[i]]++;
     let e = bySession.get(s);
     if (!e) bySession.set(s, (e = { client: trace.client[i], turns: 0, last: NaN, gaps: [], inputs: [] }));
     if (e.turns > 0) e.gaps.push(trace.timestamp[i] - e.last);
@@ -50,6 +56,7 @@ export function sessionStats(trace: Trace): Map<string, Record<string, unknown>>
       inter_turn_gap_median_s: median(c.gaps),
       inter_turn_gap_p90_s: c.gaps.length ? [...c.gaps].sort((a, b) => a - b)[Math.floor(0.9 * (c.gaps.length - 1))] : null,
       input_growth_per_turn_median: median(c.growth),
+      session_request_share: inSessions[client] / rows[client],
     });
   }
   return out;

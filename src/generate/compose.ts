@@ -514,6 +514,12 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
 /** A client's session labeller: when the run labels sessions and its profile has session statistics. */
 function sessionAssigner(client: ProfileClient, options: GenerateOptions, root: Rng): SessionAssigner | undefined {
   if (options.sessions === false) return undefined;
-  const model = sessionModelOf(client.sessions);
+  let model;
+  try {
+    model = sessionModelOf(client.sessions);
+  } catch (e) {
+    if (e instanceof GenerateError) throw new GenerateError(`client ${JSON.stringify(client.id)}: ${e.message} (fix the profile, or generate with --no-sessions)`);
+    throw e;
+  }
   return model ? new SessionAssigner(model, root.split(`sessions:${client.id}`)) : undefined;
 }

@@ -1,4 +1,5 @@
 import type { Rng } from '../stats/rng.js';
+import { GenerateError } from './errors.js';
 
 /**
  * Multi-turn sessions laid over a client's generated arrivals (DESIGN.md: session statistics).
@@ -22,7 +23,9 @@ export interface SessionModel {
   cdf: Float64Array;
   /** Mean extra turns beyond 10 in the 10+ bucket (geometric tail). */
   tailExtra: number;
-  /** Log-normal inter-turn gap: log median and log-scale SD. */
+  /** Share of the client's requests that belong to sessions (the rest get no session_id). */
+  share: number;
+  /** Log-normal inter-turn gap: log median (−∞: zero gaps) and log-scale SD. */
   mu: number;
   sigma: number;
 }
@@ -30,23 +33,31 @@ export interface SessionModel {
 /** z of the standard normal's 90th percentile. */
 const Z90 = 1.2815515655446004;
 
-/** The session model of a client's fitted session statistics, or undefined when they cannot give one. */
+/**
+ * The session model of a client's fitted session statistics; undefined when it has none.
+ * Statistics that cannot give one (hand-edited or damaged: no or invalid turns histogram, a
+ * mean_turns the histogram cannot have, multi-turn sessions without a gap median, a p90 below
+ * the median or missing) throw a GenerateError naming the field — found by review: they used to
+ * leave the client silently without sessions, or draw every gap at the median. A gap median of
+ * 0 (over half the turns within the clock's tick) gives zero gaps: each turn lands on the
+ * client's next arrival.
+ */
 export function sessionModelOf(stats: Record<string, unknown> | undefined): SessionModel | undefined {
   if (!stats) return undefined;
-  const hist = stats.turns_histogram as Record<string, unknown> | undefined;
-  const sessions = Number(stats.sessions);
-  const meanTurns = Number(stats.mean_turns);
-  if (!hist || !(sessions > 0)) return undefined;
+  const bad = (msg: string) => new GenerateError(`session statistics: ${msg}`);
+  const hist = stats.turns_histogram;
+  if (!hist || typeof hist !== 'object' || Array.isArray(hist)) throw bad('no turns_histogram (turns → sessions)');
   const counts = new Float64Array(10); // 1..9, then 10+
   let total = 0;
-  for (const [k, v] of Object.entries(hist)) {
-    const n = Number(v);
-    const turns = k === '10+' ? 10 : Number(k);
-    if (!(n > 0) || !Number.isInteger(turns) || turns < 1 || turns > 10) continue;
+  for (const [k, v] of Object.entries(hist as Record<string, unknown>)) {
+    const n = typeof v === 'number' ? v : NaN;
+    const turns = k === '10+' ? 10 : /^[1-9]$/.test(k) ? Number(k) : NaN;
+    if (!(turns >= 1)) throw bad(`turns_histogram has a key "${k}" (keys are 1 … 9 and 10+)`);
+    if (!(n >= 0) || !Number.isFinite(n)) throw bad(`turns_histogram["${k}"] is ${JSON.stringify(v)}, not a count`);
     counts[turns - 1] += n;
     total += n;
   }
-  if (!(total > 0)) return undefined;
+  if (!(total > 0)) throw bad('turns_histogram counts no session');
   const cdf = new Float64Array(9);
   let acc = 0;
   let below = 0; // Σ turns over sessions of 1..9 turns
@@ -56,15 +67,36 @@ export function sessionModelOf(stats: Record<string, unknown> | undefined): Sess
     cdf[k] = acc / total;
   }
   // The 10+ bucket's mean from the overall mean: mean·total = Σ_{k<10} k·n_k + n_10+ · mean_10+.
-  const tailMean = counts[9] > 0 && Number.isFinite(meanTurns) ? (meanTurns * total - below) / counts[9] : 10;
-  const gap50 = Number(stats.inter_turn_gap_median_s);
-  const gap90 = Number(stats.inter_turn_gap_p90_s);
+  let tailMean = 10;
+  if (counts[9] > 0) {
+    const meanTurns = typeof stats.mean_turns === 'number' ? stats.mean_turns : NaN;
+    tailMean = (meanTurns * total - below) / counts[9];
+    if (!(tailMean >= 10 - 1e-9) || !Number.isFinite(tailMean)) {
+      throw bad(`mean_turns ${JSON.stringify(stats.mean_turns)} cannot size the 10+ bucket (the histogram needs at least ${fmt((below + 10 * counts[9]) / total)})`);
+    }
+  }
   const multi = total - counts[0];
-  if (multi > 0 && !(gap50 > 0)) return undefined; // multi-turn sessions need a gap to place their turns
-  const mu = gap50 > 0 ? Math.log(gap50) : 0;
-  const sigma = gap50 > 0 && gap90 > gap50 ? Math.log(gap90 / gap50) / Z90 : 0;
-  return { cdf, tailExtra: Math.max(0, tailMean - 10), mu, sigma };
+  let mu = 0;
+  let sigma = 0;
+  if (multi > 0) {
+    // Multi-turn sessions need a gap to place their turns, and its spread.
+    const gap50 = stats.inter_turn_gap_median_s;
+    const gap90 = stats.inter_turn_gap_p90_s;
+    if (typeof gap50 !== 'number' || !(gap50 >= 0) || !Number.isFinite(gap50)) throw bad(`inter_turn_gap_median_s is ${JSON.stringify(gap50)}; multi-turn sessions need a gap median in seconds (≥ 0)`);
+    if (typeof gap90 !== 'number' || !(gap90 >= gap50) || !Number.isFinite(gap90)) throw bad(`inter_turn_gap_p90_s is ${JSON.stringify(gap90)}; it must be a number of seconds ≥ the median (${gap50})`);
+    if (gap50 === 0) mu = -Infinity;
+    else {
+      mu = Math.log(gap50);
+      sigma = Math.log(gap90 / gap50) / Z90;
+    }
+  }
+  // Profiles fitted before the share was recorded: every request in a session.
+  const share = stats.session_request_share ?? 1;
+  if (typeof share !== 'number' || !(share > 0 && share <= 1)) throw bad(`session_request_share is ${JSON.stringify(share)}; it must be a share in (0, 1]`);
+  return { cdf, share, tailExtra: Math.max(0, tailMean - 10), mu, sigma };
 }
+
+const fmt = (x: number) => String(Math.round(x * 1000) / 1000);
 
 /** Draws a session's number of turns. */
 export function drawTurns(model: SessionModel, rng: Rng): number {
@@ -81,10 +113,12 @@ export function drawGap(model: SessionModel, rng: Rng, bias = 0): number {
   return Math.exp(model.mu - bias + model.sigma * rng.normal());
 }
 
-/** Step of the median tracker (log scale): the bias moves this much per continued turn. */
+/** Step of the median tracker (log scale): the bias moves this much per continued turn, at most one per median gap of time. */
 const TRACK_STEP = 0.05;
 /** The tracker never draws gaps more than e^8 (~3 000×) shorter or longer than the profile's. */
 const MAX_BIAS = 8;
+/** Weight of the newest interval in the moving average of the time between tracker steps. */
+const DT_WEIGHT = 0.02;
 
 /**
  * Assigns one client's arrivals, pushed in time order, to sessions. Session ids are the
@@ -96,11 +130,14 @@ export class SessionAssigner {
   private turns = new Float64Array(16);
   private left = new Float64Array(16);
   private last = new Float64Array(16);
+  /** Time of the tracker's last step, and the mean time between its steps (moving average). */
+  private tracked = -Infinity;
+  private meanDt = NaN;
   private size = 0;
   /** Log-scale amount drawn gaps are shortened by, so realized gaps keep the profile's median. */
   bias = 0;
   private opened = 0;
-  /** The last assignment: session number (from 1) and turn. */
+  /** The last assignment: session number (from 1) and turn; NaN for a request outside sessions. */
   session = 0;
   turn = 0;
 
@@ -115,6 +152,14 @@ export class SessionAssigner {
    * nearer to t than to `next`.
    */
   assign(t: number, next: number): void {
+    if (this.model.share < 1 && this.rng.next() >= this.model.share) {
+      // A request outside sessions (found by review: a client whose source rows were only
+      // partly in sessions — BurstGPT's `tail` after fit --anonymize, 92 of 98 — had all of
+      // its generated requests labelled, twice the sessions).
+      this.session = NaN;
+      this.turn = NaN;
+      return;
+    }
     if (this.size > 0 && this.due[0] <= t + 0.5 * (next - t)) {
       const id = this.ids[0];
       const turn = this.turns[0] + 1;
@@ -123,10 +168,22 @@ export class SessionAssigner {
       this.pop();
       this.session = id;
       this.turn = turn;
-      // Median tracking: a realized gap above the profile's median shortens later draws.
-      if (this.model.mu !== 0 || realized > 0) {
-        const step = Math.log(Math.max(realized, 1e-9)) > this.model.mu ? TRACK_STEP : -TRACK_STEP;
-        this.bias = Math.max(-MAX_BIAS, Math.min(MAX_BIAS, this.bias + step));
+      // Median tracking: a realized gap above the profile's median shortens later draws. The
+      // step shrinks where turns are continued more often than once per median gap (at most
+      // about TRACK_STEP per gap of time, whatever the rate), every turn weighing the same.
+      // Found by review: a fixed step per turn fed back with a lag of one gap — at scale:K
+      // thousands of steps — and overshot: BurstGPT at scale:10000 swung between +8 and −5,
+      // drew gaps 150× the profile's, and those sessions' turns fell past the end (chat client:
+      // mean turns 3.29 → 2.17, multi-turn share 0.62 → 0.50, gap median 120 → 190 s).
+      if (this.model.mu > -Infinity) {
+        if (this.tracked > -Infinity) {
+          // Capped at the median gap: one idle hour is not a slow rate of turns.
+          const dt = Math.min(t - this.tracked, Math.exp(this.model.mu));
+          this.meanDt = this.meanDt === this.meanDt ? this.meanDt + DT_WEIGHT * (dt - this.meanDt) : dt;
+        }
+        this.tracked = t;
+        const step = this.meanDt === this.meanDt ? TRACK_STEP * Math.min(1, this.meanDt / Math.exp(this.model.mu)) : TRACK_STEP;
+        this.bias = Math.max(-MAX_BIAS, Math.min(MAX_BIAS, this.bias + (Math.log(Math.max(realized, 1e-9)) > this.model.mu ? step : -step)));
       }
       if (left > 0) this.push(t + drawGap(this.model, this.rng, this.bias), id, turn, left, t);
       return;
@@ -144,11 +201,12 @@ export class SessionAssigner {
   }
 
   private swap(i: number, j: number): void {
-    for (const a of [this.due, this.ids, this.turns, this.left, this.last]) {
-      const x = a[i];
-      a[i] = a[j];
-      a[j] = x;
-    }
+    // Array by array, without allocating (this runs ~log n times per turn).
+    swapIn(this.due, i, j);
+    swapIn(this.ids, i, j);
+    swapIn(this.turns, i, j);
+    swapIn(this.left, i, j);
+    swapIn(this.last, i, j);
   }
 
   private push(due: number, id: number, turn: number, left: number, last: number): void {
@@ -198,4 +256,10 @@ export class SessionAssigner {
       i = m;
     }
   }
+}
+
+function swapIn(a: Float64Array, i: number, j: number): void {
+  const x = a[i];
+  a[i] = a[j];
+  a[j] = x;
 }

@@ -4,6 +4,7 @@
  * million rows per second. Full buffers are handed to `onChunk` and replaced.
  */
 const CHUNK = 1 << 20;
+const UTF8 = new TextEncoder();
 
 export class ByteSink {
   private buf = new Uint8Array(CHUNK);
@@ -47,9 +48,44 @@ export class ByteSink {
     this.buf[this.pos++] = c;
   }
 
-  /** Any string (UTF-8). */
+  /**
+   * Any string (UTF-8), written in place: ASCII byte by byte, the rest by one shared encoder
+   * (found by review: a TextEncoder and an array per call made session ids, one string a row,
+   * the largest cost of generating a BurstGPT profile).
+   */
   text(s: string): void {
-    this.bytes(new TextEncoder().encode(s));
+    const n = s.length;
+    this.ensure(3 * n); // UTF-8 takes at most 3 bytes per UTF-16 unit
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 128) {
+        p += UTF8.encodeInto(i === 0 ? s : s.slice(i), buf.subarray(p)).written;
+        break;
+      }
+      buf[p++] = c;
+    }
+    this.pos = p;
+  }
+
+  /** A string as a JSON string literal (as JSON.stringify writes it), printable ASCII without a copy. */
+  jsonString(s: string): void {
+    const n = s.length;
+    this.ensure(n + 2);
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p++] = 34;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 32 || c > 126 || c === 34 || c === 92) {
+        this.text(JSON.stringify(s)); // escapes, non-ASCII, lone surrogates: the general path
+        return;
+      }
+      buf[p++] = c;
+    }
+    buf[p++] = 34;
+    this.pos = p;
   }
 
   /** A non-negative integer below 2^53. */

@@ -34,7 +34,7 @@ export function jsonlTraceWriter(path: string, layout: TraceLayout, header = tru
         const v = textCols[j]?.[i];
         if (v !== undefined) {
           sink.bytes(textKeys[j]);
-          sink.text(JSON.stringify(v));
+          sink.jsonString(v);
         }
       }
       if (turn && turn[i] === turn[i]) {

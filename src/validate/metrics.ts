@@ -335,7 +335,9 @@ const SESSION_SDS = 3;
  * per session, the share of multi-turn sessions and the median inter-turn gap. Each allows
  * SESSION_SDS standard errors of the difference: of a mean from the turns' SD, of a proportion,
  * and of a median of log-normal gaps (√(π/2)·σ/√n on the log scale, σ from the source's
- * p90/p50). Not judged (null, with a note) when the generated side has no session_id.
+ * p90/p50; as a relative error on the side the error lies). Not judged (null, with a note)
+ * when the generated side has no session_id; a generated side without any inter-turn gap
+ * fails the gap metric (value 1) when the source has gaps.
  */
 export function sessionStatistics(src: SessionSide, gen: SessionSide | undefined): { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string }[] {
   const names = ['session_turns_mean_rel_err', 'session_multi_turn_share_abs_err', 'session_gap_p50_rel_err'];
@@ -346,12 +348,20 @@ export function sessionStatistics(src: SessionSide, gen: SessionSide | undefined
   out.push({ name: names[0], kind: names[0], value: rel(gen.meanTurns, src.meanTurns), noise: src.meanTurns > 0 ? (SESSION_SDS * seMean) / src.meanTurns : undefined, n });
   const p = src.multiShare;
   out.push({ name: names[1], kind: names[1], value: Math.abs(gen.multiShare - p), noise: SESSION_SDS * Math.sqrt(p * (1 - p) * (1 / src.sessions + 1 / gen.sessions)), n });
-  if (src.gapP50 !== null && gen.gapP50 !== null && src.gapP50 > 0) {
+  if (src.gapP50 === null || !(src.gapP50 > 0)) {
+    out.push({ name: names[2], kind: names[2], value: null, note: 'the source has no positive inter-turn gap' });
+  } else if (gen.gapP50 === null) {
+    // Found by review: this was null (not judged), so a generator whose sessions were all
+    // single-turn passed the gap metric whatever the source's gaps. Judged as fully off.
+    out.push({ name: names[2], kind: names[2], value: 1, n: src.gaps, note: 'the generated side has no inter-turn gap (no multi-turn session)' });
+  } else {
     const sigma = src.gapP90 !== null && src.gapP90 > src.gapP50 ? Math.log(src.gapP90 / src.gapP50) / 1.2815515655446004 : 0;
     const se = Math.sqrt(Math.PI / 2) * sigma * Math.sqrt(1 / src.gaps + 1 / gen.gaps);
-    out.push({ name: names[2], kind: names[2], value: rel(gen.gapP50, src.gapP50), noise: Math.exp(SESSION_SDS * se) - 1, n: Math.min(src.gaps, gen.gaps) });
-  } else {
-    out.push({ name: names[2], kind: names[2], value: null, note: src.gapP50 === null || src.gapP50 === 0 ? 'the source has no positive inter-turn gap' : 'the generated side has no inter-turn gap' });
+    // SESSION_SDS SEs on the log scale, on the side the error lies (found by review: e^{3·SE} − 1
+    // on both sides let a median e^{3·SE}/(2 − e^{3·SE}) times too short pass, and any shorter
+    // median at all once 3·SE ≥ ln 2 — BurstGPT's slice: 12× too short passed).
+    const noise = gen.gapP50 < src.gapP50 ? 1 - Math.exp(-SESSION_SDS * se) : Math.exp(SESSION_SDS * se) - 1;
+    out.push({ name: names[2], kind: names[2], value: rel(gen.gapP50, src.gapP50), noise, n: Math.min(src.gaps, gen.gaps) });
   }
   return out;
 }

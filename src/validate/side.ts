@@ -44,23 +44,34 @@ export function sessionSideOf(turns: ArrayLike<number>, gaps: Float64Array): Ses
   };
 }
 
-/** A trace's pooled session statistics (rows in time order; rows without a session_id skipped). */
+/**
+ * A trace's pooled session statistics (rows in time order; rows without a session_id skipped).
+ * Per-session counters are typed arrays over the dictionary's indices (found by review: two
+ * Maps and a number[] took ~390 MB more than the same trace without sessions at 1.7 M sessions).
+ */
 export function traceSessions(trace: Trace): SessionSide | undefined {
   const sess = trace.texts.session_id;
   if (!sess) return undefined;
-  const turns = new Map<number, number>();
-  const last = new Map<number, number>();
-  const gaps: number[] = [];
+  const m = sess.values.length;
+  const count = new Int32Array(m);
+  const last = new Float64Array(m);
+  // Sessions in order of their first row (as they are listed), and every inter-turn gap.
+  const order = new Int32Array(m);
+  let sessions = 0;
+  const gaps = new Float64Array(trace.n);
+  let g = 0;
   for (let i = 0; i < trace.n; i++) {
     const k = sess.index[i];
     if (k < 0) continue;
     const t = trace.timestamp[i];
-    const prev = last.get(k);
-    if (prev !== undefined) gaps.push(t - prev);
-    last.set(k, t);
-    turns.set(k, (turns.get(k) ?? 0) + 1);
+    if (count[k] > 0) gaps[g++] = t - last[k];
+    else order[sessions++] = k;
+    last[k] = t;
+    count[k]++;
   }
-  return sessionSideOf([...turns.values()], Float64Array.from(gaps));
+  const turns = new Float64Array(sessions);
+  for (let j = 0; j < sessions; j++) turns[j] = count[order[j]];
+  return sessionSideOf(turns, gaps.subarray(0, g));
 }
 
 /** Everything validation needs about one trace (or one client of it), merged over windows. */

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { drawGap, drawTurns, SessionAssigner, sessionModelOf, type SessionModel } from '../../src/generate/session-sampler.js';
+import { GenerateError } from '../../src/generate/errors.js';
 import { planGeneration, type GenerateOptions, type RequestBatch } from '../../src/generate/compose.js';
 import { createRng, type Rng } from '../../src/stats/rng.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { loadPreset } from '../../src/ingest/presets.js';
 import { fitTrace } from '../../src/fit/fit-trace.js';
 import { traceSessions } from '../../src/validate/side.js';
-import { fixture } from '../helpers.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from '../cli/run-cli.js';
 
 // A client's fitted session statistics (the shape fit/sessions.ts writes): 10+ sessions average
 // 16 turns, so mean_turns = (400·1 + 250·2 + 150·3 + 100·5 + 100·16) / 1000 = 3.45.
@@ -48,10 +51,10 @@ describe('session model: turns and gaps recovered from seeded draws', () => {
     expect(Math.abs(Math.log(sortedQuantile(gaps, 0.9) / 600))).toBeLessThan((4 * 0.3 * sigma) / (0.17550 * Math.sqrt(N)));
   });
 
-  it('no model without a histogram, or with multi-turn sessions but no gap', () => {
+  it('no model without statistics; an error without a histogram, or with multi-turn sessions but no gap (session-model.test.ts)', () => {
     expect(sessionModelOf(undefined)).toBeUndefined();
-    expect(sessionModelOf({ sessions: 3 })).toBeUndefined();
-    expect(sessionModelOf({ ...STATS, inter_turn_gap_median_s: null })).toBeUndefined();
+    expect(() => sessionModelOf({ sessions: 3 })).toThrow(/turns_histogram/);
+    expect(() => sessionModelOf({ ...STATS, inter_turn_gap_median_s: null })).toThrow(/inter_turn_gap_median_s/);
     // Single-turn sessions only need no gap.
     expect(sessionModelOf({ sessions: 5, mean_turns: 1, turns_histogram: { '1': 5 }, inter_turn_gap_median_s: null })).toBeDefined();
   });
@@ -127,6 +130,38 @@ describe('SessionAssigner on a client\'s arrivals', () => {
     expect(Math.abs(Math.log(sortedQuantile(gaps, 0.5) / 120))).toBeLessThan(0.15);
     expect(assigner.bias).toBeGreaterThan(0.3); // it had to draw shorter gaps
   });
+
+  it('dense bursts between idle hours (a fitted client at scale:K): turns are not lost and the gaps keep the profile\'s', () => {
+    // Found by review: BurstGPT fitted, generated at scale:10000. Idle windows send the tracker
+    // to +8, the dense bursts after them back past 0 to −5 (gaps 150× longer than the
+    // profile's), and those sessions' turns fell past the end: the chat client's mean turns
+    // 3.29 → 2.17, multi-turn share 0.62 → 0.50, gap median 120 → 190 s.
+    const rng = createRng(8);
+    const times: number[] = [];
+    let t = 0;
+    for (let cycle = 0; cycle < 6; cycle++) {
+      const end = t + 1800;
+      while (t < end) {
+        t += -Math.log(rng.nextOpen()) / 40; // 40 per s
+        times.push(t);
+      }
+      t += 3600; // an idle hour
+    }
+    const { sessions } = label(times, model, createRng(9));
+    // Sessions opened in the first half, far from the end: their turns as drawn (mean 3.45, 60 % multi-turn).
+    const early = [...sessions.values()].filter((s) => s.first < times[times.length - 1] / 2);
+    const turns = early.map((s) => s.times.length);
+    const n = turns.length;
+    const mean = turns.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(turns.reduce((a, x) => a + (x - mean) ** 2, 0) / n);
+    expect(n).toBeGreaterThan(50_000);
+    expect(Math.abs(mean - 3.45), `mean turns ${mean}`).toBeLessThan(0.05 * 3.45 + (4 * sd) / Math.sqrt(n));
+    expect(Math.abs(turns.filter((k) => k > 1).length / n - 0.6)).toBeLessThan(0.02);
+    const gaps = early.flatMap((s) => s.times.slice(1).map((x, i) => x - s.times[i]));
+    // Gaps across an idle hour (about 1 in 6 here) are long whatever the draw; the tracker
+    // compensates them slowly at 40 turns/s (0.22 on the log scale; 0.53 before, through −8…+8).
+    expect(Math.abs(Math.log(sortedQuantile(gaps, 0.5) / 60)), 'gap median').toBeLessThan(0.3);
+  });
 });
 
 describe('generate labels sessions from a fitted profile (BurstGPT slice: 135 chat sessions)', () => {
@@ -183,4 +218,90 @@ describe('generate labels sessions from a fitted profile (BurstGPT slice: 135 ch
     expect(Math.abs(gen.multiShare - src.multiShare)).toBeLessThan(0.1);
     expect(Math.abs(Math.log(gen.gapP50! / src.gapP50!))).toBeLessThan(0.25);
   });
+});
+
+describe('session model of odd or hand-edited session statistics: a clear error, never silently no sessions or nonsense', () => {
+  it('invalid statistics are refused, naming the field', () => {
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ sessions: 3 }, /turns_histogram/],
+      [{ ...STATS, turns_histogram: { '1': 400, '2': -5 } }, /turns_histogram.*"2"/],
+      [{ ...STATS, turns_histogram: { '1': 400, eleven: 3 } }, /turns_histogram.*"eleven"/],
+      [{ ...STATS, turns_histogram: { '1': 0 } }, /turns_histogram/],
+      // Multi-turn sessions with no gap to place their turns.
+      [{ ...STATS, inter_turn_gap_median_s: null }, /inter_turn_gap_median_s/],
+      [{ ...STATS, inter_turn_gap_median_s: -3 }, /inter_turn_gap_median_s/],
+      // p90 below the median, or missing: no spread to draw from.
+      [{ ...STATS, inter_turn_gap_p90_s: 30 }, /inter_turn_gap_p90_s/],
+      [{ ...STATS, inter_turn_gap_p90_s: null }, /inter_turn_gap_p90_s/],
+      // A mean_turns the histogram cannot have (its 10+ sessions would average fewer than 10 turns).
+      [{ ...STATS, mean_turns: 2 }, /mean_turns/],
+      [{ ...STATS, mean_turns: undefined }, /mean_turns/],
+      [{ ...STATS, session_request_share: 1.5 }, /session_request_share/],
+      [{ ...STATS, session_request_share: 0 }, /session_request_share/],
+    ];
+    for (const [stats] of bad) expect(() => sessionModelOf(stats), JSON.stringify(stats)).toThrow(GenerateError);
+    for (const [stats, msg] of bad) expect(() => sessionModelOf(stats)).toThrow(msg);
+  });
+
+  it('valid corner cases give a model: all single-turn (no gap needed), p90 equal to the median, a 10+ bucket only', () => {
+    expect(sessionModelOf(undefined)).toBeUndefined();
+    expect(sessionModelOf({ sessions: 5, mean_turns: 1, turns_histogram: { '1': 5 }, inter_turn_gap_median_s: null, inter_turn_gap_p90_s: null })).toBeDefined();
+    expect(sessionModelOf({ ...STATS, inter_turn_gap_p90_s: 60 })!.sigma).toBe(0);
+    expect(sessionModelOf({ sessions: 2, mean_turns: 500, turns_histogram: { '10+': 2 }, inter_turn_gap_median_s: 5, inter_turn_gap_p90_s: 50 })!.tailExtra).toBeCloseTo(490, 9);
+  });
+
+  it('a gap median of 0 (half the turns within the clock tick): turns land on the next arrivals, not dropped', () => {
+    const m = sessionModelOf({ ...STATS, inter_turn_gap_median_s: 0, inter_turn_gap_p90_s: 12 })!;
+    expect(m).toBeDefined();
+    const rng = createRng(4);
+    for (let i = 0; i < 100; i++) expect(drawGap(m, rng, 3)).toBe(0);
+    const a = new SessionAssigner(m, createRng(5));
+    let continued = 0;
+    for (let i = 0; i < 10_000; i++) {
+      a.assign(i, i + 1);
+      if (a.turn > 1) continued++;
+      expect(Number.isFinite(a.session)).toBe(true);
+    }
+    // Mean turns 3.45: about 1 − 1/3.45 ≈ 71 % of arrivals continue a session.
+    expect(continued / 10_000).toBeGreaterThan(0.65);
+    expect(continued / 10_000).toBeLessThan(0.77);
+  });
+
+  it('generate exits 2 with the client and the field on a profile whose session statistics are invalid (--no-sessions still generates)', async () => {
+    const dir = tempDir();
+    const src = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+    expect((await runCli('fit', src, '--preset', 'burstgpt', '--out', `${dir}/p.json`, '--quiet')).code).toBe(0);
+    const p = JSON.parse(readFileSync(`${dir}/p.json`, 'utf8')) as { clients: { id: string; sessions?: Record<string, unknown> }[] };
+    const c = p.clients.find((x) => x.sessions)!;
+    c.sessions!.inter_turn_gap_p90_s = 1;
+    writeFileSync(`${dir}/bad.json`, JSON.stringify(p));
+    const r = await runCli('generate', `${dir}/bad.json`, '--duration', '3600', '--out', `${dir}/g.jsonl`, '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(c.id);
+    expect(r.stderr).toMatch(/inter_turn_gap_p90_s/);
+    expect(r.stderr).toMatch(/--no-sessions/);
+    expect((await runCli('generate', `${dir}/bad.json`, '--duration', '3600', '--no-sessions', '--out', `${dir}/g.jsonl`, '--quiet')).code).toBe(0);
+  }, 30_000);
+
+  it('a client only partly in sessions (BurstGPT after fit --anonymize: tail pools chat and API rows) keeps that share of its requests in sessions', async () => {
+    const dir = tempDir();
+    const src = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+    expect((await runCli('fit', src, '--preset', 'burstgpt', '--anonymize', '--out', `${dir}/p.json`, '--quiet')).code).toBe(0);
+    const p = JSON.parse(readFileSync(`${dir}/p.json`, 'utf8')) as { clients: { id: string; requests: number; sessions?: Record<string, number> }[] };
+    const tail = p.clients.find((c) => c.id === 'tail')!;
+    // 92 GPT-4 chat rows (with session ids) and 6 API rows (without) pooled.
+    expect(tail.sessions!.session_request_share).toBeCloseTo(92 / 98, 12);
+    expect(p.clients.find((c) => c.id === 'c0001')!.sessions!.session_request_share).toBe(1);
+    expect((await runCli('generate', `${dir}/p.json`, '--duration', '41453', '--rate', 'scale:20', '--seed', '3', '--out', `${dir}/g.jsonl`, '--quiet')).code).toBe(0);
+    const rows = readFileSync(`${dir}/g.jsonl`, 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l) as { client_id: string; session_id?: string; turn?: number });
+    const tailRows = rows.filter((r) => r.client_id === 'tail');
+    expect(tailRows.length).toBeGreaterThan(1000);
+    const share = tailRows.filter((r) => r.session_id !== undefined).length / tailRows.length;
+    const p0 = 92 / 98;
+    expect(Math.abs(share - p0)).toBeLessThan(4 * Math.sqrt((p0 * (1 - p0)) / tailRows.length));
+    expect(share).toBeLessThan(0.97);
+    // Rows outside sessions have no turn either.
+    expect(tailRows.every((r) => (r.session_id === undefined) === (r.turn === undefined))).toBe(true);
+    expect(rows.filter((r) => r.client_id === 'c0001').every((r) => r.session_id?.startsWith('c0001#'))).toBe(true);
+  }, 30_000);
 });
