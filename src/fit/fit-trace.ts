@@ -105,7 +105,7 @@ function scaledTo(m: ArrivalModel, rate: number): ArrivalModel {
  */
 export function fitTrace(source: Trace, options: FitOptions): { profile: Profile; summaries: TraceSummaries; pooledClients: number } {
   const { trace, pooled, summaries } = summarizeForFit(source, options);
-  const profile = fitSummaries(summaries, options, { sessions: sessionStats(trace), aggregate: fitAggregateRate(trace.timestamp), pooled });
+  const profile = fitSummaries(summaries, options, { sessions: sessionStats(trace, options.lengthSeconds), aggregate: fitAggregateRate(trace.timestamp), pooled });
   return { profile, summaries, pooledClients: pooled };
 }
 
@@ -113,7 +113,7 @@ export function fitTrace(source: Trace, options: FitOptions): { profile: Profile
 export async function fitTraceParallel(source: Trace, options: FitOptions): Promise<{ profile: Profile; summaries: TraceSummaries; pooledClients: number }> {
   const { trace, pooled, summaries } = summarizeForFit(source, options);
   const prefit = await prefitWindows(summaries, { ...options, onWindows: (d, n) => options.onProgress?.(0, 0, `${d}/${n} windows`) });
-  const profile = fitSummaries(summaries, { ...options, prefit }, { sessions: sessionStats(trace), aggregate: fitAggregateRate(trace.timestamp), pooled });
+  const profile = fitSummaries(summaries, { ...options, prefit }, { sessions: sessionStats(trace, options.lengthSeconds), aggregate: fitAggregateRate(trace.timestamp), pooled });
   return { profile, summaries, pooledClients: pooled };
 }
 

@@ -474,9 +474,6 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
             const row = buf.n++;
             buf.timestamp[row] = t - options.start;
             buf.client[row] = ci;
-            const lw = ls.at(t + profileOffset);
-            if (lw) sampleLengths(lw, lrng, buf.lengths, row);
-            else clearLengths(buf.lengths, row);
             const after = t + sampler.next(rng) / rate;
             if (buf.session && buf.turn) {
               if (sessions) {
@@ -489,6 +486,10 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
                 buf.turn[row] = NaN;
               }
             }
+            // Lengths after the session label: a turn's input rank comes from its session.
+            const lw = ls.at(t + profileOffset);
+            if (lw) sampleLengths(lw, lrng, buf.lengths, row, sessions?.hasRanks ? sessions.inputRankIn(lw) : NaN);
+            else clearLengths(buf.lengths, row);
             t = after;
           }
           next[ci] = t;

@@ -1,6 +1,6 @@
 import type { Rng } from '../stats/rng.js';
 import { PmfSampler } from '../stats/pmf.js';
-import { normalCdf } from '../stats/normal.js';
+import { normalCdf, normalQuantile } from '../stats/normal.js';
 import { copulaRhoFromSpearman } from '../stats/correlation.js';
 import type { LengthFieldName, LengthWindow, ProfileClient } from '../profile/schema.js';
 
@@ -176,12 +176,21 @@ const COL = Object.fromEntries(LENGTH_COLUMNS.map((c, i) => [c, i])) as Record<L
  * Draws one request's lengths from window sampler `w` into row `row` of `cols`, using the
  * client's length stream. Input and output come from a Gaussian copula with correlation
  * w.rho (independent at 0), never from one shared uniform; multimodal tokens are drawn per
- * item and summed; reasoning tokens are output × reason ratio.
+ * item and summed; reasoning tokens are output × reason ratio. `inputRank` (a session turn's
+ * rank for its input within the window, in (0, 1); NaN: none) replaces the input's uniform,
+ * the output's still correlated with it through the copula.
  */
-export function sampleLengths(w: WindowLengthSampler, rng: Rng, cols: LengthBuffers, row: number): void {
+export function sampleLengths(w: WindowLengthSampler, rng: Rng, cols: LengthBuffers, row: number, inputRank = NaN): void {
   let uIn: number;
   let uOut: number;
-  if (w.rho === 0) {
+  if (inputRank === inputRank) {
+    uIn = inputRank;
+    if (w.rho === 0) uOut = rng.next();
+    else {
+      const z2 = w.rho * normalQuantile(inputRank) + Math.sqrt(1 - w.rho * w.rho) * rng.normal();
+      uOut = Math.min(normalCdf(z2), 1 - 1e-16);
+    }
+  } else if (w.rho === 0) {
     uIn = rng.next();
     uOut = rng.next();
   } else {

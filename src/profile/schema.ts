@@ -116,7 +116,7 @@ export const LengthWindowSchema = z
   })
   .strict();
 
-export const SessionStatsSchema = z.record(z.string(), z.unknown()).describe('session statistics (turns, gaps); added by fit');
+export const SessionStatsSchema = z.record(z.string(), z.unknown()).describe('session statistics (turns, gaps, input ranks by turn); added by fit');
 
 export const ClientSchema = z
   .object({

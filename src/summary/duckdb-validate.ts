@@ -56,11 +56,11 @@ async function sideOf(scan: OpenScan, label: string, opts: { res: number; W: num
   const side = sideFromSummaries(label, per, agg, num(c.n), c.s !== undefined && num(c.s) > 0);
   if (!side.hasSessions) return side;
   // Session statistics as the TypeScript engine computes them (traceSessions): each session's
-  // turns, and the gaps between its consecutive rows by time (times as the side's summaries see them).
-  const turns = (await numericColumns(scan.con, `SELECT CAST(count(*) AS DOUBLE) AS k FROM ${rows} AND session_id IS NOT NULL GROUP BY session_id`)).k as Float64Array;
+  // (a client's rows with one id) turns, and the gaps between its consecutive rows by time (times as the side's summaries see them).
+  const turns = (await numericColumns(scan.con, `SELECT CAST(count(*) AS DOUBLE) AS k FROM ${rows} AND session_id IS NOT NULL GROUP BY client, session_id`)).k as Float64Array;
   const gaps = (await numericColumns(
     scan.con,
-    `SELECT g FROM (SELECT CAST(${opts.time} AS DOUBLE) - lag(CAST(${opts.time} AS DOUBLE)) OVER (PARTITION BY session_id ORDER BY CAST(${opts.time} AS DOUBLE)) AS g FROM ${rows} AND session_id IS NOT NULL) WHERE g IS NOT NULL`,
+    `SELECT g FROM (SELECT CAST(${opts.time} AS DOUBLE) - lag(CAST(${opts.time} AS DOUBLE)) OVER (PARTITION BY client, session_id ORDER BY CAST(${opts.time} AS DOUBLE)) AS g FROM ${rows} AND session_id IS NOT NULL) WHERE g IS NOT NULL`,
   )).g as Float64Array;
   return { ...side, sessions: sessionSideOf(turns, gaps) };
 }

@@ -52,7 +52,29 @@ export function sessionSideOf(turns: ArrayLike<number>, gaps: Float64Array): Ses
 export function traceSessions(trace: Trace): SessionSide | undefined {
   const sess = trace.texts.session_id;
   if (!sess) return undefined;
-  const m = sess.values.length;
+  // A session is a client's rows with one id (as fit counts them): an id's rows of its first
+  // client keep the id's number, rows of another client get a number past the ids'.
+  const ids = sess.values.length;
+  const owner = new Int32Array(ids).fill(-1);
+  const key = new Int32Array(trace.n);
+  const other = new Map<number, number>();
+  for (let i = 0; i < trace.n; i++) {
+    const k = sess.index[i];
+    if (k < 0) {
+      key[i] = -1;
+      continue;
+    }
+    const c = trace.client[i];
+    if (owner[k] < 0) owner[k] = c;
+    if (owner[k] === c) key[i] = k;
+    else {
+      const pair = k * trace.clientIds.length + c;
+      let j = other.get(pair);
+      if (j === undefined) other.set(pair, (j = ids + other.size));
+      key[i] = j;
+    }
+  }
+  const m = ids + other.size;
   const count = new Int32Array(m);
   const last = new Float64Array(m);
   // Sessions in order of their first row (as they are listed), and every inter-turn gap.
@@ -61,7 +83,7 @@ export function traceSessions(trace: Trace): SessionSide | undefined {
   const gaps = new Float64Array(trace.n);
   let g = 0;
   for (let i = 0; i < trace.n; i++) {
-    const k = sess.index[i];
+    const k = key[i];
     if (k < 0) continue;
     const t = trace.timestamp[i];
     if (count[k] > 0) gaps[g++] = t - last[k];

@@ -183,7 +183,7 @@ describe('generate labels sessions from a fitted profile (BurstGPT slice: 135 ch
     return { t, c, ids, turns, inputs };
   };
 
-  it('session_id and turn for clients with session statistics; times and lengths as without them; independent of batching', async () => {
+  it('session_id and turn for clients with session statistics; times as without them, lengths too for the other clients; independent of batching', async () => {
     const { trace } = await ingestFiles({ inputs: [fixture('traces', 'burstgpt', 'burstgpt3_slice.csv')], mapping: loadPreset('burstgpt') });
     const { profile } = fitTrace(trace, { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: '2026-01-01T00:00:00Z' });
     const withSessions = profile.clients.filter((c) => c.sessions).map((c) => c.id);
@@ -195,10 +195,15 @@ describe('generate labels sessions from a fitted profile (BurstGPT slice: 135 ch
     const off = collectAll(planGeneration(profile, { ...opts, sessions: false }).batches);
     const small = collectAll(planGeneration(profile, { ...opts, batchTarget: 50 }).batches);
     expect(on.t).toEqual(off.t);
-    expect(on.inputs).toEqual(off.inputs);
+    // Session clients' inputs follow their turns' ranks; the other clients' are drawn as without sessions.
+    const other = on.c.map((c) => !withSessions.includes(plan.clientIds[c]));
+    expect(other.filter(Boolean).length).toBeGreaterThan(50);
+    expect(on.inputs.filter((_, i) => other[i])).toEqual(off.inputs.filter((_, i) => other[i]));
+    expect(on.inputs.filter((_, i) => !other[i])).not.toEqual(off.inputs.filter((_, i) => !other[i]));
     expect(off.ids.every((x) => x === undefined)).toBe(true);
     expect(small.ids).toEqual(on.ids);
     expect(small.turns).toEqual(on.turns);
+    expect(small.inputs).toEqual(on.inputs);
     // Labelled clients' rows all carry a session `<client>#<n>`; the others none.
     for (let i = 0; i < on.t.length; i++) {
       const id = plan.clientIds[on.c[i]];
@@ -217,6 +222,50 @@ describe('generate labels sessions from a fitted profile (BurstGPT slice: 135 ch
     expect(Math.abs(gen.meanTurns / src.meanTurns - 1)).toBeLessThan(0.2);
     expect(Math.abs(gen.multiShare - src.multiShare)).toBeLessThan(0.1);
     expect(Math.abs(Math.log(gen.gapP50! / src.gapP50!))).toBeLessThan(0.25);
+  });
+
+  it('inputs grow over a session as in the log (the input-rank model), and each session client keeps its input distribution', async () => {
+    const { trace } = await ingestFiles({ inputs: [fixture('traces', 'burstgpt', 'burstgpt3_slice.csv')], mapping: loadPreset('burstgpt') });
+    const { profile } = fitTrace(trace, { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: '2026-01-01T00:00:00Z' });
+    const chat = profile.clients.find((c) => c.id === 'ChatGPT/Conversation log')!;
+    expect(chat.sessions!.input_rank_by_turn).toBeDefined();
+    const opts: GenerateOptions = { start: 0, duration: profile.span.end - profile.span.start, rate: { kind: 'scale', factor: 100 }, seed: 7 };
+    // The same profile without the rank model: sessions labelled alike, inputs drawn as without sessions.
+    const bare = structuredClone(profile);
+    for (const c of bare.clients) if (c.sessions) delete c.sessions.input_rank_by_turn;
+    const ci = (plan: ReturnType<typeof planGeneration>) => plan.clientIds.indexOf(chat.id);
+    const growthAndInputs = (plan: ReturnType<typeof planGeneration>) => {
+      const rows = collectAll(plan.batches);
+      const last = new Map<string, number>();
+      const growth: number[] = [];
+      const inputs: number[] = [];
+      for (let i = 0; i < rows.t.length; i++) {
+        if (rows.c[i] !== ci(plan)) continue;
+        inputs.push(rows.inputs[i]);
+        const id = rows.ids[i];
+        if (id === undefined) continue;
+        const prev = last.get(id);
+        if (prev !== undefined) growth.push(rows.inputs[i] - prev);
+        last.set(id, rows.inputs[i]);
+      }
+      growth.sort((a, b) => a - b);
+      return { growth: growth[growth.length >> 1], pairs: growth.length, inputs, ids: rows.ids };
+    };
+    const on = growthAndInputs(planGeneration(profile, opts));
+    const flat = growthAndInputs(planGeneration(bare, opts));
+    const off = growthAndInputs(planGeneration(profile, { ...opts, sessions: false }));
+    expect(flat.ids).toEqual(on.ids);
+    // The log's median growth, 116 tokens, is one of ~200 consecutive pairs (its median's SE is
+    // about a quarter of it): the model's within 40 %; without the model the median is ~0.
+    const logGrowth = chat.sessions!.input_growth_per_turn_median as number;
+    expect(logGrowth).toBeGreaterThan(50);
+    expect(on.pairs).toBeGreaterThan(10000);
+    expect(Math.abs(on.growth / logGrowth - 1)).toBeLessThan(0.4);
+    expect(Math.abs(flat.growth)).toBeLessThan(0.25 * logGrowth);
+    // The client's inputs keep the distribution drawn without sessions: two-sample KS below its 5 % critical value.
+    const n = on.inputs.length;
+    expect(n).toBe(off.inputs.length);
+    expect(ks2(on.inputs, off.inputs)).toBeLessThan(1.36 * Math.sqrt(2 / n));
   });
 });
 
@@ -238,6 +287,12 @@ describe('session model of odd or hand-edited session statistics: a clear error,
       [{ ...STATS, mean_turns: undefined }, /mean_turns/],
       [{ ...STATS, session_request_share: 1.5 }, /session_request_share/],
       [{ ...STATS, session_request_share: 0 }, /session_request_share/],
+      // The input-rank model: buckets by name, RANK_BINS counts each, a correlation in (−1, 1).
+      [{ ...STATS, input_rank_by_turn: [1, 2] }, /input_rank_by_turn/],
+      [{ ...STATS, input_rank_by_turn: { '6': new Array(20).fill(1) } }, /input_rank_by_turn.*"6"/],
+      [{ ...STATS, input_rank_by_turn: { '1': [1, 2, 3] } }, /input_rank_by_turn\["1"\].*20 counts/],
+      [{ ...STATS, input_rank_by_turn: { '2': [...new Array(19).fill(1), -1] } }, /input_rank_by_turn\["2"\]/],
+      [{ ...STATS, input_rank_by_turn: { '1': new Array(20).fill(1) }, input_rank_turn_copula: 1 }, /input_rank_turn_copula/],
     ];
     for (const [stats] of bad) expect(() => sessionModelOf(stats), JSON.stringify(stats)).toThrow(GenerateError);
     for (const [stats, msg] of bad) expect(() => sessionModelOf(stats)).toThrow(msg);
@@ -305,3 +360,19 @@ describe('session model of odd or hand-edited session statistics: a clear error,
     expect(rows.filter((r) => r.client_id === 'c0001').every((r) => r.session_id?.startsWith('c0001#'))).toBe(true);
   }, 30_000);
 });
+
+/** Two-sample Kolmogorov–Smirnov distance. */
+function ks2(a: number[], b: number[]): number {
+  const x = [...a].sort((p, q) => p - q);
+  const y = [...b].sort((p, q) => p - q);
+  let i = 0;
+  let j = 0;
+  let d = 0;
+  while (i < x.length && j < y.length) {
+    const v = Math.min(x[i], y[j]);
+    while (i < x.length && x[i] === v) i++;
+    while (j < y.length && y[j] === v) j++;
+    d = Math.max(d, Math.abs(i / x.length - j / y.length));
+  }
+  return d;
+}
