@@ -9,15 +9,19 @@ const MAX_RECORD_CHARS = 1 << 20;
 /**
  * Parses one quote-aware record starting at `pos`. Returns the fields, the index just past
  * the record's newline, and how many newlines it spans; undefined when the text ends inside
- * the record (more input needed). RFC 4180: "" inside quotes is a quote.
+ * the record (more input needed). RFC 4180: "" inside quotes is a quote. As DuckDB's
+ * read_csv (and Python's csv, pandas): a quote opens a quoted field only at the field's
+ * start (after spaces, which are dropped, as spaces after the closing quote are); inside an
+ * unquoted field it is a literal character (`12"`, `cli"ent`). Anything but spaces between
+ * a closing quote and the delimiter (`"ab"c`) makes the record `bad`: DuckDB refuses such a file.
  */
-function parseQuoted(text: string, pos: number, delim: string, final: boolean): { fields: string[]; end: number; newlines: number; bad: boolean } | undefined {
+function parseQuoted(text: string, pos: number, delim: string, final: boolean): { fields: string[]; end: number; newlines: number; bad: boolean; why?: string } | undefined {
   const fields: string[] = [];
   let i = pos;
   let field = '';
   let inQuotes = false;
+  let closed = false; // past the closing quote of a quoted field
   let newlines = 0;
-  let bad = false;
   const n = text.length;
   while (i < n) {
     const c = text[i];
@@ -29,6 +33,7 @@ function parseQuoted(text: string, pos: number, delim: string, final: boolean): 
           continue;
         }
         inQuotes = false;
+        closed = true;
         i++;
         continue;
       }
@@ -37,8 +42,15 @@ function parseQuoted(text: string, pos: number, delim: string, final: boolean): 
       i++;
       continue;
     }
-    if (c === '"') {
-      if (field.trim() !== '') bad = true; // quote in the middle of an unquoted field
+    if (closed && c !== delim && c !== '\n') {
+      if (c === ' ' || (c === '\r' && (i + 1 === n || text[i + 1] === '\n'))) {
+        i++;
+        continue;
+      }
+      return { fields, end: i, newlines, bad: true, why: `text after the closing quote of field ${fields.length + 1}` };
+    }
+    if (c === '"' && /^ *$/.test(field)) {
+      field = '';
       inQuotes = true;
       i++;
       continue;
@@ -46,12 +58,13 @@ function parseQuoted(text: string, pos: number, delim: string, final: boolean): 
     if (c === delim) {
       fields.push(field);
       field = '';
+      closed = false;
       i++;
       continue;
     }
     if (c === '\n') {
       fields.push(field.endsWith('\r') ? field.slice(0, -1) : field);
-      return { fields, end: i + 1, newlines: newlines + 1, bad };
+      return { fields, end: i + 1, newlines: newlines + 1, bad: false };
     }
     field += c;
     i++;
@@ -59,7 +72,7 @@ function parseQuoted(text: string, pos: number, delim: string, final: boolean): 
   if (!final) return undefined;
   if (inQuotes) return { fields: [...fields, field], end: n, newlines, bad: true };
   fields.push(field.endsWith('\r') ? field.slice(0, -1) : field);
-  return { fields, end: n, newlines, bad };
+  return { fields, end: n, newlines, bad: false };
 }
 
 const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
@@ -188,10 +201,11 @@ export async function readCsv(
         // A quote that never closes (or a multi-line record of the wrong shape) is a broken
         // line, not a field spanning the rest of the file: reject that one line, resume after it.
         if (!r || r.bad || (header && spans && r.fields.length !== header.length)) {
-          if (!header) throw new IngestError(`${file}:${startLine}: cannot parse the header row (unbalanced quotes)`, file, startLine);
+          const why = r?.why ?? 'unbalanced quotes';
+          if (!header) throw new IngestError(`${file}:${startLine}: cannot parse the header row (${why})`, file, startLine);
           line++;
           pos = end + 1;
-          sink.reject(startLine, 'unparseable_line', 'unbalanced or misplaced quotes', lineText);
+          sink.reject(startLine, 'unparseable_line', why, lineText);
           continue;
         }
         line += Math.max(1, r.newlines);

@@ -31,7 +31,7 @@ function problem(message: string): string | undefined {
   }
   if (encoding) return 'bytes that are not UTF-8 (DuckDB refuses the whole input)';
   if (/^Error when sniffing file/.test(first) || /state machine reached an invalid state|could not be auto-detected/.test(first)) {
-    return 'rows it cannot split consistently (rows with another number of fields, an unterminated quote, or mixed line endings)';
+    return 'rows it cannot split consistently (rows with another number of fields, an unterminated quote, text after a closing quote, or mixed line endings)';
   }
   const json = /^Malformed JSON in file "[^"]*", (.*)$/.exec(first);
   if (json) return `malformed JSON (DuckDB: ${json[1].replace(/[.\s]+$/, '')})`;

@@ -2,6 +2,7 @@ import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
+import './duckdb-text.js';
 import { expandInputs, formatFromName, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
 import { parquetMetadataAsync } from 'hyparquet';
 import { IngestError, noAcceptedRows, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
@@ -97,7 +98,8 @@ export async function traceMeta(file: string, format: InputFormat): Promise<{ me
     }
     const meta: Record<string, unknown> = {};
     let comments = 0;
-    for (const line of head.split('\n')) {
+    // (a BOM at the file's start is not text: both engines' CSV readers drop it)
+    for (const line of head.replace(/^\uFEFF/, '').split('\n')) {
       if (!line.startsWith('#')) break;
       comments++;
       const m = /^#\s*servegen:\s*(\{.*\})\s*$/.exec(line.replace(/\r$/, ''));
