@@ -332,7 +332,8 @@ const SESSION_SDS = 3;
 
 /**
  * Session statistics of the generated side against the source's (aggregate scope): mean turns
- * per session, the share of multi-turn sessions and the median inter-turn gap. Each allows
+ * per session, the share of multi-turn sessions, the median inter-turn gap and the median
+ * input growth per turn (growthMetric). Each allows
  * SESSION_SDS standard errors of the difference: of a mean from the turns' SD, of a proportion,
  * and of a median of log-normal gaps (√(π/2)·σ/√n on the log scale, σ from the source's
  * p90/p50; as a relative error on the side the error lies). Not judged (null, with a note)
@@ -341,7 +342,7 @@ const SESSION_SDS = 3;
  */
 export function sessionStatistics(src: SessionSide, gen: SessionSide | undefined): { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string }[] {
   const names = ['session_turns_mean_rel_err', 'session_multi_turn_share_abs_err', 'session_gap_p50_rel_err'];
-  if (!gen) return names.map((name) => ({ name, kind: name, value: null, note: 'no session_id on the generated side (its profile has no session statistics, or generate ran with --no-sessions)' }));
+  if (!gen) return [...names, 'session_input_growth_p50_err'].map((name) => ({ name, kind: name, value: null, note: 'no session_id on the generated side (its profile has no session statistics, or generate ran with --no-sessions)' }));
   const n = Math.min(src.sessions, gen.sessions);
   const out: { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string }[] = [];
   const seMean = Math.sqrt(src.sdTurns ** 2 / src.sessions + gen.sdTurns ** 2 / gen.sessions);
@@ -363,7 +364,25 @@ export function sessionStatistics(src: SessionSide, gen: SessionSide | undefined
     const noise = gen.gapP50 < src.gapP50 ? 1 - Math.exp(-SESSION_SDS * se) : Math.exp(SESSION_SDS * se) - 1;
     out.push({ name: names[2], kind: names[2], value: rel(gen.gapP50, src.gapP50), noise, n: Math.min(src.gaps, gen.gaps) });
   }
+  out.push(growthMetric(src, gen));
   return out;
+}
+
+/**
+ * session_input_growth_p50_err: how far the generated median input growth between a
+ * session's consecutive turns is from the source's, as a share of the source's median input
+ * (growth can be 0 or negative, so not relative to itself). Allows SESSION_SDS SEs of the
+ * difference of two sample medians, 1 / (2 f √n) each with the density f at the median
+ * estimated from the source's growths as 0.2 / (q(0.6) − q(0.4)) (the spread at least 1
+ * token). Not judged without source growths; fully off (1) when the generated sessions have
+ * none.
+ */
+function growthMetric(src: SessionSide, gen: SessionSide): { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string } {
+  const name = 'session_input_growth_p50_err';
+  if (src.growthP50 === null || src.inputP50 === null || !(src.inputP50 > 0)) return { name, kind: name, value: null, note: 'the source has no input growth between turns' };
+  if (gen.growthP50 === null) return { name, kind: name, value: 1, n: src.growths, note: 'the generated side has no input growth between turns (no multi-turn session with inputs)' };
+  const se = (Math.max(src.growthSpread ?? 0, 1) / 0.4) * Math.sqrt(1 / src.growths + 1 / gen.growths);
+  return { name, kind: name, value: Math.abs(gen.growthP50 - src.growthP50) / src.inputP50, noise: (SESSION_SDS * se) / src.inputP50, n: Math.min(src.growths, gen.growths) };
 }
 
 /** Top clients by source volume that get per-client metrics. */

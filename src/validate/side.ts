@@ -15,10 +15,20 @@ export interface SessionSide {
   gaps: number;
   gapP50: number | null;
   gapP90: number | null;
+  /**
+   * Input growth between a session's consecutive times (the largest input at each time, rows
+   * with an input only): count, median, and the spread q(0.6) − q(0.4) of the growths
+   * (s[⌊0.6·(m − 1)⌋] − s[⌊0.4·(m − 1)⌋]); the median input of the session rows. Null without
+   * inputs.
+   */
+  growths: number;
+  growthP50: number | null;
+  growthSpread: number | null;
+  inputP50: number | null;
 }
 
-/** Pooled session statistics from each session's turn count and all inter-turn gaps (any order). */
-export function sessionSideOf(turns: ArrayLike<number>, gaps: Float64Array): SessionSide | undefined {
+/** Pooled session statistics from each session's turn count, all inter-turn gaps and input growths, and the session rows' inputs (any order). */
+export function sessionSideOf(turns: ArrayLike<number>, gaps: Float64Array, growth: Float64Array, inputs: Float64Array): SessionSide | undefined {
   const n = turns.length;
   if (n === 0) return undefined;
   let sum = 0;
@@ -41,6 +51,19 @@ export function sessionSideOf(turns: ArrayLike<number>, gaps: Float64Array): Ses
     gaps: m,
     gapP50: m ? sorted[m >> 1] : null,
     gapP90: m ? sorted[Math.floor(0.9 * (m - 1))] : null,
+    ...growthOf(growth, inputs),
+  };
+}
+
+function growthOf(growth: Float64Array, inputs: Float64Array): Pick<SessionSide, 'growths' | 'growthP50' | 'growthSpread' | 'inputP50'> {
+  const g = Float64Array.from(growth).sort();
+  const m = g.length;
+  const x = Float64Array.from(inputs).sort();
+  return {
+    growths: m,
+    growthP50: m ? g[m >> 1] : null,
+    growthSpread: m ? g[Math.floor(0.6 * (m - 1))] - g[Math.floor(0.4 * (m - 1))] : null,
+    inputP50: x.length ? x[x.length >> 1] : null,
   };
 }
 
@@ -82,6 +105,16 @@ export function traceSessions(trace: Trace): SessionSide | undefined {
   let sessions = 0;
   const gaps = new Float64Array(trace.n);
   let g = 0;
+  // Input growth: per session the time of its latest rows with an input, their largest input,
+  // and the previous time's (NaN: none yet); a time's growth is added when the next time starts.
+  const input = trace.ints.input_tokens;
+  const inputs = new Float64Array(input ? trace.n : 0);
+  let nIn = 0;
+  const growth = new Float64Array(input ? trace.n : 0);
+  let nGrowth = 0;
+  const inT = input ? new Float64Array(m).fill(NaN) : undefined;
+  const inMax = input ? new Float64Array(m) : undefined;
+  const inPrev = input ? new Float64Array(m).fill(NaN) : undefined;
   for (let i = 0; i < trace.n; i++) {
     const k = key[i];
     if (k < 0) continue;
@@ -90,10 +123,25 @@ export function traceSessions(trace: Trace): SessionSide | undefined {
     else order[sessions++] = k;
     last[k] = t;
     count[k]++;
+    if (input && input[i] >= 0) {
+      const x = input[i];
+      inputs[nIn++] = x;
+      if (inT![k] === t) inMax![k] = Math.max(inMax![k], x);
+      else {
+        if (inT![k] === inT![k]) {
+          if (inPrev![k] === inPrev![k]) growth[nGrowth++] = inMax![k] - inPrev![k];
+          inPrev![k] = inMax![k];
+        }
+        inT![k] = t;
+        inMax![k] = x;
+      }
+    }
   }
+  // Each session's last time.
+  if (inPrev) for (let k = 0; k < m; k++) if (inPrev[k] === inPrev[k]) growth[nGrowth++] = inMax![k] - inPrev[k];
   const turns = new Float64Array(sessions);
   for (let j = 0; j < sessions; j++) turns[j] = count[order[j]];
-  return sessionSideOf(turns, gaps.subarray(0, g));
+  return sessionSideOf(turns, gaps.subarray(0, g), growth.subarray(0, nGrowth), inputs.subarray(0, nIn));
 }
 
 /** Everything validation needs about one trace (or one client of it), merged over windows. */

@@ -30,6 +30,7 @@ export const DEFAULT_THRESHOLDS = {
     session_turns_mean_rel_err: 0.1,
     session_multi_turn_share_abs_err: 0.05,
     session_gap_p50_rel_err: 0.2,
+    session_input_growth_p50_err: 0.1,
   },
   client: {
     rate_mape: 0.25,

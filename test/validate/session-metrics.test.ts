@@ -6,7 +6,7 @@ import type { Trace } from '../../src/ingest/trace.js';
 
 // A source like BurstGPT's chat sessions: gaps log-normal with median 120 s and p90 1293 s
 // (σ = ln(1293/120)/z90 ≈ 1.855), about 300 gaps.
-const SRC: SessionSide = { sessions: 135, meanTurns: 2.96, sdTurns: 3.5, multiShare: 0.56, gaps: 265, gapP50: 120, gapP90: 1293 };
+const SRC: SessionSide = { sessions: 135, meanTurns: 2.96, sdTurns: 3.5, multiShare: 0.56, gaps: 265, gapP50: 120, gapP90: 1293, growths: 250, growthP50: 116, growthSpread: 60, inputP50: 270 };
 const gapMetric = (gen: SessionSide) => sessionStatistics(SRC, gen).find((m) => m.name === 'session_gap_p50_rel_err')!;
 
 describe('sessionStatistics: the gap median allows its noise on the side the error lies', () => {
@@ -24,7 +24,7 @@ describe('sessionStatistics: the gap median allows its noise on the side the err
   });
 
   it('a generated side whose sessions are all single-turn has no gap median: judged as fully wrong, not skipped', () => {
-    const m = gapMetric({ sessions: 300, meanTurns: 1, sdTurns: 0, multiShare: 0, gaps: 0, gapP50: null, gapP90: null });
+    const m = gapMetric({ sessions: 300, meanTurns: 1, sdTurns: 0, multiShare: 0, gaps: 0, gapP50: null, gapP90: null, growths: 0, growthP50: null, growthSpread: null, inputP50: 200 });
     expect(m.value).toBe(1);
     // Sized by the source's gaps (the generated side has none).
     expect(m.n).toBe(265);
@@ -62,7 +62,7 @@ describe('traceSessions: pooled over a trace\'s rows in time order', () => {
       last.set(k, timestamp[i]);
       turns.set(k, (turns.get(k) ?? 0) + 1);
     }
-    const want = sessionSideOf([...turns.values()], Float64Array.from(gaps))!;
+    const want = sessionSideOf([...turns.values()], Float64Array.from(gaps), new Float64Array(), new Float64Array())!;
     expect(want.sessions).toBeLessThan(values.length); // some sessions never occur
     expect(traceSessions(trace)).toEqual(want);
     expect(traceSessions({ ...trace, texts: {} } as unknown as Trace)).toBeUndefined();

@@ -8,14 +8,14 @@ import { sessionSideOf } from '../../src/validate/side.js';
 import { fixture, tempDir } from '../helpers.js';
 import { runCli } from '../cli/run-cli.js';
 
-const SESSION_METRICS = ['session_turns_mean_rel_err', 'session_multi_turn_share_abs_err', 'session_gap_p50_rel_err'];
+const SESSION_METRICS = ['session_turns_mean_rel_err', 'session_multi_turn_share_abs_err', 'session_gap_p50_rel_err', 'session_input_growth_p50_err'];
 
 describe('validate: session statistics (BurstGPT slice: 135 chat sessions)', () => {
   it('pooled statistics: mean and SD of turns, multi-turn share, gap quantiles as fit reports them', () => {
-    const s = sessionSideOf([1, 2, 3, 1, 3], Float64Array.from([5, 1, 4, 2, 3, 6]))!;
-    expect(s).toMatchObject({ sessions: 5, meanTurns: 2, multiShare: 0.6, gaps: 6, gapP50: 4, gapP90: 5 });
+    const s = sessionSideOf([1, 2, 3, 1, 3], Float64Array.from([5, 1, 4, 2, 3, 6]), Float64Array.from([30, -10, 20, 0, 50]), Float64Array.from([100, 300, 200]))!;
+    expect(s).toMatchObject({ sessions: 5, meanTurns: 2, multiShare: 0.6, gaps: 6, gapP50: 4, gapP90: 5, growths: 5, growthP50: 20, growthSpread: 20, inputP50: 200 });
     expect(s.sdTurns).toBeCloseTo(Math.sqrt(0.8), 12);
-    expect(sessionSideOf([], new Float64Array())).toBeUndefined();
+    expect(sessionSideOf([], new Float64Array(), new Float64Array(), new Float64Array())).toBeUndefined();
   });
 
   it('a generated trace with the source\'s sessions passes them; sessions broken into single turns fail; none at all are not judged', async () => {
@@ -44,8 +44,16 @@ describe('validate: session statistics (BurstGPT slice: 135 chat sessions)', () 
     expect(bad.failed).toContain('session_turns_mean_rel_err');
     expect(bad.failed).toContain('session_multi_turn_share_abs_err');
     expect(bad.metrics.session_gap_p50_rel_err.note).toMatch(/no inter-turn gap/);
+    expect(bad.metrics.session_input_growth_p50_err.note).toMatch(/no input growth/);
     // Only the session metrics tell them apart.
     expect(bad.failed.every((m) => m.startsWith('session_'))).toBe(true);
+    // The same profile without its input-rank model: sessions as before, inputs without growth
+    // (the log's median growth, 116 tokens, against about 0) — only the growth metric fails.
+    const profile = JSON.parse(readFileSync(`${dir}/p.json`, 'utf8')) as { clients: { sessions?: Record<string, unknown> }[] };
+    for (const c of profile.clients) delete c.sessions?.input_rank_by_turn;
+    writeFileSync(`${dir}/flat.json`, JSON.stringify(profile));
+    expect((await runCli('generate', `${dir}/flat.json`, '--duration', '41453', '--seed', '5', '--out', `${dir}/flat.csv`, '--quiet')).code).toBe(0);
+    expect((await judge(`${dir}/flat.csv`)).failed).toEqual(['session_input_growth_p50_err']);
     const none = await judge(`${dir}/none.csv`);
     for (const m of SESSION_METRICS) {
       expect(none.metrics[m].value).toBeNull();
