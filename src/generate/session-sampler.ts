@@ -1,6 +1,6 @@
 import type { Rng } from '../stats/rng.js';
 import { normalCdf } from '../stats/normal.js';
-import { RANK_BINS, TURN_BUCKETS, rankCdf, turnBucket, uniformToRank } from '../profile/session-ranks.js';
+import { RANK_BINS, TURN_BUCKETS, rankCdf, turnBucket } from '../profile/session-ranks.js';
 import { GenerateError } from './errors.js';
 
 /**
@@ -34,7 +34,7 @@ export interface SessionModel {
   mu: number;
   sigma: number;
   /** The input-rank model: cumulative rank shares per turn bucket (a missing one borrows a neighbour's; undefined: uniform), and the copula of consecutive turns. */
-  ranks?: { cdf: (Float64Array | undefined)[]; rho: number };
+  ranks?: { pdf: Float64Array[]; rho: number };
 }
 
 /** z of the standard normal's 90th percentile. */
@@ -126,7 +126,13 @@ function rankModelOf(stats: Record<string, unknown>, bad: (msg: string) => Gener
   }
   const rho = stats.input_rank_turn_copula ?? 0;
   if (typeof rho !== 'number' || !(rho > -1 && rho < 1)) throw bad(`input_rank_turn_copula is ${JSON.stringify(rho)}; it must be a correlation in (−1, 1)`);
-  return { cdf, rho };
+  // Each bucket's bin shares with a floor of RANK_FLOOR spread over the bins: a bucket's empty
+  // bins (mostly sampling zeros: later turns' ranks are rarely low) stay reachable when the
+  // control needs them — a window holding mostly later turns otherwise kept its low ranks short
+  // (BurstGPT's GPT-4 client at scale:100: 216 ranks in the lowest tenth of 4 166). A bucket
+  // without ranks anywhere is uniform.
+  const pdf = cdf.map((g) => Float64Array.from({ length: RANK_BINS }, (_, j) => (g ? (1 - RANK_FLOOR) * (g[j] - (j === 0 ? 0 : g[j - 1])) + RANK_FLOOR / RANK_BINS : 1 / RANK_BINS)));
+  return { pdf, rho };
 }
 
 const fmt = (x: number) => String(Math.round(x * 1000) / 1000);
@@ -152,8 +158,10 @@ const TRACK_STEP = 0.05;
 const MAX_BIAS = 8;
 /** Gain of the input-rank control (see SessionAssigner.inputRankIn). */
 const RANK_GAIN = 3;
-/** Share of a turn bucket's rank distribution spread evenly over all bins (see inputRankIn). */
+/** Share of a turn bucket's rank distribution spread evenly over all bins (see rankModelOf). */
 const RANK_FLOOR = 0.05;
+/** The control's weights are recomputed at least every REFRESH draws in a window. */
+const REFRESH = 64;
 /** Weight of the newest interval in the moving average of the time between tracker steps. */
 const DT_WEIGHT = 0.02;
 
@@ -180,7 +188,7 @@ export class SessionAssigner {
   /** The last assignment: session number (from 1) and turn; NaN for a request outside sessions. */
   session = 0;
   turn = 0;
-  /** Input ranks drawn so far per length window: per bin, then their number; the controlled bins' cumulative shares (scratch). */
+  /** The input-rank control's state per length window (see inputRankIn); the controlled bins' cumulative weights (scratch). */
   private readonly drawnIn = new Map<object, Float64Array>();
   private readonly controlled = new Float64Array(RANK_BINS);
   /** The last assignment's turn bucket and chain score. */
@@ -220,32 +228,44 @@ export class SessionAssigner {
    * input median of 220 tokens against 276 (2.50 turns on average against the log's 2.85).
    */
   inputRankIn(window: object): number {
-    const g = this.model.ranks!.cdf[this.bucket];
+    const p = this.model.ranks!.pdf[this.bucket];
     const u = Math.min(Math.max(normalCdf(this.z), 1e-12), 1 - 1e-12);
-    let drawn = this.drawnIn.get(window);
-    if (!drawn) this.drawnIn.set(window, (drawn = new Float64Array(RANK_BINS + 1)));
-    const expected = drawn[RANK_BINS] / RANK_BINS;
+    // Per window: drawn per bin, the bins' weights, then ranks drawn, the gain's scale the
+    // weights were computed at, e^−scale, and draws since (the weights are refreshed when the
+    // scale has fallen 2 % or after REFRESH draws; in between a draw only scales its bin's
+    // weight by e^−scale — the expected count, common to all bins, cancels).
+    let st = this.drawnIn.get(window);
+    if (!st) this.drawnIn.set(window, (st = new Float64Array(2 * RANK_BINS + 4)));
+    const N = 2 * RANK_BINS;
+    const expected = st[N] / RANK_BINS;
     const scale = RANK_GAIN / Math.sqrt(expected + 1);
+    if (st[N + 3] === 0 || st[N + 3] >= REFRESH || scale < 0.98 * st[N + 1]) {
+      for (let j = 0; j < RANK_BINS; j++) st[RANK_BINS + j] = Math.exp(Math.max(-20, Math.min(20, scale * (expected - st[j]))));
+      st[N + 1] = scale;
+      st[N + 2] = Math.exp(-scale);
+      st[N + 3] = 0;
+    }
     const q = this.controlled;
     let acc = 0;
-    let prev = 0;
     for (let j = 0; j < RANK_BINS; j++) {
-      // A floor of RANK_FLOOR spread over the bins: a bucket's empty bins (mostly sampling
-      // zeros: later turns' ranks are rarely low) stay reachable when the control needs them —
-      // a window holding mostly later turns otherwise kept its low ranks short (BurstGPT's GPT-4
-      // client at scale:100: 216 ranks in the lowest tenth of 4 166).
-      const p = g ? (1 - RANK_FLOOR) * (g[j] - prev) + RANK_FLOOR / RANK_BINS : 1 / RANK_BINS;
-      if (g) prev = g[j];
-      acc += p * Math.exp(Math.max(-20, Math.min(20, scale * (expected - drawn[j]))));
+      acc += p[j] * st[RANK_BINS + j];
       q[j] = acc;
     }
-    for (let j = 0; j < RANK_BINS; j++) q[j] /= acc;
-    q[RANK_BINS - 1] = 1;
-    const r = uniformToRank(q, u);
-    drawn[Math.min(RANK_BINS - 1, Math.floor(r * RANK_BINS))]++;
-    drawn[RANK_BINS]++;
+    // The rank at u of the reweighted bins (linear within a bin).
+    const target = u * acc;
+    let j = 0;
+    while (j < RANK_BINS - 1 && q[j] <= target) j++;
+    const below = j === 0 ? 0 : q[j - 1];
+    const width = q[j] - below;
+    const r = Math.min((j + (width > 0 ? (target - below) / width : 0.5)) / RANK_BINS, 1 - 1e-12);
+    const bin = Math.min(RANK_BINS - 1, Math.floor(r * RANK_BINS));
+    st[bin]++;
+    st[RANK_BINS + bin] *= st[N + 2];
+    st[N]++;
+    st[N + 3]++;
     return r;
   }
+
 
 
 

@@ -39,17 +39,3 @@ export function rankToUniform(cdf: Float64Array, p: number): number {
   const below = j === 0 ? 0 : cdf[j - 1];
   return below + (cdf[j] - below) * (x - j);
 }
-
-/** G⁻¹(u): the rank below which a share u of the bucket's ranks fall (linear within a bin). */
-export function uniformToRank(cdf: Float64Array, u: number): number {
-  let lo = 0;
-  let hi = RANK_BINS - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cdf[mid] > u) hi = mid;
-    else lo = mid + 1;
-  }
-  const below = lo === 0 ? 0 : cdf[lo - 1];
-  const width = cdf[lo] - below;
-  return (lo + (width > 0 ? (u - below) / width : 0.5)) / RANK_BINS;
-}
