@@ -136,8 +136,15 @@ function rankModel(counts: Float64Array, client: number, pairs: number[] | undef
 }
 
 /**
- * Each row's input mid-rank within its client's length window: (values below + half the
- * values equal) / values in the window, in (0, 1); NaN where the input is absent.
+ * Each row's input rank within its client's length window: (values below + ½) / values in the
+ * window, in (0, 1); NaN where the input is absent. Rows with equal inputs take the places of
+ * their tie one each, in a fixed pseudo-random order (TIE_BITS of a hash of the row number),
+ * not all the tie's mid-rank: the ranks of a window then stay uniform over its bins, as
+ * generation draws them. With mid-ranks a value held by a third of a window put all its rows
+ * in one bin and left the others of its range empty, and generation's per-window control
+ * (SessionAssigner.inputRankIn), which keeps each bin at its share, moved later turns' draws
+ * into those empty bins — the tie's value, that of turn 1: inputs of 100 tokens per turn
+ * generated with a median growth of 0.
  */
 function inputRanks(trace: Trace, input: Int32Array, lengthSeconds: number): Float64Array {
   const n = trace.n;
@@ -161,17 +168,31 @@ function inputRanks(trace: Trace, input: Int32Array, lengthSeconds: number): Flo
   for (let g = 0; g < sizes.length; g++) start[g + 1] = start[g] + sizes[g];
   const fill = start.slice(0, sizes.length);
   const values = new Float64Array(start[sizes.length]);
-  for (let i = 0; i < n; i++) if (group[i] >= 0) values[fill[group[i]]++] = input[i];
+  // Sorted by input, then by the tie order (input · 2^TIE_BITS + order < 2^51: exact).
+  const key = (i: number) => input[i] * 2 ** TIE_BITS + tieOrder(i);
+  for (let i = 0; i < n; i++) if (group[i] >= 0) values[fill[group[i]]++] = key(i);
   for (let g = 0; g < sizes.length; g++) values.subarray(start[g], start[g + 1]).sort();
   for (let i = 0; i < n; i++) {
     const g = group[i];
     if (g < 0) continue;
     const v = values.subarray(start[g], start[g + 1]);
-    const below = lowerBound(v, input[i]);
-    const equal = lowerBound(v, input[i] + 0.5) - below;
+    const k = key(i);
+    const below = lowerBound(v, k);
+    // Equal keys (rows of one input whose orders collide, ~1 in 10^6 pairs) share their mid-rank.
+    const equal = lowerBound(v, k + 0.5) - below;
     rank[i] = (below + equal / 2) / v.length;
   }
   return rank;
+}
+
+/** Bits of a row's place among rows of equal input (inputRanks). */
+const TIE_BITS = 20;
+
+/** A fixed pseudo-random order of row i among rows of equal input: TIE_BITS of a 32-bit mix of i. */
+function tieOrder(i: number): number {
+  let h = Math.imul(i ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> (32 - TIE_BITS);
 }
 
 function lowerBound(a: Float64Array, x: number): number {

@@ -1,7 +1,7 @@
 /**
  * The input-rank model of sessions (profile field `sessions.input_rank_by_turn`): where a
- * request's input length falls within its client's length window (its mid-rank there, a
- * probability integral transform in (0, 1)), counted in RANK_BINS equal bins per turn bucket.
+ * request's input length falls within its client's length window (its rank there, equal
+ * inputs taking their tie's places one each: a probability integral transform in (0, 1)), counted in RANK_BINS equal bins per turn bucket.
  * Context accumulates over a conversation, so later turns sit higher in the window's
  * distribution; generation draws each turn's rank from its bucket (and maps it through the
  * window's PMF), so the mixture over buckets — the window's own distribution — is kept.

@@ -70,6 +70,23 @@ describe('session input ranks: recovered from seeded sessions', () => {
     expect(Math.abs(st.input_rank_turn_copula as number)).toBeLessThan(4 / Math.sqrt(pairs));
   });
 
+  it('tied inputs (exactly 100 tokens per turn) take their tie\'s places one each: every bin of the window holds its share, turn k ranks in value k\'s range', () => {
+    const trace = sessionTrace(3000, (k) => 100 * k, 3);
+    const st = sessionStats(trace, 21600).get('c')!;
+    const byTurn = st.input_rank_by_turn as Record<string, number[]>;
+    // One window: its ranks over all buckets are uniform, each bin n/20 within ±1 (mid-ranks put a whole tie in one bin).
+    for (let j = 0; j < RANK_BINS; j++) {
+      const inBin = Object.values(byTurn).reduce((a, b) => a + b[j], 0);
+      expect(Math.abs(inBin - trace.n / RANK_BINS), `bin ${j}`).toBeLessThanOrEqual(1);
+    }
+    // Turn 1 (value 100) fills the lowest ranks, up to its share of the rows.
+    const share1 = trace.ints.input_tokens!.filter((x) => x === 100).length / trace.n;
+    const full = Math.floor(share1 * RANK_BINS);
+    expect(full).toBeGreaterThan(3);
+    for (let j = 0; j < full; j++) expect(byTurn['1'][j], `bin ${j}`).toBeGreaterThan(0.9 * (trace.n / RANK_BINS));
+    expect(byTurn['2'].slice(0, full).every((x) => x === 0)).toBe(true);
+  });
+
   it('rows outside sessions are the `none` bucket; a conversation that moves between clients is one session per client (fit and validate alike)', () => {
     const trace: Trace = {
       n: 6,

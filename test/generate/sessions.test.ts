@@ -269,6 +269,53 @@ describe('generate labels sessions from a fitted profile (BurstGPT slice: 135 ch
   });
 });
 
+describe('input growth with tied inputs', () => {
+  it('inputs of exactly 100 tokens per turn (ties) are generated with a median growth of 100, the client\'s inputs as without sessions', () => {
+    // 3 000 sessions of 1–5 turns, 30–90 s apart, over ~16 h; turn k's input is 100·k.
+    const rng = createRng(11n);
+    const rows: { t: number; s: number; x: number }[] = [];
+    for (let s = 0; s < 3000; s++) {
+      const start = rng.next() * 60000;
+      const turns = 1 + Math.floor(rng.next() * 5);
+      for (let k = 1; k <= turns; k++) rows.push({ t: start + (k - 1) * (30 + 60 * rng.next()), s, x: 100 * k });
+    }
+    rows.sort((a, b) => a.t - b.t || a.s - b.s);
+    const trace = {
+      n: rows.length,
+      timestamp: Float64Array.from(rows, (r) => r.t),
+      client: new Int32Array(rows.length),
+      clientIds: ['c'],
+      ints: { input_tokens: Int32Array.from(rows, (r) => r.x), output_tokens: new Int32Array(rows.length).fill(50) },
+      texts: { session_id: { index: Int32Array.from(rows, (r) => r.s), values: Array.from({ length: 3000 }, (_, s) => `s${s}`) } },
+      origin: null,
+    };
+    const { profile } = fitTrace(trace, { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: '2026-01-01T00:00:00Z' });
+    expect(profile.clients[0].sessions!.input_growth_per_turn_median).toBe(100);
+    for (const factor of [1, 10]) {
+      const opts: GenerateOptions = { start: profile.span.start, duration: profile.span.end - profile.span.start, rate: { kind: 'scale', factor }, seed: 3 };
+      const last = new Map<string, number>();
+      const growth: number[] = [];
+      const inputs: number[] = [];
+      for (const b of planGeneration(profile, opts).batches) {
+        for (let i = 0; i < b.n; i++) {
+          const x = b.lengths[0]![i];
+          inputs.push(x);
+          const id = b.texts!.session_id![i]!;
+          const prev = last.get(id);
+          if (prev !== undefined) growth.push(x - prev);
+          last.set(id, x);
+        }
+      }
+      growth.sort((a, b) => a - b);
+      // With mid-ranks the per-window control moved later turns to the tie of turn 1: median growth 0.
+      expect(growth[growth.length >> 1], `scale:${factor}`).toBe(100);
+      const off: number[] = [];
+      for (const b of planGeneration(profile, { ...opts, sessions: false }).batches) for (let i = 0; i < b.n; i++) off.push(b.lengths[0]![i]);
+      expect(ks2(inputs, off)).toBeLessThan(1.36 * Math.sqrt(2 / off.length));
+    }
+  });
+});
+
 describe('session model of odd or hand-edited session statistics: a clear error, never silently no sessions or nonsense', () => {
   it('invalid statistics are refused, naming the field', () => {
     const bad: [Record<string, unknown>, RegExp][] = [
