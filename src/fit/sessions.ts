@@ -1,6 +1,7 @@
 import type { Trace } from '../ingest/trace.js';
 import { normalQuantile } from '../stats/normal.js';
 import { RANK_BINS, TURN_BUCKETS, rankCdf, rankToUniform, turnBucket } from '../profile/session-ranks.js';
+import { calibrateTurns } from './session-calibration.js';
 
 /** Fewest consecutive-turn pairs from which the rank correlation of turns is estimated. */
 const MIN_RANK_PAIRS = 10;
@@ -11,7 +12,8 @@ const MIN_RANK_PAIRS = 10;
  * gap between consecutive turns, input growth per turn (context accumulates), and the
  * input-rank model of turns (src/profile/session-ranks.ts): where each request's input falls
  * within its client's length window (`lengthSeconds` wide, as the profile's length windows),
- * by turn bucket, and how strongly consecutive turns' ranks go together.
+ * by turn bucket, and how strongly consecutive turns' ranks go together; and the turns
+ * histogram calibrated for generation (session-calibration.ts).
  */
 export function sessionStats(trace: Trace, lengthSeconds: number): Map<string, Record<string, unknown>> {
   const out = new Map<string, Record<string, unknown>>();
@@ -28,6 +30,8 @@ export function sessionStats(trace: Trace, lengthSeconds: number): Map<string, R
   const rankCounts = rank ? new Float64Array(clients * TURN_BUCKETS.length * RANK_BINS) : undefined;
   // Consecutive turns' ranks per client: rank, bucket of the earlier turn, then of the later.
   const pairs = new Map<number, number[]>();
+  // Times of each client's rows in sessions (for the turns calibration).
+  const sessionTimes = new Map<number, number[]>();
   const countRank = (c: number, bucket: number, r: number) => {
     rankCounts![(c * TURN_BUCKETS.length + bucket) * RANK_BINS + Math.min(RANK_BINS - 1, Math.floor(r * RANK_BINS))]++;
   };
@@ -41,6 +45,9 @@ export function sessionStats(trace: Trace, lengthSeconds: number): Map<string, R
       continue;
     }
     inSessions[c]++;
+    let times = sessionTimes.get(c);
+    if (!times) sessionTimes.set(c, (times = []));
+    times.push(trace.timestamp[i]);
     // A session is a client's: a conversation that moves between clients (BurstGPT: 9 of 135
     // sessions change model) is one session per client, as generation can draw them.
     const key = s * clients + c;
@@ -93,6 +100,7 @@ export function sessionStats(trace: Trace, lengthSeconds: number): Map<string, R
       input_growth_per_turn_median: median(c.growth),
       session_request_share: inSessions[client] / rows[client],
     };
+    Object.assign(stats, calibrateTurns(stats, Float64Array.from(sessionTimes.get(client)!)));
     if (rankCounts) Object.assign(stats, rankModel(rankCounts, client, pairs.get(client)));
     out.set(trace.clientIds[client], stats);
   }

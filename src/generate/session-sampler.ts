@@ -52,19 +52,23 @@ const Z90 = 1.2815515655446004;
 export function sessionModelOf(stats: Record<string, unknown> | undefined): SessionModel | undefined {
   if (!stats) return undefined;
   const bad = (msg: string) => new GenerateError(`session statistics: ${msg}`);
-  const hist = stats.turns_histogram;
-  if (!hist || typeof hist !== 'object' || Array.isArray(hist)) throw bad('no turns_histogram (turns → sessions)');
+  // The histogram calibrated for generation (fit/session-calibration.ts) when the profile has it.
+  const calibrated = stats.turns_histogram_generate !== undefined;
+  const H = calibrated ? 'turns_histogram_generate' : 'turns_histogram';
+  const M = calibrated ? 'mean_turns_generate' : 'mean_turns';
+  const hist = stats[H];
+  if (!hist || typeof hist !== 'object' || Array.isArray(hist)) throw bad(`no ${H} (turns → sessions)`);
   const counts = new Float64Array(10); // 1..9, then 10+
   let total = 0;
   for (const [k, v] of Object.entries(hist as Record<string, unknown>)) {
     const n = typeof v === 'number' ? v : NaN;
     const turns = k === '10+' ? 10 : /^[1-9]$/.test(k) ? Number(k) : NaN;
-    if (!(turns >= 1)) throw bad(`turns_histogram has a key "${k}" (keys are 1 … 9 and 10+)`);
-    if (!(n >= 0) || !Number.isFinite(n)) throw bad(`turns_histogram["${k}"] is ${JSON.stringify(v)}, not a count`);
+    if (!(turns >= 1)) throw bad(`${H} has a key "${k}" (keys are 1 … 9 and 10+)`);
+    if (!(n >= 0) || !Number.isFinite(n)) throw bad(`${H}["${k}"] is ${JSON.stringify(v)}, not a count`);
     counts[turns - 1] += n;
     total += n;
   }
-  if (!(total > 0)) throw bad('turns_histogram counts no session');
+  if (!(total > 0)) throw bad(`${H} counts no session`);
   const cdf = new Float64Array(9);
   let acc = 0;
   let below = 0; // Σ turns over sessions of 1..9 turns
@@ -76,10 +80,10 @@ export function sessionModelOf(stats: Record<string, unknown> | undefined): Sess
   // The 10+ bucket's mean from the overall mean: mean·total = Σ_{k<10} k·n_k + n_10+ · mean_10+.
   let tailMean = 10;
   if (counts[9] > 0) {
-    const meanTurns = typeof stats.mean_turns === 'number' ? stats.mean_turns : NaN;
+    const meanTurns = typeof stats[M] === 'number' ? stats[M] : NaN;
     tailMean = (meanTurns * total - below) / counts[9];
     if (!(tailMean >= 10 - 1e-9) || !Number.isFinite(tailMean)) {
-      throw bad(`mean_turns ${JSON.stringify(stats.mean_turns)} cannot size the 10+ bucket (the histogram needs at least ${fmt((below + 10 * counts[9]) / total)})`);
+      throw bad(`${M} ${JSON.stringify(stats[M])} cannot size the 10+ bucket (the histogram needs at least ${fmt((below + 10 * counts[9]) / total)})`);
     }
   }
   const multi = total - counts[0];

@@ -224,6 +224,38 @@ describe('generate labels sessions from a fitted profile (BurstGPT slice: 135 ch
     expect(Math.abs(Math.log(gen.gapP50! / src.gapP50!))).toBeLessThan(0.25);
   });
 
+  it('the calibrated turns histogram keeps the chat client\'s mean turns near the log\'s at scale:10 and scale:100 (the log\'s own histogram ran short)', async () => {
+    const { trace } = await ingestFiles({ inputs: [fixture('traces', 'burstgpt', 'burstgpt3_slice.csv')], mapping: loadPreset('burstgpt') });
+    const { profile } = fitTrace(trace, { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: '2026-01-01T00:00:00Z' });
+    const chat = profile.clients.find((c) => c.id === 'ChatGPT/Conversation log')!;
+    const logMean = chat.sessions!.mean_turns as number;
+    expect(chat.sessions!.mean_turns_generate as number).toBeGreaterThan(logMean);
+    const uncalibrated = structuredClone(profile);
+    for (const c of uncalibrated.clients) {
+      delete c.sessions?.turns_histogram_generate;
+      delete c.sessions?.mean_turns_generate;
+    }
+    const meanTurns = (p: typeof profile, factor: number) => {
+      const plan = planGeneration(p, { start: 0, duration: p.span.end - p.span.start, rate: { kind: 'scale', factor }, seed: 3 });
+      const ci = plan.clientIds.indexOf(chat.id);
+      const rows = collectAll(plan.batches);
+      const ids = new Set<string>();
+      let n = 0;
+      for (let i = 0; i < rows.t.length; i++) {
+        if (rows.c[i] !== ci || rows.ids[i] === undefined) continue;
+        ids.add(rows.ids[i]!);
+        n++;
+      }
+      return n / ids.size;
+    };
+    // ~1 300 and ~13 000 generated sessions (SD ≈ 3.5 turns): the mean's SE is 3 % and 1 %.
+    for (const factor of [10, 100]) {
+      const off = Math.abs(meanTurns(profile, factor) / logMean - 1);
+      expect(off, `scale:${factor}`).toBeLessThan(0.1);
+      expect(Math.abs(meanTurns(uncalibrated, factor) / logMean - 1), `scale:${factor} uncalibrated`).toBeGreaterThan(off + 0.03);
+    }
+  });
+
   it('inputs grow over a session as in the log (the input-rank model), and each session client keeps its input distribution', async () => {
     const { trace } = await ingestFiles({ inputs: [fixture('traces', 'burstgpt', 'burstgpt3_slice.csv')], mapping: loadPreset('burstgpt') });
     const { profile } = fitTrace(trace, { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: '2026-01-01T00:00:00Z' });
@@ -340,6 +372,9 @@ describe('session model of odd or hand-edited session statistics: a clear error,
       [{ ...STATS, input_rank_by_turn: { '1': [1, 2, 3] } }, /input_rank_by_turn\["1"\].*20 counts/],
       [{ ...STATS, input_rank_by_turn: { '2': [...new Array(19).fill(1), -1] } }, /input_rank_by_turn\["2"\]/],
       [{ ...STATS, input_rank_by_turn: { '1': new Array(20).fill(1) }, input_rank_turn_copula: 1 }, /input_rank_turn_copula/],
+      // The calibrated histogram, when present, is the one checked (and named).
+      [{ ...STATS, turns_histogram_generate: { '1': -1 } }, /turns_histogram_generate\["1"\]/],
+      [{ ...STATS, turns_histogram_generate: { '1': 40, '10+': 5 }, mean_turns_generate: 1.5 }, /mean_turns_generate/],
     ];
     for (const [stats] of bad) expect(() => sessionModelOf(stats), JSON.stringify(stats)).toThrow(GenerateError);
     for (const [stats, msg] of bad) expect(() => sessionModelOf(stats)).toThrow(msg);
