@@ -285,11 +285,22 @@ function mergeRuns(buf: SlotBuffer, runStart: Int32Array, runEnd: Int32Array, ru
   };
   const session = buf.session;
   const turn = buf.turn;
-  const sessionIds: (string | undefined)[] | undefined = session ? new Array<string | undefined>(n) : undefined;
+  // Session ids as numbers; their strings `<client id>#<n>` (the last '#' splits them, so ids of
+  // different clients never collide) are built only when read: the text writers write them
+  // from the number (found profiling: building and escaping ~1.2 M id strings was 0.5 s of the
+  // 1.2 s that labels added to a 3.7 s jsonl run).
+  const sessionNumbers = session ? new Float64Array(n) : undefined;
   const turns = turn ? new Float64Array(n) : undefined;
-  if (sessionIds && turns) {
-    out.texts = { session_id: sessionIds };
+  if (sessionNumbers && turns) {
+    out.sessionNumbers = sessionNumbers;
     out.extraInts = { turn: turns };
+    let ids: (string | undefined)[] | undefined;
+    const texts: NonNullable<RequestBatch['texts']> = {};
+    Object.defineProperty(texts, 'session_id', {
+      enumerable: true,
+      get: () => (ids ??= Array.from(sessionNumbers, (sn, k) => (sn === sn ? `${clientIds[out.client[k]]}#${sn}` : undefined))),
+    });
+    out.texts = texts;
   }
   const heap = new Int32Array(runs);
   const pos = Int32Array.from(runStart.subarray(0, runs));
@@ -327,10 +338,8 @@ function mergeRuns(buf: SlotBuffer, runStart: Int32Array, runEnd: Int32Array, ru
       const col = cols[c];
       if (col) outCols[c]![k] = col[src];
     }
-    if (sessionIds && turns && session && turn) {
-      // `<client id>#<n>`: the last '#' splits it, so ids of different clients never collide.
-      const sn = session[src];
-      sessionIds[k] = sn === sn ? `${clientIds[buf.client[src]]}#${sn}` : undefined;
+    if (sessionNumbers && turns && session && turn) {
+      sessionNumbers[k] = session[src];
       turns[k] = turn[src];
     }
     k++;

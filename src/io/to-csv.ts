@@ -21,12 +21,18 @@ export function csvTraceWriter(path: string, layout: TraceLayout, header = true)
   const texts = layout.texts ?? [];
   const hasTurn = layout.extraInts?.includes('turn') ?? false;
   const hasBlocks = layout.extraInts?.includes('block_count') ?? false;
+  // A compact session id (batch.sessionNumbers) as csvField writes `<client id>#<n>` (always
+  // quoted: it holds a '#'): the quote, the client with its quotes doubled, '#', the number, the quote.
+  const sessionPrefix = layout.clientIds.map((id) => ascii(`"${id.replace(/"/g, '""')}#`));
+  const sessionCol = texts.indexOf('session_id');
   let head = header ? `# servegen: ${JSON.stringify(layout.meta)}\n` : '';
   head += ['timestamp', 'client_id', ...texts, ...(hasTurn ? ['turn'] : []), ...cols.map((c) => c.name), ...(hasBlocks ? ['block_count'] : [])].join(',') + '\n';
   return textTraceWriter(path, head, (batch, sink) => {
     const bufs = cols.map((c) => batch.lengths[c.index]!);
     const k = cols.length;
-    const textCols = texts.map((t) => batch.texts?.[t]);
+    const numbers = batch.sessionNumbers;
+    // The compact ids replace the strings (not read, so never built).
+    const textCols = texts.map((t, j) => (numbers && j === sessionCol ? undefined : batch.texts?.[t]));
     const turn = batch.extraInts?.turn;
     const blocks = batch.extraInts?.block_count;
     for (let i = 0; i < batch.n; i++) {
@@ -34,6 +40,15 @@ export function csvTraceWriter(path: string, layout: TraceLayout, header = true)
       sink.bytes(ids[batch.client[i]]);
       for (let j = 0; j < textCols.length; j++) {
         sink.byte(44);
+        if (numbers && j === sessionCol) {
+          const sn = numbers[i];
+          if (sn === sn) {
+            sink.bytes(sessionPrefix[batch.client[i]]);
+            sink.number(sn);
+            sink.byte(34);
+          }
+          continue;
+        }
         const v = textCols[j]?.[i];
         if (v !== undefined) sink.text(csvField(v));
       }

@@ -19,11 +19,17 @@ export function jsonlTraceWriter(path: string, layout: TraceLayout, header = tru
   const hasTurn = layout.extraInts?.includes('turn') ?? false;
   const hasBlocks = layout.extraInts?.includes('block_count') ?? false;
   const turnKey = ascii(',"turn":');
+  // A compact session id (batch.sessionNumbers) as jsonString writes `<client id>#<n>`: the
+  // client's JSON string without its closing quote, '#', the number, the quote.
+  const sessionPrefix = layout.clientIds.map((id) => ascii(`${JSON.stringify(id).slice(0, -1)}#`));
+  const sessionCol = texts.indexOf('session_id');
   const blockKey = ascii(',"block_count":');
   return textTraceWriter(path, head, (batch, sink) => {
     const bufs = cols.map((c) => batch.lengths[c.index]!);
     const k = cols.length;
-    const textCols = texts.map((t) => batch.texts?.[t]);
+    const numbers = batch.sessionNumbers;
+    // The compact ids replace the strings (not read, so never built).
+    const textCols = texts.map((t, j) => (numbers && j === sessionCol ? undefined : batch.texts?.[t]));
     const turn = hasTurn ? batch.extraInts?.turn : undefined;
     const blocks = hasBlocks ? batch.extraInts?.block_count : undefined;
     for (let i = 0; i < batch.n; i++) {
@@ -31,6 +37,16 @@ export function jsonlTraceWriter(path: string, layout: TraceLayout, header = tru
       sink.fixed6(batch.timestamp[i]);
       sink.bytes(ids[batch.client[i]]);
       for (let j = 0; j < textCols.length; j++) {
+        if (numbers && j === sessionCol) {
+          const sn = numbers[i];
+          if (sn === sn) {
+            sink.bytes(textKeys[j]);
+            sink.bytes(sessionPrefix[batch.client[i]]);
+            sink.number(sn);
+            sink.byte(34);
+          }
+          continue;
+        }
         const v = textCols[j]?.[i];
         if (v !== undefined) {
           sink.bytes(textKeys[j]);

@@ -40,6 +40,12 @@ export interface TraceBatch {
   lengths: LengthBuffers;
   texts?: Partial<Record<TextColumn, (string | undefined)[]>>;
   extraInts?: Partial<Record<ExtraIntColumn, Float64Array>>;
+  /**
+   * Generated session ids in compact form: when set, `texts.session_id[i]` is
+   * `<client id>#<sessionNumbers[i]>` (NaN: no session), and text writers may write it from
+   * the client's prefix and the number without building the string.
+   */
+  sessionNumbers?: Float64Array;
 }
 
 /** File-level metadata written in a header line (jsonl/csv) or key-value metadata (parquet). */
