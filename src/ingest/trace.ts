@@ -17,6 +17,38 @@ export interface Trace {
   origin: string | null;
 }
 
+/**
+ * Each row's session as a client's (DESIGN: a session is a client's rows with one session id):
+ * a number per row (−1: no session id) and how many there are. An id's rows of its first
+ * client keep the id's dictionary index; rows of another client get numbers past the ids'.
+ * Undefined when the trace has no session_id.
+ */
+export function clientSessionKeys(trace: Trace): { key: Int32Array; sessions: number } | undefined {
+  const sess = trace.texts.session_id;
+  if (!sess) return undefined;
+  const ids = sess.values.length;
+  const owner = new Int32Array(ids).fill(-1);
+  const key = new Int32Array(trace.n);
+  const other = new Map<number, number>();
+  for (let i = 0; i < trace.n; i++) {
+    const k = sess.index[i];
+    if (k < 0) {
+      key[i] = -1;
+      continue;
+    }
+    const c = trace.client[i];
+    if (owner[k] < 0) owner[k] = c;
+    if (owner[k] === c) key[i] = k;
+    else {
+      const pair = k * trace.clientIds.length + c;
+      let j = other.get(pair);
+      if (j === undefined) other.set(pair, (j = ids + other.size));
+      key[i] = j;
+    }
+  }
+  return { key, sessions: ids + other.size };
+}
+
 const CHUNK = 1 << 16;
 
 /**

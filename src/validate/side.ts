@@ -1,4 +1,4 @@
-import type { Trace } from '../ingest/trace.js';
+import { clientSessionKeys, type Trace } from '../ingest/trace.js';
 import { buildSummaries, SUMMARY_FIELDS } from '../summary/build.js';
 import { mergeArrivals, mergeLengths } from '../summary/merge.js';
 import type { ArrivalSummary, LengthSummary, TraceSummaries } from '../summary/types.js';
@@ -73,31 +73,10 @@ function growthOf(growth: Float64Array, inputs: Float64Array): Pick<SessionSide,
  * Maps and a number[] took ~390 MB more than the same trace without sessions at 1.7 M sessions).
  */
 export function traceSessions(trace: Trace): SessionSide | undefined {
-  const sess = trace.texts.session_id;
-  if (!sess) return undefined;
-  // A session is a client's rows with one id (as fit counts them): an id's rows of its first
-  // client keep the id's number, rows of another client get a number past the ids'.
-  const ids = sess.values.length;
-  const owner = new Int32Array(ids).fill(-1);
-  const key = new Int32Array(trace.n);
-  const other = new Map<number, number>();
-  for (let i = 0; i < trace.n; i++) {
-    const k = sess.index[i];
-    if (k < 0) {
-      key[i] = -1;
-      continue;
-    }
-    const c = trace.client[i];
-    if (owner[k] < 0) owner[k] = c;
-    if (owner[k] === c) key[i] = k;
-    else {
-      const pair = k * trace.clientIds.length + c;
-      let j = other.get(pair);
-      if (j === undefined) other.set(pair, (j = ids + other.size));
-      key[i] = j;
-    }
-  }
-  const m = ids + other.size;
+  // A session is a client's rows with one id (as fit counts them).
+  const keys = clientSessionKeys(trace);
+  if (!keys) return undefined;
+  const { key, sessions: m } = keys;
   const count = new Int32Array(m);
   const last = new Float64Array(m);
   // Sessions in order of their first row (as they are listed), and every inter-turn gap.
