@@ -10,8 +10,12 @@
  * without a sort of all rows: each client's times per 600 s window gathered in a list, sorted
  * and differenced — a cheaper way to the gaps than LAG), `ref: lengths` (the length
  * histograms alone, input, output and joint per client and 6 h window, by three hash
- * aggregates — what any SQL scan must also compute); `ref: normalize` is the one pass's
- * DuckDB side alone (its query streamed into JavaScript, nothing counted). At each row count given: rows/s and
+ * aggregates — what any SQL scan must also compute), `ref: input histogram` (the first of
+ * those three alone); `ref: normalize` is the one pass's DuckDB side alone (its query
+ * streamed into JavaScript, nothing counted), and `ref: stream` the floor under it: the four
+ * columns a summary needs (client code, time, input, output) as DuckDB's CSV sniffer or the
+ * Parquet schema types them, streamed into JavaScript with no mapping, no reject checks and
+ * nothing counted — what any scan that counts in JavaScript pays before it counts. At each row count given: rows/s and
  * peak memory (VmHWM) per case, each case in its own child process, medians of --repeat runs,
  * and each case's speed as a ratio of `ref: read`; then how each engine's peak grows with rows.
  * `duckdb` counts the summaries on worker threads (the default on a multi-core machine),
@@ -32,6 +36,7 @@ const { ingestFiles } = await dist<typeof import('../src/ingest/ingest.js')>('in
 const { buildSummaries } = await dist<typeof import('../src/summary/build.js')>('summary/build.js');
 const { exportScanWithDuckDB, openSource, summarizeWithDuckDB } = await dist<typeof import('../src/summary/duckdb.js')>('summary/duckdb.js');
 const { onePassQuery } = await dist<typeof import('../src/summary/duckdb-stream.js')>('summary/duckdb-stream.js');
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { peakRssMb } from './peak-memory.js';
 import { writeInputs } from './ingest.js';
 
@@ -87,19 +92,21 @@ async function runCase(engine: string, file: string): Promise<void> {
     const db = await DuckDBInstance.create(':memory:');
     const con = await db.connect();
     const src = file.endsWith('.csv') ? `read_csv('${file}')` : `read_parquet('${file}')`;
-    // Length keys as the summaries bin them (src/summary/bins.ts): exact below 4 096, then log bins.
-    const key = (e: string) => `CASE WHEN ${e} < 4096 THEN ${e} ELSE -1 - floor(log10(${e} / 4096) * 64)::INTEGER END`;
-    const joint = (e: string) => `CASE WHEN ${e} < 16 THEN ${e} ELSE 16 + floor(log10(${e} / 16) * 16)::INTEGER END`;
-    const histogram = (f: number, e: string) => `SELECT tenant, floor(ts / 21600)::BIGINT AS li, ${f} AS f, ${e} AS k, count(*) AS n FROM ${src} GROUP BY ALL`;
-    const sql =
-      engine === 'ref: read'
-        ? `SELECT count(*) AS n, sum(prompt_tokens) AS s, count(DISTINCT tenant) AS c FROM ${src}`
-        : engine === 'ref: lag'
-          ? `SELECT count(*) AS n, sum(g) AS s FROM (SELECT ts - lag(ts) OVER (PARTITION BY tenant ORDER BY ts) AS g FROM ${src})`
-          : engine === 'ref: gaps by lists'
-            ? `SELECT sum(len(l)) AS n, sum(list_sum([l[k + 1] - l[k] FOR k IN range(1, len(l))])) AS s FROM (SELECT list_sort(list(ts)) AS l FROM ${src} GROUP BY tenant, floor(ts / 600))`
-            : `SELECT sum(n) / 3 AS n FROM (${histogram(0, key('prompt_tokens'))} UNION ALL ${histogram(1, key('completion_tokens'))} UNION ALL ${histogram(2, `${joint('prompt_tokens')} * 1024 + ${joint('completion_tokens')}`)})`;
-    rows = Number((await con.runAndReadAll(sql)).getColumnsJS()[0][0]);
+    if (engine === 'ref: stream') {
+      // As the one pass streams (openSource's buffer, input order), client codes from an ENUM of the distinct names.
+      await con.run("SET streaming_buffer_size = '16MB'");
+      await con.run('SET preserve_insertion_order = true');
+      await con.run(`CREATE TYPE sg_tenant AS ENUM (SELECT DISTINCT tenant FROM ${src} WHERE tenant IS NOT NULL)`);
+      const result = await con.stream(`SELECT CAST(enum_code(CAST(tenant AS sg_tenant)) AS INTEGER) AS c, ts, CAST(prompt_tokens AS INTEGER) AS i, CAST(completion_tokens AS INTEGER) AS o FROM ${src}`);
+      let next = result.fetchChunk();
+      for (;;) {
+        const chunk = await next;
+        if (!chunk || chunk.rowCount === 0) break;
+        next = result.fetchChunk();
+        for (let k = 0; k < chunk.columnCount; k++) chunk.getColumnVector(k);
+        rows += chunk.rowCount;
+      }
+    } else rows = await referenceQuery(con, engine, src);
     con.closeSync();
     db.closeSync();
   } else {
@@ -112,6 +119,25 @@ async function runCase(engine: string, file: string): Promise<void> {
     windows = r.windows;
   }
   process.stdout.write(JSON.stringify({ rows, windows, seconds: (performance.now() - t0) / 1000, peakMb: peakRssMb() }) + '\n');
+}
+
+/** Rows counted by one of the reference queries DuckDB runs alone. */
+async function referenceQuery(con: DuckDBConnection, engine: string, src: string): Promise<number> {
+  // Length keys as the summaries bin them (src/summary/bins.ts): exact below 4 096, then log bins.
+  const key = (e: string) => `CASE WHEN ${e} < 4096 THEN ${e} ELSE -1 - floor(log10(${e} / 4096) * 64)::INTEGER END`;
+  const joint = (e: string) => `CASE WHEN ${e} < 16 THEN ${e} ELSE 16 + floor(log10(${e} / 16) * 16)::INTEGER END`;
+  const histogram = (f: number, e: string) => `SELECT tenant, floor(ts / 21600)::BIGINT AS li, ${f} AS f, ${e} AS k, count(*) AS n FROM ${src} GROUP BY ALL`;
+  const sql =
+    engine === 'ref: read'
+      ? `SELECT count(*) AS n, sum(prompt_tokens) AS s, count(DISTINCT tenant) AS c FROM ${src}`
+      : engine === 'ref: lag'
+        ? `SELECT count(*) AS n, sum(g) AS s FROM (SELECT ts - lag(ts) OVER (PARTITION BY tenant ORDER BY ts) AS g FROM ${src})`
+        : engine === 'ref: gaps by lists'
+          ? `SELECT sum(len(l)) AS n, sum(list_sum([l[k + 1] - l[k] FOR k IN range(1, len(l))])) AS s FROM (SELECT list_sort(list(ts)) AS l FROM ${src} GROUP BY tenant, floor(ts / 600))`
+          : engine === 'ref: input histogram'
+            ? `SELECT sum(n) AS n FROM (${histogram(0, key('prompt_tokens'))})`
+            : `SELECT sum(n) / 3 AS n FROM (${histogram(0, key('prompt_tokens'))} UNION ALL ${histogram(1, key('completion_tokens'))} UNION ALL ${histogram(2, `${joint('prompt_tokens')} * 1024 + ${joint('completion_tokens')}`)})`;
+  return Number((await con.runAndReadAll(sql)).getColumnsJS()[0][0]);
 }
 
 function child(engine: string, file: string): Result {
@@ -129,7 +155,7 @@ if (argv[0] === '--case') {
   const opt = (name: string, def: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
   const sizes = opt('rows', '5000000,20000000').split(',').map(Number);
   const repeat = Number(opt('repeat', '3'));
-  const ALL = ['ref: read', 'ref: lag', 'ref: gaps by lists', 'ref: lengths', 'ref: normalize', 'ts', 'duckdb', 'duckdb, 1 thread', 'duckdb, shuffled', 'duckdb→dir'];
+  const ALL = ['ref: read', 'ref: lag', 'ref: gaps by lists', 'ref: lengths', 'ref: input histogram', 'ref: stream', 'ref: normalize', 'ts', 'duckdb', 'duckdb, 1 thread', 'duckdb, shuffled', 'duckdb→dir'];
   // --cases duckdb,ts: a subset (`ref: read` always runs: the ratios are to it; names have ', ').
   const cases = ['ref: read', ...opt('cases', ALL.join(',')).split(/,(?! )/).filter((c) => c !== 'ref: read' && ALL.includes(c))];
   console.log(`# scan benchmark — window summaries (600 s arrival / 6 h length windows) of ≈2 000-client logs; median of ${repeat}; node ${process.version}, 2 cores`);
