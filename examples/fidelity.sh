@@ -35,10 +35,13 @@ const rows = fs.readdirSync("docs/fidelity").filter((f) => f.endsWith(".json")).
   const v = (k) => (m[k] && m[k].value !== null ? m[k].value.toFixed(3) : "—");
   const b = (k) => (m[k] && m[k].baseline != null ? m[k].baseline.toFixed(3) : "—");
   const judged = Object.values(m).filter((x) => x.value !== null).length;
-  return `| ${f.replace(".json", "")} | ${r.source.requests} | ${r.pass ? "pass" : "FAIL"} (${judged - r.failed.length}/${judged}) | ${v("iat_cv_rel_err")} / ${b("iat_cv_rel_err")} | ${v("dispersion_rel_err_10s")} / ${b("dispersion_rel_err_10s")} | ${v("input_tokens_ks")} / ${b("input_tokens_ks")} | ${v("client_share_tv")} / ${b("client_share_tv")} |`;
+  // Peak load (p99 of input + output tokens per second over 10 s bins): what each side needs provisioned, and its error.
+  const peak = (s) => (s && s.peak_p99 && s.peak_p99.tokens_per_s !== null ? Math.round(s.peak_p99.tokens_per_s) : "—");
+  const signed = (s) => (s && s.peak_p99 && s.peak_p99.tokens_per_s !== null && r.source.peak_p99.tokens_per_s ? `${s.peak_p99.tokens_per_s >= r.source.peak_p99.tokens_per_s ? "+" : "−"}${Math.round(Math.abs(100 * (s.peak_p99.tokens_per_s / r.source.peak_p99.tokens_per_s - 1)))} %` : "—");
+  return `| ${f.replace(".json", "")} | ${r.source.requests} | ${r.pass ? "pass" : "FAIL"} (${judged - r.failed.length}/${judged}) | ${v("iat_cv_rel_err")} / ${b("iat_cv_rel_err")} | ${v("dispersion_rel_err_10s")} / ${b("dispersion_rel_err_10s")} | ${v("input_tokens_ks")} / ${b("input_tokens_ks")} | ${v("client_share_tv")} / ${b("client_share_tv")} | ${peak(r.source)} / ${signed(r.generated)} / ${signed(r.baseline)} |`;
 });
-console.log("| trace | requests | verdict (metrics) | IAT CV rel. err (ours / naive) | dispersion 10 s rel. err (ours / naive) | input KS (ours / naive) | client share TV (ours / naive) |");
-console.log("|---|---|---|---|---|---|---|");
+console.log("| trace | requests | verdict (metrics) | IAT CV rel. err (ours / naive) | dispersion 10 s rel. err (ours / naive) | input KS (ours / naive) | client share TV (ours / naive) | peak tokens/s, p99 of 10 s (source / ours / naive) |");
+console.log("|---|---|---|---|---|---|---|---|");
 console.log(rows.join("\n"));
 '
 exit $status

@@ -38,8 +38,24 @@ export function verdictLines(report: FidelityReport): string[] {
     .filter(([, m]) => !m.pass)
     .map(([k, m]) => `  FAIL ${k} = ${m.value === null ? '—' : m.value.toPrecision(3)} > ${m.threshold.toPrecision(3)}`);
   const judged = Object.values(report.metrics).filter((m) => m.value !== null).length;
+  const peak = peakLine(report);
+  if (peak) lines.push(peak);
   lines.push(`${report.pass ? 'PASS' : 'FAIL'}: ${judged - report.failed.length}/${judged} metrics within thresholds (${report.source.requests} source vs ${report.generated.requests} generated requests)`);
   return lines;
+}
+
+/** The capacity each side needs (p99 of tokens per second over 10 s bins, requests when there are no token counts), the generated side's and the baseline's off the source's. */
+function peakLine(report: FidelityReport): string | undefined {
+  const unit = report.source.peak_p99.tokens_per_s !== null ? 'tokens_per_s' : 'requests_per_s';
+  const src = report.source.peak_p99[unit];
+  if (src === null || !(src > 0)) return undefined;
+  const side = (label: string, s: FidelityReport['generated'] | undefined) => {
+    const v = s?.peak_p99[unit];
+    if (v === undefined || v === null) return '';
+    const d = 100 * (v / src - 1);
+    return `, ${label} ${v.toPrecision(4)} (${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(0)} %)`;
+  };
+  return `  peak load (p99 of 10 s bins, ${unit === 'tokens_per_s' ? 'tokens/s' : 'requests/s'}): source ${src.toPrecision(4)}${side('generated', report.generated)}${side('naive baseline', report.baseline)}`;
 }
 
 /** Writes the JSON and HTML reports (atomically) when asked. */

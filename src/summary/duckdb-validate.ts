@@ -3,6 +3,7 @@ import type { InputFormat } from '../io/input.js';
 import type { RejectReason } from '../ingest/errors.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { defaultBuildWorkers } from './parallel-build.js';
+import { LOAD_BIN_SECONDS, loadSeries, TOKEN_FIELDS, type LoadSeries } from '../validate/load.js';
 import { sessionSideOf, sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
 import { compareSides, generatorHeader, sourceOffset, type ChartData, type FidelityReport } from '../validate/validate.js';
 import type { Thresholds } from '../validate/thresholds.js';
@@ -53,7 +54,7 @@ async function sideOf(scan: OpenScan, label: string, opts: { res: number; W: num
   const rows = `(SELECT *, t - ${sqlDouble(scan.origin)} AS rel FROM src_rows WHERE reason IS NULL) s WHERE ${opts.where}`;
   const hasSessions = scan.mapping.columns.session_id !== undefined;
   const [c] = (await scan.con.runAndReadAll(`SELECT count(*) AS n${hasSessions ? ', count(session_id) AS s' : ''} FROM ${rows}`)).getRowObjectsJS() as Record<string, unknown>[];
-  const side = sideFromSummaries(label, per, agg, num(c.n), c.s !== undefined && num(c.s) > 0);
+  const side = { ...sideFromSummaries(label, per, agg, num(c.n), c.s !== undefined && num(c.s) > 0), load: await loadOf(scan, rows, opts.time) };
   if (!side.hasSessions) return side;
   // Session statistics as the TypeScript engine computes them (traceSessions): each session's
   // (a client's rows with one id) turns, and the gaps between its consecutive rows by time (times as the side's summaries see them).
@@ -73,6 +74,14 @@ async function sideOf(scan: OpenScan, label: string, opts: { res: number; W: num
     : new Float64Array(0);
   const inputs = hasInput ? ((await numericColumns(scan.con, `SELECT CAST(input_tokens AS DOUBLE) AS x FROM ${rows} AND session_id IS NOT NULL AND input_tokens IS NOT NULL`)).x as Float64Array) : new Float64Array(0);
   return { ...side, sessions: sessionSideOf(turns, gaps, growth, inputs) };
+}
+
+/** The side's load series (traceLoad): requests and tokens per field per bin of its times. */
+async function loadOf(scan: OpenScan, rows: string, time: string): Promise<LoadSeries | undefined> {
+  const fields = TOKEN_FIELDS.filter((f) => scan.present.includes(f));
+  const sums = fields.map((f) => `, CAST(sum(coalesce(greatest("${f}", 0), 0)) AS DOUBLE) AS "${f}"`).join('');
+  const cols = await numericColumns(scan.con, `SELECT CAST(floor(CAST(${time} AS DOUBLE) / ${LOAD_BIN_SECONDS}) AS DOUBLE) AS b, CAST(count(*) AS DOUBLE) AS n${sums} FROM ${rows} GROUP BY b`);
+  return loadSeries(cols.b, cols.n, Object.fromEntries(fields.map((f) => [f, cols[f]])));
 }
 
 /** A side's scan: rows normalized into DuckDB, clients numbered. */

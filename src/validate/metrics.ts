@@ -1,6 +1,7 @@
 import { spearmanFromJoint } from '../fit/lengths.js';
 import { createRng } from '../stats/rng.js';
 import { gapCells, ks, ksNoise, lengthCells, mean, quantile, total, tv, w1, type Cell } from './distributions.js';
+import { LOAD_BIN_SECONDS, LOAD_MIN_BINS, peakRate, peakRelSE, tokenFields, tokenLoad, type LoadSeries } from './load.js';
 import type { SessionSide, Side, Stats } from './side.js';
 import type { Thresholds } from './thresholds.js';
 
@@ -385,6 +386,62 @@ function growthMetric(src: SessionSide, gen: SessionSide): { name: string; kind:
   return { name, kind: name, value: Math.abs(gen.growthP50 - src.growthP50) / src.inputP50, noise: (SESSION_SDS * se) / src.inputP50, n: Math.min(src.growths, gen.growths) };
 }
 
+/** SDs of chance allowed to the peak-load metrics (their SEs come from a block bootstrap). */
+const LOAD_SDS = 3;
+
+/**
+ * Peak load of the generated side against the source's (aggregate scope): the 99th percentile
+ * of requests per second (`peak_rate_p99_rel_err`) and of input + output tokens per second
+ * (`peak_tokens_p99_rel_err`) over LOAD_BIN_SECONDS bins — what a deployment is provisioned
+ * for. The allowance is LOAD_SDS standard errors of the log ratio: √2 × the larger of the two
+ * sides' relative SEs (a rare burst may fall in either draw, and the side without it
+ * underestimates), each from a moving-block bootstrap of its own bins (600 s blocks), as a
+ * relative error on the side the error lies. Not judged below LOAD_MIN_BINS source bins.
+ * Tokens are those of the source's fields (input, output) the generated side also has: a
+ * missing field fails its own metrics; with none of them the tokens metric is fully off (1).
+ */
+export function loadStatistics(src: LoadSeries | undefined, gen: LoadSeries | undefined): { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string }[] {
+  const out: { name: string; kind: string; value: number | null; noise?: number; n?: number; note?: string }[] = [];
+  const bins = src?.requests.length ?? 0;
+  // Tokens over the source's fields that the generated side has too: a field it lacks fails its
+  // own metrics already (and would make every token peak look low).
+  const fields = src ? tokenFields(src).filter((f) => !gen || gen.tokens[f] !== undefined) : [];
+  const missing = src && gen ? tokenFields(src).filter((f) => gen.tokens[f] === undefined) : [];
+  for (const [name, pick] of [
+    ['peak_rate_p99_rel_err', (l: LoadSeries) => l.requests],
+    ['peak_tokens_p99_rel_err', (l: LoadSeries) => tokenLoad(l, fields)],
+  ] as const) {
+    if (!src || (name === 'peak_tokens_p99_rel_err' && tokenFields(src).length === 0)) {
+      out.push({ name, kind: name, value: null, note: src ? 'the source has no token counts' : 'the source has no requests' });
+      continue;
+    }
+    if (bins < LOAD_MIN_BINS) {
+      out.push({ name, kind: name, value: null, note: `the source spans fewer than ${LOAD_MIN_BINS} bins of ${LOAD_BIN_SECONDS} s` });
+      continue;
+    }
+    const a = pick(src);
+    const b = gen ? pick(gen) : undefined;
+    if (!a || !b) {
+      out.push({ name, kind: name, value: 1, note: gen ? `the generated side has none of ${tokenFields(src).join(', ')}` : 'the generated side has no requests' });
+      continue;
+    }
+    const pa = peakRate(a);
+    if (!(pa > 0)) {
+      out.push({ name, kind: name, value: null, note: 'the source peak is 0' });
+      continue;
+    }
+    const pb = peakRate(b);
+    const sa = peakRelSE(a, `${name}:source`);
+    const sb = peakRelSE(b, `${name}:generated`);
+    // The larger side's SE for both (as for count dispersion: a rare burst may fall in either draw, and the side without it underestimates).
+    const se = sa !== undefined && sb !== undefined ? Math.SQRT2 * Math.max(sa, sb) : undefined;
+    const noise = se === undefined ? undefined : pb < pa ? 1 - Math.exp(-LOAD_SDS * se) : Math.exp(LOAD_SDS * se) - 1;
+    const note = name === 'peak_tokens_p99_rel_err' && missing.length ? `over ${fields.join(', ')} only: the generated side has no ${missing.join(', ')}` : undefined;
+    out.push({ name, kind: name, value: rel(pb, pa), noise, ...(note ? { note } : {}) });
+  }
+  return out;
+}
+
 /** Top clients by source volume that get per-client metrics. */
 export function topClients(source: Side, t: Thresholds): string[] {
   return [...source.clients.entries()]
@@ -434,6 +491,7 @@ export function computeMetrics(source: Side, generated: Side, res: number, t: Th
   for (const [id, c] of source.clients) countVar += dispersion(id, c) * c.n;
   const mix = [...source.clients].map(([id, c]) => ({ lengths: c.lengths, n: c.n, dispersion: dispersion(id, c) }));
   judge('aggregate', 'aggregate', source.aggregate, generated.aggregate, baseline?.aggregate, '', source.halves?.aggregate, countVar, mix);
+  judgeAll('aggregate', 'aggregate', loadStatistics(source.load, generated.load), baseline ? loadStatistics(source.load, baseline.load) : undefined, '');
   if (source.sessions) judgeAll('aggregate', 'aggregate', sessionStatistics(source.sessions, generated.sessions), baseline ? sessionStatistics(source.sessions, baseline.sessions) : undefined, '');
   // Client shares. Sampling noise (found by review: no allowance, so two draws of one profile
   // with many small clients failed it): a client's count n has SD √(I·n), I its index of

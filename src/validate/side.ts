@@ -2,6 +2,7 @@ import { clientSessionKeys, type Trace } from '../ingest/trace.js';
 import { buildSummaries, SUMMARY_FIELDS } from '../summary/build.js';
 import { mergeArrivals, mergeLengths } from '../summary/merge.js';
 import type { ArrivalSummary, LengthSummary, TraceSummaries } from '../summary/types.js';
+import { traceLoad, type LoadSeries } from './load.js';
 
 /** Session statistics of a side, pooled over its sessions (fit/sessions.ts keeps them per client). */
 export interface SessionSide {
@@ -147,6 +148,8 @@ export interface Side {
   hasSessions: boolean;
   /** Session statistics over all sessions (rows with a session_id), when there are any. */
   sessions?: SessionSide;
+  /** Requests and tokens per 10 s bin over the side's span (peak load). */
+  load?: LoadSeries;
   /** The source's first and second halves (by time), for self-consistency noise floors. */
   halves?: { aggregate: { a: Stats; b: Stats }; clients: Map<string, { a: Stats; b: Stats }> };
 }
@@ -183,7 +186,11 @@ export function summarizeSide(label: string, trace: Trace, resolution: number, a
   const per = buildSummaries(trace, opts);
   // The aggregate stream's arrivals only: its lengths are the clients' added up (sideFromSummaries).
   const agg = buildSummaries({ ...trace, client: new Int32Array(trace.n), clientIds: ['*'], ints: {} }, opts);
-  return { ...sideFromSummaries(label, per, agg, trace.n, trace.texts.session_id !== undefined), sessions: traceSessions(trace) };
+  return {
+    ...sideFromSummaries(label, per, agg, trace.n, trace.texts.session_id !== undefined),
+    sessions: traceSessions(trace),
+    load: traceLoad(trace.timestamp, trace.ints),
+  };
 }
 
 /** One length window over everything: validation compares whole-trace length distributions. */

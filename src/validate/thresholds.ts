@@ -31,6 +31,8 @@ export const DEFAULT_THRESHOLDS = {
     session_multi_turn_share_abs_err: 0.05,
     session_gap_p50_rel_err: 0.2,
     session_input_growth_p50_err: 0.1,
+    peak_rate_p99_rel_err: 0.15,
+    peak_tokens_p99_rel_err: 0.15,
   },
   client: {
     rate_mape: 0.25,

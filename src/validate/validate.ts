@@ -2,6 +2,7 @@ import type { IngestResult } from '../ingest/ingest.js';
 import { detectResolution } from '../summary/resolution.js';
 import { toolName } from '../version.js';
 import { cdfPoints, gapCells, lengthCells } from './distributions.js';
+import { peakRate, tokenFields, tokenLoad, type LoadSeries } from './load.js';
 import { computeMetrics, topClients, type Metric } from './metrics.js';
 import { alignTrace, summarizeSide, withHalves, type Side, type Stats } from './side.js';
 import type { Thresholds } from './thresholds.js';
@@ -14,6 +15,8 @@ export interface SideSummary {
   mean_rate: number;
   iat_cv: number | null;
   index_of_dispersion: { '1s': number | null; '10s': number | null; '60s': number | null };
+  /** 99th percentiles of requests and of input + output tokens per second, over 10 s bins (null: no requests, or no token counts). */
+  peak_p99: { requests_per_s: number | null; tokens_per_s: number | null };
   time_offset_seconds: number;
 }
 
@@ -49,6 +52,12 @@ function ioD(s: Stats, scale: '1' | '10' | '60'): number | null {
   return (d.sumSq / d.bins - m * m) / m;
 }
 
+/** p99 of the side's own tokens (input + output) per second, null without token counts. */
+function peakTokens(load: LoadSeries | undefined): number | null {
+  const t = load ? tokenLoad(load, tokenFields(load)) : undefined;
+  return t ? peakRate(t) : null;
+}
+
 function sideSummary(side: Side, files: string[], offset: number): SideSummary {
   const g = side.aggregate.gaps;
   const m = g && g.gaps > 0 ? g.sum / g.gaps : NaN;
@@ -61,6 +70,7 @@ function sideSummary(side: Side, files: string[], offset: number): SideSummary {
     mean_rate: span > 0 ? side.requests / span : NaN,
     iat_cv: g && g.gaps > 1 ? Math.sqrt(Math.max(0, g.sumSq / g.gaps - m * m)) / m : null,
     index_of_dispersion: { '1s': ioD(side.aggregate, '1'), '10s': ioD(side.aggregate, '10'), '60s': ioD(side.aggregate, '60') },
+    peak_p99: { requests_per_s: side.load ? peakRate(side.load.requests) : null, tokens_per_s: peakTokens(side.load) },
     time_offset_seconds: offset,
   };
 }

@@ -1,0 +1,115 @@
+/**
+ * Peak load: what a serving system must be provisioned for. The paper's case for per-client
+ * generation is that naive generation under-provisions; a generator can match every
+ * distribution and still miss the bursts of heavy requests that set the capacity. Per side,
+ * requests and tokens (input, output) arriving per LOAD_BIN_SECONDS bin over the side's span
+ * (empty bins included), and their 99th percentiles as rates.
+ */
+import { createRng } from '../stats/rng.js';
+
+/** Bin width (s) of the load series. */
+export const LOAD_BIN_SECONDS = 10;
+/** The percentile of bins a capacity is provisioned for. */
+export const LOAD_P = 0.99;
+/** Bins below which the peak metrics are not judged (p99 of fewer is the maximum of a handful). */
+export const LOAD_MIN_BINS = 100;
+
+export interface LoadSeries {
+  /** Bin index (floor(t / LOAD_BIN_SECONDS)) of the first bin. */
+  first: number;
+  /** Requests per bin. */
+  requests: Float64Array;
+  /** Tokens per bin by field (absent values count 0); a field the side does not have is absent. */
+  tokens: Partial<Record<TokenField, Float64Array>>;
+}
+
+/** The token fields a load counts. */
+export const TOKEN_FIELDS = ['input_tokens', 'output_tokens'] as const;
+export type TokenField = (typeof TOKEN_FIELDS)[number];
+
+/**
+ * The load series of rows given as bin indices (any order), each with a row count (undefined:
+ * 1 each) and per token field its values (negative: absent).
+ */
+export function loadSeries(bins: ArrayLike<number>, count: ArrayLike<number> | undefined, fields: Partial<Record<TokenField, ArrayLike<number>>>): LoadSeries | undefined {
+  const n = bins.length;
+  if (n === 0) return undefined;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (bins[i] < lo) lo = bins[i];
+    if (bins[i] > hi) hi = bins[i];
+  }
+  const requests = new Float64Array(hi - lo + 1);
+  for (let i = 0; i < n; i++) requests[bins[i] - lo] += count ? count[i] : 1;
+  const tokens: LoadSeries['tokens'] = {};
+  for (const f of TOKEN_FIELDS) {
+    const v = fields[f];
+    if (!v) continue;
+    const t = (tokens[f] = new Float64Array(hi - lo + 1));
+    for (let i = 0; i < n; i++) if (v[i] > 0) t[bins[i] - lo] += v[i];
+  }
+  return { first: lo, requests, tokens };
+}
+
+/** The load series of a trace's rows (times on the side's axis). */
+export function traceLoad(timestamp: Float64Array, ints: Partial<Record<TokenField, Int32Array>>): LoadSeries | undefined {
+  const bins = new Float64Array(timestamp.length);
+  for (let i = 0; i < timestamp.length; i++) bins[i] = Math.floor(timestamp[i] / LOAD_BIN_SECONDS);
+  return loadSeries(bins, undefined, ints);
+}
+
+/** Tokens per bin over the given fields (undefined when the side has none of them). */
+export function tokenLoad(l: LoadSeries, fields: readonly TokenField[]): Float64Array | undefined {
+  const parts = fields.map((f) => l.tokens[f]).filter((t): t is Float64Array => t !== undefined);
+  if (parts.length === 0) return undefined;
+  const out = Float64Array.from(parts[0]);
+  for (const p of parts.slice(1)) for (let i = 0; i < out.length; i++) out[i] += p[i];
+  return out;
+}
+
+/** The token fields a side has. */
+export const tokenFields = (l: LoadSeries): TokenField[] => TOKEN_FIELDS.filter((f) => l.tokens[f] !== undefined);
+
+/** The p-quantile of values (nearest rank below: sorted[⌊p·(m − 1)⌋]) as a rate per second. */
+export function peakRate(values: Float64Array, p = LOAD_P): number {
+  const s = Float64Array.from(values).sort();
+  return s[Math.floor(p * (s.length - 1))] / LOAD_BIN_SECONDS;
+}
+
+/** Replicates of the moving-block bootstrap behind a peak's standard error. */
+const BOOTSTRAP_REPLICATES = 200;
+/** Block length in bins (600 s: the arrival window, so a burst stays in one block). */
+const BLOCK_BINS = 60;
+/** Blocks below which the block length shrinks (too few blocks resample too coarsely). */
+const MIN_BLOCKS = 8;
+
+/**
+ * Relative standard error of peakRate(values) by a moving-block bootstrap: bins are
+ * dependent (a burst spans several), so whole blocks of consecutive bins are resampled with
+ * replacement (block starts drawn uniformly; a fixed seed: deterministic). Blocks are 600 s,
+ * shorter when the series has fewer than MIN_BLOCKS of them. Undefined when the peak is 0.
+ */
+export function peakRelSE(values: Float64Array, seed: string): number | undefined {
+  const m = values.length;
+  const full = peakRate(values);
+  if (!(full > 0) || m < 2) return undefined;
+  const L = Math.max(1, Math.min(BLOCK_BINS, Math.floor(m / MIN_BLOCKS)));
+  const starts = m - L + 1;
+  const blocks = Math.ceil(m / L);
+  const rng = createRng(`load:${seed}`);
+  const sample = new Float64Array(blocks * L);
+  let sum = 0;
+  let sumSq = 0;
+  for (let r = 0; r < BOOTSTRAP_REPLICATES; r++) {
+    for (let b = 0; b < blocks; b++) {
+      const s = Math.floor(rng.nextOpen() * starts);
+      sample.set(values.subarray(s, s + L), b * L);
+    }
+    const v = peakRate(sample.subarray(0, m));
+    sum += v;
+    sumSq += v * v;
+  }
+  const mean = sum / BOOTSTRAP_REPLICATES;
+  return Math.sqrt(Math.max(0, sumSq / BOOTSTRAP_REPLICATES - mean * mean)) / full;
+}
