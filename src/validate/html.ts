@@ -22,7 +22,7 @@ export function fidelityHtml(report: FidelityReport, charts: ChartData): string 
     .join('\n');
   const side = (label: string, s: FidelityReport['source'] | undefined) =>
     s
-      ? `<tr><th>${label}</th><td>${s.requests}</td><td>${s.clients}</td><td>${num(s.span_seconds)}</td><td>${num(s.mean_rate)}</td><td>${num(s.iat_cv)}</td><td>${num(s.index_of_dispersion['1s'])} / ${num(s.index_of_dispersion['10s'])} / ${num(s.index_of_dispersion['60s'])}</td></tr>`
+      ? `<tr><th>${label}</th><td>${s.requests}</td><td>${s.clients}</td><td>${num(s.span_seconds)}</td><td>${num(s.mean_rate)}</td><td>${num(s.iat_cv)}</td><td>${num(s.index_of_dispersion['1s'])} / ${num(s.index_of_dispersion['10s'])} / ${num(s.index_of_dispersion['60s'])}</td><td>${num(s.peak_p99.requests_per_s)}</td><td>${num(s.peak_p99.tokens_per_s)}</td></tr>`
       : '';
   const chartsHtml = [
     lineChart({ title: 'Request rate per window', series: charts.rate, xLabel: 'time (s)', yLabel: 'requests/s' }),
@@ -42,7 +42,7 @@ td:first-child,th:first-child{text-align:left}tr.fail{background:#fde2e2}tr.pass
 <h1>ServeGen fidelity report</h1>
 <p class="verdict ${report.pass ? 'ok' : 'bad'}">${report.pass ? 'PASS' : `FAIL — ${report.failed.length} metric(s): ${escapeXml(report.failed.slice(0, 8).join(', '))}${report.failed.length > 8 ? ' …' : ''}`}</p>
 <p>Clock resolution ${num(report.clock_resolution_seconds)} s (both sides summarized at the source's resolution). Tool ${escapeXml(report.tool)}.</p>
-<table><tr><th></th><th>requests</th><th>clients</th><th>span (s)</th><th>mean rate</th><th>IAT CV</th><th>dispersion 1 / 10 / 60 s</th></tr>
+<table><tr><th></th><th>requests</th><th>clients</th><th>span (s)</th><th>mean rate</th><th>IAT CV</th><th>dispersion 1 / 10 / 60 s</th><th>peak requests/s (p99, 10 s)</th><th>peak tokens/s (p99, 10 s)</th></tr>
 ${side('source', report.source)}${side('generated', report.generated)}${side('naive baseline', report.baseline)}</table>
 <div class="charts">${chartsHtml}</div>
 <h2>Metrics</h2>

@@ -107,8 +107,12 @@ describe('validate on a bursty multi-client source (mm-image pool, 2 h at 25 req
       expect(m.baseline, name).not.toBeNull();
       expect(m.baseline!, `${name}: ours ${m.value}, naive ${m.baseline}`).toBeGreaterThanOrEqual(2 * m.value!);
     }
+    // Peak load: the naive baseline's busiest 10 s carry fewer requests than ours do (per-client bursts add up).
+    expect(report.metrics.peak_rate_p99_rel_err.baseline!).toBeGreaterThan(report.metrics.peak_rate_p99_rel_err.value!);
     const html = fidelityHtml(report, charts);
     expect(html).toMatch(/naive baseline/);
+    expect(html).toContain('peak tokens/s (p99, 10 s)');
+    expect(html).toContain(`<td>${report.source.peak_p99.tokens_per_s!.toFixed(0)}</td>`);
     expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(6);
   });
 });
