@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadSeries, peakRate, peakRelSE, tokenLoad, traceLoad, type LoadSeries } from '../../src/validate/load.js';
+import { loadSeries, peakRate, peakRelSE, selectKth, tokenLoad, traceLoad, type LoadSeries } from '../../src/validate/load.js';
 import { loadStatistics } from '../../src/validate/metrics.js';
 import { createRng, type Rng } from '../../src/stats/rng.js';
 
@@ -42,6 +42,18 @@ describe('load series: requests and tokens per 10 s bin', () => {
     expect(tokenLoad(m, ['input_tokens', 'output_tokens'])).toBeUndefined();
     // Grouped rows (the DuckDB engine's form: a count and sums per bin) give the same series.
     expect(loadSeries(Float64Array.of(2, 0), Float64Array.of(2, 2), { input_tokens: Float64Array.of(12, 10), output_tokens: Float64Array.of(3, 3) })).toEqual(l);
+  });
+
+  it('selectKth gives the sorted array\'s k-th value for any k, ties and runs included', () => {
+    const rng = createRng('select');
+    for (let trial = 0; trial < 200; trial++) {
+      const m = 1 + Math.floor(rng.next() * 300);
+      // Few distinct values (ties), sorted and reversed runs, or spread values.
+      const kind = trial % 4;
+      const a = Float64Array.from({ length: m }, (_, i) => (kind === 0 ? Math.floor(rng.next() * 4) : kind === 1 ? i : kind === 2 ? m - i : rng.normal()));
+      const sorted = Float64Array.from(a).sort();
+      for (const k of [0, m - 1, Math.floor(0.99 * (m - 1)), Math.floor(rng.next() * m)]) expect(selectKth(Float64Array.from(a), k), `trial ${trial}, k ${k}`).toBe(sorted[k]);
+    }
   });
 
   it('the peak is the nearest-rank 99th percentile of bins, as a rate per second', () => {
