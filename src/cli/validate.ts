@@ -64,7 +64,18 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
     .option('--engine <engine>', 'ts (default) | duckdb (summarize every side in embedded DuckDB, for traces too large to hold) | auto (duckdb above 256 MB)', 'ts')
     .option('--duckdb-memory <size>', 'with --engine duckdb: DuckDB memory limit (e.g. 512MB); above it DuckDB spills to a temporary directory')
     .option('--quiet', 'no summary on stderr')
-    .addHelpText('after', '\nExample:\n  $ servegen validate trace.parquet generated.jsonl --json fidelity.json --report fidelity.html\n')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ servegen validate trace.parquet generated.jsonl --json fidelity.json --report fidelity.html
+  $ servegen validate trace.parquet generated.jsonl --baseline naive.jsonl --report fidelity.html
+  $ servegen validate AzureLLMInferenceTrace_conv.csv generated.jsonl --source-preset azure-llm-2023
+
+Both arguments are traces: <generated> is the output of servegen generate (a profile is no trace).
+Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: docs/thresholds.json.
+`,
+    )
     .action(async (sourceFile: string, generatedFile: string, opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
       const thresholds = loadThresholds(opts.thresholds);

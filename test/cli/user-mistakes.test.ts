@@ -1,0 +1,87 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+// Mistakes a new user makes, found by a review that followed the README: each is exit 2 with
+// one line naming the file or flag and what to do, never a stack trace.
+
+const CONV = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
+
+let dir: string;
+let profile: string;
+let trace: string;
+let summaries: string;
+
+beforeAll(async () => {
+  dir = tempDir();
+  profile = join(dir, 'profile.json');
+  trace = join(dir, 'conv.parquet');
+  summaries = join(dir, 'part-1.json');
+  for (const args of [
+    ['fit', CONV, '--preset', 'azure-llm-2023', '--out', profile],
+    ['ingest', CONV, '--preset', 'azure-llm-2023', '--out', trace],
+    ['summarize', trace, '--out', summaries],
+    ['generate', profile, '--duration', '600', '--out', join(dir, 'g.jsonl')],
+  ]) {
+    expect((await runCli(...args, '--quiet')).code, args[0]).toBe(0);
+  }
+});
+
+async function expectOneLineError(args: string[], message: string | RegExp): Promise<void> {
+  const r = await runCli(...args, '--quiet');
+  expect(r.code, args.join(' ')).toBe(2);
+  if (typeof message === 'string') expect(r.stderr, args.join(' ')).toContain(message);
+  else expect(r.stderr, args.join(' ')).toMatch(message);
+  expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+  expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
+}
+
+describe('a file of the wrong kind is named as what it is', () => {
+  it('a profile or summaries where a trace goes (fit, summarize, validate, inspect of raw)', async () => {
+    await expectOneLineError(['fit', profile, '--out', join(dir, 'x.json')], `${profile}: a servegen profile, not a trace (servegen inspect ${profile} describes it`);
+    await expectOneLineError(['fit', profile, '--out', join(dir, 'x.json'), '--engine', 'duckdb'], `${profile}: a servegen profile, not a trace`);
+    await expectOneLineError(['fit', summaries, '--out', join(dir, 'x.json')], `${summaries}: servegen window summaries, not a trace (fit them with servegen fit --summaries ${summaries}`);
+    await expectOneLineError(['validate', trace, profile], `${profile}: a servegen profile, not a trace`);
+    await expectOneLineError(['summarize', profile, '--out', join(dir, 'x.json')], `${profile}: a servegen profile, not a trace`);
+    expect(existsSync(join(dir, 'x.json'))).toBe(false);
+  });
+
+  it('a trace or summaries where a profile goes (generate, export-servegen)', async () => {
+    await expectOneLineError(['generate', trace, '--duration', '60', '--out', join(dir, 'x.jsonl')], `${trace}: a trace (parquet), not a profile: fit one first (servegen fit ${trace} --out profile.json)`);
+    await expectOneLineError(['generate', join(dir, 'g.jsonl'), '--duration', '60', '--out', join(dir, 'x.jsonl')], `${join(dir, 'g.jsonl')}: a trace, not a profile`);
+    await expectOneLineError(['generate', summaries, '--duration', '60', '--out', join(dir, 'x.jsonl')], `${summaries}: servegen window summaries, not a profile: fit them first`);
+    await expectOneLineError(['export-servegen', trace, '--out', join(dir, 'pool')], `${trace}: a trace (parquet), not a profile`);
+    expect(existsSync(join(dir, 'x.jsonl'))).toBe(false);
+  });
+});
+
+describe('unreadable files are explained in words, not errno codes', () => {
+  it('missing files and directories', async () => {
+    mkdirSync(join(dir, 'adir'), { recursive: true });
+    await expectOneLineError(['generate', join(dir, 'nope.json'), '--duration', '60', '--out', join(dir, 'x.jsonl')], `${join(dir, 'nope.json')}: cannot read profile (no such file)`);
+    await expectOneLineError(['generate', join(dir, 'adir'), '--duration', '60', '--out', join(dir, 'x.jsonl')], `${join(dir, 'adir')}: cannot read profile (is a directory)`);
+    await expectOneLineError(['validate', trace, trace, '--thresholds', join(dir, 'nope.json')], `${join(dir, 'nope.json')}: cannot read thresholds (no such file)`);
+    await expectOneLineError(['ingest', CONV, '--map', join(dir, 'adir'), '--out', join(dir, 'x.parquet')], `${join(dir, 'adir')}: cannot read mapping file (is a directory)`);
+    await expectOneLineError(['run', join(dir, 'nope.json')], `${join(dir, 'nope.json')}: cannot read pipeline (no such file)`);
+  });
+});
+
+describe('validate: thresholds file and help', () => {
+  it('--thresholds with a metric at the top level says where it goes', async () => {
+    const file = join(dir, 'th.json');
+    writeFileSync(file, '{"iat_ks": 0.1}');
+    await expectOneLineError(['validate', trace, trace, '--thresholds', file], `${file}: "iat_ks" at the top level: give metric kinds under "aggregate" or "client"`);
+    writeFileSync(file, '{"aggregate": {"iat_ks": 0.1}}');
+    expect((await runCli('validate', trace, trace, '--thresholds', file, '--quiet')).code).toBe(0);
+  });
+
+  it("validate's per-side --help names its own flags", async () => {
+    const r = await runCli('validate', '--help');
+    expect(r.stdout).toMatch(/without it and\s+--source-map/);
+    expect(r.stdout).toMatch(/without it and\s+--generated-map/);
+    expect(r.stdout).toMatch(/--baseline naive\.jsonl/);
+  });
+});
+
