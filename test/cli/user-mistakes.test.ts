@@ -85,3 +85,22 @@ describe('validate: thresholds file and help', () => {
   });
 });
 
+describe('flags', () => {
+  it('--duration and other seconds: one message for every bad value, and the seconds for a value with a unit', async () => {
+    const gen = (d: string) => ['generate', profile, '--duration', d, '--out', join(dir, 'x.jsonl')];
+    for (const d of ['-5', '0', 'abc']) await expectOneLineError(gen(d), `--duration: expected a number > 0, got "${d}"`);
+    await expectOneLineError(gen('1h'), '--duration: expected a number > 0, got "1h" (plain seconds, without a unit: 3600)');
+    await expectOneLineError(gen('10 min'), '(plain seconds, without a unit: 600)');
+    await expectOneLineError(gen('1.5d'), '(plain seconds, without a unit: 129600)');
+    await expectOneLineError(['generate', profile, '--duration', '60', '--start', '2h', '--out', join(dir, 'x.jsonl')], '--start: expected a number, got "2h" (plain seconds, without a unit: 7200)');
+    await expectOneLineError(['fit', trace, '--out', join(dir, 'x.json'), '--resolution', '1ms'], '(plain seconds, without a unit: 0.001)');
+    await expectOneLineError(['fit', trace, '--out', join(dir, 'x.json'), '--window', '10m'], '--window: expected a number > 0, got "10m" (plain seconds, without a unit: 600)');
+  });
+
+  it('--rate: a bare number and a missing file say which mistake it was', async () => {
+    const gen = (rate: string) => ['generate', profile, '--duration', '60', '--rate', rate, '--out', join(dir, 'x.jsonl')];
+    await expectOneLineError(gen('100'), 'a bare number is no rate spec: constant:100 for 100 req/s in all, or scale:100');
+    await expectOneLineError(gen(join(dir, 'ramp.csv')), 'nor a readable (time, rate) file (no such file)');
+  });
+
+});
