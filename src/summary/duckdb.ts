@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
@@ -17,7 +17,7 @@ import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
 import { streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { checkGzipInputs, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
-import { outputError } from '../io/atomic.js';
+import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
 import { findTimeOutliers, mixedUnitWarning, OUTLIER_MAX_SHARE, outlierWarning } from '../ingest/time-axis.js';
 
 export interface DuckDbScanResult {
@@ -703,7 +703,7 @@ export async function exportScanWithDuckDB(
 ): Promise<{ rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[]; windows: number; resolution: number; warning?: string }> {
   const scan = await openScan(inputs, mapping, options);
   const { con, close, files, rowsRead, rejectsByReason, originIso } = scan;
-  const tmp = `${outDir.replace(/\/+$/, '')}.tmp-${process.pid}`;
+  const tmp = trackTemporary(`${outDir.replace(/\/+$/, '')}.tmp-${process.pid}`);
   try {
     // The caller's checks (the reject ratio) run before anything is written.
     options.beforeWrite?.({ rowsRead, rejectsByReason, files });
@@ -733,11 +733,11 @@ export async function exportScanWithDuckDB(
     }
     const windows = Number((await con.runAndReadAll('SELECT count(*) AS n FROM (SELECT DISTINCT client, wi FROM x)')).getColumnsJS()[0][0]);
     close();
-    renameSync(tmp, outDir);
+    commitTemporary(tmp, outDir);
     return { rowsRead, rejectsByReason, files, windows, resolution: res, warning };
   } catch (err) {
     try {
-      rmSync(tmp, { recursive: true, force: true });
+      discardTemporary(tmp);
     } catch {
       // nothing to remove (e.g. its parent is a file): the error that stopped the export stands
     }

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
@@ -8,6 +9,7 @@ import { runCli } from './run-cli.js';
 // one line naming the file or flag and what to do, never a stack trace.
 
 const CONV = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
+const ROOT = join(import.meta.dirname, '..', '..');
 
 let dir: string;
 let profile: string;
@@ -103,4 +105,32 @@ describe('flags', () => {
     await expectOneLineError(gen(join(dir, 'ramp.csv')), 'nor a readable (time, rate) file (no such file)');
   });
 
+});
+
+describe('an interrupted run leaves no temporary file (found by review: Ctrl-C left .out.jsonl.<pid>.tmp)', () => {
+  // The launcher's signal cleanup, run as bin/servegen.js does (from the sources, with tsx).
+  const launch = (args: string[]) =>
+    spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { main, removeTemporariesOnSignals } from './src/cli/main.ts'; removeTemporariesOnSignals(); process.exitCode = await main(['node', 'servegen', ...${JSON.stringify(args)}]);`], { cwd: ROOT, stdio: 'ignore' });
+
+  for (const format of ['jsonl', 'parquet']) {
+    it(`generate to ${format}, SIGINT while writing: exit 130, no output, no temporary file`, async () => {
+      const out = join(tempDir(), `big.${format}`);
+      const child = launch(['generate', fixture('profiles', 'essentials.json'), '--duration', '100000', '--rate', 'constant:2000', '--out', out, '--quiet']);
+      let done = false;
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => {
+          done = true;
+          resolve(code);
+        }),
+      );
+      // Wait until the temporary file exists, then interrupt.
+      const outDir = join(out, '..');
+      const t0 = Date.now();
+      while (!readdirSync(outDir).some((n) => n.endsWith('.tmp')) && !done && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
+      expect(readdirSync(outDir).some((n) => n.endsWith('.tmp'))).toBe(true);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(readdirSync(outDir)).toEqual([]);
+    });
+  }
 });
