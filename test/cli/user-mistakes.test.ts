@@ -79,6 +79,15 @@ describe('validate: thresholds file and help', () => {
     expect((await runCli('validate', trace, trace, '--thresholds', file, '--quiet')).code).toBe(0);
   });
 
+  it('validate of two unrelated traces (no client id in common) says so beside the failures', async () => {
+    const other = join(dir, 'other.jsonl');
+    expect((await runCli('generate', fixture('profiles', 'essentials.json'), '--duration', '600', '--out', other, '--quiet')).code).toBe(0);
+    const r = await runCli('validate', trace, other);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`note: no client id in common between ${trace} and ${other}: was it generated from a profile of another trace?`);
+    expect((await runCli('validate', trace, join(dir, 'g.jsonl'))).stderr).not.toContain('no client id in common');
+  });
+
   it("validate's per-side --help names its own flags", async () => {
     const r = await runCli('validate', '--help');
     expect(r.stdout).toMatch(/without it and\s+--source-map/);
