@@ -105,6 +105,9 @@ describe('flags', () => {
     await expectOneLineError(gen('1.5d'), '(plain seconds, without a unit: 129600)');
     await expectOneLineError(['generate', profile, '--duration', '60', '--start', '2h', '--out', join(dir, 'x.jsonl')], '--start: expected a number, got "2h" (plain seconds, without a unit: 7200)');
     await expectOneLineError(['fit', trace, '--out', join(dir, 'x.json'), '--resolution', '1ms'], '(plain seconds, without a unit: 0.001)');
+    // ... before reading the input (it said so only after reading the whole trace).
+    const fit = await runCli('fit', trace, '--out', join(dir, 'x.json'), '--resolution', '1ms');
+    expect(fit.stderr).toBe('servegen: --resolution: expected a number ≥ 0, got "1ms" (plain seconds, without a unit: 0.001)\n');
     await expectOneLineError(['fit', trace, '--out', join(dir, 'x.json'), '--window', '10m'], '--window: expected a number > 0, got "10m" (plain seconds, without a unit: 600)');
   });
 
