@@ -104,6 +104,9 @@ export async function runIngest(inputs: string[], mapping: Mapping, format: Inpu
 export function withMappingHint(err: unknown, mapping: Mapping): unknown {
   const p = defaulted.get(mapping);
   if (p === undefined || !(err instanceof IngestError) || !/mapping names column/.test(err.message)) return err;
+  // A profile's lines can read as JSON lines without a timestamp: say what the file is.
+  const hint = err.file === undefined ? undefined : wrongKindHint(err.file, 'trace');
+  if (hint) return new IngestError(hint, err.file);
   return new IngestError(`${err.message}; with no --${p}preset or --${p}map the input is read as a servegen trace: give --${p}preset NAME (servegen ingest --list-presets) or --${p}map mapping.json`, err.file, err.line, err.field);
 }
 

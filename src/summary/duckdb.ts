@@ -385,9 +385,10 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       });
       if (missing.length === 0) continue;
       // Where the TypeScript engine reads a missing key as an absent value rather than a
-      // missing column — JSON lines (no header), and paths inside an existing struct — the
-      // field is absent here too (not for the timestamp: every row would be rejected).
-      const absentValue = (c: string) => dotted && (format === 'jsonl' || available.includes(c.split('.')[0]));
+      // missing column — paths inside an existing column or struct — the field is absent here
+      // too (not for the timestamp: every row would be rejected). A top-level key that no row
+      // of JSON lines has is a missing column in both engines (from-jsonl.ts).
+      const absentValue = (c: string) => dotted && available.includes(c.split('.')[0]);
       const lenient = field !== 'timestamp' && !Array.isArray(src) && missing.every(absentValue);
       if (lenient || mapping.optional.includes(field as never) || (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src && missing.length < specs.length)) {
         if (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src) effective.columns[field] = { coalesce: specs.filter((c) => !missing.includes(c)) } as never;

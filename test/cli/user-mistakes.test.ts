@@ -59,6 +59,21 @@ describe('a file of the wrong kind is named as what it is', () => {
   });
 });
 
+describe('a mapping naming a key that no JSON line has', () => {
+  it('is a missing column in both engines (exit 2, no output), as in a CSV header; a key some rows lack stays absent', async () => {
+    const f = join(dir, 'mc.jsonl');
+    writeFileSync(f, '{"timestamp": 0, "input_length": 5, "output_length": 3}\n{"timestamp": 1500, "input_length": 7, "output_length": 2, "extra": 1}\n');
+    const map = join(dir, 'mc-map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'timestamp', input_tokens: 'input_len', output_tokens: 'output_length' } }));
+    for (const engine of ['ts', 'duckdb']) {
+      await expectOneLineError(['ingest', f, '--map', map, '--engine', engine, '--out', join(dir, 'mc.parquet')], `${f}: mapping names column "input_len" not in`);
+      expect(existsSync(join(dir, 'mc.parquet'))).toBe(false);
+    }
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'timestamp', input_tokens: 'input_length', output_tokens: 'extra' } }));
+    for (const engine of ['ts', 'duckdb']) expect((await runCli('ingest', f, '--map', map, '--engine', engine, '--out', join(dir, `mc-${engine}.parquet`), '--quiet')).code, engine).toBe(0);
+  });
+});
+
 describe('unreadable files are explained in words, not errno codes', () => {
   it('missing files and directories', async () => {
     mkdirSync(join(dir, 'adir'), { recursive: true });
