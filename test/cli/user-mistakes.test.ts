@@ -94,13 +94,16 @@ describe('validate: thresholds file and help', () => {
     expect((await runCli('validate', trace, trace, '--thresholds', file, '--quiet')).code).toBe(0);
   });
 
-  it('validate of two unrelated traces (no client id in common) says so beside the failures', async () => {
+  it('validate of two unrelated traces (no client id in common, or a much shorter span) says so beside the failures', async () => {
     const other = join(dir, 'other.jsonl');
     expect((await runCli('generate', fixture('profiles', 'essentials.json'), '--duration', '600', '--out', other, '--quiet')).code).toBe(0);
     const r = await runCli('validate', trace, other);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`note: no client id in common between ${trace} and ${other}: was it generated from a profile of another trace?`);
-    expect((await runCli('validate', trace, join(dir, 'g.jsonl'))).stderr).not.toContain('no client id in common');
+    // The right profile, but 600 s generated for a 1 h source: the span note instead.
+    const short = await runCli('validate', trace, join(dir, 'g.jsonl'));
+    expect(short.stderr).not.toContain('no client id in common');
+    expect(short.stderr).toMatch(/note: \S+g\.jsonl spans \d+ s, the source 3502 s: generate the source's span \(--duration 3502; servegen roundtrip does\)/);
   });
 
   it("validate's per-side --help names its own flags", async () => {
