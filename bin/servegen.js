@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI lives in dist/ (built by `npm ci` through the `prepare` script).
-import { main } from '../dist/cli/main.js';
+import { main, removeTemporariesOnSignals } from '../dist/cli/main.js';
+
+// Ctrl-C leaves no temporary output behind (outputs are written to a temporary file, then renamed).
+removeTemporariesOnSignals();
 
 // Output piped into a reader that stops early (`servegen sql … | head`) is not an error.
 process.stdout.on('error', (err) => {

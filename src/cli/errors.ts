@@ -62,10 +62,25 @@ export function flagNumber(text: string): number {
   return NUMERIC_RE.test(text) ? Number(text) : NaN;
 }
 
+/** Seconds per time unit, by the unit's first letter (`ms` apart). */
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/**
+ * For a number written with a time unit (`1h`, `10 min`, `1ms`): what to give instead, since
+ * flags take plain seconds (found by review: `--duration 1h` said only "expected a number").
+ */
+export function secondsHint(text: string): string {
+  const m = /^\s*(\d+\.?\d*|\.\d+)\s*(ms|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\s*$/i.exec(text);
+  if (!m) return '';
+  const unit = m[2].toLowerCase();
+  const factor = unit === 'ms' ? 0.001 : UNIT_SECONDS[unit[0]];
+  return ` (plain seconds, without a unit: ${Number((Number(m[1]) * factor).toPrecision(12))})`;
+}
+
 /** Parses a numeric flag that must be > 0 (or ≥ 0). @throws UsageError naming the flag. */
 export function positive(text: string, flag: string, allowZero = false): number {
   const v = flagNumber(text);
-  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) throw new UsageError(`${flag}: expected a number ${allowZero ? '≥' : '>'} 0, got ${JSON.stringify(text)}`);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) throw new UsageError(`${flag}: expected a number ${allowZero ? '≥' : '>'} 0, got ${JSON.stringify(text)}${secondsHint(text)}`);
   return v;
 }
 

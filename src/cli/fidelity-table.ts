@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import type { FidelityReport } from '../validate/validate.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { Reporter } from './progress.js';
+import { readErrorReason } from '../io/read-error.js';
 
 /** One summary table over several fidelity reports (batch jobs). */
 export function registerFidelityTable(program: Command, setExit: (code: number) => void): void {
@@ -23,7 +24,7 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
         try {
           r = JSON.parse(readFileSync(f, 'utf8')) as FidelityReport;
         } catch (err) {
-          throw new UsageError(`${f}: not a readable fidelity report (${(err as Error).message})`);
+          throw new UsageError(`${f}: not a readable fidelity report (${readErrorReason(err)})`);
         }
         if (r === null || typeof r !== 'object' || r.format !== 'servegen-fidelity') throw new UsageError(`${f}: not a fidelity report (format ${JSON.stringify((r as { format?: unknown } | null)?.format)})`);
         // A report missing its parts was an internal error (exit 3: "Cannot convert undefined

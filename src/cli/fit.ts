@@ -104,6 +104,11 @@ Examples:
       if ((opts.keepCalendar || opts.dpEpsilon !== undefined) && !opts.anonymize) throw new UsageError('--keep-calendar and --dp-epsilon need --anonymize');
       const dp = opts.dpEpsilon !== undefined ? positive(opts.dpEpsilon, '--dp-epsilon') : undefined;
       if (dp !== undefined && !Number.isFinite(1 / dp)) throw new UsageError(`--dp-epsilon: ${opts.dpEpsilon} is too small (noise scale 1/ε overflows)`);
+      // Every flag is checked before the inputs are read (found by review: a bad --resolution
+      // was refused only after the whole trace had been read).
+      const minArrivals = positive(opts.minArrivals, '--min-arrivals', true);
+      const minClientRequests = positive(opts.minClientRequests ?? (opts.anonymize ? '100' : '0'), '--min-client-requests', true);
+      const resolution = opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined;
       const hash = createHash('sha256');
       if (opts.summaries) {
         const files = expandInputs(inputs, { directories: true });
@@ -136,7 +141,6 @@ Examples:
         }
         refuseUnpooled(merged, opts);
         zeroSpanWarning(rep, merged.arrivals.reduce((a, w) => a + w.n, 0), merged.span);
-        const minArrivals = positive(opts.minArrivals, '--min-arrivals', true);
         const momentMatch = Boolean(opts.momentMatch);
         const profile = fitSummaries(merged, {
           arrivalSeconds: merged.arrivalSeconds,
@@ -158,10 +162,9 @@ Examples:
       if (opts.engine !== 'ts') {
         const files = expandInputs(inputs);
         for (const f of files) hash.update(readFileSync(f));
-        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution: opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined, memoryLimit: opts.duckdbMemory }, opts.engine, rep, opts);
+        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution, memoryLimit: opts.duckdbMemory }, opts.engine, rep, opts);
         refuseUnpooled(summaries, opts);
         zeroSpanWarning(rep, summaries.arrivals.reduce((a, w) => a + w.n, 0), summaries.span);
-        const minArrivals = positive(opts.minArrivals, '--min-arrivals', true);
         const momentMatch = Boolean(opts.momentMatch);
         const profile = fitSummaries(summaries, {
           arrivalSeconds,
@@ -187,10 +190,10 @@ Examples:
       const { profile, summaries, pooledClients } = await fitTraceParallel(result.trace, {
         arrivalSeconds,
         lengthSeconds,
-        minArrivals: positive(opts.minArrivals, '--min-arrivals', true),
-        minClientRequests: positive(opts.minClientRequests ?? (opts.anonymize ? '100' : '0'), '--min-client-requests', true),
+        minArrivals,
+        minClientRequests,
         momentMatch: Boolean(opts.momentMatch),
-        resolution: opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined,
+        resolution,
         sourceSha256: hash.digest('hex'),
         created: defaultCreated(),
         recorded: { inputs: result.summary.files.length, rows: result.summary.rows_accepted },

@@ -6,7 +6,7 @@ import { parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
 import { formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { humanCount, Reporter } from './progress.js';
-import { checkSeed, flagNumber, UsageError } from './errors.js';
+import { checkSeed, flagNumber, positive, secondsHint, UsageError } from './errors.js';
 
 interface Opts {
   duration: string;
@@ -30,7 +30,7 @@ const LARGE_RUN = 2e7;
 
 function num(text: string, flag: string, min = -Infinity): number {
   const v = flagNumber(text);
-  if (text.trim() === '' || !Number.isFinite(v) || v < min) throw new UsageError(`${flag}: expected a number${min > -Infinity ? ` ≥ ${min}` : ''}, got ${JSON.stringify(text)}`);
+  if (text.trim() === '' || !Number.isFinite(v) || v < min) throw new UsageError(`${flag}: expected a number${min > -Infinity ? ` ≥ ${min}` : ''}, got ${JSON.stringify(text)}${secondsHint(text)}`);
   return v;
 }
 
@@ -94,8 +94,8 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
       // The naive baseline draws Poisson arrivals: no window shape to take (found by review: the
       // header recorded shape_source params for a run that ignored it).
       if (opts.naive && opts.shape === 'params') throw new UsageError('--shape params: --naive draws Poisson arrivals and takes no window shape; drop --shape');
-      const duration = num(opts.duration, '--duration', 0);
-      if (!(duration > 0)) throw new UsageError(`--duration: expected a number > 0, got ${JSON.stringify(opts.duration)}`);
+      // One message for every bad value (found by review: "-5" was told "≥ 0", then "0" "> 0").
+      const duration = positive(opts.duration, '--duration');
       const options: GenerateOptions = {
         start: num(opts.start, '--start'),
         duration,

@@ -3,6 +3,7 @@ import { expandInputs, formatFromName, INPUT_FORMATS, type InputFormat } from '.
 import { traceMeta } from '../summary/duckdb.js';
 import { ingestFiles, type IngestResult } from '../ingest/ingest.js';
 import { IngestError, noAcceptedRows } from '../ingest/errors.js';
+import { wrongKindHint } from '../io/file-kind.js';
 import { readMapping, type Mapping } from '../ingest/mapping.js';
 import { loadPreset } from '../ingest/presets.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -31,7 +32,7 @@ export interface RejectOptions {
 export function addIngestOptions(cmd: Command, prefix = ''): Command {
   const p = prefix ? `${prefix}-` : '';
   return cmd
-    .option(`--${p}preset <name>`, 'mapping preset (servegen ingest --list-presets); without it and --map: servegen, our own traces')
+    .option(`--${p}preset <name>`, `mapping preset (servegen ingest --list-presets); without it and --${p}map: servegen, our own traces`)
     .option(`--${p}map <mapping.json>`, 'mapping file: canonical field → source column or dotted path')
     .option(`--${p}format <fmt>`, `input format: ${INPUT_FORMATS.join('|')} (default: from the file name)`)
     .option(`--${p}rejects <rejects.jsonl>`, 'write every rejected row (file, line, reason, field, original text)')
@@ -103,6 +104,9 @@ export async function runIngest(inputs: string[], mapping: Mapping, format: Inpu
 export function withMappingHint(err: unknown, mapping: Mapping): unknown {
   const p = defaulted.get(mapping);
   if (p === undefined || !(err instanceof IngestError) || !/mapping names column/.test(err.message)) return err;
+  // A profile's lines can read as JSON lines without a timestamp: say what the file is.
+  const hint = err.file === undefined ? undefined : wrongKindHint(err.file, 'trace');
+  if (hint) return new IngestError(hint, err.file);
   return new IngestError(`${err.message}; with no --${p}preset or --${p}map the input is read as a servegen trace: give --${p}preset NAME (servegen ingest --list-presets) or --${p}map mapping.json`, err.file, err.line, err.field);
 }
 
@@ -115,6 +119,12 @@ export function withMappingHint(err: unknown, mapping: Mapping): unknown {
 export function notOursWithoutMapping(ours: boolean, files: string[], mapping: Mapping): void {
   const p = defaulted.get(mapping);
   if (p === undefined || ours) return;
+  // A profile or summaries file given as a trace: say what it is (found by review: `fit
+  // profile.json` and `validate trace profile.json` said "give --preset").
+  for (const f of files) {
+    const hint = wrongKindHint(f, 'trace');
+    if (hint) throw new IngestError(hint, f);
+  }
   throw new IngestError(`${files.join(', ')}: not a servegen trace (no servegen header), and no --${p}preset or --${p}map was given: give --${p}preset NAME (servegen ingest --list-presets; --${p}preset servegen for a trace in that schema without a header) or --${p}map mapping.json`, files[0]);
 }
 

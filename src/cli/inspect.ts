@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { readProfile } from '../profile/read.js';
 import { summarizeProfile, type ProfileSummary } from '../profile/summarize.js';
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readHead, servegenFormatIn } from '../io/file-kind.js';
 import { UsageError } from './errors.js';
 import { summarizeTrace, type TraceSummary } from '../ingest/summarize-trace.js';
 import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions, reportIngest } from './ingest-options.js';
@@ -82,16 +83,8 @@ function looksLikeProfile(file: string): boolean {
   // A directory is not read here: the trace path names it (found by review: EISDIR was an
   // internal error, exit 3, for `inspect <upstream pool dir>`).
   if (statSync(file).isDirectory()) return false;
-  const fd = openSync(file, 'r');
-  let head: string;
-  try {
-    const buf = Buffer.alloc(4096);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    head = buf.subarray(0, n).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-  const format = /"format"\s*:\s*"(servegen-[a-z-]+)"/.exec(head)?.[1];
+  const head = readHead(file).toString('utf8');
+  const format = servegenFormatIn(head);
   if (format === 'servegen-profile') return true;
   if (format && format !== 'servegen-trace') throw new UsageError(`${file}: a ${format} file, not a profile or a trace`);
   const text = head.replace(/^\uFEFF/, '').trimStart();

@@ -14,6 +14,8 @@ import { registerFidelityTable } from './fidelity-table.js';
 import { registerSummarize } from './summarize.js';
 import { registerSql } from './sql.js';
 
+export { removeTemporariesOnSignals } from '../io/atomic.js';
+
 let exitCode = 0;
 
 /** Builds the `servegen` command tree. */

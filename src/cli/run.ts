@@ -8,6 +8,7 @@ import { formatJsonPath, parseJsonText } from '../io/json-text.js';
 import { toolName } from '../version.js';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { Reporter } from './progress.js';
+import { readErrorReason } from '../io/read-error.js';
 
 /** Pipeline spec (documented in docs/pipelines.md). Paths are relative to the spec file. */
 export const PipelineSchema = z
@@ -42,8 +43,8 @@ export function readPipeline(file: string): Pipeline {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    throw new UsageError(`${file}: cannot read pipeline`);
+  } catch (err) {
+    throw new UsageError(`${file}: cannot read pipeline (${readErrorReason(err)})`);
   }
   let value: unknown;
   try {

@@ -80,7 +80,18 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
     .option('--engine <engine>', 'ts (default) | duckdb (summarize every side in embedded DuckDB, for traces too large to hold) | auto (duckdb above 256 MB)', 'ts')
     .option('--duckdb-memory <size>', 'with --engine duckdb: DuckDB memory limit (e.g. 512MB); above it DuckDB spills to a temporary directory')
     .option('--quiet', 'no summary on stderr')
-    .addHelpText('after', '\nExample:\n  $ servegen validate trace.parquet generated.jsonl --json fidelity.json --report fidelity.html\n')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ servegen validate trace.parquet generated.jsonl --json fidelity.json --report fidelity.html
+  $ servegen validate trace.parquet generated.jsonl --baseline naive.jsonl --report fidelity.html
+  $ servegen validate AzureLLMInferenceTrace_conv.csv generated.jsonl --source-preset azure-llm-2023
+
+Both arguments are traces: <generated> is the output of servegen generate (a profile is no trace).
+Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: docs/thresholds.json.
+`,
+    )
     .action(async (sourceFile: string, generatedFile: string, opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
       const thresholds = loadThresholds(opts.thresholds);
@@ -130,7 +141,27 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
       function finish(result: ReturnType<typeof validateTraces>): void {
         writeReports(result, opts.json, opts.report);
         for (const l of verdictLines(result.report)) rep.info(l);
+        for (const l of mismatchNotes(result.report, sourceFile, generatedFile)) rep.info(l);
         setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
       }
     });
+}
+
+/**
+ * Notes (stderr) when the two files do not look like a source and its regeneration, beside
+ * the failed metrics that follow from it (found by review: a BurstGPT draw checked against the
+ * Azure trace, or 600 s generated for a 1 h source, failed a dozen metrics with nothing to say
+ * why). The report and the exit code are unchanged.
+ */
+export function mismatchNotes(report: FidelityReport, sourceFile: string, generatedFile: string): string[] {
+  const notes: string[] = [];
+  // Client shares that differ entirely: no client id in common.
+  if (report.metrics.client_share_tv?.value === 1) {
+    notes.push(`note: no client id in common between ${sourceFile} and ${generatedFile}: was it generated from a profile of another trace? (an --anonymize profile renames clients: c0001, …)`);
+  }
+  const ratio = report.generated.span_seconds / report.source.span_seconds;
+  if (Number.isFinite(ratio) && (ratio < 0.5 || ratio > 2)) {
+    notes.push(`note: ${generatedFile} spans ${report.generated.span_seconds.toFixed(0)} s, the source ${report.source.span_seconds.toFixed(0)} s: generate the source's span (--duration ${Math.ceil(report.source.span_seconds)}; servegen roundtrip does) to compare them window by window`);
+  }
+  return notes;
 }

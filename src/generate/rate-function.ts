@@ -40,8 +40,14 @@ export function parseRateSpec(spec: string, readFile: (path: string) => string =
   let text: string;
   try {
     text = readFile(spec);
-  } catch {
-    throw new GenerateError(`--rate ${JSON.stringify(spec)}: not constant:R, scale:K, peak:R, nor a readable (time, rate) file`);
+  } catch (err) {
+    // Say which mistake it probably was (found by review: `--rate 100` and a mistyped file
+    // name got the same sentence).
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = NUMERIC_RE.test(spec)
+      ? `; a bare number is no rate spec: constant:${spec} for ${spec} req/s in all, or scale:${spec} for ${spec} × the profile's rates`
+      : code === 'ENOENT' ? ` (no such file)` : code === 'EISDIR' ? ' (a directory)' : '';
+    throw new GenerateError(`--rate ${JSON.stringify(spec)}: not constant:R, scale:K, peak:R, nor a readable (time, rate) file${why}`);
   }
   return parseRatePoints(text, spec);
 }

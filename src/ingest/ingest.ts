@@ -110,7 +110,7 @@ export async function ingestFiles(options: IngestOptions): Promise<IngestResult>
           await readCsv(file, openByteStream(file, onRawBytes), format === 'tsv' ? '\t' : ',', keys.map((k) => k.column), sink, onInfo, optional, builder.numericSlots());
           break;
         case 'jsonl':
-          await readJsonl(file, openByteStream(file, onRawBytes), keys, sink, onInfo);
+          await readJsonl(file, openByteStream(file, onRawBytes), keys, sink, onInfo, optional);
           break;
         case 'parquet':
           bytesSeen += statSync(file).size;

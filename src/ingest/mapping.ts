@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { formatJsonPath, parseJsonText } from '../io/json-text.js';
 import { CANONICAL_FIELDS, type CanonicalField } from './fields.js';
 import { IngestError } from './errors.js';
+import { readErrorReason } from '../io/read-error.js';
 
 /**
  * Where a canonical field comes from:
@@ -61,8 +62,8 @@ export function readMapping(file: string): Mapping {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    throw new IngestError(`${file}: cannot read mapping file`, file);
+  } catch (err) {
+    throw new IngestError(`${file}: cannot read mapping file (${readErrorReason(err)})`, file);
   }
   let value: unknown;
   try {

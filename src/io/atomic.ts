@@ -8,7 +8,82 @@ import { basename, dirname, join } from 'node:path';
  */
 export function tempPathFor(path: string): string {
   mkdirSync(dirname(path), { recursive: true });
-  return join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  return trackTemporary(join(dirname(path), `.${basename(path)}.${process.pid}.tmp`));
+}
+
+/** Temporary files and directories being written (removed on an interrupt). */
+const temporaries = new Set<string>();
+/** Whether the launcher asked for cleanup on signals (removeTemporariesOnSignals). */
+let cleanupOnSignals = false;
+
+const SIGNALS = [
+  ['SIGINT', 2],
+  ['SIGTERM', 15],
+  ['SIGHUP', 1],
+] as const;
+const signalHandlers = SIGNALS.map(([signal, number]) => {
+  const handler = () => {
+    for (const path of temporaries) {
+      try {
+        rmSync(path, { recursive: true, force: true });
+      } catch {
+        // best effort: the process is stopping
+      }
+    }
+    process.exit(128 + number);
+  };
+  return [signal, handler] as const;
+});
+
+/**
+ * The handlers are on only while a temporary output exists: a JavaScript handler runs only
+ * when the event loop turns, so with it on a long computation would ignore Ctrl-C until done
+ * (without one the process stops at once, and there is nothing to remove then).
+ */
+function armSignals(on: boolean): void {
+  for (const [signal, handler] of signalHandlers) {
+    if (on) process.on(signal, handler);
+    else process.off(signal, handler);
+  }
+}
+
+/** Records a temporary output (file or directory) to remove if the process is interrupted; returns it. */
+export function trackTemporary(path: string): string {
+  if (!temporaries.has(path)) {
+    temporaries.add(path);
+    if (cleanupOnSignals && temporaries.size === 1) armSignals(true);
+  }
+  return path;
+}
+
+function untrackTemporary(path: string): void {
+  if (temporaries.delete(path) && cleanupOnSignals && temporaries.size === 0) armSignals(false);
+}
+
+/** Renames a complete temporary output onto its final path. */
+export function commitTemporary(tmp: string, path: string): void {
+  renameSync(tmp, path);
+  untrackTemporary(tmp);
+}
+
+/** Removes a temporary output (file or directory) that will not be committed. */
+export function discardTemporary(tmp: string): void {
+  try {
+    rmSync(tmp, { recursive: true, force: true });
+  } finally {
+    untrackTemporary(tmp);
+  }
+}
+
+/**
+ * On Ctrl-C (SIGINT), SIGTERM or SIGHUP while an output is being written: remove its
+ * temporary file, then exit 128 + the signal's number, as the shell expects. Without it an
+ * interrupted run left its `.out.jsonl.<pid>.tmp` behind, tens of MB (found by review).
+ * Installed by the CLI launcher (bin/servegen.js), not by main(): tests run it in-process.
+ */
+export function removeTemporariesOnSignals(): void {
+  cleanupOnSignals = true;
+  if (temporaries.size > 0) armSignals(true);
 }
 
 /**
@@ -34,9 +109,9 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, path);
+    commitTemporary(tmp, path);
   } catch (err) {
-    if (tmp) rmSync(tmp, { force: true });
+    if (tmp) discardTemporary(tmp);
     throw outputError(path, err);
   }
 }
@@ -84,7 +159,7 @@ export class AtomicStream {
     });
     if (this.failed) throw this.failed;
     try {
-      renameSync(this.tmp, this.path);
+      commitTemporary(this.tmp, this.path);
     } catch (err) {
       throw outputError(this.path, err);
     }
@@ -92,6 +167,6 @@ export class AtomicStream {
 
   abort(): void {
     this.stream.destroy();
-    rmSync(this.tmp, { force: true });
+    discardTemporary(this.tmp);
   }
 }

@@ -8,13 +8,19 @@ import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-s
  * by column and dotted path. A first line `{"servegen": {…}}` (our trace header) is metadata,
  * not a row.
  */
-export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[], sink: RowSink, onInfo: (info: SourceInfo) => void): Promise<void> {
+export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[], sink: RowSink, onInfo: (info: SourceInfo) => void, optional: ReadonlySet<string> = new Set()): Promise<void> {
   const decoder = new EscapingDecoder();
   let carry = '';
   let line = 0;
   let first = true;
   let sawContent = false;
   const values: unknown[] = new Array(keys.length);
+  // Mapped top-level keys of required fields that no row has had yet. JSON lines have no
+  // header: a key no row has is the CSV's "column not in the header" (found by review: a
+  // mapping naming "input_len" for Mooncake's "input_length" ingested with exit 0 and no
+  // input lengths at all). A key some rows lack is an absent value in those rows.
+  let unseen = [...new Set(keys.map((k) => k.column))].filter((c) => !optional.has(c));
+  let firstKeys: string[] | undefined;
   const handle = (text: string) => {
     line++;
     const t = text.endsWith('\r') ? text.slice(0, -1) : text;
@@ -38,6 +44,10 @@ export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[]
         onInfo({ meta: o.servegen as Record<string, unknown> });
         return;
       }
+    }
+    if (unseen.length > 0) {
+      firstKeys ??= Object.keys(o);
+      unseen = unseen.filter((c) => !Object.hasOwn(o, c));
     }
     for (let k = 0; k < keys.length; k++) {
       const v = o[keys[k].column];
@@ -69,4 +79,8 @@ export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[]
     carry = process(carry + decoder.decode(buf), false);
   }
   process(carry + decoder.decode(new Uint8Array(0), true), true);
+  if (firstKeys !== undefined && unseen.length > 0) {
+    const q = (names: string[]) => names.map((c) => JSON.stringify(c)).join(', ');
+    throw new IngestError(`${file}: mapping names column${unseen.length > 1 ? 's' : ''} ${q(unseen)} not in any row (keys of the first row: ${q(firstKeys)})`, file);
+  }
 }

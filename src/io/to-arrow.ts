@@ -1,6 +1,6 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Float64, Int32, Schema, Field, Table, Utf8, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
-import { outputError, tempPathFor } from './atomic.js';
+import { commitTemporary, discardTemporary, outputError, tempPathFor } from './atomic.js';
 import { outputColumns } from './output-columns.js';
 import type { TraceBatch, TraceLayout } from './trace-schema.js';
 import type { TraceWriter } from './trace-writer.js';
@@ -52,9 +52,9 @@ export function arrowTraceWriter(path: string, layout: TraceLayout): TraceWriter
       try {
         tmp = tempPathFor(path);
         writeFileSync(tmp, tableToIPC(new Table(schema, table.batches), 'file'));
-        renameSync(tmp, path);
+        commitTemporary(tmp, path);
       } catch (err) {
-        if (tmp) rmSync(tmp, { force: true });
+        if (tmp) discardTemporary(tmp);
         throw outputError(path, err);
       }
       return rows;

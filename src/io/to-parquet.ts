@@ -1,6 +1,5 @@
-import { renameSync, rmSync } from 'node:fs';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
-import { outputError, tempPathFor } from './atomic.js';
+import { commitTemporary, discardTemporary, outputError, tempPathFor } from './atomic.js';
 import { outputColumns, type OutputColumn } from './output-columns.js';
 import type { TraceBatch, TraceLayout } from './trace-schema.js';
 import type { TraceWriter } from './trace-writer.js';
@@ -59,6 +58,9 @@ export function parquetTraceWriter(path: string, layout: TraceLayout): TraceWrit
     });
     pending = cols.map(() => []);
     pendingRows = 0;
+    // hyparquet-writer writes synchronously: let the event loop turn once a row group, so
+    // Ctrl-C can remove the temporary file (removeTemporariesOnSignals) instead of waiting.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   };
   return {
     async write(batch: TraceBatch) {
@@ -86,14 +88,14 @@ export function parquetTraceWriter(path: string, layout: TraceLayout): TraceWrit
       try {
         await flush();
         await writer.finish();
-        renameSync(tmp, path);
+        commitTemporary(tmp, path);
       } catch (err) {
         throw outputError(path, err);
       }
       return rows;
     },
     abort() {
-      rmSync(tmp, { force: true });
+      discardTemporary(tmp);
     },
   };
 }

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { wrongKindHint } from '../io/file-kind.js';
+import { readErrorReason } from '../io/read-error.js';
 import { formatJsonPath, parseJsonText } from '../io/json-text.js';
 import { checkPmf, PmfError } from '../stats/pmf.js';
 import { ProfileError } from './errors.js';
@@ -109,12 +111,15 @@ export function validateProfile(value: unknown, file = '<profile>'): Profile {
 
 /** Reads, parses and validates a profile file. Also returns the SHA-256 of its bytes. */
 export function readProfile(file: string): { profile: Profile; sha256: string } {
+  // A trace or summaries passed where a profile goes: say so before reading it whole (a large
+  // trace is no JSON text), not "invalid JSON (Unexpected token 'P', "PAR1…")" (found by review).
+  const hint = wrongKindHint(file, 'profile');
+  if (hint) throw new ProfileError(hint, file);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ProfileError(`${file}: cannot read profile (${code ?? String(err)})`, file);
+    throw new ProfileError(`${file}: cannot read profile (${readErrorReason(err)})`, file);
   }
   let value: unknown;
   try {

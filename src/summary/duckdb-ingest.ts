@@ -1,8 +1,7 @@
-import { renameSync, rmSync } from 'node:fs';
 import { INT_FIELDS } from '../ingest/fields.js';
 import type { Mapping } from '../ingest/mapping.js';
 import type { IngestSummary } from '../ingest/normalize.js';
-import { outputError, tempPathFor } from '../io/atomic.js';
+import { commitTemporary, discardTemporary, outputError, tempPathFor } from '../io/atomic.js';
 import { formatFromName } from '../io/input.js';
 import { TEXT_COLUMNS } from '../io/trace-schema.js';
 import { toolName } from '../version.js';
@@ -94,9 +93,9 @@ export async function ingestWithDuckDB(
     }
     try {
       await con.run(`COPY (SELECT ${select.join(', ')} FROM src_rows WHERE reason IS NULL ORDER BY ${order}) TO ${quote(tmp)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144, KV_METADATA {servegen: ${quote(JSON.stringify(meta))}})`);
-      renameSync(tmp, out);
+      commitTemporary(tmp, out);
     } catch (err) {
-      rmSync(tmp, { force: true });
+      discardTemporary(tmp);
       // DuckDB's IO errors are not errno errors: the output is named all the same.
       const e = err as NodeJS.ErrnoException;
       throw typeof e.code === 'string' ? outputError(out, err) : Object.assign(new Error(`cannot write (${(e.message ?? String(err)).split('\n')[0].replace(/"[^"]*\.tmp"/, 'it')})`), { code: 'EIO', path: out });

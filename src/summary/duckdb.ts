@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
@@ -17,7 +17,7 @@ import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
 import { streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { checkGzipInputs, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
-import { outputError } from '../io/atomic.js';
+import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
 import { findTimeOutliers, mixedUnitWarning, OUTLIER_MAX_SHARE, outlierWarning } from '../ingest/time-axis.js';
 
 export interface DuckDbScanResult {
@@ -385,9 +385,10 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       });
       if (missing.length === 0) continue;
       // Where the TypeScript engine reads a missing key as an absent value rather than a
-      // missing column — JSON lines (no header), and paths inside an existing struct — the
-      // field is absent here too (not for the timestamp: every row would be rejected).
-      const absentValue = (c: string) => dotted && (format === 'jsonl' || available.includes(c.split('.')[0]));
+      // missing column — paths inside an existing column or struct — the field is absent here
+      // too (not for the timestamp: every row would be rejected). A top-level key that no row
+      // of JSON lines has is a missing column in both engines (from-jsonl.ts).
+      const absentValue = (c: string) => dotted && available.includes(c.split('.')[0]);
       const lenient = field !== 'timestamp' && !Array.isArray(src) && missing.every(absentValue);
       if (lenient || mapping.optional.includes(field as never) || (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src && missing.length < specs.length)) {
         if (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src) effective.columns[field] = { coalesce: specs.filter((c) => !missing.includes(c)) } as never;
@@ -703,7 +704,7 @@ export async function exportScanWithDuckDB(
 ): Promise<{ rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[]; windows: number; resolution: number; warning?: string }> {
   const scan = await openScan(inputs, mapping, options);
   const { con, close, files, rowsRead, rejectsByReason, originIso } = scan;
-  const tmp = `${outDir.replace(/\/+$/, '')}.tmp-${process.pid}`;
+  const tmp = trackTemporary(`${outDir.replace(/\/+$/, '')}.tmp-${process.pid}`);
   try {
     // The caller's checks (the reject ratio) run before anything is written.
     options.beforeWrite?.({ rowsRead, rejectsByReason, files });
@@ -733,11 +734,11 @@ export async function exportScanWithDuckDB(
     }
     const windows = Number((await con.runAndReadAll('SELECT count(*) AS n FROM (SELECT DISTINCT client, wi FROM x)')).getColumnsJS()[0][0]);
     close();
-    renameSync(tmp, outDir);
+    commitTemporary(tmp, outDir);
     return { rowsRead, rejectsByReason, files, windows, resolution: res, warning };
   } catch (err) {
     try {
-      rmSync(tmp, { recursive: true, force: true });
+      discardTemporary(tmp);
     } catch {
       // nothing to remove (e.g. its parent is a file): the error that stopped the export stands
     }

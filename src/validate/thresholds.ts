@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { IngestError } from '../ingest/errors.js';
 import { formatJsonPath } from '../io/json-text.js';
+import { readErrorReason } from '../io/read-error.js';
 
 /**
  * Default pass thresholds (documented in docs/thresholds.json). Keys are metric kinds; a
@@ -94,7 +95,16 @@ export function loadThresholds(file?: string): Thresholds {
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new IngestError(`${file}: cannot read thresholds (${(err as Error).message})`, file);
+    throw new IngestError(`${file}: cannot read thresholds (${readErrorReason(err)})`, file);
+  }
+  // A metric at the top level ({"iat_ks": 0.1}, as "overrides any of them" suggests) was
+  // "(root): Unrecognized key" (found by review): say where it goes.
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const top = Object.keys(FileSchema.shape);
+    const stray = Object.keys(value).find((k) => !top.includes(k) && /_(ks|tv|err|mape|norm)(@|$)|^length_|^rate_/.test(k));
+    if (stray !== undefined) {
+      throw new IngestError(`${file}: ${JSON.stringify(stray)} at the top level: give metric kinds under "aggregate" or "client" ({"aggregate": {"iat_ks": 0.1}}) and exact metric names under "overrides" ({"overrides": {"iat_ks@client:a": 0.1}}); see docs/thresholds.json`, file);
+    }
   }
   const r = FileSchema.safeParse(value);
   if (!r.success) throw new IngestError(`${file}: ${formatJsonPath(r.error.issues[0].path)}: ${r.error.issues[0].message}`, file);

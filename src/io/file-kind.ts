@@ -1,0 +1,64 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+
+/**
+ * What a file is, from its first bytes: one of our own JSON files (by its `"format"`), a
+ * trace (a servegen header, or Parquet / Arrow magic bytes), or unknown. Used to say
+ * "this is a profile, not a trace" where a user passed the wrong kind of file (found by
+ * review: `fit profile.json` said "no servegen header, give --preset", `generate
+ * trace.parquet` said "invalid JSON (Unexpected token 'P', "PAR1…")").
+ */
+export type FileKind = 'profile' | 'summaries' | 'fidelity' | 'trace' | 'parquet' | 'arrow' | 'other';
+
+/** The first `bytes` bytes of a file (empty for a directory or an unreadable file). */
+export function readHead(file: string, bytes = 4096): Buffer {
+  try {
+    if (statSync(file).isDirectory()) return Buffer.alloc(0);
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(bytes);
+      return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
+/** The `"format": "servegen-…"` named near the start of a text, if any. */
+export function servegenFormatIn(head: string): string | undefined {
+  return /"format"\s*:\s*"(servegen-[a-z-]+)"/.exec(head)?.[1];
+}
+
+/** What `file` is (see FileKind), from its first 4 KiB. */
+export function fileKind(file: string): FileKind {
+  const head = readHead(file);
+  if (head.subarray(0, 4).toString('latin1') === 'PAR1') return 'parquet';
+  if (head.subarray(0, 6).toString('latin1') === 'ARROW1' || (head.length >= 4 && head.readUInt32LE(0) === 0xffffffff)) return 'arrow';
+  // JSON files of ours, and traces whose header (jsonl line, csv comment) names the format.
+  const format = servegenFormatIn(head.toString('utf8'));
+  if (format === 'servegen-profile') return 'profile';
+  if (format === 'servegen-summaries') return 'summaries';
+  if (format === 'servegen-fidelity') return 'fidelity';
+  if (format === 'servegen-trace') return 'trace';
+  return 'other';
+}
+
+/**
+ * A one-sentence explanation when `file` is one of our files of another kind than the
+ * command wants, with the command that makes what it wants; undefined when the file is not
+ * recognisably the wrong kind.
+ */
+export function wrongKindHint(file: string, wanted: 'trace' | 'profile'): string | undefined {
+  const kind = fileKind(file);
+  if (wanted === 'trace') {
+    if (kind === 'profile') return `${file}: a servegen profile, not a trace (servegen inspect ${file} describes it; servegen generate ${file} --duration SECONDS --out trace.jsonl makes a trace from it)`;
+    if (kind === 'summaries') return `${file}: servegen window summaries, not a trace (fit them with servegen fit --summaries ${file} --out profile.json)`;
+    if (kind === 'fidelity') return `${file}: a fidelity report (validate --json), not a trace`;
+    return undefined;
+  }
+  if (kind === 'trace' || kind === 'parquet' || kind === 'arrow') return `${file}: a trace${kind === 'trace' ? '' : ` (${kind})`}, not a profile: fit one first (servegen fit ${file} --out profile.json)`;
+  if (kind === 'summaries') return `${file}: servegen window summaries, not a profile: fit them first (servegen fit --summaries ${file} --out profile.json)`;
+  if (kind === 'fidelity') return `${file}: a fidelity report (validate --json), not a profile`;
+  return undefined;
+}

@@ -1,0 +1,166 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+// Mistakes a new user makes, found by a review that followed the README: each is exit 2 with
+// one line naming the file or flag and what to do, never a stack trace.
+
+const CONV = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
+const ROOT = join(import.meta.dirname, '..', '..');
+
+let dir: string;
+let profile: string;
+let trace: string;
+let summaries: string;
+
+beforeAll(async () => {
+  dir = tempDir();
+  profile = join(dir, 'profile.json');
+  trace = join(dir, 'conv.parquet');
+  summaries = join(dir, 'part-1.json');
+  for (const args of [
+    ['fit', CONV, '--preset', 'azure-llm-2023', '--out', profile],
+    ['ingest', CONV, '--preset', 'azure-llm-2023', '--out', trace],
+    ['summarize', trace, '--out', summaries],
+    ['generate', profile, '--duration', '600', '--out', join(dir, 'g.jsonl')],
+  ]) {
+    expect((await runCli(...args, '--quiet')).code, args[0]).toBe(0);
+  }
+});
+
+async function expectOneLineError(args: string[], message: string | RegExp): Promise<void> {
+  const r = await runCli(...args, '--quiet');
+  expect(r.code, args.join(' ')).toBe(2);
+  if (typeof message === 'string') expect(r.stderr, args.join(' ')).toContain(message);
+  else expect(r.stderr, args.join(' ')).toMatch(message);
+  expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+  expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
+}
+
+describe('a file of the wrong kind is named as what it is', () => {
+  it('a profile or summaries where a trace goes (fit, summarize, validate, inspect of raw)', async () => {
+    await expectOneLineError(['fit', profile, '--out', join(dir, 'x.json')], `${profile}: a servegen profile, not a trace (servegen inspect ${profile} describes it`);
+    await expectOneLineError(['fit', profile, '--out', join(dir, 'x.json'), '--engine', 'duckdb'], `${profile}: a servegen profile, not a trace`);
+    await expectOneLineError(['fit', summaries, '--out', join(dir, 'x.json')], `${summaries}: servegen window summaries, not a trace (fit them with servegen fit --summaries ${summaries}`);
+    await expectOneLineError(['validate', trace, profile], `${profile}: a servegen profile, not a trace`);
+    await expectOneLineError(['summarize', profile, '--out', join(dir, 'x.json')], `${profile}: a servegen profile, not a trace`);
+    expect(existsSync(join(dir, 'x.json'))).toBe(false);
+  });
+
+  it('a trace or summaries where a profile goes (generate, export-servegen)', async () => {
+    await expectOneLineError(['generate', trace, '--duration', '60', '--out', join(dir, 'x.jsonl')], `${trace}: a trace (parquet), not a profile: fit one first (servegen fit ${trace} --out profile.json)`);
+    await expectOneLineError(['generate', join(dir, 'g.jsonl'), '--duration', '60', '--out', join(dir, 'x.jsonl')], `${join(dir, 'g.jsonl')}: a trace, not a profile`);
+    await expectOneLineError(['generate', summaries, '--duration', '60', '--out', join(dir, 'x.jsonl')], `${summaries}: servegen window summaries, not a profile: fit them first`);
+    await expectOneLineError(['export-servegen', trace, '--out', join(dir, 'pool')], `${trace}: a trace (parquet), not a profile`);
+    expect(existsSync(join(dir, 'x.jsonl'))).toBe(false);
+  });
+});
+
+describe('a mapping naming a key that no JSON line has', () => {
+  it('is a missing column in both engines (exit 2, no output), as in a CSV header; a key some rows lack stays absent', async () => {
+    const f = join(dir, 'mc.jsonl');
+    writeFileSync(f, '{"timestamp": 0, "input_length": 5, "output_length": 3}\n{"timestamp": 1500, "input_length": 7, "output_length": 2, "extra": 1}\n');
+    const map = join(dir, 'mc-map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'timestamp', input_tokens: 'input_len', output_tokens: 'output_length' } }));
+    for (const engine of ['ts', 'duckdb']) {
+      await expectOneLineError(['ingest', f, '--map', map, '--engine', engine, '--out', join(dir, 'mc.parquet')], `${f}: mapping names column "input_len" not in`);
+      expect(existsSync(join(dir, 'mc.parquet'))).toBe(false);
+    }
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'timestamp', input_tokens: 'input_length', output_tokens: 'extra' } }));
+    for (const engine of ['ts', 'duckdb']) expect((await runCli('ingest', f, '--map', map, '--engine', engine, '--out', join(dir, `mc-${engine}.parquet`), '--quiet')).code, engine).toBe(0);
+  });
+});
+
+describe('unreadable files are explained in words, not errno codes', () => {
+  it('missing files and directories', async () => {
+    mkdirSync(join(dir, 'adir'), { recursive: true });
+    await expectOneLineError(['generate', join(dir, 'nope.json'), '--duration', '60', '--out', join(dir, 'x.jsonl')], `${join(dir, 'nope.json')}: cannot read profile (no such file)`);
+    await expectOneLineError(['generate', join(dir, 'adir'), '--duration', '60', '--out', join(dir, 'x.jsonl')], `${join(dir, 'adir')}: cannot read profile (is a directory)`);
+    await expectOneLineError(['validate', trace, trace, '--thresholds', join(dir, 'nope.json')], `${join(dir, 'nope.json')}: cannot read thresholds (no such file)`);
+    await expectOneLineError(['ingest', CONV, '--map', join(dir, 'adir'), '--out', join(dir, 'x.parquet')], `${join(dir, 'adir')}: cannot read mapping file (is a directory)`);
+    await expectOneLineError(['run', join(dir, 'nope.json')], `${join(dir, 'nope.json')}: cannot read pipeline (no such file)`);
+  });
+});
+
+describe('validate: thresholds file and help', () => {
+  it('--thresholds with a metric at the top level says where it goes', async () => {
+    const file = join(dir, 'th.json');
+    writeFileSync(file, '{"iat_ks": 0.1}');
+    await expectOneLineError(['validate', trace, trace, '--thresholds', file], `${file}: "iat_ks" at the top level: give metric kinds under "aggregate" or "client"`);
+    writeFileSync(file, '{"aggregate": {"iat_ks": 0.1}}');
+    expect((await runCli('validate', trace, trace, '--thresholds', file, '--quiet')).code).toBe(0);
+  });
+
+  it('validate of two unrelated traces (no client id in common, or a much shorter span) says so beside the failures', async () => {
+    const other = join(dir, 'other.jsonl');
+    expect((await runCli('generate', fixture('profiles', 'essentials.json'), '--duration', '600', '--out', other, '--quiet')).code).toBe(0);
+    const r = await runCli('validate', trace, other);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`note: no client id in common between ${trace} and ${other}: was it generated from a profile of another trace?`);
+    // The right profile, but 600 s generated for a 1 h source: the span note instead.
+    const short = await runCli('validate', trace, join(dir, 'g.jsonl'));
+    expect(short.stderr).not.toContain('no client id in common');
+    expect(short.stderr).toMatch(/note: \S+g\.jsonl spans \d+ s, the source 3502 s: generate the source's span \(--duration 3502; servegen roundtrip does\)/);
+  });
+
+  it("validate's per-side --help names its own flags", async () => {
+    const r = await runCli('validate', '--help');
+    expect(r.stdout).toMatch(/without it and\s+--source-map/);
+    expect(r.stdout).toMatch(/without it and\s+--generated-map/);
+    expect(r.stdout).toMatch(/--baseline naive\.jsonl/);
+  });
+});
+
+describe('flags', () => {
+  it('--duration and other seconds: one message for every bad value, and the seconds for a value with a unit', async () => {
+    const gen = (d: string) => ['generate', profile, '--duration', d, '--out', join(dir, 'x.jsonl')];
+    for (const d of ['-5', '0', 'abc']) await expectOneLineError(gen(d), `--duration: expected a number > 0, got "${d}"`);
+    await expectOneLineError(gen('1h'), '--duration: expected a number > 0, got "1h" (plain seconds, without a unit: 3600)');
+    await expectOneLineError(gen('10 min'), '(plain seconds, without a unit: 600)');
+    await expectOneLineError(gen('1.5d'), '(plain seconds, without a unit: 129600)');
+    await expectOneLineError(['generate', profile, '--duration', '60', '--start', '2h', '--out', join(dir, 'x.jsonl')], '--start: expected a number, got "2h" (plain seconds, without a unit: 7200)');
+    await expectOneLineError(['fit', trace, '--out', join(dir, 'x.json'), '--resolution', '1ms'], '(plain seconds, without a unit: 0.001)');
+    // ... before reading the input (it said so only after reading the whole trace).
+    const fit = await runCli('fit', trace, '--out', join(dir, 'x.json'), '--resolution', '1ms');
+    expect(fit.stderr).toBe('servegen: --resolution: expected a number ≥ 0, got "1ms" (plain seconds, without a unit: 0.001)\n');
+    await expectOneLineError(['fit', trace, '--out', join(dir, 'x.json'), '--window', '10m'], '--window: expected a number > 0, got "10m" (plain seconds, without a unit: 600)');
+  });
+
+  it('--rate: a bare number and a missing file say which mistake it was', async () => {
+    const gen = (rate: string) => ['generate', profile, '--duration', '60', '--rate', rate, '--out', join(dir, 'x.jsonl')];
+    await expectOneLineError(gen('100'), 'a bare number is no rate spec: constant:100 for 100 req/s in all, or scale:100');
+    await expectOneLineError(gen(join(dir, 'ramp.csv')), 'nor a readable (time, rate) file (no such file)');
+  });
+
+});
+
+describe('an interrupted run leaves no temporary file (found by review: Ctrl-C left .out.jsonl.<pid>.tmp)', () => {
+  // The launcher's signal cleanup, run as bin/servegen.js does (from the sources, with tsx).
+  const launch = (args: string[]) =>
+    spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { main, removeTemporariesOnSignals } from './src/cli/main.ts'; removeTemporariesOnSignals(); process.exitCode = await main(['node', 'servegen', ...${JSON.stringify(args)}]);`], { cwd: ROOT, stdio: 'ignore' });
+
+  for (const format of ['jsonl', 'parquet']) {
+    it(`generate to ${format}, SIGINT while writing: exit 130, no output, no temporary file`, async () => {
+      const out = join(tempDir(), `big.${format}`);
+      const child = launch(['generate', fixture('profiles', 'essentials.json'), '--duration', '100000', '--rate', 'constant:2000', '--out', out, '--quiet']);
+      let done = false;
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => {
+          done = true;
+          resolve(code);
+        }),
+      );
+      // Wait until the temporary file exists, then interrupt.
+      const outDir = join(out, '..');
+      const t0 = Date.now();
+      while (!readdirSync(outDir).some((n) => n.endsWith('.tmp')) && !done && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
+      expect(readdirSync(outDir).some((n) => n.endsWith('.tmp'))).toBe(true);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(readdirSync(outDir)).toEqual([]);
+    });
+  }
+});
