@@ -67,6 +67,7 @@ describe('readProfile', () => {
   it('refuses other formats and newer versions with a clear message', () => {
     expect(errorOf((d) => (d.format = 'something')).message).toMatch(/not a servegen profile/);
     expect(errorOf((d) => (d.version = 2)).message).toMatch(/newer than this tool supports/);
+    for (const v of [0, '1', null]) expect(errorOf((d) => ((d as { version: unknown }).version = v)).message).toMatch(/is not one this tool reads \(it reads version 1\)/);
   });
 
   it('reports JSON syntax errors with line and column', () => {
