@@ -296,6 +296,37 @@ export async function inputsMeta(inputs: string[], mapping: Mapping, format?: In
 }
 
 /**
+ * Dotted specs whose path reaches a value typed JSON (JSON lines whose values mix types: an
+ * object in one row and a string in another, or a number here and a string there), with the
+ * index of the first such segment (TypedColumns.jsonPaths). A path into a struct that lacks a
+ * key is left out (the caller finds it missing).
+ */
+async function jsonPaths(con: DuckDBConnection, from: string, mapping: Mapping, types: Map<string, string>): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const specs = Object.values(mapping.columns).flatMap((src) => (typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : 'length' in src ? [src.length] : []));
+  for (const spec of new Set(specs)) {
+    const parts = spec.split('.');
+    if (parts.length < 2 || !types.has(parts[0])) continue;
+    let type = types.get(parts[0]);
+    for (let k = 0; k < parts.length; k++) {
+      if (k > 0) {
+        try {
+          type = String((await con.runAndReadAll(`DESCRIBE SELECT ${parts.slice(0, k + 1).map((p) => `"${p.replace(/"/g, '""')}"`).join('.')} FROM ${from} AS src_in`)).getRowObjectsJS()[0].column_type);
+        } catch {
+          break; // not a field of the struct: missing
+        }
+      }
+      if (type === 'JSON') {
+        out.set(spec, k);
+        break;
+      }
+      if (!type?.startsWith('STRUCT(')) break;
+    }
+  }
+  return out;
+}
+
+/**
  * Opens the inputs in a new embedded DuckDB: format, our own traces' metadata, the columns
  * the mapping names (a missing required column is an error here, before anything is read).
  * The caller closes it.
@@ -339,7 +370,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // Optional fields whose columns a file lacks are dropped from the mapping (absent, as in
     // the TypeScript engine); a missing required column is an error before anything runs.
     let available: string[];
-    const numericSource: Set<string> & { json?: Set<string> } = new Set<string>();
+    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number> } = new Set<string>();
     const types = new Map<string, string>();
     // Our own traces: metadata (origin) from the first file that has it, header lines skipped.
     let meta: Record<string, unknown> | undefined;
@@ -368,6 +399,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       for (const r of described) if (/^(DOUBLE|FLOAT|REAL|(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?)|DECIMAL.*)$/.test(String(r.column_type))) numericSource.add(String(r.column_name));
       // JSON lines whose values mix types (a string here, a number there) come as JSON columns.
       numericSource.json = new Set(described.filter((r) => r.column_type === 'JSON').map((r) => String(r.column_name)));
+      if (dotted) numericSource.jsonPaths = await jsonPaths(con, from, mapping, types);
     } catch (err) {
       throw duckdbReadError(err, files);
     }
@@ -378,6 +410,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         if (!dotted) return !available.includes(c);
         const [col, ...path] = c.split('.');
         if (!available.includes(col)) return true;
+        if (numericSource.jsonPaths?.has(c)) return false;
         // A dotted path into a struct: every key must be a field of the (nested) struct type,
         // else DuckDB refuses the whole query (the TypeScript engine reads it as absent).
         const type = types.get(col) ?? '';
