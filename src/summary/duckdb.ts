@@ -430,6 +430,30 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       throw new IngestError(`${files[0]}: mapping names column ${JSON.stringify(missing[0])} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})`, files[0]);
     }
     mapping = effective;
+    // union_by_name reads a column that only some files have as NULL in the others: a column
+    // the mapping requires must be in every file (the TypeScript engine stops at the first
+    // file without it), not only in one of them.
+    if (files.length > 1 && format !== 'jsonl') {
+      const required = new Set<string>();
+      const optional = new Set<string>();
+      for (const [field, src] of Object.entries(mapping.columns) as [keyof Mapping['columns'], NonNullable<Mapping['columns'][keyof Mapping['columns']]>][]) {
+        const coalesce = typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src;
+        const specs = typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : 'length' in src ? [src.length] : [];
+        for (const c of specs) (coalesce || mapping.optional.includes(field as never) ? optional : required).add(dotted ? c.split('.')[0] : c);
+      }
+      for (let i = 0; i < files.length; i++) {
+        let columns: string[];
+        try {
+          columns = ((await con.runAndReadAll(`DESCRIBE SELECT * FROM ${fromClause([files[i]], format, { comments: [ours.comments![i]] })}`)).getRowObjectsJS() as { column_name: unknown }[]).map((r) => String(r.column_name));
+        } catch (err) {
+          throw duckdbReadError(err, [files[i]]);
+        }
+        const missing = [...required].filter((c) => !columns.includes(c));
+        if (missing.length > 0) {
+          throw new IngestError(`${files[i]}: mapping names column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the input (columns: ${columns.map((c) => JSON.stringify(c)).join(', ')})`, files[i], undefined, missing[0]);
+        }
+      }
+    }
     let autoTimestamp: AutoTimestamp | undefined;
     if ((mapping.timestamp?.unit ?? 'auto') === 'auto') {
       stage('timestamp unit (auto)');
