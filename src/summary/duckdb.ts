@@ -295,6 +295,39 @@ export async function inputsMeta(inputs: string[], mapping: Mapping, format?: In
   return undefined;
 }
 
+/** Source columns (or dotted paths) a mapping reads. */
+function mappedSpecs(mapping: Mapping): string[] {
+  return Object.values(mapping.columns).flatMap((src) => (typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : 'length' in src ? [src.length] : []));
+}
+
+/** Top-level source columns a mapping reads (JSON-like inputs: the first segment of a dotted path). */
+function mappedTop(mapping: Mapping): Set<string> {
+  return new Set(mappedSpecs(mapping).map((c) => c.split('.')[0]));
+}
+
+/**
+ * DuckDB reads JSON lines as one `json` column when the files have no object at all (empty
+ * files) or some line that is not an object (an array, a string, a number, null): the same
+ * "no data rows" as the TypeScript engine for the first, and for the second an error naming
+ * the file that points to --engine ts, which counts such lines as unparseable_line.
+ * @throws IngestError always
+ */
+async function notRecords(con: DuckDBConnection, files: string[]): Promise<never> {
+  const count = async (fs: string[]) => num((await con.runAndReadAll(`SELECT count(*) FROM ${fromClause(fs, 'jsonl')}`)).getColumnsJS()[0][0]);
+  if ((await count(files)) === 0) throw noAcceptedRows(files, 0, {});
+  let file = files[0];
+  if (files.length > 1) {
+    for (const f of files) {
+      const d = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${fromClause([f], 'jsonl')}`)).getRowObjectsJS();
+      if (d.length === 1 && d[0].column_name === 'json' && (await count([f])) > 0) {
+        file = f;
+        break;
+      }
+    }
+  }
+  throw new DuckDbReadError(`${file}: engine duckdb cannot read lines that are not JSON objects (arrays, strings, numbers, null); --engine ts reads it and counts such rows as rejects (unparseable_line)`, file);
+}
+
 /**
  * Dotted specs whose path reaches a value typed JSON (JSON lines whose values mix types: an
  * object in one row and a string in another, or a number here and a string there), with the
@@ -303,8 +336,7 @@ export async function inputsMeta(inputs: string[], mapping: Mapping, format?: In
  */
 async function jsonPaths(con: DuckDBConnection, from: string, mapping: Mapping, types: Map<string, string>): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  const specs = Object.values(mapping.columns).flatMap((src) => (typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : 'length' in src ? [src.length] : []));
-  for (const spec of new Set(specs)) {
+  for (const spec of new Set(mappedSpecs(mapping))) {
     const parts = spec.split('.');
     if (parts.length < 2 || !types.has(parts[0])) continue;
     let type = types.get(parts[0]);
@@ -393,6 +425,9 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         ours.jsonHeader = true;
         from = fromClause(files, format, ours);
         described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
+      }
+      if (format === 'jsonl' && described.length === 1 && described[0].column_name === 'json' && described[0].column_type === 'JSON' && !mappedTop(mapping).has('json')) {
+        await notRecords(con, files);
       }
       available = described.map((r) => String(r.column_name));
       for (const r of described) types.set(String(r.column_name), String(r.column_type));
