@@ -6,7 +6,7 @@ import './duckdb-text.js';
 import { expandInputs, formatFromName, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
 import { parquetMetadataAsync } from 'hyparquet';
 import { IngestError, noAcceptedRows, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
-import type { Mapping } from '../ingest/mapping.js';
+import { missingCoalesce, missingCoalesceError, type Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { fieldSql, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
 import { NUMERIC_RE } from '../ingest/normalize.js';
@@ -438,6 +438,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     } catch (err) {
       throw duckdbReadError(err, files);
     }
+    const given = mapping;
     const effective: Mapping = { ...mapping, columns: { ...mapping.columns } };
     for (const [field, src] of Object.entries(mapping.columns) as [keyof Mapping['columns'], NonNullable<Mapping['columns'][keyof Mapping['columns']]>][]) {
       const specs = typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : 'length' in src ? [src.length] : [];
@@ -458,10 +459,13 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       const absentValue = (c: string) => dotted && (format === 'jsonl' || available.includes(c.split('.')[0]));
       const lenient = field !== 'timestamp' && !Array.isArray(src) && missing.every(absentValue);
       if (lenient || mapping.optional.includes(field as never) || (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src && missing.length < specs.length)) {
-        if (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src) effective.columns[field] = { coalesce: specs.filter((c) => !missing.includes(c)) } as never;
+        // (an optional coalesce none of whose columns is there is absent, as any optional field)
+        if (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src && missing.length < specs.length) effective.columns[field] = { coalesce: specs.filter((c) => !missing.includes(c)) } as never;
         else delete effective.columns[field];
         continue;
       }
+      const none = missingCoalesce(mapping, available, dotted);
+      if (none) throw missingCoalesceError(files[0], none, available);
       throw new IngestError(`${files[0]}: mapping names column ${JSON.stringify(missing[0])} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})`, files[0]);
     }
     mapping = effective;
@@ -483,6 +487,8 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         } catch (err) {
           throw duckdbReadError(err, [files[i]]);
         }
+        const none = missingCoalesce(given, columns, dotted);
+        if (none) throw missingCoalesceError(files[i], none, columns);
         const missing = [...required].filter((c) => !columns.includes(c));
         if (missing.length > 0) {
           throw new IngestError(`${files[i]}: mapping names column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the input (columns: ${columns.map((c) => JSON.stringify(c)).join(', ')})`, files[i], undefined, missing[0]);
