@@ -453,6 +453,12 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         return path.some((key) => !new RegExp(`(^|[(,]\\s*)"?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?\\s`).test(type));
       });
       if (missing.length === 0) continue;
+      // DuckDB's column names are case-insensitive: of `TS` and `ts` it keeps the first and
+      // renames the other `ts_1`, so the mapped one looked missing (and a JSON key, absent).
+      const renamed = missing.map((c) => (dotted ? c.split('.')[0] : c)).find((c) => available.some((a) => a !== c && a.toLowerCase() === c.toLowerCase()) && available.some((a) => new RegExp(`^${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}_\\d+$`, 'i').test(a)));
+      if (renamed !== undefined) {
+        throw new DuckDbReadError(`${files.join(', ')}: engine duckdb cannot read column ${JSON.stringify(renamed)} beside another whose name differs only in case (it renames one); --engine ts reads it`, files[0]);
+      }
       // Where the TypeScript engine reads a missing key as an absent value rather than a
       // missing column — JSON lines (no header), and paths inside an existing struct — the
       // field is absent here too (not for the timestamp: every row would be rejected).
