@@ -69,6 +69,16 @@ function trimmed(s: string): string {
   return isSpace(s.charCodeAt(0)) || isSpace(s.charCodeAt(n - 1)) ? asciiTrim(s) : s;
 }
 
+/**
+ * A non-blank text value as text: strings without surrounding ASCII whitespace; objects and
+ * arrays (JSON lines of mixed types) as JSON, as the DuckDB engine reads them, not
+ * "[object Object]" or "1,2"; other values as String() prints them.
+ */
+function textValue(v: unknown): string {
+  if (typeof v === 'string') return trimmed(v);
+  return v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : String(v);
+}
+
 export const NUMERIC_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 /**
@@ -247,7 +257,7 @@ export class TraceBuilder {
           if (i > 0) out += e.sep;
           if (!isBlank(v)) {
             any = true;
-            out += String(v).trim();
+            out += textValue(v);
           }
         }
         return any ? out : undefined;
@@ -337,7 +347,7 @@ export class TraceBuilder {
     const ce = this.clientExtract;
     if (ce) {
       const v = ce.kind === 'one' ? values[ce.slot] : this.raw(ce, values);
-      clientId = isBlank(v) ? 'unknown' : typeof v === 'string' ? trimmed(v) : String(v);
+      clientId = isBlank(v) ? 'unknown' : typeof v === 'string' ? trimmed(v) : textValue(v);
     }
     let clientNum = this.clients.ids.get(clientId);
     if (clientNum === undefined && hasBadBytes(clientId)) return this.badEncoding(line, 'client_id', raw);
@@ -354,7 +364,7 @@ export class TraceBuilder {
         textIds[k] = -1;
         continue;
       }
-      const s = typeof v === 'string' ? trimmed(v) : String(v);
+      const s = typeof v === 'string' ? trimmed(v) : textValue(v);
       const id = this.textCols[k].dict.ids.get(s);
       if (id !== undefined) textIds[k] = id;
       else if (hasBadBytes(s)) return this.badEncoding(line, this.textFields[k], raw);
