@@ -2,7 +2,7 @@ import { INT_FIELDS, TEXT_FIELDS, type CanonicalField, type IntField, type TextF
 import type { FieldSource, Mapping } from './mapping.js';
 import { parseTimezone, type TimestampUnit } from './mapping.js';
 import type { Reject, RejectReason } from './errors.js';
-import { detectNumericUnit, isEpoch, parseIsoSeconds, UNIT_SECONDS } from './timestamp.js';
+import { detectNumericUnit, isEpoch, originIsoOf, parseIsoSeconds, UNIT_SECONDS } from './timestamp.js';
 import { magnitudeCounts, mixedUnitWarning } from './time-axis.js';
 import { Dictionary, GrowableF64, GrowableI32, type Trace } from './trace.js';
 import { sourceKey, type SourceKey } from '../io/row-source.js';
@@ -220,7 +220,11 @@ export class TraceBuilder {
   /** Sets the file that subsequent rows come from (for reject records). */
   setFile(file: string): void {
     this.file = file;
+    if (!this.files.includes(file)) this.files.push(file);
   }
+
+  /** The files read (for errors about all of them). */
+  private readonly files: string[] = [];
 
   get accepted(): number {
     return this.ts.n;
@@ -437,7 +441,7 @@ export class TraceBuilder {
       }
       if (det.absolute) {
         const base = Math.floor(min);
-        origin = new Date(base * 1000).toISOString();
+        origin = originIsoOf(base, this.files, det.unit);
         for (let i = 0; i < n; i++) raw[i] -= base;
       }
     }

@@ -10,7 +10,7 @@ import { missingCoalesce, missingCoalesceError, type Mapping } from '../ingest/m
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { fieldSql, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
 import { NUMERIC_RE } from '../ingest/normalize.js';
-import { detectNumericUnit } from '../ingest/timestamp.js';
+import { detectNumericUnit, originIsoOf } from '../ingest/timestamp.js';
 import type { ArrivalSummary, LengthSummary, TraceSummaries } from './types.js';
 import { EMPTY_COUNTS, PackedCounts } from './packed.js';
 import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
@@ -537,7 +537,7 @@ export function originOf(src: Pick<Source, 'mapping' | 'meta' | 'files'>, tmin: 
   // With a metadata origin M, --origin X shifts relative times by M − X (as the TypeScript engine).
   if (absolute) {
     const origin = given ?? Math.floor(tmin);
-    return { absolute, origin, originIso: new Date(origin * 1000).toISOString() };
+    return { absolute, origin, originIso: originIsoOf(origin, files, unit ?? 's') };
   }
   if (metaOrigin !== null && given !== undefined) return { absolute, origin: given - Date.parse(metaOrigin) / 1000, originIso: new Date(given * 1000).toISOString() };
   return { absolute, origin: 0, originIso: metaOrigin };
