@@ -286,6 +286,12 @@ export class TraceBuilder {
       // Parquet timestamps carry their microseconds (io/parquet-flat.ts PARQUET_PARSERS).
       return this.tsKind === 'iso' ? ((v as PreciseDate).epochSeconds ?? v.getTime() / 1000) : NaN;
     }
+    // An array or object (JSON lines) is no time: not its String() ("[5]" read as 5). As the
+    // first value under unit auto it says date-time strings, as the DuckDB engine reads its text.
+    if (typeof v === 'object') {
+      if (this.tsKind === undefined && this.unit === 'auto') this.tsKind = 'iso';
+      return NaN;
+    }
     if (typeof v === 'number') {
       if (this.unit === 'iso') return NaN;
       if (this.tsKind === undefined) this.tsKind = 'number';

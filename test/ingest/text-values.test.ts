@@ -41,3 +41,26 @@ describe('text values read alike in both engines', () => {
     }
   });
 });
+
+describe('a timestamp that is a JSON array or object is a bad timestamp in both engines', () => {
+  it('[5] and ["2024-01-01"] are not times (the TypeScript engine read their String(): 5, 2024-01-01)', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    writeFileSync(`${dir}/m.json`, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'client', input_tokens: 'in' } }));
+    const cases: [string[], Record<string, number>][] = [
+      [['{"ts":1,"client":"a","in":1}', '{"ts":[2],"client":"a","in":1}', '{"ts":3,"client":"a","in":1}', '{"ts":{"t":4},"client":"a","in":1}'], { bad_timestamp: 2 }],
+      // First value an array: date-time strings (as DuckDB reads its text '["…"]'), so 5 is bad too.
+      [['{"ts":["2024-01-01"],"client":"a","in":1}', '{"ts":"2024-01-01T00:00:01Z","client":"a","in":1}', '{"ts":5,"client":"a","in":1}'], { bad_timestamp: 2 }],
+    ];
+    for (const [i, [lines, rejects]] of cases.entries()) {
+      const file = `${dir}/t${i}.jsonl`;
+      writeFileSync(file, lines.join('\n') + '\n');
+      for (const engine of ['ts', 'duckdb']) {
+        const r = await runCli('ingest', file, '--map', `${dir}/m.json`, '--engine', engine, '--max-reject-ratio', '1', '--out', `${dir}/${engine}.parquet`, '--summary', `${dir}/s.json`, '--quiet');
+        expect(r.code, `${engine} ${file}: ${r.stderr}`).toBe(0);
+        const s = JSON.parse(readFileSync(`${dir}/s.json`, 'utf8')) as { rows_accepted: number; rejects_by_reason: Record<string, number> };
+        expect(s.rejects_by_reason, `${engine} ${file}`).toEqual(rejects);
+        expect(s.rows_accepted, `${engine} ${file}`).toBe(lines.length - 2);
+      }
+    }
+  });
+});
