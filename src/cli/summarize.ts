@@ -124,6 +124,7 @@ export function parseOrigin(text: string): number {
   const t = text.trim();
   let v = /^[+-]?\d+(\.\d+)?$/.test(t) ? Number(t) : NaN;
   if (Number.isNaN(v) && /^\d{4}-\d{2}-\d{2}/.test(t)) v = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(t) || t.length === 10 ? t : `${t}Z`) / 1000;
-  if (!Number.isFinite(v)) throw new UsageError(`--origin: expected an ISO time or epoch seconds, got ${JSON.stringify(text)}`);
+  // (and a time JavaScript can hold: ±8.64e12 s)
+  if (!Number.isFinite(v) || Math.abs(v) > 8.64e12) throw new UsageError(`--origin: expected an ISO time or epoch seconds, got ${JSON.stringify(text)}`);
   return v;
 }

@@ -6,7 +6,7 @@ import { readArrow } from '../io/from-arrow.js';
 import { expandInputs, formatFromName, InputError, isGzipFile, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
 import { IngestError, noAcceptedRows, REJECT_REASONS, type Reject } from './errors.js';
-import type { Mapping } from './mapping.js';
+import { missingCoalesce, missingCoalesceError, type Mapping } from './mapping.js';
 import { TraceBuilder, type IngestSummary } from './normalize.js';
 import { findTimeOutliers, outlierWarning } from './time-axis.js';
 import type { Trace } from './trace.js';
@@ -94,6 +94,10 @@ export async function ingestFiles(options: IngestOptions): Promise<IngestResult>
       },
     };
     const onInfo = (info: SourceInfo) => {
+      if (info.columns) {
+        const missing = missingCoalesce(options.mapping, info.columns, dotted);
+        if (missing) throw missingCoalesceError(file, missing, info.columns);
+      }
       if (info.meta && !meta) meta = info.meta;
       if (info.rows !== undefined && !reserved) {
         // The footer gives this file's exact row count; later files are estimated at its rows/byte.

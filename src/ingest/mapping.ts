@@ -93,3 +93,27 @@ export function mappedColumns(mapping: Mapping): { field: CanonicalField; column
   }
   return out;
 }
+
+/**
+ * A field the mapping requires (not `optional`) that reads `{"coalesce": [...]}` of columns none
+ * of which a file has, with those columns; undefined when there is none. Each coalesced column
+ * may be missing, but not all of them: the field would be absent from every row.
+ */
+export function missingCoalesce(mapping: Mapping, columns: readonly string[], dotted: boolean): { field: CanonicalField; columns: string[] } | undefined {
+  for (const [field, src] of Object.entries(mapping.columns) as [CanonicalField, FieldSource][]) {
+    if (typeof src !== 'object' || Array.isArray(src) || !('coalesce' in src) || mapping.optional.includes(field)) continue;
+    const tops = src.coalesce.map((c) => (dotted ? c.split('.')[0] : c));
+    if (!tops.some((c) => columns.includes(c))) return { field, columns: [...new Set(tops)] };
+  }
+  return undefined;
+}
+
+/** The error for missingCoalesce's result in `file` (exit 2, before any output). */
+export function missingCoalesceError(file: string, missing: { field: CanonicalField; columns: string[] }, columns: readonly string[]): IngestError {
+  return new IngestError(
+    `${file}: mapping reads ${missing.field} from the first non-empty of ${missing.columns.map((c) => JSON.stringify(c)).join(', ')}, none of which is in the input (columns: ${columns.map((c) => JSON.stringify(c)).join(', ')}); list ${missing.field} in "optional" if it may be absent`,
+    file,
+    undefined,
+    missing.field,
+  );
+}

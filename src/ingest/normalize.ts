@@ -2,7 +2,7 @@ import { INT_FIELDS, TEXT_FIELDS, type CanonicalField, type IntField, type TextF
 import type { FieldSource, Mapping } from './mapping.js';
 import { parseTimezone, type TimestampUnit } from './mapping.js';
 import type { Reject, RejectReason } from './errors.js';
-import { detectNumericUnit, isEpoch, parseIsoSeconds, UNIT_SECONDS } from './timestamp.js';
+import { detectNumericUnit, isEpoch, originIsoOf, parseIsoSeconds, UNIT_SECONDS } from './timestamp.js';
 import { magnitudeCounts, mixedUnitWarning } from './time-axis.js';
 import { Dictionary, GrowableF64, GrowableI32, type Trace } from './trace.js';
 import { sourceKey, type SourceKey } from '../io/row-source.js';
@@ -67,6 +67,16 @@ function trimmed(s: string): string {
   const n = s.length;
   if (n === 0) return s;
   return isSpace(s.charCodeAt(0)) || isSpace(s.charCodeAt(n - 1)) ? asciiTrim(s) : s;
+}
+
+/**
+ * A non-blank text value as text: strings without surrounding ASCII whitespace; objects and
+ * arrays (JSON lines of mixed types) as JSON, as the DuckDB engine reads them, not
+ * "[object Object]" or "1,2"; other values as String() prints them.
+ */
+function textValue(v: unknown): string {
+  if (typeof v === 'string') return trimmed(v);
+  return v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : String(v);
 }
 
 export const NUMERIC_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -210,7 +220,11 @@ export class TraceBuilder {
   /** Sets the file that subsequent rows come from (for reject records). */
   setFile(file: string): void {
     this.file = file;
+    if (!this.files.includes(file)) this.files.push(file);
   }
+
+  /** The files read (for errors about all of them). */
+  private readonly files: string[] = [];
 
   get accepted(): number {
     return this.ts.n;
@@ -247,7 +261,7 @@ export class TraceBuilder {
           if (i > 0) out += e.sep;
           if (!isBlank(v)) {
             any = true;
-            out += String(v).trim();
+            out += textValue(v);
           }
         }
         return any ? out : undefined;
@@ -271,6 +285,12 @@ export class TraceBuilder {
       if (this.tsKind === undefined) this.tsKind = 'iso';
       // Parquet timestamps carry their microseconds (io/parquet-flat.ts PARQUET_PARSERS).
       return this.tsKind === 'iso' ? ((v as PreciseDate).epochSeconds ?? v.getTime() / 1000) : NaN;
+    }
+    // An array or object (JSON lines) is no time: not its String() ("[5]" read as 5). As the
+    // first value under unit auto it says date-time strings, as the DuckDB engine reads its text.
+    if (typeof v === 'object') {
+      if (this.tsKind === undefined && this.unit === 'auto') this.tsKind = 'iso';
+      return NaN;
     }
     if (typeof v === 'number') {
       if (this.unit === 'iso') return NaN;
@@ -337,7 +357,7 @@ export class TraceBuilder {
     const ce = this.clientExtract;
     if (ce) {
       const v = ce.kind === 'one' ? values[ce.slot] : this.raw(ce, values);
-      clientId = isBlank(v) ? 'unknown' : typeof v === 'string' ? trimmed(v) : String(v);
+      clientId = isBlank(v) ? 'unknown' : typeof v === 'string' ? trimmed(v) : textValue(v);
     }
     let clientNum = this.clients.ids.get(clientId);
     if (clientNum === undefined && hasBadBytes(clientId)) return this.badEncoding(line, 'client_id', raw);
@@ -354,7 +374,7 @@ export class TraceBuilder {
         textIds[k] = -1;
         continue;
       }
-      const s = typeof v === 'string' ? trimmed(v) : String(v);
+      const s = typeof v === 'string' ? trimmed(v) : textValue(v);
       const id = this.textCols[k].dict.ids.get(s);
       if (id !== undefined) textIds[k] = id;
       else if (hasBadBytes(s)) return this.badEncoding(line, this.textFields[k], raw);
@@ -427,7 +447,7 @@ export class TraceBuilder {
       }
       if (det.absolute) {
         const base = Math.floor(min);
-        origin = new Date(base * 1000).toISOString();
+        origin = originIsoOf(base, this.files, det.unit);
         for (let i = 0; i < n; i++) raw[i] -= base;
       }
     }

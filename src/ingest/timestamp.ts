@@ -1,4 +1,5 @@
 import type { TimestampUnit } from './mapping.js';
+import { IngestError } from './errors.js';
 
 export const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$/;
 
@@ -71,4 +72,17 @@ export function detectNumericUnit(maxAbs: number): { unit: 's' | 'ms' | 'us' | '
 /** Whether a numeric value in `unit` is an absolute epoch time (explicit units: by magnitude too). */
 export function isEpoch(unit: 's' | 'ms' | 'us' | 'ns', maxAbs: number): boolean {
   return maxAbs * UNIT_SECONDS[unit] >= 1e8;
+}
+
+/**
+ * The ISO time of an epoch-seconds origin (the earliest accepted time, floored), as both
+ * engines write it. @throws IngestError when it is past the dates JavaScript can hold
+ * (±8.64e12 s): a wrong timestamp.unit, not a time.
+ */
+export function originIsoOf(seconds: number, files: readonly string[], unit: string): string {
+  const d = new Date(seconds * 1000);
+  if (Number.isNaN(d.getTime())) {
+    throw new IngestError(`${files.join(', ')}: the earliest timestamp, ${seconds} s from 1970 read as ${unit}, is past the dates a trace can hold (±8.64e12 s, year 275760); check timestamp.unit`, files[0], undefined, 'timestamp');
+  }
+  return d.toISOString();
 }

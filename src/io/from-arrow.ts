@@ -46,6 +46,8 @@ export async function readArrow(file: string, bytes: Uint8Array, keys: SourceKey
   try {
     reader = RecordBatchReader.from(bytes);
     reader.open();
+    // Bytes with no Arrow message at all (an empty file, text) open without error and without a schema.
+    if (!reader.schema) throw new TypeError('no schema');
   } catch (err) {
     // apache-arrow fails on a cut or corrupt file with its own TypeErrors ("Cannot read properties of null"): say what they mean.
     throw new IngestError(`${file}: not a readable Arrow IPC file or stream (${err instanceof TypeError ? 'cut short or corrupt' : (err as Error).message})`, file);

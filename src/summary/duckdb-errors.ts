@@ -36,6 +36,9 @@ function problem(message: string): string | undefined {
   const json = /^Malformed JSON in file "[^"]*", (.*)$/.exec(first);
   if (json) return `malformed JSON (DuckDB: ${json[1].replace(/[.\s]+$/, '')})`;
   if (/^JSON transform error in file/.test(first)) return first;
+  // union_by_name of files whose column types cannot be unified (numbers in one, TIMESTAMP in another).
+  const cast = /^Unimplemented type for cast \(([^)]*)\)/.exec(first);
+  if (cast) return `a column typed differently in different files (DuckDB cannot cast ${cast[1]})`;
   // Anything else (out of memory under --duckdb-memory, a full temporary directory, …) is not
   // about the rows: the TypeScript engine would not read them better.
   return undefined;

@@ -6,11 +6,11 @@ import './duckdb-text.js';
 import { expandInputs, formatFromName, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
 import { parquetMetadataAsync } from 'hyparquet';
 import { IngestError, noAcceptedRows, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
-import type { Mapping } from '../ingest/mapping.js';
+import { missingCoalesce, missingCoalesceError, type Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { fieldSql, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
 import { NUMERIC_RE } from '../ingest/normalize.js';
-import { detectNumericUnit } from '../ingest/timestamp.js';
+import { detectNumericUnit, originIsoOf } from '../ingest/timestamp.js';
 import type { ArrivalSummary, LengthSummary, TraceSummaries } from './types.js';
 import { EMPTY_COUNTS, PackedCounts } from './packed.js';
 import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
@@ -295,6 +295,70 @@ export async function inputsMeta(inputs: string[], mapping: Mapping, format?: In
   return undefined;
 }
 
+/** Source columns (or dotted paths) a mapping reads. */
+function mappedSpecs(mapping: Mapping): string[] {
+  return Object.values(mapping.columns).flatMap((src) => (typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : 'length' in src ? [src.length] : []));
+}
+
+/** Top-level source columns a mapping reads (JSON-like inputs: the first segment of a dotted path). */
+function mappedTop(mapping: Mapping): Set<string> {
+  return new Set(mappedSpecs(mapping).map((c) => c.split('.')[0]));
+}
+
+/**
+ * DuckDB reads JSON lines as one `json` column when the files have no object at all (empty
+ * files) or some line that is not an object (an array, a string, a number, null): the same
+ * "no data rows" as the TypeScript engine for the first, and for the second an error naming
+ * the file that points to --engine ts, which counts such lines as unparseable_line.
+ * @throws IngestError always
+ */
+async function notRecords(con: DuckDBConnection, files: string[]): Promise<never> {
+  const count = async (fs: string[]) => num((await con.runAndReadAll(`SELECT count(*) FROM ${fromClause(fs, 'jsonl')}`)).getColumnsJS()[0][0]);
+  if ((await count(files)) === 0) throw noAcceptedRows(files, 0, {});
+  let file = files[0];
+  if (files.length > 1) {
+    for (const f of files) {
+      const d = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${fromClause([f], 'jsonl')}`)).getRowObjectsJS();
+      if (d.length === 1 && d[0].column_name === 'json' && (await count([f])) > 0) {
+        file = f;
+        break;
+      }
+    }
+  }
+  throw new DuckDbReadError(`${file}: engine duckdb cannot read lines that are not JSON objects (arrays, strings, numbers, null); --engine ts reads it and counts such rows as rejects (unparseable_line)`, file);
+}
+
+/**
+ * Dotted specs whose path reaches a value typed JSON (JSON lines whose values mix types: an
+ * object in one row and a string in another, or a number here and a string there), with the
+ * index of the first such segment (TypedColumns.jsonPaths). A path into a struct that lacks a
+ * key is left out (the caller finds it missing).
+ */
+async function jsonPaths(con: DuckDBConnection, from: string, mapping: Mapping, types: Map<string, string>): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const spec of new Set(mappedSpecs(mapping))) {
+    const parts = spec.split('.');
+    // (a struct type with no JSON inside needs no look: DESCRIBE samples JSON lines again)
+    if (parts.length < 2 || !types.get(parts[0])?.includes('JSON')) continue;
+    let type = types.get(parts[0]);
+    for (let k = 0; k < parts.length; k++) {
+      if (k > 0) {
+        try {
+          type = String((await con.runAndReadAll(`DESCRIBE SELECT ${parts.slice(0, k + 1).map((p) => `"${p.replace(/"/g, '""')}"`).join('.')} FROM ${from} AS src_in`)).getRowObjectsJS()[0].column_type);
+        } catch {
+          break; // not a field of the struct: missing
+        }
+      }
+      if (type === 'JSON') {
+        out.set(spec, k);
+        break;
+      }
+      if (!type?.startsWith('STRUCT(')) break;
+    }
+  }
+  return out;
+}
+
 /**
  * Opens the inputs in a new embedded DuckDB: format, our own traces' metadata, the columns
  * the mapping names (a missing required column is an error here, before anything is read).
@@ -339,7 +403,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // Optional fields whose columns a file lacks are dropped from the mapping (absent, as in
     // the TypeScript engine); a missing required column is an error before anything runs.
     let available: string[];
-    const numericSource: Set<string> & { json?: Set<string> } = new Set<string>();
+    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number> } = new Set<string>();
     const types = new Map<string, string>();
     // Our own traces: metadata (origin) from the first file that has it, header lines skipped.
     let meta: Record<string, unknown> | undefined;
@@ -363,14 +427,19 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         from = fromClause(files, format, ours);
         described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
       }
+      if (format === 'jsonl' && described.length === 1 && described[0].column_name === 'json' && described[0].column_type === 'JSON' && !mappedTop(mapping).has('json')) {
+        await notRecords(con, files);
+      }
       available = described.map((r) => String(r.column_name));
       for (const r of described) types.set(String(r.column_name), String(r.column_type));
       for (const r of described) if (/^(DOUBLE|FLOAT|REAL|(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?)|DECIMAL.*)$/.test(String(r.column_type))) numericSource.add(String(r.column_name));
       // JSON lines whose values mix types (a string here, a number there) come as JSON columns.
       numericSource.json = new Set(described.filter((r) => r.column_type === 'JSON').map((r) => String(r.column_name)));
+      if (dotted) numericSource.jsonPaths = await jsonPaths(con, from, mapping, types);
     } catch (err) {
       throw duckdbReadError(err, files);
     }
+    const given = mapping;
     const effective: Mapping = { ...mapping, columns: { ...mapping.columns } };
     for (const [field, src] of Object.entries(mapping.columns) as [keyof Mapping['columns'], NonNullable<Mapping['columns'][keyof Mapping['columns']]>][]) {
       const specs = typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : 'length' in src ? [src.length] : [];
@@ -378,12 +447,19 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         if (!dotted) return !available.includes(c);
         const [col, ...path] = c.split('.');
         if (!available.includes(col)) return true;
+        if (numericSource.jsonPaths?.has(c)) return false;
         // A dotted path into a struct: every key must be a field of the (nested) struct type,
         // else DuckDB refuses the whole query (the TypeScript engine reads it as absent).
         const type = types.get(col) ?? '';
         return path.some((key) => !new RegExp(`(^|[(,]\\s*)"?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?\\s`).test(type));
       });
       if (missing.length === 0) continue;
+      // DuckDB's column names are case-insensitive: of `TS` and `ts` it keeps the first and
+      // renames the other `ts_1`, so the mapped one looked missing (and a JSON key, absent).
+      const renamed = missing.map((c) => (dotted ? c.split('.')[0] : c)).find((c) => available.some((a) => a !== c && a.toLowerCase() === c.toLowerCase()) && available.some((a) => new RegExp(`^${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}_\\d+$`, 'i').test(a)));
+      if (renamed !== undefined) {
+        throw new DuckDbReadError(`${files.join(', ')}: engine duckdb cannot read column ${JSON.stringify(renamed)} beside another whose name differs only in case (it renames one); --engine ts reads it`, files[0]);
+      }
       // Where the TypeScript engine reads a missing key as an absent value rather than a
       // missing column — paths inside an existing column or struct — the field is absent here
       // too (not for the timestamp: every row would be rejected). A top-level key that no row
@@ -391,13 +467,42 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       const absentValue = (c: string) => dotted && available.includes(c.split('.')[0]);
       const lenient = field !== 'timestamp' && !Array.isArray(src) && missing.every(absentValue);
       if (lenient || mapping.optional.includes(field as never) || (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src && missing.length < specs.length)) {
-        if (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src) effective.columns[field] = { coalesce: specs.filter((c) => !missing.includes(c)) } as never;
+        // (an optional coalesce none of whose columns is there is absent, as any optional field)
+        if (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src && missing.length < specs.length) effective.columns[field] = { coalesce: specs.filter((c) => !missing.includes(c)) } as never;
         else delete effective.columns[field];
         continue;
       }
+      const none = missingCoalesce(mapping, available, dotted);
+      if (none) throw missingCoalesceError(files[0], none, available);
       throw new IngestError(`${files[0]}: mapping names column ${JSON.stringify(missing[0])} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})`, files[0]);
     }
     mapping = effective;
+    // union_by_name reads a column that only some files have as NULL in the others: a column
+    // the mapping requires must be in every file (the TypeScript engine stops at the first
+    // file without it), not only in one of them.
+    if (files.length > 1 && format !== 'jsonl') {
+      const required = new Set<string>();
+      const optional = new Set<string>();
+      for (const [field, src] of Object.entries(mapping.columns) as [keyof Mapping['columns'], NonNullable<Mapping['columns'][keyof Mapping['columns']]>][]) {
+        const coalesce = typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src;
+        const specs = typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : 'length' in src ? [src.length] : [];
+        for (const c of specs) (coalesce || mapping.optional.includes(field as never) ? optional : required).add(dotted ? c.split('.')[0] : c);
+      }
+      for (let i = 0; i < files.length; i++) {
+        let columns: string[];
+        try {
+          columns = ((await con.runAndReadAll(`DESCRIBE SELECT * FROM ${fromClause([files[i]], format, { comments: [ours.comments![i]] })}`)).getRowObjectsJS() as { column_name: unknown }[]).map((r) => String(r.column_name));
+        } catch (err) {
+          throw duckdbReadError(err, [files[i]]);
+        }
+        const none = missingCoalesce(given, columns, dotted);
+        if (none) throw missingCoalesceError(files[i], none, columns);
+        const missing = [...required].filter((c) => !columns.includes(c));
+        if (missing.length > 0) {
+          throw new IngestError(`${files[i]}: mapping names column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the input (columns: ${columns.map((c) => JSON.stringify(c)).join(', ')})`, files[i], undefined, missing[0]);
+        }
+      }
+    }
     let autoTimestamp: AutoTimestamp | undefined;
     if ((mapping.timestamp?.unit ?? 'auto') === 'auto') {
       stage('timestamp unit (auto)');
@@ -434,7 +539,7 @@ export function originOf(src: Pick<Source, 'mapping' | 'meta' | 'files'>, tmin: 
   // With a metadata origin M, --origin X shifts relative times by M − X (as the TypeScript engine).
   if (absolute) {
     const origin = given ?? Math.floor(tmin);
-    return { absolute, origin, originIso: new Date(origin * 1000).toISOString() };
+    return { absolute, origin, originIso: originIsoOf(origin, files, unit ?? 's') };
   }
   if (metaOrigin !== null && given !== undefined) return { absolute, origin: given - Date.parse(metaOrigin) / 1000, originIso: new Date(given * 1000).toISOString() };
   return { absolute, origin: 0, originIso: metaOrigin };

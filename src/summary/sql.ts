@@ -69,8 +69,13 @@ const quoteDouble = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const DUCKDB_NUMBER_TEXT = (e: string) =>
   `CASE WHEN isnan(${e}) THEN 'NaN' WHEN isinf(${e}) THEN CASE WHEN ${e} > 0 THEN 'Infinity' ELSE '-Infinity' END WHEN ${e} = trunc(${e}) AND abs(${e}) < 1e15 THEN CAST(CAST(${e} AS BIGINT) AS VARCHAR) ELSE CAST(${e} AS VARCHAR) END`;
 
-/** Source columns typed as numbers; `json`: those typed as JSON (mixed value types). */
-export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string> };
+/**
+ * Source columns typed as numbers; `json`: those typed as JSON (mixed value types);
+ * `jsonPaths`: dotted specs (`usage.prompt_tokens`) whose value is JSON-typed, with the index
+ * of the first segment typed JSON (0: the column itself, e.g. `usage` an object in some rows
+ * and a string in others; the last: a struct field of mixed types).
+ */
+export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number> };
 
 /**
  * JavaScript's whitespace as an RE2 character class: what `\s` matches and
@@ -240,9 +245,18 @@ function literal(v: string | number): string {
   return typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`;
 }
 
-/** SQL expression of a mapped source column (dotted paths are struct fields). */
-function column(spec: string, dotted: boolean, d: Dialect): string {
-  return dotted ? spec.split('.').map(d.ident).join('.') : d.ident(spec);
+/**
+ * SQL expression of a mapped source column (dotted paths are struct fields; below a segment
+ * typed JSON, the rest of the path is read from the JSON value: NULL where a step is not an
+ * object or lacks the key, as the TypeScript engine's walkPath reads it as absent).
+ */
+function column(spec: string, dotted: boolean, d: Dialect, numeric?: TypedColumns): string {
+  if (!dotted) return d.ident(spec);
+  const parts = spec.split('.');
+  const k = numeric?.jsonPaths?.get(spec);
+  if (k === undefined || k === parts.length - 1) return parts.map(d.ident).join('.');
+  const rest = parts.slice(k + 1).map((p) => `.${JSON.stringify(p)}`).join('');
+  return `json_extract(${parts.slice(0, k + 1).map(d.ident).join('.')}, ${literal(`$${rest}`)})`;
 }
 
 /** A source column as text before trimming (a column typed as a number as JavaScript prints it). */
@@ -250,6 +264,7 @@ function asTextSql(c: string, dotted: boolean, d: Dialect, numeric: TypedColumns
   const top = !dotted || !c.includes('.');
   if (top && numeric.has(c)) return d.numberText(column(c, dotted, d));
   if (top && d.jsonText && numeric.json?.has(c)) return d.jsonText(column(c, dotted, d));
+  if (!top && d.jsonText && numeric.jsonPaths?.has(c)) return d.jsonText(column(c, dotted, d, numeric));
   return `CAST(${column(c, dotted, d)} AS ${d.text})`;
 }
 
@@ -269,7 +284,7 @@ export function fieldSql(src: FieldSource, dotted: boolean, separator: string, d
   }
   if ('const' in src) return `CAST(${literal(src.const)} AS ${d.text})`;
   if ('coalesce' in src) return `coalesce(${src.coalesce.map(blank).join(', ')})`;
-  return `CAST(${d.arrayLength(column(src.length, dotted, d))} AS ${d.text})`;
+  return `CAST(${d.arrayLength(column(src.length, dotted, d, numeric))} AS ${d.text})`;
 }
 
 const UNIT_FACTOR: Record<string, number> = { s: 1, ms: 1e-3, us: 1e-6, ns: 1e-9 };

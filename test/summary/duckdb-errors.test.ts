@@ -9,6 +9,7 @@ import { DuckDbReadError, duckdbReadError } from '../../src/summary/duckdb-error
 import { IngestError } from '../../src/ingest/errors.js';
 import { summarizeWithDuckDB } from '../../src/summary/duckdb.js';
 import { loadPreset } from '../../src/ingest/presets.js';
+import { parseMapping } from '../../src/ingest/mapping.js';
 
 const CONV = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
 
@@ -198,3 +199,21 @@ function writeMap(dir: string): string {
   writeFileSync(path, JSON.stringify({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i' }, timestamp: { unit: 's' } }));
   return path;
 }
+
+describe('DuckDB engine: Parquet inputs whose column types differ (found by the input audit)', () => {
+  it('numbers in one file and TIMESTAMP in another: a read error naming the column types (auto retries with ts), not a bare Conversion Error', async () => {
+    const dir = tempDir();
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    await con.run(`COPY (SELECT 1 AS ts, 'a' AS client) TO '${dir}/numbers.parquet'`);
+    await con.run(`COPY (SELECT TIMESTAMP '2024-01-01 00:00:00' AS ts, 'b' AS client) TO '${dir}/times.parquet'`);
+    con.closeSync();
+    db.closeSync();
+    const files = [`${dir}/numbers.parquet`, `${dir}/times.parquet`];
+    const mapping = parseMapping({ columns: { timestamp: 'ts', client_id: 'client' } }, 'm');
+    const err = await summarizeWithDuckDB(files, mapping, { arrivalSeconds: 600, lengthSeconds: 21600 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DuckDbReadError);
+    expect((err as Error).message).toContain(`${files.join(', ')}: engine duckdb cannot read a column typed differently in different files (DuckDB cannot cast INTEGER -> TIMESTAMP); --engine ts`);
+  });
+});

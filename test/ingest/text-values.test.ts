@@ -1,0 +1,66 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.js';
+import { tempDir } from '../helpers.js';
+
+/** Client ids of a Parquet trace, sorted. */
+async function clients(file: string): Promise<string[]> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await DuckDBInstance.create(':memory:');
+  const con = await db.connect();
+  try {
+    return ((await con.runAndReadAll(`SELECT client_id FROM read_parquet('${file}')`)).getColumnsJS()[0] as string[]).map(String).sort();
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
+}
+
+describe('text values read alike in both engines', () => {
+  it('joined client columns keep Unicode spaces (only ASCII whitespace is trimmed); objects and arrays in JSON lines are their JSON', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    const nbsp = `${dir}/nbsp.csv`;
+    writeFileSync(nbsp, 'ts,team,user,in\n1,\u00a0t1,u\u00a0,1\n2,t1,u,1\n');
+    writeFileSync(`${dir}/join.json`, JSON.stringify({ columns: { timestamp: 'ts', client_id: ['team', 'user'], input_tokens: 'in' } }));
+    const objects = `${dir}/objects.jsonl`;
+    writeFileSync(objects, ['{"ts":1,"client":{"a":1},"in":1}', '{"ts":2,"client":{"a":2},"in":1}', '{"ts":3,"client":[1,2],"in":1}', '{"ts":4,"client":"x","in":1}'].join('\n') + '\n');
+    writeFileSync(`${dir}/one.json`, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'client', input_tokens: 'in' } }));
+    const expected: [string, string, string[]][] = [
+      [nbsp, 'join.json', ['t1/u', '\u00a0t1/u\u00a0']],
+      // (was "[object Object]" for both objects, one client, and "1,2"; the Unicode spaces were trimmed)
+      [objects, 'one.json', ['[1,2]', 'x', '{"a":1}', '{"a":2}']],
+    ];
+    for (const [file, map, ids] of expected) {
+      for (const engine of ['ts', 'duckdb']) {
+        const out = `${dir}/${engine}.parquet`;
+        const r = await runCli('ingest', file, '--map', `${dir}/${map}`, '--engine', engine, '--out', out, '--summary', `${dir}/s.json`, '--quiet');
+        expect(r.code, `${engine} ${file}: ${r.stderr}`).toBe(0);
+        expect(await clients(out), `${engine} ${file}`).toEqual(ids);
+        expect((JSON.parse(readFileSync(`${dir}/s.json`, 'utf8')) as { clients: number }).clients).toBe(new Set(ids).size);
+      }
+    }
+  });
+});
+
+describe('a timestamp that is a JSON array or object is a bad timestamp in both engines', () => {
+  it('[5] and ["2024-01-01"] are not times (the TypeScript engine read their String(): 5, 2024-01-01)', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    writeFileSync(`${dir}/m.json`, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'client', input_tokens: 'in' } }));
+    const cases: [string[], Record<string, number>][] = [
+      [['{"ts":1,"client":"a","in":1}', '{"ts":[2],"client":"a","in":1}', '{"ts":3,"client":"a","in":1}', '{"ts":{"t":4},"client":"a","in":1}'], { bad_timestamp: 2 }],
+      // First value an array: date-time strings (as DuckDB reads its text '["…"]'), so 5 is bad too.
+      [['{"ts":["2024-01-01"],"client":"a","in":1}', '{"ts":"2024-01-01T00:00:01Z","client":"a","in":1}', '{"ts":5,"client":"a","in":1}'], { bad_timestamp: 2 }],
+    ];
+    for (const [i, [lines, rejects]] of cases.entries()) {
+      const file = `${dir}/t${i}.jsonl`;
+      writeFileSync(file, lines.join('\n') + '\n');
+      for (const engine of ['ts', 'duckdb']) {
+        const r = await runCli('ingest', file, '--map', `${dir}/m.json`, '--engine', engine, '--max-reject-ratio', '1', '--out', `${dir}/${engine}.parquet`, '--summary', `${dir}/s.json`, '--quiet');
+        expect(r.code, `${engine} ${file}: ${r.stderr}`).toBe(0);
+        const s = JSON.parse(readFileSync(`${dir}/s.json`, 'utf8')) as { rows_accepted: number; rejects_by_reason: Record<string, number> };
+        expect(s.rejects_by_reason, `${engine} ${file}`).toEqual(rejects);
+        expect(s.rows_accepted, `${engine} ${file}`).toBe(lines.length - 2);
+      }
+    }
+  });
+});
