@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -60,10 +60,47 @@ function untrackTemporary(path: string): void {
   if (temporaries.delete(path) && cleanupOnSignals && temporaries.size === 0) armSignals(false);
 }
 
-/** Renames a complete temporary output onto its final path. */
+/**
+ * Renames a complete temporary output onto its final path — or, when the path is a device,
+ * a FIFO, a socket or a symbolic link (`--out /dev/stdout`, a named pipe), copies it there:
+ * a rename would replace the device or the link with a regular file (found by review:
+ * `--rejects /dev/stdout` as root replaced /dev/stdout). Such outputs are not atomic.
+ */
 export function commitTemporary(tmp: string, path: string): void {
-  renameSync(tmp, path);
+  let special = false;
+  try {
+    // A symbolic link is written through too (/dev/stdout redirected to a file is a link to it;
+    // a rename would replace the link).
+    special = lstatSync(path).isSymbolicLink() ? !statSync(path).isDirectory() : !statSync(path).isFile() && !statSync(path).isDirectory();
+  } catch {
+    // no such path yet (or a dangling link): rename
+  }
+  if (special) {
+    copyInto(tmp, path);
+    rmSync(tmp, { recursive: true, force: true });
+  } else renameSync(tmp, path);
   untrackTemporary(tmp);
+}
+
+/** Copies a file's bytes into an already existing special file (in 1 MB pieces). */
+function copyInto(from: string, to: string): void {
+  const src = openSync(from, 'r');
+  try {
+    const dst = openSync(to, 'w');
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (;;) {
+        const n = readSync(src, buf, 0, buf.length, null);
+        if (n === 0) break;
+        let off = 0;
+        while (off < n) off += writeSync(dst, buf, off, n - off);
+      }
+    } finally {
+      closeSync(dst);
+    }
+  } finally {
+    closeSync(src);
+  }
 }
 
 /** Removes a temporary output (file or directory) that will not be committed. */

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../src/io/atomic.js';
+import { tempDir } from '../helpers.js';
+
+describe('outputs that are not regular files', () => {
+  it('a named pipe gets the bytes and stays a pipe (a rename replaced /dev/stdout with a file, found by review)', async () => {
+    const dir = tempDir();
+    const fifo = `${dir}/pipe`;
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const reader = spawn('sh', ['-c', `cat "${fifo}" > "${dir}/got"`]);
+    const done = new Promise<number | null>((resolve) => reader.on('exit', resolve));
+    writeFileAtomic(fifo, 'hello\n');
+    const piped = statSync(fifo).isFIFO();
+    if (!piped) reader.kill();
+    await done;
+    expect(piped).toBe(true);
+    expect(readFileSync(`${dir}/got`, 'utf8')).toBe('hello\n');
+  });
+
+  it('a symbolic link is written through and stays a link; a plain path is replaced atomically', () => {
+    const dir = tempDir();
+    writeFileSync(`${dir}/target`, 'old');
+    symlinkSync(`${dir}/target`, `${dir}/link`);
+    writeFileAtomic(`${dir}/link`, 'new');
+    expect(lstatSync(`${dir}/link`).isSymbolicLink()).toBe(true);
+    expect(readFileSync(`${dir}/target`, 'utf8')).toBe('new');
+    writeFileAtomic(`${dir}/plain`, 'a');
+    writeFileAtomic(`${dir}/plain`, 'b');
+    expect(readFileSync(`${dir}/plain`, 'utf8')).toBe('b');
+  });
+});
