@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /**
  * Temporary sibling path used while a file is being written (same directory, so rename is
@@ -82,11 +82,22 @@ export function commitTemporary(tmp: string, path: string): void {
   untrackTemporary(tmp);
 }
 
-/** Copies a file's bytes into an already existing special file (in 1 MB pieces). */
+/**
+ * The descriptor a path names, for /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N:
+ * written through that descriptor itself (opening the path again would give a new offset: with
+ * stdout redirected to a file, what the shell wrote before would be overwritten).
+ */
+function descriptorOf(path: string): number | undefined {
+  const m = /^\/dev\/(stdout|stderr)$|^\/(?:dev|proc\/self)\/fd\/(\d+)$/.exec(resolve(path));
+  return m ? (m[1] ? (m[1] === 'stdout' ? 1 : 2) : Number(m[2])) : undefined;
+}
+
+/** Copies a file's bytes into an already existing special file, link or descriptor (in 1 MB pieces). */
 function copyInto(from: string, to: string): void {
   const src = openSync(from, 'r');
   try {
-    const dst = openSync(to, 'w');
+    const fd = descriptorOf(to);
+    const dst = fd ?? openSync(to, 'w');
     try {
       const buf = Buffer.allocUnsafe(1 << 20);
       for (;;) {
@@ -96,7 +107,7 @@ function copyInto(from: string, to: string): void {
         while (off < n) off += writeSync(dst, buf, off, n - off);
       }
     } finally {
-      closeSync(dst);
+      if (fd === undefined) closeSync(dst);
     }
   } finally {
     closeSync(src);

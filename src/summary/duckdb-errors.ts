@@ -6,10 +6,10 @@
  * `--engine auto` therefore scans again with the TypeScript engine (DuckDbReadError), and
  * `--engine duckdb` names the file and the problem and points there.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { IngestError } from '../ingest/errors.js';
 import { isGzipFile } from '../io/input.js';
 
@@ -50,13 +50,50 @@ function fileOf(message: string): string | undefined {
   return m && m[1] !== '' ? m[1] : undefined;
 }
 
+/** Files above this size are not read again to find the line DuckDB's JSON error is about. */
+const RELOCATE_MAX_BYTES = 512 * 2 ** 20;
+
+/**
+ * The first line of a JSON-lines file the TypeScript engine rejects as unparseable (1-based,
+ * blank lines counted, as its rejects count them) and why; undefined when there is none or
+ * the file is too large to read again. DuckDB's JSON errors name the line where its parser
+ * stopped: for an object left open, the next one (found by review).
+ */
+export function firstMalformedJsonLine(file: string): { line: number; why: string } | undefined {
+  try {
+    if (statSync(file).size > RELOCATE_MAX_BYTES) return undefined;
+    const bytes = readFileSync(file);
+    const text = (isGzipFile(file) ? gunzipSync(bytes, { maxOutputLength: RELOCATE_MAX_BYTES }) : bytes).toString('utf8');
+    let pos = 0;
+    for (let line = 1; pos <= text.length; line++) {
+      const nl = text.indexOf('\n', pos);
+      const end = nl < 0 ? text.length : nl;
+      const t = text.slice(pos, end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+      if (t.trim() !== '') {
+        try {
+          const o: unknown = JSON.parse(t);
+          if (o === null || typeof o !== 'object' || Array.isArray(o)) return { line, why: 'not a JSON object' };
+        } catch (e) {
+          return { line, why: (e as Error).message.replace(/ in JSON at position \d+.*$/, '') };
+        }
+      }
+      if (nl < 0) break;
+      pos = nl + 1;
+    }
+  } catch {
+    // unreadable again: DuckDB's own words stand
+  }
+  return undefined;
+}
+
 /** A DuckDB failure while reading `files`, as an error naming the file and what to do. */
 export function duckdbReadError(err: unknown, files: string[]): IngestError {
   if (err instanceof IngestError) return err;
   const message = err instanceof Error ? err.message : String(err);
   const file = fileOf(message) ?? (files.length === 1 ? files[0] : undefined);
   const where = file ?? files.join(', ');
-  const what = problem(message);
+  const bad = file && /Malformed JSON in file/.test(message.split('\n')[0]) ? firstMalformedJsonLine(file) : undefined;
+  const what = bad ? `malformed JSON at line ${bad.line} (${bad.why})` : problem(message);
   // (a file such a message names may be DuckDB's own, e.g. its temporary storage: the inputs are named)
   if (what === undefined) return new IngestError(`${files.join(', ')}: engine duckdb: ${message.split('\n')[0]}`, files[0]);
   return new DuckDbReadError(

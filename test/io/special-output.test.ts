@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../src/io/atomic.js';
+import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers.js';
 
 describe('outputs that are not regular files', () => {
@@ -17,6 +18,16 @@ describe('outputs that are not regular files', () => {
     await done;
     expect(piped).toBe(true);
     expect(readFileSync(`${dir}/got`, 'utf8')).toBe('hello\n');
+  });
+
+  it('/dev/stdout redirected to a file: written at the shell\'s place in it, not over what came before', () => {
+    const dir = tempDir();
+    const atomic = fileURLToPath(new URL('../../src/io/atomic.ts', import.meta.url));
+    const child = `${process.execPath} --import tsx -e "import('${atomic}').then((m) => m.writeFileAtomic('/dev/stdout', 'middle\\n'))"`;
+    const r = spawnSync('sh', ['-c', `(echo before; ${child}; echo after) > "${dir}/out.txt"`], { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(`${dir}/out.txt`, 'utf8')).toBe('before\nmiddle\nafter\n');
+    expect(lstatSync('/dev/stdout').isSymbolicLink()).toBe(true);
   });
 
   it('a symbolic link is written through and stays a link; a plain path is replaced atomically', () => {

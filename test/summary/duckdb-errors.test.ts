@@ -217,3 +217,30 @@ describe('DuckDB engine: Parquet inputs whose column types differ (found by the 
     expect((err as Error).message).toContain(`${files.join(', ')}: engine duckdb cannot read a column typed differently in different files (DuckDB cannot cast INTEGER -> TIMESTAMP); --engine ts`);
   });
 });
+
+describe('DuckDB engine: malformed JSON lines are named by the line the TypeScript engine rejects (found by the input audit)', () => {
+  it('an object left open on line 1 (DuckDB stops on line 2), blank lines before a bad one, a gzip file', async () => {
+    const dir = tempDir();
+    const spec = { columns: { timestamp: 'ts', input_tokens: 'in' }, timestamp: { unit: 's' } };
+    const mapping = parseMapping(spec, 'm');
+    writeFileSync(`${dir}/m.json`, JSON.stringify(spec));
+    const cases: [string, string | Buffer, RegExp][] = [
+      ['open.jsonl', '{"ts":1,"in":5\n{"ts":2,"in":6}\n', /malformed JSON at line 1 \(/],
+      ['blank.jsonl', '{"ts":1,"in":5}\n\n\n{"ts":2,"in":\n{"ts":3,"in":7}\n', /malformed JSON at line 4 \(/],
+      ['gz.jsonl.gz', gzipSync('{"ts":1,"in":5}\r\n{"ts":2,"in":}\r\n{"ts":3,"in":1}\r\n'), /malformed JSON at line 2 \(/],
+    ];
+    for (const [name, body, expected] of cases) {
+      const file = `${dir}/${name}`;
+      writeFileSync(file, body);
+      const err = await summarizeWithDuckDB([file], mapping, { arrivalSeconds: 600, lengthSeconds: 21600 }).catch((e: unknown) => e);
+      expect(err, name).toBeInstanceOf(DuckDbReadError);
+      expect((err as Error).message, name).toMatch(expected);
+      // The TypeScript engine's reject names the same line.
+      const line = Number(/line (\d+)/.exec((err as Error).message)![1]);
+      const r = await runCli('ingest', file, '--map', `${dir}/m.json`, '--engine', 'ts', '--out', `${dir}/t.jsonl`, '--rejects', `${dir}/rej.jsonl`, '--max-reject-ratio', '1', '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(`${dir}/rej.jsonl`, 'utf8').split('\n')[0]).line, name).toBe(line);
+    }
+  });
+});
+
