@@ -1,3 +1,4 @@
+import { peakRate, tokenFields, tokenLoad, traceLoad, type LoadSeries } from '../summary/load.js';
 import { LENGTH_COLUMNS } from '../io/trace-schema.js';
 import type { Trace } from './trace.js';
 
@@ -23,6 +24,15 @@ export interface TraceSummary {
   aggregateIatCv: number;
   fields: Record<string, TraceFieldSummary>;
   sessions?: { sessions: number; requestsWithSession: number };
+  /** Peak load: the 99th percentiles of requests and of input + output tokens per second over 10 s bins (tokens null without token counts). */
+  peak?: { requestsPerS: number; tokensPerS: number | null };
+}
+
+/** The peak of a load series (summary/load.ts), as inspect prints it. */
+export function peakOf(load: LoadSeries | undefined): TraceSummary['peak'] {
+  if (!load) return undefined;
+  const tokens = tokenLoad(load, tokenFields(load));
+  return { requestsPerS: peakRate(load.requests), tokensPerS: tokens ? peakRate(tokens) : null };
 }
 
 function percentile(sorted: Int32Array, p: number): number {
@@ -91,5 +101,6 @@ export function summarizeTrace(trace: Trace): TraceSummary {
     aggregateIatCv: cv,
     fields,
     sessions,
+    peak: peakOf(traceLoad(trace.timestamp, trace.ints)),
   };
 }

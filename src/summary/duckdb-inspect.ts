@@ -1,8 +1,9 @@
 import { INT_FIELDS } from '../ingest/fields.js';
 import type { RejectReason } from '../ingest/errors.js';
 import type { Mapping } from '../ingest/mapping.js';
-import type { TraceFieldSummary, TraceSummary } from '../ingest/summarize-trace.js';
-import { num, openScan, scanTimeWarning, singleThreaded, type DuckDbOptions, sqlDouble } from './duckdb.js';
+import { peakOf, type TraceFieldSummary, type TraceSummary } from '../ingest/summarize-trace.js';
+import { loadBinsSql, loadFromBins, TOKEN_FIELDS } from './load.js';
+import { num, numericColumns, openScan, scanTimeWarning, singleThreaded, type DuckDbOptions, sqlDouble } from './duckdb.js';
 
 export interface DuckDbInspectResult {
   summary: TraceSummary;
@@ -68,6 +69,9 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
       const [ss] = await rows('SELECT count(DISTINCT session_id) AS d, count(session_id) AS c FROM a');
       if (num(ss.d) > 0) sessions = { sessions: num(ss.d), requestsWithSession: num(ss.c) };
     }
+    // Peak load as traceLoad bins it (the same relative times).
+    const tokens = TOKEN_FIELDS.filter((f) => ints.includes(f));
+    const bins = await numericColumns(con, loadBinsSql('t', 'a', tokens));
     const summary: TraceSummary = {
       requests: n,
       clients: perClient.length,
@@ -79,6 +83,7 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
       aggregateIatCv: cv,
       fields,
       sessions,
+      peak: peakOf(loadFromBins(bins, tokens)),
     };
     return { summary, rowsRead: scan.rowsRead, rejectsByReason: scan.rejectsByReason, files: scan.files, warning };
   } finally {

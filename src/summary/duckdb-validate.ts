@@ -3,7 +3,7 @@ import type { InputFormat } from '../io/input.js';
 import type { RejectReason } from '../ingest/errors.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { defaultBuildWorkers } from './parallel-build.js';
-import { LOAD_BIN_SECONDS, loadSeries, TOKEN_FIELDS, type LoadSeries } from '../validate/load.js';
+import { loadBinsSql, loadFromBins, TOKEN_FIELDS, type LoadSeries } from './load.js';
 import { sessionSideOf, sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
 import { compareSides, generatorHeader, sourceOffset, type ChartData, type FidelityReport } from '../validate/validate.js';
 import type { Thresholds } from '../validate/thresholds.js';
@@ -79,9 +79,7 @@ async function sideOf(scan: OpenScan, label: string, opts: { res: number; W: num
 /** The side's load series (traceLoad): requests and tokens per field per bin of its times. */
 async function loadOf(scan: OpenScan, rows: string, time: string): Promise<LoadSeries | undefined> {
   const fields = TOKEN_FIELDS.filter((f) => scan.present.includes(f));
-  const sums = fields.map((f) => `, CAST(sum(coalesce(greatest("${f}", 0), 0)) AS DOUBLE) AS "${f}"`).join('');
-  const cols = await numericColumns(scan.con, `SELECT CAST(floor(CAST(${time} AS DOUBLE) / ${LOAD_BIN_SECONDS}) AS DOUBLE) AS b, CAST(count(*) AS DOUBLE) AS n${sums} FROM ${rows} GROUP BY b`);
-  return loadSeries(cols.b, cols.n, Object.fromEntries(fields.map((f) => [f, cols[f]])));
+  return loadFromBins(await numericColumns(scan.con, loadBinsSql(time, rows, fields)), fields);
 }
 
 /** A side's scan: rows normalized into DuckDB, clients numbered. */

@@ -1,7 +1,7 @@
 import { spearmanFromJoint } from '../fit/lengths.js';
 import { createRng } from '../stats/rng.js';
 import { gapCells, ks, ksNoise, lengthCells, mean, quantile, total, tv, w1, type Cell } from './distributions.js';
-import { LOAD_BIN_SECONDS, LOAD_MIN_BINS, peakRate, peakRelSE, tokenFields, tokenLoad, type LoadSeries } from './load.js';
+import { LOAD_BIN_SECONDS, LOAD_MIN_BINS, peakRate, peakRelSE, tokenFields, tokenLoad, type LoadSeries } from '../summary/load.js';
 import type { SessionSide, Side, Stats } from './side.js';
 import type { Thresholds } from './thresholds.js';
 

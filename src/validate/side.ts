@@ -2,7 +2,7 @@ import { clientSessionKeys, type Trace } from '../ingest/trace.js';
 import { buildSummaries, SUMMARY_FIELDS } from '../summary/build.js';
 import { mergeArrivals, mergeLengths } from '../summary/merge.js';
 import type { ArrivalSummary, LengthSummary, TraceSummaries } from '../summary/types.js';
-import { traceLoad, type LoadSeries } from './load.js';
+import { traceLoad, type LoadSeries } from '../summary/load.js';
 
 /** Session statistics of a side, pooled over its sessions (fit/sessions.ts keeps them per client). */
 export interface SessionSide {

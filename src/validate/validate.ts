@@ -2,7 +2,7 @@ import type { IngestResult } from '../ingest/ingest.js';
 import { detectResolution } from '../summary/resolution.js';
 import { toolName } from '../version.js';
 import { cdfPoints, gapCells, lengthCells } from './distributions.js';
-import { peakRate, tokenFields, tokenLoad, type LoadSeries } from './load.js';
+import { peakRate, tokenFields, tokenLoad, type LoadSeries } from '../summary/load.js';
 import { computeMetrics, topClients, type Metric } from './metrics.js';
 import { alignTrace, summarizeSide, withHalves, type Side, type Stats } from './side.js';
 import type { Thresholds } from './thresholds.js';

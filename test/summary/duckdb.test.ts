@@ -112,6 +112,8 @@ describe('DuckDB engine', () => {
     // BurstGPT has sessions; Mooncake has block counts (hash_ids lengths): both covered above.
     expect((await inspectWithDuckDB([fixture('traces', cases[3][1])], loadPreset('burstgpt'))).summary.sessions?.sessions).toBeGreaterThan(0);
     expect((await inspectWithDuckDB([fixture('traces', cases[2][1])], loadPreset('mooncake'))).summary.fields.block_count?.count).toBe(12031);
+    // Peak load (p99 of 10 s bins) is part of the characterization, in both engines.
+    expect((await inspectWithDuckDB([fixture('traces', cases[0][1])], loadPreset(cases[0][0]))).summary.peak?.tokensPerS).toBeGreaterThan(0);
   });
 
   it('ingest --engine duckdb writes the same normalized trace (as a multiset of rows) as the TypeScript engine', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadSeries, peakRate, peakRelSE, selectKth, tokenLoad, traceLoad, type LoadSeries } from '../../src/validate/load.js';
+import { loadSeries, peakRate, peakRelSE, selectKth, tokenLoad, traceLoad, type LoadSeries } from '../../src/summary/load.js';
 import { loadStatistics } from '../../src/validate/metrics.js';
 import { createRng, type Rng } from '../../src/stats/rng.js';
 

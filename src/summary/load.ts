@@ -68,6 +68,17 @@ export function tokenLoad(l: LoadSeries, fields: readonly TokenField[]): Float64
   return out;
 }
 
+/** SQL (DuckDB) of a load series' bins: bin index `b`, rows `n` and per token field its sum, of the rows `from` at times `time`. */
+export function loadBinsSql(time: string, from: string, fields: readonly TokenField[]): string {
+  const sums = fields.map((f) => `, CAST(sum(coalesce(greatest("${f}", 0), 0)) AS DOUBLE) AS "${f}"`).join('');
+  return `SELECT CAST(floor(CAST(${time} AS DOUBLE) / ${LOAD_BIN_SECONDS}) AS DOUBLE) AS b, CAST(count(*) AS DOUBLE) AS n${sums} FROM ${from} GROUP BY b`;
+}
+
+/** The load series of loadBinsSql's result columns. */
+export function loadFromBins(cols: Record<string, ArrayLike<number>>, fields: readonly TokenField[]): LoadSeries | undefined {
+  return loadSeries(cols.b, cols.n, Object.fromEntries(fields.map((f) => [f, cols[f]])));
+}
+
 /** The token fields a side has. */
 export const tokenFields = (l: LoadSeries): TokenField[] => TOKEN_FIELDS.filter((f) => l.tokens[f] !== undefined);
 
