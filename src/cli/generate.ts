@@ -39,6 +39,8 @@ export function parseClientFilter(text: string | undefined): GenerateOptions['cl
   if (text === undefined) return undefined;
   const m = /^top:(\d+)$/.exec(text);
   if (m) return { top: Number(m[1]) };
+  // Found by review: `top:3,5` was read as an id list and refused as `no client "top:3"`.
+  if (/^top:/i.test(text)) throw new UsageError(`--clients ${text}: top:K takes one whole number of clients (top:5); a list is id1,id2,…`);
   if (text.startsWith('@')) {
     const file = text.slice(1);
     let body: string;

@@ -135,6 +135,10 @@ describe('flags', () => {
     await expectOneLineError(gen(join(dir, 'ramp.csv')), 'nor a readable (time, rate) file (no such file)');
   });
 
+  it('--clients top:3,5 says what top:K takes, not that there is no client "top:3"', async () => {
+    await expectOneLineError(['generate', profile, '--duration', '60', '--clients', 'top:3,5', '--out', join(dir, 'x.jsonl')], '--clients top:3,5: top:K takes one whole number of clients (top:5); a list is id1,id2,…');
+  });
+
 });
 
 describe('an interrupted run leaves no temporary file (found by review: Ctrl-C left .out.jsonl.<pid>.tmp)', () => {
