@@ -133,7 +133,7 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
         rep.info(`note: ${summary.emptySlots} window(s) had a target rate but no client activity in the profile; they are empty`);
       }
       rep.info(
-        `generated ${summary.requests} requests from ${summary.clients} clients over ${duration} s (${(summary.requests / duration).toFixed(2)} req/s) → ${opts.out} [${format}] in ${summary.seconds.toFixed(2)} s`,
+        `generated ${summary.requests} requests from ${summary.clients} client${summary.clients === 1 ? '' : 's'} over ${duration} s (${(summary.requests / duration).toFixed(2)} req/s) → ${opts.out} [${format}] in ${summary.seconds.toFixed(2)} s`,
       );
     });
 }
