@@ -1,7 +1,7 @@
 import { spearmanFromJoint } from '../fit/lengths.js';
 import { createRng } from '../stats/rng.js';
 import { gapCells, ks, ksNoise, lengthCells, mean, quantile, total, tv, w1, type Cell } from './distributions.js';
-import { LOAD_BIN_SECONDS, LOAD_MIN_BINS, peakRate, peakRelSE, tokenFields, tokenLoad, type LoadSeries } from '../summary/load.js';
+import { LOAD_BIN_SECONDS, LOAD_MAX_BINS, LOAD_MIN_BINS, peakRate, peakRelSE, tokenFields, tokenLoad, type LoadSeries } from '../summary/load.js';
 import type { SessionSide, Side, Stats } from './side.js';
 import type { Thresholds } from './thresholds.js';
 
@@ -412,7 +412,7 @@ export function loadStatistics(src: LoadSeries | undefined, gen: LoadSeries | un
     ['peak_tokens_p99_rel_err', (l: LoadSeries) => tokenLoad(l, fields)],
   ] as const) {
     if (!src || (name === 'peak_tokens_p99_rel_err' && tokenFields(src).length === 0)) {
-      out.push({ name, kind: name, value: null, note: src ? 'the source has no token counts' : 'the source has no requests' });
+      out.push({ name, kind: name, value: null, note: src ? 'the source has no token counts' : `no load series for the source (no requests, or a span of more than ${LOAD_MAX_BINS} bins of ${LOAD_BIN_SECONDS} s)` });
       continue;
     }
     if (bins < LOAD_MIN_BINS) {
@@ -422,7 +422,7 @@ export function loadStatistics(src: LoadSeries | undefined, gen: LoadSeries | un
     const a = pick(src);
     const b = gen ? pick(gen) : undefined;
     if (!a || !b) {
-      out.push({ name, kind: name, value: 1, note: gen ? `the generated side has none of ${tokenFields(src).join(', ')}` : 'the generated side has no requests' });
+      out.push({ name, kind: name, value: 1, note: gen ? `the generated side has none of ${tokenFields(src).join(', ')}` : `no load series for the generated side (no requests, or a span of more than ${LOAD_MAX_BINS} bins of ${LOAD_BIN_SECONDS} s)` });
       continue;
     }
     const pa = peakRate(a);
