@@ -274,3 +274,15 @@ describe('peak load of a generated side with token fields the source lacks', () 
     expect(verdictLines(report).find((l) => l.includes('peak load'))).toMatch(/generated [\d.]+ \(\+0 %\)/);
   });
 });
+
+describe('validate peak line', () => {
+  it('prints a change under 0.5 % as +0 %, not −0 % (review)', async () => {
+    const n = 3000;
+    const timestamp = Float64Array.from({ length: n }, (_, i) => i * 1.7);
+    const trace = (scale: number): Trace => ({ n, timestamp, client: new Int32Array(n), clientIds: ['a'], ints: { input_tokens: Int32Array.from({ length: n }, (_, i) => Math.round(scale * (1000 + ((i * 53) % 4000)))) }, texts: {}, origin: null });
+    const { report } = validateTraces(asResult(trace(1)), asResult(trace(0.999)), thresholds);
+    expect(report.generated.peak_p99.tokens_per_s!).toBeLessThan(report.source.peak_p99.tokens_per_s!);
+    const { verdictLines } = await import('../../src/cli/validate.js');
+    expect(verdictLines(report).find((l) => l.includes('peak load'))).toMatch(/generated [\d.]+ \(\+0 %\)/);
+  });
+});
