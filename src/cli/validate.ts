@@ -52,8 +52,8 @@ function peakLine(report: FidelityReport): string | undefined {
   const side = (label: string, s: FidelityReport['generated'] | undefined) => {
     const v = s?.peak_p99[unit];
     if (v === undefined || v === null) return '';
-    const d = 100 * (v / src - 1);
-    return `, ${label} ${v.toPrecision(4)} (${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(0)} %)`;
+    const d = Math.round(100 * (v / src - 1));
+    return `, ${label} ${v.toPrecision(4)} (${d >= 0 ? '+' : '−'}${Math.abs(d)} %)`;
   };
   return `  peak load (p99 of 10 s bins, ${unit === 'tokens_per_s' ? 'tokens/s' : 'requests/s'}): source ${src.toPrecision(4)}${side('generated', report.generated)}${side('naive baseline', report.baseline)}`;
 }

@@ -25,14 +25,15 @@ export interface TraceSummary {
   fields: Record<string, TraceFieldSummary>;
   sessions?: { sessions: number; requestsWithSession: number };
   /** Peak load: the 99th percentiles of requests and of input + output tokens per second over 10 s bins (tokens null without token counts). */
-  peak?: { requestsPerS: number; tokensPerS: number | null };
+  peak?: { requestsPerS: number; tokensPerS: number | null; tokenFields: string[] };
 }
 
 /** The peak of a load series (summary/load.ts), as inspect prints it. */
 export function peakOf(load: LoadSeries | undefined): TraceSummary['peak'] {
   if (!load) return undefined;
-  const tokens = tokenLoad(load, tokenFields(load));
-  return { requestsPerS: peakRate(load.requests), tokensPerS: tokens ? peakRate(tokens) : null };
+  const fields = tokenFields(load);
+  const tokens = tokenLoad(load, fields);
+  return { requestsPerS: peakRate(load.requests), tokensPerS: tokens ? peakRate(tokens) : null, tokenFields: fields };
 }
 
 function percentile(sorted: Int32Array, p: number): number {

@@ -15,7 +15,7 @@ export interface SideSummary {
   mean_rate: number;
   iat_cv: number | null;
   index_of_dispersion: { '1s': number | null; '10s': number | null; '60s': number | null };
-  /** 99th percentiles of requests and of input + output tokens per second, over 10 s bins (null: no requests, or no token counts). */
+  /** 99th percentiles of requests and of input + output tokens per second, over 10 s bins (null: no requests, or no token counts); a generated side's tokens over the source's token fields. */
   peak_p99: { requests_per_s: number | null; tokens_per_s: number | null };
   time_offset_seconds: number;
 }
@@ -52,13 +52,17 @@ function ioD(s: Stats, scale: '1' | '10' | '60'): number | null {
   return (d.sumSq / d.bins - m * m) / m;
 }
 
-/** p99 of the side's own tokens (input + output) per second, null without token counts. */
-function peakTokens(load: LoadSeries | undefined): number | null {
-  const t = load ? tokenLoad(load, tokenFields(load)) : undefined;
+/**
+ * p99 of the side's tokens (input + output) per second, null without token counts; a generated
+ * side's over the token fields the source has too (as peak_tokens_p99_rel_err compares them).
+ */
+function peakTokens(load: LoadSeries | undefined, source?: LoadSeries): number | null {
+  const fields = load ? tokenFields(load).filter((f) => !source || source.tokens[f] !== undefined) : [];
+  const t = load && fields.length ? tokenLoad(load, fields) : undefined;
   return t ? peakRate(t) : null;
 }
 
-function sideSummary(side: Side, files: string[], offset: number): SideSummary {
+function sideSummary(side: Side, files: string[], offset: number, source?: Side): SideSummary {
   const g = side.aggregate.gaps;
   const m = g && g.gaps > 0 ? g.sum / g.gaps : NaN;
   const span = side.span.end - side.span.start;
@@ -70,7 +74,7 @@ function sideSummary(side: Side, files: string[], offset: number): SideSummary {
     mean_rate: span > 0 ? side.requests / span : NaN,
     iat_cv: g && g.gaps > 1 ? Math.sqrt(Math.max(0, g.sumSq / g.gaps - m * m)) / m : null,
     index_of_dispersion: { '1s': ioD(side.aggregate, '1'), '10s': ioD(side.aggregate, '10'), '60s': ioD(side.aggregate, '60') },
-    peak_p99: { requests_per_s: side.load ? peakRate(side.load.requests) : null, tokens_per_s: peakTokens(side.load) },
+    peak_p99: { requests_per_s: side.load ? peakRate(side.load.requests) : null, tokens_per_s: peakTokens(side.load, source?.load) },
     time_offset_seconds: offset,
   };
 }
@@ -158,12 +162,12 @@ export function compareSides(
     failed,
     clock_resolution_seconds: res,
     source: sideSummary(src, source.files, source.offset ?? 0),
-    generated: sideSummary(gen, generated.files, genOffset),
+    generated: sideSummary(gen, generated.files, genOffset, src),
     top_clients: topClients(src, thresholds),
     metrics,
     thresholds,
   };
-  if (base && baseline) report.baseline = sideSummary(base, baseline.files, baseOffset);
+  if (base && baseline) report.baseline = sideSummary(base, baseline.files, baseOffset, src);
   const sides = [src, gen, ...(base ? [base] : [])];
   const fields = [...(src.aggregate.lengths?.fields.keys() ?? [])];
   const charts: ChartData = {

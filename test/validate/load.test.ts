@@ -163,3 +163,14 @@ describe('peak_rate_p99_rel_err / peak_tokens_p99_rel_err', () => {
     expect(empty[0].value).toBe(1);
   });
 });
+
+describe('inspect <trace> peak line', () => {
+  it('names the token fields it sums (review: a trace with only output_tokens said "input + output")', async () => {
+    const { summarizeTrace } = await import('../../src/ingest/summarize-trace.js');
+    const { renderTraceSummary } = await import('../../src/cli/inspect.js');
+    const n = 50;
+    const trace = { n, timestamp: Float64Array.from({ length: n }, (_, i) => i * 3), client: new Int32Array(n), clientIds: ['a'], ints: { output_tokens: Int32Array.from({ length: n }, (_, i) => 10 + i) }, texts: {}, origin: null };
+    const line = renderTraceSummary('t', summarizeTrace(trace)).split('\n').find((l) => l.includes('peak load'))!;
+    expect(line).toContain('tokens/s (output)');
+  });
+});

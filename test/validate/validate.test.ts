@@ -259,3 +259,30 @@ describe('a length field the generated trace lacks fails its metric', () => {
     expect(kinds(report.failed)).toEqual(['output_tokens_ks']);
   });
 });
+
+describe('peak load of a generated side with token fields the source lacks', () => {
+  it("compares the generated side's peak over the source's token fields (the metric's), not its own (review: +343 % beside a metric of 17 %)", async () => {
+    const n = 3000;
+    const timestamp = Float64Array.from({ length: n }, (_, i) => i * 1.7);
+    const output = Int32Array.from({ length: n }, (_, i) => (i * 37) % 500);
+    const input = Int32Array.from({ length: n }, (_, i) => 1000 + ((i * 53) % 4000));
+    const trace = (ints: Trace['ints']): Trace => ({ n, timestamp, client: new Int32Array(n), clientIds: ['a'], ints, texts: {}, origin: null });
+    const { report } = validateTraces(asResult(trace({ output_tokens: output })), asResult(trace({ input_tokens: input, output_tokens: output })), thresholds);
+    expect(report.metrics.peak_tokens_p99_rel_err.value).toBe(0);
+    expect(report.generated.peak_p99.tokens_per_s).toBe(report.source.peak_p99.tokens_per_s);
+    const { verdictLines } = await import('../../src/cli/validate.js');
+    expect(verdictLines(report).find((l) => l.includes('peak load'))).toMatch(/generated [\d.]+ \(\+0 %\)/);
+  });
+});
+
+describe('validate peak line', () => {
+  it('prints a change under 0.5 % as +0 %, not −0 % (review)', async () => {
+    const n = 3000;
+    const timestamp = Float64Array.from({ length: n }, (_, i) => i * 1.7);
+    const trace = (scale: number): Trace => ({ n, timestamp, client: new Int32Array(n), clientIds: ['a'], ints: { input_tokens: Int32Array.from({ length: n }, (_, i) => Math.round(scale * (1000 + ((i * 53) % 4000)))) }, texts: {}, origin: null });
+    const { report } = validateTraces(asResult(trace(1)), asResult(trace(0.999)), thresholds);
+    expect(report.generated.peak_p99.tokens_per_s!).toBeLessThan(report.source.peak_p99.tokens_per_s!);
+    const { verdictLines } = await import('../../src/cli/validate.js');
+    expect(verdictLines(report).find((l) => l.includes('peak load'))).toMatch(/generated [\d.]+ \(\+0 %\)/);
+  });
+});
