@@ -47,15 +47,20 @@ export function verdictLines(report: FidelityReport): string[] {
 /** The capacity each side needs (p99 of tokens per second over 10 s bins, requests when there are no token counts), the generated side's and the baseline's off the source's. */
 function peakLine(report: FidelityReport): string | undefined {
   const unit = report.source.peak_p99.tokens_per_s !== null ? 'tokens_per_s' : 'requests_per_s';
+  const metric = report.metrics[unit === 'tokens_per_s' ? 'peak_tokens_p99_rel_err' : 'peak_rate_p99_rel_err'];
   const src = report.source.peak_p99[unit];
+  const label = `  peak load (p99 of 10 s bins, ${unit === 'tokens_per_s' ? 'tokens/s' : 'requests/s'})`;
+  // Not judged: say why, rather than print nothing (a span too long for a series) or a
+  // percentage nobody judged (found by review: a one-bin source printed "+17584 %").
+  if (metric?.value === null) return `${label}: not judged (${metric.note ?? 'not enough data'})`;
   if (src === null || !(src > 0)) return undefined;
-  const side = (label: string, s: FidelityReport['generated'] | undefined) => {
+  const side = (name: string, s: FidelityReport['generated'] | undefined) => {
     const v = s?.peak_p99[unit];
     if (v === undefined || v === null) return '';
     const d = Math.round(100 * (v / src - 1));
-    return `, ${label} ${v.toPrecision(4)} (${d >= 0 ? '+' : '−'}${Math.abs(d)} %)`;
+    return `, ${name} ${v.toPrecision(4)} (${d >= 0 ? '+' : '−'}${Math.abs(d)} %)`;
   };
-  return `  peak load (p99 of 10 s bins, ${unit === 'tokens_per_s' ? 'tokens/s' : 'requests/s'}): source ${src.toPrecision(4)}${side('generated', report.generated)}${side('naive baseline', report.baseline)}`;
+  return `${label}: source ${src.toPrecision(4)}${side('generated', report.generated)}${side('naive baseline', report.baseline)}`;
 }
 
 /** Writes the JSON and HTML reports (atomically) when asked. */

@@ -285,4 +285,13 @@ describe('validate peak line', () => {
     const { verdictLines } = await import('../../src/cli/validate.js');
     expect(verdictLines(report).find((l) => l.includes('peak load'))).toMatch(/generated [\d.]+ \(\+0 %\)/);
   });
+
+  it('says why the peak is not judged instead of a percentage (a one-bin source printed "+17584 %", a 1970 row nothing: review)', async () => {
+    const trace = (ts: number[]): Trace => ({ n: ts.length, timestamp: Float64Array.from(ts), client: new Int32Array(ts.length), clientIds: ['a'], ints: { input_tokens: Int32Array.from(ts, () => 100) }, texts: {}, origin: null });
+    const { verdictLines } = await import('../../src/cli/validate.js');
+    const short = validateTraces(asResult(trace([1, 2, 3])), asResult(trace(Array.from({ length: 300 }, (_, i) => i * 3))), thresholds).report;
+    expect(verdictLines(short).find((l) => l.includes('peak load'))).toMatch(/not judged \(the source spans fewer than 100 bins of 10 s\)$/);
+    const stray = validateTraces(asResult(trace([-1.7e9, ...Array.from({ length: 300 }, (_, i) => i * 3)])), asResult(trace(Array.from({ length: 300 }, (_, i) => i * 3))), thresholds).report;
+    expect(verdictLines(stray).find((l) => l.includes('peak load'))).toMatch(/not judged \(no load series for the source/);
+  });
 });
