@@ -220,7 +220,7 @@ export async function onePassQuery(src: Source): Promise<{ sql: string; clients:
   let remap: Int32Array | undefined;
   let total: number | undefined;
   if (!src.mapping.columns.client_id) {
-    clients = ['default'];
+    clients = [src.numericSource.clientMissing ? 'unknown' : 'default'];
     clientCode = '0';
   } else if (raw) {
     // Distinct raw texts first (a dictionary-encoded column reads them without decoding

@@ -234,9 +234,8 @@ export interface Source {
   /** The inputs as a relation, for rowsSql. */
   from: string;
   dotted: boolean;
-  /** Source columns typed as numbers. */
-  /** Source columns typed as numbers (`json`: typed as JSON, values of mixed types). */
-  numericSource: Set<string> & { json?: Set<string> };
+  /** Source columns typed as numbers (`json`: typed as JSON, values of mixed types; `clientMissing`: see TypedColumns). */
+  numericSource: Set<string> & { json?: Set<string>; clientMissing?: boolean };
   /** The mapping with optional fields whose columns are missing dropped. */
   mapping: Mapping;
   /** Integer fields summarized (SQL_INT_FIELDS that are mapped and present). */
@@ -403,7 +402,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // Optional fields whose columns a file lacks are dropped from the mapping (absent, as in
     // the TypeScript engine); a missing required column is an error before anything runs.
     let available: string[];
-    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number> } = new Set<string>();
+    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean } = new Set<string>();
     const types = new Map<string, string>();
     // Our own traces: metadata (origin) from the first file that has it, header lines skipped.
     let meta: Record<string, unknown> | undefined;
@@ -469,7 +468,11 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       if (lenient || mapping.optional.includes(field as never) || (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src && missing.length < specs.length)) {
         // (an optional coalesce none of whose columns is there is absent, as any optional field)
         if (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src && missing.length < specs.length) effective.columns[field] = { coalesce: specs.filter((c) => !missing.includes(c)) } as never;
-        else delete effective.columns[field];
+        else {
+          delete effective.columns[field];
+          // Found by review: the TypeScript engine reads such rows as client `unknown` (an absent value), not `default`.
+          if (field === 'client_id') numericSource.clientMissing = true;
+        }
         continue;
       }
       const none = missingCoalesce(mapping, available, dotted);

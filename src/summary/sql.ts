@@ -73,9 +73,11 @@ const DUCKDB_NUMBER_TEXT = (e: string) =>
  * Source columns typed as numbers; `json`: those typed as JSON (mixed value types);
  * `jsonPaths`: dotted specs (`usage.prompt_tokens`) whose value is JSON-typed, with the index
  * of the first segment typed JSON (0: the column itself, e.g. `usage` an object in some rows
- * and a string in others; the last: a struct field of mixed types).
+ * and a string in others; the last: a struct field of mixed types); `clientMissing`: the
+ * mapping's client column is an optional one the input does not have (its rows are client
+ * `unknown`, as the TypeScript engine reads an absent value; `default` is for mappings without one).
  */
-export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number> };
+export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean };
 
 /**
  * JavaScript's whitespace as an RE2 character class: what `\s` matches and
@@ -367,7 +369,7 @@ export function rowsSql(
   };
   const level1 = [
     `${text('timestamp', cols.timestamp!, tTyped)} AS ${raw('timestamp')}`,
-    `${cols.client_id ? clientSql(fieldSql(cols.client_id, dotted, mapping.separator, d, numericColumns)) : `'default'`} AS ${q('__sg_client')}`,
+    `${cols.client_id ? clientSql(fieldSql(cols.client_id, dotted, mapping.separator, d, numericColumns)) : numericColumns.clientMissing ? `'unknown'` : `'default'`} AS ${q('__sg_client')}`,
     ...(rawClient ? [`${rawClient} AS ${q('__sg_client_raw')}`] : []),
     ...texts.filter((f) => cols[f] !== undefined).map((f) => `${fieldSql(cols[f]!, dotted, mapping.separator, d, numericColumns)} AS ${q(`__sg_text_${f}`)}`),
     ...ints.map(({ f, typed }) => `${text(f, cols[f]!, typed)} AS ${raw(f)}`),

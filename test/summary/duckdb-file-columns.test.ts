@@ -31,3 +31,29 @@ describe('several inputs with different columns: a required column missing from 
     }
   });
 });
+
+describe('an optional client column the input does not have (found by review)', () => {
+  it('is client `unknown` in both engines (DuckDB said `default`: client_share_tv 0 in one engine, 1 in the other)', { timeout: 60_000 }, async () => {
+    const { summarizeWithDuckDB } = await import('../../src/summary/duckdb.js');
+    const { inspectWithDuckDB } = await import('../../src/summary/duckdb-inspect.js');
+    const { ingestFiles } = await import('../../src/ingest/ingest.js');
+    const { buildSummaries } = await import('../../src/summary/build.js');
+    const { summarizeTrace } = await import('../../src/ingest/summarize-trace.js');
+    const { loadPreset } = await import('../../src/ingest/presets.js');
+    const dir = tempDir();
+    writeFileSync(`${dir}/x.csv`, 'timestamp,input_tokens\n1,5\n2,6\n3,7\n');
+    const mapping = loadPreset('servegen');
+    expect(mapping.optional).toContain('client_id');
+    const W = { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 1 };
+    const ts = buildSummaries((await ingestFiles({ inputs: [`${dir}/x.csv`], mapping })).trace, W);
+    const duck = await summarizeWithDuckDB([`${dir}/x.csv`], mapping, W);
+    expect(ts.arrivals.map((a) => a.client)).toEqual(['unknown']);
+    expect(duck.summaries.arrivals.map((a) => a.client)).toEqual(['unknown']);
+    expect((await inspectWithDuckDB([`${dir}/x.csv`], mapping)).summary.topClients).toEqual(summarizeTrace((await ingestFiles({ inputs: [`${dir}/x.csv`], mapping })).trace).topClients);
+    // A mapping without a client column at all: `default` in both.
+    const { parseMapping } = await import('../../src/ingest/mapping.js');
+    const none = parseMapping({ columns: { timestamp: 'timestamp', input_tokens: 'input_tokens' }, timestamp: { unit: 's' } }, 'none');
+    expect(buildSummaries((await ingestFiles({ inputs: [`${dir}/x.csv`], mapping: none })).trace, W).arrivals.map((a) => a.client)).toEqual(['default']);
+    expect((await summarizeWithDuckDB([`${dir}/x.csv`], none, W)).summaries.arrivals.map((a) => a.client)).toEqual(['default']);
+  });
+});
