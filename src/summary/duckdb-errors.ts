@@ -96,6 +96,8 @@ export function duckdbReadError(err: unknown, files: string[]): IngestError {
   const what = bad ? `malformed JSON at line ${bad.line} (${bad.why})` : problem(message);
   // (a file such a message names may be DuckDB's own, e.g. its temporary storage: the inputs are named)
   if (what === undefined) return new IngestError(`${files.join(', ')}: engine duckdb: ${message.split('\n')[0]}`, files[0]);
+  // A repeated key is no reject for the TypeScript engine: JSON.parse keeps its last value (found by the input audit: the hint said it counts such rows).
+  if (/has duplicate key "/.test(message)) return new DuckDbReadError(`${where}: engine duckdb cannot read ${what}; --engine ts reads it, keeping the last value of a repeated key`, file ?? files[0]);
   return new DuckDbReadError(
     `${where}: engine duckdb cannot read ${what}; --engine ts reads it and counts such rows as rejects (wrong_column_count, unparseable_line, bad_encoding)`,
     file ?? files[0],

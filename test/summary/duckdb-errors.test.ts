@@ -242,5 +242,14 @@ describe('DuckDB engine: malformed JSON lines are named by the line the TypeScri
       expect(JSON.parse(readFileSync(`${dir}/rej.jsonl`, 'utf8').split('\n')[0]).line, name).toBe(line);
     }
   });
+
+  it('a repeated key: the hint says the TypeScript engine keeps its last value (it said ts counts such rows as rejects)', async () => {
+    const dir = tempDir();
+    writeFileSync(`${dir}/dup.jsonl`, '{"ts":1,"ts":5,"in":3}\n{"ts":2,"in":4}\n');
+    const mapping = parseMapping({ columns: { timestamp: 'ts', input_tokens: 'in' }, timestamp: { unit: 's' } }, 'm');
+    const err = await summarizeWithDuckDB([`${dir}/dup.jsonl`], mapping, { arrivalSeconds: 600, lengthSeconds: 21600 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DuckDbReadError);
+    expect((err as Error).message).toMatch(/has duplicate key "ts"; --engine ts reads it, keeping the last value of a repeated key$/);
+  });
 });
 
