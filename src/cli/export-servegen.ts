@@ -19,6 +19,7 @@ export function registerExportServegen(program: Command): void {
       const lost = [
         [profile.clients.filter((c) => c.sessions).length, 'session statistics (generate from the exported pool labels no sessions)'],
         [profile.clients.filter((c) => c.shifts?.length).length, 'rate change points'],
+        [profile.clients.filter((c) => c.gap_memory).length, 'gap memory (upstream draws independent gaps)'],
       ] as const;
       for (const [n, what] of lost) if (n > 0) rep.info(`note: ${n} client(s) have ${what}; upstream's layout has no place for them, so they are not written`);
       rep.info(`exported ${profile.clients.length} clients as ${files} files → ${opts.out}`);

@@ -19,6 +19,7 @@ interface Opts {
   shape: string;
   naive?: boolean;
   sessions: boolean;
+  gapMemory: boolean;
   maxRequests: string;
   quiet?: boolean;
 }
@@ -73,6 +74,7 @@ export function registerGenerate(program: Command): void {
     .option('--shape <source>', 'IAT shape per window: cv (match the window CV) | params (fitted shape as stored)', 'cv')
     .option('--naive', "the paper's naive baseline: one aggregate Poisson process, lengths from the pooled distribution")
     .option('--no-sessions', "no session labels: by default clients whose profile has session statistics get session_id and turn columns (times are the same either way; so are the lengths of clients without input_rank_by_turn: with it a turn's input follows its turn's rank, the client's length distributions kept, not its draws)")
+    .option('--no-gap-memory', "independent gaps within each window (a renewal process, as upstream ServeGen draws them): by default clients whose profile has gap_memory draw serially dependent gaps (same gap distributions, bursts kept)")
     .option('--max-requests <n>', 'refuse (exit 2) a run expected to produce more requests than this (rate × duration)', String(DEFAULT_MAX_REQUESTS))
     .option('--quiet', 'no progress or summary on stderr')
     .addHelpText(
@@ -106,6 +108,7 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
         clients: parseClientFilter(opts.clients),
         shapeSource: opts.shape,
         sessions: opts.sessions,
+        gapMemory: opts.gapMemory,
         maxRequests: num(opts.maxRequests, '--max-requests', 0),
       };
       const { profile, sha256 } = readProfile(file);
@@ -128,6 +131,9 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
       }
       if (summary.sessionClients > 0) {
         rep.info(`sessions: ${summary.sessionClients} client(s) labelled with session_id and turn from their profile's session statistics (--no-sessions to leave them out)`);
+      }
+      if (summary.memoryClients > 0) {
+        rep.info(`gap memory: ${summary.memoryClients} client${summary.memoryClients === 1 ? " draws" : "s draw"} serially dependent gaps from their profile's gap_memory (--no-gap-memory for independent gaps)`);
       }
       if (summary.emptySlots > 0) {
         rep.info(`note: ${summary.emptySlots} window(s) had a target rate but no client activity in the profile; they are empty`);

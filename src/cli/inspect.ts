@@ -42,6 +42,12 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   }
   if (alwaysZero.length > 0) lines.push(`    always 0: ${alwaysZero.join(', ')}`);
   lines.push(`  top clients   ${s.topClients.slice(0, 5).map((c) => `${c.id} ${pct(c.share)} (CV ${c.cv === null ? '—' : fmt(c.cv)}${c.shifts ? `, ${c.shifts} shift${c.shifts > 1 ? 's' : ''}` : ''})`).join(', ')}`);
+  const gm = s.gapMemory;
+  lines.push(
+    gm.clients === 0
+      ? '  gap memory    none: gaps are drawn independently within each window'
+      : `  gap memory    ${gm.clients} client${gm.clients === 1 ? "" : "s"} (${pct(gm.share)} of requests) ${gm.clients === 1 ? "draws" : "draw"} serially dependent gaps: ${gm.top.map((x) => `${x.id} weight ${fmt(x.weight)}, φ ${fmt(x.phi)} (~${Math.round(1 / (1 - x.phi))} gaps)`).join('; ')}`,
+  );
   for (const x of s.sessions.slice(0, 5)) {
     const st = x.stats as { sessions?: number; mean_turns?: number; inter_turn_gap_median_s?: number | null; input_growth_per_turn_median?: number | null; input_rank_by_turn?: unknown; input_rank_turn_copula?: number };
     // Whether generate reproduces the growth: only with the input-rank model (profiles fitted since it exists).

@@ -12,6 +12,7 @@ import { prefitWindows, type LengthWindowFit } from './parallel-fit.js';
 import { aggregateBucketSeconds, coveredBuckets, fitAggregateRate, fitAggregateRateSeries, rateChangePoints } from './rates.js';
 import { lengthWindowOf } from './lengths.js';
 import { sessionStats } from './sessions.js';
+import { fitGapMemory, memoryCorrelations } from './gap-memory.js';
 
 export interface FitOptions extends ArrivalFitOptions {
   arrivalSeconds: number;
@@ -228,6 +229,8 @@ export function fitSummaries(
       lengths: lengths.map((l) => options.prefit?.lengths.get(l) ?? lengthWindowOf(l)),
     };
     if (shifts.length > 0) client.shifts = shifts;
+    const memory = fitGapMemory(memoryCorrelations(arrivals));
+    if (memory) client.gap_memory = memory;
     clients.push(client);
     options.onProgress?.(++done, byClient.size);
   }

@@ -1,6 +1,6 @@
 import type { Rng } from '../stats/rng.js';
 import { sampleStandardGamma } from '../stats/gamma.js';
-import { lnGamma } from '../stats/special.js';
+import { gammaPInv, gammaQInv, lnGamma } from '../stats/special.js';
 import type { ArrivalWindow } from '../profile/schema.js';
 
 /**
@@ -12,6 +12,11 @@ export interface UnitGapSampler {
   /** Shape actually used (1 for exponential). */
   readonly shape: number;
   next(rng: Rng): number;
+  /**
+   * The gap at probability u (the inverse CDF), given u and 1 − u (each computed directly, so
+   * both tails keep their precision): for draws with gap memory (src/fit/gap-memory.ts).
+   */
+  quantile(u: number, uc: number): number;
   /**
    * Forward-recurrence draw for a process already running when generation starts
    * (stationary start, so the first window is not biased towards an arrival at t = 0).
@@ -39,11 +44,17 @@ export function weibullShapeForCv(cv: number): number {
   return Math.exp((lo + hi) / 2);
 }
 
+/** −log(1 − u), from whichever of u and 1 − u keeps its digits. */
+function unitExponentialQuantile(u: number, uc: number): number {
+  return u < 0.5 ? -Math.log1p(-u) : -Math.log(uc);
+}
+
 function exponentialSampler(): UnitGapSampler {
   return {
     family: 'exponential',
     shape: 1,
     next: (rng) => -Math.log(rng.nextOpen()),
+    quantile: (u, uc) => unitExponentialQuantile(u, uc),
     residual: (rng) => -Math.log(rng.nextOpen()),
   };
 }
@@ -54,6 +65,7 @@ function gammaSampler(k: number): UnitGapSampler {
     family: 'gamma',
     shape: k,
     next: (rng) => sampleStandardGamma(rng, k) * inv,
+    quantile: (u, uc) => (u < 0.5 ? gammaPInv(k, u) : gammaQInv(k, uc)) * inv,
     // Forward recurrence of a Gamma(k) renewal process: U · Gamma(k+1)/k (length-biased gap × U).
     residual: (rng) => rng.next() * sampleStandardGamma(rng, k + 1) * inv,
   };
@@ -68,6 +80,7 @@ function weibullSampler(k: number): UnitGapSampler {
     family: 'weibull',
     shape: k,
     next: (rng) => scale * Math.pow(-Math.log(rng.nextOpen()), inv),
+    quantile: (u, uc) => scale * Math.pow(unitExponentialQuantile(u, uc), inv),
     // Stationary start approximated by the Gamma process with the same mean and CV.
     residual: (rng) => rng.next() * sampleStandardGamma(rng, gk + 1) / gk,
   };
@@ -137,6 +150,7 @@ function empiricalSampler(e: NonNullable<ArrivalWindow['empirical']>): UnitGapSa
     family: 'gamma',
     shape: gk,
     next: (rng) => draw(rng.next()),
+    quantile: (u) => draw(u),
     residual: (rng) => rng.next() * sampleStandardGamma(rng, gk + 1) / gk,
   };
 }

@@ -1,5 +1,6 @@
 import type { Profile, ProfileClient, ArrivalWindow } from '../profile/schema.js';
 import { createRng, type Rng } from '../stats/rng.js';
+import { normalCdf } from '../stats/normal.js';
 import { GenerateError } from './errors.js';
 import { describeRateSpec, meanRateOver, rateAt, type RateSpec } from './rate-function.js';
 import { unitGapSampler, type ShapeSource, type UnitGapSampler } from './arrival-sampler.js';
@@ -28,6 +29,8 @@ export interface GenerateOptions {
    * statistics (default true). Times and lengths are the same either way.
    */
   sessions?: boolean;
+  /** Draw gaps with the serial dependence of clients that have `gap_memory` (default true); false: independent gaps. */
+  gapMemory?: boolean;
 }
 
 /**
@@ -61,6 +64,8 @@ export interface GenerationPlan {
   expectedRequests: number;
   /** Clients whose arrivals are labelled with sessions (batches then carry `session_id` and `turn`). */
   sessionClients: string[];
+  /** Clients whose gaps are drawn with their profile's gap memory. */
+  memoryClients: string[];
   batches: Iterable<RequestBatch>;
 }
 
@@ -232,6 +237,31 @@ interface ClientState {
   residual: number;
   /** Session labels of its arrivals (profiles with session statistics). */
   sessions?: SessionAssigner;
+  /** Gap memory (the client's `gap_memory`): its latent AR(1) state, carried across slots. */
+  memory?: GapMemoryState;
+}
+
+/** Latent state of a client's gap memory (src/fit/gap-memory.ts). */
+class GapMemoryState {
+  private readonly carried: number;
+  private readonly fresh: number;
+  private readonly innovation: number;
+  /** The AR(1) part; NaN before the first gap. */
+  private x = NaN;
+  constructor(
+    weight: number,
+    private readonly phi: number,
+  ) {
+    this.carried = Math.sqrt(weight);
+    this.fresh = Math.sqrt(1 - weight);
+    this.innovation = Math.sqrt(1 - phi * phi);
+  }
+  /** The next unit-mean gap: the sampler's quantile at Φ(z), z = √w·x + √(1−w)·ε. */
+  next(sampler: UnitGapSampler, rng: Rng): number {
+    this.x = this.x === this.x ? this.phi * this.x + this.innovation * rng.normal() : rng.normal();
+    const z = this.carried * this.x + this.fresh * rng.normal();
+    return sampler.quantile(normalCdf(z), normalCdf(-z));
+  }
 }
 
 /** Growable column buffers for one slot. */
@@ -376,6 +406,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
     lengthRng: root.split(`lengths:${c.id}`),
     residual: NaN,
     sessions: sessionAssigner(c, options, root),
+    memory: c.gap_memory && c.gap_memory.weight > 0 && options.gapMemory !== false ? new GapMemoryState(c.gap_memory.weight, c.gap_memory.phi) : undefined,
   }));
   const labelSessions = states.some((s) => s.sessions);
   const columns = lengthColumnsOf(chosen);
@@ -478,12 +509,13 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
           const lrng = st.lengthRng;
           const ls = st.lengths;
           const sessions = st.sessions;
+          const memory = st.memory;
           while (t < end) {
             if (buf.n >= buf.timestamp.length) buf.reserve(buf.timestamp.length);
             const row = buf.n++;
             buf.timestamp[row] = t - options.start;
             buf.client[row] = ci;
-            const after = t + sampler.next(rng) / rate;
+            const after = t + (memory ? memory.next(sampler, rng) : sampler.next(rng)) / rate;
             if (buf.session && buf.turn) {
               if (sessions) {
                 // The next arrival as this slot's rate places it (a look-ahead for labelling only).
@@ -517,6 +549,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
     emptySlots: emptyWindows.size,
     expectedRequests,
     sessionClients: states.filter((s) => s.sessions).map((s) => s.id),
+    memoryClients: states.filter((s) => s.memory).map((s) => s.id),
     batches: { [Symbol.iterator]: batches },
   };
 }

@@ -106,5 +106,5 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
       }
     }
   }
-  return { clientIds: ['naive'], columns, clientsWithoutLengths: [], emptySlots: emptyWindows.size, expectedRequests, sessionClients: [], batches: { [Symbol.iterator]: batches } };
+  return { clientIds: ['naive'], columns, clientsWithoutLengths: [], emptySlots: emptyWindows.size, expectedRequests, sessionClients: [], memoryClients: [], batches: { [Symbol.iterator]: batches } };
 }

@@ -40,6 +40,8 @@ export interface GenerateSummary {
   columns: string[];
   /** Clients whose arrivals were labelled with sessions. */
   sessionClients: number;
+  /** Clients drawn with gap memory. */
+  memoryClients: number;
 }
 
 /** ISO origin of the generated trace: profile origin + start, when the profile has one. */
@@ -83,6 +85,7 @@ export async function generateToFile(
         naive,
         clients: plan.clientIds.length,
         session_clients: plan.sessionClients.length,
+        gap_memory_clients: plan.memoryClients.length,
       },
     },
   };
@@ -108,5 +111,6 @@ export async function generateToFile(
     seconds: (performance.now() - t0) / 1000,
     columns: plan.columns,
     sessionClients: plan.sessionClients.length,
+    memoryClients: plan.memoryClients.length,
   };
 }

@@ -125,6 +125,14 @@ export const ClientSchema = z
     arrivals: z.array(ArrivalWindowSchema),
     lengths: z.array(LengthWindowSchema),
     shifts: z.array(z.number()).optional().describe('rate change points, seconds from span.origin'),
+    gap_memory: z
+      .object({
+        weight: z.number().min(0).max(1).describe('w: share of a gap\'s normal score carried over from the gaps before it'),
+        phi: z.number().min(0).max(0.9999).describe('φ: lag-1 coefficient of the carried part (memory of about 1/(1−φ) gaps)'),
+      })
+      .strict()
+      .optional()
+      .describe('serial dependence of gaps: normal scores correlate weight·phi^k at lag k (absent: independent gaps)'),
     sessions: SessionStatsSchema.optional(),
   })
   .strict();

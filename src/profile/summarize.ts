@@ -33,6 +33,8 @@ export interface ProfileSummary {
   topClients: { id: string; share: number; cv: number | null; shifts: number }[];
   /** Session statistics of clients that have them. */
   sessions: { id: string; stats: Record<string, unknown> }[];
+  /** Clients with gap memory: how many, their share of requests, the largest few. */
+  gapMemory: { clients: number; share: number; top: { id: string; weight: number; phi: number }[] };
 }
 
 /** Weighted quantile over (value, weight) pairs. */
@@ -200,5 +202,14 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
         return { id: c.id, share: total > 0 ? v / total : 0, cv: cw > 0 ? cs / cw : null, shifts: c.shifts?.length ?? 0 };
       }),
     sessions: clients.filter((c) => c.sessions).map((c) => ({ id: c.id, stats: c.sessions! })),
+    gapMemory: (() => {
+      const withMemory = clients.map((c, i) => ({ c, v: volumes[i] })).filter(({ c }) => c.gap_memory && c.gap_memory.weight > 0);
+      const share = withMemory.reduce((a, { v }) => a + v, 0);
+      return {
+        clients: withMemory.length,
+        share: total > 0 ? share / total : 0,
+        top: withMemory.sort((a, b) => b.v - a.v).slice(0, 3).map(({ c }) => ({ id: c.id, weight: c.gap_memory!.weight, phi: c.gap_memory!.phi })),
+      };
+    })(),
   };
 }

@@ -3,7 +3,8 @@ import type { Trace } from '../ingest/trace.js';
 import { gapBin, JOINT_STRIDE, jointBin, LENGTH_EXACT_BELOW, lengthKey } from './bins.js';
 import { EMPTY_COUNTS, PackedCounts, PairSink } from './packed.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
-import { QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
+import { normalQuantile } from '../stats/normal.js';
+import { MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 
 export interface SummaryOptions {
   arrivalSeconds: number;
@@ -178,8 +179,12 @@ const NF = SUMMARY_FIELDS.length;
  * keep the scratch count at 100 KB, in cache; keys are in*JOINT_STRIDE+out.
  */
 const JOINT_BINS = 160;
-/** Arrival window record: client, wi, n, first, last, gaps, sum, sumSq, sumLog, positive, Σcount² at 1/10/60 s, quant [from, to), hist [from, to). */
-const AR = 17;
+/** Gap-memory lags. */
+const NL = MEM_LAGS.length;
+/** Where a record's gap-memory terms start (MEM_LAGS covariance terms, then their variance terms). */
+const AR_MEM = 17;
+/** Arrival window record: client, wi, n, first, last, gaps, sum, sumSq, sumLog, positive, Σcount² at 1/10/60 s, quant [from, to), hist [from, to), gap memory (2·NL). */
+const AR = AR_MEM + 2 * NL;
 /** Length window record: client, li, n, then [from, to) per field (SUMMARY_FIELDS, reason_ratio) and joint. */
 const LR = 3 + 2 * (NF + 2);
 
@@ -240,6 +245,10 @@ export class SummaryBuilder {
   private readonly gapCounter = new Counter(QUANT_TICKS, QUANT_TICKS + 8192);
   private readonly lengthCounter = new Counter(1024, 1024 + LENGTH_EXACT_BELOW);
   private readonly jointCounter = new Counter(0, JOINT_BINS * JOINT_BINS);
+  /** Normal score per gap code (index code + QUANT_TICKS) while a window's gap memory is counted. */
+  private readonly scoreTable = new Float64Array(QUANT_TICKS + 8192);
+  private scores = new Float64Array(256);
+  private z = new Float64Array(1024);
   private readonly quantSink = new PairSink();
   private readonly histSink = new PairSink();
   private readonly lengthSink = new PairSink();
@@ -376,7 +385,6 @@ export class SummaryBuilder {
     A[r + 7] = st[o + S_SUMSQ];
     A[r + 8] = st[o + S_SUMLOG];
     A[r + 9] = st[o + S_POS];
-    st[o + S_N] = st[o + S_GAPS] = st[o + S_SUM] = st[o + S_SUMSQ] = st[o + S_SUMLOG] = st[o + S_POS] = 0;
     // Dispersion: Σ count² over the window's sub-bins, the open one included; a sub-bin cut by
     // the window boundary counts in both windows.
     for (let k = 0; k < 3; k++) {
@@ -388,6 +396,7 @@ export class SummaryBuilder {
     }
     const d = this.gapCounter.count(this.gapCodes, c);
     const { outCodes, outCounts } = this.gapCounter;
+    this.memory(c, d, r);
     A[r + 13] = this.quantSink.n;
     let j = 0;
     for (; j < d && outCodes[j] < 0; j++) this.quantSink.push(outCodes[j] + QUANT_TICKS, outCounts[j]);
@@ -396,7 +405,73 @@ export class SummaryBuilder {
     for (; j < d; j++) this.histSink.push(outCodes[j], outCounts[j]);
     A[r + 16] = this.histSink.n;
     this.gapCodes.clear(c);
+    st[o + S_N] = st[o + S_GAPS] = st[o + S_SUM] = st[o + S_SUMSQ] = st[o + S_SUMLOG] = st[o + S_POS] = 0;
     st[o + S_WI] = NaN;
+  }
+
+  /**
+   * Gap-memory terms of the closing window of client c into record r (see ArrivalSummary.mem):
+   * the window's own gaps (all its codes but a first one from the previous window) ranked by
+   * code — codes order gaps, ties share their mid-rank — as normal scores Φ⁻¹(rank/(m+1)).
+   * `d` distinct codes are in the gap counter's output, ascending.
+   */
+  private memory(c: number, d: number, r: number): void {
+    const A = this.arrivals.data;
+    const at = r + AR_MEM;
+    for (let l = 0; l < 2 * NL; l++) A[at + l] = 0;
+    const o = c * STRIDE;
+    const m = this.st[o + S_N] - 1;
+    if (m < MEM_MIN_GAPS) return;
+    const skip = this.st[o + S_GAPS] - m; // 1 when the first code is the gap from the previous window
+    const codes = this.gapCodes.codes(c);
+    const { outCodes, outCounts } = this.gapCounter;
+    const find = (code: number) => {
+      let lo = 0;
+      let hi = d - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (outCodes[mid] < code) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const cross = skip ? find(codes[0]) : -1;
+    if (this.scores.length < d) this.scores = new Float64Array(2 * d);
+    const scores = this.scores;
+    const table = this.scoreTable;
+    let dense = true;
+    let cum = 0;
+    for (let j = 0; j < d; j++) {
+      const cnt = outCounts[j] - (j === cross ? 1 : 0);
+      const s = cnt > 0 ? normalQuantile((cum + (cnt + 1) / 2) / (m + 1)) : 0;
+      cum += cnt;
+      scores[j] = s;
+      const k = outCodes[j] + QUANT_TICKS;
+      if (k >= 0 && k < table.length) table[k] = s;
+      else dense = false;
+    }
+    if (this.z.length < m) this.z = new Float64Array(2 * m);
+    const z = this.z;
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i < m; i++) {
+      const code = codes[skip + i];
+      const v = dense ? table[code + QUANT_TICKS] : scores[find(code)];
+      z[i] = v;
+      s1 += v;
+      s2 += v * v;
+    }
+    const centered = s2 - (s1 * s1) / m;
+    // E[zᵢzⱼ] (i ≠ j) were the window's scores in random order.
+    const nullProduct = (s1 * s1 - s2) / (m * (m - 1));
+    for (let l = 0; l < NL; l++) {
+      const k = MEM_LAGS[l];
+      if (k >= m) break;
+      let p = 0;
+      for (let i = k; i < m; i++) p += z[i] * z[i - k];
+      A[at + l] = p - (m - k) * nullProduct;
+      A[at + NL + l] = ((m - k) / m) * centered;
+    }
   }
 
   private closeLength(c: number): void {
@@ -555,6 +630,7 @@ export function summariesFromParts(parts: SummaryParts[], o: { arrivalSeconds: n
       quant: view(quant, A[r + 13], A[r + 14]),
       hist: view(hist, A[r + 15], A[r + 16]),
       disp: { '1': disp(0), '10': disp(1), '60': disp(2) },
+      ...(A[r + AR_MEM + NL] > 0 ? { mem: Array.from(A.subarray(r + AR_MEM, r + AR)) } : {}),
     };
   });
   const lengths = inOrder(R, LR, R.length / LR, rank).map((r): LengthSummary => {

@@ -1,6 +1,13 @@
 import { gapBin } from './bins.js';
 import { QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 
+/** Sum of two windows' gap-memory terms (a window without them adds none). */
+function addMem(a: readonly number[] | undefined, b: readonly number[] | undefined): number[] | undefined {
+  if (!a) return b ? [...b] : undefined;
+  if (!b) return [...a];
+  return a.map((x, i) => x + b[i]);
+}
+
 function addMap<K>(into: Map<K, number>, from: ReadonlyMap<K, number>): void {
   for (const [k, v] of from) into.set(k, (into.get(k) ?? 0) + v);
 }
@@ -16,8 +23,11 @@ export function mergeArrival(a: ArrivalSummary, b: ArrivalSummary, acrossWindows
   const hist = new Map(a.hist);
   addMap(quant, b.quant);
   addMap(hist, b.hist);
+  const mem = addMem(a.mem, b.mem);
+  const { mem: _, ...rest } = a;
   return {
-    ...a,
+    ...rest,
+    ...(mem ? { mem } : {}),
     n: a.n + b.n,
     first: Math.min(a.first, b.first),
     last: Math.max(a.last, b.last),
@@ -58,6 +68,7 @@ export function mergeArrivals(list: readonly ArrivalSummary[], acrossWindows = f
     out.sumSq += b.sumSq;
     out.sumLog += b.sumLog;
     out.positive += b.positive;
+    if (b.mem) out.mem = addMem(out.mem, b.mem);
     for (const k of ['1', '10', '60'] as const) {
       const d = out.disp[k];
       d.bins = acrossWindows ? d.bins + b.disp[k].bins : Math.max(d.bins, b.disp[k].bins);

@@ -25,7 +25,21 @@ export interface ArrivalSummary {
   hist: ReadonlyMap<number, number>;
   /** Counts per 1 s / 10 s / 60 s bin: number of bins, Σ count, Σ count² (for the index of dispersion). */
   disp: Record<'1' | '10' | '60', { bins: number; sum: number; sumSq: number }>;
+  /**
+   * Gap memory (serial dependence of the window's gaps), over the gaps between its own
+   * arrivals (not the gap from the previous window) as normal scores of their mid-ranks within
+   * the window: per lag in MEM_LAGS, the lag's Σ zᵢ·zᵢ₊ₖ less its expectation were the gaps in
+   * random order, then per lag the matching variance term (pairs/m · Σ(z − z̄)²). Their sums
+   * over windows give each lag's correlation. Absent when not counted (SQL scans) and for
+   * windows with fewer than MEM_MIN_GAPS such gaps.
+   */
+  mem?: readonly number[];
 }
+
+/** Lags (in gaps) at which gap memory is summarized. */
+export const MEM_LAGS = [1, 2, 4, 8, 16, 32, 64, 128] as const;
+/** Windows with fewer gaps between their own arrivals add no gap-memory statistics. */
+export const MEM_MIN_GAPS = 16;
 
 /** Per (client, length window). */
 export interface LengthSummary {

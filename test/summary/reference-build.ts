@@ -5,7 +5,8 @@
 import type { Trace } from '../../src/ingest/trace.js';
 import { gapBin, JOINT_STRIDE, jointBin, lengthKey } from '../../src/summary/bins.js';
 import { detectResolution } from '../../src/summary/resolution.js';
-import { QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from '../../src/summary/types.js';
+import { normalQuantile } from '../../src/stats/normal.js';
+import { MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from '../../src/summary/types.js';
 
 export interface SummaryOptions {
   arrivalSeconds: number;
@@ -34,6 +35,39 @@ function emptyArrival(client: string, start: number): ArrivalSummary {
     hist: new Map(),
     disp: { '1': { bins: 0, sum: 0, sumSq: 0 }, '10': { bins: 0, sum: 0, sumSq: 0 }, '60': { bins: 0, sum: 0, sumSq: 0 } },
   };
+}
+
+/**
+ * Gap-memory terms of a window's own gaps given as their codes in time order (ArrivalSummary.mem):
+ * mid-ranks of the codes by counting, normal scores, lag products less their expectation under
+ * random order, and the variance terms. Undefined below MEM_MIN_GAPS gaps or with all codes tied.
+ */
+export function referenceMem(codes: readonly number[]): number[] | undefined {
+  const m = codes.length;
+  if (m < MEM_MIN_GAPS) return undefined;
+  const below = new Map<number, number>();
+  const tied = new Map<number, number>();
+  for (const k of codes) tied.set(k, (tied.get(k) ?? 0) + 1);
+  for (const k of tied.keys()) below.set(k, codes.filter((v) => v < k).length);
+  const z = codes.map((k) => normalQuantile((below.get(k)! + (tied.get(k)! + 1) / 2) / (m + 1)));
+  let s1 = 0;
+  let s2 = 0;
+  for (const v of z) {
+    s1 += v;
+    s2 += v * v;
+  }
+  const centered = s2 - (s1 * s1) / m;
+  if (!(((m - 1) / m) * centered > 0)) return undefined;
+  const nullProduct = (s1 * s1 - s2) / (m * (m - 1));
+  const out = new Array<number>(2 * MEM_LAGS.length).fill(0);
+  MEM_LAGS.forEach((k, l) => {
+    if (k >= m) return;
+    let p = 0;
+    for (let i = k; i < m; i++) p += z[i] * z[i - k];
+    out[l] = p - (m - k) * nullProduct;
+    out[MEM_LAGS.length + l] = ((m - k) / m) * centered;
+  });
+  return out;
 }
 
 function bump<K>(m: Map<K, number>, k: K, by = 1): void {
@@ -79,6 +113,8 @@ export function referenceBuildSummaries(trace: Trace, options: SummaryOptions): 
   const curLWindow = new Float64Array(nClients).fill(NaN);
   const curFieldMaps = new Array<Map<number, number>[] | undefined>(nClients);
   const lastT = new Float64Array(nClients).fill(NaN);
+  // Codes of each window's own gaps (both arrivals in the window), for its gap-memory terms.
+  const ownCodes = new Map<ArrivalSummary, number[]>();
   // Current 1/10/60 s sub-bin per client and its count.
   const subBin = SCALES.map(() => new Float64Array(nClients).fill(NaN));
   const subCount = SCALES.map(() => new Float64Array(nClients));
@@ -120,6 +156,11 @@ export function referenceBuildSummaries(trace: Trace, options: SummaryOptions): 
       const ticks = res > 0 ? Math.round(g / res) : Infinity;
       if (ticks < QUANT_TICKS) bump(a.quant as Map<number, number>, ticks);
       else bump(a.hist as Map<number, number>, gapBin(g));
+      if (Math.floor(prev / W) === wi) {
+        let list = ownCodes.get(a);
+        if (!list) ownCodes.set(a, (list = []));
+        list.push(ticks < QUANT_TICKS ? ticks - QUANT_TICKS : gapBin(g));
+      }
       if (g > 0) {
         a.positive++;
         a.sumLog += Math.log(g);
@@ -178,6 +219,8 @@ export function referenceBuildSummaries(trace: Trace, options: SummaryOptions): 
   for (const a of arrivals.values()) {
     const covered = Math.min(a.start + W, spanEnd) - Math.max(a.start, spanStart);
     SCALES.forEach((sc, k) => (a.disp[SCALE_KEYS[k]].bins = Math.max(1, Math.ceil(Math.max(covered, sc) / sc))));
+    const mem = referenceMem(ownCodes.get(a) ?? []);
+    if (mem) a.mem = mem;
   }
   const byClientStart = <T extends { client: string; start: number }>(x: T, y: T) => (x.client < y.client ? -1 : x.client > y.client ? 1 : x.start - y.start);
   return {
