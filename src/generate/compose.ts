@@ -40,6 +40,9 @@ export interface GenerateOptions {
  */
 export const BATCH_TARGET = 1 << 20;
 
+/** A client's window expected to draw at least this many gaps with memory uses quantile tables. */
+export const FAST_QUANTILE_DRAWS = 1000;
+
 /** Refuses a run whose expected size is above `options.maxRequests`. */
 export function checkExpectedRequests(expected: number, options: GenerateOptions): void {
   const max = options.maxRequests;
@@ -256,11 +259,15 @@ class GapMemoryState {
     this.fresh = Math.sqrt(1 - weight);
     this.innovation = Math.sqrt(1 - phi * phi);
   }
-  /** The next unit-mean gap: the sampler's quantile at Φ(z), z = √w·x + √(1−w)·ε. */
-  next(sampler: UnitGapSampler, rng: Rng): number {
+  /**
+   * The next unit-mean gap: the sampler's quantile at Φ(z), z = √w·x + √(1−w)·ε; by the
+   * sampler's table when `fast` (decided from the plan, so the draws never depend on what ran
+   * before in the process).
+   */
+  next(sampler: UnitGapSampler, rng: Rng, fast: boolean): number {
     this.x = this.x === this.x ? this.phi * this.x + this.innovation * rng.normal() : rng.normal();
     const z = this.carried * this.x + this.fresh * rng.normal();
-    return sampler.quantile(normalCdf(z), normalCdf(-z));
+    return fast ? sampler.atScoreFast(z) : sampler.quantile(normalCdf(z), normalCdf(-z));
   }
 }
 
@@ -510,12 +517,14 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
           const ls = st.lengths;
           const sessions = st.sessions;
           const memory = st.memory;
+          // Windows expected to draw many gaps take the sampler's quantile table (see scoreTable).
+          const fast = rate * width >= FAST_QUANTILE_DRAWS;
           while (t < end) {
             if (buf.n >= buf.timestamp.length) buf.reserve(buf.timestamp.length);
             const row = buf.n++;
             buf.timestamp[row] = t - options.start;
             buf.client[row] = ci;
-            const after = t + (memory ? memory.next(sampler, rng) : sampler.next(rng)) / rate;
+            const after = t + (memory ? memory.next(sampler, rng, fast) : sampler.next(rng)) / rate;
             if (buf.session && buf.turn) {
               if (sessions) {
                 // The next arrival as this slot's rate places it (a look-ahead for labelling only).
