@@ -45,6 +45,51 @@ export function countDispersion(x: Stats): number {
   return Math.max(1, i60, cv2);
 }
 
+/** Lags (the first MEM_LAGS) whose gap-memory terms gap_memory_abs_err pools: 1, 2, 4, 8, 16. */
+const MEMORY_METRIC_LAGS = 5;
+
+/** (Σ covariance, Σ variance) of a window's (or merged) gap-memory terms over MEMORY_METRIC_LAGS lags. */
+export function memorySums(mem: readonly number[]): [number, number] {
+  const L = mem.length / 2;
+  let q = 0;
+  let v = 0;
+  for (let l = 0; l < MEMORY_METRIC_LAGS; l++) {
+    q += mem[l];
+    v += mem[L + l];
+  }
+  return [q, v];
+}
+
+/**
+ * Jackknife standard error (absolute) of ΣQ/ΣV over windows given as (Q, V) pairs, leaving one
+ * window out at a time; undefined below JACKKNIFE_MIN_WINDOWS windows.
+ */
+function jackknifeRatioSE(pairs: Float64Array): number | undefined {
+  const w = pairs.length / 2;
+  let Q = 0;
+  let V = 0;
+  let used = 0;
+  for (let j = 0; j < w; j++) {
+    if (!(pairs[2 * j + 1] > 0)) continue;
+    Q += pairs[2 * j];
+    V += pairs[2 * j + 1];
+    used++;
+  }
+  if (used < JACKKNIFE_MIN_WINDOWS) return undefined;
+  let m = 0;
+  const loo: number[] = [];
+  for (let j = 0; j < w; j++) {
+    if (!(pairs[2 * j + 1] > 0)) continue;
+    const r = (Q - pairs[2 * j]) / (V - pairs[2 * j + 1]);
+    loo.push(r);
+    m += r;
+  }
+  m /= loo.length;
+  let ss = 0;
+  for (const r of loo) ss += (r - m) * (r - m);
+  return Math.sqrt(((loo.length - 1) / loo.length) * ss);
+}
+
 /** Windows below which a jackknife over windows is not trusted. */
 const JACKKNIFE_MIN_WINDOWS = 8;
 
@@ -273,6 +318,23 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
       const ig = indexOfDispersion(gen.gaps.disp[sc]);
       const noise = larger(selfErr((x) => indexOfDispersion(x.gaps?.disp[sc])), jack(src.perWindow?.disp[sc], gen.perWindow?.disp[sc], dispersionOf));
       out.push({ name: `dispersion_rel_err_${sc}s`, kind: `dispersion_rel_err_${sc}s`, value: Number.isFinite(is) && Number.isFinite(ig) ? rel(ig, is) : null, noise, n: Math.min(src.n, gen.n) });
+    }
+  }
+  // Gap memory: the gaps' normal-score correlation (ranks within arrival windows) pooled over
+  // lags 1–16, as an absolute difference. Allowance: 3 SEs of the difference, each side's SE a
+  // jackknife over its windows (memory widens it far beyond 1/√pairs), else 1/√pairs.
+  const srcMem = src.gaps?.mem;
+  if (srcMem) {
+    const [qs, vs] = memorySums(srcMem);
+    const genMem = gen.gaps?.mem;
+    const [qg, vg] = genMem ? memorySums(genMem) : [0, 0];
+    if (vs > 0) {
+      const se = (pairs: Float64Array | undefined, v: number) => (pairs ? jackknifeRatioSE(pairs) : undefined) ?? 1 / Math.sqrt(v);
+      out.push(
+        vg > 0
+          ? { name: 'gap_memory_abs_err', kind: 'gap_memory_abs_err', value: Math.abs(qg / vg - qs / vs), noise: 3 * Math.hypot(se(src.perWindow?.mem, vs), se(gen.perWindow?.mem, vg)), n: Math.min(src.n, gen.n) }
+          : { name: 'gap_memory_abs_err', kind: 'gap_memory_abs_err', value: null, note: 'no window of the generated side has 16 gaps' },
+      );
     }
   }
   // Lengths.

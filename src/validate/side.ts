@@ -1,3 +1,4 @@
+import { memorySums } from './metrics.js';
 import { clientSessionKeys, type Trace } from '../ingest/trace.js';
 import { buildSummaries, SUMMARY_FIELDS } from '../summary/build.js';
 import { mergeArrivals, mergeLengths } from '../summary/merge.js';
@@ -135,7 +136,7 @@ export interface Stats {
    * Per arrival window, the sums the merged statistics add up (for jackknife noise estimates):
    * `gaps` (count, Σ gap, Σ gap²) and, per count scale, (bins, Σ count, Σ count²); packed triples.
    */
-  perWindow?: { gaps: Float64Array; disp: Record<'1' | '10' | '60', Float64Array> };
+  perWindow?: { gaps: Float64Array; disp: Record<'1' | '10' | '60', Float64Array>; mem?: Float64Array };
 }
 
 export interface Side {
@@ -152,6 +153,13 @@ export interface Side {
   load?: LoadSeries;
   /** The source's first and second halves (by time), for self-consistency noise floors. */
   halves?: { aggregate: { a: Stats; b: Stats }; clients: Map<string, { a: Stats; b: Stats }> };
+}
+
+/** Per window with gap-memory terms, (Σ covariance, Σ variance) over the lags gapMemoryScore pools. */
+function memoryPairs(arrivals: ArrivalSummary[]): Float64Array | undefined {
+  const out: number[] = [];
+  for (const a of arrivals) if (a.mem) out.push(...memorySums(a.mem));
+  return out.length ? Float64Array.from(out) : undefined;
 }
 
 function statsOf(arrivals: ArrivalSummary[], lengths: LengthSummary[]): Stats {
@@ -172,7 +180,7 @@ function statsOf(arrivals: ArrivalSummary[], lengths: LengthSummary[]): Stats {
     windows,
     gaps: arrivals.length ? mergeArrivals(arrivals, true) : undefined,
     lengths: lengths.length ? mergeLengths(lengths) : undefined,
-    perWindow: { gaps: triples((a) => [a.gaps, a.sum, a.sumSq]), disp: { '1': disp('1'), '10': disp('10'), '60': disp('60') } },
+    perWindow: { gaps: triples((a) => [a.gaps, a.sum, a.sumSq]), disp: { '1': disp('1'), '10': disp('10'), '60': disp('60') }, mem: memoryPairs(arrivals) },
   };
 }
 
