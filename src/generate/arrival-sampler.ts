@@ -19,9 +19,9 @@ export interface UnitGapSampler {
    */
   quantile(u: number, uc: number): number;
   /**
-   * The quantile at Φ(z) for a normal score z, by a table where one is worth building (see
-   * scoreTable): for windows expected to draw many gaps with memory. Agrees with
-   * quantile(Φ(z), Φ(−z)) to 1e-6 relative.
+   * The quantile at Φ(z) for a normal score z, as generation with gap memory draws it: for
+   * Gamma from shared tables (gammaAtScore, within 1e-4 relative of quantile(Φ(z), Φ(−z))),
+   * for the other families from the closed form.
    */
   atScoreFast(z: number): number;
   /**
@@ -59,43 +59,90 @@ function atScore(q: (u: number, uc: number) => number): (z: number) => number {
 /** Table nodes per unit of z, and the z range a table covers. */
 const TABLE_PER_UNIT = 64;
 const TABLE_Z = 8;
+const TABLE_NODES = 2 * TABLE_Z * TABLE_PER_UNIT + 1;
 
 /**
- * x(z) = quantile at Φ(z) on a grid of z (h = 1/32 over [−8, 8]), interpolated as log x by
- * the cubic through the four nearest nodes (error ~h⁴·(log x)''''/24: below 1e-6 relative for
- * Gamma shapes 0.0004–400, tested against the exact quantile); outside the grid, or next to
- * a node below e⁻⁶⁹⁰, the exact quantile (0 when the node above is 0). Built once per sampler (513 quantiles,
- * ~0.7 ms for Gamma), worth it above ~600 draws: each exact Gamma quantile costs 1–2 µs.
+ * log x(z) of a quantile function at Φ(z) on a grid of z (h = 1/64 over [−8, 8]). x is
+ * increasing, so 0 (log −∞) belongs only before the first positive node; @stdlib's Gamma
+ * inverse returns 0 at some later points for shapes near 0.0004: those nodes are NaN.
  */
-function scoreTable(exact: (z: number) => number): (z: number) => number {
-  const n = 2 * TABLE_Z * TABLE_PER_UNIT + 1;
-  const logx = new Float64Array(n);
+function logQuantileTable(exact: (z: number) => number): Float64Array {
+  const logx = new Float64Array(TABLE_NODES);
   let finite = false;
-  for (let j = 0; j < n; j++) {
+  for (let j = 0; j < TABLE_NODES; j++) {
     const y = Math.log(exact(-TABLE_Z + j / TABLE_PER_UNIT));
-    // x is increasing, so 0 (log −∞) belongs only before the first positive node; @stdlib's
-    // inverse returns 0 at some later points for shapes near 0.0004: those nodes are NaN, and
-    // draws next to them take the exact quantile.
     logx[j] = finite && y === -Infinity ? NaN : y;
     if (y > -Infinity) finite = true;
   }
+  return logx;
+}
+
+/**
+ * log x at z from a table, by the cubic through the four nearest nodes (error about h⁴ times
+ * the fourth derivative of log x, over 24); −∞ when the node above is 0 already (x
+ * underflows), NaN when the table cannot say (outside [−8, 8], next to a node below e⁻⁶⁹⁰ or a
+ * NaN node): the caller then takes the exact quantile.
+ */
+function tableLogAt(logx: Float64Array, z: number): number {
+  const f = (z + TABLE_Z) * TABLE_PER_UNIT;
+  const j = Math.floor(f);
+  if (!(j >= 1 && j < TABLE_NODES - 2)) return NaN;
+  const y0 = logx[j - 1];
+  const y1 = logx[j];
+  const y2 = logx[j + 1];
+  const y3 = logx[j + 2];
+  if (y3 === -Infinity) return -Infinity;
+  if (!(y0 > -690 && y1 === y1 && y2 === y2 && y3 === y3)) return NaN;
+  // Lagrange cubic through nodes −1, 0, 1, 2 at t = f − j.
+  const t = f - j;
+  const a = t + 1;
+  const b = t - 1;
+  const c = t - 2;
+  return (-t * b * c * y0) / 6 + (a * b * c * y1) / 2 - (a * t * c * y2) / 2 + (a * t * b * y3) / 6;
+}
+
+/** Unit-mean Gamma(k) quantile at u (1 − u = uc), exact (@stdlib's inverse incomplete gamma). */
+function unitGammaQuantile(k: number, u: number, uc: number): number {
+  return (u < 0.5 ? gammaPInv(k, u) : gammaQInv(k, uc)) / k;
+}
+
+/** Gamma shape nodes per unit of ln k. */
+const SHAPES_PER_UNIT = 64;
+/** Quantile tables of the unit-mean Gamma at shape nodes k = e^(node/64) (pure functions of the node). */
+const gammaTables = new Map<number, Float64Array>();
+
+function gammaTable(node: number): Float64Array {
+  let t = gammaTables.get(node);
+  if (!t) {
+    const k = Math.exp(node / SHAPES_PER_UNIT);
+    t = logQuantileTable((z) => unitGammaQuantile(k, normalCdf(z), normalCdf(-z)));
+    if (gammaTables.size >= 4096) gammaTables.clear();
+    gammaTables.set(node, t);
+  }
+  return t;
+}
+
+/**
+ * Unit-mean Gamma(k) quantile at Φ(z), from the tables of the two shape nodes around k (1.6 %
+ * apart; log x linear in ln k between them): within 1e-4 relative of the exact quantile for
+ * gaps above 1e-12 of the mean (tested for shapes 0.0004–400); where a table cannot say, the
+ * exact quantile. Each table costs 1 025 exact quantiles (~1.3 ms) once per process and serves
+ * every window and client whose shape is next to it; an exact Gamma quantile costs 1–2 µs.
+ */
+export function gammaAtScore(k: number): (z: number) => number {
+  const s = Math.log(k) * SHAPES_PER_UNIT;
+  const j = Math.floor(s);
+  const f = s - j;
+  let lo: Float64Array | undefined;
+  let hi: Float64Array | undefined;
   return (z) => {
-    const f = (z + TABLE_Z) * TABLE_PER_UNIT;
-    const j = Math.floor(f);
-    if (!(j >= 1 && j < n - 2)) return exact(z);
-    const y0 = logx[j - 1];
-    const y1 = logx[j];
-    const y2 = logx[j + 1];
-    const y3 = logx[j + 2];
-    // Quantiles that underflow: 0 when the node above is 0 already (x is monotone), else exact.
-    if (y3 === -Infinity) return 0;
-    if (!(y0 > -690 && y1 === y1 && y2 === y2 && y3 === y3)) return exact(z);
-    // Lagrange cubic through nodes −1, 0, 1, 2 at t = f − j.
-    const t = f - j;
-    const a = t + 1;
-    const b = t - 1;
-    const c = t - 2;
-    return Math.exp((-t * b * c * y0) / 6 + (a * b * c * y1) / 2 - (a * t * c * y2) / 2 + (a * t * b * y3) / 6);
+    lo ??= gammaTable(j);
+    hi ??= f === 0 ? lo : gammaTable(j + 1);
+    const a = tableLogAt(lo, z);
+    const b = tableLogAt(hi, z);
+    if (a === -Infinity && b === -Infinity) return 0;
+    if (!(a > -690 && b > -690)) return unitGammaQuantile(k, normalCdf(z), normalCdf(-z));
+    return Math.exp(a + f * (b - a));
   };
 }
 
@@ -117,14 +164,12 @@ function exponentialSampler(): UnitGapSampler {
 
 function gammaSampler(k: number): UnitGapSampler {
   const inv = 1 / k;
-  const quantile = (u: number, uc: number) => (u < 0.5 ? gammaPInv(k, u) : gammaQInv(k, uc)) * inv;
-  let table: ((z: number) => number) | undefined;
   return {
     family: 'gamma',
     shape: k,
     next: (rng) => sampleStandardGamma(rng, k) * inv,
-    quantile,
-    atScoreFast: (z) => (table ??= scoreTable(atScore(quantile)))(z),
+    quantile: (u, uc) => unitGammaQuantile(k, u, uc),
+    atScoreFast: gammaAtScore(k),
     // Forward recurrence of a Gamma(k) renewal process: U · Gamma(k+1)/k (length-biased gap × U).
     residual: (rng) => rng.next() * sampleStandardGamma(rng, k + 1) * inv,
   };

@@ -31,6 +31,8 @@ export interface GenerateOptions {
   sessions?: boolean;
   /** Draw gaps with the serial dependence of clients that have `gap_memory` (default true); false: independent gaps. */
   gapMemory?: boolean;
+  /** Gamma quantiles of gaps with memory from shared tables (default true; false: every quantile exact, for benchmarks). */
+  quantileTables?: boolean;
 }
 
 /**
@@ -39,9 +41,6 @@ export interface GenerateOptions {
  * whatever the rate. The requests are the same as in one pass over the window.
  */
 export const BATCH_TARGET = 1 << 20;
-
-/** A client's window expected to draw at least this many gaps with memory uses quantile tables. */
-export const FAST_QUANTILE_DRAWS = 1000;
 
 /** Refuses a run whose expected size is above `options.maxRequests`. */
 export function checkExpectedRequests(expected: number, options: GenerateOptions): void {
@@ -260,9 +259,9 @@ class GapMemoryState {
     this.innovation = Math.sqrt(1 - phi * phi);
   }
   /**
-   * The next unit-mean gap: the sampler's quantile at Φ(z), z = √w·x + √(1−w)·ε; by the
-   * sampler's table when `fast` (decided from the plan, so the draws never depend on what ran
-   * before in the process).
+   * The next unit-mean gap: the sampler's quantile at Φ(z), z = √w·x + √(1−w)·ε; from its
+   * tables when `fast` (atScoreFast: pure functions of the shape, so the draws never depend on
+   * what ran before in the process).
    */
   next(sampler: UnitGapSampler, rng: Rng, fast: boolean): number {
     this.x = this.x === this.x ? this.phi * this.x + this.innovation * rng.normal() : rng.normal();
@@ -517,8 +516,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
           const ls = st.lengths;
           const sessions = st.sessions;
           const memory = st.memory;
-          // Windows expected to draw many gaps take the sampler's quantile table (see scoreTable).
-          const fast = rate * width >= FAST_QUANTILE_DRAWS;
+          const fast = options.quantileTables !== false;
           while (t < end) {
             if (buf.n >= buf.timestamp.length) buf.reserve(buf.timestamp.length);
             const row = buf.n++;
