@@ -1,3 +1,5 @@
+import { MEM_LAGS } from '../summary/types.js';
+import { fitGapMemory } from '../fit/gap-memory.js';
 import { spearmanFromJoint } from '../fit/lengths.js';
 import { createRng } from '../stats/rng.js';
 import { gapCells, ks, ksNoise, lengthCells, mean, quantile, total, tv, w1, type Cell } from './distributions.js';
@@ -58,6 +60,28 @@ export function memorySums(mem: readonly number[]): [number, number] {
     v += mem[L + l];
   }
   return [q, v];
+}
+
+/**
+ * How much serial dependence widens the sampling error of a distribution of gaps: 1 + 2·Σₖ ρᴵₖ,
+ * the variance inflation of an empirical CDF value, with ρᴵₖ = (2/π)·asin(w·φᵏ) the correlation
+ * of two indicators at the median under the Gaussian copula of the memory fitted to the side's
+ * gap-memory terms (fitGapMemory, as `fit` does: none unless lag 1 is 4 SE above 0, so noise
+ * in a memoryless side's terms adds nothing). The gaps' KS allowance uses n / inflation as each
+ * side's sample size.
+ */
+export function memoryInflation(mem: readonly number[] | undefined): number {
+  if (!mem) return 1;
+  const L = mem.length / 2;
+  const m = fitGapMemory({ lags: MEM_LAGS, corr: MEM_LAGS.map((_, l) => (mem[L + l] > 0 ? mem[l] / mem[L + l] : 0)), pairs: MEM_LAGS.map((_, l) => mem[L + l]) });
+  if (!m) return 1;
+  let sum = 0;
+  let r = m.weight;
+  for (let k = 1; k <= 100_000 && r > 1e-6; k++) {
+    r *= m.phi;
+    sum += (2 / Math.PI) * Math.asin(r);
+  }
+  return 1 + 2 * sum;
 }
 
 /**
@@ -287,7 +311,8 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
   if (src.gaps && gen.gaps && src.gaps.gaps > 1 && gen.gaps.gaps > 1) {
     const a = gapCells(src.gaps.quant, src.gaps.hist, res);
     const b = gapCells(gen.gaps.quant, gen.gaps.hist, res);
-    out.push({ name: 'iat_ks', kind: 'iat_ks', value: ks(a, b), noise: ksNoise(total(a), total(b)) });
+    // Serially dependent gaps (gap memory) carry fewer independent values than their count.
+    out.push({ name: 'iat_ks', kind: 'iat_ks', value: ks(a, b), noise: ksNoise(total(a) / memoryInflation(src.gaps.mem), total(b) / memoryInflation(gen.gaps.mem)) });
     const cv = (g: NonNullable<Stats['gaps']>) => {
       const m = g.sum / g.gaps;
       return Math.sqrt(Math.max(0, g.sumSq / g.gaps - m * m)) / m;

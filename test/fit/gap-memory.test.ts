@@ -4,7 +4,8 @@ import { createRng } from '../../src/stats/rng.js';
 import { normalCdf } from '../../src/stats/normal.js';
 import { gammaP } from '../../src/stats/special.js';
 import { buildSummaries } from '../../src/summary/build.js';
-import { mergeAll } from '../../src/summary/merge.js';
+import { mergeAll, mergeArrivals } from '../../src/summary/merge.js';
+import { memoryInflation } from '../../src/validate/metrics.js';
 import { gapBin } from '../../src/summary/bins.js';
 import { MEM_MIN_GAPS, QUANT_TICKS, type ArrivalSummary } from '../../src/summary/types.js';
 import { fitGapMemory, memoryCorrelations } from '../../src/fit/gap-memory.js';
@@ -258,7 +259,19 @@ describe('generation with gap memory', () => {
   });
 });
 
-describe('validate: gap_memory_abs_err', () => {
+describe('validate: gap_memory_abs_err, and the gaps\u2019 KS allowance under memory', () => {
+  it('memoryInflation: 1 without memory, 1 + 2·Σ(2/π)·asin(w·φᵏ) with it', () => {
+    const merged = (times: number[]) => mergeArrivals(buildSummaries(traceOf(times), opts).arrivals, true).mem;
+    expect(memoryInflation(undefined)).toBe(1);
+    expect(memoryInflation(merged(simulate(1, 0, 0, 50_000)))).toBe(1);
+    let expected = 1;
+    for (let k = 1; k < 5000; k++) expected += 2 * (2 / Math.PI) * Math.asin(0.15 * Math.pow(0.98, k));
+    // ≈ 10.5; the fitted (w, φ) are within the recovery test's tolerances, which move it ~15 %.
+    const got = memoryInflation(merged(simulate(1, 0.15, 0.98, 100_000)));
+    expect(Math.abs(got / expected - 1), `${got} vs ${expected}`).toBeLessThan(0.2);
+  });
+
+
   it('on Azure code: generation with the fitted memory passes, independent gaps fail, and so does the naive baseline', async () => {
     const { trace } = await ingestFiles({ inputs: [fixture('traces', 'azure-llm-2023/AzureLLMInferenceTrace_code.csv')], mapping: loadPreset('azure-llm-2023') });
     const { profile } = fitTrace(trace, { arrivalSeconds: W, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: 'x' });

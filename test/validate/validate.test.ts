@@ -78,8 +78,9 @@ describe('validate on a bursty multi-client source (mm-image pool, 2 h at 25 req
     expect(report.failed.some((n) => n.startsWith('dispersion_rel_err_'))).toBe(true);
     // The busiest 10 s carry ~20 % fewer requests (35.7 → 28.3 per s for this seed).
     expect(report.failed).toContain('peak_rate_p99_rel_err');
-    // Peak load too: without bursts the busiest 10 s carry fewer requests and tokens.
-    const allowed = ['iat_ks', 'iat_cv_rel_err', 'dispersion_rel_err_1s', 'dispersion_rel_err_10s', 'dispersion_rel_err_60s', 'rate_mape', 'peak_rate_p99_rel_err', 'peak_tokens_p99_rel_err'];
+    // Peak load too: without bursts the busiest 10 s carry fewer requests and tokens. And the
+    // aggregate stream's gap memory: its runs of short gaps (a bursty client's stretch) go too.
+    const allowed = ['iat_ks', 'iat_cv_rel_err', 'dispersion_rel_err_1s', 'dispersion_rel_err_10s', 'dispersion_rel_err_60s', 'rate_mape', 'peak_rate_p99_rel_err', 'peak_tokens_p99_rel_err', 'gap_memory_abs_err'];
     expect(kinds(report.failed).every((k) => allowed.includes(k)), report.failed.join(' ')).toBe(true);
   });
 
