@@ -93,3 +93,41 @@ export function plainIssue(issue: SchemaIssue, value: unknown, known?: (path: re
   }
   return `${formatJsonPath(issue.path)}: ${issue.message}`;
 }
+
+/**
+ * The first key that appears twice in one object of a JSON text (JSON.parse keeps the last
+ * value without a word), with its object's path and its line and column; undefined when every
+ * object's keys are distinct. Keys compare after unescaping ("a" and "\u0061" are one key).
+ * The text must be valid JSON (parse it first).
+ */
+export function findDuplicateKey(text: string): { key: string; path: string; line: number; column: number } | undefined {
+  type Frame = { kind: 'obj'; keys: Set<string>; expectKey: boolean; key: string } | { kind: 'arr'; index: number };
+  const stack: Frame[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (top?.kind === 'obj' && top.expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (top.keys.has(key)) {
+          const path = stack.slice(0, -1).map((f) => (f.kind === 'obj' ? f.key : f.index));
+          return { key, path: formatJsonPath(path), ...lineColumnAt(text, i) };
+        }
+        top.keys.add(key);
+        top.key = key;
+        top.expectKey = false;
+      }
+      i = j;
+    } else if (c === '{') stack.push({ kind: 'obj', keys: new Set(), expectKey: true, key: '' });
+    else if (c === '[') stack.push({ kind: 'arr', index: 0 });
+    else if (c === '}' || c === ']') stack.pop();
+    else if (c === ',') {
+      const top = stack[stack.length - 1];
+      if (top?.kind === 'obj') top.expectKey = true;
+      else if (top) top.index++;
+    }
+  }
+  return undefined;
+}
