@@ -225,6 +225,34 @@ describe('malformed inputs: every row accepted or rejected with its reason', () 
     expect(r.trace.clientIds).toEqual(['a', 'b\r\nc']);
   });
 
+  it('a gzip file with bytes after its gzip data, cut short, or corrupt: the message says where, in both engines ("0 rows were read before it" was said of whole data)', async () => {
+    const dir = tempDir();
+    const m = join(dir, 'm.json');
+    writeFileSync(m, JSON.stringify({ columns: { timestamp: 'time', client_id: 'tenant', input_tokens: 'in' } }));
+    const body = 'time,tenant,in\n' + Array.from({ length: 5000 }, (_, i) => `${i},t${i % 7},${i}`).join('\n') + '\n';
+    const gz = gzipSync(Buffer.from(body));
+    const corrupt = Buffer.from(gz);
+    corrupt[gz.length - 6] ^= 0xff; // in the CRC32 of the trailer
+    const cases: [string, Buffer, (f: string) => string][] = [
+      ['tail.csv.gz', Buffer.concat([gz, Buffer.from('garbage\n')]), (f) => `${f}: 8 byte(s) of trailing garbage after the end of the gzip data (which ends at byte ${gz.length} of ${gz.length + 8}); the compressed data is whole (5001 lines) but nothing was ingested: keep only the gzip data (head -c ${gz.length} ${f} > fixed.gz)`],
+      ['two.csv.gz', Buffer.concat([gz, gz, Buffer.from('xy')]), (f) => `${f}: 2 byte(s) of trailing garbage after the end of the gzip data (which ends at byte ${2 * gz.length} of ${2 * gz.length + 2}); the compressed data is whole (10002 lines)`],
+      ['cut.csv.gz', gz.subarray(0, gz.length - 20), (f) => `${f}: truncated or corrupt gzip data (unexpected end of file): the file ends inside the compressed data (cut short, e.g. an interrupted download or copy);`],
+      ['crc.csv.gz', corrupt, (f) => `${f}: corrupt gzip data (incorrect data check): the compressed data decompresses but does not match its checksum`],
+    ];
+    for (const [name, content, message] of cases) {
+      const f = join(dir, name);
+      writeFileSync(f, content);
+      for (const engine of ['ts', 'duckdb']) {
+        const out = join(dir, `${name}.out.parquet`);
+        const r = await runCli('ingest', f, '--map', m, '--engine', engine, '--out', out, '--quiet');
+        expect(r.code, `${name} ${engine}`).toBe(2);
+        expect(r.stderr, `${name} ${engine}`).toContain(message(f));
+        expect(r.stderr, `${name} ${engine}`).not.toMatch(/rows were read before/);
+        expect(existsSync(out), name).toBe(false);
+      }
+    }
+  });
+
   it('exit 2 with one clear message and no output: truncated gzip, empty, header only, binary, missing column', async () => {
     const dir = tempDir();
     const m = join(dir, 'm.json');
