@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { IngestError } from '../ingest/errors.js';
 import { EscapingDecoder } from './utf8.js';
 import type { RowSink, SourceInfo } from './row-source.js';
+import { binaryMessage, binaryProbe } from './binary-probe.js';
 
 /** A quoted record longer than this is treated as an unbalanced quote, not buffered forever. */
 const MAX_RECORD_CHARS = 1 << 20;
@@ -284,7 +285,8 @@ export async function readCsv(
     if (first) {
       first = false;
       const probe = buf.subarray(0, Math.min(buf.length, 65536));
-      if (probe.includes(0)) throw new IngestError(`${file}: looks binary (NUL bytes), not ${delimiter === '\t' ? 'TSV' : 'CSV'} text; use --format if the extension is wrong`, file, 1);
+      const binary = binaryProbe(probe);
+      if (binary) throw new IngestError(binaryMessage(file, probe, binary, `${delimiter === '\t' ? 'TSV' : 'CSV'} text`), file, 1);
     }
     const text = carry + decoder.decode(buf);
     if (!header && !crChecked) crChecked = checkLoneCr(text, file, delimiter);
