@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { writeFileAtomic } from '../io/atomic.js';
-import { formatJsonPath, parseJsonText } from '../io/json-text.js';
+import { formatJsonPath, parseJsonText, plainIssue } from '../io/json-text.js';
 import { toolName } from '../version.js';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { Reporter } from './progress.js';
@@ -53,7 +53,16 @@ export function readPipeline(file: string): Pipeline {
     throw new UsageError((err as Error).message);
   }
   const r = PipelineSchema.safeParse(value);
-  if (!r.success) throw new UsageError(`${file}: ${formatJsonPath(r.error.issues[0].path)}: ${r.error.issues[0].message}`);
+  if (!r.success) {
+    // zod said "stages[0].name: Invalid input: expected string, received undefined" for a stage
+    // without a name (left open by review): name the stage by its number and the missing key.
+    const stageKeys = Object.keys(PipelineSchema.shape.stages.element.shape);
+    const known = (path: readonly PropertyKey[]) => (path.length === 0 ? Object.keys(PipelineSchema.shape) : path.length === 2 && path[0] === 'stages' ? stageKeys : undefined);
+    const label = (path: readonly PropertyKey[]) => (path.length === 2 && path[0] === 'stages' && typeof path[1] === 'number' ? `stages[${path[1]}] (stage ${path[1] + 1})` : formatJsonPath(path));
+    const text = plainIssue(r.error.issues[0], value, known, label);
+    const hint = text.endsWith('missing "name"') ? (text.startsWith('top level') ? ' (the pipeline\'s name names its run state .servegen-run/<name>.json)' : ' (every stage needs a name: the run state records each stage by it)') : '';
+    throw new UsageError(`${file}: ${text}${hint}`);
+  }
   const names = new Set<string>();
   for (const s of r.data.stages) {
     if (names.has(s.name)) throw new UsageError(`${file}: stage name ${JSON.stringify(s.name)} is used twice`);

@@ -10,6 +10,7 @@ import { missingCoalesce, missingCoalesceError, type Mapping } from './mapping.j
 import { TraceBuilder, type IngestSummary } from './normalize.js';
 import { findTimeOutliers, outlierWarning } from './time-axis.js';
 import type { Trace } from './trace.js';
+import { gzipDamageMessage } from '../io/gzip-damage.js';
 
 export interface IngestOptions {
   inputs: string[];
@@ -140,7 +141,7 @@ export async function ingestFiles(options: IngestOptions): Promise<IngestResult>
       if (err instanceof IngestError) throw err;
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'Z_BUF_ERROR' || e.code === 'Z_DATA_ERROR' || /unexpected end of file|incorrect header check/i.test(e.message ?? '')) {
-        throw new IngestError(`${file}: truncated or corrupt gzip data (${e.message}); ${rowsRead} rows were read before it`, file);
+        throw new IngestError(await gzipDamageMessage(file, e.message), file);
       }
       if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') throw new IngestError(`${file}: cannot read (${e.code})`, file);
       throw err;

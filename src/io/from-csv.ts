@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { IngestError } from '../ingest/errors.js';
 import { EscapingDecoder } from './utf8.js';
 import type { RowSink, SourceInfo } from './row-source.js';
+import { binaryMessage, binaryProbe } from './binary-probe.js';
 
 /** A quoted record longer than this is treated as an unbalanced quote, not buffered forever. */
 const MAX_RECORD_CHARS = 1 << 20;
@@ -105,6 +106,26 @@ export function simpleNumber(text: string, s: number, e: number): number {
 }
 
 /**
+ * Refuses text whose first line ends with a lone CR (old Mac line ends): the reader splits
+ * lines at LF only, so the whole file was one header line and the error named a missing column
+ * among "in\r1", "5\r2", … — or, for a large file, came only after buffering all of it (left
+ * open by review). DuckDB's reader takes CR-only files; docs/scale.md ("Still different").
+ * A CR inside a quoted header field is left to the parser. Returns whether the first line was
+ * seen whole (so the check is done).
+ */
+function checkLoneCr(text: string, file: string, delimiter: string): boolean {
+  const nl = text.indexOf('\n');
+  const cr = text.indexOf('\r');
+  if (cr >= 0 && (nl < 0 || cr < nl - 1) && text.lastIndexOf('"', cr) < 0 && cr + 1 < text.length) {
+    const kind = delimiter === '\t' ? 'TSV' : 'CSV';
+    const gz = /\.gz$/i.test(file);
+    const convert = gz ? `gzip -dc ${file} | tr '\\r' '\\n' > fixed.${kind.toLowerCase()}` : `tr '\\r' '\\n' < ${file} > fixed.${kind.toLowerCase()}`;
+    throw new IngestError(`${file}:1: the file uses CR-only line ends (old Mac style), which the TypeScript engine does not split lines at; convert them (${convert}) or read it with --engine duckdb`, file, 1);
+  }
+  return nl >= 0;
+}
+
+/**
  * Streaming CSV/TSV reader: header row, quoted fields (with delimiters, quotes and newlines
  * inside), CRLF or LF, a BOM, a last line without newline. Leading `# servegen: {…}` lines
  * (our own trace headers) are read as metadata. Only the requested columns are extracted;
@@ -130,6 +151,7 @@ export async function readCsv(
   const values: unknown[] = new Array(columns.length);
   const meta: Record<string, unknown> = {};
   let first = true;
+  let crChecked = false;
   const bounds = new Int32Array(4096);
 
   const handleHeader = (fields: string[]) => {
@@ -263,10 +285,15 @@ export async function readCsv(
     if (first) {
       first = false;
       const probe = buf.subarray(0, Math.min(buf.length, 65536));
-      if (probe.includes(0)) throw new IngestError(`${file}: looks binary (NUL bytes), not ${delimiter === '\t' ? 'TSV' : 'CSV'} text; use --format if the extension is wrong`, file, 1);
+      const binary = binaryProbe(probe);
+      if (binary) throw new IngestError(binaryMessage(file, probe, binary, `${delimiter === '\t' ? 'TSV' : 'CSV'} text`), file, 1);
     }
-    carry = process(carry + decoder.decode(buf), false);
+    const text = carry + decoder.decode(buf);
+    if (!header && !crChecked) crChecked = checkLoneCr(text, file, delimiter);
+    carry = process(text, false);
   }
-  carry = process(carry + decoder.decode(new Uint8Array(0), true), true);
+  const rest = carry + decoder.decode(new Uint8Array(0), true);
+  if (!header && !crChecked) checkLoneCr(rest, file, delimiter);
+  carry = process(rest, true);
   if (!header) throw new IngestError(`${file}: empty file (no header row)`, file, 1);
 }

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { IngestError } from '../ingest/errors.js';
 import { EscapingDecoder } from './utf8.js';
 import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
+import { binaryMessage, binaryProbe } from './binary-probe.js';
 
 /**
  * Streaming JSON-lines reader. Each non-blank line must be a JSON object; values are found
@@ -74,7 +75,9 @@ export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[]
     const buf = chunk as Uint8Array;
     if (first) {
       first = false;
-      if (buf.subarray(0, Math.min(buf.length, 65536)).includes(0)) throw new IngestError(`${file}: looks binary (NUL bytes), not JSON lines; use --format if the extension is wrong`, file, 1);
+      const probe = buf.subarray(0, Math.min(buf.length, 65536));
+      const binary = binaryProbe(probe);
+      if (binary) throw new IngestError(binaryMessage(file, probe, binary, 'JSON lines'), file, 1);
     }
     carry = process(carry + decoder.decode(buf), false);
   }

@@ -38,3 +38,96 @@ export function formatJsonPath(path: readonly PropertyKey[]): string {
   }
   return out === '' ? '(root)' : out;
 }
+
+/** The value at a JSON path in a parsed document (undefined where there is none). */
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+/** Levenshtein distance, for "did you mean" on short keys. */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+/** A schema issue as zod reports it (the fields plainIssue reads). */
+export type SchemaIssue = { code: string; path: readonly PropertyKey[]; message: string; keys?: readonly string[] };
+
+/**
+ * A schema issue as `where: what` in plain words. zod's own text for two common mistakes was
+ * "(root): Unrecognized key: \"aggregat\"" and "stages[0].name: Invalid input: expected string,
+ * received undefined": an unknown key is named with the keys allowed there (`known`, by the
+ * path of the object) and the nearest of them; a missing key is named as missing from its object.
+ * `label` names an object in words (`stages[1]` → `stages[1] (stage 2)`). Other issues keep zod's text.
+ */
+export function plainIssue(issue: SchemaIssue, value: unknown, known?: (path: readonly PropertyKey[]) => readonly string[] | undefined, label: (path: readonly PropertyKey[]) => string = formatJsonPath): string {
+  const where = (path: readonly PropertyKey[]) => (path.length === 0 ? 'top level' : label(path));
+  if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
+    const key = issue.keys[0];
+    const allowed = known?.(issue.path);
+    const near = allowed?.map((k) => ({ k, d: editDistance(key.toLowerCase(), k.toLowerCase()) })).filter((x) => x.d <= Math.max(1, Math.floor(x.k.length / 3))).sort((x, y) => x.d - y.d)[0];
+    const others = issue.keys.length > 1 ? ` (and ${issue.keys.slice(1).map((k) => JSON.stringify(k)).join(', ')})` : '';
+    return `${where(issue.path)}: unknown key ${JSON.stringify(key)}${others}${near ? `; did you mean ${JSON.stringify(near.k)}?` : ''}${allowed ? ` (allowed here: ${allowed.join(', ')})` : ''}`;
+  }
+  if (issue.code === 'invalid_type' && issue.path.length > 0) {
+    const parent = issue.path.slice(0, -1);
+    const key = issue.path[issue.path.length - 1];
+    const obj = valueAt(value, parent);
+    if (obj !== null && typeof obj === 'object' && !Array.isArray(obj) && typeof key === 'string' && !(key in obj)) {
+      return `${where(parent)}: missing ${JSON.stringify(key)}`;
+    }
+  }
+  return `${formatJsonPath(issue.path)}: ${issue.message}`;
+}
+
+/**
+ * The first key that appears twice in one object of a JSON text (JSON.parse keeps the last
+ * value without a word), with its object's path and its line and column; undefined when every
+ * object's keys are distinct. Keys compare after unescaping ("a" and "\u0061" are one key).
+ * The text must be valid JSON (parse it first).
+ */
+export function findDuplicateKey(text: string): { key: string; path: string; line: number; column: number } | undefined {
+  type Frame = { kind: 'obj'; keys: Set<string>; expectKey: boolean; key: string } | { kind: 'arr'; index: number };
+  const stack: Frame[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (top?.kind === 'obj' && top.expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (top.keys.has(key)) {
+          const path = stack.slice(0, -1).map((f) => (f.kind === 'obj' ? f.key : f.index));
+          return { key, path: formatJsonPath(path), ...lineColumnAt(text, i) };
+        }
+        top.keys.add(key);
+        top.key = key;
+        top.expectKey = false;
+      }
+      i = j;
+    } else if (c === '{') stack.push({ kind: 'obj', keys: new Set(), expectKey: true, key: '' });
+    else if (c === '[') stack.push({ kind: 'arr', index: 0 });
+    else if (c === '}' || c === ']') stack.pop();
+    else if (c === ',') {
+      const top = stack[stack.length - 1];
+      if (top?.kind === 'obj') top.expectKey = true;
+      else if (top) top.index++;
+    }
+  }
+  return undefined;
+}

@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { IngestError } from '../ingest/errors.js';
 import { isGzipFile } from '../io/input.js';
+import { gzipDamageMessage } from '../io/gzip-damage.js';
 
 /** The DuckDB engine could not read the inputs' rows (the TypeScript engine can: it counts them as rejects). */
 export class DuckDbReadError extends IngestError {}
@@ -123,7 +124,7 @@ export async function checkGzipInputs(files: string[]): Promise<void> {
         }),
       );
     } catch (err) {
-      throw new IngestError(`${file}: truncated or corrupt gzip data (${(err as Error).message})`, file);
+      throw new IngestError(await gzipDamageMessage(file, (err as Error).message), file);
     }
   }
 }

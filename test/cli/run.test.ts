@@ -61,6 +61,13 @@ describe('servegen run', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ name: 'x', stages: [{ name: 'a', run: ['fit'], outputs: [] }] }));
     expect(() => readPipeline(bad)).toThrow(/bad\.json: stages\[0\]\.outputs/);
+    // A stage without a name, or with a misspelt key, is named by its number in plain words (zod
+    // said "stages[1].name: Invalid input: expected string, received undefined").
+    const stage = { run: ['fit', 'a'], outputs: ['b'] };
+    writeFileSync(bad, JSON.stringify({ name: 'x', stages: [{ name: 'a', ...stage }, stage] }));
+    expect(() => readPipeline(bad)).toThrow(`${bad}: stages[1] (stage 2): missing "name" (every stage needs a name: the run state records each stage by it)`);
+    writeFileSync(bad, JSON.stringify({ name: 'x', stages: [{ name: 'a', ...stage, output: 'c' }] }));
+    expect(() => readPipeline(bad)).toThrow(`${bad}: stages[0] (stage 1): unknown key "output"; did you mean "outputs"? (allowed here: name, run, inputs, outputs, allow_failure)`);
     for (const name of ['main-job', 'azure-conv', 'azure-code', 'mooncake-conversation', 'burstgpt-slice', 'share-anonymized', 'batch-fidelity']) {
       expect(() => readPipeline(join(import.meta.dirname, '../../pipelines', `${name}.json`)), name).not.toThrow();
     }

@@ -74,6 +74,31 @@ describe('a mapping naming a key that no JSON line has', () => {
   });
 });
 
+describe('a mapping with a key twice (JSON.parse keeps the last without a word)', () => {
+  it('is refused in both engines by file, line and key, at any depth; distinct keys and presets load', async () => {
+    const f = join(dir, 'dup.jsonl');
+    writeFileSync(f, '{"timestamp": 0, "a": 5, "b": 3}\n');
+    const map = join(dir, 'dup-map.json');
+    const cases: [string, string][] = [
+      ['{\n  "columns": {\n    "timestamp": "timestamp",\n    "input_tokens": "a",\n    "input_tokens": "b"\n  }\n}\n', `${map}:5:5: key "input_tokens" appears twice in columns (JSON keeps only the last one); remove one of them`],
+      ['{"columns": {"timestamp": "timestamp", "input_tokens": "a"}, "optional": ["client_id"], "columns": {"timestamp": "timestamp"}}', `${map}:1:89: key "columns" appears twice in the top level`],
+      ['{"columns": {"timestamp": "timestamp", "input_tokens": {"coalesce": ["a"], "coalesce": ["b"]}}}', `${map}:1:76: key "coalesce" appears twice in columns.input_tokens`],
+      ['{"columns": {"timestamp": "timestamp", "input_tokens": "a", "input_\\u0074okens": "b"}}', 'key "input_tokens" appears twice in columns'],
+    ];
+    for (const [text, message] of cases) {
+      writeFileSync(map, text);
+      for (const engine of ['ts', 'duckdb']) {
+        await expectOneLineError(['ingest', f, '--map', map, '--engine', engine, '--out', join(dir, 'dup.parquet')], message);
+        expect(existsSync(join(dir, 'dup.parquet'))).toBe(false);
+      }
+    }
+    // The same key in two different objects, and keys inside strings, are not duplicates.
+    writeFileSync(map, '{"description": "a, \\"timestamp\\": b", "columns": {"timestamp": "timestamp", "input_tokens": {"coalesce": ["a", "b"]}, "output_tokens": {"coalesce": ["b"]}}, "timestamp": {"unit": "s"}}');
+    expect((await runCli('ingest', f, '--map', map, '--out', join(dir, 'dup.parquet'), '--quiet')).code).toBe(0);
+    expect((await runCli('ingest', '--list-presets')).code).toBe(0);
+  });
+});
+
 describe('unreadable files are explained in words, not errno codes', () => {
   it('missing files and directories', async () => {
     mkdirSync(join(dir, 'adir'), { recursive: true });

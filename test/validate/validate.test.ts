@@ -9,7 +9,9 @@ import type { Trace } from '../../src/ingest/trace.js';
 import type { Profile } from '../../src/profile/schema.js';
 import { createRng } from '../../src/stats/rng.js';
 import { jackknifeRelSE } from '../../src/validate/metrics.js';
-import { fixture } from '../helpers.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fixture, tempDir } from '../helpers.js';
 import { asResult, toTrace } from './traces.js';
 
 const pool = importServegenPool(fixture('servegen', 'multimodal', 'mm-image'), () => 'x').profile;
@@ -187,6 +189,19 @@ describe('thresholds', () => {
   it('docs/thresholds.json is the defaults (and loads as a --thresholds file)', () => {
     const fromDocs = loadThresholds(new URL('../../docs/thresholds.json', import.meta.url).pathname);
     expect({ ...fromDocs, overrides: undefined }).toEqual({ ...loadThresholds(), overrides: undefined });
+  });
+
+  it('an unknown key is named in plain words with the keys allowed there (zod said "(root): Unrecognized key")', () => {
+    const dir = tempDir();
+    const t = join(dir, 't.json');
+    const cases: [unknown, string][] = [
+      [{ aggregat: { iat_ks: 0.1 } }, `${t}: top level: unknown key "aggregat"; did you mean "aggregate"? (allowed here: description, aggregate, client, top_clients, min_client_requests, min_n, overrides); see docs/thresholds.json`],
+      [{ min_n: { p95: 10 } }, `${t}: min_n: unknown key "p95"; did you mean "p90"? (allowed here: p50, p90, p99); see docs/thresholds.json`],
+    ];
+    for (const [doc, message] of cases) {
+      writeFileSync(t, JSON.stringify(doc));
+      expect(() => loadThresholds(t)).toThrow(message);
+    }
   });
 });
 
