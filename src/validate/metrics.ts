@@ -311,8 +311,12 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
   if (src.gaps && gen.gaps && src.gaps.gaps > 1 && gen.gaps.gaps > 1) {
     const a = gapCells(src.gaps.quant, src.gaps.hist, res);
     const b = gapCells(gen.gaps.quant, gen.gaps.hist, res);
-    // Serially dependent gaps (gap memory) carry fewer independent values than their count.
-    out.push({ name: 'iat_ks', kind: 'iat_ks', value: ks(a, b), noise: ksNoise(total(a) / memoryInflation(src.gaps.mem), total(b) / memoryInflation(gen.gaps.mem)) });
+    // Serially dependent gaps (gap memory) carry fewer independent values than their count;
+    // the memory is judged on both sides' terms together (as under the null of one process:
+    // a sparse side alone rarely shows it 4 SE above 0).
+    const pooled = src.gaps.mem && gen.gaps.mem ? src.gaps.mem.map((x, i) => x + gen.gaps!.mem![i]) : (src.gaps.mem ?? gen.gaps.mem);
+    const inflation = memoryInflation(pooled);
+    out.push({ name: 'iat_ks', kind: 'iat_ks', value: ks(a, b), noise: ksNoise(total(a) / inflation, total(b) / inflation) });
     const cv = (g: NonNullable<Stats['gaps']>) => {
       const m = g.sum / g.gaps;
       return Math.sqrt(Math.max(0, g.sumSq / g.gaps - m * m)) / m;
