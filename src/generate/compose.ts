@@ -40,7 +40,7 @@ export interface GenerateOptions {
  */
 export const BATCH_TARGET = 1 << 20;
 
-/** A client's window expected to draw at least this many gaps with memory uses quantile tables. */
+/** A client's window expected to draw at least this many gaps with memory (rate × window length) uses quantile tables. */
 export const FAST_QUANTILE_DRAWS = 1000;
 
 /** Refuses a run whose expected size is above `options.maxRequests`. */
@@ -469,6 +469,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
   const expectedRequests = expectedBySlot.reduce((a, b) => a + b, 0);
   checkExpectedRequests(expectedRequests, options);
 
+  const windowSeconds = profile.windows.arrival_seconds;
   function* batches(): Generator<RequestBatch> {
     const buf = new SlotBuffer(columns, labelSessions);
     const clientIds = states.map((s) => s.id);
@@ -517,8 +518,10 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
           const ls = st.lengths;
           const sessions = st.sessions;
           const memory = st.memory;
-          // Windows expected to draw many gaps take the sampler's quantile table (see scoreTable).
-          const fast = rate * width >= FAST_QUANTILE_DRAWS;
+          // Windows expected to draw many gaps take the sampler's quantile table (see scoreTable):
+          // decided on the whole window at this rate, not on the slot, so a run cut short by
+          // --duration (or a slot cut by a rate file) draws its first gaps as a longer one.
+          const fast = rate * windowSeconds >= FAST_QUANTILE_DRAWS;
           while (t < end) {
             if (buf.n >= buf.timestamp.length) buf.reserve(buf.timestamp.length);
             const row = buf.n++;

@@ -256,6 +256,20 @@ describe('generation with gap memory', () => {
     expect(plan.memoryClients).toEqual(['a']);
   });
 
+  it('a run cut short draws the same first gaps: the quantile-table choice is per window, not per slot', () => {
+    // Window 12 (rate 1: 600 expected draws) and 13 (rate 8: 4 800) — cut to 100 s, window 13
+    // would expect 800 draws, under the table threshold: it must still take the table.
+    const p = profileWith({ weight: 0.15, phi: 0.98 });
+    const times = (duration: number, batchTarget?: number) => Array.from(toTrace(planGeneration(p, { start: 0, duration, rate: { kind: 'scale', factor: 1 }, seed: 9, batchTarget })).timestamp);
+    const full = times(24 * W);
+    const cut = 13 * W + 100;
+    const short = times(cut);
+    expect(short.length).toBeGreaterThan(1000);
+    expect(short).toEqual(full.filter((t) => t < cut));
+    // And independent of how a slot is split into parts.
+    expect(times(24 * W, 700)).toEqual(full);
+  });
+
   it('the quantile tables of windows with many draws agree with the exact quantile to 1e-6 relative (Gamma shapes 0.0004–400)', () => {
     const rng = createRng(9);
     for (const shape of [0.0004, 0.01, 0.05, 0.3, 1, 1.5, 4, 50, 400]) {
