@@ -21,6 +21,26 @@ export const MEMORY_MIN_Z = 4;
 /** Memory weaker than this at lag 1 is not kept (it moves no statistic of a workload). */
 export const MEMORY_MIN_LAG1 = 0.01;
 
+/**
+ * A clock at least this coarse against the client's mean gap (resolution / mean gap) makes the
+ * lag-1 correlation an artifact of rounding: a gap's rounding error (eᵢ₋₁ − eᵢ) shares eᵢ, with
+ * the other sign, with the next gap's, so consecutive gaps correlate negatively — at 1 s and
+ * 2 requests/s, −0.11 where the memory gives +0.15 — and lags ≥ 2 share no error.
+ */
+export const CLOCK_LAG1_RATIO = 0.05;
+
+/** Whether the clock resolution hides lag 1 of these windows' gaps (CLOCK_LAG1_RATIO). */
+export function clockHidesLag1(resolution: number, windows: readonly ArrivalSummary[]): boolean {
+  if (!(resolution > 0)) return false;
+  let sum = 0;
+  let gaps = 0;
+  for (const w of windows) {
+    sum += w.sum;
+    gaps += w.gaps;
+  }
+  return gaps > 0 && resolution >= CLOCK_LAG1_RATIO * (sum / gaps);
+}
+
 /** A client's pooled normal-score correlation per lag in MEM_LAGS, with the pairs behind each. */
 export interface MemoryCorrelations {
   lags: readonly number[];
@@ -119,13 +139,15 @@ export function memoryCorrelations(windows: readonly ArrivalSummary[]): MemoryCo
  * that, windows of a few hundred gaps gave a third to a half too little weight and far too
  * short a memory. Without groups, w·φᵏ itself (w closed-form for each φ). Returns undefined —
  * no memory — unless the lag-1 correlation is MEMORY_MIN_Z standard errors above zero and at
- * least MEMORY_MIN_LAG1.
+ * least MEMORY_MIN_LAG1 (lag 2's, and lags from 2 fitted, with `skipLag1`).
  */
-export function fitGapMemory(c: MemoryCorrelations | undefined): GapMemory | undefined {
+export function fitGapMemory(c: MemoryCorrelations | undefined, options: { skipLag1?: boolean } = {}): GapMemory | undefined {
   if (!c) return undefined;
-  const r1 = c.corr[0];
-  if (!(r1 * Math.sqrt(c.pairs[0]) >= MEMORY_MIN_Z) || !(r1 >= MEMORY_MIN_LAG1)) return undefined;
-  const used = c.lags.map((_, l) => l).filter((l) => c.pairs[l] > 0);
+  // With a clock that hides lag 1 (clockHidesLag1), the test and the fit start at lag 2.
+  const first = options.skipLag1 ? 1 : 0;
+  const r1 = c.corr[first];
+  if (!(r1 * Math.sqrt(c.pairs[first]) >= MEMORY_MIN_Z) || !(r1 >= MEMORY_MIN_LAG1)) return undefined;
+  const used = c.lags.map((_, l) => l).filter((l) => l >= first && c.pairs[l] > 0);
   const groups = c.groups?.filter((g) => g.m > 1);
   const long = (phi: number): { w: number; sse: number } => {
     let num = 0;

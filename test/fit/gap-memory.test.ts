@@ -6,7 +6,7 @@ import { buildSummaries } from '../../src/summary/build.js';
 import { mergeAll } from '../../src/summary/merge.js';
 import { gapBin } from '../../src/summary/bins.js';
 import { MEM_MIN_GAPS, QUANT_TICKS, type ArrivalSummary } from '../../src/summary/types.js';
-import { fitGapMemory, memoryCorrelations, withinWindowCorrelation } from '../../src/fit/gap-memory.js';
+import { clockHidesLag1, fitGapMemory, memoryCorrelations, withinWindowCorrelation } from '../../src/fit/gap-memory.js';
 import { fitSummaries } from '../../src/fit/fit-trace.js';
 import { planGeneration } from '../../src/generate/compose.js';
 import { unitGapSampler } from '../../src/generate/arrival-sampler.js';
@@ -182,6 +182,33 @@ describe('gap memory', () => {
         expect(s.mem).toEqual(pa.map((v, i) => v + pb[i]));
       }
     }
+  });
+
+  it('a clock as coarse as the gaps: lag 1 is a rounding artifact, so the test and the fit start at lag 2', () => {
+    // 0.5 requests/s on a 1 s clock (times floored): consecutive gaps share a rounding error
+    // with opposite signs. Measured lag 1 ≈ 0.05 against ≈ 0.09 at lag 2 (w·φ ≈ 0.147); at
+    // 2 requests/s lag 1 is −0.11 and the lag-1 test found no memory at all.
+    const floored = (seed: number, w: number, rates: number[]) => simulate(seed, w, 0.98, 60_000, rates).map((t) => Math.floor(t));
+    const clocked = { ...opts, resolution: 1 };
+    for (const seed of [1, 2, 3]) {
+      const sums = buildSummaries(traceOf(floored(seed, 0.15, [2])), clocked);
+      const c = memoryCorrelations(sums.arrivals)!;
+      expect(c.corr[0]).toBeLessThan(0);
+      expect(clockHidesLag1(1, sums.arrivals)).toBe(true);
+      expect(fitGapMemory(c)).toBeUndefined();
+      const p = fitSummaries(sums, { arrivalSeconds: W, lengthSeconds: 21600, minArrivals: 20, minClientRequests: 1, created: 'x', sourceSha256: null } as never);
+      expect(p.clients[0].gap_memory?.weight, `seed ${seed}`).toBeGreaterThan(0.04);
+      // Slower: the lag-2 fit is close to the memory (the lag-1 one pulled it down).
+      const slow = buildSummaries(traceOf(floored(seed, 0.15, [0.5])), clocked);
+      const m = fitGapMemory(memoryCorrelations(slow.arrivals)!, { skipLag1: clockHidesLag1(1, slow.arrivals) })!;
+      expect(Math.abs(m.weight - 0.15), `seed ${seed}: ${m.weight}`).toBeLessThan(0.035);
+      // No memory on the same clock: nothing is fitted.
+      const none = buildSummaries(traceOf(floored(seed, 0, [2])), clocked);
+      expect(fitGapMemory(memoryCorrelations(none.arrivals), { skipLag1: true })).toBeUndefined();
+    }
+    // A clock far finer than the gaps leaves lag 1 in.
+    expect(clockHidesLag1(0.001, buildSummaries(traceOf(simulate(1, 0.15, 0.98, 5_000)), opts).arrivals)).toBe(false);
+    expect(clockHidesLag1(0, buildSummaries(traceOf(simulate(1, 0.15, 0.98, 5_000)), opts).arrivals)).toBe(false);
   });
 
   it('fit writes gap_memory into the client; profiles without it still validate, and bad values are refused', () => {
