@@ -4,6 +4,7 @@ import { createRng } from '../../src/stats/rng.js';
 import { normalCdf } from '../../src/stats/normal.js';
 import { buildSummaries } from '../../src/summary/build.js';
 import { mergeAll } from '../../src/summary/merge.js';
+import { summariesFromJson, summariesToJson } from '../../src/summary/serialize.js';
 import { gapBin } from '../../src/summary/bins.js';
 import { MEM_MIN_GAPS, QUANT_TICKS, type ArrivalSummary } from '../../src/summary/types.js';
 import { clockHidesLag1, fitGapMemory, memoryCorrelations, withinWindowCorrelation } from '../../src/fit/gap-memory.js';
@@ -209,6 +210,20 @@ describe('gap memory', () => {
     // A clock far finer than the gaps leaves lag 1 in.
     expect(clockHidesLag1(0.001, buildSummaries(traceOf(simulate(1, 0.15, 0.98, 5_000)), opts).arrivals)).toBe(false);
     expect(clockHidesLag1(0, buildSummaries(traceOf(simulate(1, 0.15, 0.98, 5_000)), opts).arrivals)).toBe(false);
+  });
+
+  it('summaries JSON keeps the terms, and refuses terms of another length', () => {
+    const sums = buildSummaries(traceOf(simulate(3, 0.15, 0.98, 5_000)), opts);
+    const j = JSON.parse(JSON.stringify(summariesToJson(sums)));
+    expect(summariesFromJson(j).arrivals.map((a) => a.mem)).toEqual(sums.arrivals.map((a) => a.mem));
+    const withMem = j.arrivals.findIndex((a: { mem?: number[] }) => a.mem);
+    expect(withMem).toBeGreaterThanOrEqual(0);
+    const longer = structuredClone(j);
+    longer.arrivals[withMem].mem.push(0, 0);
+    expect(() => summariesFromJson(longer)).toThrow(/mem must be 16 finite numbers/);
+    const text = structuredClone(j);
+    text.arrivals[withMem].mem[0] = '1';
+    expect(() => summariesFromJson(text)).toThrow(/mem must be/);
   });
 
   it('fit writes gap_memory into the client; profiles without it still validate, and bad values are refused', () => {
