@@ -7,7 +7,7 @@ import { expandInputs } from '../io/input.js';
 import { mergeAll } from '../summary/merge.js';
 import { summariesFromJson, type SummariesJson } from '../summary/serialize.js';
 import { loadScanDirectory } from '../summary/warehouse.js';
-import type { TraceSummaries } from '../summary/types.js';
+import { MEM_MIN_GAPS, type TraceSummaries } from '../summary/types.js';
 import { writeProfile } from '../profile/write.js';
 import { defaultCreated } from '../profile/upstream.js';
 import { checkSeed, positive, UsageError } from './errors.js';
@@ -132,6 +132,15 @@ Examples:
             throw new UsageError(`${f}: not a summaries file (${(err as Error).message})`);
           }
           parts.push(part);
+        }
+        // Gap memory is counted by the streaming builder only (docs/scale.md, Gap memory): say so
+        // when an input has windows long enough for it and none carries its terms, since the
+        // profile then has no gap_memory (or one from the other inputs' windows only).
+        const withoutMemory = parts.filter((p) => p.arrivals.some((a) => a.n - 1 >= MEM_MIN_GAPS) && !p.arrivals.some((a) => a.mem)).length;
+        if (withoutMemory > 0) {
+          rep.info(
+            `note: ${withoutMemory} of ${parts.length} summary input(s) carry no gap-memory terms (Parquet results of servegen sql or summarize --out DIR, and summaries written before gap memory, do not count them): ${withoutMemory === parts.length ? 'the profile has no gap_memory' : "gap_memory is fitted from the other inputs' windows only"}; summarize to a .json file (either engine), or fit the logs directly, to fit it`,
+          );
         }
         let merged: TraceSummaries;
         try {

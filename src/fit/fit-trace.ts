@@ -12,7 +12,7 @@ import { prefitWindows, type LengthWindowFit } from './parallel-fit.js';
 import { aggregateBucketSeconds, coveredBuckets, fitAggregateRate, fitAggregateRateSeries, rateChangePoints } from './rates.js';
 import { lengthWindowOf } from './lengths.js';
 import { sessionStats } from './sessions.js';
-import { fitGapMemory, memoryCorrelations } from './gap-memory.js';
+import { clockHidesLag1, fitGapMemory, memoryCorrelations } from './gap-memory.js';
 
 export interface FitOptions extends ArrivalFitOptions {
   arrivalSeconds: number;
@@ -229,7 +229,7 @@ export function fitSummaries(
       lengths: lengths.map((l) => options.prefit?.lengths.get(l) ?? lengthWindowOf(l)),
     };
     if (shifts.length > 0) client.shifts = shifts;
-    const memory = fitGapMemory(memoryCorrelations(arrivals));
+    const memory = fitGapMemory(memoryCorrelations(arrivals), { skipLag1: clockHidesLag1(res, arrivals) });
     if (memory) client.gap_memory = memory;
     clients.push(client);
     options.onProgress?.(++done, byClient.size);

@@ -1,4 +1,4 @@
-import type { ArrivalSummary, LengthSummary, TraceSummaries } from './types.js';
+import { MEM_LAGS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 
 /** JSON form of summaries: maps become [key, count] pair lists. Versioned like profiles. */
 export interface SummariesJson {
@@ -37,7 +37,14 @@ export function summariesFromJson(j: SummariesJson): TraceSummaries {
     resolution: j.resolution,
     span: j.span,
     origin: j.origin,
-    arrivals: j.arrivals.map((a) => ({ ...a, quant: new Map(a.quant), hist: new Map(a.hist) })),
+    arrivals: j.arrivals.map((a) => {
+      // Gap-memory terms are summed by position: a list of another length (other lags) or with
+      // non-numbers would be pooled into the wrong lags without a word.
+      if (a.mem !== undefined && !(Array.isArray(a.mem) && a.mem.length === 2 * MEM_LAGS.length && a.mem.every((x) => typeof x === 'number' && Number.isFinite(x)))) {
+        throw new RangeError(`arrival window (client ${JSON.stringify(a.client)}, start ${a.start}): mem must be ${2 * MEM_LAGS.length} finite numbers (lags ${MEM_LAGS.join(', ')}, then their variance terms)`);
+      }
+      return { ...a, quant: new Map(a.quant), hist: new Map(a.hist) };
+    }),
     lengths: j.lengths.map((l) => ({ ...l, fields: new Map(Object.entries(l.fields).map(([k, pairs]) => [k, new Map(pairs)])), joint: new Map(l.joint) })),
   };
 }

@@ -68,10 +68,15 @@ describe('fit --summaries on warehouse output (Parquet results of servegen sql)'
     expect((await runCli('summarize', CSV, '--preset', 'burstgpt', '--resolution', '1', '--out', json, '--quiet')).code).toBe(0);
     const a = join(tmp, 'a.json');
     const b = join(tmp, 'b.json');
-    expect((await runCli('fit', '--summaries', json, '--out', a, '--quiet')).code).toBe(0);
+    const fromJson = await runCli('fit', '--summaries', json, '--out', a);
+    expect(fromJson.code, fromJson.stderr).toBe(0);
+    expect(fromJson.stderr).not.toContain('gap-memory');
     const r = await runCli('fit', '--summaries', dir, '--out', b);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('400 rows scanned');
+    // SQL results have no gap-memory terms: the user is told the profile has no gap_memory.
+    expect(r.stderr).toContain('note: 1 of 1 summary input(s) carry no gap-memory terms');
+    expect(r.stderr).toContain('the profile has no gap_memory');
     const strip = (p: string) => {
       const j = JSON.parse(readFileSync(p, 'utf8'));
       delete j.provenance.source_sha256;
