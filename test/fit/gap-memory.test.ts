@@ -387,7 +387,7 @@ describe('validate: gap_memory_abs_err, and the gaps\u2019 KS allowance under me
     expect(profile.clients[0].gap_memory!.weight).toBeGreaterThan(0.1);
     const thresholds = loadThresholds();
     const span = { start: 0, duration: Math.ceil(profile.span.end), rate: { kind: 'scale' as const, factor: 1 } };
-    // Measured over seeds 1–5 (CLI): 0.011–0.039 with memory, 0.12–0.14 without (source 0.13).
+    // Measured over seeds 1–5 (CLI): 0.002–0.032 with memory, 0.12–0.14 without (source 0.13).
     for (const seed of [1, 2]) {
       const withMemory = toTrace(planGeneration(profile, { ...span, seed }));
       const without = toTrace(planGeneration(profile, { ...span, seed, gapMemory: false }));
