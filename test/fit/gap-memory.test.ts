@@ -15,6 +15,9 @@ import { planGeneration } from '../../src/generate/compose.js';
 import { unitGapSampler } from '../../src/generate/arrival-sampler.js';
 import { PROFILE_FORMAT, PROFILE_VERSION, ProfileSchema, type ArrivalWindow, type Profile } from '../../src/profile/schema.js';
 import { traceOf } from './helpers.js';
+import { renderSummary } from '../../src/cli/inspect.js';
+import { summarizeProfile } from '../../src/profile/summarize.js';
+import { profileHtml } from '../../src/profile/report-html.js';
 import { fixture } from '../helpers.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { loadPreset } from '../../src/ingest/presets.js';
@@ -233,6 +236,29 @@ describe('gap memory', () => {
     const text = structuredClone(j);
     text.arrivals[withMem].mem[0] = '1';
     expect(() => summariesFromJson(text)).toThrow(/mem must be/);
+  });
+
+  it('inspect and the HTML report say which clients draw with memory, and that the others do not', () => {
+    const base = {
+      format: PROFILE_FORMAT,
+      version: PROFILE_VERSION,
+      provenance: { tool: 'test', source_sha256: null, created: 'x', options: {} },
+      windows: { arrival_seconds: W, length_seconds: 21600 },
+      span: { origin: null, start: 0, end: W },
+    } as const;
+    const client = (id: string, rate: number, gap_memory?: { weight: number; phi: number }) => ({
+      id,
+      requests: rate * W,
+      arrivals: [{ start: 0, rate, cv: 1, model: { family: 'exponential' as const, scale: 1 / rate } }],
+      lengths: [],
+      ...(gap_memory ? { gap_memory } : {}),
+    });
+    const withMemory: Profile = { ...base, clients: [client('a', 3, { weight: 0.15, phi: 0.99 }), client('b', 1)] };
+    const text = renderSummary('p.json', summarizeProfile(withMemory));
+    expect(text).toContain('gap memory    1 client (75.0 % of requests) draws serially dependent gaps: a weight 0.150, φ 0.990 (~100 gaps)');
+    expect(profileHtml(withMemory)).toContain('<tr><th>gap memory</th><td>1 client (75.00 % of requests): a weight 0.150, φ 0.990</td></tr>');
+    const none: Profile = { ...base, clients: [client('b', 1)] };
+    expect(renderSummary('p.json', summarizeProfile(none))).toContain('gap memory    none: gaps are drawn independently within each window');
   });
 
   it('fit writes gap_memory into the client; profiles without it still validate, and bad values are refused', () => {
