@@ -6,13 +6,13 @@
  * `--engine auto` therefore scans again with the TypeScript engine (DuckDbReadError), and
  * `--engine duckdb` names the file and the problem and points there.
  */
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { IngestError } from '../ingest/errors.js';
 import { isGzipFile } from '../io/input.js';
-import { gzipDamageMessage } from '../io/gzip-damage.js';
+import { gzipDamageMessage, locateGzipDamage } from '../io/gzip-damage.js';
 
 /** The DuckDB engine could not read the inputs' rows (the TypeScript engine can: it counts them as rejects). */
 export class DuckDbReadError extends IngestError {}
@@ -126,5 +126,30 @@ export async function checkGzipInputs(files: string[]): Promise<void> {
     } catch (err) {
       throw new IngestError(await gzipDamageMessage(file, (err as Error).message), file);
     }
+    // Zero bytes after the gzip data (padding some tools and block devices leave): Node's gunzip
+    // skips them, so the TypeScript engine reads the file, but DuckDB refuses any byte after the
+    // last member ("Input is not a GZIP stream"). A file that ends in a zero byte is walked
+    // member by member (a second decompression; other files cannot have such padding).
+    if (endsInZero(file)) {
+      const d = await locateGzipDamage(file).catch(() => undefined);
+      if (d?.kind === 'trailing') {
+        throw new DuckDbReadError(
+          `${file}: engine duckdb cannot read a gzip file with ${d.size - d.at} zero byte(s) of padding after its gzip data (which ends at byte ${d.at} of ${d.size}; DuckDB refuses any byte after it); --engine ts reads it, skipping the padding, or keep only the gzip data: head -c ${d.at} ${file} > fixed.gz`,
+          file,
+        );
+      }
+    }
+  }
+}
+
+/** Whether the file's last byte is 0. */
+function endsInZero(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const b = Buffer.alloc(1);
+    return size > 0 && readSync(fd, b, 0, 1, size - 1) === 1 && b[0] === 0;
+  } finally {
+    closeSync(fd);
   }
 }
