@@ -10,6 +10,7 @@ import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSyn
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { IngestError } from '../ingest/errors.js';
 import { isGzipFile } from '../io/input.js';
 import { gzipDamageMessage, locateGzipDamage } from '../io/gzip-damage.js';
@@ -152,4 +153,36 @@ function endsInZero(file: string): boolean {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Stops the scan of JSON lines that JSON.parse refuses but DuckDB's JSON reader (yyjson, with
+ * its NaN/Infinity and trailing-comma flags) takes: `NaN`, `Infinity`, `inf`, `nan` (any case)
+ * as values, and a comma before `}` or `]`. The TypeScript engine rejects such a line
+ * (`unparseable_line`) where DuckDB read a `bad_number` or an accepted row; DuckDB now stops
+ * as on other malformed JSON, naming the file and line (`--engine auto` reads it with the
+ * TypeScript engine). Each line's raw text is looked at: first for `nan`/`inf` or a comma
+ * before a closing bracket anywhere (cheap), then, for those lines only, with its strings
+ * emptied and `true`/`false`/`null` made 0s, for letters other than an exponent's `e`.
+ */
+export async function checkJsonGrammar(con: DuckDBConnection, files: string[]): Promise<void> {
+  const list = `[${files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
+  const emptied = `regexp_replace(regexp_replace(json, '"(?:[^"\\\\]|\\\\.)*"', '""', 'g'), 'true|false|null', '0', 'g')`;
+  const sql = `SELECT filename FROM (SELECT json, filename FROM read_ndjson_objects(${list}, filename = true) WHERE regexp_matches(json, '[nN][aA][nN]|[iI][nN][fF]|,[ \\t\\n\\r]*[\\]}]'))
+    WHERE regexp_matches(${emptied}, '[A-DF-Za-df-z]|,[ \\t\\n\\r]*[\\]}]') LIMIT 1`;
+  let found: string | undefined;
+  try {
+    const rows = (await con.runAndReadAll(sql)).getRowsJS();
+    found = rows.length > 0 ? String(rows[0][0]) : undefined;
+  } catch (err) {
+    throw duckdbReadError(err, files);
+  }
+  if (found === undefined) return;
+  const file = files.find((f) => f === found) ?? found;
+  const bad = firstMalformedJsonLine(file);
+  const where = bad ? ` (line ${bad.line}: ${bad.why})` : '';
+  throw new DuckDbReadError(
+    `${file}: engine duckdb cannot read JSON lines with NaN, Infinity or a trailing comma${where}: DuckDB's JSON reader takes them, JSON.parse does not; --engine ts reads it and counts such rows as rejects (unparseable_line)`,
+    file,
+  );
 }
