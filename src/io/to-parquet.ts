@@ -13,6 +13,19 @@ const ROW_GROUP = 262_144;
  */
 const TEXT_ROW_GROUP = 65_536;
 
+/** Rows buffered between two turns of the event loop when no row group is written. */
+const YIELD_ROWS = 16_384;
+
+/**
+ * Lets the event loop reach its poll phase, where a signal (Ctrl-C) is handled. One
+ * setImmediate is not always enough: scheduled from an I/O callback (the poll phase) it runs in
+ * the same loop iteration's check phase, before any poll (found by review: the first turn after
+ * the output opened took two row groups, ~2 s, before SIGINT removed the temporary file).
+ */
+function yieldToSignals(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+
 /**
  * Normalized-trace Parquet (hyparquet-writer, snappy): `timestamp` DOUBLE, `client_id` and
  * other text columns UTF8, integer columns INT32 (nullable). The meta goes in key-value
@@ -52,16 +65,23 @@ export function parquetTraceWriter(path: string, layout: TraceLayout): TraceWrit
   let pendingRows = 0;
   const flush = async () => {
     if (pendingRows === 0) return;
-    await writer.write({
-      columnData: cols.map((c, j) => ({ name: c.name, data: c.kind === 'timestamp' ? Float64Array.from(pending[j] as number[]) : (pending[j] as never) })),
-      rowGroupSize: rowGroup,
-    });
+    // One row group per call (a batch can hold several: a generated window of 1 Mi rows),
+    // the same groups as one call with rowGroupSize would write. hyparquet-writer writes
+    // synchronously: the event loop turns after each group, so Ctrl-C can remove the
+    // temporary file (removeTemporariesOnSignals) instead of waiting for them all.
+    for (let start = 0; start < pendingRows; start += rowGroup) {
+      const end = Math.min(pendingRows, start + rowGroup);
+      const part = (j: number) => (start === 0 && end === pendingRows ? pending[j] : pending[j].slice(start, end));
+      await writer.write({
+        columnData: cols.map((c, j) => ({ name: c.name, data: c.kind === 'timestamp' ? Float64Array.from(part(j) as number[]) : (part(j) as never) })),
+        rowGroupSize: rowGroup,
+      });
+      await yieldToSignals();
+    }
     pending = cols.map(() => []);
     pendingRows = 0;
-    // hyparquet-writer writes synchronously: let the event loop turn once a row group, so
-    // Ctrl-C can remove the temporary file (removeTemporariesOnSignals) instead of waiting.
-    await new Promise<void>((resolve) => setImmediate(resolve));
   };
+  let sinceYield = 0;
   return {
     async write(batch: TraceBatch) {
       cols.forEach((c, j) => {
@@ -82,7 +102,16 @@ export function parquetTraceWriter(path: string, layout: TraceLayout): TraceWrit
       });
       rows += batch.n;
       pendingRows += batch.n;
-      if (pendingRows >= rowGroup) await flush();
+      sinceYield += batch.n;
+      if (pendingRows >= rowGroup) {
+        await flush();
+        sinceYield = 0;
+      } else if (sinceYield >= YIELD_ROWS) {
+        // The rows of a row group are made (generated, read) between two flushes without the
+        // event loop turning (a batch's write resolves at once): Ctrl-C waited for them too.
+        sinceYield = 0;
+        await yieldToSignals();
+      }
     },
     async close() {
       try {

@@ -6,13 +6,14 @@
  * `--engine auto` therefore scans again with the TypeScript engine (DuckDbReadError), and
  * `--engine duckdb` names the file and the problem and points there.
  */
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { IngestError } from '../ingest/errors.js';
 import { isGzipFile } from '../io/input.js';
-import { gzipDamageMessage } from '../io/gzip-damage.js';
+import { gzipDamageMessage, locateGzipDamage } from '../io/gzip-damage.js';
 
 /** The DuckDB engine could not read the inputs' rows (the TypeScript engine can: it counts them as rejects). */
 export class DuckDbReadError extends IngestError {}
@@ -126,5 +127,62 @@ export async function checkGzipInputs(files: string[]): Promise<void> {
     } catch (err) {
       throw new IngestError(await gzipDamageMessage(file, (err as Error).message), file);
     }
+    // Zero bytes after the gzip data (padding some tools and block devices leave): Node's gunzip
+    // skips them, so the TypeScript engine reads the file, but DuckDB refuses any byte after the
+    // last member ("Input is not a GZIP stream"). A file that ends in a zero byte is walked
+    // member by member (a second decompression; other files cannot have such padding).
+    if (endsInZero(file)) {
+      const d = await locateGzipDamage(file).catch(() => undefined);
+      if (d?.kind === 'trailing') {
+        throw new DuckDbReadError(
+          `${file}: engine duckdb cannot read a gzip file with ${d.size - d.at} zero byte(s) of padding after its gzip data (which ends at byte ${d.at} of ${d.size}; DuckDB refuses any byte after it); --engine ts reads it, skipping the padding, or keep only the gzip data: head -c ${d.at} ${file} > fixed.gz`,
+          file,
+        );
+      }
+    }
   }
+}
+
+/** Whether the file's last byte is 0. */
+function endsInZero(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const b = Buffer.alloc(1);
+    return size > 0 && readSync(fd, b, 0, 1, size - 1) === 1 && b[0] === 0;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Stops the scan of JSON lines that JSON.parse refuses but DuckDB's JSON reader (yyjson, with
+ * its NaN/Infinity and trailing-comma flags) takes: `NaN`, `Infinity`, `inf`, `nan` (any case)
+ * as values, and a comma before `}` or `]`. The TypeScript engine rejects such a line
+ * (`unparseable_line`) where DuckDB read a `bad_number` or an accepted row; DuckDB now stops
+ * as on other malformed JSON, naming the file and line (`--engine auto` reads it with the
+ * TypeScript engine). Each line's raw text is looked at: first for `nan`/`inf` or a comma
+ * before a closing bracket anywhere (cheap), then, for those lines only, with its strings
+ * emptied and `true`/`false`/`null` made 0s, for letters other than an exponent's `e`.
+ */
+export async function checkJsonGrammar(con: DuckDBConnection, files: string[]): Promise<void> {
+  const list = `[${files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
+  const emptied = `regexp_replace(regexp_replace(json, '"(?:[^"\\\\]|\\\\.)*"', '""', 'g'), 'true|false|null', '0', 'g')`;
+  const sql = `SELECT filename FROM (SELECT json, filename FROM read_ndjson_objects(${list}, filename = true) WHERE regexp_matches(json, '[nN][aA][nN]|[iI][nN][fF]|,[ \\t\\n\\r]*[\\]}]'))
+    WHERE regexp_matches(${emptied}, '[A-DF-Za-df-z]|,[ \\t\\n\\r]*[\\]}]') LIMIT 1`;
+  let found: string | undefined;
+  try {
+    const rows = (await con.runAndReadAll(sql)).getRowsJS();
+    found = rows.length > 0 ? String(rows[0][0]) : undefined;
+  } catch (err) {
+    throw duckdbReadError(err, files);
+  }
+  if (found === undefined) return;
+  const file = files.find((f) => f === found) ?? found;
+  const bad = firstMalformedJsonLine(file);
+  const where = bad ? ` (line ${bad.line}: ${bad.why})` : '';
+  throw new DuckDbReadError(
+    `${file}: engine duckdb cannot read JSON lines with NaN, Infinity or a trailing comma${where}: DuckDB's JSON reader takes them, JSON.parse does not; --engine ts reads it and counts such rows as rejects (unparseable_line)`,
+    file,
+  );
 }

@@ -16,7 +16,7 @@ import { EMPTY_COUNTS, PackedCounts } from './packed.js';
 import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
 import { streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
-import { checkGzipInputs, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
+import { checkGzipInputs, checkJsonGrammar, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
 import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
 import { findTimeOutliers, mixedUnitWarning, OUTLIER_MAX_SHARE, outlierWarning } from '../ingest/time-axis.js';
 
@@ -388,6 +388,11 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // DuckDB reads a truncated gzip file as if it ended there: each is checked to its end first.
     if (files.some((f) => /\.gz$/i.test(f))) stage('checking the gzip inputs decompress to their end');
     await checkGzipInputs(files);
+    // NaN, Infinity and trailing commas: DuckDB's JSON reader takes them, JSON.parse (the TypeScript engine) does not.
+    if (format === 'jsonl') {
+      stage('checking the JSON lines against JSON.parse grammar (NaN, Infinity, trailing commas)');
+      await checkJsonGrammar(con, files);
+    }
     await con.run("SET TimeZone = 'UTC'");
     await con.run('SET preserve_insertion_order = false');
     // Streamed results: DuckDB's threads compute ahead into this buffer while JavaScript

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
@@ -192,4 +192,31 @@ describe('an interrupted run leaves no temporary file (found by review: Ctrl-C l
       expect(readdirSync(outDir)).toEqual([]);
     });
   }
+
+  it('generate to parquet, SIGINT once row groups are being written: exits within a second (it waited for a whole generated batch, up to 4 row groups: ~2 s here)', { timeout: 60_000 }, async () => {
+    const out = join(tempDir(), 'big.parquet');
+    const outDir = join(out, '..');
+    // 20 000 req/s: each generated batch holds ~1 Mi rows, 4 row groups.
+    const child = launch(['generate', fixture('profiles', 'essentials.json'), '--duration', '20000', '--rate', 'constant:20000', '--out', out, '--quiet']);
+    let exitedAt = 0;
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => {
+        exitedAt = Date.now();
+        resolve(code);
+      }),
+    );
+    const tmpSize = () => {
+      const name = readdirSync(outDir).find((n) => n.endsWith('.tmp'));
+      return name ? statSync(join(outDir, name)).size : -1;
+    };
+    // Wait until a first row group is in the file (the generator's first batch is made), then interrupt.
+    const t0 = Date.now();
+    while (tmpSize() < 1_000_000 && !exitedAt && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 5));
+    expect(tmpSize()).toBeGreaterThan(1_000_000);
+    const killedAt = Date.now();
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(exitedAt - killedAt).toBeLessThan(1000);
+    expect(readdirSync(outDir)).toEqual([]);
+  });
 });

@@ -33,6 +33,29 @@ describe('DuckDB engine: inputs its readers cannot take (found by review)', () =
     expect((await runCli('ingest', whole, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', `${dir}/w.parquet`, '--quiet')).code).toBe(0);
   });
 
+  it('a gzip file with zero bytes of padding after its data: DuckDB says so in our words (not "Input is not a GZIP stream"), --engine ts and auto read it', async () => {
+    const dir = tempDir();
+    const gz = gzipSync(readFileSync(CONV));
+    const file = `${dir}/padded.csv.gz`;
+    writeFileSync(file, Buffer.concat([gz, Buffer.alloc(512)]));
+    const duck = await runCli('summarize', file, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', `${dir}/d.json`);
+    expect(duck.code).toBe(2);
+    expect(duck.stderr).toContain(`${file}: engine duckdb cannot read a gzip file with 512 zero byte(s) of padding after its gzip data (which ends at byte ${gz.length} of ${gz.length + 512}`);
+    expect(duck.stderr).toContain(`head -c ${gz.length} ${file} > fixed.gz`);
+    expect(duck.stderr).not.toContain('GZIP stream');
+    expect(duck.stderr).not.toMatch(/\n\s+at /);
+    for (const engine of ['ts', 'auto']) {
+      const r = await runCli('summarize', file, '--preset', 'azure-llm-2023', '--engine', engine, '--out', `${dir}/${engine}.json`, '--quiet');
+      expect(r.code, engine).toBe(0);
+    }
+    // A whole gzip file whose last byte is 0 (its length field) still reads with DuckDB.
+    const small = `${dir}/small.csv.gz`;
+    const smallGz = gzipSync(readFileSync(CONV, 'utf8').split('\r\n').slice(0, 50).join('\r\n'));
+    expect(smallGz[smallGz.length - 1]).toBe(0);
+    writeFileSync(small, smallGz);
+    expect((await runCli('summarize', small, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', `${dir}/s.json`, '--quiet')).code).toBe(0);
+  });
+
   it('a row with an extra field, bytes that are not UTF-8, a malformed JSON line: exit 2 naming the file, pointing to --engine ts (which counts them as rejects)', async () => {
     const dir = tempDir();
     const lines = readFileSync(CONV, 'utf8').split('\r\n');
