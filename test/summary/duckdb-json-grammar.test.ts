@@ -40,7 +40,8 @@ describe('JSON lines with NaN, Infinity or trailing commas: both engines agree',
         const args = (engine: string) => [cmd, ...inputs, '--map', `${dir}/m.json`, '--engine', engine, '--max-reject-ratio', '1', ...(out ? ['--out', `${dir}/${engine}-${out}`] : ['--json'])];
         const duck = await runCli(...args('duckdb'));
         expect(duck.code, label).toBe(2);
-        expect(duck.stderr, label).toMatch(new RegExp(`^servegen: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: engine duckdb cannot read JSON lines with NaN, Infinity or a trailing comma \\(line ${line}: .*--engine ts reads it and counts such rows as rejects \\(unparseable_line\\)\\n$`), label);
+        const escaped = file.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
+        expect(duck.stderr, label).toMatch(new RegExp(`^servegen: ${escaped}: engine duckdb cannot read JSON lines with NaN, Infinity or a trailing comma \\(line ${line}: .*--engine ts reads it and counts such rows as rejects \\(unparseable_line\\)\\n$`));
         if (out) expect(existsSync(`${dir}/duckdb-${out}`), label).toBe(false);
         const ts = await runCli(...args('ts'));
         expect(ts.code, label).toBe(0);
