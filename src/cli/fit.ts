@@ -9,6 +9,7 @@ import { summariesFromJson, type SummariesJson } from '../summary/serialize.js';
 import { loadScanDirectory } from '../summary/warehouse.js';
 import { MEM_MIN_GAPS, type TraceSummaries } from '../summary/types.js';
 import { writeProfile } from '../profile/write.js';
+import type { Profile } from '../profile/schema.js';
 import { defaultCreated } from '../profile/upstream.js';
 import { checkSeed, positive, UsageError } from './errors.js';
 import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
@@ -61,6 +62,16 @@ function refuseUnpooled(summaries: TraceSummaries, opts: Opts): void {
  */
 function zeroSpanWarning(rep: { info(text: string): void }, requests: number, span: { start: number; end: number }): void {
   if (requests > 0 && span.end === span.start) rep.info(`warning: all ${requests} request(s) share one timestamp: their rate cannot be measured, and the profile's rates (the requests over the time from their window's start, at least 1 s) are arbitrary`);
+}
+
+/** The stderr line saying which clients got gap memory (undefined when none did). */
+export function gapMemoryNote(profile: Profile): string | undefined {
+  const withMemory = profile.clients.filter((c) => c.gap_memory && c.gap_memory.weight > 0);
+  if (withMemory.length === 0) return undefined;
+  const total = profile.clients.reduce((a, c) => a + c.requests, 0);
+  const share = withMemory.reduce((a, c) => a + c.requests, 0);
+  const top = [...withMemory].sort((a, b) => b.requests - a.requests)[0];
+  return `gap memory: ${withMemory.length} of ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'} (${total > 0 ? ((100 * share) / total).toFixed(1) : '0'} % of requests) ${withMemory.length === 1 ? 'draws' : 'draw'} serially dependent gaps; largest: ${top.id} weight ${top.gap_memory!.weight}, φ ${top.gap_memory!.phi} (generate --no-gap-memory draws independent gaps)`;
 }
 
 export function registerFit(program: Command): void {
@@ -165,7 +176,9 @@ Examples:
         const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
         writeProfile(opts.out, final);
         if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${files.length} summary file(s)`));
-        rep.info(`fitted ${final.clients.length} clients from ${files.length} summary file(s) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+        rep.info(`fitted ${final.clients.length} client${final.clients.length === 1 ? '' : 's'} from ${files.length} summary file(s) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+        const noteFromSummaries = gapMemoryNote(final);
+        if (noteFromSummaries) rep.info(noteFromSummaries);
         return;
       }
       if (opts.engine !== 'ts') {
@@ -189,7 +202,9 @@ Examples:
         const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
         writeProfile(opts.out, final);
         if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${files.length} input file(s)`));
-        rep.info(`fitted ${final.clients.length} clients (${opts.engine} scan) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+        rep.info(`fitted ${final.clients.length} client${final.clients.length === 1 ? '' : 's'} (${opts.engine} scan) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+        const noteFromScan = gapMemoryNote(final);
+        if (noteFromScan) rep.info(noteFromScan);
         return;
       }
       const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep, opts);
@@ -214,7 +229,9 @@ Examples:
       if (opts.anonymize) rep.info(`anonymized: client ids → ranks (no mapping kept), absolute times removed${opts.keepCalendar ? ' (weekday and hour kept)' : ''}, clients under ${opts.minClientRequests ?? 100} requests pooled into "tail", source hash removed${dp ? `, Laplace noise ε = ${dp} on histogram counts` : ''}`);
       const windows = profile.clients.reduce((s, c) => s + c.arrivals.length, 0);
       rep.info(
-        `fitted ${profile.clients.length} clients${pooledClients ? ` (${pooledClients} small ones pooled into "tail")` : ''}, ${windows} arrival windows, clock resolution ${summaries.resolution} s → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+        `fitted ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'}${pooledClients ? ` (${pooledClients} small ones pooled into "tail")` : ''}, ${windows} arrival windows, clock resolution ${summaries.resolution} s → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
       );
+      const note = gapMemoryNote(final);
+      if (note) rep.info(note);
     });
 }

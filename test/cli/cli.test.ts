@@ -274,7 +274,7 @@ describe('summarize and fit --summaries', () => {
     expect((await runCli('summarize', trace, '--preset', 'azure-llm-2023', '--out', join(dir, 'part.json'), '--quiet')).code).toBe(0);
     const r = await runCli('fit', '--summaries', join(dir, 'part.json'), '--out', join(dir, 'p.json'));
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/fitted 1 clients from 1 summary file/);
+    expect(r.stderr).toMatch(/fitted 1 client from 1 summary file/);
     const bad = await runCli('fit', '--summaries', trace, '--out', join(dir, 'q.json'));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/not a summaries file/);

@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../cli/run-cli.js';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/stats/rng.js';
 import { normalCdf } from '../../src/stats/normal.js';
@@ -391,6 +394,19 @@ describe('generation with gap memory', () => {
       }
     }
     expect(n).toBe(11 * 11);
+  });
+});
+
+describe('fit on the command line', () => {
+  it('says which clients got gap memory (Azure code), and says nothing when none did (Azure conv)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-gm-'));
+    const code = await runCli('fit', fixture('traces', 'azure-llm-2023/AzureLLMInferenceTrace_code.csv'), '--preset', 'azure-llm-2023', '--out', join(dir, 'code.json'));
+    expect(code.code).toBe(0);
+    expect(code.stderr).toMatch(/^gap memory: 1 of 1 client \(100\.0 % of requests\) draws serially dependent gaps; largest: default weight 0\.1\d+, φ 0\.98\d+ \(generate --no-gap-memory draws independent gaps\)$/m);
+    const conv = await runCli('fit', fixture('traces', 'azure-llm-2023/AzureLLMInferenceTrace_conv.csv'), '--preset', 'azure-llm-2023', '--out', join(dir, 'conv.json'));
+    expect(conv.code).toBe(0);
+    expect(conv.stderr).not.toContain('gap memory');
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
