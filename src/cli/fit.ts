@@ -144,13 +144,13 @@ Examples:
           }
           parts.push(part);
         }
-        // Gap memory is counted by the streaming builder only (docs/scale.md, Gap memory): say so
+        // Summaries written before gap memory carry no terms (docs/scale.md, Gap memory): say so
         // when an input has windows long enough for it and none carries its terms, since the
         // profile then has no gap_memory (or one from the other inputs' windows only).
         const withoutMemory = parts.filter((p) => p.arrivals.some((a) => a.n - 1 >= MEM_MIN_GAPS) && !p.arrivals.some((a) => a.mem)).length;
         if (withoutMemory > 0) {
           rep.info(
-            `note: ${withoutMemory} of ${parts.length} summary input(s) carry no gap-memory terms (Parquet results of servegen sql or summarize --out DIR, and summaries written before gap memory, do not count them): ${withoutMemory === parts.length ? 'the profile has no gap_memory' : "gap_memory is fitted from the other inputs' windows only"}; summarize to a .json file (either engine), or fit the logs directly, to fit it`,
+            `note: ${withoutMemory} of ${parts.length} summary input(s) carry no gap-memory terms (summaries, and Parquet results without gap_memory, written before gap memory): ${withoutMemory === parts.length ? 'the profile has no gap_memory' : "gap_memory is fitted from the other inputs' windows only"}; summarize again, or fit the logs directly, to fit it`,
           );
         }
         let merged: TraceSummaries;

@@ -11,7 +11,8 @@ import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { fieldSql, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
 import { NUMERIC_RE } from '../ingest/normalize.js';
 import { detectNumericUnit, originIsoOf } from '../ingest/timestamp.js';
-import type { ArrivalSummary, LengthSummary, TraceSummaries } from './types.js';
+import { MEM_LAGS, MEM_MIN_GAPS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
+import { memTermsInto } from './mem-terms.js';
 import { EMPTY_COUNTS, PackedCounts } from './packed.js';
 import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
 import { streamSummarize } from './duckdb-stream.js';
@@ -793,7 +794,8 @@ async function prepareGaps(scan: OpenScan, options: { arrivalSeconds: number; le
   const o = sqlDouble(origin);
   await singleThreaded(con, () =>
     con.run(`CREATE TEMP TABLE x AS SELECT c.cid AS client, s.t - ${o} AS t, CAST(floor((s.t - ${o}) / ${W}) AS BIGINT) AS wi,
-      (s.t - ${o}) - lag(s.t - ${o}) OVER (PARTITION BY c.cid ORDER BY s.t) AS g${fieldList}
+      (s.t - ${o}) - lag(s.t - ${o}) OVER (PARTITION BY c.cid ORDER BY s.t) AS g,
+      CAST(floor(lag(s.t - ${o}) OVER (PARTITION BY c.cid ORDER BY s.t) / ${W}) AS BIGINT) AS pwi${fieldList}
       FROM src_rows s JOIN clients c ON s.client = c.client WHERE s.reason IS NULL`),
   );
   await con.run('DROP TABLE src_rows');
@@ -837,6 +839,7 @@ export async function exportScanWithDuckDB(
       ['lengths', named(q.lengths)],
     ];
     if (q.joint) outputs.push(['joint', named(q.joint)]);
+    outputs.push(['gap_memory', named(q.memory)]);
     const rejects = Object.entries(rejectsByReason);
     if (rejects.length > 0) outputs.push(['rejects', `SELECT * FROM (VALUES ${rejects.map(([r, c]) => `('${r}', ${c})`).join(', ')}) v(reason, c)`]);
     for (const [name, sql] of outputs) {
@@ -871,6 +874,8 @@ export interface ScanTables {
   disp: Record<string, Column>;
   lengths: Record<string, Column>;
   joint?: Record<string, Column>;
+  /** Gap-memory sums per (client, window): absent in results exported before gap memory. */
+  memory?: Record<string, Column>;
 }
 
 /** Scan metadata needed to turn the tables into summaries. */
@@ -998,6 +1003,22 @@ export function assembleSummaries(t: ScanTables, meta: ScanMeta): TraceSummaries
     const d = arrivals[s].disp[String(num(D.scale[i])) as '1' | '10' | '60'];
     d.sum = num(D.sum[i]);
     d.sumSq = num(D.sumSq[i]);
+  }
+  if (t.memory) {
+    const M = t.memory;
+    const sums = MEM_LAGS.map((k) => M[`p${k}`]);
+    const P = new Float64Array(MEM_LAGS.length);
+    const terms = new Array<number>(2 * MEM_LAGS.length);
+    for (let i = 0; i < M.client.length; i++) {
+      const s = slots.get(key(M.client[i], num(M.wi[i])));
+      if (s === undefined) throw new IngestError(`gap memory row for a window with no arrivals row (${clientOf(M.client[i])}, window ${num(M.wi[i])})`);
+      const m = num(M.m[i]);
+      if (m < MEM_MIN_GAPS) continue;
+      for (let l = 0; l < P.length; l++) P[l] = num(sums[l][i]);
+      memTermsInto(terms, 0, m, num(M.s1[i]), num(M.s2[i]), P);
+      // As the builder: no terms for a window whose gaps all share one code.
+      if (terms[MEM_LAGS.length] > 0) arrivals[s].mem = terms.slice();
+    }
   }
   for (const a of arrivals) {
     const covered = Math.min(a.start + W, meta.span.end) - Math.max(a.start, meta.span.start);

@@ -9,7 +9,7 @@ import { parseTimezone, type Mapping, type FieldSource } from '../ingest/mapping
 import { ISO_RE } from '../ingest/timestamp.js';
 import { IngestError } from '../ingest/errors.js';
 import { GAP_BINS_PER_DECADE, GAP_MIN, LENGTH_EXACT_BELOW } from './bins.js';
-import { QUANT_TICKS } from './types.js';
+import { MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS } from './types.js';
 
 export const SQL_DIALECTS = ['duckdb', 'spark', 'trino', 'clickhouse'] as const;
 export type SqlDialectName = (typeof SQL_DIALECTS)[number];
@@ -60,9 +60,12 @@ export interface Dialect {
   arrayLength(e: string): string;
   /** Previous value of e within the client's rows by time (NULL for the first). */
   lag(e: string): string;
+  /** The value of e k rows before, within `partition` ordered by `order` (NULL before the first). */
+  lagAt(e: string, k: number, partition: string, order: string): string;
 }
 
 const standardLag = (e: string) => `lag(${e}) OVER (PARTITION BY client ORDER BY t)`;
+const standardLagAt = (e: string, k: number, partition: string, order: string) => `lag(${e}, ${k}) OVER (PARTITION BY ${partition} ORDER BY ${order})`;
 
 const quoteDouble = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -194,6 +197,7 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     iso: { parts: duckdbIsoParts, seconds: duckdbIsoSeconds },
     arrayLength: duckdbArrayLength,
     lag: standardLag,
+    lagAt: standardLagAt,
   },
   spark: {
     name: 'spark',
@@ -207,6 +211,7 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     isoSeconds: (e) => `unix_micros(try_to_timestamp(${e})) / 1e6`,
     arrayLength: (e) => `size(${e})`,
     lag: standardLag,
+    lagAt: standardLagAt,
   },
   trino: {
     name: 'trino',
@@ -220,6 +225,7 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     isoSeconds: (e) => `to_unixtime(try(from_iso8601_timestamp(replace(${e}, ' ', 'T'))))`,
     arrayLength: (e) => `cardinality(${e})`,
     lag: standardLag,
+    lagAt: standardLagAt,
   },
   clickhouse: {
     name: 'clickhouse',
@@ -235,6 +241,7 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     // ClickHouse has no lag(); lagInFrame over the whole partition, on a Nullable so the
     // first row gets NULL rather than 0.
     lag: (e) => `lagInFrame(toNullable(${e})) OVER (PARTITION BY client ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)`,
+    lagAt: (e, k, partition, order) => `lagInFrame(toNullable(${e}), ${k}) OVER (PARTITION BY ${partition} ORDER BY ${order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)`,
   },
 };
 
@@ -409,15 +416,42 @@ export function rowsSql(
 FROM (SELECT *, ${level2.join(', ')} FROM (${l1b}) AS src_l1) AS src_l2`;
 }
 
+/** A DOUBLE literal in every dialect (Trino and Spark read `0.5` as a DECIMAL, `5E-1` as a DOUBLE). */
+const dbl = (x: number) => x.toExponential().toUpperCase();
+const horner = (coef: readonly number[], x: string) => coef.reduceRight((acc, c, i) => (i === coef.length - 1 ? dbl(c) : `(${acc}) * ${x} + ${dbl(c)}`), '');
+
+// Wichura's AS 241 (PPND16): Φ⁻¹ to about 1e-16 relative with +, *, /, ln and sqrt only.
+const AS241 = {
+  a: [3.387132872796366608, 133.14166789178437745, 1971.5909503065514427, 13731.693765509461125, 45921.953931549871457, 67265.770927008700853, 33430.575583588128105, 2509.0809287301226727],
+  b: [1.0, 42.313330701600911252, 687.1870074920579083, 5394.1960214247511077, 21213.794301586595867, 39307.89580009271061, 28729.085735721942674, 5226.495278852545925],
+  c: [1.42343711074968357734, 4.6303378461565452959, 5.7694972214606914055, 3.64784832476320460504, 1.27045825245236838258, 0.24178072517745061177, 0.0227238449892691845833, 7.7454501427834140764e-4],
+  d: [1.0, 2.05319162663775882187, 1.6763848301838038494, 0.68976733498510000455, 0.14810397642748007459, 0.0151986665636164571966, 5.475938084995344946e-4, 1.05075007164441684324e-9],
+  e: [6.6579046435011037772, 5.4637849111641143699, 1.7848265399172913358, 0.29656057182850489123, 0.026532189526576123093, 0.0012426609473880784386, 2.71155556874348757815e-5, 2.01033439929228813265e-7],
+  f: [1.0, 0.59983220655588793769, 0.13692988092273580531, 0.0148753612908506148525, 7.868691311456132591e-4, 1.8463183175100546818e-5, 1.4215117583164458887e-7, 2.04426310338993978564e-15],
+} as const;
+
+/**
+ * Φ⁻¹(p) for 0 < p < 1 as a SELECT over `rel` (which has a DOUBLE column p): every column of
+ * rel plus `z`. Two query levels, so p's derived values are computed once per row.
+ */
+export function normalQuantileSql(rel: string): string {
+  const ratio = (num: readonly number[], den: readonly number[], x: string) => `(${horner(num, x)}) / (${horner(den, x)})`;
+  const tail = `CASE WHEN sg_r <= ${dbl(5)} THEN ${ratio(AS241.c, AS241.d, `(sg_r - ${dbl(1.6)})`)} ELSE ${ratio(AS241.e, AS241.f, `(sg_r - ${dbl(5)})`)} END`;
+  return `SELECT *, CASE WHEN abs(sg_q) <= ${dbl(0.425)} THEN sg_q * ${ratio(AS241.a, AS241.b, 'sg_c')} WHEN sg_q < 0 THEN -(${tail}) ELSE ${tail} END AS z
+FROM (SELECT *, p - ${dbl(0.5)} AS sg_q, ${dbl(0.180625)} - (p - ${dbl(0.5)}) * (p - ${dbl(0.5)}) AS sg_c, sqrt(-ln(least(p, ${dbl(1)} - p))) AS sg_r FROM (${rel}) AS sg_p) AS sg_pq`;
+}
+
 /**
  * Queries computing the summaries from an accepted-rows relation `r(t, client, …)` (t relative
  * to the origin) and the gaps relation `x` (the `gaps` query). Rounding is floor(x + 0.5), as
  * JavaScript's Math.round on these positive values (engines differ on halves otherwise).
  */
-export function summaryQueries(opts: { W: number; L: number; res: number; fields: string[] }, d: Dialect = DIALECTS.duckdb): { gaps: string; arrivals: string; gapHist: string; disp: string; lengths: string; joint: string | undefined } {
+export function summaryQueries(opts: { W: number; L: number; res: number; fields: string[] }, d: Dialect = DIALECTS.duckdb): { gaps: string; arrivals: string; gapHist: string; disp: string; lengths: string; joint: string | undefined; memory: string } {
   const { W, L, res, fields } = opts;
   const q = d.ident;
-  const gaps = `SELECT client, t, CAST(floor(t / ${W}) AS BIGINT) AS wi, t - ${d.lag('t')} AS g FROM r`;
+  // pwi: the window of the client's previous row (gap memory uses the gaps within a window);
+  // NULL for the first (ClickHouse's CAST refuses a NULL, its toBigint gives one).
+  const gaps = `SELECT client, t, CAST(floor(t / ${W}) AS BIGINT) AS wi, t - ${d.lag('t')} AS g, ${d.toBigint(`floor(${d.lag('t')} / ${W})`)} AS pwi FROM r`;
   const ticks = `floor(g / ${res} + 0.5)`;
   const fsum = (e: string) => `sum(${e})`;
   // Counts and keys come back as INTEGER/DOUBLE: BIGINT would become one JS BigInt per value.
@@ -449,7 +483,22 @@ FROM r WHERE ${q('reasoning_tokens')} IS NOT NULL AND ${q('output_tokens')} > 0 
     fields.includes('input_tokens') && fields.includes('output_tokens')
       ? `SELECT client, ${li} AS li, ${jkey} AS ${q('key')}, CAST(count(*) AS INTEGER) AS c FROM r WHERE ${q('input_tokens')} IS NOT NULL AND ${q('output_tokens')} IS NOT NULL GROUP BY client, ${li}, ${jkey}`
       : undefined;
-  return { gaps, arrivals, gapHist, disp, lengths, joint };
+  // Gap memory (ArrivalSummary.mem, as the sums memTermsInto takes): each window's own gaps
+  // (those from a row of the same window) ranked by histogram code, ties sharing their mid-rank
+  // (the mean of a tie's first rank and its last: rank() and the count through its peers), as
+  // normal scores; then per (client, window) m, Σz, Σz² and Σ zᵢ·zᵢ₋ₖ per lag in MEM_LAGS, the
+  // gaps in time order (rows at one time: the gap from the previous time first, then the zeros).
+  // Two sorts of the gaps (by code, by time); the three window functions by code share one.
+  const code = `CASE WHEN ${ticks} < ${QUANT_TICKS} THEN ${ticks} - ${QUANT_TICKS} ELSE floor(log10(g / ${GAP_MIN}) * ${GAP_BINS_PER_DECADE}) END`;
+  const own = `SELECT client, wi, t, g, ${code} AS code FROM x WHERE pwi = wi`;
+  const byCode = 'PARTITION BY client, wi ORDER BY code';
+  const ranked = `SELECT client, wi, t, g, rank() OVER (${byCode}) AS sg_first, count(*) OVER (${byCode}) AS sg_last, count(*) OVER (${byCode} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS m FROM (${own}) AS sg_own`;
+  const p = `SELECT client, wi, t, g, (CAST(sg_first AS DOUBLE) + CAST(sg_last AS DOUBLE)) * ${dbl(0.5)} / (CAST(m AS DOUBLE) + ${dbl(1)}) AS p FROM (${ranked}) AS sg_r WHERE m >= ${MEM_MIN_GAPS}`;
+  const scored = `SELECT client, wi, t, g, z FROM (${normalQuantileSql(p)}) AS sg_z`;
+  const lagged = `SELECT client, wi, z, ${MEM_LAGS.map((k) => `${d.lagAt('z', k, 'client, wi', 't, g DESC')} AS z${k}`).join(', ')} FROM (${scored}) AS sg_s`;
+  const memory = `SELECT client, CAST(wi AS INTEGER) AS wi, CAST(count(*) AS INTEGER) AS m, sum(z) AS s1, sum(z * z) AS s2, ${MEM_LAGS.map((k) => `coalesce(sum(z * z${k}), 0) AS p${k}`).join(', ')}
+FROM (${lagged}) AS sg_l GROUP BY client, wi`;
+  return { gaps, arrivals, gapHist, disp, lengths, joint, memory };
 }
 
 /**
@@ -477,5 +526,6 @@ export function scanScript(source: string, mapping: Mapping, opts: { W: number; 
     { name: 'lengths', sql: withAll(q.lengths) },
   ];
   if (q.joint) out.push({ name: 'joint', sql: withAll(q.joint) });
+  out.push({ name: 'gap_memory', sql: withAll(q.memory) });
   return out;
 }

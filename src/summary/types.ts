@@ -30,8 +30,8 @@ export interface ArrivalSummary {
    * arrivals (not the gap from the previous window) as normal scores of their mid-ranks within
    * the window: per lag in MEM_LAGS, the lag's Σ zᵢ·zᵢ₊ₖ less its expectation were the gaps in
    * random order, then per lag the matching variance term (pairs/m · Σ(z − z̄)²). Their sums
-   * over windows give each lag's correlation. Absent when not counted (SQL scans) and for
-   * windows with fewer than MEM_MIN_GAPS such gaps.
+   * over windows give each lag's correlation. Absent in summaries written before gap memory and
+   * for windows with fewer than MEM_MIN_GAPS such gaps.
    */
   mem?: readonly number[];
 }

@@ -5,13 +5,13 @@ import { chunkRange, flatColumns } from '../io/parquet-flat.js';
 import { compressors } from 'hyparquet-compressors';
 import { IngestError } from '../ingest/errors.js';
 import { assembleSummaries, type ScanTables } from './duckdb.js';
-import type { TraceSummaries } from './types.js';
+import { MEM_LAGS, type TraceSummaries } from './types.js';
 
 /**
  * Loads the results of `servegen sql` run on a warehouse (Spark, Trino, ClickHouse, DuckDB):
  * a directory with one Parquet output per query, either `<name>.parquet` or a folder
  * `<name>/` of part files (Spark's part-*.parquet, or files without an extension). Required: `scan`, `arrivals`,
- * `gap_histograms`, `dispersion`, `lengths`; optional: `joint`, `rejects`. Column names
+ * `gap_histograms`, `dispersion`, `lengths`; optional: `joint`, `gap_memory`, `rejects`. Column names
  * are matched case-insensitively (Trino folds identifiers to lower case).
  */
 export interface WarehouseScan {
@@ -31,6 +31,7 @@ const COLUMNS: Record<string, string[]> = {
   lengths: ['client', 'li', 'field', 'key', 'c'],
   joint: ['client', 'li', 'key', 'c'],
   rejects: ['reason', 'c'],
+  gap_memory: ['client', 'wi', 'm', 's1', 's2', ...MEM_LAGS.map((k) => `p${k}`)],
 };
 
 /** The Parquet files of one output, or [] when it is absent. */
@@ -130,6 +131,8 @@ export async function loadScanDirectory(dir: string): Promise<WarehouseScan> {
     disp: (await read('dispersion', true))!,
     lengths: (await read('lengths', true))!,
     joint: await read('joint', false),
+    // Absent in results exported before gap memory (fit then says the profile has none).
+    memory: await read('gap_memory', false),
   };
   const rejects = await read('rejects', false);
   const originSeconds = num(scan.origin_seconds[0]);

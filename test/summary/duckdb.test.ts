@@ -421,7 +421,7 @@ describe('DuckDB engine', () => {
       // With a tight DuckDB memory limit (it spills to a temporary directory): same results.
       const r = await runCli('summarize', fixture('traces', file), '--preset', preset, '--engine', 'duckdb', '--duckdb-memory', '64MB', '--resolution', '0.001', '--out', out);
       expect(r.code, r.stderr).toBe(0);
-      expect(readdirSync(out).sort()).toEqual(['arrivals.parquet', 'dispersion.parquet', 'gap_histograms.parquet', 'joint.parquet', 'lengths.parquet', 'scan.parquet']);
+      expect(readdirSync(out).sort()).toEqual(['arrivals.parquet', 'dispersion.parquet', 'gap_histograms.parquet', 'gap_memory.parquet', 'joint.parquet', 'lengths.parquet', 'scan.parquet']);
       const loaded = await loadScanDirectory(out);
       const direct = await summarizeWithDuckDB([fixture('traces', file)], loadPreset(preset), { ...W, resolution: 0.001 });
       expectEqualSummaries(direct.summaries, loaded.summaries);

@@ -16,7 +16,11 @@ export function expectClose(a: unknown, b: unknown, path = ''): void {
   expect(b, path).toEqual(a);
 }
 
-export function expectEqualSummaries(a: TraceSummaries, b: TraceSummaries): void {
+/**
+ * Summaries equal as the engines and merges promise. `memFor` picks the arrival windows whose
+ * gap-memory terms are compared (default all; a merge is exact only for windows no cut splits).
+ */
+export function expectEqualSummaries(a: TraceSummaries, b: TraceSummaries, memFor: (w: TraceSummaries['arrivals'][number]) => boolean = () => true): void {
   const rel = (x: number, y: number) => (x === y ? 0 : Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y)));
   expect(b.resolution).toBe(a.resolution);
   expect(b.origin).toBe(a.origin);
@@ -28,6 +32,15 @@ export function expectEqualSummaries(a: TraceSummaries, b: TraceSummaries): void
     expect(new Map([...y.quant].sort())).toEqual(new Map([...x.quant].sort()));
     expect(new Map([...y.hist].sort())).toEqual(new Map([...x.hist].sort()));
     expect(y.disp).toEqual(x.disp);
+    // Gap memory: both sides or neither; a term is a difference of sums that can be near 0, so
+    // each is held to 1e-9 of its window's variance term (the scale of its sums).
+    if (!memFor(x)) return;
+    expect(y.mem === undefined, `mem of ${x.client} at ${x.start}`).toBe(x.mem === undefined);
+    if (x.mem && y.mem) {
+      expect(y.mem.length).toBe(x.mem.length);
+      const scale = Math.max(...x.mem.map(Math.abs));
+      x.mem.forEach((v, j) => expect(Math.abs(v - y.mem![j]), `mem[${j}] of ${x.client} at ${x.start}`).toBeLessThanOrEqual(1e-9 * scale));
+    }
   });
   expect(b.lengths.length).toBe(a.lengths.length);
   a.lengths.forEach((x, i) => {

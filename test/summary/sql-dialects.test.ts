@@ -5,6 +5,8 @@ import nodeSqlParser from 'node-sql-parser';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { loadPreset } from '../../src/ingest/presets.js';
 import { buildSummaries } from '../../src/summary/build.js';
+import { normalQuantileSql } from '../../src/summary/sql.js';
+import { normalQuantile } from '../../src/stats/normal.js';
 import { fixture } from '../helpers.js';
 import { runCli } from '../cli/run-cli.js';
 
@@ -45,7 +47,7 @@ describe('servegen sql', () => {
     await con.run('CREATE SCHEMA logs');
     await con.run(`CREATE TABLE logs.requests AS SELECT * FROM read_csv('${fixture('traces', 'burstgpt', 'burstgpt3_slice.csv')}', header = true, all_varchar = true)`);
     const parts = statements(await print('duckdb'));
-    expect(parts.length).toBe(7);
+    expect(parts.length).toBe(8);
     const results = [];
     for (const s of parts) results.push((await con.runAndReadAll(s)).getRowObjectsJS());
     const [rejects, scan, arrivals] = results as Record<string, unknown>[][];
@@ -56,5 +58,22 @@ describe('servegen sql', () => {
     const ts = buildSummaries(trace, { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 1 });
     const got = new Map(arrivals.map((r) => [`${r.client}|${Number(r.wi) * 600}`, Number(r.n)]));
     expect(got).toEqual(new Map(ts.arrivals.map((a) => [`${a.client}|${a.start}`, a.n])));
+  });
+
+  it('Φ⁻¹ in SQL (AS 241, for gap memory\'s normal scores) equals normalQuantile to 1e-13 relative, from p = 1e-300 to 1 − 1e-12', async () => {
+    const ps: number[] = [1e-300, 1e-20, 1e-10, 0.02425, 0.075, 0.5, 0.925, 1 - 1e-12];
+    // Every mid-rank a window of m gaps can give, over a spread of window sizes.
+    for (let m = 16; m < 3000; m = Math.ceil(m * 1.5)) for (let j = 1; j <= 2 * m + 1; j++) ps.push(j / 2 / (m + 1));
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    await con.run(`CREATE TABLE t AS SELECT unnest([${ps.map((p) => p.toExponential()).join(', ')}]::DOUBLE[]) AS p`);
+    const rows = (await con.runAndReadAll(normalQuantileSql('SELECT p FROM t'))).getRowObjectsJS() as { p: number; z: number }[];
+    expect(rows.length).toBe(ps.length);
+    let worst = 0;
+    for (const { p, z } of rows) {
+      const want = normalQuantile(p);
+      if (want !== z) worst = Math.max(worst, Math.abs(want - z) / Math.abs(want));
+    }
+    expect(worst).toBeLessThan(1e-13);
   });
 });
