@@ -1,4 +1,4 @@
-import { MEM_LAGS } from '../summary/types.js';
+import { MEM_LAGS, type ArrivalSummary } from '../summary/types.js';
 import { fitGapMemory } from '../fit/gap-memory.js';
 import { spearmanFromJoint } from '../fit/lengths.js';
 import { createRng } from '../stats/rng.js';
@@ -268,6 +268,86 @@ export function mixSpearmanNoise(clients: readonly MixClient[]): number | undefi
   return mu + 3 * Math.sqrt(xs.reduce((a, b) => a + (b - mu) ** 2, 0) / xs.length);
 }
 
+/** Deciles of the pooled gaps at which gapDesignEffect compares variances. */
+const DEFF_POINTS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+/**
+ * Design effect of the two sides' pooled gap CDFs: how much more the difference F_gen − F_src
+ * varies than if every gap were independent. At the source's gap deciles, the variance of the
+ * difference by a jackknife over arrival windows (a window left out of both sides at once: the
+ * two draws share the profile's rate path) against the binomial F(1 − F)(1/N + 1/M); the median
+ * ratio, at least 1. It sees what within-window ranks cannot: a sparse client whose gap memory
+ * spans whole windows, so a draw's gaps run short or long window by window, and windows whose
+ * gap counts differ between draws. A difference present in every window (a defect) moves every
+ * leave-one-out value alike and barely widens it. Undefined below JACKKNIFE_MIN_WINDOWS windows.
+ */
+export function gapDesignEffect(src: Stats, gen: Stats, res: number): number | undefined {
+  const sa = src.perWindow?.arrivals;
+  const ga = gen.perWindow?.arrivals;
+  if (!sa || !ga || !src.gaps) return undefined;
+  const pooled = gapCells(src.gaps.quant, src.gaps.hist, res);
+  const n = total(pooled);
+  if (n === 0) return undefined;
+  // Grid: the cell boundaries (by cell value x) nearest the source's deciles.
+  const xs: number[] = [];
+  let acc = 0;
+  let p = 0;
+  for (const c of pooled) {
+    acc += c.count;
+    while (p < DEFF_POINTS.length && acc >= DEFF_POINTS[p] * n) {
+      if (xs[xs.length - 1] !== c.x) xs.push(c.x);
+      p++;
+    }
+  }
+  const G = xs.length;
+  // Per window start: gaps at or below each grid point, and all gaps, per side.
+  const rows = new Map<number, Float64Array>();
+  const count = (list: readonly ArrivalSummary[], side: 0 | 1) => {
+    for (const a of list) {
+      let row = rows.get(a.start);
+      if (!row) rows.set(a.start, (row = new Float64Array(2 * (G + 1))));
+      const cells = gapCells(a.quant, a.hist, res);
+      let j = 0;
+      let below = 0;
+      let all = 0;
+      for (const c of cells) {
+        while (j < G && c.x > xs[j]) row[side * (G + 1) + j++] += below;
+        below += c.count;
+        all += c.count;
+      }
+      while (j < G) row[side * (G + 1) + j++] += below;
+      row[side * (G + 1) + G] += all;
+    }
+  };
+  count(sa, 0);
+  count(ga, 1);
+  const W = rows.size;
+  if (W < JACKKNIFE_MIN_WINDOWS) return undefined;
+  const sum = new Float64Array(2 * (G + 1));
+  for (const row of rows.values()) for (let k = 0; k < row.length; k++) sum[k] += row[k];
+  const N = sum[G];
+  const M = sum[2 * G + 1];
+  if (!(N > 0 && M > 0)) return undefined;
+  const ratios: number[] = [];
+  for (let j = 0; j < G; j++) {
+    const F = (sum[j] + sum[G + 1 + j]) / (N + M);
+    if (!(F > 0 && F < 1)) continue;
+    const loo: number[] = [];
+    for (const row of rows.values()) {
+      const n1 = N - row[G];
+      const m1 = M - row[2 * G + 1];
+      if (n1 > 0 && m1 > 0) loo.push((sum[G + 1 + j] - row[G + 1 + j]) / m1 - (sum[j] - row[j]) / n1);
+    }
+    if (loo.length < JACKKNIFE_MIN_WINDOWS) continue;
+    const m = loo.reduce((x, y) => x + y, 0) / loo.length;
+    const v = ((loo.length - 1) / loo.length) * loo.reduce((x, y) => x + (y - m) ** 2, 0);
+    ratios.push(v / (F * (1 - F) * (1 / N + 1 / M)));
+  }
+  if (ratios.length === 0) return undefined;
+  ratios.sort((x, y) => x - y);
+  return Math.max(1, ratios[Math.floor(ratios.length / 2)]);
+}
+
 /** Two allowances for independent sources of chance, combined (undefined: none). */
 function combined(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined || !Number.isFinite(a)) return b;
@@ -323,7 +403,8 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
     // the memory is judged on both sides' terms together (as under the null of one process:
     // a sparse side alone rarely shows it 4 SE above 0).
     const pooled = src.gaps.mem && gen.gaps.mem ? src.gaps.mem.map((x, i) => x + gen.gaps!.mem![i]) : (src.gaps.mem ?? gen.gaps.mem);
-    const inflation = memoryInflation(pooled);
+    // And gaps that cluster by window (gapDesignEffect) carry fewer too: the larger of the two.
+    const inflation = Math.max(memoryInflation(pooled), gapDesignEffect(src, gen, res) ?? 1);
     out.push({ name: 'iat_ks', kind: 'iat_ks', value: ks(a, b), noise: ksNoise(total(a) / inflation, total(b) / inflation) });
     const cv = (g: NonNullable<Stats['gaps']>) => {
       const m = g.sum / g.gaps;

@@ -134,9 +134,10 @@ export interface Stats {
   lengths: LengthSummary | undefined;
   /**
    * Per arrival window, the sums the merged statistics add up (for jackknife noise estimates):
-   * `gaps` (count, Σ gap, Σ gap²) and, per count scale, (bins, Σ count, Σ count²); packed triples.
+   * `gaps` (count, Σ gap, Σ gap²) and, per count scale, (bins, Σ count, Σ count²); packed triples;
+   * and the windows themselves (their gap histograms, for the gaps' design effect).
    */
-  perWindow?: { gaps: Float64Array; disp: Record<'1' | '10' | '60', Float64Array>; mem?: Float64Array };
+  perWindow?: { gaps: Float64Array; disp: Record<'1' | '10' | '60', Float64Array>; mem?: Float64Array; arrivals?: readonly ArrivalSummary[] };
 }
 
 export interface Side {
@@ -180,7 +181,7 @@ function statsOf(arrivals: ArrivalSummary[], lengths: LengthSummary[]): Stats {
     windows,
     gaps: arrivals.length ? mergeArrivals(arrivals, true) : undefined,
     lengths: lengths.length ? mergeLengths(lengths) : undefined,
-    perWindow: { gaps: triples((a) => [a.gaps, a.sum, a.sumSq]), disp: { '1': disp('1'), '10': disp('10'), '60': disp('60') }, mem: memoryPairs(arrivals) },
+    perWindow: { gaps: triples((a) => [a.gaps, a.sum, a.sumSq]), disp: { '1': disp('1'), '10': disp('10'), '60': disp('60') }, mem: memoryPairs(arrivals), arrivals },
   };
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/stats/rng.js';
 import { summarizeSide } from '../../src/validate/side.js';
-import { countDispersion } from '../../src/validate/metrics.js';
+import { countDispersion, gapDesignEffect } from '../../src/validate/metrics.js';
+import { gapCells } from '../../src/validate/distributions.js';
 import type { Trace } from '../../src/ingest/trace.js';
 import { validateTraces } from '../../src/validate/validate.js';
 import { loadThresholds } from '../../src/validate/thresholds.js';
@@ -105,5 +106,61 @@ describe('countDispersion (the count noise rate_mape, requests_rel_err and clien
     }
     expect(failed.rate_mape ?? 0).toBeLessThanOrEqual(2);
     expect(failed.requests_rel_err ?? 0).toBeLessThanOrEqual(2);
+  });
+
+  it('gapDesignEffect: ~1 for independent gaps, the true variance ratio for gaps that cluster by window, and a shift in every window barely widens it', () => {
+    // Poisson arrivals at 1 req/s in twelve 600 s windows; "clustered": each window's rate
+    // drawn afresh per draw (log-normal, SD 0.3 in log), so a draw's gaps run short or long
+    // window by window, as Azure code's sparse draws with gap memory do.
+    const draw = (seed: number, clustered: boolean, factor = 1): Trace => {
+      const rng = createRng(seed);
+      const t: number[] = [];
+      for (let w = 0; w < 12; w++) {
+        const rate = factor * (clustered ? Math.exp(0.3 * rng.normal() - 0.045) : 1);
+        for (let a = w * 600 - Math.log(rng.nextOpen()) / rate; a < (w + 1) * 600; a -= Math.log(rng.nextOpen()) / rate) t.push(Math.round(a * 1000) / 1000);
+      }
+      return { n: t.length, timestamp: Float64Array.from(t), client: new Int32Array(t.length), clientIds: ['a'], ints: {}, texts: {}, origin: null };
+    };
+    const side = (tr: Trace) => summarizeSide('x', tr, 0.001, 600).aggregate;
+    // The difference of the pooled gap CDFs at the source's median, and the binomial variance.
+    const at = (a: ReturnType<typeof side>, b: ReturnType<typeof side>) => {
+      const ca = gapCells(a.gaps!.quant, a.gaps!.hist, 0.001);
+      const cb = gapCells(b.gaps!.quant, b.gaps!.hist, 0.001);
+      const N = ca.reduce((x, c) => x + c.count, 0);
+      const M = cb.reduce((x, c) => x + c.count, 0);
+      let acc = 0;
+      let x = 0;
+      for (const c of ca) if ((acc += c.count) >= N / 2) { x = c.x; break; }
+      const below = (cs: typeof ca) => cs.filter((c) => c.x <= x).reduce((s, c) => s + c.count, 0);
+      const F = (below(ca) + below(cb)) / (N + M);
+      return { d: below(cb) / M - below(ca) / N, v0: F * (1 - F) * (1 / N + 1 / M) };
+    };
+    const run = (clustered: boolean, factor = 1, pairs = 100) => {
+      const d: number[] = [];
+      const v0: number[] = [];
+      const deff: number[] = [];
+      for (let k = 0; k < pairs; k++) {
+        const a = side(draw(3000 + 2 * k, clustered));
+        const b = side(draw(3001 + 2 * k, clustered, factor));
+        const r = at(a, b);
+        d.push(r.d);
+        v0.push(r.v0);
+        deff.push(gapDesignEffect(a, b, 0.001)!);
+      }
+      const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+      const md = mean(d);
+    return { truth: mean(d.map((x) => (x - md) ** 2)) / mean(v0), deff: median(deff) };
+    };
+    const independent = run(false);
+    // 100 pairs: the true ratio is known to ±~15 % (χ² with 99 df), the medians to ~±10 %.
+    expect(independent.truth).toBeLessThan(1.4);
+    expect(independent.deff).toBeLessThan(1.4);
+    const clustered = run(true);
+    expect(clustered.truth).toBeGreaterThan(5);
+    expect(clustered.deff / clustered.truth).toBeGreaterThan(0.5);
+    expect(clustered.deff / clustered.truth).toBeLessThan(2);
+    // A rate 25 % high in every window of the generated draw (a defect): about the null's.
+    const shifted = run(true, 1.25, 40);
+    expect(shifted.deff / clustered.deff).toBeLessThan(1.5);
   });
 });
