@@ -84,13 +84,15 @@ function scaleData(n: number): Data {
 function burstyData(n: number): Data {
   const rng = createRng(7);
   const C = 300;
-  const pick = zipfPicker(C);
-  // Each client's next time and burst state; rows are taken from the client due first (a heap would
-  // be faster; a linear scan over 300 is fine for making data).
+  // Each client's next time and burst state; rows are taken from the client due first.
   const next = new Float64Array(C);
   const left = new Int32Array(C);
-  const rate = Float64Array.from({ length: C }, (_, c) => 1 / (1 + pick(rng.next()) + c * 0.01));
-  for (let c = 0; c < C; c++) next[c] = rng.next() * 600;
+  // Volumes: Zipf weights (mean 1); bursts of 41 rows on average; idle spells Pareto(1.3) with
+  // the scale that spreads the rows over n/58 seconds (a day for 5 M rows).
+  const zipf = Float64Array.from({ length: C }, (_, c) => 1 / Math.pow(c + 1, 1.1));
+  const mean = zipf.reduce((a, b) => a + b) / C;
+  const idle = Float64Array.from(zipf, (z) => ((41 * C) / 58) * (0.3 / 1.3) / (z / mean));
+  for (let c = 0; c < C; c++) next[c] = rng.next() * idle[c];
   const t = new Float64Array(n);
   const client = new Int32Array(n);
   const input = new Int32Array(n);
@@ -127,7 +129,7 @@ function burstyData(n: number): Data {
     } else {
       left[c] = Math.floor(-Math.log(rng.nextOpen()) * 40);
       // Idle: heavy-tailed (Pareto), scaled by the client's volume.
-      next[c] += (Math.pow(rng.nextOpen(), -1 / 1.3) * 2) / (rate[c] * 50);
+      next[c] += Math.pow(rng.nextOpen(), -1 / 1.3) * idle[c];
     }
     next[c] = Math.round(next[c] * 1e6) / 1e6;
     down(0);
@@ -185,7 +187,17 @@ for (const name of opt('data', 'scale,bursty').split(',')) {
   const chunks = chunksOf(d);
   const ms = new Map<string, number[]>(impls.map((i) => [i.name, []]));
   const digests = new Map<string, { raw: string; json: string }>();
-  for (const impl of impls) digests.set(impl.name, digest(impl, d, run(impl, d, chunks).parts)); // warm-up
+  for (const impl of impls) {
+    const { parts } = run(impl, d, chunks); // warm-up
+    digests.set(impl.name, digest(impl, d, parts));
+    if (impl.name === 'new') {
+      const AR = 17 + 16;
+      const windows = parts.arrivals.length / AR;
+      let mem = 0;
+      for (let r = 0; r < parts.arrivals.length; r += AR) if (parts.arrivals[r + 17 + 8] > 0) mem++;
+      console.log(`${d.name}: ${n} rows, ${d.clients.length} clients, ${windows} arrival windows (${mem} with gap memory), ${parts.lengths.length / 23} length windows; histogram pairs: ${parts.quant.counts.length} tick, ${parts.hist.counts.length} gap, ${parts.length.counts.length} length, ${parts.ratio.counts.length} ratio`);
+    }
+  }
   for (let r = 0; r < repeat; r++) {
     // ABBA: neither build always runs first (after the other's garbage).
     const order = r % 2 === 0 ? impls : [...impls].reverse();
