@@ -11,6 +11,7 @@
  * builder and this one run interleaved in the same process (ABBA order, after a warm-up of
  * each): medians of --repeat runs, rows/s, ns/row, the ratio reference/new, and whether the
  * two count the same (hashes of the raw parts and of the summaries as JSON).
+ * `--new DIR` measures DIR/dist in place of this checkout's.
  * Usage: npm run bench:builder [-- --rows 5000000 --repeat 7 --data scale,bursty --ref /tmp/ref]
  */
 import { createHash } from 'node:crypto';
@@ -180,7 +181,7 @@ const opt = (name: string, def: string) => (argv.includes(`--${name}`) ? argv[ar
 const n = Number(opt('rows', '5000000'));
 const repeat = Number(opt('repeat', '7'));
 const refDir = argv.includes('--ref') ? opt('ref', '') : undefined;
-const impls = [await load('new', resolve(import.meta.dirname, '..')), ...(refDir ? [await load('ref', refDir)] : [])];
+const impls = [await load('new', argv.includes('--new') ? opt('new', '') : resolve(import.meta.dirname, '..')), ...(refDir ? [await load('ref', refDir)] : [])];
 console.log(`# SummaryBuilder: push (${CHUNK}-row chunks) + parts(); median of ${repeat} interleaved runs after a warm-up; node ${process.version}`);
 for (const name of opt('data', 'scale,bursty').split(',')) {
   const d = name === 'bursty' ? burstyData(n) : scaleData(n);
