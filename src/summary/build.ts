@@ -1,6 +1,6 @@
 import type { IntField } from '../ingest/fields.js';
 import type { Trace } from '../ingest/trace.js';
-import { gapBinFast, JOINT_STRIDE, jointBin, LENGTH_EXACT_BELOW, lengthKey } from './bins.js';
+import { gapBin, JOINT_STRIDE, jointBin, LENGTH_EXACT_BELOW, lengthKey } from './bins.js';
 import { EMPTY_COUNTS, PackedCounts, PairSink } from './packed.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { normalQuantile } from '../stats/normal.js';
@@ -329,7 +329,7 @@ export class SummaryBuilder {
         st[o + S_SUM] += g;
         st[o + S_SUMSQ] += g * g;
         const ticks = Math.round(g / res);
-        gapCodes.push(c, ticks < QUANT_TICKS ? ticks - QUANT_TICKS : gapBinFast(g));
+        gapCodes.push(c, ticks < QUANT_TICKS ? ticks - QUANT_TICKS : gapBin(g));
         if (g > 0) {
           st[o + S_POS]++;
           st[o + S_SUMLOG] += Math.log(g);
