@@ -4,6 +4,7 @@ import { gapBin, JOINT_STRIDE, jointBin, LENGTH_EXACT_BELOW, lengthKey } from '.
 import { EMPTY_COUNTS, PackedCounts, PairSink } from './packed.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { normalQuantile } from '../stats/normal.js';
+import { memTermsInto } from './mem-terms.js';
 import { MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 
 export interface SummaryOptions {
@@ -462,9 +463,6 @@ export class SummaryBuilder {
       s1 += v;
       s2 += v * v;
     }
-    const centered = s2 - (s1 * s1) / m;
-    // E[zᵢzⱼ] (i ≠ j) were the window's scores in random order.
-    const nullProduct = (s1 * s1 - s2) / (m * (m - 1));
     // Σ zᵢ·zᵢ₋ₖ per lag, each in increasing i: the gaps before the longest lag one lag at a
     // time, then one pass with every lag (a quarter of the time of a pass per lag).
     const P = this.lagSums;
@@ -513,12 +511,7 @@ export class SummaryBuilder {
         P[l] = p;
       }
     }
-    for (let l = 0; l < NL; l++) {
-      const k = MEM_LAGS[l];
-      if (k >= m) break;
-      A[at + l] = P[l] - (m - k) * nullProduct;
-      A[at + NL + l] = ((m - k) / m) * centered;
-    }
+    memTermsInto(A, at, m, s1, s2, P);
   }
 
   private closeLength(c: number): void {
