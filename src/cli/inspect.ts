@@ -61,6 +61,14 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   return lines.join('\n');
 }
 
+/** inspect's gap-memory line: the clients fit would give gap_memory, or none. */
+function gapMemoryLine(g: NonNullable<TraceSummary['gapMemory']>): string {
+  if (g.judged === 0) return 'not judged (no client has a 600 s window with 16 gaps)';
+  if (g.clients.length === 0) return `none found in the ${g.judged} client${g.judged === 1 ? '' : 's'} with 16+ gaps in a 600 s window (fit writes no gap_memory)`;
+  const top = g.clients[0];
+  return `${g.clients.length} of ${g.judged} client${g.judged === 1 ? '' : 's'} with serially dependent gaps (fit writes gap_memory); largest: ${top.id}, lag-1 correlation ${fmt(top.lag1)}, weight ${top.weight}, φ ${top.phi}`;
+}
+
 /** Text rendering of a trace summary. */
 export function renderTraceSummary(label: string, s: TraceSummary): string {
   const lines: string[] = [];
@@ -70,6 +78,7 @@ export function renderTraceSummary(label: string, s: TraceSummary): string {
   lines.push(`  clients       ${s.clients}; ${s.concentration.p50} / ${s.concentration.p90} / ${s.concentration.p99} carry 50 / 90 / 99 % of requests`);
   lines.push(`  top clients   ${s.topClients.map((c) => `${c.id} ${pct(c.share)}`).join(', ')}`);
   if (s.sessions) lines.push(`  sessions      ${s.sessions.sessions} sessions over ${s.sessions.requestsWithSession} requests`);
+  if (s.gapMemory) lines.push(`  gap memory    ${gapMemoryLine(s.gapMemory)}`);
   if (s.peak) lines.push(`  peak load     ${fmt(s.peak.requestsPerS)} req/s${s.peak.tokensPerS === null ? '' : `, ${fmt(s.peak.tokensPerS)} tokens/s (${s.peak.tokenFields.map((f) => f.replace(/_tokens$/, '')).join(' + ')})`}: the 99th percentile of 10 s bins`);
   lines.push(`    ${'field'.padEnd(24)}${'mean'.padStart(10)}${'p50'.padStart(10)}${'p90'.padStart(10)}${'p99'.padStart(10)}${'max'.padStart(10)}`);
   for (const [name, f] of Object.entries(s.fields)) {

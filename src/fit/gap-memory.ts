@@ -30,7 +30,7 @@ export const MEMORY_MIN_LAG1 = 0.01;
 export const CLOCK_LAG1_RATIO = 0.05;
 
 /** Whether the clock resolution hides lag 1 of these windows' gaps (CLOCK_LAG1_RATIO). */
-export function clockHidesLag1(resolution: number, windows: readonly ArrivalSummary[]): boolean {
+export function clockHidesLag1(resolution: number, windows: readonly Pick<ArrivalSummary, 'sum' | 'gaps'>[]): boolean {
   if (!(resolution > 0)) return false;
   let sum = 0;
   let gaps = 0;
@@ -95,7 +95,7 @@ function withinWindowTerms(m: number, k: number, phi: number): { n0: number; n1:
 }
 
 /** Pools the clients' windows' gap-memory terms; undefined when no window has them. */
-export function memoryCorrelations(windows: readonly ArrivalSummary[]): MemoryCorrelations | undefined {
+export function memoryCorrelations(windows: readonly Pick<ArrivalSummary, 'mem'>[]): MemoryCorrelations | undefined {
   const L = MEM_LAGS.length;
   const q = new Array<number>(L).fill(0);
   const v = new Array<number>(L).fill(0);
@@ -263,4 +263,36 @@ const G = (Math.sqrt(5) - 1) / 2;
 
 function round(x: number): number {
   return Number(x.toPrecision(4));
+}
+
+/** One client as traceGapMemory reads it: its windows' memory terms, its gaps' sum and count, its requests. */
+export interface ClientGaps {
+  id: string;
+  requests: number;
+  windows: readonly Pick<ArrivalSummary, 'mem'>[];
+  gapSum: number;
+  gaps: number;
+}
+
+/** What `inspect <trace>` says about gap memory: the clients `fit` would give gap_memory. */
+export interface TraceGapMemory {
+  /** Clients with enough gaps in some window to be judged (MEM_MIN_GAPS). */
+  judged: number;
+  /** Clients with memory, most requests first: lag-1 correlation of their gaps' normal scores, and the fitted w, φ. */
+  clients: { id: string; requests: number; lag1: number; weight: number; phi: number }[];
+}
+
+/** Fits gap memory per client as `fit` does (fitGapMemory with clockHidesLag1), for `inspect <trace>`. */
+export function traceGapMemory(clients: readonly ClientGaps[], resolution: number): TraceGapMemory {
+  let judged = 0;
+  const out: TraceGapMemory['clients'] = [];
+  for (const c of clients) {
+    const corr = memoryCorrelations(c.windows);
+    if (!corr) continue;
+    judged++;
+    const memory = fitGapMemory(corr, { skipLag1: clockHidesLag1(resolution, [{ sum: c.gapSum, gaps: c.gaps }]) });
+    if (memory) out.push({ id: c.id, requests: c.requests, lag1: Math.round(corr.corr[0] * 1000) / 1000, ...memory });
+  }
+  out.sort((a, b) => b.requests - a.requests || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { judged, clients: out };
 }

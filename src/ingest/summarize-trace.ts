@@ -1,6 +1,9 @@
 import { peakRate, tokenFields, tokenLoad, traceLoad, type LoadSeries } from '../summary/load.js';
 import { LENGTH_COLUMNS } from '../io/trace-schema.js';
 import type { Trace } from './trace.js';
+import { buildSummaries } from '../summary/build.js';
+import { traceGapMemory, type ClientGaps, type TraceGapMemory } from '../fit/gap-memory.js';
+import type { ArrivalSummary } from '../summary/types.js';
 
 export interface TraceFieldSummary {
   count: number;
@@ -24,6 +27,8 @@ export interface TraceSummary {
   aggregateIatCv: number;
   fields: Record<string, TraceFieldSummary>;
   sessions?: { sessions: number; requestsWithSession: number };
+  /** Gap memory as `fit` would find it (600 s windows, the detected clock). */
+  gapMemory?: TraceGapMemory;
   /** Peak load: the 99th percentiles of requests and of input + output tokens per second over 10 s bins (tokens null without token counts). */
   peak?: { requestsPerS: number; tokensPerS: number | null; tokenFields: string[] };
 }
@@ -102,6 +107,30 @@ export function summarizeTrace(trace: Trace): TraceSummary {
     aggregateIatCv: cv,
     fields,
     sessions,
+    gapMemory: n > 1 ? gapMemoryOf(trace) : undefined,
     peak: peakOf(traceLoad(trace.timestamp, trace.ints)),
   };
+}
+
+/** Arrival window of `fit` (its --window default), for inspect's gap memory. */
+export const INSPECT_WINDOW_SECONDS = 600;
+
+/** Gap memory per client, from the arrival summaries `fit` would count (no length histograms). */
+function gapMemoryOf(trace: Trace): TraceGapMemory {
+  const s = buildSummaries({ ...trace, ints: {}, texts: {} }, { arrivalSeconds: INSPECT_WINDOW_SECONDS, lengthSeconds: 1e12 });
+  return traceGapMemory(clientGaps(s.arrivals), s.resolution);
+}
+
+/** Arrival windows grouped by client, as traceGapMemory reads them. */
+export function clientGaps(arrivals: readonly Pick<ArrivalSummary, 'client' | 'n' | 'mem' | 'sum' | 'gaps'>[]): ClientGaps[] {
+  const by = new Map<string, ClientGaps & { windows: Pick<ArrivalSummary, 'mem'>[] }>();
+  for (const a of arrivals) {
+    let c = by.get(a.client);
+    if (!c) by.set(a.client, (c = { id: a.client, requests: 0, windows: [], gapSum: 0, gaps: 0 }));
+    c.requests += a.n;
+    c.gapSum += a.sum;
+    c.gaps += a.gaps;
+    if (a.mem) c.windows.push(a);
+  }
+  return [...by.values()];
 }

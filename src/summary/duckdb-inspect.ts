@@ -1,9 +1,13 @@
 import { INT_FIELDS } from '../ingest/fields.js';
 import type { RejectReason } from '../ingest/errors.js';
 import type { Mapping } from '../ingest/mapping.js';
-import { peakOf, type TraceFieldSummary, type TraceSummary } from '../ingest/summarize-trace.js';
+import { clientGaps, INSPECT_WINDOW_SECONDS, peakOf, type TraceFieldSummary, type TraceSummary } from '../ingest/summarize-trace.js';
+import { traceGapMemory, type TraceGapMemory } from '../fit/gap-memory.js';
+import { MEM_LAGS } from './types.js';
+import { memFromSums } from './mem-terms.js';
+import { summaryQueries } from './sql.js';
 import { loadBinsSql, loadFromBins, TOKEN_FIELDS } from './load.js';
-import { num, numericColumns, openScan, scanTimeWarning, singleThreaded, type DuckDbOptions, sqlDouble } from './duckdb.js';
+import { detectScanResolution, num, numericColumns, openScan, scanTimeWarning, singleThreaded, type DuckDbOptions, type OpenScan, sqlDouble } from './duckdb.js';
 
 export interface DuckDbInspectResult {
   summary: TraceSummary;
@@ -69,6 +73,7 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
       const [ss] = await rows('SELECT count(DISTINCT session_id) AS d, count(session_id) AS c FROM a');
       if (num(ss.d) > 0) sessions = { sessions: num(ss.d), requestsWithSession: num(ss.c) };
     }
+    const gapMemory = n > 1 ? await gapMemoryInDuckDB(scan) : undefined;
     // Peak load as traceLoad bins it (the same relative times).
     const tokens = TOKEN_FIELDS.filter((f) => ints.includes(f));
     const bins = await numericColumns(con, loadBinsSql('t', 'a', tokens));
@@ -83,10 +88,45 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
       aggregateIatCv: cv,
       fields,
       sessions,
+      gapMemory,
       peak: peakOf(loadFromBins(bins, tokens)),
     };
     return { summary, rowsRead: scan.rowsRead, rejectsByReason: scan.rejectsByReason, files: scan.files, warning };
   } finally {
     close();
   }
+}
+
+/**
+ * Gap memory per client as summarizeTrace finds it, from the accepted rows in table `a`: the
+ * gap-memory sums of the SQL scan (summaryQueries' `memory`, over a gaps table `x` of 600 s
+ * windows, in time order as the builder lists them) and each client's gap total, on one
+ * thread (float sums in one order: the same bits on every run).
+ */
+async function gapMemoryInDuckDB(scan: OpenScan): Promise<TraceGapMemory> {
+  const { con } = scan;
+  const W = INSPECT_WINDOW_SECONDS;
+  const res = Math.max(await detectScanResolution(scan, 'a', 't'), 1e-6);
+  const lag = 'lag(t) OVER (PARTITION BY client ORDER BY t)';
+  await con.run(`CREATE TEMP TABLE x AS SELECT client, t, CAST(floor(t / ${W}) AS BIGINT) AS wi, t - ${lag} AS g, CAST(floor(${lag} / ${W}) AS BIGINT) AS pwi FROM a`);
+  const q = summaryQueries({ W, L: 1e12, res, fields: [] });
+  const [mem, per] = await singleThreaded(con, async () => [
+    await rowsOf(con, `SELECT * FROM (${q.memory}) AS sg_m ORDER BY client, wi`),
+    await rowsOf(con, 'SELECT client, count(*) AS n, coalesce(sum(g), 0) AS s, count(g) AS c FROM x GROUP BY client'),
+  ]);
+  await con.run('DROP TABLE x');
+  const windows: { client: string; n: number; sum: number; gaps: number; mem?: number[] }[] = [];
+  for (const r of per) windows.push({ client: String(r.client), n: num(r.n), sum: num(r.s), gaps: num(r.c) });
+  const P = new Float64Array(MEM_LAGS.length);
+  for (const r of mem) {
+    MEM_LAGS.forEach((k, l) => (P[l] = num(r[`p${k}`])));
+    const terms = memFromSums(num(r.m), num(r.s1), num(r.s2), P);
+    if (terms) windows.push({ client: String(r.client), n: 0, sum: 0, gaps: 0, mem: terms });
+  }
+  return traceGapMemory(clientGaps(windows), res);
+}
+
+/** A query's rows as objects. */
+async function rowsOf(con: OpenScan['con'], sql: string): Promise<Record<string, unknown>[]> {
+  return (await con.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
 }

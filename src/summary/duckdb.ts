@@ -11,8 +11,8 @@ import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { fieldSql, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
 import { NUMERIC_RE } from '../ingest/normalize.js';
 import { detectNumericUnit, originIsoOf } from '../ingest/timestamp.js';
-import { MEM_LAGS, MEM_MIN_GAPS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
-import { memTermsInto } from './mem-terms.js';
+import { MEM_LAGS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
+import { memFromSums } from './mem-terms.js';
 import { EMPTY_COUNTS, PackedCounts } from './packed.js';
 import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
 import { streamSummarize } from './duckdb-stream.js';
@@ -676,7 +676,7 @@ export async function summarizeWithDuckDB(
 }
 
 /** Clock resolution detected (as the TypeScript engine does) from the earliest RESOLUTION_SAMPLE accepted times after the origin. */
-async function detectScanResolution(scan: OpenScan, table: string, t: string): Promise<number> {
+export async function detectScanResolution(scan: OpenScan, table: string, t: string): Promise<number> {
   const sample = (await scan.con.runAndReadAll(`SELECT ${t} AS t FROM ${table} ORDER BY t LIMIT ${RESOLUTION_SAMPLE}`)).getColumnsJS()[0] as number[];
   return detectResolution(Float64Array.from(sample)).resolution;
 }
@@ -1008,16 +1008,12 @@ export function assembleSummaries(t: ScanTables, meta: ScanMeta): TraceSummaries
     const M = t.memory;
     const sums = MEM_LAGS.map((k) => M[`p${k}`]);
     const P = new Float64Array(MEM_LAGS.length);
-    const terms = new Array<number>(2 * MEM_LAGS.length);
     for (let i = 0; i < M.client.length; i++) {
       const s = slots.get(key(M.client[i], num(M.wi[i])));
       if (s === undefined) throw new IngestError(`gap memory row for a window with no arrivals row (${clientOf(M.client[i])}, window ${num(M.wi[i])})`);
-      const m = num(M.m[i]);
-      if (m < MEM_MIN_GAPS) continue;
       for (let l = 0; l < P.length; l++) P[l] = num(sums[l][i]);
-      memTermsInto(terms, 0, m, num(M.s1[i]), num(M.s2[i]), P);
-      // As the builder: no terms for a window whose gaps all share one code.
-      if (terms[MEM_LAGS.length] > 0) arrivals[s].mem = terms.slice();
+      const mem = memFromSums(num(M.m[i]), num(M.s1[i]), num(M.s2[i]), P);
+      if (mem) arrivals[s].mem = mem;
     }
   }
   for (const a of arrivals) {

@@ -1,4 +1,4 @@
-import { MEM_LAGS } from './types.js';
+import { MEM_LAGS, MEM_MIN_GAPS } from './types.js';
 
 const NL = MEM_LAGS.length;
 
@@ -19,4 +19,16 @@ export function memTermsInto(out: Float64Array | number[], at: number, m: number
     out[at + l] = inRange ? P[l] - (m - k) * nullProduct : 0;
     out[at + NL + l] = inRange ? ((m - k) / m) * centered : 0;
   }
+}
+
+/**
+ * A window's `mem` from the sums a SQL scan returns (the `gap_memory` output: m, Σz, Σz², Σ zᵢ·zᵢ₋ₖ
+ * per lag), or undefined where the builder writes none: under MEM_MIN_GAPS gaps, or every gap
+ * with one code (no variance).
+ */
+export function memFromSums(m: number, s1: number, s2: number, P: ArrayLike<number>): number[] | undefined {
+  if (m < MEM_MIN_GAPS) return undefined;
+  const terms = new Array<number>(2 * NL);
+  memTermsInto(terms, 0, m, s1, s2, P);
+  return terms[NL] > 0 ? terms : undefined;
 }

@@ -112,6 +112,11 @@ describe('DuckDB engine', () => {
     // BurstGPT has sessions; Mooncake has block counts (hash_ids lengths): both covered above.
     expect((await inspectWithDuckDB([fixture('traces', cases[3][1])], loadPreset('burstgpt'))).summary.sessions?.sessions).toBeGreaterThan(0);
     expect((await inspectWithDuckDB([fixture('traces', cases[2][1])], loadPreset('mooncake'))).summary.fields.block_count?.count).toBe(12031);
+    // Gap memory as fit finds it, in both engines (compared above): Azure code's, and none in Azure conv.
+    const code = cases.find(([, f]) => f.includes('_code'))!;
+    const codeMemory = (await inspectWithDuckDB([fixture('traces', code[1])], loadPreset(code[0]))).summary.gapMemory;
+    expect(codeMemory?.clients.map((c) => [c.id, c.weight, c.phi])).toEqual([['default', 0.1517, 0.9887]]);
+    expect((await inspectWithDuckDB([fixture('traces', cases[0][1])], loadPreset(cases[0][0]))).summary.gapMemory).toEqual({ judged: 1, clients: [] });
     // Peak load (p99 of 10 s bins) is part of the characterization, in both engines.
     expect((await inspectWithDuckDB([fixture('traces', cases[0][1])], loadPreset(cases[0][0]))).summary.peak?.tokensPerS).toBeGreaterThan(0);
   });
