@@ -1,10 +1,11 @@
-import { MEM_LAGS, type ArrivalSummary } from '../summary/types.js';
+import { MEM_LAGS } from '../summary/types.js';
+import { gapBinEdges } from '../summary/bins.js';
 import { fitGapMemory } from '../fit/gap-memory.js';
 import { spearmanFromJoint } from '../fit/lengths.js';
 import { createRng } from '../stats/rng.js';
 import { gapCells, ks, ksNoise, lengthCells, mean, quantile, total, tv, w1, type Cell } from './distributions.js';
 import { LOAD_BIN_SECONDS, LOAD_MAX_BINS, LOAD_MIN_BINS, peakRate, peakRelSE, tokenFields, tokenLoad, type LoadSeries } from '../summary/load.js';
-import type { SessionSide, Side, Stats } from './side.js';
+import type { GapWindows, SessionSide, Side, Stats } from './side.js';
 import type { Thresholds } from './thresholds.js';
 
 /** One judged statistic. */
@@ -282,8 +283,8 @@ const DEFF_POINTS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
  * leave-one-out value alike and barely widens it. Undefined below JACKKNIFE_MIN_WINDOWS windows.
  */
 export function gapDesignEffect(src: Stats, gen: Stats, res: number): number | undefined {
-  const sa = src.perWindow?.arrivals;
-  const ga = gen.perWindow?.arrivals;
+  const sa = src.perWindow?.hists;
+  const ga = gen.perWindow?.hists;
   if (!sa || !ga || !src.gaps) return undefined;
   const pooled = gapCells(src.gaps.quant, src.gaps.hist, res);
   const n = total(pooled);
@@ -302,11 +303,18 @@ export function gapDesignEffect(src: Stats, gen: Stats, res: number): number | u
   const G = xs.length;
   // Per window start: gaps at or below each grid point, and all gaps, per side.
   const rows = new Map<number, Float64Array>();
-  const count = (list: readonly ArrivalSummary[], side: 0 | 1) => {
-    for (const a of list) {
-      let row = rows.get(a.start);
-      if (!row) rows.set(a.start, (row = new Float64Array(2 * (G + 1))));
-      const cells = gapCells(a.quant, a.hist, res);
+  const count = (w: GapWindows, side: 0 | 1) => {
+    for (let i = 0; i < w.start.length; i++) {
+      let row = rows.get(w.start[i]);
+      if (!row) rows.set(w.start[i], (row = new Float64Array(2 * (G + 1))));
+      // The window's cells as gapCells makes them (x by the same arithmetic), sorted by x.
+      const cells: { x: number; count: number }[] = [];
+      for (let k = w.off[i]; k < w.quantEnd[i]; k++) cells.push({ x: w.key[k] * res, count: w.count[k] });
+      for (let k = w.quantEnd[i]; k < w.off[i + 1]; k++) {
+        const [lo, hi] = gapBinEdges(w.key[k]);
+        cells.push({ x: Math.sqrt(lo * hi), count: w.count[k] });
+      }
+      cells.sort((a, b) => a.x - b.x);
       let j = 0;
       let below = 0;
       let all = 0;
