@@ -35,7 +35,7 @@ function indexOfDispersion(perWindow: { bins: number; sum: number; sumSq: number
 
 /**
  * Index of dispersion of counts at the arrival-window scale (600 s) and above: the 60 s index
- * grown by its own growth from 10 s to 60 s (bursty counts' dispersion grows with the bin, and
+ * grown by its own growth from 10 s (from an index of 1, if below) to 60 s (bursty counts' dispersion grows with the bin, and
  * heavy-tailed or serially dependent gaps keep it growing past 60 s), at least the gap CV² (a
  * renewal process's counts tend to CV²·n; a sparse bursty client's 60 s bins are too short to
  * show it) and 1. Measured against the spread of window counts over 12 draws of one profile
@@ -46,7 +46,10 @@ function indexOfDispersion(perWindow: { bins: number; sum: number; sumSq: number
 export function countDispersion(x: Stats): number {
   const i60 = indexOfDispersion(x.gaps?.disp['60']);
   const i10 = indexOfDispersion(x.gaps?.disp['10']);
-  const grown = Number.isFinite(i60) ? (Number.isFinite(i10) && i10 > 0 ? i60 * Math.max(1, i60 / i10) : i60) : 1;
+  // Growth from an index of at least 1: a regular client's 10 s counts are more even than
+  // Poisson (index ~0.2 for requests every 2–3 s), and i60 / i10 then measures the evenness
+  // fading, not burstiness (it multiplied such a client's allowance by ~5 — found by review).
+  const grown = Number.isFinite(i60) ? (Number.isFinite(i10) ? i60 * Math.max(1, i60 / Math.max(1, i10)) : i60) : 1;
   const g = x.gaps;
   const gm = g && g.gaps > 1 ? g.sum / g.gaps : 0;
   const cv2 = g && gm > 0 ? Math.max(0, g.sumSq / g.gaps - gm * gm) / (gm * gm) : 0;
