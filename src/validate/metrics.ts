@@ -1,10 +1,11 @@
-import { MEM_LAGS, type ArrivalSummary } from '../summary/types.js';
+import { MEM_LAGS } from '../summary/types.js';
+import { gapBinEdges } from '../summary/bins.js';
 import { fitGapMemory } from '../fit/gap-memory.js';
 import { spearmanFromJoint } from '../fit/lengths.js';
 import { createRng } from '../stats/rng.js';
 import { gapCells, ks, ksNoise, lengthCells, mean, quantile, total, tv, w1, type Cell } from './distributions.js';
 import { LOAD_BIN_SECONDS, LOAD_MAX_BINS, LOAD_MIN_BINS, peakRate, peakRelSE, tokenFields, tokenLoad, type LoadSeries } from '../summary/load.js';
-import type { SessionSide, Side, Stats } from './side.js';
+import type { GapWindows, SessionSide, Side, Stats } from './side.js';
 import type { Thresholds } from './thresholds.js';
 
 /** One judged statistic. */
@@ -34,7 +35,7 @@ function indexOfDispersion(perWindow: { bins: number; sum: number; sumSq: number
 
 /**
  * Index of dispersion of counts at the arrival-window scale (600 s) and above: the 60 s index
- * grown by its own growth from 10 s to 60 s (bursty counts' dispersion grows with the bin, and
+ * grown by its own growth from 10 s (from an index of 1, if below) to 60 s (bursty counts' dispersion grows with the bin, and
  * heavy-tailed or serially dependent gaps keep it growing past 60 s), at least the gap CV² (a
  * renewal process's counts tend to CV²·n; a sparse bursty client's 60 s bins are too short to
  * show it) and 1. Measured against the spread of window counts over 12 draws of one profile
@@ -45,7 +46,10 @@ function indexOfDispersion(perWindow: { bins: number; sum: number; sumSq: number
 export function countDispersion(x: Stats): number {
   const i60 = indexOfDispersion(x.gaps?.disp['60']);
   const i10 = indexOfDispersion(x.gaps?.disp['10']);
-  const grown = Number.isFinite(i60) ? (Number.isFinite(i10) && i10 > 0 ? i60 * Math.max(1, i60 / i10) : i60) : 1;
+  // Growth from an index of at least 1: a regular client's 10 s counts are more even than
+  // Poisson (index ~0.2 for requests every 2–3 s), and i60 / i10 then measures the evenness
+  // fading, not burstiness (it multiplied such a client's allowance by ~5 — found by review).
+  const grown = Number.isFinite(i60) ? (Number.isFinite(i10) ? i60 * Math.max(1, i60 / Math.max(1, i10)) : i60) : 1;
   const g = x.gaps;
   const gm = g && g.gaps > 1 ? g.sum / g.gaps : 0;
   const cv2 = g && gm > 0 ? Math.max(0, g.sumSq / g.gaps - gm * gm) / (gm * gm) : 0;
@@ -282,8 +286,8 @@ const DEFF_POINTS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
  * leave-one-out value alike and barely widens it. Undefined below JACKKNIFE_MIN_WINDOWS windows.
  */
 export function gapDesignEffect(src: Stats, gen: Stats, res: number): number | undefined {
-  const sa = src.perWindow?.arrivals;
-  const ga = gen.perWindow?.arrivals;
+  const sa = src.perWindow?.hists;
+  const ga = gen.perWindow?.hists;
   if (!sa || !ga || !src.gaps) return undefined;
   const pooled = gapCells(src.gaps.quant, src.gaps.hist, res);
   const n = total(pooled);
@@ -302,11 +306,18 @@ export function gapDesignEffect(src: Stats, gen: Stats, res: number): number | u
   const G = xs.length;
   // Per window start: gaps at or below each grid point, and all gaps, per side.
   const rows = new Map<number, Float64Array>();
-  const count = (list: readonly ArrivalSummary[], side: 0 | 1) => {
-    for (const a of list) {
-      let row = rows.get(a.start);
-      if (!row) rows.set(a.start, (row = new Float64Array(2 * (G + 1))));
-      const cells = gapCells(a.quant, a.hist, res);
+  const count = (w: GapWindows, side: 0 | 1) => {
+    for (let i = 0; i < w.start.length; i++) {
+      let row = rows.get(w.start[i]);
+      if (!row) rows.set(w.start[i], (row = new Float64Array(2 * (G + 1))));
+      // The window's cells as gapCells makes them (x by the same arithmetic), sorted by x.
+      const cells: { x: number; count: number }[] = [];
+      for (let k = w.off[i]; k < w.quantEnd[i]; k++) cells.push({ x: w.key[k] * res, count: w.count[k] });
+      for (let k = w.quantEnd[i]; k < w.off[i + 1]; k++) {
+        const [lo, hi] = gapBinEdges(w.key[k]);
+        cells.push({ x: Math.sqrt(lo * hi), count: w.count[k] });
+      }
+      cells.sort((a, b) => a.x - b.x);
       let j = 0;
       let below = 0;
       let all = 0;
