@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+// Found by a review that followed the README as a new user: messages that printed something
+// other than the README shows, or said nothing where the user's mistake was plain.
+
+const CONV = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
+
+let dir: string;
+let profile: string;
+let trace: string;
+let generated: string;
+
+beforeAll(async () => {
+  dir = tempDir();
+  profile = join(dir, 'profile.json');
+  trace = join(dir, 'conv.parquet');
+  generated = join(dir, 'generated.jsonl');
+  for (const args of [
+    ['fit', CONV, '--preset', 'azure-llm-2023', '--out', profile],
+    ['ingest', CONV, '--preset', 'azure-llm-2023', '--out', trace],
+    ['generate', profile, '--duration', '3503', '--out', generated],
+  ]) {
+    expect((await runCli(...args, '--quiet')).code, args[0]).toBe(0);
+  }
+});
+
+describe('validate', () => {
+  it('prints the peak load as the README does (14187 tokens/s), not 1.419e+4', async () => {
+    const r = await runCli('validate', trace, generated);
+    expect(r.stderr).toMatch(/peak load \(p99 of 10 s bins, tokens\/s\): source 14187, generated \d+ \([+−]\d+ %\)/);
+    expect(r.stderr).not.toMatch(/e\+\d/);
+    expect(r.stderr).not.toContain('swapped');
+  });
+
+  it('the arguments swapped (the generated trace first) get a note', async () => {
+    const r = await runCli('validate', generated, trace);
+    expect(r.stderr).toContain(`note: the source ${generated} was written by servegen generate and ${trace} was not: are the arguments swapped?`);
+  });
+
+  it('a span 20 % short that fails a metric gets the span note', async () => {
+    const short = join(dir, 'short.jsonl');
+    expect((await runCli('generate', profile, '--duration', '2800', '--out', short, '--quiet')).code).toBe(0);
+    const r = await runCli('validate', trace, short);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('  FAIL ');
+    expect(r.stderr).toMatch(/note: \S+short\.jsonl spans \d+ s, the source 3502 s: generate the source's span \(--duration 3502/);
+  });
+});
