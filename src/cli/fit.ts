@@ -137,6 +137,10 @@ Examples:
           }
           const text = readFileSync(f, 'utf8');
           hash.update(text);
+          // A trace given to --summaries (found by review: a Parquet trace printed its first
+          // bytes, "PAR1��", in the message; a jsonl trace a JSON parser's position).
+          const kind = text.startsWith('PAR1') ? 'a Parquet file' : text.startsWith('ARROW1') ? 'an Arrow file' : /^\{"servegen":\{"format":"servegen-trace"/.test(text) ? 'a trace' : undefined;
+          if (kind) throw new UsageError(`${f}: ${kind}, not a summaries file: --summaries takes summaries JSON (servegen summarize --out part.json) or a directory of Parquet results (scan.parquet, arrivals.parquet, …); a trace is fitted without --summaries`);
           try {
             part = summariesFromJson(JSON.parse(text) as SummariesJson);
           } catch (err) {

@@ -49,3 +49,22 @@ describe('validate', () => {
     expect(r.stderr).toMatch(/note: \S+short\.jsonl spans \d+ s, the source 3502 s: generate the source's span \(--duration 3502/);
   });
 });
+
+describe('files of the wrong kind', () => {
+  it('fit --summaries with a trace names it a trace (no Parquet bytes, no JSON parser position)', async () => {
+    for (const [file, kind] of [
+      [trace, 'a Parquet file'],
+      [generated, 'a trace'],
+    ]) {
+      const r = await runCli('fit', '--summaries', file, '--out', join(dir, 'x.json'), '--quiet');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`servegen: ${file}: ${kind}, not a summaries file: --summaries takes summaries JSON (servegen summarize --out part.json) or a directory of Parquet results (scan.parquet, arrivals.parquet, …); a trace is fitted without --summaries\n`);
+    }
+  });
+
+  it('a profile given to --map is named a profile', async () => {
+    const r = await runCli('ingest', CONV, '--map', profile, '--out', join(dir, 'x.parquet'), '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: ${profile}: a servegen profile file, not a mapping file (a mapping is {"columns": {"timestamp": …, …}}; servegen ingest --help)\n`);
+  });
+});
