@@ -49,7 +49,9 @@ export function registerSummarize(program: Command): void {
           throw err;
         });
         if (r.warning) rep.info(`warning: ${r.warning}`);
-        rep.info(`summarized ${r.rowsRead} rows into ${r.windows} arrival windows (clock resolution ${r.resolution} s) → ${opts.out}/ (Parquet; fit --summaries ${opts.out})`);
+        // `--out scan/` printed "scan//" (found by review).
+        const dir = opts.out.replace(/[/\\]+$/, '') || opts.out;
+        rep.info(`summarized ${r.rowsRead} rows into ${r.windows} arrival windows (clock resolution ${r.resolution} s) → ${dir}/ (Parquet; fit --summaries ${dir}/)`);
         return;
       }
       const s = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds: W, lengthSeconds: L, resolution, origin, memoryLimit: opts.duckdbMemory }, opts.engine, rep, opts);

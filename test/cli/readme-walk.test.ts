@@ -68,3 +68,29 @@ describe('files of the wrong kind', () => {
     expect(r.stderr).toBe(`servegen: ${profile}: a servegen profile file, not a mapping file (a mapping is {"columns": {"timestamp": …, …}}; servegen ingest --help)\n`);
   });
 });
+
+describe('small wording', () => {
+  it('export-servegen of one client says "1 client"', async () => {
+    const r = await runCli('export-servegen', profile, '--out', join(dir, 'pool'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('exported 1 client as 2 files');
+  });
+
+  it('sql --origin takes the ISO time summarize --origin takes', async () => {
+    const iso = await runCli('sql', '--preset', 'azure-llm-2023', '--source', 't', '--origin', '2023-11-16T00:00:00Z');
+    const epoch = await runCli('sql', '--preset', 'azure-llm-2023', '--source', 't', '--origin', '1700092800');
+    expect(iso.code).toBe(0);
+    expect(iso.stdout).toBe(epoch.stdout);
+    const neg = await runCli('sql', '--preset', 'azure-llm-2023', '--source', 't', '--origin', '-5');
+    expect(neg.code).toBe(2);
+    expect(neg.stderr).toBe('servegen: --origin: expected epoch seconds ≥ 0 or an ISO time, got "-5"\n');
+  });
+});
+
+it('summarize --engine duckdb --out DIR/ prints the directory once, with one slash', async () => {
+  const out = join(dir, 'scan') + '/';
+  const r = await runCli('summarize', generated, '--engine', 'duckdb', '--out', out);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toContain(`→ ${join(dir, 'scan')}/ (Parquet; fit --summaries ${join(dir, 'scan')}/)`);
+  expect(r.stderr).not.toContain('//');
+});
