@@ -94,3 +94,13 @@ it('summarize --engine duckdb --out DIR/ prints the directory once, with one sla
   expect(r.stderr).toContain(`→ ${join(dir, 'scan')}/ (Parquet; fit --summaries ${join(dir, 'scan')}/)`);
   expect(r.stderr).not.toContain('//');
 });
+
+it('fidelity-table names a fidelity.json in the working directory by that directory, not "."', async () => {
+  const json = join(dir, 'fidelity.json');
+  await runCli('validate', trace, generated, '--json', json, '--quiet');
+  // `${dir}/./fidelity.json` is what `fidelity-table fidelity.json` run in dir gives dirname().
+  const r = await runCli('fidelity-table', `${dir}/./fidelity.json`);
+  const name = dir.split('/').pop()!;
+  expect(r.stdout).toContain(`| ${name} | 19366 |`);
+  expect(r.stdout).not.toContain('| . |');
+});
