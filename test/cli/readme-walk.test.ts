@@ -104,3 +104,28 @@ it('fidelity-table names a fidelity.json in the working directory by that direct
   expect(r.stdout).toContain(`| ${name} | 19366 |`);
   expect(r.stdout).not.toContain('| . |');
 });
+
+describe('generate --rate mistakes', () => {
+  it('a mistyped rate kind suggests the spec meant', async () => {
+    const gen = (rate: string) => runCli('generate', profile, '--duration', '60', '--rate', rate, '--out', join(dir, 'x.jsonl'), '--quiet');
+    for (const [spec, hint] of [
+      ['constnt:100', 'did you mean constant:100?'],
+      ['Constant:100', 'did you mean constant:100?'],
+      ['constant=100', 'did you mean constant:100?'],
+      ['scle:2', 'did you mean scale:2?'],
+      ['foo:3', '"foo" is no rate kind (constant, scale, peak)'],
+    ]) {
+      const r = await gen(spec);
+      expect(r.code, spec).toBe(2);
+      expect(r.stderr, spec).toBe(`servegen: --rate ${JSON.stringify(spec)}: not constant:R, scale:K, peak:R, nor a readable (time, rate) file (no such file); ${hint}\n`);
+    }
+    expect((await gen('C:/ramp.csv')).stderr).toMatch(/\(no such file\)\n$/);
+  });
+
+  it('scale:0 warns about the rate, not about --start', async () => {
+    const r = await runCli('generate', profile, '--duration', '60', '--rate', 'scale:0', '--out', join(dir, 'x.jsonl'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: --rate scale:0 gives every client a rate of 0: the output will have no requests');
+    expect(r.stderr).not.toContain('--start');
+  });
+});
