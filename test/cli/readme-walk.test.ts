@@ -129,3 +129,10 @@ describe('generate --rate mistakes', () => {
     expect(r.stderr).not.toContain('--start');
   });
 });
+
+it('import-servegen of a category directory names the pools below it', async () => {
+  const category = fixture('servegen', 'multimodal');
+  const r = await runCli('import-servegen', category, '--out', join(dir, 'x.json'), '--quiet');
+  expect(r.code).toBe(2);
+  expect(r.stderr).toBe(`servegen: ${category}: no chunk-N-trace.csv files found; is this an upstream ServeGen pool directory (data/<category>/<model>)? Pools below it: ${join(category, 'mm-image')}\n`);
+});
