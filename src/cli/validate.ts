@@ -5,7 +5,8 @@ import { loadThresholds } from '../validate/thresholds.js';
 import { generatorHeader, validateTraces, type FidelityReport } from '../validate/validate.js';
 import { fidelityHtml } from '../validate/html.js';
 import type { IngestResult } from '../ingest/ingest.js';
-import { EXIT_CHECK_FAILED, EXIT_OK, positive } from './errors.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, positive, UsageError } from './errors.js';
+import { wrongKindHint } from '../io/file-kind.js';
 import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type RejectOptions, ingestWarnings } from './ingest-options.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { validateWithDuckDB } from '../summary/duckdb-validate.js';
@@ -108,6 +109,10 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
       const arrivalSeconds = positive(opts.window, '--window');
       const sourceMapping = mappingFrom({ preset: opts.sourcePreset, map: opts.sourceMap }, 'servegen', 'source');
       const generatedMapping = mappingFrom({ preset: opts.generatedPreset, map: opts.generatedMap }, 'servegen', 'generated');
+      // A profile as --baseline said `mapping names column "timestamp" not in any row` (found by
+      // review): the baseline is read as our own trace, with no --preset to blame.
+      const baselineHint = opts.baseline === undefined ? undefined : wrongKindHint(opts.baseline, 'trace');
+      if (baselineHint) throw new UsageError(`--baseline ${baselineHint}`);
       if (chooseEngine([sourceFile, generatedFile], opts.engine) === 'duckdb') {
         const sides: Record<string, RejectOptions> = {
           source: { rejects: opts.sourceRejects, maxRejectRatio: opts.sourceMaxRejectRatio, prefix: 'source' },

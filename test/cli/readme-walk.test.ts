@@ -136,3 +136,9 @@ it('import-servegen of a category directory names the pools below it', async () 
   expect(r.code).toBe(2);
   expect(r.stderr).toBe(`servegen: ${category}: no chunk-N-trace.csv files found; is this an upstream ServeGen pool directory (data/<category>/<model>)? Pools below it: ${join(category, 'mm-image')}\n`);
 });
+
+it('validate --baseline with a profile says it is a profile', async () => {
+  const r = await runCli('validate', trace, generated, '--baseline', profile, '--quiet');
+  expect(r.code).toBe(2);
+  expect(r.stderr).toBe(`servegen: --baseline ${profile}: a servegen profile, not a trace (servegen inspect ${profile} describes it; servegen generate ${profile} --duration SECONDS --out trace.jsonl makes a trace from it)\n`);
+});
