@@ -1,5 +1,5 @@
 import { loadPreset } from '../ingest/presets.js';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadThresholds } from '../validate/thresholds.js';
 import { generatorHeader, validateTraces, type FidelityReport } from '../validate/validate.js';
@@ -13,6 +13,11 @@ import { validateWithDuckDB } from '../summary/duckdb-validate.js';
 import { Reporter } from './progress.js';
 
 interface Opts {
+  preset?: string;
+  map?: string;
+  format?: string;
+  rejects?: string;
+  maxRejectRatio?: string;
   json?: string;
   report?: string;
   thresholds?: string;
@@ -82,6 +87,9 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
     .argument('<source>', 'source trace (normalized, or raw logs with --source-preset/--source-map)')
     .argument('<generated>', 'generated trace (normalized, or raw with --generated-preset/--generated-map)');
   addIngestOptions(cmd, 'source');
+  // The one-side spellings other commands take (`validate raw.csv gen.jsonl --preset …` was
+  // "unknown option '--preset'", found by review): hidden, and refused naming the per-side ones.
+  for (const flag of ['preset', 'map', 'format', 'rejects', 'max-reject-ratio']) cmd.addOption(new Option(`--${flag} <value>`).hideHelp());
   addIngestOptions(cmd, 'generated')
     .option('--json <out.json>', 'write the JSON report')
     .option('--report <out.html>', 'write the self-contained HTML report')
@@ -105,6 +113,11 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
     )
     .action(async (sourceFile: string, generatedFile: string, opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
+      const oneSide = (['preset', 'map', 'format', 'rejects', 'maxRejectRatio'] as const).find((k) => opts[k] !== undefined);
+      if (oneSide) {
+        const flag = oneSide === 'maxRejectRatio' ? 'max-reject-ratio' : oneSide;
+        throw new UsageError(`--${flag}: validate takes it per side: --source-${flag} for the source (raw logs), --generated-${flag} for the generated trace`);
+      }
       const thresholds = loadThresholds(opts.thresholds);
       const arrivalSeconds = positive(opts.window, '--window');
       const sourceMapping = mappingFrom({ preset: opts.sourcePreset, map: opts.sourceMap }, 'servegen', 'source');

@@ -142,3 +142,10 @@ it('validate --baseline with a profile says it is a profile', async () => {
   expect(r.code).toBe(2);
   expect(r.stderr).toBe(`servegen: --baseline ${profile}: a servegen profile, not a trace (servegen inspect ${profile} describes it; servegen generate ${profile} --duration SECONDS --out trace.jsonl makes a trace from it)\n`);
 });
+
+it('validate --preset (the one-side spelling of fit and inspect) names the per-side flags', async () => {
+  const r = await runCli('validate', CONV, generated, '--preset', 'azure-llm-2023', '--quiet');
+  expect(r.code).toBe(2);
+  expect(r.stderr).toBe('servegen: --preset: validate takes it per side: --source-preset for the source (raw logs), --generated-preset for the generated trace\n');
+  expect((await runCli('validate', '--help')).stdout).not.toMatch(/^\s+--preset/m);
+});
