@@ -1,3 +1,4 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
@@ -148,4 +149,17 @@ it('validate --preset (the one-side spelling of fit and inspect) names the per-s
   expect(r.code).toBe(2);
   expect(r.stderr).toBe('servegen: --preset: validate takes it per side: --source-preset for the source (raw logs), --generated-preset for the generated trace\n');
   expect((await runCli('validate', '--help')).stdout).not.toMatch(/^\s+--preset/m);
+});
+
+it('a directory given as a trace: summaries are sent to fit --summaries, logs get a pattern of their own extension', async () => {
+  const scan = join(dir, 'scan');
+  if (!existsSync(scan)) expect((await runCli('summarize', generated, '--engine', 'duckdb', '--out', scan, '--quiet')).code).toBe(0);
+  const r = await runCli('inspect', scan, '--quiet');
+  expect(r.code).toBe(2);
+  expect(r.stderr).toBe(`servegen: ${scan}: is a directory of window summaries (Parquet): fit it with servegen fit --summaries ${scan}\n`);
+  const logs = join(dir, 'logs');
+  mkdirSync(logs);
+  for (const n of ['a.jsonl.gz', 'b.jsonl.gz', 'notes.txt']) writeFileSync(join(logs, n), '');
+  const f = await runCli('fit', logs, '--out', join(dir, 'x.json'), '--quiet');
+  expect(f.stderr).toBe(`servegen: ${logs}: is a directory; give the files (or a pattern like ${join(logs, '*.jsonl.gz')})\n`);
 });
