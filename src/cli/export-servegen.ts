@@ -22,6 +22,6 @@ export function registerExportServegen(program: Command): void {
         [profile.clients.filter((c) => c.gap_memory).length, 'gap memory (upstream draws independent gaps)'],
       ] as const;
       for (const [n, what] of lost) if (n > 0) rep.info(`note: ${n} client(s) have ${what}; upstream's layout has no place for them, so they are not written`);
-      rep.info(`exported ${profile.clients.length} clients as ${files} files → ${opts.out}`);
+      rep.info(`exported ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'} as ${files} files → ${opts.out}`);
     });
 }

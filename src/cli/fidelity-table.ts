@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { FidelityReport } from '../validate/validate.js';
@@ -35,7 +35,8 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
         if (!Array.isArray(r.failed)) throw bad('failed');
         if (typeof r.source?.requests !== 'number') throw bad('source.requests');
         const judged = Object.values(r.metrics).filter((m) => m.value !== null).length;
-        const name = basename(f) === 'fidelity.json' ? basename(dirname(f)) : basename(f, '.json');
+        // (resolved: a fidelity.json in the working directory was the trace ".", found by review)
+        const name = basename(f) === 'fidelity.json' ? basename(dirname(resolve(f))) : basename(f, '.json');
         return { name, file: f, pass: r.pass, requests: r.source.requests, judged, failed: r.failed };
       });
       // Two reports named alike (a/conv/fidelity.json, b/conv/fidelity.json) were two rows "conv":

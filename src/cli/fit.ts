@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { fitSummaries, fitTraceParallel } from '../fit/fit-trace.js';
 import { prefitWindows } from '../fit/parallel-fit.js';
 import { expandInputs } from '../io/input.js';
+import { fileKind } from '../io/file-kind.js';
 import { mergeAll } from '../summary/merge.js';
 import { summariesFromJson, type SummariesJson } from '../summary/serialize.js';
 import { loadScanDirectory } from '../summary/warehouse.js';
@@ -135,6 +136,10 @@ Examples:
             parts.push(w.summaries);
             continue;
           }
+          // A trace given to --summaries (found by review: a Parquet trace printed its first
+          // bytes, "PAR1��", in the message; a jsonl trace a JSON parser's position).
+          const kind = ({ parquet: 'a Parquet file', arrow: 'an Arrow file', trace: 'a trace' } as Record<string, string>)[fileKind(f)];
+          if (kind) throw new UsageError(`${f}: ${kind}, not a summaries file: --summaries takes summaries JSON (servegen summarize --out part.json) or a directory of Parquet results (scan.parquet, arrivals.parquet, …); a trace is fitted without --summaries`);
           const text = readFileSync(f, 'utf8');
           hash.update(text);
           try {

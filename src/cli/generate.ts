@@ -119,7 +119,12 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
           // A span where every chosen client's rate is 0 (found by review: a sample pool at
           // --start 36000 wrote an empty file with only the summary line to tell).
           if (plan.expectedRequests === 0) {
-            rep.info(`warning: no chosen client has a positive rate in [${options.start}, ${options.start + duration}) s of the profile's time (it repeats every ${profile.span.end - profile.span.start} s): the output will have no requests; pick another --start`);
+            // At a rate of 0 the --start advice was beside the point (found by review: scale:0).
+            const zero = (options.rate.kind === 'constant' && options.rate.rate === 0) || (options.rate.kind === 'scale' && options.rate.factor === 0);
+            const period = Math.round(1000 * (profile.span.end - profile.span.start)) / 1000;
+            rep.info(zero
+              ? `warning: --rate ${opts.rate} gives every client a rate of 0: the output will have no requests`
+              : `warning: no chosen client has a positive rate in [${options.start}, ${options.start + duration}) s of the profile's time (it repeats every ${period} s): the output will have no requests; pick another --start`);
           }
           if (plan.expectedRequests > LARGE_RUN) {
             rep.info(`note: expecting about ${humanCount(plan.expectedRequests)} requests, a large output (jsonl takes 60–110 bytes per request); --max-requests ${opts.maxRequests} is the limit`);

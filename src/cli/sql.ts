@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DIALECTS, SQL_DIALECTS, scanScript, type SqlDialectName } from '../summary/sql.js';
 import { mappingFrom } from './ingest-options.js';
 import { positive, UsageError } from './errors.js';
+import { parseOrigin } from './summarize.js';
 
 /** `servegen sql`: prints the summary scan as SQL for an engine, to run where the data lives. */
 export function registerSql(program: Command): void {
@@ -15,7 +16,7 @@ export function registerSql(program: Command): void {
     .option('--window <seconds>', 'arrival window', '600')
     .option('--length-window <seconds>', 'length window', '21600')
     .option('--resolution <seconds>', 'clock resolution of the timestamps', '0.001')
-    .option('--origin <seconds>', 'subtract this from timestamps (the trace origin, epoch seconds)', '0')
+    .option('--origin <time>', 'subtract this from timestamps (the trace origin: epoch seconds, or an ISO time as summarize --origin takes)', '0')
     .option('--dotted', 'sources are dotted paths into struct columns (JSON-like tables)')
     .option('--quiet', 'accepted like every command\'s (sql prints only the script, on stdout)')
     .addHelpText('after', '\nExample:\n  $ servegen sql --preset azure-llm-2023 --source logs.requests --dialect trino > summaries.sql\n')
@@ -25,9 +26,16 @@ export function registerSql(program: Command): void {
       const mapping = mappingFrom(opts);
       // The same floor as both engines: timestamps are kept to the microsecond.
       const res = Math.max(positive(opts.resolution, '--resolution'), 1e-6);
-      const script = scanScript(opts.source, mapping, { W: positive(opts.window, '--window'), L: positive(opts.lengthWindow, '--length-window'), res, origin: positive(opts.origin, '--origin', true), dotted: Boolean(opts.dotted) }, d);
+      const script = scanScript(opts.source, mapping, { W: positive(opts.window, '--window'), L: positive(opts.lengthWindow, '--length-window'), res, origin: sqlOrigin(opts.origin), dotted: Boolean(opts.dotted) }, d);
       const out = [`-- ServeGen-TS window-summary scan, ${d.name} dialect: one query per output (docs/scale.md).`];
       for (const s of script) out.push(`-- ${s.name}`, `${s.sql};`);
       process.stdout.write(out.join('\n') + '\n');
     });
+}
+
+/** `--origin` as `summarize --origin` takes it (found by review: sql refused the ISO time summarize takes), at or after the epoch. */
+function sqlOrigin(text: string): number {
+  const v = parseOrigin(text);
+  if (v < 0) throw new UsageError(`--origin: expected epoch seconds ≥ 0 or an ISO time, got ${JSON.stringify(text)}`);
+  return v;
 }

@@ -16,7 +16,7 @@ import type { TraceSummaries } from '../summary/types.js';
 export function registerSummarize(program: Command): void {
   const cmd = program
     .command('summarize')
-    .description('Scan a trace (or raw logs) into mergeable window summaries (JSON); fit several with fit --summaries')
+    .description('Scan a trace (or raw logs) into mergeable window summaries (JSON, or with --engine duckdb a directory of Parquet); fit several with fit --summaries')
     .argument('<inputs...>', 'normalized trace(s), or raw logs with --preset/--map');
   addIngestOptions(cmd)
     .requiredOption('--out <summaries.json|dir>', 'summaries to write: a .json file, or (--engine duckdb) a new directory of Parquet results in the warehouse layout')
@@ -27,7 +27,7 @@ export function registerSummarize(program: Command): void {
     .option('--engine <engine>', 'ts (default) | duckdb (the scan in embedded DuckDB, for large inputs) | auto (duckdb above 256 MB of input)', 'ts')
     .option('--duckdb-memory <size>', 'with --engine duckdb: DuckDB memory limit (e.g. 512MB); above it DuckDB spills to a temporary directory')
     .option('--quiet', 'no progress or summary on stderr')
-    .addHelpText('after', '\nExample:\n  $ servegen summarize shard-1.parquet --resolution 0.001 --out part-1.json\n  $ servegen summarize day-2.csv --preset azure-llm-2023 --origin 2023-11-16T00:00:00Z --out day-2.json\n  $ servegen summarize \'logs/*.parquet\' --map gw.json --engine duckdb --out scan-day-1/\n  $ servegen fit --summaries part-*.json scan-day-1/ --out profile.json\n')
+    .addHelpText('after', '\nExamples:\n  $ servegen summarize shard-1.parquet --resolution 0.001 --out part-1.json\n  $ servegen summarize day-2.csv --preset azure-llm-2023 --origin 2023-11-16T00:00:00Z --out day-2.json\n  $ servegen summarize \'logs/*.parquet\' --map gw.json --engine duckdb --out scan-day-1/\n  $ servegen fit --summaries part-*.json scan-day-1/ --out profile.json\n')
     .action(async (inputs: string[], opts: IngestCliOptions & { out: string; window: string; lengthWindow: string; resolution?: string; origin?: string; engine: string; duckdbMemory?: string; quiet?: boolean }) => {
       const rep = new Reporter(Boolean(opts.quiet));
       const W = positive(opts.window, '--window');
@@ -49,7 +49,9 @@ export function registerSummarize(program: Command): void {
           throw err;
         });
         if (r.warning) rep.info(`warning: ${r.warning}`);
-        rep.info(`summarized ${r.rowsRead} rows into ${r.windows} arrival windows (clock resolution ${r.resolution} s) → ${opts.out}/ (Parquet; fit --summaries ${opts.out})`);
+        // `--out scan/` printed "scan//" (found by review).
+        const dir = opts.out.replace(/[/\\]+$/, '') || opts.out;
+        rep.info(`summarized ${r.rowsRead} rows into ${r.windows} arrival windows (clock resolution ${r.resolution} s) → ${dir}/ (Parquet; fit --summaries ${dir}/)`);
         return;
       }
       const s = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds: W, lengthSeconds: L, resolution, origin, memoryLimit: opts.duckdbMemory }, opts.engine, rep, opts);

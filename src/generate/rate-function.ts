@@ -1,6 +1,7 @@
 import { NUMERIC_RE } from '../ingest/normalize.js';
 import { readFileSync } from 'node:fs';
 import { GenerateError } from './errors.js';
+import { editDistance } from '../io/json-text.js';
 
 /**
  * How the aggregate request rate is set (DESIGN.md, Generation):
@@ -46,10 +47,23 @@ export function parseRateSpec(spec: string, readFile: (path: string) => string =
     const code = (err as NodeJS.ErrnoException).code;
     const why = NUMERIC_RE.test(spec)
       ? `; a bare number is no rate spec: constant:${spec} for ${spec} req/s in all, or scale:${spec} for ${spec} × the profile's rates`
-      : code === 'ENOENT' ? ` (no such file)` : code === 'EISDIR' ? ' (a directory)' : '';
+      : code === 'ENOENT' ? ` (no such file)${rateKindHint(spec)}` : code === 'EISDIR' ? ' (a directory)' : '';
     throw new GenerateError(`--rate ${JSON.stringify(spec)}: not constant:R, scale:K, peak:R, nor a readable (time, rate) file${why}`);
   }
   return parseRatePoints(text, spec);
+}
+
+/**
+ * For a spec that looks like KIND:VALUE with a mistyped kind (`constnt:100`, `Constant:100`,
+ * `constant=100`; found by review: these were only "no such file"), the spec meant.
+ */
+function rateKindHint(spec: string): string {
+  const m = /^([A-Za-z_]+)\s*[:=]\s*(.*)$/.exec(spec);
+  if (!m || m[1].length < 2) return ''; // (C:/ramp.csv is a Windows path)
+  const word = m[1].toLowerCase();
+  // The same letters, a few typed wrong, or an abbreviation (const:, sc:).
+  const kind = (['constant', 'scale', 'peak'] as const).find((k) => editDistance(word, k) <= Math.max(1, Math.floor(k.length / 3)) || (word.length >= 2 && k.startsWith(word)));
+  return kind ? `; did you mean ${kind}:${m[2]}?` : `; "${m[1]}" is no rate kind (constant, scale, peak)`;
 }
 
 /** Parses (time, rate) points from JSON or CSV text; errors name the file and line. */

@@ -47,6 +47,12 @@ export type Mapping = z.infer<typeof MappingSchema>;
 
 /** Validates a parsed mapping; errors name the file and the JSON path. */
 export function parseMapping(value: unknown, file: string): Mapping {
+  // A profile (or another file of ours) given to --map said `format: Invalid option: expected
+  // one of "csv"|…` (found by review): name what the file is instead.
+  const ours = (value as { format?: unknown } | null)?.format;
+  if (typeof ours === 'string' && ours.startsWith('servegen-')) {
+    throw new IngestError(`${file}: a ${ours.replace('-', ' ')} file, not a mapping file (a mapping is {"columns": {"timestamp": …, …}}; servegen ingest --help)`, file);
+  }
   const r = MappingSchema.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];

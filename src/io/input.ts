@@ -112,6 +112,28 @@ function globToRegExp(pattern: string): RegExp {
 }
 
 /**
+ * What to give instead of a directory (found by review: a directory of Parquet summaries, or
+ * of .jsonl.gz logs, was told to give a pattern like DIR/*.csv).
+ */
+function directoryAdvice(dir: string): string {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    // (unreadable: the generic advice)
+  }
+  if (names.includes('scan.parquet') || names.includes('scan')) return `${dir}: is a directory of window summaries (Parquet): fit it with servegen fit --summaries ${dir}`;
+  // The most common extension among its files (".csv.gz" counts as one).
+  const count = new Map<string, number>();
+  for (const n of names) {
+    const m = /(\.[A-Za-z0-9]+(\.gz)?)$/.exec(n);
+    if (m && !n.startsWith('.')) count.set(m[1], (count.get(m[1]) ?? 0) + 1);
+  }
+  const ext = [...count].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ?? '.csv';
+  return `${dir}: is a directory; give the files (or a pattern like ${join(dir, `*${ext}`)})`;
+}
+
+/**
  * Expands inputs: plain paths as given (must exist), `*`/`?` patterns in any path segment
  * (for shells that pass them through), sorted for a stable order; a file matched more than
  * once is listed once.
@@ -121,7 +143,7 @@ export function expandInputs(inputs: string[], opts: { directories?: boolean } =
   for (const input of inputs) {
     if (!/[*?]/.test(input)) {
       if (!existsSync(input)) throw new InputError(`${input}: no such file`, input);
-      if (statSync(input).isDirectory() && !opts.directories) throw new InputError(`${input}: is a directory; give the files (or a pattern like ${join(input, '*.csv')})`, input);
+      if (statSync(input).isDirectory() && !opts.directories) throw new InputError(directoryAdvice(input), input);
       out.push(input);
       continue;
     }

@@ -254,6 +254,30 @@ export function asCounts(probs: number[], hints: readonly number[] = []): number
 const TRACE_RE = /^chunk-(\d+)-trace\.csv$/;
 const DATASET_RE = /^chunk-(\d+)-dataset\.json$/;
 
+/** Directories one or two levels below `dir` that hold chunk-N-trace.csv files (for the error when `dir` holds none). */
+function poolsBelow(dir: string): string[] {
+  const subdirs = (d: string) => {
+    try {
+      return readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(d, e.name)).sort();
+    } catch {
+      return [];
+    }
+  };
+  const isPool = (d: string) => {
+    try {
+      return readdirSync(d).some((n) => TRACE_RE.test(n));
+    } catch {
+      return false;
+    }
+  };
+  const out: string[] = [];
+  for (const a of subdirs(dir)) {
+    if (isPool(a)) out.push(a);
+    else for (const b of subdirs(a)) if (isPool(b)) out.push(b);
+  }
+  return out;
+}
+
 /**
  * Reads an upstream pool directory into a v1 profile. Clients that have a trace
  * but no dataset file are kept (arrivals only) and listed in `clientsWithoutLengths`.
@@ -273,7 +297,10 @@ export function importServegenPool(dir: string, now: () => string = defaultCreat
     if (m) datasets.set(Number(m[1]), name);
   }
   if (traces.size === 0) {
-    throw new ProfileError(`${dir}: no chunk-N-trace.csv files found; is this an upstream ServeGen pool directory (data/<category>/<model>)?`, dir);
+    // Given a category (data/language) or data/ itself, name the pools below it (found by review).
+    const pools = poolsBelow(dir);
+    const hint = pools.length ? ` Pools below it: ${pools.slice(0, 5).join(', ')}${pools.length > 5 ? `, … (${pools.length})` : ''}` : '';
+    throw new ProfileError(`${dir}: no chunk-N-trace.csv files found; is this an upstream ServeGen pool directory (data/<category>/<model>)?${hint}`, dir);
   }
   for (const [id, name] of datasets) {
     if (!traces.has(id)) throw new ProfileError(`${join(dir, name)}: dataset has no matching chunk-${id}-trace.csv`, join(dir, name));
