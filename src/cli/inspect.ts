@@ -102,7 +102,11 @@ function looksLikeProfile(file: string): boolean {
   const head = readHead(file).toString('utf8');
   const format = servegenFormatIn(head);
   if (format === 'servegen-profile') return true;
-  if (format && format !== 'servegen-trace') throw new UsageError(`${file}: a ${format} file, not a profile or a trace`);
+  if (format && format !== 'servegen-trace') {
+    // Say what to do with our other documents (found by a README walkthrough: no advice).
+    const advice = format === 'servegen-summaries' ? `: fit it first (servegen fit --summaries ${file} --out profile.json), then inspect the profile` : format === 'servegen-fidelity' ? ': a validate report (servegen fidelity-table prints it as a table row)' : '';
+    throw new UsageError(`${file}: a ${format} file, not a profile or a trace${advice}`);
+  }
   const text = head.replace(/^\uFEFF/, '').trimStart();
   if (!text.startsWith('{')) return false;
   const nl = text.indexOf('\n');

@@ -34,7 +34,13 @@ describe('inspect tells a profile from a trace by content, whatever the key orde
     writeFileSync(report, JSON.stringify({ format: 'servegen-fidelity', version: 1, pass: true }, null, 2) + '\n');
     const f = await runCli('inspect', report);
     expect(f.code).toBe(2);
-    expect(f.stderr).toMatch(/servegen-fidelity file, not a profile or a trace/);
+    expect(f.stderr).toMatch(/servegen-fidelity file, not a profile or a trace: a validate report/);
+    // Summaries: what to do with them.
+    const parts = join(dir, 'part-1.json');
+    writeFileSync(parts, JSON.stringify({ format: 'servegen-summaries', version: 1 }) + '\n');
+    const p = await runCli('inspect', parts);
+    expect(p.code).toBe(2);
+    expect(p.stderr).toContain(`fit it first (servegen fit --summaries ${parts} --out profile.json)`);
   });
 });
 
