@@ -5,7 +5,7 @@ import { fitSummaries, fitTraceParallel } from '../fit/fit-trace.js';
 import { prefitWindows } from '../fit/parallel-fit.js';
 import { expandInputs } from '../io/input.js';
 import { fileKind } from '../io/file-kind.js';
-import { mergeAll } from '../summary/merge.js';
+import { mergeAll, partOverlaps } from '../summary/merge.js';
 import { summariesFromJson, type SummariesJson } from '../summary/serialize.js';
 import { loadScanDirectory } from '../summary/warehouse.js';
 import { MEM_MIN_GAPS, type TraceSummaries } from '../summary/types.js';
@@ -156,6 +156,13 @@ Examples:
         if (withoutMemory > 0) {
           rep.info(
             `note: ${withoutMemory} of ${parts.length} summary input(s) carry no gap-memory terms (summaries, and Parquet results without gap_memory, written before gap memory): ${withoutMemory === parts.length ? 'the profile has no gap_memory' : "gap_memory is fitted from the other inputs' windows only"}; summarize again, or fit the logs directly, to fit it`,
+          );
+        }
+        const overlap = partOverlaps(parts);
+        if (overlap) {
+          const at = (t: number) => (parts[overlap.a].origin !== null ? new Date(t * 1000).toISOString() : `${t.toFixed(1)} s`);
+          rep.info(
+            `warning: ${files[overlap.a]} and ${files[overlap.b]} both hold client "${overlap.client}" from ${at(overlap.from)} to ${at(overlap.to)}${overlap.clients > 1 ? ` (${overlap.clients - 1} more client${overlap.clients > 2 ? 's' : ''} overlap too)` : ''}: partitions of one log are disjoint in time for each client, so these are the same rows twice, or two logs whose client ids collide; the fit adds them up as one client`,
           );
         }
         let merged: TraceSummaries;

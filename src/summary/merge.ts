@@ -285,3 +285,62 @@ export function mergeSummaries(a: TraceSummaries, b: TraceSummaries): TraceSumma
   const origin = a.arrivals.length ? a.origin : b.origin;
   return addUp([rebase(a, origin, a.arrivalSeconds, a.lengthSeconds), rebase(b, origin, a.arrivalSeconds, a.lengthSeconds)], origin, false);
 }
+
+/** Two parts holding one client over overlapping times (partOverlaps). */
+export interface PartOverlap {
+  /** Indices of the two parts. */
+  a: number;
+  b: number;
+  client: string;
+  /** The overlap, in seconds from the first part's origin (the Unix epoch when it has one). */
+  from: number;
+  to: number;
+  /** Clients with an overlap between some two parts. */
+  clients: number;
+}
+
+/**
+ * The first pair of parts whose rows of one client overlap in time, or undefined. Partitions of
+ * one log (by time, or shards by client) are disjoint in (client, time): an overlap means the
+ * same rows twice, or two different logs whose client ids collide — merged, their windows add
+ * up as if one client had sent both (found by a README walkthrough: two traces' "default"
+ * clients fitted as one, silently). A shared endpoint is not an overlap.
+ */
+export function partOverlaps(parts: readonly TraceSummaries[]): PartOverlap | undefined {
+  const spans = new Map<string, { part: number; lo: number; hi: number }[]>();
+  parts.forEach((p, part) => {
+    const base = p.origin !== null ? Date.parse(p.origin) / 1000 : 0;
+    const per = new Map<string, { lo: number; hi: number }>();
+    for (const w of p.arrivals) {
+      if (w.n === 0) continue;
+      const s = per.get(w.client);
+      if (!s) per.set(w.client, { lo: base + w.first, hi: base + w.last });
+      else {
+        s.lo = Math.min(s.lo, base + w.first);
+        s.hi = Math.max(s.hi, base + w.last);
+      }
+    }
+    for (const [client, s] of per) {
+      let list = spans.get(client);
+      if (!list) spans.set(client, (list = []));
+      list.push({ part, ...s });
+    }
+  });
+  let first: PartOverlap | undefined;
+  let clients = 0;
+  for (const client of [...spans.keys()].sort()) {
+    const list = spans.get(client)!.sort((x, y) => x.lo - y.lo || x.part - y.part);
+    let found: PartOverlap | undefined;
+    let reach = list[0];
+    for (let i = 1; i < list.length && !found; i++) {
+      const s = list[i];
+      if (s.lo < reach.hi) found = { a: Math.min(reach.part, s.part), b: Math.max(reach.part, s.part), client, from: s.lo, to: Math.min(s.hi, reach.hi), clients: 0 };
+      if (s.hi > reach.hi) reach = s;
+    }
+    if (found) {
+      clients++;
+      first ??= found;
+    }
+  }
+  return first && { ...first, clients };
+}

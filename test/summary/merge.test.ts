@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isDeepStrictEqual } from 'node:util';
 import { createRng } from '../../src/stats/rng.js';
 import { buildSummaries } from '../../src/summary/build.js';
-import { mergeAll, mergeArrival, mergeArrivals, mergeLength, mergeLengths, mergeSummaries } from '../../src/summary/merge.js';
+import { mergeAll, mergeArrival, mergeArrivals, mergeLength, mergeLengths, mergeSummaries, partOverlaps } from '../../src/summary/merge.js';
 import type { Trace } from '../../src/ingest/trace.js';
 import { expectEqualSummaries } from './equal-summaries.js';
 
@@ -54,6 +54,8 @@ describe('mergeAll', () => {
         [parts[i], parts[j]] = [parts[j], parts[i]];
       }
       const whole = buildSummaries(trace(rows), opts);
+      // Partitions of one log: no client's rows overlap in time across parts.
+      expect(partOverlaps(parts)).toBeUndefined();
       const merged = mergeAll(parts);
       expect(merged.span).toEqual(whole.span);
       // Gap memory ranks a window's gaps within the window: exact for the windows no cut splits.
@@ -133,5 +135,17 @@ describe('mergeArrivals / mergeLengths', () => {
     for (const list of [s.lengths, s.lengths.slice(0, 2), s.lengths.slice(0, 1)]) same(plain(mergeLengths(list)), plain(list.reduce((a, b) => mergeLength(a, b))));
     // The inputs are not changed.
     same(plain(s), plain(buildSummaries(trace(rows), { ...opts, lengthSeconds: 3600 })));
+  });
+
+  it('partOverlaps: the same rows twice, or two logs with one client id, are found; time cuts, shards and a shared endpoint are not', () => {
+    const a = buildSummaries(trace([[0, 0], [100, 0], [700, 1]]), opts);
+    const b = buildSummaries(trace([[100, 0], [900, 0], [1000, 1]]), opts);
+    const c = buildSummaries(trace([[50, 0], [60, 0], [690, 1], [710, 1]]), opts);
+    // a and b share the endpoint 100 for client a: not an overlap. c overlaps a in both clients
+    // (b's one row at 700 lies inside c's 690–710).
+    expect(partOverlaps([a, b])).toBeUndefined();
+    expect(partOverlaps([a, c])).toMatchObject({ a: 0, b: 1, client: 'a', from: 50, to: 60, clients: 2 });
+    expect(partOverlaps([b, a, c])).toMatchObject({ a: 1, b: 2, client: 'a', clients: 2 });
+    expect(partOverlaps([a, a])).toMatchObject({ a: 0, b: 1, client: 'a', from: 0, to: 100, clients: 1 });
   });
 });
