@@ -66,7 +66,7 @@ export function registerGenerate(program: Command): void {
     .argument('<profile.json>', 'profile (from fit or import-servegen)')
     .requiredOption('--duration <seconds>', 'length of the generated span in seconds')
     .requiredOption('--out <file>', 'output file (.jsonl, .csv, .parquet, .arrow; or any name with --format)')
-    .option('--start <seconds>', 'start of the span, seconds from the profile origin', '0')
+    .option('--start <seconds>', 'start of the span, seconds from the profile origin (the profile repeats with the period of its span, so a negative start or one past the span is taken modulo it)', '0')
     .option('--rate <spec>', 'constant:R (aggregate req/s, clients keep their shares) | scale:K (every client × K) | peak:R (busiest window at R) | FILE of (time, rate) points: JSON [[t, r], …] or CSV time,rate, piecewise-linear, t in seconds from --start', 'scale:1')
     .option('--seed <n>', 'random seed (integer or string); same seed → identical output', '0')
     .option('--format <fmt>', `output format: ${TRACE_FORMATS.join('|')} (default: from the file extension)`)

@@ -36,7 +36,7 @@ export function addIngestOptions(cmd: Command, prefix = ''): Command {
     .option(`--${p}map <mapping.json>`, 'mapping file: canonical field → source column or dotted path')
     .option(`--${p}format <fmt>`, `input format: ${INPUT_FORMATS.join('|')} (default: from the file name)`)
     .option(`--${p}rejects <rejects.jsonl>`, 'write every rejected row (file, line, reason, field, original text)')
-    .option(`--${p}max-reject-ratio <r>`, 'exit 1 (after writing rejects) when more rows than this share are rejected', '0.01');
+    .option(`--${p}max-reject-ratio <r>`, 'exit 1 (after writing rejects) when more rows than this share are rejected (0.05 or 5%)', '0.01');
 }
 
 /** Mapping from --preset or --map (exactly one; `fallback` preset when neither). */
@@ -63,8 +63,10 @@ export function parseFormat(text: string | undefined, flag = '--format'): InputF
 }
 
 export function parseRatio(text: string, prefix?: string): number {
-  const v = flagNumber(text);
-  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v > 1) throw new UsageError(`--${prefix ? `${prefix}-` : ''}max-reject-ratio: expected a number in [0, 1], got ${JSON.stringify(text)}`);
+  // "5%" is how people say a share (found by the README walkthrough: it was "expected a number").
+  const pct = /^\s*([0-9.eE+-]+)\s*%\s*$/.exec(text);
+  const v = pct ? flagNumber(pct[1]) / 100 : flagNumber(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v > 1) throw new UsageError(`--${prefix ? `${prefix}-` : ''}max-reject-ratio: expected a share in [0, 1] (0.05) or a percentage (5%), got ${JSON.stringify(text)}`);
   return v;
 }
 

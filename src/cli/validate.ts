@@ -10,6 +10,7 @@ import { wrongKindHint } from '../io/file-kind.js';
 import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type RejectOptions, ingestWarnings } from './ingest-options.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { validateWithDuckDB } from '../summary/duckdb-validate.js';
+import { inputsMeta } from '../summary/duckdb.js';
 import { Reporter } from './progress.js';
 
 interface Opts {
@@ -153,7 +154,11 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
           });
         });
         if (scanned) {
-          finish(result!);
+          // The same swapped-arguments note as the TypeScript engine, from the files' headers.
+          const swappedDuck =
+            generatorHeader(await inputsMeta([sourceFile], sourceMapping, parseFormat(opts.sourceFormat, '--source-format'))) !== undefined &&
+            generatorHeader(await inputsMeta([generatedFile], generatedMapping, parseFormat(opts.generatedFormat, '--generated-format'))) === undefined;
+          finish(result!, swappedDuck);
           return;
         }
       }

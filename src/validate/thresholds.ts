@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileKind } from '../io/file-kind.js';
 import { z } from 'zod';
 import { IngestError } from '../ingest/errors.js';
 import { plainIssue } from '../io/json-text.js';
@@ -93,6 +94,13 @@ export function loadThresholds(file?: string): Thresholds {
     min_n: { ...DEFAULT_THRESHOLDS.min_n },
   };
   if (!file) return base;
+  // A profile, trace or report given as thresholds got a key error about its first key (found by
+  // the README walkthrough): say what the file is.
+  const kind = fileKind(file);
+  if (kind !== 'other') {
+    const what = { profile: 'a servegen profile', summaries: 'servegen window summaries', fidelity: 'a fidelity report (validate --json)', trace: 'a trace', parquet: 'a Parquet file', arrow: 'an Arrow file' }[kind];
+    throw new IngestError(`${file}: ${what}, not a thresholds file: --thresholds takes a JSON file like docs/thresholds.json ({"aggregate": {"iat_ks": 0.1}})`, file);
+  }
   let value: unknown;
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));

@@ -18,7 +18,7 @@ describe('numeric flags reject bad values by name', () => {
 
   // [command and valid arguments, flag, bad values]
   const cases: [string[], string, string[]][] = [
-    [['ingest', trace, '--map', map, '--out', out('i.jsonl')], '--max-reject-ratio', ['abc', '-0.1', '1.5', '']],
+    [['ingest', trace, '--map', map, '--out', out('i.jsonl')], '--max-reject-ratio', ['abc', '-0.1', '1.5', '', '150%', '%', 'abc%', '5%%']],
     [['summarize', trace, '--map', map, '--out', out('s.json')], '--window', ['abc', '0', '-5', 'NaN', 'Infinity']],
     [['summarize', trace, '--map', map, '--out', out('s.json')], '--length-window', ['abc', '0']],
     [['summarize', trace, '--map', map, '--out', out('s.json')], '--resolution', ['abc', '-1']],

@@ -41,6 +41,25 @@ describe('validate', () => {
     expect(r.stderr).toContain(`note: the source ${generated} was written by servegen generate and ${trace} was not: are the arguments swapped?`);
   });
 
+  it('the swapped-arguments note comes from the DuckDB engine too', async () => {
+    const r = await runCli('validate', generated, trace, '--engine', 'duckdb');
+    expect(r.stderr).toContain(`note: the source ${generated} was written by servegen generate and ${trace} was not: are the arguments swapped?`);
+    const right = await runCli('validate', trace, generated, '--engine', 'duckdb');
+    expect(right.stderr).not.toContain('swapped');
+  });
+
+  it('--thresholds given a profile or a trace says what the file is', async () => {
+    for (const [file, what] of [
+      [profile, 'a servegen profile'],
+      [trace, 'a Parquet file'],
+      [generated, 'a trace'],
+    ]) {
+      const r = await runCli('validate', trace, generated, '--thresholds', file, '--quiet');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`servegen: ${file}: ${what}, not a thresholds file: --thresholds takes a JSON file like docs/thresholds.json ({"aggregate": {"iat_ks": 0.1}})\n`);
+    }
+  });
+
   it('a span 20 % short that fails a metric gets the span note', async () => {
     const short = join(dir, 'short.jsonl');
     expect((await runCli('generate', profile, '--duration', '2800', '--out', short, '--quiet')).code).toBe(0);
@@ -162,4 +181,23 @@ it('a directory given as a trace: summaries are sent to fit --summaries, logs ge
   for (const n of ['a.jsonl.gz', 'b.jsonl.gz', 'notes.txt']) writeFileSync(join(logs, n), '');
   const f = await runCli('fit', logs, '--out', join(dir, 'x.json'), '--quiet');
   expect(f.stderr).toBe(`servegen: ${logs}: is a directory; give the files (or a pattern like ${join(logs, '*.jsonl.gz')})\n`);
+});
+
+describe('--max-reject-ratio takes a percentage', () => {
+  it('5% passes 3 rejects in 100 rows, 2% does not (and says 0.02)', async () => {
+    const csv = join(dir, 'rejects.csv');
+    const rows = ['ts,tenant,input,output'];
+    for (let i = 0; i < 100; i++) rows.push(i < 3 ? `${i},a,x,1` : `${i},a,${10 + i},1`);
+    writeFileSync(csv, rows.join('\n') + '\n');
+    const map = join(dir, 'rejects-map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'input', output_tokens: 'output' }, timestamp: { unit: 's' } }));
+    const ok = await runCli('ingest', csv, '--map', map, '--max-reject-ratio', '5%', '--out', join(dir, 'r5.jsonl'), '--quiet');
+    expect(ok.code).toBe(0);
+    expect(existsSync(join(dir, 'r5.jsonl'))).toBe(true);
+    const strict = await runCli('ingest', csv, '--map', map, '--max-reject-ratio', '2%', '--out', join(dir, 'r2.jsonl'));
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain('3.00 % of rows rejected');
+    expect(strict.stderr).toContain('above --max-reject-ratio 0.02');
+    expect(existsSync(join(dir, 'r2.jsonl'))).toBe(false);
+  });
 });
