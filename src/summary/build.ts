@@ -669,7 +669,7 @@ export function summariesFromParts(parts: SummaryParts[], o: { arrivalSeconds: n
       positive: A[r + 9],
       quant: view(quant, A[r + 13], A[r + 14]),
       hist: view(hist, A[r + 15], A[r + 16]),
-      disp: { '1': disp(0), '10': disp(1), '60': disp(2) },
+      disp: { s1: disp(0), s10: disp(1), s60: disp(2) },
       ...(A[r + AR_MEM + NL] > 0 ? { mem: Array.from(A.subarray(r + AR_MEM, r + AR)) } : {}),
     };
   });

@@ -11,7 +11,7 @@ import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { fieldSql, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
 import { NUMERIC_RE } from '../ingest/normalize.js';
 import { detectNumericUnit, originIsoOf } from '../ingest/timestamp.js';
-import { MEM_LAGS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
+import { DISP_SCALES, MEM_LAGS, type ArrivalSummary, type DispKey, type LengthSummary, type TraceSummaries } from './types.js';
 import { memFromSums } from './mem-terms.js';
 import { EMPTY_COUNTS, PackedCounts } from './packed.js';
 import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
@@ -957,7 +957,7 @@ export function assembleSummaries(t: ScanTables, meta: ScanMeta): TraceSummaries
       positive: num(A.positive[i]),
       quant: EMPTY_COUNTS,
       hist: EMPTY_COUNTS,
-      disp: { '1': { bins: 0, sum: 0, sumSq: 0 }, '10': { bins: 0, sum: 0, sumSq: 0 }, '60': { bins: 0, sum: 0, sumSq: 0 } },
+      disp: { s1: { bins: 0, sum: 0, sumSq: 0 }, s10: { bins: 0, sum: 0, sumSq: 0 }, s60: { bins: 0, sum: 0, sumSq: 0 } },
     });
   }
   // Slot of each row's (client, window): looked up only when it changes (rows mostly come grouped).
@@ -1000,7 +1000,7 @@ export function assembleSummaries(t: ScanTables, meta: ScanMeta): TraceSummaries
   for (let i = 0; i < D.client.length; i++) {
     const s = slots.get(key(D.client[i], num(D.wi[i])));
     if (s === undefined) continue;
-    const d = arrivals[s].disp[String(num(D.scale[i])) as '1' | '10' | '60'];
+    const d = arrivals[s].disp[`s${num(D.scale[i])}` as DispKey];
     d.sum = num(D.sum[i]);
     d.sumSq = num(D.sumSq[i]);
   }
@@ -1018,7 +1018,7 @@ export function assembleSummaries(t: ScanTables, meta: ScanMeta): TraceSummaries
   }
   for (const a of arrivals) {
     const covered = Math.min(a.start + W, meta.span.end) - Math.max(a.start, meta.span.start);
-    for (const s of [1, 10, 60] as const) a.disp[String(s) as '1' | '10' | '60'].bins = Math.max(1, Math.ceil(Math.max(covered, s) / s));
+    for (const [k, s] of DISP_SCALES) a.disp[k].bins = Math.max(1, Math.ceil(Math.max(covered, s) / s));
   }
   // Length windows: one per (client, window) seen in the lengths table (its '__n' row gives n).
   const N = t.lengths;

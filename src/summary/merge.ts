@@ -39,9 +39,9 @@ export function mergeArrival(a: ArrivalSummary, b: ArrivalSummary, acrossWindows
     quant,
     hist,
     disp: {
-      '1': { bins: bins(a.disp['1'].bins, b.disp['1'].bins), sum: a.disp['1'].sum + b.disp['1'].sum, sumSq: a.disp['1'].sumSq + b.disp['1'].sumSq },
-      '10': { bins: bins(a.disp['10'].bins, b.disp['10'].bins), sum: a.disp['10'].sum + b.disp['10'].sum, sumSq: a.disp['10'].sumSq + b.disp['10'].sumSq },
-      '60': { bins: bins(a.disp['60'].bins, b.disp['60'].bins), sum: a.disp['60'].sum + b.disp['60'].sum, sumSq: a.disp['60'].sumSq + b.disp['60'].sumSq },
+      s1: { bins: bins(a.disp.s1.bins, b.disp.s1.bins), sum: a.disp.s1.sum + b.disp.s1.sum, sumSq: a.disp.s1.sumSq + b.disp.s1.sumSq },
+      s10: { bins: bins(a.disp.s10.bins, b.disp.s10.bins), sum: a.disp.s10.sum + b.disp.s10.sum, sumSq: a.disp.s10.sumSq + b.disp.s10.sumSq },
+      s60: { bins: bins(a.disp.s60.bins, b.disp.s60.bins), sum: a.disp.s60.sum + b.disp.s60.sum, sumSq: a.disp.s60.sumSq + b.disp.s60.sumSq },
     },
   };
 }
@@ -69,7 +69,7 @@ export function mergeArrivals(list: readonly ArrivalSummary[], acrossWindows = f
     out.sumLog += b.sumLog;
     out.positive += b.positive;
     if (b.mem) out.mem = addMem(out.mem, b.mem);
-    for (const k of ['1', '10', '60'] as const) {
+    for (const k of ['s1', 's10', 's60'] as const) {
       const d = out.disp[k];
       d.bins = acrossWindows ? d.bins + b.disp[k].bins : Math.max(d.bins, b.disp[k].bins);
       d.sum += b.disp[k].sum;
@@ -245,7 +245,7 @@ function addUp(parts: TraceSummaries[], origin: string | null, restoreGaps: bool
     // Bins per window: the part of the window inside the merged span (as buildSummaries).
     const covered = Math.min(s.start + W, span.end) - Math.max(s.start, span.start);
     const bins = (sc: number) => Math.max(1, Math.ceil(Math.max(covered, sc) / sc));
-    return { ...s, disp: { '1': { ...s.disp['1'], bins: bins(1) }, '10': { ...s.disp['10'], bins: bins(10) }, '60': { ...s.disp['60'], bins: bins(60) } } };
+    return { ...s, disp: { s1: { ...s.disp.s1, bins: bins(1) }, s10: { ...s.disp.s10, bins: bins(10) }, s60: { ...s.disp.s60, bins: bins(60) } } };
   });
   return { arrivalSeconds: W, lengthSeconds: a.lengthSeconds, resolution, span, origin, arrivals, lengths: [...len.values()].sort(order) };
 }

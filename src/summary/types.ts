@@ -23,8 +23,13 @@ export interface ArrivalSummary {
   quant: ReadonlyMap<number, number>;
   /** Other gaps: log bin → count. */
   hist: ReadonlyMap<number, number>;
-  /** Counts per 1 s / 10 s / 60 s bin: number of bins, Σ count, Σ count² (for the index of dispersion). */
-  disp: Record<'1' | '10' | '60', { bins: number; sum: number; sumSq: number }>;
+  /**
+   * Counts per 1 s / 10 s / 60 s bin: number of bins, Σ count, Σ count² (for the index of
+   * dispersion). Keyed s1/s10/s60, not "1"/"10"/"60": integer-like keys make V8 keep the object's
+   * properties as sparse elements, ~1.2 KB a window against ~0.3 KB (measured: 30 days × 2 000
+   * clients, 1.5 M windows, held 2.3 GB of heap). Summaries JSON keeps "1", "10", "60".
+   */
+  disp: Record<DispKey, { bins: number; sum: number; sumSq: number }>;
   /**
    * Gap memory (serial dependence of the window's gaps), over the gaps between its own
    * arrivals (not the gap from the previous window) as normal scores of their mid-ranks within
@@ -35,6 +40,14 @@ export interface ArrivalSummary {
    */
   mem?: readonly number[];
 }
+
+/** Keys of ArrivalSummary.disp, and the bin widths (s) they count. */
+export type DispKey = 's1' | 's10' | 's60';
+export const DISP_SCALES: readonly (readonly [DispKey, 1 | 10 | 60])[] = [
+  ['s1', 1],
+  ['s10', 10],
+  ['s60', 60],
+];
 
 /** Lags (in gaps) at which gap memory is summarized. */
 export const MEM_LAGS = [1, 2, 4, 8, 16, 32, 64, 128] as const;

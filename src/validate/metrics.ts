@@ -44,8 +44,8 @@ function indexOfDispersion(perWindow: { bins: number; sum: number; sumSq: number
  * 0.6 req/s 7.8 (~6.6; 5.0), at 25 req/s 10.3 (~9.5; 8.2).
  */
 export function countDispersion(x: Stats): number {
-  const i60 = indexOfDispersion(x.gaps?.disp['60']);
-  const i10 = indexOfDispersion(x.gaps?.disp['10']);
+  const i60 = indexOfDispersion(x.gaps?.disp.s60);
+  const i10 = indexOfDispersion(x.gaps?.disp.s10);
   // Growth from an index of at least 1: a regular client's 10 s counts are more even than
   // Poisson (index ~0.2 for requests every 2–3 s), and i60 / i10 then measures the evenness
   // fading, not burstiness (it multiplied such a client's allowance by ~5 — found by review).
@@ -389,7 +389,7 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
   // may fall in either draw); allow 2.5 of them. (The 60 s index alone, used before, was a
   // fifth of the window-scale dispersion for a sparse heavy-tailed client.)
   let rateNoise: number | undefined;
-  const d60 = src.gaps?.disp['60'];
+  const d60 = src.gaps?.disp.s60;
   if (wins && d60 && d60.bins > 0 && d60.sum > 0) {
     const I = Math.max(countDispersion(src), countDispersion(gen));
     let cnt = 0;
@@ -443,9 +443,9 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
     const larger = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
     out.push({ name: 'iat_cv_rel_err', kind: 'iat_cv_rel_err', value: rel(cv(gen.gaps), cv(src.gaps)), noise: larger(selfErr(cvOf), jack(src.perWindow?.gaps, gen.perWindow?.gaps, cvOfSums)), n: Math.min(src.gaps.gaps, gen.gaps.gaps) });
     for (const sc of SCALES) {
-      const is = indexOfDispersion(src.gaps.disp[sc]);
-      const ig = indexOfDispersion(gen.gaps.disp[sc]);
-      const noise = larger(selfErr((x) => indexOfDispersion(x.gaps?.disp[sc])), jack(src.perWindow?.disp[sc], gen.perWindow?.disp[sc], dispersionOf));
+      const is = indexOfDispersion(src.gaps.disp[`s${sc}`]);
+      const ig = indexOfDispersion(gen.gaps.disp[`s${sc}`]);
+      const noise = larger(selfErr((x) => indexOfDispersion(x.gaps?.disp[`s${sc}`])), jack(src.perWindow?.disp[sc], gen.perWindow?.disp[sc], dispersionOf));
       out.push({ name: `dispersion_rel_err_${sc}s`, kind: `dispersion_rel_err_${sc}s`, value: Number.isFinite(is) && Number.isFinite(ig) ? rel(ig, is) : null, noise, n: Math.min(src.n, gen.n) });
     }
   }

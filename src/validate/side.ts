@@ -204,7 +204,7 @@ function statsOf(arrivals: ArrivalSummary[], lengths: LengthSummary[]): Stats {
     arrivals.forEach((a, i) => out.set(f(a), 3 * i));
     return out;
   };
-  const disp = (sc: '1' | '10' | '60') => triples((a) => [a.disp[sc].bins, a.disp[sc].sum, a.disp[sc].sumSq]);
+  const disp = (sc: '1' | '10' | '60') => triples((a) => [a.disp[`s${sc}`].bins, a.disp[`s${sc}`].sum, a.disp[`s${sc}`].sumSq]);
   return {
     n,
     windows,

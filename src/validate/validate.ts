@@ -46,7 +46,7 @@ export interface ChartData {
 }
 
 function ioD(s: Stats, scale: '1' | '10' | '60'): number | null {
-  const d = s.gaps?.disp[scale];
+  const d = s.gaps?.disp[`s${scale}`];
   if (!d || d.bins === 0 || d.sum === 0) return null;
   const m = d.sum / d.bins;
   return (d.sumSq / d.bins - m * m) / m;

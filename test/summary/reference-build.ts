@@ -16,7 +16,7 @@ export interface SummaryOptions {
 }
 
 const SCALES = [1, 10, 60] as const;
-const SCALE_KEYS = ['1', '10', '60'] as const;
+const SCALE_KEYS = ['s1', 's10', 's60'] as const;
 const RATIO_GRID = 500;
 
 function emptyArrival(client: string, start: number): ArrivalSummary {
@@ -33,7 +33,7 @@ function emptyArrival(client: string, start: number): ArrivalSummary {
     positive: 0,
     quant: new Map(),
     hist: new Map(),
-    disp: { '1': { bins: 0, sum: 0, sumSq: 0 }, '10': { bins: 0, sum: 0, sumSq: 0 }, '60': { bins: 0, sum: 0, sumSq: 0 } },
+    disp: { s1: { bins: 0, sum: 0, sumSq: 0 }, s10: { bins: 0, sum: 0, sumSq: 0 }, s60: { bins: 0, sum: 0, sumSq: 0 } },
   };
 }
 

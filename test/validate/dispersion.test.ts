@@ -64,7 +64,7 @@ describe('countDispersion (the count noise rate_mape, requests_rel_err and clien
       const trace: Trace = { n, timestamp, client: new Int32Array(n), clientIds: ['a'], ints: {}, texts: {}, origin: null };
       const side = summarizeSide('x', trace, 0.001, 600);
       est.push(countDispersion(side.aggregate));
-      const d = side.aggregate.gaps!.disp['60'];
+      const d = side.aggregate.gaps!.disp.s60;
       const m = d.sum / d.bins;
       i60.push((d.sumSq / d.bins - m * m) / m);
     }
