@@ -114,24 +114,67 @@ export function validateProfile(value: unknown, file = '<profile>'): Profile {
 }
 
 /** Reads, parses and validates a profile file. Also returns the SHA-256 of its bytes. */
-export function readProfile(file: string): { profile: Profile; sha256: string } {
+export function readProfile(file: string, options: { wholeTextLimit?: number } = {}): { profile: Profile; sha256: string } {
   // A trace or summaries passed where a profile goes: say so before reading it whole (a large
   // trace is no JSON text), not "invalid JSON (Unexpected token 'P', "PAR1…")" (found by review).
   const hint = wrongKindHint(file, 'profile');
   if (hint) throw new ProfileError(hint, file);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (err) {
     throw new ProfileError(`${file}: cannot read profile (${readErrorReason(err)})`, file);
   }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
   let value: unknown;
   try {
-    value = parseJsonText(text, file);
+    // Longer than V8's longest string (~512 MB: 60 days × 2 000 clients): client by client.
+    value = bytes.length > (options.wholeTextLimit ?? WHOLE_TEXT_LIMIT) ? parseByClient(bytes, file) : parseJsonText(bytes.toString('utf8'), file);
   } catch (err) {
     throw new ProfileError((err as Error).message, file);
   }
   const profile = validateProfile(value, file);
-  const sha256 = createHash('sha256').update(text).digest('hex');
   return { profile, sha256 };
+}
+
+/** The longest file read as one string (V8 strings hold at most 2^29 − 24 characters). */
+const WHOLE_TEXT_LIMIT = 2 ** 29 - 24;
+
+/**
+ * Parses a profile in the layout writeProfile gives it — the head on one line, then `"clients": [`,
+ * each client's own fields on one line with its windows one per line after — a client at a time,
+ * so no string holds the whole file. Any other layout (a profile reformatted by another tool)
+ * cannot be read at this size: the error says so.
+ */
+function parseByClient(bytes: Buffer, file: string): unknown {
+  const layout = (what: string) =>
+    new SyntaxError(`${file}: ${(bytes.length / 2 ** 20).toFixed(0)} MB is more than one JSON text can hold here, and the file is not in the layout servegen fit writes (${what}), which is read a client at a time: write it with servegen (fit, import-servegen), or split its clients into several profiles`);
+  const open = Buffer.from('\n "clients": [\n');
+  const at = bytes.indexOf(open);
+  if (at < 0) throw layout('no "clients" line after a one-line head');
+  let head: Record<string, unknown>;
+  try {
+    head = JSON.parse(`${bytes.toString('utf8', 0, at)} "clients": []}`) as Record<string, unknown>;
+  } catch {
+    throw layout('the head before "clients" is not one JSON object');
+  }
+  const clients: unknown[] = [];
+  const end = Buffer.from('\n ]}\n');
+  if (bytes.indexOf(end, bytes.length - end.length) < 0) throw layout('it does not end with " ]}"');
+  const sep = Buffer.from('\n   ]},\n');
+  let from = at + open.length;
+  const last = bytes.length - end.length;
+  while (from < last) {
+    let to = bytes.indexOf(sep, from);
+    if (to < 0 || to > last) to = last;
+    const text = bytes.toString('utf8', from, to) + (to === last ? '' : '\n   ]}');
+    try {
+      clients.push(JSON.parse(text));
+    } catch (err) {
+      throw layout(`clients[${clients.length}] is not one JSON object (${(err as Error).message})`);
+    }
+    from = to === last ? last : to + sep.length;
+  }
+  head.clients = clients;
+  return head;
 }

@@ -2,31 +2,35 @@ import { writeFileAtomic } from '../io/atomic.js';
 import type { Profile } from './schema.js';
 
 /**
- * Serializes a profile. Arrival and length windows go one per line so diffs and
- * `grep` stay readable while the file stays compact.
+ * A profile's text in pieces (lines with their newlines). Arrival and length windows go one
+ * per line so diffs and `grep` stay readable while the file stays compact — and so a profile
+ * too large for one string can be read back line by line (readProfile).
  */
-export function serializeProfile(profile: Profile): string {
+export function* profileChunks(profile: Profile): Generator<string> {
   const { clients, ...head } = profile;
-  const lines: string[] = [];
   const headJson = JSON.stringify(head, null, 1).replace(/\n\s*/g, ' ');
-  lines.push(headJson.slice(0, -1).trimEnd() + ',');
-  lines.push(' "clients": [');
-  clients.forEach((client, ci) => {
-    const { arrivals, lengths, ...rest } = client;
+  yield headJson.slice(0, -1).trimEnd() + ',\n';
+  yield ' "clients": [\n';
+  for (let ci = 0; ci < clients.length; ci++) {
+    const { arrivals, lengths, ...rest } = clients[ci];
     const restJson = JSON.stringify(rest);
-    lines.push(`  ${restJson.slice(0, -1)},`);
-    lines.push('   "arrivals": [');
-    arrivals.forEach((w, i) => lines.push(`    ${JSON.stringify(w)}${i < arrivals.length - 1 ? ',' : ''}`));
-    lines.push('   ],');
-    lines.push('   "lengths": [');
-    lengths.forEach((w, i) => lines.push(`    ${JSON.stringify(w)}${i < lengths.length - 1 ? ',' : ''}`));
-    lines.push(`   ]}${ci < clients.length - 1 ? ',' : ''}`);
-  });
-  lines.push(' ]}');
-  return lines.join('\n') + '\n';
+    yield `  ${restJson.slice(0, -1)},\n`;
+    yield '   "arrivals": [\n';
+    for (let i = 0; i < arrivals.length; i++) yield `    ${JSON.stringify(arrivals[i])}${i < arrivals.length - 1 ? ',' : ''}\n`;
+    yield '   ],\n';
+    yield '   "lengths": [\n';
+    for (let i = 0; i < lengths.length; i++) yield `    ${JSON.stringify(lengths[i])}${i < lengths.length - 1 ? ',' : ''}\n`;
+    yield `   ]}${ci < clients.length - 1 ? ',' : ''}\n`;
+  }
+  yield ' ]}\n';
 }
 
-/** Writes a profile atomically (temp file, then rename). */
+/** A profile's text (see profileChunks). */
+export function serializeProfile(profile: Profile): string {
+  return [...profileChunks(profile)].join('');
+}
+
+/** Writes a profile atomically (temp file, then rename), in pieces: no single string holds it. */
 export function writeProfile(file: string, profile: Profile): void {
-  writeFileAtomic(file, serializeProfile(profile));
+  writeFileAtomic(file, profileChunks(profile));
 }
