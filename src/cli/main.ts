@@ -15,6 +15,7 @@ import { registerSummarize } from './summarize.js';
 import { registerSql } from './sql.js';
 
 export { removeTemporariesOnSignals } from '../io/atomic.js';
+export { heapContext, relaunch, relaunchFlags } from './heap.js';
 
 let exitCode = 0;
 

@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { heapContext, LARGE_INPUT_BYTES, relaunchFlags, type HeapContext } from '../../src/cli/heap.js';
+import { fixture, tempDir } from '../helpers.js';
+
+// Node's default heap (~4 GB) stopped `fit` of 60 days × 2 000 clients with "heap out of
+// memory" and a native stack. Large inputs now run in a child with a larger heap.
+
+const GB = 2 ** 30;
+const ctx = (over: Partial<HeapContext>): HeapContext => ({
+  argv: ['node', 'servegen', 'fit', 'big.csv', '--out', 'p.json'],
+  env: {},
+  execArgv: [],
+  heapLimit: 4 * GB,
+  memory: 24 * GB,
+  fileSize: (p) => (p === 'big.csv' ? 300 * 2 ** 20 : 0),
+  ...over,
+});
+
+describe('relaunchFlags', () => {
+  it('a large input gets 75 % of the memory', () => {
+    expect(relaunchFlags(ctx({}))).toEqual([`--max-old-space-size=${Math.floor((0.75 * 24 * GB) / 2 ** 20)}`]);
+  });
+
+  it('inputs at most 256 MB in all run in this process; sizes add up over the files named', () => {
+    expect(relaunchFlags(ctx({ fileSize: (p) => (p === 'big.csv' ? LARGE_INPUT_BYTES : 0) }))).toBeUndefined();
+    const two = ctx({ argv: ['node', 'servegen', 'validate', 'a.csv', 'b.csv'], fileSize: () => LARGE_INPUT_BYTES / 2 + 1 });
+    expect(relaunchFlags(two)).toBeDefined();
+  });
+
+  it('options are not inputs', () => {
+    expect(relaunchFlags(ctx({ argv: ['node', 'servegen', 'fit', '--map=big.csv', 'small.csv'], fileSize: (p) => (p === 'big.csv' || p === '--map=big.csv' ? GB : 0) }))).toBeUndefined();
+  });
+
+  it('a heap limit set by the user stands (NODE_OPTIONS or node flags), and the child does not relaunch again', () => {
+    expect(relaunchFlags(ctx({ env: { NODE_OPTIONS: '--max-old-space-size=2048' } }))).toBeUndefined();
+    expect(relaunchFlags(ctx({ env: { NODE_OPTIONS: '--max_old_space_size=2048' } }))).toBeUndefined();
+    expect(relaunchFlags(ctx({ execArgv: ['--max-old-space-size=8000'] }))).toBeUndefined();
+    expect(relaunchFlags(ctx({ env: { SERVEGEN_HEAP_RELAUNCHED: '1' } }))).toBeUndefined();
+    expect(relaunchFlags(ctx({ env: { NODE_OPTIONS: '--enable-source-maps' } }))).toBeDefined();
+  });
+
+  it('no second process for a limit not well above the current one (a small machine)', () => {
+    expect(relaunchFlags(ctx({ memory: 6 * GB }))).toBeUndefined(); // 4.5 GB < 1.25 × 4 GB
+    expect(relaunchFlags(ctx({ memory: 8 * GB }))).toEqual([`--max-old-space-size=${6 * 1024}`]);
+  });
+});
+
+describe('the launcher relaunches (bin/servegen.js with the built dist/)', () => {
+  const bin = join(import.meta.dirname, '..', '..', 'bin', 'servegen.js');
+  const run = (args: string[], env: Record<string, string>) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, NODE_OPTIONS: '', SERVEGEN_RELAUNCH_BYTES: '0', SERVEGEN_DEBUG_HEAP: '1', ...env } });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+  // What this machine gives: no relaunch where 75 % of its memory is not well above the default.
+  const expected = relaunchFlags({ ...heapContext(['node', 'servegen', 'inspect', fixture('profiles', 'essentials.json')]), env: {}, execArgv: [], threshold: 0 });
+
+  it('with the larger heap, the same output and exit codes', async () => {
+    const profile = fixture('profiles', 'essentials.json');
+    const big = await run(['inspect', profile], {});
+    const here = await run(['inspect', profile], { SERVEGEN_RELAUNCH_BYTES: String(2 ** 40) });
+    expect(big.code).toBe(0);
+    const limit = (s: string) => Number(/heap limit (\d+) MB/.exec(s)?.[1]);
+    // heap_size_limit is the old space asked for plus the young generation (~50 MB more).
+    if (expected) expect(Math.abs(limit(big.stderr) / Number(expected[0].split('=')[1]) - 1)).toBeLessThan(0.02);
+    else expect(limit(big.stderr)).toBe(limit(here.stderr));
+    expect(big.stderr.replace(/.*heap limit.*\n/, '')).toBe(here.stderr.replace(/.*heap limit.*\n/, ''));
+    // Bad input: exit 2 through the parent too.
+    const bad = await run(['validate', profile, join(tempDir(), 'missing.jsonl')], {});
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('a servegen profile, not a trace');
+  }, 30_000);
+
+  it('SIGTERM to the launcher stops the command: exit 143, no temporary file', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'big.jsonl');
+    const child = spawn(process.execPath, [bin, 'generate', fixture('profiles', 'essentials.json'), '--duration', '100000', '--rate', 'constant:2000', '--out', out, '--quiet'], {
+      env: { ...process.env, NODE_OPTIONS: '', SERVEGEN_RELAUNCH_BYTES: '0' },
+      stdio: 'ignore',
+    });
+    let done = false;
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => {
+        done = true;
+        resolve(code);
+      }),
+    );
+    const t0 = Date.now();
+    while (!readdirSync(dir).some((n) => n.endsWith('.tmp')) && !done && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(dir).some((n) => n.endsWith('.tmp'))).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
+});
