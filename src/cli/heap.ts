@@ -7,13 +7,15 @@
  * set a heap limit: the user's choice stands.
  */
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
+import { expandInputs } from '../io/input.js';
 
 /** Set in the child so it does not relaunch again. */
 export const RELAUNCHED_ENV = 'SERVEGEN_HEAP_RELAUNCHED';
-/** Inputs above this many bytes in all (files named on the command line) relaunch: where `--engine auto` turns to DuckDB. */
+/** Inputs above this many bytes in all (files, directories' files and patterns' matches named on the command line, or a pipeline spec's inputs) relaunch: where `--engine auto` turns to DuckDB. */
 export const LARGE_INPUT_BYTES = 256 * 2 ** 20;
 
 export interface HeapContext {
@@ -24,8 +26,10 @@ export interface HeapContext {
   heapLimit: number;
   /** Memory the process may use, bytes (the machine's, or a container's limit). */
   memory: number;
-  /** Size of a path when it is a file, else 0. */
+  /** Bytes a command-line argument names: a file's size, a directory's files, a pattern's matches (0 for anything else). */
   fileSize: (path: string) => number;
+  /** The input paths of a pipeline spec (`servegen run spec.json`), resolved; [] when it is none. */
+  pipelineInputs?: (spec: string) => string[];
   /** Input bytes above which to relaunch (LARGE_INPUT_BYTES; SERVEGEN_RELAUNCH_BYTES overrides it, for tests). */
   threshold?: number;
 }
@@ -37,7 +41,10 @@ export function relaunchFlags(c: HeapContext): string[] | undefined {
   if (setByUser(c.env.NODE_OPTIONS) || c.execArgv.some(setByUser)) return undefined;
   const threshold = c.threshold ?? LARGE_INPUT_BYTES;
   let bytes = 0;
-  for (const a of c.argv.slice(2)) if (!a.startsWith('-')) bytes += c.fileSize(a);
+  const args = c.argv.slice(2).filter((a) => !a.startsWith('-'));
+  for (const a of args) bytes += c.fileSize(a);
+  // A pipeline's stages read the inputs its spec names (those that exist before it runs).
+  if (args[0] === 'run' && args[1] !== undefined && c.pipelineInputs) for (const p of c.pipelineInputs(args[1])) bytes += c.fileSize(p);
   if (bytes <= threshold) return undefined;
   const wantMb = Math.floor((0.75 * c.memory) / 2 ** 20);
   // Worth a second process only for a limit well above the current one.
@@ -57,16 +64,40 @@ export function heapContext(argv: readonly string[]): HeapContext {
     heapLimit: getHeapStatistics().heap_size_limit,
     // constrainedMemory is a huge number when no container limit is set.
     memory: constrained !== undefined && constrained > 0 && constrained < machine ? constrained : machine,
-    fileSize: (p) => {
+    fileSize: argBytes,
+    pipelineInputs: (spec) => {
       try {
-        const s = statSync(p);
-        return s.isFile() ? s.size : 0;
+        const v = JSON.parse(readFileSync(spec, 'utf8')) as { stages?: { inputs?: unknown }[] };
+        return (v.stages ?? []).flatMap((st) => (Array.isArray(st.inputs) ? st.inputs.filter((x): x is string => typeof x === 'string').map((x) => resolve(dirname(spec), x)) : []));
       } catch {
-        return 0;
+        return [];
       }
     },
     ...(fromEnv !== undefined && /^\d+$/.test(fromEnv) ? { threshold: Number(fromEnv) } : {}),
   };
+}
+
+/** Bytes an argument names: a file's size, the files directly in a directory, the files a `*`/`?` pattern matches. */
+function argBytes(arg: string): number {
+  const size = (p: string) => {
+    try {
+      const st = statSync(p);
+      if (st.isFile()) return st.size;
+      if (!st.isDirectory()) return 0;
+      return readdirSync(p).reduce((sum, name) => {
+        const f = statSync(join(p, name), { throwIfNoEntry: false });
+        return sum + (f?.isFile() ? f.size : 0);
+      }, 0);
+    } catch {
+      return 0;
+    }
+  };
+  if (!/[*?]/.test(arg)) return size(arg);
+  try {
+    return expandInputs([arg], { directories: true }).reduce((sum, p) => sum + size(p), 0);
+  } catch {
+    return 0;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { heapContext, LARGE_INPUT_BYTES, relaunchFlags, type HeapContext } from '../../src/cli/heap.js';
@@ -45,6 +45,26 @@ describe('relaunchFlags', () => {
   it('no second process for a limit not well above the current one (a small machine)', () => {
     expect(relaunchFlags(ctx({ memory: 6 * GB }))).toBeUndefined(); // 4.5 GB < 1.25 × 4 GB
     expect(relaunchFlags(ctx({ memory: 8 * GB }))).toEqual([`--max-old-space-size=${6 * 1024}`]);
+  });
+});
+
+describe('what counts as input (heapContext on real files, a lowered threshold)', () => {
+  const dir = tempDir();
+  for (const n of ['a', 'b', 'c']) writeFileSync(join(dir, `${n}.csv`), 'x'.repeat(1000));
+  writeFileSync(join(dir, 'three.json'), JSON.stringify({ stages: [{ run: ['fit'], inputs: ['a.csv', 'b.csv'] }, { run: ['validate'], inputs: ['c.csv', 'missing.csv'] }] }));
+  writeFileSync(join(dir, 'one.json'), JSON.stringify({ stages: [{ run: ['fit'], inputs: ['a.csv'] }] }));
+  const decide = (...args: string[]) => relaunchFlags({ ...heapContext(['node', 'servegen', ...args]), env: {}, execArgv: [], heapLimit: 4 * GB, memory: 24 * GB, threshold: 2500 });
+
+  it('a pattern (quoted, as the shell passes it) counts its matches; a directory its files', () => {
+    expect(decide('fit', join(dir, '*.csv'))).toBeDefined();
+    expect(decide('fit', '--summaries', dir)).toBeDefined();
+    expect(decide('fit', join(dir, 'a.csv'), join(dir, 'b.csv'))).toBeUndefined();
+    expect(decide('fit', join(dir, 'nothing-*.csv'))).toBeUndefined();
+  });
+
+  it("servegen run counts the inputs its spec names, relative to the spec (missing ones as 0)", () => {
+    expect(decide('run', join(dir, 'three.json'))).toBeDefined();
+    expect(decide('run', join(dir, 'one.json'))).toBeUndefined();
   });
 });
 
