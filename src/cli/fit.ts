@@ -81,7 +81,7 @@ export function registerFit(program: Command): void {
     .description('Fit a profile (per-client arrivals and length distributions) to a trace or raw logs')
     .argument('<inputs...>', 'normalized trace(s), or raw logs with --preset/--map');
   addIngestOptions(cmd)
-    .requiredOption('--out <profile.json>', 'profile to write')
+    .requiredOption('--out <profile.json>', 'profile to write (a name ending in .gz: gzipped)')
     .option('--window <seconds>', 'arrival window', '600')
     .option('--length-window <seconds>', 'length window', '21600')
     .option('--min-arrivals <n>', 'windows with fewer gaps keep their rate and borrow the client\'s pooled shape', '10')

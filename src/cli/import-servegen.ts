@@ -8,7 +8,7 @@ export function registerImportServegen(program: Command): void {
     .command('import-servegen')
     .description('Convert an upstream ServeGen client pool (data/<category>/<model>) into a profile')
     .argument('<pool-dir>', 'upstream pool directory with chunk-N-trace.csv and chunk-N-dataset.json files')
-    .requiredOption('--out <profile.json>', 'profile file to write')
+    .requiredOption('--out <profile.json>', 'profile file to write (a name ending in .gz: gzipped)')
     .option('--quiet', 'no summary line on stderr')
     .addHelpText('after', '\nExample:\n  $ servegen import-servegen ServeGen/data/multimodal/mm-image --out mm-image.json\n')
     .action((dir: string, opts: { out: string; quiet?: boolean }) => {

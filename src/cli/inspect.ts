@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readProfile } from '../profile/read.js';
 import { summarizeProfile, type ProfileSummary } from '../profile/summarize.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { readHead, servegenFormatIn } from '../io/file-kind.js';
+import { readTextHead, servegenFormatIn } from '../io/file-kind.js';
 import { UsageError } from './errors.js';
 import { summarizeTrace, type TraceSummary } from '../ingest/summarize-trace.js';
 import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions, reportIngest } from './ingest-options.js';
@@ -99,7 +99,7 @@ function looksLikeProfile(file: string): boolean {
   // A directory is not read here: the trace path names it (found by review: EISDIR was an
   // internal error, exit 3, for `inspect <upstream pool dir>`).
   if (statSync(file).isDirectory()) return false;
-  const head = readHead(file).toString('utf8');
+  const head = readTextHead(file).toString('utf8');
   const format = servegenFormatIn(head);
   if (format === 'servegen-profile') return true;
   if (format && format !== 'servegen-trace') {

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 
 /**
  * What a file is, from its first bytes: one of our own JSON files (by its `"format"`), a
@@ -30,9 +31,24 @@ export function servegenFormatIn(head: string): string | undefined {
   return /"format"\s*:\s*"(servegen-[a-z-]+)"/.exec(head)?.[1];
 }
 
-/** What `file` is (see FileKind), from its first 4 KiB. */
+/** The first bytes a gzip stream's head decompresses to (as much as the head holds), or the head itself when it is no gzip. */
+function gunzippedHead(head: Buffer): Buffer {
+  if (!(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) return head;
+  try {
+    return gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
+/** The first bytes of a file's text: its first 4 KiB, decompressed when it is gzip (a profile.json.gz). */
+export function readTextHead(file: string): Buffer {
+  return gunzippedHead(readHead(file));
+}
+
+/** What `file` is (see FileKind), from the start of its text (readTextHead). */
 export function fileKind(file: string): FileKind {
-  const head = readHead(file);
+  const head = readTextHead(file);
   if (head.subarray(0, 4).toString('latin1') === 'PAR1') return 'parquet';
   if (head.subarray(0, 6).toString('latin1') === 'ARROW1' || (head.length >= 4 && head.readUInt32LE(0) === 0xffffffff)) return 'arrow';
   // JSON files of ours, and traces whose header (jsonl line, csv comment) names the format.

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { wrongKindHint } from '../io/file-kind.js';
 import { readErrorReason } from '../io/read-error.js';
@@ -125,6 +126,15 @@ export function readProfile(file: string, options: { wholeTextLimit?: number } =
   } catch (err) {
     throw new ProfileError(`${file}: cannot read profile (${readErrorReason(err)})`, file);
   }
+  // A gzipped profile (profile.json.gz, as `fit --out x.json.gz` writes it, or gzip run on one).
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (err) {
+      throw new ProfileError(`${file}: damaged gzip (${(err as Error).message})`, file);
+    }
+  }
+  // Of the text: a profile gzipped or not is the same profile (generated traces record it).
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   let value: unknown;
   try {

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { Profile } from './schema.js';
 
@@ -30,7 +31,28 @@ export function serializeProfile(profile: Profile): string {
   return [...profileChunks(profile)].join('');
 }
 
-/** Writes a profile atomically (temp file, then rename), in pieces: no single string holds it. */
+/**
+ * Writes a profile atomically (temp file, then rename), in pieces: no single string holds it.
+ * A name ending in `.gz` gets it gzipped (a long log's profile is mostly digits: several times
+ * smaller), as gzip members of ~4 MB of text each — one gzip file to every reader (gunzip,
+ * Python's gzip, Node's zlib), deterministic, and never the whole text in memory.
+ * readProfile reads either.
+ */
 export function writeProfile(file: string, profile: Profile): void {
-  writeFileAtomic(file, profileChunks(profile));
+  if (!file.endsWith('.gz')) return writeFileAtomic(file, profileChunks(profile));
+  const members: Buffer[] = [];
+  let text: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (size > 0) members.push(gzipSync(Buffer.from(text.join(''), 'utf8'), { level: 6 }));
+    text = [];
+    size = 0;
+  };
+  for (const chunk of profileChunks(profile)) {
+    text.push(chunk);
+    size += chunk.length;
+    if (size >= 4 << 20) flush();
+  }
+  flush();
+  writeFileAtomic(file, Buffer.concat(members));
 }
