@@ -6,7 +6,7 @@ import { prefitWindows } from '../fit/parallel-fit.js';
 import { expandInputs } from '../io/input.js';
 import { fileKind } from '../io/file-kind.js';
 import { mergeAll, partOverlaps } from '../summary/merge.js';
-import { summariesFromJson, type SummariesJson } from '../summary/serialize.js';
+import { parseSummariesText } from '../summary/serialize.js';
 import { loadScanDirectory } from '../summary/warehouse.js';
 import { MEM_MIN_GAPS, type TraceSummaries } from '../summary/types.js';
 import { writeProfile } from '../profile/write.js';
@@ -140,10 +140,10 @@ Examples:
           // bytes, "PAR1��", in the message; a jsonl trace a JSON parser's position).
           const kind = ({ parquet: 'a Parquet file', arrow: 'an Arrow file', trace: 'a trace' } as Record<string, string>)[fileKind(f)];
           if (kind) throw new UsageError(`${f}: ${kind}, not a summaries file: --summaries takes summaries JSON (servegen summarize --out part.json) or a directory of Parquet results (scan.parquet, arrivals.parquet, …); a trace is fitted without --summaries`);
-          const text = readFileSync(f, 'utf8');
-          hash.update(text);
+          const bytes = readFileSync(f);
+          hash.update(bytes);
           try {
-            part = summariesFromJson(JSON.parse(text) as SummariesJson);
+            part = parseSummariesText(bytes);
           } catch (err) {
             throw new UsageError(`${f}: not a summaries file (${(err as Error).message})`);
           }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { buildSummaries } from '../summary/build.js';
-import { summariesToJson } from '../summary/serialize.js';
+import { summariesJsonChunks } from '../summary/serialize.js';
 import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions, type RejectOptions, reportIngest } from './ingest-options.js';
 import { humanCount, Reporter } from './progress.js';
 import { positive, UsageError } from './errors.js';
@@ -55,7 +55,7 @@ export function registerSummarize(program: Command): void {
         return;
       }
       const s = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds: W, lengthSeconds: L, resolution, origin, memoryLimit: opts.duckdbMemory }, opts.engine, rep, opts);
-      writeFileAtomic(opts.out, JSON.stringify(summariesToJson(s)) + '\n');
+      writeFileAtomic(opts.out, summariesJsonChunks(s));
       rep.info(`summarized ${s.arrivals.reduce((a, b) => a + b.n, 0)} requests into ${s.arrivals.length} arrival and ${s.lengths.length} length windows (clock resolution ${s.resolution} s) → ${opts.out}`);
     });
 }
