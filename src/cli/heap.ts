@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { totalmem } from 'node:os';
+import { constants as osConstants, totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { expandInputs } from '../io/input.js';
 
@@ -121,8 +121,8 @@ export function relaunch(flags: string[], argv: readonly string[]): Promise<numb
       done(3);
     });
     child.on('exit', (code, signal) => {
-      const numbers: Record<string, number> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGKILL: 9, SIGABRT: 6 };
-      done(code ?? 128 + (signal ? (numbers[signal] ?? 1) : 1));
+      // Any signal's own number (a table of five gave SIGSEGV, SIGBUS, SIGQUIT… 129, as if SIGHUP).
+      done(code ?? 128 + ((signal ? osConstants.signals[signal] : undefined) ?? 1));
     });
   });
 }

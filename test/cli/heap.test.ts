@@ -118,4 +118,22 @@ describe('the launcher relaunches (bin/servegen.js with the built dist/)', () =>
     expect(readdirSync(dir)).toEqual([]);
     expect(existsSync(out)).toBe(false);
   }, 60_000);
+
+  it('a child stopped by any signal exits 128 + its number (SIGSEGV 139, not 129 as for SIGHUP)', async () => {
+    if (!expected) return; // no relaunch on this machine: no child to stop
+    const dir = tempDir();
+    const child = spawn(process.execPath, [bin, 'generate', fixture('profiles', 'essentials.json'), '--duration', '100000', '--rate', 'constant:2000', '--out', join(dir, 'big.jsonl'), '--quiet'], {
+      env: { ...process.env, NODE_OPTIONS: '', SERVEGEN_RELAUNCH_BYTES: '0' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // The temporary output is named by the pid of the process writing it: the relaunched child.
+    const t0 = Date.now();
+    let tmp: string | undefined;
+    while (!(tmp = readdirSync(dir).find((n) => n.endsWith('.tmp'))) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
+    const pid = Number(/\.(\d+)\.tmp$/.exec(tmp ?? '')?.[1]);
+    expect(pid).not.toBe(child.pid);
+    process.kill(pid, 'SIGSEGV');
+    expect(await exited).toBe(128 + 11);
+  }, 60_000);
 });
