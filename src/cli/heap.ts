@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { totalmem } from 'node:os';
+import { constants as osConstants, totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { expandInputs } from '../io/input.js';
 
@@ -102,7 +102,8 @@ function argBytes(arg: string): number {
 
 /**
  * Runs the command again in a child with `flags`, its stdio the same as ours; resolves to the
- * child's exit code (128 + n when a signal n stopped it). A SIGINT, SIGTERM or SIGHUP sent to
+ * child's exit code (128 + n when a signal n stopped it; stopped by SIGINT, SIGTERM or SIGHUP,
+ * this process then stops by the same signal). A SIGINT, SIGTERM or SIGHUP sent to
  * this process goes on to the child, which removes its temporary outputs and stops.
  */
 export function relaunch(flags: string[], argv: readonly string[]): Promise<number> {
@@ -121,8 +122,13 @@ export function relaunch(flags: string[], argv: readonly string[]): Promise<numb
       done(3);
     });
     child.on('exit', (code, signal) => {
-      const numbers: Record<string, number> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGKILL: 9, SIGABRT: 6 };
-      done(code ?? 128 + (signal ? (numbers[signal] ?? 1) : 1));
+      // Any signal's own number (a table of five gave SIGSEGV, SIGBUS, SIGQUIT… 129, as if SIGHUP).
+      done(code ?? 128 + ((signal ? osConstants.signals[signal] : undefined) ?? 1));
+      // Stopped by a signal we forward: end by it too, as the command would have. A shell running
+      // a script tells Ctrl-C from a command's own exit 130 by this: exiting 130, the launcher let
+      // `for f in …; do servegen …; done` go on to the next file after Ctrl-C (found by review).
+      // (Our handlers are off by now, so the signal takes its default action.)
+      if (signal && (signals as readonly string[]).includes(signal)) process.kill(process.pid, signal);
     });
   });
 }

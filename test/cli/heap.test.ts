@@ -118,4 +118,41 @@ describe('the launcher relaunches (bin/servegen.js with the built dist/)', () =>
     expect(readdirSync(dir)).toEqual([]);
     expect(existsSync(out)).toBe(false);
   }, 60_000);
+
+  it('a child stopped by any signal exits 128 + its number (SIGSEGV 139, not 129 as for SIGHUP)', async () => {
+    if (!expected) return; // no relaunch on this machine: no child to stop
+    const dir = tempDir();
+    const child = spawn(process.execPath, [bin, 'generate', fixture('profiles', 'essentials.json'), '--duration', '100000', '--rate', 'constant:2000', '--out', join(dir, 'big.jsonl'), '--quiet'], {
+      env: { ...process.env, NODE_OPTIONS: '', SERVEGEN_RELAUNCH_BYTES: '0' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // The temporary output is named by the pid of the process writing it: the relaunched child.
+    const t0 = Date.now();
+    let tmp: string | undefined;
+    while (!(tmp = readdirSync(dir).find((n) => n.endsWith('.tmp'))) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
+    const pid = Number(/\.(\d+)\.tmp$/.exec(tmp ?? '')?.[1]);
+    expect(pid).not.toBe(child.pid);
+    process.kill(pid, 'SIGSEGV');
+    expect(await exited).toBe(128 + 11);
+  }, 60_000);
+
+  it('Ctrl-C (SIGINT to the process group) stops the launcher by SIGINT, as without it: a shell script stops too, not only the command', async () => {
+    if (!expected) return; // no relaunch on this machine
+    const dir = tempDir();
+    const trace = join(dir, 't.jsonl');
+    expect((await run(['generate', fixture('profiles', 'essentials.json'), '--duration', '3600', '--rate', 'constant:60', '--out', trace, '--quiet'], { SERVEGEN_RELAUNCH_BYTES: String(2 ** 40) })).code).toBe(0);
+    // Its own process group, as a terminal's foreground job: Ctrl-C reaches launcher and child.
+    const child = spawn(process.execPath, [bin, 'inspect', trace], {
+      env: { ...process.env, NODE_OPTIONS: '', SERVEGEN_RELAUNCH_BYTES: '0', SERVEGEN_DEBUG_HEAP: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    // The heap limit line comes from the relaunched child (the launcher prints none).
+    await new Promise<void>((resolve) => child.stderr!.on('data', (d: Buffer) => /heap limit/.test(String(d)) && resolve()));
+    process.kill(-child.pid!, 'SIGINT');
+    // A shell tells Ctrl-C from a command's own exit code 130 by this (bash: the loop goes on after 130).
+    expect(await exited).toEqual({ code: null, signal: 'SIGINT' });
+  }, 60_000);
 });
