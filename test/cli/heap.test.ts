@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { heapContext, LARGE_INPUT_BYTES, relaunchFlags, type HeapContext } from '../../src/cli/heap.js';
@@ -60,6 +61,14 @@ describe('what counts as input (heapContext on real files, a lowered threshold)'
     expect(decide('fit', '--summaries', dir)).toBeDefined();
     expect(decide('fit', join(dir, 'a.csv'), join(dir, 'b.csv'))).toBeUndefined();
     expect(decide('fit', join(dir, 'nothing-*.csv'))).toBeUndefined();
+  });
+
+  it('a gzipped input counts at 8× its size (its text is not measured)', () => {
+    writeFileSync(join(dir, 'small.json.gz'), gzipSync('x'.repeat(100_000)));
+    const gz = join(dir, 'small.json.gz');
+    expect(statSync(gz).size).toBeLessThan(2500 / 8);
+    expect(relaunchFlags({ ...heapContext(['node', 'servegen', 'generate', gz]), env: {}, execArgv: [], heapLimit: 4 * GB, memory: 24 * GB, threshold: 8 * statSync(gz).size - 1 })).toBeDefined();
+    expect(relaunchFlags({ ...heapContext(['node', 'servegen', 'generate', gz]), env: {}, execArgv: [], heapLimit: 4 * GB, memory: 24 * GB, threshold: 8 * statSync(gz).size })).toBeUndefined();
   });
 
   it("servegen run counts the inputs its spec names, relative to the spec (missing ones as 0)", () => {
