@@ -30,7 +30,12 @@ const signalHandlers = SIGNALS.map(([signal, number]) => {
         // best effort: the process is stopping
       }
     }
-    process.exit(128 + number);
+    // Stop by the signal itself, not exit(128 + n): a shell tells Ctrl-C from a command's own
+    // exit code 130 by how it ended, and a script's loop went on after Ctrl-C (found by review).
+    for (const [s, h] of signalHandlers) process.off(s, h);
+    process.kill(process.pid, signal);
+    // The default action stops the process; should it not (the signal ignored), still stop.
+    setTimeout(() => process.exit(128 + number), 1000).unref();
   };
   return [signal, handler] as const;
 });
