@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetMetadata, parquetRead, parquetSchema, type ColumnData } from 'hyparquet';
-import { chunkRange, flatColumns } from '../io/parquet-flat.js';
+import { chunkRange, flatColumns, type FlatColumn } from '../io/parquet-flat.js';
 import { compressors } from 'hyparquet-compressors';
 import { IngestError } from '../ingest/errors.js';
 import { assembleSummaries, type ScanTables } from './duckdb.js';
@@ -50,8 +50,54 @@ function partFiles(dir: string, name: string): string[] {
   return [];
 }
 
-async function readColumns(files: string[], wanted: string[]): Promise<Record<string, unknown[]>> {
-  const out: Record<string, unknown[]> = Object.fromEntries(wanted.map((w) => [w, []]));
+/**
+ * One output column, as numbers in a Float64Array while every value is a non-null number, else
+ * as a plain array. (A 90-day directory's 14 M dispersion rows and 20 M histogram rows pushed
+ * into plain arrays kept ~7 GB of heap busy for the garbage collector.)
+ */
+class ColumnBuilder {
+  private f = new Float64Array(1 << 16);
+  private n = 0;
+  private any: unknown[] | undefined;
+
+  /** Appends rows [0, rows) of a decoded flat column chunk. */
+  addFlat(col: FlatColumn, rows: number): void {
+    const numeric = !this.any && !col.hasNulls && (col.mode === 'num' || (col.mode === 'dict' && col.dict.every((v) => typeof v === 'number')));
+    if (!numeric) {
+      for (let r = 0; r < rows; r++) this.push(col.get(r));
+      return;
+    }
+    this.reserve(rows);
+    const f = this.f;
+    if (col.mode === 'num') f.set(col.num.subarray(0, rows), this.n);
+    else for (let r = 0; r < rows; r++) f[this.n + r] = col.dict[col.idx[r]] as number;
+    this.n += rows;
+  }
+
+  push(v: unknown): void {
+    if (!this.any && typeof v === 'number') {
+      this.reserve(1);
+      this.f[this.n++] = v;
+      return;
+    }
+    if (!this.any) this.any = Array.from(this.f.subarray(0, this.n));
+    this.any.push(v);
+  }
+
+  private reserve(k: number): void {
+    if (this.n + k <= this.f.length) return;
+    const grown = new Float64Array(Math.max(this.n + k, 2 * this.f.length));
+    grown.set(this.f.subarray(0, this.n));
+    this.f = grown;
+  }
+
+  result(): Float64Array | unknown[] {
+    return this.any ?? this.f.slice(0, this.n);
+  }
+}
+
+async function readColumns(files: string[], wanted: string[]): Promise<Record<string, ArrayLike<unknown>>> {
+  const builders = wanted.map(() => new ColumnBuilder());
   for (const file of files) {
     const bytes = readFileSync(file);
     const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -83,8 +129,7 @@ async function readColumns(files: string[], wanted: string[]): Promise<Record<st
           } catch (err) {
             throw new IngestError(`${file}: row group ${g}, column ${JSON.stringify(col.name)}: cannot decode (${(err as Error).message})`, file, undefined, wanted[i]);
           }
-          const target = out[wanted[i]];
-          for (let r = 0; r < rows; r++) target.push(col.get(r));
+          builders[i].addFlat(col, rows);
         });
       }
       continue;
@@ -102,11 +147,10 @@ async function readColumns(files: string[], wanted: string[]): Promise<Record<st
       },
     });
     wanted.forEach((w, i) => {
-      const target = out[w];
-      for (const c of (chunks.get(actual[i]) ?? []).sort((a, b) => a.rowStart - b.rowStart)) for (const v of c.columnData) target.push(v);
+      for (const c of (chunks.get(actual[i]) ?? []).sort((a, b) => a.rowStart - b.rowStart)) for (const v of c.columnData) builders[i].push(v);
     });
   }
-  return out;
+  return Object.fromEntries(wanted.map((w, i) => [w, builders[i].result()]));
 }
 
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : Number(v));
@@ -148,11 +192,12 @@ export async function loadScanDirectory(dir: string): Promise<WarehouseScan> {
   let rowsRead = accepted;
   if (rejects) {
     rowsRead = 0;
-    rejects.reason.forEach((r, i) => {
+    for (let i = 0; i < rejects.reason.length; i++) {
+      const r = rejects.reason[i];
       const c = num(rejects.c[i]);
       rowsRead += c;
       if (r !== null && r !== undefined) rejectsByReason[String(r)] = (rejectsByReason[String(r)] ?? 0) + c;
-    });
+    }
   }
   return { summaries, rowsRead, rejectsByReason, files };
 }
