@@ -129,7 +129,7 @@ Examples:
           let part: TraceSummaries;
           if (statSync(f).isDirectory()) {
             // Parquet results of `servegen sql` run on a warehouse (docs/scale.md).
-            const w = await loadScanDirectory(f);
+            const w = await loadScanDirectory(f, { onStage: (t) => rep.stage(`fit --summaries: ${f}: ${t}`) });
             for (const p of w.files) hash.update(readFileSync(p));
             const rejected = Object.values(w.rejectsByReason).reduce((a, b) => a + b, 0);
             rep.info(`${f}: ${w.rowsRead} rows scanned${rejected ? `, ${rejected} rejected (${Object.entries(w.rejectsByReason).map(([r, c]) => `${r} ${c}`).join(', ')})` : ''}, ${w.summaries.arrivals.length} arrival windows`);
@@ -141,6 +141,7 @@ Examples:
           const kind = ({ parquet: 'a Parquet file', arrow: 'an Arrow file', trace: 'a trace' } as Record<string, string>)[fileKind(f)];
           if (kind) throw new UsageError(`${f}: ${kind}, not a summaries file: --summaries takes summaries JSON (servegen summarize --out part.json) or a directory of Parquet results (scan.parquet, arrivals.parquet, …); a trace is fitted without --summaries`);
           const bytes = readFileSync(f);
+          if (bytes.length >= 2 ** 20) rep.stage(`fit --summaries: reading ${f} (${(bytes.length / 2 ** 20).toFixed(0)} MB)`);
           hash.update(bytes);
           try {
             part = parseSummariesText(bytes);

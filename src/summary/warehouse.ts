@@ -156,7 +156,7 @@ async function readColumns(files: string[], wanted: string[]): Promise<Record<st
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : Number(v));
 
 /** Reads a directory of exported scan results into summaries (see WarehouseScan). */
-export async function loadScanDirectory(dir: string): Promise<WarehouseScan> {
+export async function loadScanDirectory(dir: string, options: { onStage?: (text: string) => void } = {}): Promise<WarehouseScan> {
   const files: string[] = [];
   const read = async (name: string, required: boolean) => {
     const parts = partFiles(dir, name);
@@ -165,6 +165,9 @@ export async function loadScanDirectory(dir: string): Promise<WarehouseScan> {
       return undefined;
     }
     files.push(...parts);
+    // A long span's directory takes minutes to read: say which output (found at 90 days: silence for 2.5 min).
+    const mb = parts.reduce((a, f) => a + statSync(f).size, 0) / 2 ** 20;
+    if (mb >= 1) options.onStage?.(`reading ${name} (${mb.toFixed(0)} MB)`);
     return readColumns(parts, COLUMNS[name]);
   };
   const scan = (await read('scan', true))!;
@@ -181,6 +184,7 @@ export async function loadScanDirectory(dir: string): Promise<WarehouseScan> {
   const rejects = await read('rejects', false);
   const originSeconds = num(scan.origin_seconds[0]);
   const accepted = num(scan.n[0]);
+  options.onStage?.(`assembling ${tables.arrivals.client.length} arrival windows`);
   const summaries = assembleSummaries(tables, {
     arrivalSeconds: num(scan.arrival_seconds[0]),
     lengthSeconds: num(scan.length_seconds[0]),
