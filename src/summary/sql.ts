@@ -2,7 +2,8 @@
  * The summary scan as SQL: the same per-(client, window) statistics as buildSummaries, so
  * the heavy pass can run inside DuckDB (`--engine duckdb`, executed and tested) or on a
  * warehouse (`servegen sql --dialect spark|trino|clickhouse`, printed for the user to run;
- * parsed by tests where a parser exists). Functions that differ between engines go through
+ * the clickhouse script is executed by the tests on embedded ClickHouse (chdb), the others
+ * parsed where a parser exists). Functions that differ between engines go through
  * a Dialect; everything else is portable SQL. See docs/scale.md.
  */
 import { parseTimezone, type Mapping, type FieldSource } from '../ingest/mapping.js';
@@ -62,6 +63,8 @@ export interface Dialect {
   lag(e: string): string;
   /** The value of e k rows before, within `partition` ordered by `order` (NULL before the first). */
   lagAt(e: string, k: number, partition: string, order: string): string;
+  /** Appended to every query of the printed script (clickhouse: a SETTINGS clause). */
+  scriptSuffix?: string;
 }
 
 const standardLag = (e: string) => `lag(${e}) OVER (PARTITION BY client ORDER BY t)`;
@@ -173,6 +176,53 @@ function duckdbTextArrayLength(e: string): string {
   return `CASE WHEN trim(${e}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) = '' THEN NULL WHEN ${valid} AND json_type(${surrogatesRead}) = 'ARRAY' THEN CAST(json_array_length(${surrogatesRead}) AS VARCHAR) ELSE 'NaN' END`;
 }
 
+/** A ClickHouse string literal: backslashes are escapes there, so they are doubled too. */
+const chLiteral = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** The ISO parts (clickhouse): ISO_RE2's eight groups as an array, empty when the text does not match (or is NULL). */
+function clickhouseIsoParts(e: string): string {
+  return `extractGroups(coalesce(${e}, ''), ${chLiteral(ISO_RE2)})`;
+}
+
+/**
+ * Epoch seconds of ISO text as parseIsoSeconds computes them, bit for bit (clickhouse): the
+ * match's groups checked and added up in the same order (whole milliseconds, exact; then
+ * `ms / 1000 + Number('0.' + frac) - offset`; toFloat64 of decimal text is correctly rounded,
+ * as Number() is). `parts` is clickhouseIsoParts(e), computed one level below. No date parsing
+ * of ClickHouse's: parseDateTime64BestEffort took `2024/01/02`, `Jan 2 2024` and bare epoch
+ * numbers, and refused `…z` and `,5` fractions.
+ */
+function clickhouseIsoSeconds(_e: string, parts: string, offset: number): string {
+  const g = (k: number) => `${parts}[${k}]`;
+  const int = (k: number) => `toInt64OrNull(${g(k)})`;
+  const int0 = (k: number) => `coalesce(toInt64OrNull(${g(k)}), 0)`;
+  const [y, mo, d, h, mi, s] = [int(1), int(2), int(3), int0(4), int0(5), int0(6)];
+  const z = g(8);
+  const zoneOffset = `multiIf(${z} = '', ${offset}, ${z} IN ('Z', 'z', 'UTC'), 0, if(startsWith(${z}, '-'), -1, 1) * (toInt64OrZero(substring(${z}, 2, 2)) * 3600 + if(length(${z}) > 3, toInt64OrZero(right(${z}, 2)) * 60, 0)))`;
+  const Y = `(${y} + 400 - if(${mo} <= 2, 1, 0))`;
+  const days = `(365 * ${Y} + intDiv(${Y}, 4) - intDiv(${Y}, 100) + intDiv(${Y}, 400) + intDiv(153 * (${mo} + if(${mo} > 2, -3, 9)) + 2, 5) + ${d} - 1 - ${719468 + 146097})`;
+  const ms = `(${days} * 86400000 + ${h} * 3600000 + ${mi} * 60000 + ${s} * 1000)`;
+  const leap = `(${y} % 4 = 0 AND (${y} % 100 <> 0 OR ${y} % 400 = 0))`;
+  const monthDays = `multiIf(${mo} = 2, if(${leap}, 29, 28), ${mo} IN (4, 6, 9, 11), 30, 31)`;
+  const valid = `${mo} BETWEEN 1 AND 12 AND ${d} >= 1 AND ${d} <= ${monthDays} AND ${h} <= 24 AND ${mi} <= 59 AND ${s} <= 60`;
+  const fraction = `toFloat64(concat('0.', ${g(7)}, '0'))`;
+  return `if(${valid}, toFloat64(${ms}) / 1000 + ${fraction} - ${zoneOffset}, NULL)`;
+}
+
+/**
+ * `{"length": col}` as the TypeScript engine reads it (clickhouse): an array column's items;
+ * text that is a JSON array written out, its items; NULL for NULL and blank text (ASCII
+ * whitespace); 'NaN' (a bad number) for other text. (`length()` of a String counts its bytes.)
+ * ClickHouse's JSON parser refuses two things JSON.parse takes, so the text is validated with
+ * them rewritten: lone surrogate escapes (`"\ud800"`, read as another letter) and numbers
+ * beyond a double's range (`1e999`, JSON.parse's Infinity; the exponent made 0).
+ */
+function clickhouseArrayLength(e: string): string {
+  const text = `toString(${e})`;
+  const read = `replaceRegexpAll(replaceRegexpAll(${text}, ${chLiteral('\\\\u[dD][89a-fA-F][0-9a-fA-F]{2}')}, ${chLiteral('\\\\u0041')}), ${chLiteral('([0-9])[eE]\\+?[0-9]{3,}')}, ${chLiteral('\\1e0')})`;
+  return `if(startsWith(toTypeName(${e}), 'Array'), toString(length(${e})), multiIf(${e} IS NULL, NULL, trim(BOTH ' \\t\\n\\r\\f\\v' FROM ${text}) = '', NULL, isValidJSON(${read}) AND JSONType(${read}) = 'Array', toString(JSONLength(${read})), 'NaN'))`;
+}
+
 export const DIALECTS: Record<SqlDialectName, Dialect> = {
   duckdb: {
     name: 'duckdb',
@@ -230,18 +280,25 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
   clickhouse: {
     name: 'clickhouse',
     ident: quoteDouble,
-    text: 'String',
-    trim: (e) => `trim(${e})`,
+    // Nullable: CAST of a NULL to String is an error in ClickHouse.
+    text: 'Nullable(String)',
+    // ASCII whitespace, as the TypeScript engine trims it (trim() alone removes spaces only).
+    trim: (e) => `trim(BOTH ' \\t\\n\\r\\f\\v' FROM ${e})`,
     numberText: (e) => `toString(${e})`,
     toDouble: (e) => `toFloat64OrNull(toString(${e}))`,
     toBigint: (e) => `accurateCastOrNull(${e}, 'Int64')`,
     isFinite: (e) => `isFinite(${e})`,
-    isoSeconds: (e) => `toUnixTimestamp64Micro(parseDateTime64BestEffortOrNull(${e}, 6, 'UTC')) / 1e6`,
-    arrayLength: (e) => `length(${e})`,
+    isoSeconds: (e) => clickhouseIsoSeconds(e, clickhouseIsoParts(e), 0),
+    iso: { parts: clickhouseIsoParts, seconds: clickhouseIsoSeconds },
+    arrayLength: clickhouseArrayLength,
     // ClickHouse has no lag(); lagInFrame over the whole partition, on a Nullable so the
     // first row gets NULL rather than 0.
     lag: (e) => `lagInFrame(toNullable(${e})) OVER (PARTITION BY client ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)`,
     lagAt: (e, k, partition, order) => `lagInFrame(toNullable(${e}), ${k}) OVER (PARTITION BY ${partition} ORDER BY ${order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)`,
+    // Over Parquet files (file(), s3(), clickhouse-local), ClickHouse 26.7 moved the lengths'
+    // and joint's filters to PREWHERE and then failed: `Not found column nullIf(trimBoth(…)) in
+    // block`. The filters are on computed columns, so PREWHERE saves nothing here anyway.
+    scriptSuffix: '\nSETTINGS optimize_move_to_prewhere = 0',
   },
 };
 
@@ -311,7 +368,7 @@ export function timestampSql(raw: string, mapping: Mapping, d: Dialect = DIALECT
     const offset = mapping.timestamp?.timezone ? parseTimezone(mapping.timestamp.timezone) : 0;
     if (d.iso) return d.iso.seconds(raw, isoParts ?? d.iso.parts(raw), offset);
     if (offset === 0) return d.isoSeconds(raw);
-    throw new IngestError(`SQL scan: timestamp.timezone other than UTC is supported by the duckdb dialect only, not ${d.name}; convert the times to UTC (or give them a zone) first`);
+    throw new IngestError(`SQL scan: timestamp.timezone other than UTC is supported by the duckdb and clickhouse dialects only, not ${d.name}; convert the times to UTC (or give them a zone) first`);
   }
   return `${d.toDouble(raw)} * ${UNIT_FACTOR[unit]}`;
 }
@@ -527,5 +584,5 @@ export function scanScript(source: string, mapping: Mapping, opts: { W: number; 
   ];
   if (q.joint) out.push({ name: 'joint', sql: withAll(q.joint) });
   out.push({ name: 'gap_memory', sql: withAll(q.memory) });
-  return out;
+  return d.scriptSuffix ? out.map(({ name, sql }) => ({ name, sql: sql + d.scriptSuffix })) : out;
 }

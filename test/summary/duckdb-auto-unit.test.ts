@@ -160,7 +160,7 @@ describe('--engine duckdb with timestamp.timezone (an offset for times without a
     const map = join(dir, 'map+05:30.json');
     const sql = await runCli('sql', '--dialect', 'trino', '--map', map, '--source', 'logs');
     expect(sql.code).toBe(2);
-    expect(sql.stderr).toContain('timestamp.timezone other than UTC is supported by the duckdb dialect only, not trino');
+    expect(sql.stderr).toContain('timestamp.timezone other than UTC is supported by the duckdb and clickhouse dialects only, not trino');
   });
 });
 

@@ -6,29 +6,13 @@ import { buildSummaries } from '../../src/summary/build.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { parseMapping } from '../../src/ingest/mapping.js';
 import { textsThroughSql } from './texts-through-sql.js';
-import { createRng } from '../../src/stats/rng.js';
+import { LENGTH_TEXTS, expectedLengthRow, randomJsonArrayTexts } from './parity-cases.js';
 import { expectEqualSummaries } from './equal-summaries.js';
 import { tempDir } from '../helpers.js';
 
 const W = { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 0.001 };
 
-/** `{"length": col}` of a text value as the TypeScript engine reads it (normalize.ts): undefined = absent, NaN = a bad number. */
-function tsLength(v: string): number | undefined {
-  if (/^[ \t\n\v\f\r]*$/.test(v)) return undefined;
-  if (!v.trim().startsWith('[')) return NaN;
-  try {
-    const a = JSON.parse(v) as unknown;
-    return Array.isArray(a) ? a.length : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
-/** [row, input_tokens, reason] the TypeScript rule gives a text read as `{"length": x}`. */
-function expectedRow(x: string, n: number): [number, number | null, string | null] {
-  const len = tsLength(x);
-  return [n, len === undefined || Number.isNaN(len) ? null : len, len !== undefined && Number.isNaN(len) ? 'bad_number' : null];
-}
+const expectedRow = expectedLengthRow;
 
 /** The same through the DuckDB scan's own SQL (rowsSql) over a table of the texts. */
 async function duckRows(texts: string[]): Promise<[number, number | null, string | null][]> {
@@ -36,12 +20,7 @@ async function duckRows(texts: string[]): Promise<[number, number | null, string
   return (await textsThroughSql(texts, mapping, 'CAST(t AS INTEGER), CAST(input_tokens AS INTEGER), reason')) as [number, number | null, string | null][];
 }
 
-const TEXTS = ['[1,2,3]', '[]', ' [1, 2] ', '[[1],[2,3]]', '["a,b", "c]"]', '[{"a":1}]', '[1e999]', '[true, null]', '["\\ud83d\\ude00", 2]', '["\\\\ud800"]', '[1]\n',
-  // A lone surrogate escape: an array for JSON.parse, refused by DuckDB's JSON reader.
-  '["\\ud800"]',
-  // Not arrays for JSON.parse (DuckDB's JSON reader takes the first six: trailing commas, NaN/Infinity).
-  '[1,]', '[{"a":1,}]', '[NaN]', '[Infinity]', '[-inf]', '[nan]', '[01]', '[1] x', 'abc', '{"a":1}', '5', '[1 2]', '\u00a0[1]', '[1] \f', "['a']", '[.5]',
-  '', ' ', '\t'];
+const TEXTS = LENGTH_TEXTS;
 
 describe('DuckDB engine: {"length": col} counts what the TypeScript engine counts', () => {
   it('text columns (CSV, JSON strings) holding JSON arrays: their items (DuckDB counted characters); other text is a bad number; a blank is absent', async () => {
@@ -81,27 +60,7 @@ describe('DuckDB engine: {"length": col} counts what the TypeScript engine count
     expect(rejects).toEqual({ 'l.csv': { bad_number: 16 }, 'strings.jsonl': { bad_number: 16 }, 'lists.jsonl': {}, 'mixed.jsonl': { bad_number: 5 }, 'lists.parquet': {}, 'numbers.parquet': { bad_number: 2 } });
   });
   it('20 000 random JSON-like texts (literals, strings with escapes, trailing commas, NaN/inf, nesting): the same items, bad number or absence', async () => {
-    const rng = createRng('length-parity');
-    const r = (n: number) => Math.floor(rng.next() * n);
-    const ws = () => [' ', '', '', '\n', '\t'][r(5)];
-    // Valid JSON arrays, written with random spacing, then half of them broken one way or another.
-    const value = (depth: number): string => {
-      const k = r(depth > 2 ? 5 : 7);
-      if (k === 0) return String(r(1000) - 500) + ['', '.5', 'e3', 'E-2'][r(4)];
-      if (k === 1) return ['true', 'false', 'null'][r(3)];
-      if (k === 2) return `"${['a', 'x,]', '\\u00e9', '\\"', '\\\\', 'true', '\\ud83d\\ude00'][r(7)]}"`;
-      if (k === 3 || k === 4) return ['0', '"s"', 'null'][r(3)];
-      if (k === 5) return array(depth + 1);
-      return `{${ws()}"k"${ws()}:${ws()}${value(depth + 1)}${r(2) ? `,${ws()}"j":${value(depth + 1)}` : ''}}`;
-    };
-    const array = (depth: number): string => `[${ws()}${Array.from({ length: r(4) }, () => value(depth)).join(`${ws()},${ws()}`)}${ws()}]`;
-    const breaks = [(t: string) => t.replace(/\]$/, ',]'), (t: string) => t.replace(/\}/, ',}'), (t: string) => t.replace(/null|0/, ['NaN', 'Infinity', '-Infinity', 'inf', 'nan'][r(5)]), (t: string) => t.replace(/"s"|"a"/, '"\\ud800"'),
-      (t: string) => t.slice(0, r(t.length)), (t: string) => `${t}${['x', ',', ' ', '\f', '\u00a0'][r(5)]}`, (t: string) => t.replace(/true|false|null/, (w) => w.slice(0, 3)), (t: string) => t.replace(/"/, "'")];
-    const texts: string[] = [];
-    for (let k = 0; k < 20000; k++) {
-      const t = array(0);
-      texts.push(r(2) ? t : breaks[r(breaks.length)](t));
-    }
+    const texts = randomJsonArrayTexts('length-parity', 20000);
     const expected = texts.map((x, n) => expectedRow(x, n));
     const duck = await duckRows(texts);
     const differ = duck.filter((row, n) => JSON.stringify(row) !== JSON.stringify(expected[n])).map(([n]) => ({ text: texts[n], ts: expected[n], duck: duck[n] }));

@@ -1,5 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { TraceSummaries } from '../../src/summary/types.js';
+
+/** Two profile files are the same profile (expectClose), their provenance's source hash and creation time aside. */
+export function expectSameProfileFiles(a: string, b: string): void {
+  const strip = (p: string) => {
+    const j = JSON.parse(readFileSync(p, 'utf8'));
+    delete j.provenance.source_sha256;
+    delete j.provenance.created;
+    return j;
+  };
+  expectClose(strip(a), strip(b));
+}
 
 /** Deep equality with numbers equal to 1e-9 relative (float sums differ in the last bits). */
 export function expectClose(a: unknown, b: unknown, path = ''): void {

@@ -9,7 +9,7 @@ import { buildSummaries } from '../../src/summary/build.js';
 import { loadScanDirectory } from '../../src/summary/warehouse.js';
 import { fixture } from '../helpers.js';
 import { runCli } from '../cli/run-cli.js';
-import { expectClose, expectEqualSummaries } from './equal-summaries.js';
+import { expectEqualSummaries, expectSameProfileFiles } from './equal-summaries.js';
 
 const CSV = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
 const tmp = mkdtempSync(join(tmpdir(), 'servegen-warehouse-'));
@@ -77,13 +77,7 @@ describe('fit --summaries on warehouse output (Parquet results of servegen sql)'
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('400 rows scanned');
     expect(r.stderr).not.toContain('gap-memory');
-    const strip = (p: string) => {
-      const j = JSON.parse(readFileSync(p, 'utf8'));
-      delete j.provenance.source_sha256;
-      delete j.provenance.created;
-      return j;
-    };
-    expectClose(strip(a), strip(b));
+    expectSameProfileFiles(a, b);
 
     // Results exported before gap memory (no gap_memory output): the user is told the profile has none.
     rmSync(join(dir, 'gap_memory.parquet'));

@@ -1,0 +1,230 @@
+/**
+ * The ClickHouse dialect of `servegen sql`, executed: chdb is ClickHouse itself, embedded
+ * (the npm package ships its library), so the script runs here as it would on a ClickHouse
+ * server. The rows are normalized as the TypeScript engine normalizes them (times to the same
+ * double, the same rejects), and the script's Parquet results fit the same profile.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Session } from 'chdb';
+import { ingestFiles } from '../../src/ingest/ingest.js';
+import { parseMapping, parseTimezone } from '../../src/ingest/mapping.js';
+import { loadPreset } from '../../src/ingest/presets.js';
+import { buildSummaries } from '../../src/summary/build.js';
+import { DIALECTS, rowsSql } from '../../src/summary/sql.js';
+import { loadScanDirectory } from '../../src/summary/warehouse.js';
+import { createRng } from '../../src/stats/rng.js';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from '../cli/run-cli.js';
+import { expectEqualSummaries, expectSameProfileFiles } from './equal-summaries.js';
+import { ISO_EDGE, ISO_INVALID, ISO_ORDINARY, LENGTH_TEXTS, expectedLengthRow, isoCalendarTexts, isoDifferences, randomIsoTexts, randomJsonArrayTexts } from './parity-cases.js';
+
+const dir = tempDir('servegen-clickhouse-');
+let session: Session;
+let tables = 0;
+beforeAll(() => {
+  session = new Session();
+});
+// chdb's library aborts the process at exit when a session is left open.
+afterAll(() => {
+  session.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const query = (sql: string): string => session.query(sql, 'JSONCompactEachRow');
+const rowsOf = (text: string): unknown[][] => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown[]);
+
+/**
+ * Texts (or NULLs) as the Nullable(String) column `x` of a new table, row `n` numbering them,
+ * normalized by the clickhouse dialect of the scan's SQL (rowsSql) under `mapping`; returns
+ * `select` (first column: the row order) of the normalized rows. Times come back as their bits
+ * (reinterpreted as UInt64 text), so equality is exact.
+ */
+function textsThroughClickHouse(texts: readonly (string | null)[], mapping: Record<string, unknown>, select: string): unknown[][] {
+  const table = `texts_${++tables}`;
+  const file = join(dir, `${table}.jsonl`);
+  writeFileSync(file, texts.map((x, n) => JSON.stringify({ n, x })).join('\n') + '\n');
+  query(`CREATE TABLE ${table} ENGINE = Memory AS SELECT * FROM file('${file}', 'JSONEachRow', 'n Int32, x Nullable(String)')`);
+  return rowsOf(query(`SELECT ${select} FROM (${rowsSql(table, parseMapping(mapping, 'm'), false, DIALECTS.clickhouse, new Set(), ['request_id'])}) AS r ORDER BY 1`));
+}
+
+/** The time (a double, or null) ClickHouse gives each text read as an ISO timestamp column. */
+function clickhouseTimes(texts: readonly (string | null)[], timezone?: string): (number | null)[] {
+  const mapping = { columns: { timestamp: 'x', request_id: 'n' }, timestamp: { unit: 'iso', ...(timezone ? { timezone } : {}) } };
+  return textsThroughClickHouse(texts, mapping, 'toInt32(request_id), toString(reinterpretAsUInt64(t))').map(([, bits]) => (bits === null ? null : fromBits(bits as string)));
+}
+
+const fromBits = (bits: string): number => {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setBigUint64(0, BigInt(bits));
+  return view.getFloat64(0);
+};
+
+describe('ClickHouse dialect: rows normalized as the TypeScript engine normalizes them', () => {
+  it('ISO-8601 times: the same double as parseIsoSeconds, or both refused (edge forms, every month/day of 15 years, 20 000 random strings; UTC and two offsets)', () => {
+    const texts = [...ISO_EDGE.map(([x]) => x), ...ISO_ORDINARY, ...ISO_INVALID, null, '', ' \t', ...isoCalendarTexts(), ...randomIsoTexts('iso-parity-clickhouse', 20000)];
+    for (const tz of [undefined, '+05:30', '-00:30']) {
+      const got = clickhouseTimes(texts, tz);
+      expect(got.length).toBe(texts.length);
+      const { accepted, differ } = isoDifferences(texts, got, tz ? parseTimezone(tz) : 0);
+      expect(differ, tz).toEqual([]);
+      expect(accepted).toBeGreaterThan(12000);
+      expect(accepted).toBeLessThan(20000);
+    }
+    // The independent values (V8's Date.parse of the strict form) of the edge forms.
+    const got = clickhouseTimes(ISO_EDGE.map(([x]) => x));
+    ISO_EDGE.forEach(([x, value], k) => expect(got[k], x).toBe(value));
+  });
+
+  it('number fields and numeric timestamps: the same value or the same reject reason as ingest, for odd texts and 20 000 random decimals', async () => {
+    const odd = ['12', ' 12', '12 ', '\t12\t', '\v12\f', '\u00a012', '1e3', '12.0', '12.5', '-1', '-0', '+5', '.5', '5.', '1e400', '2147483647', '2147483648', 'inf', 'Infinity', '-inf', 'nan', 'NaN',
+      '0x10', '1_000', '0b1', '0o7', '1,000', '١٢', '１２', '12abc', '00012', '1E2', '1e-2', '0.0', '4.000000000000001', '', ' ', '\t', null];
+    const rng = createRng('decimals-clickhouse');
+    // Relative times (below 1e8 s, so no origin is subtracted), up to 17 fraction digits: correctly rounded as Number() rounds.
+    const decimals = Array.from({ length: 20000 }, () => `${Math.floor(rng.next() * 9e7)}.${String(rng.next()).slice(2, 3 + Math.floor(rng.next() * 17))}`);
+    const cases: [string, (string | null)[], (string | null)[]][] = [
+      ['tokens', odd.map(() => '100'), odd],
+      // (Without the values past 1e8, which would make the times epoch seconds, shifted to an origin.)
+      ['timestamps', [...odd.filter((x) => !x?.startsWith('214748364')), ...decimals], [...odd, ...decimals].map(() => '1')],
+    ];
+    for (const [name, ts, tokens] of cases) {
+      // The TypeScript engine: a CSV of the same values (a blank field is absent; NULL is written as one).
+      const csv = join(dir, `${name}.csv`);
+      const cell = (v: string | null) => (v === null ? '' : `"${v.replace(/"/g, '""')}"`);
+      writeFileSync(csv, 'n,t,i\n' + ts.map((t, n) => `${n},${cell(t)},${cell(tokens[n])}`).join('\n') + '\n');
+      const mapping = { columns: { timestamp: 't', input_tokens: 'i', request_id: 'n' }, timestamp: { unit: 's' } };
+      const { trace, rejects } = await ingestFiles({ inputs: [csv], mapping: parseMapping(mapping, 'm') });
+      const want = new Map<number, unknown[]>();
+      const ids = trace.texts.request_id!;
+      for (let i = 0; i < trace.n; i++) want.set(Number(ids.values[ids.index[i]]), [trace.timestamp[i], trace.ints.input_tokens![i] < 0 ? null : trace.ints.input_tokens![i], null]);
+      for (const r of rejects) want.set(r.line - 2, [r.reason]);
+
+      // ClickHouse: the same values in a table with the columns as Nullable(String).
+      const table = `numbers_${name}`;
+      const jsonl = join(dir, `${table}.jsonl`);
+      writeFileSync(jsonl, ts.map((t, n) => JSON.stringify({ n: String(n), t, i: tokens[n] })).join('\n') + '\n');
+      query(`CREATE TABLE ${table} ENGINE = Memory AS SELECT * FROM file('${jsonl}', 'JSONEachRow', 'n String, t Nullable(String), i Nullable(String)')`);
+      const got = rowsOf(query(`SELECT toInt32(request_id), toString(reinterpretAsUInt64(t)), input_tokens, reason FROM (${rowsSql(table, parseMapping(mapping, 'm'), false, DIALECTS.clickhouse, new Set(), ['request_id'])}) ORDER BY 1`));
+      expect(got.length).toBe(ts.length);
+      const differ = got
+        .map(([n, bits, tokens, reason]) => ({ n: n as number, got: reason === null ? [fromBits(bits as string), tokens === null ? null : Number(tokens), null] : [reason] }))
+        .filter(({ n, got }) => JSON.stringify(got) !== JSON.stringify(want.get(n)))
+        .map(({ n, got }) => ({ t: ts[n], i: tokens[n], ts: want.get(n), got }));
+      expect(differ.slice(0, 10), name).toEqual([]);
+      expect(rejects.length, name).toBeGreaterThan(15);
+      expect(trace.origin, name).toBeNull();
+    }
+  });
+
+  it('{"length": col}: text holding a JSON array counts its items, other text is a bad number, a blank is absent; an Array column counts its items', () => {
+    const texts = [...LENGTH_TEXTS, ...randomJsonArrayTexts('length-parity-clickhouse', 20000)];
+    const mapping = { columns: { timestamp: 'n', input_tokens: { length: 'x' } }, timestamp: { unit: 's' } };
+    const got = textsThroughClickHouse(texts, mapping, 'toInt32(t), input_tokens, reason').map(([n, len, reason]) => [n, len === null ? null : Number(len), reason]);
+    const expected = texts.map((x, n) => expectedLengthRow(x, n));
+    const differ = got.filter((row, n) => JSON.stringify(row) !== JSON.stringify(expected[n])).map((row) => ({ text: texts[row[0] as number], ts: expected[row[0] as number], got: row }));
+    expect(differ.slice(0, 10)).toEqual([]);
+    expect(expected.filter(([, len]) => len !== null).length).toBeGreaterThan(3000);
+
+    query(`CREATE TABLE arrays ENGINE = Memory AS SELECT * FROM values('n Int32, x Array(Int64)', (0, [1, 2, 3]), (1, []), (2, [4]))`);
+    const arrays = rowsOf(query(`SELECT toInt32(t), input_tokens, reason FROM (${rowsSql('arrays', parseMapping(mapping, 'm'), false, DIALECTS.clickhouse)}) ORDER BY 1`));
+    expect(arrays.map(([n, len, reason]) => [n, Number(len), reason])).toEqual([[0, 3, null], [1, 0, null], [2, 1, null]]);
+  });
+});
+
+/**
+ * Plays the ClickHouse warehouse: loads a CSV into a table (`text`: every column
+ * Nullable(String); `typed`: the types ClickHouse's schema inference gives; `parquet`: a view
+ * over a Parquet file of the text columns, as clickhouse-local or s3() reads files), runs each
+ * query `servegen sql --dialect clickhouse` prints, and exports each result as Parquet into `out`.
+ */
+async function exportScan(out: string, csv: string, args: string[], source: 'text' | 'typed' | 'parquet'): Promise<string[]> {
+  mkdirSync(out, { recursive: true });
+  const table = `requests_${++tables}`;
+  const settings = source === 'typed' ? '' : ' SETTINGS schema_inference_make_columns_nullable = 1, input_format_csv_use_best_effort_in_schema_inference = 0';
+  if (source === 'parquet') {
+    const parquet = join(dir, `${table}.parquet`);
+    session.query(`INSERT INTO FUNCTION file('${parquet}', 'Parquet') SELECT * FROM file('${csv}', 'CSVWithNames')${settings}`);
+    query(`CREATE VIEW logs.${table} AS SELECT * FROM file('${parquet}', 'Parquet')`);
+  } else query(`CREATE TABLE logs.${table} ENGINE = Memory AS SELECT * FROM file('${csv}', 'CSVWithNames')${settings}`);
+  const types = rowsOf(query(`SELECT type FROM system.columns WHERE database = 'logs' AND table = '${table}'`)).map(([t]) => t as string);
+  const r = await runCli('sql', ...args, '--source', `logs.${table}`, '--dialect', 'clickhouse');
+  expect(r.code, r.stderr).toBe(0);
+  const names: string[] = [];
+  for (const b of r.stdout.split(/^-- /m).slice(2)) {
+    const name = b.slice(0, b.indexOf('\n'));
+    const sql = b.slice(b.indexOf('\n') + 1).trim().replace(/;$/, '');
+    names.push(name);
+    session.query(`INSERT INTO FUNCTION file('${join(out, `${name}.parquet`)}', 'Parquet') ${sql}`);
+  }
+  expect(names).toEqual(['rejects', 'scan', 'arrivals', 'gap_histograms', 'dispersion', 'lengths', 'joint', 'gap_memory']);
+  return types;
+}
+
+describe('ClickHouse dialect: the script run on ClickHouse, its Parquet results fitted', () => {
+  beforeAll(() => {
+    query('CREATE DATABASE IF NOT EXISTS logs');
+  });
+
+  it('BurstGPT (relative seconds, 1 s clock), from a table and from a Parquet file: the TypeScript engine\'s summaries, and the same profile', async () => {
+    const csv = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+    const { trace } = await ingestFiles({ inputs: [csv], mapping: loadPreset('burstgpt') });
+    const ts = buildSummaries(trace, { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 1 });
+    expect(ts.arrivals.filter((a) => a.mem).length).toBeGreaterThan(3);
+    for (const source of ['parquet', 'text'] as const) {
+      const types = await exportScan(join(dir, `burstgpt-${source}`), csv, ['--preset', 'burstgpt', '--resolution', '1'], source);
+      expect(new Set(types)).toEqual(new Set(['Nullable(String)']));
+      const w = await loadScanDirectory(join(dir, `burstgpt-${source}`));
+      expect(w.rowsRead).toBe(400);
+      expect(w.summaries.span).toEqual(ts.span);
+      expectEqualSummaries(ts, w.summaries);
+    }
+    const out = join(dir, 'burstgpt-text');
+
+    const json = join(dir, 'burstgpt-ts.json');
+    expect((await runCli('summarize', csv, '--preset', 'burstgpt', '--resolution', '1', '--out', json, '--quiet')).code).toBe(0);
+    const [a, b] = [join(dir, 'a.json'), join(dir, 'b.json')];
+    expect((await runCli('fit', '--summaries', json, '--out', a)).code).toBe(0);
+    const r = await runCli('fit', '--summaries', out, '--out', b);
+    expect(r.code, r.stderr).toBe(0);
+    expectSameProfileFiles(a, b);
+  });
+
+  it('Azure conv and code (ISO times, µs clock, --origin), as text columns and as the DateTime64/Int64 columns ClickHouse infers: the TypeScript engine\'s summaries', async () => {
+    for (const name of ['conv', 'code']) {
+      const csv = fixture('traces', 'azure-llm-2023', `AzureLLMInferenceTrace_${name}.csv`);
+      const { trace } = await ingestFiles({ inputs: [csv], mapping: loadPreset('azure-llm-2023') });
+      const origin = Date.parse(trace.origin!) / 1000;
+      const ts = buildSummaries(trace, { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 1e-6 });
+      for (const source of ['text', 'typed'] as const) {
+        const out = join(dir, `azure-${name}-${source}`);
+        const types = await exportScan(out, csv, ['--preset', 'azure-llm-2023', '--resolution', '0.000001', '--origin', String(origin)], source);
+        expect(types.some((t) => t.startsWith('Nullable(DateTime64')), `${name} ${types}`).toBe(source === 'typed');
+        const w = await loadScanDirectory(out);
+        expect(w.rowsRead).toBe(trace.n);
+        expect(w.summaries.origin).toBe(ts.origin);
+        expect(w.summaries.span).toEqual(ts.span);
+        expectEqualSummaries(ts, w.summaries);
+      }
+    }
+  });
+
+  it('blank and bad values: the same rejects by reason, and the accepted rows\' summaries', async () => {
+    const csv = join(dir, 'rejects.csv');
+    const rows = ['t,c,i,o'];
+    for (let k = 0; k < 300; k++) rows.push(`${k * 1.5},c${k % 3},${10 + (k % 17)},${5 + (k % 7)}`);
+    rows.push(',c0,1,1', 'x,c1,1,1', '5,c2,-3,1', '6,c0,2.5,1', '7,,1,abc', '8, ,\t,', '9,c1,,', '10,c2,1e10,1', '11,c0,0x10,1', 'inf,c1,1,1');
+    writeFileSync(csv, rows.join('\n') + '\n');
+    const mapping = { columns: { timestamp: 't', client_id: 'c', input_tokens: 'i', output_tokens: 'o' }, timestamp: { unit: 's' } };
+    const mapFile = join(dir, 'rejects-map.json');
+    writeFileSync(mapFile, JSON.stringify(mapping));
+    const out = join(dir, 'rejects');
+    await exportScan(out, csv, ['--map', mapFile, '--resolution', '0.5'], 'text');
+    const w = await loadScanDirectory(out);
+    const { trace, summary } = await ingestFiles({ inputs: [csv], mapping: parseMapping(mapping, 'm') });
+    expect(summary.rejects_by_reason).toEqual({ missing_timestamp: 1, bad_timestamp: 2, negative_tokens: 1, bad_number: 4 });
+    expect(w.rejectsByReason).toEqual(summary.rejects_by_reason);
+    expect(w.rowsRead).toBe(summary.rows_read);
+    expectEqualSummaries(buildSummaries(trace, { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 0.5 }), w.summaries);
+  });
+});
