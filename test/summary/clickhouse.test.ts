@@ -135,10 +135,11 @@ describe('ClickHouse dialect: rows normalized as the TypeScript engine normalize
 /**
  * Plays the ClickHouse warehouse: loads a CSV into a table (`text`: every column
  * Nullable(String); `typed`: the types ClickHouse's schema inference gives; `parquet`: a view
- * over a Parquet file of the text columns, as clickhouse-local or s3() reads files), runs each
+ * over a Parquet file of the text columns, as clickhouse-local or s3() reads files; `json`: JSON
+ * lines, objects becoming Tuple columns), runs each
  * query `servegen sql --dialect clickhouse` prints, and exports each result as Parquet into `out`.
  */
-async function exportScan(out: string, csv: string, args: string[], source: 'text' | 'typed' | 'parquet'): Promise<string[]> {
+async function exportScan(out: string, csv: string, args: string[], source: 'text' | 'typed' | 'parquet' | 'json'): Promise<string[]> {
   mkdirSync(out, { recursive: true });
   const table = `requests_${++tables}`;
   const settings = source === 'typed' ? '' : ' SETTINGS schema_inference_make_columns_nullable = 1, input_format_csv_use_best_effort_in_schema_inference = 0';
@@ -146,7 +147,7 @@ async function exportScan(out: string, csv: string, args: string[], source: 'tex
     const parquet = join(dir, `${table}.parquet`);
     session.query(`INSERT INTO FUNCTION file('${parquet}', 'Parquet') SELECT * FROM file('${csv}', 'CSVWithNames')${settings}`);
     query(`CREATE VIEW logs.${table} AS SELECT * FROM file('${parquet}', 'Parquet')`);
-  } else query(`CREATE TABLE logs.${table} ENGINE = Memory AS SELECT * FROM file('${csv}', 'CSVWithNames')${settings}`);
+  } else query(`CREATE TABLE logs.${table} ENGINE = Memory AS SELECT * FROM file('${csv}', '${source === 'json' ? 'JSONEachRow' : 'CSVWithNames'}')${settings}`);
   const types = rowsOf(query(`SELECT type FROM system.columns WHERE database = 'logs' AND table = '${table}'`)).map(([t]) => t as string);
   const r = await runCli('sql', ...args, '--source', `logs.${table}`, '--dialect', 'clickhouse');
   expect(r.code, r.stderr).toBe(0);
@@ -226,5 +227,29 @@ describe('ClickHouse dialect: the script run on ClickHouse, its Parquet results 
     expect(w.rejectsByReason).toEqual(summary.rejects_by_reason);
     expect(w.rowsRead).toBe(summary.rows_read);
     expectEqualSummaries(buildSummaries(trace, { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 0.5 }), w.summaries);
+  });
+
+  it('OpenAI usage records (JSON lines, usage.* read as Tuple fields with --dotted, reasoning tokens in some rows): the TypeScript engine\'s summaries', async () => {
+    const file = join(dir, 'usage.jsonl');
+    const rng = createRng('openai-usage-clickhouse');
+    let t = 1_700_000_000;
+    const lines: string[] = [];
+    for (let k = 0; k < 400; k++) {
+      const usage: Record<string, unknown> = { prompt_tokens: 10 + Math.floor(rng.next() * 900), completion_tokens: 1 + Math.floor(rng.next() * 300) };
+      if (k % 3 === 0) usage.completion_tokens_details = { reasoning_tokens: Math.floor(rng.next() * (usage.completion_tokens as number)) };
+      lines.push(JSON.stringify({ created: t, user: `u${k % 4}`, model: 'm', id: `r${k}`, usage }));
+      t += Math.round(-Math.log(rng.nextOpen()) * 2000) / 1000;
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+    const out = join(dir, 'usage');
+    const types = await exportScan(out, file, ['--preset', 'openai-usage', '--resolution', '0.001', '--origin', '1700000000', '--dotted'], 'json');
+    expect(types.some((x) => x.startsWith('Tuple('))).toBe(true);
+    const w = await loadScanDirectory(out);
+    const { trace } = await ingestFiles({ inputs: [file], mapping: loadPreset('openai-usage') });
+    expect(trace.origin).toBe('2023-11-14T22:13:20.000Z');
+    const ts = buildSummaries(trace, { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 0.001 });
+    expect(ts.lengths.some((l) => (l.fields.get('reason_ratio')?.size ?? 0) > 0)).toBe(true);
+    expect(w.rowsRead).toBe(400);
+    expectEqualSummaries(ts, w.summaries);
   });
 });
