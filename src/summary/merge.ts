@@ -1,5 +1,5 @@
 import { gapBin } from './bins.js';
-import { QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
+import { DISP_SCALES, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 
 /** Sum of two windows' gap-memory terms (a window without them adds none). */
 function addMem(a: readonly number[] | undefined, b: readonly number[] | undefined): number[] | undefined {
@@ -264,6 +264,9 @@ function addUp(parts: TraceSummaries[], origin: string | null, restoreGaps: bool
 export function mergeAll(parts: TraceSummaries[]): TraceSummaries {
   if (parts.length === 0) throw new RangeError('no summaries to merge');
   checkCompatible(parts);
+  // One part already in merged form is its own merge (a 30-day directory's 1.5 M windows were
+  // copied through a Map keyed by strings: 2 s and their garbage).
+  if (parts.length === 1 && isMerged(parts[0])) return parts[0];
   const withRows = parts.filter((p) => p.arrivals.length > 0);
   const origins = withRows.map((p) => p.origin).filter((o): o is string => o !== null);
   const origin = origins.length ? origins.reduce((x, y) => (Date.parse(y) < Date.parse(x) ? y : x)) : (withRows[0] ?? parts[0]).origin;
@@ -273,6 +276,20 @@ export function mergeAll(parts: TraceSummaries[]): TraceSummaries {
     parts.map((p) => rebase(p, origin, W, L)),
     origin,
     true,
+  );
+}
+
+/** Whether addUp would return `s` unchanged: windows in (client, start) order, one per key, dispersion bins as it computes them. */
+function isMerged(s: TraceSummaries): boolean {
+  const ordered = (xs: readonly { client: string; start: number }[]) => xs.every((x, i) => i === 0 || xs[i - 1].client < x.client || (xs[i - 1].client === x.client && xs[i - 1].start < x.start));
+  const W = s.arrivalSeconds;
+  return (
+    ordered(s.arrivals) &&
+    ordered(s.lengths) &&
+    s.arrivals.every((a) => {
+      const covered = Math.min(a.start + W, s.span.end) - Math.max(a.start, s.span.start);
+      return DISP_SCALES.every(([k, sc]) => a.disp[k].bins === Math.max(1, Math.ceil(Math.max(covered, sc) / sc)));
+    })
   );
 }
 

@@ -22,7 +22,39 @@ function trace(rows: [number, number][], origin: string | null = null): Trace {
 
 const opts = { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 0.001 };
 
+/** JSON of summaries with their packed histograms and Maps as entry lists. */
+const replacer = (_k: string, v: unknown) => (v instanceof Map ? [...v] : v && typeof v === 'object' && 'forEach' in v && !Array.isArray(v) ? entries(v as { forEach(f: (c: number, k: number) => void): void }) : v);
+const entries = (h: { forEach(f: (c: number, k: number) => void): void }) => {
+  const out: [number, number][] = [];
+  h.forEach((c, k) => out.push([k, c]));
+  return out;
+};
+
 describe('mergeAll', () => {
+  it('one part in merged form is returned as is, equal to what adding it up gives; one out of order is added up', () => {
+    const rng = createRng(43);
+    const rows: [number, number][] = [];
+    for (let k = 0; k < 4; k++) {
+      let t = 0;
+      for (let i = 0; i < 300; i++) rows.push([Math.round((t += -Math.log(rng.nextOpen()) * (3 + 40 * k)) * 1000) / 1000, k]);
+    }
+    const s = buildSummaries(trace(rows), opts);
+    expect(s.arrivals.length).toBeGreaterThan(20);
+    const empty = buildSummaries(trace([]), opts);
+    const added = mergeSummaries(s, empty);
+    expect(added).not.toBe(s);
+    expect(mergeAll([s])).toBe(s);
+    expect(isDeepStrictEqual(JSON.parse(JSON.stringify(mergeAll([s]), replacer)), JSON.parse(JSON.stringify(added, replacer)))).toBe(true);
+    // Out of order, a repeated window, or bins not from the span: added up, as before.
+    const shuffled = { ...s, arrivals: [...s.arrivals].reverse() };
+    expect(mergeAll([shuffled])).not.toBe(shuffled);
+    expectEqualSummaries(mergeAll([shuffled]), s);
+    const repeated = { ...s, arrivals: [s.arrivals[0], ...s.arrivals] };
+    expect(mergeAll([repeated]).arrivals[0].n).toBe(2 * s.arrivals[0].n);
+    const bins = { ...s, arrivals: s.arrivals.map((a, i) => (i === 3 ? { ...a, disp: { ...a.disp, s10: { ...a.disp.s10, bins: a.disp.s10.bins + 1 } } } : a)) };
+    expect(mergeAll([bins]).arrivals[3].disp.s10.bins).toBe(s.arrivals[3].disp.s10.bins);
+  });
+
   it('time partitions cut on 60 s multiples, split further into client shards, given in any order, equal one scan (40 seeded cases)', () => {
     const rng = createRng(41);
     let withMemory = 0;
