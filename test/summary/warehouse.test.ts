@@ -36,7 +36,9 @@ async function exportScan(dir: string, csv = CSV, args = ['--preset', 'burstgpt'
     const sql = b.slice(b.indexOf('\n') + 1).trim().replace(/;$/, '');
     names.push(name);
     if (name === 'arrivals') {
-      await con.run(`COPY (SELECT * FROM (${sql}) WHERE wi % 2 = 0) TO '${join(dir, 'arrivals', 'part-00000.parquet')}' (FORMAT parquet)`);
+      // Parts are read in name order: this one second, its text written plain (no dictionary:
+      // the client codes the loader made of the first part's dictionary turn into values).
+      await con.run(`COPY (SELECT * FROM (${sql}) WHERE wi % 2 = 0) TO '${join(dir, 'arrivals', 'part-00000.parquet')}' (FORMAT parquet, DICTIONARY_SIZE_LIMIT 1)`);
       // A part without extension (as Trino names them), plus Spark's marker and checksum files.
       await con.run(`COPY (SELECT * FROM (${sql}) WHERE wi % 2 = 1) TO '${join(dir, 'arrivals', '20231116_000001_00007_abcde')}' (FORMAT parquet)`);
       writeFileSync(join(dir, 'arrivals', '_SUCCESS'), '');
