@@ -9,7 +9,7 @@ export function registerSql(program: Command): void {
   program
     .command('sql')
     .description('Print the window-summary scan as SQL for a table (duckdb, spark, trino, clickhouse), given a mapping')
-    .requiredOption('--source <table>', 'table or view holding the raw rows (schema.table allowed)')
+    .requiredOption('--source <table>', "table or view holding the raw rows (schema.table allowed), or a table function read as written: read_parquet('logs/*.parquet') (duckdb), file('logs/*.parquet') or s3(…) (clickhouse)")
     .option('--preset <name>', 'mapping preset')
     .option('--map <mapping.json>', 'mapping file')
     .option('--dialect <name>', `${SQL_DIALECTS.join(' | ')}`, 'duckdb')
@@ -19,7 +19,7 @@ export function registerSql(program: Command): void {
     .option('--origin <time>', 'subtract this from timestamps (the trace origin: epoch seconds, or an ISO time as summarize --origin takes)', '0')
     .option('--dotted', 'sources are dotted paths into struct columns (JSON-like tables)')
     .option('--quiet', 'accepted like every command\'s (sql prints only the script, on stdout)')
-    .addHelpText('after', '\nExample:\n  $ servegen sql --preset azure-llm-2023 --source logs.requests --dialect trino > summaries.sql\n')
+    .addHelpText('after', "\nExamples:\n  $ servegen sql --preset azure-llm-2023 --source logs.requests --dialect trino > summaries.sql\n  $ servegen sql --map gw.json --source \"file('logs/*.parquet')\" --dialect clickhouse --origin 2024-10-01T00:00:00Z > summaries.sql\n")
     .action((opts: { source: string; preset?: string; map?: string; dialect: string; window: string; lengthWindow: string; resolution: string; origin: string; dotted?: boolean }) => {
       if (!(SQL_DIALECTS as readonly string[]).includes(opts.dialect)) throw new UsageError(`--dialect: expected one of ${SQL_DIALECTS.join(', ')}, got ${JSON.stringify(opts.dialect)}`);
       const d = DIALECTS[opts.dialect as SqlDialectName];

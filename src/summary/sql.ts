@@ -566,7 +566,8 @@ FROM (${lagged}) AS sg_l GROUP BY client, wi`;
  */
 export function scanScript(source: string, mapping: Mapping, opts: { W: number; L: number; res: number; origin: number; dotted: boolean }, d: Dialect): { name: string; sql: string }[] {
   const fields = SQL_INT_FIELDS.filter((f) => mapping.columns[f] !== undefined);
-  const src = source.split('.').map(d.ident).join('.');
+  // A table (schema.table, quoted part by part), or a table function as written (`file('…')`).
+  const src = source.includes('(') ? source : source.split('.').map(d.ident).join('.');
   const rows = rowsSql(src, mapping, opts.dotted, d);
   const r = `SELECT t - ${opts.origin} AS t, client${fields.map((f) => `, ${d.ident(f)}`).join('')} FROM src_rows WHERE reason IS NULL`;
   const q = summaryQueries({ W: opts.W, L: opts.L, res: opts.res, fields }, d);

@@ -139,17 +139,20 @@ describe('ClickHouse dialect: rows normalized as the TypeScript engine normalize
  * lines, objects becoming Tuple columns), runs each
  * query `servegen sql --dialect clickhouse` prints, and exports each result as Parquet into `out`.
  */
-async function exportScan(out: string, csv: string, args: string[], source: 'text' | 'typed' | 'parquet' | 'json'): Promise<string[]> {
+async function exportScan(out: string, csv: string, args: string[], source: 'text' | 'typed' | 'parquet' | 'function' | 'json'): Promise<string[]> {
   mkdirSync(out, { recursive: true });
   const table = `requests_${++tables}`;
   const settings = source === 'typed' ? '' : ' SETTINGS schema_inference_make_columns_nullable = 1, input_format_csv_use_best_effort_in_schema_inference = 0';
-  if (source === 'parquet') {
+  let from = `logs.${table}`;
+  if (source === 'parquet' || source === 'function') {
     const parquet = join(dir, `${table}.parquet`);
     session.query(`INSERT INTO FUNCTION file('${parquet}', 'Parquet') SELECT * FROM file('${csv}', 'CSVWithNames')${settings}`);
-    query(`CREATE VIEW logs.${table} AS SELECT * FROM file('${parquet}', 'Parquet')`);
+    // The file through a view, or named as --source itself.
+    if (source === 'parquet') query(`CREATE VIEW logs.${table} AS SELECT * FROM file('${parquet}', 'Parquet')`);
+    else from = `file('${parquet}', 'Parquet')`;
   } else query(`CREATE TABLE logs.${table} ENGINE = Memory AS SELECT * FROM file('${csv}', '${source === 'json' ? 'JSONEachRow' : 'CSVWithNames'}')${settings}`);
-  const types = rowsOf(query(`SELECT type FROM system.columns WHERE database = 'logs' AND table = '${table}'`)).map(([t]) => t as string);
-  const r = await runCli('sql', ...args, '--source', `logs.${table}`, '--dialect', 'clickhouse');
+  const types = rowsOf(query(`DESCRIBE TABLE ${from}`)).map(([, t]) => t as string);
+  const r = await runCli('sql', ...args, '--source', from, '--dialect', 'clickhouse');
   expect(r.code, r.stderr).toBe(0);
   const names: string[] = [];
   for (const b of r.stdout.split(/^-- /m).slice(2)) {
@@ -167,12 +170,12 @@ describe('ClickHouse dialect: the script run on ClickHouse, its Parquet results 
     query('CREATE DATABASE IF NOT EXISTS logs');
   });
 
-  it('BurstGPT (relative seconds, 1 s clock), from a table and from a Parquet file: the TypeScript engine\'s summaries, and the same profile', async () => {
+  it('BurstGPT (relative seconds, 1 s clock), from a table and from a Parquet file (a view, or file() as --source): the TypeScript engine\'s summaries, and the same profile', async () => {
     const csv = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
     const { trace } = await ingestFiles({ inputs: [csv], mapping: loadPreset('burstgpt') });
     const ts = buildSummaries(trace, { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 1 });
     expect(ts.arrivals.filter((a) => a.mem).length).toBeGreaterThan(3);
-    for (const source of ['parquet', 'text'] as const) {
+    for (const source of ['parquet', 'function', 'text'] as const) {
       const types = await exportScan(join(dir, `burstgpt-${source}`), csv, ['--preset', 'burstgpt', '--resolution', '1'], source);
       expect(new Set(types)).toEqual(new Set(['Nullable(String)']));
       const w = await loadScanDirectory(join(dir, `burstgpt-${source}`));

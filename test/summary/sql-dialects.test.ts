@@ -58,6 +58,17 @@ describe('servegen sql', () => {
     const ts = buildSummaries(trace, { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 1 });
     const got = new Map(arrivals.map((r) => [`${r.client}|${Number(r.wi) * 600}`, Number(r.n)]));
     expect(got).toEqual(new Map(ts.arrivals.map((a) => [`${a.client}|${a.start}`, a.n])));
+
+    // A table function as --source is used as written: the same results straight from the file.
+    const csv = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+    const r = await runCli('sql', '--preset', 'burstgpt', '--source', `read_csv('${csv}', header = true, all_varchar = true)`, '--resolution', '1');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`FROM read_csv('${csv}', header = true, all_varchar = true) AS src_in`);
+    const direct = [];
+    for (const s of statements(r.stdout)) direct.push((await con.runAndReadAll(s)).getRowObjectsJS());
+    // Rows of a GROUP BY come in any order.
+    const canon = (rs: unknown[][]) => rs.map((rows) => rows.map((row) => JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).sort());
+    expect(canon(direct)).toEqual(canon(results));
   });
 
   it('Φ⁻¹ in SQL (AS 241, for gap memory\'s normal scores) equals normalQuantile to 1e-13 relative, from p = 1e-300 to 1 − 1e-12', async () => {
