@@ -65,6 +65,8 @@ export interface Dialect {
   lagAt(e: string, k: number, partition: string, order: string): string;
   /** Appended to every query of the printed script (clickhouse: a SETTINGS clause). */
   scriptSuffix?: string;
+  /** A string literal of the mapping's text (`const`, `separator`), where '' doubling is not enough (clickhouse: backslashes are escapes). */
+  literal?: (v: string) => string;
 }
 
 const standardLag = (e: string) => `lag(${e}) OVER (PARTITION BY client ORDER BY t)`;
@@ -299,6 +301,7 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     // and joint's filters to PREWHERE and then failed: `Not found column nullIf(trimBoth(…)) in
     // block`. The filters are on computed columns, so PREWHERE saves nothing here anyway.
     scriptSuffix: '\nSETTINGS optimize_move_to_prewhere = 0',
+    literal: chLiteral,
   },
 };
 
@@ -346,9 +349,9 @@ export function fieldSql(src: FieldSource, dotted: boolean, separator: string, d
   if (typeof src === 'string') return blank(src);
   if (Array.isArray(src)) {
     const parts = src.map(blank);
-    return `CASE WHEN ${parts.map((p) => `${p} IS NULL`).join(' AND ')} THEN NULL ELSE concat(${parts.map((p) => `coalesce(${p}, '')`).join(`, ${literal(separator)}, `)}) END`;
+    return `CASE WHEN ${parts.map((p) => `${p} IS NULL`).join(' AND ')} THEN NULL ELSE concat(${parts.map((p) => `coalesce(${p}, '')`).join(`, ${(d.literal ?? literal)(separator)}, `)}) END`;
   }
-  if ('const' in src) return `CAST(${literal(src.const)} AS ${d.text})`;
+  if ('const' in src) return `CAST(${d.literal && typeof src.const === 'string' ? d.literal(src.const) : literal(src.const)} AS ${d.text})`;
   if ('coalesce' in src) return `coalesce(${src.coalesce.map(blank).join(', ')})`;
   return `CAST(${d.arrayLength(column(src.length, dotted, d, numeric))} AS ${d.text})`;
 }

@@ -165,6 +165,27 @@ async function exportScan(out: string, csv: string, args: string[], source: 'tex
   return types;
 }
 
+describe('ClickHouse dialect: the mapping\'s own text in literals', () => {
+  it('a const client and a separator with backslashes and quotes are the text the TypeScript engine uses (backslashes are escapes in ClickHouse literals)', async () => {
+    const csv = join(dir, 'literals.csv');
+    writeFileSync(csv, 'n,t,a,b\n0,1,x,y\n1,2,p,\n');
+    for (const client of [{ const: 'a\\tb\\\\c\'d' }, ['a', 'b']]) {
+      const mapping = { columns: { timestamp: 't', client_id: client, request_id: 'n' }, timestamp: { unit: 's' }, separator: '\\n\'' };
+      const { trace } = await ingestFiles({ inputs: [csv], mapping: parseMapping(mapping, 'm') });
+      const want = Array.from({ length: trace.n }, (_, i) => trace.clientIds[trace.client[i]]);
+      const got = textsThroughClickHouseTable(csv, mapping).map(([, c]) => c);
+      expect(got).toEqual(want);
+    }
+  });
+});
+
+/** The rows of a CSV (every column Nullable(String)) normalized by the clickhouse dialect: [request_id, client]. */
+function textsThroughClickHouseTable(csv: string, mapping: Record<string, unknown>): unknown[][] {
+  const table = `csv_${++tables}`;
+  query(`CREATE TABLE ${table} ENGINE = Memory AS SELECT * FROM file('${csv}', 'CSVWithNames') SETTINGS schema_inference_make_columns_nullable = 1, input_format_csv_use_best_effort_in_schema_inference = 0`);
+  return rowsOf(query(`SELECT toInt32(request_id), client FROM (${rowsSql(table, parseMapping(mapping, 'm'), false, DIALECTS.clickhouse, new Set(), ['request_id'])}) ORDER BY 1`));
+}
+
 describe('ClickHouse dialect: the script run on ClickHouse, its Parquet results fitted', () => {
   beforeAll(() => {
     query('CREATE DATABASE IF NOT EXISTS logs');
