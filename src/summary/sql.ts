@@ -217,11 +217,14 @@ function clickhouseIsoSeconds(_e: string, parts: string, offset: number): string
  * whitespace); 'NaN' (a bad number) for other text. (`length()` of a String counts its bytes.)
  * ClickHouse's JSON parser refuses two things JSON.parse takes, so the text is validated with
  * them rewritten: lone surrogate escapes (`"\ud800"`, read as another letter) and numbers
- * beyond a double's range (`1e999`, JSON.parse's Infinity; the exponent made 0).
+ * beyond a double's range (`1e999`, JSON.parse's Infinity; the exponent made 0), and integers
+ * past 64 bits (`18446744073709551616`, made one digit).
  */
 function clickhouseArrayLength(e: string): string {
   const text = `toString(${e})`;
-  const read = `replaceRegexpAll(replaceRegexpAll(${text}, ${chLiteral('\\\\u[dD][89a-fA-F][0-9a-fA-F]{2}')}, ${chLiteral('\\\\u0041')}), ${chLiteral('([0-9])[eE]\\+?[0-9]{3,}')}, ${chLiteral('\\1e0')})`;
+  const exp = `replaceRegexpAll(replaceRegexpAll(${text}, ${chLiteral('\\\\u[dD][89a-fA-F][0-9a-fA-F]{2}')}, ${chLiteral('\\\\u0041')}), ${chLiteral('([0-9])[eE]\\+?[0-9]{3,}')}, ${chLiteral('\\1e0')})`;
+  // Runs of 19+ digits (integers past Int64/UInt64, which ClickHouse's validator refuses) made one digit.
+  const read = `replaceRegexpAll(${exp}, ${chLiteral('([1-9])[0-9]{18,}')}, ${chLiteral('\\1')})`;
   return `if(startsWith(toTypeName(${e}), 'Array'), toString(length(${e})), multiIf(${e} IS NULL, NULL, trim(BOTH ' \\t\\n\\r\\f\\v' FROM ${text}) = '', NULL, isValidJSON(${read}) AND JSONType(${read}) = 'Array', toString(JSONLength(${read})), 'NaN'))`;
 }
 

@@ -101,6 +101,8 @@ export function expectedLengthRow(x: string, n: number): [number, number | null,
 export const LENGTH_TEXTS = ['[1,2,3]', '[]', ' [1, 2] ', '[[1],[2,3]]', '["a,b", "c]"]', '[{"a":1}]', '[1e999]', '[true, null]', '["\\ud83d\\ude00", 2]', '["\\\\ud800"]', '[1]\n',
   // A lone surrogate escape: an array for JSON.parse, refused by DuckDB's JSON reader.
   '["\\ud800"]',
+  // Integers past 64 bits (JSON.parse: doubles), refused by ClickHouse's JSON validator.
+  '[18446744073709551616]', '[-9223372036854775809]', '[{"a":99999999999999999999999}]', '[0123456789012345678901]', '[1.5e-1234567890123456789012]',
   // Not arrays for JSON.parse (DuckDB's JSON reader takes the first six: trailing commas, NaN/Infinity).
   '[1,]', '[{"a":1,}]', '[NaN]', '[Infinity]', '[-inf]', '[nan]', '[01]', '[1] x', 'abc', '{"a":1}', '5', '[1 2]', '\u00a0[1]', '[1] \f', "['a']", '[.5]',
   '', ' ', '\t'];
