@@ -65,8 +65,10 @@ export interface Dialect {
   lagAt(e: string, k: number, partition: string, order: string): string;
   /** Appended to every query of the printed script (clickhouse: a SETTINGS clause). */
   scriptSuffix?: string;
-  /** A string literal of the mapping's text (`const`, `separator`), where '' doubling is not enough (clickhouse: backslashes are escapes). */
+  /** A string literal of the mapping's text (`const`, `separator`), where '' doubling is not enough (clickhouse, spark: backslashes are escapes). */
   literal?: (v: string) => string;
+  /** A source column as text, where CAST(e AS text) is not it (clickhouse: DateTime columns print the wall clock of their zone). */
+  castText?(e: string): string;
 }
 
 const standardLag = (e: string) => `lag(${e}) OVER (PARTITION BY client ORDER BY t)`;
@@ -178,7 +180,7 @@ function duckdbTextArrayLength(e: string): string {
   return `CASE WHEN trim(${e}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) = '' THEN NULL WHEN ${valid} AND json_type(${surrogatesRead}) = 'ARRAY' THEN CAST(json_array_length(${surrogatesRead}) AS VARCHAR) ELSE 'NaN' END`;
 }
 
-/** A ClickHouse string literal: backslashes are escapes there, so they are doubled too. */
+/** A ClickHouse (or Spark) string literal: backslashes are escapes there, so they are doubled too, and a quote is backslash-quote. */
 const chLiteral = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** The ISO parts (clickhouse): ISO_RE2's eight groups as an array, empty when the text does not match (or is NULL). */
@@ -256,6 +258,8 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
   },
   spark: {
     name: 'spark',
+    // Spark's string literals take backslash escapes, and '' is two adjacent literals ('It''s' is "Its").
+    literal: chLiteral,
     ident: (name) => `\`${name.replace(/`/g, '``')}\``,
     text: 'STRING',
     trim: (e) => `trim(${e})`,
@@ -305,6 +309,11 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     // block`. The filters are on computed columns, so PREWHERE saves nothing here anyway.
     scriptSuffix: '\nSETTINGS optimize_move_to_prewhere = 0',
     literal: chLiteral,
+    // A DateTime/DateTime64 column holds instants but prints the wall clock of its zone (or the
+    // server's) without the zone, which the ISO reading then took as UTC: hours off. Such a
+    // column is printed as its UTC time with a Z. (Both branches must type-check for any type;
+    // the condition is a constant.)
+    castText: (e) => `if(match(toTypeName(${e}), '^(Nullable\\()?DateTime'), concat(toString(accurateCastOrNull(${e}, 'DateTime64(9, ''UTC'')')), 'Z'), CAST(${e} AS Nullable(String)))`,
   },
 };
 
@@ -337,7 +346,7 @@ function asTextSql(c: string, dotted: boolean, d: Dialect, numeric: TypedColumns
   if (top && numeric.has(c)) return d.numberText(column(c, dotted, d));
   if (top && d.jsonText && numeric.json?.has(c)) return d.jsonText(column(c, dotted, d));
   if (!top && d.jsonText && numeric.jsonPaths?.has(c)) return d.jsonText(column(c, dotted, d, numeric));
-  return `CAST(${column(c, dotted, d)} AS ${d.text})`;
+  return d.castText ? d.castText(column(c, dotted, d)) : `CAST(${column(c, dotted, d)} AS ${d.text})`;
 }
 
 /** Text trimmed, blank → NULL (absent). */

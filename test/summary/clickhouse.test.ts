@@ -117,6 +117,18 @@ describe('ClickHouse dialect: rows normalized as the TypeScript engine normalize
     }
   });
 
+  it('DateTime columns (with a zone, or the server\'s) read as the instants they hold, not their zone\'s wall clock read as UTC', () => {
+    const ms = [1_704_067_200_000, 1_704_067_201_250, 1_720_000_000_123];
+    query(`CREATE TABLE zoned (n Int32, a DateTime64(3, 'Asia/Shanghai'), b DateTime('America/New_York'), c Nullable(DateTime64(3)), d DateTime64(3, 'UTC')) ENGINE = Memory`);
+    query(`INSERT INTO zoned VALUES ${ms.map((m, n) => `(${n}, fromUnixTimestamp64Milli(${m}), toDateTime(${Math.floor(m / 1000)}), fromUnixTimestamp64Milli(${m}), fromUnixTimestamp64Milli(${m}))`).join(', ')}, (3, fromUnixTimestamp64Milli(0), toDateTime(0), NULL, fromUnixTimestamp64Milli(0))`);
+    for (const col of ['a', 'b', 'c', 'd']) {
+      const mapping = parseMapping({ columns: { timestamp: col, request_id: 'n' }, timestamp: { unit: 'iso' } }, 'm');
+      const got = rowsOf(query(`SELECT toInt32(request_id), t, reason FROM (${rowsSql('zoned', mapping, false, DIALECTS.clickhouse, new Set(), ['request_id'])}) ORDER BY 1`));
+      const want = [...ms.map((m, n) => [n, col === 'b' ? Math.floor(m / 1000) : m / 1000, null]), [3, col === 'c' ? null : 0, col === 'c' ? 'missing_timestamp' : null]];
+      expect(got, col).toEqual(want);
+    }
+  });
+
   it('{"length": col}: text holding a JSON array counts its items, other text is a bad number, a blank is absent; an Array column counts its items', () => {
     const texts = [...LENGTH_TEXTS, ...randomJsonArrayTexts('length-parity-clickhouse', 20000)];
     const mapping = { columns: { timestamp: 'n', input_tokens: { length: 'x' } }, timestamp: { unit: 's' } };
