@@ -186,6 +186,32 @@ async function readColumns(files: string[], wanted: string[]): Promise<Record<st
   return Object.fromEntries(wanted.map((w, i) => [w, builders[i].result()]));
 }
 
+/** Text columns of the outputs; every other column must hold a finite number in every row. */
+const TEXT_COLUMNS = new Set(['client', 'kind', 'field', 'reason']);
+
+/**
+ * Refuses a number column with a missing or non-finite value (a hand-edited or truncated
+ * export): it would otherwise be read as 0 or NaN, a histogram key or count silently wrong.
+ */
+function checkNumbers(dir: string, name: string, cols: Record<string, Column>): void {
+  for (const [col, values] of Object.entries(cols)) {
+    // The span of a scan with no accepted rows is NULL (min and max of nothing): checked below.
+    if (TEXT_COLUMNS.has(col) || (name === 'scan' && col.startsWith('span_'))) continue;
+    const bad = (i: number, v: unknown): never => {
+      throw new IngestError(`${dir}: ${name} row ${i + 1}, column "${col}": ${v === null || v === undefined ? 'missing' : JSON.stringify(String(v))}, expected a number; export the query printed by servegen sql unchanged`, dir, undefined, col);
+    };
+    if (values instanceof Float64Array) {
+      for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) bad(i, values[i]);
+      continue;
+    }
+    const at = reader(values);
+    for (let i = 0; i < values.length; i++) {
+      const v = at(i);
+      if (!((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'bigint')) bad(i, v);
+    }
+  }
+}
+
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : Number(v));
 
 /** Reads a directory of exported scan results into summaries (see WarehouseScan). */
@@ -201,7 +227,9 @@ export async function loadScanDirectory(dir: string, options: { onStage?: (text:
     // A long span's directory takes minutes to read: say which output (found at 90 days: silence for 2.5 min).
     const mb = parts.reduce((a, f) => a + statSync(f).size, 0) / 2 ** 20;
     if (mb >= 1) options.onStage?.(`reading ${name} (${mb.toFixed(0)} MB)`);
-    return readColumns(parts, COLUMNS[name]);
+    const cols = await readColumns(parts, COLUMNS[name]);
+    checkNumbers(dir, name, cols);
+    return cols;
   };
   const scan = (await read('scan', true))!;
   if (scan.n.length !== 1) throw new IngestError(`${dir}: scan output has ${scan.n.length} rows, expected 1`, dir);
@@ -216,6 +244,11 @@ export async function loadScanDirectory(dir: string, options: { onStage?: (text:
   };
   const rejects = await read('rejects', false);
   const first = (c: Column) => num(reader(c)(0));
+  const spanAt = (c: Column) => {
+    const v = first(c);
+    if (!Number.isFinite(v)) throw new IngestError(`${dir}: scan row 1: span ${JSON.stringify(String(v))} with ${first(scan.n)} accepted rows, expected a number; export the query printed by servegen sql unchanged`, dir);
+    return v;
+  };
   const originSeconds = first(scan.origin_seconds);
   const accepted = first(scan.n);
   options.onStage?.(`assembling ${tables.arrivals.client.length} arrival windows`);
@@ -223,7 +256,7 @@ export async function loadScanDirectory(dir: string, options: { onStage?: (text:
     arrivalSeconds: first(scan.arrival_seconds),
     lengthSeconds: first(scan.length_seconds),
     resolution: first(scan.resolution),
-    span: accepted > 0 ? { start: first(scan.span_start), end: first(scan.span_end) } : { start: 0, end: 0 },
+    span: accepted > 0 ? { start: spanAt(scan.span_start), end: spanAt(scan.span_end) } : { start: 0, end: 0 },
     origin: originSeconds !== 0 ? new Date(originSeconds * 1000).toISOString() : null,
   });
   const rejectsByReason: Record<string, number> = {};

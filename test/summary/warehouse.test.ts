@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -117,5 +117,26 @@ describe('fit --summaries on warehouse output (Parquet results of servegen sql)'
     r = await runCli('fit', '--summaries', dir, '--out', join(tmp, 'x.json'));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('lengths.parquet: missing column "field"');
+
+    // A missing or non-finite number (a hand-edited or truncated export) is refused, not read as 0.
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    await exportScan(dir);
+    const hist = join(dir, 'gap_histograms.parquet');
+    await con.run(`COPY (SELECT client, wi, kind, CASE WHEN row_number() OVER () = 3 THEN NULL ELSE key END AS key, c FROM '${hist}') TO '${hist}.tmp' (FORMAT parquet)`);
+    renameSync(`${hist}.tmp`, hist);
+    r = await runCli('fit', '--summaries', dir, '--out', join(tmp, 'x.json'));
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${dir}: gap_histograms row 3, column "key": missing, expected a number`);
+    const disp = join(dir, 'dispersion.parquet');
+    await con.run(`COPY (SELECT client, wi, scale, CASE WHEN row_number() OVER () = 2 THEN 'NaN'::DOUBLE ELSE sum END AS sum, sumsq FROM '${disp}') TO '${disp}.tmp' (FORMAT parquet)`);
+    renameSync(`${disp}.tmp`, disp);
+    await exportScan(join(tmp, 'fresh'));
+    renameSync(join(tmp, 'fresh', 'gap_histograms.parquet'), hist);
+    r = await runCli('fit', '--summaries', dir, '--out', join(tmp, 'x.json'));
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${dir}: dispersion row 2, column "sum": "NaN", expected a number`);
+    con.closeSync();
+    db.closeSync();
   });
 });
