@@ -20,6 +20,7 @@ export function registerExportServegen(program: Command): void {
         [profile.clients.filter((c) => c.sessions).length, 'session statistics (generate from the exported pool labels no sessions)'],
         [profile.clients.filter((c) => c.shifts?.length).length, 'rate change points'],
         [profile.clients.filter((c) => c.gap_memory).length, 'gap memory (upstream draws independent gaps)'],
+        [profile.clients.filter((c) => c.empirical || c.arrivals.some((w) => w.empirical)).length, "empirical gap distributions (their own, or windows'; upstream draws every window from its fitted family)"],
       ] as const;
       for (const [n, what] of lost) if (n > 0) rep.info(`note: ${n} client(s) have ${what}; upstream's layout has no place for them, so they are not written`);
       rep.info(`exported ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'} as ${files} files → ${opts.out}`);

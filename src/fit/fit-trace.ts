@@ -13,6 +13,7 @@ import { aggregateBucketSeconds, coveredBuckets, fitAggregateRate, fitAggregateR
 import { lengthWindowOf } from './lengths.js';
 import { sessionStats } from './sessions.js';
 import { clockHidesLag1, fitGapMemory, memoryCorrelations } from './gap-memory.js';
+import { clientGapShape } from './client-shape.js';
 
 export interface FitOptions extends ArrivalFitOptions {
   arrivalSeconds: number;
@@ -236,6 +237,8 @@ export function fitSummaries(
     if (shifts.length > 0) client.shifts = shifts;
     const memory = fitGapMemory(memoryCorrelations(arrivals), { skipLag1: clockHidesLag1(res, arrivals) });
     if (memory) client.gap_memory = memory;
+    const shape = clientGapShape(arrivals, windows, res, options.empiricalAboveKs ?? 0.05);
+    if (shape) client.empirical = shape;
     clients.push(client);
     options.onProgress?.(++done, byClient.size);
   }

@@ -269,13 +269,16 @@ function empiricalSampler(e: NonNullable<ArrivalWindow['empirical']>): UnitGapSa
  *   shape can imply a CV far from the observed one.
  * - `'params'`: the fitted shape as stored.
  * Windows with no model (too few arrivals) use Poisson arrivals. Windows that carry an
- * `empirical` gap distribution (no family fitted them well) sample it instead, unless
- * `useEmpirical` is false.
+ * `empirical` gap distribution (no family fitted them well) sample it instead, and other
+ * windows with a model their client's pooled one (`clientShape`, the client's `empirical`),
+ * unless `useEmpirical` is false.
  */
-export function unitGapSampler(window: ArrivalWindow, shapeSource: ShapeSource = 'cv', useEmpirical = true): UnitGapSampler {
-  if (useEmpirical && window.empirical) {
-    let s = empiricalCache.get(window);
-    if (!s) empiricalCache.set(window, (s = empiricalSampler(window.empirical)));
+export function unitGapSampler(window: ArrivalWindow, shapeSource: ShapeSource = 'cv', useEmpirical = true, clientShape?: ArrivalWindow['empirical']): UnitGapSampler {
+  // The window's own gap distribution, else its client's pooled one (profile `clients[].empirical`).
+  const empirical = useEmpirical ? (window.empirical ?? clientShape) : undefined;
+  if (empirical) {
+    let s = empiricalCache.get(empirical);
+    if (!s) empiricalCache.set(empirical, (s = empiricalSampler(empirical)));
     return s;
   }
   const m = window.model;

@@ -241,6 +241,8 @@ interface ClientState {
   sessions?: SessionAssigner;
   /** Gap memory (the client's `gap_memory`): its latent AR(1) state, carried across slots. */
   memory?: GapMemoryState;
+  /** The client's pooled gap shape (its `empirical`), for windows without their own. */
+  shape?: ProfileClient['empirical'];
 }
 
 /** Latent state of a client's gap memory (src/fit/gap-memory.ts). */
@@ -413,6 +415,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
     residual: NaN,
     sessions: sessionAssigner(c, options, root),
     memory: c.gap_memory && c.gap_memory.weight > 0 && options.gapMemory !== false ? new GapMemoryState(c.gap_memory.weight, c.gap_memory.phi) : undefined,
+    shape: c.empirical,
   }));
   const labelSessions = states.some((s) => s.sessions);
   const columns = lengthColumnsOf(chosen);
@@ -488,7 +491,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
         const rate = w ? w.rate * factor : 0;
         samplers[ci] = undefined;
         if (!(rate > 0) || !w) continue;
-        const sampler = unitGapSampler(w, shapeSource, options.useEmpirical ?? true);
+        const sampler = unitGapSampler(w, shapeSource, options.useEmpirical ?? true, st.shape);
         if (Number.isNaN(st.residual)) st.residual = sampler.residual(st.arrivalRng);
         samplers[ci] = sampler;
         rates[ci] = rate;

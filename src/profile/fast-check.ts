@@ -40,14 +40,15 @@ function checkModel(m: unknown): boolean {
   }
 }
 
+function checkGapHistogram(e: unknown): boolean {
+  if (!isObj(e) || !onlyKeys(e, ['log10_min', 'bins_per_decade', 'below', 'below_count', 'bins', 'counts'])) return false;
+  if (!isNum(e.log10_min) || !isPos(e.bins_per_decade) || !isNonNeg(e.below) || !(isInt(e.below_count) && (e.below_count as number) >= 0)) return false;
+  return numArray(e.bins, isInt) && numArray(e.counts, (v) => isInt(v) && (v as number) >= 0);
+}
+
 function checkArrival(w: unknown): boolean {
   if (!isObj(w) || !onlyKeys(w, ['start', 'rate', 'cv', 'model', 'gof', 'empirical'])) return false;
-  if (w.empirical !== undefined) {
-    const e = w.empirical;
-    if (!isObj(e) || !onlyKeys(e, ['log10_min', 'bins_per_decade', 'below', 'below_count', 'bins', 'counts'])) return false;
-    if (!isNum(e.log10_min) || !isPos(e.bins_per_decade) || !isNonNeg(e.below) || !(isInt(e.below_count) && (e.below_count as number) >= 0)) return false;
-    if (!numArray(e.bins, isInt) || !numArray(e.counts, (v) => isInt(v) && (v as number) >= 0)) return false;
-  }
+  if (w.empirical !== undefined && !checkGapHistogram(w.empirical)) return false;
   if (!isNum(w.start) || !isNonNeg(w.rate)) return false;
   if (!(w.cv === null || isNonNeg(w.cv))) return false;
   if (!('model' in w) || !checkModel(w.model)) return false;

@@ -25,6 +25,17 @@ export const GofSchema = z
   })
   .strict();
 
+export const GapHistogramSchema = z
+  .object({
+    log10_min: z.number().finite(),
+    bins_per_decade: z.number().positive(),
+    below: z.number().nonnegative().describe('gaps below this (the clock resolution) are spread uniformly on [0, below)'),
+    below_count: z.number().int().nonnegative(),
+    bins: z.array(z.number().int()).describe('log bin b covers [10^(log10_min + b/bpd), 10^(log10_min + (b+1)/bpd)) seconds'),
+    counts: z.array(z.number().int().nonnegative()),
+  })
+  .strict();
+
 export const ArrivalWindowSchema = z
   .object({
     start: z.number().finite().describe('window start, seconds from span.origin'),
@@ -32,18 +43,7 @@ export const ArrivalWindowSchema = z
     cv: nonNegative.nullable().describe('coefficient of variation of inter-arrival gaps; null when unknown'),
     model: ArrivalModelSchema.nullable().describe('null when the window had too few arrivals to fit'),
     gof: GofSchema.optional(),
-    empirical: z
-      .object({
-        log10_min: z.number().finite(),
-        bins_per_decade: z.number().positive(),
-        below: z.number().nonnegative().describe('gaps below this (the clock resolution) are spread uniformly on [0, below)'),
-        below_count: z.number().int().nonnegative(),
-        bins: z.array(z.number().int()).describe('log bin b covers [10^(log10_min + b/bpd), 10^(log10_min + (b+1)/bpd)) seconds'),
-        counts: z.array(z.number().int().nonnegative()),
-      })
-      .strict()
-      .optional()
-      .describe('the window\'s gap distribution, kept when no family fits it well; generation samples it (rescaled to the target rate) instead of the model'),
+    empirical: GapHistogramSchema.optional().describe('the window\'s gap distribution, kept when no family fits it well; generation samples it (rescaled to the target rate) instead of the model'),
   })
   .strict();
 
@@ -133,6 +133,9 @@ export const ClientSchema = z
       .strict()
       .optional()
       .describe('serial dependence of gaps: normal scores correlate weight·phi^k at lag k (absent: independent gaps)'),
+    empirical: GapHistogramSchema.optional().describe(
+      'the client\'s pooled gap shape, in mean gaps (each window\'s gaps divided by its mean), kept when its windows\' families do not reproduce it; generation samples it (rescaled to each window\'s rate) for every window with a model and no empirical of its own',
+    ),
     sessions: SessionStatsSchema.optional(),
   })
   .strict();
