@@ -26,6 +26,8 @@ export interface ProfileSummary {
   cv: { requestWeightedMedian: number; requestWeightedMean: number; shareAbove1: number };
   /** Share of requests (in fitted windows) per arrival family. */
   familyMix: Record<string, number>;
+  /** Share of those requests whose gaps generate draws from a gap histogram: the window's own `empirical` or its client's pooled one. */
+  empiricalShare: number;
   fields: Partial<Record<LengthFieldName, FieldSummary>>;
   /** Mean reasoning tokens / answer tokens when the profile has reason ratios. */
   reasoningToAnswer?: number;
@@ -90,6 +92,7 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
   const cvW: number[] = [];
   const fam: Record<string, number> = {};
   let famTotal = 0;
+  let empirical = 0;
   for (const c of clients) {
     for (const w of c.arrivals) {
       if (w.model && w.cv !== null && w.rate > 0) {
@@ -97,6 +100,7 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
         cvW.push(w.rate);
         fam[w.model.family] = (fam[w.model.family] ?? 0) + w.rate;
         famTotal += w.rate;
+        if (w.empirical || c.empirical) empirical += w.rate;
       }
     }
   }
@@ -184,6 +188,7 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
     concentration: { p50: needed(0.5), p90: needed(0.9), p99: needed(0.99) },
     cv: { requestWeightedMedian: cvMedian, requestWeightedMean: cvMean / cvWsum, shareAbove1: above1 / cvWsum },
     familyMix: fam,
+    empiricalShare: famTotal > 0 ? empirical / famTotal : 0,
     fields,
     reasoningToAnswer: ratioWeight > 0 ? ratioWeighted / ratioWeight : undefined,
     topClients: clients

@@ -5,6 +5,7 @@ import { fitTrace } from '../../src/fit/fit-trace.js';
 import { planGeneration } from '../../src/generate/compose.js';
 import { validateProfile } from '../../src/profile/read.js';
 import type { Profile } from '../../src/profile/schema.js';
+import { summarizeProfile } from '../../src/profile/summarize.js';
 import { serializeProfile } from '../../src/profile/write.js';
 import { sampleStandardGamma } from '../../src/stats/gamma.js';
 import { createRng } from '../../src/stats/rng.js';
@@ -94,6 +95,11 @@ describe("a client's pooled gap shape", () => {
     const profile = fit(times('two-phase', 2, 1));
     expect(profile.provenance.options.clock_resolution_seconds).toBe(1);
     expect(profile.clients[0].empirical).toBeUndefined();
+  });
+
+  it('inspect counts the requests drawn from gap histograms', () => {
+    expect(summarizeProfile(fit(times('two-phase', 1))).empiricalShare).toBe(1);
+    expect(summarizeProfile(fit(times('poisson', 1))).empiricalShare).toBe(0);
   });
 
   it('export-servegen says upstream cannot carry it', async () => {
