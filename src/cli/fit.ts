@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fitSummaries, fitTraceParallel } from '../fit/fit-trace.js';
 import { prefitWindows } from '../fit/parallel-fit.js';
@@ -19,6 +19,7 @@ import { scanSummaries } from './summarize.js';
 import { anonymizeProfile } from '../profile/anonymize.js';
 import { profileHtml } from '../profile/report-html.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { hashFile, readWholeFile } from '../io/whole-file.js';
 
 interface Opts extends IngestCliOptions {
   out: string;
@@ -130,7 +131,7 @@ Examples:
           if (statSync(f).isDirectory()) {
             // Parquet results of `servegen sql` run on a warehouse (docs/scale.md).
             const w = await loadScanDirectory(f, { onStage: (t) => rep.stage(`fit --summaries: ${f}: ${t}`) });
-            for (const p of w.files) hash.update(readFileSync(p));
+            for (const p of w.files) hashFile(hash, p);
             const rejected = Object.values(w.rejectsByReason).reduce((a, b) => a + b, 0);
             rep.info(`${f}: ${w.rowsRead} rows scanned${rejected ? `, ${rejected} rejected (${Object.entries(w.rejectsByReason).map(([r, c]) => `${r} ${c}`).join(', ')})` : ''}, ${w.summaries.arrivals.length} arrival windows`);
             parts.push(w.summaries);
@@ -140,7 +141,7 @@ Examples:
           // bytes, "PAR1��", in the message; a jsonl trace a JSON parser's position).
           const kind = ({ parquet: 'a Parquet file', arrow: 'an Arrow file', trace: 'a trace' } as Record<string, string>)[fileKind(f)];
           if (kind) throw new UsageError(`${f}: ${kind}, not a summaries file: --summaries takes summaries JSON (servegen summarize --out part.json) or a directory of Parquet results (scan.parquet, arrivals.parquet, …); a trace is fitted without --summaries`);
-          const bytes = readFileSync(f);
+          const bytes = readWholeFile(f);
           if (bytes.length >= 2 ** 20) rep.stage(`fit --summaries: reading ${f} (${(bytes.length / 2 ** 20).toFixed(0)} MB)`);
           hash.update(bytes);
           try {
@@ -196,7 +197,7 @@ Examples:
       }
       if (opts.engine !== 'ts') {
         const files = expandInputs(inputs);
-        for (const f of files) hash.update(readFileSync(f));
+        for (const f of files) hashFile(hash, f);
         const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution, memoryLimit: opts.duckdbMemory }, opts.engine, rep, opts);
         refuseUnpooled(summaries, opts);
         zeroSpanWarning(rep, summaries.arrivals.reduce((a, w) => a + w.n, 0), summaries.span);
@@ -223,7 +224,7 @@ Examples:
       const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep, opts);
       reportIngest(rep, result);
       zeroSpanWarning(rep, result.trace.n, { start: 0, end: result.summary.span_seconds });
-      for (const f of result.summary.files) hash.update(readFileSync(f));
+      for (const f of result.summary.files) hashFile(hash, f);
       const { profile, summaries, pooledClients } = await fitTraceParallel(result.trace, {
         arrivalSeconds,
         lengthSeconds,

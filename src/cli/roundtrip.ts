@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { fitTrace } from '../fit/fit-trace.js';
@@ -15,6 +15,7 @@ import { checkSeed, EXIT_CHECK_FAILED, EXIT_OK } from './errors.js';
 import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { verdictLines, writeReports } from './validate.js';
+import { hashFile } from '../io/whole-file.js';
 
 interface Opts extends IngestCliOptions {
   out: string;
@@ -43,7 +44,7 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
       // Only now: a failed ingest (e.g. the reject ratio) leaves no empty directory behind.
       mkdirSync(opts.out, { recursive: true });
       const hash = createHash('sha256');
-      for (const f of source.summary.files) hash.update(readFileSync(f));
+      for (const f of source.summary.files) hashFile(hash, f);
       const { profile } = fitTrace(source.trace, {
         arrivalSeconds: 600,
         lengthSeconds: 21600,

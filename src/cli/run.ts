@@ -9,6 +9,7 @@ import { toolName } from '../version.js';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { Reporter } from './progress.js';
 import { readErrorReason } from '../io/read-error.js';
+import { hashFile } from '../io/whole-file.js';
 
 /** Pipeline spec (documented in docs/pipelines.md). Paths are relative to the spec file. */
 export const PipelineSchema = z
@@ -75,7 +76,7 @@ export function readPipeline(file: string): Pipeline {
 /** Content hash of an input: a file's bytes, or a directory's files (names and contents, recursively, in name order). */
 function fileHash(path: string): string {
   if (!existsSync(path)) return 'missing';
-  if (!statSync(path).isDirectory()) return createHash('sha256').update(readFileSync(path)).digest('hex');
+  if (!statSync(path).isDirectory()) return hashFile(createHash('sha256'), path).digest('hex');
   const h = createHash('sha256').update('dir');
   for (const name of readdirSync(path).sort()) h.update('\0').update(name).update('\0').update(fileHash(join(path, name)));
   return h.digest('hex');

@@ -1,7 +1,8 @@
-import { createReadStream, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, fstatSync, openSync, readdirSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { readWholeFile } from './whole-file.js';
 
 /** Input formats ingest reads. */
 export const INPUT_FORMATS = ['csv', 'tsv', 'jsonl', 'parquet', 'arrow'] as const;
@@ -54,7 +55,7 @@ export function openByteStream(path: string, onRawBytes?: (n: number) => void): 
 
 /** Whole file as bytes, gunzipped when needed (formats that need random access). */
 export async function readAllBytes(path: string): Promise<Uint8Array> {
-  if (!isGzipFile(path)) return readFileSync(path); // one allocation, no concatenation copy
+  if (!isGzipFile(path)) return readWholeFile(path); // one allocation, no concatenation copy
   const chunks: Buffer[] = [];
   for await (const c of openByteStream(path)) chunks.push(c as Buffer);
   return Buffer.concat(chunks);

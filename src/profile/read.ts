@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { wrongKindHint } from '../io/file-kind.js';
@@ -8,6 +7,7 @@ import { checkPmf, PmfError } from '../stats/pmf.js';
 import { ProfileError } from './errors.js';
 import { clientsBulkValid } from './fast-check.js';
 import { PROFILE_FORMAT, PROFILE_VERSION, ProfileSchema, type Profile } from './schema.js';
+import { readWholeFile } from '../io/whole-file.js';
 
 /**
  * Schema check: the bulky arrays go through the hand-written check, the rest through zod;
@@ -122,7 +122,7 @@ export function readProfile(file: string, options: { wholeTextLimit?: number } =
   if (hint) throw new ProfileError(hint, file);
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readWholeFile(file);
   } catch (err) {
     throw new ProfileError(`${file}: cannot read profile (${readErrorReason(err)})`, file);
   }

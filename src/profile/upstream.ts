@@ -14,6 +14,7 @@ import { ProfileError } from './errors.js';
 import { fieldValueProblem } from './read.js';
 import { parsePyNumberDict, pyFloatRepr, PyDictError } from './pydict.js';
 import { pmfMass, pmfProbabilities } from '../stats/pmf.js';
+import { hashFile } from '../io/whole-file.js';
 import {
   PROFILE_FORMAT,
   PROFILE_VERSION,
@@ -315,7 +316,7 @@ export function importServegenPool(dir: string, now: () => string = defaultCreat
   let spanEnd = -Infinity;
   for (const id of ids) {
     const traceFile = join(dir, traces.get(id)!);
-    hash.update(`${basename(traceFile)}\0`).update(readFileSync(traceFile)).update('\0');
+    hashFile(hash.update(`${basename(traceFile)}\0`), traceFile).update('\0');
     const rows = parseTraceCsv(traceFile);
     if (rows.length === 0) throw new ProfileError(`${traceFile}:1: trace file has no windows`, traceFile, 'line 1');
     for (let i = 1; i < rows.length; i++) {
@@ -330,7 +331,7 @@ export function importServegenPool(dir: string, now: () => string = defaultCreat
     const dsName = datasets.get(id);
     if (dsName) {
       const dsFile = join(dir, dsName);
-      hash.update(`${dsName}\0`).update(readFileSync(dsFile)).update('\0');
+      hashFile(hash.update(`${dsName}\0`), dsFile).update('\0');
       // Upstream PMFs are counts over the length window's requests (Σ rate·600 over its arrival windows).
       const step = windowSeconds ?? 600;
       const requestsIn = (start: number, end: number): number[] => {
