@@ -53,7 +53,7 @@ function refuseUnpooled(summaries: TraceSummaries, opts: Opts): void {
   const small = [...totals.values()].filter((n) => n < threshold).length;
   if (small === 0) return;
   throw new UsageError(
-    `--min-client-requests ${threshold}${opts.anonymize && opts.minClientRequests === undefined ? ' (the --anonymize default)' : ''}: ${small} client(s) have fewer requests, and clients are pooled into "tail" only when fitting from rows (--engine ts on the trace or logs); here they would be kept as they are — fit from the rows, or give --min-client-requests 0 to keep them`,
+    `--min-client-requests ${threshold}${opts.anonymize && opts.minClientRequests === undefined ? ' (the --anonymize default)' : ''}: ${small} client(s) have fewer requests, and summaries cannot pool clients into "tail" (the pool's merged gaps are not in them): fit from the logs (either engine pools them), or give --min-client-requests 0 to keep them as they are`,
   );
 }
 
@@ -198,25 +198,30 @@ Examples:
       if (opts.engine !== 'ts') {
         const files = expandInputs(inputs);
         for (const f of files) hashFile(hash, f);
-        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution, memoryLimit: opts.duckdbMemory }, opts.engine, rep, opts);
-        refuseUnpooled(summaries, opts);
+        // Small clients are pooled in the scan, as when fitting from rows: the builder counts the pool's merged rows.
+        let pooledClients = 0;
+        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution, memoryLimit: opts.duckdbMemory, poolBelow: minClientRequests, onPooled: (n) => (pooledClients = n) }, opts.engine, rep, opts);
         zeroSpanWarning(rep, summaries.arrivals.reduce((a, w) => a + w.n, 0), summaries.span);
         const momentMatch = Boolean(opts.momentMatch);
-        const profile = fitSummaries(summaries, {
-          arrivalSeconds,
-          lengthSeconds,
-          minArrivals,
-          minClientRequests: 0,
-          momentMatch,
-          prefit: await prefitWindows(summaries, { minArrivals, momentMatch, onWindows: (d, n) => rep.progress(`fit: ${d}/${n} windows`) }),
-          sourceSha256: hash.digest('hex'),
-          created: defaultCreated(),
-          recorded: { engine: opts.engine, inputs: files.length },
-        });
+        const profile = fitSummaries(
+          summaries,
+          {
+            arrivalSeconds,
+            lengthSeconds,
+            minArrivals,
+            minClientRequests,
+            momentMatch,
+            prefit: await prefitWindows(summaries, { minArrivals, momentMatch, onWindows: (d, n) => rep.progress(`fit: ${d}/${n} windows`) }),
+            sourceSha256: hash.digest('hex'),
+            created: defaultCreated(),
+            recorded: { engine: opts.engine, inputs: files.length },
+          },
+          { pooled: pooledClients },
+        );
         const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
         writeProfile(opts.out, final);
         if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${files.length} input file(s)`));
-        rep.info(`fitted ${final.clients.length} client${final.clients.length === 1 ? '' : 's'} (${opts.engine} scan) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+        rep.info(`fitted ${final.clients.length} client${final.clients.length === 1 ? '' : 's'}${pooledClients ? ` (${pooledClients} small ones pooled into "tail")` : ''} (${opts.engine} scan) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
         const noteFromScan = gapMemoryNote(final);
         if (noteFromScan) rep.info(noteFromScan);
         return;

@@ -11,6 +11,7 @@ import type { Mapping } from '../ingest/mapping.js';
 import { exportScanWithDuckDB, summarizeWithDuckDB } from '../summary/duckdb.js';
 import { DuckDbReadError } from '../summary/duckdb-errors.js';
 import type { TraceSummaries } from '../summary/types.js';
+import { poolSmallClients } from '../fit/fit-trace.js';
 
 /** `servegen summarize`: the scan half of fit, for partitions (days, shards) fitted later together. */
 export function registerSummarize(program: Command): void {
@@ -90,7 +91,7 @@ export async function scanSummaries(
   inputs: string[],
   mapping: Mapping,
   format: InputFormat | undefined,
-  opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string },
+  opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string; poolBelow?: number; onPooled?: (clients: number) => void },
   engine: string,
   rep: Reporter,
   rejects: RejectOptions = {},
@@ -105,12 +106,18 @@ export async function scanSummaries(
       duckdbRejects(r, rejects, rep);
       if (r.warning) rep.info(`warning: ${r.warning}`);
       summaries = r.summaries;
+      if (r.pooled > 0) opts.onPooled?.(r.pooled);
     });
     if (done) return summaries!;
   }
   const result = await runIngest(inputs, mapping, format, rep, rejects);
   reportIngest(rep, result);
   let trace = result.trace;
+  if (opts.poolBelow !== undefined && opts.poolBelow > 0) {
+    const p = poolSmallClients(trace, opts.poolBelow);
+    trace = p.trace;
+    if (p.pooled > 0) opts.onPooled?.(p.pooled);
+  }
   if (opts.origin !== undefined) {
     if (trace.origin === null) throw new UsageError('--origin: the timestamps are relative (no absolute time to count from)');
     const shift = Date.parse(trace.origin) / 1000 - opts.origin;

@@ -1,6 +1,7 @@
 import type { Trace } from '../ingest/trace.js';
 import { buildSummaries } from '../summary/build.js';
 import { mergeArrivals } from '../summary/merge.js';
+import { poolClients } from '../summary/pool.js';
 import type { ArrivalSummary, LengthSummary, TraceSummaries } from '../summary/types.js';
 import { PROFILE_FORMAT, PROFILE_VERSION, type ArrivalWindow, type Profile, type ProfileClient } from '../profile/schema.js';
 import type { ArrivalModel } from '../stats/registry.js';
@@ -36,34 +37,16 @@ export interface FitOptions extends ArrivalFitOptions {
   prefit?: { arrivals: ReadonlyMap<ArrivalSummary, FamilyFit>; lengths: ReadonlyMap<LengthSummary, LengthWindowFit> };
 }
 
-/** Relabels clients below `min` requests as one client `tail`. */
+/** Relabels clients below `min` requests as one client `tail` (poolClients). */
 export function poolSmallClients(trace: Trace, min: number): { trace: Trace; pooled: number } {
   if (!(min > 0)) return { trace, pooled: 0 };
   const counts = new Float64Array(trace.clientIds.length);
   for (let i = 0; i < trace.n; i++) counts[trace.client[i]]++;
-  const small = new Set<number>();
-  counts.forEach((c, i) => {
-    if (c < min) small.add(i);
-  });
-  if (small.size === 0) return { trace, pooled: 0 };
-  const ids: string[] = [];
-  const remap = new Int32Array(trace.clientIds.length);
-  let tail = -1;
-  trace.clientIds.forEach((id, i) => {
-    if (small.has(i)) {
-      if (tail < 0) {
-        tail = ids.length;
-        ids.push('tail');
-      }
-      remap[i] = tail;
-    } else {
-      remap[i] = ids.length;
-      ids.push(id === 'tail' ? 'tail-client' : id);
-    }
-  });
+  const pool = poolClients(trace.clientIds, counts, min);
+  if (!pool) return { trace, pooled: 0 };
   const client = new Int32Array(trace.n);
-  for (let i = 0; i < trace.n; i++) client[i] = remap[trace.client[i]];
-  return { trace: { ...trace, client, clientIds: ids }, pooled: small.size };
+  for (let i = 0; i < trace.n; i++) client[i] = pool.code[trace.client[i]];
+  return { trace: { ...trace, client, clientIds: pool.ids }, pooled: pool.pooled };
 }
 
 function modelCv(m: ArrivalModel): number {

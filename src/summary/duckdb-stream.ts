@@ -20,10 +20,13 @@ import { windowsMayHaveTimeOutliers } from '../ingest/time-axis.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { clientRaw, rowsSql } from './sql.js';
 import type { TraceSummaries } from './types.js';
+import { poolClients } from './pool.js';
 
 
 export interface StreamedScan {
   summaries: TraceSummaries;
+  /** Clients pooled into `tail` (options.poolBelow). */
+  pooled: number;
   rowsRead: number;
   rejectsByReason: Partial<Record<RejectReason, number>>;
   /** The time-axis warning (findTimeOutliers) on the accepted rows, if any. */
@@ -57,12 +60,36 @@ function accepted(rows: RowChunk, reason: Int32Array | undefined, copy: boolean)
  * Summaries of the source in one streamed pass, or undefined when its rows are not in an
  * order one pass can count (see above). Rejected rows are counted by reason.
  */
-export async function streamSummarize(src: Source, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string; onProgress?: (rowsRead: number) => void; workers?: number }): Promise<StreamedScan | undefined> {
+export async function streamSummarize(
+  src: Source,
+  options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string; onProgress?: (rowsRead: number) => void; workers?: number; poolBelow?: number },
+): Promise<StreamedScan | undefined> {
   const { con, files, present } = src;
   const fail = (err: unknown) => duckdbReadError(err, files);
-  const { sql, clients, remap, rows: rowsInSource } = await onePassQuery(src).catch((err: unknown) => {
+  const query = await onePassQuery(src).catch((err: unknown) => {
     throw fail(err);
   });
+  const { sql, rows: rowsInSource } = query;
+  let { clients, remap } = query;
+  let pooled = 0;
+  if (options.poolBelow !== undefined && options.poolBelow > 0) {
+    // Accepted rows per client, by the one pass's own query (its rules, its rejects), before the
+    // pass: the builder must see the pool's rows as one client's.
+    src.stage('clients: accepted rows per client, to pool the small ones');
+    const counted = await con.runAndReadAll(`SELECT c, CAST(count(*) AS DOUBLE) AS n FROM (${sql}) AS sg_pass WHERE r = 0 GROUP BY c`).catch((err: unknown) => {
+      throw fail(err);
+    });
+    const [codes, ns] = counted.getColumnsJS() as [number[], number[]];
+    const counts = new Float64Array(clients.length);
+    codes.forEach((c, i) => (counts[remap ? remap[c + 1] : c] += ns[i]));
+    const pool = poolClients(clients, counts, options.poolBelow);
+    if (pool) {
+      const old = remap;
+      remap = old ? Int32Array.from(old, (k) => pool.code[k]) : Int32Array.from([0, ...pool.code]);
+      clients = pool.ids;
+      pooled = pool.pooled;
+    }
+  }
   src.stage('summaries in one pass over the rows in input order');
   await con.run('SET preserve_insertion_order = true');
   let next: Promise<DuckDBDataChunk | null> | undefined;
@@ -194,7 +221,7 @@ export async function streamSummarize(src: Source, options: { arrivalSeconds: nu
         throw fail(err);
       });
     }
-    return { summaries, rowsRead, rejectsByReason, warning };
+    return { summaries, pooled, rowsRead, rejectsByReason, warning };
   } finally {
     if (builder instanceof ParallelSummaryBuilder) builder.close();
     // No fetch may be left running on the connection when the caller goes on using it.

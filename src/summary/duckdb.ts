@@ -8,6 +8,7 @@ import { parquetMetadataAsync } from 'hyparquet';
 import { IngestError, noAcceptedRows, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
 import { missingCoalesce, missingCoalesceError, type Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
+import { poolClients } from './pool.js';
 import { fieldSql, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
 import { NUMERIC_RE } from '../ingest/normalize.js';
 import { detectNumericUnit, originIsoOf } from '../ingest/timestamp.js';
@@ -34,6 +35,8 @@ export interface DuckDbScanResult {
   pass: 'stream' | 'table-stream' | 'sorted-stream';
   /** The time-axis warning the TypeScript engine gives on the same rows (a few rows far from the others), if any. */
   warning?: string;
+  /** Clients pooled into `tail` (`poolBelow`). */
+  pooled: number;
 }
 
 function fromClause(files: string[], format: InputFormat, ours: { comments?: number[]; jsonHeader?: boolean } = {}): string {
@@ -650,7 +653,7 @@ export async function timeWarningOf(con: DuckDBConnection, accepted: string, ori
 export async function summarizeWithDuckDB(
   inputs: string[],
   mapping: Mapping,
-  options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number },
+  options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; poolBelow?: number },
 ): Promise<DuckDbScanResult> {
   const src = await openSource(inputs, mapping, options);
   try {
@@ -666,10 +669,10 @@ export async function summarizeWithDuckDB(
   try {
     const warning = await scanTimeWarning(scan);
     const inOrder = await streamSummaries(scan, options, false);
-    if (inOrder) return { summaries: inOrder, rowsRead, rejectsByReason, files, pass: 'table-stream', warning };
+    if (inOrder) return { ...inOrder, rowsRead, rejectsByReason, files, pass: 'table-stream', warning };
     const sorted = await streamSummaries(scan, options, true);
     if (!sorted) throw new Error('internal: rows sorted by time are out of order');
-    return { summaries: sorted, rowsRead, rejectsByReason, files, pass: 'sorted-stream', warning };
+    return { ...sorted, rowsRead, rejectsByReason, files, pass: 'sorted-stream', warning };
   } finally {
     close();
   }
@@ -687,19 +690,28 @@ export async function detectScanResolution(scan: OpenScan, table: string, t: str
  * time order, so each client's rows usually are). Undefined — and the SQL queries do the
  * work — as soon as a client's row comes earlier than its previous one.
  */
-async function streamSummaries(scan: OpenScan, options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; workers?: number }, sorted: boolean): Promise<TraceSummaries | undefined> {
+async function streamSummaries(
+  scan: OpenScan,
+  options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; workers?: number; poolBelow?: number },
+  sorted: boolean,
+): Promise<{ summaries: TraceSummaries; pooled: number } | undefined> {
   const { con, origin, present } = scan;
   scan.stage(sorted ? 'summaries in one pass over the rows sorted by time' : 'summaries in one pass over the rows in input order');
   const accepted = 'src_rows WHERE reason IS NULL';
   const res = options.resolution ?? (await detectScanResolution(scan, accepted, `t - ${sqlDouble(origin)}`));
-  const clients = ((await columns(con, `SELECT DISTINCT client FROM ${accepted} ORDER BY client`)).client as unknown[]).map(String);
+  const listed = await columns(con, `SELECT client, CAST(count(*) AS DOUBLE) AS n FROM ${accepted} GROUP BY client ORDER BY client`);
+  let clients = ((listed.client ?? []) as unknown[]).map(String);
+  // The ENUM's codes are the clients' places in that order; pooling maps them to the pool's.
+  const pool = options.poolBelow !== undefined ? poolClients(clients, (listed.n ?? []) as number[], options.poolBelow) : undefined;
+  if (pool) clients = pool.ids;
   await con.run(`CREATE TYPE IF NOT EXISTS sg_client AS ENUM (SELECT DISTINCT client FROM ${accepted} ORDER BY client)`);
   const ints = present.map((f) => `, CAST(coalesce("${f}", -1) AS INTEGER) AS "${f}"`).join('');
   // Sorted by time, every client's rows are in time order; rows with equal times (in any
   // order) give the same gaps, so the summaries do not depend on how DuckDB breaks ties.
   const sql = `SELECT CAST(enum_code(CAST(client AS sg_client)) AS INTEGER) AS c, t - ${sqlDouble(origin)} AS t${ints} FROM ${accepted}${sorted ? ' ORDER BY t' : ''}`;
   const workers = scan.rowsRead >= RESOLUTION_SAMPLE ? (options.workers ?? defaultBuildWorkers()) : 0;
-  return builderPass(con, sql, present, { arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: res, clients }, scan.originIso, workers);
+  const summaries = await builderPass(con, sql, present, { arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: res, clients }, scan.originIso, workers, pool?.code);
+  return summaries && { summaries, pooled: pool?.pooled ?? 0 };
 }
 
 /**
@@ -714,6 +726,7 @@ export async function builderPass(
   builderOptions: ConstructorParameters<typeof SummaryBuilder>[0],
   origin: string | null,
   workers = 0,
+  remap?: Int32Array,
 ): Promise<TraceSummaries | undefined> {
   // On worker threads (when asked, and there is more than one client to deal out).
   const builder = workers > 0 && builderOptions.clients.length > 1 ? await ParallelSummaryBuilder.start(builderOptions, workers) : new SummaryBuilder(builderOptions);
@@ -731,7 +744,10 @@ export async function builderPass(
       next = result.fetchChunk();
       next.catch(() => undefined); // surfaces when awaited, or is dropped when the pass gives up
       pushed += chunk.rowCount;
-      const row: RowChunk = { n: chunk.rowCount, client: items(chunk, 0) as Int32Array, t: items(chunk, 1) as Float64Array, ints: {} };
+      let client = items(chunk, 0) as Int32Array;
+      // (remap: the client codes' new places, pooled)
+      if (remap) client = Int32Array.from(client, (c) => remap[c]);
+      const row: RowChunk = { n: chunk.rowCount, client, t: items(chunk, 1) as Float64Array, ints: {} };
       present.forEach((f, k) => (row.ints[f as keyof RowChunk['ints']] = items(chunk, 2 + k) as Int32Array));
       if (!builder.push(row)) return undefined;
       if (builder instanceof ParallelSummaryBuilder) await builder.drain();
