@@ -51,7 +51,7 @@ describe('fit --engine duckdb pools small clients into "tail" as the TypeScript 
     ['lines reversed (sorted from a table)', reversed, 'sorted-stream'],
   ] as const) {
     it(name, async () => {
-      const { trace } = await ingestFiles({ inputs: [file], mapping, maxRejectRatio: 1 });
+      const { trace } = await ingestFiles({ inputs: [file], mapping });
       for (const min of [10, 100, 5000]) {
         const ts = poolSmallClients(trace, min);
         const duck = await summarizeWithDuckDB([file], mapping, { ...W, poolBelow: min, workers: 0 });
