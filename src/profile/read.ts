@@ -6,7 +6,7 @@ import { formatJsonPath, parseJsonText } from '../io/json-text.js';
 import { checkPmf, PmfError } from '../stats/pmf.js';
 import { ProfileError } from './errors.js';
 import { clientsBulkValid } from './fast-check.js';
-import { PROFILE_FORMAT, PROFILE_VERSION, ProfileSchema, type Profile } from './schema.js';
+import { PROFILE_FORMAT, PROFILE_VERSION, ProfileSchema, type ArrivalWindow, type Profile } from './schema.js';
 import { readWholeFile } from '../io/whole-file.js';
 
 /**
@@ -55,6 +55,12 @@ export function fieldValueProblem(name: string, values: readonly number[], binLo
   return null;
 }
 
+/** A gap histogram's counts line up with its bins and hold some gaps. */
+function checkGapHistogram(e: NonNullable<ArrivalWindow['empirical']>, where: string, file: string): void {
+  if (e.counts.length !== e.bins.length) throw new ProfileError(`${file}: ${where}.counts: ${e.counts.length} counts for ${e.bins.length} bins`, file, `${where}.counts`);
+  if (!(e.below_count + e.counts.reduce((a, b) => a + b, 0) > 0)) throw new ProfileError(`${file}: ${where}: no gaps (below_count and counts are all 0)`, file, where);
+}
+
 /**
  * Validates a parsed JSON value as a v1 profile. Beyond the schema it checks what a
  * schema cannot: windows ascend, PMF arrays line up, probabilities have mass.
@@ -91,6 +97,12 @@ export function validateProfile(value: unknown, file = '<profile>'): Profile {
         }
       }
     }
+    // Gap histograms (the client's pooled one, windows' own): a count per bin and some gaps,
+    // else generate draws NaN gaps and the client silently generates nothing.
+    if (client.empirical) checkGapHistogram(client.empirical, `clients[${ci}].empirical`, file);
+    client.arrivals.forEach((w, wi) => {
+      if (w.empirical) checkGapHistogram(w.empirical, `clients[${ci}].arrivals[${wi}].empirical`, file);
+    });
     client.lengths.forEach((w, wi) => {
       for (const [name, field] of Object.entries(w.fields)) {
         if (!field) continue;

@@ -115,4 +115,18 @@ describe("a client's pooled gap shape", () => {
     profile.clients[0].empirical!.counts[0] = -1;
     expect(() => validateProfile(profile)).toThrow(/clients\[0\]\.empirical\.counts\[0\]/);
   });
+
+  it('is refused when its counts do not line up with its bins or hold no gaps (generate drew NaN gaps: the client generated nothing)', () => {
+    const read = () => JSON.parse(serializeProfile(fit(times('two-phase', 1)))) as Profile;
+    const short = read();
+    short.clients[0].empirical!.counts.pop();
+    expect(() => validateProfile(short)).toThrow(/clients\[0\]\.empirical\.counts: \d+ counts for \d+ bins/);
+    const empty = read();
+    empty.clients[0].empirical = { ...empty.clients[0].empirical!, below_count: 0, bins: [], counts: [] };
+    expect(() => validateProfile(empty)).toThrow(/clients\[0\]\.empirical: no gaps/);
+    const window = read();
+    window.clients[0].arrivals[3].empirical = { ...window.clients[0].empirical!, counts: window.clients[0].empirical!.counts.map(() => 0), below_count: 0 };
+    expect(() => validateProfile(window)).toThrow(/clients\[0\]\.arrivals\[3\]\.empirical: no gaps/);
+    expect(() => validateProfile(read())).not.toThrow();
+  });
 });
