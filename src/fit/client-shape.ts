@@ -36,7 +36,7 @@ export function clientGapShape(summaries: readonly ArrivalSummary[], windows: re
   let total = 0;
   for (let i = 0; i < windows.length; i++) if (usable(summaries[i], windows[i])) total += summaries[i].gaps;
   if (total < MIN_SHAPE_GAPS) return undefined;
-  // Pooled counts by bin: dense over the bins of gaps 10⁻¹⁶ to 10¹⁴ mean gaps, a Map beyond.
+  // Pooled counts by bin: dense over the bins of gaps 10⁻¹⁶ to 10²⁴ mean gaps, a Map beyond.
   const dense = new Float64Array(DENSE_BINS);
   const sparse = new Map<number, number>();
   const add = (b: number, c: number) => {

@@ -275,7 +275,7 @@ function empiricalSampler(e: NonNullable<ArrivalWindow['empirical']>): UnitGapSa
  */
 export function unitGapSampler(window: ArrivalWindow, shapeSource: ShapeSource = 'cv', useEmpirical = true, clientShape?: ArrivalWindow['empirical']): UnitGapSampler {
   // The window's own gap distribution, else its client's pooled one (profile `clients[].empirical`).
-  const empirical = useEmpirical ? (window.empirical ?? clientShape) : undefined;
+  const empirical = useEmpirical ? (window.empirical ?? (window.model ? clientShape : undefined)) : undefined;
   if (empirical) {
     let s = empiricalCache.get(empirical);
     if (!s) empiricalCache.set(empirical, (s = empiricalSampler(empirical)));
