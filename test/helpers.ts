@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,7 +11,22 @@ export function readJsonFixture<T>(...parts: string[]): T {
   return JSON.parse(readFileSync(fixture(...parts), 'utf8')) as T;
 }
 
-/** A fresh temporary directory for one test. */
+const created: string[] = [];
+
+/**
+ * A fresh temporary directory for one test, removed after the test file's last test
+ * (test/setup.ts; keep them with SERVEGEN_KEEP_TEST_TMP=1 to look at a failure's files).
+ */
 export function tempDir(prefix = 'servegen-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes the directories tempDir made in this test file; returns how many. */
+export function removeTempDirs(): number {
+  const dirs = created.splice(0);
+  if (process.env.SERVEGEN_KEEP_TEST_TMP) return 0;
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  return dirs.length;
 }
