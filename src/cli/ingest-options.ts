@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { expandInputs, formatFromName, INPUT_FORMATS, type InputFormat } from '../io/input.js';
 import { traceMeta } from '../summary/duckdb.js';
-import { ingestFiles, type IngestResult } from '../ingest/ingest.js';
-import { IngestError, noAcceptedRows } from '../ingest/errors.js';
+import { collectRejects, ingestFiles, type IngestResult } from '../ingest/ingest.js';
+import { IngestError, noAcceptedRows, type NoAcceptedRowsError } from '../ingest/errors.js';
 import { wrongKindHint } from '../io/file-kind.js';
 import { readMapping, type Mapping } from '../ingest/mapping.js';
 import { loadPreset } from '../ingest/presets.js';
@@ -24,8 +24,6 @@ export interface RejectOptions {
   maxRejectRatio?: string;
   /** Flag prefix for messages (validate's `source`/`generated`). */
   prefix?: string;
-  /** The DuckDB engines keep no rejected rows: the hint says how to see them. */
-  duckdb?: boolean;
 }
 
 /** Adds the shared ingest options (same code path for ingest, fit, validate, inspect). */
@@ -146,7 +144,7 @@ export function checkRejectRatio(rejected: number, read: number, ratio: number, 
   const share = read > 0 ? rejected / read : 0;
   if (share <= ratio) return;
   const p = opts.prefix ? `${opts.prefix}-` : '';
-  const hint = opts.rejects ? `; see ${opts.rejects}` : opts.duckdb ? ' (the DuckDB engine counts them; --engine ts --rejects FILE writes them)' : ` (use --${p}rejects to see them)`;
+  const hint = opts.rejects ? `; see ${opts.rejects}` : ` (use --${p}rejects to see them)`;
   throw new RejectRatioError(`${(100 * share).toFixed(2)} % of rows rejected (${rejected} of ${read}), above --${p}max-reject-ratio ${ratio}${hint}`);
 }
 
@@ -178,18 +176,63 @@ const PASSES = {
 } as const;
 
 /**
- * The DuckDB engines' reject handling: refuses --rejects (rows are counted, not kept), reports
- * the counts on stderr and applies --max-reject-ratio. Returns the rejected count.
+ * The DuckDB engines' reject handling: reports the counts on stderr, writes --rejects (below)
+ * and applies --max-reject-ratio. Returns the rejected count.
  */
-export function duckdbRejects(r: { rowsRead: number; files: string[]; rejectsByReason: Partial<Record<string, number>>; pass?: 'stream' | 'table-stream' | 'sorted-stream' }, opts: RejectOptions, rep: Reporter): number {
+export async function duckdbRejects(
+  r: { rowsRead: number; files: string[]; rejectsByReason: Partial<Record<string, number>>; pass?: 'stream' | 'table-stream' | 'sorted-stream' },
+  opts: RejectOptions,
+  rep: Reporter,
+  source: RejectSource,
+): Promise<number> {
   const rejected = Object.values(r.rejectsByReason).reduce<number>((a, b) => a + (b ?? 0), 0);
   const pass = r.pass ? `; ${PASSES[r.pass]}` : '';
   rep.info(`duckdb scan: read ${r.rowsRead} rows from ${r.files.length} file(s): ${r.rowsRead - rejected} accepted, ${rejected} rejected${rejected ? ` (${Object.entries(r.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}${pass}`);
-  checkRejectRatio(rejected, r.rowsRead, parseRatio(opts.maxRejectRatio ?? '0.01', opts.prefix), { ...opts, duckdb: true });
+  if (opts.rejects) await writeDuckdbRejects(opts.rejects, r.files, r.rejectsByReason, source, rep);
+  checkRejectRatio(rejected, r.rowsRead, parseRatio(opts.maxRejectRatio ?? '0.01', opts.prefix), opts);
   return rejected;
 }
 
-/** @throws UsageError: the DuckDB engine keeps no rejected rows to write. */
-export function refuseDuckdbRejects(opts: RejectOptions): void {
-  if (opts.rejects) throw new UsageError('--rejects: the DuckDB engine counts rejects by reason but does not keep the rows; use --engine ts to write them');
+/**
+ * A DuckDB scan that found no accepted row (NoAcceptedRowsError): writes --rejects when asked,
+ * then throws the error with the hint the TypeScript engine gives (where to see the rejects).
+ */
+export async function duckdbNoAcceptedRows(err: NoAcceptedRowsError, opts: RejectOptions, rep: Reporter, source: RejectSource): Promise<never> {
+  if (err.rowsRead > 0 && opts.rejects) await writeDuckdbRejects(opts.rejects, err.files, err.rejectsByReason, source, rep);
+  const p = opts.prefix ? `${opts.prefix}-` : '';
+  throw noAcceptedRows(err.files, err.rowsRead, err.rejectsByReason, err.rowsRead === 0 ? '' : opts.rejects ? `; see ${opts.rejects}` : ` (use --${p}rejects to see them)`);
+}
+
+/** How the DuckDB engine read an input: the same mapping and format give the same rejects in the TypeScript reader. */
+export interface RejectSource {
+  mapping: Mapping;
+  format?: InputFormat;
+}
+
+/**
+ * --rejects with the DuckDB engine: DuckDB counts rejects by reason in SQL but keeps neither
+ * their lines nor their text, so the inputs are read again by the TypeScript engine's readers
+ * (collectRejects: the same checks, keeping only rejected rows) when any row was rejected. The
+ * two engines reject the same rows (tested); should their counts ever differ, the file holds
+ * the TypeScript reader's rejects and a warning gives both counts.
+ */
+export async function writeDuckdbRejects(path: string, files: string[], counted: Partial<Record<string, number>>, source: RejectSource, rep: Reporter): Promise<void> {
+  const total = Object.values(counted).reduce<number>((a, b) => a + (b ?? 0), 0);
+  if (total === 0) {
+    writeFileAtomic(path, '');
+    return;
+  }
+  rep.stage(`rejects: reading ${files.length === 1 ? files[0] : `${files.length} files`} again with the TypeScript reader for the ${total} rejected row${total === 1 ? '' : 's'} (DuckDB counts them, but keeps no lines or text)`);
+  const t0 = performance.now();
+  const c = await collectRejects({ inputs: files, mapping: source.mapping, format: source.format, onProgress: (n) => rep.progress(`rejects: ${humanCount(n)} rows read`) });
+  const lines = c.rejects.map((x) => JSON.stringify(x)).join('\n');
+  writeFileAtomic(path, lines ? lines + '\n' : '');
+  rep.info(`rejects: ${c.rejects.length} row${c.rejects.length === 1 ? '' : 's'} → ${path} (the input read again by the TypeScript reader for their lines and text: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  const list = (m: Partial<Record<string, number>>) => Object.entries(m).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  const theirs = c.rejectsByReason as Partial<Record<string, number>>;
+  const keys = new Set([...Object.keys(counted), ...Object.keys(theirs)]);
+  if ([...keys].some((k) => (counted[k] ?? 0) !== (theirs[k] ?? 0))) {
+    rep.info(`warning: --rejects ${path}: the TypeScript reader rejects ${list(theirs)} where the DuckDB scan counted ${list(counted)}; the file holds the TypeScript reader's rejects (the engines should agree: please report the input)`);
+  }
+  if (c.rejects.length < c.rejected) rep.info(`note: --rejects ${path}: the first ${c.rejects.length} of ${c.rejected} rejected rows written`);
 }

@@ -4,7 +4,7 @@ import { formatFromPath, type TraceFormat } from '../io/trace-writer.js';
 import { listPresets } from '../ingest/presets.js';
 import { writeTrace } from '../ingest/write-trace.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
-import { addIngestOptions, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions, reportIngest } from './ingest-options.js';
+import { addIngestOptions, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type IngestCliOptions, reportIngest, writeDuckdbRejects } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { ingestWithDuckDB } from '../summary/duckdb-ingest.js';
@@ -57,7 +57,6 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       // auto: DuckDB for large inputs, but only where it can write the output (Parquet).
       if (chooseEngine(inputs, opts.engine === 'auto' && outFormat !== 'parquet' ? 'ts' : opts.engine) === 'duckdb') {
         if (outFormat !== 'parquet') throw new UsageError('--engine duckdb writes Parquet only: give --out <trace>.parquet');
-        refuseDuckdbRejects(opts);
         await notOursWithoutMappingDuckdb(inputs, mapping, parseFormat(opts.format));
         let result: Awaited<ReturnType<typeof ingestWithDuckDB>> | undefined;
         const scanned = await duckdbUnlessUnreadable(opts.engine ?? 'ts', rep, async () => {
@@ -65,15 +64,16 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
             // Warnings are in the summary (printed below, as the TypeScript engine prints them).
             if (!l.startsWith('warning:')) rep.info(l);
           } });
-        });
+        }, () => ({ opts, source: { mapping, format: parseFormat(opts.format) } }));
         if (scanned) {
           const { summary, written } = result!;
           if (opts.summary) writeFileAtomic(opts.summary, JSON.stringify(summary, null, 2) + '\n');
           const reasons = Object.entries(summary.rejects_by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
           rep.info(`duckdb: read ${summary.rows_read} rows from ${summary.files.length} file(s): ${summary.rows_accepted} accepted, ${summary.rows_rejected} rejected${reasons ? ` (${reasons})` : ''}; ${summary.clients} client(s), span ${summary.span_seconds.toFixed(1)} s${summary.origin ? `, origin ${summary.origin}` : ' (relative)'}${summary.duplicate_request_ids ? `; ${summary.duplicate_request_ids} duplicate request_id(s)` : ''}`);
           for (const w of summary.warnings ?? []) rep.info(`warning: ${w}`);
+          if (opts.rejects) await writeDuckdbRejects(opts.rejects, summary.files, summary.rejects_by_reason, { mapping, format: parseFormat(opts.format) }, rep);
           if (written === null) {
-            rep.info(`ingest: ${((100 * summary.rows_rejected) / summary.rows_read).toFixed(2)} % of rows rejected, above --max-reject-ratio ${ratio}; no trace written`);
+            rep.info(`ingest: ${((100 * summary.rows_rejected) / summary.rows_read).toFixed(2)} % of rows rejected, above --max-reject-ratio ${ratio}; no trace written${opts.rejects ? `; see ${opts.rejects}` : ' (the DuckDB engine counts them; --rejects FILE writes them)'}`);
             setExit(EXIT_CHECK_FAILED);
             return;
           }

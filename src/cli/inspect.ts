@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readTextHead, servegenFormatIn } from '../io/file-kind.js';
 import { UsageError } from './errors.js';
 import { summarizeTrace, type TraceSummary } from '../ingest/summarize-trace.js';
-import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions, reportIngest } from './ingest-options.js';
+import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type IngestCliOptions, reportIngest } from './ingest-options.js';
 import { inspectWithDuckDB } from '../summary/duckdb-inspect.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { Reporter } from './progress.js';
@@ -152,17 +152,16 @@ export function registerInspect(program: Command): void {
       }
       const rep = new Reporter(Boolean(opts.quiet));
       if (chooseEngine(files, opts.engine) === 'duckdb') {
-        refuseDuckdbRejects(opts);
         parseRatio(opts.maxRejectRatio ?? '0.01'); // a bad flag fails before the scan
         const mapping = mappingFrom(opts, 'servegen');
         await notOursWithoutMappingDuckdb(files, mapping, parseFormat(opts.format));
         const scanned = await duckdbUnlessUnreadable(opts.engine, rep, async () => {
           const r = await inspectWithDuckDB(files, mapping, { format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t), onNote: (l) => rep.info(l) });
-          const rejected = duckdbRejects(r, opts, rep);
+          const rejected = await duckdbRejects(r, opts, rep, { mapping, format: parseFormat(opts.format) });
           if (r.warning) rep.info(`warning: ${r.warning}`);
           const ingest = { engine: 'duckdb', files: r.files, rows_read: r.rowsRead, rows_accepted: r.rowsRead - rejected, rows_rejected: rejected, rejects_by_reason: r.rejectsByReason };
           process.stdout.write(opts.json ? JSON.stringify({ ingest, trace: r.summary }, null, 2) + '\n' : renderTraceSummary(files.join(' '), r.summary) + '\n');
-        });
+        }, () => ({ opts, source: { mapping, format: parseFormat(opts.format) } }));
         if (scanned) return;
       }
       const result = await runIngest(files, mappingFrom(opts, 'servegen'), parseFormat(opts.format), rep, opts);

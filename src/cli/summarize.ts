@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { buildSummaries } from '../summary/build.js';
 import { summariesJsonChunks } from '../summary/serialize.js';
-import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type IngestCliOptions, type RejectOptions, reportIngest } from './ingest-options.js';
+import { addIngestOptions, duckdbNoAcceptedRows, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type IngestCliOptions, type RejectOptions, type RejectSource, reportIngest } from './ingest-options.js';
 import { humanCount, Reporter } from './progress.js';
 import { positive, UsageError } from './errors.js';
 import { existsSync, statSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { expandInputs, type InputFormat } from '../io/input.js';
 import type { Mapping } from '../ingest/mapping.js';
 import { exportScanWithDuckDB, summarizeWithDuckDB } from '../summary/duckdb.js';
 import { DuckDbReadError } from '../summary/duckdb-errors.js';
+import { NoAcceptedRowsError } from '../ingest/errors.js';
 import type { TraceSummaries } from '../summary/types.js';
 import { poolSmallClients } from '../fit/fit-trace.js';
 
@@ -41,12 +42,14 @@ export function registerSummarize(program: Command): void {
         // auto: a directory can only come from DuckDB.
         if (chooseEngine(inputs, opts.engine === 'auto' ? 'duckdb' : opts.engine) !== 'duckdb') throw new UsageError(`--out ${opts.out}: a directory of Parquet summaries is written by --engine duckdb; give a .json file for the TypeScript engine`);
         if (existsSync(opts.out)) throw new UsageError(`--out ${opts.out}: already exists; remove it or choose a new directory`);
-        refuseDuckdbRejects(opts);
         parseRatio(opts.maxRejectRatio ?? '0.01');
         await notOursWithoutMappingDuckdb(inputs, mapping, parseFormat(opts.format));
-        const r = await exportScanWithDuckDB(inputs, mapping, opts.out, { arrivalSeconds: W, lengthSeconds: L, resolution, origin, format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t), onNote: (l) => rep.info(l), beforeWrite: (scan) => duckdbRejects(scan, opts, rep) }).catch((err: unknown) => {
+        const r = await exportScanWithDuckDB(inputs, mapping, opts.out, { arrivalSeconds: W, lengthSeconds: L, resolution, origin, format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t), onNote: (l) => rep.info(l), beforeWrite: async (scan) => {
+            await duckdbRejects(scan, opts, rep, { mapping, format: parseFormat(opts.format) });
+          } }).catch((err: unknown) => {
           // Only DuckDB writes a directory: the TypeScript engine's way around is a .json file.
           if (err instanceof DuckDbReadError) throw new DuckDbReadError(`${err.message.split('; --engine ts')[0]}; --engine ts reads it (with --out FILE.json) and counts such rows as rejects`, err.file);
+          if (err instanceof NoAcceptedRowsError) return duckdbNoAcceptedRows(err, opts, rep, { mapping, format: parseFormat(opts.format) });
           throw err;
         });
         if (r.warning) rep.info(`warning: ${r.warning}`);
@@ -75,11 +78,16 @@ export function chooseEngine(inputs: string[], engine: string): 'ts' | 'duckdb' 
  * say so and return false — the caller scans again with the TypeScript engine, which counts
  * such rows as rejects. With `--engine duckdb` the error stands (exit 2).
  */
-export async function duckdbUnlessUnreadable(engine: string, rep: Reporter, scan: () => Promise<void>): Promise<boolean> {
+export async function duckdbUnlessUnreadable(engine: string, rep: Reporter, scan: () => Promise<void>, rejects?: (files: string[]) => { opts: RejectOptions; source: RejectSource }): Promise<boolean> {
   try {
     await scan();
     return true;
   } catch (err) {
+    // No accepted row: --rejects is written (rejects: the flags of the side the files are on).
+    if (err instanceof NoAcceptedRowsError && rejects) {
+      const side = rejects(err.files);
+      await duckdbNoAcceptedRows(err, side.opts, rep, side.source);
+    }
     if (engine !== 'auto' || !(err instanceof DuckDbReadError)) throw err;
     rep.info(`${err.message.split('; --engine ts')[0]}: scanning with the TypeScript engine instead (--engine auto)`);
     return false;
@@ -97,17 +105,16 @@ export async function scanSummaries(
   rejects: RejectOptions = {},
 ): Promise<TraceSummaries> {
   if (chooseEngine(inputs, engine) === 'duckdb') {
-    refuseDuckdbRejects(rejects);
     parseRatio(rejects.maxRejectRatio ?? '0.01'); // a bad flag fails before the scan
     await notOursWithoutMappingDuckdb(inputs, mapping, format);
     let summaries: TraceSummaries | undefined;
     const done = await duckdbUnlessUnreadable(engine, rep, async () => {
       const r = await summarizeWithDuckDB(inputs, mapping, { ...opts, format, onStage: (t) => rep.stage(t), onNote: (l) => rep.info(l), onProgress: (n) => rep.progress(`duckdb: ${humanCount(n)} rows read in one pass`) });
-      duckdbRejects(r, rejects, rep);
+      await duckdbRejects(r, rejects, rep, { mapping, format });
       if (r.warning) rep.info(`warning: ${r.warning}`);
       summaries = r.summaries;
       if (r.pooled > 0) opts.onPooled?.(r.pooled);
-    });
+    }, () => ({ opts: rejects, source: { mapping, format } }));
     if (done) return summaries!;
   }
   const result = await runIngest(inputs, mapping, format, rep, rejects);

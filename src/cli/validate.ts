@@ -7,7 +7,7 @@ import { fidelityHtml } from '../validate/html.js';
 import type { IngestResult } from '../ingest/ingest.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, positive, UsageError } from './errors.js';
 import { wrongKindHint } from '../io/file-kind.js';
-import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, refuseDuckdbRejects, runIngest, type RejectOptions, ingestWarnings } from './ingest-options.js';
+import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type RejectOptions, type RejectSource, ingestWarnings } from './ingest-options.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { validateWithDuckDB } from '../summary/duckdb-validate.js';
 import { inputsMeta } from '../summary/duckdb.js';
@@ -133,10 +133,12 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
           generated: { rejects: opts.generatedRejects, maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' },
           baseline: { maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' },
         };
-        for (const o of Object.values(sides)) {
-          refuseDuckdbRejects(o);
-          parseRatio(o.maxRejectRatio ?? '0.01', o.prefix);
-        }
+        for (const o of Object.values(sides)) parseRatio(o.maxRejectRatio ?? '0.01', o.prefix);
+        const sideSources: Record<string, RejectSource> = {
+          source: { mapping: sourceMapping, format: parseFormat(opts.sourceFormat, '--source-format') },
+          generated: { mapping: generatedMapping, format: parseFormat(opts.generatedFormat, '--generated-format') },
+          baseline: { mapping: loadPreset('servegen') },
+        };
         await notOursWithoutMappingDuckdb([sourceFile], sourceMapping, parseFormat(opts.sourceFormat, '--source-format'));
         await notOursWithoutMappingDuckdb([generatedFile], generatedMapping, parseFormat(opts.generatedFormat, '--generated-format'));
         let result: Awaited<ReturnType<typeof validateWithDuckDB>> | undefined;
@@ -147,11 +149,14 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
             baseline: opts.baseline ? { inputs: [opts.baseline], mapping: loadPreset('servegen') } : undefined,
             onStage: (t) => rep.stage(t),
             onNote: (l) => rep.info(l),
-            check: (scan) => {
-              duckdbRejects(scan, sides[scan.label], rep);
+            check: async (scan) => {
+              await duckdbRejects(scan, sides[scan.label], rep, sideSources[scan.label]);
               if (scan.warning) rep.info(`warning: ${scan.label} ${scan.files.join(', ')}: ${scan.warning}`);
             },
           });
+        }, (files) => {
+          const label = files[0] === sourceFile ? 'source' : files[0] === generatedFile ? 'generated' : 'baseline';
+          return { opts: sides[label], source: sideSources[label] };
         });
         if (scanned) {
           // The same swapped-arguments note as the TypeScript engine, from the files' headers.

@@ -20,10 +20,25 @@ export class IngestError extends Error {
  * Inputs with no row to use, as both engines say it (exit 2): no data rows at all, or every
  * row rejected — then with the counts by reason, and `hint` (where to see the rejects).
  */
-export function noAcceptedRows(files: string[], rowsRead: number, rejectsByReason: Partial<Record<string, number>>, hint = ''): IngestError {
-  if (rowsRead === 0) return new IngestError(`${files.join(', ')}: no data rows (empty file or header only)`, files[0]);
-  const reasons = Object.entries(rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ');
-  return new IngestError(`${files.join(', ')}: no accepted rows: all ${rowsRead} rows rejected (${reasons})${hint}`, files[0]);
+export function noAcceptedRows(files: string[], rowsRead: number, rejectsByReason: Partial<Record<string, number>>, hint = ''): NoAcceptedRowsError {
+  return new NoAcceptedRowsError(files, rowsRead, rejectsByReason, hint);
+}
+
+/** noAcceptedRows' error, with what the scan counted (the DuckDB engine's --rejects writes the rows from it). */
+export class NoAcceptedRowsError extends IngestError {
+  constructor(
+    readonly files: string[],
+    readonly rowsRead: number,
+    readonly rejectsByReason: Partial<Record<string, number>>,
+    hint = '',
+  ) {
+    super(
+      rowsRead === 0
+        ? `${files.join(', ')}: no data rows (empty file or header only)`
+        : `${files.join(', ')}: no accepted rows: all ${rowsRead} rows rejected (${Object.entries(rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ')})${hint}`,
+      files[0],
+    );
+  }
 }
 
 /** Reasons a row is rejected; each reject carries one, with file and line. */

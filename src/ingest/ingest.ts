@@ -5,7 +5,7 @@ import { readParquet } from '../io/from-parquet.js';
 import { readArrow } from '../io/from-arrow.js';
 import { expandInputs, formatFromName, InputError, isGzipFile, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
-import { IngestError, noAcceptedRows, REJECT_REASONS, type Reject } from './errors.js';
+import { IngestError, noAcceptedRows, REJECT_REASONS, type Reject, type RejectReason } from './errors.js';
 import { missingCoalesce, missingCoalesceError, type Mapping } from './mapping.js';
 import { TraceBuilder, type IngestSummary } from './normalize.js';
 import { findTimeOutliers, outlierWarning } from './time-axis.js';
@@ -42,14 +42,74 @@ export function resolveFormat(file: string, override: InputFormat | undefined, m
  * @throws IngestError (exit 2) when an input cannot be read at all, before any output.
  */
 export async function ingestFiles(options: IngestOptions): Promise<IngestResult> {
-  let files: string[];
+  const files = inputFiles(options.inputs);
+  const builder = new TraceBuilder(options.mapping);
+  const { formats, rowsRead, meta } = await readInputs(files, options, builder);
+  if (rowsRead === 0) throw noAcceptedRows(files, 0, {});
+  const { trace, timestamp, sorted, warnings } = builder.finish();
+  // Our own traces carry their origin in the header: keep it.
+  if (trace.origin === null && meta && typeof meta.origin === 'string') trace.origin = meta.origin;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < trace.n; i++) {
+    const t = trace.timestamp[i];
+    if (t < min) min = t;
+    if (t > max) max = t;
+  }
+  const summary: IngestSummary = {
+    files,
+    rows_read: rowsRead,
+    rows_accepted: trace.n,
+    rows_rejected: builder.rejectedTotal,
+    // In REJECT_REASONS order (as the DuckDB engine lists them), not in order of first occurrence.
+    rejects_by_reason: Object.fromEntries(REJECT_REASONS.filter((r) => builder.rejectCounts[r] !== undefined).map((r) => [r, builder.rejectCounts[r]])),
+    clients: trace.clientIds.length,
+    span_seconds: trace.n > 0 ? max - min : 0,
+    origin: trace.origin,
+    detected: { timestamp, formats },
+    duplicate_request_ids: builder.duplicateRequestIds,
+    sorted,
+  };
+  const outliers = findTimeOutliers(trace.timestamp);
+  if (outliers) warnings.push(outlierWarning(outliers, trace.n, trace.origin));
+  if (warnings.length > 0) summary.warnings = warnings;
+  return { trace, summary, rejects: builder.rejects, meta };
+}
+
+/** The inputs' files (patterns expanded); an input that is not there is an IngestError. */
+function inputFiles(inputs: string[]): string[] {
   try {
-    files = expandInputs(options.inputs);
+    return expandInputs(inputs);
   } catch (err) {
     if (err instanceof InputError) throw new IngestError(err.message, err.file);
     throw err;
   }
-  const builder = new TraceBuilder(options.mapping);
+}
+
+/** What collectRejects found: every rejected row (up to the builder's cap, as ingestFiles keeps), counted by reason. */
+export interface CollectedRejects {
+  files: string[];
+  rowsRead: number;
+  rejects: Reject[];
+  rejectsByReason: Partial<Record<RejectReason, number>>;
+  rejected: number;
+}
+
+/**
+ * Reads the inputs as ingestFiles does — the same readers, checks, reasons, lines and texts —
+ * keeping only the rejected rows: memory does not grow with the accepted ones. The DuckDB
+ * engine's `--rejects` (it counts rejects in SQL but cannot give their lines or original text).
+ */
+export async function collectRejects(options: IngestOptions): Promise<CollectedRejects> {
+  const files = inputFiles(options.inputs);
+  const builder = new TraceBuilder(options.mapping, { keepRows: false });
+  const { rowsRead } = await readInputs(files, options, builder);
+  const rejectsByReason = Object.fromEntries(REJECT_REASONS.filter((r) => builder.rejectCounts[r] !== undefined).map((r) => [r, builder.rejectCounts[r]]));
+  return { files, rowsRead, rejects: builder.rejects, rejectsByReason, rejected: builder.rejectedTotal };
+}
+
+/** Reads every input into the builder, file by file in order; what each file's format was, the rows read, our own traces' metadata. */
+async function readInputs(files: string[], options: IngestOptions, builder: TraceBuilder): Promise<{ formats: Record<string, string>; rowsRead: number; meta?: Record<string, unknown> }> {
   // Estimate the total row count from the bytes behind the first rows, so the columns can be
   // sized once (peak memory ≈ one copy of the trace) instead of grown.
   let totalBytes = 0;
@@ -149,33 +209,5 @@ export async function ingestFiles(options: IngestOptions): Promise<IngestResult>
     options.onProgress?.(rowsRead, file);
     bytesDone += statSync(file).size;
   }
-  if (rowsRead === 0) throw noAcceptedRows(files, 0, {});
-  const { trace, timestamp, sorted, warnings } = builder.finish();
-  // Our own traces carry their origin in the header: keep it.
-  if (trace.origin === null && meta && typeof meta.origin === 'string') trace.origin = meta.origin;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < trace.n; i++) {
-    const t = trace.timestamp[i];
-    if (t < min) min = t;
-    if (t > max) max = t;
-  }
-  const summary: IngestSummary = {
-    files,
-    rows_read: rowsRead,
-    rows_accepted: trace.n,
-    rows_rejected: builder.rejectedTotal,
-    // In REJECT_REASONS order (as the DuckDB engine lists them), not in order of first occurrence.
-    rejects_by_reason: Object.fromEntries(REJECT_REASONS.filter((r) => builder.rejectCounts[r] !== undefined).map((r) => [r, builder.rejectCounts[r]])),
-    clients: trace.clientIds.length,
-    span_seconds: trace.n > 0 ? max - min : 0,
-    origin: trace.origin,
-    detected: { timestamp, formats },
-    duplicate_request_ids: builder.duplicateRequestIds,
-    sorted,
-  };
-  const outliers = findTimeOutliers(trace.timestamp);
-  if (outliers) warnings.push(outlierWarning(outliers, trace.n, trace.origin));
-  if (warnings.length > 0) summary.warnings = warnings;
-  return { trace, summary, rejects: builder.rejects, meta };
+  return { formats, rowsRead, meta };
 }

@@ -136,11 +136,17 @@ export class TraceBuilder {
   private readonly requestIds = new Set<string>();
   duplicateRequestIds = 0;
   private file = '';
+  /**
+   * False: rows are checked and rejected as always, but accepted ones are not kept (no
+   * columns, no dictionaries, no request ids): collectRejects, for the DuckDB engine's --rejects.
+   */
+  private readonly keepRows: boolean;
 
   constructor(
     readonly mapping: Mapping,
-    options: { maxRejectsKept?: number } = {},
+    options: { maxRejectsKept?: number; keepRows?: boolean } = {},
   ) {
+    this.keepRows = options.keepRows ?? true;
     this.unit = mapping.timestamp?.unit ?? 'auto';
     this.tzOffset = mapping.timestamp?.timezone ? parseTimezone(mapping.timestamp.timezone) : 0;
     this.maxRejectsKept = options.maxRejectsKept ?? 1_000_000;
@@ -177,6 +183,7 @@ export class TraceBuilder {
 
   /** Sizes every column for about `rows` accepted rows in total (an estimate; see ChunkedColumn). */
   reserve(rows: number): void {
+    if (!this.keepRows) return;
     this.ts.reserve(rows);
     this.client.reserve(rows);
     for (const c of this.intCols) c.reserve(rows);
@@ -384,6 +391,7 @@ export class TraceBuilder {
       }
     }
     // Accept.
+    if (!this.keepRows) return true;
     if (clientNum === undefined) clientNum = this.clients.id(clientId);
     const a = t < 0 ? -t : t;
     if (a > this.maxAbsTs) this.maxAbsTs = a;

@@ -102,11 +102,11 @@ export async function validateWithDuckDB(
   source: DuckDbSideInput,
   generated: DuckDbSideInput,
   thresholds: Thresholds,
-  options: DuckDbOptions & { arrivalSeconds?: number; baseline?: DuckDbSideInput; check?: (scan: DuckDbSideScan) => void },
+  options: DuckDbOptions & { arrivalSeconds?: number; baseline?: DuckDbSideInput; check?: (scan: DuckDbSideScan) => void | Promise<void> },
 ): Promise<{ report: FidelityReport; charts: ChartData }> {
   const W = options.arrivalSeconds ?? 600;
   const check = async (label: string, s: OpenScan) => {
-    if (options.check) options.check({ label, rowsRead: s.rowsRead, rejectsByReason: s.rejectsByReason, files: s.files, warning: await scanTimeWarning(s) });
+    if (options.check) await options.check({ label, rowsRead: s.rowsRead, rejectsByReason: s.rejectsByReason, files: s.files, warning: await scanTimeWarning(s) });
   };
   // Source: its clock resolution from all its times (as the TypeScript engine), halves at mid-span;
   // moved by its generator.start when it was generated from the generated side's profile.

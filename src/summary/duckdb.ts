@@ -599,7 +599,7 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
     }
     // In REJECT_REASONS order, as the other scans list them (DuckDB groups in any order).
     const ordered = Object.fromEntries(REJECT_REASONS.filter((r) => rejectsByReason[r] !== undefined).map((r) => [r, rejectsByReason[r]])) as typeof rejectsByReason;
-    if (!Number.isFinite(tmin)) throw noAcceptedRows(files, rowsRead, ordered, ' (the DuckDB engine counts them; --engine ts --rejects FILE writes them)');
+    if (!Number.isFinite(tmin)) throw noAcceptedRows(files, rowsRead, ordered);
     const { absolute, origin, originIso } = originOf(src, tmin, amax, options.origin);
     return { con, connect: src.connect, stage, close, files, mapping, present, rowsRead, rejectsByReason: ordered, absolute, origin, originIso, meta: src.meta, autoTimestamp: src.autoTimestamp };
   } catch (err) {
@@ -831,14 +831,14 @@ export async function exportScanWithDuckDB(
   inputs: string[],
   mapping: Mapping,
   outDir: string,
-  options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; beforeWrite?: (scan: { rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[] }) => void },
+  options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; beforeWrite?: (scan: { rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[] }) => void | Promise<void> },
 ): Promise<{ rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[]; windows: number; resolution: number; warning?: string }> {
   const scan = await openScan(inputs, mapping, options);
   const { con, close, files, rowsRead, rejectsByReason, originIso } = scan;
   const tmp = trackTemporary(`${outDir.replace(/\/+$/, '')}.tmp-${process.pid}`);
   try {
     // The caller's checks (the reject ratio) run before anything is written.
-    options.beforeWrite?.({ rowsRead, rejectsByReason, files });
+    await options.beforeWrite?.({ rowsRead, rejectsByReason, files });
     const warning = await scanTimeWarning(scan);
     const { q, res, W, L } = await prepareGaps(scan, options);
     try {

@@ -32,25 +32,37 @@ describe('inputs with no accepted row: the same error (exit 2) in both engines, 
             const o = out ? `${dir}/${engine}-${out}` : '';
             const r = await runCli(cmd, file, '--map', `${dir}/m.json`, '--engine', engine, ...ratio, ...(o ? ['--out', o] : []));
             expect(r.code, label).toBe(2);
-            const hint = file === header ? '' : engine === 'ts' ? ' (use --rejects to see them)' : ' (the DuckDB engine counts them; --engine ts --rejects FILE writes them)';
+            const hint = file === header ? '' : ' (use --rejects to see them)';
             expect(r.stderr, label).toBe(`servegen: ${message}${hint}\n`);
             if (o) expect(existsSync(o), label).toBe(false);
           }
         }
       }
     }
-    // The TypeScript engine writes the rejects first, and says where.
-    const r = await runCli('summarize', bad, '--map', `${dir}/m.json`, '--rejects', `${dir}/rejects.jsonl`, '--out', `${dir}/x.json`);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`; see ${dir}/rejects.jsonl`);
-    expect(readFileSync(`${dir}/rejects.jsonl`, 'utf8').trim().split('\n')).toHaveLength(3);
+    // Both engines write the rejects first, the same rows, and say where.
+    for (const engine of ['ts', 'duckdb']) {
+      for (const [cmd, out] of [['summarize', ['--out', `${dir}/x.json`]], ['summarize', ['--out', `${dir}/x-dir`]], ['inspect', []], ['ingest', ['--out', `${dir}/x.parquet`]]] as const) {
+        if (engine === 'ts' && out[1]?.endsWith('-dir')) continue;
+        const label = `${cmd} --engine ${engine} ${out.join(' ')}`;
+        const rejects = `${dir}/rejects-${engine}-${cmd}${out.length ? '-' + out[1].split('.').pop() : ''}.jsonl`;
+        const r = await runCli(cmd, bad, '--map', `${dir}/m.json`, '--engine', engine, '--rejects', rejects, ...out);
+        expect(r.code, label).toBe(2);
+        expect(r.stderr, label).toContain(`rows rejected (bad_timestamp 2, bad_number 1); see ${rejects}`);
+        expect(readFileSync(rejects, 'utf8').trim().split('\n'), label).toHaveLength(3);
+        expect(readFileSync(rejects, 'utf8'), label).toBe(readFileSync(`${dir}/rejects-ts-summarize-json.jsonl`, 'utf8'));
+      }
+    }
     // validate: a source with no accepted row, per side (--source-rejects).
     const good = `${dir}/good.csv`;
     writeFileSync(good, 't,c,i\n2023-11-16 18:17:00,a,1\n2023-11-16 18:17:05,a,2\n');
     for (const engine of ['ts', 'duckdb']) {
       const v = await runCli('validate', bad, good, '--source-map', `${dir}/m.json`, '--generated-map', `${dir}/m.json`, '--engine', engine);
       expect(v.code, engine).toBe(2);
-      expect(v.stderr, engine).toContain(`${bad}: no accepted rows: all 3 rows rejected (bad_timestamp 2, bad_number 1)${engine === 'ts' ? ' (use --source-rejects to see them)' : ''}`);
+      expect(v.stderr, engine).toContain(`${bad}: no accepted rows: all 3 rows rejected (bad_timestamp 2, bad_number 1) (use --source-rejects to see them)`);
+      const w = await runCli('validate', bad, good, '--source-map', `${dir}/m.json`, '--generated-map', `${dir}/m.json`, '--engine', engine, '--source-rejects', `${dir}/v-${engine}.jsonl`);
+      expect(w.code, engine).toBe(2);
+      expect(w.stderr, engine).toContain(`(bad_timestamp 2, bad_number 1); see ${dir}/v-${engine}.jsonl`);
+      expect(readFileSync(`${dir}/v-${engine}.jsonl`, 'utf8'), engine).toBe(readFileSync(`${dir}/rejects-ts-summarize-json.jsonl`, 'utf8'));
     }
   });
 });

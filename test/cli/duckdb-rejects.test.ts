@@ -1,0 +1,133 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it, vi } from 'vitest';
+import { writeDuckdbRejects } from '../../src/cli/ingest-options.js';
+import { Reporter } from '../../src/cli/progress.js';
+import { collectRejects, ingestFiles } from '../../src/ingest/ingest.js';
+import { parseMapping } from '../../src/ingest/mapping.js';
+import { createRng } from '../../src/stats/rng.js';
+import { tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+/**
+ * --rejects with the DuckDB engine: DuckDB counts the rejects, the TypeScript reader reads the
+ * inputs again for their lines and text. The file must be the TypeScript engine's, byte for byte.
+ */
+describe('--rejects with --engine duckdb', () => {
+  const dir = tempDir();
+  const map = `${dir}/m.json`;
+  writeFileSync(map, JSON.stringify({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i', output_tokens: 'o' }, timestamp: { unit: 's' } }));
+  // 3 000 rows, ~4 % rejected with every field-level reason, spread through the file.
+  const rng = createRng(5);
+  const rows: [string, string, string, string][] = [];
+  let t = 1_700_000_000;
+  for (let k = 0; k < 3000; k++) {
+    t += -Math.log(rng.nextOpen()) / 3;
+    const c = `client-${Math.floor(rng.next() * 6)}`;
+    const i = String(1 + Math.floor(rng.next() * 3000));
+    const o = String(1 + Math.floor(rng.next() * 400));
+    const u = rng.next();
+    if (u < 0.008) rows.push(['', c, i, o]);
+    else if (u < 0.016) rows.push(['soon', c, i, o]);
+    else if (u < 0.024) rows.push([t.toFixed(3), c, `-${i}`, o]);
+    else if (u < 0.032) rows.push([t.toFixed(3), c, i, `${o}.5`]);
+    else if (u < 0.04) rows.push([t.toFixed(3), c, 'many', o]);
+    else rows.push([t.toFixed(3), c, i, o]);
+  }
+  const csv = `${dir}/log.csv`;
+  writeFileSync(csv, ['t,c,i,o', ...rows.map((r) => r.join(','))].join('\n') + '\n');
+  const jsonl = `${dir}/log.jsonl.gz`;
+  writeFileSync(jsonl, gzipSync(rows.map(([t, c, i, o]) => JSON.stringify({ t: t === '' ? null : /^[0-9.]+$/.test(t) ? Number(t) : t, c, i: /^-?[0-9]+$/.test(i) ? Number(i) : i, o: /^[0-9]+$/.test(o) ? Number(o) : o })).join('\n') + '\n'));
+  const parquet = `${dir}/log.parquet`;
+
+  it('writes the TypeScript engine’s rejects file, byte for byte (CSV, gzip JSON lines, Parquet; fit, summarize, inspect, ingest)', { timeout: 120_000 }, async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    await con.run(`COPY (SELECT * FROM read_csv('${csv}', all_varchar = true)) TO '${parquet}' (FORMAT parquet)`);
+    con.closeSync();
+    db.closeSync();
+    for (const input of [csv, jsonl, parquet]) {
+      const expected = `${input}.ts-rejects.jsonl`;
+      const ts = await runCli('fit', input, '--map', map, '--engine', 'ts', '--rejects', expected, '--max-reject-ratio', '0.1', '--out', `${dir}/p-ts.json`, '--quiet');
+      expect(ts.code, `${input}: ${ts.stderr}`).toBe(0);
+      const text = readFileSync(expected, 'utf8');
+      expect(text.trim().split('\n').length, input).toBeGreaterThan(80);
+      for (const [cmd, out] of [
+        ['fit', ['--out', `${dir}/p.json`]],
+        ['summarize', ['--out', `${dir}/s.json`]],
+        ['summarize', ['--out', `${dir}/scan-${input.split('.').pop()}`]],
+        ['inspect', []],
+        ['ingest', ['--out', `${dir}/t.parquet`]],
+      ] as const) {
+        const rejects = `${dir}/duck.jsonl`;
+        const label = `${cmd} ${input} ${out.join(' ')}`;
+        const r = await runCli(cmd, input, '--map', map, '--engine', 'duckdb', '--rejects', rejects, '--max-reject-ratio', '0.1', ...out);
+        expect(r.code, `${label}: ${r.stderr}`).toBe(0);
+        expect(readFileSync(rejects, 'utf8'), label).toBe(text);
+        expect(r.stderr, label).toContain(`rows → ${rejects} (the input read again by the TypeScript reader`);
+      }
+    }
+  });
+
+  it('above --max-reject-ratio: the rejects are written first, and the message says where', async () => {
+    const rejects = `${dir}/over.jsonl`;
+    const r = await runCli('ingest', csv, '--map', map, '--engine', 'duckdb', '--rejects', rejects, '--out', `${dir}/over.parquet`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`of rows rejected, above --max-reject-ratio 0.01; no trace written; see ${rejects}`));
+    expect(existsSync(`${dir}/over.parquet`)).toBe(false);
+    expect(readFileSync(rejects, 'utf8')).toBe(readFileSync(`${csv}.ts-rejects.jsonl`, 'utf8'));
+    const f = await runCli('fit', csv, '--map', map, '--engine', 'duckdb', '--rejects', `${dir}/over-fit.jsonl`, '--out', `${dir}/over.json`);
+    expect(f.code).toBe(1);
+    expect(f.stderr).toContain(`above --max-reject-ratio 0.01; see ${dir}/over-fit.jsonl`);
+    expect(readFileSync(`${dir}/over-fit.jsonl`, 'utf8')).toBe(readFileSync(rejects, 'utf8'));
+  });
+
+  it('validate: per side (--source-rejects, --generated-rejects)', { timeout: 60_000 }, async () => {
+    const files: Record<string, string> = {};
+    for (const engine of ['ts', 'duckdb']) {
+      const s = `${dir}/v-${engine}-source.jsonl`;
+      const g = `${dir}/v-${engine}-generated.jsonl`;
+      const r = await runCli('validate', csv, jsonl, '--source-map', map, '--generated-map', map, '--engine', engine, '--source-rejects', s, '--generated-rejects', g, '--source-max-reject-ratio', '0.1', '--generated-max-reject-ratio', '0.1', '--quiet');
+      expect(r.code, `${engine}: ${r.stderr}`).toBeLessThan(2);
+      files[engine] = readFileSync(s, 'utf8') + readFileSync(g, 'utf8');
+    }
+    expect(files.duckdb).toBe(files.ts);
+    expect(files.ts).toContain('"file":"' + jsonl);
+  });
+
+  it('no row rejected: an empty file, without reading the input again', async () => {
+    const good = `${dir}/good.csv`;
+    writeFileSync(good, 't,c,i,o\n1700000000,a,1,2\n1700000001,a,3,4\n1700000002,b,5,6\n');
+    const r = await runCli('summarize', good, '--map', map, '--engine', 'duckdb', '--rejects', `${dir}/none.jsonl`, '--out', `${dir}/none.json`);
+    expect(r.code).toBe(0);
+    expect(readFileSync(`${dir}/none.jsonl`, 'utf8')).toBe('');
+    expect(r.stderr).not.toContain('read again');
+  });
+
+  it('collectRejects gives ingestFiles’ rejects and counts without keeping accepted rows; a count that differs from the scan’s is a warning', async () => {
+    const mapping = parseMapping(JSON.parse(readFileSync(map, 'utf8')), map);
+    const full = await ingestFiles({ inputs: [csv], mapping });
+    const only = await collectRejects({ inputs: [csv], mapping });
+    expect(only.rejects).toEqual(full.rejects);
+    expect(only.rejectsByReason).toEqual(full.summary.rejects_by_reason);
+    expect(only.rowsRead).toBe(full.summary.rows_read);
+    expect(only.rejected).toBe(full.summary.rows_rejected);
+    // The scan's counts (DuckDB's) are compared with the reader's.
+    let stderr = '';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr += String(chunk);
+      return true;
+    });
+    try {
+      await writeDuckdbRejects(`${dir}/w.jsonl`, [csv], { ...full.summary.rejects_by_reason }, { mapping }, new Reporter(false, false));
+      expect(stderr).not.toContain('warning');
+      await writeDuckdbRejects(`${dir}/w.jsonl`, [csv], { ...full.summary.rejects_by_reason, bad_number: 1 }, { mapping }, new Reporter(false, false));
+      expect(stderr).toContain(`warning: --rejects ${dir}/w.jsonl: the TypeScript reader rejects`);
+      expect(stderr).toContain('bad_number 1');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(readFileSync(`${dir}/w.jsonl`, 'utf8')).toBe(readFileSync(`${csv}.ts-rejects.jsonl`, 'utf8'));
+  });
+});
