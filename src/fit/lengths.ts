@@ -58,10 +58,16 @@ function points(h: ReadonlyMap<number, number>): { v: number[]; w: number[]; n: 
 function histKs({ v, w, n }: { v: number[]; w: number[]; n: number }, F: (x: number) => number): number {
   let emp = 0;
   let d = 0;
+  // Consecutive exact values share a point (x + 0.5 is the next x − 0.5): F once for both.
+  let at = NaN;
+  let Fat = 0;
   for (let i = 0; i < v.length; i++) {
-    d = Math.max(d, Math.abs(emp - F(v[i] - 0.5)));
+    const below = v[i] - 0.5;
+    d = Math.max(d, Math.abs(emp - (below === at ? Fat : F(below))));
     emp += w[i] / n;
-    d = Math.max(d, Math.abs(emp - F(v[i] + 0.5)));
+    at = v[i] + 0.5;
+    Fat = F(at);
+    d = Math.max(d, Math.abs(emp - Fat));
   }
   return d;
 }
