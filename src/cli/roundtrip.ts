@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { fitTrace } from '../fit/fit-trace.js';
+import { fitSummaries, fitTrace } from '../fit/fit-trace.js';
 import { writeProfile } from '../profile/write.js';
 import { defaultCreated } from '../profile/upstream.js';
 import { readProfile } from '../profile/read.js';
@@ -13,15 +13,22 @@ import { ingestFiles } from '../ingest/ingest.js';
 import { loadPreset } from '../ingest/presets.js';
 import { checkSeed, EXIT_CHECK_FAILED, EXIT_OK } from './errors.js';
 import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
-import { Reporter } from './progress.js';
+import { humanCount, Reporter } from './progress.js';
 import { verdictLines, writeReports } from './validate.js';
 import { hashFile } from '../io/whole-file.js';
+import { expandInputs } from '../io/input.js';
+import { prefitWindows } from '../fit/parallel-fit.js';
+import { validateWithDuckDB } from '../summary/duckdb-validate.js';
+import type { Profile } from '../profile/schema.js';
+import { chooseEngine, duckdbUnlessUnreadable, scanSummaries } from './summarize.js';
 
 interface Opts extends IngestCliOptions {
   out: string;
   seed: string;
   thresholds?: string;
   quiet?: boolean;
+  engine: string;
+  duckdbMemory?: string;
 }
 
 export function registerRoundtrip(program: Command, setExit: (code: number) => void): void {
@@ -30,38 +37,61 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
     .description('fit → generate (same span, scale:1) → validate, with the naive baseline beside; for batch jobs')
     .argument('<inputs...>', 'source trace(s), or raw logs with --preset/--map');
   addIngestOptions(cmd)
-    .requiredOption('--out <dir>', 'directory for profile.json, generated.jsonl, naive.jsonl, fidelity.json, fidelity.html')
+    .requiredOption('--out <dir>', 'directory for profile.json, generated.jsonl, naive.jsonl (.parquet with the DuckDB engine), fidelity.json, fidelity.html')
     .option('--seed <n>', 'generation seed', '1')
     .option('--thresholds <t.json>', 'override default thresholds')
     .option('--quiet', 'no progress or summary on stderr')
-    .addHelpText('after', '\nExample:\n  $ servegen roundtrip AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023 --out out/conv\n')
+    .option('--engine <engine>', 'ts (default; holds the source and both generated traces in memory) | duckdb (scan, generate Parquet, validate in embedded DuckDB: memory does not grow with rows) | auto (duckdb above 256 MB)', 'ts')
+    .option('--duckdb-memory <size>', 'with --engine duckdb: DuckDB memory limit (e.g. 512MB); above it DuckDB spills to a temporary directory')
+    .addHelpText('after', '\nExamples:\n  $ servegen roundtrip AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023 --out out/conv\n  $ servegen roundtrip \'logs/*.parquet\' --map gw.json --engine duckdb --out out/big\n')
     .action(async (inputs: string[], opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
       checkSeed(opts.seed);
       const thresholds = loadThresholds(opts.thresholds);
-      const source = await runIngest(inputs, mappingFrom(opts, 'servegen'), parseFormat(opts.format), rep, opts);
+      const mapping = mappingFrom(opts, 'servegen');
+      const format = parseFormat(opts.format);
+      const fitOptions = { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0 };
+      // DuckDB: the source scanned into summaries, the traces generated as Parquet, and
+      // validated by DuckDB: no trace is held in memory, for logs too large for the TypeScript
+      // engine. With auto, an input DuckDB cannot read goes the TypeScript way (as in fit).
+      if (opts.engine !== 'ts' && chooseEngine(inputs, opts.engine) === 'duckdb' && (await duckdbUnlessUnreadable(opts.engine, rep, async () => {
+        const files = expandInputs(inputs);
+        const hash = createHash('sha256');
+        for (const f of files) hashFile(hash, f);
+        const summaries = await scanSummaries(inputs, mapping, format, { ...fitOptions, memoryLimit: opts.duckdbMemory }, 'duckdb', rep, opts);
+        mkdirSync(opts.out, { recursive: true });
+        const profile = fitSummaries(summaries, {
+          ...fitOptions,
+          prefit: await prefitWindows(summaries, { minArrivals: fitOptions.minArrivals, onWindows: (d, n) => rep.progress(`fit: ${d}/${n} windows`) }),
+          sourceSha256: hash.digest('hex'),
+          created: defaultCreated(),
+          recorded: { engine: opts.engine, inputs: files.length },
+        });
+        const { generatedPath, naivePath } = await generateBoth(profile, opts, 'parquet', rep);
+        const servegen = loadPreset('servegen');
+        rep.stage('validate: scanning the source, the generated trace and the naive baseline with DuckDB');
+        const result = await validateWithDuckDB({ inputs, mapping, format }, { inputs: [generatedPath], mapping: servegen }, thresholds, {
+          arrivalSeconds: fitOptions.arrivalSeconds,
+          memoryLimit: opts.duckdbMemory,
+          baseline: { inputs: [naivePath], mapping: servegen },
+          onStage: (t) => rep.stage(t),
+          onNote: (l) => rep.info(l),
+          // The source's rejects were counted (and --rejects written) by the fit's scan.
+        });
+        writeReports(result, join(opts.out, 'fidelity.json'), join(opts.out, 'fidelity.html'));
+        for (const l of verdictLines(result.report)) rep.info(l);
+        setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
+      }))) {
+        return;
+      }
+      const source = await runIngest(inputs, mapping, format, rep, opts);
       reportIngest(rep, source);
       // Only now: a failed ingest (e.g. the reject ratio) leaves no empty directory behind.
       mkdirSync(opts.out, { recursive: true });
       const hash = createHash('sha256');
       for (const f of source.summary.files) hashFile(hash, f);
-      const { profile } = fitTrace(source.trace, {
-        arrivalSeconds: 600,
-        lengthSeconds: 21600,
-        minArrivals: 10,
-        minClientRequests: 0,
-        sourceSha256: hash.digest('hex'),
-        created: defaultCreated(),
-      });
-      const profilePath = join(opts.out, 'profile.json');
-      writeProfile(profilePath, profile);
-      const { profile: loaded, sha256 } = readProfile(profilePath);
-      const gen = { start: loaded.span.start, duration: loaded.span.end - loaded.span.start, rate: { kind: 'scale' as const, factor: 1 }, seed: opts.seed };
-      const generatedPath = join(opts.out, 'generated.jsonl');
-      const naivePath = join(opts.out, 'naive.jsonl');
-      const g = await generateToFile(loaded, sha256, gen, { path: generatedPath, format: 'jsonl' });
-      const nv = await generateToFile(loaded, sha256, gen, { path: naivePath, format: 'jsonl' }, undefined, true);
-      rep.info(`fitted ${profile.clients.length} client(s); generated ${g.requests} requests (naive baseline ${nv.requests}) → ${opts.out}`);
+      const { profile } = fitTrace(source.trace, { ...fitOptions, sourceSha256: hash.digest('hex'), created: defaultCreated() });
+      const { generatedPath, naivePath } = await generateBoth(profile, opts, 'jsonl', rep);
       const servegen = loadPreset('servegen');
       const generated = await ingestFiles({ inputs: [generatedPath], mapping: servegen });
       const baseline = await ingestFiles({ inputs: [naivePath], mapping: servegen });
@@ -70,4 +100,21 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
       for (const l of verdictLines(result.report)) rep.info(l);
       setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
     });
+}
+
+/**
+ * Writes the profile, reads it back (what a user of the file would get) and generates the
+ * same span from it at scale:1, per client and with the naive baseline.
+ */
+async function generateBoth(profile: Profile, opts: Opts, format: 'jsonl' | 'parquet', rep: Reporter): Promise<{ generatedPath: string; naivePath: string }> {
+  const profilePath = join(opts.out, 'profile.json');
+  writeProfile(profilePath, profile);
+  const { profile: loaded, sha256 } = readProfile(profilePath);
+  const gen = { start: loaded.span.start, duration: loaded.span.end - loaded.span.start, rate: { kind: 'scale' as const, factor: 1 }, seed: opts.seed };
+  const generatedPath = join(opts.out, `generated.${format}`);
+  const naivePath = join(opts.out, `naive.${format}`);
+  const g = await generateToFile(loaded, sha256, gen, { path: generatedPath, format }, (rows) => rep.progress(`generate: ${humanCount(rows)} requests`));
+  const nv = await generateToFile(loaded, sha256, gen, { path: naivePath, format }, (rows) => rep.progress(`naive baseline: ${humanCount(rows)} requests`), true);
+  rep.info(`fitted ${profile.clients.length} client(s); generated ${g.requests} requests (naive baseline ${nv.requests}) → ${opts.out}`);
+  return { generatedPath, naivePath };
 }

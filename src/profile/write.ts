@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { Profile } from './schema.js';
+import { validateProfile } from './read.js';
 
 /**
  * A profile's text in pieces (lines with their newlines). Arrival and length windows go one
@@ -39,6 +40,13 @@ export function serializeProfile(profile: Profile): string {
  * readProfile reads either.
  */
 export function writeProfile(file: string, profile: Profile): void {
+  // Every reader checks a profile; so does its writer: a value the fit got wrong (NaN or ±∞
+  // becomes null in JSON) is an internal error here, not a file that generate then refuses.
+  try {
+    validateProfile(profile, file);
+  } catch (err) {
+    throw new Error(`${(err as Error).message} — in the profile about to be written (not written)`);
+  }
   if (!file.endsWith('.gz')) return writeFileAtomic(file, profileChunks(profile));
   const members: Buffer[] = [];
   let text: string[] = [];

@@ -682,7 +682,10 @@ export function summariesFromParts(parts: SummaryParts[], o: { arrivalSeconds: n
     }
     return { client: o.clients[R[r]], start: R[r + 1] * L, n: R[r + 2], fields, joint: view(length, R[r + 3 + 2 * names.length], R[r + 4 + 2 * names.length]) };
   });
-  return { arrivalSeconds: W, lengthSeconds: L, resolution: o.resolution, span: { start: spanStart, end: spanEnd }, origin: o.origin, arrivals, lengths };
+  // The resolution the builders counted with (SummaryBuilder: at least 1 µs). Workers' parts
+  // reported the detected 0 of a continuous clock: zero gaps then fitted as 0-tick gaps of 0 s
+  // (log10(0) bins written as null; a 3.5 M-row generated trace, found by roundtrip --engine duckdb).
+  return { arrivalSeconds: W, lengthSeconds: L, resolution: Math.max(o.resolution, 1e-6), span: { start: spanStart, end: spanEnd }, origin: o.origin, arrivals, lengths };
 }
 
 /**
