@@ -96,6 +96,29 @@ describe('--rejects with --engine duckdb', () => {
     expect(files.ts).toContain('"file":"' + jsonl);
   });
 
+  it('validate, a side with no accepted row: its own --*-rejects, found by the side (a pattern, or the same file on both sides), not by its file names', { timeout: 60_000 }, async () => {
+    // Every time is a client name: all rows rejected (bad_timestamp).
+    const bad = `${dir}/bad-map.json`;
+    writeFileSync(bad, JSON.stringify({ columns: { timestamp: 'c', client_id: 'c', input_tokens: 'i' }, timestamp: { unit: 's' } }));
+    const pattern = `${dir}/log.c?v`;
+    const texts: Record<string, string> = {};
+    for (const engine of ['ts', 'duckdb']) {
+      // A pattern as the source: the scan names the file it expanded to, not the argument.
+      const s = `${dir}/nr-${engine}-source.jsonl`;
+      const r = await runCli('validate', pattern, csv, '--source-map', bad, '--generated-map', map, '--engine', engine, '--source-rejects', s, '--generated-max-reject-ratio', '0.1', '--quiet');
+      expect(r.code, `${engine}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, engine).toContain(`no accepted rows: all 3000 rows rejected (bad_timestamp 3000); see ${s}`);
+      // The same file on both sides: the generated side's rows, in --generated-rejects.
+      const g = `${dir}/nr-${engine}-generated.jsonl`;
+      const q = await runCli('validate', csv, csv, '--source-map', map, '--generated-map', bad, '--engine', engine, '--source-rejects', `${dir}/nr-${engine}-s2.jsonl`, '--generated-rejects', g, '--source-max-reject-ratio', '0.1', '--quiet');
+      expect(q.code, `${engine}: ${q.stderr}`).toBe(2);
+      expect(q.stderr, engine).toContain(`see ${g}`);
+      texts[engine] = readFileSync(s, 'utf8') + readFileSync(g, 'utf8') + readFileSync(`${dir}/nr-${engine}-s2.jsonl`, 'utf8');
+    }
+    expect(texts.ts.split('\n').length).toBeGreaterThan(6000);
+    expect(texts.duckdb).toBe(texts.ts);
+  });
+
   it('no row rejected: an empty file, without reading the input again', async () => {
     const good = `${dir}/good.csv`;
     writeFileSync(good, 't,c,i,o\n1700000000,a,1,2\n1700000001,a,3,4\n1700000002,b,5,6\n');
