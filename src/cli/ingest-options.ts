@@ -224,11 +224,21 @@ export async function writeDuckdbRejects(path: string, files: string[], counted:
   }
   rep.stage(`rejects: reading ${files.length === 1 ? files[0] : `${files.length} files`} again with the TypeScript reader for the ${total} rejected row${total === 1 ? '' : 's'} (DuckDB counts them, but keeps no lines or text)`);
   const t0 = performance.now();
-  const c = await collectRejects({ inputs: files, mapping: source.mapping, format: source.format, onProgress: (n) => rep.progress(`rejects: ${humanCount(n)} rows read`) });
+  const list = (m: Partial<Record<string, number>>) => Object.entries(m).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  const c = await collectRejects({ inputs: files, mapping: source.mapping, format: source.format, onProgress: (n) => rep.progress(`rejects: ${humanCount(n)} rows read`) }).catch((err: unknown) => {
+    // An input DuckDB reads but the TypeScript reader refuses (CR-only line ends): its advice
+    // to "read it with --engine duckdb" is what the user did; say why the reader ran at all.
+    if (!(err instanceof IngestError)) throw err;
+    throw new IngestError(
+      `--rejects ${path}: the DuckDB scan counted ${total} rejected row${total === 1 ? '' : 's'} (${list(counted)}), but their lines and text come from the TypeScript reader, which cannot read the input: ${err.message.replace(/ or read it with --engine duckdb$/, '')}; or run without --rejects`,
+      err.file,
+      err.line,
+      err.field,
+    );
+  });
   const lines = c.rejects.map((x) => JSON.stringify(x)).join('\n');
   writeFileAtomic(path, lines ? lines + '\n' : '');
   rep.info(`rejects: ${c.rejects.length} row${c.rejects.length === 1 ? '' : 's'} → ${path} (the input read again by the TypeScript reader for their lines and text: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-  const list = (m: Partial<Record<string, number>>) => Object.entries(m).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   const theirs = c.rejectsByReason as Partial<Record<string, number>>;
   const keys = new Set([...Object.keys(counted), ...Object.keys(theirs)]);
   if ([...keys].some((k) => (counted[k] ?? 0) !== (theirs[k] ?? 0))) {

@@ -119,6 +119,24 @@ describe('--rejects with --engine duckdb', () => {
     expect(texts.duckdb).toBe(texts.ts);
   });
 
+  it('an input the TypeScript reader refuses (CR-only line ends): exit 2, saying why it was read again, and no trace written', async () => {
+    const cr = `${dir}/cr.csv`;
+    writeFileSync(cr, ['t,c,i,o', '1700000000,a,1,2', '1700000001,a,x,4', '1700000002,b,5,6', '1700000003,b,7,8'].join('\r') + '\r');
+    const rejects = `${dir}/cr-rejects.jsonl`;
+    for (const [cmd, out] of [
+      ['ingest', ['--out', `${dir}/cr.parquet`]],
+      ['inspect', []],
+    ] as const) {
+      const r = await runCli(cmd, cr, '--map', map, '--engine', 'duckdb', '--rejects', rejects, '--max-reject-ratio', '0.5', ...out);
+      expect(r.code, `${cmd}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, cmd).toContain(`--rejects ${rejects}: the DuckDB scan counted 1 rejected row (bad_number 1), but their lines and text come from the TypeScript reader, which cannot read the input: ${cr}:1: the file uses CR-only line ends`);
+      expect(r.stderr, cmd).not.toContain('read it with --engine duckdb');
+    }
+    // The trace is not left behind an exit 2 (the rejects are written before it).
+    expect(existsSync(`${dir}/cr.parquet`)).toBe(false);
+    expect(existsSync(rejects)).toBe(false);
+  });
+
   it('no row rejected: an empty file, without reading the input again', async () => {
     const good = `${dir}/good.csv`;
     writeFileSync(good, 't,c,i,o\n1700000000,a,1,2\n1700000001,a,3,4\n1700000002,b,5,6\n');
