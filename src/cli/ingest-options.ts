@@ -90,7 +90,10 @@ export async function runIngest(inputs: string[], mapping: Mapping, format: Inpu
     throw withMappingHint(err, mapping);
   });
   notOursWithoutMapping(result.meta !== undefined, result.summary.files, mapping);
-  if (rejects.rejects) writeRejects(rejects.rejects, result);
+  if (rejects.rejects) {
+    writeRejects(rejects.rejects, result);
+    cappedRejectsNote(rejects.rejects, result.rejects.length, result.summary.rows_rejected, rep);
+  }
   // Nothing to summarize, fit or inspect: an error (exit 2) whatever the ratio, as in the DuckDB engine.
   if (result.summary.rows_accepted === 0) throw noAcceptedRows(result.summary.files, result.summary.rows_read, result.summary.rejects_by_reason, rejects.rejects ? `; see ${rejects.rejects}` : ` (use --${rejects.prefix ? `${rejects.prefix}-` : ''}rejects to see them)`);
   checkRejectRatio(result.summary.rows_rejected, result.summary.rows_read, ratio, rejects);
@@ -244,5 +247,10 @@ export async function writeDuckdbRejects(path: string, files: string[], counted:
   if ([...keys].some((k) => (counted[k] ?? 0) !== (theirs[k] ?? 0))) {
     rep.info(`warning: --rejects ${path}: the TypeScript reader rejects ${list(theirs)} where the DuckDB scan counted ${list(counted)}; the file holds the TypeScript reader's rejects (the engines should agree: please report the input)`);
   }
-  if (c.rejects.length < c.rejected) rep.info(`note: --rejects ${path}: the first ${c.rejects.length} of ${c.rejected} rejected rows written`);
+  cappedRejectsNote(path, c.rejects.length, c.rejected, rep);
+}
+
+/** Both engines keep the first 1 000 000 rejected rows (TraceBuilder's maxRejectsKept): a file with fewer than were rejected says so. */
+function cappedRejectsNote(path: string, kept: number, rejected: number, rep: Reporter): void {
+  if (kept < rejected) rep.info(`note: --rejects ${path}: the first ${kept} of ${rejected} rejected rows written`);
 }

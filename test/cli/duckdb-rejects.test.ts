@@ -137,6 +137,21 @@ describe('--rejects with --engine duckdb', () => {
     expect(existsSync(rejects)).toBe(false);
   });
 
+  it('more than 1 000 000 rejected rows: both engines write the first 1 000 000, the same file, and say so', { timeout: 120_000 }, async () => {
+    const many = `${dir}/many.csv`;
+    writeFileSync(many, 't,c,i,o\n1700000000,a,1,2\n' + 'x,a,1,2\n'.repeat(1_000_002));
+    const texts: string[] = [];
+    for (const engine of ['ts', 'duckdb']) {
+      const rejects = `${dir}/many-${engine}.jsonl`;
+      const r = await runCli('inspect', many, '--map', map, '--engine', engine, '--rejects', rejects, '--max-reject-ratio', '1', '--json');
+      expect(r.code, `${engine}: ${r.stderr}`).toBe(0);
+      expect(r.stderr, engine).toContain(`note: --rejects ${rejects}: the first 1000000 of 1000002 rejected rows written`);
+      texts.push(readFileSync(rejects, 'utf8'));
+    }
+    expect(texts[0].split('\n')).toHaveLength(1_000_001);
+    expect(texts[1] === texts[0]).toBe(true);
+  });
+
   it('no row rejected: an empty file, without reading the input again', async () => {
     const good = `${dir}/good.csv`;
     writeFileSync(good, 't,c,i,o\n1700000000,a,1,2\n1700000001,a,3,4\n1700000002,b,5,6\n');
