@@ -90,7 +90,10 @@ export async function runIngest(inputs: string[], mapping: Mapping, format: Inpu
     throw withMappingHint(err, mapping);
   });
   notOursWithoutMapping(result.meta !== undefined, result.summary.files, mapping);
-  if (rejects.rejects) writeRejects(rejects.rejects, result);
+  if (rejects.rejects) {
+    writeRejects(rejects.rejects, result);
+    cappedRejectsNote(rejects.rejects, result.rejects.length, result.summary.rows_rejected, rep);
+  }
   // Nothing to summarize, fit or inspect: an error (exit 2) whatever the ratio, as in the DuckDB engine.
   if (result.summary.rows_accepted === 0) throw noAcceptedRows(result.summary.files, result.summary.rows_read, result.summary.rejects_by_reason, rejects.rejects ? `; see ${rejects.rejects}` : ` (use --${rejects.prefix ? `${rejects.prefix}-` : ''}rejects to see them)`);
   checkRejectRatio(result.summary.rows_rejected, result.summary.rows_read, ratio, rejects);
@@ -224,15 +227,30 @@ export async function writeDuckdbRejects(path: string, files: string[], counted:
   }
   rep.stage(`rejects: reading ${files.length === 1 ? files[0] : `${files.length} files`} again with the TypeScript reader for the ${total} rejected row${total === 1 ? '' : 's'} (DuckDB counts them, but keeps no lines or text)`);
   const t0 = performance.now();
-  const c = await collectRejects({ inputs: files, mapping: source.mapping, format: source.format, onProgress: (n) => rep.progress(`rejects: ${humanCount(n)} rows read`) });
+  const list = (m: Partial<Record<string, number>>) => Object.entries(m).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  const c = await collectRejects({ inputs: files, mapping: source.mapping, format: source.format, onProgress: (n) => rep.progress(`rejects: ${humanCount(n)} rows read`) }).catch((err: unknown) => {
+    // An input DuckDB reads but the TypeScript reader refuses (CR-only line ends): its advice
+    // to "read it with --engine duckdb" is what the user did; say why the reader ran at all.
+    if (!(err instanceof IngestError)) throw err;
+    throw new IngestError(
+      `--rejects ${path}: the DuckDB scan counted ${total} rejected row${total === 1 ? '' : 's'} (${list(counted)}), but their lines and text come from the TypeScript reader, which cannot read the input: ${err.message.replace(/ or read it with --engine duckdb$/, '')}; or run without --rejects`,
+      err.file,
+      err.line,
+      err.field,
+    );
+  });
   const lines = c.rejects.map((x) => JSON.stringify(x)).join('\n');
   writeFileAtomic(path, lines ? lines + '\n' : '');
   rep.info(`rejects: ${c.rejects.length} row${c.rejects.length === 1 ? '' : 's'} → ${path} (the input read again by the TypeScript reader for their lines and text: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-  const list = (m: Partial<Record<string, number>>) => Object.entries(m).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   const theirs = c.rejectsByReason as Partial<Record<string, number>>;
   const keys = new Set([...Object.keys(counted), ...Object.keys(theirs)]);
   if ([...keys].some((k) => (counted[k] ?? 0) !== (theirs[k] ?? 0))) {
     rep.info(`warning: --rejects ${path}: the TypeScript reader rejects ${list(theirs)} where the DuckDB scan counted ${list(counted)}; the file holds the TypeScript reader's rejects (the engines should agree: please report the input)`);
   }
-  if (c.rejects.length < c.rejected) rep.info(`note: --rejects ${path}: the first ${c.rejects.length} of ${c.rejected} rejected rows written`);
+  cappedRejectsNote(path, c.rejects.length, c.rejected, rep);
+}
+
+/** Both engines keep the first 1 000 000 rejected rows (TraceBuilder's maxRejectsKept): a file with fewer than were rejected says so. */
+function cappedRejectsNote(path: string, kept: number, rejected: number, rep: Reporter): void {
+  if (kept < rejected) rep.info(`note: --rejects ${path}: the first ${kept} of ${rejected} rejected rows written`);
 }

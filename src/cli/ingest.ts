@@ -63,6 +63,10 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
           result = await ingestWithDuckDB(inputs, mapping, opts.out!, { format: parseFormat(opts.format), maxRejectRatio: ratio, memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t), onNote: (l) => {
             // Warnings are in the summary (printed below, as the TypeScript engine prints them).
             if (!l.startsWith('warning:')) rep.info(l);
+          }, beforeWrite: async (summary) => {
+            // Before the trace, as the TypeScript engine writes them: an input the rejects pass
+            // cannot read (exit 2) leaves no trace behind.
+            if (opts.rejects) await writeDuckdbRejects(opts.rejects, summary.files, summary.rejects_by_reason, { mapping, format: parseFormat(opts.format) }, rep);
           } });
         }, () => ({ opts, source: { mapping, format: parseFormat(opts.format) } }));
         if (scanned) {
@@ -71,7 +75,6 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
           const reasons = Object.entries(summary.rejects_by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
           rep.info(`duckdb: read ${summary.rows_read} rows from ${summary.files.length} file(s): ${summary.rows_accepted} accepted, ${summary.rows_rejected} rejected${reasons ? ` (${reasons})` : ''}; ${summary.clients} client(s), span ${summary.span_seconds.toFixed(1)} s${summary.origin ? `, origin ${summary.origin}` : ' (relative)'}${summary.duplicate_request_ids ? `; ${summary.duplicate_request_ids} duplicate request_id(s)` : ''}`);
           for (const w of summary.warnings ?? []) rep.info(`warning: ${w}`);
-          if (opts.rejects) await writeDuckdbRejects(opts.rejects, summary.files, summary.rejects_by_reason, { mapping, format: parseFormat(opts.format) }, rep);
           if (written === null) {
             rep.info(`ingest: ${((100 * summary.rows_rejected) / summary.rows_read).toFixed(2)} % of rows rejected, above --max-reject-ratio ${ratio}; no trace written${opts.rejects ? `; see ${opts.rejects}` : ' (the DuckDB engine counts them; --rejects FILE writes them)'}`);
             setExit(EXIT_CHECK_FAILED);

@@ -78,14 +78,14 @@ export function chooseEngine(inputs: string[], engine: string): 'ts' | 'duckdb' 
  * say so and return false — the caller scans again with the TypeScript engine, which counts
  * such rows as rejects. With `--engine duckdb` the error stands (exit 2).
  */
-export async function duckdbUnlessUnreadable(engine: string, rep: Reporter, scan: () => Promise<void>, rejects?: (files: string[]) => { opts: RejectOptions; source: RejectSource }): Promise<boolean> {
+export async function duckdbUnlessUnreadable(engine: string, rep: Reporter, scan: () => Promise<void>, rejects?: (err: NoAcceptedRowsError) => { opts: RejectOptions; source: RejectSource }): Promise<boolean> {
   try {
     await scan();
     return true;
   } catch (err) {
     // No accepted row: --rejects is written (rejects: the flags of the side the files are on).
     if (err instanceof NoAcceptedRowsError && rejects) {
-      const side = rejects(err.files);
+      const side = rejects(err);
       await duckdbNoAcceptedRows(err, side.opts, rep, side.source);
     }
     if (engine !== 'auto' || !(err instanceof DuckDbReadError)) throw err;

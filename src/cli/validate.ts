@@ -154,8 +154,9 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
               if (scan.warning) rep.info(`warning: ${scan.label} ${scan.files.join(', ')}: ${scan.warning}`);
             },
           });
-        }, (files) => {
-          const label = files[0] === sourceFile ? 'source' : files[0] === generatedFile ? 'generated' : 'baseline';
+        }, (err) => {
+          // The side the scan was of (not its files: a pattern's names are not the argument).
+          const label = err.side ?? 'source';
           return { opts: sides[label], source: sideSources[label] };
         });
         if (scanned) {

@@ -26,6 +26,9 @@ export function noAcceptedRows(files: string[], rowsRead: number, rejectsByReaso
 
 /** noAcceptedRows' error, with what the scan counted (the DuckDB engine's --rejects writes the rows from it). */
 export class NoAcceptedRowsError extends IngestError {
+  /** validate --engine duckdb: the side whose scan this is (source, generated, baseline); set where the side is opened. */
+  side?: string;
+
   constructor(
     readonly files: string[],
     readonly rowsRead: number,

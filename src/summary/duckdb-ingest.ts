@@ -25,7 +25,7 @@ export async function ingestWithDuckDB(
   inputs: string[],
   mapping: Mapping,
   out: string,
-  options: DuckDbOptions & { maxRejectRatio: number },
+  options: DuckDbOptions & { maxRejectRatio: number; beforeWrite?: (summary: DuckDbIngestSummary) => void | Promise<void> },
 ): Promise<{ summary: DuckDbIngestSummary; written: number | null }> {
   const unit = mapping.timestamp?.unit ?? 'auto';
   const scan = await openScan(inputs, mapping, { ...options, texts: [...TEXT_COLUMNS] });
@@ -66,6 +66,8 @@ export async function ingestWithDuckDB(
     // The TypeScript engine's warnings, in its order: mixed units, then the time axis.
     const warnings = [scan.autoTimestamp?.warning, await scanTimeWarning(scan)].filter((w): w is string => w !== undefined);
     if (warnings.length > 0) summary.warnings = warnings;
+    // The caller's work before the trace is written (--rejects: a failure there leaves no trace behind).
+    await options.beforeWrite?.(summary);
     if (scan.rowsRead > 0 && rejected / scan.rowsRead > options.maxRejectRatio) return { summary, written: null };
     // Column order of outputColumns(): timestamp, client_id, texts, turn, lengths, block_count.
     const presentTexts = texts.filter(has);

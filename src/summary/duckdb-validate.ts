@@ -1,6 +1,6 @@
 import type { Mapping } from '../ingest/mapping.js';
 import type { InputFormat } from '../io/input.js';
-import type { RejectReason } from '../ingest/errors.js';
+import { NoAcceptedRowsError, type RejectReason } from '../ingest/errors.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { defaultBuildWorkers } from './parallel-build.js';
 import { loadBinsSql, loadFromBins, TOKEN_FIELDS, type LoadSeries } from './load.js';
@@ -87,7 +87,12 @@ async function openSide(side: DuckDbSideInput, role: string, options: DuckDbOpti
   // Notes name the side, as the TypeScript engine's warnings do (`warning: source FILE: …`).
   const named = `${role} ${side.inputs.join(', ')}`;
   const onNote = options.onNote && ((l: string) => options.onNote!(l.startsWith('warning: ') ? `warning: ${named}: ${l.slice('warning: '.length)}` : `${named}: ${l}`));
-  const scan = await openScan(side.inputs, side.mapping, { ...options, onNote, format: side.format, texts: ['session_id'] });
+  const scan = await openScan(side.inputs, side.mapping, { ...options, onNote, format: side.format, texts: ['session_id'] }).catch((err: unknown) => {
+    // Which side had no accepted row: its files alone cannot say (a pattern expands to other
+    // names; source and generated may be the same file), and its --rejects flags are per side.
+    if (err instanceof NoAcceptedRowsError) err.side = role;
+    throw err;
+  });
   await scan.con.run('CREATE TEMP TABLE clients AS SELECT client, CAST(row_number() OVER (ORDER BY client) - 1 AS INTEGER) AS cid FROM (SELECT DISTINCT client FROM src_rows WHERE reason IS NULL)');
   return scan;
 }

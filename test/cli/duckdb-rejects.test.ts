@@ -96,6 +96,62 @@ describe('--rejects with --engine duckdb', () => {
     expect(files.ts).toContain('"file":"' + jsonl);
   });
 
+  it('validate, a side with no accepted row: its own --*-rejects, found by the side (a pattern, or the same file on both sides), not by its file names', { timeout: 60_000 }, async () => {
+    // Every time is a client name: all rows rejected (bad_timestamp).
+    const bad = `${dir}/bad-map.json`;
+    writeFileSync(bad, JSON.stringify({ columns: { timestamp: 'c', client_id: 'c', input_tokens: 'i' }, timestamp: { unit: 's' } }));
+    const pattern = `${dir}/log.c?v`;
+    const texts: Record<string, string> = {};
+    for (const engine of ['ts', 'duckdb']) {
+      // A pattern as the source: the scan names the file it expanded to, not the argument.
+      const s = `${dir}/nr-${engine}-source.jsonl`;
+      const r = await runCli('validate', pattern, csv, '--source-map', bad, '--generated-map', map, '--engine', engine, '--source-rejects', s, '--generated-max-reject-ratio', '0.1', '--quiet');
+      expect(r.code, `${engine}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, engine).toContain(`no accepted rows: all 3000 rows rejected (bad_timestamp 3000); see ${s}`);
+      // The same file on both sides: the generated side's rows, in --generated-rejects.
+      const g = `${dir}/nr-${engine}-generated.jsonl`;
+      const q = await runCli('validate', csv, csv, '--source-map', map, '--generated-map', bad, '--engine', engine, '--source-rejects', `${dir}/nr-${engine}-s2.jsonl`, '--generated-rejects', g, '--source-max-reject-ratio', '0.1', '--quiet');
+      expect(q.code, `${engine}: ${q.stderr}`).toBe(2);
+      expect(q.stderr, engine).toContain(`see ${g}`);
+      texts[engine] = readFileSync(s, 'utf8') + readFileSync(g, 'utf8') + readFileSync(`${dir}/nr-${engine}-s2.jsonl`, 'utf8');
+    }
+    expect(texts.ts.split('\n').length).toBeGreaterThan(6000);
+    expect(texts.duckdb).toBe(texts.ts);
+  });
+
+  it('an input the TypeScript reader refuses (CR-only line ends): exit 2, saying why it was read again, and no trace written', async () => {
+    const cr = `${dir}/cr.csv`;
+    writeFileSync(cr, ['t,c,i,o', '1700000000,a,1,2', '1700000001,a,x,4', '1700000002,b,5,6', '1700000003,b,7,8'].join('\r') + '\r');
+    const rejects = `${dir}/cr-rejects.jsonl`;
+    for (const [cmd, out] of [
+      ['ingest', ['--out', `${dir}/cr.parquet`]],
+      ['inspect', []],
+    ] as const) {
+      const r = await runCli(cmd, cr, '--map', map, '--engine', 'duckdb', '--rejects', rejects, '--max-reject-ratio', '0.5', ...out);
+      expect(r.code, `${cmd}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, cmd).toContain(`--rejects ${rejects}: the DuckDB scan counted 1 rejected row (bad_number 1), but their lines and text come from the TypeScript reader, which cannot read the input: ${cr}:1: the file uses CR-only line ends`);
+      expect(r.stderr, cmd).not.toContain('read it with --engine duckdb');
+    }
+    // The trace is not left behind an exit 2 (the rejects are written before it).
+    expect(existsSync(`${dir}/cr.parquet`)).toBe(false);
+    expect(existsSync(rejects)).toBe(false);
+  });
+
+  it('more than 1 000 000 rejected rows: both engines write the first 1 000 000, the same file, and say so', { timeout: 120_000 }, async () => {
+    const many = `${dir}/many.csv`;
+    writeFileSync(many, 't,c,i,o\n1700000000,a,1,2\n' + 'x,a,1,2\n'.repeat(1_000_002));
+    const texts: string[] = [];
+    for (const engine of ['ts', 'duckdb']) {
+      const rejects = `${dir}/many-${engine}.jsonl`;
+      const r = await runCli('inspect', many, '--map', map, '--engine', engine, '--rejects', rejects, '--max-reject-ratio', '1', '--json');
+      expect(r.code, `${engine}: ${r.stderr}`).toBe(0);
+      expect(r.stderr, engine).toContain(`note: --rejects ${rejects}: the first 1000000 of 1000002 rejected rows written`);
+      texts.push(readFileSync(rejects, 'utf8'));
+    }
+    expect(texts[0].split('\n')).toHaveLength(1_000_001);
+    expect(texts[1] === texts[0]).toBe(true);
+  });
+
   it('no row rejected: an empty file, without reading the input again', async () => {
     const good = `${dir}/good.csv`;
     writeFileSync(good, 't,c,i,o\n1700000000,a,1,2\n1700000001,a,3,4\n1700000002,b,5,6\n');
