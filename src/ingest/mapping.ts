@@ -130,3 +130,17 @@ export function missingCoalesceError(file: string, missing: { field: CanonicalFi
     missing.field,
   );
 }
+
+/**
+ * The error for a dotted path of a required field that no row of `file` has, below a column
+ * the file does have (`usage.prompt_tokns`): a typo, refused as a missing column is (exit 2).
+ */
+export function missingPathError(file: string, field: CanonicalField, spec: string): IngestError {
+  const [column, ...path] = spec.split('.');
+  return new IngestError(
+    `${file}: mapping reads ${field} from ${JSON.stringify(spec)}, a path no row of the file has (${JSON.stringify(column)} is there, ${JSON.stringify(path.join('.'))} inside it is not); fix the path, or list ${field} in "optional" if it may be absent`,
+    file,
+    undefined,
+    field,
+  );
+}

@@ -217,6 +217,22 @@ export class TraceBuilder {
     return out;
   }
 
+  /**
+   * Value slots read through a dotted path (`usage.prompt_tokens`) by a field the mapping
+   * requires (not `optional`, not a `coalesce` member), each with that field: a path no row
+   * of a file resolves is a typo, as a missing top-level column is.
+   */
+  requiredPathSlots(dotted: boolean): { slot: number; field: CanonicalField }[] {
+    if (!dotted) return [];
+    const out: { slot: number; field: CanonicalField }[] = [];
+    for (const [field, e] of this.extract) {
+      if (this.mapping.optional.includes(field) || e.kind === 'const' || e.kind === 'coalesce') continue;
+      const slots = e.kind === 'join' ? e.slots : [e.slot];
+      for (const slot of slots) if (this.specs[slot].includes('.') && !out.some((o) => o.slot === slot)) out.push({ slot, field });
+    }
+    return out;
+  }
+
   /** Sets the file that subsequent rows come from (for reject records). */
   setFile(file: string): void {
     this.file = file;

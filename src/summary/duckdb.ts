@@ -6,7 +6,7 @@ import './duckdb-text.js';
 import { expandInputs, formatFromName, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
 import { parquetMetadataAsync } from 'hyparquet';
 import { IngestError, noAcceptedRows, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
-import { missingCoalesce, missingCoalesceError, type Mapping } from '../ingest/mapping.js';
+import { missingCoalesce, missingCoalesceError, missingPathError, type Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { poolClients } from './pool.js';
 import { fieldSql, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
@@ -468,13 +468,15 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       if (renamed !== undefined) {
         throw new DuckDbReadError(`${files.join(', ')}: engine duckdb cannot read column ${JSON.stringify(renamed)} beside another whose name differs only in case (it renames one); --engine ts reads it`, files[0]);
       }
-      // Where the TypeScript engine reads a missing key as an absent value rather than a
-      // missing column — paths inside an existing column or struct — the field is absent here
-      // too (not for the timestamp: every row would be rejected). A top-level key that no row
-      // of JSON lines has is a missing column in both engines (from-jsonl.ts).
+      // A path inside an existing column or struct that no row has (`usage.prompt_tokns`) is a
+      // typo, as a missing top-level column is: exit 2 in both engines unless the field is
+      // optional (ingest.ts; it left the field absent from every row with exit 0, found by review).
       const absentValue = (c: string) => dotted && available.includes(c.split('.')[0]);
-      const lenient = field !== 'timestamp' && !Array.isArray(src) && missing.every(absentValue);
-      if (lenient || mapping.optional.includes(field as never) || (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src && missing.length < specs.length)) {
+      const coalesce = typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src;
+      if (!coalesce && !mapping.optional.includes(field as never) && missing.every(absentValue)) {
+        throw missingPathError(files[0], field, missing[0]);
+      }
+      if (mapping.optional.includes(field as never) || (coalesce && missing.length < specs.length)) {
         // (an optional coalesce none of whose columns is there is absent, as any optional field)
         if (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src && missing.length < specs.length) effective.columns[field] = { coalesce: specs.filter((c) => !missing.includes(c)) } as never;
         else {

@@ -74,6 +74,34 @@ describe('a mapping naming a key that no JSON line has', () => {
   });
 });
 
+describe('a mapping whose dotted path has a typo below an existing key', () => {
+  it('is refused in both engines for JSON lines and Parquet structs (exit 2, no output); optional fields and paths some rows have stay absent', { timeout: 60_000 }, async () => {
+    const f = join(dir, 'usage.jsonl');
+    writeFileSync(f, '{"t": 0, "usage": {"prompt_tokens": 5, "completion_tokens": 3}}\n{"t": 2, "usage": {"prompt_tokens": 7, "completion_tokens": 2, "details": {"reasoning": 1}}}\n');
+    const pq = join(dir, 'usage.parquet');
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    await con.run(`COPY (SELECT * FROM read_json_auto('${f}')) TO '${pq}' (FORMAT parquet)`);
+    con.closeSync();
+    db.closeSync();
+    const map = join(dir, 'usage-map.json');
+    const columns = { timestamp: 't', input_tokens: 'usage.prompt_tokns', output_tokens: 'usage.completion_tokens' };
+    writeFileSync(map, JSON.stringify({ columns, timestamp: { unit: 's' } }));
+    for (const input of [f, pq]) {
+      for (const engine of ['ts', 'duckdb']) {
+        await expectOneLineError(['ingest', input, '--map', map, '--engine', engine, '--out', join(dir, 'u.parquet')], `${input}: mapping reads input_tokens from "usage.prompt_tokns", a path no row of the file has ("usage" is there, "prompt_tokns" inside it is not)`);
+        expect(existsSync(join(dir, 'u.parquet'))).toBe(false);
+      }
+    }
+    writeFileSync(map, JSON.stringify({ columns, timestamp: { unit: 's' }, optional: ['input_tokens'] }));
+    for (const input of [f, pq]) for (const engine of ['ts', 'duckdb']) expect((await runCli('ingest', input, '--map', map, '--engine', engine, '--out', join(dir, 'o.parquet'), '--quiet')).code, `${input} ${engine}`).toBe(0);
+    // A path only some rows have is an absent value in the others.
+    writeFileSync(map, JSON.stringify({ columns: { ...columns, input_tokens: 'usage.prompt_tokens', reasoning_tokens: 'usage.details.reasoning' }, timestamp: { unit: 's' } }));
+    for (const input of [f, pq]) for (const engine of ['ts', 'duckdb']) expect((await runCli('ingest', input, '--map', map, '--engine', engine, '--out', join(dir, 'r.parquet'), '--quiet')).code, `${input} ${engine}`).toBe(0);
+  });
+});
+
 describe('a mapping with a key twice (JSON.parse keeps the last without a word)', () => {
   it('is refused in both engines by file, line and key, at any depth; distinct keys and presets load', async () => {
     const f = join(dir, 'dup.jsonl');
