@@ -127,6 +127,18 @@ describe('a mapping with a key twice (JSON.parse keeps the last without a word)'
   });
 });
 
+describe('hand-written JSON files with a syntax error are named by line and column, not character position', () => {
+  it('--thresholds and a --rate file (they said "at position 15")', async () => {
+    const th = join(dir, 'th-broken.json');
+    writeFileSync(th, '{"aggregate": {"iat_ks": 0.1}\n');
+    await expectOneLineError(['validate', trace, trace, '--thresholds', th], `${th}:2:1: invalid JSON (Expected ',' or '}' after property value); thresholds are a JSON file like docs/thresholds.json`);
+    const rate = join(dir, 'rate-broken.json');
+    writeFileSync(rate, '\uFEFF[[0, 1],\n [600 2]]\n');
+    await expectOneLineError(['generate', profile, '--duration', '60', '--rate', rate, '--out', join(dir, 'x.jsonl')], `${rate}:2:7: invalid JSON (Expected ',' or ']' after array element)`);
+    expect(existsSync(join(dir, 'x.jsonl'))).toBe(false);
+  });
+});
+
 describe('unreadable files are explained in words, not errno codes', () => {
   it('missing files and directories', async () => {
     mkdirSync(join(dir, 'adir'), { recursive: true });
