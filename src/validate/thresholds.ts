@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { fileKind } from '../io/file-kind.js';
+import { fileKind, fileKindName } from '../io/file-kind.js';
 import { z } from 'zod';
 import { IngestError } from '../ingest/errors.js';
 import { parseJsonText, plainIssue } from '../io/json-text.js';
@@ -98,7 +98,7 @@ export function loadThresholds(file?: string): Thresholds {
   // the README walkthrough): say what the file is.
   const kind = fileKind(file);
   if (kind !== 'other') {
-    const what = { profile: 'a servegen profile', summaries: 'servegen window summaries', fidelity: 'a fidelity report (validate --json)', trace: 'a trace', parquet: 'a Parquet file', arrow: 'an Arrow file' }[kind];
+    const what = fileKindName(kind);
     throw new IngestError(`${file}: ${what}, not a thresholds file: --thresholds takes a JSON file like docs/thresholds.json ({"aggregate": {"iat_ks": 0.1}})`, file);
   }
   let text: string;
