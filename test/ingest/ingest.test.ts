@@ -329,6 +329,18 @@ describe('mapping files with mistakes: the message names the path, what is allow
     ];
     for (const [value, message] of cases) expect(() => parseMapping(value, 'm.json'), JSON.stringify(value)).toThrow(message);
   });
+
+  it('a bad timestamp says what it was read as in words (it said "as a iso timestamp", "as a s timestamp")', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'ts.csv');
+    writeFileSync(f, 't,i\n1,2\nx,3\n');
+    const messages: string[] = [];
+    for (const unit of ['s', 'iso'] as const) {
+      const r = await ingestFiles({ inputs: [f], mapping: parseMapping({ columns: { timestamp: 't', input_tokens: 'i' }, timestamp: { unit } }, 'm') });
+      messages.push(r.rejects.find((x) => x.text === 'x,3')!.message);
+    }
+    expect(messages).toEqual(['cannot read "x" as a timestamp in seconds', 'cannot read "x" as an ISO date-time (YYYY-MM-DD[Thh:mm[:ss[.f]]][zone])']);
+  });
 });
 
 describe('mapping features', () => {
