@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
 import './duckdb-text.js';
 import { expandInputs, formatFromName, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
+import { delimiterHint } from '../io/from-csv.js';
 import { parquetMetadataAsync } from 'hyparquet';
 import { IngestError, noAcceptedRows, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
 import { missingCoalesce, missingCoalesceError, missingPathError, type Mapping } from '../ingest/mapping.js';
@@ -488,7 +489,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       }
       const none = missingCoalesce(mapping, available, dotted);
       if (none) throw missingCoalesceError(files[0], none, available);
-      throw new IngestError(`${files[0]}: mapping names column ${JSON.stringify(missing[0])} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})`, files[0]);
+      throw new IngestError(`${files[0]}: mapping names column ${JSON.stringify(missing[0])} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})${dotted ? '' : delimiterHint(available, missing, format === 'tsv' ? '\t' : ',')}`, files[0]);
     }
     mapping = effective;
     // union_by_name reads a column that only some files have as NULL in the others: a column

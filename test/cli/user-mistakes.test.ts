@@ -127,6 +127,18 @@ describe('a mapping with a key twice (JSON.parse keeps the last without a word)'
   });
 });
 
+describe('a TSV read as CSV (or the reverse)', () => {
+  it('says which delimiter the header has and the --format to give, in both engines', async () => {
+    const f = join(dir, 'conv.txt');
+    writeFileSync(f, 'TIMESTAMP\tContextTokens\tGeneratedTokens\n2023-11-16 18:15:46.6805900\t374\t44\n');
+    for (const engine of ['ts', 'duckdb']) {
+      await expectOneLineError(['ingest', f, '--preset', 'azure-llm-2023', '--engine', engine, '--out', join(dir, 'x.parquet')], /not in the (header|input) \(columns: "TIMESTAMP\\tContextTokens\\tGeneratedTokens"\); the header is tab-separated: give --format tsv\n$/);
+    }
+    expect((await runCli('ingest', f, '--preset', 'azure-llm-2023', '--format', 'tsv', '--out', join(dir, 'x.parquet'), '--quiet')).code).toBe(0);
+    await expectOneLineError(['ingest', CONV, '--preset', 'azure-llm-2023', '--format', 'tsv', '--out', join(dir, 'y.parquet')], /; the header is comma-separated: give --format csv\n$/);
+  });
+});
+
 describe('hand-written JSON files with a syntax error are named by line and column, not character position', () => {
   it('--thresholds and a --rate file (they said "at position 15")', async () => {
     const th = join(dir, 'th-broken.json');
