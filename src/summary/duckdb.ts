@@ -21,7 +21,7 @@ import { streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { checkGzipInputs, checkJsonGrammar, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
 import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
-import { findTimeOutliers, mixedUnitWarning, OUTLIER_MAX_SHARE, outlierWarning } from '../ingest/time-axis.js';
+import { findTimeOutliers, mixedUnitWarning, OUTLIER_MAX_SHARE, OUTLIER_MIN_ROWS, outlierWarning } from '../ingest/time-axis.js';
 
 export interface DuckDbScanResult {
   summaries: TraceSummaries;
@@ -627,7 +627,7 @@ export async function scanTimeWarning(scan: OpenScan): Promise<string | undefine
 export async function timeWarningOf(con: DuckDBConnection, accepted: string, origin: number, originIso: string | null, known?: number): Promise<string | undefined> {
   const rel = `t - ${sqlDouble(origin)}`;
   const n = known ?? num((await con.runAndReadAll(`SELECT count(*) AS n FROM ${accepted}`)).getColumnsJS()[0][0]);
-  if (n < 3) return undefined;
+  if (n < OUTLIER_MIN_ROWS) return undefined;
   const m = Math.min(Math.max(1, Math.floor(n * OUTLIER_MAX_SHARE)), Math.floor((n - 1) / 2));
   const ends = async (order: string) => ((await con.runAndReadAll(`SELECT ${rel} AS t FROM ${accepted} ORDER BY t ${order} LIMIT ${m + 1}`)).getColumnsJS()[0] as number[]).map(Number);
   const head = await ends('ASC');
