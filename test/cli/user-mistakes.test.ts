@@ -127,6 +127,17 @@ describe('a mapping with a key twice (JSON.parse keeps the last without a word)'
   });
 });
 
+describe('generate --format against an output name of another format', () => {
+  it('is refused before writing (CSV under a .jsonl name was then read as JSON lines by every reader); a name of no known format, or a Mooncake replay as .jsonl, is written', async () => {
+    await expectOneLineError(['generate', profile, '--duration', '60', '--format', 'csv', '--out', join(dir, 'f.jsonl')], `--format csv: --out ${JSON.stringify(join(dir, 'f.jsonl'))} is named as jsonl, and every reader would take it for jsonl; name it ${JSON.stringify(join(dir, 'f.csv'))}, or drop --format`);
+    await expectOneLineError(['generate', profile, '--duration', '60', '--format', 'mooncake', '--out', join(dir, 'f.parquet')], `name it ${JSON.stringify(join(dir, 'f.jsonl'))}`);
+    expect(existsSync(join(dir, 'f.jsonl')) || existsSync(join(dir, 'f.parquet'))).toBe(false);
+    for (const [format, name] of [['mooncake', 'f.jsonl'], ['csv', 'f.txt'], ['jsonl', 'f.ndjson']]) {
+      expect((await runCli('generate', profile, '--duration', '60', '--format', format, '--out', join(dir, name), '--quiet')).code, name).toBe(0);
+    }
+  });
+});
+
 describe('a TSV read as CSV (or the reverse)', () => {
   it('says which delimiter the header has and the --format to give, in both engines', async () => {
     const f = join(dir, 'conv.txt');
