@@ -127,6 +127,23 @@ describe('a mapping with a key twice (JSON.parse keeps the last without a word)'
   });
 });
 
+describe('a misspelt required option', () => {
+  it('is named as unknown, with the nearest flag (it said the required option was not specified)', async () => {
+    for (const args of [
+      ['generate', profile, '--duraton', '60', '--out', join(dir, 'x.jsonl')],
+      ['generate', profile, '--duraton=60', '--out', join(dir, 'x.jsonl')],
+      ['fit', trace, '--otu', join(dir, 'p.json')],
+    ]) {
+      const r = await runCli(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(/^error: unknown option '--(duraton|otu)'\n\(Did you mean --(duration|out)\?\)/);
+    }
+    const r = await runCli('generate', profile, '--out', join(dir, 'x.jsonl'));
+    expect(r.stderr).toMatch(/^error: required option '--duration <seconds>' not specified/);
+    expect(existsSync(join(dir, 'x.jsonl'))).toBe(false);
+  });
+});
+
 describe('generate --format against an output name of another format', () => {
   it('is refused before writing (CSV under a .jsonl name was then read as JSON lines by every reader); a name of no known format, or a Mooncake replay as .jsonl, is written', async () => {
     await expectOneLineError(['generate', profile, '--duration', '60', '--format', 'csv', '--out', join(dir, 'f.jsonl')], `--format csv: --out ${JSON.stringify(join(dir, 'f.jsonl'))} is named as jsonl, and every reader would take it for jsonl; name it ${JSON.stringify(join(dir, 'f.csv'))}, or drop --format`);
