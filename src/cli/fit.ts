@@ -115,6 +115,9 @@ Examples:
       const arrivalSeconds = positive(opts.window, '--window');
       const lengthSeconds = positive(opts.lengthWindow, '--length-window');
       if ((opts.keepCalendar || opts.dpEpsilon !== undefined) && !opts.anonymize) throw new UsageError('--keep-calendar and --dp-epsilon need --anonymize');
+      // `fit --seed 3` was taken without a word and did nothing (found by review): a fit is
+      // deterministic, only the --dp-epsilon noise draws random numbers.
+      if (opts.seed !== undefined && opts.dpEpsilon === undefined) throw new UsageError('--seed seeds only the --dp-epsilon noise (a fit is otherwise deterministic; generate takes its own --seed): give --anonymize --dp-epsilon E, or drop --seed');
       const dp = opts.dpEpsilon !== undefined ? positive(opts.dpEpsilon, '--dp-epsilon') : undefined;
       if (dp !== undefined && !Number.isFinite(1 / dp)) throw new UsageError(`--dp-epsilon: ${opts.dpEpsilon} is too small (noise scale 1/ε overflows)`);
       // Every flag is checked before the inputs are read (found by review: a bad --resolution

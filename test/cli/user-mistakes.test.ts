@@ -127,8 +127,8 @@ describe('a mapping with a key twice (JSON.parse keeps the last without a word)'
   });
 });
 
-describe('a misspelt required option', () => {
-  it('is named as unknown, with the nearest flag (it said the required option was not specified)', async () => {
+describe('a misspelt required option, and an option that would do nothing', () => {
+  it('is named as unknown, with the nearest flag (it said the required option was not specified); fit --seed without --dp-epsilon is refused', async () => {
     for (const args of [
       ['generate', profile, '--duraton', '60', '--out', join(dir, 'x.jsonl')],
       ['generate', profile, '--duraton=60', '--out', join(dir, 'x.jsonl')],
@@ -138,6 +138,8 @@ describe('a misspelt required option', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(/^error: unknown option '--(duraton|otu)'\n\(Did you mean --(duration|out)\?\)/);
     }
+    // fit --seed without --dp-epsilon was taken and did nothing.
+    await expectOneLineError(['fit', trace, '--seed', '3', '--out', join(dir, 'p.json')], '--seed seeds only the --dp-epsilon noise');
     const r = await runCli('generate', profile, '--out', join(dir, 'x.jsonl'));
     expect(r.stderr).toMatch(/^error: required option '--duration <seconds>' not specified/);
     expect(existsSync(join(dir, 'x.jsonl'))).toBe(false);
