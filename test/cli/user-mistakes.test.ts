@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
 import { runCli } from './run-cli.js';
+import { mismatchNotes } from '../../src/cli/validate.js';
+import type { FidelityReport } from '../../src/validate/validate.js';
 
 // Mistakes a new user makes, found by a review that followed the README: each is exit 2 with
 // one line naming the file or flag and what to do, never a stack trace.
@@ -207,6 +209,9 @@ describe('validate: thresholds file and help', () => {
     const r = await runCli('validate', trace, other);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`note: no client id in common between ${trace} and ${other}: was it generated from a profile of another trace?`);
+    // Shares summed over several clients come to 0.9999999999999999, not 1.
+    const nearOne = { metrics: { client_share_tv: { value: 0.9999999999999999 } }, source: { span_seconds: 100 }, generated: { span_seconds: 100 }, pass: false } as unknown as FidelityReport;
+    expect(mismatchNotes(nearOne, 'a.csv', 'b.jsonl')).toEqual(['note: no client id in common between a.csv and b.jsonl: was it generated from a profile of another trace? (an --anonymize profile renames clients: c0001, …)']);
     // The right profile, but 600 s generated for a 1 h source: the span note instead.
     const short = await runCli('validate', trace, join(dir, 'g.jsonl'));
     expect(short.stderr).not.toContain('no client id in common');
