@@ -140,6 +140,11 @@ describe('a misspelt required option, and an option that would do nothing', () =
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(/^error: unknown option '--(duraton|otu)'\n\(Did you mean --(duration|out)\?\)/);
     }
+    // So was --duckdb-memory with the TypeScript engine (the default).
+    for (const args of [['ingest', trace, '--out', join(dir, 'x.parquet')], ['fit', trace, '--out', join(dir, 'p.json')], ['inspect', trace], ['summarize', trace, '--out', join(dir, 's.json')], ['validate', trace, join(dir, 'g.jsonl')]]) {
+      await expectOneLineError([...args, '--duckdb-memory', '256MB'], '--duckdb-memory 256MB: the DuckDB memory limit applies with --engine duckdb');
+    }
+    expect((await runCli('inspect', trace, '--engine', 'duckdb', '--duckdb-memory', '256MB', '--quiet')).code).toBe(0);
     // fit --seed without --dp-epsilon was taken and did nothing.
     await expectOneLineError(['fit', trace, '--seed', '3', '--out', join(dir, 'p.json')], '--seed seeds only the --dp-epsilon noise');
     const r = await runCli('generate', profile, '--out', join(dir, 'x.jsonl'));
