@@ -115,6 +115,9 @@ Examples:
       const arrivalSeconds = positive(opts.window, '--window');
       const lengthSeconds = positive(opts.lengthWindow, '--length-window');
       if ((opts.keepCalendar || opts.dpEpsilon !== undefined) && !opts.anonymize) throw new UsageError('--keep-calendar and --dp-epsilon need --anonymize');
+      // `fit --seed 3` was taken without a word and did nothing (found by review): a fit is
+      // deterministic, only the --dp-epsilon noise draws random numbers.
+      if (opts.seed !== undefined && opts.dpEpsilon === undefined) throw new UsageError('--seed seeds only the --dp-epsilon noise (a fit is otherwise deterministic; generate takes its own --seed): give --anonymize --dp-epsilon E, or drop --seed');
       const dp = opts.dpEpsilon !== undefined ? positive(opts.dpEpsilon, '--dp-epsilon') : undefined;
       if (dp !== undefined && !Number.isFinite(1 / dp)) throw new UsageError(`--dp-epsilon: ${opts.dpEpsilon} is too small (noise scale 1/ε overflows)`);
       // Every flag is checked before the inputs are read (found by review: a bad --resolution
@@ -245,7 +248,7 @@ Examples:
       const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
       writeProfile(opts.out, final);
       if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${result.summary.files.length === 1 && !opts.anonymize ? result.summary.files[0] : `${result.summary.files.length} input file(s)`}`));
-      if (opts.anonymize) rep.info(`anonymized: client ids → ranks (no mapping kept), absolute times removed${opts.keepCalendar ? ' (weekday and hour kept)' : ''}, clients under ${opts.minClientRequests ?? 100} requests pooled into "tail", source hash removed${dp ? `, Laplace noise ε = ${dp} on the length PMFs' counts (not on gap histograms or other counts: README, Sharing)` : ''}`);
+      if (opts.anonymize) rep.info(`anonymized: client ids → ranks (no mapping kept), absolute times removed${opts.keepCalendar ? ' (weekday and hour kept)' : ''}, ${Number(opts.minClientRequests ?? 100) > 0 ? `clients under ${opts.minClientRequests ?? 100} requests pooled into "tail"` : 'no clients pooled (--min-client-requests 0)'}, source hash removed${dp ? `, Laplace noise ε = ${dp} on the length PMFs' counts (not on gap histograms or other counts: README, Sharing)` : ''}`);
       const windows = profile.clients.reduce((s, c) => s + c.arrivals.length, 0);
       rep.info(
         `fitted ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'}${pooledClients ? ` (${pooledClients} small ones pooled into "tail")` : ''}, ${windows} arrival windows, clock resolution ${summaries.resolution} s → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`,

@@ -94,6 +94,13 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
       if (!format || !TRACE_FORMATS.includes(format)) {
         throw new UsageError(`--format: ${opts.format ? `unknown format ${JSON.stringify(opts.format)}` : `cannot tell the format of ${JSON.stringify(opts.out)}`}; use one of ${TRACE_FORMATS.join(', ')}`);
       }
+      // `--format csv --out y.jsonl` wrote CSV under a .jsonl name, which every reader then took
+      // for JSON lines ("no servegen header"; found by review). Mooncake replays are JSON lines.
+      const named = formatFromPath(opts.out);
+      if (opts.format && named && named !== format && !(format === 'mooncake' && named === 'jsonl')) {
+        const ext = format === 'mooncake' ? 'jsonl' : format;
+        throw new UsageError(`--format ${format}: --out ${JSON.stringify(opts.out)} is named as ${named}, and every reader would take it for ${named}; name it ${JSON.stringify(opts.out.replace(/\.[^./\\]+$/, `.${ext}`))}, or drop --format`);
+      }
       if (opts.shape !== 'cv' && opts.shape !== 'params') throw new UsageError(`--shape: expected cv or params, got ${JSON.stringify(opts.shape)}`);
       // The naive baseline draws Poisson arrivals: no window shape to take (found by review: the
       // header recorded shape_source params for a run that ignored it).

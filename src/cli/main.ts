@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { toolVersion } from '../version.js';
-import { describeError, EXIT_OK } from './errors.js';
+import { describeError, EXIT_OK, UsageError } from './errors.js';
 import { registerExportServegen } from './export-servegen.js';
 import { registerGenerate } from './generate.js';
 import { registerImportServegen } from './import-servegen.js';
@@ -47,7 +47,29 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input, 3 internal error (a bu
   registerExportServegen(program);
   registerGenerate(program);
   registerInspect(program);
-  for (const cmd of program.commands) cmd.exitOverride();
+  for (const cmd of program.commands) {
+    cmd.exitOverride();
+    // --duckdb-memory with the TypeScript engine (the default) was taken and did nothing (found
+    // by review): every command that has it says "with --engine duckdb".
+    if (cmd.options.some((o) => o.long === '--duckdb-memory')) {
+      cmd.hook('preAction', (c) => {
+        const o = c.opts<{ duckdbMemory?: string; engine?: string }>();
+        if (o.duckdbMemory !== undefined && o.engine === 'ts') throw new UsageError(`--duckdb-memory ${o.duckdbMemory}: the DuckDB memory limit applies with --engine duckdb (or auto, above 256 MB of input); this run uses the TypeScript engine (--engine ts, the default)`);
+      });
+    }
+    // Commander checks required options before unknown ones, so `generate … --duraton 3600`
+    // said "required option '--duration <seconds>' not specified" (found by review). A flag it
+    // did not know is left in `args` (known options are taken out): name it first, with its
+    // "did you mean", as it does when nothing required is missing.
+    const c = cmd as Command & { missingMandatoryOptionValue(option: unknown): void; unknownOption(flag: string): void };
+    const missing = c.missingMandatoryOptionValue.bind(c);
+    c.missingMandatoryOptionValue = (option: unknown) => {
+      const end = c.args.indexOf('--');
+      const flag = (end < 0 ? c.args : c.args.slice(0, end)).find((a) => /^--?[A-Za-z]/.test(a));
+      if (flag !== undefined) c.unknownOption(flag.split('=')[0]);
+      missing(option);
+    };
+  }
   return program;
 }
 

@@ -10,6 +10,7 @@ import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors
 import { Reporter } from './progress.js';
 import { readErrorReason } from '../io/read-error.js';
 import { hashFile } from '../io/whole-file.js';
+import { fileKind, fileKindName } from '../io/file-kind.js';
 
 /** Pipeline spec (documented in docs/pipelines.md). Paths are relative to the spec file. */
 export const PipelineSchema = z
@@ -46,6 +47,13 @@ export function readPipeline(file: string): Pipeline {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new UsageError(`${file}: cannot read pipeline (${readErrorReason(err)})`);
+  }
+  // A profile, trace or report given to run said `top level: missing "name"` or "invalid JSON"
+  // (found by review): name what the file is instead, as --map and --thresholds do.
+  const kind = fileKind(file);
+  if (kind !== 'other') {
+    const what = fileKindName(kind);
+    throw new UsageError(`${file}: ${what}, not a pipeline spec (a pipeline is {"name": …, "stages": [{"name": …, "run": ["fit", …], "inputs": […], "outputs": […]}]}; see pipelines/ and docs/pipelines.md)`);
   }
   let value: unknown;
   try {

@@ -1,7 +1,7 @@
 import { NUMERIC_RE } from '../ingest/normalize.js';
 import { readFileSync } from 'node:fs';
 import { GenerateError } from './errors.js';
-import { editDistance } from '../io/json-text.js';
+import { editDistance, parseJsonText } from '../io/json-text.js';
 
 /**
  * How the aggregate request rate is set (DESIGN.md, Generation):
@@ -81,9 +81,10 @@ export function parseRatePoints(text: string, file: string): RateSpec {
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
     let doc: unknown;
     try {
-      doc = JSON.parse(trimmed);
+      // (parsed untrimmed, a BOM as a space, so that the error's line and column are the file's)
+      doc = parseJsonText(text.replace(/^\uFEFF/, ' '), file);
     } catch (err) {
-      throw new GenerateError(`${file}: invalid JSON (${(err as Error).message})`);
+      throw new GenerateError((err as Error).message);
     }
     const list = Array.isArray(doc) ? doc : (doc as { points?: unknown }).points;
     if (!Array.isArray(list)) throw new GenerateError(`${file}: expected an array of [time, rate] pairs or {"time", "rate"} objects`);

@@ -6,7 +6,7 @@ import { readArrow } from '../io/from-arrow.js';
 import { expandInputs, formatFromName, InputError, isGzipFile, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
 import { IngestError, noAcceptedRows, REJECT_REASONS, type Reject, type RejectReason } from './errors.js';
-import { missingCoalesce, missingCoalesceError, type Mapping } from './mapping.js';
+import { missingCoalesce, missingCoalesceError, missingPathError, type Mapping } from './mapping.js';
 import { TraceBuilder, type IngestSummary } from './normalize.js';
 import { findTimeOutliers, outlierWarning } from './time-axis.js';
 import type { Trace } from './trace.js';
@@ -131,10 +131,24 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
     const dotted = format !== 'csv' && format !== 'tsv';
     const keys = builder.keysFor(dotted);
     const optional = builder.optionalColumns(dotted);
+    // Dotted paths of required fields that no row of this file has resolved yet. A missing
+    // top-level column stops ingest (the readers check it), but a typo below it
+    // (`usage.prompt_tokns`) left the field absent from every row with exit 0 (found by review).
+    let unresolved = builder.requiredPathSlots(dotted);
+    let rowsInFile = 0;
     let sinceProgress = 0;
     const sink: RowSink = {
       row(values, line, raw) {
         rowsRead++;
+        rowsInFile++;
+        if (unresolved.length > 0) {
+          for (const u of unresolved) {
+            if (values[u.slot] !== undefined) {
+              unresolved = unresolved.filter((v) => values[v.slot] === undefined);
+              break;
+            }
+          }
+        }
         builder.row(values, line, raw);
         if (++sinceProgress === 65536) {
           sinceProgress = 0;
@@ -206,6 +220,7 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
       if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') throw new IngestError(`${file}: cannot read (${e.code})`, file);
       throw err;
     }
+    if (rowsInFile > 0 && unresolved.length > 0) throw missingPathError(file, unresolved[0].field, builder.specs[unresolved[0].slot]);
     options.onProgress?.(rowsRead, file);
     bytesDone += statSync(file).size;
   }

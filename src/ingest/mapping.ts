@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { findDuplicateKey, formatJsonPath, parseJsonText } from '../io/json-text.js';
+import { findDuplicateKey, formatJsonPath, parseJsonText, plainIssue, type SchemaIssue } from '../io/json-text.js';
 import { CANONICAL_FIELDS, type CanonicalField } from './fields.js';
 import { IngestError } from './errors.js';
 import { readErrorReason } from '../io/read-error.js';
@@ -54,13 +54,48 @@ export function parseMapping(value: unknown, file: string): Mapping {
     throw new IngestError(`${file}: a ${ours.replace('-', ' ')} file, not a mapping file (a mapping is {"columns": {"timestamp": …, …}}; servegen ingest --help)`, file);
   }
   const r = MappingSchema.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new IngestError(`${file}: ${formatJsonPath(issue.path)}: ${issue.message}`, file);
-  }
+  if (!r.success) throw new IngestError(`${file}: ${mappingIssue(r.error.issues, value)}`, file);
   if (!r.data.columns.timestamp) throw new IngestError(`${file}: columns.timestamp: the timestamp field is required`, file);
   if (r.data.timestamp?.timezone !== undefined) parseTimezone(r.data.timestamp.timezone, file);
   return r.data;
+}
+
+const SOURCE_FORMS = 'a column name ("col" or "a.b" into JSON/structs), a list of columns to join, {"const": v}, {"coalesce": ["a", "b"]} or {"length": "col"}';
+const SOURCE_KEYS = ['const', 'coalesce', 'length'];
+
+/**
+ * The first schema issue of a mapping in plain words. zod said `columns.client_id: Invalid
+ * input` for a source of no known form ({"colaesce": […]}, a number) and `columns: Unrecognized
+ * key: "request_time"` without the keys allowed there (found by review): name the forms of a
+ * source, the allowed keys and the nearest of them.
+ */
+function mappingIssue(issues: readonly SchemaIssue[], value: unknown): string {
+  // An unknown key says more than the missing key it leaves behind ("column" for "columns").
+  const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
+  const p = issue.path;
+  if (p.length === 2 && p[0] === 'columns' && issue.code === 'invalid_union') {
+    const v = (value as { columns: Record<string, unknown> }).columns[String(p[1])];
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      const unknown = keys.find((k) => !SOURCE_KEYS.includes(k));
+      if (unknown !== undefined) return plainIssue({ code: 'unrecognized_keys', path: p, message: '', keys: [unknown] }, value, () => SOURCE_KEYS);
+      if (keys.length !== 1) return `${formatJsonPath(p)}: a source object has one key of ${SOURCE_KEYS.join(', ')}, got ${keys.length === 0 ? 'none' : keys.join(', ')}`;
+    }
+    return `${formatJsonPath(p)}: expected ${SOURCE_FORMS}, got ${JSON.stringify(v)}`;
+  }
+  const known = (path: readonly PropertyKey[]): readonly string[] | undefined => {
+    if (path.length === 0) return Object.keys(MappingSchema.shape);
+    if (path.length === 1 && path[0] === 'columns') return CANONICAL_FIELDS;
+    if (path.length === 1 && path[0] === 'timestamp') return ['unit', 'timezone'];
+    if (path.length === 2 && path[0] === 'columns') return SOURCE_KEYS;
+    return undefined;
+  };
+  const text = plainIssue(issue, value, known);
+  // {"request_time": "timestamp"}: the pairs written the wrong way round.
+  const reversed = issue.code === 'unrecognized_keys' && p.length === 1 && p[0] === 'columns' ? issue.keys?.find((k) => (CANONICAL_FIELDS as readonly unknown[]).includes((value as { columns: Record<string, unknown> }).columns[k])) : undefined;
+  if (reversed === undefined) return text;
+  const field = (value as { columns: Record<string, string> }).columns[reversed];
+  return `${text}; keys are our fields and values your columns: ${JSON.stringify({ [field]: reversed })}`;
 }
 
 /** Reads a mapping file. */
@@ -128,5 +163,19 @@ export function missingCoalesceError(file: string, missing: { field: CanonicalFi
     file,
     undefined,
     missing.field,
+  );
+}
+
+/**
+ * The error for a dotted path of a required field that no row of `file` has, below a column
+ * the file does have (`usage.prompt_tokns`): a typo, refused as a missing column is (exit 2).
+ */
+export function missingPathError(file: string, field: CanonicalField, spec: string): IngestError {
+  const [column, ...path] = spec.split('.');
+  return new IngestError(
+    `${file}: mapping reads ${field} from ${JSON.stringify(spec)}, a path no row of the file has (${JSON.stringify(column)} is there, ${JSON.stringify(path.join('.'))} inside it is not); fix the path, or list ${field} in "optional" if it may be absent`,
+    file,
+    undefined,
+    field,
   );
 }

@@ -103,6 +103,17 @@ export function plainDecimal(s: string): boolean {
   return NUMERIC_RE.test(s);
 }
 
+/** What a bad_timestamp's value was read as, in words (it said "as a iso timestamp", "as a s timestamp"). */
+const TS_UNIT_WORDS: Record<Exclude<TimestampUnit, 'auto'> | 'number' | 'date-time', string> = {
+  s: 'a timestamp in seconds',
+  ms: 'a timestamp in milliseconds',
+  us: 'a timestamp in microseconds',
+  ns: 'a timestamp in nanoseconds',
+  iso: 'an ISO date-time (YYYY-MM-DD[Thh:mm[:ss[.f]]][zone])',
+  number: 'a numeric timestamp',
+  'date-time': 'a date-time timestamp',
+};
+
 /**
  * Turns raw rows into a columnar trace. Every row is either accepted or rejected with a
  * reason (the caller counts rows read); fields the mapping does not name stay absent.
@@ -224,6 +235,22 @@ export class TraceBuilder {
     return out;
   }
 
+  /**
+   * Value slots read through a dotted path (`usage.prompt_tokens`) by a field the mapping
+   * requires (not `optional`, not a `coalesce` member), each with that field: a path no row
+   * of a file resolves is a typo, as a missing top-level column is.
+   */
+  requiredPathSlots(dotted: boolean): { slot: number; field: CanonicalField }[] {
+    if (!dotted) return [];
+    const out: { slot: number; field: CanonicalField }[] = [];
+    for (const [field, e] of this.extract) {
+      if (this.mapping.optional.includes(field) || e.kind === 'const' || e.kind === 'coalesce') continue;
+      const slots = e.kind === 'join' ? e.slots : [e.slot];
+      for (const slot of slots) if (this.specs[slot].includes('.') && !out.some((o) => o.slot === slot)) out.push({ slot, field });
+    }
+    return out;
+  }
+
   /** Sets the file that subsequent rows come from (for reject records). */
   setFile(file: string): void {
     this.file = file;
@@ -329,7 +356,7 @@ export class TraceBuilder {
     }
     const t = this.timestampOf(tv);
     if (!Number.isFinite(t)) {
-      this.reject(line, 'bad_timestamp', `cannot read ${JSON.stringify(String(tv)).slice(0, 60)} as a ${this.unit === 'auto' ? (this.tsKind === 'number' ? 'number' : 'date-time') : this.unit} timestamp`, raw(), 'timestamp');
+      this.reject(line, 'bad_timestamp', `cannot read ${JSON.stringify(String(tv)).slice(0, 60)} as ${TS_UNIT_WORDS[this.unit === 'auto' ? (this.tsKind === 'number' ? 'number' : 'date-time') : this.unit]}`, raw(), 'timestamp');
       return false;
     }
     // Integer fields: validate all before appending anything.

@@ -9,6 +9,13 @@
 export const OUTLIER_MAX_SHARE = 0.01;
 /** …separated from the others by an empty gap more than this many times the others' span. */
 export const OUTLIER_GAP_FACTOR = 4;
+/**
+ * Fewer rows are not checked: the others' span must rest on at least 10 rows. With 3 rows 1 s
+ * apart, "1 row lies 1 s before and 1 row 1 s after the other 1 rows, which span 0 s" was a
+ * warning (found by review); with 10 Poisson rows left, one more gap beyond 4× their span
+ * has odds 5⁻⁹.
+ */
+export const OUTLIER_MIN_ROWS = 12;
 
 export interface TimeOutliers {
   /** Rows before the others, and the empty gap between them and the others, in seconds. */
@@ -27,13 +34,14 @@ export interface TimeOutliers {
 
 /**
  * Rows lying far outside where the rest are: at each end at most 1 % of the rows (at least 1)
- * separated from the others by an empty gap more than 4 times the others' span. Reads only
+ * separated from the others by an empty gap more than 4 times the others' span; none in fewer
+ * than OUTLIER_MIN_ROWS rows. Reads only
  * the first and last 1 % of the gaps and two order statistics: O(n / 100).
  * @param t timestamps sorted ascending.
  */
 export function findTimeOutliers(t: ArrayLike<number>): TimeOutliers | null {
   const n = t.length;
-  if (n < 3) return null;
+  if (n < OUTLIER_MIN_ROWS) return null;
   const m = Math.min(Math.max(1, Math.floor(n * OUTLIER_MAX_SHARE)), Math.floor((n - 1) / 2));
   // The middle rows' span does not depend on up to m outliers at either end.
   const middle = t[n - 1 - m] - t[m];
@@ -183,7 +191,7 @@ export function windowsMayHaveTimeOutliers(windows: readonly { n: number; first:
     if (w.last > slotLast[k]) slotLast[k] = w.last;
     n += w.n;
   }
-  if (n < 3) return false;
+  if (n < OUTLIER_MIN_ROWS) return false;
   const m = Math.min(Math.max(1, Math.floor(n * OUTLIER_MAX_SHARE)), Math.floor((n - 1) / 2));
   const order = Float64Array.from(bySlot.keys()).sort();
   const at = (j: number) => bySlot.get(order[j])!;

@@ -10,6 +10,11 @@ import { constants as zlibConstants, gunzipSync } from 'node:zlib';
  */
 export type FileKind = 'profile' | 'summaries' | 'fidelity' | 'trace' | 'parquet' | 'arrow' | 'other';
 
+/** A file kind in words, for "x.json: a servegen profile, not a …" (not for 'other'). */
+export function fileKindName(kind: Exclude<FileKind, 'other'>): string {
+  return { profile: 'a servegen profile', summaries: 'servegen window summaries', fidelity: 'a fidelity report (validate --json)', trace: 'a trace', parquet: 'a Parquet file', arrow: 'an Arrow file' }[kind];
+}
+
 /** The first `bytes` bytes of a file (empty for a directory or an unreadable file). */
 export function readHead(file: string, bytes = 4096): Buffer {
   try {

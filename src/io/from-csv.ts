@@ -113,6 +113,19 @@ export function simpleNumber(text: string, s: number, e: number): number {
  * A CR inside a quoted header field is left to the parser. Returns whether the first line was
  * seen whole (so the check is done).
  */
+/**
+ * `; the header is tab-separated: give --format tsv` when a header read as one column holds
+ * the missing columns split by the other delimiter (a TSV read as CSV, or the reverse), else ''.
+ * The missing-column error listed that one column with its tabs escaped and said no more
+ * (found by review).
+ */
+export function delimiterHint(header: readonly string[], missing: readonly string[], delimiter: string): string {
+  const other = delimiter === ',' ? '\t' : ',';
+  if (header.length !== 1 || !header[0].includes(other)) return '';
+  const split = header[0].split(other).map((h) => h.trim());
+  return missing.every((m) => split.includes(m)) ? `; the header is ${other === '\t' ? 'tab' : 'comma'}-separated: give --format ${other === '\t' ? 'tsv' : 'csv'}` : '';
+}
+
 function checkLoneCr(text: string, file: string, delimiter: string): boolean {
   const nl = text.indexOf('\n');
   const cr = text.indexOf('\r');
@@ -159,7 +172,7 @@ export async function readCsv(
     const missing = columns.filter((c) => !header!.includes(c) && !optional.has(c));
     if (missing.length > 0) {
       throw new IngestError(
-        `${file}:${line}: mapping names column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the header (columns: ${header.map((h) => JSON.stringify(h)).join(', ')})`,
+        `${file}:${line}: mapping names column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the header (columns: ${header.map((h) => JSON.stringify(h)).join(', ')})${delimiterHint(header, missing, delimiter)}`,
         file,
         line,
         missing[0],

@@ -23,7 +23,8 @@ export function parseJsonText(text: string, file: string): unknown {
     const m = /position (\d+)/.exec(msg);
     if (m) {
       const { line, column } = lineColumnAt(text, Number(m[1]));
-      throw new SyntaxError(`${file}:${line}:${column}: invalid JSON (${msg.replace(/ in JSON at position \d+.*$/, '')})`);
+      // (" in JSON at position 17", or " at position 336" after "Unexpected non-whitespace character after JSON")
+      throw new SyntaxError(`${file}:${line}:${column}: invalid JSON (${msg.replace(/( in JSON)? at position \d+.*$/, '')})`);
     }
     throw new SyntaxError(`${file}: invalid JSON (${msg})`);
   }

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
 import './duckdb-text.js';
 import { expandInputs, formatFromName, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
+import { delimiterHint } from '../io/from-csv.js';
 import { parquetMetadataAsync } from 'hyparquet';
 import { IngestError, noAcceptedRows, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
-import { missingCoalesce, missingCoalesceError, type Mapping } from '../ingest/mapping.js';
+import { missingCoalesce, missingCoalesceError, missingPathError, type Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { poolClients } from './pool.js';
 import { fieldSql, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
@@ -20,7 +21,7 @@ import { streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { checkGzipInputs, checkJsonGrammar, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
 import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
-import { findTimeOutliers, mixedUnitWarning, OUTLIER_MAX_SHARE, outlierWarning } from '../ingest/time-axis.js';
+import { findTimeOutliers, mixedUnitWarning, OUTLIER_MAX_SHARE, OUTLIER_MIN_ROWS, outlierWarning } from '../ingest/time-axis.js';
 
 export interface DuckDbScanResult {
   summaries: TraceSummaries;
@@ -468,13 +469,15 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       if (renamed !== undefined) {
         throw new DuckDbReadError(`${files.join(', ')}: engine duckdb cannot read column ${JSON.stringify(renamed)} beside another whose name differs only in case (it renames one); --engine ts reads it`, files[0]);
       }
-      // Where the TypeScript engine reads a missing key as an absent value rather than a
-      // missing column — paths inside an existing column or struct — the field is absent here
-      // too (not for the timestamp: every row would be rejected). A top-level key that no row
-      // of JSON lines has is a missing column in both engines (from-jsonl.ts).
+      // A path inside an existing column or struct that no row has (`usage.prompt_tokns`) is a
+      // typo, as a missing top-level column is: exit 2 in both engines unless the field is
+      // optional (ingest.ts; it left the field absent from every row with exit 0, found by review).
       const absentValue = (c: string) => dotted && available.includes(c.split('.')[0]);
-      const lenient = field !== 'timestamp' && !Array.isArray(src) && missing.every(absentValue);
-      if (lenient || mapping.optional.includes(field as never) || (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src && missing.length < specs.length)) {
+      const coalesce = typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src;
+      if (!coalesce && !mapping.optional.includes(field as never) && missing.every(absentValue)) {
+        throw missingPathError(files[0], field, missing[0]);
+      }
+      if (mapping.optional.includes(field as never) || (coalesce && missing.length < specs.length)) {
         // (an optional coalesce none of whose columns is there is absent, as any optional field)
         if (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src && missing.length < specs.length) effective.columns[field] = { coalesce: specs.filter((c) => !missing.includes(c)) } as never;
         else {
@@ -486,7 +489,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       }
       const none = missingCoalesce(mapping, available, dotted);
       if (none) throw missingCoalesceError(files[0], none, available);
-      throw new IngestError(`${files[0]}: mapping names column ${JSON.stringify(missing[0])} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})`, files[0]);
+      throw new IngestError(`${files[0]}: mapping names column ${JSON.stringify(missing[0])} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})${dotted ? '' : delimiterHint(available, missing, format === 'tsv' ? '\t' : ',')}`, files[0]);
     }
     mapping = effective;
     // union_by_name reads a column that only some files have as NULL in the others: a column
@@ -624,7 +627,7 @@ export async function scanTimeWarning(scan: OpenScan): Promise<string | undefine
 export async function timeWarningOf(con: DuckDBConnection, accepted: string, origin: number, originIso: string | null, known?: number): Promise<string | undefined> {
   const rel = `t - ${sqlDouble(origin)}`;
   const n = known ?? num((await con.runAndReadAll(`SELECT count(*) AS n FROM ${accepted}`)).getColumnsJS()[0][0]);
-  if (n < 3) return undefined;
+  if (n < OUTLIER_MIN_ROWS) return undefined;
   const m = Math.min(Math.max(1, Math.floor(n * OUTLIER_MAX_SHARE)), Math.floor((n - 1) / 2));
   const ends = async (order: string) => ((await con.runAndReadAll(`SELECT ${rel} AS t FROM ${accepted} ORDER BY t ${order} LIMIT ${m + 1}`)).getColumnsJS()[0] as number[]).map(Number);
   const head = await ends('ASC');

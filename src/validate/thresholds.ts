@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { fileKind } from '../io/file-kind.js';
+import { fileKind, fileKindName } from '../io/file-kind.js';
 import { z } from 'zod';
 import { IngestError } from '../ingest/errors.js';
-import { plainIssue } from '../io/json-text.js';
+import { parseJsonText, plainIssue } from '../io/json-text.js';
 import { readErrorReason } from '../io/read-error.js';
 
 /**
@@ -98,14 +98,21 @@ export function loadThresholds(file?: string): Thresholds {
   // the README walkthrough): say what the file is.
   const kind = fileKind(file);
   if (kind !== 'other') {
-    const what = { profile: 'a servegen profile', summaries: 'servegen window summaries', fidelity: 'a fidelity report (validate --json)', trace: 'a trace', parquet: 'a Parquet file', arrow: 'an Arrow file' }[kind];
+    const what = fileKindName(kind);
     throw new IngestError(`${file}: ${what}, not a thresholds file: --thresholds takes a JSON file like docs/thresholds.json ({"aggregate": {"iat_ks": 0.1}})`, file);
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new IngestError(`${file}: cannot read thresholds (${readErrorReason(err)})`, file);
   }
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
+    value = parseJsonText(text, file);
   } catch (err) {
-    throw new IngestError(`${file}: cannot read thresholds (${readErrorReason(err)})`, file);
+    // (file:line:column, as for a mapping; it said "at position 15")
+    throw new IngestError(`${(err as Error).message}; thresholds are a JSON file like docs/thresholds.json`, file);
   }
   // A metric at the top level ({"iat_ks": 0.1}, as "overrides any of them" suggests) was
   // "(root): Unrecognized key" (found by review): say where it goes.

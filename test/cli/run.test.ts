@@ -68,6 +68,12 @@ describe('servegen run', () => {
     expect(() => readPipeline(bad)).toThrow(`${bad}: stages[1] (stage 2): missing "name" (every stage needs a name: the run state records each stage by it)`);
     writeFileSync(bad, JSON.stringify({ name: 'x', stages: [{ name: 'a', ...stage, output: 'c' }] }));
     expect(() => readPipeline(bad)).toThrow(`${bad}: stages[0] (stage 1): unknown key "output"; did you mean "outputs"? (allowed here: name, run, inputs, outputs, allow_failure)`);
+    // Another of our files given as the spec is named (it said `top level: missing "name"`), and
+    // JSON with text after it is placed by line and column without Node's character position.
+    writeFileSync(bad, JSON.stringify({ format: 'servegen-profile', version: 1, clients: [] }));
+    expect(() => readPipeline(bad)).toThrow(`${bad}: a servegen profile, not a pipeline spec`);
+    writeFileSync(bad, '{"name": "x", "stages": []}\n{}\n');
+    expect(() => readPipeline(bad)).toThrow(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:1: invalid JSON \\(Unexpected non-whitespace character after JSON\\)$`));
     for (const name of ['main-job', 'azure-conv', 'azure-code', 'mooncake-conversation', 'burstgpt-slice', 'share-anonymized', 'batch-fidelity']) {
       expect(() => readPipeline(join(import.meta.dirname, '../../pipelines', `${name}.json`)), name).not.toThrow();
     }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
 import { runCli } from './run-cli.js';
+import { mismatchNotes } from '../../src/cli/validate.js';
+import type { FidelityReport } from '../../src/validate/validate.js';
 
 // Mistakes a new user makes, found by a review that followed the README: each is exit 2 with
 // one line naming the file or flag and what to do, never a stack trace.
@@ -74,6 +76,34 @@ describe('a mapping naming a key that no JSON line has', () => {
   });
 });
 
+describe('a mapping whose dotted path has a typo below an existing key', () => {
+  it('is refused in both engines for JSON lines and Parquet structs (exit 2, no output); optional fields and paths some rows have stay absent', { timeout: 60_000 }, async () => {
+    const f = join(dir, 'usage.jsonl');
+    writeFileSync(f, '{"t": 0, "usage": {"prompt_tokens": 5, "completion_tokens": 3}}\n{"t": 2, "usage": {"prompt_tokens": 7, "completion_tokens": 2, "details": {"reasoning": 1}}}\n');
+    const pq = join(dir, 'usage.parquet');
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    await con.run(`COPY (SELECT * FROM read_json_auto('${f}')) TO '${pq}' (FORMAT parquet)`);
+    con.closeSync();
+    db.closeSync();
+    const map = join(dir, 'usage-map.json');
+    const columns = { timestamp: 't', input_tokens: 'usage.prompt_tokns', output_tokens: 'usage.completion_tokens' };
+    writeFileSync(map, JSON.stringify({ columns, timestamp: { unit: 's' } }));
+    for (const input of [f, pq]) {
+      for (const engine of ['ts', 'duckdb']) {
+        await expectOneLineError(['ingest', input, '--map', map, '--engine', engine, '--out', join(dir, 'u.parquet')], `${input}: mapping reads input_tokens from "usage.prompt_tokns", a path no row of the file has ("usage" is there, "prompt_tokns" inside it is not)`);
+        expect(existsSync(join(dir, 'u.parquet'))).toBe(false);
+      }
+    }
+    writeFileSync(map, JSON.stringify({ columns, timestamp: { unit: 's' }, optional: ['input_tokens'] }));
+    for (const input of [f, pq]) for (const engine of ['ts', 'duckdb']) expect((await runCli('ingest', input, '--map', map, '--engine', engine, '--out', join(dir, 'o.parquet'), '--quiet')).code, `${input} ${engine}`).toBe(0);
+    // A path only some rows have is an absent value in the others.
+    writeFileSync(map, JSON.stringify({ columns: { ...columns, input_tokens: 'usage.prompt_tokens', reasoning_tokens: 'usage.details.reasoning' }, timestamp: { unit: 's' } }));
+    for (const input of [f, pq]) for (const engine of ['ts', 'duckdb']) expect((await runCli('ingest', input, '--map', map, '--engine', engine, '--out', join(dir, 'r.parquet'), '--quiet')).code, `${input} ${engine}`).toBe(0);
+  });
+});
+
 describe('a mapping with a key twice (JSON.parse keeps the last without a word)', () => {
   it('is refused in both engines by file, line and key, at any depth; distinct keys and presets load', async () => {
     const f = join(dir, 'dup.jsonl');
@@ -96,6 +126,65 @@ describe('a mapping with a key twice (JSON.parse keeps the last without a word)'
     writeFileSync(map, '{"description": "a, \\"timestamp\\": b", "columns": {"timestamp": "timestamp", "input_tokens": {"coalesce": ["a", "b"]}, "output_tokens": {"coalesce": ["b"]}}, "timestamp": {"unit": "s"}}');
     expect((await runCli('ingest', f, '--map', map, '--out', join(dir, 'dup.parquet'), '--quiet')).code).toBe(0);
     expect((await runCli('ingest', '--list-presets')).code).toBe(0);
+  });
+});
+
+describe('a misspelt required option, and an option that would do nothing', () => {
+  it('is named as unknown, with the nearest flag (it said the required option was not specified); fit --seed without --dp-epsilon is refused', async () => {
+    for (const args of [
+      ['generate', profile, '--duraton', '60', '--out', join(dir, 'x.jsonl')],
+      ['generate', profile, '--duraton=60', '--out', join(dir, 'x.jsonl')],
+      ['fit', trace, '--otu', join(dir, 'p.json')],
+    ]) {
+      const r = await runCli(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(/^error: unknown option '--(duraton|otu)'\n\(Did you mean --(duration|out)\?\)/);
+    }
+    // So was --duckdb-memory with the TypeScript engine (the default).
+    for (const args of [['ingest', trace, '--out', join(dir, 'x.parquet')], ['fit', trace, '--out', join(dir, 'p.json')], ['inspect', trace], ['summarize', trace, '--out', join(dir, 's.json')], ['validate', trace, join(dir, 'g.jsonl')]]) {
+      await expectOneLineError([...args, '--duckdb-memory', '256MB'], '--duckdb-memory 256MB: the DuckDB memory limit applies with --engine duckdb');
+    }
+    expect((await runCli('inspect', trace, '--engine', 'duckdb', '--duckdb-memory', '256MB', '--quiet')).code).toBe(0);
+    // fit --seed without --dp-epsilon was taken and did nothing.
+    await expectOneLineError(['fit', trace, '--seed', '3', '--out', join(dir, 'p.json')], '--seed seeds only the --dp-epsilon noise');
+    const r = await runCli('generate', profile, '--out', join(dir, 'x.jsonl'));
+    expect(r.stderr).toMatch(/^error: required option '--duration <seconds>' not specified/);
+    expect(existsSync(join(dir, 'x.jsonl'))).toBe(false);
+  });
+});
+
+describe('generate --format against an output name of another format', () => {
+  it('is refused before writing (CSV under a .jsonl name was then read as JSON lines by every reader); a name of no known format, or a Mooncake replay as .jsonl, is written', async () => {
+    await expectOneLineError(['generate', profile, '--duration', '60', '--format', 'csv', '--out', join(dir, 'f.jsonl')], `--format csv: --out ${JSON.stringify(join(dir, 'f.jsonl'))} is named as jsonl, and every reader would take it for jsonl; name it ${JSON.stringify(join(dir, 'f.csv'))}, or drop --format`);
+    await expectOneLineError(['generate', profile, '--duration', '60', '--format', 'mooncake', '--out', join(dir, 'f.parquet')], `name it ${JSON.stringify(join(dir, 'f.jsonl'))}`);
+    expect(existsSync(join(dir, 'f.jsonl')) || existsSync(join(dir, 'f.parquet'))).toBe(false);
+    for (const [format, name] of [['mooncake', 'f.jsonl'], ['csv', 'f.txt'], ['jsonl', 'f.ndjson']]) {
+      expect((await runCli('generate', profile, '--duration', '60', '--format', format, '--out', join(dir, name), '--quiet')).code, name).toBe(0);
+    }
+  });
+});
+
+describe('a TSV read as CSV (or the reverse)', () => {
+  it('says which delimiter the header has and the --format to give, in both engines', async () => {
+    const f = join(dir, 'conv.txt');
+    writeFileSync(f, 'TIMESTAMP\tContextTokens\tGeneratedTokens\n2023-11-16 18:15:46.6805900\t374\t44\n');
+    for (const engine of ['ts', 'duckdb']) {
+      await expectOneLineError(['ingest', f, '--preset', 'azure-llm-2023', '--engine', engine, '--out', join(dir, 'x.parquet')], /not in the (header|input) \(columns: "TIMESTAMP\\tContextTokens\\tGeneratedTokens"\); the header is tab-separated: give --format tsv\n$/);
+    }
+    expect((await runCli('ingest', f, '--preset', 'azure-llm-2023', '--format', 'tsv', '--out', join(dir, 'x.parquet'), '--quiet')).code).toBe(0);
+    await expectOneLineError(['ingest', CONV, '--preset', 'azure-llm-2023', '--format', 'tsv', '--out', join(dir, 'y.parquet')], /; the header is comma-separated: give --format csv\n$/);
+  });
+});
+
+describe('hand-written JSON files with a syntax error are named by line and column, not character position', () => {
+  it('--thresholds and a --rate file (they said "at position 15")', async () => {
+    const th = join(dir, 'th-broken.json');
+    writeFileSync(th, '{"aggregate": {"iat_ks": 0.1}\n');
+    await expectOneLineError(['validate', trace, trace, '--thresholds', th], `${th}:2:1: invalid JSON (Expected ',' or '}' after property value); thresholds are a JSON file like docs/thresholds.json`);
+    const rate = join(dir, 'rate-broken.json');
+    writeFileSync(rate, '\uFEFF[[0, 1],\n [600 2]]\n');
+    await expectOneLineError(['generate', profile, '--duration', '60', '--rate', rate, '--out', join(dir, 'x.jsonl')], `${rate}:2:7: invalid JSON (Expected ',' or ']' after array element)`);
+    expect(existsSync(join(dir, 'x.jsonl'))).toBe(false);
   });
 });
 
@@ -125,6 +214,9 @@ describe('validate: thresholds file and help', () => {
     const r = await runCli('validate', trace, other);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`note: no client id in common between ${trace} and ${other}: was it generated from a profile of another trace?`);
+    // Shares summed over several clients come to 0.9999999999999999, not 1.
+    const nearOne = { metrics: { client_share_tv: { value: 0.9999999999999999 } }, source: { span_seconds: 100 }, generated: { span_seconds: 100 }, pass: false } as unknown as FidelityReport;
+    expect(mismatchNotes(nearOne, 'a.csv', 'b.jsonl')).toEqual(['note: no client id in common between a.csv and b.jsonl: was it generated from a profile of another trace? (an --anonymize profile renames clients: c0001, …)']);
     // The right profile, but 600 s generated for a 1 h source: the span note instead.
     const short = await runCli('validate', trace, join(dir, 'g.jsonl'));
     expect(short.stderr).not.toContain('no client id in common');

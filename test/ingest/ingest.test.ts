@@ -318,6 +318,33 @@ describe('malformed inputs: every row accepted or rejected with its reason', () 
   });
 });
 
+describe('mapping files with mistakes: the message names the path, what is allowed there and the nearest key', () => {
+  it('a source of no known form, an unknown key at any level, pairs written the wrong way round (zod said "Invalid input" and "Unrecognized key")', () => {
+    const cases: [unknown, string][] = [
+      [{ columns: { timestamp: 't', session_id: { colaesce: ['a', 'b'] } } }, 'm.json: columns.session_id: unknown key "colaesce"; did you mean "coalesce"? (allowed here: const, coalesce, length)'],
+      [{ columns: { timestamp: 't', client_id: 5 } }, 'm.json: columns.client_id: expected a column name ("col" or "a.b" into JSON/structs), a list of columns to join, {"const": v}, {"coalesce": ["a", "b"]} or {"length": "col"}, got 5'],
+      [{ columns: { timestamp: 't', client_id: { const: 'a', length: 'b' } } }, 'm.json: columns.client_id: a source object has one key of const, coalesce, length, got const, length'],
+      [{ columns: { timestamp: 't', input_token: 'x' } }, 'm.json: columns: unknown key "input_token"; did you mean "input_tokens"? (allowed here: timestamp, client_id,'],
+      [{ columns: { request_time: 'timestamp' } }, 'keys are our fields and values your columns: {"timestamp":"request_time"}'],
+      [{ column: { timestamp: 't' } }, 'm.json: top level: unknown key "column"; did you mean "columns"?'],
+      [{ columns: { timestamp: 't' }, timestamp: { unit: 's', tz: '+08:00' } }, 'm.json: timestamp: unknown key "tz" (allowed here: unit, timezone)'],
+    ];
+    for (const [value, message] of cases) expect(() => parseMapping(value, 'm.json'), JSON.stringify(value)).toThrow(message);
+  });
+
+  it('a bad timestamp says what it was read as in words (it said "as a iso timestamp", "as a s timestamp")', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'ts.csv');
+    writeFileSync(f, 't,i\n1,2\nx,3\n');
+    const messages: string[] = [];
+    for (const unit of ['s', 'iso'] as const) {
+      const r = await ingestFiles({ inputs: [f], mapping: parseMapping({ columns: { timestamp: 't', input_tokens: 'i' }, timestamp: { unit } }, 'm') });
+      messages.push(r.rejects.find((x) => x.text === 'x,3')!.message);
+    }
+    expect(messages).toEqual(['cannot read "x" as a timestamp in seconds', 'cannot read "x" as an ISO date-time (YYYY-MM-DD[Thh:mm[:ss[.f]]][zone])']);
+  });
+});
+
 describe('mapping features', () => {
   it('dotted JSON paths, nested reasoning tokens (openai-usage preset)', async () => {
     const dir = tempDir();

@@ -34,6 +34,12 @@ describe('findTimeOutliers', () => {
     // One row only 3 × the others' span away.
     expect(findTimeOutliers(sorted([...range(1000, 0, 3.6), 3600 * 4]))).toBeNull();
     expect(findTimeOutliers(sorted([1, 2]))).toBeNull();
+    // Too few rows for the others' span to say anything (it warned on 3 rows 1 s apart, and on
+    // 4 rows of the Azure log: "lies 4.31 s before the other 3 rows, which span 0.396 s").
+    expect(findTimeOutliers(sorted([1, 2, 3]))).toBeNull();
+    expect(findTimeOutliers(sorted([0.681, 4.995, 5.127, 5.391]))).toBeNull();
+    expect(findTimeOutliers(sorted([0, ...range(10, 1.7e9, 3.6)]))).toBeNull();
+    expect(findTimeOutliers(sorted([0, ...range(11, 1.7e9, 3.6)]))).toMatchObject({ before: 1 });
     expect(findTimeOutliers(sorted([]))).toBeNull();
   });
 });

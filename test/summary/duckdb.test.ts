@@ -232,9 +232,11 @@ describe('DuckDB engine', () => {
     writeFileSync(iso, ['t,i', '2023-11-16 18:17:00,1', '2023-11-16 18:17:13 America/New_York,1', '2023-11-16 18:17:20,1', '2023-02-30 00:00:00,1', '2023-11-16T18:18:00Z,1', '2023-11-16 18:19:00 UTC,1'].join('\n') + '\n');
     const s2 = await same([iso], parseMapping({ columns: { timestamp: 't', input_tokens: 'i' }, timestamp: { unit: 'iso' } }, 'm'), 'iso');
     expect(s2.rejects_by_reason).toEqual({ bad_timestamp: 2 });
-    // JSON lines: numeric client ids read as JavaScript prints them; a nested key no row has is absent.
+    // JSON lines: numeric client ids read as JavaScript prints them; a nested key some rows lack
+    // is absent there, and an optional one no row has (reasoning tokens) is absent everywhere.
+    // (A required nested key no row has is a typo, refused by both: test/cli/user-mistakes.test.ts.)
     const jl = `${dir}/j.jsonl`;
-    writeFileSync(jl, ['{"created":1700000000,"user":1.5,"usage":{"prompt_tokens":3}}', '{"created":1700000001,"user":2,"usage":{"prompt_tokens":4}}', '{"created":1700000002,"user":2,"usage":{"prompt_tokens":5}}'].join('\n') + '\n');
+    writeFileSync(jl, ['{"created":1700000000,"user":1.5,"usage":{"prompt_tokens":3}}', '{"created":1700000001,"user":2,"usage":{"prompt_tokens":4,"completion_tokens":1}}', '{"created":1700000002,"user":2,"usage":{"prompt_tokens":5}}'].join('\n') + '\n');
     await same([jl], loadPreset('openai-usage'), 'jsonl');
     // Found by review: values of mixed types (DuckDB types the column JSON) — strings unquoted,
     // numbers as JavaScript prints them, a number given as text parsed — as the TypeScript reader.
