@@ -41,7 +41,7 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
     .option('--seed <n>', 'generation seed', '1')
     .option('--thresholds <t.json>', 'override default thresholds')
     .option('--quiet', 'no progress or summary on stderr')
-    .option('--engine <engine>', 'ts (default; holds the source and both generated traces in memory) | duckdb (scan, generate Parquet, validate in embedded DuckDB: memory does not grow with rows) | auto (duckdb above 256 MB)', 'ts')
+    .option('--engine <engine>', 'ts (default; holds the source and both generated traces in memory) | duckdb (scan, generate Parquet, validate in embedded DuckDB: no trace held row by row; DuckDB itself is capped by --duckdb-memory) | auto (duckdb above 256 MB)', 'ts')
     .option('--duckdb-memory <size>', 'with --engine duckdb: DuckDB memory limit (e.g. 512MB); above it DuckDB spills to a temporary directory')
     .addHelpText('after', '\nExamples:\n  $ servegen roundtrip AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023 --out out/conv\n  $ servegen roundtrip \'logs/*.parquet\' --map gw.json --engine duckdb --out out/big\n')
     .action(async (inputs: string[], opts: Opts) => {
