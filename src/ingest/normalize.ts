@@ -317,8 +317,12 @@ export class TraceBuilder {
   private timestampOf(v: unknown): number {
     if (v instanceof Date) {
       if (this.tsKind === undefined) this.tsKind = 'iso';
-      // Parquet timestamps carry their microseconds (io/parquet-flat.ts PARQUET_PARSERS).
-      return this.tsKind === 'iso' ? ((v as PreciseDate).epochSeconds ?? v.getTime() / 1000) : NaN;
+      // Parquet timestamps carry their microseconds (io/parquet-flat.ts PARQUET_PARSERS); zone-less
+      // ones (TIMESTAMP not adjusted to UTC, DATE) are wall-clock times at the mapping's timezone.
+      if (this.tsKind !== 'iso') return NaN;
+      const p = v as PreciseDate;
+      const s = p.epochSeconds ?? v.getTime() / 1000;
+      return p.zoneless ? s - this.tzOffset : s;
     }
     // An array or object (JSON lines) is no time: not its String() ("[5]" read as 5). As the
     // first value under unit auto it says date-time strings, as the DuckDB engine reads its text.

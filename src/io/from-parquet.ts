@@ -1,8 +1,8 @@
-import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type ColumnData, type FileMetaData } from 'hyparquet';
+import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type ColumnData, type FileMetaData, type SchemaTree } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { IngestError } from '../ingest/errors.js';
 
-import { chunkRange, chunkReusable, flatColumns, PARQUET_PARSERS } from './parquet-flat.js';
+import { chunkRange, chunkReusable, flatColumns, PARQUET_PARSERS, zonelessTimes, type PreciseDate } from './parquet-flat.js';
 import type { RandomAccessFile } from './input.js';
 import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
 
@@ -52,7 +52,19 @@ export async function readParquet(file: string, source: RandomAccessFile, keys: 
   const slot = keys.map((k) => wanted.indexOf(k.column));
   const values: unknown[] = new Array(keys.length);
   const hasPaths = keys.some((k) => k.path.length > 0);
-  const flat = flatColumns(metadata, parquetSchema(metadata), wanted);
+  const tree = parquetSchema(metadata);
+  const flat = flatColumns(metadata, tree, wanted);
+  // Keys whose values are zone-less times (TIMESTAMP not adjusted to UTC, DATE): marked so the
+  // normalizer reads them at the mapping's timezone, as the DuckDB engine reads their text.
+  const zoneless = keys.map((k) => {
+    let node: SchemaTree | undefined = tree.children.find((c) => c.element.name === k.column);
+    for (const p of k.path) node = node?.children.find((c) => c.element.name === p);
+    return node !== undefined && node.children.length === 0 && zonelessTimes(node.element);
+  });
+  const anyZoneless = zoneless.includes(true);
+  const mark = (): void => {
+    for (let k = 0; k < keys.length; k++) if (zoneless[k] && values[k] instanceof Date) (values[k] as PreciseDate).zoneless = true;
+  };
   if (flat) {
     const readBuffer = { buffer: new Uint8Array(0) };
     let rowStart = 0;
@@ -77,6 +89,7 @@ export async function readParquet(file: string, source: RandomAccessFile, keys: 
           const v = flat[j].get(r);
           values[k] = hasPaths && keys[k].path.length ? walkPath(v, keys[k].path) : v;
         }
+        if (anyZoneless) mark();
         sink.row(values, rowStart + r + 1, () => JSON.stringify(Object.fromEntries(keys.map((k, i) => [k.path.length ? `${k.column}.${k.path.join('.')}` : k.column, values[i]])), (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
       }
       rowStart += rows;
@@ -128,6 +141,7 @@ export async function readParquet(file: string, source: RandomAccessFile, keys: 
         if (typeof v === 'bigint') v = Number(v);
         values[k] = hasPaths && keys[k].path.length ? walkPath(v, keys[k].path) : v;
       }
+      if (anyZoneless) mark();
       const lineNo = row + 1;
       sink.row(values, lineNo, () => JSON.stringify(Object.fromEntries(keys.map((k, i) => [k.path.length ? `${k.column}.${k.path.join('.')}` : k.column, values[i]])), (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
     }

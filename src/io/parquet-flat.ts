@@ -1,4 +1,4 @@
-import type { DecodedArray, FileMetaData, PageHeader, SchemaTree } from 'hyparquet';
+import type { DecodedArray, FileMetaData, PageHeader, SchemaElement, SchemaTree } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { decodeUtf8Escaped } from './utf8.js';
@@ -7,7 +7,21 @@ import { decodeUtf8Escaped } from './utf8.js';
  * A Parquet TIMESTAMP as a Date that also keeps its epoch seconds to the unit the file stored
  * (a Date holds whole milliseconds).
  */
-export type PreciseDate = Date & { epochSeconds?: number };
+export type PreciseDate = Date & { epochSeconds?: number; zoneless?: boolean };
+
+/**
+ * Whether a Parquet column holds times without a zone, read at the mapping's timezone: a
+ * TIMESTAMP not adjusted to UTC, a DATE, a TIMESTAMP with only the legacy converted type, an
+ * INT96 — what DuckDB types TIMESTAMP or DATE (an adjusted TIMESTAMP is its TIMESTAMP WITH TIME
+ * ZONE, printed with its offset).
+ */
+export function zonelessTimes(el: SchemaElement): boolean {
+  const lt = el.logical_type;
+  if (lt?.type === 'TIMESTAMP') return !lt.isAdjustedToUTC;
+  if (lt?.type === 'DATE') return true;
+  if (lt !== undefined) return false;
+  return el.type === 'INT96' || el.converted_type === 'DATE' || el.converted_type === 'TIMESTAMP_MILLIS' || el.converted_type === 'TIMESTAMP_MICROS';
+}
 
 /**
  * Epoch seconds of a timestamp stored as `v` units of 1/`perSecond` s: whole seconds plus the

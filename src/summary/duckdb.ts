@@ -240,7 +240,7 @@ export interface Source {
   from: string;
   dotted: boolean;
   /** Source columns typed as numbers (`json`: typed as JSON, values of mixed types; `clientMissing`: see TypedColumns). */
-  numericSource: Set<string> & { json?: Set<string>; clientMissing?: boolean };
+  numericSource: Set<string> & { json?: Set<string>; clientMissing?: boolean; blob?: Set<string> };
   /** The mapping with optional fields whose columns are missing dropped. */
   mapping: Mapping;
   /** Integer fields summarized (SQL_INT_FIELDS that are mapped and present). */
@@ -412,7 +412,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // Optional fields whose columns a file lacks are dropped from the mapping (absent, as in
     // the TypeScript engine); a missing required column is an error before anything runs.
     let available: string[];
-    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean } = new Set<string>();
+    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean; blob?: Set<string> } = new Set<string>();
     const types = new Map<string, string>();
     // Our own traces: metadata (origin) from the first file that has it, header lines skipped.
     let meta: Record<string, unknown> | undefined;
@@ -444,6 +444,8 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       for (const r of described) if (/^(DOUBLE|FLOAT|REAL|(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?)|DECIMAL.*)$/.test(String(r.column_type))) numericSource.add(String(r.column_name));
       // JSON lines whose values mix types (a string here, a number there) come as JSON columns.
       numericSource.json = new Set(described.filter((r) => r.column_type === 'JSON').map((r) => String(r.column_name)));
+      // Parquet BYTE_ARRAY columns without a string annotation: decoded as UTF-8 (sql.ts blobText).
+      numericSource.blob = new Set(described.filter((r) => r.column_type === 'BLOB').map((r) => String(r.column_name)));
       if (dotted) numericSource.jsonPaths = await jsonPaths(con, from, mapping, types);
     } catch (err) {
       throw duckdbReadError(err, files);
@@ -492,6 +494,14 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       throw new IngestError(`${files[0]}: mapping names column ${JSON.stringify(missing[0])} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})${dotted ? '' : delimiterHint(available, missing, format === 'tsv' ? '\t' : ',')}`, files[0]);
     }
     mapping = effective;
+    // A Parquet column typed as a date-time is read as one whatever the mapping's numeric unit
+    // (`ms`, …), as the TypeScript engine reads the typed values (it had rejected every row as
+    // bad_timestamp here); a zone-less one (TIMESTAMP, DATE) at the mapping's timezone.
+    const tsSrc = mapping.columns.timestamp;
+    const tsUnit = mapping.timestamp?.unit ?? 'auto';
+    if (format === 'parquet' && typeof tsSrc === 'string' && !(dotted && tsSrc.includes('.')) && tsUnit !== 'auto' && tsUnit !== 'iso' && /^(TIMESTAMP(_S|_MS|_NS)?|TIMESTAMP WITH TIME ZONE|DATE)$/.test(types.get(tsSrc) ?? '')) {
+      mapping = { ...mapping, timestamp: { ...mapping.timestamp, unit: 'iso' } };
+    }
     // union_by_name reads a column that only some files have as NULL in the others: a column
     // the mapping requires must be in every file (the TypeScript engine stops at the first
     // file without it), not only in one of them.

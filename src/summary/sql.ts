@@ -9,6 +9,7 @@
 import { parseTimezone, type Mapping, type FieldSource } from '../ingest/mapping.js';
 import { ISO_RE } from '../ingest/timestamp.js';
 import { IngestError } from '../ingest/errors.js';
+import { TEXT_FIELDS } from '../ingest/fields.js';
 import { GAP_BINS_PER_DECADE, GAP_MIN, LENGTH_EXACT_BELOW } from './bins.js';
 import { MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS } from './types.js';
 
@@ -69,7 +70,23 @@ export interface Dialect {
   literal?: (v: string) => string;
   /** A source column as text, where CAST(e AS text) is not it (clickhouse: DateTime columns print the wall clock of their zone). */
   castText?(e: string): string;
+  /**
+   * duckdb: a column typed BLOB (Parquet BYTE_ARRAY without a string annotation) as its UTF-8
+   * text, as the TypeScript reader decodes it (CAST(… AS VARCHAR) escapes every byte past ASCII,
+   * `\xC3\xA9` for é); bytes that are not UTF-8 become BAD_BYTES_TEXT (the TypeScript reader's
+   * lone surrogates), which no number or time parses and which text fields reject as bad_encoding.
+   */
+  blobText?(e: string): string;
+  /** duckdb: true where a BLOB column's value is not UTF-8. */
+  blobBad?(e: string): string;
 }
+
+/**
+ * The text a BLOB value that is not UTF-8 reads as in the duckdb dialect (noncharacters around a
+ * name: never read as a number or time). A text field holding it, from a column whose bytes
+ * are not UTF-8 in that row, is rejected as bad_encoding.
+ */
+export const BAD_BYTES_TEXT = '\u{10FFFF}servegen:not-utf8\u{10FFFF}';
 
 const standardLag = (e: string) => `lag(${e}) OVER (PARTITION BY client ORDER BY t)`;
 const standardLagAt = (e: string, k: number, partition: string, order: string) => `lag(${e}, ${k}) OVER (PARTITION BY ${partition} ORDER BY ${order})`;
@@ -85,9 +102,10 @@ const DUCKDB_NUMBER_TEXT = (e: string) =>
  * of the first segment typed JSON (0: the column itself, e.g. `usage` an object in some rows
  * and a string in others; the last: a struct field of mixed types); `clientMissing`: the
  * mapping's client column is an optional one the input does not have (its rows are client
- * `unknown`, as the TypeScript engine reads an absent value; `default` is for mappings without one).
+ * `unknown`, as the TypeScript engine reads an absent value; `default` is for mappings without one);
+ * `blob`: top-level columns typed BLOB (read through Dialect.blobText where the dialect has it).
  */
-export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean };
+export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean; blob?: ReadonlySet<string> };
 
 /**
  * JavaScript's whitespace as an RE2 character class: what `\s` matches and
@@ -255,6 +273,8 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     arrayLength: duckdbArrayLength,
     lag: standardLag,
     lagAt: standardLagAt,
+    blobText: (e) => `CASE WHEN ${e} IS NULL THEN NULL ELSE coalesce(try(decode(${e})), ${literal(BAD_BYTES_TEXT)}) END`,
+    blobBad: (e) => `(${e} IS NOT NULL AND try(decode(${e})) IS NULL)`,
   },
   spark: {
     name: 'spark',
@@ -346,6 +366,7 @@ function asTextSql(c: string, dotted: boolean, d: Dialect, numeric: TypedColumns
   if (top && numeric.has(c)) return d.numberText(column(c, dotted, d));
   if (top && d.jsonText && numeric.json?.has(c)) return d.jsonText(column(c, dotted, d));
   if (!top && d.jsonText && numeric.jsonPaths?.has(c)) return d.jsonText(column(c, dotted, d, numeric));
+  if (top && d.blobText && numeric.blob?.has(c)) return d.blobText(column(c, dotted, d));
   return d.castText ? d.castText(column(c, dotted, d)) : `CAST(${column(c, dotted, d)} AS ${d.text})`;
 }
 
@@ -398,6 +419,26 @@ export function clientRaw(mapping: Mapping, dotted: boolean, numericColumns: Typ
   const src = mapping.columns.client_id;
   if (typeof src !== 'string') return undefined;
   return { raw: asTextSql(src, dotted, d, numericColumns), client: (text) => clientSql(blankSql(text, d)) };
+}
+
+/**
+ * True where one of the text fields the TypeScript engine checks for bytes that are not UTF-8
+ * (client_id, model, request_id, session_id) reads such bytes from a BLOB column (its text holds
+ * BAD_BYTES_TEXT and one of its BLOB columns is not UTF-8 in this row); undefined when no such
+ * field reads a BLOB column or the dialect reads none.
+ */
+function badBytesSql(mapping: Mapping, dotted: boolean, d: Dialect, numeric: TypedColumns): string | undefined {
+  if (!d.blobText || !d.blobBad || !numeric.blob?.size) return undefined;
+  const tests: string[] = [];
+  for (const f of ['client_id', ...TEXT_FIELDS] as const) {
+    const src = mapping.columns[f];
+    if (src === undefined) continue;
+    const specs = typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : [];
+    const blobs = specs.filter((c) => (!dotted || !c.includes('.')) && numeric.blob!.has(c));
+    if (blobs.length === 0) continue;
+    tests.push(`(strpos(${fieldSql(src, dotted, mapping.separator, d, numeric)}, ${literal(BAD_BYTES_TEXT)}) > 0 AND (${blobs.map((c) => d.blobBad!(column(c, dotted, d))).join(' OR ')}))`);
+  }
+  return tests.length ? `coalesce(${tests.join(' OR ')}, false)` : undefined;
 }
 
 /** Integer fields summarized as lengths (the TypeScript engine's FIELD_OF) plus reasoning. */
@@ -453,6 +494,10 @@ export function rowsSql(
     ...texts.filter((f) => cols[f] !== undefined).map((f) => `${fieldSql(cols[f]!, dotted, mapping.separator, d, numericColumns)} AS ${q(`__sg_text_${f}`)}`),
     ...ints.map(({ f, typed }) => `${text(f, cols[f]!, typed)} AS ${raw(f)}`),
   ];
+  // Text fields (the client and TEXT_FIELDS, as TraceBuilder checks them) read from a BLOB
+  // column whose bytes are not UTF-8: the row is rejected as bad_encoding.
+  const badBytes = badBytesSql(mapping, dotted, d, numericColumns);
+  if (badBytes) level1.push(`${badBytes} AS ${q('__sg_bad_bytes')}`);
   // ISO text read in two levels (Dialect.iso): the match's parts below, the seconds here.
   // A column typed as numbers holds no ISO text: every row a bad timestamp, as in the TypeScript engine.
   const isoParts = unit === 'iso' && d.iso && !tTyped ? q('__sg_iso') : undefined;
@@ -471,13 +516,18 @@ export function rowsSql(
       `WHEN ${present(f, num(f))} AND ${num(f)} < 0 THEN 'negative_tokens'`,
       `WHEN ${present(f, num(f))} AND (${num(f)} <> floor(${num(f)}) OR ${num(f)} > 2147483647) THEN 'bad_number'`,
     ]),
+    ...(badBytes ? [`WHEN ${q('__sg_bad_bytes')} THEN 'bad_encoding'`] : []),
   ];
   // Accepted for sure (a sufficient test: a row it misses goes through the checks): every
   // present field parsed, finite and in range; a field that did not parse is left to them.
   const inRange = (f: string, typed: boolean) =>
     `(${raw(f)} IS NULL OR (${num(f)} IS NOT NULL AND ${d.isFinite(num(f))}${notNumber(f, typed).replace(/^ OR /, ' AND NOT ')} AND ${num(f)} >= 0 AND ${num(f)} = floor(${num(f)}) AND ${num(f)} <= 2147483647))`;
   if (d.acceptFirst) {
-    const ok = [`${t} IS NOT NULL AND ${d.isFinite(t)}${notNumber('timestamp', Boolean(tTyped) || unit === 'iso').replace(/^ OR /, ' AND NOT ')}`, ...ints.map(({ f, typed }) => inRange(f, Boolean(typed)))];
+    const ok = [
+      `${t} IS NOT NULL AND ${d.isFinite(t)}${notNumber('timestamp', Boolean(tTyped) || unit === 'iso').replace(/^ OR /, ' AND NOT ')}`,
+      ...ints.map(({ f, typed }) => inRange(f, Boolean(typed))),
+      ...(badBytes ? [`NOT ${q('__sg_bad_bytes')}`] : []),
+    ];
     reasons.unshift(`WHEN ${ok.join(' AND ')} THEN NULL`);
   }
   const l1 = `SELECT *, ${level1.join(', ')} FROM ${fromClause} AS src_in`;
