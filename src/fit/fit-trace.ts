@@ -8,6 +8,7 @@ import type { ArrivalModel } from '../stats/registry.js';
 import { weibullCv } from '../generate/arrival-sampler.js';
 import { lnGamma as lnGammaLocal } from '../stats/special.js';
 import { toolName } from '../version.js';
+import { humanCount } from '../util/human-count.js';
 import { empiricalGaps, fitArrivalWindow, type ArrivalFitOptions, type FamilyFit } from './arrival-fit.js';
 import { prefitWindows, type LengthWindowFit } from './parallel-fit.js';
 import { aggregateBucketSeconds, coveredBuckets, fitAggregateRate, fitAggregateRateSeries, rateChangePoints } from './rates.js';
@@ -104,7 +105,8 @@ export async function fitTraceParallel(source: Trace, options: FitOptions): Prom
 
 function summarizeForFit(source: Trace, options: FitOptions): { trace: Trace; pooled: number; summaries: TraceSummaries } {
   const { trace, pooled } = poolSmallClients(source, options.minClientRequests);
-  return { trace, pooled, summaries: buildSummaries(trace, { arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: options.resolution }) };
+  const onProgress = options.onProgress && ((rows: number, total: number) => options.onProgress!(0, 0, `summarizing ${humanCount(rows)}/${humanCount(total)} rows`));
+  return { trace, pooled, summaries: buildSummaries(trace, { arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: options.resolution, onProgress }) };
 }
 
 /**

@@ -86,6 +86,27 @@ describe('streaming summary builder', () => {
     }
   });
 
+  it('reports progress every 2^20 rows when asked, with the same summaries', () => {
+    const n = 2_200_000;
+    const rng = new Rng(4n);
+    const timestamp = new Float64Array(n);
+    for (let i = 1; i < n; i++) timestamp[i] = timestamp[i - 1] + Math.round(rng.next() * 20) / 1000;
+    const trace: Trace = {
+      n,
+      timestamp,
+      client: Int32Array.from({ length: n }, () => Math.floor(rng.next() * 3)),
+      clientIds: ['a', 'b', 'c'],
+      ints: { input_tokens: Int32Array.from({ length: n }, () => Math.floor(rng.next() * 4000)) },
+      texts: {},
+      origin: null,
+    };
+    const opts = { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 0.001 };
+    const calls: [number, number][] = [];
+    const withProgress = buildSummaries(trace, { ...opts, onProgress: (rows, total) => calls.push([rows, total]) });
+    expect(calls).toEqual([[1 << 20, 2_200_000], [2 << 20, 2_200_000], [2_200_000, 2_200_000]]);
+    expect(plain(withProgress)).toEqual(plain(buildSummaries(trace, opts)));
+  }, 60_000);
+
   it('stops at the first row earlier than its client\u2019s previous one', () => {
     const b = new SummaryBuilder({ arrivalSeconds: 60, lengthSeconds: 60, resolution: 0, clients: ['a', 'b'] });
     // b at 5 then a at 3 is fine (other client); a at 2 after a at 3 is not.
