@@ -5,14 +5,14 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { fitArrivalWindow } from './arrival-fit.js';
-import { lengthWindowOf } from './lengths.js';
-import { arrivalsFromWire, lengthFromWire, type FromFitWorker, type ToFitWorker } from './parallel-fit.js';
+import { lengthWindowParts } from './lengths.js';
+import { arrivalsFromWire, lengthsFromWire, type FromFitWorker, type ToFitWorker } from './parallel-fit.js';
 
 const port = parentPort!;
 port.on('message', (m: ToFitWorker) => {
   let reply: FromFitWorker;
   try {
-    const fits = m.kind === 'arrivals' ? arrivalsFromWire(m.batch).map((w) => fitArrivalWindow(w, m.res, m.options)[0]) : m.windows.map((w) => lengthWindowOf(lengthFromWire(w)));
+    const fits = m.kind === 'arrivals' ? arrivalsFromWire(m.batch).map((w) => fitArrivalWindow(w, m.res, m.options)[0]) : lengthsFromWire(m.batch).map(lengthWindowParts);
     reply = { id: m.id, fits };
   } catch (err) {
     reply = { id: m.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };

@@ -211,16 +211,33 @@ export function spearmanFromJoint(joint: ReadonlyMap<number, number>): number | 
   return sab / Math.sqrt(saa * sbb);
 }
 
-/** Length window of the profile from its summary. */
-export function lengthWindowOf(s: LengthSummary): { start: number; fields: Partial<Record<LengthFieldName, LengthField>>; joint?: { spearman: number; copula: number } } {
+/**
+ * What lengthWindowOf computes beyond the PMFs (the costly part, done on worker threads by
+ * prefitWindows): each non-empty field's characterization, in the window's field order, and
+ * the joint histogram's Spearman correlation.
+ */
+export interface LengthWindowParts {
+  fits: (LengthField['fit'] | undefined)[];
+  rho: number | undefined;
+}
+
+export function lengthWindowParts(s: Pick<LengthSummary, 'fields' | 'joint'>): LengthWindowParts {
+  const fits: LengthWindowParts['fits'] = [];
+  for (const [name, h] of s.fields) if (h.size > 0) fits.push(characterize(name as LengthFieldName, h));
+  return { fits, rho: spearmanFromJoint(s.joint) };
+}
+
+/** Length window of the profile from its summary (and its parts, when computed elsewhere). */
+export function lengthWindowOf(s: LengthSummary, parts: LengthWindowParts = lengthWindowParts(s)): { start: number; fields: Partial<Record<LengthFieldName, LengthField>>; joint?: { spearman: number; copula: number } } {
   const fields: Partial<Record<LengthFieldName, LengthField>> = {};
+  let j = 0;
   for (const [name, h] of s.fields) {
     if (h.size === 0) continue;
     const f = name as LengthFieldName;
-    const fit = characterize(f, h);
+    const fit = parts.fits[j++];
     fields[f] = fit ? { pmf: pmfFromHistogram(h), fit } : { pmf: pmfFromHistogram(h) };
   }
-  const rho = spearmanFromJoint(s.joint);
+  const rho = parts.rho;
   const out: ReturnType<typeof lengthWindowOf> = { start: s.start, fields };
   if (rho !== undefined && Number.isFinite(rho)) {
     const r = Math.max(-1, Math.min(1, rho));

@@ -11,7 +11,7 @@ import { startWorker } from '../util/worker.js';
 import { PackedCounts } from '../summary/packed.js';
 import type { ArrivalSummary, LengthSummary, TraceSummaries } from '../summary/types.js';
 import type { ArrivalFitOptions, FamilyFit } from './arrival-fit.js';
-import type { lengthWindowOf } from './lengths.js';
+import { lengthWindowOf, type LengthWindowParts } from './lengths.js';
 
 export type LengthWindowFit = ReturnType<typeof lengthWindowOf>;
 
@@ -20,7 +20,6 @@ const BATCH = { arrivals: 256, lengths: 32 };
 /** Fewer windows than this are fitted on the calling thread (starting workers costs more). */
 const MIN_WINDOWS = 2000;
 
-type Pairs = [Float64Array, Float64Array];
 /**
  * A batch of arrival windows as posted to a worker: only what fitArrivalWindow reads, in four
  * arrays moved (not copied) to the worker — per window its gaps, sum, sumSq, sumLog and positive
@@ -34,23 +33,69 @@ export interface WireArrivals {
   keys: Float64Array;
   counts: Float64Array;
 }
-export type WireLength = Omit<LengthSummary, 'fields' | 'joint'> & { fields: [string, Pairs][]; joint: Pairs };
-export type ToFitWorker = { id: number; kind: 'arrivals'; res: number; options: ArrivalFitOptions; batch: WireArrivals } | { id: number; kind: 'lengths'; windows: WireLength[] };
-export type FromFitWorker = { id: number; fits: (FamilyFit | LengthWindowFit)[] } | { id: number; error: string };
+/**
+ * A batch of length windows as posted to a worker: only their histograms (what
+ * lengthWindowParts reads), in arrays moved to the worker. Per window `ranges` holds its
+ * number of fields, then per field the index of its name in `names` and its cells' range in
+ * `keys`/`counts`, then the joint histogram's range; each histogram in its iteration order.
+ * (Posted as objects of small typed arrays, and answered with whole window fits, PMFs
+ * included, the calling thread spent about as long cloning as a worker spent fitting.)
+ */
+export interface WireLengths {
+  names: string[];
+  ranges: Int32Array;
+  keys: Float64Array;
+  counts: Float64Array;
+}
+export type ToFitWorker = { id: number; kind: 'arrivals'; res: number; options: ArrivalFitOptions; batch: WireArrivals } | { id: number; kind: 'lengths'; batch: WireLengths };
+export type FromFitWorker = { id: number; fits: (FamilyFit | LengthWindowParts)[] } | { id: number; error: string };
 
-function pairs(h: ReadonlyMap<number, number>): Pairs {
-  const k = new Float64Array(h.size);
-  const c = new Float64Array(h.size);
-  let i = 0;
-  h.forEach((count, key) => {
-    k[i] = key;
-    c[i++] = count;
-  });
-  return [k, c];
+export function lengthsToWire(list: readonly LengthSummary[]): WireLengths {
+  const names: string[] = [];
+  let cells = 0;
+  let slots = 0;
+  for (const s of list) {
+    for (const [, h] of s.fields) cells += h.size;
+    cells += s.joint.size;
+    slots += 3 + 3 * s.fields.size;
+  }
+  const out: WireLengths = { names, ranges: new Int32Array(slots), keys: new Float64Array(cells), counts: new Float64Array(cells) };
+  let at = 0;
+  let r = 0;
+  const put = (count: number, key: number) => {
+    out.keys[at] = key;
+    out.counts[at++] = count;
+  };
+  for (const s of list) {
+    out.ranges[r++] = s.fields.size;
+    for (const [f, h] of s.fields) {
+      let k = names.indexOf(f);
+      if (k < 0) k = names.push(f) - 1;
+      out.ranges[r++] = k;
+      out.ranges[r++] = at;
+      h.forEach(put);
+      out.ranges[r++] = at;
+    }
+    out.ranges[r++] = at;
+    s.joint.forEach(put);
+    out.ranges[r++] = at;
+  }
+  return out;
 }
 
-const packed = (p: Pairs) => new PackedCounts(p[0], p[1]);
-const lengthToWire = (s: LengthSummary): WireLength => ({ ...s, fields: [...s.fields].map(([f, h]) => [f, pairs(h)]), joint: pairs(s.joint) });
+/** The histograms of a batch of length windows, as lengthWindowParts reads them. */
+export function lengthsFromWire(w: WireLengths): Pick<LengthSummary, 'fields' | 'joint'>[] {
+  const out: Pick<LengthSummary, 'fields' | 'joint'>[] = [];
+  const r = w.ranges;
+  for (let i = 0; i < r.length; ) {
+    const n = r[i++];
+    const fields = new Map<string, PackedCounts>();
+    for (let j = 0; j < n; j++, i += 3) fields.set(w.names[r[i]], new PackedCounts(w.keys, w.counts, r[i + 1], r[i + 2]));
+    out.push({ fields, joint: new PackedCounts(w.keys, w.counts, r[i], r[i + 1]) });
+    i += 2;
+  }
+  return out;
+}
 
 const SCALARS = 5;
 export function arrivalsToWire(list: readonly ArrivalSummary[]): WireArrivals {
@@ -86,7 +131,6 @@ export function arrivalsFromWire(w: WireArrivals): ArrivalSummary[] {
   }
   return out;
 }
-export const lengthFromWire = (w: WireLength): LengthSummary => ({ ...w, fields: new Map(w.fields.map(([f, p]) => [f, packed(p)])), joint: packed(w.joint) });
 
 /** Threads fitting windows by default: every core (the calling thread only waits), up to 8; 0 on one core. */
 export function defaultFitWorkers(): number {
@@ -118,11 +162,12 @@ export async function prefitWindows(
   // Jobs: length windows first (fewer, longer), then arrival windows; dealt to whichever worker is free.
   const jobs: { message: (id: number) => ToFitWorker; done: (fits: FromFitWorker & { fits: unknown[] }) => void }[] = [];
   // Arrays a message moves to its worker rather than copies.
-  const moved = (m: ToFitWorker): ArrayBuffer[] => (m.kind === 'arrivals' ? [m.batch.scalars, m.batch.ranges, m.batch.keys, m.batch.counts].map((a) => a.buffer as ArrayBuffer) : []);
+  const moved = (m: ToFitWorker): ArrayBuffer[] => (m.kind === 'arrivals' ? [m.batch.scalars, m.batch.ranges, m.batch.keys, m.batch.counts] : [m.batch.ranges, m.batch.keys, m.batch.counts]).map((a) => a.buffer as ArrayBuffer);
   const batchOf = (kind: 'arrivals' | 'lengths') => options.batch ?? BATCH[kind];
   for (let at = 0; at < lengths.length; at += batchOf('lengths')) {
     const part = lengths.slice(at, at + batchOf('lengths'));
-    jobs.push({ message: (id) => ({ id, kind: 'lengths', windows: part.map(lengthToWire) }), done: (m) => m.fits.forEach((f, i) => out.lengths.set(part[i], f as LengthWindowFit)) });
+    // The PMFs are made here from the window's own histograms: cheaper than cloning them back.
+    jobs.push({ message: (id) => ({ id, kind: 'lengths', batch: lengthsToWire(part) }), done: (m) => m.fits.forEach((f, i) => out.lengths.set(part[i], lengthWindowOf(part[i], f as LengthWindowParts))) });
   }
   for (let at = 0; at < arrivals.length; at += batchOf('arrivals')) {
     const part = arrivals.slice(at, at + batchOf('arrivals'));
