@@ -1,5 +1,6 @@
 import type { Trace } from '../ingest/trace.js';
-import { buildSummaries } from '../summary/build.js';
+import { buildSummaries, type SummaryOptions } from '../summary/build.js';
+import { buildSummariesParallel } from '../summary/parallel-build.js';
 import { mergeArrivals } from '../summary/merge.js';
 import { poolClients } from '../summary/pool.js';
 import type { ArrivalSummary, LengthSummary, TraceSummaries } from '../summary/types.js';
@@ -97,7 +98,8 @@ export function fitTrace(source: Trace, options: FitOptions): { profile: Profile
 
 /** fitTrace with the arrival windows fitted on worker threads (prefitArrivalWindows): the same profile, sooner. */
 export async function fitTraceParallel(source: Trace, options: FitOptions): Promise<{ profile: Profile; summaries: TraceSummaries; pooledClients: number }> {
-  const { trace, pooled, summaries } = summarizeForFit(source, options);
+  const { trace, pooled } = poolSmallClients(source, options.minClientRequests);
+  const summaries = await buildSummariesParallel(trace, summaryOptions(options));
   const prefit = await prefitWindows(summaries, { ...options, onWindows: (d, n) => options.onProgress?.(0, 0, `${d}/${n} windows`) });
   const profile = fitSummaries(summaries, { ...options, prefit }, { sessions: sessionStats(trace, options.lengthSeconds), aggregate: fitAggregateRate(trace.timestamp), pooled });
   return { profile, summaries, pooledClients: pooled };
@@ -105,8 +107,12 @@ export async function fitTraceParallel(source: Trace, options: FitOptions): Prom
 
 function summarizeForFit(source: Trace, options: FitOptions): { trace: Trace; pooled: number; summaries: TraceSummaries } {
   const { trace, pooled } = poolSmallClients(source, options.minClientRequests);
+  return { trace, pooled, summaries: buildSummaries(trace, summaryOptions(options)) };
+}
+
+function summaryOptions(options: FitOptions): SummaryOptions {
   const onProgress = options.onProgress && ((rows: number, total: number) => options.onProgress!(0, 0, `summarizing ${humanCount(rows)}/${humanCount(total)} rows`));
-  return { trace, pooled, summaries: buildSummaries(trace, { arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: options.resolution, onProgress }) };
+  return { arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: options.resolution, onProgress };
 }
 
 /**

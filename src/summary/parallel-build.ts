@@ -7,7 +7,10 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { defaultWorkers, startWorker } from '../util/worker.js';
-import { summariesFromParts, type RowChunk, type SummaryParts } from './build.js';
+import { availableParallelism } from 'node:os';
+import { buildSummaries, summariesFromParts, type RowChunk, type SummaryOptions, type SummaryParts } from './build.js';
+import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
+import type { Trace } from '../ingest/trace.js';
 import type { FromWorker, ToWorker } from './build-worker.js';
 import type { IntField } from '../ingest/fields.js';
 import type { TraceSummaries } from './types.js';
@@ -181,5 +184,33 @@ export class ParallelSummaryBuilder {
       lane.closed = true;
       void lane.worker.terminate();
     }
+  }
+}
+
+/** Rows below which buildSummariesParallel counts on the calling thread (buildSummaries). */
+const PARALLEL_MIN_ROWS = 500_000;
+
+/**
+ * buildSummaries with the counting on `workers` worker threads (ParallelSummaryBuilder): the
+ * same summaries. The calling thread only deals the rows out, so on an idle machine every
+ * core counts (buildSummaries counts on one). Fewer than PARALLEL_MIN_ROWS rows, or no worker,
+ * are counted here.
+ */
+export async function buildSummariesParallel(trace: Trace, options: SummaryOptions, workers = availableParallelism() >= 2 ? Math.min(8, availableParallelism()) : 0): Promise<TraceSummaries> {
+  if (workers < 1 || trace.n < PARALLEL_MIN_ROWS) return buildSummaries(trace, options);
+  const det = options.resolution !== undefined ? { resolution: options.resolution } : detectResolution(trace.timestamp.subarray(0, RESOLUTION_SAMPLE));
+  const b = await ParallelSummaryBuilder.start({ arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: det.resolution, clients: trace.clientIds }, workers);
+  try {
+    const step = 1 << 20;
+    for (let from = 0; from < trace.n; from += step) {
+      const to = Math.min(trace.n, from + step);
+      const chunk: RowChunk = { n: to - from, t: trace.timestamp.subarray(from, to), client: trace.client.subarray(from, to), ints: Object.fromEntries(Object.entries(trace.ints).map(([f, c]) => [f, c!.subarray(from, to)])) };
+      if (!b.push(chunk)) throw new RangeError('buildSummaries: trace not sorted by time');
+      options.onProgress?.(to, trace.n);
+      await b.drain();
+    }
+    return await b.finish(trace.origin);
+  } finally {
+    b.close();
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildSummaries, SummaryBuilder, type RowChunk } from '../../src/summary/build.js';
-import { ParallelSummaryBuilder } from '../../src/summary/parallel-build.js';
+import { buildSummariesParallel, ParallelSummaryBuilder } from '../../src/summary/parallel-build.js';
 import { PackedCounts } from '../../src/summary/packed.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { loadPreset } from '../../src/ingest/presets.js';
@@ -42,6 +42,17 @@ function randomTrace(seed: number, n: number, res: number): Trace {
     texts: {},
     origin: null,
   };
+}
+
+/** n rows, 0–20 ms apart at a 1 ms clock, spread over `clients` clients; output lengths (10 % absent) with `outputs`. */
+function steadyTrace(n: number, seed: bigint, clients: number, outputs = false): Trace {
+  const rng = new Rng(seed);
+  const timestamp = new Float64Array(n);
+  for (let i = 1; i < n; i++) timestamp[i] = timestamp[i - 1] + Math.round(rng.next() * 20) / 1000;
+  const client = Int32Array.from({ length: n }, () => Math.floor(rng.next() * clients));
+  const input_tokens = Int32Array.from({ length: n }, () => Math.floor(rng.next() * 4000));
+  const ints: Trace['ints'] = outputs ? { input_tokens, output_tokens: Int32Array.from({ length: n }, () => (rng.next() < 0.1 ? -1 : Math.floor(rng.next() * 900))) } : { input_tokens };
+  return { n, timestamp, client, clientIds: Array.from({ length: clients }, (_, i) => String.fromCharCode(97 + i)), ints, texts: {}, origin: outputs ? '2024-01-01T00:00:00.000Z' : null };
 }
 
 describe('streaming summary builder', () => {
@@ -88,18 +99,7 @@ describe('streaming summary builder', () => {
 
   it('reports progress every 2^20 rows when asked, with the same summaries', () => {
     const n = 2_200_000;
-    const rng = new Rng(4n);
-    const timestamp = new Float64Array(n);
-    for (let i = 1; i < n; i++) timestamp[i] = timestamp[i - 1] + Math.round(rng.next() * 20) / 1000;
-    const trace: Trace = {
-      n,
-      timestamp,
-      client: Int32Array.from({ length: n }, () => Math.floor(rng.next() * 3)),
-      clientIds: ['a', 'b', 'c'],
-      ints: { input_tokens: Int32Array.from({ length: n }, () => Math.floor(rng.next() * 4000)) },
-      texts: {},
-      origin: null,
-    };
+    const trace = steadyTrace(n, 4n, 3);
     const opts = { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 0.001 };
     const calls: [number, number][] = [];
     const withProgress = buildSummaries(trace, { ...opts, onProgress: (rows, total) => calls.push([rows, total]) });
@@ -172,6 +172,16 @@ describe('summary builder on worker threads', () => {
       expect(got.slice(at - 300, at + 300), `seed ${seed}, ${got.length} vs ${want.length} chars`).toBe(want.slice(at - 300, at + 300));
     }
   });
+
+  it('buildSummariesParallel gives buildSummaries\u2019 summaries, with progress (600 000 rows, 2 workers)', async () => {
+    const n = 600_000;
+    const trace = steadyTrace(n, 9n, 5, true);
+    const opts = { arrivalSeconds: 600, lengthSeconds: 3600 };
+    const calls: number[] = [];
+    const parallel = await buildSummariesParallel(trace, { ...opts, onProgress: (rows) => calls.push(rows) }, 2);
+    expect(calls).toEqual([n]);
+    expect(plain(parallel)).toEqual(plain(buildSummaries(trace, opts)));
+  }, 60_000);
 
   it('refuses a client that goes back in time, as one builder does', async () => {
     const b = await ParallelSummaryBuilder.start({ arrivalSeconds: 60, lengthSeconds: 600, resolution: 0.001, clients: ['a', 'b'] }, 2);
