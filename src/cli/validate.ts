@@ -2,7 +2,7 @@ import { loadPreset } from '../ingest/presets.js';
 import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadThresholds } from '../validate/thresholds.js';
-import { generatorHeader, validateTraces, type FidelityReport } from '../validate/validate.js';
+import { generatorHeader, validateTraces, validateTracesParallel, type FidelityReport } from '../validate/validate.js';
 import { fidelityHtml } from '../validate/html.js';
 import type { IngestResult } from '../ingest/ingest.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, positive, UsageError } from './errors.js';
@@ -11,7 +11,7 @@ import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuck
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { validateWithDuckDB } from '../summary/duckdb-validate.js';
 import { inputsMeta } from '../summary/duckdb.js';
-import { Reporter } from './progress.js';
+import { humanCount, Reporter } from './progress.js';
 
 interface Opts {
   preset?: string;
@@ -178,7 +178,8 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
       // The arguments given the other way round: the source written by `generate`, the
       // "generated" side not (found by review: it failed metrics with nothing to say why).
       const swapped = generatorHeader(source.meta) !== undefined && generatorHeader(generated.meta) === undefined;
-      finish(validateTraces(source, generated, thresholds, { arrivalSeconds, baseline }), swapped);
+      rep.stage(`validate: summarizing ${humanCount(source.trace.n + generated.trace.n + (baseline?.trace.n ?? 0))} rows (source, its halves, generated${baseline ? ', baseline' : ''})`);
+      finish(await validateTracesParallel(source, generated, thresholds, { arrivalSeconds, baseline }), swapped);
 
       function finish(result: ReturnType<typeof validateTraces>, swapped = false): void {
         writeReports(result, opts.json, opts.report);

@@ -322,13 +322,6 @@ export function splitHalves(trace: Trace): [Trace, Trace] {
   return [part(0, k), part(k, trace.n)];
 }
 
-/** Adds the half-to-half statistics to a source side. */
-export function withHalves(side: Side, trace: Trace, resolution: number, arrivalSeconds: number): Side {
-  const [x, y] = splitHalves(trace);
-  if (x.n < 2 || y.n < 2) return side;
-  return withHalfSides(side, summarizeSide('a', x, resolution, arrivalSeconds), summarizeSide('b', y, resolution, arrivalSeconds));
-}
-
 /** Adds the statistics of two already summarized halves to a source side. */
 export function withHalfSides(side: Side, a: Side, b: Side): Side {
   const clients = new Map<string, { a: Stats; b: Stats }>();

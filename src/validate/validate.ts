@@ -4,7 +4,9 @@ import { toolName } from '../version.js';
 import { cdfPoints, gapCells, lengthCells } from './distributions.js';
 import { peakRate, tokenFields, tokenLoad, type LoadSeries } from '../summary/load.js';
 import { computeMetrics, topClients, type Metric } from './metrics.js';
-import { alignTrace, summarizeSide, withHalves, type Side, type Stats } from './side.js';
+import { alignTrace, splitHalves, summarizeSide, withHalfSides, type Side, type Stats } from './side.js';
+import { summarizeSides, type SideJob } from './parallel-sides.js';
+import { defaultWorkers } from '../util/worker.js';
 import type { Thresholds } from './thresholds.js';
 
 export interface SideSummary {
@@ -116,24 +118,68 @@ export function validateTraces(
   thresholds: Thresholds,
   options: { arrivalSeconds?: number; baseline?: IngestResult } = {},
 ): { report: FidelityReport; charts: ChartData } {
+  const plan = planSides(source, generated, options);
+  return plan.compare(plan.jobs.map((j) => summarizeSide(j.label, j.trace, plan.res, plan.W)), thresholds);
+}
+
+/**
+ * validateTraces with the sides (source, its two halves, generated, baseline) summarized on
+ * worker threads beside the calling thread (summarizeSides): the same report, sooner, for
+ * traces of at least `minRows` rows in all (fewer are summarized here, as validateTraces does).
+ */
+export async function validateTracesParallel(
+  source: IngestResult,
+  generated: IngestResult,
+  thresholds: Thresholds,
+  options: { arrivalSeconds?: number; baseline?: IngestResult; workers?: number; minRows?: number; onSide?: (done: number, sides: number) => void } = {},
+): Promise<{ report: FidelityReport; charts: ChartData }> {
+  const plan = planSides(source, generated, options);
+  const rows = plan.jobs.reduce((n, j) => n + j.trace.n, 0);
+  const workers = rows >= (options.minRows ?? PARALLEL_MIN_ROWS) ? (options.workers ?? defaultWorkers()) : 0;
+  return plan.compare(await summarizeSides(plan.jobs, plan.res, plan.W, workers, options.onSide), thresholds);
+}
+
+/** Rows (all sides together) below which validateTracesParallel starts no worker. */
+const PARALLEL_MIN_ROWS = 400_000;
+
+/**
+ * The sides to summarize, in order (source, its halves when both have 2 rows, generated,
+ * baseline), and how their summaries make the report.
+ */
+function planSides(
+  source: IngestResult,
+  generated: IngestResult,
+  options: { arrivalSeconds?: number; baseline?: IngestResult },
+): { res: number; W: number; jobs: SideJob[]; compare: (sides: Side[], thresholds: Thresholds) => { report: FidelityReport; charts: ChartData } } {
   const W = options.arrivalSeconds ?? 600;
   const res = Math.max(1e-6, detectResolution(source.trace.timestamp).resolution);
   const srcOffset = sourceOffset(source.meta, generated.meta);
   // Shifted only (resolution 0: no flooring): the source's clock is the reference.
   const srcTrace = alignTrace(source.trace, srcOffset, 0);
-  const src = withHalves(summarizeSide('source', srcTrace, res, W), srcTrace, res, W);
+  const [x, y] = splitHalves(srcTrace);
+  const halves = x.n >= 2 && y.n >= 2;
   const genOffset = generatorOffset(generated);
-  const gen = summarizeSide('generated', alignTrace(generated.trace, genOffset, res), res, W);
   const baseOffset = options.baseline ? generatorOffset(options.baseline) : 0;
-  const base = options.baseline ? summarizeSide('naive baseline', alignTrace(options.baseline.trace, baseOffset, res), res, W) : undefined;
-  return compareSides(
-    { side: src, files: source.summary.files, offset: srcOffset },
-    { side: gen, files: generated.summary.files, offset: genOffset },
-    base && options.baseline ? { side: base, files: options.baseline.summary.files, offset: baseOffset } : undefined,
-    res,
-    thresholds,
-    W,
-  );
+  const jobs: SideJob[] = [
+    { label: 'source', trace: srcTrace },
+    ...(halves ? [{ label: 'a', trace: x }, { label: 'b', trace: y }] : []),
+    { label: 'generated', trace: alignTrace(generated.trace, genOffset, res) },
+    ...(options.baseline ? [{ label: 'naive baseline', trace: alignTrace(options.baseline.trace, baseOffset, res) }] : []),
+  ];
+  const compare = (sides: Side[], thresholds: Thresholds) => {
+    const [whole, ...rest] = sides;
+    const src = halves ? withHalfSides(whole, rest.shift()!, rest.shift()!) : whole;
+    const [gen, base] = rest;
+    return compareSides(
+      { side: src, files: source.summary.files, offset: srcOffset },
+      { side: gen, files: generated.summary.files, offset: genOffset },
+      base && options.baseline ? { side: base, files: options.baseline.summary.files, offset: baseOffset } : undefined,
+      res,
+      thresholds,
+      W,
+    );
+  };
+  return { res, W, jobs, compare };
 }
 
 /** The report and charts from summarized sides (either engine). */

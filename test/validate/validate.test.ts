@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { importServegenPool } from '../../src/profile/upstream.js';
 import { planGeneration, type GenerateOptions } from '../../src/generate/compose.js';
 import { planNaiveGeneration } from '../../src/generate/naive.js';
-import { validateTraces } from '../../src/validate/validate.js';
+import { validateTraces, validateTracesParallel } from '../../src/validate/validate.js';
 import { loadThresholds } from '../../src/validate/thresholds.js';
 import { fidelityHtml } from '../../src/validate/html.js';
 import type { Trace } from '../../src/ingest/trace.js';
@@ -23,6 +23,26 @@ const validate = (gen: Trace, baseline?: Trace) => validateTraces(asResult(sourc
 
 /** Metric names without their client scope. */
 const kinds = (names: string[]) => [...new Set(names.map((n) => n.replace(/@client:.*$/, '')))];
+
+describe('validate with the sides summarized on worker threads', () => {
+  it('gives the report and charts of validateTraces, byte for byte (1 and 3 workers; baseline; one-window sides)', async () => {
+    const gen = asResult(toTrace(planGeneration(pool, { ...OPTS, seed: 2 })));
+    const naive = asResult(toTrace(planNaiveGeneration(pool, { ...OPTS, seed: 3 })));
+    const short = { ...OPTS, duration: 300 };
+    const cases: [string, Parameters<typeof validateTraces>][] = [
+      ['2 h, baseline', [asResult(source), gen, thresholds, { baseline: naive }]],
+      // Every window of every side its only one (summaries kept as the builder's packed counts).
+      ['300 s', [asResult(toTrace(planGeneration(pool, { ...short, seed: 4 }))), asResult(toTrace(planGeneration(pool, { ...short, seed: 5 }))), thresholds, {}]],
+    ];
+    for (const [name, args] of cases) {
+      const serial = JSON.stringify(validateTraces(...args));
+      for (const workers of [1, 3]) {
+        const parallel = await validateTracesParallel(args[0], args[1], args[2], { ...args[3], workers, minRows: 0 });
+        expect(JSON.stringify(parallel), `${name}, ${workers} workers`).toBe(serial);
+      }
+    }
+  }, 120_000);
+});
 
 describe('validate on a bursty multi-client source (mm-image pool, 2 h at 25 req/s)', () => {
   it('passes another draw of the same profile (no false alarms)', () => {
