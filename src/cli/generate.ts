@@ -6,7 +6,7 @@ import { parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
 import { formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { humanCount, Reporter } from './progress.js';
-import { checkSeed, flagNumber, positive, secondsHint, UsageError } from './errors.js';
+import { checkSeed, flagNumber, positive, refuseClobber, secondsHint, UsageError } from './errors.js';
 
 interface Opts {
   duration: string;
@@ -107,6 +107,7 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
       if (opts.naive && opts.shape === 'params') throw new UsageError('--shape params: --naive draws Poisson arrivals and takes no window shape; drop --shape');
       // One message for every bad value (found by review: "-5" was told "≥ 0", then "0" "> 0").
       const duration = positive(opts.duration, '--duration');
+      refuseClobber([['the profile', file]], [['--out', opts.out]]);
       const options: GenerateOptions = {
         start: num(opts.start, '--start'),
         duration,

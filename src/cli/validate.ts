@@ -5,7 +5,7 @@ import { loadThresholds } from '../validate/thresholds.js';
 import { generatorHeader, validateTraces, type FidelityReport } from '../validate/validate.js';
 import { fidelityHtml } from '../validate/html.js';
 import type { IngestResult } from '../ingest/ingest.js';
-import { EXIT_CHECK_FAILED, EXIT_OK, positive, UsageError } from './errors.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, positive, refuseClobber, UsageError } from './errors.js';
 import { wrongKindHint } from '../io/file-kind.js';
 import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type RejectOptions, type RejectSource, ingestWarnings } from './ingest-options.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
@@ -119,6 +119,10 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         const flag = oneSide === 'maxRejectRatio' ? 'max-reject-ratio' : oneSide;
         throw new UsageError(`--${flag}: validate takes it per side: --source-${flag} for the source (raw logs), --generated-${flag} for the generated trace`);
       }
+      refuseClobber(
+        [['the source', sourceFile], ['the generated trace', generatedFile], ['--baseline', opts.baseline], ['--thresholds', opts.thresholds]],
+        [['--json', opts.json], ['--report', opts.report], ['--source-rejects', opts.sourceRejects], ['--generated-rejects', opts.generatedRejects]],
+      );
       const thresholds = loadThresholds(opts.thresholds);
       const arrivalSeconds = positive(opts.window, '--window');
       const sourceMapping = mappingFrom({ preset: opts.sourcePreset, map: opts.sourceMap }, 'servegen', 'source');

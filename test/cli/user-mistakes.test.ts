@@ -312,3 +312,28 @@ describe('an interrupted run leaves no temporary file (found by review: Ctrl-C l
     expect(readdirSync(outDir)).toEqual([]);
   });
 });
+
+describe('an output that names an input or another output of the same run', () => {
+  it('is refused before anything is written (fit, generate, validate, ingest), and the file is left as it was (found by review)', async () => {
+    const { copyFileSync, readFileSync } = await import('node:fs');
+    const p = join(dir, 'clobber-profile.json');
+    const g = join(dir, 'clobber-g.jsonl');
+    copyFileSync(profile, p);
+    copyFileSync(join(dir, 'g.jsonl'), g);
+    const before = [readFileSync(p), readFileSync(g)];
+    // `generate p.json --out p.json` replaced the profile by a trace.
+    await expectOneLineError(['generate', p, '--duration', '60', '--format', 'jsonl', '--out', p], `--out ${p} is the same file as the profile ${p}`);
+    // `validate src g.jsonl --json g.jsonl` replaced the generated trace by the report.
+    await expectOneLineError(['validate', trace, g, '--json', g], `--json ${g} is the same file as the generated trace ${g}`);
+    // `fit --out x --report x` kept only the HTML page.
+    await expectOneLineError(['fit', CONV, '--preset', 'azure-llm-2023', '--out', p, '--report', p], `--report ${p} is the same file as --out ${p}`);
+    const twice = join(dir, 'clobber-new.json');
+    await expectOneLineError(['fit', CONV, '--preset', 'azure-llm-2023', '--out', twice, '--report', twice], `--report ${twice} is the same file as --out ${twice}`);
+    expect(existsSync(twice)).toBe(false);
+    await expectOneLineError(['ingest', trace, '--out', trace], `--out ${trace} is the same file as input ${trace}`);
+    expect([readFileSync(p), readFileSync(g)]).toEqual(before);
+    // Devices are no files: both reports to /dev/null still run.
+    const dev = await runCli('validate', trace, trace, '--json', '/dev/null', '--report', '/dev/null', '--quiet');
+    expect(dev.code, dev.stderr).toBe(0);
+  });
+});
