@@ -79,7 +79,7 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
           // The source's rejects were counted (and --rejects written) by the fit's scan.
         });
         writeReports(result, join(opts.out, 'fidelity.json'), join(opts.out, 'fidelity.html'));
-        for (const l of verdictLines(result.report)) rep.info(l);
+        for (const l of verdictLines(result.report, { t: thresholds, file: opts.thresholds })) rep.info(l);
         setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
       }))) {
         return;
@@ -97,7 +97,7 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
       const baseline = await ingestFiles({ inputs: [naivePath], mapping: servegen });
       const result = validateTraces(source, generated, thresholds, { baseline });
       writeReports(result, join(opts.out, 'fidelity.json'), join(opts.out, 'fidelity.html'));
-      for (const l of verdictLines(result.report)) rep.info(l);
+      for (const l of verdictLines(result.report, { t: thresholds, file: opts.thresholds })) rep.info(l);
       setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
     });
 }

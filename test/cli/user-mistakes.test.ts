@@ -337,3 +337,16 @@ describe('an output that names an input or another output of the same run', () =
     expect(dev.code, dev.stderr).toBe(0);
   });
 });
+
+describe('a thresholds override that names no metric', () => {
+  it('is named in a warning (it was ignored without a word, the default kept), in validate and roundtrip (found by review)', async () => {
+    const th = join(dir, 'typo-thresholds.json');
+    writeFileSync(th, JSON.stringify({ overrides: { iat_kss: 0.2, 'iat_ks@client:nosuch': 0.1, 'iat_ks@client:default': 0.2, input_tokens_ks: 0.1 } }));
+    const warning = `warning: ${th}: overrides "iat_kss", "iat_ks@client:nosuch" name no metric of this report, so they were not applied`;
+    const v = await runCli('validate', trace, trace, '--thresholds', th);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stderr).toContain(warning);
+    const r = await runCli('roundtrip', CONV, '--preset', 'azure-llm-2023', '--thresholds', th, '--out', join(dir, 'rt-typo'));
+    expect(r.stderr).toContain(warning);
+  });
+});
