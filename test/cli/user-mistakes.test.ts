@@ -350,3 +350,12 @@ describe('a thresholds override that names no metric', () => {
     expect(r.stderr).toContain(warning);
   });
 });
+
+describe('a normalized trace with an origin in its header', () => {
+  it('is read with that origin named, not as "(relative)" times (found by review)', async () => {
+    const r = await runCli('fit', trace, '--out', join(dir, 'origin-profile.json'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("timestamps s, origin 2023-11-16T18:15:46.000Z (the trace's header)");
+    expect(r.stderr).not.toContain('(relative)');
+  });
+});
