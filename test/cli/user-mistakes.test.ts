@@ -252,6 +252,20 @@ describe('flags', () => {
     await expectOneLineError(gen(join(dir, 'ramp.csv')), 'nor a readable (time, rate) file (no such file)');
   });
 
+  it('--rate FILE: a third value is refused, not dropped; an out-of-range rate and a missing key are named as such (found by review)', async () => {
+    const gen = (rate: string) => ['generate', profile, '--duration', '60', '--rate', rate, '--out', join(dir, 'x.jsonl')];
+    const put = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
+    const three = put('rate-3.json', '[[0, 1, 2]]');
+    await expectOneLineError(gen(three), `${three}: [0]: expected [time, rate], got 3 value(s)`);
+    const csv = put('rate-3.csv', 'time,rate\n0,1,5\n');
+    await expectOneLineError(gen(csv), `${csv}:2: expected time,rate (two columns), got 3`);
+    await expectOneLineError(gen(put('rate-inf.json', '[[0, 1e400]]')), 'rate must be a number ≥ 0, got Infinity (out of range)');
+    await expectOneLineError(gen(put('rate-key.json', '[{"t": 0, "rate": 1}]')), 'time must be a finite number, got nothing');
+    expect(existsSync(join(dir, 'x.jsonl'))).toBe(false);
+    // A trailing comma (an empty third cell) stays fine.
+    expect((await runCli(...gen(put('rate-comma.csv', 'time,rate,\n0,1,\n')), '--quiet')).code).toBe(0);
+  });
+
   it('--clients top:3,5 says what top:K takes, not that there is no client "top:3"', async () => {
     await expectOneLineError(['generate', profile, '--duration', '60', '--clients', 'top:3,5', '--out', join(dir, 'x.jsonl')], '--clients top:3,5: top:K takes one whole number of clients (top:5); a list is id1,id2,…');
   });
