@@ -328,7 +328,7 @@ describe('an interrupted run leaves no temporary file (found by review: Ctrl-C l
 });
 
 describe('an output that names an input or another output of the same run', () => {
-  it('is refused before anything is written (fit, generate, validate, ingest), and the file is left as it was (found by review)', async () => {
+  it('is refused before anything is written (fit, generate, validate, ingest, inspect, summarize, fidelity-table), and the file is left as it was (found by review)', async () => {
     const { copyFileSync, readFileSync } = await import('node:fs');
     const p = join(dir, 'clobber-profile.json');
     const g = join(dir, 'clobber-g.jsonl');
@@ -345,6 +345,13 @@ describe('an output that names an input or another output of the same run', () =
     await expectOneLineError(['fit', CONV, '--preset', 'azure-llm-2023', '--out', twice, '--report', twice], `--report ${twice} is the same file as --out ${twice}`);
     expect(existsSync(twice)).toBe(false);
     await expectOneLineError(['ingest', trace, '--out', trace], `--out ${trace} is the same file as input ${trace}`);
+    await expectOneLineError(['inspect', p, '--report', p], `--report ${p} is the same file as the profile ${p}`);
+    await expectOneLineError(['summarize', trace, '--out', join(dir, 'sum-x.json'), '--rejects', join(dir, 'sum-x.json')], `--rejects ${join(dir, 'sum-x.json')} is the same file as --out`);
+    const report = join(dir, 'clobber-fidelity.json');
+    expect((await runCli('validate', trace, trace, '--json', report, '--quiet')).code).toBe(0);
+    const reportBefore = readFileSync(report);
+    await expectOneLineError(['fidelity-table', report, '--md', report], `--md ${report} is the same file as report ${report}`);
+    expect(readFileSync(report)).toEqual(reportBefore);
     expect([readFileSync(p), readFileSync(g)]).toEqual(before);
     // Devices are no files: both reports to /dev/null still run.
     const dev = await runCli('validate', trace, trace, '--json', '/dev/null', '--report', '/dev/null', '--quiet');
