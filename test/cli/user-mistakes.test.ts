@@ -266,6 +266,12 @@ describe('flags', () => {
     expect((await runCli(...gen(put('rate-comma.csv', 'time,rate,\n0,1,\n')), '--quiet')).code).toBe(0);
   });
 
+  it('--out NAME.gz with --format is refused: generate writes no gzip (it wrote plain JSON lines under a gzip name; found by review)', async () => {
+    const gz = join(dir, 'g.jsonl.gz');
+    await expectOneLineError(['generate', profile, '--duration', '60', '--format', 'jsonl', '--out', gz], `--out ${JSON.stringify(gz)}: generate does not compress its output`);
+    expect(existsSync(gz)).toBe(false);
+  });
+
   it('--clients top:3,5 says what top:K takes, not that there is no client "top:3"', async () => {
     await expectOneLineError(['generate', profile, '--duration', '60', '--clients', 'top:3,5', '--out', join(dir, 'x.jsonl')], '--clients top:3,5: top:K takes one whole number of clients (top:5); a list is id1,id2,…');
   });
