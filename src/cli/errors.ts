@@ -104,7 +104,7 @@ export function checkSeed(text: string, flag = '--seed'): string {
  * writes made these silent: `fit --out p.json --report p.json` left only the HTML page,
  * `validate src g.jsonl --json g.jsonl` replaced the generated trace by the report, and
  * `generate p.json --out p.json` the profile by a trace (found by review). Devices, pipes and
- * `/dev/…` paths (`--json /dev/stdout`) are not files and are let through.
+ * `/dev/…` paths (`--json /dev/stdout`) are not files and are let through; `-` is refused.
  * @throws UsageError naming both flags and the file.
  */
 export function refuseClobber(inputs: readonly (readonly [string, string | undefined])[], outputs: readonly (readonly [string, string | undefined])[]): void {
@@ -122,6 +122,8 @@ export function refuseClobber(inputs: readonly (readonly [string, string | undef
     if (k !== undefined) seen.set(k, `${what} ${path}`);
   }
   for (const [flag, path] of outputs) {
+    // `--json -` wrote a file named "-" where a shell user expected standard output (found by review).
+    if (path === '-') throw new UsageError(`${flag} -: would write a file named "-"; give /dev/stdout for standard output (or ./- for such a file)`);
     const k = path === undefined ? undefined : key(path);
     if (k === undefined) continue;
     const other = seen.get(k);

@@ -359,6 +359,9 @@ describe('an output that names an input or another output of the same run', () =
     await expectOneLineError(['fidelity-table', report, '--md', report], `--md ${report} is the same file as report ${report}`);
     expect(readFileSync(report)).toEqual(reportBefore);
     expect([readFileSync(p), readFileSync(g)]).toEqual(before);
+    // `--json -` wrote a file named "-".
+    await expectOneLineError(['validate', trace, g, '--json', '-'], '--json -: would write a file named "-"; give /dev/stdout for standard output');
+    await expectOneLineError(['generate', p, '--duration', '60', '--format', 'jsonl', '--out', '-'], '--out -: would write a file named "-"');
     // Devices are no files: both reports to /dev/null still run.
     const dev = await runCli('validate', trace, trace, '--json', '/dev/null', '--report', '/dev/null', '--quiet');
     expect(dev.code, dev.stderr).toBe(0);
