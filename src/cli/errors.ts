@@ -1,3 +1,5 @@
+import { realpathSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { NUMERIC_RE } from '../ingest/normalize.js';
 import { CommanderError } from 'commander';
 import { ProfileError } from '../profile/errors.js';
@@ -95,4 +97,37 @@ export function checkSeed(text: string, flag = '--seed'): string {
     if (v < -(1n << 63n) || v >= 1n << 63n) throw new UsageError(`${flag}: integer seeds go from -9223372036854775808 to 9223372036854775807 (larger ones repeat smaller ones), got ${text}; any other text is a seed too`);
   }
   return text;
+}
+
+/**
+ * Refuses outputs that would replace an input or another output of the same run. Atomic
+ * writes made these silent: `fit --out p.json --report p.json` left only the HTML page,
+ * `validate src g.jsonl --json g.jsonl` replaced the generated trace by the report, and
+ * `generate p.json --out p.json` the profile by a trace (found by review). Devices, pipes and
+ * `/dev/…` paths (`--json /dev/stdout`) are not files and are let through; `-` is refused.
+ * @throws UsageError naming both flags and the file.
+ */
+export function refuseClobber(inputs: readonly (readonly [string, string | undefined])[], outputs: readonly (readonly [string, string | undefined])[]): void {
+  const key = (path: string): string | undefined => {
+    if (path.startsWith('/dev/')) return undefined;
+    try {
+      return statSync(path).isFile() ? realpathSync(path) : undefined;
+    } catch {
+      return resolve(path); // not there yet: another output may still name it
+    }
+  };
+  const seen = new Map<string, string>();
+  for (const [what, path] of inputs) {
+    const k = path === undefined ? undefined : key(path);
+    if (k !== undefined) seen.set(k, `${what} ${path}`);
+  }
+  for (const [flag, path] of outputs) {
+    // `--json -` wrote a file named "-" where a shell user expected standard output (found by review).
+    if (path === '-') throw new UsageError(`${flag} -: would write a file named "-"; give /dev/stdout for standard output (or ./- for such a file)`);
+    const k = path === undefined ? undefined : key(path);
+    if (k === undefined) continue;
+    const other = seen.get(k);
+    if (other !== undefined) throw new UsageError(`${flag} ${path} is the same file as ${other}: writing it would replace that; give another name`);
+    seen.set(k, `${flag} ${path}`);
+  }
 }

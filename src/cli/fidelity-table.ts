@@ -3,7 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { FidelityReport } from '../validate/validate.js';
-import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, UsageError } from './errors.js';
 import { Reporter } from './progress.js';
 import { readErrorReason } from '../io/read-error.js';
 
@@ -19,6 +19,7 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
     .addHelpText('after', '\nExample:\n  $ servegen fidelity-table out/*/fidelity.json --md fidelity.md --json fidelity-summary.json\n')
     .action((files: string[], opts: { md?: string; json?: string; quiet?: boolean }) => {
       const rep = new Reporter(Boolean(opts.quiet));
+      refuseClobber(files.map((f) => ['report', f] as const), [['--md', opts.md], ['--json', opts.json]]);
       const rows = files.map((f) => {
         let r: FidelityReport;
         try {

@@ -12,7 +12,7 @@ import { MEM_MIN_GAPS, type TraceSummaries } from '../summary/types.js';
 import { writeProfile } from '../profile/write.js';
 import type { Profile } from '../profile/schema.js';
 import { defaultCreated } from '../profile/upstream.js';
-import { checkSeed, positive, UsageError } from './errors.js';
+import { checkSeed, positive, refuseClobber, UsageError } from './errors.js';
 import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { scanSummaries } from './summarize.js';
@@ -125,6 +125,7 @@ Examples:
       const minArrivals = positive(opts.minArrivals, '--min-arrivals', true);
       const minClientRequests = positive(opts.minClientRequests ?? (opts.anonymize ? '100' : '0'), '--min-client-requests', true);
       const resolution = opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined;
+      refuseClobber(inputs.map((f) => ['input', f] as const), [['--out', opts.out], ['--report', opts.report], ['--rejects', opts.rejects]]);
       const hash = createHash('sha256');
       if (opts.summaries) {
         const files = expandInputs(inputs, { directories: true });
@@ -193,6 +194,7 @@ Examples:
         const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
         writeProfile(opts.out, final);
         if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${files.length} summary file(s)`));
+        if (opts.anonymize) rep.info(anonymizedNote(final, opts, dp));
         rep.info(`fitted ${final.clients.length} client${final.clients.length === 1 ? '' : 's'} from ${files.length} summary file(s) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
         const noteFromSummaries = gapMemoryNote(final);
         if (noteFromSummaries) rep.info(noteFromSummaries);
@@ -224,6 +226,7 @@ Examples:
         const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
         writeProfile(opts.out, final);
         if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${files.length} input file(s)`));
+        if (opts.anonymize) rep.info(anonymizedNote(final, opts, dp));
         rep.info(`fitted ${final.clients.length} client${final.clients.length === 1 ? '' : 's'}${pooledClients ? ` (${pooledClients} small ones pooled into "tail")` : ''} (${opts.engine} scan) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
         const noteFromScan = gapMemoryNote(final);
         if (noteFromScan) rep.info(noteFromScan);
@@ -248,7 +251,7 @@ Examples:
       const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
       writeProfile(opts.out, final);
       if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${result.summary.files.length === 1 && !opts.anonymize ? result.summary.files[0] : `${result.summary.files.length} input file(s)`}`));
-      if (opts.anonymize) rep.info(`anonymized: client ids → ranks (no mapping kept), absolute times removed${opts.keepCalendar ? ' (weekday and hour kept)' : ''}, ${Number(opts.minClientRequests ?? 100) > 0 ? `clients under ${opts.minClientRequests ?? 100} requests pooled into "tail"` : 'no clients pooled (--min-client-requests 0)'}, source hash removed${dp ? `, Laplace noise ε = ${dp} on the length PMFs' counts (not on gap histograms or other counts: README, Sharing)` : ''}`);
+      if (opts.anonymize) rep.info(anonymizedNote(final, opts, dp));
       const windows = profile.clients.reduce((s, c) => s + c.arrivals.length, 0);
       rep.info(
         `fitted ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'}${pooledClients ? ` (${pooledClients} small ones pooled into "tail")` : ''}, ${windows} arrival windows, clock resolution ${summaries.resolution} s → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
@@ -256,4 +259,18 @@ Examples:
       const note = gapMemoryNote(final);
       if (note) rep.info(note);
     });
+}
+
+/**
+ * What --anonymize removed, from the profile it wrote. It said "(weekday and hour kept)" for a
+ * log with relative times, which has no calendar to keep (the profile's `calendar` was null),
+ * and only the TypeScript engine's path said anything (found by review).
+ */
+function anonymizedNote(final: Profile, opts: Opts, dp: number | undefined): string {
+  const calendar = (final.provenance.options.anonymized as { calendar?: { weekday: string; hour: number } | null } | undefined)?.calendar;
+  const kept = calendar ? ` (kept: weekday ${calendar.weekday} and hour ${calendar.hour} UTC of the span start)` : opts.keepCalendar ? ' (--keep-calendar kept nothing: the log\'s times are relative, it has no date and hour to keep)' : '';
+  const below = opts.minClientRequests ?? '100';
+  const pooled = Number(below) > 0 ? `clients under ${below} requests pooled into "tail"` : 'no clients pooled (--min-client-requests 0)';
+  const noise = dp ? `, Laplace noise ε = ${dp} on the length PMFs' counts (not on gap histograms or other counts: README, Sharing)` : '';
+  return `anonymized: client ids → ranks (no mapping kept), absolute times removed${kept}, ${pooled}, source hash removed${noise}`;
 }

@@ -6,7 +6,7 @@ import { parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
 import { formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { humanCount, Reporter } from './progress.js';
-import { checkSeed, flagNumber, positive, secondsHint, UsageError } from './errors.js';
+import { checkSeed, flagNumber, positive, refuseClobber, secondsHint, UsageError } from './errors.js';
 
 interface Opts {
   duration: string;
@@ -101,12 +101,16 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
         const ext = format === 'mooncake' ? 'jsonl' : format;
         throw new UsageError(`--format ${format}: --out ${JSON.stringify(opts.out)} is named as ${named}, and every reader would take it for ${named}; name it ${JSON.stringify(opts.out.replace(/\.[^./\\]+$/, `.${ext}`))}, or drop --format`);
       }
+      // `--format jsonl --out g.jsonl.gz` wrote plain JSON lines under a gzip name, which zcat
+      // and gzip-aware readers then refused (found by review): generate writes no gzip.
+      if (/\.gz$/i.test(opts.out)) throw new UsageError(`--out ${JSON.stringify(opts.out)}: generate does not compress its output; name it without .gz (and gzip it afterwards), or write --format parquet (compressed)`);
       if (opts.shape !== 'cv' && opts.shape !== 'params') throw new UsageError(`--shape: expected cv or params, got ${JSON.stringify(opts.shape)}`);
       // The naive baseline draws Poisson arrivals: no window shape to take (found by review: the
       // header recorded shape_source params for a run that ignored it).
       if (opts.naive && opts.shape === 'params') throw new UsageError('--shape params: --naive draws Poisson arrivals and takes no window shape; drop --shape');
       // One message for every bad value (found by review: "-5" was told "≥ 0", then "0" "> 0").
       const duration = positive(opts.duration, '--duration');
+      refuseClobber([['the profile', file]], [['--out', opts.out]]);
       const options: GenerateOptions = {
         start: num(opts.start, '--start'),
         duration,

@@ -162,12 +162,15 @@ export function ingestWarnings(rep: Reporter, r: IngestResult, label?: string): 
   for (const w of r.summary.warnings ?? []) rep.info(`warning: ${label ? `${label}: ` : ''}${w}`);
 }
 
-/** One-line ingest summary. */
+/**
+ * One-line ingest summary. A normalized trace's times are seconds from the origin in its header:
+ * they said "(relative)", as if it had none, though the profile fitted from it keeps it (found by review).
+ */
 export function ingestLine(r: IngestResult): string {
   const s = r.summary;
   const reasons = Object.entries(s.rejects_by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
   const ts = s.detected.timestamp;
-  return `read ${s.rows_read} rows from ${s.files.length} file(s): ${s.rows_accepted} accepted, ${s.rows_rejected} rejected${reasons ? ` (${reasons})` : ''}; ${s.clients} client(s), span ${s.span_seconds.toFixed(1)} s, timestamps ${ts.unit}${ts.absolute ? `, origin ${s.origin}` : ' (relative)'}${ts.how === 'auto' ? ` [auto: ${ts.reason}]` : ''}${s.duplicate_request_ids ? `; ${s.duplicate_request_ids} duplicate request_id(s)` : ''}${s.sorted ? '' : '; rows were out of order and have been sorted'}`;
+  return `read ${s.rows_read} rows from ${s.files.length} file(s): ${s.rows_accepted} accepted, ${s.rows_rejected} rejected${reasons ? ` (${reasons})` : ''}; ${s.clients} client(s), span ${s.span_seconds.toFixed(1)} s, timestamps ${ts.unit}${ts.absolute ? `, origin ${s.origin}` : s.origin ? `, origin ${s.origin} (the trace's header)` : ' (relative)'}${ts.how === 'auto' ? ` [auto: ${ts.reason}]` : ''}${s.duplicate_request_ids ? `; ${s.duplicate_request_ids} duplicate request_id(s)` : ''}${s.sorted ? '' : '; rows were out of order and have been sorted'}`;
 }
 
 

@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { formatFromPath, type TraceFormat } from '../io/trace-writer.js';
 import { listPresets } from '../ingest/presets.js';
 import { writeTrace } from '../ingest/write-trace.js';
-import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, UsageError } from './errors.js';
 import { addIngestOptions, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type IngestCliOptions, reportIngest, writeDuckdbRejects } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
@@ -51,6 +51,7 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       if (!opts.out) throw new UsageError('ingest: --out <trace> is required');
       const outFormat = formatFromPath(opts.out) as TraceFormat | undefined;
       if (!outFormat || outFormat === 'mooncake') throw new UsageError(`--out: cannot tell the output format of ${JSON.stringify(opts.out)}; use .jsonl, .csv, .parquet or .arrow`);
+      refuseClobber(inputs.map((f) => ['input', f] as const), [['--out', opts.out], ['--rejects', opts.rejects], ['--summary', opts.summary]]);
       const ratio = parseRatio(opts.maxRejectRatio ?? '0.01');
       const mapping = mappingFrom(opts, 'servegen');
       const rep = new Reporter(Boolean(opts.quiet));

@@ -3,7 +3,7 @@ import { readProfile } from '../profile/read.js';
 import { summarizeProfile, type ProfileSummary } from '../profile/summarize.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readTextHead, servegenFormatIn } from '../io/file-kind.js';
-import { UsageError } from './errors.js';
+import { refuseClobber, UsageError } from './errors.js';
 import { summarizeTrace, type TraceSummary } from '../ingest/summarize-trace.js';
 import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type IngestCliOptions, reportIngest } from './ingest-options.js';
 import { inspectWithDuckDB } from '../summary/duckdb-inspect.js';
@@ -136,6 +136,7 @@ export function registerInspect(program: Command): void {
     .action(async (files: string[], opts: IngestCliOptions & { json?: boolean; report?: string; quiet?: boolean; engine: string; duckdbMemory?: string }) => {
       if (files.length === 1 && !opts.preset && !opts.map && existsSync(files[0]) && looksLikeProfile(files[0])) {
         const { profile } = readProfile(files[0]);
+        refuseClobber([['the profile', files[0]]], [['--report', opts.report]]);
         if (opts.report) writeFileAtomic(opts.report, profileHtml(profile, `Profile ${files[0]}`));
         const summary = summarizeProfile(profile);
         process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : renderSummary(files[0], summary) + '\n');

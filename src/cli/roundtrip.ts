@@ -79,7 +79,7 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
           // The source's rejects were counted (and --rejects written) by the fit's scan.
         });
         writeReports(result, join(opts.out, 'fidelity.json'), join(opts.out, 'fidelity.html'));
-        for (const l of verdictLines(result.report)) rep.info(l);
+        for (const l of verdictLines(result.report, { t: thresholds, file: opts.thresholds })) rep.info(l);
         setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
       }))) {
         return;
@@ -98,7 +98,7 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
       rep.stage(`validate: summarizing ${humanCount(source.trace.n + generated.trace.n + baseline.trace.n)} rows (source, its halves, generated, naive baseline)`);
       const result = await validateTracesParallel(source, generated, thresholds, { baseline });
       writeReports(result, join(opts.out, 'fidelity.json'), join(opts.out, 'fidelity.html'));
-      for (const l of verdictLines(result.report)) rep.info(l);
+      for (const l of verdictLines(result.report, { t: thresholds, file: opts.thresholds })) rep.info(l);
       setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
     });
 }

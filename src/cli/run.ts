@@ -164,9 +164,11 @@ export function registerRun(program: Command, runCommand: (argv: string[]) => Pr
           }
           delete state[stage.name];
           writeFileAtomic(stateFile, JSON.stringify(state, null, 2) + '\n');
-          rep.info(`[${pipeline.name}] stage ${stage.name} failed (exit ${code}) after ${seconds} s; earlier outputs are kept`);
+          // An allowed failure said "earlier outputs are kept", as if the pipeline stopped there (found by review).
+          const goOn = code === EXIT_CHECK_FAILED && stage.allow_failure;
+          rep.info(`[${pipeline.name}] stage ${stage.name} failed (exit ${code}) after ${seconds} s; ${goOn ? 'allow_failure: going on' : 'the pipeline stops here, earlier outputs are kept'}`);
           worst = Math.max(worst, code);
-          if (!(code === EXIT_CHECK_FAILED && stage.allow_failure)) break;
+          if (!goOn) break;
         }
       } finally {
         process.chdir(cwd);

@@ -1,11 +1,11 @@
 import { loadPreset } from '../ingest/presets.js';
 import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
-import { loadThresholds } from '../validate/thresholds.js';
+import { loadThresholds, unmatchedOverrides, type Thresholds } from '../validate/thresholds.js';
 import { generatorHeader, validateTraces, validateTracesParallel, type FidelityReport } from '../validate/validate.js';
 import { fidelityHtml } from '../validate/html.js';
 import type { IngestResult } from '../ingest/ingest.js';
-import { EXIT_CHECK_FAILED, EXIT_OK, positive, UsageError } from './errors.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, positive, refuseClobber, UsageError } from './errors.js';
 import { wrongKindHint } from '../io/file-kind.js';
 import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type RejectOptions, type RejectSource, ingestWarnings } from './ingest-options.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
@@ -39,8 +39,12 @@ interface Opts {
   quiet?: boolean;
 }
 
-/** One line per failed metric plus the verdict. */
-export function verdictLines(report: FidelityReport): string[] {
+/** One line per failed metric plus the verdict; first a warning naming the thresholds file's overrides that matched no metric. */
+export function verdictLines(report: FidelityReport, thresholds?: { t: Thresholds; file?: string }): string[] {
+  const unmatched = thresholds ? unmatchedOverrides(thresholds.t, Object.keys(report.metrics)) : [];
+  const warning = unmatched.length
+    ? [`warning: ${thresholds!.file}: overrides ${unmatched.map((k) => JSON.stringify(k)).join(', ')} name no metric of this report, so they were not applied (metric names as in the JSON report's "metrics": iat_ks, input_tokens_p99_rel_err@client:<id>, …)`]
+    : [];
   const lines = Object.entries(report.metrics)
     .filter(([, m]) => !m.pass)
     .map(([k, m]) => `  FAIL ${k} = ${m.value === null ? '—' : m.value.toPrecision(3)} > ${m.threshold.toPrecision(3)}`);
@@ -48,7 +52,7 @@ export function verdictLines(report: FidelityReport): string[] {
   const peak = peakLine(report);
   if (peak) lines.push(peak);
   lines.push(`${report.pass ? 'PASS' : 'FAIL'}: ${judged - report.failed.length}/${judged} metrics within thresholds (${report.source.requests} source vs ${report.generated.requests} generated requests)`);
-  return lines;
+  return [...warning, ...lines];
 }
 
 /** The capacity each side needs (p99 of tokens per second over 10 s bins, requests when there are no token counts), the generated side's and the baseline's off the source's. */
@@ -119,6 +123,10 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         const flag = oneSide === 'maxRejectRatio' ? 'max-reject-ratio' : oneSide;
         throw new UsageError(`--${flag}: validate takes it per side: --source-${flag} for the source (raw logs), --generated-${flag} for the generated trace`);
       }
+      refuseClobber(
+        [['the source', sourceFile], ['the generated trace', generatedFile], ['--baseline', opts.baseline], ['--thresholds', opts.thresholds]],
+        [['--json', opts.json], ['--report', opts.report], ['--source-rejects', opts.sourceRejects], ['--generated-rejects', opts.generatedRejects]],
+      );
       const thresholds = loadThresholds(opts.thresholds);
       const arrivalSeconds = positive(opts.window, '--window');
       const sourceMapping = mappingFrom({ preset: opts.sourcePreset, map: opts.sourceMap }, 'servegen', 'source');
@@ -183,7 +191,7 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
 
       function finish(result: ReturnType<typeof validateTraces>, swapped = false): void {
         writeReports(result, opts.json, opts.report);
-        for (const l of verdictLines(result.report)) rep.info(l);
+        for (const l of verdictLines(result.report, { t: thresholds, file: opts.thresholds })) rep.info(l);
         for (const l of mismatchNotes(result.report, sourceFile, generatedFile, swapped)) rep.info(l);
         setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
       }

@@ -109,9 +109,10 @@ export const MAX_SLOTS = 1_000_000;
 /** Pieces a sloped segment of a rate file is cut into within one window: at least 1 s each, at most this many. */
 const MAX_RAMP_PIECES = 100;
 
+/** (Just over the limit, "about 1.00e+6 … above the 1000000" read as no excess at all; found by review: the count is exact there.) */
 function tooManySlots(duration: number, count: number, unit: string): GenerateError {
   return new GenerateError(
-    `--duration ${duration} s needs about ${count.toPrecision(3)} ${unit}, above the ${MAX_SLOTS} one run can plan; generate a shorter span (several runs with --start)`,
+    `--duration ${duration} s needs ${count < 1e7 ? count : `about ${count.toPrecision(3)}`} ${unit}, above the ${MAX_SLOTS} one run can plan; generate a shorter span (several runs with --start)`,
   );
 }
 

@@ -70,9 +70,11 @@ function rateKindHint(spec: string): string {
 export function parseRatePoints(text: string, file: string): RateSpec {
   const times: number[] = [];
   const rates: number[] = [];
+  // (1e400 is Infinity once parsed, which JSON.stringify printed as "got null"; a missing key "got undefined" — found by review)
+  const shown = (v: unknown) => (v === undefined ? 'nothing' : typeof v === 'number' ? `${v}${Number.isFinite(v) ? '' : ' (out of range)'}` : JSON.stringify(v));
   const push = (t: unknown, r: unknown, where: string) => {
-    if (typeof t !== 'number' || !Number.isFinite(t)) throw new GenerateError(`${file}: ${where}: time must be a finite number, got ${JSON.stringify(t)}`);
-    if (typeof r !== 'number' || !Number.isFinite(r) || r < 0) throw new GenerateError(`${file}: ${where}: rate must be a number ≥ 0, got ${JSON.stringify(r)}`);
+    if (typeof t !== 'number' || !Number.isFinite(t)) throw new GenerateError(`${file}: ${where}: time must be a finite number, got ${shown(t)}`);
+    if (typeof r !== 'number' || !Number.isFinite(r) || r < 0) throw new GenerateError(`${file}: ${where}: rate must be a number ≥ 0, got ${shown(r)}`);
     if (times.length > 0 && !(t > times[times.length - 1])) throw new GenerateError(`${file}: ${where}: times must strictly increase (${times[times.length - 1]} then ${t})`);
     times.push(t);
     rates.push(r);
@@ -89,6 +91,8 @@ export function parseRatePoints(text: string, file: string): RateSpec {
     const list = Array.isArray(doc) ? doc : (doc as { points?: unknown }).points;
     if (!Array.isArray(list)) throw new GenerateError(`${file}: expected an array of [time, rate] pairs or {"time", "rate"} objects`);
     list.forEach((p, i) => {
+      // A third value ([t, r, x]) was dropped without a word (found by review).
+      if (Array.isArray(p) && p.length !== 2) throw new GenerateError(`${file}: [${i}]: expected [time, rate], got ${p.length} value(s)`);
       if (Array.isArray(p)) push(p[0], p[1], `[${i}]`);
       else if (p && typeof p === 'object') push((p as { time?: unknown }).time, (p as { rate?: unknown }).rate, `[${i}]`);
       else throw new GenerateError(`${file}: [${i}]: expected [time, rate] or {"time", "rate"}`);
@@ -104,7 +108,7 @@ export function parseRatePoints(text: string, file: string): RateSpec {
         if (parts[0] === 'time' && parts[1] === 'rate') return;
         if (Number.isNaN(Number(parts[0]))) throw new GenerateError(`${file}:${i + 1}: expected a "time,rate" header or numbers`);
       }
-      if (parts.length < 2) throw new GenerateError(`${file}:${i + 1}: expected time,rate`);
+      if (parts.length < 2 || parts.slice(2).some((c) => c !== '')) throw new GenerateError(`${file}:${i + 1}: expected time,rate (two columns), got ${parts.length}`);
       // A cell that is not a number is named as written (JSON.stringify(NaN) printed "got null").
       const cell = (text: string): number | string => (text !== '' && Number.isFinite(Number(text)) ? Number(text) : text);
       push(cell(parts[0]), cell(parts[1]), `line ${i + 1}`);

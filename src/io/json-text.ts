@@ -26,7 +26,84 @@ export function parseJsonText(text: string, file: string): unknown {
       // (" in JSON at position 17", or " at position 336" after "Unexpected non-whitespace character after JSON")
       throw new SyntaxError(`${file}:${line}:${column}: invalid JSON (${msg.replace(/( in JSON)? at position \d+.*$/, '')})`);
     }
-    throw new SyntaxError(`${file}: invalid JSON (${msg})`);
+    // V8 gives no position for an unexpected token ("Unexpected token 'x', …"snippet"… is not
+    // valid JSON"): the message named no line and carried the snippet's line breaks onto
+    // further lines (found by review). Find the offset with a scan of our own.
+    const at = jsonErrorOffset(text);
+    if (at >= 0) {
+      const { line, column } = lineColumnAt(text, at);
+      throw new SyntaxError(`${file}:${line}:${column}: invalid JSON (${msg.replace(/, (\.\.\.)?".*$/s, '').replace(/\s+/g, ' ')})`);
+    }
+    throw new SyntaxError(`${file}: invalid JSON (${msg.replace(/\s+/g, ' ')})`);
+  }
+}
+
+/** Offset of the first JSON syntax error in `text` (the start of the offending token), or -1 when it is valid. */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const fail = (): never => {
+    throw i;
+  };
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const str = () => {
+    i++;
+    for (;;) {
+      if (i >= text.length) fail();
+      const c = text.charCodeAt(i);
+      if (c === 34) return void i++;
+      if (c < 32) fail();
+      if (c !== 92) {
+        i++;
+        continue;
+      }
+      const e = text[i + 1];
+      if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) i += 6;
+      else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
+      else fail();
+    }
+  };
+  const number = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) return void i++;
+      for (;;) {
+        if (c === '{') {
+          ws();
+          if (text[i] !== '"') fail();
+          str();
+          ws();
+          if (text[i] !== ':') fail();
+          i++;
+        }
+        value();
+        ws();
+        if (text[i] === close) return void i++;
+        if (text[i] !== ',') fail();
+        i++;
+      }
+    }
+    if (c === '"') return str();
+    number.lastIndex = i;
+    if (number.exec(text)) return void (i = number.lastIndex);
+    const word = c === 't' ? 'true' : c === 'f' ? 'false' : c === 'n' ? 'null' : '';
+    for (let k = 0; k < word.length; k++, i++) if (text[i] !== word[k]) fail(); // (at the character that breaks it, as V8 names it)
+    if (!word) fail();
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail();
+    return -1;
+  } catch (e) {
+    if (typeof e === 'number') return e;
+    throw e;
   }
 }
 

@@ -3,7 +3,7 @@ import { gapBinEdges } from '../summary/bins.js';
 import { fitGapMemory } from '../fit/gap-memory.js';
 import { spearmanFromJoint } from '../fit/lengths.js';
 import { createRng } from '../stats/rng.js';
-import { gapCells, ks, ksNoise, lengthCells, mean, quantile, total, tv, w1, type Cell } from './distributions.js';
+import { gapCells, ks, ksNoise, lengthCells, mean, quantile, total, tv, w1, w1Noise, type Cell } from './distributions.js';
 import { LOAD_BIN_SECONDS, LOAD_MAX_BINS, LOAD_MIN_BINS, peakRate, peakRelSE, tokenFields, tokenLoad, type LoadSeries } from '../summary/load.js';
 import type { GapWindows, SessionSide, Side, Stats } from './side.js';
 import type { Thresholds } from './thresholds.js';
@@ -491,7 +491,7 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
     if (COUNT_FIELDS.includes(field)) out.push({ name: `${field}_tv`, kind: 'count_tv', value: tv(sh, gh), noise: combined(ksNoise(na, nb), mixed.get('tv')) });
     out.push({ name: `${field}_ks`, kind: 'length_ks', value: ks(a, b), noise: combined(ksNoise(na, nb), mixed.get('ks')) });
     const m = mean(a);
-    out.push({ name: `${field}_w1_norm`, kind: 'length_w1_norm', value: m > 0 ? w1(a, b) / m : null, noise: mixed.get('w1_norm'), n: Math.min(na, nb), note: m > 0 ? undefined : 'source mean is 0' });
+    out.push({ name: `${field}_w1_norm`, kind: 'length_w1_norm', value: m > 0 ? w1(a, b) / m : null, noise: combined(m > 0 ? w1Noise(a, na, nb) / m : undefined, mixed.get('w1_norm')), n: Math.min(na, nb), note: m > 0 ? undefined : 'source mean is 0' });
     for (const [p, key] of [[0.5, 'p50'], [0.9, 'p90'], [0.99, 'p99']] as const) {
       const enough = Math.min(na, nb) >= minN[key];
       const qs = quantile(a, p);

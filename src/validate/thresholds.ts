@@ -84,6 +84,17 @@ const FileSchema = z
   })
   .strict();
 
+/**
+ * The `overrides` keys that name no metric of a report: neither a metric's full name
+ * (`iat_ks@client:a`) nor its name in every scope (`iat_ks`). A typo there ("iat_kss") was
+ * ignored without a word and the default stayed in force (found by review).
+ */
+export function unmatchedOverrides(t: Thresholds, metricNames: readonly string[]): string[] {
+  const names = new Set(metricNames);
+  for (const n of metricNames) names.add(n.split('@')[0]);
+  return Object.keys(t.overrides ?? {}).filter((k) => !names.has(k));
+}
+
 /** Defaults merged with a user file (`--thresholds t.json`). */
 export function loadThresholds(file?: string): Thresholds {
   const base: Thresholds = {

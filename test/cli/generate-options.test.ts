@@ -28,6 +28,10 @@ describe('generate options (found by review)', () => {
       expect(r.code, extra.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/--duration 1000000000000 s needs about 1\.67e\+9 arrival windows of 600 s, above the 1000000 one run can plan/);
     }
+    // Just over the limit the count is exact: "about 1.00e+6 … above the 1000000" looked like no excess.
+    const edge = await runCli('generate', pool, '--duration', '599999999', '--rate', 'constant:0', '--out', out);
+    expect(edge.code).toBe(2);
+    expect(edge.stderr).toContain('--duration 599999999 s needs 1000001 arrival windows of 600 s, above the 1000000 one run can plan');
     const far = await runCli('generate', pool, '--start', '1e20', '--duration', '60', '--out', out);
     expect(far.code).toBe(2);
     expect(far.stderr).toContain('--start 100000000000000000000 with --duration 60');

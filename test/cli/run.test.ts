@@ -128,6 +128,26 @@ describe('servegen run: internal errors and a corrupt state file (found by revie
     expect(exit).toBe(3);
   });
 
+  it('says whether a failed stage stops the pipeline or allow_failure lets it go on (it said "earlier outputs are kept" for both; found by review)', async () => {
+    const { vi } = await import('vitest');
+    const { Command } = await import('commander');
+    const { registerRun } = await import('../../src/cli/run.js');
+    const dir = tempDir();
+    const spec = join(dir, 'pipe.json');
+    writeFileSync(spec, JSON.stringify({ name: 'words', stages: [{ name: 'check', run: ['check'], outputs: ['c.out'], allow_failure: true }, { name: 'bad', run: ['bad'], outputs: ['b.out'] }] }));
+    let stderr = '';
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+    try {
+      const program = new Command().exitOverride();
+      registerRun(program, async (argv) => ({ check: 1, bad: 2 })[argv[2]] ?? 0, () => {});
+      await program.parseAsync(['node', 'servegen', 'run', spec]);
+    } finally {
+      err.mockRestore();
+    }
+    expect(stderr).toMatch(/stage check failed \(exit 1\) after [\d.]+ s; allow_failure: going on\n/);
+    expect(stderr).toMatch(/stage bad failed \(exit 2\) after [\d.]+ s; the pipeline stops here, earlier outputs are kept\n/);
+  });
+
   it('a corrupt run-state file is named in a note and ignored: every stage reruns, and the state is rewritten', async () => {
     const { dir, spec } = setup();
     expect((await runCli('run', spec)).code).toBe(0);

@@ -252,6 +252,26 @@ describe('flags', () => {
     await expectOneLineError(gen(join(dir, 'ramp.csv')), 'nor a readable (time, rate) file (no such file)');
   });
 
+  it('--rate FILE: a third value is refused, not dropped; an out-of-range rate and a missing key are named as such (found by review)', async () => {
+    const gen = (rate: string) => ['generate', profile, '--duration', '60', '--rate', rate, '--out', join(dir, 'x.jsonl')];
+    const put = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
+    const three = put('rate-3.json', '[[0, 1, 2]]');
+    await expectOneLineError(gen(three), `${three}: [0]: expected [time, rate], got 3 value(s)`);
+    const csv = put('rate-3.csv', 'time,rate\n0,1,5\n');
+    await expectOneLineError(gen(csv), `${csv}:2: expected time,rate (two columns), got 3`);
+    await expectOneLineError(gen(put('rate-inf.json', '[[0, 1e400]]')), 'rate must be a number ≥ 0, got Infinity (out of range)');
+    await expectOneLineError(gen(put('rate-key.json', '[{"t": 0, "rate": 1}]')), 'time must be a finite number, got nothing');
+    expect(existsSync(join(dir, 'x.jsonl'))).toBe(false);
+    // A trailing comma (an empty third cell) stays fine.
+    expect((await runCli(...gen(put('rate-comma.csv', 'time,rate,\n0,1,\n')), '--quiet')).code).toBe(0);
+  });
+
+  it('--out NAME.gz with --format is refused: generate writes no gzip (it wrote plain JSON lines under a gzip name; found by review)', async () => {
+    const gz = join(dir, 'g.jsonl.gz');
+    await expectOneLineError(['generate', profile, '--duration', '60', '--format', 'jsonl', '--out', gz], `--out ${JSON.stringify(gz)}: generate does not compress its output`);
+    expect(existsSync(gz)).toBe(false);
+  });
+
   it('--clients top:3,5 says what top:K takes, not that there is no client "top:3"', async () => {
     await expectOneLineError(['generate', profile, '--duration', '60', '--clients', 'top:3,5', '--out', join(dir, 'x.jsonl')], '--clients top:3,5: top:K takes one whole number of clients (top:5); a list is id1,id2,…');
   });
@@ -310,5 +330,62 @@ describe('an interrupted run leaves no temporary file (found by review: Ctrl-C l
     expect(await exited).toBe('SIGINT');
     expect(exitedAt - killedAt).toBeLessThan(1000);
     expect(readdirSync(outDir)).toEqual([]);
+  });
+});
+
+describe('an output that names an input or another output of the same run', () => {
+  it('is refused before anything is written (fit, generate, validate, ingest, inspect, summarize, fidelity-table), and the file is left as it was (found by review)', async () => {
+    const { copyFileSync, readFileSync } = await import('node:fs');
+    const p = join(dir, 'clobber-profile.json');
+    const g = join(dir, 'clobber-g.jsonl');
+    copyFileSync(profile, p);
+    copyFileSync(join(dir, 'g.jsonl'), g);
+    const before = [readFileSync(p), readFileSync(g)];
+    // `generate p.json --out p.json` replaced the profile by a trace.
+    await expectOneLineError(['generate', p, '--duration', '60', '--format', 'jsonl', '--out', p], `--out ${p} is the same file as the profile ${p}`);
+    // `validate src g.jsonl --json g.jsonl` replaced the generated trace by the report.
+    await expectOneLineError(['validate', trace, g, '--json', g], `--json ${g} is the same file as the generated trace ${g}`);
+    // `fit --out x --report x` kept only the HTML page.
+    await expectOneLineError(['fit', CONV, '--preset', 'azure-llm-2023', '--out', p, '--report', p], `--report ${p} is the same file as --out ${p}`);
+    const twice = join(dir, 'clobber-new.json');
+    await expectOneLineError(['fit', CONV, '--preset', 'azure-llm-2023', '--out', twice, '--report', twice], `--report ${twice} is the same file as --out ${twice}`);
+    expect(existsSync(twice)).toBe(false);
+    await expectOneLineError(['ingest', trace, '--out', trace], `--out ${trace} is the same file as input ${trace}`);
+    await expectOneLineError(['inspect', p, '--report', p], `--report ${p} is the same file as the profile ${p}`);
+    await expectOneLineError(['summarize', trace, '--out', join(dir, 'sum-x.json'), '--rejects', join(dir, 'sum-x.json')], `--rejects ${join(dir, 'sum-x.json')} is the same file as --out`);
+    const report = join(dir, 'clobber-fidelity.json');
+    expect((await runCli('validate', trace, trace, '--json', report, '--quiet')).code).toBe(0);
+    const reportBefore = readFileSync(report);
+    await expectOneLineError(['fidelity-table', report, '--md', report], `--md ${report} is the same file as report ${report}`);
+    expect(readFileSync(report)).toEqual(reportBefore);
+    expect([readFileSync(p), readFileSync(g)]).toEqual(before);
+    // `--json -` wrote a file named "-".
+    await expectOneLineError(['validate', trace, g, '--json', '-'], '--json -: would write a file named "-"; give /dev/stdout for standard output');
+    await expectOneLineError(['generate', p, '--duration', '60', '--format', 'jsonl', '--out', '-'], '--out -: would write a file named "-"');
+    // Devices are no files: both reports to /dev/null still run.
+    const dev = await runCli('validate', trace, trace, '--json', '/dev/null', '--report', '/dev/null', '--quiet');
+    expect(dev.code, dev.stderr).toBe(0);
+  });
+});
+
+describe('a thresholds override that names no metric', () => {
+  it('is named in a warning (it was ignored without a word, the default kept), in validate and roundtrip (found by review)', async () => {
+    const th = join(dir, 'typo-thresholds.json');
+    writeFileSync(th, JSON.stringify({ overrides: { iat_kss: 0.2, 'iat_ks@client:nosuch': 0.1, 'iat_ks@client:default': 0.2, input_tokens_ks: 0.1 } }));
+    const warning = `warning: ${th}: overrides "iat_kss", "iat_ks@client:nosuch" name no metric of this report, so they were not applied`;
+    const v = await runCli('validate', trace, trace, '--thresholds', th);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stderr).toContain(warning);
+    const r = await runCli('roundtrip', CONV, '--preset', 'azure-llm-2023', '--thresholds', th, '--out', join(dir, 'rt-typo'));
+    expect(r.stderr).toContain(warning);
+  });
+});
+
+describe('a normalized trace with an origin in its header', () => {
+  it('is read with that origin named, not as "(relative)" times (found by review)', async () => {
+    const r = await runCli('fit', trace, '--out', join(dir, 'origin-profile.json'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("timestamps s, origin 2023-11-16T18:15:46.000Z (the trace's header)");
+    expect(r.stderr).not.toContain('(relative)');
   });
 });

@@ -59,6 +59,23 @@ describe('fit --anonymize', () => {
     expect(profile.clients[0].sessions).toBeDefined(); // statistics kept, ids gone
   });
 
+  it('says what --keep-calendar kept, and that it kept nothing from a log with relative times, on every engine (found by review)', async () => {
+    const dir = tempDir();
+    const burst = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+    const conv = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
+    // BurstGPT's times are seconds from its start: it said "(weekday and hour kept)" and wrote calendar null.
+    for (const engine of ['ts', 'duckdb']) {
+      const rel = await runCli('fit', burst, '--preset', 'burstgpt', '--anonymize', '--keep-calendar', '--engine', engine, '--out', join(dir, `rel-${engine}.json`));
+      expect(rel.code).toBe(0);
+      expect(rel.stderr).toContain("--keep-calendar kept nothing: the log's times are relative");
+      expect(rel.stderr).not.toContain('weekday and hour kept');
+      expect(readProfile(join(dir, `rel-${engine}.json`)).profile.provenance.options.anonymized).toMatchObject({ calendar: null });
+      const abs = await runCli('fit', conv, '--preset', 'azure-llm-2023', '--anonymize', '--keep-calendar', '--min-client-requests', '0', '--engine', engine, '--out', join(dir, `abs-${engine}.json`));
+      expect(abs.code).toBe(0);
+      expect(abs.stderr).toContain('anonymized: client ids → ranks (no mapping kept), absolute times removed (kept: weekday Thu and hour 18 UTC of the span start)');
+    }
+  });
+
   it('--dp-epsilon adds noise to histogram counts and the profile still generates', async () => {
     const dir = tempDir();
     const log = join(dir, 'gateway.csv');
