@@ -138,7 +138,7 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
               : `warning: no chosen client has a positive rate in [${options.start}, ${options.start + duration}) s of the profile's time (it repeats every ${period} s): the output will have no requests; pick another --start`);
           }
           if (plan.expectedRequests > LARGE_RUN) {
-            rep.info(`note: expecting about ${humanCount(plan.expectedRequests)} requests, a large output (jsonl takes 60–110 bytes per request); --max-requests ${opts.maxRequests} is the limit`);
+            rep.info(`note: expecting about ${humanCount(plan.expectedRequests)} requests, a large output (jsonl takes ~55 bytes per request for text-only clients, ~180 with image fields, more with sessions); --max-requests ${opts.maxRequests} is the limit`);
           }
         },
       );
