@@ -123,6 +123,9 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
         maxRequests: num(opts.maxRequests, '--max-requests', 0),
       };
       const { profile, sha256 } = readProfile(file);
+      // Found by review: top:100 of a 2-client profile said nothing.
+      const top = options.clients && 'top' in options.clients ? options.clients.top : undefined;
+      if (top !== undefined && top > profile.clients.length) rep.info(`note: --clients top:${top}: the profile has ${profile.clients.length} client(s); all of them are generated`);
       const summary = await generateToFile(profile, sha256, options, { path: opts.out, format }, (rows, reached) =>
         rep.progress(`generate: ${humanCount(rows)} requests, ${((100 * reached) / duration).toFixed(0)} % of span`),
         Boolean(opts.naive),

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
@@ -274,6 +274,14 @@ describe('flags', () => {
 
   it('--clients top:3,5 says what top:K takes, not that there is no client "top:3"', async () => {
     await expectOneLineError(['generate', profile, '--duration', '60', '--clients', 'top:3,5', '--out', join(dir, 'x.jsonl')], '--clients top:3,5: top:K takes one whole number of clients (top:5); a list is id1,id2,…');
+  });
+
+  it('--clients top:K above the profile\u2019s clients says that all are generated (it said nothing; found by review)', async () => {
+    const n = (JSON.parse(readFileSync(profile, 'utf8')) as { clients: unknown[] }).clients.length;
+    const r = await runCli('generate', profile, '--duration', '60', '--clients', `top:${n + 1}`, '--out', join(dir, 'top.jsonl'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`note: --clients top:${n + 1}: the profile has ${n} client(s); all of them are generated`);
+    expect((await runCli('generate', profile, '--duration', '60', '--clients', `top:${n}`, '--out', join(dir, 'top.jsonl'))).stderr).not.toContain('all of them');
   });
 
 });
