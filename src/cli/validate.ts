@@ -193,6 +193,11 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         writeReports(result, opts.json, opts.report);
         for (const l of verdictLines(result.report, { t: thresholds, file: opts.thresholds })) rep.info(l);
         for (const l of mismatchNotes(result.report, sourceFile, generatedFile, swapped)) rep.info(l);
+        // Found by review: --window 1e9 ran without a word, every client one window.
+        const span = result.report.source.span_seconds;
+        if (span > 0 && arrivalSeconds >= span) {
+          rep.info(`note: --window ${opts.window} s is not shorter than the source's span (${span.toFixed(0)} s): each client has one arrival window, so rates and burstiness are compared over the whole span, not window by window`);
+        }
         setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
       }
     });

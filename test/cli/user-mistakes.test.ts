@@ -276,6 +276,16 @@ describe('flags', () => {
     await expectOneLineError(['generate', profile, '--duration', '60', '--clients', 'top:3,5', '--out', join(dir, 'x.jsonl')], '--clients top:3,5: top:K takes one whole number of clients (top:5); a list is id1,id2,…');
   });
 
+  it('validate --window not shorter than the source\u2019s span says each client has one window (it said nothing; found by review)', async () => {
+    for (const seed of ['1', '2']) expect((await runCli('generate', profile, '--duration', '300', '--seed', seed, '--out', join(dir, `w${seed}.jsonl`), '--quiet')).code).toBe(0);
+    const note = "s is not shorter than the source's span";
+    for (const engine of ['ts', 'duckdb']) {
+      const wide = await runCli('validate', join(dir, 'w1.jsonl'), join(dir, 'w2.jsonl'), '--window', '1e9', '--engine', engine);
+      expect(wide.stderr, engine).toContain(`note: --window 1e9 ${note}`);
+      expect((await runCli('validate', join(dir, 'w1.jsonl'), join(dir, 'w2.jsonl'), '--window', '60', '--engine', engine)).stderr, engine).not.toContain(note);
+    }
+  });
+
   it('--clients top:K above the profile\u2019s clients says that all are generated (it said nothing; found by review)', async () => {
     const n = (JSON.parse(readFileSync(profile, 'utf8')) as { clients: unknown[] }).clients.length;
     const r = await runCli('generate', profile, '--duration', '60', '--clients', `top:${n + 1}`, '--out', join(dir, 'top.jsonl'));
