@@ -6,8 +6,7 @@
  * byte for byte; only the wall time changes.
  */
 import type { Worker } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
-import { startWorker } from '../util/worker.js';
+import { startWorker, usableThreads } from '../util/worker.js';
 import { PackedCounts } from '../summary/packed.js';
 import type { ArrivalSummary, LengthSummary, TraceSummaries } from '../summary/types.js';
 import type { ArrivalFitOptions, FamilyFit } from './arrival-fit.js';
@@ -132,9 +131,9 @@ export function arrivalsFromWire(w: WireArrivals): ArrivalSummary[] {
   return out;
 }
 
-/** Threads fitting windows by default: every core (the calling thread only waits), up to 8; 0 on one core. */
+/** Threads fitting windows by default: every core (the calling thread only waits), up to 8; 0 on one core or with setThreads(1). */
 export function defaultFitWorkers(): number {
-  const n = Math.min(8, availableParallelism());
+  const n = Math.min(8, usableThreads());
   return n >= 2 ? n : 0;
 }
 

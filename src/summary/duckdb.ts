@@ -19,6 +19,7 @@ import { EMPTY_COUNTS, PackedCounts } from './packed.js';
 import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
 import { streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
+import { threadsSet } from '../util/worker.js';
 import { checkGzipInputs, checkJsonGrammar, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
 import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
 import { findTimeOutliers, mixedUnitWarning, OUTLIER_MAX_SHARE, OUTLIER_MIN_ROWS, outlierWarning } from '../ingest/time-axis.js';
@@ -374,7 +375,8 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
   if (formats.size !== 1 || formats.has(undefined)) throw new IngestError('engine duckdb: all inputs must have one known format (use --format)');
   const format = [...formats][0]!;
   const dotted = format !== 'csv' && format !== 'tsv';
-  const db = await DuckDBInstance.create(':memory:', options.threads ? { threads: String(options.threads) } : {});
+  const threads = options.threads ?? threadsSet();
+  const db = await DuckDBInstance.create(':memory:', threads ? { threads: String(threads) } : {});
   const con = await db.connect();
   const t0 = performance.now();
   const stage = (text: string) => options.onStage?.(`duckdb: ${text} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);

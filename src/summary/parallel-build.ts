@@ -6,8 +6,7 @@
  * the rows out, in batches, with a bounded number in flight.
  */
 import type { Worker } from 'node:worker_threads';
-import { defaultWorkers, startWorker } from '../util/worker.js';
-import { availableParallelism } from 'node:os';
+import { defaultWorkers, startWorker, usableThreads } from '../util/worker.js';
 import { buildSummaries, summariesFromParts, type RowChunk, type SummaryOptions, type SummaryParts } from './build.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import type { Trace } from '../ingest/trace.js';
@@ -196,7 +195,7 @@ const PARALLEL_MIN_ROWS = 500_000;
  * core counts (buildSummaries counts on one). Fewer than PARALLEL_MIN_ROWS rows, or no worker,
  * are counted here.
  */
-export async function buildSummariesParallel(trace: Trace, options: SummaryOptions, workers = availableParallelism() >= 2 ? Math.min(8, availableParallelism()) : 0): Promise<TraceSummaries> {
+export async function buildSummariesParallel(trace: Trace, options: SummaryOptions, workers = usableThreads() >= 2 ? Math.min(8, usableThreads()) : 0): Promise<TraceSummaries> {
   if (workers < 1 || trace.n < PARALLEL_MIN_ROWS) return buildSummaries(trace, options);
   const det = options.resolution !== undefined ? { resolution: options.resolution } : detectResolution(trace.timestamp.subarray(0, RESOLUTION_SAMPLE));
   const b = await ParallelSummaryBuilder.start({ arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: det.resolution, clients: trace.clientIds }, workers);

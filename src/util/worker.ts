@@ -15,10 +15,32 @@ export function startWorker(callerUrl: string, name: string): Worker {
   return new Worker(new URL(`./${name}.js`, callerUrl));
 }
 
+let threadLimit: number | undefined;
+
 /**
- * Worker threads worth starting: one core fewer than the machine has (the calling thread has
+ * Sets the threads the library may use (`--threads`): worker threads and DuckDB's together,
+ * the calling thread included; undefined (the default) for the machine's cores. Results do not
+ * depend on it: only time and memory do (one thread holds the least at once).
+ */
+export function setThreads(n: number | undefined): void {
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1)) throw new RangeError(`threads: expected a whole number ≥ 1, got ${n}`);
+  threadLimit = n;
+}
+
+/** The thread limit set by setThreads, if any. */
+export function threadsSet(): number | undefined {
+  return threadLimit;
+}
+
+/** Threads to use: the limit set by setThreads, else the machine's cores. */
+export function usableThreads(): number {
+  return threadLimit ?? availableParallelism();
+}
+
+/**
+ * Worker threads worth starting: one fewer than the threads to use (the calling thread has
  * work too), up to 8; 0 on one core.
  */
 export function defaultWorkers(): number {
-  return Math.max(0, Math.min(8, availableParallelism() - 1));
+  return Math.max(0, Math.min(8, usableThreads() - 1));
 }
