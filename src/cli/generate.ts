@@ -35,7 +35,11 @@ function num(text: string, flag: string, min = -Infinity): number {
   return v;
 }
 
-/** Parses --clients: `top:K`, a comma-separated id list, or `@FILE` (one id per line, taken as written: ids may hold commas). */
+/**
+ * Parses --clients: `top:K`, a comma-separated id list, or `@FILE` (one id per line: ids may
+ * hold commas; spaces around a line are dropped, as ingest drops them around client ids, so
+ * `a ` names the client `a` — it was refused as `no client "a "`).
+ */
 export function parseClientFilter(text: string | undefined): GenerateOptions['clients'] {
   if (text === undefined) return undefined;
   const m = /^top:(\d+)$/.exec(text);
@@ -50,7 +54,7 @@ export function parseClientFilter(text: string | undefined): GenerateOptions['cl
     } catch {
       throw new UsageError(`--clients ${text}: cannot read ${file}`);
     }
-    const ids = body.split('\n').map((s) => s.replace(/\r$/, '')).filter((s) => s !== '');
+    const ids = body.split('\n').map((s) => s.trim()).filter((s) => s !== '');
     if (ids.length === 0) throw new UsageError(`--clients ${text}: ${file} lists no client ids`);
     return { ids };
   }
@@ -70,7 +74,7 @@ export function registerGenerate(program: Command): void {
     .option('--rate <spec>', 'constant:R (aggregate req/s, clients keep their shares) | scale:K (every client × K) | peak:R (busiest window at R) | FILE of (time, rate) points: JSON [[t, r], …] or CSV time,rate, piecewise-linear, t in seconds from --start', 'scale:1')
     .option('--seed <n>', 'random seed (integer or string); same seed → identical output', '0')
     .option('--format <fmt>', `output format: ${TRACE_FORMATS.join('|')} (default: from the file extension)`)
-    .option('--clients <filter>', 'only these clients: top:K by volume, id1,id2,…, or @ids.txt (one id per line)')
+    .option('--clients <filter>', 'only these clients: top:K by volume, id1,id2,…, or @ids.txt (one id per line; spaces around it dropped)')
     .option('--shape <source>', 'IAT shape per window: cv (match the window CV) | params (fitted shape as stored)', 'cv')
     .option('--naive', "the paper's naive baseline: one aggregate Poisson process, lengths from the pooled distribution")
     .option('--no-sessions', "no session labels: by default clients whose profile has session statistics get session_id and turn columns (times are the same either way; so are the lengths of clients without input_rank_by_turn: with it a turn's input follows its turn's rank, the client's length distributions kept, not its draws)")

@@ -150,7 +150,7 @@ describe('bad input exits 2 with a message naming the file, and writes nothing',
     expect(rate.stderr).toMatch(/--rate "fast"/);
   });
 
-  it('generate --clients @FILE names ids that hold commas (found by review: a comma list cannot)', async () => {
+  it('generate --clients @FILE names ids that hold commas (found by review: a comma list cannot), spaces around them dropped', async () => {
     const dir = tempDir();
     const src = join(dir, 'src.csv');
     const rows = ['timestamp,client_id,input_tokens,output_tokens'];
@@ -158,7 +158,8 @@ describe('bad input exits 2 with a message naming the file, and writes nothing',
     writeFileSync(src, rows.join('\n') + '\n');
     const profile = join(dir, 'p.json');
     expect((await runCli('fit', src, '--preset', 'servegen', '--out', profile, '--quiet')).code).toBe(0);
-    writeFileSync(join(dir, 'ids.txt'), 'a,b\r\nd\n');
+    // Spaces around a line are dropped (client ids are trimmed when ingested).
+    writeFileSync(join(dir, 'ids.txt'), 'a,b\r\n  d \t\n\n');
     const r = await runCli('generate', profile, '--duration', '300', '--clients', `@${join(dir, 'ids.txt')}`, '--out', join(dir, 'g.jsonl'), '--quiet');
     expect(r.code, r.stderr).toBe(0);
     const ids = new Set(readFileSync(join(dir, 'g.jsonl'), 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l).client_id));
