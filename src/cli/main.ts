@@ -72,6 +72,23 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input, 3 internal error (a bu
         if (o.duckdbMemory !== undefined && o.engine === 'ts') throw new UsageError(`--duckdb-memory ${o.duckdbMemory}: the DuckDB memory limit applies with --engine duckdb (or auto, above 256 MB of input); this run uses the TypeScript engine (--engine ts, the default)`);
       });
     }
+    // A valued flag given twice took its last value without a word (`--rate constant:5 … --rate
+    // scale:2`; found by review). The last still wins — scripts append overrides to a base
+    // command line — but two different values are named in a warning.
+    const given = new Map<string, string[]>();
+    for (const o of cmd.options) {
+      if (!o.required && !o.optional) continue;
+      cmd.on(`option:${o.name()}`, (value: unknown) => {
+        const flag = o.long ?? o.short ?? o.name();
+        given.set(flag, [...(given.get(flag) ?? []), String(value)]);
+      });
+    }
+    cmd.hook('preAction', () => {
+      for (const [flag, values] of given) {
+        const distinct = [...new Set(values)];
+        if (distinct.length > 1) process.stderr.write(`servegen: warning: ${flag} given ${values.length} times with different values (${distinct.map((v) => JSON.stringify(v)).join(', ')}): the last, ${JSON.stringify(values[values.length - 1])}, is used\n`);
+      }
+    });
     // Commander checks required options before unknown ones, so `generate … --duraton 3600`
     // said "required option '--duration <seconds>' not specified" (found by review). A flag it
     // did not know is left in `args` (known options are taken out): name it first, with its
