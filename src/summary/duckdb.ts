@@ -301,6 +301,9 @@ export async function inputsMeta(inputs: string[], mapping: Mapping, format?: In
 }
 
 /** Source columns (or dotted paths) a mapping reads. */
+/** DuckDB column types read as numbers. */
+const NUMERIC_TYPE = /^(DOUBLE|FLOAT|REAL|(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?)|DECIMAL.*)$/;
+
 function mappedSpecs(mapping: Mapping): string[] {
   return Object.values(mapping.columns).flatMap((src) => (typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : 'length' in src ? [src.length] : []));
 }
@@ -365,6 +368,66 @@ async function jsonPaths(con: DuckDBConnection, from: string, mapping: Mapping, 
 }
 
 /**
+ * The fields of a DuckDB STRUCT type as DESCRIBE writes it (`STRUCT(who BLOB, "a b" DOUBLE,
+ * inner STRUCT(x BIGINT))`): name → type; undefined when `type` is not a struct.
+ */
+export function structFields(type: string): Map<string, string> | undefined {
+  if (!type.startsWith('STRUCT(') || !type.endsWith(')')) return undefined;
+  const body = type.slice(7, -1);
+  const out = new Map<string, string>();
+  let i = 0;
+  while (i < body.length) {
+    while (body[i] === ' ') i++;
+    let name = '';
+    if (body[i] === '"') {
+      for (i++; i < body.length; i++) {
+        if (body[i] === '"' && body[i + 1] === '"') (name += '"'), i++;
+        else if (body[i] === '"') break;
+        else name += body[i];
+      }
+      i++;
+    } else {
+      while (i < body.length && body[i] !== ' ') name += body[i++];
+    }
+    i++; // the space before the type
+    let depth = 0;
+    const from = i;
+    for (; i < body.length; i++) {
+      if (body[i] === '(') depth++;
+      else if (body[i] === ')') depth--;
+      else if (body[i] === '"') while (++i < body.length && body[i] !== '"');
+      else if (body[i] === ',' && depth === 0) break;
+    }
+    out.set(name, body.slice(from, i).trim());
+    i++; // the comma
+  }
+  return out;
+}
+
+/**
+ * The type of each mapped dotted path into STRUCT columns (Parquet groups, JSON objects DuckDB
+ * typed as structs), from the columns' types: `meta.n` → DOUBLE. The leaves read as text need
+ * the TypeScript engine's spelling (numbers as JavaScript prints them: `2`, not DuckDB's `2.0`;
+ * BLOB bytes decoded as UTF-8), as top-level columns get. Paths through JSON-typed values
+ * (jsonPaths) or to fields a struct lacks are left out.
+ */
+function structLeafTypes(mapping: Mapping, types: Map<string, string>, json: Map<string, number>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const spec of new Set(mappedSpecs(mapping))) {
+    const parts = spec.split('.');
+    if (parts.length < 2 || json.has(spec)) continue;
+    let type = types.get(parts[0]);
+    for (let k = 1; k < parts.length && type !== undefined; k++) {
+      const fields = structFields(type);
+      // DuckDB finds struct fields case-insensitively (names differing only in case cannot share a struct).
+      type = fields?.get(parts[k]) ?? [...(fields ?? [])].find(([n]) => n.toLowerCase() === parts[k].toLowerCase())?.[1];
+    }
+    if (type !== undefined) out.set(spec, type);
+  }
+  return out;
+}
+
+/**
  * Opens the inputs in a new embedded DuckDB: format, our own traces' metadata, the columns
  * the mapping names (a missing required column is an error here, before anything is read).
  * The caller closes it.
@@ -414,7 +477,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // Optional fields whose columns a file lacks are dropped from the mapping (absent, as in
     // the TypeScript engine); a missing required column is an error before anything runs.
     let available: string[];
-    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean; blob?: Set<string> } = new Set<string>();
+    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean; blob?: Set<string>; numericPaths?: Set<string>; blobPaths?: Set<string> } = new Set<string>();
     const types = new Map<string, string>();
     // Our own traces: metadata (origin) from the first file that has it, header lines skipped.
     let meta: Record<string, unknown> | undefined;
@@ -443,12 +506,18 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       }
       available = described.map((r) => String(r.column_name));
       for (const r of described) types.set(String(r.column_name), String(r.column_type));
-      for (const r of described) if (/^(DOUBLE|FLOAT|REAL|(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?)|DECIMAL.*)$/.test(String(r.column_type))) numericSource.add(String(r.column_name));
+      for (const r of described) if (NUMERIC_TYPE.test(String(r.column_type))) numericSource.add(String(r.column_name));
       // JSON lines whose values mix types (a string here, a number there) come as JSON columns.
       numericSource.json = new Set(described.filter((r) => r.column_type === 'JSON').map((r) => String(r.column_name)));
       // Parquet BYTE_ARRAY columns without a string annotation: decoded as UTF-8 (sql.ts blobText).
       numericSource.blob = new Set(described.filter((r) => r.column_type === 'BLOB').map((r) => String(r.column_name)));
-      if (dotted) numericSource.jsonPaths = await jsonPaths(con, from, mapping, types);
+      if (dotted) {
+        numericSource.jsonPaths = await jsonPaths(con, from, mapping, types);
+        for (const [spec, type] of structLeafTypes(mapping, types, numericSource.jsonPaths)) {
+          if (NUMERIC_TYPE.test(type)) (numericSource.numericPaths ??= new Set()).add(spec);
+          if (type === 'BLOB') (numericSource.blobPaths ??= new Set()).add(spec);
+        }
+      }
     } catch (err) {
       throw duckdbReadError(err, files);
     }

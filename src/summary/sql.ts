@@ -103,9 +103,10 @@ const DUCKDB_NUMBER_TEXT = (e: string) =>
  * and a string in others; the last: a struct field of mixed types); `clientMissing`: the
  * mapping's client column is an optional one the input does not have (its rows are client
  * `unknown`, as the TypeScript engine reads an absent value; `default` is for mappings without one);
- * `blob`: top-level columns typed BLOB (read through Dialect.blobText where the dialect has it).
+ * `blob`: top-level columns typed BLOB (read through Dialect.blobText where the dialect has it);
+ * `numericPaths`, `blobPaths`: dotted specs into struct columns whose leaf is a number or BLOB.
  */
-export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean; blob?: ReadonlySet<string> };
+export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean; blob?: ReadonlySet<string>; numericPaths?: ReadonlySet<string>; blobPaths?: ReadonlySet<string> };
 
 /**
  * JavaScript's whitespace as an RE2 character class: what `\s` matches and
@@ -363,10 +364,10 @@ function column(spec: string, dotted: boolean, d: Dialect, numeric?: TypedColumn
 /** A source column as text before trimming (a column typed as a number as JavaScript prints it). */
 function asTextSql(c: string, dotted: boolean, d: Dialect, numeric: TypedColumns): string {
   const top = !dotted || !c.includes('.');
-  if (top && numeric.has(c)) return d.numberText(column(c, dotted, d));
+  if (top ? numeric.has(c) : numeric.numericPaths?.has(c)) return d.numberText(column(c, dotted, d));
   if (top && d.jsonText && numeric.json?.has(c)) return d.jsonText(column(c, dotted, d));
   if (!top && d.jsonText && numeric.jsonPaths?.has(c)) return d.jsonText(column(c, dotted, d, numeric));
-  if (top && d.blobText && numeric.blob?.has(c)) return d.blobText(column(c, dotted, d));
+  if (d.blobText && (top ? numeric.blob : numeric.blobPaths)?.has(c)) return d.blobText(column(c, dotted, d));
   return d.castText ? d.castText(column(c, dotted, d)) : `CAST(${column(c, dotted, d)} AS ${d.text})`;
 }
 
@@ -428,13 +429,13 @@ export function clientRaw(mapping: Mapping, dotted: boolean, numericColumns: Typ
  * field reads a BLOB column or the dialect reads none.
  */
 function badBytesSql(mapping: Mapping, dotted: boolean, d: Dialect, numeric: TypedColumns): string | undefined {
-  if (!d.blobText || !d.blobBad || !numeric.blob?.size) return undefined;
+  if (!d.blobText || !d.blobBad || !(numeric.blob?.size || numeric.blobPaths?.size)) return undefined;
   const tests: string[] = [];
   for (const f of ['client_id', ...TEXT_FIELDS] as const) {
     const src = mapping.columns[f];
     if (src === undefined) continue;
     const specs = typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : [];
-    const blobs = specs.filter((c) => (!dotted || !c.includes('.')) && numeric.blob!.has(c));
+    const blobs = specs.filter((c) => (!dotted || !c.includes('.') ? numeric.blob : numeric.blobPaths)?.has(c));
     if (blobs.length === 0) continue;
     tests.push(`(strpos(${fieldSql(src, dotted, mapping.separator, d, numeric)}, ${literal(BAD_BYTES_TEXT)}) > 0 AND (${blobs.map((c) => d.blobBad!(column(c, dotted, d))).join(' OR ')}))`);
   }

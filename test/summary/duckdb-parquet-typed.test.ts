@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { summarizeWithDuckDB } from '../../src/summary/duckdb.js';
+import { structFields, summarizeWithDuckDB } from '../../src/summary/duckdb.js';
 import { buildSummaries } from '../../src/summary/build.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { parseMapping } from '../../src/ingest/mapping.js';
@@ -67,4 +68,57 @@ describe('Parquet BLOB text and typed times: both engines read them alike', () =
     expect(origins.get('TIMESTAMP_NS, unit s, timezone')).toBe('2024-05-01T15:30:00.000Z');
     expect(origins.get('DATE at +08:00')).toBe('2024-04-30T16:00:00.000Z');
   }, 60_000);
+});
+
+/**
+ * Seventeenth session: leaves of structs (Parquet groups, JSON objects DuckDB types as
+ * structs) read with dotted paths. DuckDB cast a BLOB leaf to escaped text and a DOUBLE leaf
+ * to `2.0` (client ids `2.0` against the TypeScript engine's `2`), so such clients were named
+ * differently; bytes that are not UTF-8 were accepted.
+ */
+describe('struct leaves read with dotted paths: both engines read them alike', () => {
+  it('gives equal summaries, client names and reject counts for BLOB, DOUBLE and BIGINT leaves (Parquet) and nested numbers (JSON lines)', async () => {
+    const dir = tempDir();
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    const file = join(dir, 'struct.parquet');
+    // i % 7 = 0: who is the bytes FF 41 (not UTF-8); i % 3 = 0 (else): é0..é3.
+    await con.run(`COPY (SELECT {'who': CASE WHEN i % 7 = 0 THEN from_hex('FF41') WHEN i % 3 = 0 THEN encode('é' || (i % 4)) ELSE encode('c' || (i % 4)) END,
+        'n': (i % 5) / 2, 'k': (i % 7)::BIGINT, 'ts': 1700000000 + i * 0.5} AS meta, {'inp': (100 + i % 50)::DOUBLE} AS usage FROM range(${N}) t(i)) TO '${file}' (FORMAT parquet)`);
+    con.closeSync();
+    db.closeSync();
+    const jsonl = join(dir, 'nested.jsonl');
+    writeFileSync(jsonl, Array.from({ length: N }, (_, i) => JSON.stringify({ meta: { n: (i % 5) / 2, ts: 1700000000 + i * 0.5 }, usage: { inp: 100 + (i % 50) } })).join('\n') + '\n');
+    const cases: [string, string, string, string[], Record<string, number>][] = [
+      ['BLOB leaf', file, 'meta.who', ['c0', 'c1', 'c2', 'c3', 'é0', 'é1', 'é2', 'é3'], { bad_encoding: Array.from({ length: N }, (_, i) => i).filter((i) => i % 7 === 0).length }],
+      ['DOUBLE leaf', file, 'meta.n', ['0', '0.5', '1', '1.5', '2'], {}],
+      ['BIGINT leaf', file, 'meta.k', ['0', '1', '2', '3', '4', '5', '6'], {}],
+      ['JSON number', jsonl, 'meta.n', ['0', '0.5', '1', '1.5', '2'], {}],
+    ];
+    for (const [name, input, client, clients, rejects] of cases) {
+      const mapping = parseMapping({ columns: { timestamp: 'meta.ts', client_id: client, input_tokens: 'usage.inp' }, timestamp: { unit: 's' } }, 'test');
+      const ts = await ingestFiles({ inputs: [input], mapping });
+      const mine = buildSummaries(ts.trace, W);
+      const duck = await summarizeWithDuckDB([input], mapping, W);
+      expect(ts.summary.rejects_by_reason, name).toEqual(rejects);
+      expect(duck.rejectsByReason, name).toEqual(rejects);
+      expect([...new Set(duck.summaries.arrivals.map((w) => w.client))].sort(), name).toEqual(clients);
+      expectEqualSummaries(mine, duck.summaries);
+    }
+  }, 60_000);
+
+  it('reads DuckDB struct types: quoted names, nested structs and lists', () => {
+    expect(structFields('BIGINT')).toBeUndefined();
+    // As DuckDB 1.x's DESCRIBE writes it (keywords and mixed case quoted).
+    expect(structFields('STRUCT(who BLOB, "a b" DECIMAL(2,1), "say ""hi"", x" VARCHAR, "inner" STRUCT(x BIGINT, "y)" DECIMAL(10,2)), tags VARCHAR[], "Case" INTEGER)')).toEqual(
+      new Map([
+        ['who', 'BLOB'],
+        ['a b', 'DECIMAL(2,1)'],
+        ['say "hi", x', 'VARCHAR'],
+        ['inner', 'STRUCT(x BIGINT, "y)" DECIMAL(10,2))'],
+        ['tags', 'VARCHAR[]'],
+        ['Case', 'INTEGER'],
+      ]),
+    );
+  });
 });
