@@ -187,12 +187,13 @@ Examples:
           minClientRequests: 0,
           momentMatch,
           prefit: await prefitWindows(merged, { minArrivals, momentMatch, onWindows: (d, n) => rep.progress(`fit: ${d}/${n} windows`) }),
+          onProgress: (d, n) => rep.progress(`fit: ${d}/${n} clients`),
           sourceSha256: hash.digest('hex'),
           created: defaultCreated(),
           recorded: { summaries: files.length },
         });
         const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
-        writeProfile(opts.out, final);
+        writeWithProgress(rep, opts.out, final);
         if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${files.length} summary file(s)`));
         if (opts.anonymize) rep.info(anonymizedNote(final, opts, dp));
         rep.info(`fitted ${final.clients.length} client${final.clients.length === 1 ? '' : 's'} from ${files.length} summary file(s) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
@@ -217,6 +218,7 @@ Examples:
             minClientRequests,
             momentMatch,
             prefit: await prefitWindows(summaries, { minArrivals, momentMatch, onWindows: (d, n) => rep.progress(`fit: ${d}/${n} windows`) }),
+            onProgress: (d, n) => rep.progress(`fit: ${d}/${n} clients`),
             sourceSha256: hash.digest('hex'),
             created: defaultCreated(),
             recorded: { engine: opts.engine, inputs: files.length },
@@ -224,7 +226,7 @@ Examples:
           { pooled: pooledClients },
         );
         const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
-        writeProfile(opts.out, final);
+        writeWithProgress(rep, opts.out, final);
         if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${files.length} input file(s)`));
         if (opts.anonymize) rep.info(anonymizedNote(final, opts, dp));
         rep.info(`fitted ${final.clients.length} client${final.clients.length === 1 ? '' : 's'}${pooledClients ? ` (${pooledClients} small ones pooled into "tail")` : ''} (${opts.engine} scan) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
@@ -249,7 +251,7 @@ Examples:
         onProgress: (d, n, text) => rep.progress(`fit: ${text ?? `${d}/${n} clients`}`),
       });
       const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
-      writeProfile(opts.out, final);
+      writeWithProgress(rep, opts.out, final);
       if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${result.summary.files.length === 1 && !opts.anonymize ? result.summary.files[0] : `${result.summary.files.length} input file(s)`}`));
       if (opts.anonymize) rep.info(anonymizedNote(final, opts, dp));
       const windows = profile.clients.reduce((s, c) => s + c.arrivals.length, 0);
@@ -259,6 +261,15 @@ Examples:
       const note = gapMemoryNote(final);
       if (note) rep.info(note);
     });
+}
+
+/**
+ * Writes the profile, saying so on a terminal: at 30 days × 2 000 clients writing takes ~7 s,
+ * and the progress line still showed the last window count.
+ */
+function writeWithProgress(rep: Reporter, out: string, profile: Profile): void {
+  rep.stage(`fit: writing ${out} (${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'})`);
+  writeProfile(out, profile);
 }
 
 /**

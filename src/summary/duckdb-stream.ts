@@ -210,6 +210,7 @@ export async function streamSummarize(
     REJECT_REASONS.forEach((r, i) => {
       if (rejected[i + 1] > 0) rejectsByReason[r] = rejected[i + 1];
     });
+    src.stage('summaries: closing the open windows');
     const summaries = await builder!.finish(decided!.originIso);
     // The time-axis warning of the other scans, when the windows leave room for one (rare: it
     // reads the inputs again).
