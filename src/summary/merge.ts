@@ -1,5 +1,5 @@
 import { gapBin } from './bins.js';
-import { DISP_SCALES, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
+import { arrivalFields, DISP_SCALES, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 
 /** Sum of two windows' gap-memory terms (a window without them adds none). */
 function addMem(a: readonly number[] | undefined, b: readonly number[] | undefined): number[] | undefined {
@@ -24,7 +24,7 @@ export function mergeArrival(a: ArrivalSummary, b: ArrivalSummary, acrossWindows
   addMap(quant, b.quant);
   addMap(hist, b.hist);
   const mem = addMem(a.mem, b.mem);
-  const { mem: _, ...rest } = a;
+  const { mem: _, ...rest } = arrivalFields(a);
   return {
     ...rest,
     ...(mem ? { mem } : {}),
@@ -116,7 +116,7 @@ export function mergeLength(a: LengthSummary, b: LengthSummary): LengthSummary {
 function withGap(a: ArrivalSummary, g: number, res: number): ArrivalSummary {
   const quant = new Map(a.quant);
   const hist = new Map(a.hist);
-  const out: ArrivalSummary = { ...a, gaps: a.gaps + 1, sum: a.sum + g, sumSq: a.sumSq + g * g, quant, hist };
+  const out: ArrivalSummary = { ...arrivalFields(a), gaps: a.gaps + 1, sum: a.sum + g, sumSq: a.sumSq + g * g, quant, hist };
   const ticks = Math.round(g / res);
   if (ticks < QUANT_TICKS) quant.set(ticks, (quant.get(ticks) ?? 0) + 1);
   else {
@@ -154,7 +154,7 @@ function rebase(s: TraceSummaries, origin: string | null, W: number, L: number):
     span: { start: s.span.start + delta, end: s.span.end + delta },
     // Starts snapped to the grid as buildSummaries computes them (index × window), so the same
     // window from two parts gets one key.
-    arrivals: s.arrivals.map((x) => ({ ...x, start: Math.round((x.start + delta) / W) * W, first: x.first + delta, last: x.last + delta })),
+    arrivals: s.arrivals.map((x) => ({ ...arrivalFields(x), start: Math.round((x.start + delta) / W) * W, first: x.first + delta, last: x.last + delta })),
     lengths: s.lengths.map((x) => ({ ...x, start: Math.round((x.start + delta) / L) * L })),
   };
 }
@@ -245,7 +245,8 @@ function addUp(parts: TraceSummaries[], origin: string | null, restoreGaps: bool
     // Bins per window: the part of the window inside the merged span (as buildSummaries).
     const covered = Math.min(s.start + W, span.end) - Math.max(s.start, span.start);
     const bins = (sc: number) => Math.max(1, Math.ceil(Math.max(covered, sc) / sc));
-    return { ...s, disp: { s1: { ...s.disp.s1, bins: bins(1) }, s10: { ...s.disp.s10, bins: bins(10) }, s60: { ...s.disp.s60, bins: bins(60) } } };
+    const d = s.disp;
+    return { ...arrivalFields(s), disp: { s1: { ...d.s1, bins: bins(1) }, s10: { ...d.s10, bins: bins(10) }, s60: { ...d.s60, bins: bins(60) } } };
   });
   return { arrivalSeconds: W, lengthSeconds: a.lengthSeconds, resolution, span, origin, arrivals, lengths: [...len.values()].sort(order) };
 }

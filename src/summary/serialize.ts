@@ -1,5 +1,5 @@
 import { EMPTY_COUNTS, PackedCounts, PairSink } from './packed.js';
-import { MEM_LAGS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
+import { arrivalFields, MEM_LAGS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 
 type ArrivalJson = Omit<ArrivalSummary, 'quant' | 'hist' | 'disp'> & { quant: [number, number][]; hist: [number, number][]; disp: DispJson };
 type LengthJson = Omit<LengthSummary, 'fields' | 'joint'> & { fields: Record<string, [number, number][]>; joint: [number, number][] };
@@ -20,7 +20,7 @@ export interface SummariesJson {
 /** ArrivalSummary.disp as written: keyed by the bin width in seconds. */
 type DispJson = Record<'1' | '10' | '60', ArrivalSummary['disp']['s1']>;
 
-const arrivalToJson = (a: ArrivalSummary): ArrivalJson => ({ ...a, quant: [...a.quant.entries()], hist: [...a.hist.entries()], disp: { '1': a.disp.s1, '10': a.disp.s10, '60': a.disp.s60 } });
+const arrivalToJson = (a: ArrivalSummary): ArrivalJson => ({ ...arrivalFields(a), quant: [...a.quant.entries()], hist: [...a.hist.entries()], disp: { '1': a.disp.s1, '10': a.disp.s10, '60': a.disp.s60 } });
 const lengthToJson = (l: LengthSummary): LengthJson => ({ ...l, fields: Object.fromEntries([...l.fields.entries()].map(([k, m]) => [k, [...m.entries()]])), joint: [...l.joint.entries()] });
 
 function headOf(s: TraceSummaries): Omit<SummariesJson, 'arrivals' | 'lengths'> {

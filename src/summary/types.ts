@@ -5,7 +5,12 @@
  * maps: the scans return them packed (src/summary/packed.ts), merges as new Maps.
  */
 
-/** Per (client, arrival window). Gaps are between consecutive arrivals of the client; a gap belongs to the window of its later arrival. */
+/**
+ * Per (client, arrival window). Gaps are between consecutive arrivals of the client; a gap
+ * belongs to the window of its later arrival. The scans return views of packed records whose
+ * fields are getters (one object a window instead of ~15): read the fields, and copy a summary
+ * with arrivalFields — `{ ...a }` and rest patterns copy nothing of a view.
+ */
 export interface ArrivalSummary {
   client: string;
   start: number;
@@ -39,6 +44,16 @@ export interface ArrivalSummary {
    * for windows with fewer than MEM_MIN_GAPS such gaps.
    */
   mem?: readonly number[];
+}
+
+/**
+ * A plain copy of an arrival summary's fields (`mem` only when it has terms). Summaries from
+ * the scans are views whose fields are getters (summariesFromParts), which `{ ...a }` and rest
+ * patterns do not copy: copies go through here.
+ */
+export function arrivalFields(a: ArrivalSummary): ArrivalSummary {
+  const mem = a.mem;
+  return { client: a.client, start: a.start, n: a.n, first: a.first, last: a.last, gaps: a.gaps, sum: a.sum, sumSq: a.sumSq, sumLog: a.sumLog, positive: a.positive, quant: a.quant, hist: a.hist, disp: a.disp, ...(mem ? { mem } : {}) };
 }
 
 /** Keys of ArrivalSummary.disp, and the bin widths (s) they count. */

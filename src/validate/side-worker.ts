@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { summarizeSide, type Side, type Stats } from './side.js';
 import type { Trace } from '../ingest/trace.js';
+import { arrivalFields } from '../summary/types.js';
 
 export type ToSideWorker = { id: number; label: string; trace: Trace; resolution: number; arrivalSeconds: number };
 export type FromSideWorker = { id: number; side: Side } | { id: number; error: string };
@@ -28,7 +29,7 @@ function cloneable(side: Side): Side {
   const map = (h: ReadonlyMap<number, number>): Map<number, number> => (h instanceof Map ? h : new Map(h));
   const stats = (s: Stats): Stats => ({
     ...s,
-    gaps: s.gaps && { ...s.gaps, quant: map(s.gaps.quant), hist: map(s.gaps.hist) },
+    gaps: s.gaps && { ...arrivalFields(s.gaps), quant: map(s.gaps.quant), hist: map(s.gaps.hist) },
     lengths: s.lengths && { ...s.lengths, fields: new Map([...s.lengths.fields].map(([f, h]) => [f, map(h)])), joint: map(s.lengths.joint) },
   });
   return { ...side, aggregate: stats(side.aggregate), clients: new Map([...side.clients].map(([id, s]) => [id, stats(s)])) };

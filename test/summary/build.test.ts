@@ -5,7 +5,7 @@ import { PackedCounts } from '../../src/summary/packed.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { loadPreset } from '../../src/ingest/presets.js';
 import type { Trace } from '../../src/ingest/trace.js';
-import type { TraceSummaries } from '../../src/summary/types.js';
+import { arrivalFields, type TraceSummaries } from '../../src/summary/types.js';
 import { Rng } from '../../src/stats/rng.js';
 import { referenceBuildSummaries } from './reference-build.js';
 import { fixture } from '../helpers.js';
@@ -15,7 +15,7 @@ function plain(s: TraceSummaries): unknown {
   const m = (h: ReadonlyMap<number, number>) => [...h].sort((a, b) => a[0] - b[0]);
   return {
     ...s,
-    arrivals: s.arrivals.map((a) => ({ ...a, quant: m(a.quant), hist: m(a.hist) })),
+    arrivals: s.arrivals.map((a) => ({ ...arrivalFields(a), quant: m(a.quant), hist: m(a.hist) })),
     lengths: s.lengths.map((l) => ({ ...l, fields: [...l.fields].map(([f, h]) => [f, m(h)]), joint: m(l.joint) })),
   };
 }
@@ -198,5 +198,25 @@ describe('summary builder on worker threads', () => {
     expect(b.push({ n: 2, t: Float64Array.from([1, 2]), client: Int32Array.from([0, 1]), ints: {} })).toBe(true);
     await (b as unknown as { lanes: { worker: { terminate(): Promise<number> } }[] }).lanes[1].worker.terminate();
     await expect(b.finish(null)).rejects.toThrow(/summary worker stopped/);
+  });
+});
+
+describe('arrival windows from a scan (views of packed records)', () => {
+  it('read, copy (arrivalFields) and write JSON as plain summaries do', () => {
+    const rows: [number, number][] = [];
+    // Clients a–c: ~54 gaps a window (gap-memory terms); d: a few rows (none).
+    for (let i = 0; i < 400; i++) rows.push([i * 0.37 + (i % 7) * 0.01, i % 40 === 5 ? 3 : i % 3]);
+    const t: Trace = { n: rows.length, timestamp: Float64Array.from(rows, (r) => r[0]), client: Int32Array.from(rows, (r) => r[1]), clientIds: ['a', 'b', 'c', 'd'], ints: {}, origin: null } as unknown as Trace;
+    const s = buildSummaries(t, { arrivalSeconds: 60, lengthSeconds: 600 });
+    const withMem = s.arrivals.find((a) => a.mem !== undefined)!;
+    const without = s.arrivals.find((a) => a.mem === undefined)!;
+    for (const a of [withMem, without]) {
+      const copy = arrivalFields(a);
+      expect(Object.keys(copy)).toEqual(['client', 'start', 'n', 'first', 'last', 'gaps', 'sum', 'sumSq', 'sumLog', 'positive', 'quant', 'hist', 'disp', ...(a.mem ? ['mem'] : [])]);
+      for (const k of Object.keys(copy) as (keyof typeof copy)[]) expect(copy[k], k).toEqual(a[k]);
+      expect(JSON.parse(JSON.stringify(a))).toEqual(JSON.parse(JSON.stringify(copy)));
+    }
+    expect(withMem.mem!.length).toBe(16);
+    expect(without.n).toBeGreaterThan(0);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { arrivalFields } from '../../src/summary/types.js';
 import { isDeepStrictEqual } from 'node:util';
 import { createRng } from '../../src/stats/rng.js';
 import { buildSummaries } from '../../src/summary/build.js';
@@ -51,7 +52,7 @@ describe('mergeAll', () => {
     expectEqualSummaries(mergeAll([shuffled]), s);
     const repeated = { ...s, arrivals: [s.arrivals[0], ...s.arrivals] };
     expect(mergeAll([repeated]).arrivals[0].n).toBe(2 * s.arrivals[0].n);
-    const bins = { ...s, arrivals: s.arrivals.map((a, i) => (i === 3 ? { ...a, disp: { ...a.disp, s10: { ...a.disp.s10, bins: a.disp.s10.bins + 1 } } } : a)) };
+    const bins = { ...s, arrivals: s.arrivals.map((a, i) => (i === 3 ? { ...arrivalFields(a), disp: { ...a.disp, s10: { ...a.disp.s10, bins: a.disp.s10.bins + 1 } } } : a)) };
     expect(mergeAll([bins]).arrivals[3].disp.s10.bins).toBe(s.arrivals[3].disp.s10.bins);
   });
 
