@@ -12,7 +12,8 @@ import { Reporter } from './progress.js';
 import { profileHtml } from '../profile/report-html.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
-const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+/** A share for people; `—` when there is none (NaN: no window of the profile has a measured CV). */
+const pct = (x: number) => (Number.isNaN(x) ? '— %' : `${(100 * x).toFixed(1)} %`);
 /** A number for people; `—` when there is none (NaN: a rate over a zero span, the CV of fewer than two gaps). */
 const fmt = (x: number) => (Number.isNaN(x) ? '—' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
 
@@ -25,7 +26,8 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   lines.push(`  clients       ${s.clients}${s.clientsWithoutLengths ? ` (${s.clientsWithoutLengths} without length data)` : ''}; ${s.concentration.p50} / ${s.concentration.p90} / ${s.concentration.p99} carry 50 / 90 / 99 % of requests`);
   lines.push(`  requests      ${s.requests} (mean ${fmt(s.meanRate)} req/s, peak window ${fmt(s.peakWindowRate)} req/s)`);
   lines.push(`  IAT CV        request-weighted median ${fmt(s.cv.requestWeightedMedian)}, mean ${fmt(s.cv.requestWeightedMean)}; ${pct(s.cv.shareAbove1)} of requests in windows with CV > 1`);
-  lines.push(`  families      ${Object.entries(s.familyMix).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${pct(v)}`).join(', ')} (share of requests)${s.empiricalShare > 0 ? `; ${pct(s.empiricalShare)} drawn from gap histograms (windows' own or their client's)` : ''}`);
+  const families = Object.entries(s.familyMix).sort((a, b) => b[1] - a[1]);
+  lines.push(`  families      ${families.length === 0 ? 'none: no window has enough gaps for a model' : `${families.map(([k, v]) => `${k} ${pct(v)}`).join(', ')} (share of requests)`}${s.empiricalShare > 0 ? `; ${pct(s.empiricalShare)} drawn from gap histograms (windows' own or their client's)` : ''}`);
   lines.push('  lengths       (rate-weighted over clients and windows)');
   lines.push(`    ${'field'.padEnd(24)}${'mean'.padStart(10)}${'p50'.padStart(10)}${'p90'.padStart(10)}${'p99'.padStart(10)}`);
   const alwaysZero: string[] = [];
