@@ -107,7 +107,7 @@ Examples:
   $ servegen fit AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023 --out conv-profile.json
   $ servegen fit --summaries part-*.json warehouse-out/ --out profile.json   # docs/scale.md`,
     )
-    .action(async (inputs: string[], opts: Opts) => {
+    .action(async (inputs: string[], opts: Opts, command: Command) => {
       const rep = new Reporter(Boolean(opts.quiet));
       const t0 = performance.now();
       if (opts.seed !== undefined) checkSeed(opts.seed);
@@ -128,6 +128,15 @@ Examples:
       refuseClobber(inputs.map((f) => ['input', f] as const), [['--out', opts.out], ['--report', opts.report], ['--rejects', opts.rejects]]);
       const hash = createHash('sha256');
       if (opts.summaries) {
+        const given = (name: string) => command.getOptionValueSource(name) === 'cli';
+        // Flags of the scan were taken without a word and did nothing (found by review: `fit
+        // --summaries part.json --window 60` wrote 600 s windows): the summaries were scanned
+        // already, so refuse them and say where they go.
+        const scanFlags = (['preset', 'map', 'format', 'rejects', 'maxRejectRatio', 'engine'] as const).filter(given);
+        if (scanFlags.length > 0) {
+          const names = scanFlags.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+          throw new UsageError(`${names.join(', ')}: ${names.length > 1 ? 'these read' : 'it reads'} logs, and --summaries fits summaries already scanned: give ${names.length > 1 ? 'them' : 'it'} to servegen summarize (or fit the logs without --summaries)`);
+        }
         const files = expandInputs(inputs, { directories: true });
         const parts: TraceSummaries[] = [];
         for (const f of files) {
@@ -176,6 +185,17 @@ Examples:
           merged = mergeAll(parts);
         } catch (err) {
           throw new UsageError(`--summaries: ${(err as Error).message}`);
+        }
+        // The windows and the clock are the summaries' (summarize --window, --length-window,
+        // --resolution): a different value given here cannot be applied.
+        for (const [flag, name, wanted, have] of [
+          ['window', '--window', arrivalSeconds, merged.arrivalSeconds],
+          ['lengthWindow', '--length-window', lengthSeconds, merged.lengthSeconds],
+          ['resolution', '--resolution', resolution === undefined ? undefined : Math.max(resolution, 1e-6), merged.resolution],
+        ] as const) {
+          if (given(flag) && wanted !== undefined && wanted !== have) {
+            throw new UsageError(`${name} ${command.getOptionValue(flag)}: the summaries have ${have} s (set when they were scanned: servegen summarize ${name}); summarize again with ${name} ${command.getOptionValue(flag)}, or drop it`);
+          }
         }
         refuseUnpooled(merged, opts);
         zeroSpanWarning(rep, merged.arrivals.reduce((a, w) => a + w.n, 0), merged.span);
