@@ -85,7 +85,7 @@ export function registerFit(program: Command): void {
     .requiredOption('--out <profile.json>', 'profile to write (a name ending in .gz: gzipped)')
     .option('--window <seconds>', 'arrival window', '600')
     .option('--length-window <seconds>', 'length window', '21600')
-    .option('--min-arrivals <n>', 'windows with fewer gaps keep their rate and borrow the client\'s pooled shape', '10')
+    .option('--min-arrivals <n>', 'windows with fewer gaps keep their rate and borrow the client\'s pooled shape (a window needs at least 2 gaps whatever n is)', '10')
     .option('--min-client-requests <n>', 'pool clients with fewer requests into one client "tail" (default 0; 100 with --anonymize)')
     .option('--moment-match', 'Gamma by moments (shape = 1/CV², upstream\'s convention) instead of MLE')
     .option('--resolution <seconds>', 'clock resolution of the timestamps (default: detected; 0 = exact)')
