@@ -73,7 +73,7 @@ export function gapMemoryNote(profile: Profile): string | undefined {
   const total = profile.clients.reduce((a, c) => a + c.requests, 0);
   const share = withMemory.reduce((a, c) => a + c.requests, 0);
   const top = [...withMemory].sort((a, b) => b.requests - a.requests)[0];
-  return `gap memory: ${withMemory.length} of ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'} (${total > 0 ? ((100 * share) / total).toFixed(1) : '0'} % of requests) ${withMemory.length === 1 ? 'draws' : 'draw'} serially dependent gaps; largest: ${top.id} weight ${top.gap_memory!.weight}, φ ${top.gap_memory!.phi} (generate --no-gap-memory draws independent gaps)`;
+  return `gap memory: ${withMemory.length} of ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'} (${total > 0 ? ((100 * share) / total).toFixed(1) : '0'} % of requests) ${withMemory.length === 1 ? 'draws' : 'draw'} serially dependent gaps; largest: client ${JSON.stringify(top.id)}, weight ${top.gap_memory!.weight}, φ ${top.gap_memory!.phi} (generate --no-gap-memory draws independent gaps)`;
 }
 
 export function registerFit(program: Command): void {

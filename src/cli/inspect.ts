@@ -48,7 +48,7 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   lines.push(
     gm.clients === 0
       ? '  gap memory    none: gaps are drawn independently within each window'
-      : `  gap memory    ${gm.clients} client${gm.clients === 1 ? "" : "s"} (${pct(gm.share)} of requests) ${gm.clients === 1 ? "draws" : "draw"} serially dependent gaps: ${gm.top.map((x) => `${x.id} weight ${fmt(x.weight)}, φ ${fmt(x.phi)} (~${Math.round(1 / (1 - x.phi))} gaps)`).join('; ')}`,
+      : `  gap memory    ${gm.clients} client${gm.clients === 1 ? "" : "s"} (${pct(gm.share)} of requests) ${gm.clients === 1 ? "draws" : "draw"} serially dependent gaps: ${gm.top.map((x) => `client ${JSON.stringify(x.id)}: weight ${fmt(x.weight)}, φ ${fmt(x.phi)} (~${Math.round(1 / (1 - x.phi))} gaps)`).join('; ')}`,
   );
   for (const x of s.sessions.slice(0, 5)) {
     const st = x.stats as { sessions?: number; mean_turns?: number; inter_turn_gap_median_s?: number | null; input_growth_per_turn_median?: number | null; input_rank_by_turn?: unknown; input_rank_turn_copula?: number };
@@ -68,7 +68,7 @@ function gapMemoryLine(g: NonNullable<TraceSummary['gapMemory']>): string {
   if (g.judged === 0) return 'not judged (no client has a 600 s window with 16 gaps)';
   if (g.clients.length === 0) return `none found in the ${g.judged} client${g.judged === 1 ? '' : 's'} with 16+ gaps in a 600 s window (fit writes no gap_memory)`;
   const top = g.clients[0];
-  return `${g.clients.length} of ${g.judged} client${g.judged === 1 ? '' : 's'} with serially dependent gaps (fit writes gap_memory); largest: ${top.id}, lag-1 correlation ${fmt(top.lag1)}, weight ${top.weight}, φ ${top.phi}`;
+  return `${g.clients.length} of ${g.judged} client${g.judged === 1 ? '' : 's'} with serially dependent gaps (fit writes gap_memory); largest: client ${JSON.stringify(top.id)}, lag-1 correlation ${fmt(top.lag1)}, weight ${top.weight}, φ ${top.phi}`;
 }
 
 /** Text rendering of a trace summary. */

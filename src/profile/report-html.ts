@@ -128,7 +128,7 @@ td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:f
 <tr><th>requests</th><td>${s.requests} (mean ${fmt(s.meanRate)} req/s, peak window ${fmt(s.peakWindowRate)} req/s)</td></tr>
 <tr><th>IAT CV</th><td>request-weighted median ${fmt(s.cv.requestWeightedMedian)}, mean ${fmt(s.cv.requestWeightedMean)}; ${fmt(100 * s.cv.shareAbove1)} % of requests in windows with CV &gt; 1</td></tr>
 <tr><th>families</th><td>${Object.keys(s.familyMix).length === 0 ? 'none: no window has enough gaps for a model' : Object.entries(s.familyMix).map(([k, v]) => `${k} ${fmt(100 * v)} %`).join(', ')}${s.empiricalShare > 0 ? `; ${fmt(100 * s.empiricalShare)} % drawn from gap histograms` : ''}</td></tr>
-<tr><th>gap memory</th><td>${s.gapMemory.clients === 0 ? 'none: gaps drawn independently within each window' : `${s.gapMemory.clients} client${s.gapMemory.clients === 1 ? '' : 's'} (${fmt(100 * s.gapMemory.share)} % of requests): ${s.gapMemory.top.map((x) => `${escapeXml(x.id)} weight ${fmt(x.weight)}, φ ${fmt(x.phi)}`).join('; ')}`}</td></tr>
+<tr><th>gap memory</th><td>${s.gapMemory.clients === 0 ? 'none: gaps drawn independently within each window' : `${s.gapMemory.clients} client${s.gapMemory.clients === 1 ? '' : 's'} (${fmt(100 * s.gapMemory.share)} % of requests): ${s.gapMemory.top.map((x) => `client ${escapeXml(JSON.stringify(x.id))}: weight ${fmt(x.weight)}, φ ${fmt(x.phi)}`).join('; ')}`}</td></tr>
 ${agg?.diurnal_peak_to_mean ? `<tr><th>aggregate model</th><td>trend + 24 h/12 h Fourier: diurnal peak/mean ${fmt(agg.diurnal_peak_to_mean)}, normalized MAE ${fmt(agg.nmae)}</td></tr>` : ''}
 ${s.reasoningToAnswer !== undefined ? `<tr><th>reasoning</th><td>reasoning ≈ ${fmt(s.reasoningToAnswer)} × answer tokens</td></tr>` : ''}
 </table>
