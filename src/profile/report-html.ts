@@ -3,7 +3,7 @@ import { PmfSampler } from '../stats/pmf.js';
 import { normalCdf } from '../stats/normal.js';
 import { lognormalParetoCdf, twoNormalsCdf } from '../fit/mixtures.js';
 import type { LengthFieldName, Profile } from './schema.js';
-import { summarizeProfile } from './summarize.js';
+import { requestsIn, summarizeProfile } from './summarize.js';
 
 function fmt(v: number | undefined | null): string {
   if (v === undefined || v === null || !Number.isFinite(v)) return '—';
@@ -19,8 +19,7 @@ export function fieldCdfs(profile: Profile, field: LengthFieldName): Series[] {
     const lw = c.lengths.filter((w) => w.fields[field]);
     lw.forEach((w, i) => {
       const end = i + 1 < lw.length ? lw[i + 1].start : Infinity;
-      let weight = 0;
-      for (const a of c.arrivals) if (a.start >= (i === 0 ? -Infinity : w.start) && a.start < end) weight += a.rate * W;
+      const weight = requestsIn(c, i === 0 ? -Infinity : w.start, end, W);
       if (!(weight > 0)) return;
       const f = w.fields[field]!;
       const s = new PmfSampler(f.pmf);
