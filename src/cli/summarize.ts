@@ -38,6 +38,8 @@ export function registerSummarize(program: Command): void {
       const resolution = opts.resolution !== undefined ? positive(opts.resolution, '--resolution') : undefined;
       const mapping = mappingFrom(opts, 'servegen');
       const origin = opts.origin !== undefined ? parseOrigin(opts.origin) : undefined;
+      // A gzip name made a directory of Parquet named `part.json.gz` (found by review).
+      if (/\.gz$/i.test(opts.out)) throw new UsageError(`--out ${opts.out}: summarize does not compress; give a .json file (or a directory with --engine duckdb)`);
       if (!opts.out.endsWith('.json')) {
         // A directory: the warehouse layout in Parquet, written by DuckDB (docs/scale.md).
         // auto: a directory can only come from DuckDB.
