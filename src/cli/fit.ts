@@ -126,10 +126,6 @@ Examples:
       const minClientRequests = positive(opts.minClientRequests ?? (opts.anonymize ? '100' : '0'), '--min-client-requests', true);
       const resolution = opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined;
       refuseClobber(inputs.map((f) => ['input', f] as const), [['--out', opts.out], ['--report', opts.report], ['--rejects', opts.rejects]]);
-      // Only the profile is gzipped by its name: the others were written plain under a gzip name (found by review).
-      for (const [flag, path] of [['--report', opts.report], ['--rejects', opts.rejects]] as const) {
-        if (path !== undefined && /\.gz$/i.test(path)) throw new UsageError(`${flag} ${path}: only the profile (--out *.json.gz) is written gzipped; name it without .gz`);
-      }
       const hash = createHash('sha256');
       if (opts.summaries) {
         const given = (name: string) => command.getOptionValueSource(name) === 'cli';

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
@@ -22,15 +22,36 @@ describe('outputs named .gz', () => {
   it('a report, rejects or summaries output named .gz is refused (exit 2, nothing written)', async () => {
     const dir = tempDir();
     for (const [args, message] of [
-      [['fit', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 'p.json'), '--report', join(dir, 'r.html.gz')], `--report ${join(dir, 'r.html.gz')}: only the profile (--out *.json.gz) is written gzipped; name it without .gz`],
-      [['fit', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 'p.json'), '--rejects', join(dir, 'r.jsonl.gz')], `--rejects ${join(dir, 'r.jsonl.gz')}: only the profile`],
+      [['fit', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 'p.json'), '--report', join(dir, 'r.html.gz')], `--report ${join(dir, 'r.html.gz')}: written uncompressed; name it without .gz (only a profile, fit --out *.json.gz, is written gzipped)`],
+      [['fit', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 'p.json'), '--rejects', join(dir, 'r.jsonl.gz')], `--rejects ${join(dir, 'r.jsonl.gz')}: written uncompressed`],
       [['summarize', CONV, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', join(dir, 's.json.gz')], `--out ${join(dir, 's.json.gz')}: summarize does not compress; give a .json file (or a directory with --engine duckdb)`],
       [['summarize', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 's.json.gz')], 'summarize does not compress'],
+      [['inspect', CONV, '--preset', 'azure-llm-2023', '--rejects', join(dir, 'r.jsonl.gz')], `--rejects ${join(dir, 'r.jsonl.gz')}: written uncompressed`],
+      [['ingest', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 't.jsonl'), '--summary', join(dir, 's.json.gz')], `--summary ${join(dir, 's.json.gz')}: written uncompressed`],
+      [['validate', CONV, CONV, '--source-preset', 'azure-llm-2023', '--generated-preset', 'azure-llm-2023', '--json', join(dir, 'v.json.gz')], `--json ${join(dir, 'v.json.gz')}: written uncompressed`],
     ] as const) {
       const r = await runCli(...args, '--quiet');
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toContain(message);
     }
-    for (const f of ['p.json', 'r.html.gz', 'r.jsonl.gz', 's.json.gz']) expect(existsSync(join(dir, f)), f).toBe(false);
+    for (const f of ['p.json', 'r.html.gz', 'r.jsonl.gz', 's.json.gz', 't.jsonl', 'v.json.gz']) expect(existsSync(join(dir, f)), f).toBe(false);
+  });
+});
+
+describe('--rejects naming an input (review: inspect and roundtrip replaced the log by its empty rejects)', () => {
+  it('is refused by inspect and roundtrip, and the input is kept', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'log.csv');
+    const text = readFileSync(CONV, 'utf8');
+    writeFileSync(log, text);
+    for (const args of [
+      ['inspect', log, '--preset', 'azure-llm-2023', '--rejects', log],
+      ['roundtrip', log, '--preset', 'azure-llm-2023', '--rejects', log, '--out', join(dir, 'rt')],
+    ]) {
+      const r = await runCli(...args, '--quiet');
+      expect(r.code, args[0]).toBe(2);
+      expect(r.stderr, args[0]).toContain(`--rejects ${log} is the same file as input ${log}: writing it would replace that; give another name`);
+      expect(readFileSync(log, 'utf8') === text, args[0]).toBe(true);
+    }
   });
 });
