@@ -105,9 +105,10 @@ export function checkSeed(text: string, flag = '--seed'): string {
  * `validate src g.jsonl --json g.jsonl` replaced the generated trace by the report, and
  * `generate p.json --out p.json` the profile by a trace (found by review). Devices, pipes and
  * `/dev/…` paths (`--json /dev/stdout`) are not files and are let through; `-` is refused.
+ * Also refuses a `.gz` name for outputs written uncompressed (all but the flags in `gzipNamed`).
  * @throws UsageError naming both flags and the file.
  */
-export function refuseClobber(inputs: readonly (readonly [string, string | undefined])[], outputs: readonly (readonly [string, string | undefined])[]): void {
+export function refuseClobber(inputs: readonly (readonly [string, string | undefined])[], outputs: readonly (readonly [string, string | undefined])[], gzipNamed: readonly string[] = ['--out']): void {
   const key = (path: string): string | undefined => {
     if (path.startsWith('/dev/')) return undefined;
     try {
@@ -124,6 +125,9 @@ export function refuseClobber(inputs: readonly (readonly [string, string | undef
   for (const [flag, path] of outputs) {
     // `--json -` wrote a file named "-" where a shell user expected standard output (found by review).
     if (path === '-') throw new UsageError(`${flag} -: would write a file named "-"; give /dev/stdout for standard output (or ./- for such a file)`);
+    // Reports, rejects and summaries were written plain under a gzip name (found by review);
+    // `--out` is left to its command (a profile is gzipped by its name, the others say why not).
+    if (path !== undefined && /\.gz$/i.test(path) && !gzipNamed.includes(flag)) throw new UsageError(`${flag} ${path}: written uncompressed; name it without .gz (only a profile, fit --out *.json.gz, is written gzipped)`);
     const k = path === undefined ? undefined : key(path);
     if (k === undefined) continue;
     const other = seen.get(k);

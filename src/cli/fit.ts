@@ -15,7 +15,7 @@ import { defaultCreated } from '../profile/upstream.js';
 import { checkSeed, positive, refuseClobber, UsageError } from './errors.js';
 import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
-import { scanSummaries } from './summarize.js';
+import { chooseEngine, scanSummaries } from './summarize.js';
 import { anonymizeProfile } from '../profile/anonymize.js';
 import { profileHtml } from '../profile/report-html.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -73,7 +73,7 @@ export function gapMemoryNote(profile: Profile): string | undefined {
   const total = profile.clients.reduce((a, c) => a + c.requests, 0);
   const share = withMemory.reduce((a, c) => a + c.requests, 0);
   const top = [...withMemory].sort((a, b) => b.requests - a.requests)[0];
-  return `gap memory: ${withMemory.length} of ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'} (${total > 0 ? ((100 * share) / total).toFixed(1) : '0'} % of requests) ${withMemory.length === 1 ? 'draws' : 'draw'} serially dependent gaps; largest: ${top.id} weight ${top.gap_memory!.weight}, φ ${top.gap_memory!.phi} (generate --no-gap-memory draws independent gaps)`;
+  return `gap memory: ${withMemory.length} of ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'} (${total > 0 ? ((100 * share) / total).toFixed(1) : '0'} % of requests) ${withMemory.length === 1 ? 'draws' : 'draw'} serially dependent gaps; largest: client ${JSON.stringify(top.id)}, weight ${top.gap_memory!.weight}, φ ${top.gap_memory!.phi} (generate --no-gap-memory draws independent gaps)`;
 }
 
 export function registerFit(program: Command): void {
@@ -85,7 +85,7 @@ export function registerFit(program: Command): void {
     .requiredOption('--out <profile.json>', 'profile to write (a name ending in .gz: gzipped)')
     .option('--window <seconds>', 'arrival window', '600')
     .option('--length-window <seconds>', 'length window', '21600')
-    .option('--min-arrivals <n>', 'windows with fewer gaps keep their rate and borrow the client\'s pooled shape', '10')
+    .option('--min-arrivals <n>', 'windows with fewer gaps keep their rate and borrow the client\'s pooled shape (a window needs at least 2 gaps whatever n is)', '10')
     .option('--min-client-requests <n>', 'pool clients with fewer requests into one client "tail" (default 0; 100 with --anonymize)')
     .option('--moment-match', 'Gamma by moments (shape = 1/CV², upstream\'s convention) instead of MLE')
     .option('--resolution <seconds>', 'clock resolution of the timestamps (default: detected; 0 = exact)')
@@ -107,7 +107,7 @@ Examples:
   $ servegen fit AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023 --out conv-profile.json
   $ servegen fit --summaries part-*.json warehouse-out/ --out profile.json   # docs/scale.md`,
     )
-    .action(async (inputs: string[], opts: Opts) => {
+    .action(async (inputs: string[], opts: Opts, command: Command) => {
       const rep = new Reporter(Boolean(opts.quiet));
       const t0 = performance.now();
       if (opts.seed !== undefined) checkSeed(opts.seed);
@@ -128,6 +128,15 @@ Examples:
       refuseClobber(inputs.map((f) => ['input', f] as const), [['--out', opts.out], ['--report', opts.report], ['--rejects', opts.rejects]]);
       const hash = createHash('sha256');
       if (opts.summaries) {
+        const given = (name: string) => command.getOptionValueSource(name) === 'cli';
+        // Flags of the scan were taken without a word and did nothing (found by review: `fit
+        // --summaries part.json --window 60` wrote 600 s windows): the summaries were scanned
+        // already, so refuse them and say where they go.
+        const scanFlags = (['preset', 'map', 'format', 'rejects', 'maxRejectRatio', 'engine'] as const).filter(given);
+        if (scanFlags.length > 0) {
+          const names = scanFlags.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+          throw new UsageError(`${names.join(', ')}: ${names.length > 1 ? 'these read' : 'it reads'} logs, and --summaries fits summaries already scanned: give ${names.length > 1 ? 'them' : 'it'} to servegen summarize (or fit the logs without --summaries)`);
+        }
         const files = expandInputs(inputs, { directories: true });
         const parts: TraceSummaries[] = [];
         for (const f of files) {
@@ -177,6 +186,17 @@ Examples:
         } catch (err) {
           throw new UsageError(`--summaries: ${(err as Error).message}`);
         }
+        // The windows and the clock are the summaries' (summarize --window, --length-window,
+        // --resolution): a different value given here cannot be applied.
+        for (const [flag, name, wanted, have] of [
+          ['window', '--window', arrivalSeconds, merged.arrivalSeconds],
+          ['lengthWindow', '--length-window', lengthSeconds, merged.lengthSeconds],
+          ['resolution', '--resolution', resolution === undefined ? undefined : Math.max(resolution, 1e-6), merged.resolution],
+        ] as const) {
+          if (given(flag) && wanted !== undefined && wanted !== have) {
+            throw new UsageError(`${name} ${command.getOptionValue(flag)}: the summaries have ${have} s (set when they were scanned: servegen summarize ${name}); summarize again with ${name} ${command.getOptionValue(flag)}, or drop it`);
+          }
+        }
         refuseUnpooled(merged, opts);
         zeroSpanWarning(rep, merged.arrivals.reduce((a, w) => a + w.n, 0), merged.span);
         const momentMatch = Boolean(opts.momentMatch);
@@ -201,12 +221,18 @@ Examples:
         if (noteFromSummaries) rep.info(noteFromSummaries);
         return;
       }
-      if (opts.engine !== 'ts') {
+      // `--engine auto` below its threshold is the TypeScript engine's fit from rows (found by
+      // review: it fitted the scan's summaries, without sessions or the 5-minute aggregate).
+      if (chooseEngine(inputs, opts.engine) === 'duckdb') {
         const files = expandInputs(inputs);
         for (const f of files) hashFile(hash, f);
         // Small clients are pooled in the scan, as when fitting from rows: the builder counts the pool's merged rows.
         let pooledClients = 0;
-        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution, memoryLimit: opts.duckdbMemory, poolBelow: minClientRequests, onPooled: (n) => (pooledClients = n) }, opts.engine, rep, opts);
+        let sessionColumn = false;
+        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution, memoryLimit: opts.duckdbMemory, poolBelow: minClientRequests, onPooled: (n) => (pooledClients = n), onSessionColumn: () => (sessionColumn = true) }, opts.engine, rep, opts);
+        // Sessions come from rows (the TypeScript engine's fit); the scan keeps none, and the
+        // profile had none without a word (found by review: BurstGPT's 135 sessions).
+        if (sessionColumn) rep.info(`note: the inputs have session ids, and a fit from the ${opts.engine} scan's window summaries has no session statistics (generate then labels no sessions): fit with --engine ts for them`);
         zeroSpanWarning(rep, summaries.arrivals.reduce((a, w) => a + w.n, 0), summaries.span);
         const momentMatch = Boolean(opts.momentMatch);
         const profile = fitSummaries(

@@ -105,11 +105,14 @@ export async function runIngest(inputs: string[], mapping: Mapping, format: Inpu
  * trace format) says so, and what to give instead.
  */
 export function withMappingHint(err: unknown, mapping: Mapping): unknown {
-  const p = defaulted.get(mapping);
-  if (p === undefined || !(err instanceof IngestError) || !/mapping names column/.test(err.message)) return err;
-  // A profile's lines can read as JSON lines without a timestamp: say what the file is.
+  if (!(err instanceof IngestError) || !/mapping names column/.test(err.message)) return err;
+  // A profile's lines can read as JSON lines without a timestamp: say what the file is, whatever
+  // the mapping (found by review: `fit profile.json --preset azure-llm-2023` said the preset's
+  // columns were not in "the first row", naming an arrival window's keys).
   const hint = err.file === undefined ? undefined : wrongKindHint(err.file, 'trace');
   if (hint) return new IngestError(hint, err.file);
+  const p = defaulted.get(mapping);
+  if (p === undefined) return err;
   return new IngestError(`${err.message}; with no --${p}preset or --${p}map the input is read as a servegen trace: give --${p}preset NAME (servegen ingest --list-presets) or --${p}map mapping.json`, err.file, err.line, err.field);
 }
 
@@ -133,7 +136,21 @@ export function notOursWithoutMapping(ours: boolean, files: string[], mapping: M
 
 /** The same check for the DuckDB engine, from the inputs' headers before the scan. */
 export async function notOursWithoutMappingDuckdb(inputs: string[], mapping: Mapping, format: InputFormat | undefined): Promise<void> {
-  if (!defaulted.has(mapping)) return;
+  if (!defaulted.has(mapping)) {
+    // A profile or summaries file is no log whatever the mapping (found by review: with --preset
+    // the DuckDB scan said "cannot read malformed JSON at line 1"). Missing files: the scan says so.
+    let files: string[] = [];
+    try {
+      files = expandInputs(inputs);
+    } catch {
+      return;
+    }
+    for (const f of files) {
+      const hint = wrongKindHint(f, 'trace');
+      if (hint) throw new IngestError(hint, f);
+    }
+    return;
+  }
   const files = expandInputs(inputs);
   const formats = files.map((f) => format ?? formatFromName(f) ?? 'csv');
   // Arrow is read by the TypeScript engine only: the DuckDB scan says so itself.

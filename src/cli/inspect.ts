@@ -12,7 +12,8 @@ import { Reporter } from './progress.js';
 import { profileHtml } from '../profile/report-html.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
-const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+/** A share for people; `—` when there is none (NaN: no window of the profile has a measured CV). */
+const pct = (x: number) => (Number.isNaN(x) ? '— %' : `${(100 * x).toFixed(1)} %`);
 /** A number for people; `—` when there is none (NaN: a rate over a zero span, the CV of fewer than two gaps). */
 const fmt = (x: number) => (Number.isNaN(x) ? '—' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
 
@@ -25,7 +26,8 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   lines.push(`  clients       ${s.clients}${s.clientsWithoutLengths ? ` (${s.clientsWithoutLengths} without length data)` : ''}; ${s.concentration.p50} / ${s.concentration.p90} / ${s.concentration.p99} carry 50 / 90 / 99 % of requests`);
   lines.push(`  requests      ${s.requests} (mean ${fmt(s.meanRate)} req/s, peak window ${fmt(s.peakWindowRate)} req/s)`);
   lines.push(`  IAT CV        request-weighted median ${fmt(s.cv.requestWeightedMedian)}, mean ${fmt(s.cv.requestWeightedMean)}; ${pct(s.cv.shareAbove1)} of requests in windows with CV > 1`);
-  lines.push(`  families      ${Object.entries(s.familyMix).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${pct(v)}`).join(', ')} (share of requests)${s.empiricalShare > 0 ? `; ${pct(s.empiricalShare)} drawn from gap histograms (windows' own or their client's)` : ''}`);
+  const families = Object.entries(s.familyMix).sort((a, b) => b[1] - a[1]);
+  lines.push(`  families      ${families.length === 0 ? 'none: no window has enough gaps for a model' : `${families.map(([k, v]) => `${k} ${pct(v)}`).join(', ')} (share of requests)`}${s.empiricalShare > 0 ? `; ${pct(s.empiricalShare)} drawn from gap histograms (windows' own or their client's)` : ''}`);
   lines.push('  lengths       (rate-weighted over clients and windows)');
   lines.push(`    ${'field'.padEnd(24)}${'mean'.padStart(10)}${'p50'.padStart(10)}${'p90'.padStart(10)}${'p99'.padStart(10)}`);
   const alwaysZero: string[] = [];
@@ -46,7 +48,7 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   lines.push(
     gm.clients === 0
       ? '  gap memory    none: gaps are drawn independently within each window'
-      : `  gap memory    ${gm.clients} client${gm.clients === 1 ? "" : "s"} (${pct(gm.share)} of requests) ${gm.clients === 1 ? "draws" : "draw"} serially dependent gaps: ${gm.top.map((x) => `${x.id} weight ${fmt(x.weight)}, φ ${fmt(x.phi)} (~${Math.round(1 / (1 - x.phi))} gaps)`).join('; ')}`,
+      : `  gap memory    ${gm.clients} client${gm.clients === 1 ? "" : "s"} (${pct(gm.share)} of requests) ${gm.clients === 1 ? "draws" : "draw"} serially dependent gaps: ${gm.top.map((x) => `client ${JSON.stringify(x.id)}: weight ${fmt(x.weight)}, φ ${fmt(x.phi)} (~${Math.round(1 / (1 - x.phi))} gaps)`).join('; ')}`,
   );
   for (const x of s.sessions.slice(0, 5)) {
     const st = x.stats as { sessions?: number; mean_turns?: number; inter_turn_gap_median_s?: number | null; input_growth_per_turn_median?: number | null; input_rank_by_turn?: unknown; input_rank_turn_copula?: number };
@@ -66,7 +68,7 @@ function gapMemoryLine(g: NonNullable<TraceSummary['gapMemory']>): string {
   if (g.judged === 0) return 'not judged (no client has a 600 s window with 16 gaps)';
   if (g.clients.length === 0) return `none found in the ${g.judged} client${g.judged === 1 ? '' : 's'} with 16+ gaps in a 600 s window (fit writes no gap_memory)`;
   const top = g.clients[0];
-  return `${g.clients.length} of ${g.judged} client${g.judged === 1 ? '' : 's'} with serially dependent gaps (fit writes gap_memory); largest: ${top.id}, lag-1 correlation ${fmt(top.lag1)}, weight ${top.weight}, φ ${top.phi}`;
+  return `${g.clients.length} of ${g.judged} client${g.judged === 1 ? '' : 's'} with serially dependent gaps (fit writes gap_memory); largest: client ${JSON.stringify(top.id)}, lag-1 correlation ${fmt(top.lag1)}, weight ${top.weight}, φ ${top.phi}`;
 }
 
 /** Text rendering of a trace summary. */
@@ -151,6 +153,8 @@ export function registerInspect(program: Command): void {
         const profile = files.find((f) => existsSync(f) && looksLikeProfile(f));
         if (profile) throw new UsageError(`${profile}: a profile; inspect takes one profile at a time (several files are read as one trace)`);
       }
+      // `inspect log.csv --rejects log.csv` replaced the log by its (empty) rejects (found by review).
+      refuseClobber(files.map((f) => ['input', f] as const), [['--rejects', opts.rejects]]);
       const rep = new Reporter(Boolean(opts.quiet));
       if (chooseEngine(files, opts.engine) === 'duckdb') {
         parseRatio(opts.maxRejectRatio ?? '0.01'); // a bad flag fails before the scan

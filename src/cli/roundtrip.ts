@@ -11,7 +11,7 @@ import { loadThresholds } from '../validate/thresholds.js';
 import { validateTracesParallel } from '../validate/validate.js';
 import { ingestFiles } from '../ingest/ingest.js';
 import { loadPreset } from '../ingest/presets.js';
-import { checkSeed, EXIT_CHECK_FAILED, EXIT_OK } from './errors.js';
+import { checkSeed, EXIT_CHECK_FAILED, EXIT_OK, refuseClobber } from './errors.js';
 import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { humanCount, Reporter } from './progress.js';
 import { verdictLines, writeReports } from './validate.js';
@@ -47,6 +47,8 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
     .action(async (inputs: string[], opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
       checkSeed(opts.seed);
+      // `roundtrip log.csv --rejects log.csv` replaced the log by its (empty) rejects (found by review).
+      refuseClobber([...inputs.map((f) => ['input', f] as const), ['--thresholds', opts.thresholds]], [['--rejects', opts.rejects]]);
       const thresholds = loadThresholds(opts.thresholds);
       const mapping = mappingFrom(opts, 'servegen');
       const format = parseFormat(opts.format);

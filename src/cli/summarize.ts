@@ -38,6 +38,8 @@ export function registerSummarize(program: Command): void {
       const resolution = opts.resolution !== undefined ? positive(opts.resolution, '--resolution') : undefined;
       const mapping = mappingFrom(opts, 'servegen');
       const origin = opts.origin !== undefined ? parseOrigin(opts.origin) : undefined;
+      // A gzip name made a directory of Parquet named `part.json.gz` (found by review).
+      if (/\.gz$/i.test(opts.out)) throw new UsageError(`--out ${opts.out}: summarize does not compress; give a .json file (or a directory with --engine duckdb)`);
       if (!opts.out.endsWith('.json')) {
         // A directory: the warehouse layout in Parquet, written by DuckDB (docs/scale.md).
         // auto: a directory can only come from DuckDB.
@@ -59,9 +61,11 @@ export function registerSummarize(program: Command): void {
         rep.info(`summarized ${r.rowsRead} rows into ${r.windows} arrival windows (clock resolution ${r.resolution} s) → ${dir}/ (Parquet; fit --summaries ${dir}/)`);
         return;
       }
-      const s = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds: W, lengthSeconds: L, resolution, origin, memoryLimit: opts.duckdbMemory }, opts.engine, rep, opts);
+      let sessionColumn = false;
+      const s = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds: W, lengthSeconds: L, resolution, origin, memoryLimit: opts.duckdbMemory, onSessionColumn: () => (sessionColumn = true) }, opts.engine, rep, opts);
       writeFileAtomic(opts.out, summariesJsonChunks(s));
       rep.info(`summarized ${s.arrivals.reduce((a, b) => a + b.n, 0)} requests into ${s.arrivals.length} arrival and ${s.lengths.length} length windows (clock resolution ${s.resolution} s) → ${opts.out}`);
+      if (sessionColumn) rep.info('note: the inputs have session ids, and summaries keep no session statistics (a profile fitted from them has none): fit the logs with --engine ts for them');
     });
 }
 
@@ -100,7 +104,7 @@ export async function scanSummaries(
   inputs: string[],
   mapping: Mapping,
   format: InputFormat | undefined,
-  opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string; poolBelow?: number; onPooled?: (clients: number) => void },
+  opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string; poolBelow?: number; onPooled?: (clients: number) => void; onSessionColumn?: () => void },
   engine: string,
   rep: Reporter,
   rejects: RejectOptions = {},
@@ -115,12 +119,14 @@ export async function scanSummaries(
       if (r.warning) rep.info(`warning: ${r.warning}`);
       summaries = r.summaries;
       if (r.pooled > 0) opts.onPooled?.(r.pooled);
+      if (r.sessionColumn) opts.onSessionColumn?.();
     }, () => ({ opts: rejects, source: { mapping, format } }));
     if (done) return summaries!;
   }
   const result = await runIngest(inputs, mapping, format, rep, rejects);
   reportIngest(rep, result);
   let trace = result.trace;
+  if (trace.texts.session_id !== undefined) opts.onSessionColumn?.();
   if (opts.poolBelow !== undefined && opts.poolBelow > 0) {
     const p = poolSmallClients(trace, opts.poolBelow);
     trace = p.trace;

@@ -431,3 +431,15 @@ export function empiricalGaps(s: ArrivalSummary, res: number): { log10_min: numb
   const bins = [...merged.keys()].sort((a, b) => a - b);
   return { log10_min: Math.log10(GAP_MIN), bins_per_decade: GAP_BINS_PER_DECADE, below: res, below_count: below, bins, counts: bins.map((b) => merged.get(b)!) };
 }
+
+/**
+ * The fewest gaps a window is fitted from on its own, whatever `minArrivals` says: no family is
+ * fitted from none (fit exited 3 on `--min-arrivals 0`, found by review), and one gap gave
+ * degenerate fits (Gamma at its shape cap 10⁶, a CV of 0.001). The client's pooled shape needs as many.
+ */
+export const MIN_FIT_GAPS = 2;
+
+/** The gaps a window needs to be fitted on its own (`minArrivals`, at least MIN_FIT_GAPS). */
+export function fitsOnItsOwn(gaps: number, minArrivals: number): boolean {
+  return gaps >= Math.max(minArrivals, MIN_FIT_GAPS);
+}

@@ -10,7 +10,7 @@ import { weibullCv } from '../generate/arrival-sampler.js';
 import { lnGamma as lnGammaLocal } from '../stats/special.js';
 import { toolName } from '../version.js';
 import { humanCount } from '../util/human-count.js';
-import { empiricalGaps, fitArrivalWindow, type ArrivalFitOptions, type FamilyFit } from './arrival-fit.js';
+import { empiricalGaps, fitArrivalWindow, fitsOnItsOwn, MIN_FIT_GAPS, type ArrivalFitOptions, type FamilyFit } from './arrival-fit.js';
 import { prefitWindows, type LengthWindowFit } from './parallel-fit.js';
 import { aggregateBucketSeconds, coveredBuckets, fitAggregateRate, fitAggregateRateSeries, rateChangePoints } from './rates.js';
 import { lengthWindowOf } from './lengths.js';
@@ -21,7 +21,7 @@ import { clientGapShape } from './client-shape.js';
 export interface FitOptions extends ArrivalFitOptions {
   arrivalSeconds: number;
   lengthSeconds: number;
-  /** Windows with fewer gaps keep their rate and borrow the client's pooled shape. */
+  /** Windows with fewer gaps keep their rate and borrow the client's pooled shape (at least MIN_FIT_GAPS). */
   minArrivals: number;
   /** Clients with fewer requests are pooled into one client `tail` (0 = keep all). */
   minClientRequests: number;
@@ -165,13 +165,13 @@ export function fitSummaries(
         }
       }
       const all = mergeArrivals(arrivals, true);
-      pooledCache = all.gaps >= 2 ? fitArrivalWindow(all, res, options)[0] : undefined;
+      pooledCache = all.gaps >= MIN_FIT_GAPS ? fitArrivalWindow(all, res, options)[0] : undefined;
       return pooledCache;
     };
     // Windows big enough are fitted first so small ones can borrow from them.
     const fitted = new Map<ArrivalSummary, ReturnType<typeof fitArrivalWindow>[number]>();
     for (const s of arrivals) {
-      if (s.gaps >= options.minArrivals) {
+      if (fitsOnItsOwn(s.gaps, options.minArrivals)) {
         const best = options.prefit?.arrivals.get(s) ?? fitArrivalWindow(s, res, options)[0];
         fitted.set(s, best);
         fittedModels.push({ model: best.model, weight: s.gaps });
@@ -193,7 +193,7 @@ export function fitSummaries(
       exposure.push(covered / W);
       const mean = s.gaps > 0 ? s.sum / s.gaps : NaN;
       const cv = s.gaps > 1 && mean > 0 ? Math.sqrt(Math.max(0, s.sumSq / s.gaps - mean * mean)) / mean : null;
-      if (s.gaps >= options.minArrivals) {
+      if (fitsOnItsOwn(s.gaps, options.minArrivals)) {
         const best = fitted.get(s)!;
         // When the clock hides most gaps (bucketed or very bursty at 1 ms), the measured CV is
         // an artifact of the clock: record the fitted model's CV instead.

@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker, usableThreads } from '../util/worker.js';
 import { PackedCounts } from '../summary/packed.js';
 import type { ArrivalSummary, LengthSummary, TraceSummaries } from '../summary/types.js';
-import type { ArrivalFitOptions, FamilyFit } from './arrival-fit.js';
+import { fitsOnItsOwn, type ArrivalFitOptions, type FamilyFit } from './arrival-fit.js';
 import { lengthWindowOf, type LengthWindowParts } from './lengths.js';
 
 export type LengthWindowFit = ReturnType<typeof lengthWindowOf>;
@@ -152,7 +152,7 @@ export async function prefitWindows(
   options: ArrivalFitOptions & { minArrivals: number; onWindows?: (fitted: number, windows: number) => void; minWindows?: number; batch?: number },
   workers = defaultFitWorkers(),
 ): Promise<Prefit | undefined> {
-  const arrivals = summaries.arrivals.filter((s) => s.gaps >= options.minArrivals);
+  const arrivals = summaries.arrivals.filter((s) => fitsOnItsOwn(s.gaps, options.minArrivals));
   const lengths = summaries.lengths;
   const total = arrivals.length + lengths.length;
   if (workers < 1 || total < (options.minWindows ?? MIN_WINDOWS)) return undefined;

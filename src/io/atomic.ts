@@ -146,7 +146,15 @@ export function removeTemporariesOnSignals(): void {
 export function outputError(path: string, err: unknown): Error {
   const e = err as NodeJS.ErrnoException;
   if (typeof e?.code !== 'string') return err as Error;
-  const what = e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'ENOSPC' ? 'no space left on the device' : e.code === 'EEXIST' || e.code === 'ENOTDIR' ? 'a file is in the way of its directory' : e.code === 'EISDIR' ? 'it is a directory' : (e.message ?? e.code).replace(/, \w+ '[^']*'( -> '[^']*')?$/, '');
+  // An existing directory (`--out .`, `--out dir/`): renaming onto it fails with EBUSY or
+  // ENOTDIR, which said "resource busy" or "a file is in the way" (found by review).
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch {
+    // no such path: the code says what went wrong
+  }
+  const what = isDirectory ? 'it is a directory' : e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'ENOSPC' ? 'no space left on the device' : e.code === 'EEXIST' || e.code === 'ENOTDIR' ? 'a file is in the way of its directory' : e.code === 'EISDIR' ? 'it is a directory' : (e.message ?? e.code).replace(/, \w+ '[^']*'( -> '[^']*')?$/, '');
   return Object.assign(new Error(`cannot write (${what})`), { code: e.code, path });
 }
 

@@ -144,7 +144,12 @@ export function expandInputs(inputs: string[], opts: { directories?: boolean } =
   for (const input of inputs) {
     if (!/[*?]/.test(input)) {
       if (!existsSync(input)) throw new InputError(`${input}: no such file`, input);
-      if (statSync(input).isDirectory() && !opts.directories) throw new InputError(directoryAdvice(input), input);
+      const st = statSync(input);
+      if (st.isDirectory() && !opts.directories) throw new InputError(directoryAdvice(input), input);
+      // A pipe (`cat log | servegen fit /dev/stdin`, `<(zcat log.gz)`) can be read once only, and
+      // an input's first bytes are read before the rest (gzip, format, header): exit 3 with
+      // "ESPIPE: invalid seek" (found by review).
+      if (st.isFIFO() || st.isSocket()) throw new InputError(`${input}: a pipe; inputs are read more than once (their first bytes, then the rest): save it to a file and give that (gzipped files are read as they are)`, input);
       out.push(input);
       continue;
     }

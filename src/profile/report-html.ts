@@ -3,7 +3,7 @@ import { PmfSampler } from '../stats/pmf.js';
 import { normalCdf } from '../stats/normal.js';
 import { lognormalParetoCdf, twoNormalsCdf } from '../fit/mixtures.js';
 import type { LengthFieldName, Profile } from './schema.js';
-import { summarizeProfile } from './summarize.js';
+import { requestsIn, summarizeProfile } from './summarize.js';
 
 function fmt(v: number | undefined | null): string {
   if (v === undefined || v === null || !Number.isFinite(v)) return '—';
@@ -19,8 +19,7 @@ export function fieldCdfs(profile: Profile, field: LengthFieldName): Series[] {
     const lw = c.lengths.filter((w) => w.fields[field]);
     lw.forEach((w, i) => {
       const end = i + 1 < lw.length ? lw[i + 1].start : Infinity;
-      let weight = 0;
-      for (const a of c.arrivals) if (a.start >= (i === 0 ? -Infinity : w.start) && a.start < end) weight += a.rate * W;
+      const weight = requestsIn(c, i === 0 ? -Infinity : w.start, end, W);
       if (!(weight > 0)) return;
       const f = w.fields[field]!;
       const s = new PmfSampler(f.pmf);
@@ -127,8 +126,8 @@ td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:f
 <tr><th>span</th><td>${fmt(s.span.hours)} h${s.span.origin ? `, origin ${escapeXml(s.span.origin)}` : ''}</td></tr>
 <tr><th>requests</th><td>${s.requests} (mean ${fmt(s.meanRate)} req/s, peak window ${fmt(s.peakWindowRate)} req/s)</td></tr>
 <tr><th>IAT CV</th><td>request-weighted median ${fmt(s.cv.requestWeightedMedian)}, mean ${fmt(s.cv.requestWeightedMean)}; ${fmt(100 * s.cv.shareAbove1)} % of requests in windows with CV &gt; 1</td></tr>
-<tr><th>families</th><td>${Object.entries(s.familyMix).map(([k, v]) => `${k} ${fmt(100 * v)} %`).join(', ')}${s.empiricalShare > 0 ? `; ${fmt(100 * s.empiricalShare)} % drawn from gap histograms` : ''}</td></tr>
-<tr><th>gap memory</th><td>${s.gapMemory.clients === 0 ? 'none: gaps drawn independently within each window' : `${s.gapMemory.clients} client${s.gapMemory.clients === 1 ? '' : 's'} (${fmt(100 * s.gapMemory.share)} % of requests): ${s.gapMemory.top.map((x) => `${escapeXml(x.id)} weight ${fmt(x.weight)}, φ ${fmt(x.phi)}`).join('; ')}`}</td></tr>
+<tr><th>families</th><td>${Object.keys(s.familyMix).length === 0 ? 'none: no window has enough gaps for a model' : Object.entries(s.familyMix).map(([k, v]) => `${k} ${fmt(100 * v)} %`).join(', ')}${s.empiricalShare > 0 ? `; ${fmt(100 * s.empiricalShare)} % drawn from gap histograms` : ''}</td></tr>
+<tr><th>gap memory</th><td>${s.gapMemory.clients === 0 ? 'none: gaps drawn independently within each window' : `${s.gapMemory.clients} client${s.gapMemory.clients === 1 ? '' : 's'} (${fmt(100 * s.gapMemory.share)} % of requests): ${s.gapMemory.top.map((x) => `client ${escapeXml(JSON.stringify(x.id))}: weight ${fmt(x.weight)}, φ ${fmt(x.phi)}`).join('; ')}`}</td></tr>
 ${agg?.diurnal_peak_to_mean ? `<tr><th>aggregate model</th><td>trend + 24 h/12 h Fourier: diurnal peak/mean ${fmt(agg.diurnal_peak_to_mean)}, normalized MAE ${fmt(agg.nmae)}</td></tr>` : ''}
 ${s.reasoningToAnswer !== undefined ? `<tr><th>reasoning</th><td>reasoning ≈ ${fmt(s.reasoningToAnswer)} × answer tokens</td></tr>` : ''}
 </table>

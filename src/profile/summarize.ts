@@ -57,10 +57,18 @@ function weightedQuantiles(values: Float64Array, weights: Float64Array, probs: r
   return out;
 }
 
-/** Expected requests of a client in [a, b) (sum of rate × window width). */
-function requestsIn(client: ProfileClient, a: number, b: number, width: number): number {
+/**
+ * Expected requests of a client in [a, b) seconds: each arrival window's rate × the part of
+ * its `width` seconds inside [a, b). (Counting whole windows that start inside [a, b) gave a
+ * length window shorter than an arrival window no weight unless one started in it: with
+ * `fit --length-window 7` inspect summarized 6 of 500 length windows; found by review.)
+ */
+export function requestsIn(client: ProfileClient, a: number, b: number, width: number): number {
   let n = 0;
-  for (const w of client.arrivals) if (w.start >= a && w.start < b) n += w.rate * width;
+  for (const w of client.arrivals) {
+    const overlap = Math.min(w.start + width, b) - Math.max(w.start, a);
+    if (overlap > 0) n += w.rate * overlap;
+  }
   return n;
 }
 

@@ -47,7 +47,8 @@ export function writeProfile(file: string, profile: Profile): void {
   } catch (err) {
     throw new Error(`${(err as Error).message} — in the profile about to be written (not written)`);
   }
-  if (!file.endsWith('.gz')) return writeFileAtomic(file, profileChunks(profile));
+  // `.GZ` too (found by review: `--out p.JSON.GZ` wrote plain JSON under a gzip name).
+  if (!/\.gz$/i.test(file)) return writeFileAtomic(file, profileChunks(profile));
   const members: Buffer[] = [];
   let text: string[] = [];
   let size = 0;

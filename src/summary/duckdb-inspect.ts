@@ -70,7 +70,7 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
     }
     let sessions: TraceSummary['sessions'];
     if (hasSession) {
-      const [ss] = await rows('SELECT count(DISTINCT session_id) AS d, count(session_id) AS c FROM a');
+      const [ss] = await rows('SELECT (SELECT count(*) FROM (SELECT DISTINCT client, session_id FROM a WHERE session_id IS NOT NULL)) AS d, count(session_id) AS c FROM a');
       if (num(ss.d) > 0) sessions = { sessions: num(ss.d), requestsWithSession: num(ss.c) };
     }
     const gapMemory = n > 1 ? await gapMemoryInDuckDB(scan) : undefined;

@@ -39,6 +39,8 @@ export interface DuckDbScanResult {
   warning?: string;
   /** Clients pooled into `tail` (`poolBelow`). */
   pooled: number;
+  /** Whether the inputs have the mapped session_id column (the summaries keep no sessions). */
+  sessionColumn?: boolean;
 }
 
 function fromClause(files: string[], format: InputFormat, ours: { comments?: number[]; jsonHeader?: boolean } = {}): string {
@@ -742,7 +744,7 @@ export async function summarizeWithDuckDB(
   const src = await openSource(inputs, mapping, options);
   try {
     const direct = await streamSummarize(src, options);
-    if (direct) return { ...direct, files: src.files, pass: 'stream' };
+    if (direct) return { ...direct, files: src.files, pass: 'stream', sessionColumn: src.mapping.columns.session_id !== undefined };
   } finally {
     src.close();
   }
@@ -753,10 +755,11 @@ export async function summarizeWithDuckDB(
   try {
     const warning = await scanTimeWarning(scan);
     const inOrder = await streamSummaries(scan, options, false);
-    if (inOrder) return { ...inOrder, rowsRead, rejectsByReason, files, pass: 'table-stream', warning };
+    const sessionColumn = scan.mapping.columns.session_id !== undefined;
+    if (inOrder) return { ...inOrder, rowsRead, rejectsByReason, files, pass: 'table-stream', warning, sessionColumn };
     const sorted = await streamSummaries(scan, options, true);
     if (!sorted) throw new Error('internal: rows sorted by time are out of order');
-    return { ...sorted, rowsRead, rejectsByReason, files, pass: 'sorted-stream', warning };
+    return { ...sorted, rowsRead, rejectsByReason, files, pass: 'sorted-stream', warning, sessionColumn };
   } finally {
     close();
   }

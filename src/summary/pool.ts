@@ -15,7 +15,8 @@ export interface ClientPool {
 /**
  * Clients with fewer than `min` accepted rows (`counts[i]` of `ids[i]`), but at least one, become
  * one client `tail`, at the place of the first of them; a client already named `tail` that is
- * kept is renamed `tail-client`. Names without accepted rows (the DuckDB scan lists `unknown` for
+ * kept is renamed `tail-client` (or `tail-client-2`, `-3`, … when that name is taken too: the ids
+ * must stay distinct, or the profile's clients would collide). Names without accepted rows (the DuckDB scan lists `unknown` for
  * blank ids whether or not there are any) are no clients: kept, never pooled. Undefined when no
  * client is pooled (or `min` ≤ 0).
  */
@@ -25,6 +26,10 @@ export function poolClients(ids: readonly string[], counts: ArrayLike<number>, m
   let pooled = 0;
   for (let i = 0; i < ids.length; i++) if (small(i)) pooled++;
   if (pooled === 0) return undefined;
+  // A kept `tail` needs a name no other client has.
+  const taken = new Set(ids);
+  let renamed = 'tail-client';
+  for (let k = 2; taken.has(renamed); k++) renamed = `tail-client-${k}`;
   const out: string[] = [];
   const code = new Int32Array(ids.length);
   let tail = -1;
@@ -37,7 +42,7 @@ export function poolClients(ids: readonly string[], counts: ArrayLike<number>, m
       code[i] = tail;
     } else {
       code[i] = out.length;
-      out.push(id === 'tail' ? 'tail-client' : id);
+      out.push(id === 'tail' ? renamed : id);
     }
   });
   return { ids: out, code, pooled };

@@ -201,3 +201,17 @@ describe('--max-reject-ratio takes a percentage', () => {
     expect(existsSync(join(dir, 'r2.jsonl'))).toBe(false);
   });
 });
+
+describe('README, "Using an upstream ServeGen pool"', () => {
+  it('shows the whole output of inspect for the bundled mm-image pool (review: it left out lines, the "lengths" header among them)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Using an upstream ServeGen pool'), readme.indexOf('## Ingesting your own logs'));
+    const shown = /Output of\s+`inspect` for the bundled pool:\n\n```\n([\s\S]*?)```/.exec(section)?.[1];
+    const pool = join(dir, 'pool.json');
+    expect((await runCli('import-servegen', fixture('servegen', 'multimodal/mm-image'), '--out', pool, '--quiet')).code).toBe(0);
+    const r = await runCli('inspect', pool);
+    expect(r.code).toBe(0);
+    expect(shown).toBe(r.stdout.replace(`profile ${pool}\n`, 'profile pool.json\n'));
+  });
+});

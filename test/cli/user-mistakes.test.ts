@@ -52,6 +52,16 @@ describe('a file of the wrong kind is named as what it is', () => {
     expect(existsSync(join(dir, 'x.json'))).toBe(false);
   });
 
+  it('a profile given with --preset (either engine) is still named as a profile (review: it said the preset\'s columns were not in "the first row", an arrival window)', async () => {
+    for (const engine of ['ts', 'duckdb']) {
+      await expectOneLineError(['fit', profile, '--preset', 'azure-llm-2023', '--engine', engine, '--out', join(dir, 'x.json')], `${profile}: a servegen profile, not a trace (servegen inspect ${profile} describes it`);
+      await expectOneLineError(['fit', profile, '--preset', 'mooncake', '--engine', engine, '--out', join(dir, 'x.json')], `${profile}: a servegen profile, not a trace`);
+      await expectOneLineError(['summarize', summaries, '--preset', 'mooncake', '--engine', engine, '--out', join(dir, 'x.json')], `${summaries}: servegen window summaries, not a trace`);
+    }
+    await expectOneLineError(['inspect', profile, '--preset', 'mooncake'], `${profile}: a servegen profile, not a trace`);
+    expect(existsSync(join(dir, 'x.json'))).toBe(false);
+  });
+
   it('a trace or summaries where a profile goes (generate, export-servegen)', async () => {
     await expectOneLineError(['generate', trace, '--duration', '60', '--out', join(dir, 'x.jsonl')], `${trace}: a trace (parquet), not a profile: fit one first (servegen fit ${trace} --out profile.json)`);
     await expectOneLineError(['generate', join(dir, 'g.jsonl'), '--duration', '60', '--out', join(dir, 'x.jsonl')], `${join(dir, 'g.jsonl')}: a trace, not a profile`);

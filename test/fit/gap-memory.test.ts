@@ -258,8 +258,8 @@ describe('gap memory', () => {
     });
     const withMemory: Profile = { ...base, clients: [client('a', 3, { weight: 0.15, phi: 0.99 }), client('b', 1)] };
     const text = renderSummary('p.json', summarizeProfile(withMemory));
-    expect(text).toContain('gap memory    1 client (75.0 % of requests) draws serially dependent gaps: a weight 0.150, φ 0.990 (~100 gaps)');
-    expect(profileHtml(withMemory)).toContain('<tr><th>gap memory</th><td>1 client (75.00 % of requests): a weight 0.150, φ 0.990</td></tr>');
+    expect(text).toContain('gap memory    1 client (75.0 % of requests) draws serially dependent gaps: client \"a\": weight 0.150, φ 0.990 (~100 gaps)');
+    expect(profileHtml(withMemory)).toContain('<tr><th>gap memory</th><td>1 client (75.00 % of requests): client &quot;a&quot;: weight 0.150, φ 0.990</td></tr>');
     const none: Profile = { ...base, clients: [client('b', 1)] };
     expect(renderSummary('p.json', summarizeProfile(none))).toContain('gap memory    none: gaps are drawn independently within each window');
   });
@@ -402,7 +402,10 @@ describe('fit on the command line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-gm-'));
     const code = await runCli('fit', fixture('traces', 'azure-llm-2023/AzureLLMInferenceTrace_code.csv'), '--preset', 'azure-llm-2023', '--out', join(dir, 'code.json'));
     expect(code.code).toBe(0);
-    expect(code.stderr).toMatch(/^gap memory: 1 of 1 client \(100\.0 % of requests\) draws serially dependent gaps; largest: default weight 0\.1\d+, φ 0\.98\d+ \(generate --no-gap-memory draws independent gaps\)$/m);
+    expect(code.stderr).toMatch(/^gap memory: 1 of 1 client \(100\.0 % of requests\) draws serially dependent gaps; largest: client "default", weight 0\.1\d+, φ 0\.98\d+ \(generate --no-gap-memory draws independent gaps\)$/m);
+    // The client's id is quoted: "largest: default weight 0.15" read as a default weight (review).
+    const inspected = await runCli('inspect', fixture('traces', 'azure-llm-2023/AzureLLMInferenceTrace_code.csv'), '--preset', 'azure-llm-2023', '--quiet');
+    expect(inspected.stdout).toMatch(/gap memory +1 of 1 client with serially dependent gaps \(fit writes gap_memory\); largest: client "default", lag-1 correlation/);
     const conv = await runCli('fit', fixture('traces', 'azure-llm-2023/AzureLLMInferenceTrace_conv.csv'), '--preset', 'azure-llm-2023', '--out', join(dir, 'conv.json'));
     expect(conv.code).toBe(0);
     expect(conv.stderr).not.toContain('gap memory');

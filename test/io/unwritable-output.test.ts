@@ -26,6 +26,15 @@ describe('an output that cannot be written: exit 2 naming it (not its temporary 
     }
   });
 
+  it('an existing directory, however named (review: `--out .` said "EBUSY: resource busy or locked", `--out dir/` "a file is in the way")', async () => {
+    const dir = tempDir();
+    for (const out of [`${dir}/.`, `${dir}/`, dir]) {
+      const r = await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--out', out, '--quiet');
+      expect(r.code, out).toBe(2);
+      expect(r.stderr, out).toBe(`servegen: ${out}: cannot write (it is a directory)\n`);
+    }
+  });
+
   it('a path under a file', async () => {
     const dir = tempDir();
     writeFileSync(`${dir}/file`, 'x');

@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+// BurstGPT's slice: 394 of its 400 rows carry a Session ID.
+const BURST = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+const NOTE_FIT = 'note: the inputs have session ids, and a fit from the duckdb scan\'s window summaries has no session statistics (generate then labels no sessions): fit with --engine ts for them';
+
+describe('fit and sessions by engine (review: sessions were dropped without a word)', () => {
+  it('--engine auto below its threshold fits as --engine ts does: sessions and the 5-minute aggregate', async () => {
+    const dir = tempDir();
+    const read = (f: string) => {
+      const p = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+      delete p.provenance;
+      return p;
+    };
+    expect((await runCli('fit', BURST, '--preset', 'burstgpt', '--engine', 'ts', '--out', join(dir, 'ts.json'), '--quiet')).code).toBe(0);
+    const auto = await runCli('fit', BURST, '--preset', 'burstgpt', '--engine', 'auto', '--out', join(dir, 'auto.json'));
+    expect(auto.code).toBe(0);
+    expect(auto.stderr).not.toContain('note: the inputs have session ids');
+    const ts = read('ts.json');
+    expect(ts.clients.filter((c: { sessions?: unknown }) => c.sessions).length).toBe(2);
+    expect(read('auto.json')).toEqual(ts);
+  });
+
+  it('--engine duckdb, and summarize, say that the summaries keep no sessions', async () => {
+    const dir = tempDir();
+    const r = await runCli('fit', BURST, '--preset', 'burstgpt', '--engine', 'duckdb', '--out', join(dir, 'd.json'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(NOTE_FIT);
+    for (const engine of ['ts', 'duckdb']) {
+      const s = await runCli('summarize', BURST, '--preset', 'burstgpt', '--engine', engine, '--out', join(dir, `s-${engine}.json`));
+      expect(s.code, engine).toBe(0);
+      expect(s.stderr, engine).toContain('note: the inputs have session ids, and summaries keep no session statistics (a profile fitted from them has none): fit the logs with --engine ts for them');
+    }
+    // No note for a log without session ids.
+    const conv = await runCli('fit', fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv'), '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', join(dir, 'c.json'));
+    expect(conv.code).toBe(0);
+    expect(conv.stderr).not.toContain('session');
+  });
+});

@@ -1,0 +1,57 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+// Found by review: `fit --out p.JSON.GZ` wrote plain JSON, `--report r.html.gz` and `--rejects
+// r.jsonl.gz` plain text, under gzip names; `summarize --out part.json.gz --engine duckdb` made a
+// directory of that name.
+const CONV = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
+
+describe('outputs named .gz', () => {
+  it('a profile named .GZ (any case) is gzipped', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'p.JSON.GZ');
+    expect((await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--out', out, '--quiet')).code).toBe(0);
+    const bytes = readFileSync(out);
+    expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
+    expect((await runCli('inspect', out)).code).toBe(0);
+  });
+
+  it('a report, rejects or summaries output named .gz is refused (exit 2, nothing written)', async () => {
+    const dir = tempDir();
+    for (const [args, message] of [
+      [['fit', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 'p.json'), '--report', join(dir, 'r.html.gz')], `--report ${join(dir, 'r.html.gz')}: written uncompressed; name it without .gz (only a profile, fit --out *.json.gz, is written gzipped)`],
+      [['fit', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 'p.json'), '--rejects', join(dir, 'r.jsonl.gz')], `--rejects ${join(dir, 'r.jsonl.gz')}: written uncompressed`],
+      [['summarize', CONV, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', join(dir, 's.json.gz')], `--out ${join(dir, 's.json.gz')}: summarize does not compress; give a .json file (or a directory with --engine duckdb)`],
+      [['summarize', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 's.json.gz')], 'summarize does not compress'],
+      [['inspect', CONV, '--preset', 'azure-llm-2023', '--rejects', join(dir, 'r.jsonl.gz')], `--rejects ${join(dir, 'r.jsonl.gz')}: written uncompressed`],
+      [['ingest', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 't.jsonl'), '--summary', join(dir, 's.json.gz')], `--summary ${join(dir, 's.json.gz')}: written uncompressed`],
+      [['validate', CONV, CONV, '--source-preset', 'azure-llm-2023', '--generated-preset', 'azure-llm-2023', '--json', join(dir, 'v.json.gz')], `--json ${join(dir, 'v.json.gz')}: written uncompressed`],
+    ] as const) {
+      const r = await runCli(...args, '--quiet');
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toContain(message);
+    }
+    for (const f of ['p.json', 'r.html.gz', 'r.jsonl.gz', 's.json.gz', 't.jsonl', 'v.json.gz']) expect(existsSync(join(dir, f)), f).toBe(false);
+  });
+});
+
+describe('--rejects naming an input (review: inspect and roundtrip replaced the log by its empty rejects)', () => {
+  it('is refused by inspect and roundtrip, and the input is kept', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'log.csv');
+    const text = readFileSync(CONV, 'utf8');
+    writeFileSync(log, text);
+    for (const args of [
+      ['inspect', log, '--preset', 'azure-llm-2023', '--rejects', log],
+      ['roundtrip', log, '--preset', 'azure-llm-2023', '--rejects', log, '--out', join(dir, 'rt')],
+    ]) {
+      const r = await runCli(...args, '--quiet');
+      expect(r.code, args[0]).toBe(2);
+      expect(r.stderr, args[0]).toContain(`--rejects ${log} is the same file as input ${log}: writing it would replace that; give another name`);
+      expect(readFileSync(log, 'utf8') === text, args[0]).toBe(true);
+    }
+  });
+});
