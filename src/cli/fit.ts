@@ -88,7 +88,7 @@ export function registerFit(program: Command): void {
     .option('--min-arrivals <n>', 'windows with fewer gaps keep their rate and borrow the client\'s pooled shape (a window needs at least 2 gaps whatever n is)', '10')
     .option('--min-client-requests <n>', 'pool clients with fewer requests into one client "tail" (default 0; 100 with --anonymize)')
     .option('--moment-match', 'Gamma by moments (shape = 1/CV², upstream\'s convention) instead of MLE')
-    .option('--resolution <seconds>', 'clock resolution of the timestamps (default: detected; 0 = exact)')
+    .option('--resolution <seconds>', 'clock resolution of the timestamps (default: detected; 0 = none: times are taken to 1 µs, the finest a profile records)')
     .option('--summaries', 'inputs are summary files (servegen summarize) or directories of Parquet results of servegen sql, merged before fitting')
     .option('--engine <engine>', 'scan engine: ts (default; sessions and 5-minute aggregate) | duckdb (embedded DuckDB scan) | auto (duckdb above 256 MB)', 'ts')
     .option('--duckdb-memory <size>', 'with --engine duckdb: DuckDB memory limit (e.g. 512MB); above it DuckDB spills to a temporary directory')
