@@ -29,6 +29,8 @@ export interface TraceSummary {
   sessions?: { sessions: number; requestsWithSession: number };
   /** Gap memory as `fit` would find it (600 s windows, the detected clock). */
   gapMemory?: TraceGapMemory;
+  /** The clock resolution `fit` would detect (s; 1e-6 for a continuous clock); absent below 2 rows. */
+  clockSeconds?: number;
   /** Peak load: the 99th percentiles of requests and of input + output tokens per second over 10 s bins (tokens null without token counts). */
   peak?: { requestsPerS: number; tokensPerS: number | null; tokenFields: string[] };
 }
@@ -110,7 +112,7 @@ export function summarizeTrace(trace: Trace): TraceSummary {
     aggregateIatCv: cv,
     fields,
     sessions,
-    gapMemory: n > 1 ? gapMemoryOf(trace) : undefined,
+    ...(n > 1 ? gapMemoryOf(trace) : {}),
     peak: peakOf(traceLoad(trace.timestamp, trace.ints)),
   };
 }
@@ -119,9 +121,9 @@ export function summarizeTrace(trace: Trace): TraceSummary {
 export const INSPECT_WINDOW_SECONDS = 600;
 
 /** Gap memory per client, from the arrival summaries `fit` would count (no length histograms). */
-function gapMemoryOf(trace: Trace): TraceGapMemory {
+function gapMemoryOf(trace: Trace): { gapMemory: TraceGapMemory; clockSeconds: number } {
   const s = buildSummaries({ ...trace, ints: {}, texts: {} }, { arrivalSeconds: INSPECT_WINDOW_SECONDS, lengthSeconds: 1e12 });
-  return traceGapMemory(clientGaps(s.arrivals), s.resolution);
+  return { gapMemory: traceGapMemory(clientGaps(s.arrivals), s.resolution), clockSeconds: s.resolution };
 }
 
 /** Arrival windows grouped by client, as traceGapMemory reads them. */

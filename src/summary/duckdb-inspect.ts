@@ -73,7 +73,7 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
       const [ss] = await rows('SELECT (SELECT count(*) FROM (SELECT DISTINCT client, session_id FROM a WHERE session_id IS NOT NULL)) AS d, count(session_id) AS c FROM a');
       if (num(ss.d) > 0) sessions = { sessions: num(ss.d), requestsWithSession: num(ss.c) };
     }
-    const gapMemory = n > 1 ? await gapMemoryInDuckDB(scan) : undefined;
+    const gm = n > 1 ? await gapMemoryInDuckDB(scan) : undefined;
     // Peak load as traceLoad bins it (the same relative times).
     const tokens = TOKEN_FIELDS.filter((f) => ints.includes(f));
     const bins = await numericColumns(con, loadBinsSql('t', 'a', tokens));
@@ -88,7 +88,8 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
       aggregateIatCv: cv,
       fields,
       sessions,
-      gapMemory,
+      gapMemory: gm?.gapMemory,
+      clockSeconds: gm?.clock,
       peak: peakOf(loadFromBins(bins, tokens)),
     };
     return { summary, rowsRead: scan.rowsRead, rejectsByReason: scan.rejectsByReason, files: scan.files, warning };
@@ -103,7 +104,7 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
  * windows, in time order as the builder lists them) and each client's gap total, on one
  * thread (float sums in one order: the same bits on every run).
  */
-async function gapMemoryInDuckDB(scan: OpenScan): Promise<TraceGapMemory> {
+async function gapMemoryInDuckDB(scan: OpenScan): Promise<{ gapMemory: TraceGapMemory; clock: number }> {
   const { con } = scan;
   const W = INSPECT_WINDOW_SECONDS;
   const res = Math.max(await detectScanResolution(scan, 'a', 't'), 1e-6);
@@ -123,7 +124,7 @@ async function gapMemoryInDuckDB(scan: OpenScan): Promise<TraceGapMemory> {
     const terms = memFromSums(num(r.m), num(r.s1), num(r.s2), P);
     if (terms) windows.push({ client: String(r.client), n: 0, sum: 0, gaps: 0, mem: terms });
   }
-  return traceGapMemory(clientGaps(windows), res);
+  return { gapMemory: traceGapMemory(clientGaps(windows), res), clock: res };
 }
 
 /** A query's rows as objects. */

@@ -117,3 +117,20 @@ describe('fit on requests that all share one timestamp (found by review: one req
     expect((await runCli('fit', '--summaries', join(dir, 's.json'), '--out', join(dir, 'ps.json'))).stderr).toContain(warning);
   });
 });
+
+describe('inspect of a trace on a coarse clock', () => {
+  it('says the clock beside the aggregate IAT CV, with both engines (found by review: Mooncake read CV 3.03, its profile 1.00, without a word)', async () => {
+    const dir = tempDir();
+    // 600 rows at 4 req/s on a 3 s clock (times floored to multiples of 3 s), and the same rows at their exact times.
+    const rows = (coarse: boolean) => ['timestamp,client_id,input_tokens,output_tokens', ...Array.from({ length: 600 }, (_, i) => `${coarse ? Math.floor((i * 0.25 + (i % 7) * 0.031) / 3) * 3 : (i * 0.25 + (i % 7) * 0.031).toFixed(3)},c,10,5`)].join('\n') + '\n';
+    writeFileSync(join(dir, 'coarse.csv'), rows(true));
+    writeFileSync(join(dir, 'fine.csv'), rows(false));
+    for (const engine of ['ts', 'duckdb']) {
+      const coarse = await runCli('inspect', join(dir, 'coarse.csv'), '--preset', 'servegen', '--engine', engine);
+      expect(coarse.code, coarse.stderr).toBe(0);
+      expect(coarse.stdout, engine).toMatch(/aggregate IAT CV [\d.]+ on a 3\.00 s clock \(the mean gap is 0\.2\d+ s: many gaps read as 0; fit models the gaps within a tick\)/);
+      const fine = await runCli('inspect', join(dir, 'fine.csv'), '--preset', 'servegen', '--engine', engine);
+      expect(fine.stdout, engine).toMatch(/aggregate IAT CV [\d.]+\n/);
+    }
+  });
+});
