@@ -35,6 +35,13 @@ function num(text: string, flag: string, min = -Infinity): number {
   return v;
 }
 
+/** A count flag: a whole number ≥ 0 (`--max-requests 1.5` was taken as a limit of 1.5 requests; found by review). */
+function wholeNumber(text: string, flag: string): number {
+  const v = num(text, flag, 0);
+  if (!Number.isInteger(v)) throw new UsageError(`${flag}: expected a whole number ≥ 0, got ${JSON.stringify(text)}`);
+  return v;
+}
+
 /**
  * Parses --clients: `top:K`, a comma-separated id list, or `@FILE` (one id per line: ids may
  * hold commas; spaces around a line are dropped, as ingest drops them around client ids, so
@@ -124,7 +131,7 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
         shapeSource: opts.shape,
         sessions: opts.sessions,
         gapMemory: opts.gapMemory,
-        maxRequests: num(opts.maxRequests, '--max-requests', 0),
+        maxRequests: wholeNumber(opts.maxRequests, '--max-requests'),
       };
       const { profile, sha256 } = readProfile(file);
       // Found by review: top:100 of a 2-client profile said nothing.

@@ -4,7 +4,7 @@ import { buildSummaries } from '../summary/build.js';
 import { summariesJsonChunks } from '../summary/serialize.js';
 import { addIngestOptions, duckdbNoAcceptedRows, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type IngestCliOptions, type RejectOptions, type RejectSource, reportIngest } from './ingest-options.js';
 import { humanCount, Reporter } from './progress.js';
-import { positive, refuseClobber, UsageError } from './errors.js';
+import { positive, refuseClobber, UsageError, windowSeconds } from './errors.js';
 import { existsSync, statSync } from 'node:fs';
 import { expandInputs, type InputFormat } from '../io/input.js';
 import type { Mapping } from '../ingest/mapping.js';
@@ -33,8 +33,8 @@ export function registerSummarize(program: Command): void {
     .action(async (inputs: string[], opts: IngestCliOptions & { out: string; window: string; lengthWindow: string; resolution?: string; origin?: string; engine: string; duckdbMemory?: string; quiet?: boolean }) => {
       const rep = new Reporter(Boolean(opts.quiet));
       refuseClobber(inputs.map((f) => ['input', f] as const), [['--out', opts.out], ['--rejects', opts.rejects]]);
-      const W = positive(opts.window, '--window');
-      const L = positive(opts.lengthWindow, '--length-window');
+      const W = windowSeconds(opts.window, '--window');
+      const L = windowSeconds(opts.lengthWindow, '--length-window');
       const resolution = opts.resolution !== undefined ? positive(opts.resolution, '--resolution') : undefined;
       const mapping = mappingFrom(opts, 'servegen');
       const origin = opts.origin !== undefined ? parseOrigin(opts.origin) : undefined;

@@ -5,7 +5,7 @@ import { loadThresholds, unmatchedOverrides, type Thresholds } from '../validate
 import { generatorHeader, validateTraces, validateTracesParallel, type FidelityReport } from '../validate/validate.js';
 import { fidelityHtml } from '../validate/html.js';
 import type { IngestResult } from '../ingest/ingest.js';
-import { EXIT_CHECK_FAILED, EXIT_OK, positive, refuseClobber, UsageError } from './errors.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, positive, refuseClobber, UsageError, windowSeconds } from './errors.js';
 import { wrongKindHint } from '../io/file-kind.js';
 import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type RejectOptions, type RejectSource, ingestWarnings } from './ingest-options.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
@@ -128,7 +128,7 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         [['--json', opts.json], ['--report', opts.report], ['--source-rejects', opts.sourceRejects], ['--generated-rejects', opts.generatedRejects]],
       );
       const thresholds = loadThresholds(opts.thresholds);
-      const arrivalSeconds = positive(opts.window, '--window');
+      const arrivalSeconds = windowSeconds(opts.window, '--window');
       const sourceMapping = mappingFrom({ preset: opts.sourcePreset, map: opts.sourceMap }, 'servegen', 'source');
       const generatedMapping = mappingFrom({ preset: opts.generatedPreset, map: opts.generatedMap }, 'servegen', 'generated');
       // A profile as --baseline said `mapping names column "timestamp" not in any row` (found by
