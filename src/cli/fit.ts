@@ -218,7 +218,8 @@ Examples:
           }
         }
         refuseUnpooled(merged, opts);
-        zeroSpanWarning(rep, merged.arrivals.reduce((a, w) => a + w.n, 0), merged.span);
+        const rows = merged.arrivals.reduce((a, w) => a + w.n, 0);
+        zeroSpanWarning(rep, rows, merged.span);
         const momentMatch = Boolean(opts.momentMatch);
         const profile = fitSummaries(merged, {
           arrivalSeconds: merged.arrivalSeconds,
@@ -230,7 +231,7 @@ Examples:
           onProgress: (d, n) => rep.progress(`fit: ${d}/${n} clients`),
           sourceSha256: hash.digest('hex'),
           created: defaultCreated(),
-          recorded: { summaries: files.length },
+          recorded: { summaries: files.length, rows },
         });
         const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
         writeWithProgress(rep, opts.out, final);
@@ -255,7 +256,10 @@ Examples:
         // Sessions come from rows (the TypeScript engine's fit); the scan keeps none, and the
         // profile had none without a word (found by review: BurstGPT's 135 sessions).
         if (sessionColumn) rep.info(`note: the inputs have session ids, and a fit from the ${opts.engine} scan's window summaries has no session statistics (generate then labels no sessions): fit with --engine ts for them`);
-        zeroSpanWarning(rep, summaries.arrivals.reduce((a, w) => a + w.n, 0), summaries.span);
+        // Every accepted row is one arrival of one window: the rows count, recorded as the
+        // TypeScript engine records it (DuckDB-engine profiles had none; found by review).
+        const rows = summaries.arrivals.reduce((a, w) => a + w.n, 0);
+        zeroSpanWarning(rep, rows, summaries.span);
         const momentMatch = Boolean(opts.momentMatch);
         const profile = fitSummaries(
           summaries,
@@ -269,7 +273,7 @@ Examples:
             onProgress: (d, n) => rep.progress(`fit: ${d}/${n} clients`),
             sourceSha256: hash.digest('hex'),
             created: defaultCreated(),
-            recorded: { engine: opts.engine, inputs: files.length },
+            recorded: { engine: opts.engine, inputs: files.length, rows },
           },
           { pooled: pooledClients },
         );

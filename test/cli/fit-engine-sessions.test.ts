@@ -41,3 +41,17 @@ describe('fit and sessions by engine (review: sessions were dropped without a wo
     expect(conv.stderr).not.toContain('session');
   });
 });
+
+describe('provenance rows by engine', () => {
+  it('fit --engine duckdb and fit --summaries record the rows read, as --engine ts does (found by review: they had no rows)', async () => {
+    const dir = tempDir();
+    const rowsOf = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')).provenance.options.rows;
+    expect((await runCli('fit', BURST, '--preset', 'burstgpt', '--engine', 'ts', '--out', join(dir, 'ts.json'), '--quiet')).code).toBe(0);
+    expect((await runCli('fit', BURST, '--preset', 'burstgpt', '--engine', 'duckdb', '--out', join(dir, 'd.json'), '--quiet')).code).toBe(0);
+    expect((await runCli('summarize', BURST, '--preset', 'burstgpt', '--out', join(dir, 's.json'), '--quiet')).code).toBe(0);
+    expect((await runCli('fit', '--summaries', join(dir, 's.json'), '--out', join(dir, 's-fit.json'), '--quiet')).code).toBe(0);
+    expect(rowsOf('ts.json')).toBe(400);
+    expect(rowsOf('d.json')).toBe(400);
+    expect(rowsOf('s-fit.json')).toBe(400);
+  });
+});
