@@ -56,6 +56,8 @@ describe('inspect on a trace of one request', () => {
       expect(r.code, engine).toBe(0);
       expect(r.stdout, engine).toContain('requests      1 (mean — req/s); aggregate IAT CV —');
       expect(r.stdout, engine).not.toContain('NaN');
+      // As for any trace without a window of 16 gaps (the line was left out; found by review).
+      expect(r.stdout, engine).toContain('  gap memory    not judged (no client has a 600 s window with 16 gaps)');
     }
   });
 });
