@@ -22,7 +22,7 @@ export { heapContext, relaunch, relaunchFlags } from './heap.js';
 let exitCode = 0;
 
 /** Commands that start worker threads or DuckDB, and so take --threads. */
-const THREADED = new Set(['ingest', 'summarize', 'fit', 'validate', 'roundtrip', 'inspect']);
+const THREADED = new Set(['ingest', 'summarize', 'fit', 'validate', 'roundtrip', 'inspect', 'generate']);
 
 /** Builds the `servegen` command tree. */
 export function buildProgram(): Command {

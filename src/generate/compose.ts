@@ -6,7 +6,7 @@ import { describeRateSpec, meanRateOver, rateAt, type RateSpec } from './rate-fu
 import { unitGapSampler, type ShapeSource, type UnitGapSampler } from './arrival-sampler.js';
 import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths } from './length-sampler.js';
 import { SessionAssigner, sessionModelOf } from './session-sampler.js';
-import { LENGTH_COLUMNS, type LengthBuffers, type LengthColumn, type TraceBatch } from '../io/trace-schema.js';
+import { LENGTH_COLUMNS, type LengthBuffers, type LengthColumn, type TraceBatch, defineSessionTexts } from '../io/trace-schema.js';
 
 /** Options of one generation run. Times in seconds. */
 export interface GenerateOptions {
@@ -330,22 +330,13 @@ function mergeRuns(buf: SlotBuffer, runStart: Int32Array, runEnd: Int32Array, ru
   };
   const session = buf.session;
   const turn = buf.turn;
-  // Session ids as numbers; their strings `<client id>#<n>` (the last '#' splits them, so ids of
-  // different clients never collide) are built only when read: the text writers write them
-  // from the number (found profiling: building and escaping ~1.2 M id strings was 0.5 s of the
-  // 1.2 s that labels added to a 3.7 s jsonl run).
+  // Session ids as numbers; their strings are built only when read (defineSessionTexts).
   const sessionNumbers = session ? new Float64Array(n) : undefined;
   const turns = turn ? new Float64Array(n) : undefined;
   if (sessionNumbers && turns) {
     out.sessionNumbers = sessionNumbers;
     out.extraInts = { turn: turns };
-    let ids: (string | undefined)[] | undefined;
-    const texts: NonNullable<RequestBatch['texts']> = {};
-    Object.defineProperty(texts, 'session_id', {
-      enumerable: true,
-      get: () => (ids ??= Array.from(sessionNumbers, (sn, k) => (sn === sn ? `${clientIds[out.client[k]]}#${sn}` : undefined))),
-    });
-    out.texts = texts;
+    defineSessionTexts(out, clientIds);
   }
   const heap = new Int32Array(runs);
   const pos = Int32Array.from(runStart.subarray(0, runs));

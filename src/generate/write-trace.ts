@@ -1,35 +1,15 @@
-import { csvTraceWriter } from '../io/to-csv.js';
-import { jsonlTraceWriter } from '../io/to-jsonl.js';
-import { mooncakeTraceWriter } from '../io/to-mooncake.js';
-import { parquetTraceWriter } from '../io/to-parquet.js';
-import { arrowTraceWriter } from '../io/to-arrow.js';
 import type { TraceLayout } from '../io/trace-schema.js';
-import type { TraceFormat, TraceWriter } from '../io/trace-writer.js';
+import type { TraceFormat } from '../io/trace-writer.js';
+import { openTraceWriter } from '../io/open-writer.js';
+import { threadedTraceWriter } from '../io/threaded-writer.js';
+import { usableThreads } from '../util/worker.js';
 import type { Profile } from '../profile/schema.js';
 import { toolName } from '../version.js';
 import { planGeneration, type GenerateOptions, type GenerationPlan } from './compose.js';
 import { planNaiveGeneration } from './naive.js';
 import { describeRateSpec } from './rate-function.js';
 
-/** Opens the writer for a format (exhaustive over TraceFormat). */
-export function openTraceWriter(format: TraceFormat, path: string, layout: TraceLayout): TraceWriter {
-  switch (format) {
-    case 'jsonl':
-      return jsonlTraceWriter(path, layout);
-    case 'csv':
-      return csvTraceWriter(path, layout);
-    case 'parquet':
-      return parquetTraceWriter(path, layout);
-    case 'arrow':
-      return arrowTraceWriter(path, layout);
-    case 'mooncake':
-      return mooncakeTraceWriter(path, layout);
-    default: {
-      const never: never = format;
-      throw new Error(`unknown format ${String(never)}`);
-    }
-  }
-}
+export { openTraceWriter };
 
 export interface GenerateSummary {
   requests: number;
@@ -52,7 +32,15 @@ function shiftedOrigin(origin: string | null, start: number): string | null {
 }
 
 /**
+ * Runs expected to produce at least this many requests are written on a writer thread (when
+ * there are two threads to use): below it, starting the thread costs more than it saves.
+ */
+export const WRITER_THREAD_ABOVE = 200_000;
+
+/**
  * Generates a workload from a profile straight into a file (streaming, atomic).
+ * `writerThread` forces the writer thread on or off (default: on for large runs, see
+ * WRITER_THREAD_ABOVE); the file is the same either way.
  * `onProgress` is called after each slot with rows written so far and the generated time reached.
  */
 export async function generateToFile(
@@ -63,6 +51,7 @@ export async function generateToFile(
   onProgress?: (rows: number, reachedSeconds: number) => void,
   naive = false,
   onPlan?: (plan: GenerationPlan) => void,
+  writerThread?: boolean,
 ): Promise<GenerateSummary> {
   const plan = naive ? planNaiveGeneration(profile, options) : planGeneration(profile, options);
   onPlan?.(plan);
@@ -89,14 +78,18 @@ export async function generateToFile(
       },
     },
   };
-  const writer = openTraceWriter(out.format, out.path, layout);
+  // Large runs format and encode on a writer thread while this one generates (same bytes).
+  const threaded = writerThread ?? (usableThreads() >= 2 && plan.expectedRequests >= WRITER_THREAD_ABOVE);
+  const writer = threaded ? threadedTraceWriter(out.format, out.path, layout) : openTraceWriter(out.format, out.path, layout);
   const t0 = performance.now();
   let rows = 0;
   try {
     for (const batch of plan.batches) {
+      const n = batch.n;
+      const last = batch.timestamp[n - 1];
       await writer.write(batch);
-      rows += batch.n;
-      onProgress?.(rows, batch.timestamp[batch.n - 1]);
+      rows += n;
+      onProgress?.(rows, last);
     }
     await writer.close();
   } catch (err) {

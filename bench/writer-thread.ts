@@ -1,0 +1,60 @@
+/**
+ * Writer-thread benchmark: `generate` of a large run with the output formatted and encoded on
+ * a writer thread (the default above 200 000 expected requests on ≥ 2 threads) against the same
+ * run written on the generating thread (`--threads 1`), alternating in this process, for jsonl
+ * and Parquet. Prints median seconds and the ratio, and checks the two files are identical.
+ * The profile: the upstream m-small pool (../shared/data/servegen), else the 30-day bench:span
+ * profile if present; the run is --duration seconds at --rate req/s in all.
+ * Usage: npm run bench:writer-thread [-- --repeat 3 --duration 21600 --rate 200 --formats jsonl,parquet]
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { importServegenPool } from '../src/profile/upstream.js';
+import { generateToFile } from '../src/generate/write-trace.js';
+import type { TraceFormat } from '../src/io/trace-writer.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const POOL = join(here, '..', '..', 'shared', 'data', 'servegen', 'language', 'm-small');
+const opt = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+};
+const repeat = Number(opt('repeat', '3'));
+const duration = Number(opt('duration', '21600'));
+const rate = Number(opt('rate', '200'));
+const formats = opt('formats', 'jsonl,parquet').split(',') as TraceFormat[];
+
+if (!existsSync(POOL)) {
+  console.log(`note: ${POOL} not found (the real pools are in ../shared); nothing measured`);
+  process.exit(0);
+}
+const { profile } = importServegenPool(POOL);
+const dir = join(tmpdir(), `servegen-bench-writer-${process.pid}`);
+mkdirSync(dir, { recursive: true });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+console.log(`# writer thread — m-small pool, ${duration} s at constant:${rate} (${((duration * rate) / 1e6).toFixed(1)} M requests expected); node ${process.version}; medians of ${repeat}, alternating`);
+console.log('| format | requests | writer thread (s) | one thread (s) | one thread / writer thread | same bytes |');
+console.log('|---|---|---|---|---|---|');
+try {
+  for (const format of formats) {
+    const times = { on: [] as number[], off: [] as number[] };
+    let requests = 0;
+    let same = true;
+    for (let r = 0; r < repeat; r++) {
+      for (const mode of (r % 2 === 0 ? ['on', 'off'] : ['off', 'on']) as ('on' | 'off')[]) {
+        const t0 = performance.now();
+        const s = await generateToFile(profile, 'bench', { start: 0, duration, rate: { kind: 'constant', rate }, seed: 1 }, { path: join(dir, `${mode}.${format}`), format }, undefined, false, undefined, mode === 'on');
+        times[mode].push((performance.now() - t0) / 1000);
+        requests = s.requests;
+      }
+      same &&= readFileSync(join(dir, `on.${format}`)).equals(readFileSync(join(dir, `off.${format}`)));
+    }
+    const on = median(times.on);
+    const off = median(times.off);
+    console.log(`| ${format} | ${(requests / 1e6).toFixed(2)} M | ${on.toFixed(2)} | ${off.toFixed(2)} | ${(off / on).toFixed(2)}× | ${same ? 'yes' : 'NO'} |`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

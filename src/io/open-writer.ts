@@ -1,0 +1,27 @@
+import { csvTraceWriter } from './to-csv.js';
+import { jsonlTraceWriter } from './to-jsonl.js';
+import { mooncakeTraceWriter } from './to-mooncake.js';
+import { parquetTraceWriter } from './to-parquet.js';
+import { arrowTraceWriter } from './to-arrow.js';
+import type { TraceLayout } from './trace-schema.js';
+import type { TraceFormat, TraceWriter } from './trace-writer.js';
+
+/** Opens the writer for a format (exhaustive over TraceFormat). */
+export function openTraceWriter(format: TraceFormat, path: string, layout: TraceLayout): TraceWriter {
+  switch (format) {
+    case 'jsonl':
+      return jsonlTraceWriter(path, layout);
+    case 'csv':
+      return csvTraceWriter(path, layout);
+    case 'parquet':
+      return parquetTraceWriter(path, layout);
+    case 'arrow':
+      return arrowTraceWriter(path, layout);
+    case 'mooncake':
+      return mooncakeTraceWriter(path, layout);
+    default: {
+      const never: never = format;
+      throw new Error(`unknown format ${String(never)}`);
+    }
+  }
+}
