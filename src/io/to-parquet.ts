@@ -104,7 +104,13 @@ export function parquetTraceWriter(path: string, layout: TraceLayout): TraceWrit
       pendingRows += batch.n;
       sinceYield += batch.n;
       if (pendingRows >= rowGroup) {
-        await flush();
+        try {
+          await flush();
+        } catch (err) {
+          // A full disk while writing a row group is the output's failure, named (it was an
+          // internal error, exit 3; found testing the writer thread on a full tmpfs).
+          throw outputError(path, err);
+        }
         sinceYield = 0;
       } else if (sinceYield >= YIELD_ROWS) {
         // The rows of a row group are made (generated, read) between two flushes without the
