@@ -11,7 +11,7 @@ vi.mock('hyparquet-writer', async (original) => {
       const w = real.fileWriter(file);
       const ensure = w.ensure.bind(w);
       w.ensure = (size: number) => {
-        if (w.index > 1_000_000) throw Object.assign(new Error(`ENOSPC: no space left on device, write`), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+        if ((w as unknown as { index: number }).index > 1_000_000) throw Object.assign(new Error(`ENOSPC: no space left on device, write`), { code: 'ENOSPC', errno: -28, syscall: 'write' });
         ensure(size);
       };
       return w;
