@@ -97,6 +97,9 @@ function descriptorOf(path: string): number | undefined {
   return m ? (m[1] ? (m[1] === 'stdout' ? 1 : 2) : Number(m[2])) : undefined;
 }
 
+/** For a 2 ms pause between tries of a write to a full non-blocking pipe. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 /** Copies a file's bytes into an already existing special file, link or descriptor (in 1 MB pieces). */
 function copyInto(from: string, to: string): void {
   const src = openSync(from, 'r');
@@ -109,7 +112,18 @@ function copyInto(from: string, to: string): void {
         const n = readSync(src, buf, 0, buf.length, null);
         if (n === 0) break;
         let off = 0;
-        while (off < n) off += writeSync(dst, buf, off, n - off);
+        while (off < n) {
+          try {
+            off += writeSync(dst, buf, off, n - off);
+          } catch (err) {
+            // A pipe on standard output is non-blocking in Node: a full pipe (a slow reader)
+            // says EAGAIN, and the write is tried again shortly (found by review: `generate
+            // --out /dev/stdout | consumer` stopped with "resource temporarily unavailable"
+            // once the pipe's 64 KB filled).
+            if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+            Atomics.wait(PAUSE, 0, 0, 2);
+          }
+        }
       }
     } finally {
       if (fd === undefined) closeSync(dst);

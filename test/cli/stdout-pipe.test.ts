@@ -1,0 +1,34 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+describe('--out /dev/stdout into a pipe whose reader is slow', () => {
+  it('waits for the reader and writes the whole trace (it stopped with EAGAIN once the 64 KB pipe filled; found by review)', async () => {
+    const args = ['generate', fixture('profiles', 'essentials.json'), '--duration', '600', '--rate', 'constant:100', '--seed', '4', '--format', 'jsonl', '--quiet'];
+    const file = join(tempDir(), 'g.jsonl');
+    expect((await runCli(...args, '--out', file)).code).toBe(0);
+    const expected = readFileSync(file);
+    expect(expected.length).toBeGreaterThan(1 << 20);
+    // Run as bin/servegen.js does, from the sources; the pipe is not read for the first second.
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { main } from './src/cli/main.ts'; process.exitCode = await main(['node', 'servegen', ...${JSON.stringify([...args, '--out', '/dev/stdout'])}]);`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    child.stdout.pause();
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('close', (c) => resolve(c));
+      setTimeout(() => {
+        child.stdout.on('data', (d: Buffer) => chunks.push(d));
+        child.stdout.resume();
+      }, 1000);
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(Buffer.concat(chunks).equals(expected)).toBe(true);
+  }, 60_000);
+});
