@@ -3,7 +3,7 @@ import { PmfSampler } from '../stats/pmf.js';
 import { normalCdf } from '../stats/normal.js';
 import { lognormalParetoCdf, twoNormalsCdf } from '../fit/mixtures.js';
 import type { LengthFieldName, Profile } from './schema.js';
-import { requestsIn, summarizeProfile } from './summarize.js';
+import { requestsPerWindow, summarizeProfile } from './summarize.js';
 
 function fmt(v: number | undefined | null): string {
   if (v === undefined || v === null || !Number.isFinite(v)) return '—';
@@ -17,9 +17,9 @@ export function fieldCdfs(profile: Profile, field: LengthFieldName): Series[] {
   const fits: { family: string; params: Record<string, number>; weight: number }[] = [];
   for (const c of profile.clients) {
     const lw = c.lengths.filter((w) => w.fields[field]);
+    const weights = requestsPerWindow(c, lw.map((w) => w.start), W);
     lw.forEach((w, i) => {
-      const end = i + 1 < lw.length ? lw[i + 1].start : Infinity;
-      const weight = requestsIn(c, i === 0 ? -Infinity : w.start, end, W);
+      const weight = weights[i];
       if (!(weight > 0)) return;
       const f = w.fields[field]!;
       const s = new PmfSampler(f.pmf);

@@ -41,18 +41,25 @@ export interface ProfileSummary {
 
 /** Weighted quantile over (value, weight) pairs. */
 function weightedQuantiles(values: Float64Array, weights: Float64Array, probs: readonly number[]): number[] {
-  const idx = Array.from(values.keys()).sort((a, b) => values[a] - values[b]);
+  // Equal values merged first (a long profile's PMF atoms repeat the same token counts across
+  // thousands of windows), then the distinct ones sorted: sorting an index of every atom with a
+  // comparator took 2.6 of the 13 s `inspect` spent on a 30-day, 2 000-client profile.
+  const merged = new Map<number, number>();
   let total = 0;
-  for (const w of weights) total += w;
+  for (let i = 0; i < values.length; i++) {
+    merged.set(values[i], (merged.get(values[i]) ?? 0) + weights[i]);
+    total += weights[i];
+  }
+  const distinct = Float64Array.from(merged.keys()).sort();
   const out: number[] = [];
   let acc = 0;
   let k = 0;
   for (const p of probs) {
-    while (k < idx.length && (acc + weights[idx[k]]) / total < p) {
-      acc += weights[idx[k]];
+    while (k < distinct.length && (acc + merged.get(distinct[k])!) / total < p) {
+      acc += merged.get(distinct[k])!;
       k++;
     }
-    out.push(values[idx[Math.min(k, idx.length - 1)]]);
+    out.push(distinct[Math.min(k, distinct.length - 1)]);
   }
   return out;
 }
@@ -70,6 +77,37 @@ export function requestsIn(client: ProfileClient, a: number, b: number, width: n
     if (overlap > 0) n += w.rate * overlap;
   }
   return n;
+}
+
+/**
+ * requestsIn for consecutive length windows at once: element i is the client's expected
+ * requests from `starts[i]` (−∞ for i = 0) to `starts[i + 1]` (∞ for the last), the same sums
+ * in the same order as requestsIn gives, found by a binary search per arrival window instead of
+ * a pass over all of them per length window (120 × 4 320 windows × 2 000 clients at 30 days).
+ */
+export function requestsPerWindow(client: ProfileClient, starts: readonly number[], width: number): number[] {
+  const m = starts.length;
+  const lo = (i: number) => (i === 0 ? -Infinity : starts[i]);
+  const hi = (i: number) => (i + 1 < m ? starts[i + 1] : Infinity);
+  for (let i = 2; i < m; i++) if (!(starts[i] >= starts[i - 1])) return starts.map((_, j) => requestsIn(client, lo(j), hi(j), width));
+  const out = new Array<number>(m).fill(0);
+  if (m === 0) return out;
+  for (const w of client.arrivals) {
+    // The last length window starting at or before the arrival window (the first: from −∞).
+    let a = 0;
+    let b = m - 1;
+    while (a < b) {
+      const mid = (a + b + 1) >>> 1;
+      if (lo(mid) <= w.start) a = mid;
+      else b = mid - 1;
+    }
+    // Length windows with the same start are empty and were skipped by the search or are skipped here.
+    for (let j = a; j < m && lo(j) < w.start + width; j++) {
+      const overlap = Math.min(w.start + width, hi(j)) - Math.max(w.start, lo(j));
+      if (overlap > 0) out[j] += w.rate * overlap;
+    }
+  }
+  return out;
 }
 
 /**
@@ -129,10 +167,9 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
   let ratioWeight = 0;
   for (const c of clients) {
     const lw = c.lengths.filter((w) => Object.keys(w.fields).length > 0);
+    const weights = requestsPerWindow(c, lw.map((w) => w.start), W);
     lw.forEach((w, i) => {
-      const a = i === 0 ? -Infinity : w.start;
-      const b = i + 1 < lw.length ? lw[i + 1].start : Infinity;
-      const weight = requestsIn(c, a, b, W);
+      const weight = weights[i];
       if (!(weight > 0)) return;
       for (const [name, field] of Object.entries(w.fields) as [LengthFieldName, NonNullable<(typeof w.fields)[LengthFieldName]>][]) {
         let entry = atoms.get(name);
