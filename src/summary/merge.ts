@@ -25,6 +25,9 @@ export function mergeArrival(a: ArrivalSummary, b: ArrivalSummary, acrossWindows
   addMap(hist, b.hist);
   const mem = addMem(a.mem, b.mem);
   const { mem: _, ...rest } = arrivalFields(a);
+  // Read once: a scan's summaries are views, and each read of `disp` builds it.
+  const ad = rest.disp;
+  const bd = b.disp;
   return {
     ...rest,
     ...(mem ? { mem } : {}),
@@ -39,9 +42,9 @@ export function mergeArrival(a: ArrivalSummary, b: ArrivalSummary, acrossWindows
     quant,
     hist,
     disp: {
-      s1: { bins: bins(a.disp.s1.bins, b.disp.s1.bins), sum: a.disp.s1.sum + b.disp.s1.sum, sumSq: a.disp.s1.sumSq + b.disp.s1.sumSq },
-      s10: { bins: bins(a.disp.s10.bins, b.disp.s10.bins), sum: a.disp.s10.sum + b.disp.s10.sum, sumSq: a.disp.s10.sumSq + b.disp.s10.sumSq },
-      s60: { bins: bins(a.disp.s60.bins, b.disp.s60.bins), sum: a.disp.s60.sum + b.disp.s60.sum, sumSq: a.disp.s60.sumSq + b.disp.s60.sumSq },
+      s1: { bins: bins(ad.s1.bins, bd.s1.bins), sum: ad.s1.sum + bd.s1.sum, sumSq: ad.s1.sumSq + bd.s1.sumSq },
+      s10: { bins: bins(ad.s10.bins, bd.s10.bins), sum: ad.s10.sum + bd.s10.sum, sumSq: ad.s10.sumSq + bd.s10.sumSq },
+      s60: { bins: bins(ad.s60.bins, bd.s60.bins), sum: ad.s60.sum + bd.s60.sum, sumSq: ad.s60.sumSq + bd.s60.sumSq },
     },
   };
 }
@@ -68,12 +71,15 @@ export function mergeArrivals(list: readonly ArrivalSummary[], acrossWindows = f
     out.sumSq += b.sumSq;
     out.sumLog += b.sumLog;
     out.positive += b.positive;
-    if (b.mem) out.mem = addMem(out.mem, b.mem);
+    const mem = b.mem;
+    if (mem) out.mem = addMem(out.mem, mem);
+    // Read once: a scan's summaries are views, and each read of `disp` builds it.
+    const bd = b.disp;
     for (const k of ['s1', 's10', 's60'] as const) {
       const d = out.disp[k];
-      d.bins = acrossWindows ? d.bins + b.disp[k].bins : Math.max(d.bins, b.disp[k].bins);
-      d.sum += b.disp[k].sum;
-      d.sumSq += b.disp[k].sumSq;
+      d.bins = acrossWindows ? d.bins + bd[k].bins : Math.max(d.bins, bd[k].bins);
+      d.sum += bd[k].sum;
+      d.sumSq += bd[k].sumSq;
     }
   }
   return out;
