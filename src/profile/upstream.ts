@@ -430,11 +430,11 @@ function formatPmfLiteral(name: string, values: number[], probs: number[]): stri
 /**
  * Writes a profile in the upstream pool layout (`chunk-N-trace.csv`, `chunk-N-dataset.json`).
  * Client ids that are non-negative integers keep their number; others are numbered by position.
+ * Refuses (ProfileError) a directory holding pool files this export would not write.
  * Binned PMF tails are expanded to one entry per integer (upstream has no bins).
  * @returns number of files written.
  */
 export function exportServegenPool(profile: Profile, dir: string): number {
-  mkdirSync(dir, { recursive: true });
   const multimodal = profile.clients.some((c) => c.lengths.some((w) => w.fields.image_count || w.fields.audio_count || w.fields.video_count));
   const toUpstream: Partial<Record<LengthFieldName, string>> = {
     input_tokens: multimodal ? 'text_tokens' : 'input_tokens',
@@ -470,6 +470,29 @@ export function exportServegenPool(profile: Profile, dir: string): number {
     used.add(free);
     nums[i] = free;
   }
+  const writes = new Set<string>();
+  profile.clients.forEach((c, i) => {
+    writes.add(`chunk-${nums[i]}-trace.csv`);
+    if (c.lengths.length > 0) writes.add(`chunk-${nums[i]}-dataset.json`);
+  });
+  // Found by review: exporting into a directory that held another pool overwrote some chunks
+  // and left the others, so import-servegen read a mix of two pools without a word. Files of a
+  // pool that this export would not write refuse the directory (re-exporting the same profile
+  // into it is fine).
+  let existing: string[] = [];
+  try {
+    existing = readdirSync(dir);
+  } catch {
+    // not there yet: created below
+  }
+  const stale = existing.filter((n) => (TRACE_RE.test(n) || DATASET_RE.test(n)) && !writes.has(n)).sort();
+  if (stale.length > 0) {
+    throw new ProfileError(
+      `${dir}: holds ${stale.length} pool file(s) this export would not write (${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', …' : ''}), from another pool; import-servegen would read them with this one. Give an empty or new directory`,
+      dir,
+    );
+  }
+  mkdirSync(dir, { recursive: true });
   const W = profile.windows.arrival_seconds;
   profile.clients.forEach((client, ci) => {
     const num = nums[ci];
