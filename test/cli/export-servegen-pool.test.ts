@@ -30,3 +30,52 @@ describe('export-servegen into a directory that holds another pool (found by rev
     expect(readdirSync(pool).length).toBe(70);
   });
 });
+
+describe('export-servegen says which client became which chunk (found by review: ids were renumbered without a word)', () => {
+  it('names the renumbered ids on stderr, writes servegen-clients.json, and import-servegen gives the ids back', async () => {
+    const dir = tempDir();
+    const fitted = join(dir, 'fitted.json');
+    const pool = join(dir, 'pool');
+    expect((await runCli('fit', BURST, '--preset', 'burstgpt', '--out', fitted, '--quiet')).code).toBe(0);
+    const r = await runCli('export-servegen', fitted, '--out', pool);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('note: 4 client id(s) are not chunk numbers, as upstream\'s layout needs: "ChatGPT/Conversation log" → chunk-0, "GPT-4/Conversation log" → chunk-1');
+    expect(r.stderr).toContain(`every client's chunk is in ${join(pool, 'servegen-clients.json')}`);
+    const map = JSON.parse(readFileSync(join(pool, 'servegen-clients.json'), 'utf8')) as { format: string; chunks: { chunk: number; client: string }[] };
+    expect(map.format).toBe('servegen-pool-clients');
+    expect(map.chunks).toEqual([
+      { chunk: 0, client: 'ChatGPT/Conversation log' },
+      { chunk: 1, client: 'GPT-4/Conversation log' },
+      { chunk: 2, client: 'ChatGPT/API log' },
+      { chunk: 3, client: 'GPT-4/API log' },
+    ]);
+    const back = join(dir, 'back.json');
+    expect((await runCli('import-servegen', pool, '--out', back, '--quiet')).code).toBe(0);
+    const a = JSON.parse(readFileSync(fitted, 'utf8')) as { clients: { id: string; requests: number }[] };
+    const b = JSON.parse(readFileSync(back, 'utf8')) as { clients: { id: string; requests: number }[] };
+    expect(b.clients.map((c) => [c.id, c.requests])).toEqual(a.clients.map((c) => [c.id, c.requests]));
+  });
+
+  it('an upstream pool (ids are chunk numbers) exports as upstream wrote it, with no mapping file and no note', async () => {
+    const dir = tempDir();
+    const mm = join(dir, 'mm.json');
+    expect((await runCli('import-servegen', MM, '--out', mm, '--quiet')).code).toBe(0);
+    const r = await runCli('export-servegen', mm, '--out', join(dir, 'pool'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('note:');
+    expect(existsSync(join(dir, 'pool', 'servegen-clients.json'))).toBe(false);
+  });
+
+  it('a malformed servegen-clients.json is an error naming it, exit 2', async () => {
+    const dir = tempDir();
+    const fitted = join(dir, 'fitted.json');
+    const pool = join(dir, 'pool');
+    await runCli('fit', BURST, '--preset', 'burstgpt', '--out', fitted, '--quiet');
+    await runCli('export-servegen', fitted, '--out', pool, '--quiet');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(pool, 'servegen-clients.json'), '{"format": "servegen-pool-clients", "version": 1, "chunks": [{"chunk": 9, "client": "x"}]}');
+    const r = await runCli('import-servegen', pool, '--out', join(dir, 'x.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: ${join(pool, 'servegen-clients.json')}: chunks[0]: chunk 9 has no chunk-9-trace.csv in ${pool}\n`);
+  });
+});
