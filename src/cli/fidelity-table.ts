@@ -33,7 +33,13 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
         const bad = (path: string) => new UsageError(`${f}: ${path}: missing or malformed in this fidelity report`);
         if (typeof r.pass !== 'boolean') throw bad('pass');
         if (r.metrics === null || typeof r.metrics !== 'object' || Array.isArray(r.metrics)) throw bad('metrics');
-        if (!Array.isArray(r.failed)) throw bad('failed');
+        // A metric that is not an object ({"iat_ks": null}) was an internal error too (exit 3:
+        // "Cannot read properties of null (reading 'value')") — found by review.
+        for (const [k, m] of Object.entries(r.metrics)) {
+          const v = (m as { value?: unknown } | null)?.value;
+          if (m === null || typeof m !== 'object' || Array.isArray(m) || !(v === null || typeof v === 'number')) throw bad(`metrics.${k}`);
+        }
+        if (!Array.isArray(r.failed) || !r.failed.every((x) => typeof x === 'string')) throw bad('failed');
         if (typeof r.source?.requests !== 'number') throw bad('source.requests');
         const judged = Object.values(r.metrics).filter((m) => m.value !== null).length;
         // (resolved: a fidelity.json in the working directory was the trace ".", found by review)

@@ -306,3 +306,19 @@ describe('generate --naive --shape params, a cut Arrow file (found by review)', 
     expect(r.stderr).toContain(`${cut}: not a readable Arrow IPC file or stream (cut short or corrupt)`);
   });
 });
+
+describe('fidelity-table, a metric that is no object (found by review)', () => {
+  it('is bad input naming the metric, exit 2 (was an internal error, exit 3)', async () => {
+    const dir = tempDir();
+    const bad = join(dir, 'bad.json');
+    const base = { format: 'servegen-fidelity', pass: true, failed: [], source: { requests: 10 } };
+    for (const [metrics, what] of [[{ iat_ks: null }, 'metrics.iat_ks'], [{ rate_mape: 3 }, 'metrics.rate_mape'], [{ iat_ks: { value: '0.1' } }, 'metrics.iat_ks']] as const) {
+      writeFileSync(bad, JSON.stringify({ ...base, metrics }));
+      const r = await runCli('fidelity-table', bad, '--quiet');
+      expect(r.code, what).toBe(2);
+      expect(r.stderr, what).toBe(`servegen: ${bad}: ${what}: missing or malformed in this fidelity report\n`);
+    }
+    writeFileSync(bad, JSON.stringify({ ...base, failed: [null], metrics: {} }));
+    expect((await runCli('fidelity-table', bad, '--quiet')).stderr).toBe(`servegen: ${bad}: failed: missing or malformed in this fidelity report\n`);
+  });
+});
