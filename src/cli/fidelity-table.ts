@@ -51,10 +51,13 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
       const count = new Map<string, number>();
       for (const r of rows) count.set(r.name, (count.get(r.name) ?? 0) + 1);
       for (const r of rows) if (count.get(r.name)! > 1) r.name = basename(r.file) === 'fidelity.json' ? dirname(r.file) : r.file.replace(/\.json$/, '');
+      // A "|" in a name (a client id "a|b" in "rate_mape@client:a|b", a file x|y.json) split
+      // its cell and shifted the row's columns; a line break ended the row (found by review).
+      const cell = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r\n|[\r\n]/g, ' ');
       const md = [
         '| trace | requests | verdict | metrics passed | failed metrics |',
         '|---|---|---|---|---|',
-        ...rows.map((r) => `| ${r.name} | ${r.requests} | ${r.pass ? 'pass' : 'FAIL'} | ${r.judged - r.failed.length}/${r.judged} | ${r.failed.join(', ') || '—'} |`),
+        ...rows.map((r) => `| ${cell(r.name)} | ${r.requests} | ${r.pass ? 'pass' : 'FAIL'} | ${r.judged - r.failed.length}/${r.judged} | ${cell(r.failed.join(', ')) || '—'} |`),
       ].join('\n');
       if (opts.md) writeFileAtomic(opts.md, md + '\n');
       if (opts.json) writeFileAtomic(opts.json, JSON.stringify({ pass: rows.every((r) => r.pass), traces: rows }, null, 2) + '\n');

@@ -322,3 +322,18 @@ describe('fidelity-table, a metric that is no object (found by review)', () => {
     expect((await runCli('fidelity-table', bad, '--quiet')).stderr).toBe(`servegen: ${bad}: failed: missing or malformed in this fidelity report\n`);
   });
 });
+
+describe('fidelity-table, a "|" in a name (found by review)', () => {
+  it('is escaped, so the markdown row keeps its five cells', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'x|y.json');
+    const metrics = { 'rate_mape@client:a|b': { value: 1, threshold: 0.1, pass: false, scope: 'client' } };
+    writeFileSync(f, JSON.stringify({ format: 'servegen-fidelity', pass: false, failed: ['rate_mape@client:a|b'], metrics, source: { requests: 5 } }));
+    const r = await runCli('fidelity-table', f);
+    expect(r.code).toBe(1);
+    const row = r.stdout.split('\n')[2];
+    expect(row).toBe('| x\\|y | 5 | FAIL | 0/1 | rate_mape@client:a\\|b |');
+    // Cells split at unescaped "|" only: five of them, as in the header.
+    expect(row.split(/(?<!\\)\|/).length).toBe(r.stdout.split('\n')[0].split('|').length);
+  });
+});
