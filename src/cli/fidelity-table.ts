@@ -6,6 +6,8 @@ import type { FidelityReport } from '../validate/validate.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, UsageError } from './errors.js';
 import { Reporter } from './progress.js';
 import { readErrorReason } from '../io/read-error.js';
+import { binaryProbe } from '../io/binary-probe.js';
+import { parseJsonText } from '../io/json-text.js';
 
 /** One summary table over several fidelity reports (batch jobs). */
 export function registerFidelityTable(program: Command, setExit: (code: number) => void): void {
@@ -22,10 +24,22 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
       refuseClobber(files.map((f) => ['report', f] as const), [['--md', opts.md], ['--json', opts.json]]);
       const rows = files.map((f) => {
         let r: FidelityReport;
+        let bytes: Buffer;
         try {
-          r = JSON.parse(readFileSync(f, 'utf8')) as FidelityReport;
+          bytes = readFileSync(f);
         } catch (err) {
           throw new UsageError(`${f}: not a readable fidelity report (${readErrorReason(err)})`);
+        }
+        // Invalid JSON said only "at position 58", and gzip or other binary data printed its
+        // bytes (found by review): name the line and column, or what the bytes are.
+        if (bytes[0] === 0x1f && bytes[1] === 0x8b) throw new UsageError(`${f}: gzip-compressed data, not a fidelity report (gunzip it first)`);
+        const probe = bytes.subarray(0, 65536);
+        const binary = binaryProbe(probe);
+        if (binary) throw new UsageError(`${f}: looks binary (${binary.nuls} NUL and ${binary.controls - binary.nuls} other control bytes in its first ${probe.length} bytes), not a fidelity report`);
+        try {
+          r = parseJsonText(bytes.toString('utf8').replace(/^\uFEFF/, ''), f) as FidelityReport;
+        } catch (err) {
+          throw new UsageError(`${(err as Error).message}: not a fidelity report`);
         }
         if (r === null || typeof r !== 'object' || r.format !== 'servegen-fidelity') throw new UsageError(`${f}: not a fidelity report (format ${JSON.stringify((r as { format?: unknown } | null)?.format)})`);
         // A report missing its parts was an internal error (exit 3: "Cannot convert undefined

@@ -337,3 +337,24 @@ describe('fidelity-table, a "|" in a name (found by review)', () => {
     expect(row.split(/(?<!\\)\|/).length).toBe(r.stdout.split('\n')[0].split('|').length);
   });
 });
+
+describe('fidelity-table, a report that is not JSON (found by review)', () => {
+  it('names the line and column of invalid JSON, and says gzip or binary data is such', async () => {
+    const dir = tempDir();
+    const bad = join(dir, 'broken.json');
+    writeFileSync(bad, '{"format": "servegen-fidelity",\n"pass": true,\n"failed": [],,\n}');
+    let r = await runCli('fidelity-table', bad, '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: ${bad}:3:14: invalid JSON (Expected double-quoted property name): not a fidelity report\n`);
+    const { gzipSync } = await import('node:zlib');
+    const gz = join(dir, 'fidelity.json');
+    writeFileSync(gz, gzipSync('{"format": "servegen-fidelity"}'));
+    r = await runCli('fidelity-table', gz, '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: ${gz}: gzip-compressed data, not a fidelity report (gunzip it first)\n`);
+    // A byte-order mark is no error.
+    writeFileSync(bad, '\uFEFF' + JSON.stringify({ format: 'servegen-fidelity', pass: true, failed: [], metrics: {}, source: { requests: 3 } }));
+    r = await runCli('fidelity-table', bad, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+  });
+});
