@@ -159,7 +159,9 @@ function parseDataset(file: string, requestsIn: (start: number, end: number) => 
     const winAt = text.indexOf(JSON.stringify(startKey));
     const loc = { get line() { return lineOfKey(text, startKey); } };
     const start = Number(startKey);
-    if (!/^\d+$/.test(startKey)) {
+    // Negative starts as the trace rows take them (found by review: a profile whose windows
+    // start before its origin exported "-21600" keys, and import refused its own export).
+    if (!/^-?\d+$/.test(startKey)) {
       throw new ProfileError(`${file}:${loc.line}: window key ${JSON.stringify(startKey)} is not a start second`, file, `line ${loc.line}`);
     }
     if (typeof fieldsRaw !== 'object' || fieldsRaw === null || Array.isArray(fieldsRaw)) {

@@ -6,6 +6,7 @@ import { runCli } from './run-cli.js';
 
 const MM = fixture('servegen', 'multimodal', 'mm-image');
 const BURST = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+const AZURE_CODE = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv');
 
 describe('export-servegen into a directory that holds another pool (found by review)', () => {
   it('is refused with exit 2, naming the directory and leaving its files as they were', async () => {
@@ -77,5 +78,25 @@ describe('export-servegen says which client became which chunk (found by review:
     const r = await runCli('import-servegen', pool, '--out', join(dir, 'x.json'));
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`servegen: ${join(pool, 'servegen-clients.json')}: chunks[0]: chunk 9 has no chunk-9-trace.csv in ${pool}\n`);
+  });
+});
+
+describe('export-servegen of a profile whose windows start before its origin (found by review)', () => {
+  it('imports back (import-servegen refused its own export: window key "-21600" is not a start second)', async () => {
+    const dir = tempDir();
+    const sums = join(dir, 's.json');
+    const profile = join(dir, 'p.json');
+    const pool = join(dir, 'pool');
+    // The origin after the first request (18:17:03): windows at -3000 … and a length window at -21600.
+    expect((await runCli('summarize', AZURE_CODE, '--preset', 'azure-llm-2023', '--origin', '2023-11-16T19:00:00Z', '--out', sums, '--quiet')).code).toBe(0);
+    expect((await runCli('fit', '--summaries', sums, '--out', profile, '--quiet')).code).toBe(0);
+    const a = JSON.parse(readFileSync(profile, 'utf8')) as { clients: { id: string; requests: number; lengths: { start: number }[] }[] };
+    expect(Math.min(...a.clients.flatMap((c) => c.lengths.map((w) => w.start)))).toBeLessThan(0);
+    expect((await runCli('export-servegen', profile, '--out', pool, '--quiet')).code).toBe(0);
+    const back = join(dir, 'back.json');
+    const r = await runCli('import-servegen', pool, '--out', back, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const b = JSON.parse(readFileSync(back, 'utf8')) as typeof a;
+    expect(b.clients.map((c) => [c.id, c.requests, c.lengths.map((w) => w.start)])).toEqual(a.clients.map((c) => [c.id, c.requests, c.lengths.map((w) => w.start)]));
   });
 });
