@@ -13,6 +13,7 @@ import { DuckDbReadError } from '../summary/duckdb-errors.js';
 import { NoAcceptedRowsError } from '../ingest/errors.js';
 import type { TraceSummaries } from '../summary/types.js';
 import { poolSmallClients } from '../fit/fit-trace.js';
+import { parseIsoSeconds } from '../ingest/timestamp.js';
 
 /** `servegen summarize`: the scan half of fit, for partitions (days, shards) fitted later together. */
 export function registerSummarize(program: Command): void {
@@ -146,7 +147,9 @@ export async function scanSummaries(
 export function parseOrigin(text: string): number {
   const t = text.trim();
   let v = /^[+-]?\d+(\.\d+)?$/.test(t) ? Number(t) : NaN;
-  if (Number.isNaN(v) && /^\d{4}-\d{2}-\d{2}/.test(t)) v = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(t) || t.length === 10 ? t : `${t}Z`) / 1000;
+  // The ingest reader's ISO parser (found by review: Date.parse rolled 2023-02-30 over to
+  // 2023-03-02, a day off without a word, and kept only milliseconds of 20:00:00.1234567).
+  if (Number.isNaN(v) && /^\d{4}-\d{2}-\d{2}/.test(t)) v = parseIsoSeconds(t);
   // (and a time JavaScript can hold: ±8.64e12 s)
   if (!Number.isFinite(v) || Math.abs(v) > 8.64e12) throw new UsageError(`--origin: expected an ISO time or epoch seconds, got ${JSON.stringify(text)}`);
   return v;
