@@ -51,7 +51,8 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       if (!opts.out) throw new UsageError('ingest: --out <trace> is required');
       const outFormat = formatFromPath(opts.out) as TraceFormat | undefined;
       if (!outFormat || outFormat === 'mooncake') throw new UsageError(`--out: cannot tell the output format of ${JSON.stringify(opts.out)}; use .jsonl, .csv, .parquet or .arrow`);
-      refuseClobber(inputs.map((f) => ['input', f] as const), [['--out', opts.out], ['--rejects', opts.rejects], ['--summary', opts.summary]]);
+      // The mapping file is an input too (found by review: --summary gw.json replaced the mapping).
+      refuseClobber([...inputs.map((f) => ['input', f] as const), ['--map', opts.map]], [['--out', opts.out], ['--rejects', opts.rejects], ['--summary', opts.summary]]);
       const ratio = parseRatio(opts.maxRejectRatio ?? '0.01');
       const mapping = mappingFrom(opts, 'servegen');
       const rep = new Reporter(Boolean(opts.quiet));
