@@ -52,7 +52,7 @@ export function registerSummarize(program: Command): void {
             await duckdbRejects(scan, opts, rep, { mapping, format: parseFormat(opts.format) });
           } }).catch((err: unknown) => {
           // Only DuckDB writes a directory: the TypeScript engine's way around is a .json file.
-          if (err instanceof DuckDbReadError) throw new DuckDbReadError(`${err.message.split('; --engine ts')[0]}; --engine ts reads it (with --out FILE.json) and counts such rows as rejects`, err.file);
+          if (err instanceof DuckDbReadError) throw new DuckDbReadError(err.message.includes('; --engine ts reads it') ? err.message.replace('; --engine ts reads it', '; --engine ts reads it (with --out FILE.json)') : `${err.message.split('; --engine ts')[0]}; --engine ts reads it (with --out FILE.json) and counts such rows as rejects`, err.file);
           if (err instanceof NoAcceptedRowsError) return duckdbNoAcceptedRows(err, opts, rep, { mapping, format: parseFormat(opts.format) });
           throw err;
         });

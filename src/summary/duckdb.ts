@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
 import './duckdb-text.js';
-import { expandInputs, formatFromName, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
+import { expandInputs, formatFromName, isGzipFile, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
 import { delimiterHint } from '../io/from-csv.js';
 import { parquetMetadataAsync } from 'hyparquet';
 import { IngestError, noAcceptedRows, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
@@ -460,6 +460,11 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // DuckDB reads a truncated gzip file as if it ended there: each is checked to its end first.
     if (files.some((f) => /\.gz$/i.test(f))) stage('checking the gzip inputs decompress to their end');
     await checkGzipInputs(files);
+    // DuckDB reads Parquet only as it is (compressed inside), and said "No magic bytes found at
+    // end of file" of a gzipped one, which the TypeScript engine reads (found by review).
+    if (format === 'parquet') {
+      for (const f of files) if (isGzipFile(f)) throw new DuckDbReadError(`${f}: engine duckdb cannot read gzip-compressed Parquet (Parquet is compressed inside: gunzip it); --engine ts reads it`, f);
+    }
     // NaN, Infinity and trailing commas: DuckDB's JSON reader takes them, JSON.parse (the TypeScript engine) does not.
     if (format === 'jsonl') {
       stage('checking the JSON lines against JSON.parse grammar (NaN, Infinity, trailing commas)');

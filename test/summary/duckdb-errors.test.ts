@@ -276,3 +276,22 @@ describe('DuckDB engine: malformed JSON lines are named by the line the TypeScri
   });
 });
 
+
+describe('DuckDB engine: gzip-compressed Parquet (found by review)', () => {
+  it('is refused by name with the way around (was DuckDB\'s "No magic bytes found at end of file"); the TypeScript engine reads it', async () => {
+    const dir = tempDir();
+    const pq = `${dir}/t.parquet`;
+    expect((await runCli('ingest', fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), '--preset', 'burstgpt', '--out', pq, '--quiet')).code).toBe(0);
+    const gz = `${dir}/t.parquet.gz`;
+    writeFileSync(gz, gzipSync(readFileSync(pq)));
+    const message = `servegen: ${gz}: engine duckdb cannot read gzip-compressed Parquet (Parquet is compressed inside: gunzip it); --engine ts reads it\n`;
+    for (const cmd of [['ingest', gz, '--out', `${dir}/x.parquet`], ['fit', gz, '--out', `${dir}/x.json`], ['summarize', gz, '--out', `${dir}/s.json`]]) {
+      const r = await runCli(...cmd, '--engine', 'duckdb', '--quiet');
+      expect(r.code, cmd[0]).toBe(2);
+      expect(r.stderr, cmd[0]).toBe(message);
+    }
+    const toDir = await runCli('summarize', gz, '--out', `${dir}/sdir`, '--engine', 'duckdb', '--quiet');
+    expect(toDir.stderr).toBe(message.replace('--engine ts reads it', '--engine ts reads it (with --out FILE.json)'));
+    expect((await runCli('ingest', gz, '--out', `${dir}/y.parquet`, '--quiet')).code).toBe(0);
+  });
+});
