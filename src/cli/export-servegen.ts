@@ -15,7 +15,7 @@ export function registerExportServegen(program: Command): void {
     .action((file: string, opts: { out: string; quiet?: boolean }) => {
       const rep = new Reporter(Boolean(opts.quiet));
       const { profile } = readProfile(file);
-      const files = exportServegenPool(profile, opts.out);
+      const files = exportServegenPool(profile, opts.out, file);
       // What upstream's layout cannot hold is named, not dropped silently.
       const lost = [
         [profile.clients.filter((c) => c.sessions).length, 'session statistics (generate from the exported pool labels no sessions)'],

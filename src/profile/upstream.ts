@@ -471,6 +471,9 @@ function formatPmfLiteral(name: string, values: number[], probs: number[]): stri
   return `{${parts.join(', ')}}`;
 }
 
+/** Profile length fields upstream's layout holds (exportServegenPool's `toUpstream`). */
+const UPSTREAM_FIELDS = new Set<LengthFieldName>(['input_tokens', 'output_tokens', 'reason_ratio', 'image_count', 'image_tokens_per_item', 'audio_count', 'audio_tokens_per_item', 'video_count', 'video_tokens_per_item']);
+
 /** Written beside an exported pool when some client id is not its chunk number (which client became which chunk). */
 export const POOL_CLIENTS_FILE = 'servegen-clients.json';
 
@@ -508,8 +511,19 @@ export function servegenChunkNumbers(profile: Profile): number[] {
  * Binned PMF tails are expanded to one entry per integer (upstream has no bins).
  * @returns number of files written.
  */
-export function exportServegenPool(profile: Profile, dir: string): number {
+export function exportServegenPool(profile: Profile, dir: string, source?: string): number {
   const nums = servegenChunkNumbers(profile);
+  // Fields upstream has no place for are refused before anything is written (found by review:
+  // the error came after the earlier clients' chunks and this one's trace file were written,
+  // leaving a partial pool, and named neither the profile nor where the field was).
+  profile.clients.forEach((c, ci) => {
+    for (const w of c.lengths) {
+      const k = (Object.keys(w.fields) as LengthFieldName[]).find((f) => !UPSTREAM_FIELDS.has(f));
+      if (k === undefined) continue;
+      const hint = k === 'reasoning_tokens' ? 'upstream keeps reason_ratio, reasoning / output tokens' : `upstream keeps tokens per item, ${k}_per_item, not per request`;
+      throw new ProfileError(`${source ? `${source}: ` : ''}clients[${ci}] (${JSON.stringify(c.id)}): length field ${k} has no upstream equivalent (${hint}); cannot export, nothing was written`, source, `clients[${ci}].lengths`);
+    }
+  });
   // Which client became which chunk: upstream's layout has only numbers, so when an id is not
   // its chunk's number the mapping is written beside the pool (and import-servegen reads it).
   const renamed = profile.clients.some((c, i) => c.id !== String(nums[i]));
@@ -581,9 +595,6 @@ export function exportServegenPool(profile: Profile, dir: string): number {
     if (client.lengths.length === 0) return;
     const present = new Set<LengthFieldName>();
     for (const w of client.lengths) for (const k of Object.keys(w.fields) as LengthFieldName[]) present.add(k);
-    for (const k of present) {
-      if (!toUpstream[k]) throw new ProfileError(`field ${k} (client ${client.id}) has no upstream equivalent; cannot export`, undefined, `clients[${ci}].lengths`);
-    }
     const fieldList = order.filter((k) => present.has(k));
     const doc: Record<string, Record<string, string>> = {};
     for (const w of client.lengths) {

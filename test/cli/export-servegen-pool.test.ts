@@ -100,3 +100,23 @@ describe('export-servegen of a profile whose windows start before its origin (fo
     expect(b.clients.map((c) => [c.id, c.requests, c.lengths.map((w) => w.start)])).toEqual(a.clients.map((c) => [c.id, c.requests, c.lengths.map((w) => w.start)]));
   });
 });
+
+describe('export-servegen of a profile with a field upstream cannot hold (found by review)', () => {
+  it('writes nothing (it left the chunks before the field) and names the profile, client and field', async () => {
+    const dir = tempDir();
+    const { writeFileSync } = await import('node:fs');
+    const csv = join(dir, 'img.csv');
+    const rows = ['ts,c,in,out,ic,it'];
+    for (let i = 0; i < 300; i++) rows.push(`${i * 2.5},${i % 2 ? 'a' : 'b'},${100 + (i % 37)},${20 + (i % 11)},${i % 3},${(i % 3) * 300}`);
+    writeFileSync(csv, rows.join('\n') + '\n');
+    const map = join(dir, 'm.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'c', input_tokens: 'in', output_tokens: 'out', image_count: 'ic', image_tokens: 'it' }, timestamp: { unit: 's' } }));
+    const profile = join(dir, 'p.json');
+    expect((await runCli('fit', csv, '--map', map, '--out', profile, '--quiet')).code).toBe(0);
+    const pool = join(dir, 'pool');
+    const r = await runCli('export-servegen', profile, '--out', pool);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^servegen: ${profile}: clients\\[0\\] \\("[ab]"\\): length field image_tokens has no upstream equivalent \\(upstream keeps tokens per item, image_tokens_per_item, not per request\\); cannot export, nothing was written\\n$`));
+    expect(existsSync(pool) ? readdirSync(pool) : []).toEqual([]);
+  });
+});
