@@ -120,3 +120,22 @@ describe('export-servegen of a profile with a field upstream cannot hold (found 
     expect(existsSync(pool) ? readdirSync(pool) : []).toEqual([]);
   });
 });
+
+describe('import-servegen --out naming a file of the pool (found by review)', () => {
+  it('is refused with exit 2 and the pool is left as it was (--out pool/chunk-0-trace.csv replaced a trace by the profile)', async () => {
+    const dir = tempDir();
+    const fitted = join(dir, 'fitted.json');
+    const pool = join(dir, 'pool');
+    await runCli('fit', BURST, '--preset', 'burstgpt', '--out', fitted, '--quiet');
+    expect((await runCli('export-servegen', fitted, '--out', pool, '--quiet')).code).toBe(0);
+    for (const name of ['chunk-0-trace.csv', 'chunk-1-dataset.json', 'servegen-clients.json']) {
+      const target = join(pool, name);
+      const before = readFileSync(target);
+      const r = await runCli('import-servegen', pool, '--out', target);
+      expect(r.code, name).toBe(2);
+      expect(r.stderr, name).toBe(`servegen: --out ${target} is the same file as pool file ${target}: writing it would replace that; give another name\n`);
+      expect(readFileSync(target).equals(before), name).toBe(true);
+    }
+    expect((await runCli('import-servegen', pool, '--out', join(pool, 'profile.json'), '--quiet')).code).toBe(0);
+  });
+});
