@@ -335,10 +335,16 @@ export function importServegenPool(dir: string, now: () => string = defaultCreat
   const traces = new Map<number, string>();
   const datasets = new Map<number, string>();
   for (const name of names) {
-    let m = TRACE_RE.exec(name);
-    if (m) traces.set(Number(m[1]), name);
-    m = DATASET_RE.exec(name);
-    if (m) datasets.set(Number(m[1]), name);
+    // chunk-01-… and chunk-1-… are one number: the second replaced the first without a word
+    // and the pool lost a client (found by review).
+    for (const [re, map] of [[TRACE_RE, traces], [DATASET_RE, datasets]] as const) {
+      const m = re.exec(name);
+      if (!m) continue;
+      const n = Number(m[1]);
+      const other = map.get(n);
+      if (other !== undefined) throw new ProfileError(`${join(dir, name)}: chunk number ${n} again (also ${other}); rename one of them`, join(dir, name));
+      map.set(n, name);
+    }
   }
   if (traces.size === 0) {
     // Given a category (data/language) or data/ itself, name the pools below it (found by review).

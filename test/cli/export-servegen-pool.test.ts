@@ -139,3 +139,16 @@ describe('import-servegen --out naming a file of the pool (found by review)', ()
     expect((await runCli('import-servegen', pool, '--out', join(pool, 'profile.json'), '--quiet')).code).toBe(0);
   });
 });
+
+describe('import-servegen of a pool with chunk-01 and chunk-1 (found by review)', () => {
+  it('is refused, naming both files (one replaced the other and the pool lost a client)', async () => {
+    const dir = tempDir();
+    const { cpSync } = await import('node:fs');
+    const pool = join(dir, 'pool');
+    cpSync(MM, pool, { recursive: true });
+    cpSync(join(MM, 'chunk-1-trace.csv'), join(pool, 'chunk-01-trace.csv'));
+    const r = await runCli('import-servegen', pool, '--out', join(dir, 'p.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: ${join(pool, 'chunk-1-trace.csv')}: chunk number 1 again (also chunk-01-trace.csv); rename one of them\n`);
+  });
+});
