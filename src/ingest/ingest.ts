@@ -46,7 +46,7 @@ export async function ingestFiles(options: IngestOptions): Promise<IngestResult>
   const builder = new TraceBuilder(options.mapping);
   const { formats, rowsRead, meta } = await readInputs(files, options, builder);
   if (rowsRead === 0) throw noAcceptedRows(files, 0, {});
-  const { trace, timestamp, sorted, warnings } = builder.finish();
+  const { trace, timestamp, sorted, warnings } = builder.finish({ metaOrigin: typeof meta?.origin === 'string' && Number.isFinite(Date.parse(meta.origin)) });
   // Our own traces carry their origin in the header: keep it.
   if (trace.origin === null && meta && typeof meta.origin === 'string') trace.origin = meta.origin;
   let min = Infinity;

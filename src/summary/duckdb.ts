@@ -634,9 +634,12 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
 export function originOf(src: Pick<Source, 'mapping' | 'meta' | 'files'>, tmin: number, amax: number, given?: number): { absolute: boolean; origin: number; originIso: string | null } {
   const { meta, files } = src;
   const unit = src.mapping.timestamp?.unit;
-  const absolute = unit === 'iso' || amax >= 1e8;
-  // Relative times of our own traces count from the origin in their metadata.
-  const metaOrigin = !absolute && typeof meta?.origin === 'string' && Number.isFinite(Date.parse(meta.origin)) ? meta.origin : null;
+  // Relative times of our own traces count from the origin in their metadata, however large
+  // (as the TypeScript engine).
+  // (with a unit given: `auto` decides by magnitude alone, in both engines)
+  const hasMetaOrigin = typeof meta?.origin === 'string' && Number.isFinite(Date.parse(meta.origin));
+  const absolute = unit === 'iso' || (amax >= 1e8 && !(hasMetaOrigin && unit !== undefined && unit !== 'auto'));
+  const metaOrigin = !absolute && hasMetaOrigin ? (meta!.origin as string) : null;
   if (given !== undefined && !absolute && metaOrigin === null) throw new IngestError(`${files[0]}: origin given but the timestamps are relative (no absolute time to count from)`, files[0]);
   // Times count from the given origin (time partitions share one), else from the first second.
   // With a metadata origin M, --origin X shifts relative times by M − X (as the TypeScript engine).
