@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
@@ -434,6 +434,17 @@ function structLeafTypes(mapping: Mapping, types: Map<string, string>, json: Map
  * the mapping names (a missing required column is an error here, before anything is read).
  * The caller closes it.
  */
+/** Whether a file starts with Parquet's magic bytes. */
+function startsWithPar1(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(4);
+    return readSync(fd, b, 0, 4, 0) === 4 && b.toString('latin1') === 'PAR1';
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export async function openSource(inputs: string[], mapping: Mapping, options: DuckDbOptions): Promise<Source> {
   const files = expandInputs(inputs);
   const formats = new Set(files.map((f) => options.format ?? formatFromName(f) ?? mapping.format));
@@ -463,7 +474,12 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // DuckDB reads Parquet only as it is (compressed inside), and said "No magic bytes found at
     // end of file" of a gzipped one, which the TypeScript engine reads (found by review).
     if (format === 'parquet') {
-      for (const f of files) if (isGzipFile(f)) throw new DuckDbReadError(`${f}: engine duckdb cannot read gzip-compressed Parquet (Parquet is compressed inside: gunzip it); --engine ts reads it`, f);
+      for (const f of files) {
+        if (isGzipFile(f)) throw new DuckDbReadError(`${f}: engine duckdb cannot read gzip-compressed Parquet (Parquet is compressed inside: gunzip it); --engine ts reads it`, f);
+        // Not Parquet at all (a CSV given --format parquet): said as the TypeScript engine says
+        // it, rather than DuckDB's "No magic bytes found at end of file".
+        if (!startsWithPar1(f)) throw new IngestError(`${f}: not a readable Parquet file (it does not start with PAR1)`, f);
+      }
     }
     // NaN, Infinity and trailing commas: DuckDB's JSON reader takes them, JSON.parse (the TypeScript engine) does not.
     if (format === 'jsonl') {

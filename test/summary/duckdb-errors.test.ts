@@ -295,3 +295,18 @@ describe('DuckDB engine: gzip-compressed Parquet (found by review)', () => {
     expect((await runCli('ingest', gz, '--out', `${dir}/y.parquet`, '--quiet')).code).toBe(0);
   });
 });
+
+describe('DuckDB engine: a file read as Parquet that is none (found by review)', () => {
+  it('is named as the TypeScript engine names it (was DuckDB\'s "No magic bytes found at end of file")', async () => {
+    const dir = tempDir();
+    const csv = `${dir}/log.csv`;
+    writeFileSync(csv, 'timestamp,client_id\n1,a\n2,a\n');
+    const map = `${dir}/m.json`;
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'timestamp', client_id: 'client_id' }, timestamp: { unit: 's' } }));
+    const ts = await runCli('ingest', csv, '--map', map, '--format', 'parquet', '--out', `${dir}/x.parquet`, '--quiet');
+    expect(ts.stderr).toMatch(/not a readable Parquet file/);
+    const r = await runCli('ingest', csv, '--map', map, '--format', 'parquet', '--out', `${dir}/x.parquet`, '--engine', 'duckdb', '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: ${csv}: not a readable Parquet file (it does not start with PAR1)\n`);
+  });
+});
