@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
@@ -174,7 +174,9 @@ describe('export-servegen → import-servegen of a fitted profile (found by revi
     const r = await runCli('import-servegen', join(dir, 'pool'), '--out', join(dir, 'back.json'), '--quiet');
     expect(r.code).toBe(0);
     const back = JSON.parse(readFileSync(join(dir, 'back.json'), 'utf8')) as { clients: { id: string }[] };
-    expect(back.clients.map((c) => c.id).sort()).toEqual(['0', '1', '2']);
+    // Three chunks (x took number 2), and servegen-clients.json gives the ids back.
+    expect(readdirSync(join(dir, 'pool')).filter((n) => n.endsWith('-trace.csv')).sort()).toEqual(['chunk-0-trace.csv', 'chunk-1-trace.csv', 'chunk-2-trace.csv']);
+    expect(back.clients.map((c) => c.id).sort()).toEqual(['0', '1', 'x']);
   });
 });
 
