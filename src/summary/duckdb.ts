@@ -6,7 +6,7 @@ import './duckdb-text.js';
 import { expandInputs, formatFromName, isGzipFile, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
 import { delimiterHint } from '../io/from-csv.js';
 import { parquetMetadataAsync } from 'hyparquet';
-import { IngestError, noAcceptedRows, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
+import { IngestError, noAcceptedRows, originMismatch, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
 import { missingCoalesce, missingCoalesceError, missingPathError, type Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { poolClients } from './pool.js';
@@ -504,10 +504,17 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     const types = new Map<string, string>();
     // Our own traces: metadata (origin) from the first file that has it, header lines skipped.
     let meta: Record<string, unknown> | undefined;
+    let metaFile: string | undefined;
     const ours: { comments?: number[]; jsonHeader?: boolean } = { comments: [] };
     for (const f of files) {
       const m = await traceMeta(f, format);
-      if (m.meta && !meta) meta = m.meta;
+      if (m.meta && !meta) {
+        meta = m.meta;
+        metaFile = f;
+      } else if (m.meta && meta) {
+        const err = originMismatch({ file: metaFile!, meta }, f, m.meta);
+        if (err) throw err;
+      }
       // Leading '#' lines are skipped as DuckDB comments, which also cuts unquoted values at a
       // '#' (a last column '12#' would read as 12): only in our own traces, whose writer quotes
       // such values. Another CSV with them is left to the TypeScript engine.
