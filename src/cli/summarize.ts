@@ -57,6 +57,7 @@ export function registerSummarize(program: Command): void {
           throw err;
         });
         if (r.warning) rep.info(`warning: ${r.warning}`);
+        if (origin !== undefined) warnOriginAfterFirst(rep, origin, r.spanStart);
         // `--out scan/` printed "scan//" (found by review).
         const dir = opts.out.replace(/[/\\]+$/, '') || opts.out;
         rep.info(`summarized ${r.rowsRead} rows into ${r.windows} arrival windows (clock resolution ${r.resolution} s) → ${dir}/ (Parquet; fit --summaries ${dir}/)`);
@@ -64,10 +65,22 @@ export function registerSummarize(program: Command): void {
       }
       let sessionColumn = false;
       const s = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds: W, lengthSeconds: L, resolution, origin, memoryLimit: opts.duckdbMemory, onSessionColumn: () => (sessionColumn = true) }, opts.engine, rep, opts);
+      if (origin !== undefined && s.arrivals.length > 0) warnOriginAfterFirst(rep, origin, s.span.start);
       writeFileAtomic(opts.out, summariesJsonChunks(s));
       rep.info(`summarized ${s.arrivals.reduce((a, b) => a + b.n, 0)} requests into ${s.arrivals.length} arrival and ${s.lengths.length} length windows (clock resolution ${s.resolution} s) → ${opts.out}`);
       if (sessionColumn) rep.info('note: the inputs have session ids, and summaries keep no session statistics (a profile fitted from them has none): fit the logs with --engine ts for them');
     });
+}
+
+/**
+ * An --origin after the first request counts the earlier requests at negative seconds, and the
+ * profile's span starts before its origin: said rather than done silently (found by review:
+ * `--origin` of the wrong day gave windows at −6600 s without a word).
+ */
+function warnOriginAfterFirst(rep: Reporter, origin: number, spanStart: number): void {
+  if (!(spanStart < 0)) return;
+  const first = new Date(Math.round((origin + spanStart) * 1000)).toISOString();
+  rep.info(`warning: --origin ${new Date(Math.round(origin * 1000)).toISOString()} is ${(-spanStart).toFixed(3)} s after the first request (${first}): earlier requests count at negative seconds; give every part an origin at or before its first request (the start of the first part)`);
 }
 
 /** `--engine ts|duckdb|auto` → the engine to use (`auto`: DuckDB above 256 MB of input). */

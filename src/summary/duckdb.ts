@@ -950,7 +950,7 @@ export async function exportScanWithDuckDB(
   mapping: Mapping,
   outDir: string,
   options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; beforeWrite?: (scan: { rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[] }) => void | Promise<void> },
-): Promise<{ rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[]; windows: number; resolution: number; warning?: string }> {
+): Promise<{ rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[]; windows: number; resolution: number; warning?: string; spanStart: number }> {
   const scan = await openScan(inputs, mapping, options);
   const { con, close, files, rowsRead, rejectsByReason, originIso } = scan;
   const tmp = trackTemporary(`${outDir.replace(/\/+$/, '')}.tmp-${process.pid}`);
@@ -983,9 +983,10 @@ export async function exportScanWithDuckDB(
       await singleThreaded(con, () => con.run(`COPY (${sql}) TO '${join(tmp, `${name}.parquet`).replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd)`));
     }
     const windows = Number((await con.runAndReadAll('SELECT count(*) AS n FROM (SELECT DISTINCT client, wi FROM x)')).getColumnsJS()[0][0]);
+    const spanStart = Number((await con.runAndReadAll('SELECT min(t) FROM x')).getColumnsJS()[0][0]);
     close();
     commitTemporary(tmp, outDir);
-    return { rowsRead, rejectsByReason, files, windows, resolution: res, warning };
+    return { rowsRead, rejectsByReason, files, windows, resolution: res, warning, spanStart };
   } catch (err) {
     try {
       discardTemporary(tmp);

@@ -23,3 +23,18 @@ describe('--origin of summarize and sql reads ISO times as ingest does (found by
     expect(parseOrigin('1700164800')).toBe(1700164800);
   });
 });
+
+describe('summarize --origin after the first request (found by review: windows at −6600 s without a word)', () => {
+  it('warns, naming the first request, with either engine and output', async () => {
+    const dir = tempDir();
+    const code = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv');
+    const warning = 'warning: --origin 2023-11-16T20:00:00.000Z is 6176.020 s after the first request (2023-11-16T18:17:03.980Z): earlier requests count at negative seconds; give every part an origin at or before its first request (the start of the first part)\n';
+    for (const [engine, out] of [['ts', 's.json'], ['duckdb', 'd.json'], ['duckdb', 'dir']]) {
+      const r = await runCli('summarize', code, '--preset', 'azure-llm-2023', '--origin', '2023-11-16T20:00:00Z', '--out', join(dir, out), '--engine', engine);
+      expect(r.code, out).toBe(0);
+      expect(r.stderr, out).toContain(warning);
+    }
+    const ok = await runCli('summarize', code, '--preset', 'azure-llm-2023', '--origin', '2023-11-16T00:00:00Z', '--out', join(dir, 'ok.json'));
+    expect(ok.stderr).not.toContain('warning');
+  });
+});
