@@ -9,7 +9,7 @@ export function registerExportServegen(program: Command): void {
     .command('export-servegen')
     .description('Write a profile in the upstream ServeGen pool layout (chunk-N-trace.csv, chunk-N-dataset.json)')
     .argument('<profile.json>', 'profile to export')
-    .requiredOption('--out <dir>', 'directory to write the pool into (created if missing)')
+    .requiredOption('--out <dir>', 'directory to write the pool into (created if missing; one holding another pool is refused); client ids that are not chunk numbers are mapped in its servegen-clients.json, which import-servegen reads')
     .option('--quiet', 'no summary line on stderr')
     .addHelpText('after', '\nExample:\n  $ servegen export-servegen mm-image.json --out pools/multimodal/mm-image\n')
     .action((file: string, opts: { out: string; quiet?: boolean }) => {

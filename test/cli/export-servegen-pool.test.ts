@@ -152,3 +152,15 @@ describe('import-servegen of a pool with chunk-01 and chunk-1 (found by review)'
     expect(r.stderr).toBe(`servegen: ${join(pool, 'chunk-1-trace.csv')}: chunk number 1 again (also chunk-01-trace.csv); rename one of them\n`);
   });
 });
+
+describe('export-servegen --help', () => {
+  it('says where the client → chunk mapping goes and that another pool\'s directory is refused', async () => {
+    const { Command } = await import('commander');
+    const { registerExportServegen } = await import('../../src/cli/export-servegen.js');
+    const program = new Command();
+    registerExportServegen(program);
+    const help = program.commands[0].helpInformation().replace(/\s+/g, ' ');
+    expect(help).toContain('servegen-clients.json');
+    expect(help).toContain('one holding another pool is refused');
+  });
+});
