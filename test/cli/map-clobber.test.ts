@@ -33,3 +33,13 @@ describe('an output that names the --map file (found by review: ingest --summary
     expect(readFileSync(map).equals(before)).toBe(true);
   });
 });
+
+describe('ingest --out with a gzip name (found by review: "cannot tell the output format")', () => {
+  it('says traces are written uncompressed and which name to give, exit 2', async () => {
+    const dir = tempDir();
+    const out = join(dir, 't.jsonl.gz');
+    const r = await runCli('ingest', BURST, '--preset', 'burstgpt', '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: --out ${out}: ingest writes traces uncompressed; name it ${join(dir, 't.jsonl')} (and gzip it after), or write .parquet, compressed inside\n`);
+  });
+});
