@@ -6,6 +6,8 @@ import type { FidelityReport } from '../validate/validate.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, UsageError } from './errors.js';
 import { Reporter } from './progress.js';
 import { readErrorReason } from '../io/read-error.js';
+import { binaryProbe } from '../io/binary-probe.js';
+import { parseJsonText } from '../io/json-text.js';
 
 /** One summary table over several fidelity reports (batch jobs). */
 export function registerFidelityTable(program: Command, setExit: (code: number) => void): void {
@@ -22,10 +24,22 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
       refuseClobber(files.map((f) => ['report', f] as const), [['--md', opts.md], ['--json', opts.json]]);
       const rows = files.map((f) => {
         let r: FidelityReport;
+        let bytes: Buffer;
         try {
-          r = JSON.parse(readFileSync(f, 'utf8')) as FidelityReport;
+          bytes = readFileSync(f);
         } catch (err) {
           throw new UsageError(`${f}: not a readable fidelity report (${readErrorReason(err)})`);
+        }
+        // Invalid JSON said only "at position 58", and gzip or other binary data printed its
+        // bytes (found by review): name the line and column, or what the bytes are.
+        if (bytes[0] === 0x1f && bytes[1] === 0x8b) throw new UsageError(`${f}: gzip-compressed data, not a fidelity report (gunzip it first)`);
+        const probe = bytes.subarray(0, 65536);
+        const binary = binaryProbe(probe);
+        if (binary) throw new UsageError(`${f}: looks binary (${binary.nuls} NUL and ${binary.controls - binary.nuls} other control bytes in its first ${probe.length} bytes), not a fidelity report`);
+        try {
+          r = parseJsonText(bytes.toString('utf8').replace(/^\uFEFF/, ''), f) as FidelityReport;
+        } catch (err) {
+          throw new UsageError(`${(err as Error).message}: not a fidelity report`);
         }
         if (r === null || typeof r !== 'object' || r.format !== 'servegen-fidelity') throw new UsageError(`${f}: not a fidelity report (format ${JSON.stringify((r as { format?: unknown } | null)?.format)})`);
         // A report missing its parts was an internal error (exit 3: "Cannot convert undefined
@@ -33,7 +47,13 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
         const bad = (path: string) => new UsageError(`${f}: ${path}: missing or malformed in this fidelity report`);
         if (typeof r.pass !== 'boolean') throw bad('pass');
         if (r.metrics === null || typeof r.metrics !== 'object' || Array.isArray(r.metrics)) throw bad('metrics');
-        if (!Array.isArray(r.failed)) throw bad('failed');
+        // A metric that is not an object ({"iat_ks": null}) was an internal error too (exit 3:
+        // "Cannot read properties of null (reading 'value')") — found by review.
+        for (const [k, m] of Object.entries(r.metrics)) {
+          const v = (m as { value?: unknown } | null)?.value;
+          if (m === null || typeof m !== 'object' || Array.isArray(m) || !(v === null || typeof v === 'number')) throw bad(`metrics.${k}`);
+        }
+        if (!Array.isArray(r.failed) || !r.failed.every((x) => typeof x === 'string')) throw bad('failed');
         if (typeof r.source?.requests !== 'number') throw bad('source.requests');
         const judged = Object.values(r.metrics).filter((m) => m.value !== null).length;
         // (resolved: a fidelity.json in the working directory was the trace ".", found by review)
@@ -45,10 +65,13 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
       const count = new Map<string, number>();
       for (const r of rows) count.set(r.name, (count.get(r.name) ?? 0) + 1);
       for (const r of rows) if (count.get(r.name)! > 1) r.name = basename(r.file) === 'fidelity.json' ? dirname(r.file) : r.file.replace(/\.json$/, '');
+      // A "|" in a name (a client id "a|b" in "rate_mape@client:a|b", a file x|y.json) split
+      // its cell and shifted the row's columns; a line break ended the row (found by review).
+      const cell = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r\n|[\r\n]/g, ' ');
       const md = [
         '| trace | requests | verdict | metrics passed | failed metrics |',
         '|---|---|---|---|---|',
-        ...rows.map((r) => `| ${r.name} | ${r.requests} | ${r.pass ? 'pass' : 'FAIL'} | ${r.judged - r.failed.length}/${r.judged} | ${r.failed.join(', ') || '—'} |`),
+        ...rows.map((r) => `| ${cell(r.name)} | ${r.requests} | ${r.pass ? 'pass' : 'FAIL'} | ${r.judged - r.failed.length}/${r.judged} | ${cell(r.failed.join(', ')) || '—'} |`),
       ].join('\n');
       if (opts.md) writeFileAtomic(opts.md, md + '\n');
       if (opts.json) writeFileAtomic(opts.json, JSON.stringify({ pass: rows.every((r) => r.pass), traces: rows }, null, 2) + '\n');

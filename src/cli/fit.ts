@@ -145,7 +145,7 @@ Examples:
       const minArrivals = positive(opts.minArrivals, '--min-arrivals', true);
       const minClientRequests = positive(opts.minClientRequests ?? (opts.anonymize ? '100' : '0'), '--min-client-requests', true);
       const resolution = opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined;
-      refuseClobber(inputs.map((f) => ['input', f] as const), [['--out', opts.out], ['--report', opts.report], ['--rejects', opts.rejects]]);
+      refuseClobber([...inputs.map((f) => ['input', f] as const), ['--map', opts.map]], [['--out', opts.out], ['--report', opts.report], ['--rejects', opts.rejects]]);
       const hash = createHash('sha256');
       if (opts.summaries) {
         const given = (name: string) => command.getOptionValueSource(name) === 'cli';

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { importServegenPool } from '../profile/upstream.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { importServegenPool, POOL_CLIENTS_FILE } from '../profile/upstream.js';
+import { refuseClobber } from './errors.js';
 import { writeProfile } from '../profile/write.js';
 import { Reporter } from './progress.js';
 
@@ -14,6 +17,15 @@ export function registerImportServegen(program: Command): void {
     .action((dir: string, opts: { out: string; quiet?: boolean }) => {
       const rep = new Reporter(Boolean(opts.quiet));
       const t0 = performance.now();
+      // The pool's files are inputs (found by review: --out pool/chunk-0-trace.csv replaced a
+      // trace of the pool by the profile).
+      let poolFiles: string[] = [];
+      try {
+        poolFiles = readdirSync(dir).filter((n) => /^chunk-\d+-(trace\.csv|dataset\.json)$/.test(n) || n === POOL_CLIENTS_FILE);
+      } catch {
+        // not a directory: importServegenPool says so
+      }
+      refuseClobber(poolFiles.map((n) => ['pool file', join(dir, n)] as const), [['--out', opts.out]], ['--out']);
       const { profile, clientsWithoutLengths } = importServegenPool(dir);
       writeProfile(opts.out, profile);
       const windows = profile.clients.reduce((s, c) => s + c.arrivals.length, 0);

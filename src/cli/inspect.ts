@@ -162,7 +162,7 @@ export function registerInspect(program: Command): void {
         if (profile) throw new UsageError(`${profile}: a profile; inspect takes one profile at a time (several files are read as one trace)`);
       }
       // `inspect log.csv --rejects log.csv` replaced the log by its (empty) rejects (found by review).
-      refuseClobber(files.map((f) => ['input', f] as const), [['--rejects', opts.rejects]]);
+      refuseClobber([...files.map((f) => ['input', f] as const), ['--map', opts.map]], [['--rejects', opts.rejects]]);
       const rep = new Reporter(Boolean(opts.quiet));
       if (chooseEngine(files, opts.engine) === 'duckdb') {
         parseRatio(opts.maxRejectRatio ?? '0.01'); // a bad flag fails before the scan

@@ -48,7 +48,7 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
       const rep = new Reporter(Boolean(opts.quiet));
       checkSeed(opts.seed);
       // `roundtrip log.csv --rejects log.csv` replaced the log by its (empty) rejects (found by review).
-      refuseClobber([...inputs.map((f) => ['input', f] as const), ['--thresholds', opts.thresholds]], [['--rejects', opts.rejects]]);
+      refuseClobber([...inputs.map((f) => ['input', f] as const), ['--thresholds', opts.thresholds], ['--map', opts.map]], [['--rejects', opts.rejects]]);
       const thresholds = loadThresholds(opts.thresholds);
       const mapping = mappingFrom(opts, 'servegen');
       const format = parseFormat(opts.format);

@@ -23,6 +23,10 @@ export function registerSql(program: Command): void {
     .action((opts: { source: string; preset?: string; map?: string; dialect: string; window: string; lengthWindow: string; resolution: string; origin: string; dotted?: boolean }) => {
       if (!(SQL_DIALECTS as readonly string[]).includes(opts.dialect)) throw new UsageError(`--dialect: expected one of ${SQL_DIALECTS.join(', ')}, got ${JSON.stringify(opts.dialect)}`);
       const d = DIALECTS[opts.dialect as SqlDialectName];
+      // An empty name (or part: "logs.", "a..b") printed FROM "" (found by review).
+      if (!opts.source.includes('(') && opts.source.split('.').some((p) => p.trim() === '')) {
+        throw new UsageError(`--source: expected a table (schema.table) or a table function such as read_parquet('logs/*.parquet'), got ${JSON.stringify(opts.source)}`);
+      }
       const mapping = mappingFrom(opts);
       // The same floor as both engines: timestamps are kept to the microsecond.
       const res = Math.max(positive(opts.resolution, '--resolution'), 1e-6);

@@ -13,6 +13,7 @@ import { DuckDbReadError } from '../summary/duckdb-errors.js';
 import { NoAcceptedRowsError } from '../ingest/errors.js';
 import type { TraceSummaries } from '../summary/types.js';
 import { poolSmallClients } from '../fit/fit-trace.js';
+import { parseIsoSeconds } from '../ingest/timestamp.js';
 
 /** `servegen summarize`: the scan half of fit, for partitions (days, shards) fitted later together. */
 export function registerSummarize(program: Command): void {
@@ -32,7 +33,7 @@ export function registerSummarize(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ servegen summarize shard-1.parquet --resolution 0.001 --out part-1.json\n  $ servegen summarize day-2.csv --preset azure-llm-2023 --origin 2023-11-16T00:00:00Z --out day-2.json\n  $ servegen summarize \'logs/*.parquet\' --map gw.json --engine duckdb --out scan-day-1/\n  $ servegen fit --summaries part-*.json scan-day-1/ --out profile.json\n')
     .action(async (inputs: string[], opts: IngestCliOptions & { out: string; window: string; lengthWindow: string; resolution?: string; origin?: string; engine: string; duckdbMemory?: string; quiet?: boolean }) => {
       const rep = new Reporter(Boolean(opts.quiet));
-      refuseClobber(inputs.map((f) => ['input', f] as const), [['--out', opts.out], ['--rejects', opts.rejects]]);
+      refuseClobber([...inputs.map((f) => ['input', f] as const), ['--map', opts.map]], [['--out', opts.out], ['--rejects', opts.rejects]]);
       const W = windowSeconds(opts.window, '--window');
       const L = windowSeconds(opts.lengthWindow, '--length-window');
       const resolution = opts.resolution !== undefined ? positive(opts.resolution, '--resolution') : undefined;
@@ -51,11 +52,12 @@ export function registerSummarize(program: Command): void {
             await duckdbRejects(scan, opts, rep, { mapping, format: parseFormat(opts.format) });
           } }).catch((err: unknown) => {
           // Only DuckDB writes a directory: the TypeScript engine's way around is a .json file.
-          if (err instanceof DuckDbReadError) throw new DuckDbReadError(`${err.message.split('; --engine ts')[0]}; --engine ts reads it (with --out FILE.json) and counts such rows as rejects`, err.file);
+          if (err instanceof DuckDbReadError) throw new DuckDbReadError(err.message.includes('; --engine ts reads it') ? err.message.replace('; --engine ts reads it', '; --engine ts reads it (with --out FILE.json)') : `${err.message.split('; --engine ts')[0]}; --engine ts reads it (with --out FILE.json) and counts such rows as rejects`, err.file);
           if (err instanceof NoAcceptedRowsError) return duckdbNoAcceptedRows(err, opts, rep, { mapping, format: parseFormat(opts.format) });
           throw err;
         });
         if (r.warning) rep.info(`warning: ${r.warning}`);
+        if (origin !== undefined) warnOriginAfterFirst(rep, origin, r.spanStart);
         // `--out scan/` printed "scan//" (found by review).
         const dir = opts.out.replace(/[/\\]+$/, '') || opts.out;
         rep.info(`summarized ${r.rowsRead} rows into ${r.windows} arrival windows (clock resolution ${r.resolution} s) → ${dir}/ (Parquet; fit --summaries ${dir}/)`);
@@ -63,10 +65,22 @@ export function registerSummarize(program: Command): void {
       }
       let sessionColumn = false;
       const s = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds: W, lengthSeconds: L, resolution, origin, memoryLimit: opts.duckdbMemory, onSessionColumn: () => (sessionColumn = true) }, opts.engine, rep, opts);
+      if (origin !== undefined && s.arrivals.length > 0) warnOriginAfterFirst(rep, origin, s.span.start);
       writeFileAtomic(opts.out, summariesJsonChunks(s));
       rep.info(`summarized ${s.arrivals.reduce((a, b) => a + b.n, 0)} requests into ${s.arrivals.length} arrival and ${s.lengths.length} length windows (clock resolution ${s.resolution} s) → ${opts.out}`);
       if (sessionColumn) rep.info('note: the inputs have session ids, and summaries keep no session statistics (a profile fitted from them has none): fit the logs with --engine ts for them');
     });
+}
+
+/**
+ * An --origin after the first request counts the earlier requests at negative seconds, and the
+ * profile's span starts before its origin: said rather than done silently (found by review:
+ * `--origin` of the wrong day gave windows at −6600 s without a word).
+ */
+function warnOriginAfterFirst(rep: Reporter, origin: number, spanStart: number): void {
+  if (!(spanStart < 0)) return;
+  const first = new Date(Math.round((origin + spanStart) * 1000)).toISOString();
+  rep.info(`warning: --origin ${new Date(Math.round(origin * 1000)).toISOString()} is ${(-spanStart).toFixed(3)} s after the first request (${first}): earlier requests count at negative seconds; give every part an origin at or before its first request (the start of the first part)`);
 }
 
 /** `--engine ts|duckdb|auto` → the engine to use (`auto`: DuckDB above 256 MB of input). */
@@ -146,7 +160,9 @@ export async function scanSummaries(
 export function parseOrigin(text: string): number {
   const t = text.trim();
   let v = /^[+-]?\d+(\.\d+)?$/.test(t) ? Number(t) : NaN;
-  if (Number.isNaN(v) && /^\d{4}-\d{2}-\d{2}/.test(t)) v = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(t) || t.length === 10 ? t : `${t}Z`) / 1000;
+  // The ingest reader's ISO parser (found by review: Date.parse rolled 2023-02-30 over to
+  // 2023-03-02, a day off without a word, and kept only milliseconds of 20:00:00.1234567).
+  if (Number.isNaN(v) && /^\d{4}-\d{2}-\d{2}/.test(t)) v = parseIsoSeconds(t);
   // (and a time JavaScript can hold: ±8.64e12 s)
   if (!Number.isFinite(v) || Math.abs(v) > 8.64e12) throw new UsageError(`--origin: expected an ISO time or epoch seconds, got ${JSON.stringify(text)}`);
   return v;

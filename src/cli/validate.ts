@@ -124,7 +124,7 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         throw new UsageError(`--${flag}: validate takes it per side: --source-${flag} for the source (raw logs), --generated-${flag} for the generated trace`);
       }
       refuseClobber(
-        [['the source', sourceFile], ['the generated trace', generatedFile], ['--baseline', opts.baseline], ['--thresholds', opts.thresholds]],
+        [['the source', sourceFile], ['the generated trace', generatedFile], ['--baseline', opts.baseline], ['--thresholds', opts.thresholds], ['--source-map', opts.sourceMap], ['--generated-map', opts.generatedMap]],
         [['--json', opts.json], ['--report', opts.report], ['--source-rejects', opts.sourceRejects], ['--generated-rejects', opts.generatedRejects]],
       );
       const thresholds = loadThresholds(opts.thresholds);

@@ -64,3 +64,19 @@ export interface Reject {
   message: string;
   text: string;
 }
+
+/**
+ * The error for our own traces with different origins read as one trace (found by review: the
+ * second file's times, counted from its own origin, were read as counted from the first's, and
+ * its requests moved by the difference without a word). Undefined when the origins agree.
+ */
+export function originMismatch(first: { file: string; meta: Record<string, unknown> }, file: string, meta: Record<string, unknown>): IngestError | undefined {
+  const a = typeof first.meta.origin === 'string' ? first.meta.origin : null;
+  const b = typeof meta.origin === 'string' ? meta.origin : null;
+  if (a === b) return undefined;
+  const by = a !== null && b !== null ? ` (its requests would move by ${((Date.parse(b) - Date.parse(a)) / 1000).toFixed(3)} s)` : '';
+  return new IngestError(
+    `${file}: a servegen trace counting from origin ${b ?? 'none (relative times)'}, read with ${first.file}, counting from ${a ?? 'none (relative times)'}: times from two origins cannot be one trace${by}; read them apart, or summarize each with the same --origin and fit --summaries`,
+    file,
+  );
+}

@@ -5,7 +5,7 @@ import { readParquet } from '../io/from-parquet.js';
 import { readArrow } from '../io/from-arrow.js';
 import { expandInputs, formatFromName, InputError, isGzipFile, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
-import { IngestError, noAcceptedRows, REJECT_REASONS, type Reject, type RejectReason } from './errors.js';
+import { IngestError, noAcceptedRows, originMismatch, REJECT_REASONS, type Reject, type RejectReason } from './errors.js';
 import { missingCoalesce, missingCoalesceError, missingPathError, type Mapping } from './mapping.js';
 import { TraceBuilder, type IngestSummary } from './normalize.js';
 import { findTimeOutliers, outlierWarning } from './time-axis.js';
@@ -46,7 +46,7 @@ export async function ingestFiles(options: IngestOptions): Promise<IngestResult>
   const builder = new TraceBuilder(options.mapping);
   const { formats, rowsRead, meta } = await readInputs(files, options, builder);
   if (rowsRead === 0) throw noAcceptedRows(files, 0, {});
-  const { trace, timestamp, sorted, warnings } = builder.finish();
+  const { trace, timestamp, sorted, warnings } = builder.finish({ metaOrigin: typeof meta?.origin === 'string' && Number.isFinite(Date.parse(meta.origin)) });
   // Our own traces carry their origin in the header: keep it.
   if (trace.origin === null && meta && typeof meta.origin === 'string') trace.origin = meta.origin;
   let min = Infinity;
@@ -124,6 +124,7 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
   const formats: Record<string, string> = {};
   let rowsRead = 0;
   let meta: Record<string, unknown> | undefined;
+  let metaFile: string | undefined;
   for (const file of files) {
     const format = resolveFormat(file, options.format, options.mapping);
     formats[file] = format;
@@ -173,7 +174,13 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
         const missing = missingCoalesce(options.mapping, info.columns, dotted);
         if (missing) throw missingCoalesceError(file, missing, info.columns);
       }
-      if (info.meta && !meta) meta = info.meta;
+      if (info.meta && !meta) {
+        meta = info.meta;
+        metaFile = file;
+      } else if (info.meta && meta) {
+        const err = originMismatch({ file: metaFile!, meta }, file, info.meta);
+        if (err) throw err;
+      }
       if (info.rows !== undefined && !reserved) {
         // The footer gives this file's exact row count; later files are estimated at its rows/byte.
         reserved = true;

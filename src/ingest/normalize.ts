@@ -457,7 +457,7 @@ export class TraceBuilder {
   private readonly intScratch = new Float64Array(16);
 
   /** Resolves units, sets the origin, sorts by time; returns the trace and what was detected. */
-  finish(): { trace: Trace; timestamp: TimestampDetection; sorted: boolean; warnings: string[] } {
+  finish(options: { metaOrigin?: boolean } = {}): { trace: Trace; timestamp: TimestampDetection; sorted: boolean; warnings: string[] } {
     const n = this.ts.n;
     const raw = this.ts.finish();
     const warnings: string[] = [];
@@ -474,7 +474,10 @@ export class TraceBuilder {
     } else {
       const u = this.unit as 's' | 'ms' | 'us' | 'ns';
       scale = UNIT_SECONDS[u];
-      const abs = isEpoch(u, this.maxAbsTs);
+      // Our own traces' times count from the origin in their header, however large (found by
+      // review: a trace spanning a 1970 outlier, re-read, took 1970-01-01 as its origin and
+      // moved every request by the outlier's offset).
+      const abs = !options.metaOrigin && isEpoch(u, this.maxAbsTs);
       det = { unit: u, absolute: abs, how: 'mapping', reason: abs ? 'epoch time' : 'relative time' };
     }
     let origin: string | null = null;

@@ -181,9 +181,17 @@ export function expandInputs(inputs: string[], opts: { directories?: boolean } =
   }
   // A file named twice (a pattern and a path that both match it, or the same path twice) is
   // read once: it was read twice and every request doubled, with exit 0 (found by review).
+  // The same file under two names (a symlink, a hard link) is one file too: keyed by device
+  // and inode (found by review: logs/today.csv → day-3.csv beside day-*.csv doubled that day).
   const seen = new Set<string>();
   return out.filter((f) => {
-    const key = resolve(f);
+    let key = resolve(f);
+    try {
+      const st = statSync(f, { bigint: true });
+      if (st.ino !== 0n) key = `${st.dev}:${st.ino}`;
+    } catch {
+      // unreadable: its reader names the problem
+    }
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -159,7 +159,9 @@ function parseDataset(file: string, requestsIn: (start: number, end: number) => 
     const winAt = text.indexOf(JSON.stringify(startKey));
     const loc = { get line() { return lineOfKey(text, startKey); } };
     const start = Number(startKey);
-    if (!/^\d+$/.test(startKey)) {
+    // Negative starts as the trace rows take them (found by review: a profile whose windows
+    // start before its origin exported "-21600" keys, and import refused its own export).
+    if (!/^-?\d+$/.test(startKey)) {
       throw new ProfileError(`${file}:${loc.line}: window key ${JSON.stringify(startKey)} is not a start second`, file, `line ${loc.line}`);
     }
     if (typeof fieldsRaw !== 'object' || fieldsRaw === null || Array.isArray(fieldsRaw)) {
@@ -280,6 +282,47 @@ function poolsBelow(dir: string): string[] {
 }
 
 /**
+ * The client ids an export-servegen wrote beside the pool (`servegen-clients.json`: chunk number →
+ * client id), so that import gives the exported profile's ids back; empty when there is no such
+ * file (an upstream pool: ids are the chunk numbers).
+ */
+function readPoolClients(dir: string, traces: Map<number, string>, hash: ReturnType<typeof createHash>): Map<number, string> {
+  const file = join(dir, POOL_CLIENTS_FILE);
+  const ids = new Map<number, string>();
+  if (!existsSync(file)) return ids;
+  const text = readFileSync(file, 'utf8');
+  hash.update(`${POOL_CLIENTS_FILE}\0`).update(text).update('\0');
+  let doc: unknown;
+  try {
+    doc = parseJsonText(text, file);
+  } catch (err) {
+    throw new ProfileError((err as Error).message, file);
+  }
+  const chunks = (doc as { chunks?: unknown } | null)?.chunks;
+  if ((doc as { format?: unknown } | null)?.format !== POOL_CLIENTS_FORMAT || !Array.isArray(chunks)) {
+    throw new ProfileError(`${file}:1: expected {"format": "${POOL_CLIENTS_FORMAT}", "chunks": [{"chunk": N, "client": "id"}, …]} (written by export-servegen)`, file, 'line 1');
+  }
+  const seen = new Set<string>();
+  chunks.forEach((e: unknown, i: number) => {
+    const { chunk, client } = (e ?? {}) as { chunk?: unknown; client?: unknown };
+    const where = `chunks[${i}]`;
+    if (typeof chunk !== 'number' || !Number.isSafeInteger(chunk) || chunk < 0 || typeof client !== 'string' || client === '') {
+      throw new ProfileError(`${file}: ${where}: expected {"chunk": N, "client": "id"}`, file, where);
+    }
+    if (ids.has(chunk)) throw new ProfileError(`${file}: ${where}: chunk ${chunk} is listed twice`, file, where);
+    if (seen.has(client)) throw new ProfileError(`${file}: ${where}: client ${JSON.stringify(client)} is listed twice`, file, where);
+    if (!traces.has(chunk)) throw new ProfileError(`${file}: ${where}: chunk ${chunk} has no chunk-${chunk}-trace.csv in ${dir}`, file, where);
+    seen.add(client);
+    ids.set(chunk, client);
+  });
+  // A chunk the file does not list keeps its number, unless that number is another chunk's id.
+  for (const n of traces.keys()) {
+    if (!ids.has(n) && seen.has(String(n))) throw new ProfileError(`${file}: chunk ${n} is not listed, and its number is the id of another chunk's client`, file);
+  }
+  return ids;
+}
+
+/**
  * Reads an upstream pool directory into a v1 profile. Clients that have a trace
  * but no dataset file are kept (arrivals only) and listed in `clientsWithoutLengths`.
  * @throws ProfileError naming the file and line of the first malformed entry.
@@ -292,10 +335,16 @@ export function importServegenPool(dir: string, now: () => string = defaultCreat
   const traces = new Map<number, string>();
   const datasets = new Map<number, string>();
   for (const name of names) {
-    let m = TRACE_RE.exec(name);
-    if (m) traces.set(Number(m[1]), name);
-    m = DATASET_RE.exec(name);
-    if (m) datasets.set(Number(m[1]), name);
+    // chunk-01-… and chunk-1-… are one number: the second replaced the first without a word
+    // and the pool lost a client (found by review).
+    for (const [re, map] of [[TRACE_RE, traces], [DATASET_RE, datasets]] as const) {
+      const m = re.exec(name);
+      if (!m) continue;
+      const n = Number(m[1]);
+      const other = map.get(n);
+      if (other !== undefined) throw new ProfileError(`${join(dir, name)}: chunk number ${n} again (also ${other}); rename one of them`, join(dir, name));
+      map.set(n, name);
+    }
   }
   if (traces.size === 0) {
     // Given a category (data/language) or data/ itself, name the pools below it (found by review).
@@ -308,6 +357,7 @@ export function importServegenPool(dir: string, now: () => string = defaultCreat
   }
   const hash = createHash('sha256');
   const ids = [...traces.keys()].sort((a, b) => a - b);
+  const idOf = readPoolClients(dir, traces, hash);
   const clients: ProfileClient[] = [];
   const without: string[] = [];
   let windowSeconds: number | undefined;
@@ -347,7 +397,7 @@ export function importServegenPool(dir: string, now: () => string = defaultCreat
     } else {
       without.push(String(id));
     }
-    clients.push({ id: String(id), requests: 0, arrivals, lengths });
+    clients.push({ id: idOf.get(id) ?? String(id), requests: 0, arrivals, lengths });
     spanStart = Math.min(spanStart, arrivals[0].start);
     spanEnd = Math.max(spanEnd, arrivals[arrivals.length - 1].start);
   }
@@ -427,13 +477,85 @@ function formatPmfLiteral(name: string, values: number[], probs: number[]): stri
   return `{${parts.join(', ')}}`;
 }
 
+/** Profile length fields upstream's layout holds (exportServegenPool's `toUpstream`). */
+const UPSTREAM_FIELDS = new Set<LengthFieldName>(['input_tokens', 'output_tokens', 'reason_ratio', 'image_count', 'image_tokens_per_item', 'audio_count', 'audio_tokens_per_item', 'video_count', 'video_tokens_per_item']);
+
+/** Written beside an exported pool when some client id is not its chunk number (which client became which chunk). */
+export const POOL_CLIENTS_FILE = 'servegen-clients.json';
+
+/**
+ * The chunk number each client of `profile` is exported as (same order as `profile.clients`):
+ * ids that are non-negative integers keep their number; the others take the lowest numbers left.
+ */
+export function servegenChunkNumbers(profile: Profile): number[] {
+  // (Found by review: position i was used even when a numeric id had taken it — ids "1", "x"
+  // both wrote chunk-1, the second overwriting the first, and the pool lost a client.)
+  const used = new Set<number>();
+  const nums = profile.clients.map((c) => {
+    const n = /^\d+$/.test(c.id) ? Number(c.id) : NaN;
+    if (Number.isSafeInteger(n) && String(n) === c.id && !used.has(n)) {
+      used.add(n);
+      return n;
+    }
+    return -1;
+  });
+  let free = 0;
+  for (let i = 0; i < nums.length; i++) {
+    if (nums[i] >= 0) continue;
+    while (used.has(free)) free++;
+    used.add(free);
+    nums[i] = free;
+  }
+  return nums;
+}
+
 /**
  * Writes a profile in the upstream pool layout (`chunk-N-trace.csv`, `chunk-N-dataset.json`).
- * Client ids that are non-negative integers keep their number; others are numbered by position.
+ * Client ids that are non-negative integers keep their number; others take the lowest numbers
+ * left (servegenChunkNumbers), and then `servegen-clients.json` in `dir` maps chunk numbers to
+ * client ids. Refuses (ProfileError) a directory holding pool files this export would not write.
  * Binned PMF tails are expanded to one entry per integer (upstream has no bins).
  * @returns number of files written.
  */
-export function exportServegenPool(profile: Profile, dir: string): number {
+export function exportServegenPool(profile: Profile, dir: string, source?: string): number {
+  const nums = servegenChunkNumbers(profile);
+  // Fields upstream has no place for are refused before anything is written (found by review:
+  // the error came after the earlier clients' chunks and this one's trace file were written,
+  // leaving a partial pool, and named neither the profile nor where the field was).
+  profile.clients.forEach((c, ci) => {
+    for (const w of c.lengths) {
+      const k = (Object.keys(w.fields) as LengthFieldName[]).find((f) => !UPSTREAM_FIELDS.has(f));
+      if (k === undefined) continue;
+      const hint = k === 'reasoning_tokens' ? 'upstream keeps reason_ratio, reasoning / output tokens' : `upstream keeps tokens per item, ${k}_per_item, not per request`;
+      throw new ProfileError(`${source ? `${source}: ` : ''}clients[${ci}] (${JSON.stringify(c.id)}): length field ${k} has no upstream equivalent (${hint}); cannot export, nothing was written`, source, `clients[${ci}].lengths`);
+    }
+  });
+  // Which client became which chunk: upstream's layout has only numbers, so when an id is not
+  // its chunk's number the mapping is written beside the pool (and import-servegen reads it).
+  const renamed = profile.clients.some((c, i) => c.id !== String(nums[i]));
+  const writes = new Set<string>();
+  profile.clients.forEach((c, i) => {
+    writes.add(`chunk-${nums[i]}-trace.csv`);
+    if (c.lengths.length > 0) writes.add(`chunk-${nums[i]}-dataset.json`);
+  });
+  if (renamed) writes.add(POOL_CLIENTS_FILE);
+  // Found by review: exporting into a directory that held another pool overwrote some chunks
+  // and left the others, so import-servegen read a mix of two pools without a word. Files of a
+  // pool that this export would not write refuse the directory (re-exporting the same profile
+  // into it is fine).
+  let existing: string[] = [];
+  try {
+    existing = readdirSync(dir);
+  } catch {
+    // not there yet: created below
+  }
+  const stale = existing.filter((n) => (TRACE_RE.test(n) || DATASET_RE.test(n) || n === POOL_CLIENTS_FILE) && !writes.has(n)).sort();
+  if (stale.length > 0) {
+    throw new ProfileError(
+      `${dir}: holds ${stale.length} pool file(s) this export would not write (${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', …' : ''}), from another pool; import-servegen would read them with this one. Give an empty or new directory`,
+      dir,
+    );
+  }
   mkdirSync(dir, { recursive: true });
   const multimodal = profile.clients.some((c) => c.lengths.some((w) => w.fields.image_count || w.fields.audio_count || w.fields.video_count));
   const toUpstream: Partial<Record<LengthFieldName, string>> = {
@@ -451,25 +573,6 @@ export function exportServegenPool(profile: Profile, dir: string): number {
     ? ['input_tokens', 'image_tokens_per_item', 'audio_tokens_per_item', 'video_tokens_per_item', 'image_count', 'audio_count', 'video_count', 'output_tokens']
     : ['input_tokens', 'output_tokens', 'reason_ratio'];
   let files = 0;
-  // Numeric ids keep their number; the others take the lowest numbers left. (Found by review:
-  // position i was used even when a numeric id had taken it — ids "1", "x" both wrote chunk-1,
-  // the second overwriting the first, and the pool lost a client.)
-  const used = new Set<number>();
-  const nums = profile.clients.map((c) => {
-    const n = /^\d+$/.test(c.id) ? Number(c.id) : NaN;
-    if (Number.isSafeInteger(n) && !used.has(n)) {
-      used.add(n);
-      return n;
-    }
-    return -1;
-  });
-  let free = 0;
-  for (let i = 0; i < nums.length; i++) {
-    if (nums[i] >= 0) continue;
-    while (used.has(free)) free++;
-    used.add(free);
-    nums[i] = free;
-  }
   const W = profile.windows.arrival_seconds;
   profile.clients.forEach((client, ci) => {
     const num = nums[ci];
@@ -498,9 +601,6 @@ export function exportServegenPool(profile: Profile, dir: string): number {
     if (client.lengths.length === 0) return;
     const present = new Set<LengthFieldName>();
     for (const w of client.lengths) for (const k of Object.keys(w.fields) as LengthFieldName[]) present.add(k);
-    for (const k of present) {
-      if (!toUpstream[k]) throw new ProfileError(`field ${k} (client ${client.id}) has no upstream equivalent; cannot export`, undefined, `clients[${ci}].lengths`);
-    }
     const fieldList = order.filter((k) => present.has(k));
     const doc: Record<string, Record<string, string>> = {};
     for (const w of client.lengths) {
@@ -519,8 +619,14 @@ export function exportServegenPool(profile: Profile, dir: string): number {
     writeFileAtomic(join(dir, `chunk-${num}-dataset.json`), JSON.stringify(doc, null, 2));
     files++;
   });
+  if (renamed) {
+    const chunks = profile.clients.map((c, i) => ({ chunk: nums[i], client: c.id })).sort((a, b) => a.chunk - b.chunk);
+    writeFileAtomic(join(dir, POOL_CLIENTS_FILE), `{"format": ${JSON.stringify(POOL_CLIENTS_FORMAT)}, "version": 1, "chunks": [\n${chunks.map((c) => `  ${JSON.stringify(c)}`).join(',\n')}\n]}\n`);
+  }
   return files;
 }
+
+const POOL_CLIENTS_FORMAT = 'servegen-pool-clients';
 
 function expandBins(pmf: LengthField['pmf']): { values: number[]; probs: number[] } {
   const probs = pmfProbabilities(pmf);

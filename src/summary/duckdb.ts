@@ -1,12 +1,12 @@
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
 import './duckdb-text.js';
-import { expandInputs, formatFromName, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
+import { expandInputs, formatFromName, isGzipFile, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
 import { delimiterHint } from '../io/from-csv.js';
 import { parquetMetadataAsync } from 'hyparquet';
-import { IngestError, noAcceptedRows, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
+import { IngestError, noAcceptedRows, originMismatch, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
 import { missingCoalesce, missingCoalesceError, missingPathError, type Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { poolClients } from './pool.js';
@@ -434,6 +434,17 @@ function structLeafTypes(mapping: Mapping, types: Map<string, string>, json: Map
  * the mapping names (a missing required column is an error here, before anything is read).
  * The caller closes it.
  */
+/** Whether a file starts with Parquet's magic bytes. */
+function startsWithPar1(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(4);
+    return readSync(fd, b, 0, 4, 0) === 4 && b.toString('latin1') === 'PAR1';
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export async function openSource(inputs: string[], mapping: Mapping, options: DuckDbOptions): Promise<Source> {
   const files = expandInputs(inputs);
   const formats = new Set(files.map((f) => options.format ?? formatFromName(f) ?? mapping.format));
@@ -460,6 +471,16 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // DuckDB reads a truncated gzip file as if it ended there: each is checked to its end first.
     if (files.some((f) => /\.gz$/i.test(f))) stage('checking the gzip inputs decompress to their end');
     await checkGzipInputs(files);
+    // DuckDB reads Parquet only as it is (compressed inside), and said "No magic bytes found at
+    // end of file" of a gzipped one, which the TypeScript engine reads (found by review).
+    if (format === 'parquet') {
+      for (const f of files) {
+        if (isGzipFile(f)) throw new DuckDbReadError(`${f}: engine duckdb cannot read gzip-compressed Parquet (Parquet is compressed inside: gunzip it); --engine ts reads it`, f);
+        // Not Parquet at all (a CSV given --format parquet): said as the TypeScript engine says
+        // it, rather than DuckDB's "No magic bytes found at end of file".
+        if (!startsWithPar1(f)) throw new IngestError(`${f}: not a readable Parquet file (it does not start with PAR1)`, f);
+      }
+    }
     // NaN, Infinity and trailing commas: DuckDB's JSON reader takes them, JSON.parse (the TypeScript engine) does not.
     if (format === 'jsonl') {
       stage('checking the JSON lines against JSON.parse grammar (NaN, Infinity, trailing commas)');
@@ -483,10 +504,17 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     const types = new Map<string, string>();
     // Our own traces: metadata (origin) from the first file that has it, header lines skipped.
     let meta: Record<string, unknown> | undefined;
+    let metaFile: string | undefined;
     const ours: { comments?: number[]; jsonHeader?: boolean } = { comments: [] };
     for (const f of files) {
       const m = await traceMeta(f, format);
-      if (m.meta && !meta) meta = m.meta;
+      if (m.meta && !meta) {
+        meta = m.meta;
+        metaFile = f;
+      } else if (m.meta && meta) {
+        const err = originMismatch({ file: metaFile!, meta }, f, m.meta);
+        if (err) throw err;
+      }
       // Leading '#' lines are skipped as DuckDB comments, which also cuts unquoted values at a
       // '#' (a last column '12#' would read as 12): only in our own traces, whose writer quotes
       // such values. Another CSV with them is left to the TypeScript engine.
@@ -629,9 +657,12 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
 export function originOf(src: Pick<Source, 'mapping' | 'meta' | 'files'>, tmin: number, amax: number, given?: number): { absolute: boolean; origin: number; originIso: string | null } {
   const { meta, files } = src;
   const unit = src.mapping.timestamp?.unit;
-  const absolute = unit === 'iso' || amax >= 1e8;
-  // Relative times of our own traces count from the origin in their metadata.
-  const metaOrigin = !absolute && typeof meta?.origin === 'string' && Number.isFinite(Date.parse(meta.origin)) ? meta.origin : null;
+  // Relative times of our own traces count from the origin in their metadata, however large
+  // (as the TypeScript engine).
+  // (with a unit given: `auto` decides by magnitude alone, in both engines)
+  const hasMetaOrigin = typeof meta?.origin === 'string' && Number.isFinite(Date.parse(meta.origin));
+  const absolute = unit === 'iso' || (amax >= 1e8 && !(hasMetaOrigin && unit !== undefined && unit !== 'auto'));
+  const metaOrigin = !absolute && hasMetaOrigin ? (meta!.origin as string) : null;
   if (given !== undefined && !absolute && metaOrigin === null) throw new IngestError(`${files[0]}: origin given but the timestamps are relative (no absolute time to count from)`, files[0]);
   // Times count from the given origin (time partitions share one), else from the first second.
   // With a metadata origin M, --origin X shifts relative times by M − X (as the TypeScript engine).
@@ -919,7 +950,7 @@ export async function exportScanWithDuckDB(
   mapping: Mapping,
   outDir: string,
   options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; beforeWrite?: (scan: { rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[] }) => void | Promise<void> },
-): Promise<{ rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[]; windows: number; resolution: number; warning?: string }> {
+): Promise<{ rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[]; windows: number; resolution: number; warning?: string; spanStart: number }> {
   const scan = await openScan(inputs, mapping, options);
   const { con, close, files, rowsRead, rejectsByReason, originIso } = scan;
   const tmp = trackTemporary(`${outDir.replace(/\/+$/, '')}.tmp-${process.pid}`);
@@ -952,9 +983,10 @@ export async function exportScanWithDuckDB(
       await singleThreaded(con, () => con.run(`COPY (${sql}) TO '${join(tmp, `${name}.parquet`).replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd)`));
     }
     const windows = Number((await con.runAndReadAll('SELECT count(*) AS n FROM (SELECT DISTINCT client, wi FROM x)')).getColumnsJS()[0][0]);
+    const spanStart = Number((await con.runAndReadAll('SELECT min(t) FROM x')).getColumnsJS()[0][0]);
     close();
     commitTemporary(tmp, outDir);
-    return { rowsRead, rejectsByReason, files, windows, resolution: res, warning };
+    return { rowsRead, rejectsByReason, files, windows, resolution: res, warning, spanStart };
   } catch (err) {
     try {
       discardTemporary(tmp);

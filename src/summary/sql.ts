@@ -289,7 +289,9 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     toBigint: (e) => `TRY_CAST(${e} AS BIGINT)`,
     isFinite: (e) => `(NOT isnan(${e}) AND abs(${e}) < double('inf'))`,
     isoSeconds: (e) => `unix_micros(try_to_timestamp(${e})) / 1e6`,
-    arrayLength: (e) => `size(${e})`,
+    // size(NULL) is -1 unless ANSI mode is on (Spark 3.x's default is off): a row without the
+    // array was a negative_tokens reject where the other engines leave the field absent (found by review).
+    arrayLength: (e) => `CASE WHEN ${e} IS NULL THEN NULL ELSE size(${e}) END`,
     lag: standardLag,
     lagAt: standardLagAt,
   },

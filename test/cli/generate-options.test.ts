@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
@@ -174,7 +174,9 @@ describe('export-servegen → import-servegen of a fitted profile (found by revi
     const r = await runCli('import-servegen', join(dir, 'pool'), '--out', join(dir, 'back.json'), '--quiet');
     expect(r.code).toBe(0);
     const back = JSON.parse(readFileSync(join(dir, 'back.json'), 'utf8')) as { clients: { id: string }[] };
-    expect(back.clients.map((c) => c.id).sort()).toEqual(['0', '1', '2']);
+    // Three chunks (x took number 2), and servegen-clients.json gives the ids back.
+    expect(readdirSync(join(dir, 'pool')).filter((n) => n.endsWith('-trace.csv')).sort()).toEqual(['chunk-0-trace.csv', 'chunk-1-trace.csv', 'chunk-2-trace.csv']);
+    expect(back.clients.map((c) => c.id).sort()).toEqual(['0', '1', 'x']);
   });
 });
 
@@ -304,5 +306,57 @@ describe('generate --naive --shape params, a cut Arrow file (found by review)', 
     const r = await runCli('inspect', cut);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${cut}: not a readable Arrow IPC file or stream (cut short or corrupt)`);
+  });
+});
+
+describe('fidelity-table, a metric that is no object (found by review)', () => {
+  it('is bad input naming the metric, exit 2 (was an internal error, exit 3)', async () => {
+    const dir = tempDir();
+    const bad = join(dir, 'bad.json');
+    const base = { format: 'servegen-fidelity', pass: true, failed: [], source: { requests: 10 } };
+    for (const [metrics, what] of [[{ iat_ks: null }, 'metrics.iat_ks'], [{ rate_mape: 3 }, 'metrics.rate_mape'], [{ iat_ks: { value: '0.1' } }, 'metrics.iat_ks']] as const) {
+      writeFileSync(bad, JSON.stringify({ ...base, metrics }));
+      const r = await runCli('fidelity-table', bad, '--quiet');
+      expect(r.code, what).toBe(2);
+      expect(r.stderr, what).toBe(`servegen: ${bad}: ${what}: missing or malformed in this fidelity report\n`);
+    }
+    writeFileSync(bad, JSON.stringify({ ...base, failed: [null], metrics: {} }));
+    expect((await runCli('fidelity-table', bad, '--quiet')).stderr).toBe(`servegen: ${bad}: failed: missing or malformed in this fidelity report\n`);
+  });
+});
+
+describe('fidelity-table, a "|" in a name (found by review)', () => {
+  it('is escaped, so the markdown row keeps its five cells', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'x|y.json');
+    const metrics = { 'rate_mape@client:a|b': { value: 1, threshold: 0.1, pass: false, scope: 'client' } };
+    writeFileSync(f, JSON.stringify({ format: 'servegen-fidelity', pass: false, failed: ['rate_mape@client:a|b'], metrics, source: { requests: 5 } }));
+    const r = await runCli('fidelity-table', f);
+    expect(r.code).toBe(1);
+    const row = r.stdout.split('\n')[2];
+    expect(row).toBe('| x\\|y | 5 | FAIL | 0/1 | rate_mape@client:a\\|b |');
+    // Cells split at unescaped "|" only: five of them, as in the header.
+    expect(row.split(/(?<!\\)\|/).length).toBe(r.stdout.split('\n')[0].split('|').length);
+  });
+});
+
+describe('fidelity-table, a report that is not JSON (found by review)', () => {
+  it('names the line and column of invalid JSON, and says gzip or binary data is such', async () => {
+    const dir = tempDir();
+    const bad = join(dir, 'broken.json');
+    writeFileSync(bad, '{"format": "servegen-fidelity",\n"pass": true,\n"failed": [],,\n}');
+    let r = await runCli('fidelity-table', bad, '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: ${bad}:3:14: invalid JSON (Expected double-quoted property name): not a fidelity report\n`);
+    const { gzipSync } = await import('node:zlib');
+    const gz = join(dir, 'fidelity.json');
+    writeFileSync(gz, gzipSync('{"format": "servegen-fidelity"}'));
+    r = await runCli('fidelity-table', gz, '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: ${gz}: gzip-compressed data, not a fidelity report (gunzip it first)\n`);
+    // A byte-order mark is no error.
+    writeFileSync(bad, '\uFEFF' + JSON.stringify({ format: 'servegen-fidelity', pass: true, failed: [], metrics: {}, source: { requests: 3 } }));
+    r = await runCli('fidelity-table', bad, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
   });
 });

@@ -276,3 +276,37 @@ describe('DuckDB engine: malformed JSON lines are named by the line the TypeScri
   });
 });
 
+
+describe('DuckDB engine: gzip-compressed Parquet (found by review)', () => {
+  it('is refused by name with the way around (was DuckDB\'s "No magic bytes found at end of file"); the TypeScript engine reads it', async () => {
+    const dir = tempDir();
+    const pq = `${dir}/t.parquet`;
+    expect((await runCli('ingest', fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), '--preset', 'burstgpt', '--out', pq, '--quiet')).code).toBe(0);
+    const gz = `${dir}/t.parquet.gz`;
+    writeFileSync(gz, gzipSync(readFileSync(pq)));
+    const message = `servegen: ${gz}: engine duckdb cannot read gzip-compressed Parquet (Parquet is compressed inside: gunzip it); --engine ts reads it\n`;
+    for (const cmd of [['ingest', gz, '--out', `${dir}/x.parquet`], ['fit', gz, '--out', `${dir}/x.json`], ['summarize', gz, '--out', `${dir}/s.json`]]) {
+      const r = await runCli(...cmd, '--engine', 'duckdb', '--quiet');
+      expect(r.code, cmd[0]).toBe(2);
+      expect(r.stderr, cmd[0]).toBe(message);
+    }
+    const toDir = await runCli('summarize', gz, '--out', `${dir}/sdir`, '--engine', 'duckdb', '--quiet');
+    expect(toDir.stderr).toBe(message.replace('--engine ts reads it', '--engine ts reads it (with --out FILE.json)'));
+    expect((await runCli('ingest', gz, '--out', `${dir}/y.parquet`, '--quiet')).code).toBe(0);
+  });
+});
+
+describe('DuckDB engine: a file read as Parquet that is none (found by review)', () => {
+  it('is named as the TypeScript engine names it (was DuckDB\'s "No magic bytes found at end of file")', async () => {
+    const dir = tempDir();
+    const csv = `${dir}/log.csv`;
+    writeFileSync(csv, 'timestamp,client_id\n1,a\n2,a\n');
+    const map = `${dir}/m.json`;
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'timestamp', client_id: 'client_id' }, timestamp: { unit: 's' } }));
+    const ts = await runCli('ingest', csv, '--map', map, '--format', 'parquet', '--out', `${dir}/x.parquet`, '--quiet');
+    expect(ts.stderr).toMatch(/not a readable Parquet file/);
+    const r = await runCli('ingest', csv, '--map', map, '--format', 'parquet', '--out', `${dir}/x.parquet`, '--engine', 'duckdb', '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: ${csv}: not a readable Parquet file (it does not start with PAR1)\n`);
+  });
+});

@@ -88,3 +88,14 @@ describe('servegen sql', () => {
     expect(worst).toBeLessThan(1e-13);
   });
 });
+
+describe('servegen sql --dialect spark, a {"length": col} source (found by review)', () => {
+  it('guards size() against NULL (size(NULL) is -1 without ANSI mode, Spark 3\'s default: a row without the array was a negative_tokens reject, not an absent field)', async () => {
+    const r = await runCli('sql', '--preset', 'mooncake', '--source', 'logs.requests', '--dialect', 'spark');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('CAST(CASE WHEN `hash_ids` IS NULL THEN NULL ELSE size(`hash_ids`) END AS STRING) AS `__sg_raw_block_count`');
+    expect(r.stdout).not.toMatch(/CAST\(size\(/);
+    const parser = new nodeSqlParser.Parser();
+    for (const s of statements(r.stdout)) expect(() => parser.astify(s.replaceAll('TRY_CAST(', 'CAST('), { database: 'hive' })).not.toThrow();
+  });
+});
