@@ -3,9 +3,9 @@
  * a writer thread (the default above 200 000 expected requests on ≥ 2 threads) against the same
  * run written on the generating thread (`--threads 1`), alternating in this process, for jsonl
  * and Parquet. Prints median seconds and the ratio, and checks the two files are identical.
- * The profile: the upstream m-small pool (../shared/data/servegen), else the 30-day bench:span
- * profile if present; the run is --duration seconds at --rate req/s in all.
- * Usage: npm run bench:writer-thread [-- --repeat 3 --duration 21600 --rate 200 --formats jsonl,parquet]
+ * The profile: an upstream pool (../shared/data/servegen; --pool m-small, deepseek-r1 or
+ * mm-image); the run is --duration seconds at --rate req/s in all.
+ * Usage: npm run bench:writer-thread [-- --pool m-small --repeat 3 --duration 21600 --rate 200 --formats jsonl,parquet]
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ const { importServegenPool } = await dist<typeof import('../src/profile/upstream
 const { generateToFile } = await dist<typeof import('../src/generate/write-trace.js')>('generate/write-trace.js');
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const POOL = join(here, '..', '..', 'shared', 'data', 'servegen', 'language', 'm-small');
+const POOLS: Record<string, string[]> = { 'm-small': ['language', 'm-small'], 'deepseek-r1': ['reason', 'deepseek-r1'], 'mm-image': ['multimodal', 'mm-image'] };
 const opt = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : dflt;
@@ -29,6 +29,9 @@ const repeat = Number(opt('repeat', '3'));
 const duration = Number(opt('duration', '21600'));
 const rate = Number(opt('rate', '200'));
 const formats = opt('formats', 'jsonl,parquet').split(',') as TraceFormat[];
+const poolName = opt('pool', 'm-small');
+if (!POOLS[poolName]) throw new Error(`--pool: one of ${Object.keys(POOLS).join(', ')}`);
+const POOL = join(here, '..', '..', 'shared', 'data', 'servegen', ...POOLS[poolName]);
 
 if (!existsSync(POOL)) {
   console.log(`note: ${POOL} not found (the real pools are in ../shared); nothing measured`);
@@ -38,7 +41,7 @@ const { profile } = importServegenPool(POOL);
 const dir = join(tmpdir(), `servegen-bench-writer-${process.pid}`);
 mkdirSync(dir, { recursive: true });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-console.log(`# writer thread — m-small pool, ${duration} s at constant:${rate} (${((duration * rate) / 1e6).toFixed(1)} M requests expected); node ${process.version}; medians of ${repeat}, alternating`);
+console.log(`# writer thread — ${poolName} pool, ${duration} s at constant:${rate} (${((duration * rate) / 1e6).toFixed(1)} M requests expected); node ${process.version}; medians of ${repeat}, alternating`);
 console.log('| format | requests | writer thread (s) | one thread (s) | one thread / writer thread | same bytes |');
 console.log('|---|---|---|---|---|---|');
 try {
