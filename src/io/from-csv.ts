@@ -139,6 +139,20 @@ function checkLoneCr(text: string, file: string, delimiter: string): boolean {
 }
 
 /**
+ * The error for a header that holds a mapped column more than once (`ts,c,in,out,in`), or
+ * undefined: which of them the mapping names cannot be told, and both engines read the first
+ * without a word (found by review). Unmapped duplicates are not looked at.
+ */
+export function duplicateColumnError(file: string, line: number, header: readonly string[], columns: Iterable<string>): IngestError | undefined {
+  for (const c of columns) {
+    const at: number[] = [];
+    header.forEach((h, i) => h === c && at.push(i + 1));
+    if (at.length > 1) return new IngestError(`${file}:${line}: the header has column ${JSON.stringify(c)} ${at.length} times (fields ${at.join(', ')}): which one the mapping names cannot be told; rename all but one`, file, line, c);
+  }
+  return undefined;
+}
+
+/**
  * Streaming CSV/TSV reader: header row, quoted fields (with delimiters, quotes and newlines
  * inside), CRLF or LF, a BOM, a last line without newline. Leading `# servegen: {…}` lines
  * (our own trace headers) are read as metadata. Only the requested columns are extracted;
@@ -169,6 +183,8 @@ export async function readCsv(
 
   const handleHeader = (fields: string[]) => {
     header = fields.map((f) => f.trim());
+    const duplicate = duplicateColumnError(file, line, header, columns);
+    if (duplicate) throw duplicate;
     const missing = columns.filter((c) => !header!.includes(c) && !optional.has(c));
     if (missing.length > 0) {
       throw new IngestError(

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
 import './duckdb-text.js';
 import { expandInputs, formatFromName, isGzipFile, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
-import { delimiterHint } from '../io/from-csv.js';
+import { delimiterHint, duplicateColumnError } from '../io/from-csv.js';
 import { parquetMetadataAsync } from 'hyparquet';
 import { IngestError, noAcceptedRows, originMismatch, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
 import { missingCoalesce, missingCoalesceError, missingPathError, type Mapping } from '../ingest/mapping.js';
@@ -550,6 +550,20 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       }
     } catch (err) {
       throw duckdbReadError(err, files);
+    }
+    // A mapped column twice in a CSV header: DuckDB renames the second `in_1` and reads the
+    // first, as the TypeScript reader did; both now refuse it, named (duplicateColumnError).
+    if (format === 'csv' || format === 'tsv') {
+      const top = mappedTop(mapping);
+      const esc = (c: string) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      if ([...top].some((c) => available.some((a) => new RegExp(`^${esc(c)}_\\d+$`).test(a)))) {
+        for (let i = 0; i < files.length; i++) {
+          const comments = ours.comments?.[i] ?? 0;
+          const first = (await con.runAndReadAll(`SELECT * FROM read_csv('${files[i].replace(/'/g, "''")}', header = false, all_varchar = true, delim = '${format === 'tsv' ? '\t' : ','}', quote = '"', escape = '"'${comments > 0 ? ", comment = '#'" : ''}) LIMIT 1`)).getRows()[0] ?? [];
+          const duplicate = duplicateColumnError(files[i], comments + 1, first.map((v) => String(v ?? '').trim()), top);
+          if (duplicate) throw duplicate;
+        }
+      }
     }
     const given = mapping;
     const effective: Mapping = { ...mapping, columns: { ...mapping.columns } };
