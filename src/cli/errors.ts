@@ -98,6 +98,14 @@ export function windowSeconds(text: string, flag: string): number {
 }
 
 /**
+ * Refuses a clock resolution not below the arrival window (found by review: `--resolution 1000
+ * --window 600` was taken, every gap in a window then reads as 0 ticks). @throws UsageError.
+ */
+export function checkResolution(resolution: number | undefined, window: number): void {
+  if (resolution !== undefined && resolution >= window) throw new UsageError(`--resolution ${resolution} s is not below --window ${window} s: every gap in a window would read as 0 ticks of the clock; the resolution is the timestamps' step (0.001 for milliseconds)`);
+}
+
+/**
  * Checks a --seed: any text, or an integer from -2^63 to 2^63 - 1. Integer seeds are taken
  * modulo 2^64, so larger ones gave the output of another seed (found by review:
  * --seed 18446744073709551616 wrote the very file --seed 0 writes). @throws UsageError naming the flag.

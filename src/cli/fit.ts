@@ -12,7 +12,7 @@ import { MEM_MIN_GAPS, type TraceSummaries } from '../summary/types.js';
 import { writeProfile } from '../profile/write.js';
 import type { Profile } from '../profile/schema.js';
 import { defaultCreated } from '../profile/upstream.js';
-import { checkSeed, positive, refuseClobber, UsageError, windowSeconds } from './errors.js';
+import { checkResolution, checkSeed, positive, refuseClobber, UsageError, windowSeconds } from './errors.js';
 import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { chooseEngine, scanSummaries } from './summarize.js';
@@ -145,6 +145,7 @@ Examples:
       const minArrivals = positive(opts.minArrivals, '--min-arrivals', true);
       const minClientRequests = positive(opts.minClientRequests ?? (opts.anonymize ? '100' : '0'), '--min-client-requests', true);
       const resolution = opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined;
+      checkResolution(resolution, arrivalSeconds);
       refuseClobber([...inputs.map((f) => ['input', f] as const), ['--map', opts.map]], [['--out', opts.out], ['--report', opts.report], ['--rejects', opts.rejects]]);
       const hash = createHash('sha256');
       if (opts.summaries) {

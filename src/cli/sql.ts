@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DIALECTS, SQL_DIALECTS, scanScript, type SqlDialectName } from '../summary/sql.js';
 import { mappingFrom } from './ingest-options.js';
-import { positive, UsageError, windowSeconds } from './errors.js';
+import { checkResolution, positive, UsageError, windowSeconds } from './errors.js';
 import { parseOrigin } from './summarize.js';
 
 /** `servegen sql`: prints the summary scan as SQL for an engine, to run where the data lives. */
@@ -30,6 +30,7 @@ export function registerSql(program: Command): void {
       const mapping = mappingFrom(opts);
       // The same floor as both engines: timestamps are kept to the microsecond.
       const res = Math.max(positive(opts.resolution, '--resolution'), 1e-6);
+      checkResolution(res, windowSeconds(opts.window, '--window'));
       const script = scanScript(opts.source, mapping, { W: windowSeconds(opts.window, '--window'), L: windowSeconds(opts.lengthWindow, '--length-window'), res, origin: sqlOrigin(opts.origin), dotted: Boolean(opts.dotted) }, d);
       const out = [`-- ServeGen-TS window-summary scan, ${d.name} dialect: one query per output (docs/scale.md).`];
       for (const s of script) out.push(`-- ${s.name}`, `${s.sql};`);

@@ -4,7 +4,7 @@ import { buildSummaries } from '../summary/build.js';
 import { summariesJsonChunks } from '../summary/serialize.js';
 import { addIngestOptions, duckdbNoAcceptedRows, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type IngestCliOptions, type RejectOptions, type RejectSource, reportIngest } from './ingest-options.js';
 import { humanCount, Reporter } from './progress.js';
-import { positive, refuseClobber, UsageError, windowSeconds } from './errors.js';
+import { checkResolution, positive, refuseClobber, UsageError, windowSeconds } from './errors.js';
 import { existsSync, statSync } from 'node:fs';
 import { expandInputs, type InputFormat } from '../io/input.js';
 import type { Mapping } from '../ingest/mapping.js';
@@ -37,6 +37,7 @@ export function registerSummarize(program: Command): void {
       const W = windowSeconds(opts.window, '--window');
       const L = windowSeconds(opts.lengthWindow, '--length-window');
       const resolution = opts.resolution !== undefined ? positive(opts.resolution, '--resolution') : undefined;
+      checkResolution(resolution, W);
       const mapping = mappingFrom(opts, 'servegen');
       const origin = opts.origin !== undefined ? parseOrigin(opts.origin) : undefined;
       // A gzip name made a directory of Parquet named `part.json.gz` (found by review).
