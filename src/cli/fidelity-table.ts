@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -22,7 +22,24 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
     .action((files: string[], opts: { md?: string; json?: string; quiet?: boolean }) => {
       const rep = new Reporter(Boolean(opts.quiet));
       refuseClobber(files.map((f) => ['report', f] as const), [['--md', opts.md], ['--json', opts.json]]);
-      const rows = files.map((f) => {
+      // One report named twice (`ok.json ./ok.json`, or a glob and a name) was two rows (found by review).
+      const seen = new Map<string, string>();
+      const unique = files.filter((f) => {
+        let key: string;
+        try {
+          key = realpathSync(f);
+        } catch {
+          key = resolve(f); // unreadable: refused below by name
+        }
+        const first = seen.get(key);
+        if (first !== undefined) {
+          rep.info(`note: ${f} is the report ${first} again; listed once`);
+          return false;
+        }
+        seen.set(key, f);
+        return true;
+      });
+      const rows = unique.map((f) => {
         let r: FidelityReport;
         let bytes: Buffer;
         try {

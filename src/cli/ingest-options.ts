@@ -187,7 +187,7 @@ export function ingestLine(r: IngestResult): string {
   const s = r.summary;
   const reasons = Object.entries(s.rejects_by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
   const ts = s.detected.timestamp;
-  return `read ${s.rows_read} rows from ${s.files.length} file(s): ${s.rows_accepted} accepted, ${s.rows_rejected} rejected${reasons ? ` (${reasons})` : ''}; ${s.clients} client(s), span ${s.span_seconds.toFixed(1)} s, timestamps ${ts.unit}${ts.absolute ? `, origin ${s.origin}` : s.origin ? `, origin ${s.origin} (the trace's header)` : ' (relative)'}${ts.how === 'auto' ? ` [auto: ${ts.reason}]` : ''}${s.duplicate_request_ids ? `; ${s.duplicate_request_ids} duplicate request_id(s)` : ''}${s.sorted ? '' : '; rows were out of order and have been sorted'}`;
+  return `read ${s.rows_read} row${s.rows_read === 1 ? '' : 's'} from ${s.files.length} file(s): ${s.rows_accepted} accepted, ${s.rows_rejected} rejected${reasons ? ` (${reasons})` : ''}; ${s.clients} client(s), span ${s.span_seconds.toFixed(1)} s, timestamps ${ts.unit}${ts.absolute ? `, origin ${s.origin}` : s.origin ? `, origin ${s.origin} (the trace's header)` : ' (relative)'}${ts.how === 'auto' ? ` [auto: ${ts.reason}]` : ''}${s.duplicate_request_ids ? `; ${s.duplicate_request_ids} duplicate request_id(s)` : ''}${s.sorted ? '' : '; rows were out of order and have been sorted'}`;
 }
 
 
@@ -210,7 +210,7 @@ export async function duckdbRejects(
 ): Promise<number> {
   const rejected = Object.values(r.rejectsByReason).reduce<number>((a, b) => a + (b ?? 0), 0);
   const pass = r.pass ? `; ${PASSES[r.pass]}` : '';
-  rep.info(`duckdb scan: read ${r.rowsRead} rows from ${r.files.length} file(s): ${r.rowsRead - rejected} accepted, ${rejected} rejected${rejected ? ` (${Object.entries(r.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}${pass}`);
+  rep.info(`duckdb scan: read ${r.rowsRead} row${r.rowsRead === 1 ? '' : 's'} from ${r.files.length} file(s): ${r.rowsRead - rejected} accepted, ${rejected} rejected${rejected ? ` (${Object.entries(r.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}${pass}`);
   if (opts.rejects) await writeDuckdbRejects(opts.rejects, r.files, r.rejectsByReason, source, rep);
   checkRejectRatio(rejected, r.rowsRead, parseRatio(opts.maxRejectRatio ?? '0.01', opts.prefix), opts);
   return rejected;

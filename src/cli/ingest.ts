@@ -77,14 +77,14 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
           const { summary, written } = result!;
           if (opts.summary) writeFileAtomic(opts.summary, JSON.stringify(summary, null, 2) + '\n');
           const reasons = Object.entries(summary.rejects_by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
-          rep.info(`duckdb: read ${summary.rows_read} rows from ${summary.files.length} file(s): ${summary.rows_accepted} accepted, ${summary.rows_rejected} rejected${reasons ? ` (${reasons})` : ''}; ${summary.clients} client(s), span ${summary.span_seconds.toFixed(1)} s${summary.origin ? `, origin ${summary.origin}` : ' (relative)'}${summary.duplicate_request_ids ? `; ${summary.duplicate_request_ids} duplicate request_id(s)` : ''}`);
+          rep.info(`duckdb: read ${summary.rows_read} row${summary.rows_read === 1 ? '' : 's'} from ${summary.files.length} file(s): ${summary.rows_accepted} accepted, ${summary.rows_rejected} rejected${reasons ? ` (${reasons})` : ''}; ${summary.clients} client(s), span ${summary.span_seconds.toFixed(1)} s${summary.origin ? `, origin ${summary.origin}` : ' (relative)'}${summary.duplicate_request_ids ? `; ${summary.duplicate_request_ids} duplicate request_id(s)` : ''}`);
           for (const w of summary.warnings ?? []) rep.info(`warning: ${w}`);
           if (written === null) {
             rep.info(`ingest: ${((100 * summary.rows_rejected) / summary.rows_read).toFixed(2)} % of rows rejected, above --max-reject-ratio ${ratio}; no trace written${opts.rejects ? `; see ${opts.rejects}` : ' (the DuckDB engine counts them; --rejects FILE writes them)'}`);
             setExit(EXIT_CHECK_FAILED);
             return;
           }
-          rep.info(`wrote ${written} rows → ${opts.out} [parquet, duckdb]`);
+          rep.info(`wrote ${written} row${written === 1 ? '' : 's'} → ${opts.out} [parquet, duckdb]`);
           setExit(EXIT_OK);
           return;
         }
@@ -105,7 +105,7 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       // places it on the source's time axis by its generator.start.
       const generator = result.summary.files.length === 1 ? result.meta?.generator : undefined;
       const rows = await writeTrace(result.trace, opts.out, outFormat, { ingest: { files: result.summary.files, rows_rejected: result.summary.rows_rejected }, ...(generator ? { generator } : {}) });
-      rep.info(`wrote ${rows} rows → ${opts.out} [${outFormat}]`);
+      rep.info(`wrote ${rows} row${rows === 1 ? '' : 's'} → ${opts.out} [${outFormat}]`);
       setExit(EXIT_OK);
     });
 }

@@ -271,6 +271,16 @@ describe('fidelity-table (found by review)', () => {
     expect(r.stdout).toContain(`| ${join(dir, 'a', 'conv')} | 10 | pass |`);
     expect(r.stdout).toContain(`| ${join(dir, 'b', 'conv')} | 10 | pass |`);
   });
+
+  it('lists a report named twice once, with a note (ok.json ./ok.json were two rows)', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'ok.json');
+    writeFileSync(f, JSON.stringify({ format: 'servegen-fidelity', pass: true, metrics: { iat_ks: { value: 0.01, threshold: 0.1, pass: true, scope: 'aggregate' } }, failed: [], source: { requests: 10 } }));
+    const r = await runCli('fidelity-table', f, `${dir}/./ok.json`, '--json', join(dir, 't.json'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`note: ${`${dir}/./ok.json`} is the report ${f} again; listed once`);
+    expect(r.stdout.split('\n').filter((l) => l.includes('| 10 | pass |')).length).toBe(1);
+  });
 });
 
 describe('inputs named twice (found by review)', () => {
