@@ -375,7 +375,9 @@ export class TraceBuilder {
         x = typeof v === 'number' ? v : typeof v === 'string' ? decimalOf(trimmed(v)) : typeof v === 'bigint' ? Number(v) : NaN;
         if (x !== x || x === Infinity || x === -Infinity) {
           const field = this.intFields[k];
-          this.reject(line, 'bad_number', `${field}: not a number: ${JSON.stringify(String(v)).slice(0, 40)}`, raw(), field);
+          // An array or object (JSON lines) as JSON: `[1]` read as "1", `{"x":1}` as "[object Object]" (found by review).
+          const what = Array.isArray(v) ? 'an array' : v !== null && typeof v === 'object' && !(v instanceof Date) ? 'an object' : undefined;
+          this.reject(line, 'bad_number', what ? `${field}: ${what}, not a number: ${textValue(v).slice(0, 40)}` : `${field}: not a number: ${JSON.stringify(String(v)).slice(0, 40)}`, raw(), field);
           return false;
         }
         if (x < 0) {

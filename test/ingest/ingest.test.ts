@@ -139,6 +139,20 @@ describe('malformed inputs: every row accepted or rejected with its reason', () 
     expect(r.trace.ints.input_tokens![2]).toBe(-1); // absent, not zero
   });
 
+  it('a JSON array or object where a number goes is rejected as such, with both engines (it read as "1" and "[object Object]"; found by review)', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'arr.jsonl');
+    writeFileSync(f, '{"ts":1,"c":"a","in":[1],"out":2}\n{"ts":2,"c":"a","in":{"x":1},"out":2}\n{"ts":3,"c":"a","in":3,"out":2}\n');
+    const m = join(dir, 'm.json');
+    writeFileSync(m, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'c', input_tokens: 'in', output_tokens: 'out' }, timestamp: { unit: 's' } }));
+    for (const engine of ['ts', 'duckdb']) {
+      const rej = join(dir, `rejects-${engine}.jsonl`);
+      expect((await runCli('ingest', f, '--map', m, '--engine', engine, '--rejects', rej, '--max-reject-ratio', '1', '--out', join(dir, `out-${engine}.parquet`), '--quiet')).code, engine).toBe(0);
+      const messages = readFileSync(rej, 'utf8').trim().split('\n').map((l) => JSON.parse(l).message);
+      expect(messages, engine).toEqual(['input_tokens: an array, not a number: [1]', 'input_tokens: an object, not a number: {"x":1}']);
+    }
+  });
+
   it('CLI: exit 1 above --max-reject-ratio (rejects written, no trace); exit 0 when allowed', async () => {
     const dir = tempDir();
     const f = join(dir, 'bad.csv');
