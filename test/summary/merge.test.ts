@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arrivalFields } from '../../src/summary/types.js';
+import { arrivalFields, type ArrivalSummary } from '../../src/summary/types.js';
 import { isDeepStrictEqual } from 'node:util';
 import { createRng } from '../../src/stats/rng.js';
 import { buildSummaries } from '../../src/summary/build.js';
@@ -168,6 +168,15 @@ describe('mergeArrivals / mergeLengths', () => {
     for (const list of [s.lengths, s.lengths.slice(0, 2), s.lengths.slice(0, 1)]) same(plain(mergeLengths(list)), plain(list.reduce((a, b) => mergeLength(a, b))));
     // The inputs are not changed.
     same(plain(s), plain(buildSummaries(trace(rows), { ...opts, lengthSeconds: 3600 })));
+  });
+
+  it('mergeArrivals equals the fold for any keys (fractional, negative, large), called again and again', () => {
+    const disp = () => ({ s1: { bins: 1, sum: 1, sumSq: 1 }, s10: { bins: 1, sum: 1, sumSq: 1 }, s60: { bins: 1, sum: 1, sumSq: 1 } });
+    const w = (start: number, quant: [number, number][], hist: [number, number][]) => ({ client: 'c', start, n: 3, first: start, last: start + 1, gaps: 2, sum: 1, sumSq: 1, sumLog: 0, positive: 2, quant: new Map(quant), hist: new Map(hist), disp: disp() });
+    const list: ArrivalSummary[] = [w(0, [[1, 2]], [[40_000, 1], [5, 1]]), w(600, [[0, 1]], [[-9_000, 2], [5, 3]]), w(1200, [[1, 1], [2, 2]], [[40_000, 4], [2.5, 1], [-8_192, 1]]), w(1800, [], [[24_575, 1], [24_576, 2], [5, 1]])];
+    const plain = (a: { quant: ReadonlyMap<number, number>; hist: ReadonlyMap<number, number> }) => ({ quant: [...a.quant], hist: [...a.hist] });
+    for (let r = 0; r < 3; r++) expect(plain(mergeArrivals(list, true))).toStrictEqual(plain(list.reduce((a, b) => mergeArrival(a, b, true))));
+    expect(plain(mergeArrivals(list, true)).hist).toStrictEqual([[40_000, 5], [5, 5], [-9_000, 2], [2.5, 1], [-8_192, 1], [24_575, 1], [24_576, 2]]);
   });
 
   it('partOverlaps: the same rows twice, or two logs with one client id, are found; time cuts, shards and a shared endpoint are not', () => {
