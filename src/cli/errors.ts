@@ -45,6 +45,10 @@ export function describeError(err: unknown): { message: string; code: number } {
     return { message: err.message, code: EXIT_BAD_INPUT };
   }
   const e = err as NodeJS.ErrnoException;
+  // The reader of a pipe stopped early (`generate … --out /dev/stdout | head`): what it read
+  // was written, and the rest is not wanted. Quiet and 0, as ripgrep does (it said "cannot
+  // write (EPIPE: broken pipe, write)", exit 2).
+  if (e && e.code === 'EPIPE') return { message: '', code: EXIT_OK };
   if (e && typeof e.code === 'string' && e.code.startsWith('E') && e.path) {
     const what: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'permission denied', ENOTDIR: 'a file is in the way of its directory', EISDIR: 'is a directory', ENOSPC: 'no space left on the device' };
     // mkdir of an output directory where a file is (export-servegen --out FILE) said "EEXIST: file already exists" — found by review.

@@ -31,4 +31,20 @@ describe('--out /dev/stdout into a pipe whose reader is slow', () => {
     expect(code).toBe(0);
     expect(Buffer.concat(chunks).equals(expected)).toBe(true);
   }, 60_000);
+
+  it('a reader that stops early (| head) ends the run quietly with exit 0 (it said "cannot write (EPIPE: broken pipe, write)", exit 2)', async () => {
+    const args = ['generate', fixture('profiles', 'essentials.json'), '--duration', '600', '--rate', 'constant:100', '--seed', '4', '--format', 'jsonl', '--quiet', '--out', '/dev/stdout'];
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { main } from './src/cli/main.ts'; process.exitCode = await main(['node', 'servegen', ...${JSON.stringify(args)}]);`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let got = 0;
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    child.stdout.on('data', (d: Buffer) => {
+      got += d.length;
+      child.stdout.destroy(); // like head: read a little, then close the pipe
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(got).toBeGreaterThan(0);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  }, 60_000);
 });
