@@ -377,6 +377,13 @@ export class TraceBuilder {
           const field = this.intFields[k];
           // An array or object (JSON lines) as JSON: `[1]` read as "1", `{"x":1}` as "[object Object]" (found by review).
           const what = Array.isArray(v) ? 'an array' : v !== null && typeof v === 'object' && !(v instanceof Date) ? 'an object' : undefined;
+          // A {"length": col} source that holds no array read as NaN, and the message quoted
+          // "NaN", a value not in the log (found by review): quote the column's own text.
+          if (e.kind === 'length') {
+            const src = values[e.slot];
+            this.reject(line, 'bad_number', `${field}: not an array (or text holding a JSON array) to count: ${JSON.stringify(typeof src === 'string' ? src : textValue(src)).slice(0, 40)}`, raw(), field);
+            return false;
+          }
           this.reject(line, 'bad_number', what ? `${field}: ${what}, not a number: ${textValue(v).slice(0, 40)}` : `${field}: not a number: ${JSON.stringify(String(v)).slice(0, 40)}`, raw(), field);
           return false;
         }

@@ -167,7 +167,7 @@ export const ProfileSchema = z
     windows: z.object({ arrival_seconds: positive, length_seconds: positive }).strict(),
     span: z
       .object({
-        origin: z.string().nullable().describe('ISO time of t = 0; null when anonymized'),
+        origin: z.string().nullable().describe('ISO time of t = 0; null when unknown (relative timestamps, imported pools) or anonymized'),
         start: z.number().finite(),
         end: z.number().finite(),
       })

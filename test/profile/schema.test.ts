@@ -99,3 +99,11 @@ describe('length-field support values (review4)', () => {
     expect(() => importServegenPool(dir, () => '2026-01-01T00:00:00.000Z')).toThrow(/chunk-0-dataset\.json:3: window 0, field input_tokens: input_tokens must be a non-negative integer, got -136/);
   });
 });
+
+describe('profile JSON Schema descriptions', () => {
+  it('span.origin is null for relative logs and imported pools too, not only anonymized profiles (found by review)', () => {
+    const span = (profileJsonSchema() as { properties: { span: { properties: { origin: { description: string } } } } }).properties.span.properties;
+    expect(span.origin.description).toMatch(/unknown/);
+    expect(pool().span.origin).toBeNull();
+  });
+});
