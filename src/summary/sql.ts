@@ -200,6 +200,10 @@ function duckdbTextArrayLength(e: string): string {
 }
 
 /** A ClickHouse (or Spark) string literal: backslashes are escapes there, so they are doubled too, and a quote is backslash-quote. */
+/** Spark: ASCII whitespace at either end (Java regex; written through chLiteral). */
+const SPARK_TRIM_RE = '^[ \\t\\n\\x0B\\f\\r]+|[ \\t\\n\\x0B\\f\\r]+$';
+/** Space, tab, LF, VT, FF, CR as one text (Trino's chr). */
+const ASCII_SPACE_CHARS = `' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)`;
 const chLiteral = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** The ISO parts (clickhouse): ISO_RE2's eight groups as an array, empty when the text does not match (or is NULL). */
@@ -283,7 +287,10 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     literal: chLiteral,
     ident: (name) => `\`${name.replace(/`/g, '``')}\``,
     text: 'STRING',
-    trim: (e) => `trim(${e})`,
+    // ASCII whitespace, as the TypeScript engine trims it: Spark's trim() removes spaces only (a
+    // tab around a number was a bad_number). regexp_replace, not trim(BOTH … FROM), which Hive's
+    // grammar (and so the parse check) lacks; the literal's backslashes reach Java's regex as \t….
+    trim: (e) => `regexp_replace(${e}, ${chLiteral(SPARK_TRIM_RE)}, '')`,
     numberText: (e) => `CAST(${e} AS STRING)`,
     toDouble: (e) => `TRY_CAST(${e} AS DOUBLE)`,
     toBigint: (e) => `TRY_CAST(${e} AS BIGINT)`,
@@ -299,7 +306,9 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     name: 'trino',
     ident: quoteDouble,
     text: 'VARCHAR',
-    trim: (e) => `trim(${e})`,
+    // ASCII whitespace, as the TypeScript engine trims it: Trino's trim() strips white space by
+    // its own definition, beyond ASCII. The characters after BOTH are a set.
+    trim: (e) => `trim(BOTH ${ASCII_SPACE_CHARS} FROM ${e})`,
     numberText: (e) => `CAST(${e} AS VARCHAR)`,
     toDouble: (e) => `TRY_CAST(${e} AS DOUBLE)`,
     toBigint: (e) => `TRY_CAST(${e} AS BIGINT)`,

@@ -99,3 +99,31 @@ describe('servegen sql --dialect spark, a {"length": col} source (found by revie
     for (const s of statements(r.stdout)) expect(() => parser.astify(s.replaceAll('TRY_CAST(', 'CAST('), { database: 'hive' })).not.toThrow();
   });
 });
+
+describe('servegen sql: Spark and Trino trim ASCII whitespace as ingest does (found by review: their trim() differs)', () => {
+  // Texts whose surrounding characters the engines' own trim() treats differently from ingest.
+  const texts = [' 12 ', '\t12\n', '\u000B\f\r12\r', '\u00A012', '12\u2003', '\u001F12', 'a b', '\t \n', ''];
+  const ingestTrim = (s: string) => s.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
+
+  it('Spark: the regexp_replace literal, read as Spark reads string literals, strips exactly space, tab, LF, VT, FF and CR', async () => {
+    const sql = await print('spark');
+    expect(sql).not.toMatch(/\btrim\(/);
+    const m = /regexp_replace\(CAST\(`Timestamp` AS STRING\), '((?:[^'\\]|\\.)*)', ''\)/.exec(sql);
+    expect(m).not.toBeNull();
+    // Spark's unescapeSQLString: a backslash takes the next character literally (\\ → \).
+    const pattern = m![1].replace(/\\(.)/g, '$1');
+    const re = new RegExp(pattern, 'g');
+    for (const t of texts) expect(t.replace(re, ''), JSON.stringify(t)).toBe(ingestTrim(t));
+  });
+
+  it('Trino: trim(BOTH <set> FROM …) with the set of chr(32, 9–13)', async () => {
+    const sql = await print('trino');
+    expect(sql).not.toMatch(/\btrim\(CAST/);
+    const sets = [...sql.matchAll(/trim\(BOTH (.*?) FROM /g)].map((m) => m[1]);
+    expect(sets.length).toBeGreaterThan(0);
+    for (const s of new Set(sets)) {
+      const chars = s.split(' || ').map((p) => (p === "' '" ? ' ' : String.fromCharCode(Number(/^chr\((\d+)\)$/.exec(p)![1]))));
+      expect(chars.sort()).toEqual([' ', '\t', '\n', '\v', '\f', '\r'].sort());
+    }
+  });
+});
