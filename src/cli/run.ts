@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { writeFileAtomic } from '../io/atomic.js';
-import { formatJsonPath, parseJsonText, plainIssue } from '../io/json-text.js';
+import { duplicateKeyProblem, formatJsonPath, parseJsonText, plainIssue } from '../io/json-text.js';
 import { toolName } from '../version.js';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { Reporter } from './progress.js';
@@ -61,6 +61,8 @@ export function readPipeline(file: string): Pipeline {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const dup = duplicateKeyProblem(text, file);
+  if (dup) throw new UsageError(dup);
   const r = PipelineSchema.safeParse(value);
   if (!r.success) {
     // zod said "stages[0].name: Invalid input: expected string, received undefined" for a stage

@@ -1,7 +1,7 @@
 import { NUMERIC_RE } from '../ingest/normalize.js';
 import { readFileSync } from 'node:fs';
 import { GenerateError } from './errors.js';
-import { editDistance, parseJsonText } from '../io/json-text.js';
+import { duplicateKeyProblem, editDistance, parseJsonText } from '../io/json-text.js';
 
 /**
  * How the aggregate request rate is set (DESIGN.md, Generation):
@@ -88,6 +88,8 @@ export function parseRatePoints(text: string, file: string): RateSpec {
     } catch (err) {
       throw new GenerateError((err as Error).message);
     }
+    const dup = duplicateKeyProblem(text.replace(/^\uFEFF/, ' '), file);
+    if (dup) throw new GenerateError(dup);
     const list = Array.isArray(doc) ? doc : (doc as { points?: unknown }).points;
     if (!Array.isArray(list)) throw new GenerateError(`${file}: expected an array of [time, rate] pairs or {"time", "rate"} objects`);
     list.forEach((p, i) => {

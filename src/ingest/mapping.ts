@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { findDuplicateKey, formatJsonPath, parseJsonText, plainIssue, type SchemaIssue } from '../io/json-text.js';
+import { duplicateKeyProblem, formatJsonPath, parseJsonText, plainIssue, type SchemaIssue } from '../io/json-text.js';
 import { CANONICAL_FIELDS, type CanonicalField } from './fields.js';
 import { IngestError } from './errors.js';
 import { readErrorReason } from '../io/read-error.js';
@@ -114,11 +114,8 @@ export function readMapping(file: string): Mapping {
   }
   // JSON.parse keeps the last of two equal keys without a word: a mapping with "client_id"
   // twice in columns read the second column and the first was never used (left open by review).
-  const dup = findDuplicateKey(text);
-  if (dup) {
-    const where = dup.path === '(root)' ? 'the top level' : dup.path;
-    throw new IngestError(`${file}:${dup.line}:${dup.column}: key ${JSON.stringify(dup.key)} appears twice in ${where} (JSON keeps only the last one); remove one of them`, file);
-  }
+  const dup = duplicateKeyProblem(text, file);
+  if (dup) throw new IngestError(dup, file);
   return parseMapping(value, file);
 }
 

@@ -173,12 +173,26 @@ export function plainIssue(issue: SchemaIssue, value: unknown, known?: (path: re
 }
 
 /**
+ * The error for a JSON text with a key twice in one object (JSON.parse keeps the last without
+ * a word), naming file, line, column and the object; undefined when every key is unique.
+ */
+export function duplicateKeyProblem(text: string, file: string): string | undefined {
+  const dup = findDuplicateKey(text);
+  if (!dup) return undefined;
+  // Keys that are not names bracketed ("0" of a pool's dataset file read as a bare 0).
+  let where = '';
+  for (const k of dup.keys) where += typeof k === 'number' ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `${where === '' ? '' : '.'}${k}` : `[${JSON.stringify(k)}]`;
+  if (where === '') where = 'the top level';
+  return `${file}:${dup.line}:${dup.column}: key ${JSON.stringify(dup.key)} appears twice in ${where} (JSON keeps only the last one); remove one of them`;
+}
+
+/**
  * The first key that appears twice in one object of a JSON text (JSON.parse keeps the last
  * value without a word), with its object's path and its line and column; undefined when every
  * object's keys are distinct. Keys compare after unescaping ("a" and "\u0061" are one key).
  * The text must be valid JSON (parse it first).
  */
-export function findDuplicateKey(text: string): { key: string; path: string; line: number; column: number } | undefined {
+export function findDuplicateKey(text: string): { key: string; path: string; keys: (string | number)[]; line: number; column: number } | undefined {
   type Frame = { kind: 'obj'; keys: Set<string>; expectKey: boolean; key: string } | { kind: 'arr'; index: number };
   const stack: Frame[] = [];
   for (let i = 0; i < text.length; i++) {
@@ -190,8 +204,8 @@ export function findDuplicateKey(text: string): { key: string; path: string; lin
       if (top?.kind === 'obj' && top.expectKey) {
         const key = JSON.parse(text.slice(i, j + 1)) as string;
         if (top.keys.has(key)) {
-          const path = stack.slice(0, -1).map((f) => (f.kind === 'obj' ? f.key : f.index));
-          return { key, path: formatJsonPath(path), ...lineColumnAt(text, i) };
+          const keys = stack.slice(0, -1).map((f) => (f.kind === 'obj' ? f.key : f.index));
+          return { key, path: formatJsonPath(keys), keys, ...lineColumnAt(text, i) };
         }
         top.keys.add(key);
         top.key = key;

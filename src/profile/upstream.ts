@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
-import { lineColumnAt, parseJsonText } from '../io/json-text.js';
+import { duplicateKeyProblem, lineColumnAt, parseJsonText } from '../io/json-text.js';
 import { toolName } from '../version.js';
 import { ProfileError } from './errors.js';
 import { fieldValueProblem } from './read.js';
@@ -143,6 +143,9 @@ function parseDataset(file: string, requestsIn: (start: number, end: number) => 
   } catch (err) {
     throw new ProfileError((err as Error).message, file);
   }
+  // A window or field twice: JSON.parse kept the last without a word (left open by review).
+  const dup = duplicateKeyProblem(text, file);
+  if (dup) throw new ProfileError(dup, file);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     throw new ProfileError(`${file}:1: expected a JSON object of length windows keyed by start second`, file, 'line 1');
   }
@@ -198,6 +201,11 @@ function parseDataset(file: string, requestsIn: (start: number, end: number) => 
       const probs: number[] = [];
       const dropZeros = name !== 'reason_ratio' || isRatioGrid(dict.keys);
       const order = dict.keys.map((_, i) => i).sort((a, b) => dict.keys[a] - dict.keys[b]);
+      for (let k = 1; k < order.length; k++) {
+        if (dict.keys[order[k]] === dict.keys[order[k - 1]]) {
+          throw new ProfileError(`${file}:${floc.line}: window ${startKey}, field ${upName}: key ${pyFloatRepr(dict.keys[order[k]]).replace(/\.0$/, '')} appears twice in the PMF (Python keeps only the last one); remove one of them`, file, `line ${floc.line}`);
+        }
+      }
       for (const i of order) {
         if (dropZeros && dict.values[i] === 0) continue;
         values.push(dict.keys[i]);
@@ -298,6 +306,8 @@ function readPoolClients(dir: string, traces: Map<number, string>, hash: ReturnT
   } catch (err) {
     throw new ProfileError((err as Error).message, file);
   }
+  const dup = duplicateKeyProblem(text, file);
+  if (dup) throw new ProfileError(dup, file);
   const chunks = (doc as { chunks?: unknown } | null)?.chunks;
   if ((doc as { format?: unknown } | null)?.format !== POOL_CLIENTS_FORMAT || !Array.isArray(chunks)) {
     throw new ProfileError(`${file}:1: expected {"format": "${POOL_CLIENTS_FORMAT}", "chunks": [{"chunk": N, "client": "id"}, …]} (written by export-servegen)`, file, 'line 1');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileKind, fileKindName } from '../io/file-kind.js';
 import { z } from 'zod';
 import { IngestError } from '../ingest/errors.js';
-import { parseJsonText, plainIssue } from '../io/json-text.js';
+import { duplicateKeyProblem, parseJsonText, plainIssue } from '../io/json-text.js';
 import { readErrorReason } from '../io/read-error.js';
 
 /**
@@ -125,6 +125,8 @@ export function loadThresholds(file?: string): Thresholds {
     // (file:line:column, as for a mapping; it said "at position 15")
     throw new IngestError(`${(err as Error).message}; thresholds are a JSON file like docs/thresholds.json`, file);
   }
+  const dup = duplicateKeyProblem(text, file);
+  if (dup) throw new IngestError(dup, file);
   // A metric at the top level ({"iat_ks": 0.1}, as "overrides any of them" suggests) was
   // "(root): Unrecognized key" (found by review): say where it goes.
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {

@@ -435,3 +435,19 @@ describe('a flag given twice', () => {
     expect(same.stderr).toBe('');
   });
 });
+
+describe('a pipeline spec, thresholds or rate file with a key twice', () => {
+  it('is refused by file, line and key instead of keeping the last value (left open by review)', async () => {
+    const spec = join(dir, 'dup-spec.json');
+    writeFileSync(spec, '{\n  "name": "a",\n  "name": "b",\n  "stages": []\n}\n');
+    await expectOneLineError(['run', spec], `${spec}:3:3: key "name" appears twice in the top level (JSON keeps only the last one)`);
+    const th = join(dir, 'dup-thresholds.json');
+    writeFileSync(th, '{"overrides": {"iat_ks": 0.1, "iat_ks": 0.3}}');
+    const trace = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+    await expectOneLineError(['validate', trace, trace, '--source-preset', 'burstgpt', '--generated-preset', 'burstgpt', '--thresholds', th], `${th}:1:31: key "iat_ks" appears twice in overrides`);
+    const rate = join(dir, 'dup-rate.json');
+    writeFileSync(rate, '[{"time": 0, "rate": 1}, {"time": 60, "rate": 2, "time": 120}]');
+    await expectOneLineError(['generate', fixture('profiles', 'essentials.json'), '--rate', rate, '--duration', '60', '--out', join(dir, 'dup-rate-out.jsonl')], `${rate}:1:50: key "time" appears twice in [1]`);
+    expect(existsSync(join(dir, 'dup-rate-out.jsonl'))).toBe(false);
+  });
+});
