@@ -64,7 +64,8 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
         await notOursWithoutMappingDuckdb(inputs, mapping, parseFormat(opts.format));
         let result: Awaited<ReturnType<typeof ingestWithDuckDB>> | undefined;
         const scanned = await duckdbUnlessUnreadable(opts.engine ?? 'ts', rep, async () => {
-          result = await ingestWithDuckDB(inputs, mapping, opts.out!, { format: parseFormat(opts.format), maxRejectRatio: ratio, memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t), onNote: (l) => {
+          // `sorted` (in input order) only for --summary, where it is reported.
+          result = await ingestWithDuckDB(inputs, mapping, opts.out!, { format: parseFormat(opts.format), maxRejectRatio: ratio, inputOrder: opts.summary !== undefined, memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t), onNote: (l) => {
             // Warnings are in the summary (printed below, as the TypeScript engine prints them).
             if (!l.startsWith('warning:')) rep.info(l);
           }, beforeWrite: async (summary) => {

@@ -7,8 +7,12 @@ import { TEXT_COLUMNS } from '../io/trace-schema.js';
 import { toolName } from '../version.js';
 import { num, openScan, scanTimeWarning, type DuckDbOptions, sqlDouble } from './duckdb.js';
 
-/** What `ingest --engine duckdb` reports: the ingest summary, without input-order facts. */
-export type DuckDbIngestSummary = Omit<IngestSummary, 'sorted'> & { engine: 'duckdb' };
+/**
+ * What `ingest --engine duckdb` reports: the ingest summary, with `sorted` (the accepted rows in
+ * time order as read) only when asked for by `inputOrder`: keeping the input order costs time
+ * under a memory limit.
+ */
+export type DuckDbIngestSummary = Omit<IngestSummary, 'sorted'> & { engine: 'duckdb'; sorted?: boolean };
 
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
@@ -25,10 +29,10 @@ export async function ingestWithDuckDB(
   inputs: string[],
   mapping: Mapping,
   out: string,
-  options: DuckDbOptions & { maxRejectRatio: number; beforeWrite?: (summary: DuckDbIngestSummary) => void | Promise<void> },
+  options: DuckDbOptions & { maxRejectRatio: number; inputOrder?: boolean; beforeWrite?: (summary: DuckDbIngestSummary) => void | Promise<void> },
 ): Promise<{ summary: DuckDbIngestSummary; written: number | null }> {
   const unit = mapping.timestamp?.unit ?? 'auto';
-  const scan = await openScan(inputs, mapping, { ...options, texts: [...TEXT_COLUMNS] });
+  const scan = await openScan(inputs, mapping, { ...options, texts: [...TEXT_COLUMNS], ordered: options.inputOrder });
   const { con, origin, absolute, originIso, close } = scan;
   try {
     const m = scan.mapping;
@@ -63,6 +67,11 @@ export async function ingestWithDuckDB(
       },
       duplicate_request_ids: texts.includes('request_id') ? num(counts.n_request_id) - num(counts.ids) : 0,
     };
+    if (options.inputOrder) {
+      // src_rows holds the rows in input order (rowid), as the TypeScript engine reads them.
+      const r = (await con.runAndReadAll('SELECT count(*) AS back FROM (SELECT t < lag(t) OVER (ORDER BY rowid) AS back FROM src_rows WHERE reason IS NULL) WHERE back')).getRowObjectsJS()[0];
+      summary.sorted = num(r.back) === 0;
+    }
     // The TypeScript engine's warnings, in its order: mixed units, then the time axis.
     const warnings = [scan.autoTimestamp?.warning, await scanTimeWarning(scan)].filter((w): w is string => w !== undefined);
     if (warnings.length > 0) summary.warnings = warnings;

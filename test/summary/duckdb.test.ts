@@ -163,7 +163,38 @@ describe('DuckDB engine', () => {
     expect((await runCli('ingest', fixture('traces', cases[3][1]), '--preset', 'burstgpt', '--engine', 'auto', '--out', `${dir}/auto.jsonl`, '--quiet')).code).toBe(0);
     const ok = await runCli('ingest', fixture('traces', cases[3][1]), '--preset', 'burstgpt', '--engine', 'duckdb', '--out', `${dir}/cli.parquet`, '--summary', `${dir}/s.json`, '--quiet');
     expect(ok.code).toBe(0);
-    expect(JSON.parse(readFileSync(`${dir}/s.json`, 'utf8'))).toMatchObject({ engine: 'duckdb', rows_read: 400, rows_accepted: 400 });
+    expect(JSON.parse(readFileSync(`${dir}/s.json`, 'utf8'))).toMatchObject({ engine: 'duckdb', rows_read: 400, rows_accepted: 400, sorted: true });
+  });
+
+  it('ingest --summary says whether the accepted rows were in time order as read, as the TypeScript engine does (it had no `sorted`)', async () => {
+    const { tempDir } = await import('../helpers.js');
+    const { writeFileSync, readFileSync } = await import('node:fs');
+    const dir = tempDir();
+    const lines = readFileSync(fixture('traces', cases[3][1]), 'utf8').trimEnd().split('\n');
+    const [head, rows] = [lines[0], lines.slice(1)];
+    const half = rows.length >> 1;
+    // In order; one early row moved last; files in order but each later one earlier (out of
+    // order only across files); a rejected row out of order (rejects do not count).
+    const inputs: [string, string[]][] = [
+      ['in-order', [rows.join('\n')]],
+      ['one-late', [[...rows.slice(0, 10), ...rows.slice(11), rows[10]].join('\n')]],
+      ['across-files', [rows.slice(half).join('\n'), rows.slice(0, half).join('\n')]],
+      ['reject-back', [[...rows, rows[0].split(',').map((v, i) => (i === 4 ? 'abc' : v)).join(',')].join('\n')]],
+    ];
+    for (const [name, parts] of inputs) {
+      const files = parts.map((p, i) => {
+        const f = `${dir}/${name}-${i}.csv`;
+        writeFileSync(f, `${head}\n${p}\n`);
+        return f;
+      });
+      const got: Record<string, unknown> = {};
+      for (const engine of ['ts', 'duckdb']) {
+        const r = await runCli('ingest', ...files, '--preset', 'burstgpt', '--engine', engine, '--out', `${dir}/${name}-${engine}.parquet`, '--summary', `${dir}/${name}-${engine}.json`, '--max-reject-ratio', '0.5', '--quiet');
+        expect(r.code, `${name} ${engine}: ${r.stderr}`).toBe(0);
+        got[engine] = JSON.parse(readFileSync(`${dir}/${name}-${engine}.json`, 'utf8')).sorted;
+      }
+      expect(got, name).toEqual({ ts: name === 'in-order' || name === 'reject-back', duckdb: name === 'in-order' || name === 'reject-back' });
+    }
   });
 
   it('our own traces (jsonl header line, CSV # servegen: lines, Parquet metadata): same rows, same origin, --origin shifts alike', async () => {
