@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { makeDirs } from '../io/atomic.js';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { fitSummaries, fitTraceParallel } from '../fit/fit-trace.js';
@@ -61,7 +61,7 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
         const hash = createHash('sha256');
         for (const f of files) hashFile(hash, f);
         const summaries = await scanSummaries(inputs, mapping, format, { ...fitOptions, memoryLimit: opts.duckdbMemory }, 'duckdb', rep, opts);
-        mkdirSync(opts.out, { recursive: true });
+        makeDirs(opts.out);
         const profile = fitSummaries(summaries, {
           ...fitOptions,
           prefit: await prefitWindows(summaries, { minArrivals: fitOptions.minArrivals, onWindows: (d, n) => rep.progress(`fit: ${d}/${n} windows`) }),
@@ -89,7 +89,7 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
       const source = await runIngest(inputs, mapping, format, rep, opts);
       reportIngest(rep, source);
       // Only now: a failed ingest (e.g. the reject ratio) leaves no empty directory behind.
-      mkdirSync(opts.out, { recursive: true });
+      makeDirs(opts.out);
       const hash = createHash('sha256');
       for (const f of source.summary.files) hashFile(hash, f);
       const { profile } = await fitTraceParallel(source.trace, { ...fitOptions, sourceSha256: hash.digest('hex'), created: defaultCreated(), onProgress: (d, n, text) => rep.progress(`fit: ${text ?? `${d}/${n} clients`}`) });

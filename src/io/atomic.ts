@@ -7,8 +7,41 @@ import { basename, dirname, join, resolve } from 'node:path';
  * atomic). Creates the directory when it does not exist yet (outputs may go to new folders).
  */
 export function tempPathFor(path: string): string {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirs(dirname(path));
   return trackTemporary(join(dirname(path), `.${basename(path)}.${process.pid}.tmp`));
+}
+
+/**
+ * `mkdir -p`: creates `dir` and its missing parents, one level at a time. Not Node's
+ * `mkdirSync(dir, { recursive: true })`: where mkdir fails with ENOENT under a parent that
+ * exists (`/proc/x`), libuv retries the parent and the child forever (found by review:
+ * `export-servegen --out /proc/x` hung). Throws the first level's error (errno, path).
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; ) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(d).isDirectory();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      missing.push(d);
+      const parent = dirname(d);
+      if (parent === d) break;
+      d = parent;
+      continue;
+    }
+    // A file where a directory goes: mkdir's own error, as mkdirSync gives it.
+    if (!isDirectory) throw Object.assign(new Error(`EEXIST: file already exists, mkdir '${d}'`), { code: 'EEXIST', syscall: 'mkdir', path: d });
+    break;
+  }
+  for (let i = missing.length - 1; i >= 0; i--) {
+    try {
+      mkdirSync(missing[i]);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
 }
 
 /** Temporary files and directories being written (removed on an interrupt). */

@@ -5,9 +5,9 @@
  * written as a Python dict literal string).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.js';
+import { makeDirs, writeFileAtomic } from '../io/atomic.js';
 import { duplicateKeyProblem, lineColumnAt, parseJsonText } from '../io/json-text.js';
 import { toolName } from '../version.js';
 import { ProfileError } from './errors.js';
@@ -566,7 +566,7 @@ export function exportServegenPool(profile: Profile, dir: string, source?: strin
       dir,
     );
   }
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const multimodal = profile.clients.some((c) => c.lengths.some((w) => w.fields.image_count || w.fields.audio_count || w.fields.video_count));
   const toUpstream: Partial<Record<LengthFieldName, string>> = {
     input_tokens: multimodal ? 'text_tokens' : 'input_tokens',

@@ -1,7 +1,13 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
 import { fixture, tempDir } from '../helpers.js';
+import { makeDirs } from '../../src/io/atomic.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const CONV = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
 /** Where a test writes its profile of CONV. */
@@ -24,6 +30,32 @@ describe('an output that cannot be written: exit 2 naming it (not its temporary 
       expect(r.stderr, args.join(' ')).toMatch(new RegExp(`^servegen: ${out.replace(/[.]/g, '\\.')}: `, 'm'));
       expect(r.stderr).not.toMatch(/\.tmp|\n\s+at /);
     }
+  });
+
+  it.skipIf(!existsSync('/proc/self'))('a directory to create under /proc: exit 2, not a hang (Node\'s recursive mkdirSync retried there forever: export-servegen --out /proc/x hung, found by review)', () => {
+    const dir = tempDir();
+    const profile = fixture('profiles', 'essentials.json');
+    const runs: [string[], string][] = [
+      [['export-servegen', profile, '--out', '/proc/sg-pool'], '/proc/sg-pool'],
+      [['generate', profile, '--duration', '60', '--out', '/proc/sg-new/a/g.jsonl'], '/proc/sg-new/a/g.jsonl'],
+      [['roundtrip', CONV, '--preset', 'azure-llm-2023', '--out', '/proc/sg-rt'], '/proc/sg-rt'],
+    ];
+    for (const [args, out] of runs) {
+      // In a child with a time limit: the hang is a synchronous loop no test timeout stops.
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { main } from './src/cli/main.ts'; process.exitCode = await main(['node', 'servegen', ...${JSON.stringify([...args, '--quiet'])}]);`], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      expect(r.signal, args.join(' ')).toBeNull();
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(new RegExp(`^servegen: ${out.replace(/[.]/g, '\\.')}: `, 'm'));
+      expect(r.stderr).not.toMatch(/\.tmp|\n\s+at /);
+    }
+    // Parents that do not exist yet are still made, one level at a time.
+    const deep = join(dir, 'a', 'b', 'c');
+    makeDirs(deep);
+    expect(statSync(deep).isDirectory()).toBe(true);
+    makeDirs(deep);
+    writeFileSync(join(dir, 'f'), '');
+    expect(() => makeDirs(join(dir, 'f'))).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+    expect(() => makeDirs(join(dir, 'f', 'g'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
   });
 
   it('an existing directory, however named (review: `--out .` said "EBUSY: resource busy or locked", `--out dir/` "a file is in the way")', async () => {
