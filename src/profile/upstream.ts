@@ -5,9 +5,9 @@
  * written as a Python dict literal string).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { makeDirs, writeFileAtomic } from '../io/atomic.js';
+import { discardTemporary, makeDirs, outputError, trackTemporary } from '../io/atomic.js';
 import { duplicateKeyProblem, lineColumnAt, parseJsonText } from '../io/json-text.js';
 import { toolName } from '../version.js';
 import { ProfileError } from './errors.js';
@@ -566,7 +566,56 @@ export function exportServegenPool(profile: Profile, dir: string, source?: strin
       dir,
     );
   }
-  makeDirs(dir);
+  // Written into a temporary sibling directory, then moved into place: a run that fails part-way
+  // (a full disk, Ctrl-C) leaves no partial pool and no new directory (found by review: the
+  // chunks written before the failure stayed, a pool import-servegen read without a word).
+  const final = dir.replace(/(.)\/+$/, '$1');
+  try {
+    makeDirs(dirname(resolve(final)));
+  } catch (err) {
+    throw Object.assign(err as Error, { path: final }); // the output is named, not its parent
+  }
+  let dirExists = false;
+  try {
+    dirExists = statSync(final).isDirectory();
+    if (!dirExists) throw Object.assign(new Error(`EEXIST: file already exists, mkdir '${final}'`), { code: 'EEXIST', syscall: 'mkdir', path: final });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const tmp = trackTemporary(join(dirname(final), `.${basename(final)}.${process.pid}.tmp`));
+  try {
+    mkdirSync(tmp);
+  } catch (err) {
+    throw outputError(final, err);
+  }
+  const put = (name: string, text: string) => {
+    try {
+      const file = join(tmp, name);
+      writeFileSync(file, text);
+      const fd = openSync(file, 'r+');
+      try {
+        fsyncSync(fd); // on the disk before the rename makes it the pool's, as writeFileAtomic does
+      } finally {
+        closeSync(fd);
+      }
+    } catch (err) {
+      throw outputError(join(final, name), err);
+    }
+  };
+  try {
+    writePoolFiles(profile, nums, renamed, put);
+    if (!dirExists || readdirSync(final).length === 0) renameSync(tmp, final);
+    else for (const name of readdirSync(tmp)) renameSync(join(tmp, name), join(final, name));
+  } catch (err) {
+    discardTemporary(tmp);
+    throw err;
+  }
+  discardTemporary(tmp);
+  return writes.size;
+}
+
+/** The pool's files, each handed to `put` (name, text). */
+function writePoolFiles(profile: Profile, nums: number[], renamed: boolean, put: (name: string, text: string) => void): void {
   const multimodal = profile.clients.some((c) => c.lengths.some((w) => w.fields.image_count || w.fields.audio_count || w.fields.video_count));
   const toUpstream: Partial<Record<LengthFieldName, string>> = {
     input_tokens: multimodal ? 'text_tokens' : 'input_tokens',
@@ -582,7 +631,6 @@ export function exportServegenPool(profile: Profile, dir: string, source?: strin
   const order: LengthFieldName[] = multimodal
     ? ['input_tokens', 'image_tokens_per_item', 'audio_tokens_per_item', 'video_tokens_per_item', 'image_count', 'audio_count', 'video_count', 'output_tokens']
     : ['input_tokens', 'output_tokens', 'reason_ratio'];
-  let files = 0;
   const W = profile.windows.arrival_seconds;
   profile.clients.forEach((client, ci) => {
     const num = nums[ci];
@@ -606,8 +654,7 @@ export function exportServegenPool(profile: Profile, dir: string, source?: strin
     });
     // Python's csv module ends rows with CRLF; json.dump(indent=2) writes no final newline.
     const trace = rows.join('\r\n') + '\r\n';
-    writeFileAtomic(join(dir, `chunk-${num}-trace.csv`), trace);
-    files++;
+    put(`chunk-${num}-trace.csv`, trace);
     if (client.lengths.length === 0) return;
     const present = new Set<LengthFieldName>();
     for (const w of client.lengths) for (const k of Object.keys(w.fields) as LengthFieldName[]) present.add(k);
@@ -626,14 +673,12 @@ export function exportServegenPool(profile: Profile, dir: string, source?: strin
       }
       doc[String(w.start)] = out;
     }
-    writeFileAtomic(join(dir, `chunk-${num}-dataset.json`), JSON.stringify(doc, null, 2));
-    files++;
+    put(`chunk-${num}-dataset.json`, JSON.stringify(doc, null, 2));
   });
   if (renamed) {
     const chunks = profile.clients.map((c, i) => ({ chunk: nums[i], client: c.id })).sort((a, b) => a.chunk - b.chunk);
-    writeFileAtomic(join(dir, POOL_CLIENTS_FILE), `{"format": ${JSON.stringify(POOL_CLIENTS_FORMAT)}, "version": 1, "chunks": [\n${chunks.map((c) => `  ${JSON.stringify(c)}`).join(',\n')}\n]}\n`);
+    put(POOL_CLIENTS_FILE, `{"format": ${JSON.stringify(POOL_CLIENTS_FORMAT)}, "version": 1, "chunks": [\n${chunks.map((c) => `  ${JSON.stringify(c)}`).join(',\n')}\n]}\n`);
   }
-  return files;
 }
 
 const POOL_CLIENTS_FORMAT = 'servegen-pool-clients';
