@@ -16,9 +16,16 @@ export function escapeXml(s: string): string {
 
 function niceTicks(lo: number, hi: number, log: boolean): number[] {
   if (log) {
-    const out: number[] = [];
-    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) out.push(Math.pow(10, e));
-    return out.filter((v) => v >= lo / 1.0001 && v <= hi * 1.0001);
+    // Powers of 10; and 2× and 5× them where the range spans too few decades to show more than
+    // two (a dispersion axis from 1 to 8 was labelled "1" only).
+    const inRange = (v: number) => v >= lo / 1.0001 && v <= hi * 1.0001;
+    const decades = (mults: number[]) => {
+      const out: number[] = [];
+      for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) for (const k of mults) out.push(Number((k * Math.pow(10, e)).toPrecision(12)));
+      return out.filter(inRange);
+    };
+    const major = decades([1]);
+    return major.length >= 3 ? major : decades([1, 2, 5]);
   }
   const span = hi - lo || 1;
   const step = Math.pow(10, Math.floor(Math.log10(span / 4)));
@@ -84,6 +91,10 @@ export function lineChart(opts: { title: string; series: Series[]; xLabel: strin
   svg += `</g><rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#999"/>`;
   svg += `<text x="${(W + m.l) / 2}" y="${H - 8}" text-anchor="middle" font-size="11">${escapeXml(opts.xLabel)}</text>`;
   svg += `<text transform="translate(12 ${(H - m.b + m.t) / 2}) rotate(-90)" text-anchor="middle" font-size="11">${escapeXml(opts.yLabel)}</text>`;
+  // The legend on a white ground: lines running under it (a rate near the axis top) hid its labels.
+  const shown = opts.series.filter((s) => s.points.some(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!opts.xLog || x > 0) && (!opts.yLog || y > 0)));
+  const legendWidth = 26 + 6 * Math.max(0, ...shown.map((s) => s.label.length));
+  let legend = `<rect x="${m.l + 4}" y="${m.t + 3}" width="${legendWidth}" height="${shown.length * 14 + 2}" fill="#fff" fill-opacity="0.85"/>`;
   opts.series.forEach((s, i) => {
     const p = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!opts.xLog || x > 0) && (!opts.yLog || y > 0));
     if (p.length === 0) return;
@@ -91,9 +102,9 @@ export function lineChart(opts: { title: string; series: Series[]; xLabel: strin
     const step = Math.max(1, Math.floor(p.length / 600)); // keep files small
     const path = p.filter((_, k) => k % step === 0 || k === p.length - 1).map(([x, y], k) => `${k ? 'L' : 'M'}${tx(x).toFixed(1)},${ty(y).toFixed(1)}`).join('');
     svg += `<path d="${path}" fill="none" stroke="${color}" stroke-width="1.6"${i === 2 ? ' stroke-dasharray="4 3"' : ''}/>`;
-    svg += `<rect x="${m.l + 8}" y="${m.t + 6 + i * 14}" width="10" height="3" fill="${color}"/><text x="${m.l + 22}" y="${m.t + 10 + i * 14}" font-size="10">${escapeXml(s.label)}</text>`;
+    legend += `<rect x="${m.l + 8}" y="${m.t + 6 + i * 14}" width="10" height="3" fill="${color}"/><text x="${m.l + 22}" y="${m.t + 10 + i * 14}" font-size="10">${escapeXml(s.label)}</text>`;
   });
-  return svg + '</svg>';
+  return svg + legend + '</svg>';
 }
 
 /** Grouped horizontal bars: one group per row, one bar per series. */

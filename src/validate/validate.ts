@@ -223,13 +223,17 @@ export function compareSides(
       label: s.label,
       points: (['1', '10', '60'] as const).map((sc) => [Number(sc), ioD(s.aggregate, sc) ?? NaN] as [number, number]).filter(([, v]) => Number.isFinite(v)),
     })),
-    lengthCdfs: fields.map((field) => ({
-      field,
-      series: sides.map((s) => {
-        const h = s.aggregate.lengths?.fields.get(field);
-        return { label: s.label, points: h ? cdfPoints(lengthCells(h)) : [] };
-      }),
-    })),
+    // A field with no value above 0 on any side (a multimodal trace's audio and video counts,
+    // all 0) gets no chart: on the log axis the report showed four empty "no data" panels.
+    lengthCdfs: fields
+      .map((field) => ({
+        field,
+        series: sides.map((s) => {
+          const h = s.aggregate.lengths?.fields.get(field);
+          return { label: s.label, points: h ? cdfPoints(lengthCells(h)) : [] };
+        }),
+      }))
+      .filter((f) => f.series.some((s) => s.points.some(([x]) => x > 0))),
     shareLabels: sides.map((s) => s.label),
     shares: [...src.clientShares.entries()]
       .sort((a, b) => b[1] - a[1])

@@ -27,3 +27,20 @@ describe('lineChart with many points (found by review)', () => {
     expect(lineChart({ title: 't', series: [{ label: 'a', points }], xLabel: 'x', yLabel: 'y' })).toContain('<svg');
   });
 });
+
+describe('lineChart on a log axis spanning about a decade (found by review: the dispersion axis from 1 to 8 read "1" only)', () => {
+  it('adds 2× and 5× ticks when powers of 10 give fewer than three; wide ranges keep powers of 10 only', () => {
+    const narrow = lineChart({ title: 't', series: [{ label: 'a', points: [[1, 1], [60, 8]] }], xLabel: 'x', yLabel: 'y', xLog: true, yLog: true });
+    expect(labels(narrow, 'middle')).toEqual(['1', '2', '5', '10', '20', '50']);
+    expect(labels(narrow, 'end')).toEqual(['1', '2', '5']);
+    const wide = lineChart({ title: 't', series: [{ label: 'a', points: [[1e-6, 0.1], [1, 1]] }], xLabel: 'x', yLabel: 'y', xLog: true });
+    expect(labels(wide, 'middle')).toEqual(['1e-6', '1e-5', '1e-4', '0.001', '0.01', '0.1', '1']);
+  });
+
+  it('draws the legend last, on a white ground, over the lines', () => {
+    const svg = lineChart({ title: 't', series: [{ label: 'source', points: [[0, 20], [3000, 20]] }, { label: 'generated', points: [[0, 19], [3000, 21]] }], xLabel: 'x', yLabel: 'y' });
+    const ground = svg.indexOf('fill="#fff"');
+    expect(ground).toBeGreaterThan(svg.lastIndexOf('<path'));
+    expect(svg.indexOf('>source<')).toBeGreaterThan(ground);
+  });
+});

@@ -138,6 +138,16 @@ describe('validate on a bursty multi-client source (mm-image pool, 2 h at 25 req
     expect(html).toContain(`<td>${report.source.peak_p99.tokens_per_s!.toFixed(0)}</td>`);
     expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(6);
   });
+
+  it('charts no length field whose values are all 0 on every side (a multimodal trace\'s audio count showed as an empty "no data" panel)', () => {
+    const zeros = (t: Trace): Trace => ({ ...t, ints: { ...t.ints, audio_count: new Int32Array(t.n) } });
+    const gen = zeros(toTrace(planGeneration(pool, { ...OPTS, seed: 8 })));
+    const { charts } = validateTraces(asResult(zeros(source)), asResult(gen), thresholds, {});
+    expect(charts.lengthCdfs.map((f) => f.field).sort()).toEqual(['image_count', 'image_tokens', 'input_tokens', 'output_tokens']);
+    // A field all 0 on one side only is charted (the other side's values show the difference).
+    const some = { ...gen, ints: { ...gen.ints, audio_count: Int32Array.from({ length: gen.n }, (_, i) => i % 2) } };
+    expect(validateTraces(asResult(zeros(source)), asResult(some), thresholds, {}).charts.lengthCdfs.map((f) => f.field)).toContain('audio_count');
+  });
 });
 
 describe('validate on a sparse bursty pool (mm-image at scale:0.05: ~4 000 requests from ~100 clients in 2 h)', () => {
