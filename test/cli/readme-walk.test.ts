@@ -93,7 +93,7 @@ describe('small wording', () => {
   it('export-servegen of one client says "1 client"', async () => {
     const r = await runCli('export-servegen', profile, '--out', join(dir, 'pool'));
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('exported 1 client as 2 files');
+    expect(r.stderr).toContain('exported 1 client as 3 files'); // its trace, its dataset and servegen-clients.json
   });
 
   it('sql --origin takes the ISO time summarize --origin takes', async () => {
