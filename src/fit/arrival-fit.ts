@@ -378,12 +378,37 @@ export function fitArrivalWindow(s: ArrivalSummary, res: number, options: Arriva
     const wf = nelderMead((x) => -binnedLogLik(coarse, cdfs.weibull(Math.exp(x[0]), Math.exp(x[1]))), [Math.log(kw0), Math.log(sw0)], { step: heavy ? 0.7 : 0.15, tol: heavy ? 1e-8 : 1e-6, maxIter: 250 });
     finish({ family: 'weibull', shape: Math.exp(wf.x[0]), scale: Math.exp(wf.x[1]) }, wf.converged);
   }
-  // Best by KS. Families whose KS differ by less than 0.005 (the binning's own error) are not
-  // told apart by it: then AIC decides, so Exponential (one parameter) wins unless the shape
-  // earns its keep — as under heavy censoring, where every family predicts the same ticks.
+  return rankFits(fits);
+}
+
+/**
+ * Orders fits best first. Best by KS; families whose KS differ by less than 0.005 (the
+ * binning's own error) are not told apart by it: then AIC decides, so Exponential (one
+ * parameter) wins unless the shape earns its keep — as under heavy censoring, where every
+ * family predicts the same ticks. "Within 0.005" is not transitive (A ~ B and B ~ C with A and
+ * C apart), so this is not a sort comparator: one was, and on a cycle (A before B by AIC, B
+ * before C by AIC, C before A by KS) the winner was whatever the engine's sort algorithm
+ * compared first — Node 20 and Deno picked different families for the same window. Instead:
+ * the fits within 0.005 of the smallest KS form a group ranked by AIC (then KS, then input
+ * order); the group goes first, and the rest is ranked the same way. When the old comparator
+ * was consistent this picks the same best fit; a NaN KS or AIC ranks last.
+ */
+export function rankFits(fits: readonly FamilyFit[]): FamilyFit[] {
   const aic = (f: FamilyFit) => 2 * (f.model.family === 'exponential' ? 1 : 2) - 2 * f.loglik;
-  fits.sort((a, b) => (Math.abs(a.ks - b.ks) >= 0.005 ? a.ks - b.ks : aic(a) - aic(b)));
-  return fits;
+  const key = (x: number) => (x === x ? x : Infinity);
+  const rest = fits.map((f, i) => ({ f, i, ks: key(f.ks), aic: key(aic(f)) }));
+  const out: FamilyFit[] = [];
+  while (rest.length > 0) {
+    let minKs = Infinity;
+    for (const r of rest) minKs = Math.min(minKs, r.ks);
+    const group = rest.filter((r) => r.ks - minKs < 0.005 || r.ks === minKs);
+    group.sort((a, b) => (a.aic < b.aic ? -1 : a.aic > b.aic ? 1 : a.ks < b.ks ? -1 : a.ks > b.ks ? 1 : a.i - b.i));
+    for (const g of group) {
+      out.push(g.f);
+      rest.splice(rest.indexOf(g), 1);
+    }
+  }
+  return out;
 }
 
 /** Mean of a model's gaps. */

@@ -69,6 +69,9 @@ describe('fitted numbers are bit-stable', () => {
     // (input_rank_by_turn, input_rank_turn_copula) and the calibrated turns histogram
     // (turns_histogram_generate, mean_turns_generate; then ~20 000 simulated sessions a round) were added; the digest of the clients without
     // their session statistics is unchanged (ca5b19f3… before and after).
-    expect(digest(profiles.map((p) => p.clients))).toBe('c4d1960480f0c324ccdd69d737adaaf25b41aeca64455f5404a8eaf526d2bf02');
+    // Changed by rankFits: window 1 of Azure conv (Exponential ~ Weibull ~ Gamma by KS, a cycle
+    // with AIC) went to whichever family the engine's sort compared first (Exponential on Node 20,
+    // by its insertion order); now Weibull, tied with Exponential by KS and better by AIC.
+    expect(digest(profiles.map((p) => p.clients))).toBe('859968dafb9bb5979221167f97c5b96dba7ac673a705840c4d504c2a414bcd83');
   });
 });
