@@ -6,6 +6,7 @@ import { nelderMead } from '../stats/nelder-mead.js';
 import type { ArrivalModel } from '../stats/registry.js';
 import { GAP_BINS_PER_DECADE, GAP_MIN, gapBin, gapBinEdges } from '../summary/bins.js';
 import type { ArrivalSummary } from '../summary/types.js';
+import { exp, expm1, log, log10, pow } from '../stats/det-math.js';
 
 /** One cell of binned gap data: a count and the interval its gaps fell in. */
 interface Cell {
@@ -33,7 +34,7 @@ export interface FamilyFit {
 const GL_X = [0.04691007703066802, 0.23076534494715845, 0.5, 0.7692346550528415, 0.9530899229693319];
 const GL_W = [0.11846344252809454, 0.23931433524968324, 0.28444444444444444, 0.23931433524968324, 0.11846344252809454];
 
-// Edges of the gap bins seen so far: two Math.pow per bin otherwise, for every window. (Bins
+// Edges of the gap bins seen so far: two pow calls per bin otherwise, for every window. (Bins
 // below 0 — gaps under 1 µs with no clock — are rare and not kept.)
 const binEdgeMemo: [number, number][] = [];
 function binEdges(b: number): readonly [number, number] {
@@ -187,7 +188,7 @@ function evaluatePlan(plan: CellPlan, F: (x: number) => number): void {
 function planLogLik(plan: CellPlan): number {
   const { count, below, upto, values } = plan;
   let ll = 0;
-  for (let i = 0; i < count.length; i++) ll += count[i] * Math.log(Math.max(1e-300, values[upto[i]] - values[below[i]]));
+  for (let i = 0; i < count.length; i++) ll += count[i] * log(Math.max(1e-300, values[upto[i]] - values[below[i]]));
   return ll;
 }
 
@@ -216,12 +217,12 @@ function evaluateFit(plan: CellPlan, F: (x: number) => number, total: number): {
 }
 
 const cdfs = {
-  exponential: (scale: number) => (x: number) => (x <= 0 ? 0 : -Math.expm1(-x / scale)),
+  exponential: (scale: number) => (x: number) => (x <= 0 ? 0 : -expm1(-x / scale)),
   gamma: (shape: number, scale: number) => {
     const P = gammaPFixedShape(shape);
     return (x: number) => (x <= 0 ? 0 : P(x / scale));
   },
-  weibull: (shape: number, scale: number) => (x: number) => (x <= 0 ? 0 : -Math.expm1(-Math.pow(x / scale, shape))),
+  weibull: (shape: number, scale: number) => (x: number) => (x <= 0 ? 0 : -expm1(-pow(x / scale, shape))),
 };
 
 function cdfOf(m: ArrivalModel): (x: number) => number {
@@ -241,11 +242,11 @@ function cdfOf(m: ArrivalModel): (x: number) => number {
 
 /** Gamma MLE from mean and mean log (Newton on log k − ψ(k) = log mean − mean log; Minka 2002). */
 export function gammaMle(mean: number, meanLog: number): { shape: number; scale: number } {
-  const s = Math.log(mean) - meanLog;
+  const s = log(mean) - meanLog;
   if (!(s > 0)) return { shape: 1e6, scale: mean / 1e6 };
   let k = (3 - s + Math.sqrt((s - 3) ** 2 + 24 * s)) / (12 * s);
   for (let i = 0; i < 50; i++) {
-    const f = Math.log(k) - digamma(k) - s;
+    const f = log(k) - digamma(k) - s;
     const df = 1 / k - trigamma(k);
     const next = k - f / df;
     k = next > 0 ? next : k / 2;
@@ -258,7 +259,7 @@ export function gammaMle(mean: number, meanLog: number): { shape: number; scale:
 export function weibullMle(xs: number[], ws: number[]): { shape: number; scale: number } {
   // Logs once, not once per Newton step.
   const logs = new Float64Array(xs.length);
-  for (let i = 0; i < xs.length; i++) logs[i] = Math.log(xs[i]);
+  for (let i = 0; i < xs.length; i++) logs[i] = log(xs[i]);
   let W = 0;
   let meanLog = 0;
   for (let i = 0; i < xs.length; i++) {
@@ -276,7 +277,7 @@ export function weibullMle(xs: number[], ws: number[]): { shape: number; scale: 
     let c = 0;
     for (let i = 0; i < xs.length; i++) {
       const l = logs[i];
-      const xk = Math.exp(k * (l - meanLog)); // scaled for stability
+      const xk = exp(k * (l - meanLog)); // scaled for stability
       a += ws[i] * xk;
       b += ws[i] * xk * l;
       c += ws[i] * xk * l * l;
@@ -288,8 +289,8 @@ export function weibullMle(xs: number[], ws: number[]): { shape: number; scale: 
     if (Math.abs(f) < 1e-10) break;
   }
   let a = 0;
-  for (let i = 0; i < xs.length; i++) a += ws[i] * Math.pow(xs[i], k);
-  return { shape: k, scale: Math.pow(a / W, 1 / k) };
+  for (let i = 0; i < xs.length; i++) a += ws[i] * pow(xs[i], k);
+  return { shape: k, scale: pow(a / W, 1 / k) };
 }
 
 export interface ArrivalFitOptions {
@@ -331,7 +332,7 @@ export function fitArrivalWindow(s: ArrivalSummary, res: number, options: Arriva
       const k = 1 / Math.max(1e-6, cv * cv);
       finish({ family: 'gamma', shape: k, scale: mean / k }, true);
     } else {
-      const meanLog = s.positive > 0 ? s.sumLog / s.positive : Math.log(mean);
+      const meanLog = s.positive > 0 ? s.sumLog / s.positive : log(mean);
       const g = gammaMle(mean, meanLog);
       finish({ family: 'gamma', shape: g.shape, scale: g.scale }, true);
     }
@@ -349,8 +350,8 @@ export function fitArrivalWindow(s: ArrivalSummary, res: number, options: Arriva
     // Interval-censored binned likelihood, maximized over log parameters on coarse cells.
     const coarse = planOf(coarseCells(s, res), res);
     const safeMean = Math.max(mean, res / 4);
-    const e = nelderMead((x) => -binnedLogLik(coarse, cdfs.exponential(Math.exp(x[0]))), [Math.log(safeMean)], { step: 0.5, tol: 1e-6, maxIter: 120 });
-    finish({ family: 'exponential', scale: Math.exp(e.x[0]) }, e.converged);
+    const e = nelderMead((x) => -binnedLogLik(coarse, cdfs.exponential(exp(x[0]))), [log(safeMean)], { step: 0.5, tol: 1e-6, maxIter: 120 });
+    finish({ family: 'exponential', scale: exp(e.x[0]) }, e.converged);
     const k0 = 1 / Math.max(0.01, cv * cv);
     // Start from the uncensored MLE on the positive gaps when it exists (usually close when
     // few gaps are censored: fewer simplex steps), else from the moments.
@@ -361,8 +362,8 @@ export function fitArrivalWindow(s: ArrivalSummary, res: number, options: Arriva
     if (options.momentMatch) {
       finish({ family: 'gamma', shape: k0, scale: safeMean / k0 }, true);
     } else {
-      const g = nelderMead((x) => -binnedLogLik(coarse, cdfs.gamma(Math.exp(x[0]), Math.exp(x[1]))), [Math.log(kg), Math.log(safeMean / kg)], { step: heavy ? 0.7 : 0.15, tol: heavy ? 1e-8 : 1e-6, maxIter: 250 });
-      finish({ family: 'gamma', shape: Math.exp(g.x[0]), scale: Math.exp(g.x[1]) }, g.converged);
+      const g = nelderMead((x) => -binnedLogLik(coarse, cdfs.gamma(exp(x[0]), exp(x[1]))), [log(kg), log(safeMean / kg)], { step: heavy ? 0.7 : 0.15, tol: heavy ? 1e-8 : 1e-6, maxIter: 250 });
+      finish({ family: 'gamma', shape: exp(g.x[0]), scale: exp(g.x[1]) }, g.converged);
     }
     const wxs: number[] = [];
     const wws: number[] = [];
@@ -375,15 +376,40 @@ export function fitArrivalWindow(s: ArrivalSummary, res: number, options: Arriva
     const wStart = wxs.length >= 2 ? weibullMle(wxs, wws) : undefined;
     const kw0 = wStart && Number.isFinite(wStart.shape) ? wStart.shape : Math.max(0.05, Math.min(5, 1 / Math.max(0.2, cv)));
     const sw0 = wStart && Number.isFinite(wStart.scale) ? wStart.scale : safeMean;
-    const wf = nelderMead((x) => -binnedLogLik(coarse, cdfs.weibull(Math.exp(x[0]), Math.exp(x[1]))), [Math.log(kw0), Math.log(sw0)], { step: heavy ? 0.7 : 0.15, tol: heavy ? 1e-8 : 1e-6, maxIter: 250 });
-    finish({ family: 'weibull', shape: Math.exp(wf.x[0]), scale: Math.exp(wf.x[1]) }, wf.converged);
+    const wf = nelderMead((x) => -binnedLogLik(coarse, cdfs.weibull(exp(x[0]), exp(x[1]))), [log(kw0), log(sw0)], { step: heavy ? 0.7 : 0.15, tol: heavy ? 1e-8 : 1e-6, maxIter: 250 });
+    finish({ family: 'weibull', shape: exp(wf.x[0]), scale: exp(wf.x[1]) }, wf.converged);
   }
-  // Best by KS. Families whose KS differ by less than 0.005 (the binning's own error) are not
-  // told apart by it: then AIC decides, so Exponential (one parameter) wins unless the shape
-  // earns its keep — as under heavy censoring, where every family predicts the same ticks.
+  return rankFits(fits);
+}
+
+/**
+ * Orders fits best first. Best by KS; families whose KS differ by less than 0.005 (the
+ * binning's own error) are not told apart by it: then AIC decides, so Exponential (one
+ * parameter) wins unless the shape earns its keep — as under heavy censoring, where every
+ * family predicts the same ticks. "Within 0.005" is not transitive (A ~ B and B ~ C with A and
+ * C apart), so this is not a sort comparator: one was, and on a cycle (A before B by AIC, B
+ * before C by AIC, C before A by KS) the winner was whatever the engine's sort algorithm
+ * compared first — Node 20 and Deno picked different families for the same window. Instead:
+ * the fits within 0.005 of the smallest KS form a group ranked by AIC (then KS, then input
+ * order); the group goes first, and the rest is ranked the same way. When the old comparator
+ * was consistent this picks the same best fit; a NaN KS or AIC ranks last.
+ */
+export function rankFits(fits: readonly FamilyFit[]): FamilyFit[] {
   const aic = (f: FamilyFit) => 2 * (f.model.family === 'exponential' ? 1 : 2) - 2 * f.loglik;
-  fits.sort((a, b) => (Math.abs(a.ks - b.ks) >= 0.005 ? a.ks - b.ks : aic(a) - aic(b)));
-  return fits;
+  const key = (x: number) => (x === x ? x : Infinity);
+  const rest = fits.map((f, i) => ({ f, i, ks: key(f.ks), aic: key(aic(f)) }));
+  const out: FamilyFit[] = [];
+  while (rest.length > 0) {
+    let minKs = Infinity;
+    for (const r of rest) minKs = Math.min(minKs, r.ks);
+    const group = rest.filter((r) => r.ks - minKs < 0.005 || r.ks === minKs);
+    group.sort((a, b) => (a.aic < b.aic ? -1 : a.aic > b.aic ? 1 : a.ks < b.ks ? -1 : a.ks > b.ks ? 1 : a.i - b.i));
+    for (const g of group) {
+      out.push(g.f);
+      rest.splice(rest.indexOf(g), 1);
+    }
+  }
+  return out;
 }
 
 /** Mean of a model's gaps. */
@@ -394,7 +420,7 @@ export function modelMean(m: ArrivalModel): number {
     case 'gamma':
       return m.shape * m.scale;
     case 'weibull':
-      return m.scale * Math.exp(lnGamma(1 + 1 / m.shape));
+      return m.scale * exp(lnGamma(1 + 1 / m.shape));
     default: {
       const never: never = m;
       throw new Error(String(never));
@@ -408,7 +434,7 @@ export function supCdfDistance(a: ArrivalModel, b: ArrivalModel): number {
   const Fb = cdfOf(b);
   let d = 0;
   for (let e = -9; e <= 5; e += 0.01) {
-    const x = Math.pow(10, e);
+    const x = pow(10, e);
     d = Math.max(d, Math.abs(Fa(x) - Fb(x)));
   }
   return d;
@@ -429,7 +455,7 @@ export function empiricalGaps(s: ArrivalSummary, res: number): { log10_min: numb
     }
   }
   const bins = [...merged.keys()].sort((a, b) => a - b);
-  return { log10_min: Math.log10(GAP_MIN), bins_per_decade: GAP_BINS_PER_DECADE, below: res, below_count: below, bins, counts: bins.map((b) => merged.get(b)!) };
+  return { log10_min: log10(GAP_MIN), bins_per_decade: GAP_BINS_PER_DECADE, below: res, below_count: below, bins, counts: bins.map((b) => merged.get(b)!) };
 }
 
 /**

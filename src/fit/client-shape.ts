@@ -12,6 +12,7 @@ import { gammaPFixedShape } from '../stats/fast-gamma-p.js';
 import { lnGamma } from '../stats/special.js';
 import { GAP_BINS_PER_DECADE, GAP_MIN, gapBin } from '../summary/bins.js';
 import type { ArrivalSummary } from '../summary/types.js';
+import { exp, log, log10, pow } from '../stats/det-math.js';
 
 export type GapShape = NonNullable<ArrivalWindow['empirical']>;
 
@@ -55,7 +56,7 @@ export function clientGapShape(summaries: readonly ArrivalSummary[], windows: re
     const w = windows[i];
     if (!usable(s, w)) continue;
     const mean = s.sum / s.gaps;
-    const shift = Math.round(Math.log10(mean) * GAP_BINS_PER_DECADE);
+    const shift = Math.round(log10(mean) * GAP_BINS_PER_DECADE);
     s.hist.forEach((c, b) => add(b - shift, c));
     s.quant.forEach((c, k) => {
       if (k <= 1) withinTick += c;
@@ -84,7 +85,7 @@ export function clientGapShape(summaries: readonly ArrivalSummary[], windows: re
   for (let i = 0; i < bins.length && j < GRID.length; i++) {
     acc += binCounts[i];
     if (acc / total < GRID[j]) continue;
-    xs.push(GAP_MIN * Math.pow(10, (bins[i] + 1) / GAP_BINS_PER_DECADE));
+    xs.push(GAP_MIN * pow(10, (bins[i] + 1) / GAP_BINS_PER_DECADE));
     pooled.push(acc / total);
     while (j < GRID.length && acc / total >= GRID[j]) j++;
   }
@@ -96,7 +97,7 @@ export function clientGapShape(summaries: readonly ArrivalSummary[], windows: re
   let d = 0;
   for (let k = 0; k < xs.length; k++) d = Math.max(d, Math.abs(mixed[k] - pooled[k]));
   if (!(d > Math.max(threshold, 1.36 / Math.sqrt(total)))) return undefined;
-  return { log10_min: Math.log10(GAP_MIN), bins_per_decade: GAP_BINS_PER_DECADE, below: zeros > 0 ? belowSum / zeros : 0, below_count: zeros, bins, counts: binCounts };
+  return { log10_min: log10(GAP_MIN), bins_per_decade: GAP_BINS_PER_DECADE, below: zeros > 0 ? belowSum / zeros : 0, below_count: zeros, bins, counts: binCounts };
 }
 
 const DENSE_OFFSET = 2000;
@@ -109,26 +110,26 @@ const usable = (s: ArrivalSummary, w: ArrivalWindow) => !w.empirical && w.model 
 function groupOf(w: ArrivalWindow): { key: string; model: ArrivalWindow } {
   const m = w.model!;
   if (m.family === 'exponential') return { key: 'e', model: w };
-  const step = (v: number) => Math.round(Math.log(v) * 200);
+  const step = (v: number) => Math.round(log(v) * 200);
   if (w.cv !== null && w.cv > 0) {
     const q = step(Math.min(w.cv, MAX_CV));
-    return { key: `${m.family}c${q}`, model: { ...w, cv: Math.exp(q / 200) } };
+    return { key: `${m.family}c${q}`, model: { ...w, cv: exp(q / 200) } };
   }
   const q = step(m.shape);
-  return { key: `${m.family}s${q}`, model: { ...w, model: { ...m, shape: Math.exp(q / 200) } } };
+  return { key: `${m.family}s${q}`, model: { ...w, model: { ...m, shape: exp(q / 200) } } };
 }
 
 /** CDF of a window's gaps in units of its mean gap (the shape from its CV, else its fitted shape). */
 function unitCdf(w: ArrivalWindow): (x: number) => number {
   const m = w.model!;
   const cv = w.cv !== null && w.cv > 0 ? w.cv : null;
-  if (m.family === 'exponential') return (x) => 1 - Math.exp(-x);
+  if (m.family === 'exponential') return (x) => 1 - exp(-x);
   if (m.family === 'gamma') {
     const k = cv !== null ? 1 / (cv * cv) : m.shape;
     const p = gammaPFixedShape(k);
     return (x) => p(k * x);
   }
   const k = cv !== null ? weibullShapeForCv(cv) : m.shape;
-  const scale = 1 / Math.exp(lnGamma(1 + 1 / k));
-  return (x) => 1 - Math.exp(-Math.pow(x / scale, k));
+  const scale = 1 / exp(lnGamma(1 + 1 / k));
+  return (x) => 1 - exp(-pow(x / scale, k));
 }

@@ -17,6 +17,7 @@ import { lengthWindowOf } from './lengths.js';
 import { sessionStats } from './sessions.js';
 import { clockHidesLag1, fitGapMemory, memoryCorrelations } from './gap-memory.js';
 import { clientGapShape } from './client-shape.js';
+import { exp } from '../stats/det-math.js';
 
 export interface FitOptions extends ArrivalFitOptions {
   arrivalSeconds: number;
@@ -75,7 +76,7 @@ function scaledTo(m: ArrivalModel, rate: number): ArrivalModel {
     case 'gamma':
       return { family: 'gamma', shape: m.shape, scale: mean / m.shape };
     case 'weibull':
-      return { family: 'weibull', shape: m.shape, scale: mean / Math.exp(lnGammaLocal(1 + 1 / m.shape)) };
+      return { family: 'weibull', shape: m.shape, scale: mean / exp(lnGammaLocal(1 + 1 / m.shape)) };
     default: {
       const never: never = m;
       throw new Error(String(never));

@@ -1,4 +1,5 @@
 import { MEM_LAGS, type ArrivalSummary } from '../summary/types.js';
+import { expm1, log, pow } from '../stats/det-math.js';
 
 /**
  * Gap memory: serial dependence of a client's gaps beyond what a renewal process has.
@@ -80,14 +81,14 @@ export function withinWindowCorrelation(m: number, k: number, w: number, phi: nu
 function withinWindowTerms(m: number, k: number, phi: number): { n0: number; n1: number; d0: number; d1: number; c: number } | undefined {
   if (!(k < m) || !(m > 1)) return undefined;
   const a = phi / (1 - phi);
-  const lp = Math.log(phi);
-  const T = (N: number) => (phi > 0 ? a * (N + Math.expm1(N * lp) / (1 - phi)) : 0);
+  const lp = log(phi);
+  const T = (N: number) => (phi > 0 ? a * (N + expm1(N * lp) / (1 - phi)) : 0);
   const Tm = T(m);
   const n = m - k;
   const U = T(n) + Tm - T(m - n);
   return {
     n0: -1 / m,
-    n1: Math.pow(phi, k) - (2 * U) / (m * n) + (2 * Tm) / (m * m),
+    n1: pow(phi, k) - (2 * U) / (m * n) + (2 * Tm) / (m * m),
     d0: 1 - 1 / m,
     d1: (2 * Tm) / (m * m),
     c: 1 / (m - 1),
@@ -116,7 +117,7 @@ export function memoryCorrelations(windows: readonly Pick<ArrivalSummary, 'mem'>
     const perM = m[L] - m[L + 1];
     if (!(s2 > 0 && perM > 0)) continue;
     const size = s2 / perM;
-    const key = Math.round(Math.log(size) / GROUP_LOG_WIDTH);
+    const key = Math.round(log(size) / GROUP_LOG_WIDTH);
     let g = byGroup.get(key);
     if (!g) byGroup.set(key, (g = { ms: 0, s: 0, v: new Array<number>(L).fill(0) }));
     g.ms += m[L] * size;
@@ -153,14 +154,14 @@ export function fitGapMemory(c: MemoryCorrelations | undefined, options: { skipL
     let num = 0;
     let den = 0;
     for (const l of used) {
-      const f = Math.pow(phi, c.lags[l]);
+      const f = pow(phi, c.lags[l]);
       num += c.pairs[l] * c.corr[l] * f;
       den += c.pairs[l] * f * f;
     }
     const w = Math.min(1, Math.max(0, den > 0 ? num / den : 0));
     let sse = 0;
     for (const l of used) {
-      const e = c.corr[l] - w * Math.pow(phi, c.lags[l]);
+      const e = c.corr[l] - w * pow(phi, c.lags[l]);
       sse += c.pairs[l] * e * e;
     }
     return { w, sse };
@@ -231,7 +232,7 @@ export function fitGapMemory(c: MemoryCorrelations | undefined, options: { skipL
   };
   const best = groups && groups.length > 0 ? within : long;
   // φ = 1 − 10^s for s from −4 (φ = 0.9999) to 0 (φ = 0).
-  const phiAt = (s: number) => 1 - Math.pow(10, s);
+  const phiAt = (s: number) => 1 - pow(10, s);
   let bestS = 0;
   let bestSse = Infinity;
   const steps = 200;

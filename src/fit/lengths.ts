@@ -4,6 +4,7 @@ import type { LengthField, LengthFieldName } from '../profile/schema.js';
 import { normalCdf } from '../stats/normal.js';
 import { copulaRhoFromSpearman } from '../stats/correlation.js';
 import { fitLognormalPareto, fitTwoNormals, lognormalParetoCdf, twoNormalsCdf } from './mixtures.js';
+import { expm1, log, log10 } from '../stats/det-math.js';
 
 /** Compact PMF (request counts) from a field histogram: exact keys as values, log bins as ranges. */
 export function pmfFromHistogram(h: ReadonlyMap<number, number>): LengthField['pmf'] {
@@ -82,7 +83,7 @@ function coarsen(v: number[], w: number[]): { v: number[]; w: number[] } {
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
     if (!(x > 0)) continue;
-    const key = x < 64 ? x : 1e9 + Math.floor(Math.log10(x) * 64);
+    const key = x < 64 ? x : 1e9 + Math.floor(log10(x) * 64);
     const e = acc.get(key);
     if (e) {
       e.s += x * w[i];
@@ -116,7 +117,7 @@ export function characterize(field: LengthFieldName, h: ReadonlyMap<number, numb
     if (Object.values(params).every(Number.isFinite)) candidates.push({ family, params, ks: Math.min(1, histKs(pts, F)), n });
   };
   const pos = coarsen(v, w);
-  const logs = { v: pos.v.map(Math.log), w: pos.w };
+  const logs = { v: pos.v.map((v) => log(v)), w: pos.w };
   if (field === 'input_tokens') {
     let s = 0;
     let s2 = 0;
@@ -129,7 +130,7 @@ export function characterize(field: LengthFieldName, h: ReadonlyMap<number, numb
     if (m >= 20) {
       const mu = s / m;
       const sigma = Math.sqrt(Math.max(1e-12, s2 / m - mu * mu));
-      add('lognormal', { mu, sigma }, (x) => (x <= 0 ? 0 : normalCdf((Math.log(x) - mu) / sigma)));
+      add('lognormal', { mu, sigma }, (x) => (x <= 0 ? 0 : normalCdf((log(x) - mu) / sigma)));
     }
     // The tail's start is not identifiable by EM: try several and let KS choose (only with
     // enough data for a tail to show).
@@ -141,9 +142,9 @@ export function characterize(field: LengthFieldName, h: ReadonlyMap<number, numb
     let s = 0;
     for (let i = 0; i < v.length; i++) s += w[i] * v[i];
     const scale = s / n;
-    if (scale > 0) add('exponential', { scale }, (x) => (x <= 0 ? 0 : -Math.expm1(-x / scale)));
+    if (scale > 0) add('exponential', { scale }, (x) => (x <= 0 ? 0 : -expm1(-x / scale)));
     const mix = n >= MIXTURE_MIN_N ? fitTwoNormals(logs) : undefined;
-    if (mix) add('lognormal-mixture-2', mix, (x) => (x <= 0 ? 0 : twoNormalsCdf(mix, Math.log(x))));
+    if (mix) add('lognormal-mixture-2', mix, (x) => (x <= 0 ? 0 : twoNormalsCdf(mix, log(x))));
   } else if (field === 'reason_ratio') {
     const mix = n >= MIXTURE_MIN_N ? fitTwoNormals({ v, w }) : undefined;
     if (mix) add('normal-mixture-2', mix, (x) => twoNormalsCdf(mix, x));

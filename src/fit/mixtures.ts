@@ -1,4 +1,5 @@
 import { normalCdf } from '../stats/normal.js';
+import { exp, log, pow } from '../stats/det-math.js';
 
 /** Weighted points (value, weight) of a histogram. */
 export interface Weighted {
@@ -6,7 +7,7 @@ export interface Weighted {
   w: number[];
 }
 
-const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+const LOG_SQRT_2PI = 0.5 * log(2 * Math.PI);
 
 function weightedQuantile(p: Weighted, q: number): number {
   const idx = p.v.map((_, i) => i).sort((a, b) => p.v[a] - p.v[b]);
@@ -29,7 +30,7 @@ export function fitLognormalPareto(p: Weighted, xmQuantile = 0.8, iterations = 6
   const n = p.v.length;
   if (n < 5) return undefined;
   const xm = Math.max(1, weightedQuantile(p, xmQuantile));
-  const logXm = Math.log(xm);
+  const logXm = log(xm);
   // Logs once (the E-step runs on them every iteration), and the body's weighted log sums:
   // below x_m a point's responsibility is exactly 1, so its terms w·1·l and w·1·l·l are the
   // same every iteration (bit for bit: w·1 = w).
@@ -43,7 +44,7 @@ export function fitLognormalPareto(p: Weighted, xmQuantile = 0.8, iterations = 6
   for (let i = 0; i < n; i++) {
     const x = p.v[i];
     total += p.w[i];
-    L[i] = x > 0 ? Math.log(x) : -Infinity;
+    L[i] = x > 0 ? log(x) : -Infinity;
     if (x > 0) {
       WL[i] = p.w[i] * L[i];
       WLL[i] = WL[i] * L[i];
@@ -59,8 +60,8 @@ export function fitLognormalPareto(p: Weighted, xmQuantile = 0.8, iterations = 6
   let alpha = 1.5;
   for (let it = 0; it < iterations; it++) {
     const sigma = Math.sqrt(s2);
-    const cLn = Math.log(w) - LOG_SQRT_2PI - Math.log(sigma);
-    const cPa = Math.log(1 - w) + Math.log(alpha) + alpha * logXm;
+    const cLn = log(w) - LOG_SQRT_2PI - log(sigma);
+    const cPa = log(1 - w) + log(alpha) + alpha * logXm;
     let a = 0;
     const b = total;
     let sl2 = 0;
@@ -75,7 +76,7 @@ export function fitLognormalPareto(p: Weighted, xmQuantile = 0.8, iterations = 6
         const z = (l - mu) / sigma;
         const lnLog = cLn - 0.5 * z * z - l;
         const paLog = cPa - (alpha + 1) * l;
-        const r = 1 / (1 + Math.exp(paLog - lnLog));
+        const r = 1 / (1 + exp(paLog - lnLog));
         tailW += ww * (1 - r);
         tailLog += ww * (1 - r) * (l - logXm);
         a += ww * r;
@@ -105,8 +106,8 @@ export function fitLognormalPareto(p: Weighted, xmQuantile = 0.8, iterations = 6
 /** CDF of the log-normal + Pareto mixture. */
 export function lognormalParetoCdf(q: { w: number; mu: number; sigma: number; xm: number; alpha: number }, x: number): number {
   if (x <= 0) return 0;
-  const ln = normalCdf((Math.log(x) - q.mu) / q.sigma);
-  const pa = x < q.xm ? 0 : 1 - Math.pow(q.xm / x, q.alpha);
+  const ln = normalCdf((log(x) - q.mu) / q.sigma);
+  const pa = x < q.xm ? 0 : 1 - pow(q.xm / x, q.alpha);
   return q.w * ln + (1 - q.w) * pa;
 }
 
@@ -135,8 +136,8 @@ export function fitTwoNormals(p: Weighted, iterations = 100): { w: number; mu1: 
     const sd2 = Math.sqrt(v2);
     for (let i = 0; i < n; i++) {
       const x = p.v[i];
-      const a = (w * Math.exp((-0.5 * (x - mu1) ** 2) / v1)) / sd1;
-      const b = ((1 - w) * Math.exp((-0.5 * (x - mu2) ** 2) / v2)) / sd2;
+      const a = (w * exp((-0.5 * (x - mu1) ** 2) / v1)) / sd1;
+      const b = ((1 - w) * exp((-0.5 * (x - mu2) ** 2) / v2)) / sd2;
       r[i] = a + b > 0 ? a / (a + b) : 0.5;
     }
     let s1 = 0;

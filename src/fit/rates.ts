@@ -1,4 +1,5 @@
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
+import { cos, log, sin } from '../stats/det-math.js';
 
 /**
  * Rate change points of a window-count series (binary segmentation on a Poisson likelihood,
@@ -17,7 +18,7 @@ export function rateChangePoints(counts: number[], exposure: number[], maxShifts
   }
   ratios.sort((a, b) => a - b);
   const phi = Math.max(1, ratios.length ? ratios[ratios.length >> 1] / 0.455 : 1); // χ²₁ median = 0.455
-  const penalty = phi * 3 * Math.log(n);
+  const penalty = phi * 3 * log(n);
   const cc = [0];
   const ce = [0];
   for (let i = 0; i < n; i++) {
@@ -27,7 +28,7 @@ export function rateChangePoints(counts: number[], exposure: number[], maxShifts
   const ll = (a: number, b: number) => {
     const c = cc[b] - cc[a];
     const e = ce[b] - ce[a];
-    return c > 0 && e > 0 ? c * Math.log(c / e) - c : 0;
+    return c > 0 && e > 0 ? c * log(c / e) - c : 0;
   };
   const cuts: number[] = [];
   const split = (a: number, b: number) => {
@@ -67,8 +68,12 @@ export interface AggregateRateModel {
 }
 
 const TWO_PI = 2 * Math.PI;
-function rateAt(p: number[], t: number): number {
-  return p[0] + p[1] * t + p[2] * Math.cos((TWO_PI * t) / 86400) + p[3] * Math.sin((TWO_PI * t) / 86400) + p[4] * Math.cos((TWO_PI * t) / 43200) + p[5] * Math.sin((TWO_PI * t) / 43200);
+/** cos and sin of 2πt over 24 h and 12 h. */
+function fourier(t: number): [number, number, number, number] {
+  return [cos((TWO_PI * t) / 86400), sin((TWO_PI * t) / 86400), cos((TWO_PI * t) / 43200), sin((TWO_PI * t) / 43200)];
+}
+function rateAt(p: number[], t: number, f: readonly number[]): number {
+  return p[0] + p[1] * t + p[2] * f[0] + p[3] * f[1] + p[4] * f[2] + p[5] * f[3];
 }
 
 /**
@@ -160,10 +165,16 @@ export function fitAggregateRateSeries(xs: number[], ys: number[], bucketSeconds
   const spanSeconds = x[nb - 1] - x[0] + bucketSeconds;
   const periodic = spanSeconds >= 43200 && bucketSeconds < 21600;
   const model = (q: number[]) => (periodic ? q : [q[0], q[1], 0, 0, 0, 0]);
-  const result = levenbergMarquardt({ x, y }, (q) => (t) => rateAt(model(q), t), {
+  // The Fourier terms of each bucket time, once: the solver asks for them every iteration.
+  const terms = new Map<number, [number, number, number, number]>();
+  const termsAt = (t: number) => {
+    let f = terms.get(t);
+    if (!f) terms.set(t, (f = fourier(t)));
+    return f;
+  };
+  const result = levenbergMarquardt({ x, y }, (q) => (t) => rateAt(model(q), t, termsAt(t)), {
     initialValues: periodic ? [mean, 0, 0, 0, 0, 0] : [mean, 0],
-    jacobianFunction: () => (t: number) =>
-      periodic ? [1, t, Math.cos((TWO_PI * t) / 86400), Math.sin((TWO_PI * t) / 86400), Math.cos((TWO_PI * t) / 43200), Math.sin((TWO_PI * t) / 43200)] : [1, t],
+    jacobianFunction: () => (t: number) => (periodic ? [1, t, ...termsAt(t)] : [1, t]),
     maxIterations: 200,
     errorTolerance: 1e-12,
   });
@@ -171,7 +182,7 @@ export function fitAggregateRateSeries(xs: number[], ys: number[], bucketSeconds
   let se = 0;
   let ae = 0;
   for (let i = 0; i < nb; i++) {
-    const e = rateAt(p, x[i]) - y[i];
+    const e = rateAt(p, x[i], termsAt(x[i])) - y[i];
     se += e * e;
     ae += Math.abs(e);
   }
@@ -187,7 +198,8 @@ export function fitAggregateRateSeries(xs: number[], ys: number[], bucketSeconds
   let sum = 0;
   for (let k = 0; k < 288; k++) {
     const t = k * 300;
-    const v = level + p[2] * Math.cos((TWO_PI * t) / 86400) + p[3] * Math.sin((TWO_PI * t) / 86400) + p[4] * Math.cos((TWO_PI * t) / 43200) + p[5] * Math.sin((TWO_PI * t) / 43200);
+    const f = fourier(t);
+    const v = level + p[2] * f[0] + p[3] * f[1] + p[4] * f[2] + p[5] * f[3];
     peak = Math.max(peak, v);
     sum += v;
   }

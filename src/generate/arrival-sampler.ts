@@ -3,6 +3,7 @@ import { sampleStandardGamma } from '../stats/gamma.js';
 import { gammaPInv, gammaQInv, lnGamma } from '../stats/special.js';
 import { normalCdf } from '../stats/normal.js';
 import type { ArrivalWindow } from '../profile/schema.js';
+import { exp, log, log1p, pow } from '../stats/det-math.js';
 
 /**
  * Draws inter-arrival gaps with mean 1 (operational time). Real gaps are these divided
@@ -35,20 +36,20 @@ export interface UnitGapSampler {
 export function weibullCv(k: number): number {
   const g1 = lnGamma(1 + 1 / k);
   const g2 = lnGamma(1 + 2 / k);
-  return Math.sqrt(Math.exp(g2 - 2 * g1) - 1);
+  return Math.sqrt(exp(g2 - 2 * g1) - 1);
 }
 
 /** Weibull shape with the given CV (bisection on log k; CV decreases in k). */
 export function weibullShapeForCv(cv: number): number {
-  let lo = Math.log(0.02);
-  let hi = Math.log(500);
+  let lo = log(0.02);
+  let hi = log(500);
   for (let i = 0; i < 100; i++) {
     const mid = (lo + hi) / 2;
-    if (weibullCv(Math.exp(mid)) > cv) lo = mid;
+    if (weibullCv(exp(mid)) > cv) lo = mid;
     else hi = mid;
     if (hi - lo < 1e-12) break;
   }
-  return Math.exp((lo + hi) / 2);
+  return exp((lo + hi) / 2);
 }
 
 /** The quantile at Φ(z), straight from the normal CDF. */
@@ -70,7 +71,7 @@ function logQuantileTable(exact: (z: number) => number): Float64Array {
   const logx = new Float64Array(TABLE_NODES);
   let finite = false;
   for (let j = 0; j < TABLE_NODES; j++) {
-    const y = Math.log(exact(-TABLE_Z + j / TABLE_PER_UNIT));
+    const y = log(exact(-TABLE_Z + j / TABLE_PER_UNIT));
     logx[j] = finite && y === -Infinity ? NaN : y;
     if (y > -Infinity) finite = true;
   }
@@ -114,7 +115,7 @@ const gammaTables = new Map<number, Float64Array>();
 function gammaTable(node: number): Float64Array {
   let t = gammaTables.get(node);
   if (!t) {
-    const k = Math.exp(node / SHAPES_PER_UNIT);
+    const k = exp(node / SHAPES_PER_UNIT);
     t = logQuantileTable((z) => unitGammaQuantile(k, normalCdf(z), normalCdf(-z)));
     if (gammaTables.size >= 4096) gammaTables.clear();
     gammaTables.set(node, t);
@@ -130,7 +131,7 @@ function gammaTable(node: number): Float64Array {
  * every window and client whose shape is next to it; an exact Gamma quantile costs 1–2 µs.
  */
 export function gammaAtScore(k: number): (z: number) => number {
-  const s = Math.log(k) * SHAPES_PER_UNIT;
+  const s = log(k) * SHAPES_PER_UNIT;
   const j = Math.floor(s);
   const f = s - j;
   let lo: Float64Array | undefined;
@@ -142,23 +143,23 @@ export function gammaAtScore(k: number): (z: number) => number {
     const b = tableLogAt(hi, z);
     if (a === -Infinity && b === -Infinity) return 0;
     if (!(a > -690 && b > -690)) return unitGammaQuantile(k, normalCdf(z), normalCdf(-z));
-    return Math.exp(a + f * (b - a));
+    return exp(a + f * (b - a));
   };
 }
 
 /** −log(1 − u), from whichever of u and 1 − u keeps its digits. */
 function unitExponentialQuantile(u: number, uc: number): number {
-  return u < 0.5 ? -Math.log1p(-u) : -Math.log(uc);
+  return u < 0.5 ? -log1p(-u) : -log(uc);
 }
 
 function exponentialSampler(): UnitGapSampler {
   return {
     family: 'exponential',
     shape: 1,
-    next: (rng) => -Math.log(rng.nextOpen()),
+    next: (rng) => -log(rng.nextOpen()),
     quantile: unitExponentialQuantile,
     atScoreFast: atScore(unitExponentialQuantile),
-    residual: (rng) => -Math.log(rng.nextOpen()),
+    residual: (rng) => -log(rng.nextOpen()),
   };
 }
 
@@ -177,15 +178,15 @@ function gammaSampler(k: number): UnitGapSampler {
 
 function weibullSampler(k: number): UnitGapSampler {
   const inv = 1 / k;
-  const scale = 1 / Math.exp(lnGamma(1 + inv));
+  const scale = 1 / exp(lnGamma(1 + inv));
   const cv = weibullCv(k);
   const gk = 1 / (cv * cv);
   return {
     family: 'weibull',
     shape: k,
-    next: (rng) => scale * Math.pow(-Math.log(rng.nextOpen()), inv),
-    quantile: (u, uc) => scale * Math.pow(unitExponentialQuantile(u, uc), inv),
-    atScoreFast: (z) => scale * Math.pow(unitExponentialQuantile(normalCdf(z), normalCdf(-z)), inv),
+    next: (rng) => scale * pow(-log(rng.nextOpen()), inv),
+    quantile: (u, uc) => scale * pow(unitExponentialQuantile(u, uc), inv),
+    atScoreFast: (z) => scale * pow(unitExponentialQuantile(normalCdf(z), normalCdf(-z)), inv),
     // Stationary start approximated by the Gamma process with the same mean and CV.
     residual: (rng) => rng.next() * sampleStandardGamma(rng, gk + 1) / gk,
   };
@@ -215,8 +216,8 @@ function empiricalSampler(e: NonNullable<ArrivalWindow['empirical']>): UnitGapSa
   let acc = e.below_count;
   cum[0] = acc;
   for (let i = 0; i < e.bins.length; i++) {
-    lo[i + 1] = Math.pow(10, e.log10_min + e.bins[i] / e.bins_per_decade);
-    hi[i + 1] = Math.pow(10, e.log10_min + (e.bins[i] + 1) / e.bins_per_decade);
+    lo[i + 1] = pow(10, e.log10_min + e.bins[i] / e.bins_per_decade);
+    hi[i + 1] = pow(10, e.log10_min + (e.bins[i] + 1) / e.bins_per_decade);
     acc += e.counts[i];
     cum[i + 1] = acc;
   }
@@ -229,7 +230,7 @@ function empiricalSampler(e: NonNullable<ArrivalWindow['empirical']>): UnitGapSa
       m1 += (p * hi[0]) / 2;
       m2 += (p * hi[0] * hi[0]) / 3;
     } else {
-      const L = Math.log(hi[i] / lo[i]);
+      const L = log(hi[i] / lo[i]);
       m1 += (p * (hi[i] - lo[i])) / L;
       m2 += (p * (hi[i] * hi[i] - lo[i] * lo[i])) / (2 * L);
     }
@@ -248,7 +249,7 @@ function empiricalSampler(e: NonNullable<ArrivalWindow['empirical']>): UnitGapSa
     }
     const prev = a ? cum[a - 1] : 0;
     const f = (target - prev) / Math.max(1e-300, cum[a] - prev);
-    const x = a === 0 ? f * hi[0] : lo[a] * Math.pow(hi[a] / lo[a], f);
+    const x = a === 0 ? f * hi[0] : lo[a] * pow(hi[a] / lo[a], f);
     return x * inv;
   };
   return {

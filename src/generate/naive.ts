@@ -4,6 +4,7 @@ import { LENGTH_COLUMNS, type LengthBuffers } from '../io/trace-schema.js';
 import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths, type WindowLengthSampler } from './length-sampler.js';
 import { BATCH_TARGET, checkExpectedRequests, planSlots, selectClients, type GenerateOptions, type GenerationPlan, type RequestBatch } from './compose.js';
 import { meanRateOver } from './rate-function.js';
+import { log } from '../stats/det-math.js';
 
 /**
  * The paper's naive baseline from the same profile: one aggregate Poisson process following
@@ -74,13 +75,13 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
       const profileT = slot.profileStart + (slot.b - slot.a) / 2;
       // Times in batches of at most `target` requests (memory stays bounded at any rate);
       // arrivals and lengths have their own streams, so the requests do not depend on the split.
-      let t = slot.a - Math.log(arrivalRng.nextOpen()) / rate;
+      let t = slot.a - log(arrivalRng.nextOpen()) / rate;
       while (t < slot.b) {
         if (ts.length < target) ts = new Float64Array(target);
         let n = 0;
         while (t < slot.b && n < target) {
           ts[n++] = t - options.start;
-          t += -Math.log(arrivalRng.nextOpen()) / rate;
+          t += -log(arrivalRng.nextOpen()) / rate;
         }
         const lengths: LengthBuffers = LENGTH_COLUMNS.map((c) => (columns.includes(c) ? new Float64Array(n) : undefined));
         for (let i = 0; i < n; i++) {

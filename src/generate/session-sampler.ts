@@ -2,6 +2,7 @@ import type { Rng } from '../stats/rng.js';
 import { normalCdf } from '../stats/normal.js';
 import { RANK_BINS, TURN_BUCKETS, rankCdf, turnBucket } from '../profile/session-ranks.js';
 import { GenerateError } from './errors.js';
+import { exp, log } from '../stats/det-math.js';
 
 /**
  * Multi-turn sessions laid over a client's generated arrivals (DESIGN.md: session statistics).
@@ -97,8 +98,8 @@ export function sessionModelOf(stats: Record<string, unknown> | undefined): Sess
     if (typeof gap90 !== 'number' || !(gap90 >= gap50) || !Number.isFinite(gap90)) throw bad(`inter_turn_gap_p90_s is ${JSON.stringify(gap90)}; it must be a number of seconds ≥ the median (${gap50})`);
     if (gap50 === 0) mu = -Infinity;
     else {
-      mu = Math.log(gap50);
-      sigma = Math.log(gap90 / gap50) / Z90;
+      mu = log(gap50);
+      sigma = log(gap90 / gap50) / Z90;
     }
   }
   // Profiles fitted before the share was recorded: every request in a session.
@@ -148,12 +149,12 @@ export function drawTurns(model: SessionModel, rng: Rng): number {
   if (!(model.tailExtra > 0)) return 10;
   // Geometric number of extra turns (≥ 0) with mean tailExtra, by inversion.
   const p = 1 / (1 + model.tailExtra);
-  return 10 + Math.floor(Math.log(rng.nextOpen()) / Math.log(1 - p));
+  return 10 + Math.floor(log(rng.nextOpen()) / log(1 - p));
 }
 
 /** Draws an inter-turn gap (seconds), `bias` shorter on the log scale. */
 export function drawGap(model: SessionModel, rng: Rng, bias = 0): number {
-  return Math.exp(model.mu - bias + model.sigma * rng.normal());
+  return exp(model.mu - bias + model.sigma * rng.normal());
 }
 
 /** Step of the median tracker (log scale): the bias moves this much per continued turn, at most one per median gap of time. */
@@ -244,9 +245,9 @@ export class SessionAssigner {
     const expected = st[N] / RANK_BINS;
     const scale = RANK_GAIN / Math.sqrt(expected + 1);
     if (st[N + 3] === 0 || st[N + 3] >= REFRESH || scale < 0.98 * st[N + 1]) {
-      for (let j = 0; j < RANK_BINS; j++) st[RANK_BINS + j] = Math.exp(Math.max(-20, Math.min(20, scale * (expected - st[j]))));
+      for (let j = 0; j < RANK_BINS; j++) st[RANK_BINS + j] = exp(Math.max(-20, Math.min(20, scale * (expected - st[j]))));
       st[N + 1] = scale;
-      st[N + 2] = Math.exp(-scale);
+      st[N + 2] = exp(-scale);
       st[N + 3] = 0;
     }
     const q = this.controlled;
@@ -315,12 +316,12 @@ export class SessionAssigner {
       if (this.model.mu > -Infinity) {
         if (this.tracked > -Infinity) {
           // Capped at the median gap: one idle hour is not a slow rate of turns.
-          const dt = Math.min(t - this.tracked, Math.exp(this.model.mu));
+          const dt = Math.min(t - this.tracked, exp(this.model.mu));
           this.meanDt = this.meanDt === this.meanDt ? this.meanDt + DT_WEIGHT * (dt - this.meanDt) : dt;
         }
         this.tracked = t;
-        const step = this.meanDt === this.meanDt ? TRACK_STEP * Math.min(1, this.meanDt / Math.exp(this.model.mu)) : TRACK_STEP;
-        this.bias = Math.max(-MAX_BIAS, Math.min(MAX_BIAS, this.bias + (Math.log(Math.max(realized, 1e-9)) > this.model.mu ? step : -step)));
+        const step = this.meanDt === this.meanDt ? TRACK_STEP * Math.min(1, this.meanDt / exp(this.model.mu)) : TRACK_STEP;
+        this.bias = Math.max(-MAX_BIAS, Math.min(MAX_BIAS, this.bias + (log(Math.max(realized, 1e-9)) > this.model.mu ? step : -step)));
       }
       if (left > 0) this.push(t + drawGap(this.model, this.rng, this.bias), id, turn, left, t, z);
       return;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRng, type Rng } from '../stats/rng.js';
 import type { LengthField, Profile } from './schema.js';
+import { cos, log, sin } from '../stats/det-math.js';
 
 export interface AnonymizeOptions {
   /** Keep only the weekday and hour (UTC) of the origin, for diurnal/weekly alignment. */
@@ -19,7 +20,7 @@ const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 /** Laplace(0, b) by inverse CDF. */
 function laplace(rng: Rng, b: number): number {
   const u = rng.nextOpen() - 0.5;
-  return -b * Math.sign(u) * Math.log(1 - 2 * Math.abs(u));
+  return -b * Math.sign(u) * log(1 - 2 * Math.abs(u));
 }
 
 function noisyPmf(pmf: LengthField['pmf'], rng: Rng, eps: number): LengthField['pmf'] {
@@ -106,7 +107,7 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
       const q = { ...a.params, a: a.params.a + a.params.b * shift };
       const rephase = (c: number, s: number, period: number): [number, number] => {
         const phi = (2 * Math.PI * shift) / period;
-        return [c * Math.cos(phi) + s * Math.sin(phi), s * Math.cos(phi) - c * Math.sin(phi)];
+        return [c * cos(phi) + s * sin(phi), s * cos(phi) - c * sin(phi)];
       };
       if (q.c24 !== undefined && q.s24 !== undefined) [q.c24, q.s24] = rephase(q.c24, q.s24, 86400);
       if (q.c12 !== undefined && q.s12 !== undefined) [q.c12, q.s12] = rephase(q.c12, q.s12, 43200);

@@ -4,6 +4,7 @@ import { normalCdf } from '../stats/normal.js';
 import { lognormalParetoCdf, twoNormalsCdf } from '../fit/mixtures.js';
 import type { LengthFieldName, Profile } from './schema.js';
 import { requestsPerWindow, summarizeProfile } from './summarize.js';
+import { expm1, log, pow } from '../stats/det-math.js';
 
 function fmt(v: number | undefined | null): string {
   if (v === undefined || v === null || !Number.isFinite(v)) return '—';
@@ -47,13 +48,13 @@ export function fieldCdfs(profile: Profile, field: LengthFieldName): Series[] {
         const p = f.params;
         const F =
           f.family === 'lognormal'
-            ? x <= 0 ? 0 : normalCdf((Math.log(x) - p.mu) / p.sigma)
+            ? x <= 0 ? 0 : normalCdf((log(x) - p.mu) / p.sigma)
             : f.family === 'exponential'
-              ? x <= 0 ? 0 : -Math.expm1(-x / p.scale)
+              ? x <= 0 ? 0 : -expm1(-x / p.scale)
               : f.family === 'lognormal+pareto'
                 ? lognormalParetoCdf(p as never, x)
                 : f.family === 'lognormal-mixture-2'
-                  ? x <= 0 ? 0 : twoNormalsCdf(p as never, Math.log(x))
+                  ? x <= 0 ? 0 : twoNormalsCdf(p as never, log(x))
                   : f.family === 'normal-mixture-2'
                     ? twoNormalsCdf(p as never, x)
                     : NaN;
@@ -63,7 +64,7 @@ export function fieldCdfs(profile: Profile, field: LengthFieldName): Series[] {
     const hi = xs[xs.length - 1];
     const pts: [number, number][] = [];
     for (let k = 0; k <= 120; k++) {
-      const x = lo * Math.pow(hi / lo, k / 120);
+      const x = lo * pow(hi / lo, k / 120);
       pts.push([x, cdfAt(x)]);
     }
     if (pts.every(([, y]) => Number.isFinite(y))) series.push({ label: `fitted (${[...new Set(fits.map((f) => f.family))].join(', ')})`, points: pts });

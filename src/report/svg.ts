@@ -2,6 +2,7 @@
  * Minimal inline-SVG charts for self-contained HTML reports (no network, no scripts):
  * line charts with linear or log axes, and grouped bar charts.
  */
+import { log10, pow } from '../stats/det-math.js';
 
 export interface Series {
   label: string;
@@ -21,14 +22,14 @@ function niceTicks(lo: number, hi: number, log: boolean): number[] {
     const inRange = (v: number) => v >= lo / 1.0001 && v <= hi * 1.0001;
     const decades = (mults: number[]) => {
       const out: number[] = [];
-      for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) for (const k of mults) out.push(Number((k * Math.pow(10, e)).toPrecision(12)));
+      for (let e = Math.floor(log10(lo)); e <= Math.ceil(log10(hi)); e++) for (const k of mults) out.push(Number((k * pow(10, e)).toPrecision(12)));
       return out.filter(inRange);
     };
     const major = decades([1]);
     return major.length >= 3 ? major : decades([1, 2, 5]);
   }
   const span = hi - lo || 1;
-  const step = Math.pow(10, Math.floor(Math.log10(span / 4)));
+  const step = pow(10, Math.floor(log10(span / 4)));
   const mult = span / step > 20 ? 5 : span / step > 8 ? 2 : 1;
   const s = step * mult;
   const out: number[] = [];
@@ -52,7 +53,7 @@ function tickLabels(ticks: number[], log: boolean): string[] {
   const labels = ticks.map(fmt);
   if (log || ticks.length < 2 || new Set(labels).size === labels.length) return labels;
   const step = Math.abs(ticks[1] - ticks[0]);
-  const decimals = Math.max(0, Math.min(12, -Math.floor(Math.log10(step) + 1e-9)));
+  const decimals = Math.max(0, Math.min(12, -Math.floor(log10(step) + 1e-9)));
   return ticks.map((v) => {
     const t = v.toFixed(decimals);
     return /^-?0(\.0+)?$/.test(t) ? '0' : t;
@@ -79,8 +80,8 @@ export function lineChart(opts: { title: string; series: Series[]; xLabel: strin
   if (!opts.yLog) y0 = Math.min(0, y0);
   if (x1 === x0) x1 = x0 + 1;
   if (y1 === y0) y1 = y0 + 1;
-  const tx = (x: number) => m.l + ((opts.xLog ? Math.log10(x / x0) / Math.log10(x1 / x0) : (x - x0) / (x1 - x0)) * (W - m.l - m.r));
-  const ty = (y: number) => H - m.b - ((opts.yLog ? Math.log10(y / y0) / Math.log10(y1 / y0) : (y - y0) / (y1 - y0)) * (H - m.t - m.b));
+  const tx = (x: number) => m.l + ((opts.xLog ? log10(x / x0) / log10(x1 / x0) : (x - x0) / (x1 - x0)) * (W - m.l - m.r));
+  const ty = (y: number) => H - m.b - ((opts.yLog ? log10(y / y0) / log10(y1 / y0) : (y - y0) / (y1 - y0)) * (H - m.t - m.b));
   svg += `<g font-size="10" fill="#444">`;
   const xt = niceTicks(x0, x1, Boolean(opts.xLog));
   const xl = tickLabels(xt, Boolean(opts.xLog));

@@ -1,6 +1,7 @@
 /**
  * Rank correlation and its Gaussian-copula counterpart.
  */
+import { asin, sin } from './det-math.js';
 
 /** Average ranks (1-based, ties get their mean rank), as scipy.stats.rankdata. */
 export function ranks(data: ArrayLike<number>): Float64Array {
@@ -58,10 +59,10 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
  * (Kruskal 1958). Inverse of {@link spearmanOfCopula}.
  */
 export function copulaRhoFromSpearman(rhoS: number): number {
-  return 2 * Math.sin((Math.PI * rhoS) / 6);
+  return 2 * sin((Math.PI * rhoS) / 6);
 }
 
 /** Spearman correlation of a Gaussian copula with correlation ρ: (6/π) asin(ρ/2). */
 export function spearmanOfCopula(rho: number): number {
-  return (6 / Math.PI) * Math.asin(rho / 2);
+  return (6 / Math.PI) * asin(rho / 2);
 }

@@ -1,6 +1,7 @@
 /**
  * Empirical CDFs and Kolmogorov–Smirnov statistics.
  */
+import { exp } from './det-math.js';
 
 /** Sorted copy of the data as a Float64Array. */
 export function sorted(data: ArrayLike<number>): Float64Array {
@@ -61,7 +62,7 @@ export function ksPValue(d: number, n: number): number {
   if (lambda < 1e-3) return 1;
   let sum = 0;
   for (let k = 1; k <= 100; k++) {
-    const term = 2 * (k % 2 === 1 ? 1 : -1) * Math.exp(-2 * k * k * lambda * lambda);
+    const term = 2 * (k % 2 === 1 ? 1 : -1) * exp(-2 * k * k * lambda * lambda);
     sum += term;
     if (Math.abs(term) < 1e-12) break;
   }

@@ -1,5 +1,6 @@
 import type { Rng } from './rng.js';
 import { checkParams, checkProbability, fillSamples, type Distribution, type Family } from './distribution.js';
+import { expm1, log, log1p } from './det-math.js';
 
 /** Exponential parameters: `scale` = mean = 1/rate (seconds for inter-arrival gaps). */
 export interface ExponentialParams {
@@ -17,14 +18,14 @@ export const exponential: Family<ExponentialParams> = {
   params: specs,
   create({ scale }) {
     checkParams('exponential', specs, { scale });
-    const sample = (rng: Rng) => -Math.log(rng.nextOpen()) * scale;
+    const sample = (rng: Rng) => -log(rng.nextOpen()) * scale;
     const dist: Distribution = {
       family: 'exponential',
-      logpdf: (x) => (x < 0 ? -Infinity : -x / scale - Math.log(scale)),
-      cdf: (x) => (x <= 0 ? 0 : -Math.expm1(-x / scale)),
+      logpdf: (x) => (x < 0 ? -Infinity : -x / scale - log(scale)),
+      cdf: (x) => (x <= 0 ? 0 : -expm1(-x / scale)),
       quantile: (p) => {
         checkProbability(p);
-        return -Math.log1p(-p) * scale;
+        return -log1p(-p) * scale;
       },
       sample,
       sampleN: (rng, n) => fillSamples(rng, n, sample),

@@ -1,4 +1,5 @@
 import { lnGamma } from './special.js';
+import { exp, log } from './det-math.js';
 
 const EPS = 1e-13;
 
@@ -14,7 +15,7 @@ export function gammaPFixedShape(a: number): (x: number) => number {
   return (x: number): number => {
     if (!(x > 0)) return 0;
     if (x === Infinity) return 1;
-    const front = Math.exp(-x + a * Math.log(x) - gln);
+    const front = exp(-x + a * log(x) - gln);
     if (x < a + 1) {
       let ap = a;
       let del = 1 / a;

@@ -1,6 +1,7 @@
 import type { Rng } from './rng.js';
 import { checkParams, checkProbability, fillSamples, type Distribution, type Family } from './distribution.js';
 import { gammaP, gammaPInv, gammaQ, gammaQInv, lnGamma } from './special.js';
+import { exp, log } from './det-math.js';
 
 /** Gamma parameters: `shape` k, `scale` θ; mean kθ, variance kθ², CV 1/√k. */
 export interface GammaParams {
@@ -22,7 +23,7 @@ const specs = [
 export function sampleStandardGamma(rng: Rng, shape: number): number {
   if (shape < 1) {
     const g = sampleStandardGamma(rng, shape + 1);
-    return Math.exp(Math.log(g) + Math.log(rng.nextOpen()) / shape);
+    return exp(log(g) + log(rng.nextOpen()) / shape);
   }
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
@@ -37,7 +38,7 @@ export function sampleStandardGamma(rng: Rng, shape: number): number {
     const u = rng.nextOpen();
     const x2 = x * x;
     if (u < 1 - 0.0331 * x2 * x2) return d * v;
-    if (Math.log(u) < 0.5 * x2 + d * (1 - v + Math.log(v))) return d * v;
+    if (log(u) < 0.5 * x2 + d * (1 - v + log(v))) return d * v;
   }
 }
 
@@ -50,14 +51,14 @@ export const gamma: Family<GammaParams> = {
   params: specs,
   create({ shape, scale }) {
     checkParams('gamma', specs, { shape, scale });
-    const logNorm = lnGamma(shape) + shape * Math.log(scale);
+    const logNorm = lnGamma(shape) + shape * log(scale);
     const sample = (rng: Rng) => sampleStandardGamma(rng, shape) * scale;
     const dist: Distribution = {
       family: 'gamma',
       logpdf: (x) => {
         if (x < 0) return -Infinity;
-        if (x === 0) return shape < 1 ? Infinity : shape === 1 ? -Math.log(scale) : -Infinity;
-        return (shape - 1) * Math.log(x) - x / scale - logNorm;
+        if (x === 0) return shape < 1 ? Infinity : shape === 1 ? -log(scale) : -Infinity;
+        return (shape - 1) * log(x) - x / scale - logNorm;
       },
       cdf: (x) => (x <= 0 ? 0 : gammaP(shape, x / scale)),
       quantile: (p) => {

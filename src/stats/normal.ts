@@ -1,6 +1,7 @@
 import type { Rng } from './rng.js';
 import { checkParams, checkProbability, fillSamples, type Distribution, type Family } from './distribution.js';
 import { erfc, erfcInv } from './special.js';
+import { log } from './det-math.js';
 
 /** Normal parameters: `mean` μ and standard deviation `sd` σ. */
 export interface NormalParams {
@@ -9,7 +10,7 @@ export interface NormalParams {
 }
 
 const specs = [{ name: 'sd', min: 0 }] as const;
-const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+const LOG_SQRT_2PI = 0.5 * log(2 * Math.PI);
 
 /** Standard normal CDF Φ(z), via erfc for accuracy in both tails. */
 export function normalCdf(z: number): number {
@@ -36,7 +37,7 @@ export const normal: Family<NormalParams> = {
       family: 'normal',
       logpdf: (x) => {
         const z = (x - mean) / sd;
-        return -0.5 * z * z - LOG_SQRT_2PI - Math.log(sd);
+        return -0.5 * z * z - LOG_SQRT_2PI - log(sd);
       },
       cdf: (x) => normalCdf((x - mean) / sd),
       quantile: (p) => {

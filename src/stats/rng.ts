@@ -13,6 +13,7 @@
  * parent's current position. So per-client streams do not depend on the order in which
  * clients are visited, nor on how many numbers any other stream consumed.
  */
+import { log } from './det-math.js';
 
 const MASK64 = (1n << 64n) - 1n;
 
@@ -118,7 +119,7 @@ export class Rng {
       v = 2 * this.next() - 1;
       s = u * u + v * v;
     } while (s >= 1 || s === 0);
-    const f = Math.sqrt((-2 * Math.log(s)) / s);
+    const f = Math.sqrt((-2 * log(s)) / s);
     this.spareNormal = v * f;
     this.hasSpare = true;
     return u * f;

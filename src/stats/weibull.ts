@@ -1,6 +1,7 @@
 import type { Rng } from './rng.js';
 import { checkParams, checkProbability, fillSamples, type Distribution, type Family } from './distribution.js';
 import { lnGamma } from './special.js';
+import { exp, expm1, log, log1p, pow } from './det-math.js';
 
 /** Weibull parameters: `shape` k, `scale` λ; mean λΓ(1+1/k). */
 export interface WeibullParams {
@@ -23,21 +24,21 @@ export const weibull: Family<WeibullParams> = {
   create({ shape, scale }) {
     checkParams('weibull', specs, { shape, scale });
     const inv = 1 / shape;
-    const g1 = Math.exp(lnGamma(1 + inv));
-    const g2 = Math.exp(lnGamma(1 + 2 * inv));
-    const sample = (rng: Rng) => scale * Math.pow(-Math.log(rng.nextOpen()), inv);
+    const g1 = exp(lnGamma(1 + inv));
+    const g2 = exp(lnGamma(1 + 2 * inv));
+    const sample = (rng: Rng) => scale * pow(-log(rng.nextOpen()), inv);
     const dist: Distribution = {
       family: 'weibull',
       logpdf: (x) => {
         if (x < 0) return -Infinity;
-        if (x === 0) return shape < 1 ? Infinity : shape === 1 ? -Math.log(scale) : -Infinity;
+        if (x === 0) return shape < 1 ? Infinity : shape === 1 ? -log(scale) : -Infinity;
         const z = x / scale;
-        return Math.log(shape / scale) + (shape - 1) * Math.log(z) - Math.pow(z, shape);
+        return log(shape / scale) + (shape - 1) * log(z) - pow(z, shape);
       },
-      cdf: (x) => (x <= 0 ? 0 : -Math.expm1(-Math.pow(x / scale, shape))),
+      cdf: (x) => (x <= 0 ? 0 : -expm1(-pow(x / scale, shape))),
       quantile: (p) => {
         checkProbability(p);
-        return scale * Math.pow(-Math.log1p(-p), inv);
+        return scale * pow(-log1p(-p), inv);
       },
       sample,
       sampleN: (rng, n) => fillSamples(rng, n, sample),
@@ -50,5 +51,5 @@ export const weibull: Family<WeibullParams> = {
 
 /** Scale λ giving a Weibull(k, λ) the requested mean: λ = mean / Γ(1 + 1/k). */
 export function weibullScaleForMean(shape: number, mean: number): number {
-  return mean / Math.exp(lnGamma(1 + 1 / shape));
+  return mean / exp(lnGamma(1 + 1 / shape));
 }

@@ -6,6 +6,7 @@ import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { normalQuantile } from '../stats/normal.js';
 import { memTermsInto } from './mem-terms.js';
 import { arrivalFields, MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
+import { log } from '../stats/det-math.js';
 
 export interface SummaryOptions {
   arrivalSeconds: number;
@@ -338,7 +339,7 @@ export class SummaryBuilder {
         gapCodes.push(c, ticks < QUANT_TICKS ? ticks - QUANT_TICKS : gapBin(g));
         if (g > 0) {
           st[o + S_POS]++;
-          st[o + S_SUMLOG] += Math.log(g);
+          st[o + S_SUMLOG] += log(g);
         }
       }
       st[o + S_LAST] = t;

@@ -1,5 +1,6 @@
 import { gapBin } from './bins.js';
 import { arrivalFields, DISP_SCALES, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
+import { log } from '../stats/det-math.js';
 
 /** Sum of two windows' gap-memory terms (a window without them adds none). */
 function addMem(a: readonly number[] | undefined, b: readonly number[] | undefined): number[] | undefined {
@@ -132,7 +133,7 @@ function withGap(a: ArrivalSummary, g: number, res: number): ArrivalSummary {
   }
   if (g > 0) {
     out.positive++;
-    out.sumLog += Math.log(g);
+    out.sumLog += log(g);
   }
   return out;
 }

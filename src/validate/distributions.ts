@@ -1,4 +1,5 @@
 import { gapBinEdges, lengthBinRange } from '../summary/bins.js';
+import { asin } from '../stats/det-math.js';
 
 /** A histogram cell placed on the value axis: a point (lo = hi) or a range. */
 export interface Cell {
@@ -123,7 +124,7 @@ export function w1Noise(cells: Cell[], n: number, m: number): number {
     for (let k = j + 1; k < segs.length; k++) {
       // Cov(|X|, |Y|) of centred normals with correlation ρ: (2/π)·σσ'·(√(1−ρ²) + ρ·asin ρ − 1); for a bridge at s ≤ t, ρ = s(1−t)/(σ_s σ_t).
       const rho = Math.min(1, (segs[j].s * (1 - segs[k].s)) / (segs[j].v * segs[k].v));
-      variance += 2 * segs[j].d * segs[k].d * (2 / Math.PI) * segs[j].v * segs[k].v * (Math.sqrt(1 - rho * rho) + rho * Math.asin(rho) - 1);
+      variance += 2 * segs[j].d * segs[k].d * (2 / Math.PI) * segs[j].v * segs[k].v * (Math.sqrt(1 - rho * rho) + rho * asin(rho) - 1);
     }
   }
   return (mu + 3 * Math.sqrt(Math.max(0, variance))) * Math.sqrt(1 / n + 1 / m);

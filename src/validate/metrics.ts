@@ -7,6 +7,7 @@ import { gapCells, ks, ksNoise, lengthCells, mean, quantile, total, tv, w1, w1No
 import { LOAD_BIN_SECONDS, LOAD_MAX_BINS, LOAD_MIN_BINS, peakRate, peakRelSE, tokenFields, tokenLoad, type LoadSeries } from '../summary/load.js';
 import type { GapWindows, SessionSide, Side, Stats } from './side.js';
 import type { Thresholds } from './thresholds.js';
+import { asin, exp, hypot, log } from '../stats/det-math.js';
 
 /** One judged statistic. */
 export interface Metric {
@@ -88,7 +89,7 @@ export function memoryInflation(mem: readonly number[] | undefined): number {
   let r = m.weight;
   for (let k = 1; k <= 100_000 && r > 1e-6; k++) {
     r *= m.phi;
-    sum += (2 / Math.PI) * Math.asin(r);
+    sum += (2 / Math.PI) * asin(r);
   }
   return 1 + 2 * sum;
 }
@@ -363,7 +364,7 @@ export function gapDesignEffect(src: Stats, gen: Stats, res: number): number | u
 function combined(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined || !Number.isFinite(a)) return b;
   if (b === undefined) return a;
-  return Math.hypot(a, b);
+  return hypot(a, b);
 }
 
 /** SDs of chance allowed to metrics of counts (requests_rel_err, client_share_tv): their dispersion estimate runs low on sparse bursty sources. */
@@ -438,7 +439,7 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
     const jack = (a: Float64Array | undefined, b: Float64Array | undefined, f: (k: number, s: number, q: number) => number) => {
       const sa = a ? jackknifeRelSE(a, f) : undefined;
       const sb = b ? jackknifeRelSE(b, f) : undefined;
-      return sa === undefined || sb === undefined ? undefined : 3 * Math.hypot(sa, sb);
+      return sa === undefined || sb === undefined ? undefined : 3 * hypot(sa, sb);
     };
     const larger = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
     out.push({ name: 'iat_cv_rel_err', kind: 'iat_cv_rel_err', value: rel(cv(gen.gaps), cv(src.gaps)), noise: larger(selfErr(cvOf), jack(src.perWindow?.gaps, gen.perWindow?.gaps, cvOfSums)), n: Math.min(src.gaps.gaps, gen.gaps.gaps) });
@@ -461,7 +462,7 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
       const se = (pairs: Float64Array | undefined, v: number) => (pairs ? jackknifeRatioSE(pairs) : undefined) ?? 1 / Math.sqrt(v);
       out.push(
         vg > 0
-          ? { name: 'gap_memory_abs_err', kind: 'gap_memory_abs_err', value: Math.abs(qg / vg - qs / vs), noise: 3 * Math.hypot(se(src.perWindow?.mem, vs), se(gen.perWindow?.mem, vg)), n: Math.min(src.n, gen.n) }
+          ? { name: 'gap_memory_abs_err', kind: 'gap_memory_abs_err', value: Math.abs(qg / vg - qs / vs), noise: 3 * hypot(se(src.perWindow?.mem, vs), se(gen.perWindow?.mem, vg)), n: Math.min(src.n, gen.n) }
           : { name: 'gap_memory_abs_err', kind: 'gap_memory_abs_err', value: null, note: 'no window of the generated side has 16 gaps' },
       );
     }
@@ -548,12 +549,12 @@ export function sessionStatistics(src: SessionSide, gen: SessionSide | undefined
     // single-turn passed the gap metric whatever the source's gaps. Judged as fully off.
     out.push({ name: names[2], kind: names[2], value: 1, n: src.gaps, note: 'the generated side has no inter-turn gap (no multi-turn session)' });
   } else {
-    const sigma = src.gapP90 !== null && src.gapP90 > src.gapP50 ? Math.log(src.gapP90 / src.gapP50) / 1.2815515655446004 : 0;
+    const sigma = src.gapP90 !== null && src.gapP90 > src.gapP50 ? log(src.gapP90 / src.gapP50) / 1.2815515655446004 : 0;
     const se = Math.sqrt(Math.PI / 2) * sigma * Math.sqrt(1 / src.gaps + 1 / gen.gaps);
     // SESSION_SDS SEs on the log scale, on the side the error lies (found by review: e^{3·SE} − 1
     // on both sides let a median e^{3·SE}/(2 − e^{3·SE}) times too short pass, and any shorter
     // median at all once 3·SE ≥ ln 2 — BurstGPT's slice: 12× too short passed).
-    const noise = gen.gapP50 < src.gapP50 ? 1 - Math.exp(-SESSION_SDS * se) : Math.exp(SESSION_SDS * se) - 1;
+    const noise = gen.gapP50 < src.gapP50 ? 1 - exp(-SESSION_SDS * se) : exp(SESSION_SDS * se) - 1;
     out.push({ name: names[2], kind: names[2], value: rel(gen.gapP50, src.gapP50), noise, n: Math.min(src.gaps, gen.gaps) });
   }
   out.push(growthMetric(src, gen));
@@ -626,7 +627,7 @@ export function loadStatistics(src: LoadSeries | undefined, gen: LoadSeries | un
     const sb = peakRelSE(b, `${name}:generated`);
     // The larger side's SE for both (as for count dispersion: a rare burst may fall in either draw, and the side without it underestimates).
     const se = sa !== undefined && sb !== undefined ? Math.SQRT2 * Math.max(sa, sb) : undefined;
-    const noise = se === undefined ? undefined : pb < pa ? 1 - Math.exp(-LOAD_SDS * se) : Math.exp(LOAD_SDS * se) - 1;
+    const noise = se === undefined ? undefined : pb < pa ? 1 - exp(-LOAD_SDS * se) : exp(LOAD_SDS * se) - 1;
     const note = name === 'peak_tokens_p99_rel_err' && missing.length ? `over ${fields.join(', ')} only: the generated side has no ${missing.join(', ')}` : undefined;
     out.push({ name, kind: name, value: rel(pb, pa), noise, ...(note ? { note } : {}) });
   }

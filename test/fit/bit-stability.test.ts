@@ -36,7 +36,10 @@ describe('fitted numbers are bit-stable', () => {
       return fitArrivalWindow(s.arrivals[0], s.resolution, options);
     });
     expect(fits.map((f) => f[0].censored)).toEqual([true, true, true, false, false, true, true]);
-    expect(digest(fits)).toBe('b5bc1f0083772caafbbbf42758c6305b7d6d6722e78f1f506008906db4c197b3');
+    // Changed by det-math (no Math.pow/exp/log: the same bits on every engine): @stdlib's pow rounds
+    // differently from Node 20's Math.pow on ~4 % of inputs (each within an ulp), so the Weibull
+    // fits moved in their last digits; exp, log and expm1 kept Node 20's bits.
+    expect(digest(fits)).toBe('cedc8f0503d439ca10adf2c83da0d89f75e23c3dbd628af7ad2a8ff7023fae41');
   });
 
   it('nelderMead: smooth, flat and partly undefined (NaN) objectives', () => {
@@ -69,6 +72,10 @@ describe('fitted numbers are bit-stable', () => {
     // (input_rank_by_turn, input_rank_turn_copula) and the calibrated turns histogram
     // (turns_histogram_generate, mean_turns_generate; then ~20 000 simulated sessions a round) were added; the digest of the clients without
     // their session statistics is unchanged (ca5b19f3… before and after).
-    expect(digest(profiles.map((p) => p.clients))).toBe('c4d1960480f0c324ccdd69d737adaaf25b41aeca64455f5404a8eaf526d2bf02');
+    // Changed by rankFits: window 1 of Azure conv (Exponential ~ Weibull ~ Gamma by KS, a cycle
+    // with AIC) went to whichever family the engine's sort compared first (Exponential on Node 20,
+    // by its insertion order); now Weibull, tied with Exponential by KS and better by AIC.
+    // And by det-math: Weibull parameters, KS and log-likelihoods in their last digits (pow).
+    expect(digest(profiles.map((p) => p.clients))).toBe('ae24f2f4bce2b9ae3335439b940e39d5cd24369b7c7a6c295caa3c41d30a7c84');
   });
 });
