@@ -4,3 +4,4 @@ export * from './side.js';
 export * from './metrics.js';
 export * from './validate.js';
 export * from './html.js';
+export * from './provisioning.js';
