@@ -156,6 +156,10 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
           }
         },
       );
+      if (summary.clientsLeftOut.length > 0) {
+        const ids = summary.clientsLeftOut;
+        rep.info(`note: left out ${ids.length} client(s) without length data, as upstream ServeGen's generator does (their requests would carry no lengths; --clients ${ids.length <= 5 ? ids.join(',') : '<their ids>'} generates them alone): ${ids.join(', ')}`);
+      }
       if (summary.clientsWithoutLengths.length > 0) {
         rep.info(`note: ${summary.clientsWithoutLengths.length} client(s) have no length data; their requests carry no lengths: ${summary.clientsWithoutLengths.join(', ')}`);
       }

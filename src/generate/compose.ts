@@ -60,6 +60,8 @@ export interface GenerationPlan {
   clientIds: string[];
   columns: LengthColumn[];
   clientsWithoutLengths: string[];
+  /** Chosen clients left out because they have no length data while others have (clientsToDraw). */
+  clientsLeftOut: string[];
   /** Slots (arrival windows) with a positive target rate but no client rate to share it. */
   emptySlots: number;
   /** Expected number of requests (rate × time summed over windows; the actual count is random). */
@@ -86,6 +88,26 @@ export function selectClients(profile: Profile, filter: GenerateOptions['clients
     if (!c) throw new GenerateError(`--clients: no client ${JSON.stringify(id)} in the profile`);
     return c;
   });
+}
+
+/** True when the client has length data (a window with a field). */
+function hasLengthData(c: ProfileClient): boolean {
+  return c.lengths.some((w) => Object.keys(w.fields).length > 0);
+}
+
+/**
+ * The clients a run draws from: when some chosen clients have length data, those without
+ * any are left out (listed in `leftOut`), so the target rate goes to requests that carry
+ * lengths. Upstream's generator never loads a client without a length file, so a pool's
+ * `constant:R` gives R req/s to the others there too; found by the parity check
+ * (scripts/upstream-reference.py): upstream's m-small keeps 57 % of its rate in 5 such
+ * clients, and `constant:100` gave 41 req/s with lengths and 59 without. Clients chosen with
+ * no length data at all (every one without) are generated, arrivals only.
+ */
+export function clientsToDraw(chosen: ProfileClient[]): { clients: ProfileClient[]; leftOut: string[] } {
+  const withLengths = chosen.filter(hasLengthData);
+  if (withLengths.length === 0 || withLengths.length === chosen.length) return { clients: chosen, leftOut: [] };
+  return { clients: withLengths, leftOut: chosen.filter((c) => !hasLengthData(c)).map((c) => c.id) };
 }
 
 /** One arrival slot in generated time: [a, b) and the profile time of its window start. */
@@ -397,7 +419,7 @@ function mergeRuns(buf: SlotBuffer, runStart: Int32Array, runEnd: Int32Array, ru
  * client leaves the others' requests unchanged (for rate specs that do not share a total).
  */
 export function planGeneration(profile: Profile, options: GenerateOptions): GenerationPlan {
-  const chosen = selectClients(profile, options.clients);
+  const { clients: chosen, leftOut } = clientsToDraw(selectClients(profile, options.clients));
   if (chosen.length === 0) throw new GenerateError('no clients to generate from');
   // Nothing to generate is an error, not an empty file (found by review).
   if (chosen.every((c) => c.arrivals.length === 0)) throw new GenerateError(`no client${chosen.length > 1 ? ' of the ' + chosen.length : ''} has arrival windows: the profile describes no requests to generate`);
@@ -577,6 +599,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
     clientIds: states.map((s) => s.id),
     columns,
     clientsWithoutLengths: states.filter((s) => !s.lengths.hasLengths).map((s) => s.id),
+    clientsLeftOut: leftOut,
     emptySlots: emptyWindows.size,
     expectedRequests,
     sessionClients: states.filter((s) => s.sessions).map((s) => s.id),

@@ -2,7 +2,7 @@ import type { Profile } from '../profile/schema.js';
 import { createRng } from '../stats/rng.js';
 import { LENGTH_COLUMNS, type LengthBuffers } from '../io/trace-schema.js';
 import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths, type WindowLengthSampler } from './length-sampler.js';
-import { BATCH_TARGET, checkExpectedRequests, planSlots, selectClients, type GenerateOptions, type GenerationPlan, type RequestBatch } from './compose.js';
+import { BATCH_TARGET, checkExpectedRequests, clientsToDraw, planSlots, selectClients, type GenerateOptions, type GenerationPlan, type RequestBatch } from './compose.js';
 import { meanRateOver } from './rate-function.js';
 import { log } from '../stats/det-math.js';
 
@@ -14,7 +14,7 @@ import { log } from '../stats/det-math.js';
  * All requests carry client_id "naive".
  */
 export function planNaiveGeneration(profile: Profile, options: GenerateOptions): GenerationPlan {
-  const chosen = selectClients(profile, options.clients);
+  const { clients: chosen, leftOut } = clientsToDraw(selectClients(profile, options.clients));
   const slots = planSlots(profile, chosen, options);
   const root = createRng(options.seed).split('naive');
   const arrivalRng = root.split('arrivals');
@@ -107,5 +107,5 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
       }
     }
   }
-  return { clientIds: ['naive'], columns, clientsWithoutLengths: [], emptySlots: emptyWindows.size, expectedRequests, sessionClients: [], memoryClients: [], batches: { [Symbol.iterator]: batches } };
+  return { clientIds: ['naive'], columns, clientsWithoutLengths: [], clientsLeftOut: leftOut, emptySlots: emptyWindows.size, expectedRequests, sessionClients: [], memoryClients: [], batches: { [Symbol.iterator]: batches } };
 }

@@ -15,6 +15,8 @@ export interface GenerateSummary {
   requests: number;
   clients: number;
   clientsWithoutLengths: string[];
+  /** Clients left out for having no length data while others have. */
+  clientsLeftOut: string[];
   emptySlots: number;
   seconds: number;
   columns: string[];
@@ -100,6 +102,7 @@ export async function generateToFile(
     requests: rows,
     clients: plan.clientIds.length,
     clientsWithoutLengths: plan.clientsWithoutLengths,
+    clientsLeftOut: plan.clientsLeftOut,
     emptySlots: plan.emptySlots,
     seconds: (performance.now() - t0) / 1000,
     columns: plan.columns,
