@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { parseMapping } from '../../src/ingest/mapping.js';
@@ -6,6 +6,7 @@ import { buildSummaries } from '../../src/summary/build.js';
 import { DuckDbReadError } from '../../src/summary/duckdb-errors.js';
 import { summarizeWithDuckDB } from '../../src/summary/duckdb.js';
 import { tempDir } from '../helpers.js';
+import { runCli } from '../cli/run-cli.js';
 import { compareEngines } from './engine-compare.js';
 import { expectEqualSummaries } from './equal-summaries.js';
 import { fuzzCase, writeFuzzCase } from './fuzz-inputs.js';
@@ -147,5 +148,35 @@ describe('the engines on random small inputs (seeded differential fuzzer)', () =
     expect(differ).toEqual([]);
     // The cases do compare rows: most are read by both engines.
     expect(outcomes.agree).toBeGreaterThan(50);
+  });
+
+  it('40 random inputs through `ingest --engine ts|duckdb`: the same exit code, --summary and --rejects file (or DuckDB refusing as documented, pointing to --engine ts)', { timeout: 120_000 }, async () => {
+    const root = tempDir();
+    const differ: string[] = [];
+    let compared = 0;
+    for (let i = 0; i < 40; i++) {
+      const c = fuzzCase('engine-fuzz-cli', i);
+      const dir = `${root}/${i}`;
+      mkdirSync(dir);
+      const paths = writeFuzzCase(c, dir);
+      const run = async (engine: string) => {
+        const r = await runCli('ingest', ...paths, '--map', `${dir}/map.json`, '--engine', engine, '--out', `${dir}/${engine}.parquet`, '--summary', `${dir}/${engine}.json`, '--rejects', `${dir}/${engine}.rejects.jsonl`, '--max-reject-ratio', '0.2');
+        const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : undefined);
+        const summary = read(`${dir}/${engine}.json`);
+        return { code: r.code, stderr: r.stderr, summary: summary === undefined ? undefined : (JSON.parse(summary) as Record<string, unknown>), rejects: read(`${dir}/${engine}.rejects.jsonl`) };
+      };
+      const ts = await run('ts');
+      const duck = await run('duckdb');
+      if (duck.code === 2 && ts.code !== 2 && duck.stderr.includes('--engine ts')) continue;
+      if (duck.code !== ts.code) differ.push(`case ${i}: exit ${ts.code} (ts) and ${duck.code} (duckdb): ${duck.stderr.slice(0, 300)}`);
+      else if (ts.summary && duck.summary) {
+        compared++;
+        for (const k of ['rows_read', 'rows_accepted', 'rows_rejected', 'rejects_by_reason', 'clients', 'origin', 'sorted', 'warnings'])
+          if (JSON.stringify(ts.summary[k]) !== JSON.stringify(duck.summary[k])) differ.push(`case ${i}: ${k} ${JSON.stringify(ts.summary[k])} (ts) and ${JSON.stringify(duck.summary[k])} (duckdb)`);
+        if (ts.rejects !== duck.rejects) differ.push(`case ${i}: the --rejects files differ`);
+      }
+    }
+    expect(differ).toEqual([]);
+    expect(compared).toBeGreaterThan(15);
   });
 });
