@@ -6,7 +6,7 @@ import { readArrow } from '../io/from-arrow.js';
 import { expandInputs, formatFromName, InputError, isGzipFile, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
 import { IngestError, noAcceptedRows, originMismatch, REJECT_REASONS, type Reject, type RejectReason } from './errors.js';
-import { missingCoalesce, missingCoalesceError, missingPathError, type Mapping } from './mapping.js';
+import { missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, type Mapping } from './mapping.js';
 import { TraceBuilder, type IngestSummary } from './normalize.js';
 import { findTimeOutliers, outlierWarning } from './time-axis.js';
 import type { Trace } from './trace.js';
@@ -136,6 +136,10 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
     // top-level column stops ingest (the readers check it), but a typo below it
     // (`usage.prompt_tokns`) left the field absent from every row with exit 0 (found by review).
     let unresolved = builder.requiredPathSlots(dotted);
+    // Required coalesces none of whose sources a row of this file has had yet (found by the
+    // engines' fuzzer: {"coalesce": ["meta.model", "out"]} with "meta" there but no "meta.model"
+    // and no "out" read the field as absent; DuckDB refused it).
+    let coalesces = builder.requiredCoalesceSlots(dotted);
     let rowsInFile = 0;
     let sinceProgress = 0;
     const sink: RowSink = {
@@ -150,6 +154,7 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
             }
           }
         }
+        if (coalesces.length > 0) coalesces = coalesces.filter((g) => !g.slots.some((k) => values[k] !== undefined));
         builder.row(values, line, raw);
         if (++sinceProgress === 65536) {
           sinceProgress = 0;
@@ -228,6 +233,7 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
       throw err;
     }
     if (rowsInFile > 0 && unresolved.length > 0) throw missingPathError(file, unresolved[0].field, builder.specs[unresolved[0].slot]);
+    if (rowsInFile > 0 && coalesces.length > 0) throw missingCoalescePathsError(file, coalesces[0].field, coalesces[0].slots.map((k) => builder.specs[k]));
     options.onProgress?.(rowsRead, file);
     bytesDone += statSync(file).size;
   }

@@ -164,6 +164,19 @@ export function missingCoalesceError(file: string, missing: { field: CanonicalFi
 }
 
 /**
+ * The error for a required `coalesce` none of whose sources any row of `file` has (each a
+ * missing column or a dotted path no row resolves): the field would be absent from every row.
+ */
+export function missingCoalescePathsError(file: string, field: CanonicalField, specs: readonly string[]): IngestError {
+  return new IngestError(
+    `${file}: mapping reads ${field} from the first non-empty of ${specs.map((c) => JSON.stringify(c)).join(', ')}, none of which any row of the file has; fix the paths, or list ${field} in "optional" if it may be absent`,
+    file,
+    undefined,
+    field,
+  );
+}
+
+/**
  * The error for a dotted path of a required field that no row of `file` has, below a column
  * the file does have (`usage.prompt_tokns`): a typo, refused as a missing column is (exit 2).
  */

@@ -251,6 +251,18 @@ export class TraceBuilder {
     return out;
   }
 
+  /**
+   * Value slots of each required `coalesce` (not `optional`) read through dotted paths: when no
+   * row of a file resolves any of them, the field is absent from every row, which is refused as
+   * a coalesce of missing columns is (missingCoalesce sees only the top-level columns).
+   */
+  requiredCoalesceSlots(dotted: boolean): { slots: number[]; field: CanonicalField }[] {
+    if (!dotted) return [];
+    const out: { slots: number[]; field: CanonicalField }[] = [];
+    for (const [field, e] of this.extract) if (e.kind === 'coalesce' && !this.mapping.optional.includes(field)) out.push({ slots: e.slots, field });
+    return out;
+  }
+
   /** Sets the file that subsequent rows come from (for reject records). */
   setFile(file: string): void {
     this.file = file;

@@ -22,6 +22,12 @@ export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[]
   // input lengths at all). A key some rows lack is an absent value in those rows.
   let unseen = [...new Set(keys.map((k) => k.column))].filter((c) => !optional.has(c));
   let firstKeys: string[] | undefined;
+  // Mapped keys that may be missing (optional fields, coalesce members) and that no row has had
+  // yet: at the end, the keys seen are the file's columns for the check that some member of a
+  // required coalesce is there, as in CSV (found by the engines' fuzzer: a JSON lines file
+  // without any was read with the field absent, where DuckDB and a CSV refuse it).
+  const mayMiss = [...new Set(keys.map((k) => k.column))].filter((c) => optional.has(c));
+  let unseenOptional = mayMiss;
   const handle = (text: string) => {
     line++;
     const t = text.endsWith('\r') ? text.slice(0, -1) : text;
@@ -49,6 +55,10 @@ export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[]
     if (unseen.length > 0) {
       firstKeys ??= Object.keys(o);
       unseen = unseen.filter((c) => !Object.hasOwn(o, c));
+    }
+    if (unseenOptional.length > 0) {
+      firstKeys ??= Object.keys(o);
+      unseenOptional = unseenOptional.filter((c) => !Object.hasOwn(o, c));
     }
     for (let k = 0; k < keys.length; k++) {
       const v = o[keys[k].column];
@@ -82,6 +92,10 @@ export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[]
     carry = process(carry + decoder.decode(buf), false);
   }
   process(carry + decoder.decode(new Uint8Array(0), true), true);
+  if (firstKeys !== undefined && unseenOptional.length > 0) {
+    const seen = mayMiss.filter((c) => !unseenOptional.includes(c));
+    onInfo({ columns: [...new Set([...firstKeys, ...seen, ...keys.map((k) => k.column).filter((c) => !optional.has(c) && !unseen.includes(c))])] });
+  }
   if (firstKeys !== undefined && unseen.length > 0) {
     const q = (names: string[]) => names.map((c) => JSON.stringify(c)).join(', ');
     throw new IngestError(`${file}: mapping names column${unseen.length > 1 ? 's' : ''} ${q(unseen)} not in any row (keys of the first row: ${q(firstKeys)})`, file);

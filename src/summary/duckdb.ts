@@ -7,10 +7,10 @@ import { expandInputs, formatFromName, isGzipFile, openByteStream, openRandomAcc
 import { delimiterHint, duplicateColumnError } from '../io/from-csv.js';
 import { parquetMetadataAsync } from 'hyparquet';
 import { IngestError, noAcceptedRows, originMismatch, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
-import { missingCoalesce, missingCoalesceError, missingPathError, type Mapping } from '../ingest/mapping.js';
+import { missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, type Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { poolClients } from './pool.js';
-import { fieldSql, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
+import { fieldSql, ident, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
 import { NUMERIC_RE } from '../ingest/normalize.js';
 import { detectNumericUnit, originIsoOf } from '../ingest/timestamp.js';
 import { DISP_SCALES, MEM_LAGS, type ArrivalSummary, type DispKey, type LengthSummary, type TraceSummaries } from './types.js';
@@ -43,6 +43,19 @@ export interface DuckDbScanResult {
   sessionColumn?: boolean;
 }
 
+/**
+ * read_csv's comment option: '#' for our own traces' `# servegen:` lines, else none, said
+ * explicitly: DuckDB's sniffer otherwise picks '#' on its own when a data row starts with one
+ * (`#,a,1`), silently dropping those rows; and no rows skipped: the first line is the header,
+ * as the TypeScript reader takes it (the sniffer skipped the header and the rows above a row
+ * with more fields, taking that row for the header). Both found by the engines' fuzzer. (Our
+ * own traces keep the sniffer's skip: after a BOM their first comment line is skipped so.)
+ */
+const commentOption = (ours: boolean) => (ours ? "comment = '#'" : "comment = '', skip = 0");
+
+/** A date format no JSON value has (see fromClause). */
+const NO_DATES = '%Y-%m-%d (servegen: strings are not dates)';
+
 function fromClause(files: string[], format: InputFormat, ours: { comments?: number[]; jsonHeader?: boolean } = {}): string {
   const list = (fs: string[]) => `[${fs.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
   // union_by_name: files whose columns differ (an optional column only in some) read as one.
@@ -50,7 +63,7 @@ function fromClause(files: string[], format: InputFormat, ours: { comments?: num
   // fails to sniff them), which cuts unquoted values at a '#' — our writer quotes them — so
   // only in files that have such lines: the others are read apart and unioned by name.
   const csv = (delim: string) => {
-    const read = (fs: string[], comments: boolean) => `read_csv(${list(fs)}, header = true, all_varchar = true, delim = '${delim}', quote = '"', escape = '"', union_by_name = true${comments ? ", comment = '#'" : ''})`;
+    const read = (fs: string[], comments: boolean) => `read_csv(${list(fs)}, header = true, all_varchar = true, delim = '${delim}', quote = '"', escape = '"', allow_quoted_nulls = false, union_by_name = true, ${commentOption(comments)})`;
     const has = files.map((_, i) => (ours.comments?.[i] ?? 0) > 0);
     const groups = [true, false].map((c) => ({ comments: c, files: files.filter((_, i) => has[i] === c) })).filter((g) => g.files.length > 0);
     return groups.length === 1 ? read(files, groups[0].comments) : `(${groups.map((g) => `SELECT * FROM ${read(g.files, g.comments)}`).join(' UNION ALL BY NAME ')})`;
@@ -61,7 +74,11 @@ function fromClause(files: string[], format: InputFormat, ours: { comments?: num
     case 'tsv':
       return csv('\t');
     case 'jsonl': {
-      const json = `read_json(${list(files)}, format = 'newline_delimited', union_by_name = true)`;
+      // Strings stay strings: DuckDB types a key whose sampled values look like dates as DATE or
+      // TIMESTAMP, printing "2023-1-5" back as 2023-01-05 and refusing the file when a later value
+      // does not fit ("2023-11-14" then "2023-11-14T22:13:50Z"); a format given (one no value has)
+      // turns that detection off. Found by the engines' fuzzer.
+      const json = `read_json(${list(files)}, format = 'newline_delimited', union_by_name = true, dateformat = '${NO_DATES}', timestampformat = '${NO_DATES}')`;
       // Our own traces start with a {"servegen": …} header line: metadata, not a row.
       return ours.jsonHeader ? `(SELECT * EXCLUDE (servegen) FROM ${json} WHERE servegen IS NULL)` : json;
     }
@@ -310,6 +327,11 @@ function mappedSpecs(mapping: Mapping): string[] {
   return Object.values(mapping.columns).flatMap((src) => (typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : 'length' in src ? [src.length] : []));
 }
 
+/** Whether a column of DuckDB type `type` has every key of `path` (by name, in its nested struct type). */
+function structHasPath(type: string, path: string[]): boolean {
+  return path.every((key) => new RegExp(`(^|[(,]\\s*)"?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?\\s`).test(type));
+}
+
 /** Top-level source columns a mapping reads (JSON-like inputs: the first segment of a dotted path). */
 function mappedTop(mapping: Mapping): Set<string> {
   return new Set(mappedSpecs(mapping).map((c) => c.split('.')[0]));
@@ -500,7 +522,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // Optional fields whose columns a file lacks are dropped from the mapping (absent, as in
     // the TypeScript engine); a missing required column is an error before anything runs.
     let available: string[];
-    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean; blob?: Set<string>; numericPaths?: Set<string>; blobPaths?: Set<string> } = new Set<string>();
+    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean; blob?: Set<string>; numericPaths?: Set<string>; blobPaths?: Set<string>; absent?: Set<string> } = new Set<string>();
     const types = new Map<string, string>();
     // Our own traces: metadata (origin) from the first file that has it, header lines skipped.
     let meta: Record<string, unknown> | undefined;
@@ -534,6 +556,10 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       if (format === 'jsonl' && described.length === 1 && described[0].column_name === 'json' && described[0].column_type === 'JSON' && !mappedTop(mapping).has('json')) {
         await notRecords(con, files);
       }
+      // In a CSV of one column DuckDB reads a blank line as a row (NULL), where the TypeScript
+      // reader skips it (found by the engines' fuzzer); `""` is '' there (allow_quoted_nulls =
+      // false), a row, so NULL is a blank line only.
+      if ((format === 'csv' || format === 'tsv') && described.length === 1) from = `(SELECT * FROM ${from} WHERE ${ident(String(described[0].column_name))} IS NOT NULL)`;
       available = described.map((r) => String(r.column_name));
       for (const r of described) types.set(String(r.column_name), String(r.column_type));
       for (const r of described) if (NUMERIC_TYPE.test(String(r.column_type))) numericSource.add(String(r.column_name));
@@ -559,7 +585,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       if ([...top].some((c) => available.some((a) => new RegExp(`^${esc(c)}_\\d+$`).test(a)))) {
         for (let i = 0; i < files.length; i++) {
           const comments = ours.comments?.[i] ?? 0;
-          const first = (await con.runAndReadAll(`SELECT * FROM read_csv('${files[i].replace(/'/g, "''")}', header = false, all_varchar = true, delim = '${format === 'tsv' ? '\t' : ','}', quote = '"', escape = '"'${comments > 0 ? ", comment = '#'" : ''}) LIMIT 1`)).getRows()[0] ?? [];
+          const first = (await con.runAndReadAll(`SELECT * FROM read_csv('${files[i].replace(/'/g, "''")}', header = false, all_varchar = true, delim = '${format === 'tsv' ? '\t' : ','}', quote = '"', escape = '"', ${commentOption(comments > 0)}) LIMIT 1`)).getRows()[0] ?? [];
           const duplicate = duplicateColumnError(files[i], comments + 1, first.map((v) => String(v ?? '').trim()), top);
           if (duplicate) throw duplicate;
         }
@@ -576,8 +602,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         if (numericSource.jsonPaths?.has(c)) return false;
         // A dotted path into a struct: every key must be a field of the (nested) struct type,
         // else DuckDB refuses the whole query (the TypeScript engine reads it as absent).
-        const type = types.get(col) ?? '';
-        return path.some((key) => !new RegExp(`(^|[(,]\\s*)"?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?\\s`).test(type));
+        return !structHasPath(types.get(col) ?? '', path);
       });
       if (missing.length === 0) continue;
       // DuckDB's column names are case-insensitive: of `TS` and `ts` it keeps the first and
@@ -597,6 +622,10 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       if (mapping.optional.includes(field as never) || (coalesce && missing.length < specs.length)) {
         // (an optional coalesce none of whose columns is there is absent, as any optional field)
         if (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src && missing.length < specs.length) effective.columns[field] = { coalesce: specs.filter((c) => !missing.includes(c)) } as never;
+        // Columns joined (client_id: ["user", "rid"]) of which only some are there: the others
+        // are empty in every row (`b/`), as the TypeScript engine joins them (found by the
+        // engines' fuzzer: the field was dropped, every row client `unknown`).
+        else if (Array.isArray(src) && missing.length < specs.length) for (const c of missing) (numericSource.absent ??= new Set()).add(c);
         else {
           delete effective.columns[field];
           // Found by review: the TypeScript engine reads such rows as client `unknown` (an absent value), not `default`.
@@ -606,6 +635,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       }
       const none = missingCoalesce(mapping, available, dotted);
       if (none) throw missingCoalesceError(files[0], none, available);
+      if (coalesce) throw missingCoalescePathsError(files[0], field, specs);
       throw new IngestError(`${files[0]}: mapping names column ${JSON.stringify(missing[0])} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})${dotted ? '' : delimiterHint(available, missing, format === 'tsv' ? '\t' : ',')}`, files[0]);
     }
     mapping = effective;
@@ -619,8 +649,10 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     }
     // union_by_name reads a column that only some files have as NULL in the others: a column
     // the mapping requires must be in every file (the TypeScript engine stops at the first
-    // file without it), not only in one of them.
-    if (files.length > 1 && format !== 'jsonl') {
+    // file without it), not only in one of them. So must a JSON key (the TypeScript engine
+    // refuses a key no row of a file has: found by the engines' fuzzer, DuckDB read the others'
+    // rows and this file's with the field absent).
+    if (files.length > 1) {
       const required = new Set<string>();
       const optional = new Set<string>();
       for (const [field, src] of Object.entries(mapping.columns) as [keyof Mapping['columns'], NonNullable<Mapping['columns'][keyof Mapping['columns']]>][]) {
@@ -628,18 +660,55 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         const specs = typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : 'length' in src ? [src.length] : [];
         for (const c of specs) (coalesce || mapping.optional.includes(field as never) ? optional : required).add(dotted ? c.split('.')[0] : c);
       }
+      const perFile: string[][] = [];
       for (let i = 0; i < files.length; i++) {
         let columns: string[];
+        let fileTypes: Map<string, string>;
         try {
-          columns = ((await con.runAndReadAll(`DESCRIBE SELECT * FROM ${fromClause([files[i]], format, { comments: [ours.comments![i]] })}`)).getRowObjectsJS() as { column_name: unknown }[]).map((r) => String(r.column_name));
+          const rows = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${fromClause([files[i]], format, format === 'jsonl' ? {} : { comments: [ours.comments![i]] })}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
+          columns = rows.map((r) => String(r.column_name));
+          fileTypes = new Map(rows.map((r) => [String(r.column_name), String(r.column_type)]));
         } catch (err) {
           throw duckdbReadError(err, [files[i]]);
         }
+        // A JSON lines file without records (empty, blank lines) reads as one `json` column: it has no rows to check.
+        if (format === 'jsonl' && columns.length === 1 && columns[0] === 'json' && !mappedTop(given).has('json')) continue;
+        perFile.push(columns);
         const none = missingCoalesce(given, columns, dotted);
         if (none) throw missingCoalesceError(files[i], none, columns);
         const missing = [...required].filter((c) => !columns.includes(c));
         if (missing.length > 0) {
           throw new IngestError(`${files[i]}: mapping names column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the input (columns: ${columns.map((c) => JSON.stringify(c)).join(', ')})`, files[i], undefined, missing[0]);
+        }
+        // A dotted path of a required field that no row of this file has (its column a struct
+        // without the key, or not an object at all), though other files have it: refused, as
+        // the TypeScript engine checks each file (found by the engines' fuzzer). A column of
+        // mixed types (JSON) is not looked into.
+        if (dotted) {
+          for (const [field, src] of Object.entries(given.columns) as [keyof Mapping['columns'], NonNullable<Mapping['columns'][keyof Mapping['columns']]>][]) {
+            if (given.optional.includes(field as never) || (typeof src === 'object' && !Array.isArray(src) && 'const' in src)) continue;
+            const noPath = (spec: string) => {
+              const [col, ...path] = spec.split('.');
+              const type = fileTypes.get(col);
+              return path.length > 0 && type !== undefined && type !== 'JSON' && !structHasPath(type, path);
+            };
+            if (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src) {
+              if (src.coalesce.every((spec) => noPath(spec) || !fileTypes.has(spec.split('.')[0]))) throw missingCoalescePathsError(files[i], field, src.coalesce);
+              continue;
+            }
+            for (const spec of typeof src === 'string' ? [src] : Array.isArray(src) ? src : [src.length]) if (noPath(spec)) throw missingPathError(files[i], field, spec);
+          }
+        }
+      }
+      // union_by_name matches names without case: a mapped column that one file has and another
+      // spells otherwise (`created at`, `CREATED AT`) is read from both, where the TypeScript
+      // engine reads it as missing from the second (found by the engines' fuzzer).
+      for (const c of dotted ? mappedTop(given) : new Set(mappedSpecs(given))) {
+        if (!perFile.some((cols) => cols.includes(c))) continue;
+        const k = perFile.findIndex((cols) => !cols.includes(c) && cols.some((a) => a.toLowerCase() === c.toLowerCase()));
+        if (k >= 0) {
+          const other = perFile[k].find((a) => a.toLowerCase() === c.toLowerCase())!;
+          throw new DuckDbReadError(`${files.join(', ')}: engine duckdb cannot read column ${JSON.stringify(c)} of some files beside ${JSON.stringify(other)} of others (it matches names across files without case); --engine ts reads it`, files[0]);
         }
       }
     }
@@ -794,8 +863,10 @@ export async function summarizeWithDuckDB(
     src.close();
   }
   options.onStage?.('duckdb: rows not in one-pass order (time origin, or clients out of time order): reading them into a table');
-  // The mapping as opened (its timestamp unit decided, and said, once).
-  const scan = await openScan(inputs, src.mapping, { ...options, ordered: true });
+  // The mapping as given, with the timestamp unit as opened (decided, and said, once): not the
+  // opened mapping, which has dropped optional fields the input lacks, so that an optional
+  // client column missing read as client `default` instead of `unknown` (found by the engines' fuzzer).
+  const scan = await openScan(inputs, { ...mapping, timestamp: src.mapping.timestamp }, { ...options, ordered: true });
   const { close, files, rowsRead, rejectsByReason } = scan;
   try {
     const warning = await scanTimeWarning(scan);

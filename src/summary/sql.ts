@@ -104,9 +104,10 @@ const DUCKDB_NUMBER_TEXT = (e: string) =>
  * mapping's client column is an optional one the input does not have (its rows are client
  * `unknown`, as the TypeScript engine reads an absent value; `default` is for mappings without one);
  * `blob`: top-level columns typed BLOB (read through Dialect.blobText where the dialect has it);
- * `numericPaths`, `blobPaths`: dotted specs into struct columns whose leaf is a number or BLOB.
+ * `numericPaths`, `blobPaths`: dotted specs into struct columns whose leaf is a number or BLOB;
+ * `absent`: columns of an optional joined field that the input does not have (read as NULL).
  */
-export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean; blob?: ReadonlySet<string>; numericPaths?: ReadonlySet<string>; blobPaths?: ReadonlySet<string> };
+export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean; blob?: ReadonlySet<string>; numericPaths?: ReadonlySet<string>; blobPaths?: ReadonlySet<string>; absent?: ReadonlySet<string> };
 
 /**
  * JavaScript's whitespace as an RE2 character class: what `\s` matches and
@@ -393,8 +394,13 @@ export function fieldSql(src: FieldSource, dotted: boolean, separator: string, d
   const blank = (c: string) => blankSql(asTextSql(c, dotted, d, numeric), d);
   if (typeof src === 'string') return blank(src);
   if (Array.isArray(src)) {
-    const parts = src.map(blank);
-    return `CASE WHEN ${parts.map((p) => `${p} IS NULL`).join(' AND ')} THEN NULL ELSE concat(${parts.map((p) => `coalesce(${p}, '')`).join(`, ${(d.literal ?? literal)(separator)}, `)}) END`;
+    // A joined column missing from the input (the field optional, another of its columns there) is empty in every row.
+    const parts = src.map((c) => (numeric.absent?.has(c) ? 'NULL' : blank(c)));
+    // The joined text is trimmed too, as the TypeScript engine trims every value: with a
+    // separator ' / ', an empty first part left a leading space (found by the engines' fuzzer).
+    // Only a separator with whitespace at an end can leave any (the parts are trimmed).
+    const joined = `concat(${parts.map((p) => `coalesce(${p}, '')`).join(`, ${(d.literal ?? literal)(separator)}, `)})`;
+    return `CASE WHEN ${parts.map((p) => `${p} IS NULL`).join(' AND ')} THEN NULL ELSE ${/^[ \t\n\v\f\r]|[ \t\n\v\f\r]$/.test(separator) ? d.trim(joined) : joined} END`;
   }
   if ('const' in src) return `CAST(${d.literal && typeof src.const === 'string' ? d.literal(src.const) : literal(src.const)} AS ${d.text})`;
   if ('coalesce' in src) return `coalesce(${src.coalesce.map(blank).join(', ')})`;
