@@ -42,6 +42,7 @@ import numpy as np
 from scipy import stats
 
 from gap_memory import load
+from gap_memory_tails import latent
 
 SLO = 1.0
 PREFILL, DECODE = 5000.0, 40.0
@@ -92,16 +93,6 @@ def window_scores(v, sizes):
 
 def lowest_block(z, b):
     return np.convolve(z, np.ones(b) / b, "valid").min()
-
-
-def latent(n, phi, rng):
-    e = rng.normal(size=n) * np.sqrt(1 - phi * phi)
-    x = np.empty(n)
-    prev = rng.normal()
-    for i in range(n):
-        prev = phi * prev + e[i]
-        x[i] = prev
-    return x
 
 
 def main(path, w=0.1517, phi=0.9887, seeds=40):
