@@ -3,7 +3,7 @@ import { readCsv } from '../io/from-csv.js';
 import { readJsonl } from '../io/from-jsonl.js';
 import { readParquet } from '../io/from-parquet.js';
 import { readArrow } from '../io/from-arrow.js';
-import { expandInputs, formatFromName, InputError, isGzipFile, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
+import { compressionOf, expandInputs, formatFromName, InputError, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
 import { IngestError, noAcceptedRows, originMismatch, REJECT_REASONS, type Reject, type RejectReason } from './errors.js';
 import { missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, type Mapping } from './mapping.js';
@@ -11,6 +11,7 @@ import { TraceBuilder, type IngestSummary } from './normalize.js';
 import { findTimeOutliers, outlierWarning } from './time-axis.js';
 import type { Trace } from './trace.js';
 import { gzipDamageMessage } from '../io/gzip-damage.js';
+import { ZstdDataError, zstdDamageMessage } from '../io/zstd.js';
 
 export interface IngestOptions {
   inputs: string[];
@@ -117,7 +118,7 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
   let bytesSeen = 0;
   let bytesDone = 0;
   let reserved = false;
-  const anyGzip = files.some((f) => isGzipFile(f));
+  const anyCompressed = files.some((f) => compressionOf(f) !== undefined);
   const onRawBytes = (n: number) => {
     bytesSeen += n;
   };
@@ -161,10 +162,10 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
           options.onProgress?.(rowsRead, file);
           if (!reserved && rowsRead >= 262144 && bytesSeen > 0) {
             reserved = true;
-            // Disk reads run up to 1 MiB ahead of the rows handed over (much more for gzip,
-            // where 1 MiB is several of text), so rows/byte is underestimated: add a margin.
+            // Disk reads run up to 1 MiB ahead of the rows handed over (much more for gzip or
+            // zstd, where 1 MiB is several of text), so rows/byte is underestimated: add a margin.
             // Overshoot costs idle capacity; undershoot costs one copy at the end.
-            const margin = anyGzip ? 1.35 : 1.08;
+            const margin = anyCompressed ? 1.35 : 1.08;
             builder.reserve(Math.ceil((rowsRead / bytesSeen) * totalBytes * margin) + 65536);
           }
         }
@@ -225,6 +226,7 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
       }
     } catch (err) {
       if (err instanceof IngestError) throw err;
+      if (err instanceof ZstdDataError) throw new IngestError(zstdDamageMessage(file, err.reason), file);
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'Z_BUF_ERROR' || e.code === 'Z_DATA_ERROR' || /unexpected end of file|incorrect header check/i.test(e.message ?? '')) {
         throw new IngestError(await gzipDamageMessage(file, e.message), file);

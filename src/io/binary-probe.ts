@@ -18,7 +18,26 @@ export function binaryProbe(probe: Uint8Array): { controls: number; nuls: number
   return nuls > 0 && controls > 3 && controls * 100 > probe.length ? { controls, nuls } : undefined;
 }
 
+/** Archives and compressions inputs are not read through, by their magic bytes. */
+const OTHER_COMPRESSIONS: readonly [string, readonly number[], string][] = [
+  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], 'xz -dk'],
+  ['bzip2', [0x42, 0x5a, 0x68], 'bunzip2 -k'],
+  ['lz4', [0x04, 0x22, 0x4d, 0x18], 'lz4 -d'],
+  ['zip', [0x50, 0x4b, 0x03, 0x04], 'unzip'],
+  ['7-Zip', [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], '7z x'],
+];
+
+/** "compressed with xz" and how to undo it, when the bytes start so; else undefined. */
+export function otherCompression(probe: Uint8Array): string | undefined {
+  for (const [name, magic, tool] of OTHER_COMPRESSIONS) {
+    if (probe.length >= magic.length && magic.every((b, i) => probe[i] === b)) return `${name}-compressed data (decompress it first, e.g. ${tool}; gzip and zstd inputs are read as they are)`;
+  }
+  return undefined;
+}
+
 /** The message for binaryProbe's result. */
 export function binaryMessage(file: string, probe: Uint8Array, found: { controls: number; nuls: number }, what: string): string {
+  const compressed = otherCompression(probe);
+  if (compressed) return `${file}: ${compressed}, not ${what}`;
   return `${file}: looks binary (${found.nuls} NUL and ${found.controls - found.nuls} other control bytes in its first ${probe.length} bytes), not ${what}; use --format if the extension is wrong`;
 }

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { isZstdMagic, unzstdPrefix } from './zstd.js';
 
 /**
  * What a file is, from its first bytes: one of our own JSON files (by its `"format"`), a
@@ -46,9 +47,11 @@ function gunzippedHead(head: Buffer): Buffer {
   }
 }
 
-/** The first bytes of a file's text: its first 4 KiB, decompressed when it is gzip (a profile.json.gz). */
+/** The first bytes of a file's text: its first 4 KiB, decompressed when it is gzip (a profile.json.gz) or zstd. */
 export function readTextHead(file: string): Buffer {
-  return gunzippedHead(readHead(file));
+  const head = readHead(file);
+  // A zstd block (up to 128 KiB compressed) comes out whole or not at all: 256 KiB are read for it.
+  return isZstdMagic(head) ? unzstdPrefix(readHead(file, 1 << 18), 4096) : gunzippedHead(head);
 }
 
 /** What `file` is (see FileKind), from the start of its text (readTextHead). */

@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { readWholeFile } from './whole-file.js';
+import { createZstdDecompress, isZstdMagic } from './zstd.js';
 
 /** Input formats ingest reads. */
 export const INPUT_FORMATS = ['csv', 'tsv', 'jsonl', 'parquet', 'arrow'] as const;
@@ -16,21 +17,33 @@ export class InputError extends Error {
   }
 }
 
-/** Whether a file starts with the gzip magic bytes 1f 8b. */
-export function isGzipFile(path: string): boolean {
+/** Compression an input is read through, by its first bytes (whatever its name). */
+export type Compression = 'gzip' | 'zstd';
+
+/** The file's compression by magic bytes: gzip (1f 8b), zstd (a zstd or skippable frame), else undefined. */
+export function compressionOf(path: string): Compression | undefined {
   const fd = openSync(path, 'r');
   try {
-    const b = Buffer.alloc(2);
-    const n = readSync(fd, b, 0, 2, 0);
-    return n === 2 && b[0] === 0x1f && b[1] === 0x8b;
+    const b = Buffer.alloc(4);
+    const n = readSync(fd, b, 0, 4, 0);
+    if (n >= 2 && b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
+    return isZstdMagic(b.subarray(0, n)) ? 'zstd' : undefined;
   } finally {
     closeSync(fd);
   }
 }
 
-/** Format from the file name (ignoring a trailing .gz), or undefined. */
+/** Whether a file starts with the gzip magic bytes 1f 8b. */
+export function isGzipFile(path: string): boolean {
+  return compressionOf(path) === 'gzip';
+}
+
+/** The compression suffixes a file name may end in after its format's (`log.jsonl.zst`). */
+export const COMPRESSED_SUFFIX = /\.(gz|zst|zstd)$/i;
+
+/** Format from the file name (ignoring a trailing .gz, .zst or .zstd), or undefined. */
 export function formatFromName(path: string): InputFormat | undefined {
-  const name = basename(path).toLowerCase().replace(/\.gz$/, '');
+  const name = basename(path).toLowerCase().replace(COMPRESSED_SUFFIX, '');
   if (name.endsWith('.csv')) return 'csv';
   if (name.endsWith('.tsv') || name.endsWith('.tab')) return 'tsv';
   if (name.endsWith('.jsonl') || name.endsWith('.ndjson') || name.endsWith('.json')) return 'jsonl';
@@ -40,28 +53,29 @@ export function formatFromName(path: string): InputFormat | undefined {
 }
 
 /**
- * A byte stream of the file, gunzipped when it is gzip (by magic bytes, whatever its name).
- * `onRawBytes` reports bytes read from disk (compressed ones for gzip), for progress and
- * row-count estimates.
+ * A byte stream of the file, decompressed when it is gzip or zstd (by magic bytes, whatever
+ * its name). `onRawBytes` reports bytes read from disk (compressed ones for a compressed file),
+ * for progress and row-count estimates.
  */
 export function openByteStream(path: string, onRawBytes?: (n: number) => void): Readable {
   const raw = createReadStream(path, { highWaterMark: 1 << 18 });
   if (onRawBytes) raw.on('data', (c) => onRawBytes(c.length));
-  if (!isGzipFile(path)) return raw;
-  const gunzip = createGunzip({ chunkSize: 1 << 20 });
-  raw.on('error', (err) => gunzip.destroy(err));
-  return raw.pipe(gunzip);
+  const compression = compressionOf(path);
+  if (!compression) return raw;
+  const decompress = compression === 'gzip' ? createGunzip({ chunkSize: 1 << 20 }) : createZstdDecompress();
+  raw.on('error', (err) => decompress.destroy(err));
+  return raw.pipe(decompress);
 }
 
-/** Whole file as bytes, gunzipped when needed (formats that need random access). */
+/** Whole file as bytes, decompressed when needed (formats that need random access). */
 export async function readAllBytes(path: string): Promise<Uint8Array> {
-  if (!isGzipFile(path)) return readWholeFile(path); // one allocation, no concatenation copy
+  if (!compressionOf(path)) return readWholeFile(path); // one allocation, no concatenation copy
   const chunks: Buffer[] = [];
   for await (const c of openByteStream(path)) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
 }
 
-/** Random access to a file's bytes (positional reads; a gzip file is gunzipped into memory first). */
+/** Random access to a file's bytes (positional reads; a compressed file is decompressed into memory first). */
 export interface RandomAccessFile {
   byteLength: number;
   slice(start: number, end?: number): ArrayBuffer;
@@ -71,7 +85,7 @@ export interface RandomAccessFile {
 }
 
 export async function openRandomAccess(path: string): Promise<RandomAccessFile> {
-  if (isGzipFile(path)) {
+  if (compressionOf(path)) {
     const bytes = await readAllBytes(path);
     return {
       byteLength: bytes.byteLength,
@@ -127,7 +141,7 @@ function directoryAdvice(dir: string): string {
   // The most common extension among its files (".csv.gz" counts as one).
   const count = new Map<string, number>();
   for (const n of names) {
-    const m = /(\.[A-Za-z0-9]+(\.gz)?)$/.exec(n);
+    const m = /(\.[A-Za-z0-9]+(\.(gz|zst|zstd))?)$/.exec(n);
     if (m && !n.startsWith('.')) count.set(m[1], (count.get(m[1]) ?? 0) + 1);
   }
   const ext = [...count].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ?? '.csv';
@@ -149,7 +163,7 @@ export function expandInputs(inputs: string[], opts: { directories?: boolean } =
       // A pipe (`cat log | servegen fit /dev/stdin`, `<(zcat log.gz)`) can be read once only, and
       // an input's first bytes are read before the rest (gzip, format, header): exit 3 with
       // "ESPIPE: invalid seek" (found by review).
-      if (st.isFIFO() || st.isSocket()) throw new InputError(`${input}: a pipe; inputs are read more than once (their first bytes, then the rest): save it to a file and give that (gzipped files are read as they are)`, input);
+      if (st.isFIFO() || st.isSocket()) throw new InputError(`${input}: a pipe; inputs are read more than once (their first bytes, then the rest): save it to a file and give that (gzip and zstd files are read as they are)`, input);
       out.push(input);
       continue;
     }

@@ -1,4 +1,6 @@
 import { gunzipSync } from 'node:zlib';
+import { decompress } from 'fzstd';
+import { isZstdMagic, zstdDamageMessage } from '../io/zstd.js';
 import { createHash } from 'node:crypto';
 import { wrongKindHint } from '../io/file-kind.js';
 import { readErrorReason } from '../io/read-error.js';
@@ -144,6 +146,13 @@ export function readProfile(file: string, options: { wholeTextLimit?: number } =
       bytes = gunzipSync(bytes);
     } catch (err) {
       throw new ProfileError(`${file}: damaged gzip (${(err as Error).message})`, file);
+    }
+  } else if (isZstdMagic(bytes)) {
+    // zstd run on one (profile.json.zst).
+    try {
+      bytes = Buffer.from(decompress(bytes));
+    } catch (err) {
+      throw new ProfileError(zstdDamageMessage(file, (err as Error).message).replace('; none of the file was ingested', ''), file);
     }
   }
   // Of the text: a profile gzipped or not is the same profile (generated traces record it).

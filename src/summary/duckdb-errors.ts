@@ -12,7 +12,8 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { IngestError } from '../ingest/errors.js';
-import { isGzipFile } from '../io/input.js';
+import { compressionOf } from '../io/input.js';
+import { zstdDamageMessage, zstdLayout, unzstdPrefix } from '../io/zstd.js';
 import { gzipDamageMessage, locateGzipDamage } from '../io/gzip-damage.js';
 
 /** The DuckDB engine could not read the inputs' rows (the TypeScript engine can: it counts them as rejects). */
@@ -65,7 +66,8 @@ export function firstMalformedJsonLine(file: string): { line: number; why: strin
   try {
     if (statSync(file).size > RELOCATE_MAX_BYTES) return undefined;
     const bytes = readFileSync(file);
-    const text = (isGzipFile(file) ? gunzipSync(bytes, { maxOutputLength: RELOCATE_MAX_BYTES }) : bytes).toString('utf8');
+    const compression = compressionOf(file);
+    const text = (compression === 'gzip' ? gunzipSync(bytes, { maxOutputLength: RELOCATE_MAX_BYTES }) : compression === 'zstd' ? unzstdPrefix(bytes, RELOCATE_MAX_BYTES) : bytes).toString('utf8');
     let pos = 0;
     for (let line = 1; pos <= text.length; line++) {
       const nl = text.indexOf('\n', pos);
@@ -107,13 +109,31 @@ export function duckdbReadError(err: unknown, files: string[]): IngestError {
 }
 
 /**
- * Checks that every gzip input decompresses to its end. DuckDB reads a truncated gzip file
- * as if it ended there — its last, cut row possibly parsing as a shorter one — so each is
- * gunzipped once first, as the TypeScript engine does while reading.
+ * Checks the compressed inputs before DuckDB reads them. DuckDB tells a file's compression by
+ * its name (lower-case `.gz` or `.zst`; a gzip file named `log.csv` failed to sniff as "rows it
+ * cannot split consistently"), where the TypeScript engine goes by the first bytes: a file
+ * whose name and bytes disagree is refused, pointing to `--engine ts` (`--engine auto` reads it
+ * with the TypeScript engine). DuckDB also reads a truncated gzip or zstd file as if it ended
+ * there — its last, cut row possibly parsing as a shorter one; a zstd file cut inside its first
+ * block read as 0 rows — so each gzip file is gunzipped once first, as the TypeScript engine
+ * does while reading, and each zstd file's frames are walked by their headers (zstdLayout).
+ * Not for Parquet, which DuckDB reads only as it is (compressed inside).
  */
-export async function checkGzipInputs(files: string[]): Promise<void> {
+export async function checkCompressedInputs(files: string[]): Promise<void> {
   for (const file of files) {
-    if (!isGzipFile(file)) continue;
+    const compression = compressionOf(file);
+    const named = /\.gz$/.test(file) ? 'gzip' : /\.zst$/.test(file) ? 'zstd' : undefined;
+    if (compression !== named) {
+      const is = compression ? `${compression}-compressed` : 'not compressed';
+      const says = named ? `named .${named === 'gzip' ? 'gz' : 'zst'}` : `not named .${compression === 'gzip' ? 'gz' : 'zst'} (lower case)`;
+      throw new DuckDbReadError(`${file}: ${is} but ${says}: engine duckdb tells compression by the name; --engine ts reads it by its bytes, or rename it`, file);
+    }
+    if (compression === 'zstd') {
+      const layout = zstdLayout(file);
+      if (layout.at >= 0) throw new IngestError(zstdDamageMessage(file), file);
+      continue;
+    }
+    if (compression !== 'gzip') continue;
     try {
       await pipeline(
         createReadStream(file),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
 import './duckdb-text.js';
-import { expandInputs, formatFromName, isGzipFile, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
+import { compressionOf, expandInputs, formatFromName, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
 import { delimiterHint, duplicateColumnError } from '../io/from-csv.js';
 import { parquetMetadataAsync } from 'hyparquet';
 import { IngestError, noAcceptedRows, originMismatch, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
@@ -20,7 +20,7 @@ import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
 import { streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { threadsSet } from '../util/worker.js';
-import { checkGzipInputs, checkJsonGrammar, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
+import { checkCompressedInputs, checkJsonGrammar, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
 import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
 import { findTimeOutliers, mixedUnitWarning, OUTLIER_MAX_SHARE, OUTLIER_MIN_ROWS, outlierWarning } from '../ingest/time-axis.js';
 
@@ -490,18 +490,20 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
   try {
     // An empty CSV stops the TypeScript engine (no header row); DuckDB would skip it among others.
     if (!dotted) for (const f of files) if (statSync(f).size === 0) throw new IngestError(`${f}: empty file (no header row)`, f, 1);
-    // DuckDB reads a truncated gzip file as if it ended there: each is checked to its end first.
-    if (files.some((f) => /\.gz$/i.test(f))) stage('checking the gzip inputs decompress to their end');
-    await checkGzipInputs(files);
     // DuckDB reads Parquet only as it is (compressed inside), and said "No magic bytes found at
     // end of file" of a gzipped one, which the TypeScript engine reads (found by review).
     if (format === 'parquet') {
       for (const f of files) {
-        if (isGzipFile(f)) throw new DuckDbReadError(`${f}: engine duckdb cannot read gzip-compressed Parquet (Parquet is compressed inside: gunzip it); --engine ts reads it`, f);
+        const compression = compressionOf(f);
+        if (compression) throw new DuckDbReadError(`${f}: engine duckdb cannot read ${compression}-compressed Parquet (Parquet is compressed inside: ${compression === 'gzip' ? 'gunzip' : 'unzstd'} it); --engine ts reads it`, f);
         // Not Parquet at all (a CSV given --format parquet): said as the TypeScript engine says
         // it, rather than DuckDB's "No magic bytes found at end of file".
         if (!startsWithPar1(f)) throw new IngestError(`${f}: not a readable Parquet file (it does not start with PAR1)`, f);
       }
+    } else {
+      // DuckDB reads a truncated gzip or zstd file as if it ended there: each is checked to its end first.
+      if (files.some((f) => compressionOf(f))) stage('checking the compressed inputs decompress to their end');
+      await checkCompressedInputs(files);
     }
     // NaN, Infinity and trailing commas: DuckDB's JSON reader takes them, JSON.parse (the TypeScript engine) does not.
     if (format === 'jsonl') {

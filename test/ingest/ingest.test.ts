@@ -69,8 +69,8 @@ describe('real traces ingest with their presets: exact counts, zero rejects', ()
 
 describe('one trace in every format gives the same normalized trace', () => {
   const mapping = map({ timestamp: 'ts', client_id: ['model', 'log_type'], model: 'model', session_id: 'session', input_tokens: 'input', output_tokens: 'output' }, { timestamp: { unit: 's' } });
-  const files = ['trace.csv', 'trace.csv.gz', 'trace.tsv', 'trace.jsonl', 'trace-snappy-v1.parquet', 'trace-zstd-v2.parquet', 'trace-gzip.parquet', 'trace.arrow', 'trace.arrows'];
-  it(`${files.join(', ')} (written by DuckDB and apache-arrow)`, async () => {
+  const files = ['trace.csv', 'trace.csv.gz', 'trace.csv.zst', 'trace.tsv', 'trace.tsv.zst', 'trace.jsonl.zst', 'trace.jsonl', 'trace-snappy-v1.parquet', 'trace-zstd-v2.parquet', 'trace-gzip.parquet', 'trace.arrow', 'trace.arrows'];
+  it(`${files.join(', ')} (written by DuckDB and apache-arrow; .zst by the zstd tool)`, async () => {
     const reference = rows((await ingestFiles({ inputs: [fixture('formats', files[0])], mapping })).trace);
     expect(reference.length).toBe(400);
     for (const f of files.slice(1)) {
@@ -308,7 +308,8 @@ describe('malformed inputs: every row accepted or rejected with its reason', () 
       ['trunc.csv.gz', gz.subarray(0, gz.length - 20), /truncated or corrupt gzip/],
       ['empty.csv', '', /empty file|no data rows/],
       ['header.csv', 'time,tenant,in\n', /no data rows/],
-      ['binary.csv', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0, 1, 2, 3]), /looks binary/],
+      ['binary.csv', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0, 1, 2, 3]), /zip-compressed data \(decompress it first, e\.g\. unzip/],
+      ['binary2.csv', Buffer.from([0x50, 0x4b, 0x07, 0x00, 0, 0, 0, 0, 1, 2, 3]), /looks binary/],
       ['cols.csv', 'when,tenant,in\n1,a,1\n', /mapping names column "time" not in the header \(columns: "when", "tenant", "in"\)/],
     ];
     for (const [name, content, pattern] of cases) {

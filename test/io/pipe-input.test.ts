@@ -23,7 +23,7 @@ describe('an input that is a pipe', () => {
       ]) {
         const r = await runCli(...args, '--quiet');
         expect(r.code, args.join(' ')).toBe(2);
-        expect(r.stderr, args.join(' ')).toBe(`servegen: ${fifo}: a pipe; inputs are read more than once (their first bytes, then the rest): save it to a file and give that (gzipped files are read as they are)\n`);
+        expect(r.stderr, args.join(' ')).toBe(`servegen: ${fifo}: a pipe; inputs are read more than once (their first bytes, then the rest): save it to a file and give that (gzip and zstd files are read as they are)\n`);
       }
     } finally {
       writer.kill();
