@@ -128,7 +128,8 @@ export function checkSeed(text: string, flag = '--seed'): string {
  * `validate src g.jsonl --json g.jsonl` replaced the generated trace by the report, and
  * `generate p.json --out p.json` the profile by a trace (found by review). Devices, pipes and
  * `/dev/…` paths (`--json /dev/stdout`) are not files and are let through; `-` is refused.
- * Also refuses a `.gz` name for outputs written uncompressed (all but the flags in `gzipNamed`).
+ * Also refuses a `.gz` name for outputs written uncompressed (all but the flags in `gzipNamed`),
+ * and a `.zst` name for any output (nothing is written zstd-compressed).
  * @throws UsageError naming both flags and the file.
  */
 export function refuseClobber(inputs: readonly (readonly [string, string | undefined])[], outputs: readonly (readonly [string, string | undefined])[], gzipNamed: readonly string[] = ['--out']): void {
@@ -151,6 +152,9 @@ export function refuseClobber(inputs: readonly (readonly [string, string | undef
     // Reports, rejects and summaries were written plain under a gzip name (found by review);
     // `--out` is left to its command (a profile is gzipped by its name, the others say why not).
     if (path !== undefined && /\.gz$/i.test(path) && !gzipNamed.includes(flag)) throw new UsageError(`${flag} ${path}: written uncompressed; name it without .gz (only a profile, fit --out *.json.gz, is written gzipped)`);
+    // zstd is read, not written: `fit --out p.json.zst` wrote plain JSON under a zstd name.
+    const zst = path === undefined ? null : /\.(zst|zstd)$/i.exec(path);
+    if (zst) throw new UsageError(`${flag} ${path}: written uncompressed (servegen reads zstd but writes none); name it without .${zst[1]} (a profile may be fit --out *.json.gz)`);
     const k = path === undefined ? undefined : key(path);
     if (k === undefined) continue;
     const other = seen.get(k);

@@ -38,6 +38,25 @@ describe('outputs named .gz', () => {
   });
 });
 
+describe('outputs named .zst (zstd is read, not written)', () => {
+  it('are refused by every command, --out included (fit --out p.json.zst wrote plain JSON); nothing written', async () => {
+    const dir = tempDir();
+    const written = 'written uncompressed (servegen reads zstd but writes none); name it without .';
+    for (const [args, message] of [
+      [['fit', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 'p.json.zst')], `--out ${join(dir, 'p.json.zst')}: ${written}zst (a profile may be fit --out *.json.gz)`],
+      [['fit', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 'p.json'), '--report', join(dir, 'r.html.ZSTD')], `--report ${join(dir, 'r.html.ZSTD')}: ${written}ZSTD`],
+      [['summarize', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 's.json.zst')], `--out ${join(dir, 's.json.zst')}: ${written}zst`],
+      [['validate', CONV, CONV, '--source-preset', 'azure-llm-2023', '--generated-preset', 'azure-llm-2023', '--json', join(dir, 'v.json.zst')], `--json ${join(dir, 'v.json.zst')}: ${written}zst`],
+      [['inspect', CONV, '--preset', 'azure-llm-2023', '--rejects', join(dir, 'r.jsonl.zst')], `--rejects ${join(dir, 'r.jsonl.zst')}: ${written}zst`],
+    ] as const) {
+      const r = await runCli(...args, '--quiet');
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toContain(message);
+    }
+    for (const f of ['p.json.zst', 'p.json', 'r.html.ZSTD', 's.json.zst', 'v.json.zst', 'r.jsonl.zst']) expect(existsSync(join(dir, f)), f).toBe(false);
+  });
+});
+
 describe('--rejects naming an input (review: inspect and roundtrip replaced the log by its empty rejects)', () => {
   it('is refused by inspect and roundtrip, and the input is kept', async () => {
     const dir = tempDir();
