@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { FidelityReport } from '../validate/validate.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, UsageError } from './errors.js';
-import { Reporter } from './progress.js';
+import { markdownCell, Reporter } from './progress.js';
 import { readErrorReason } from '../io/read-error.js';
 import { binaryProbe } from '../io/binary-probe.js';
 import { parseJsonText } from '../io/json-text.js';
@@ -82,9 +82,7 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
       const count = new Map<string, number>();
       for (const r of rows) count.set(r.name, (count.get(r.name) ?? 0) + 1);
       for (const r of rows) if (count.get(r.name)! > 1) r.name = basename(r.file) === 'fidelity.json' ? dirname(r.file) : r.file.replace(/\.json$/, '');
-      // A "|" in a name (a client id "a|b" in "rate_mape@client:a|b", a file x|y.json) split
-      // its cell and shifted the row's columns; a line break ended the row (found by review).
-      const cell = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r\n|[\r\n]/g, ' ');
+      const cell = markdownCell;
       const md = [
         '| trace | requests | verdict | metrics passed | failed metrics |',
         '|---|---|---|---|---|',

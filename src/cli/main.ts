@@ -15,6 +15,7 @@ import { registerRun } from './run.js';
 import { registerFidelityTable } from './fidelity-table.js';
 import { registerSummarize } from './summarize.js';
 import { registerSql } from './sql.js';
+import { registerCapacity } from './capacity.js';
 
 export { removeTemporariesOnSignals } from '../io/atomic.js';
 export { heapContext, relaunch, relaunchFlags } from './heap.js';
@@ -48,6 +49,7 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input, 3 internal error (a bu
   registerRoundtrip(program, (code) => (exitCode = code));
   registerRun(program, (argv) => main(argv), (code) => (exitCode = code));
   registerFidelityTable(program, (code) => (exitCode = code));
+  registerCapacity(program);
   registerImportServegen(program);
   registerExportServegen(program);
   registerGenerate(program);

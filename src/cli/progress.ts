@@ -42,3 +42,12 @@ export class Reporter {
 }
 
 export { humanCount } from '../util/human-count.js';
+
+/**
+ * Text for one markdown table cell. A "|" in a name (a client id "a|b" in
+ * "rate_mape@client:a|b", a file x|y.json) split its cell and shifted the row's columns; a
+ * line break ended the row (found by review).
+ */
+export function markdownCell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r\n|[\r\n]/g, ' ');
+}

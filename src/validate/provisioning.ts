@@ -93,3 +93,28 @@ export function slotsNeeded(arrivals: ArrayLike<number>, service: ArrayLike<numb
   }
   return hi;
 }
+
+/** What `capacity` computes for one trace: its requests, span and the slots each SLO needs. */
+export interface TraceCapacity {
+  requests: number;
+  /** Seconds from the first arrival to the last. */
+  spanSeconds: number;
+  /** Slots needed per SLO, in the order the SLOs were given. */
+  slots: number[];
+}
+
+/**
+ * The slots a trace needs for each SLO (q-quantile of queueing delays at or below it). Rows are
+ * taken in time order (equal times in row order); a missing length counts as 0 tokens.
+ * @param timestamp arrival times (s), any order
+ */
+export function traceCapacity(timestamp: ArrayLike<number>, input: ArrayLike<number> | undefined, output: ArrayLike<number> | undefined, model: SlotModel, slos: readonly number[], q = 0.99): TraceCapacity {
+  const n = timestamp.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = timestamp[i] >= timestamp[i - 1];
+  if (!sorted) order.sort((a, b) => timestamp[a] - timestamp[b] || a - b);
+  const arrivals = Float64Array.from(order, (i) => timestamp[i]);
+  const service = Float64Array.from(order, (i) => serviceSeconds(input ? input[i] : 0, output ? output[i] : 0, model));
+  return { requests: n, spanSeconds: n > 0 ? arrivals[n - 1] - arrivals[0] : 0, slots: slos.map((slo) => slotsNeeded(arrivals, service, slo, q)) };
+}

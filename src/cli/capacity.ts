@@ -1,0 +1,140 @@
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { IngestResult } from '../ingest/ingest.js';
+import { traceCapacity, type SlotModel, type TraceCapacity } from '../validate/provisioning.js';
+import { flagNumber, refuseClobber, UsageError } from './errors.js';
+import { addIngestOptions, ingestWarnings, mappingFrom, parseFormat, runIngest, type RejectOptions } from './ingest-options.js';
+import { humanCount, markdownCell, Reporter } from './progress.js';
+
+interface Opts {
+  sourcePreset?: string;
+  sourceMap?: string;
+  sourceFormat?: string;
+  sourceRejects?: string;
+  sourceMaxRejectRatio?: string;
+  generatedPreset?: string;
+  generatedMap?: string;
+  generatedFormat?: string;
+  generatedRejects?: string;
+  generatedMaxRejectRatio?: string;
+  slo: string;
+  quantile: string;
+  prefill: string;
+  decode: string;
+  json?: string;
+  quiet?: boolean;
+}
+
+/** One row of the capacity table. */
+export interface CapacityRow extends TraceCapacity {
+  file: string;
+  role: 'source' | 'generated';
+}
+
+/** A positive number from a flag, or a usage error naming it. */
+function positive(text: string, flag: string, what: string): number {
+  const v = flagNumber(text.trim());
+  if (!(v > 0) || !Number.isFinite(v)) throw new UsageError(`${flag}: expected ${what}, got ${JSON.stringify(text)}`);
+  return v;
+}
+
+/** `--slo 1,5`: seconds, each ≥ 0, in the order given (duplicates dropped). */
+export function parseSlos(text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  const slos = parts.map((s) => (s === '' ? NaN : flagNumber(s.replace(/s$/, ''))));
+  const bad = parts.find((_, i) => !(slos[i] >= 0) || !Number.isFinite(slos[i]));
+  if (bad !== undefined) throw new UsageError(`--slo: expected seconds ≥ 0, comma-separated (1,5), got ${JSON.stringify(bad)} in ${JSON.stringify(text)}`);
+  return [...new Set(slos)];
+}
+
+/** "+4 %" / "−37 %" against the source; "" for the source itself or when it needs 0. */
+function against(x: number, ref: number): string {
+  if (!(ref > 0)) return '';
+  const p = Math.round((100 * (x - ref)) / ref);
+  return ` (${p >= 0 ? '+' : '−'}${Math.abs(p)} %)`;
+}
+
+/** The markdown table `capacity` prints. */
+export function capacityTable(rows: readonly CapacityRow[], slos: readonly number[], q: number): string {
+  const quantile = `p${+(100 * q).toFixed(4)}`;
+  const cell = markdownCell;
+  const ref = rows.find((r) => r.role === 'source');
+  return [
+    `| trace | requests | span (s) | ${slos.map((s) => `slots, ${quantile} delay ≤ ${s} s`).join(' | ')} |`,
+    `|---|---|---|${slos.map(() => '---|').join('')}`,
+    ...rows.map((r) => `| ${cell(r.role === 'source' ? `${basename(r.file)} (source)` : basename(r.file))} | ${r.requests} | ${r.spanSeconds.toFixed(0)} | ${r.slots.map((s, k) => `${s}${r === ref || !ref ? '' : against(s, ref.slots[k])}`).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** Serving capacity of a source and its generated workloads: the paper's provisioning question. */
+export function registerCapacity(program: Command): void {
+  const cmd = program
+    .command('capacity')
+    .description('Serving slots a source and its generated workloads need for a queueing-delay SLO (does the generated workload provision like the source?)')
+    .argument('<source>', 'source trace (normalized, or raw logs with --source-preset/--source-map)')
+    .argument('[generated...]', 'generated traces (servegen generate, with or without --naive), each on its own');
+  addIngestOptions(cmd, 'source');
+  addIngestOptions(cmd, 'generated')
+    .option('--slo <seconds>', 'queueing-delay SLOs, comma-separated', '1,5')
+    .option('--quantile <q>', 'delay quantile the SLO holds for', '0.99')
+    .option('--prefill <tokens/s>', 'prompt tokens a slot processes per second', '5000')
+    .option('--decode <tokens/s>', 'output tokens a slot produces per second', '40')
+    .option('--json <out.json>', 'write the table as JSON')
+    .option('--quiet', 'no summary on stderr')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ servegen capacity AzureLLMInferenceTrace_code.csv --source-preset azure-llm-2023 ours.jsonl naive.jsonl
+  $ servegen capacity trace.parquet generated.jsonl --slo 0.5,2 --prefill 8000 --decode 60 --json capacity.json
+
+The model (src/validate/provisioning.ts): a deployment is a number of identical slots (the
+sequences it runs at once); a request holds one for input/prefill + output/decode seconds
+(a missing length counts as 0 tokens) and starts on the first slot free, in arrival order.
+Each trace needs the fewest slots whose delays meet the SLO at the quantile. The model is
+deliberately simple: read the generated traces' slots against the source's, not as a fleet
+size. Fewer slots than the source means the generated workload under-provisions.
+`,
+    )
+    .action(async (sourceFile: string, generated: string[], opts: Opts) => {
+      const rep = new Reporter(Boolean(opts.quiet));
+      refuseClobber(
+        [['the source', sourceFile], ...generated.map((g) => ['a generated trace', g] as const), ['--source-map', opts.sourceMap], ['--generated-map', opts.generatedMap]],
+        [['--json', opts.json], ['--source-rejects', opts.sourceRejects], ['--generated-rejects', opts.generatedRejects]],
+      );
+      const slos = parseSlos(opts.slo);
+      const q = flagNumber(opts.quantile.trim());
+      if (!(q > 0 && q <= 1)) throw new UsageError(`--quantile: expected a number in (0, 1], got ${JSON.stringify(opts.quantile)}`);
+      const model: SlotModel = { prefillTokensPerSecond: positive(opts.prefill, '--prefill', 'prompt tokens per second > 0'), decodeTokensPerSecond: positive(opts.decode, '--decode', 'output tokens per second > 0') };
+      const sides: { file: string; role: CapacityRow['role']; prefix: 'source' | 'generated' }[] = [{ file: sourceFile, role: 'source', prefix: 'source' }, ...generated.map((file) => ({ file, role: 'generated' as const, prefix: 'generated' as const }))];
+      const rows: CapacityRow[] = [];
+      for (const side of sides) {
+        const p = side.prefix === 'source' ? { preset: opts.sourcePreset, map: opts.sourceMap, format: opts.sourceFormat, rejects: opts.sourceRejects, ratio: opts.sourceMaxRejectRatio } : { preset: opts.generatedPreset, map: opts.generatedMap, format: opts.generatedFormat, rejects: opts.generatedRejects, ratio: opts.generatedMaxRejectRatio };
+        const rejects: RejectOptions = { rejects: p.rejects, maxRejectRatio: p.ratio, prefix: side.prefix };
+        const result: IngestResult = await runIngest([side.file], mappingFrom({ preset: p.preset, map: p.map }, 'servegen', side.prefix), parseFormat(p.format, `--${side.prefix}-format`), rep, rejects);
+        rep.done();
+        ingestWarnings(rep, result, side.file);
+        const t = result.trace;
+        const input = t.ints.input_tokens;
+        const output = t.ints.output_tokens;
+        // Without lengths every request holds its slot 0 s and one slot meets any SLO.
+        if (!input && !output) throw new UsageError(`${side.file}: no input_tokens or output_tokens: the capacity model needs request lengths (map them with --${side.prefix}-preset or --${side.prefix}-map)`);
+        rep.stage(`capacity: ${side.file}: ${humanCount(t.n)} requests, finding the slots for ${slos.length} SLO(s)`);
+        rows.push({ file: side.file, role: side.role, ...traceCapacity(t.timestamp, input, output, model, slos, q) });
+        rep.done();
+      }
+      const table = capacityTable(rows, slos, q);
+      if (opts.json) {
+        const json = {
+          format: 'servegen-capacity',
+          version: 1,
+          model: { prefill_tokens_per_second: model.prefillTokensPerSecond, decode_tokens_per_second: model.decodeTokensPerSecond, quantile: q, slo_seconds: slos },
+          traces: rows.map((r) => ({ file: r.file, role: r.role, requests: r.requests, span_seconds: r.spanSeconds, slots: r.slots })),
+        };
+        writeFileAtomic(opts.json, JSON.stringify(json, null, 2) + '\n');
+      }
+      if (!opts.quiet) process.stdout.write(table + '\n');
+      rep.info(`capacity: a slot processes ${model.prefillTokensPerSecond} prompt tokens/s and ${model.decodeTokensPerSecond} output tokens/s; requests start in arrival order on the first free slot${opts.json ? `; table → ${opts.json}` : ''}`);
+    });
+}

@@ -1,0 +1,122 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ingestFiles } from '../../src/ingest/ingest.js';
+import { loadPreset } from '../../src/ingest/presets.js';
+import { serviceSeconds, slotsNeeded, traceCapacity } from '../../src/validate/provisioning.js';
+import { parseSlos } from '../../src/cli/capacity.js';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+const CODE = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv');
+const MODEL = { prefillTokensPerSecond: 5000, decodeTokensPerSecond: 40 };
+
+describe('traceCapacity', () => {
+  it('takes rows in time order and counts a missing length (−1) as 0 tokens', () => {
+    const t = [2, 0, 1, 1];
+    const input = [5000, 10000, -1, 0];
+    const output = [0, 0, 40, -1];
+    // In time order: t 0 (2 s), 1 (1 s), 1 (0 s), 2 (1 s).
+    const c = traceCapacity(t, Int32Array.from(input), Int32Array.from(output), MODEL, [0, 10], 1);
+    expect(c).toEqual({ requests: 4, spanSeconds: 2, slots: [3, 1] });
+    expect(slotsNeeded([0, 1, 1, 2], [2, 1, 0, 1], 0, 1)).toBe(3);
+    // Taken in the given order instead (t 2 first), the arrivals would not ascend.
+    expect(() => slotsNeeded(t, [1, 2, 1, 0], 0, 1)).toThrow(/ascend/);
+    expect(traceCapacity([], undefined, undefined, MODEL, [1])).toEqual({ requests: 0, spanSeconds: 0, slots: [0] });
+  });
+});
+
+describe('servegen capacity', () => {
+  it('on Azure code and draws of its profile: the slots the library finds, the naive baseline far below the source (the paper\'s under-provisioning)', async () => {
+    const dir = tempDir();
+    const profile = join(dir, 'p.json');
+    expect((await runCli('fit', CODE, '--preset', 'azure-llm-2023', '--out', profile, '--quiet')).code).toBe(0);
+    const ours = join(dir, 'ours.jsonl');
+    const naive = join(dir, 'naive.jsonl');
+    expect((await runCli('generate', profile, '--duration', '3436', '--out', ours, '--seed', '1', '--quiet')).code).toBe(0);
+    expect((await runCli('generate', profile, '--duration', '3436', '--out', naive, '--naive', '--seed', '1', '--quiet')).code).toBe(0);
+    const json = join(dir, 'capacity.json');
+    const r = await runCli('capacity', CODE, '--source-preset', 'azure-llm-2023', ours, naive, '--json', json);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { format: string; model: Record<string, unknown>; traces: { file: string; role: string; requests: number; slots: number[] }[] };
+    expect(report.format).toBe('servegen-capacity');
+    expect(report.model).toEqual({ prefill_tokens_per_second: 5000, decode_tokens_per_second: 40, quantile: 0.99, slo_seconds: [1, 5] });
+    expect(report.traces.map((x) => [x.file, x.role])).toEqual([
+      [CODE, 'source'],
+      [ours, 'generated'],
+      [naive, 'generated'],
+    ]);
+    // The same numbers from the traces read and queued here (src/validate/provisioning.ts is tested against Erlang C).
+    const expected = async (file: string, preset: string) => {
+      const t = (await ingestFiles({ inputs: [file], mapping: loadPreset(preset) })).trace;
+      const order = Array.from({ length: t.n }, (_, i) => i).sort((a, b) => t.timestamp[a] - t.timestamp[b] || a - b);
+      const arrivals = order.map((i) => t.timestamp[i]);
+      const service = order.map((i) => serviceSeconds(t.ints.input_tokens![i], t.ints.output_tokens![i], MODEL));
+      return { requests: t.n, slots: [1, 5].map((slo) => slotsNeeded(arrivals, service, slo)) };
+    };
+    const [src, o, nv] = [await expected(CODE, 'azure-llm-2023'), await expected(ours, 'servegen'), await expected(naive, 'servegen')];
+    expect(report.traces.map((x) => ({ requests: x.requests, slots: x.slots }))).toEqual([src, o, nv]);
+    expect(src.requests).toBe(8819);
+    // docs/benchmarks.md, Provisioning: the source needs 43 / 27 slots; naive draws 7 / 5 (5 seeds).
+    expect(src.slots).toEqual([43, 27]);
+    expect(nv.slots[0]).toBeLessThan(src.slots[0] / 2);
+    // The table: one row per trace, the generated ones against the source.
+    const pct = (x: number, ref: number) => `${x >= ref ? '+' : '−'}${Math.abs(Math.round((100 * (x - ref)) / ref))} %`;
+    expect(r.stdout.split('\n')).toEqual([
+      '| trace | requests | span (s) | slots, p99 delay ≤ 1 s | slots, p99 delay ≤ 5 s |',
+      '|---|---|---|---|---|',
+      `| AzureLLMInferenceTrace_code.csv (source) | 8819 | 3436 | 43 | 27 |`,
+      expect.stringMatching(new RegExp(`^\\| ours\\.jsonl \\| ${o.requests} \\| \\d+ \\| ${o.slots[0]} \\(${pct(o.slots[0], 43)}\\) \\| ${o.slots[1]} \\(${pct(o.slots[1], 27)}\\) \\|$`)),
+      expect.stringMatching(new RegExp(`^\\| naive\\.jsonl \\| ${nv.requests} \\| \\d+ \\| ${nv.slots[0]} \\(${pct(nv.slots[0], 43)}\\) \\| ${nv.slots[1]} \\(${pct(nv.slots[1], 27)}\\) \\|$`)),
+      '',
+    ]);
+    expect(r.stderr).toMatch(/a slot processes 5000 prompt tokens\/s and 40 output tokens\/s/);
+  });
+
+  it('--slo, --quantile, --prefill and --decode change the model; bad values are usage errors (exit 2)', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'log.csv');
+    // Three requests at once, each holding a slot 2 s (10 000 prompt tokens at 5 000/s).
+    writeFileSync(log, 't,c,i,o\n0,a,10000,0\n0,a,10000,0\n0,a,10000,0\n');
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i', output_tokens: 'o' }, timestamp: { unit: 's' } }));
+    const run = async (...extra: string[]) => {
+      const out = join(dir, `c${extra.join('').replace(/[^a-z0-9]/gi, '')}.json`);
+      const r = await runCli('capacity', log, '--source-map', map, '--json', out, '--quiet', ...extra);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(readFileSync(out, 'utf8')) as { traces: { slots: number[] }[] }).traces[0].slots;
+    };
+    // The third waits 2 s on two slots: SLOs 0 and 1 need three; 2 s is met by two (the repeated 2 counted once).
+    expect(await run('--slo', '0,1,2,2')).toEqual([3, 3, 2]);
+    // 2 of 3 starting at once meets a 2/3 quantile at delay 0.
+    expect(await run('--slo', '0', '--quantile', '0.66')).toEqual([2]);
+    expect(await run('--slo', '1', '--prefill', '20000')).toEqual([1]);
+    for (const [flag, value, message] of [
+      ['--slo', '1,x', '--slo: expected seconds ≥ 0, comma-separated (1,5), got "x" in "1,x"'],
+      ['--slo', '-1', '--slo: expected seconds ≥ 0'],
+      ['--quantile', '1.5', '--quantile: expected a number in (0, 1], got "1.5"'],
+      ['--prefill', '0', '--prefill: expected prompt tokens per second > 0, got "0"'],
+      ['--decode', 'fast', '--decode: expected output tokens per second > 0, got "fast"'],
+    ]) {
+      const r = await runCli('capacity', log, '--source-map', map, flag, value);
+      expect(r.code, `${flag} ${value}`).toBe(2);
+      expect(r.stderr, `${flag} ${value}`).toContain(message);
+    }
+    expect(parseSlos('1s, 5')).toEqual([1, 5]);
+  });
+
+  it('a trace without lengths is refused by name (its every request would hold a slot 0 s)', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'times.csv');
+    writeFileSync(log, 't,c\n0,a\n1,a\n');
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 't', client_id: 'c' }, timestamp: { unit: 's' } }));
+    const r = await runCli('capacity', log, '--source-map', map);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${log}: no input_tokens or output_tokens: the capacity model needs request lengths (map them with --source-preset or --source-map)`);
+    // A raw log as a generated trace: read as a servegen trace, which it is not.
+    const g = await runCli('capacity', CODE, '--source-preset', 'azure-llm-2023', log);
+    expect(g.code).toBe(2);
+    expect(g.stderr).toMatch(/times\.csv:1: mapping names column "timestamp" not in the header .*; with no --generated-preset or --generated-map the input is read as a servegen trace/);
+  });
+});
