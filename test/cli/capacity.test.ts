@@ -71,6 +71,8 @@ describe('servegen capacity', () => {
       '',
     ]);
     expect(r.stderr).toMatch(/a slot processes 5000 prompt tokens\/s and 40 output tokens\/s/);
+    // The README shows this very run.
+    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(`ours.jsonl naive.jsonl\n${r.stdout}\`\`\``);
   });
 
   it('--slo, --quantile, --prefill and --decode change the model; bad values are usage errors (exit 2)', async () => {
