@@ -32,6 +32,18 @@ export interface CapacityRow extends TraceCapacity {
   role: 'source' | 'generated';
 }
 
+/** The serving model `capacity` (and `roundtrip`) use unless told otherwise: per slot 5 000 prompt and 40 output tokens/s. */
+export const DEFAULT_SLOT_MODEL: SlotModel = { prefillTokensPerSecond: 5000, decodeTokensPerSecond: 40 };
+/** SLOs (s) on the p99 queueing delay by default. */
+export const DEFAULT_SLOS: readonly number[] = [1, 5];
+
+/** One line for stderr: each workload's slots per SLO, the others against the first. */
+export function capacityLine(rows: readonly CapacityRow[], labels: readonly string[], slos: readonly number[]): string {
+  const ref = rows[0];
+  const slots = (r: CapacityRow) => `${r.slots.join(' / ')}${r === ref ? '' : ` (${r.slots.map((s, k) => against(s, ref.slots[k]).slice(2, -1) || '—').join(' / ')})`}`;
+  return `capacity (slots for p99 queueing delay ≤ ${slos.join(' / ')} s; servegen capacity): ${rows.map((r, i) => `${labels[i]} ${slots(r)}`).join(', ')}`;
+}
+
 /** A positive number from a flag, or a usage error naming it. */
 function positive(text: string, flag: string, what: string): number {
   const v = flagNumber(text.trim());
@@ -67,6 +79,17 @@ export function capacityTable(rows: readonly CapacityRow[], slos: readonly numbe
   ].join('\n');
 }
 
+/** The JSON `capacity --json` writes (and `roundtrip`, as capacity.json). */
+export function writeCapacityJson(path: string, rows: readonly CapacityRow[], model: SlotModel, slos: readonly number[], q: number): void {
+  const json = {
+    format: 'servegen-capacity',
+    version: 1,
+    model: { prefill_tokens_per_second: model.prefillTokensPerSecond, decode_tokens_per_second: model.decodeTokensPerSecond, quantile: q, slo_seconds: slos },
+    traces: rows.map((r) => ({ file: r.file, role: r.role, requests: r.requests, span_seconds: r.spanSeconds, slots: r.slots })),
+  };
+  writeFileAtomic(path, JSON.stringify(json, null, 2) + '\n');
+}
+
 /** Serving capacity of a source and its generated workloads: the paper's provisioning question. */
 export function registerCapacity(program: Command): void {
   const cmd = program
@@ -76,10 +99,10 @@ export function registerCapacity(program: Command): void {
     .argument('[generated...]', 'generated traces (servegen generate, with or without --naive), each on its own');
   addIngestOptions(cmd, 'source');
   addIngestOptions(cmd, 'generated')
-    .option('--slo <seconds>', 'queueing-delay SLOs, comma-separated', '1,5')
+    .option('--slo <seconds>', 'queueing-delay SLOs, comma-separated', DEFAULT_SLOS.join(','))
     .option('--quantile <q>', 'delay quantile the SLO holds for', '0.99')
-    .option('--prefill <tokens/s>', 'prompt tokens a slot processes per second', '5000')
-    .option('--decode <tokens/s>', 'output tokens a slot produces per second', '40')
+    .option('--prefill <tokens/s>', 'prompt tokens a slot processes per second', String(DEFAULT_SLOT_MODEL.prefillTokensPerSecond))
+    .option('--decode <tokens/s>', 'output tokens a slot produces per second', String(DEFAULT_SLOT_MODEL.decodeTokensPerSecond))
     .option('--json <out.json>', 'write the table as JSON')
     .option('--quiet', 'no summary on stderr')
     .addHelpText(
@@ -125,15 +148,7 @@ size. Fewer slots than the source means the generated workload under-provisions.
         rep.done();
       }
       const table = capacityTable(rows, slos, q);
-      if (opts.json) {
-        const json = {
-          format: 'servegen-capacity',
-          version: 1,
-          model: { prefill_tokens_per_second: model.prefillTokensPerSecond, decode_tokens_per_second: model.decodeTokensPerSecond, quantile: q, slo_seconds: slos },
-          traces: rows.map((r) => ({ file: r.file, role: r.role, requests: r.requests, span_seconds: r.spanSeconds, slots: r.slots })),
-        };
-        writeFileAtomic(opts.json, JSON.stringify(json, null, 2) + '\n');
-      }
+      if (opts.json) writeCapacityJson(opts.json, rows, model, slos, q);
       if (!opts.quiet) process.stdout.write(table + '\n');
       rep.info(`capacity: a slot processes ${model.prefillTokensPerSecond} prompt tokens/s and ${model.decodeTokensPerSecond} output tokens/s; requests start in arrival order on the first free slot${opts.json ? `; table → ${opts.json}` : ''}`);
     });

@@ -15,6 +15,8 @@ import { checkSeed, EXIT_CHECK_FAILED, EXIT_OK, refuseClobber } from './errors.j
 import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { humanCount, Reporter } from './progress.js';
 import { verdictLines, writeReports } from './validate.js';
+import { capacityLine, DEFAULT_SLOS, DEFAULT_SLOT_MODEL, writeCapacityJson } from './capacity.js';
+import { traceCapacity } from '../validate/provisioning.js';
 import { hashFile } from '../io/whole-file.js';
 import { expandInputs } from '../io/input.js';
 import { prefitWindows } from '../fit/parallel-fit.js';
@@ -37,7 +39,7 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
     .description('fit → generate (same span, scale:1) → validate, with the naive baseline beside; for batch jobs')
     .argument('<inputs...>', 'source trace(s), or raw logs with --preset/--map');
   addIngestOptions(cmd)
-    .requiredOption('--out <dir>', 'directory for profile.json, generated.jsonl, naive.jsonl (.parquet with the DuckDB engine), fidelity.json, fidelity.html')
+    .requiredOption('--out <dir>', 'directory for profile.json, generated.jsonl, naive.jsonl (.parquet with the DuckDB engine), fidelity.json, fidelity.html, capacity.json (servegen capacity of the three; TypeScript engine)')
     .option('--seed <n>', 'generation seed', '1')
     .option('--thresholds <t.json>', 'override default thresholds')
     .option('--quiet', 'no progress or summary on stderr')
@@ -101,6 +103,18 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
       const result = await validateTracesParallel(source, generated, thresholds, { baseline });
       writeReports(result, join(opts.out, 'fidelity.json'), join(opts.out, 'fidelity.html'));
       for (const l of verdictLines(result.report, { t: thresholds, file: opts.thresholds })) rep.info(l);
+      // The serving slots each workload needs (servegen capacity's default model), when the source has lengths.
+      const sides = [
+        { file: inputs.join(' '), role: 'source' as const, trace: source.trace },
+        { file: generatedPath, role: 'generated' as const, trace: generated.trace },
+        { file: naivePath, role: 'generated' as const, trace: baseline.trace },
+      ];
+      if (source.trace.ints.input_tokens || source.trace.ints.output_tokens) {
+        rep.stage('capacity: the serving slots each workload needs');
+        const rows = sides.map((x) => ({ file: x.file, role: x.role, ...traceCapacity(x.trace.timestamp, x.trace.ints.input_tokens, x.trace.ints.output_tokens, DEFAULT_SLOT_MODEL, DEFAULT_SLOS) }));
+        writeCapacityJson(join(opts.out, 'capacity.json'), rows, DEFAULT_SLOT_MODEL, DEFAULT_SLOS, 0.99);
+        rep.info(capacityLine(rows, ['source', 'generated', 'naive baseline'], DEFAULT_SLOS));
+      }
       setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
     });
 }

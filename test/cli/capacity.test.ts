@@ -75,6 +75,25 @@ describe('servegen capacity', () => {
     expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(`ours.jsonl naive.jsonl\n${r.stdout}\`\`\``);
   });
 
+  it('roundtrip writes capacity.json for the source, its generated trace and the naive baseline: what capacity says of its files', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'rt');
+    const r = await runCli('roundtrip', CODE, '--preset', 'azure-llm-2023', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    const rt = JSON.parse(readFileSync(join(out, 'capacity.json'), 'utf8')) as { traces: { file: string; role: string; slots: number[] }[] };
+    expect(rt.traces.map((x) => [x.file, x.role])).toEqual([
+      [CODE, 'source'],
+      [join(out, 'generated.jsonl'), 'generated'],
+      [join(out, 'naive.jsonl'), 'generated'],
+    ]);
+    const json = join(dir, 'c.json');
+    expect((await runCli('capacity', CODE, '--source-preset', 'azure-llm-2023', join(out, 'generated.jsonl'), join(out, 'naive.jsonl'), '--json', json, '--quiet')).code).toBe(0);
+    expect(rt).toEqual(JSON.parse(readFileSync(json, 'utf8')));
+    const [s, g, n] = rt.traces.map((x) => x.slots);
+    const pct = (x: number, ref: number) => `${x >= ref ? '+' : '−'}${Math.abs(Math.round((100 * (x - ref)) / ref))} %`;
+    expect(r.stderr).toContain(`capacity (slots for p99 queueing delay ≤ 1 / 5 s; servegen capacity): source 43 / 27, generated ${g.join(' / ')} (${pct(g[0], s[0])} / ${pct(g[1], s[1])}), naive baseline ${n.join(' / ')} (${pct(n[0], s[0])} / ${pct(n[1], s[1])})`);
+  });
+
   it('--slo, --quantile, --prefill and --decode change the model; bad values are usage errors (exit 2)', async () => {
     const dir = tempDir();
     const log = join(dir, 'log.csv');
