@@ -15,7 +15,7 @@ describe('servegen CLI', () => {
     expect(top.stdout).toMatch(/Example:/);
     // Every command, not a chosen few (README: "Every command: --help with an example").
     const commands = top.stdout.match(/^ {2}([a-z-]+) \[options\]/gm)!.map((l) => l.trim().split(' ')[0]);
-    expect(commands).toHaveLength(12);
+    expect(commands).toHaveLength(13);
     for (const cmd of commands) {
       const r = await runCli(cmd, '--help');
       expect(r.code, cmd).toBe(0);
