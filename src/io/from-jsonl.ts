@@ -3,11 +3,13 @@ import { IngestError } from '../ingest/errors.js';
 import { EscapingDecoder } from './utf8.js';
 import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
 import { binaryMessage, binaryProbe } from './binary-probe.js';
+import { JsonArraySplitter } from './json-array.js';
 
 /**
  * Streaming JSON-lines reader. Each non-blank line must be a JSON object; values are found
  * by column and dotted path. A first line `{"servegen": {…}}` (our trace header) is metadata,
- * not a row.
+ * not a row. A file that starts with `[` is a JSON array of such objects, in any layout
+ * (JsonArraySplitter): each element is a record, at the line it starts on.
  */
 export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[], sink: RowSink, onInfo: (info: SourceInfo) => void, optional: ReadonlySet<string> = new Set()): Promise<void> {
   const decoder = new EscapingDecoder();
@@ -28,10 +30,12 @@ export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[]
   // without any was read with the field absent, where DuckDB and a CSV refuse it).
   const mayMiss = [...new Set(keys.map((k) => k.column))].filter((c) => optional.has(c));
   let unseenOptional = mayMiss;
-  const handle = (text: string) => {
-    line++;
-    const t = text.endsWith('\r') ? text.slice(0, -1) : text;
-    if (t.trim() === '') return;
+  // One record: a line of JSON lines (blank ones skipped), or an element of a JSON array.
+  const record = (t: string, line: number) => {
+    if (mode === 'array' && t === '') {
+      sink.reject(line, 'unparseable_line', 'empty JSON array element (two commas in a row, or one before the closing bracket)', t);
+      return;
+    }
     let obj: unknown;
     try {
       obj = JSON.parse(t);
@@ -66,6 +70,25 @@ export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[]
     }
     sink.row(values, line, () => t);
   };
+  const handle = (text: string) => {
+    line++;
+    const t = text.endsWith('\r') ? text.slice(0, -1) : text;
+    if (t.trim() === '') return;
+    record(t, line);
+  };
+  // A file whose first character is `[` is a JSON array of records, split element by element.
+  let mode: 'unknown' | 'lines' | 'array' = 'unknown';
+  const splitter = new JsonArraySplitter(record);
+  const take = (text: string, final: boolean): string => {
+    if (mode === 'unknown') {
+      if (text.trim() === '' && !final) return text;
+      mode = JsonArraySplitter.startsArray(text) ? 'array' : 'lines';
+    }
+    if (mode === 'lines') return process(text, final);
+    splitter.push(text);
+    if (final) splitter.end();
+    return '';
+  };
   const process = (text: string, final: boolean): string => {
     let pos = 0;
     for (;;) {
@@ -89,9 +112,10 @@ export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[]
       const binary = binaryProbe(probe);
       if (binary) throw new IngestError(binaryMessage(file, probe, binary, 'JSON lines'), file, 1);
     }
-    carry = process(carry + decoder.decode(buf), false);
+    carry = take(carry + decoder.decode(buf), false);
   }
-  process(carry + decoder.decode(new Uint8Array(0), true), true);
+  take(carry + decoder.decode(new Uint8Array(0), true), true);
+  if (splitter.trailing) throw new IngestError(`${file}:${splitter.trailing.line}: text after the JSON array's closing bracket (${JSON.stringify(splitter.trailing.text)}); none of the file was ingested`, file, splitter.trailing.line);
   if (firstKeys !== undefined && unseenOptional.length > 0) {
     const seen = mayMiss.filter((c) => !unseenOptional.includes(c));
     onInfo({ columns: [...new Set([...firstKeys, ...seen, ...keys.map((k) => k.column).filter((c) => !optional.has(c) && !unseen.includes(c))])] });

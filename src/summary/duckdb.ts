@@ -20,6 +20,8 @@ import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
 import { streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { threadsSet } from '../util/worker.js';
+import { JsonArraySplitter } from '../io/json-array.js';
+import { readTextHead } from '../io/file-kind.js';
 import { checkCompressedInputs, checkJsonGrammar, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
 import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
 import { findTimeOutliers, mixedUnitWarning, OUTLIER_MAX_SHARE, OUTLIER_MIN_ROWS, outlierWarning } from '../ingest/time-axis.js';
@@ -507,6 +509,11 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     }
     // NaN, Infinity and trailing commas: DuckDB's JSON reader takes them, JSON.parse (the TypeScript engine) does not.
     if (format === 'jsonl') {
+      // A JSON array of records read as JSON lines is one column "json" (DuckDB said the mapped
+      // columns were not in the input): the TypeScript engine reads it element by element.
+      for (const f of files) {
+        if (JsonArraySplitter.startsArray(readTextHead(f).toString('utf8'))) throw new DuckDbReadError(`${f}: a JSON array of records, which engine duckdb reads as JSON lines only; --engine ts reads it (each element a record), or convert it: jq -c '.[]' ${f} > records.jsonl`, f);
+      }
       stage('checking the JSON lines against JSON.parse grammar (NaN, Infinity, trailing commas)');
       await checkJsonGrammar(con, files);
     }
