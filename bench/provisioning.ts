@@ -7,6 +7,10 @@
  * request holding one for input/prefill + output/decode seconds). A workload that needs fewer
  * slots than its source under-provisions the deployment sized with it.
  * Usage: npm run bench:provisioning [-- --seeds 5 --slo 1,5 --prefill 5000 --decode 40]
+ *        [--traces azure-code] [--window 600,120,60] [--gap-memory on|off|both]
+ * (`--traces` keeps the traces whose name contains one of the words; `--window` fits each trace
+ * with those arrival windows; `--gap-memory` generates ours with the fitted memory, without it,
+ * or both: the window table in docs/benchmarks.md, Provisioning.)
  */
 import { ingestFiles } from '../src/ingest/ingest.js';
 import { loadPreset } from '../src/ingest/presets.js';
@@ -24,6 +28,10 @@ const arg = (name: string, fallback: string) => (argv.includes(name) ? argv[argv
 const seeds = Number(arg('--seeds', '5'));
 const slos = arg('--slo', '1,5').split(',').map(Number);
 const model: SlotModel = { prefillTokensPerSecond: Number(arg('--prefill', '5000')), decodeTokensPerSecond: Number(arg('--decode', '40')) };
+const windows = arg('--window', '600').split(',').map(Number);
+const only = arg('--traces', '').split(',').filter((w) => w !== '');
+const memoryModes = { on: [true], off: [false], both: [true, false] }[arg('--gap-memory', 'on')];
+if (!memoryModes || windows.some((w) => !(w > 0))) throw new Error('--gap-memory: on, off or both; --window: seconds > 0, comma-separated');
 const FIT: FitOptions = { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: 'bench' };
 const fixture = (...p: string[]) => new URL(`../fixtures/${p.join('/')}`, import.meta.url).pathname;
 
@@ -57,17 +65,23 @@ console.log(`# Slots needed for p99 queueing delay ≤ SLO — per slot ${model.
 console.log('| trace | requests | SLO | source | ours: median (range) | naive: median (range) | ours vs source | naive vs source |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const [name, source] of await sources()) {
-  const profile: Profile = fitTrace(source, FIT).profile;
-  const span: GenerateOptions = { start: profile.span.start, duration: profile.span.end - profile.span.start, rate: { kind: 'scale', factor: 1 }, seed: 0 };
-  const src = workload(source);
-  const ours = Array.from({ length: seeds }, (_, s) => workload(toTrace(planGeneration(profile, { ...span, seed: s + 1 }))));
-  const naive = Array.from({ length: seeds }, (_, s) => workload(toTrace(planNaiveGeneration(profile, { ...span, seed: s + 1 }))));
-  for (const slo of slos) {
-    const need = (w: { arrivals: Float64Array; service: Float64Array }) => slotsNeeded(w.arrivals, w.service, slo);
-    const s = need(src);
-    const o = ours.map(need);
-    const v = naive.map(need);
-    const range = (xs: number[]) => `${median(xs)} (${Math.min(...xs)}–${Math.max(...xs)})`;
-    console.log(`| ${name} | ${source.n} | ${slo} s | ${s} | ${range(o)} | ${range(v)} | ${pct(median(o), s)} | ${pct(median(v), s)} |`);
+  if (only.length > 0 && !only.some((w) => name.includes(w))) continue;
+  for (const window of windows) {
+    const profile: Profile = fitTrace(source, { ...FIT, arrivalSeconds: window }).profile;
+    const span: GenerateOptions = { start: profile.span.start, duration: profile.span.end - profile.span.start, rate: { kind: 'scale', factor: 1 }, seed: 0 };
+    const src = workload(source);
+    const naive = Array.from({ length: seeds }, (_, s) => workload(toTrace(planNaiveGeneration(profile, { ...span, seed: s + 1 }))));
+    for (const gapMemory of memoryModes) {
+      const ours = Array.from({ length: seeds }, (_, s) => workload(toTrace(planGeneration(profile, { ...span, seed: s + 1, gapMemory }))));
+      const label = `${name}${window === 600 ? '' : `, ${window} s windows`}${gapMemory ? '' : ', no gap memory'}`;
+      for (const slo of slos) {
+        const need = (w: { arrivals: Float64Array; service: Float64Array }) => slotsNeeded(w.arrivals, w.service, slo);
+        const s = need(src);
+        const o = ours.map(need);
+        const v = naive.map(need);
+        const range = (xs: number[]) => `${median(xs)} (${Math.min(...xs)}–${Math.max(...xs)})`;
+        console.log(`| ${label} | ${source.n} | ${slo} s | ${s} | ${range(o)} | ${range(v)} | ${pct(median(o), s)} | ${pct(median(v), s)} |`);
+      }
+    }
   }
 }
