@@ -7,6 +7,7 @@ import type { GenerateOptions } from '../generate/compose.js';
 import { formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { humanCount, Reporter } from './progress.js';
 import { checkSeed, flagNumber, positive, refuseClobber, secondsHint, UsageError } from './errors.js';
+import { readErrorReason } from '../io/read-error.js';
 
 interface Opts {
   duration: string;
@@ -58,8 +59,9 @@ export function parseClientFilter(text: string | undefined): GenerateOptions['cl
     let body: string;
     try {
       body = readFileSync(file, 'utf8');
-    } catch {
-      throw new UsageError(`--clients ${text}: cannot read ${file}`);
+    } catch (err) {
+      // It said only "cannot read ids.txt" (found by a new user's walkthrough): say why.
+      throw new UsageError(`--clients ${text}: cannot read ${file} (${readErrorReason(err)})`);
     }
     const ids = body.split('\n').map((s) => s.trim()).filter((s) => s !== '');
     if (ids.length === 0) throw new UsageError(`--clients ${text}: ${file} lists no client ids`);

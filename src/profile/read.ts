@@ -62,6 +62,25 @@ function checkGapHistogram(e: NonNullable<ArrivalWindow['empirical']>, where: st
 }
 
 /**
+ * Why a JSON object with no profile `format` is not a profile, naming the settings files a
+ * user may pass by mistake. It said `format is undefined` for a pipeline spec or thresholds,
+ * and `format is "csv"` for a mapping file (its input format; found by a new user's walkthrough).
+ */
+function notAProfile(v: Record<string, unknown>): string {
+  const what = Array.isArray(v)
+    ? 'a JSON array'
+    : 'columns' in v
+      ? 'a mapping file (for --map)'
+      : 'stages' in v
+        ? 'a pipeline spec (for servegen run)'
+        : 'overrides' in v || ('aggregate' in v && 'client' in v)
+          ? 'a thresholds file (for validate --thresholds)'
+          : undefined;
+  if (what) return `${what}, not a servegen profile (servegen fit or import-servegen writes one)`;
+  return `not a servegen profile (${v.format === undefined ? 'no "format" key' : `format is ${JSON.stringify(v.format)}`}, expected "${PROFILE_FORMAT}")`;
+}
+
+/**
  * Validates a parsed JSON value as a v1 profile. Beyond the schema it checks what a
  * schema cannot: windows ascend, PMF arrays line up, probabilities have mass.
  * @throws ProfileError naming the JSON path of the first problem.
@@ -69,9 +88,7 @@ function checkGapHistogram(e: NonNullable<ArrivalWindow['empirical']>, where: st
 export function validateProfile(value: unknown, file = '<profile>'): Profile {
   if (typeof value === 'object' && value !== null) {
     const v = value as Record<string, unknown>;
-    if (v.format !== PROFILE_FORMAT) {
-      throw new ProfileError(`${file}: not a servegen profile (format is ${JSON.stringify(v.format)}, expected "${PROFILE_FORMAT}")`, file, 'format');
-    }
+    if (v.format !== PROFILE_FORMAT) throw new ProfileError(`${file}: ${notAProfile(v)}`, file, 'format');
     if (typeof v.version === 'number' && v.version > PROFILE_VERSION) {
       throw new ProfileError(`${file}: profile version ${v.version} is newer than this tool supports (${PROFILE_VERSION}); upgrade servegen-ts`, file, 'version');
     }

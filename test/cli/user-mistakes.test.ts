@@ -209,6 +209,39 @@ describe('unreadable files are explained in words, not errno codes', () => {
   });
 });
 
+describe('a new user\'s walkthrough: settings files, empty files and missing paths are named as such', () => {
+  it('a mapping, pipeline spec, thresholds file or JSON array where a profile goes says what it is (it said `format is "csv"`, `format is undefined`)', async () => {
+    const out = ['--duration', '60', '--out', join(dir, 'x.jsonl')];
+    const mapping = join(ROOT, 'presets', 'burstgpt.json');
+    await expectOneLineError(['generate', mapping, ...out], `${mapping}: a mapping file (for --map), not a servegen profile (servegen fit or import-servegen writes one)`);
+    const pipeline = join(ROOT, 'pipelines', 'main-job.json');
+    await expectOneLineError(['generate', pipeline, ...out], `${pipeline}: a pipeline spec (for servegen run), not a servegen profile`);
+    const thresholds = join(ROOT, 'docs', 'thresholds.json');
+    await expectOneLineError(['inspect', thresholds], `${thresholds}: a thresholds file (for validate --thresholds), not a servegen profile`);
+    const arr = join(dir, 'arr.json');
+    writeFileSync(arr, '[1, 2]\n');
+    await expectOneLineError(['generate', arr, ...out], `${arr}: a JSON array, not a servegen profile`);
+    const other = join(dir, 'other.json');
+    writeFileSync(other, '{"a": 1}\n');
+    await expectOneLineError(['generate', other, ...out], `${other}: not a servegen profile (no "format" key, expected "servegen-profile")`);
+    expect(existsSync(join(dir, 'x.jsonl'))).toBe(false);
+  });
+
+  it('an empty JSON file is "empty file", not "invalid JSON (Unexpected end of JSON input)"', async () => {
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, '');
+    await expectOneLineError(['generate', empty, '--duration', '60', '--out', join(dir, 'x.jsonl')], `${empty}: empty file (no JSON text)`);
+    await expectOneLineError(['ingest', CONV, '--map', empty, '--out', join(dir, 'x.parquet')], `${empty}: empty file (no JSON text)`);
+    await expectOneLineError(['validate', trace, trace, '--thresholds', empty], `${empty}: empty file (no JSON text)`);
+  });
+
+  it('import-servegen of a missing path says no such directory; --clients @FILE says why it cannot be read', async () => {
+    await expectOneLineError(['import-servegen', join(dir, 'nope'), '--out', join(dir, 'x.json')], `${join(dir, 'nope')}: no such directory (expected an upstream pool dir`);
+    await expectOneLineError(['import-servegen', trace, '--out', join(dir, 'x.json')], `${trace}: not a directory (expected an upstream pool dir`);
+    await expectOneLineError(['generate', profile, '--duration', '60', '--clients', `@${join(dir, 'nope.txt')}`, '--out', join(dir, 'x.jsonl')], `cannot read ${join(dir, 'nope.txt')} (no such file)`);
+  });
+});
+
 describe('validate: thresholds file and help', () => {
   it('--thresholds with a metric at the top level says where it goes', async () => {
     const file = join(dir, 'th.json');
