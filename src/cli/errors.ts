@@ -7,6 +7,7 @@ import { GenerateError } from '../generate/errors.js';
 import { PmfError } from '../stats/pmf.js';
 import { IngestError } from '../ingest/errors.js';
 import { InputError } from '../io/input.js';
+import { presetHint } from './preset-hint.js';
 
 /** Exit codes of every command (DESIGN.md, CLI contract). */
 export const EXIT_OK = 0;
@@ -41,7 +42,8 @@ export class RejectRatioError extends Error {
 export function describeError(err: unknown): { message: string; code: number } {
   if (err instanceof CommanderError) return { message: '', code: err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT };
   if (err instanceof RejectRatioError) return { message: err.message, code: EXIT_CHECK_FAILED };
-  if (err instanceof ProfileError || err instanceof GenerateError || err instanceof UsageError || err instanceof PmfError || err instanceof IngestError || err instanceof InputError) {
+  if (err instanceof IngestError) return { message: err.message + presetHint(err), code: EXIT_BAD_INPUT };
+  if (err instanceof ProfileError || err instanceof GenerateError || err instanceof UsageError || err instanceof PmfError || err instanceof InputError) {
     return { message: err.message, code: EXIT_BAD_INPUT };
   }
   const e = err as NodeJS.ErrnoException;

@@ -46,9 +46,9 @@ function gunzippedHead(head: Buffer): Buffer {
   }
 }
 
-/** The first bytes of a file's text: its first 4 KiB, decompressed when it is gzip (a profile.json.gz). */
-export function readTextHead(file: string): Buffer {
-  return gunzippedHead(readHead(file));
+/** The first bytes of a file's text: its first `bytes` (4 KiB), decompressed when it is gzip (a profile.json.gz). */
+export function readTextHead(file: string, bytes = 4096): Buffer {
+  return gunzippedHead(readHead(file, bytes));
 }
 
 /** What `file` is (see FileKind), from the start of its text (readTextHead). */

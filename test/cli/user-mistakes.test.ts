@@ -242,6 +242,37 @@ describe('a new user\'s walkthrough: settings files, empty files and missing pat
   });
 });
 
+describe('a log without --preset, or with another log\'s, names the preset its columns fit (a new user\'s walkthrough: "give --preset NAME" only)', () => {
+  const MOONCAKE = fixture('traces', 'mooncake', 'conversation_trace.jsonl.gz');
+  const BURSTGPT = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+  it('in both engines, for CSV and JSON lines, in every command that reads logs', async () => {
+    for (const engine of ['ts', 'duckdb']) {
+      const out = ['--engine', engine, '--out', join(dir, 'preset-hint.parquet')];
+      await expectOneLineError(['ingest', CONV, ...out], /give --preset NAME .*; its columns fit the preset azure-llm-2023\n/);
+      await expectOneLineError(['ingest', CONV, '--preset', 'burstgpt', ...out], /not in the (header|input) \(columns: "TIMESTAMP", "ContextTokens", "GeneratedTokens"\); its columns fit the preset azure-llm-2023\n/);
+      await expectOneLineError(['ingest', MOONCAKE, ...out], /its columns fit the preset mooncake\n/);
+      await expectOneLineError(['ingest', MOONCAKE, '--preset', 'azure-llm-2023', ...out], /its columns fit the preset mooncake\n/);
+      await expectOneLineError(['ingest', BURSTGPT, ...out], /its columns fit the preset burstgpt\n/);
+    }
+    await expectOneLineError(['fit', BURSTGPT, '--out', join(dir, 'x.json')], /its columns fit the preset burstgpt\n/);
+    await expectOneLineError(['validate', CONV, join(dir, 'g.jsonl')], /give --source-preset NAME .*; its columns fit the preset azure-llm-2023\n/);
+    await expectOneLineError(['inspect', MOONCAKE], /its columns fit the preset mooncake\n/);
+    expect(existsSync(join(dir, 'preset-hint.parquet'))).toBe(false);
+  });
+
+  it('says nothing of presets when none fits (a gateway log) or for our own trace', async () => {
+    const gw = join(dir, 'gw.csv');
+    writeFileSync(gw, 'request_time,tenant,prompt_tokens\n1700000000,a,3\n');
+    const r = await runCli('ingest', gw, '--out', join(dir, 'x.jsonl'), '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('give --preset NAME');
+    expect(r.stderr).not.toContain('its columns fit');
+    const own = await runCli('ingest', trace, '--preset', 'mooncake', '--out', join(dir, 'x.jsonl'), '--quiet');
+    expect(own.code).toBe(2);
+    expect(own.stderr).not.toContain('its columns fit');
+  });
+});
+
 describe('validate: thresholds file and help', () => {
   it('--thresholds with a metric at the top level says where it goes', async () => {
     const file = join(dir, 'th.json');
