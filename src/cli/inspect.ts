@@ -23,6 +23,10 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   lines.push(`profile ${file}`);
   lines.push(`  span          ${+s.span.start.toFixed(3)} … ${+s.span.end.toFixed(3)} s (${s.span.hours.toFixed(1)} h)${s.span.origin ? `, origin ${s.span.origin}` : ', no absolute origin'}`);
   lines.push(`  windows       arrivals ${s.windows.arrival_seconds} s, lengths ${s.windows.length_seconds} s`);
+  // What fit --anonymize kept and added: --keep-calendar's weekday and hour were in the profile
+  // only (found by a new user's walkthrough: inspect said "no absolute origin" and no more).
+  const an = s.anonymized;
+  if (an) lines.push(`  anonymized    ranked client ids, times from 0; ${an.calendar ? `kept the span start's weekday and hour: ${an.calendar.weekday} ${String(an.calendar.hour).padStart(2, '0')}:00–${String(an.calendar.hour + 1).padStart(2, '0')}:00 UTC` : 'no calendar kept'}${an.dpEpsilon === null ? '' : `; length PMF counts noised (--dp-epsilon ${an.dpEpsilon})`}`);
   lines.push(`  clients       ${s.clients}${s.clientsWithoutLengths ? ` (${s.clientsWithoutLengths} without length data)` : ''}; ${s.concentration.p50} / ${s.concentration.p90} / ${s.concentration.p99} carry 50 / 90 / 99 % of requests`);
   lines.push(`  requests      ${s.requests} (mean ${fmt(s.meanRate)} req/s, peak window ${fmt(s.peakWindowRate)} req/s)`);
   lines.push(`  IAT CV        request-weighted median ${fmt(s.cv.requestWeightedMedian)}, mean ${fmt(s.cv.requestWeightedMean)}; ${pct(s.cv.shareAbove1)} of requests in windows with CV > 1`);

@@ -22,3 +22,27 @@ describe('inspect of a profile whose windows have no gaps', () => {
     expect(html).toContain('<tr><th>families</th><td>none: no window has enough gaps for a model');
   });
 });
+
+describe('inspect of an anonymized profile', () => {
+  it('says what fit --anonymize kept and added: the weekday and hour of --keep-calendar, the --dp-epsilon (found by a new user\'s walkthrough: only "no absolute origin")', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'log.csv');
+    // 2025-03-03 was a Monday; 150 requests of one tenant from 09:15 UTC.
+    writeFileSync(log, `time,tenant,in,out\n${Array.from({ length: 150 }, (_, i) => `2025-03-03T09:15:${String(i % 60).padStart(2, '0')}.${i}Z,acme,${10 + i},20`).join('\n')}\n`);
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'time', client_id: 'tenant', input_tokens: 'in', output_tokens: 'out' }, timestamp: { unit: 'iso' } }));
+    const kept = join(dir, 'kept.json');
+    expect((await runCli('fit', log, '--map', map, '--anonymize', '--keep-calendar', '--out', kept, '--quiet')).code).toBe(0);
+    const r = await runCli('inspect', kept);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("\n  anonymized    ranked client ids, times from 0; kept the span start's weekday and hour: Mon 09:00–10:00 UTC\n");
+    expect(JSON.parse((await runCli('inspect', kept, '--json')).stdout).anonymized).toEqual({ calendar: { weekday: 'Mon', hour: 9 }, dpEpsilon: null });
+    const noised = join(dir, 'noised.json');
+    expect((await runCli('fit', log, '--map', map, '--anonymize', '--dp-epsilon', '2', '--seed', '1', '--out', noised, '--quiet')).code).toBe(0);
+    expect((await runCli('inspect', noised)).stdout).toContain('\n  anonymized    ranked client ids, times from 0; no calendar kept; length PMF counts noised (--dp-epsilon 2)\n');
+    // A profile fitted without --anonymize has no such line.
+    const plain = join(dir, 'plain.json');
+    expect((await runCli('fit', log, '--map', map, '--out', plain, '--quiet')).code).toBe(0);
+    expect((await runCli('inspect', plain)).stdout).not.toContain('anonymized');
+  });
+});
