@@ -78,6 +78,11 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
  * flags take plain seconds (found by review: `--duration 1h` said only "expected a number").
  */
 export function secondsHint(text: string): string {
+  // A clock time (`01:00:00`) and digit groups (`3,600`, `86_400`) said only "expected a number"
+  // (found by a new user's walkthrough).
+  const clock = /^\s*(\d+):([0-5]\d):([0-5]\d(?:\.\d+)?)\s*$/.exec(text);
+  if (clock) return ` (plain seconds: ${Number((Number(clock[1]) * 3600 + Number(clock[2]) * 60 + Number(clock[3])).toPrecision(12))} for ${text.trim()})`;
+  if (/^\s*\d{1,3}([,_])\d{3}(\1\d{3})*(\.\d+)?\s*$/.test(text)) return ` (plain seconds, without digit separators: ${text.replace(/[\s,_]/g, '')})`;
   const m = /^\s*(\d+\.?\d*|\.\d+)\s*(ms|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\s*$/i.exec(text);
   if (!m) return '';
   const unit = m[2].toLowerCase();

@@ -318,6 +318,14 @@ describe('flags', () => {
     const fit = await runCli('fit', trace, '--out', join(dir, 'x.json'), '--resolution', '1ms');
     expect(fit.stderr).toBe('servegen: --resolution: expected a number ≥ 0, got "1ms" (plain seconds, without a unit: 0.001)\n');
     await expectOneLineError(['fit', trace, '--out', join(dir, 'x.json'), '--window', '10m'], '--window: expected a number > 0, got "10m" (plain seconds, without a unit: 600)');
+    // A clock time and digit groups (a new user's walkthrough: "expected a number" only).
+    await expectOneLineError(gen('01:00:00'), '--duration: expected a number > 0, got "01:00:00" (plain seconds: 3600 for 01:00:00)');
+    await expectOneLineError(gen('26:00:30.5'), '(plain seconds: 93630.5 for 26:00:30.5)');
+    await expectOneLineError(gen('3,600'), '--duration: expected a number > 0, got "3,600" (plain seconds, without digit separators: 3600)');
+    await expectOneLineError(gen('86_400'), '(plain seconds, without digit separators: 86400)');
+    // Not every comma is a digit group: no hint where the seconds cannot be told.
+    await expectOneLineError(gen('3,6'), /got "3,6"\n$/);
+    await expectOneLineError(gen('1:00'), /got "1:00"\n$/);
   });
 
   it('--rate: a bare number and a missing file say which mistake it was', async () => {
