@@ -14,8 +14,8 @@ import { writeFileAtomic } from '../io/atomic.js';
 
 /** A share for people; `—` when there is none (NaN: no window of the profile has a measured CV). */
 const pct = (x: number) => (Number.isNaN(x) ? '— %' : `${(100 * x).toFixed(1)} %`);
-/** A number for people; `—` when there is none (NaN: a rate over a zero span, the CV of fewer than two gaps). */
-const fmt = (x: number) => (Number.isNaN(x) ? '—' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
+/** A number for people; `—` when there is none (NaN or ∞: a rate over a zero span, the CV of fewer than two gaps). */
+const fmt = (x: number) => (!Number.isFinite(x) ? '—' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
 
 /** Text rendering of a profile summary (what `inspect` prints). */
 export function renderSummary(file: string, s: ProfileSummary): string {

@@ -15,6 +15,7 @@ import { checkSeed, EXIT_CHECK_FAILED, EXIT_OK, refuseClobber } from './errors.j
 import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { humanCount, Reporter } from './progress.js';
 import { verdictLines, writeReports } from './validate.js';
+import { checkProfileSpan } from './generate.js';
 import { hashFile } from '../io/whole-file.js';
 import { expandInputs } from '../io/input.js';
 import { prefitWindows } from '../fit/parallel-fit.js';
@@ -113,6 +114,7 @@ async function generateBoth(profile: Profile, opts: Opts, format: 'jsonl' | 'par
   const profilePath = join(opts.out, 'profile.json');
   writeProfile(profilePath, profile);
   const { profile: loaded, sha256 } = readProfile(profilePath);
+  checkProfileSpan(loaded, profilePath);
   const gen = { start: loaded.span.start, duration: loaded.span.end - loaded.span.start, rate: { kind: 'scale' as const, factor: 1 }, seed: opts.seed };
   const generatedPath = join(opts.out, `generated.${format}`);
   const naivePath = join(opts.out, `naive.${format}`);

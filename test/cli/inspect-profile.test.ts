@@ -46,3 +46,24 @@ describe('inspect of an anonymized profile', () => {
     expect((await runCli('inspect', plain)).stdout).not.toContain('anonymized');
   });
 });
+
+describe('a log whose requests share one timestamp (fit warns: its profile has an empty span)', () => {
+  it('inspect shows no rate ("—", it said "mean Infinity req/s"); generate and roundtrip name the profile and why (they said "profile span is empty (span.end ≤ span.start)")', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'same.csv');
+    writeFileSync(log, 'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46,10,20\n2023-11-16 18:15:46,11,21\n');
+    const profile = join(dir, 'same.json');
+    expect((await runCli('fit', log, '--preset', 'azure-llm-2023', '--out', profile, '--quiet')).code).toBe(0);
+    for (const file of [profile, log]) {
+      const r = await runCli('inspect', file, ...(file === log ? ['--preset', 'azure-llm-2023', '--quiet'] : []));
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toMatch(/Infinity|NaN/);
+      expect(r.stdout).toMatch(/requests {6}2 \(mean — req\/s/);
+    }
+    const why = "span: the profile's span is empty (0 … 0 s: its log's requests share one timestamp), so it has no rate over time to generate from; fit a log that spans some time";
+    const g = await runCli('generate', profile, '--duration', '60', '--out', join(dir, 'g.jsonl'), '--quiet');
+    expect([g.code, g.stderr]).toEqual([2, `servegen: ${profile}: ${why}\n`]);
+    const rt = await runCli('roundtrip', log, '--preset', 'azure-llm-2023', '--out', join(dir, 'rt'), '--quiet');
+    expect([rt.code, rt.stderr]).toEqual([2, `servegen: ${join(dir, 'rt', 'profile.json')}: ${why}\n`]);
+  });
+});
