@@ -8,6 +8,7 @@ import { ProfileError } from './errors.js';
 import { clientsBulkValid } from './fast-check.js';
 import { PROFILE_FORMAT, PROFILE_VERSION, ProfileSchema, type ArrivalWindow, type Profile } from './schema.js';
 import { readWholeFile } from '../io/whole-file.js';
+import { upstreamPoolAdvice } from '../io/input.js';
 
 /**
  * Schema check: the bulky arrays go through the hand-written check, the rest through zod;
@@ -153,7 +154,8 @@ export function readProfile(file: string, options: { wholeTextLimit?: number } =
   try {
     bytes = readWholeFile(file);
   } catch (err) {
-    throw new ProfileError(`${file}: cannot read profile (${readErrorReason(err)})`, file);
+    const pool = (err as NodeJS.ErrnoException).code === 'EISDIR' ? upstreamPoolAdvice(file) : undefined;
+    throw new ProfileError(pool ?? `${file}: cannot read profile (${readErrorReason(err)})`, file);
   }
   // A gzipped profile (profile.json.gz, as `fit --out x.json.gz` writes it, or gzip run on one).
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
