@@ -90,6 +90,21 @@ export function secondsHint(text: string): string {
   return ` (plain seconds, without a unit: ${Number((Number(m[1]) * factor).toPrecision(12))})`;
 }
 
+/**
+ * Refuses an existing file as an output directory up front: roundtrip read and fitted the whole
+ * input first, then said "/abs/path: a file is in the way of its directory" (found by a new
+ * user's walkthrough: `roundtrip conv.parquet --out conv-profile.json`). @throws UsageError.
+ */
+export function refuseFileAsDir(dir: string, writes: string): void {
+  let isFile = false;
+  try {
+    isFile = !statSync(dir).isDirectory();
+  } catch {
+    return; // missing: made later
+  }
+  if (isFile) throw new UsageError(`--out ${dir}: an existing file, not a directory (it writes ${writes} into a directory); give a directory name`);
+}
+
 /** Parses a numeric flag that must be > 0 (or ≥ 0). @throws UsageError naming the flag. */
 export function positive(text: string, flag: string, allowZero = false): number {
   const v = flagNumber(text);

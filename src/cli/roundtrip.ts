@@ -11,7 +11,7 @@ import { loadThresholds } from '../validate/thresholds.js';
 import { validateTracesParallel } from '../validate/validate.js';
 import { ingestFiles } from '../ingest/ingest.js';
 import { loadPreset } from '../ingest/presets.js';
-import { checkSeed, EXIT_CHECK_FAILED, EXIT_OK, refuseClobber } from './errors.js';
+import { checkSeed, EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, refuseFileAsDir } from './errors.js';
 import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { humanCount, Reporter } from './progress.js';
 import { verdictLines, writeReports } from './validate.js';
@@ -48,6 +48,7 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
     .action(async (inputs: string[], opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
       checkSeed(opts.seed);
+      refuseFileAsDir(opts.out, 'profile.json, the generated traces and the reports');
       // `roundtrip log.csv --rejects log.csv` replaced the log by its (empty) rejects (found by review).
       refuseClobber([...inputs.map((f) => ['input', f] as const), ['--thresholds', opts.thresholds], ['--map', opts.map]], [['--rejects', opts.rejects]]);
       const thresholds = loadThresholds(opts.thresholds);
