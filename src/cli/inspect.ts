@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readProfile } from '../profile/read.js';
-import { summarizeProfile, type ProfileSummary } from '../profile/summarize.js';
+import { anonymizedText, summarizeProfile, type ProfileSummary } from '../profile/summarize.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readTextHead, servegenFormatIn } from '../io/file-kind.js';
 import { refuseClobber, UsageError } from './errors.js';
@@ -26,7 +26,7 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   // What fit --anonymize kept and added: --keep-calendar's weekday and hour were in the profile
   // only (found by a new user's walkthrough: inspect said "no absolute origin" and no more).
   const an = s.anonymized;
-  if (an) lines.push(`  anonymized    ranked client ids, times from 0; ${an.calendar ? `kept the span start's weekday and hour: ${an.calendar.weekday} ${String(an.calendar.hour).padStart(2, '0')}:00–${String(an.calendar.hour + 1).padStart(2, '0')}:00 UTC` : 'no calendar kept'}${an.dpEpsilon === null ? '' : `; length PMF counts noised (--dp-epsilon ${an.dpEpsilon})`}`);
+  if (an) lines.push(`  anonymized    ${anonymizedText(an)}`);
   lines.push(`  clients       ${s.clients}${s.clientsWithoutLengths ? ` (${s.clientsWithoutLengths} without length data)` : ''}; ${s.concentration.p50} / ${s.concentration.p90} / ${s.concentration.p99} carry 50 / 90 / 99 % of requests`);
   lines.push(`  requests      ${s.requests} (mean ${fmt(s.meanRate)} req/s, peak window ${fmt(s.peakWindowRate)} req/s)`);
   lines.push(`  IAT CV        request-weighted median ${fmt(s.cv.requestWeightedMedian)}, mean ${fmt(s.cv.requestWeightedMean)}; ${pct(s.cv.shareAbove1)} of requests in windows with CV > 1`);

@@ -267,6 +267,13 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
   };
 }
 
+/** `anonymized`'s words, for inspect and the HTML characterization: what was removed, kept and added. */
+export function anonymizedText(an: NonNullable<ProfileSummary['anonymized']>): string {
+  const hh = (h: number) => String(h).padStart(2, '0');
+  const kept = an.calendar ? `kept the span start's weekday and hour: ${an.calendar.weekday} ${hh(an.calendar.hour)}:00–${hh(an.calendar.hour + 1)}:00 UTC` : 'no calendar kept';
+  return `ranked client ids, times from 0; ${kept}${an.dpEpsilon === null ? '' : `; length PMF counts noised (--dp-epsilon ${an.dpEpsilon})`}`;
+}
+
 /** What `fit --anonymize` recorded of itself (options are free-form JSON in a profile: read with care). */
 function anonymizedOf(profile: Profile): Pick<ProfileSummary, 'anonymized'> {
   const a = (profile.provenance.options as Record<string, unknown> | undefined)?.anonymized as { calendar?: unknown; dp_epsilon?: unknown } | undefined;

@@ -32,7 +32,9 @@ describe('inspect of an anonymized profile', () => {
     const map = join(dir, 'map.json');
     writeFileSync(map, JSON.stringify({ columns: { timestamp: 'time', client_id: 'tenant', input_tokens: 'in', output_tokens: 'out' }, timestamp: { unit: 'iso' } }));
     const kept = join(dir, 'kept.json');
-    expect((await runCli('fit', log, '--map', map, '--anonymize', '--keep-calendar', '--out', kept, '--quiet')).code).toBe(0);
+    const report = join(dir, 'kept.html');
+    expect((await runCli('fit', log, '--map', map, '--anonymize', '--keep-calendar', '--out', kept, '--report', report, '--quiet')).code).toBe(0);
+    expect(readFileSync(report, 'utf8')).toContain('<tr><th>anonymized</th><td>ranked client ids, times from 0; kept the span start&#39;s weekday and hour: Mon 09:00–10:00 UTC</td></tr>');
     const r = await runCli('inspect', kept);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("\n  anonymized    ranked client ids, times from 0; kept the span start's weekday and hour: Mon 09:00–10:00 UTC\n");
