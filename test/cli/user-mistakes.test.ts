@@ -240,6 +240,13 @@ describe('a new user\'s walkthrough: settings files, empty files and missing pat
     await expectOneLineError(['import-servegen', trace, '--out', join(dir, 'x.json')], `${trace}: not a directory (expected an upstream pool dir`);
     await expectOneLineError(['generate', profile, '--duration', '60', '--clients', `@${join(dir, 'nope.txt')}`, '--out', join(dir, 'x.jsonl')], `cannot read ${join(dir, 'nope.txt')} (no such file)`);
   });
+
+  it('--clients with an id the profile lacks names the ids it has, largest first (it named none)', async () => {
+    const pool = join(dir, 'pool.json');
+    expect((await runCli('import-servegen', fixture('servegen', 'multimodal', 'mm-image'), '--out', pool, '--quiet')).code).toBe(0);
+    await expectOneLineError(['generate', pool, '--duration', '60', '--clients', '12,99', '--out', join(dir, 'x.jsonl')], '--clients: no client "99" in the profile (its 35 client ids, largest first: "12", "5", "11", "7", "13", …)\n');
+    await expectOneLineError(['generate', profile, '--duration', '60', '--clients', 'acme', '--out', join(dir, 'x.jsonl')], '--clients: no client "acme" in the profile (its 1 client id, largest first: "default")\n');
+  });
 });
 
 describe('a log without --preset, or with another log\'s, names the preset its columns fit (a new user\'s walkthrough: "give --preset NAME" only)', () => {
