@@ -7,6 +7,7 @@ import { GenerateError } from '../generate/errors.js';
 import { PmfError } from '../stats/pmf.js';
 import { IngestError } from '../ingest/errors.js';
 import { InputError } from '../io/input.js';
+import { presetHint } from './preset-hint.js';
 
 /** Exit codes of every command (DESIGN.md, CLI contract). */
 export const EXIT_OK = 0;
@@ -41,7 +42,8 @@ export class RejectRatioError extends Error {
 export function describeError(err: unknown): { message: string; code: number } {
   if (err instanceof CommanderError) return { message: '', code: err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT };
   if (err instanceof RejectRatioError) return { message: err.message, code: EXIT_CHECK_FAILED };
-  if (err instanceof ProfileError || err instanceof GenerateError || err instanceof UsageError || err instanceof PmfError || err instanceof IngestError || err instanceof InputError) {
+  if (err instanceof IngestError) return { message: err.message + presetHint(err), code: EXIT_BAD_INPUT };
+  if (err instanceof ProfileError || err instanceof GenerateError || err instanceof UsageError || err instanceof PmfError || err instanceof InputError) {
     return { message: err.message, code: EXIT_BAD_INPUT };
   }
   const e = err as NodeJS.ErrnoException;
@@ -76,11 +78,31 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
  * flags take plain seconds (found by review: `--duration 1h` said only "expected a number").
  */
 export function secondsHint(text: string): string {
+  // A clock time (`01:00:00`) and digit groups (`3,600`, `86_400`) said only "expected a number"
+  // (found by a new user's walkthrough).
+  const clock = /^\s*(\d+):([0-5]\d):([0-5]\d(?:\.\d+)?)\s*$/.exec(text);
+  if (clock) return ` (plain seconds: ${Number((Number(clock[1]) * 3600 + Number(clock[2]) * 60 + Number(clock[3])).toPrecision(12))} for ${text.trim()})`;
+  if (/^\s*\d{1,3}([,_])\d{3}(\1\d{3})*(\.\d+)?\s*$/.test(text)) return ` (plain seconds, without digit separators: ${text.replace(/[\s,_]/g, '')})`;
   const m = /^\s*(\d+\.?\d*|\.\d+)\s*(ms|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\s*$/i.exec(text);
   if (!m) return '';
   const unit = m[2].toLowerCase();
   const factor = unit === 'ms' ? 0.001 : UNIT_SECONDS[unit[0]];
   return ` (plain seconds, without a unit: ${Number((Number(m[1]) * factor).toPrecision(12))})`;
+}
+
+/**
+ * Refuses an existing file as an output directory up front: roundtrip read and fitted the whole
+ * input first, then said "/abs/path: a file is in the way of its directory" (found by a new
+ * user's walkthrough: `roundtrip conv.parquet --out conv-profile.json`). @throws UsageError.
+ */
+export function refuseFileAsDir(dir: string, writes: string): void {
+  let isFile = false;
+  try {
+    isFile = !statSync(dir).isDirectory();
+  } catch {
+    return; // missing: made later
+  }
+  if (isFile) throw new UsageError(`--out ${dir}: an existing file, not a directory (it writes ${writes} into a directory); give a directory name`);
 }
 
 /** Parses a numeric flag that must be > 0 (or ≥ 0). @throws UsageError naming the flag. */

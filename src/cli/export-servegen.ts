@@ -3,6 +3,7 @@ import { readProfile } from '../profile/read.js';
 import { exportServegenPool, POOL_CLIENTS_FILE, servegenChunkNumbers } from '../profile/upstream.js';
 import { join } from 'node:path';
 import { Reporter } from './progress.js';
+import { refuseFileAsDir } from './errors.js';
 
 export function registerExportServegen(program: Command): void {
   program
@@ -14,6 +15,7 @@ export function registerExportServegen(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ servegen export-servegen mm-image.json --out pools/multimodal/mm-image\n')
     .action((file: string, opts: { out: string; quiet?: boolean }) => {
       const rep = new Reporter(Boolean(opts.quiet));
+      refuseFileAsDir(opts.out, 'the pool\'s chunk files');
       const { profile } = readProfile(file);
       const files = exportServegenPool(profile, opts.out, file);
       // What upstream's layout cannot hold is named, not dropped silently.

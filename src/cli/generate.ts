@@ -4,9 +4,11 @@ import { readProfile } from '../profile/read.js';
 import { generateToFile } from '../generate/write-trace.js';
 import { parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
+import type { Profile } from '../profile/schema.js';
 import { formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { humanCount, Reporter } from './progress.js';
 import { checkSeed, flagNumber, positive, refuseClobber, secondsHint, UsageError } from './errors.js';
+import { readErrorReason } from '../io/read-error.js';
 
 interface Opts {
   duration: string;
@@ -58,8 +60,9 @@ export function parseClientFilter(text: string | undefined): GenerateOptions['cl
     let body: string;
     try {
       body = readFileSync(file, 'utf8');
-    } catch {
-      throw new UsageError(`--clients ${text}: cannot read ${file}`);
+    } catch (err) {
+      // It said only "cannot read ids.txt" (found by a new user's walkthrough): say why.
+      throw new UsageError(`--clients ${text}: cannot read ${file} (${readErrorReason(err)})`);
     }
     const ids = body.split('\n').map((s) => s.trim()).filter((s) => s !== '');
     if (ids.length === 0) throw new UsageError(`--clients ${text}: ${file} lists no client ids`);
@@ -68,6 +71,16 @@ export function parseClientFilter(text: string | undefined): GenerateOptions['cl
   const ids = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (ids.length === 0) throw new UsageError('--clients: expected top:K or a comma-separated list of client ids');
   return { ids };
+}
+
+/**
+ * A log whose requests share one timestamp fits a profile of an empty span (fit warns); generate
+ * said "profile span is empty (span.end ≤ span.start)", naming no file, and roundtrip the same
+ * after fitting (found by a new user's walkthrough). @throws UsageError naming the profile.
+ */
+export function checkProfileSpan(profile: Pick<Profile, 'span'>, file: string): void {
+  if (profile.span.end > profile.span.start) return;
+  throw new UsageError(`${file}: span: the profile's span is empty (${profile.span.start} … ${profile.span.end} s: its log's requests share one timestamp), so it has no rate over time to generate from; fit a log that spans some time`);
 }
 
 export function registerGenerate(program: Command): void {
@@ -134,6 +147,7 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
         maxRequests: wholeNumber(opts.maxRequests, '--max-requests'),
       };
       const { profile, sha256 } = readProfile(file);
+      checkProfileSpan(profile, file);
       // Found by review: top:100 of a 2-client profile said nothing.
       const top = options.clients && 'top' in options.clients ? options.clients.top : undefined;
       if (top !== undefined && top > profile.clients.length) rep.info(`note: --clients top:${top}: the profile has ${profile.clients.length} client(s); all of them are generated`);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readProfile } from '../profile/read.js';
-import { summarizeProfile, type ProfileSummary } from '../profile/summarize.js';
+import { anonymizedText, summarizeProfile, type ProfileSummary } from '../profile/summarize.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readTextHead, servegenFormatIn } from '../io/file-kind.js';
 import { refuseClobber, UsageError } from './errors.js';
@@ -14,8 +14,8 @@ import { writeFileAtomic } from '../io/atomic.js';
 
 /** A share for people; `—` when there is none (NaN: no window of the profile has a measured CV). */
 const pct = (x: number) => (Number.isNaN(x) ? '— %' : `${(100 * x).toFixed(1)} %`);
-/** A number for people; `—` when there is none (NaN: a rate over a zero span, the CV of fewer than two gaps). */
-const fmt = (x: number) => (Number.isNaN(x) ? '—' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
+/** A number for people; `—` when there is none (NaN or ∞: a rate over a zero span, the CV of fewer than two gaps). */
+const fmt = (x: number) => (!Number.isFinite(x) ? '—' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
 
 /** Text rendering of a profile summary (what `inspect` prints). */
 export function renderSummary(file: string, s: ProfileSummary): string {
@@ -23,6 +23,10 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   lines.push(`profile ${file}`);
   lines.push(`  span          ${+s.span.start.toFixed(3)} … ${+s.span.end.toFixed(3)} s (${s.span.hours.toFixed(1)} h)${s.span.origin ? `, origin ${s.span.origin}` : ', no absolute origin'}`);
   lines.push(`  windows       arrivals ${s.windows.arrival_seconds} s, lengths ${s.windows.length_seconds} s`);
+  // What fit --anonymize kept and added: --keep-calendar's weekday and hour were in the profile
+  // only (found by a new user's walkthrough: inspect said "no absolute origin" and no more).
+  const an = s.anonymized;
+  if (an) lines.push(`  anonymized    ${anonymizedText(an)}`);
   lines.push(`  clients       ${s.clients}${s.clientsWithoutLengths ? ` (${s.clientsWithoutLengths} without length data)` : ''}; ${s.concentration.p50} / ${s.concentration.p90} / ${s.concentration.p99} carry 50 / 90 / 99 % of requests`);
   lines.push(`  requests      ${s.requests} (mean ${fmt(s.meanRate)} req/s, peak window ${fmt(s.peakWindowRate)} req/s)`);
   lines.push(`  IAT CV        request-weighted median ${fmt(s.cv.requestWeightedMedian)}, mean ${fmt(s.cv.requestWeightedMean)}; ${pct(s.cv.shareAbove1)} of requests in windows with CV > 1`);

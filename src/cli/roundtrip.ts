@@ -11,12 +11,13 @@ import { loadThresholds } from '../validate/thresholds.js';
 import { validateTracesParallel } from '../validate/validate.js';
 import { ingestFiles } from '../ingest/ingest.js';
 import { loadPreset } from '../ingest/presets.js';
-import { checkSeed, EXIT_CHECK_FAILED, EXIT_OK, refuseClobber } from './errors.js';
+import { checkSeed, EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, refuseFileAsDir } from './errors.js';
 import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { humanCount, Reporter } from './progress.js';
 import { verdictLines, writeReports } from './validate.js';
 import { capacityLine, DEFAULT_SLOS, DEFAULT_SLOT_MODEL, writeCapacityJson } from './capacity.js';
 import { traceCapacity } from '../validate/provisioning.js';
+import { checkProfileSpan } from './generate.js';
 import { hashFile } from '../io/whole-file.js';
 import { expandInputs } from '../io/input.js';
 import { prefitWindows } from '../fit/parallel-fit.js';
@@ -49,6 +50,7 @@ export function registerRoundtrip(program: Command, setExit: (code: number) => v
     .action(async (inputs: string[], opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
       checkSeed(opts.seed);
+      refuseFileAsDir(opts.out, 'profile.json, the generated traces and the reports');
       // `roundtrip log.csv --rejects log.csv` replaced the log by its (empty) rejects (found by review).
       refuseClobber([...inputs.map((f) => ['input', f] as const), ['--thresholds', opts.thresholds], ['--map', opts.map]], [['--rejects', opts.rejects]]);
       const thresholds = loadThresholds(opts.thresholds);
@@ -127,6 +129,7 @@ async function generateBoth(profile: Profile, opts: Opts, format: 'jsonl' | 'par
   const profilePath = join(opts.out, 'profile.json');
   writeProfile(profilePath, profile);
   const { profile: loaded, sha256 } = readProfile(profilePath);
+  checkProfileSpan(loaded, profilePath);
   const gen = { start: loaded.span.start, duration: loaded.span.end - loaded.span.start, rate: { kind: 'scale' as const, factor: 1 }, seed: opts.seed };
   const generatedPath = join(opts.out, `generated.${format}`);
   const naivePath = join(opts.out, `naive.${format}`);

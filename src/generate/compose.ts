@@ -85,9 +85,20 @@ export function selectClients(profile: Profile, filter: GenerateOptions['clients
   // (both copies draw from the stream split by its id) — found by review.
   return [...new Set(filter.ids)].map((id) => {
     const c = byId.get(id);
-    if (!c) throw new GenerateError(`--clients: no client ${JSON.stringify(id)} in the profile`);
+    if (!c) throw new GenerateError(`--clients: no client ${JSON.stringify(id)} in the profile (${knownIds(profile.clients)})`);
     return c;
   });
+}
+
+/**
+ * The ids one could have meant, for a --clients id that is not there (found by a new user's
+ * walkthrough: it named none, so finding the right spelling took an inspect of the profile):
+ * how many there are and the largest few by volume.
+ */
+function knownIds(clients: readonly ProfileClient[]): string {
+  const top = [...clients].sort((a, b) => b.requests - a.requests || (a.id < b.id ? -1 : 1)).slice(0, 5);
+  const more = clients.length > top.length ? ', …' : '';
+  return `its ${clients.length} client id${clients.length === 1 ? '' : 's'}, largest first: ${top.map((c) => JSON.stringify(c.id)).join(', ')}${more}`;
 }
 
 /** True when the client has length data (a window with a field). */

@@ -8,7 +8,7 @@ import type { RowSink, SourceInfo } from '../io/row-source.js';
 import { IngestError, noAcceptedRows, originMismatch, REJECT_REASONS, type Reject, type RejectReason } from './errors.js';
 import { missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, type Mapping } from './mapping.js';
 import { TraceBuilder, type IngestSummary } from './normalize.js';
-import { findTimeOutliers, outlierWarning } from './time-axis.js';
+import { timeAxisWarning } from './time-axis.js';
 import type { Trace } from './trace.js';
 import { gzipDamageMessage } from '../io/gzip-damage.js';
 import { ZstdDataError, zstdDamageMessage } from '../io/zstd.js';
@@ -71,8 +71,8 @@ export async function ingestFiles(options: IngestOptions): Promise<IngestResult>
     duplicate_request_ids: builder.duplicateRequestIds,
     sorted,
   };
-  const outliers = findTimeOutliers(trace.timestamp);
-  if (outliers) warnings.push(outlierWarning(outliers, trace.n, trace.origin));
+  const axis = timeAxisWarning(trace.timestamp, trace.origin);
+  if (axis) warnings.push(axis);
   if (warnings.length > 0) summary.warnings = warnings;
   return { trace, summary, rejects: builder.rejects, meta };
 }

@@ -117,6 +117,66 @@ export function outlierWarning(o: TimeOutliers, n: number, origin: string | null
   return `timestamps: ${parts.join(' and ')} the other ${others} rows, which span ${humanSpan(o.coreEnd - o.coreStart)} from ${at(o.coreStart, origin)}. A wrong clock or unit? Rows are kept as read: the trace, and a profile fitted to it, span the gap`;
 }
 
+/** Years a request log can plausibly be from: the bulk of a log outside them was read in another unit. */
+export const PLAUSIBLE_YEARS = [1990, 2100] as const;
+
+/**
+ * A warning (without `warning:`) when the bulk of a log with absolute times — all rows but up to
+ * 1 % at either end, the rows findTimeOutliers may set apart — lies outside PLAUSIBLE_YEARS, or
+ * null. Epoch milliseconds read with `unit: s` gave a trace from the year 55840, exit 0, without
+ * a word (found by a new user's walkthrough); a default date (1900-01-01) is no log's either.
+ * Reads two order statistics of the sorted times, as findTimeOutliers; none in fewer than
+ * OUTLIER_MIN_ROWS rows.
+ * @param t timestamps sorted ascending, seconds from `origin`.
+ */
+export function implausibleDatesWarning(t: ArrayLike<number>, origin: string | null): string | null {
+  const n = t.length;
+  if (origin === null || n < OUTLIER_MIN_ROWS) return null;
+  const base = Date.parse(origin);
+  if (!Number.isFinite(base)) return null;
+  const m = Math.min(Math.max(1, Math.floor(n * OUTLIER_MAX_SHARE)), Math.floor((n - 1) / 2));
+  const year = (x: number) => new Date(base + x * 1000).getUTCFullYear();
+  const [lo, hi] = PLAUSIBLE_YEARS;
+  const inside = (y: number) => y >= lo && y < hi;
+  if (inside(year(t[m])) || inside(year(t[n - 1 - m]))) return null;
+  return `timestamps: the bulk of the rows lies from ${at(t[m], origin)} to ${at(t[n - 1 - m], origin)}, outside the years ${lo}–${hi} of any log: a wrong unit (epoch milliseconds read as seconds, or microseconds as milliseconds, land near the year 55000: set the mapping's "timestamp": {"unit": …}) or a wrong clock? Rows are kept as read`;
+}
+
+/**
+ * Whether implausibleDatesWarning could fire on a scan's rows, from its windows' first and last
+ * times (seconds from `origin`) alone: true when the earliest or the latest row lies outside
+ * PLAUSIBLE_YEARS. Sound: the warning needs t[m] and t[n − 1 − m] outside, so the earliest
+ * (below) or the latest (above) is too. For the one-pass DuckDB scan, which keeps no rows.
+ */
+export function windowsMayHaveImplausibleDates(windows: readonly { n: number; first: number; last: number }[], origin: string | null): boolean {
+  const base = origin === null ? NaN : Date.parse(origin);
+  if (!Number.isFinite(base)) return false;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const w of windows) {
+    if (!(w.n > 0)) continue;
+    if (w.first < first) first = w.first;
+    if (w.last > last) last = w.last;
+  }
+  if (!(first <= last)) return false;
+  const [lo, hi] = PLAUSIBLE_YEARS;
+  const outside = (x: number) => {
+    const y = new Date(base + x * 1000).getUTCFullYear();
+    return !(y >= lo && y < hi);
+  };
+  return outside(first) || outside(last);
+}
+
+/**
+ * The time-axis warnings of sorted timestamps, as one line (the DuckDB engine carries one per
+ * scan): far-out rows (findTimeOutliers) and an implausible era (implausibleDatesWarning).
+ */
+export function timeAxisWarning(t: ArrayLike<number>, origin: string | null): string | undefined {
+  const o = findTimeOutliers(t);
+  const parts = [o ? outlierWarning(o, t.length, origin) : null, implausibleDatesWarning(t, origin)].filter((w): w is string => w !== null);
+  return parts.length === 0 ? undefined : parts.join('; ');
+}
+
 /** Magnitude classes of numeric timestamps (detectNumericUnit's thresholds), largest first. */
 const CLASSES = [
   { min: 1e17, name: 'epoch nanoseconds' },

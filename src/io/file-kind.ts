@@ -47,11 +47,11 @@ function gunzippedHead(head: Buffer): Buffer {
   }
 }
 
-/** The first bytes of a file's text: its first 4 KiB, decompressed when it is gzip (a profile.json.gz) or zstd. */
-export function readTextHead(file: string): Buffer {
-  const head = readHead(file);
+/** The first bytes of a file's text: its first `bytes` (4 KiB), decompressed when it is gzip (a profile.json.gz) or zstd. */
+export function readTextHead(file: string, bytes = 4096): Buffer {
+  const head = readHead(file, bytes);
   // A zstd block (up to 128 KiB compressed) comes out whole or not at all: 256 KiB are read for it.
-  return isZstdMagic(head) ? unzstdPrefix(readHead(file, 1 << 18), 4096) : gunzippedHead(head);
+  return isZstdMagic(head) ? unzstdPrefix(readHead(file, Math.max(bytes, 1 << 18)), bytes) : gunzippedHead(head);
 }
 
 /** What `file` is (see FileKind), from the start of its text (readTextHead). */

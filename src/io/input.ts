@@ -127,6 +127,25 @@ function globToRegExp(pattern: string): RegExp {
 }
 
 /**
+ * For a directory holding an upstream ServeGen pool (chunk-N-trace.csv files) given where a trace
+ * or a profile goes: import it first. It was told to give a pattern like DIR/*.csv, its chunk
+ * traces, or "cannot read profile (is a directory)" (found by a new user's walkthrough:
+ * `inspect fixtures/servegen/multimodal/mm-image`). Undefined for other directories.
+ */
+export function upstreamPoolAdvice(dir: string, names?: readonly string[]): string | undefined {
+  let list = names;
+  if (list === undefined) {
+    try {
+      list = readdirSync(dir);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!list.some((n) => /^chunk-\d+-trace\.csv$/.test(n))) return undefined;
+  return `${dir}: is an upstream ServeGen pool (chunk-N-trace.csv): import it first (servegen import-servegen ${dir} --out pool.json), then use the profile`;
+}
+
+/**
  * What to give instead of a directory (found by review: a directory of Parquet summaries, or
  * of .jsonl.gz logs, was told to give a pattern like DIR/*.csv).
  */
@@ -138,6 +157,8 @@ function directoryAdvice(dir: string): string {
     // (unreadable: the generic advice)
   }
   if (names.includes('scan.parquet') || names.includes('scan')) return `${dir}: is a directory of window summaries (Parquet): fit it with servegen fit --summaries ${dir}`;
+  const pool = upstreamPoolAdvice(dir, names);
+  if (pool) return pool;
   // The most common extension among its files (".csv.gz" counts as one).
   const count = new Map<string, number>();
   for (const n of names) {

@@ -16,6 +16,9 @@ export function lineColumnAt(text: string, offset: number): { line: number; colu
  * (Node reports only a character position).
  */
 export function parseJsonText(text: string, file: string): unknown {
+  // An empty file said "invalid JSON (Unexpected end of JSON input)", which reads as a
+  // truncated document (found by a new user's walkthrough: `generate empty.json`, `--map e.json`).
+  if (text.replace(/^\uFEFF/, '').trim() === '') throw new SyntaxError(`${file}: empty file (no JSON text)`);
   try {
     return JSON.parse(text);
   } catch (err) {

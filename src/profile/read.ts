@@ -10,6 +10,7 @@ import { ProfileError } from './errors.js';
 import { clientsBulkValid } from './fast-check.js';
 import { PROFILE_FORMAT, PROFILE_VERSION, ProfileSchema, type ArrivalWindow, type Profile } from './schema.js';
 import { readWholeFile } from '../io/whole-file.js';
+import { upstreamPoolAdvice } from '../io/input.js';
 
 /**
  * Schema check: the bulky arrays go through the hand-written check, the rest through zod;
@@ -64,6 +65,25 @@ function checkGapHistogram(e: NonNullable<ArrivalWindow['empirical']>, where: st
 }
 
 /**
+ * Why a JSON object with no profile `format` is not a profile, naming the settings files a
+ * user may pass by mistake. It said `format is undefined` for a pipeline spec or thresholds,
+ * and `format is "csv"` for a mapping file (its input format; found by a new user's walkthrough).
+ */
+function notAProfile(v: Record<string, unknown>): string {
+  const what = Array.isArray(v)
+    ? 'a JSON array'
+    : 'columns' in v
+      ? 'a mapping file (for --map)'
+      : 'stages' in v
+        ? 'a pipeline spec (for servegen run)'
+        : 'overrides' in v || ('aggregate' in v && 'client' in v)
+          ? 'a thresholds file (for validate --thresholds)'
+          : undefined;
+  if (what) return `${what}, not a servegen profile (servegen fit or import-servegen writes one)`;
+  return `not a servegen profile (${v.format === undefined ? 'no "format" key' : `format is ${JSON.stringify(v.format)}`}, expected "${PROFILE_FORMAT}")`;
+}
+
+/**
  * Validates a parsed JSON value as a v1 profile. Beyond the schema it checks what a
  * schema cannot: windows ascend, PMF arrays line up, probabilities have mass.
  * @throws ProfileError naming the JSON path of the first problem.
@@ -71,9 +91,7 @@ function checkGapHistogram(e: NonNullable<ArrivalWindow['empirical']>, where: st
 export function validateProfile(value: unknown, file = '<profile>'): Profile {
   if (typeof value === 'object' && value !== null) {
     const v = value as Record<string, unknown>;
-    if (v.format !== PROFILE_FORMAT) {
-      throw new ProfileError(`${file}: not a servegen profile (format is ${JSON.stringify(v.format)}, expected "${PROFILE_FORMAT}")`, file, 'format');
-    }
+    if (v.format !== PROFILE_FORMAT) throw new ProfileError(`${file}: ${notAProfile(v)}`, file, 'format');
     if (typeof v.version === 'number' && v.version > PROFILE_VERSION) {
       throw new ProfileError(`${file}: profile version ${v.version} is newer than this tool supports (${PROFILE_VERSION}); upgrade servegen-ts`, file, 'version');
     }
@@ -138,7 +156,8 @@ export function readProfile(file: string, options: { wholeTextLimit?: number } =
   try {
     bytes = readWholeFile(file);
   } catch (err) {
-    throw new ProfileError(`${file}: cannot read profile (${readErrorReason(err)})`, file);
+    const pool = (err as NodeJS.ErrnoException).code === 'EISDIR' ? upstreamPoolAdvice(file) : undefined;
+    throw new ProfileError(pool ?? `${file}: cannot read profile (${readErrorReason(err)})`, file);
   }
   // A gzipped profile (profile.json.gz, as `fit --out x.json.gz` writes it, or gzip run on one).
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {

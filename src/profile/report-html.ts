@@ -3,7 +3,7 @@ import { PmfSampler } from '../stats/pmf.js';
 import { normalCdf } from '../stats/normal.js';
 import { lognormalParetoCdf, twoNormalsCdf } from '../fit/mixtures.js';
 import type { LengthFieldName, Profile } from './schema.js';
-import { requestsPerWindow, summarizeProfile } from './summarize.js';
+import { anonymizedText, requestsPerWindow, summarizeProfile } from './summarize.js';
 import { expm1, log, pow } from '../stats/det-math.js';
 
 function fmt(v: number | undefined | null): string {
@@ -125,6 +125,7 @@ td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:f
 <table>
 <tr><th>clients</th><td>${s.clients} (${s.concentration.p50} / ${s.concentration.p90} / ${s.concentration.p99} carry 50 / 90 / 99 % of requests)</td></tr>
 <tr><th>span</th><td>${fmt(s.span.hours)} h${s.span.origin ? `, origin ${escapeXml(s.span.origin)}` : ''}</td></tr>
+${s.anonymized ? `<tr><th>anonymized</th><td>${escapeXml(anonymizedText(s.anonymized))}</td></tr>` : ''}
 <tr><th>requests</th><td>${s.requests} (mean ${fmt(s.meanRate)} req/s, peak window ${fmt(s.peakWindowRate)} req/s)</td></tr>
 <tr><th>IAT CV</th><td>request-weighted median ${fmt(s.cv.requestWeightedMedian)}, mean ${fmt(s.cv.requestWeightedMean)}; ${fmt(100 * s.cv.shareAbove1)} % of requests in windows with CV &gt; 1</td></tr>
 <tr><th>families</th><td>${Object.keys(s.familyMix).length === 0 ? 'none: no window has enough gaps for a model' : Object.entries(s.familyMix).map(([k, v]) => `${k} ${fmt(100 * v)} %`).join(', ')}${s.empiricalShare > 0 ? `; ${fmt(100 * s.empiricalShare)} % drawn from gap histograms` : ''}</td></tr>

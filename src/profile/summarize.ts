@@ -37,6 +37,8 @@ export interface ProfileSummary {
   sessions: { id: string; stats: Record<string, unknown> }[];
   /** Clients with gap memory: how many, their share of requests, the largest few. */
   gapMemory: { clients: number; share: number; top: { id: string; weight: number; phi: number }[] };
+  /** For a profile made with `fit --anonymize`: the weekday and hour it kept (--keep-calendar) and the PMF noise's ε (--dp-epsilon), from `provenance.options.anonymized`. */
+  anonymized?: { calendar: { weekday: string; hour: number } | null; dpEpsilon: number | null };
 }
 
 /** Weighted quantile over (value, weight) pairs. */
@@ -261,5 +263,22 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
         top: withMemory.sort((a, b) => b.v - a.v).slice(0, 3).map(({ c }) => ({ id: c.id, weight: c.gap_memory!.weight, phi: c.gap_memory!.phi })),
       };
     })(),
+    ...anonymizedOf(profile),
   };
+}
+
+/** `anonymized`'s words, for inspect and the HTML characterization: what was removed, kept and added. */
+export function anonymizedText(an: NonNullable<ProfileSummary['anonymized']>): string {
+  const hh = (h: number) => String(h).padStart(2, '0');
+  const kept = an.calendar ? `kept the span start's weekday and hour: ${an.calendar.weekday} ${hh(an.calendar.hour)}:00–${hh(an.calendar.hour + 1)}:00 UTC` : 'no calendar kept';
+  return `ranked client ids, times from 0; ${kept}${an.dpEpsilon === null ? '' : `; length PMF counts noised (--dp-epsilon ${an.dpEpsilon})`}`;
+}
+
+/** What `fit --anonymize` recorded of itself (options are free-form JSON in a profile: read with care). */
+function anonymizedOf(profile: Profile): Pick<ProfileSummary, 'anonymized'> {
+  const a = (profile.provenance.options as Record<string, unknown> | undefined)?.anonymized as { calendar?: unknown; dp_epsilon?: unknown } | undefined;
+  if (a === null || typeof a !== 'object') return {};
+  const c = a.calendar as { weekday?: unknown; hour?: unknown } | null | undefined;
+  const calendar = c && typeof c === 'object' && typeof c.weekday === 'string' && typeof c.hour === 'number' ? { weekday: c.weekday, hour: c.hour } : null;
+  return { anonymized: { calendar, dpEpsilon: typeof a.dp_epsilon === 'number' ? a.dp_epsilon : null } };
 }

@@ -338,7 +338,9 @@ function readPoolClients(dir: string, traces: Map<number, string>, hash: ReturnT
  * @throws ProfileError naming the file and line of the first malformed entry.
  */
 export function importServegenPool(dir: string, now: () => string = defaultCreated): ImportResult {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  // A missing path was "not a directory" too, as if it were a file (found by a new user's walkthrough).
+  if (!existsSync(dir)) throw new ProfileError(`${dir}: no such directory (expected an upstream pool dir data/<category>/<model>)`, dir);
+  if (!statSync(dir).isDirectory()) {
     throw new ProfileError(`${dir}: not a directory (expected an upstream pool dir data/<category>/<model>)`, dir);
   }
   const names = readdirSync(dir).sort();

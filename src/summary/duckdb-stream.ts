@@ -16,7 +16,7 @@ import type { DuckDBDataChunk } from '@duckdb/node-api';
 import { SummaryBuilder, type RowChunk } from './build.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { originOf, streamedAll, timeWarningOf, type Source } from './duckdb.js';
-import { windowsMayHaveTimeOutliers } from '../ingest/time-axis.js';
+import { windowsMayHaveImplausibleDates, windowsMayHaveTimeOutliers } from '../ingest/time-axis.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { clientRaw, rowsSql } from './sql.js';
 import type { TraceSummaries } from './types.js';
@@ -215,7 +215,7 @@ export async function streamSummarize(
     // The time-axis warning of the other scans, when the windows leave room for one (rare: it
     // reads the inputs again).
     let warning: string | undefined;
-    if (windowsMayHaveTimeOutliers(summaries.arrivals, options.arrivalSeconds)) {
+    if (windowsMayHaveTimeOutliers(summaries.arrivals, options.arrivalSeconds) || windowsMayHaveImplausibleDates(summaries.arrivals, decided!.originIso)) {
       src.stage('time axis: the earliest and latest accepted rows');
       const rows = `(${rowsSql(src.from, src.mapping, src.dotted, undefined, src.numericSource)}) AS sg_rows WHERE reason IS NULL`;
       warning = await timeWarningOf(con, rows, origin, decided!.originIso, nAccepted).catch((err: unknown) => {

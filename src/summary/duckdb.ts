@@ -24,7 +24,7 @@ import { JsonArraySplitter } from '../io/json-array.js';
 import { readTextHead } from '../io/file-kind.js';
 import { checkCompressedInputs, checkJsonGrammar, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
 import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
-import { findTimeOutliers, mixedUnitWarning, OUTLIER_MAX_SHARE, OUTLIER_MIN_ROWS, outlierWarning } from '../ingest/time-axis.js';
+import { mixedUnitWarning, OUTLIER_MAX_SHARE, OUTLIER_MIN_ROWS, timeAxisWarning } from '../ingest/time-axis.js';
 
 export interface DuckDbScanResult {
   summaries: TraceSummaries;
@@ -818,7 +818,7 @@ export async function openScan(inputs: string[], mapping: Mapping, options: Duck
 }
 
 /**
- * The time-axis warning the TypeScript engine gives on the same rows (findTimeOutliers: a few
+ * The time-axis warning the TypeScript engine gives on the same rows (timeAxisWarning: a few
  * rows far from all the others), from the accepted rows' m + 1 earliest and latest times —
  * all that check reads — or undefined.
  */
@@ -848,8 +848,7 @@ export async function timeWarningOf(con: DuckDBConnection, accepted: string, ori
       throw new Error(`internal: time-axis check read row ${i} of ${n}`);
     },
   });
-  const o = findTimeOutliers(t);
-  return o ? outlierWarning(o, n, originIso) : undefined;
+  return timeAxisWarning(t, originIso);
 }
 
 /**

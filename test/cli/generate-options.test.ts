@@ -222,7 +222,11 @@ describe('outputs where a directory or a file is (found by review)', () => {
     }
     const e = await runCli('export-servegen', profile, '--out', trace, '--quiet');
     expect(e.code).toBe(2);
-    expect(e.stderr).toBe(`servegen: ${trace}: a file is in the way of its directory\n`);
+    expect(e.stderr).toBe(`servegen: --out ${trace}: an existing file, not a directory (it writes the pool's chunk files into a directory); give a directory name\n`);
+    // roundtrip says so before reading its input (a new user's walkthrough: it fitted the whole
+    // log first, then said "/abs/path: a file is in the way of its directory").
+    const rt = await runCli('roundtrip', join(dir, 'nope.csv'), '--out', trace, '--quiet');
+    expect([rt.code, rt.stderr]).toEqual([2, `servegen: --out ${trace}: an existing file, not a directory (it writes profile.json, the generated traces and the reports into a directory); give a directory name\n`]);
   });
 });
 

@@ -68,7 +68,8 @@ describe('inspect: a directory, several profiles (found by review)', () => {
     for (const engine of ['ts', 'duckdb']) {
       const r = await runCli('inspect', pool, '--engine', engine);
       expect(r.code, engine).toBe(2);
-      expect(r.stderr, engine).toContain(`servegen: ${pool}: is a directory`);
+      // ... and says to import it (a new user's walkthrough: "give the files (or a pattern like DIR/*.csv)").
+      expect(r.stderr, engine).toBe(`servegen: ${pool}: is an upstream ServeGen pool (chunk-N-trace.csv): import it first (servegen import-servegen ${pool} --out pool.json), then use the profile\n`);
     }
   });
 

@@ -22,3 +22,50 @@ describe('inspect of a profile whose windows have no gaps', () => {
     expect(html).toContain('<tr><th>families</th><td>none: no window has enough gaps for a model');
   });
 });
+
+describe('inspect of an anonymized profile', () => {
+  it('says what fit --anonymize kept and added: the weekday and hour of --keep-calendar, the --dp-epsilon (found by a new user\'s walkthrough: only "no absolute origin")', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'log.csv');
+    // 2025-03-03 was a Monday; 150 requests of one tenant from 09:15 UTC.
+    writeFileSync(log, `time,tenant,in,out\n${Array.from({ length: 150 }, (_, i) => `2025-03-03T09:15:${String(i % 60).padStart(2, '0')}.${i}Z,acme,${10 + i},20`).join('\n')}\n`);
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'time', client_id: 'tenant', input_tokens: 'in', output_tokens: 'out' }, timestamp: { unit: 'iso' } }));
+    const kept = join(dir, 'kept.json');
+    const report = join(dir, 'kept.html');
+    expect((await runCli('fit', log, '--map', map, '--anonymize', '--keep-calendar', '--out', kept, '--report', report, '--quiet')).code).toBe(0);
+    expect(readFileSync(report, 'utf8')).toContain('<tr><th>anonymized</th><td>ranked client ids, times from 0; kept the span start&#39;s weekday and hour: Mon 09:00–10:00 UTC</td></tr>');
+    const r = await runCli('inspect', kept);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("\n  anonymized    ranked client ids, times from 0; kept the span start's weekday and hour: Mon 09:00–10:00 UTC\n");
+    expect(JSON.parse((await runCli('inspect', kept, '--json')).stdout).anonymized).toEqual({ calendar: { weekday: 'Mon', hour: 9 }, dpEpsilon: null });
+    const noised = join(dir, 'noised.json');
+    expect((await runCli('fit', log, '--map', map, '--anonymize', '--dp-epsilon', '2', '--seed', '1', '--out', noised, '--quiet')).code).toBe(0);
+    expect((await runCli('inspect', noised)).stdout).toContain('\n  anonymized    ranked client ids, times from 0; no calendar kept; length PMF counts noised (--dp-epsilon 2)\n');
+    // A profile fitted without --anonymize has no such line.
+    const plain = join(dir, 'plain.json');
+    expect((await runCli('fit', log, '--map', map, '--out', plain, '--quiet')).code).toBe(0);
+    expect((await runCli('inspect', plain)).stdout).not.toContain('anonymized');
+  });
+});
+
+describe('a log whose requests share one timestamp (fit warns: its profile has an empty span)', () => {
+  it('inspect shows no rate ("—", it said "mean Infinity req/s"); generate and roundtrip name the profile and why (they said "profile span is empty (span.end ≤ span.start)")', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'same.csv');
+    writeFileSync(log, 'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46,10,20\n2023-11-16 18:15:46,11,21\n');
+    const profile = join(dir, 'same.json');
+    expect((await runCli('fit', log, '--preset', 'azure-llm-2023', '--out', profile, '--quiet')).code).toBe(0);
+    for (const file of [profile, log]) {
+      const r = await runCli('inspect', file, ...(file === log ? ['--preset', 'azure-llm-2023', '--quiet'] : []));
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toMatch(/Infinity|NaN/);
+      expect(r.stdout).toMatch(/requests {6}2 \(mean — req\/s/);
+    }
+    const why = "span: the profile's span is empty (0 … 0 s: its log's requests share one timestamp), so it has no rate over time to generate from; fit a log that spans some time";
+    const g = await runCli('generate', profile, '--duration', '60', '--out', join(dir, 'g.jsonl'), '--quiet');
+    expect([g.code, g.stderr]).toEqual([2, `servegen: ${profile}: ${why}\n`]);
+    const rt = await runCli('roundtrip', log, '--preset', 'azure-llm-2023', '--out', join(dir, 'rt'), '--quiet');
+    expect([rt.code, rt.stderr]).toEqual([2, `servegen: ${join(dir, 'rt', 'profile.json')}: ${why}\n`]);
+  });
+});

@@ -183,6 +183,18 @@ it('a directory given as a trace: summaries are sent to fit --summaries, logs ge
   expect(f.stderr).toBe(`servegen: ${logs}: is a directory; give the files (or a pattern like ${join(logs, '*.jsonl.gz')})\n`);
 });
 
+it('an upstream pool directory where a trace or a profile goes says to import it (a new user\'s walkthrough: "a pattern like DIR/*.csv", "cannot read profile (is a directory)")', async () => {
+  const pool = fixture('servegen', 'multimodal', 'mm-image');
+  const advice = `servegen: ${pool}: is an upstream ServeGen pool (chunk-N-trace.csv): import it first (servegen import-servegen ${pool} --out pool.json), then use the profile\n`;
+  for (const args of [['inspect', pool], ['fit', pool, '--out', join(dir, 'x.json')], ['validate', pool, generated], ['generate', pool, '--duration', '60', '--out', join(dir, 'x.jsonl')], ['export-servegen', pool, '--out', join(dir, 'xpool')]]) {
+    const r = await runCli(...args, '--quiet');
+    expect([r.code, r.stderr], args.join(' ')).toEqual([2, advice]);
+  }
+  // Another directory where a profile goes is still just a directory.
+  const r = await runCli('generate', dir, '--duration', '60', '--out', join(dir, 'x.jsonl'), '--quiet');
+  expect(r.stderr).toBe(`servegen: ${dir}: cannot read profile (is a directory)\n`);
+});
+
 describe('--max-reject-ratio takes a percentage', () => {
   it('5% passes 3 rejects in 100 rows, 2% does not (and says 0.02)', async () => {
     const csv = join(dir, 'rejects.csv');

@@ -209,6 +209,77 @@ describe('unreadable files are explained in words, not errno codes', () => {
   });
 });
 
+describe('a new user\'s walkthrough: settings files, empty files and missing paths are named as such', () => {
+  it('a mapping, pipeline spec, thresholds file or JSON array where a profile goes says what it is (it said `format is "csv"`, `format is undefined`)', async () => {
+    const out = ['--duration', '60', '--out', join(dir, 'x.jsonl')];
+    const mapping = join(ROOT, 'presets', 'burstgpt.json');
+    await expectOneLineError(['generate', mapping, ...out], `${mapping}: a mapping file (for --map), not a servegen profile (servegen fit or import-servegen writes one)`);
+    const pipeline = join(ROOT, 'pipelines', 'main-job.json');
+    await expectOneLineError(['generate', pipeline, ...out], `${pipeline}: a pipeline spec (for servegen run), not a servegen profile`);
+    const thresholds = join(ROOT, 'docs', 'thresholds.json');
+    await expectOneLineError(['inspect', thresholds], `${thresholds}: a thresholds file (for validate --thresholds), not a servegen profile`);
+    const arr = join(dir, 'arr.json');
+    writeFileSync(arr, '[1, 2]\n');
+    await expectOneLineError(['generate', arr, ...out], `${arr}: a JSON array, not a servegen profile`);
+    const other = join(dir, 'other.json');
+    writeFileSync(other, '{"a": 1}\n');
+    await expectOneLineError(['generate', other, ...out], `${other}: not a servegen profile (no "format" key, expected "servegen-profile")`);
+    expect(existsSync(join(dir, 'x.jsonl'))).toBe(false);
+  });
+
+  it('an empty JSON file is "empty file", not "invalid JSON (Unexpected end of JSON input)"', async () => {
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, '');
+    await expectOneLineError(['generate', empty, '--duration', '60', '--out', join(dir, 'x.jsonl')], `${empty}: empty file (no JSON text)`);
+    await expectOneLineError(['ingest', CONV, '--map', empty, '--out', join(dir, 'x.parquet')], `${empty}: empty file (no JSON text)`);
+    await expectOneLineError(['validate', trace, trace, '--thresholds', empty], `${empty}: empty file (no JSON text)`);
+  });
+
+  it('import-servegen of a missing path says no such directory; --clients @FILE says why it cannot be read', async () => {
+    await expectOneLineError(['import-servegen', join(dir, 'nope'), '--out', join(dir, 'x.json')], `${join(dir, 'nope')}: no such directory (expected an upstream pool dir`);
+    await expectOneLineError(['import-servegen', trace, '--out', join(dir, 'x.json')], `${trace}: not a directory (expected an upstream pool dir`);
+    await expectOneLineError(['generate', profile, '--duration', '60', '--clients', `@${join(dir, 'nope.txt')}`, '--out', join(dir, 'x.jsonl')], `cannot read ${join(dir, 'nope.txt')} (no such file)`);
+  });
+
+  it('--clients with an id the profile lacks names the ids it has, largest first (it named none)', async () => {
+    const pool = join(dir, 'pool.json');
+    expect((await runCli('import-servegen', fixture('servegen', 'multimodal', 'mm-image'), '--out', pool, '--quiet')).code).toBe(0);
+    await expectOneLineError(['generate', pool, '--duration', '60', '--clients', '12,99', '--out', join(dir, 'x.jsonl')], '--clients: no client "99" in the profile (its 35 client ids, largest first: "12", "5", "11", "7", "13", …)\n');
+    await expectOneLineError(['generate', profile, '--duration', '60', '--clients', 'acme', '--out', join(dir, 'x.jsonl')], '--clients: no client "acme" in the profile (its 1 client id, largest first: "default")\n');
+  });
+});
+
+describe('a log without --preset, or with another log\'s, names the preset its columns fit (a new user\'s walkthrough: "give --preset NAME" only)', () => {
+  const MOONCAKE = fixture('traces', 'mooncake', 'conversation_trace.jsonl.gz');
+  const BURSTGPT = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+  it('in both engines, for CSV and JSON lines, in every command that reads logs', async () => {
+    for (const engine of ['ts', 'duckdb']) {
+      const out = ['--engine', engine, '--out', join(dir, 'preset-hint.parquet')];
+      await expectOneLineError(['ingest', CONV, ...out], /give --preset NAME .*; its columns fit the preset azure-llm-2023\n/);
+      await expectOneLineError(['ingest', CONV, '--preset', 'burstgpt', ...out], /not in the (header|input) \(columns: "TIMESTAMP", "ContextTokens", "GeneratedTokens"\); its columns fit the preset azure-llm-2023\n/);
+      await expectOneLineError(['ingest', MOONCAKE, ...out], /its columns fit the preset mooncake\n/);
+      await expectOneLineError(['ingest', MOONCAKE, '--preset', 'azure-llm-2023', ...out], /its columns fit the preset mooncake\n/);
+      await expectOneLineError(['ingest', BURSTGPT, ...out], /its columns fit the preset burstgpt\n/);
+    }
+    await expectOneLineError(['fit', BURSTGPT, '--out', join(dir, 'x.json')], /its columns fit the preset burstgpt\n/);
+    await expectOneLineError(['validate', CONV, join(dir, 'g.jsonl')], /give --source-preset NAME .*; its columns fit the preset azure-llm-2023\n/);
+    await expectOneLineError(['inspect', MOONCAKE], /its columns fit the preset mooncake\n/);
+    expect(existsSync(join(dir, 'preset-hint.parquet'))).toBe(false);
+  });
+
+  it('says nothing of presets when none fits (a gateway log) or for our own trace', async () => {
+    const gw = join(dir, 'gw.csv');
+    writeFileSync(gw, 'request_time,tenant,prompt_tokens\n1700000000,a,3\n');
+    const r = await runCli('ingest', gw, '--out', join(dir, 'x.jsonl'), '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('give --preset NAME');
+    expect(r.stderr).not.toContain('its columns fit');
+    const own = await runCli('ingest', trace, '--preset', 'mooncake', '--out', join(dir, 'x.jsonl'), '--quiet');
+    expect(own.code).toBe(2);
+    expect(own.stderr).not.toContain('its columns fit');
+  });
+});
+
 describe('validate: thresholds file and help', () => {
   it('--thresholds with a metric at the top level says where it goes', async () => {
     const file = join(dir, 'th.json');
@@ -254,6 +325,14 @@ describe('flags', () => {
     const fit = await runCli('fit', trace, '--out', join(dir, 'x.json'), '--resolution', '1ms');
     expect(fit.stderr).toBe('servegen: --resolution: expected a number ≥ 0, got "1ms" (plain seconds, without a unit: 0.001)\n');
     await expectOneLineError(['fit', trace, '--out', join(dir, 'x.json'), '--window', '10m'], '--window: expected a number > 0, got "10m" (plain seconds, without a unit: 600)');
+    // A clock time and digit groups (a new user's walkthrough: "expected a number" only).
+    await expectOneLineError(gen('01:00:00'), '--duration: expected a number > 0, got "01:00:00" (plain seconds: 3600 for 01:00:00)');
+    await expectOneLineError(gen('26:00:30.5'), '(plain seconds: 93630.5 for 26:00:30.5)');
+    await expectOneLineError(gen('3,600'), '--duration: expected a number > 0, got "3,600" (plain seconds, without digit separators: 3600)');
+    await expectOneLineError(gen('86_400'), '(plain seconds, without digit separators: 86400)');
+    // Not every comma is a digit group: no hint where the seconds cannot be told.
+    await expectOneLineError(gen('3,6'), /got "3,6"\n$/);
+    await expectOneLineError(gen('1:00'), /got "1:00"\n$/);
   });
 
   it('--rate: a bare number and a missing file say which mistake it was', async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { loadPreset } from '../../src/ingest/presets.js';
 import { parseMapping } from '../../src/ingest/mapping.js';
-import { findTimeOutliers, magnitudeCounts, mixedUnitWarning, windowsMayHaveTimeOutliers } from '../../src/ingest/time-axis.js';
+import { findTimeOutliers, implausibleDatesWarning, magnitudeCounts, mixedUnitWarning, windowsMayHaveTimeOutliers } from '../../src/ingest/time-axis.js';
 import { createRng } from '../../src/stats/rng.js';
 import { fixture, tempDir } from '../helpers.js';
 import { runCli } from '../cli/run-cli.js';
@@ -138,6 +138,50 @@ describe('mixed magnitudes with unit auto', () => {
     expect(mixedUnitWarning(magnitudeCounts([1.7e9, 1.8e9]), 's')).toBeNull();
     expect(mixedUnitWarning(magnitudeCounts([0, 5, 3600]), 's')).toBeNull();
     expect(mixedUnitWarning(magnitudeCounts([]), 's')).toBeNull();
+  });
+});
+
+describe('implausibleDatesWarning', () => {
+  const t = Array.from({ length: 100 }, (_, i) => i * 30);
+  it('warns when the bulk of an absolute log lies outside 1990–2100, whatever a stray row at either end says', () => {
+    expect(implausibleDatesWarning(t, '+055840-11-08T22:14:32.000Z')).toMatch(/^timestamps: the bulk of the rows lies from \+055840-11-08T22:15:02Z to \+055840-11-08T23:03:32Z, outside the years 1990–2100 of any log: a wrong unit/);
+    expect(implausibleDatesWarning(t, '1900-01-01T00:00:00Z')).not.toBeNull();
+    expect(implausibleDatesWarning(t, '2023-11-16T18:15:46Z')).toBeNull();
+    expect(implausibleDatesWarning(t, '2099-12-31T23:00:00Z')).toBeNull(); // ends in 2100: its bulk starts inside
+    // A 1970 row before a 2023 log (origin 1970: findTimeOutliers' case) is no implausible log.
+    const stray = [0, ...t.slice(1).map((x) => 1.7e9 + x)];
+    expect(implausibleDatesWarning(stray, '1970-01-01T00:00:00Z')).toBeNull();
+    // Relative times, and logs under 12 rows, are not judged.
+    expect(implausibleDatesWarning(t, null)).toBeNull();
+    expect(implausibleDatesWarning(t.slice(0, 11), '1900-01-01T00:00:00Z')).toBeNull();
+  });
+
+  it('epoch milliseconds read with unit s: the same warning from both engines, on stderr and in --summary, exit 0 (it said nothing: a trace from the year 55840)', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'gw.csv');
+    writeFileSync(f, ['request_time,tenant,prompt_tokens', ...Array.from({ length: 50 }, (_, i) => `${1700000000000 + i * 700},a,${i + 1}`), ''].join('\n'));
+    const m = join(dir, 'map.json');
+    writeFileSync(m, JSON.stringify({ columns: { timestamp: 'request_time', client_id: 'tenant', input_tokens: 'prompt_tokens' }, timestamp: { unit: 's' } }));
+    const seen: string[] = [];
+    for (const engine of ['ts', 'duckdb']) {
+      const r = await runCli('ingest', f, '--map', m, '--engine', engine, '--out', join(dir, `t-${engine}.parquet`), '--summary', join(dir, `s-${engine}.json`));
+      expect(r.code, engine).toBe(0);
+      const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning: '));
+      expect(warnings, engine).toHaveLength(1);
+      expect(warnings[0], engine).toMatch(/^warning: timestamps: the bulk of the rows lies from \+055840-\S+ to \+055840-\S+, outside the years 1990–2100 of any log: a wrong unit \(epoch milliseconds read as seconds/);
+      expect(JSON.parse(readFileSync(join(dir, `s-${engine}.json`), 'utf8')).warnings, engine).toEqual([warnings[0].slice('warning: '.length)]);
+      seen.push(warnings[0]);
+    }
+    expect(seen[1]).toBe(seen[0]);
+    // The one-pass DuckDB scan (fit, summarize) keeps no rows: its windows say when to look.
+    for (const args of [['fit', '--out', join(dir, 'p.json')], ['summarize', '--out', join(dir, 'scan')], ['inspect']]) {
+      const r = await runCli(args[0], f, '--map', m, '--engine', 'duckdb', ...args.slice(1));
+      expect(r.code, args[0]).toBe(0);
+      expect(r.stderr.split('\n'), args[0]).toContain(seen[0]);
+    }
+    // With the right unit: no warning.
+    writeFileSync(m, JSON.stringify({ columns: { timestamp: 'request_time', client_id: 'tenant', input_tokens: 'prompt_tokens' }, timestamp: { unit: 'ms' } }));
+    expect((await runCli('ingest', f, '--map', m, '--out', join(dir, 't.jsonl'))).stderr).not.toContain('warning');
   });
 });
 

@@ -18,7 +18,10 @@ describe('parseJsonText', () => {
     expect(message('{\n  "a": 1,\n  "rate": x0.5\n}')).toBe("f.json:3:11: invalid JSON (Unexpected token 'x')");
     expect(message('garbage\n')).toBe("f.json:1:1: invalid JSON (Unexpected token 'g')");
     expect(message('[nul]')).toBe("f.json:1:5: invalid JSON (Unexpected token ']')");
-    expect(message('')).toBe('f.json:1:1: invalid JSON (Unexpected end of JSON input)');
+    expect(message('{')).toBe('f.json:1:2: invalid JSON (Expected property name or \'}\')');
+    // An empty file is named as such, not as JSON cut short (found by a new user's walkthrough).
+    expect(message('')).toBe('f.json: empty file (no JSON text)');
+    expect(message(' \n\t')).toBe('f.json: empty file (no JSON text)');
     // V8's own positions are kept.
     expect(message('{"a": 1,}')).toBe('f.json:1:9: invalid JSON (Expected double-quoted property name)');
   });

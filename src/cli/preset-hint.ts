@@ -1,0 +1,31 @@
+import { existsSync } from 'node:fs';
+import type { IngestError } from '../ingest/errors.js';
+import { presetsFitting } from '../ingest/presets.js';
+import { headColumns } from '../io/head-columns.js';
+
+const QUOTED = '"(?:[^"\\\\]|\\\\.)*"';
+const QUOTED_LIST = `${QUOTED}(?:, ${QUOTED})*`;
+
+/**
+ * For a log read with a mapping whose columns it lacks (a wrong preset, or none: then it is
+ * read as our own trace format), the shipped preset whose columns it has:
+ * `; its columns fit the preset azure-llm-2023`. Found by a new user's walkthrough: the Azure,
+ * BurstGPT and Mooncake logs without --preset (or with another log's) were told only to "give
+ * --preset NAME". The columns come from the error's own list (every engine and format names
+ * them) or, for "not a servegen trace", from the file's first line. Empty when none fits.
+ */
+export function presetHint(err: IngestError): string {
+  const msg = err.message;
+  if (!/mapping names columns? |not a servegen trace \(no servegen header\)/.test(msg)) return '';
+  const listed = new RegExp(`\\((?:columns|keys of the first row): (${QUOTED_LIST})\\)`).exec(msg);
+  let columns: string[] | undefined;
+  try {
+    columns = listed ? (JSON.parse(`[${listed[1]}]`) as string[]) : err.file !== undefined && existsSync(err.file) ? headColumns(err.file) : undefined;
+  } catch {
+    return '';
+  }
+  if (!columns) return '';
+  const fits = presetsFitting(columns);
+  return fits.length === 0 ? '' : `; its columns fit the preset ${fits[0]}`;
+}
+
