@@ -144,6 +144,13 @@ export function checkSeed(text: string, flag = '--seed'): string {
   return text;
 }
 
+/** What the report flags write, and the names that would say otherwise. */
+const OUTPUT_KINDS: Record<string, { what: string; ext: string; wrong: RegExp }> = {
+  '--report': { what: 'an HTML report', ext: '.html', wrong: /\.(json|jsonl|ndjson|csv|tsv|parquet|pq|arrow|md|txt)$/i },
+  '--json': { what: 'JSON', ext: '.json', wrong: /\.(html?|csv|tsv|parquet|pq|arrow|md|txt)$/i },
+  '--md': { what: 'a markdown table', ext: '.md', wrong: /\.(html?|json|jsonl|csv|tsv|parquet|pq|arrow)$/i },
+};
+
 /**
  * Refuses outputs that would replace an input or another output of the same run. Atomic
  * writes made these silent: `fit --out p.json --report p.json` left only the HTML page,
@@ -151,7 +158,8 @@ export function checkSeed(text: string, flag = '--seed'): string {
  * `generate p.json --out p.json` the profile by a trace (found by review). Devices, pipes and
  * `/dev/…` paths (`--json /dev/stdout`) are not files and are let through; `-` is refused.
  * Also refuses a `.gz` name for outputs written uncompressed (all but the flags in `gzipNamed`),
- * and a `.zst` name for any output (nothing is written zstd-compressed).
+ * and a `.zst` name for any output (nothing is written zstd-compressed), and a report named for
+ * another format (OUTPUT_KINDS).
  * @throws UsageError naming both flags and the file.
  */
 export function refuseClobber(inputs: readonly (readonly [string, string | undefined])[], outputs: readonly (readonly [string, string | undefined])[], gzipNamed: readonly string[] = ['--out']): void {
@@ -182,5 +190,9 @@ export function refuseClobber(inputs: readonly (readonly [string, string | undef
     const other = seen.get(k);
     if (other !== undefined) throw new UsageError(`${flag} ${path} is the same file as ${other}: writing it would replace that; give another name`);
     seen.set(k, `${flag} ${path}`);
+    // An HTML report named .json, or a JSON report named .html, was written without a word (found
+    // by review: `validate --report out.json`). After the clobber check, which says more.
+    const kind = OUTPUT_KINDS[flag];
+    if (kind && path !== undefined && kind.wrong.test(path)) throw new UsageError(`${flag} ${path}: written as ${kind.what}, which the name does not say; name it ${kind.ext}`);
   }
 }

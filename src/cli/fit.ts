@@ -147,6 +147,8 @@ Examples:
       const resolution = opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined;
       checkResolution(resolution, arrivalSeconds);
       refuseClobber([...inputs.map((f) => ['input', f] as const), ['--map', opts.map]], [['--out', opts.out], ['--report', opts.report], ['--rejects', opts.rejects]]);
+      // `fit --out prof.parquet` wrote a JSON profile under a Parquet name (found by review).
+      if (/\.(parquet|pq|csv|tsv|jsonl|ndjson|arrow|html?)$/i.test(opts.out)) throw new UsageError(`--out ${opts.out}: a profile is JSON; name it .json (or .json.gz, gzipped)`);
       const hash = createHash('sha256');
       if (opts.summaries) {
         const given = (name: string) => command.getOptionValueSource(name) === 'cli';

@@ -57,6 +57,25 @@ describe('outputs named .zst (zstd is read, not written)', () => {
   });
 });
 
+describe('outputs named for another format (found by review: validate --report out.json wrote HTML, fit --out p.parquet JSON)', () => {
+  it('are refused before anything is read or written (exit 2)', async () => {
+    const dir = tempDir();
+    for (const [args, message] of [
+      [['validate', CONV, CONV, '--source-preset', 'azure-llm-2023', '--generated-preset', 'azure-llm-2023', '--report', join(dir, 'out.json')], `--report ${join(dir, 'out.json')}: written as an HTML report, which the name does not say; name it .html`],
+      [['validate', CONV, CONV, '--source-preset', 'azure-llm-2023', '--generated-preset', 'azure-llm-2023', '--json', join(dir, 'out.HTML')], `--json ${join(dir, 'out.HTML')}: written as JSON, which the name does not say; name it .json`],
+      [['fit', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 'p.parquet')], `--out ${join(dir, 'p.parquet')}: a profile is JSON; name it .json (or .json.gz, gzipped)`],
+      [['fit', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 'p.json'), '--report', join(dir, 'r.md')], `--report ${join(dir, 'r.md')}: written as an HTML report`],
+      [['fidelity-table', join(dir, 'x.json'), '--md', join(dir, 't.html')], `--md ${join(dir, 't.html')}: written as a markdown table, which the name does not say; name it .md`],
+      [['capacity', CONV, '--source-preset', 'azure-llm-2023', '--json', join(dir, 'c.csv')], `--json ${join(dir, 'c.csv')}: written as JSON`],
+    ] as const) {
+      const r = await runCli(...args, '--quiet');
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toContain(message);
+    }
+    for (const f of ['out.json', 'out.HTML', 'p.parquet', 'p.json', 'r.md', 't.html', 'c.csv']) expect(existsSync(join(dir, f)), f).toBe(false);
+  });
+});
+
 describe('--rejects naming an input (review: inspect and roundtrip replaced the log by its empty rejects)', () => {
   it('is refused by inspect and roundtrip, and the input is kept', async () => {
     const dir = tempDir();
