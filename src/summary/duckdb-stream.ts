@@ -15,10 +15,11 @@ import { duckdbReadError } from './duckdb-errors.js';
 import type { DuckDBDataChunk } from '@duckdb/node-api';
 import { SummaryBuilder, type RowChunk } from './build.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
-import { originOf, streamedAll, timeWarningOf, type Source } from './duckdb.js';
+import { checkFieldCounts, originOf, streamedAll, timeWarningOf, useFieldCounts, type Source } from './duckdb.js';
+import { withFieldCounts } from './duckdb-csv-fields.js';
 import { windowsMayHaveTimeOutliers } from '../ingest/time-axis.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
-import { clientRaw, rowsSql } from './sql.js';
+import { clientRaw, rowsSql, WRONG_FIELD_COUNT } from './sql.js';
 import type { TraceSummaries } from './types.js';
 import { poolClients } from './pool.js';
 
@@ -239,7 +240,14 @@ export async function streamSummarize(
 export async function onePassQuery(src: Source): Promise<{ sql: string; clients: string[]; remap?: Int32Array; rows?: number }> {
   const { con, present } = src;
   const raw = clientRaw(src.mapping, src.dotted, src.numericSource);
-  const rows = `(${rowsSql(src.from, src.mapping, src.dotted, undefined, src.numericSource, [], { rawClient: true })}) AS sg_rows`;
+  // CSV rows with another number of fields than the header: found in the client pre-pass
+  // below when there is one (no read of its own), else by a read of their own.
+  const fields = src.fields && !src.numericSource.fieldCounts && src.fields.found === undefined ? src.fields : undefined;
+  if (fields && !(src.mapping.columns.client_id && raw)) {
+    src.stage('rows with another number of fields than the header');
+    await checkFieldCounts(src);
+  }
+  const rows = () => `(${rowsSql(src.from, src.mapping, src.dotted, undefined, src.numericSource, [], { rawClient: true })}) AS sg_rows`;
   src.stage('clients');
   let clients: string[];
   // The client code of each row (`c`): an index into `clients` — or, with `remap`, into the
@@ -254,7 +262,13 @@ export async function onePassQuery(src: Source): Promise<{ sql: string; clients:
     // Distinct raw texts first (a dictionary-encoded column reads them without decoding
     // every row), normalized once each rather than per row.
     // Counted by value in the same read: the input's rows, to check the stream is complete.
-    await con.run(`CREATE TEMP TABLE sg_raw_n AS SELECT v, count(*) AS n FROM (SELECT ${raw.raw} AS v FROM ${src.from} AS src_in) GROUP BY v`);
+    // A CSV is read with its rows' field counts here (as fast as the sniffed read; an empty
+    // field reads '' rather than NULL, which the client's normalization takes alike).
+    if (fields) {
+      await withFieldCounts(fields, (from) => con.run(`CREATE OR REPLACE TEMP TABLE sg_raw_n AS SELECT v, count(*) AS n, count(*) FILTER (WHERE w) AS wrong FROM (SELECT ${raw.raw} AS v, ${WRONG_FIELD_COUNT} AS w FROM ${from} AS src_in) GROUP BY v`));
+      fields.found = Number((await con.runAndReadAll('SELECT CAST(coalesce(sum(wrong), 0) AS DOUBLE) FROM sg_raw_n')).getColumnsJS()[0][0]) > 0;
+      if (fields.found) useFieldCounts(src);
+    } else await con.run(`CREATE TEMP TABLE sg_raw_n AS SELECT v, count(*) AS n FROM (SELECT ${raw.raw} AS v FROM ${src.from} AS src_in) GROUP BY v`);
     total = Number((await con.runAndReadAll('SELECT CAST(coalesce(sum(n), 0) AS DOUBLE) FROM sg_raw_n')).getColumnsJS()[0][0]);
     await con.run(`CREATE TYPE sg_raw AS ENUM (SELECT v FROM sg_raw_n WHERE v IS NOT NULL ORDER BY v)`);
     const names = ((await con.runAndReadAll(`SELECT ${raw.client('v')} AS c FROM (SELECT unnest(enum_range(NULL::sg_raw)) AS v)`)).getColumnsJS()[0] ?? []).map(String);
@@ -263,14 +277,14 @@ export async function onePassQuery(src: Source): Promise<{ sql: string; clients:
     remap = Int32Array.from([index.get('unknown')!, ...names.map((c) => index.get(c)!)]);
     clientCode = 'coalesce(CAST(enum_code(CAST(client_raw AS sg_raw)) AS INTEGER), -1)';
   } else {
-    await con.run(`CREATE TYPE sg_client AS ENUM (SELECT DISTINCT client FROM ${rows} ORDER BY client)`);
+    await con.run(`CREATE TYPE sg_client AS ENUM (SELECT DISTINCT client FROM ${rows()} ORDER BY client)`);
     // No rows, no enum values, no column: the caller's scan reports the empty input.
     clients = (((await con.runAndReadAll('SELECT unnest(enum_range(NULL::sg_client)) AS c')).getColumnsJS()[0] ?? []) as unknown[]).map(String);
     clientCode = 'CAST(enum_code(CAST(client AS sg_client)) AS INTEGER)';
   }
   const reasons = REJECT_REASONS.map((r, i) => `WHEN '${r}' THEN ${i + 1}`).join(' ');
   const ints = present.map((f) => `, CASE WHEN reason IS NULL THEN CAST(coalesce("${f}", -1) AS INTEGER) ELSE -1 END AS "${f}"`).join('');
-  const sql = `SELECT CAST(CASE reason ${reasons} ELSE 0 END AS INTEGER) AS r, ${clientCode} AS c, CASE WHEN reason IS NULL THEN t ELSE 0 END AS t${ints} FROM ${rows}`;
+  const sql = `SELECT CAST(CASE reason ${reasons} ELSE 0 END AS INTEGER) AS r, ${clientCode} AS c, CASE WHEN reason IS NULL THEN t ELSE 0 END AS t${ints} FROM ${rows()}`;
   return { sql, clients, remap, rows: total };
 }
 

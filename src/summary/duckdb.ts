@@ -21,6 +21,7 @@ import { streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { threadsSet } from '../util/worker.js';
 import { checkGzipInputs, checkJsonGrammar, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
+import { fieldCountsFrom, findWrongFieldCounts, type CsvFields } from './duckdb-csv-fields.js';
 import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
 import { findTimeOutliers, mixedUnitWarning, OUTLIER_MAX_SHARE, OUTLIER_MIN_ROWS, outlierWarning } from '../ingest/time-axis.js';
 
@@ -260,7 +261,7 @@ export interface Source {
   from: string;
   dotted: boolean;
   /** Source columns typed as numbers (`json`: typed as JSON, values of mixed types; `clientMissing`: see TypedColumns). */
-  numericSource: Set<string> & { json?: Set<string>; clientMissing?: boolean; blob?: Set<string> };
+  numericSource: Set<string> & { json?: Set<string>; clientMissing?: boolean; blob?: Set<string>; fieldCounts?: boolean };
   /** The mapping with optional fields whose columns are missing dropped. */
   mapping: Mapping;
   /** Integer fields summarized (SQL_INT_FIELDS that are mapped and present). */
@@ -268,6 +269,30 @@ export interface Source {
   meta?: Record<string, unknown>;
   /** With `timestamp.unit: auto`: the unit decided (now in `mapping`), why, and the mixed-magnitude warning. */
   autoTimestamp?: AutoTimestamp;
+  /** CSV inputs: how to read them with their rows' field counts (checkFieldCounts). */
+  fields?: CsvFields;
+}
+
+/**
+ * Reads CSV inputs once for rows with another number of fields than their header (DuckDB's
+ * sniffed read drops an extra empty last field unseen, and stops at other such rows); when
+ * there are some, the source is read with the field counts from then on, and rowsSql counts
+ * those rows as `wrong_column_count` (src/summary/duckdb-csv-fields.ts). Nothing to do for
+ * other formats, or when done before.
+ */
+export async function checkFieldCounts(src: Pick<Source, 'con' | 'files' | 'fields' | 'from' | 'numericSource'>): Promise<void> {
+  if (!src.fields || src.numericSource.fieldCounts) return;
+  const fields = src.fields;
+  const found = await findWrongFieldCounts(src.con, fields).catch((err: unknown) => {
+    throw duckdbReadError(err, src.files);
+  });
+  if (found) useFieldCounts(src);
+}
+
+/** The source read with its rows' field counts from now on (some row has another number of fields). */
+export function useFieldCounts(src: Pick<Source, 'fields' | 'from' | 'numericSource'>): void {
+  src.from = fieldCountsFrom(src.fields!);
+  src.numericSource.fieldCounts = true;
 }
 
 /** What `timestamp.unit: auto` decided on the DuckDB side (the TypeScript engine's detected.timestamp). */
@@ -522,7 +547,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // Optional fields whose columns a file lacks are dropped from the mapping (absent, as in
     // the TypeScript engine); a missing required column is an error before anything runs.
     let available: string[];
-    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean; blob?: Set<string>; numericPaths?: Set<string>; blobPaths?: Set<string>; absent?: Set<string> } = new Set<string>();
+    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean; blob?: Set<string>; numericPaths?: Set<string>; blobPaths?: Set<string>; absent?: Set<string>; fieldCounts?: boolean } = new Set<string>();
     const types = new Map<string, string>();
     // Our own traces: metadata (origin) from the first file that has it, header lines skipped.
     let meta: Record<string, unknown> | undefined;
@@ -546,6 +571,8 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       ours.comments!.push(m.comments);
     }
     let from = fromClause(files, format, ours);
+    // Each CSV file's columns as DuckDB names them, to read it with its rows' field counts.
+    const csvColumns: string[][] = [];
     try {
       let described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
       if (format === 'jsonl' && described.some((r) => r.column_name === 'servegen')) {
@@ -561,6 +588,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       // false), a row, so NULL is a blank line only.
       if ((format === 'csv' || format === 'tsv') && described.length === 1) from = `(SELECT * FROM ${from} WHERE ${ident(String(described[0].column_name))} IS NOT NULL)`;
       available = described.map((r) => String(r.column_name));
+      if (!dotted) csvColumns[0] = available;
       for (const r of described) types.set(String(r.column_name), String(r.column_type));
       for (const r of described) if (NUMERIC_TYPE.test(String(r.column_type))) numericSource.add(String(r.column_name));
       // JSON lines whose values mix types (a string here, a number there) come as JSON columns.
@@ -674,6 +702,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         // A JSON lines file without records (empty, blank lines) reads as one `json` column: it has no rows to check.
         if (format === 'jsonl' && columns.length === 1 && columns[0] === 'json' && !mappedTop(given).has('json')) continue;
         perFile.push(columns);
+        if (!dotted) csvColumns[i] = columns;
         const none = missingCoalesce(given, columns, dotted);
         if (none) throw missingCoalesceError(files[i], none, columns);
         const missing = [...required].filter((c) => !columns.includes(c));
@@ -712,8 +741,16 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         }
       }
     }
+    const fields: CsvFields | undefined = dotted ? undefined : { files, delimiter: format === 'tsv' ? '\t' : ',', comments: ours.comments!, columns: csvColumns, parallel: true };
     let autoTimestamp: AutoTimestamp | undefined;
     if ((mapping.timestamp?.unit ?? 'auto') === 'auto') {
+      // The unit is decided from the accepted rows: rows of another width are not among them.
+      if (fields) {
+        stage('rows with another number of fields than the header');
+        const counted = { con, files, fields, from, numericSource };
+        await checkFieldCounts(counted);
+        from = counted.from;
+      }
       stage('timestamp unit (auto)');
       const auto = await autoUnit(con, from, mapping, dotted, numericSource).catch((err: unknown) => {
         throw duckdbReadError(err, files);
@@ -724,7 +761,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       autoTimestamp = auto;
     }
     const resolved = mapping;
-    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta, autoTimestamp };
+    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta, autoTimestamp, fields };
   } catch (err) {
     close();
     throw err;
@@ -762,11 +799,20 @@ export function originOf(src: Pick<Source, 'mapping' | 'meta' | 'files'>, tmin: 
  * integer fields, `texts`, reason): the part of the scan shared by summarize, inspect,
  * ingest and validate. The caller closes it.
  */
-export async function openScan(inputs: string[], mapping: Mapping, options: DuckDbOptions & { origin?: number; texts?: ('session_id' | 'model' | 'request_id')[]; ordered?: boolean }): Promise<OpenScan> {
+export async function openScan(
+  inputs: string[],
+  mapping: Mapping,
+  options: DuckDbOptions & { origin?: number; texts?: ('session_id' | 'model' | 'request_id')[]; ordered?: boolean; fieldCounts?: boolean },
+): Promise<OpenScan> {
   const src = await openSource(inputs, mapping, options);
-  const { con, stage, close, files, from, dotted, numericSource } = src;
+  const { con, stage, close, files, dotted, numericSource } = src;
   mapping = src.mapping;
   try {
+    // (fieldCounts: whether some CSV row has another number of fields, when a scan of the same inputs found out)
+    if (src.fields && options.fieldCounts !== undefined) src.fields.found = options.fieldCounts;
+    if (src.fields?.found === undefined) stage('rows with another number of fields than the header');
+    await checkFieldCounts(src);
+    const from = src.from;
     try {
       // Normalize once into a table (the rows are read a single time).
       stage(`reading and normalizing ${files.length} file(s)`);
@@ -866,7 +912,7 @@ export async function summarizeWithDuckDB(
   // The mapping as given, with the timestamp unit as opened (decided, and said, once): not the
   // opened mapping, which has dropped optional fields the input lacks, so that an optional
   // client column missing read as client `default` instead of `unknown` (found by the engines' fuzzer).
-  const scan = await openScan(inputs, { ...mapping, timestamp: src.mapping.timestamp }, { ...options, ordered: true });
+  const scan = await openScan(inputs, { ...mapping, timestamp: src.mapping.timestamp }, { ...options, ordered: true, fieldCounts: src.fields?.found });
   const { close, files, rowsRead, rejectsByReason } = scan;
   try {
     const warning = await scanTimeWarning(scan);

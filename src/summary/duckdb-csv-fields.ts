@@ -1,0 +1,86 @@
+/**
+ * Rows of a CSV with another number of fields than its header, counted by the DuckDB engine
+ * as the TypeScript reader counts them (`wrong_column_count`). DuckDB's sniffed CSV reader
+ * drops an extra *empty* last field (`2,b,` under a header `t,c`) without a word, strict mode
+ * or not, so such a row was accepted; and it stops the scan at other rows of another width.
+ *
+ * The inputs are read here with each file's header names plus one sentinel column, rows
+ * padded with NULL (`null_padding`), and a NULL text no field can hold (a newline, unquoted):
+ * an empty field reads as '', a missing one as NULL. A row has too many fields when the
+ * sentinel is not NULL ('' for `2,b,`), too few when its last column is NULL. Reading so needs
+ * the sniffer off (the names are given) and costs what the sniffed read costs, but DuckDB's
+ * parallel reader refuses `null_padding` in a file with a newline inside quotes: such inputs
+ * are read on one thread. So the inputs are read this way once to find such rows (in a
+ * read the scan makes anyway where there is one: the client pre-pass), and as the scan's
+ * relation only when some were found — the common input keeps the sniffed, parallel read.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { ident, WRONG_FIELD_COUNT } from './sql.js';
+
+/** The sentinel column: beyond the header's. */
+const EXTRA = '__sg_extra';
+
+/** The CSV inputs of a scan, as the field-count read needs them. */
+export interface CsvFields {
+  files: string[];
+  delimiter: string;
+  /** Per file: its leading `# servegen:` lines (skipped), as traceMeta counted them. */
+  comments: number[];
+  /** Per file: its columns as DuckDB names them (DESCRIBE of the sniffed read). */
+  columns: string[][];
+  /** False once DuckDB's parallel reader refused null_padding (a newline inside quotes). */
+  parallel: boolean;
+  /** Whether some row has another number of fields (undefined: not read yet). */
+  found?: boolean;
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * The inputs with each row's `__sg_wrong_count` (true: another number of fields than the
+ * header), in input order. Files with the same columns share one read_csv (its files in
+ * order); runs of others are unioned by name, as the sniffed read unions them.
+ */
+export function fieldCountsFrom(f: CsvFields): string {
+  const runs: { files: string[]; columns: string[]; comments: number }[] = [];
+  f.files.forEach((file, i) => {
+    const last = runs[runs.length - 1];
+    // (a file with leading comment lines skips its own count of them: read alone)
+    if (last && f.comments[i] === 0 && last.comments === 0 && last.columns.join('\n') === f.columns[i].join('\n')) last.files.push(file);
+    else runs.push({ files: [file], columns: f.columns[i], comments: f.comments[i] });
+  });
+  const read = (r: (typeof runs)[number]) => {
+    const columns = [...r.columns, EXTRA].map((c) => `${quote(c)}: 'VARCHAR'`).join(', ');
+    // comment = '': a value with '#' stays whole (the sniffed read cuts it only in our own
+    // traces, whose writer quotes such values); skip: their `# servegen:` lines.
+    const csv = `read_csv([${r.files.map(quote).join(', ')}], header = true, auto_detect = false, columns = {${columns}}, delim = ${quote(f.delimiter)}, quote = '"', escape = '"', allow_quoted_nulls = false, null_padding = true, nullstr = chr(10), comment = '', skip = ${r.comments}${f.parallel ? '' : ', parallel = false'})`;
+    return `SELECT * EXCLUDE (${EXTRA}), (${ident(EXTRA)} IS NOT NULL OR ${ident(r.columns[r.columns.length - 1])} IS NULL) AS ${WRONG_FIELD_COUNT} FROM ${csv}`;
+  };
+  return runs.length === 1 ? `(${read(runs[0])})` : `(${runs.map((r) => `(${read(r)})`).join(' UNION ALL BY NAME ')})`;
+}
+
+/** DuckDB's parallel CSV reader refusing null_padding in a file with a newline inside quotes. */
+const refusedParallel = (err: unknown) => /does not support null_padding in conjunction with quoted new lines/.test(err instanceof Error ? err.message : String(err));
+
+/**
+ * Runs `query` over fieldCountsFrom: in parallel, or again on one thread when DuckDB's
+ * parallel reader refuses it (a newline inside quotes; `parallel` stays false after).
+ */
+export async function withFieldCounts<T>(f: CsvFields, query: (from: string) => Promise<T>): Promise<T> {
+  try {
+    return await query(fieldCountsFrom(f));
+  } catch (err) {
+    if (!f.parallel || !refusedParallel(err)) throw err;
+    f.parallel = false;
+    return await query(fieldCountsFrom(f));
+  }
+}
+
+/** Reads the inputs once for rows with another number of fields (sets and returns `found`). */
+export async function findWrongFieldCounts(con: DuckDBConnection, f: CsvFields): Promise<boolean> {
+  if (f.found === undefined) {
+    const n = await withFieldCounts(f, async (from) => Number((await con.runAndReadAll(`SELECT CAST(count(*) AS DOUBLE) FROM ${from} AS src_in WHERE ${WRONG_FIELD_COUNT}`)).getColumnsJS()[0][0]));
+    f.found = n > 0;
+  }
+  return f.found;
+}
