@@ -24,8 +24,10 @@ const EXTRA = '__sg_extra';
 export interface CsvFields {
   files: string[];
   delimiter: string;
-  /** Per file: its leading `# servegen:` lines (skipped), as traceMeta counted them. */
+  /** Per file: its leading `# servegen:` lines, as traceMeta counted them. */
   comments: number[];
+  /** The sniffed read of file i (as the scan reads it otherwise). */
+  sniffed: (i: number) => string;
   /** Per file: its columns as DuckDB names them (DESCRIBE of the sniffed read). */
   columns: string[][];
   /** False once DuckDB's parallel reader refused null_padding (a newline inside quotes). */
@@ -42,18 +44,19 @@ const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
  * order); runs of others are unioned by name, as the sniffed read unions them.
  */
 export function fieldCountsFrom(f: CsvFields): string {
-  const runs: { files: string[]; columns: string[]; comments: number }[] = [];
+  const runs: { files: string[]; columns: string[]; at: number }[] = [];
   f.files.forEach((file, i) => {
     const last = runs[runs.length - 1];
-    // (a file with leading comment lines skips its own count of them: read alone)
-    if (last && f.comments[i] === 0 && last.comments === 0 && last.columns.join('\n') === f.columns[i].join('\n')) last.files.push(file);
-    else runs.push({ files: [file], columns: f.columns[i], comments: f.comments[i] });
+    if (last && f.comments[i] === 0 && f.comments[last.at] === 0 && last.columns.join('\n') === f.columns[i].join('\n')) last.files.push(file);
+    else runs.push({ files: [file], columns: f.columns[i], at: i });
   });
   const read = (r: (typeof runs)[number]) => {
+    // Our own traces (leading `# servegen:` lines, which `skip` cannot pass: with quotes in
+    // them it read no row at all) come from our writer, one field per column: read as the
+    // scan reads them.
+    if (f.comments[r.at] > 0) return `SELECT *, false AS ${WRONG_FIELD_COUNT} FROM ${f.sniffed(r.at)}`;
     const columns = [...r.columns, EXTRA].map((c) => `${quote(c)}: 'VARCHAR'`).join(', ');
-    // comment = '': a value with '#' stays whole (the sniffed read cuts it only in our own
-    // traces, whose writer quotes such values); skip: their `# servegen:` lines.
-    const csv = `read_csv([${r.files.map(quote).join(', ')}], header = true, auto_detect = false, columns = {${columns}}, delim = ${quote(f.delimiter)}, quote = '"', escape = '"', allow_quoted_nulls = false, null_padding = true, nullstr = chr(10), comment = '', skip = ${r.comments}${f.parallel ? '' : ', parallel = false'})`;
+    const csv = `read_csv([${r.files.map(quote).join(', ')}], header = true, auto_detect = false, columns = {${columns}}, delim = ${quote(f.delimiter)}, quote = '"', escape = '"', allow_quoted_nulls = false, null_padding = true, nullstr = chr(10), comment = '', skip = 0${f.parallel ? '' : ', parallel = false'})`;
     return `SELECT * EXCLUDE (${EXTRA}), (${ident(EXTRA)} IS NOT NULL OR ${ident(r.columns[r.columns.length - 1])} IS NULL) AS ${WRONG_FIELD_COUNT} FROM ${csv}`;
   };
   return runs.length === 1 ? `(${read(runs[0])})` : `(${runs.map((r) => `(${read(r)})`).join(' UNION ALL BY NAME ')})`;

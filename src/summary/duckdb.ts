@@ -741,7 +741,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         }
       }
     }
-    const fields: CsvFields | undefined = dotted ? undefined : { files, delimiter: format === 'tsv' ? '\t' : ',', comments: ours.comments!, columns: csvColumns, parallel: true };
+    const fields: CsvFields | undefined = dotted ? undefined : { files, delimiter: format === 'tsv' ? '\t' : ',', comments: ours.comments!, sniffed: (i) => fromClause([files[i]], format, { comments: [ours.comments![i]] }), columns: csvColumns, parallel: true };
     let autoTimestamp: AutoTimestamp | undefined;
     if ((mapping.timestamp?.unit ?? 'auto') === 'auto') {
       // The unit is decided from the accepted rows: rows of another width are not among them.
