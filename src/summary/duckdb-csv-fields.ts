@@ -73,10 +73,18 @@ export async function withFieldCounts<T>(f: CsvFields, query: (from: string) => 
   try {
     return await query(fieldCountsFrom(f));
   } catch (err) {
-    if (!f.parallel || !refusedParallel(err)) throw err;
+    if (!f.parallel || !refusedParallel(err)) throw headerWidth(err);
     f.parallel = false;
-    return await query(fieldCountsFrom(f));
+    return await query(fieldCountsFrom(f)).catch((e: unknown) => {
+      throw headerWidth(e);
+    });
   }
+}
+
+/** DuckDB's error at a row of two or more extra fields, with the header's width, not the sentinel's (duckdbReadError quotes it). */
+function headerWidth(err: unknown): unknown {
+  if (!(err instanceof Error) || !/Expected Number of Columns: \d+/.test(err.message)) return err;
+  return new Error(err.message.replace(/Expected Number of Columns: (\d+)/, (_, n: string) => `Expected Number of Columns: ${Number(n) - 1}`));
 }
 
 /** Reads the inputs once for rows with another number of fields (sets and returns `found`). */

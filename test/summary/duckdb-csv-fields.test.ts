@@ -53,6 +53,9 @@ describe('DuckDB engine: CSV rows with another number of fields than the header,
     writeFileSync(file, csv({ 2500: '1250.0,c1,3,x', 2600: '1300.0,c1', 2700: ' ' }));
     const { duck } = await same([file], CLIENT);
     expect(duck.rejectsByReason).toEqual({ wrong_column_count: 3 });
+    // Two extra fields, one not empty, still stop the scan: named with the header's width, not the sentinel's.
+    writeFileSync(file, csv({ 2500: '1250.0,c1,3,x,y' }));
+    await expect(summarizeWithDuckDB([file], CLIENT, W)).rejects.toThrow(`${file}: engine duckdb cannot read a row with 5 fields where the header has 3 (DuckDB: near line 2502); --engine ts reads it`);
   });
 
   it('TSV, CRLF, a BOM, gzip, a newline inside quotes (read on one thread), several files with other headers', async () => {
