@@ -15,7 +15,7 @@ import { duckdbReadError } from './duckdb-errors.js';
 import type { DuckDBDataChunk } from '@duckdb/node-api';
 import { SummaryBuilder, type RowChunk } from './build.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
-import { checkFieldCounts, originOf, streamedAll, timeWarningOf, useFieldCounts, type Source } from './duckdb.js';
+import { originOf, streamedAll, timeWarningOf, useFieldCounts, type Source } from './duckdb.js';
 import { withFieldCounts } from './duckdb-csv-fields.js';
 import { windowsMayHaveTimeOutliers } from '../ingest/time-axis.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
@@ -241,11 +241,16 @@ export async function onePassQuery(src: Source): Promise<{ sql: string; clients:
   const { con, present } = src;
   const raw = clientRaw(src.mapping, src.dotted, src.numericSource);
   // CSV rows with another number of fields than the header: found in the client pre-pass
-  // below when there is one (no read of its own), else by a read of their own.
+  // below when there is one, else in the count of the input's rows that checks the stream is
+  // complete (read before the pass, not after it): no read of their own.
   const fields = src.fields && !src.numericSource.fieldCounts && src.fields.found === undefined ? src.fields : undefined;
+  let total: number | undefined;
   if (fields && !(src.mapping.columns.client_id && raw)) {
     src.stage('rows with another number of fields than the header');
-    await checkFieldCounts(src);
+    const [n, wrong] = await withFieldCounts(fields, async (from) => (await con.runAndReadAll(`SELECT CAST(count(*) AS DOUBLE), CAST(count(*) FILTER (WHERE ${WRONG_FIELD_COUNT}) AS DOUBLE) FROM ${from} AS src_in`)).getRows()[0].map(Number));
+    fields.found = wrong > 0;
+    if (fields.found) useFieldCounts(src);
+    total = n;
   }
   const rows = () => `(${rowsSql(src.from, src.mapping, src.dotted, undefined, src.numericSource, [], { rawClient: true })}) AS sg_rows`;
   src.stage('clients');
@@ -254,7 +259,6 @@ export async function onePassQuery(src: Source): Promise<{ sql: string; clients:
   // distinct raw texts of the client column (−1: none), which remap[code + 1] turns into one.
   let clientCode: string;
   let remap: Int32Array | undefined;
-  let total: number | undefined;
   if (!src.mapping.columns.client_id) {
     clients = [src.numericSource.clientMissing ? 'unknown' : 'default'];
     clientCode = '0';

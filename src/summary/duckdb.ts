@@ -21,7 +21,7 @@ import { streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { threadsSet } from '../util/worker.js';
 import { checkGzipInputs, checkJsonGrammar, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
-import { fieldCountsFrom, findWrongFieldCounts, type CsvFields } from './duckdb-csv-fields.js';
+import { fieldCountsFrom, findWrongFieldCounts, withFieldCounts, type CsvFields } from './duckdb-csv-fields.js';
 import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
 import { findTimeOutliers, mixedUnitWarning, OUTLIER_MAX_SHARE, OUTLIER_MIN_ROWS, outlierWarning } from '../ingest/time-axis.js';
 
@@ -306,9 +306,10 @@ export interface AutoTimestamp {
  * `timestamp.unit: auto` decided as the TypeScript engine decides it (normalize.ts): the first
  * non-blank timestamp in input order says numbers or date-time strings; numbers take their
  * unit from the largest magnitude among the accepted rows (detectNumericUnit), with the same
- * mixed-magnitude warning. Numbers cost one more read of the inputs.
+ * mixed-magnitude warning. Numbers cost one more read of the inputs: of a CSV, with its rows'
+ * field counts (the accepted rows are those the TypeScript engine accepts), which sets `fields.found`.
  */
-async function autoUnit(con: DuckDBConnection, from: string, mapping: Mapping, dotted: boolean, numericSource: Set<string> & { json?: Set<string> }): Promise<AutoTimestamp> {
+async function autoUnit(con: DuckDBConnection, from: string, mapping: Mapping, dotted: boolean, numericSource: Set<string> & { json?: Set<string> }, fields?: CsvFields): Promise<AutoTimestamp> {
   const text = fieldSql(mapping.columns.timestamp!, dotted, mapping.separator, undefined, numericSource);
   await con.run('SET preserve_insertion_order = true');
   let first: unknown;
@@ -325,9 +326,18 @@ async function autoUnit(con: DuckDBConnection, from: string, mapping: Mapping, d
   // Read as seconds (unit s: the values as they are), the accepted rows' magnitudes.
   const asIs: Mapping = { ...mapping, timestamp: { ...mapping.timestamp, unit: 's' } };
   const classes = MAGNITUDE_LIMITS.map((lo, i) => `CAST(count(*) FILTER (WHERE a >= ${lo}${i > 0 ? ` AND a < ${MAGNITUDE_LIMITS[i - 1]}` : ''}) AS DOUBLE)`).join(', ');
-  const row = (await con.runAndReadAll(`SELECT CAST(coalesce(max(a), 0) AS DOUBLE), ${classes}, CAST(count(*) FILTER (WHERE a < ${MAGNITUDE_LIMITS[MAGNITUDE_LIMITS.length - 1]}) AS DOUBLE) FROM (SELECT abs(t) AS a FROM (${rowsSql(from, asIs, dotted, undefined, numericSource)}) AS sg_rows WHERE reason IS NULL) AS sg_a`)).getRows()[0].map(Number);
+  // (a: NULL for a rejected row, which no aggregate of it counts)
+  const magnitudes = (rows: string) =>
+    `SELECT CAST(coalesce(max(a), 0) AS DOUBLE), ${classes}, CAST(count(*) FILTER (WHERE a < ${MAGNITUDE_LIMITS[MAGNITUDE_LIMITS.length - 1]}) AS DOUBLE), CAST(count(*) FILTER (WHERE w) AS DOUBLE) FROM (SELECT CASE WHEN reason IS NULL THEN abs(t) END AS a, reason = 'wrong_column_count' AS w FROM (${rows}) AS sg_rows) AS sg_a`;
+  const counted = fields && fields.found === undefined ? Object.assign(new Set(numericSource), numericSource, { fieldCounts: true }) : undefined;
+  const row = (
+    counted
+      ? await withFieldCounts(fields!, async (csv) => (await con.runAndReadAll(magnitudes(rowsSql(csv, asIs, dotted, undefined, counted)))).getRows()[0])
+      : (await con.runAndReadAll(magnitudes(rowsSql(from, asIs, dotted, undefined, numericSource)))).getRows()[0]
+  ).map(Number);
+  if (counted) fields!.found = row[row.length - 1] > 0;
   const d = detectNumericUnit(row[0]);
-  return { unit: d.unit, reason: d.reason, warning: mixedUnitWarning(row.slice(1), d.unit) ?? undefined };
+  return { unit: d.unit, reason: d.reason, warning: mixedUnitWarning(row.slice(1, -1), d.unit) ?? undefined };
 }
 
 /** Lower bounds of magnitudeCounts' classes but the last (epoch ns, µs, ms, s; below: relative). */
@@ -744,17 +754,15 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     const fields: CsvFields | undefined = dotted ? undefined : { files, delimiter: format === 'tsv' ? '\t' : ',', comments: ours.comments!, sniffed: (i) => fromClause([files[i]], format, { comments: [ours.comments![i]] }), columns: csvColumns, parallel: true };
     let autoTimestamp: AutoTimestamp | undefined;
     if ((mapping.timestamp?.unit ?? 'auto') === 'auto') {
-      // The unit is decided from the accepted rows: rows of another width are not among them.
-      if (fields) {
-        stage('rows with another number of fields than the header');
-        const counted = { con, files, fields, from, numericSource };
-        await checkFieldCounts(counted);
-        from = counted.from;
-      }
       stage('timestamp unit (auto)');
-      const auto = await autoUnit(con, from, mapping, dotted, numericSource).catch((err: unknown) => {
+      const auto = await autoUnit(con, from, mapping, dotted, numericSource, fields).catch((err: unknown) => {
         throw duckdbReadError(err, files);
       });
+      if (fields?.found) {
+        const counted = { from, fields, numericSource };
+        useFieldCounts(counted);
+        from = counted.from;
+      }
       mapping = { ...mapping, timestamp: { ...mapping.timestamp, unit: auto.unit } };
       options.onNote?.(`timestamps: unit auto → ${auto.unit} (${auto.reason})`);
       if (auto.warning) options.onNote?.(`warning: ${auto.warning}`);
