@@ -10,11 +10,11 @@
  * sentinel is not NULL ('' for `2,b,`), too few when its last column is NULL. Reading so needs
  * the sniffer off (the names are given) and costs what the sniffed read costs, but DuckDB's
  * parallel reader refuses `null_padding` in a file with a newline inside quotes: such inputs
- * are read on one thread. So the inputs are read this way once to find such rows (in a
- * read the scan makes anyway where there is one: the client pre-pass), and as the scan's
- * relation only when some were found — the common input keeps the sniffed, parallel read.
+ * are read on one thread. So the inputs are read this way only in a read the scan makes
+ * anyway: the one pass's client pre-pass (or its count of the input's rows), the auto unit's
+ * magnitudes, the normalized table of ingest, inspect and validate; the one pass's own read
+ * keeps the sniffed, parallel read unless some such row was found.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { ident, WRONG_FIELD_COUNT } from './sql.js';
 
 /** The sentinel column: beyond the header's. */
@@ -85,13 +85,4 @@ export async function withFieldCounts<T>(f: CsvFields, query: (from: string) => 
 function headerWidth(err: unknown): unknown {
   if (!(err instanceof Error) || !/Expected Number of Columns: \d+/.test(err.message)) return err;
   return new Error(err.message.replace(/Expected Number of Columns: (\d+)/, (_, n: string) => `Expected Number of Columns: ${Number(n) - 1}`));
-}
-
-/** Reads the inputs once for rows with another number of fields (sets and returns `found`). */
-export async function findWrongFieldCounts(con: DuckDBConnection, f: CsvFields): Promise<boolean> {
-  if (f.found === undefined) {
-    const n = await withFieldCounts(f, async (from) => Number((await con.runAndReadAll(`SELECT CAST(count(*) AS DOUBLE) FROM ${from} AS src_in WHERE ${WRONG_FIELD_COUNT}`)).getColumnsJS()[0][0]));
-    f.found = n > 0;
-  }
-  return f.found;
 }

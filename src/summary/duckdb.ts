@@ -21,7 +21,7 @@ import { streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { threadsSet } from '../util/worker.js';
 import { checkGzipInputs, checkJsonGrammar, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
-import { fieldCountsFrom, findWrongFieldCounts, withFieldCounts, type CsvFields } from './duckdb-csv-fields.js';
+import { fieldCountsFrom, withFieldCounts, type CsvFields } from './duckdb-csv-fields.js';
 import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
 import { findTimeOutliers, mixedUnitWarning, OUTLIER_MAX_SHARE, OUTLIER_MIN_ROWS, outlierWarning } from '../ingest/time-axis.js';
 
@@ -269,24 +269,8 @@ export interface Source {
   meta?: Record<string, unknown>;
   /** With `timestamp.unit: auto`: the unit decided (now in `mapping`), why, and the mixed-magnitude warning. */
   autoTimestamp?: AutoTimestamp;
-  /** CSV inputs: how to read them with their rows' field counts (checkFieldCounts). */
+  /** CSV inputs: how to read them with their rows' field counts (src/summary/duckdb-csv-fields.ts). */
   fields?: CsvFields;
-}
-
-/**
- * Reads CSV inputs once for rows with another number of fields than their header (DuckDB's
- * sniffed read drops an extra empty last field unseen, and stops at other such rows); when
- * there are some, the source is read with the field counts from then on, and rowsSql counts
- * those rows as `wrong_column_count` (src/summary/duckdb-csv-fields.ts). Nothing to do for
- * other formats, or when done before.
- */
-export async function checkFieldCounts(src: Pick<Source, 'con' | 'files' | 'fields' | 'from' | 'numericSource'>): Promise<void> {
-  if (!src.fields || src.numericSource.fieldCounts) return;
-  const fields = src.fields;
-  const found = await findWrongFieldCounts(src.con, fields).catch((err: unknown) => {
-    throw duckdbReadError(err, src.files);
-  });
-  if (found) useFieldCounts(src);
 }
 
 /** The source read with its rows' field counts from now on (some row has another number of fields). */
@@ -818,16 +802,19 @@ export async function openScan(
   try {
     // (fieldCounts: whether some CSV row has another number of fields, when a scan of the same inputs found out)
     if (src.fields && options.fieldCounts !== undefined) src.fields.found = options.fieldCounts;
-    if (src.fields?.found === undefined) stage('rows with another number of fields than the header');
-    await checkFieldCounts(src);
-    const from = src.from;
+    // A CSV not known to be free of rows of another width is normalized as read with its rows'
+    // field counts (as fast as the sniffed read: no read of its own to find such rows).
+    const counts = src.fields && src.fields.found !== false ? src.fields : undefined;
+    if (counts) numericSource.fieldCounts = true;
     try {
       // Normalize once into a table (the rows are read a single time).
       stage(`reading and normalizing ${files.length} file(s)`);
       // In input order when asked (summarize streams the rows back in it; keeping the order
       // costs time under a memory limit, so only then).
       if (options.ordered) await con.run('SET preserve_insertion_order = true');
-      await con.run(`CREATE TEMP TABLE src_rows AS ${rowsSql(from, mapping, dotted, undefined, numericSource, options.texts ?? [])}`);
+      const normalize = (from: string) => con.run(`CREATE OR REPLACE TEMP TABLE src_rows AS ${rowsSql(from, mapping, dotted, undefined, numericSource, options.texts ?? [])}`);
+      await (counts ? withFieldCounts(counts, normalize) : normalize(src.from));
+      if (counts) src.from = fieldCountsFrom(counts);
       await con.run('SET preserve_insertion_order = false');
     } catch (err) {
       throw duckdbReadError(err, files);
