@@ -16,10 +16,10 @@ import type { DuckDBDataChunk } from '@duckdb/node-api';
 import { SummaryBuilder, type RowChunk } from './build.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { originOf, streamedAll, timeWarningOf, useFieldCounts, type Source } from './duckdb.js';
-import { withFieldCounts } from './duckdb-csv-fields.js';
+import { EXTRA_FIELD, withFieldCounts } from './duckdb-csv-fields.js';
 import { windowsMayHaveTimeOutliers } from '../ingest/time-axis.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
-import { clientRaw, rowsSql, WRONG_FIELD_COUNT } from './sql.js';
+import { clientRaw, rowsSql } from './sql.js';
 import type { TraceSummaries } from './types.js';
 import { poolClients } from './pool.js';
 
@@ -33,6 +33,9 @@ export interface StreamedScan {
   /** The time-axis warning (findTimeOutliers) on the accepted rows, if any. */
   warning?: string;
 }
+
+/** The one pass's sniffed read of a CSV stopped at a row of another width (`fields.found` is set): scan again with the field counts. */
+export class RowWidthError extends Error {}
 
 const items = (chunk: DuckDBDataChunk, i: number) => (chunk.getColumnVector(i) as unknown as { items: Float64Array | Int32Array }).items;
 
@@ -67,6 +70,13 @@ export async function streamSummarize(
 ): Promise<StreamedScan | undefined> {
   const { con, files, present } = src;
   const fail = (err: unknown) => duckdbReadError(err, files);
+  // A CSV row of another width stops the sniffed read (one with too few fields: the pre-reads
+  // look for too many only): the caller reads the inputs again with their field counts.
+  const failRead = (err: unknown) => {
+    if (!src.fields || src.numericSource.fieldCounts || !/Expected Number of Columns/.test(err instanceof Error ? err.message : String(err))) return fail(err);
+    src.fields.found = true;
+    return new RowWidthError(duckdbReadError(err, files).message);
+  };
   const query = await onePassQuery(src).catch((err: unknown) => {
     throw fail(err);
   });
@@ -99,7 +109,7 @@ export async function streamSummarize(
     // Streamed: DuckDB computes ahead in parallel (openSource sets its buffer) while the chunks
     // are counted here.
     const result = await con.stream(sql).catch((err: unknown) => {
-      throw fail(err);
+      throw failRead(err);
     });
     const rejected = new Float64Array(REJECT_REASONS.length + 1);
     let rowsRead = 0;
@@ -151,7 +161,7 @@ export async function streamSummarize(
       try {
         chunk = await next;
       } catch (err) {
-        throw fail(err);
+        throw failRead(err);
       }
       if (!chunk || chunk.rowCount === 0) break;
       next = result.fetchChunk();
@@ -199,7 +209,7 @@ export async function streamSummarize(
     try {
       await streamedAll(con, sql, rowsRead, rowsInSource ?? (await inputRows(src)));
     } catch (err) {
-      throw fail(err);
+      throw failRead(err);
     }
     if (nAccepted === 0) return undefined; // the caller's scan reports it
     if (!builder && !(await decide(false))) return undefined;
@@ -240,15 +250,15 @@ export async function streamSummarize(
 export async function onePassQuery(src: Source): Promise<{ sql: string; clients: string[]; remap?: Int32Array; rows?: number }> {
   const { con, present } = src;
   const raw = clientRaw(src.mapping, src.dotted, src.numericSource);
-  // CSV rows with another number of fields than the header: found in the client pre-pass
-  // below when there is one, else in the count of the input's rows that checks the stream is
-  // complete (read before the pass, not after it): no read of their own.
+  // CSV rows with too many fields (which DuckDB's sniffed read may take without a word): found
+  // in the client pre-pass below when there is one, else in the count of the input's rows that
+  // checks the stream is complete (read before the pass, not after it): no read of their own.
   const fields = src.fields && !src.numericSource.fieldCounts && src.fields.found === undefined ? src.fields : undefined;
   let total: number | undefined;
   if (fields && !(src.mapping.columns.client_id && raw)) {
     src.stage('rows with another number of fields than the header');
-    const [n, wrong] = await withFieldCounts(fields, async (from) => (await con.runAndReadAll(`SELECT CAST(count(*) AS DOUBLE), CAST(count(*) FILTER (WHERE ${WRONG_FIELD_COUNT}) AS DOUBLE) FROM ${from} AS src_in`)).getRows()[0].map(Number));
-    fields.found = wrong > 0;
+    const [n, extra] = await withFieldCounts(fields, async (from) => (await con.runAndReadAll(`SELECT CAST(count(*) AS DOUBLE), CAST(count(${EXTRA_FIELD}) AS DOUBLE) FROM ${from} AS src_in`)).getRows()[0].map(Number));
+    fields.found = extra > 0;
     if (fields.found) useFieldCounts(src);
     total = n;
   }
@@ -269,8 +279,8 @@ export async function onePassQuery(src: Source): Promise<{ sql: string; clients:
     // A CSV is read with its rows' field counts here (as fast as the sniffed read; an empty
     // field reads '' rather than NULL, which the client's normalization takes alike).
     if (fields) {
-      await withFieldCounts(fields, (from) => con.run(`CREATE OR REPLACE TEMP TABLE sg_raw_n AS SELECT v, count(*) AS n, count(*) FILTER (WHERE w) AS wrong FROM (SELECT ${raw.raw} AS v, ${WRONG_FIELD_COUNT} AS w FROM ${from} AS src_in) GROUP BY v`));
-      fields.found = Number((await con.runAndReadAll('SELECT CAST(coalesce(sum(wrong), 0) AS DOUBLE) FROM sg_raw_n')).getColumnsJS()[0][0]) > 0;
+      await withFieldCounts(fields, (from) => con.run(`CREATE OR REPLACE TEMP TABLE sg_raw_n AS SELECT v, count(*) AS n, count(x) AS extra FROM (SELECT ${raw.raw} AS v, ${EXTRA_FIELD} AS x FROM ${from} AS src_in) GROUP BY v`));
+      fields.found = Number((await con.runAndReadAll('SELECT CAST(coalesce(sum(extra), 0) AS DOUBLE) FROM sg_raw_n')).getColumnsJS()[0][0]) > 0;
       if (fields.found) useFieldCounts(src);
     } else await con.run(`CREATE TEMP TABLE sg_raw_n AS SELECT v, count(*) AS n FROM (SELECT ${raw.raw} AS v FROM ${src.from} AS src_in) GROUP BY v`);
     total = Number((await con.runAndReadAll('SELECT CAST(coalesce(sum(n), 0) AS DOUBLE) FROM sg_raw_n')).getColumnsJS()[0][0]);

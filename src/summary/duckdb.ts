@@ -17,7 +17,7 @@ import { DISP_SCALES, MEM_LAGS, type ArrivalSummary, type DispKey, type LengthSu
 import { memFromSums } from './mem-terms.js';
 import { EMPTY_COUNTS, PackedCounts } from './packed.js';
 import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
-import { streamSummarize } from './duckdb-stream.js';
+import { RowWidthError, streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { threadsSet } from '../util/worker.js';
 import { checkGzipInputs, checkJsonGrammar, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
@@ -897,13 +897,21 @@ export async function summarizeWithDuckDB(
   options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; poolBelow?: number },
 ): Promise<DuckDbScanResult> {
   const src = await openSource(inputs, mapping, options);
+  let widths = false;
   try {
     const direct = await streamSummarize(src, options);
     if (direct) return { ...direct, files: src.files, pass: 'stream', sessionColumn: src.mapping.columns.session_id !== undefined };
+  } catch (err) {
+    if (!(err instanceof RowWidthError)) throw err;
+    widths = true;
   } finally {
     src.close();
   }
-  options.onStage?.('duckdb: rows not in one-pass order (time origin, or clients out of time order): reading them into a table');
+  options.onStage?.(
+    widths
+      ? "duckdb: a CSV row of another width than its header: reading the rows into a table with their field counts, to count such rows as rejects"
+      : 'duckdb: rows not in one-pass order (time origin, or clients out of time order): reading them into a table',
+  );
   // The mapping as given, with the timestamp unit as opened (decided, and said, once): not the
   // opened mapping, which has dropped optional fields the input lacks, so that an optional
   // client column missing read as client `default` instead of `unknown` (found by the engines' fuzzer).

@@ -53,6 +53,14 @@ describe('DuckDB engine: CSV rows with another number of fields than the header,
     writeFileSync(file, csv({ 2500: '1250.0,c1,3,x', 2600: '1300.0,c1', 2700: ' ' }));
     const { duck } = await same([file], CLIENT);
     expect(duck.rejectsByReason).toEqual({ wrong_column_count: 3 });
+    // Too few fields alone: the one pass's pre-reads look for too many only, its sniffed read
+    // stops at the row, and the rows are read into a table with their field counts.
+    writeFileSync(file, csv({ 2600: '1300.0,c1' }));
+    for (const m of [CLIENT, map({ timestamp: 't', input_tokens: 'i' })]) {
+      const short = await same([file], m);
+      expect(short.duck.rejectsByReason).toEqual({ wrong_column_count: 1 });
+      expect(short.duck.pass).toBe('table-stream');
+    }
     // Two extra fields, one not empty, still stop the scan: named with the header's width, not the sentinel's.
     writeFileSync(file, csv({ 2500: '1250.0,c1,3,x,y' }));
     await expect(summarizeWithDuckDB([file], CLIENT, W)).rejects.toThrow(`${file}: engine duckdb cannot read a row with 5 fields where the header has 3 (DuckDB: near line 2502); --engine ts reads it`);
