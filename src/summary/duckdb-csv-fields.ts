@@ -10,10 +10,11 @@
  * sentinel is not NULL ('' for `2,b,`), too few when its last column is NULL. Reading so needs
  * the sniffer off (the names are given) and costs what the sniffed read costs, but DuckDB's
  * parallel reader refuses `null_padding` in a file with a newline inside quotes: such inputs
- * are read on one thread. So the inputs are read this way only in a read the scan makes
- * anyway: the one pass's client pre-pass (or its count of the input's rows), the auto unit's
- * magnitudes, the normalized table of ingest, inspect and validate; the one pass's own read
- * keeps the sniffed, parallel read unless some such row was found.
+ * are read on one thread. So the inputs are read this way only in reads a scan makes anyway:
+ * the one pass's client pre-pass (or its count of the input's rows), the auto unit's
+ * magnitudes, the normalized table of ingest, inspect and validate. The one pass keeps the
+ * sniffed, parallel read unless its pre-read found rows with too many fields (or its read
+ * stopped at one with too few: streamSummarize).
  */
 import { ident, WRONG_FIELD_COUNT } from './sql.js';
 
