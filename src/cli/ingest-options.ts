@@ -194,7 +194,7 @@ export function ingestLine(r: IngestResult): string {
 /** How summarize/fit --engine duckdb counted (docs/scale.md, "One pass"). */
 const PASSES = {
   stream: 'one pass in input order',
-  'table-stream': 'rows not in one-pass order (time origin or clock): read twice, then one pass',
+  'table-stream': 'rows not in one-pass order (time origin or clock), or a CSV row with too few fields: read twice, then one pass',
   'sorted-stream': 'rows not in time order per client: read twice and sorted by time (slower)',
 } as const;
 

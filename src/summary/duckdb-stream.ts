@@ -15,7 +15,8 @@ import { duckdbReadError } from './duckdb-errors.js';
 import type { DuckDBDataChunk } from '@duckdb/node-api';
 import { SummaryBuilder, type RowChunk } from './build.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
-import { originOf, streamedAll, timeWarningOf, type Source } from './duckdb.js';
+import { originOf, streamedAll, timeWarningOf, useFieldCounts, type Source } from './duckdb.js';
+import { EXTRA_FIELD, withFieldCounts } from './duckdb-csv-fields.js';
 import { windowsMayHaveImplausibleDates, windowsMayHaveTimeOutliers } from '../ingest/time-axis.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { clientRaw, rowsSql } from './sql.js';
@@ -32,6 +33,9 @@ export interface StreamedScan {
   /** The time-axis warning (findTimeOutliers) on the accepted rows, if any. */
   warning?: string;
 }
+
+/** The one pass's sniffed read of a CSV stopped at a row of another width (`fields.found` is set): scan again with the field counts. */
+export class RowWidthError extends Error {}
 
 const items = (chunk: DuckDBDataChunk, i: number) => (chunk.getColumnVector(i) as unknown as { items: Float64Array | Int32Array }).items;
 
@@ -66,6 +70,13 @@ export async function streamSummarize(
 ): Promise<StreamedScan | undefined> {
   const { con, files, present } = src;
   const fail = (err: unknown) => duckdbReadError(err, files);
+  // A CSV row of another width stops the sniffed read (one with too few fields: the pre-reads
+  // look for too many only): the caller reads the inputs again with their field counts.
+  const failRead = (err: unknown) => {
+    if (!src.fields || src.numericSource.fieldCounts || !/Expected Number of Columns/.test(err instanceof Error ? err.message : String(err))) return fail(err);
+    src.fields.found = true;
+    return new RowWidthError(duckdbReadError(err, files).message);
+  };
   const query = await onePassQuery(src).catch((err: unknown) => {
     throw fail(err);
   });
@@ -98,7 +109,7 @@ export async function streamSummarize(
     // Streamed: DuckDB computes ahead in parallel (openSource sets its buffer) while the chunks
     // are counted here.
     const result = await con.stream(sql).catch((err: unknown) => {
-      throw fail(err);
+      throw failRead(err);
     });
     const rejected = new Float64Array(REJECT_REASONS.length + 1);
     let rowsRead = 0;
@@ -150,7 +161,7 @@ export async function streamSummarize(
       try {
         chunk = await next;
       } catch (err) {
-        throw fail(err);
+        throw failRead(err);
       }
       if (!chunk || chunk.rowCount === 0) break;
       next = result.fetchChunk();
@@ -198,7 +209,7 @@ export async function streamSummarize(
     try {
       await streamedAll(con, sql, rowsRead, rowsInSource ?? (await inputRows(src)));
     } catch (err) {
-      throw fail(err);
+      throw failRead(err);
     }
     if (nAccepted === 0) return undefined; // the caller's scan reports it
     if (!builder && !(await decide(false))) return undefined;
@@ -239,14 +250,25 @@ export async function streamSummarize(
 export async function onePassQuery(src: Source): Promise<{ sql: string; clients: string[]; remap?: Int32Array; rows?: number }> {
   const { con, present } = src;
   const raw = clientRaw(src.mapping, src.dotted, src.numericSource);
-  const rows = `(${rowsSql(src.from, src.mapping, src.dotted, undefined, src.numericSource, [], { rawClient: true })}) AS sg_rows`;
+  // CSV rows with too many fields (which DuckDB's sniffed read may take without a word): found
+  // in the client pre-pass below when there is one, else in the count of the input's rows that
+  // checks the stream is complete (read before the pass, not after it): no read of their own.
+  const fields = src.fields && !src.numericSource.fieldCounts && src.fields.found === undefined ? src.fields : undefined;
+  let total: number | undefined;
+  if (fields && !(src.mapping.columns.client_id && raw)) {
+    src.stage('rows with another number of fields than the header');
+    const [n, extra] = await withFieldCounts(fields, async (from) => (await con.runAndReadAll(`SELECT CAST(count(*) AS DOUBLE), CAST(count(${EXTRA_FIELD}) AS DOUBLE) FROM ${from} AS src_in`)).getRows()[0].map(Number));
+    fields.found = extra > 0;
+    if (fields.found) useFieldCounts(src);
+    total = n;
+  }
+  const rows = () => `(${rowsSql(src.from, src.mapping, src.dotted, undefined, src.numericSource, [], { rawClient: true })}) AS sg_rows`;
   src.stage('clients');
   let clients: string[];
   // The client code of each row (`c`): an index into `clients` — or, with `remap`, into the
   // distinct raw texts of the client column (−1: none), which remap[code + 1] turns into one.
   let clientCode: string;
   let remap: Int32Array | undefined;
-  let total: number | undefined;
   if (!src.mapping.columns.client_id) {
     clients = [src.numericSource.clientMissing ? 'unknown' : 'default'];
     clientCode = '0';
@@ -254,7 +276,13 @@ export async function onePassQuery(src: Source): Promise<{ sql: string; clients:
     // Distinct raw texts first (a dictionary-encoded column reads them without decoding
     // every row), normalized once each rather than per row.
     // Counted by value in the same read: the input's rows, to check the stream is complete.
-    await con.run(`CREATE TEMP TABLE sg_raw_n AS SELECT v, count(*) AS n FROM (SELECT ${raw.raw} AS v FROM ${src.from} AS src_in) GROUP BY v`);
+    // A CSV is read with its rows' field counts here (as fast as the sniffed read; an empty
+    // field reads '' rather than NULL, which the client's normalization takes alike).
+    if (fields) {
+      await withFieldCounts(fields, (from) => con.run(`CREATE OR REPLACE TEMP TABLE sg_raw_n AS SELECT v, count(*) AS n, count(x) AS extra FROM (SELECT ${raw.raw} AS v, ${EXTRA_FIELD} AS x FROM ${from} AS src_in) GROUP BY v`));
+      fields.found = Number((await con.runAndReadAll('SELECT CAST(coalesce(sum(extra), 0) AS DOUBLE) FROM sg_raw_n')).getColumnsJS()[0][0]) > 0;
+      if (fields.found) useFieldCounts(src);
+    } else await con.run(`CREATE TEMP TABLE sg_raw_n AS SELECT v, count(*) AS n FROM (SELECT ${raw.raw} AS v FROM ${src.from} AS src_in) GROUP BY v`);
     total = Number((await con.runAndReadAll('SELECT CAST(coalesce(sum(n), 0) AS DOUBLE) FROM sg_raw_n')).getColumnsJS()[0][0]);
     await con.run(`CREATE TYPE sg_raw AS ENUM (SELECT v FROM sg_raw_n WHERE v IS NOT NULL ORDER BY v)`);
     const names = ((await con.runAndReadAll(`SELECT ${raw.client('v')} AS c FROM (SELECT unnest(enum_range(NULL::sg_raw)) AS v)`)).getColumnsJS()[0] ?? []).map(String);
@@ -263,14 +291,14 @@ export async function onePassQuery(src: Source): Promise<{ sql: string; clients:
     remap = Int32Array.from([index.get('unknown')!, ...names.map((c) => index.get(c)!)]);
     clientCode = 'coalesce(CAST(enum_code(CAST(client_raw AS sg_raw)) AS INTEGER), -1)';
   } else {
-    await con.run(`CREATE TYPE sg_client AS ENUM (SELECT DISTINCT client FROM ${rows} ORDER BY client)`);
+    await con.run(`CREATE TYPE sg_client AS ENUM (SELECT DISTINCT client FROM ${rows()} ORDER BY client)`);
     // No rows, no enum values, no column: the caller's scan reports the empty input.
     clients = (((await con.runAndReadAll('SELECT unnest(enum_range(NULL::sg_client)) AS c')).getColumnsJS()[0] ?? []) as unknown[]).map(String);
     clientCode = 'CAST(enum_code(CAST(client AS sg_client)) AS INTEGER)';
   }
   const reasons = REJECT_REASONS.map((r, i) => `WHEN '${r}' THEN ${i + 1}`).join(' ');
   const ints = present.map((f) => `, CASE WHEN reason IS NULL THEN CAST(coalesce("${f}", -1) AS INTEGER) ELSE -1 END AS "${f}"`).join('');
-  const sql = `SELECT CAST(CASE reason ${reasons} ELSE 0 END AS INTEGER) AS r, ${clientCode} AS c, CASE WHEN reason IS NULL THEN t ELSE 0 END AS t${ints} FROM ${rows}`;
+  const sql = `SELECT CAST(CASE reason ${reasons} ELSE 0 END AS INTEGER) AS r, ${clientCode} AS c, CASE WHEN reason IS NULL THEN t ELSE 0 END AS t${ints} FROM ${rows()}`;
   return { sql, clients, remap, rows: total };
 }
 

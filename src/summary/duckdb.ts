@@ -17,12 +17,13 @@ import { DISP_SCALES, MEM_LAGS, type ArrivalSummary, type DispKey, type LengthSu
 import { memFromSums } from './mem-terms.js';
 import { EMPTY_COUNTS, PackedCounts } from './packed.js';
 import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
-import { streamSummarize } from './duckdb-stream.js';
+import { RowWidthError, streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { threadsSet } from '../util/worker.js';
 import { JsonArraySplitter } from '../io/json-array.js';
 import { readTextHead } from '../io/file-kind.js';
 import { checkCompressedInputs, checkJsonGrammar, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
+import { fieldCountsFrom, withFieldCounts, type CsvFields } from './duckdb-csv-fields.js';
 import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
 import { mixedUnitWarning, OUTLIER_MAX_SHARE, OUTLIER_MIN_ROWS, timeAxisWarning } from '../ingest/time-axis.js';
 
@@ -262,7 +263,7 @@ export interface Source {
   from: string;
   dotted: boolean;
   /** Source columns typed as numbers (`json`: typed as JSON, values of mixed types; `clientMissing`: see TypedColumns). */
-  numericSource: Set<string> & { json?: Set<string>; clientMissing?: boolean; blob?: Set<string> };
+  numericSource: Set<string> & { json?: Set<string>; clientMissing?: boolean; blob?: Set<string>; fieldCounts?: boolean };
   /** The mapping with optional fields whose columns are missing dropped. */
   mapping: Mapping;
   /** Integer fields summarized (SQL_INT_FIELDS that are mapped and present). */
@@ -270,6 +271,14 @@ export interface Source {
   meta?: Record<string, unknown>;
   /** With `timestamp.unit: auto`: the unit decided (now in `mapping`), why, and the mixed-magnitude warning. */
   autoTimestamp?: AutoTimestamp;
+  /** CSV inputs: how to read them with their rows' field counts (src/summary/duckdb-csv-fields.ts). */
+  fields?: CsvFields;
+}
+
+/** The source read with its rows' field counts from now on (some row has another number of fields). */
+export function useFieldCounts(src: Pick<Source, 'fields' | 'from' | 'numericSource'>): void {
+  src.from = fieldCountsFrom(src.fields!);
+  src.numericSource.fieldCounts = true;
 }
 
 /** What `timestamp.unit: auto` decided on the DuckDB side (the TypeScript engine's detected.timestamp). */
@@ -283,9 +292,10 @@ export interface AutoTimestamp {
  * `timestamp.unit: auto` decided as the TypeScript engine decides it (normalize.ts): the first
  * non-blank timestamp in input order says numbers or date-time strings; numbers take their
  * unit from the largest magnitude among the accepted rows (detectNumericUnit), with the same
- * mixed-magnitude warning. Numbers cost one more read of the inputs.
+ * mixed-magnitude warning. Numbers cost one more read of the inputs: of a CSV, with its rows'
+ * field counts (the accepted rows are those the TypeScript engine accepts), which sets `fields.found`.
  */
-async function autoUnit(con: DuckDBConnection, from: string, mapping: Mapping, dotted: boolean, numericSource: Set<string> & { json?: Set<string> }): Promise<AutoTimestamp> {
+async function autoUnit(con: DuckDBConnection, from: string, mapping: Mapping, dotted: boolean, numericSource: Set<string> & { json?: Set<string> }, fields?: CsvFields): Promise<AutoTimestamp> {
   const text = fieldSql(mapping.columns.timestamp!, dotted, mapping.separator, undefined, numericSource);
   await con.run('SET preserve_insertion_order = true');
   let first: unknown;
@@ -302,9 +312,18 @@ async function autoUnit(con: DuckDBConnection, from: string, mapping: Mapping, d
   // Read as seconds (unit s: the values as they are), the accepted rows' magnitudes.
   const asIs: Mapping = { ...mapping, timestamp: { ...mapping.timestamp, unit: 's' } };
   const classes = MAGNITUDE_LIMITS.map((lo, i) => `CAST(count(*) FILTER (WHERE a >= ${lo}${i > 0 ? ` AND a < ${MAGNITUDE_LIMITS[i - 1]}` : ''}) AS DOUBLE)`).join(', ');
-  const row = (await con.runAndReadAll(`SELECT CAST(coalesce(max(a), 0) AS DOUBLE), ${classes}, CAST(count(*) FILTER (WHERE a < ${MAGNITUDE_LIMITS[MAGNITUDE_LIMITS.length - 1]}) AS DOUBLE) FROM (SELECT abs(t) AS a FROM (${rowsSql(from, asIs, dotted, undefined, numericSource)}) AS sg_rows WHERE reason IS NULL) AS sg_a`)).getRows()[0].map(Number);
+  // (a: NULL for a rejected row, which no aggregate of it counts)
+  const magnitudes = (rows: string) =>
+    `SELECT CAST(coalesce(max(a), 0) AS DOUBLE), ${classes}, CAST(count(*) FILTER (WHERE a < ${MAGNITUDE_LIMITS[MAGNITUDE_LIMITS.length - 1]}) AS DOUBLE), CAST(count(*) FILTER (WHERE w) AS DOUBLE) FROM (SELECT CASE WHEN reason IS NULL THEN abs(t) END AS a, reason = 'wrong_column_count' AS w FROM (${rows}) AS sg_rows) AS sg_a`;
+  const counted = fields && fields.found === undefined ? Object.assign(new Set(numericSource), numericSource, { fieldCounts: true }) : undefined;
+  const row = (
+    counted
+      ? await withFieldCounts(fields!, async (csv) => (await con.runAndReadAll(magnitudes(rowsSql(csv, asIs, dotted, undefined, counted)))).getRows()[0])
+      : (await con.runAndReadAll(magnitudes(rowsSql(from, asIs, dotted, undefined, numericSource)))).getRows()[0]
+  ).map(Number);
+  if (counted) fields!.found = row[row.length - 1] > 0;
   const d = detectNumericUnit(row[0]);
-  return { unit: d.unit, reason: d.reason, warning: mixedUnitWarning(row.slice(1), d.unit) ?? undefined };
+  return { unit: d.unit, reason: d.reason, warning: mixedUnitWarning(row.slice(1, -1), d.unit) ?? undefined };
 }
 
 /** Lower bounds of magnitudeCounts' classes but the last (epoch ns, µs, ms, s; below: relative). */
@@ -531,7 +550,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // Optional fields whose columns a file lacks are dropped from the mapping (absent, as in
     // the TypeScript engine); a missing required column is an error before anything runs.
     let available: string[];
-    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean; blob?: Set<string>; numericPaths?: Set<string>; blobPaths?: Set<string>; absent?: Set<string> } = new Set<string>();
+    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean; blob?: Set<string>; numericPaths?: Set<string>; blobPaths?: Set<string>; absent?: Set<string>; fieldCounts?: boolean } = new Set<string>();
     const types = new Map<string, string>();
     // Our own traces: metadata (origin) from the first file that has it, header lines skipped.
     let meta: Record<string, unknown> | undefined;
@@ -555,6 +574,8 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       ours.comments!.push(m.comments);
     }
     let from = fromClause(files, format, ours);
+    // Each CSV file's columns as DuckDB names them, to read it with its rows' field counts.
+    const csvColumns: string[][] = [];
     try {
       let described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
       if (format === 'jsonl' && described.some((r) => r.column_name === 'servegen')) {
@@ -570,6 +591,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       // false), a row, so NULL is a blank line only.
       if ((format === 'csv' || format === 'tsv') && described.length === 1) from = `(SELECT * FROM ${from} WHERE ${ident(String(described[0].column_name))} IS NOT NULL)`;
       available = described.map((r) => String(r.column_name));
+      if (!dotted) csvColumns[0] = available;
       for (const r of described) types.set(String(r.column_name), String(r.column_type));
       for (const r of described) if (NUMERIC_TYPE.test(String(r.column_type))) numericSource.add(String(r.column_name));
       // JSON lines whose values mix types (a string here, a number there) come as JSON columns.
@@ -683,6 +705,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         // A JSON lines file without records (empty, blank lines) reads as one `json` column: it has no rows to check.
         if (format === 'jsonl' && columns.length === 1 && columns[0] === 'json' && !mappedTop(given).has('json')) continue;
         perFile.push(columns);
+        if (!dotted) csvColumns[i] = columns;
         const none = missingCoalesce(given, columns, dotted);
         if (none) throw missingCoalesceError(files[i], none, columns);
         const missing = [...required].filter((c) => !columns.includes(c));
@@ -721,19 +744,25 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         }
       }
     }
+    const fields: CsvFields | undefined = dotted ? undefined : { files, delimiter: format === 'tsv' ? '\t' : ',', comments: ours.comments!, sniffed: (i) => fromClause([files[i]], format, { comments: [ours.comments![i]] }), columns: csvColumns, parallel: true };
     let autoTimestamp: AutoTimestamp | undefined;
     if ((mapping.timestamp?.unit ?? 'auto') === 'auto') {
       stage('timestamp unit (auto)');
-      const auto = await autoUnit(con, from, mapping, dotted, numericSource).catch((err: unknown) => {
+      const auto = await autoUnit(con, from, mapping, dotted, numericSource, fields).catch((err: unknown) => {
         throw duckdbReadError(err, files);
       });
+      if (fields?.found) {
+        const counted = { from, fields, numericSource };
+        useFieldCounts(counted);
+        from = counted.from;
+      }
       mapping = { ...mapping, timestamp: { ...mapping.timestamp, unit: auto.unit } };
       options.onNote?.(`timestamps: unit auto → ${auto.unit} (${auto.reason})`);
       if (auto.warning) options.onNote?.(`warning: ${auto.warning}`);
       autoTimestamp = auto;
     }
     const resolved = mapping;
-    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta, autoTimestamp };
+    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta, autoTimestamp, fields };
   } catch (err) {
     close();
     throw err;
@@ -771,18 +800,30 @@ export function originOf(src: Pick<Source, 'mapping' | 'meta' | 'files'>, tmin: 
  * integer fields, `texts`, reason): the part of the scan shared by summarize, inspect,
  * ingest and validate. The caller closes it.
  */
-export async function openScan(inputs: string[], mapping: Mapping, options: DuckDbOptions & { origin?: number; texts?: ('session_id' | 'model' | 'request_id')[]; ordered?: boolean }): Promise<OpenScan> {
+export async function openScan(
+  inputs: string[],
+  mapping: Mapping,
+  options: DuckDbOptions & { origin?: number; texts?: ('session_id' | 'model' | 'request_id')[]; ordered?: boolean; fieldCounts?: boolean },
+): Promise<OpenScan> {
   const src = await openSource(inputs, mapping, options);
-  const { con, stage, close, files, from, dotted, numericSource } = src;
+  const { con, stage, close, files, dotted, numericSource } = src;
   mapping = src.mapping;
   try {
+    // (fieldCounts: whether some CSV row has another number of fields, when a scan of the same inputs found out)
+    if (src.fields && options.fieldCounts !== undefined) src.fields.found = options.fieldCounts;
+    // A CSV not known to be free of rows of another width is normalized as read with its rows'
+    // field counts (as fast as the sniffed read: no read of its own to find such rows).
+    const counts = src.fields && src.fields.found !== false ? src.fields : undefined;
+    if (counts) numericSource.fieldCounts = true;
     try {
       // Normalize once into a table (the rows are read a single time).
       stage(`reading and normalizing ${files.length} file(s)`);
       // In input order when asked (summarize streams the rows back in it; keeping the order
       // costs time under a memory limit, so only then).
       if (options.ordered) await con.run('SET preserve_insertion_order = true');
-      await con.run(`CREATE TEMP TABLE src_rows AS ${rowsSql(from, mapping, dotted, undefined, numericSource, options.texts ?? [])}`);
+      const normalize = (from: string) => con.run(`CREATE OR REPLACE TEMP TABLE src_rows AS ${rowsSql(from, mapping, dotted, undefined, numericSource, options.texts ?? [])}`);
+      await (counts ? withFieldCounts(counts, normalize) : normalize(src.from));
+      if (counts) src.from = fieldCountsFrom(counts);
       await con.run('SET preserve_insertion_order = false');
     } catch (err) {
       throw duckdbReadError(err, files);
@@ -864,17 +905,25 @@ export async function summarizeWithDuckDB(
   options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; poolBelow?: number },
 ): Promise<DuckDbScanResult> {
   const src = await openSource(inputs, mapping, options);
+  let widths = false;
   try {
     const direct = await streamSummarize(src, options);
     if (direct) return { ...direct, files: src.files, pass: 'stream', sessionColumn: src.mapping.columns.session_id !== undefined };
+  } catch (err) {
+    if (!(err instanceof RowWidthError)) throw err;
+    widths = true;
   } finally {
     src.close();
   }
-  options.onStage?.('duckdb: rows not in one-pass order (time origin, or clients out of time order): reading them into a table');
+  options.onStage?.(
+    widths
+      ? "duckdb: a CSV row of another width than its header: reading the rows into a table with their field counts, to count such rows as rejects"
+      : 'duckdb: rows not in one-pass order (time origin, or clients out of time order): reading them into a table',
+  );
   // The mapping as given, with the timestamp unit as opened (decided, and said, once): not the
   // opened mapping, which has dropped optional fields the input lacks, so that an optional
   // client column missing read as client `default` instead of `unknown` (found by the engines' fuzzer).
-  const scan = await openScan(inputs, { ...mapping, timestamp: src.mapping.timestamp }, { ...options, ordered: true });
+  const scan = await openScan(inputs, { ...mapping, timestamp: src.mapping.timestamp }, { ...options, ordered: true, fieldCounts: src.fields?.found });
   const { close, files, rowsRead, rejectsByReason } = scan;
   try {
     const warning = await scanTimeWarning(scan);

@@ -107,7 +107,13 @@ const DUCKDB_NUMBER_TEXT = (e: string) =>
  * `numericPaths`, `blobPaths`: dotted specs into struct columns whose leaf is a number or BLOB;
  * `absent`: columns of an optional joined field that the input does not have (read as NULL).
  */
-export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean; blob?: ReadonlySet<string>; numericPaths?: ReadonlySet<string>; blobPaths?: ReadonlySet<string>; absent?: ReadonlySet<string> };
+export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean; blob?: ReadonlySet<string>; numericPaths?: ReadonlySet<string>; blobPaths?: ReadonlySet<string>; absent?: ReadonlySet<string>; fieldCounts?: boolean };
+
+/**
+ * A boolean column of a CSV read with its rows' field counts (TypedColumns.fieldCounts,
+ * src/summary/duckdb-csv-fields.ts): true where a row has another number of fields than the header.
+ */
+export const WRONG_FIELD_COUNT = '__sg_wrong_count';
 
 /**
  * JavaScript's whitespace as an RE2 character class: what `\s` matches and
@@ -548,6 +554,8 @@ export function rowsSql(
     ];
     reasons.unshift(`WHEN ${ok.join(' AND ')} THEN NULL`);
   }
+  // Before any check of its fields, as the TypeScript reader rejects such a row unread.
+  if (numericColumns.fieldCounts) reasons.unshift(`WHEN ${q(WRONG_FIELD_COUNT)} THEN 'wrong_column_count'`);
   const l1 = `SELECT *, ${level1.join(', ')} FROM ${fromClause} AS src_in`;
   const l1b = isoParts ? `SELECT *, ${d.iso!.parts(raw('timestamp'))} AS ${isoParts} FROM (${l1}) AS src_l1b` : l1;
   const outTexts = texts.filter((f) => cols[f] !== undefined).map((f) => `${q(`__sg_text_${f}`)} AS ${q(f)}, `).join('');
