@@ -104,7 +104,7 @@ export function registerCapacity(program: Command): void {
     .option('--prefill <tokens/s>', 'prompt tokens a slot processes per second', String(DEFAULT_SLOT_MODEL.prefillTokensPerSecond))
     .option('--decode <tokens/s>', 'output tokens a slot produces per second', String(DEFAULT_SLOT_MODEL.decodeTokensPerSecond))
     .option('--json <out.json>', 'write the table as JSON')
-    .option('--quiet', 'no summary on stderr')
+    .option('--quiet', 'no progress or summary on stderr')
     .addHelpText(
       'after',
       `

@@ -59,7 +59,9 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input, 3 internal error (a bu
     // --threads: validate on two threads held two sides' summaries at once (4.9 GB against
     // 3.6 GB at 30 days), with no way back to one; every command that starts threads takes it.
     if (THREADED.has(cmd.name())) {
-      cmd.option('--threads <n>', `threads to use, worker threads and DuckDB's together (default: the machine's cores, ${availableParallelism()} here); results are the same with any number, and 1 holds the least in memory`);
+      // generate starts worker threads only (found by review: its help named DuckDB's).
+      const what = cmd.name() === 'generate' ? 'worker threads' : "worker threads and DuckDB's together";
+      cmd.option('--threads <n>', `threads to use, ${what} (default: the machine's cores, ${availableParallelism()} here); results are the same with any number, and 1 holds the least in memory`);
       cmd.hook('preAction', (c) => {
         const t = c.opts<{ threads?: string }>().threads;
         if (t !== undefined && !/^\s*[1-9]\d*\s*$/.test(t)) throw new UsageError(`--threads: expected a whole number ≥ 1, got ${JSON.stringify(t)}`);

@@ -103,7 +103,7 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
     .option('--window <seconds>', 'arrival window for per-window rates', '600')
     .option('--engine <engine>', 'ts (default) | duckdb (summarize every side in embedded DuckDB, for traces too large to hold) | auto (duckdb above 256 MB)', 'ts')
     .option('--duckdb-memory <size>', 'with --engine duckdb: DuckDB memory limit (e.g. 512MB); above it DuckDB spills to a temporary directory')
-    .option('--quiet', 'no summary on stderr')
+    .option('--quiet', 'no progress or summary on stderr')
     .addHelpText(
       'after',
       `

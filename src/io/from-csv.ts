@@ -3,6 +3,8 @@ import { IngestError } from '../ingest/errors.js';
 import { EscapingDecoder } from './utf8.js';
 import type { RowSink, SourceInfo } from './row-source.js';
 import { binaryMessage, binaryProbe } from './binary-probe.js';
+import { didYouMean } from './json-text.js';
+import { compressionOf } from './input.js';
 
 /** A quoted record longer than this is treated as an unbalanced quote, not buffered forever. */
 const MAX_RECORD_CHARS = 1 << 20;
@@ -131,8 +133,8 @@ function checkLoneCr(text: string, file: string, delimiter: string): boolean {
   const cr = text.indexOf('\r');
   if (cr >= 0 && (nl < 0 || cr < nl - 1) && text.lastIndexOf('"', cr) < 0 && cr + 1 < text.length) {
     const kind = delimiter === '\t' ? 'TSV' : 'CSV';
-    const gz = /\.gz$/i.test(file);
-    const convert = gz ? `gzip -dc ${file} | tr '\\r' '\\n' > fixed.${kind.toLowerCase()}` : `tr '\\r' '\\n' < ${file} > fixed.${kind.toLowerCase()}`;
+    const compression = compressionOf(file);
+    const convert = compression ? `${compression === 'gzip' ? 'gzip' : 'zstd'} -dc ${file} | tr '\\r' '\\n' > fixed.${kind.toLowerCase()}` : `tr '\\r' '\\n' < ${file} > fixed.${kind.toLowerCase()}`;
     throw new IngestError(`${file}:1: the file uses CR-only line ends (old Mac style), which the TypeScript engine does not split lines at; convert them (${convert}) or read it with --engine duckdb`, file, 1);
   }
   return nl >= 0;
@@ -188,7 +190,7 @@ export async function readCsv(
     const missing = columns.filter((c) => !header!.includes(c) && !optional.has(c));
     if (missing.length > 0) {
       throw new IngestError(
-        `${file}:${line}: mapping names column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the header (columns: ${header.map((h) => JSON.stringify(h)).join(', ')})${delimiterHint(header, missing, delimiter)}`,
+        `${file}:${line}: mapping names column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the header (columns: ${header.map((h) => JSON.stringify(h)).join(', ')})${delimiterHint(header, missing, delimiter) || didYouMean(missing, header)}`,
         file,
         line,
         missing[0],

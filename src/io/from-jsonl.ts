@@ -4,6 +4,7 @@ import { EscapingDecoder } from './utf8.js';
 import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
 import { binaryMessage, binaryProbe } from './binary-probe.js';
 import { JsonArraySplitter } from './json-array.js';
+import { didYouMean } from './json-text.js';
 
 /**
  * Streaming JSON-lines reader. Each non-blank line must be a JSON object; values are found
@@ -122,6 +123,6 @@ export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[]
   }
   if (firstKeys !== undefined && unseen.length > 0) {
     const q = (names: string[]) => names.map((c) => JSON.stringify(c)).join(', ');
-    throw new IngestError(`${file}: mapping names column${unseen.length > 1 ? 's' : ''} ${q(unseen)} not in any row (keys of the first row: ${q(firstKeys)})`, file);
+    throw new IngestError(`${file}: mapping names column${unseen.length > 1 ? 's' : ''} ${q(unseen)} not in any row (keys of the first row: ${q(firstKeys)})${didYouMean(unseen, firstKeys)}`, file);
   }
 }

@@ -130,6 +130,25 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
+/**
+ * "; did you mean "tenant" for "tennant"?" when one name is missing and it is near one of
+ * `names` (case aside, or within a third of its length in edits), else "". For a mapping's
+ * column that a file lacks (found by review: `tennant` listed the header and left the reader
+ * to spot it). With several missing the mapping is likely another log's, which the preset hint
+ * speaks to, not a slip.
+ */
+export function didYouMean(missing: readonly string[], names: readonly string[]): string {
+  if (missing.length !== 1) return '';
+  for (const m of missing) {
+    const near = names
+      .map((n) => ({ n, d: n.toLowerCase() === m.toLowerCase() ? 0 : editDistance(m.toLowerCase(), n.toLowerCase()) }))
+      .filter((x) => x.n !== m && x.d <= Math.max(1, Math.floor(Math.max(x.n.length, m.length) / 3)))
+      .sort((x, y) => x.d - y.d || (x.n < y.n ? -1 : 1))[0];
+    if (near) return `; did you mean ${JSON.stringify(near.n)} for ${JSON.stringify(m)}?`;
+  }
+  return '';
+}
+
 /** Levenshtein distance, for "did you mean" on short keys (and `--rate` kinds). */
 export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);

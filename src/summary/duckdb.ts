@@ -21,6 +21,7 @@ import { RowWidthError, streamSummarize } from './duckdb-stream.js';
 import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
 import { threadsSet } from '../util/worker.js';
 import { JsonArraySplitter } from '../io/json-array.js';
+import { didYouMean } from '../io/json-text.js';
 import { readTextHead } from '../io/file-kind.js';
 import { checkCompressedInputs, checkJsonGrammar, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
 import { fieldCountsFrom, withFieldCounts, type CsvFields } from './duckdb-csv-fields.js';
@@ -667,7 +668,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       const none = missingCoalesce(mapping, available, dotted);
       if (none) throw missingCoalesceError(files[0], none, available);
       if (coalesce) throw missingCoalescePathsError(files[0], field, specs);
-      throw new IngestError(`${files[0]}: mapping names column ${JSON.stringify(missing[0])} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})${dotted ? '' : delimiterHint(available, missing, format === 'tsv' ? '\t' : ',')}`, files[0]);
+      throw new IngestError(`${files[0]}: mapping names column ${JSON.stringify(missing[0])} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})${(dotted ? '' : delimiterHint(available, missing, format === 'tsv' ? '\t' : ',')) || didYouMean([...mappedTop(mapping)].filter((c) => !available.includes(c)).length === 1 ? missing : [], available)}`, files[0]);
     }
     mapping = effective;
     // A Parquet column typed as a date-time is read as one whatever the mapping's numeric unit
@@ -710,7 +711,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         if (none) throw missingCoalesceError(files[i], none, columns);
         const missing = [...required].filter((c) => !columns.includes(c));
         if (missing.length > 0) {
-          throw new IngestError(`${files[i]}: mapping names column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the input (columns: ${columns.map((c) => JSON.stringify(c)).join(', ')})`, files[i], undefined, missing[0]);
+          throw new IngestError(`${files[i]}: mapping names column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the input (columns: ${columns.map((c) => JSON.stringify(c)).join(', ')})${didYouMean(missing, columns)}`, files[i], undefined, missing[0]);
         }
         // A dotted path of a required field that no row of this file has (its column a struct
         // without the key, or not an object at all), though other files have it: refused, as
