@@ -115,6 +115,11 @@ export async function main(argv: string[]): Promise<number> {
   setThreads(undefined);
   const program = buildProgram();
   try {
+    // `servegen help nope` printed the whole help with exit 2 and no word of the unknown name (found by review).
+    const [word, name] = argv.slice(2);
+    if (word === 'help' && name !== undefined && !name.startsWith('-') && !program.commands.some((c) => c.name() === name || c.aliases().includes(name))) {
+      throw new UsageError(`help ${name}: no such command; the commands are ${program.commands.map((c) => c.name()).join(', ')}`);
+    }
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {

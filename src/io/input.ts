@@ -211,7 +211,13 @@ export function expandInputs(inputs: string[], opts: { directories?: boolean } =
       }
       bases = next;
     }
-    if (bases.length === 0) throw new InputError(`${input}: pattern matches no files (in ${dirname(input)})`, input);
+    if (bases.length === 0) {
+      // A directory missing before the pattern said only "matches no files (in logz)" (found by review).
+      const segments = input.split(sep);
+      const fixed = segments.slice(0, segments.findIndex((p) => /[*?]/.test(p))).join(sep);
+      if (fixed !== '' && !existsSync(fixed)) throw new InputError(`${input}: no such directory ${fixed} (the pattern matches no files)`, input);
+      throw new InputError(`${input}: pattern matches no files (in ${dirname(input)})`, input);
+    }
     out.push(...bases.sort());
   }
   // A file named twice (a pattern and a path that both match it, or the same path twice) is

@@ -1,0 +1,24 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+// Left by the twentieth session's new-user audit, fixed after it.
+describe('the audit\'s small ones', () => {
+  it('help with an unknown command names it and lists the commands (it printed the whole help, exit 2)', async () => {
+    const r = await runCli('help', 'nope');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('servegen: help nope: no such command; the commands are ingest, summarize, sql, fit, validate, roundtrip, run, fidelity-table, capacity, import-servegen, export-servegen, generate, inspect\n');
+    const ok = await runCli('help', 'fit');
+    expect(ok.code).toBe(0);
+  });
+
+  it('a pattern under a directory that is not there says so (it said "matches no files (in logz)")', async () => {
+    const dir = tempDir();
+    const r = await runCli('ingest', join(dir, 'logz', '*.csv.gz'), '--preset', 'azure-llm-2023', '--out', join(dir, 't.parquet'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: ${join(dir, 'logz', '*.csv.gz')}: no such directory ${join(dir, 'logz')} (the pattern matches no files)\n`);
+    const none = await runCli('ingest', join(dir, '*.csv'), '--preset', 'azure-llm-2023', '--out', join(dir, 't.parquet'));
+    expect(none.stderr).toBe(`servegen: ${join(dir, '*.csv')}: pattern matches no files (in ${dir})\n`);
+  });
+});
