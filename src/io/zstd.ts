@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { Decompress } from 'fzstd';
+import { Xxh64 } from './xxh64.js';
 
 /**
  * Zstandard inputs (RFC 8878): logs are often kept as `.jsonl.zst`. Node 20's zlib has no
@@ -20,9 +21,39 @@ export function isZstdMagic(b: Uint8Array): boolean {
 /** A stream transform that decompresses zstd data (any number of frames, skippable ones skipped). */
 export function createZstdDecompress(): Transform {
   let pending: Uint8Array[] = [];
+  // Each frame's content checksum (the low 32 bits of its XXH64), which fzstd skips unread: the
+  // frame being decompressed (fzstd's state object), its hash, and the checksum bytes seen so far.
+  let frame: { c: number } | undefined;
+  let hash = new Xxh64();
+  let sum: number[] = [];
   const d = new Decompress((chunk) => {
+    const s = (d as unknown as { s: unknown }).s;
+    if (typeof s === 'object' && s !== null && s !== frame) {
+      frame = s as { c: number };
+      hash = new Xxh64();
+      sum = [];
+    }
+    hash.update(chunk);
     pending.push(chunk);
   });
+  // After a frame's last block fzstd's state is the number of checksum bytes to skip (4, or 0).
+  const push = d.push.bind(d);
+  d.push = (chunk: Uint8Array, final?: boolean) => {
+    const s = (d as unknown as { s: unknown }).s;
+    if (frame !== undefined && typeof s === 'number') {
+      if (!frame.c) frame = undefined;
+      else {
+        for (let i = 0; i < Math.min(s, chunk.length); i++) sum.push(chunk[i]);
+        if (sum.length === 4) {
+          const want = (sum[0] | (sum[1] << 8) | (sum[2] << 16) | (sum[3] << 24)) >>> 0;
+          const got = Number(hash.digest() & 0xffffffffn);
+          frame = undefined;
+          if (want !== got) throw new Error("content checksum mismatch: a frame's data is corrupt");
+        }
+      }
+    }
+    push(chunk, final);
+  };
   const flush = (t: Transform) => {
     for (const c of pending) t.push(c);
     pending = [];

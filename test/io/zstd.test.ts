@@ -9,7 +9,7 @@ import { summarizeWithDuckDB } from '../../src/summary/duckdb.js';
 import { DuckDbReadError } from '../../src/summary/duckdb-errors.js';
 import { compressionOf, formatFromName } from '../../src/io/input.js';
 import { fileKind } from '../../src/io/file-kind.js';
-import { isZstdMagic, zstdLayout } from '../../src/io/zstd.js';
+import { createZstdDecompress, isZstdMagic, zstdLayout } from '../../src/io/zstd.js';
 import { readProfile } from '../../src/profile/read.js';
 import { expectEqualSummaries } from '../summary/equal-summaries.js';
 import { runCli } from '../cli/run-cli.js';
@@ -86,6 +86,36 @@ describe('zstd-compressed inputs', () => {
     expect(zstdLayout(trailing).problem).toBe('bytes that are no zstd frame follow the last whole frame');
     await expect(ingestFiles({ inputs: [trailing], mapping })).rejects.toThrow(IngestError);
     await expect(summarizeWithDuckDB([trailing], mapping, W)).rejects.toThrow(/trailing\.jsonl\.zst: truncated or corrupt zstd data: bytes that are no zstd frame follow the last whole frame at byte 6435 of 6442/);
+  });
+
+  it('a byte changed inside a compressed block is refused by its frame checksum, not read as other text (found by review)', async () => {
+    const dir = tempDir();
+    const whole = readFileSync(fixture('formats', 'trace.jsonl.zst'));
+    // The first frame has a checksum: each byte of its last block's data (before the 4 checksum
+    // bytes) flipped in turn. Each either fails to decompress or fails its checksum; before the
+    // fix some decompressed to other text (rows of garbage, rejects) without a word.
+    const firstEnd = zstdLayoutEnd(whole);
+    for (const at of [firstEnd - 5, firstEnd - 40, firstEnd - 300, firstEnd - 2000]) {
+      const bad = Buffer.from(whole);
+      bad[at] ^= 0x55;
+      const file = join(dir, `flip-${at}.jsonl.zst`);
+      writeFileSync(file, bad);
+      await expect(ingestFiles({ inputs: [file], mapping }), `flip at ${at}`).rejects.toThrow(/corrupt zstd data/);
+    }
+    // The checksum itself changed.
+    const bad = Buffer.from(whole);
+    bad[firstEnd - 1] ^= 1;
+    writeFileSync(join(dir, 'sum.jsonl.zst'), bad);
+    await expect(ingestFiles({ inputs: [join(dir, 'sum.jsonl.zst')], mapping })).rejects.toThrow(/content checksum mismatch/);
+    // Streamed a byte at a time, the checksums of whole frames still match.
+    const d = createZstdDecompress();
+    const out: Buffer[] = [];
+    d.on('data', (c: Buffer) => out.push(c));
+    const done = new Promise((resolve, reject) => (d.on('end', resolve), d.on('error', reject)));
+    for (let i = 0; i < whole.length; i++) d.write(whole.subarray(i, i + 1));
+    d.end();
+    await done;
+    expect(Buffer.concat(out).equals(readFileSync(fixture('formats', 'trace.jsonl')))).toBe(true);
   });
 
   it('DuckDB engine: the same summaries; a name that does not say the compression is refused, and auto reads it with the TypeScript engine', async () => {
@@ -169,4 +199,18 @@ function rawFrame(data: Uint8Array): Buffer {
     if (last) break;
   }
   return Buffer.concat(parts);
+}
+
+/** Where the first frame of `bytes` ends (a zstd frame with a checksum; block headers walked). */
+function zstdLayoutEnd(bytes: Buffer): number {
+  const d = bytes[4];
+  const single = (d >> 5) & 1;
+  let at = 4 + 1 + (single ? 0 : 1) + [0, 1, 2, 4][d & 3] + [single ? 1 : 0, 2, 4, 8][d >> 6];
+  for (;;) {
+    const h = bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16);
+    at += 3 + (((h >> 1) & 3) === 1 ? 1 : h >>> 3);
+    if (h & 1) break;
+  }
+  expect((d >> 2) & 1).toBe(1);
+  return at + 4;
 }
