@@ -32,7 +32,7 @@ export class JsonArraySplitter {
    * Whether `head` (the start of a file) begins a JSON array of records rather than JSON lines:
    * its first character other than white space or a BOM is `[`, and its first line is not a
    * whole JSON value (a pretty-printed array's `[`, or a line longer than the head) or is an
-   * array holding an object. A JSON-lines file whose first line is another array (`[1,2]`)
+   * array holding an object, or is `[]` with nothing after it. A JSON-lines file whose first line is another array (`[1,2]`)
    * stays JSON lines, that line a reject.
    */
   static startsArray(head: string): boolean {
@@ -46,7 +46,11 @@ export class JsonArraySplitter {
     } catch {
       return true;
     }
-    return Array.isArray(first) && first.some((e) => e !== null && typeof e === 'object' && !Array.isArray(e));
+    if (!Array.isArray(first)) return false;
+    // `[]` and a newline, nothing after it: an export of no records (it was one reject, "not a
+    // JSON object", where `[]` without the newline said "no data rows"; found by review).
+    if (first.length === 0 && head.slice(nl).trim() === '') return true;
+    return first.some((e) => e !== null && typeof e === 'object' && !Array.isArray(e));
   }
 
   private emit(text: string, at: number, start: number): void {

@@ -532,7 +532,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       // A JSON array of records read as JSON lines is one column "json" (DuckDB said the mapped
       // columns were not in the input): the TypeScript engine reads it element by element.
       for (const f of files) {
-        if (JsonArraySplitter.startsArray(readTextHead(f).toString('utf8'))) throw new DuckDbReadError(`${f}: a JSON array of records, which engine duckdb reads as JSON lines only; --engine ts reads it (each element a record), or convert it: jq -c '.[]' ${f} > records.jsonl`, f);
+        if (JsonArraySplitter.startsArray(readTextHead(f).toString('utf8'))) throw new DuckDbReadError(`${f}: a JSON array of records, which engine duckdb reads as JSON lines only; --engine ts reads it (each element a record), or convert it: ${jqConvert(f)}`, f);
       }
       stage('checking the JSON lines against JSON.parse grammar (NaN, Infinity, trailing commas)');
       await checkJsonGrammar(con, files);
@@ -1473,4 +1473,10 @@ export function assembleSummaries(t: ScanTables, meta: ScanMeta): TraceSummaries
     arrivals: byClientStart(arrivals),
     lengths: byClientStart(lengths),
   };
+}
+
+/** The command that turns a JSON array file into JSON lines; jq reads no compressed file (`jq … f.json.gz` said "Invalid numeric literal"). */
+export function jqConvert(f: string): string {
+  const c = compressionOf(f);
+  return c === undefined ? `jq -c '.[]' ${f} > records.jsonl` : `${c === 'gzip' ? 'gzip' : 'zstd'} -dc ${f} | jq -c '.[]' > records.jsonl`;
 }

@@ -6,7 +6,7 @@ import { JsonArraySplitter } from '../../src/io/json-array.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { parseMapping } from '../../src/ingest/mapping.js';
 import { buildSummaries } from '../../src/summary/build.js';
-import { summarizeWithDuckDB } from '../../src/summary/duckdb.js';
+import { jqConvert, summarizeWithDuckDB } from '../../src/summary/duckdb.js';
 import { DuckDbReadError } from '../../src/summary/duckdb-errors.js';
 import { createRng } from '../../src/stats/rng.js';
 import { expectEqualSummaries } from '../summary/equal-summaries.js';
@@ -63,6 +63,9 @@ describe('JsonArraySplitter', () => {
     // JSON lines whose first line is an array of no records: that line is a reject, the rest read.
     expect(JsonArraySplitter.startsArray('[1,2]\n{"a":1}\n')).toBe(false);
     expect(JsonArraySplitter.startsArray('[]\n{"a":1}\n')).toBe(false);
+    // An empty array alone, with its newline (as most tools write it), is an array of no records.
+    expect(JsonArraySplitter.startsArray('[]\n')).toBe(true);
+    expect(JsonArraySplitter.startsArray('[ ]\r\n\n')).toBe(true);
   });
 });
 
@@ -110,5 +113,18 @@ describe('a JSON array of records as input', () => {
     writeFileSync(file, `[${lines.join(',')}]`);
     await expect(summarizeWithDuckDB([file], mapping, W)).rejects.toThrow(DuckDbReadError);
     await expect(summarizeWithDuckDB([file], mapping, W)).rejects.toThrow(`${file}: a JSON array of records, which engine duckdb reads as JSON lines only; --engine ts reads it (each element a record), or convert it: jq -c '.[]' ${file} > records.jsonl`);
+  });
+});
+
+describe('the conversion engine duckdb suggests for a JSON array', () => {
+  it('decompresses first: jq reads no gzip or zstd file (found by review)', () => {
+    const dir = tempDir();
+    const plain = join(dir, 'r.json');
+    writeFileSync(plain, '[{"a":1}]');
+    const gz = join(dir, 'r.json.gz');
+    writeFileSync(gz, gzipSync('[{"a":1}]'));
+    expect(jqConvert(plain)).toBe(`jq -c '.[]' ${plain} > records.jsonl`);
+    expect(jqConvert(gz)).toBe(`gzip -dc ${gz} | jq -c '.[]' > records.jsonl`);
+    expect(jqConvert(fixture('formats', 'trace.jsonl.zst'))).toBe(`zstd -dc ${fixture('formats', 'trace.jsonl.zst')} | jq -c '.[]' > records.jsonl`);
   });
 });
