@@ -23,13 +23,15 @@ export function createZstdDecompress(): Transform {
   let pending: Uint8Array[] = [];
   // Each frame's content checksum (the low 32 bits of its XXH64), which fzstd skips unread: the
   // frame being decompressed (fzstd's state object), its hash, and the checksum bytes seen so far.
-  let frame: { c: number } | undefined;
+  let frame: { c: number; d: number } | undefined;
   let hash = new Xxh64();
   let sum: number[] = [];
   const d = new Decompress((chunk) => {
     const s = (d as unknown as { s: unknown }).s;
     if (typeof s === 'object' && s !== null && s !== frame) {
-      frame = s as { c: number };
+      // fzstd reads a frame that needs a dictionary as if it had none: NUL bytes and garbage.
+      if ((s as { d: number }).d) throw new Error(`the data needs zstd dictionary ${(s as { d: number }).d}`);
+      frame = s as { c: number; d: number };
       hash = new Xxh64();
       sum = [];
     }
@@ -100,6 +102,8 @@ export interface ZstdLayout {
   frames: number;
   /** What is wrong at `at`. */
   problem?: string;
+  /** The dictionary a frame at `at` was compressed with (zstd -D), which no engine here reads. */
+  dictionary?: number;
 }
 
 /**
@@ -148,6 +152,10 @@ export function zstdLayout(path: string): ZstdLayout {
       const headerLen = 5 + (single ? 0 : 1) + [0, 1, 2, 4][dictFlag] + [single ? 1 : 0, 2, 4, 8][fcsFlag];
       let at = pos + headerLen;
       if (at > size) return cut(pos, 'a frame header is cut short');
+      if (dictFlag) {
+        const id = read(pos + 5 + (single ? 0 : 1), [0, 1, 2, 4][dictFlag])!.readUIntLE(0, [0, 1, 2, 4][dictFlag]);
+        if (id !== 0) return { ...cut(pos, `a frame needs zstd dictionary ${id}`), dictionary: id };
+      }
       for (;;) {
         const bh = read(at, 3);
         if (!bh) return cut(at, 'a block header is cut short');
@@ -183,6 +191,7 @@ export function zstdDamageMessage(path: string, reason?: string): string {
   } catch {
     return `${path}: truncated or corrupt zstd data${why}; none of the file was ingested`;
   }
+  if (layout.dictionary !== undefined) return `${path}: zstd data compressed with a dictionary (zstd -D; dictionary ID ${layout.dictionary}, frame at byte ${layout.at}), which is not read here: decompress it with its dictionary first (zstd -dc -D DICT ${path} > …); none of the file was ingested`;
   if (layout.at < 0) return `${path}: corrupt zstd data${why}: its ${layout.frames} frame(s) are whole but do not decompress; none of the file was ingested`;
   return `${path}: truncated or corrupt zstd data${why}: ${layout.problem} at byte ${layout.at} of ${layout.size}; none of the file was ingested`;
 }

@@ -118,6 +118,20 @@ describe('zstd-compressed inputs', () => {
     expect(Buffer.concat(out).equals(readFileSync(fixture('formats', 'trace.jsonl')))).toBe(true);
   });
 
+  it('a file compressed with a dictionary (zstd -D) is refused by name, both engines (fzstd read it as NUL bytes; found by review)', async () => {
+    const dir = tempDir();
+    const whole = readFileSync(fixture('formats', 'trace.csv.zst'));
+    // The same frame, its header saying dictionary ID 7 (one byte after the window descriptor).
+    const d = whole[4];
+    const idAt = 5 + ((d >> 5) & 1 ? 0 : 1);
+    const file = join(dir, 'dict.csv.zst');
+    writeFileSync(file, Buffer.concat([whole.subarray(0, 4), Buffer.from([d | 1]), whole.subarray(5, idAt), Buffer.from([7]), whole.subarray(idAt)]));
+    expect(zstdLayout(file)).toMatchObject({ at: 0, dictionary: 7 });
+    const message = /dict\.csv\.zst: zstd data compressed with a dictionary \(zstd -D; dictionary ID 7, frame at byte 0\), which is not read here: decompress it with its dictionary first/;
+    await expect(ingestFiles({ inputs: [file], mapping })).rejects.toThrow(message);
+    await expect(summarizeWithDuckDB([file], mapping, W)).rejects.toThrow(message);
+  });
+
   it('DuckDB engine: the same summaries; a name that does not say the compression is refused, and auto reads it with the TypeScript engine', async () => {
     for (const f of ['trace.csv.zst', 'trace.jsonl.zst']) {
       const ts = await ingestFiles({ inputs: [fixture('formats', f)], mapping });
