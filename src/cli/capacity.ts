@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { IngestResult } from '../ingest/ingest.js';
 import { traceCapacity, type SlotModel, type TraceCapacity } from '../validate/provisioning.js';
-import { flagNumber, refuseClobber, UsageError } from './errors.js';
+import { flagNumber, refuseClobber, secondsHint, UsageError } from './errors.js';
 import { addIngestOptions, ingestWarnings, mappingFrom, parseFormat, runIngest, type RejectOptions } from './ingest-options.js';
 import { humanCount, markdownCell, Reporter } from './progress.js';
 
@@ -56,7 +56,7 @@ export function parseSlos(text: string): number[] {
   const parts = text.split(',').map((s) => s.trim());
   const slos = parts.map((s) => (s === '' ? NaN : flagNumber(s.replace(/s$/, ''))));
   const bad = parts.find((_, i) => !(slos[i] >= 0) || !Number.isFinite(slos[i]));
-  if (bad !== undefined) throw new UsageError(`--slo: expected seconds ≥ 0, comma-separated (1,5), got ${JSON.stringify(bad)} in ${JSON.stringify(text)}`);
+  if (bad !== undefined) throw new UsageError(`--slo: expected seconds ≥ 0, comma-separated (1,5), got ${JSON.stringify(bad)} in ${JSON.stringify(text)}${secondsHint(bad)}`);
   return [...new Set(slos)];
 }
 
@@ -149,7 +149,9 @@ size. Fewer slots than the source means the generated workload under-provisions.
       }
       const table = capacityTable(rows, slos, q);
       if (opts.json) writeCapacityJson(opts.json, rows, model, slos, q);
-      if (!opts.quiet) process.stdout.write(table + '\n');
+      // The table is the result (stdout, as inspect's): --quiet hides it only when --json has it
+      // (`capacity t.jsonl --quiet` printed and wrote nothing; found by review).
+      if (!opts.quiet || !opts.json) process.stdout.write(table + '\n');
       rep.info(`capacity: a slot processes ${model.prefillTokensPerSecond} prompt tokens/s and ${model.decodeTokensPerSecond} output tokens/s; requests start in arrival order on the first free slot${opts.json ? `; table → ${opts.json}` : ''}`);
     });
 }

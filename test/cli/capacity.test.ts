@@ -124,6 +124,14 @@ describe('servegen capacity', () => {
       expect(r.stderr, `${flag} ${value}`).toContain(message);
     }
     expect(parseSlos('1s, 5')).toEqual([1, 5]);
+    // A unit other than s says what it means in seconds, as the other seconds flags do.
+    expect(() => parseSlos('1,500ms')).toThrow('got "500ms" in "1,500ms" (plain seconds, without a unit: 0.5)');
+    expect(() => parseSlos('1h')).toThrow('(plain seconds, without a unit: 3600)');
+    // --quiet without --json still prints the table (the run's only result); with --json it is the file's.
+    const quiet = await runCli('capacity', log, '--source-map', map, '--quiet');
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).toContain('| log.csv (source) | 3 |');
+    expect(quiet.stderr).toBe('');
   });
 
   it('a trace without lengths is refused by name (its every request would hold a slot 0 s)', async () => {
