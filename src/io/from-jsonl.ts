@@ -116,6 +116,10 @@ export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[]
     carry = take(carry + decoder.decode(buf), false);
   }
   take(carry + decoder.decode(new Uint8Array(0), true), true);
+  // A JSON array that never closes is a cut file (a download or copy stopped): its last element
+  // may have been cut between two values and still parse (found by review: exit 0).
+  const unclosed = splitter.unclosed; // (the splitter is fed in array mode only)
+  if (unclosed) throw new IngestError(`${file}:${unclosed.line}: the JSON array is not closed: the file ends inside it (cut short?); none of the file was ingested`, file, unclosed.line);
   if (splitter.trailing) throw new IngestError(`${file}:${splitter.trailing.line}: text after the JSON array's closing bracket (${JSON.stringify(splitter.trailing.text)}); none of the file was ingested`, file, splitter.trailing.line);
   if (firstKeys !== undefined && unseenOptional.length > 0) {
     const seen = mayMiss.filter((c) => !unseenOptional.includes(c));

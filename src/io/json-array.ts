@@ -7,8 +7,9 @@
  *
  * Only the structure is scanned here (strings and their escapes, nesting of [] and {}, commas
  * at the array's own level); whether an element is valid JSON is JSON.parse's to say. An empty
- * element (`[a,,b]`, `[a,]`) is handed over as empty text; a file that ends inside the array
- * hands over the element it was in, as a JSON-lines file's last line without a newline is read.
+ * element (`[a,,b]`, `[a,]`) is handed over as empty text; a text that ends inside the array
+ * hands over the element it was in, and says so (`unclosed`): the reader refuses such a file
+ * as cut short, as a truncated gzip file is.
  */
 export class JsonArraySplitter {
   /** Nesting depth: the array itself is 1, an object element 2, … */
@@ -114,6 +115,11 @@ export class JsonArraySplitter {
       }
     }
     if (this.elementLine > 0 && start >= 0) this.pieces.push(text.slice(start));
+  }
+
+  /** Whether the text so far opened the array and did not close it (at its end: a cut file), and the line it stopped on. */
+  get unclosed(): { line: number } | undefined {
+    return this.started && !this.ended ? { line: this.line } : undefined;
   }
 
   /** The end of the text: an element still open is handed over as it is. */

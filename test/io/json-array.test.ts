@@ -102,6 +102,15 @@ describe('a JSON array of records as input', () => {
       [4, 'unparseable_line', 'empty JSON array element (two commas in a row, or one before the closing bracket)'],
       [5, 'unparseable_line', 'not a JSON object'],
     ]);
+    // Cut short: between two elements (every element whole) or inside one; refused either way.
+    for (const [name, text] of [
+      ['cut-between.json', `[\n${lines[0]},\n${lines[1]},\n`],
+      ['cut-inside.json', `[\n${lines[0]},\n${lines[1].slice(0, 30)}`],
+    ]) {
+      const cut = join(dir, name);
+      writeFileSync(cut, text);
+      await expect(ingestFiles({ inputs: [cut], mapping }), name).rejects.toThrow(`${cut}:${text.split('\n').length}: the JSON array is not closed: the file ends inside it (cut short?); none of the file was ingested`);
+    }
     const trailing = join(dir, 'two.json');
     writeFileSync(trailing, `[${lines[0]}]\n[${lines[1]}]\n`);
     await expect(ingestFiles({ inputs: [trailing], mapping })).rejects.toThrow(`${trailing}:2: text after the JSON array's closing bracket ("[{\\"ts\\":19440161.0,\\"model\\":\\"ChatGPT\\",\\"log"); none of the file was ingested`);
