@@ -4,7 +4,7 @@ import { NoAcceptedRowsError, type RejectReason } from '../ingest/errors.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { defaultBuildWorkers } from './parallel-build.js';
 import { loadBinsSql, loadFromBins, TOKEN_FIELDS, type LoadSeries } from './load.js';
-import { sessionSideOf, sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
+import { clockTolerance, sessionSideOf, sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
 import { compareSides, generatorHeader, sourceOffset, type ChartData, type FidelityReport } from '../validate/validate.js';
 import type { Thresholds } from '../validate/thresholds.js';
 import { builderPass, inputsMeta, num, numericColumns, openScan, scanTimeWarning, sqlDouble, type DuckDbOptions, type OpenScan } from './duckdb.js';
@@ -116,19 +116,25 @@ export async function validateWithDuckDB(
   // Source: its clock resolution from all its times (as the TypeScript engine), halves at mid-span;
   // moved by its generator.start when it was generated from the generated side's profile.
   const srcOffset = sourceOffset(await inputsMeta(source.inputs, source.mapping, source.format), await inputsMeta(generated.inputs, generated.mapping, generated.format));
-  const srcTime = srcOffset === 0 ? 'rel' : `(rel + ${sqlDouble(srcOffset)})`;
   const src = await openSide(source, 'source', options);
   let res: number;
   let srcSide: Side;
   try {
     await check('source', src);
     const times = (await numericColumns(src.con, `SELECT CAST(t - ${sqlDouble(src.origin)} AS DOUBLE) AS t FROM src_rows WHERE reason IS NULL ORDER BY t`)).t as Float64Array;
-    res = Math.max(1e-6, detectResolution(times).resolution);
+    const det = detectResolution(times);
+    res = Math.max(1e-6, det.resolution);
+    // As validateTraces: times on a fixed quantum put on their ticks, then shifted.
+    const onClock = det.kind === 'quantum';
+    const tol = clockTolerance(res);
+    const srcRel = onClock ? `floor(rel / ${sqlDouble(res)} + ${sqlDouble(tol)}) * ${sqlDouble(res)}` : 'rel';
+    const srcTime = srcOffset === 0 ? srcRel : `(${srcRel} + ${sqlDouble(srcOffset)})`;
     const whole = await sideOf(src, 'source', { res, W, time: srcTime, where: 'true' });
     srcSide = whole;
     if (times.length > 0) {
-      // Split as splitHalves splits the shifted trace (the same additions, so the same bits).
-      const shifted = srcOffset === 0 ? times : times.map((t) => t + srcOffset);
+      // Split as splitHalves splits the shifted trace (the same arithmetic, so the same bits).
+      const snapped = onClock ? times.map((t) => Math.floor(t / res + tol) * res) : times;
+      const shifted = srcOffset === 0 ? snapped : snapped.map((t) => t + srcOffset);
       const mid = (shifted[0] + shifted[shifted.length - 1]) / 2;
       const below = lowerBound(shifted, mid);
       if (below >= 2 && times.length - below >= 2) {
@@ -150,7 +156,7 @@ export async function validateWithDuckDB(
       // in the last place (a review found 11 in 2 000 random values), and a time on a tick
       // boundary would then floor differently than in the TypeScript engine.
       const shifted = `(rel + ${sqlDouble(offset)})`;
-      const time = res > 1e-6 ? `floor(${shifted} / ${sqlDouble(res)} + 1e-9) * ${sqlDouble(res)}` : offset === 0 ? 'rel' : shifted;
+      const time = res > 1e-6 ? `floor(${shifted} / ${sqlDouble(res)} + ${sqlDouble(clockTolerance(res))}) * ${sqlDouble(res)}` : offset === 0 ? 'rel' : shifted;
       return { side: await sideOf(scan, label, { res, W, time, where: 'true' }), files: scan.files, offset };
     } finally {
       scan.close();

@@ -318,13 +318,25 @@ export function sideFromSummaries(label: string, per: TraceSummaries, agg: Trace
   };
 }
 
+/**
+ * How far below a tick (in ticks) a time still counts as on it when floored to the clock: the
+ * float error of epoch times re-based to an origin (half an ulp of ~1.7e9 s is 1.2e-7 s, so
+ * `1700000000.1 - 1700000000` is 0.09999990 s), at most the 1e-3 tick detectResolution
+ * allows. Smaller than 1e-9 tick, times 1 ms apart on an epoch clock floored a tick early at
+ * random, and a trace validated against itself failed on its gaps.
+ */
+export function clockTolerance(resolution: number): number {
+  return Math.min(1e-3, 1e-6 / resolution);
+}
+
 /** A copy of a trace with timestamps shifted by `offset` and floored to the clock `resolution`. */
 export function alignTrace(trace: Trace, offset: number, resolution: number): Trace {
   if (offset === 0 && !(resolution > 1e-6)) return trace;
   const ts = new Float64Array(trace.n);
+  const tol = clockTolerance(resolution);
   for (let i = 0; i < trace.n; i++) {
     const t = trace.timestamp[i] + offset;
-    ts[i] = resolution > 1e-6 ? Math.floor(t / resolution + 1e-9) * resolution : t;
+    ts[i] = resolution > 1e-6 ? Math.floor(t / resolution + tol) * resolution : t;
   }
   return { ...trace, timestamp: ts };
 }

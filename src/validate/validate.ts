@@ -152,10 +152,13 @@ function planSides(
   options: { arrivalSeconds?: number; baseline?: IngestResult },
 ): { res: number; W: number; jobs: SideJob[]; compare: (sides: Side[], thresholds: Thresholds) => { report: FidelityReport; charts: ChartData } } {
   const W = options.arrivalSeconds ?? 600;
-  const res = Math.max(1e-6, detectResolution(source.trace.timestamp).resolution);
+  const det = detectResolution(source.trace.timestamp);
+  const res = Math.max(1e-6, det.resolution);
   const srcOffset = sourceOffset(source.meta, generated.meta);
-  // Shifted only (resolution 0: no flooring): the source's clock is the reference.
-  const srcTrace = alignTrace(source.trace, srcOffset, 0);
+  // The source's clock is the reference: on a fixed quantum its times are put on their ticks
+  // (epoch times carry float error, and regular gaps would otherwise differ from the
+  // generated side's in CV), then shifted; bucketed or continuous times are shifted only.
+  const srcTrace = alignTrace(det.kind === 'quantum' ? alignTrace(source.trace, 0, res) : source.trace, srcOffset, 0);
   const [x, y] = splitHalves(srcTrace);
   const halves = x.n >= 2 && y.n >= 2;
   const genOffset = generatorOffset(generated);

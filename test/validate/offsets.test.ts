@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fixture, tempDir } from '../helpers.js';
 import { runCli } from '../cli/run-cli.js';
 import { expectClose } from '../summary/equal-summaries.js';
@@ -32,5 +32,44 @@ describe('validate: time axes of generated sources', () => {
     const round = JSON.parse(readFileSync(`${dir}/round.json`, 'utf8'));
     expect(round.source.time_offset_seconds).toBe(0);
     expect(round.metrics.rate_mape.pass, `rate_mape ${round.metrics.rate_mape.value}`).toBe(true);
+  }, 60_000);
+});
+
+describe('validate: sources on an epoch clock', () => {
+  it('a log of epoch seconds with a 1 ms or 100 ms clock validates against itself with every metric 0 (both engines)', async () => {
+    // Found in session 21: epoch times re-based to an origin carry ~1e-7 s of float error
+    // (1700000000.1 - 1700000000 = 0.0999999 s). The generated side was floored to the clock
+    // with a 1e-9 tick tolerance, so times fell a tick early at random, and the source's
+    // jittered gaps had a CV of ~1e-6 against the floored side's 0: iat_ks 0.4 and
+    // iat_cv_rel_err 7.7e5, FAIL, for a file against itself.
+    const dir = tempDir();
+    let u = 12345;
+    const next = () => ((u = (Math.imul(u, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (const [name, step] of [['regular-100ms', 0.1], ['regular-1ms', 0.001], ['random-1ms', 0]] as const) {
+      const lines = ['timestamp,client_id,input_tokens,output_tokens'];
+      let ms = 1_700_000_000_000;
+      for (let i = 0; i < 2000; i++) {
+        ms += step > 0 ? step * 1000 : 1 + Math.floor(-Math.log(1 - next()) * 400);
+        lines.push(`${(ms / 1000).toFixed(3)},${i % 3 === 0 ? 'b' : 'a'},${100 + (i % 7)},${50 + (i % 5)}`);
+      }
+      const file = `${dir}/${name}.csv`;
+      writeFileSync(file, lines.join('\n') + '\n');
+      const reports = [];
+      for (const engine of ['ts', 'duckdb']) {
+        const out = `${dir}/${name}-${engine}.json`;
+        const r = await runCli('validate', file, file, '--source-preset', 'servegen', '--generated-preset', 'servegen', '--engine', engine, '--json', out, '--quiet');
+        const report = JSON.parse(readFileSync(out, 'utf8'));
+        expect(report.clock_resolution_seconds, `${name} ${engine}`).toBeCloseTo(step === 0.1 ? 0.1 : 0.001, 12);
+        expect(report.failed, `${name} ${engine}`).toEqual([]);
+        // Regular arrivals stay regular: every time on its own tick, none a tick early.
+        if (step > 0) expect(report.source.iat_cv, `${name} ${engine}`).toBeLessThan(1e-6);
+        expect(r.code).toBe(0);
+        for (const [metric, m] of Object.entries(report.metrics) as [string, { value: number | null }][]) {
+          if (m.value !== null) expect(m.value, `${name} ${engine} ${metric}`).toBe(0);
+        }
+        reports.push({ ...report, source: { ...report.source, file: [] }, generated: { ...report.generated, file: [] } });
+      }
+      expectClose(reports[0], reports[1]);
+    }
   }, 60_000);
 });
