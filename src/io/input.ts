@@ -20,14 +20,25 @@ export class InputError extends Error {
 /** Compression an input is read through, by its first bytes (whatever its name). */
 export type Compression = 'gzip' | 'zstd';
 
-/** The file's compression by magic bytes: gzip (1f 8b), zstd (a zstd or skippable frame), else undefined. */
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+
+/**
+ * The file's compression by magic bytes: gzip (1f 8b), zstd (a zstd or skippable frame), else
+ * undefined; a file named .gz / .zst / .zstd that ends inside that magic counts as compressed.
+ */
 export function compressionOf(path: string): Compression | undefined {
   const fd = openSync(path, 'r');
   try {
     const b = Buffer.alloc(4);
     const n = readSync(fd, b, 0, 4, 0);
     if (n >= 2 && b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
-    return isZstdMagic(b.subarray(0, n)) ? 'zstd' : undefined;
+    if (isZstdMagic(b.subarray(0, n))) return 'zstd';
+    // A file named compressed that ends inside its magic bytes is that compression cut short
+    // (it was read as a one-line text file); its reader names where it stops.
+    const named = /\.gz$/i.test(path) ? GZIP_MAGIC : /\.zstd?$/i.test(path) ? ZSTD_MAGIC : undefined;
+    if (named && n > 0 && n < named.length && b.subarray(0, n).equals(named.subarray(0, n))) return named === GZIP_MAGIC ? 'gzip' : 'zstd';
+    return undefined;
   } finally {
     closeSync(fd);
   }

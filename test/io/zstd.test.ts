@@ -68,8 +68,9 @@ describe('zstd-compressed inputs', () => {
     const dir = tempDir();
     const whole = readFileSync(fixture('formats', 'trace.jsonl.zst'));
     expect(zstdLayout(fixture('formats', 'trace.jsonl.zst'))).toEqual({ at: -1, size: whole.length, frames: 2 });
-    // Inside the first frame's header, its block, the second frame, and the last checksum-less byte.
-    for (const cut of [4, 6, 200, 3500, whole.length - 1]) {
+    // Inside the magic (it was read as a one-line text file: found by review), the first
+    // frame's header, its block, the second frame, and the last checksum-less byte.
+    for (const cut of [1, 3, 4, 6, 200, 3500, whole.length - 1]) {
       const file = join(dir, `cut-${cut}.jsonl.zst`);
       writeFileSync(file, whole.subarray(0, cut));
       const layout = zstdLayout(file);
@@ -80,6 +81,15 @@ describe('zstd-compressed inputs', () => {
       // DuckDB read such a file as if it ended there (a cut inside the first block: 0 rows, no error).
       await expect(summarizeWithDuckDB([file], mapping, W), `duckdb, cut ${cut}`).rejects.toThrow(message);
     }
+    // A gzip file cut inside its magic byte, likewise; a plain file of one such byte is text.
+    const gz = join(dir, 'cut.csv.gz');
+    writeFileSync(gz, Buffer.from([0x1f]));
+    expect(compressionOf(gz)).toBe('gzip');
+    await expect(ingestFiles({ inputs: [gz], mapping })).rejects.toThrow(/cut\.csv\.gz: truncated or corrupt gzip data/);
+    await expect(summarizeWithDuckDB([gz], mapping, W)).rejects.toThrow(/cut\.csv\.gz: truncated or corrupt gzip data/);
+    const plain = join(dir, 'one.csv');
+    writeFileSync(plain, Buffer.from([0x28, 0xb5, 0x2f]));
+    expect(compressionOf(plain)).toBeUndefined();
     // Bytes after the last whole frame.
     const trailing = join(dir, 'trailing.jsonl.zst');
     writeFileSync(trailing, Buffer.concat([whole, Buffer.from('garbage')]));
