@@ -355,6 +355,18 @@ function structHasPath(type: string, path: string[]): boolean {
 }
 
 /** Top-level source columns a mapping reads (JSON-like inputs: the first segment of a dotted path). */
+/** The columns of the mapping's required fields (plain, joined and length sources; not coalesce), in field order. */
+function requiredSpecs(mapping: Mapping): string[] {
+  const out: string[] = [];
+  for (const [field, src] of Object.entries(mapping.columns)) {
+    if (src === undefined || mapping.optional.includes(field as never)) continue;
+    if (typeof src === 'string') out.push(src);
+    else if (Array.isArray(src)) out.push(...src);
+    else if ('length' in src) out.push(src.length);
+  }
+  return out;
+}
+
 function mappedTop(mapping: Mapping): Set<string> {
   return new Set(mappedSpecs(mapping).map((c) => c.split('.')[0]));
 }
@@ -668,7 +680,10 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       const none = missingCoalesce(mapping, available, dotted);
       if (none) throw missingCoalesceError(files[0], none, available);
       if (coalesce) throw missingCoalescePathsError(files[0], field, specs);
-      throw new IngestError(`${files[0]}: mapping names column ${JSON.stringify(missing[0])} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})${(dotted ? '' : delimiterHint(available, missing, format === 'tsv' ? '\t' : ',')) || didYouMean([...mappedTop(mapping)].filter((c) => !available.includes(c)).length === 1 ? missing : [], available)}`, files[0]);
+      // Every required column the input lacks, as the TypeScript engine names them (it named the first only).
+      const required = [...new Set(requiredSpecs(mapping).filter((c) => !available.includes(dotted ? c.split('.')[0] : c)))];
+      const absent = required.includes(missing[0]) ? required : [missing[0]];
+      throw new IngestError(`${files[0]}: mapping names column${absent.length > 1 ? 's' : ''} ${absent.map((c) => JSON.stringify(c)).join(', ')} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})${(dotted ? '' : delimiterHint(available, missing, format === 'tsv' ? '\t' : ',')) || didYouMean([...mappedTop(mapping)].filter((c) => !available.includes(c)).length === 1 ? missing : [], available)}`, files[0], undefined, absent[0]);
     }
     mapping = effective;
     // A Parquet column typed as a date-time is read as one whatever the mapping's numeric unit

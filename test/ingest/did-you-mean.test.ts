@@ -36,3 +36,19 @@ describe('a mapping column the file lacks, near one it has', () => {
     expect(didYouMean(['Timestamp', 'Model'], ['TIMESTAMP', 'ContextTokens'])).toBe('');
   });
 });
+
+describe('a mapping several of whose columns the file lacks', () => {
+  it('names them all, by both engines, in CSV and JSON lines (DuckDB named the first only)', async () => {
+    const m = parseMapping({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'pin', output_tokens: 'pout' }, optional: ['output_tokens'], timestamp: { unit: 's' } }, 'm');
+    const dir = tempDir();
+    const csv = join(dir, 'log.csv');
+    writeFileSync(csv, 'ts,x\n1,a\n2,b\n');
+    const jsonl = join(dir, 'log.jsonl');
+    writeFileSync(jsonl, '{"ts":1,"x":"a"}\n{"ts":2,"x":"b"}\n');
+    for (const file of [csv, jsonl]) {
+      // An optional field's column is not named: rows read without it.
+      await expect(ingestFiles({ inputs: [file], mapping: m }), file).rejects.toThrow(/mapping names columns "tenant", "pin" not in/);
+      await expect(summarizeWithDuckDB([file], m, { arrivalSeconds: 600, lengthSeconds: 21600 }), file).rejects.toThrow(/mapping names columns "tenant", "pin" not in the input/);
+    }
+  });
+});
