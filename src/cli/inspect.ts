@@ -17,11 +17,14 @@ const pct = (x: number) => (Number.isNaN(x) ? '— %' : `${(100 * x).toFixed(1)}
 /** A number for people; `—` when there is none (NaN or ∞: a rate over a zero span, the CV of fewer than two gaps). */
 const fmt = (x: number) => (!Number.isFinite(x) ? '—' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
 
+/** A span in hours for people, the same for profiles and traces (they printed 1.0 h and 0.95 h for one log). */
+const hours = (h: number) => `${h.toFixed(h < 10 ? 2 : 1)} h`;
+
 /** Text rendering of a profile summary (what `inspect` prints). */
 export function renderSummary(file: string, s: ProfileSummary): string {
   const lines: string[] = [];
   lines.push(`profile ${file}`);
-  lines.push(`  span          ${+s.span.start.toFixed(3)} … ${+s.span.end.toFixed(3)} s (${s.span.hours.toFixed(1)} h)${s.span.origin ? `, origin ${s.span.origin}` : ', no absolute origin'}`);
+  lines.push(`  span          ${+s.span.start.toFixed(3)} … ${+s.span.end.toFixed(3)} s (${hours(s.span.hours)})${s.span.origin ? `, origin ${s.span.origin}` : ', no absolute origin'}`);
   lines.push(`  windows       arrivals ${s.windows.arrival_seconds} s, lengths ${s.windows.length_seconds} s`);
   // What fit --anonymize kept and added: --keep-calendar's weekday and hour were in the profile
   // only (found by a new user's walkthrough: inspect said "no absolute origin" and no more).
@@ -79,7 +82,7 @@ function gapMemoryLine(g: NonNullable<TraceSummary['gapMemory']>): string {
 export function renderTraceSummary(label: string, s: TraceSummary): string {
   const lines: string[] = [];
   lines.push(`trace ${label}`);
-  lines.push(`  span          ${s.span.start.toFixed(3)} … ${s.span.end.toFixed(3)} s (${(s.span.seconds / 3600).toFixed(2)} h)${s.origin ? `, origin ${s.origin}` : ', relative times'}`);
+  lines.push(`  span          ${s.span.start.toFixed(3)} … ${s.span.end.toFixed(3)} s (${hours(s.span.seconds / 3600)})${s.origin ? `, origin ${s.origin}` : ', relative times'}`);
   // A clock coarse next to the gaps (Mooncake: 3 s against a mean gap of 0.29 s) puts most gaps
   // at 0 and inflates this CV; fit models the gaps within the tick (found by review: inspect said
   // CV 3.03 without a word, the profile 1.00).

@@ -69,3 +69,18 @@ describe('a log whose requests share one timestamp (fit warns: its profile has a
     expect([rt.code, rt.stderr]).toEqual([2, `servegen: ${join(dir, 'rt', 'profile.json')}: ${why}\n`]);
   });
 });
+
+describe('inspect of a log and of its profile', () => {
+  it('print the span in hours the same way (they printed 0.95 h and 1.0 h for one log)', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'log.csv');
+    // 0 … 3420 s: 0.95 h.
+    writeFileSync(log, `timestamp,client_id,input_tokens,output_tokens\n${Array.from({ length: 20 }, (_, i) => `${i * 180},a,10,20`).join('\n')}\n`);
+    const profile = join(dir, 'p.json');
+    expect((await runCli('fit', log, '--preset', 'servegen', '--out', profile, '--quiet')).code).toBe(0);
+    const trace = await runCli('inspect', log, '--preset', 'servegen');
+    const fitted = await runCli('inspect', profile);
+    expect(trace.stdout).toContain('0.000 … 3420.000 s (0.95 h)');
+    expect(fitted.stdout).toContain('0 … 3420 s (0.95 h)');
+  });
+});
