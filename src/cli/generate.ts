@@ -5,7 +5,7 @@ import { generateToFile } from '../generate/write-trace.js';
 import { parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
 import type { Profile } from '../profile/schema.js';
-import { formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
+import { formatExtension, formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { humanCount, Reporter } from './progress.js';
 import { checkSeed, flagNumber, positive, refuseClobber, secondsHint, UsageError } from './errors.js';
 import { readErrorReason } from '../io/read-error.js';
@@ -108,6 +108,7 @@ Examples:
   $ servegen generate pool.json --start 64800 --duration 3600 --rate constant:100 --seed 1 --out requests.jsonl
   $ servegen generate profile.json --duration 86400 --rate scale:2 --clients top:10 --out day.parquet
   $ servegen generate profile.json --duration 3600 --rate ramp.csv --format mooncake --out replay.jsonl
+  $ servegen generate profile.json --duration 3600 --format vidur --out vidur-trace.csv   # Vidur's trace replay
   $ servegen generate profile.json --duration 3600 --naive --out naive.jsonl   # the naive baseline
 
 Past the profile's span the profile repeats. Timestamps are seconds from --start.`,
@@ -119,10 +120,11 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
         throw new UsageError(`--format: ${opts.format ? `unknown format ${JSON.stringify(opts.format)}` : `cannot tell the format of ${JSON.stringify(opts.out)}`}; use one of ${TRACE_FORMATS.join(', ')}`);
       }
       // `--format csv --out y.jsonl` wrote CSV under a .jsonl name, which every reader then took
-      // for JSON lines ("no servegen header"; found by review). Mooncake replays are JSON lines.
+      // for JSON lines ("no servegen header"; found by review). Mooncake replays are JSON lines,
+      // Vidur's are CSV.
       const named = formatFromPath(opts.out);
-      if (opts.format && named && named !== format && !(format === 'mooncake' && named === 'jsonl')) {
-        const ext = format === 'mooncake' ? 'jsonl' : format;
+      const ext = formatExtension(format);
+      if (opts.format && named && named !== format && named !== ext) {
         throw new UsageError(`--format ${format}: --out ${JSON.stringify(opts.out)} is named as ${named}, and every reader would take it for ${named}; name it ${JSON.stringify(opts.out.replace(/\.[^./\\]+$/, `.${ext}`))}, or drop --format`);
       }
       // `--format jsonl --out g.jsonl.gz` wrote plain JSON lines under a gzip name, which zcat

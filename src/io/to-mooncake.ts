@@ -1,6 +1,7 @@
 import { ascii } from './byte-sink.js';
 import type { TraceLayout } from './trace-schema.js';
 import { textTraceWriter } from './to-text.js';
+import { replayLengths } from './replay-lengths.js';
 import type { TraceWriter } from './trace-writer.js';
 
 /**
@@ -14,22 +15,14 @@ export function mooncakeTraceWriter(path: string, _layout: TraceLayout): TraceWr
   const c = ascii(',"output_length":');
   const d = ascii('}\n');
   return textTraceWriter(path, '', (batch, sink) => {
-    const L = batch.lengths;
-    const parts = [L[0], L[4], L[6], L[8]].filter((col): col is Float64Array => col !== undefined);
-    const out = L[1];
+    const { prompt, output } = replayLengths(batch);
     for (let i = 0; i < batch.n; i++) {
-      let input = 0;
-      for (const p of parts) {
-        const v = p[i];
-        if (v === v) input += v;
-      }
-      const o = out ? out[i] : NaN;
       sink.bytes(a);
       sink.uint(Math.max(0, Math.round(batch.timestamp[i] * 1000)));
       sink.bytes(b);
-      sink.number(input);
+      sink.number(prompt[i]);
       sink.bytes(c);
-      sink.number(o === o ? o : 0);
+      sink.number(output[i]);
       sink.bytes(d);
     }
   });

@@ -1,8 +1,17 @@
 import { extname } from 'node:path';
 import type { TraceBatch, TraceLayout } from './trace-schema.js';
 
-/** Output formats for traces. `mooncake` is the Mooncake replay jsonl (ms timestamps). */
-export const TRACE_FORMATS = ['jsonl', 'csv', 'parquet', 'arrow', 'mooncake'] as const;
+/**
+ * Output formats for traces. `mooncake` is the Mooncake replay jsonl (ms timestamps), `vidur`
+ * the Vidur simulator's trace-replay CSV: replay formats, which `generate` writes and `ingest`
+ * does not (they carry no client).
+ */
+export const TRACE_FORMATS = ['jsonl', 'csv', 'parquet', 'arrow', 'mooncake', 'vidur'] as const;
+
+/** The file extension a format's files take (replay formats: their container's). */
+export function formatExtension(format: TraceFormat): string {
+  return format === 'mooncake' ? 'jsonl' : format === 'vidur' ? 'csv' : format;
+}
 export type TraceFormat = (typeof TRACE_FORMATS)[number];
 
 /** Streaming writer of trace batches. Nothing appears at the target path until `close()`. */

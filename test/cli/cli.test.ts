@@ -49,12 +49,12 @@ describe('servegen CLI', () => {
     expect(readdirSync(dir).filter((n) => n.includes('.tmp'))).toEqual([]);
   });
 
-  it('writes csv, parquet and mooncake with the same requests', async () => {
+  it('writes csv, parquet, mooncake and vidur with the same requests', async () => {
     const dir = tempDir();
     const pool = join(dir, 'pool.json');
     await runCli('import-servegen', MM, '--out', pool, '--quiet');
     const base = ['--duration', '300', '--rate', 'constant:20', '--seed', '9', '--quiet'];
-    for (const [name, extra] of [['t.csv', []], ['t.parquet', []], ['t.mc', ['--format', 'mooncake']], ['t.jsonl', []]] as const) {
+    for (const [name, extra] of [['t.csv', []], ['t.parquet', []], ['t.mc', ['--format', 'mooncake']], ['t.vidur.csv', ['--format', 'vidur']], ['t.jsonl', []]] as const) {
       const r = await runCli('generate', pool, ...base, ...extra, '--out', join(dir, name));
       expect(r.code, name).toBe(0);
     }
@@ -72,6 +72,19 @@ describe('servegen CLI', () => {
       input_length: jsonl[0].input_tokens + jsonl[0].image_tokens + jsonl[0].audio_tokens + jsonl[0].video_tokens,
       output_length: jsonl[0].output_tokens,
     });
+    // Vidur's trace replay: its three columns, every row, times as our CSV writes them;
+    // read back with the vidur preset, the same requests.
+    const vidur = readFileSync(join(dir, 't.vidur.csv'), 'utf8').trim().split('\n');
+    expect(vidur[0]).toBe('arrived_at,num_prefill_tokens,num_decode_tokens');
+    expect(vidur.length - 1).toBe(jsonl.length);
+    vidur.slice(1).forEach((line, i) => {
+      const j = jsonl[i];
+      expect(line, `row ${i}`).toBe(`${csv[i + 2].split(',')[0]},${j.input_tokens + (j.image_tokens ?? 0) + (j.audio_tokens ?? 0) + (j.video_tokens ?? 0)},${j.output_tokens}`);
+    });
+    const back = await runCli('ingest', join(dir, 't.vidur.csv'), '--preset', 'vidur', '--out', join(dir, 'back.jsonl'), '--quiet');
+    expect(back.code).toBe(0);
+    const again = readFileSync(join(dir, 'back.jsonl'), 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l));
+    expect(again.map((r) => r.output_tokens)).toEqual(jsonl.map((r) => r.output_tokens));
     const { parquetReadObjects } = await import('hyparquet');
     const { compressors } = await import('hyparquet-compressors');
     const buf = readFileSync(join(dir, 't.parquet'));

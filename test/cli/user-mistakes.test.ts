@@ -167,8 +167,9 @@ describe('generate --format against an output name of another format', () => {
   it('is refused before writing (CSV under a .jsonl name was then read as JSON lines by every reader); a name of no known format, or a Mooncake replay as .jsonl, is written', async () => {
     await expectOneLineError(['generate', profile, '--duration', '60', '--format', 'csv', '--out', join(dir, 'f.jsonl')], `--format csv: --out ${JSON.stringify(join(dir, 'f.jsonl'))} is named as jsonl, and every reader would take it for jsonl; name it ${JSON.stringify(join(dir, 'f.csv'))}, or drop --format`);
     await expectOneLineError(['generate', profile, '--duration', '60', '--format', 'mooncake', '--out', join(dir, 'f.parquet')], `name it ${JSON.stringify(join(dir, 'f.jsonl'))}`);
+    await expectOneLineError(['generate', profile, '--duration', '60', '--format', 'vidur', '--out', join(dir, 'f.jsonl')], `name it ${JSON.stringify(join(dir, 'f.csv'))}`);
     expect(existsSync(join(dir, 'f.jsonl')) || existsSync(join(dir, 'f.parquet'))).toBe(false);
-    for (const [format, name] of [['mooncake', 'f.jsonl'], ['csv', 'f.txt'], ['jsonl', 'f.ndjson']]) {
+    for (const [format, name] of [['mooncake', 'f.jsonl'], ['vidur', 'v.csv'], ['csv', 'f.txt'], ['jsonl', 'f.ndjson']]) {
       expect((await runCli('generate', profile, '--duration', '60', '--format', format, '--out', join(dir, name), '--quiet')).code, name).toBe(0);
     }
   });

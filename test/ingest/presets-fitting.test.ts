@@ -10,6 +10,7 @@ describe('presetsFitting', () => {
     expect(presetsFitting(['TIMESTAMP', 'ContextTokens', 'GeneratedTokens'])).toEqual(['azure-llm-2023']);
     expect(presetsFitting(['TIMESTAMP', 'NumImages', 'ContextTokens', 'GeneratedTokens'])).toEqual(['azure-multimodal-2024', 'azure-llm-2023']);
     expect(presetsFitting(['timestamp', 'input_length', 'output_length'])).toEqual(['mooncake']); // hash_ids is optional
+    expect(presetsFitting(['arrived_at', 'num_prefill_tokens', 'num_decode_tokens'])).toEqual(['vidur']);
     // A dotted path by its first key; client_id of litellm is a coalesce (optional anyway).
     expect(presetsFitting(['created', 'usage'])).toEqual(['openai-usage']);
     expect(presetsFitting(['startTime', 'user', 'prompt_tokens', 'completion_tokens'])).toEqual(['litellm-spendlogs']);

@@ -1,0 +1,24 @@
+import type { TraceBatch } from './trace-schema.js';
+
+/**
+ * The two lengths replay formats carry, per row of a batch: the prompt (text + image + audio
+ * + video input tokens; absent values count 0) and the output tokens (0 when absent).
+ */
+export function replayLengths(batch: TraceBatch): { prompt: Float64Array; output: Float64Array } {
+  const L = batch.lengths;
+  const parts = [L[0], L[4], L[6], L[8]].filter((col): col is Float64Array => col !== undefined);
+  const out = L[1];
+  const prompt = new Float64Array(batch.n);
+  const output = new Float64Array(batch.n);
+  for (let i = 0; i < batch.n; i++) {
+    let input = 0;
+    for (const p of parts) {
+      const v = p[i];
+      if (v === v) input += v;
+    }
+    prompt[i] = input;
+    const o = out ? out[i] : NaN;
+    output[i] = o === o ? o : 0;
+  }
+  return { prompt, output };
+}
