@@ -109,6 +109,7 @@ Examples:
   $ servegen generate profile.json --duration 86400 --rate scale:2 --clients top:10 --out day.parquet
   $ servegen generate profile.json --duration 3600 --rate ramp.csv --format mooncake --out replay.jsonl
   $ servegen generate profile.json --duration 3600 --format vidur --out vidur-trace.csv   # Vidur's trace replay
+  $ servegen generate profile.json --duration 3600 --format azure --out AzureLLMInferenceTrace_gen.csv   # Azure's layout (Splitwise)
   $ servegen generate profile.json --duration 3600 --naive --out naive.jsonl   # the naive baseline
 
 Past the profile's span the profile repeats. Timestamps are seconds from --start.`,

@@ -52,7 +52,7 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       // A gzip name was "cannot tell the output format" (found by review): say what is written.
       if (/\.(jsonl|csv|arrow)\.gz$/i.test(opts.out)) throw new UsageError(`--out ${opts.out}: ingest writes traces uncompressed; name it ${opts.out.slice(0, -3)} (and gzip it after), or write .parquet, compressed inside`);
       const outFormat = formatFromPath(opts.out) as TraceFormat | undefined;
-      if (!outFormat || outFormat === 'mooncake' || outFormat === 'vidur') throw new UsageError(`--out: cannot tell the output format of ${JSON.stringify(opts.out)}; use .jsonl, .csv, .parquet or .arrow`);
+      if (!outFormat || outFormat === 'mooncake' || outFormat === 'vidur' || outFormat === 'azure') throw new UsageError(`--out: cannot tell the output format of ${JSON.stringify(opts.out)}; use .jsonl, .csv, .parquet or .arrow`);
       // The mapping file is an input too (found by review: --summary gw.json replaced the mapping).
       refuseClobber([...inputs.map((f) => ['input', f] as const), ['--map', opts.map]], [['--out', opts.out], ['--rejects', opts.rejects], ['--summary', opts.summary]]);
       const ratio = parseRatio(opts.maxRejectRatio ?? '0.01');

@@ -2,6 +2,7 @@ import { csvTraceWriter } from './to-csv.js';
 import { jsonlTraceWriter } from './to-jsonl.js';
 import { mooncakeTraceWriter } from './to-mooncake.js';
 import { vidurTraceWriter } from './to-vidur.js';
+import { azureTraceWriter } from './to-azure.js';
 import { parquetTraceWriter } from './to-parquet.js';
 import { arrowTraceWriter } from './to-arrow.js';
 import type { TraceLayout } from './trace-schema.js';
@@ -22,6 +23,8 @@ export function openTraceWriter(format: TraceFormat, path: string, layout: Trace
       return mooncakeTraceWriter(path, layout);
     case 'vidur':
       return vidurTraceWriter(path, layout);
+    case 'azure':
+      return azureTraceWriter(path, layout);
     default: {
       const never: never = format;
       throw new Error(`unknown format ${String(never)}`);

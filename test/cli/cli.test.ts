@@ -49,12 +49,12 @@ describe('servegen CLI', () => {
     expect(readdirSync(dir).filter((n) => n.includes('.tmp'))).toEqual([]);
   });
 
-  it('writes csv, parquet, mooncake and vidur with the same requests', async () => {
+  it('writes csv, parquet, mooncake, vidur and azure with the same requests', async () => {
     const dir = tempDir();
     const pool = join(dir, 'pool.json');
     await runCli('import-servegen', MM, '--out', pool, '--quiet');
     const base = ['--duration', '300', '--rate', 'constant:20', '--seed', '9', '--quiet'];
-    for (const [name, extra] of [['t.csv', []], ['t.parquet', []], ['t.mc', ['--format', 'mooncake']], ['t.vidur.csv', ['--format', 'vidur']], ['t.jsonl', []]] as const) {
+    for (const [name, extra] of [['t.csv', []], ['t.parquet', []], ['t.mc', ['--format', 'mooncake']], ['t.vidur.csv', ['--format', 'vidur']], ['t.azure.csv', ['--format', 'azure']], ['t.jsonl', []]] as const) {
       const r = await runCli('generate', pool, ...base, ...extra, '--out', join(dir, name));
       expect(r.code, name).toBe(0);
     }
@@ -85,6 +85,22 @@ describe('servegen CLI', () => {
     expect(back.code).toBe(0);
     const again = readFileSync(join(dir, 'back.jsonl'), 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l));
     expect(again.map((r) => r.output_tokens)).toEqual(jsonl.map((r) => r.output_tokens));
+    // Azure's trace layout: the date of each request to 7 digits, read back by the Azure preset.
+    // The pool has no absolute origin: dates count from the Unix epoch.
+    const azure = readFileSync(join(dir, 't.azure.csv'), 'utf8').trim().split('\n');
+    expect(azure[0]).toBe('TIMESTAMP,ContextTokens,GeneratedTokens');
+    expect(azure.length - 1).toBe(jsonl.length);
+    azure.slice(1).forEach((line, i) => {
+      const [date, prompt, out] = line.split(',');
+      expect(date, `row ${i}`).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}0$/);
+      expect(Date.parse(`${date.replace(' ', 'T').slice(0, 23)}Z`) / 1000 + Number(`0.000${date.slice(23, 26)}`), `row ${i}`).toBeCloseTo(Number(csv[i + 2].split(',')[0]), 6);
+      expect(`${prompt},${out}`).toBe(vidur[i + 1].split(',').slice(1).join(','));
+    });
+    expect(azure[1].startsWith('1970-01-01 00:')).toBe(true);
+    const azBack = await runCli('ingest', join(dir, 't.azure.csv'), '--preset', 'azure-llm-2023', '--out', join(dir, 'az-back.jsonl'), '--quiet');
+    expect(azBack.code).toBe(0);
+    const azAgain = readFileSync(join(dir, 'az-back.jsonl'), 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l));
+    expect(azAgain.map((r) => r.output_tokens)).toEqual(jsonl.map((r) => r.output_tokens));
     const { parquetReadObjects } = await import('hyparquet');
     const { compressors } = await import('hyparquet-compressors');
     const buf = readFileSync(join(dir, 't.parquet'));
