@@ -12,6 +12,7 @@ import { toolName } from '../version.js';
 import { humanCount } from '../util/human-count.js';
 import { empiricalGaps, fitArrivalWindow, fitsOnItsOwn, MIN_FIT_GAPS, type ArrivalFitOptions, type FamilyFit } from './arrival-fit.js';
 import { prefitWindows, type LengthWindowFit } from './parallel-fit.js';
+import { fitArrivals } from './idle-gaps.js';
 import { aggregateBucketSeconds, coveredBuckets, fitAggregateRate, fitAggregateRateSeries, rateChangePoints } from './rates.js';
 import { lengthWindowOf } from './lengths.js';
 import { sessionStats } from './sessions.js';
@@ -132,7 +133,8 @@ export function fitSummaries(
   const W = options.arrivalSeconds;
   const { start: spanStart, end: spanEnd } = summaries.span;
   const byClient = new Map<string, { arrivals: ArrivalSummary[]; lengths: typeof summaries.lengths }>();
-  for (const a of summaries.arrivals) {
+  // Each window's own gaps: not the gap from before a pause of a whole window (idle-gaps.ts).
+  for (const a of fitArrivals(summaries)) {
     let e = byClient.get(a.client);
     if (!e) byClient.set(a.client, (e = { arrivals: [], lengths: [] }));
     e.arrivals.push(a);

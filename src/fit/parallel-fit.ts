@@ -5,6 +5,7 @@
  * the same function on the same numbers as on the calling thread, so the profile is the same
  * byte for byte; only the wall time changes.
  */
+import { fitArrivals } from './idle-gaps.js';
 import type { Worker } from 'node:worker_threads';
 import { startWorker, usableThreads } from '../util/worker.js';
 import { PackedCounts } from '../summary/packed.js';
@@ -152,7 +153,7 @@ export async function prefitWindows(
   options: ArrivalFitOptions & { minArrivals: number; onWindows?: (fitted: number, windows: number) => void; minWindows?: number; batch?: number },
   workers = defaultFitWorkers(),
 ): Promise<Prefit | undefined> {
-  const arrivals = summaries.arrivals.filter((s) => fitsOnItsOwn(s.gaps, options.minArrivals));
+  const arrivals = fitArrivals(summaries).filter((s) => fitsOnItsOwn(s.gaps, options.minArrivals));
   const lengths = summaries.lengths;
   const total = arrivals.length + lengths.length;
   if (workers < 1 || total < (options.minWindows ?? MIN_WINDOWS)) return undefined;

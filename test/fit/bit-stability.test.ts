@@ -80,6 +80,9 @@ describe('fitted numbers are bit-stable', () => {
     // by its insertion order); now Weibull, tied with Exponential by KS and better by AIC.
     // And by det-math: Weibull parameters, KS and log-likelihoods in their last digits (pow), and
     // again by the Weibull CDF in log x (session 19; last digits, no family changed).
-    expect(digest(profiles.map((p) => p.clients))).toBe('64f7a73bd90cdd05745757cf7122af20061574169b5f1797bbeb152431c42d64');
+    // Changed in session 21 (fitArrivals, idle-gaps.ts): a window's gap from before a pause of a
+    // whole window is no longer one of its gaps; 22 of the BurstGPT slice's 74 windows (all with
+    // < 10 gaps: their client's pooled shape), none of Azure conv's.
+    expect(digest(profiles.map((p) => p.clients))).toBe('664806f117f1031398f51475bcf31a4914c6a0bf7617b85025a15303ba5bc73c');
   });
 });
