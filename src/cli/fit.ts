@@ -284,6 +284,7 @@ Examples:
         writeWithProgress(rep, opts.out, final);
         if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${files.length} input file(s)`));
         if (opts.anonymize) rep.info(anonymizedNote(final, opts, dp));
+        if (opts.anonymize && pooledClients === 1) rep.info(lonePoolWarning(minClientRequests));
         rep.info(`fitted ${final.clients.length} client${final.clients.length === 1 ? '' : 's'}${pooledClients ? ` (${pooledClients} small ones pooled into "tail")` : ''} (${opts.engine} scan) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
         const noteFromScan = gapMemoryNote(final);
         if (noteFromScan) rep.info(noteFromScan);
@@ -311,6 +312,7 @@ Examples:
       writeWithProgress(rep, opts.out, final);
       if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${result.summary.files.length === 1 && !opts.anonymize ? result.summary.files[0] : `${result.summary.files.length} input file(s)`}`));
       if (opts.anonymize) rep.info(anonymizedNote(final, opts, dp));
+      if (opts.anonymize && pooledClients === 1) rep.info(lonePoolWarning(minClientRequests));
       const windows = profile.clients.reduce((s, c) => s + c.arrivals.length, 0);
       rep.info(
         `fitted ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'}${pooledClients ? ` (${pooledClients} small ones pooled into "tail")` : ''}, ${windows} arrival windows, clock resolution ${summaries.resolution} s → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
@@ -329,6 +331,15 @@ Examples:
 function writeWithProgress(rep: Reporter, out: string, profile: Profile): void {
   rep.stage(`fit: writing ${out} (${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'})`);
   writeProfile(out, profile);
+}
+
+/**
+ * With --anonymize, a `tail` that pools one client is that client's windows and lengths as
+ * they are; the profile no longer says how many clients it pools, but the sharer should know
+ * (found by review).
+ */
+function lonePoolWarning(minClientRequests: number): string {
+  return `warning: only one client has fewer than ${minClientRequests} requests: "tail" is that client alone (its windows and lengths as they are; the profile does not say how many clients "tail" pools); raise --min-client-requests to pool more clients with it`;
 }
 
 /**

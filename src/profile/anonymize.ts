@@ -82,14 +82,19 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
     return out;
   });
   p.span = { origin: null, start: 0, end: p.span.end - shift };
+  // How many clients `tail` pools is not published: with one, `tail` is that client alone,
+  // singled out by the count (found by review: `pooled_clients: 1` beside a `tail` of 12
+  // requests was one small tenant's windows and lengths, said to be one).
+  const { pooled_clients: _pooled, ...kept } = p.provenance.options as Record<string, unknown>;
   p.provenance = {
     ...p.provenance,
     source_sha256: null,
     source: p.provenance.source ? { kind: p.provenance.source.kind } : undefined,
     options: {
-      ...p.provenance.options,
+      ...kept,
       anonymized: {
         client_ids: 'replaced by ranks by volume; no mapping kept',
+        pooled_clients: 'removed (how many clients "tail" pools)',
         origin: calendar ? `removed; kept weekday ${calendar.weekday} and hour ${calendar.hour} UTC of the span start` : 'removed; times start at 0',
         calendar: calendar ?? null,
         source_sha256: 'removed',

@@ -76,6 +76,30 @@ describe('fit --anonymize', () => {
     }
   });
 
+  it('does not say how many clients "tail" pools, and warns the sharer when it is one client alone, on every engine (found by review)', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'gateway.csv');
+    writeLog(log); // one small tenant (lonely-dev-bb22, 12 requests) under the default 100
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' } }));
+    for (const engine of ['ts', 'duckdb']) {
+      const out = join(dir, `p-${engine}.json`);
+      const fit = await runCli('fit', log, '--map', map, '--anonymize', '--engine', engine, '--out', out);
+      expect(fit.code).toBe(0);
+      expect(fit.stderr).toContain('warning: only one client has fewer than 100 requests: "tail" is that client alone');
+      const { profile } = readProfile(out);
+      expect(profile.clients.at(-1)!.id).toBe('tail');
+      expect(profile.provenance.options).not.toHaveProperty('pooled_clients');
+      expect(readFileSync(out, 'utf8')).not.toMatch(/"pooled_clients":\s*\d/);
+      expect(profile.provenance.options.anonymized).toMatchObject({ pooled_clients: 'removed (how many clients "tail" pools)' });
+      // Two small clients: no warning.
+      const two = await runCli('fit', log, '--map', map, '--anonymize', '--min-client-requests', '400', '--engine', engine, '--out', join(dir, `q-${engine}.json`));
+      expect(two.code).toBe(0);
+      expect(two.stderr).toMatch(/\([2-4] small ones pooled into "tail"\)/);
+      expect(two.stderr).not.toContain('"tail" is that client alone');
+    }
+  });
+
   it('--dp-epsilon adds noise to histogram counts and the profile still generates', async () => {
     const dir = tempDir();
     const log = join(dir, 'gateway.csv');
