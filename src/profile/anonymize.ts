@@ -65,10 +65,15 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
     calendar = { weekday: WEEKDAYS[d.getUTCDay()], hour: d.getUTCHours() };
   }
   const ranked = [...p.clients].sort((a, b) => b.requests - a.requests || (a.id < b.id ? -1 : 1));
+  // `tail` keeps its name only when it is fit's pool (or was kept by an anonymization before):
+  // a client whose own id is "tail" is ranked like any other (found by review: with nothing
+  // pooled, a tenant named "tail" was published under its id, and looked like a pool).
+  const recorded = p.provenance.options as Record<string, unknown>;
+  const tailIsPool = (typeof recorded.pooled_clients === 'number' && recorded.pooled_clients > 0) || recorded.anonymized !== undefined;
   let rank = 0;
   const rng = options.dpEpsilon ? createRng(options.seed ?? randomBytes(8).readBigUInt64LE()).split('dp') : undefined;
   p.clients = ranked.map((c) => {
-    const id = c.id === 'tail' ? 'tail' : `c${String(++rank).padStart(4, '0')}`;
+    const id = c.id === 'tail' && tailIsPool ? 'tail' : `c${String(++rank).padStart(4, '0')}`;
     const out = { ...c, id };
     out.arrivals = c.arrivals.map((w) => ({ ...w, start: w.start - shift }));
     out.lengths = c.lengths.map((w) => {

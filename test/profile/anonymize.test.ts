@@ -100,6 +100,26 @@ describe('fit --anonymize', () => {
     }
   });
 
+  it('ranks a client whose own id is "tail" like any other unless fit pooled clients into "tail" (found by review)', async () => {
+    const dir = tempDir();
+    const src = join(dir, 'src.csv');
+    const rows = ['timestamp,client_id,input_tokens,output_tokens'];
+    for (let k = 0; k < 900; k++) rows.push(`${k * 0.5},${k % 100 === 0 ? 'tiny' : k % 3 ? 'tail' : 'other'},${10 + (k % 7)},${5 + (k % 5)}`);
+    writeFileSync(src, rows.join('\n') + '\n');
+    const ids = async (...flags: string[]) => {
+      const out = join(dir, 'p.json');
+      const r = await runCli('fit', src, '--preset', 'servegen', '--anonymize', '--out', out, '--quiet', ...flags);
+      expect(r.code, r.stderr).toBe(0);
+      return readProfile(out).profile.clients.map((c) => c.id);
+    };
+    // Nothing pooled: the tenant "tail" (the largest) is c0001.
+    expect(await ids('--min-client-requests', '0')).toEqual(['c0001', 'c0002', 'c0003']);
+    for (const engine of ['ts', 'duckdb']) {
+      // "tiny" pooled: "tail" is the pool, the tenant "tail" (renamed "tail-client" by the pooling) is ranked.
+      expect(await ids('--engine', engine)).toEqual(['c0001', 'c0002', 'tail']);
+    }
+  });
+
   it('--dp-epsilon adds noise to histogram counts and the profile still generates', async () => {
     const dir = tempDir();
     const log = join(dir, 'gateway.csv');
