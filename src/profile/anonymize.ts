@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createRng, type Rng } from '../stats/rng.js';
-import type { LengthField, Profile } from './schema.js';
+import type { LengthField, Profile, ProfileClient } from './schema.js';
 import { cos, log, sin } from '../stats/det-math.js';
 
 export interface AnonymizeOptions {
@@ -64,7 +64,19 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
     const d = new Date(Date.parse(p.span.origin) + shift * 1000);
     calendar = { weekday: WEEKDAYS[d.getUTCDay()], hour: d.getUTCHours() };
   }
-  const ranked = [...p.clients].sort((a, b) => b.requests - a.requests || (a.id < b.id ? -1 : 1));
+  // Clients of equal volume are ordered by their content, not their ids: ranks given in id
+  // order told anyone who knew two tenants of equal volume which was which (found by review).
+  const tieKeys = new Map<ProfileClient, string>();
+  const tieKey = (c: ProfileClient): string => {
+    let k = tieKeys.get(c);
+    if (k === undefined) {
+      const { id: _id, ...content } = c;
+      k = createHash('sha256').update(JSON.stringify(content)).digest('hex');
+      tieKeys.set(c, k);
+    }
+    return k;
+  };
+  const ranked = [...p.clients].sort((a, b) => b.requests - a.requests || (a === b ? 0 : tieKey(a) < tieKey(b) ? -1 : tieKey(a) > tieKey(b) ? 1 : 0));
   // `tail` keeps its name only when it is fit's pool (or was kept by an anonymization before):
   // a client whose own id is "tail" is ranked like any other (found by review: with nothing
   // pooled, a tenant named "tail" was published under its id, and looked like a pool).

@@ -200,3 +200,18 @@ describe('anonymizeProfile: the input', () => {
     expect(JSON.stringify(noisy.clients.map((c) => c.lengths))).not.toBe(JSON.stringify(profile.clients.map((c) => c.lengths)));
   });
 });
+
+describe('anonymizeProfile: clients of equal volume', () => {
+  it('are ranked by their content, not their ids: renaming the clients changes nothing published (found by review)', async () => {
+    const { anonymizeProfile } = await import('../../src/profile/anonymize.js');
+    const base = readProfile(fixture('profiles', 'essentials.json')).profile;
+    const c = base.clients[0];
+    // Two tenants of one volume, told apart by their arrivals' CV.
+    const other = { ...c, arrivals: c.arrivals.map((w) => ({ ...w, cv: (w.cv ?? 1) * 2 })) };
+    const named = (first: string, second: string) => ({ ...base, clients: [{ ...c, id: first }, { ...other, id: second }] });
+    const a = anonymizeProfile(named('aaa-tenant', 'zzz-tenant'));
+    const b = anonymizeProfile(named('zzz-tenant', 'aaa-tenant'));
+    expect(a.clients.map((x) => x.id)).toEqual(['c0001', 'c0002']);
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+  });
+});
