@@ -15,6 +15,9 @@ export interface AnonymizeOptions {
   seed?: number | bigint | string;
 }
 
+/** `provenance.created` of an anonymized profile: the Unix epoch, not when it was made. */
+export const CREATED_ANONYMIZED = '1970-01-01T00:00:00.000Z';
+
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 /** Laplace(0, b) by inverse CDF. */
@@ -105,6 +108,9 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
   const { pooled_clients: _pooled, ...kept } = p.provenance.options as Record<string, unknown>;
   p.provenance = {
     ...p.provenance,
+    // When the profile was made bounds when its log was taken (fitted the same day, most
+    // often): an absolute time kept to the millisecond (found by review). The Unix epoch.
+    created: CREATED_ANONYMIZED,
     source_sha256: null,
     source: p.provenance.source ? { kind: p.provenance.source.kind } : undefined,
     options: {
@@ -115,6 +121,7 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
         origin: calendar ? `removed; kept weekday ${calendar.weekday} and hour ${calendar.hour} UTC of the span start` : 'removed; times start at 0',
         calendar: calendar ?? null,
         source_sha256: 'removed',
+        created: 'removed (set to the Unix epoch)',
         dp_epsilon: options.dpEpsilon ?? null,
       },
     },

@@ -54,6 +54,9 @@ describe('fit --anonymize', () => {
     expect(profile.span.origin).toBeNull();
     expect(profile.span.start).toBe(0);
     expect(profile.provenance.source_sha256).toBeNull();
+    // Nor when it was made (found by review: `created` was the fit's time, to the millisecond).
+    expect(profile.provenance.created).toBe('1970-01-01T00:00:00.000Z');
+    expect(readFileSync(profilePath, 'utf8')).not.toContain(new Date().toISOString().slice(0, 7));
     expect(profile.clients.map((c) => c.id)).toEqual(['c0001', 'c0002', 'c0003', 'c0004', 'c0005', 'tail']);
     expect(profile.provenance.options.anonymized).toMatchObject({ calendar: { weekday: 'Mon', hour: 9 } });
     expect(profile.clients[0].sessions).toBeDefined(); // statistics kept, ids gone
