@@ -353,5 +353,5 @@ function anonymizedNote(final: Profile, opts: Opts, dp: number | undefined): str
   const below = opts.minClientRequests ?? '100';
   const pooled = Number(below) > 0 ? `clients under ${below} requests pooled into "tail"` : 'no clients pooled (--min-client-requests 0)';
   const noise = dp ? `, Laplace noise ε = ${dp} on the length PMFs' counts (not on gap histograms or other counts: README, Sharing)` : '';
-  return `anonymized: client ids → ranks (no mapping kept), absolute times removed${kept}, ${pooled}, source hash removed${noise}`;
+  return `anonymized: client ids → ranks (no mapping kept), absolute times removed${kept}, ${pooled}, source hash and creation time removed${noise}`;
 }

@@ -37,7 +37,7 @@ describe('fit --anonymize', () => {
     const profilePath = join(dir, 'shareable.json');
     const fit = await runCli('fit', log, '--map', map, '--anonymize', '--keep-calendar', '--out', profilePath);
     expect(fit.code).toBe(0);
-    expect(fit.stderr).toMatch(/anonymized: client ids → ranks/);
+    expect(fit.stderr).toMatch(/anonymized: client ids → ranks.*, source hash and creation time removed/);
     const trace = join(dir, 'shared-trace.jsonl');
     expect((await runCli('generate', profilePath, '--duration', '3000', '--out', trace, '--quiet')).code).toBe(0);
     for (const file of [profilePath, trace]) {
