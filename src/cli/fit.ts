@@ -20,6 +20,7 @@ import { anonymizeProfile } from '../profile/anonymize.js';
 import { profileHtml } from '../profile/report-html.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { hashFile, readWholeFile } from '../io/whole-file.js';
+import { timeAxisWarning, windowsHaveTimeOutliers, windowsMayHaveImplausibleDates } from '../ingest/time-axis.js';
 
 interface Opts extends IngestCliOptions {
   out: string;
@@ -54,6 +55,21 @@ function refuseUnpooled(summaries: TraceSummaries, opts: Opts): void {
   if (small === 0) return;
   throw new UsageError(
     `--min-client-requests ${threshold}${opts.anonymize && opts.minClientRequests === undefined ? ' (the --anonymize default)' : ''}: ${small} client(s) have fewer requests, and summaries cannot pool clients into "tail" (the pool's merged gaps are not in them): fit from the logs (either engine pools them), or give --min-client-requests 0 to keep them as they are`,
+  );
+}
+
+/**
+ * --anonymize refuses a log whose time axis ingest warns about (rows far from all the others,
+ * or the bulk outside the years of any log): the profile spans such rows where they are, so
+ * it published their distance from the others in its window starts, and rows at a default date
+ * (1970-01-01, epoch 0) gave the log's absolute time away to the second's window (found by
+ * review: one row at 1970-01-01 put windows at 1740993000 s, 2025-03-03 09:10 UTC, in an
+ * anonymized profile).
+ */
+function refuseTimeAxis(found: boolean, anonymize: boolean | undefined, what = 'the log has rows far from all the others, or most of its rows outside the years 1990–2100 (the timestamps warning above)'): void {
+  if (!anonymize || !found) return;
+  throw new UsageError(
+    `--anonymize: ${what}: an anonymized profile would publish how far those rows lie from the others (in its windows' starts), which gives the log's absolute time away when they carry a default date (1970-01-01): drop them from the log (or fix its timestamp unit) and fit again`,
   );
 }
 
@@ -221,6 +237,12 @@ Examples:
           }
         }
         refuseUnpooled(merged, opts);
+        // Summaries keep no rows: the time-axis check from their windows' exact first and last
+        // times — the earliest or latest row outside the years of any log, or an empty gap
+        // between windows that certainly sets rows apart (one inside a window is not seen).
+        if (windowsMayHaveImplausibleDates(merged.arrivals, merged.origin) || windowsHaveTimeOutliers(merged.arrivals, merged.arrivalSeconds)) {
+          refuseTimeAxis(true, opts.anonymize, 'the summaries hold rows far from all the others, or outside the years 1990–2100 (servegen summarize warned of them)');
+        }
         const rows = merged.arrivals.reduce((a, w) => a + w.n, 0);
         zeroSpanWarning(rep, rows, merged.span);
         const momentMatch = Boolean(opts.momentMatch);
@@ -255,7 +277,9 @@ Examples:
         // Small clients are pooled in the scan, as when fitting from rows: the builder counts the pool's merged rows.
         let pooledClients = 0;
         let sessionColumn = false;
-        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution, memoryLimit: opts.duckdbMemory, poolBelow: minClientRequests, onPooled: (n) => (pooledClients = n), onSessionColumn: () => (sessionColumn = true) }, opts.engine, rep, opts);
+        let axisWarning: string | undefined;
+        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution, memoryLimit: opts.duckdbMemory, poolBelow: minClientRequests, onPooled: (n) => (pooledClients = n), onSessionColumn: () => (sessionColumn = true), onTimeAxisWarning: (w) => (axisWarning = w) }, opts.engine, rep, opts);
+        refuseTimeAxis(axisWarning !== undefined, opts.anonymize);
         // Sessions come from rows (the TypeScript engine's fit); the scan keeps none, and the
         // profile had none without a word (found by review: BurstGPT's 135 sessions).
         if (sessionColumn) rep.info(`note: the inputs have session ids, and a fit from the ${opts.engine} scan's window summaries has no session statistics (generate then labels no sessions): fit with --engine ts for them`);
@@ -294,6 +318,7 @@ Examples:
       }
       const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep, opts);
       reportIngest(rep, result);
+      if (opts.anonymize) refuseTimeAxis(timeAxisWarning(result.trace.timestamp, result.trace.origin) !== undefined, true);
       zeroSpanWarning(rep, result.trace.n, { start: 0, end: result.summary.span_seconds });
       for (const f of result.summary.files) hashFile(hash, f);
       const { profile, summaries, pooledClients } = await fitTraceParallel(result.trace, {

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/stats/rng.js';
@@ -121,6 +121,31 @@ describe('fit --anonymize', () => {
       // "tiny" pooled: "tail" is the pool, the tenant "tail" (renamed "tail-client" by the pooling) is ranked.
       expect(await ids('--engine', engine)).toEqual(['c0001', 'c0002', 'tail']);
     }
+  });
+
+  it('refuses a log with rows far from the others (a default date), which would publish the log\'s absolute time, on every path (found by review)', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'gateway.csv');
+    writeLog(log);
+    // One row at a default date: the profile spanned 55 years, and its windows' starts, from
+    // 0 at 1970-01-01, were the epoch seconds of the log's windows (1740993000 s and on).
+    writeFileSync(log, readFileSync(log, 'utf8') + '1970-01-01T00:00:00.000Z,acme-corp-prod-key-8f3a9c,sess-x,100,10\n');
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' } }));
+    for (const engine of ['ts', 'duckdb']) {
+      const out = join(dir, `p-${engine}.json`);
+      const r = await runCli('fit', log, '--map', map, '--anonymize', '--engine', engine, '--out', out);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('--anonymize: the log has rows far from all the others');
+      expect(existsSync(out)).toBe(false);
+      // Without --anonymize the rows are kept, as the warning says.
+      expect((await runCli('fit', log, '--map', map, '--engine', engine, '--out', out, '--quiet')).code).toBe(0);
+    }
+    const part = join(dir, 'part.json');
+    expect((await runCli('summarize', log, '--map', map, '--out', part, '--quiet')).code).toBe(0);
+    const r = await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', join(dir, 's.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--anonymize: the summaries hold rows far from all the others');
   });
 
   it('--dp-epsilon adds noise to histogram counts and the profile still generates', async () => {
