@@ -74,6 +74,27 @@ function refuseTimeAxis(found: boolean, anonymize: boolean | undefined, what = '
 }
 
 /**
+ * --anonymize from summaries whose length windows are not on their first arrival window: their
+ * grid counts from the summaries' origin (summarize --origin, a midnight in the documented
+ * examples), and the offset, published as the first length window's start (−11 400 s), told
+ * the time of day of the span's start modulo the length window (found by review: 09:10 UTC as
+ * "03:10, 09:10, 15:10 or 21:10", minutes included, without --keep-calendar). Fitting from logs
+ * counts from the first request, where the offset is 0; summaries cannot be re-gridded.
+ */
+function refuseLengthGridPhase(s: TraceSummaries): void {
+  const W = s.arrivalSeconds;
+  const L = s.lengthSeconds;
+  if (s.lengths.length === 0) return;
+  const first = Math.floor(s.span.start / W) * W;
+  const phase = ((first % L) + L) % L;
+  if (phase === 0) return;
+  const at = s.origin !== null ? new Date(Date.parse(s.origin) + first * 1000).toISOString() : `${first} s`;
+  throw new UsageError(
+    `--anonymize: the summaries' length windows (${L} s) start ${phase} s before their first arrival window, as they count from the summaries' origin (${s.origin ?? '0 s'}, not the first request): the anonymized profile would publish that offset, which tells the time of day of its start modulo ${L} s from an origin at midnight; summarize every part with --origin ${at} (the start of the first part's first window) and fit again`,
+  );
+}
+
+/**
  * A warning when every request has one timestamp: no rate can be measured, and the profile's
  * (the requests over the time from their window's start, at least 1 s) is arbitrary — found by
  * review: one request at t = 1 s became a 1 req/s profile.
@@ -243,6 +264,7 @@ Examples:
         if (windowsMayHaveImplausibleDates(merged.arrivals, merged.origin) || windowsHaveTimeOutliers(merged.arrivals, merged.arrivalSeconds)) {
           refuseTimeAxis(true, opts.anonymize, 'the summaries hold rows far from all the others, or outside the years 1990–2100 (servegen summarize warned of them)');
         }
+        if (opts.anonymize) refuseLengthGridPhase(merged);
         const rows = merged.arrivals.reduce((a, w) => a + w.n, 0);
         zeroSpanWarning(rep, rows, merged.span);
         const momentMatch = Boolean(opts.momentMatch);

@@ -148,6 +148,29 @@ describe('fit --anonymize', () => {
     expect(r.stderr).toContain('--anonymize: the summaries hold rows far from all the others');
   });
 
+  it('from summaries counted from a midnight --origin, refuses: the length windows\' offset told the time of day (found by review)', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'gateway.csv');
+    writeLog(log); // from 2025-03-03 09:00 UTC
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' } }));
+    const part = join(dir, 'part.json');
+    expect((await runCli('summarize', log, '--map', map, '--origin', '2025-03-03T00:00:00Z', '--out', part, '--quiet')).code).toBe(0);
+    const out = join(dir, 'p.json');
+    // The length windows (21 600 s) counted from midnight: the first started 3 h before the
+    // span, and "-10800" said the span starts at 03:00, 09:00, 15:00 or 21:00.
+    const r = await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', out);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain("--anonymize: the summaries' length windows (21600 s) start 10800 s before their first arrival window");
+    expect(r.stderr).toContain('summarize every part with --origin 2025-03-03T09:00:00.000Z');
+    expect(existsSync(out)).toBe(false);
+    // Counted from the origin it names, the profile's windows all start at 0 and after.
+    expect((await runCli('summarize', log, '--map', map, '--origin', '2025-03-03T09:00:00.000Z', '--out', part, '--quiet')).code).toBe(0);
+    expect((await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', out, '--quiet')).code).toBe(0);
+    const { profile } = readProfile(out);
+    expect(profile.clients.every((c) => c.lengths.every((w) => w.start >= 0 && w.start % 21600 === 0))).toBe(true);
+  });
+
   it('--dp-epsilon adds noise to histogram counts and the profile still generates', async () => {
     const dir = tempDir();
     const log = join(dir, 'gateway.csv');
