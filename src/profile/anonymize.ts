@@ -105,7 +105,8 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
   // How many clients `tail` pools is not published: with one, `tail` is that client alone,
   // singled out by the count (found by review: `pooled_clients: 1` beside a `tail` of 12
   // requests was one small tenant's windows and lengths, said to be one).
-  const { pooled_clients: _pooled, ...kept } = p.provenance.options as Record<string, unknown>;
+  // Nor how many files or summaries were read (the log's layout: one per day, per gateway host…).
+  const { pooled_clients: _pooled, inputs: _inputs, summaries: _summaries, ...kept } = p.provenance.options as Record<string, unknown>;
   p.provenance = {
     ...p.provenance,
     // When the profile was made bounds when its log was taken (fitted the same day, most
@@ -118,6 +119,7 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
       anonymized: {
         client_ids: 'replaced by ranks by volume; no mapping kept',
         pooled_clients: 'removed (how many clients "tail" pools)',
+        inputs: 'removed (how many files or summaries were read)',
         origin: calendar ? `removed; kept weekday ${calendar.weekday} and hour ${calendar.hour} UTC of the span start` : 'removed; times start at 0',
         calendar: calendar ?? null,
         source_sha256: 'removed',

@@ -93,6 +93,7 @@ describe('fit --anonymize', () => {
       const { profile } = readProfile(out);
       expect(profile.clients.at(-1)!.id).toBe('tail');
       expect(profile.provenance.options).not.toHaveProperty('pooled_clients');
+      expect(profile.provenance.options).not.toHaveProperty('inputs');
       expect(readFileSync(out, 'utf8')).not.toMatch(/"pooled_clients":\s*\d/);
       expect(profile.provenance.options.anonymized).toMatchObject({ pooled_clients: 'removed (how many clients "tail" pools)' });
       // Two small clients: no warning.
@@ -218,6 +219,7 @@ describe('fit --anonymize', () => {
     expect((await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--dp-epsilon', '0.5', '--out', noisy, '--quiet')).code).toBe(0);
     const b = readProfile(noisy).profile;
     expect(b.provenance.options.anonymized).toMatchObject({ dp_epsilon: 0.5 });
+    expect(b.provenance.options).not.toHaveProperty('summaries'); // how many were read
     expect(b.clients[0].lengths[0].fields.output_tokens!.pmf.counts).not.toEqual(readProfile(plain).profile.clients[0].lengths[0].fields.output_tokens!.pmf.counts);
     expect((await runCli('fit', '--summaries', part, '--dp-epsilon', '1', '--out', join(dir, 'c.json'), '--quiet')).code).toBe(2);
   });
