@@ -20,6 +20,7 @@ import { anonymizeProfile } from '../profile/anonymize.js';
 import { profileHtml } from '../profile/report-html.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { hashFile, readWholeFile } from '../io/whole-file.js';
+import { rebaseToFirstSecond } from '../ingest/trace.js';
 import { timeAxisWarning, windowsHaveTimeOutliers, windowsMayHaveImplausibleDates } from '../ingest/time-axis.js';
 
 interface Opts extends IngestCliOptions {
@@ -300,7 +301,7 @@ Examples:
         let pooledClients = 0;
         let sessionColumn = false;
         let axisWarning: string | undefined;
-        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution, memoryLimit: opts.duckdbMemory, poolBelow: minClientRequests, onPooled: (n) => (pooledClients = n), onSessionColumn: () => (sessionColumn = true), onTimeAxisWarning: (w) => (axisWarning = w) }, opts.engine, rep, opts);
+        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution, memoryLimit: opts.duckdbMemory, poolBelow: minClientRequests, firstSecond: opts.anonymize, onPooled: (n) => (pooledClients = n), onSessionColumn: () => (sessionColumn = true), onTimeAxisWarning: (w) => (axisWarning = w) }, opts.engine, rep, opts);
         refuseTimeAxis(axisWarning !== undefined, opts.anonymize);
         // Sessions come from rows (the TypeScript engine's fit); the scan keeps none, and the
         // profile had none without a word (found by review: BurstGPT's 135 sessions).
@@ -343,7 +344,9 @@ Examples:
       if (opts.anonymize) refuseTimeAxis(timeAxisWarning(result.trace.timestamp, result.trace.origin) !== undefined, true);
       zeroSpanWarning(rep, result.trace.n, { start: 0, end: result.summary.span_seconds });
       for (const f of result.summary.files) hashFile(hash, f);
-      const { profile, summaries, pooledClients } = await fitTraceParallel(result.trace, {
+      // Anonymized, times count from the first request's second whatever the log's zero: the
+      // windows' grid starts there, and no length window before the span tells its offset.
+      const { profile, summaries, pooledClients } = await fitTraceParallel(opts.anonymize ? rebaseToFirstSecond(result.trace) : result.trace, {
         arrivalSeconds,
         lengthSeconds,
         minArrivals,

@@ -15,6 +15,7 @@ import type { TraceSummaries } from '../summary/types.js';
 import { poolSmallClients } from '../fit/fit-trace.js';
 import { parseIsoSeconds } from '../ingest/timestamp.js';
 import { timeAxisWarning } from '../ingest/time-axis.js';
+import { rebaseToFirstSecond } from '../ingest/trace.js';
 
 /** `servegen summarize`: the scan half of fit, for partitions (days, shards) fitted later together. */
 export function registerSummarize(program: Command): void {
@@ -120,7 +121,7 @@ export async function scanSummaries(
   inputs: string[],
   mapping: Mapping,
   format: InputFormat | undefined,
-  opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string; poolBelow?: number; onPooled?: (clients: number) => void; onSessionColumn?: () => void; onTimeAxisWarning?: (warning: string) => void },
+  opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; firstSecond?: boolean; memoryLimit?: string; poolBelow?: number; onPooled?: (clients: number) => void; onSessionColumn?: () => void; onTimeAxisWarning?: (warning: string) => void },
   engine: string,
   rep: Reporter,
   rejects: RejectOptions = {},
@@ -147,6 +148,7 @@ export async function scanSummaries(
     const axis = timeAxisWarning(trace.timestamp, trace.origin);
     if (axis) opts.onTimeAxisWarning(axis);
   }
+  if (opts.firstSecond) trace = rebaseToFirstSecond(trace);
   if (trace.texts.session_id !== undefined) opts.onSessionColumn?.();
   if (opts.poolBelow !== undefined && opts.poolBelow > 0) {
     const p = poolSmallClients(trace, opts.poolBelow);

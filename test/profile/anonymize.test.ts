@@ -172,6 +172,30 @@ describe('fit --anonymize', () => {
     expect(profile.clients.every((c) => c.lengths.every((w) => w.start >= 0 && w.start % 21600 === 0))).toBe(true);
   });
 
+  it('counts a relative log\'s times from its first request: no length window starts before the span, on every engine (found by review)', async () => {
+    const dir = tempDir();
+    const iso = join(dir, 'gateway.csv');
+    writeLog(iso);
+    // The same log in seconds from 2025-03-01 00:00 UTC (a log's own zero: a service's epoch, a
+    // dataset's start): its length windows (21 600 s) counted from that zero, and the first
+    // started 3 h before the span, which said the span starts at 03:00, 09:00, 15:00 or 21:00.
+    const zero = Date.UTC(2025, 2, 1) / 1000;
+    const [head, ...rows] = readFileSync(iso, 'utf8').trim().split('\n');
+    const log = join(dir, 'relative.csv');
+    writeFileSync(log, [head, ...rows.map((r) => { const [ts, ...rest] = r.split(','); return [(Date.parse(ts) / 1000 - zero).toFixed(3), ...rest].join(','); })].join('\n') + '\n');
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' }, timestamp: { unit: 's' } }));
+    for (const engine of ['ts', 'duckdb']) {
+      const out = join(dir, `p-${engine}.json`);
+      const r = await runCli('fit', log, '--map', map, '--anonymize', '--engine', engine, '--out', out, '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      const { profile } = readProfile(out);
+      expect(profile.clients.every((c) => c.lengths.every((w) => w.start >= 0 && w.start % 21600 === 0)), engine).toBe(true);
+      expect(profile.clients.every((c) => c.arrivals.every((w) => w.start >= 0))).toBe(true);
+      expect(profile.span.end).toBeLessThan(3600); // the log's hour, from its first second
+    }
+  });
+
   it('--dp-epsilon adds noise to histogram counts and the profile still generates', async () => {
     const dir = tempDir();
     const log = join(dir, 'gateway.csv');
