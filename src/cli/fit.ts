@@ -89,9 +89,13 @@ function refuseLengthGridPhase(s: TraceSummaries): void {
   const first = Math.floor(s.span.start / W) * W;
   const phase = ((first % L) + L) % L;
   if (phase === 0) return;
-  const at = s.origin !== null ? new Date(Date.parse(s.origin) + first * 1000).toISOString() : `${first} s`;
+  // Relative times take no --origin (summarize refuses one): their logs are fitted instead.
+  const remedy =
+    s.origin !== null
+      ? `summarize every part with --origin ${new Date(Date.parse(s.origin) + first * 1000).toISOString()} (the start of the first part's first window) and fit again`
+      : 'summaries of relative times cannot count from another origin: fit the logs themselves with --anonymize (either engine counts from the first request)';
   throw new UsageError(
-    `--anonymize: the summaries' length windows (${L} s) start ${phase} s before their first arrival window, as they count from the summaries' origin (${s.origin ?? '0 s'}, not the first request): the anonymized profile would publish that offset, which tells the time of day of its start modulo ${L} s from an origin at midnight; summarize every part with --origin ${at} (the start of the first part's first window) and fit again`,
+    `--anonymize: the summaries' length windows (${L} s) start ${phase} s before their first arrival window, as they count from the summaries' origin (${s.origin ?? "the log's zero"}, not the first request): the anonymized profile would publish that offset, which tells the time of day of its start modulo ${L} s when the origin is a known time (a midnight, a dataset's start); ${remedy}`,
   );
 }
 

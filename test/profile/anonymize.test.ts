@@ -170,6 +170,17 @@ describe('fit --anonymize', () => {
     expect((await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', out, '--quiet')).code).toBe(0);
     const { profile } = readProfile(out);
     expect(profile.clients.every((c) => c.lengths.every((w) => w.start >= 0 && w.start % 21600 === 0))).toBe(true);
+    // Relative times take no --origin: the remedy is to fit the log.
+    const relative = join(dir, 'relative.csv');
+    const [head, ...rows] = readFileSync(log, 'utf8').trim().split('\n');
+    writeFileSync(relative, [head, ...rows.map((row) => { const [ts, ...rest] = row.split(','); return [(Date.parse(ts) / 1000 - Date.UTC(2025, 2, 3) / 1000).toFixed(3), ...rest].join(','); })].join('\n') + '\n');
+    const rmap = join(dir, 'rmap.json');
+    writeFileSync(rmap, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' }, timestamp: { unit: 's' } }));
+    expect((await runCli('summarize', relative, '--map', rmap, '--out', part, '--quiet')).code).toBe(0);
+    const rel = await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', out);
+    expect(rel.code).toBe(2);
+    expect(rel.stderr).toContain('start 10800 s before their first arrival window');
+    expect(rel.stderr).toContain('fit the logs themselves with --anonymize');
   });
 
   it('counts a relative log\'s times from its first request: no length window starts before the span, on every engine (found by review)', async () => {
