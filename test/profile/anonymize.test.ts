@@ -207,6 +207,33 @@ describe('fit --anonymize', () => {
     }
   });
 
+  it('titles the --report without the number of files read (found by review), on every path', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'gateway.csv');
+    writeLog(log);
+    const [head, ...rows] = readFileSync(log, 'utf8').trim().split('\n');
+    const parts = [join(dir, 'day-1.csv'), join(dir, 'day-2.csv')];
+    writeFileSync(parts[0], [head, ...rows.slice(0, 3000)].join('\n') + '\n');
+    writeFileSync(parts[1], [head, ...rows.slice(3000)].join('\n') + '\n');
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' } }));
+    const summary = join(dir, 'part.json');
+    expect((await runCli('summarize', ...parts, '--map', map, '--out', summary, '--quiet')).code).toBe(0);
+    const runs = [
+      ['ts', [...parts, '--map', map, '--engine', 'ts']],
+      ['duckdb', [...parts, '--map', map, '--engine', 'duckdb']],
+      ['summaries', ['--summaries', summary, '--min-client-requests', '0']],
+    ] as const;
+    for (const [name, args] of runs) {
+      const report = join(dir, `${name}.html`);
+      const r = await runCli('fit', ...args, '--anonymize', '--out', join(dir, `${name}.json`), '--report', report, '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      const html = readFileSync(report, 'utf8');
+      expect(html, name).toContain('<title>Anonymized profile</title>');
+      expect(html).not.toMatch(/input file|summary file/);
+    }
+  });
+
   it('--dp-epsilon adds noise to histogram counts and the profile still generates', async () => {
     const dir = tempDir();
     const log = join(dir, 'gateway.csv');
