@@ -20,6 +20,8 @@ import { anonymizeProfile } from '../profile/anonymize.js';
 import { profileHtml } from '../profile/report-html.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { hashFile, readWholeFile } from '../io/whole-file.js';
+import { rebaseToFirstSecond } from '../ingest/trace.js';
+import { timeAxisWarning, windowsHaveTimeOutliers, windowsMayHaveImplausibleDates } from '../ingest/time-axis.js';
 
 interface Opts extends IngestCliOptions {
   out: string;
@@ -54,6 +56,46 @@ function refuseUnpooled(summaries: TraceSummaries, opts: Opts): void {
   if (small === 0) return;
   throw new UsageError(
     `--min-client-requests ${threshold}${opts.anonymize && opts.minClientRequests === undefined ? ' (the --anonymize default)' : ''}: ${small} client(s) have fewer requests, and summaries cannot pool clients into "tail" (the pool's merged gaps are not in them): fit from the logs (either engine pools them), or give --min-client-requests 0 to keep them as they are`,
+  );
+}
+
+/**
+ * --anonymize refuses a log whose time axis ingest warns about (rows far from all the others,
+ * or the bulk outside the years of any log): the profile spans such rows where they are, so
+ * it published their distance from the others in its window starts, and rows at a default date
+ * (1970-01-01, epoch 0) gave the log's absolute time away to the second's window (found by
+ * review: one row at 1970-01-01 put windows at 1740993000 s, 2025-03-03 09:10 UTC, in an
+ * anonymized profile).
+ */
+function refuseTimeAxis(found: boolean, anonymize: boolean | undefined, what = 'the log has rows far from all the others, or most of its rows outside the years 1990–2100 (the timestamps warning above)'): void {
+  if (!anonymize || !found) return;
+  throw new UsageError(
+    `--anonymize: ${what}: an anonymized profile would publish how far those rows lie from the others (in its windows' starts), which gives the log's absolute time away when they carry a default date (1970-01-01): drop them from the log (or fix its timestamp unit) and fit again`,
+  );
+}
+
+/**
+ * --anonymize from summaries whose length windows are not on their first arrival window: their
+ * grid counts from the summaries' origin (summarize --origin, a midnight in the documented
+ * examples), and the offset, published as the first length window's start (−11 400 s), told
+ * the time of day of the span's start modulo the length window (found by review: 09:10 UTC as
+ * "03:10, 09:10, 15:10 or 21:10", minutes included, without --keep-calendar). Fitting from logs
+ * counts from the first request, where the offset is 0; summaries cannot be re-gridded.
+ */
+function refuseLengthGridPhase(s: TraceSummaries): void {
+  const W = s.arrivalSeconds;
+  const L = s.lengthSeconds;
+  if (s.lengths.length === 0) return;
+  const first = Math.floor(s.span.start / W) * W;
+  const phase = ((first % L) + L) % L;
+  if (phase === 0) return;
+  // Relative times take no --origin (summarize refuses one): their logs are fitted instead.
+  const remedy =
+    s.origin !== null
+      ? `summarize every part with --origin ${new Date(Date.parse(s.origin) + first * 1000).toISOString()} (the start of the first part's first window) and fit again`
+      : 'summaries of relative times cannot count from another origin: fit the logs themselves with --anonymize (either engine counts from the first request)';
+  throw new UsageError(
+    `--anonymize: the summaries' length windows (${L} s) start ${phase} s before their first arrival window, as they count from the summaries' origin (${s.origin ?? "the log's zero"}, not the first request): the anonymized profile would publish that offset, which tells the time of day of its start modulo ${L} s when the origin is a known time (a midnight, a dataset's start); ${remedy}`,
   );
 }
 
@@ -221,6 +263,13 @@ Examples:
           }
         }
         refuseUnpooled(merged, opts);
+        // Summaries keep no rows: the time-axis check from their windows' exact first and last
+        // times — the earliest or latest row outside the years of any log, or an empty gap
+        // between windows that certainly sets rows apart (one inside a window is not seen).
+        if (windowsMayHaveImplausibleDates(merged.arrivals, merged.origin) || windowsHaveTimeOutliers(merged.arrivals, merged.arrivalSeconds)) {
+          refuseTimeAxis(true, opts.anonymize, 'the summaries hold rows far from all the others, or outside the years 1990–2100 (servegen summarize warned of them)');
+        }
+        if (opts.anonymize) refuseLengthGridPhase(merged);
         const rows = merged.arrivals.reduce((a, w) => a + w.n, 0);
         zeroSpanWarning(rep, rows, merged.span);
         const momentMatch = Boolean(opts.momentMatch);
@@ -238,7 +287,7 @@ Examples:
         });
         const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
         writeWithProgress(rep, opts.out, final);
-        if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${files.length} summary file(s)`));
+        if (opts.report) writeFileAtomic(opts.report, profileHtml(final, reportTitle(opts, `${files.length} summary file(s)`)));
         if (opts.anonymize) rep.info(anonymizedNote(final, opts, dp));
         rep.info(`fitted ${final.clients.length} client${final.clients.length === 1 ? '' : 's'} from ${files.length} summary file(s) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
         const noteFromSummaries = gapMemoryNote(final);
@@ -255,7 +304,9 @@ Examples:
         // Small clients are pooled in the scan, as when fitting from rows: the builder counts the pool's merged rows.
         let pooledClients = 0;
         let sessionColumn = false;
-        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution, memoryLimit: opts.duckdbMemory, poolBelow: minClientRequests, onPooled: (n) => (pooledClients = n), onSessionColumn: () => (sessionColumn = true) }, opts.engine, rep, opts);
+        let axisWarning: string | undefined;
+        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution, memoryLimit: opts.duckdbMemory, poolBelow: minClientRequests, firstSecond: opts.anonymize, onPooled: (n) => (pooledClients = n), onSessionColumn: () => (sessionColumn = true), onTimeAxisWarning: (w) => (axisWarning = w) }, opts.engine, rep, opts);
+        refuseTimeAxis(axisWarning !== undefined, opts.anonymize);
         // Sessions come from rows (the TypeScript engine's fit); the scan keeps none, and the
         // profile had none without a word (found by review: BurstGPT's 135 sessions).
         if (sessionColumn) rep.info(`note: the inputs have session ids, and a fit from the ${opts.engine} scan's window summaries has no session statistics (generate then labels no sessions): fit with --engine ts for them`);
@@ -282,8 +333,9 @@ Examples:
         );
         const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
         writeWithProgress(rep, opts.out, final);
-        if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${files.length} input file(s)`));
+        if (opts.report) writeFileAtomic(opts.report, profileHtml(final, reportTitle(opts, `${files.length} input file(s)`)));
         if (opts.anonymize) rep.info(anonymizedNote(final, opts, dp));
+        if (opts.anonymize && pooledClients === 1) rep.info(lonePoolWarning(minClientRequests));
         rep.info(`fitted ${final.clients.length} client${final.clients.length === 1 ? '' : 's'}${pooledClients ? ` (${pooledClients} small ones pooled into "tail")` : ''} (${opts.engine} scan) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
         const noteFromScan = gapMemoryNote(final);
         if (noteFromScan) rep.info(noteFromScan);
@@ -293,9 +345,12 @@ Examples:
       }
       const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep, opts);
       reportIngest(rep, result);
+      if (opts.anonymize) refuseTimeAxis(timeAxisWarning(result.trace.timestamp, result.trace.origin) !== undefined, true);
       zeroSpanWarning(rep, result.trace.n, { start: 0, end: result.summary.span_seconds });
       for (const f of result.summary.files) hashFile(hash, f);
-      const { profile, summaries, pooledClients } = await fitTraceParallel(result.trace, {
+      // Anonymized, times count from the first request's second whatever the log's zero: the
+      // windows' grid starts there, and no length window before the span tells its offset.
+      const { profile, summaries, pooledClients } = await fitTraceParallel(opts.anonymize ? rebaseToFirstSecond(result.trace) : result.trace, {
         arrivalSeconds,
         lengthSeconds,
         minArrivals,
@@ -309,8 +364,9 @@ Examples:
       });
       const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
       writeWithProgress(rep, opts.out, final);
-      if (opts.report) writeFileAtomic(opts.report, profileHtml(final, `Profile fitted to ${result.summary.files.length === 1 && !opts.anonymize ? result.summary.files[0] : `${result.summary.files.length} input file(s)`}`));
+      if (opts.report) writeFileAtomic(opts.report, profileHtml(final, reportTitle(opts, result.summary.files.length === 1 ? result.summary.files[0] : `${result.summary.files.length} input file(s)`)));
       if (opts.anonymize) rep.info(anonymizedNote(final, opts, dp));
+      if (opts.anonymize && pooledClients === 1) rep.info(lonePoolWarning(minClientRequests));
       const windows = profile.clients.reduce((s, c) => s + c.arrivals.length, 0);
       rep.info(
         `fitted ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'}${pooledClients ? ` (${pooledClients} small ones pooled into "tail")` : ''}, ${windows} arrival windows, clock resolution ${summaries.resolution} s → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
@@ -323,12 +379,30 @@ Examples:
 }
 
 /**
+ * The --report's title: what the profile was fitted to, but nothing of it when anonymized — the
+ * file's name was left out already, and the number of files is dropped from the profile too
+ * (found by review: "Profile fitted to 3 input file(s)").
+ */
+function reportTitle(opts: Opts, inputs: string): string {
+  return opts.anonymize ? 'Anonymized profile' : `Profile fitted to ${inputs}`;
+}
+
+/**
  * Writes the profile, saying so on a terminal: at 30 days × 2 000 clients writing takes ~7 s,
  * and the progress line still showed the last window count.
  */
 function writeWithProgress(rep: Reporter, out: string, profile: Profile): void {
   rep.stage(`fit: writing ${out} (${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'})`);
   writeProfile(out, profile);
+}
+
+/**
+ * With --anonymize, a `tail` that pools one client is that client's windows and lengths as
+ * they are; the profile no longer says how many clients it pools, but the sharer should know
+ * (found by review).
+ */
+function lonePoolWarning(minClientRequests: number): string {
+  return `warning: only one client has fewer than ${minClientRequests} requests: "tail" is that client alone (its windows and lengths as they are; the profile does not say how many clients "tail" pools); raise --min-client-requests to pool more clients with it`;
 }
 
 /**
@@ -342,5 +416,5 @@ function anonymizedNote(final: Profile, opts: Opts, dp: number | undefined): str
   const below = opts.minClientRequests ?? '100';
   const pooled = Number(below) > 0 ? `clients under ${below} requests pooled into "tail"` : 'no clients pooled (--min-client-requests 0)';
   const noise = dp ? `, Laplace noise ε = ${dp} on the length PMFs' counts (not on gap histograms or other counts: README, Sharing)` : '';
-  return `anonymized: client ids → ranks (no mapping kept), absolute times removed${kept}, ${pooled}, source hash removed${noise}`;
+  return `anonymized: client ids → ranks (no mapping kept), absolute times removed${kept}, ${pooled}, source hash and creation time removed${noise}`;
 }

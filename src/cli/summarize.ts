@@ -14,6 +14,8 @@ import { NoAcceptedRowsError } from '../ingest/errors.js';
 import type { TraceSummaries } from '../summary/types.js';
 import { poolSmallClients } from '../fit/fit-trace.js';
 import { parseIsoSeconds } from '../ingest/timestamp.js';
+import { timeAxisWarning } from '../ingest/time-axis.js';
+import { rebaseToFirstSecond } from '../ingest/trace.js';
 
 /** `servegen summarize`: the scan half of fit, for partitions (days, shards) fitted later together. */
 export function registerSummarize(program: Command): void {
@@ -119,7 +121,7 @@ export async function scanSummaries(
   inputs: string[],
   mapping: Mapping,
   format: InputFormat | undefined,
-  opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string; poolBelow?: number; onPooled?: (clients: number) => void; onSessionColumn?: () => void },
+  opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; firstSecond?: boolean; memoryLimit?: string; poolBelow?: number; onPooled?: (clients: number) => void; onSessionColumn?: () => void; onTimeAxisWarning?: (warning: string) => void },
   engine: string,
   rep: Reporter,
   rejects: RejectOptions = {},
@@ -132,6 +134,7 @@ export async function scanSummaries(
       const r = await summarizeWithDuckDB(inputs, mapping, { ...opts, format, onStage: (t) => rep.stage(t), onNote: (l) => rep.info(l), onProgress: (n) => rep.progress(`duckdb: ${humanCount(n)} rows read in one pass`) });
       await duckdbRejects(r, rejects, rep, { mapping, format });
       if (r.warning) rep.info(`warning: ${r.warning}`);
+      if (r.warning) opts.onTimeAxisWarning?.(r.warning);
       summaries = r.summaries;
       if (r.pooled > 0) opts.onPooled?.(r.pooled);
       if (r.sessionColumn) opts.onSessionColumn?.();
@@ -141,6 +144,11 @@ export async function scanSummaries(
   const result = await runIngest(inputs, mapping, format, rep, rejects);
   reportIngest(rep, result);
   let trace = result.trace;
+  if (opts.onTimeAxisWarning) {
+    const axis = timeAxisWarning(trace.timestamp, trace.origin);
+    if (axis) opts.onTimeAxisWarning(axis);
+  }
+  if (opts.firstSecond) trace = rebaseToFirstSecond(trace);
   if (trace.texts.session_id !== undefined) opts.onSessionColumn?.();
   if (opts.poolBelow !== undefined && opts.poolBelow > 0) {
     const p = poolSmallClients(trace, opts.poolBelow);

@@ -288,3 +288,53 @@ export function windowsMayHaveTimeOutliers(windows: readonly { n: number; first:
   }
   return false;
 }
+
+/**
+ * Whether rows summarized into arrival windows certainly hold rows set apart as findTimeOutliers'
+ * first pass sets them apart: an empty gap between two slots of windows (exact: the later
+ * slot's earliest first minus the earlier's latest last), after at most m rows from either end
+ * (counted exactly), wider than OUTLIER_GAP_FACTOR times an upper bound of the middle rows'
+ * span (from the slots holding rows m and n − 1 − m). The converse of
+ * windowsMayHaveTimeOutliers: a gap inside one window, or one that only a tighter span would
+ * make wide enough, is not counted; findTimeOutliers' second look (against the kept rows' span,
+ * wider when the other end has far rows too) is not taken, so rows far out at both ends count
+ * here where the warning may name neither. For `fit --summaries --anonymize`, which has no rows.
+ */
+export function windowsHaveTimeOutliers(windows: readonly { n: number; first: number; last: number }[], windowSeconds: number): boolean {
+  const slots = new Map<number, { n: number; first: number; last: number }>();
+  let n = 0;
+  for (const w of windows) {
+    if (!(w.n > 0)) continue;
+    const slot = Math.floor(w.first / windowSeconds);
+    const s = slots.get(slot);
+    if (!s) slots.set(slot, { n: w.n, first: w.first, last: w.last });
+    else {
+      s.n += w.n;
+      if (w.first < s.first) s.first = w.first;
+      if (w.last > s.last) s.last = w.last;
+    }
+    n += w.n;
+  }
+  if (n < OUTLIER_MIN_ROWS) return false;
+  const m = Math.min(Math.max(1, Math.floor(n * OUTLIER_MAX_SHARE)), Math.floor((n - 1) / 2));
+  const order = [...slots.keys()].sort((a, b) => a - b).map((k) => slots.get(k)!);
+  // t[m] ≥ the first of the slot holding row m; t[n − 1 − m] ≤ the last of the slot holding row n − 1 − m.
+  let acc = 0;
+  let tmLo = -Infinity;
+  let tMHi = Infinity;
+  for (const s of order) {
+    if (tmLo === -Infinity && acc + s.n > m) tmLo = s.first;
+    if (acc + s.n > n - 1 - m) {
+      tMHi = s.last;
+      break;
+    }
+    acc += s.n;
+  }
+  const threshold = OUTLIER_GAP_FACTOR * Math.max(0, tMHi - tmLo);
+  let before = order[0].n;
+  for (let j = 1; j < order.length; j++) {
+    if (order[j].first - order[j - 1].last > threshold && (before <= m || n - before <= m)) return true;
+    before += order[j].n;
+  }
+  return false;
+}

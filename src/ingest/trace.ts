@@ -18,6 +18,22 @@ export interface Trace {
 }
 
 /**
+ * The trace with its times counted from its first whole second (the origin moved there, when it
+ * has one), as absolute times already are: a relative log's times count from its own zero (or
+ * our trace's metadata origin), and the windows' grid with them, whose offset from the first
+ * request an anonymized profile would publish in its length windows' starts (fit --anonymize;
+ * found by review). Sorted times are expected (timestamp[0] the first); shifted in place.
+ */
+export function rebaseToFirstSecond(trace: Trace): Trace {
+  if (trace.n === 0) return trace;
+  const first = Math.floor(trace.timestamp[0]);
+  if (first === 0 || !Number.isFinite(first)) return trace;
+  const t = trace.timestamp;
+  for (let i = 0; i < trace.n; i++) t[i] -= first;
+  return { ...trace, origin: trace.origin === null ? null : new Date(Date.parse(trace.origin) + first * 1000).toISOString() };
+}
+
+/**
  * Each row's session as a client's (DESIGN: a session is a client's rows with one session id):
  * a number per row (−1: no session id) and how many there are. An id's rows of its first
  * client keep the id's dictionary index; rows of another client get numbers past the ids'.

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createRng, type Rng } from '../stats/rng.js';
-import type { LengthField, Profile } from './schema.js';
+import type { LengthField, Profile, ProfileClient } from './schema.js';
 import { cos, log, sin } from '../stats/det-math.js';
 
 export interface AnonymizeOptions {
@@ -14,6 +14,9 @@ export interface AnonymizeOptions {
    */
   seed?: number | bigint | string;
 }
+
+/** `provenance.created` of an anonymized profile: the Unix epoch, not when it was made. */
+export const CREATED_ANONYMIZED = '1970-01-01T00:00:00.000Z';
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
@@ -64,11 +67,28 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
     const d = new Date(Date.parse(p.span.origin) + shift * 1000);
     calendar = { weekday: WEEKDAYS[d.getUTCDay()], hour: d.getUTCHours() };
   }
-  const ranked = [...p.clients].sort((a, b) => b.requests - a.requests || (a.id < b.id ? -1 : 1));
+  // Clients of equal volume are ordered by their content, not their ids: ranks given in id
+  // order told anyone who knew two tenants of equal volume which was which (found by review).
+  const tieKeys = new Map<ProfileClient, string>();
+  const tieKey = (c: ProfileClient): string => {
+    let k = tieKeys.get(c);
+    if (k === undefined) {
+      const { id: _id, ...content } = c;
+      k = createHash('sha256').update(JSON.stringify(content)).digest('hex');
+      tieKeys.set(c, k);
+    }
+    return k;
+  };
+  const ranked = [...p.clients].sort((a, b) => b.requests - a.requests || (a === b ? 0 : tieKey(a) < tieKey(b) ? -1 : tieKey(a) > tieKey(b) ? 1 : 0));
+  // `tail` keeps its name only when it is fit's pool (or was kept by an anonymization before):
+  // a client whose own id is "tail" is ranked like any other (found by review: with nothing
+  // pooled, a tenant named "tail" was published under its id, and looked like a pool).
+  const recorded = p.provenance.options as Record<string, unknown>;
+  const tailIsPool = (typeof recorded.pooled_clients === 'number' && recorded.pooled_clients > 0) || recorded.anonymized !== undefined;
   let rank = 0;
   const rng = options.dpEpsilon ? createRng(options.seed ?? randomBytes(8).readBigUInt64LE()).split('dp') : undefined;
   p.clients = ranked.map((c) => {
-    const id = c.id === 'tail' ? 'tail' : `c${String(++rank).padStart(4, '0')}`;
+    const id = c.id === 'tail' && tailIsPool ? 'tail' : `c${String(++rank).padStart(4, '0')}`;
     const out = { ...c, id };
     out.arrivals = c.arrivals.map((w) => ({ ...w, start: w.start - shift }));
     out.lengths = c.lengths.map((w) => {
@@ -82,17 +102,28 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
     return out;
   });
   p.span = { origin: null, start: 0, end: p.span.end - shift };
+  // How many clients `tail` pools is not published: with one, `tail` is that client alone,
+  // singled out by the count (found by review: `pooled_clients: 1` beside a `tail` of 12
+  // requests was one small tenant's windows and lengths, said to be one).
+  // Nor how many files or summaries were read (the log's layout: one per day, per gateway host…).
+  const { pooled_clients: _pooled, inputs: _inputs, summaries: _summaries, ...kept } = p.provenance.options as Record<string, unknown>;
   p.provenance = {
     ...p.provenance,
+    // When the profile was made bounds when its log was taken (fitted the same day, most
+    // often): an absolute time kept to the millisecond (found by review). The Unix epoch.
+    created: CREATED_ANONYMIZED,
     source_sha256: null,
     source: p.provenance.source ? { kind: p.provenance.source.kind } : undefined,
     options: {
-      ...p.provenance.options,
+      ...kept,
       anonymized: {
         client_ids: 'replaced by ranks by volume; no mapping kept',
+        pooled_clients: 'removed (how many clients "tail" pools)',
+        inputs: 'removed (how many files or summaries were read)',
         origin: calendar ? `removed; kept weekday ${calendar.weekday} and hour ${calendar.hour} UTC of the span start` : 'removed; times start at 0',
         calendar: calendar ?? null,
         source_sha256: 'removed',
+        created: 'removed (set to the Unix epoch)',
         dp_epsilon: options.dpEpsilon ?? null,
       },
     },

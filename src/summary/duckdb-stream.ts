@@ -66,7 +66,7 @@ function accepted(rows: RowChunk, reason: Int32Array | undefined, copy: boolean)
  */
 export async function streamSummarize(
   src: Source,
-  options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; memoryLimit?: string; onProgress?: (rowsRead: number) => void; workers?: number; poolBelow?: number },
+  options: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; firstSecond?: boolean; memoryLimit?: string; onProgress?: (rowsRead: number) => void; workers?: number; poolBelow?: number },
 ): Promise<StreamedScan | undefined> {
   const { con, files, present } = src;
   const fail = (err: unknown) => duckdbReadError(err, files);
@@ -132,7 +132,7 @@ export async function streamSummarize(
     const workers = options.workers ?? defaultBuildWorkers();
     const decide = async (large: boolean): Promise<boolean> => {
       try {
-        decided = originOf(src, tmin, Math.max(Math.abs(tmin), Math.abs(tmax)), options.origin);
+        decided = originOf(src, tmin, Math.max(Math.abs(tmin), Math.abs(tmax)), options.origin, options.firstSecond);
       } catch {
         return false; // e.g. --origin with times that look relative so far: the whole input decides
       }
@@ -214,7 +214,7 @@ export async function streamSummarize(
     if (nAccepted === 0) return undefined; // the caller's scan reports it
     if (!builder && !(await decide(false))) return undefined;
     // The decisions hold for every row: same origin, and the resolution sample was the earliest times.
-    const final = originOf(src, tmin, Math.max(Math.abs(tmin), Math.abs(tmax)), options.origin);
+    const final = originOf(src, tmin, Math.max(Math.abs(tmin), Math.abs(tmax)), options.origin, options.firstSecond);
     if (final.origin !== decided!.origin || final.originIso !== decided!.originIso || final.absolute !== decided!.absolute) return undefined;
     if (minAfter < sampleMax) return undefined;
     const rejectsByReason: Partial<Record<RejectReason, number>> = {};

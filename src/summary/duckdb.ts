@@ -791,7 +791,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
  * first whole second; relative times of our own traces from their metadata origin (shifted
  * to a given one). @throws IngestError when an origin is given for relative times without one.
  */
-export function originOf(src: Pick<Source, 'mapping' | 'meta' | 'files'>, tmin: number, amax: number, given?: number): { absolute: boolean; origin: number; originIso: string | null } {
+export function originOf(src: Pick<Source, 'mapping' | 'meta' | 'files'>, tmin: number, amax: number, given?: number, firstSecond = false): { absolute: boolean; origin: number; originIso: string | null } {
   const { meta, files } = src;
   const unit = src.mapping.timestamp?.unit;
   // Relative times of our own traces count from the origin in their metadata, however large
@@ -808,6 +808,12 @@ export function originOf(src: Pick<Source, 'mapping' | 'meta' | 'files'>, tmin: 
     return { absolute, origin, originIso: originIsoOf(origin, files, unit ?? 's') };
   }
   if (metaOrigin !== null && given !== undefined) return { absolute, origin: given - Date.parse(metaOrigin) / 1000, originIso: new Date(given * 1000).toISOString() };
+  // `firstSecond` (fit --anonymize): relative times too count from their first second, so that
+  // the windows' grid starts at the first request, as for absolute times (rebaseToFirstSecond).
+  if (firstSecond && Number.isFinite(tmin) && Math.floor(tmin) !== 0) {
+    const first = Math.floor(tmin);
+    return { absolute, origin: first, originIso: metaOrigin === null ? null : new Date(Date.parse(metaOrigin) + first * 1000).toISOString() };
+  }
   return { absolute, origin: 0, originIso: metaOrigin };
 }
 
@@ -819,7 +825,7 @@ export function originOf(src: Pick<Source, 'mapping' | 'meta' | 'files'>, tmin: 
 export async function openScan(
   inputs: string[],
   mapping: Mapping,
-  options: DuckDbOptions & { origin?: number; texts?: ('session_id' | 'model' | 'request_id')[]; ordered?: boolean; fieldCounts?: boolean },
+  options: DuckDbOptions & { origin?: number; firstSecond?: boolean; texts?: ('session_id' | 'model' | 'request_id')[]; ordered?: boolean; fieldCounts?: boolean },
 ): Promise<OpenScan> {
   const src = await openSource(inputs, mapping, options);
   const { con, stage, close, files, dotted, numericSource } = src;
@@ -866,7 +872,7 @@ export async function openScan(
     // In REJECT_REASONS order, as the other scans list them (DuckDB groups in any order).
     const ordered = Object.fromEntries(REJECT_REASONS.filter((r) => rejectsByReason[r] !== undefined).map((r) => [r, rejectsByReason[r]])) as typeof rejectsByReason;
     if (!Number.isFinite(tmin)) throw noAcceptedRows(files, rowsRead, ordered);
-    const { absolute, origin, originIso } = originOf(src, tmin, amax, options.origin);
+    const { absolute, origin, originIso } = originOf(src, tmin, amax, options.origin, options.firstSecond);
     return { con, connect: src.connect, stage, close, files, mapping, present, rowsRead, rejectsByReason: ordered, absolute, origin, originIso, meta: src.meta, autoTimestamp: src.autoTimestamp };
   } catch (err) {
     close();
@@ -918,7 +924,7 @@ export async function timeWarningOf(con: DuckDBConnection, accepted: string, ori
 export async function summarizeWithDuckDB(
   inputs: string[],
   mapping: Mapping,
-  options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; poolBelow?: number },
+  options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; firstSecond?: boolean; poolBelow?: number },
 ): Promise<DuckDbScanResult> {
   const src = await openSource(inputs, mapping, options);
   let widths = false;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { loadPreset } from '../../src/ingest/presets.js';
 import { parseMapping } from '../../src/ingest/mapping.js';
-import { findTimeOutliers, implausibleDatesWarning, magnitudeCounts, mixedUnitWarning, windowsMayHaveTimeOutliers } from '../../src/ingest/time-axis.js';
+import { findTimeOutliers, implausibleDatesWarning, magnitudeCounts, mixedUnitWarning, windowsHaveTimeOutliers, windowsMayHaveTimeOutliers } from '../../src/ingest/time-axis.js';
 import { createRng } from '../../src/stats/rng.js';
 import { fixture, tempDir } from '../helpers.js';
 import { runCli } from '../cli/run-cli.js';
@@ -59,6 +59,74 @@ function windowsOf(t: number[], client: number[], W: number) {
   return [...by.values()];
 }
 
+/**
+ * A random trace for the windows checks: spans from seconds to days, rows in bursts or uniform,
+ * windows of 60 s to 1 h; outliers at either end, of varying number and distance (some too
+ * close to count); `distance` the farthest outliers' offset from the span.
+ */
+function randomTrace(rng: ReturnType<typeof createRng>): { t: number[]; c: number[]; W: number; span: number; distance: number } {
+  const n = 3 + Math.floor(rng.next() * 400);
+  const clients = 1 + Math.floor(rng.next() * 6);
+  const span = Math.exp(rng.next() * Math.log(3e5));
+  const W = [60, 600, 3600][Math.floor(rng.next() * 3)];
+  const t: number[] = [];
+  const c: number[] = [];
+  for (let i = 0; i < n; i++) {
+    t.push(rng.next() < 0.3 ? span * 0.5 + rng.next() * span * 0.01 : rng.next() * span);
+    c.push(Math.floor(rng.next() * clients));
+  }
+  let distance = 0;
+  for (const side of [-1, 1]) {
+    if (rng.next() < 0.5) continue;
+    const k = 1 + Math.floor(rng.next() * Math.max(1, n * 0.02));
+    const far = span * Math.exp(rng.next() * Math.log(1e4)) * 0.1;
+    distance = Math.max(distance, far);
+    for (let j = 0; j < k; j++) {
+      t.push(side < 0 ? -far - rng.next() * span * 0.05 : span + far + rng.next() * span * 0.05);
+      c.push(Math.floor(rng.next() * clients));
+    }
+  }
+  return { t, c, W, span, distance };
+}
+
+/** findTimeOutliers' first pass: a gap after at most m rows from either end wider than 4 × t[n − 1 − m] − t[m]. */
+function firstPassOutliers(t: Float64Array): boolean {
+  const n = t.length;
+  if (n < 12) return false;
+  const m = Math.min(Math.max(1, Math.floor(n * 0.01)), Math.floor((n - 1) / 2));
+  const middle = t[n - 1 - m] - t[m];
+  for (let k = 1; k <= m; k++) if (t[k] - t[k - 1] > 4 * middle || t[n - k] - t[n - k - 1] > 4 * middle) return true;
+  return false;
+}
+
+describe('windowsHaveTimeOutliers (fit --summaries --anonymize: windows, no rows)', () => {
+  it('finds outliers only where findTimeOutliers\' first pass finds them, and most of those findTimeOutliers finds many windows away', () => {
+    const rng = createRng(11);
+    let far = 0;
+    let farFound = 0;
+    for (let trial = 0; trial < 3000; trial++) {
+      const { t, c, W, span, distance } = randomTrace(rng);
+      const sorted = Float64Array.from(t).sort();
+      const sure = windowsHaveTimeOutliers(windowsOf(t, c, W), W);
+      if (sure) expect(firstPassOutliers(sorted), `trial ${trial}`).toBe(true);
+      if (findTimeOutliers(sorted) !== null && distance > 10 * (span + W)) {
+        far++;
+        if (sure) farFound++;
+      }
+    }
+    expect(far).toBeGreaterThan(100);
+    expect(farFound / far).toBeGreaterThan(0.9);
+  });
+
+  it('finds a 1970 row before a day of requests, and none in the day alone', () => {
+    const day = range(8640, 1.7e9, 10);
+    const clients = day.map((_, i) => i % 7);
+    expect(windowsHaveTimeOutliers(windowsOf(day, clients, 600), 600)).toBe(false);
+    expect(windowsHaveTimeOutliers(windowsOf([0, ...day], [0, ...clients], 600), 600)).toBe(true);
+    expect(windowsHaveTimeOutliers([], 600)).toBe(false);
+  });
+});
+
 describe('windowsMayHaveTimeOutliers (the one-pass DuckDB scan keeps windows, not rows)', () => {
   it('never misses what findTimeOutliers finds, on random traces with and without outliers; rarely asks on clean ones', () => {
     const rng = createRng(7);
@@ -67,27 +135,7 @@ describe('windowsMayHaveTimeOutliers (the one-pass DuckDB scan keeps windows, no
     let cleanAsked = 0;
     let clean = 0;
     for (let trial = 0; trial < 3000; trial++) {
-      const n = 3 + Math.floor(rng.next() * 400);
-      const clients = 1 + Math.floor(rng.next() * 6);
-      // Spans from seconds to days, rows in bursts or uniform; windows of 60 s to 1 h.
-      const span = Math.exp(rng.next() * Math.log(3e5));
-      const W = [60, 600, 3600][Math.floor(rng.next() * 3)];
-      const t: number[] = [];
-      const c: number[] = [];
-      for (let i = 0; i < n; i++) {
-        t.push(rng.next() < 0.3 ? span * 0.5 + rng.next() * span * 0.01 : rng.next() * span);
-        c.push(Math.floor(rng.next() * clients));
-      }
-      // Outliers at either end, of varying number and distance (some too close to count).
-      for (const side of [-1, 1]) {
-        if (rng.next() < 0.5) continue;
-        const k = 1 + Math.floor(rng.next() * Math.max(1, n * 0.02));
-        const far = span * Math.exp(rng.next() * Math.log(1e4)) * 0.1;
-        for (let j = 0; j < k; j++) {
-          t.push(side < 0 ? -far - rng.next() * span * 0.05 : span + far + rng.next() * span * 0.05);
-          c.push(Math.floor(rng.next() * clients));
-        }
-      }
+      const { t, c, W, span } = randomTrace(rng);
       const truth = findTimeOutliers(Float64Array.from(t).sort()) !== null;
       const may = windowsMayHaveTimeOutliers(windowsOf(t, c, W), W);
       if (truth) {

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/stats/rng.js';
@@ -37,7 +37,7 @@ describe('fit --anonymize', () => {
     const profilePath = join(dir, 'shareable.json');
     const fit = await runCli('fit', log, '--map', map, '--anonymize', '--keep-calendar', '--out', profilePath);
     expect(fit.code).toBe(0);
-    expect(fit.stderr).toMatch(/anonymized: client ids → ranks/);
+    expect(fit.stderr).toMatch(/anonymized: client ids → ranks.*, source hash and creation time removed/);
     const trace = join(dir, 'shared-trace.jsonl');
     expect((await runCli('generate', profilePath, '--duration', '3000', '--out', trace, '--quiet')).code).toBe(0);
     for (const file of [profilePath, trace]) {
@@ -54,6 +54,9 @@ describe('fit --anonymize', () => {
     expect(profile.span.origin).toBeNull();
     expect(profile.span.start).toBe(0);
     expect(profile.provenance.source_sha256).toBeNull();
+    // Nor when it was made (found by review: `created` was the fit's time, to the millisecond).
+    expect(profile.provenance.created).toBe('1970-01-01T00:00:00.000Z');
+    expect(readFileSync(profilePath, 'utf8')).not.toContain(new Date().toISOString().slice(0, 7));
     expect(profile.clients.map((c) => c.id)).toEqual(['c0001', 'c0002', 'c0003', 'c0004', 'c0005', 'tail']);
     expect(profile.provenance.options.anonymized).toMatchObject({ calendar: { weekday: 'Mon', hour: 9 } });
     expect(profile.clients[0].sessions).toBeDefined(); // statistics kept, ids gone
@@ -73,6 +76,161 @@ describe('fit --anonymize', () => {
       const abs = await runCli('fit', conv, '--preset', 'azure-llm-2023', '--anonymize', '--keep-calendar', '--min-client-requests', '0', '--engine', engine, '--out', join(dir, `abs-${engine}.json`));
       expect(abs.code).toBe(0);
       expect(abs.stderr).toContain('anonymized: client ids → ranks (no mapping kept), absolute times removed (kept: weekday Thu and hour 18 UTC of the span start)');
+    }
+  });
+
+  it('does not say how many clients "tail" pools, and warns the sharer when it is one client alone, on every engine (found by review)', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'gateway.csv');
+    writeLog(log); // one small tenant (lonely-dev-bb22, 12 requests) under the default 100
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' } }));
+    for (const engine of ['ts', 'duckdb']) {
+      const out = join(dir, `p-${engine}.json`);
+      const fit = await runCli('fit', log, '--map', map, '--anonymize', '--engine', engine, '--out', out);
+      expect(fit.code).toBe(0);
+      expect(fit.stderr).toContain('warning: only one client has fewer than 100 requests: "tail" is that client alone');
+      const { profile } = readProfile(out);
+      expect(profile.clients.at(-1)!.id).toBe('tail');
+      expect(profile.provenance.options).not.toHaveProperty('pooled_clients');
+      expect(profile.provenance.options).not.toHaveProperty('inputs');
+      expect(readFileSync(out, 'utf8')).not.toMatch(/"pooled_clients":\s*\d/);
+      expect(profile.provenance.options.anonymized).toMatchObject({ pooled_clients: 'removed (how many clients "tail" pools)' });
+      // Two small clients: no warning.
+      const two = await runCli('fit', log, '--map', map, '--anonymize', '--min-client-requests', '400', '--engine', engine, '--out', join(dir, `q-${engine}.json`));
+      expect(two.code).toBe(0);
+      expect(two.stderr).toMatch(/\([2-4] small ones pooled into "tail"\)/);
+      expect(two.stderr).not.toContain('"tail" is that client alone');
+    }
+  });
+
+  it('ranks a client whose own id is "tail" like any other unless fit pooled clients into "tail" (found by review)', async () => {
+    const dir = tempDir();
+    const src = join(dir, 'src.csv');
+    const rows = ['timestamp,client_id,input_tokens,output_tokens'];
+    for (let k = 0; k < 900; k++) rows.push(`${k * 0.5},${k % 100 === 0 ? 'tiny' : k % 3 ? 'tail' : 'other'},${10 + (k % 7)},${5 + (k % 5)}`);
+    writeFileSync(src, rows.join('\n') + '\n');
+    const ids = async (...flags: string[]) => {
+      const out = join(dir, 'p.json');
+      const r = await runCli('fit', src, '--preset', 'servegen', '--anonymize', '--out', out, '--quiet', ...flags);
+      expect(r.code, r.stderr).toBe(0);
+      return readProfile(out).profile.clients.map((c) => c.id);
+    };
+    // Nothing pooled: the tenant "tail" (the largest) is c0001.
+    expect(await ids('--min-client-requests', '0')).toEqual(['c0001', 'c0002', 'c0003']);
+    for (const engine of ['ts', 'duckdb']) {
+      // "tiny" pooled: "tail" is the pool, the tenant "tail" (renamed "tail-client" by the pooling) is ranked.
+      expect(await ids('--engine', engine)).toEqual(['c0001', 'c0002', 'tail']);
+    }
+  });
+
+  it('refuses a log with rows far from the others (a default date), which would publish the log\'s absolute time, on every path (found by review)', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'gateway.csv');
+    writeLog(log);
+    // One row at a default date: the profile spanned 55 years, and its windows' starts, from
+    // 0 at 1970-01-01, were the epoch seconds of the log's windows (1740993000 s and on).
+    writeFileSync(log, readFileSync(log, 'utf8') + '1970-01-01T00:00:00.000Z,acme-corp-prod-key-8f3a9c,sess-x,100,10\n');
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' } }));
+    for (const engine of ['ts', 'duckdb']) {
+      const out = join(dir, `p-${engine}.json`);
+      const r = await runCli('fit', log, '--map', map, '--anonymize', '--engine', engine, '--out', out);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('--anonymize: the log has rows far from all the others');
+      expect(existsSync(out)).toBe(false);
+      // Without --anonymize the rows are kept, as the warning says.
+      expect((await runCli('fit', log, '--map', map, '--engine', engine, '--out', out, '--quiet')).code).toBe(0);
+    }
+    const part = join(dir, 'part.json');
+    expect((await runCli('summarize', log, '--map', map, '--out', part, '--quiet')).code).toBe(0);
+    const r = await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', join(dir, 's.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--anonymize: the summaries hold rows far from all the others');
+  });
+
+  it('from summaries counted from a midnight --origin, refuses: the length windows\' offset told the time of day (found by review)', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'gateway.csv');
+    writeLog(log); // from 2025-03-03 09:00 UTC
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' } }));
+    const part = join(dir, 'part.json');
+    expect((await runCli('summarize', log, '--map', map, '--origin', '2025-03-03T00:00:00Z', '--out', part, '--quiet')).code).toBe(0);
+    const out = join(dir, 'p.json');
+    // The length windows (21 600 s) counted from midnight: the first started 3 h before the
+    // span, and "-10800" said the span starts at 03:00, 09:00, 15:00 or 21:00.
+    const r = await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', out);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain("--anonymize: the summaries' length windows (21600 s) start 10800 s before their first arrival window");
+    expect(r.stderr).toContain('summarize every part with --origin 2025-03-03T09:00:00.000Z');
+    expect(existsSync(out)).toBe(false);
+    // Counted from the origin it names, the profile's windows all start at 0 and after.
+    expect((await runCli('summarize', log, '--map', map, '--origin', '2025-03-03T09:00:00.000Z', '--out', part, '--quiet')).code).toBe(0);
+    expect((await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', out, '--quiet')).code).toBe(0);
+    const { profile } = readProfile(out);
+    expect(profile.clients.every((c) => c.lengths.every((w) => w.start >= 0 && w.start % 21600 === 0))).toBe(true);
+    // Relative times take no --origin: the remedy is to fit the log.
+    const relative = join(dir, 'relative.csv');
+    const [head, ...rows] = readFileSync(log, 'utf8').trim().split('\n');
+    writeFileSync(relative, [head, ...rows.map((row) => { const [ts, ...rest] = row.split(','); return [(Date.parse(ts) / 1000 - Date.UTC(2025, 2, 3) / 1000).toFixed(3), ...rest].join(','); })].join('\n') + '\n');
+    const rmap = join(dir, 'rmap.json');
+    writeFileSync(rmap, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' }, timestamp: { unit: 's' } }));
+    expect((await runCli('summarize', relative, '--map', rmap, '--out', part, '--quiet')).code).toBe(0);
+    const rel = await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', out);
+    expect(rel.code).toBe(2);
+    expect(rel.stderr).toContain('start 10800 s before their first arrival window');
+    expect(rel.stderr).toContain('fit the logs themselves with --anonymize');
+  });
+
+  it('counts a relative log\'s times from its first request: no length window starts before the span, on every engine (found by review)', async () => {
+    const dir = tempDir();
+    const iso = join(dir, 'gateway.csv');
+    writeLog(iso);
+    // The same log in seconds from 2025-03-01 00:00 UTC (a log's own zero: a service's epoch, a
+    // dataset's start): its length windows (21 600 s) counted from that zero, and the first
+    // started 3 h before the span, which said the span starts at 03:00, 09:00, 15:00 or 21:00.
+    const zero = Date.UTC(2025, 2, 1) / 1000;
+    const [head, ...rows] = readFileSync(iso, 'utf8').trim().split('\n');
+    const log = join(dir, 'relative.csv');
+    writeFileSync(log, [head, ...rows.map((r) => { const [ts, ...rest] = r.split(','); return [(Date.parse(ts) / 1000 - zero).toFixed(3), ...rest].join(','); })].join('\n') + '\n');
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' }, timestamp: { unit: 's' } }));
+    for (const engine of ['ts', 'duckdb']) {
+      const out = join(dir, `p-${engine}.json`);
+      const r = await runCli('fit', log, '--map', map, '--anonymize', '--engine', engine, '--out', out, '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      const { profile } = readProfile(out);
+      expect(profile.clients.every((c) => c.lengths.every((w) => w.start >= 0 && w.start % 21600 === 0)), engine).toBe(true);
+      expect(profile.clients.every((c) => c.arrivals.every((w) => w.start >= 0))).toBe(true);
+      expect(profile.span.end).toBeLessThan(3600); // the log's hour, from its first second
+    }
+  });
+
+  it('titles the --report without the number of files read (found by review), on every path', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'gateway.csv');
+    writeLog(log);
+    const [head, ...rows] = readFileSync(log, 'utf8').trim().split('\n');
+    const parts = [join(dir, 'day-1.csv'), join(dir, 'day-2.csv')];
+    writeFileSync(parts[0], [head, ...rows.slice(0, 3000)].join('\n') + '\n');
+    writeFileSync(parts[1], [head, ...rows.slice(3000)].join('\n') + '\n');
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' } }));
+    const summary = join(dir, 'part.json');
+    expect((await runCli('summarize', ...parts, '--map', map, '--out', summary, '--quiet')).code).toBe(0);
+    const runs = [
+      ['ts', [...parts, '--map', map, '--engine', 'ts']],
+      ['duckdb', [...parts, '--map', map, '--engine', 'duckdb']],
+      ['summaries', ['--summaries', summary, '--min-client-requests', '0']],
+    ] as const;
+    for (const [name, args] of runs) {
+      const report = join(dir, `${name}.html`);
+      const r = await runCli('fit', ...args, '--anonymize', '--out', join(dir, `${name}.json`), '--report', report, '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      const html = readFileSync(report, 'utf8');
+      expect(html, name).toContain('<title>Anonymized profile</title>');
+      expect(html).not.toMatch(/input file|summary file/);
     }
   });
 
@@ -123,6 +281,7 @@ describe('fit --anonymize', () => {
     expect((await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--dp-epsilon', '0.5', '--out', noisy, '--quiet')).code).toBe(0);
     const b = readProfile(noisy).profile;
     expect(b.provenance.options.anonymized).toMatchObject({ dp_epsilon: 0.5 });
+    expect(b.provenance.options).not.toHaveProperty('summaries'); // how many were read
     expect(b.clients[0].lengths[0].fields.output_tokens!.pmf.counts).not.toEqual(readProfile(plain).profile.clients[0].lengths[0].fields.output_tokens!.pmf.counts);
     expect((await runCli('fit', '--summaries', part, '--dp-epsilon', '1', '--out', join(dir, 'c.json'), '--quiet')).code).toBe(2);
   });
@@ -154,5 +313,20 @@ describe('anonymizeProfile: the input', () => {
     expect(plain.clients.every((c) => c.id === 'tail' || /^c\d{4}$/.test(c.id))).toBe(true);
     expect(plain.span.start).toBe(0);
     expect(JSON.stringify(noisy.clients.map((c) => c.lengths))).not.toBe(JSON.stringify(profile.clients.map((c) => c.lengths)));
+  });
+});
+
+describe('anonymizeProfile: clients of equal volume', () => {
+  it('are ranked by their content, not their ids: renaming the clients changes nothing published (found by review)', async () => {
+    const { anonymizeProfile } = await import('../../src/profile/anonymize.js');
+    const base = readProfile(fixture('profiles', 'essentials.json')).profile;
+    const c = base.clients[0];
+    // Two tenants of one volume, told apart by their arrivals' CV.
+    const other = { ...c, arrivals: c.arrivals.map((w) => ({ ...w, cv: (w.cv ?? 1) * 2 })) };
+    const named = (first: string, second: string) => ({ ...base, clients: [{ ...c, id: first }, { ...other, id: second }] });
+    const a = anonymizeProfile(named('aaa-tenant', 'zzz-tenant'));
+    const b = anonymizeProfile(named('zzz-tenant', 'aaa-tenant'));
+    expect(a.clients.map((x) => x.id)).toEqual(['c0001', 'c0002']);
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
   });
 });
