@@ -1,14 +1,31 @@
 import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
 
 /**
  * Temporary sibling path used while a file is being written (same directory, so rename is
  * atomic). Creates the directory when it does not exist yet (outputs may go to new folders).
  */
 export function tempPathFor(path: string): string {
-  makeDirs(dirname(path));
-  return trackTemporary(join(dirname(path), `.${basename(path)}.${process.pid}.tmp`));
+  // An output that is not a file (`--json /dev/stdout`, a named pipe) is copied into, never
+  // renamed onto: its temporary file goes to the system's temporary directory. Beside it, in
+  // /dev, only root may create files: every `--out /dev/stdout` of any other user (a CI runner)
+  // failed with "cannot write (permission denied)", exit 2 (found by a batch-job audit).
+  const dir = isSpecialOutput(path) ? tmpdir() : dirname(path);
+  makeDirs(dir);
+  return trackTemporary(join(dir, `.${basename(path)}.${process.pid}.tmp`));
+}
+
+/** Whether `path` names a descriptor (/dev/stdout, /dev/fd/N) or an existing device, FIFO or socket. */
+function isSpecialOutput(path: string): boolean {
+  if (descriptorOf(path) !== undefined) return true;
+  try {
+    const st = statSync(path);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false; // not there yet: a file will be
+  }
 }
 
 /**
