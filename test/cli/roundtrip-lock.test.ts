@@ -1,0 +1,49 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OUT_LOCK } from '../../src/cli/out-lock.js';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+const SLICE = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+
+function lockOf(pid: number): string {
+  return JSON.stringify({ pid, host: hostname(), command: 'roundtrip', started: '2026-01-01T00:00:00.000Z' }) + '\n';
+}
+
+describe('roundtrip --out held by another run (two jobs into one directory read each other\'s generated traces back; found by a batch-job audit)', () => {
+  it('is refused, exit 2, naming the other run, and nothing is written', async () => {
+    const out = join(tempDir(), 'rt');
+    mkdirSync(out);
+    const other = spawn('sleep', ['30']);
+    try {
+      writeFileSync(join(out, OUT_LOCK), lockOf(other.pid!));
+      const r = await runCli('roundtrip', SLICE, '--preset', 'burstgpt', '--out', out, '--quiet');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--out ${out}: servegen roundtrip (pid ${other.pid} on ${hostname()}, since 2026-01-01T00:00:00.000Z) is writing into this directory; give each job its own --out`);
+      expect(readdirSync(out)).toEqual([OUT_LOCK]);
+      expect(readFileSync(join(out, OUT_LOCK), 'utf8')).toBe(lockOf(other.pid!));
+    } finally {
+      other.kill();
+    }
+  });
+
+  it('a lock left by a run that is gone is taken over with a note; a finished run leaves none', async () => {
+    const out = join(tempDir(), 'rt');
+    mkdirSync(out);
+    const gone = spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' });
+    const pid = Number(gone.stdout.trim());
+    writeFileSync(join(out, OUT_LOCK), lockOf(pid));
+    const r = await runCli('roundtrip', SLICE, '--preset', 'burstgpt', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`note: ${join(out, OUT_LOCK)}: left by servegen roundtrip (pid ${pid}), which is no longer running; taken over`);
+    expect(existsSync(join(out, OUT_LOCK))).toBe(false);
+    expect(existsSync(join(out, 'fidelity.json'))).toBe(true);
+    // The next run finds the directory free.
+    const again = await runCli('roundtrip', SLICE, '--preset', 'burstgpt', '--out', out, '--quiet');
+    expect(again.code, again.stderr).toBe(0);
+    expect(existsSync(join(out, OUT_LOCK))).toBe(false);
+  });
+});
