@@ -1,7 +1,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../io/atomic.js';
+import { isStandardOutput, writeFileAtomic } from '../io/atomic.js';
 import type { FidelityReport } from '../validate/validate.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, UsageError } from './errors.js';
 import { markdownCell, Reporter } from './progress.js';
@@ -90,7 +90,9 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
       ].join('\n');
       if (opts.md) writeFileAtomic(opts.md, md + '\n');
       if (opts.json) writeFileAtomic(opts.json, JSON.stringify({ pass: rows.every((r) => r.pass), traces: rows }, null, 2) + '\n');
-      if (!opts.quiet) process.stdout.write(md + '\n');
+      // `--json /dev/stdout | jq` got the JSON and then the markdown table: jq stopped at the
+      // table, "parse error" (found by a batch-job audit). An output on standard output is it.
+      if (!opts.quiet && !(opts.md && isStandardOutput(opts.md)) && !(opts.json && isStandardOutput(opts.json))) process.stdout.write(md + '\n');
       const failed = rows.filter((r) => !r.pass).length;
       rep.info(`${rows.length - failed}/${rows.length} traces pass`);
       setExit(failed ? EXIT_CHECK_FAILED : EXIT_OK);

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -145,6 +145,22 @@ export function commitTemporary(tmp: string, path: string): void {
 function descriptorOf(path: string): number | undefined {
   const m = /^\/dev\/(stdout|stderr)$|^\/(?:dev|proc\/self)\/fd\/(\d+)$/.exec(resolve(path));
   return m ? (m[1] ? (m[1] === 'stdout' ? 1 : 2) : Number(m[2])) : undefined;
+}
+
+/**
+ * Whether an output path is this process's standard output (`/dev/stdout`, `/dev/fd/1`, or a
+ * path to the very file or pipe descriptor 1 is): a command then leaves out what it would print
+ * there itself, so that a `--json /dev/stdout` reader (jq) gets the JSON alone.
+ */
+export function isStandardOutput(path: string): boolean {
+  if (descriptorOf(path) === 1) return true;
+  try {
+    const a = statSync(path);
+    const b = fstatSync(1);
+    return a.dev === b.dev && a.ino === b.ino && !a.isDirectory();
+  } catch {
+    return false; // not there yet, or no standard output
+  }
 }
 
 /** For a 2 ms pause between tries of a write to a full non-blocking pipe. */

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,5 +46,29 @@ describe('--out /dev/stdout into a pipe whose reader is slow', () => {
     expect(got).toBeGreaterThan(0);
     expect(stderr).toBe('');
     expect(code).toBe(0);
+  }, 60_000);
+});
+
+describe('--json /dev/stdout (or --md): that output alone on standard output', () => {
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { main } from './src/cli/main.ts'; process.exitCode = await main(['node', 'servegen', ...${JSON.stringify(args)}]);`], { cwd: ROOT, encoding: 'utf8' });
+
+  it('fidelity-table and capacity printed their table after the JSON, and `| jq` stopped with a parse error (found by a batch-job audit)', async () => {
+    const out = join(tempDir(), 'slice');
+    const slice = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+    expect((await runCli('roundtrip', slice, '--preset', 'burstgpt', '--out', out, '--quiet')).code).toBe(0);
+    const report = join(out, 'fidelity.json');
+    const table = cli(['fidelity-table', report, '--json', '/dev/stdout']);
+    expect(table.status, table.stderr).toBe(0);
+    expect(JSON.parse(table.stdout)).toMatchObject({ pass: true, traces: [{ name: 'slice', requests: 400 }] });
+    const md = cli(['fidelity-table', report, '--md', '/dev/stdout']);
+    expect((await runCli('fidelity-table', report, '--md', join(out, 'table.md'), '--quiet')).code).toBe(0);
+    expect(md.stdout).toBe(readFileSync(join(out, 'table.md'), 'utf8'));
+    const cap = cli(['capacity', slice, '--source-preset', 'burstgpt', join(out, 'generated.jsonl'), '--json', '/dev/stdout']);
+    expect(cap.status, cap.stderr).toBe(0);
+    expect(JSON.parse(cap.stdout)).toMatchObject({ format: 'servegen-capacity' });
+    // Into a file, the table is printed as before.
+    const file = cli(['capacity', slice, '--source-preset', 'burstgpt', join(out, 'generated.jsonl'), '--json', join(out, 'c.json')]);
+    expect(file.stdout).toMatch(/^\| trace \| requests \|/);
   }, 60_000);
 });
