@@ -88,13 +88,15 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
         '|---|---|---|---|---|',
         ...rows.map((r) => `| ${cell(r.name)} | ${r.requests} | ${r.pass ? 'pass' : 'FAIL'} | ${r.judged - r.failed.length}/${r.judged} | ${cell(r.failed.join(', ')) || '—'} |`),
       ].join('\n');
+      const failed = rows.filter((r) => !r.pass).length;
+      // The verdict before the outputs: one on standard output whose reader stops early (EPIPE)
+      // ends the run with it (found by a batch-job audit: a failed table exited 0).
+      setExit(failed ? EXIT_CHECK_FAILED : EXIT_OK);
       if (opts.md) writeFileAtomic(opts.md, md + '\n');
       if (opts.json) writeFileAtomic(opts.json, JSON.stringify({ pass: rows.every((r) => r.pass), traces: rows }, null, 2) + '\n');
       // `--json /dev/stdout | jq` got the JSON and then the markdown table: jq stopped at the
       // table, "parse error" (found by a batch-job audit). An output on standard output is it.
       if (!opts.quiet && !(opts.md && isStandardOutput(opts.md)) && !(opts.json && isStandardOutput(opts.json))) process.stdout.write(md + '\n');
-      const failed = rows.filter((r) => !r.pass).length;
       rep.info(`${rows.length - failed}/${rows.length} traces pass`);
-      setExit(failed ? EXIT_CHECK_FAILED : EXIT_OK);
     });
 }

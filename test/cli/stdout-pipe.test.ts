@@ -72,3 +72,25 @@ describe('--json /dev/stdout (or --md): that output alone on standard output', (
     expect(file.stdout).toMatch(/^\| trace \| requests \|/);
   }, 60_000);
 });
+
+describe('a reader that stops early keeps a failed check\'s exit code', () => {
+  it('validate --json /dev/stdout | true: exit 1 when a metric failed (it exited 0; found by a batch-job audit), fidelity-table likewise', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'slice');
+    expect((await runCli('roundtrip', fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), '--preset', 'burstgpt', '--out', out, '--quiet')).code).toBe(0);
+    const code = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv');
+    const failing = join(dir, 'failing.json');
+    expect((await runCli('validate', code, join(out, 'generated.jsonl'), '--source-preset', 'azure-llm-2023', '--json', failing, '--quiet')).code).toBe(1);
+    // The reader (`true`) is gone before anything is written: every write says EPIPE.
+    const closed = (args: string[]) => {
+      const cmd = `${JSON.stringify(process.execPath)} --import tsx --input-type=module -e ${JSON.stringify(`import { main } from './src/cli/main.ts'; process.exitCode = await main(['node', 'servegen', ...${JSON.stringify(args)}]);`)}`;
+      return spawnSync('bash', ['-c', `${cmd} | true; echo "exit \${PIPESTATUS[0]}" >&2`], { cwd: ROOT, encoding: 'utf8' });
+    };
+    const v = closed(['validate', code, join(out, 'generated.jsonl'), '--source-preset', 'azure-llm-2023', '--json', '/dev/stdout', '--quiet']);
+    expect(v.stderr).toBe('exit 1\n');
+    const t = closed(['fidelity-table', failing, '--json', '/dev/stdout']);
+    expect(t.stderr).toBe('exit 1\n');
+    const ok = closed(['fidelity-table', join(out, 'fidelity.json'), '--json', '/dev/stdout']);
+    expect(ok.stderr).toBe('exit 0\n');
+  }, 60_000);
+});
