@@ -4,7 +4,7 @@ import { formatFromPath, type TraceFormat } from '../io/trace-writer.js';
 import { listPresets } from '../ingest/presets.js';
 import { writeTrace } from '../ingest/write-trace.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, UsageError } from './errors.js';
-import { addIngestOptions, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type IngestCliOptions, reportIngest, writeDuckdbRejects } from './ingest-options.js';
+import { addIngestOptions, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, firstReject, parseRatio, runIngest, type IngestCliOptions, reportIngest, writeDuckdbRejects } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { ingestWithDuckDB } from '../summary/duckdb-ingest.js';
@@ -97,7 +97,7 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       const share = result.summary.rows_rejected / result.summary.rows_read;
       if (share > ratio) {
         rep.info(
-          `ingest: ${(100 * share).toFixed(2)} % of rows rejected, above --max-reject-ratio ${ratio}; no trace written${opts.rejects ? `; see ${opts.rejects}` : ' (use --rejects to see them)'}`,
+          `ingest: ${(100 * share).toFixed(2)} % of rows rejected, above --max-reject-ratio ${ratio}; no trace written${opts.rejects ? `; see ${opts.rejects}` : ' (use --rejects to see them)'}${firstReject(result.rejects[0])}`,
         );
         setExit(EXIT_CHECK_FAILED);
         return;
