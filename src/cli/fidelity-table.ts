@@ -1,5 +1,6 @@
 import { readFileSync, realpathSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { expandInputs } from '../io/input.js';
 import type { Command } from 'commander';
 import { isStandardOutput, writeFileAtomic } from '../io/atomic.js';
 import type { FidelityReport } from '../validate/validate.js';
@@ -19,8 +20,13 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
     .option('--json <table.json>', 'write the JSON summary')
     .option('--quiet', 'do not print the table')
     .addHelpText('after', '\nExample:\n  $ servegen fidelity-table out/*/fidelity.json --md fidelity.md --json fidelity-summary.json\n')
-    .action((files: string[], opts: { md?: string; json?: string; quiet?: boolean }) => {
+    .action((given: string[], opts: { md?: string; json?: string; quiet?: boolean }) => {
       const rep = new Reporter(Boolean(opts.quiet));
+      // A quoted pattern ('out/*/fidelity.json', or any pattern in a pipeline spec, which no shell
+      // expands) was taken as a file name: "not a readable fidelity report (no such file)", where
+      // every other command expands it (found by a batch-job audit). Relative patterns give
+      // relative names, as a shell's do.
+      const files = given.flatMap((f) => (/[*?]/.test(f) ? expandInputs([f]).map((p) => (isAbsolute(f) ? p : relative(process.cwd(), p))) : [f]));
       refuseClobber(files.map((f) => ['report', f] as const), [['--md', opts.md], ['--json', opts.json]]);
       // One report named twice (`ok.json ./ok.json`, or a glob and a name) was two rows (found by review).
       const seen = new Map<string, string>();
