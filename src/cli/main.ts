@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { toolVersion } from '../version.js';
 import { availableParallelism } from 'node:os';
 import { describeError, EXIT_OK, UsageError } from './errors.js';
+import { stopProgress } from './progress.js';
 import { setThreads } from '../util/worker.js';
 import { registerExportServegen } from './export-servegen.js';
 import { registerGenerate } from './generate.js';
@@ -134,5 +135,7 @@ export async function main(argv: string[]): Promise<number> {
     // by then: a failed check (validate, fidelity-table) still exits 1 (it exited 0).
     if ((err as NodeJS.ErrnoException | null)?.code === 'EPIPE') return exitCode;
     return code;
+  } finally {
+    stopProgress();
   }
 }
