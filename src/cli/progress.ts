@@ -24,7 +24,9 @@ export class Reporter {
   private timer: ReturnType<typeof setInterval> | undefined;
   constructor(
     private readonly quiet: boolean,
-    private readonly tty: boolean = Boolean(process.stderr.isTTY),
+    // A dumb terminal (TERM=dumb: Emacs' shell, some CI consoles) shows the redraw's escape
+    // sequence as text, `^[[2K` before every update: it gets the plain lines.
+    private readonly tty: boolean = Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb',
   ) {}
 
   /**

@@ -37,3 +37,36 @@ describe('progress when stderr is not a TTY (a log file, a CI job)', () => {
     expect(err).toBe('');
   });
 });
+
+describe('progress on a dumb terminal', () => {
+  afterEach(() => {
+    stopProgress();
+    vi.unstubAllEnvs();
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  it('TERM=dumb gets the plain lines, not the redraw\'s escape sequences (found by a batch-job audit)', () => {
+    vi.useFakeTimers();
+    let err = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      err += String(chunk);
+      return true;
+    });
+    const isTTY = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+    Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
+    try {
+      vi.stubEnv('TERM', 'xterm');
+      new Reporter(false).stage('fit: 1/2 clients');
+      expect(err).toBe('\r\x1b[2Kfit: 1/2 clients');
+      err = '';
+      vi.stubEnv('TERM', 'dumb');
+      new Reporter(false).stage('fit: 1/2 clients');
+      vi.advanceTimersByTime(PLAIN_PROGRESS_MS);
+      expect(err).toBe('fit: 1/2 clients (60 s)\n');
+    } finally {
+      if (isTTY) Object.defineProperty(process.stderr, 'isTTY', isTTY);
+      else delete (process.stderr as { isTTY?: boolean }).isTTY;
+    }
+  });
+});
