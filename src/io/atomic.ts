@@ -133,7 +133,17 @@ export function commitTemporary(tmp: string, path: string): void {
   if (special) {
     copyInto(tmp, path);
     rmSync(tmp, { recursive: true, force: true });
-  } else renameSync(tmp, path);
+  } else {
+    try {
+      renameSync(tmp, path);
+    } catch (err) {
+      // A directory output (summarize --engine duckdb --out DIR) that another run made meanwhile:
+      // it said "servegen: DIR.tmp-<pid>: ENOTEMPTY: directory not empty" (found by a batch-job audit).
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw Object.assign(new Error('made by another run while this one was writing (two runs into one --out at once?); nothing written: give each its own --out'), { code, path });
+      throw err;
+    }
+  }
   untrackTemporary(tmp);
 }
 
