@@ -18,7 +18,7 @@ export function tempPathFor(path: string): string {
 }
 
 /** Whether `path` names a descriptor (/dev/stdout, /dev/fd/N) or an existing device, FIFO or socket. */
-function isSpecialOutput(path: string): boolean {
+export function isSpecialOutput(path: string): boolean {
   if (descriptorOf(path) !== undefined) return true;
   try {
     const st = statSync(path);

@@ -94,3 +94,16 @@ describe('a reader that stops early keeps a failed check\'s exit code', () => {
     expect(ok.stderr).toBe('exit 0\n');
   }, 60_000);
 });
+
+describe('summarize --out /dev/stdout', () => {
+  it('writes the summaries JSON there (it was taken for a Parquet directory and refused; found by a batch-job audit)', async () => {
+    const slice = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+    const file = join(tempDir(), 's.json');
+    expect((await runCli('summarize', slice, '--preset', 'burstgpt', '--out', file, '--quiet')).code).toBe(0);
+    const args = ['summarize', slice, '--preset', 'burstgpt', '--out', '/dev/stdout', '--quiet'];
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { main } from './src/cli/main.ts'; process.exitCode = await main(['node', 'servegen', ...${JSON.stringify(args)}]);`], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(readFileSync(file, 'utf8'));
+  }, 60_000);
+});
