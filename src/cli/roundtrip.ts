@@ -11,7 +11,7 @@ import { loadThresholds } from '../validate/thresholds.js';
 import { validateTracesParallel } from '../validate/validate.js';
 import { ingestFiles } from '../ingest/ingest.js';
 import { loadPreset } from '../ingest/presets.js';
-import { checkSeed, EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, refuseFileAsDir } from './errors.js';
+import { checkSeed, EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, refuseFileAsDir, UsageError } from './errors.js';
 import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { humanCount, Reporter } from './progress.js';
 import { verdictLines, writeReports } from './validate.js';
@@ -154,5 +154,11 @@ async function generateBoth(profile: Profile, opts: Opts, format: 'jsonl' | 'par
   const g = await generateToFile(loaded, sha256, gen, { path: generatedPath, format }, (rows) => rep.progress(`generate: ${humanCount(rows)} requests`));
   const nv = await generateToFile(loaded, sha256, gen, { path: naivePath, format }, (rows) => rep.progress(`naive baseline: ${humanCount(rows)} requests`), true);
   rep.info(`fitted ${profile.clients.length} client(s); generated ${g.requests} requests (naive baseline ${nv.requests}) → ${opts.out}`);
+  // A log of a request or two (a quiet tenant's hour in a batch loop) can draw none over its
+  // span: validate then refused the roundtrip's own generated.jsonl, "no data rows (empty file or
+  // header only)", naming a file the user never made (found by a batch-job audit).
+  if (g.requests === 0 || nv.requests === 0) {
+    throw new UsageError(`${profilePath}: the profile fitted from the source generated no requests over its span (${(loaded.span.end - loaded.span.start).toFixed(1)} s)${g.requests === 0 ? '' : ' for the naive baseline'}, so there is nothing to compare; a roundtrip needs a log with more requests`);
+  }
   return { generatedPath, naivePath };
 }

@@ -47,3 +47,16 @@ describe('roundtrip --out held by another run (two jobs into one directory read 
     expect(existsSync(join(out, OUT_LOCK))).toBe(false);
   });
 });
+
+describe('roundtrip of a log too short to generate from', () => {
+  it('says so by the profile (validate refused the roundtrip\'s own generated.jsonl: "no data rows (empty file or header only)"; found by a batch-job audit)', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'one.csv');
+    writeFileSync(log, readFileSync(fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv'), 'utf8').split('\n').slice(0, 2).join('\n') + '\n');
+    const out = join(dir, 'rt');
+    const r = await runCli('roundtrip', log, '--preset', 'azure-llm-2023', '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`servegen: ${join(out, 'profile.json')}: the profile fitted from the source generated no requests over its span (0.7 s), so there is nothing to compare; a roundtrip needs a log with more requests\n`);
+    expect(existsSync(join(out, OUT_LOCK))).toBe(false);
+  });
+});
