@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { makeDirs } from '../io/atomic.js';
 import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fitSummaries, fitTraceParallel } from '../fit/fit-trace.js';
 import { writeProfile } from '../profile/write.js';
@@ -25,6 +26,9 @@ import { validateWithDuckDB } from '../summary/duckdb-validate.js';
 import type { Profile } from '../profile/schema.js';
 import { chooseEngine, duckdbUnlessUnreadable, scanSummaries } from './summarize.js';
 import { lockOutDir } from './out-lock.js';
+
+/** Every file a roundtrip writes into --out, with either engine. */
+const ROUNDTRIP_OUTPUTS = ['fidelity.json', 'fidelity.html', 'capacity.json', 'profile.json', 'generated.jsonl', 'naive.jsonl', 'generated.parquet', 'naive.parquet'];
 
 interface Opts extends IngestCliOptions {
   out: string;
@@ -65,13 +69,22 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
   let taken = false;
   const takeOut = () => {
     makeDirs(opts.out);
-    if (!taken) held(lockOutDir(opts.out, 'roundtrip', (l) => rep.info(l)));
+    if (!taken) {
+      held(lockOutDir(opts.out, 'roundtrip', (l) => rep.info(l)));
+      // An earlier run's outputs go first: a run that failed part-way (exit 2 or 3) left the last
+      // run's fidelity.json beside its own new profile, and `fidelity-table out/*/fidelity.json`
+      // reported that old verdict; an --engine duckdb run kept a TypeScript run's capacity.json
+      // of other traces (found by a batch-job audit). The directory holds this run's files only.
+      for (const f of ROUNDTRIP_OUTPUTS) rmSync(join(opts.out, f), { force: true });
+    }
     taken = true;
   };
   checkSeed(opts.seed);
   refuseFileAsDir(opts.out, 'profile.json, the generated traces and the reports');
   // `roundtrip log.csv --rejects log.csv` replaced the log by its (empty) rejects (found by review).
-  refuseClobber([...inputs.map((f) => ['input', f] as const), ['--thresholds', opts.thresholds], ['--map', opts.map]], [['--rejects', opts.rejects]]);
+  // Nor an input among the files it writes (or removes) in --out: `roundtrip out/generated.jsonl
+  // --out out` replaced its own source.
+  refuseClobber([...inputs.map((f) => ['input', f] as const), ['--thresholds', opts.thresholds], ['--map', opts.map]], [['--rejects', opts.rejects], ...ROUNDTRIP_OUTPUTS.map((f) => ['--out', join(opts.out, f)] as const)]);
   const thresholds = loadThresholds(opts.thresholds);
   const mapping = mappingFrom(opts, 'servegen');
   const format = parseFormat(opts.format);

@@ -60,3 +60,31 @@ describe('roundtrip of a log too short to generate from', () => {
     expect(existsSync(join(out, OUT_LOCK))).toBe(false);
   });
 });
+
+describe("an earlier run's outputs in --out", () => {
+  it('are removed when the run takes the directory: a run that fails part-way leaves no older verdict beside its files (fidelity-table read the old one as this run\'s; found by a batch-job audit)', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'rt');
+    expect((await runCli('roundtrip', SLICE, '--preset', 'burstgpt', '--out', out, '--quiet')).code).toBe(0);
+    expect(existsSync(join(out, 'fidelity.json'))).toBe(true);
+    writeFileSync(join(out, 'notes.txt'), 'mine\n');
+    const log = join(dir, 'one.csv');
+    writeFileSync(log, readFileSync(fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv'), 'utf8').split('\n').slice(0, 2).join('\n') + '\n');
+    const failed = await runCli('roundtrip', log, '--preset', 'azure-llm-2023', '--out', out);
+    expect(failed.code).toBe(2);
+    expect(readdirSync(out).sort()).toEqual(['generated.jsonl', 'naive.jsonl', 'notes.txt', 'profile.json']);
+    const table = await runCli('fidelity-table', join(out, 'fidelity.json'));
+    expect(table.code).toBe(2);
+  });
+
+  it('an input among them is refused up front (the source was replaced by the generated trace)', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'rt');
+    expect((await runCli('roundtrip', SLICE, '--preset', 'burstgpt', '--out', out, '--quiet')).code).toBe(0);
+    const before = readFileSync(join(out, 'generated.jsonl'));
+    const r = await runCli('roundtrip', join(out, 'generated.jsonl'), '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: --out ${join(out, 'generated.jsonl')} is the same file as input ${join(out, 'generated.jsonl')}: writing it would replace that; give another name\n`);
+    expect(readFileSync(join(out, 'generated.jsonl')).equals(before)).toBe(true);
+  });
+});
