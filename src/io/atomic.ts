@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -12,9 +12,31 @@ export function tempPathFor(path: string): string {
   // renamed onto: its temporary file goes to the system's temporary directory. Beside it, in
   // /dev, only root may create files: every `--out /dev/stdout` of any other user (a CI runner)
   // failed with "cannot write (permission denied)", exit 2 (found by a batch-job audit).
-  const dir = isSpecialOutput(path) ? tmpdir() : dirname(path);
-  makeDirs(dir);
+  const special = isSpecialOutput(path);
+  const dir = special ? privateTempDir() : dirname(path);
+  if (!special) makeDirs(dir);
   return trackTemporary(join(dir, `.${basename(path)}.${process.pid}.tmp`));
+}
+
+/**
+ * This process's own directory under the system's temporary one (mode 0700, this user's): a
+ * file of a predictable name directly in a shared /tmp could be a link planted by another
+ * user. The same path from every thread (a writer thread takes its temporary name again).
+ * @throws an errno-style error naming the directory when it is not a private one of ours.
+ */
+function privateTempDir(): string {
+  const uid = process.getuid?.();
+  const dir = join(tmpdir(), `servegen-${uid ?? 'user'}-${process.pid}`);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const st = lstatSync(dir);
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0) {
+    throw Object.assign(new Error(`${dir} is not a private directory of this user, where a temporary output goes; remove it`), { code: 'EUNSAFE', path: dir });
+  }
+  return dir;
 }
 
 /** Whether `path` names a descriptor (/dev/stdout, /dev/fd/N) or an existing device, FIFO or socket. */
@@ -76,6 +98,7 @@ const signalHandlers = SIGNALS.map(([signal, number]) => {
     for (const path of temporaries) {
       try {
         rmSync(path, { recursive: true, force: true });
+        removeIfEmpty(dirname(path));
       } catch {
         // best effort: the process is stopping
       }
@@ -133,6 +156,7 @@ export function commitTemporary(tmp: string, path: string): void {
   if (special) {
     copyInto(tmp, path);
     rmSync(tmp, { recursive: true, force: true });
+    removeIfEmpty(dirname(tmp));
   } else {
     try {
       renameSync(tmp, path);
@@ -213,8 +237,19 @@ function copyInto(from: string, to: string): void {
 export function discardTemporary(tmp: string): void {
   try {
     rmSync(tmp, { recursive: true, force: true });
+    removeIfEmpty(dirname(tmp));
   } finally {
     untrackTemporary(tmp);
+  }
+}
+
+/** Removes privateTempDir's directory once nothing is in it (nothing else is removed). */
+function removeIfEmpty(dir: string): void {
+  if (basename(dir) !== `servegen-${process.getuid?.() ?? 'user'}-${process.pid}` || dirname(dir) !== tmpdir()) return;
+  try {
+    rmdirSync(dir);
+  } catch {
+    // another output is being written there (ENOTEMPTY), or it is gone
   }
 }
 
