@@ -67,6 +67,11 @@ describe('--json /dev/stdout (or --md): that output alone on standard output', (
     const cap = cli(['capacity', slice, '--source-preset', 'burstgpt', join(out, 'generated.jsonl'), '--json', '/dev/stdout']);
     expect(cap.status, cap.stderr).toBe(0);
     expect(JSON.parse(cap.stdout)).toMatchObject({ format: 'servegen-capacity' });
+    // inspect --report /dev/stdout: the page alone.
+    const page = cli(['inspect', join(out, 'profile.json'), '--report', '/dev/stdout']);
+    expect(page.status, page.stderr).toBe(0);
+    expect(page.stdout.startsWith('<!DOCTYPE html>') || page.stdout.startsWith('<!doctype html>')).toBe(true);
+    expect(page.stdout.trimEnd().endsWith('</html>')).toBe(true);
     // Into a file, the table is printed as before.
     const file = cli(['capacity', slice, '--source-preset', 'burstgpt', join(out, 'generated.jsonl'), '--json', join(out, 'c.json')]);
     expect(file.stdout).toMatch(/^\| trace \| requests \|/);
