@@ -20,5 +20,12 @@ if (flags) {
     throw err;
   });
 
+  // Diagnostics whose reader went away (`servegen validate … 2>&1 | head`, a log pipe that died)
+  // are lost, not an error: the run goes on to write its outputs and exit with its own code (an
+  // unhandled EPIPE on stderr made a passing validate exit 1, a failed check; found by a batch-job audit).
+  process.stderr.on('error', (err) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+
   process.exitCode = await main(process.argv);
 }

@@ -112,3 +112,17 @@ describe('summarize --out /dev/stdout', () => {
     expect(r.stdout).toBe(readFileSync(file, 'utf8'));
   }, 60_000);
 });
+
+describe('standard error whose reader went away', () => {
+  it('a passing validate still exits 0 and writes its report (an unhandled EPIPE on stderr made it exit 1, a failed check; found by a batch-job audit) — bin/servegen.js with the built dist/', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'slice');
+    const slice = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+    expect((await runCli('roundtrip', slice, '--preset', 'burstgpt', '--out', out, '--quiet')).code).toBe(0);
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'servegen.js'), 'validate', slice, join(out, 'generated.jsonl'), '--source-preset', 'burstgpt', '--json', join(dir, 'v.json')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr!.destroy(); // like `2>&1 | head -0`: nothing will read what it says
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'v.json'), 'utf8'))).toMatchObject({ pass: true });
+  }, 60_000);
+});
