@@ -1,6 +1,19 @@
 /** Between two progress lines when stderr is not a TTY (a log file, a CI job's output). */
 export const PLAIN_PROGRESS_MS = 60_000;
 
+/** `run --quiet`: the stages' reporters are quiet (their results on stdout are not). */
+let stagesQuiet = false;
+
+/**
+ * Makes every Reporter made until it is turned off quiet, as if each command had --quiet for
+ * its stderr only. `run --quiet` appended --quiet to each stage, which for fidelity-table (and
+ * capacity with --json) also hides the table on stdout: `run batch-fidelity.json --quiet >
+ * table.md` wrote an empty file (found by a batch-job audit).
+ */
+export function quietStages(on: boolean): void {
+  stagesQuiet = on;
+}
+
 /** Reporters with a plain progress timer running (stopped when the command ends). */
 const beating = new Set<Reporter>();
 
@@ -22,12 +35,15 @@ export class Reporter {
   /** Without a TTY: the latest progress text (undefined after a summary line), and the timer. */
   private latest: string | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly quiet: boolean;
   constructor(
-    private readonly quiet: boolean,
+    quiet: boolean,
     // A dumb terminal (TERM=dumb: Emacs' shell, some CI consoles) shows the redraw's escape
     // sequence as text, `^[[2K` before every update: it gets the plain lines.
     private readonly tty: boolean = Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb',
-  ) {}
+  ) {
+    this.quiet = quiet || stagesQuiet;
+  }
 
   /**
    * Without a TTY a long run said nothing between its summary lines: a 12-minute roundtrip was

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { duplicateKeyProblem, formatJsonPath, parseJsonText, plainIssue } from '../io/json-text.js';
 import { toolName } from '../version.js';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
-import { Reporter } from './progress.js';
+import { quietStages, Reporter } from './progress.js';
 import { readErrorReason } from '../io/read-error.js';
 import { hashFile } from '../io/whole-file.js';
 import { fileKind, fileKindName } from '../io/file-kind.js';
@@ -180,7 +180,13 @@ export function registerRun(program: Command, runCommand: (argv: string[]) => Pr
           const missing = stage.inputs.filter((i) => (isPattern(i) ? patternMatches(i, base) === undefined : !existsSync(resolve(base, i))));
           if (missing.length) throw new UsageError(`[${pipeline.name}] stage ${stage.name}: missing input ${missing.map((i) => (isPattern(i) ? `${i} (the pattern matches no files)` : i)).join(', ')}`);
           const t0 = performance.now();
-          const code = await runCommand(['node', 'servegen', ...stage.run, ...(opts.quiet && !stage.run.includes('--quiet') ? ['--quiet'] : [])]);
+          quietStages(Boolean(opts.quiet));
+          let code: number;
+          try {
+            code = await runCommand(['node', 'servegen', ...stage.run]);
+          } finally {
+            quietStages(false);
+          }
           const seconds = ((performance.now() - t0) / 1000).toFixed(2);
           ran++;
           if (code === EXIT_OK) {

@@ -28,3 +28,25 @@ describe('a pipeline stage whose inputs are a pattern, as its command line may b
     expect(none.stderr).toBe('servegen: [days] stage ingest: missing input logz/*.csv (the pattern matches no files)\n');
   });
 });
+
+describe('run --quiet', () => {
+  it('silences the stages\' stderr, not their results on stdout (it appended --quiet, which hides fidelity-table\'s table: `run … --quiet > table.md` wrote an empty file; found by a batch-job audit)', async () => {
+    const dir = tempDir();
+    const slice = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+    writeFileSync(
+      join(dir, 'p.json'),
+      JSON.stringify({
+        name: 'quiet',
+        stages: [
+          { name: 'roundtrip', run: ['roundtrip', slice, '--preset', 'burstgpt', '--out', 'out/slice'], inputs: [slice], outputs: ['out/slice/fidelity.json'] },
+          { name: 'table', run: ['fidelity-table', 'out/slice/fidelity.json', '--md', 'table.md'], inputs: ['out/slice/fidelity.json'], outputs: ['table.md'] },
+        ],
+      }),
+    );
+    const r = await runCli('run', join(dir, 'p.json'), '--quiet');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(readFileSync(join(dir, 'table.md'), 'utf8'));
+    expect(r.stdout).toContain('| slice | 400 | pass |');
+  });
+});
