@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI lives in dist/ (built by `npm ci` through the `prepare` script).
 import { getHeapStatistics } from 'node:v8';
-import { heapContext, main, relaunch, relaunchFlags, removeTemporariesOnSignals } from '../dist/cli/main.js';
+import { currentExitCode, heapContext, main, relaunch, relaunchFlags, removeTemporariesOnSignals } from '../dist/cli/main.js';
 
 // Large inputs: the command runs again in a child allowed 75 % of the memory, not Node's default
 // ~4 GB heap (src/cli/heap.ts). SERVEGEN_DEBUG_HEAP=1 prints the heap limit a command runs with.
@@ -16,8 +16,15 @@ if (flags) {
 
   // Output piped into a reader that stops early (`servegen sql … | head`) is not an error.
   process.stdout.on('error', (err) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? currentExitCode());
     throw err;
+  });
+
+  // Diagnostics whose reader went away (`servegen validate … 2>&1 | head`, a log pipe that died)
+  // are lost, not an error: the run goes on to write its outputs and exit with its own code (an
+  // unhandled EPIPE on stderr made a passing validate exit 1, a failed check; found by a batch-job audit).
+  process.stderr.on('error', (err) => {
+    if (err.code !== 'EPIPE') throw err;
   });
 
   process.exitCode = await main(process.argv);

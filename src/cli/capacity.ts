@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../io/atomic.js';
+import { isStandardOutput, writeFileAtomic } from '../io/atomic.js';
 import type { IngestResult } from '../ingest/ingest.js';
 import { traceCapacity, type SlotModel, type TraceCapacity } from '../validate/provisioning.js';
 import { flagNumber, refuseClobber, secondsHint, UsageError } from './errors.js';
@@ -151,7 +151,9 @@ size. Fewer slots than the source means the generated workload under-provisions.
       if (opts.json) writeCapacityJson(opts.json, rows, model, slos, q);
       // The table is the result (stdout, as inspect's): --quiet hides it only when --json has it
       // (`capacity t.jsonl --quiet` printed and wrote nothing; found by review).
-      if (!opts.quiet || !opts.json) process.stdout.write(table + '\n');
+      // With --json /dev/stdout the JSON is the output there: the table after it broke `| jq`
+      // ("parse error"; found by a batch-job audit).
+      if ((!opts.quiet || !opts.json) && !(opts.json && isStandardOutput(opts.json))) process.stdout.write(table + '\n');
       rep.info(`capacity: a slot processes ${model.prefillTokensPerSecond} prompt tokens/s and ${model.decodeTokensPerSecond} output tokens/s; requests start in arrival order on the first free slot${opts.json ? `; table → ${opts.json}` : ''}`);
     });
 }

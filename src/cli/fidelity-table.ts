@@ -1,7 +1,8 @@
 import { readFileSync, realpathSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { expandInputs } from '../io/input.js';
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../io/atomic.js';
+import { isStandardOutput, writeFileAtomic } from '../io/atomic.js';
 import type { FidelityReport } from '../validate/validate.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, UsageError } from './errors.js';
 import { markdownCell, Reporter } from './progress.js';
@@ -19,8 +20,13 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
     .option('--json <table.json>', 'write the JSON summary')
     .option('--quiet', 'do not print the table')
     .addHelpText('after', '\nExample:\n  $ servegen fidelity-table out/*/fidelity.json --md fidelity.md --json fidelity-summary.json\n')
-    .action((files: string[], opts: { md?: string; json?: string; quiet?: boolean }) => {
+    .action((given: string[], opts: { md?: string; json?: string; quiet?: boolean }) => {
       const rep = new Reporter(Boolean(opts.quiet));
+      // A quoted pattern ('out/*/fidelity.json', or any pattern in a pipeline spec, which no shell
+      // expands) was taken as a file name: "not a readable fidelity report (no such file)", where
+      // every other command expands it (found by a batch-job audit). Relative patterns give
+      // relative names, as a shell's do.
+      const files = given.flatMap((f) => (/[*?]/.test(f) ? expandInputs([f]).map((p) => (isAbsolute(f) ? p : relative(process.cwd(), p))) : [f]));
       refuseClobber(files.map((f) => ['report', f] as const), [['--md', opts.md], ['--json', opts.json]]);
       // One report named twice (`ok.json ./ok.json`, or a glob and a name) was two rows (found by review).
       const seen = new Map<string, string>();
@@ -88,11 +94,15 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
         '|---|---|---|---|---|',
         ...rows.map((r) => `| ${cell(r.name)} | ${r.requests} | ${r.pass ? 'pass' : 'FAIL'} | ${r.judged - r.failed.length}/${r.judged} | ${cell(r.failed.join(', ')) || '—'} |`),
       ].join('\n');
+      const failed = rows.filter((r) => !r.pass).length;
+      // The verdict before the outputs: one on standard output whose reader stops early (EPIPE)
+      // ends the run with it (found by a batch-job audit: a failed table exited 0).
+      setExit(failed ? EXIT_CHECK_FAILED : EXIT_OK);
       if (opts.md) writeFileAtomic(opts.md, md + '\n');
       if (opts.json) writeFileAtomic(opts.json, JSON.stringify({ pass: rows.every((r) => r.pass), traces: rows }, null, 2) + '\n');
-      if (!opts.quiet) process.stdout.write(md + '\n');
-      const failed = rows.filter((r) => !r.pass).length;
+      // `--json /dev/stdout | jq` got the JSON and then the markdown table: jq stopped at the
+      // table, "parse error" (found by a batch-job audit). An output on standard output is it.
+      if (!opts.quiet && !(opts.md && isStandardOutput(opts.md)) && !(opts.json && isStandardOutput(opts.json))) process.stdout.write(md + '\n');
       rep.info(`${rows.length - failed}/${rows.length} traces pass`);
-      setExit(failed ? EXIT_CHECK_FAILED : EXIT_OK);
     });
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { expandInputs, formatFromName, INPUT_FORMATS, type InputFormat } from '../io/input.js';
 import { traceMeta } from '../summary/duckdb.js';
 import { collectRejects, ingestFiles, type IngestResult } from '../ingest/ingest.js';
-import { IngestError, noAcceptedRows, type NoAcceptedRowsError } from '../ingest/errors.js';
+import { IngestError, noAcceptedRows, type NoAcceptedRowsError, type Reject } from '../ingest/errors.js';
 import { wrongKindHint } from '../io/file-kind.js';
 import { readMapping, type Mapping } from '../ingest/mapping.js';
 import { loadPreset } from '../ingest/presets.js';
@@ -96,7 +96,7 @@ export async function runIngest(inputs: string[], mapping: Mapping, format: Inpu
   }
   // Nothing to summarize, fit or inspect: an error (exit 2) whatever the ratio, as in the DuckDB engine.
   if (result.summary.rows_accepted === 0) throw noAcceptedRows(result.summary.files, result.summary.rows_read, result.summary.rejects_by_reason, rejects.rejects ? `; see ${rejects.rejects}` : ` (use --${rejects.prefix ? `${rejects.prefix}-` : ''}rejects to see them)`);
-  checkRejectRatio(result.summary.rows_rejected, result.summary.rows_read, ratio, rejects);
+  checkRejectRatio(result.summary.rows_rejected, result.summary.rows_read, ratio, rejects, result.rejects[0]);
   return result;
 }
 
@@ -159,13 +159,24 @@ export async function notOursWithoutMappingDuckdb(inputs: string[], mapping: Map
   notOursWithoutMapping(metas.some((m) => m.meta !== undefined), files, mapping);
 }
 
+/**
+ * The first rejected row, by file, line and field, for a message that stops a run on rejects: a
+ * batch job's log said only "33.33 % of rows rejected … (use --rejects to see them)", so finding
+ * the bad row took a second run (found by a batch-job audit).
+ */
+export function firstReject(r: Reject | undefined): string {
+  if (r === undefined) return '';
+  const text = r.message.length > 200 ? `${r.message.slice(0, 200)}…` : r.message;
+  return `; the first: ${r.file}:${r.line}: ${r.field && !text.startsWith(`${r.field}:`) ? `${r.field}: ` : ''}${text}`;
+}
+
 /** @throws RejectRatioError when rejected / read exceeds the ratio. */
-export function checkRejectRatio(rejected: number, read: number, ratio: number, opts: RejectOptions): void {
+export function checkRejectRatio(rejected: number, read: number, ratio: number, opts: RejectOptions, first?: Reject): void {
   const share = read > 0 ? rejected / read : 0;
   if (share <= ratio) return;
   const p = opts.prefix ? `${opts.prefix}-` : '';
   const hint = opts.rejects ? `; see ${opts.rejects}` : ` (use --${p}rejects to see them)`;
-  throw new RejectRatioError(`${(100 * share).toFixed(2)} % of rows rejected (${rejected} of ${read}), above --${p}max-reject-ratio ${ratio}${hint}`);
+  throw new RejectRatioError(`${(100 * share).toFixed(2)} % of rows rejected (${rejected} of ${read}), above --${p}max-reject-ratio ${ratio}${hint}${firstReject(first)}`);
 }
 
 /** The one-line ingest summary, then its warnings (ingestWarnings). */

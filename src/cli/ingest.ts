@@ -4,13 +4,14 @@ import { formatFromPath, type TraceFormat } from '../io/trace-writer.js';
 import { listPresets } from '../ingest/presets.js';
 import { writeTrace } from '../ingest/write-trace.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, UsageError } from './errors.js';
-import { addIngestOptions, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type IngestCliOptions, reportIngest, writeDuckdbRejects } from './ingest-options.js';
+import { addIngestOptions, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, firstReject, parseRatio, runIngest, type IngestCliOptions, reportIngest, writeDuckdbRejects } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { ingestWithDuckDB } from '../summary/duckdb-ingest.js';
 
 interface Opts extends IngestCliOptions {
   out?: string;
+  outFormat?: string;
   engine: string;
   duckdbMemory?: string;
   summary?: string;
@@ -25,6 +26,7 @@ export function registerIngest(program: Command, setExit: (code: number) => void
     .argument('[inputs...]', 'input files or patterns (several files are one trace)');
   addIngestOptions(cmd)
     .option('--out <trace>', 'normalized trace to write (.jsonl, .csv, .parquet, .arrow)')
+    .option('--out-format <fmt>', "the trace's format: jsonl|csv|parquet|arrow (default: from --out's name; for --out /dev/stdout)")
     .option('--summary <ingest.json>', 'write the ingest summary as JSON')
     .option('--engine <engine>', 'ts (default) | duckdb (normalize in embedded DuckDB, for inputs too large to hold; Parquet output) | auto (duckdb above 256 MB)', 'ts')
     .option('--duckdb-memory <size>', 'with --engine duckdb: DuckDB memory limit (e.g. 512MB); above it DuckDB spills to a temporary directory')
@@ -51,8 +53,13 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       if (!opts.out) throw new UsageError('ingest: --out <trace> is required');
       // A gzip name was "cannot tell the output format" (found by review): say what is written.
       if (/\.(jsonl|csv|arrow)\.gz$/i.test(opts.out)) throw new UsageError(`--out ${opts.out}: ingest writes traces uncompressed; name it ${opts.out.slice(0, -3)} (and gzip it after), or write .parquet, compressed inside`);
-      const outFormat = formatFromPath(opts.out) as TraceFormat | undefined;
-      if (!outFormat || outFormat === 'mooncake' || outFormat === 'vidur' || outFormat === 'azure') throw new UsageError(`--out: cannot tell the output format of ${JSON.stringify(opts.out)}; use .jsonl, .csv, .parquet or .arrow`);
+      // --out /dev/stdout had no format to give: "cannot tell the output format", with no way
+      // around it, though every output may be standard output (found by a batch-job audit).
+      if (opts.outFormat !== undefined && !['jsonl', 'csv', 'parquet', 'arrow'].includes(opts.outFormat)) throw new UsageError(`--out-format: expected jsonl, csv, parquet or arrow, got ${JSON.stringify(opts.outFormat)}`);
+      const outFormat = (opts.outFormat ?? formatFromPath(opts.out)) as TraceFormat | undefined;
+      if (!outFormat || outFormat === 'mooncake' || outFormat === 'vidur' || outFormat === 'azure') throw new UsageError(`--out: cannot tell the output format of ${JSON.stringify(opts.out)}; use .jsonl, .csv, .parquet or .arrow, or give --out-format`);
+      const named = formatFromPath(opts.out);
+      if (opts.outFormat && named && named !== outFormat) throw new UsageError(`--out-format ${outFormat}: --out ${JSON.stringify(opts.out)} is named as ${named}, and every reader would take it for ${named}; name it ${JSON.stringify(opts.out.replace(/\.[^./\\]+$/, `.${outFormat}`))}, or drop --out-format`);
       // The mapping file is an input too (found by review: --summary gw.json replaced the mapping).
       refuseClobber([...inputs.map((f) => ['input', f] as const), ['--map', opts.map]], [['--out', opts.out], ['--rejects', opts.rejects], ['--summary', opts.summary]]);
       const ratio = parseRatio(opts.maxRejectRatio ?? '0.01');
@@ -97,7 +104,7 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       const share = result.summary.rows_rejected / result.summary.rows_read;
       if (share > ratio) {
         rep.info(
-          `ingest: ${(100 * share).toFixed(2)} % of rows rejected, above --max-reject-ratio ${ratio}; no trace written${opts.rejects ? `; see ${opts.rejects}` : ' (use --rejects to see them)'}`,
+          `ingest: ${(100 * share).toFixed(2)} % of rows rejected, above --max-reject-ratio ${ratio}; no trace written${opts.rejects ? `; see ${opts.rejects}` : ' (use --rejects to see them)'}${firstReject(result.rejects[0])}`,
         );
         setExit(EXIT_CHECK_FAILED);
         return;

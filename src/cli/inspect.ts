@@ -10,7 +10,7 @@ import { inspectWithDuckDB } from '../summary/duckdb-inspect.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { Reporter } from './progress.js';
 import { profileHtml } from '../profile/report-html.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { isStandardOutput, writeFileAtomic } from '../io/atomic.js';
 
 /** A share for people; `—` when there is none (NaN: no window of the profile has a measured CV). */
 const pct = (x: number) => (Number.isNaN(x) ? '— %' : `${(100 * x).toFixed(1)} %`);
@@ -155,6 +155,8 @@ export function registerInspect(program: Command): void {
         const { profile } = readProfile(files[0]);
         refuseClobber([['the profile', files[0]]], [['--report', opts.report]]);
         if (opts.report) writeFileAtomic(opts.report, profileHtml(profile, `Profile ${files[0]}`));
+        // --report /dev/stdout: the page is the output there (the summary after it broke the HTML).
+        if (opts.report && isStandardOutput(opts.report)) return;
         const summary = summarizeProfile(profile);
         process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : renderSummary(files[0], summary) + '\n');
         return;

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { toolVersion } from '../version.js';
 import { availableParallelism } from 'node:os';
 import { describeError, EXIT_OK, UsageError } from './errors.js';
+import { stopProgress } from './progress.js';
 import { setThreads } from '../util/worker.js';
 import { registerExportServegen } from './export-servegen.js';
 import { registerGenerate } from './generate.js';
@@ -109,6 +110,11 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input, 3 internal error (a bu
   return program;
 }
 
+/** The exit code the running command has set so far (a failed check: 1), for a stdout that closes early. */
+export function currentExitCode(): number {
+  return exitCode;
+}
+
 /** Runs the CLI; resolves to the process exit code. Never throws. */
 export async function main(argv: string[]): Promise<number> {
   exitCode = EXIT_OK;
@@ -125,6 +131,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const { message, code } = describeError(err);
     if (message && !(err instanceof CommanderError)) process.stderr.write(`servegen: ${message}\n`);
+    // A reader that stopped early (EPIPE) ends the run quietly with what the command had found
+    // by then: a failed check (validate, fidelity-table) still exits 1 (it exited 0).
+    if ((err as NodeJS.ErrnoException | null)?.code === 'EPIPE') return exitCode;
     return code;
+  } finally {
+    stopProgress();
   }
 }

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import { expandInputs } from '../io/input.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { writeFileAtomic } from '../io/atomic.js';
 import { duplicateKeyProblem, formatJsonPath, parseJsonText, plainIssue } from '../io/json-text.js';
 import { toolName } from '../version.js';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
-import { Reporter } from './progress.js';
+import { quietStages, Reporter } from './progress.js';
 import { readErrorReason } from '../io/read-error.js';
 import { hashFile } from '../io/whole-file.js';
 import { fileKind, fileKindName } from '../io/file-kind.js';
@@ -99,8 +100,35 @@ function fileHash(path: string): string {
  */
 function stageKey(stage: Pipeline['stages'][number], base: string): string {
   const h = createHash('sha256').update(toolName()).update('\0').update(JSON.stringify(stage.run));
-  for (const i of stage.inputs) h.update('\0').update(i).update('\0').update(fileHash(resolve(base, i)));
+  for (const i of stage.inputs) {
+    h.update('\0').update(i).update('\0');
+    if (!isPattern(i)) {
+      h.update(fileHash(resolve(base, i)));
+      continue;
+    }
+    // A pattern: every file it matches, by name and content (a new day's log reruns the stage).
+    const matched = patternMatches(i, base);
+    if (matched === undefined) h.update('missing');
+    for (const f of matched ?? []) h.update(relative(base, f)).update('\0').update(fileHash(f)).update('\0');
+  }
   return h.digest('hex');
+}
+
+function isPattern(input: string): boolean {
+  return /[*?]/.test(input);
+}
+
+/**
+ * The files (and directories) a pattern input matches, sorted; undefined when none. `inputs:
+ * ["logs/*.csv"]` beside `run: ["fit", "logs/*.csv", …]` said "missing input logs/*.csv" with
+ * the logs there: inputs were taken as file names only (found by a batch-job audit).
+ */
+function patternMatches(input: string, base: string): string[] | undefined {
+  try {
+    return expandInputs([resolve(base, input)], { directories: true });
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -149,10 +177,16 @@ export function registerRun(program: Command, runCommand: (argv: string[]) => Pr
             rep.info(`[${pipeline.name}] ${stage.name}: unchanged, skipped`);
             continue;
           }
-          const missing = stage.inputs.filter((i) => !existsSync(resolve(base, i)));
-          if (missing.length) throw new UsageError(`[${pipeline.name}] stage ${stage.name}: missing input ${missing.join(', ')}`);
+          const missing = stage.inputs.filter((i) => (isPattern(i) ? patternMatches(i, base) === undefined : !existsSync(resolve(base, i))));
+          if (missing.length) throw new UsageError(`[${pipeline.name}] stage ${stage.name}: missing input ${missing.map((i) => (isPattern(i) ? `${i} (the pattern matches no files)` : i)).join(', ')}`);
           const t0 = performance.now();
-          const code = await runCommand(['node', 'servegen', ...stage.run, ...(opts.quiet && !stage.run.includes('--quiet') ? ['--quiet'] : [])]);
+          quietStages(Boolean(opts.quiet));
+          let code: number;
+          try {
+            code = await runCommand(['node', 'servegen', ...stage.run]);
+          } finally {
+            quietStages(false);
+          }
           const seconds = ((performance.now() - t0) / 1000).toFixed(2);
           ran++;
           if (code === EXIT_OK) {

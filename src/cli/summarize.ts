@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../io/atomic.js';
+import { isSpecialOutput, writeFileAtomic } from '../io/atomic.js';
 import { buildSummaries } from '../summary/build.js';
 import { summariesJsonChunks } from '../summary/serialize.js';
 import { addIngestOptions, duckdbNoAcceptedRows, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type IngestCliOptions, type RejectOptions, type RejectSource, reportIngest } from './ingest-options.js';
@@ -44,7 +44,9 @@ export function registerSummarize(program: Command): void {
       const origin = opts.origin !== undefined ? parseOrigin(opts.origin) : undefined;
       // A gzip name made a directory of Parquet named `part.json.gz` (found by review).
       if (/\.gz$/i.test(opts.out)) throw new UsageError(`--out ${opts.out}: summarize does not compress; give a .json file (or a directory with --engine duckdb)`);
-      if (!opts.out.endsWith('.json')) {
+      // /dev/stdout (a pipe, a device) is a file, as for every output: it was taken as a directory
+      // and refused ("give a .json file"; found by a batch-job audit).
+      if (!opts.out.endsWith('.json') && !isSpecialOutput(opts.out)) {
         // A directory: the warehouse layout in Parquet, written by DuckDB (docs/scale.md).
         // auto: a directory can only come from DuckDB.
         if (chooseEngine(inputs, opts.engine === 'auto' ? 'duckdb' : opts.engine) !== 'duckdb') throw new UsageError(`--out ${opts.out}: a directory of Parquet summaries is written by --engine duckdb; give a .json file for the TypeScript engine`);

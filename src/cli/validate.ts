@@ -190,6 +190,9 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
       finish(await validateTracesParallel(source, generated, thresholds, { arrivalSeconds, baseline }), swapped);
 
       function finish(result: ReturnType<typeof validateTraces>, swapped = false): void {
+        // The verdict first: a reader of --json /dev/stdout that stops early (EPIPE) ends the
+        // run with it, not with 0 (a failed validation exited 0; found by a batch-job audit).
+        setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
         writeReports(result, opts.json, opts.report);
         for (const l of verdictLines(result.report, { t: thresholds, file: opts.thresholds })) rep.info(l);
         for (const l of mismatchNotes(result.report, sourceFile, generatedFile, swapped)) rep.info(l);
@@ -198,7 +201,6 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         if (span > 0 && arrivalSeconds >= span) {
           rep.info(`note: --window ${opts.window} s is not shorter than the source's span (${span.toFixed(0)} s): each client has one arrival window, so rates and burstiness are compared over the whole span, not window by window`);
         }
-        setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
       }
     });
 }

@@ -1,14 +1,53 @@
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
 
 /**
  * Temporary sibling path used while a file is being written (same directory, so rename is
  * atomic). Creates the directory when it does not exist yet (outputs may go to new folders).
  */
 export function tempPathFor(path: string): string {
-  makeDirs(dirname(path));
-  return trackTemporary(join(dirname(path), `.${basename(path)}.${process.pid}.tmp`));
+  // An output that is not a file (`--json /dev/stdout`, a named pipe) is copied into, never
+  // renamed onto: its temporary file goes to the system's temporary directory. Beside it, in
+  // /dev, only root may create files: every `--out /dev/stdout` of any other user (a CI runner)
+  // failed with "cannot write (permission denied)", exit 2 (found by a batch-job audit).
+  const special = isSpecialOutput(path);
+  const dir = special ? privateTempDir() : dirname(path);
+  if (!special) makeDirs(dir);
+  return trackTemporary(join(dir, `.${basename(path)}.${process.pid}.tmp`));
+}
+
+/**
+ * This process's own directory under the system's temporary one (mode 0700, this user's): a
+ * file of a predictable name directly in a shared /tmp could be a link planted by another
+ * user. The same path from every thread (a writer thread takes its temporary name again).
+ * @throws an errno-style error naming the directory when it is not a private one of ours.
+ */
+function privateTempDir(): string {
+  const uid = process.getuid?.();
+  const dir = join(tmpdir(), `servegen-${uid ?? 'user'}-${process.pid}`);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const st = lstatSync(dir);
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0) {
+    throw Object.assign(new Error(`${dir} is not a private directory of this user, where a temporary output goes; remove it`), { code: 'EUNSAFE', path: dir });
+  }
+  return dir;
+}
+
+/** Whether `path` names a descriptor (/dev/stdout, /dev/fd/N) or an existing device, FIFO or socket. */
+export function isSpecialOutput(path: string): boolean {
+  if (descriptorOf(path) !== undefined) return true;
+  try {
+    const st = statSync(path);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false; // not there yet: a file will be
+  }
 }
 
 /**
@@ -59,6 +98,7 @@ const signalHandlers = SIGNALS.map(([signal, number]) => {
     for (const path of temporaries) {
       try {
         rmSync(path, { recursive: true, force: true });
+        removeIfEmpty(dirname(path));
       } catch {
         // best effort: the process is stopping
       }
@@ -116,7 +156,18 @@ export function commitTemporary(tmp: string, path: string): void {
   if (special) {
     copyInto(tmp, path);
     rmSync(tmp, { recursive: true, force: true });
-  } else renameSync(tmp, path);
+    removeIfEmpty(dirname(tmp));
+  } else {
+    try {
+      renameSync(tmp, path);
+    } catch (err) {
+      // A directory output (summarize --engine duckdb --out DIR) that another run made meanwhile:
+      // it said "servegen: DIR.tmp-<pid>: ENOTEMPTY: directory not empty" (found by a batch-job audit).
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw Object.assign(new Error('made by another run while this one was writing (two runs into one --out at once?); nothing written: give each its own --out'), { code, path });
+      throw err;
+    }
+  }
   untrackTemporary(tmp);
 }
 
@@ -128,6 +179,22 @@ export function commitTemporary(tmp: string, path: string): void {
 function descriptorOf(path: string): number | undefined {
   const m = /^\/dev\/(stdout|stderr)$|^\/(?:dev|proc\/self)\/fd\/(\d+)$/.exec(resolve(path));
   return m ? (m[1] ? (m[1] === 'stdout' ? 1 : 2) : Number(m[2])) : undefined;
+}
+
+/**
+ * Whether an output path is this process's standard output (`/dev/stdout`, `/dev/fd/1`, or a
+ * path to the very file or pipe descriptor 1 is): a command then leaves out what it would print
+ * there itself, so that a `--json /dev/stdout` reader (jq) gets the JSON alone.
+ */
+export function isStandardOutput(path: string): boolean {
+  if (descriptorOf(path) === 1) return true;
+  try {
+    const a = statSync(path);
+    const b = fstatSync(1);
+    return a.dev === b.dev && a.ino === b.ino && !a.isDirectory();
+  } catch {
+    return false; // not there yet, or no standard output
+  }
 }
 
 /** For a 2 ms pause between tries of a write to a full non-blocking pipe. */
@@ -170,8 +237,19 @@ function copyInto(from: string, to: string): void {
 export function discardTemporary(tmp: string): void {
   try {
     rmSync(tmp, { recursive: true, force: true });
+    removeIfEmpty(dirname(tmp));
   } finally {
     untrackTemporary(tmp);
+  }
+}
+
+/** Removes privateTempDir's directory once nothing is in it (nothing else is removed). */
+function removeIfEmpty(dir: string): void {
+  if (basename(dir) !== `servegen-${process.getuid?.() ?? 'user'}-${process.pid}` || dirname(dir) !== tmpdir()) return;
+  try {
+    rmdirSync(dir);
+  } catch {
+    // another output is being written there (ENOTEMPTY), or it is gone
   }
 }
 

@@ -606,8 +606,17 @@ export function exportServegenPool(profile: Profile, dir: string, source?: strin
   };
   try {
     writePoolFiles(profile, nums, renamed, put);
-    if (!dirExists || readdirSync(final).length === 0) renameSync(tmp, final);
-    else for (const name of readdirSync(tmp)) renameSync(join(tmp, name), join(final, name));
+    try {
+      if (!dirExists || readdirSync(final).length === 0) renameSync(tmp, final);
+      else for (const name of readdirSync(tmp)) renameSync(join(tmp, name), join(final, name));
+    } catch (err) {
+      // Another export made the directory while this one wrote (two jobs into one --out at once):
+      // it said "servegen: .pool.18480.tmp: ENOTEMPTY: directory not empty" (found by a batch-job
+      // audit). Nothing of this export is moved in, so the other's pool stays whole.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new ProfileError(`${final}: made by another run while this export was writing (two exports into one directory at once?); nothing written: give each its own --out`, final);
+      throw err;
+    }
   } catch (err) {
     discardTemporary(tmp);
     throw err;

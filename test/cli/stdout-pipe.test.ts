@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,5 +46,83 @@ describe('--out /dev/stdout into a pipe whose reader is slow', () => {
     expect(got).toBeGreaterThan(0);
     expect(stderr).toBe('');
     expect(code).toBe(0);
+  }, 60_000);
+});
+
+describe('--json /dev/stdout (or --md): that output alone on standard output', () => {
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { main } from './src/cli/main.ts'; process.exitCode = await main(['node', 'servegen', ...${JSON.stringify(args)}]);`], { cwd: ROOT, encoding: 'utf8' });
+
+  it('fidelity-table and capacity printed their table after the JSON, and `| jq` stopped with a parse error (found by a batch-job audit)', async () => {
+    const out = join(tempDir(), 'slice');
+    const slice = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+    expect((await runCli('roundtrip', slice, '--preset', 'burstgpt', '--out', out, '--quiet')).code).toBe(0);
+    const report = join(out, 'fidelity.json');
+    const table = cli(['fidelity-table', report, '--json', '/dev/stdout']);
+    expect(table.status, table.stderr).toBe(0);
+    expect(JSON.parse(table.stdout)).toMatchObject({ pass: true, traces: [{ name: 'slice', requests: 400 }] });
+    const md = cli(['fidelity-table', report, '--md', '/dev/stdout']);
+    expect((await runCli('fidelity-table', report, '--md', join(out, 'table.md'), '--quiet')).code).toBe(0);
+    expect(md.stdout).toBe(readFileSync(join(out, 'table.md'), 'utf8'));
+    const cap = cli(['capacity', slice, '--source-preset', 'burstgpt', join(out, 'generated.jsonl'), '--json', '/dev/stdout']);
+    expect(cap.status, cap.stderr).toBe(0);
+    expect(JSON.parse(cap.stdout)).toMatchObject({ format: 'servegen-capacity' });
+    // inspect --report /dev/stdout: the page alone.
+    const page = cli(['inspect', join(out, 'profile.json'), '--report', '/dev/stdout']);
+    expect(page.status, page.stderr).toBe(0);
+    expect(page.stdout.startsWith('<!DOCTYPE html>') || page.stdout.startsWith('<!doctype html>')).toBe(true);
+    expect(page.stdout.trimEnd().endsWith('</html>')).toBe(true);
+    // Into a file, the table is printed as before.
+    const file = cli(['capacity', slice, '--source-preset', 'burstgpt', join(out, 'generated.jsonl'), '--json', join(out, 'c.json')]);
+    expect(file.stdout).toMatch(/^\| trace \| requests \|/);
+  }, 60_000);
+});
+
+describe('a reader that stops early keeps a failed check\'s exit code', () => {
+  it('validate --json /dev/stdout | true: exit 1 when a metric failed (it exited 0; found by a batch-job audit), fidelity-table likewise', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'slice');
+    expect((await runCli('roundtrip', fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), '--preset', 'burstgpt', '--out', out, '--quiet')).code).toBe(0);
+    const code = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv');
+    const failing = join(dir, 'failing.json');
+    expect((await runCli('validate', code, join(out, 'generated.jsonl'), '--source-preset', 'azure-llm-2023', '--json', failing, '--quiet')).code).toBe(1);
+    // The reader (`true`) is gone before anything is written: every write says EPIPE.
+    const closed = (args: string[]) => {
+      const cmd = `${JSON.stringify(process.execPath)} --import tsx --input-type=module -e ${JSON.stringify(`import { main } from './src/cli/main.ts'; process.exitCode = await main(['node', 'servegen', ...${JSON.stringify(args)}]);`)}`;
+      return spawnSync('bash', ['-c', `${cmd} | true; echo "exit \${PIPESTATUS[0]}" >&2`], { cwd: ROOT, encoding: 'utf8' });
+    };
+    const v = closed(['validate', code, join(out, 'generated.jsonl'), '--source-preset', 'azure-llm-2023', '--json', '/dev/stdout', '--quiet']);
+    expect(v.stderr).toBe('exit 1\n');
+    const t = closed(['fidelity-table', failing, '--json', '/dev/stdout']);
+    expect(t.stderr).toBe('exit 1\n');
+    const ok = closed(['fidelity-table', join(out, 'fidelity.json'), '--json', '/dev/stdout']);
+    expect(ok.stderr).toBe('exit 0\n');
+  }, 60_000);
+});
+
+describe('summarize --out /dev/stdout', () => {
+  it('writes the summaries JSON there (it was taken for a Parquet directory and refused; found by a batch-job audit)', async () => {
+    const slice = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+    const file = join(tempDir(), 's.json');
+    expect((await runCli('summarize', slice, '--preset', 'burstgpt', '--out', file, '--quiet')).code).toBe(0);
+    const args = ['summarize', slice, '--preset', 'burstgpt', '--out', '/dev/stdout', '--quiet'];
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { main } from './src/cli/main.ts'; process.exitCode = await main(['node', 'servegen', ...${JSON.stringify(args)}]);`], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(readFileSync(file, 'utf8'));
+  }, 60_000);
+});
+
+describe('standard error whose reader went away', () => {
+  it('a passing validate still exits 0 and writes its report (an unhandled EPIPE on stderr made it exit 1, a failed check; found by a batch-job audit) — bin/servegen.js with the built dist/', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'slice');
+    const slice = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+    expect((await runCli('roundtrip', slice, '--preset', 'burstgpt', '--out', out, '--quiet')).code).toBe(0);
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'servegen.js'), 'validate', slice, join(out, 'generated.jsonl'), '--source-preset', 'burstgpt', '--json', join(dir, 'v.json')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr!.destroy(); // like `2>&1 | head -0`: nothing will read what it says
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'v.json'), 'utf8'))).toMatchObject({ pass: true });
   }, 60_000);
 });
