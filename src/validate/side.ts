@@ -1,3 +1,4 @@
+import { fitArrivals } from '../fit/idle-gaps.js';
 import { memorySums } from './metrics.js';
 import { clientSessionKeys, type Trace } from '../ingest/trace.js';
 import { buildSummaries, SUMMARY_FIELDS } from '../summary/build.js';
@@ -138,6 +139,11 @@ export interface Stats {
    * and the windows' gap histograms (GapWindows, for the gaps' design effect).
    */
   perWindow?: { gaps: Float64Array; disp: Record<'1' | '10' | '60', Float64Array>; mem?: Float64Array; hists?: GapWindows };
+  /**
+   * The gaps of `gaps` from before a pause of a whole arrival window (count, Σ, Σ²): what a
+   * fit leaves out of its windows (fitArrivals). Count allowances take the gap CV without them.
+   */
+  idle?: { gaps: number; sum: number; sumSq: number };
 }
 
 /**
@@ -202,7 +208,7 @@ function memoryPairs(arrivals: ArrivalSummary[]): Float64Array | undefined {
   return out.length ? Float64Array.from(out) : undefined;
 }
 
-function statsOf(arrivals: ArrivalSummary[], lengths: LengthSummary[]): Stats {
+function statsOf(arrivals: ArrivalSummary[], lengths: LengthSummary[], own?: ArrivalSummary[]): Stats {
   const windows = new Map<number, number>();
   let n = 0;
   for (const a of arrivals) {
@@ -228,9 +234,21 @@ function statsOf(arrivals: ArrivalSummary[], lengths: LengthSummary[]): Stats {
       out[j + 2] = c.sumSq;
     }
   });
+  let idle: Stats['idle'];
+  if (own) {
+    arrivals.forEach((a, i) => {
+      const o = own[i];
+      if (o === a) return;
+      idle ??= { gaps: 0, sum: 0, sumSq: 0 };
+      idle.gaps += a.gaps - o.gaps;
+      idle.sum += a.sum - o.sum;
+      idle.sumSq += a.sumSq - o.sumSq;
+    });
+  }
   return {
     n,
     windows,
+    ...(idle ? { idle } : {}),
     gaps: arrivals.length ? mergeArrivals(arrivals, true) : undefined,
     lengths: lengths.length ? mergeLengths(lengths) : undefined,
     perWindow: { gaps, disp: { '1': d1, '10': d10, '60': d60 }, mem: memoryPairs(arrivals), hists: gapWindows(arrivals) },
@@ -296,22 +314,25 @@ export function aggregateLengths(per: readonly LengthSummary[]): LengthSummary[]
  * client `*`; its lengths are the clients' added up, so its scan may skip them).
  */
 export function sideFromSummaries(label: string, per: TraceSummaries, agg: TraceSummaries, requests: number, hasSessions: boolean): Side {
-  const byClient = new Map<string, { a: ArrivalSummary[]; l: LengthSummary[] }>();
-  for (const a of per.arrivals) {
+  const byClient = new Map<string, { a: ArrivalSummary[]; l: LengthSummary[]; own: ArrivalSummary[] }>();
+  // Each window without the gap from before a pause of a whole window, as a fit reads it.
+  const own = fitArrivals(per);
+  per.arrivals.forEach((a, i) => {
     let e = byClient.get(a.client);
-    if (!e) byClient.set(a.client, (e = { a: [], l: [] }));
+    if (!e) byClient.set(a.client, (e = { a: [], l: [], own: [] }));
     e.a.push(a);
-  }
+    e.own.push(own[i]);
+  });
   for (const l of per.lengths) byClient.get(l.client)?.l.push(l);
   const clients = new Map<string, Stats>();
-  for (const [id, e] of byClient) clients.set(id, statsOf(e.a, e.l));
+  for (const [id, e] of byClient) clients.set(id, statsOf(e.a, e.l, e.own));
   const shares = new Map<string, number>();
   for (const [id, s] of clients) shares.set(id, s.n);
   return {
     label,
     requests,
     span: per.span,
-    aggregate: statsOf(agg.arrivals, aggregateLengths(per.lengths)),
+    aggregate: statsOf(agg.arrivals, aggregateLengths(per.lengths), [...fitArrivals(agg)]),
     clients,
     clientShares: shares,
     hasSessions,
