@@ -220,7 +220,7 @@ export function compareSides(
   const sides = [src, gen, ...(base ? [base] : [])];
   const fields = [...(src.aggregate.lengths?.fields.keys() ?? [])];
   const charts: ChartData = {
-    rate: sides.map((s) => ({ label: s.label, points: [...s.aggregate.windows.entries()].sort((a, b) => a[0] - b[0]).map(([t, n]) => [t, n / W] as [number, number]) })),
+    rate: sides.map((s) => ({ label: s.label, points: ratePoints(s.aggregate.windows, W) })),
     iatCdf: sides.map((s) => ({ label: s.label, points: s.aggregate.gaps ? cdfPoints(gapCells(s.aggregate.gaps.quant, s.aggregate.gaps.hist, res)).filter(([x]) => x > 0) : [] })),
     dispersion: sides.map((s) => ({
       label: s.label,
@@ -244,4 +244,23 @@ export function compareSides(
       .map(([id]) => ({ id, values: sides.map((s) => (s.clientShares.get(id) ?? 0) / Math.max(1, s.requests)) })),
   };
   return { report, charts };
+}
+
+/**
+ * The rate chart's points: each window's requests per second at its start, and a window
+ * without requests between two with them at 0 (its first and last such window, so a pause is
+ * drawn flat at 0; the line was drawn straight across it, as if the rate had only changed).
+ */
+function ratePoints(windows: ReadonlyMap<number, number>, W: number): [number, number][] {
+  const out: [number, number][] = [];
+  let prev = NaN;
+  for (const [t, n] of [...windows.entries()].sort((a, b) => a[0] - b[0])) {
+    if (t - prev > W * 1.5) {
+      out.push([prev + W, 0]);
+      if (t - prev > W * 2.5) out.push([t - W, 0]);
+    }
+    out.push([t, n / W]);
+    prev = t;
+  }
+  return out;
 }

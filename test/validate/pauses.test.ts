@@ -27,6 +27,12 @@ describe('validate on a log with a pause of a day', () => {
     // Poisson counts: ~28 800 requests a side, 3 SDs of the difference ≈ 3·√2/√28 800 = 0.025.
     expect(faithful.metrics.requests_rel_err.threshold).toBeLessThan(0.06);
     expect(faithful.metrics.rate_mape.threshold).toBeLessThan(0.3);
+    // The rate chart draws the pause at 0 (it drew a straight line across it).
+    const { charts } = validateTraces(asResult(source), asResult(log(2, 2)), thresholds);
+    const points = charts.rate[0].points;
+    const at = points.findIndex(([t]) => t === 7200);
+    expect(points.slice(at - 1, at + 3).map(([t, r]) => [t, r === 0 ? 0 : 'rate'])).toEqual([[6600, 'rate'], [7200, 0], [93_000, 0], [93_600, 'rate']]);
+    expect(points.filter(([, r]) => r === 0)).toHaveLength(2);
     const more = validateTraces(asResult(source), asResult(log(2.6, 3)), thresholds).report;
     expect(more.metrics.requests_rel_err.value).toBeGreaterThan(0.25);
     expect(more.failed).toContain('requests_rel_err');
