@@ -23,7 +23,42 @@ interface Opts {
   prefill: string;
   decode: string;
   json?: string;
+  maxShortfall?: string;
   quiet?: boolean;
+}
+
+/** A generated trace that needs more than `--max-shortfall` fewer slots than the source at one SLO. */
+export interface Shortfall {
+  file: string;
+  slo: number;
+  slots: number;
+  sourceSlots: number;
+  /** (source − generated) / source. */
+  shortfall: number;
+}
+
+/** `--max-shortfall 0.1` or `10%`: a share in [0, 1). */
+export function parseShare(text: string, flag: string): number {
+  const pct = /^\s*([0-9.eE+-]+)\s*%\s*$/.exec(text);
+  const v = pct ? flagNumber(pct[1]) / 100 : flagNumber(text.trim());
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v >= 1) throw new UsageError(`${flag}: expected a share in [0, 1) (0.1) or a percentage (10%), got ${JSON.stringify(text)}`);
+  return v;
+}
+
+/** The generated rows, per SLO, that need more than `max` fewer slots than the source (in row and SLO order). */
+export function shortfalls(rows: readonly CapacityRow[], slos: readonly number[], max: number): Shortfall[] {
+  const src = rows.find((r) => r.role === 'source');
+  if (!src) return [];
+  const out: Shortfall[] = [];
+  for (const r of rows) {
+    if (r.role !== 'generated') continue;
+    r.slots.forEach((slots, k) => {
+      const ref = src.slots[k];
+      const shortfall = ref > 0 ? (ref - slots) / ref : 0;
+      if (shortfall > max) out.push({ file: r.file, slo: slos[k], slots, sourceSlots: ref, shortfall });
+    });
+  }
+  return out;
 }
 
 /** One row of the capacity table. */
@@ -80,18 +115,20 @@ export function capacityTable(rows: readonly CapacityRow[], slos: readonly numbe
 }
 
 /** The JSON `capacity --json` writes (and `roundtrip`, as capacity.json). */
-export function writeCapacityJson(path: string, rows: readonly CapacityRow[], model: SlotModel, slos: readonly number[], q: number): void {
+export function writeCapacityJson(path: string, rows: readonly CapacityRow[], model: SlotModel, slos: readonly number[], q: number, check?: { max: number; failed: readonly Shortfall[] }): void {
   const json = {
     format: 'servegen-capacity',
     version: 1,
     model: { prefill_tokens_per_second: model.prefillTokensPerSecond, decode_tokens_per_second: model.decodeTokensPerSecond, quantile: q, slo_seconds: slos },
     traces: rows.map((r) => ({ file: r.file, role: r.role, requests: r.requests, span_seconds: r.spanSeconds, slots: r.slots })),
+    // With --max-shortfall only (the check a batch job exits on).
+    ...(check ? { check: { max_shortfall: check.max, pass: check.failed.length === 0, failed: check.failed.map((f) => ({ file: f.file, slo_seconds: f.slo, slots: f.slots, source_slots: f.sourceSlots, shortfall: f.shortfall })) } } : {}),
   };
   writeFileAtomic(path, JSON.stringify(json, null, 2) + '\n');
 }
 
 /** Serving capacity of a source and its generated workloads: the paper's provisioning question. */
-export function registerCapacity(program: Command): void {
+export function registerCapacity(program: Command, setExit: (code: number) => void = () => {}): void {
   const cmd = program
     .command('capacity')
     .description('Serving slots a source and its generated workloads need for a queueing-delay SLO (does the generated workload provision like the source?)')
@@ -104,6 +141,7 @@ export function registerCapacity(program: Command): void {
     .option('--prefill <tokens/s>', 'prompt tokens a slot processes per second', String(DEFAULT_SLOT_MODEL.prefillTokensPerSecond))
     .option('--decode <tokens/s>', 'output tokens a slot produces per second', String(DEFAULT_SLOT_MODEL.decodeTokensPerSecond))
     .option('--json <out.json>', 'write the table as JSON')
+    .option('--max-shortfall <share>', 'exit 1 when a generated trace needs more than this share fewer slots than the source at some SLO (0.1 or 10%): an under-provisioning check for batch jobs')
     .option('--quiet', 'no progress or summary on stderr')
     .addHelpText(
       'after',
@@ -111,6 +149,7 @@ export function registerCapacity(program: Command): void {
 Examples:
   $ servegen capacity AzureLLMInferenceTrace_code.csv --source-preset azure-llm-2023 ours.jsonl naive.jsonl
   $ servegen capacity trace.parquet generated.jsonl --slo 0.5,2 --prefill 8000 --decode 60 --json capacity.json
+  $ servegen capacity trace.parquet generated.jsonl --max-shortfall 10%   # exit 1 if it under-provisions by > 10 %
 
 The model (src/validate/provisioning.ts): a deployment is a number of identical slots (the
 sequences it runs at once); a request holds one for input/prefill + output/decode seconds
@@ -127,6 +166,8 @@ size. Fewer slots than the source means the generated workload under-provisions.
         [['--json', opts.json], ['--source-rejects', opts.sourceRejects], ['--generated-rejects', opts.generatedRejects]],
       );
       const slos = parseSlos(opts.slo);
+      const maxShortfall = opts.maxShortfall === undefined ? undefined : parseShare(opts.maxShortfall, '--max-shortfall');
+      if (maxShortfall !== undefined && generated.length === 0) throw new UsageError('--max-shortfall: give at least one generated trace to check against the source');
       const q = flagNumber(opts.quantile.trim());
       if (!(q > 0 && q <= 1)) throw new UsageError(`--quantile: expected a number in (0, 1], got ${JSON.stringify(opts.quantile)}`);
       const model: SlotModel = { prefillTokensPerSecond: positive(opts.prefill, '--prefill', 'prompt tokens per second > 0'), decodeTokensPerSecond: positive(opts.decode, '--decode', 'output tokens per second > 0') };
@@ -148,12 +189,20 @@ size. Fewer slots than the source means the generated workload under-provisions.
         rep.done();
       }
       const table = capacityTable(rows, slos, q);
-      if (opts.json) writeCapacityJson(opts.json, rows, model, slos, q);
+      const failed = maxShortfall === undefined ? [] : shortfalls(rows, slos, maxShortfall);
+      // The verdict before the outputs, as validate's (a reader of /dev/stdout that stops early ends the run with it).
+      if (failed.length > 0) setExit(1);
+      if (opts.json) writeCapacityJson(opts.json, rows, model, slos, q, maxShortfall === undefined ? undefined : { max: maxShortfall, failed });
       // The table is the result (stdout, as inspect's): --quiet hides it only when --json has it
       // (`capacity t.jsonl --quiet` printed and wrote nothing; found by review).
       // With --json /dev/stdout the JSON is the output there: the table after it broke `| jq`
       // ("parse error"; found by a batch-job audit).
       if ((!opts.quiet || !opts.json) && !(opts.json && isStandardOutput(opts.json))) process.stdout.write(table + '\n');
+      if (maxShortfall !== undefined) {
+        const pct = (x: number) => `${+(100 * x).toFixed(1)} %`;
+        for (const f of failed) rep.info(`  FAIL ${f.file}: ${f.slots} slots for p${+(100 * q).toFixed(4)} delay ≤ ${f.slo} s, ${pct(f.shortfall)} fewer than the source's ${f.sourceSlots} (> --max-shortfall ${pct(maxShortfall)})`);
+        rep.info(failed.length === 0 ? `PASS: every generated trace needs at most ${pct(maxShortfall)} fewer slots than the source at every SLO` : `FAIL: ${failed.length} (trace, SLO) pair(s) under-provision by more than ${pct(maxShortfall)}`);
+      }
       rep.info(`capacity: a slot processes ${model.prefillTokensPerSecond} prompt tokens/s and ${model.decodeTokensPerSecond} output tokens/s; requests start in arrival order on the first free slot${opts.json ? `; table → ${opts.json}` : ''}`);
     });
 }

@@ -50,7 +50,7 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input, 3 internal error (a bu
   registerRoundtrip(program, (code) => (exitCode = code));
   registerRun(program, (argv) => main(argv), (code) => (exitCode = code));
   registerFidelityTable(program, (code) => (exitCode = code));
-  registerCapacity(program);
+  registerCapacity(program, (code) => (exitCode = code));
   registerImportServegen(program);
   registerExportServegen(program);
   registerGenerate(program);

@@ -148,4 +148,30 @@ describe('servegen capacity', () => {
     expect(g.code).toBe(2);
     expect(g.stderr).toMatch(/times\.csv:1: mapping names column "timestamp" not in the header .*; with no --generated-preset or --generated-map the input is read as a servegen trace/);
   });
+
+  it('--max-shortfall exits 1 when a generated trace needs more than that share fewer slots than the source, and says which (a batch job\'s provisioning check)', async () => {
+    const dir = tempDir();
+    // A source of bursts (40 requests at once every 60 s) and a draw of the same requests spread evenly.
+    const rows = (spread: boolean) => Array.from({ length: 1200 }, (_, i) => `${spread ? i * 1.5 : Math.floor(i / 40) * 60},a,20000,200`);
+    const src = join(dir, 'src.csv');
+    const gen = join(dir, 'gen.csv');
+    writeFileSync(src, `timestamp,client_id,input_tokens,output_tokens\n${rows(false).join('\n')}\n`);
+    writeFileSync(gen, `timestamp,client_id,input_tokens,output_tokens\n${rows(true).join('\n')}\n`);
+    const json = join(dir, 'c.json');
+    const args = ['capacity', src, '--source-preset', 'servegen', gen, '--generated-preset', 'servegen', '--slo', '1'];
+    // Each request holds a slot 4 + 5 = 9 s: the bursts need 40 slots for a 1 s delay, the even draw 6.
+    const r = await runCli(...args, '--max-shortfall', '10%', '--json', json);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`FAIL ${gen}: 6 slots for p99 delay ≤ 1 s, 85 % fewer than the source's 40 (> --max-shortfall 10 %)`);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    expect(report.check).toEqual({ max_shortfall: 0.1, pass: false, failed: [{ file: gen, slo_seconds: 1, slots: 6, source_slots: 40, shortfall: 0.85 }] });
+    const ok = await runCli(...args, '--max-shortfall', '0.9', '--json', json);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(readFileSync(json, 'utf8')).check).toEqual({ max_shortfall: 0.9, pass: true, failed: [] });
+    // Without the flag: no check, exit 0, and no check in the JSON.
+    expect((await runCli(...args, '--json', json)).code).toBe(0);
+    expect(JSON.parse(readFileSync(json, 'utf8')).check).toBeUndefined();
+    for (const bad of ['1', '-5%', 'x']) expect((await runCli(...args, '--max-shortfall', bad)).code, bad).toBe(2);
+    expect((await runCli('capacity', src, '--source-preset', 'servegen', '--max-shortfall', '0.1')).stderr).toContain('--max-shortfall: give at least one generated trace');
+  });
 });
