@@ -1,3 +1,4 @@
+import { batchClientsNote } from './batch-note.js';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -294,6 +295,8 @@ Examples:
         if (noteFromSummaries) rep.info(noteFromSummaries);
         const shortNoteFromSummaries = shortWindowWarning(final);
         if (shortNoteFromSummaries) rep.info(shortNoteFromSummaries);
+        const batchFromSummaries = batchClientsNote(merged, Boolean(opts.anonymize));
+        if (batchFromSummaries) rep.info(batchFromSummaries);
         return;
       }
       // `--engine auto` below its threshold is the TypeScript engine's fit from rows (found by
@@ -341,6 +344,8 @@ Examples:
         if (noteFromScan) rep.info(noteFromScan);
         const shortNoteFromScan = shortWindowWarning(final);
         if (shortNoteFromScan) rep.info(shortNoteFromScan);
+        const batchFromScan = batchClientsNote(summaries, Boolean(opts.anonymize));
+        if (batchFromScan) rep.info(batchFromScan);
         return;
       }
       const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep, opts);
@@ -375,6 +380,8 @@ Examples:
       if (note) rep.info(note);
       const shortNote = shortWindowWarning(final);
       if (shortNote) rep.info(shortNote);
+      const batchNote = batchClientsNote(summaries, Boolean(opts.anonymize));
+      if (batchNote) rep.info(batchNote);
     });
 }
 

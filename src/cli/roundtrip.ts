@@ -1,3 +1,4 @@
+import { batchClientsNote } from './batch-note.js';
 import { createHash } from 'node:crypto';
 import { makeDirs } from '../io/atomic.js';
 import { join } from 'node:path';
@@ -105,6 +106,8 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
       created: defaultCreated(),
       recorded: { engine: opts.engine, inputs: files.length },
     });
+    const batchesFromScan = batchClientsNote(summaries);
+    if (batchesFromScan) rep.info(batchesFromScan);
     const { generatedPath, naivePath } = await generateBoth(profile, opts, 'parquet', rep);
     const servegen = loadPreset('servegen');
     rep.stage('validate: scanning the source, the generated trace and the naive baseline with DuckDB');
@@ -128,7 +131,9 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
   takeOut();
   const hash = createHash('sha256');
   for (const f of source.summary.files) hashFile(hash, f);
-  const { profile } = await fitTraceParallel(source.trace, { ...fitOptions, sourceSha256: hash.digest('hex'), created: defaultCreated(), onProgress: (d, n, text) => rep.progress(`fit: ${text ?? `${d}/${n} clients`}`) });
+  const { profile, summaries } = await fitTraceParallel(source.trace, { ...fitOptions, sourceSha256: hash.digest('hex'), created: defaultCreated(), onProgress: (d, n, text) => rep.progress(`fit: ${text ?? `${d}/${n} clients`}`) });
+  const batches = batchClientsNote(summaries);
+  if (batches) rep.info(batches);
   const { generatedPath, naivePath } = await generateBoth(profile, opts, 'jsonl', rep);
   const servegen = loadPreset('servegen');
   const generated = await ingestFiles({ inputs: [generatedPath], mapping: servegen });

@@ -1,0 +1,45 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+describe('fit and roundtrip name clients that send requests in batches (a limit of the model: README, examples/batch-client.sh)', () => {
+  // 20 requests at one millisecond every 60 s for 2 h beside a client every 0.7 s.
+  const log = () => {
+    const dir = tempDir();
+    const rows: string[] = [];
+    for (let b = 0; b < 120; b++) for (let k = 0; k < 20; k++) rows.push(`${(1717200000 + b * 60).toFixed(3)},batch,${100 + k},10`);
+    for (let i = 0; i < 10_000; i++) rows.push(`${(1717200000 + i * 0.7 + 0.013).toFixed(3)},chat,50,5`);
+    rows.sort();
+    const file = join(dir, 'log.csv');
+    writeFileSync(file, `ts,tenant,in,out\n${rows.join('\n')}\n`);
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'in', output_tokens: 'out' }, timestamp: { unit: 's' } }));
+    return { dir, file, map };
+  };
+
+  it('by id, with both engines and in roundtrip; by count alone with --anonymize', async () => {
+    const { dir, file, map } = log();
+    const note = 'note: 1 client sends requests in batches at the 0.001 s clock (client "batch", 95 % of its gaps 0, about 20 requests at one instant)';
+    for (const engine of ['ts', 'duckdb']) {
+      const r = await runCli('fit', file, '--map', map, '--engine', engine, '--out', join(dir, `${engine}.json`));
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr, engine).toContain(note);
+    }
+    const rt = await runCli('roundtrip', file, '--map', map, '--out', join(dir, 'rt'));
+    expect(rt.stderr).toContain(note);
+    const anon = await runCli('fit', file, '--map', map, '--anonymize', '--out', join(dir, 'anon.json'));
+    expect(anon.stderr).toContain('(a client, 95 % of its gaps 0, about 20 requests at one instant)');
+    expect(anon.stderr).not.toContain('"batch"');
+  }, 60_000);
+
+  it('not on the bundled real traces (µs, 1 s and bucketed clocks)', async () => {
+    const dir = tempDir();
+    for (const [file, preset] of [[fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv'), 'azure-llm-2023'], [fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), 'burstgpt'], [fixture('traces', 'mooncake', 'conversation_trace.jsonl.gz'), 'mooncake']]) {
+      const r = await runCli('fit', file, '--preset', preset, '--out', join(dir, `${preset}.json`));
+      expect(r.code).toBe(0);
+      expect(r.stderr, preset).not.toContain('batches');
+    }
+  }, 60_000);
+});
