@@ -585,6 +585,16 @@ function growthMetric(src: SessionSide, gen: SessionSide): { name: string; kind:
 /** SDs of chance allowed to the peak-load metrics (their SEs come from a block bootstrap). */
 const LOAD_SDS = 3;
 
+/** Peak-load metrics are judged when at least this share of the source's load bins hold a request. */
+export const LOAD_MIN_BUSY_SHARE = 0.05;
+
+/** The share of bins with at least one request. */
+function busyShare(requests: ArrayLike<number>): number {
+  let busy = 0;
+  for (let i = 0; i < requests.length; i++) if (requests[i] > 0) busy++;
+  return requests.length ? busy / requests.length : 0;
+}
+
 /**
  * Peak load of the generated side against the source's (aggregate scope): the 99th percentile
  * of requests per second (`peak_rate_p99_rel_err`) and of input + output tokens per second
@@ -613,6 +623,15 @@ export function loadStatistics(src: LoadSeries | undefined, gen: LoadSeries | un
     }
     if (bins < LOAD_MIN_BINS) {
       out.push({ name, kind: name, value: null, note: `the source spans fewer than ${LOAD_MIN_BINS} bins of ${LOAD_BIN_SECONDS} s` });
+      continue;
+    }
+    // A p99 of mostly empty bins is 0 or one request's load, whichever side of 1 % of busy bins
+    // a draw falls: not a peak. A generated p99 of 0 against the source's one request was an
+    // error of exactly 1, which no allowance reaches (a Poisson client at 0.001 req/s for 30
+    // days, 1.0 % of its bins busy, failed both metrics against every draw; session 21).
+    const busy = busyShare(src.requests);
+    if (busy < LOAD_MIN_BUSY_SHARE) {
+      out.push({ name, kind: name, value: null, note: `${(100 * busy).toFixed(1)} % of the source's ${LOAD_BIN_SECONDS} s bins hold a request (fewer than ${100 * LOAD_MIN_BUSY_SHARE} %): its p99 is not a peak` });
       continue;
     }
     const a = pick(src);

@@ -155,6 +155,27 @@ describe('peak_rate_p99_rel_err / peak_tokens_p99_rel_err', () => {
     expect(loadStatistics(series(req), series(req, input))[1].value).toBeNull();
   });
 
+  it('is not judged on a source with fewer than 5 % of its bins busy: two Poisson draws at 1 % busy failed with an error of exactly 1', () => {
+    // A client at 0.001 req/s: ~1 % of 10 s bins hold a request, so the p99 is 0 in one draw and
+    // one request in the other, an error of 1 that no allowance reaches (found in session 21).
+    let failedBefore = 0;
+    for (let k = 0; k < 20; k++) {
+      const rng = createRng(`sparse${k}`);
+      const draw = () => Float64Array.from({ length: 25_920 }, () => poisson(rng, 0.01));
+      const [a, b] = [draw(), draw()];
+      const [r] = loadStatistics(series(a), series(b));
+      expect(r.value).toBeNull();
+      expect(r.note).toMatch(/^[01]\.\d % of the source's 10 s bins hold a request \(fewer than 5 %\): its p99 is not a peak$/);
+      if ((peakRate(a) > 0) !== (peakRate(b) > 0)) failedBefore++;
+    }
+    // Measured: the draws' p99s were on different sides of 0 in this many of the 20 pairs.
+    expect(failedBefore).toBeGreaterThan(0);
+    // At 6 % busy bins it is judged.
+    const rng = createRng('busier');
+    const busier = () => Float64Array.from({ length: 2000 }, () => poisson(rng, 0.062));
+    expect(loadStatistics(series(busier()), series(busier()))[0].value).not.toBeNull();
+  });
+
   it('is not judged on a source shorter than 100 bins, and fully off when the generated side is empty', () => {
     const short = loadStatistics(series(new Float64Array(99).fill(3)), series(new Float64Array(99).fill(1)));
     expect(short[0].value).toBeNull();
