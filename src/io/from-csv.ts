@@ -121,11 +121,17 @@ export function simpleNumber(text: string, s: number, e: number): number {
  * The missing-column error listed that one column with its tabs escaped and said no more
  * (found by review).
  */
-export function delimiterHint(header: readonly string[], missing: readonly string[], delimiter: string): string {
+export function delimiterHint(header: readonly string[], missing: readonly string[], delimiter: string, file = 'F'): string {
+  if (header.length !== 1) return '';
+  const splits = (d: string) => header[0].includes(d) && missing.every((m) => header[0].split(d).map((h) => h.trim()).includes(m));
   const other = delimiter === ',' ? '\t' : ',';
-  if (header.length !== 1 || !header[0].includes(other)) return '';
-  const split = header[0].split(other).map((h) => h.trim());
-  return missing.every((m) => split.includes(m)) ? `; the header is ${other === '\t' ? 'tab' : 'comma'}-separated: give --format ${other === '\t' ? 'tsv' : 'csv'}` : '';
+  if (splits(other)) return `; the header is ${other === '\t' ? 'tab' : 'comma'}-separated: give --format ${other === '\t' ? 'tsv' : 'csv'}`;
+  // Semicolons (spreadsheet exports in locales whose decimal mark is a comma) and pipes are
+  // not read: say so, and how to convert (found in session 21: it listed one column and no more).
+  for (const [d, name] of [[';', 'semicolon'], ['|', 'pipe']] as const) {
+    if (splits(d)) return `; the header is ${name}-separated, which is not read (comma or tab only): convert the file, e.g. \`tr '${d}' ',' < ${file} > converted.csv\` when no field holds a comma (or a decimal comma)`;
+  }
+  return '';
 }
 
 function checkLoneCr(text: string, file: string, delimiter: string): boolean {
@@ -190,7 +196,7 @@ export async function readCsv(
     const missing = columns.filter((c) => !header!.includes(c) && !optional.has(c));
     if (missing.length > 0) {
       throw new IngestError(
-        `${file}:${line}: mapping names column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the header (columns: ${header.map((h) => JSON.stringify(h)).join(', ')})${delimiterHint(header, missing, delimiter) || didYouMean(missing, header)}`,
+        `${file}:${line}: mapping names column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the header (columns: ${header.map((h) => JSON.stringify(h)).join(', ')})${delimiterHint(header, missing, delimiter, file) || didYouMean(missing, header)}`,
         file,
         line,
         missing[0],

@@ -683,7 +683,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       // Every required column the input lacks, as the TypeScript engine names them (it named the first only).
       const required = [...new Set(requiredSpecs(mapping).filter((c) => !available.includes(dotted ? c.split('.')[0] : c)))];
       const absent = required.includes(missing[0]) ? required : [missing[0]];
-      throw new IngestError(`${files[0]}: mapping names column${absent.length > 1 ? 's' : ''} ${absent.map((c) => JSON.stringify(c)).join(', ')} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})${(dotted ? '' : delimiterHint(available, missing, format === 'tsv' ? '\t' : ',')) || didYouMean([...mappedTop(mapping)].filter((c) => !available.includes(c)).length === 1 ? missing : [], available)}`, files[0], undefined, absent[0]);
+      throw new IngestError(`${files[0]}: mapping names column${absent.length > 1 ? 's' : ''} ${absent.map((c) => JSON.stringify(c)).join(', ')} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})${(dotted ? '' : delimiterHint(available, missing, format === 'tsv' ? '\t' : ',', files[0])) || didYouMean([...mappedTop(mapping)].filter((c) => !available.includes(c)).length === 1 ? missing : [], available)}`, files[0], undefined, absent[0]);
     }
     mapping = effective;
     // A Parquet column typed as a date-time is read as one whatever the mapping's numeric unit
