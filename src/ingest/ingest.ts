@@ -33,6 +33,7 @@ export interface IngestResult {
 /** Picks the format of one input: --format, else its name, else the mapping's `format`. */
 export function resolveFormat(file: string, override: InputFormat | undefined, mapping: Mapping): InputFormat {
   const f = override ?? formatFromName(file) ?? mapping.format;
+  if (!f && /\.(xlsx|xlsm|xls|ods|numbers)$/i.test(file)) throw new IngestError(`${file}: a spreadsheet workbook, which is not read: export it as CSV (or Parquet) from the spreadsheet program first`, file);
   if (!f) throw new IngestError(`${file}: cannot tell the format from the name; use --format csv|tsv|jsonl|parquet|arrow`, file);
   return f;
 }

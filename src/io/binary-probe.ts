@@ -27,8 +27,28 @@ const OTHER_COMPRESSIONS: readonly [string, readonly number[], string][] = [
   ['7-Zip', [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], '7z x'],
 ];
 
+const EXPORT_AS_CSV = 'export it as CSV (or Parquet) from the spreadsheet program first';
+
+/**
+ * A spreadsheet workbook, by its bytes: Office Open XML (.xlsx: a zip whose first entry is
+ * `[Content_Types].xml`), OpenDocument (.ods: a zip whose first entry names its mimetype) or
+ * Excel 97–2003 (.xls: an OLE2 compound file); else undefined. (Read as CSV, an .xlsx was told
+ * to be unzipped, which gives XML; found in session 21.)
+ */
+export function spreadsheetKind(probe: Uint8Array): string | undefined {
+  const at = (magic: readonly number[], from = 0) => probe.length >= from + magic.length && magic.every((b, i) => probe[from + i] === b);
+  if (at([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) return 'an Excel 97–2003 workbook (.xls)';
+  if (!at([0x50, 0x4b, 0x03, 0x04])) return undefined;
+  const head = Buffer.from(probe.subarray(0, Math.min(probe.length, 512))).toString('latin1');
+  if (head.includes('[Content_Types].xml') || head.includes('xl/')) return 'an Excel workbook (.xlsx)';
+  if (head.includes('application/vnd.oasis.opendocument.spreadsheet')) return 'an OpenDocument spreadsheet (.ods)';
+  return undefined;
+}
+
 /** "compressed with xz" and how to undo it, when the bytes start so; else undefined. */
 export function otherCompression(probe: Uint8Array): string | undefined {
+  const sheet = spreadsheetKind(probe);
+  if (sheet) return `${sheet}: ${EXPORT_AS_CSV}`;
   for (const [name, magic, tool] of OTHER_COMPRESSIONS) {
     if (probe.length >= magic.length && magic.every((b, i) => probe[i] === b)) return `${name}-compressed data (decompress it first, e.g. ${tool}; gzip and zstd inputs are read as they are)`;
   }

@@ -1,3 +1,5 @@
+import { otherCompression } from '../io/binary-probe.js';
+import { readHead } from '../io/file-kind.js';
 import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -504,9 +506,20 @@ function startsWithPar1(file: string): boolean {
 export async function openSource(inputs: string[], mapping: Mapping, options: DuckDbOptions): Promise<Source> {
   const files = expandInputs(inputs);
   const formats = new Set(files.map((f) => options.format ?? formatFromName(f) ?? mapping.format));
+  // As the TypeScript engine names them (ingest.ts, binary-probe.ts): DuckDB said "all inputs
+  // must have one known format" of a workbook and "bytes that are not UTF-8" of xz, zip or a
+  // workbook named .csv (found in session 21).
+  const sheet = files.find((f) => /\.(xlsx|xlsm|xls|ods|numbers)$/i.test(f) && !formatFromName(f));
+  if (sheet && !options.format) throw new IngestError(`${sheet}: a spreadsheet workbook, which is not read: export it as CSV (or Parquet) from the spreadsheet program first`, sheet);
   if (formats.size !== 1 || formats.has(undefined)) throw new IngestError('engine duckdb: all inputs must have one known format (use --format)');
   const format = [...formats][0]!;
   const dotted = format !== 'csv' && format !== 'tsv';
+  if (format !== 'parquet' && format !== 'arrow') {
+    for (const f of files) {
+      const other = otherCompression(readHead(f, 512));
+      if (other) throw new IngestError(`${f}: ${other}, not ${format === 'jsonl' ? 'JSON lines' : `${format.toUpperCase()} text`}`, f);
+    }
+  }
   const threads = options.threads ?? threadsSet();
   const db = await DuckDBInstance.create(':memory:', threads ? { threads: String(threads) } : {});
   const con = await db.connect();

@@ -194,20 +194,33 @@ describe('zstd-compressed inputs', () => {
     expect(() => readProfile(zst)).toThrow(/profile\.json\.zst: truncated or corrupt zstd data \(unexpected EOF\): a block is cut short at byte 6 of 100$/);
   });
 
-  it('xz, bzip2, zip and lz4 inputs are named as such, with how to decompress them', async () => {
+  it('xz, bzip2, zip and lz4 inputs and spreadsheet workbooks are named as such, with what to do, by both engines', async () => {
     const dir = tempDir();
     const noise = Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919) % 251 % 40));
+    const zipEntry = (name: string) => Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(26), Buffer.from(name, 'latin1')]);
     for (const [name, magic, says] of [
       ['log.csv.xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], /log\.csv\.xz: xz-compressed data \(decompress it first, e\.g\. xz -dk; gzip and zstd inputs are read as they are\), not CSV text$/],
       ['log.csv.bz2', [0x42, 0x5a, 0x68, 0x39], /bzip2-compressed data \(decompress it first, e\.g\. bunzip2 -k/],
-      ['log.jsonl.lz4', [0x04, 0x22, 0x4d, 0x18], /lz4-compressed data .*, not JSON lines/],
+      ['log.jsonl.lz4', [0x04, 0x22, 0x4d, 0x18], /lz4-compressed data .*, not JSON lines$/],
       ['logs.zip', [0x50, 0x4b, 0x03, 0x04], /zip-compressed data \(decompress it first, e\.g\. unzip/],
+      // Workbooks given --format csv (unzipped, an .xlsx is XML: it was told to unzip it).
+      ['sheet.xlsx', [...zipEntry('[Content_Types].xml')], /sheet\.xlsx: an Excel workbook \(\.xlsx\): export it as CSV \(or Parquet\) from the spreadsheet program first, not CSV text$/],
+      ['sheet.ods', [...zipEntry('mimetypeapplication/vnd.oasis.opendocument.spreadsheet')], /an OpenDocument spreadsheet \(\.ods\): export it as CSV/],
+      ['sheet.xls', [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], /an Excel 97–2003 workbook \(\.xls\): export it as CSV/],
     ] as const) {
       const file = join(dir, name);
       writeFileSync(file, Buffer.concat([Buffer.from(magic), noise]));
       const format = name.includes('jsonl') ? 'jsonl' : 'csv';
       await expect(ingestFiles({ inputs: [file], mapping, format }), name).rejects.toThrow(says);
+      // DuckDB said "bytes that are not UTF-8" of each.
+      await expect(summarizeWithDuckDB([file], mapping, { ...W, format }), `duckdb ${name}`).rejects.toThrow(says);
     }
+    // Without --format, a workbook's name says what it is (it was "cannot tell the format from the name").
+    const named = join(dir, 'usage.xlsx');
+    writeFileSync(named, Buffer.concat([zipEntry('[Content_Types].xml'), noise]));
+    const sheet = /usage\.xlsx: a spreadsheet workbook, which is not read: export it as CSV \(or Parquet\) from the spreadsheet program first$/;
+    await expect(ingestFiles({ inputs: [named], mapping })).rejects.toThrow(sheet);
+    await expect(summarizeWithDuckDB([named], mapping, W)).rejects.toThrow(sheet);
   });
 });
 
