@@ -35,7 +35,10 @@ export function fitArrivals(summaries: TraceSummaries): readonly ArrivalSummary[
     for (let k = 1; k < list.length; k++) {
       const prev = summaries.arrivals[list[k - 1]];
       const s = summaries.arrivals[list[k]];
-      if (!(prev.start < s.start - W) || s.gaps !== s.n || s.gaps < 1) continue;
+      // Window indices, not starts: starts are index × W, and for a W like 0.7 s two adjacent
+      // windows' starts differ by W ± an ulp (4 × 0.7 − 0.7 > 3 × 0.7): one window in ten lost
+      // its first gap, an ordinary one, as if a pause came before it.
+      if (Math.round(s.start / W) - Math.round(prev.start / W) < 2 || s.gaps !== s.n || s.gaps < 1) continue;
       const fixed = withoutGap(s, s.first - prev.last, res);
       if (fixed) out[list[k]] = fixed;
     }
