@@ -9,6 +9,7 @@ import { formatExtension, formatFromPath, TRACE_FORMATS, type TraceFormat } from
 import { humanCount, Reporter } from './progress.js';
 import { checkSeed, flagNumber, positive, refuseClobber, secondsHint, UsageError } from './errors.js';
 import { readErrorReason } from '../io/read-error.js';
+import { azureRangeProblem } from '../io/to-azure.js';
 
 interface Opts {
   duration: string;
@@ -151,6 +152,14 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
       };
       const { profile, sha256 } = readProfile(file);
       checkProfileSpan(profile, file);
+      // The trace's origin is the profile's + --start: past the dates JavaScript has (±273 790
+      // years), --start 1e15 was an internal error, 'Invalid time value', exit 3.
+      const origin = profile.span.origin;
+      if (origin !== null && Number.isFinite(Date.parse(origin)) && Number.isNaN(new Date(Date.parse(origin) + options.start * 1000).getTime())) {
+        throw new UsageError(`--start ${opts.start}: the profile's origin ${origin} + --start is past the dates a trace can have (±273 790 years from 1970)`);
+      }
+      const azure = format === 'azure' ? azureRangeProblem(origin, options.start, duration) : undefined;
+      if (azure) throw new UsageError(`--format azure: ${azure}; pick another --start`);
       // Found by review: top:100 of a 2-client profile said nothing.
       const top = options.clients && 'top' in options.clients ? options.clients.top : undefined;
       if (top !== undefined && top > profile.clients.length) rep.info(`note: --clients top:${top}: the profile has ${profile.clients.length} client(s); all of them are generated`);

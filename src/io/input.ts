@@ -22,6 +22,8 @@ export type Compression = 'gzip' | 'zstd';
 
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+/** Bytes 2–4 of a skippable frame's magic (the first is 0x50–0x5f). */
+const SKIPPABLE_TAIL = Buffer.from([0x2a, 0x4d, 0x18]);
 
 /**
  * The file's compression by magic bytes: gzip (1f 8b), zstd (a zstd or skippable frame), else
@@ -38,6 +40,8 @@ export function compressionOf(path: string): Compression | undefined {
     // (it was read as a one-line text file); its reader names where it stops.
     const named = /\.gz$/i.test(path) ? GZIP_MAGIC : /\.zstd?$/i.test(path) ? ZSTD_MAGIC : undefined;
     if (named && n > 0 && n < named.length && b.subarray(0, n).equals(named.subarray(0, n))) return named === GZIP_MAGIC ? 'gzip' : 'zstd';
+    // Or inside a skippable frame's (0x184D2A5?, little-endian; pzstd starts its files with one).
+    if (named === ZSTD_MAGIC && n > 0 && n < 4 && (b[0] & 0xf0) === 0x50 && b.subarray(1, n).equals(SKIPPABLE_TAIL.subarray(0, n - 1))) return 'zstd';
     return undefined;
   } finally {
     closeSync(fd);

@@ -14,9 +14,13 @@ import type { TraceWriter } from './trace-writer.js';
  * anonymized profile) counts from 1970-01-01 00:00:00, the Unix epoch.
  */
 export function azureTraceWriter(path: string, layout: TraceLayout): TraceWriter {
-  const originMs = layout.meta.origin ? Date.parse(layout.meta.origin) : 0;
-  // Whole milliseconds (our origins are whole seconds); microseconds from the epoch stay exact below 2^53.
-  const originUs = Number.isFinite(originMs) ? Math.round(originMs) * 1000 : 0;
+  const parsed = layout.meta.origin ? Date.parse(layout.meta.origin) : 0;
+  const originMs = Number.isFinite(parsed) ? Math.round(parsed) : 0;
+  // The origin as whole seconds and microseconds past them, each exact: microseconds from the
+  // epoch are exact only below 2^53 (285 years from 1970), and a --start of centuries wrote
+  // dates with wrong microseconds.
+  const originS = Math.floor(originMs / 1000);
+  const originUs = (originMs - originS * 1000) * 1000;
   const comma = ascii(',');
   const nl = ascii('\n');
   let second = NaN;
@@ -27,14 +31,16 @@ export function azureTraceWriter(path: string, layout: TraceLayout): TraceWriter
     const { prompt, output } = replayLengths(batch);
     for (let i = 0; i < batch.n; i++) {
       const us = originUs + Math.round(batch.timestamp[i] * 1e6);
-      const s = Math.floor(us / 1e6);
+      const carry = Math.floor(us / 1e6);
+      const s = originS + carry;
       if (s !== second) {
+        if (!(s >= AZURE_FIRST_SECOND && s < AZURE_END_SECOND)) throw new RangeError(`${azureDate(s)}: the Azure layout writes years 0000 to 9999`);
         second = s;
         // `YYYY-MM-DD HH:MM:SS.` of this second, made once per second of the trace.
-        prefix = ascii(`${new Date(s * 1000).toISOString().slice(0, 19).replace('T', ' ')}.`);
+        prefix = ascii(`${azureDate(s)}.`);
       }
       sink.bytes(prefix);
-      let frac = us - s * 1e6;
+      let frac = us - carry * 1e6;
       for (let k = 5; k >= 0; k--) {
         const q = Math.floor(frac / 10);
         fraction[k] = 48 + frac - q * 10;
@@ -48,4 +54,30 @@ export function azureTraceWriter(path: string, layout: TraceLayout): TraceWriter
       sink.bytes(nl);
     }
   });
+}
+
+/** Seconds from the epoch of 0000-01-01 00:00:00 and 10000-01-01 00:00:00 UTC: the four-digit years the layout has. */
+export const AZURE_FIRST_SECOND = -62_167_219_200;
+export const AZURE_END_SECOND = 253_402_300_800;
+
+/** `YYYY-MM-DD HH:MM:SS` of a second from the epoch (ISO's ±YYYYYY years outside 0000–9999, or the number past Date's range). */
+function azureDate(s: number): string {
+  const d = new Date(s * 1000);
+  if (Number.isNaN(d.getTime())) return `${s} s from 1970`;
+  const iso = d.toISOString();
+  return `${iso.slice(0, iso.indexOf('T'))} ${iso.slice(iso.indexOf('T') + 1, iso.indexOf('T') + 9)}`;
+}
+
+/**
+ * Why a run cannot be written in the Azure layout, or undefined: its dates (the origin, or the
+ * epoch, + `start` … + `start + duration` s) must have four-digit years. (Found by review:
+ * --start 2.6e11 wrote `+010262-12-13 00:30.9248960`, the seconds cut off, exit 0.)
+ */
+export function azureRangeProblem(origin: string | null, start: number, duration: number): string | undefined {
+  const parsed = origin === null ? 0 : Date.parse(origin);
+  const o = Number.isFinite(parsed) ? parsed / 1000 : 0;
+  const first = o + (origin === null ? 0 : start);
+  const last = first + duration;
+  if (first >= AZURE_FIRST_SECOND && last < AZURE_END_SECOND) return undefined;
+  return `its dates would run from ${azureDate(Math.floor(first))} to ${azureDate(Math.floor(last))} UTC, and the layout writes years 0000 to 9999`;
 }

@@ -87,6 +87,15 @@ describe('zstd-compressed inputs', () => {
     expect(compressionOf(gz)).toBe('gzip');
     await expect(ingestFiles({ inputs: [gz], mapping })).rejects.toThrow(/cut\.csv\.gz: truncated or corrupt gzip data/);
     await expect(summarizeWithDuckDB([gz], mapping, W)).rejects.toThrow(/cut\.csv\.gz: truncated or corrupt gzip data/);
+    // Cut inside a skippable frame's magic (pzstd starts its files with one): TypeScript read it
+    // as a one-line text file ('columns: "P*M"'), DuckDB called it 'not compressed'.
+    for (const cut of [1, 2, 3]) {
+      const skip = join(dir, `skip-${cut}.csv.zst`);
+      writeFileSync(skip, Buffer.from([0x5e, 0x2a, 0x4d, 0x18]).subarray(0, cut));
+      expect(compressionOf(skip), `cut ${cut}`).toBe('zstd');
+      await expect(ingestFiles({ inputs: [skip], mapping }), `ts, cut ${cut}`).rejects.toThrow(/truncated or corrupt zstd data/);
+      await expect(summarizeWithDuckDB([skip], mapping, W), `duckdb, cut ${cut}`).rejects.toThrow(/truncated or corrupt zstd data/);
+    }
     const plain = join(dir, 'one.csv');
     writeFileSync(plain, Buffer.from([0x28, 0xb5, 0x2f]));
     expect(compressionOf(plain)).toBeUndefined();
