@@ -54,10 +54,10 @@ export function countDispersion(x: Stats): number {
   // The gap CV without the gaps from before pauses of whole windows (an outage, a night): one
   // day-long gap among 500 000 made a CV of 180 and a rate_mape allowance of 13 (session 21);
   // a pause is in the window counts' means, not in their chance spread.
-  const g = x.gaps;
-  const k = g ? g.gaps - (x.idle?.gaps ?? 0) : 0;
-  const gm = g && k > 1 ? (g.sum - (x.idle?.sum ?? 0)) / k : 0;
-  const cv2 = g && gm > 0 ? Math.max(0, (g.sumSq - (x.idle?.sumSq ?? 0)) / k - gm * gm) / (gm * gm) : 0;
+  const g = x.own ?? x.gaps;
+  const k = g ? g.gaps : 0;
+  const gm = g && k > 1 ? g.sum / k : 0;
+  const cv2 = g && gm > 0 ? Math.max(0, g.sumSq / k - gm * gm) / (gm * gm) : 0;
   return Math.max(1, grown, cv2);
 }
 

@@ -1,4 +1,4 @@
-import { fitArrivals } from '../fit/idle-gaps.js';
+import { ownGapTotals, type GapTotals } from '../fit/idle-gaps.js';
 import { memorySums } from './metrics.js';
 import { clientSessionKeys, type Trace } from '../ingest/trace.js';
 import { buildSummaries, SUMMARY_FIELDS } from '../summary/build.js';
@@ -140,10 +140,11 @@ export interface Stats {
    */
   perWindow?: { gaps: Float64Array; disp: Record<'1' | '10' | '60', Float64Array>; mem?: Float64Array; hists?: GapWindows };
   /**
-   * The gaps of `gaps` from before a pause of a whole arrival window (count, Σ, Σ²): what a
-   * fit leaves out of its windows (fitArrivals). Count allowances take the gap CV without them.
+   * The gaps of `gaps` without those from before a pause of a whole arrival window (count, Σ,
+   * Σ²): what a fit reads of the windows (fitArrivals, ownGapTotals). Count allowances take the
+   * gap CV from these.
    */
-  idle?: { gaps: number; sum: number; sumSq: number };
+  own?: GapTotals;
 }
 
 /**
@@ -208,7 +209,7 @@ function memoryPairs(arrivals: ArrivalSummary[]): Float64Array | undefined {
   return out.length ? Float64Array.from(out) : undefined;
 }
 
-function statsOf(arrivals: ArrivalSummary[], lengths: LengthSummary[], own?: ArrivalSummary[]): Stats {
+function statsOf(arrivals: ArrivalSummary[], lengths: LengthSummary[], own?: GapTotals): Stats {
   const windows = new Map<number, number>();
   let n = 0;
   for (const a of arrivals) {
@@ -234,21 +235,10 @@ function statsOf(arrivals: ArrivalSummary[], lengths: LengthSummary[], own?: Arr
       out[j + 2] = c.sumSq;
     }
   });
-  let idle: Stats['idle'];
-  if (own) {
-    arrivals.forEach((a, i) => {
-      const o = own[i];
-      if (o === a) return;
-      idle ??= { gaps: 0, sum: 0, sumSq: 0 };
-      idle.gaps += a.gaps - o.gaps;
-      idle.sum += a.sum - o.sum;
-      idle.sumSq += a.sumSq - o.sumSq;
-    });
-  }
   return {
     n,
     windows,
-    ...(idle ? { idle } : {}),
+    ...(own ? { own } : {}),
     gaps: arrivals.length ? mergeArrivals(arrivals, true) : undefined,
     lengths: lengths.length ? mergeLengths(lengths) : undefined,
     perWindow: { gaps, disp: { '1': d1, '10': d10, '60': d60 }, mem: memoryPairs(arrivals), hists: gapWindows(arrivals) },
@@ -314,25 +304,24 @@ export function aggregateLengths(per: readonly LengthSummary[]): LengthSummary[]
  * client `*`; its lengths are the clients' added up, so its scan may skip them).
  */
 export function sideFromSummaries(label: string, per: TraceSummaries, agg: TraceSummaries, requests: number, hasSessions: boolean): Side {
-  const byClient = new Map<string, { a: ArrivalSummary[]; l: LengthSummary[]; own: ArrivalSummary[] }>();
-  // Each window without the gap from before a pause of a whole window, as a fit reads it.
-  const own = fitArrivals(per);
-  per.arrivals.forEach((a, i) => {
+  const byClient = new Map<string, { a: ArrivalSummary[]; l: LengthSummary[] }>();
+  for (const a of per.arrivals) {
     let e = byClient.get(a.client);
-    if (!e) byClient.set(a.client, (e = { a: [], l: [], own: [] }));
+    if (!e) byClient.set(a.client, (e = { a: [], l: [] }));
     e.a.push(a);
-    e.own.push(own[i]);
-  });
+  }
   for (const l of per.lengths) byClient.get(l.client)?.l.push(l);
+  // Each client's gaps without those from before a pause of a whole window, as a fit reads them.
+  const own = ownGapTotals(per);
   const clients = new Map<string, Stats>();
-  for (const [id, e] of byClient) clients.set(id, statsOf(e.a, e.l, e.own));
+  for (const [id, e] of byClient) clients.set(id, statsOf(e.a, e.l, own.get(id)));
   const shares = new Map<string, number>();
   for (const [id, s] of clients) shares.set(id, s.n);
   return {
     label,
     requests,
     span: per.span,
-    aggregate: statsOf(agg.arrivals, aggregateLengths(per.lengths), [...fitArrivals(agg)]),
+    aggregate: statsOf(agg.arrivals, aggregateLengths(per.lengths), ownGapTotals(agg).get('*')),
     clients,
     clientShares: shares,
     hasSessions,

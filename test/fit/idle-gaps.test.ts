@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitTrace, fitTraceParallel, type FitOptions } from '../../src/fit/fit-trace.js';
-import { fitArrivals } from '../../src/fit/idle-gaps.js';
+import { fitArrivals, ownGapTotals } from '../../src/fit/idle-gaps.js';
 import { exponential } from '../../src/stats/exponential.js';
 import { planGeneration } from '../../src/generate/compose.js';
 import { arrivals, traceOf } from './helpers.js';
@@ -34,6 +34,30 @@ describe('the first window after a pause of whole windows', () => {
     const next = summaries.arrivals.find((a) => a.start === 94_200)!;
     expect(fitArrivals(summaries)).toContain(next);
     expect(fitArrivals(summaries)).toBe(fitArrivals(summaries));
+  });
+
+  it('ownGapTotals (validate\'s count allowances) sums what fitArrivals leaves, without copying windows; also for windows out of order', () => {
+    const { summaries } = fitTrace(traceOf([...before, ...after, ...before.map((t) => t + 0.25)], [...before.map(() => 0), ...after.map(() => 0), ...before.map(() => 1)], ['a', 'b']), base);
+    const expected = new Map<string, { gaps: number; sum: number; sumSq: number }>();
+    for (const w of fitArrivals(summaries)) {
+      const e = expected.get(w.client) ?? { gaps: 0, sum: 0, sumSq: 0 };
+      expected.set(w.client, { gaps: e.gaps + w.gaps, sum: e.sum + w.sum, sumSq: e.sumSq + w.sumSq });
+    }
+    const close = (got: Map<string, { gaps: number; sum: number; sumSq: number }>) => {
+      expect([...got.keys()].sort()).toEqual(['a', 'b']);
+      for (const [id, e] of expected) {
+        const g = got.get(id)!;
+        expect(g.gaps, id).toBe(e.gaps);
+        expect(Math.abs(g.sum / e.sum - 1), id).toBeLessThan(1e-9);
+        expect(Math.abs(g.sumSq / e.sumSq - 1), id).toBeLessThan(1e-9);
+      }
+    };
+    close(ownGapTotals(summaries));
+    // Client a lost exactly the pause; client b (no pause) nothing.
+    const raw = (id: string) => summaries.arrivals.filter((w) => w.client === id).reduce((n, w) => n + w.gaps, 0);
+    expect(ownGapTotals(summaries).get('a')!.gaps).toBe(raw('a') - 1);
+    expect(ownGapTotals(summaries).get('b')!.gaps).toBe(raw('b'));
+    close(ownGapTotals({ ...summaries, arrivals: [...summaries.arrivals].reverse() }));
   });
 
   it('the worker-thread fit gives the same profile, and a draw of it keeps the log’s 1 s dispersion', async () => {
