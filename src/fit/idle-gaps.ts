@@ -117,16 +117,8 @@ function withoutGap(s: ArrivalSummary, g: number, res: number): ArrivalSummary |
   const ticks = Math.round(g / res);
   const inQuant = ticks < QUANT_TICKS;
   const key = inQuant ? ticks : gapBin(g);
-  const from = inQuant ? s.quant : s.hist;
-  const count = from.get(key) ?? 0;
-  if (count < 1) return undefined;
-  const map = new Map(from);
-  if (count === 1) map.delete(key);
-  else map.set(key, count - 1);
-  const a = arrivalFields(s);
+  if (!(((inQuant ? s.quant : s.hist).get(key) ?? 0) >= 1)) return undefined;
   const gaps = s.gaps - 1;
-  const quant = inQuant ? map : s.quant;
-  const hist = inQuant ? s.hist : map;
   // The scan added the window's own gaps to the pause's (its first gap): each addition rounded
   // to the ulp of a sum near g, g² (ulp(g²) ≈ 1e-6 s² for a day, 1e-3 for 30 days), so the
   // residue of a window of millisecond gaps (Σ g² ≈ 1e-2) can be any value, 0 included (a
@@ -136,20 +128,107 @@ function withoutGap(s: ArrivalSummary, g: number, res: number): ArrivalSummary |
   const moment = (total: number, drop: number, k: 'sum' | 'sumSq') => {
     const rest = total - drop;
     if (!(s.gaps * Number.EPSILON * total > 1e-3 * Math.abs(rest))) return rest;
-    est ??= countedMoments(quant, hist, res);
+    est ??= countedMoments(inQuant ? new LessOne(s.quant, key) : s.quant, inQuant ? s.hist : new LessOne(s.hist, key), res);
     return est[k];
   };
-  return {
-    ...a,
-    gaps,
-    // With no gap left the sums are 0 exactly (a subtraction could leave a rounding residue).
-    sum: gaps === 0 ? 0 : moment(s.sum, g, 'sum'),
-    sumSq: gaps === 0 ? 0 : Math.max(0, moment(s.sumSq, g * g, 'sumSq')),
-    sumLog: s.positive <= 1 ? 0 : s.sumLog - log(g),
-    positive: s.positive - 1,
-    quant,
-    hist,
-  };
+  // With no gap left the sums are 0 exactly (a subtraction could leave a rounding residue).
+  const sum = gaps === 0 ? 0 : moment(s.sum, g, 'sum');
+  const sumSq = gaps === 0 ? 0 : Math.max(0, moment(s.sumSq, g * g, 'sumSq'));
+  return new PausedWindow(s, gaps, sum, sumSq, s.positive <= 1 ? 0 : s.sumLog - log(g), s.positive - 1, key, inQuant);
+}
+
+/**
+ * A window less its first gap: the window's own fields, read through (a scan's windows are
+ * views of shared arrays), with the gap's moments and its histogram count taken out. Nothing
+ * is copied: copies of the 588 000 such windows (of 1.5 M) of a 30-day, 2 000-client log took its fit from 30
+ * to 39 s and 0.8 GB more.
+ */
+class PausedWindow implements ArrivalSummary {
+  constructor(
+    private readonly w: ArrivalSummary,
+    readonly gaps: number,
+    readonly sum: number,
+    readonly sumSq: number,
+    readonly sumLog: number,
+    readonly positive: number,
+    private readonly key: number,
+    private readonly inQuant: boolean,
+  ) {}
+  get client(): string {
+    return this.w.client;
+  }
+  get start(): number {
+    return this.w.start;
+  }
+  get n(): number {
+    return this.w.n;
+  }
+  get first(): number {
+    return this.w.first;
+  }
+  get last(): number {
+    return this.w.last;
+  }
+  get quant(): ReadonlyMap<number, number> {
+    return this.inQuant ? new LessOne(this.w.quant, this.key) : this.w.quant;
+  }
+  get hist(): ReadonlyMap<number, number> {
+    return this.inQuant ? this.w.hist : new LessOne(this.w.hist, this.key);
+  }
+  get disp(): ArrivalSummary['disp'] {
+    return this.w.disp;
+  }
+  get mem(): readonly number[] | undefined {
+    return this.w.mem;
+  }
+  /** JSON.stringify writes the fields, as of a plain summary. */
+  toJSON(): ArrivalSummary {
+    return arrivalFields(this);
+  }
+}
+
+/** A histogram with one count less at `key` (which it has), read through, in the histogram's order. */
+class LessOne implements ReadonlyMap<number, number> {
+  private readonly at: number;
+  constructor(
+    private readonly h: ReadonlyMap<number, number>,
+    private readonly key: number,
+  ) {
+    this.at = h.get(key) ?? 0;
+  }
+  get size(): number {
+    return this.h.size - (this.at === 1 ? 1 : 0);
+  }
+  get(k: number): number | undefined {
+    if (k !== this.key) return this.h.get(k);
+    return this.at > 1 ? this.at - 1 : undefined;
+  }
+  has(k: number): boolean {
+    return k === this.key ? this.at > 1 : this.h.has(k);
+  }
+  forEach(f: (value: number, key: number, map: ReadonlyMap<number, number>) => void, thisArg?: unknown): void {
+    this.h.forEach((c, k) => {
+      if (k !== this.key) f.call(thisArg, c, k, this);
+      else if (c > 1) f.call(thisArg, c - 1, k, this);
+    });
+  }
+  private pairs(): [number, number][] {
+    const out: [number, number][] = [];
+    this.forEach((c, k) => out.push([k, c]));
+    return out;
+  }
+  entries(): MapIterator<[number, number]> {
+    return this.pairs()[Symbol.iterator]() as MapIterator<[number, number]>;
+  }
+  keys(): MapIterator<number> {
+    return this.pairs().map(([k]) => k)[Symbol.iterator]() as MapIterator<number>;
+  }
+  values(): MapIterator<number> {
+    return this.pairs().map(([, c]) => c)[Symbol.iterator]() as MapIterator<number>;
+  }
+  [Symbol.iterator](): MapIterator<[number, number]> {
+    return this.entries();
+  }
 }
 
 /** Σ g and Σ g² of a window's counted gaps: k ticks of the clock, or a log bin's geometric midpoint. */
