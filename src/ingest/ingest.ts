@@ -6,7 +6,7 @@ import { readArrow } from '../io/from-arrow.js';
 import { compressionOf, expandInputs, formatFromName, InputError, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
 import { IngestError, noAcceptedRows, originMismatch, REJECT_REASONS, type Reject, type RejectReason } from './errors.js';
-import { missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, type Mapping } from './mapping.js';
+import { csvDelimiter, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, type Mapping } from './mapping.js';
 import { TraceBuilder, type IngestSummary } from './normalize.js';
 import { timeAxisWarning } from './time-axis.js';
 import type { Trace } from './trace.js';
@@ -200,7 +200,7 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
       switch (format) {
         case 'csv':
         case 'tsv':
-          await readCsv(file, openByteStream(file, onRawBytes), format === 'tsv' ? '\t' : ',', keys.map((k) => k.column), sink, onInfo, optional, builder.numericSlots());
+          await readCsv(file, openByteStream(file, onRawBytes), csvDelimiter(format, options.mapping), keys.map((k) => k.column), sink, onInfo, optional, builder.numericSlots());
           break;
         case 'jsonl':
           await readJsonl(file, openByteStream(file, onRawBytes), keys, sink, onInfo, optional);

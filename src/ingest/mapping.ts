@@ -30,6 +30,7 @@ export const MappingSchema = z
   .object({
     description: z.string().optional(),
     format: z.enum(['csv', 'tsv', 'jsonl', 'parquet', 'arrow']).optional(),
+    delimiter: z.string().optional().describe('field delimiter of CSV input: one character, "," by default (";" for spreadsheet exports where the decimal mark is a comma, "|")'),
     columns: z.partialRecord(z.enum(CANONICAL_FIELDS), SourceSchema),
     timestamp: z
       .object({
@@ -57,7 +58,15 @@ export function parseMapping(value: unknown, file: string): Mapping {
   if (!r.success) throw new IngestError(`${file}: ${mappingIssue(r.error.issues, value)}`, file);
   if (!r.data.columns.timestamp) throw new IngestError(`${file}: columns.timestamp: the timestamp field is required`, file);
   if (r.data.timestamp?.timezone !== undefined) parseTimezone(r.data.timestamp.timezone, file);
+  const d = r.data.delimiter;
+  if (d !== undefined && (d.length !== 1 || '"\r\n#\''.includes(d))) throw new IngestError(`${file}: delimiter: expected one character other than a quote, '#' or a line break (";" or "|"), got ${JSON.stringify(d)}`, file);
+  if (d !== undefined && d !== '\t' && r.data.format === 'tsv') throw new IngestError(`${file}: delimiter ${JSON.stringify(d)} with format "tsv" (tab-separated): give "format": "csv" with it`, file);
   return r.data;
+}
+
+/** The field delimiter of a CSV or TSV input read with `mapping`. */
+export function csvDelimiter(format: 'csv' | 'tsv', mapping: Pick<Mapping, 'delimiter'>): string {
+  return format === 'tsv' ? '\t' : (mapping.delimiter ?? ',');
 }
 
 const SOURCE_FORMS = 'a column name ("col" or "a.b" into JSON/structs), a list of columns to join, {"const": v}, {"coalesce": ["a", "b"]} or {"length": "col"}';

@@ -117,19 +117,20 @@ export function simpleNumber(text: string, s: number, e: number): number {
  */
 /**
  * `; the header is tab-separated: give --format tsv` when a header read as one column holds
- * the missing columns split by the other delimiter (a TSV read as CSV, or the reverse), else ''.
- * The missing-column error listed that one column with its tabs escaped and said no more
- * (found by review).
+ * the missing columns split by another delimiter (a TSV read as CSV, or the reverse; a
+ * semicolon- or pipe-separated file, which a mapping's "delimiter" reads), else ''. The
+ * missing-column error listed that one column with its tabs escaped and said no more (found by
+ * review; the semicolon, in session 21).
  */
-export function delimiterHint(header: readonly string[], missing: readonly string[], delimiter: string, file = 'F'): string {
+export function delimiterHint(header: readonly string[], missing: readonly string[], delimiter: string): string {
   if (header.length !== 1) return '';
   const splits = (d: string) => header[0].includes(d) && missing.every((m) => header[0].split(d).map((h) => h.trim()).includes(m));
-  const other = delimiter === ',' ? '\t' : ',';
-  if (splits(other)) return `; the header is ${other === '\t' ? 'tab' : 'comma'}-separated: give --format ${other === '\t' ? 'tsv' : 'csv'}`;
-  // Semicolons (spreadsheet exports in locales whose decimal mark is a comma) and pipes are
-  // not read: say so, and how to convert (found in session 21: it listed one column and no more).
-  for (const [d, name] of [[';', 'semicolon'], ['|', 'pipe']] as const) {
-    if (splits(d)) return `; the header is ${name}-separated, which is not read (comma or tab only): convert the file, e.g. \`tr '${d}' ',' < ${file} > converted.csv\` when no field holds a comma (or a decimal comma)`;
+  for (const [d, name] of [[',', 'comma'], ['\t', 'tab'], [';', 'semicolon'], ['|', 'pipe']] as const) {
+    if (d === delimiter || !splits(d)) continue;
+    if (d === '\t') return '; the header is tab-separated: give --format tsv';
+    // Read as TSV, or as CSV with another delimiter than the file's.
+    if (d === ',') return delimiter === '\t' ? '; the header is comma-separated: give --format csv' : `; the header is comma-separated: drop the mapping's "delimiter": ${JSON.stringify(delimiter)}`;
+    return `; the header is ${name}-separated: give "delimiter": "${d}" in a mapping file (--map; the presets' are in presets/)${delimiter === '\t' ? ' and --format csv' : ''}`;
   }
   return '';
 }
@@ -196,7 +197,7 @@ export async function readCsv(
     const missing = columns.filter((c) => !header!.includes(c) && !optional.has(c));
     if (missing.length > 0) {
       throw new IngestError(
-        `${file}:${line}: mapping names column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the header (columns: ${header.map((h) => JSON.stringify(h)).join(', ')})${delimiterHint(header, missing, delimiter, file) || didYouMean(missing, header)}`,
+        `${file}:${line}: mapping names column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the header (columns: ${header.map((h) => JSON.stringify(h)).join(', ')})${delimiterHint(header, missing, delimiter) || didYouMean(missing, header)}`,
         file,
         line,
         missing[0],

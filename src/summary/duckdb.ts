@@ -9,7 +9,7 @@ import { compressionOf, expandInputs, formatFromName, openByteStream, openRandom
 import { delimiterHint, duplicateColumnError } from '../io/from-csv.js';
 import { parquetMetadataAsync } from 'hyparquet';
 import { IngestError, noAcceptedRows, originMismatch, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
-import { missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, type Mapping } from '../ingest/mapping.js';
+import { csvDelimiter, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, type Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { poolClients } from './pool.js';
 import { fieldSql, ident, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
@@ -62,7 +62,7 @@ const commentOption = (ours: boolean) => (ours ? "comment = '#'" : "comment = ''
 /** A date format no JSON value has (see fromClause). */
 const NO_DATES = '%Y-%m-%d (servegen: strings are not dates)';
 
-function fromClause(files: string[], format: InputFormat, ours: { comments?: number[]; jsonHeader?: boolean } = {}): string {
+function fromClause(files: string[], format: InputFormat, ours: { comments?: number[]; jsonHeader?: boolean; delim?: string } = {}): string {
   const list = (fs: string[]) => `[${fs.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
   // union_by_name: files whose columns differ (an optional column only in some) read as one.
   // Our own CSV traces' leading `# servegen:` lines are skipped as comments (DuckDB's `skip`
@@ -76,7 +76,7 @@ function fromClause(files: string[], format: InputFormat, ours: { comments?: num
   };
   switch (format) {
     case 'csv':
-      return csv(',');
+      return csv((ours.delim ?? ',').replace(/'/g, "''"));
     case 'tsv':
       return csv('\t');
     case 'jsonl': {
@@ -581,7 +581,8 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // Our own traces: metadata (origin) from the first file that has it, header lines skipped.
     let meta: Record<string, unknown> | undefined;
     let metaFile: string | undefined;
-    const ours: { comments?: number[]; jsonHeader?: boolean } = { comments: [] };
+    const delim = format === 'csv' || format === 'tsv' ? csvDelimiter(format, mapping) : ',';
+    const ours: { comments?: number[]; jsonHeader?: boolean; delim?: string } = { comments: [], delim };
     for (const f of files) {
       const m = await traceMeta(f, format);
       if (m.meta && !meta) {
@@ -642,7 +643,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       if ([...top].some((c) => available.some((a) => new RegExp(`^${esc(c)}_\\d+$`).test(a)))) {
         for (let i = 0; i < files.length; i++) {
           const comments = ours.comments?.[i] ?? 0;
-          const first = (await con.runAndReadAll(`SELECT * FROM read_csv('${files[i].replace(/'/g, "''")}', header = false, all_varchar = true, delim = '${format === 'tsv' ? '\t' : ','}', quote = '"', escape = '"', ${commentOption(comments > 0)}) LIMIT 1`)).getRows()[0] ?? [];
+          const first = (await con.runAndReadAll(`SELECT * FROM read_csv('${files[i].replace(/'/g, "''")}', header = false, all_varchar = true, delim = '${delim.replace(/'/g, "''")}', quote = '"', escape = '"', ${commentOption(comments > 0)}) LIMIT 1`)).getRows()[0] ?? [];
           const duplicate = duplicateColumnError(files[i], comments + 1, first.map((v) => String(v ?? '').trim()), top);
           if (duplicate) throw duplicate;
         }
@@ -696,7 +697,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       // Every required column the input lacks, as the TypeScript engine names them (it named the first only).
       const required = [...new Set(requiredSpecs(mapping).filter((c) => !available.includes(dotted ? c.split('.')[0] : c)))];
       const absent = required.includes(missing[0]) ? required : [missing[0]];
-      throw new IngestError(`${files[0]}: mapping names column${absent.length > 1 ? 's' : ''} ${absent.map((c) => JSON.stringify(c)).join(', ')} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})${(dotted ? '' : delimiterHint(available, missing, format === 'tsv' ? '\t' : ',', files[0])) || didYouMean([...mappedTop(mapping)].filter((c) => !available.includes(c)).length === 1 ? missing : [], available)}`, files[0], undefined, absent[0]);
+      throw new IngestError(`${files[0]}: mapping names column${absent.length > 1 ? 's' : ''} ${absent.map((c) => JSON.stringify(c)).join(', ')} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})${(dotted ? '' : delimiterHint(available, missing, delim)) || didYouMean([...mappedTop(mapping)].filter((c) => !available.includes(c)).length === 1 ? missing : [], available)}`, files[0], undefined, absent[0]);
     }
     mapping = effective;
     // A Parquet column typed as a date-time is read as one whatever the mapping's numeric unit
@@ -725,7 +726,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         let columns: string[];
         let fileTypes: Map<string, string>;
         try {
-          const rows = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${fromClause([files[i]], format, format === 'jsonl' ? {} : { comments: [ours.comments![i]] })}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
+          const rows = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${fromClause([files[i]], format, format === 'jsonl' ? {} : { comments: [ours.comments![i]], delim })}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
           columns = rows.map((r) => String(r.column_name));
           fileTypes = new Map(rows.map((r) => [String(r.column_name), String(r.column_type)]));
         } catch (err) {
@@ -773,7 +774,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         }
       }
     }
-    const fields: CsvFields | undefined = dotted ? undefined : { files, delimiter: format === 'tsv' ? '\t' : ',', comments: ours.comments!, sniffed: (i) => fromClause([files[i]], format, { comments: [ours.comments![i]] }), columns: csvColumns, parallel: true };
+    const fields: CsvFields | undefined = dotted ? undefined : { files, delimiter: delim, comments: ours.comments!, sniffed: (i) => fromClause([files[i]], format, { comments: [ours.comments![i]], delim }), columns: csvColumns, parallel: true };
     let autoTimestamp: AutoTimestamp | undefined;
     if ((mapping.timestamp?.unit ?? 'auto') === 'auto') {
       stage('timestamp unit (auto)');

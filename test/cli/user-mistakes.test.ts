@@ -186,12 +186,12 @@ describe('a TSV read as CSV (or the reverse)', () => {
     await expectOneLineError(['ingest', CONV, '--preset', 'azure-llm-2023', '--format', 'tsv', '--out', join(dir, 'y.parquet')], /; the header is comma-separated: give --format csv\n$/);
   });
 
-  it('a semicolon- or pipe-separated file is named as such, with how to convert it (it listed one column and no more)', async () => {
+  it('a semicolon- or pipe-separated file is named as such, with the mapping key that reads it (it listed one column and no more)', async () => {
     for (const [d, name] of [[';', 'semicolon'], ['|', 'pipe']]) {
       const f = join(dir, `conv-${name}.csv`);
       writeFileSync(f, `TIMESTAMP${d}ContextTokens${d}GeneratedTokens\n2023-11-16 18:15:46.6805900${d}374${d}44\n`);
       for (const engine of ['ts', 'duckdb']) {
-        await expectOneLineError(['ingest', f, '--preset', 'azure-llm-2023', '--engine', engine, '--out', join(dir, 'x.parquet')], `; the header is ${name}-separated, which is not read (comma or tab only): convert the file, e.g. \`tr '${d}' ',' < ${f} > converted.csv\` when no field holds a comma (or a decimal comma)\n`);
+        await expectOneLineError(['ingest', f, '--preset', 'azure-llm-2023', '--engine', engine, '--out', join(dir, 'x.parquet')], `; the header is ${name}-separated: give "delimiter": "${d}" in a mapping file (--map; the presets' are in presets/)\n`);
       }
     }
   });
