@@ -190,8 +190,10 @@ const JOINT_BINS = 160;
 const NL = MEM_LAGS.length;
 /** Where a record's gap-memory terms start (MEM_LAGS covariance terms, then their variance terms). */
 const AR_MEM = 17;
-/** Arrival window record: client, wi, n, first, last, gaps, sum, sumSq, sumLog, positive, Σcount² at 1/10/60 s, quant [from, to), hist [from, to), gap memory (2·NL). */
-const AR = AR_MEM + 2 * NL;
+/** Where a record's batch counts' range [from, to) is. */
+const AR_BATCH = AR_MEM + 2 * NL;
+/** Arrival window record: client, wi, n, first, last, gaps, sum, sumSq, sumLog, positive, Σcount² at 1/10/60 s, quant [from, to), hist [from, to), gap memory (2·NL), batches [from, to). */
+const AR = AR_BATCH + 2;
 /** Length window record: client, li, n, then [from, to) per field (SUMMARY_FIELDS, reason_ratio) and joint. */
 const LR = 3 + 2 * (NF + 2);
 
@@ -238,7 +240,8 @@ const S_SUBCOUNT = 12;
 const S_SUBSQ = 15;
 const S_LI = 18; // open length window (NaN: none)
 const S_LN = 19;
-const STRIDE = 20;
+const S_RUN = 20; // requests at the time of the client's previous row (a batch when ≥ 2)
+const STRIDE = 21;
 
 export class SummaryBuilder {
   private readonly W: number;
@@ -250,6 +253,9 @@ export class SummaryBuilder {
   /** One arena per summarized field, then reason_ratio, then joint. */
   private readonly lengthCodes: CodeArena[];
   private readonly gapCounter = new Counter(QUANT_TICKS, QUANT_TICKS + 8192);
+  /** Batch sizes of each client's open window (one code per batch, when it ends). */
+  private readonly batchCodes: CodeArena;
+  private readonly batchCounter = new Counter(0, 1024);
   private readonly lengthCounter = new Counter(1024, 1024 + LENGTH_EXACT_BELOW);
   private readonly jointCounter = new Counter(0, JOINT_BINS * JOINT_BINS);
   /** Normal score per gap code (index code + QUANT_TICKS) while a window's gap memory is counted. */
@@ -259,6 +265,7 @@ export class SummaryBuilder {
   private readonly lagSums = new Float64Array(NL);
   private readonly quantSink = new PairSink();
   private readonly histSink = new PairSink();
+  private readonly batchSink = new PairSink();
   private readonly lengthSink = new PairSink();
   private readonly ratioSink = new PairSink(true);
   private readonly arrivals = new Records(AR);
@@ -282,6 +289,7 @@ export class SummaryBuilder {
     this.st = new Float64Array(n * STRIDE);
     for (let c = 0; c < n; c++) for (const f of [S_LAST, S_WI, S_SUBBIN, S_SUBBIN + 1, S_SUBBIN + 2, S_LI]) this.st[c * STRIDE + f] = NaN;
     this.gapCodes = new CodeArena(n);
+    this.batchCodes = new CodeArena(n);
     this.lengthCodes = Array.from({ length: NF + 2 }, () => new CodeArena(n));
   }
 
@@ -321,6 +329,12 @@ export class SummaryBuilder {
       if (t < prev) break;
       if (t < spanStart) spanStart = t;
       if (t > spanEnd) spanEnd = t;
+      // Batches: a run of rows at one time ends in the window it began in (before it closes).
+      if (t === prev) st[o + S_RUN]++;
+      else {
+        if (st[o + S_RUN] >= 2) this.batchCodes.push(c, st[o + S_RUN]);
+        st[o + S_RUN] = 1;
+      }
       // Arrivals.
       const wi = Math.floor(t / W);
       const open = st[o + S_WI];
@@ -413,6 +427,13 @@ export class SummaryBuilder {
     for (; j < d; j++) this.histSink.push(outCodes[j], outCounts[j]);
     A[r + 16] = this.histSink.n;
     this.gapCodes.clear(c);
+    A[r + AR_BATCH] = this.batchSink.n;
+    if (this.batchCodes.size(c) > 0) {
+      const b = this.batchCounter.count(this.batchCodes, c);
+      for (let k = 0; k < b; k++) this.batchSink.push(this.batchCounter.outCodes[k], this.batchCounter.outCounts[k]);
+      this.batchCodes.clear(c);
+    }
+    A[r + AR_BATCH + 1] = this.batchSink.n;
     st[o + S_N] = st[o + S_GAPS] = st[o + S_SUM] = st[o + S_SUMSQ] = st[o + S_SUMLOG] = st[o + S_POS] = 0;
     st[o + S_WI] = NaN;
   }
@@ -563,6 +584,8 @@ export class SummaryBuilder {
   parts(): SummaryParts {
     for (let c = 0; c < this.clients.length; c++) {
       const o = c * STRIDE;
+      if (this.st[o + S_RUN] >= 2) this.batchCodes.push(c, this.st[o + S_RUN]);
+      this.st[o + S_RUN] = 0;
       if (this.st[o + S_WI] === this.st[o + S_WI]) this.closeArrival(c);
       if (this.st[o + S_LI] === this.st[o + S_LI]) this.closeLength(c);
     }
@@ -574,6 +597,7 @@ export class SummaryBuilder {
       lengths: this.lengths.data.slice(0, this.lengths.n * LR),
       quant: this.quantSink.arrays(),
       hist: this.histSink.arrays(),
+      batch: this.batchSink.arrays(),
       length: this.lengthSink.arrays(),
       ratio: this.ratioSink.arrays(),
     };
@@ -591,6 +615,8 @@ export interface SummaryParts {
   lengths: Float64Array;
   quant: { keys: Int32Array | Float64Array; counts: Int32Array };
   hist: { keys: Int32Array | Float64Array; counts: Int32Array };
+  /** Batch size → batches, per arrival window. */
+  batch: { keys: Int32Array | Float64Array; counts: Int32Array };
   length: { keys: Int32Array | Float64Array; counts: Int32Array };
   ratio: { keys: Int32Array | Float64Array; counts: Int32Array };
 }
@@ -637,6 +663,7 @@ export function summariesFromParts(parts: SummaryParts[], o: { arrivalSeconds: n
   };
   const quant = concatPairs(parts.map((p) => p.quant));
   const hist = concatPairs(parts.map((p) => p.hist));
+  const batch = concatPairs(parts.map((p) => p.batch));
   const length = concatPairs(parts.map((p) => p.length));
   const ratio = concatPairs(parts.map((p) => p.ratio));
   const A = merge(
@@ -647,6 +674,8 @@ export function summariesFromParts(parts: SummaryParts[], o: { arrivalSeconds: n
       [14, quant.offsets],
       [15, hist.offsets],
       [16, hist.offsets],
+      [AR_BATCH, batch.offsets],
+      [AR_BATCH + 1, batch.offsets],
     ],
   );
   const names = [...SUMMARY_FIELDS, 'reason_ratio'];
@@ -657,7 +686,7 @@ export function summariesFromParts(parts: SummaryParts[], o: { arrivalSeconds: n
   );
   const view = countsView;
   const rank = clientRanks(o.clients);
-  const records: ArrivalRecords = { A, W, clients: o.clients, quant, hist, spanStart, spanEnd };
+  const records: ArrivalRecords = { A, W, clients: o.clients, quant, hist, batch, spanStart, spanEnd };
   const arrivals = inOrder(A, AR, A.length / AR, rank).map((r): ArrivalSummary => new ArrivalRecord(records, r));
   const lengths = inOrder(R, LR, R.length / LR, rank).map((r): LengthSummary => {
     const fields = new Map<string, PackedCounts>();
@@ -681,6 +710,7 @@ interface ArrivalRecords {
   clients: readonly string[];
   quant: { keys: Int32Array | Float64Array; counts: Int32Array };
   hist: { keys: Int32Array | Float64Array; counts: Int32Array };
+  batch: { keys: Int32Array | Float64Array; counts: Int32Array };
   spanStart: number;
   spanEnd: number;
 }
@@ -747,7 +777,13 @@ class ArrivalRecord implements ArrivalSummary {
   }
   get mem(): number[] | undefined {
     const { A } = this.x;
-    return A[this.r + AR_MEM + NL] > 0 ? Array.from(A.subarray(this.r + AR_MEM, this.r + AR)) : undefined;
+    return A[this.r + AR_MEM + NL] > 0 ? Array.from(A.subarray(this.r + AR_MEM, this.r + AR_BATCH)) : undefined;
+  }
+  get batches(): PackedCounts | undefined {
+    const { A } = this.x;
+    const from = A[this.r + AR_BATCH];
+    const to = A[this.r + AR_BATCH + 1];
+    return to > from ? countsView(this.x.batch, from, to) : undefined;
   }
   /** JSON.stringify writes the fields, as of a plain summary. */
   toJSON(): ArrivalSummary {

@@ -1384,10 +1384,11 @@ export function assembleSummaries(t: ScanTables, meta: ScanMeta): TraceSummaries
     return out;
   };
   const G = t.gapHist;
-  const isQuant = (v: unknown) => v === 'q';
+  // Kinds: 'q' quantized ticks (1), 'b' batch sizes (2), else log bins (0).
+  const kindCode = (v: unknown) => (v === 'q' ? 1 : v === 'b' ? 2 : 0);
   const gapSlot = slotOf(G.client, G.wi, G.client.length, 'gap histogram', slots);
   const kindAt = reader(G.kind);
-  const quantRow = Uint8Array.from({ length: G.client.length }, (_, i) => (isQuant(kindAt(i)) ? 1 : 0));
+  const quantRow = Uint8Array.from({ length: G.client.length }, (_, i) => kindCode(kindAt(i)));
   const gkey = toF64(G.key);
   const gcount = toF64(G.c);
   const pick = (q: number) => {
@@ -1406,9 +1407,11 @@ export function assembleSummaries(t: ScanTables, meta: ScanMeta): TraceSummaries
   };
   const quant = pick(1);
   const hist = pick(0);
+  const batches = pick(2);
   arrivals.forEach((a, s) => {
     a.quant = quant[s];
     a.hist = hist[s];
+    if (batches[s].size > 0) a.batches = batches[s];
   });
   const D = t.disp;
   const dispSlot = slotOf(D.client, D.wi, D.client.length, 'dispersion', slots, 'skip');

@@ -9,6 +9,15 @@ function addMem(a: readonly number[] | undefined, b: readonly number[] | undefin
   return a.map((x, i) => x + b[i]);
 }
 
+/** Sum of two windows' batch counts (undefined when neither has a batch); a new Map when both have. */
+function addBatches(a: ReadonlyMap<number, number> | undefined, b: ReadonlyMap<number, number> | undefined): ReadonlyMap<number, number> | undefined {
+  const has = (m: ReadonlyMap<number, number> | undefined): m is ReadonlyMap<number, number> => m !== undefined && m.size > 0;
+  if (!has(a)) return has(b) ? new Map(b) : undefined;
+  const out = new Map(a);
+  if (has(b)) addMap(out, b);
+  return out;
+}
+
 function addMap<K>(into: Map<K, number>, from: ReadonlyMap<K, number>): void {
   // forEach, in the same order as iterating: no [key, value] pair made per entry.
   from.forEach((v, k) => into.set(k, (into.get(k) ?? 0) + v));
@@ -26,13 +35,15 @@ export function mergeArrival(a: ArrivalSummary, b: ArrivalSummary, acrossWindows
   addMap(quant, b.quant);
   addMap(hist, b.hist);
   const mem = addMem(a.mem, b.mem);
-  const { mem: _, ...rest } = arrivalFields(a);
+  const batches = addBatches(a.batches, b.batches);
+  const { mem: _, batches: __, ...rest } = arrivalFields(a);
   // Read once: a scan's summaries are views, and each read of `disp` builds it.
   const ad = rest.disp;
   const bd = b.disp;
   return {
     ...rest,
     ...(mem ? { mem } : {}),
+    ...(batches ? { batches } : {}),
     n: a.n + b.n,
     first: Math.min(a.first, b.first),
     last: Math.max(a.last, b.last),
@@ -75,6 +86,8 @@ export function mergeArrivals(list: readonly ArrivalSummary[], acrossWindows = f
     out.positive += b.positive;
     const mem = b.mem;
     if (mem) out.mem = addMem(out.mem, mem);
+    const batches = b.batches;
+    if (batches && batches.size > 0) out.batches = addBatches(out.batches, batches);
     // Read once: a scan's summaries are views, and each read of `disp` builds it.
     const bd = b.disp;
     for (const k of ['s1', 's10', 's60'] as const) {

@@ -1,7 +1,7 @@
 import { EMPTY_COUNTS, PackedCounts, PairSink } from './packed.js';
 import { arrivalFields, MEM_LAGS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 
-type ArrivalJson = Omit<ArrivalSummary, 'quant' | 'hist' | 'disp'> & { quant: [number, number][]; hist: [number, number][]; disp: DispJson };
+type ArrivalJson = Omit<ArrivalSummary, 'quant' | 'hist' | 'disp' | 'batches'> & { quant: [number, number][]; hist: [number, number][]; disp: DispJson; batches?: [number, number][] };
 type LengthJson = Omit<LengthSummary, 'fields' | 'joint'> & { fields: Record<string, [number, number][]>; joint: [number, number][] };
 
 /** JSON form of summaries: maps become [key, count] pair lists. Versioned like profiles. */
@@ -20,7 +20,10 @@ export interface SummariesJson {
 /** ArrivalSummary.disp as written: keyed by the bin width in seconds. */
 type DispJson = Record<'1' | '10' | '60', ArrivalSummary['disp']['s1']>;
 
-const arrivalToJson = (a: ArrivalSummary): ArrivalJson => ({ ...arrivalFields(a), quant: [...a.quant.entries()], hist: [...a.hist.entries()], disp: { '1': a.disp.s1, '10': a.disp.s10, '60': a.disp.s60 } });
+const arrivalToJson = (a: ArrivalSummary): ArrivalJson => {
+  const { batches, ...rest } = arrivalFields(a);
+  return { ...rest, quant: [...a.quant.entries()], hist: [...a.hist.entries()], disp: { '1': a.disp.s1, '10': a.disp.s10, '60': a.disp.s60 }, ...(batches ? { batches: [...batches.entries()] } : {}) };
+};
 const lengthToJson = (l: LengthSummary): LengthJson => ({ ...l, fields: Object.fromEntries([...l.fields.entries()].map(([k, m]) => [k, [...m.entries()]])), joint: [...l.joint.entries()] });
 
 function headOf(s: TraceSummaries): Omit<SummariesJson, 'arrivals' | 'lengths'> {
@@ -137,9 +140,15 @@ function arrivalFromJson(a: ArrivalJson, packer: HistogramPacker): ArrivalSummar
   }
   const d = a.disp as Partial<DispJson> | undefined;
   if (!d || !d['1'] || !d['10'] || !d['60']) throw new RangeError(`arrival window (client ${JSON.stringify(a.client)}, start ${a.start}): disp must hold "1", "10" and "60"`);
-  const out = { ...a, quant: EMPTY_COUNTS, hist: EMPTY_COUNTS, disp: { s1: d['1'], s10: d['10'], s60: d['60'] } } as ArrivalSummary;
+  // Batch sizes are whole numbers from 2 (a request alone at its instant is no batch).
+  if (a.batches !== undefined && !(Array.isArray(a.batches) && a.batches.every((p) => Array.isArray(p) && Number.isInteger(p[0]) && p[0] >= 2 && Number.isInteger(p[1]) && p[1] >= 0))) {
+    throw new RangeError(`arrival window (client ${JSON.stringify(a.client)}, start ${a.start}): batches must be [size, count] pairs of whole numbers, sizes from 2`);
+  }
+  const { batches, ...fields } = a;
+  const out = { ...fields, quant: EMPTY_COUNTS, hist: EMPTY_COUNTS, disp: { s1: d['1'], s10: d['10'], s60: d['60'] } } as ArrivalSummary;
   packer.add(out as unknown as Record<string, unknown>, 'quant', a.quant);
   packer.add(out as unknown as Record<string, unknown>, 'hist', a.hist);
+  if (batches && batches.length > 0) packer.add(out as unknown as Record<string, unknown>, 'batches', batches);
   return out;
 }
 

@@ -608,8 +608,14 @@ export function summaryQueries(opts: { W: number; L: number; res: number; fields
 FROM x GROUP BY client, wi`;
   const kind = `CASE WHEN ${ticks} < ${QUANT_TICKS} THEN 'q' ELSE 'h' END`;
   const hkey = `CAST(CASE WHEN ${ticks} < ${QUANT_TICKS} THEN ${ticks} ELSE floor(log10(g / ${GAP_MIN}) * ${GAP_BINS_PER_DECADE}) END AS INTEGER)`;
-  const gapHist = `SELECT client, CAST(wi AS INTEGER) AS wi, ${kind} AS kind, ${hkey} AS ${q('key')}, CAST(count(*) AS INTEGER) AS c
-FROM x WHERE g IS NOT NULL GROUP BY client, wi, ${kind}, ${hkey} ORDER BY client, wi`;
+  // Batches (kind 'b', key = size): a client's rows at one time, 2 or more — the rows with a
+  // gap of exactly 0 grouped by time, plus the row before them (ArrivalSummary.batches).
+  const batchRows = `SELECT client, CAST(wi AS INTEGER) AS wi, 'b' AS kind, CAST(sg_size AS INTEGER) AS ${q('key')}, CAST(count(*) AS INTEGER) AS c
+FROM (SELECT client, wi, count(*) + 1 AS sg_size FROM x WHERE g = 0 GROUP BY client, wi, t) AS sg_b GROUP BY client, wi, sg_size`;
+  const gapHist = `SELECT client, wi, kind, ${q('key')}, c FROM (SELECT client, CAST(wi AS INTEGER) AS wi, ${kind} AS kind, ${hkey} AS ${q('key')}, CAST(count(*) AS INTEGER) AS c
+FROM x WHERE g IS NOT NULL GROUP BY client, wi, ${kind}, ${hkey}
+UNION ALL
+${batchRows}) AS sg_gh ORDER BY client, wi`;
   const dispAt = (sc: number) => `SELECT client, CAST(wi AS INTEGER) AS wi, ${sc} AS scale, CAST(sum(c) AS DOUBLE) AS ${q('sum')}, CAST(sum(c * c) AS DOUBLE) AS sumSq FROM (
   SELECT client, wi, floor(t / ${sc}) AS b, count(*) AS c FROM x GROUP BY client, wi, floor(t / ${sc})) s${sc} GROUP BY client, wi`;
   const disp = [1, 10, 60].map(dispAt).join('\nUNION ALL\n');

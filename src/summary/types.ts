@@ -44,16 +44,40 @@ export interface ArrivalSummary {
    * for windows with fewer than MEM_MIN_GAPS such gaps.
    */
   mem?: readonly number[];
+  /**
+   * Batches: a client's requests at one instant (equal timestamps), 2 or more, counted in the
+   * window of that instant: batch size → number of such instants. Each batch of k requests adds
+   * k − 1 gaps of exactly 0 to the window's gaps. Absent (or empty) when every request of the
+   * window came at an instant of its own, and in summaries written before batches were counted.
+   */
+  batches?: ReadonlyMap<number, number>;
 }
 
 /**
- * A plain copy of an arrival summary's fields (`mem` only when it has terms). Summaries from
+ * A plain copy of an arrival summary's fields (`mem` only when it has terms, `batches` only when it has any). Summaries from
  * the scans are views whose fields are getters (summariesFromParts), which `{ ...a }` and rest
  * patterns do not copy: copies go through here.
  */
 export function arrivalFields(a: ArrivalSummary): ArrivalSummary {
   const mem = a.mem;
-  return { client: a.client, start: a.start, n: a.n, first: a.first, last: a.last, gaps: a.gaps, sum: a.sum, sumSq: a.sumSq, sumLog: a.sumLog, positive: a.positive, quant: a.quant, hist: a.hist, disp: a.disp, ...(mem ? { mem } : {}) };
+  const batches = a.batches;
+  return {
+    client: a.client,
+    start: a.start,
+    n: a.n,
+    first: a.first,
+    last: a.last,
+    gaps: a.gaps,
+    sum: a.sum,
+    sumSq: a.sumSq,
+    sumLog: a.sumLog,
+    positive: a.positive,
+    quant: a.quant,
+    hist: a.hist,
+    disp: a.disp,
+    ...(mem ? { mem } : {}),
+    ...(batches && batches.size > 0 ? { batches } : {}),
+  };
 }
 
 /** Keys of ArrivalSummary.disp, and the bin widths (s) they count. */

@@ -29,7 +29,7 @@ function cloneable(side: Side): Side {
   const map = (h: ReadonlyMap<number, number>): Map<number, number> => (h instanceof Map ? h : new Map(h));
   const stats = (s: Stats): Stats => ({
     ...s,
-    gaps: s.gaps && { ...arrivalFields(s.gaps), quant: map(s.gaps.quant), hist: map(s.gaps.hist) },
+    gaps: s.gaps && { ...arrivalFields(s.gaps), quant: map(s.gaps.quant), hist: map(s.gaps.hist), ...(s.gaps.batches?.size ? { batches: map(s.gaps.batches) } : {}) },
     lengths: s.lengths && { ...s.lengths, fields: new Map([...s.lengths.fields].map(([f, h]) => [f, map(h)])), joint: map(s.lengths.joint) },
   });
   return { ...side, aggregate: stats(side.aggregate), clients: new Map([...side.clients].map(([id, s]) => [id, stats(s)])) };

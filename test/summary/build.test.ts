@@ -15,7 +15,10 @@ function plain(s: TraceSummaries): unknown {
   const m = (h: ReadonlyMap<number, number>) => [...h].sort((a, b) => a[0] - b[0]);
   return {
     ...s,
-    arrivals: s.arrivals.map((a) => ({ ...arrivalFields(a), quant: m(a.quant), hist: m(a.hist) })),
+    arrivals: s.arrivals.map((a) => {
+      const { batches, ...rest } = arrivalFields(a);
+      return { ...rest, quant: m(a.quant), hist: m(a.hist), ...(batches ? { batches: m(batches) } : {}) };
+    }),
     lengths: s.lengths.map((l) => ({ ...l, fields: [...l.fields].map(([f, h]) => [f, m(h)]), joint: m(l.joint) })),
   };
 }

@@ -364,7 +364,7 @@ describe('DuckDB engine', () => {
       const one = await builderPass(con, sql, ['input_tokens', 'output_tokens'], options, null, 0);
       const many = await builderPass(con, sql, ['input_tokens', 'output_tokens'], options, null, 2);
       expect(one!.arrivals.length).toBeGreaterThan(1000);
-      const plain = (x: typeof one) => JSON.stringify({ ...x, arrivals: x!.arrivals.map((a) => ({ ...arrivalFields(a), quant: [...a.quant], hist: [...a.hist] })), lengths: x!.lengths.map((l) => ({ ...l, fields: [...l.fields].map(([f, h]) => [f, [...h]]), joint: [...l.joint] })) });
+      const plain = (x: typeof one) => JSON.stringify({ ...x, arrivals: x!.arrivals.map((a) => ({ ...arrivalFields(a), quant: [...a.quant], hist: [...a.hist], batches: [...(a.batches ?? [])] })), lengths: x!.lengths.map((l) => ({ ...l, fields: [...l.fields].map(([f, h]) => [f, [...h]]), joint: [...l.joint] })) });
       expect(plain(many) === plain(one)).toBe(true);
       // A stream that fails part-way ends like a complete one in DuckDB's API: the pass must
       // fail with the error, not count the rows before it (found by review).

@@ -222,6 +222,21 @@ export function referenceBuildSummaries(trace: Trace, options: SummaryOptions): 
     const mem = referenceMem(ownCodes.get(a) ?? []);
     if (mem) a.mem = mem;
   }
+  // Batches: rows of one client at one time, 2 or more, in that time's window (by a count of
+  // every (client, time), independent of the scan's runs).
+  const atTime = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const k = `${trace.client[i]}\u0000${trace.timestamp[i]}`;
+    atTime.set(k, (atTime.get(k) ?? 0) + 1);
+  }
+  for (const [k, size] of atTime) {
+    if (size < 2) continue;
+    const [c, t] = k.split('\u0000');
+    const a = arrivals.get(Number(c) * 4294967296 + (Math.floor(Number(t) / W) - windowBase))!;
+    const m = (a.batches ?? new Map<number, number>()) as Map<number, number>;
+    bump(m, size);
+    a.batches = m;
+  }
   const byClientStart = <T extends { client: string; start: number }>(x: T, y: T) => (x.client < y.client ? -1 : x.client > y.client ? 1 : x.start - y.start);
   return {
     arrivalSeconds: W,
