@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# A known limit, reproduced: a client that sends its requests in batches (50 at the same
-# millisecond every 300 s) beside a Poisson chat client (1 req/s), 6 h. No renewal process of
-# gaps makes exact batches, so `roundtrip` fails on the batch client's 1 s and 10 s dispersion
-# and the generated trace needs fewer serving slots than the log (README, Validating fidelity).
-# Usage: bash examples/batch-client.sh [OUT_DIR]   (exit 1 while the limit stands)
+# A batch client: 50 requests at the same millisecond every 300 s, beside a Poisson chat client
+# (1 req/s), 6 h. `fit` gives it `batches.sizes` (requests per instant) and fits its windows to
+# the gaps between instants; `generate` draws instants and a size for each, so `roundtrip` keeps
+# the log's 1 s and 10 s dispersion and its serving slots (README, Validating fidelity). Without
+# the batch model (before session 22) this failed: 1 s dispersion 3.18 against 8.08, 31 % fewer
+# slots, as no renewal process of gaps makes exact batches.
+# Usage: bash examples/batch-client.sh [OUT_DIR]   (exit 0 when roundtrip passes)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 D=${1:-$root/out/batch-client}

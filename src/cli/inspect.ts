@@ -57,6 +57,10 @@ export function renderSummary(file: string, s: ProfileSummary): string {
       ? '  gap memory    none: gaps are drawn independently within each window'
       : `  gap memory    ${gm.clients} client${gm.clients === 1 ? "" : "s"} (${pct(gm.share)} of requests) ${gm.clients === 1 ? "draws" : "draw"} serially dependent gaps: ${gm.top.map((x) => `client ${JSON.stringify(x.id)}: weight ${fmt(x.weight)}, φ ${fmt(x.phi)} (~${Math.round(1 / (1 - x.phi))} gaps)`).join('; ')}`,
   );
+  const bt = s.batches;
+  if (bt.clients > 0) {
+    lines.push(`  batches       ${bt.clients} client${bt.clients === 1 ? '' : 's'} (${pct(bt.share)} of requests) ${bt.clients === 1 ? 'sends' : 'send'} requests in batches at one instant: ${bt.top.map((x) => `client ${JSON.stringify(x.id)}: ${fmt(x.meanSize)} per instant on average, up to ${x.maxSize}`).join('; ')}`);
+  }
   for (const x of s.sessions.slice(0, 5)) {
     const st = x.stats as { sessions?: number; mean_turns?: number; inter_turn_gap_median_s?: number | null; input_growth_per_turn_median?: number | null; input_rank_by_turn?: unknown; input_rank_turn_copula?: number };
     // Whether generate reproduces the growth: only with the input-rank model (profiles fitted since it exists).

@@ -13,6 +13,8 @@ import { humanCount } from '../util/human-count.js';
 import { empiricalGaps, fitArrivalWindow, fitsOnItsOwn, MIN_FIT_GAPS, type ArrivalFitOptions, type FamilyFit } from './arrival-fit.js';
 import { prefitWindows, type LengthWindowFit } from './parallel-fit.js';
 import { fitArrivals } from './idle-gaps.js';
+import { batchClients, batchSizes } from './batches.js';
+import { PmfSampler } from '../stats/pmf.js';
 import { aggregateBucketSeconds, coveredBuckets, fitAggregateRate, fitAggregateRateSeries, rateChangePoints } from './rates.js';
 import { lengthWindowOf } from './lengths.js';
 import { sessionStats } from './sessions.js';
@@ -141,8 +143,12 @@ export function fitSummaries(
   }
   for (const l of summaries.lengths) byClient.get(l.client)?.lengths.push(l);
   const clients: ProfileClient[] = [];
+  const batched = batchClients(summaries);
   let done = 0;
   for (const [id, { arrivals, lengths }] of byClient) {
+    // A batch client: requests per instant, and windows whose gaps are between instants.
+    const sizes = batched.has(id) ? batchSizes(arrivals) : undefined;
+    const perInstant = sizes ? new PmfSampler(sizes).mean : 1;
     // Pooled shape for windows too small to fit on their own (only when such a window
     // exists): the request-weighted median shape of the client's fitted windows in their most
     // common family; a fit of all its gaps pooled when no window was fitted.
@@ -216,7 +222,7 @@ export function fitSummaries(
         windows.push(w);
       } else if (rate > 0 && pooledFitOf()) {
         const pooledFit = pooledFitOf()!;
-        windows.push({ start: s.start, rate, cv: modelCv(pooledFit.model), model: scaledTo(pooledFit.model, rate) });
+        windows.push({ start: s.start, rate, cv: modelCv(pooledFit.model), model: scaledTo(pooledFit.model, rate / perInstant) });
       } else {
         windows.push({ start: s.start, rate, cv: null, model: null });
       }
@@ -229,6 +235,7 @@ export function fitSummaries(
       lengths: lengths.map((l) => options.prefit?.lengths.get(l) ?? lengthWindowOf(l)),
     };
     if (shifts.length > 0) client.shifts = shifts;
+    if (sizes) client.batches = { sizes };
     const memory = fitGapMemory(memoryCorrelations(arrivals), { skipLag1: clockHidesLag1(res, arrivals) });
     if (memory) client.gap_memory = memory;
     const shape = clientGapShape(arrivals, windows, res, options.empiricalAboveKs ?? 0.05);

@@ -1,6 +1,8 @@
 import { gapBin, gapBinEdges } from '../summary/bins.js';
-import { arrivalFields, QUANT_TICKS, type ArrivalSummary, type TraceSummaries } from '../summary/types.js';
+import { QUANT_TICKS, type ArrivalSummary, type TraceSummaries } from '../summary/types.js';
 import { log } from '../stats/det-math.js';
+import { batchClients, batchZeros, BetweenInstants } from './batches.js';
+import { LessBy, WindowView } from './window-view.js';
 
 /**
  * The arrival windows a fit reads: each window's gaps without the gap from a client's previous
@@ -17,9 +19,31 @@ import { log } from '../stats/det-math.js';
  * out already): it is `first − last` of the two windows, the subtraction the scan made.
  * Windows without such a gap are returned as they are; the same array (and objects) for the
  * same summaries, so prefitWindows and fitSummaries agree on which windows they fitted.
+ *
+ * Batch clients' windows (src/fit/batches.ts) are read without the 0-gaps inside their batches:
+ * their models describe the gaps between instants.
  */
 export function fitArrivals(summaries: TraceSummaries): readonly ArrivalSummary[] {
   const cached = CACHE.get(summaries);
+  if (cached) return cached;
+  const free = pauseFree(summaries);
+  // Batch clients' windows: the gaps between their instants (src/fit/batches.ts).
+  const batched = batchClients(summaries);
+  const out = batched.size > 0 ? free.slice() : free;
+  if (batched.size > 0) {
+    (out as ArrivalSummary[]).forEach((a, i, list) => {
+      if (!batched.has(a.client)) return;
+      const zeros = batchZeros(summaries.arrivals[i]);
+      if (zeros > 0) list[i] = new BetweenInstants(a, zeros);
+    });
+  }
+  CACHE.set(summaries, out);
+  return out;
+}
+
+/** The windows without the gap from before a pause (fitArrivals less its batch views). */
+function pauseFree(summaries: TraceSummaries): readonly ArrivalSummary[] {
+  const cached = PAUSE_FREE.get(summaries);
   if (cached) return cached;
   const W = summaries.arrivalSeconds;
   const res = summaries.resolution;
@@ -43,10 +67,11 @@ export function fitArrivals(summaries: TraceSummaries): readonly ArrivalSummary[
       if (fixed) out[list[k]] = fixed;
     }
   }
-  CACHE.set(summaries, out);
+  PAUSE_FREE.set(summaries, out);
   return out;
 }
 
+const PAUSE_FREE = new WeakMap<TraceSummaries, readonly ArrivalSummary[]>();
 const CACHE = new WeakMap<TraceSummaries, readonly ArrivalSummary[]>();
 
 /** Whether window `s` follows its client's window `prev` after a pause of a whole window, and holds the gap from it. */
@@ -76,7 +101,7 @@ export function ownGapTotals(summaries: TraceSummaries): Map<string, GapTotals> 
   const prevOf = new Map<string, ArrivalSummary>();
   for (const a of summaries.arrivals) {
     const prev = prevOf.get(a.client);
-    if (prev && !(prev.start < a.start)) return totalsOf(fitArrivals(summaries));
+    if (prev && !(prev.start < a.start)) return totalsOf(pauseFree(summaries));
     prevOf.set(a.client, a);
     let t = out.get(a.client);
     if (!t) out.set(a.client, (t = { gaps: 0, sum: 0, sumSq: 0 }));
@@ -128,13 +153,13 @@ function withoutGap(s: ArrivalSummary, g: number, res: number): ArrivalSummary |
   const moment = (total: number, drop: number, k: 'sum' | 'sumSq') => {
     const rest = total - drop;
     if (!(s.gaps * Number.EPSILON * total > 1e-3 * Math.abs(rest))) return rest;
-    est ??= countedMoments(inQuant ? new LessOne(s.quant, key) : s.quant, inQuant ? s.hist : new LessOne(s.hist, key), res);
+    est ??= countedMoments(inQuant ? new LessBy(s.quant, key, 1) : s.quant, inQuant ? s.hist : new LessBy(s.hist, key, 1), res);
     return est[k];
   };
   // With no gap left the sums are 0 exactly (a subtraction could leave a rounding residue).
   const sum = gaps === 0 ? 0 : moment(s.sum, g, 'sum');
   const sumSq = gaps === 0 ? 0 : Math.max(0, moment(s.sumSq, g * g, 'sumSq'));
-  return new PausedWindow(s, gaps, sum, sumSq, s.positive <= 1 ? 0 : s.sumLog - log(g), s.positive - 1, key, inQuant);
+  return new PausedWindow(s, { gaps, sum, sumSq, sumLog: s.positive <= 1 ? 0 : s.sumLog - log(g), positive: s.positive - 1 }, key, inQuant);
 }
 
 /**
@@ -143,91 +168,35 @@ function withoutGap(s: ArrivalSummary, g: number, res: number): ArrivalSummary |
  * is copied: copies of the 588 000 such windows (of 1.5 M) of a 30-day, 2 000-client log took its fit from 30
  * to 39 s and 0.8 GB more.
  */
-class PausedWindow implements ArrivalSummary {
+class PausedWindow extends WindowView {
   constructor(
-    private readonly w: ArrivalSummary,
-    readonly gaps: number,
-    readonly sum: number,
-    readonly sumSq: number,
-    readonly sumLog: number,
-    readonly positive: number,
+    w: ArrivalSummary,
+    private readonly own: { gaps: number; sum: number; sumSq: number; sumLog: number; positive: number },
     private readonly key: number,
     private readonly inQuant: boolean,
-  ) {}
-  get client(): string {
-    return this.w.client;
-  }
-  get start(): number {
-    return this.w.start;
-  }
-  get n(): number {
-    return this.w.n;
-  }
-  get first(): number {
-    return this.w.first;
-  }
-  get last(): number {
-    return this.w.last;
-  }
-  get quant(): ReadonlyMap<number, number> {
-    return this.inQuant ? new LessOne(this.w.quant, this.key) : this.w.quant;
-  }
-  get hist(): ReadonlyMap<number, number> {
-    return this.inQuant ? this.w.hist : new LessOne(this.w.hist, this.key);
-  }
-  get disp(): ArrivalSummary['disp'] {
-    return this.w.disp;
-  }
-  get mem(): readonly number[] | undefined {
-    return this.w.mem;
-  }
-  /** JSON.stringify writes the fields, as of a plain summary. */
-  toJSON(): ArrivalSummary {
-    return arrivalFields(this);
-  }
-}
-
-/** A histogram with one count less at `key` (which it has), read through, in the histogram's order. */
-class LessOne implements ReadonlyMap<number, number> {
-  private readonly at: number;
-  constructor(
-    private readonly h: ReadonlyMap<number, number>,
-    private readonly key: number,
   ) {
-    this.at = h.get(key) ?? 0;
+    super(w);
   }
-  get size(): number {
-    return this.h.size - (this.at === 1 ? 1 : 0);
+  override get gaps(): number {
+    return this.own.gaps;
   }
-  get(k: number): number | undefined {
-    if (k !== this.key) return this.h.get(k);
-    return this.at > 1 ? this.at - 1 : undefined;
+  override get sum(): number {
+    return this.own.sum;
   }
-  has(k: number): boolean {
-    return k === this.key ? this.at > 1 : this.h.has(k);
+  override get sumSq(): number {
+    return this.own.sumSq;
   }
-  forEach(f: (value: number, key: number, map: ReadonlyMap<number, number>) => void, thisArg?: unknown): void {
-    this.h.forEach((c, k) => {
-      if (k !== this.key) f.call(thisArg, c, k, this);
-      else if (c > 1) f.call(thisArg, c - 1, k, this);
-    });
+  override get sumLog(): number {
+    return this.own.sumLog;
   }
-  private pairs(): [number, number][] {
-    const out: [number, number][] = [];
-    this.forEach((c, k) => out.push([k, c]));
-    return out;
+  override get positive(): number {
+    return this.own.positive;
   }
-  entries(): MapIterator<[number, number]> {
-    return this.pairs()[Symbol.iterator]() as MapIterator<[number, number]>;
+  override get quant(): ReadonlyMap<number, number> {
+    return this.inQuant ? new LessBy(this.w.quant, this.key, 1) : this.w.quant;
   }
-  keys(): MapIterator<number> {
-    return this.pairs().map(([k]) => k)[Symbol.iterator]() as MapIterator<number>;
-  }
-  values(): MapIterator<number> {
-    return this.pairs().map(([, c]) => c)[Symbol.iterator]() as MapIterator<number>;
-  }
-  [Symbol.iterator](): MapIterator<[number, number]> {
-    return this.entries();
+  override get hist(): ReadonlyMap<number, number> {
+    return this.inQuant ? this.w.hist : new LessBy(this.w.hist, this.key, 1);
   }
 }
 

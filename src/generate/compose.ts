@@ -3,6 +3,7 @@ import { createRng, type Rng } from '../stats/rng.js';
 import { normalCdf } from '../stats/normal.js';
 import { GenerateError } from './errors.js';
 import { describeRateSpec, meanRateOver, rateAt, type RateSpec } from './rate-function.js';
+import { PmfSampler } from '../stats/pmf.js';
 import { unitGapSampler, type ShapeSource, type UnitGapSampler } from './arrival-sampler.js';
 import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths } from './length-sampler.js';
 import { SessionAssigner, sessionModelOf } from './session-sampler.js';
@@ -283,6 +284,8 @@ interface ClientState {
   memory?: GapMemoryState;
   /** The client's pooled gap shape (its `empirical`), for windows without their own. */
   shape?: ProfileClient['empirical'];
+  /** Requests per instant (a batch client's `batches.sizes`); absent: one. */
+  sizes?: PmfSampler;
 }
 
 /** Latent state of a client's gap memory (src/fit/gap-memory.ts). */
@@ -447,6 +450,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
     sessions: sessionAssigner(c, options, root),
     memory: c.gap_memory && c.gap_memory.weight > 0 && options.gapMemory !== false ? new GapMemoryState(c.gap_memory.weight, c.gap_memory.phi) : undefined,
     shape: c.empirical,
+    sizes: c.batches ? new PmfSampler(c.batches.sizes) : undefined,
   }));
   const labelSessions = states.some((s) => s.sessions);
   const columns = lengthColumnsOf(chosen);
@@ -546,7 +550,8 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
         const sampler = (active.sampler[k] ??= unitGapSampler(w, shapeSource, options.useEmpirical ?? true, st.shape));
         if (Number.isNaN(st.residual)) st.residual = sampler.residual(st.arrivalRng);
         samplers[ci] = sampler;
-        rates[ci] = rate;
+        // A batch client's gaps are between instants, which come at rate / mean size.
+        rates[ci] = st.sizes ? rate / st.sizes.mean : rate;
         next[ci] = slot.a + st.residual / rate;
         drawing.push(ci);
       }
@@ -564,8 +569,9 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
           const sampler = samplers[ci]!;
           const st = states[ci];
           const rate = rates[ci];
+          const sizes = st.sizes;
           // Reserve for the expected count plus generous slack; grow further if needed.
-          buf.reserve(Math.ceil(rate * partWidth * 1.5) + 64);
+          buf.reserve(Math.ceil(rate * (sizes ? sizes.mean : 1) * partWidth * 1.5) + 64);
           let t = next[ci];
           const rng = st.arrivalRng;
           const lrng = st.lengthRng;
@@ -574,26 +580,30 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
           const memory = st.memory;
           const fast = options.quantileTables !== false;
           while (t < end) {
-            if (buf.n >= buf.timestamp.length) buf.reserve(buf.timestamp.length);
-            const row = buf.n++;
-            buf.timestamp[row] = t - options.start;
-            buf.client[row] = ci;
+            // Requests at this instant (a batch client's size, drawn before its gap), then the next instant.
+            const size = sizes ? sizes.quantile(rng.next()) : 1;
             const after = t + (memory ? memory.next(sampler, rng, fast) : sampler.next(rng)) / rate;
-            if (buf.session && buf.turn) {
-              if (sessions) {
-                // The next arrival as this slot's rate places it (a look-ahead for labelling only).
-                sessions.assign(t, after);
-                buf.session[row] = sessions.session;
-                buf.turn[row] = sessions.turn;
-              } else {
-                buf.session[row] = NaN;
-                buf.turn[row] = NaN;
+            for (let j = 0; j < size; j++) {
+              if (buf.n >= buf.timestamp.length) buf.reserve(buf.timestamp.length);
+              const row = buf.n++;
+              buf.timestamp[row] = t - options.start;
+              buf.client[row] = ci;
+              if (buf.session && buf.turn) {
+                if (sessions) {
+                  // The next arrival as this slot's rate places it (a look-ahead for labelling only).
+                  sessions.assign(t, j < size - 1 ? t : after);
+                  buf.session[row] = sessions.session;
+                  buf.turn[row] = sessions.turn;
+                } else {
+                  buf.session[row] = NaN;
+                  buf.turn[row] = NaN;
+                }
               }
+              // Lengths after the session label: a turn's input rank comes from its session.
+              const lw = ls.at(t + profileOffset);
+              if (lw) sampleLengths(lw, lrng, buf.lengths, row, sessions?.hasRanks ? sessions.inputRankIn(lw) : NaN);
+              else clearLengths(buf.lengths, row);
             }
-            // Lengths after the session label: a turn's input rank comes from its session.
-            const lw = ls.at(t + profileOffset);
-            if (lw) sampleLengths(lw, lrng, buf.lengths, row, sessions?.hasRanks ? sessions.inputRankIn(lw) : NaN);
-            else clearLengths(buf.lengths, row);
             t = after;
           }
           next[ci] = t;

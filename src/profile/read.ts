@@ -123,6 +123,26 @@ export function validateProfile(value: unknown, file = '<profile>'): Profile {
     client.arrivals.forEach((w, wi) => {
       if (w.empirical) checkGapHistogram(w.empirical, `clients[${ci}].arrivals[${wi}].empirical`, file);
     });
+    if (client.batches) {
+      // Requests per instant: whole numbers from 1, ascending (a size of 0 or 2.5 would make
+      // generation emit nothing or a fraction of a request at an instant).
+      const where = `clients[${ci}].batches.sizes`;
+      try {
+        const pmf = client.batches.sizes;
+        checkPmf(pmf, where);
+        const v = pmf.values;
+        for (let i = 0; i < v.length; i++) {
+          if (!(Number.isInteger(v[i]) && v[i] >= 1)) throw new PmfError(`${where}.values[${i}]: a batch size must be a whole number ≥ 1, got ${v[i]}`, `${where}.values[${i}]`);
+          if (i > 0 && !(v[i] > v[i - 1])) throw new PmfError(`${where}.values[${i}]: values must ascend (${v[i - 1]} then ${v[i]})`, `${where}.values[${i}]`);
+        }
+        pmf.bins?.lo.forEach((lo, i) => {
+          if (!(lo >= 1)) throw new PmfError(`${where}.bins.lo[${i}]: a batch size must be ≥ 1, got ${lo}`, `${where}.bins.lo[${i}]`);
+        });
+      } catch (err) {
+        if (err instanceof PmfError) throw new ProfileError(`${file}: ${err.message}`, file, err.path);
+        throw err;
+      }
+    }
     client.lengths.forEach((w, wi) => {
       for (const [name, field] of Object.entries(w.fields)) {
         if (!field) continue;

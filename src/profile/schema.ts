@@ -136,6 +136,15 @@ export const ClientSchema = z
     empirical: GapHistogramSchema.optional().describe(
       'the client\'s pooled gap shape, in mean gaps (each window\'s gaps divided by its mean), kept when its windows\' families do not reproduce it; generation samples it (rescaled to each window\'s rate) for every window with a model and no empirical of its own',
     ),
+    batches: z
+      .object({
+        sizes: CompactPmfSchema.describe('requests per arrival instant (1 = alone), over the client\'s instants'),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'the client sends requests in batches — several at one instant (a batch job, a fan-out) — and its windows\' `cv`, `model` and `empirical` describe the gaps between instants; `rate` still counts requests. Generation draws instants at rate / mean size and a size per instant (absent: one request per instant)',
+      ),
     sessions: SessionStatsSchema.optional(),
   })
   .strict();

@@ -1,4 +1,4 @@
-import { PmfSampler } from '../stats/pmf.js';
+import { pmfMean, PmfSampler } from '../stats/pmf.js';
 import type { LengthFieldName, Profile, ProfileClient } from './schema.js';
 
 /** Quantiles reported for every length field. */
@@ -37,6 +37,8 @@ export interface ProfileSummary {
   sessions: { id: string; stats: Record<string, unknown> }[];
   /** Clients with gap memory: how many, their share of requests, the largest few. */
   gapMemory: { clients: number; share: number; top: { id: string; weight: number; phi: number }[] };
+  /** Batch clients (`batches`): how many, their share of requests, the largest few with their mean and largest requests per instant. */
+  batches: { clients: number; share: number; top: { id: string; meanSize: number; maxSize: number }[] };
   /** For a profile made with `fit --anonymize`: the weekday and hour it kept (--keep-calendar) and the PMF noise's ε (--dp-epsilon), from `provenance.options.anonymized`. */
   anonymized?: { calendar: { weekday: string; hour: number } | null; dpEpsilon: number | null };
 }
@@ -261,6 +263,21 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
         clients: withMemory.length,
         share: total > 0 ? share / total : 0,
         top: withMemory.sort((a, b) => b.v - a.v).slice(0, 3).map(({ c }) => ({ id: c.id, weight: c.gap_memory!.weight, phi: c.gap_memory!.phi })),
+      };
+    })(),
+    batches: (() => {
+      const batched = clients.map((c, i) => ({ c, v: volumes[i] })).filter(({ c }) => c.batches);
+      const share = batched.reduce((a, { v }) => a + v, 0);
+      return {
+        clients: batched.length,
+        share: total > 0 ? share / total : 0,
+        top: batched
+          .sort((a, b) => b.v - a.v)
+          .slice(0, 3)
+          .map(({ c }) => {
+            const pmf = c.batches!.sizes;
+            return { id: c.id, meanSize: pmfMean(pmf), maxSize: Math.max(...pmf.values, ...(pmf.bins?.hi ?? [])) };
+          }),
       };
     })(),
     ...anonymizedOf(profile),

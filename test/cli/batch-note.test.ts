@@ -1,10 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
 import { runCli } from './run-cli.js';
 
-describe('fit and roundtrip name clients that send requests in batches (a limit of the model: README, examples/batch-client.sh)', () => {
+describe('fit and roundtrip name the clients they fit as batch clients (README, examples/batch-client.sh)', () => {
   // 20 requests at one millisecond every 60 s for 2 h beside a client every 0.7 s.
   const log = () => {
     const dir = tempDir();
@@ -21,11 +21,13 @@ describe('fit and roundtrip name clients that send requests in batches (a limit 
 
   it('by id, with both engines and in roundtrip; by count alone with --anonymize', async () => {
     const { dir, file, map } = log();
-    const note = 'note: 1 client sends requests in batches at the 0.001 s clock (client "batch", 95 % of its gaps 0, about 20 requests at one instant)';
+    const note = 'note: 1 client sends requests in batches at the 0.001 s clock (client "batch", 95 % of its gaps 0, about 20 requests at one instant): fitted with their requests per instant (clients[].batches)';
     for (const engine of ['ts', 'duckdb']) {
       const r = await runCli('fit', file, '--map', map, '--engine', engine, '--out', join(dir, `${engine}.json`));
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr, engine).toContain(note);
+      const p = JSON.parse(readFileSync(join(dir, `${engine}.json`), 'utf8'));
+      expect(p.clients.find((c: { id: string }) => c.id === 'batch').batches, engine).toEqual({ sizes: { values: [20], counts: [120] } });
     }
     const rt = await runCli('roundtrip', file, '--map', map, '--out', join(dir, 'rt'));
     expect(rt.stderr).toContain(note);

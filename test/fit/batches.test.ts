@@ -1,0 +1,180 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fitTrace, type FitOptions } from '../../src/fit/fit-trace.js';
+import { fitArrivals } from '../../src/fit/idle-gaps.js';
+import { planGeneration } from '../../src/generate/compose.js';
+import { readProfile } from '../../src/profile/read.js';
+import { createRng } from '../../src/stats/rng.js';
+import type { Profile } from '../../src/profile/schema.js';
+import { traceOf } from './helpers.js';
+import { tempDir } from '../helpers.js';
+import { runCli } from '../cli/run-cli.js';
+import { expectClose } from '../summary/equal-summaries.js';
+
+const base: FitOptions = { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: '2026-01-01T00:00:00Z' };
+
+/** Requests per instant of the batch client: 1 (20 %), 5 (30 %) or 20 (50 %); mean 11.7. */
+const SIZES = [1, 5, 20];
+const PROBS = [0.2, 0.3, 0.5];
+/** Instants of the batch client: Poisson at 0.05/s (3 000 over 60 000 s) on a 1 ms clock. */
+const INSTANTS = 3000;
+
+/** A batch client (0) beside a Poisson chat client at 1 req/s (1), both on a 1 ms clock. */
+function batchLog(seed: number) {
+  const rng = createRng(seed);
+  const times: number[] = [];
+  const clients: number[] = [];
+  const sizes = new Map<number, number>();
+  let t = 0;
+  for (let i = 0; i < INSTANTS; i++) {
+    t += -Math.log(1 - rng.next()) / 0.05;
+    const at = Math.round(t * 1000) / 1000;
+    const u = rng.next();
+    const size = u < PROBS[0] ? SIZES[0] : u < PROBS[0] + PROBS[1] ? SIZES[1] : SIZES[2];
+    sizes.set(size, (sizes.get(size) ?? 0) + 1);
+    for (let k = 0; k < size; k++) {
+      times.push(at);
+      clients.push(0);
+    }
+  }
+  const end = t;
+  for (let c = -Math.log(1 - rng.next()); c < end; c += -Math.log(1 - rng.next())) {
+    times.push(Math.round(c * 1000) / 1000);
+    clients.push(1);
+  }
+  return { trace: traceOf(times, clients, ['batch', 'chat']), sizes, end };
+}
+
+/** Index of dispersion of 1 s counts over [0, end) of the times of one client. */
+function index1s(times: number[], end: number): number {
+  const counts = new Map<number, number>();
+  for (const t of times) counts.set(Math.floor(t), (counts.get(Math.floor(t)) ?? 0) + 1);
+  const bins = Math.ceil(end);
+  let sq = 0;
+  for (const c of counts.values()) sq += c * c;
+  const mean = times.length / bins;
+  return (sq / bins - mean * mean) / mean;
+}
+
+/** Requests per distinct time (size → instants). */
+function perInstant(times: number[]): Map<number, number> {
+  const at = new Map<number, number>();
+  for (const t of times) at.set(t, (at.get(t) ?? 0) + 1);
+  const out = new Map<number, number>();
+  for (const s of at.values()) out.set(s, (out.get(s) ?? 0) + 1);
+  return out;
+}
+
+describe('batch clients (several requests at one instant)', () => {
+  const log = batchLog(7);
+  const { profile, summaries } = fitTrace(log.trace, base);
+  const batch = profile.clients.find((c) => c.id === 'batch')!;
+  const chat = profile.clients.find((c) => c.id === 'chat')!;
+
+  it('are fitted with their requests per instant, exactly as the log has them', () => {
+    const { values, counts } = batch.batches!.sizes;
+    expect(new Map(values.map((v, i) => [v, counts![i]]))).toEqual(new Map([...log.sizes].sort((a, b) => a[0] - b[0])));
+    expect(batch.requests).toBe([...log.sizes].reduce((n, [s, k]) => n + s * k, 0));
+    // The chat client's coincidences at the 1 ms clock (~0.1 % of its gaps) do not make it one.
+    expect(chat.batches).toBeUndefined();
+  });
+
+  it('have windows that describe the gaps between instants (Poisson here: CV 1), not the 0-gaps inside batches', () => {
+    let gaps = 0;
+    let sum = 0;
+    let sumSq = 0;
+    for (const w of fitArrivals(summaries)) {
+      if (w.client !== 'batch') continue;
+      gaps += w.gaps;
+      sum += w.sum;
+      sumSq += w.sumSq;
+    }
+    // One gap per instant but the first: 2 999 exponential gaps; the CV's standard error is
+    // ~1/√n ≈ 0.018, so 0.06 is more than 3 of them. (With the 0-gaps in, the CV is ~3.3.)
+    expect(gaps).toBe(INSTANTS - 1);
+    const mean = sum / gaps;
+    expect(Math.abs(Math.sqrt(sumSq / gaps - mean * mean) / mean - 1)).toBeLessThan(0.06);
+    // Each window: ~30 instants, its CV from them (SE ~0.18): none near the 0-gap-laden ~3.
+    for (const w of batch.arrivals) if (w.cv !== null) expect(w.cv).toBeLessThan(2);
+    // Rates still count requests.
+    const total = batch.arrivals.reduce((n, w) => n + w.rate * 600, 0);
+    expect(Math.abs(total / batch.requests - 1)).toBeLessThan(0.02);
+    // Gap memory would rank the 0-gaps among the others: none fitted.
+    expect(batch.gap_memory).toBeUndefined();
+  });
+
+  it('generate batches of the fitted sizes at the log’s instant rate, keeping its 1 s dispersion', () => {
+    const drawn: number[] = [];
+    const plan = planGeneration(profile, { start: 0, duration: log.end, rate: { kind: 'scale', factor: 1 }, seed: 11, clients: { ids: ['batch'] } });
+    for (const b of plan.batches) for (let i = 0; i < b.n; i++) drawn.push(b.timestamp[i]);
+    const sizes = perInstant(drawn);
+    const instants = [...sizes.values()].reduce((a, b) => a + b, 0);
+    // Instants: Poisson-like count of mean 3 000 (sd ~55): within 4 sd.
+    expect(Math.abs(instants - INSTANTS)).toBeLessThan(220);
+    // Sizes: total variation from the fitted PMF; its sampling noise over 3 000 draws of 3 sizes is ~0.01.
+    const fitted = batch.batches!.sizes;
+    const total = fitted.counts!.reduce((a, b) => a + b, 0);
+    let tv = 0;
+    for (const s of new Set([...fitted.values, ...sizes.keys()])) {
+      const i = fitted.values.indexOf(s);
+      tv += Math.abs((i >= 0 ? fitted.counts![i] / total : 0) - (sizes.get(s) ?? 0) / instants) / 2;
+    }
+    expect(tv).toBeLessThan(0.05);
+    // 1 s index of dispersion ≈ E[S²]/E[S] = 17.8 in both; its noise is a few % at 3 000
+    // instants (15 % is > 4 standard errors). Drawn one gap at a time it was far off.
+    const source: number[] = [];
+    for (let i = 0; i < log.trace.n; i++) if (log.trace.client[i] === 0) source.push(log.trace.timestamp[i]);
+    const a = index1s(source, log.end);
+    const b = index1s(drawn, log.end);
+    expect(a).toBeGreaterThan(15);
+    expect(Math.abs(b / a - 1)).toBeLessThan(0.15);
+  });
+
+  it('are not found on a coarse clock, where one tick holds requests sent apart', () => {
+    const coarse = { ...log.trace, timestamp: log.trace.timestamp.map((t) => Math.floor(t)) };
+    const p = fitTrace(coarse, base).profile;
+    expect(p.clients.every((c) => c.batches === undefined)).toBe(true);
+  });
+
+  it('fit alike on both engines (CSV log)', async () => {
+    const dir = tempDir();
+    const csv = join(dir, 'batch.csv');
+    const lines = ['ts,tenant'];
+    for (let i = 0; i < log.trace.n; i++) lines.push(`${log.trace.timestamp[i].toFixed(3)},${log.trace.clientIds[log.trace.client[i]]}`);
+    writeFileSync(csv, lines.join('\n') + '\n');
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant' }, timestamp: { unit: 's' } }));
+    for (const engine of ['ts', 'duckdb']) {
+      const r = await runCli('fit', csv, '--map', map, '--engine', engine, '--out', join(dir, `${engine}.json`), '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+    }
+    // The same clients and span (provenance records the engine; the aggregate rate model is
+    // fitted from the rows on one engine and from the windows on the other: docs/scale.md).
+    const [p, q] = ['ts', 'duckdb'].map((e) => readProfile(join(dir, `${e}.json`)).profile);
+    expectClose({ span: p.span, clients: p.clients }, { span: q.span, clients: q.clients });
+    expect(p.clients.find((c) => c.id === 'batch')!.batches).toEqual(batch.batches);
+    // inspect says so; export-servegen names what upstream's layout loses.
+    const mean = [...log.sizes].reduce((n, [s, k]) => n + s * k, 0) / INSTANTS;
+    const ins = await runCli('inspect', join(dir, 'ts.json'));
+    expect(ins.stdout).toMatch(new RegExp(`batches {7}1 client \\([0-9.]+ % of requests\\) sends requests in batches at one instant: client "batch": ${mean.toFixed(1)}\\d* per instant on average, up to 20`));
+    const ex = await runCli('export-servegen', join(dir, 'ts.json'), '--out', join(dir, 'pool'));
+    expect(ex.code).toBe(0);
+    expect(ex.stderr).toContain('note: 1 client(s) have batch sizes (upstream draws one request per arrival');
+  });
+
+  it('profiles with a batch size that is not a whole number ≥ 1 are refused, naming it', () => {
+    const dir = tempDir();
+    for (const [bad, what] of [
+      [0, 'a batch size must be a whole number ≥ 1, got 0'],
+      [2.5, 'a batch size must be a whole number ≥ 1, got 2.5'],
+    ] as const) {
+      const p: Profile = JSON.parse(JSON.stringify(profile));
+      p.clients.find((c) => c.id === 'batch')!.batches = { sizes: { values: [bad, 20], counts: [1, 2] } };
+      const file = join(dir, `bad-${bad}.json`);
+      writeFileSync(file, JSON.stringify(p));
+      const i = p.clients.findIndex((c) => c.id === 'batch');
+      expect(() => readProfile(file)).toThrow(`clients[${i}].batches.sizes.values[0]: ${what}`);
+    }
+  });
+});
