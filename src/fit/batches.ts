@@ -1,6 +1,6 @@
 import type { CompactPmf } from '../stats/pmf.js';
 import type { ArrivalSummary, TraceSummaries } from '../summary/types.js';
-import { LessBy, WindowView } from './window-view.js';
+import { LessBy, WindowView } from '../summary/window-view.js';
 
 /**
  * Batch clients: a client that sends several requests at one instant (a batch job, a fan-out:

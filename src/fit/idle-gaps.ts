@@ -2,7 +2,7 @@ import { gapBin, gapBinEdges } from '../summary/bins.js';
 import { QUANT_TICKS, type ArrivalSummary, type TraceSummaries } from '../summary/types.js';
 import { log } from '../stats/det-math.js';
 import { batchClients, batchZeros, BetweenInstants } from './batches.js';
-import { LessBy, WindowView } from './window-view.js';
+import { LessBy, WindowView } from '../summary/window-view.js';
 
 /**
  * The arrival windows a fit reads: each window's gaps without the gap from a client's previous

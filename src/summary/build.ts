@@ -192,8 +192,10 @@ const NL = MEM_LAGS.length;
 const AR_MEM = 17;
 /** Where a record's batch counts' range [from, to) is. */
 const AR_BATCH = AR_MEM + 2 * NL;
-/** Arrival window record: client, wi, n, first, last, gaps, sum, sumSq, sumLog, positive, Σcount² at 1/10/60 s, quant [from, to), hist [from, to), gap memory (2·NL), batches [from, to). */
-const AR = AR_BATCH + 2;
+/** Where a record's counts in its first and last occupied 1/10/60 s sub-bins are (3, then 3). */
+const AR_EDGE = AR_BATCH + 2;
+/** Arrival window record: client, wi, n, first, last, gaps, sum, sumSq, sumLog, positive, Σcount² at 1/10/60 s, quant [from, to), hist [from, to), gap memory (2·NL), batches [from, to), first and last sub-bin counts (2·3). */
+const AR = AR_EDGE + 6;
 /** Length window record: client, li, n, then [from, to) per field (SUMMARY_FIELDS, reason_ratio) and joint. */
 const LR = 3 + 2 * (NF + 2);
 
@@ -241,7 +243,8 @@ const S_SUBSQ = 15;
 const S_LI = 18; // open length window (NaN: none)
 const S_LN = 19;
 const S_RUN = 20; // requests at the time of the client's previous row (a batch when ≥ 2)
-const STRIDE = 21;
+const S_FIRSTCOUNT = 21; // count in the window's first occupied 1/10/60 s sub-bin (3; NaN until it closes)
+const STRIDE = 24;
 
 export class SummaryBuilder {
   private readonly W: number;
@@ -287,7 +290,7 @@ export class SummaryBuilder {
     this.clients = options.clients;
     const n = options.clients.length;
     this.st = new Float64Array(n * STRIDE);
-    for (let c = 0; c < n; c++) for (const f of [S_LAST, S_WI, S_SUBBIN, S_SUBBIN + 1, S_SUBBIN + 2, S_LI]) this.st[c * STRIDE + f] = NaN;
+    for (let c = 0; c < n; c++) for (const f of [S_LAST, S_WI, S_SUBBIN, S_SUBBIN + 1, S_SUBBIN + 2, S_LI, S_FIRSTCOUNT, S_FIRSTCOUNT + 1, S_FIRSTCOUNT + 2]) this.st[c * STRIDE + f] = NaN;
     this.gapCodes = new CodeArena(n);
     this.batchCodes = new CodeArena(n);
     this.lengthCodes = Array.from({ length: NF + 2 }, () => new CodeArena(n));
@@ -362,6 +365,7 @@ export class SummaryBuilder {
         if (st[o + S_SUBBIN + k] !== b) {
           const cnt = st[o + S_SUBCOUNT + k];
           st[o + S_SUBSQ + k] += cnt * cnt;
+          if (cnt > 0 && st[o + S_FIRSTCOUNT + k] !== st[o + S_FIRSTCOUNT + k]) st[o + S_FIRSTCOUNT + k] = cnt;
           st[o + S_SUBBIN + k] = b;
           st[o + S_SUBCOUNT + k] = 0;
         }
@@ -412,6 +416,11 @@ export class SummaryBuilder {
     for (let k = 0; k < 3; k++) {
       const cnt = st[o + S_SUBCOUNT + k];
       A[r + 10 + k] = st[o + S_SUBSQ + k] + cnt * cnt;
+      // The counts of the first and last occupied sub-bins (one sub-bin: both), for interiorDisp.
+      const firstCount = st[o + S_FIRSTCOUNT + k];
+      A[r + AR_EDGE + k] = firstCount === firstCount ? firstCount : cnt;
+      A[r + AR_EDGE + 3 + k] = cnt;
+      st[o + S_FIRSTCOUNT + k] = NaN;
       st[o + S_SUBSQ + k] = 0;
       st[o + S_SUBCOUNT + k] = 0;
       st[o + S_SUBBIN + k] = NaN;
@@ -789,6 +798,53 @@ class ArrivalRecord implements ArrivalSummary {
   toJSON(): ArrivalSummary {
     return arrivalFields(this);
   }
+  /** `disp` without the sub-bins the span's edges cut (interiorDisp). */
+  get interiorDisp(): ArrivalSummary['disp'] {
+    const { A, W, spanStart, spanEnd } = this.x;
+    const r = this.r;
+    const start = A[r + 1] * W;
+    const firstBin = (k: number) => Math.floor(A[r + 3] / SCALES[k]);
+    const lastBin = (k: number) => Math.floor(A[r + 4] / SCALES[k]);
+    const disp = (k: number) => {
+      const sc = SCALES[k];
+      const b0 = Math.floor(spanStart / sc);
+      const b1 = Math.floor(spanEnd / sc);
+      // The window's sub-bins strictly between the span's first and last.
+      const lo = Math.max(Math.floor(start / sc), b0 + 1);
+      const hi = Math.min(Math.ceil((start + W) / sc) - 1, b1 - 1);
+      let sum = A[r + 2];
+      let sumSq = A[r + 10 + k];
+      const edge = (b: number) => b <= b0 || b >= b1;
+      const bf = firstBin(k);
+      const bl = lastBin(k);
+      if (edge(bf)) {
+        const c = A[r + AR_EDGE + k];
+        sum -= c;
+        sumSq -= c * c;
+      }
+      if (bl !== bf && edge(bl)) {
+        const c = A[r + AR_EDGE + 3 + k];
+        sum -= c;
+        sumSq -= c * c;
+      }
+      return { bins: Math.max(0, hi - lo + 1), sum, sumSq };
+    };
+    return { s1: disp(0), s10: disp(1), s60: disp(2) };
+  }
+}
+
+/**
+ * The counts per 1/10/60 s bin of a window (`disp`) without the bins that the span's first and
+ * last requests fall in, at each scale: those are cut by the span (a trace starts and ends
+ * inside a bin), and counted as whole bins they inflate the index of dispersion — Azure conv
+ * 2023 (3 502 s) ends 22 s into a 60 s bin, and its 60 s index was 20.5 with that bin against
+ * 15.2 without; a draw of its profile for 3 600 s ends on a bin boundary, so validating the two
+ * compared 15 with 20 (session 22). The first bin goes too: a trace's first request is not its
+ * start. Summaries a scan builds (SummaryBuilder) know their windows' edge counts; others
+ * (read from JSON, merged, from SQL) are returned as they are.
+ */
+export function interiorDisp(a: ArrivalSummary): ArrivalSummary['disp'] {
+  return a instanceof ArrivalRecord ? a.interiorDisp : a.disp;
 }
 
 /**

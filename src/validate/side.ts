@@ -1,9 +1,9 @@
 import { ownGapTotals, type GapTotals } from '../fit/idle-gaps.js';
 import { memorySums } from './metrics.js';
 import { clientSessionKeys, type Trace } from '../ingest/trace.js';
-import { buildSummaries, SUMMARY_FIELDS } from '../summary/build.js';
+import { buildSummaries, interiorDisp, SUMMARY_FIELDS } from '../summary/build.js';
 import { mergeArrivals, mergeLengths } from '../summary/merge.js';
-import type { ArrivalSummary, LengthSummary, TraceSummaries } from '../summary/types.js';
+import { arrivalFields, type ArrivalSummary, type LengthSummary, type TraceSummaries } from '../summary/types.js';
 import { traceLoad, type LoadSeries } from '../summary/load.js';
 
 /** Session statistics of a side, pooled over its sessions (fit/sessions.ts keeps them per client). */
@@ -223,23 +223,30 @@ function statsOf(arrivals: ArrivalSummary[], lengths: LengthSummary[], own?: Gap
   const d1 = new Float64Array(3 * m);
   const d10 = new Float64Array(3 * m);
   const d60 = new Float64Array(3 * m);
+  // Counts per 1/10/60 s bin without the bins the span's edges cut (interiorDisp), per window
+  // and in total (the merged window's disp).
+  const disp: ArrivalSummary['disp'] = { s1: { bins: 0, sum: 0, sumSq: 0 }, s10: { bins: 0, sum: 0, sumSq: 0 }, s60: { bins: 0, sum: 0, sumSq: 0 } };
   arrivals.forEach((a, i) => {
     const j = 3 * i;
     gaps[j] = a.gaps;
     gaps[j + 1] = a.sum;
     gaps[j + 2] = a.sumSq;
-    const d = a.disp;
-    for (const [out, c] of [[d1, d.s1], [d10, d.s10], [d60, d.s60]] as const) {
+    const d = interiorDisp(a);
+    for (const [out, c, total] of [[d1, d.s1, disp.s1], [d10, d.s10, disp.s10], [d60, d.s60, disp.s60]] as const) {
       out[j] = c.bins;
       out[j + 1] = c.sum;
       out[j + 2] = c.sumSq;
+      total.bins += c.bins;
+      total.sum += c.sum;
+      total.sumSq += c.sumSq;
     }
   });
+  const merged = arrivals.length ? mergeArrivals(arrivals, true) : undefined;
   return {
     n,
     windows,
     ...(own ? { own } : {}),
-    gaps: arrivals.length ? mergeArrivals(arrivals, true) : undefined,
+    gaps: merged && { ...arrivalFields(merged), disp },
     lengths: lengths.length ? mergeLengths(lengths) : undefined,
     perWindow: { gaps, disp: { '1': d1, '10': d10, '60': d60 }, mem: memoryPairs(arrivals), hists: gapWindows(arrivals) },
   };

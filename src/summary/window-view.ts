@@ -1,4 +1,4 @@
-import { arrivalFields, type ArrivalSummary } from '../summary/types.js';
+import { arrivalFields, type ArrivalSummary } from './types.js';
 
 /**
  * An arrival window read through (a scan's windows are views of shared arrays): every field
