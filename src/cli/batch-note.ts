@@ -1,4 +1,4 @@
-import { batchClients } from '../fit/batches.js';
+import { batchClients, traceBatches } from '../fit/batches.js';
 import type { TraceSummaries } from '../summary/types.js';
 
 /**
@@ -9,14 +9,13 @@ import type { TraceSummaries } from '../summary/types.js';
  * one instant). Ids are left out when `anonymized` (stderr of a sharing run names no tenant).
  */
 export function batchClientsNote(summaries: TraceSummaries, anonymized = false): string | undefined {
-  const batchy = [...batchClients(summaries)].sort((x, y) => y[1].gaps - x[1].gaps || (x[0] < y[0] ? -1 : 1));
-  if (batchy.length === 0) return undefined;
-  const one = ([id, e]: [string, { zeros: number; gaps: number }]) => {
-    // A batch of k requests has k − 1 gaps of 0 and one gap before it.
-    const size = e.gaps > e.zeros ? 1 + e.zeros / (e.gaps - e.zeros) : e.zeros + 1;
-    return `${anonymized ? 'a client' : `client ${JSON.stringify(id)}`}, ${((100 * e.zeros) / e.gaps).toFixed(0)} % of its gaps 0, about ${size.toFixed(0)} requests at one instant`;
-  };
-  const named = batchy.slice(0, 3).map(one).join('; ');
-  const more = batchy.length > 3 ? `; and ${batchy.length - 3} more` : '';
-  return `note: ${batchy.length} client${batchy.length === 1 ? ' sends' : 's send'} requests in batches at the ${summaries.resolution} s clock (${named}${more}): fitted with their requests per instant (clients[].batches), their windows describe the gaps between instants`;
+  const batched = batchClients(summaries);
+  if (batched.size === 0) return undefined;
+  const requests = new Map<string, number>();
+  for (const a of summaries.arrivals) if (batched.has(a.client)) requests.set(a.client, (requests.get(a.client) ?? 0) + a.n);
+  const { top, clients } = traceBatches(batched, (id) => requests.get(id) ?? 0, 0);
+  const one = (x: (typeof top)[number]) => `${anonymized ? 'a client' : `client ${JSON.stringify(x.id)}`}, ${(100 * x.zeroShare).toFixed(0)} % of its gaps 0, about ${x.meanSize.toFixed(0)} requests at one instant`;
+  const named = top.map(one).join('; ');
+  const more = clients > 3 ? `; and ${clients - 3} more` : '';
+  return `note: ${clients} client${clients === 1 ? ' sends' : 's send'} requests in batches at the ${summaries.resolution} s clock (${named}${more}): fitted with their requests per instant (clients[].batches), their windows describe the gaps between instants`;
 }

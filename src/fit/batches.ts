@@ -32,18 +32,48 @@ const BATCH_CLIENTS = new WeakMap<TraceSummaries, ReadonlyMap<string, { zeros: n
 export function batchClients(summaries: TraceSummaries): ReadonlyMap<string, { zeros: number; gaps: number }> {
   const cached = BATCH_CLIENTS.get(summaries);
   if (cached) return cached;
-  const out = new Map<string, { zeros: number; gaps: number }>();
-  BATCH_CLIENTS.set(summaries, out);
-  if (!(summaries.resolution <= BATCH_FINE_CLOCK)) return out;
   const by = new Map<string, { zeros: number; gaps: number }>();
-  for (const a of summaries.arrivals) {
-    let e = by.get(a.client);
-    if (!e) by.set(a.client, (e = { zeros: 0, gaps: 0 }));
-    e.zeros += batchZeros(a);
-    e.gaps += a.gaps;
+  if (summaries.resolution <= BATCH_FINE_CLOCK) {
+    for (const a of summaries.arrivals) {
+      let e = by.get(a.client);
+      if (!e) by.set(a.client, (e = { zeros: 0, gaps: 0 }));
+      e.zeros += batchZeros(a);
+      e.gaps += a.gaps;
+    }
   }
-  for (const [id, e] of by) if (e.gaps >= BATCH_MIN_GAPS && e.zeros >= BATCH_SHARE * e.gaps) out.set(id, e);
+  const out = batchesAmong(by, summaries.resolution);
+  BATCH_CLIENTS.set(summaries, out);
   return out;
+}
+
+/**
+ * The batch clients among per-client totals (gaps, and 0-gaps inside batches: gaps of exactly
+ * 0), at clock `resolution`: BATCH_SHARE of BATCH_MIN_GAPS or more gaps at BATCH_FINE_CLOCK or finer.
+ */
+export function batchesAmong(totals: ReadonlyMap<string, { zeros: number; gaps: number }>, resolution: number): Map<string, { zeros: number; gaps: number }> {
+  const out = new Map<string, { zeros: number; gaps: number }>();
+  if (!(resolution <= BATCH_FINE_CLOCK)) return out;
+  for (const [id, e] of totals) if (e.gaps >= BATCH_MIN_GAPS && e.zeros >= BATCH_SHARE * e.gaps) out.set(id, { zeros: e.zeros, gaps: e.gaps });
+  return out;
+}
+
+/** Batch clients of a trace as inspect reports them: how many, their share of requests, the largest few. */
+export interface TraceBatches {
+  clients: number;
+  share: number;
+  top: { id: string; zeroShare: number; meanSize: number }[];
+}
+
+/** TraceBatches from the batch clients (batchesAmong), the request count per client and all requests. */
+export function traceBatches(batched: ReadonlyMap<string, { zeros: number; gaps: number }>, requests: (id: string) => number, total: number): TraceBatches {
+  const list = [...batched].sort((x, y) => requests(y[0]) - requests(x[0]) || (x[0] < y[0] ? -1 : 1));
+  const share = list.reduce((a, [id]) => a + requests(id), 0);
+  return {
+    clients: list.length,
+    share: total > 0 ? share / total : 0,
+    // Instants: every request but the 0-gaps' (a batch of k requests has k − 1 of them).
+    top: list.slice(0, 3).map(([id, e]) => ({ id, zeroShare: e.zeros / e.gaps, meanSize: requests(id) / (requests(id) - e.zeros) })),
+  };
 }
 
 /**

@@ -4,6 +4,7 @@ import { clientSessionKeys, type Trace } from './trace.js';
 import { buildSummaries } from '../summary/build.js';
 import { traceGapMemory, type ClientGaps, type TraceGapMemory } from '../fit/gap-memory.js';
 import type { ArrivalSummary } from '../summary/types.js';
+import { batchClients, traceBatches, type TraceBatches } from '../fit/batches.js';
 
 export interface TraceFieldSummary {
   count: number;
@@ -29,6 +30,8 @@ export interface TraceSummary {
   sessions?: { sessions: number; requestsWithSession: number };
   /** Gap memory as `fit` would find it (600 s windows, the detected clock). */
   gapMemory?: TraceGapMemory;
+  /** The clients `fit` would fit as batch clients (src/fit/batches.ts). */
+  batches?: TraceBatches;
   /** The clock resolution `fit` would detect (s; 1e-6 for a continuous clock); absent below 2 rows. */
   clockSeconds?: number;
   /** Peak load: the 99th percentiles of requests and of input + output tokens per second over 10 s bins (tokens null without token counts). */
@@ -121,9 +124,11 @@ export function summarizeTrace(trace: Trace): TraceSummary {
 export const INSPECT_WINDOW_SECONDS = 600;
 
 /** Gap memory per client, from the arrival summaries `fit` would count (no length histograms). */
-function gapMemoryOf(trace: Trace): { gapMemory: TraceGapMemory; clockSeconds: number } {
+function gapMemoryOf(trace: Trace): { gapMemory: TraceGapMemory; clockSeconds: number; batches: TraceBatches } {
   const s = buildSummaries({ ...trace, ints: {}, texts: {} }, { arrivalSeconds: INSPECT_WINDOW_SECONDS, lengthSeconds: 1e12 });
-  return { gapMemory: traceGapMemory(clientGaps(s.arrivals), s.resolution), clockSeconds: s.resolution };
+  const requests = new Map<string, number>();
+  for (const a of s.arrivals) requests.set(a.client, (requests.get(a.client) ?? 0) + a.n);
+  return { gapMemory: traceGapMemory(clientGaps(s.arrivals), s.resolution), clockSeconds: s.resolution, batches: traceBatches(batchClients(s), (id) => requests.get(id) ?? 0, trace.n) };
 }
 
 /** Arrival windows grouped by client, as traceGapMemory reads them. */

@@ -6,6 +6,7 @@ import { traceGapMemory, type TraceGapMemory } from '../fit/gap-memory.js';
 import { MEM_LAGS } from './types.js';
 import { memFromSums } from './mem-terms.js';
 import { summaryQueries } from './sql.js';
+import { batchesAmong, traceBatches, type TraceBatches } from '../fit/batches.js';
 import { loadBinsSql, loadFromBins, TOKEN_FIELDS } from './load.js';
 import { detectScanResolution, num, numericColumns, openScan, scanTimeWarning, singleThreaded, type DuckDbOptions, type OpenScan, sqlDouble } from './duckdb.js';
 
@@ -89,6 +90,7 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
       fields,
       sessions,
       gapMemory: gm?.gapMemory,
+      batches: gm?.batches,
       clockSeconds: gm?.clock,
       peak: peakOf(loadFromBins(bins, tokens)),
     };
@@ -104,7 +106,7 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
  * windows, in time order as the builder lists them) and each client's gap total, on one
  * thread (float sums in one order: the same bits on every run).
  */
-async function gapMemoryInDuckDB(scan: OpenScan): Promise<{ gapMemory: TraceGapMemory; clock: number }> {
+async function gapMemoryInDuckDB(scan: OpenScan): Promise<{ gapMemory: TraceGapMemory; clock: number; batches: TraceBatches }> {
   const { con } = scan;
   const W = INSPECT_WINDOW_SECONDS;
   const res = Math.max(await detectScanResolution(scan, 'a', 't'), 1e-6);
@@ -113,7 +115,7 @@ async function gapMemoryInDuckDB(scan: OpenScan): Promise<{ gapMemory: TraceGapM
   const q = summaryQueries({ W, L: 1e12, res, fields: [] });
   const [mem, per] = await singleThreaded(con, async () => [
     await rowsOf(con, `SELECT * FROM (${q.memory}) AS sg_m ORDER BY client, wi`),
-    await rowsOf(con, 'SELECT client, count(*) AS n, coalesce(sum(g), 0) AS s, count(g) AS c FROM x GROUP BY client'),
+    await rowsOf(con, 'SELECT client, count(*) AS n, coalesce(sum(g), 0) AS s, count(g) AS c, count(CASE WHEN g = 0 THEN 1 END) AS z FROM x GROUP BY client'),
   ]);
   await con.run('DROP TABLE x');
   const windows: { client: string; n: number; sum: number; gaps: number; mem?: number[] }[] = [];
@@ -124,7 +126,11 @@ async function gapMemoryInDuckDB(scan: OpenScan): Promise<{ gapMemory: TraceGapM
     const terms = memFromSums(num(r.m), num(r.s1), num(r.s2), P);
     if (terms) windows.push({ client: String(r.client), n: 0, sum: 0, gaps: 0, mem: terms });
   }
-  return { gapMemory: traceGapMemory(clientGaps(windows), res), clock: res };
+  // Batch clients: every gap of exactly 0 is inside a batch (rows at one time).
+  const totals = new Map(per.map((r) => [String(r.client), { zeros: num(r.z), gaps: num(r.c) }]));
+  const requests = new Map(per.map((r) => [String(r.client), num(r.n)]));
+  const total = per.reduce((a, r) => a + num(r.n), 0);
+  return { gapMemory: traceGapMemory(clientGaps(windows), res), clock: res, batches: traceBatches(batchesAmong(totals, res), (id) => requests.get(id) ?? 0, total) };
 }
 
 /** A query's rows as objects. */

@@ -31,6 +31,12 @@ describe('fit and roundtrip name the clients they fit as batch clients (README, 
     }
     const rt = await runCli('roundtrip', file, '--map', map, '--out', join(dir, 'rt'));
     expect(rt.stderr).toContain(note);
+    // inspect of the log says the same before any fit, both engines (20 per instant exactly:
+    // requests over instants, not the gaps' ratio, which misses the first batch's gap).
+    for (const engine of ['ts', 'duckdb']) {
+      const r = await runCli('inspect', file, '--map', map, '--engine', engine);
+      expect(r.stdout, engine).toContain('  batches       1 client (19.4 % of requests) sends requests in batches at one instant (fit writes batches): client "batch", 95.0 % of its gaps 0, about 20 per instant');
+    }
     const anon = await runCli('fit', file, '--map', map, '--anonymize', '--out', join(dir, 'anon.json'));
     expect(anon.stderr).toContain('(a client, 95 % of its gaps 0, about 20 requests at one instant)');
     expect(anon.stderr).not.toContain('"batch"');
@@ -42,6 +48,7 @@ describe('fit and roundtrip name the clients they fit as batch clients (README, 
       const r = await runCli('fit', file, '--preset', preset, '--out', join(dir, `${preset}.json`));
       expect(r.code).toBe(0);
       expect(r.stderr, preset).not.toContain('batches');
+      expect((await runCli('inspect', file, '--preset', preset)).stdout, preset).not.toContain('batches');
     }
   }, 60_000);
 });
