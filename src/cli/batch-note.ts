@@ -14,7 +14,7 @@ export function batchClientsNote(summaries: TraceSummaries, anonymized = false):
   const requests = new Map<string, number>();
   for (const a of summaries.arrivals) if (batched.has(a.client)) requests.set(a.client, (requests.get(a.client) ?? 0) + a.n);
   const { top, clients } = traceBatches(batched, (id) => requests.get(id) ?? 0, 0);
-  const one = (x: (typeof top)[number]) => `${anonymized ? 'a client' : `client ${JSON.stringify(x.id)}`}, ${(100 * x.zeroShare).toFixed(0)} % of its gaps 0, about ${x.meanSize.toFixed(0)} requests at one instant`;
+  const one = (x: (typeof top)[number]) => `${anonymized ? 'a client' : `client ${JSON.stringify(x.id)}`}, ${(100 * x.zeroShare).toFixed(0)} % of its gaps 0, about ${Number(x.meanSize.toPrecision(3))} requests at one instant`;
   const named = top.map(one).join('; ');
   const more = clients > 3 ? `; and ${clients - 3} more` : '';
   return `note: ${clients} client${clients === 1 ? ' sends' : 's send'} requests in batches at the ${summaries.resolution} s clock (${named}${more}): fitted with their requests per instant (clients[].batches), their windows describe the gaps between instants`;

@@ -102,7 +102,7 @@ export function renderTraceSummary(label: string, s: TraceSummary): string {
   lines.push(`  gap memory    ${gapMemoryLine(s.gapMemory ?? { judged: 0, clients: [] })}`);
   const b = s.batches;
   if (b && b.clients > 0) {
-    lines.push(`  batches       ${b.clients} client${b.clients === 1 ? '' : 's'} (${pct(b.share)} of requests) ${b.clients === 1 ? 'sends' : 'send'} requests in batches at one instant (fit writes batches): ${b.top.map((x) => `client ${JSON.stringify(x.id)}, ${pct(x.zeroShare)} of its gaps 0, about ${x.meanSize.toFixed(0)} per instant`).join('; ')}`);
+    lines.push(`  batches       ${b.clients} client${b.clients === 1 ? '' : 's'} (${pct(b.share)} of requests) ${b.clients === 1 ? 'sends' : 'send'} requests in batches at one instant (fit writes batches): ${b.top.map((x) => `client ${JSON.stringify(x.id)}, ${pct(x.zeroShare)} of its gaps 0, about ${Number(x.meanSize.toPrecision(3))} per instant`).join('; ')}`);
   }
   if (s.peak) lines.push(`  peak load     ${fmt(s.peak.requestsPerS)} req/s${s.peak.tokensPerS === null ? '' : `, ${fmt(s.peak.tokensPerS)} tokens/s (${s.peak.tokenFields.map((f) => f.replace(/_tokens$/, '')).join(' + ')})`}: the 99th percentile of 10 s bins`);
   lines.push(`    ${'field'.padEnd(24)}${'mean'.padStart(10)}${'p50'.padStart(10)}${'p90'.padStart(10)}${'p99'.padStart(10)}${'max'.padStart(10)}`);

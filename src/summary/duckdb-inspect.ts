@@ -115,7 +115,7 @@ async function gapMemoryInDuckDB(scan: OpenScan): Promise<{ gapMemory: TraceGapM
   const q = summaryQueries({ W, L: 1e12, res, fields: [] });
   const [mem, per] = await singleThreaded(con, async () => [
     await rowsOf(con, `SELECT * FROM (${q.memory}) AS sg_m ORDER BY client, wi`),
-    await rowsOf(con, 'SELECT client, count(*) AS n, coalesce(sum(g), 0) AS s, count(g) AS c, count(CASE WHEN g = 0 THEN 1 END) AS z FROM x GROUP BY client'),
+    await rowsOf(con, `SELECT client, count(*) AS n, coalesce(sum(g), 0) AS s, count(g) AS c, count(CASE WHEN g = 0 THEN 1 END) AS z, count(CASE WHEN floor(g / ${res} + 0.5) = 1 THEN 1 END) AS z1 FROM x GROUP BY client`),
   ]);
   await con.run('DROP TABLE x');
   const windows: { client: string; n: number; sum: number; gaps: number; mem?: number[] }[] = [];
@@ -127,7 +127,7 @@ async function gapMemoryInDuckDB(scan: OpenScan): Promise<{ gapMemory: TraceGapM
     if (terms) windows.push({ client: String(r.client), n: 0, sum: 0, gaps: 0, mem: terms });
   }
   // Batch clients: every gap of exactly 0 is inside a batch (rows at one time).
-  const totals = new Map(per.map((r) => [String(r.client), { zeros: num(r.z), gaps: num(r.c) }]));
+  const totals = new Map(per.map((r) => [String(r.client), { zeros: num(r.z), gaps: num(r.c), oneTick: num(r.z1) }]));
   const requests = new Map(per.map((r) => [String(r.client), num(r.n)]));
   const total = per.reduce((a, r) => a + num(r.n), 0);
   return { gapMemory: traceGapMemory(clientGaps(windows), res), clock: res, batches: traceBatches(batchesAmong(totals, res), (id) => requests.get(id) ?? 0, total) };

@@ -163,6 +163,38 @@ describe('batch clients (several requests at one instant)', () => {
     expect(ex.stderr).toContain('note: 1 client(s) have batch sizes (upstream draws one request per arrival');
   });
 
+  it('include a client sending part of its requests in batches beside single ones; not a busy Poisson client whose gaps fall on one tick by chance', () => {
+    const rng = createRng(3);
+    const times: number[] = [];
+    const clients: number[] = [];
+    const exp = (rate: number) => -Math.log(1 - rng.next()) / rate;
+    // Client 0: singles at 0.7/s and batches of 10 at 0.03/s (30 % of its requests), 6 h:
+    // 27 % of its gaps are 0 and ~0.1 % one tick (1 ms).
+    for (let t = exp(0.7); t < 21_600; t += exp(0.7)) {
+      times.push(Math.round(t * 1000) / 1000);
+      clients.push(0);
+    }
+    for (let t = exp(0.03); t < 21_600; t += exp(0.03)) {
+      for (let k = 0; k < 10; k++) {
+        times.push(Math.round(t * 1000) / 1000);
+        clients.push(0);
+      }
+    }
+    // Client 1: Poisson at 600/s for 100 s on the 1 ms clock: 25 % of its gaps 0 ticks by
+    // chance (1 − (1 − e^−0.6)/0.6), and about as many one tick.
+    for (let t = exp(600); t < 100; t += exp(600)) {
+      times.push(Math.round(t * 1000) / 1000);
+      clients.push(1);
+    }
+    const p = fitTrace(traceOf(times, clients, ['mixed', 'busy']), base).profile;
+    const mixed = p.clients.find((c) => c.id === 'mixed')!;
+    const sizes = new Map(mixed.batches!.sizes.values.map((v, i) => [v, mixed.batches!.sizes.counts![i]]));
+    // ~650 batches of 10 (Poisson count, sd ~25) and ~15 000 singles; a few chance pairs.
+    expect(Math.abs(sizes.get(10)! - 648)).toBeLessThan(100);
+    expect(sizes.get(1)!).toBeGreaterThan(14_000);
+    expect(p.clients.find((c) => c.id === 'busy')!.batches).toBeUndefined();
+  });
+
   it('profiles with a batch size that is not a whole number ≥ 1 are refused, naming it', () => {
     const dir = tempDir();
     for (const [bad, what] of [
