@@ -451,7 +451,11 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
       const is = indexOfDispersion(src.gaps.disp[`s${sc}`]);
       const ig = indexOfDispersion(gen.gaps.disp[`s${sc}`]);
       const noise = larger(selfErr((x) => indexOfDispersion(x.gaps?.disp[`s${sc}`])), jack(src.perWindow?.disp[sc], gen.perWindow?.disp[sc], dispersionOf));
-      out.push({ name: `dispersion_rel_err_${sc}s`, kind: `dispersion_rel_err_${sc}s`, value: Number.isFinite(is) && Number.isFinite(ig) ? rel(ig, is) : null, noise, n: Math.min(src.n, gen.n) });
+      // No bin to count (interiorDisp): a span over two bins or fewer, or arrival windows shorter
+      // than the bin or not a multiple of it (--window 45: no 60 s bin is whole in a window).
+      const none = !(src.gaps.disp[`s${sc}`].bins > 0 && gen.gaps.disp[`s${sc}`].bins > 0);
+      const note = none ? `no ${sc} s bin to count: none whole inside an arrival window with requests and strictly between the span's first and last (windows shorter than ${sc} s or not a multiple of it, or a short span)` : undefined;
+      out.push({ name: `dispersion_rel_err_${sc}s`, kind: `dispersion_rel_err_${sc}s`, value: Number.isFinite(is) && Number.isFinite(ig) ? rel(ig, is) : null, noise, n: Math.min(src.n, gen.n), ...(note ? { note } : {}) });
     }
   }
   // Gap memory: the gaps' normal-score correlation (ranks within arrival windows) pooled over
