@@ -82,4 +82,15 @@ describe('index of dispersion over the bins inside the span', () => {
     expect(m.note).toMatch(/^no 60 s bin to count: none whole inside an arrival window/);
     expect(report.metrics.dispersion_rel_err_10s.value).toBe(0);
   });
+
+  // Found in review: rate_mape's count-noise allowance was given only when the 60 s counts had
+  // a bin, so where interiorDisp counts none (windows not a multiple of 60 s; a span over two
+  // 60 s bins or fewer) two draws of one Poisson process failed it on its bare threshold.
+  it('leaves rate_mape its count-noise allowance where no 60 s bin is counted', () => {
+    const thresholds = loadThresholds();
+    // 1 req/s in 45 s windows: ~45 requests a window, relative SD ~0.15 each; 160 windows.
+    const m = validateTraces(asResult(poisson(1, 1, 7200)), asResult(poisson(2, 1, 7200)), thresholds, { arrivalSeconds: 45 }).report.metrics.rate_mape;
+    expect(m.threshold).toBeGreaterThan(thresholds.aggregate.rate_mape);
+    expect(m.pass, `rate_mape ${m.value}`).toBe(true);
+  });
 });
