@@ -50,7 +50,12 @@ export function countDispersion(x: Stats): number {
   // Growth from an index of at least 1: a regular client's 10 s counts are more even than
   // Poisson (index ~0.2 for requests every 2–3 s), and i60 / i10 then measures the evenness
   // fading, not burstiness (it multiplied such a client's allowance by ~5 — found by review).
-  const grown = Number.isFinite(i60) ? (Number.isFinite(i10) ? i60 * Math.max(1, i60 / Math.max(1, i10)) : i60) : 1;
+  // Without a 60 s index (interiorDisp counts no 60 s bin: windows shorter than 60 s or not a
+  // multiple of it, a span over two 60 s bins or fewer) the 10 s one grown alike by its growth
+  // from 1 s: at --window 45 an MMPP's window counts had an index of 27, and the gap CV² alone
+  // gave 3 (the 10 s index 7.7, grown 34; found by review).
+  const i1 = indexOfDispersion(x.gaps?.disp.s1);
+  const grown = Number.isFinite(i60) ? (Number.isFinite(i10) ? i60 * Math.max(1, i60 / Math.max(1, i10)) : i60) : Number.isFinite(i10) ? (Number.isFinite(i1) ? i10 * Math.max(1, i10 / Math.max(1, i1)) : i10) : 1;
   // The gap CV without the gaps from before pauses of whole windows (an outage, a night): one
   // day-long gap among 500 000 made a CV of 180 and a rate_mape allowance of 13 (session 21);
   // a pause is in the window counts' means, not in their chance spread.
