@@ -1,4 +1,4 @@
-import { batchClients } from '../fit/batches.js';
+import { batchClients, type BatchCounts } from '../fit/batches.js';
 import type { TraceSummaries } from '../summary/types.js';
 
 /**
@@ -11,9 +11,12 @@ import type { TraceSummaries } from '../summary/types.js';
 export function batchClientsNote(summaries: TraceSummaries, anonymized = false): string | undefined {
   const batchy = [...batchClients(summaries)].sort((x, y) => y[1].gaps - x[1].gaps || (x[0] < y[0] ? -1 : 1));
   if (batchy.length === 0) return undefined;
-  const one = ([id, e]: [string, { zeros: number; gaps: number }]) => {
-    // A batch of k requests has k − 1 gaps of 0 and one gap before it.
-    const size = e.gaps > e.zeros ? 1 + e.zeros / (e.gaps - e.zeros) : e.zeros + 1;
+  const one = ([id, e]: [string, BatchCounts]) => {
+    // Requests per instant: each instant's requests but its first are its 0-gaps, so there are
+    // n − zeros instants — the mean of the fitted batches.sizes. (1 + zeros / (gaps − zeros),
+    // used before, leaves out the first instant and counts a gap before each window after a
+    // pause: 10 instants of 50 were "about 55"; found by review.)
+    const size = e.n / (e.n - e.zeros);
     return `${anonymized ? 'a client' : `client ${JSON.stringify(id)}`}, ${((100 * e.zeros) / e.gaps).toFixed(0)} % of its gaps 0, about ${size.toFixed(0)} requests at one instant`;
   };
   const named = batchy.slice(0, 3).map(one).join('; ');

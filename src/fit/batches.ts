@@ -26,19 +26,27 @@ export function batchZeros(a: ArrivalSummary): number {
   return z;
 }
 
-const BATCH_CLIENTS = new WeakMap<TraceSummaries, ReadonlyMap<string, { zeros: number; gaps: number }>>();
+/** A client's requests, gaps, and 0-gaps within its batches (one per request that is not the first at its instant). */
+export interface BatchCounts {
+  n: number;
+  zeros: number;
+  gaps: number;
+}
 
-/** Per batch client (by BATCH_SHARE at a fine clock): its gaps and the 0-gaps within its batches. */
-export function batchClients(summaries: TraceSummaries): ReadonlyMap<string, { zeros: number; gaps: number }> {
+const BATCH_CLIENTS = new WeakMap<TraceSummaries, ReadonlyMap<string, BatchCounts>>();
+
+/** Per batch client (by BATCH_SHARE at a fine clock): its requests, gaps and the 0-gaps within its batches. */
+export function batchClients(summaries: TraceSummaries): ReadonlyMap<string, BatchCounts> {
   const cached = BATCH_CLIENTS.get(summaries);
   if (cached) return cached;
-  const out = new Map<string, { zeros: number; gaps: number }>();
+  const out = new Map<string, BatchCounts>();
   BATCH_CLIENTS.set(summaries, out);
   if (!(summaries.resolution <= BATCH_FINE_CLOCK)) return out;
-  const by = new Map<string, { zeros: number; gaps: number }>();
+  const by = new Map<string, BatchCounts>();
   for (const a of summaries.arrivals) {
     let e = by.get(a.client);
-    if (!e) by.set(a.client, (e = { zeros: 0, gaps: 0 }));
+    if (!e) by.set(a.client, (e = { n: 0, zeros: 0, gaps: 0 }));
+    e.n += a.n;
     e.zeros += batchZeros(a);
     e.gaps += a.gaps;
   }
