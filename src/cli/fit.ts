@@ -158,7 +158,7 @@ export function registerFit(program: Command): void {
     .option('--report <fit.html>', 'write a self-contained HTML characterization of the profile')
     .option('--anonymize', 'a profile safe to publish: ranked client ids, no absolute times, small clients pooled, no source hash')
     .option('--keep-calendar', 'with --anonymize: keep the weekday and hour of the span start')
-    .option('--dp-epsilon <e>', 'with --anonymize: Laplace noise of scale 1/e on the counts of the length PMFs only (totals, window counts, gap histograms and fitted parameters stay exact: no differential-privacy guarantee for the profile; see the README)')
+    .option('--dp-epsilon <e>', 'with --anonymize: Laplace noise of scale 1/e on the counts of the length PMFs only (totals, window counts, gap histograms, batch sizes and fitted parameters stay exact: no differential-privacy guarantee for the profile; see the README)')
     .option('--seed <n>', 'seed for --dp-epsilon noise (default: a fresh random seed; anyone who knows the seed can remove the noise)')
     .option('--quiet', 'no progress or summary on stderr')
     .addHelpText(

@@ -798,7 +798,7 @@ class ArrivalRecord implements ArrivalSummary {
   toJSON(): ArrivalSummary {
     return arrivalFields(this);
   }
-  /** `disp` without the sub-bins the span's edges cut (interiorDisp). */
+  /** `disp` without the sub-bins the span's edges or the window's boundaries cut (interiorDisp). */
   get interiorDisp(): ArrivalSummary['disp'] {
     const { A, W, spanStart, spanEnd } = this.x;
     const r = this.r;
@@ -809,12 +809,20 @@ class ArrivalRecord implements ArrivalSummary {
       const sc = SCALES[k];
       const b0 = Math.floor(spanStart / sc);
       const b1 = Math.floor(spanEnd / sc);
-      // The window's sub-bins strictly between the span's first and last.
-      const lo = Math.max(Math.floor(start / sc), b0 + 1);
-      const hi = Math.min(Math.ceil((start + W) / sc) - 1, b1 - 1);
+      // The window's sub-bins whole inside it (a window not a multiple of the bin — --window
+      // 45, 7, 0.7 — cuts the bins at its boundaries, each part counted in its own window as a
+      // bin: bins of 45 and 15 s counted as 60 s bins gave Poisson counts a 60 s index of 51;
+      // found by review), strictly between the span's first and last. `start` is wi·W in
+      // floating point (7 · 0.1 is 0.7000000000000001): a boundary within 1e-9 bin of a bin's
+      // edge is on it.
+      const lo = Math.max(Math.ceil(start / sc - 1e-9), b0 + 1);
+      const hi = Math.min(Math.floor((start + W) / sc + 1e-9) - 1, b1 - 1);
       let sum = A[r + 2];
       let sumSq = A[r + 10 + k];
-      const edge = (b: number) => b <= b0 || b >= b1;
+      // The window's counts outside [lo, hi] are in its first or last occupied sub-bin: the
+      // span's first bin, or the one the window's start cuts, can only be its first; the
+      // span's last, or the one its end cuts, its last.
+      const edge = (b: number) => b < lo || b > hi;
       const bf = firstBin(k);
       const bl = lastBin(k);
       if (edge(bf)) {
@@ -840,7 +848,9 @@ class ArrivalRecord implements ArrivalSummary {
  * 2023 (3 502 s) ends 22 s into a 60 s bin, and its 60 s index was 20.5 with that bin against
  * 15.2 without; a draw of its profile for 3 600 s ends on a bin boundary, so validating the two
  * compared 15 with 20 (session 22). The first bin goes too: a trace's first request is not its
- * start. Summaries a scan builds (SummaryBuilder) know their windows' edge counts; others
+ * start. Nor the bins an arrival window's boundaries cut (windows not a multiple of the bin):
+ * with windows shorter than a bin there are none left, and the index at that scale is null
+ * ("not enough data"). Summaries a scan builds (SummaryBuilder) know their windows' edge counts; others
  * (read from JSON, merged, from SQL) are returned as they are.
  */
 export function interiorDisp(a: ArrivalSummary): ArrivalSummary['disp'] {

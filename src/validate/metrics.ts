@@ -50,7 +50,12 @@ export function countDispersion(x: Stats): number {
   // Growth from an index of at least 1: a regular client's 10 s counts are more even than
   // Poisson (index ~0.2 for requests every 2–3 s), and i60 / i10 then measures the evenness
   // fading, not burstiness (it multiplied such a client's allowance by ~5 — found by review).
-  const grown = Number.isFinite(i60) ? (Number.isFinite(i10) ? i60 * Math.max(1, i60 / Math.max(1, i10)) : i60) : 1;
+  // Without a 60 s index (interiorDisp counts no 60 s bin: windows shorter than 60 s or not a
+  // multiple of it, a span over two 60 s bins or fewer) the 10 s one grown alike by its growth
+  // from 1 s: at --window 45 an MMPP's window counts had an index of 27, and the gap CV² alone
+  // gave 3 (the 10 s index 7.7, grown 34; found by review).
+  const i1 = indexOfDispersion(x.gaps?.disp.s1);
+  const grown = Number.isFinite(i60) ? (Number.isFinite(i10) ? i60 * Math.max(1, i60 / Math.max(1, i10)) : i60) : Number.isFinite(i10) ? (Number.isFinite(i1) ? i10 * Math.max(1, i10 / Math.max(1, i1)) : i10) : 1;
   // The gap CV without the gaps from before pauses of whole windows (an outage, a night): one
   // day-long gap among 500 000 made a CV of 180 and a rate_mape allowance of 13 (session 21);
   // a pause is in the window counts' means, not in their chance spread.
@@ -393,9 +398,12 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
   // index of dispersion at the window scale (countDispersion, the larger side's: a rare burst
   // may fall in either draw); allow 2.5 of them. (The 60 s index alone, used before, was a
   // fifth of the window-scale dispersion for a sparse heavy-tailed client.)
+  // (countDispersion has a value without any 60 s bin: the gate on the 60 s bins, left from
+  // when the allowance was the 60 s index, took it away where interiorDisp counts none — a span
+  // over two 60 s bins or fewer, windows not a multiple of 60 s: two Poisson draws at --window
+  // 45 failed rate_mape at 0.17 against a bare 0.15; found by review.)
   let rateNoise: number | undefined;
-  const d60 = src.gaps?.disp.s60;
-  if (wins && d60 && d60.bins > 0 && d60.sum > 0) {
+  if (wins && src.gaps) {
     const I = Math.max(countDispersion(src), countDispersion(gen));
     let cnt = 0;
     for (const v of src.windows.values()) cnt += v;
@@ -451,7 +459,11 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
       const is = indexOfDispersion(src.gaps.disp[`s${sc}`]);
       const ig = indexOfDispersion(gen.gaps.disp[`s${sc}`]);
       const noise = larger(selfErr((x) => indexOfDispersion(x.gaps?.disp[`s${sc}`])), jack(src.perWindow?.disp[sc], gen.perWindow?.disp[sc], dispersionOf));
-      out.push({ name: `dispersion_rel_err_${sc}s`, kind: `dispersion_rel_err_${sc}s`, value: Number.isFinite(is) && Number.isFinite(ig) ? rel(ig, is) : null, noise, n: Math.min(src.n, gen.n) });
+      // No bin to count (interiorDisp): a span over two bins or fewer, or arrival windows shorter
+      // than the bin or not a multiple of it (--window 45: no 60 s bin is whole in a window).
+      const none = !(src.gaps.disp[`s${sc}`].bins > 0 && gen.gaps.disp[`s${sc}`].bins > 0);
+      const note = none ? `no ${sc} s bin to count: none whole inside an arrival window with requests and strictly between the span's first and last (windows shorter than ${sc} s or not a multiple of it, or a short span)` : undefined;
+      out.push({ name: `dispersion_rel_err_${sc}s`, kind: `dispersion_rel_err_${sc}s`, value: Number.isFinite(is) && Number.isFinite(ig) ? rel(ig, is) : null, noise, n: Math.min(src.n, gen.n), ...(note ? { note } : {}) });
     }
   }
   // Gap memory: the gaps' normal-score correlation (ranks within arrival windows) pooled over

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
 import { runCli } from './run-cli.js';
+import { batchClientsNote } from '../../src/cli/batch-note.js';
+import { buildSummaries } from '../../src/summary/build.js';
+import { traceOf } from '../fit/helpers.js';
 
 describe('fit and roundtrip name the clients they fit as batch clients (README, examples/batch-client.sh)', () => {
   // 20 requests at one millisecond every 60 s for 2 h beside a client every 0.7 s.
@@ -51,4 +54,13 @@ describe('fit and roundtrip name the clients they fit as batch clients (README, 
       expect((await runCli('inspect', file, '--preset', preset)).stdout, preset).not.toContain('batches');
     }
   }, 60_000);
+
+  it('gives the mean requests per instant of the fitted sizes, with few instants and pauses between them', () => {
+    // Found by review: 10 instants of 50, hours apart, were "about 55" (1 + zeros / (gaps −
+    // zeros) leaves out the first instant) where batches.sizes and inspect say 50.
+    const times: number[] = [];
+    for (let b = 0; b < 10; b++) for (let k = 0; k < 50; k++) times.push(1000 + b * 2000.5);
+    const summaries = buildSummaries(traceOf(times, undefined, ['batch']), { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 0.001 });
+    expect(batchClientsNote(summaries)).toContain('(client "batch", 98 % of its gaps 0, about 50 requests at one instant)');
+  });
 });
