@@ -26,6 +26,22 @@ export const BATCH_FINE_CLOCK = 0.01;
 export const BATCH_SHARE = 0.2;
 /** A batch client's 0-gaps are at least this many times its gaps of one tick. */
 export const BATCH_OVER_ONE_TICK = 10;
+/**
+ * A batch client's sizes per instant are not those that chance runs of 0-gaps make: by chance —
+ * independent gaps, each 0 with its window's share p = zeros / n — an instant's size is
+ * geometric, P(S = k) = (1 − p)·p^(k−1). A client drawing gaps of a Gamma of shape 0.05 (the
+ * burstiest windows of upstream's mm-image pool), logged to the µs, has half its gaps at 0 µs,
+ * 28 times those at 1 µs, in runs of just that length: the renewal model reproduces it, while a
+ * batch model with its pooled sizes failed the pool trace's roundtrip (session 22). The test
+ * is a G-test of the pooled sizes against the windows' geometric sizes (cells 1 … SIZE_CELLS
+ * and a tail): G above its χ² mean by BATCH_G_SDS standard deviations, and a total variation
+ * of at least BATCH_MIN_TV (a large client's small departures are left to the renewal model).
+ */
+export const BATCH_G_SDS = 5;
+/** The least total variation between a batch client's sizes and chance's. */
+export const BATCH_MIN_TV = 0.05;
+/** Size cells of the chance test: 1 … SIZE_CELLS, then one for larger sizes. */
+const SIZE_CELLS = 64;
 /** Clients with fewer gaps are not judged. */
 export const BATCH_MIN_GAPS = 100;
 
@@ -43,6 +59,59 @@ export interface BatchTotals {
   oneTick: number;
 }
 
+/** A window as the chance test reads it: requests, 0-gaps inside batches, batch size → count. */
+export interface BatchWindow {
+  n: number;
+  zeros: number;
+  batches: ReadonlyMap<number, number> | undefined;
+}
+
+/**
+ * Whether a client's sizes per instant depart from those chance runs of 0-gaps make in its
+ * windows (BATCH_G_SDS, BATCH_MIN_TV).
+ */
+export function sizesNotChance(windows: Iterable<BatchWindow>): boolean {
+  const cells = SIZE_CELLS + 1;
+  const observed = new Float64Array(cells + 1);
+  const expected = new Float64Array(cells + 1);
+  let instants = 0;
+  for (const w of windows) {
+    if (!(w.n > 0)) continue;
+    let inBatches = 0;
+    w.batches?.forEach((count, size) => {
+      observed[Math.min(size, cells)] += count;
+      inBatches += size * count;
+    });
+    observed[1] += w.n - inBatches;
+    const I = w.n - w.zeros;
+    instants += I;
+    const p = w.zeros / w.n;
+    if (p === 0) {
+      expected[1] += I;
+      continue;
+    }
+    let pk = I * (1 - p);
+    for (let k = 1; k <= SIZE_CELLS; k++, pk *= p) expected[k] += pk;
+    expected[cells] += I * Math.pow(p, SIZE_CELLS);
+  }
+  if (!(instants > 0)) return false;
+  let g = 0;
+  let tv = 0;
+  let df = -1;
+  for (let k = 1; k <= cells; k++) {
+    if (observed[k] > 0) g += 2 * observed[k] * Math.log(observed[k] / Math.max(expected[k], 1e-300));
+    tv += Math.abs(observed[k] - expected[k]);
+    if (observed[k] > 0 || expected[k] >= 1) df++;
+  }
+  df = Math.max(1, df);
+  return g > df + BATCH_G_SDS * Math.sqrt(2 * df) && tv / (2 * instants) >= BATCH_MIN_TV;
+}
+
+/** Totals of no window. */
+export function noBatchTotals(): BatchTotals {
+  return { gaps: 0, zeros: 0, oneTick: 0 };
+}
+
 const BATCH_CLIENTS = new WeakMap<TraceSummaries, ReadonlyMap<string, BatchTotals>>();
 
 /** Per batch client (by BATCH_SHARE at a fine clock): its gaps and the 0-gaps within its batches. */
@@ -53,13 +122,17 @@ export function batchClients(summaries: TraceSummaries): ReadonlyMap<string, Bat
   if (summaries.resolution <= BATCH_FINE_CLOCK) {
     for (const a of summaries.arrivals) {
       let e = by.get(a.client);
-      if (!e) by.set(a.client, (e = { zeros: 0, gaps: 0, oneTick: 0 }));
+      if (!e) by.set(a.client, (e = noBatchTotals()));
       e.zeros += batchZeros(a);
       e.gaps += a.gaps;
       e.oneTick += a.quant.get(1) ?? 0;
     }
   }
-  const out = batchesAmong(by, summaries.resolution);
+  const out = batchesAmong(by, summaries.resolution, (ids) => {
+    const of = new Map<string, BatchWindow[]>([...ids].map((id) => [id, []]));
+    for (const a of summaries.arrivals) of.get(a.client)?.push({ n: a.n, zeros: batchZeros(a), batches: a.batches });
+    return of;
+  });
   BATCH_CLIENTS.set(summaries, out);
   return out;
 }
@@ -67,12 +140,17 @@ export function batchClients(summaries: TraceSummaries): ReadonlyMap<string, Bat
 /**
  * The batch clients among per-client totals, at clock `resolution`: BATCH_MIN_GAPS or more
  * gaps, BATCH_SHARE of them exactly 0 and BATCH_OVER_ONE_TICK times those of one tick, at
- * BATCH_FINE_CLOCK or finer.
+ * BATCH_FINE_CLOCK or finer, with sizes per instant that chance does not make (sizesNotChance
+ * over the windows `windowsOf` gives for the clients that pass the rest).
  */
-export function batchesAmong(totals: ReadonlyMap<string, BatchTotals>, resolution: number): Map<string, BatchTotals> {
+export function batchesAmong(totals: ReadonlyMap<string, BatchTotals>, resolution: number, windowsOf: (ids: ReadonlySet<string>) => ReadonlyMap<string, readonly BatchWindow[]>): Map<string, BatchTotals> {
   const out = new Map<string, BatchTotals>();
   if (!(resolution <= BATCH_FINE_CLOCK)) return out;
-  for (const [id, e] of totals) if (e.gaps >= BATCH_MIN_GAPS && e.zeros >= BATCH_SHARE * e.gaps && e.zeros >= BATCH_OVER_ONE_TICK * e.oneTick) out.set(id, { ...e });
+  const candidates = new Set<string>();
+  for (const [id, e] of totals) if (e.gaps >= BATCH_MIN_GAPS && e.zeros >= BATCH_SHARE * e.gaps && e.zeros >= BATCH_OVER_ONE_TICK * e.oneTick) candidates.add(id);
+  if (candidates.size === 0) return out;
+  const windows = windowsOf(candidates);
+  for (const id of candidates) if (sizesNotChance(windows.get(id) ?? [])) out.set(id, { ...totals.get(id)! });
   return out;
 }
 

@@ -6,7 +6,7 @@ import { traceGapMemory, type TraceGapMemory } from '../fit/gap-memory.js';
 import { MEM_LAGS } from './types.js';
 import { memFromSums } from './mem-terms.js';
 import { summaryQueries } from './sql.js';
-import { batchesAmong, traceBatches, type TraceBatches } from '../fit/batches.js';
+import { batchesAmong, traceBatches, type BatchTotals, type BatchWindow, type TraceBatches } from '../fit/batches.js';
 import { loadBinsSql, loadFromBins, TOKEN_FIELDS } from './load.js';
 import { detectScanResolution, num, numericColumns, openScan, scanTimeWarning, singleThreaded, type DuckDbOptions, type OpenScan, sqlDouble } from './duckdb.js';
 
@@ -113,9 +113,13 @@ async function gapMemoryInDuckDB(scan: OpenScan): Promise<{ gapMemory: TraceGapM
   const lag = 'lag(t) OVER (PARTITION BY client ORDER BY t)';
   await con.run(`CREATE TEMP TABLE x AS SELECT client, t, CAST(floor(t / ${W}) AS BIGINT) AS wi, t - ${lag} AS g, CAST(floor(${lag} / ${W}) AS BIGINT) AS pwi FROM a`);
   const q = summaryQueries({ W, L: 1e12, res, fields: [] });
-  const [mem, per] = await singleThreaded(con, async () => [
+  // Per client its gaps, 0-gaps and one-tick gaps (batch candidates: batchesAmong); per
+  // window its requests, 0-gaps and batch sizes (rows at one time) for the chance test.
+  const [mem, per, perWindow, sizes] = await singleThreaded(con, async () => [
     await rowsOf(con, `SELECT * FROM (${q.memory}) AS sg_m ORDER BY client, wi`),
     await rowsOf(con, `SELECT client, count(*) AS n, coalesce(sum(g), 0) AS s, count(g) AS c, count(CASE WHEN g = 0 THEN 1 END) AS z, count(CASE WHEN floor(g / ${res} + 0.5) = 1 THEN 1 END) AS z1 FROM x GROUP BY client`),
+    await rowsOf(con, 'SELECT client, wi, count(*) AS n, count(CASE WHEN g = 0 THEN 1 END) AS z FROM x GROUP BY client, wi ORDER BY client, wi'),
+    await rowsOf(con, 'SELECT client, wi, s, count(*) AS k FROM (SELECT client, wi, count(*) + 1 AS s FROM x WHERE g = 0 GROUP BY client, wi, t) AS sg_s GROUP BY client, wi, s'),
   ]);
   await con.run('DROP TABLE x');
   const windows: { client: string; n: number; sum: number; gaps: number; mem?: number[] }[] = [];
@@ -127,10 +131,24 @@ async function gapMemoryInDuckDB(scan: OpenScan): Promise<{ gapMemory: TraceGapM
     if (terms) windows.push({ client: String(r.client), n: 0, sum: 0, gaps: 0, mem: terms });
   }
   // Batch clients: every gap of exactly 0 is inside a batch (rows at one time).
-  const totals = new Map(per.map((r) => [String(r.client), { zeros: num(r.z), gaps: num(r.c), oneTick: num(r.z1) }]));
+  const totals = new Map(per.map((r): [string, BatchTotals] => [String(r.client), { zeros: num(r.z), gaps: num(r.c), oneTick: num(r.z1) }]));
+  const windowsOf = (ids: ReadonlySet<string>) => {
+    const key = (c: unknown, w: unknown) => `${String(c)}\u0000${num(w)}`;
+    const byWindow = new Map<string, Map<number, number>>();
+    for (const r of sizes) {
+      if (!ids.has(String(r.client))) continue;
+      const k = key(r.client, r.wi);
+      let m = byWindow.get(k);
+      if (!m) byWindow.set(k, (m = new Map()));
+      m.set(num(r.s), num(r.k));
+    }
+    const out = new Map<string, BatchWindow[]>([...ids].map((id) => [id, []]));
+    for (const r of perWindow) out.get(String(r.client))?.push({ n: num(r.n), zeros: num(r.z), batches: byWindow.get(key(r.client, r.wi)) });
+    return out;
+  };
   const requests = new Map(per.map((r) => [String(r.client), num(r.n)]));
   const total = per.reduce((a, r) => a + num(r.n), 0);
-  return { gapMemory: traceGapMemory(clientGaps(windows), res), clock: res, batches: traceBatches(batchesAmong(totals, res), (id) => requests.get(id) ?? 0, total) };
+  return { gapMemory: traceGapMemory(clientGaps(windows), res), clock: res, batches: traceBatches(batchesAmong(totals, res, windowsOf), (id) => requests.get(id) ?? 0, total) };
 }
 
 /** A query's rows as objects. */

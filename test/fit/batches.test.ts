@@ -6,6 +6,7 @@ import { fitArrivals } from '../../src/fit/idle-gaps.js';
 import { planGeneration } from '../../src/generate/compose.js';
 import { readProfile } from '../../src/profile/read.js';
 import { createRng } from '../../src/stats/rng.js';
+import { sampleStandardGamma } from '../../src/stats/gamma.js';
 import type { Profile } from '../../src/profile/schema.js';
 import { traceOf } from './helpers.js';
 import { tempDir } from '../helpers.js';
@@ -193,6 +194,43 @@ describe('batch clients (several requests at one instant)', () => {
     expect(Math.abs(sizes.get(10)! - 648)).toBeLessThan(100);
     expect(sizes.get(1)!).toBeGreaterThan(14_000);
     expect(p.clients.find((c) => c.id === 'busy')!.batches).toBeUndefined();
+  });
+
+  it('not a client whose 0-gaps come by chance from independent, very bursty gaps logged to the µs', () => {
+    // Gamma gaps of shape 0.05 (upstream's burstiest pool windows), mean 0.1 s, 20 000 of them:
+    // ~50 % fall below 1 µs, ~28 times those of 1 µs, in runs of geometric length as
+    // independent gaps make them — the renewal model's own (a batch model with the client's
+    // pooled sizes failed the mm-image pool trace's roundtrip, session 22).
+    const rng = createRng(9);
+    const times: number[] = [];
+    let t = 0;
+    for (let i = 0; i < 20_000; i++) {
+      t += (sampleStandardGamma(rng, 0.05) / 0.05) * 0.1;
+      times.push(Math.round(t * 1e6) / 1e6);
+    }
+    const { profile, summaries } = fitTrace(traceOf(times), base);
+    let zeros = 0;
+    let gaps = 0;
+    for (const a of summaries.arrivals) {
+      a.batches?.forEach((count, size) => (zeros += (size - 1) * count));
+      gaps += a.gaps;
+    }
+    expect(zeros / gaps).toBeGreaterThan(0.3);
+    expect(profile.clients[0].batches).toBeUndefined();
+    // Nor with 200 requests, where chance alone moves the sizes' total variation past 0.05: the
+    // G-test holds the departure to its sampling noise.
+    let small = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = createRng(100 + seed);
+      const few: number[] = [];
+      let u = 0;
+      for (let i = 0; i < 200; i++) {
+        u += (sampleStandardGamma(r, 0.05) / 0.05) * 0.1;
+        few.push(Math.round(u * 1e6) / 1e6);
+      }
+      if (fitTrace(traceOf(few), base).profile.clients[0].batches) small++;
+    }
+    expect(small).toBe(0);
   });
 
   it('profiles with a batch size that is not a whole number ≥ 1 are refused, naming it', () => {
