@@ -1,4 +1,5 @@
 import type { CompactPmf } from '../stats/pmf.js';
+import { log, pow } from '../stats/det-math.js';
 import type { ArrivalSummary, TraceSummaries } from '../summary/types.js';
 import { LessBy, WindowView } from '../summary/window-view.js';
 
@@ -92,14 +93,14 @@ export function sizesNotChance(windows: Iterable<BatchWindow>): boolean {
     }
     let pk = I * (1 - p);
     for (let k = 1; k <= SIZE_CELLS; k++, pk *= p) expected[k] += pk;
-    expected[cells] += I * Math.pow(p, SIZE_CELLS);
+    expected[cells] += I * pow(p, SIZE_CELLS);
   }
   if (!(instants > 0)) return false;
   let g = 0;
   let tv = 0;
   let df = -1;
   for (let k = 1; k <= cells; k++) {
-    if (observed[k] > 0) g += 2 * observed[k] * Math.log(observed[k] / Math.max(expected[k], 1e-300));
+    if (observed[k] > 0) g += 2 * observed[k] * log(observed[k] / Math.max(expected[k], 1e-300));
     tv += Math.abs(observed[k] - expected[k]);
     if (observed[k] > 0 || expected[k] >= 1) df++;
   }
