@@ -1,4 +1,4 @@
-import { batchClients, traceBatches } from '../fit/batches.js';
+import { BATCH_FINE_CLOCK, BATCH_MIN_GAPS, BATCH_SHARE, batchClients, traceBatches } from '../fit/batches.js';
 import type { TraceSummaries } from '../summary/types.js';
 
 /**
@@ -18,4 +18,24 @@ export function batchClientsNote(summaries: TraceSummaries, anonymized = false):
   const named = top.map(one).join('; ');
   const more = clients > 3 ? `; and ${clients - 3} more` : '';
   return `note: ${clients} client${clients === 1 ? ' sends' : 's send'} requests in batches at the ${summaries.resolution} s clock (${named}${more}): fitted with their requests per instant (clients[].batches), their windows describe the gaps between instants`;
+}
+
+/**
+ * A note for summaries that count no batch anywhere while some client has BATCH_SHARE of its
+ * gaps at 0 ticks of a fine clock: summaries written before batches were counted (session 22)
+ * fit such a client one gap at a time, as before, without a word (found by review).
+ */
+export function uncountedBatchesNote(summaries: TraceSummaries): string | undefined {
+  if (!(summaries.resolution <= BATCH_FINE_CLOCK)) return undefined;
+  const by = new Map<string, { zeroTicks: number; gaps: number }>();
+  for (const a of summaries.arrivals) {
+    if (a.batches && a.batches.size > 0) return undefined;
+    let e = by.get(a.client);
+    if (!e) by.set(a.client, (e = { zeroTicks: 0, gaps: 0 }));
+    e.zeroTicks += a.quant.get(0) ?? 0;
+    e.gaps += a.gaps;
+  }
+  const many = [...by.values()].filter((e) => e.gaps >= BATCH_MIN_GAPS && e.zeroTicks >= BATCH_SHARE * e.gaps).length;
+  if (many === 0) return undefined;
+  return `note: ${many} client${many === 1 ? ' has' : 's have'} ${Math.round(100 * BATCH_SHARE)} % or more of ${many === 1 ? 'its' : 'their'} gaps at 0 ticks of the ${summaries.resolution} s clock, but these summaries count no batches (requests at one instant): written before batches were counted? Summarize the log again so that fit can find batch clients (README, Batch clients)`;
 }

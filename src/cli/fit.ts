@@ -1,4 +1,4 @@
-import { batchClientsNote } from './batch-note.js';
+import { batchClientsNote, uncountedBatchesNote } from './batch-note.js';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -295,7 +295,7 @@ Examples:
         if (noteFromSummaries) rep.info(noteFromSummaries);
         const shortNoteFromSummaries = shortWindowWarning(final);
         if (shortNoteFromSummaries) rep.info(shortNoteFromSummaries);
-        const batchFromSummaries = batchClientsNote(merged, Boolean(opts.anonymize));
+        const batchFromSummaries = batchClientsNote(merged, Boolean(opts.anonymize)) ?? uncountedBatchesNote(merged);
         if (batchFromSummaries) rep.info(batchFromSummaries);
         return;
       }

@@ -45,6 +45,22 @@ describe('fit and roundtrip name the clients they fit as batch clients (README, 
     expect(anon.stderr).not.toContain('"batch"');
   }, 60_000);
 
+  it('fit --summaries says when summaries count no batches at all (written before they were counted) while a client has many 0-tick gaps', async () => {
+    const { dir, file, map } = log();
+    const summaries = join(dir, 's.json');
+    expect((await runCli('summarize', file, '--map', map, '--out', summaries, '--quiet')).code).toBe(0);
+    const j = JSON.parse(readFileSync(summaries, 'utf8'));
+    for (const a of j.arrivals) delete a.batches;
+    const old = join(dir, 's-old.json');
+    writeFileSync(old, JSON.stringify(j));
+    const r = await runCli('fit', '--summaries', old, '--out', join(dir, 'p-old.json'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('note: 1 client has 20 % or more of its gaps at 0 ticks of the 0.001 s clock, but these summaries count no batches (requests at one instant): written before batches were counted?');
+    const now = await runCli('fit', '--summaries', summaries, '--out', join(dir, 'p.json'));
+    expect(now.stderr).not.toContain('count no batches');
+    expect(now.stderr).toContain('1 client sends requests in batches');
+  }, 60_000);
+
   it('not on the bundled real traces (µs, 1 s and bucketed clocks)', async () => {
     const dir = tempDir();
     for (const [file, preset] of [[fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv'), 'azure-llm-2023'], [fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), 'burstgpt'], [fixture('traces', 'mooncake', 'conversation_trace.jsonl.gz'), 'mooncake']]) {
