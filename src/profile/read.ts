@@ -133,10 +133,15 @@ export function validateProfile(value: unknown, file = '<profile>'): Profile {
         const v = pmf.values;
         for (let i = 0; i < v.length; i++) {
           if (!(Number.isInteger(v[i]) && v[i] >= 1)) throw new PmfError(`${where}.values[${i}]: a batch size must be a whole number ≥ 1, got ${v[i]}`, `${where}.values[${i}]`);
+          // More requests at one instant than the client sends over the span: a hand edit (a
+          // size of 1e12 had generate fill memory one row at a time).
+          if (v[i] > Math.max(1, client.requests)) throw new PmfError(`${where}.values[${i}]: a batch size of ${v[i]} is more than the client's ${client.requests} requests`, `${where}.values[${i}]`);
           if (i > 0 && !(v[i] > v[i - 1])) throw new PmfError(`${where}.values[${i}]: values must ascend (${v[i - 1]} then ${v[i]})`, `${where}.values[${i}]`);
         }
         pmf.bins?.lo.forEach((lo, i) => {
           if (!(lo >= 1)) throw new PmfError(`${where}.bins.lo[${i}]: a batch size must be ≥ 1, got ${lo}`, `${where}.bins.lo[${i}]`);
+          const hi = pmf.bins!.hi[i];
+          if (hi > Math.max(1, client.requests)) throw new PmfError(`${where}.bins.hi[${i}]: a batch size of ${hi} is more than the client's ${client.requests} requests`, `${where}.bins.hi[${i}]`);
         });
       } catch (err) {
         if (err instanceof PmfError) throw new ProfileError(`${file}: ${err.message}`, file, err.path);

@@ -238,6 +238,7 @@ describe('batch clients (several requests at one instant)', () => {
     for (const [bad, what] of [
       [0, 'a batch size must be a whole number ≥ 1, got 0'],
       [2.5, 'a batch size must be a whole number ≥ 1, got 2.5'],
+      [1e12, `a batch size of 1000000000000 is more than the client's ${batch.requests} requests`],
     ] as const) {
       const p: Profile = JSON.parse(JSON.stringify(profile));
       p.clients.find((c) => c.id === 'batch')!.batches = { sizes: { values: [bad, 20], counts: [1, 2] } };
