@@ -233,6 +233,23 @@ describe('batch clients (several requests at one instant)', () => {
     expect(small).toBe(0);
   });
 
+  it('not for a slight departure that only a large client makes significant: a few batches of 10 among chance runs', () => {
+    // The same bursty gaps, 60 000 of them, and one instant in 200 a batch of 10: the sizes
+    // depart from chance's beyond doubt (~300 batches of 10 where chance makes ~30: G in the
+    // hundreds) but by a total variation of ~0.01, too little to trade the renewal model (and
+    // its gap memory) for batches.
+    const rng = createRng(12);
+    const times: number[] = [];
+    let t = 0;
+    for (let i = 0; i < 60_000; i++) {
+      t += (sampleStandardGamma(rng, 0.05) / 0.05) * 0.1;
+      const at = Math.round(t * 1e6) / 1e6;
+      times.push(at);
+      if (rng.next() < 0.005) for (let k = 0; k < 9; k++) times.push(at);
+    }
+    expect(fitTrace(traceOf(times), base).profile.clients[0].batches).toBeUndefined();
+  });
+
   it('profiles with a batch size that is not a whole number ≥ 1 are refused, naming it', () => {
     const dir = tempDir();
     for (const [bad, what] of [
