@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fitTrace, type FitOptions } from '../../src/fit/fit-trace.js';
@@ -159,6 +159,8 @@ describe('batch clients (several requests at one instant)', () => {
     const mean = [...log.sizes].reduce((n, [s, k]) => n + s * k, 0) / INSTANTS;
     const ins = await runCli('inspect', join(dir, 'ts.json'));
     expect(ins.stdout).toMatch(new RegExp(`batches {7}1 client \\([0-9.]+ % of requests\\) sends requests in batches at one instant: client "batch": ${mean.toFixed(1)}\\d* per instant on average, up to 20`));
+    expect((await runCli('inspect', join(dir, 'ts.json'), '--report', join(dir, 'p.html'))).code).toBe(0);
+    expect(readFileSync(join(dir, 'p.html'), 'utf8')).toMatch(/<tr><th>batches<\/th><td>1 client \([0-9.]+ % of requests\) sends requests in batches at one instant: client &quot;batch&quot;: [0-9.]+ per instant on average, up to 20<\/td><\/tr>/);
     const ex = await runCli('export-servegen', join(dir, 'ts.json'), '--out', join(dir, 'pool'));
     expect(ex.code).toBe(0);
     expect(ex.stderr).toContain('note: 1 client(s) have batch sizes (upstream draws one request per arrival');
