@@ -22,7 +22,7 @@ port.on('message', (m: ToWorker) => {
     } else {
       const parts = builder!.parts();
       builder = undefined;
-      const arrays = [parts.arrivals, parts.lengths, parts.quant.keys, parts.quant.counts, parts.hist.keys, parts.hist.counts, parts.batch.keys, parts.batch.counts, parts.length.keys, parts.length.counts, parts.ratio.keys, parts.ratio.counts];
+      const arrays = [parts.arrivals, parts.lengths, parts.quant.keys, parts.quant.counts, parts.hist.keys, parts.hist.counts, parts.batch.keys, parts.batch.counts, parts.cluster.keys, parts.cluster.counts, parts.length.keys, parts.length.counts, parts.ratio.keys, parts.ratio.counts];
       send({ type: 'parts', parts }, arrays.map((a) => a.buffer as ArrayBuffer));
     }
   } catch (err) {

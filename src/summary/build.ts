@@ -5,7 +5,7 @@ import { EMPTY_COUNTS, PackedCounts, PairSink } from './packed.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { normalQuantile } from '../stats/normal.js';
 import { memTermsInto } from './mem-terms.js';
-import { arrivalFields, MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
+import { arrivalFields, CLUSTER_GAPS, CLUSTER_KEYS, MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 import { log } from '../stats/det-math.js';
 
 export interface SummaryOptions {
@@ -194,8 +194,10 @@ const AR_MEM = 17;
 const AR_BATCH = AR_MEM + 2 * NL;
 /** Where a record's counts in its first and last occupied 1/10/60 s sub-bins are (3, then 3). */
 const AR_EDGE = AR_BATCH + 2;
-/** Arrival window record: client, wi, n, first, last, gaps, sum, sumSq, sumLog, positive, Σcount² at 1/10/60 s, quant [from, to), hist [from, to), gap memory (2·NL), batches [from, to), first and last sub-bin counts (2·3). */
-const AR = AR_EDGE + 6;
+/** Where a record's cluster counts' range [from, to) is. */
+const AR_CLUSTER = AR_EDGE + 6;
+/** Arrival window record: client, wi, n, first, last, gaps, sum, sumSq, sumLog, positive, Σcount² at 1/10/60 s, quant [from, to), hist [from, to), gap memory (2·NL), batches [from, to), first and last sub-bin counts (2·3), clusters [from, to). */
+const AR = AR_CLUSTER + 2;
 /** Length window record: client, li, n, then [from, to) per field (SUMMARY_FIELDS, reason_ratio) and joint. */
 const LR = 3 + 2 * (NF + 2);
 
@@ -244,7 +246,8 @@ const S_LI = 18; // open length window (NaN: none)
 const S_LN = 19;
 const S_RUN = 20; // requests at the time of the client's previous row (a batch when ≥ 2)
 const S_FIRSTCOUNT = 21; // count in the window's first occupied 1/10/60 s sub-bin (3; NaN until it closes)
-const STRIDE = 24;
+const S_CRUN = 24; // requests in the client's current run of gaps below each CLUSTER_GAPS threshold (3)
+const STRIDE = 27;
 
 export class SummaryBuilder {
   private readonly W: number;
@@ -259,6 +262,10 @@ export class SummaryBuilder {
   /** Batch sizes of each client's open window (one code per batch, when it ends). */
   private readonly batchCodes: CodeArena;
   private readonly batchCounter = new Counter(0, 1024);
+  /** Cluster runs of each client's open window (one clusterKey code per run, when it ends). */
+  private readonly clusterCodes: CodeArena;
+  /** Each CLUSTER_GAPS threshold in clock ticks: a gap of fewer ticks continues a run. */
+  private readonly clusterTicks: Float64Array;
   private readonly lengthCounter = new Counter(1024, 1024 + LENGTH_EXACT_BELOW);
   private readonly jointCounter = new Counter(0, JOINT_BINS * JOINT_BINS);
   /** Normal score per gap code (index code + QUANT_TICKS) while a window's gap memory is counted. */
@@ -269,6 +276,7 @@ export class SummaryBuilder {
   private readonly quantSink = new PairSink();
   private readonly histSink = new PairSink();
   private readonly batchSink = new PairSink();
+  private readonly clusterSink = new PairSink();
   private readonly lengthSink = new PairSink();
   private readonly ratioSink = new PairSink(true);
   private readonly arrivals = new Records(AR);
@@ -293,6 +301,8 @@ export class SummaryBuilder {
     for (let c = 0; c < n; c++) for (const f of [S_LAST, S_WI, S_SUBBIN, S_SUBBIN + 1, S_SUBBIN + 2, S_LI, S_FIRSTCOUNT, S_FIRSTCOUNT + 1, S_FIRSTCOUNT + 2]) this.st[c * STRIDE + f] = NaN;
     this.gapCodes = new CodeArena(n);
     this.batchCodes = new CodeArena(n);
+    this.clusterCodes = new CodeArena(n);
+    this.clusterTicks = Float64Array.from(CLUSTER_GAPS, (tau) => tau / this.resolution);
     this.lengthCodes = Array.from({ length: NF + 2 }, () => new CodeArena(n));
   }
 
@@ -320,6 +330,8 @@ export class SummaryBuilder {
     const reasonCol = chunk.ints.reasoning_tokens;
     const st = this.st;
     const gapCodes = this.gapCodes;
+    const clusterCodes = this.clusterCodes;
+    const clusterTicks = this.clusterTicks;
     const bufs = this.lengthCodes;
     let spanStart = this.spanStart;
     let spanEnd = this.spanEnd;
@@ -338,6 +350,17 @@ export class SummaryBuilder {
         if (st[o + S_RUN] >= 2) this.batchCodes.push(c, st[o + S_RUN]);
         st[o + S_RUN] = 1;
       }
+      // Clusters: a run of gaps below a threshold, counted in the window of its last row (it
+      // ends here, before that window closes). NaN ticks (the client's first row) start runs.
+      const ticks = Math.round((t - prev) / res);
+      for (let k = 0; k < 3; k++) {
+        if (ticks < clusterTicks[k]) st[o + S_CRUN + k]++;
+        else {
+          const run = st[o + S_CRUN + k];
+          if (run >= 2) clusterCodes.push(c, CLUSTER_KEYS * run + k);
+          st[o + S_CRUN + k] = 1;
+        }
+      }
       // Arrivals.
       const wi = Math.floor(t / W);
       const open = st[o + S_WI];
@@ -352,7 +375,6 @@ export class SummaryBuilder {
         st[o + S_GAPS]++;
         st[o + S_SUM] += g;
         st[o + S_SUMSQ] += g * g;
-        const ticks = Math.round(g / res);
         gapCodes.push(c, ticks < QUANT_TICKS ? ticks - QUANT_TICKS : gapBin(g));
         if (g > 0) {
           st[o + S_POS]++;
@@ -443,6 +465,13 @@ export class SummaryBuilder {
       this.batchCodes.clear(c);
     }
     A[r + AR_BATCH + 1] = this.batchSink.n;
+    A[r + AR_CLUSTER] = this.clusterSink.n;
+    if (this.clusterCodes.size(c) > 0) {
+      const b = this.batchCounter.count(this.clusterCodes, c);
+      for (let k = 0; k < b; k++) this.clusterSink.push(this.batchCounter.outCodes[k], this.batchCounter.outCounts[k]);
+      this.clusterCodes.clear(c);
+    }
+    A[r + AR_CLUSTER + 1] = this.clusterSink.n;
     st[o + S_N] = st[o + S_GAPS] = st[o + S_SUM] = st[o + S_SUMSQ] = st[o + S_SUMLOG] = st[o + S_POS] = 0;
     st[o + S_WI] = NaN;
   }
@@ -595,6 +624,11 @@ export class SummaryBuilder {
       const o = c * STRIDE;
       if (this.st[o + S_RUN] >= 2) this.batchCodes.push(c, this.st[o + S_RUN]);
       this.st[o + S_RUN] = 0;
+      for (let k = 0; k < 3; k++) {
+        const run = this.st[o + S_CRUN + k];
+        if (run >= 2) this.clusterCodes.push(c, CLUSTER_KEYS * run + k);
+        this.st[o + S_CRUN + k] = 0;
+      }
       if (this.st[o + S_WI] === this.st[o + S_WI]) this.closeArrival(c);
       if (this.st[o + S_LI] === this.st[o + S_LI]) this.closeLength(c);
     }
@@ -607,6 +641,7 @@ export class SummaryBuilder {
       quant: this.quantSink.arrays(),
       hist: this.histSink.arrays(),
       batch: this.batchSink.arrays(),
+      cluster: this.clusterSink.arrays(),
       length: this.lengthSink.arrays(),
       ratio: this.ratioSink.arrays(),
     };
@@ -626,6 +661,8 @@ export interface SummaryParts {
   hist: { keys: Int32Array | Float64Array; counts: Int32Array };
   /** Batch size → batches, per arrival window. */
   batch: { keys: Int32Array | Float64Array; counts: Int32Array };
+  /** clusterKey(size, threshold) → runs, per arrival window. */
+  cluster: { keys: Int32Array | Float64Array; counts: Int32Array };
   length: { keys: Int32Array | Float64Array; counts: Int32Array };
   ratio: { keys: Int32Array | Float64Array; counts: Int32Array };
 }
@@ -673,6 +710,7 @@ export function summariesFromParts(parts: SummaryParts[], o: { arrivalSeconds: n
   const quant = concatPairs(parts.map((p) => p.quant));
   const hist = concatPairs(parts.map((p) => p.hist));
   const batch = concatPairs(parts.map((p) => p.batch));
+  const cluster = concatPairs(parts.map((p) => p.cluster));
   const length = concatPairs(parts.map((p) => p.length));
   const ratio = concatPairs(parts.map((p) => p.ratio));
   const A = merge(
@@ -685,6 +723,8 @@ export function summariesFromParts(parts: SummaryParts[], o: { arrivalSeconds: n
       [16, hist.offsets],
       [AR_BATCH, batch.offsets],
       [AR_BATCH + 1, batch.offsets],
+      [AR_CLUSTER, cluster.offsets],
+      [AR_CLUSTER + 1, cluster.offsets],
     ],
   );
   const names = [...SUMMARY_FIELDS, 'reason_ratio'];
@@ -695,7 +735,7 @@ export function summariesFromParts(parts: SummaryParts[], o: { arrivalSeconds: n
   );
   const view = countsView;
   const rank = clientRanks(o.clients);
-  const records: ArrivalRecords = { A, W, clients: o.clients, quant, hist, batch, spanStart, spanEnd };
+  const records: ArrivalRecords = { A, W, clients: o.clients, quant, hist, batch, cluster, spanStart, spanEnd };
   const arrivals = inOrder(A, AR, A.length / AR, rank).map((r): ArrivalSummary => new ArrivalRecord(records, r));
   const lengths = inOrder(R, LR, R.length / LR, rank).map((r): LengthSummary => {
     const fields = new Map<string, PackedCounts>();
@@ -720,6 +760,7 @@ interface ArrivalRecords {
   quant: { keys: Int32Array | Float64Array; counts: Int32Array };
   hist: { keys: Int32Array | Float64Array; counts: Int32Array };
   batch: { keys: Int32Array | Float64Array; counts: Int32Array };
+  cluster: { keys: Int32Array | Float64Array; counts: Int32Array };
   spanStart: number;
   spanEnd: number;
 }
@@ -793,6 +834,12 @@ class ArrivalRecord implements ArrivalSummary {
     const from = A[this.r + AR_BATCH];
     const to = A[this.r + AR_BATCH + 1];
     return to > from ? countsView(this.x.batch, from, to) : undefined;
+  }
+  get clusters(): PackedCounts | undefined {
+    const { A } = this.x;
+    const from = A[this.r + AR_CLUSTER];
+    const to = A[this.r + AR_CLUSTER + 1];
+    return to > from ? countsView(this.x.cluster, from, to) : undefined;
   }
   /** JSON.stringify writes the fields, as of a plain summary. */
   toJSON(): ArrivalSummary {

@@ -36,7 +36,8 @@ export function mergeArrival(a: ArrivalSummary, b: ArrivalSummary, acrossWindows
   addMap(hist, b.hist);
   const mem = addMem(a.mem, b.mem);
   const batches = addBatches(a.batches, b.batches);
-  const { mem: _, batches: __, ...rest } = arrivalFields(a);
+  const clusters = addBatches(a.clusters, b.clusters);
+  const { mem: _, batches: __, clusters: ___, ...rest } = arrivalFields(a);
   // Read once: a scan's summaries are views, and each read of `disp` builds it.
   const ad = rest.disp;
   const bd = b.disp;
@@ -44,6 +45,7 @@ export function mergeArrival(a: ArrivalSummary, b: ArrivalSummary, acrossWindows
     ...rest,
     ...(mem ? { mem } : {}),
     ...(batches ? { batches } : {}),
+    ...(clusters ? { clusters } : {}),
     n: a.n + b.n,
     first: Math.min(a.first, b.first),
     last: Math.max(a.last, b.last),
@@ -88,6 +90,8 @@ export function mergeArrivals(list: readonly ArrivalSummary[], acrossWindows = f
     if (mem) out.mem = addMem(out.mem, mem);
     const batches = b.batches;
     if (batches && batches.size > 0) out.batches = addBatches(out.batches, batches);
+    const clusters = b.clusters;
+    if (clusters && clusters.size > 0) out.clusters = addBatches(out.clusters, clusters);
     // Read once: a scan's summaries are views, and each read of `disp` builds it.
     const bd = b.disp;
     for (const k of ['s1', 's10', 's60'] as const) {

@@ -1,7 +1,7 @@
 import { EMPTY_COUNTS, PackedCounts, PairSink } from './packed.js';
-import { arrivalFields, MEM_LAGS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
+import { arrivalFields, CLUSTER_GAPS, clusterKey, clusterOf, MEM_LAGS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 
-type ArrivalJson = Omit<ArrivalSummary, 'quant' | 'hist' | 'disp' | 'batches'> & { quant: [number, number][]; hist: [number, number][]; disp: DispJson; batches?: [number, number][] };
+type ArrivalJson = Omit<ArrivalSummary, 'quant' | 'hist' | 'disp' | 'batches' | 'clusters'> & { quant: [number, number][]; hist: [number, number][]; disp: DispJson; batches?: [number, number][]; clusters?: [number, number, number][] };
 type LengthJson = Omit<LengthSummary, 'fields' | 'joint'> & { fields: Record<string, [number, number][]>; joint: [number, number][] };
 
 /** JSON form of summaries: maps become [key, count] pair lists. Versioned like profiles. */
@@ -21,8 +21,16 @@ export interface SummariesJson {
 type DispJson = Record<'1' | '10' | '60', ArrivalSummary['disp']['s1']>;
 
 const arrivalToJson = (a: ArrivalSummary): ArrivalJson => {
-  const { batches, ...rest } = arrivalFields(a);
-  return { ...rest, quant: [...a.quant.entries()], hist: [...a.hist.entries()], disp: { '1': a.disp.s1, '10': a.disp.s10, '60': a.disp.s60 }, ...(batches ? { batches: [...batches.entries()] } : {}) };
+  const { batches, clusters, ...rest } = arrivalFields(a);
+  return {
+    ...rest,
+    quant: [...a.quant.entries()],
+    hist: [...a.hist.entries()],
+    disp: { '1': a.disp.s1, '10': a.disp.s10, '60': a.disp.s60 },
+    ...(batches ? { batches: [...batches.entries()] } : {}),
+    // [threshold (s), size, runs]: readable without the key's packing.
+    ...(clusters ? { clusters: [...clusters.entries()].map(([key, c]): [number, number, number] => { const [size, k] = clusterOf(key); return [CLUSTER_GAPS[k], size, c]; }) } : {}),
+  };
 };
 const lengthToJson = (l: LengthSummary): LengthJson => ({ ...l, fields: Object.fromEntries([...l.fields.entries()].map(([k, m]) => [k, [...m.entries()]])), joint: [...l.joint.entries()] });
 
@@ -144,11 +152,24 @@ function arrivalFromJson(a: ArrivalJson, packer: HistogramPacker): ArrivalSummar
   if (a.batches !== undefined && !(Array.isArray(a.batches) && a.batches.every((p) => Array.isArray(p) && Number.isInteger(p[0]) && p[0] >= 2 && Number.isInteger(p[1]) && p[1] >= 0))) {
     throw new RangeError(`arrival window (client ${JSON.stringify(a.client)}, start ${a.start}): batches must be [size, count] pairs of whole numbers, sizes from 2`);
   }
-  const { batches, ...fields } = a;
+  // Clusters: [threshold, size, count], a threshold of CLUSTER_GAPS and sizes from 2.
+  let clusters: [number, number][] | undefined;
+  if (a.clusters !== undefined) {
+    const bad = () => new RangeError(`arrival window (client ${JSON.stringify(a.client)}, start ${a.start}): clusters must be [threshold, size, count] triples, thresholds of ${CLUSTER_GAPS.join(', ')} s, whole sizes from 2 and counts`);
+    if (!Array.isArray(a.clusters)) throw bad();
+    clusters = a.clusters.map((p) => {
+      const k = Array.isArray(p) ? CLUSTER_GAPS.indexOf(p[0] as (typeof CLUSTER_GAPS)[number]) : -1;
+      if (k < 0 || p.length !== 3 || !Number.isInteger(p[1]) || p[1] < 2 || !Number.isInteger(p[2]) || p[2] < 0) throw bad();
+      return [clusterKey(p[1], k), p[2]];
+    });
+    clusters.sort((x, y) => x[0] - y[0]);
+  }
+  const { batches, clusters: _, ...fields } = a;
   const out = { ...fields, quant: EMPTY_COUNTS, hist: EMPTY_COUNTS, disp: { s1: d['1'], s10: d['10'], s60: d['60'] } } as ArrivalSummary;
   packer.add(out as unknown as Record<string, unknown>, 'quant', a.quant);
   packer.add(out as unknown as Record<string, unknown>, 'hist', a.hist);
   if (batches && batches.length > 0) packer.add(out as unknown as Record<string, unknown>, 'batches', batches);
+  if (clusters && clusters.length > 0) packer.add(out as unknown as Record<string, unknown>, 'clusters', clusters);
   return out;
 }
 

@@ -51,16 +51,35 @@ export interface ArrivalSummary {
    * window came at an instant of its own, and in summaries written before batches were counted.
    */
   batches?: ReadonlyMap<number, number>;
+  /**
+   * Clusters: a client's runs of 2 or more requests each less than a threshold after the one
+   * before it (in clock ticks: round(gap / resolution) < threshold / resolution), per threshold
+   * of CLUSTER_GAPS, counted in the window of the run's last request: clusterKey(size, k) →
+   * number of such runs. Requests sent together but logged apart (a fan-out on a gateway, 50
+   * requests ~0.4 ms apart) are clusters, not batches. Absent (or empty) when no run at any
+   * threshold has 2 requests, and in summaries written before clusters were counted.
+   */
+  clusters?: ReadonlyMap<number, number>;
 }
 
+/** Thresholds (s) of ArrivalSummary.clusters: runs of gaps below each are counted. */
+export const CLUSTER_GAPS = [1e-3, 1e-2, 1e-1] as const;
+/** Keys of ArrivalSummary.clusters: CLUSTER_KEYS · size + threshold index. */
+export const CLUSTER_KEYS = 4;
+/** The clusters key of a run of `size` requests at threshold CLUSTER_GAPS[k]. */
+export const clusterKey = (size: number, k: number): number => CLUSTER_KEYS * size + k;
+/** [size, threshold index] of a clusters key. */
+export const clusterOf = (key: number): [number, number] => [Math.floor(key / CLUSTER_KEYS), key % CLUSTER_KEYS];
+
 /**
- * A plain copy of an arrival summary's fields (`mem` only when it has terms, `batches` only when it has any). Summaries from
+ * A plain copy of an arrival summary's fields (`mem` only when it has terms, `batches` and `clusters` only when they have any). Summaries from
  * the scans are views whose fields are getters (summariesFromParts), which `{ ...a }` and rest
  * patterns do not copy: copies go through here.
  */
 export function arrivalFields(a: ArrivalSummary): ArrivalSummary {
   const mem = a.mem;
   const batches = a.batches;
+  const clusters = a.clusters;
   return {
     client: a.client,
     start: a.start,
@@ -77,6 +96,7 @@ export function arrivalFields(a: ArrivalSummary): ArrivalSummary {
     disp: a.disp,
     ...(mem ? { mem } : {}),
     ...(batches && batches.size > 0 ? { batches } : {}),
+    ...(clusters && clusters.size > 0 ? { clusters } : {}),
   };
 }
 

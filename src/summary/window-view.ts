@@ -53,6 +53,9 @@ export class WindowView implements ArrivalSummary {
   get batches(): ReadonlyMap<number, number> | undefined {
     return this.w.batches;
   }
+  get clusters(): ReadonlyMap<number, number> | undefined {
+    return this.w.clusters;
+  }
   /** JSON.stringify writes the fields, as of a plain summary. */
   toJSON(): ArrivalSummary {
     return arrivalFields(this);

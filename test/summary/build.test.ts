@@ -16,8 +16,8 @@ function plain(s: TraceSummaries): unknown {
   return {
     ...s,
     arrivals: s.arrivals.map((a) => {
-      const { batches, ...rest } = arrivalFields(a);
-      return { ...rest, quant: m(a.quant), hist: m(a.hist), ...(batches ? { batches: m(batches) } : {}) };
+      const { batches, clusters, ...rest } = arrivalFields(a);
+      return { ...rest, quant: m(a.quant), hist: m(a.hist), ...(batches ? { batches: m(batches) } : {}), ...(clusters ? { clusters: m(clusters) } : {}) };
     }),
     lengths: s.lengths.map((l) => ({ ...l, fields: [...l.fields].map(([f, h]) => [f, m(h)]), joint: m(l.joint) })),
   };

@@ -45,6 +45,7 @@ export function expectEqualSummaries(a: TraceSummaries, b: TraceSummaries, memFo
     expect(new Map([...y.hist].sort())).toEqual(new Map([...x.hist].sort()));
     expect(y.disp).toEqual(x.disp);
     expect(new Map([...(y.batches ?? [])].sort()), `batches of ${x.client} at ${x.start}`).toEqual(new Map([...(x.batches ?? [])].sort()));
+    expect(new Map([...(y.clusters ?? [])].sort()), `clusters of ${x.client} at ${x.start}`).toEqual(new Map([...(x.clusters ?? [])].sort()));
     // Gap memory: both sides or neither; a term is a difference of sums that can be near 0, so
     // each is held to 1e-9 of its window's variance term (the scale of its sums).
     if (!memFor(x)) return;

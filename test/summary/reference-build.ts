@@ -6,7 +6,7 @@ import type { Trace } from '../../src/ingest/trace.js';
 import { gapBin, JOINT_STRIDE, jointBin, lengthKey } from '../../src/summary/bins.js';
 import { detectResolution } from '../../src/summary/resolution.js';
 import { normalQuantile } from '../../src/stats/normal.js';
-import { MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from '../../src/summary/types.js';
+import { CLUSTER_GAPS, clusterKey, MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from '../../src/summary/types.js';
 
 export interface SummaryOptions {
   arrivalSeconds: number;
@@ -236,6 +236,30 @@ export function referenceBuildSummaries(trace: Trace, options: SummaryOptions): 
     const m = (a.batches ?? new Map<number, number>()) as Map<number, number>;
     bump(m, size);
     a.batches = m;
+  }
+  // Clusters: per client and threshold, the run starts (a first row, or a gap of as many ticks
+  // as the threshold or more); each run of 2 or more, from one start to the next, in its last
+  // row's window (from per-client index lists, independent of the scan's running counts).
+  const rowsOf = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const list = rowsOf.get(trace.client[i]);
+    if (list) list.push(i);
+    else rowsOf.set(trace.client[i], [i]);
+  }
+  for (const [c, rows] of rowsOf) {
+    CLUSTER_GAPS.forEach((tau, k) => {
+      const starts = rows.map((_, j) => j).filter((j) => j === 0 || !(Math.round((trace.timestamp[rows[j]] - trace.timestamp[rows[j - 1]]) / res) < tau / res));
+      starts.push(rows.length);
+      for (let s = 0; s + 1 < starts.length; s++) {
+        const size = starts[s + 1] - starts[s];
+        if (size < 2) continue;
+        const lastT = trace.timestamp[rows[starts[s + 1] - 1]];
+        const a = arrivals.get(c * 4294967296 + (Math.floor(lastT / W) - windowBase))!;
+        const m = (a.clusters ?? new Map<number, number>()) as Map<number, number>;
+        bump(m, clusterKey(size, k));
+        a.clusters = m;
+      }
+    });
   }
   const byClientStart = <T extends { client: string; start: number }>(x: T, y: T) => (x.client < y.client ? -1 : x.client > y.client ? 1 : x.start - y.start);
   return {
