@@ -1,4 +1,4 @@
-import { BATCH_FINE_CLOCK, BATCH_MIN_GAPS, BATCH_SHARE, batchClients, traceBatches } from '../fit/batches.js';
+import { BATCH_FINE_CLOCK, BATCH_MIN_GAPS, BATCH_SHARE, batchClients, insideWords, perWords, traceBatches } from '../fit/batches.js';
 import type { TraceSummaries } from '../summary/types.js';
 
 /**
@@ -13,11 +13,12 @@ export function batchClientsNote(summaries: TraceSummaries, anonymized = false):
   if (batched.size === 0) return undefined;
   const requests = new Map<string, number>();
   for (const a of summaries.arrivals) if (batched.has(a.client)) requests.set(a.client, (requests.get(a.client) ?? 0) + a.n);
-  const { top, clients } = traceBatches(batched, (id) => requests.get(id) ?? 0, 0);
-  const one = (x: (typeof top)[number]) => `${anonymized ? 'a client' : `client ${JSON.stringify(x.id)}`}, ${(100 * x.zeroShare).toFixed(0)} % of its gaps 0, about ${Number(x.meanSize.toPrecision(3))} requests at one instant`;
+  const { top, clients, how } = traceBatches(batched, (id) => requests.get(id) ?? 0, 0);
+  const one = (x: (typeof top)[number]) => `${anonymized ? 'a client' : `client ${JSON.stringify(x.id)}`}, ${(100 * x.zeroShare).toFixed(0)} % of its gaps ${insideWords(x.below)}, about ${Number(x.meanSize.toPrecision(3))} requests ${perWords(x.below)}`;
   const named = top.map(one).join('; ');
   const more = clients > 3 ? `; and ${clients - 3} more` : '';
-  return `note: ${clients} client${clients === 1 ? ' sends' : 's send'} requests in batches at the ${summaries.resolution} s clock (${named}${more}): fitted with their requests per instant (clients[].batches), their windows describe the gaps between instants`;
+  const exact = [...batched.values()].every((e) => e.cluster === undefined);
+  return `note: ${clients} client${clients === 1 ? ' sends' : 's send'} requests ${exact ? 'in batches' : how} at the ${summaries.resolution} s clock (${named}${more}): ${exact ? 'fitted with their requests per instant (clients[].batches), their windows describe the gaps between instants' : "fitted with their requests per instant or cluster and the gaps inside clusters (clients[].batches), their windows describe the gaps between them"}`;
 }
 
 /**

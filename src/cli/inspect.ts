@@ -9,6 +9,7 @@ import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuck
 import { inspectWithDuckDB } from '../summary/duckdb-inspect.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { Reporter } from './progress.js';
+import { insideWords } from '../fit/batches.js';
 import { profileHtml } from '../profile/report-html.js';
 import { isStandardOutput, writeFileAtomic } from '../io/atomic.js';
 
@@ -59,7 +60,7 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   );
   const bt = s.batches;
   if (bt.clients > 0) {
-    lines.push(`  batches       ${bt.clients} client${bt.clients === 1 ? '' : 's'} (${pct(bt.share)} of requests) ${bt.clients === 1 ? 'sends' : 'send'} requests in batches at one instant: ${bt.top.map((x) => `client ${JSON.stringify(x.id)}: ${fmt(x.meanSize)} per instant on average, up to ${x.maxSize}`).join('; ')}`);
+    lines.push(`  batches       ${bt.clients} client${bt.clients === 1 ? '' : 's'} (${pct(bt.share)} of requests) ${bt.clients === 1 ? 'sends' : 'send'} requests ${bt.how}: ${bt.top.map((x) => `client ${JSON.stringify(x.id)}: ${fmt(x.meanSize)} per ${x.below === undefined ? 'instant' : `cluster (gaps ${insideWords(x.below)})`} on average, up to ${x.maxSize}`).join('; ')}`);
   }
   for (const x of s.sessions.slice(0, 5)) {
     const st = x.stats as { sessions?: number; mean_turns?: number; inter_turn_gap_median_s?: number | null; input_growth_per_turn_median?: number | null; input_rank_by_turn?: unknown; input_rank_turn_copula?: number };
@@ -102,7 +103,7 @@ export function renderTraceSummary(label: string, s: TraceSummary): string {
   lines.push(`  gap memory    ${gapMemoryLine(s.gapMemory ?? { judged: 0, clients: [] })}`);
   const b = s.batches;
   if (b && b.clients > 0) {
-    lines.push(`  batches       ${b.clients} client${b.clients === 1 ? '' : 's'} (${pct(b.share)} of requests) ${b.clients === 1 ? 'sends' : 'send'} requests in batches at one instant (fit writes batches): ${b.top.map((x) => `client ${JSON.stringify(x.id)}, ${pct(x.zeroShare)} of its gaps 0, about ${Number(x.meanSize.toPrecision(3))} per instant`).join('; ')}`);
+    lines.push(`  batches       ${b.clients} client${b.clients === 1 ? '' : 's'} (${pct(b.share)} of requests) ${b.clients === 1 ? 'sends' : 'send'} requests ${b.how} (fit writes batches): ${b.top.map((x) => `client ${JSON.stringify(x.id)}, ${pct(x.zeroShare)} of its gaps ${insideWords(x.below)}, about ${Number(x.meanSize.toPrecision(3))} per ${x.below === undefined ? 'instant' : 'cluster'}`).join('; ')}`);
   }
   if (s.peak) lines.push(`  peak load     ${fmt(s.peak.requestsPerS)} req/s${s.peak.tokensPerS === null ? '' : `, ${fmt(s.peak.tokensPerS)} tokens/s (${s.peak.tokenFields.map((f) => f.replace(/_tokens$/, '')).join(' + ')})`}: the 99th percentile of 10 s bins`);
   lines.push(`    ${'field'.padEnd(24)}${'mean'.padStart(10)}${'p50'.padStart(10)}${'p90'.padStart(10)}${'p99'.padStart(10)}${'max'.padStart(10)}`);

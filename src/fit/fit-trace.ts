@@ -3,7 +3,7 @@ import { buildSummaries, type SummaryOptions } from '../summary/build.js';
 import { buildSummariesParallel } from '../summary/parallel-build.js';
 import { mergeArrivals } from '../summary/merge.js';
 import { poolClients } from '../summary/pool.js';
-import type { ArrivalSummary, LengthSummary, TraceSummaries } from '../summary/types.js';
+import { CLUSTER_GAPS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from '../summary/types.js';
 import { PROFILE_FORMAT, PROFILE_VERSION, type ArrivalWindow, type Profile, type ProfileClient } from '../profile/schema.js';
 import type { ArrivalModel } from '../stats/registry.js';
 import { weibullCv } from '../generate/arrival-sampler.js';
@@ -13,7 +13,7 @@ import { humanCount } from '../util/human-count.js';
 import { empiricalGaps, fitArrivalWindow, fitsOnItsOwn, MIN_FIT_GAPS, type ArrivalFitOptions, type FamilyFit } from './arrival-fit.js';
 import { prefitWindows, type LengthWindowFit } from './parallel-fit.js';
 import { fitArrivals } from './idle-gaps.js';
-import { batchClients, batchSizes } from './batches.js';
+import { batchClients, batchSizes, clusterWithin } from './batches.js';
 import { PmfSampler } from '../stats/pmf.js';
 import { aggregateBucketSeconds, coveredBuckets, fitAggregateRate, fitAggregateRateSeries, rateChangePoints } from './rates.js';
 import { lengthWindowOf } from './lengths.js';
@@ -147,7 +147,8 @@ export function fitSummaries(
   let done = 0;
   for (const [id, { arrivals, lengths }] of byClient) {
     // A batch client: requests per instant, and windows whose gaps are between instants.
-    const sizes = batched.has(id) ? batchSizes(arrivals) : undefined;
+    const cluster = batched.get(id)?.cluster;
+    const sizes = batched.has(id) ? batchSizes(arrivals, cluster) : undefined;
     const perInstant = sizes ? new PmfSampler(sizes).mean : 1;
     // Pooled shape for windows too small to fit on their own (only when such a window
     // exists): the request-weighted median shape of the client's fitted windows in their most
@@ -235,7 +236,8 @@ export function fitSummaries(
       lengths: lengths.map((l) => options.prefit?.lengths.get(l) ?? lengthWindowOf(l)),
     };
     if (shifts.length > 0) client.shifts = shifts;
-    if (sizes) client.batches = { sizes };
+    // A cluster client's gaps inside its clusters (the scan's windows': the views fitted have none).
+    if (sizes) client.batches = cluster === undefined ? { sizes } : { sizes, below: CLUSTER_GAPS[cluster], within: clusterWithin(summaries.arrivals.filter((a) => a.client === id), cluster, res) };
     const memory = fitGapMemory(memoryCorrelations(arrivals), { skipLag1: clockHidesLag1(res, arrivals) });
     if (memory) client.gap_memory = memory;
     const shape = clientGapShape(arrivals, windows, res, options.empiricalAboveKs ?? 0.05);

@@ -1,7 +1,7 @@
 import { gapBin, gapBinEdges } from '../summary/bins.js';
 import { QUANT_TICKS, type ArrivalSummary, type TraceSummaries } from '../summary/types.js';
 import { log } from '../stats/det-math.js';
-import { batchClients, batchZeros, BetweenInstants } from './batches.js';
+import { batchClients, batchZeros, BetweenClusters, BetweenInstants } from './batches.js';
 import { LessBy, WindowView } from '../summary/window-view.js';
 
 /**
@@ -33,8 +33,12 @@ export function fitArrivals(summaries: TraceSummaries): readonly ArrivalSummary[
   if (batched.size > 0) {
     (out as ArrivalSummary[]).forEach((a, i, list) => {
       if (!batched.has(a.client)) return;
-      const zeros = batchZeros(summaries.arrivals[i]);
-      if (zeros > 0) list[i] = new BetweenInstants(a, zeros);
+      const k = batched.get(a.client)!.cluster;
+      if (k !== undefined) list[i] = new BetweenClusters(a, k, summaries.resolution);
+      else {
+        const zeros = batchZeros(summaries.arrivals[i]);
+        if (zeros > 0) list[i] = new BetweenInstants(a, zeros);
+      }
     });
   }
   CACHE.set(summaries, out);

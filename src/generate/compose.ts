@@ -286,6 +286,12 @@ interface ClientState {
   shape?: ProfileClient['empirical'];
   /** Requests per instant (a batch client's `batches.sizes`); absent: one. */
   sizes?: PmfSampler;
+  /** Gaps inside a cluster (a cluster client's `batches.within`, seconds); absent: a batch's requests at one instant. */
+  within?: PmfSampler;
+  /** Mean time from a cluster's first request to its last (s): (mean size − 1) · mean gap within. */
+  spread: number;
+  /** Requests of the cluster under way still to come (its next one at `next`, in seconds, not gap units). */
+  left: number;
 }
 
 /** Latent state of a client's gap memory (src/fit/gap-memory.ts). */
@@ -451,6 +457,9 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
     memory: c.gap_memory && c.gap_memory.weight > 0 && options.gapMemory !== false ? new GapMemoryState(c.gap_memory.weight, c.gap_memory.phi) : undefined,
     shape: c.empirical,
     sizes: c.batches ? new PmfSampler(c.batches.sizes) : undefined,
+    within: c.batches?.within ? new PmfSampler(c.batches.within) : undefined,
+    spread: c.batches?.within ? (new PmfSampler(c.batches.sizes).mean - 1) * new PmfSampler(c.batches.within).mean : 0,
+    left: 0,
   }));
   const labelSessions = states.some((s) => s.sessions);
   const columns = lengthColumnsOf(chosen);
@@ -550,13 +559,16 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
         const sampler = (active.sampler[k] ??= unitGapSampler(w, shapeSource, options.useEmpirical ?? true, st.shape));
         if (Number.isNaN(st.residual)) st.residual = sampler.residual(st.arrivalRng);
         samplers[ci] = sampler;
-        // A batch client's gaps are between instants, which come at rate / mean size.
-        rates[ci] = st.sizes ? rate / st.sizes.mean : rate;
+        // A batch client's gaps are between instants, which come at rate / mean size; a cluster
+        // client's from one cluster's last request to the next one's first, a cycle less its
+        // spread (at most 90 % of it: a rate scaled up far packs clusters end to end).
+        rates[ci] = st.sizes ? (st.within ? 1 / Math.max(st.sizes.mean / rate - st.spread, (0.1 * st.sizes.mean) / rate) : rate / st.sizes.mean) : rate;
         // The residual is in units of the gaps drawn (between instants, `rates`: the slot's end
         // stores it so), not of requests: read at the request rate it brought a batch client's
         // first instant in every slot mean-size times too soon (found by review: 50 per instant
         // in 600 s windows drew ~13 % more instants).
-        next[ci] = slot.a + st.residual / rates[ci];
+        // A cluster under way at the end of the last slot goes on at its next request, in seconds.
+        next[ci] = slot.a + (st.left > 0 ? st.residual : st.residual / rates[ci]);
         drawing.push(ci);
       }
       // Sub-intervals of the slot (one unless the slot is expected to be very large): each
@@ -583,40 +595,50 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
           const sessions = st.sessions;
           const memory = st.memory;
           const fast = options.quantileTables !== false;
+          const within = st.within;
+          // Requests of the instant or cluster under way still to come, and (a batch at one
+          // instant) the time of the next instant.
+          let left = st.left;
+          let nextInstant = t;
           while (t < end) {
-            // Requests at this instant (a batch client's size, drawn before its gap), then the next instant.
-            const size = sizes ? sizes.quantile(rng.next()) : 1;
-            const after = t + (memory ? memory.next(sampler, rng, fast) : sampler.next(rng)) / rate;
-            for (let j = 0; j < size; j++) {
-              if (buf.n >= buf.timestamp.length) buf.reserve(buf.timestamp.length);
-              const row = buf.n++;
-              buf.timestamp[row] = t - options.start;
-              buf.client[row] = ci;
-              if (buf.session && buf.turn) {
-                if (sessions) {
-                  // The next arrival as this slot's rate places it (a look-ahead for labelling only).
-                  sessions.assign(t, j < size - 1 ? t : after);
-                  buf.session[row] = sessions.session;
-                  buf.turn[row] = sessions.turn;
-                } else {
-                  buf.session[row] = NaN;
-                  buf.turn[row] = NaN;
-                }
-              }
-              // Lengths after the session label: a turn's input rank comes from its session.
-              const lw = ls.at(t + profileOffset);
-              if (lw) sampleLengths(lw, lrng, buf.lengths, row, sessions?.hasRanks ? sessions.inputRankIn(lw) : NaN);
-              else clearLengths(buf.lengths, row);
+            // An instant's (or cluster's) size is drawn at its first request, before its gap to
+            // the next instant: at once for a batch at one instant, after its last request for a
+            // cluster, whose requests are a gap within it apart.
+            if (left === 0) {
+              left = sizes ? sizes.quantile(rng.next()) : 1;
+              if (!within) nextInstant = t + (memory ? memory.next(sampler, rng, fast) : sampler.next(rng)) / rate;
             }
+            left--;
+            const after = !within ? (left > 0 ? t : nextInstant) : left > 0 ? t + within.quantile(rng.next()) : t + (memory ? memory.next(sampler, rng, fast) : sampler.next(rng)) / rate;
+            if (buf.n >= buf.timestamp.length) buf.reserve(buf.timestamp.length);
+            const row = buf.n++;
+            buf.timestamp[row] = t - options.start;
+            buf.client[row] = ci;
+            if (buf.session && buf.turn) {
+              if (sessions) {
+                // The next arrival as this slot's rate places it (a look-ahead for labelling only).
+                sessions.assign(t, after);
+                buf.session[row] = sessions.session;
+                buf.turn[row] = sessions.turn;
+              } else {
+                buf.session[row] = NaN;
+                buf.turn[row] = NaN;
+              }
+            }
+            // Lengths after the session label: a turn's input rank comes from its session.
+            const lw = ls.at(t + profileOffset);
+            if (lw) sampleLengths(lw, lrng, buf.lengths, row, sessions?.hasRanks ? sessions.inputRankIn(lw) : NaN);
+            else clearLengths(buf.lengths, row);
             t = after;
           }
+          st.left = left;
           next[ci] = t;
           runEnd[ci] = buf.n;
         }
         if (buf.n > 0) yield mergeRuns(buf, runStart, runEnd, states.length, clientIds);
         for (const ci of drawing) runEnd[ci] = runStart[ci];
       }
-      for (const ci of drawing) states[ci].residual = (next[ci] - slot.b) * rates[ci];
+      for (const ci of drawing) states[ci].residual = (next[ci] - slot.b) * (states[ci].left > 0 ? 1 : rates[ci]);
     }
   }
 

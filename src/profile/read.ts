@@ -143,6 +143,18 @@ export function validateProfile(value: unknown, file = '<profile>'): Profile {
           const hi = pmf.bins!.hi[i];
           if (hi > Math.max(1, client.requests)) throw new PmfError(`${where}.bins.hi[${i}]: a batch size of ${hi} is more than the client's ${client.requests} requests`, `${where}.bins.hi[${i}]`);
         });
+        // Gaps inside clusters: seconds from 0, ascending, as atoms (a negative gap would put a
+        // client's requests out of time order).
+        const within = client.batches.within;
+        if (within) {
+          const at = `clients[${ci}].batches.within`;
+          checkPmf(within, at);
+          within.values.forEach((g, i) => {
+            if (!(g >= 0)) throw new PmfError(`${at}.values[${i}]: a gap within a cluster must be ≥ 0 s, got ${g}`, `${at}.values[${i}]`);
+            if (i > 0 && !(g > within.values[i - 1])) throw new PmfError(`${at}.values[${i}]: values must ascend (${within.values[i - 1]} then ${g})`, `${at}.values[${i}]`);
+          });
+          if (within.bins) throw new PmfError(`${at}.bins: gaps within a cluster are atoms (values and counts), not integer ranges`, `${at}.bins`);
+        }
       } catch (err) {
         if (err instanceof PmfError) throw new ProfileError(`${file}: ${err.message}`, file, err.path);
         throw err;

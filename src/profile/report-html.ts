@@ -5,6 +5,7 @@ import { lognormalParetoCdf, twoNormalsCdf } from '../fit/mixtures.js';
 import type { LengthFieldName, Profile } from './schema.js';
 import { anonymizedText, requestsPerWindow, summarizeProfile } from './summarize.js';
 import { expm1, log, pow } from '../stats/det-math.js';
+import { insideWords } from '../fit/batches.js';
 
 function fmt(v: number | undefined | null): string {
   if (v === undefined || v === null || !Number.isFinite(v)) return '—';
@@ -129,7 +130,7 @@ ${s.anonymized ? `<tr><th>anonymized</th><td>${escapeXml(anonymizedText(s.anonym
 <tr><th>requests</th><td>${s.requests} (mean ${fmt(s.meanRate)} req/s, peak window ${fmt(s.peakWindowRate)} req/s)</td></tr>
 <tr><th>IAT CV</th><td>request-weighted median ${fmt(s.cv.requestWeightedMedian)}, mean ${fmt(s.cv.requestWeightedMean)}; ${fmt(100 * s.cv.shareAbove1)} % of requests in windows with CV &gt; 1</td></tr>
 <tr><th>families</th><td>${Object.keys(s.familyMix).length === 0 ? 'none: no window has enough gaps for a model' : Object.entries(s.familyMix).map(([k, v]) => `${k} ${fmt(100 * v)} %`).join(', ')}${s.empiricalShare > 0 ? `; ${fmt(100 * s.empiricalShare)} % drawn from gap histograms` : ''}</td></tr>
-<tr><th>gap memory</th><td>${s.gapMemory.clients === 0 ? 'none: gaps drawn independently within each window' : `${s.gapMemory.clients} client${s.gapMemory.clients === 1 ? '' : 's'} (${fmt(100 * s.gapMemory.share)} % of requests): ${s.gapMemory.top.map((x) => `client ${escapeXml(JSON.stringify(x.id))}: weight ${fmt(x.weight)}, φ ${fmt(x.phi)}`).join('; ')}`}</td></tr>${s.batches.clients === 0 ? '' : `<tr><th>batches</th><td>${s.batches.clients} client${s.batches.clients === 1 ? '' : 's'} (${fmt(100 * s.batches.share)} % of requests) ${s.batches.clients === 1 ? 'sends' : 'send'} requests in batches at one instant: ${s.batches.top.map((x) => `client ${escapeXml(JSON.stringify(x.id))}: ${fmt(x.meanSize)} per instant on average, up to ${x.maxSize}`).join('; ')}</td></tr>`}
+<tr><th>gap memory</th><td>${s.gapMemory.clients === 0 ? 'none: gaps drawn independently within each window' : `${s.gapMemory.clients} client${s.gapMemory.clients === 1 ? '' : 's'} (${fmt(100 * s.gapMemory.share)} % of requests): ${s.gapMemory.top.map((x) => `client ${escapeXml(JSON.stringify(x.id))}: weight ${fmt(x.weight)}, φ ${fmt(x.phi)}`).join('; ')}`}</td></tr>${s.batches.clients === 0 ? '' : `<tr><th>batches</th><td>${s.batches.clients} client${s.batches.clients === 1 ? '' : 's'} (${fmt(100 * s.batches.share)} % of requests) ${s.batches.clients === 1 ? 'sends' : 'send'} requests ${s.batches.how}: ${s.batches.top.map((x) => `client ${escapeXml(JSON.stringify(x.id))}: ${fmt(x.meanSize)} per ${x.below === undefined ? 'instant' : `cluster (gaps ${insideWords(x.below)})`} on average, up to ${x.maxSize}`).join('; ')}</td></tr>`}
 ${agg?.diurnal_peak_to_mean ? `<tr><th>aggregate model</th><td>trend + 24 h/12 h Fourier: diurnal peak/mean ${fmt(agg.diurnal_peak_to_mean)}, normalized MAE ${fmt(agg.nmae)}</td></tr>` : ''}
 ${s.reasoningToAnswer !== undefined ? `<tr><th>reasoning</th><td>reasoning ≈ ${fmt(s.reasoningToAnswer)} × answer tokens</td></tr>` : ''}
 </table>

@@ -138,7 +138,13 @@ export const ClientSchema = z
     ),
     batches: z
       .object({
-        sizes: CompactPmfSchema.describe('requests per arrival instant (1 = alone), over the client\'s instants'),
+        sizes: CompactPmfSchema.describe('requests per arrival instant (1 = alone), over the client\'s instants; for a cluster client (`below`), requests per cluster'),
+        below: z
+          .number()
+          .positive()
+          .optional()
+          .describe('a cluster client: its requests were sent together but logged apart, in runs of gaps below this many seconds (absent: batches at one instant)'),
+        within: CompactPmfSchema.optional().describe('a cluster client\'s gaps inside its clusters (seconds → gaps), drawn independently between a cluster\'s requests; its windows describe the gaps between clusters (from one\'s last request to the next one\'s first)'),
       })
       .strict()
       .optional()

@@ -1,4 +1,5 @@
 import { pmfMean, PmfSampler } from '../stats/pmf.js';
+import { batchesHow } from '../fit/batches.js';
 import type { LengthFieldName, Profile, ProfileClient } from './schema.js';
 
 /** Quantiles reported for every length field. */
@@ -38,7 +39,7 @@ export interface ProfileSummary {
   /** Clients with gap memory: how many, their share of requests, the largest few. */
   gapMemory: { clients: number; share: number; top: { id: string; weight: number; phi: number }[] };
   /** Batch clients (`batches`): how many, their share of requests, the largest few with their mean and largest requests per instant. */
-  batches: { clients: number; share: number; top: { id: string; meanSize: number; maxSize: number }[] };
+  batches: { clients: number; share: number; how: string; top: { id: string; meanSize: number; maxSize: number; below?: number }[] };
   /** For a profile made with `fit --anonymize`: the weekday and hour it kept (--keep-calendar) and the PMF noise's ε (--dp-epsilon), from `provenance.options.anonymized`. */
   anonymized?: { calendar: { weekday: string; hour: number } | null; dpEpsilon: number | null };
 }
@@ -271,12 +272,13 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
       return {
         clients: batched.length,
         share: total > 0 ? share / total : 0,
+        how: batchesHow(batched.map(({ c }) => c.batches!.below)),
         top: batched
           .sort((a, b) => b.v - a.v)
           .slice(0, 3)
           .map(({ c }) => {
             const pmf = c.batches!.sizes;
-            return { id: c.id, meanSize: pmfMean(pmf), maxSize: Math.max(...pmf.values, ...(pmf.bins?.hi ?? [])) };
+            return { id: c.id, meanSize: pmfMean(pmf), maxSize: Math.max(...pmf.values, ...(pmf.bins?.hi ?? [])), ...(c.batches!.below !== undefined ? { below: c.batches!.below } : {}) };
           }),
       };
     })(),

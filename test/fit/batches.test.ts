@@ -8,16 +8,13 @@ import { readProfile } from '../../src/profile/read.js';
 import { createRng } from '../../src/stats/rng.js';
 import { sampleStandardGamma } from '../../src/stats/gamma.js';
 import type { Profile } from '../../src/profile/schema.js';
-import { traceOf } from './helpers.js';
+import { batchSizeAt, index1s, traceOf } from './helpers.js';
 import { tempDir } from '../helpers.js';
 import { runCli } from '../cli/run-cli.js';
 import { expectClose } from '../summary/equal-summaries.js';
 
 const base: FitOptions = { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: '2026-01-01T00:00:00Z' };
 
-/** Requests per instant of the batch client: 1 (20 %), 5 (30 %) or 20 (50 %); mean 11.7. */
-const SIZES = [1, 5, 20];
-const PROBS = [0.2, 0.3, 0.5];
 /** Instants of the batch client: Poisson at 0.05/s (3 000 over 60 000 s) on a 1 ms clock. */
 const INSTANTS = 3000;
 
@@ -32,7 +29,7 @@ function batchLog(seed: number) {
     t += -Math.log(1 - rng.next()) / 0.05;
     const at = Math.round(t * 1000) / 1000;
     const u = rng.next();
-    const size = u < PROBS[0] ? SIZES[0] : u < PROBS[0] + PROBS[1] ? SIZES[1] : SIZES[2];
+    const size = batchSizeAt(u);
     sizes.set(size, (sizes.get(size) ?? 0) + 1);
     for (let k = 0; k < size; k++) {
       times.push(at);
@@ -45,17 +42,6 @@ function batchLog(seed: number) {
     clients.push(1);
   }
   return { trace: traceOf(times, clients, ['batch', 'chat']), sizes, end };
-}
-
-/** Index of dispersion of 1 s counts over [0, end) of the times of one client. */
-function index1s(times: number[], end: number): number {
-  const counts = new Map<number, number>();
-  for (const t of times) counts.set(Math.floor(t), (counts.get(Math.floor(t)) ?? 0) + 1);
-  const bins = Math.ceil(end);
-  let sq = 0;
-  for (const c of counts.values()) sq += c * c;
-  const mean = times.length / bins;
-  return (sq / bins - mean * mean) / mean;
 }
 
 /** Requests per distinct time (size → instants). */

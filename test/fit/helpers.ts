@@ -35,3 +35,19 @@ export function arrivals(d: Distribution, n: number, seed: number, round?: numbe
   }
   return out;
 }
+
+/** Index of dispersion of the 1 s counts of `times` over [0, end). */
+export function index1s(times: readonly number[], end: number): number {
+  const counts = new Map<number, number>();
+  for (const t of times) counts.set(Math.floor(t), (counts.get(Math.floor(t)) ?? 0) + 1);
+  const bins = Math.ceil(end);
+  let sq = 0;
+  for (const c of counts.values()) sq += c * c;
+  const mean = times.length / bins;
+  return (sq / bins - mean * mean) / mean;
+}
+
+/** Requests per instant of the batch and cluster clients of the tests: 1 (20 %), 5 (30 %) or 20 (50 %); mean 11.7. */
+export const BATCH_SIZES = [1, 5, 20];
+/** A size of BATCH_SIZES for a uniform draw u. */
+export const batchSizeAt = (u: number): number => (u < 0.2 ? 1 : u < 0.5 ? 5 : 20);
