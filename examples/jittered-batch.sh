@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# A known limit, reproduced: a batch client whose requests are sent together but logged apart —
-# 50 requests ~0.4 ms apart (about 20 ms a batch) every 300 s on a µs clock — beside a Poisson
-# chat client (1 req/s), 6 h. The batch model takes only requests at one instant (equal
-# timestamps: examples/batch-client.sh), so this client is drawn one gap at a time from a
-# window gap distribution of 98 % sub-ms gaps and 2 % of 300 s: runs of short gaps come out
-# geometric in length (mean 50, but often 150), not 50 each, and `roundtrip` fails every
-# dispersion metric, the generated trace needing ~3× the serving slots of the log (session 22:
-# 1 s index 19.3 against 7.8, capacity +242 %). A cluster model (runs of gaps below a threshold,
-# with their sizes counted by the scan) is the next step (README, Batch clients).
-# Usage: bash examples/jittered-batch.sh [OUT_DIR]   (exit 1 while the limit stands)
+# A cluster client: requests sent together but logged apart — 50 requests ~0.4 ms apart
+# (about 20 ms a cluster) every 300 s on a µs clock — beside a Poisson chat client (1 req/s),
+# 6 h. No two of its requests share a timestamp, so they are not batches at one instant
+# (examples/batch-client.sh); `fit` finds the runs of gaps below 10 ms, of 50 requests each,
+# and gives the client `batches.sizes` (requests per cluster), `batches.below` (0.01 s) and
+# `batches.within` (the gaps inside clusters), its windows fitted to the 300 s gaps between
+# clusters (README, Batch clients). Drawn one gap at a time, as before session 23, its runs came
+# out geometric in length (mean 50, often 150): roundtrip failed every dispersion metric, the
+# 1 s index 19.3 against the log's 7.8, and the draw needed 3.4× the log's serving slots.
+# Session 23: 60/60, 1 s index 7.78 against 7.85, capacity +0 % / +0 %.
+# Usage: bash examples/jittered-batch.sh [OUT_DIR]   (exit 1 if roundtrip fails)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 D=${1:-$root/out/jittered-batch}
