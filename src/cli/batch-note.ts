@@ -1,5 +1,5 @@
-import { BATCH_FINE_CLOCK, BATCH_MIN_GAPS, BATCH_SHARE, batchClients, insideWords, perWords, traceBatches } from '../fit/batches.js';
-import type { TraceSummaries } from '../summary/types.js';
+import { BATCH_FINE_CLOCK, BATCH_MIN_GAPS, BATCH_SHARE, batchClients, CLUSTER_CLOCKS, gapsFrom, insideWords, perWords, traceBatches } from '../fit/batches.js';
+import { CLUSTER_GAPS, type TraceSummaries } from '../summary/types.js';
 
 /**
  * A note naming the clients fitted as batch clients — most of their gaps 0 at a fine clock (a
@@ -39,4 +39,29 @@ export function uncountedBatchesNote(summaries: TraceSummaries): string | undefi
   const many = [...by.values()].filter((e) => e.gaps >= BATCH_MIN_GAPS && e.zeroTicks >= BATCH_SHARE * e.gaps).length;
   if (many === 0) return undefined;
   return `note: ${many} client${many === 1 ? ' has' : 's have'} ${Math.round(100 * BATCH_SHARE)} % or more of ${many === 1 ? 'its' : 'their'} gaps at 0 ticks of the ${summaries.resolution} s clock, but these summaries count no batches (requests at one instant): written before batches were counted? Summarize the log again so that fit can find batch clients (README, Batch clients)`;
+}
+
+/**
+ * A note for summaries that count no clusters anywhere while some client that is no batch
+ * client has BATCH_SHARE of its gaps below the largest threshold its clock judges: summaries
+ * written before clusters were counted (session 23) cannot show a cluster client (requests
+ * sent together, logged apart), and fit draws such a client one gap at a time.
+ */
+export function uncountedClustersNote(summaries: TraceSummaries): string | undefined {
+  const res = summaries.resolution;
+  const tau = CLUSTER_GAPS.filter((t) => res * CLUSTER_CLOCKS <= t).at(-1);
+  if (tau === undefined) return undefined;
+  const batched = batchClients(summaries);
+  const by = new Map<string, { below: number; gaps: number }>();
+  for (const a of summaries.arrivals) {
+    if (a.clusters && a.clusters.size > 0) return undefined;
+    if (batched.has(a.client)) continue;
+    let e = by.get(a.client);
+    if (!e) by.set(a.client, (e = { below: 0, gaps: 0 }));
+    e.below += gapsFrom(a, 0, tau, res);
+    e.gaps += a.gaps;
+  }
+  const many = [...by.values()].filter((e) => e.gaps >= BATCH_MIN_GAPS && e.below >= BATCH_SHARE * e.gaps).length;
+  if (many === 0) return undefined;
+  return `note: ${many} client${many === 1 ? ' has' : 's have'} ${Math.round(100 * BATCH_SHARE)} % or more of ${many === 1 ? 'its' : 'their'} gaps below ${tau * 1000} ms, but these summaries count no clusters (requests sent together, logged apart): written before clusters were counted? Summarize the log again so that fit can find cluster clients (README, Cluster clients)`;
 }

@@ -1,4 +1,4 @@
-import { batchClientsNote, uncountedBatchesNote } from './batch-note.js';
+import { batchClientsNote, uncountedBatchesNote, uncountedClustersNote } from './batch-note.js';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -297,6 +297,8 @@ Examples:
         if (shortNoteFromSummaries) rep.info(shortNoteFromSummaries);
         const batchFromSummaries = batchClientsNote(merged, Boolean(opts.anonymize)) ?? uncountedBatchesNote(merged);
         if (batchFromSummaries) rep.info(batchFromSummaries);
+        const clustersUncounted = uncountedClustersNote(merged);
+        if (clustersUncounted) rep.info(clustersUncounted);
         return;
       }
       // `--engine auto` below its threshold is the TypeScript engine's fit from rows (found by

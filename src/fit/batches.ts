@@ -314,7 +314,7 @@ export interface TraceBatches {
  */
 export function batchesHow(below: readonly (number | undefined)[]): string {
   const clusters = below.filter((b) => b !== undefined).length;
-  return clusters === 0 ? 'in batches at one instant' : clusters === below.length ? 'in clusters, sent together and logged apart' : 'in batches at one instant or in clusters';
+  return clusters === 0 ? 'in batches at one instant' : clusters === below.length ? 'in clusters' : 'in batches at one instant or in clusters';
 }
 
 /** One batch client's share of gaps inside its batches, in words: `0` or `below 10 ms`. */

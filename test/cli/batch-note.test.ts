@@ -65,6 +65,39 @@ describe('fit and roundtrip name the clients they fit as batch clients (README, 
     expect(now.stderr).toContain('1 client sends requests in batches');
   }, 60_000);
 
+  it('names cluster clients (sent together, logged apart); fit --summaries says when summaries count no clusters', async () => {
+    // 20 requests 0.4 ms apart every 60 s for 2 h, beside a client every 0.7 s, on a µs clock.
+    const dir = tempDir();
+    const rows: string[] = [];
+    for (let b = 0; b < 120; b++) for (let k = 0; k < 20; k++) rows.push(`${(1717200000 + b * 60 + k * 0.0004).toFixed(6)},fanout,${100 + k},10`);
+    for (let i = 0; i < 10_000; i++) rows.push(`${(1717200000 + i * 0.7 + 0.013).toFixed(6)},chat,50,5`);
+    rows.sort();
+    const file = join(dir, 'log.csv');
+    writeFileSync(file, `ts,tenant,in,out\n${rows.join('\n')}\n`);
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'in', output_tokens: 'out' }, timestamp: { unit: 's' } }));
+    const fit = await runCli('fit', file, '--map', map, '--out', join(dir, 'p.json'));
+    expect(fit.code, fit.stderr).toBe(0);
+    expect(fit.stderr).toContain('note: 1 client sends requests in clusters at the 0.000001 s clock (client "fanout", 95 % of its gaps below 1 ms, about 20 requests a cluster): fitted with their requests per instant or cluster and the gaps inside clusters (clients[].batches)');
+    const p = JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8'));
+    expect(p.clients.find((c: { id: string }) => c.id === 'fanout').batches).toMatchObject({ sizes: { values: [20], counts: [120] }, below: 0.001 });
+    const ins = await runCli('inspect', file, '--map', map);
+    expect(ins.stdout).toContain('  batches       1 client (19.4 % of requests) sends requests in clusters (fit writes batches): client "fanout", 95.0 % of its gaps below 1 ms, about 20 per cluster');
+    expect((await runCli('inspect', join(dir, 'p.json'))).stdout).toContain('client "fanout": 20.00 per cluster (gaps below 1 ms) on average, up to 20');
+    // Summaries without clusters (written before session 23): no cluster client, and a note.
+    const summaries = join(dir, 's.json');
+    expect((await runCli('summarize', file, '--map', map, '--out', summaries, '--quiet')).code).toBe(0);
+    const j = JSON.parse(readFileSync(summaries, 'utf8'));
+    for (const a of j.arrivals) delete a.clusters;
+    writeFileSync(join(dir, 's-old.json'), JSON.stringify(j));
+    const old = await runCli('fit', '--summaries', join(dir, 's-old.json'), '--out', join(dir, 'p-old.json'));
+    expect(old.stderr).toContain('note: 1 client has 20 % or more of its gaps below 100 ms, but these summaries count no clusters (requests sent together, logged apart): written before clusters were counted?');
+    expect(JSON.parse(readFileSync(join(dir, 'p-old.json'), 'utf8')).clients.every((c: { batches?: unknown }) => c.batches === undefined)).toBe(true);
+    const now = await runCli('fit', '--summaries', summaries, '--out', join(dir, 'p-now.json'));
+    expect(now.stderr).not.toContain('count no clusters');
+    expect(now.stderr).toContain('1 client sends requests in clusters');
+  }, 60_000);
+
   it('not on the bundled real traces (µs, 1 s and bucketed clocks)', async () => {
     const dir = tempDir();
     for (const [file, preset] of [[fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv'), 'azure-llm-2023'], [fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), 'burstgpt'], [fixture('traces', 'mooncake', 'conversation_trace.jsonl.gz'), 'mooncake']]) {
