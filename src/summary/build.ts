@@ -245,8 +245,8 @@ const S_SUBSQ = 15;
 const S_LI = 18; // open length window (NaN: none)
 const S_LN = 19;
 const S_RUN = 20; // requests at the time of the client's previous row (a batch when ≥ 2)
-const S_FIRSTCOUNT = 21; // count in the window's first occupied 1/10/60 s sub-bin (3; NaN until it closes)
-const S_CRUN = 24; // requests in the client's current run of gaps below each CLUSTER_GAPS threshold (3)
+const S_FIRSTCOUNT = 24; // count in the window's first occupied 1/10/60 s sub-bin (3; NaN until it closes)
+const S_CRUN = 21; // requests in the client's current run of gaps below each CLUSTER_GAPS threshold (3)
 const STRIDE = 27;
 
 export class SummaryBuilder {
@@ -264,6 +264,8 @@ export class SummaryBuilder {
   private readonly batchCounter = new Counter(0, 1024);
   /** Cluster runs of each client's open window (one clusterKey code per run, when it ends). */
   private readonly clusterCodes: CodeArena;
+  /** Dense counts to runs of 4 096 (busy clients make long runs below 100 ms). */
+  private readonly clusterCounter = new Counter(0, CLUSTER_KEYS * 4096);
   /** Each CLUSTER_GAPS threshold in clock ticks: a gap of fewer ticks continues a run. */
   private readonly clusterTicks: Float64Array;
   private readonly lengthCounter = new Counter(1024, 1024 + LENGTH_EXACT_BELOW);
@@ -330,8 +332,7 @@ export class SummaryBuilder {
     const reasonCol = chunk.ints.reasoning_tokens;
     const st = this.st;
     const gapCodes = this.gapCodes;
-    const clusterCodes = this.clusterCodes;
-    const clusterTicks = this.clusterTicks;
+    const [K0, K1, K2] = this.clusterTicks;
     const bufs = this.lengthCodes;
     let spanStart = this.spanStart;
     let spanEnd = this.spanEnd;
@@ -352,14 +353,20 @@ export class SummaryBuilder {
       }
       // Clusters: a run of gaps below a threshold, counted in the window of its last row (it
       // ends here, before that window closes). NaN ticks (the client's first row) start runs.
+      // Thresholds ascend, so runs do (a run below 1 ms lies in one below 10 ms): most gaps end
+      // all three, and none is 2 or more unless the 100 ms one is.
       const ticks = Math.round((t - prev) / res);
-      for (let k = 0; k < 3; k++) {
-        if (ticks < clusterTicks[k]) st[o + S_CRUN + k]++;
-        else {
-          const run = st[o + S_CRUN + k];
-          if (run >= 2) clusterCodes.push(c, CLUSTER_KEYS * run + k);
-          st[o + S_CRUN + k] = 1;
-        }
+      if (!(ticks < K2)) {
+        if (st[o + S_CRUN + 2] >= 2) this.endRuns(c, 3);
+        st[o + S_CRUN] = st[o + S_CRUN + 1] = st[o + S_CRUN + 2] = 1;
+      } else if (ticks < K0) {
+        st[o + S_CRUN]++;
+        st[o + S_CRUN + 1]++;
+        st[o + S_CRUN + 2]++;
+      } else {
+        const ended = ticks < K1 ? 1 : 2;
+        this.endRuns(c, ended);
+        for (let k = 0; k < 3; k++) st[o + S_CRUN + k] = k < ended ? 1 : st[o + S_CRUN + k] + 1;
       }
       // Arrivals.
       const wi = Math.floor(t / W);
@@ -418,6 +425,15 @@ export class SummaryBuilder {
     return i === to;
   }
 
+  /** Counts client c's runs at the first `ended` thresholds that have 2 requests or more (they end: the caller starts new ones). */
+  private endRuns(c: number, ended: number): void {
+    const o = c * STRIDE;
+    for (let k = 0; k < ended; k++) {
+      const run = this.st[o + S_CRUN + k];
+      if (run >= 2) this.clusterCodes.push(c, CLUSTER_KEYS * run + k);
+    }
+  }
+
   private closeArrival(c: number): void {
     const r = this.arrivals.add() * AR;
     const A = this.arrivals.data;
@@ -467,8 +483,8 @@ export class SummaryBuilder {
     A[r + AR_BATCH + 1] = this.batchSink.n;
     A[r + AR_CLUSTER] = this.clusterSink.n;
     if (this.clusterCodes.size(c) > 0) {
-      const b = this.batchCounter.count(this.clusterCodes, c);
-      for (let k = 0; k < b; k++) this.clusterSink.push(this.batchCounter.outCodes[k], this.batchCounter.outCounts[k]);
+      const b = this.clusterCounter.count(this.clusterCodes, c);
+      for (let k = 0; k < b; k++) this.clusterSink.push(this.clusterCounter.outCodes[k], this.clusterCounter.outCounts[k]);
       this.clusterCodes.clear(c);
     }
     A[r + AR_CLUSTER + 1] = this.clusterSink.n;
@@ -624,11 +640,8 @@ export class SummaryBuilder {
       const o = c * STRIDE;
       if (this.st[o + S_RUN] >= 2) this.batchCodes.push(c, this.st[o + S_RUN]);
       this.st[o + S_RUN] = 0;
-      for (let k = 0; k < 3; k++) {
-        const run = this.st[o + S_CRUN + k];
-        if (run >= 2) this.clusterCodes.push(c, CLUSTER_KEYS * run + k);
-        this.st[o + S_CRUN + k] = 0;
-      }
+      this.endRuns(c, 3);
+      for (let k = 0; k < 3; k++) this.st[o + S_CRUN + k] = 0;
       if (this.st[o + S_WI] === this.st[o + S_WI]) this.closeArrival(c);
       if (this.st[o + S_LI] === this.st[o + S_LI]) this.closeLength(c);
     }
