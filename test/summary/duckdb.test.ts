@@ -528,5 +528,19 @@ describe('DuckDB engine', () => {
       // τ/res is 1000.0000000000001, so a 1000-tick gap continues one: the engines agree, above.)
       if (resolution === 1e-3) expect(total(runs(sql, 'ms', 2, 0))).toBe(0);
     }
+    // A directory written before clusters were counted (no 'c' rows) loads, without them.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const { renameSync } = await import('node:fs');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    const hist = `${dir}/scan-${1e-6}/gap_histograms.parquet`;
+    await con.run(`COPY (SELECT * FROM '${hist}' WHERE kind <> 'c') TO '${hist}.old' (FORMAT parquet)`);
+    con.closeSync();
+    db.closeSync();
+    renameSync(`${hist}.old`, hist);
+    const older = (await loadScanDirectory(`${dir}/scan-${1e-6}`)).summaries;
+    const ts = buildSummaries(trace, { ...W, resolution: 1e-6 });
+    expect(older.arrivals.some((a) => a.clusters)).toBe(false);
+    expectEqualSummaries({ ...ts, arrivals: ts.arrivals.map((a) => ({ ...arrivalFields(a), clusters: undefined })) }, older);
   });
 });
