@@ -1107,7 +1107,8 @@ async function prepareGaps(scan: OpenScan, options: { arrivalSeconds: number; le
   await singleThreaded(con, () =>
     con.run(`CREATE TEMP TABLE x AS SELECT c.cid AS client, s.t - ${o} AS t, CAST(floor((s.t - ${o}) / ${W}) AS BIGINT) AS wi,
       (s.t - ${o}) - lag(s.t - ${o}) OVER (PARTITION BY c.cid ORDER BY s.t) AS g,
-      CAST(floor(lag(s.t - ${o}) OVER (PARTITION BY c.cid ORDER BY s.t) / ${W}) AS BIGINT) AS pwi${fieldList}
+      CAST(floor(lag(s.t - ${o}) OVER (PARTITION BY c.cid ORDER BY s.t) / ${W}) AS BIGINT) AS pwi,
+      lag(s.t - ${o}) OVER (PARTITION BY c.cid ORDER BY s.t) - lag(s.t - ${o}, 2) OVER (PARTITION BY c.cid ORDER BY s.t) AS pg${fieldList}
       FROM src_rows s JOIN clients c ON s.client = c.client WHERE s.reason IS NULL`),
   );
   await con.run('DROP TABLE src_rows');
@@ -1384,8 +1385,8 @@ export function assembleSummaries(t: ScanTables, meta: ScanMeta): TraceSummaries
     return out;
   };
   const G = t.gapHist;
-  // Kinds: 'q' quantized ticks (1), 'b' batch sizes (2), else log bins (0).
-  const kindCode = (v: unknown) => (v === 'q' ? 1 : v === 'b' ? 2 : 0);
+  // Kinds: 'q' quantized ticks (1), 'b' batch sizes (2), 'c' clusters (3), else log bins (0).
+  const kindCode = (v: unknown) => (v === 'q' ? 1 : v === 'b' ? 2 : v === 'c' ? 3 : 0);
   const gapSlot = slotOf(G.client, G.wi, G.client.length, 'gap histogram', slots);
   const kindAt = reader(G.kind);
   const quantRow = Uint8Array.from({ length: G.client.length }, (_, i) => kindCode(kindAt(i)));
@@ -1408,10 +1409,13 @@ export function assembleSummaries(t: ScanTables, meta: ScanMeta): TraceSummaries
   const quant = pick(1);
   const hist = pick(0);
   const batches = pick(2);
+  // (none in directories written before clusters were counted: clusters absent)
+  const clusters = pick(3);
   arrivals.forEach((a, s) => {
     a.quant = quant[s];
     a.hist = hist[s];
     if (batches[s].size > 0) a.batches = batches[s];
+    if (clusters[s].size > 0) a.clusters = clusters[s];
   });
   const D = t.disp;
   const dispSlot = slotOf(D.client, D.wi, D.client.length, 'dispersion', slots, 'skip');

@@ -11,7 +11,7 @@ import { ISO_RE } from '../ingest/timestamp.js';
 import { IngestError } from '../ingest/errors.js';
 import { TEXT_FIELDS } from '../ingest/fields.js';
 import { GAP_BINS_PER_DECADE, GAP_MIN, LENGTH_EXACT_BELOW } from './bins.js';
-import { MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS } from './types.js';
+import { CLUSTER_GAPS, CLUSTER_KEYS, MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS } from './types.js';
 
 export const SQL_DIALECTS = ['duckdb', 'spark', 'trino', 'clickhouse'] as const;
 export type SqlDialectName = (typeof SQL_DIALECTS)[number];
@@ -591,15 +591,21 @@ FROM (SELECT *, p - ${dbl(0.5)} AS sg_q, ${dbl(0.180625)} - (p - ${dbl(0.5)}) * 
 
 /**
  * Queries computing the summaries from an accepted-rows relation `r(t, client, …)` (t relative
- * to the origin) and the gaps relation `x` (the `gaps` query). Rounding is floor(x + 0.5), as
+ * to the origin) and the gaps relation `x` (the `gaps` query; for gapHist, `gapsWithPrevious`,
+ * which adds the previous row's gap pg). Rounding is floor(x + 0.5), as
  * JavaScript's Math.round on these positive values (engines differ on halves otherwise).
  */
-export function summaryQueries(opts: { W: number; L: number; res: number; fields: string[] }, d: Dialect = DIALECTS.duckdb): { gaps: string; arrivals: string; gapHist: string; disp: string; lengths: string; joint: string | undefined; memory: string } {
+export function summaryQueries(opts: { W: number; L: number; res: number; fields: string[] }, d: Dialect = DIALECTS.duckdb): { gaps: string; gapsWithPrevious: string; arrivals: string; gapHist: string; disp: string; lengths: string; joint: string | undefined; memory: string } {
   const { W, L, res, fields } = opts;
   const q = d.ident;
   // pwi: the window of the client's previous row (gap memory uses the gaps within a window);
-  // NULL for the first (ClickHouse's CAST refuses a NULL, its toBigint gives one).
-  const gaps = `SELECT client, t, CAST(floor(t / ${W}) AS BIGINT) AS wi, t - ${d.lag('t')} AS g, ${d.toBigint(`floor(${d.lag('t')} / ${W})`)} AS pwi FROM r`;
+  // NULL for the first (ClickHouse's CAST refuses a NULL, its toBigint gives one). pg (in
+  // gapsWithPrevious, which gapHist needs): the previous row's gap, the same doubles subtracted
+  // as its g (NULL for the first two rows), in the same window pass, for the clusters.
+  const gapsOf = (previous: boolean) =>
+    `SELECT client, t, CAST(floor(t / ${W}) AS BIGINT) AS wi, t - ${d.lag('t')} AS g, ${d.toBigint(`floor(${d.lag('t')} / ${W})`)} AS pwi${previous ? `, ${d.lag('t')} - ${d.lagAt('t', 2, 'client', 't')} AS pg` : ''} FROM r`;
+  const gaps = gapsOf(false);
+  const gapsWithPrevious = gapsOf(true);
   const ticks = `floor(g / ${res} + 0.5)`;
   const fsum = (e: string) => `sum(${e})`;
   // Counts and keys come back as INTEGER/DOUBLE: BIGINT would become one JS BigInt per value.
@@ -615,7 +621,9 @@ FROM (SELECT client, wi, count(*) + 1 AS sg_size FROM x WHERE g = 0 GROUP BY cli
   const gapHist = `SELECT client, wi, kind, ${q('key')}, c FROM (SELECT client, CAST(wi AS INTEGER) AS wi, ${kind} AS kind, ${hkey} AS ${q('key')}, CAST(count(*) AS INTEGER) AS c
 FROM x WHERE g IS NOT NULL GROUP BY client, wi, ${kind}, ${hkey}
 UNION ALL
-${batchRows}) AS sg_gh ORDER BY client, wi`;
+${batchRows}
+UNION ALL
+${clusterRowsSql(d, res)}) AS sg_gh ORDER BY client, wi`;
   const dispAt = (sc: number) => `SELECT client, CAST(wi AS INTEGER) AS wi, ${sc} AS scale, CAST(sum(c) AS DOUBLE) AS ${q('sum')}, CAST(sum(c * c) AS DOUBLE) AS sumSq FROM (
   SELECT client, wi, floor(t / ${sc}) AS b, count(*) AS c FROM x GROUP BY client, wi, floor(t / ${sc})) s${sc} GROUP BY client, wi`;
   const disp = [1, 10, 60].map(dispAt).join('\nUNION ALL\n');
@@ -652,7 +660,35 @@ FROM r WHERE ${q('reasoning_tokens')} IS NOT NULL AND ${q('output_tokens')} > 0 
   const lagged = `SELECT client, wi, z, ${MEM_LAGS.map((k) => `${d.lagAt('z', k, 'client, wi', 't, g DESC')} AS z${k}`).join(', ')} FROM (${scored}) AS sg_s`;
   const memory = `SELECT client, CAST(wi AS INTEGER) AS wi, CAST(count(*) AS INTEGER) AS m, sum(z) AS s1, sum(z * z) AS s2, ${MEM_LAGS.map((k) => `coalesce(sum(z * z${k}), 0) AS p${k}`).join(', ')}
 FROM (${lagged}) AS sg_l GROUP BY client, wi`;
-  return { gaps, arrivals, gapHist, disp, lengths, joint, memory };
+  return { gaps, gapsWithPrevious, arrivals, gapHist, disp, lengths, joint, memory };
+}
+
+/**
+ * Clusters (kind 'c', key = clusterKey(size, k)) over the gaps relation `x`, as
+ * ArrivalSummary.clusters counts them: per client and threshold CLUSTER_GAPS[k], the runs of 2
+ * or more rows each fewer ticks after the one before than τ/res (the builder's double, as a
+ * literal), in the window of the run's last row. Only the rows continuing a run at the largest
+ * threshold are read (a run of n rows has n − 1 of them, and the last is one): such a row is
+ * the second of its run when the row before it starts one (its gap pg is NULL or as many ticks
+ * as the threshold or more), and a running count of these numbers the runs. Rows at one time
+ * (in any order among themselves) all continue one run, and the default frame of an ordered
+ * window in all four dialects (RANGE … CURRENT ROW: peers included; Hive's grammar, with which
+ * the Spark script is checked, has no RANGE) gives them one number. So there is no second sort
+ * of every row, only of the continuing ones.
+ */
+function clusterRowsSql(d: Dialect, res: number): string {
+  const q = d.ident;
+  const ticks = (e: string) => `floor(${e} / ${res} + 0.5)`;
+  const below = CLUSTER_GAPS.map((tau) => dbl(tau / res));
+  const byK = (f: (k: number) => string) => `CASE sg_k ${below.map((_, k) => (k < below.length - 1 ? `WHEN ${k} THEN ${f(k)} ` : `ELSE ${f(k)} END`)).join('')}`;
+  const second = (k: number) => `sum(CASE WHEN sg_ticks < ${below[k]} AND (pg IS NULL OR ${ticks('pg')} >= ${below[k]}) THEN 1 ELSE 0 END) OVER (PARTITION BY client ORDER BY t) AS sg_run${k}`;
+  const continuing = `SELECT client, wi, t, pg, ${ticks('g')} AS sg_ticks FROM x WHERE ${ticks('g')} < ${below[below.length - 1]}`;
+  const numbered = `SELECT client, wi, sg_ticks, ${below.map((_, k) => second(k)).join(', ')} FROM (${continuing}) AS sg_cc`;
+  const ks = below.map((_, k) => `SELECT ${k} AS sg_k`).join(' UNION ALL ');
+  const runs = `SELECT client, sg_k, max(wi) AS wi, count(*) + 1 AS sg_size FROM (SELECT client, wi, sg_k, ${byK((k) => `sg_run${k}`)} AS sg_run
+  FROM (${numbered}) AS sg_cn CROSS JOIN (${ks}) AS sg_ks WHERE sg_ticks < ${byK((k) => below[k])}) AS sg_ck GROUP BY client, sg_k, sg_run`;
+  return `SELECT client, CAST(wi AS INTEGER) AS wi, 'c' AS kind, CAST(${CLUSTER_KEYS} * sg_size + sg_k AS INTEGER) AS ${q('key')}, CAST(count(*) AS INTEGER) AS c
+FROM (${runs}) AS sg_cr GROUP BY client, wi, sg_size, sg_k`;
 }
 
 /**
@@ -668,7 +704,7 @@ export function scanScript(source: string, mapping: Mapping, opts: { W: number; 
   const rows = rowsSql(src, mapping, opts.dotted, d);
   const r = `SELECT t - ${opts.origin} AS t, client${fields.map((f) => `, ${d.ident(f)}`).join('')} FROM src_rows WHERE reason IS NULL`;
   const q = summaryQueries({ W: opts.W, L: opts.L, res: opts.res, fields }, d);
-  const withAll = (body: string) => `WITH src_rows AS (\n${rows}\n), r AS (${r}), x AS (${q.gaps})\n${body}`;
+  const withAll = (body: string, gaps = q.gaps) => `WITH src_rows AS (\n${rows}\n), r AS (${r}), x AS (${gaps})\n${body}`;
   const out = [
     { name: 'rejects', sql: `WITH src_rows AS (\n${rows}\n)\nSELECT reason, count(*) AS c FROM src_rows GROUP BY reason` },
     {
@@ -676,7 +712,7 @@ export function scanScript(source: string, mapping: Mapping, opts: { W: number; 
       sql: `WITH src_rows AS (\n${rows}\n), r AS (${r})\nSELECT ${opts.W} AS arrival_seconds, ${opts.L} AS length_seconds, ${opts.res} AS resolution, ${opts.origin} AS origin_seconds, min(t) AS span_start, max(t) AS span_end, count(*) AS n FROM r`,
     },
     { name: 'arrivals', sql: withAll(q.arrivals) },
-    { name: 'gap_histograms', sql: withAll(q.gapHist) },
+    { name: 'gap_histograms', sql: withAll(q.gapHist, q.gapsWithPrevious) },
     { name: 'dispersion', sql: withAll(q.disp) },
     { name: 'lengths', sql: withAll(q.lengths) },
   ];

@@ -18,6 +18,7 @@ import { createRng } from '../../src/stats/rng.js';
 import { fixture, tempDir } from '../helpers.js';
 import { runCli } from '../cli/run-cli.js';
 import { expectEqualSummaries, expectSameProfileFiles } from './equal-summaries.js';
+import { CLUSTER_LOG_MAPPING, writeClusterLog } from './cluster-log.js';
 import { ISO_EDGE, ISO_INVALID, ISO_ORDINARY, LENGTH_TEXTS, expectedLengthRow, isoCalendarTexts, isoDifferences, randomIsoTexts, randomJsonArrayTexts } from './parity-cases.js';
 
 const dir = tempDir('servegen-clickhouse-');
@@ -287,5 +288,20 @@ describe('ClickHouse dialect: the script run on ClickHouse, its Parquet results 
     expect(ts.lengths.some((l) => (l.fields.get('reason_ratio')?.size ?? 0) > 0)).toBe(true);
     expect(w.rowsRead).toBe(400);
     expectEqualSummaries(ts, w.summaries);
+  });
+
+  it('clusters (fan-out bursts, a run across a window boundary, equal times, gaps of exactly a threshold): the TypeScript engine\'s, on a µs and a 1 ms clock', async () => {
+    const csv = writeClusterLog(dir);
+    const mapFile = join(dir, 'clusters-map.json');
+    writeFileSync(mapFile, JSON.stringify(CLUSTER_LOG_MAPPING));
+    const { trace } = await ingestFiles({ inputs: [csv], mapping: parseMapping(CLUSTER_LOG_MAPPING, 'm') });
+    for (const resolution of ['0.000001', '0.001']) {
+      const out = join(dir, `clusters-${resolution}`);
+      await exportScan(out, csv, ['--map', mapFile, '--resolution', resolution, '--origin', '1700000000'], 'text');
+      const w = await loadScanDirectory(out);
+      const ts = buildSummaries(trace, { arrivalSeconds: 600, lengthSeconds: 21600, resolution: Number(resolution) });
+      expect(ts.arrivals.filter((a) => a.clusters).length).toBeGreaterThan(5);
+      expectEqualSummaries(ts, w.summaries);
+    }
   });
 });

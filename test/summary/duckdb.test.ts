@@ -9,6 +9,8 @@ import { parseMapping } from '../../src/ingest/mapping.js';
 import { expectClose, expectEqualSummaries } from './equal-summaries.js';
 import { fixture } from '../helpers.js';
 import { runCli } from '../cli/run-cli.js';
+import { clusterKey, type TraceSummaries } from '../../src/summary/types.js';
+import { CLUSTER_LOG_MAPPING, FAN_BURSTS, FAN_SIZE, MS_PAIRS, writeClusterLog } from './cluster-log.js';
 
 const W = { arrivalSeconds: 600, lengthSeconds: 21600 };
 
@@ -364,7 +366,7 @@ describe('DuckDB engine', () => {
       const one = await builderPass(con, sql, ['input_tokens', 'output_tokens'], options, null, 0);
       const many = await builderPass(con, sql, ['input_tokens', 'output_tokens'], options, null, 2);
       expect(one!.arrivals.length).toBeGreaterThan(1000);
-      const plain = (x: typeof one) => JSON.stringify({ ...x, arrivals: x!.arrivals.map((a) => ({ ...arrivalFields(a), quant: [...a.quant], hist: [...a.hist], batches: [...(a.batches ?? [])] })), lengths: x!.lengths.map((l) => ({ ...l, fields: [...l.fields].map(([f, h]) => [f, [...h]]), joint: [...l.joint] })) });
+      const plain = (x: typeof one) => JSON.stringify({ ...x, arrivals: x!.arrivals.map((a) => ({ ...arrivalFields(a), quant: [...a.quant], hist: [...a.hist], batches: [...(a.batches ?? [])], clusters: [...(a.clusters ?? [])] })), lengths: x!.lengths.map((l) => ({ ...l, fields: [...l.fields].map(([f, h]) => [f, [...h]]), joint: [...l.joint] })) });
       expect(plain(many) === plain(one)).toBe(true);
       // A stream that fails part-way ends like a complete one in DuckDB's API: the pass must
       // fail with the error, not count the rows before it (found by review).
@@ -492,5 +494,53 @@ describe('DuckDB engine', () => {
       expect((await runCli('summarize', fixture('traces', file), '--preset', preset, '--engine', 'auto', '--out', `${dir}/${preset}-auto`, '--quiet')).code).toBe(0);
       expect((await runCli('summarize', fixture('traces', file), '--preset', preset, '--engine', 'duckdb', '--duckdb-memory', 'lots', '--out', `${dir}/m.json`)).stderr).toContain('--duckdb-memory: expected a size');
     }
+  });
+
+  it('summarize --out DIR counts clusters in SQL as the TypeScript builder: fan-out bursts, a run across a window boundary, times equal inside a run, gaps of exactly a threshold', async () => {
+    const { tempDir } = await import('../helpers.js');
+    const { exportScanWithDuckDB } = await import('../../src/summary/duckdb.js');
+    const { loadScanDirectory } = await import('../../src/summary/warehouse.js');
+    const dir = tempDir();
+    const file = writeClusterLog(dir);
+    const mapping = parseMapping(CLUSTER_LOG_MAPPING, 'm');
+    const { trace } = await ingestFiles({ inputs: [file], mapping });
+    // Runs of `size` at threshold k of a client: per window start, and in all.
+    const runs = (s: TraceSummaries, client: string, size: number, k: number) => new Map(s.arrivals.filter((a) => a.client === client && a.clusters?.has(clusterKey(size, k))).map((a) => [a.start, a.clusters!.get(clusterKey(size, k))!]));
+    const total = (m: Map<number, number>) => [...m.values()].reduce((x, y) => x + y, 0);
+    for (const resolution of [1e-6, 1e-3]) {
+      const out = `${dir}/scan-${resolution}`;
+      await exportScanWithDuckDB([file], mapping, out, { ...W, resolution });
+      const sql = (await loadScanDirectory(out)).summaries;
+      const ts = buildSummaries(trace, { ...W, resolution });
+      expectEqualSummaries(ts, sql);
+      // Every burst one run at 10 and 100 ms; the one across 1200 s in the window of its last request.
+      for (const k of [1, 2]) {
+        const fan = runs(sql, 'fan', FAN_SIZE, k);
+        expect(total(fan), `${resolution} ${k}`).toBe(FAN_BURSTS);
+        expect(fan.get(600), `${resolution} ${k}`).toBe(2);
+        expect(fan.get(1200), `${resolution} ${k}`).toBe(2);
+      }
+      expect(sql.arrivals.some((a) => a.client === 'poisson' && a.clusters?.has(clusterKey(2, 2)))).toBe(true);
+      // A gap of exactly 10 ms continues no run at 10 ms; 1 ms pairs do, and all pairs at 100 ms.
+      expect(total(runs(sql, 'ms', 2, 1))).toBe(MS_PAIRS);
+      expect(total(runs(sql, 'ms', 2, 2))).toBe(2 * MS_PAIRS);
+      // A gap of exactly 1 ms at 1 ms: on the 1 ms clock no run. (On the µs clock the builder's
+      // τ/res is 1000.0000000000001, so a 1000-tick gap continues one: the engines agree, above.)
+      if (resolution === 1e-3) expect(total(runs(sql, 'ms', 2, 0))).toBe(0);
+    }
+    // A directory written before clusters were counted (no 'c' rows) loads, without them.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const { renameSync } = await import('node:fs');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    const hist = `${dir}/scan-${1e-6}/gap_histograms.parquet`;
+    await con.run(`COPY (SELECT * FROM '${hist}' WHERE kind <> 'c') TO '${hist}.old' (FORMAT parquet)`);
+    con.closeSync();
+    db.closeSync();
+    renameSync(`${hist}.old`, hist);
+    const older = (await loadScanDirectory(`${dir}/scan-${1e-6}`)).summaries;
+    const ts = buildSummaries(trace, { ...W, resolution: 1e-6 });
+    expect(older.arrivals.some((a) => a.clusters)).toBe(false);
+    expectEqualSummaries({ ...ts, arrivals: ts.arrivals.map((a) => ({ ...arrivalFields(a), clusters: undefined })) }, older);
   });
 });
