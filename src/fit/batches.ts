@@ -2,7 +2,7 @@ import type { CompactPmf } from '../stats/pmf.js';
 import { log, log10, pow } from '../stats/det-math.js';
 import { createRng } from '../stats/rng.js';
 import { GAP_BINS_PER_DECADE, GAP_MIN } from '../summary/bins.js';
-import { CLUSTER_GAPS, clusterOf, type ArrivalSummary, type TraceSummaries } from '../summary/types.js';
+import { CLUSTER_GAPS, clusterOf, clusterTicks, type ArrivalSummary, type TraceSummaries } from '../summary/types.js';
 import { LessBy, WindowView } from '../summary/window-view.js';
 
 /**
@@ -92,8 +92,7 @@ export function sizesNotChance(windows: Iterable<BatchWindow>): boolean {
       observed[Math.min(size, cells)] += count;
       inBatches += size * count;
     });
-    // A cluster is counted in the window of its last request: one begun in the window before
-    // can hold more requests than this window's rest.
+    // (Summaries merged from parts cut inside a window can count more in runs than n.)
     observed[1] += Math.max(0, w.n - inBatches);
     const I = Math.max(0, w.n - w.zeros);
     instants += I;
@@ -269,7 +268,7 @@ export function clusterGaps(a: ArrivalSummary, k: number): number {
 export function gapsFrom(a: ArrivalSummary, lo: number, hi: number, res: number): number {
   let c = 0;
   a.quant.forEach((count, ticks) => {
-    if (ticks >= lo / res && ticks < hi / res) c += count;
+    if (ticks >= clusterTicks(lo, res) && ticks < clusterTicks(hi, res)) c += count;
   });
   const [bLo, bHi] = [binAt(lo), binAt(hi)];
   a.hist.forEach((count, b) => {
@@ -395,7 +394,7 @@ export function clusterWithin(windows: readonly ArrivalSummary[], k: number, res
   const top = binAt(tau);
   for (const a of windows) {
     a.quant.forEach((count, ticks) => {
-      if (ticks < tau / res) add(ticks * res, count);
+      if (ticks < clusterTicks(tau, res)) add(ticks * res, count);
     });
     a.hist.forEach((count, b) => {
       if (b < top) add(GAP_MIN * pow(10, (Math.floor(b / coarse) + 0.5) / WITHIN_BINS_PER_DECADE), count);
@@ -431,7 +430,7 @@ export class BetweenClusters extends WindowView {
         r.sumLog += log(g) * c;
       }
     };
-    w.quant.forEach((count, ticks) => (ticks < tau / res ? remove(ticks * res, count) : this.q.set(ticks, count)));
+    w.quant.forEach((count, ticks) => (ticks < clusterTicks(tau, res) ? remove(ticks * res, count) : this.q.set(ticks, count)));
     w.hist.forEach((count, b) => (b < top ? remove(binMiddle(b), count) : this.h.set(b, count)));
   }
   override get gaps(): number {

@@ -5,7 +5,7 @@ import { EMPTY_COUNTS, PackedCounts, PairSink } from './packed.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { normalQuantile } from '../stats/normal.js';
 import { memTermsInto } from './mem-terms.js';
-import { arrivalFields, CLUSTER_GAPS, CLUSTER_KEYS, MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
+import { arrivalFields, CLUSTER_GAPS, CLUSTER_KEYS, clusterTicks, MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 import { log } from '../stats/det-math.js';
 
 export interface SummaryOptions {
@@ -304,7 +304,7 @@ export class SummaryBuilder {
     this.gapCodes = new CodeArena(n);
     this.batchCodes = new CodeArena(n);
     this.clusterCodes = new CodeArena(n);
-    this.clusterTicks = Float64Array.from(CLUSTER_GAPS, (tau) => tau / this.resolution);
+    this.clusterTicks = Float64Array.from(CLUSTER_GAPS, (tau) => clusterTicks(tau, this.resolution));
     this.lengthCodes = Array.from({ length: NF + 2 }, () => new CodeArena(n));
   }
 
@@ -351,12 +351,12 @@ export class SummaryBuilder {
         if (st[o + S_RUN] >= 2) this.batchCodes.push(c, st[o + S_RUN]);
         st[o + S_RUN] = 1;
       }
-      // Clusters: a run of gaps below a threshold, counted in the window of its last row (it
-      // ends here, before that window closes). NaN ticks (the client's first row) start runs.
+      // Clusters: a run of gaps below a threshold within a window (it ends here, before that
+      // window closes; a new window starts new runs). NaN ticks (the client's first row) too.
       // Thresholds ascend, so runs do (a run below 1 ms lies in one below 10 ms): most gaps end
       // all three, and none is 2 or more unless the 100 ms one is.
       const ticks = Math.round((t - prev) / res);
-      if (!(ticks < K2)) {
+      if (!(ticks < K2) || st[o + S_WI] !== Math.floor(t / W)) {
         if (st[o + S_CRUN + 2] >= 2) this.endRuns(c, 3);
         st[o + S_CRUN] = st[o + S_CRUN + 1] = st[o + S_CRUN + 2] = 1;
       } else if (ticks < K0) {

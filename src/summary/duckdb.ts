@@ -1108,7 +1108,8 @@ async function prepareGaps(scan: OpenScan, options: { arrivalSeconds: number; le
     con.run(`CREATE TEMP TABLE x AS SELECT c.cid AS client, s.t - ${o} AS t, CAST(floor((s.t - ${o}) / ${W}) AS BIGINT) AS wi,
       (s.t - ${o}) - lag(s.t - ${o}) OVER (PARTITION BY c.cid ORDER BY s.t) AS g,
       CAST(floor(lag(s.t - ${o}) OVER (PARTITION BY c.cid ORDER BY s.t) / ${W}) AS BIGINT) AS pwi,
-      lag(s.t - ${o}) OVER (PARTITION BY c.cid ORDER BY s.t) - lag(s.t - ${o}, 2) OVER (PARTITION BY c.cid ORDER BY s.t) AS pg${fieldList}
+      lag(s.t - ${o}) OVER (PARTITION BY c.cid ORDER BY s.t) - lag(s.t - ${o}, 2) OVER (PARTITION BY c.cid ORDER BY s.t) AS pg,
+      CAST(floor(lag(s.t - ${o}, 2) OVER (PARTITION BY c.cid ORDER BY s.t) / ${W}) AS BIGINT) AS ppwi${fieldList}
       FROM src_rows s JOIN clients c ON s.client = c.client WHERE s.reason IS NULL`),
   );
   await con.run('DROP TABLE src_rows');

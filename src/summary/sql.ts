@@ -11,7 +11,7 @@ import { ISO_RE } from '../ingest/timestamp.js';
 import { IngestError } from '../ingest/errors.js';
 import { TEXT_FIELDS } from '../ingest/fields.js';
 import { GAP_BINS_PER_DECADE, GAP_MIN, LENGTH_EXACT_BELOW } from './bins.js';
-import { CLUSTER_GAPS, CLUSTER_KEYS, MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS } from './types.js';
+import { CLUSTER_GAPS, CLUSTER_KEYS, clusterTicks, MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS } from './types.js';
 
 export const SQL_DIALECTS = ['duckdb', 'spark', 'trino', 'clickhouse'] as const;
 export type SqlDialectName = (typeof SQL_DIALECTS)[number];
@@ -601,9 +601,10 @@ export function summaryQueries(opts: { W: number; L: number; res: number; fields
   // pwi: the window of the client's previous row (gap memory uses the gaps within a window);
   // NULL for the first (ClickHouse's CAST refuses a NULL, its toBigint gives one). pg (in
   // gapsWithPrevious, which gapHist needs): the previous row's gap, the same doubles subtracted
-  // as its g (NULL for the first two rows), in the same window pass, for the clusters.
+  // as its g (NULL for the first two rows), and ppwi the window of the row before that, in the
+  // same window pass, for the clusters.
   const gapsOf = (previous: boolean) =>
-    `SELECT client, t, CAST(floor(t / ${W}) AS BIGINT) AS wi, t - ${d.lag('t')} AS g, ${d.toBigint(`floor(${d.lag('t')} / ${W})`)} AS pwi${previous ? `, ${d.lag('t')} - ${d.lagAt('t', 2, 'client', 't')} AS pg` : ''} FROM r`;
+    `SELECT client, t, CAST(floor(t / ${W}) AS BIGINT) AS wi, t - ${d.lag('t')} AS g, ${d.toBigint(`floor(${d.lag('t')} / ${W})`)} AS pwi${previous ? `, ${d.lag('t')} - ${d.lagAt('t', 2, 'client', 't')} AS pg, ${d.toBigint(`floor(${d.lagAt('t', 2, 'client', 't')} / ${W})`)} AS ppwi` : ''} FROM r`;
   const gaps = gapsOf(false);
   const gapsWithPrevious = gapsOf(true);
   const ticks = `floor(g / ${res} + 0.5)`;
@@ -667,7 +668,7 @@ FROM (${lagged}) AS sg_l GROUP BY client, wi`;
  * Clusters (kind 'c', key = clusterKey(size, k)) over the gaps relation `x`, as
  * ArrivalSummary.clusters counts them: per client and threshold CLUSTER_GAPS[k], the runs of 2
  * or more rows each fewer ticks after the one before than τ/res (the builder's double, as a
- * literal), in the window of the run's last row. Only the rows continuing a run at the largest
+ * literal) within a window (a row whose previous one is in another window starts a run). Only the rows continuing a run at the largest
  * threshold are read (a run of n rows has n − 1 of them, and the last is one): such a row is
  * the second of its run when the row before it starts one (its gap pg is NULL or as many ticks
  * as the threshold or more), and a running count of these numbers the runs. Rows at one time
@@ -679,10 +680,10 @@ FROM (${lagged}) AS sg_l GROUP BY client, wi`;
 function clusterRowsSql(d: Dialect, res: number): string {
   const q = d.ident;
   const ticks = (e: string) => `floor(${e} / ${res} + 0.5)`;
-  const below = CLUSTER_GAPS.map((tau) => dbl(tau / res));
+  const below = CLUSTER_GAPS.map((tau) => dbl(clusterTicks(tau, res)));
   const byK = (f: (k: number) => string) => `CASE sg_k ${below.map((_, k) => (k < below.length - 1 ? `WHEN ${k} THEN ${f(k)} ` : `ELSE ${f(k)} END`)).join('')}`;
-  const second = (k: number) => `sum(CASE WHEN sg_ticks < ${below[k]} AND (pg IS NULL OR ${ticks('pg')} >= ${below[k]}) THEN 1 ELSE 0 END) OVER (PARTITION BY client ORDER BY t) AS sg_run${k}`;
-  const continuing = `SELECT client, wi, t, pg, ${ticks('g')} AS sg_ticks FROM x WHERE ${ticks('g')} < ${below[below.length - 1]}`;
+  const second = (k: number) => `sum(CASE WHEN sg_ticks < ${below[k]} AND NOT (pg IS NOT NULL AND ${ticks('pg')} < ${below[k]} AND ppwi = pwi) THEN 1 ELSE 0 END) OVER (PARTITION BY client ORDER BY t) AS sg_run${k}`;
+  const continuing = `SELECT client, wi, t, pg, pwi, ppwi, ${ticks('g')} AS sg_ticks FROM x WHERE ${ticks('g')} < ${below[below.length - 1]} AND pwi = wi`;
   const numbered = `SELECT client, wi, sg_ticks, ${below.map((_, k) => second(k)).join(', ')} FROM (${continuing}) AS sg_cc`;
   const ks = below.map((_, k) => `SELECT ${k} AS sg_k`).join(' UNION ALL ');
   const runs = `SELECT client, sg_k, max(wi) AS wi, count(*) + 1 AS sg_size FROM (SELECT client, wi, sg_k, ${byK((k) => `sg_run${k}`)} AS sg_run

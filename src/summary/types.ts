@@ -53,9 +53,10 @@ export interface ArrivalSummary {
   batches?: ReadonlyMap<number, number>;
   /**
    * Clusters: a client's runs of 2 or more requests each less than a threshold after the one
-   * before it (in clock ticks: round(gap / resolution) < threshold / resolution), per threshold
-   * of CLUSTER_GAPS, counted in the window of the run's last request: clusterKey(size, k) →
-   * number of such runs. Requests sent together but logged apart (a fan-out on a gateway, 50
+   * before it (in clock ticks: round(gap / resolution) < clusterTicks(threshold, resolution)),
+   * per threshold of CLUSTER_GAPS, within the window (a window boundary ends every run, so
+   * partitions cut on window boundaries merge exactly): clusterKey(size, k) → number of such
+   * runs. Requests sent together but logged apart (a fan-out on a gateway, 50
    * requests ~0.4 ms apart) are clusters, not batches. Absent (or empty) when no run at any
    * threshold has 2 requests, and in summaries written before clusters were counted.
    */
@@ -64,6 +65,16 @@ export interface ArrivalSummary {
 
 /** Thresholds (s) of ArrivalSummary.clusters: runs of gaps below each are counted. */
 export const CLUSTER_GAPS = [1e-3, 1e-2, 1e-1] as const;
+/**
+ * A threshold τ in clock ticks (a gap of fewer ticks continues a run): τ / res, or the whole
+ * number it is within 1e-9 of (1e-3 / 1e-6 is 1000.0000000000001 in doubles, which would let a
+ * gap of exactly 1 ms continue a run below 1 ms; found by review).
+ */
+export function clusterTicks(tau: number, res: number): number {
+  const x = tau / res;
+  const whole = Math.round(x);
+  return Math.abs(x - whole) <= 1e-9 * x ? whole : x;
+}
 /** Keys of ArrivalSummary.clusters: CLUSTER_KEYS · size + threshold index. */
 export const CLUSTER_KEYS = 4;
 /** The clusters key of a run of `size` requests at threshold CLUSTER_GAPS[k]. */

@@ -2,8 +2,7 @@
  * A seeded request log (CSV, seconds with 6 decimals) where ArrivalSummary.clusters matter,
  * for checking that every engine counts them as the TypeScript builder does:
  * - `fan`: bursts of FAN_SIZE requests ~0.4 ms apart (exponential, whole µs) every 300 s; one
- *   burst starts 5 ms before the 1200 s window boundary (its run belongs to the window after
- *   it), one has three gaps of exactly 0 inside, one starts with three requests at one time;
+ *   burst starts 5 ms before the 1200 s window boundary (the boundary cuts its run in two), one has three gaps of exactly 0 inside, one starts with three requests at one time;
  * - `poisson`: 1 request/s (whole µs), its first request the log's first (the origin), with one
  *   pair at one time;
  * - `ms`: a 1 ms clock, pairs of requests exactly 1 ms apart and pairs exactly 10 ms apart

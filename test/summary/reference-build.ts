@@ -6,7 +6,7 @@ import type { Trace } from '../../src/ingest/trace.js';
 import { gapBin, JOINT_STRIDE, jointBin, lengthKey } from '../../src/summary/bins.js';
 import { detectResolution } from '../../src/summary/resolution.js';
 import { normalQuantile } from '../../src/stats/normal.js';
-import { CLUSTER_GAPS, clusterKey, MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from '../../src/summary/types.js';
+import { CLUSTER_GAPS, clusterKey, clusterTicks, MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from '../../src/summary/types.js';
 
 export interface SummaryOptions {
   arrivalSeconds: number;
@@ -237,9 +237,10 @@ export function referenceBuildSummaries(trace: Trace, options: SummaryOptions): 
     bump(m, size);
     a.batches = m;
   }
-  // Clusters: per client and threshold, the run starts (a first row, or a gap of as many ticks
-  // as the threshold or more); each run of 2 or more, from one start to the next, in its last
-  // row's window (from per-client index lists, independent of the scan's running counts).
+  // Clusters: per client and threshold, the run starts (a first row, a row in another window
+  // than the one before, or a gap of as many ticks as the threshold or more); each run of 2 or
+  // more, from one start to the next, in its window (from per-client index lists, independent
+  // of the scan's running counts).
   const rowsOf = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
     const list = rowsOf.get(trace.client[i]);
@@ -248,7 +249,8 @@ export function referenceBuildSummaries(trace: Trace, options: SummaryOptions): 
   }
   for (const [c, rows] of rowsOf) {
     CLUSTER_GAPS.forEach((tau, k) => {
-      const starts = rows.map((_, j) => j).filter((j) => j === 0 || !(Math.round((trace.timestamp[rows[j]] - trace.timestamp[rows[j - 1]]) / res) < tau / res));
+      const at = (j: number) => trace.timestamp[rows[j]];
+      const starts = rows.map((_, j) => j).filter((j) => j === 0 || Math.floor(at(j) / W) !== Math.floor(at(j - 1) / W) || !(Math.round((at(j) - at(j - 1)) / res) < clusterTicks(tau, res)));
       starts.push(rows.length);
       for (let s = 0; s + 1 < starts.length; s++) {
         const size = starts[s + 1] - starts[s];
