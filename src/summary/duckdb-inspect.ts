@@ -3,10 +3,10 @@ import type { RejectReason } from '../ingest/errors.js';
 import type { Mapping } from '../ingest/mapping.js';
 import { clientGaps, INSPECT_WINDOW_SECONDS, peakOf, type TraceFieldSummary, type TraceSummary } from '../ingest/summarize-trace.js';
 import { traceGapMemory, type TraceGapMemory } from '../fit/gap-memory.js';
-import { MEM_LAGS } from './types.js';
+import { CLUSTER_GAPS, clusterTicks, MEM_LAGS, type ArrivalSummary, type TraceSummaries } from './types.js';
 import { memFromSums } from './mem-terms.js';
 import { summaryQueries } from './sql.js';
-import { batchesAmong, traceBatches, type BatchTotals, type BatchWindow, type TraceBatches } from '../fit/batches.js';
+import { BATCH_MIN_GAPS, BATCH_SHARE, batchesAmong, CLUSTER_CLOCKS, clusterClients, traceBatches, type BatchTotals, type BatchWindow, type TraceBatches } from '../fit/batches.js';
 import { loadBinsSql, loadFromBins, TOKEN_FIELDS } from './load.js';
 import { detectScanResolution, num, numericColumns, openScan, scanTimeWarning, singleThreaded, type DuckDbOptions, type OpenScan, sqlDouble } from './duckdb.js';
 
@@ -111,8 +111,13 @@ async function gapMemoryInDuckDB(scan: OpenScan): Promise<{ gapMemory: TraceGapM
   const W = INSPECT_WINDOW_SECONDS;
   const res = Math.max(await detectScanResolution(scan, 'a', 't'), 1e-6);
   const lag = 'lag(t) OVER (PARTITION BY client ORDER BY t)';
-  await con.run(`CREATE TEMP TABLE x AS SELECT client, t, CAST(floor(t / ${W}) AS BIGINT) AS wi, t - ${lag} AS g, CAST(floor(${lag} / ${W}) AS BIGINT) AS pwi FROM a`);
+  const lag2 = 'lag(t, 2) OVER (PARTITION BY client ORDER BY t)';
+  await con.run(`CREATE TEMP TABLE x AS SELECT client, t, CAST(floor(t / ${W}) AS BIGINT) AS wi, t - ${lag} AS g, CAST(floor(${lag} / ${W}) AS BIGINT) AS pwi, ${lag} - ${lag2} AS pg, CAST(floor(${lag2} / ${W}) AS BIGINT) AS ppwi FROM a`);
   const q = summaryQueries({ W, L: 1e12, res, fields: [] });
+  // Cluster candidates (clusterClients): 100+ gaps, BATCH_SHARE of them inside runs below a
+  // threshold the clock judges (a gap below it from a row of the same window).
+  const judged = CLUSTER_GAPS.map((tau, k) => ({ k, below: clusterTicks(tau, res) })).filter(({ k }) => res * CLUSTER_CLOCKS <= CLUSTER_GAPS[k]);
+  const candidates = judged.length === 0 ? undefined : `SELECT client FROM x GROUP BY client HAVING count(g) >= ${BATCH_MIN_GAPS} AND (${judged.map(({ below }) => `count(CASE WHEN floor(g / ${res} + 0.5) < ${sqlDouble(below)} AND pwi = wi THEN 1 END) >= ${sqlDouble(BATCH_SHARE)} * count(g)`).join(' OR ')})`;
   // Per client its gaps, 0-gaps and one-tick gaps (batch candidates: batchesAmong); per
   // window its requests, 0-gaps and batch sizes (rows at one time) for the chance test.
   const [mem, per, perWindow, sizes] = await singleThreaded(con, async () => [
@@ -121,6 +126,14 @@ async function gapMemoryInDuckDB(scan: OpenScan): Promise<{ gapMemory: TraceGapM
     await rowsOf(con, 'SELECT client, wi, count(*) AS n, count(CASE WHEN g = 0 THEN 1 END) AS z FROM x GROUP BY client, wi ORDER BY client, wi'),
     await rowsOf(con, 'SELECT client, wi, s, count(*) AS k FROM (SELECT client, wi, count(*) + 1 AS s FROM x WHERE g = 0 GROUP BY client, wi, t) AS sg_s GROUP BY client, wi, s'),
   ]);
+  // The candidates' windows as clusterClients reads them (n, gaps, quant, hist, clusters): only
+  // theirs, so a log without any pays one aggregate.
+  const clusterWindows = candidates
+    ? await singleThreaded(con, async () => [
+        await rowsOf(con, `SELECT client, wi, count(*) AS n, count(g) AS c FROM x WHERE client IN (${candidates}) GROUP BY client, wi ORDER BY client, wi`),
+        await rowsOf(con, `SELECT * FROM (${q.gapHist}) AS sg_h WHERE client IN (${candidates})`),
+      ])
+    : undefined;
   await con.run('DROP TABLE x');
   const windows: { client: string; n: number; sum: number; gaps: number; mem?: number[] }[] = [];
   for (const r of per) windows.push({ client: String(r.client), n: num(r.n), sum: num(r.s), gaps: num(r.c) });
@@ -148,7 +161,30 @@ async function gapMemoryInDuckDB(scan: OpenScan): Promise<{ gapMemory: TraceGapM
   };
   const requests = new Map(per.map((r) => [String(r.client), num(r.n)]));
   const total = per.reduce((a, r) => a + num(r.n), 0);
-  return { gapMemory: traceGapMemory(clientGaps(windows), res), clock: res, batches: traceBatches(batchesAmong(totals, res, windowsOf), (id) => requests.get(id) ?? 0, total) };
+  const batched = batchesAmong(totals, res, windowsOf);
+  if (clusterWindows) for (const [id, e] of clusterClients(clusterSummaries(clusterWindows[0], clusterWindows[1], W, res), batched)) batched.set(id, e);
+  return { gapMemory: traceGapMemory(clientGaps(windows), res), clock: res, batches: traceBatches(batched, (id) => requests.get(id) ?? 0, total) };
+}
+
+/**
+ * Windows of the cluster candidates as clusterClients reads them: requests, gaps and the gap
+ * histograms' tick counts (kind q), log bins (h) and clusters (c); the other fields are not
+ * read there (zero).
+ */
+function clusterSummaries(perWindow: Record<string, unknown>[], hist: Record<string, unknown>[], W: number, res: number): TraceSummaries {
+  const key = (c: unknown, w: unknown) => `${String(c)}\u0000${num(w)}`;
+  const byKey = new Map<string, ArrivalSummary>();
+  const arrivals = perWindow.map((r): ArrivalSummary => {
+    const a: ArrivalSummary = { client: String(r.client), start: num(r.wi) * W, n: num(r.n), first: 0, last: 0, gaps: num(r.c), sum: 0, sumSq: 0, sumLog: 0, positive: 0, quant: new Map(), hist: new Map(), clusters: new Map(), disp: { s1: { bins: 0, sum: 0, sumSq: 0 }, s10: { bins: 0, sum: 0, sumSq: 0 }, s60: { bins: 0, sum: 0, sumSq: 0 } } };
+    byKey.set(key(r.client, r.wi), a);
+    return a;
+  });
+  for (const r of hist) {
+    const a = byKey.get(key(r.client, r.wi));
+    const into = r.kind === 'q' ? a?.quant : r.kind === 'h' ? a?.hist : r.kind === 'c' ? a?.clusters : undefined;
+    (into as Map<number, number> | undefined)?.set(num(r.key), num(r.c));
+  }
+  return { arrivalSeconds: W, lengthSeconds: W, resolution: res, span: { start: 0, end: 0 }, origin: null, arrivals, lengths: [] };
 }
 
 /** A query's rows as objects. */

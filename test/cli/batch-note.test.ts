@@ -81,8 +81,10 @@ describe('fit and roundtrip name the clients they fit as batch clients (README, 
     expect(fit.stderr).toContain('note: 1 client sends requests in clusters at the 0.000001 s clock (client "fanout", 95 % of its gaps below 1 ms, about 20 requests a cluster): fitted with their requests per instant or cluster and the gaps inside clusters (clients[].batches)');
     const p = JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8'));
     expect(p.clients.find((c: { id: string }) => c.id === 'fanout').batches).toMatchObject({ sizes: { values: [20], counts: [120] }, below: 0.001 });
-    const ins = await runCli('inspect', file, '--map', map);
-    expect(ins.stdout).toContain('  batches       1 client (19.4 % of requests) sends requests in clusters (fit writes batches): client "fanout", 95.0 % of its gaps below 1 ms, about 20 per cluster');
+    for (const engine of ['ts', 'duckdb']) {
+      const ins = await runCli('inspect', file, '--map', map, '--engine', engine);
+      expect(ins.stdout, engine).toContain('  batches       1 client (19.4 % of requests) sends requests in clusters (fit writes batches): client "fanout", 95.0 % of its gaps below 1 ms, about 20 per cluster');
+    }
     expect((await runCli('inspect', join(dir, 'p.json'))).stdout).toContain('client "fanout": 20.00 per cluster (gaps below 1 ms) on average, up to 20');
     // Summaries without clusters (written before session 23): no cluster client, and a note.
     const summaries = join(dir, 's.json');
