@@ -184,6 +184,34 @@ describe('cluster clients (requests sent together, logged apart)', () => {
     }
   });
 
+  it('include a client sending part of its requests in clusters beside single ones (its singles fill the decade above τ)', () => {
+    // Singles at 0.7/s and clusters of 10 at 0.03/s (30 % of its requests), 3 ms apart inside
+    // (exponential: 4 % of them over 10 ms), 6 h, on a µs clock: 27 % of its gaps below 10 ms,
+    // 5.0 times those from 10 to 100 ms (most of those the singles'). The batch rule's 10 times
+    // left it out, to be drawn one gap at a time (56/60 in roundtrip, +12 % slots).
+    const rng = createRng(21);
+    const times: number[] = [];
+    const exp = (mean: number) => -Math.log(1 - rng.next()) * mean;
+    for (let t = exp(1 / 0.7); t < 21_600; t += exp(1 / 0.7)) times.push(Math.round(t * 1e6) / 1e6);
+    let clusters = 0;
+    for (let t = exp(1 / 0.03); t < 21_600; t += exp(1 / 0.03)) {
+      clusters++;
+      let at = t;
+      for (let k = 0; k < 10; k++) {
+        if (k > 0) at += exp(0.003);
+        times.push(Math.round(at * 1e6) / 1e6);
+      }
+    }
+    const c = fitTrace(traceOf(times, undefined, ['mixed']), base).profile.clients[0];
+    expect(c.batches!.below).toBe(0.01);
+    const sizes = new Map(c.batches!.sizes.values.map((v, i) => [v, c.batches!.sizes.counts![i]]));
+    // ~650 clusters; each of its 9 gaps is over 10 ms with chance e^−10/3 = 3.6 %, so 0.964⁹ =
+    // 72 % are whole, less ~1.4 % joined by a single within 10 ms: ~0.71 of them (binomial sd
+    // ~0.018 of them; 0.06 is over 3 sd).
+    expect(Math.abs(sizes.get(10)! / clusters - 0.71)).toBeLessThan(0.06);
+    expect(sizes.get(1)!).toBeGreaterThan(14_000);
+  });
+
   it('not a Poisson client too busy for a valley above the threshold (1 000/s on a µs clock)', () => {
     // 63 % of its gaps below 1 ms and 37 % from 1 to 10 ms: no valley above 1 ms, and at 10 and
     // 100 ms runs of the geometric lengths chance makes (either clause alone keeps it out).
