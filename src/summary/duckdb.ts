@@ -1386,11 +1386,18 @@ export function assembleSummaries(t: ScanTables, meta: ScanMeta): TraceSummaries
     return out;
   };
   const G = t.gapHist;
-  // Kinds: 'q' quantized ticks (1), 'b' batch sizes (2), 'c' clusters (3), else log bins (0).
-  const kindCode = (v: unknown) => (v === 'q' ? 1 : v === 'b' ? 2 : v === 'c' ? 3 : 0);
+  // Kinds: 'q' quantized ticks (1), 'b' batch sizes (2), 'c' clusters (3), 'h' log bins (0).
+  // Another kind is refused: read as log bins (as servegen before session 23 read 'c' rows), a
+  // newer kind would add its counts to the gap histogram without a word.
+  const KINDS: Record<string, number> = { h: 0, q: 1, b: 2, c: 3 };
   const gapSlot = slotOf(G.client, G.wi, G.client.length, 'gap histogram', slots);
   const kindAt = reader(G.kind);
-  const quantRow = Uint8Array.from({ length: G.client.length }, (_, i) => kindCode(kindAt(i)));
+  const [gClient, gWi] = [reader(G.client), reader(G.wi)];
+  const quantRow = Uint8Array.from({ length: G.client.length }, (_, i) => {
+    const code = KINDS[String(kindAt(i))];
+    if (code === undefined) throw new IngestError(`gap histogram row of kind ${JSON.stringify(kindAt(i))} (client ${JSON.stringify(clientOf(gClient(i)))}, window ${num(gWi(i))}): this servegen reads kinds h, q, b and c (written by a newer version?)`);
+    return code;
+  });
   const gkey = toF64(G.key);
   const gcount = toF64(G.c);
   const pick = (q: number) => {

@@ -546,5 +546,19 @@ describe('DuckDB engine', () => {
     const ts = buildSummaries(trace, { ...W, resolution: 1e-6 });
     expect(older.arrivals.some((a) => a.clusters)).toBe(false);
     expectEqualSummaries({ ...ts, arrivals: ts.arrivals.map((a) => ({ ...arrivalFields(a), clusters: undefined })) }, older);
+    // A kind this version does not know (a newer one's) is refused, not read as log bins (as
+    // servegen before session 23 read 'c' rows), by the loader and by fit --summaries.
+    const db2 = await DuckDBInstance.create(':memory:');
+    const con2 = await db2.connect();
+    await con2.run(`COPY (SELECT client, wi, CASE WHEN kind = 'b' THEN 'z' ELSE kind END AS kind, "key", c FROM '${hist}') TO '${hist}.new' (FORMAT parquet)`);
+    con2.closeSync();
+    db2.closeSync();
+    renameSync(`${hist}.new`, hist);
+    await expect(loadScanDirectory(`${dir}/scan-${1e-6}`)).rejects.toThrow(/gap histogram row of kind "z" \(client "(fan|poisson|ms)", window \d+\): this servegen reads kinds h, q, b and c/);
+    const { runCli } = await import('../cli/run-cli.js');
+    const r = await runCli('fit', '--summaries', `${dir}/scan-${1e-6}`, '--out', `${dir}/p.json`);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('gap histogram row of kind "z"');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
