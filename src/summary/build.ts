@@ -333,6 +333,7 @@ export class SummaryBuilder {
     const st = this.st;
     const gapCodes = this.gapCodes;
     const [K0, K1, K2] = this.clusterTicks;
+    const clusterCodes = this.clusterCodes;
     const bufs = this.lengthCodes;
     let spanStart = this.spanStart;
     let spanEnd = this.spanEnd;
@@ -356,20 +357,31 @@ export class SummaryBuilder {
       // Thresholds ascend, so runs do (a run below 1 ms lies in one below 10 ms): most gaps end
       // all three, and none is 2 or more unless the 100 ms one is.
       const ticks = Math.round((t - prev) / res);
-      if (!(ticks < K2) || st[o + S_WI] !== Math.floor(t / W)) {
-        if (st[o + S_CRUN + 2] >= 2) this.endRuns(c, 3);
-        st[o + S_CRUN] = st[o + S_CRUN + 1] = st[o + S_CRUN + 2] = 1;
+      const wi = Math.floor(t / W);
+      if (!(ticks < K2) || st[o + S_WI] !== wi) {
+        const run = st[o + S_CRUN + 2];
+        if (run !== 1) {
+          if (run >= 2) this.endRuns(c, 3);
+          st[o + S_CRUN] = st[o + S_CRUN + 1] = st[o + S_CRUN + 2] = 1;
+        }
       } else if (ticks < K0) {
         st[o + S_CRUN]++;
         st[o + S_CRUN + 1]++;
         st[o + S_CRUN + 2]++;
       } else {
-        const ended = ticks < K1 ? 1 : 2;
-        this.endRuns(c, ended);
-        for (let k = 0; k < 3; k++) st[o + S_CRUN + k] = k < ended ? 1 : st[o + S_CRUN + k] + 1;
+        // Below 100 ms, not below 1 ms: the 1 ms run ends, the 10 ms one ends unless below 10 ms.
+        const r0 = st[o + S_CRUN];
+        if (r0 >= 2) clusterCodes.push(c, CLUSTER_KEYS * r0);
+        st[o + S_CRUN] = 1;
+        if (ticks < K1) st[o + S_CRUN + 1]++;
+        else {
+          const r1 = st[o + S_CRUN + 1];
+          if (r1 >= 2) clusterCodes.push(c, CLUSTER_KEYS * r1 + 1);
+          st[o + S_CRUN + 1] = 1;
+        }
+        st[o + S_CRUN + 2]++;
       }
       // Arrivals.
-      const wi = Math.floor(t / W);
       const open = st[o + S_WI];
       if (open !== wi) {
         if (open === open) this.closeArrival(c);
