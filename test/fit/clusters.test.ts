@@ -170,7 +170,7 @@ describe('cluster clients (requests sent together, logged apart)', () => {
     expect(Math.abs(drawn.length / (0.1 * log.end) - 1)).toBeLessThan(0.12);
   });
 
-  it('profiles with a gap within a cluster below 0 or not ascending are refused, naming it', () => {
+  it('profiles with a gap within a cluster below 0 or not ascending, or with one of below and within alone, are refused, naming it', () => {
     const dir = tempDir();
     const i = profile.clients.findIndex((c) => c.id === 'fanout');
     for (const [values, what] of [
@@ -182,6 +182,15 @@ describe('cluster clients (requests sent together, logged apart)', () => {
       const file = join(dir, `bad-${values.join('_')}.json`);
       writeFileSync(file, JSON.stringify(p));
       expect(() => readProfile(file)).toThrow(`clients[${i}].batches.within.${what}`);
+    }
+    // One of `below` and `within` without the other: drawn as one kind of batch (clusters by
+    // `within`), named as the other by inspect and reports (by `below`).
+    for (const drop of ['below', 'within'] as const) {
+      const p: Profile = JSON.parse(JSON.stringify(profile));
+      delete p.clients[i].batches![drop];
+      const file = join(dir, `no-${drop}.json`);
+      writeFileSync(file, JSON.stringify(p));
+      expect(() => readProfile(file)).toThrow(`clients[${i}].batches.${drop}: a cluster client's batches have both 'below' and 'within' (this one has '${drop === 'below' ? 'within' : 'below'}' only)`);
     }
   });
 
