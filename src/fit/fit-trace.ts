@@ -144,6 +144,12 @@ export function fitSummaries(
   for (const l of summaries.lengths) byClient.get(l.client)?.lengths.push(l);
   const clients: ProfileClient[] = [];
   const batched = batchClients(summaries);
+  // A cluster client's windows as scanned (its gaps inside clusters: the views fitted have
+  // none), gathered in one pass (a pass per cluster client read a 30-day log's millions of
+  // windows hundreds of times; found by review).
+  const scanned = new Map<string, ArrivalSummary[]>();
+  for (const [id, e] of batched) if (e.cluster !== undefined) scanned.set(id, []);
+  if (scanned.size > 0) for (const a of summaries.arrivals) scanned.get(a.client)?.push(a);
   let done = 0;
   for (const [id, { arrivals, lengths }] of byClient) {
     // A batch client: requests per instant, and windows whose gaps are between instants.
@@ -237,7 +243,7 @@ export function fitSummaries(
     };
     if (shifts.length > 0) client.shifts = shifts;
     // A cluster client's gaps inside its clusters (the scan's windows': the views fitted have none).
-    if (sizes) client.batches = cluster === undefined ? { sizes } : { sizes, below: CLUSTER_GAPS[cluster], within: clusterWithin(summaries.arrivals.filter((a) => a.client === id), cluster, res) };
+    if (sizes) client.batches = cluster === undefined ? { sizes } : { sizes, below: CLUSTER_GAPS[cluster], within: clusterWithin(scanned.get(id) ?? [], cluster, res) };
     const memory = fitGapMemory(memoryCorrelations(arrivals), { skipLag1: clockHidesLag1(res, arrivals) });
     if (memory) client.gap_memory = memory;
     const shape = clientGapShape(arrivals, windows, res, options.empiricalAboveKs ?? 0.05);

@@ -143,9 +143,17 @@ export function validateProfile(value: unknown, file = '<profile>'): Profile {
           const hi = pmf.bins!.hi[i];
           if (hi > Math.max(1, client.requests)) throw new PmfError(`${where}.bins.hi[${i}]: a batch size of ${hi} is more than the client's ${client.requests} requests`, `${where}.bins.hi[${i}]`);
         });
+        // A cluster client has both its threshold and the gaps inside its clusters: generate
+        // draws clusters by `within` alone, inspect and reports name them by `below` (one
+        // without the other was drawn as one kind and reported as the other; found by review).
+        const below = client.batches.below;
+        const within = client.batches.within;
+        if ((below === undefined) !== (within === undefined)) {
+          const [has, lacks] = below === undefined ? ['within', 'below'] : ['below', 'within'];
+          throw new PmfError(`clients[${ci}].batches.${lacks}: a cluster client's batches have both 'below' and 'within' (this one has '${has}' only)`, `clients[${ci}].batches.${lacks}`);
+        }
         // Gaps inside clusters: seconds from 0, ascending, as atoms (a negative gap would put a
         // client's requests out of time order).
-        const within = client.batches.within;
         if (within) {
           const at = `clients[${ci}].batches.within`;
           checkPmf(within, at);

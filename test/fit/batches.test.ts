@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fitTrace, type FitOptions } from '../../src/fit/fit-trace.js';
 import { fitArrivals } from '../../src/fit/idle-gaps.js';
+import { sizesNotChance, type BatchWindow } from '../../src/fit/batches.js';
 import { planGeneration } from '../../src/generate/compose.js';
 import { readProfile } from '../../src/profile/read.js';
 import { createRng } from '../../src/stats/rng.js';
@@ -282,5 +283,18 @@ describe('batch clients across arrival windows', () => {
     // Poisson count of mean ~2 000 (sd ~45): within 4 sd (one instant too many a window was ~+330).
     expect(Math.abs(drawn.size - instants)).toBeLessThan(180);
     expect(Math.abs(requests / times.length - 1)).toBeLessThan(0.09);
+  });
+});
+
+describe('the chance test on a client with millions of runs', () => {
+  it('draws chance’s sizes per window’s cells past its budget, not a size per instant', () => {
+    // 30 days of 600 s windows, 1 157 runs of 5 in each: 5 M runs (25 M requests). Drawn one
+    // size at a time, chance's 20 draws of G took 3.1 s (100 M sizes) for each threshold judging
+    // the client; its cell counts per window take a tenth of that.
+    const windows: BatchWindow[] = [];
+    for (let i = 0; i < 4320; i++) windows.push({ n: 5 * 1157, zeros: 4 * 1157, batches: new Map([[5, 1157]]) });
+    const t0 = performance.now();
+    expect(sizesNotChance(windows)).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(1500);
   });
 });

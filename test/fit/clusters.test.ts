@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fitTrace, type FitOptions } from '../../src/fit/fit-trace.js';
+import { fitSummaries, fitTrace, type FitOptions } from '../../src/fit/fit-trace.js';
+import type { ArrivalSummary } from '../../src/summary/types.js';
 import { fitArrivals } from '../../src/fit/idle-gaps.js';
 import { planGeneration } from '../../src/generate/compose.js';
 import { readProfile } from '../../src/profile/read.js';
@@ -169,7 +170,7 @@ describe('cluster clients (requests sent together, logged apart)', () => {
     expect(Math.abs(drawn.length / (0.1 * log.end) - 1)).toBeLessThan(0.12);
   });
 
-  it('profiles with a gap within a cluster below 0 or not ascending are refused, naming it', () => {
+  it('profiles with a gap within a cluster below 0 or not ascending, or with one of below and within alone, are refused, naming it', () => {
     const dir = tempDir();
     const i = profile.clients.findIndex((c) => c.id === 'fanout');
     for (const [values, what] of [
@@ -181,6 +182,15 @@ describe('cluster clients (requests sent together, logged apart)', () => {
       const file = join(dir, `bad-${values.join('_')}.json`);
       writeFileSync(file, JSON.stringify(p));
       expect(() => readProfile(file)).toThrow(`clients[${i}].batches.within.${what}`);
+    }
+    // One of `below` and `within` without the other: drawn as one kind of batch (clusters by
+    // `within`), named as the other by inspect and reports (by `below`).
+    for (const drop of ['below', 'within'] as const) {
+      const p: Profile = JSON.parse(JSON.stringify(profile));
+      delete p.clients[i].batches![drop];
+      const file = join(dir, `no-${drop}.json`);
+      writeFileSync(file, JSON.stringify(p));
+      expect(() => readProfile(file)).toThrow(`clients[${i}].batches.${drop}: a cluster client's batches have both 'below' and 'within' (this one has '${drop === 'below' ? 'within' : 'below'}' only)`);
     }
   });
 
@@ -219,5 +229,47 @@ describe('cluster clients (requests sent together, logged apart)', () => {
     const times: number[] = [];
     for (let t = 0; t < 60; t += -Math.log(1 - rng.next()) / 1000) times.push(Math.round(t * 1e6) / 1e6);
     expect(fitTrace(traceOf(times), base).profile.clients[0].batches).toBeUndefined();
+  });
+});
+
+describe('cluster clients, many of them', () => {
+  it('are fitted reading each window a bounded number of times, not once per cluster client', () => {
+    // 60 cluster clients (clusters of 10 requests ~0.4 ms apart, ~60 s apart, over 2 h: 12
+    // windows each) on a µs clock. Each one's gaps inside clusters (batches.within) come from
+    // its own windows: read by scanning every window once per cluster client, a 30-day log of
+    // 2 000 clients (8.6 M windows) with a few hundred cluster clients read billions.
+    const rng = createRng(21);
+    const times: number[] = [];
+    const clients: number[] = [];
+    const K = 60;
+    for (let c = 0; c < K; c++) {
+      for (let t = rng.next() * 60; t < 7200; t += 30 + 60 * rng.next()) {
+        let at = t;
+        for (let k = 0; k < 10; k++) {
+          if (k > 0) at += -Math.log(1 - rng.next()) * 0.0004;
+          times.push(Math.round(at * 1e6) / 1e6);
+          clients.push(c);
+        }
+      }
+    }
+    const order = times.map((_, i) => i).sort((a, b) => times[a] - times[b]);
+    const trace = traceOf(
+      order.map((i) => times[i]),
+      order.map((i) => clients[i]),
+      Array.from({ length: K }, (_, c) => `fan${c}`),
+    );
+    const { summaries } = fitTrace(trace, base);
+    let reads = 0;
+    const arrivals = new Proxy(summaries.arrivals as ArrivalSummary[], {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const profile = fitSummaries({ ...summaries, arrivals }, base);
+    expect(profile.clients.filter((c) => c.batches?.below === 0.01)).toHaveLength(K);
+    // A few passes over the windows (batch and cluster rules per threshold, the fit's own);
+    // one per cluster client was 60.
+    expect(reads / summaries.arrivals.length).toBeLessThan(25);
   });
 });
