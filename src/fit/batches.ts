@@ -80,7 +80,7 @@ export interface BatchWindow {
  * Whether a client's sizes per instant depart from those chance runs of 0-gaps make in its
  * windows (BATCH_G_SDS, BATCH_MIN_TV).
  */
-export function sizesNotChance(windows: Iterable<BatchWindow>): boolean {
+export function sizesNotChance(windows: Iterable<BatchWindow>, work?: ChanceWork): boolean {
   const cells = SIZE_CELLS + 1;
   const observed = new Float64Array(cells + 1);
   const expected = new Float64Array(cells + 1);
@@ -124,8 +124,13 @@ export function sizesNotChance(windows: Iterable<BatchWindow>): boolean {
   // also be BATCH_G_SDS standard deviations past the mean of G over chance's own sizes, drawn
   // (seeded) for the same windows. (A Gamma client of 200 requests in 15 runs at 100 ms, 1 in
   // 20 seeds, was made a cluster client by 15 sizes over 65 cells: G 60 where χ² says ≤ 45.)
-  const null_ = chanceG(list, cells, gOf, instants);
+  const null_ = chanceG(list, cells, gOf, instants, work);
   return g > null_.mean + BATCH_G_SDS * null_.sd;
+}
+
+/** What the chance test drew (sizesNotChance's `work`, when given): uniforms, one per size or per binomial draw. */
+export interface ChanceWork {
+  uniforms: number;
 }
 
 /** Draws of G under chance per client: at most this many sizes drawn in all (fewer draws for larger clients). */
@@ -139,9 +144,11 @@ const CHANCE_DRAWS = 200;
  * once (chanceCounts), not a size per instant: a client of 5 M runs drew 100 M sizes, 2.8 s for
  * each threshold that judged it (found by review).
  */
-function chanceG(list: readonly BatchWindow[], cells: number, gOf: (obs: Float64Array) => number, instants: number): { mean: number; sd: number } {
+function chanceG(list: readonly BatchWindow[], cells: number, gOf: (obs: Float64Array) => number, instants: number, work?: ChanceWork): { mean: number; sd: number } {
   const draws = Math.max(20, Math.min(CHANCE_DRAWS, Math.floor(CHANCE_BUDGET / instants)));
-  const rng = createRng('batches:chance');
+  const seeded = createRng('batches:chance');
+  // Counted when asked (a test of the budget): the uniforms drawn.
+  const rng = work ? ({ next: () => (work.uniforms++, seeded.next()) } as Rng) : seeded;
   const byCells = draws * instants > CHANCE_BUDGET;
   const obs = new Float64Array(cells + 1);
   let s1 = 0;
