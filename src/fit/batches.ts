@@ -282,7 +282,7 @@ export function clusterClients(summaries: TraceSummaries, batched: ReadonlyMap<s
     for (const [id, e] of by) if (!(e.gaps >= BATCH_MIN_GAPS && e.zeros >= BATCH_SHARE * e.gaps)) by.delete(id);
     for (const a of summaries.arrivals) {
       const e = by.get(a.client);
-      if (e) e.oneTick += gapsFrom(a, tau, 10 * tau, res);
+      if (e) e.oneTick += gapsFrom(a, tau, 10 * tau, res) + atThreshold(a, k, res);
     }
     const windowsOf = (ids: ReadonlySet<string>) => {
       const of = new Map<string, BatchWindow[]>([...ids].map((id) => [id, []]));
@@ -354,6 +354,29 @@ export function gapsFrom(a: ArrivalSummary, lo: number, hi: number, res: number)
     if (b >= bLo && b < bHi) c += count;
   });
   return c;
+}
+
+/**
+ * Gaps of a window that end runs at CLUSTER_GAPS[k] (as many ticks as τ) but sit in the log bin
+ * just below τ's: a gap of exactly τ as a double is often a hair under it (0.1 s on a 1 ms clock
+ * as a difference of timestamps), and log bins are of the gap, not its ticks (found by review:
+ * runs of 3 exactly 100 ms apart on a 1 ms clock left 87 gaps between clusters of 124). Counted
+ * as the window's histogram gaps below τ less the gaps inside its runs, at most that bin's count
+ * (the rest is the window's first gap, from a request of the window before).
+ */
+export function atThreshold(a: ArrivalSummary, k: number, res: number): number {
+  const tau = CLUSTER_GAPS[k];
+  const top = binAt(tau);
+  const inBin = a.hist.get(top - 1) ?? 0;
+  if (inBin === 0) return 0;
+  let below = 0;
+  a.quant.forEach((count, ticks) => {
+    if (ticks < clusterTicks(tau, res)) below += count;
+  });
+  a.hist.forEach((count, b) => {
+    if (b < top) below += count;
+  });
+  return Math.min(inBin, Math.max(0, below - clusterGaps(a, k)));
 }
 
 /** The gap bin whose lower edge is `g` (a threshold: a whole number of bins from GAP_MIN). */
@@ -472,11 +495,13 @@ export function clusterWithin(windows: readonly ArrivalSummary[], k: number, res
   const coarse = GAP_BINS_PER_DECADE / WITHIN_BINS_PER_DECADE;
   const top = binAt(tau);
   for (const a of windows) {
+    const extra = atThreshold(a, k, res);
     a.quant.forEach((count, ticks) => {
       if (ticks < clusterTicks(tau, res)) add(ticks * res, count);
     });
     a.hist.forEach((count, b) => {
-      if (b < top) add(GAP_MIN * pow(10, (Math.floor(b / coarse) + 0.5) / WITHIN_BINS_PER_DECADE), count);
+      const c = b === top - 1 ? count - extra : count;
+      if (b < top && c > 0) add(GAP_MIN * pow(10, (Math.floor(b / coarse) + 0.5) / WITHIN_BINS_PER_DECADE), c);
     });
   }
   const values = [...counts.keys()].sort((x, y) => x - y);
@@ -509,8 +534,14 @@ export class BetweenClusters extends WindowView {
         r.sumLog += log(g) * c;
       }
     };
+    // Gaps of exactly τ binned just below it (atThreshold) end runs: they stay, between clusters.
+    const extra = atThreshold(w, k, res);
     w.quant.forEach((count, ticks) => (ticks < clusterTicks(tau, res) ? remove(ticks * res, count) : this.q.set(ticks, count)));
-    w.hist.forEach((count, b) => (b < top ? remove(binMiddle(b), count) : this.h.set(b, count)));
+    w.hist.forEach((count, b) => {
+      const stay = b === top - 1 ? extra : b < top ? 0 : count;
+      if (count > stay) remove(binMiddle(b), count - stay);
+      if (stay > 0) this.h.set(b, stay);
+    });
   }
   override get gaps(): number {
     return this.w.gaps - this.removed.gaps;

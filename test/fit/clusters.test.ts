@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { fitSummaries, fitTrace, type FitOptions } from '../../src/fit/fit-trace.js';
 import type { ArrivalSummary } from '../../src/summary/types.js';
 import { fitArrivals } from '../../src/fit/idle-gaps.js';
+import { atThreshold, BetweenClusters, clusterGaps, clusterWithin, gapsFrom } from '../../src/fit/batches.js';
+import { buildSummaries } from '../../src/summary/build.js';
 import { planGeneration } from '../../src/generate/compose.js';
 import { readProfile } from '../../src/profile/read.js';
 import type { Profile } from '../../src/profile/schema.js';
@@ -271,5 +273,47 @@ describe('cluster clients, many of them', () => {
     // A few passes over the windows (batch and cluster rules per threshold, the fit's own);
     // one per cluster client was 60.
     expect(reads / summaries.arrivals.length).toBeLessThan(25);
+  });
+});
+
+// Found in review (session 23): runs end at a gap of as many ticks as τ, but log bins are of the
+// gap as a double, and a gap of exactly 100 ms on a 1 ms clock (a difference of timestamps) is
+// often a hair under 0.1 s, in the bin below τ's: the views and the valley took those gaps for
+// gaps inside clusters (87 gaps between clusters of 124).
+describe('gaps of exactly a threshold', () => {
+  it('end clusters in the windows the fit reads, the gaps inside them and the valley', () => {
+    // Clusters of 3 requests 2 ms apart, then exactly 100 ms or 3 s to the next (alternately),
+    // on a 1 ms clock, 300 clusters.
+    const times: number[] = [];
+    let ms = 1_717_200_000_000;
+    for (let i = 0; i < 300; i++) {
+      for (let j = 0; j < 3; j++) times.push((ms + 2 * j) / 1000);
+      ms += 4 + (i % 2 === 0 ? 100 : 3000);
+    }
+    const summaries = buildSummaries(traceOf(times.map((t) => t - 1_717_200_000)), { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 0.001 });
+    const k = 2; // 100 ms
+    let gaps = 0;
+    let inRuns = 0;
+    let between = 0;
+    let exact = 0;
+    let valley = 0;
+    for (const a of summaries.arrivals) {
+      gaps += a.gaps;
+      inRuns += clusterGaps(a, k);
+      between += new BetweenClusters(a, k, 0.001).gaps;
+      exact += atThreshold(a, k, 0.001);
+      valley += gapsFrom(a, 0.1, 1, 0.001) + atThreshold(a, k, 0.001);
+    }
+    // Runs of 3 (2 gaps each) end at every 100 ms gap: 600 gaps inside, 299 between.
+    expect(gaps).toBe(899);
+    expect(inRuns).toBe(600);
+    expect(between).toBe(299);
+    // Some of the 150 exact-100 ms gaps land in the bin below τ's (else this tests nothing).
+    expect(exact).toBeGreaterThan(10);
+    expect(valley).toBe(150);
+    // Inside clusters only the 2 ms gaps.
+    const within = clusterWithin(summaries.arrivals, k, 0.001);
+    expect(within.counts!.reduce((x, y) => x + y, 0)).toBe(600);
+    expect(Math.max(...within.values)).toBeLessThan(0.003);
   });
 });
