@@ -95,16 +95,25 @@ export function sizesNotChance(windows: Iterable<BatchWindow>, work?: ChanceWork
     });
     // (Summaries merged from parts cut inside a window can count more in runs than n.)
     observed[1] += Math.max(0, w.n - inBatches);
-    const I = Math.max(0, w.n - w.zeros);
-    instants += I;
-    const p = w.zeros / w.n;
-    if (p === 0) {
-      expected[1] += I;
-      continue;
+    const p = continueChance(w);
+    // Chance's runs in a window of n requests: its first request starts one, each later one
+    // continues the run with chance p, its last ends one (a window boundary ends every run), so
+    // a run of k < n holds p^(k−1)·(2q + (n − k − 1)·q²) in expectation, q = 1 − p; one of n,
+    // p^(n−1); 1 + (n − 1)·q runs in all. (Untruncated geometric sizes made a Poisson client at
+    // 20/s in 0.7 s windows, ~2 runs below 100 ms a window, a cluster client: helper 52's valley
+    // of 4 let it be judged, test/fit/idle-gaps.test.ts.)
+    const n = w.n;
+    const q = 1 - p;
+    const runs = 1 + (n - 1) * q;
+    instants += runs;
+    let inCells = 0;
+    let pk = 1;
+    for (let k = 1; k <= SIZE_CELLS && k <= n; k++, pk *= p) {
+      const e = k < n ? pk * (2 * q + (n - k - 1) * q * q) : pk;
+      expected[k] += e;
+      inCells += e;
     }
-    let pk = I * (1 - p);
-    for (let k = 1; k <= SIZE_CELLS; k++, pk *= p) expected[k] += pk;
-    expected[cells] += I * pow(p, SIZE_CELLS);
+    expected[cells] += Math.max(0, runs - inCells);
   }
   if (!(instants > 0)) return false;
   let tv = 0;
@@ -127,6 +136,13 @@ export function sizesNotChance(windows: Iterable<BatchWindow>, work?: ChanceWork
   const null_ = chanceG(list, cells, gOf, instants, work);
   return g > null_.mean + BATCH_G_SDS * null_.sd;
 }
+
+/**
+ * The chance that a gap of a window continues a run under chance (independent gaps): its gaps
+ * in runs over its n gaps, the one from the window before included (a renewal model draws that
+ * gap too; the scan only ends the run there).
+ */
+const continueChance = (w: BatchWindow): number => (w.n > 0 ? Math.min(1, w.zeros / w.n) : 0);
 
 /** What the chance test drew (sizesNotChance's `work`, when given): uniforms, one per size or per binomial draw. */
 export interface ChanceWork {
@@ -157,19 +173,24 @@ function chanceG(list: readonly BatchWindow[], cells: number, gOf: (obs: Float64
     obs.fill(0);
     for (const w of list) {
       if (!(w.n > 0)) continue;
-      const I = Math.max(0, w.n - w.zeros);
-      const p = w.zeros / w.n;
+      const p = continueChance(w);
       if (p === 0) {
-        obs[1] += I;
+        obs[1] += w.n;
         continue;
       }
       if (byCells) {
-        chanceCounts(I, p, cells, rng, obs);
+        // (Geometric sizes, untruncated: past the budget windows hold many runs each.)
+        chanceCounts(Math.max(0, w.n - w.zeros), p, cells, rng, obs);
         continue;
       }
-      // Geometric sizes, P(S = k) = (1 − p)·p^(k−1), by inversion.
+      // Runs filling the window: geometric sizes, P(S = k) = (1 − p)·p^(k−1), by inversion, the
+      // last cut at the window's end.
       const lp = log(p);
-      for (let i = 0; i < I; i++) obs[Math.min(cells, 1 + Math.floor(log(1 - rng.next()) / lp))]++;
+      for (let left = w.n; left > 0; ) {
+        const s = p >= 1 ? left : Math.min(left, 1 + Math.floor(log(1 - rng.next()) / lp));
+        obs[Math.min(cells, s)]++;
+        left -= s;
+      }
     }
     const g = gOf(obs);
     s1 += g;
