@@ -62,6 +62,12 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   if (bt.clients > 0) {
     lines.push(`  batches       ${bt.clients} client${bt.clients === 1 ? '' : 's'} (${pct(bt.share)} of requests) ${bt.clients === 1 ? 'sends' : 'send'} requests ${bt.how}: ${bt.top.map((x) => `client ${JSON.stringify(x.id)}: ${fmt(x.meanSize)} per ${x.below === undefined ? 'instant' : `cluster (gaps ${insideWords(x.below)})`} on average, up to ${x.maxSize}`).join('; ')}`);
   }
+  const lv = s.levels;
+  if (lv.clients > 0) {
+    lines.push(
+      `  levels        ${lv.clients} sparse client${lv.clients === 1 ? '' : 's'} (${pct(lv.share)} of requests) ${lv.clients === 1 ? 'is' : 'are'} drawn at rate levels (${lv.segments} segment${lv.segments === 1 ? '' : 's'} in all) × a shared rhythm of ${lv.rhythm} segment${lv.rhythm === 1 ? '' : 's'}, not at ${lv.clients === 1 ? 'its' : 'their'} windows' realized rates`,
+    );
+  }
   for (const x of s.sessions.slice(0, 5)) {
     const st = x.stats as { sessions?: number; mean_turns?: number; inter_turn_gap_median_s?: number | null; input_growth_per_turn_median?: number | null; input_rank_by_turn?: unknown; input_rank_turn_copula?: number };
     // Whether generate reproduces the growth: only with the input-rank model (profiles fitted since it exists).

@@ -20,6 +20,7 @@ import { lengthWindowOf } from './lengths.js';
 import { sessionStats } from './sessions.js';
 import { clockHidesLag1, fitGapMemory, memoryCorrelations } from './gap-memory.js';
 import { clientGapShape } from './client-shape.js';
+import { blockCounts, fitLevels, isSparseClient, levelShape, spanBlocks, type LevelShape } from './levels.js';
 import { exp } from '../stats/det-math.js';
 
 export interface FitOptions extends ArrivalFitOptions {
@@ -150,6 +151,18 @@ export function fitSummaries(
   const scanned = new Map<string, ArrivalSummary[]>();
   for (const [id, e] of batched) if (e.cluster !== undefined) scanned.set(id, []);
   if (scanned.size > 0) for (const a of summaries.arrivals) scanned.get(a.client)?.push(a);
+  // Sparse clients (src/fit/levels.ts): their shared rhythm first, from their summed counts.
+  const s0 = Math.floor(spanStart / W) * W;
+  const sparse = new Set<string>();
+  for (const [id, { arrivals }] of byClient) if (!batched.has(id) && isSparseClient(arrivals, options.minArrivals)) sparse.add(id);
+  let rhythm: LevelShape | undefined;
+  const blocks = sparse.size > 0 ? spanBlocks(W, s0, spanEnd) : undefined;
+  if (blocks) {
+    const total = new Float64Array(blocks.starts.length);
+    for (const id of sparse) blockCounts(byClient.get(id)!.arrivals, blocks).forEach((c, k) => (total[k] += c));
+    rhythm = levelShape(total, blocks);
+  }
+  let levelled = 0;
   let done = 0;
   for (const [id, { arrivals, lengths }] of byClient) {
     // A batch client: requests per instant, and windows whose gaps are between instants.
@@ -242,11 +255,19 @@ export function fitSummaries(
       lengths: lengths.map((l) => options.prefit?.lengths.get(l) ?? lengthWindowOf(l)),
     };
     if (shifts.length > 0) client.shifts = shifts;
+    // A sparse client: its rate over segments of the span, not each window's realized count
+    // (src/fit/levels.ts).
+    const levels = rhythm && blocks && sparse.has(id) ? fitLevels(arrivals, blocks, spanEnd, res, rhythm, options) : undefined;
+    if (levels) {
+      client.levels = levels;
+      levelled++;
+    }
     // A cluster client's gaps inside its clusters (the scan's windows': the views fitted have none).
     if (sizes) client.batches = cluster === undefined ? { sizes } : { sizes, below: CLUSTER_GAPS[cluster], within: clusterWithin(scanned.get(id) ?? [], cluster, res) };
     const memory = fitGapMemory(memoryCorrelations(arrivals), { skipLag1: clockHidesLag1(res, arrivals) });
     if (memory) client.gap_memory = memory;
-    const shape = clientGapShape(arrivals, windows, res, options.empiricalAboveKs ?? 0.05);
+    // (A level client's gaps are drawn from its levels' shape.)
+    const shape = levels ? undefined : clientGapShape(arrivals, windows, res, options.empiricalAboveKs ?? 0.05);
     if (shape) client.empirical = shape;
     clients.push(client);
     options.onProgress?.(++done, byClient.size);
@@ -281,6 +302,7 @@ export function fitSummaries(
     clients,
   };
   if (aggregate) profile.aggregate = { ...aggregate };
+  if (rhythm && levelled > 0) profile.level_shape = { starts: rhythm.starts, factors: rhythm.factors };
   return profile;
 }
 

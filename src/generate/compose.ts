@@ -7,6 +7,7 @@ import { PmfSampler } from '../stats/pmf.js';
 import { unitGapSampler, type ShapeSource, type UnitGapSampler } from './arrival-sampler.js';
 import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths } from './length-sampler.js';
 import { SessionAssigner, sessionModelOf } from './session-sampler.js';
+import { levelAt, levelsWindow, rhythmAt } from './levels.js';
 import { LENGTH_COLUMNS, type LengthBuffers, type LengthColumn, type TraceBatch, defineSessionTexts } from '../io/trace-schema.js';
 
 /** Options of one generation run. Times in seconds. */
@@ -292,6 +293,8 @@ interface ClientState {
   spread: number;
   /** Requests of the cluster under way still to come (its next one at `next`, in seconds, not gap units). */
   left: number;
+  /** A sparse client's rate levels (its `levels`): drawn at them in every slot, with their gap shape, not at its windows'. */
+  levels?: ProfileClient['levels'];
 }
 
 /** Latent state of a client's gap memory (src/fit/gap-memory.ts). */
@@ -460,6 +463,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
     within: c.batches?.within ? new PmfSampler(c.batches.within) : undefined,
     spread: c.batches?.within ? (new PmfSampler(c.batches.sizes).mean - 1) * new PmfSampler(c.batches.within).mean : 0,
     left: 0,
+    levels: c.levels,
   }));
   const labelSessions = states.some((s) => s.sessions);
   const columns = lengthColumnsOf(chosen);
@@ -471,6 +475,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
   // Each window's gap sampler is looked up once (`sampler`), not once per slot it repeats in.
   const activeAt = new Map<number, { ci: number[]; w: ArrivalWindow[]; sampler: (UnitGapSampler | undefined)[] }>();
   states.forEach((st, ci) => {
+    if (st.levels) return; // drawn at its levels (levelRates)
     for (const w of st.arrivals.windows()) {
       let a = activeAt.get(w.start);
       if (!a) activeAt.set(w.start, (a = { ci: [], w: [], sampler: [] }));
@@ -481,11 +486,22 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
   });
   const NONE = { ci: [] as number[], w: [] as ArrivalWindow[], sampler: [] as (UnitGapSampler | undefined)[] };
   const activeIn = (s: Slot) => activeAt.get(s.profileStart) ?? NONE;
+  // Sparse clients drawn at their rate levels (src/fit/levels.ts): in every slot, each at its
+  // level there, from one gap sampler; the levels at each profile window start, once.
+  const levelClients = states.flatMap((st, ci) => (st.levels ? [ci] : []));
+  const levelSamplers = new Map<number, UnitGapSampler>();
+  const levelRatesAt = new Map<number, Float64Array>();
+  const levelRates = (s: Slot): Float64Array => {
+    let r = levelRatesAt.get(s.profileStart);
+    if (!r) levelRatesAt.set(s.profileStart, (r = Float64Array.from(levelClients, (ci) => levelAt(states[ci].levels!, s.profileStart) * rhythmAt(profile.level_shape, s.profileStart))));
+    return r;
+  };
 
   // Source (profile) aggregate rate per slot, over the chosen clients.
   const sourceTotals = slots.map((s) => {
     let total = 0;
     for (const w of activeIn(s).w) total += w.rate;
+    if (levelClients.length > 0) for (const r of levelRates(s)) total += r;
     return total;
   });
   const spec = options.rate;
@@ -526,6 +542,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
       const rate = w.rate * factors[i];
       if (rate > 0) sum += rate * (s.b - s.a);
     }
+    if (levelClients.length > 0) for (const r of levelRates(s)) if (r * factors[i] > 0) sum += r * factors[i] * (s.b - s.a);
     return sum;
   });
   const expectedRequests = expectedBySlot.reduce((a, b) => a + b, 0);
@@ -550,13 +567,21 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
       for (const ci of drawing) samplers[ci] = undefined;
       drawing = [];
       const active = activeIn(slot);
-      for (let k = 0; k < active.ci.length; k++) {
-        const ci = active.ci[k];
+      const levelled = levelClients.length > 0 ? levelRates(slot) : undefined;
+      const count = active.ci.length + levelClients.length;
+      for (let k = 0; k < count; k++) {
+        const inWindows = k < active.ci.length;
+        const ci = inWindows ? active.ci[k] : levelClients[k - active.ci.length];
         const st = states[ci];
-        const w = active.w[k];
-        const rate = w.rate * factor;
+        const rate = (inWindows ? active.w[k].rate : levelled![k - active.ci.length]) * factor;
         if (!(rate > 0)) continue;
-        const sampler = (active.sampler[k] ??= unitGapSampler(w, shapeSource, options.useEmpirical ?? true, st.shape));
+        let sampler: UnitGapSampler;
+        if (inWindows) sampler = active.sampler[k] ??= unitGapSampler(active.w[k], shapeSource, options.useEmpirical ?? true, st.shape);
+        else {
+          let s = levelSamplers.get(ci);
+          if (!s) levelSamplers.set(ci, (s = unitGapSampler(levelsWindow(st.levels!), shapeSource, options.useEmpirical ?? true, undefined)));
+          sampler = s;
+        }
         if (Number.isNaN(st.residual)) st.residual = sampler.residual(st.arrivalRng);
         samplers[ci] = sampler;
         // A batch client's gaps are between instants, which come at rate / mean size; a cluster

@@ -99,9 +99,11 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
       return { ...w, start: w.start - shift, fields };
     });
     if (c.shifts) out.shifts = c.shifts.map((s) => s - shift);
+    if (c.levels) out.levels = { ...c.levels, starts: c.levels.starts.map((s) => s - shift) };
     return out;
   });
   p.span = { origin: null, start: 0, end: p.span.end - shift };
+  if (p.level_shape) p.level_shape = { ...p.level_shape, starts: p.level_shape.starts.map((s) => s - shift) };
   // How many clients `tail` pools is not published: with one, `tail` is that client alone,
   // singled out by the count (found by review: `pooled_clients: 1` beside a `tail` of 12
   // requests was one small tenant's windows and lengths, said to be one).

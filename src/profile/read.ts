@@ -65,6 +65,20 @@ function checkGapHistogram(e: NonNullable<ArrivalWindow['empirical']>, where: st
 }
 
 /**
+ * Piecewise-constant segments (a level client's `levels`, the profile's `level_shape`): a value
+ * per start, starts ascending from the span's start (generation looks the value up by a
+ * window's start: a start out of order or before the span would leave windows at another
+ * segment's value, or at none).
+ */
+function checkSegments(starts: readonly number[], values: readonly number[], where: string, name: string, file: string, spanStart: number): void {
+  if (values.length !== starts.length) throw new ProfileError(`${file}: ${where}.${name}: ${values.length} ${name} for ${starts.length} starts`, file, `${where}.${name}`);
+  if (!(Math.abs(starts[0] - spanStart) <= 1e-6 * Math.max(1, Math.abs(spanStart)))) throw new ProfileError(`${file}: ${where}.starts[0]: the first segment starts at span.start (${spanStart}), got ${starts[0]}`, file, `${where}.starts[0]`);
+  for (let i = 1; i < starts.length; i++) {
+    if (!(starts[i] > starts[i - 1])) throw new ProfileError(`${file}: ${where}.starts[${i}]: starts must ascend (${starts[i - 1]} then ${starts[i]})`, file, `${where}.starts[${i}]`);
+  }
+}
+
+/**
  * Why a JSON object with no profile `format` is not a profile, naming the settings files a
  * user may pass by mistake. It said `format is undefined` for a pipeline spec or thresholds,
  * and `format is "csv"` for a mapping file (its input format; found by a new user's walkthrough).
@@ -123,6 +137,7 @@ export function validateProfile(value: unknown, file = '<profile>'): Profile {
     client.arrivals.forEach((w, wi) => {
       if (w.empirical) checkGapHistogram(w.empirical, `clients[${ci}].arrivals[${wi}].empirical`, file);
     });
+    if (client.levels) checkSegments(client.levels.starts, client.levels.rates, `clients[${ci}].levels`, 'rates', file, profile.span.start);
     if (client.batches) {
       // Requests per instant: whole numbers from 1, ascending (a size of 0 or 2.5 would make
       // generation emit nothing or a fraction of a request at an instant).
@@ -183,6 +198,7 @@ export function validateProfile(value: unknown, file = '<profile>'): Profile {
       }
     });
   });
+  if (profile.level_shape) checkSegments(profile.level_shape.starts, profile.level_shape.factors, 'level_shape', 'factors', file, profile.span.start);
   const ids = new Set<string>();
   profile.clients.forEach((c, ci) => {
     if (ids.has(c.id)) throw new ProfileError(`${file}: clients[${ci}].id: duplicate client id ${JSON.stringify(c.id)}`, file, `clients[${ci}].id`);

@@ -151,6 +151,20 @@ export const ClientSchema = z
       .describe(
         'the client sends requests in batches — several at one instant (a batch job, a fan-out) — and its windows\' `cv`, `model` and `empirical` describe the gaps between instants; `rate` still counts requests. Generation draws instants at rate / mean size and a size per instant (absent: one request per instant)',
       ),
+    levels: z
+      .object({
+        starts: z.array(z.number().finite()).min(1).describe('segment starts, seconds from span.origin, ascending window starts; the first at span.start'),
+        rates: z.array(nonNegative).min(1).describe('the level from each start to the next (the last: to span.end): requests per second where the profile\'s level_shape factor is 1 (the rate is level × factor)'),
+        cv: nonNegative.nullable().describe('coefficient of variation of the client\'s gaps in units of their level'),
+        model: ArrivalModelSchema.describe('the client\'s gaps in units of their level (a gap × the rate it came at; mean about 1): generation uses the shape only'),
+        gof: GofSchema.optional(),
+        empirical: GapHistogramSchema.optional().describe('the gaps in units of their level, kept when no family fits them well; generation samples it instead of the model'),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'a sparse client (most of its requests in windows with too few gaps to fit): its rate over change-point segments of the span, times the level clients\' shared rhythm (level_shape). Generation draws it in every arrival window at its segment\'s rate with gaps of this shape, in place of its windows\' rates and shapes (absent: each window at its own rate)',
+      ),
     sessions: SessionStatsSchema.optional(),
   })
   .strict();
@@ -190,6 +204,14 @@ export const ProfileSchema = z
       .refine((span) => span.end >= span.start, { message: 'span.end is before span.start', path: ['end'] }),
     clients: z.array(ClientSchema),
     aggregate: z.record(z.string(), z.unknown()).optional().describe('aggregate rate model; added by fit'),
+    level_shape: z
+      .object({
+        starts: z.array(z.number().finite()).min(1).describe('segment starts, seconds from span.origin, ascending window starts; the first at span.start'),
+        factors: z.array(nonNegative).min(1).describe('the rhythm from each start to the next (the last: to span.end), mean 1 over the span'),
+      })
+      .strict()
+      .optional()
+      .describe('the rhythm the level clients (clients[].levels) share: a level client\'s rate is its level × the factor here (absent: 1); added by fit when a client has levels'),
   })
   .strict();
 

@@ -40,6 +40,8 @@ export interface ProfileSummary {
   gapMemory: { clients: number; share: number; top: { id: string; weight: number; phi: number }[] };
   /** Batch clients (`batches`): how many, their share of requests, the largest few with their mean and largest requests per instant. */
   batches: { clients: number; share: number; how: string; top: { id: string; meanSize: number; maxSize: number; below?: number }[] };
+  /** Level clients (`levels`, sparse clients drawn at rate levels): how many, their share of requests, and the shared rhythm's segments. */
+  levels: { clients: number; share: number; segments: number; rhythm: number };
   /** For a profile made with `fit --anonymize`: the weekday and hour it kept (--keep-calendar) and the PMF noise's ε (--dp-epsilon), from `provenance.options.anonymized`. */
   anonymized?: { calendar: { weekday: string; hour: number } | null; dpEpsilon: number | null };
 }
@@ -280,6 +282,15 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
             const pmf = c.batches!.sizes;
             return { id: c.id, meanSize: pmfMean(pmf), maxSize: Math.max(...pmf.values, ...(pmf.bins?.hi ?? [])), ...(c.batches!.below !== undefined ? { below: c.batches!.below } : {}) };
           }),
+      };
+    })(),
+    levels: (() => {
+      const levelled = clients.map((c, i) => ({ c, v: volumes[i] })).filter(({ c }) => c.levels);
+      return {
+        clients: levelled.length,
+        share: total > 0 ? levelled.reduce((a, { v }) => a + v, 0) / total : 0,
+        segments: levelled.reduce((a, { c }) => a + c.levels!.starts.length, 0),
+        rhythm: profile.level_shape?.starts.length ?? 0,
       };
     })(),
     ...anonymizedOf(profile),

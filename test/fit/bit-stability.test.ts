@@ -83,6 +83,11 @@ describe('fitted numbers are bit-stable', () => {
     // Changed in session 21 (fitArrivals, idle-gaps.ts): a window's gap from before a pause of a
     // whole window is no longer one of its gaps; 22 of the BurstGPT slice's 74 windows (all with
     // < 10 gaps: their client's pooled shape), none of Azure conv's.
-    expect(digest(profiles.map((p) => p.clients))).toBe('664806f117f1031398f51475bcf31a4914c6a0bf7617b85025a15303ba5bc73c');
+    // Changed in session 24 (src/fit/levels.ts): BurstGPT's GPT-4 conversation client (92
+    // requests, most in windows of < 10 gaps) gained `levels`; the clients without them are
+    // unchanged.
+    expect(digest(profiles.map((p) => p.clients.map(({ levels: _levels, ...c }) => c)))).toBe('664806f117f1031398f51475bcf31a4914c6a0bf7617b85025a15303ba5bc73c');
+    expect(profiles.map((p) => p.clients.filter((c) => c.levels).map((c) => c.id))).toEqual([['GPT-4/Conversation log'], []]);
+    expect(digest(profiles.map((p) => p.clients))).toBe('8d32a3d7d44d85ee29891b1a1e5a5fa959a9ae35a918307a9a39eaacb75370e1');
   });
 });

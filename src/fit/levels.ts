@@ -1,0 +1,246 @@
+/**
+ * Sparse clients' rate levels (profile `clients[].levels`). A client whose windows mostly hold
+ * too few gaps to fit (`--min-arrivals`) has each window's rate set by its realized count: a
+ * Poisson client at 0.6 requests a window is rated 0, 1/600 or 2/600 req/s window by window,
+ * and generation put its requests back in the windows the log had them in, at gaps drawn from
+ * a shape measured inside those windows (gaps cut short by the window): its regenerated gaps
+ * failed `iat_ks` at 0.10 against the log's exponential ones (session 21).
+ *
+ * Such a client is described instead by its rate over stretches of windows — change-point
+ * segments of its counts over the whole span, empty windows included (optimal Poisson
+ * partitioning with a penalty per segment, src/fit/rates.ts `rateSegments`, over blocks of
+ * windows: MAX_BLOCKS), times a rhythm the
+ * level clients share (levelShape) — and one gap shape:
+ * its gaps in units of the level they came at (a gap × its segment's rate; a gap across empty
+ * windows as the expected requests between its ends), fitted like a window. `generate` draws
+ * the client in every window of a segment at the segment's rate, the gaps from that shape.
+ */
+import type { ProfileClient } from '../profile/schema.js';
+import { GAP_BINS_PER_DECADE, gapBin } from '../summary/bins.js';
+import type { ArrivalSummary } from '../summary/types.js';
+import { log, log10 } from '../stats/det-math.js';
+import { empiricalGaps, fitArrivalWindow, fitsOnItsOwn, type ArrivalFitOptions } from './arrival-fit.js';
+import { rateSegments } from './rates.js';
+
+export type Levels = NonNullable<ProfileClient['levels']>;
+
+/**
+ * A client is drawn at levels when at least this share of its requests lie in windows with too
+ * few gaps to be fitted on their own (`--min-arrivals`): their rates are then realized counts.
+ */
+export const LEVEL_SHARE = 0.5;
+/** Fewest gaps (in all) a level client's shape is fitted from. */
+export const MIN_LEVEL_GAPS = 20;
+
+/** Whether a client's windows are mostly too small to rate: LEVEL_SHARE of its requests in windows below `minArrivals` gaps. */
+export function isSparseClient(arrivals: readonly ArrivalSummary[], minArrivals: number): boolean {
+  let small = 0;
+  let all = 0;
+  let gaps = 0;
+  for (const s of arrivals) {
+    all += s.n;
+    gaps += s.gaps;
+    if (!fitsOnItsOwn(s.gaps, minArrivals)) small += s.n;
+  }
+  return all > 0 && gaps >= MIN_LEVEL_GAPS && small >= LEVEL_SHARE * all;
+}
+
+/**
+ * Most blocks a span is segmented in: segments start on block boundaries, a block being
+ * ⌈windows / MAX_BLOCKS⌉ windows (one window up to 512 windows, 3.5 days of 600 s; 1.5 h over
+ * 30 days). Optimal partitioning weighs every earlier start at each block, and with no change to
+ * prune on (a client at one rate) that is quadratic: 4 320 windows for each of 1 912 sparse
+ * clients of a 30-day log took its fit from 34 s to 450 s, and 1e-12 s windows over an hour
+ * are 3.6·10¹⁵ windows.
+ */
+export const MAX_BLOCKS = 512;
+/**
+ * Most blocks a client's own segments are found on (groups of MAX_BLOCKS' blocks): 128, so 30
+ * days of 1 912 sparse clients cost ~1 s (at 512, the logs of the segmentation alone took 8.5 s
+ * of a 50 s fit).
+ */
+export const CLIENT_BLOCKS = 128;
+
+/** The blocks of the profile's span from `s0` (span.start, a window boundary) to `spanEnd`: windows per block, and each block's start and seconds inside the span. */
+export interface SpanBlocks {
+  W: number;
+  s0: number;
+  step: number;
+  starts: Float64Array;
+  seconds: Float64Array;
+}
+
+export function spanBlocks(W: number, s0: number, spanEnd: number): SpanBlocks {
+  const nW = Math.max(1, Math.ceil((spanEnd - s0) / W - 1e-9));
+  const step = Math.ceil(nW / MAX_BLOCKS);
+  const nB = Math.ceil(nW / step);
+  const starts = new Float64Array(nB);
+  const seconds = new Float64Array(nB);
+  for (let k = 0; k < nB; k++) {
+    starts[k] = s0 + k * step * W;
+    seconds[k] = Math.max(1e-9, Math.min(s0 + (k + 1) * step * W, spanEnd) - starts[k]);
+  }
+  return { W, s0, step, starts, seconds };
+}
+
+/** The block of a window (by its start). */
+function blockOf(b: SpanBlocks, start: number): number {
+  return Math.min(b.starts.length - 1, Math.max(0, Math.floor(Math.round((start - b.s0) / b.W) / b.step)));
+}
+
+/** A client's requests per block. */
+export function blockCounts(arrivals: readonly ArrivalSummary[], b: SpanBlocks): Float64Array {
+  const counts = new Float64Array(b.starts.length);
+  for (const s of arrivals) counts[blockOf(b, s.start)] += s.n;
+  return counts;
+}
+
+/** Each segment's rate (counts over exposure between `bounds`), its start, and the rate of every block. */
+function segmentRates(counts: Float64Array, exposure: ArrayLike<number>, bounds: readonly number[], b: SpanBlocks): { starts: number[]; rates: number[]; perBlock: Float64Array } {
+  const starts: number[] = [];
+  const rates: number[] = [];
+  const perBlock = new Float64Array(counts.length);
+  for (let j = 0; j + 1 < bounds.length; j++) {
+    let c = 0;
+    let e = 0;
+    for (let k = bounds[j]; k < bounds[j + 1]; k++) {
+      c += counts[k];
+      e += exposure[k];
+    }
+    const r = e > 0 ? c / e : 0;
+    for (let k = bounds[j]; k < bounds[j + 1]; k++) perBlock[k] = r;
+    starts.push(b.starts[bounds[j]]);
+    rates.push(r);
+  }
+  return { starts, rates, perBlock };
+}
+
+/** The shared rhythm of the level clients (profile `level_shape`), and its factor per block. */
+export interface LevelShape {
+  starts: number[];
+  factors: number[];
+  perBlock: Float64Array;
+}
+
+/**
+ * The rhythm the level clients share: segments (rateSegments) of their summed counts per
+ * block, each segment's rate over their mean rate (factors of mean 1 over the span). Many
+ * sparse clients together are dense: a pool of 200 clients at 0.5 requests a window each,
+ * following one daily swing, has a daily swing no single client's segments can show (each came
+ * out flat, and the pool's regenerated windows missed the log's by 103 %: rate_mape failed).
+ * Each client's levels are then fitted against this rhythm (its rate = its level × the factor).
+ */
+export function levelShape(total: Float64Array, b: SpanBlocks): LevelShape {
+  const nB = total.length;
+  const cuts = rateSegments(Array.from(total), Array.from(b.seconds));
+  const bounds = [0, ...cuts, nB];
+  let all = 0;
+  let time = 0;
+  for (let k = 0; k < nB; k++) {
+    all += total[k];
+    time += b.seconds[k];
+  }
+  const mean = time > 0 ? all / time : 0;
+  const seg = segmentRates(total, b.seconds, bounds, b);
+  const factors = seg.rates.map((r) => (mean > 0 ? r / mean : 0));
+  const starts = seg.starts;
+  const perBlock = Float64Array.from(seg.perBlock, (r) => (mean > 0 ? r / mean : 0));
+  return { starts, factors, perBlock };
+}
+
+/**
+ * The rate levels of a client over the profile's span (blocks `b`, spanBlocks), against the
+ * shared rhythm `shape` (levelShape; its rate in a block is its level × the block's factor).
+ * `arrivals` are the client's windows as the fit reads them (without the gap from before a
+ * pause, src/fit/idle-gaps.ts). Undefined when no shape can be fitted (fewer than
+ * MIN_LEVEL_GAPS gaps).
+ */
+export function fitLevels(arrivals: readonly ArrivalSummary[], b: SpanBlocks, spanEnd: number, res: number, shape: LevelShape, options: ArrivalFitOptions & { empiricalAboveKs?: number } = {}): Levels | undefined {
+  const nB = b.starts.length;
+  const sorted = [...arrivals].sort((x, y) => x.start - y.start);
+  const counts = blockCounts(sorted, b);
+  // Expected requests per block at level 1 (in seconds at factor 1).
+  const base = Float64Array.from(b.seconds, (e, k) => e * shape.perBlock[k]);
+  // The client's own segments on coarser blocks (CLIENT_BLOCKS): its changes (a start, a stop,
+  // a new level) to within a few hours over 30 days; the rhythm keeps the finer shape.
+  const g = Math.ceil(nB / CLIENT_BLOCKS);
+  const nC = Math.ceil(nB / g);
+  const coarseCounts = new Array<number>(nC).fill(0);
+  const coarseBase = new Array<number>(nC).fill(0);
+  for (let k = 0; k < nB; k++) {
+    coarseCounts[Math.floor(k / g)] += counts[k];
+    coarseBase[Math.floor(k / g)] += base[k];
+  }
+  const bounds = [0, ...rateSegments(coarseCounts, coarseBase).map((c) => c * g), nB];
+  const { starts, rates, perBlock: levelOf } = segmentRates(counts, base, bounds, b);
+  // The client's rate in each block (req/s), and the expected requests before each block.
+  const rate = Float64Array.from(levelOf, (level, k) => level * shape.perBlock[k]);
+  const before = new Float64Array(nB + 1);
+  for (let k = 0; k < nB; k++) before[k + 1] = before[k] + rate[k] * b.seconds[k];
+  const expectedTo = (t: number) => {
+    const k = Math.min(nB - 1, Math.max(0, Math.floor((t - b.s0) / (b.step * b.W))));
+    return before[k] + rate[k] * (t - b.starts[k]);
+  };
+  // The gaps in units of their level: a window's own gaps × its segment's rate (bins shifted
+  // by the rounded log of the rate: ±0.6 % of a bin), a gap the window does not hold (from
+  // before a pause, or across a partition cut) as the expected requests between its ends.
+  const hist = new Map<number, number>();
+  const add = (b: number, c: number) => hist.set(b, (hist.get(b) ?? 0) + c);
+  let gaps = 0;
+  let sum = 0;
+  let sumSq = 0;
+  let sumLog = 0;
+  let positive = 0;
+  let prev: ArrivalSummary | undefined;
+  for (const s of sorted) {
+    const r = rate[blockOf(b, s.start)];
+    if (r > 0 && s.gaps > 0) {
+      const shift = Math.round(log10(r) * GAP_BINS_PER_DECADE);
+      s.hist.forEach((c, b) => add(b + shift, c));
+      // Gaps of k clock ticks at k ticks; of 0 ticks at half a tick (a level client has few:
+      // more would make it a batch client).
+      s.quant.forEach((c, k) => add(gapBin((k > 0 ? k : 0.5) * res) + shift, c));
+      gaps += s.gaps;
+      sum += s.sum * r;
+      sumSq += s.sumSq * r * r;
+      sumLog += s.sumLog + s.positive * log(r);
+      positive += s.positive;
+    }
+    if (prev && s.gaps < s.n) {
+      const g = expectedTo(s.first) - expectedTo(prev.last);
+      if (g > 0) {
+        add(gapBin(g), 1);
+        gaps++;
+        sum += g;
+        sumSq += g * g;
+        sumLog += log(g);
+        positive++;
+      }
+    }
+    prev = s;
+  }
+  if (gaps < MIN_LEVEL_GAPS) return undefined;
+  const pooled: ArrivalSummary = {
+    client: sorted[0]?.client ?? '',
+    start: b.s0,
+    n: gaps + 1,
+    first: b.s0,
+    last: spanEnd,
+    gaps,
+    sum,
+    sumSq,
+    sumLog,
+    positive,
+    quant: new Map(),
+    hist,
+    disp: { s1: { bins: 0, sum: 0, sumSq: 0 }, s10: { bins: 0, sum: 0, sumSq: 0 }, s60: { bins: 0, sum: 0, sumSq: 0 } },
+  };
+  const best = fitArrivalWindow(pooled, res, options)[0];
+  const mean = sum / gaps;
+  const cv = gaps > 1 && mean > 0 ? Math.sqrt(Math.max(0, sumSq / gaps - mean * mean)) / mean : null;
+  const out: Levels = { starts, rates, cv, model: best.model, gof: { ks: best.ks, n: best.n, loglik: best.loglik } };
+  // No family describes the gaps well and there are enough of them: keep their distribution
+  // (as a window keeps its own; docs/profile-format.md).
+  if (best.ks > (options.empiricalAboveKs ?? 0.05) && gaps >= 200) out.empirical = empiricalGaps(pooled, res);
+  return out;
+}

@@ -1,0 +1,246 @@
+import { describe, expect, it } from 'vitest';
+import { fitSummaries, fitTrace, type FitOptions } from '../../src/fit/fit-trace.js';
+import { rateSegments } from '../../src/fit/rates.js';
+import { planGeneration } from '../../src/generate/compose.js';
+import { validateProfile } from '../../src/profile/read.js';
+import { anonymizeProfile } from '../../src/profile/anonymize.js';
+import { createRng } from '../../src/stats/rng.js';
+import { buildSummaries } from '../../src/summary/build.js';
+import { mergeAll } from '../../src/summary/merge.js';
+import type { Profile } from '../../src/profile/schema.js';
+import { traceOf } from './helpers.js';
+import { expectClose } from '../summary/equal-summaries.js';
+
+const base: FitOptions = { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: '2026-01-01T00:00:00Z' };
+const DAY = 86_400;
+
+/** Poisson arrivals on [0, T) at rate(t) ≤ max (thinning), seeded. */
+function poisson(rate: (t: number) => number, max: number, T: number, seed: number): number[] {
+  const rng = createRng(seed);
+  const out: number[] = [];
+  let t = 0;
+  for (;;) {
+    t += -Math.log(1 - rng.next()) / max;
+    if (t >= T) return out;
+    if (rng.next() * max < rate(t)) out.push(t);
+  }
+}
+
+/** Largest distance between the gaps' empirical CDF and an exponential of the same mean. */
+function ksExponential(times: readonly number[]): { ks: number; n: number } {
+  const gaps = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
+  const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+  let ks = 0;
+  gaps.forEach((g, i) => {
+    const F = 1 - Math.exp(-g / mean);
+    ks = Math.max(ks, Math.abs(F - i / gaps.length), Math.abs(F - (i + 1) / gaps.length));
+  });
+  return { ks, n: gaps.length };
+}
+
+/** A draw of the profile's span (to `end`), its times from the profile's origin as the log's. */
+function draw(profile: Profile, end: number, seed: number, ids?: string[]): { t: number[]; c: number[] } {
+  const t: number[] = [];
+  const c: number[] = [];
+  const start = profile.span.start;
+  for (const b of planGeneration(profile, { start, duration: end - start, rate: { kind: 'scale', factor: 1 }, seed, ...(ids ? { clients: { ids } } : {}) }).batches) {
+    for (let i = 0; i < b.n; i++) {
+      t.push(start + b.timestamp[i]);
+      c.push(b.client[i]);
+    }
+  }
+  return { t, c };
+}
+
+// Found in session 21: a Poisson client at 0.001 req/s for 30 days (0.6 requests a window) was
+// rated window by window by its realized counts (0, 1 or 2 requests), and its regenerated gaps
+// failed iat_ks at 0.10 against the log's exponential ones.
+describe('a sparse Poisson client', () => {
+  const T = 30 * DAY;
+  const times = poisson(() => 0.001, 0.001, T, 5);
+  const { profile } = fitTrace(traceOf(times), base);
+  const client = profile.clients[0];
+
+  it('is drawn at one level, its rate and exponential gaps recovered', () => {
+    const levels = client.levels!;
+    expect(levels).toBeDefined();
+    // (The span starts at the first request's window.)
+    expect(levels.starts).toEqual([profile.span.start]);
+    expect(profile.level_shape).toEqual({ starts: [profile.span.start], factors: [1] });
+    // ~2 600 requests: the rate's relative SE is 1/√n ≈ 2 %; 6 % is 3 SEs.
+    expect(Math.abs(levels.rates[0] / (times.length / profile.span.end) - 1)).toBeLessThan(0.06);
+    expect(Math.abs(levels.rates[0] / 0.001 - 1)).toBeLessThan(0.06);
+    // Gaps in units of the level: an exponential's CV is 1; its SE at n ≈ 2 600 is ~0.02.
+    expect(levels.cv).toBeGreaterThan(0.92);
+    expect(levels.cv).toBeLessThan(1.08);
+    expect(levels.gof!.n).toBe(times.length - 1);
+    // The windows keep their realized rates (inspect, reports); only generation reads the levels.
+    expect(client.arrivals.length).toBeLessThan(T / 600);
+  });
+
+  it('regenerates exponential gaps over the whole span, not only in the windows the log used', () => {
+    const { t } = draw(profile, T, 7);
+    // The count is Poisson: within 4 SDs of the log's.
+    expect(Math.abs(t.length - times.length)).toBeLessThan(4 * Math.sqrt(times.length) + 1);
+    const { ks, n } = ksExponential(t);
+    // 1.63/√n is the 1 % critical value (~0.032 here); the realized-count draw measured ~0.10.
+    expect(ks).toBeLessThan(1.63 / Math.sqrt(n));
+    // Windows the log left empty get requests too: about e^-0.6 = 55 % of windows are empty
+    // in the log, and a draw puts requests in ~45 % of those.
+    const used = new Set(times.map((x) => Math.floor(x / 600)));
+    const drawnInEmpty = t.filter((x) => !used.has(Math.floor(x / 600))).length;
+    expect(drawnInEmpty / t.length).toBeGreaterThan(0.3);
+  });
+
+  it('survives validation, anonymization and a partitioned scan', () => {
+    expect(validateProfile(JSON.parse(JSON.stringify(profile))).clients[0].levels).toEqual(client.levels);
+    // Anonymized, times are from the span's start.
+    expect(profile.span.start).toBeGreaterThan(0);
+    const anon = anonymizeProfile(validateProfile(JSON.parse(JSON.stringify(profile))), {});
+    expect(anon.clients[0].levels!.starts).toEqual([0]);
+    expect(anon.level_shape!.starts).toEqual([0]);
+    // Four time partitions cut at window boundaries, merged: the same levels as one scan.
+    const trace = traceOf(times);
+    const opts = { arrivalSeconds: 600, lengthSeconds: 21600 };
+    const whole = buildSummaries(trace, opts);
+    const cuts = [0, 7, 15, 22, 31].map((d) => d * DAY);
+    const parts = cuts.slice(0, -1).map((a, i) => {
+      const idx = times.map((x, j) => (x >= a && x < cuts[i + 1] ? j : -1)).filter((j) => j >= 0);
+      return buildSummaries(traceOf(idx.map((j) => times[j])), opts);
+    });
+    const merged = mergeAll(parts);
+    expectClose(fitSummaries(whole, base).clients[0].levels, fitSummaries(merged, base).clients[0].levels);
+  });
+});
+
+describe('levels', () => {
+  it('follow a step in a sparse client’s rate', () => {
+    // 0.002 req/s for 10 days, then 0.0005 for 10 (1.2 and 0.3 requests a window).
+    const T = 20 * DAY;
+    const times = poisson((t) => (t < 10 * DAY ? 0.002 : 0.0005), 0.002, T, 9);
+    const { profile } = fitTrace(traceOf(times), base);
+    const levels = profile.clients[0].levels!;
+    // One client: the level clients' rhythm is its own segments, and its level is flat against it.
+    const shape = profile.level_shape!;
+    expect(levels.starts.length).toBe(1);
+    expect(shape.starts.length).toBe(2);
+    // A step of 4× over ~1 700 and ~430 requests is located within a few windows; 1 h is 6.
+    expect(Math.abs(shape.starts[1] - 10 * DAY)).toBeLessThan(3600);
+    const rate = (i: number) => levels.rates[0] * shape.factors[i];
+    // ~1 700 and ~430 requests: relative SEs 2.4 % and 4.8 %; 4 SEs.
+    expect(Math.abs(rate(0) / 0.002 - 1)).toBeLessThan(0.1);
+    expect(Math.abs(rate(1) / 0.0005 - 1)).toBeLessThan(0.2);
+    const { t } = draw(profile, T, 3);
+    const first = t.filter((x) => x < 10 * DAY).length;
+    const second = t.length - first;
+    expect(Math.abs(first - 1728)).toBeLessThan(4 * Math.sqrt(1728));
+    expect(Math.abs(second - 432)).toBeLessThan(4 * Math.sqrt(432));
+  });
+
+  it('keep the daily rhythm many sparse clients share (the pool’s, not each client’s)', () => {
+    // 100 clients at 0.5 requests a window on average, all following one daily swing of ±80 %.
+    // Each client has ~70 requests a day: its own segments cannot show the swing; the pool can.
+    const T = 4 * DAY;
+    const swing = (t: number) => 1 + 0.8 * Math.sin((2 * Math.PI * t) / DAY);
+    const times: number[] = [];
+    const clients: number[] = [];
+    const ids: string[] = [];
+    for (let c = 0; c < 100; c++) {
+      const rate = (0.5 / 600) * (0.5 + (c % 10) / 10);
+      for (const x of poisson((t) => rate * swing(t), rate * 1.8, T, 100 + c)) {
+        times.push(x);
+        clients.push(c);
+      }
+      ids.push(`s${c}`);
+    }
+    const { profile } = fitTrace(traceOf(times, clients, ids), base);
+    expect(profile.clients.every((c) => c.levels)).toBe(true);
+    // The rhythm: high in the first half of each day, low in the second.
+    const shape = profile.level_shape!;
+    const at = (t: number) => shape.factors[shape.starts.filter((s) => s <= t).length - 1];
+    for (let d = 0; d < 4; d++) {
+      expect(at(d * DAY + DAY / 4)).toBeGreaterThan(1.5);
+      expect(at(d * DAY + (3 * DAY) / 4)).toBeLessThan(0.5);
+    }
+    // A draw keeps the swing: requests in the days' first halves over the second halves, as in
+    // the log (~(1 + 0.8·2/π)/(1 − 0.8·2/π) = 3.1; ~20 000 requests: within 10 %).
+    const ratio = (ts: readonly number[]) => {
+      const high = ts.filter((x) => x % DAY < DAY / 2).length;
+      return high / (ts.length - high);
+    };
+    const { t } = draw(profile, T, 5);
+    expect(Math.abs(ratio(t) / ratio(times) - 1)).toBeLessThan(0.1);
+    expect(Math.abs(t.length / times.length - 1)).toBeLessThan(0.05);
+  });
+
+  it('are not fitted for clients whose windows hold enough gaps to rate', () => {
+    // 20 requests a window (most windows ≥ 10 gaps), beside a sparse client.
+    const T = 2 * DAY;
+    const dense = poisson(() => 20 / 600, 20 / 600, T, 1);
+    const sparse = poisson(() => 0.5 / 600, 0.5 / 600, T, 2);
+    const { profile } = fitTrace(traceOf([...dense, ...sparse], [...dense.map(() => 0), ...sparse.map(() => 1)], ['dense', 'sparse']), base);
+    const byId = new Map(profile.clients.map((c) => [c.id, c]));
+    expect(byId.get('dense')!.levels).toBeUndefined();
+    expect(byId.get('sparse')!.levels).toBeDefined();
+    // The dense client is drawn at its windows' rates as before: its generated requests are
+    // the same with and without the sparse client beside it (own streams; no share is pooled).
+    const alone = draw({ ...profile, clients: [byId.get('dense')!] }, T, 4);
+    const both = draw(profile, T, 4, ['dense']);
+    expect(both.t).toEqual(alone.t);
+  });
+
+  it('are refused when malformed, naming the path', () => {
+    const T = 30 * DAY;
+    const { profile } = fitTrace(traceOf(poisson(() => 0.001, 0.001, T, 5)), base);
+    const bad = (edit: (p: Profile) => void) => {
+      const p = JSON.parse(JSON.stringify(profile)) as Profile;
+      edit(p);
+      return () => validateProfile(p, 'p.json');
+    };
+    expect(bad((p) => (p.clients[0].levels!.rates = [1, 2]))).toThrow(/clients\[0\]\.levels\.rates: 2 rates for 1 starts/);
+    expect(bad((p) => (p.clients[0].levels!.starts = [p.span.start + 600]))).toThrow(/clients\[0\]\.levels\.starts\[0\]: the first segment starts at span\.start/);
+    expect(
+      bad((p) => {
+        const s = p.span.start;
+        p.level_shape = { starts: [s, s + 600, s + 600], factors: [1, 1, 1] };
+      }),
+    ).toThrow(/level_shape\.starts\[2\]: starts must ascend/);
+    expect(bad((p) => (p.clients[0].levels!.rates = [-1]))).toThrow(/clients\[0\]\.levels\.rates/);
+  });
+});
+
+describe('rateSegments (optimal Poisson partitioning)', () => {
+  it('finds the cuts of a periodic rate, which binary segmentation cannot start on', () => {
+    // 2 requests a window on average, 72 windows high (3.6) then 72 low (0.4), for 7 days.
+    const rng = createRng(2);
+    const counts: number[] = [];
+    const poissonCount = (mean: number) => {
+      let k = 0;
+      let p = Math.exp(-mean);
+      let s = p;
+      const u = rng.next();
+      while (u > s) {
+        k++;
+        p *= mean / k;
+        s += p;
+      }
+      return k;
+    };
+    for (let d = 0; d < 7; d++) for (let w = 0; w < 144; w++) counts.push(poissonCount(w < 72 ? 3.6 : 0.4));
+    const cuts = rateSegments(counts, counts.map(() => 1));
+    expect(cuts.length).toBe(13);
+    cuts.forEach((c, i) => expect(Math.abs(c - 72 * (i + 1))).toBeLessThanOrEqual(3));
+  });
+
+  it('leaves Poisson counts at a constant rate in one segment', () => {
+    const rng = createRng(4);
+    for (const mean of [0.3, 2, 30]) {
+      const counts = Array.from({ length: 2000 }, () => {
+        let k = 0;
+        for (let t = -Math.log(1 - rng.next()); t < mean; t += -Math.log(1 - rng.next())) k++;
+        return k;
+      });
+      expect(rateSegments(counts, counts.map(() => 1)), `mean ${mean}`).toEqual([]);
+    }
+  });
+});
