@@ -1,4 +1,5 @@
 import { batchClientsNote } from './batch-note.js';
+import { levelsNote } from './fit.js';
 import { createHash } from 'node:crypto';
 import { makeDirs } from '../io/atomic.js';
 import { join } from 'node:path';
@@ -108,6 +109,8 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
     });
     const batchesFromScan = batchClientsNote(summaries);
     if (batchesFromScan) rep.info(batchesFromScan);
+    const levelsFromScan = levelsNote(profile);
+    if (levelsFromScan) rep.info(levelsFromScan);
     const { generatedPath, naivePath } = await generateBoth(profile, opts, 'parquet', rep);
     const servegen = loadPreset('servegen');
     rep.stage('validate: scanning the source, the generated trace and the naive baseline with DuckDB');
@@ -134,6 +137,8 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
   const { profile, summaries } = await fitTraceParallel(source.trace, { ...fitOptions, sourceSha256: hash.digest('hex'), created: defaultCreated(), onProgress: (d, n, text) => rep.progress(`fit: ${text ?? `${d}/${n} clients`}`) });
   const batches = batchClientsNote(summaries);
   if (batches) rep.info(batches);
+  const levels = levelsNote(profile);
+  if (levels) rep.info(levels);
   const { generatedPath, naivePath } = await generateBoth(profile, opts, 'jsonl', rep);
   const servegen = loadPreset('servegen');
   const generated = await ingestFiles({ inputs: [generatedPath], mapping: servegen });
