@@ -260,7 +260,7 @@ describe('levels of clients whose rate changes', () => {
     expect(Math.abs(expectedIn(profile, 'camp', 0, T + 600) / camp.length - 1)).toBeLessThan(1e-6);
   });
 
-  it('keep a client’s off hours empty when other level clients are not', () => {
+  it('keep a client’s off hours empty, and flat clients beside it flat', () => {
     // A client on for the first half of each day (0.008/s: ~4.8 requests a window) beside 5
     // at a flat 0.001/s. Its 14 on/off edges over 7 days made a "dispersion" of ~8: it came out
     // one level against the pool's rhythm, and was drawn at ~30 % of its requests while off.
@@ -281,6 +281,18 @@ describe('levels of clients whose rate changes', () => {
     // ~2 400 requests, none while off; its segments are on blocks of 20 min (7 days over 512
     // blocks of 2 windows, in groups of 4): an edge misplaced by a block or two costs ~3 %.
     expect(off / on.length).toBeLessThan(0.05);
+    // The flat clients stay flat: the rhythm (the 6 clients' summed counts, ~2.6× higher while
+    // A is on) was theirs too, and they were drawn at ~2.7× the rate in A's on hours as in its
+    // off hours. ~3 000 requests: the ratio's SE is ~4 %; 0.2 is 5 SEs.
+    let high = 0;
+    let low = 0;
+    for (const id of ['f1', 'f2', 'f3', 'f4', 'f5']) {
+      for (let d = 0; d < 7; d++) {
+        high += expectedIn(profile, id, d * DAY, d * DAY + DAY / 2);
+        low += expectedIn(profile, id, d * DAY + DAY / 2, (d + 1) * DAY);
+      }
+    }
+    expect(Math.abs(high / low - 1)).toBeLessThan(0.2);
   });
 });
 
