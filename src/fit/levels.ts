@@ -20,7 +20,7 @@ import { GAP_BINS_PER_DECADE, gapBin } from '../summary/bins.js';
 import type { ArrivalSummary } from '../summary/types.js';
 import { log, log10 } from '../stats/det-math.js';
 import { empiricalGaps, fitArrivalWindow, fitsOnItsOwn, type ArrivalFitOptions } from './arrival-fit.js';
-import { rateSegments } from './rates.js';
+import { rateSegments, segmentDispersion } from './rates.js';
 
 export type Levels = NonNullable<ProfileClient['levels']>;
 
@@ -32,16 +32,29 @@ export const LEVEL_SHARE = 0.5;
 /** Fewest gaps (in all) a level client's shape is fitted from. */
 export const MIN_LEVEL_GAPS = 20;
 
-/** Whether a client's windows are mostly too small to rate: LEVEL_SHARE of its requests in windows below `minArrivals` gaps. */
+/**
+ * Whether a client's windows are mostly too small to rate: LEVEL_SHARE of its requests in
+ * windows below `minArrivals` gaps, and MIN_LEVEL_GAPS gaps to fit its shape from — counted as
+ * fitLevels counts them: a window's own gaps, and the gap from the client's previous window
+ * that the window does not hold (from before a pause: src/fit/idle-gaps.ts). Counting the
+ * windows' own gaps only, a 0.5/s client at --window 0.01 (gaps of ~200 windows, nearly all
+ * after a pause) had none, was drawn at its windows' realized counts, and an hour came out
+ * ~30 % short (found by review).
+ */
 export function isSparseClient(arrivals: readonly ArrivalSummary[], minArrivals: number): boolean {
   let small = 0;
   let all = 0;
   let gaps = 0;
+  let first: ArrivalSummary | undefined;
   for (const s of arrivals) {
     all += s.n;
     gaps += s.gaps;
+    if (s.gaps < s.n) gaps++;
+    if (!first || s.start < first.start) first = s;
     if (!fitsOnItsOwn(s.gaps, minArrivals)) small += s.n;
   }
+  // (The first window has no gap from before it.)
+  if (first && first.gaps < first.n) gaps--;
   return all > 0 && gaps >= MIN_LEVEL_GAPS && small >= LEVEL_SHARE * all;
 }
 
@@ -159,22 +172,56 @@ export function fitLevels(arrivals: readonly ArrivalSummary[], b: SpanBlocks, sp
   const nB = b.starts.length;
   const sorted = [...arrivals].sort((x, y) => x.start - y.start);
   const counts = blockCounts(sorted, b);
-  // Expected requests per block at level 1 (in seconds at factor 1).
-  const base = Float64Array.from(b.seconds, (e, k) => e * shape.perBlock[k]);
   // The client's own segments on coarser blocks (CLIENT_BLOCKS): its changes (a start, a stop,
   // a new level) to within a few hours over 30 days; the rhythm keeps the finer shape.
   const g = Math.ceil(nB / CLIENT_BLOCKS);
   const nC = Math.ceil(nB / g);
-  const coarseCounts = new Array<number>(nC).fill(0);
-  const coarseBase = new Array<number>(nC).fill(0);
-  for (let k = 0; k < nB; k++) {
-    coarseCounts[Math.floor(k / g)] += counts[k];
-    coarseBase[Math.floor(k / g)] += base[k];
-  }
-  const bounds = [0, ...rateSegments(coarseCounts, coarseBase).map((c) => c * g), nB];
-  const { starts, rates, perBlock: levelOf } = segmentRates(counts, base, bounds, b);
+  // Segments against a base (expected requests per block at level 1), and the Poisson
+  // log-likelihood of the block counts under them (less the terms of the counts alone).
+  const against = (base: Float64Array) => {
+    const coarseCounts = new Array<number>(nC).fill(0);
+    const coarseBase = new Array<number>(nC).fill(0);
+    for (let k = 0; k < nB; k++) {
+      coarseCounts[Math.floor(k / g)] += counts[k];
+      coarseBase[Math.floor(k / g)] += base[k];
+    }
+    const cuts = rateSegments(coarseCounts, coarseBase);
+    const seg = segmentRates(counts, base, [0, ...cuts.map((c) => c * g), nB], b);
+    let ll = 0;
+    for (let k = 0; k < nB; k++) {
+      const mu = seg.perBlock[k] * base[k];
+      ll += counts[k] > 0 ? (mu > 0 ? counts[k] * log(mu) : -Infinity) - mu : -mu;
+    }
+    return { seg, ll, dispersion: segmentDispersion(coarseCounts, coarseBase, cuts) };
+  };
+  // Against the shared rhythm (its rate in a block is its level × the block's factor), unless
+  // the client's own segments at factor 1 describe its counts better by more than a segment's
+  // penalty for each segment more, and one: the rhythm is the pool's, and a client that does
+  // not follow it took it on (found by review: 5 flat clients at 0.001/s beside one on for
+  // half of each day were drawn at 2.7 times the rate in its on hours as in its off hours).
+  const rhythmic = against(Float64Array.from(b.seconds, (e, k) => e * shape.perBlock[k]));
+  const own = against(Float64Array.from(b.seconds));
+  const penalty = Math.max(rhythmic.dispersion, own.dispersion) * 3 * log(Math.max(2, nC));
+  const rhythmFree = own.ll - rhythmic.ll > penalty * (own.seg.starts.length - rhythmic.seg.starts.length + 1);
+  let starts = rhythmic.seg.starts;
+  let rates = rhythmic.seg.rates;
   // The client's rate in each block (req/s), and the expected requests before each block.
-  const rate = Float64Array.from(levelOf, (level, k) => level * shape.perBlock[k]);
+  let rate: Float64Array = Float64Array.from(rhythmic.seg.perBlock, (level, k) => level * shape.perBlock[k]);
+  if (rhythmFree) {
+    // Its own rate as levels against the rhythm: a level per piece of both segmentations
+    // (its rate over the factor; 0 where the factor is: no level client sent a request there).
+    rate = own.seg.perBlock;
+    starts = [];
+    rates = [];
+    for (let k = 0; k < nB; k++) {
+      const f = shape.perBlock[k];
+      const level = f > 0 ? rate[k] / f : 0;
+      if (rates.length === 0 || level !== rates[rates.length - 1]) {
+        starts.push(b.starts[k]);
+        rates.push(level);
+      }
+    }
+  }
   const before = new Float64Array(nB + 1);
   for (let k = 0; k < nB; k++) before[k + 1] = before[k] + rate[k] * b.seconds[k];
   const expectedTo = (t: number) => {

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
 import { runCli } from './run-cli.js';
+import { shortWindowWarning } from '../../src/cli/fit.js';
+import type { Profile } from '../../src/profile/schema.js';
 
 /**
  * Arrival windows short next to the gaps (found by review): `fit --window 1e-12` fitted one
@@ -40,6 +42,23 @@ describe('short arrival windows', () => {
     // The log's 19 366 requests in its hour; a draw's count varies by a few % (its bursts).
     expect(Math.abs(n / 19366 - 1)).toBeLessThan(0.1);
   }, 60_000);
+
+  it('counts a level client\'s requests in the share the warning names', () => {
+    // --window 0.7 over an hour: a 0.5/s client (1 760 requests) is a level client, two small
+    // ones (12 requests, one a window) are not. They are 0.7 % of the requests, not "100 %".
+    const win = (start: number, n: number) => ({ start, rate: n / 0.7, cv: null, model: null });
+    const client = (id: string, windows: number, levels: boolean) => ({
+      id,
+      requests: windows,
+      arrivals: Array.from({ length: windows }, (_, i) => win(0.7 * i, 1)),
+      lengths: [],
+      ...(levels ? { levels: { starts: [0], rates: [0.5], cv: 1, model: { family: 'exponential', scale: 1 } } } : {}),
+    });
+    const profile = { windows: { arrival_seconds: 0.7, length_seconds: 21600 }, clients: [client('dense', 1760, true), client('a', 10, false), client('b', 2, false)] } as unknown as Profile;
+    expect(shortWindowWarning(profile)).toBeUndefined();
+    // Without the level client the two are all of the requests: the warning stands.
+    expect(shortWindowWarning({ ...profile, clients: profile.clients.slice(1) })).toMatch(/^warning: 100 % of requests/);
+  });
 
   it('fit still warns about short windows for clients not drawn at levels', async () => {
     // 15 requests 100 s apart at --window 10: one request a window, and 14 gaps are too few for

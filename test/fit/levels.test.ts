@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fitSummaries, fitTrace, type FitOptions } from '../../src/fit/fit-trace.js';
 import { rateSegments } from '../../src/fit/rates.js';
 import { planGeneration } from '../../src/generate/compose.js';
+import { levelAt, rhythmAt } from '../../src/generate/levels.js';
 import { validateProfile } from '../../src/profile/read.js';
 import { anonymizeProfile } from '../../src/profile/anonymize.js';
 import { createRng } from '../../src/stats/rng.js';
@@ -253,6 +254,23 @@ describe('levels', () => {
     expect(both.t).toEqual(alone.t);
   });
 
+  it('are fitted for a client whose gaps span many windows (each window holds no gap of its own)', () => {
+    // A 0.5/s client for 10 minutes at 0.01 s windows: its gaps (~200 windows) all come after
+    // an empty window, and the windows hold none of their own (the gap before a pause is
+    // left out). Counted without those, it had no gaps, no levels, and its draw at its windows'
+    // realized counts came out ~30 % short.
+    const T = 600;
+    const times = poisson(() => 0.5, 0.5, T, 13);
+    const { profile } = fitTrace(traceOf(times), { ...base, arrivalSeconds: 0.01 });
+    const levels = profile.clients[0].levels!;
+    expect(levels).toBeDefined();
+    // ~300 requests: the rate's relative SE ~6 %; 4 SEs.
+    expect(Math.abs(levels.rates[0] * profile.level_shape!.factors[0] / 0.5 - 1)).toBeLessThan(0.25);
+    const { t } = draw(profile, T, 3);
+    // A Poisson count: within 4 SDs of the log's.
+    expect(Math.abs(t.length - times.length)).toBeLessThan(4 * Math.sqrt(times.length));
+  });
+
   it('are refused when malformed, naming the path', () => {
     const T = 30 * DAY;
     const { profile } = fitTrace(traceOf(poisson(() => 0.001, 0.001, T, 5)), base);
@@ -270,6 +288,75 @@ describe('levels', () => {
       }),
     ).toThrow(/level_shape\.starts\[2\]: starts must ascend/);
     expect(bad((p) => (p.clients[0].levels!.rates = [-1]))).toThrow(/clients\[0\]\.levels\.rates/);
+  });
+});
+
+/** A level client's expected requests in [a, b) (its level × the rhythm, window by window). */
+function expectedIn(profile: Profile, id: string, a: number, b: number): number {
+  const levels = profile.clients.find((c) => c.id === id)!.levels!;
+  const W = profile.windows.arrival_seconds;
+  let sum = 0;
+  for (let t = profile.span.start; t < profile.span.end; t += W) {
+    const lo = Math.max(a, t);
+    const hi = Math.min(b, t + W, profile.span.end);
+    if (hi > lo) sum += levelAt(levels, t) * rhythmAt(profile.level_shape, t) * (hi - lo);
+  }
+  return sum;
+}
+
+// Found by review: the segmentation's penalty was scaled by a dispersion measured over every
+// pair of adjacent blocks, the rate's own changes included, so a client's changes made its
+// penalty too large to find them.
+describe('levels of clients whose rate changes', () => {
+  it('keep a short-lived client near the hour it sent its requests', () => {
+    // 30 days of a 0.001/s client beside one that sent ~40 requests in one hour (day 10): its
+    // two pairs of blocks with requests straddle the hour's edges ("dispersion" 37: its hour
+    // was spread over the 30 days, ~0.7 of its 37 requests within 6 h of it).
+    const T = 30 * DAY;
+    const solo = poisson(() => 0.001, 0.001, T, 5);
+    const camp = poisson(() => 0.012, 0.012, 3600, 11).map((x) => 10 * DAY + x);
+    const { profile } = fitTrace(traceOf([...solo, ...camp], [...solo.map(() => 0), ...camp.map(() => 1)], ['solo', 'camp']), base);
+    expect(profile.clients.find((c) => c.id === 'camp')!.levels).toBeDefined();
+    // Its own segments are on blocks of 6 h here (30 days over CLIENT_BLOCKS): its requests
+    // fall within the 6 h either side of its hour. (A segment's expected count is its count.)
+    const near = expectedIn(profile, 'camp', 10 * DAY - 6 * 3600, 10 * DAY + 7 * 3600);
+    expect(near / camp.length).toBeGreaterThan(0.95);
+    expect(Math.abs(expectedIn(profile, 'camp', 0, T + 600) / camp.length - 1)).toBeLessThan(1e-6);
+  });
+
+  it('keep a client’s off hours empty, and flat clients beside it flat', () => {
+    // A client on for the first half of each day (0.008/s: ~4.8 requests a window) beside 5
+    // at a flat 0.001/s. Its 14 on/off edges over 7 days made a "dispersion" of ~8: it came out
+    // one level against the pool's rhythm, and was drawn at ~30 % of its requests while off.
+    const T = 7 * DAY;
+    const on = poisson((t) => (t % DAY < DAY / 2 ? 0.008 : 0), 0.008, T, 21);
+    const times = [...on];
+    const clients = on.map(() => 0);
+    for (let c = 1; c <= 5; c++) {
+      for (const x of poisson(() => 0.001, 0.001, T, 30 + c)) {
+        times.push(x);
+        clients.push(c);
+      }
+    }
+    const { profile } = fitTrace(traceOf(times, clients, ['A', 'f1', 'f2', 'f3', 'f4', 'f5']), base);
+    expect(profile.clients.every((c) => c.levels)).toBe(true);
+    let off = 0;
+    for (let d = 0; d < 7; d++) off += expectedIn(profile, 'A', d * DAY + DAY / 2, (d + 1) * DAY);
+    // ~2 400 requests, none while off; its segments are on blocks of 20 min (7 days over 512
+    // blocks of 2 windows, in groups of 4): an edge misplaced by a block or two costs ~3 %.
+    expect(off / on.length).toBeLessThan(0.05);
+    // The flat clients stay flat: the rhythm (the 6 clients' summed counts, ~2.6× higher while
+    // A is on) was theirs too, and they were drawn at ~2.7× the rate in A's on hours as in its
+    // off hours. ~3 000 requests: the ratio's SE is ~4 %; 0.2 is 5 SEs.
+    let high = 0;
+    let low = 0;
+    for (const id of ['f1', 'f2', 'f3', 'f4', 'f5']) {
+      for (let d = 0; d < 7; d++) {
+        high += expectedIn(profile, id, d * DAY, d * DAY + DAY / 2);
+        low += expectedIn(profile, id, d * DAY + DAY / 2, (d + 1) * DAY);
+      }
+    }
+    expect(Math.abs(high / low - 1)).toBeLessThan(0.2);
   });
 });
 
@@ -294,6 +381,27 @@ describe('rateSegments (optimal Poisson partitioning)', () => {
     const cuts = rateSegments(counts, counts.map(() => 1));
     expect(cuts.length).toBe(13);
     cuts.forEach((c, i) => expect(Math.abs(c - 72 * (i + 1))).toBeLessThanOrEqual(3));
+  });
+
+  it('leaves bursty counts at a constant rate in one segment (their dispersion measured inside segments)', () => {
+    // Sessions of 5 requests: counts 5 × Poisson, dispersion 5; a first pass at dispersion 1
+    // cuts them, and the pairs inside its segments still measure ~5.
+    const rng = createRng(6);
+    for (const mean of [0.3, 2, 10]) {
+      const counts = Array.from({ length: 128 }, () => {
+        let k = 0;
+        for (let t = -Math.log(1 - rng.next()); t < mean / 5; t += -Math.log(1 - rng.next())) k++;
+        return 5 * k;
+      });
+      expect(rateSegments(counts, counts.map(() => 1)), `mean ${mean}`).toEqual([]);
+    }
+  });
+
+  it('cuts around a lone spike (the spike is a change of rate, not over-dispersion)', () => {
+    // 37 requests in one of 120 blocks: a dispersion over all adjacent pairs was 37, and the
+    // penalty (37 · 3 ln 120 ≈ 530 a segment) above the spike's gain (37 ln 120 ≈ 177).
+    const counts = Array.from({ length: 120 }, (_, i) => (i === 40 ? 37 : 0));
+    expect(rateSegments(counts, counts.map(() => 1))).toEqual([40, 41]);
   });
 
   it('leaves Poisson counts at a constant rate in one segment', () => {
