@@ -75,7 +75,9 @@ export function rateSegments(counts: readonly number[], exposure: readonly numbe
   if (n < 2) return [];
   let dispersion = 1;
   let cuts = partition(counts, exposure, dispersion * 3 * log(n));
-  for (let pass = 1; pass < 3; pass++) {
+  // (No cut at one penalty, none at a larger: the optimal number of segments does not grow
+  // with the penalty. Most sparse clients are one segment; this spares them a second pass.)
+  for (let pass = 1; pass < 3 && cuts.length > 0; pass++) {
     const d = segmentDispersion(counts, exposure, cuts);
     if (!(d > dispersion)) break;
     dispersion = d;
