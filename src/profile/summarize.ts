@@ -256,7 +256,9 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
             cs += w.rate * w.cv;
           }
         }
-        return { id: c.id, share: total > 0 ? v / total : 0, cv: cw > 0 ? cs / cw : null, shifts: c.shifts?.length ?? 0 };
+        // A level client is drawn from its levels' gap shape, not its windows' (README, Sparse clients).
+        const cv = c.levels ? c.levels.cv : cw > 0 ? cs / cw : null;
+        return { id: c.id, share: total > 0 ? v / total : 0, cv, shifts: c.shifts?.length ?? 0 };
       }),
     sessions: clients.filter((c) => c.sessions).map((c) => ({ id: c.id, stats: c.sessions! })),
     gapMemory: (() => {

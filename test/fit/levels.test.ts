@@ -5,6 +5,7 @@ import { planGeneration } from '../../src/generate/compose.js';
 import { levelAt, rhythmAt } from '../../src/generate/levels.js';
 import { validateProfile } from '../../src/profile/read.js';
 import { anonymizeProfile } from '../../src/profile/anonymize.js';
+import { summarizeProfile } from '../../src/profile/summarize.js';
 import { createRng } from '../../src/stats/rng.js';
 import { buildSummaries } from '../../src/summary/build.js';
 import { mergeAll } from '../../src/summary/merge.js';
@@ -77,6 +78,10 @@ describe('a sparse Poisson client', () => {
     expect(levels.gof!.n).toBe(times.length - 1);
     // The windows keep their realized rates (inspect, reports); only generation reads the levels.
     expect(client.arrivals.length).toBeLessThan(T / 600);
+    // inspect gives the CV generation draws (the levels'), not the windows' (gaps cut by the window).
+    const summary = summarizeProfile(profile);
+    expect(summary.topClients[0].cv).toBe(levels.cv);
+    expect(summary.levels).toEqual({ clients: 1, share: 1, segments: 1, rhythm: 1 });
   });
 
   it('regenerates exponential gaps over the whole span, not only in the windows the log used', () => {
