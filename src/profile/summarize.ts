@@ -147,13 +147,18 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
   let famTotal = 0;
   let empirical = 0;
   for (const c of clients) {
+    // A level client's requests are drawn from its levels' shape (README, Sparse clients): its
+    // windows' requests count with that shape, not the windows' own.
+    const lv = c.levels;
     for (const w of c.arrivals) {
-      if (w.model && w.cv !== null && w.rate > 0) {
-        cvVals.push(w.cv);
+      const model = lv ? lv.model : w.model;
+      const cv = lv ? lv.cv : w.cv;
+      if (model && cv !== null && w.rate > 0) {
+        cvVals.push(cv);
         cvW.push(w.rate);
-        fam[w.model.family] = (fam[w.model.family] ?? 0) + w.rate;
+        fam[model.family] = (fam[model.family] ?? 0) + w.rate;
         famTotal += w.rate;
-        if (w.empirical || c.empirical) empirical += w.rate;
+        if (lv ? lv.empirical : w.empirical || c.empirical) empirical += w.rate;
       }
     }
   }

@@ -82,6 +82,8 @@ describe('a sparse Poisson client', () => {
     const summary = summarizeProfile(profile);
     expect(summary.topClients[0].cv).toBe(levels.cv);
     expect(summary.levels).toEqual({ clients: 1, share: 1, segments: 1, rhythm: 1 });
+    expect(summary.familyMix).toEqual({ [levels.model.family]: 1 });
+    expect(summary.cv.requestWeightedMedian).toBe(levels.cv);
   });
 
   it('regenerates exponential gaps over the whole span, not only in the windows the log used', () => {
