@@ -1,5 +1,6 @@
 import { pmfMean, PmfSampler } from '../stats/pmf.js';
 import { batchesHow } from '../fit/batches.js';
+import { rhythmAt } from '../generate/levels.js';
 import type { LengthFieldName, Profile, ProfileClient } from './schema.js';
 
 /** Quantiles reported for every length field. */
@@ -118,6 +119,42 @@ export function requestsPerWindow(client: ProfileClient, starts: readonly number
 }
 
 /**
+ * The busiest window's aggregate rate, as `generate --rate scale:1` draws it: a client's window
+ * rates, a level client's level × the shared rhythm in every window of the span (README, Sparse
+ * clients), not its windows' realized rates (which read a client sending its 92 requests in a
+ * few windows as peaks of up to 6 requests a window). Level sums are piecewise constant, so they
+ * are evaluated at the window starts where any of them or the rhythm changes.
+ */
+export function peakWindowRate(profile: Profile): number {
+  const perStart = new Map<number, number>();
+  const steps = new Map<number, number>();
+  for (const c of profile.clients) {
+    if (c.levels) {
+      const { starts, rates } = c.levels;
+      starts.forEach((t, j) => steps.set(t, (steps.get(t) ?? 0) + rates[j] - (j > 0 ? rates[j - 1] : 0)));
+    } else for (const w of c.arrivals) perStart.set(w.start, (perStart.get(w.start) ?? 0) + w.rate);
+  }
+  let peak = 0; // loops: spreading ~10^5 window starts overflowed the call stack (found by review)
+  if (steps.size === 0) {
+    for (const r of perStart.values()) if (r > peak) peak = r;
+    return peak;
+  }
+  const shape = profile.level_shape;
+  const points = new Set<number>([...perStart.keys(), ...steps.keys(), ...(shape ? shape.starts : [])]);
+  const sortedSteps = [...steps].sort((a, b) => a[0] - b[0]);
+  let level = 0;
+  let next = 0;
+  for (const t of [...points].sort((a, b) => a - b)) {
+    if (t < profile.span.start || t >= profile.span.end) continue;
+    const tol = 1e-9 * Math.max(1, Math.abs(t));
+    while (next < sortedSteps.length && sortedSteps[next][0] <= t + tol) level += sortedSteps[next++][1];
+    const r = (perStart.get(t) ?? 0) + Math.max(0, level) * rhythmAt(shape, t);
+    if (r > peak) peak = r;
+  }
+  return peak;
+}
+
+/**
  * Characterization of a profile as `inspect` prints it: volume, concentration, burstiness
  * (request-weighted CV, family mix) and rate-weighted length distributions per field.
  */
@@ -136,11 +173,7 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
     }
     return sortedVol.length;
   };
-  // Aggregate rate per window start.
-  const perStart = new Map<number, number>();
-  for (const c of clients) for (const w of c.arrivals) perStart.set(w.start, (perStart.get(w.start) ?? 0) + w.rate);
-  let peak = 0; // a loop: spreading ~10^5 window starts overflowed the call stack (found by review)
-  for (const r of perStart.values()) if (r > peak) peak = r;
+  const peak = peakWindowRate(profile);
   const cvVals: number[] = [];
   const cvW: number[] = [];
   const fam: Record<string, number> = {};

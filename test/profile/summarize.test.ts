@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeProfile } from '../../src/profile/summarize.js';
+import { peakWindowRate, summarizeProfile } from '../../src/profile/summarize.js';
 import { fieldCdfs } from '../../src/profile/report-html.js';
 import type { Profile } from '../../src/profile/schema.js';
 
@@ -60,5 +60,39 @@ describe('requestsPerWindow', () => {
       });
     }
     expect(cases).toBeGreaterThan(1000);
+  });
+});
+
+// Session 25: inspect's "peak window" summed level clients' realized windows (a sparse client's
+// window holding 5 of its requests read as a peak 8× its rate), while `generate` draws them at
+// level × rhythm in every window and `--rate peak:R` scales that busiest expected window.
+describe('peakWindowRate: level clients at level × rhythm in every window', () => {
+  const exp = { family: 'exponential' as const, scale: 1 };
+  const win = (start: number, rate: number) => ({ start, rate, cv: 1, model: exp });
+  const profile = {
+    format: 'servegen-profile',
+    version: 1,
+    provenance: { tool: 'test', source_sha256: null, created: '2026-01-01T00:00:00Z', options: {} },
+    windows: { arrival_seconds: 600, length_seconds: 600 },
+    span: { origin: null, start: 0, end: 2400 },
+    level_shape: { starts: [0, 600], factors: [0.5, 1.5] },
+    clients: [
+      // A dense client with no window at 1800.
+      { id: 'a', requests: 2700, arrivals: [win(0, 1), win(600, 3), win(1200, 0.5)], lengths: [] },
+      // Level clients: their realized windows (10 req/s at 1200) are not what is drawn.
+      { id: 'b', requests: 6000, arrivals: [win(1200, 10)], lengths: [], levels: { starts: [0, 1800], rates: [0.5, 4], cv: 1, model: exp } },
+      { id: 'c', requests: 2000, arrivals: [win(0, 1)], lengths: [], levels: { starts: [0], rates: [1], cv: 1, model: exp } },
+    ],
+  } as unknown as Profile;
+
+  it('peaks where only a level changes (1800: (4 + 1) × 1.5), not at the realized windows', () => {
+    // 0: 1 + 1.5 × 0.5; 600: 3 + 1.5 × 1.5; 1200: 0.5 + 1.5 × 1.5; 1800: 0 + 5 × 1.5.
+    expect(peakWindowRate(profile)).toBeCloseTo(7.5, 12);
+    expect(summarizeProfile(profile).peakWindowRate).toBeCloseTo(7.5, 12);
+  });
+
+  it('is the busiest window of the windows alone without level clients', () => {
+    const plain = { ...profile, level_shape: undefined, clients: [profile.clients[0]] } as Profile;
+    expect(peakWindowRate(plain)).toBe(3);
   });
 });
