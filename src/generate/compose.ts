@@ -230,19 +230,27 @@ export function planSlots(profile: Profile, chosen: ProfileClient[], options: Ge
     // review: 1e-12 s windows over an hour, a typed array of 3.5·10^15, exit 3).
     const totals = new Map<number, number>();
     for (const c of chosen) {
+      if (c.levels) continue;
       for (const w of c.arrivals) {
         const k = Math.round((w.start - s0) / W);
         if (k >= 0 && k < n && w.rate > 0) totals.set(k, (totals.get(k) ?? 0) + w.rate);
       }
     }
-    let sum = 0;
+    // Level clients are drawn in every window at level × rhythm (their windows' rates are not
+    // drawn): their summed rate is constant on pieces between level and rhythm starts, counted
+    // piece by piece (their windows read the 1 % of windows that Azure conv's --window 0.01
+    // profile lists, and a constant rate's estimate came out 19× short).
+    const level = levelPieces(profile, chosen, n);
+    let sum = level.sum;
     let max = 0;
-    let active = 0;
-    for (const t of totals.values()) {
+    let active = level.windows;
+    for (const [k, t] of totals) {
+      const r = level.at(k);
       sum += t;
-      max = Math.max(max, t);
-      if (t > 0) active++;
+      max = Math.max(max, t + r);
+      if (t > 0 && !(r > 0)) active++;
     }
+    max = Math.max(max, level.max);
     const spec = options.rate;
     const d = options.duration;
     const estimate =
@@ -253,6 +261,42 @@ export function planSlots(profile: Profile, chosen: ProfileClient[], options: Ge
     checkExpectedRequests(estimate, options);
   }
   return cutSlotsAtRate(slotsFor(profile, options.start, options.duration), options.rate, options.start, options.duration);
+}
+
+/**
+ * The level clients' summed rate (level × rhythm) over windows 0..n-1 of the span, as pieces of
+ * constant rate between their levels' and the rhythm's starts: its sum over windows, its
+ * largest, the windows where it is positive, and its value in window k.
+ */
+function levelPieces(profile: Profile, chosen: readonly ProfileClient[], n: number): { sum: number; max: number; windows: number; at: (k: number) => number } {
+  const W = profile.windows.arrival_seconds;
+  const s0 = profile.span.start;
+  const levelled = chosen.filter((c) => c.levels);
+  if (levelled.length === 0) return { sum: 0, max: 0, windows: 0, at: () => 0 };
+  const shape = profile.level_shape;
+  const bounds = new Set<number>([0]);
+  const index = (t: number) => Math.min(n, Math.max(0, Math.round((t - s0) / W)));
+  for (const c of levelled) for (const t of c.levels!.starts) bounds.add(index(t));
+  if (shape) for (const t of shape.starts) bounds.add(index(t));
+  const starts = [...bounds].filter((k) => k < n).sort((a, b) => a - b);
+  const rates = starts.map((k) => {
+    const t = s0 + k * W;
+    let r = 0;
+    for (const c of levelled) r += levelAt(c.levels!, t);
+    return r * rhythmAt(shape, t);
+  });
+  let sum = 0;
+  let max = 0;
+  let windows = 0;
+  starts.forEach((k, j) => {
+    const count = (j + 1 < starts.length ? starts[j + 1] : n) - k;
+    sum += rates[j] * count;
+    max = Math.max(max, rates[j]);
+    if (rates[j] > 0) windows += count;
+  });
+  // (The pieces as levels over window indices: the rate of the last piece starting at or before k.)
+  const pieces = { starts, rates } as NonNullable<ProfileClient['levels']>;
+  return { sum, max, windows, at: (k: number) => levelAt(pieces, k) };
 }
 
 /** Per-client lookup of the arrival window starting at a profile time. */

@@ -127,6 +127,22 @@ describe('a sparse Poisson client', () => {
     expect(drawnInEmpty / t.length).toBeGreaterThan(0.3);
   });
 
+  it('is counted in every window by the --max-requests estimate of a span too long to plan', () => {
+    // Session 25: the estimate read the windows the log used (~45 % of them here), so a
+    // constant rate's came out at ~45 % of what is drawn (a level client is drawn in every
+    // window).
+    const expected = (rate: { kind: 'constant'; rate: number } | { kind: 'scale'; factor: number }) => {
+      try {
+        planGeneration(profile, { start: profile.span.start, duration: 1e10, rate, seed: 1, maxRequests: 1 });
+      } catch (e) {
+        return Number(/about ([\d.e+]+) requests/.exec((e as Error).message)![1]);
+      }
+      throw new Error('not refused');
+    };
+    expect(expected({ kind: 'constant', rate: 1 }) / 1e10).toBeCloseTo(1, 2);
+    expect(expected({ kind: 'scale', factor: 1 }) / (1e10 * client.levels!.rates[0])).toBeCloseTo(1, 2);
+  });
+
   it('survives validation, anonymization and a partitioned scan', () => {
     expect(validateProfile(JSON.parse(JSON.stringify(profile))).clients[0].levels).toEqual(client.levels);
     // Anonymized, times are from the span's start.
