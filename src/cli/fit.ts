@@ -125,7 +125,7 @@ export function levelsNote(profile: Profile): string | undefined {
   if (levelled.length === 0) return undefined;
   const total = profile.clients.reduce((a, c) => a + c.requests, 0);
   const share = levelled.reduce((a, c) => a + c.requests, 0);
-  return `levels: ${levelled.length} of ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'} (${total > 0 ? ((100 * share) / total).toFixed(1) : '0'} % of requests) ${levelled.length === 1 ? 'has' : 'have'} most requests in windows too small to rate (fewer than --min-arrivals gaps): drawn at rate levels over the span, not at ${levelled.length === 1 ? 'its' : 'their'} windows' realized counts (README, Sparse clients)`;
+  return `levels: ${levelled.length} of ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'} (${total > 0 ? ((100 * share) / total).toFixed(1) : '0'} % of requests) ${levelled.length === 1 ? 'is' : 'are'} drawn at rate levels over the span, not at ${levelled.length === 1 ? 'its' : 'their'} windows' realized counts: windows too small to rate (most requests in windows of fewer than --min-arrivals gaps), or counts that a draw would make noisier than the levels miss (README, Sparse clients)`;
 }
 
 /**

@@ -20,7 +20,7 @@ import { lengthWindowOf } from './lengths.js';
 import { sessionStats } from './sessions.js';
 import { clockHidesLag1, fitGapMemory, memoryCorrelations } from './gap-memory.js';
 import { clientGapShape } from './client-shape.js';
-import { blockCounts, fitLevels, isSparseClient, levelShape, spanBlocks, type LevelShape } from './levels.js';
+import { blockCounts, fitLevels, isSparseClient, LEVEL_MIN_BLOCKS, levelShape, spanBlocks, windowsAddedDispersion, type LevelShape } from './levels.js';
 import { exp } from '../stats/det-math.js';
 
 export interface FitOptions extends ArrivalFitOptions {
@@ -155,13 +155,11 @@ export function fitSummaries(
   const s0 = Math.floor(spanStart / W) * W;
   const sparse = new Set<string>();
   for (const [id, { arrivals }] of byClient) if (!batched.has(id) && isSparseClient(arrivals, options.minArrivals)) sparse.add(id);
-  let rhythm: LevelShape | undefined;
-  const blocks = sparse.size > 0 ? spanBlocks(W, s0, spanEnd) : undefined;
-  if (blocks) {
-    const total = new Float64Array(blocks.starts.length);
-    for (const id of sparse) blockCounts(byClient.get(id)!.arrivals, blocks).forEach((c, k) => (total[k] += c));
-    rhythm = levelShape(total, blocks);
-  }
+  // (Flat without sparse clients: a client with enough gaps a window may still be drawn at levels.)
+  const blocks = spanBlocks(W, s0, spanEnd);
+  const total = new Float64Array(blocks.starts.length);
+  for (const id of sparse) blockCounts(byClient.get(id)!.arrivals, blocks).forEach((c, k) => (total[k] += c));
+  const rhythm: LevelShape = sparse.size > 0 ? levelShape(total, blocks) : { starts: [s0], factors: [1], perBlock: new Float64Array(blocks.starts.length).fill(1) };
   let levelled = 0;
   let done = 0;
   for (const [id, { arrivals, lengths }] of byClient) {
@@ -255,16 +253,23 @@ export function fitSummaries(
       lengths: lengths.map((l) => options.prefit?.lengths.get(l) ?? lengthWindowOf(l)),
     };
     if (shifts.length > 0) client.shifts = shifts;
+    const memory = fitGapMemory(memoryCorrelations(arrivals), { skipLag1: clockHidesLag1(res, arrivals) });
     // A sparse client: its rate over segments of the span, not each window's realized count
-    // (src/fit/levels.ts).
-    const levels = rhythm && blocks && sparse.has(id) ? fitLevels(arrivals, blocks, spanEnd, res, rhythm, options) : undefined;
+    // (src/fit/levels.ts). So is a client whose windows hold enough gaps, when its windows'
+    // counts would add more over-dispersion than its levels miss (windowsAddedDispersion), over
+    // LEVEL_MIN_BLOCKS blocks or more — not a batch or cluster client, and not one with gap
+    // memory (levels draw independent gaps).
+    let levels = sparse.has(id) ? fitLevels(arrivals, blocks, spanEnd, res, rhythm, options)?.levels : undefined;
+    if (!levels && !batched.has(id) && !memory && blocks.starts.length >= LEVEL_MIN_BLOCKS) {
+      const candidate = fitLevels(arrivals, blocks, spanEnd, res, rhythm, options);
+      if (candidate && windowsAddedDispersion(windows, arrivals) > candidate.missed) levels = candidate.levels;
+    }
     if (levels) {
       client.levels = levels;
       levelled++;
     }
     // A cluster client's gaps inside its clusters (the scan's windows': the views fitted have none).
     if (sizes) client.batches = cluster === undefined ? { sizes } : { sizes, below: CLUSTER_GAPS[cluster], within: clusterWithin(scanned.get(id) ?? [], cluster, res) };
-    const memory = fitGapMemory(memoryCorrelations(arrivals), { skipLag1: clockHidesLag1(res, arrivals) });
     if (memory) client.gap_memory = memory;
     // (A level client's gaps are drawn from its levels' shape.)
     const shape = levels ? undefined : clientGapShape(arrivals, windows, res, options.empiricalAboveKs ?? 0.05);
@@ -302,7 +307,7 @@ export function fitSummaries(
     clients,
   };
   if (aggregate) profile.aggregate = { ...aggregate };
-  if (rhythm && levelled > 0) profile.level_shape = { starts: rhythm.starts, factors: rhythm.factors };
+  if (levelled > 0) profile.level_shape = { starts: rhythm.starts, factors: rhythm.factors };
   return profile;
 }
 

@@ -163,7 +163,7 @@ export const ClientSchema = z
       .strict()
       .optional()
       .describe(
-        'a sparse client (most of its requests in windows with too few gaps to fit): its rate over change-point segments of the span, times the level clients\' shared rhythm (level_shape). Generation draws it in every arrival window at its segment\'s rate with gaps of this shape, in place of its windows\' rates and shapes (absent: each window at its own rate)',
+        'a level client (most of its requests in windows with too few gaps to fit, or windows whose realized counts a draw would make noisier than these levels miss): its rate over change-point segments of the span, times the level clients\' shared rhythm (level_shape). Generation draws it in every arrival window at its segment\'s rate with gaps of this shape, in place of its windows\' rates and shapes (absent: each window at its own rate)',
       ),
     sessions: SessionStatsSchema.optional(),
   })

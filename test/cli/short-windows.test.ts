@@ -33,7 +33,7 @@ describe('short arrival windows', () => {
     const short = await runCli('fit', conv, '--preset', 'azure-llm-2023', '--window', '0.1', '--out', out);
     expect(short.code).toBe(0);
     expect(short.stderr).not.toContain('fewer than 3 requests');
-    expect(short.stderr).toMatch(/levels: 1 of 1 client \(100\.0 % of requests\) has most requests in windows too small to rate/);
+    expect(short.stderr).toMatch(/levels: 1 of 1 client \(100\.0 % of requests\) is drawn at rate levels over the span, not at its windows' realized counts: windows too small to rate/);
     const p = JSON.parse(readFileSync(out, 'utf8'));
     expect(p.clients[0].levels).toBeDefined();
     const g = await runCli('generate', out, '--duration', '3600', '--seed', '2', '--out', join(dir, 'short.jsonl'), '--quiet');
