@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fitSummaries, fitTrace, type FitOptions } from '../../src/fit/fit-trace.js';
 import { rateSegments } from '../../src/fit/rates.js';
 import { planGeneration } from '../../src/generate/compose.js';
+import { planNaiveGeneration } from '../../src/generate/naive.js';
 import { levelAt, rhythmAt } from '../../src/generate/levels.js';
 import { validateProfile } from '../../src/profile/read.js';
 import { anonymizeProfile } from '../../src/profile/anonymize.js';
@@ -141,6 +142,22 @@ describe('a sparse Poisson client', () => {
     };
     expect(expected({ kind: 'constant', rate: 1 }) / 1e10).toBeCloseTo(1, 2);
     expect(expected({ kind: 'scale', factor: 1 }) / (1e10 * client.levels!.rates[0])).toBeCloseTo(1, 2);
+  });
+
+  it('is counted at its windows\' rates by the --max-requests estimate of a naive run, as the naive baseline draws it', () => {
+    // Found by review: the estimate counted level clients at level × rhythm in every window, as
+    // generate draws them; the naive baseline follows the windows' realized rates, so its
+    // constant:1 estimate here was 2.2× what it plans (Azure conv at --window 0.01: 19×).
+    const n = Math.ceil((profile.span.end - profile.span.start) / 600 - 1e-9);
+    const rate = { kind: 'constant' as const, rate: 1 };
+    const planned = planNaiveGeneration(profile, { start: profile.span.start, duration: n * 600, rate, seed: 1 }).expectedRequests;
+    let estimate = NaN;
+    try {
+      planNaiveGeneration(profile, { start: profile.span.start, duration: 1000 * n * 600, rate, seed: 1, maxRequests: 1 });
+    } catch (e) {
+      estimate = Number(/about ([\d.e+]+) requests/.exec((e as Error).message)![1]);
+    }
+    expect(estimate / (1000 * planned)).toBeCloseTo(1, 2);
   });
 
   it('survives validation, anonymization and a partitioned scan', () => {
