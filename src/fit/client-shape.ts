@@ -18,8 +18,8 @@ export type GapShape = NonNullable<ArrivalWindow['empirical']>;
 
 /** Fewest pooled gaps for a client shape (as for a window's own `empirical`). */
 export const MIN_SHAPE_GAPS = 200;
-/** Share of pooled gaps within one clock tick above which no shape is kept (their true lengths are unknown; as for windows). */
-const MAX_LATTICE_SHARE = 0.02;
+/** Share of pooled gaps within one clock tick above which no shape is kept (their true lengths are unknown; as for windows and levels). */
+export const MAX_LATTICE_SHARE = 0.02;
 /** Quantiles of the pooled gaps at which the windows' models are compared with them. */
 const GRID = Array.from({ length: 49 }, (_, j) => (j + 1) / 50);
 

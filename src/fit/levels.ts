@@ -20,6 +20,7 @@ import { GAP_BINS_PER_DECADE, gapBin } from '../summary/bins.js';
 import type { ArrivalSummary } from '../summary/types.js';
 import { log, log10 } from '../stats/det-math.js';
 import { empiricalGaps, fitArrivalWindow, fitsOnItsOwn, type ArrivalFitOptions } from './arrival-fit.js';
+import { MAX_LATTICE_SHARE } from './client-shape.js';
 import { rateSegments, segmentDispersion } from './rates.js';
 
 export type Levels = NonNullable<ProfileClient['levels']>;
@@ -292,6 +293,7 @@ export function fitLevels(arrivals: readonly ArrivalSummary[], b: SpanBlocks, sp
   let sumSq = 0;
   let sumLog = 0;
   let positive = 0;
+  let withinTick = 0;
   let prev: ArrivalSummary | undefined;
   for (const s of sorted) {
     const r = rate[blockOf(b, s.start)];
@@ -300,7 +302,10 @@ export function fitLevels(arrivals: readonly ArrivalSummary[], b: SpanBlocks, sp
       s.hist.forEach((c, b) => add(b + shift, c));
       // Gaps of k clock ticks at k ticks; of 0 ticks at half a tick (a level client has few:
       // more would make it a batch client).
-      s.quant.forEach((c, k) => add(gapBin((k > 0 ? k : 0.5) * res) + shift, c));
+      s.quant.forEach((c, k) => {
+        add(gapBin((k > 0 ? k : 0.5) * res) + shift, c);
+        if (k <= 1) withinTick += c;
+      });
       gaps += s.gaps;
       sum += s.sum * r;
       sumSq += s.sumSq * r * r;
@@ -351,6 +356,14 @@ export function fitLevels(arrivals: readonly ArrivalSummary[], b: SpanBlocks, sp
   // 0.029–0.118 at the windows' realized counts before levels. Below 200 gaps: 50 sparse
   // clients sending bursts of ~4 requests 5 s apart every ~2 h (~150 gaps each) got Weibulls at
   // KS 0.27, and their draw's aggregate gap CV was 1.31 against the log's 2.53.
-  if (gaps >= EMPIRICAL_LEVEL_GAPS || best.ks > Math.max(options.empiricalAboveKs ?? 0.05, 1.36 / Math.sqrt(gaps))) out.empirical = empiricalGaps(pooled, res);
+  // Not from 200 gaps when more than MAX_LATTICE_SHARE of them are within one clock tick (as for
+  // windows): their ticks sit in one bin each, so the histogram draws the clock's lattice. A
+  // Poisson client at 0.05 req/s on a 1 s clock (2 min windows) drew 65 % of its gaps under 5 s
+  // within 0.01 s of a half second, and half the log's zero-tick gaps (1.1 % against 2.5 %),
+  // where its exponential (KS 0.026) draws them continuous. Such a client keeps them, as a
+  // window does, when its family is above KS 0.05 (1.36/√n is the bar below 200 gaps only).
+  const lattice = withinTick > MAX_LATTICE_SHARE * gaps;
+  const rejected = best.ks > Math.max(options.empiricalAboveKs ?? 0.05, gaps >= EMPIRICAL_LEVEL_GAPS ? 0 : 1.36 / Math.sqrt(gaps));
+  if ((gaps >= EMPIRICAL_LEVEL_GAPS && !lattice) || rejected) out.empirical = empiricalGaps(pooled, res);
   return { levels: out, missed };
 }

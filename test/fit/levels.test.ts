@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fitSummaries, fitTrace, type FitOptions } from '../../src/fit/fit-trace.js';
 import { rateSegments } from '../../src/fit/rates.js';
 import { planGeneration } from '../../src/generate/compose.js';
+import { planNaiveGeneration } from '../../src/generate/naive.js';
 import { levelAt, rhythmAt } from '../../src/generate/levels.js';
 import { validateProfile } from '../../src/profile/read.js';
 import { anonymizeProfile } from '../../src/profile/anonymize.js';
@@ -141,6 +142,22 @@ describe('a sparse Poisson client', () => {
     };
     expect(expected({ kind: 'constant', rate: 1 }) / 1e10).toBeCloseTo(1, 2);
     expect(expected({ kind: 'scale', factor: 1 }) / (1e10 * client.levels!.rates[0])).toBeCloseTo(1, 2);
+  });
+
+  it('is counted at its windows\' rates by the --max-requests estimate of a naive run, as the naive baseline draws it', () => {
+    // Found by review: the estimate counted level clients at level × rhythm in every window, as
+    // generate draws them; the naive baseline follows the windows' realized rates, so its
+    // constant:1 estimate here was 2.2× what it plans (Azure conv at --window 0.01: 19×).
+    const n = Math.ceil((profile.span.end - profile.span.start) / 600 - 1e-9);
+    const rate = { kind: 'constant' as const, rate: 1 };
+    const planned = planNaiveGeneration(profile, { start: profile.span.start, duration: n * 600, rate, seed: 1 }).expectedRequests;
+    let estimate = NaN;
+    try {
+      planNaiveGeneration(profile, { start: profile.span.start, duration: 1000 * n * 600, rate, seed: 1, maxRequests: 1 });
+    } catch (e) {
+      estimate = Number(/about ([\d.e+]+) requests/.exec((e as Error).message)![1]);
+    }
+    expect(estimate / (1000 * planned)).toBeCloseTo(1, 2);
   });
 
   it('survives validation, anonymization and a partitioned scan', () => {
@@ -293,6 +310,29 @@ describe('levels', () => {
     const { t } = draw(profile, profile.span.end, 3);
     const b = gapsOf(t, t.map(() => 0));
     expect(ks2(a, b)).toBeLessThan(1.63 * Math.sqrt((a.length + b.length) / (a.length * b.length)));
+  });
+
+  it('on a coarse clock, draw a family that fits rather than gaps kept on the clock\'s lattice', () => {
+    // Review of session 25: kept from 200 gaps whatever the fit, a level client's gaps on a 1 s
+    // clock were drawn from their histogram, whose gaps of k ticks sit in one bin at k s (zero
+    // ticks at 0.5 s): a Poisson client at 0.05 req/s (2 min windows, 3 days) drew 65 % of its
+    // gaps under 5 s within 0.01 s of a half second (4 % for continuous gaps), and its draw
+    // floored to the clock had half the log's zero-tick gaps (1.1 % against 2.5 %). Its
+    // exponential fitted at KS 0.026 and drew them continuous. A window keeps its histogram on
+    // a coarse clock only when at most 2 % of its gaps are within one tick (fit-trace.ts).
+    const T = 3 * DAY;
+    const times = poisson(() => 0.05, 0.05, T, 71).map((t) => Math.floor(t));
+    const { profile } = fitTrace(traceOf(times), { ...base, arrivalSeconds: 120, resolution: 1 });
+    const levels = profile.clients[0].levels!;
+    expect(levels).toBeDefined();
+    expect(levels.gof!.ks).toBeLessThan(0.05);
+    const { t } = draw(profile, profile.span.end, 5);
+    const gaps = t.slice(1).map((x, i) => x - t[i]);
+    const short = gaps.filter((g) => g < 5);
+    const onLattice = short.filter((g) => Math.abs(g - Math.round(2 * g) / 2) < 0.01).length / short.length;
+    expect(onLattice).toBeLessThan(0.1);
+    const zeroTicks = (ts: readonly number[]) => ts.slice(1).filter((x, i) => Math.floor(x) === Math.floor(ts[i])).length / (ts.length - 1);
+    expect(zeroTicks(t) / zeroTicks(times)).toBeGreaterThan(0.7);
   });
 
   it('are not fitted for clients whose windows hold enough gaps to rate and whose rate moves', () => {
