@@ -18,8 +18,10 @@
 import type { ProfileClient } from '../profile/schema.js';
 import { GAP_BINS_PER_DECADE, gapBin } from '../summary/bins.js';
 import type { ArrivalSummary } from '../summary/types.js';
-import { log, log10 } from '../stats/det-math.js';
-import { empiricalGaps, fitArrivalWindow, fitsOnItsOwn, type ArrivalFitOptions } from './arrival-fit.js';
+import { exp, log, log10 } from '../stats/det-math.js';
+import { empiricalGaps, fitArrivalWindow, fitsOnItsOwn, ksOf, type ArrivalFitOptions } from './arrival-fit.js';
+import { MAX_CV, weibullShapeForCv } from '../generate/arrival-sampler.js';
+import { lnGamma } from '../stats/special.js';
 import { MAX_LATTICE_SHARE } from './client-shape.js';
 import { rateSegments, segmentDispersion } from './rates.js';
 
@@ -363,7 +365,23 @@ export function fitLevels(arrivals: readonly ArrivalSummary[], b: SpanBlocks, sp
   // where its exponential (KS 0.026) draws them continuous. Such a client keeps them, as a
   // window does, when its family is above KS 0.05 (1.36/√n is the bar below 200 gaps only).
   const lattice = withinTick > MAX_LATTICE_SHARE * gaps;
-  const rejected = best.ks > Math.max(options.empiricalAboveKs ?? 0.05, gaps >= EMPIRICAL_LEVEL_GAPS ? 0 : 1.36 / Math.sqrt(gaps));
+  // The family is weighed as `generate` draws it (`--shape cv`: its shape matched to the gaps'
+  // CV), not at its fitted shape: gamma gaps of CV 2 on a ms clock (8 % within a tick: the
+  // lattice) got a Weibull of shape 0.39 at KS 0.048, drawn at the CV's shape 0.54, at KS 0.15
+  // against the log (test/fit/levels.test.ts; their windows drew 0.05).
+  const m = best.model;
+  const drawnCv = cv !== null && cv > 0 ? Math.min(cv, MAX_CV) : null;
+  const asDrawn =
+    drawnCv === null || m.family === 'exponential'
+      ? m
+      : m.family === 'gamma'
+        ? { ...m, shape: 1 / (drawnCv * drawnCv), scale: mean * drawnCv * drawnCv }
+        : (() => {
+            const k = weibullShapeForCv(drawnCv);
+            return { ...m, shape: k, scale: mean / exp(lnGamma(1 + 1 / k)) };
+          })();
+  const drawnKs = asDrawn === m ? best.ks : Math.max(best.ks, ksOf(pooled, res, asDrawn));
+  const rejected = drawnKs > Math.max(options.empiricalAboveKs ?? 0.05, gaps >= EMPIRICAL_LEVEL_GAPS ? 0 : 1.36 / Math.sqrt(gaps));
   if ((gaps >= EMPIRICAL_LEVEL_GAPS && !lattice) || rejected) out.empirical = empiricalGaps(pooled, res);
   return { levels: out, missed };
 }
