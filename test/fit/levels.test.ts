@@ -360,6 +360,37 @@ describe('levels', () => {
     expect(both.t).toEqual(alone.t);
   });
 
+  it('are not fitted for a bursty client whose rate moves from hour to hour by less than its windows\' CV², measured at the hour', () => {
+    // Review of session 25: Weibull gaps of shape 0.4 (CV² ~9.9), 30 requests a window, the rate
+    // redrawn every hour (log-normal, σ 0.35), 7 days (blocks of 2 windows). Its levels missed
+    // 5.5 at the blocks' 1 200 s, below its windows' 5.7 (windowsAddedDispersion), so it was
+    // drawn at one level; over 4 blocks (4 800 s) they miss more than that. (The same client in
+    // a synthetic log, drawn at one level: its 3 600 s index of dispersion 0.26 × the log's,
+    // 1.27 × at its windows' counts; its hourly counts 0.41 off the log's, 0.14.)
+    const rng = createRng(95);
+    const T = 7 * DAY;
+    const k = 0.4;
+    const scale = 1 / 3.3234; // unit mean: 1 / Γ(1 + 1/k)
+    const hourly = Array.from({ length: T / 3600 }, () => (30 / 600) * Math.exp(0.35 * Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next()) - 0.35 ** 2 / 2));
+    const times: number[] = [];
+    // Unit-rate gaps, each hour's share of them spent at its rate.
+    let h = 0;
+    let left = hourly[0] * 3600;
+    for (let u = scale * (-Math.log(1 - rng.next())) ** (1 / k); h < hourly.length; ) {
+      if (u <= left) {
+        left -= u;
+        times.push((h + 1) * 3600 - left / hourly[h]);
+        u = scale * (-Math.log(1 - rng.next())) ** (1 / k);
+      } else {
+        u -= left;
+        h++;
+        left = h < hourly.length ? hourly[h] * 3600 : 0;
+      }
+    }
+    const { profile } = fitTrace(traceOf(times), base);
+    expect(profile.clients[0].levels).toBeUndefined();
+  });
+
   it('are fitted for a bursty client whose windows hold enough gaps, at a steady rate: its windows’ counts would double its dispersion', () => {
     // Session 25: ~50 requests a window, Weibull gaps of shape 0.4 (CV ~2.9), 7 days at one
     // rate. Drawn at its windows' realized counts, each window adds its own draw's variance
