@@ -258,6 +258,11 @@ function cdfOf(m: ArrivalModel): CdfFn {
   }
 }
 
+/** A model's KS distance from a summary's gaps, measured as fitArrivalWindow measures its fits'. */
+export function ksOf(s: ArrivalSummary, res: number, m: ArrivalModel): number {
+  return evaluateFit(planOf(cellsOf(s, res), res), cdfOf(m), s.gaps).ks;
+}
+
 /** Gamma MLE from mean and mean log (Newton on log k − ψ(k) = log mean − mean log; Minka 2002). */
 export function gammaMle(mean: number, meanLog: number): { shape: number; scale: number } {
   const s = log(mean) - meanLog;

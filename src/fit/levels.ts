@@ -18,8 +18,10 @@
 import type { ProfileClient } from '../profile/schema.js';
 import { GAP_BINS_PER_DECADE, gapBin } from '../summary/bins.js';
 import type { ArrivalSummary } from '../summary/types.js';
-import { log, log10 } from '../stats/det-math.js';
-import { empiricalGaps, fitArrivalWindow, fitsOnItsOwn, type ArrivalFitOptions } from './arrival-fit.js';
+import { exp, log, log10 } from '../stats/det-math.js';
+import { empiricalGaps, fitArrivalWindow, fitsOnItsOwn, ksOf, type ArrivalFitOptions } from './arrival-fit.js';
+import { MAX_CV, weibullShapeForCv } from '../generate/arrival-sampler.js';
+import { lnGamma } from '../stats/special.js';
 import { MAX_LATTICE_SHARE } from './client-shape.js';
 import { rateSegments, segmentDispersion } from './rates.js';
 
@@ -262,21 +264,6 @@ export function fitLevels(arrivals: readonly ArrivalSummary[], b: SpanBlocks, sp
       }
     }
   }
-  let resid = 0;
-  let expected = 0;
-  let num = 0;
-  let den = 0;
-  const cut = new Set((rhythmFree ? own : rhythmic).cuts);
-  for (let k = 0; k < nB; k++) {
-    const mu = rate[k] * b.seconds[k];
-    resid += (counts[k] - mu) ** 2;
-    expected += mu;
-    if (k > 0 && !cut.has(k)) {
-      num += (counts[k] - counts[k - 1]) ** 2;
-      den += counts[k] + counts[k - 1];
-    }
-  }
-  const missed = expected > 0 ? Math.max(0, resid / expected - Math.max(1, den > 0 ? num / den : 1)) : 0;
   const before = new Float64Array(nB + 1);
   for (let k = 0; k < nB; k++) before[k + 1] = before[k] + rate[k] * b.seconds[k];
   const expectedTo = (t: number) => {
@@ -344,6 +331,50 @@ export function fitLevels(arrivals: readonly ArrivalSummary[], b: SpanBlocks, sp
   const best = fitArrivalWindow(pooled, res, options)[0];
   const mean = sum / gaps;
   const cv = gaps > 1 && mean > 0 ? Math.sqrt(Math.max(0, sumSq / gaps - mean * mean)) / mean : null;
+  // What the levels miss over groups of `a` blocks (pairs of adjacent groups without a cut
+  // between or inside them measure the noise).
+  const cut = new Set((rhythmFree ? own : rhythmic).cuts);
+  const missedOver = (a: number, cap = Infinity): { missed: number; noise: number } => {
+    let resid = 0;
+    let expected = 0;
+    let num = 0;
+    let den = 0;
+    let prev: number | undefined;
+    for (let k0 = 0; k0 < nB; k0 += a) {
+      let c = 0;
+      let mu = 0;
+      let whole = k0 + a <= nB;
+      for (let k = k0; k < Math.min(nB, k0 + a); k++) {
+        c += counts[k];
+        mu += rate[k] * b.seconds[k];
+        if (k > k0 && cut.has(k)) whole = false;
+      }
+      resid += (c - mu) ** 2;
+      expected += mu;
+      if (prev !== undefined && whole && !cut.has(k0)) {
+        num += (c - prev) ** 2;
+        den += c + prev;
+      }
+      prev = whole ? c : undefined;
+    }
+    const noise = Math.max(1, Math.min(den > 0 ? num / den : 1, cap));
+    return { missed: expected > 0 ? Math.max(0, resid / expected - noise) : 0, noise };
+  };
+  // At the blocks' scale and at coarser ones, up to an hour or the grid of the client's own
+  // segments (g blocks), over LEVEL_MIN_BLOCKS groups or more: a rate that moves between its
+  // segments loses more at a longer scale (its variance grows with the square of the requests,
+  // while the draw's noise at the windows' counts grows with them). But adjacent groups longer
+  // than the moves differ by the moves too, so there the noise is capped at what a renewal
+  // process's counts can hold at any scale, its gaps' CV² (as pooled at the levels), and not
+  // below the blocks' own. Weighed at the blocks only (1 200 s over 7 days), a Weibull client
+  // (CV² ~9.9, 30 requests a window) redrawn every hour at σ 0.35 missed 5.5, less than its
+  // windows' 5.7, and was drawn at one level: its 3 600 s index came out 0.26 × the log's (1.27
+  // × at its windows' counts), its hourly counts 0.41 off the log's (0.14).
+  const widest = Math.max(g, Math.ceil(3600 / (b.step * b.W) - 1e-9));
+  const atBlocks = missedOver(1);
+  const cap = Math.max(cv !== null ? cv * cv : 1, atBlocks.noise);
+  let missed = atBlocks.missed;
+  for (let a = 2; a <= widest && nB / a >= LEVEL_MIN_BLOCKS; a *= 2) missed = Math.max(missed, missedOver(a, cap).missed);
   const out: Levels = { starts, rates, cv, model: best.model, gof: { ks: best.ks, n: best.n, loglik: best.loglik } };
   // The gaps' distribution is kept (and drawn) from EMPIRICAL_LEVEL_GAPS gaps, whatever the
   // best family's KS (a window keeps one only above KS 0.05), and from fewer when the best
@@ -363,7 +394,23 @@ export function fitLevels(arrivals: readonly ArrivalSummary[], b: SpanBlocks, sp
   // where its exponential (KS 0.026) draws them continuous. Such a client keeps them, as a
   // window does, when its family is above KS 0.05 (1.36/√n is the bar below 200 gaps only).
   const lattice = withinTick > MAX_LATTICE_SHARE * gaps;
-  const rejected = best.ks > Math.max(options.empiricalAboveKs ?? 0.05, gaps >= EMPIRICAL_LEVEL_GAPS ? 0 : 1.36 / Math.sqrt(gaps));
+  // The family is weighed as `generate` draws it (`--shape cv`: its shape matched to the gaps'
+  // CV), not at its fitted shape: gamma gaps of CV 2 on a ms clock (8 % within a tick: the
+  // lattice) got a Weibull of shape 0.39 at KS 0.048, drawn at the CV's shape 0.54, at KS 0.15
+  // against the log (test/fit/levels.test.ts; their windows drew 0.05).
+  const m = best.model;
+  const drawnCv = cv !== null && cv > 0 ? Math.min(cv, MAX_CV) : null;
+  const asDrawn =
+    drawnCv === null || m.family === 'exponential'
+      ? m
+      : m.family === 'gamma'
+        ? { ...m, shape: 1 / (drawnCv * drawnCv), scale: mean * drawnCv * drawnCv }
+        : (() => {
+            const k = weibullShapeForCv(drawnCv);
+            return { ...m, shape: k, scale: mean / exp(lnGamma(1 + 1 / k)) };
+          })();
+  const drawnKs = asDrawn === m ? best.ks : Math.max(best.ks, ksOf(pooled, res, asDrawn));
+  const rejected = drawnKs > Math.max(options.empiricalAboveKs ?? 0.05, gaps >= EMPIRICAL_LEVEL_GAPS ? 0 : 1.36 / Math.sqrt(gaps));
   if ((gaps >= EMPIRICAL_LEVEL_GAPS && !lattice) || rejected) out.empirical = empiricalGaps(pooled, res);
   return { levels: out, missed };
 }
