@@ -158,7 +158,7 @@ export const ClientSchema = z
         cv: nonNegative.nullable().describe('coefficient of variation of the client\'s gaps in units of their level'),
         model: ArrivalModelSchema.describe('the client\'s gaps in units of their level (a gap × the rate it came at; mean about 1): generation uses the shape only'),
         gof: GofSchema.optional(),
-        empirical: GapHistogramSchema.optional().describe('the gaps in units of their level, kept from 200 gaps unless over 2 % are within one clock tick (from fewer when no family fits them); generation samples it instead of the model'),
+        empirical: GapHistogramSchema.optional().describe('the gaps in units of their level, kept from 200 gaps unless over 2 % are within one clock tick and that lattice costs more than the family (from fewer when no family fits them); generation samples it instead of the model'),
       })
       .strict()
       .optional()
