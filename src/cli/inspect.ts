@@ -65,7 +65,7 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   const lv = s.levels;
   if (lv.clients > 0) {
     lines.push(
-      `  levels        ${lv.clients} client${lv.clients === 1 ? '' : 's'} (${pct(lv.share)} of requests) ${lv.clients === 1 ? 'is' : 'are'} drawn at rate levels (${lv.segments} segment${lv.segments === 1 ? '' : 's'} in all) × a shared rhythm of ${lv.rhythm} segment${lv.rhythm === 1 ? '' : 's'}, not at ${lv.clients === 1 ? 'its' : 'their'} windows' realized rates`,
+      `  levels        ${lv.clients} client${lv.clients === 1 ? '' : 's'} (${pct(lv.share)} of requests) ${lv.clients === 1 ? 'is' : 'are'} drawn at rate levels (${lv.segments} segment${lv.segments === 1 ? '' : 's'} in all) × a shared rhythm of ${lv.rhythm} segment${lv.rhythm === 1 ? '' : 's'}${lv.daily > 0 ? (lv.clients === 1 ? ' × its own daily cycle' : ` (${lv.daily} of them × their own daily cycle too)`) : ''}, not at ${lv.clients === 1 ? 'its' : 'their'} windows' realized rates`,
     );
   }
   for (const x of s.sessions.slice(0, 5)) {

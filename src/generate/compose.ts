@@ -7,7 +7,7 @@ import { PmfSampler } from '../stats/pmf.js';
 import { unitGapSampler, type ShapeSource, type UnitGapSampler } from './arrival-sampler.js';
 import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths } from './length-sampler.js';
 import { SessionAssigner, sessionModelOf } from './session-sampler.js';
-import { levelAt, levelsWindow, rhythmAt } from './levels.js';
+import { dailyBoundaries, levelAt, levelRateAt, levelsWindow } from './levels.js';
 import { LENGTH_COLUMNS, type LengthBuffers, type LengthColumn, type TraceBatch, defineSessionTexts } from '../io/trace-schema.js';
 
 /** Options of one generation run. Times in seconds. */
@@ -264,8 +264,8 @@ export function planSlots(profile: Profile, chosen: ProfileClient[], options: Ge
 }
 
 /**
- * The level clients' summed rate (level × rhythm) over windows 0..n-1 of the span, as pieces of
- * constant rate between their levels' and the rhythm's starts: its sum over windows, its
+ * The level clients' summed rate (level × rhythm × daily factor) over windows 0..n-1 of the span,
+ * as pieces of constant rate between their levels', the rhythm's and their daily bins' starts: its sum over windows, its
  * largest, the windows where it is positive, and its value in window k.
  */
 function levelPieces(profile: Profile, chosen: readonly ProfileClient[], n: number): { sum: number; max: number; windows: number; at: (k: number) => number } {
@@ -278,12 +278,13 @@ function levelPieces(profile: Profile, chosen: readonly ProfileClient[], n: numb
   const index = (t: number) => Math.min(n, Math.max(0, Math.round((t - s0) / W)));
   for (const c of levelled) for (const t of c.levels!.starts) bounds.add(index(t));
   if (shape) for (const t of shape.starts) bounds.add(index(t));
+  for (const t of dailyBoundaries(levelled, s0, s0 + n * W, W)) bounds.add(index(t));
   const starts = [...bounds].filter((k) => k < n).sort((a, b) => a - b);
   const rates = starts.map((k) => {
     const t = s0 + k * W;
     let r = 0;
-    for (const c of levelled) r += levelAt(c.levels!, t);
-    return r * rhythmAt(shape, t);
+    for (const c of levelled) r += levelRateAt(c.levels!, shape, t);
+    return r;
   });
   let sum = 0;
   let max = 0;
@@ -545,7 +546,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
   const levelRatesAt = new Map<number, Float64Array>();
   const levelRates = (s: Slot): Float64Array => {
     let r = levelRatesAt.get(s.profileStart);
-    if (!r) levelRatesAt.set(s.profileStart, (r = Float64Array.from(levelClients, (ci) => levelAt(states[ci].levels!, s.profileStart) * rhythmAt(profile.level_shape, s.profileStart))));
+    if (!r) levelRatesAt.set(s.profileStart, (r = Float64Array.from(levelClients, (ci) => levelRateAt(states[ci].levels!, profile.level_shape, s.profileStart))));
     return r;
   };
 

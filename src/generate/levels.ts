@@ -23,8 +23,59 @@ export function levelAt(levels: Levels, t: number): number {
   return lo === 0 ? 0 : rates[lo - 1];
 }
 
+/**
+ * The bin of a daily cycle (profile `clients[].levels.daily`) that profile time t (a window
+ * start) falls in: bins of `bin_seconds` from `start`, repeating every bin_seconds × their
+ * count. A start on a bin's boundary belongs to it (within 1e-9 relative, as levelAt).
+ */
+export function dailyBin(daily: { start: number; bin_seconds: number; factors: readonly number[] }, t: number): number {
+  const n = daily.factors.length;
+  const period = daily.bin_seconds * n;
+  let x = (t - daily.start) % period;
+  if (x < 0) x += period;
+  const k = Math.floor((x + 1e-9 * Math.max(1, Math.abs(t))) / daily.bin_seconds);
+  return k >= n ? k - n : k;
+}
+
+/** A level client's daily factor at profile time t (a window start); 1 without a daily cycle. */
+export function dailyAt(levels: Levels, t: number): number {
+  return levels.daily ? levels.daily.factors[dailyBin(levels.daily, t)] : 1;
+}
+
+/** A level client's rate at profile time t (a window start): level × the shared rhythm × its daily factor. */
+export function levelRateAt(levels: Levels, shape: Profile['level_shape'], t: number): number {
+  const level = levelAt(levels, t);
+  return level > 0 ? level * rhythmAt(shape, t) * dailyAt(levels, t) : 0;
+}
+
 /** The level clients' shared rhythm at profile time t (a window start): the profile's `level_shape` factor there, 1 without one. */
 export function rhythmAt(shape: Profile['level_shape'], t: number): number {
   if (!shape) return 1;
   return levelAt({ starts: shape.starts, rates: shape.factors } as Levels, t);
+}
+
+/** Most daily-bin boundaries dailyBoundaries lists per cycle layout (a profile's span over bins of a second is 2.6 M over 30 days). */
+const MAX_DAILY_BOUNDARIES = 100_000;
+
+/**
+ * The window starts in [from, to) (windows of W seconds from `from`) where some level client's
+ * daily factor may change: the first window starting at or after each bin boundary of each
+ * distinct cycle layout (fitted clients share one). Up to MAX_DAILY_BOUNDARIES per layout; past
+ * that the layout is left out (callers use them to estimate, not to draw).
+ */
+export function dailyBoundaries(clients: readonly { levels?: Levels }[], from: number, to: number, W: number): number[] {
+  const layouts = new Map<string, { start: number; bin: number }>();
+  for (const c of clients) {
+    const d = c.levels?.daily;
+    if (d) layouts.set(`${d.start}/${d.bin_seconds}`, { start: d.start, bin: d.bin_seconds });
+  }
+  const out: number[] = [];
+  for (const { start, bin } of layouts.values()) {
+    if ((to - from) / bin > MAX_DAILY_BOUNDARIES) continue;
+    for (let m = Math.ceil((from - start) / bin - 1e-9); start + m * bin < to; m++) {
+      const k = Math.max(0, Math.ceil((start + m * bin - from) / W - 1e-9));
+      out.push(from + k * W);
+    }
+  }
+  return out;
 }

@@ -99,7 +99,10 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
       return { ...w, start: w.start - shift, fields };
     });
     if (c.shifts) out.shifts = c.shifts.map((s) => s - shift);
-    if (c.levels) out.levels = { ...c.levels, starts: c.levels.starts.map((s) => s - shift) };
+    if (c.levels) {
+      out.levels = { ...c.levels, starts: c.levels.starts.map((s) => s - shift) };
+      if (c.levels.daily) out.levels.daily = { ...c.levels.daily, start: c.levels.daily.start - shift };
+    }
     return out;
   });
   p.span = { origin: null, start: 0, end: p.span.end - shift };

@@ -1,6 +1,6 @@
 import { pmfMean, PmfSampler } from '../stats/pmf.js';
 import { batchesHow } from '../fit/batches.js';
-import { rhythmAt } from '../generate/levels.js';
+import { dailyBoundaries, levelRateAt, rhythmAt } from '../generate/levels.js';
 import type { LengthFieldName, Profile, ProfileClient } from './schema.js';
 
 /** Quantiles reported for every length field. */
@@ -41,8 +41,8 @@ export interface ProfileSummary {
   gapMemory: { clients: number; share: number; top: { id: string; weight: number; phi: number }[] };
   /** Batch clients (`batches`): how many, their share of requests, the largest few with their mean and largest requests per instant. */
   batches: { clients: number; share: number; how: string; top: { id: string; meanSize: number; maxSize: number; below?: number }[] };
-  /** Level clients (`levels`, sparse clients drawn at rate levels): how many, their share of requests, and the shared rhythm's segments. */
-  levels: { clients: number; share: number; segments: number; rhythm: number };
+  /** Level clients (`levels`, sparse clients drawn at rate levels): how many, their share of requests, the shared rhythm's segments, and how many have their own daily cycle. */
+  levels: { clients: number; share: number; segments: number; rhythm: number; daily: number };
   /** For a profile made with `fit --anonymize`: the weekday and hour it kept (--keep-calendar) and the PMF noise's ε (--dp-epsilon), from `provenance.options.anonymized`. */
   anonymized?: { calendar: { weekday: string; hour: number } | null; dpEpsilon: number | null };
 }
@@ -122,14 +122,19 @@ export function requestsPerWindow(client: ProfileClient, starts: readonly number
  * The busiest window's aggregate rate, as `generate --rate scale:1` draws it: a client's window
  * rates, a level client's level × the shared rhythm in every window of the span (README, Sparse
  * clients), not its windows' realized rates (which read a client sending its 92 requests in a
- * few windows as peaks of up to 6 requests a window). Level sums are piecewise constant, so they
- * are evaluated at the window starts where any of them or the rhythm changes.
+ * few windows as peaks of up to 6 requests a window), times its daily factor if it has one. Level
+ * sums are piecewise constant, so they are evaluated at the window starts where any of them, the
+ * rhythm or a daily bin changes.
  */
 export function peakWindowRate(profile: Profile): number {
   const perStart = new Map<number, number>();
   const steps = new Map<number, number>();
+  // Clients with a daily cycle are evaluated one by one at every point (their factors differ).
+  const daily = profile.clients.filter((c) => c.levels?.daily);
   for (const c of profile.clients) {
-    if (c.levels) {
+    if (c.levels?.daily) {
+      for (const t of c.levels.starts) steps.set(t, steps.get(t) ?? 0);
+    } else if (c.levels) {
       const { starts, rates } = c.levels;
       starts.forEach((t, j) => steps.set(t, (steps.get(t) ?? 0) + rates[j] - (j > 0 ? rates[j - 1] : 0)));
     } else for (const w of c.arrivals) perStart.set(w.start, (perStart.get(w.start) ?? 0) + w.rate);
@@ -140,7 +145,8 @@ export function peakWindowRate(profile: Profile): number {
     return peak;
   }
   const shape = profile.level_shape;
-  const points = new Set<number>([...perStart.keys(), ...steps.keys(), ...(shape ? shape.starts : [])]);
+  const W = profile.windows.arrival_seconds;
+  const points = new Set<number>([...perStart.keys(), ...steps.keys(), ...(shape ? shape.starts : []), ...dailyBoundaries(daily, profile.span.start, profile.span.end, W)]);
   const sortedSteps = [...steps].sort((a, b) => a[0] - b[0]);
   let level = 0;
   let next = 0;
@@ -148,7 +154,8 @@ export function peakWindowRate(profile: Profile): number {
     if (t < profile.span.start || t >= profile.span.end) continue;
     const tol = 1e-9 * Math.max(1, Math.abs(t));
     while (next < sortedSteps.length && sortedSteps[next][0] <= t + tol) level += sortedSteps[next++][1];
-    const r = (perStart.get(t) ?? 0) + Math.max(0, level) * rhythmAt(shape, t);
+    let r = (perStart.get(t) ?? 0) + Math.max(0, level) * rhythmAt(shape, t);
+    for (const c of daily) r += levelRateAt(c.levels!, shape, t);
     if (r > peak) peak = r;
   }
   return peak;
@@ -331,6 +338,7 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
         share: total > 0 ? levelled.reduce((a, { v }) => a + v, 0) / total : 0,
         segments: levelled.reduce((a, { c }) => a + c.levels!.starts.length, 0),
         rhythm: profile.level_shape?.starts.length ?? 0,
+        daily: levelled.filter(({ c }) => c.levels!.daily).length,
       };
     })(),
     ...anonymizedOf(profile),
