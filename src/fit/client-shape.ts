@@ -46,7 +46,6 @@ export function clientGapShape(summaries: readonly ArrivalSummary[], windows: re
     else sparse.set(b, (sparse.get(b) ?? 0) + c);
   };
   let zeros = 0;
-  let belowSum = 0;
   let withinTick = 0;
   // The windows' models grouped by family and shape (the CV in steps of 0.5 %: the CDFs move by
   // < 0.002), each group's CDF evaluated once: a CDF per window cost more than the rest of the fit.
@@ -60,10 +59,8 @@ export function clientGapShape(summaries: readonly ArrivalSummary[], windows: re
     s.hist.forEach((c, b) => add(b - shift, c));
     s.quant.forEach((c, k) => {
       if (k <= 1) withinTick += c;
-      if (k === 0) {
-        zeros += c;
-        belowSum += (c * res) / mean;
-      } else add(gapBin(k * res) - shift, c);
+      if (k === 0) zeros += c;
+      else add(gapBin(k * res) - shift, c);
     });
     const g = groupOf(w);
     const e = groups.get(g.key);
@@ -97,7 +94,9 @@ export function clientGapShape(summaries: readonly ArrivalSummary[], windows: re
   let d = 0;
   for (let k = 0; k < xs.length; k++) d = Math.max(d, Math.abs(mixed[k] - pooled[k]));
   if (!(d > Math.max(threshold, 1.36 / Math.sqrt(total)))) return undefined;
-  return { log10_min: log10(GAP_MIN), bins_per_decade: GAP_BINS_PER_DECADE, below: zeros > 0 ? belowSum / zeros : 0, below_count: zeros, bins, counts: binCounts };
+  // Zero-tick gaps at 0, as in a window's (empiricalGaps): spread over their tick (res / mean
+  // gap), half of them came out a tick long once floored to the clock again.
+  return { log10_min: log10(GAP_MIN), bins_per_decade: GAP_BINS_PER_DECADE, below: 0, below_count: zeros, bins, counts: binCounts };
 }
 
 const DENSE_OFFSET = 2000;

@@ -497,7 +497,16 @@ export function fitLevels(arrivals: readonly ArrivalSummary[], b: SpanBlocks, sp
   // by the rounded log of the rate: ±0.6 % of a bin), a gap the window does not hold (from
   // before a pause, or across a partition cut) as the expected requests between its ends.
   const hist = new Map<number, number>();
-  const add = (b: number, c: number) => hist.set(b, (hist.get(b) ?? 0) + c);
+  // The histogram kept for generation (`empirical`): the same bins but the zero-tick gaps, which
+  // it keeps as a `below` mass at 0 (empiricalGaps): at half a tick, half of them were drawn a
+  // tick long once floored to the clock (a gamma client of gap CV 3 on a 1 ms clock, ~200
+  // requests a 600 s window: 15 % zero-tick gaps against the log's 30.5 %, gap KS 0.15).
+  const kept = new Map<number, number>();
+  let zeros = 0;
+  const add = (b: number, c: number) => {
+    hist.set(b, (hist.get(b) ?? 0) + c);
+    kept.set(b, (kept.get(b) ?? 0) + c);
+  };
   let gaps = 0;
   let sum = 0;
   let sumSq = 0;
@@ -510,10 +519,15 @@ export function fitLevels(arrivals: readonly ArrivalSummary[], b: SpanBlocks, sp
     if (r > 0 && s.gaps > 0) {
       const shift = Math.round(log10(r) * GAP_BINS_PER_DECADE);
       s.hist.forEach((c, b) => add(b + shift, c));
-      // Gaps of k clock ticks at k ticks; of 0 ticks at half a tick (a level client has few:
-      // more would make it a batch client).
+      // Gaps of k clock ticks at k ticks; of 0 ticks at half a tick for the families' fit (a
+      // level client has few: more would make it a batch client), at 0 in `kept`.
       s.quant.forEach((c, k) => {
-        add(gapBin((k > 0 ? k : 0.5) * res) + shift, c);
+        if (k > 0) add(gapBin(k * res) + shift, c);
+        else {
+          const b = gapBin(0.5 * res) + shift;
+          hist.set(b, (hist.get(b) ?? 0) + c);
+          zeros += c;
+        }
         if (k <= 1) withinTick += c;
       });
       gaps += s.gaps;
@@ -633,10 +647,14 @@ export function fitLevels(arrivals: readonly ArrivalSummary[], b: SpanBlocks, sp
             return { ...m, shape: k, scale: mean / exp(lnGamma(1 + 1 / k)) };
           })();
   const drawnKs = asDrawn === m ? best.ks : Math.max(best.ks, ksOf(pooled, res, asDrawn));
-  // The lattice costs about half the gaps within a tick (drawn at half a tick, half of them land
-  // a tick away once floored to the clock): kept anyway when the family as drawn costs more. On a
-  // 1 µs clock, m-small's largest bursty client (Weibull of shape ~0.2: 6 % of its gaps within
-  // a tick) drew its gaps at KS 0.044 against the log from the family, 0.023 from the kept gaps.
+  // The lattice cost about half the gaps within a tick while zero-tick gaps were drawn at half a
+  // tick (half of them landed a tick away once floored to the clock). Drawn at 0, they keep their
+  // tick (a Weibull client of shape 0.25 on a 1 µs clock, levels.test.ts: gap KS 0.015 against the
+  // log before, 0.004 after), so at the source's clock this is an upper bound; it still keeps the
+  // family where the lattice would show at a finer one. Kept anyway when the family as drawn
+  // costs more. On a 1 µs clock, m-small's largest bursty client (Weibull of shape ~0.2: 6 % of
+  // its gaps within a tick) drew its gaps at KS 0.044 against the log from the family, 0.023
+  // from the kept gaps.
   const lattice = withinTick > MAX_LATTICE_SHARE * gaps && withinTick / (2 * gaps) > drawnKs;
   // Below EMPIRICAL_LEVEL_GAPS the fitted KS decides, as before: the histogram of a few dozen
   // gaps is itself a coarse sample, and weighed as drawn, BurstGPT's GPT-4 conversation client
@@ -644,6 +662,6 @@ export function fitLevels(arrivals: readonly ArrivalSummary[], b: SpanBlocks, sp
   // kept its histogram and its slice's IAT CV came out 0.136 off the log's in the median of 8
   // seeds, against 0.089 from the family.
   const rejected = (gaps >= EMPIRICAL_LEVEL_GAPS ? drawnKs : best.ks) > Math.max(options.empiricalAboveKs ?? 0.05, gaps >= EMPIRICAL_LEVEL_GAPS ? 0 : 1.36 / Math.sqrt(gaps));
-  if ((gaps >= EMPIRICAL_LEVEL_GAPS && !lattice) || rejected) out.empirical = empiricalGaps(pooled, res);
+  if ((gaps >= EMPIRICAL_LEVEL_GAPS && !lattice) || rejected) out.empirical = empiricalGaps({ ...pooled, hist: kept, quant: new Map([[0, zeros]]) }, res);
   return { levels: out, missed };
 }

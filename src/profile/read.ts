@@ -61,7 +61,10 @@ export function fieldValueProblem(name: string, values: readonly number[], binLo
 /** A gap histogram's counts line up with its bins and hold some gaps. */
 function checkGapHistogram(e: NonNullable<ArrivalWindow['empirical']>, where: string, file: string): void {
   if (e.counts.length !== e.bins.length) throw new ProfileError(`${file}: ${where}.counts: ${e.counts.length} counts for ${e.bins.length} bins`, file, `${where}.counts`);
-  if (!(e.below_count + e.counts.reduce((a, b) => a + b, 0) > 0)) throw new ProfileError(`${file}: ${where}: no gaps (below_count and counts are all 0)`, file, where);
+  const binned = e.counts.reduce((a, b) => a + b, 0);
+  if (!(e.below_count + binned > 0)) throw new ProfileError(`${file}: ${where}: no gaps (below_count and counts are all 0)`, file, where);
+  // Zero-tick gaps are drawn at 0 (`below` 0): with no other gap, nothing sets the mean gap.
+  if (!(binned > 0 || e.below > 0)) throw new ProfileError(`${file}: ${where}: every gap at 0 (counts are all 0 and below is 0)`, file, where);
 }
 
 /**

@@ -29,7 +29,7 @@ export const GapHistogramSchema = z
   .object({
     log10_min: z.number().finite(),
     bins_per_decade: z.number().positive(),
-    below: z.number().nonnegative().describe('gaps below this (the clock resolution) are spread uniformly on [0, below)'),
+    below: z.number().nonnegative().describe('the `below_count` gaps of 0 clock ticks are drawn uniformly on [0, below); 0 (as `fit` writes it since zero-tick gaps spread over a tick came out a tick long half the time once floored to the clock): at 0'),
     below_count: z.number().int().nonnegative(),
     bins: z.array(z.number().int()).describe('log bin b covers [10^(log10_min + b/bpd), 10^(log10_min + (b+1)/bpd)) seconds'),
     counts: z.array(z.number().int().nonnegative()),

@@ -132,6 +132,10 @@ describe("a client's pooled gap shape", () => {
     const window = read();
     window.clients[0].arrivals[3].empirical = { ...window.clients[0].empirical!, counts: window.clients[0].empirical!.counts.map(() => 0), below_count: 0 };
     expect(() => validateProfile(window)).toThrow(/clients\[0\]\.arrivals\[3\]\.empirical: no gaps/);
+    // Zero-tick gaps alone, drawn at 0 (`below` 0): nothing sets the mean gap.
+    const zeros = read();
+    zeros.clients[0].empirical = { ...zeros.clients[0].empirical!, below: 0, below_count: 5, bins: [], counts: [] };
+    expect(() => validateProfile(zeros)).toThrow(/clients\[0\]\.empirical: every gap at 0/);
     expect(() => validateProfile(read())).not.toThrow();
   });
 });
