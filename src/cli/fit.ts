@@ -125,7 +125,8 @@ export function levelsNote(profile: Profile): string | undefined {
   if (levelled.length === 0) return undefined;
   const total = profile.clients.reduce((a, c) => a + c.requests, 0);
   const share = levelled.reduce((a, c) => a + c.requests, 0);
-  return `levels: ${levelled.length} of ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'} (${total > 0 ? ((100 * share) / total).toFixed(1) : '0'} % of requests) ${levelled.length === 1 ? 'is' : 'are'} drawn at rate levels over the span, not at ${levelled.length === 1 ? 'its' : 'their'} windows' realized counts: windows too small to rate (most requests in windows of fewer than --min-arrivals gaps), or counts that a draw would make noisier than the levels miss (README, Sparse clients)`;
+  const daily = levelled.filter((c) => c.levels!.daily).length;
+  return `levels: ${levelled.length} of ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'} (${total > 0 ? ((100 * share) / total).toFixed(1) : '0'} % of requests) ${levelled.length === 1 ? 'is' : 'are'} drawn at rate levels over the span, not at ${levelled.length === 1 ? 'its' : 'their'} windows' realized counts: windows too small to rate (most requests in windows of fewer than --min-arrivals gaps), or counts that a draw would make noisier than the levels miss (README, Sparse clients)${daily > 0 ? `; ${daily === levelled.length ? (daily === 1 ? 'it has its' : 'each has its') : daily === 1 ? '1 of them has its' : `${daily} of them have their`} own daily cycle too (README, Daily cycles of level clients)` : ''}`;
 }
 
 /**
