@@ -276,7 +276,15 @@ function dayLayout(b: SpanBlocks, spanEnd: number): DayLayout | null {
  * over 7 days, at 2–3.5 × its mean rate for 4 hours of each evening, got none.
  */
 function cycleBeyondRotations(c: Float64Array, e: Float64Array, nDays: number, H: number): boolean {
-  const level = new Float64Array(nDays);
+  // Each day's expected counts at its level (level × base), and the days with requests: a day
+  // without any adds 0 to every hour's count and expectation, turned or not. The turns are
+  // drawn for every day, in order, so the test is the same as over all days (the profiles of
+  // 60 clients over 10 days, 54 with a cycle, are identical byte for byte). Measured on 200
+  // clients of 30 days with a cycle each (~2 800 requests): the tests took 1.73–1.89 s of a
+  // 5.6–6.2 s fit with a closure and a % per cell, 1.42–1.63 s now (999 turns × 2 bases × 720
+  // cells a client, ~5 ns a cell); without a cycle a client's test ends at its first turns.
+  const me = new Float64Array(nDays * H);
+  const days: number[] = [];
   for (let D = 0; D < nDays; D++) {
     let cd = 0;
     let ed = 0;
@@ -284,29 +292,38 @@ function cycleBeyondRotations(c: Float64Array, e: Float64Array, nDays: number, H
       cd += c[D * H + h];
       ed += e[D * H + h];
     }
-    level[D] = ed > 0 ? cd / ed : 0;
+    const level = ed > 0 ? cd / ed : 0;
+    for (let h = 0; h < H; h++) me[D * H + h] = level * e[D * H + h];
+    if (cd > 0) days.push(D);
   }
   const C = new Float64Array(H);
   const M = new Float64Array(H);
-  const statistic = (turn: (D: number) => number) => {
+  const turns = new Int32Array(nDays);
+  const statistic = () => {
     C.fill(0);
     M.fill(0);
-    for (let D = 0; D < nDays; D++) {
-      const r = turn(D);
-      for (let h = 0; h < H; h++) {
-        const i = D * H + ((h + r) % H);
-        C[h] += c[i];
-        M[h] += level[D] * e[i];
+    for (const D of days) {
+      const r = turns[D];
+      const at = D * H + r;
+      // Hour h of the turned day is hour h + r of the day, wrapped at H.
+      for (let h = 0; h < H - r; h++) {
+        C[h] += c[at + h];
+        M[h] += me[at + h];
+      }
+      for (let h = H - r; h < H; h++) {
+        C[h] += c[at + h - H];
+        M[h] += me[at + h - H];
       }
     }
     let q = 0;
     for (let h = 0; h < H; h++) if (M[h] > 0) q += (C[h] - M[h]) ** 2 / M[h];
     return q;
   };
-  const observed = statistic(() => 0);
+  const observed = statistic();
   const rng = createRng('daily-cycle');
   for (let k = 0; k < DAILY_ROTATIONS; k++) {
-    if (statistic(() => Math.floor(rng.next() * H)) >= observed) return false;
+    for (let D = 0; D < nDays; D++) turns[D] = Math.floor(rng.next() * H);
+    if (statistic() >= observed) return false;
   }
   return true;
 }
