@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { fitTrace, type FitOptions } from '../../src/fit/fit-trace.js';
+import { fitSummaries, fitTrace, type FitOptions } from '../../src/fit/fit-trace.js';
 import { planGeneration } from '../../src/generate/compose.js';
 import { dailyBin, levelRateAt } from '../../src/generate/levels.js';
 import { peakWindowRate } from '../../src/profile/summarize.js';
 import { validateProfile } from '../../src/profile/read.js';
 import type { Profile } from '../../src/profile/schema.js';
+import { buildSummaries } from '../../src/summary/build.js';
+import { mergeAll } from '../../src/summary/merge.js';
 import { poisson, traceOf } from './helpers.js';
 
 // Daily cycles of level clients (profile `clients[].levels.daily`, src/fit/levels.ts fitDaily),
@@ -35,7 +37,7 @@ function pool(firstAt: number, days: number, origin: string | null) {
   }
   const trace = traceOf(times, clients, ['E', 'f1', 'f2', 'f3', 'f4', 'f5']);
   trace.origin = origin;
-  return { profile: fitTrace(trace, base).profile, e, epoch0 };
+  return { profile: fitTrace(trace, base).profile, e, epoch0, times, clients };
 }
 
 /** The share of E's expected requests in its evenings (level × rhythm × factor, window by window). */
@@ -99,5 +101,21 @@ describe('daily cycles', () => {
     let drawn = 0;
     for (const b of planGeneration(p, { start: p.span.start, duration: DAY, rate: { kind: 'scale', factor: 1 }, seed: 1 }).batches) for (let i = 0; i < b.n; i++) if (b.client[i] === 0) drawn++;
     expect(drawn).toBeGreaterThan(0);
+  });
+
+  it('are the same fitted from summaries of time partitions, merged, as from one scan', () => {
+    // Partitions cut inside windows and days (epoch times): the windows' counts, so the cycle, merge.
+    const { times, clients } = pool(1.7e9 + 7200, 7, null);
+    const ids = ['E', 'f1', 'f2', 'f3', 'f4', 'f5'];
+    const opts = { arrivalSeconds: 600, lengthSeconds: 21600 };
+    const whole = fitSummaries(buildSummaries(traceOf(times, clients, ids), opts), base);
+    const cuts = [-1, 2, 3.5, 5.25, 8].map((d) => 1.7e9 + 7200 + d * DAY + 123.4);
+    const parts = cuts.slice(0, -1).map((a, i) => {
+      const idx = times.map((x, j) => (x >= a && x < cuts[i + 1] ? j : -1)).filter((j) => j >= 0);
+      return buildSummaries(traceOf(idx.map((j) => times[j]), idx.map((j) => clients[j]), ids), opts);
+    });
+    const merged = fitSummaries(mergeAll(parts), base);
+    expect(whole.clients[0].levels!.daily).toBeDefined();
+    expect(merged.clients.map((c) => c.levels)).toEqual(whole.clients.map((c) => c.levels));
   });
 });
