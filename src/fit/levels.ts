@@ -225,8 +225,24 @@ interface DayLayout {
   day: Int32Array;
   nBins: number;
   nDays: number;
+  /** Seconds of each day's hours (cells: day × bins + bin), and of each block's windows by bin (block × bins + bin). */
+  cellSecs: Float64Array;
+  blockBinSecs: Float64Array;
+  /** Each cell's seconds × the rhythm's factor of their blocks, by rhythm (levelShape's, one per fit). */
+  rhythmCells: WeakMap<LevelShape, Float64Array>;
 }
 const layouts = new WeakMap<SpanBlocks, DayLayout | null>();
+
+/** A layout's cells' seconds × the rhythm's factor (rhythmCellSecs), summed window by window once per rhythm. */
+function rhythmCellSecs(l: DayLayout, b: SpanBlocks, shape: LevelShape): Float64Array {
+  let e = l.rhythmCells.get(shape);
+  if (!e) {
+    e = new Float64Array(l.nDays * l.nBins);
+    for (let j = 0; j < l.nW; j++) e[l.day[j] * l.nBins + l.bin[j]] += l.secs[j] * shape.perBlock[Math.floor(j / b.step)];
+    l.rhythmCells.set(shape, e);
+  }
+  return e;
+}
 
 /** The windows' layout for daily cycles, or null when the span is too short or its windows too many or too long. */
 function dayLayout(b: SpanBlocks, spanEnd: number): DayLayout | null {
@@ -256,7 +272,15 @@ function dayLayout(b: SpanBlocks, spanEnd: number): DayLayout | null {
       bin[j] = p.bin;
       day[j] = p.cycle - first;
     }
-    l = { start, nW, secs, bin, day, nBins: daily.factors.length, nDays: day[nW - 1] + 1 };
+    const H = daily.factors.length;
+    const nDays = day[nW - 1] + 1;
+    const cellSecs = new Float64Array(nDays * H);
+    const blockBinSecs = new Float64Array(b.starts.length * H);
+    for (let j = 0; j < nW; j++) {
+      cellSecs[day[j] * H + bin[j]] += secs[j];
+      blockBinSecs[Math.floor(j / b.step) * H + bin[j]] += secs[j];
+    }
+    l = { start, nW, secs, bin, day, nBins: H, nDays, cellSecs, blockBinSecs, rhythmCells: new WeakMap() };
   }
   layouts.set(b, l);
   return l;
@@ -329,8 +353,9 @@ function cycleBeyondRotations(c: Float64Array, e: Float64Array, nDays: number, H
 }
 
 /**
- * A client's daily cycle against a base (its expected requests per window at level 1: the
- * window's seconds × the rhythm's factor, or × 1): a factor per hour of the day, or undefined
+ * A client's daily cycle from its counts `c` by day and hour (cells of DayLayout) against a base
+ * `e` (its expected requests there at level 1: the cell's windows' seconds × the rhythm's
+ * factor, or × 1): a factor per hour of the day, or undefined
  * when its counts by hour do not show one beyond their noise (cycleBeyondRotations).
  *
  * Each day gets its own level (its counts over its base, the cycle included), so a client that
@@ -342,16 +367,8 @@ function cycleBeyondRotations(c: Float64Array, e: Float64Array, nDays: number, H
  * hour's expected requests. The cycle is kept if a factor is still DAILY_MIN_SWING from 1.
  * Factors have mean 1 weighed by the hours' expected requests.
  */
-function fitDaily(l: DayLayout, windowCounts: Float64Array, base: (j: number) => number): Float64Array | undefined {
+function fitDaily(l: DayLayout, c: Float64Array, e: Float64Array): Float64Array | undefined {
   const H = l.nBins;
-  const cells = l.nDays * H;
-  const c = new Float64Array(cells);
-  const e = new Float64Array(cells);
-  for (let j = 0; j < l.nW; j++) {
-    const i = l.day[j] * H + l.bin[j];
-    c[i] += windowCounts[j];
-    e[i] += base(j);
-  }
   const d = new Float64Array(H).fill(1);
   const level = new Float64Array(l.nDays);
   // The hours' counts and expected counts, over all days and over the even (0) and odd (1) days.
@@ -464,24 +481,31 @@ export function fitLevels(arrivals: readonly ArrivalSummary[], b: SpanBlocks, sp
   // Each with the client's own daily cycle when it has one (fitDaily): its base in a block is
   // then the block's windows' seconds each × its hour's factor (dsec), × the rhythm's factor.
   const layout = dayLayout(b, spanEnd);
-  const windowCounts = layout ? new Float64Array(layout.nW) : undefined;
-  if (layout && windowCounts) {
+  // The client's counts by day and hour (cells), from its windows with requests only, and its
+  // bases there from the layout (each cell's seconds, × the rhythm's factors): the span's every
+  // window was visited per client and base (found by review: at --window 5 over 30 days, 518 400
+  // windows, 200 Poisson clients took 7.7 s to fit against 4.6 s without daily cycles; 4.6 s now).
+  let cells: Float64Array | undefined;
+  if (layout) {
+    cells = new Float64Array(layout.nDays * layout.nBins);
     for (const s of sorted) {
       const j = Math.round((s.start - b.s0) / b.W);
-      if (j >= 0 && j < layout.nW) windowCounts[j] += s.n;
+      if (j >= 0 && j < layout.nW) cells[layout.day[j] * layout.nBins + layout.bin[j]] += s.n;
     }
   }
-  const variant = (f: (k: number) => number) => {
-    const daily = layout && windowCounts ? fitDaily(layout, windowCounts, (j) => layout.secs[j] * f(Math.floor(j / b.step))) : undefined;
+  const variant = (f: (k: number) => number, base: Float64Array | undefined) => {
+    const daily = layout && cells && base ? fitDaily(layout, cells, base) : undefined;
     let dsec: Float64Array = b.seconds;
     if (layout && daily) {
+      // Each block's seconds, each × its hour's factor.
+      const H = layout.nBins;
       dsec = new Float64Array(nB);
-      for (let j = 0; j < layout.nW; j++) dsec[Math.floor(j / b.step)] += layout.secs[j] * daily[layout.bin[j]];
+      for (let k = 0; k < nB; k++) for (let h = 0; h < H; h++) dsec[k] += layout.blockBinSecs[k * H + h] * daily[h];
     }
     return { daily, dsec, fit: against(Float64Array.from(dsec, (e, k) => e * f(k))) };
   };
-  const R = variant((k) => shape.perBlock[k]);
-  const O = variant(() => 1);
+  const R = variant((k) => shape.perBlock[k], layout ? rhythmCellSecs(layout, b, shape) : undefined);
+  const O = variant(() => 1, layout?.cellSecs);
   const rhythmic = R.fit;
   const own = O.fit;
   const penalty = Math.max(rhythmic.dispersion, own.dispersion) * 3 * log(Math.max(2, nC));
