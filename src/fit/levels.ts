@@ -21,7 +21,7 @@ import type { ArrivalSummary } from '../summary/types.js';
 import { exp, log, log10 } from '../stats/det-math.js';
 import { empiricalGaps, fitArrivalWindow, fitsOnItsOwn, ksOf, type ArrivalFitOptions } from './arrival-fit.js';
 import { MAX_CV, weibullShapeForCv } from '../generate/arrival-sampler.js';
-import { dailyBin } from '../generate/levels.js';
+import { dailyPosition } from '../generate/levels.js';
 import { createRng } from '../stats/rng.js';
 import { lnGamma } from '../stats/special.js';
 import { MAX_LATTICE_SHARE } from './client-shape.js';
@@ -110,12 +110,14 @@ export const CLIENT_BLOCKS = 128;
 export interface SpanBlocks {
   W: number;
   s0: number;
+  /** The profile time of a UTC clock hour (from span.origin; 0 without one): daily cycles' bins start on the hour. */
+  hour: number;
   step: number;
   starts: Float64Array;
   seconds: Float64Array;
 }
 
-export function spanBlocks(W: number, s0: number, spanEnd: number): SpanBlocks {
+export function spanBlocks(W: number, s0: number, spanEnd: number, origin: string | null = null): SpanBlocks {
   const nW = Math.max(1, Math.ceil((spanEnd - s0) / W - 1e-9));
   const step = Math.ceil(nW / MAX_BLOCKS);
   const nB = Math.ceil(nW / step);
@@ -125,7 +127,9 @@ export function spanBlocks(W: number, s0: number, spanEnd: number): SpanBlocks {
     starts[k] = s0 + k * step * W;
     seconds[k] = Math.max(1e-9, Math.min(s0 + (k + 1) * step * W, spanEnd) - starts[k]);
   }
-  return { W, s0, step, starts, seconds };
+  const epoch = origin !== null ? Date.parse(origin) / 1000 : NaN;
+  const hour = Number.isFinite(epoch) ? (((-epoch % DAILY_BIN_SECONDS) + DAILY_BIN_SECONDS) % DAILY_BIN_SECONDS) : 0;
+  return { W, s0, hour, step, starts, seconds };
 }
 
 /** The block of a window (by its start). */
@@ -212,6 +216,8 @@ const DAILY_MIN_SWING = 0.05;
 
 /** The span's arrival windows by day and hour of day (from span.start), shared by every client's fit. */
 interface DayLayout {
+  /** The first bin's start (profile `levels.daily.start`). */
+  start: number;
   nW: number;
   /** Each window's seconds inside the span, bin of the day and day. */
   secs: Float64Array;
@@ -219,8 +225,24 @@ interface DayLayout {
   day: Int32Array;
   nBins: number;
   nDays: number;
+  /** Seconds of each day's hours (cells: day × bins + bin), and of each block's windows by bin (block × bins + bin). */
+  cellSecs: Float64Array;
+  blockBinSecs: Float64Array;
+  /** Each cell's seconds × the rhythm's factor of their blocks, by rhythm (levelShape's, one per fit). */
+  rhythmCells: WeakMap<LevelShape, Float64Array>;
 }
 const layouts = new WeakMap<SpanBlocks, DayLayout | null>();
+
+/** A layout's cells' seconds × the rhythm's factor (rhythmCellSecs), summed window by window once per rhythm. */
+function rhythmCellSecs(l: DayLayout, b: SpanBlocks, shape: LevelShape): Float64Array {
+  let e = l.rhythmCells.get(shape);
+  if (!e) {
+    e = new Float64Array(l.nDays * l.nBins);
+    for (let j = 0; j < l.nW; j++) e[l.day[j] * l.nBins + l.bin[j]] += l.secs[j] * shape.perBlock[Math.floor(j / b.step)];
+    l.rhythmCells.set(shape, e);
+  }
+  return e;
+}
 
 /** The windows' layout for daily cycles, or null when the span is too short or its windows too many or too long. */
 function dayLayout(b: SpanBlocks, spanEnd: number): DayLayout | null {
@@ -232,14 +254,33 @@ function dayLayout(b: SpanBlocks, spanEnd: number): DayLayout | null {
     const secs = new Float64Array(nW);
     const bin = new Int32Array(nW);
     const day = new Int32Array(nW);
-    const daily = { start: b.s0, bin_seconds: DAILY_BIN_SECONDS, factors: new Array<number>(DAY_SECONDS / DAILY_BIN_SECONDS) };
+    // The bins start on the clock's hours (the one at or before span.start), not at span.start:
+    // a client's cycle follows the clock, and span.start is where its log's first window fell.
+    // From span.start (found by review), an evening peak of 18–22 h (3.5× its rate, 0.5×
+    // otherwise, 7 days, ~1 850 requests) on epoch times from 2 h 13 min past an hour (600 s
+    // windows) was fitted with 0.547 of its requests in its evenings for the log's 0.576, and
+    // from half past an hour with 0.531 for 0.577 (each edge hour of the peak split over two
+    // bins); 0.575 for 0.585 from the hour.
+    const start = b.hour + Math.floor((b.s0 - b.hour) / DAILY_BIN_SECONDS + 1e-9) * DAILY_BIN_SECONDS;
+    const daily = { start, bin_seconds: DAILY_BIN_SECONDS, factors: new Array<number>(DAY_SECONDS / DAILY_BIN_SECONDS) };
+    // The days are cycles of the bins from the first window's (dailyPosition, as generation reads them).
+    const first = dailyPosition(daily, b.s0).cycle;
     for (let j = 0; j < nW; j++) {
       const t = b.s0 + j * b.W;
       secs[j] = Math.max(0, Math.min(b.W, spanEnd - t));
-      bin[j] = dailyBin(daily, t);
-      day[j] = Math.floor((j * b.W + 1e-9 * Math.max(1, Math.abs(t))) / DAY_SECONDS);
+      const p = dailyPosition(daily, t);
+      bin[j] = p.bin;
+      day[j] = p.cycle - first;
     }
-    l = { nW, secs, bin, day, nBins: daily.factors.length, nDays: day[nW - 1] + 1 };
+    const H = daily.factors.length;
+    const nDays = day[nW - 1] + 1;
+    const cellSecs = new Float64Array(nDays * H);
+    const blockBinSecs = new Float64Array(b.starts.length * H);
+    for (let j = 0; j < nW; j++) {
+      cellSecs[day[j] * H + bin[j]] += secs[j];
+      blockBinSecs[Math.floor(j / b.step) * H + bin[j]] += secs[j];
+    }
+    l = { start, nW, secs, bin, day, nBins: H, nDays, cellSecs, blockBinSecs, rhythmCells: new WeakMap() };
   }
   layouts.set(b, l);
   return l;
@@ -259,7 +300,15 @@ function dayLayout(b: SpanBlocks, spanEnd: number): DayLayout | null {
  * over 7 days, at 2–3.5 × its mean rate for 4 hours of each evening, got none.
  */
 function cycleBeyondRotations(c: Float64Array, e: Float64Array, nDays: number, H: number): boolean {
-  const level = new Float64Array(nDays);
+  // Each day's expected counts at its level (level × base), and the days with requests: a day
+  // without any adds 0 to every hour's count and expectation, turned or not. The turns are
+  // drawn for every day, in order, so the test is the same as over all days (the profiles of
+  // 60 clients over 10 days, 54 with a cycle, are identical byte for byte). Measured on 200
+  // clients of 30 days with a cycle each (~2 800 requests): the tests took 1.73–1.89 s of a
+  // 5.6–6.2 s fit with a closure and a % per cell, 1.42–1.63 s now (999 turns × 2 bases × 720
+  // cells a client, ~5 ns a cell); without a cycle a client's test ends at its first turns.
+  const me = new Float64Array(nDays * H);
+  const days: number[] = [];
   for (let D = 0; D < nDays; D++) {
     let cd = 0;
     let ed = 0;
@@ -267,36 +316,46 @@ function cycleBeyondRotations(c: Float64Array, e: Float64Array, nDays: number, H
       cd += c[D * H + h];
       ed += e[D * H + h];
     }
-    level[D] = ed > 0 ? cd / ed : 0;
+    const level = ed > 0 ? cd / ed : 0;
+    for (let h = 0; h < H; h++) me[D * H + h] = level * e[D * H + h];
+    if (cd > 0) days.push(D);
   }
   const C = new Float64Array(H);
   const M = new Float64Array(H);
-  const statistic = (turn: (D: number) => number) => {
+  const turns = new Int32Array(nDays);
+  const statistic = () => {
     C.fill(0);
     M.fill(0);
-    for (let D = 0; D < nDays; D++) {
-      const r = turn(D);
-      for (let h = 0; h < H; h++) {
-        const i = D * H + ((h + r) % H);
-        C[h] += c[i];
-        M[h] += level[D] * e[i];
+    for (const D of days) {
+      const r = turns[D];
+      const at = D * H + r;
+      // Hour h of the turned day is hour h + r of the day, wrapped at H.
+      for (let h = 0; h < H - r; h++) {
+        C[h] += c[at + h];
+        M[h] += me[at + h];
+      }
+      for (let h = H - r; h < H; h++) {
+        C[h] += c[at + h - H];
+        M[h] += me[at + h - H];
       }
     }
     let q = 0;
     for (let h = 0; h < H; h++) if (M[h] > 0) q += (C[h] - M[h]) ** 2 / M[h];
     return q;
   };
-  const observed = statistic(() => 0);
+  const observed = statistic();
   const rng = createRng('daily-cycle');
   for (let k = 0; k < DAILY_ROTATIONS; k++) {
-    if (statistic(() => Math.floor(rng.next() * H)) >= observed) return false;
+    for (let D = 0; D < nDays; D++) turns[D] = Math.floor(rng.next() * H);
+    if (statistic() >= observed) return false;
   }
   return true;
 }
 
 /**
- * A client's daily cycle against a base (its expected requests per window at level 1: the
- * window's seconds × the rhythm's factor, or × 1): a factor per hour of the day, or undefined
+ * A client's daily cycle from its counts `c` by day and hour (cells of DayLayout) against a base
+ * `e` (its expected requests there at level 1: the cell's windows' seconds × the rhythm's
+ * factor, or × 1): a factor per hour of the day, or undefined
  * when its counts by hour do not show one beyond their noise (cycleBeyondRotations).
  *
  * Each day gets its own level (its counts over its base, the cycle included), so a client that
@@ -308,16 +367,8 @@ function cycleBeyondRotations(c: Float64Array, e: Float64Array, nDays: number, H
  * hour's expected requests. The cycle is kept if a factor is still DAILY_MIN_SWING from 1.
  * Factors have mean 1 weighed by the hours' expected requests.
  */
-function fitDaily(l: DayLayout, windowCounts: Float64Array, base: (j: number) => number): Float64Array | undefined {
+function fitDaily(l: DayLayout, c: Float64Array, e: Float64Array): Float64Array | undefined {
   const H = l.nBins;
-  const cells = l.nDays * H;
-  const c = new Float64Array(cells);
-  const e = new Float64Array(cells);
-  for (let j = 0; j < l.nW; j++) {
-    const i = l.day[j] * H + l.bin[j];
-    c[i] += windowCounts[j];
-    e[i] += base(j);
-  }
   const d = new Float64Array(H).fill(1);
   const level = new Float64Array(l.nDays);
   // The hours' counts and expected counts, over all days and over the even (0) and odd (1) days.
@@ -430,24 +481,31 @@ export function fitLevels(arrivals: readonly ArrivalSummary[], b: SpanBlocks, sp
   // Each with the client's own daily cycle when it has one (fitDaily): its base in a block is
   // then the block's windows' seconds each × its hour's factor (dsec), × the rhythm's factor.
   const layout = dayLayout(b, spanEnd);
-  const windowCounts = layout ? new Float64Array(layout.nW) : undefined;
-  if (layout && windowCounts) {
+  // The client's counts by day and hour (cells), from its windows with requests only, and its
+  // bases there from the layout (each cell's seconds, × the rhythm's factors): the span's every
+  // window was visited per client and base (found by review: at --window 5 over 30 days, 518 400
+  // windows, 200 Poisson clients took 7.7 s to fit against 4.6 s without daily cycles; 4.6 s now).
+  let cells: Float64Array | undefined;
+  if (layout) {
+    cells = new Float64Array(layout.nDays * layout.nBins);
     for (const s of sorted) {
       const j = Math.round((s.start - b.s0) / b.W);
-      if (j >= 0 && j < layout.nW) windowCounts[j] += s.n;
+      if (j >= 0 && j < layout.nW) cells[layout.day[j] * layout.nBins + layout.bin[j]] += s.n;
     }
   }
-  const variant = (f: (k: number) => number) => {
-    const daily = layout && windowCounts ? fitDaily(layout, windowCounts, (j) => layout.secs[j] * f(Math.floor(j / b.step))) : undefined;
+  const variant = (f: (k: number) => number, base: Float64Array | undefined) => {
+    const daily = layout && cells && base ? fitDaily(layout, cells, base) : undefined;
     let dsec: Float64Array = b.seconds;
     if (layout && daily) {
+      // Each block's seconds, each × its hour's factor.
+      const H = layout.nBins;
       dsec = new Float64Array(nB);
-      for (let j = 0; j < layout.nW; j++) dsec[Math.floor(j / b.step)] += layout.secs[j] * daily[layout.bin[j]];
+      for (let k = 0; k < nB; k++) for (let h = 0; h < H; h++) dsec[k] += layout.blockBinSecs[k * H + h] * daily[h];
     }
     return { daily, dsec, fit: against(Float64Array.from(dsec, (e, k) => e * f(k))) };
   };
-  const R = variant((k) => shape.perBlock[k]);
-  const O = variant(() => 1);
+  const R = variant((k) => shape.perBlock[k], layout ? rhythmCellSecs(layout, b, shape) : undefined);
+  const O = variant(() => 1, layout?.cellSecs);
   const rhythmic = R.fit;
   const own = O.fit;
   const penalty = Math.max(rhythmic.dispersion, own.dispersion) * 3 * log(Math.max(2, nC));
@@ -613,7 +671,7 @@ export function fitLevels(arrivals: readonly ArrivalSummary[], b: SpanBlocks, sp
   let missed = atBlocks.missed;
   for (let a = 2; a <= widest && nB / a >= LEVEL_MIN_BLOCKS; a *= 2) missed = Math.max(missed, missedOver(a, cap).missed);
   const out: Levels = { starts, rates, cv, model: best.model, gof: { ks: best.ks, n: best.n, loglik: best.loglik } };
-  if (daily) out.daily = { start: b.s0, bin_seconds: DAILY_BIN_SECONDS, factors: Array.from(daily) };
+  if (daily && layout) out.daily = { start: layout.start, bin_seconds: DAILY_BIN_SECONDS, factors: Array.from(daily) };
   // The gaps' distribution is kept (and drawn) from EMPIRICAL_LEVEL_GAPS gaps, whatever the
   // best family's KS (a window keeps one only above KS 0.05), and from fewer when the best
   // family is rejected at 5 % (KS above 1.36/√n). A level client's gaps pool every rate its

@@ -24,17 +24,36 @@ export function levelAt(levels: Levels, t: number): number {
 }
 
 /**
- * The bin of a daily cycle (profile `clients[].levels.daily`) that profile time t (a window
- * start) falls in: bins of `bin_seconds` from `start`, repeating every bin_seconds × their
- * count. A start on a bin's boundary belongs to it (within 1e-9 relative, as levelAt).
+ * The position of profile time t (a window start) in a daily cycle (profile
+ * `clients[].levels.daily`): its bin (bins of `bin_seconds` from `start`, repeating every
+ * bin_seconds × their count) and its cycle (0: from `start`; negative before it). A start on a
+ * bin's boundary belongs to it: within 1e-9 of a bin, and within the rounding of t − start
+ * (1e-15 of the times' size, ~7 ulps). The tolerance was 1e-9 of |t| in seconds before (found
+ * by review): 1.7 s at epoch times, so a hand-written cycle of 0.25 s bins × 2 on an epoch
+ * profile put every window start in bin 6 of 2 (factor undefined: the client drawn at rate
+ * NaN, i.e. never, and inspect's peak and `--rate peak:R` at 0), and bins of 0.5 s in the
+ * wrong one.
  */
-export function dailyBin(daily: { start: number; bin_seconds: number; factors: readonly number[] }, t: number): number {
+export function dailyPosition(daily: { start: number; bin_seconds: number; factors: readonly number[] }, t: number): { bin: number; cycle: number } {
   const n = daily.factors.length;
-  const period = daily.bin_seconds * n;
-  let x = (t - daily.start) % period;
-  if (x < 0) x += period;
-  const k = Math.floor((x + 1e-9 * Math.max(1, Math.abs(t))) / daily.bin_seconds);
-  return k >= n ? k - n : k;
+  const bin = daily.bin_seconds;
+  const tol = 1e-9 + (1e-15 * Math.max(1, Math.abs(t), Math.abs(daily.start))) / bin;
+  const x = t - daily.start;
+  const period = bin * n;
+  // (A period past the doubles, hand-written: the bins before `start` are the last one's.)
+  if (!Number.isFinite(period)) return x < 0 ? { bin: n - 1, cycle: -1 } : { bin: Math.min(n - 1, Math.floor(x / bin + tol)), cycle: 0 };
+  // Whole cycles first, then the bin within one; r may round to a period or just past one
+  // (the next cycle's first bin) or, within the tolerance, below 0.
+  const cycle = Math.floor(x / period);
+  const k = Math.floor((x - cycle * period) / bin + tol);
+  if (k >= n) return { bin: Math.min(n - 1, k - n), cycle: cycle + 1 };
+  if (k < 0) return { bin: n - 1, cycle: cycle - 1 };
+  return { bin: k, cycle };
+}
+
+/** The bin of a daily cycle that profile time t (a window start) falls in (dailyPosition). */
+export function dailyBin(daily: { start: number; bin_seconds: number; factors: readonly number[] }, t: number): number {
+  return dailyPosition(daily, t).bin;
 }
 
 /** A level client's daily factor at profile time t (a window start); 1 without a daily cycle. */

@@ -161,13 +161,13 @@ export const ClientSchema = z
         empirical: GapHistogramSchema.optional().describe('the gaps in units of their level, kept from 200 gaps unless over 2 % are within one clock tick and that lattice costs more than the family (from fewer when no family fits them); generation samples it instead of the model'),
         daily: z
           .object({
-            start: z.number().finite().describe('where the first factor\'s bin begins (seconds from span.origin; the span\'s start when fitted); the bins repeat every bin_seconds × their count (a day)'),
+            start: z.number().finite().describe('where the first factor\'s bin begins (seconds from span.origin; when fitted, the clock\'s hour at or before the span\'s start: UTC from span.origin, a multiple of 3 600 s without one); the bins repeat every bin_seconds × their count (a day)'),
             bin_seconds: positive.describe('each factor\'s stretch of the cycle (3 600 s when fitted); an arrival window takes the factor of the bin its start falls in'),
-            factors: z.array(nonNegative).min(2).describe('the client\'s rate in each bin of the cycle relative to its levels × level_shape (mean about 1, weighed by the time at each)'),
+            factors: z.array(nonNegative).min(2).describe('the client\'s rate in each bin of the cycle relative to its levels × level_shape (when fitted, of mean 1 weighed by the client\'s expected requests in each bin at its levels × level_shape, not by time: an evening client whose evenings the rhythm shares had factors of mean 0.82 over the hours (test/fit/levels.test.ts))'),
           })
           .strict()
           .optional()
-          .describe('the client\'s own daily cycle (absent: none): fitted over 2 days or more when its counts by hour of day depart from its levels × level_shape beyond their noise; its rate in a window is level × level_shape factor × this factor'),
+          .describe('the client\'s own daily cycle (absent: none): fitted over 3 days or more when its counts by hour of day depart from its levels × level_shape beyond their noise; its rate in a window is level × level_shape factor × this factor'),
       })
       .strict()
       .optional()

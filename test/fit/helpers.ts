@@ -51,3 +51,15 @@ export function index1s(times: readonly number[], end: number): number {
 export const BATCH_SIZES = [1, 5, 20];
 /** A size of BATCH_SIZES for a uniform draw u. */
 export const batchSizeAt = (u: number): number => (u < 0.2 ? 1 : u < 0.5 ? 5 : 20);
+
+/** Poisson arrivals on [0, T) at rate(t) ≤ max (thinning), seeded. */
+export function poisson(rate: (t: number) => number, max: number, T: number, seed: number): number[] {
+  const rng = createRng(seed);
+  const out: number[] = [];
+  let t = 0;
+  for (;;) {
+    t += -Math.log(1 - rng.next()) / max;
+    if (t >= T) return out;
+    if (rng.next() * max < rate(t)) out.push(t);
+  }
+}

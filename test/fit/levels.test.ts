@@ -13,23 +13,11 @@ import { createRng } from '../../src/stats/rng.js';
 import { buildSummaries } from '../../src/summary/build.js';
 import { mergeAll } from '../../src/summary/merge.js';
 import type { Profile } from '../../src/profile/schema.js';
-import { traceOf } from './helpers.js';
+import { poisson, traceOf } from './helpers.js';
 import { expectClose } from '../summary/equal-summaries.js';
 
 const base: FitOptions = { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: '2026-01-01T00:00:00Z' };
 const DAY = 86_400;
-
-/** Poisson arrivals on [0, T) at rate(t) ≤ max (thinning), seeded. */
-function poisson(rate: (t: number) => number, max: number, T: number, seed: number): number[] {
-  const rng = createRng(seed);
-  const out: number[] = [];
-  let t = 0;
-  for (;;) {
-    t += -Math.log(1 - rng.next()) / max;
-    if (t >= T) return out;
-    if (rng.next() * max < rate(t)) out.push(t);
-  }
-}
 
 /** Largest distance between the gaps' empirical CDF and an exponential of the same mean. */
 function ksExponential(times: readonly number[]): { ks: number; n: number } {
