@@ -4,6 +4,7 @@ import { readProfile } from '../profile/read.js';
 import { generateToFile } from '../generate/write-trace.js';
 import { parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
+import { repeatShiftNote } from '../generate/compose.js';
 import type { Profile } from '../profile/schema.js';
 import { formatExtension, formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { humanCount, Reporter } from './progress.js';
@@ -163,6 +164,8 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
       // Found by review: top:100 of a 2-client profile said nothing.
       const top = options.clients && 'top' in options.clients ? options.clients.top : undefined;
       if (top !== undefined && top > profile.clients.length) rep.info(`note: --clients top:${top}: the profile has ${profile.clients.length} client(s); all of them are generated`);
+      const shift = repeatShiftNote(profile, options.start, duration);
+      if (shift) rep.info(shift);
       const summary = await generateToFile(profile, sha256, options, { path: opts.out, format }, (rows, reached) =>
         rep.progress(`generate: ${humanCount(rows)} requests, ${((100 * reached) / duration).toFixed(0)} % of span`),
         Boolean(opts.naive),

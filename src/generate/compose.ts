@@ -151,6 +151,30 @@ function tooManySlots(duration: number, count: number, unit: string): GenerateEr
   );
 }
 
+/** The windows after which the profile repeats past its span: its span, rounded up to whole windows. */
+export function windowsPerRepeat(profile: Profile): number {
+  return Math.max(1, Math.ceil((profile.span.end - profile.span.start) / profile.windows.arrival_seconds - 1e-9));
+}
+
+/**
+ * A note for a run that goes past the profile's span when the span's repeat moves the time of
+ * day: a span of a day or more that is not a whole number of days (to within a second). The
+ * clients' windows, the level clients' rhythm and their daily cycles all repeat with the span,
+ * so a 7.5-day profile's evening client drew 0.57 of its requests in its evenings inside the
+ * span and 0.10 in its second repeat (review of session 26).
+ */
+export function repeatShiftNote(profile: Profile, start: number, duration: number): string | undefined {
+  const DAY = 86_400;
+  const period = windowsPerRepeat(profile) * profile.windows.arrival_seconds;
+  if (period < DAY - 1) return undefined;
+  const s0 = profile.span.start;
+  if (start >= s0 && start + duration <= s0 + period) return undefined;
+  const shift = period % DAY;
+  if (Math.min(shift, DAY - shift) < 1) return undefined;
+  const hours = (x: number) => `${(x / 3600).toFixed(x < 36_000 ? 2 : 1)} h`;
+  return `note: the run goes past the profile's span, which repeats every ${period} s (${(period / DAY).toFixed(2)} days), so at each repeat the time of day of its clients' rates (windows, level_shape, daily cycles) moves ${shift <= DAY / 2 ? `${hours(shift)} later` : `${hours(DAY - shift)} earlier`}; a profile fitted over whole days repeats in step with the clock`;
+}
+
 /**
  * Slots covering [start, start + duration), aligned to the profile's arrival windows.
  * Past the profile's span the profile repeats (period = span length).
@@ -170,7 +194,7 @@ export function slotsFor(profile: Profile, start: number, duration: number): Slo
   const slots: Slot[] = [];
   // The profile repeats every whole number of windows (its span rounded up to windows);
   // window indices wrap as integers so starts stay exact multiples of W.
-  const windowsPerPeriod = Math.max(1, Math.ceil(L / W - 1e-9));
+  const windowsPerPeriod = windowsPerRepeat(profile);
   let a = start;
   while (a < end) {
     const rel = a - s0;
