@@ -51,7 +51,7 @@ export function renderSummary(file: string, s: ProfileSummary): string {
     }
   }
   if (alwaysZero.length > 0) lines.push(`    always 0: ${alwaysZero.join(', ')}`);
-  lines.push(`  top clients   ${s.topClients.slice(0, 5).map((c) => `${c.id} ${pct(c.share)} (CV ${c.cv === null ? '—' : fmt(c.cv)}${c.shifts ? `, ${c.shifts} shift${c.shifts > 1 ? 's' : ''}` : ''})`).join(', ')}`);
+  lines.push(`  top clients   ${s.topClients.slice(0, 5).map((c) => `${c.id} ${pct(c.share)} (CV ${c.cv === null ? '—' : fmt(c.cv)}${c.shifts ? `, ${c.shifts} shift${c.shifts > 1 ? 's' : ''}` : ''}${c.dailyPeak ? `, daily peak ×${fmt(c.dailyPeak.factor)} ${clockWords(c.dailyPeak.at, c.dailyPeak.utc)}` : ''})`).join(', ')}`);
   const gm = s.gapMemory;
   lines.push(
     gm.clients === 0
@@ -206,4 +206,11 @@ export function registerInspect(program: Command): void {
       const summary = summarizeTrace(result.trace);
       process.stdout.write(opts.json ? JSON.stringify({ ingest: result.summary, trace: summary }, null, 2) + '\n' : renderTraceSummary(files.join(' '), summary) + '\n');
     });
+}
+
+/** A daily cycle's bin start as inspect says it: "at 22:00 UTC", or "at 22:00 of its cycle" without an origin. */
+function clockWords(at: number, utc: boolean): string {
+  const h = Math.floor(at / 3600);
+  const m = Math.floor((at - 3600 * h) / 60);
+  return `at ${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}${utc ? ' UTC' : ' of its cycle'}`;
 }

@@ -34,7 +34,8 @@ export interface ProfileSummary {
   /** Mean reasoning tokens / answer tokens when the profile has reason ratios. */
   reasoningToAnswer?: number;
   /** Largest clients: share of requests and burstiness (request-weighted mean window CV). */
-  topClients: { id: string; share: number; cv: number | null; shifts: number }[];
+  /** The largest clients; a level client's own daily cycle by its busiest bin: the factor there and the bin's start, seconds into the UTC day (into the cycle without an origin). */
+  topClients: { id: string; share: number; cv: number | null; shifts: number; dailyPeak?: { factor: number; at: number; utc: boolean } }[];
   /** Session statistics of clients that have them. */
   sessions: { id: string; stats: Record<string, unknown> }[];
   /** Clients with gap memory: how many, their share of requests, the largest few. */
@@ -303,7 +304,20 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
         }
         // A level client is drawn from its levels' gap shape, not its windows' (README, Sparse clients).
         const cv = c.levels ? c.levels.cv : cw > 0 ? cs / cw : null;
-        return { id: c.id, share: total > 0 ? v / total : 0, cv, shifts: c.shifts?.length ?? 0 };
+        const out: ProfileSummary['topClients'][number] = { id: c.id, share: total > 0 ? v / total : 0, cv, shifts: c.shifts?.length ?? 0 };
+        const daily = c.levels?.daily;
+        if (daily) {
+          let k = 0;
+          daily.factors.forEach((f, i) => {
+            if (f > daily.factors[k]) k = i;
+          });
+          const origin = profile.span.origin === null ? NaN : Date.parse(profile.span.origin) / 1000;
+          const utc = Number.isFinite(origin);
+          const period = daily.bin_seconds * daily.factors.length;
+          const at = (((utc ? origin : 0) + daily.start + k * daily.bin_seconds) % period + period) % period;
+          out.dailyPeak = { factor: daily.factors[k], at, utc };
+        }
+        return out;
       }),
     sessions: clients.filter((c) => c.sessions).map((c) => ({ id: c.id, stats: c.sessions! })),
     gapMemory: (() => {

@@ -728,6 +728,16 @@ describe('daily cycles of level clients', () => {
     expect(Math.abs(drawn.filter(evening).length / drawn.length - logShare)).toBeLessThan(0.07);
   });
 
+  it('are shown by inspect at their busiest hour', () => {
+    // No origin: hours of the cycle from t = 0, where the log's clock starts.
+    const top = summarizeProfile(profile).topClients.find((c) => c.id === 'E')!;
+    expect(top.dailyPeak!.utc).toBe(false);
+    expect(top.dailyPeak!.at).toBeGreaterThanOrEqual(18 * 3600);
+    expect(top.dailyPeak!.at).toBeLessThan(22 * 3600);
+    // (The rhythm carries part of E's evenings, so its own factor there is ~1.9, not 3.5.)
+    expect(top.dailyPeak!.factor).toBeGreaterThan(1.5);
+  });
+
   it('leave the flat clients beside it flat', () => {
     // 4 h of 24 is 0.167; ~3 000 requests, SE 0.007: 0.03 is 4 SEs. (Each flat client alone
     // has a cycle against the rhythm, the opposite of E's share in it, or its own rate.)
