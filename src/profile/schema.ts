@@ -162,7 +162,7 @@ export const ClientSchema = z
         daily: z
           .object({
             start: z.number().finite().describe('where the first factor\'s bin begins (seconds from span.origin; when fitted, the clock\'s hour at or before the span\'s start: UTC from span.origin, a multiple of 3 600 s without one); the bins repeat every bin_seconds × their count (a day)'),
-            bin_seconds: positive.describe('each factor\'s stretch of the cycle (3 600 s when fitted); an arrival window takes the factor of the bin its start falls in'),
+            bin_seconds: positive.describe('each factor\'s stretch of the cycle (3 600 s when fitted, or the shortest whole number of windows from 600 s that divides an hour when the cycle is refined within its hours); an arrival window takes the factor of the bin its start falls in'),
             factors: z.array(nonNegative).min(2).describe('the client\'s rate in each bin of the cycle relative to its levels × level_shape (when fitted, of mean 1 weighed by the client\'s expected requests in each bin at its levels × level_shape, not by time: an evening client whose evenings the rhythm shares had factors of mean 0.82 over the hours (test/fit/levels.test.ts))'),
           })
           .strict()

@@ -119,3 +119,46 @@ describe('daily cycles', () => {
     expect(merged.clients.map((c) => c.levels)).toEqual(whole.clients.map((c) => c.levels));
   });
 });
+
+describe('a daily cycle that steps inside an hour', () => {
+  // 100 requests a 600 s window from 06 h to 18 h and 0.5 at night, 7 days; the log's first
+  // request (and so its windows' grid) at 9:55 past the hour, so the windows from 05:59:55 and
+  // 17:59:55 hold the steps. In hours alone, the hour from 05:00 averaged the step with its five
+  // night windows: the profile expected ~600 requests there over the 7 days against the log's
+  // ~21, and the night gaps in it, scaled by that hour's factor, came out at 30–85 times their
+  // mean (the client's gap CV read 1.52).
+  const T = 7 * 86_400;
+  const OFF = 595;
+  const clock = (t: number) => ((t + OFF) % 86_400) / 3600;
+  const times = poisson((t) => (clock(t) >= 6 && clock(t) < 18 ? 100 / 600 : 0.5 / 600), 100 / 600, T, 7).map((t) => t + 10);
+  const base: FitOptions = { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: '2026-01-01T00:00:00Z' };
+  const { profile } = fitTrace(traceOf(times), base);
+  const levels = profile.clients[0].levels!;
+  const expectedIn = (a: number, b: number) => {
+    let sum = 0;
+    for (let t = profile.span.start; t < profile.span.end; t += 600) {
+      const lo = Math.max(a, t);
+      const hi = Math.min(b, t + 600, profile.span.end);
+      if (hi > lo) sum += levelRateAt(levels, profile.level_shape, t) * (hi - lo);
+    }
+    return sum;
+  };
+
+  it('is refined within its hours, so the step stays near its window', () => {
+    expect(levels.daily).toBeDefined();
+    expect(levels.daily!.bin_seconds).toBe(600);
+    let before = 0;
+    let logBefore = 0;
+    for (let d = 0; d < 7; d++) {
+      const a = d * 86_400 + 5 * 3600 - OFF;
+      before += expectedIn(a, a + 3600);
+      logBefore += times.filter((t) => t >= a && t < a + 3600).length;
+    }
+    // ~21 in the log (Poisson at 3.5 a day: SE ~5); the step's own window adds up to ~6 × 7 a
+    // day × its share of the hour. 150 leaves room for that and fails the hours alone (~600).
+    expect(logBefore).toBeLessThan(40);
+    expect(before).toBeLessThan(150);
+    // Its gaps in units of the level: an exponential's CV is 1 (1.52 in hours alone).
+    expect(levels.cv!).toBeLessThan(1.35);
+  });
+});
