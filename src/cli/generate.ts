@@ -4,7 +4,7 @@ import { readProfile } from '../profile/read.js';
 import { generateToFile } from '../generate/write-trace.js';
 import { parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
-import { repeatShiftNote } from '../generate/compose.js';
+import { repeatPlan, repeatShiftNote } from '../generate/compose.js';
 import type { Profile } from '../profile/schema.js';
 import { formatExtension, formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { humanCount, Reporter } from './progress.js';
@@ -92,7 +92,7 @@ export function registerGenerate(program: Command): void {
     .argument('<profile.json>', 'profile (from fit or import-servegen)')
     .requiredOption('--duration <seconds>', 'length of the generated span in seconds')
     .requiredOption('--out <file>', 'output file (.jsonl, .csv, .parquet, .arrow; or any name with --format)')
-    .option('--start <seconds>', 'start of the span, seconds from the profile origin (the profile repeats with the period of its span, so a negative start or one past the span is taken modulo it)', '0')
+    .option('--start <seconds>', 'start of the span, seconds from the profile origin (the profile repeats with the period of its span, rounded up to whole windows and, for a span of a day or more, to whole days; a negative start or one past the span is taken modulo it)', '0')
     .option('--rate <spec>', 'constant:R (aggregate req/s, clients keep their shares) | scale:K (every client × K) | peak:R (busiest window at R) | FILE of (time, rate) points: JSON [[t, r], …] or CSV time,rate, piecewise-linear, t in seconds from --start', 'scale:1')
     .option('--seed <n>', 'random seed (integer or string); same seed → identical output', '0')
     .option('--format <fmt>', `output format: ${TRACE_FORMATS.join('|')} (default: from the file extension)`)
@@ -114,7 +114,8 @@ Examples:
   $ servegen generate profile.json --duration 3600 --format azure --out AzureLLMInferenceTrace_gen.csv   # Azure's layout (Splitwise)
   $ servegen generate profile.json --duration 3600 --naive --out naive.jsonl   # the naive baseline
 
-Past the profile's span the profile repeats. Timestamps are seconds from --start.`,
+Past the profile's span the profile repeats (a span of a day or more in whole days, in step with
+the clock; a note says so when it pads the span). Timestamps are seconds from --start.`,
     )
     .action(async (file: string, opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
@@ -175,7 +176,7 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
           if (plan.expectedRequests === 0) {
             // At a rate of 0 the --start advice was beside the point (found by review: scale:0).
             const zero = (options.rate.kind === 'constant' && options.rate.rate === 0) || (options.rate.kind === 'scale' && options.rate.factor === 0);
-            const period = Math.round(1000 * (profile.span.end - profile.span.start)) / 1000;
+            const period = Math.round(1000 * repeatPlan(profile).windows * profile.windows.arrival_seconds) / 1000;
             rep.info(zero
               ? `warning: --rate ${opts.rate} gives every client a rate of 0: the output will have no requests`
               : `warning: no chosen client has a positive rate in [${options.start}, ${options.start + duration}) s of the profile's time (it repeats every ${period} s): the output will have no requests; pick another --start`);

@@ -151,33 +151,55 @@ function tooManySlots(duration: number, count: number, unit: string): GenerateEr
   );
 }
 
-/** The windows after which the profile repeats past its span: its span, rounded up to whole windows. */
-export function windowsPerRepeat(profile: Profile): number {
-  return Math.max(1, Math.ceil((profile.span.end - profile.span.start) / profile.windows.arrival_seconds - 1e-9));
+const DAY = 86_400;
+
+/**
+ * How the profile repeats past its span. `windows`: the period, in arrival windows — its span
+ * rounded up to whole windows, and, for a span of a day or more when a day is a whole number of
+ * windows, further up to whole days (so the repeats stay in step with the clock); `fromDayBefore`:
+ * the windows from there to the period's end (`windows` − that count … `windows` − 1), drawn as the
+ * windows a day earlier, which the span holds. Before, a 7.5-day profile repeated every 7.5 days,
+ * and its clients' evenings (windows, `level_shape`, daily cycles) came 12 h later at each repeat:
+ * an evening client drew 0.57 of its requests in its evenings over the span and 0.10 in the
+ * second repeat (review of session 26). `windowsPerDay`: a day in windows, 0 when the period
+ * is not aligned to days (a span under a day, or windows that do not divide a day).
+ */
+export function repeatPlan(profile: Profile): { windows: number; fromDayBefore: number; windowsPerDay: number } {
+  const W = profile.windows.arrival_seconds;
+  const span = Math.max(1, Math.ceil((profile.span.end - profile.span.start) / W - 1e-9));
+  const perDay = Math.round(DAY / W);
+  const aligned = perDay >= 1 && Math.abs(perDay * W - DAY) <= 1e-9 * DAY && span >= perDay;
+  if (!aligned) return { windows: span, fromDayBefore: 0, windowsPerDay: 0 };
+  const windows = Math.ceil(span / perDay) * perDay;
+  return { windows, fromDayBefore: windows - span, windowsPerDay: perDay };
 }
 
 /**
- * A note for a run that goes past the profile's span when the span's repeat moves the time of
- * day: a span of a day or more that is not a whole number of days (to within a second). The
- * clients' windows, the level clients' rhythm and their daily cycles all repeat with the span,
- * so a 7.5-day profile's evening client drew 0.57 of its requests in its evenings inside the
- * span and 0.10 in its second repeat (review of session 26).
+ * A note for a run that goes past the profile's span when its repeats do not follow the clock
+ * exactly: when the span of a day or more is padded to whole days (the hours it adds are drawn as
+ * the same hours a day earlier), or, where a day is not a whole number of windows, when the
+ * span's repeat moves the time of day (not whole days to within a second).
  */
 export function repeatShiftNote(profile: Profile, start: number, duration: number): string | undefined {
-  const DAY = 86_400;
-  const period = windowsPerRepeat(profile) * profile.windows.arrival_seconds;
-  if (period < DAY - 1) return undefined;
+  const W = profile.windows.arrival_seconds;
+  const plan = repeatPlan(profile);
+  const span = (plan.windows - plan.fromDayBefore) * W;
   const s0 = profile.span.start;
-  if (start >= s0 && start + duration <= s0 + period) return undefined;
-  const shift = period % DAY;
-  if (Math.min(shift, DAY - shift) < 1) return undefined;
+  if (start >= s0 && start + duration <= s0 + span) return undefined;
   const hours = (x: number) => `${(x / 3600).toFixed(x < 36_000 ? 2 : 1)} h`;
-  return `note: the run goes past the profile's span, which repeats every ${period} s (${(period / DAY).toFixed(2)} days), so at each repeat the time of day of its clients' rates (windows, level_shape, daily cycles) moves ${shift <= DAY / 2 ? `${hours(shift)} later` : `${hours(DAY - shift)} earlier`}; a profile fitted over whole days repeats in step with the clock`;
+  if (plan.fromDayBefore > 0) {
+    return `note: the run goes past the profile's span (${(span / DAY).toFixed(2)} days), which repeats every ${plan.windows * W / DAY} days to stay in step with the clock: the ${hours(plan.fromDayBefore * W)} after the span's end in each repeat are drawn as the same hours a day earlier`;
+  }
+  if (plan.windowsPerDay > 0 || span < DAY - 1) return undefined;
+  const shift = span % DAY;
+  if (Math.min(shift, DAY - shift) < 1) return undefined;
+  return `note: the run goes past the profile's span, which repeats every ${span} s (${(span / DAY).toFixed(2)} days), so at each repeat the time of day of its clients' rates (windows, level_shape, daily cycles) moves ${shift <= DAY / 2 ? `${hours(shift)} later` : `${hours(DAY - shift)} earlier`} (its ${W} s windows do not divide a day, so the repeat cannot be padded to whole days)`;
 }
 
 /**
  * Slots covering [start, start + duration), aligned to the profile's arrival windows.
- * Past the profile's span the profile repeats (period = span length).
+ * Past the profile's span the profile repeats (`repeatPlan`: the span, padded to whole days
+ * with the day before its end when it is a day or more).
  */
 export function slotsFor(profile: Profile, start: number, duration: number): Slot[] {
   const W = profile.windows.arrival_seconds;
@@ -192,15 +214,17 @@ export function slotsFor(profile: Profile, start: number, duration: number): Slo
     throw new GenerateError(`--start ${start} with --duration ${duration}: the span is below the resolution of times that large; give a smaller --start`);
   }
   const slots: Slot[] = [];
-  // The profile repeats every whole number of windows (its span rounded up to windows);
-  // window indices wrap as integers so starts stay exact multiples of W.
-  const windowsPerPeriod = windowsPerRepeat(profile);
+  // The profile repeats every whole number of windows; window indices wrap as integers so
+  // starts stay exact multiples of W, and those past the span are taken a day earlier.
+  const { windows: period, fromDayBefore, windowsPerDay } = repeatPlan(profile);
+  const inSpan = period - fromDayBefore;
   let a = start;
   while (a < end) {
     const rel = a - s0;
     const k = Math.floor(rel / W + 1e-9);
     const b = Math.min(end, s0 + (k + 1) * W);
-    const wrapped = ((k % windowsPerPeriod) + windowsPerPeriod) % windowsPerPeriod;
+    let wrapped = ((k % period) + period) % period;
+    if (wrapped >= inSpan) wrapped -= windowsPerDay;
     slots.push({ a, b, profileStart: s0 + wrapped * W });
     a = b;
   }

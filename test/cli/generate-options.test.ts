@@ -38,23 +38,23 @@ describe('generate options (found by review)', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('says when a run past the span moves the time of day at each repeat (a span not of whole days)', async () => {
+  it('repeats a span of a day or more in whole days, and says so when it pads one that is not', async () => {
     // The pool's span is one day: it repeats in step with the clock, and nothing is said.
     const out = join(dir, 'repeat.jsonl');
     const whole = await runCli('generate', pool, '--duration', '172800', '--out', out);
     expect(whole.code).toBe(0);
     expect(whole.stderr).not.toMatch(/repeats every/);
-    // The same pool over 1.5 days: its evenings come 12 h later at each repeat.
-    const p = JSON.parse(readFileSync(pool, 'utf8')) as { span: { start: number; end: number } };
+    // The same pool over 1.5 days repeats every 2 (it moved 12 h at each repeat of 1.5 days).
+    const p = JSON.parse(readFileSync(pool, 'utf8')) as { span: { start: number; end: number }; windows: { arrival_seconds: number } };
     p.span.end = p.span.start + 129_600;
     const longer = join(dir, 'pool-1.5d.json');
     writeFileSync(longer, JSON.stringify(p));
     const past = await runCli('generate', longer, '--duration', '172800', '--out', out);
     expect(past.code).toBe(0);
-    expect(past.stderr).toContain("note: the run goes past the profile's span, which repeats every 129600 s (1.50 days), so at each repeat the time of day of its clients' rates (windows, level_shape, daily cycles) moves 12.0 h later");
+    expect(past.stderr).toContain("note: the run goes past the profile's span (1.50 days), which repeats every 2 days to stay in step with the clock: the 12.0 h after the span's end in each repeat are drawn as the same hours a day earlier");
     // Inside the span, or before it (wrapped back), as said.
     expect((await runCli('generate', longer, '--duration', '129600', '--out', out)).stderr).not.toMatch(/repeats every/);
-    expect((await runCli('generate', longer, '--start', '-3600', '--duration', '3600', '--out', out)).stderr).toMatch(/repeats every 129600 s/);
+    expect((await runCli('generate', longer, '--start', '-3600', '--duration', '3600', '--out', out)).stderr).toMatch(/repeats every 2 days/);
   });
 
   it('--clients with an id listed twice generates that client once', async () => {

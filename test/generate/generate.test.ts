@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { importServegenPool } from '../../src/profile/upstream.js';
-import { planGeneration, slotsFor } from '../../src/generate/compose.js';
+import { planGeneration, repeatPlan, repeatShiftNote, slotsFor } from '../../src/generate/compose.js';
 import { planNaiveGeneration } from '../../src/generate/naive.js';
 import { parseRateSpec } from '../../src/generate/rate-function.js';
 import { GenerateError } from '../../src/generate/errors.js';
@@ -226,6 +226,28 @@ describe('rate functions', () => {
     const slots = slotsFor(mmImage, 86400 - 600, 1800);
     expect(slots.map((s) => s.profileStart)).toEqual([85800, 0, 600]);
     expect(count(mmImage, 'constant:10', 1, 1200, 86400)).toBeGreaterThan(0);
+  });
+
+  it('repeats a span of a day or more every whole number of days, the padding drawn a day earlier', () => {
+    // 1.5 days: every 2 days, [1.5 d, 2 d) of each repeat drawn as [0.5 d, 1 d); before, every
+    // 1.5 days, so the time of day moved 12 h at each repeat.
+    const DAY = 86_400;
+    const longer: Profile = { ...mmImage, span: { ...mmImage.span, end: 1.5 * DAY } };
+    const slots = slotsFor(longer, -DAY, 6 * DAY);
+    expect(slots).toHaveLength(6 * 144);
+    for (const s of slots) {
+      const k = Math.round(((s.a % (2 * DAY)) + 2 * DAY) % (2 * DAY) / 600);
+      expect(s.profileStart, `slot at ${s.a}`).toBe(k < 216 ? k * 600 : (k - 144) * 600);
+    }
+    expect(repeatPlan(longer)).toEqual({ windows: 288, fromDayBefore: 72, windowsPerDay: 144 });
+    // Whole days, a span under a day and windows that do not divide a day repeat as before.
+    expect(repeatPlan(mmImage)).toEqual({ windows: 144, fromDayBefore: 0, windowsPerDay: 144 });
+    expect(repeatPlan({ ...mmImage, span: { ...mmImage.span, end: 0.75 * DAY } })).toEqual({ windows: 108, fromDayBefore: 0, windowsPerDay: 0 });
+    const odd: Profile = { ...longer, windows: { ...longer.windows, arrival_seconds: 700 } };
+    expect(repeatPlan(odd)).toEqual({ windows: 186, fromDayBefore: 0, windowsPerDay: 0 });
+    expect(repeatShiftNote(odd, 0, 2 * DAY)).toContain('repeats every 130200 s (1.51 days), so at each repeat the time of day of its clients\' rates (windows, level_shape, daily cycles) moves 11.8 h earlier (its 700 s windows do not divide a day');
+    expect(repeatShiftNote(longer, 0, 2 * DAY)).toContain('repeats every 2 days');
+    expect(repeatShiftNote(longer, 0, 1.5 * DAY)).toBeUndefined();
   });
 });
 
