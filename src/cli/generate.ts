@@ -11,6 +11,7 @@ import { humanCount, Reporter } from './progress.js';
 import { checkSeed, flagNumber, positive, refuseClobber, secondsHint, UsageError } from './errors.js';
 import { readErrorReason } from '../io/read-error.js';
 import { azureRangeProblem } from '../io/to-azure.js';
+import { parseIsoSeconds } from '../ingest/timestamp.js';
 
 interface Opts {
   duration: string;
@@ -37,6 +38,21 @@ function num(text: string, flag: string, min = -Infinity): number {
   const v = flagNumber(text);
   if (text.trim() === '' || !Number.isFinite(v) || v < min) throw new UsageError(`${flag}: expected a number${min > -Infinity ? ` ≥ ${min}` : ''}, got ${JSON.stringify(text)}${secondsHint(text)}`);
   return v;
+}
+
+/**
+ * --start given as a date-time (`2023-11-16T18:30:00Z`, as `summarize --origin` takes one) said
+ * only "expected a number" (found by a new user's walkthrough): the error gives the seconds from
+ * the profile's origin, or says the profile has none. Undefined when the text is no date-time.
+ */
+function dateTimeStart(text: string, file: string): undefined {
+  if (!/^\s*\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
+  const at = parseIsoSeconds(text);
+  if (!Number.isFinite(at)) return undefined;
+  const origin = readProfile(file).profile.span.origin;
+  const from = origin === null ? NaN : Date.parse(origin) / 1000;
+  if (!Number.isFinite(from)) throw new UsageError(`--start: seconds from the profile's start, not a date-time: ${file} has no absolute origin (its log's times were relative)`);
+  throw new UsageError(`--start: seconds from the profile's origin (${origin}), not a date-time: --start ${Number((at - from).toPrecision(15))} for ${text.trim()}`);
 }
 
 /** A count flag: a whole number ≥ 0 (`--max-requests 1.5` was taken as a limit of 1.5 requests; found by review). */
@@ -141,7 +157,7 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
       const duration = positive(opts.duration, '--duration');
       refuseClobber([['the profile', file]], [['--out', opts.out]]);
       const options: GenerateOptions = {
-        start: num(opts.start, '--start'),
+        start: dateTimeStart(opts.start, file) ?? num(opts.start, '--start'),
         duration,
         rate: parseRateSpec(opts.rate),
         seed: /^-?\d+$/.test(checkSeed(opts.seed)) ? BigInt(opts.seed) : opts.seed,

@@ -48,7 +48,7 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input, 3 internal error (a bu
   registerFit(program);
   registerValidate(program, (code) => (exitCode = code));
   registerRoundtrip(program, (code) => (exitCode = code));
-  registerRun(program, (argv) => main(argv), (code) => (exitCode = code));
+  registerRun(program, (argv) => main(argv), (code) => (exitCode = code), () => program.commands.map((c) => c.name()));
   registerFidelityTable(program, (code) => (exitCode = code));
   registerCapacity(program, (code) => (exitCode = code));
   registerImportServegen(program);

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { loadPreset } from '../ingest/presets.js';
 import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -195,6 +196,8 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
         writeReports(result, opts.json, opts.report);
         for (const l of verdictLines(result.report, { t: thresholds, file: opts.thresholds })) rep.info(l);
+        // A file against itself passed every metric without a word (found by a new user's walkthrough).
+        if (sameInput(sourceFile, generatedFile)) rep.info(`note: the source and the generated trace are the same file (${generatedFile}): every metric passes trivially; give the trace generate wrote as the second argument`);
         for (const l of mismatchNotes(result.report, sourceFile, generatedFile, swapped)) rep.info(l);
         // Found by review: --window 1e9 ran without a word, every client one window.
         const span = result.report.source.span_seconds;
@@ -203,6 +206,17 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         }
       }
     });
+}
+
+/** Whether two paths name one regular file (also through a link); false when either cannot be read. */
+function sameInput(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.isFile() && x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
 
 /**

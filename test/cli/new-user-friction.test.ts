@@ -1,0 +1,84 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+// Friction a new user met following the README with the real traces (session h-58's walkthrough).
+
+const CONV = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
+
+let dir: string;
+let profile: string;
+
+beforeAll(async () => {
+  dir = tempDir();
+  profile = join(dir, 'profile.json');
+  expect((await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--out', profile, '--quiet')).code).toBe(0);
+});
+
+describe('every row rejected: the message names the first rejected row, as a run stopped by --max-reject-ratio does', () => {
+  it('a mapping with the wrong timestamp unit said only "all 400 rows rejected (bad_timestamp 400) (use --rejects to see them)", so seeing why took a second run', async () => {
+    const log = join(dir, 'log.csv');
+    writeFileSync(log, 'ts,tenant,in\n19440110.0,a,5\n19440161.0,b,6\n');
+    writeFileSync(join(dir, 'iso.json'), JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'in' }, timestamp: { unit: 'iso' } }));
+    for (const [cmd, ...rest] of [['ingest', '--out', join(dir, 't.jsonl')], ['fit', '--out', join(dir, 'p.json')], ['inspect']]) {
+      const r = await runCli(cmd, log, '--map', join(dir, 'iso.json'), ...rest);
+      expect(r.code, cmd).toBe(2);
+      expect(r.stderr, cmd).toMatch(new RegExp(`no accepted rows: all 2 rows rejected \\(bad_timestamp 2\\) \\(use --rejects to see them\\); the first: ${log.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:2: timestamp: .*19440110\\.0`));
+    }
+    // validate names the side's flag and the side's first reject.
+    const v = await runCli('validate', log, log, '--source-map', join(dir, 'iso.json'), '--generated-map', join(dir, 'iso.json'));
+    expect(v.code).toBe(2);
+    expect(v.stderr).toContain(`(use --source-rejects to see them); the first: ${log}:2: timestamp: `);
+  });
+});
+
+describe('servegen run: a stage naming no servegen command is refused when the spec is read, before any stage runs', () => {
+  it('a typo in a later stage ran the earlier stages first, then "error: unknown command \'fitt\'"; a stage copied from the README with "servegen" in front failed the same way', async () => {
+    const out = join(dir, 'run-g.jsonl');
+    const gen = { name: 'gen', run: ['generate', profile, '--duration', '10', '--out', out], inputs: [profile], outputs: [out] };
+    writeFileSync(join(dir, 'typo.json'), JSON.stringify({ name: 'typo', stages: [gen, { name: 'fit', run: ['fitt', out, '--out', join(dir, 'q.json')], inputs: [out], outputs: [join(dir, 'q.json')] }] }));
+    const r = await runCli('run', join(dir, 'typo.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: ${join(dir, 'typo.json')}: stage fit: "fitt" is not a servegen command (did you mean fit?); the commands are ingest, summarize, sql, fit, validate, roundtrip, fidelity-table, capacity, import-servegen, export-servegen, generate, inspect\n`);
+    expect(existsSync(out)).toBe(false);
+    writeFileSync(join(dir, 'prefixed.json'), JSON.stringify({ name: 'prefixed', stages: [{ ...gen, run: ['servegen', ...gen.run] }] }));
+    const p = await runCli('run', join(dir, 'prefixed.json'));
+    expect(p.code).toBe(2);
+    expect(p.stderr).toBe(`servegen: ${join(dir, 'prefixed.json')}: stage gen: "servegen" is not a servegen command: a stage's run starts with the command, without "servegen" (["generate", …])\n`);
+    writeFileSync(join(dir, 'npx.json'), JSON.stringify({ name: 'npx', stages: [{ ...gen, run: ['npx', 'servegen', ...gen.run] }] }));
+    const n = await runCli('run', join(dir, 'npx.json'));
+    expect(n.stderr).toBe(`servegen: ${join(dir, 'npx.json')}: stage gen: "npx" is not a servegen command: a stage's run starts with the command, without "npx servegen" (["generate", …])\n`);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('generate --start given as a date-time says the seconds to give', () => {
+  it('the profile has an origin: the seconds from it (was: "expected a number")', async () => {
+    const r = await runCli('generate', profile, '--duration', '60', '--start', '2023-11-16T18:30:00Z', '--out', join(dir, 's.jsonl'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: --start: seconds from the profile's origin (2023-11-16T18:15:46.000Z), not a date-time: --start 854 for 2023-11-16T18:30:00Z\n`);
+    const before = await runCli('generate', profile, '--duration', '60', '--start', '2023-11-16 18:00:00', '--out', join(dir, 's.jsonl'));
+    expect(before.stderr).toBe(`servegen: --start: seconds from the profile's origin (2023-11-16T18:15:46.000Z), not a date-time: --start -946 for 2023-11-16 18:00:00\n`);
+    expect(existsSync(join(dir, 's.jsonl'))).toBe(false);
+  });
+
+  it('a profile of relative times has no date to count from', async () => {
+    const rel = join(dir, 'rel.json');
+    expect((await runCli('fit', fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), '--preset', 'burstgpt', '--out', rel, '--quiet')).code).toBe(0);
+    const r = await runCli('generate', rel, '--duration', '60', '--start', '2023-11-16T18:30:00Z', '--out', join(dir, 's.jsonl'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: --start: seconds from the profile's start, not a date-time: ${rel} has no absolute origin (its log's times were relative)\n`);
+  });
+});
+
+describe('validate given one file as both sides says so', () => {
+  it('a file against itself passed every metric without a word (a slip of tab completion)', async () => {
+    const g = join(dir, 'self.jsonl');
+    expect((await runCli('generate', profile, '--duration', '600', '--out', g, '--quiet')).code).toBe(0);
+    const r = await runCli('validate', g, g);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`note: the source and the generated trace are the same file (${g}): every metric passes trivially; give the trace generate wrote as the second argument\n`);
+  });
+});
