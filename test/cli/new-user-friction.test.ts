@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
@@ -80,5 +80,28 @@ describe('validate given one file as both sides says so', () => {
     const r = await runCli('validate', g, g);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`note: the source and the generated trace are the same file (${g}): every metric passes trivially; give the trace generate wrote as the second argument\n`);
+  });
+});
+
+describe('an output path that is an existing directory is refused before the input is read', () => {
+  it('fit, ingest, validate and capacity read and fitted the whole log first (10 s on 4.3 M rows), then said "cannot write (it is a directory)"', async () => {
+    const d = join(dir, 'outdir');
+    mkdirSync(d, { recursive: true });
+    const g = join(dir, 'g-dir.jsonl');
+    expect((await runCli('generate', profile, '--duration', '600', '--out', g, '--quiet')).code).toBe(0);
+    for (const args of [
+      ['fit', CONV, '--preset', 'azure-llm-2023', '--out', d],
+      ['fit', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 'p2.json'), '--report', d],
+      ['ingest', CONV, '--preset', 'azure-llm-2023', '--out', d, '--out-format', 'jsonl'],
+      ['ingest', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 't2.jsonl'), '--summary', d],
+      ['validate', CONV, g, '--source-preset', 'azure-llm-2023', '--json', d],
+      ['capacity', CONV, g, '--source-preset', 'azure-llm-2023', '--json', d],
+      ['generate', profile, '--duration', '10', '--out', `${d}/`, '--format', 'jsonl'],
+    ]) {
+      const r = await runCli(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      // One line, as the write said it, but before the input is read (no "read … rows" summary).
+      expect(r.stderr, args.join(' ')).toMatch(new RegExp(`^servegen: ${d.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/?: cannot write \\(it is a directory\\)\\n$`));
+    }
   });
 });
