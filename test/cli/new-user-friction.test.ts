@@ -105,3 +105,13 @@ describe('an output path that is an existing directory is refused before the inp
     }
   });
 });
+
+describe('a mapping written without its "columns" object says where the fields go', () => {
+  it('{"timestamp": "ts", "client_id": "Model", …} said only "top level: unknown key "client_id" … (allowed here: …, columns, …)"', async () => {
+    writeFileSync(join(dir, 'flat.json'), JSON.stringify({ timestamp: 'TIMESTAMP', client_id: 'Model', input_tokens: 'ContextTokens', output_tokens: 'GeneratedTokens' }));
+    const r = await runCli('ingest', CONV, '--map', join(dir, 'flat.json'), '--out', join(dir, 'flat.jsonl'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`servegen: ${join(dir, 'flat.json')}: top level: unknown key "client_id" (and "input_tokens", "output_tokens")`);
+    expect(r.stderr).toMatch(/; fields' sources go in a "columns" object: \{"columns": \{"timestamp": "TIMESTAMP", "client_id": "Model", "input_tokens": "ContextTokens", "output_tokens": "GeneratedTokens"\}\}\n$/);
+  });
+});
