@@ -4,7 +4,7 @@ import { readProfile } from '../profile/read.js';
 import { generateToFile } from '../generate/write-trace.js';
 import { parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
-import { repeatShiftNote } from '../generate/compose.js';
+import { repeatShiftNote, windowsPerRepeat } from '../generate/compose.js';
 import type { Profile } from '../profile/schema.js';
 import { formatExtension, formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { humanCount, Reporter } from './progress.js';
@@ -53,6 +53,20 @@ function dateTimeStart(text: string, file: string): undefined {
   const from = origin === null ? NaN : Date.parse(origin) / 1000;
   if (!Number.isFinite(from)) throw new UsageError(`--start: seconds from the profile's start, not a date-time: ${file} has no absolute origin (its log's times were relative)`);
   throw new UsageError(`--start: seconds from the profile's origin (${origin}), not a date-time: --start ${Number((at - from).toPrecision(15))} for ${text.trim()}`);
+}
+
+/**
+ * A note for a --start before a span that does not start at 0 (a log of relative times, as
+ * BurstGPT's, from 19 440 110 s): taken modulo the span's period, the default --start 0 began
+ * somewhere inside the profile, 6000 s into BurstGPT's, without a word (found by a new user's
+ * walkthrough). Undefined for a span from 0 (every absolute or anonymized profile).
+ */
+function beforeSpanNote(profile: Profile, start: number): string | undefined {
+  const s0 = profile.span.start;
+  if (!(s0 > 0) || start >= s0) return undefined;
+  const period = windowsPerRepeat(profile) * profile.windows.arrival_seconds;
+  const into = (((start - s0) % period) + period) % period;
+  return `note: --start ${start} is before the profile's span (${s0} … ${profile.span.end} s: its log's times were relative, and did not start at 0), which repeats every ${period} s, so the run starts ${Number(into.toPrecision(12))} s into it; --start ${s0} starts at its beginning`;
 }
 
 /** A count flag: a whole number ≥ 0 (`--max-requests 1.5` was taken as a limit of 1.5 requests; found by review). */
@@ -182,6 +196,8 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
       if (top !== undefined && top > profile.clients.length) rep.info(`note: --clients top:${top}: the profile has ${profile.clients.length} client(s); all of them are generated`);
       const shift = repeatShiftNote(profile, options.start, duration);
       if (shift) rep.info(shift);
+      const before = beforeSpanNote(profile, options.start);
+      if (before) rep.info(before);
       const summary = await generateToFile(profile, sha256, options, { path: opts.out, format }, (rows, reached) =>
         rep.progress(`generate: ${humanCount(rows)} requests, ${((100 * reached) / duration).toFixed(0)} % of span`),
         Boolean(opts.naive),

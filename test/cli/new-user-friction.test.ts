@@ -115,3 +115,18 @@ describe('a mapping written without its "columns" object says where the fields g
     expect(r.stderr).toMatch(/; fields' sources go in a "columns" object: \{"columns": \{"timestamp": "TIMESTAMP", "client_id": "Model", "input_tokens": "ContextTokens", "output_tokens": "GeneratedTokens"\}\}\n$/);
   });
 });
+
+describe('generate from a profile of relative times that do not start at 0 says where --start 0 lands', () => {
+  it('BurstGPT (times from 19 440 110 s): the default --start 0 began 6000 s into the profile, in its quiet part, without a word', async () => {
+    const rel = join(dir, 'burst.json');
+    expect((await runCli('fit', fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), '--preset', 'burstgpt', '--out', rel, '--quiet')).code).toBe(0);
+    const r = await runCli('generate', rel, '--duration', '3600', '--out', join(dir, 'b.jsonl'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`note: --start 0 is before the profile's span (19440000 … 19481563 s: its log's times were relative, and did not start at 0), which repeats every 42000 s, so the run starts 6000 s into it; --start 19440000 starts at its beginning\n`);
+    for (const args of [[rel, '--start', '19440000'], [rel, '--start', '19450000'], [profile]]) {
+      const q = await runCli('generate', ...args, '--duration', '600', '--out', join(dir, 'b.jsonl'));
+      expect(q.code, args.join(' ')).toBe(0);
+      expect(q.stderr, args.join(' ')).not.toContain('before the profile');
+    }
+  });
+});
