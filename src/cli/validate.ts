@@ -197,7 +197,7 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         writeReports(result, opts.json, opts.report);
         for (const l of verdictLines(result.report, { t: thresholds, file: opts.thresholds })) rep.info(l);
         // A file against itself passed every metric without a word (found by a new user's walkthrough).
-        if (sameInput(sourceFile, generatedFile)) rep.info(`note: the source and the generated trace are the same file (${generatedFile}): every metric passes trivially; give the trace generate wrote as the second argument`);
+        if (sameInput(sourceFile, generatedFile)) rep.info(`note: the source and the generated trace are the same file (${generatedFile}): comparing it with itself tells nothing of a generated workload; give the trace generate wrote as the second argument`);
         for (const l of mismatchNotes(result.report, sourceFile, generatedFile, swapped)) rep.info(l);
         // Found by review: --window 1e9 ran without a word, every client one window.
         const span = result.report.source.span_seconds;

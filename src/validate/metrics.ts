@@ -454,7 +454,12 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
       return sa === undefined || sb === undefined ? undefined : 3 * hypot(sa, sb);
     };
     const larger = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
-    out.push({ name: 'iat_cv_rel_err', kind: 'iat_cv_rel_err', value: rel(cv(gen.gaps), cv(src.gaps)), noise: larger(selfErr(cvOf), jack(src.perWindow?.gaps, gen.perWindow?.gaps, cvOfSums)), n: Math.min(src.gaps.gaps, gen.gaps.gaps) });
+    // A source whose gaps are all 0 (its requests at one instant at the clock's resolution) has no
+    // CV (0/0): it failed "iat_cv_rel_err = NaN" even against itself (found by a new user's
+    // walkthrough). Not judged; a generated side without one still fails (iat_ks says how).
+    const srcCv = cv(src.gaps);
+    const noCv = !Number.isFinite(srcCv);
+    out.push({ name: 'iat_cv_rel_err', kind: 'iat_cv_rel_err', value: noCv ? null : rel(cv(gen.gaps), srcCv), noise: larger(selfErr(cvOf), jack(src.perWindow?.gaps, gen.perWindow?.gaps, cvOfSums)), n: Math.min(src.gaps.gaps, gen.gaps.gaps), ...(noCv ? { note: "every gap is 0 in the source (its requests at one instant at the clock's resolution): the gaps' CV is undefined" } : {}) });
     for (const sc of SCALES) {
       const is = indexOfDispersion(src.gaps.disp[`s${sc}`]);
       const ig = indexOfDispersion(gen.gaps.disp[`s${sc}`]);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
@@ -79,7 +79,7 @@ describe('validate given one file as both sides says so', () => {
     expect((await runCli('generate', profile, '--duration', '600', '--out', g, '--quiet')).code).toBe(0);
     const r = await runCli('validate', g, g);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`note: the source and the generated trace are the same file (${g}): every metric passes trivially; give the trace generate wrote as the second argument\n`);
+    expect(r.stderr).toContain(`note: the source and the generated trace are the same file (${g}): comparing it with itself tells nothing of a generated workload; give the trace generate wrote as the second argument\n`);
   });
 });
 
@@ -128,5 +128,21 @@ describe('generate from a profile of relative times that do not start at 0 says 
       expect(q.code, args.join(' ')).toBe(0);
       expect(q.stderr, args.join(' ')).not.toContain('before the profile');
     }
+  });
+});
+
+describe('a trace whose gaps are all 0 leaves its IAT CV unjudged', () => {
+  it('three requests at one instant failed "iat_cv_rel_err = NaN > 4.74" against themselves (0/0)', async () => {
+    const log = join(dir, 'instant.csv');
+    writeFileSync(log, 'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.0,10,20\n2023-11-16 18:15:46.0,11,21\n2023-11-16 18:15:46.0,12,22\n');
+    const copy = join(dir, 'instant-copy.csv');
+    writeFileSync(copy, 'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.0,10,20\n2023-11-16 18:15:46.0,11,21\n2023-11-16 18:15:46.0,12,22\n');
+    const json = join(dir, 'instant.json');
+    const r = await runCli('validate', log, copy, '--source-preset', 'azure-llm-2023', '--generated-preset', 'azure-llm-2023', '--json', json);
+    expect(r.stderr).not.toContain('NaN');
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(readFileSync(json, 'utf8')).metrics.iat_cv_rel_err;
+    expect(m.value).toBeNull();
+    expect(m.note).toMatch(/every gap is 0/);
   });
 });
