@@ -69,6 +69,11 @@ function beforeSpanNote(profile: Profile, start: number): string | undefined {
   return `note: --start ${start} is before the profile's span (${s0} … ${profile.span.end} s: its log's times were relative, and did not start at 0), which repeats every ${period} s, so the run starts ${Number(into.toPrecision(12))} s into it; --start ${s0} starts at its beginning`;
 }
 
+/** A rate for the summary line: under 1 req/s in 3 significant digits (a sparse run said "0.00 req/s"; found by a new user's walkthrough). */
+function rateText(r: number): string {
+  return r > 0 && r < 1 ? r.toPrecision(3) : r.toFixed(2);
+}
+
 /** A count flag: a whole number ≥ 0 (`--max-requests 1.5` was taken as a limit of 1.5 requests; found by review). */
 function wholeNumber(text: string, flag: string): number {
   const v = num(text, flag, 0);
@@ -234,7 +239,7 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
         rep.info(`note: ${summary.emptySlots} window(s) had a target rate but no client activity in the profile; they are empty`);
       }
       rep.info(
-        `generated ${summary.requests} requests from ${summary.clients} client${summary.clients === 1 ? '' : 's'} over ${duration} s (${(summary.requests / duration).toFixed(2)} req/s) → ${opts.out} [${format}] in ${summary.seconds.toFixed(2)} s`,
+        `generated ${summary.requests} requests from ${summary.clients} client${summary.clients === 1 ? '' : 's'} over ${duration} s (${rateText(summary.requests / duration)} req/s) → ${opts.out} [${format}] in ${summary.seconds.toFixed(2)} s`,
       );
     });
 }

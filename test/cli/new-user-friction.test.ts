@@ -146,3 +146,13 @@ describe('a trace whose gaps are all 0 leaves its IAT CV unjudged', () => {
     expect(m.note).toMatch(/every gap is 0/);
   });
 });
+
+describe("generate's summary line shows a rate under 1 req/s in significant digits", () => {
+  it('54 929 requests over 10^8 s said "(0.00 req/s)"', async () => {
+    const r = await runCli('generate', profile, '--duration', '100000', '--rate', 'scale:0.001', '--out', join(dir, 'sparse.jsonl'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^generated \d+ requests from 1 client over 100000 s \(0\.00\d\d\d req\/s\) → /m);
+    const busy = await runCli('generate', profile, '--duration', '60', '--out', join(dir, 'busy.jsonl'));
+    expect(busy.stderr).toMatch(/over 60 s \(\d\.\d\d req\/s\) → /);
+  });
+});
