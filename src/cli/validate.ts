@@ -237,6 +237,8 @@ export function mismatchNotes(report: FidelityReport, sourceFile: string, genera
   if (tv !== undefined && tv !== null && tv >= 1 - 1e-9) {
     notes.push(`note: no client id in common between ${sourceFile} and ${generatedFile}: was it generated from a profile of another trace? (an --anonymize profile renames clients: c0001, …)`);
   }
+  const shareNote = report.metrics.client_share_tv?.note;
+  if (shareNote) notes.push(`note: client_share_tv: ${shareNote}`);
   const ratio = report.generated.span_seconds / report.source.span_seconds;
   // Far apart, or more than 10 % apart beside a failed metric (found by review: the README's
   // own example, 3600 s generated for a source of 4885 s, failed requests_rel_err with no note).

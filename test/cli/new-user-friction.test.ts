@@ -156,3 +156,25 @@ describe("generate's summary line shows a rate under 1 req/s in significant digi
     expect(busy.stderr).toMatch(/over 60 s \(\d\.\d\d req\/s\) → /);
   });
 });
+
+describe('validate says when the generated trace pools the source\'s small clients into "tail"', () => {
+  it('a profile fitted with --min-client-requests failed client_share_tv (0.656) with nothing to say why', async () => {
+    const log = join(dir, 'tenants.csv');
+    // Three clients of 300, 40 and 30 requests: --min-client-requests 100 pools the two small ones.
+    const lines = ['t,tenant,in,out'];
+    for (let i = 0; i < 370; i++) lines.push(`${(i * 9.7).toFixed(1)},${i % 37 === 1 ? 'b' : i % 37 === 2 ? 'b' : i % 37 < 10 && i % 37 > 2 ? (i % 2 ? 'c' : 'b') : 'a'},${100 + (i % 50)},${20 + (i % 7)}`);
+    writeFileSync(log, lines.join('\n') + '\n');
+    writeFileSync(join(dir, 'tenants.json'), JSON.stringify({ columns: { timestamp: 't', client_id: 'tenant', input_tokens: 'in', output_tokens: 'out' }, timestamp: { unit: 's' } }));
+    const trace = join(dir, 'tenants.jsonl');
+    expect((await runCli('ingest', log, '--map', join(dir, 'tenants.json'), '--out', trace, '--quiet')).code).toBe(0);
+    const p = join(dir, 'tenants-p.json');
+    expect((await runCli('fit', trace, '--min-client-requests', '100', '--out', p, '--quiet')).code).toBe(0);
+    const g = join(dir, 'tenants-g.jsonl');
+    expect((await runCli('generate', p, '--duration', '3590', '--out', g, '--quiet')).code).toBe(0);
+    const json = join(dir, 'tenants-v.json');
+    const r = await runCli('validate', trace, g, '--json', json);
+    const note = JSON.parse(readFileSync(json, 'utf8')).metrics.client_share_tv.note as string;
+    expect(note).toMatch(/^the generated trace's client "tail" pools clients of the source \(fit --min-client-requests\): the 2 source clients it lacks hold \d+\.\d % of the source's requests, "tail" \d+\.\d % of the generated trace's$/);
+    expect(r.stderr).toContain(`note: client_share_tv: ${note}\n`);
+  });
+});
