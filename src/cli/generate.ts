@@ -212,7 +212,8 @@ Past the profile's span the profile repeats. Timestamps are seconds from --start
           if (plan.expectedRequests === 0) {
             // At a rate of 0 the --start advice was beside the point (found by review: scale:0).
             const zero = (options.rate.kind === 'constant' && options.rate.rate === 0) || (options.rate.kind === 'scale' && options.rate.factor === 0);
-            const period = Math.round(1000 * (profile.span.end - profile.span.start)) / 1000;
+            // The span rounded up to whole windows, as the profile repeats (it said the span: 41563 s for 42000).
+            const period = windowsPerRepeat(profile) * profile.windows.arrival_seconds;
             rep.info(zero
               ? `warning: --rate ${opts.rate} gives every client a rate of 0: the output will have no requests`
               : `warning: no chosen client has a positive rate in [${options.start}, ${options.start + duration}) s of the profile's time (it repeats every ${period} s): the output will have no requests; pick another --start`);

@@ -178,3 +178,19 @@ describe('validate says when the generated trace pools the source\'s small clien
     expect(r.stderr).toContain(`note: client_share_tv: ${note}\n`);
   });
 });
+
+describe('small wrong words', () => {
+  it('inspect of a profile with --preset told the user to run "servegen inspect profile.json", the command they had run', async () => {
+    const r = await runCli('inspect', profile, '--preset', 'azure-llm-2023');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: ${profile}: a servegen profile: inspect reads it without --preset (a mapping is for raw logs): servegen inspect ${profile}\n`);
+  });
+
+  it('the no-requests warning gave the span as the profile\'s period, not the whole windows it repeats with (41563 s against 42000 s)', async () => {
+    const rel = join(dir, 'burst-p.json');
+    expect((await runCli('fit', fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), '--preset', 'burstgpt', '--out', rel, '--quiet')).code).toBe(0);
+    const r = await runCli('generate', rel, '--duration', '10', '--naive', '--out', join(dir, 'none.jsonl'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("warning: no chosen client has a positive rate in [0, 10) s of the profile's time (it repeats every 42000 s)");
+  });
+});
