@@ -194,3 +194,17 @@ describe('small wrong words', () => {
     expect(r.stderr).toContain("warning: no chosen client has a positive rate in [0, 10) s of the profile's time (it repeats every 42000 s)");
   });
 });
+
+describe('a command run with nothing names its missing argument first', () => {
+  it('`servegen generate` said "required option \'--duration <seconds>\' not specified"; given it, then --out, the profile was asked for last', async () => {
+    for (const [cmd, arg] of [['generate', 'profile.json'], ['fit', 'inputs'], ['validate', 'source'], ['roundtrip', 'inputs']]) {
+      const r = await runCli(cmd);
+      expect(r.code, cmd).toBe(2);
+      expect(r.stderr, cmd).toMatch(new RegExp(`^error: missing required argument '${arg}'\\n`));
+    }
+    // With the argument, the missing option is named as before.
+    expect((await runCli('generate', profile)).stderr).toMatch(/^error: required option '--duration <seconds>' not specified\n/);
+    // An unknown flag still comes first.
+    expect((await runCli('generate', '--duraton', '5')).stderr).toMatch(/^error: unknown option '--duraton'/);
+  });
+});
