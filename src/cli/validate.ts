@@ -170,10 +170,9 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         });
         if (scanned) {
           // The same swapped-arguments note as the TypeScript engine, from the files' headers.
-          const swappedDuck =
-            generatorHeader(await inputsMeta([sourceFile], sourceMapping, parseFormat(opts.sourceFormat, '--source-format'))) !== undefined &&
-            generatorHeader(await inputsMeta([generatedFile], generatedMapping, parseFormat(opts.generatedFormat, '--generated-format'))) === undefined;
-          finish(result!, swappedDuck);
+          const genHeader = generatorHeader(await inputsMeta([generatedFile], generatedMapping, parseFormat(opts.generatedFormat, '--generated-format')));
+          const swappedDuck = generatorHeader(await inputsMeta([sourceFile], sourceMapping, parseFormat(opts.sourceFormat, '--source-format'))) !== undefined && genHeader === undefined;
+          finish(result!, swappedDuck, genHeader);
           return;
         }
       }
@@ -188,9 +187,9 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
       // "generated" side not (found by review: it failed metrics with nothing to say why).
       const swapped = generatorHeader(source.meta) !== undefined && generatorHeader(generated.meta) === undefined;
       rep.stage(`validate: summarizing ${humanCount(source.trace.n + generated.trace.n + (baseline?.trace.n ?? 0))} rows (source, its halves, generated${baseline ? ', baseline' : ''})`);
-      finish(await validateTracesParallel(source, generated, thresholds, { arrivalSeconds, baseline }), swapped);
+      finish(await validateTracesParallel(source, generated, thresholds, { arrivalSeconds, baseline }), swapped, generatorHeader(generated.meta));
 
-      function finish(result: ReturnType<typeof validateTraces>, swapped = false): void {
+      function finish(result: ReturnType<typeof validateTraces>, swapped = false, generator?: ReturnType<typeof generatorHeader>): void {
         // The verdict first: a reader of --json /dev/stdout that stops early (EPIPE) ends the
         // run with it, not with 0 (a failed validation exited 0; found by a batch-job audit).
         setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
@@ -198,7 +197,7 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         for (const l of verdictLines(result.report, { t: thresholds, file: opts.thresholds })) rep.info(l);
         // A file against itself passed every metric without a word (found by a new user's walkthrough).
         if (sameInput(sourceFile, generatedFile)) rep.info(`note: the source and the generated trace are the same file (${generatedFile}): comparing it with itself tells nothing of a generated workload; give the trace generate wrote as the second argument`);
-        for (const l of mismatchNotes(result.report, sourceFile, generatedFile, swapped)) rep.info(l);
+        for (const l of mismatchNotes(result.report, sourceFile, generatedFile, swapped, generator)) rep.info(l);
         // Found by review: --window 1e9 ran without a word, every client one window.
         const span = result.report.source.span_seconds;
         if (span > 0 && arrivalSeconds >= span) {
@@ -225,8 +224,15 @@ function sameInput(a: string, b: string): boolean {
  * Azure trace, or 600 s generated for a 1 h source, failed a dozen metrics with nothing to say
  * why). The report and the exit code are unchanged.
  */
-export function mismatchNotes(report: FidelityReport, sourceFile: string, generatedFile: string, swapped = false): string[] {
+export function mismatchNotes(report: FidelityReport, sourceFile: string, generatedFile: string, swapped = false, generator?: { rate?: string; naive?: boolean }): string[] {
   const notes: string[] = [];
+  // A generated trace made for another purpose than reproducing the source (found by a new
+  // user's walkthrough: scale:2 failed 8 metrics with no word of the rate; a naive baseline
+  // given as the generated side was judged as ours).
+  if (generator?.naive) notes.push(`note: ${generatedFile} is a naive baseline (generate --naive), not a per-client generation: give it as --baseline beside the trace generate wrote without --naive`);
+  else if (generator?.rate !== undefined && generator.rate !== 'scale:1' && !report.pass) {
+    notes.push(`note: ${generatedFile} was generated at --rate ${generator.rate}: its counts and rates are compared with the source's as they are (generate --rate scale:1, or servegen roundtrip, reproduces the source's load)`);
+  }
   if (swapped) {
     notes.push(`note: the source ${sourceFile} was written by servegen generate and ${generatedFile} was not: are the arguments swapped? (servegen validate SOURCE GENERATED)`);
   }

@@ -208,3 +208,22 @@ describe('a command run with nothing names its missing argument first', () => {
     expect((await runCli('generate', '--duraton', '5')).stderr).toMatch(/^error: unknown option '--duraton'/);
   });
 });
+
+describe('validate says when the generated trace was not made to reproduce the source', () => {
+  it('generated at --rate scale:2 it failed 8 metrics with no word of the rate; a naive baseline given as the generated trace passed as ours', async () => {
+    const g = join(dir, 'x2.jsonl');
+    expect((await runCli('generate', profile, '--duration', '3502', '--rate', 'scale:2', '--out', g, '--quiet')).code).toBe(0);
+    const r = await runCli('validate', CONV, g, '--source-preset', 'azure-llm-2023');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`note: ${g} was generated at --rate scale:2: its counts and rates are compared with the source's as they are (generate --rate scale:1, or servegen roundtrip, reproduces the source's load)\n`);
+    const same = join(dir, 'x1.jsonl');
+    expect((await runCli('generate', profile, '--duration', '3502', '--out', same, '--quiet')).code).toBe(0);
+    expect((await runCli('validate', CONV, same, '--source-preset', 'azure-llm-2023')).stderr).not.toContain('was generated at --rate');
+    const naive = join(dir, 'naive1.jsonl');
+    expect((await runCli('generate', profile, '--duration', '3502', '--naive', '--out', naive, '--quiet')).code).toBe(0);
+    for (const engine of ['ts', 'duckdb']) {
+      const n = await runCli('validate', CONV, naive, '--source-preset', 'azure-llm-2023', '--engine', engine);
+      expect(n.stderr, engine).toContain(`note: ${naive} is a naive baseline (generate --naive), not a per-client generation: give it as --baseline beside the trace generate wrote without --naive\n`);
+    }
+  });
+});
