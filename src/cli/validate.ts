@@ -172,7 +172,8 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
           // The same swapped-arguments note as the TypeScript engine, from the files' headers.
           const genHeader = generatorHeader(await inputsMeta([generatedFile], generatedMapping, parseFormat(opts.generatedFormat, '--generated-format')));
           const swappedDuck = generatorHeader(await inputsMeta([sourceFile], sourceMapping, parseFormat(opts.sourceFormat, '--source-format'))) !== undefined && genHeader === undefined;
-          finish(result!, swappedDuck, genHeader);
+          const baseHeader = opts.baseline === undefined ? undefined : generatorHeader(await inputsMeta([opts.baseline], loadPreset('servegen'), undefined));
+          finish(result!, swappedDuck, genHeader, baseHeader);
           return;
         }
       }
@@ -187,9 +188,9 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
       // "generated" side not (found by review: it failed metrics with nothing to say why).
       const swapped = generatorHeader(source.meta) !== undefined && generatorHeader(generated.meta) === undefined;
       rep.stage(`validate: summarizing ${humanCount(source.trace.n + generated.trace.n + (baseline?.trace.n ?? 0))} rows (source, its halves, generated${baseline ? ', baseline' : ''})`);
-      finish(await validateTracesParallel(source, generated, thresholds, { arrivalSeconds, baseline }), swapped, generatorHeader(generated.meta));
+      finish(await validateTracesParallel(source, generated, thresholds, { arrivalSeconds, baseline }), swapped, generatorHeader(generated.meta), baseline && generatorHeader(baseline.meta));
 
-      function finish(result: ReturnType<typeof validateTraces>, swapped = false, generator?: ReturnType<typeof generatorHeader>): void {
+      function finish(result: ReturnType<typeof validateTraces>, swapped = false, generator?: ReturnType<typeof generatorHeader>, baselineGenerator?: ReturnType<typeof generatorHeader>): void {
         // The verdict first: a reader of --json /dev/stdout that stops early (EPIPE) ends the
         // run with it, not with 0 (a failed validation exited 0; found by a batch-job audit).
         setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
@@ -198,6 +199,8 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         // A file against itself passed every metric without a word (found by a new user's walkthrough).
         if (sameInput(sourceFile, generatedFile)) rep.info(`note: the source and the generated trace are the same file (${generatedFile}): comparing it with itself tells nothing of a generated workload; give the trace generate wrote as the second argument`);
         for (const l of mismatchNotes(result.report, sourceFile, generatedFile, swapped, generator)) rep.info(l);
+        // A per-client trace as --baseline was reported as the "naive baseline" without a word (found by a new user's walkthrough).
+        if (opts.baseline !== undefined && !baselineGenerator?.naive) rep.info(`note: --baseline ${opts.baseline} was not written by generate --naive, yet it is reported as the naive baseline`);
         // Found by review: --window 1e9 ran without a word, every client one window.
         const span = result.report.source.span_seconds;
         if (span > 0 && arrivalSeconds >= span) {
@@ -240,7 +243,8 @@ export function mismatchNotes(report: FidelityReport, sourceFile: string, genera
   // clients come to 0.9999999999999999, which missed the note: an anonymized profile's draw
   // against its 4-client source, found by review.)
   const tv = report.metrics.client_share_tv?.value;
-  if (tv !== undefined && tv !== null && tv >= 1 - 1e-9) {
+  // (A naive baseline has one client of its own: said above.)
+  if (tv !== undefined && tv !== null && tv >= 1 - 1e-9 && !generator?.naive) {
     notes.push(`note: no client id in common between ${sourceFile} and ${generatedFile}: was it generated from a profile of another trace? (an --anonymize profile renames clients: c0001, …)`);
   }
   const shareNote = report.metrics.client_share_tv?.note;

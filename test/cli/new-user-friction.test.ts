@@ -227,3 +227,21 @@ describe('validate says when the generated trace was not made to reproduce the s
     }
   });
 });
+
+describe('validate --baseline that is not a naive baseline, and a naive trace as the generated side', () => {
+  it('a per-client trace given as --baseline was reported as "naive baseline" without a word; a naive generated side also got the "no client id in common … another trace?" note, beside the point', async () => {
+    const g = join(dir, 'ours.jsonl');
+    const naive = join(dir, 'naive2.jsonl');
+    expect((await runCli('generate', profile, '--duration', '3502', '--out', g, '--quiet')).code).toBe(0);
+    expect((await runCli('generate', profile, '--duration', '3502', '--naive', '--out', naive, '--quiet')).code).toBe(0);
+    for (const engine of ['ts', 'duckdb']) {
+      const r = await runCli('validate', CONV, g, '--source-preset', 'azure-llm-2023', '--baseline', g, '--engine', engine);
+      expect(r.stderr, engine).toContain(`note: --baseline ${g} was not written by generate --naive, yet it is reported as the naive baseline\n`);
+      const ok = await runCli('validate', CONV, g, '--source-preset', 'azure-llm-2023', '--baseline', naive, '--engine', engine);
+      expect(ok.stderr, engine).not.toContain('--naive');
+      const n = await runCli('validate', CONV, naive, '--source-preset', 'azure-llm-2023', '--engine', engine);
+      expect(n.stderr, engine).toContain('is a naive baseline (generate --naive)');
+      expect(n.stderr, engine).not.toContain('no client id in common');
+    }
+  });
+});
