@@ -245,3 +245,22 @@ describe('validate --baseline that is not a naive baseline, and a naive trace as
     }
   });
 });
+
+describe('an HTML report where a profile or trace goes is named as one', () => {
+  it('generate said "invalid JSON (Unexpected token \'<\')", inspect "cannot tell the format from the name"', async () => {
+    const html = join(dir, 'fit.html');
+    expect((await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 'h.json'), '--report', html, '--quiet')).code).toBe(0);
+    const cases: [string[], string][] = [
+      [['generate', html, '--duration', '10', '--out', join(dir, 'h.jsonl')], `${html}: an HTML report (a --report page), not a profile`],
+      [['inspect', html], `${html}: an HTML report (a --report page), not a trace`],
+      [['fit', html, '--out', join(dir, 'h2.json')], `${html}: an HTML report (a --report page), not a trace`],
+      [['validate', CONV, html, '--source-preset', 'azure-llm-2023'], `${html}: an HTML report (a --report page), not a trace`],
+      [['run', html], `${html}: an HTML report (a --report page), not a pipeline spec`],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(...args);
+      expect(r.code, args[0]).toBe(2);
+      expect(r.stderr, args[0]).toContain(`servegen: ${message}`);
+    }
+  });
+});
