@@ -11,6 +11,7 @@ import { humanCount, Reporter } from './progress.js';
 import { checkSeed, flagNumber, positive, refuseClobber, secondsHint, UsageError } from './errors.js';
 import { readErrorReason } from '../io/read-error.js';
 import { azureRangeProblem } from '../io/to-azure.js';
+import { parseIsoSeconds } from '../ingest/timestamp.js';
 
 interface Opts {
   duration: string;
@@ -37,6 +38,40 @@ function num(text: string, flag: string, min = -Infinity): number {
   const v = flagNumber(text);
   if (text.trim() === '' || !Number.isFinite(v) || v < min) throw new UsageError(`${flag}: expected a number${min > -Infinity ? ` ≥ ${min}` : ''}, got ${JSON.stringify(text)}${secondsHint(text)}`);
   return v;
+}
+
+/**
+ * --start given as a date-time (`2023-11-16T18:30:00Z`, as `summarize --origin` takes one) said
+ * only "expected a number" (found by a new user's walkthrough): the error gives the seconds from
+ * the profile's origin, or says the profile has none. Undefined when the text is no date-time.
+ */
+function dateTimeStart(text: string, file: string): undefined {
+  if (!/^\s*\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
+  const at = parseIsoSeconds(text);
+  if (!Number.isFinite(at)) return undefined;
+  const origin = readProfile(file).profile.span.origin;
+  const from = origin === null ? NaN : Date.parse(origin) / 1000;
+  if (!Number.isFinite(from)) throw new UsageError(`--start: seconds from the profile's start, not a date-time: ${file} has no absolute origin (its log's times were relative)`);
+  throw new UsageError(`--start: seconds from the profile's origin (${origin}), not a date-time: --start ${Number((at - from).toPrecision(15))} for ${text.trim()}`);
+}
+
+/**
+ * A note for a --start before a span that does not start at 0 (a log of relative times, as
+ * BurstGPT's, from 19 440 110 s): taken modulo the span's period, the default --start 0 began
+ * somewhere inside the profile, 6000 s into BurstGPT's, without a word (found by a new user's
+ * walkthrough). Undefined for a span from 0 (every absolute or anonymized profile).
+ */
+function beforeSpanNote(profile: Profile, start: number): string | undefined {
+  const s0 = profile.span.start;
+  if (!(s0 > 0) || start >= s0) return undefined;
+  const period = repeatPlan(profile).windows * profile.windows.arrival_seconds;
+  const into = (((start - s0) % period) + period) % period;
+  return `note: --start ${start} is before the profile's span (${s0} … ${profile.span.end} s: its log's times were relative, and did not start at 0), which repeats every ${period} s, so the run starts ${Number(into.toPrecision(12))} s into it; --start ${s0} starts at its beginning`;
+}
+
+/** A rate for the summary line: under 1 req/s in 3 significant digits (a sparse run said "0.00 req/s"; found by a new user's walkthrough). */
+function rateText(r: number): string {
+  return r > 0 && r < 1 ? r.toPrecision(3) : r.toFixed(2);
 }
 
 /** A count flag: a whole number ≥ 0 (`--max-requests 1.5` was taken as a limit of 1.5 requests; found by review). */
@@ -142,7 +177,7 @@ the clock; a note says so when it pads the span). Timestamps are seconds from --
       const duration = positive(opts.duration, '--duration');
       refuseClobber([['the profile', file]], [['--out', opts.out]]);
       const options: GenerateOptions = {
-        start: num(opts.start, '--start'),
+        start: dateTimeStart(opts.start, file) ?? num(opts.start, '--start'),
         duration,
         rate: parseRateSpec(opts.rate),
         seed: /^-?\d+$/.test(checkSeed(opts.seed)) ? BigInt(opts.seed) : opts.seed,
@@ -167,6 +202,8 @@ the clock; a note says so when it pads the span). Timestamps are seconds from --
       if (top !== undefined && top > profile.clients.length) rep.info(`note: --clients top:${top}: the profile has ${profile.clients.length} client(s); all of them are generated`);
       const shift = repeatShiftNote(profile, options.start, duration);
       if (shift) rep.info(shift);
+      const before = beforeSpanNote(profile, options.start);
+      if (before) rep.info(before);
       const summary = await generateToFile(profile, sha256, options, { path: opts.out, format }, (rows, reached) =>
         rep.progress(`generate: ${humanCount(rows)} requests, ${((100 * reached) / duration).toFixed(0)} % of span`),
         Boolean(opts.naive),
@@ -176,7 +213,9 @@ the clock; a note says so when it pads the span). Timestamps are seconds from --
           if (plan.expectedRequests === 0) {
             // At a rate of 0 the --start advice was beside the point (found by review: scale:0).
             const zero = (options.rate.kind === 'constant' && options.rate.rate === 0) || (options.rate.kind === 'scale' && options.rate.factor === 0);
-            const period = Math.round(1000 * repeatPlan(profile).windows * profile.windows.arrival_seconds) / 1000;
+            // The period the profile repeats with (repeatPlan: whole windows, whole days from a day;
+            // it said the span: 41563 s for 42000).
+            const period = repeatPlan(profile).windows * profile.windows.arrival_seconds;
             rep.info(zero
               ? `warning: --rate ${opts.rate} gives every client a rate of 0: the output will have no requests`
               : `warning: no chosen client has a positive rate in [${options.start}, ${options.start + duration}) s of the profile's time (it repeats every ${period} s): the output will have no requests; pick another --start`);
@@ -203,7 +242,7 @@ the clock; a note says so when it pads the span). Timestamps are seconds from --
         rep.info(`note: ${summary.emptySlots} window(s) had a target rate but no client activity in the profile; they are empty`);
       }
       rep.info(
-        `generated ${summary.requests} requests from ${summary.clients} client${summary.clients === 1 ? '' : 's'} over ${duration} s (${(summary.requests / duration).toFixed(2)} req/s) → ${opts.out} [${format}] in ${summary.seconds.toFixed(2)} s`,
+        `generated ${summary.requests} requests from ${summary.clients} client${summary.clients === 1 ? '' : 's'} over ${duration} s (${rateText(summary.requests / duration)} req/s) → ${opts.out} [${format}] in ${summary.seconds.toFixed(2)} s`,
       );
     });
 }

@@ -95,7 +95,9 @@ export async function runIngest(inputs: string[], mapping: Mapping, format: Inpu
     cappedRejectsNote(rejects.rejects, result.rejects.length, result.summary.rows_rejected, rep);
   }
   // Nothing to summarize, fit or inspect: an error (exit 2) whatever the ratio, as in the DuckDB engine.
-  if (result.summary.rows_accepted === 0) throw noAcceptedRows(result.summary.files, result.summary.rows_read, result.summary.rejects_by_reason, rejects.rejects ? `; see ${rejects.rejects}` : ` (use --${rejects.prefix ? `${rejects.prefix}-` : ''}rejects to see them)`);
+  // With the first rejected row named, as a run stopped by the ratio does (found by a new user's
+  // walkthrough: a wrong timestamp unit said only "all 400 rows rejected (bad_timestamp 400)").
+  if (result.summary.rows_accepted === 0) throw noAcceptedRows(result.summary.files, result.summary.rows_read, result.summary.rejects_by_reason, `${rejects.rejects ? `; see ${rejects.rejects}` : ` (use --${rejects.prefix ? `${rejects.prefix}-` : ''}rejects to see them)`}${firstReject(result.rejects[0])}`);
   checkRejectRatio(result.summary.rows_rejected, result.summary.rows_read, ratio, rejects, result.rejects[0]);
   return result;
 }

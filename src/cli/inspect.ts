@@ -176,6 +176,12 @@ export function registerInspect(program: Command): void {
         process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : renderSummary(files[0], summary) + '\n');
         return;
       }
+      // A profile given with --preset or --map was told to run "servegen inspect profile.json",
+      // the command the user had run (found by a new user's walkthrough): say to drop the flag.
+      const flag = opts.preset !== undefined ? '--preset' : opts.map !== undefined ? '--map' : undefined;
+      if (files.length === 1 && flag && existsSync(files[0]) && looksLikeProfile(files[0])) {
+        throw new UsageError(`${files[0]}: a servegen profile: inspect reads it without ${flag} (a mapping is for raw logs): servegen inspect ${files[0]}`);
+      }
       // --report writes a profile's page; for a trace it was ignored without a word (exit 0, no
       // file) — found by review.
       if (opts.report) throw new UsageError(`--report: the HTML characterization is written for a profile; ${files.join(' ')} ${files.length > 1 ? 'are' : 'is'} read as a trace: fit it with --report (servegen fit TRACE --out profile.json --report fit.html)`);

@@ -5,7 +5,7 @@ import { expandInputs } from '../io/input.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { writeFileAtomic } from '../io/atomic.js';
-import { duplicateKeyProblem, formatJsonPath, parseJsonText, plainIssue } from '../io/json-text.js';
+import { duplicateKeyProblem, editDistance, formatJsonPath, parseJsonText, plainIssue } from '../io/json-text.js';
 import { toolName } from '../version.js';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { quietStages, Reporter } from './progress.js';
@@ -84,6 +84,24 @@ export function readPipeline(file: string): Pipeline {
   return r.data;
 }
 
+/**
+ * The first stage whose run names no servegen command, as an error naming the stage (undefined
+ * when every stage's does). A typo in a later stage ran the earlier ones first, then said
+ * "error: unknown command 'fitt'"; a stage copied from the README as ["servegen", "fit", …] failed
+ * the same way (found by a new user's walkthrough): the spec is validated before any stage runs.
+ */
+export function unknownStageCommand(file: string, pipeline: Pipeline, commands: readonly string[]): string | undefined {
+  for (const s of pipeline.stages) {
+    const word = s.run[0];
+    if (commands.includes(word)) continue;
+    const prefix = word === 'npx' ? 'npx servegen' : word === 'servegen' ? 'servegen' : undefined;
+    if (prefix) return `${file}: stage ${s.name}: "${word}" is not a servegen command: a stage's run starts with the command, without "${prefix}" (["${s.run.find((w) => commands.includes(w)) ?? 'fit'}", …])`;
+    const near = commands.map((c) => ({ c, d: editDistance(word.toLowerCase(), c) })).filter((x) => x.d <= Math.max(1, Math.floor(x.c.length / 3))).sort((x, y) => x.d - y.d)[0];
+    return `${file}: stage ${s.name}: ${JSON.stringify(word)} is not a servegen command${near ? ` (did you mean ${near.c}?)` : ''}; the commands are ${commands.join(', ')}`;
+  }
+  return undefined;
+}
+
 /** Content hash of an input: a file's bytes, or a directory's files (names and contents, recursively, in name order). */
 function fileHash(path: string): string {
   if (!existsSync(path)) return 'missing';
@@ -151,7 +169,8 @@ export function readRunState(stateFile: string, rep: Reporter): Record<string, s
   return {};
 }
 
-export function registerRun(program: Command, runCommand: (argv: string[]) => Promise<number>, setExit: (code: number) => void): void {
+/** `commands`: the names a stage's run may start with (main's command tree), checked before any stage runs. */
+export function registerRun(program: Command, runCommand: (argv: string[]) => Promise<number>, setExit: (code: number) => void, commands?: () => string[]): void {
   program
     .command('run')
     .description('Run a pipeline spec (ingest → fit → generate → validate); unchanged stages are skipped')
@@ -162,6 +181,8 @@ export function registerRun(program: Command, runCommand: (argv: string[]) => Pr
     .action(async (file: string, opts: { force?: boolean; quiet?: boolean }) => {
       const rep = new Reporter(Boolean(opts.quiet));
       const pipeline = readPipeline(file);
+      const unknown = commands && unknownStageCommand(file, pipeline, commands().filter((c) => c !== 'run'));
+      if (unknown) throw new UsageError(unknown);
       const base = dirname(resolve(file));
       const stateFile = join(base, '.servegen-run', `${pipeline.name}.json`);
       const state = readRunState(stateFile, rep);

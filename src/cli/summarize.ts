@@ -35,7 +35,7 @@ export function registerSummarize(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ servegen summarize shard-1.parquet --resolution 0.001 --out part-1.json\n  $ servegen summarize day-2.csv --preset azure-llm-2023 --origin 2023-11-16T00:00:00Z --out day-2.json\n  $ servegen summarize \'logs/*.parquet\' --map gw.json --engine duckdb --out scan-day-1/\n  $ servegen fit --summaries part-*.json scan-day-1/ --out profile.json\n')
     .action(async (inputs: string[], opts: IngestCliOptions & { out: string; window: string; lengthWindow: string; resolution?: string; origin?: string; engine: string; duckdbMemory?: string; quiet?: boolean }) => {
       const rep = new Reporter(Boolean(opts.quiet));
-      refuseClobber([...inputs.map((f) => ['input', f] as const), ['--map', opts.map]], [['--out', opts.out], ['--rejects', opts.rejects]]);
+      refuseClobber([...inputs.map((f) => ['input', f] as const), ['--map', opts.map]], [['--out', opts.out], ['--rejects', opts.rejects]], ['--out'], ['--out']);
       const W = windowSeconds(opts.window, '--window');
       const L = windowSeconds(opts.lengthWindow, '--length-window');
       const resolution = opts.resolution !== undefined ? positive(opts.resolution, '--resolution') : undefined;

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { loadPreset } from '../ingest/presets.js';
 import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -169,10 +170,10 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         });
         if (scanned) {
           // The same swapped-arguments note as the TypeScript engine, from the files' headers.
-          const swappedDuck =
-            generatorHeader(await inputsMeta([sourceFile], sourceMapping, parseFormat(opts.sourceFormat, '--source-format'))) !== undefined &&
-            generatorHeader(await inputsMeta([generatedFile], generatedMapping, parseFormat(opts.generatedFormat, '--generated-format'))) === undefined;
-          finish(result!, swappedDuck);
+          const genHeader = generatorHeader(await inputsMeta([generatedFile], generatedMapping, parseFormat(opts.generatedFormat, '--generated-format')));
+          const swappedDuck = generatorHeader(await inputsMeta([sourceFile], sourceMapping, parseFormat(opts.sourceFormat, '--source-format'))) !== undefined && genHeader === undefined;
+          const baseHeader = opts.baseline === undefined ? undefined : generatorHeader(await inputsMeta([opts.baseline], loadPreset('servegen'), undefined));
+          finish(result!, swappedDuck, genHeader, baseHeader);
           return;
         }
       }
@@ -187,15 +188,19 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
       // "generated" side not (found by review: it failed metrics with nothing to say why).
       const swapped = generatorHeader(source.meta) !== undefined && generatorHeader(generated.meta) === undefined;
       rep.stage(`validate: summarizing ${humanCount(source.trace.n + generated.trace.n + (baseline?.trace.n ?? 0))} rows (source, its halves, generated${baseline ? ', baseline' : ''})`);
-      finish(await validateTracesParallel(source, generated, thresholds, { arrivalSeconds, baseline }), swapped);
+      finish(await validateTracesParallel(source, generated, thresholds, { arrivalSeconds, baseline }), swapped, generatorHeader(generated.meta), baseline && generatorHeader(baseline.meta));
 
-      function finish(result: ReturnType<typeof validateTraces>, swapped = false): void {
+      function finish(result: ReturnType<typeof validateTraces>, swapped = false, generator?: ReturnType<typeof generatorHeader>, baselineGenerator?: ReturnType<typeof generatorHeader>): void {
         // The verdict first: a reader of --json /dev/stdout that stops early (EPIPE) ends the
         // run with it, not with 0 (a failed validation exited 0; found by a batch-job audit).
         setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
         writeReports(result, opts.json, opts.report);
         for (const l of verdictLines(result.report, { t: thresholds, file: opts.thresholds })) rep.info(l);
-        for (const l of mismatchNotes(result.report, sourceFile, generatedFile, swapped)) rep.info(l);
+        // A file against itself passed every metric without a word (found by a new user's walkthrough).
+        if (sameInput(sourceFile, generatedFile)) rep.info(`note: the source and the generated trace are the same file (${generatedFile}): comparing it with itself tells nothing of a generated workload; give the trace generate wrote as the second argument`);
+        for (const l of mismatchNotes(result.report, sourceFile, generatedFile, swapped, generator)) rep.info(l);
+        // A per-client trace as --baseline was reported as the "naive baseline" without a word (found by a new user's walkthrough).
+        if (opts.baseline !== undefined && !baselineGenerator?.naive) rep.info(`note: --baseline ${opts.baseline} was not written by generate --naive, yet it is reported as the naive baseline`);
         // Found by review: --window 1e9 ran without a word, every client one window.
         const span = result.report.source.span_seconds;
         if (span > 0 && arrivalSeconds >= span) {
@@ -205,14 +210,32 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
     });
 }
 
+/** Whether two paths name one regular file (also through a link); false when either cannot be read. */
+function sameInput(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.isFile() && x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Notes (stderr) when the two files do not look like a source and its regeneration, beside
  * the failed metrics that follow from it (found by review: a BurstGPT draw checked against the
  * Azure trace, or 600 s generated for a 1 h source, failed a dozen metrics with nothing to say
  * why). The report and the exit code are unchanged.
  */
-export function mismatchNotes(report: FidelityReport, sourceFile: string, generatedFile: string, swapped = false): string[] {
+export function mismatchNotes(report: FidelityReport, sourceFile: string, generatedFile: string, swapped = false, generator?: { rate?: string; naive?: boolean }): string[] {
   const notes: string[] = [];
+  // A generated trace made for another purpose than reproducing the source (found by a new
+  // user's walkthrough: scale:2 failed 8 metrics with no word of the rate; a naive baseline
+  // given as the generated side was judged as ours).
+  if (generator?.naive) notes.push(`note: ${generatedFile} is a naive baseline (generate --naive), not a per-client generation: give it as --baseline beside the trace generate wrote without --naive`);
+  else if (generator?.rate !== undefined && generator.rate !== 'scale:1' && !report.pass) {
+    notes.push(`note: ${generatedFile} was generated at --rate ${generator.rate}: its counts and rates are compared with the source's as they are (generate --rate scale:1, or servegen roundtrip, reproduces the source's load)`);
+  }
   if (swapped) {
     notes.push(`note: the source ${sourceFile} was written by servegen generate and ${generatedFile} was not: are the arguments swapped? (servegen validate SOURCE GENERATED)`);
   }
@@ -220,9 +243,12 @@ export function mismatchNotes(report: FidelityReport, sourceFile: string, genera
   // clients come to 0.9999999999999999, which missed the note: an anonymized profile's draw
   // against its 4-client source, found by review.)
   const tv = report.metrics.client_share_tv?.value;
-  if (tv !== undefined && tv !== null && tv >= 1 - 1e-9) {
+  // (A naive baseline has one client of its own: said above.)
+  if (tv !== undefined && tv !== null && tv >= 1 - 1e-9 && !generator?.naive) {
     notes.push(`note: no client id in common between ${sourceFile} and ${generatedFile}: was it generated from a profile of another trace? (an --anonymize profile renames clients: c0001, …)`);
   }
+  const shareNote = report.metrics.client_share_tv?.note;
+  if (shareNote) notes.push(`note: client_share_tv: ${shareNote}`);
   const ratio = report.generated.span_seconds / report.source.span_seconds;
   // Far apart, or more than 10 % apart beside a failed metric (found by review: the README's
   // own example, 3600 s generated for a source of 4885 s, failed requests_rel_err with no note).

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { wrongKindHint } from '../io/file-kind.js';
 import { readCsv } from '../io/from-csv.js';
 import { readJsonl } from '../io/from-jsonl.js';
 import { readParquet } from '../io/from-parquet.js';
@@ -34,7 +35,7 @@ export interface IngestResult {
 export function resolveFormat(file: string, override: InputFormat | undefined, mapping: Mapping): InputFormat {
   const f = override ?? formatFromName(file) ?? mapping.format;
   if (!f && /\.(xlsx|xlsm|xls|ods|numbers)$/i.test(file)) throw new IngestError(`${file}: a spreadsheet workbook, which is not read: export it as CSV (or Parquet) from the spreadsheet program first`, file);
-  if (!f) throw new IngestError(`${file}: cannot tell the format from the name; use --format csv|tsv|jsonl|parquet|arrow`, file);
+  if (!f) throw new IngestError(wrongKindHint(file, 'trace') ?? `${file}: cannot tell the format from the name; use --format csv|tsv|jsonl|parquet|arrow`, file);
   return f;
 }
 

@@ -100,6 +100,13 @@ function mappingIssue(issues: readonly SchemaIssue[], value: unknown): string {
     return undefined;
   };
   const text = plainIssue(issue, value, known);
+  // {"timestamp": "ts", "client_id": "tenant"}: the fields written at the top level, without
+  // their "columns" object (found by a new user's walkthrough: the allowed keys alone left it to guess).
+  if (issue.code === 'unrecognized_keys' && p.length === 0 && issue.keys?.some((k) => (CANONICAL_FIELDS as readonly string[]).includes(k))) {
+    const top = value as Record<string, unknown>;
+    const fields = (CANONICAL_FIELDS as readonly string[]).filter((f) => f in top && (f !== 'timestamp' || typeof top[f] === 'string'));
+    return `${text}; fields' sources go in a "columns" object: {"columns": {${fields.map((f) => `${JSON.stringify(f)}: ${JSON.stringify(top[f])}`).join(', ')}}}`;
+  }
   // {"request_time": "timestamp"}: the pairs written the wrong way round.
   const reversed = issue.code === 'unrecognized_keys' && p.length === 1 && p[0] === 'columns' ? issue.keys?.find((k) => (CANONICAL_FIELDS as readonly unknown[]).includes((value as { columns: Record<string, unknown> }).columns[k])) : undefined;
   if (reversed === undefined) return text;

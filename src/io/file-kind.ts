@@ -9,11 +9,11 @@ import { isZstdMagic, unzstdPrefix } from './zstd.js';
  * review: `fit profile.json` said "no servegen header, give --preset", `generate
  * trace.parquet` said "invalid JSON (Unexpected token 'P', "PAR1…")").
  */
-export type FileKind = 'profile' | 'summaries' | 'fidelity' | 'trace' | 'parquet' | 'arrow' | 'other';
+export type FileKind = 'profile' | 'summaries' | 'fidelity' | 'trace' | 'parquet' | 'arrow' | 'html' | 'other';
 
 /** A file kind in words, for "x.json: a servegen profile, not a …" (not for 'other'). */
 export function fileKindName(kind: Exclude<FileKind, 'other'>): string {
-  return { profile: 'a servegen profile', summaries: 'servegen window summaries', fidelity: 'a fidelity report (validate --json)', trace: 'a trace', parquet: 'a Parquet file', arrow: 'an Arrow file' }[kind];
+  return { profile: 'a servegen profile', summaries: 'servegen window summaries', fidelity: 'a fidelity report (validate --json)', trace: 'a trace', parquet: 'a Parquet file', arrow: 'an Arrow file', html: 'an HTML report (a --report page)' }[kind];
 }
 
 /** The first `bytes` bytes of a file (empty for a directory or an unreadable file). */
@@ -65,6 +65,8 @@ export function fileKind(file: string): FileKind {
   if (format === 'servegen-summaries') return 'summaries';
   if (format === 'servegen-fidelity') return 'fidelity';
   if (format === 'servegen-trace') return 'trace';
+  // A --report page (found by a new user's walkthrough: `generate fit.html` said "invalid JSON (Unexpected token '<')").
+  if (/^\s*<(!doctype html|html)[\s>]/i.test(head.subarray(0, 64).toString('utf8'))) return 'html';
   return 'other';
 }
 
@@ -79,8 +81,10 @@ export function wrongKindHint(file: string, wanted: 'trace' | 'profile'): string
     if (kind === 'profile') return `${file}: a servegen profile, not a trace (servegen inspect ${file} describes it; servegen generate ${file} --duration SECONDS --out trace.jsonl makes a trace from it)`;
     if (kind === 'summaries') return `${file}: servegen window summaries, not a trace (fit them with servegen fit --summaries ${file} --out profile.json)`;
     if (kind === 'fidelity') return `${file}: a fidelity report (validate --json), not a trace`;
+    if (kind === 'html') return `${file}: ${fileKindName(kind)}, not a trace`;
     return undefined;
   }
+  if (kind === 'html') return `${file}: ${fileKindName(kind)}, not a profile (the profile is fit's --out)`;
   if (kind === 'trace' || kind === 'parquet' || kind === 'arrow') return `${file}: a trace${kind === 'trace' ? '' : ` (${kind})`}, not a profile: fit one first (servegen fit ${file} --out profile.json)`;
   if (kind === 'summaries') return `${file}: servegen window summaries, not a profile: fit them first (servegen fit --summaries ${file} --out profile.json)`;
   if (kind === 'fidelity') return `${file}: a fidelity report (validate --json), not a profile`;

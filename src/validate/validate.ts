@@ -82,10 +82,15 @@ function sideSummary(side: Side, files: string[], offset: number, source?: Side)
 }
 
 /** A generated trace's header: where its span starts on its profile's time axis, and which profile. */
-export function generatorHeader(meta: Record<string, unknown> | undefined): { start: number; profile?: string } | undefined {
-  const gen = (meta as { generator?: { start?: unknown; profile_sha256?: unknown } } | undefined)?.generator;
+export function generatorHeader(meta: Record<string, unknown> | undefined): { start: number; profile?: string; rate?: string; naive?: boolean } | undefined {
+  const gen = (meta as { generator?: { start?: unknown; profile_sha256?: unknown; rate?: unknown; naive?: unknown } } | undefined)?.generator;
   if (!gen || typeof gen !== 'object') return undefined;
-  return { start: typeof gen.start === 'number' ? gen.start : 0, ...(typeof gen.profile_sha256 === 'string' ? { profile: gen.profile_sha256 } : {}) };
+  return {
+    start: typeof gen.start === 'number' ? gen.start : 0,
+    ...(typeof gen.profile_sha256 === 'string' ? { profile: gen.profile_sha256 } : {}),
+    ...(typeof gen.rate === 'string' ? { rate: gen.rate } : {}),
+    ...(gen.naive === true ? { naive: true } : {}),
+  };
 }
 
 /** Offset that puts a generated trace on the source's time axis (its header's `generator.start`). */

@@ -58,7 +58,8 @@ describe('a file of the wrong kind is named as what it is', () => {
       await expectOneLineError(['fit', profile, '--preset', 'mooncake', '--engine', engine, '--out', join(dir, 'x.json')], `${profile}: a servegen profile, not a trace`);
       await expectOneLineError(['summarize', summaries, '--preset', 'mooncake', '--engine', engine, '--out', join(dir, 'x.json')], `${summaries}: servegen window summaries, not a trace`);
     }
-    await expectOneLineError(['inspect', profile, '--preset', 'mooncake'], `${profile}: a servegen profile, not a trace`);
+    // inspect reads a profile: it says to drop the flag, not to run inspect (found by a later walkthrough).
+    await expectOneLineError(['inspect', profile, '--preset', 'mooncake'], `${profile}: a servegen profile: inspect reads it without --preset (a mapping is for raw logs): servegen inspect ${profile}`);
     expect(existsSync(join(dir, 'x.json'))).toBe(false);
   });
 

@@ -24,6 +24,12 @@ describe('inputs with no accepted row: the same error (exit 2) in both engines, 
       [numbers, `${numbers}: no accepted rows: all 3 rows rejected (bad_timestamp 3)`],
       [header, `${header}: no data rows (empty file or header only)`],
     ];
+    // The TypeScript engine also names the first rejected row (as above --max-reject-ratio); DuckDB keeps no rows' lines.
+    const first: Record<string, string> = {
+      [bad]: `; the first: ${bad}:2: timestamp: cannot read "abc" as an ISO date-time (YYYY-MM-DD[Thh:mm[:ss[.f]]][zone])`,
+      [numbers]: `; the first: ${numbers}:1: timestamp: `,
+      [header]: '',
+    };
     for (const [file, message] of cases) {
       for (const [cmd, out] of [['summarize', 's.json'], ['fit', 'p.json'], ['ingest', 't.parquet'], ['inspect', '']] as const) {
         for (const engine of ['ts', 'duckdb']) {
@@ -33,7 +39,9 @@ describe('inputs with no accepted row: the same error (exit 2) in both engines, 
             const r = await runCli(cmd, file, '--map', `${dir}/m.json`, '--engine', engine, ...ratio, ...(o ? ['--out', o] : []));
             expect(r.code, label).toBe(2);
             const hint = file === header ? '' : ' (use --rejects to see them)';
-            expect(r.stderr, label).toBe(`servegen: ${message}${hint}\n`);
+            if (engine === 'ts' && file === numbers) expect(r.stderr, label).toMatch(/; the first: .*numbers\.parquet:1: timestamp: .+\n$/);
+            else expect(r.stderr, label).toBe(`servegen: ${message}${hint}${engine === 'ts' ? first[file] : ''}\n`);
+            if (engine === 'ts' && file === numbers) expect(r.stderr, label).toContain(`servegen: ${message}${hint}${first[file]}`);
             if (o) expect(existsSync(o), label).toBe(false);
           }
         }
