@@ -319,7 +319,7 @@ Examples:
       }
       // `--engine auto` below its threshold is the TypeScript engine's fit from rows (found by
       // review: it fitted the scan's summaries, without sessions or the 5-minute aggregate).
-      if (chooseEngine(inputs, opts.engine) === 'duckdb') {
+      if (chooseEngine(inputs, opts.engine, rep) === 'duckdb') {
         const files = expandInputs(inputs);
         for (const f of files) hashFile(hash, f);
         // Small clients are pooled in the scan, as when fitting from rows: the builder counts the pool's merged rows.

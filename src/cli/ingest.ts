@@ -66,7 +66,7 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       const mapping = mappingFrom(opts, 'servegen');
       const rep = new Reporter(Boolean(opts.quiet));
       // auto: DuckDB for large inputs, but only where it can write the output (Parquet).
-      if (chooseEngine(inputs, opts.engine === 'auto' && outFormat !== 'parquet' ? 'ts' : opts.engine) === 'duckdb') {
+      if (chooseEngine(inputs, opts.engine === 'auto' && outFormat !== 'parquet' ? 'ts' : opts.engine, rep) === 'duckdb') {
         if (outFormat !== 'parquet') throw new UsageError('--engine duckdb writes Parquet only: give --out <trace>.parquet');
         await notOursWithoutMappingDuckdb(inputs, mapping, parseFormat(opts.format));
         let result: Awaited<ReturnType<typeof ingestWithDuckDB>> | undefined;

@@ -194,7 +194,7 @@ export function registerInspect(program: Command): void {
       // `inspect log.csv --rejects log.csv` replaced the log by its (empty) rejects (found by review).
       refuseClobber([...files.map((f) => ['input', f] as const), ['--map', opts.map]], [['--rejects', opts.rejects]]);
       const rep = new Reporter(Boolean(opts.quiet));
-      if (chooseEngine(files, opts.engine) === 'duckdb') {
+      if (chooseEngine(files, opts.engine, rep) === 'duckdb') {
         parseRatio(opts.maxRejectRatio ?? '0.01'); // a bad flag fails before the scan
         const mapping = mappingFrom(opts, 'servegen');
         await notOursWithoutMappingDuckdb(files, mapping, parseFormat(opts.format));

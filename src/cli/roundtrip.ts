@@ -94,7 +94,7 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
   // DuckDB: the source scanned into summaries, the traces generated as Parquet, and
   // validated by DuckDB: no trace is held in memory, for logs too large for the TypeScript
   // engine. With auto, an input DuckDB cannot read goes the TypeScript way (as in fit).
-  if (opts.engine !== 'ts' && chooseEngine(inputs, opts.engine) === 'duckdb' && (await duckdbUnlessUnreadable(opts.engine, rep, async () => {
+  if (opts.engine !== 'ts' && chooseEngine(inputs, opts.engine, rep) === 'duckdb' && (await duckdbUnlessUnreadable(opts.engine, rep, async () => {
     const files = expandInputs(inputs);
     const hash = createHash('sha256');
     for (const f of files) hashFile(hash, f);

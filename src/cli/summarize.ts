@@ -10,6 +10,7 @@ import { expandInputs, type InputFormat } from '../io/input.js';
 import type { Mapping } from '../ingest/mapping.js';
 import { exportScanWithDuckDB, summarizeWithDuckDB } from '../summary/duckdb.js';
 import { DuckDbReadError } from '../summary/duckdb-errors.js';
+import { duckdb, duckdbAvailable, duckdbUnavailableReason } from '../summary/duckdb-module.js';
 import { NoAcceptedRowsError } from '../ingest/errors.js';
 import type { TraceSummaries } from '../summary/types.js';
 import { poolSmallClients } from '../fit/fit-trace.js';
@@ -89,12 +90,19 @@ function warnOriginAfterFirst(rep: Reporter, origin: number, spanStart: number):
 }
 
 /** `--engine ts|duckdb|auto` → the engine to use (`auto`: DuckDB above 256 MB of input). */
-export function chooseEngine(inputs: string[], engine: string): 'ts' | 'duckdb' {
+export function chooseEngine(inputs: string[], engine: string, rep?: Reporter): 'ts' | 'duckdb' {
   if (!['ts', 'duckdb', 'auto'].includes(engine)) throw new UsageError(`--engine: expected ts, duckdb or auto, got ${JSON.stringify(engine)}`);
+  if (engine === 'duckdb') duckdb(); // where it cannot load, says so (exit 2) before any input is read
   if (engine !== 'auto') return engine as 'ts' | 'duckdb';
   const bytes = expandInputs(inputs).reduce((a, f) => a + statSync(f).size, 0);
-  return bytes > 256 * 1024 * 1024 ? 'duckdb' : 'ts';
+  if (bytes <= AUTO_DUCKDB_BYTES) return 'ts';
+  if (duckdbAvailable()) return 'duckdb';
+  rep?.info(`note: the inputs hold ${(bytes / 2 ** 20).toFixed(0)} MB, above the 256 MB where --engine auto scans with DuckDB, but the package @duckdb/node-api ${duckdbUnavailableReason()}: scanning with the TypeScript engine (npm install @duckdb/node-api for the DuckDB engine)`);
+  return 'ts';
 }
+
+/** Input size above which `--engine auto` scans with DuckDB (when it is installed). */
+const AUTO_DUCKDB_BYTES = 256 * 1024 * 1024;
 
 /**
  * Runs a DuckDB scan; with `--engine auto`, rows DuckDB's reader cannot split (a row with
@@ -128,7 +136,7 @@ export async function scanSummaries(
   rep: Reporter,
   rejects: RejectOptions = {},
 ): Promise<TraceSummaries> {
-  if (chooseEngine(inputs, engine) === 'duckdb') {
+  if (chooseEngine(inputs, engine, rep) === 'duckdb') {
     parseRatio(rejects.maxRejectRatio ?? '0.01'); // a bad flag fails before the scan
     await notOursWithoutMappingDuckdb(inputs, mapping, format);
     let summaries: TraceSummaries | undefined;

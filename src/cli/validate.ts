@@ -136,7 +136,7 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
       // review): the baseline is read as our own trace, with no --preset to blame.
       const baselineHint = opts.baseline === undefined ? undefined : wrongKindHint(opts.baseline, 'trace');
       if (baselineHint) throw new UsageError(`--baseline ${baselineHint}`);
-      if (chooseEngine([sourceFile, generatedFile], opts.engine) === 'duckdb') {
+      if (chooseEngine([sourceFile, generatedFile], opts.engine, rep) === 'duckdb') {
         const sides: Record<string, RejectOptions> = {
           source: { rejects: opts.sourceRejects, maxRejectRatio: opts.sourceMaxRejectRatio, prefix: 'source' },
           generated: { rejects: opts.generatedRejects, maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' },

@@ -3,7 +3,8 @@ import { readHead } from '../io/file-kind.js';
 import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
+import { duckdb } from './duckdb-module.js';
 import './duckdb-text.js';
 import { compressionOf, expandInputs, formatFromName, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
 import { delimiterHint, duplicateColumnError } from '../io/from-csv.js';
@@ -173,6 +174,7 @@ export async function numericColumns(con: DuckDBConnection, sql: string): Promis
   const result = await con.run(sql);
   const names = result.columnNames();
   const types = result.columnTypes().map((t) => t.typeId);
+  const { DuckDBTypeId } = duckdb();
   const parts: (Float64Array | Int32Array)[][] = names.map(() => []);
   let rows = 0;
   for (;;) {
@@ -521,7 +523,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     }
   }
   const threads = options.threads ?? threadsSet();
-  const db = await DuckDBInstance.create(':memory:', threads ? { threads: String(threads) } : {});
+  const db = await duckdb().DuckDBInstance.create(':memory:', threads ? { threads: String(threads) } : {});
   const con = await db.connect();
   const t0 = performance.now();
   const stage = (text: string) => options.onStage?.(`duckdb: ${text} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);

@@ -6,3 +6,4 @@ export * from './merge.js';
 export * from './serialize.js';
 export * from './sql.js';
 export * from './duckdb.js';
+export { duckdbAvailable } from './duckdb-module.js';

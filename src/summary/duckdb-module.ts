@@ -1,0 +1,51 @@
+/**
+ * `@duckdb/node-api` is an optional dependency: npm installs it with the package, but skips it
+ * (without failing the install) where its native binary does not install, and `npm install
+ * --omit=optional` leaves it out. Everything but the DuckDB engine works without it, so it is
+ * loaded on first use rather than imported: a static import made every command, and `import
+ * 'servegen-ts'`, fail with ERR_MODULE_NOT_FOUND where it was missing (found by installing the
+ * packed package: it was a devDependency, so no install had it).
+ */
+import { createRequire } from 'node:module';
+import { IngestError } from '../ingest/errors.js';
+
+type DuckDBModule = typeof import('@duckdb/node-api');
+
+const PACKAGE = '@duckdb/node-api';
+let loaded: DuckDBModule | undefined;
+let failure: unknown;
+
+function load(): DuckDBModule | undefined {
+  if (loaded || failure !== undefined) return loaded;
+  try {
+    // The package is CommonJS: required, it loads synchronously (its native binding too), so
+    // whether it works is known before an engine is chosen.
+    loaded = createRequire(import.meta.url)(PACKAGE) as DuckDBModule;
+  } catch (err) {
+    failure = err;
+  }
+  return loaded;
+}
+
+/** Whether the DuckDB engine can run here (`--engine auto` scans with the TypeScript engine when not). */
+export function duckdbAvailable(): boolean {
+  return load() !== undefined;
+}
+
+/** Why the DuckDB engine cannot run here, to follow the package's name in a message (undefined when it can). */
+export function duckdbUnavailableReason(): string | undefined {
+  if (load()) return undefined;
+  const e = failure as NodeJS.ErrnoException;
+  if (e?.code === 'MODULE_NOT_FOUND' && String(e.message).includes(`'${PACKAGE}'`)) return 'is not installed';
+  return `did not load (${String(e?.message ?? e).split('\n')[0]})`;
+}
+
+/** The DuckDB module; an IngestError (exit 2) saying how to get it when it cannot load. */
+export function duckdb(): DuckDBModule {
+  const m = load();
+  if (m) return m;
+  throw new IngestError(
+    `the DuckDB engine needs the package ${PACKAGE}, which ${duckdbUnavailableReason()}: it is an optional dependency, which npm skips where its binary does not install and with --omit=optional. ` +
+      `Install it beside servegen-ts (npm install ${PACKAGE}), or scan with the TypeScript engine (--engine ts)`,
+  );
+}
