@@ -2,7 +2,8 @@ import { batchClientsNote, uncountedBatchesNote, uncountedClustersNote } from '.
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { fitSummaries, fitTraceParallel } from '../fit/fit-trace.js';
+import { fitSummaries } from '../fit/fit-trace.js';
+import { FIT_DEFAULTS, fitIngested } from '../fit/defaults.js';
 import { prefitWindows } from '../fit/parallel-fit.js';
 import { expandInputs } from '../io/input.js';
 import { fileKind } from '../io/file-kind.js';
@@ -49,7 +50,7 @@ interface Opts extends IngestCliOptions {
  * skipped — with --anonymize it would publish small tenants as they are (found by review).
  */
 function refuseUnpooled(summaries: TraceSummaries, opts: Opts): void {
-  const threshold = positive(opts.minClientRequests ?? (opts.anonymize ? '100' : '0'), '--min-client-requests', true);
+  const threshold = positive(opts.minClientRequests ?? String(opts.anonymize ? FIT_DEFAULTS.anonymizedMinClientRequests : FIT_DEFAULTS.minClientRequests), '--min-client-requests', true);
   if (threshold <= 0) return;
   const totals = new Map<string, number>();
   for (const a of summaries.arrivals) totals.set(a.client, (totals.get(a.client) ?? 0) + a.n);
@@ -160,9 +161,9 @@ export function registerFit(program: Command): void {
     .argument('<inputs...>', 'normalized trace(s), or raw logs with --preset/--map');
   addIngestOptions(cmd)
     .requiredOption('--out <profile.json>', 'profile to write (a name ending in .gz: gzipped)')
-    .option('--window <seconds>', 'arrival window', '600')
-    .option('--length-window <seconds>', 'length window', '21600')
-    .option('--min-arrivals <n>', 'windows with fewer gaps keep their rate and borrow the client\'s pooled shape (a window needs at least 2 gaps whatever n is)', '10')
+    .option('--window <seconds>', 'arrival window', String(FIT_DEFAULTS.arrivalSeconds))
+    .option('--length-window <seconds>', 'length window', String(FIT_DEFAULTS.lengthSeconds))
+    .option('--min-arrivals <n>', 'windows with fewer gaps keep their rate and borrow the client\'s pooled shape (a window needs at least 2 gaps whatever n is)', String(FIT_DEFAULTS.minArrivals))
     .option('--min-client-requests <n>', 'pool clients with fewer requests into one client "tail" (default 0; 100 with --anonymize)')
     .option('--moment-match', 'Gamma by moments (shape = 1/CV², upstream\'s convention) instead of MLE')
     .option('--resolution <seconds>', 'clock resolution of the timestamps (default: detected; 0 = none: times are taken to 1 µs, the finest a profile records)')
@@ -200,7 +201,7 @@ Examples:
       // Every flag is checked before the inputs are read (found by review: a bad --resolution
       // was refused only after the whole trace had been read).
       const minArrivals = positive(opts.minArrivals, '--min-arrivals', true);
-      const minClientRequests = positive(opts.minClientRequests ?? (opts.anonymize ? '100' : '0'), '--min-client-requests', true);
+      const minClientRequests = positive(opts.minClientRequests ?? String(opts.anonymize ? FIT_DEFAULTS.anonymizedMinClientRequests : FIT_DEFAULTS.minClientRequests), '--min-client-requests', true);
       const resolution = opts.resolution !== undefined ? positive(opts.resolution, '--resolution', true) : undefined;
       checkResolution(resolution, arrivalSeconds);
       refuseClobber([...inputs.map((f) => ['input', f] as const), ['--map', opts.map]], [['--out', opts.out], ['--report', opts.report], ['--rejects', opts.rejects]]);
@@ -372,19 +373,16 @@ Examples:
       reportIngest(rep, result);
       if (opts.anonymize) refuseTimeAxis(timeAxisWarning(result.trace.timestamp, result.trace.origin) !== undefined, true);
       zeroSpanWarning(rep, result.trace.n, { start: 0, end: result.summary.span_seconds });
-      for (const f of result.summary.files) hashFile(hash, f);
       // Anonymized, times count from the first request's second whatever the log's zero: the
       // windows' grid starts there, and no length window before the span tells its offset.
-      const { profile, summaries, pooledClients } = await fitTraceParallel(opts.anonymize ? rebaseToFirstSecond(result.trace) : result.trace, {
+      // (fitIngested: the library's fit of a log, source hash and rows recorded included.)
+      const { profile, summaries, pooledClients } = await fitIngested(opts.anonymize ? { ...result, trace: rebaseToFirstSecond(result.trace) } : result, {
         arrivalSeconds,
         lengthSeconds,
         minArrivals,
         minClientRequests,
         momentMatch: Boolean(opts.momentMatch),
         resolution,
-        sourceSha256: hash.digest('hex'),
-        created: defaultCreated(),
-        recorded: { inputs: result.summary.files.length, rows: result.summary.rows_accepted },
         onProgress: (d, n, text) => rep.progress(`fit: ${text ?? `${d}/${n} clients`}`),
       });
       const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
@@ -442,7 +440,7 @@ function lonePoolWarning(minClientRequests: number): string {
 function anonymizedNote(final: Profile, opts: Opts, dp: number | undefined): string {
   const calendar = (final.provenance.options.anonymized as { calendar?: { weekday: string; hour: number } | null } | undefined)?.calendar;
   const kept = calendar ? ` (kept: weekday ${calendar.weekday} and hour ${calendar.hour} UTC of the span start)` : opts.keepCalendar ? ' (--keep-calendar kept nothing: the log\'s times are relative, it has no date and hour to keep)' : '';
-  const below = opts.minClientRequests ?? '100';
+  const below = opts.minClientRequests ?? String(FIT_DEFAULTS.anonymizedMinClientRequests);
   const pooled = Number(below) > 0 ? `clients under ${below} requests pooled into "tail"` : 'no clients pooled (--min-client-requests 0)';
   const noise = dp ? `, Laplace noise ε = ${dp} on the length PMFs' counts (not on gap histograms or other counts: README, Sharing)` : '';
   return `anonymized: client ids → ranks (no mapping kept), absolute times removed${kept}, ${pooled}, source hash and creation time removed${noise}`;

@@ -5,6 +5,7 @@ import { generateToFile } from '../generate/write-trace.js';
 import { parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
 import { repeatPlan, repeatShiftNote } from '../generate/compose.js';
+import { GENERATE_DEFAULTS } from '../generate/defaults.js';
 import type { Profile } from '../profile/schema.js';
 import { formatExtension, formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { humanCount, Reporter } from './progress.js';
@@ -30,7 +31,7 @@ interface Opts {
 }
 
 /** Default --max-requests: far above any benchmark run (24 h at 100 req/s is 8.6 M), far below what fills a disk by mistake. */
-export const DEFAULT_MAX_REQUESTS = 1e9;
+export const DEFAULT_MAX_REQUESTS = GENERATE_DEFAULTS.maxRequests;
 /** Runs expected to be larger than this get an up-front note (the output will be gigabytes). */
 const LARGE_RUN = 2e7;
 
@@ -127,12 +128,12 @@ export function registerGenerate(program: Command): void {
     .argument('<profile.json>', 'profile (from fit or import-servegen)')
     .requiredOption('--duration <seconds>', 'length of the generated span in seconds')
     .requiredOption('--out <file>', 'output file (.jsonl, .csv, .parquet, .arrow; or any name with --format)')
-    .option('--start <seconds>', 'start of the span, seconds from the profile origin (the profile repeats with the period of its span, rounded up to whole windows and, for a span of a day or more, to whole days; a negative start or one past the span is taken modulo it)', '0')
-    .option('--rate <spec>', 'constant:R (aggregate req/s, clients keep their shares) | scale:K (every client × K) | peak:R (busiest window at R) | FILE of (time, rate) points: JSON [[t, r], …] or CSV time,rate, piecewise-linear, t in seconds from --start', 'scale:1')
-    .option('--seed <n>', 'random seed (integer or string); same seed → identical output', '0')
+    .option('--start <seconds>', 'start of the span, seconds from the profile origin (the profile repeats with the period of its span, rounded up to whole windows and, for a span of a day or more, to whole days; a negative start or one past the span is taken modulo it)', String(GENERATE_DEFAULTS.start))
+    .option('--rate <spec>', 'constant:R (aggregate req/s, clients keep their shares) | scale:K (every client × K) | peak:R (busiest window at R) | FILE of (time, rate) points: JSON [[t, r], …] or CSV time,rate, piecewise-linear, t in seconds from --start', GENERATE_DEFAULTS.rate)
+    .option('--seed <n>', 'random seed (integer or string); same seed → identical output', String(GENERATE_DEFAULTS.seed))
     .option('--format <fmt>', `output format: ${TRACE_FORMATS.join('|')} (default: from the file extension)`)
     .option('--clients <filter>', 'only these clients: top:K by volume, id1,id2,…, or @ids.txt (one id per line; spaces around it dropped)')
-    .option('--shape <source>', 'IAT shape per window: cv (match the window CV) | params (fitted shape as stored)', 'cv')
+    .option('--shape <source>', 'IAT shape per window: cv (match the window CV) | params (fitted shape as stored)', GENERATE_DEFAULTS.shapeSource)
     .option('--naive', "the paper's naive baseline: one aggregate Poisson process, lengths from the pooled distribution")
     .option('--no-sessions', "no session labels: by default clients whose profile has session statistics get session_id and turn columns (times are the same either way; so are the lengths of clients without input_rank_by_turn: with it a turn's input follows its turn's rank, the client's length distributions kept, not its draws)")
     .option('--no-gap-memory', "independent gaps within each window (a renewal process, as upstream ServeGen draws them): by default clients whose profile has gap_memory draw serially dependent gaps (same gap distributions, bursts kept)")

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fitSummaries, fitTraceParallel } from '../fit/fit-trace.js';
+import { FIT_DEFAULTS } from '../fit/defaults.js';
 import { writeProfile } from '../profile/write.js';
 import { defaultCreated } from '../profile/upstream.js';
 import { readProfile } from '../profile/read.js';
@@ -90,7 +91,7 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
   const thresholds = loadThresholds(opts.thresholds);
   const mapping = mappingFrom(opts, 'servegen');
   const format = parseFormat(opts.format);
-  const fitOptions = { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0 };
+  const fitOptions = { arrivalSeconds: FIT_DEFAULTS.arrivalSeconds, lengthSeconds: FIT_DEFAULTS.lengthSeconds, minArrivals: FIT_DEFAULTS.minArrivals, minClientRequests: FIT_DEFAULTS.minClientRequests };
   // DuckDB: the source scanned into summaries, the traces generated as Parquet, and
   // validated by DuckDB: no trace is held in memory, for logs too large for the TypeScript
   // engine. With auto, an input DuckDB cannot read goes the TypeScript way (as in fit).

@@ -4,3 +4,4 @@ export * from './lengths.js';
 export * from './sessions.js';
 export * from './fit-trace.js';
 export * from './mixtures.js';
+export * from './defaults.js';

@@ -5,3 +5,4 @@ export * from './length-sampler.js';
 export * from './compose.js';
 export * from './write-trace.js';
 export * from './naive.js';
+export * from './defaults.js';

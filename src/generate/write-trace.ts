@@ -1,5 +1,5 @@
 import type { TraceLayout } from '../io/trace-schema.js';
-import type { TraceFormat } from '../io/trace-writer.js';
+import { formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { openTraceWriter } from '../io/open-writer.js';
 import { threadedTraceWriter } from '../io/threaded-writer.js';
 import { usableThreads } from '../util/worker.js';
@@ -8,6 +8,7 @@ import { toolName } from '../version.js';
 import { planGeneration, type GenerateOptions, type GenerationPlan } from './compose.js';
 import { planNaiveGeneration } from './naive.js';
 import { describeRateSpec } from './rate-function.js';
+import { GenerateError } from './errors.js';
 
 export { openTraceWriter };
 
@@ -44,17 +45,21 @@ export const WRITER_THREAD_ABOVE = 200_000;
  * `writerThread` forces the writer thread on or off (default: on for large runs, see
  * WRITER_THREAD_ABOVE); the file is the same either way.
  * `onProgress` is called after each slot with rows written so far and the generated time reached.
+ * `profileSha256` is recorded in the trace's header (readProfile's, or profileSha256 of a profile
+ * in memory); `out.format` defaults to the one `out.path` is named as (.jsonl, .csv, .parquet, .arrow).
  */
 export async function generateToFile(
   profile: Profile,
   profileSha256: string,
   options: GenerateOptions,
-  out: { path: string; format: TraceFormat },
+  out: { path: string; format?: TraceFormat },
   onProgress?: (rows: number, reachedSeconds: number) => void,
   naive = false,
   onPlan?: (plan: GenerationPlan) => void,
   writerThread?: boolean,
 ): Promise<GenerateSummary> {
+  const format = out.format ?? formatFromPath(out.path);
+  if (format === undefined) throw new GenerateError(`${out.path}: cannot tell the format from the name; give out.format (${TRACE_FORMATS.join(', ')})`);
   const plan = naive ? planNaiveGeneration(profile, options) : planGeneration(profile, options);
   onPlan?.(plan);
   const layout: TraceLayout = {
@@ -82,7 +87,7 @@ export async function generateToFile(
   };
   // Large runs format and encode on a writer thread while this one generates (same bytes).
   const threaded = writerThread ?? (usableThreads() >= 2 && plan.expectedRequests >= WRITER_THREAD_ABOVE);
-  const writer = threaded ? threadedTraceWriter(out.format, out.path, layout) : openTraceWriter(out.format, out.path, layout);
+  const writer = threaded ? threadedTraceWriter(format, out.path, layout) : openTraceWriter(format, out.path, layout);
   const t0 = performance.now();
   let rows = 0;
   try {

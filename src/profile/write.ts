@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { Profile } from './schema.js';
@@ -30,6 +31,16 @@ export function* profileChunks(profile: Profile): Generator<string> {
 /** A profile's text (see profileChunks). */
 export function serializeProfile(profile: Profile): string {
   return [...profileChunks(profile)].join('');
+}
+
+/**
+ * The SHA-256 a profile is known by (generated traces record it): of its text as writeProfile
+ * writes it, which readProfile gives for the file (gzipped or not).
+ */
+export function profileSha256(profile: Profile): string {
+  const hash = createHash('sha256');
+  for (const chunk of profileChunks(profile)) hash.update(chunk, 'utf8');
+  return hash.digest('hex');
 }
 
 /**

@@ -17,6 +17,8 @@ import { fieldSql, ident, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.
 import { NUMERIC_RE } from '../ingest/normalize.js';
 import { detectNumericUnit, originIsoOf } from '../ingest/timestamp.js';
 import { DISP_SCALES, MEM_LAGS, type ArrivalSummary, type DispKey, type LengthSummary, type TraceSummaries } from './types.js';
+import type { DuckDbExportOptions, DuckDbExportResult, DuckDbOptions, DuckDbScanResult, DuckDbSummarizeOptions } from './duckdb-types.js';
+export type { DuckDbExportOptions, DuckDbExportResult, DuckDbOptions, DuckDbScanResult, DuckDbSummarizeOptions } from './duckdb-types.js';
 import { memFromSums } from './mem-terms.js';
 import { EMPTY_COUNTS, PackedCounts } from './packed.js';
 import { SummaryBuilder, SUMMARY_FIELDS, type RowChunk } from './build.js';
@@ -31,24 +33,6 @@ import { fieldCountsFrom, withFieldCounts, type CsvFields } from './duckdb-csv-f
 import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
 import { mixedUnitWarning, OUTLIER_MAX_SHARE, OUTLIER_MIN_ROWS, timeAxisWarning } from '../ingest/time-axis.js';
 
-export interface DuckDbScanResult {
-  summaries: TraceSummaries;
-  rowsRead: number;
-  rejectsByReason: Partial<Record<RejectReason, number>>;
-  files: string[];
-  /**
-   * How the summaries were computed: one pass streamed from the inputs; one pass from a
-   * normalized table in input order (each client's rows in time order, but not the first
-   * rows' origin or clock); or one pass over the table sorted by time (rows out of order).
-   */
-  pass: 'stream' | 'table-stream' | 'sorted-stream';
-  /** The time-axis warning the TypeScript engine gives on the same rows (a few rows far from the others), if any. */
-  warning?: string;
-  /** Clients pooled into `tail` (`poolBelow`). */
-  pooled: number;
-  /** Whether the inputs have the mapped session_id column (the summaries keep no sessions). */
-  sessionColumn?: boolean;
-}
 
 /**
  * read_csv's comment option: '#' for our own traces' `# servegen:` lines, else none, said
@@ -237,24 +221,6 @@ export function parseMemoryLimit(text: string): string {
   return `${m[1]}${m[2]}`;
 }
 
-/** Options every DuckDB engine takes. */
-export interface DuckDbOptions {
-  format?: InputFormat;
-  threads?: number;
-  /** DuckDB's memory_limit (e.g. `512MB`): above it DuckDB spills to a temporary directory. */
-  memoryLimit?: string;
-  /** Called as each stage of a long scan starts (progress on stderr). */
-  onStage?: (text: string) => void;
-  /** Threads counting summaries in the one pass (0: the calling thread; default: the cores, up to 8). */
-  workers?: number;
-  /** Called with the rows read so far as a one-pass scan goes (often: throttle it). */
-  onProgress?: (rowsRead: number) => void;
-  /**
-   * Called with lines for stderr that the TypeScript engine prints too: the unit `auto` chose
-   * for numeric timestamps, and a `warning:` when their magnitudes disagree.
-   */
-  onNote?: (line: string) => void;
-}
 
 /** Inputs opened in embedded DuckDB: the FROM clause and the mapping applied to it (nothing read yet but column names). */
 export interface Source {
@@ -940,7 +906,7 @@ export async function timeWarningOf(con: DuckDBConnection, accepted: string, ori
 export async function summarizeWithDuckDB(
   inputs: string[],
   mapping: Mapping,
-  options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; firstSecond?: boolean; poolBelow?: number },
+  options: DuckDbSummarizeOptions,
 ): Promise<DuckDbScanResult> {
   const src = await openSource(inputs, mapping, options);
   let widths = false;
@@ -1131,8 +1097,8 @@ export async function exportScanWithDuckDB(
   inputs: string[],
   mapping: Mapping,
   outDir: string,
-  options: DuckDbOptions & { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; beforeWrite?: (scan: { rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[] }) => void | Promise<void> },
-): Promise<{ rowsRead: number; rejectsByReason: Partial<Record<RejectReason, number>>; files: string[]; windows: number; resolution: number; warning?: string; spanStart: number }> {
+  options: DuckDbExportOptions,
+): Promise<DuckDbExportResult> {
   const scan = await openScan(inputs, mapping, options);
   const { con, close, files, rowsRead, rejectsByReason, originIso } = scan;
   const tmp = trackTemporary(`${outDir.replace(/\/+$/, '')}.tmp-${process.pid}`);

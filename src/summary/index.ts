@@ -5,5 +5,5 @@ export * from './build.js';
 export * from './merge.js';
 export * from './serialize.js';
 export * from './sql.js';
-export * from './duckdb.js';
-export { duckdbAvailable } from './duckdb-module.js';
+// The DuckDB engine without its low-level helpers, whose declarations name @duckdb/node-api's types (duckdb-api.ts).
+export * from './duckdb-api.js';

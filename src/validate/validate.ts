@@ -7,7 +7,7 @@ import { computeMetrics, topClients, type Metric } from './metrics.js';
 import { alignTrace, splitHalves, summarizeSide, withHalfSides, type Side, type Stats } from './side.js';
 import { summarizeSides, type SideJob } from './parallel-sides.js';
 import { defaultWorkers } from '../util/worker.js';
-import type { Thresholds } from './thresholds.js';
+import { loadThresholds, type Thresholds } from './thresholds.js';
 
 export interface SideSummary {
   file: string[];
@@ -115,12 +115,13 @@ export function sourceOffset(sourceMeta: Record<string, unknown> | undefined, ge
  * Compares a generated trace (and optionally a naive baseline) with its source, statistic
  * by statistic (DESIGN.md, Validation). Both sides are summarized the same way, at the
  * source's clock resolution; a generated trace is shifted onto the source's time axis by
- * the `generator.start` in its header.
+ * the `generator.start` in its header. `thresholds` default to docs/thresholds.json's
+ * (loadThresholds(); loadThresholds(file) merges a file's overrides, as --thresholds does).
  */
 export function validateTraces(
   source: IngestResult,
   generated: IngestResult,
-  thresholds: Thresholds,
+  thresholds: Thresholds = loadThresholds(),
   options: { arrivalSeconds?: number; baseline?: IngestResult } = {},
 ): { report: FidelityReport; charts: ChartData } {
   const plan = planSides(source, generated, options);
@@ -135,7 +136,7 @@ export function validateTraces(
 export async function validateTracesParallel(
   source: IngestResult,
   generated: IngestResult,
-  thresholds: Thresholds,
+  thresholds: Thresholds = loadThresholds(),
   options: { arrivalSeconds?: number; baseline?: IngestResult; workers?: number; minRows?: number; onSide?: (done: number, sides: number) => void } = {},
 ): Promise<{ report: FidelityReport; charts: ChartData }> {
   const plan = planSides(source, generated, options);

@@ -6,7 +6,7 @@
  * built dist/ (`npm ci` builds it; run `npm run build` after editing src).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,6 +32,15 @@ const packageOf = (spec: string) => (spec.startsWith('@') ? spec.split('/').slic
 const isBuiltin = (spec: string) => spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]);
 
 const files = packedFiles();
+
+/** The TypeScript block of the README's "Using the library" section. */
+function readmeExample(): string {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Using the library\n'));
+  const block = /\n```ts\n([\s\S]*?)\n```\n/.exec(section.slice(0, section.indexOf('\n## ', 1)));
+  if (!block) throw new Error('README: no ```ts block in "## Using the library"');
+  return block[1] + '\n';
+}
 
 describe('the packed package', () => {
   it('holds the CLI, the built library and the presets, and no sources or tests', () => {
@@ -121,6 +130,30 @@ describe('installed without its optional dependencies (npm install --omit=option
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('fit,generate,ingest,io,main,profile,stats,summary,validate function false');
   });
+
+  // The README's example, as a user would build it: type-checked against dist's declarations
+  // (strict, nodenext, no skipLibCheck: before, dist/summary/duckdb*.d.ts named @duckdb/node-api's
+  // types, TS2307 without it), then run; its files are the CLI's, byte for byte.
+  it("the README's library example type-checks against the installed declarations without DuckDB, runs, and writes the CLI's files", () => {
+    const example = join(dir, 'example');
+    mkdirSync(example);
+    writeFileSync(join(example, 'package.json'), '{ "name": "example", "private": true, "type": "module" }\n');
+    writeFileSync(join(example, 'example.ts'), readmeExample());
+    symlinkSync(trace, join(example, 'AzureLLMInferenceTrace_code.csv'));
+    link('@types/node');
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--outDir', 'out', 'example.ts'], { cwd: example, encoding: 'utf8' });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+    const env = { ...process.env, NODE_OPTIONS: '', SOURCE_DATE_EPOCH: '1700000000' };
+    const r = spawnSync(process.execPath, [join('out', 'example.js')], { cwd: example, encoding: 'utf8', env });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^\d{4,} requests; PASS\n$/);
+    const cli = (args: string[]) => spawnSync(process.execPath, [bin, ...args, '--quiet'], { cwd: example, encoding: 'utf8', env });
+    expect(cli(['fit', 'AzureLLMInferenceTrace_code.csv', '--preset', 'azure-llm-2023', '--out', 'cli.json'])).toMatchObject({ status: 0, stderr: '' });
+    expect(readFileSync(join(example, 'profile.json'), 'utf8')).toBe(readFileSync(join(example, 'cli.json'), 'utf8'));
+    expect(cli(['generate', 'cli.json', '--duration', '3600', '--out', 'cli.jsonl'])).toMatchObject({ status: 0, stderr: '' });
+    expect(readFileSync(join(example, 'requests.jsonl'), 'utf8')).toBe(readFileSync(join(example, 'cli.jsonl'), 'utf8'));
+  }, 180_000); // tsc checks all of dist's declarations and Node's: 25 s here
 
   it('with @duckdb/node-api installed beside it, --engine duckdb runs', () => {
     link('@duckdb/node-api');
