@@ -190,6 +190,7 @@ export function reportIngest(rep: Reporter, r: IngestResult): void {
 /** One `warning:` line on stderr per warning of the ingest (the time axis looks wrong); not an error. */
 export function ingestWarnings(rep: Reporter, r: IngestResult, label?: string): void {
   for (const w of r.summary.warnings ?? []) rep.info(`warning: ${label ? `${label}: ` : ''}${w}`);
+  for (const n of r.summary.notes ?? []) rep.info(`note: ${label ? `${label}: ` : ''}${n}`);
 }
 
 /**

@@ -66,17 +66,35 @@ export interface Reject {
 }
 
 /**
+ * Seconds from the first trace's origin to this one's, when the TypeScript engine can read both
+ * as one trace by shifting this one's times: both origins absolute instants and the times in
+ * seconds (our traces' unit). Undefined otherwise (originMismatch says why not).
+ */
+export function originShift(first: Record<string, unknown>, meta: Record<string, unknown>, unit: string | undefined): number | undefined {
+  const a = typeof first.origin === 'string' ? Date.parse(first.origin) : NaN;
+  const b = typeof meta.origin === 'string' ? Date.parse(meta.origin) : NaN;
+  if (!Number.isFinite(a) || !Number.isFinite(b) || unit !== 's') return undefined;
+  return (b - a) / 1000;
+}
+
+/**
  * The error for our own traces with different origins read as one trace (found by review: the
  * second file's times, counted from its own origin, were read as counted from the first's, and
- * its requests moved by the difference without a word). Undefined when the origins agree.
+ * its requests moved by the difference without a word). Undefined when the origins agree. The
+ * TypeScript engine shifts absolute origins onto one (originShift); relative times, and the
+ * DuckDB engine, cannot.
  */
-export function originMismatch(first: { file: string; meta: Record<string, unknown> }, file: string, meta: Record<string, unknown>): IngestError | undefined {
+export function originMismatch(first: { file: string; meta: Record<string, unknown> }, file: string, meta: Record<string, unknown>, engine: 'ts' | 'duckdb' = 'ts'): IngestError | undefined {
   const a = typeof first.meta.origin === 'string' ? first.meta.origin : null;
   const b = typeof meta.origin === 'string' ? meta.origin : null;
   if (a === b) return undefined;
   const by = a !== null && b !== null ? ` (its requests would move by ${((Date.parse(b) - Date.parse(a)) / 1000).toFixed(3)} s)` : '';
+  const shiftable = engine === 'duckdb' && Number.isFinite(Date.parse(a ?? '')) && Number.isFinite(Date.parse(b ?? ''));
   return new IngestError(
-    `${file}: a servegen trace counting from origin ${b ?? 'none (relative times)'}, read with ${first.file}, counting from ${a ?? 'none (relative times)'}: times from two origins cannot be one trace${by}; read them apart, or summarize each with the same --origin and fit --summaries`,
+    `${file}: a servegen trace counting from origin ${b ?? 'none (relative times)'}, read with ${first.file}, counting from ${a ?? 'none (relative times)'}: ` +
+      (shiftable
+        ? `engine duckdb cannot shift them onto one origin${by}; --engine ts (the default) does, or summarize each with the same --origin and fit --summaries`
+        : `times from two origins cannot be one trace${by}; read them apart, or summarize each with the same --origin and fit --summaries`),
     file,
   );
 }

@@ -6,7 +6,7 @@ import { readParquet } from '../io/from-parquet.js';
 import { readArrow } from '../io/from-arrow.js';
 import { compressionOf, expandInputs, formatFromName, InputError, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
-import { IngestError, noAcceptedRows, originMismatch, REJECT_REASONS, type Reject, type RejectReason } from './errors.js';
+import { IngestError, noAcceptedRows, originMismatch, originShift, REJECT_REASONS, type Reject, type RejectReason } from './errors.js';
 import { csvDelimiter, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, type Mapping } from './mapping.js';
 import { TraceBuilder, type IngestSummary } from './normalize.js';
 import { timeAxisWarning } from './time-axis.js';
@@ -47,11 +47,22 @@ export function resolveFormat(file: string, override: InputFormat | undefined, m
 export async function ingestFiles(options: IngestOptions): Promise<IngestResult> {
   const files = inputFiles(options.inputs);
   const builder = new TraceBuilder(options.mapping);
-  const { formats, rowsRead, meta } = await readInputs(files, options, builder);
+  const { formats, rowsRead, meta, metaFile, shifts } = await readInputs(files, options, builder);
   if (rowsRead === 0) throw noAcceptedRows(files, 0, {});
   const { trace, timestamp, sorted, warnings } = builder.finish({ metaOrigin: typeof meta?.origin === 'string' && Number.isFinite(Date.parse(meta.origin)) });
   // Our own traces carry their origin in the header: keep it.
   if (trace.origin === null && meta && typeof meta.origin === 'string') trace.origin = meta.origin;
+  const notes: string[] = [];
+  if (shifts.length > 0) {
+    // Traces counting from several origins count from the earliest one: every time ≥ 0 as in
+    // any trace (a time is (t + its origin − the first's) − (the earliest − the first's)).
+    const earliest = Math.min(0, ...shifts.map((s) => s.seconds));
+    if (earliest < 0) {
+      for (let i = 0; i < trace.n; i++) trace.timestamp[i] -= earliest;
+      trace.origin = shifts.find((s) => s.seconds === earliest)!.origin;
+    }
+    notes.push(`${shifts.length + 1} traces count from different origins: their times are counted from the earliest, ${trace.origin} (${shifts.map((s) => `${s.file} ${s.seconds >= 0 ? '+' : '−'}${Math.abs(s.seconds)} s`).join(', ')} from ${metaFile}'s)`);
+  }
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < trace.n; i++) {
@@ -76,6 +87,7 @@ export async function ingestFiles(options: IngestOptions): Promise<IngestResult>
   const axis = timeAxisWarning(trace.timestamp, trace.origin);
   if (axis) warnings.push(axis);
   if (warnings.length > 0) summary.warnings = warnings;
+  if (notes.length > 0) summary.notes = notes;
   return { trace, summary, rejects: builder.rejects, meta };
 }
 
@@ -112,7 +124,7 @@ export async function collectRejects(options: IngestOptions): Promise<CollectedR
 }
 
 /** Reads every input into the builder, file by file in order; what each file's format was, the rows read, our own traces' metadata. */
-async function readInputs(files: string[], options: IngestOptions, builder: TraceBuilder): Promise<{ formats: Record<string, string>; rowsRead: number; meta?: Record<string, unknown> }> {
+async function readInputs(files: string[], options: IngestOptions, builder: TraceBuilder): Promise<{ formats: Record<string, string>; rowsRead: number; meta?: Record<string, unknown>; metaFile?: string; shifts: { file: string; origin: string; seconds: number }[] }> {
   // Estimate the total row count from the bytes behind the first rows, so the columns can be
   // sized once (peak memory ≈ one copy of the trace) instead of grown.
   let totalBytes = 0;
@@ -128,10 +140,13 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
   let rowsRead = 0;
   let meta: Record<string, unknown> | undefined;
   let metaFile: string | undefined;
+  // Our own traces counting from other origins than the first one's: their times shifted onto it.
+  const shifts: { file: string; origin: string; seconds: number }[] = [];
   for (const file of files) {
     const format = resolveFormat(file, options.format, options.mapping);
     formats[file] = format;
     builder.setFile(file);
+    builder.timeShift = 0;
     const dotted = format !== 'csv' && format !== 'tsv';
     const keys = builder.keysFor(dotted);
     const optional = builder.optionalColumns(dotted);
@@ -185,9 +200,11 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
       if (info.meta && !meta) {
         meta = info.meta;
         metaFile = file;
-      } else if (info.meta && meta) {
-        const err = originMismatch({ file: metaFile!, meta }, file, info.meta);
-        if (err) throw err;
+      } else if (info.meta && meta && info.meta.origin !== meta.origin) {
+        const seconds = originShift(meta, info.meta, options.mapping.timestamp?.unit);
+        if (seconds === undefined) throw originMismatch({ file: metaFile!, meta }, file, info.meta)!;
+        builder.timeShift = seconds;
+        shifts.push({ file, origin: info.meta.origin as string, seconds });
       }
       if (info.rows !== undefined && !reserved) {
         // The footer gives this file's exact row count; later files are estimated at its rows/byte.
@@ -241,5 +258,5 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
     options.onProgress?.(rowsRead, file);
     bytesDone += statSync(file).size;
   }
-  return { formats, rowsRead, meta };
+  return { formats, rowsRead, meta, metaFile, shifts };
 }

@@ -40,6 +40,8 @@ export interface IngestSummary {
   sorted: boolean;
   /** When the time axis looks wrong (src/ingest/time-axis.ts): one line each; absent when none. */
   warnings?: string[];
+  /** What was done that the user should know (our own traces shifted onto one origin); absent when none. */
+  notes?: string[];
 }
 
 /** ASCII whitespace: space, tab, LF, VT, FF, CR (what DuckDB's trim and number casts skip too). */
@@ -152,6 +154,12 @@ export class TraceBuilder {
    * columns, no dictionaries, no request ids): collectRejects, for the DuckDB engine's --rejects.
    */
   private readonly keepRows: boolean;
+
+  /**
+   * Seconds added to the times of the rows pushed from now on: one of our own traces counting
+   * from another origin than the first one read (ingestFiles sets it per file; 0 otherwise).
+   */
+  timeShift = 0;
 
   constructor(
     readonly mapping: Mapping,
@@ -447,7 +455,7 @@ export class TraceBuilder {
     if (clientNum === undefined) clientNum = this.clients.id(clientId);
     const a = t < 0 ? -t : t;
     if (a > this.maxAbsTs) this.maxAbsTs = a;
-    this.ts.push(t);
+    this.ts.push(this.timeShift === 0 ? t : t + this.timeShift);
     this.client.push(clientNum);
     for (let k = 0; k < nInts; k++) this.intCols[k].push(intVals[k]);
     for (let k = 0; k < nTexts; k++) {

@@ -557,7 +557,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         meta = m.meta;
         metaFile = f;
       } else if (m.meta && meta) {
-        const err = originMismatch({ file: metaFile!, meta }, f, m.meta);
+        const err = originMismatch({ file: metaFile!, meta }, f, m.meta, 'duckdb');
         if (err) throw err;
       }
       // Leading '#' lines are skipped as DuckDB comments, which also cuts unquoted values at a
