@@ -145,7 +145,7 @@ export function registerGenerate(program: Command): void {
 Examples:
   $ servegen generate pool.json --start 64800 --duration 3600 --rate constant:100 --seed 1 --out requests.jsonl
   $ servegen generate profile.json --duration 86400 --rate scale:2 --clients top:10 --out day.parquet
-  $ servegen generate profile.json --duration 3600 --rate ramp.csv --format mooncake --out replay.jsonl
+  $ servegen generate profile.json --duration 3600 --rate ramp.csv --format mooncake --out replay.jsonl   # replayed by AIPerf (mooncake_trace)
   $ servegen generate profile.json --duration 3600 --format vidur --out vidur-trace.csv   # Vidur's trace replay
   $ servegen generate profile.json --duration 3600 --format azure --out AzureLLMInferenceTrace_gen.csv   # Azure's layout (Splitwise)
   $ servegen generate profile.json --duration 3600 --naive --out naive.jsonl   # the naive baseline
