@@ -56,7 +56,7 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   lines.push(
     gm.clients === 0
       ? '  gap memory    none: gaps are drawn independently within each window'
-      : `  gap memory    ${gm.clients} client${gm.clients === 1 ? "" : "s"} (${pct(gm.share)} of requests) ${gm.clients === 1 ? "draws" : "draw"} serially dependent gaps: ${gm.top.map((x) => `client ${JSON.stringify(x.id)}: weight ${fmt(x.weight)}, φ ${fmt(x.phi)} (~${Math.round(1 / (1 - x.phi))} gaps)`).join('; ')}`,
+      : `  gap memory    ${gm.clients} client${gm.clients === 1 ? "" : "s"} (${pct(gm.share)} of requests) ${gm.clients === 1 ? "draws" : "draw"} serially dependent gaps: ${gm.top.map((x) => `client ${JSON.stringify(x.id)}: weight ${fmt(x.weight)}, φ ${fmt(x.phi)} (~${gapsWords(Math.round(1 / (1 - x.phi)))})`).join('; ')}`,
   );
   const bt = s.batches;
   if (bt.clients > 0) {
@@ -82,6 +82,11 @@ export function renderSummary(file: string, s: ProfileSummary): string {
 }
 
 /** inspect's gap-memory line: the clients fit would give gap_memory, or none. */
+/** A count of gaps in words: "1 gap", "4 gaps". */
+function gapsWords(n: number): string {
+  return `${n} gap${n === 1 ? '' : 's'}`;
+}
+
 function gapMemoryLine(g: NonNullable<TraceSummary['gapMemory']>): string {
   if (g.judged === 0) return 'not judged (no client has a 600 s window with 16 gaps)';
   if (g.clients.length === 0) return `none found in the ${g.judged} client${g.judged === 1 ? '' : 's'} with 16+ gaps in a 600 s window (fit writes no gap_memory)`;
