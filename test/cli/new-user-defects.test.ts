@@ -83,3 +83,58 @@ describe('the large-output note speaks of the format written', () => {
     }
   });
 });
+
+describe('an output that cannot be written is refused before any input is read, naming its flag', () => {
+  it('a path under a regular file (every command with an output flag) was found only at the write, after the whole input', async () => {
+    const file = join(dir, 'notes.txt');
+    writeFileSync(file, 'not a directory\n');
+    const g = join(dir, 'g-unwritable.jsonl');
+    expect((await runCli('generate', profile, '--duration', '600', '--out', g, '--quiet')).code).toBe(0);
+    const v = join(dir, 'v-unwritable.json');
+    expect((await runCli('validate', CONV, g, '--source-preset', 'azure-llm-2023', '--json', v, '--quiet')).code).toBeLessThan(2);
+    const under = (name: string) => join(file, name);
+    const deep = (name: string) => join(file, 'sub', name);
+    const runs: [string[], string, string][] = [
+      [['ingest', CONV, '--preset', 'azure-llm-2023', '--out', under('t.jsonl')], '--out', under('t.jsonl')],
+      [['ingest', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 't-ok.jsonl'), '--summary', under('i.json')], '--summary', under('i.json')],
+      [['ingest', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 't-ok.jsonl'), '--rejects', deep('r.jsonl')], '--rejects', deep('r.jsonl')],
+      [['summarize', CONV, '--preset', 'azure-llm-2023', '--out', under('s.json')], '--out', under('s.json')],
+      [['fit', CONV, '--preset', 'azure-llm-2023', '--out', deep('p.json')], '--out', deep('p.json')],
+      [['fit', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 'p-ok.json'), '--report', under('fit.html')], '--report', under('fit.html')],
+      [['generate', profile, '--duration', '60', '--out', under('g.jsonl')], '--out', under('g.jsonl')],
+      [['validate', CONV, g, '--source-preset', 'azure-llm-2023', '--json', under('v.json')], '--json', under('v.json')],
+      [['validate', CONV, g, '--source-preset', 'azure-llm-2023', '--report', under('v.html')], '--report', under('v.html')],
+      [['roundtrip', CONV, '--preset', 'azure-llm-2023', '--out', under('rt')], '--out', under('rt')],
+      [['capacity', CONV, g, '--source-preset', 'azure-llm-2023', '--json', under('c.json')], '--json', under('c.json')],
+      [['fidelity-table', v, '--md', under('t.md')], '--md', under('t.md')],
+      [['fidelity-table', v, '--json', under('t.json')], '--json', under('t.json')],
+      [['import-servegen', MM, '--out', under('mm.json')], '--out', under('mm.json')],
+      [['export-servegen', profile, '--out', deep('pool')], '--out', deep('pool')],
+      [['inspect', profile, '--report', under('i.html')], '--report', under('i.html')],
+    ];
+    for (const [args, flag, out] of runs) {
+      const r = await runCli(...args);
+      const label = args.slice(0, 1).concat(flag).join(' ');
+      expect(r.code, label).toBe(2);
+      // One line, before the input is read (no "read … rows" summary first).
+      expect(r.stderr, label).toBe(`servegen: ${flag} ${out}: cannot write: ${file} is a file, not a directory\n`);
+    }
+    // A missing directory is still made (outputs may go to new folders).
+    expect((await runCli('generate', profile, '--duration', '10', '--out', join(dir, 'new', 'dir', 'g.jsonl'), '--quiet')).code).toBe(0);
+    expect(existsSync(join(dir, 'new', 'dir', 'g.jsonl'))).toBe(true);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('a directory this user cannot write in (not as root, whom permissions do not stop)', async () => {
+    const { chmodSync } = await import('node:fs');
+    const ro = join(dir, 'read-only');
+    mkdirSync(ro);
+    chmodSync(ro, 0o555);
+    try {
+      const r = await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--out', join(ro, 'sub', 'p.json'));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`servegen: --out ${join(ro, 'sub', 'p.json')}: cannot write in ${ro} (permission denied)\n`);
+    } finally {
+      chmodSync(ro, 0o755);
+    }
+  });
+});
