@@ -369,7 +369,7 @@ Examples:
         return;
       }
       const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep, opts);
-      reportIngest(rep, result);
+      reportIngest(rep, result, mapping);
       if (opts.anonymize) refuseTimeAxis(timeAxisWarning(result.trace.timestamp, result.trace.origin) !== undefined, true);
       zeroSpanWarning(rep, result.trace.n, { start: 0, end: result.summary.span_seconds });
       for (const f of result.summary.files) hashFile(hash, f);

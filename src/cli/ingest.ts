@@ -100,7 +100,7 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       // Ratio checked below (the summary is written first); rejects written here.
       const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep, { rejects: opts.rejects, maxRejectRatio: '1' });
       if (opts.summary) writeFileAtomic(opts.summary, JSON.stringify(result.summary, null, 2) + '\n');
-      reportIngest(rep, result);
+      reportIngest(rep, result, mapping);
       const share = result.summary.rows_rejected / result.summary.rows_read;
       if (share > ratio) {
         rep.info(

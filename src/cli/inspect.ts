@@ -212,8 +212,9 @@ export function registerInspect(program: Command): void {
         }, () => ({ opts, source: { mapping, format: parseFormat(opts.format) } }));
         if (scanned) return;
       }
-      const result = await runIngest(files, mappingFrom(opts, 'servegen'), parseFormat(opts.format), rep, opts);
-      reportIngest(rep, result);
+      const traceMapping = mappingFrom(opts, 'servegen');
+      const result = await runIngest(files, traceMapping, parseFormat(opts.format), rep, opts);
+      reportIngest(rep, result, traceMapping);
       const summary = summarizeTrace(result.trace);
       process.stdout.write(opts.json ? JSON.stringify({ ingest: result.summary, trace: summary }, null, 2) + '\n' : renderTraceSummary(files.join(' '), summary) + '\n');
     });

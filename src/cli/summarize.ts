@@ -144,7 +144,7 @@ export async function scanSummaries(
     if (done) return summaries!;
   }
   const result = await runIngest(inputs, mapping, format, rep, rejects);
-  reportIngest(rep, result);
+  reportIngest(rep, result, mapping);
   let trace = result.trace;
   if (opts.onTimeAxisWarning) {
     const axis = timeAxisWarning(trace.timestamp, trace.origin);

@@ -138,3 +138,39 @@ describe('an output that cannot be written is refused before any input is read, 
     }
   });
 });
+
+describe('several logs without a client column are one client, and a note says so', () => {
+  const CODE = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv');
+  const note = (n: number) => `note: the ${n} input files have no client column (the mapping maps no client_id): all their rows are one client, "default"; the mapping cannot name a row's file: for one client per file, summarize each with a mapping giving "client_id": {"const": "NAME"} and one --origin, then fit --summaries them all (README, Mapping files)\n`;
+
+  it('fit of the Azure conv and code logs merged them into one client without a word', async () => {
+    for (const engine of ['ts', 'duckdb']) {
+      const r = await runCli('fit', CONV, CODE, '--preset', 'azure-llm-2023', '--engine', engine, '--out', join(dir, `merged-${engine}.json`));
+      expect(r.code, engine).toBe(0);
+      expect(r.stderr, engine).toContain(note(2));
+    }
+    for (const args of [['ingest', CONV, CODE, '--preset', 'azure-llm-2023', '--out', join(dir, 'merged.jsonl')], ['inspect', CONV, CODE, '--preset', 'azure-llm-2023']]) {
+      expect((await runCli(...args)).stderr, args[0]).toContain(note(2));
+    }
+    // One file, or files with a client column, say nothing.
+    expect((await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 'one.json'))).stderr).not.toContain('note: the');
+    const [a, b] = [join(dir, 'a.jsonl'), join(dir, 'b.jsonl')];
+    for (const [f, seed] of [[a, '1'], [b, '2']]) expect((await runCli('generate', profile, '--duration', '600', '--seed', seed, '--out', f, '--quiet')).code).toBe(0);
+    const two = await runCli('fit', a, b, '--out', join(dir, 'two.json'));
+    expect(two.code, two.stderr).toBe(0);
+    expect(two.stderr).not.toContain('note: the');
+  });
+
+  it('the way the note gives works: one client per file', async () => {
+    const maps = ['conv', 'code'].map((name) => {
+      const m = join(dir, `${name}-map.json`);
+      writeFileSync(m, JSON.stringify({ format: 'csv', columns: { timestamp: 'TIMESTAMP', client_id: { const: name }, input_tokens: 'ContextTokens', output_tokens: 'GeneratedTokens' }, timestamp: { unit: 'iso' } }));
+      return m;
+    });
+    const sums = [CONV, CODE].map((f, i) => join(dir, `s${i}.json`));
+    for (let i = 0; i < 2; i++) expect((await runCli('summarize', [CONV, CODE][i], '--map', maps[i], '--origin', '2023-11-16T18:00:00Z', '--out', sums[i], '--quiet')).code).toBe(0);
+    const p = join(dir, 'per-file.json');
+    expect((await runCli('fit', '--summaries', ...sums, '--out', p, '--quiet')).code).toBe(0);
+    expect((JSON.parse(readFileSync(p, 'utf8')).clients as { id: string }[]).map((c) => c.id).sort()).toEqual(['code', 'conv']);
+  });
+});
