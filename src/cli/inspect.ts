@@ -4,6 +4,7 @@ import { anonymizedText, summarizeProfile, type ProfileSummary } from '../profil
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readTextHead, servegenFormatIn } from '../io/file-kind.js';
 import { refuseClobber, UsageError } from './errors.js';
+import { snakeKeys } from './snake-keys.js';
 import { summarizeTrace, type TraceSummary } from '../ingest/summarize-trace.js';
 import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type IngestCliOptions, reportIngest } from './ingest-options.js';
 import { inspectWithDuckDB } from '../summary/duckdb-inspect.js';
@@ -178,7 +179,7 @@ export function registerInspect(program: Command): void {
         // --report /dev/stdout: the page is the output there (the summary after it broke the HTML).
         if (opts.report && isStandardOutput(opts.report)) return;
         const summary = summarizeProfile(profile);
-        process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : renderSummary(files[0], summary) + '\n');
+        process.stdout.write(opts.json ? JSON.stringify(snakeKeys(summary), null, 2) + '\n' : renderSummary(files[0], summary) + '\n');
         return;
       }
       // A profile given with --preset or --map was told to run "servegen inspect profile.json",
@@ -208,7 +209,7 @@ export function registerInspect(program: Command): void {
           const rejected = await duckdbRejects(r, opts, rep, { mapping, format: parseFormat(opts.format) });
           if (r.warning) rep.info(`warning: ${r.warning}`);
           const ingest = { engine: 'duckdb', files: r.files, rows_read: r.rowsRead, rows_accepted: r.rowsRead - rejected, rows_rejected: rejected, rejects_by_reason: r.rejectsByReason };
-          process.stdout.write(opts.json ? JSON.stringify({ ingest, trace: r.summary }, null, 2) + '\n' : renderTraceSummary(files.join(' '), r.summary) + '\n');
+          process.stdout.write(opts.json ? JSON.stringify({ ingest, trace: snakeKeys(r.summary) }, null, 2) + '\n' : renderTraceSummary(files.join(' '), r.summary) + '\n');
         }, () => ({ opts, source: { mapping, format: parseFormat(opts.format) } }));
         if (scanned) return;
       }
@@ -216,7 +217,7 @@ export function registerInspect(program: Command): void {
       const result = await runIngest(files, traceMapping, parseFormat(opts.format), rep, opts);
       reportIngest(rep, result, traceMapping);
       const summary = summarizeTrace(result.trace);
-      process.stdout.write(opts.json ? JSON.stringify({ ingest: result.summary, trace: summary }, null, 2) + '\n' : renderTraceSummary(files.join(' '), summary) + '\n');
+      process.stdout.write(opts.json ? JSON.stringify({ ingest: result.summary, trace: snakeKeys(summary) }, null, 2) + '\n' : renderTraceSummary(files.join(' '), summary) + '\n');
     });
 }
 

@@ -174,3 +174,34 @@ describe('several logs without a client column are one client, and a note says s
     expect((JSON.parse(readFileSync(p, 'utf8')).clients as { id: string }[]).map((c) => c.id).sort()).toEqual(['code', 'conv']);
   });
 });
+
+describe('inspect --json writes snake_case keys, as every other JSON output does', () => {
+  /** Every key of a parsed JSON value that is not snake_case (file paths, data keys aside: none here). */
+  const camel = (v: unknown, path = ''): string[] => {
+    if (Array.isArray(v)) return v.flatMap((x, i) => camel(x, `${path}[${i}]`));
+    if (v === null || typeof v !== 'object') return [];
+    return Object.entries(v).flatMap(([k, x]) => [...(/[A-Z]/.test(k) && !k.includes('/') ? [`${path}.${k}`] : []), ...camel(x, `${path}.${k}`)]);
+  };
+
+  it('its trace part had meanRate, topClients, aggregateIatCv… beside the ingest part\'s rows_read (either engine); a profile\'s summary likewise', async () => {
+    for (const engine of ['ts', 'duckdb']) {
+      const r = await runCli('inspect', CONV, '--preset', 'azure-llm-2023', '--engine', engine, '--json', '--quiet');
+      expect(r.code, engine).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(camel(j), engine).toEqual([]);
+      expect(j.trace.mean_rate, engine).toBeCloseTo(5.53, 2);
+      expect(j.trace.top_clients[0].id, engine).toBe('default');
+      expect(j.trace.aggregate_iat_cv, engine).toBeGreaterThan(1);
+      expect(j.trace.peak.requests_per_s, engine).toBeGreaterThan(0);
+      expect(j.trace.clock_seconds, engine).toBe(0.000001);
+      expect(j.trace.gap_memory.judged, engine).toBe(1);
+    }
+    const p = await runCli('inspect', profile, '--json');
+    const j = JSON.parse(p.stdout);
+    expect(camel(j)).toEqual([]);
+    expect(j.mean_rate).toBeGreaterThan(0);
+    expect(j.cv.request_weighted_median).toBeGreaterThan(1);
+    expect(Object.keys(j.family_mix).sort()).toEqual(['gamma', 'weibull']);
+    expect(j.fields.input_tokens.p50).toBeGreaterThan(0);
+  });
+});
