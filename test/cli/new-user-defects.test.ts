@@ -149,7 +149,13 @@ describe('several logs without a client column are one client, and a note says s
       expect(r.code, engine).toBe(0);
       expect(r.stderr, engine).toContain(note(2));
     }
-    for (const args of [['ingest', CONV, CODE, '--preset', 'azure-llm-2023', '--out', join(dir, 'merged.jsonl')], ['inspect', CONV, CODE, '--preset', 'azure-llm-2023']]) {
+    for (const args of [
+      ['ingest', CONV, CODE, '--preset', 'azure-llm-2023', '--out', join(dir, 'merged.jsonl')],
+      ['ingest', CONV, CODE, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', join(dir, 'merged.parquet')],
+      ['inspect', CONV, CODE, '--preset', 'azure-llm-2023'],
+      ['inspect', CONV, CODE, '--preset', 'azure-llm-2023', '--engine', 'duckdb'],
+      ['summarize', CONV, CODE, '--preset', 'azure-llm-2023', '--out', join(dir, 'merged-s.json')],
+    ]) {
       expect((await runCli(...args)).stderr, args[0]).toContain(note(2));
     }
     // One file, or files with a client column, say nothing.
