@@ -1,12 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixture, tempDir } from '../helpers.js';
-import { runCli } from './run-cli.js';
+import { fixture } from '../helpers.js';
+import { CONV, convProfile, runCli } from './run-cli.js';
 
 // Defects a reviewer walking through every command as a new user left unfixed (session h-60).
 
-const CONV = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
 const BURST = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
 const MM = fixture('servegen', 'multimodal', 'mm-image');
 
@@ -14,9 +13,7 @@ let dir: string;
 let profile: string;
 
 beforeAll(async () => {
-  dir = tempDir();
-  profile = join(dir, 'profile.json');
-  expect((await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--out', profile, '--quiet')).code).toBe(0);
+  ({ dir, profile } = await convProfile());
 });
 
 describe('the summary lines count arrival windows per client', () => {
