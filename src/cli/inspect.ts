@@ -82,12 +82,12 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   return lines.join('\n');
 }
 
-/** inspect's gap-memory line: the clients fit would give gap_memory, or none. */
 /** A count of gaps in words: "1 gap", "4 gaps". */
 function gapsWords(n: number): string {
   return `${n} gap${n === 1 ? '' : 's'}`;
 }
 
+/** inspect's gap-memory line: the clients fit would give gap_memory, or none. */
 function gapMemoryLine(g: NonNullable<TraceSummary['gapMemory']>): string {
   if (g.judged === 0) return 'not judged (no client has a 600 s window with 16 gaps)';
   if (g.clients.length === 0) return `none found in the ${g.judged} client${g.judged === 1 ? '' : 's'} with 16+ gaps in a 600 s window (fit writes no gap_memory)`;

@@ -608,7 +608,7 @@ export function exportServegenPool(profile: Profile, dir: string, source?: strin
     writePoolFiles(profile, nums, renamed, put);
     try {
       // An existing pool is replaced as a whole (replaceDirectory), its other files kept; only
-      // where it cannot be moved aside (the working directory, a mount point) file by file.
+      // where it cannot be moved aside (the working directory, a symbolic link, a mount point) file by file.
       if (!dirExists || readdirSync(final).length === 0) renameSync(tmp, final);
       else if (!replaceDirectory(tmp, final)) for (const name of readdirSync(tmp)) renameSync(join(tmp, name), join(final, name));
     } catch (err) {
