@@ -1,5 +1,5 @@
-import { realpathSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { NUMERIC_RE } from '../ingest/normalize.js';
 import { CommanderError } from 'commander';
 import { ProfileError } from '../profile/errors.js';
@@ -7,6 +7,7 @@ import { GenerateError } from '../generate/errors.js';
 import { PmfError } from '../stats/pmf.js';
 import { IngestError } from '../ingest/errors.js';
 import { InputError } from '../io/input.js';
+import { isSpecialOutput } from '../io/atomic.js';
 import { presetHint } from './preset-hint.js';
 
 /** Exit codes of every command (DESIGN.md, CLI contract). */
@@ -91,6 +92,37 @@ export function secondsHint(text: string): string {
 }
 
 /**
+ * Refuses an output that cannot be made where it is named, before any input is read: a file
+ * on its path where a directory goes (`--out notes.txt/p.json`), or a directory it would be
+ * made in that this user cannot write in. The write found them only after reading (and fitting)
+ * the whole input (found by a new user's walkthrough). Missing directories are fine: they are made.
+ * Devices and `/dev/…` paths (`--out /dev/stdout`) are not checked. @throws UsageError naming the flag.
+ */
+export function refuseUnwritable(flag: string, path: string): void {
+  if (path.startsWith('/dev/') || isSpecialOutput(path)) return;
+  // The nearest existing directory on the path above the output: where its directory (or itself) is made.
+  for (let d = dirname(path); ; d = dirname(d)) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(d).isDirectory();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && dirname(d) !== d) continue;
+      if (code === 'EACCES' || code === 'EPERM') throw new UsageError(`${flag} ${path}: cannot write in ${dirname(d)} (permission denied)`);
+      return; // anything else is left to the write, which names it
+    }
+    if (!isDirectory) throw new UsageError(`${flag} ${path}: cannot write: ${d} is a file, not a directory`);
+    try {
+      accessSync(d, constants.W_OK | constants.X_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UsageError(`${flag} ${path}: cannot write in ${d} (${code === 'EROFS' ? 'a read-only file system' : 'permission denied'})`);
+    }
+    return;
+  }
+}
+
+/**
  * Refuses an existing file as an output directory up front: roundtrip read and fitted the whole
  * input first, then said "/abs/path: a file is in the way of its directory" (found by a new
  * user's walkthrough: `roundtrip conv.parquet --out conv-profile.json`). @throws UsageError.
@@ -100,9 +132,10 @@ export function refuseFileAsDir(dir: string, writes: string): void {
   try {
     isFile = !statSync(dir).isDirectory();
   } catch {
-    return; // missing: made later
+    // missing: made later, if it can be
   }
   if (isFile) throw new UsageError(`--out ${dir}: an existing file, not a directory (it writes ${writes} into a directory); give a directory name`);
+  refuseUnwritable('--out', dir);
 }
 
 /** Parses a numeric flag that must be > 0 (or ≥ 0). @throws UsageError naming the flag. */
@@ -190,6 +223,7 @@ export function refuseClobber(inputs: readonly (readonly [string, string | undef
     // A directory where a file goes was found only at the write, after reading and fitting the
     // whole input (found by a new user's walkthrough: 10 s on 4.3 M rows). `dirNamed`: flags that write a directory.
     if (path !== undefined && !dirNamed.includes(flag) && isDirectory(path)) throw new UsageError(`${path}: cannot write (it is a directory)`);
+    if (path !== undefined) refuseUnwritable(flag, path);
     // Reports, rejects and summaries were written plain under a gzip name (found by review);
     // `--out` is left to its command (a profile is gzipped by its name, the others say why not).
     if (path !== undefined && /\.gz$/i.test(path) && !gzipNamed.includes(flag)) throw new UsageError(`${flag} ${path}: written uncompressed; name it without .gz (only a profile, fit --out *.json.gz, is written gzipped)`);

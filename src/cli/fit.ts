@@ -227,7 +227,7 @@ Examples:
             const w = await loadScanDirectory(f, { onStage: (t) => rep.stage(`fit --summaries: ${f}: ${t}`) });
             for (const p of w.files) hashFile(hash, p);
             const rejected = Object.values(w.rejectsByReason).reduce((a, b) => a + b, 0);
-            rep.info(`${f}: ${w.rowsRead} rows scanned${rejected ? `, ${rejected} rejected (${Object.entries(w.rejectsByReason).map(([r, c]) => `${r} ${c}`).join(', ')})` : ''}, ${w.summaries.arrivals.length} arrival windows`);
+            rep.info(`${f}: ${w.rowsRead} rows scanned${rejected ? `, ${rejected} rejected (${Object.entries(w.rejectsByReason).map(([r, c]) => `${r} ${c}`).join(', ')})` : ''}, ${w.summaries.arrivals.length} per-client arrival windows`);
             parts.push(w.summaries);
             continue;
           }
@@ -370,7 +370,7 @@ Examples:
         return;
       }
       const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep, opts);
-      reportIngest(rep, result);
+      reportIngest(rep, result, mapping);
       if (opts.anonymize) refuseTimeAxis(timeAxisWarning(result.trace.timestamp, result.trace.origin) !== undefined, true);
       zeroSpanWarning(rep, result.trace.n, { start: 0, end: result.summary.span_seconds });
       // Anonymized, times count from the first request's second whatever the log's zero: the
@@ -392,7 +392,7 @@ Examples:
       if (opts.anonymize && pooledClients === 1) rep.info(lonePoolWarning(minClientRequests));
       const windows = profile.clients.reduce((s, c) => s + c.arrivals.length, 0);
       rep.info(
-        `fitted ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'}${pooledClients ? ` (${pooledClients} small ones pooled into "tail")` : ''}, ${windows} arrival windows, clock resolution ${summaries.resolution} s → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+        `fitted ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'}${pooledClients ? ` (${pooledClients} small ones pooled into "tail")` : ''}, ${windows} per-client arrival windows of ${profile.windows.arrival_seconds} s, clock resolution ${summaries.resolution} s → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
       );
       const note = gapMemoryNote(final);
       if (note) rep.info(note);

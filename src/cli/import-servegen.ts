@@ -33,7 +33,7 @@ export function registerImportServegen(program: Command): void {
         ? `; ${clientsWithoutLengths.length} client(s) without a length file (arrivals only): ${clientsWithoutLengths.join(', ')}`
         : '';
       rep.info(
-        `imported ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'}, ${windows} arrival windows, ${((profile.span.end - profile.span.start) / 3600).toFixed(1)} h → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s${missing}`,
+        `imported ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'}, ${windows} per-client arrival windows of ${profile.windows.arrival_seconds} s, ${((profile.span.end - profile.span.start) / 3600).toFixed(1)} h → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s${missing}`,
       );
     });
 }

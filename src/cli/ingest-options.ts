@@ -181,10 +181,23 @@ export function checkRejectRatio(rejected: number, read: number, ratio: number, 
   throw new RejectRatioError(`${(100 * share).toFixed(2)} % of rows rejected (${rejected} of ${read}), above --${p}max-reject-ratio ${ratio}${hint}${firstReject(first)}`);
 }
 
-/** The one-line ingest summary, then its warnings (ingestWarnings). */
-export function reportIngest(rep: Reporter, r: IngestResult): void {
+/** The one-line ingest summary, then its warnings (ingestWarnings) and oneClientNote's note. */
+export function reportIngest(rep: Reporter, r: IngestResult, mapping: Mapping): void {
   rep.info(ingestLine(r));
   ingestWarnings(rep, r);
+  const note = oneClientNote(r.summary.files, mapping);
+  if (note) rep.info(note);
+}
+
+/**
+ * Several files read with a mapping that maps no client_id are one client, `default` (found by
+ * a new user's walkthrough: the Azure conv and code logs fitted together became one client
+ * without a word). A mapping has no source for a row's file, so the way to a client per file is
+ * a mapping per file, each summarized apart and fitted together.
+ */
+export function oneClientNote(files: readonly string[], mapping: Mapping): string | undefined {
+  if (files.length < 2 || mapping.columns.client_id !== undefined) return undefined;
+  return `note: the ${files.length} input files have no client column (the mapping maps no client_id): all their rows are one client, "default"; the mapping cannot name a row's file: for one client per file, summarize each with a mapping giving "client_id": {"const": "NAME"} and one --origin, then fit --summaries them all (README, Mapping files)`;
 }
 
 /** One `warning:` line on stderr per warning of the ingest (the time axis looks wrong); not an error. */
@@ -225,6 +238,8 @@ export async function duckdbRejects(
   const rejected = Object.values(r.rejectsByReason).reduce<number>((a, b) => a + (b ?? 0), 0);
   const pass = r.pass ? `; ${PASSES[r.pass]}` : '';
   rep.info(`duckdb scan: read ${r.rowsRead} row${r.rowsRead === 1 ? '' : 's'} from ${r.files.length} file(s): ${r.rowsRead - rejected} accepted, ${rejected} rejected${rejected ? ` (${Object.entries(r.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}${pass}`);
+  const note = oneClientNote(r.files, source.mapping);
+  if (note) rep.info(note);
   if (opts.rejects) await writeDuckdbRejects(opts.rejects, r.files, r.rejectsByReason, source, rep);
   checkRejectRatio(rejected, r.rowsRead, parseRatio(opts.maxRejectRatio ?? '0.01', opts.prefix), opts);
   return rejected;

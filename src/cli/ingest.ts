@@ -4,7 +4,7 @@ import { formatFromPath, type TraceFormat } from '../io/trace-writer.js';
 import { listPresets } from '../ingest/presets.js';
 import { writeTrace } from '../ingest/write-trace.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, UsageError } from './errors.js';
-import { addIngestOptions, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, firstReject, parseRatio, runIngest, type IngestCliOptions, reportIngest, writeDuckdbRejects } from './ingest-options.js';
+import { addIngestOptions, mappingFrom, notOursWithoutMappingDuckdb, oneClientNote, parseFormat, firstReject, parseRatio, runIngest, type IngestCliOptions, reportIngest, writeDuckdbRejects } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { ingestWithDuckDB } from '../summary/duckdb-ingest.js';
@@ -87,6 +87,8 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
           const reasons = Object.entries(summary.rejects_by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
           rep.info(`duckdb: read ${summary.rows_read} row${summary.rows_read === 1 ? '' : 's'} from ${summary.files.length} file(s): ${summary.rows_accepted} accepted, ${summary.rows_rejected} rejected${reasons ? ` (${reasons})` : ''}; ${summary.clients} client(s), span ${summary.span_seconds.toFixed(1)} s${summary.origin ? `, origin ${summary.origin}` : ' (relative)'}${summary.duplicate_request_ids ? `; ${summary.duplicate_request_ids} duplicate request_id(s)` : ''}`);
           for (const w of summary.warnings ?? []) rep.info(`warning: ${w}`);
+          const note = oneClientNote(summary.files, mapping);
+          if (note) rep.info(note);
           if (written === null) {
             rep.info(`ingest: ${((100 * summary.rows_rejected) / summary.rows_read).toFixed(2)} % of rows rejected, above --max-reject-ratio ${ratio}; no trace written${opts.rejects ? `; see ${opts.rejects}` : ' (the DuckDB engine counts them; --rejects FILE writes them)'}`);
             setExit(EXIT_CHECK_FAILED);
@@ -100,7 +102,7 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
       // Ratio checked below (the summary is written first); rejects written here.
       const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep, { rejects: opts.rejects, maxRejectRatio: '1' });
       if (opts.summary) writeFileAtomic(opts.summary, JSON.stringify(result.summary, null, 2) + '\n');
-      reportIngest(rep, result);
+      reportIngest(rep, result, mapping);
       const share = result.summary.rows_rejected / result.summary.rows_read;
       if (share > ratio) {
         rep.info(

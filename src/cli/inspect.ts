@@ -4,6 +4,7 @@ import { anonymizedText, summarizeProfile, type ProfileSummary } from '../profil
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readTextHead, servegenFormatIn } from '../io/file-kind.js';
 import { refuseClobber, UsageError } from './errors.js';
+import { snakeKeys } from './snake-keys.js';
 import { summarizeTrace, type TraceSummary } from '../ingest/summarize-trace.js';
 import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type IngestCliOptions, reportIngest } from './ingest-options.js';
 import { inspectWithDuckDB } from '../summary/duckdb-inspect.js';
@@ -56,7 +57,7 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   lines.push(
     gm.clients === 0
       ? '  gap memory    none: gaps are drawn independently within each window'
-      : `  gap memory    ${gm.clients} client${gm.clients === 1 ? "" : "s"} (${pct(gm.share)} of requests) ${gm.clients === 1 ? "draws" : "draw"} serially dependent gaps: ${gm.top.map((x) => `client ${JSON.stringify(x.id)}: weight ${fmt(x.weight)}, φ ${fmt(x.phi)} (~${Math.round(1 / (1 - x.phi))} gaps)`).join('; ')}`,
+      : `  gap memory    ${gm.clients} client${gm.clients === 1 ? "" : "s"} (${pct(gm.share)} of requests) ${gm.clients === 1 ? "draws" : "draw"} serially dependent gaps: ${gm.top.map((x) => `client ${JSON.stringify(x.id)}: weight ${fmt(x.weight)}, φ ${fmt(x.phi)} (~${gapsWords(Math.round(1 / (1 - x.phi)))})`).join('; ')}`,
   );
   const bt = s.batches;
   if (bt.clients > 0) {
@@ -79,6 +80,11 @@ export function renderSummary(file: string, s: ProfileSummary): string {
   }
   if (s.reasoningToAnswer !== undefined) lines.push(`  reasoning     reasoning tokens ≈ ${fmt(s.reasoningToAnswer)} × answer tokens (mean)`);
   return lines.join('\n');
+}
+
+/** A count of gaps in words: "1 gap", "4 gaps". */
+function gapsWords(n: number): string {
+  return `${n} gap${n === 1 ? '' : 's'}`;
 }
 
 /** inspect's gap-memory line: the clients fit would give gap_memory, or none. */
@@ -173,7 +179,7 @@ export function registerInspect(program: Command): void {
         // --report /dev/stdout: the page is the output there (the summary after it broke the HTML).
         if (opts.report && isStandardOutput(opts.report)) return;
         const summary = summarizeProfile(profile);
-        process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : renderSummary(files[0], summary) + '\n');
+        process.stdout.write(opts.json ? JSON.stringify(snakeKeys(summary), null, 2) + '\n' : renderSummary(files[0], summary) + '\n');
         return;
       }
       // A profile given with --preset or --map was told to run "servegen inspect profile.json",
@@ -203,14 +209,15 @@ export function registerInspect(program: Command): void {
           const rejected = await duckdbRejects(r, opts, rep, { mapping, format: parseFormat(opts.format) });
           if (r.warning) rep.info(`warning: ${r.warning}`);
           const ingest = { engine: 'duckdb', files: r.files, rows_read: r.rowsRead, rows_accepted: r.rowsRead - rejected, rows_rejected: rejected, rejects_by_reason: r.rejectsByReason };
-          process.stdout.write(opts.json ? JSON.stringify({ ingest, trace: r.summary }, null, 2) + '\n' : renderTraceSummary(files.join(' '), r.summary) + '\n');
+          process.stdout.write(opts.json ? JSON.stringify({ ingest, trace: snakeKeys(r.summary) }, null, 2) + '\n' : renderTraceSummary(files.join(' '), r.summary) + '\n');
         }, () => ({ opts, source: { mapping, format: parseFormat(opts.format) } }));
         if (scanned) return;
       }
-      const result = await runIngest(files, mappingFrom(opts, 'servegen'), parseFormat(opts.format), rep, opts);
-      reportIngest(rep, result);
+      const traceMapping = mappingFrom(opts, 'servegen');
+      const result = await runIngest(files, traceMapping, parseFormat(opts.format), rep, opts);
+      reportIngest(rep, result, traceMapping);
       const summary = summarizeTrace(result.trace);
-      process.stdout.write(opts.json ? JSON.stringify({ ingest: result.summary, trace: summary }, null, 2) + '\n' : renderTraceSummary(files.join(' '), summary) + '\n');
+      process.stdout.write(opts.json ? JSON.stringify({ ingest: result.summary, trace: snakeKeys(summary) }, null, 2) + '\n' : renderTraceSummary(files.join(' '), summary) + '\n');
     });
 }
 

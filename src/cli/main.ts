@@ -91,7 +91,7 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input, 3 internal error (a bu
     cmd.hook('preAction', () => {
       for (const [flag, values] of given) {
         const distinct = [...new Set(values)];
-        if (distinct.length > 1) process.stderr.write(`servegen: warning: ${flag} given ${values.length} times with different values (${distinct.map((v) => JSON.stringify(v)).join(', ')}): the last, ${JSON.stringify(values[values.length - 1])}, is used\n`);
+        if (distinct.length > 1) process.stderr.write(`warning: ${flag} given ${values.length} times with different values (${distinct.map((v) => JSON.stringify(v)).join(', ')}): the last, ${JSON.stringify(values[values.length - 1])}, is used\n`);
       }
     });
     // Commander checks required options before unknown ones, so `generate … --duraton 3600`

@@ -130,7 +130,7 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
     return;
   }
   const source = await runIngest(inputs, mapping, format, rep, opts);
-  reportIngest(rep, source);
+  reportIngest(rep, source, mapping);
   // Only now: a failed ingest (e.g. the reject ratio) leaves no empty directory behind.
   takeOut();
   const hash = createHash('sha256');

@@ -66,14 +66,14 @@ export function registerSummarize(program: Command): void {
         if (origin !== undefined) warnOriginAfterFirst(rep, origin, r.spanStart);
         // `--out scan/` printed "scan//" (found by review).
         const dir = opts.out.replace(/[/\\]+$/, '') || opts.out;
-        rep.info(`summarized ${r.rowsRead} rows into ${r.windows} arrival windows (clock resolution ${r.resolution} s) → ${dir}/ (Parquet; fit --summaries ${dir}/)`);
+        rep.info(`summarized ${r.rowsRead} rows into ${r.windows} per-client arrival windows of ${W} s (clock resolution ${r.resolution} s) → ${dir}/ (Parquet; fit --summaries ${dir}/)`);
         return;
       }
       let sessionColumn = false;
       const s = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds: W, lengthSeconds: L, resolution, origin, memoryLimit: opts.duckdbMemory, onSessionColumn: () => (sessionColumn = true) }, opts.engine, rep, opts);
       if (origin !== undefined && s.arrivals.length > 0) warnOriginAfterFirst(rep, origin, s.span.start);
       writeFileAtomic(opts.out, summariesJsonChunks(s));
-      rep.info(`summarized ${s.arrivals.reduce((a, b) => a + b.n, 0)} requests into ${s.arrivals.length} arrival and ${s.lengths.length} length windows (clock resolution ${s.resolution} s) → ${opts.out}`);
+      rep.info(`summarized ${s.arrivals.reduce((a, b) => a + b.n, 0)} requests into ${s.arrivals.length} per-client arrival windows of ${W} s and ${s.lengths.length} per-client length windows of ${L} s (clock resolution ${s.resolution} s) → ${opts.out}`);
       if (sessionColumn) rep.info('note: the inputs have session ids, and summaries keep no session statistics (a profile fitted from them has none): fit the logs with --engine ts for them');
     });
 }
@@ -152,7 +152,7 @@ export async function scanSummaries(
     if (done) return summaries!;
   }
   const result = await runIngest(inputs, mapping, format, rep, rejects);
-  reportIngest(rep, result);
+  reportIngest(rep, result, mapping);
   let trace = result.trace;
   if (opts.onTimeAxisWarning) {
     const axis = timeAxisWarning(trace.timestamp, trace.origin);

@@ -30,12 +30,14 @@ function positiveNumber(text: string, what: string): number {
  * @example parseRateSpec('constant:50') // { kind: 'constant', rate: 50 }
  */
 export function parseRateSpec(spec: string, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): RateSpec {
-  const m = /^(constant|scale|peak):(.*)$/.exec(spec);
+  // Spaces around the spec (`--rate 'constant:100 '`, a quoted copy-paste) are dropped; inside
+  // it (`constant: 100`) the value is refused as any padded number is.
+  const m = /^\s*(constant|scale|peak):(.*?)\s*$/.exec(spec);
   if (m) {
     const v = positiveNumber(m[2], m[1]);
     if (m[1] === 'constant') return { kind: 'constant', rate: v };
     if (m[1] === 'scale') return { kind: 'scale', factor: v };
-    if (!(v > 0)) throw new GenerateError('--rate peak: the peak rate must be > 0');
+    // peak:0 scales every window to 0, as constant:0 and scale:0 do: an empty trace, with generate's warning.
     return { kind: 'peak', rate: v };
   }
   let text: string;

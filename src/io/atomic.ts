@@ -1,6 +1,6 @@
-import { closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, cpSync, fstatSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { tmpdir } from 'node:os';
 
 /**
@@ -231,6 +231,51 @@ function copyInto(from: string, to: string): void {
   } finally {
     closeSync(src);
   }
+}
+
+/**
+ * Puts the complete temporary directory `tmp` in place of the existing directory `dir` as a
+ * whole: what of `dir` that `tmp` lacks is linked (or copied) into `tmp`, `dir` is renamed
+ * aside, `tmp` renamed to `dir`, and the old one removed. Should the second rename fail, the old
+ * one is renamed back, so `dir` holds all of the old or all of the new, never a mix (found by a
+ * new user's walkthrough: a failure while an export's files were moved in one by one left a pool
+ * of old and new chunks). Between the two renames `dir` is briefly absent: Node has no atomic
+ * exchange of two directories. Returns false, doing nothing, where `dir` cannot be moved aside:
+ * it is this process's working directory or above it (renaming it would strand the shell in a
+ * removed directory), a symbolic link, or a mount point (EBUSY). @throws the rename's errno error otherwise.
+ */
+export function replaceDirectory(tmp: string, dir: string): boolean {
+  const abs = resolve(dir);
+  const cwd = process.cwd();
+  if (cwd === abs || cwd.startsWith(abs.endsWith(sep) ? abs : abs + sep)) return false;
+  if (lstatSync(dir).isSymbolicLink()) return false; // renamed, the link would become a directory
+  const have = new Set(readdirSync(tmp));
+  const kept = readdirSync(dir).filter((name) => !have.has(name));
+  for (const name of kept) {
+    try {
+      linkSync(join(dir, name), join(tmp, name));
+    } catch {
+      cpSync(join(dir, name), join(tmp, name), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+    }
+  }
+  chmodSync(tmp, statSync(dir).mode & 0o7777);
+  const aside = join(dirname(abs), `.${basename(abs)}.${process.pid}.old`);
+  try {
+    renameSync(dir, aside);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EBUSY' && code !== 'EXDEV' && code !== 'EINVAL') throw err;
+    for (const name of kept) rmSync(join(tmp, name), { recursive: true, force: true });
+    return false;
+  }
+  try {
+    renameSync(tmp, dir);
+  } catch (err) {
+    renameSync(aside, dir);
+    throw err;
+  }
+  rmSync(aside, { recursive: true, force: true });
+  return true;
 }
 
 /** Removes a temporary output (file or directory) that will not be committed. */

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { discardTemporary, makeDirs, outputError, trackTemporary } from '../io/atomic.js';
+import { discardTemporary, makeDirs, outputError, replaceDirectory, trackTemporary } from '../io/atomic.js';
 import { duplicateKeyProblem, lineColumnAt, parseJsonText } from '../io/json-text.js';
 import { toolName } from '../version.js';
 import { ProfileError } from './errors.js';
@@ -607,8 +607,10 @@ export function exportServegenPool(profile: Profile, dir: string, source?: strin
   try {
     writePoolFiles(profile, nums, renamed, put);
     try {
+      // An existing pool is replaced as a whole (replaceDirectory), its other files kept; only
+      // where it cannot be moved aside (the working directory, a symbolic link, a mount point) file by file.
       if (!dirExists || readdirSync(final).length === 0) renameSync(tmp, final);
-      else for (const name of readdirSync(tmp)) renameSync(join(tmp, name), join(final, name));
+      else if (!replaceDirectory(tmp, final)) for (const name of readdirSync(tmp)) renameSync(join(tmp, name), join(final, name));
     } catch (err) {
       // Another export made the directory while this one wrote (two jobs into one --out at once):
       // it said "servegen: .pool.18480.tmp: ENOTEMPTY: directory not empty" (found by a batch-job

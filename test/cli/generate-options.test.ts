@@ -123,9 +123,10 @@ describe('Parquet and Arrow outputs under a file (found by review)', () => {
       const out = join(file, `x.${ext}`);
       const g = await runCli('generate', profile, '--duration', '10', '--out', out, '--quiet');
       expect(g.code, ext).toBe(2);
-      expect(g.stderr, ext).toBe(`servegen: ${out}: cannot write (a file is in the way of its directory)\n`);
+      // Refused before anything is read, naming the flag (session h-60).
+      expect(g.stderr, ext).toBe(`servegen: --out ${out}: cannot write: ${file} is a file, not a directory\n`);
       const i = await runCli('ingest', trace, '--out', out, '--quiet');
-      expect(i.stderr, ext).toContain(`servegen: ${out}: cannot write (a file is in the way of its directory)`);
+      expect(i.stderr, ext).toBe(`servegen: --out ${out}: cannot write: ${file} is a file, not a directory\n`);
       expect(i.code, ext).toBe(2);
     }
   });

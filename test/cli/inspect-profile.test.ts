@@ -38,7 +38,7 @@ describe('inspect of an anonymized profile', () => {
     const r = await runCli('inspect', kept);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("\n  anonymized    ranked client ids, times from 0; kept the span start's weekday and hour: Mon 09:00–10:00 UTC\n");
-    expect(JSON.parse((await runCli('inspect', kept, '--json')).stdout).anonymized).toEqual({ calendar: { weekday: 'Mon', hour: 9 }, dpEpsilon: null });
+    expect(JSON.parse((await runCli('inspect', kept, '--json')).stdout).anonymized).toEqual({ calendar: { weekday: 'Mon', hour: 9 }, dp_epsilon: null });
     const noised = join(dir, 'noised.json');
     expect((await runCli('fit', log, '--map', map, '--anonymize', '--dp-epsilon', '2', '--seed', '1', '--out', noised, '--quiet')).code).toBe(0);
     expect((await runCli('inspect', noised)).stdout).toContain('\n  anonymized    ranked client ids, times from 0; no calendar kept; length PMF counts noised (--dp-epsilon 2)\n');

@@ -1,20 +1,16 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixture, tempDir } from '../helpers.js';
-import { runCli } from './run-cli.js';
+import { fixture } from '../helpers.js';
+import { CONV, convProfile, runCli } from './run-cli.js';
 
 // Friction a new user met following the README with the real traces (session h-58's walkthrough).
-
-const CONV = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
 
 let dir: string;
 let profile: string;
 
 beforeAll(async () => {
-  dir = tempDir();
-  profile = join(dir, 'profile.json');
-  expect((await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--out', profile, '--quiet')).code).toBe(0);
+  ({ dir, profile } = await convProfile());
 });
 
 describe('every row rejected: the message names the first rejected row, as a run stopped by --max-reject-ratio does', () => {

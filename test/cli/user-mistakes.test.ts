@@ -514,7 +514,7 @@ describe('a flag given twice', () => {
     const out = join(dir, 'twice.jsonl');
     const r = await runCli('generate', profile, '--duration', '60', '--rate', 'constant:5', '--out', out, '--rate', 'constant:2', '--quiet');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toBe('servegen: warning: --rate given 2 times with different values ("constant:5", "constant:2"): the last, "constant:2", is used\n');
+    expect(r.stderr).toBe('warning: --rate given 2 times with different values ("constant:5", "constant:2"): the last, "constant:2", is used\n');
     const rows = readFileSync(out, 'utf8').trim().split('\n').length - 1;
     expect(rows).toBeGreaterThan(60); // constant:2 for 60 s: ~120 requests, not ~300
     expect(rows).toBeLessThan(200);
