@@ -193,11 +193,11 @@ export function reportIngest(rep: Reporter, r: IngestResult, mapping: Mapping): 
  * Several files read with a mapping that maps no client_id are one client, `default` (found by
  * a new user's walkthrough: the Azure conv and code logs fitted together became one client
  * without a word). A mapping has no source for a row's file, so the way to a client per file is
- * a mapping per file, each summarized apart and fitted together.
+ * a mapping per file, each ingested apart and the traces fitted together (their origins aligned).
  */
 export function oneClientNote(files: readonly string[], mapping: Mapping): string | undefined {
   if (files.length < 2 || mapping.columns.client_id !== undefined) return undefined;
-  return `note: the ${files.length} input files have no client column (the mapping maps no client_id): all their rows are one client, "default"; the mapping cannot name a row's file: for one client per file, summarize each with a mapping giving "client_id": {"const": "NAME"} and one --origin, then fit --summaries them all (README, Mapping files)`;
+  return `note: the ${files.length} input files have no client column (the mapping maps no client_id): all their rows are one client, "default"; the mapping cannot name a row's file: for one client per file, ingest each with a mapping giving "client_id": {"const": "NAME"}, then fit the traces together (README, Mapping files)`;
 }
 
 /** One `warning:` line on stderr per warning of the ingest (the time axis looks wrong); not an error. */

@@ -138,7 +138,7 @@ describe('an output that cannot be written is refused before any input is read, 
 
 describe('several logs without a client column are one client, and a note says so', () => {
   const CODE = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv');
-  const note = (n: number) => `note: the ${n} input files have no client column (the mapping maps no client_id): all their rows are one client, "default"; the mapping cannot name a row's file: for one client per file, summarize each with a mapping giving "client_id": {"const": "NAME"} and one --origin, then fit --summaries them all (README, Mapping files)\n`;
+  const note = (n: number) => `note: the ${n} input files have no client column (the mapping maps no client_id): all their rows are one client, "default"; the mapping cannot name a row's file: for one client per file, ingest each with a mapping giving "client_id": {"const": "NAME"}, then fit the traces together (README, Mapping files)\n`;
 
   it('fit of the Azure conv and code logs merged them into one client without a word', async () => {
     for (const engine of ['ts', 'duckdb']) {
@@ -164,12 +164,22 @@ describe('several logs without a client column are one client, and a note says s
     expect(two.stderr).not.toContain('note: the');
   });
 
-  it('the way the note gives works: one client per file', async () => {
+  it('the ways the note and the README give work: one client per file', async () => {
     const maps = ['conv', 'code'].map((name) => {
       const m = join(dir, `${name}-map.json`);
       writeFileSync(m, JSON.stringify({ format: 'csv', columns: { timestamp: 'TIMESTAMP', client_id: { const: name }, input_tokens: 'ContextTokens', output_tokens: 'GeneratedTokens' }, timestamp: { unit: 'iso' } }));
       return m;
     });
+    // The note's way: each ingested with its own mapping, the traces (counting from their own
+    // first seconds, 77 s apart) fitted together.
+    const traces = [CONV, CODE].map((f, i) => join(dir, `t${i}.parquet`));
+    for (let i = 0; i < 2; i++) expect((await runCli('ingest', [CONV, CODE][i], '--map', maps[i], '--out', traces[i], '--quiet')).code).toBe(0);
+    const t = join(dir, 'per-file-traces.json');
+    expect((await runCli('fit', ...traces, '--out', t, '--quiet')).code).toBe(0);
+    const fitted = JSON.parse(readFileSync(t, 'utf8')) as { clients: { id: string }[]; span: { origin: string } };
+    expect(fitted.clients.map((c) => c.id).sort()).toEqual(['code', 'conv']);
+    expect(fitted.span.origin).toBe('2023-11-16T18:15:46.000Z'); // conv's, the earlier
+    // The DuckDB engine's way: summaries counted from one origin.
     const sums = [CONV, CODE].map((f, i) => join(dir, `s${i}.json`));
     for (let i = 0; i < 2; i++) expect((await runCli('summarize', [CONV, CODE][i], '--map', maps[i], '--origin', '2023-11-16T18:00:00Z', '--out', sums[i], '--quiet')).code).toBe(0);
     const p = join(dir, 'per-file.json');
