@@ -79,7 +79,8 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input, 3 internal error (a bu
     }
     // A valued flag given twice took its last value without a word (`--rate constant:5 … --rate
     // scale:2`; found by review). The last still wins — scripts append overrides to a base
-    // command line — but two different values are named in a warning.
+    // command line — but two different values are named in a warning (silenced by --quiet, as
+    // every warning is).
     const given = new Map<string, string[]>();
     for (const o of cmd.options) {
       if (!o.required && !o.optional) continue;
@@ -89,6 +90,7 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input, 3 internal error (a bu
       });
     }
     cmd.hook('preAction', () => {
+      if (cmd.opts<{ quiet?: boolean }>().quiet) return;
       for (const [flag, values] of given) {
         const distinct = [...new Set(values)];
         if (distinct.length > 1) process.stderr.write(`warning: ${flag} given ${values.length} times with different values (${distinct.map((v) => JSON.stringify(v)).join(', ')}): the last, ${JSON.stringify(values[values.length - 1])}, is used\n`);

@@ -33,9 +33,9 @@ describe('the summary lines count arrival windows per client', () => {
 
 describe('small inconsistencies', () => {
   it('a flag given twice warns as every other warning does ("warning: …", not "servegen: warning: …")', async () => {
-    const r = await runCli('generate', profile, '--duration', '10', '--rate', 'constant:5', '--out', join(dir, 'twice.jsonl'), '--rate', 'constant:2', '--quiet');
+    const r = await runCli('generate', profile, '--duration', '10', '--rate', 'constant:5', '--out', join(dir, 'twice.jsonl'), '--rate', 'constant:2');
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('warning: --rate given 2 times with different values ("constant:5", "constant:2"): the last, "constant:2", is used\n');
+    expect(r.stderr).toMatch(/^warning: --rate given 2 times with different values \("constant:5", "constant:2"\): the last, "constant:2", is used\n/);
   });
 
   it('a gap memory of about one gap is "~1 gap", not "~1 gaps"', async () => {

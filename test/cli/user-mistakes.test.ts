@@ -512,15 +512,18 @@ describe('a normalized trace with an origin in its header', () => {
 describe('a flag given twice', () => {
   it('with different values is named in a warning, the last used (found by review: the last one won without a word); the same value twice says nothing', async () => {
     const out = join(dir, 'twice.jsonl');
-    const r = await runCli('generate', profile, '--duration', '60', '--rate', 'constant:5', '--out', out, '--rate', 'constant:2', '--quiet');
+    const r = await runCli('generate', profile, '--duration', '60', '--rate', 'constant:5', '--out', out, '--rate', 'constant:2');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toBe('warning: --rate given 2 times with different values ("constant:5", "constant:2"): the last, "constant:2", is used\n');
+    expect(r.stderr).toMatch(/^warning: --rate given 2 times with different values \("constant:5", "constant:2"\): the last, "constant:2", is used\n/);
     const rows = readFileSync(out, 'utf8').trim().split('\n').length - 1;
     expect(rows).toBeGreaterThan(60); // constant:2 for 60 s: ~120 requests, not ~300
     expect(rows).toBeLessThan(200);
-    const fit = await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--window=300', '--window', '600', '--out', join(dir, 'twice.json'), '--quiet');
+    const fit = await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--window=300', '--window', '600', '--out', join(dir, 'twice.json'));
     expect(fit.code).toBe(0);
     expect(fit.stderr).toContain('--window given 2 times with different values ("300", "600"): the last, "600", is used');
+    // --quiet silences it, as every warning (a script appending an override on purpose).
+    const quiet = await runCli('generate', profile, '--duration', '60', '--rate', 'constant:5', '--out', out, '--rate', 'constant:2', '--quiet');
+    expect(quiet).toMatchObject({ code: 0, stderr: '' });
     const same = await runCli('generate', profile, '--duration', '60', '--seed', '4', '--seed', '4', '--quiet', '--quiet', '--out', out);
     expect(same.code, same.stderr).toBe(0);
     expect(same.stderr).toBe('');
