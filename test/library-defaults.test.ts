@@ -63,3 +63,15 @@ describe('library defaults = CLI defaults', () => {
     await expect(generate.generateToFile(p, 'x', generate.defaultGenerateOptions({ duration: 60 }), { path: join(dir, 'out.txt') })).rejects.toThrow(/out\.txt: cannot tell the format from the name; give out\.format \(jsonl, csv/);
   });
 });
+
+describe('defaults with an explicit undefined', () => {
+  it('keep the default (found by review: { seed: undefined } wiped it, and generateToFile failed reading rate.kind)', () => {
+    const { defaultGenerateOptions, GENERATE_DEFAULTS } = generate;
+    const { defaultFitOptions, FIT_DEFAULTS } = fit;
+    const g = defaultGenerateOptions({ duration: 10, seed: undefined, rate: undefined, start: undefined });
+    expect(g).toMatchObject({ duration: 10, seed: GENERATE_DEFAULTS.seed, start: GENERATE_DEFAULTS.start, rate: { kind: 'scale' } });
+    const f = defaultFitOptions({ created: undefined, arrivalSeconds: undefined });
+    expect(typeof f.created).toBe('string');
+    expect(f.arrivalSeconds).toBe(FIT_DEFAULTS.arrivalSeconds);
+  });
+});

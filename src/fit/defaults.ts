@@ -5,6 +5,7 @@ import type { Profile } from '../profile/schema.js';
 import { defaultCreated } from '../profile/upstream.js';
 import type { TraceSummaries } from '../summary/types.js';
 import { fitTraceParallel, type FitOptions } from './fit-trace.js';
+import { definedOnly } from '../util/defined.js';
 
 /**
  * What `servegen fit` uses when a flag is not given (its --help shows these): the CLI takes its
@@ -37,7 +38,7 @@ export function defaultFitOptions(overrides: Partial<FitOptions> = {}): FitOptio
     momentMatch: false,
     sourceSha256: null,
     created: overrides.created ?? defaultCreated(),
-    ...overrides,
+    ...definedOnly(overrides),
   };
 }
 

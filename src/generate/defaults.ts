@@ -1,5 +1,6 @@
 import type { GenerateOptions } from './compose.js';
 import { parseRateSpec } from './rate-function.js';
+import { definedOnly } from '../util/defined.js';
 
 /**
  * What `servegen generate` uses when a flag is not given (its --help shows these): the CLI
@@ -32,6 +33,7 @@ export function defaultGenerateOptions(options: Partial<GenerateOptions> & Pick<
     sessions: true,
     gapMemory: true,
     maxRequests: GENERATE_DEFAULTS.maxRequests,
-    ...options,
+    ...definedOnly(options),
+    duration: options.duration,
   };
 }

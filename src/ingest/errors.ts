@@ -65,6 +65,16 @@ export interface Reject {
   text: string;
 }
 
+/** Whether two origins (ISO strings, or null for relative times) are one instant ("…00Z" and "…00.000Z" are). */
+export function sameOrigin(a: unknown, b: unknown): boolean {
+  if (typeof a === 'string' && typeof b === 'string') {
+    const x = Date.parse(a);
+    const y = Date.parse(b);
+    if (Number.isFinite(x) && Number.isFinite(y)) return x === y;
+  }
+  return a === b;
+}
+
 /**
  * Seconds from the first trace's origin to this one's, when the TypeScript engine can read both
  * as one trace by shifting this one's times: both origins absolute instants and the times in
@@ -81,20 +91,19 @@ export function originShift(first: Record<string, unknown>, meta: Record<string,
  * The error for our own traces with different origins read as one trace (found by review: the
  * second file's times, counted from its own origin, were read as counted from the first's, and
  * its requests moved by the difference without a word). Undefined when the origins agree. The
- * TypeScript engine shifts absolute origins onto one (originShift); relative times, and the
- * DuckDB engine, cannot.
+ * TypeScript engine shifts absolute origins onto one when the times are read in seconds
+ * (originShift); relative times, another unit, and the DuckDB engine cannot.
  */
-export function originMismatch(first: { file: string; meta: Record<string, unknown> }, file: string, meta: Record<string, unknown>, engine: 'ts' | 'duckdb' = 'ts'): IngestError | undefined {
+export function originMismatch(first: { file: string; meta: Record<string, unknown> }, file: string, meta: Record<string, unknown>, engine: 'ts' | 'duckdb' = 'ts', unit?: string): IngestError | undefined {
+  if (sameOrigin(first.meta.origin, meta.origin)) return undefined;
   const a = typeof first.meta.origin === 'string' ? first.meta.origin : null;
   const b = typeof meta.origin === 'string' ? meta.origin : null;
-  if (a === b) return undefined;
-  const by = a !== null && b !== null ? ` (its requests would move by ${((Date.parse(b) - Date.parse(a)) / 1000).toFixed(3)} s)` : '';
-  const shiftable = engine === 'duckdb' && Number.isFinite(Date.parse(a ?? '')) && Number.isFinite(Date.parse(b ?? ''));
-  return new IngestError(
-    `${file}: a servegen trace counting from origin ${b ?? 'none (relative times)'}, read with ${first.file}, counting from ${a ?? 'none (relative times)'}: ` +
-      (shiftable
-        ? `engine duckdb cannot shift them onto one origin${by}; --engine ts (the default) does, or summarize each with the same --origin and fit --summaries`
-        : `times from two origins cannot be one trace${by}; read them apart, or summarize each with the same --origin and fit --summaries`),
-    file,
-  );
+  const absolute = Number.isFinite(Date.parse(a ?? '')) && Number.isFinite(Date.parse(b ?? ''));
+  const by = absolute ? ` (its requests would move by ${((Date.parse(b!) - Date.parse(a!)) / 1000).toFixed(3)} s)` : '';
+  const why = !absolute
+    ? `times from two origins cannot be one trace${by}; read them apart, or summarize each with the same --origin and fit --summaries`
+    : engine === 'duckdb'
+      ? `engine duckdb cannot shift them onto one origin${by}; --engine ts (the default) does, or summarize each with the same --origin and fit --summaries`
+      : `times from two origins are put on one only when read in seconds, as our traces are written, and the mapping reads them as ${unit ?? 'auto'}${by}; give "timestamp": {"unit": "s"} (or --preset servegen)`;
+  return new IngestError(`${file}: a servegen trace counting from origin ${b ?? 'none (relative times)'}, read with ${first.file}, counting from ${a ?? 'none (relative times)'}: ${why}`, file);
 }

@@ -6,7 +6,7 @@ import { readParquet } from '../io/from-parquet.js';
 import { readArrow } from '../io/from-arrow.js';
 import { compressionOf, expandInputs, formatFromName, InputError, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
-import { IngestError, noAcceptedRows, originMismatch, originShift, REJECT_REASONS, type Reject, type RejectReason } from './errors.js';
+import { IngestError, noAcceptedRows, originMismatch, originShift, REJECT_REASONS, sameOrigin, type Reject, type RejectReason } from './errors.js';
 import { csvDelimiter, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, type Mapping } from './mapping.js';
 import { TraceBuilder, type IngestSummary } from './normalize.js';
 import { timeAxisWarning } from './time-axis.js';
@@ -47,21 +47,26 @@ export function resolveFormat(file: string, override: InputFormat | undefined, m
 export async function ingestFiles(options: IngestOptions): Promise<IngestResult> {
   const files = inputFiles(options.inputs);
   const builder = new TraceBuilder(options.mapping);
-  const { formats, rowsRead, meta, metaFile, shifts } = await readInputs(files, options, builder);
+  const read = await readInputs(files, options, builder);
+  const { formats, rowsRead } = read;
+  let meta = read.meta;
   if (rowsRead === 0) throw noAcceptedRows(files, 0, {});
-  const { trace, timestamp, sorted, warnings } = builder.finish({ metaOrigin: typeof meta?.origin === 'string' && Number.isFinite(Date.parse(meta.origin)) });
+  // Our own traces counting from different origins count from the earliest (every time ≥ 0, as
+  // in any trace), each row's time moved once by its file's offset from it, and the earliest's
+  // header is the trace's (validate takes a generated trace's --start from it: found by review).
+  const shifted = read.parts.some((p) => p.seconds !== 0);
+  const earliest = shifted ? read.parts.filter((p) => p.meta).reduce((a, b) => (b.seconds < a.seconds ? b : a)) : undefined;
+  // From the earliest origin in whole milliseconds, divided once (ISO origins hold milliseconds).
+  const after = (p: FilePart) => (earliest && p.meta ? (Date.parse(p.meta.origin as string) - Date.parse(earliest.meta!.origin as string)) / 1000 : 0);
+  const shifts = read.parts.filter((p) => after(p) !== 0 && p.to > p.from).map((p) => ({ from: p.from, to: p.to, seconds: after(p) }));
+  if (earliest) meta = earliest.meta;
+  const { trace, timestamp, sorted, warnings } = builder.finish({ metaOrigin: typeof meta?.origin === 'string' && Number.isFinite(Date.parse(meta.origin)), shifts });
   // Our own traces carry their origin in the header: keep it.
   if (trace.origin === null && meta && typeof meta.origin === 'string') trace.origin = meta.origin;
   const notes: string[] = [];
-  if (shifts.length > 0) {
-    // Traces counting from several origins count from the earliest one: every time ≥ 0 as in
-    // any trace (a time is (t + its origin − the first's) − (the earliest − the first's)).
-    const earliest = Math.min(0, ...shifts.map((s) => s.seconds));
-    if (earliest < 0) {
-      for (let i = 0; i < trace.n; i++) trace.timestamp[i] -= earliest;
-      trace.origin = shifts.find((s) => s.seconds === earliest)!.origin;
-    }
-    notes.push(`${shifts.length + 1} traces count from different origins: their times are counted from the earliest, ${trace.origin} (${shifts.map((s) => `${s.file} ${s.seconds >= 0 ? '+' : '−'}${Math.abs(s.seconds)} s`).join(', ')} from ${metaFile}'s)`);
+  if (earliest) {
+    const later = read.parts.filter((p) => after(p) !== 0).map((p) => `${p.file} +${after(p)} s`);
+    notes.push(`traces counting from different origins are counted from the earliest, ${trace.origin} (${earliest.file}'s): ${later.join(', ')}`);
   }
   let min = Infinity;
   let max = -Infinity;
@@ -124,7 +129,7 @@ export async function collectRejects(options: IngestOptions): Promise<CollectedR
 }
 
 /** Reads every input into the builder, file by file in order; what each file's format was, the rows read, our own traces' metadata. */
-async function readInputs(files: string[], options: IngestOptions, builder: TraceBuilder): Promise<{ formats: Record<string, string>; rowsRead: number; meta?: Record<string, unknown>; metaFile?: string; shifts: { file: string; origin: string; seconds: number }[] }> {
+async function readInputs(files: string[], options: IngestOptions, builder: TraceBuilder): Promise<{ formats: Record<string, string>; rowsRead: number; meta?: Record<string, unknown>; metaFile?: string; parts: FilePart[] }> {
   // Estimate the total row count from the bytes behind the first rows, so the columns can be
   // sized once (peak memory ≈ one copy of the trace) instead of grown.
   let totalBytes = 0;
@@ -140,13 +145,15 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
   let rowsRead = 0;
   let meta: Record<string, unknown> | undefined;
   let metaFile: string | undefined;
-  // Our own traces counting from other origins than the first one's: their times shifted onto it.
-  const shifts: { file: string; origin: string; seconds: number }[] = [];
+  // Each file's accepted rows and header: our own traces counting from other origins than the
+  // first one's are put on one by ingestFiles (`seconds`: from the first's origin to the file's).
+  const parts: FilePart[] = [];
   for (const file of files) {
     const format = resolveFormat(file, options.format, options.mapping);
     formats[file] = format;
     builder.setFile(file);
-    builder.timeShift = 0;
+    const part: FilePart = { file, from: builder.accepted, to: builder.accepted, seconds: 0, rows: 0 };
+    parts.push(part);
     const dotted = format !== 'csv' && format !== 'tsv';
     const keys = builder.keysFor(dotted);
     const optional = builder.optionalColumns(dotted);
@@ -197,14 +204,14 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
         const missing = missingCoalesce(options.mapping, info.columns, dotted);
         if (missing) throw missingCoalesceError(file, missing, info.columns);
       }
+      if (info.meta) part.meta = info.meta;
       if (info.meta && !meta) {
         meta = info.meta;
         metaFile = file;
-      } else if (info.meta && meta && info.meta.origin !== meta.origin) {
+      } else if (info.meta && meta && !sameOrigin(info.meta.origin, meta.origin)) {
         const seconds = originShift(meta, info.meta, options.mapping.timestamp?.unit);
-        if (seconds === undefined) throw originMismatch({ file: metaFile!, meta }, file, info.meta)!;
-        builder.timeShift = seconds;
-        shifts.push({ file, origin: info.meta.origin as string, seconds });
+        if (seconds === undefined) throw originMismatch({ file: metaFile!, meta }, file, info.meta, 'ts', options.mapping.timestamp?.unit)!;
+        part.seconds = seconds;
       }
       if (info.rows !== undefined && !reserved) {
         // The footer gives this file's exact row count; later files are estimated at its rows/byte.
@@ -257,6 +264,25 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
     if (rowsInFile > 0 && coalesces.length > 0) throw missingCoalescePathsError(file, coalesces[0].field, coalesces[0].slots.map((k) => builder.specs[k]));
     options.onProgress?.(rowsRead, file);
     bytesDone += statSync(file).size;
+    part.to = builder.accepted;
+    part.rows = rowsInFile;
   }
-  return { formats, rowsRead, meta, metaFile, shifts };
+  // A file without a header, read with traces put on one origin, has no origin of its own to be
+  // put there from (found by review: its rows landed at the first header's origin, which moved
+  // with the order of the files).
+  const bare = parts.find((p) => !p.meta && p.rows > 0);
+  if (bare && parts.some((p) => p.seconds !== 0)) {
+    throw new IngestError(`${bare.file}: no servegen header, read with servegen traces counting from different origins: its times count from none of them; read it apart, or ingest it with the others' origin first`, bare.file);
+  }
+  return { formats, rowsRead, meta, metaFile, parts };
+}
+
+/** One input file's accepted rows [from, to) in the builder, its header, and its origin's offset from the first header's. */
+interface FilePart {
+  file: string;
+  from: number;
+  to: number;
+  rows: number;
+  meta?: Record<string, unknown>;
+  seconds: number;
 }

@@ -155,12 +155,6 @@ export class TraceBuilder {
    */
   private readonly keepRows: boolean;
 
-  /**
-   * Seconds added to the times of the rows pushed from now on: one of our own traces counting
-   * from another origin than the first one read (ingestFiles sets it per file; 0 otherwise).
-   */
-  timeShift = 0;
-
   constructor(
     readonly mapping: Mapping,
     options: { maxRejectsKept?: number; keepRows?: boolean } = {},
@@ -455,7 +449,7 @@ export class TraceBuilder {
     if (clientNum === undefined) clientNum = this.clients.id(clientId);
     const a = t < 0 ? -t : t;
     if (a > this.maxAbsTs) this.maxAbsTs = a;
-    this.ts.push(this.timeShift === 0 ? t : t + this.timeShift);
+    this.ts.push(t);
     this.client.push(clientNum);
     for (let k = 0; k < nInts; k++) this.intCols[k].push(intVals[k]);
     for (let k = 0; k < nTexts; k++) {
@@ -485,10 +479,15 @@ export class TraceBuilder {
 
   private readonly intScratch = new Float64Array(16);
 
-  /** Resolves units, sets the origin, sorts by time; returns the trace and what was detected. */
-  finish(options: { metaOrigin?: boolean } = {}): { trace: Trace; timestamp: TimestampDetection; sorted: boolean; warnings: string[] } {
+  /**
+   * Resolves units, sets the origin, sorts by time; returns the trace and what was detected.
+   * `shifts`: seconds added to the accepted rows [from, to) before anything else (our own traces
+   * counting from other origins, put on one: ingestFiles; times in seconds).
+   */
+  finish(options: { metaOrigin?: boolean; shifts?: readonly { from: number; to: number; seconds: number }[] } = {}): { trace: Trace; timestamp: TimestampDetection; sorted: boolean; warnings: string[] } {
     const n = this.ts.n;
     const raw = this.ts.finish();
+    for (const { from, to, seconds } of options.shifts ?? []) for (let i = from; i < to; i++) raw[i] += seconds;
     const warnings: string[] = [];
     let det: TimestampDetection;
     let scale = 1;

@@ -44,8 +44,11 @@ export function duckdbUnavailableReason(): string | undefined {
 export function duckdb(): DuckDBModule {
   const m = load();
   if (m) return m;
+  const reason = duckdbUnavailableReason()!;
+  // Installed but not loading (a binary for another platform or C library): reinstalling, not installing, is the advice (found by review).
   throw new IngestError(
-    `the DuckDB engine needs the package ${PACKAGE}, which ${duckdbUnavailableReason()}: it is an optional dependency, which npm skips where its binary does not install and with --omit=optional. ` +
-      `Install it beside servegen-ts (npm install ${PACKAGE}), or scan with the TypeScript engine (--engine ts)`,
+    reason === 'is not installed'
+      ? `the DuckDB engine needs the package ${PACKAGE}, which is not installed: it is an optional dependency, which npm skips where its binary does not install and with --omit=optional. Install it beside servegen-ts (npm install ${PACKAGE}), or scan with the TypeScript engine (--engine ts)`
+      : `the DuckDB engine needs the package ${PACKAGE}, which ${reason}: reinstall it for this platform (npm install ${PACKAGE} on this machine), or scan with the TypeScript engine (--engine ts)`,
   );
 }

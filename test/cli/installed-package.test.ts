@@ -155,6 +155,21 @@ describe('installed without its optional dependencies (npm install --omit=option
     expect(readFileSync(join(example, 'requests.jsonl'), 'utf8')).toBe(readFileSync(join(example, 'cli.jsonl'), 'utf8'));
   }, 180_000); // tsc checks all of dist's declarations and Node's: 25 s here
 
+  it('installed but failing to load (a binary for another platform), --engine duckdb says to reinstall it, not to install it (found by review)', () => {
+    const fake = join(modules, '@duckdb', 'node-api');
+    mkdirSync(fake, { recursive: true });
+    writeFileSync(join(fake, 'package.json'), JSON.stringify({ name: '@duckdb/node-api', main: 'index.js' }));
+    writeFileSync(join(fake, 'index.js'), 'throw new Error("/lib/x86_64-linux-gnu/libc.so.6: version GLIBC_2.99 not found");\n');
+    try {
+      const r = run(['inspect', trace, '--preset', 'azure-llm-2023', '--engine', 'duckdb']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^servegen: the DuckDB engine needs the package @duckdb\/node-api, which did not load \(.*GLIBC_2\.99.*\): reinstall it for this platform .*--engine ts/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(fake, { recursive: true, force: true });
+    }
+  });
+
   it('with @duckdb/node-api installed beside it, --engine duckdb runs', () => {
     link('@duckdb/node-api');
     const r = run(['inspect', trace, '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--json']);

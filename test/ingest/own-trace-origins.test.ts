@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
@@ -20,16 +20,22 @@ describe('our own traces with different origins read as one trace', () => {
     const dir = tempDir();
     // Ingested apart (a day's log each, say): each counts from its own first second.
     const a = trace(dir, 'a.jsonl', '2023-11-16T18:17:03.000Z', [0.25, 1.5, 3.000001], 'code');
-    const b = trace(dir, 'b.jsonl', '2023-11-16T18:15:46.000Z', [0, 2.125, 90.5], 'conv');
+    const b = trace(dir, 'b.jsonl', '2023-11-16T18:15:46.000Z', [0, 2.125, 58.264599, 90.5], 'conv');
     const c = trace(dir, 'c.jsonl', '2023-11-16T18:20:00.500Z', [0.5], 'code');
     const r = await ingestFiles({ inputs: [a, b, c], mapping: loadPreset('servegen') });
     expect(r.trace.origin).toBe('2023-11-16T18:15:46.000Z');
     // Every request at its own instant: a's 77 s, c's 254.5 s after b's origin.
     const at = Array.from(r.trace.timestamp);
-    expect(at).toEqual([0, 2.125, 0.25 + 77, 1.5 + 77, 3.000001 + 77, 90.5, 0.5 + 177.5 + 77]);
-    expect(Array.from(r.trace.client, (k) => r.trace.clientIds[k])).toEqual(['conv', 'conv', 'code', 'code', 'code', 'conv', 'code']);
+    expect(at).toEqual([0, 2.125, 58.264599, 0.25 + 77, 1.5 + 77, 3.000001 + 77, 90.5, 0.5 + 254.5]);
+    expect(Array.from(r.trace.client, (k) => r.trace.clientIds[k])).toEqual(['conv', 'conv', 'conv', 'code', 'code', 'code', 'conv', 'code']);
     expect(r.summary.origin).toBe('2023-11-16T18:15:46.000Z');
-    expect(r.summary.notes).toEqual([`3 traces count from different origins: their times are counted from the earliest, 2023-11-16T18:15:46.000Z (${b} −77 s, ${c} +177.5 s from ${a}'s)`]);
+    expect(r.summary.notes).toEqual([`traces counting from different origins are counted from the earliest, 2023-11-16T18:15:46.000Z (${b}'s): ${a} +77 s, ${c} +254.5 s`]);
+    // The earliest trace's own times are as written, bit for bit (each row moved once, by its
+    // file's offset from the earliest: found by review, they came out 58.26459900000009).
+    const alone = await ingestFiles({ inputs: [b], mapping: loadPreset('servegen') });
+    expect(at.filter((_, i) => r.trace.clientIds[r.trace.client[i]] === 'conv')).toEqual(Array.from(alone.trace.timestamp));
+    // The earliest's header is the trace's (validate reads a generated trace's --start there).
+    expect(r.meta?.origin).toBe('2023-11-16T18:15:46.000Z');
     // The same instants read in another order: the same trace.
     const again = await ingestFiles({ inputs: [b, c, a], mapping: loadPreset('servegen') });
     expect(Array.from(again.trace.timestamp)).toEqual(at);
@@ -37,7 +43,36 @@ describe('our own traces with different origins read as one trace', () => {
     // The CLI says it in a note; the profile fitted from them counts from the earliest origin too.
     const fit = await runCli('fit', a, b, c, '--out', join(dir, 'p.json'));
     expect(fit.code).toBe(0);
-    expect(fit.stderr).toMatch(/^note: 3 traces count from different origins: their times are counted from the earliest, 2023-11-16T18:15:46\.000Z/m);
+    expect(fit.stderr).toMatch(/^note: traces counting from different origins are counted from the earliest, 2023-11-16T18:15:46\.000Z/m);
+  });
+
+  it('generated traces of one profile made with different --start validate the same in any order (the first file\'s --start was taken for all: found by review)', async () => {
+    const dir = tempDir();
+    const src = join(import.meta.dirname, '..', '..', 'fixtures', 'traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv');
+    const profile = join(dir, 'p.json');
+    expect((await runCli('fit', src, '--preset', 'azure-llm-2023', '--out', profile, '--quiet')).code).toBe(0);
+    // The same two draws under names that glob in either order (validate takes one pattern).
+    const reports: { pass: boolean; metrics: Record<string, { value: number | null }> }[] = [];
+    for (const [k, starts] of [['1800', '0'], ['0', '1800']].entries()) {
+      const sub = join(dir, `order-${k}`);
+      mkdirSync(sub);
+      for (const [i, start] of starts.entries()) expect((await runCli('generate', profile, '--start', start, '--duration', '1800', '--out', join(sub, `g-${i}.jsonl`), '--quiet')).code).toBe(0);
+      const json = join(dir, `v${k}.json`);
+      const r = await runCli('validate', src, join(sub, 'g-*.jsonl'), '--source-preset', 'azure-llm-2023', '--json', json, '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      reports.push(JSON.parse(readFileSync(json, 'utf8')));
+    }
+    expect(reports[0].metrics.rate_mape.value).toBe(reports[1].metrics.rate_mape.value);
+    expect(reports[0].pass).toBe(true);
+  });
+
+  it('the same instant spelled two ways is one origin: no shift, no note, either engine', async () => {
+    const dir = tempDir();
+    const a = trace(dir, 'a.jsonl', '2024-01-01T00:00:00Z', steps(20, 1.5));
+    const b = trace(dir, 'b.jsonl', '2024-01-01T00:00:00.000Z', steps(20, 1.5, 0.7));
+    const r = await ingestFiles({ inputs: [a, b], mapping: loadPreset('servegen') });
+    expect(r.summary.notes).toBeUndefined();
+    for (const engine of ['ts', 'duckdb']) expect((await runCli('ingest', a, b, '--out', join(dir, `same-${engine}.parquet`), '--engine', engine, '--quiet')).code, engine).toBe(0);
   });
 
   it('one origin is one trace, with no note', async () => {
@@ -70,5 +105,21 @@ describe('our own traces with different origins read as one trace', () => {
       `servegen: ${b}: a servegen trace counting from origin 2023-11-16T18:15:46.000Z, read with ${a}, counting from 2023-11-16T18:17:03.000Z: engine duckdb cannot shift them onto one origin (its requests would move by -77.000 s); --engine ts (the default) does, or summarize each with the same --origin and fit --summaries\n`,
     );
     expect((await runCli('summarize', a, b, '--out', join(dir, 's.json'), '--engine', 'duckdb', '--quiet')).code).toBe(2);
+    // Times read in another unit than seconds are not shifted, and the message says why.
+    const ms = join(dir, 'ms.json');
+    writeFileSync(ms, JSON.stringify({ columns: { timestamp: 'timestamp', client_id: 'client_id' }, timestamp: { unit: 'ms' } }));
+    const m = await runCli('ingest', a, b, '--map', ms, '--out', join(dir, 'ms.parquet'), '--quiet');
+    expect(m.code).toBe(2);
+    expect(m.stderr).toContain('times from two origins are put on one only when read in seconds, as our traces are written, and the mapping reads them as ms (its requests would move by -77.000 s); give "timestamp": {"unit": "s"} (or --preset servegen)');
+    // A file without a header has no origin to be put on the earliest from (its rows landed at the first header's origin, which moved with the order of the files: found by review).
+    const bare = join(dir, 'bare.jsonl');
+    writeFileSync(bare, steps(5, 0.5).map((t) => JSON.stringify({ timestamp: t, client_id: 'x' })).join('\n') + '\n');
+    for (const order of [[bare, a, b], [a, bare, b], [a, b, bare]]) {
+      const x = await runCli('ingest', ...order, '--preset', 'servegen', '--out', join(dir, 'bare.parquet'), '--quiet');
+      expect(x.code, order.join(' ')).toBe(2);
+      expect(x.stderr).toBe(`servegen: ${bare}: no servegen header, read with servegen traces counting from different origins: its times count from none of them; read it apart, or ingest it with the others' origin first\n`);
+    }
+    // With traces of one origin it counts from theirs, as before.
+    expect((await runCli('ingest', bare, a, '--preset', 'servegen', '--out', join(dir, 'bare-one.parquet'), '--quiet')).code).toBe(0);
   });
 });
