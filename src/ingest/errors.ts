@@ -76,8 +76,8 @@ export function sameOrigin(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Seconds from the first trace's origin to this one's, when the TypeScript engine can read both
- * as one trace by shifting this one's times: both origins absolute instants and the times in
+ * Seconds from the first trace's origin to this one's, when both engines can read both as one
+ * trace by shifting this one's times: both origins absolute instants and the times in
  * seconds (our traces' unit). Undefined otherwise (originMismatch says why not).
  */
 export function originShift(first: Record<string, unknown>, meta: Record<string, unknown>, unit: string | undefined): number | undefined {
@@ -88,13 +88,38 @@ export function originShift(first: Record<string, unknown>, meta: Record<string,
 }
 
 /**
+ * Our own traces counting from different origins, read as one trace (both engines): given each
+ * file's header (undefined: none) in input order, the earliest origin's file — the first of
+ * equal ones — and each file's seconds after it (0 without a header), from the origins in whole
+ * milliseconds divided once (ISO origins hold milliseconds). Undefined when they all count
+ * from one origin (or none): nothing moves. Call it once originShift has allowed every pair.
+ */
+export function originOffsets(metas: readonly (Record<string, unknown> | undefined)[]): { earliest: number; seconds: number[] } | undefined {
+  const first = metas.find((m) => m !== undefined);
+  if (!first || metas.every((m) => m === undefined || sameOrigin(m.origin, first.origin))) return undefined;
+  const ms = (m: Record<string, unknown>) => (typeof m.origin === 'string' ? Date.parse(m.origin) : NaN);
+  if (metas.some((m) => m !== undefined && !Number.isFinite(ms(m)))) return undefined; // (refused: originMismatch)
+  let earliest = -1;
+  metas.forEach((m, i) => {
+    if (m && (earliest < 0 || ms(m) < ms(metas[earliest]!))) earliest = i;
+  });
+  const from = ms(metas[earliest]!);
+  return { earliest, seconds: metas.map((m) => (m ? (ms(m) - from) / 1000 : 0)) };
+}
+
+/** A file without a header read with our own traces counting from different origins (both engines refuse it). */
+export function headerlessAmongShifted(file: string): IngestError {
+  return new IngestError(`${file}: no servegen header, read with servegen traces counting from different origins: its times count from none of them; read it apart, or ingest it with the others' origin first`, file);
+}
+
+/**
  * The error for our own traces with different origins read as one trace (found by review: the
  * second file's times, counted from its own origin, were read as counted from the first's, and
- * its requests moved by the difference without a word). Undefined when the origins agree. The
- * TypeScript engine shifts absolute origins onto one when the times are read in seconds
- * (originShift); relative times, another unit, and the DuckDB engine cannot.
+ * its requests moved by the difference without a word). Undefined when the origins agree. Both
+ * engines shift absolute origins onto one when the times are read in seconds (originShift,
+ * originOffsets); relative times and another unit cannot be.
  */
-export function originMismatch(first: { file: string; meta: Record<string, unknown> }, file: string, meta: Record<string, unknown>, engine: 'ts' | 'duckdb' = 'ts', unit?: string): IngestError | undefined {
+export function originMismatch(first: { file: string; meta: Record<string, unknown> }, file: string, meta: Record<string, unknown>, unit?: string): IngestError | undefined {
   if (sameOrigin(first.meta.origin, meta.origin)) return undefined;
   const a = typeof first.meta.origin === 'string' ? first.meta.origin : null;
   const b = typeof meta.origin === 'string' ? meta.origin : null;
@@ -102,8 +127,6 @@ export function originMismatch(first: { file: string; meta: Record<string, unkno
   const by = absolute ? ` (its requests would move by ${((Date.parse(b!) - Date.parse(a!)) / 1000).toFixed(3)} s)` : '';
   const why = !absolute
     ? `times from two origins cannot be one trace${by}; read them apart, or summarize each with the same --origin and fit --summaries`
-    : engine === 'duckdb'
-      ? `engine duckdb cannot shift them onto one origin${by}; --engine ts (the default) does, or summarize each with the same --origin and fit --summaries`
-      : `times from two origins are put on one only when read in seconds, as our traces are written, and the mapping reads them as ${unit ?? 'auto'}${by}; give "timestamp": {"unit": "s"} (or --preset servegen)`;
+    : `times from two origins are put on one only when read in seconds, as our traces are written, and the mapping reads them as ${unit ?? 'auto'}${by}; give "timestamp": {"unit": "s"} (or --preset servegen)`;
   return new IngestError(`${file}: a servegen trace counting from origin ${b ?? 'none (relative times)'}, read with ${first.file}, counting from ${a ?? 'none (relative times)'}: ${why}`, file);
 }

@@ -6,7 +6,7 @@ import { readParquet } from '../io/from-parquet.js';
 import { readArrow } from '../io/from-arrow.js';
 import { compressionOf, expandInputs, formatFromName, InputError, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
-import { IngestError, noAcceptedRows, originMismatch, originShift, REJECT_REASONS, sameOrigin, type Reject, type RejectReason } from './errors.js';
+import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, REJECT_REASONS, sameOrigin, type Reject, type RejectReason } from './errors.js';
 import { csvDelimiter, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, type Mapping } from './mapping.js';
 import { TraceBuilder, type IngestSummary } from './normalize.js';
 import { timeAxisWarning } from './time-axis.js';
@@ -54,10 +54,10 @@ export async function ingestFiles(options: IngestOptions): Promise<IngestResult>
   // Our own traces counting from different origins count from the earliest (every time ≥ 0, as
   // in any trace), each row's time moved once by its file's offset from it, and the earliest's
   // header is the trace's (validate takes a generated trace's --start from it: found by review).
-  const shifted = read.parts.some((p) => p.seconds !== 0);
-  const earliest = shifted ? read.parts.filter((p) => p.meta).reduce((a, b) => (b.seconds < a.seconds ? b : a)) : undefined;
-  // From the earliest origin in whole milliseconds, divided once (ISO origins hold milliseconds).
-  const after = (p: FilePart) => (earliest && p.meta ? (Date.parse(p.meta.origin as string) - Date.parse(earliest.meta!.origin as string)) / 1000 : 0);
+  // (the DuckDB engine puts them on one origin by the same offsets: src/summary/duckdb.ts)
+  const offsets = read.parts.some((p) => p.seconds !== 0) ? originOffsets(read.parts.map((p) => p.meta)) : undefined;
+  const earliest = offsets ? read.parts[offsets.earliest] : undefined;
+  const after = (p: FilePart) => (offsets ? offsets.seconds[read.parts.indexOf(p)] : 0);
   const shifts = read.parts.filter((p) => after(p) !== 0 && p.to > p.from).map((p) => ({ from: p.from, to: p.to, seconds: after(p) }));
   if (earliest) meta = earliest.meta;
   const { trace, timestamp, sorted, warnings } = builder.finish({ metaOrigin: typeof meta?.origin === 'string' && Number.isFinite(Date.parse(meta.origin)), shifts });
@@ -210,7 +210,7 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
         metaFile = file;
       } else if (info.meta && meta && !sameOrigin(info.meta.origin, meta.origin)) {
         const seconds = originShift(meta, info.meta, options.mapping.timestamp?.unit);
-        if (seconds === undefined) throw originMismatch({ file: metaFile!, meta }, file, info.meta, 'ts', options.mapping.timestamp?.unit)!;
+        if (seconds === undefined) throw originMismatch({ file: metaFile!, meta }, file, info.meta, options.mapping.timestamp?.unit)!;
         part.seconds = seconds;
       }
       if (info.rows !== undefined && !reserved) {
@@ -271,9 +271,7 @@ async function readInputs(files: string[], options: IngestOptions, builder: Trac
   // put there from (found by review: its rows landed at the first header's origin, which moved
   // with the order of the files).
   const bare = parts.find((p) => !p.meta && p.rows > 0);
-  if (bare && parts.some((p) => p.seconds !== 0)) {
-    throw new IngestError(`${bare.file}: no servegen header, read with servegen traces counting from different origins: its times count from none of them; read it apart, or ingest it with the others' origin first`, bare.file);
-  }
+  if (bare && parts.some((p) => p.seconds !== 0)) throw headerlessAmongShifted(bare.file);
   return { formats, rowsRead, meta, metaFile, parts };
 }
 

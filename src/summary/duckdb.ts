@@ -9,11 +9,11 @@ import './duckdb-text.js';
 import { compressionOf, expandInputs, formatFromName, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
 import { delimiterHint, duplicateColumnError } from '../io/from-csv.js';
 import { parquetMetadataAsync } from 'hyparquet';
-import { IngestError, noAcceptedRows, originMismatch, REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
+import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, REJECT_REASONS, sameOrigin, type RejectReason } from '../ingest/errors.js';
 import { csvDelimiter, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, type Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { poolClients } from './pool.js';
-import { fieldSql, ident, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
+import { fieldSql, ident, ORIGIN_SHIFT, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
 import { NUMERIC_RE } from '../ingest/normalize.js';
 import { detectNumericUnit, originIsoOf } from '../ingest/timestamp.js';
 import { DISP_SCALES, MEM_LAGS, type ArrivalSummary, type DispKey, type LengthSummary, type TraceSummaries } from './types.js';
@@ -47,14 +47,36 @@ const commentOption = (ours: boolean) => (ours ? "comment = '#'" : "comment = ''
 /** A date format no JSON value has (see fromClause). */
 const NO_DATES = '%Y-%m-%d (servegen: strings are not dates)';
 
-function fromClause(files: string[], format: InputFormat, ours: { comments?: number[]; jsonHeader?: boolean; delim?: string } = {}): string {
+/** Our own traces' reads: leading comment lines per file, a JSON header line, the CSV delimiter, and each file's seconds after the earliest origin (originOffsets). */
+interface Ours {
+  comments?: number[];
+  jsonHeader?: boolean;
+  delim?: string;
+  shifts?: number[];
+}
+
+function fromClause(files: string[], format: InputFormat, ours: Ours = {}): string {
+  const read = readClause(files, format, { ...ours, shifts: undefined }, ours.shifts !== undefined);
+  if (!ours.shifts) return read;
+  // Each row's file (DuckDB's `filename`, the path as listed) gives its seconds after the
+  // earliest origin, added to its time by rowsSql (NULL: none, the time as read).
+  const moved = files.map((f, i) => [f, ours.shifts![i]] as const).filter(([, s]) => s !== 0);
+  const shift = moved.length ? `CASE ${ident(SHIFT_FILE)} ${moved.map(([f, s]) => `WHEN '${f.replace(/'/g, "''")}' THEN ${sqlDouble(s)}`).join(' ')} END` : 'NULL';
+  return `(SELECT * EXCLUDE (${ident(SHIFT_FILE)}), CAST(${shift} AS DOUBLE) AS ${ident(ORIGIN_SHIFT)} FROM ${read} AS sg_files)`;
+}
+
+/** The column of each row's file while the shift is looked up (fromClause). */
+const SHIFT_FILE = '__sg_file';
+
+function readClause(files: string[], format: InputFormat, ours: Ours, withFile: boolean): string {
   const list = (fs: string[]) => `[${fs.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
+  const filename = withFile ? `, filename = '${SHIFT_FILE}'` : '';
   // union_by_name: files whose columns differ (an optional column only in some) read as one.
   // Our own CSV traces' leading `# servegen:` lines are skipped as comments (DuckDB's `skip`
   // fails to sniff them), which cuts unquoted values at a '#' — our writer quotes them — so
   // only in files that have such lines: the others are read apart and unioned by name.
   const csv = (delim: string) => {
-    const read = (fs: string[], comments: boolean) => `read_csv(${list(fs)}, header = true, all_varchar = true, delim = '${delim}', quote = '"', escape = '"', allow_quoted_nulls = false, union_by_name = true, ${commentOption(comments)})`;
+    const read = (fs: string[], comments: boolean) => `read_csv(${list(fs)}, header = true, all_varchar = true, delim = '${delim}', quote = '"', escape = '"', allow_quoted_nulls = false, union_by_name = true, ${commentOption(comments)}${filename})`;
     const has = files.map((_, i) => (ours.comments?.[i] ?? 0) > 0);
     const groups = [true, false].map((c) => ({ comments: c, files: files.filter((_, i) => has[i] === c) })).filter((g) => g.files.length > 0);
     return groups.length === 1 ? read(files, groups[0].comments) : `(${groups.map((g) => `SELECT * FROM ${read(g.files, g.comments)}`).join(' UNION ALL BY NAME ')})`;
@@ -69,18 +91,27 @@ function fromClause(files: string[], format: InputFormat, ours: { comments?: num
       // TIMESTAMP, printing "2023-1-5" back as 2023-01-05 and refusing the file when a later value
       // does not fit ("2023-11-14" then "2023-11-14T22:13:50Z"); a format given (one no value has)
       // turns that detection off. Found by the engines' fuzzer.
-      const json = `read_json(${list(files)}, format = 'newline_delimited', union_by_name = true, dateformat = '${NO_DATES}', timestampformat = '${NO_DATES}')`;
+      const json = `read_json(${list(files)}, format = 'newline_delimited', union_by_name = true, dateformat = '${NO_DATES}', timestampformat = '${NO_DATES}'${filename})`;
       // Our own traces start with a {"servegen": …} header line: metadata, not a row.
       return ours.jsonHeader ? `(SELECT * EXCLUDE (servegen) FROM ${json} WHERE servegen IS NULL)` : json;
     }
     case 'parquet':
-      return `read_parquet(${list(files)}, union_by_name = true)`;
+      return `read_parquet(${list(files)}, union_by_name = true${filename})`;
     case 'arrow':
       throw new IngestError('engine duckdb: Arrow IPC input is read by the TypeScript engine only (use --engine ts)');
     default: {
       const never: never = format;
       throw new IngestError(`engine duckdb: unsupported format ${String(never)}`);
     }
+  }
+}
+
+/** The rows of one file as the scan reads it (0 when DuckDB cannot read it alone: the scan's read names the problem). */
+async function fileRows(con: DuckDBConnection, file: string, format: InputFormat, ours: Ours): Promise<number> {
+  try {
+    return num((await con.runAndReadAll(`SELECT count(*) FROM ${fromClause([file], format, ours)}`)).getColumnsJS()[0][0]);
+  } catch {
+    return 0;
   }
 }
 
@@ -234,7 +265,7 @@ export interface Source {
   from: string;
   dotted: boolean;
   /** Source columns typed as numbers (`json`: typed as JSON, values of mixed types; `clientMissing`: see TypedColumns). */
-  numericSource: Set<string> & { json?: Set<string>; clientMissing?: boolean; blob?: Set<string>; fieldCounts?: boolean };
+  numericSource: Set<string> & { json?: Set<string>; clientMissing?: boolean; blob?: Set<string>; fieldCounts?: boolean; shifted?: boolean };
   /** The mapping with optional fields whose columns are missing dropped. */
   mapping: Mapping;
   /** Integer fields summarized (SQL_INT_FIELDS that are mapped and present). */
@@ -300,15 +331,20 @@ async function autoUnit(con: DuckDBConnection, from: string, mapping: Mapping, d
 /** Lower bounds of magnitudeCounts' classes but the last (epoch ns, µs, ms, s; below: relative). */
 const MAGNITUDE_LIMITS = [1e17, 1e14, 1e11, 1e8];
 
-/** The `servegen` metadata of the first input that has it (our own traces), read from headers only. */
+/**
+ * The `servegen` metadata of the inputs (our own traces), read from headers only: the first
+ * input's that has it, or of traces counting from different origins the earliest's (the
+ * trace's, as openSource and the TypeScript engine take it).
+ */
 export async function inputsMeta(inputs: string[], mapping: Mapping, format?: InputFormat): Promise<Record<string, unknown> | undefined> {
+  const metas: (Record<string, unknown> | undefined)[] = [];
   for (const f of expandInputs(inputs)) {
     const fmt = format ?? formatFromName(f) ?? mapping.format;
     if (!fmt) return undefined; // openSource names the problem
-    const m = await traceMeta(f, fmt);
-    if (m.meta) return m.meta;
+    metas.push((await traceMeta(f, fmt)).meta);
   }
-  return undefined;
+  const offsets = originOffsets(metas);
+  return offsets ? metas[offsets.earliest] : metas.find((m) => m !== undefined);
 }
 
 /** Source columns (or dotted paths) a mapping reads. */
@@ -544,21 +580,24 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // Optional fields whose columns a file lacks are dropped from the mapping (absent, as in
     // the TypeScript engine); a missing required column is an error before anything runs.
     let available: string[];
-    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean; blob?: Set<string>; numericPaths?: Set<string>; blobPaths?: Set<string>; absent?: Set<string>; fieldCounts?: boolean } = new Set<string>();
+    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean; blob?: Set<string>; numericPaths?: Set<string>; blobPaths?: Set<string>; absent?: Set<string>; fieldCounts?: boolean; shifted?: boolean } = new Set<string>();
     const types = new Map<string, string>();
-    // Our own traces: metadata (origin) from the first file that has it, header lines skipped.
+    // Our own traces: metadata (origin) from the first file that has it (of traces counting from
+    // different origins, the earliest's: below), header lines skipped.
     let meta: Record<string, unknown> | undefined;
     let metaFile: string | undefined;
     const delim = format === 'csv' || format === 'tsv' ? csvDelimiter(format, mapping) : ',';
-    const ours: { comments?: number[]; jsonHeader?: boolean; delim?: string } = { comments: [], delim };
+    const ours: Ours = { comments: [], delim };
+    const metas: (Record<string, unknown> | undefined)[] = [];
     for (const f of files) {
       const m = await traceMeta(f, format);
+      metas.push(m.meta);
       if (m.meta && !meta) {
         meta = m.meta;
         metaFile = f;
-      } else if (m.meta && meta) {
-        const err = originMismatch({ file: metaFile!, meta }, f, m.meta, 'duckdb');
-        if (err) throw err;
+      } else if (m.meta && meta && !sameOrigin(m.meta.origin, meta.origin) && originShift(meta, m.meta, mapping.timestamp?.unit) === undefined) {
+        // What the TypeScript engine cannot put on one origin either, refused in its words.
+        throw originMismatch({ file: metaFile!, meta }, f, m.meta, mapping.timestamp?.unit)!;
       }
       // Leading '#' lines are skipped as DuckDB comments, which also cuts unquoted values at a
       // '#' (a last column '12#' would read as 12): only in our own traces, whose writer quotes
@@ -567,6 +606,21 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         throw new DuckDbReadError(`${f}: engine duckdb cannot read a CSV that starts with '#' comment lines but is not a servegen trace (DuckDB would cut any value at a '#'); --engine ts reads it and skips those lines`, f);
       }
       ours.comments!.push(m.comments);
+    }
+    // Our own traces counting from different origins: one trace counted from the earliest, as
+    // the TypeScript engine reads them (ingestFiles), each file's rows moved by its seconds
+    // after it (fromClause, rowsSql), the earliest's header the trace's.
+    const offsets = originOffsets(metas);
+    if (offsets) {
+      for (let i = 0; i < files.length; i++) {
+        if (metas[i] || (await fileRows(con, files[i], format, { comments: [ours.comments![i]], delim })) === 0) continue;
+        throw headerlessAmongShifted(files[i]);
+      }
+      ours.shifts = offsets.seconds;
+      meta = metas[offsets.earliest];
+      numericSource.shifted = true;
+      const later = files.flatMap((f, i) => (offsets.seconds[i] !== 0 ? [`${f} +${offsets.seconds[i]} s`] : []));
+      options.onNote?.(`note: traces counting from different origins are counted from the earliest, ${String(meta!.origin)} (${files[offsets.earliest]}'s): ${later.join(', ')}`);
     }
     let from = fromClause(files, format, ours);
     // Each CSV file's columns as DuckDB names them, to read it with its rows' field counts.
@@ -578,6 +632,8 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         from = fromClause(files, format, ours);
         described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
       }
+      // (the origin shift is the scan's column, not the inputs')
+      described = described.filter((r) => r.column_name !== ORIGIN_SHIFT);
       if (format === 'jsonl' && described.length === 1 && described[0].column_name === 'json' && described[0].column_type === 'JSON' && !mappedTop(mapping).has('json')) {
         await notRecords(con, files);
       }
@@ -742,7 +798,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         }
       }
     }
-    const fields: CsvFields | undefined = dotted ? undefined : { files, delimiter: delim, comments: ours.comments!, sniffed: (i) => fromClause([files[i]], format, { comments: [ours.comments![i]], delim }), columns: csvColumns, parallel: true };
+    const fields: CsvFields | undefined = dotted ? undefined : { files, delimiter: delim, comments: ours.comments!, sniffed: (i) => fromClause([files[i]], format, { comments: [ours.comments![i]], delim, shifts: ours.shifts && [ours.shifts[i]] }), columns: csvColumns, parallel: true };
     let autoTimestamp: AutoTimestamp | undefined;
     if ((mapping.timestamp?.unit ?? 'auto') === 'auto') {
       stage('timestamp unit (auto)');
@@ -908,6 +964,11 @@ export async function summarizeWithDuckDB(
   mapping: Mapping,
   options: DuckDbSummarizeOptions,
 ): Promise<DuckDbScanResult> {
+  // Each note once: the inputs may be opened twice (their origins' note said by the first).
+  const said = new Set<string>();
+  const note = options.onNote;
+  const onNote = note && ((l: string) => void (said.has(l) || (said.add(l), note(l))));
+  options = { ...options, onNote };
   const src = await openSource(inputs, mapping, options);
   let widths = false;
   try {

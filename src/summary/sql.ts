@@ -107,13 +107,20 @@ const DUCKDB_NUMBER_TEXT = (e: string) =>
  * `numericPaths`, `blobPaths`: dotted specs into struct columns whose leaf is a number or BLOB;
  * `absent`: columns of an optional joined field that the input does not have (read as NULL).
  */
-export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean; blob?: ReadonlySet<string>; numericPaths?: ReadonlySet<string>; blobPaths?: ReadonlySet<string>; absent?: ReadonlySet<string>; fieldCounts?: boolean };
+export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean; blob?: ReadonlySet<string>; numericPaths?: ReadonlySet<string>; blobPaths?: ReadonlySet<string>; absent?: ReadonlySet<string>; fieldCounts?: boolean; shifted?: boolean };
 
 /**
  * A boolean column of a CSV read with its rows' field counts (TypedColumns.fieldCounts,
  * src/summary/duckdb-csv-fields.ts): true where a row has another number of fields than the header.
  */
 export const WRONG_FIELD_COUNT = '__sg_wrong_count';
+
+/**
+ * A DOUBLE column of the inputs read as our own traces counting from different origins
+ * (TypedColumns.shifted): the seconds from the earliest origin to the row's file's, added once
+ * to its time as read (NULL: the time as read), as the TypeScript engine adds them (ingestFiles).
+ */
+export const ORIGIN_SHIFT = '__sg_shift';
 
 /**
  * JavaScript's whitespace as an RE2 character class: what `\s` matches and
@@ -526,7 +533,10 @@ export function rowsSql(
   // A column typed as numbers holds no ISO text: every row a bad timestamp, as in the TypeScript engine.
   const isoParts = unit === 'iso' && d.iso && !tTyped ? q('__sg_iso') : undefined;
   const tExpr = tTyped && unit !== 'iso' && unit !== 'auto' ? `CAST(${raw('timestamp')} AS DOUBLE) * ${UNIT_FACTOR[unit!]}` : tTyped && unit === 'iso' ? 'CAST(NULL AS DOUBLE)' : timestampSql(raw('timestamp'), mapping, d, isoParts);
-  const level2 = [`${tExpr} AS ${q('__sg_t')}`, ...ints.map(({ f, typed }) => `${typed ? `CAST(${raw(f)} AS DOUBLE)` : d.toDouble(raw(f))} AS ${num(f)}`)];
+  // (one addition, so the times are the TypeScript engine's to the bit; the rows of the earliest
+  // file, and of files of its origin, keep theirs as read)
+  const shifted = numericColumns.shifted ? `CASE WHEN ${q(ORIGIN_SHIFT)} IS NULL THEN ${tExpr} ELSE (${tExpr}) + ${q(ORIGIN_SHIFT)} END` : tExpr;
+  const level2 = [`${shifted} AS ${q('__sg_t')}`, ...ints.map(({ f, typed }) => `${typed ? `CAST(${raw(f)} AS DOUBLE)` : d.toDouble(raw(f))} AS ${num(f)}`)];
   // Text the engine parses but JavaScript's Number() does not (DuckDB: '1_000').
   const notNumber = (f: string, typed: boolean) => (typed || !d.notNumber ? '' : ` OR ${d.notNumber(raw(f))}`);
   const t = q('__sg_t');

@@ -46,6 +46,64 @@ describe('our own traces with different origins read as one trace', () => {
     expect(fit.stderr).toMatch(/^note: traces counting from different origins are counted from the earliest, 2023-11-16T18:15:46\.000Z/m);
   });
 
+  it('the DuckDB engine reads them as the TypeScript engine does, jsonl, CSV and Parquet: the same times to the bit, origin, summaries and profile', async () => {
+    const dir = tempDir();
+    // Three traces ingested apart, each of two clients with lengths, at times that are no round
+    // numbers (an offset added twice, or to another time, would show in the last bits).
+    const own = (name: string, origin: string, n: number, seed: number) => {
+      const f = join(dir, `${name}.jsonl`);
+      const rows = [JSON.stringify({ servegen: { format: 'servegen-trace', version: 1, origin } })];
+      for (let k = 0; k < n; k++) {
+        const t = k * 0.7310009 + ((k * seed) % 13) * 0.000123457 + seed * 0.0000371;
+        rows.push(JSON.stringify({ timestamp: t, client_id: k % 3 === 0 ? 'code' : 'conv', input_tokens: 100 + ((k * 37 + seed) % 900), output_tokens: 5 + ((k * 11 + seed) % 300) }));
+      }
+      writeFileSync(f, rows.join('\n') + '\n');
+      return f;
+    };
+    const jsonl = [own('a', '2023-11-16T18:17:03.000Z', 400, 3), own('b', '2023-11-16T18:15:46.000Z', 500, 5), own('c', '2023-11-16T18:20:00.500Z', 300, 7)];
+    const servegen = loadPreset('servegen');
+    for (const format of ['jsonl', 'csv', 'parquet']) {
+      // Our CSV and Parquet traces, as `ingest --out` writes them (each keeps its origin).
+      const files = format === 'jsonl' ? jsonl : jsonl.map((f) => f.replace(/\.jsonl$/, `.${format}`));
+      if (format !== 'jsonl') for (const [i, f] of files.entries()) expect((await runCli('ingest', jsonl[i], '--out', f, '--quiet')).code, f).toBe(0);
+      const read: Record<string, { times: Buffer; clients: string[]; origin: string | null; meta?: Record<string, unknown> }> = {};
+      const summaries: Record<string, unknown> = {};
+      const profiles: Record<string, Record<string, unknown>> = {};
+      for (const engine of ['ts', 'duckdb']) {
+        const out = join(dir, `${format}-${engine}.parquet`);
+        const r = await runCli('ingest', ...files, '--out', out, '--engine', engine);
+        expect(r.code, `${format} ${engine}: ${r.stderr}`).toBe(0);
+        expect(r.stderr, `${format} ${engine}`).toContain(`note: traces counting from different origins are counted from the earliest, 2023-11-16T18:15:46.000Z (${files[1]}'s): ${files[0]} +77 s, ${files[2]} +254.5 s\n`);
+        // Read back: rows by time (no two at one time), and the origin in its metadata.
+        const back = await ingestFiles({ inputs: [out], mapping: servegen });
+        read[engine] = { times: Buffer.from(back.trace.timestamp.buffer), clients: Array.from(back.trace.client, (k) => back.trace.clientIds[k]), origin: back.trace.origin, meta: back.meta };
+        const json = join(dir, `${format}-${engine}-summaries.json`);
+        const sum = await runCli('summarize', ...files, '--engine', engine, '--out', json);
+        expect(sum.code, `${format} ${engine}`).toBe(0);
+        // Said once (the DuckDB engine opens the inputs twice when their rows are out of order, as here).
+        expect(sum.stderr.split('note: traces counting from different origins').length, `${format} ${engine}: ${sum.stderr}`).toBe(2);
+        summaries[engine] = JSON.parse(readFileSync(json, 'utf8'));
+        const profile = join(dir, `${format}-${engine}-profile.json`);
+        expect((await runCli('fit', ...files, '--engine', engine, '--out', profile, '--quiet')).code, `${format} ${engine}`).toBe(0);
+        profiles[engine] = JSON.parse(readFileSync(profile, 'utf8'));
+      }
+      expect(read.ts.times.length, format).toBe(1200 * 8);
+      expect(read.duckdb.times.equals(read.ts.times), `${format}: times bit for bit`).toBe(true);
+      expect(read.duckdb.clients, format).toEqual(read.ts.clients);
+      expect(read.duckdb.origin, format).toBe('2023-11-16T18:15:46.000Z');
+      expect(read.ts.origin, format).toBe('2023-11-16T18:15:46.000Z');
+      expect(read.duckdb.meta?.origin, format).toBe(read.ts.meta?.origin);
+      // The earliest trace's own times as written, bit for bit (one addition per shifted row).
+      const alone = await ingestFiles({ inputs: [files[1]], mapping: servegen });
+      const times = new Float64Array(read.duckdb.times.buffer, read.duckdb.times.byteOffset, read.duckdb.times.length / 8);
+      expect(Array.from(times).filter((t) => t < 77), format).toEqual(Array.from(alone.trace.timestamp).filter((t) => t < 77));
+      expect(summaries.duckdb, `${format}: summaries`).toEqual(summaries.ts);
+      // The same profile (`created` from SOURCE_DATE_EPOCH or now; the engine recorded by name).
+      const same = (p: Record<string, unknown>) => JSON.parse(JSON.stringify(p, (k, v: unknown) => (k === 'created' || k === 'engine' ? undefined : v)));
+      expect(same(profiles.duckdb), `${format}: profile`).toEqual(same(profiles.ts));
+    }
+  });
+
   it('generated traces of one profile made with different --start validate the same in any order (the first file\'s --start was taken for all: found by review)', async () => {
     const dir = tempDir();
     const src = join(import.meta.dirname, '..', '..', 'fixtures', 'traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv');
@@ -57,13 +115,16 @@ describe('our own traces with different origins read as one trace', () => {
       const sub = join(dir, `order-${k}`);
       mkdirSync(sub);
       for (const [i, start] of starts.entries()) expect((await runCli('generate', profile, '--start', start, '--duration', '1800', '--out', join(sub, `g-${i}.jsonl`), '--quiet')).code).toBe(0);
-      const json = join(dir, `v${k}.json`);
-      const r = await runCli('validate', src, join(sub, 'g-*.jsonl'), '--source-preset', 'azure-llm-2023', '--json', json, '--quiet');
-      expect(r.code, r.stderr).toBe(0);
-      reports.push(JSON.parse(readFileSync(json, 'utf8')));
+      // Either engine (the DuckDB engine refused the draws' two origins before it shifted them too).
+      for (const engine of ['ts', 'duckdb']) {
+        const json = join(dir, `v${k}-${engine}.json`);
+        const r = await runCli('validate', src, join(sub, 'g-*.jsonl'), '--source-preset', 'azure-llm-2023', '--engine', engine, '--json', json, '--quiet');
+        expect(r.code, `${engine}: ${r.stderr}`).toBe(0);
+        reports.push(JSON.parse(readFileSync(json, 'utf8')));
+      }
     }
-    expect(reports[0].metrics.rate_mape.value).toBe(reports[1].metrics.rate_mape.value);
-    expect(reports[0].pass).toBe(true);
+    for (const r of reports) expect(r.metrics.rate_mape.value).toBe(reports[0].metrics.rate_mape.value);
+    expect(reports.every((r) => r.pass)).toBe(true);
   });
 
   it('the same instant spelled two ways is one origin: no shift, no note, either engine', async () => {
@@ -85,7 +146,7 @@ describe('our own traces with different origins read as one trace', () => {
     for (const engine of ['ts', 'duckdb']) expect((await runCli('ingest', a, c, '--out', join(dir, `ok-${engine}.parquet`), '--engine', engine, '--quiet')).code, engine).toBe(0);
   });
 
-  it('are refused by name where they cannot be shifted: relative times against absolute ones (either engine), and any two origins with the DuckDB engine', async () => {
+  it('are refused by name where they cannot be shifted, by either engine in the same words: relative times against absolute ones, another unit than seconds, a file without a header', async () => {
     const dir = tempDir();
     const a = trace(dir, 'a.jsonl', '2023-11-16T18:17:03.000Z', steps(20, 1.5));
     const b = trace(dir, 'b.jsonl', '2023-11-16T18:15:46.000Z', steps(20, 1.5));
@@ -97,29 +158,27 @@ describe('our own traces with different origins read as one trace', () => {
         `servegen: ${rel}: a servegen trace counting from origin none (relative times), read with ${a}, counting from 2023-11-16T18:17:03.000Z: times from two origins cannot be one trace; read them apart, or summarize each with the same --origin and fit --summaries\n`,
       );
     }
-    // The DuckDB engine does not shift them. (Before either engine refused, the second file's
-    // requests moved by the difference in origins without a word: found by review.)
-    const d = await runCli('ingest', a, b, '--out', join(dir, 'd.parquet'), '--engine', 'duckdb', '--quiet');
-    expect(d.code).toBe(2);
-    expect(d.stderr).toBe(
-      `servegen: ${b}: a servegen trace counting from origin 2023-11-16T18:15:46.000Z, read with ${a}, counting from 2023-11-16T18:17:03.000Z: engine duckdb cannot shift them onto one origin (its requests would move by -77.000 s); --engine ts (the default) does, or summarize each with the same --origin and fit --summaries\n`,
-    );
-    expect((await runCli('summarize', a, b, '--out', join(dir, 's.json'), '--engine', 'duckdb', '--quiet')).code).toBe(2);
     // Times read in another unit than seconds are not shifted, and the message says why.
     const ms = join(dir, 'ms.json');
     writeFileSync(ms, JSON.stringify({ columns: { timestamp: 'timestamp', client_id: 'client_id' }, timestamp: { unit: 'ms' } }));
-    const m = await runCli('ingest', a, b, '--map', ms, '--out', join(dir, 'ms.parquet'), '--quiet');
-    expect(m.code).toBe(2);
-    expect(m.stderr).toContain('times from two origins are put on one only when read in seconds, as our traces are written, and the mapping reads them as ms (its requests would move by -77.000 s); give "timestamp": {"unit": "s"} (or --preset servegen)');
+    for (const engine of ['ts', 'duckdb']) {
+      const m = await runCli('ingest', a, b, '--map', ms, '--out', join(dir, 'ms.parquet'), '--engine', engine, '--quiet');
+      expect(m.code, engine).toBe(2);
+      expect(m.stderr, engine).toBe(
+        `servegen: ${b}: a servegen trace counting from origin 2023-11-16T18:15:46.000Z, read with ${a}, counting from 2023-11-16T18:17:03.000Z: times from two origins are put on one only when read in seconds, as our traces are written, and the mapping reads them as ms (its requests would move by -77.000 s); give "timestamp": {"unit": "s"} (or --preset servegen)\n`,
+      );
+    }
     // A file without a header has no origin to be put on the earliest from (its rows landed at the first header's origin, which moved with the order of the files: found by review).
     const bare = join(dir, 'bare.jsonl');
     writeFileSync(bare, steps(5, 0.5).map((t) => JSON.stringify({ timestamp: t, client_id: 'x' })).join('\n') + '\n');
-    for (const order of [[bare, a, b], [a, bare, b], [a, b, bare]]) {
-      const x = await runCli('ingest', ...order, '--preset', 'servegen', '--out', join(dir, 'bare.parquet'), '--quiet');
-      expect(x.code, order.join(' ')).toBe(2);
-      expect(x.stderr).toBe(`servegen: ${bare}: no servegen header, read with servegen traces counting from different origins: its times count from none of them; read it apart, or ingest it with the others' origin first\n`);
+    for (const engine of ['ts', 'duckdb']) {
+      for (const order of [[bare, a, b], [a, bare, b], [a, b, bare]]) {
+        const x = await runCli('ingest', ...order, '--preset', 'servegen', '--out', join(dir, 'bare.parquet'), '--engine', engine, '--quiet');
+        expect(x.code, `${engine} ${order.join(' ')}`).toBe(2);
+        expect(x.stderr, engine).toBe(`servegen: ${bare}: no servegen header, read with servegen traces counting from different origins: its times count from none of them; read it apart, or ingest it with the others' origin first\n`);
+      }
+      // With traces of one origin it counts from theirs, as before.
+      expect((await runCli('ingest', bare, a, '--preset', 'servegen', '--out', join(dir, `bare-one-${engine}.parquet`), '--engine', engine, '--quiet')).code, engine).toBe(0);
     }
-    // With traces of one origin it counts from theirs, as before.
-    expect((await runCli('ingest', bare, a, '--preset', 'servegen', '--out', join(dir, 'bare-one.parquet'), '--quiet')).code).toBe(0);
   });
 });
