@@ -180,5 +180,18 @@ describe('our own traces with different origins read as one trace', () => {
       // With traces of one origin it counts from theirs, as before.
       expect((await runCli('ingest', bare, a, '--preset', 'servegen', '--out', join(dir, `bare-one-${engine}.parquet`), '--engine', engine, '--quiet')).code, engine).toBe(0);
     }
+    // One without rows moves nothing: read (our CSV traces, with a CSV of a header line only).
+    const [ac, bc, empty] = ['a.csv', 'b.csv', 'empty.csv'].map((f) => join(dir, f));
+    for (const [from, to] of [[a, ac], [b, bc]]) expect((await runCli('ingest', from, '--out', to, '--quiet')).code).toBe(0);
+    writeFileSync(empty, 'timestamp,client_id\n');
+    const times: Buffer[] = [];
+    for (const engine of ['ts', 'duckdb']) {
+      const out = join(dir, `empty-${engine}.parquet`);
+      expect((await runCli('ingest', ac, empty, bc, '--preset', 'servegen', '--out', out, '--engine', engine, '--quiet')).code, engine).toBe(0);
+      const back = await ingestFiles({ inputs: [out], mapping: loadPreset('servegen') });
+      expect(back.trace.origin, engine).toBe('2023-11-16T18:15:46.000Z');
+      times.push(Buffer.from(back.trace.timestamp.buffer));
+    }
+    expect(times[1].equals(times[0])).toBe(true);
   });
 });
