@@ -9,6 +9,7 @@ import { planGeneration, type GenerateOptions, type GenerationPlan } from './com
 import { planNaiveGeneration } from './naive.js';
 import { describeRateSpec } from './rate-function.js';
 import { GenerateError } from './errors.js';
+import { addSeconds, formatInstant, parseInstant } from '../util/instant.js';
 
 export { openTraceWriter };
 
@@ -27,11 +28,15 @@ export interface GenerateSummary {
   memoryClients: number;
 }
 
-/** ISO origin of the generated trace: profile origin + start, when the profile has one. */
+/**
+ * ISO origin of the generated trace: profile origin + start, when the profile has one, to the
+ * nanosecond (`--start 1200.4567` writes `…:03.4567Z`; it was cut to the millisecond, so two
+ * generated traces read as one were put up to 1 ms apart from where they were generated).
+ */
 function shiftedOrigin(origin: string | null, start: number): string | null {
   if (origin === null) return null;
-  const ms = Date.parse(origin);
-  return Number.isNaN(ms) ? null : new Date(ms + start * 1000).toISOString();
+  const from = parseInstant(origin);
+  return from === undefined ? null : (formatInstant(addSeconds(from, start)) ?? null);
 }
 
 /**

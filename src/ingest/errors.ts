@@ -1,3 +1,5 @@
+import { parseInstant, sameInstant, secondsBetween } from '../util/instant.js';
+
 /**
  * Input that cannot be ingested at all (unreadable file, wrong format, mapping naming a
  * missing column, …). The CLI prints the message and exits 2 before writing any output.
@@ -68,9 +70,9 @@ export interface Reject {
 /** Whether two origins (ISO strings, or null for relative times) are one instant ("…00Z" and "…00.000Z" are). */
 export function sameOrigin(a: unknown, b: unknown): boolean {
   if (typeof a === 'string' && typeof b === 'string') {
-    const x = Date.parse(a);
-    const y = Date.parse(b);
-    if (Number.isFinite(x) && Number.isFinite(y)) return x === y;
+    const x = parseInstant(a);
+    const y = parseInstant(b);
+    if (x !== undefined && y !== undefined) return sameInstant(x, y);
   }
   return a === b;
 }
@@ -81,30 +83,30 @@ export function sameOrigin(a: unknown, b: unknown): boolean {
  * seconds (our traces' unit). Undefined otherwise (originMismatch says why not).
  */
 export function originShift(first: Record<string, unknown>, meta: Record<string, unknown>, unit: string | undefined): number | undefined {
-  const a = typeof first.origin === 'string' ? Date.parse(first.origin) : NaN;
-  const b = typeof meta.origin === 'string' ? Date.parse(meta.origin) : NaN;
-  if (!Number.isFinite(a) || !Number.isFinite(b) || unit !== 's') return undefined;
-  return (b - a) / 1000;
+  const a = typeof first.origin === 'string' ? parseInstant(first.origin) : undefined;
+  const b = typeof meta.origin === 'string' ? parseInstant(meta.origin) : undefined;
+  if (a === undefined || b === undefined || unit !== 's') return undefined;
+  return secondsBetween(b, a);
 }
 
 /**
  * Our own traces counting from different origins, read as one trace (both engines): given each
  * file's header (undefined: none) in input order, the earliest origin's file — the first of
- * equal ones — and each file's seconds after it (0 without a header), from the origins in whole
- * milliseconds divided once (ISO origins hold milliseconds). Undefined when they all count
+ * equal ones — and each file's seconds after it (0 without a header), from the origins to the
+ * nanosecond (a generated trace's origin has the digits of its --start: src/util/instant.ts). Undefined when they all count
  * from one origin (or none): nothing moves. Call it once originShift has allowed every pair.
  */
 export function originOffsets(metas: readonly (Record<string, unknown> | undefined)[]): { earliest: number; seconds: number[] } | undefined {
   const first = metas.find((m) => m !== undefined);
   if (!first || metas.every((m) => m === undefined || sameOrigin(m.origin, first.origin))) return undefined;
-  const ms = (m: Record<string, unknown>) => (typeof m.origin === 'string' ? Date.parse(m.origin) : NaN);
-  if (metas.some((m) => m !== undefined && !Number.isFinite(ms(m)))) return undefined; // (refused: originMismatch)
+  const at = metas.map((m) => (m !== undefined && typeof m.origin === 'string' ? parseInstant(m.origin) : undefined));
+  if (metas.some((m, i) => m !== undefined && at[i] === undefined)) return undefined; // (refused: originMismatch)
   let earliest = -1;
-  metas.forEach((m, i) => {
-    if (m && (earliest < 0 || ms(m) < ms(metas[earliest]!))) earliest = i;
+  at.forEach((t, i) => {
+    if (t && (earliest < 0 || secondsBetween(t, at[earliest]!) < 0)) earliest = i;
   });
-  const from = ms(metas[earliest]!);
-  return { earliest, seconds: metas.map((m) => (m ? (ms(m) - from) / 1000 : 0)) };
+  const from = at[earliest]!;
+  return { earliest, seconds: at.map((t) => (t ? secondsBetween(t, from) : 0)) };
 }
 
 /** A file without a header read with our own traces counting from different origins (both engines refuse it). */

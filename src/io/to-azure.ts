@@ -1,4 +1,5 @@
 import { ascii } from './byte-sink.js';
+import { parseInstant } from '../util/instant.js';
 import type { TraceLayout } from './trace-schema.js';
 import { textTraceWriter } from './to-text.js';
 import { replayLengths } from './replay-lengths.js';
@@ -14,13 +15,15 @@ import type { TraceWriter } from './trace-writer.js';
  * anonymized profile) counts from 1970-01-01 00:00:00, the Unix epoch.
  */
 export function azureTraceWriter(path: string, layout: TraceLayout): TraceWriter {
-  const parsed = layout.meta.origin ? Date.parse(layout.meta.origin) : 0;
-  const originMs = Number.isFinite(parsed) ? Math.round(parsed) : 0;
+  const parsed = layout.meta.origin ? parseInstant(layout.meta.origin) : undefined;
+  const originMs = parsed?.ms ?? 0;
   // The origin as whole seconds and microseconds past them, each exact: microseconds from the
   // epoch are exact only below 2^53 (285 years from 1970), and a --start of centuries wrote
-  // dates with wrong microseconds.
+  // dates with wrong microseconds. A generated trace's origin has digits past the millisecond
+  // when --start has (they were dropped: every date up to 1 ms early).
   const originS = Math.floor(originMs / 1000);
   const originUs = (originMs - originS * 1000) * 1000;
+  const subUs = (parsed?.sub ?? 0) * 1000;
   const comma = ascii(',');
   const nl = ascii('\n');
   let second = NaN;
@@ -30,7 +33,7 @@ export function azureTraceWriter(path: string, layout: TraceLayout): TraceWriter
   return textTraceWriter(path, 'TIMESTAMP,ContextTokens,GeneratedTokens\n', (batch, sink) => {
     const { prompt, output } = replayLengths(batch);
     for (let i = 0; i < batch.n; i++) {
-      const us = originUs + Math.round(batch.timestamp[i] * 1e6);
+      const us = originUs + Math.round(batch.timestamp[i] * 1e6 + subUs);
       const carry = Math.floor(us / 1e6);
       const s = originS + carry;
       if (s !== second) {

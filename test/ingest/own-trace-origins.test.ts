@@ -127,6 +127,35 @@ describe('our own traces with different origins read as one trace', () => {
     expect(reports.every((r) => r.pass)).toBe(true);
   });
 
+  it('generated traces whose --start has digits past the millisecond are read together where they were generated, by either engine, and the Azure layout\'s dates are theirs (the origin was cut to the millisecond: 0.7 ms off)', async () => {
+    const dir = tempDir();
+    const profile = join(import.meta.dirname, '..', '..', 'fixtures', 'profiles', 'essentials.json');
+    const g0 = join(dir, 'g0.jsonl');
+    const g1 = join(dir, 'g1.jsonl');
+    expect((await runCli('generate', profile, '--start', '0', '--duration', '20', '--out', g0, '--quiet')).code).toBe(0);
+    expect((await runCli('generate', profile, '--start', '1200.4567', '--duration', '20', '--seed', '1', '--out', g1, '--quiet')).code).toBe(0);
+    const header = (f: string) => JSON.parse(readFileSync(f, 'utf8').split('\n')[0]).servegen as Record<string, unknown>;
+    expect(header(g0).origin).toBe('2025-03-03T00:00:00.000Z');
+    expect(header(g1).origin).toBe('2025-03-03T00:20:00.4567Z');
+    const times = (f: string) => readFileSync(f, 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l).timestamp as number);
+    const expected = [...times(g0), ...times(g1).map((t) => t + 1200.4567)].sort((x, y) => x - y);
+    for (const engine of ['ts', 'duckdb']) {
+      const out = join(dir, `both-${engine}.parquet`);
+      const r = await runCli('ingest', g1, g0, '--out', out, '--engine', engine);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`(${g0}'s): ${g1} +1200.4567 s`);
+      const back = await ingestFiles({ inputs: [out], mapping: loadPreset('servegen') });
+      expect(Array.from(back.trace.timestamp), engine).toEqual(expected);
+    }
+    // The Azure layout writes each request's date: origin + its time, to the microsecond.
+    const az = join(dir, 'g1.csv');
+    expect((await runCli('generate', profile, '--start', '1200.4567', '--duration', '20', '--seed', '1', '--format', 'azure', '--out', az, '--quiet')).code).toBe(0);
+    const first = readFileSync(az, 'utf8').split('\n')[1].split(',')[0];
+    const us = Math.round((1200.4567 + times(g1)[0]) * 1e6);
+    const ss = Math.floor(us / 1e6);
+    expect(first).toBe(`2025-03-03 00:${String(Math.floor(ss / 60)).padStart(2, '0')}:${String(ss % 60).padStart(2, '0')}.${String(us - ss * 1e6).padStart(6, '0')}0`);
+  });
+
   it('the same instant spelled two ways is one origin: no shift, no note, either engine', async () => {
     const dir = tempDir();
     const a = trace(dir, 'a.jsonl', '2024-01-01T00:00:00Z', steps(20, 1.5));
