@@ -65,10 +65,13 @@ export function describeError(err: unknown): { message: string; code: number } {
 
 /**
  * A flag's number: plain decimal text only (`12`, `0.5`, `1e9`), NaN otherwise. Number() alone
- * also took `0x10`, `0b11` and padded text (found by review: `--rate scale:0x10` ran at ×16).
+ * also took `0x10` and `0b11` (found by review: `--rate scale:0x10` ran at ×16). Spaces around
+ * it are dropped (`--window '600 '`, a quoted copy-paste), as `--rate` and `capacity` drop
+ * them: numeric flags refused them while those took them.
  */
 export function flagNumber(text: string): number {
-  return NUMERIC_RE.test(text) ? Number(text) : NaN;
+  const t = text.trim();
+  return NUMERIC_RE.test(t) ? Number(t) : NaN;
 }
 
 /** Seconds per time unit, by the unit's first letter (`ms` apart). */

@@ -18,8 +18,8 @@ export type RateSpec =
   | { kind: 'points'; times: number[]; rates: number[]; file: string };
 
 function positiveNumber(text: string, what: string): number {
-  // Plain decimal text only (Number() also took `0x10` and padded text).
-  const v = NUMERIC_RE.test(text) ? Number(text) : NaN;
+  // Plain decimal text only (Number() also took `0x10`), spaces around it dropped (`constant: 5`).
+  const v = NUMERIC_RE.test(text.trim()) ? Number(text.trim()) : NaN;
   if (text.trim() === '' || !Number.isFinite(v) || v < 0) throw new GenerateError(`--rate ${what}: expected a number ≥ 0, got ${JSON.stringify(text)}`);
   return v;
 }
@@ -30,8 +30,8 @@ function positiveNumber(text: string, what: string): number {
  * @example parseRateSpec('constant:50') // { kind: 'constant', rate: 50 }
  */
 export function parseRateSpec(spec: string, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): RateSpec {
-  // Spaces around the spec (`--rate 'constant:100 '`, a quoted copy-paste) are dropped; inside
-  // it (`constant: 100`) the value is refused as any padded number is.
+  // Spaces around the spec (`--rate 'constant:100 '`, a quoted copy-paste) are dropped, and
+  // around its number (`constant: 100`), as every numeric flag drops them.
   const m = /^\s*(constant|scale|peak):(.*?)\s*$/.exec(spec);
   if (m) {
     const v = positiveNumber(m[2], m[1]);

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
@@ -38,10 +38,10 @@ describe('numeric flags reject bad values by name', () => {
     [['fit', trace, '--map', map, '--anonymize', '--out', out('p.json')], '--dp-epsilon', ['abc', '0', '-1']],
     [['generate', profile, '--out', out('g.jsonl'), '--duration', '60'], '--start', ['abc']],
     [['generate', profile, '--out', out('g.jsonl')], '--duration', ['abc', '0', '-60']],
-    [['generate', profile, '--out', out('g.jsonl'), '--duration', '60'], '--rate', ['abc', 'constant:abc', 'constant:-1', 'scale:', 'scale:0x10', 'constant: 5', 'peak:0b11']],
-    // Number() alone took hex, binary and padded text (found by review: scale:0x10 ran at ×16).
-    [['generate', profile, '--out', out('g.jsonl')], '--duration', ['0x3c', ' 60']],
-    [['fit', trace, '--map', map, '--out', out('p.json')], '--window', ['0x258', '600 ']],
+    [['generate', profile, '--out', out('g.jsonl'), '--duration', '60'], '--rate', ['abc', 'constant:abc', 'constant:-1', 'scale:', 'scale:0x10', 'constant: 5x', 'peak:0b11']],
+    // Number() alone took hex and binary (found by review: scale:0x10 ran at ×16).
+    [['generate', profile, '--out', out('g.jsonl')], '--duration', ['0x3c', ' 0x3c', '6 0']],
+    [['fit', trace, '--map', map, '--out', out('p.json')], '--window', ['0x258', '600 s']],
     [['ingest', trace, '--map', map, '--out', out('i.jsonl')], '--max-reject-ratio', ['0x0']],
     [['generate', profile, '--out', out('g.jsonl'), '--duration', '60'], '--clients', ['top:abc', 'top:0']],
     [['generate', profile, '--out', out('g.jsonl'), '--duration', '60'], '--max-requests', ['abc', '-1', '1000000.5']],
@@ -73,4 +73,16 @@ describe('numeric flags reject bad values by name', () => {
     expect(checked).toBe(cases.reduce((a, c) => a + c[2].length, 0));
     for (const f of ['i.jsonl', 's.json', 'p.json', 'g.jsonl']) expect(existsSync(out(f)), f).toBe(false);
   }, 120_000);
+
+  it('take spaces around the number, as --rate and capacity do (numeric flags refused them while those took them)', async () => {
+    const g = out('padded.jsonl');
+    const r = await runCli('generate', profile, '--out', g, '--duration', ' 60', '--start', '0 ', '--rate', 'constant: 5 ', '--max-requests', ' 1000', '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const plain = out('plain.jsonl');
+    expect((await runCli('generate', profile, '--out', plain, '--duration', '60', '--start', '0', '--rate', 'constant:5', '--max-requests', '1000', '--quiet')).code).toBe(0);
+    const body = (f: string) => readFileSync(f, 'utf8').split('\n').slice(1).join('\n');
+    expect(body(g)).toBe(body(plain));
+    const p = out('padded.json');
+    expect((await runCli('fit', trace, '--map', map, '--window', '600 ', '--max-reject-ratio', ' 5%', '--out', p, '--quiet')).code).toBe(0);
+  });
 });
