@@ -179,7 +179,7 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         if (scanned) {
           // The same swapped-arguments note as the TypeScript engine, from the files' headers.
           const genHeader = generatorHeader(await inputsMeta([generatedFile], generatedMapping, parseFormat(opts.generatedFormat, '--generated-format')));
-          const swappedDuck = generatorHeader(await inputsMeta([sourceFile], sourceMapping, parseFormat(opts.sourceFormat, '--source-format'))) !== undefined && genHeader === undefined;
+          const swappedDuck = !opts.replay && generatorHeader(await inputsMeta([sourceFile], sourceMapping, parseFormat(opts.sourceFormat, '--source-format'))) !== undefined && genHeader === undefined;
           const baseHeader = opts.baseline === undefined ? undefined : generatorHeader(await inputsMeta([opts.baseline], loadPreset('servegen'), undefined));
           finish(result!, swappedDuck, genHeader, baseHeader);
           return;
@@ -194,7 +194,8 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
       if (opts.baseline) baseline = await runIngest([opts.baseline], loadPreset('servegen'), undefined, rep, { maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' });
       // The arguments given the other way round: the source written by `generate`, the
       // "generated" side not (found by review: it failed metrics with nothing to say why).
-      const swapped = generatorHeader(source.meta) !== undefined && generatorHeader(generated.meta) === undefined;
+      // (Not of a replay: its records are the generated side, written by the load generator.)
+      const swapped = !opts.replay && generatorHeader(source.meta) !== undefined && generatorHeader(generated.meta) === undefined;
       rep.stage(`validate: summarizing ${humanCount(source.trace.n + generated.trace.n + (baseline?.trace.n ?? 0))} rows (source, its halves, generated${baseline ? ', baseline' : ''})`);
       finish(await validateTracesParallel(source, generated, thresholds, { arrivalSeconds, baseline, replay: opts.replay }), swapped, generatorHeader(generated.meta), baseline && generatorHeader(baseline.meta));
 
@@ -252,7 +253,10 @@ export function mismatchNotes(report: FidelityReport, sourceFile: string, genera
   // against its 4-client source, found by review.)
   const tv = report.metrics.client_share_tv?.value;
   // (A naive baseline has one client of its own: said above.)
-  if (tv !== undefined && tv !== null && tv >= 1 - 1e-9 && !generator?.naive) {
+  if (replay && tv !== undefined && tv !== null && tv >= 1 - 1e-9) {
+    // AIPerf's records name no client: a multi-client servegen trace as the source failed every client metric.
+    notes.push(`note: no client id in common between ${sourceFile} and the replay ${generatedFile}: a load generator's records are one client (aiperf-records: "default"); give the file it replayed (generate --format mooncake, read with --source-preset mooncake) as the source`);
+  } else if (tv !== undefined && tv !== null && tv >= 1 - 1e-9 && !generator?.naive) {
     notes.push(`note: no client id in common between ${sourceFile} and ${generatedFile}: was it generated from a profile of another trace? (an --anonymize profile renames clients: c0001, …)`);
   }
   const shareNote = report.metrics.client_share_tv?.note;

@@ -143,6 +143,16 @@ describe('validate --replay: AIPerf records of replaying a generated trace', () 
     expect(asDraw.stderr).toMatch(/without --replay/);
   });
 
+  it('says to give the replayed mooncake file as the source when the source is the multi-client servegen trace (the records have one client), and not that the arguments are swapped', async () => {
+    const { dir, records } = await replay(800_000);
+    const own = join(dir, 'generated.jsonl');
+    expect((await runCli('generate', fixture('profiles', 'essentials.json'), '--duration', '1800', '--seed', '7', '--out', own, '--quiet')).code).toBe(0);
+    const r = await runCli('validate', own, records, '--generated-preset', 'aiperf-records', '--replay');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/a load generator's records are one client .* give the file it replayed \(generate --format mooncake, read with --source-preset mooncake\) as the source/);
+    expect(r.stderr).not.toMatch(/swapped/);
+  });
+
   it('fails a replay whose sends spread the trace\'s same-millisecond requests over 3 ms (iat_ks at the trace\'s 1 ms clock)', async () => {
     const { dir, trace, records } = await replay(3_000_000);
     const r = await validate(trace, records, join(dir, 'late.json'), '--replay');
