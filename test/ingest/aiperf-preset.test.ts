@@ -57,6 +57,16 @@ describe('preset aiperf-records', () => {
     const r = await ingestFiles({ inputs: [failed], mapping: loadPreset('aiperf-records') });
     expect(Array.from(r.trace.ints.input_tokens!)).toEqual([3050, 233]);
     expect(r.trace.ints.output_tokens === undefined || Array.from(r.trace.ints.output_tokens).every((v) => v === -1)).toBe(true);
+    // The tutorial also says metrics "will always be null for failed requests": an arrival without lengths, in both engines.
+    const nul = join(dir, 'null-metrics.jsonl');
+    const last = JSON.parse(readFileSync(RECORDS, 'utf8').trim().split('\n').at(-1)!) as { metadata: Record<string, unknown> };
+    writeFileSync(nul, readFileSync(RECORDS, 'utf8') + JSON.stringify({ metadata: { ...last.metadata, request_start_ns: undefined }, metrics: null, error: { code: 500, type: 'InternalServerError', message: 'x' } }).replace('{"metadata":{', '{"metadata":{"request_start_ns":1765065800000000000,') + '\n');
+    const n = await ingestFiles({ inputs: [nul], mapping: loadPreset('aiperf-records') });
+    expect(n.trace.n).toBe(9);
+    expect(n.trace.timestamp[8]).toBe(185);
+    expect(n.trace.ints.input_tokens![8]).toBe(-1);
+    const d = await ingestWithDuckDB([nul], loadPreset('aiperf-records'), join(dir, 'n.parquet'), { maxRejectRatio: 0 });
+    expect(d.summary.rows_accepted).toBe(9);
   });
 
   it('is the preset named for such a log given without one', async () => {
