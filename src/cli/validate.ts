@@ -37,6 +37,7 @@ interface Opts {
   generatedMaxRejectRatio?: string;
   engine: string;
   duckdbMemory?: string;
+  replay?: boolean;
   quiet?: boolean;
 }
 
@@ -102,6 +103,7 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
     .option('--thresholds <t.json>', 'override default thresholds (see docs/thresholds.json)')
     .option('--baseline <naive.jsonl>', 'a naive-baseline trace (generate --naive) to report beside')
     .option('--window <seconds>', 'arrival window for per-window rates', '600')
+    .option('--replay', "the generated side is a load generator's record of replaying the source (AIPerf's profile_export.jsonl with --generated-preset aiperf-records): its first request is put on the source's first, and metrics are judged without the sampling-noise allowance two draws need")
     .option('--engine <engine>', 'ts (default) | duckdb (summarize every side in embedded DuckDB, for traces too large to hold) | auto (duckdb above 256 MB)', 'ts')
     .option('--duckdb-memory <size>', 'with --engine duckdb: DuckDB memory limit (e.g. 512MB); above it DuckDB spills to a temporary directory')
     .option('--quiet', 'no progress or summary on stderr')
@@ -112,6 +114,7 @@ Examples:
   $ servegen validate trace.parquet generated.jsonl --json fidelity.json --report fidelity.html
   $ servegen validate trace.parquet generated.jsonl --baseline naive.jsonl --report fidelity.html
   $ servegen validate AzureLLMInferenceTrace_conv.csv generated.jsonl --source-preset azure-llm-2023
+  $ servegen validate replay.jsonl artifacts/run/profile_export.jsonl --source-preset mooncake --generated-preset aiperf-records --replay
 
 Both arguments are traces: <generated> is the output of servegen generate (a profile is no trace).
 Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: docs/thresholds.json.
@@ -130,6 +133,10 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
       );
       const thresholds = loadThresholds(opts.thresholds);
       const arrivalSeconds = windowSeconds(opts.window, '--window');
+      // AIPerf's records of a replay checked as a draw: allowances for chance that a replay
+      // does not have, and its first request off the source's (see --replay).
+      if (opts.sourcePreset === 'aiperf-records') rep.info(`note: --source-preset aiperf-records: to check that AIPerf delivered a trace, give the trace it replayed as the source and its records as the generated side, with --replay (servegen validate replay.jsonl profile_export.jsonl --source-preset mooncake --generated-preset aiperf-records --replay)`);
+      else if (opts.generatedPreset === 'aiperf-records' && !opts.replay) rep.info(`note: --generated-preset aiperf-records without --replay: the records are judged as another draw of the source (with its sampling-noise allowances) and from their own first second; give --replay to check a replay of the source`);
       const sourceMapping = mappingFrom({ preset: opts.sourcePreset, map: opts.sourceMap }, 'servegen', 'source');
       const generatedMapping = mappingFrom({ preset: opts.generatedPreset, map: opts.generatedMap }, 'servegen', 'generated');
       // A profile as --baseline said `mapping names column "timestamp" not in any row` (found by
@@ -154,6 +161,7 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         const scanned = await duckdbUnlessUnreadable(opts.engine, rep, async () => {
           result = await validateWithDuckDB({ inputs: [sourceFile], mapping: sourceMapping, format: parseFormat(opts.sourceFormat, '--source-format') }, { inputs: [generatedFile], mapping: generatedMapping, format: parseFormat(opts.generatedFormat, '--generated-format') }, thresholds, {
             arrivalSeconds,
+            replay: opts.replay,
             memoryLimit: opts.duckdbMemory,
             baseline: opts.baseline ? { inputs: [opts.baseline], mapping: loadPreset('servegen') } : undefined,
             onStage: (t) => rep.stage(t),
@@ -171,7 +179,7 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         if (scanned) {
           // The same swapped-arguments note as the TypeScript engine, from the files' headers.
           const genHeader = generatorHeader(await inputsMeta([generatedFile], generatedMapping, parseFormat(opts.generatedFormat, '--generated-format')));
-          const swappedDuck = generatorHeader(await inputsMeta([sourceFile], sourceMapping, parseFormat(opts.sourceFormat, '--source-format'))) !== undefined && genHeader === undefined;
+          const swappedDuck = !opts.replay && generatorHeader(await inputsMeta([sourceFile], sourceMapping, parseFormat(opts.sourceFormat, '--source-format'))) !== undefined && genHeader === undefined;
           const baseHeader = opts.baseline === undefined ? undefined : generatorHeader(await inputsMeta([opts.baseline], loadPreset('servegen'), undefined));
           finish(result!, swappedDuck, genHeader, baseHeader);
           return;
@@ -186,9 +194,10 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
       if (opts.baseline) baseline = await runIngest([opts.baseline], loadPreset('servegen'), undefined, rep, { maxRejectRatio: opts.generatedMaxRejectRatio, prefix: 'generated' });
       // The arguments given the other way round: the source written by `generate`, the
       // "generated" side not (found by review: it failed metrics with nothing to say why).
-      const swapped = generatorHeader(source.meta) !== undefined && generatorHeader(generated.meta) === undefined;
+      // (Not of a replay: its records are the generated side, written by the load generator.)
+      const swapped = !opts.replay && generatorHeader(source.meta) !== undefined && generatorHeader(generated.meta) === undefined;
       rep.stage(`validate: summarizing ${humanCount(source.trace.n + generated.trace.n + (baseline?.trace.n ?? 0))} rows (source, its halves, generated${baseline ? ', baseline' : ''})`);
-      finish(await validateTracesParallel(source, generated, thresholds, { arrivalSeconds, baseline }), swapped, generatorHeader(generated.meta), baseline && generatorHeader(baseline.meta));
+      finish(await validateTracesParallel(source, generated, thresholds, { arrivalSeconds, baseline, replay: opts.replay }), swapped, generatorHeader(generated.meta), baseline && generatorHeader(baseline.meta));
 
       function finish(result: ReturnType<typeof validateTraces>, swapped = false, generator?: ReturnType<typeof generatorHeader>, baselineGenerator?: ReturnType<typeof generatorHeader>): void {
         // The verdict first: a reader of --json /dev/stdout that stops early (EPIPE) ends the
@@ -198,7 +207,7 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         for (const l of verdictLines(result.report, { t: thresholds, file: opts.thresholds })) rep.info(l);
         // A file against itself passed every metric without a word (found by a new user's walkthrough).
         if (sameInput(sourceFile, generatedFile)) rep.info(`note: the source and the generated trace are the same file (${generatedFile}): comparing it with itself tells nothing of a generated workload; give the trace generate wrote as the second argument`);
-        for (const l of mismatchNotes(result.report, sourceFile, generatedFile, swapped, generator)) rep.info(l);
+        for (const l of mismatchNotes(result.report, sourceFile, generatedFile, swapped, generator, Boolean(opts.replay))) rep.info(l);
         // A per-client trace as --baseline was reported as the "naive baseline" without a word (found by a new user's walkthrough).
         if (opts.baseline !== undefined && !baselineGenerator?.naive) rep.info(`note: --baseline ${opts.baseline} was not written by generate --naive, yet it is reported as the naive baseline`);
         // Found by review: --window 1e9 ran without a word, every client one window.
@@ -227,7 +236,7 @@ function sameInput(a: string, b: string): boolean {
  * Azure trace, or 600 s generated for a 1 h source, failed a dozen metrics with nothing to say
  * why). The report and the exit code are unchanged.
  */
-export function mismatchNotes(report: FidelityReport, sourceFile: string, generatedFile: string, swapped = false, generator?: { rate?: string; naive?: boolean }): string[] {
+export function mismatchNotes(report: FidelityReport, sourceFile: string, generatedFile: string, swapped = false, generator?: { rate?: string; naive?: boolean }, replay = false): string[] {
   const notes: string[] = [];
   // A generated trace made for another purpose than reproducing the source (found by a new
   // user's walkthrough: scale:2 failed 8 metrics with no word of the rate; a naive baseline
@@ -244,7 +253,10 @@ export function mismatchNotes(report: FidelityReport, sourceFile: string, genera
   // against its 4-client source, found by review.)
   const tv = report.metrics.client_share_tv?.value;
   // (A naive baseline has one client of its own: said above.)
-  if (tv !== undefined && tv !== null && tv >= 1 - 1e-9 && !generator?.naive) {
+  if (replay && tv !== undefined && tv !== null && tv >= 1 - 1e-9) {
+    // AIPerf's records name no client: a multi-client servegen trace as the source failed every client metric.
+    notes.push(`note: no client id in common between ${sourceFile} and the replay ${generatedFile}: a load generator's records are one client (aiperf-records: "default"); give the file it replayed (generate --format mooncake, read with --source-preset mooncake) as the source`);
+  } else if (tv !== undefined && tv !== null && tv >= 1 - 1e-9 && !generator?.naive) {
     notes.push(`note: no client id in common between ${sourceFile} and ${generatedFile}: was it generated from a profile of another trace? (an --anonymize profile renames clients: c0001, …)`);
   }
   const shareNote = report.metrics.client_share_tv?.note;
@@ -252,7 +264,11 @@ export function mismatchNotes(report: FidelityReport, sourceFile: string, genera
   const ratio = report.generated.span_seconds / report.source.span_seconds;
   // Far apart, or more than 10 % apart beside a failed metric (found by review: the README's
   // own example, 3600 s generated for a source of 4885 s, failed requests_rel_err with no note).
-  if (Number.isFinite(ratio) && (ratio < 0.5 || ratio > 2 || (!report.pass && Math.abs(ratio - 1) > 0.1))) {
+  if (replay && Number.isFinite(ratio) && (ratio < 0.5 || ratio > 2 || (!report.pass && Math.abs(ratio - 1) > 0.1))) {
+    // A replay spans what it was given unless it stopped early (found with AIPerf records cut
+    // short: the note below told to generate the source's span).
+    notes.push(`note: the replay ${generatedFile} spans ${report.generated.span_seconds.toFixed(0)} s with ${report.generated.requests} requests, the source ${report.source.span_seconds.toFixed(0)} s with ${report.source.requests}: did the load generator stop early (a duration or request-count limit) or lose records?`);
+  } else if (Number.isFinite(ratio) && (ratio < 0.5 || ratio > 2 || (!report.pass && Math.abs(ratio - 1) > 0.1))) {
     notes.push(`note: ${generatedFile} spans ${report.generated.span_seconds.toFixed(0)} s, the source ${report.source.span_seconds.toFixed(0)} s: generate the source's span (--duration ${Math.ceil(report.source.span_seconds)}; servegen roundtrip does) to compare them window by window`);
   }
   return notes;

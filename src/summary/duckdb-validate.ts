@@ -5,7 +5,7 @@ import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { defaultBuildWorkers } from './parallel-build.js';
 import { loadBinsSql, loadFromBins, TOKEN_FIELDS, type LoadSeries } from './load.js';
 import { clockTolerance, sessionSideOf, sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
-import { compareSides, generatorHeader, sourceOffset, type ChartData, type FidelityReport } from '../validate/validate.js';
+import { compareSides, firstRequestOffset, replayThresholds, generatorHeader, sourceOffset, type ChartData, type FidelityReport } from '../validate/validate.js';
 import type { Thresholds } from '../validate/thresholds.js';
 import { builderPass, inputsMeta, num, numericColumns, openScan, scanTimeWarning, sqlDouble, type DuckDbOptions, type OpenScan } from './duckdb.js';
 import type { TraceSummaries } from './types.js';
@@ -107,7 +107,7 @@ export async function validateWithDuckDB(
   source: DuckDbSideInput,
   generated: DuckDbSideInput,
   thresholds: Thresholds,
-  options: DuckDbOptions & { arrivalSeconds?: number; baseline?: DuckDbSideInput; check?: (scan: DuckDbSideScan) => void | Promise<void> },
+  options: DuckDbOptions & { arrivalSeconds?: number; baseline?: DuckDbSideInput; replay?: boolean; check?: (scan: DuckDbSideScan) => void | Promise<void> },
 ): Promise<{ report: FidelityReport; charts: ChartData }> {
   const W = options.arrivalSeconds ?? 600;
   const check = async (label: string, s: OpenScan) => {
@@ -119,6 +119,7 @@ export async function validateWithDuckDB(
   const src = await openSide(source, 'source', options);
   let res: number;
   let srcSide: Side;
+  let srcFirst: number | undefined;
   try {
     await check('source', src);
     const times = (await numericColumns(src.con, `SELECT CAST(t - ${sqlDouble(src.origin)} AS DOUBLE) AS t FROM src_rows WHERE reason IS NULL ORDER BY t`)).t as Float64Array;
@@ -135,6 +136,7 @@ export async function validateWithDuckDB(
       // Split as splitHalves splits the shifted trace (the same arithmetic, so the same bits).
       const snapped = onClock ? times.map((t) => Math.floor(t / res + tol) * res) : times;
       const shifted = srcOffset === 0 ? snapped : snapped.map((t) => t + srcOffset);
+      srcFirst = shifted[0];
       const mid = (shifted[0] + shifted[shifted.length - 1]) / 2;
       const below = lowerBound(shifted, mid);
       if (below >= 2 && times.length - below >= 2) {
@@ -146,11 +148,13 @@ export async function validateWithDuckDB(
   } finally {
     src.close();
   }
-  const aligned = async (input: DuckDbSideInput, label: string, role: string) => {
+  const aligned = async (input: DuckDbSideInput, label: string, role: string, replay = false) => {
     const scan = await openSide(input, role, options);
     try {
       await check(role, scan);
-      const offset = generatorHeader(scan.meta)?.start ?? 0;
+      // --replay: its first request on the source's (firstRequestOffset, as validateTraces).
+      const first = replay ? (await numericColumns(scan.con, `SELECT CAST(t - ${sqlDouble(scan.origin)} AS DOUBLE) AS t FROM src_rows WHERE reason IS NULL ORDER BY t LIMIT 1`)).t as Float64Array : undefined;
+      const offset = first ? firstRequestOffset(srcFirst, first.length ? first[0] : undefined) : (generatorHeader(scan.meta)?.start ?? 0);
       // alignTrace: shifted by the offset and floored to the source's clock.
       // Numbers as text cast to DOUBLE (sqlDouble): a 17-digit literal can convert one unit off
       // in the last place (a review found 11 in 2 000 random values), and a time on a tick
@@ -162,9 +166,9 @@ export async function validateWithDuckDB(
       scan.close();
     }
   };
-  const gen = await aligned(generated, 'generated', 'generated');
+  const gen = await aligned(generated, 'generated', 'generated', options.replay);
   const base = options.baseline ? await aligned(options.baseline, 'naive baseline', 'baseline') : undefined;
-  return compareSides({ side: srcSide, files: src.files, offset: srcOffset }, gen, base, res, thresholds, W);
+  return compareSides({ side: srcSide, files: src.files, offset: srcOffset }, gen, base, res, replayThresholds(thresholds, options.replay), W);
 }
 
 /** First index whose value is ≥ x in a sorted array. */

@@ -716,7 +716,8 @@ export function computeMetrics(source: Side, generated: Side, res: number, t: Th
       // rate: the source's count dispersion; CV and dispersion: the source's half-to-half
       // difference).
       const scaled = s.n !== undefined && s.n < FULL_N ? configured * Math.sqrt(FULL_N / Math.max(1, s.n)) : configured;
-      const threshold = s.noise !== undefined && Number.isFinite(s.noise) ? Math.max(scaled, s.noise) : scaled;
+      // A replay is the same draw: no chance difference to allow for (Thresholds.replay).
+      const threshold = !t.replay && s.noise !== undefined && Number.isFinite(s.noise) ? Math.max(scaled, s.noise) : scaled;
       const m: Metric = { value: s.value, threshold, pass: s.value === null ? true : s.value <= threshold, scope };
       if (s.note) m.note = s.note;
       if (s.value === null && !s.note) m.note = 'not enough data';
@@ -753,7 +754,7 @@ export function computeMetrics(source: Side, generated: Side, res: number, t: Th
   }
   const N = source.requests > 0 ? source.requests : 1;
   const shareNoise = (0.5 * (Math.sqrt(2 / Math.PI) * sdSum + COUNT_SDS * Math.sqrt(1 - 2 / Math.PI) * Math.sqrt(varSum))) / N;
-  const shareThreshold = Math.max(t.overrides?.client_share_tv ?? t.aggregate.client_share_tv, shareNoise);
+  const shareThreshold = t.replay ? (t.overrides?.client_share_tv ?? t.aggregate.client_share_tv) : Math.max(t.overrides?.client_share_tv ?? t.aggregate.client_share_tv, shareNoise);
   metrics.client_share_tv = {
     value: share,
     threshold: shareThreshold,

@@ -70,6 +70,12 @@ export type Thresholds = {
   min_n: { p50: number; p90: number; p99: number };
   /** Metric names → threshold: with a scope (`input_tokens_p99_rel_err@client:a`) for that metric only, without (`iat_ks`) for it in every scope. */
   overrides?: Record<string, number>;
+  /**
+   * `validate --replay`: the generated side is a load generator's record of replaying the
+   * source (the same requests, not another draw), so each metric is judged by its threshold
+   * alone, without the sampling-noise allowance two independent draws need. Not a file key.
+   */
+  replay?: boolean;
 };
 
 const FileSchema = z

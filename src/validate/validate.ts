@@ -112,6 +112,27 @@ export function sourceOffset(sourceMeta: Record<string, unknown> | undefined, ge
 }
 
 /**
+ * `validate --replay`: the generated side is a load generator's record of replaying the source
+ * (AIPerf's profile_export.jsonl of a `generate --format mooncake` file). Its metrics are judged
+ * without sampling-noise allowances (Thresholds.replay), and its times are moved so that its
+ * first request falls on the source's first (firstRequestOffset).
+ */
+export function replayThresholds(t: Thresholds, replay: boolean | undefined): Thresholds {
+  return replay ? { ...t, replay: true } : t;
+}
+
+/**
+ * The offset `--replay` gives the generated side in place of its `generator.start`: its first
+ * request on the source's first (both sorted, the source's already shifted and on its clock).
+ * A replay's times count from a wall-clock instant its record does not hold (AIPerf keeps no
+ * schedule zero), so its first request is the only anchor. 0 when a side has no request. The
+ * same arithmetic in both engines (the DuckDB one passes the first time it reads).
+ */
+export function firstRequestOffset(sourceFirst: number | undefined, generatedFirst: number | undefined): number {
+  return sourceFirst === undefined || generatedFirst === undefined ? 0 : sourceFirst - generatedFirst;
+}
+
+/**
  * Compares a generated trace (and optionally a naive baseline) with its source, statistic
  * by statistic (DESIGN.md, Validation). Both sides are summarized the same way, at the
  * source's clock resolution; a generated trace is shifted onto the source's time axis by
@@ -122,10 +143,10 @@ export function validateTraces(
   source: IngestResult,
   generated: IngestResult,
   thresholds: Thresholds = loadThresholds(),
-  options: { arrivalSeconds?: number; baseline?: IngestResult } = {},
+  options: { arrivalSeconds?: number; baseline?: IngestResult; replay?: boolean } = {},
 ): { report: FidelityReport; charts: ChartData } {
   const plan = planSides(source, generated, options);
-  return plan.compare(plan.jobs.map((j) => summarizeSide(j.label, j.trace, plan.res, plan.W)), thresholds);
+  return plan.compare(plan.jobs.map((j) => summarizeSide(j.label, j.trace, plan.res, plan.W)), replayThresholds(thresholds, options.replay));
 }
 
 /**
@@ -137,12 +158,12 @@ export async function validateTracesParallel(
   source: IngestResult,
   generated: IngestResult,
   thresholds: Thresholds = loadThresholds(),
-  options: { arrivalSeconds?: number; baseline?: IngestResult; workers?: number; minRows?: number; onSide?: (done: number, sides: number) => void } = {},
+  options: { arrivalSeconds?: number; baseline?: IngestResult; replay?: boolean; workers?: number; minRows?: number; onSide?: (done: number, sides: number) => void } = {},
 ): Promise<{ report: FidelityReport; charts: ChartData }> {
   const plan = planSides(source, generated, options);
   const rows = plan.jobs.reduce((n, j) => n + j.trace.n, 0);
   const workers = rows >= (options.minRows ?? PARALLEL_MIN_ROWS) ? (options.workers ?? defaultWorkers()) : 0;
-  return plan.compare(await summarizeSides(plan.jobs, plan.res, plan.W, workers, options.onSide), thresholds);
+  return plan.compare(await summarizeSides(plan.jobs, plan.res, plan.W, workers, options.onSide), replayThresholds(thresholds, options.replay));
 }
 
 /** Rows (all sides together) below which validateTracesParallel starts no worker. */
@@ -155,7 +176,7 @@ const PARALLEL_MIN_ROWS = 400_000;
 function planSides(
   source: IngestResult,
   generated: IngestResult,
-  options: { arrivalSeconds?: number; baseline?: IngestResult },
+  options: { arrivalSeconds?: number; baseline?: IngestResult; replay?: boolean },
 ): { res: number; W: number; jobs: SideJob[]; compare: (sides: Side[], thresholds: Thresholds) => { report: FidelityReport; charts: ChartData } } {
   const W = options.arrivalSeconds ?? 600;
   const det = detectResolution(source.trace.timestamp);
@@ -167,7 +188,7 @@ function planSides(
   const srcTrace = alignTrace(det.kind === 'quantum' ? alignTrace(source.trace, 0, res) : source.trace, srcOffset, 0);
   const [x, y] = splitHalves(srcTrace);
   const halves = x.n >= 2 && y.n >= 2;
-  const genOffset = generatorOffset(generated);
+  const genOffset = options.replay ? firstRequestOffset(srcTrace.n ? srcTrace.timestamp[0] : undefined, generated.trace.n ? generated.trace.timestamp[0] : undefined) : generatorOffset(generated);
   const baseOffset = options.baseline ? generatorOffset(options.baseline) : 0;
   const jobs: SideJob[] = [
     { label: 'source', trace: srcTrace },

@@ -21,7 +21,7 @@ export interface FuzzCase {
   files: { name: string; text: string }[];
 }
 
-const PRESETS: Record<FuzzKind, string[]> = { csv: ['azure-llm-2023', 'azure-multimodal-2024', 'burstgpt', 'litellm-spendlogs', 'servegen'], tsv: [], jsonl: ['aws-bedrock-invocations', 'mooncake', 'openai-usage', 'servegen'] };
+const PRESETS: Record<FuzzKind, string[]> = { csv: ['azure-llm-2023', 'azure-multimodal-2024', 'burstgpt', 'litellm-spendlogs', 'servegen'], tsv: [], jsonl: ['aiperf-records', 'aws-bedrock-invocations', 'mooncake', 'openai-usage', 'servegen'] };
 
 /** The one case a seed and an index give (independent of the other cases). */
 export function fuzzCase(seed: string, index: number, kinds: readonly FuzzKind[] = ['csv', 'tsv', 'jsonl']): FuzzCase {
