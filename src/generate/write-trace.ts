@@ -1,4 +1,4 @@
-import type { TraceLayout } from '../io/trace-schema.js';
+import type { TraceLayout, TraceMeta } from '../io/trace-schema.js';
 import { formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { openTraceWriter } from '../io/open-writer.js';
 import { threadedTraceWriter } from '../io/threaded-writer.js';
@@ -39,6 +39,28 @@ function shiftedOrigin(origin: string | null, start: number): string | null {
   return from === undefined ? null : (formatInstant(addSeconds(from, start)) ?? null);
 }
 
+/** The header of a generated trace (its origin and how it was generated), in a file or in memory (generateTrace). */
+export function generatedTraceMeta(profile: Profile, profileSha256: string, options: GenerateOptions, plan: GenerationPlan, naive: boolean): TraceMeta {
+  return {
+    format: 'servegen-trace',
+    version: 1,
+    origin: shiftedOrigin(profile.span.origin, options.start),
+    tool: toolName(),
+    generator: {
+      profile_sha256: profileSha256,
+      seed: String(options.seed),
+      rate: describeRateSpec(options.rate),
+      start: options.start,
+      duration: options.duration,
+      shape_source: options.shapeSource ?? 'cv',
+      naive,
+      clients: plan.clientIds.length,
+      session_clients: plan.sessionClients.length,
+      gap_memory_clients: plan.memoryClients.length,
+    },
+  };
+}
+
 /**
  * Runs expected to produce at least this many requests are written on a writer thread (when
  * there are two threads to use): below it, starting the thread costs more than it saves.
@@ -71,24 +93,7 @@ export async function generateToFile(
     clientIds: plan.clientIds,
     columns: plan.columns,
     ...(plan.sessionClients.length > 0 ? { texts: ['session_id'] as const, extraInts: ['turn'] as const } : {}),
-    meta: {
-      format: 'servegen-trace',
-      version: 1,
-      origin: shiftedOrigin(profile.span.origin, options.start),
-      tool: toolName(),
-      generator: {
-        profile_sha256: profileSha256,
-        seed: String(options.seed),
-        rate: describeRateSpec(options.rate),
-        start: options.start,
-        duration: options.duration,
-        shape_source: options.shapeSource ?? 'cv',
-        naive,
-        clients: plan.clientIds.length,
-        session_clients: plan.sessionClients.length,
-        gap_memory_clients: plan.memoryClients.length,
-      },
-    },
+    meta: generatedTraceMeta(profile, profileSha256, options, plan, naive),
   };
   // Large runs format and encode on a writer thread while this one generates (same bytes).
   const threaded = writerThread ?? (usableThreads() >= 2 && plan.expectedRequests >= WRITER_THREAD_ABOVE);
