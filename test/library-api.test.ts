@@ -7,8 +7,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fit, generate, ingest, profile, validate } from '../src/index.js';
+import { fit, generate, ingest, profile, summary, validate } from '../src/index.js';
 import { fixture, tempDir, useSourceDateEpoch } from './helpers.js';
+import { expectEqualSummaries } from './summary/equal-summaries.js';
 import { runCli } from './cli/run-cli.js';
 
 const azure = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv');
@@ -92,5 +93,14 @@ describe('library API', () => {
     expect(await runCli('fit', burstgpt, '--preset', 'burstgpt', '--anonymize', '--out', join(dir, 'cli.json'), '--quiet')).toMatchObject({ code: 0 });
     expect(readFileSync(join(dir, 'lib.json'), 'utf8')).toBe(readFileSync(join(dir, 'cli.json'), 'utf8'));
     expect(alone.span.end - profile.readProfile(join(dir, 'cli.json')).profile.span.end).toBe(110);
+  });
+
+  it("time partitions by sliceTrace, summarized apart and merged, are the whole trace's summaries", async () => {
+    const source = await ingest.ingestFiles({ inputs: [azure], mapping: ingest.loadPreset('azure-llm-2023') });
+    const options = { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 1e-6 };
+    const parts = [ingest.sliceTrace(source.trace, -Infinity, 1800), ingest.sliceTrace(source.trace, 1800, 2400), ingest.sliceTrace(source.trace, 2400, Infinity)];
+    expect(parts.map((p) => p.n).reduce((a, b) => a + b)).toBe(source.trace.n);
+    expect(parts.every((p) => p.n > 100)).toBe(true);
+    expectEqualSummaries(summary.buildSummaries(source.trace, options), summary.mergeAll(parts.map((p) => summary.buildSummaries(p, options))));
   });
 });
