@@ -73,7 +73,10 @@ describe('library API', () => {
     expect(inMemory.meta).toEqual(read.meta);
 
     const naiveFile = join(dir, 'n.jsonl');
-    await generate.generateToFile(fitted, sha, options, { path: naiveFile }, undefined, true);
+    await generate.generateToFile(fitted, sha, options, { path: naiveFile, naive: true });
+    const sixth = join(dir, 'n6.jsonl');
+    await generate.generateToFile(fitted, sha, options, { path: sixth }, undefined, true);
+    expect(readFileSync(naiveFile, 'utf8')).toBe(readFileSync(sixth, 'utf8'));
     const baseline = await ingest.ingestFiles({ inputs: [naiveFile], mapping: ingest.loadPreset('servegen') });
     const fromFiles = validate.validateTraces(source, read, undefined, { baseline });
     const fromMemory = validate.validateTraces(source, inMemory, undefined, { baseline: generate.generateTrace(fitted, sha, options, true) });

@@ -73,18 +73,21 @@ export const WRITER_THREAD_ABOVE = 200_000;
  * WRITER_THREAD_ABOVE); the file is the same either way.
  * `onProgress` is called after each slot with rows written so far and the generated time reached.
  * `profileSha256` is recorded in the trace's header (readProfile's, or profileSha256 of a profile
- * in memory); `out.format` defaults to the one `out.path` is named as (.jsonl, .csv, .parquet, .arrow).
+ * in memory); `out.format` defaults to the one `out.path` is named as (.jsonl, .csv, .parquet, .arrow);
+ * `out.naive` (or `naive`) writes the naive baseline instead.
  */
 export async function generateToFile(
   profile: Profile,
   profileSha256: string,
   options: GenerateOptions,
-  out: { path: string; format?: TraceFormat },
+  out: { path: string; format?: TraceFormat; naive?: boolean },
   onProgress?: (rows: number, reachedSeconds: number) => void,
-  naive = false,
+  naiveArg = false,
   onPlan?: (plan: GenerationPlan) => void,
   writerThread?: boolean,
 ): Promise<GenerateSummary> {
+  // `out.naive` or the sixth argument (a run of the naive baseline, `generate --naive`).
+  const naive = naiveArg || out.naive === true;
   const format = out.format ?? formatFromPath(out.path);
   if (format === undefined) throw new GenerateError(`${out.path}: cannot tell the format from the name; give out.format (${TRACE_FORMATS.join(', ')})`);
   const plan = naive ? planNaiveGeneration(profile, options) : planGeneration(profile, options);
