@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 
 /** Absolute path of a file under fixtures/. */
 export function fixture(...parts: string[]): string {
@@ -29,4 +30,20 @@ export function removeTempDirs(): number {
   if (process.env.SERVEGEN_KEEP_TEST_TMP) return 0;
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   return dirs.length;
+}
+
+/**
+ * Sets SOURCE_DATE_EPOCH for each test of the calling describe block (fits then record that
+ * creation time, so a library fit and a CLI fit compare byte for byte), restored after.
+ */
+export function useSourceDateEpoch(value = '1700000000'): void {
+  let saved: string | undefined;
+  beforeEach(() => {
+    saved = process.env.SOURCE_DATE_EPOCH;
+    process.env.SOURCE_DATE_EPOCH = value;
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
+    else process.env.SOURCE_DATE_EPOCH = saved;
+  });
 }

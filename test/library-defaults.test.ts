@@ -6,23 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fit, generate, ingest, io, profile, validate } from '../src/index.js';
-import { fixture, tempDir } from './helpers.js';
+import { fixture, tempDir, useSourceDateEpoch } from './helpers.js';
 import { runCli } from './cli/run-cli.js';
 
 const log = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv');
 
 describe('library defaults = CLI defaults', () => {
-  let epoch: string | undefined;
-  beforeEach(() => {
-    epoch = process.env.SOURCE_DATE_EPOCH;
-    process.env.SOURCE_DATE_EPOCH = '1700000000';
-  });
-  afterEach(() => {
-    if (epoch === undefined) delete process.env.SOURCE_DATE_EPOCH;
-    else process.env.SOURCE_DATE_EPOCH = epoch;
-  });
+  useSourceDateEpoch();
 
   it('fitIngested writes the profile servegen fit writes; defaultGenerateOptions the trace servegen generate writes', async () => {
     const dir = tempDir();

@@ -96,6 +96,7 @@ function scaledTo(m: ArrivalModel, rate: number): ArrivalModel {
  * has sessions; the aggregate trend + 24 h/12 h Fourier rate model.
  */
 export function fitTrace(source: Trace, options: FitOptions): { profile: Profile; summaries: TraceSummaries; pooledClients: number } {
+  checkFitOptions(options);
   const { trace, pooled, summaries } = summarizeForFit(source, options);
   const profile = fitSummaries(summaries, options, { sessions: sessionStats(trace, options.lengthSeconds), aggregate: fitAggregateRate(trace.timestamp), pooled });
   return { profile, summaries, pooledClients: pooled };
@@ -103,11 +104,30 @@ export function fitTrace(source: Trace, options: FitOptions): { profile: Profile
 
 /** fitTrace with the arrival windows fitted on worker threads (prefitArrivalWindows): the same profile, sooner. */
 export async function fitTraceParallel(source: Trace, options: FitOptions): Promise<{ profile: Profile; summaries: TraceSummaries; pooledClients: number }> {
+  checkFitOptions(options);
   const { trace, pooled } = poolSmallClients(source, options.minClientRequests);
   const summaries = await buildSummariesParallel(trace, summaryOptions(options));
   const prefit = await prefitWindows(summaries, { ...options, onWindows: (d, n) => options.onProgress?.(0, 0, `${d}/${n} windows`) });
   const profile = fitSummaries(summaries, { ...options, prefit }, { sessions: sessionStats(trace, options.lengthSeconds), aggregate: fitAggregateRate(trace.timestamp), pooled });
   return { profile, summaries, pooledClients: pooled };
+}
+
+/**
+ * Refuses FitOptions the CLI's flags cannot give (RangeError naming the option): the library took
+ * `arrivalSeconds: 0` (one window for the whole log), `-600` (six windows) and NaN (a TypeError
+ * deep in the fit) without a word (found by using the installed package as a library).
+ */
+export function checkFitOptions(options: Pick<FitOptions, 'arrivalSeconds' | 'lengthSeconds' | 'minArrivals' | 'minClientRequests' | 'resolution'>): void {
+  for (const key of ['arrivalSeconds', 'lengthSeconds'] as const) {
+    const v = options[key];
+    if (!(v >= 1e-6) || !Number.isFinite(v)) throw new RangeError(`${key}: windows are a finite number of seconds, at least 1e-6 (the default is ${key === 'arrivalSeconds' ? 600 : 21600}), got ${v}`);
+  }
+  for (const key of ['minArrivals', 'minClientRequests'] as const) {
+    const v = options[key];
+    if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError(`${key}: a finite count ≥ 0, got ${v}`);
+  }
+  const r = options.resolution;
+  if (r !== undefined && (!(r >= 0) || !(r < options.arrivalSeconds))) throw new RangeError(`resolution: seconds ≥ 0 and below arrivalSeconds (${options.arrivalSeconds}), the timestamps' step (0.001 for milliseconds), got ${r}`);
 }
 
 function summarizeForFit(source: Trace, options: FitOptions): { trace: Trace; pooled: number; summaries: TraceSummaries } {
@@ -131,6 +151,7 @@ export function fitSummaries(
   options: FitOptions,
   extras: { sessions?: Map<string, Record<string, unknown>>; aggregate?: ReturnType<typeof fitAggregateRate>; pooled?: number } = {},
 ): Profile {
+  checkFitOptions(options);
   const res = summaries.resolution;
   const pooled = extras.pooled ?? 0;
   const W = options.arrivalSeconds;

@@ -2,6 +2,7 @@ import { clientSessionKeys, type Trace } from '../ingest/trace.js';
 import { normalQuantile } from '../stats/normal.js';
 import { RANK_BINS, TURN_BUCKETS, rankCdf, rankToUniform, turnBucket } from '../profile/session-ranks.js';
 import { calibrateTurns } from './session-calibration.js';
+import { lowerBound } from '../util/lower-bound.js';
 
 /** Fewest consecutive-turn pairs from which the rank correlation of turns is estimated. */
 const MIN_RANK_PAIRS = 10;
@@ -247,13 +248,3 @@ function tieOrder(i: number): number {
   return (h ^ (h >>> 16)) >>> (32 - TIE_BITS);
 }
 
-function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}

@@ -6,3 +6,4 @@ export * from './compose.js';
 export * from './write-trace.js';
 export * from './naive.js';
 export * from './defaults.js';
+export * from './in-memory.js';

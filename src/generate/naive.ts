@@ -20,9 +20,11 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
   // 0.001 req/s client's constant:1 estimate was 2.2× what the run plans, Azure conv's at
   // --window 0.01 19×).
   const slots = planSlots(profile, chosen.map((c) => (c.levels ? { ...c, levels: undefined } : c)), options);
-  const root = createRng(options.seed).split('naive');
-  const arrivalRng = root.split('arrivals');
-  const lengthRng = root.split('lengths');
+  // Streams made afresh for every pass over `batches` (a second pass gave another baseline).
+  const streams = () => {
+    const root = createRng(options.seed).split('naive');
+    return { arrivalRng: root.split('arrivals'), lengthRng: root.split('lengths') };
+  };
   const lengthSamplers = chosen.map((c) => new ClientLengthSampler(c));
   const columns = lengthColumnsOf(chosen);
   // Windows by index (windowIndex: not the float of their start).
@@ -66,6 +68,7 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
     return lo;
   };
   function* batches(): Generator<RequestBatch> {
+    const { arrivalRng, lengthRng } = streams();
     const scratch: LengthBuffers = LENGTH_COLUMNS.map((c) => (columns.includes(c) ? new Float64Array(1) : undefined));
     const target = Math.max(1, Math.floor(options.batchTarget ?? BATCH_TARGET));
     let ts = new Float64Array(0);

@@ -1,4 +1,4 @@
-import type { TraceLayout } from '../io/trace-schema.js';
+import type { TraceLayout, TraceMeta } from '../io/trace-schema.js';
 import { formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { openTraceWriter } from '../io/open-writer.js';
 import { threadedTraceWriter } from '../io/threaded-writer.js';
@@ -39,6 +39,28 @@ function shiftedOrigin(origin: string | null, start: number): string | null {
   return from === undefined ? null : (formatInstant(addSeconds(from, start)) ?? null);
 }
 
+/** The header of a generated trace (its origin and how it was generated), in a file or in memory (generateTrace). */
+export function generatedTraceMeta(profile: Profile, profileSha256: string, options: GenerateOptions, plan: GenerationPlan, naive: boolean): TraceMeta {
+  return {
+    format: 'servegen-trace',
+    version: 1,
+    origin: shiftedOrigin(profile.span.origin, options.start),
+    tool: toolName(),
+    generator: {
+      profile_sha256: profileSha256,
+      seed: String(options.seed),
+      rate: describeRateSpec(options.rate),
+      start: options.start,
+      duration: options.duration,
+      shape_source: options.shapeSource ?? 'cv',
+      naive,
+      clients: plan.clientIds.length,
+      session_clients: plan.sessionClients.length,
+      gap_memory_clients: plan.memoryClients.length,
+    },
+  };
+}
+
 /**
  * Runs expected to produce at least this many requests are written on a writer thread (when
  * there are two threads to use): below it, starting the thread costs more than it saves.
@@ -51,18 +73,21 @@ export const WRITER_THREAD_ABOVE = 200_000;
  * WRITER_THREAD_ABOVE); the file is the same either way.
  * `onProgress` is called after each slot with rows written so far and the generated time reached.
  * `profileSha256` is recorded in the trace's header (readProfile's, or profileSha256 of a profile
- * in memory); `out.format` defaults to the one `out.path` is named as (.jsonl, .csv, .parquet, .arrow).
+ * in memory); `out.format` defaults to the one `out.path` is named as (.jsonl, .csv, .parquet, .arrow);
+ * `out.naive` (or `naive`) writes the naive baseline instead.
  */
 export async function generateToFile(
   profile: Profile,
   profileSha256: string,
   options: GenerateOptions,
-  out: { path: string; format?: TraceFormat },
+  out: { path: string; format?: TraceFormat; naive?: boolean },
   onProgress?: (rows: number, reachedSeconds: number) => void,
-  naive = false,
+  naiveArg = false,
   onPlan?: (plan: GenerationPlan) => void,
   writerThread?: boolean,
 ): Promise<GenerateSummary> {
+  // `out.naive` or the sixth argument (a run of the naive baseline, `generate --naive`).
+  const naive = naiveArg || out.naive === true;
   const format = out.format ?? formatFromPath(out.path);
   if (format === undefined) throw new GenerateError(`${out.path}: cannot tell the format from the name; give out.format (${TRACE_FORMATS.join(', ')})`);
   const plan = naive ? planNaiveGeneration(profile, options) : planGeneration(profile, options);
@@ -71,24 +96,7 @@ export async function generateToFile(
     clientIds: plan.clientIds,
     columns: plan.columns,
     ...(plan.sessionClients.length > 0 ? { texts: ['session_id'] as const, extraInts: ['turn'] as const } : {}),
-    meta: {
-      format: 'servegen-trace',
-      version: 1,
-      origin: shiftedOrigin(profile.span.origin, options.start),
-      tool: toolName(),
-      generator: {
-        profile_sha256: profileSha256,
-        seed: String(options.seed),
-        rate: describeRateSpec(options.rate),
-        start: options.start,
-        duration: options.duration,
-        shape_source: options.shapeSource ?? 'cv',
-        naive,
-        clients: plan.clientIds.length,
-        session_clients: plan.sessionClients.length,
-        gap_memory_clients: plan.memoryClients.length,
-      },
-    },
+    meta: generatedTraceMeta(profile, profileSha256, options, plan, naive),
   };
   // Large runs format and encode on a writer thread while this one generates (same bytes).
   const threaded = writerThread ?? (usableThreads() >= 2 && plan.expectedRequests >= WRITER_THREAD_ABOVE);

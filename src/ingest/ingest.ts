@@ -7,7 +7,7 @@ import { readArrow } from '../io/from-arrow.js';
 import { compressionOf, expandInputs, formatFromName, InputError, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
 import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, REJECT_REASONS, sameOrigin, type Reject, type RejectReason } from './errors.js';
-import { csvDelimiter, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, type Mapping } from './mapping.js';
+import { csvDelimiter, mappingOf, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, type Mapping, type MappingInput } from './mapping.js';
 import { TraceBuilder, type IngestSummary } from './normalize.js';
 import { timeAxisWarning } from './time-axis.js';
 import type { Trace } from './trace.js';
@@ -16,7 +16,8 @@ import { ZstdDataError, zstdDamageMessage } from '../io/zstd.js';
 
 export interface IngestOptions {
   inputs: string[];
-  mapping: Mapping;
+  /** readMapping(file), loadPreset(name), or one written inline (validated here, as parseMapping does). */
+  mapping: MappingInput;
   /** Overrides the format implied by file names and the mapping. */
   format?: InputFormat;
   /** Called every ~64k rows and at the end of each file. */
@@ -44,7 +45,8 @@ export function resolveFormat(file: string, override: InputFormat | undefined, m
  * accepted or rejected with a reason: rows_read = rows_accepted + rows_rejected.
  * @throws IngestError (exit 2) when an input cannot be read at all, before any output.
  */
-export async function ingestFiles(options: IngestOptions): Promise<IngestResult> {
+export async function ingestFiles(given: IngestOptions): Promise<IngestResult> {
+  const options = { ...given, mapping: mappingOf(given.mapping) };
   const files = inputFiles(options.inputs);
   const builder = new TraceBuilder(options.mapping);
   const read = await readInputs(files, options, builder);
@@ -120,7 +122,8 @@ export interface CollectedRejects {
  * keeping only the rejected rows: memory does not grow with the accepted ones. The DuckDB
  * engine's `--rejects` (it counts rejects in SQL but cannot give their lines or original text).
  */
-export async function collectRejects(options: IngestOptions): Promise<CollectedRejects> {
+export async function collectRejects(given: IngestOptions): Promise<CollectedRejects> {
+  const options = { ...given, mapping: mappingOf(given.mapping) };
   const files = inputFiles(options.inputs);
   const builder = new TraceBuilder(options.mapping, { keepRows: false });
   const { rowsRead } = await readInputs(files, options, builder);
@@ -129,7 +132,7 @@ export async function collectRejects(options: IngestOptions): Promise<CollectedR
 }
 
 /** Reads every input into the builder, file by file in order; what each file's format was, the rows read, our own traces' metadata. */
-async function readInputs(files: string[], options: IngestOptions, builder: TraceBuilder): Promise<{ formats: Record<string, string>; rowsRead: number; meta?: Record<string, unknown>; metaFile?: string; parts: FilePart[] }> {
+async function readInputs(files: string[], options: IngestOptions & { mapping: Mapping }, builder: TraceBuilder): Promise<{ formats: Record<string, string>; rowsRead: number; meta?: Record<string, unknown>; metaFile?: string; parts: FilePart[] }> {
   // Estimate the total row count from the bytes behind the first rows, so the columns can be
   // sized once (peak memory ≈ one copy of the trace) instead of grown.
   let totalBytes = 0;

@@ -46,8 +46,21 @@ export const MappingSchema = z
 
 export type Mapping = z.infer<typeof MappingSchema>;
 
-/** Validates a parsed mapping; errors name the file and the JSON path. */
-export function parseMapping(value: unknown, file: string): Mapping {
+/**
+ * A mapping as written (in a mapping file, or inline in a program): `separator`, `optional`
+ * and `timestamp.unit` may be left out (their defaults, as in a file). ingestFiles takes one and
+ * validates it (parseMapping); a `Mapping` is one too.
+ */
+export type MappingInput = z.input<typeof MappingSchema>;
+
+/** The mappings parseMapping returned: already validated, with their defaults. */
+const parsed = new WeakSet<Mapping>();
+
+/**
+ * Validates a parsed mapping; errors name the file and the JSON path (`file`: what to call it in
+ * them, "mapping" for one written in a program).
+ */
+export function parseMapping(value: unknown, file = 'mapping'): Mapping {
   // A profile (or another file of ours) given to --map said `format: Invalid option: expected
   // one of "csv"|…` (found by review): name what the file is instead.
   const ours = (value as { format?: unknown } | null)?.format;
@@ -61,7 +74,19 @@ export function parseMapping(value: unknown, file: string): Mapping {
   const d = r.data.delimiter;
   if (d !== undefined && (d.length !== 1 || '"\r\n#\''.includes(d))) throw new IngestError(`${file}: delimiter: expected one character other than a quote, '#' or a line break (";" or "|"), got ${JSON.stringify(d)}`, file);
   if (d !== undefined && d !== '\t' && r.data.format === 'tsv') throw new IngestError(`${file}: delimiter ${JSON.stringify(d)} with format "tsv" (tab-separated): give "format": "csv" with it`, file);
+  parsed.add(r.data);
   return r.data;
+}
+
+/**
+ * The mapping a library call was given, validated with its defaults: one that parseMapping
+ * (readMapping, loadPreset) returned as it is, any other object through parseMapping. A
+ * mapping written inline without `optional` failed deep in ingest with "Cannot read properties
+ * of undefined (reading 'includes')", and its type asked for `separator` and `optional` (found
+ * by using the installed package as a library).
+ */
+export function mappingOf(mapping: MappingInput): Mapping {
+  return parsed.has(mapping as Mapping) ? (mapping as Mapping) : parseMapping(mapping);
 }
 
 /** The field delimiter of a CSV or TSV input read with `mapping`. */

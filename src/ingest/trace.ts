@@ -1,4 +1,5 @@
 import type { IntField, TextField } from './fields.js';
+import { lowerBound } from '../util/lower-bound.js';
 
 /**
  * A normalized trace in memory, columnar (DESIGN.md): one row per request, sorted by time.
@@ -15,6 +16,28 @@ export interface Trace {
   texts: Partial<Record<TextField, { index: Int32Array; values: string[] }>>;
   /** ISO time of timestamp 0, or null for relative times. */
   origin: string | null;
+}
+
+/**
+ * The rows of a trace with `from` ≤ timestamp < `to` (seconds on its own axis), as a trace
+ * sharing its columns' memory (subarrays) and dictionaries: a time partition of it, whose
+ * window summaries (summary.buildSummaries) merge with the other partitions' (summary.mergeAll)
+ * into the whole trace's when the cuts are multiples of 60 s. Times are expected sorted, as
+ * ingestFiles gives them.
+ */
+export function sliceTrace(trace: Trace, from: number, to: number): Trace {
+  const t = trace.timestamp;
+  const at = (x: number) => lowerBound(t, x, trace.n);
+  const a = at(from);
+  const b = Math.max(a, at(to));
+  return {
+    ...trace,
+    n: b - a,
+    timestamp: t.subarray(a, b),
+    client: trace.client.subarray(a, b),
+    ints: Object.fromEntries(Object.entries(trace.ints).map(([f, c]) => [f, c.subarray(a, b)])),
+    texts: Object.fromEntries(Object.entries(trace.texts).map(([f, c]) => [f, { index: c.index.subarray(a, b), values: c.values }])),
+  };
 }
 
 /**

@@ -6,7 +6,7 @@
  * engine's low-level helpers (connections, scans) stay in duckdb.ts, imported by path.
  */
 import type { InputFormat } from '../io/input.js';
-import type { Mapping } from '../ingest/mapping.js';
+import { mappingOf, type MappingInput } from '../ingest/mapping.js';
 import * as engine from './duckdb.js';
 import { duckdbAvailable as available } from './duckdb-module.js';
 import type { DuckDbExportOptions, DuckDbExportResult, DuckDbScanResult, DuckDbSummarizeOptions } from './duckdb-types.js';
@@ -23,18 +23,18 @@ export function duckdbAvailable(): boolean {
  * buildSummaries gives from an ingested trace; fit them with fit.fitSummaries).
  * @throws IngestError when `@duckdb/node-api` is not installed, or an input cannot be read.
  */
-export function summarizeWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbSummarizeOptions): Promise<DuckDbScanResult> {
-  return engine.summarizeWithDuckDB(inputs, mapping, options);
+export function summarizeWithDuckDB(inputs: string[], mapping: MappingInput, options: DuckDbSummarizeOptions): Promise<DuckDbScanResult> {
+  return engine.summarizeWithDuckDB(inputs, mappingOf(mapping), options);
 }
 
 /** `summarize --engine duckdb --out DIR`: the scan's results as Parquet in the warehouse layout of docs/scale.md. */
-export function exportScanWithDuckDB(inputs: string[], mapping: Mapping, outDir: string, options: DuckDbExportOptions): Promise<DuckDbExportResult> {
-  return engine.exportScanWithDuckDB(inputs, mapping, outDir, options);
+export function exportScanWithDuckDB(inputs: string[], mapping: MappingInput, outDir: string, options: DuckDbExportOptions): Promise<DuckDbExportResult> {
+  return engine.exportScanWithDuckDB(inputs, mappingOf(mapping), outDir, options);
 }
 
 /** The `servegen` metadata of the first input that has it (our own traces), read from headers only. */
-export function inputsMeta(inputs: string[], mapping: Mapping, format?: InputFormat): Promise<Record<string, unknown> | undefined> {
-  return engine.inputsMeta(inputs, mapping, format);
+export function inputsMeta(inputs: string[], mapping: MappingInput, format?: InputFormat): Promise<Record<string, unknown> | undefined> {
+  return engine.inputsMeta(inputs, mappingOf(mapping), format);
 }
 
 /** A DuckDB memory limit such as `512MB` or `2GiB`. @throws IngestError otherwise. */

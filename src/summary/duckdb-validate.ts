@@ -9,6 +9,7 @@ import { compareSides, firstRequestOffset, replayThresholds, generatorHeader, so
 import type { Thresholds } from '../validate/thresholds.js';
 import { builderPass, inputsMeta, num, numericColumns, openScan, scanTimeWarning, sqlDouble, type DuckDbOptions, type OpenScan } from './duckdb.js';
 import type { TraceSummaries } from './types.js';
+import { lowerBound } from '../util/lower-bound.js';
 
 export interface DuckDbSideInput {
   inputs: string[];
@@ -171,14 +172,3 @@ export async function validateWithDuckDB(
   return compareSides({ side: srcSide, files: src.files, offset: srcOffset }, gen, base, res, replayThresholds(thresholds, options.replay), W);
 }
 
-/** First index whose value is ≥ x in a sorted array. */
-function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const m = (lo + hi) >> 1;
-    if (a[m] < x) lo = m + 1;
-    else hi = m;
-  }
-  return lo;
-}

@@ -1,6 +1,6 @@
 import { ownGapTotals, type GapTotals } from '../fit/idle-gaps.js';
 import { memorySums } from './metrics.js';
-import { clientSessionKeys, type Trace } from '../ingest/trace.js';
+import { clientSessionKeys, sliceTrace, type Trace } from '../ingest/trace.js';
 import { buildSummaries, interiorDisp, SUMMARY_FIELDS } from '../summary/build.js';
 import { mergeArrivals, mergeLengths } from '../summary/merge.js';
 import { arrivalFields, type ArrivalSummary, type LengthSummary, type TraceSummaries } from '../summary/types.js';
@@ -361,17 +361,7 @@ export function alignTrace(trace: Trace, offset: number, resolution: number): Tr
 /** Splits a trace at the middle of its span into two traces (for self-consistency checks). */
 export function splitHalves(trace: Trace): [Trace, Trace] {
   const mid = trace.n ? (trace.timestamp[0] + trace.timestamp[trace.n - 1]) / 2 : 0;
-  let k = 0;
-  while (k < trace.n && trace.timestamp[k] < mid) k++;
-  const part = (a: number, b: number): Trace => ({
-    ...trace,
-    n: b - a,
-    timestamp: trace.timestamp.subarray(a, b),
-    client: trace.client.subarray(a, b),
-    ints: Object.fromEntries(Object.entries(trace.ints).map(([f, c]) => [f, c!.subarray(a, b)])),
-    texts: Object.fromEntries(Object.entries(trace.texts).map(([f, c]) => [f, { index: c!.index.subarray(a, b), values: c!.values }])),
-  });
-  return [part(0, k), part(k, trace.n)];
+  return [sliceTrace(trace, -Infinity, mid), sliceTrace(trace, mid, Infinity)];
 }
 
 /** Adds the statistics of two already summarized halves to a source side. */

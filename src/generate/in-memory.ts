@@ -1,0 +1,142 @@
+/**
+ * Generated requests without a file: as objects (a custom load generator's), or as the trace
+ * validateTraces compares (found by using the installed package as a library: a batch's
+ * `lengths` are indexed by LENGTH_COLUMNS position, which was not exported, and a generated
+ * workload reached validateTraces only through a file read back with ingestFiles).
+ */
+import type { IngestResult } from '../ingest/ingest.js';
+import type { Trace } from '../ingest/trace.js';
+import { LENGTH_COLUMNS, type LengthColumn } from '../io/trace-schema.js';
+import type { Profile } from '../profile/schema.js';
+import { planGeneration, type GenerateOptions, type GenerationPlan, type RequestBatch } from './compose.js';
+import { planNaiveGeneration } from './naive.js';
+import { generatedTraceMeta } from './write-trace.js';
+
+export { LENGTH_COLUMNS, type LengthColumn };
+
+/**
+ * One generated request as a trace row names it: `timestamp` in seconds from the generated
+ * span's start (a file writes it to the microsecond), the client's id, the length columns the
+ * profile has (a value the profile has none for is left out), and the session labels.
+ */
+export interface GeneratedRequest {
+  timestamp: number;
+  client_id: string;
+  input_tokens?: number;
+  output_tokens?: number;
+  reasoning_tokens?: number;
+  image_count?: number;
+  image_tokens?: number;
+  audio_count?: number;
+  audio_tokens?: number;
+  video_count?: number;
+  video_tokens?: number;
+  session_id?: string;
+  turn?: number;
+}
+
+/**
+ * The requests of one batch of planGeneration(...).batches as objects, in time order (the rows
+ * generateToFile writes for it). `clientIds`: the plan's.
+ */
+export function* batchRequests(batch: RequestBatch, clientIds: readonly string[]): Generator<GeneratedRequest> {
+  const sessions = batch.sessionNumbers;
+  const turns = batch.extraInts?.turn;
+  const texts = sessions ? undefined : batch.texts?.session_id;
+  for (let i = 0; i < batch.n; i++) {
+    const id = clientIds[batch.client[i]];
+    const r: GeneratedRequest = { timestamp: batch.timestamp[i], client_id: id };
+    for (let c = 0; c < LENGTH_COLUMNS.length; c++) {
+      const v = batch.lengths[c]?.[i];
+      if (v !== undefined && v === v) r[LENGTH_COLUMNS[c]] = v;
+    }
+    const sn = sessions?.[i];
+    const session = sn !== undefined && sn === sn ? `${id}#${sn}` : texts?.[i];
+    if (session !== undefined) r.session_id = session;
+    const turn = turns?.[i];
+    if (turn !== undefined && turn === turn) r.turn = turn;
+    yield r;
+  }
+}
+
+/** Every request of a plan (planGeneration or a new pass over its batches), as batchRequests gives them. */
+export function* planRequests(plan: Pick<GenerationPlan, 'batches' | 'clientIds'>): Generator<GeneratedRequest> {
+  for (const batch of plan.batches) yield* batchRequests(batch, plan.clientIds);
+}
+
+/**
+ * A run generated into memory as the trace ingestFiles reads back from generateToFile's file
+ * (times to the microsecond, the file's header in `meta`): the `generated` (or, with `naive`,
+ * the `baseline`) of validate.validateTraces without a file. `files` is empty. Held whole in
+ * memory: for runs of millions of requests write a file instead.
+ */
+export function generateTrace(profile: Profile, profileSha256: string, options: GenerateOptions, naive = false): IngestResult {
+  const plan = naive ? planNaiveGeneration(profile, options) : planGeneration(profile, options);
+  const batches: RequestBatch[] = [];
+  let n = 0;
+  for (const b of plan.batches) {
+    batches.push(b);
+    n += b.n;
+  }
+  const timestamp = new Float64Array(n);
+  const client = new Int32Array(n);
+  const ints: Trace['ints'] = {};
+  for (const c of plan.columns) ints[c] = new Int32Array(n).fill(-1);
+  const labelled = plan.sessionClients.length > 0;
+  const turn = labelled ? new Int32Array(n).fill(-1) : undefined;
+  const sessionIndex = labelled ? new Int32Array(n).fill(-1) : undefined;
+  const sessionValues: string[] = [];
+  const sessionCodes = new Map<string, number>();
+  let row = 0;
+  for (const b of batches) {
+    let k = row;
+    for (const r of batchRequests(b, plan.clientIds)) {
+      timestamp[k] = Math.round(r.timestamp * 1e6) / 1e6;
+      client[k] = b.client[k - row];
+      for (const c of plan.columns) {
+        const v = r[c];
+        if (v !== undefined) ints[c]![k] = v;
+      }
+      if (r.turn !== undefined) turn![k] = r.turn;
+      if (r.session_id !== undefined && sessionIndex) {
+        let code = sessionCodes.get(r.session_id);
+        if (code === undefined) {
+          code = sessionValues.push(r.session_id) - 1;
+          sessionCodes.set(r.session_id, code);
+        }
+        sessionIndex[k] = code;
+      }
+      k++;
+    }
+    row = k;
+  }
+  if (turn) ints.turn = turn;
+  const meta = generatedTraceMeta(profile, profileSha256, options, plan, naive);
+  const trace: Trace = {
+    n,
+    timestamp,
+    client,
+    clientIds: [...plan.clientIds],
+    ints,
+    texts: sessionIndex ? { session_id: { index: sessionIndex, values: sessionValues } } : {},
+    origin: meta.origin,
+  };
+  return {
+    trace,
+    summary: {
+      files: [],
+      rows_read: n,
+      rows_accepted: n,
+      rows_rejected: 0,
+      rejects_by_reason: {},
+      clients: plan.clientIds.length,
+      span_seconds: n > 0 ? timestamp[n - 1] - timestamp[0] : 0,
+      origin: meta.origin,
+      detected: { timestamp: { unit: 's', absolute: false, how: 'mapping', reason: 'generated in memory' }, formats: {} },
+      duplicate_request_ids: 0,
+      sorted: true,
+    },
+    rejects: [],
+    meta,
+  };
+}

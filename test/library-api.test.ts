@@ -1,0 +1,109 @@
+/**
+ * The library as a serving team's program uses it (found by using the installed package from
+ * a TypeScript program): a mapping written inline, a plan's batches read twice, fit options
+ * the CLI's flags cannot give, generated requests as objects and as a trace validated in
+ * memory, and `fit --anonymize` through the API.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fit, generate, ingest, profile, summary, validate } from '../src/index.js';
+import { fixture, tempDir, useSourceDateEpoch } from './helpers.js';
+import { expectEqualSummaries } from './summary/equal-summaries.js';
+import { runCli } from './cli/run-cli.js';
+
+const azure = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv');
+const burstgpt = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+
+describe('library API', () => {
+  useSourceDateEpoch();
+
+  it('ingests with a mapping written inline (no separator, optional or unit), validated as a file is', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'log.jsonl');
+    writeFileSync(log, ['{"ts": 10.5, "req": {"tenant": "a"}, "usage": {"prompt_tokens": 5, "completion_tokens": 7}}', '{"ts": 11, "req": {"tenant": "b"}, "usage": {"prompt_tokens": 6, "completion_tokens": -1}}', '{"ts": 12, "req": {"tenant": "a"}, "usage": {"prompt_tokens": 8}}', ''].join('\n'));
+    const mapping: ingest.MappingInput = { columns: { timestamp: 'ts', client_id: 'req.tenant', input_tokens: 'usage.prompt_tokens', output_tokens: 'usage.completion_tokens' }, optional: ['output_tokens'] };
+    const mappingNoOptional: ingest.MappingInput = { columns: { timestamp: 'ts', client_id: 'req.tenant', input_tokens: 'usage.prompt_tokens' } };
+    const r = await ingest.ingestFiles({ inputs: [log], mapping });
+    expect(r.summary).toMatchObject({ rows_read: 3, rows_accepted: 2, rows_rejected: 1, rejects_by_reason: { negative_tokens: 1 }, clients: 1 });
+    expect((await ingest.ingestFiles({ inputs: [log], mapping: mappingNoOptional })).summary.rows_accepted).toBe(3);
+    expect(ingest.parseMapping(mappingNoOptional)).toMatchObject({ separator: '/', optional: [] });
+    // Bad inline mappings are refused as a bad file is, named "mapping".
+    await expect(ingest.ingestFiles({ inputs: [log], mapping: { columns: { client_id: 'req.tenant' } } })).rejects.toThrow(ingest.IngestError);
+    await expect(ingest.ingestFiles({ inputs: [log], mapping: { columns: { client_id: 'req.tenant' } } })).rejects.toThrow(/^mapping: columns.timestamp: the timestamp field is required$/);
+  });
+
+  it("reading a plan's batches twice gives the same requests (and the naive baseline's)", () => {
+    const p = profile.importServegenPool(fixture('servegen', 'language', 'm-small-sample')).profile;
+    const options = generate.defaultGenerateOptions({ duration: 120, rate: generate.parseRateSpec('constant:30'), seed: 5 });
+    for (const plan of [generate.planGeneration(p, options), generate.planNaiveGeneration(p, options)]) {
+      const pass = () => [...plan.batches].flatMap((b) => [...b.timestamp]);
+      const first = pass();
+      expect(first.length).toBeGreaterThan(1000);
+      expect(pass()).toEqual(first);
+    }
+  });
+
+  it('fit refuses windows and counts the CLI flags cannot give', async () => {
+    const source = await ingest.ingestFiles({ inputs: [azure], mapping: ingest.loadPreset('azure-llm-2023') });
+    for (const arrivalSeconds of [0, -600, Number.NaN, Infinity]) await expect(fit.fitIngested(source, { arrivalSeconds })).rejects.toThrow(RangeError);
+    expect(() => fit.fitTrace(source.trace, fit.defaultFitOptions({ lengthSeconds: 0 }))).toThrow(/lengthSeconds/);
+    expect(() => fit.fitTrace(source.trace, fit.defaultFitOptions({ minClientRequests: -1 }))).toThrow(/minClientRequests/);
+    expect(() => fit.fitTrace(source.trace, fit.defaultFitOptions({ resolution: 600 }))).toThrow(/resolution/);
+  });
+
+  it('generated requests as objects are the rows generateToFile writes; generateTrace is the trace read back, and validates as it does', async () => {
+    const dir = tempDir();
+    const source = await ingest.ingestFiles({ inputs: [burstgpt], mapping: ingest.loadPreset('burstgpt') });
+    const { profile: fitted } = await fit.fitIngested(source);
+    const sha = profile.profileSha256(fitted);
+    const options = generate.defaultGenerateOptions({ duration: 7200, start: 600, seed: 3 });
+    const file = join(dir, 'g.jsonl');
+    await generate.generateToFile(fitted, sha, options, { path: file });
+    const rows = readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const objects = [...generate.planRequests(generate.planGeneration(fitted, options))];
+    expect(objects.some((r) => r.session_id !== undefined)).toBe(true);
+    expect(objects.map((r) => ({ ...r, timestamp: Number(r.timestamp.toFixed(6)) }))).toEqual(rows);
+    expect(generate.LENGTH_COLUMNS.slice(0, 2)).toEqual(['input_tokens', 'output_tokens']);
+
+    const read = await ingest.ingestFiles({ inputs: [file], mapping: ingest.loadPreset('servegen') });
+    const inMemory = generate.generateTrace(fitted, sha, options);
+    const byId = (t: ingest.Trace) => ({ n: t.n, timestamp: [...t.timestamp], client: Array.from(t.client, (c) => t.clientIds[c]), ints: t.ints, origin: t.origin, sessions: t.texts.session_id && Array.from(t.texts.session_id.index, (k) => t.texts.session_id!.values[k]) });
+    expect(byId(inMemory.trace)).toEqual(byId(read.trace));
+    expect(inMemory.meta).toEqual(read.meta);
+
+    const naiveFile = join(dir, 'n.jsonl');
+    await generate.generateToFile(fitted, sha, options, { path: naiveFile, naive: true });
+    const sixth = join(dir, 'n6.jsonl');
+    await generate.generateToFile(fitted, sha, options, { path: sixth }, undefined, true);
+    expect(readFileSync(naiveFile, 'utf8')).toBe(readFileSync(sixth, 'utf8'));
+    const baseline = await ingest.ingestFiles({ inputs: [naiveFile], mapping: ingest.loadPreset('servegen') });
+    const fromFiles = validate.validateTraces(source, read, undefined, { baseline });
+    const fromMemory = validate.validateTraces(source, inMemory, undefined, { baseline: generate.generateTrace(fitted, sha, options, true) });
+    expect(fromMemory.report.metrics).toEqual(fromFiles.report.metrics);
+    expect(fromMemory.charts).toEqual(fromFiles.charts);
+  });
+
+  it('fit --anonymize through the library: rebaseToFirstSecond, the anonymized pool size, anonymizeProfile (as README says)', async () => {
+    const dir = tempDir();
+    const source = await ingest.ingestFiles({ inputs: [burstgpt], mapping: ingest.loadPreset('burstgpt') });
+    // anonymizeProfile alone (what the README named as `fit --anonymize`) keeps the windows on the
+    // log's own grid: its span ends 110 s off the CLI's, the first request's offset in its window.
+    const alone = profile.anonymizeProfile((await fit.fitIngested(source, { minClientRequests: fit.FIT_DEFAULTS.anonymizedMinClientRequests })).profile);
+    // (rebaseToFirstSecond shifts the trace's times in place.)
+    const { profile: fitted } = await fit.fitIngested({ ...source, trace: ingest.rebaseToFirstSecond(source.trace) }, { minClientRequests: fit.FIT_DEFAULTS.anonymizedMinClientRequests });
+    profile.writeProfile(join(dir, 'lib.json'), profile.anonymizeProfile(fitted));
+    expect(await runCli('fit', burstgpt, '--preset', 'burstgpt', '--anonymize', '--out', join(dir, 'cli.json'), '--quiet')).toMatchObject({ code: 0 });
+    expect(readFileSync(join(dir, 'lib.json'), 'utf8')).toBe(readFileSync(join(dir, 'cli.json'), 'utf8'));
+    expect(alone.span.end - profile.readProfile(join(dir, 'cli.json')).profile.span.end).toBe(110);
+  });
+
+  it("time partitions by sliceTrace, summarized apart and merged, are the whole trace's summaries", async () => {
+    const source = await ingest.ingestFiles({ inputs: [azure], mapping: ingest.loadPreset('azure-llm-2023') });
+    const options = { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 1e-6 };
+    const parts = [ingest.sliceTrace(source.trace, -Infinity, 1800), ingest.sliceTrace(source.trace, 1800, 2400), ingest.sliceTrace(source.trace, 2400, Infinity)];
+    expect(parts.map((p) => p.n).reduce((a, b) => a + b)).toBe(source.trace.n);
+    expect(parts.every((p) => p.n > 100)).toBe(true);
+    expectEqualSummaries(summary.buildSummaries(source.trace, options), summary.mergeAll(parts.map((p) => summary.buildSummaries(p, options))));
+  });
+});
