@@ -143,10 +143,12 @@ describe('validate --replay: AIPerf records of replaying a generated trace', () 
     for (const [k, m] of Object.entries(ts.metrics)) expect(duck.metrics[k]?.value, k).toBe(m.value);
   });
 
-  it('fails a replay cut short (the last 10 minutes never sent), which as a draw of the source passes within its noise', async () => {
+  it('fails a replay cut short (the last 10 minutes never sent), which as a draw of the source passes within its noise; the HTML report says it judged a replay', async () => {
     const { dir, trace, records } = await replay(800_000, (ms) => ms < 1_200_000);
-    const r = await validate(trace, records, join(dir, 'cut.json'), '--replay');
+    const r = await validate(trace, records, join(dir, 'cut.json'), '--replay', '--report', join(dir, 'cut.html'));
     expect(r.code).toBe(1);
+    // The HTML report says that its thresholds are a replay's (they read as a draw's, with nothing to tell).
+    expect(readFileSync(join(dir, 'cut.html'), 'utf8')).toMatch(/<p>Replay \(<code>--replay<\/code>\): .*thresholds without the sampling-noise allowances/);
     expect(r.stderr).toMatch(/note: the replay .* did the load generator stop early/);
     const rep = JSON.parse(readFileSync(join(dir, 'cut.json'), 'utf8')) as { failed: string[]; thresholds: { replay?: boolean } };
     expect(rep.failed).toEqual(expect.arrayContaining(['requests_rel_err', 'rate_mape', 'requests_rel_err@client:default']));
