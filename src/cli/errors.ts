@@ -172,7 +172,12 @@ export function checkResolution(resolution: number | undefined, window: number):
  * modulo 2^64, so larger ones gave the output of another seed (found by review:
  * --seed 18446744073709551616 wrote the very file --seed 0 writes). @throws UsageError naming the flag.
  */
-export function checkSeed(text: string, flag = '--seed'): string {
+export function checkSeed(text: string, flag = '--seed', warn?: (line: string) => void): string {
+  // Numeric flags drop spaces around their value; a seed is any text, so ` 42` is not 42 (found
+  // by review: --seed ' 42' wrote another trace than --seed 42 without a word). Kept as it was
+  // (a run must not change seed), and said.
+  const trimmed = text.trim();
+  if (trimmed !== text && /^-?\d+$/.test(trimmed)) warn?.(`warning: ${flag} ${JSON.stringify(text)} is a text seed (the spaces are part of it), not the number ${trimmed}: it gives another output than ${flag} ${trimmed}`);
   if (/^-?\d+$/.test(text)) {
     const v = BigInt(text);
     if (v < -(1n << 63n) || v >= 1n << 63n) throw new UsageError(`${flag}: integer seeds go from -9223372036854775808 to 9223372036854775807 (larger ones repeat smaller ones), got ${text}; any other text is a seed too`);

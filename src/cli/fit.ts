@@ -188,7 +188,7 @@ Examples:
     .action(async (inputs: string[], opts: Opts, command: Command) => {
       const rep = new Reporter(Boolean(opts.quiet));
       const t0 = performance.now();
-      if (opts.seed !== undefined) checkSeed(opts.seed);
+      if (opts.seed !== undefined) checkSeed(opts.seed, '--seed', (l) => rep.info(l));
       const mapping = mappingFrom(opts, 'servegen');
       const arrivalSeconds = windowSeconds(opts.window, '--window');
       const lengthSeconds = windowSeconds(opts.lengthWindow, '--length-window');

@@ -191,7 +191,7 @@ the clock; a note says so when it pads the span). Timestamps are seconds from --
         start: dateTimeStart(opts.start, file) ?? num(opts.start, '--start'),
         duration,
         rate: parseRateSpec(opts.rate),
-        seed: /^-?\d+$/.test(checkSeed(opts.seed)) ? BigInt(opts.seed) : opts.seed,
+        seed: /^-?\d+$/.test(checkSeed(opts.seed, '--seed', (l) => rep.info(l))) ? BigInt(opts.seed) : opts.seed,
         clients: parseClientFilter(opts.clients),
         shapeSource: opts.shape,
         sessions: opts.sessions,

@@ -82,7 +82,7 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
     }
     taken = true;
   };
-  checkSeed(opts.seed);
+  checkSeed(opts.seed, '--seed', (l) => rep.info(l));
   refuseFileAsDir(opts.out, 'profile.json, the generated traces and the reports');
   // `roundtrip log.csv --rejects log.csv` replaced the log by its (empty) rejects (found by review).
   // Nor an input among the files it writes (or removes) in --out: `roundtrip out/generated.jsonl

@@ -10,6 +10,7 @@ import { expandInputs, type InputFormat } from '../io/input.js';
 import type { Mapping } from '../ingest/mapping.js';
 import { exportScanWithDuckDB, summarizeWithDuckDB } from '../summary/duckdb.js';
 import { DuckDbReadError } from '../summary/duckdb-errors.js';
+import { epochSeconds } from '../util/instant.js';
 import { duckdb, duckdbAvailable, duckdbUnavailableReason } from '../summary/duckdb-module.js';
 import { NoAcceptedRowsError } from '../ingest/errors.js';
 import type { TraceSummaries } from '../summary/types.js';
@@ -167,7 +168,8 @@ export async function scanSummaries(
   }
   if (opts.origin !== undefined) {
     if (trace.origin === null) throw new UsageError('--origin: the timestamps are relative (no absolute time to count from)');
-    const shift = Date.parse(trace.origin) / 1000 - opts.origin;
+    // (to the nanosecond: a generated trace's origin has its --start's digits, as engine duckdb's originOf)
+    const shift = epochSeconds(trace.origin) - opts.origin;
     const ts = new Float64Array(trace.n);
     for (let i = 0; i < trace.n; i++) ts[i] = trace.timestamp[i] + shift;
     trace = { ...trace, timestamp: ts, origin: new Date(opts.origin * 1000).toISOString() };

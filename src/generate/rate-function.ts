@@ -47,8 +47,10 @@ export function parseRateSpec(spec: string, readFile: (path: string) => string =
     // Say which mistake it probably was (found by review: `--rate 100` and a mistyped file
     // name got the same sentence).
     const code = (err as NodeJS.ErrnoException).code;
-    const why = NUMERIC_RE.test(spec)
-      ? `; a bare number is no rate spec: constant:${spec} for ${spec} req/s in all, or scale:${spec} for ${spec} × the profile's rates`
+    // (spaces around it as every numeric flag takes them: ` 100` got only "no such file")
+    const bare = spec.trim();
+    const why = NUMERIC_RE.test(bare)
+      ? `; a bare number is no rate spec: constant:${bare} for ${bare} req/s in all, or scale:${bare} for ${bare} × the profile's rates`
       : code === 'ENOENT' ? ` (no such file)${rateKindHint(spec)}` : code === 'EISDIR' ? ' (a directory)' : '';
     throw new GenerateError(`--rate ${JSON.stringify(spec)}: not constant:R, scale:K, peak:R, nor a readable (time, rate) file${why}`);
   }

@@ -5,7 +5,7 @@ import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { defaultBuildWorkers } from './parallel-build.js';
 import { loadBinsSql, loadFromBins, TOKEN_FIELDS, type LoadSeries } from './load.js';
 import { clockTolerance, sessionSideOf, sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
-import { compareSides, firstRequestOffset, replayThresholds, generatorHeader, sourceOffset, type ChartData, type FidelityReport } from '../validate/validate.js';
+import { compareSides, firstRequestOffset, REPLAY_PHASE_BINS, replayThresholds, generatorHeader, sourceOffset, type ChartData, type FidelityReport } from '../validate/validate.js';
 import type { Thresholds } from '../validate/thresholds.js';
 import { builderPass, inputsMeta, num, numericColumns, openScan, scanTimeWarning, sqlDouble, type DuckDbOptions, type OpenScan } from './duckdb.js';
 import type { TraceSummaries } from './types.js';
@@ -155,7 +155,9 @@ export async function validateWithDuckDB(
       await check(role, scan);
       // --replay: its first request on the source's (firstRequestOffset, as validateTraces).
       const first = replay ? (await numericColumns(scan.con, `SELECT CAST(t - ${sqlDouble(scan.origin)} AS DOUBLE) AS t FROM src_rows WHERE reason IS NULL ORDER BY t LIMIT 1`)).t as Float64Array : undefined;
-      const offset = first ? firstRequestOffset(srcFirst, first.length ? first[0] : undefined) : (generatorHeader(scan.meta)?.start ?? 0);
+      // and the times' phases within a tick past it (replayPhaseBin's arithmetic, in SQL).
+      const phases = first?.length && res > 1e-6 ? await replayPhaseCounts(scan, first[0], res) : undefined;
+      const offset = first ? firstRequestOffset(srcFirst, first.length ? first[0] : undefined, res, phases) : (generatorHeader(scan.meta)?.start ?? 0);
       // alignTrace: shifted by the offset and floored to the source's clock.
       // Numbers as text cast to DOUBLE (sqlDouble): a 17-digit literal can convert one unit off
       // in the last place (a review found 11 in 2 000 random values), and a time on a tick
@@ -172,3 +174,11 @@ export async function validateWithDuckDB(
   return compareSides({ side: srcSide, files: src.files, offset: srcOffset }, gen, base, res, replayThresholds(thresholds, options.replay), W);
 }
 
+/** replayPhases of a scan's accepted times (replayPhaseBin: the same double arithmetic, so the same bins). */
+async function replayPhaseCounts(scan: OpenScan, first: number, res: number): Promise<Float64Array> {
+  const x = `((CAST(t - ${sqlDouble(scan.origin)} AS DOUBLE) - ${sqlDouble(first)}) / ${sqlDouble(res)})`;
+  const rows = await numericColumns(scan.con, `SELECT CAST(least(${REPLAY_PHASE_BINS - 1}, floor((${x} - floor(${x})) * ${REPLAY_PHASE_BINS})) AS DOUBLE) AS bin, CAST(count(*) AS DOUBLE) AS n FROM src_rows WHERE reason IS NULL GROUP BY 1`);
+  const counts = new Float64Array(REPLAY_PHASE_BINS);
+  for (let i = 0; i < rows.bin.length; i++) counts[rows.bin[i]] = rows.n[i];
+  return counts;
+}

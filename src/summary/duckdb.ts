@@ -32,6 +32,7 @@ import { checkCompressedInputs, checkJsonGrammar, duckdbReadError, DuckDbReadErr
 import { fieldCountsFrom, withFieldCounts, type CsvFields } from './duckdb-csv-fields.js';
 import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
 import { mixedUnitWarning, OUTLIER_MAX_SHARE, OUTLIER_MIN_ROWS, timeAxisWarning } from '../ingest/time-axis.js';
+import { epochSeconds } from '../util/instant.js';
 
 
 /**
@@ -845,7 +846,7 @@ export function originOf(src: Pick<Source, 'mapping' | 'meta' | 'files'>, tmin: 
     const origin = given ?? Math.floor(tmin);
     return { absolute, origin, originIso: originIsoOf(origin, files, unit ?? 's') };
   }
-  if (metaOrigin !== null && given !== undefined) return { absolute, origin: given - Date.parse(metaOrigin) / 1000, originIso: new Date(given * 1000).toISOString() };
+  if (metaOrigin !== null && given !== undefined) return { absolute, origin: given - epochSeconds(metaOrigin), originIso: new Date(given * 1000).toISOString() };
   // `firstSecond` (fit --anonymize): relative times too count from their first second, so that
   // the windows' grid starts at the first request, as for absolute times (rebaseToFirstSecond).
   if (firstSecond && Number.isFinite(tmin) && Math.floor(tmin) !== 0) {

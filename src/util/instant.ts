@@ -18,8 +18,9 @@ export function parseInstant(iso: string): Instant | undefined {
   const ms = Date.parse(iso);
   if (!Number.isFinite(ms)) return undefined;
   // Digits past the milliseconds: `.sss` then more digits, before the zone. Date.parse
-  // truncates them (V8, SpiderMonkey), so they are a positive fraction of a millisecond.
-  const m = /T\d\d:\d\d:\d\d\.\d{3}(\d+)/.exec(iso);
+  // truncates them (V8, SpiderMonkey), so they are a positive fraction of a millisecond. The
+  // date and time apart by T, t or a space, all of which Date.parse reads.
+  const m = /[Tt ]\d\d:\d\d:\d\d\.\d{3}(\d+)/.exec(iso);
   if (!m) return { ms, sub: 0 };
   const digits = m[1].slice(0, 6).padEnd(6, '0');
   return { ms, sub: Number(digits) / 1e6 };
@@ -61,4 +62,14 @@ export function formatInstant(t: Instant): string | undefined {
   if (ns === 0) return iso;
   const extra = String(ns).padStart(6, '0').replace(/0+$/, '');
   return `${iso.slice(0, -1)}${extra}Z`;
+}
+
+/**
+ * An ISO date-time's seconds since the epoch as one double, the digits past the millisecond
+ * included (Date.parse(iso) / 1000 dropped them); NaN when Date.parse cannot read it. For an
+ * instant on the millisecond, the very double Date.parse(iso) / 1000 is.
+ */
+export function epochSeconds(iso: string): number {
+  const t = parseInstant(iso);
+  return t === undefined ? NaN : t.sub === 0 ? t.ms / 1000 : (t.ms + t.sub) / 1000;
 }

@@ -127,9 +127,56 @@ export function replayThresholds(t: Thresholds, replay: boolean | undefined): Th
  * A replay's times count from a wall-clock instant its record does not hold (AIPerf keeps no
  * schedule zero), so its first request is the only anchor. 0 when a side has no request. The
  * same arithmetic in both engines (the DuckDB one passes the first time it reads).
+ *
+ * On a clock (`res` > 1 µs, where alignTrace floors the shifted times to the source's ticks)
+ * the offset also takes the phase within a tick that keeps each request on its own tick:
+ * a replay sends each request at its tick plus a small lag, and put first request on first
+ * request, every request less late than the first fell below its tick and was floored a whole
+ * tick early (found by review: sends up to 5 ms late of a file on a 1 s clock moved half its
+ * requests a second early and failed dispersion_rel_err_1s, 0.31). `phases` counts the
+ * generated times by their phase past the first, in REPLAY_PHASE_BINS bins of a tick
+ * (replayPhaseBin); the tick's boundary is put in the middle of the longest run of empty bins,
+ * or left where the first request puts it when that run ends the tick (nothing would move) or
+ * no bin is empty (lags spread over a tick or more: no phase keeps them apart).
  */
-export function firstRequestOffset(sourceFirst: number | undefined, generatedFirst: number | undefined): number {
-  return sourceFirst === undefined || generatedFirst === undefined ? 0 : sourceFirst - generatedFirst;
+export function firstRequestOffset(sourceFirst: number | undefined, generatedFirst: number | undefined, res = 0, phases?: ArrayLike<number>): number {
+  if (sourceFirst === undefined || generatedFirst === undefined) return 0;
+  const offset = sourceFirst - generatedFirst;
+  if (!(res > 1e-6) || phases === undefined) return offset;
+  const K = REPLAY_PHASE_BINS;
+  // The longest circular run of empty bins (bin 0, the first request's, is never empty).
+  let best = 0;
+  let bestStart = 0;
+  let run = 0;
+  for (let i = 1; i < K; i++) {
+    if (phases[i] === 0) {
+      run++;
+      if (run > best) {
+        best = run;
+        bestStart = i - run + 1;
+      }
+    } else run = 0;
+  }
+  if (best === 0 || bestStart + best === K) return offset;
+  // The boundary at the run's middle: phases past it start a tick, those before it end one.
+  const middle = (2 * bestStart + best) / (2 * K);
+  return offset + (1 - middle) * res;
+}
+
+/** Bins of a clock tick that firstRequestOffset reads a replay's phases in. */
+export const REPLAY_PHASE_BINS = 100;
+
+/** The bin of a generated time's phase within a tick of `res` past the first time (the DuckDB engine's replayPhaseSql, the same arithmetic). */
+export function replayPhaseBin(t: number, first: number, res: number): number {
+  const x = (t - first) / res;
+  return Math.min(REPLAY_PHASE_BINS - 1, Math.floor((x - Math.floor(x)) * REPLAY_PHASE_BINS));
+}
+
+/** Counts of sorted generated times by replayPhaseBin past the first. */
+export function replayPhases(times: ArrayLike<number>, n: number, res: number): Float64Array {
+  const counts = new Float64Array(REPLAY_PHASE_BINS);
+  for (let i = 0; i < n; i++) counts[replayPhaseBin(times[i], times[0], res)]++;
+  return counts;
 }
 
 /**
@@ -188,7 +235,7 @@ function planSides(
   const srcTrace = alignTrace(det.kind === 'quantum' ? alignTrace(source.trace, 0, res) : source.trace, srcOffset, 0);
   const [x, y] = splitHalves(srcTrace);
   const halves = x.n >= 2 && y.n >= 2;
-  const genOffset = options.replay ? firstRequestOffset(srcTrace.n ? srcTrace.timestamp[0] : undefined, generated.trace.n ? generated.trace.timestamp[0] : undefined) : generatorOffset(generated);
+  const genOffset = options.replay ? firstRequestOffset(srcTrace.n ? srcTrace.timestamp[0] : undefined, generated.trace.n ? generated.trace.timestamp[0] : undefined, res, replayPhases(generated.trace.timestamp, generated.trace.n, res)) : generatorOffset(generated);
   const baseOffset = options.baseline ? generatorOffset(options.baseline) : 0;
   const jobs: SideJob[] = [
     { label: 'source', trace: srcTrace },

@@ -85,4 +85,19 @@ describe('numeric flags reject bad values by name', () => {
     const p = out('padded.json');
     expect((await runCli('fit', trace, '--map', map, '--window', '600 ', '--max-reject-ratio', ' 5%', '--out', p, '--quiet')).code).toBe(0);
   });
+
+  it('say that --seed with spaces around a whole number is a text seed, not the number (numeric flags drop the spaces, --seed \' 42\' wrote another trace than --seed 42 without a word)', async () => {
+    const padded = out('seed-padded.jsonl');
+    const r = await runCli('generate', profile, '--out', padded, '--duration', '60', '--seed', ' 42');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('warning: --seed " 42" is a text seed (the spaces are part of it), not the number 42');
+    // The output is the text seed's, as before.
+    const plain = out('seed-plain.jsonl');
+    expect((await runCli('generate', profile, '--out', plain, '--duration', '60', '--seed', '42', '--quiet')).code).toBe(0);
+    const body = (f: string) => readFileSync(f, 'utf8').split('\n').slice(1).join('\n');
+    expect(body(padded)).not.toBe(body(plain));
+    expect((await runCli('generate', profile, '--out', out('seed-text.jsonl'), '--duration', '60', '--seed', 'my seed')).stderr).not.toMatch(/--seed/);
+    const rt = await runCli('roundtrip', trace, '--map', map, '--out', out('rt'), '--seed', '7 ');
+    expect(rt.stderr).toContain('warning: --seed "7 " is a text seed');
+  }, 120_000);
 });

@@ -350,6 +350,8 @@ describe('flags', () => {
   it('--rate: a bare number and a missing file say which mistake it was', async () => {
     const gen = (rate: string) => ['generate', profile, '--duration', '60', '--rate', rate, '--out', join(dir, 'x.jsonl')];
     await expectOneLineError(gen('100'), 'a bare number is no rate spec: constant:100 for 100 req/s in all, or scale:100');
+    // Spaces around it, which every numeric flag now drops, got only "no such file".
+    await expectOneLineError(gen(' 100 '), 'a bare number is no rate spec: constant:100 for 100 req/s in all, or scale:100');
     await expectOneLineError(gen(join(dir, 'ramp.csv')), 'nor a readable (time, rate) file (no such file)');
   });
 

@@ -120,7 +120,7 @@ describe('validate --replay: AIPerf records of replaying a generated trace', () 
   const validate = (trace: string, records: string, json: string, ...more: string[]) =>
     runCli('validate', trace, records, '--source-preset', 'mooncake', '--generated-preset', 'aiperf-records', '--json', json, ...more);
 
-  it('passes a faithful replay (sub-ms send lag, failed requests as arrivals), both engines alike, the records put on the replayed file first request to first request', async () => {
+  it('passes a faithful replay (sub-ms send lag, failed requests as arrivals), both engines alike, the records put on the replayed file first request to first request, each on its own millisecond', async () => {
     const { dir, trace, records, first } = await replay(800_000);
     const reports = [];
     for (const engine of ['ts', 'duckdb']) {
@@ -132,17 +132,23 @@ describe('validate --replay: AIPerf records of replaying a generated trace', () 
     const [ts, duck] = reports;
     expect(ts.pass).toBe(true);
     expect(ts.generated.requests).toBe(ts.source.requests);
-    // The records' first send (0.x s past their whole-second origin) moved onto the file's first time.
+    // The records' first send (0.x s past their whole-second origin) moved onto the file's first
+    // time, at the phase within its millisecond that keeps every send on its own millisecond.
     const recs = (await ingestFiles({ inputs: [records], mapping: loadPreset('aiperf-records') })).trace;
-    expect(ts.generated.time_offset_seconds).toBeCloseTo(first - recs.timestamp[0], 9);
+    const phase = ts.generated.time_offset_seconds - (first - recs.timestamp[0]);
+    expect(phase).toBeGreaterThanOrEqual(0);
+    expect(phase).toBeLessThan(0.001);
+    expect(ts.metrics.iat_ks.value).toBe(0);
     expect(duck.generated.time_offset_seconds).toBe(ts.generated.time_offset_seconds);
     for (const [k, m] of Object.entries(ts.metrics)) expect(duck.metrics[k]?.value, k).toBe(m.value);
   });
 
-  it('fails a replay cut short (the last 10 minutes never sent), which as a draw of the source passes within its noise', async () => {
+  it('fails a replay cut short (the last 10 minutes never sent), which as a draw of the source passes within its noise; the HTML report says it judged a replay', async () => {
     const { dir, trace, records } = await replay(800_000, (ms) => ms < 1_200_000);
-    const r = await validate(trace, records, join(dir, 'cut.json'), '--replay');
+    const r = await validate(trace, records, join(dir, 'cut.json'), '--replay', '--report', join(dir, 'cut.html'));
     expect(r.code).toBe(1);
+    // The HTML report says that its thresholds are a replay's (they read as a draw's, with nothing to tell).
+    expect(readFileSync(join(dir, 'cut.html'), 'utf8')).toMatch(/<p>Replay \(<code>--replay<\/code>\): .*thresholds without the sampling-noise allowances/);
     expect(r.stderr).toMatch(/note: the replay .* did the load generator stop early/);
     const rep = JSON.parse(readFileSync(join(dir, 'cut.json'), 'utf8')) as { failed: string[]; thresholds: { replay?: boolean } };
     expect(rep.failed).toEqual(expect.arrayContaining(['requests_rel_err', 'rate_mape', 'requests_rel_err@client:default']));
@@ -161,6 +167,32 @@ describe('validate --replay: AIPerf records of replaying a generated trace', () 
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/a load generator's records are one client .* give the file it replayed \(generate --format mooncake, read with --source-preset mooncake\) as the source/);
     expect(r.stderr).not.toMatch(/swapped/);
+  });
+
+  it('passes a faithful replay of a file on a 1 s clock, both engines alike: the records are put on its ticks by their sends\' phase within a tick, not by the first request\'s lag (sends up to 5 ms late put every request less late than the first a whole second early: dispersion_rel_err_1s 0.31 failed)', async () => {
+    const dir = tempDir();
+    const own = join(dir, 'replay-ms.jsonl');
+    expect((await runCli('generate', fixture('profiles', 'essentials.json'), '--duration', '1800', '--seed', '3', '--format', 'mooncake', '--out', own, '--quiet')).code).toBe(0);
+    // The file on a clock of whole seconds (as a log with a 1 s clock would be written out).
+    const rows = readFileSync(own, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { timestamp: number; input_length: number; output_length: number }).map((r) => ({ ...r, timestamp: Math.floor(r.timestamp / 1000) * 1000 }));
+    const trace = join(dir, 'replay.jsonl');
+    writeFileSync(trace, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const records = join(dir, 'profile_export.jsonl');
+    writeFileSync(records, replayRecords(rows, 5_000_000));
+    const reports = [];
+    for (const engine of ['ts', 'duckdb']) {
+      const json = join(dir, `${engine}.json`);
+      const r = await validate(trace, records, json, '--replay', '--engine', engine);
+      expect(r.code, r.stderr).toBe(0);
+      reports.push(JSON.parse(readFileSync(json, 'utf8')) as { clock_resolution_seconds: number; generated: { time_offset_seconds: number }; metrics: Record<string, { value: number | null }> });
+    }
+    const [ts, duck] = reports;
+    expect(ts.clock_resolution_seconds).toBe(1);
+    // Every request on its own tick: the arrival process is the file's.
+    expect(ts.metrics.iat_ks.value).toBe(0);
+    expect(ts.metrics.dispersion_rel_err_1s.value).toBe(0);
+    expect(duck.generated.time_offset_seconds).toBe(ts.generated.time_offset_seconds);
+    for (const [k, m] of Object.entries(ts.metrics)) expect(duck.metrics[k]?.value, k).toBe(m.value);
   });
 
   it('fails a replay whose sends spread the trace\'s same-millisecond requests over 3 ms (iat_ks at the trace\'s 1 ms clock)', async () => {

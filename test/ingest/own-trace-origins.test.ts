@@ -156,6 +156,24 @@ describe('our own traces with different origins read as one trace', () => {
     expect(first).toBe(`2025-03-03 00:${String(Math.floor(ss / 60)).padStart(2, '0')}:${String(ss % 60).padStart(2, '0')}.${String(us - ss * 1e6).padStart(6, '0')}0`);
   });
 
+  it('summarize --origin counts a generated trace whose origin has digits past the millisecond from that exact instant, by either engine (they were dropped: every time 0.7 ms early)', async () => {
+    const dir = tempDir();
+    const profile = join(import.meta.dirname, '..', '..', 'fixtures', 'profiles', 'essentials.json');
+    const g1 = join(dir, 'g1.jsonl');
+    expect((await runCli('generate', profile, '--start', '1200.4567', '--duration', '60', '--seed', '1', '--out', g1, '--quiet')).code).toBe(0);
+    const t0 = JSON.parse(readFileSync(g1, 'utf8').split('\n')[1]).timestamp as number;
+    const firsts: number[] = [];
+    for (const engine of ['ts', 'duckdb']) {
+      const out = join(dir, `s-${engine}.json`);
+      const r = await runCli('summarize', g1, '--origin', '2025-03-03T00:00:00Z', '--engine', engine, '--out', out, '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      const s = JSON.parse(readFileSync(out, 'utf8')) as { span: { start: number } };
+      expect(s.span.start, engine).toBeCloseTo(1200.4567 + t0, 6);
+      firsts.push(s.span.start);
+    }
+    expect(firsts[1]).toBe(firsts[0]);
+  });
+
   it('the same instant spelled two ways is one origin: no shift, no note, either engine', async () => {
     const dir = tempDir();
     const a = trace(dir, 'a.jsonl', '2024-01-01T00:00:00Z', steps(20, 1.5));

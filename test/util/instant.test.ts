@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addSeconds, formatInstant, parseInstant, sameInstant, secondsBetween } from '../../src/util/instant.js';
+import { addSeconds, epochSeconds, formatInstant, parseInstant, sameInstant, secondsBetween } from '../../src/util/instant.js';
 
 describe('instants to the nanosecond (generated traces\' origins)', () => {
   it('reads the digits past the millisecond that Date.parse drops', () => {
@@ -32,5 +32,17 @@ describe('instants to the nanosecond (generated traces\' origins)', () => {
     expect((Date.parse('2025-03-03T00:20:00.456Z') + 0.7 - Date.parse('2025-03-03T00:00:00Z')) / 1000).toBe(1200.456699951172);
     expect(sameInstant(parseInstant('2024-01-01T00:00:00Z')!, parseInstant('2024-01-01T00:00:00.000000Z')!)).toBe(true);
     expect(sameInstant(parseInstant('2024-01-01T00:00:00.0001Z')!, parseInstant('2024-01-01T00:00:00Z')!)).toBe(false);
+  });
+
+  it('reads the digits past the millisecond whatever separates date and time, as Date.parse reads them all (a space or a lowercase t: they were dropped, so one instant spelled two ways was two origins)', () => {
+    expect(parseInstant('2023-11-16 18:50:03.4567Z')).toEqual(parseInstant('2023-11-16T18:50:03.4567Z'));
+    expect(parseInstant('2023-11-16t18:50:03.4567z')).toEqual(parseInstant('2023-11-16T18:50:03.4567Z'));
+    expect(sameInstant(parseInstant('2023-11-16 18:50:03.4567Z')!, parseInstant('2023-11-16T18:50:03.456Z')!)).toBe(false);
+  });
+
+  it('gives an origin\'s epoch seconds with its digits past the millisecond, and Date.parse\'s very double on the millisecond', () => {
+    expect(epochSeconds('2025-03-03T00:20:00.456Z')).toBe(Date.parse('2025-03-03T00:20:00.456Z') / 1000);
+    expect(epochSeconds('2025-03-03T00:20:00.4567Z') - Date.parse('2025-03-03T00:00:00Z') / 1000).toBeCloseTo(1200.4567, 6);
+    expect(epochSeconds('not a date')).toBeNaN();
   });
 });

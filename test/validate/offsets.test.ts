@@ -73,3 +73,23 @@ describe('validate: sources on an epoch clock', () => {
     }
   }, 60_000);
 });
+
+describe('validate --replay: the generated side on the source\'s clock ticks', () => {
+  it('keeps the first-to-first offset where it floors every request to its own tick, and moves the tick\'s boundary into the gap of the sends\' phases where a request less late than the first would fall a tick early', async () => {
+    const { firstRequestOffset, replayPhases } = await import('../../src/validate/validate.js');
+    const res = 1;
+    // Continuous source times: nothing is floored.
+    expect(firstRequestOffset(10, 0.3, 0, replayPhases(Float64Array.of(0.3, 1.2), 2, 0.001))).toBe(10 - 0.3);
+    // Every later send as late as the first or later (phases 0 … 0.4 of a tick): the first puts all on their ticks.
+    const late = Float64Array.of(0.5, 1.6, 2.9, 3.7);
+    expect(firstRequestOffset(10, 0.5, res, replayPhases(late, 4, res))).toBe(10 - 0.5);
+    // A send less late than the first (phase 0.9 of a tick: 0.1 s early against the first):
+    // the boundary goes between 0.4 and 0.9, so that it floors to its own tick.
+    const early = Float64Array.of(0.5, 1.4, 2.9);
+    const off = firstRequestOffset(10, 0.5, res, replayPhases(early, 3, res));
+    expect(Array.from(early, (t) => Math.floor(t + off))).toEqual([10, 11, 12]);
+    // Phases over the whole tick: no boundary keeps them apart; first on first.
+    const spread = Float64Array.from({ length: 200 }, (_, i) => i * 1.005);
+    expect(firstRequestOffset(10, 0, res, replayPhases(spread, 200, res))).toBe(10);
+  });
+});
