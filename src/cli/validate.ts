@@ -267,7 +267,7 @@ export function mismatchNotes(report: FidelityReport, sourceFile: string, genera
   if (replay && Number.isFinite(ratio) && (ratio < 0.5 || ratio > 2 || (!report.pass && Math.abs(ratio - 1) > 0.1))) {
     // A replay spans what it was given unless it stopped early (found with AIPerf records cut
     // short: the note below told to generate the source's span).
-    notes.push(`note: the replay ${generatedFile} spans ${report.generated.span_seconds.toFixed(0)} s with ${report.generated.requests} requests, the source ${report.source.span_seconds.toFixed(0)} s with ${report.source.requests}: did the load generator stop early (a duration or request-count limit) or lose records?`);
+    notes.push(`note: the replay ${generatedFile} spans ${report.generated.span_seconds.toFixed(0)} s with ${report.generated.requests} request${report.generated.requests === 1 ? '' : 's'}, the source ${report.source.span_seconds.toFixed(0)} s with ${report.source.requests}: did the load generator stop early (a duration or request-count limit) or lose records?`);
   } else if (Number.isFinite(ratio) && (ratio < 0.5 || ratio > 2 || (!report.pass && Math.abs(ratio - 1) > 0.1))) {
     notes.push(`note: ${generatedFile} spans ${report.generated.span_seconds.toFixed(0)} s, the source ${report.source.span_seconds.toFixed(0)} s: generate the source's span (--duration ${Math.ceil(report.source.span_seconds)}; servegen roundtrip does) to compare them window by window`);
   }
