@@ -42,8 +42,7 @@ td:first-child,th:first-child{text-align:left}tr.fail{background:#fde2e2}tr.pass
 <h1>ServeGen fidelity report</h1>
 <p class="verdict ${report.pass ? 'ok' : 'bad'}">${report.pass ? 'PASS' : `FAIL — ${report.failed.length} metric(s): ${escapeXml(report.failed.slice(0, 8).join(', '))}${report.failed.length > 8 ? ' …' : ''}`}</p>
 <p>Clock resolution ${num(report.clock_resolution_seconds)} s (both sides summarized at the source's resolution). Tool ${escapeXml(report.tool)}.</p>
-${report.thresholds.replay ? `<p>Replay (<code>--replay</code>): the generated side is a load generator's record of replaying the source, moved by ${num(report.generated.time_offset_seconds)} s to put its first request on the source's first; thresholds without the sampling-noise allowances two draws need.</p>\n` : ''}
-<table><tr><th></th><th>requests</th><th>clients</th><th>span (s)</th><th>mean rate</th><th>IAT CV</th><th>dispersion 1 / 10 / 60 s</th><th>peak requests/s (p99, 10 s)</th><th>peak tokens/s (p99, 10 s)</th></tr>
+${report.thresholds.replay ? `<p>Replay (<code>--replay</code>): the generated side is a load generator's record of replaying the source, moved by ${num(report.generated.time_offset_seconds)} s to put its first request on the source's first; thresholds without the sampling-noise allowances two draws need.</p>\n` : ''}<table><tr><th></th><th>requests</th><th>clients</th><th>span (s)</th><th>mean rate</th><th>IAT CV</th><th>dispersion 1 / 10 / 60 s</th><th>peak requests/s (p99, 10 s)</th><th>peak tokens/s (p99, 10 s)</th></tr>
 ${side('source', report.source)}${side('generated', report.generated)}${side('naive baseline', report.baseline)}</table>
 <div class="charts">${chartsHtml}</div>
 <h2>Metrics</h2>
