@@ -42,7 +42,9 @@ Examples:
 
 Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", "model"],
   "input_tokens": "usage.prompt_tokens", "model": {"const": "m-large"}},
-  "timestamp": {"unit": "auto|s|ms|us|ns|iso", "timezone": "+08:00"}}`,
+  "timestamp": {"unit": "auto|s|ms|us|ns|iso", "timezone": "+08:00"}}
+A log written when each request ends: map "duration": "latency_ms" in columns and give
+  "timestamp": {"marks": "end", "duration_unit": "ms"}: arrival = timestamp − duration.`,
     )
     .action(async (inputs: string[], opts: Opts) => {
       if (opts.listPresets) {

@@ -52,6 +52,8 @@ export const REJECT_REASONS = [
   'wrong_column_count',
   'missing_timestamp',
   'bad_timestamp',
+  'missing_duration',
+  'bad_duration',
   'bad_number',
   'negative_tokens',
   'bad_encoding',

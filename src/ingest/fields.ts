@@ -1,6 +1,10 @@
 import { LENGTH_COLUMNS } from '../io/trace-schema.js';
 
-/** Canonical fields a mapping can fill (DESIGN.md, normalized trace), plus `block_count`. */
+/**
+ * Canonical fields a mapping can fill (DESIGN.md, normalized trace), plus `block_count`, and
+ * `duration`: how long a request took, read only to find its arrival when the timestamp marks
+ * its end (`"timestamp": {"marks": "end"}`), never kept in the trace.
+ */
 export const CANONICAL_FIELDS = [
   'timestamp',
   'client_id',
@@ -10,6 +14,7 @@ export const CANONICAL_FIELDS = [
   'turn',
   ...LENGTH_COLUMNS,
   'block_count',
+  'duration',
 ] as const;
 export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
 

@@ -18,6 +18,10 @@ export type FieldSource = string | string[] | { const: string | number } | { coa
 export const TIMESTAMP_UNITS = ['auto', 's', 'ms', 'us', 'ns', 'iso'] as const;
 export type TimestampUnit = (typeof TIMESTAMP_UNITS)[number];
 
+/** Units of `columns.duration` (`timestamp.duration_unit`). */
+export const DURATION_UNITS = ['s', 'ms', 'us', 'ns'] as const;
+export type DurationUnit = (typeof DURATION_UNITS)[number];
+
 const SourceSchema = z.union([
   z.string().min(1),
   z.array(z.string().min(1)).min(1),
@@ -36,6 +40,11 @@ export const MappingSchema = z
       .object({
         unit: z.enum(TIMESTAMP_UNITS).default('auto'),
         timezone: z.string().optional().describe('offset like +08:00 or UTC, for ISO times without a zone'),
+        marks: z
+          .enum(['start', 'end'])
+          .optional()
+          .describe('what the timestamp marks: "start" (the default: when the request arrived) or "end" (a log line written when the request finished); with "end", each arrival is the timestamp minus columns.duration'),
+        duration_unit: z.enum(DURATION_UNITS).optional().describe('unit of columns.duration (required with marks "end")'),
       })
       .strict()
       .optional(),
@@ -71,6 +80,8 @@ export function parseMapping(value: unknown, file = 'mapping'): Mapping {
   if (!r.success) throw new IngestError(`${file}: ${mappingIssue(r.error.issues, value)}`, file);
   if (!r.data.columns.timestamp) throw new IngestError(`${file}: columns.timestamp: the timestamp field is required`, file);
   if (r.data.timestamp?.timezone !== undefined) parseTimezone(r.data.timestamp.timezone, file);
+  const durationProblem = endTimeProblem(r.data);
+  if (durationProblem) throw new IngestError(`${file}: ${durationProblem}`, file);
   const d = r.data.delimiter;
   if (d !== undefined && (d.length !== 1 || '"\r\n#\''.includes(d))) throw new IngestError(`${file}: delimiter: expected one character other than a quote, '#' or a line break (";" or "|"), got ${JSON.stringify(d)}`, file);
   if (d !== undefined && d !== '\t' && r.data.format === 'tsv') throw new IngestError(`${file}: delimiter ${JSON.stringify(d)} with format "tsv" (tab-separated): give "format": "csv" with it`, file);
@@ -87,6 +98,22 @@ export function parseMapping(value: unknown, file = 'mapping'): Mapping {
  */
 export function mappingOf(mapping: MappingInput): Mapping {
   return parsed.has(mapping as Mapping) ? (mapping as Mapping) : parseMapping(mapping);
+}
+
+/**
+ * What is wrong with a mapping's end times, or undefined: `"marks": "end"` needs the duration
+ * column and its unit, and the duration is read for nothing else (a mapping that named it with
+ * the timestamp at the start would have dropped it without a word).
+ */
+function endTimeProblem(m: Mapping): string | undefined {
+  const end = m.timestamp?.marks === 'end';
+  const has = m.columns.duration !== undefined;
+  if (end && !has) return 'timestamp.marks "end": map columns.duration too (how long each request took: its arrival is the timestamp minus it), with "duration_unit" in "timestamp"';
+  if (end && m.timestamp?.duration_unit === undefined) return `timestamp.duration_unit: give the unit of columns.duration, one of ${DURATION_UNITS.map((u) => JSON.stringify(u)).join(', ')} (for "timestamp": {"marks": "end"})`;
+  if (has && !end) return 'columns.duration is read only to take each request\'s arrival from a timestamp that marks its end: add "marks": "end" (and "duration_unit") to "timestamp", or leave duration out';
+  if (!end && m.timestamp?.duration_unit !== undefined) return 'timestamp.duration_unit without "marks": "end" and columns.duration: the duration is read only for end times';
+  if (m.optional.includes('duration')) return 'optional: duration cannot be optional: without it a request\'s arrival is unknown (a row without one is rejected as missing_duration)';
+  return undefined;
 }
 
 /** The field delimiter of a CSV or TSV input read with `mapping`. */
@@ -120,7 +147,7 @@ function mappingIssue(issues: readonly SchemaIssue[], value: unknown): string {
   const known = (path: readonly PropertyKey[]): readonly string[] | undefined => {
     if (path.length === 0) return Object.keys(MappingSchema.shape);
     if (path.length === 1 && path[0] === 'columns') return CANONICAL_FIELDS;
-    if (path.length === 1 && path[0] === 'timestamp') return ['unit', 'timezone'];
+    if (path.length === 1 && path[0] === 'timestamp') return ['unit', 'timezone', 'marks', 'duration_unit'];
     if (path.length === 2 && path[0] === 'columns') return SOURCE_KEYS;
     return undefined;
   };

@@ -138,6 +138,10 @@ export class TraceBuilder {
   private textCols: { index: GrowableI32; dict: Dictionary }[] = [];
   private tsExtract!: Extract;
   private clientExtract: Extract | undefined;
+  /** End times (`"timestamp": {"marks": "end"}`): the duration's source, its seconds per unit, each accepted row's duration in seconds. */
+  private durExtract: Extract | undefined;
+  private readonly durFactor: number = 1;
+  private readonly durations = new GrowableF64();
   readonly rejects: Reject[] = [];
   readonly rejectCounts: Partial<Record<RejectReason, number>> = {};
   rejectedTotal = 0;
@@ -192,12 +196,17 @@ export class TraceBuilder {
     }
     this.tsExtract = this.extract.get('timestamp')!;
     this.clientExtract = this.extract.get('client_id');
+    if (mapping.timestamp?.marks === 'end') {
+      this.durExtract = this.extract.get('duration');
+      this.durFactor = UNIT_SECONDS[mapping.timestamp.duration_unit ?? 's'];
+    }
   }
 
   /** Sizes every column for about `rows` accepted rows in total (an estimate; see ChunkedColumn). */
   reserve(rows: number): void {
     if (!this.keepRows) return;
     this.ts.reserve(rows);
+    if (this.durExtract) this.durations.reserve(rows);
     this.client.reserve(rows);
     for (const c of this.intCols) c.reserve(rows);
     for (const c of this.textCols) c.index.reserve(rows);
@@ -217,7 +226,7 @@ export class TraceBuilder {
     const out = this.specs.map(() => true);
     const numericTs = this.unit === 's' || this.unit === 'ms' || this.unit === 'us' || this.unit === 'ns';
     for (const [field, e] of this.extract) {
-      const numeric = e.kind === 'one' && ((INT_FIELDS as readonly string[]).includes(field) || (field === 'timestamp' && numericTs));
+      const numeric = e.kind === 'one' && ((INT_FIELDS as readonly string[]).includes(field) || field === 'duration' || (field === 'timestamp' && numericTs));
       const slots = e.kind === 'one' || e.kind === 'length' ? [e.slot] : e.kind === 'const' ? [] : e.slots;
       if (!numeric) for (const k of slots) out[k] = false;
     }
@@ -377,6 +386,27 @@ export class TraceBuilder {
       this.reject(line, 'bad_timestamp', `cannot read ${JSON.stringify(String(tv)).slice(0, 60)} as ${TS_UNIT_WORDS[this.unit === 'auto' ? (this.tsKind === 'number' ? 'number' : 'date-time') : this.unit]}`, raw(), 'timestamp');
       return false;
     }
+    // End times: the request's duration, subtracted in finish (after the timestamp's unit is known).
+    let duration = 0;
+    const de = this.durExtract;
+    if (de) {
+      const v = de.kind === 'one' ? values[de.slot] : this.raw(de, values);
+      if (isBlank(v)) {
+        this.reject(line, 'missing_duration', 'duration is empty or missing (the timestamp marks the end of the request)', raw(), 'duration');
+        return false;
+      }
+      const x = typeof v === 'number' ? v : typeof v === 'string' ? decimalOf(trimmed(v)) : typeof v === 'bigint' ? Number(v) : NaN;
+      if (x !== x || x === Infinity || x === -Infinity) {
+        const what = Array.isArray(v) ? 'an array' : v !== null && typeof v === 'object' && !(v instanceof Date) ? 'an object' : undefined;
+        this.reject(line, 'bad_duration', what ? `duration: ${what}, not a number: ${textValue(v).slice(0, 40)}` : `duration: not a number: ${JSON.stringify(String(v)).slice(0, 40)}`, raw(), 'duration');
+        return false;
+      }
+      if (x < 0) {
+        this.reject(line, 'bad_duration', `duration: negative value ${x}`, raw(), 'duration');
+        return false;
+      }
+      duration = x * this.durFactor;
+    }
     // Integer fields: validate all before appending anything.
     const intVals = this.intScratch;
     const nInts = this.intFields.length;
@@ -450,6 +480,7 @@ export class TraceBuilder {
     const a = t < 0 ? -t : t;
     if (a > this.maxAbsTs) this.maxAbsTs = a;
     this.ts.push(t);
+    if (de) this.durations.push(duration);
     this.client.push(clientNum);
     for (let k = 0; k < nInts; k++) this.intCols[k].push(intVals[k]);
     for (let k = 0; k < nTexts; k++) {
@@ -511,13 +542,26 @@ export class TraceBuilder {
     let origin: string | null = null;
     if (n > 0) {
       let min = Infinity;
+      // End times: each arrival is the end in seconds minus the duration in seconds, as the
+      // DuckDB engine's SQL computes it (src/summary/sql.ts rowsSql), to the bit.
+      const dur = this.durExtract ? this.durations.finish() : undefined;
+      let maxAbs = 0;
       for (let i = 0; i < n; i++) {
-        raw[i] *= scale;
+        raw[i] = dur ? raw[i] * scale - dur[i] : raw[i] * scale;
         if (raw[i] < min) min = raw[i];
+        const a = raw[i] < 0 ? -raw[i] : raw[i];
+        if (a > maxAbs) maxAbs = a;
+      }
+      // Epoch or relative times by the arrivals' magnitude, as the DuckDB engine decides it
+      // (originOf): with end times, a duration of years could move the earliest arrival across
+      // 1e8 s (the two engines differed on such a row, found by this feature's parity test).
+      if (dur && det.unit !== 'iso') {
+        const abs = maxAbs >= 1e8 && !options.metaOrigin;
+        if (abs !== det.absolute) det = { ...det, absolute: abs, reason: det.how === 'mapping' ? (abs ? 'epoch time' : 'relative time') : `${det.reason}; ${abs ? 'epoch' : 'relative'} times once the durations are subtracted` };
       }
       if (det.absolute) {
         const base = Math.floor(min);
-        origin = originIsoOf(base, this.files, det.unit);
+        origin = originIsoOf(base, this.files, det.unit, this.durExtract !== undefined);
         for (let i = 0; i < n; i++) raw[i] -= base;
       }
     }

@@ -79,9 +79,11 @@ export function isEpoch(unit: 's' | 'ms' | 'us' | 'ns', maxAbs: number): boolean
  * engines write it. @throws IngestError when it is past the dates JavaScript can hold
  * (±8.64e12 s): a wrong timestamp.unit, not a time.
  */
-export function originIsoOf(seconds: number, files: readonly string[], unit: string): string {
+export function originIsoOf(seconds: number, files: readonly string[], unit: string, endTimes = false): string {
   const d = new Date(seconds * 1000);
   if (Number.isNaN(d.getTime())) {
+    // With end times the earliest arrival may be far off by its duration, not by its timestamp.
+    if (endTimes) throw new IngestError(`${files.join(', ')}: the earliest arrival (timestamp − duration), ${seconds} s from 1970 with timestamps read as ${unit}, is past the dates a trace can hold (±8.64e12 s, year 275760); check timestamp.unit, timestamp.duration_unit and the longest durations`, files[0], undefined, 'duration');
     throw new IngestError(`${files.join(', ')}: the earliest timestamp, ${seconds} s from 1970 read as ${unit}, is past the dates a trace can hold (±8.64e12 s, year 275760); check timestamp.unit`, files[0], undefined, 'timestamp');
   }
   return d.toISOString();

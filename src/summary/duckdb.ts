@@ -312,7 +312,8 @@ async function autoUnit(con: DuckDBConnection, from: string, mapping: Mapping, d
   const col = mapping.columns.timestamp;
   const typedNumber = typeof col === 'string' && (!dotted || !col.includes('.')) && numericSource.has(col);
   if (first !== undefined && first !== null && !typedNumber && !NUMERIC_RE.test(String(first))) return { unit: 'iso', reason: 'date-time strings' };
-  // Read as seconds (unit s: the values as they are), the accepted rows' magnitudes.
+  // Read as seconds (unit s: the values as they are), the accepted rows' magnitudes (end times
+  // as the log holds them, before a duration is subtracted: the TypeScript engine's too).
   const asIs: Mapping = { ...mapping, timestamp: { ...mapping.timestamp, unit: 's' } };
   const classes = MAGNITUDE_LIMITS.map((lo, i) => `CAST(count(*) FILTER (WHERE a >= ${lo}${i > 0 ? ` AND a < ${MAGNITUDE_LIMITS[i - 1]}` : ''}) AS DOUBLE)`).join(', ');
   // (a: NULL for a rejected row, which no aggregate of it counts)
@@ -321,8 +322,8 @@ async function autoUnit(con: DuckDBConnection, from: string, mapping: Mapping, d
   const counted = fields && fields.found === undefined ? Object.assign(new Set(numericSource), numericSource, { fieldCounts: true }) : undefined;
   const row = (
     counted
-      ? await withFieldCounts(fields!, async (csv) => (await con.runAndReadAll(magnitudes(rowsSql(csv, asIs, dotted, undefined, counted)))).getRows()[0])
-      : (await con.runAndReadAll(magnitudes(rowsSql(from, asIs, dotted, undefined, numericSource)))).getRows()[0]
+      ? await withFieldCounts(fields!, async (csv) => (await con.runAndReadAll(magnitudes(rowsSql(csv, asIs, dotted, undefined, counted, [], { endTimes: true })))).getRows()[0])
+      : (await con.runAndReadAll(magnitudes(rowsSql(from, asIs, dotted, undefined, numericSource, [], { endTimes: true })))).getRows()[0]
   ).map(Number);
   if (counted) fields!.found = row[row.length - 1] > 0;
   const d = detectNumericUnit(row[0]);
@@ -844,7 +845,7 @@ export function originOf(src: Pick<Source, 'mapping' | 'meta' | 'files'>, tmin: 
   // With a metadata origin M, --origin X shifts relative times by M − X (as the TypeScript engine).
   if (absolute) {
     const origin = given ?? Math.floor(tmin);
-    return { absolute, origin, originIso: originIsoOf(origin, files, unit ?? 's') };
+    return { absolute, origin, originIso: originIsoOf(origin, files, unit ?? 's', src.mapping.timestamp?.marks === 'end') };
   }
   if (metaOrigin !== null && given !== undefined) return { absolute, origin: given - epochSeconds(metaOrigin), originIso: new Date(given * 1000).toISOString() };
   // `firstSecond` (fit --anonymize): relative times too count from their first second, so that

@@ -490,7 +490,7 @@ export function rowsSql(
   d: Dialect = DIALECTS.duckdb,
   numericColumns: TypedColumns = new Set(),
   texts: readonly ('session_id' | 'model' | 'request_id')[] = [],
-  options: { rawClient?: boolean } = {},
+  options: { rawClient?: boolean; endTimes?: boolean } = {},
 ): string {
   const cols = mapping.columns;
   const rawClient = options.rawClient ? clientRaw(mapping, dotted, numericColumns, d)?.raw : undefined;
@@ -502,6 +502,10 @@ export function rowsSql(
   const typedNumber = (src: FieldSource | undefined) => (typeof src === 'string' && (!dotted || !src.includes('.')) && numericColumns.has(src) ? q(src) : undefined);
   const tTyped = typedNumber(cols.timestamp);
   const unit = mapping.timestamp?.unit;
+  // End times (`"marks": "end"`): the duration, validated as TraceBuilder does and subtracted
+  // from the time (options.endTimes: not subtracted, the times as the log holds them).
+  const durSrc = mapping.timestamp?.marks === 'end' ? cols.duration : undefined;
+  const dTyped = typedNumber(durSrc);
   const ints = SQL_ALL_INT_FIELDS.filter((f) => cols[f] !== undefined).map((f) => ({ f, typed: typedNumber(cols[f]) }));
   const raw = (f: string) => q(`__sg_raw_${f}`);
   const num = (f: string) => q(`__sg_num_${f}`);
@@ -523,6 +527,7 @@ export function rowsSql(
     `${cols.client_id ? clientSql(fieldSql(cols.client_id, dotted, mapping.separator, d, numericColumns)) : numericColumns.clientMissing ? `'unknown'` : `'default'`} AS ${q('__sg_client')}`,
     ...(rawClient ? [`${rawClient} AS ${q('__sg_client_raw')}`] : []),
     ...texts.filter((f) => cols[f] !== undefined).map((f) => `${fieldSql(cols[f]!, dotted, mapping.separator, d, numericColumns)} AS ${q(`__sg_text_${f}`)}`),
+    ...(durSrc ? [`${text('duration', durSrc, dTyped)} AS ${raw('duration')}`] : []),
     ...ints.map(({ f, typed }) => `${text(f, cols[f]!, typed)} AS ${raw(f)}`),
   ];
   // Text fields (the client and TEXT_FIELDS, as TraceBuilder checks them) read from a BLOB
@@ -536,7 +541,11 @@ export function rowsSql(
   // (one addition, so the times are the TypeScript engine's to the bit; the rows of the earliest
   // file, and of files of its origin, keep theirs as read)
   const shifted = numericColumns.shifted ? `CASE WHEN ${q(ORIGIN_SHIFT)} IS NULL THEN ${tExpr} ELSE (${tExpr}) + ${q(ORIGIN_SHIFT)} END` : tExpr;
-  const level2 = [`${shifted} AS ${q('__sg_t')}`, ...ints.map(({ f, typed }) => `${typed ? `CAST(${raw(f)} AS DOUBLE)` : d.toDouble(raw(f))} AS ${num(f)}`)];
+  const level2 = [
+    `${shifted} AS ${q('__sg_t')}`,
+    ...(durSrc ? [`${dTyped ? `CAST(${raw('duration')} AS DOUBLE)` : d.toDouble(raw('duration'))} AS ${num('duration')}`] : []),
+    ...ints.map(({ f, typed }) => `${typed ? `CAST(${raw(f)} AS DOUBLE)` : d.toDouble(raw(f))} AS ${num(f)}`),
+  ];
   // Text the engine parses but JavaScript's Number() does not (DuckDB: '1_000').
   const notNumber = (f: string, typed: boolean) => (typed || !d.notNumber ? '' : ` OR ${d.notNumber(raw(f))}`);
   const t = q('__sg_t');
@@ -545,6 +554,12 @@ export function rowsSql(
   const reasons = [
     `WHEN ${lazy.has('timestamp') ? `NOT ${present('timestamp', t)}` : `${raw('timestamp')} IS NULL`} THEN 'missing_timestamp'`,
     `WHEN ${t} IS NULL OR NOT ${d.isFinite(t)}${notNumber('timestamp', Boolean(tTyped) || unit === 'iso')} THEN 'bad_timestamp'`,
+    ...(durSrc
+      ? [
+          `WHEN ${lazy.has('duration') ? `NOT ${present('duration', num('duration'))}` : `${raw('duration')} IS NULL`} THEN 'missing_duration'`,
+          `WHEN ${num('duration')} IS NULL OR NOT ${d.isFinite(num('duration'))}${notNumber('duration', Boolean(dTyped))} OR ${num('duration')} < 0 THEN 'bad_duration'`,
+        ]
+      : []),
     ...ints.flatMap(({ f, typed }) => [
       `WHEN ${present(f, num(f))} AND (${num(f)} IS NULL OR NOT ${d.isFinite(num(f))}${notNumber(f, Boolean(typed))}) THEN 'bad_number'`,
       `WHEN ${present(f, num(f))} AND ${num(f)} < 0 THEN 'negative_tokens'`,
@@ -559,6 +574,7 @@ export function rowsSql(
   if (d.acceptFirst) {
     const ok = [
       `${t} IS NOT NULL AND ${d.isFinite(t)}${notNumber('timestamp', Boolean(tTyped) || unit === 'iso').replace(/^ OR /, ' AND NOT ')}`,
+      ...(durSrc ? [`${num('duration')} IS NOT NULL AND ${d.isFinite(num('duration'))}${notNumber('duration', Boolean(dTyped)).replace(/^ OR /, ' AND NOT ')} AND ${num('duration')} >= 0`] : []),
       ...ints.map(({ f, typed }) => inRange(f, Boolean(typed))),
       ...(badBytes ? [`NOT ${q('__sg_bad_bytes')}`] : []),
     ];
@@ -569,7 +585,10 @@ export function rowsSql(
   const l1 = `SELECT *, ${level1.join(', ')} FROM ${fromClause} AS src_in`;
   const l1b = isoParts ? `SELECT *, ${d.iso!.parts(raw('timestamp'))} AS ${isoParts} FROM (${l1}) AS src_l1b` : l1;
   const outTexts = texts.filter((f) => cols[f] !== undefined).map((f) => `${q(`__sg_text_${f}`)} AS ${q(f)}, `).join('');
-  return `SELECT ${t} AS t, ${q('__sg_client')} AS client, ${rawClient ? `${q('__sg_client_raw')} AS client_raw, ` : ''}${outTexts}${ints.map(({ f }) => `${d.toBigint(num(f))} AS ${q(f)}`).join(', ')}${ints.length ? ',' : ''}
+  // (the end in seconds minus the duration in seconds: TraceBuilder.finish's arithmetic)
+  // (in parentheses: node-sql-parser's Trino grammar, with which the script is checked, refuses `"a" - "b" AS t`)
+  const arrival = durSrc && !options.endTimes ? `(${t} - ${num('duration')} * ${UNIT_FACTOR[mapping.timestamp!.duration_unit ?? 's']})` : t;
+  return `SELECT ${arrival} AS t, ${q('__sg_client')} AS client, ${rawClient ? `${q('__sg_client_raw')} AS client_raw, ` : ''}${outTexts}${ints.map(({ f }) => `${d.toBigint(num(f))} AS ${q(f)}`).join(', ')}${ints.length ? ',' : ''}
   CASE ${reasons.join('\n    ')} ELSE NULL END AS reason
 FROM (SELECT *, ${level2.join(', ')} FROM (${l1b}) AS src_l1) AS src_l2`;
 }

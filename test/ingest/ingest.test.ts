@@ -342,7 +342,7 @@ describe('mapping files with mistakes: the message names the path, what is allow
       [{ columns: { timestamp: 't', input_token: 'x' } }, 'm.json: columns: unknown key "input_token"; did you mean "input_tokens"? (allowed here: timestamp, client_id,'],
       [{ columns: { request_time: 'timestamp' } }, 'keys are our fields and values your columns: {"timestamp":"request_time"}'],
       [{ column: { timestamp: 't' } }, 'm.json: top level: unknown key "column"; did you mean "columns"?'],
-      [{ columns: { timestamp: 't' }, timestamp: { unit: 's', tz: '+08:00' } }, 'm.json: timestamp: unknown key "tz" (allowed here: unit, timezone)'],
+      [{ columns: { timestamp: 't' }, timestamp: { unit: 's', tz: '+08:00' } }, 'm.json: timestamp: unknown key "tz" (allowed here: unit, timezone, marks, duration_unit)'],
     ];
     for (const [value, message] of cases) expect(() => parseMapping(value, 'm.json'), JSON.stringify(value)).toThrow(message);
   });
