@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { expandInputs, formatFromName, INPUT_FORMATS, type InputFormat } from '../io/input.js';
 import { traceMeta } from '../summary/duckdb.js';
 import { collectRejects, ingestFiles, type IngestResult } from '../ingest/ingest.js';
-import { IngestError, noAcceptedRows, type NoAcceptedRowsError, type Reject } from '../ingest/errors.js';
+import { excludedRows, IngestError, noAcceptedRows, type NoAcceptedRowsError, type Reject } from '../ingest/errors.js';
 import { wrongKindHint } from '../io/file-kind.js';
 import { readMapping, type Mapping } from '../ingest/mapping.js';
 import { loadPreset } from '../ingest/presets.js';
@@ -92,13 +92,14 @@ export async function runIngest(inputs: string[], mapping: Mapping, format: Inpu
   notOursWithoutMapping(result.meta !== undefined, result.summary.files, mapping);
   if (rejects.rejects) {
     writeRejects(rejects.rejects, result);
-    cappedRejectsNote(rejects.rejects, result.rejects.length, result.summary.rows_rejected, rep);
+    cappedRejectsNote(rejects.rejects, result.rejects.length, result.summary.rows_rejected - excludedRows(result.summary.rejects_by_reason), rep);
   }
   // Nothing to summarize, fit or inspect: an error (exit 2) whatever the ratio, as in the DuckDB engine.
   // With the first rejected row named, as a run stopped by the ratio does (found by a new user's
   // walkthrough: a wrong timestamp unit said only "all 400 rows rejected (bad_timestamp 400)").
   if (result.summary.rows_accepted === 0) throw noAcceptedRows(result.summary.files, result.summary.rows_read, result.summary.rejects_by_reason, `${rejects.rejects ? `; see ${rejects.rejects}` : ` (use --${rejects.prefix ? `${rejects.prefix}-` : ''}rejects to see them)`}${firstReject(result.rejects[0])}`);
-  checkRejectRatio(result.summary.rows_rejected, result.summary.rows_read, ratio, rejects, result.rejects[0]);
+  const excluded = excludedRows(result.summary.rejects_by_reason);
+  checkRejectRatio(result.summary.rows_rejected - excluded, result.summary.rows_read - excluded, ratio, rejects, result.rejects[0]);
   return result;
 }
 
@@ -241,7 +242,8 @@ export async function duckdbRejects(
   const note = oneClientNote(r.files, source.mapping);
   if (note) rep.info(note);
   if (opts.rejects) await writeDuckdbRejects(opts.rejects, r.files, r.rejectsByReason, source, rep);
-  checkRejectRatio(rejected, r.rowsRead, parseRatio(opts.maxRejectRatio ?? '0.01', opts.prefix), opts);
+  const excluded = excludedRows(r.rejectsByReason);
+  checkRejectRatio(rejected - excluded, r.rowsRead - excluded, parseRatio(opts.maxRejectRatio ?? '0.01', opts.prefix), opts);
   return rejected;
 }
 
@@ -270,7 +272,8 @@ export interface RejectSource {
  */
 export async function writeDuckdbRejects(path: string, files: string[], counted: Partial<Record<string, number>>, source: RejectSource, rep: Reporter): Promise<void> {
   const total = Object.values(counted).reduce<number>((a, b) => a + (b ?? 0), 0);
-  if (total === 0) {
+  // (rows the mapping's filter excluded are not written: nothing to read again for them)
+  if (total - excludedRows(counted) === 0) {
     writeFileAtomic(path, '');
     return;
   }
@@ -296,7 +299,7 @@ export async function writeDuckdbRejects(path: string, files: string[], counted:
   if ([...keys].some((k) => (counted[k] ?? 0) !== (theirs[k] ?? 0))) {
     rep.info(`warning: --rejects ${path}: the TypeScript reader rejects ${list(theirs)} where the DuckDB scan counted ${list(counted)}; the file holds the TypeScript reader's rejects (the engines should agree: please report the input)`);
   }
-  cappedRejectsNote(path, c.rejects.length, c.rejected, rep);
+  cappedRejectsNote(path, c.rejects.length, c.rejected - excludedRows(theirs), rep);
 }
 
 /** Both engines keep the first 1 000 000 rejected rows (TraceBuilder's maxRejectsKept): a file with fewer than were rejected says so. */

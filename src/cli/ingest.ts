@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { formatFromPath, type TraceFormat } from '../io/trace-writer.js';
 import { listPresets } from '../ingest/presets.js';
+import { excludedRows } from '../ingest/errors.js';
 import { writeTrace } from '../ingest/write-trace.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, UsageError } from './errors.js';
 import { addIngestOptions, mappingFrom, notOursWithoutMappingDuckdb, oneClientNote, parseFormat, firstReject, parseRatio, runIngest, type IngestCliOptions, reportIngest, writeDuckdbRejects } from './ingest-options.js';
@@ -44,7 +45,9 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
   "input_tokens": "usage.prompt_tokens", "model": {"const": "m-large"}},
   "timestamp": {"unit": "auto|s|ms|us|ns|iso", "timezone": "+08:00"}}
 A log written when each request ends: map "duration": "latency_ms" in columns and give
-  "timestamp": {"marks": "end", "duration_unit": "ms"}: arrival = timestamp − duration.`,
+  "timestamp": {"marks": "end", "duration_unit": "ms"}: arrival = timestamp − duration.
+Rows that are no model requests: map "filter": ["method", "path"] in columns and give
+  "keep": ["POST /v1/chat/completions"]: the other rows are counted as excluded.`,
     )
     .action(async (inputs: string[], opts: Opts) => {
       if (opts.listPresets) {
@@ -92,7 +95,8 @@ A log written when each request ends: map "duration": "latency_ms" in columns an
           const note = oneClientNote(summary.files, mapping);
           if (note) rep.info(note);
           if (written === null) {
-            rep.info(`ingest: ${((100 * summary.rows_rejected) / summary.rows_read).toFixed(2)} % of rows rejected, above --max-reject-ratio ${ratio}; no trace written${opts.rejects ? `; see ${opts.rejects}` : ' (the DuckDB engine counts them; --rejects FILE writes them)'}`);
+            const excluded = excludedRows(summary.rejects_by_reason);
+            rep.info(`ingest: ${((100 * (summary.rows_rejected - excluded)) / (summary.rows_read - excluded)).toFixed(2)} % of rows rejected, above --max-reject-ratio ${ratio}; no trace written${opts.rejects ? `; see ${opts.rejects}` : ' (the DuckDB engine counts them; --rejects FILE writes them)'}`);
             setExit(EXIT_CHECK_FAILED);
             return;
           }
@@ -105,7 +109,9 @@ A log written when each request ends: map "duration": "latency_ms" in columns an
       const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep, { rejects: opts.rejects, maxRejectRatio: '1' });
       if (opts.summary) writeFileAtomic(opts.summary, JSON.stringify(result.summary, null, 2) + '\n');
       reportIngest(rep, result, mapping);
-      const share = result.summary.rows_rejected / result.summary.rows_read;
+      // (rows the mapping's filter excluded are not held against the ratio: a share of the rows kept)
+      const excluded = excludedRows(result.summary.rejects_by_reason);
+      const share = result.summary.rows_read > excluded ? (result.summary.rows_rejected - excluded) / (result.summary.rows_read - excluded) : 0;
       if (share > ratio) {
         rep.info(
           `ingest: ${(100 * share).toFixed(2)} % of rows rejected, above --max-reject-ratio ${ratio}; no trace written${opts.rejects ? `; see ${opts.rejects}` : ' (use --rejects to see them)'}${firstReject(result.rejects[0])}`,

@@ -50,6 +50,7 @@ export class NoAcceptedRowsError extends IngestError {
 export const REJECT_REASONS = [
   'unparseable_line',
   'wrong_column_count',
+  'excluded',
   'missing_timestamp',
   'bad_timestamp',
   'missing_duration',
@@ -59,6 +60,15 @@ export const REJECT_REASONS = [
   'bad_encoding',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/**
+ * Rows a mapping's filter excluded (`columns.filter`, `keep`): counted with the rejects, but
+ * neither written to --rejects nor held against --max-reject-ratio (which is a share of the
+ * rows kept).
+ */
+export function excludedRows(byReason: Partial<Record<string, number>>): number {
+  return byReason.excluded ?? 0;
+}
 
 export interface Reject {
   file: string;

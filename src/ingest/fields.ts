@@ -1,9 +1,10 @@
 import { LENGTH_COLUMNS } from '../io/trace-schema.js';
 
 /**
- * Canonical fields a mapping can fill (DESIGN.md, normalized trace), plus `block_count`, and
- * `duration`: how long a request took, read only to find its arrival when the timestamp marks
- * its end (`"timestamp": {"marks": "end"}`), never kept in the trace.
+ * Canonical fields a mapping can fill (DESIGN.md, normalized trace), plus `block_count`,
+ * `duration` (how long a request took, read only to find its arrival when the timestamp marks
+ * its end: `"timestamp": {"marks": "end"}`) and `filter` (a row is kept when its text is one of
+ * the mapping's `keep` values); the last two are never kept in the trace.
  */
 export const CANONICAL_FIELDS = [
   'timestamp',
@@ -15,6 +16,7 @@ export const CANONICAL_FIELDS = [
   ...LENGTH_COLUMNS,
   'block_count',
   'duration',
+  'filter',
 ] as const;
 export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
 

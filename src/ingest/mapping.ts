@@ -50,6 +50,11 @@ export const MappingSchema = z
       .optional(),
     separator: z.string().default('/').describe('joins client_id columns'),
     optional: z.array(z.enum(CANONICAL_FIELDS)).default([]).describe('fields whose source columns may be missing from a file (left absent)'),
+    keep: z
+      .array(z.union([z.string().min(1), z.number()]))
+      .min(1)
+      .optional()
+      .describe('the texts of columns.filter a row is kept for (other rows are counted as excluded): ["POST /v1/chat/completions"], ["profiling"]'),
   })
   .strict();
 
@@ -80,7 +85,7 @@ export function parseMapping(value: unknown, file = 'mapping'): Mapping {
   if (!r.success) throw new IngestError(`${file}: ${mappingIssue(r.error.issues, value)}`, file);
   if (!r.data.columns.timestamp) throw new IngestError(`${file}: columns.timestamp: the timestamp field is required`, file);
   if (r.data.timestamp?.timezone !== undefined) parseTimezone(r.data.timestamp.timezone, file);
-  const durationProblem = endTimeProblem(r.data);
+  const durationProblem = endTimeProblem(r.data) ?? filterProblem(r.data);
   if (durationProblem) throw new IngestError(`${file}: ${durationProblem}`, file);
   const d = r.data.delimiter;
   if (d !== undefined && (d.length !== 1 || '"\r\n#\''.includes(d))) throw new IngestError(`${file}: delimiter: expected one character other than a quote, '#' or a line break (";" or "|"), got ${JSON.stringify(d)}`, file);
@@ -114,6 +119,20 @@ function endTimeProblem(m: Mapping): string | undefined {
   if (!end && m.timestamp?.duration_unit !== undefined) return 'timestamp.duration_unit without "marks": "end" and columns.duration: the duration is read only for end times';
   if (m.optional.includes('duration')) return 'optional: duration cannot be optional: without it a request\'s arrival is unknown (a row without one is rejected as missing_duration)';
   return undefined;
+}
+
+/** What is wrong with a mapping's row filter, or undefined: `columns.filter` and `keep` go together. */
+function filterProblem(m: Mapping): string | undefined {
+  const has = m.columns.filter !== undefined;
+  if (has && m.keep === undefined) return 'columns.filter: give "keep", the texts of the filter a row is kept for (["profiling"], ["POST /v1/chat/completions"]): the others are counted as excluded';
+  if (!has && m.keep !== undefined) return 'keep: map columns.filter too, the column (or columns joined) whose text decides which rows are kept';
+  if (m.optional.includes('filter')) return 'optional: filter cannot be optional: without its column no row could be kept';
+  return undefined;
+}
+
+/** The texts a mapping's `keep` lists, as row texts are compared with them (numbers as JavaScript prints them). */
+export function keepTexts(m: Pick<Mapping, 'keep'>): string[] {
+  return (m.keep ?? []).map((v) => (typeof v === 'number' ? String(v) : v.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '')));
 }
 
 /** The field delimiter of a CSV or TSV input read with `mapping`. */

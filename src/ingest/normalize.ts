@@ -1,6 +1,6 @@
 import { INT_FIELDS, TEXT_FIELDS, type CanonicalField, type IntField, type TextField } from './fields.js';
 import type { FieldSource, Mapping } from './mapping.js';
-import { parseTimezone, type TimestampUnit } from './mapping.js';
+import { keepTexts, parseTimezone, type TimestampUnit } from './mapping.js';
 import type { Reject, RejectReason } from './errors.js';
 import { detectNumericUnit, isEpoch, originIsoOf, parseIsoSeconds, UNIT_SECONDS } from './timestamp.js';
 import { magnitudeCounts, mixedUnitWarning } from './time-axis.js';
@@ -142,6 +142,9 @@ export class TraceBuilder {
   private durExtract: Extract | undefined;
   private readonly durFactor: number = 1;
   private readonly durations = new GrowableF64();
+  /** The row filter (`columns.filter`, `keep`): its source and the texts a row is kept for. */
+  private filterExtract: Extract | undefined;
+  private keep: Set<string> | undefined;
   readonly rejects: Reject[] = [];
   readonly rejectCounts: Partial<Record<RejectReason, number>> = {};
   rejectedTotal = 0;
@@ -196,6 +199,8 @@ export class TraceBuilder {
     }
     this.tsExtract = this.extract.get('timestamp')!;
     this.clientExtract = this.extract.get('client_id');
+    this.filterExtract = this.extract.get('filter');
+    if (this.filterExtract) this.keep = new Set(keepTexts(mapping));
     if (mapping.timestamp?.marks === 'end') {
       this.durExtract = this.extract.get('duration');
       this.durFactor = UNIT_SECONDS[mapping.timestamp.duration_unit ?? 's'];
@@ -333,7 +338,8 @@ export class TraceBuilder {
   reject(line: number, reason: RejectReason, message: string, text: string, field?: string): void {
     this.rejectedTotal++;
     this.rejectCounts[reason] = (this.rejectCounts[reason] ?? 0) + 1;
-    if (this.rejects.length < this.maxRejectsKept) this.rejects.push({ file: this.file, line, reason, field, message, text });
+    // Rows the filter excludes are counted, not kept: they may be most of a log.
+    if (reason !== 'excluded' && this.rejects.length < this.maxRejectsKept) this.rejects.push({ file: this.file, line, reason, field, message, text });
   }
 
   /** Parses a timestamp value to a number in raw units (or epoch seconds for ISO); NaN if bad. */
@@ -375,6 +381,16 @@ export class TraceBuilder {
 
   /** Normalizes one row; returns false when it was rejected. */
   row(values: unknown[], line: number, raw: () => string): boolean {
+    // The row filter first: a row it excludes is not checked further (its text is read as the
+    // client's is: trimmed, other JSON values as JSON).
+    const fe = this.filterExtract;
+    if (fe) {
+      const v = fe.kind === 'one' ? values[fe.slot] : this.raw(fe, values);
+      if (isBlank(v) || !this.keep!.has(typeof v === 'string' ? trimmed(v) : textValue(v))) {
+        this.reject(line, 'excluded', 'the filter is not one of keep', '', 'filter');
+        return false;
+      }
+    }
     // Timestamp (required).
     const tv = this.raw(this.tsExtract, values);
     if (isBlank(tv)) {

@@ -1,4 +1,5 @@
 import { INT_FIELDS } from '../ingest/fields.js';
+import { excludedRows } from '../ingest/errors.js';
 import type { Mapping } from '../ingest/mapping.js';
 import type { IngestSummary } from '../ingest/normalize.js';
 import { commitTemporary, discardTemporary, outputError, tempPathFor } from '../io/atomic.js';
@@ -77,7 +78,8 @@ export async function ingestWithDuckDB(
     if (warnings.length > 0) summary.warnings = warnings;
     // The caller's work before the trace is written (--rejects: a failure there leaves no trace behind).
     await options.beforeWrite?.(summary);
-    if (scan.rowsRead > 0 && rejected / scan.rowsRead > options.maxRejectRatio) return { summary, written: null };
+    const excluded = excludedRows(scan.rejectsByReason);
+    if (scan.rowsRead > excluded && (rejected - excluded) / (scan.rowsRead - excluded) > options.maxRejectRatio) return { summary, written: null };
     // Column order of outputColumns(): timestamp, client_id, texts, turn, lengths, block_count.
     const presentTexts = texts.filter(has);
     const presentInts = ints.filter(has);

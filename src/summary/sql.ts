@@ -8,6 +8,7 @@
  */
 import { parseTimezone, type Mapping, type FieldSource } from '../ingest/mapping.js';
 import { ISO_RE } from '../ingest/timestamp.js';
+import { keepTexts } from '../ingest/mapping.js';
 import { IngestError } from '../ingest/errors.js';
 import { TEXT_FIELDS } from '../ingest/fields.js';
 import { GAP_BINS_PER_DECADE, GAP_MIN, LENGTH_EXACT_BELOW } from './bins.js';
@@ -528,6 +529,7 @@ export function rowsSql(
     ...(rawClient ? [`${rawClient} AS ${q('__sg_client_raw')}`] : []),
     ...texts.filter((f) => cols[f] !== undefined).map((f) => `${fieldSql(cols[f]!, dotted, mapping.separator, d, numericColumns)} AS ${q(`__sg_text_${f}`)}`),
     ...(durSrc ? [`${text('duration', durSrc, dTyped)} AS ${raw('duration')}`] : []),
+    ...(cols.filter ? [`${fieldSql(cols.filter, dotted, mapping.separator, d, numericColumns)} AS ${q('__sg_filter')}`] : []),
     ...ints.map(({ f, typed }) => `${text(f, cols[f]!, typed)} AS ${raw(f)}`),
   ];
   // Text fields (the client and TEXT_FIELDS, as TraceBuilder checks them) read from a BLOB
@@ -579,6 +581,13 @@ export function rowsSql(
       ...(badBytes ? [`NOT ${q('__sg_bad_bytes')}`] : []),
     ];
     reasons.unshift(`WHEN ${ok.join(' AND ')} THEN NULL`);
+  }
+  // The row filter before any check of its fields, as TraceBuilder.row; `keep` as TraceBuilder
+  // compares its texts (a NULL filter, blank in the row, is excluded too).
+  const kept = cols.filter ? `${q('__sg_filter')} IN (${keepTexts(mapping).map((v) => (d.literal ?? literal)(v)).join(', ')})` : undefined;
+  if (kept) {
+    if (d.acceptFirst) reasons[0] = reasons[0].replace(/^WHEN /, `WHEN ${kept} AND `);
+    reasons.unshift(`WHEN ${q('__sg_filter')} IS NULL OR NOT (${kept}) THEN 'excluded'`);
   }
   // Before any check of its fields, as the TypeScript reader rejects such a row unread.
   if (numericColumns.fieldCounts) reasons.unshift(`WHEN ${q(WRONG_FIELD_COUNT)} THEN 'wrong_column_count'`);

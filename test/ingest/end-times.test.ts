@@ -5,7 +5,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
-import nodeSqlParser from 'node-sql-parser';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { parseMapping, type Mapping } from '../../src/ingest/mapping.js';
 import { loadPreset } from '../../src/ingest/presets.js';
@@ -15,7 +14,7 @@ import { summarizeWithDuckDB } from '../../src/summary/duckdb.js';
 import { ingestWithDuckDB } from '../../src/summary/duckdb-ingest.js';
 import { compareEngines } from '../summary/engine-compare.js';
 import { expectEqualSummaries } from '../summary/equal-summaries.js';
-import { runCli } from '../cli/run-cli.js';
+import { checkSqlScripts } from '../summary/sql-scripts.js';
 import { fixture, tempDir } from '../helpers.js';
 
 const W = { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 0.001 };
@@ -221,29 +220,7 @@ describe('end times: arrival = timestamp − duration', () => {
     burstEndLog(file);
     const map = `${dir}/end.json`;
     writeFileSync(map, JSON.stringify(burstEndMapping()));
-    const statements = (script: string) =>
-      script
-        .split(/;\n/)
-        .map((s) => s.replace(/^--.*\n/gm, '').trim())
-        .filter((s) => s !== '');
-    const print = async (dialect: string) => {
-      const r = await runCli('sql', '--map', map, '--source', 'logs.requests', '--resolution', '1', '--dialect', dialect);
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toContain("'missing_duration'");
-      return r.stdout;
-    };
-    const parser = new nodeSqlParser.Parser();
-    for (const s of statements(await print('trino'))) expect(() => parser.astify(s, { database: 'trino' })).not.toThrow();
-    for (const s of statements(await print('spark'))) expect(() => parser.astify(s.replaceAll('TRY_CAST(', 'CAST('), { database: 'hive' })).not.toThrow();
-    await print('clickhouse');
-    const db = await DuckDBInstance.create(':memory:');
-    const con = await db.connect();
-    await con.run('CREATE SCHEMA logs');
-    await con.run(`CREATE TABLE logs.requests AS SELECT * FROM read_csv('${file}', header = true, all_varchar = true)`);
-    const results = [];
-    for (const s of statements(await print('duckdb'))) results.push((await con.runAndReadAll(s)).getRowObjectsJS());
-    con.closeSync();
-    db.closeSync();
+    const results = await checkSqlScripts(map, file, "'missing_duration'");
     const [rejects, , arrivals] = results as Record<string, unknown>[][];
     expect(rejects).toEqual([{ reason: null, c: 400n }]);
     const truth = await ingestFiles({ inputs: [fixture('traces', 'burstgpt', 'burstgpt3_slice.csv')], mapping: loadPreset('burstgpt') });

@@ -1,0 +1,116 @@
+/**
+ * A mapping's row filter (`columns.filter`, `keep`): rows whose filter text is not one of
+ * `keep` are counted as `excluded`, in both engines and `servegen sql`, never written to
+ * --rejects nor held against --max-reject-ratio.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ingestFiles } from '../../src/ingest/ingest.js';
+import { parseMapping } from '../../src/ingest/mapping.js';
+import { loadPreset } from '../../src/ingest/presets.js';
+import { compareEngines } from '../summary/engine-compare.js';
+import { checkSqlScripts } from '../summary/sql-scripts.js';
+import { runCli } from '../cli/run-cli.js';
+import { fixture, tempDir } from '../helpers.js';
+
+const GATEWAY = `ts,phase,path,in,out
+1,warmup,/v1/chat,10,5
+2,profiling,/v1/chat,11,6
+3,profiling,/health,,
+4, profiling ,/v1/chat,12,7
+5,,/v1/chat,13,8
+6,profiling,/v1/chat,abc,9
+7,Profiling,/v1/chat,14,9
+8,profiling,/v1/chat,15,10
+`;
+const GATEWAY_MAP = { columns: { timestamp: 'ts', filter: ['phase', 'path'], input_tokens: 'in', output_tokens: 'out' }, separator: ' ', keep: ['profiling /v1/chat'], timestamp: { unit: 's' } };
+
+describe('row filter: columns.filter and keep', () => {
+  it('keeps the rows whose filter text (trimmed, columns joined) is one of keep; both engines count the others as excluded', async () => {
+    const dir = tempDir();
+    const file = `${dir}/gw.csv`;
+    writeFileSync(file, GATEWAY);
+    const mapping = parseMapping(GATEWAY_MAP, 'gw.json');
+    const ts = await ingestFiles({ inputs: [file], mapping });
+    // Kept: rows 2, 4 (" profiling " trimmed) and 8; row 6 kept by the filter, then a bad number.
+    expect(Array.from(ts.trace.timestamp)).toEqual([2, 4, 8]);
+    expect(ts.summary.rejects_by_reason).toEqual({ excluded: 4, bad_number: 1 });
+    expect(ts.summary.rows_read).toBe(8);
+    // Excluded rows are counted, not kept as rejects (they may be most of a log).
+    expect(ts.rejects.map((r) => r.reason)).toEqual(['bad_number']);
+    const r = await compareEngines([file], mapping, dir);
+    expect(r.differences).toEqual([]);
+    expect(r.outcome).toBe('agree');
+  });
+
+  it('ingest, both engines: --rejects holds the bad rows only, and --max-reject-ratio is a share of the rows kept (1 of 4, not 1 of 8)', async () => {
+    const dir = tempDir();
+    const file = `${dir}/gw.csv`;
+    writeFileSync(file, GATEWAY);
+    const map = `${dir}/gw.json`;
+    writeFileSync(map, JSON.stringify(GATEWAY_MAP));
+    for (const engine of ['ts', 'duckdb']) {
+      const ok = await runCli('ingest', file, '--map', map, '--engine', engine, '--out', `${dir}/${engine}.parquet`, '--rejects', `${dir}/${engine}-rejects.jsonl`, '--max-reject-ratio', '0.25');
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stderr).toContain('8 rows from 1 file(s): 3 accepted, 5 rejected (excluded 4, bad_number 1)');
+      const rejects = readFileSync(`${dir}/${engine}-rejects.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { line: number; reason: string });
+      expect(rejects.map((x) => [x.line, x.reason])).toEqual([[7, 'bad_number']]);
+      expect(ok.stderr).not.toContain('note: --rejects');
+      const over = await runCli('ingest', file, '--map', map, '--engine', engine, '--out', `${dir}/${engine}-2.parquet`, '--max-reject-ratio', '0.2');
+      expect(over.code, engine).toBe(1);
+      expect(over.stderr).toContain('25.00 % of rows rejected');
+    }
+  });
+
+  it("AIPerf's records of a warmup phase: the preset with a filter on metadata.benchmark_phase keeps the profiling records; numbers in keep match numbers and text alike", async () => {
+    const dir = tempDir();
+    const lines = readFileSync(fixture('aiperf', 'profile_export.jsonl'), 'utf8').trim().split('\n');
+    // The first 3 of its 8 records as warmup, the rest as written (profiling).
+    const marked = lines.map((l, i) => (i < 3 ? l.replace('"benchmark_phase":"profiling"', '"benchmark_phase":"warmup"') : l));
+    expect(marked.filter((l) => l.includes('"warmup"'))).toHaveLength(3);
+    const file = `${dir}/profile_export.jsonl`;
+    writeFileSync(file, marked.join('\n') + '\n');
+    const preset = loadPreset('aiperf-records');
+    const mapping = parseMapping({ ...preset, columns: { ...preset.columns, filter: 'metadata.benchmark_phase' }, keep: ['profiling'] }, 'aiperf.json');
+    const all = await ingestFiles({ inputs: [fixture('aiperf', 'profile_export.jsonl')], mapping: preset });
+    const kept = await ingestFiles({ inputs: [file], mapping });
+    expect(kept.summary.rejects_by_reason).toEqual({ ...all.summary.rejects_by_reason, excluded: 3 });
+    expect(kept.summary.rows_accepted).toBe(all.summary.rows_accepted - 3);
+    expect((await compareEngines([file], mapping, dir)).differences).toEqual([]);
+
+    // Status codes: a JSON number and its text both match keep [200] (and "200").
+    const status = `${dir}/status.jsonl`;
+    writeFileSync(status, [200, '200', ' 200 ', 500, '500', null, 200.5, [200]].map((s, i) => JSON.stringify({ t: i, status: s })).join('\n') + '\n');
+    for (const keep of [[200], ['200']]) {
+      const m = parseMapping({ columns: { timestamp: 't', filter: 'status' }, keep, timestamp: { unit: 's' } }, 's.json');
+      const r = await ingestFiles({ inputs: [status], mapping: m });
+      expect(Array.from(r.trace.timestamp), JSON.stringify(keep)).toEqual([0, 1, 2]);
+      expect((await compareEngines([status], m, dir)).differences).toEqual([]);
+    }
+  });
+
+  it('a filter without keep, keep without a filter, or an optional filter is refused', () => {
+    const refused = (m: unknown) => {
+      try {
+        parseMapping(m, 'm.json');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(refused({ columns: { timestamp: 't', filter: 'phase' } })).toMatch(/^m\.json: columns\.filter: give "keep"/);
+    expect(refused({ columns: { timestamp: 't' }, keep: ['x'] })).toMatch(/^m\.json: keep: map columns\.filter too/);
+    expect(refused({ columns: { timestamp: 't', filter: 'phase' }, keep: ['x'], optional: ['filter'] })).toMatch(/optional: filter cannot be optional/);
+    expect(refused({ columns: { timestamp: 't', filter: 'phase' }, keep: [] })).toMatch(/keep/);
+  });
+
+  it('servegen sql: every dialect filters; Trino and Spark parse; the DuckDB script counts the excluded rows as the TypeScript engine does', async () => {
+    const dir = tempDir();
+    const file = `${dir}/gw.csv`;
+    writeFileSync(file, GATEWAY);
+    const map = `${dir}/gw.json`;
+    writeFileSync(map, JSON.stringify(GATEWAY_MAP));
+    const [rejects] = await checkSqlScripts(map, file, "THEN 'excluded'");
+    expect(Object.fromEntries(rejects.map((r) => [String(r.reason), Number(r.c)]))).toEqual({ null: 3, excluded: 4, bad_number: 1 });
+  });
+});
