@@ -150,12 +150,33 @@ describe('the engines on random small inputs (seeded differential fuzzer)', () =
     expect(outcomes.agree).toBeGreaterThan(50);
   });
 
-  it('40 random inputs through `ingest --engine ts|duckdb`: the same exit code, --summary and --rejects file (or DuckDB refusing as documented, pointing to --engine ts)', { timeout: 120_000 }, async () => {
+  it('80 random inputs read with end times (columns.duration) and row filters (columns.filter, keep): same counts, rejects, rows and summaries, or both refuse', { timeout: 120_000 }, async () => {
+    const outcomes: Record<string, number> = {};
+    const differ: string[] = [];
+    const root = tempDir();
+    let extras = 0;
+    for (let i = 0; i < 80; i++) {
+      const c = fuzzCase('engine-fuzz-end-filter', i, undefined, { endTimes: true, filter: true });
+      if (c.mapping.columns.duration || c.mapping.columns.filter) extras++;
+      const dir = `${root}/${i}`;
+      mkdirSync(dir);
+      const paths = writeFuzzCase(c, dir);
+      const r = await compareEngines(paths, c.mapping, dir);
+      outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+      if (r.differences.length) differ.push(`case ${i} (${c.kind}, mapping ${c.mappingText}): ${r.differences.join('; ')}`);
+    }
+    expect(differ).toEqual([]);
+    expect(extras).toBeGreaterThan(50);
+    expect(outcomes.agree).toBeGreaterThan(20);
+  });
+
+  it('70 random inputs through `ingest --engine ts|duckdb`: the same exit code, --summary and --rejects file (or DuckDB refusing as documented, pointing to --engine ts)', { timeout: 120_000 }, async () => {
     const root = tempDir();
     const differ: string[] = [];
     let compared = 0;
-    for (let i = 0; i < 40; i++) {
-      const c = fuzzCase('engine-fuzz-cli', i);
+    // (the last 30 read with end times and row filters: their rejects and --max-reject-ratio, which leaves excluded rows out)
+    for (let i = 0; i < 70; i++) {
+      const c = i < 40 ? fuzzCase('engine-fuzz-cli', i) : fuzzCase('engine-fuzz-cli-end-filter', i, undefined, { endTimes: true, filter: true });
       const dir = `${root}/${i}`;
       mkdirSync(dir);
       const paths = writeFuzzCase(c, dir);
@@ -177,6 +198,6 @@ describe('the engines on random small inputs (seeded differential fuzzer)', () =
       }
     }
     expect(differ).toEqual([]);
-    expect(compared).toBeGreaterThan(15);
+    expect(compared).toBeGreaterThan(25);
   });
 });

@@ -23,8 +23,18 @@ export interface FuzzCase {
 
 const PRESETS: Record<FuzzKind, string[]> = { csv: ['azure-llm-2023', 'azure-multimodal-2024', 'burstgpt', 'litellm-spendlogs', 'servegen'], tsv: [], jsonl: ['aiperf-records', 'aws-bedrock-invocations', 'mooncake', 'openai-usage', 'servegen'] };
 
+/**
+ * What a case's random mapping may add (off by default, so that the cases of a seed stay those
+ * they were): end times (`columns.duration`, `"marks": "end"`) and a row filter
+ * (`columns.filter`, `keep`), each with probability 0.6 when asked.
+ */
+export interface FuzzExtras {
+  endTimes?: boolean;
+  filter?: boolean;
+}
+
 /** The one case a seed and an index give (independent of the other cases). */
-export function fuzzCase(seed: string, index: number, kinds: readonly FuzzKind[] = ['csv', 'tsv', 'jsonl']): FuzzCase {
+export function fuzzCase(seed: string, index: number, kinds: readonly FuzzKind[] = ['csv', 'tsv', 'jsonl'], extras: FuzzExtras = {}): FuzzCase {
   const rng = createRng(seed).split(`case-${index}`);
   const u = () => rng.next();
   const r = (k: number) => Math.floor(u() * k);
@@ -36,7 +46,8 @@ export function fuzzCase(seed: string, index: number, kinds: readonly FuzzKind[]
   let mappingText: string;
   let mapping: Mapping;
   const presets = PRESETS[kind];
-  if (presets.length > 0 && chance(0.3)) {
+  const withExtras = Boolean(extras.endTimes || extras.filter);
+  if (presets.length > 0 && !withExtras && chance(0.3)) {
     mappingText = pick(presets);
     mapping = loadPreset(mappingText);
   } else {
@@ -83,6 +94,25 @@ export function fuzzCase(seed: string, index: number, kinds: readonly FuzzKind[]
     if (unit !== undefined || chance(0.2)) m.timestamp = { ...(unit ? { unit } : {}), ...(chance(0.2) ? { timezone: pick(['+08:00', 'UTC', '-05:30']) } : {}) };
     if (chance(0.3)) m.separator = pick(['|', ' / ', '']);
     if (optional.length) m.optional = optional;
+    if (extras.endTimes && chance(0.6)) {
+      columns.duration = col();
+      m.timestamp = { ...(m.timestamp as object | undefined), marks: 'end', duration_unit: pick(['s', 'ms', 'us', 'ns']) };
+    }
+    if (extras.filter && chance(0.6)) {
+      // Texts the filter's values (textVal) often have, so that most cases keep some rows.
+      const vocab = ['a', 'b', 'c', 'A', '1', 1];
+      const some = () => vocab.filter(() => chance(0.5));
+      if (chance(0.3)) {
+        columns.filter = [col(), col()];
+        const sep = (m.separator as string | undefined) ?? '/';
+        const keep = some().flatMap((x) => some().map((y) => `${x}${sep}${y}`));
+        m.keep = [...keep, ...(chance(0.3) ? [`a${sep}`, `${sep}b`] : [])];
+      } else {
+        columns.filter = col();
+        m.keep = some();
+      }
+      if ((m.keep as unknown[]).length === 0) m.keep = ['a'];
+    }
     mappingText = JSON.stringify(m);
     mapping = parseMapping(m, 'fuzz-map.json');
   }
@@ -168,7 +198,11 @@ export function fuzzCase(seed: string, index: number, kinds: readonly FuzzKind[]
       if (kind === 'jsonl' && chance(0.6) && t.trim() !== '' && Number.isFinite(Number(t)) && !/^\s|\s$|^\+|e|E/.test(t)) return Number(t);
       return t;
     }
-    if (['client_id', 'model', 'session_id', 'request_id'].includes(field)) return textVal();
+    if (['client_id', 'model', 'session_id', 'request_id', 'filter'].includes(field)) return textVal();
+    if (field === 'duration' && chance(0.4)) {
+      const v = u() * pick([1, 50, 5000]);
+      return kind === 'jsonl' && chance(0.5) ? v : numText(chance(0.5) ? Math.round(v * 1000) / 1000 : v);
+    }
     if (field === 'length') return lengthVal();
     return tokText();
   };
