@@ -9,7 +9,7 @@ import { tempDir } from '../helpers.js';
 import { runCli } from '../cli/run-cli.js';
 import { compareEngines } from './engine-compare.js';
 import { expectEqualSummaries } from './equal-summaries.js';
-import { fuzzCase, writeFuzzCase } from './fuzz-inputs.js';
+import { fuzzCase, writeFuzzCase, type FuzzExtras } from './fuzz-inputs.js';
 
 const W = { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 0.001, threads: 1 };
 
@@ -132,12 +132,15 @@ describe('the engines on random small inputs (seeded differential fuzzer)', () =
     });
   });
 
-  it('120 random CSV/TSV/JSON lines inputs (structure, mapping, presets): same counts, rejects by reason, rows and summaries, or both refuse (DuckDB: as documented)', { timeout: 120_000 }, async () => {
+  /** The engines compared on `n` cases of `seed`: outcomes counted, differences listed, cases with end times or a filter counted. */
+  async function fuzzEngines(seed: string, n: number, extras: FuzzExtras = {}): Promise<{ outcomes: Record<string, number>; differ: string[]; withExtras: number }> {
     const outcomes: Record<string, number> = {};
     const differ: string[] = [];
     const root = tempDir();
-    for (let i = 0; i < 120; i++) {
-      const c = fuzzCase('engine-fuzz-1', i);
+    let withExtras = 0;
+    for (let i = 0; i < n; i++) {
+      const c = fuzzCase(seed, i, undefined, extras);
+      if (c.mapping.columns.duration || c.mapping.columns.filter) withExtras++;
       const dir = `${root}/${i}`;
       mkdirSync(dir);
       const paths = writeFuzzCase(c, dir);
@@ -145,28 +148,20 @@ describe('the engines on random small inputs (seeded differential fuzzer)', () =
       outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
       if (r.differences.length) differ.push(`case ${i} (${c.kind}, mapping ${c.mappingText}): ${r.differences.join('; ')}`);
     }
+    return { outcomes, differ, withExtras };
+  }
+
+  it('120 random CSV/TSV/JSON lines inputs (structure, mapping, presets): same counts, rejects by reason, rows and summaries, or both refuse (DuckDB: as documented)', { timeout: 120_000 }, async () => {
+    const { outcomes, differ } = await fuzzEngines('engine-fuzz-1', 120);
     expect(differ).toEqual([]);
     // The cases do compare rows: most are read by both engines.
     expect(outcomes.agree).toBeGreaterThan(50);
   });
 
   it('80 random inputs read with end times (columns.duration) and row filters (columns.filter, keep): same counts, rejects, rows and summaries, or both refuse', { timeout: 120_000 }, async () => {
-    const outcomes: Record<string, number> = {};
-    const differ: string[] = [];
-    const root = tempDir();
-    let extras = 0;
-    for (let i = 0; i < 80; i++) {
-      const c = fuzzCase('engine-fuzz-end-filter', i, undefined, { endTimes: true, filter: true });
-      if (c.mapping.columns.duration || c.mapping.columns.filter) extras++;
-      const dir = `${root}/${i}`;
-      mkdirSync(dir);
-      const paths = writeFuzzCase(c, dir);
-      const r = await compareEngines(paths, c.mapping, dir);
-      outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
-      if (r.differences.length) differ.push(`case ${i} (${c.kind}, mapping ${c.mappingText}): ${r.differences.join('; ')}`);
-    }
+    const { outcomes, differ, withExtras } = await fuzzEngines('engine-fuzz-end-filter', 80, { endTimes: true, filter: true });
     expect(differ).toEqual([]);
-    expect(extras).toBeGreaterThan(50);
+    expect(withExtras).toBeGreaterThan(50);
     expect(outcomes.agree).toBeGreaterThan(20);
   });
 
