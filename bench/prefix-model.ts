@@ -1,0 +1,95 @@
+/**
+ * Prefix model on the Mooncake traces (docs/prefix-reuse.md): fits src/generate/prefix-model.ts
+ * on each trace (one client), regenerates hash_ids for the same requests (timestamps and input
+ * lengths kept, no session labels), and prints the measured statistics side by side, source vs
+ * regenerated (median over --seeds seeds, with their min–max).
+ *
+ * Usage: node --import tsx bench/prefix-model.ts [--seeds 5] [trace.jsonl ...]
+ */
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRng } from '../src/stats/rng.js';
+import { fitPrefixModel, generateHashIds, renumberByFirstUse, type PrefixModel } from '../src/generate/prefix-model.js';
+import { measurePrefixReuse, quantileSorted, summarizePrefixReuse, POW2_LABELS, type PrefixRequest, type PrefixReuse } from '../src/generate/prefix-reuse.js';
+import { readMooncake } from './prefix-reuse.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const dataDir = join(here, '..', '..', 'shared', 'data', 'mooncake');
+const argv = process.argv.slice(2);
+const si = argv.indexOf('--seeds');
+const seeds = si >= 0 ? Number(argv[si + 1]) : 5;
+const files = argv.filter((a, k) => !a.startsWith('--') && !(si >= 0 && k === si + 1));
+const paths = files.length ? files : ['conversation_trace.jsonl', 'synthetic_trace.jsonl'].map((f) => join(dataDir, f));
+
+/** Named statistics of one measured trace. */
+function stats(reqs: PrefixRequest[], r: PrefixReuse): [string, number, (x: number) => string][] {
+  const s = summarizePrefixReuse(r);
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const int = (x: number) => x.toFixed(0);
+  const sec = (x: number) => x.toFixed(0);
+  const pos = Float64Array.from([...r.shared].filter((m) => m > 0)).sort();
+  const gaps: number[] = [];
+  const dists: number[] = [];
+  for (let i = 0; i < reqs.length; i++) {
+    if (r.shared[i] < 2) continue;
+    gaps.push((reqs[i].timestamp - reqs[r.match[i]].timestamp) / 1000);
+    dists.push(i - r.match[i]);
+  }
+  const g = Float64Array.from(gaps).sort();
+  const d = Float64Array.from(dists).sort();
+  return [
+    ['block hit ratio (infinite cache)', s.hitRatio, pct],
+    ['mean hit fraction m/n', s.meanHitFraction, pct],
+    ['requests with m > 0', s.anyHit, pct],
+    ['requests with m = n', s.fullHit, pct],
+    ['m p50', s.sharedQuantiles.p50, int],
+    ['m p75', s.sharedQuantiles.p75, int],
+    ['m p90', s.sharedQuantiles.p90, int],
+    ['m p99', s.sharedQuantiles.p99, int],
+    ['m | m>0 p50', quantileSorted(pos, 0.5), int],
+    ['m | m>0 p90', quantileSorted(pos, 0.9), int],
+    ...POW2_LABELS.map((l) => [`share m ∈ ${l}`, s.sharedHistogram[l], pct] as [string, number, (x: number) => string]),
+    ['distinct roots', s.roots, int],
+    ['top root share', s.topRootShare[0] ?? NaN, pct],
+    ['roots seen once (share of roots)', s.singletonRootShare, pct],
+    ['m ≥ 2: t_i − t_j p50 (s)', quantileSorted(g, 0.5), sec],
+    ['m ≥ 2: t_i − t_j p90 (s)', quantileSorted(g, 0.9), sec],
+    ['m ≥ 2: i − j p50 (requests)', quantileSorted(d, 0.5), int],
+    ['m ≥ 2: i − j p90 (requests)', quantileSorted(d, 0.9), int],
+  ];
+}
+
+function describe(m: PrefixModel): string {
+  const stems = Object.entries(m.stem).sort((a, b) => Number(a[0]) - Number(b[0]));
+  const total = stems.reduce((a, [, v]) => a + v, 0);
+  const sorted = stems.flatMap(([k, v]) => Array<number>(v).fill(Number(k)));
+  return [
+    `roots: θ = ${m.roots.theta.toPrecision(4)} (SE ${m.roots.seTheta.toPrecision(2)}), α = ${m.roots.alpha.toFixed(4)} (SE ${m.roots.seAlpha.toPrecision(2)}); ${m.roots.distinct} roots over ${m.roots.requests} requests`,
+    `stem (blocks, ${total} roots with ≥ 2 requests): p10 ${quantileSorted(sorted, 0.1)}, p50 ${quantileSorted(sorted, 0.5)}, p90 ${quantileSorted(sorted, 0.9)}, max ${sorted[sorted.length - 1]}`,
+    `follow-up: q = ${m.followUp.q.toFixed(4)} of ${m.followUp.repeats} repeat requests; gap ln-s μ = ${m.followUp.gapMu.toFixed(3)} (median ${Math.exp(m.followUp.gapMu).toFixed(1)} s), σ = ${m.followUp.gapSigma.toFixed(3)}`,
+  ].join('\n');
+}
+
+for (const path of paths) {
+  const src = readMooncake(path);
+  const t0 = performance.now();
+  const model = fitPrefixModel(src);
+  const fitMs = performance.now() - t0;
+  const srcStats = stats(src, measurePrefixReuse(src));
+  const runs: number[][] = [];
+  let genMs = 0;
+  for (let s = 1; s <= seeds; s++) {
+    const t1 = performance.now();
+    const ids = renumberByFirstUse(generateHashIds(model, src.map((r) => ({ timestamp: r.timestamp, inputTokens: r.inputLength })), createRng(s)));
+    genMs += performance.now() - t1;
+    const regen = src.map((r, i) => ({ ...r, hashIds: ids[i] }));
+    runs.push(stats(regen, measurePrefixReuse(regen)).map(([, v]) => v));
+  }
+  console.log(`\n## ${basename(path)}: fit ${fitMs.toFixed(0)} ms, generate ${(genMs / seeds).toFixed(0)} ms per seed\n`);
+  console.log('```\n' + describe(model) + '\n```\n');
+  console.log(`| statistic | source | regenerated (median of ${seeds} seeds) | min – max |\n|---|---|---|---|`);
+  srcStats.forEach(([name, v, f], k) => {
+    const xs = runs.map((r) => r[k]).sort((a, b) => a - b);
+    console.log(`| ${name} | ${f(v)} | ${f(quantileSorted(xs, 0.5))} | ${f(xs[0])} – ${f(xs[xs.length - 1])} |`);
+  });
+}
