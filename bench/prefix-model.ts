@@ -60,13 +60,19 @@ function stats(reqs: PrefixRequest[], r: PrefixReuse): [string, number, (x: numb
 }
 
 function describe(m: PrefixModel): string {
-  const stems = Object.entries(m.stem).sort((a, b) => Number(a[0]) - Number(b[0]));
-  const total = stems.reduce((a, [, v]) => a + v, 0);
-  const sorted = stems.flatMap(([k, v]) => Array<number>(v).fill(Number(k)));
+  const cov = m.coverage.edges.map((e, k) => {
+    const q = m.coverage.quantiles[k];
+    const hi = m.coverage.edges[k + 1];
+    const label = hi === undefined ? `${e}+` : hi - 1 === e ? `${e}` : `${e}-${hi - 1}`;
+    const c = m.coverage.counts[k];
+    const rest = q.length ? `; m ≥ 2: m/n p10 ${q[10].toFixed(2)} p50 ${q[50].toFixed(2)} p90 ${q[90].toFixed(2)}` : '';
+    return c ? `  n ${label}: ${c} repeats, m = 1 for ${(100 * m.coverage.single[k]).toFixed(1)} %${rest}` : `  n ${label}: none`;
+  });
   return [
     `roots: θ = ${m.roots.theta.toPrecision(4)} (SE ${m.roots.seTheta.toPrecision(2)}), α = ${m.roots.alpha.toFixed(4)} (SE ${m.roots.seAlpha.toPrecision(2)}); ${m.roots.distinct} roots over ${m.roots.requests} requests`,
-    `stem (blocks, ${total} roots with ≥ 2 requests): p10 ${quantileSorted(sorted, 0.1)}, p50 ${quantileSorted(sorted, 0.5)}, p90 ${quantileSorted(sorted, 0.9)}, max ${sorted[sorted.length - 1]}`,
-    `follow-up: q = ${m.followUp.q.toFixed(4)} of ${m.followUp.repeats} repeat requests; gap ln-s μ = ${m.followUp.gapMu.toFixed(3)} (median ${Math.exp(m.followUp.gapMu).toFixed(1)} s), σ = ${m.followUp.gapSigma.toFixed(3)}`,
+    'coverage m/n of repeat requests by own blocks n:',
+    ...cov,
+    `reuse gap over ${m.reuse.count} repeats with m ≥ 2: ln-s μ = ${m.reuse.gapMu.toFixed(3)} (median ${Math.exp(m.reuse.gapMu).toFixed(1)} s), σ = ${m.reuse.gapSigma.toFixed(3)}`,
   ].join('\n');
 }
 

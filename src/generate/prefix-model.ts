@@ -3,38 +3,39 @@
  * Standalone: not wired into the CLI, the profile schema or the writers.
  *
  * Per client, every request has a root (its first block: a system prompt, template or
- * document), and shares with earlier requests either
- * - nothing (its root is new),
- * - its root's stem (the leading blocks all of the root's requests have in common), or
- * - an earlier request's prompt (a follow-up: the next turn of a chat, whose prompt is the
- *   previous prompt + answer + new message, so it shares the parent's full blocks).
+ * document). A request either starts a new root (it shares nothing with earlier requests) or
+ * repeats an earlier root, and then shares its first m blocks with one earlier request of that
+ * root, the donor, and has fresh blocks after them. Parameters, each estimated from one log
+ * with hash_ids in time order:
+ * - roots: a Pitman–Yor sequence over the requests' roots (θ, α), by maximum likelihood: after
+ *   t requests on K roots a request starts a new root with probability (θ + αK)/(t + θ), else
+ *   repeats root k with probability (c_k − α)/(t + θ) (c_k of its requests so far). α > 0 gives
+ *   the power-law (Zipf-like) popularity of roots; one root gives θ = α = 0.
+ * - coverage: per bucket of own blocks n (powers of two), the share of repeat requests that
+ *   share only their first block (m = 1: a one-block system prompt, the mode of chat logs), and
+ *   the empirical distribution of m/n (shared over own blocks) of the others as 101 quantiles.
+ * - reuse gap: the log-normal (μ, σ of ln seconds) of t_i − t_j over repeat requests sharing at
+ *   least two blocks, j the most recent earlier request sharing all of them.
  *
- * Parameters, each estimated from one log with hash_ids in time order:
- * - roots: a Pitman–Yor sequence over the requests' roots (θ, α), by maximum likelihood: a
- *   request starts a new root with probability (θ + αK)/(t + θ) after t requests on K roots,
- *   else reuses root k with probability (c_k − α)/(t + θ) (c_k requests so far). α > 0 gives
- *   the power-law (Zipf-like) popularity of roots.
- * - stem: the empirical distribution (blocks) of root stems, over roots with at least two
- *   requests; a root's stem is the least shared prefix among its repeat requests (the LCP of
- *   all its requests).
- * - followUp: the share q of repeat requests (to an existing root) that share more than the
- *   stem, and the log-normal (μ, σ of ln seconds) of the gap back to the request they extend
- *   (the extension parent when the shared prefix ends where an earlier prompt's full blocks
- *   end, else the most recent request sharing that prefix).
+ *   Also per bucket the share of requests that repeat a root: in document-style logs short
+ *   prompts are mostly new (synthetic_trace: 5 % of one-block requests repeat a root, 45 % overall).
  *
  * Generation (per client, requests in time order; ids renumbered by first appearance at the
- * end, as in Mooncake traces): a request whose session has an earlier turn is a follow-up of
- * that turn. Otherwise its root is drawn from the Pitman–Yor sequence; a new root draws a stem
- * length; a repeat request is a follow-up with probability q, else shares min(stem, blocks).
- * A follow-up draws a gap g and extends the latest request of its root at or before t − g,
- * preferring (within a few requests back) one whose full blocks are fewer than its own blocks,
- * as a chat's next turn is longer than the last; it shares min(parent's full blocks, blocks),
- * and at least the root's stem.
+ * end, as in Mooncake traces): a request whose session has an earlier turn shares that turn's
+ * full blocks (its prompt extends the last one), capped at its own blocks. Otherwise it starts a
+ * new root with the Pitman–Yor probability times its bucket's new-root share over the overall
+ * one (capped at 1); a repeat request draws m from its bucket's coverage (1, or round(c·n)
+ * clamped to 2 … n), then a root by Pitman–Yor draws until one has a request of m to 2n blocks
+ * (at most 16 draws; else the one of them with the shortest request of at least m blocks, else
+ * the longest: a root's requests have similar lengths in document-style logs, and a root with
+ * one very long request would otherwise take every long repeat), a gap g, and copies the first m blocks of the latest member of the root
+ * at or before t − g that has at least m blocks (looking up to 64 members back, then forward;
+ * failing that the longest of them, m capped at its blocks).
  */
 import type { Rng } from '../stats/rng.js';
 import { exp, log } from '../stats/det-math.js';
 import { nelderMead } from '../stats/nelder-mead.js';
-import { measurePrefixReuse, type PrefixRequest } from './prefix-reuse.js';
+import { measurePrefixReuse, quantileSorted, type PrefixRequest } from './prefix-reuse.js';
 
 export interface PrefixModel {
   blockSize: number;
@@ -47,17 +48,33 @@ export interface PrefixModel {
     requests: number;
     distinct: number;
   };
-  /** Stem length (blocks) → number of roots with at least two requests having it. */
-  stem: Record<string, number>;
-  followUp: {
-    /** P(follow-up | repeat request to an existing root). */
-    q: number;
-    /** Repeat requests the share was estimated on. */
-    repeats: number;
-    /** Log-normal gap to the parent: μ and σ of ln(seconds). */
+  coverage: {
+    /** Lower edges of the own-blocks buckets (1, 2, 4, …): bucket k holds n in [edges[k], edges[k+1]). */
+    edges: number[];
+    /** Per bucket: repeat requests it was estimated on (0: borrows the nearest bucket with some). */
+    counts: number[];
+    /** Per bucket: share of its requests that repeat a root (NaN: no requests). */
+    repeatShare: number[];
+    /** Per bucket: share of repeat requests sharing only their first block (m = 1: a system prompt). */
+    single: number[];
+    /** Per bucket: quantiles 0, 0.01, …, 1 of m/n over the repeat requests with m ≥ 2 (empty when none). */
+    quantiles: number[][];
+  };
+  reuse: {
+    /** Repeat requests sharing ≥ 2 blocks the gap was estimated on. */
+    count: number;
     gapMu: number;
     gapSigma: number;
   };
+}
+
+export const COVERAGE_EDGES = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+const QUANTILES = 101;
+
+export function bucketOf(n: number, edges: readonly number[] = COVERAGE_EDGES): number {
+  let k = edges.length - 1;
+  while (k > 0 && n < edges[k]) k--;
+  return k;
 }
 
 /** Pitman–Yor log-likelihood of a root sequence summarized by its root counts (order-free). */
@@ -125,64 +142,51 @@ export function fitPitmanYor(counts: readonly number[]): { theta: number; alpha:
 export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 512): PrefixModel {
   const r = measurePrefixReuse(requests, blockSize);
   const n = requests.length;
-  // Roots and their stems (min shared prefix over the root's repeat requests = LCP of all).
   const rootIndex = new Map<number, number>();
   const counts: number[] = [];
-  const stemOf: number[] = [];
-  const rootOf = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const key = r.roots[i];
-    let k = rootIndex.get(key);
-    if (k === undefined) {
-      k = counts.length;
-      rootIndex.set(key, k);
-      counts.push(0);
-      stemOf.push(Infinity);
-    } else {
-      stemOf[k] = Math.min(stemOf[k], r.shared[i]);
-    }
-    counts[k]++;
-    rootOf[i] = k;
-  }
-  const stem: Record<string, number> = {};
-  for (let k = 0; k < counts.length; k++) if (counts[k] >= 2) stem[String(stemOf[k])] = (stem[String(stemOf[k])] ?? 0) + 1;
-  // Follow-ups and their gaps.
-  let repeats = 0;
-  let follow = 0;
+  const cover: number[][] = COVERAGE_EDGES.map(() => []);
+  const repeats = COVERAGE_EDGES.map(() => 0);
+  const all = COVERAGE_EDGES.map(() => 0);
+  const singles = COVERAGE_EDGES.map(() => 0);
+  let g = 0;
   let s1 = 0;
   let s2 = 0;
-  const seen = new Uint8Array(counts.length);
   for (let i = 0; i < n; i++) {
-    const k = rootOf[i];
-    if (!seen[k]) {
-      seen[k] = 1;
+    all[bucketOf(r.blocks[i])]++;
+    const key = r.roots[i];
+    const k = rootIndex.get(key);
+    if (k === undefined) {
+      rootIndex.set(key, counts.length);
+      counts.push(1);
       continue;
     }
-    repeats++;
-    if (r.shared[i] <= stemOf[k]) continue;
-    follow++;
-    const p = r.parent[i] >= 0 && r.parentDepth[i] === r.shared[i] ? r.parent[i] : r.match[i];
-    const lg = log(Math.max(1e-3, (requests[i].timestamp - requests[p].timestamp) / 1000));
-    s1 += lg;
-    s2 += lg * lg;
+    counts[k]++;
+    const b = r.blocks[i];
+    const bk = bucketOf(b);
+    repeats[bk]++;
+    if (r.shared[i] === 1) singles[bk]++;
+    else cover[bk].push(r.shared[i] / b);
+    if (r.shared[i] >= 2) {
+      const lg = log(Math.max(1e-3, (requests[i].timestamp - requests[r.match[i]].timestamp) / 1000));
+      g++;
+      s1 += lg;
+      s2 += lg * lg;
+    }
   }
-  const py = K1(counts) ? { theta: 0, alpha: 0, seTheta: NaN, seAlpha: NaN } : fitPitmanYor(counts);
-  const mu = follow ? s1 / follow : 0;
+  const py = counts.length <= 1 ? { theta: 0, alpha: 0, seTheta: NaN, seAlpha: NaN } : fitPitmanYor(counts);
+  const quantiles = cover.map((xs) => {
+    if (xs.length === 0) return [];
+    const sorted = Float64Array.from(xs).sort();
+    return Array.from({ length: QUANTILES }, (_, q) => quantileSorted(sorted, q / (QUANTILES - 1)));
+  });
+  const mu = g ? s1 / g : 0;
   return {
     blockSize,
     roots: { ...py, requests: n, distinct: counts.length },
-    stem,
-    followUp: {
-      q: repeats ? follow / repeats : 0,
-      repeats,
-      gapMu: mu,
-      gapSigma: follow > 1 ? Math.sqrt(Math.max(0, (s2 - follow * mu * mu) / (follow - 1))) : 0,
-    },
+    coverage: { edges: [...COVERAGE_EDGES], counts: repeats, repeatShare: repeats.map((c, k) => (all[k] ? c / all[k] : NaN)), single: singles.map((c, k) => (repeats[k] ? c / repeats[k] : 0)), quantiles },
+    reuse: { count: g, gapMu: mu, gapSigma: g > 1 ? Math.sqrt(Math.max(0, (s2 - g * mu * mu) / (g - 1))) : 0 },
   };
 }
-
-/** One root: its likelihood is maximized at θ → 0 (never a new root), which is what generation needs. */
-const K1 = (counts: number[]) => counts.length <= 1;
 
 /** A request to assign hash_ids to (timestamps in ms, in time order). */
 export interface GeneratedRequest {
@@ -192,30 +196,34 @@ export interface GeneratedRequest {
   turn?: number;
 }
 
-interface Root {
-  stem: number[];
-  count: number;
-  /** Member requests in time order. */
-  members: number[];
-}
-
-/** Draws a stem length from the model's histogram (1 block when it is empty). */
-function stemSampler(model: PrefixModel): (rng: Rng) => number {
-  const entries = Object.entries(model.stem).map(([k, v]) => [Number(k), v] as const).sort((a, b) => a[0] - b[0]);
-  const total = entries.reduce((a, [, v]) => a + v, 0);
-  if (!(total > 0)) return () => 1;
-  return (rng) => {
-    let u = rng.next() * total;
-    for (const [k, v] of entries) {
-      u -= v;
-      if (u < 0) return k;
+/** Draws the shared blocks m of a repeat request of n blocks from its bucket (or the nearest bucket with data). */
+function sharedSampler(model: PrefixModel): (n: number, rng: Rng) => number {
+  const { edges, counts, single, quantiles } = model.coverage;
+  const nearest = (k: number) => {
+    for (let d = 0; d < counts.length; d++) {
+      if (counts[k - d] > 0) return k - d;
+      if (counts[k + d] > 0) return k + d;
     }
-    return entries[entries.length - 1][0];
+    return -1;
+  };
+  const use = counts.map((_, k) => nearest(k));
+  return (n, rng) => {
+    const k = use[bucketOf(n, edges)];
+    if (n <= 1 || k < 0) return 1;
+    const qs = quantiles[k];
+    if (!qs.length || rng.next() < single[k]) return 1;
+    const h = rng.next() * (qs.length - 1);
+    const lo = Math.floor(h);
+    const c = qs[lo] + (h - lo) * (qs[Math.min(qs.length - 1, lo + 1)] - qs[lo]);
+    return Math.min(n, Math.max(2, Math.round(c * n)));
   };
 }
 
-/** How many members back from the time-chosen parent a follow-up looks for a shorter prompt. */
-const PARENT_WINDOW = 32;
+/** Pitman–Yor repeat draws a request makes to find a root with a request of at least m blocks. */
+const ROOT_TRIES = 16;
+
+/** How many members back (then forward) from the time-chosen one a donor search looks. */
+const DONOR_WINDOW = 64;
 
 /**
  * Assigns hash_ids to one client's requests (time order) with `model`. Ids are local to the
@@ -224,86 +232,101 @@ const PARENT_WINDOW = 32;
 export function generateHashIds(model: PrefixModel, requests: readonly GeneratedRequest[], rng: Rng): number[][] {
   const bs = model.blockSize;
   const { theta, alpha } = model.roots;
-  const { q, gapMu, gapSigma } = model.followUp;
-  const drawStem = stemSampler(model);
+  const { gapMu, gapSigma } = model.reuse;
+  const drawShared = sharedSampler(model);
+  const { repeatShare, counts: repeatCounts, edges } = model.coverage;
+  // New-root odds by bucket: P(new | bucket) / P(new), so the overall new-root rate stays the Pitman–Yor one.
+  const overallNew = 1 - repeatCounts.reduce((a, b) => a + b, 0) / Math.max(1, model.roots.requests);
+  const tilt = repeatShare.map((x) => (Number.isFinite(x) && overallNew > 0 ? (1 - x) / overallNew : 1));
   let nextId = 0;
   const out: number[][] = [];
-  const roots: Root[] = [];
+  const members: number[][] = []; // per root, its requests in time order
   const rootOf: number[] = [];
-  const full: number[] = [];
+  const longest: number[] = []; // per root, its longest request's blocks
   const lastOfSession = new Map<string | number, number>();
   for (let i = 0; i < requests.length; i++) {
     const req = requests[i];
     const nBlocks = Math.max(1, Math.ceil(req.inputTokens / bs));
-    full.push(Math.min(nBlocks, Math.floor(req.inputTokens / bs)));
     let root: number;
-    let parent = -1;
+    let donor = -1;
+    let m = 0;
     const prevTurn = req.sessionId !== undefined ? lastOfSession.get(req.sessionId) : undefined;
     if (prevTurn !== undefined) {
       root = rootOf[prevTurn];
-      parent = prevTurn;
+      donor = prevTurn;
+      m = Math.max(1, Math.min(nBlocks, Math.floor(requests[prevTurn].inputTokens / bs), out[prevTurn].length));
     } else {
-      // Pitman–Yor draw over the i requests so far.
-      const K = roots.length;
-      const pNew = i === 0 ? 1 : (theta + alpha * K) / (i + theta);
+      const K = members.length;
+      const pNewPY = i === 0 ? 1 : (theta + alpha * K) / (i + theta);
+      const pNew = Math.min(1, pNewPY * tilt[bucketOf(nBlocks, edges)]);
       if (K === 0 || rng.next() < pNew) {
         root = K;
-        roots.push({ stem: [], count: 0, members: [] });
-        const s = drawStem(rng);
-        for (let d = 0; d < s; d++) roots[root].stem.push(nextId++);
+        members.push([]);
+        longest.push(0);
       } else {
-        // ∝ c_k − α: a uniformly drawn earlier request's root (∝ c_k), accepted with 1 − α/c_k.
-        for (;;) {
-          const k = rootOf[Math.min(i - 1, Math.floor(rng.next() * i))];
-          if (rng.next() < 1 - alpha / roots[k].count) {
-            root = k;
+        m = drawShared(nBlocks, rng);
+        root = -1;
+        let serving = -1; // shortest longest-request ≥ m among the draws
+        for (let tries = 0; tries < ROOT_TRIES; tries++) {
+          // ∝ c_k − α: a uniformly drawn earlier request's root (∝ c_k), accepted with 1 − α/c_k.
+          let k: number;
+          do k = rootOf[Math.min(i - 1, Math.floor(rng.next() * i))];
+          while (!(rng.next() < 1 - alpha / members[k].length));
+          if (longest[k] >= m && longest[k] <= 2 * nBlocks) {
+            serving = k;
             break;
           }
+          if (longest[k] >= m && (serving < 0 || longest[k] < longest[serving])) serving = k;
+          if (root < 0 || longest[k] > longest[root]) root = k;
         }
-        if (rng.next() < q) parent = chooseParent(roots[root].members, requests, full, req.timestamp, nBlocks, gapMu, gapSigma, rng);
+        if (serving >= 0) root = serving;
+        [donor, m] = chooseDonor(members[root], out, requests, req.timestamp, m, gapMu, gapSigma, rng);
       }
     }
-    const R = roots[root];
-    const ids: number[] = [];
-    const stemShare = Math.min(R.stem.length, nBlocks);
-    const fromParent = parent >= 0 ? Math.min(full[parent], nBlocks) : 0;
-    for (let d = 0; d < nBlocks; d++) {
-      if (d < fromParent) ids.push(out[parent][d]);
-      else if (d < stemShare) ids.push(R.stem[d]);
-      else ids.push(nextId++);
-    }
+    const ids: number[] = new Array<number>(nBlocks);
+    for (let d = 0; d < nBlocks; d++) ids[d] = d < m ? out[donor][d] : nextId++;
     out.push(ids);
     rootOf.push(root);
-    R.count++;
-    R.members.push(i);
+    members[root].push(i);
+    longest[root] = Math.max(longest[root], nBlocks);
     if (req.sessionId !== undefined) lastOfSession.set(req.sessionId, i);
   }
   return out;
 }
 
-function chooseParent(
+/** The donor for m blocks (and m, capped when no member nearby has m blocks). */
+function chooseDonor(
   members: number[],
+  out: number[][],
   requests: readonly GeneratedRequest[],
-  full: number[],
   t: number,
-  nBlocks: number,
+  m: number,
   mu: number,
   sigma: number,
   rng: Rng,
-): number {
-  if (members.length === 0) return -1;
+): [number, number] {
   const target = t - 1000 * exp(mu + sigma * rng.normal());
   // Latest member at or before the target (the earliest member when none is).
   let lo = 0;
-  let hi = members.length; // first member after target
+  let hi = members.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (requests[members[mid]].timestamp <= target) lo = mid + 1;
     else hi = mid;
   }
   const at = Math.max(0, lo - 1);
-  for (let k = at; k >= 0 && k > at - PARENT_WINDOW; k--) if (full[members[k]] < nBlocks) return members[k];
-  return members[at];
+  let best = members[at];
+  for (let k = at; k >= 0 && k > at - DONOR_WINDOW; k--) {
+    const j = members[k];
+    if (out[j].length >= m) return [j, m];
+    if (out[j].length > out[best].length) best = j;
+  }
+  for (let k = at + 1; k < members.length && k <= at + DONOR_WINDOW; k++) {
+    const j = members[k];
+    if (out[j].length >= m) return [j, m];
+    if (out[j].length > out[best].length) best = j;
+  }
+  return [best, Math.min(m, out[best].length)];
 }
 
 /** Renumbers ids by first appearance over requests in the given order (Mooncake convention). */
