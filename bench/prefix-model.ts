@@ -21,6 +21,28 @@ const seeds = si >= 0 ? Number(argv[si + 1]) : 5;
 const files = argv.filter((a, k) => !a.startsWith('--') && !(si >= 0 && k === si + 1));
 const paths = files.length ? files : ['conversation_trace.jsonl', 'synthetic_trace.jsonl'].map((f) => join(dataDir, f));
 
+/** Block hit ratio of an LRU prefix cache of `capacity` blocks: a request hits its leading cached blocks. */
+function lruHitRatio(reqs: PrefixRequest[], capacity: number): number {
+  const cache = new Map<number, true>();
+  let hits = 0;
+  let total = 0;
+  for (const r of reqs) {
+    const ids = r.hashIds;
+    let lead = true;
+    for (let d = 0; d < ids.length; d++) {
+      const id = ids[d];
+      if (cache.has(id)) {
+        if (lead) hits++;
+        cache.delete(id);
+      } else lead = false;
+      cache.set(id, true);
+      if (cache.size > capacity) cache.delete(cache.keys().next().value as number);
+    }
+    total += ids.length;
+  }
+  return hits / total;
+}
+
 /** Named statistics of one measured trace. */
 function stats(reqs: PrefixRequest[], r: PrefixReuse): [string, number, (x: number) => string][] {
   const s = summarizePrefixReuse(r);
@@ -36,6 +58,11 @@ function stats(reqs: PrefixRequest[], r: PrefixReuse): [string, number, (x: numb
     dists.push(i - r.match[i]);
   }
   const g = Float64Array.from(gaps).sort();
+  // Fan-out: how many later requests (m ≥ 2) have each matched request as their best match.
+  const fan = new Map<number, number>();
+  for (let i = 0; i < reqs.length; i++) if (r.shared[i] >= 2) fan.set(r.match[i], (fan.get(r.match[i]) ?? 0) + 1);
+  let once = 0;
+  for (const v of fan.values()) if (v === 1) once++;
   const d = Float64Array.from(dists).sort();
   return [
     ['block hit ratio (infinite cache)', s.hitRatio, pct],
@@ -56,6 +83,8 @@ function stats(reqs: PrefixRequest[], r: PrefixReuse): [string, number, (x: numb
     ['m ≥ 2: t_i − t_j p90 (s)', quantileSorted(g, 0.9), sec],
     ['m ≥ 2: i − j p50 (requests)', quantileSorted(d, 0.5), int],
     ['m ≥ 2: i − j p90 (requests)', quantileSorted(d, 0.9), int],
+    ['best matches (m ≥ 2) matched once', fan.size ? once / fan.size : NaN, pct],
+    ...[1000, 4000, 16000, 64000].map((c) => [`LRU ${c} blocks: hit ratio`, lruHitRatio(reqs, c), pct] as [string, number, (x: number) => string]),
   ];
 }
 
@@ -72,7 +101,7 @@ function describe(m: PrefixModel): string {
     `roots: θ = ${m.roots.theta.toPrecision(4)} (SE ${m.roots.seTheta.toPrecision(2)}), α = ${m.roots.alpha.toFixed(4)} (SE ${m.roots.seAlpha.toPrecision(2)}); ${m.roots.distinct} roots over ${m.roots.requests} requests`,
     'coverage m/n of repeat requests by own blocks n:',
     ...cov,
-    `reuse gap over ${m.reuse.count} repeats with m ≥ 2: ln-s μ = ${m.reuse.gapMu.toFixed(3)} (median ${Math.exp(m.reuse.gapMu).toFixed(1)} s), σ = ${m.reuse.gapSigma.toFixed(3)}`,
+    `reuse gap over ${m.reuse.count} repeats with m ≥ 2: ln-s μ = ${m.reuse.gapMu.toFixed(3)} (median ${Math.exp(m.reuse.gapMu).toFixed(1)} s), σ = ${m.reuse.gapSigma.toFixed(3)}; re-donation share ${(100 * m.reuse.redonate).toFixed(1)} %`,
   ].join('\n');
 }
 

@@ -15,7 +15,9 @@
  *   share only their first block (m = 1: a one-block system prompt, the mode of chat logs), and
  *   the empirical distribution of m/n (shared over own blocks) of the others as 101 quantiles.
  * - reuse gap: the log-normal (μ, σ of ln seconds) of t_i − t_j over repeat requests sharing at
- *   least two blocks, j the most recent earlier request sharing all of them.
+ *   least two blocks, j the most recent earlier request sharing all of them; and the share of
+ *   those whose j already was another's j (re-donation: 0.3 % in the conversation trace, where a
+ *   prompt is extended by one next turn; 4.5 % in the synthetic one).
  *
  *   Also per bucket the share of requests that repeat a root: in document-style logs short
  *   prompts are mostly new (synthetic_trace: 5 % of one-block requests repeat a root, 45 % overall).
@@ -29,8 +31,10 @@
  * (at most 16 draws; else the one of them with the shortest request of at least m blocks, else
  * the longest: a root's requests have similar lengths in document-style logs, and a root with
  * one very long request would otherwise take every long repeat), a gap g, and copies the first m blocks of the latest member of the root
- * at or before t − g that has at least m blocks (looking up to 64 members back, then forward;
- * failing that the longest of them, m capped at its blocks).
+ * at or before t − g that has at least m blocks and, unless a draw with the re-donation share
+ * allows it or m = 1, has not donated m ≥ 2 blocks before (looking up to 256 members back, then
+ * forward; then without the donation condition; failing that the longest of them, m capped at
+ * its blocks).
  */
 import type { Rng } from '../stats/rng.js';
 import { exp, log } from '../stats/det-math.js';
@@ -63,6 +67,8 @@ export interface PrefixModel {
   reuse: {
     /** Repeat requests sharing ≥ 2 blocks the gap was estimated on. */
     count: number;
+    /** Share of those whose best match already was an earlier one's best match (prefixes reused by several requests rather than extended once, as chat turns are). */
+    redonate: number;
     gapMu: number;
     gapSigma: number;
   };
@@ -149,6 +155,8 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
   const all = COVERAGE_EDGES.map(() => 0);
   const singles = COVERAGE_EDGES.map(() => 0);
   let g = 0;
+  const matched = new Set<number>();
+  let again = 0;
   let s1 = 0;
   let s2 = 0;
   for (let i = 0; i < n; i++) {
@@ -169,6 +177,8 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
     if (r.shared[i] >= 2) {
       const lg = log(Math.max(1e-3, (requests[i].timestamp - requests[r.match[i]].timestamp) / 1000));
       g++;
+      if (matched.has(r.match[i])) again++;
+      else matched.add(r.match[i]);
       s1 += lg;
       s2 += lg * lg;
     }
@@ -184,7 +194,7 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
     blockSize,
     roots: { ...py, requests: n, distinct: counts.length },
     coverage: { edges: [...COVERAGE_EDGES], counts: repeats, repeatShare: repeats.map((c, k) => (all[k] ? c / all[k] : NaN)), single: singles.map((c, k) => (repeats[k] ? c / repeats[k] : 0)), quantiles },
-    reuse: { count: g, gapMu: mu, gapSigma: g > 1 ? Math.sqrt(Math.max(0, (s2 - g * mu * mu) / (g - 1))) : 0 },
+    reuse: { count: g, redonate: g ? again / g : 0, gapMu: mu, gapSigma: g > 1 ? Math.sqrt(Math.max(0, (s2 - g * mu * mu) / (g - 1))) : 0 },
   };
 }
 
@@ -223,7 +233,7 @@ function sharedSampler(model: PrefixModel): (n: number, rng: Rng) => number {
 const ROOT_TRIES = 16;
 
 /** How many members back (then forward) from the time-chosen one a donor search looks. */
-const DONOR_WINDOW = 64;
+const DONOR_WINDOW = 256;
 
 /**
  * Assigns hash_ids to one client's requests (time order) with `model`. Ids are local to the
@@ -233,6 +243,8 @@ export function generateHashIds(model: PrefixModel, requests: readonly Generated
   const bs = model.blockSize;
   const { theta, alpha } = model.roots;
   const { gapMu, gapSigma } = model.reuse;
+  const redonate = model.reuse.redonate ?? 1;
+  const donated = new Uint8Array(requests.length);
   const drawShared = sharedSampler(model);
   const { repeatShare, counts: repeatCounts, edges } = model.coverage;
   // New-root odds by bucket: P(new | bucket) / P(new), so the overall new-root rate stays the Pitman–Yor one.
@@ -280,12 +292,14 @@ export function generateHashIds(model: PrefixModel, requests: readonly Generated
           if (root < 0 || longest[k] > longest[root]) root = k;
         }
         if (serving >= 0) root = serving;
-        [donor, m] = chooseDonor(members[root], out, requests, req.timestamp, m, gapMu, gapSigma, rng);
+        const fresh = m >= 2 && !(rng.next() < redonate);
+        [donor, m] = chooseDonor(members[root], out, requests, req.timestamp, m, gapMu, gapSigma, rng, fresh ? donated : undefined);
       }
     }
     const ids: number[] = new Array<number>(nBlocks);
     for (let d = 0; d < nBlocks; d++) ids[d] = d < m ? out[donor][d] : nextId++;
     out.push(ids);
+    if (m >= 2) donated[donor] = 1;
     rootOf.push(root);
     members[root].push(i);
     longest[root] = Math.max(longest[root], nBlocks);
@@ -304,6 +318,7 @@ function chooseDonor(
   mu: number,
   sigma: number,
   rng: Rng,
+  donated?: Uint8Array,
 ): [number, number] {
   const target = t - 1000 * exp(mu + sigma * rng.normal());
   // Latest member at or before the target (the earliest member when none is).
@@ -316,15 +331,17 @@ function chooseDonor(
   }
   const at = Math.max(0, lo - 1);
   let best = members[at];
-  for (let k = at; k >= 0 && k > at - DONOR_WINDOW; k--) {
-    const j = members[k];
-    if (out[j].length >= m) return [j, m];
-    if (out[j].length > out[best].length) best = j;
-  }
-  for (let k = at + 1; k < members.length && k <= at + DONOR_WINDOW; k++) {
-    const j = members[k];
-    if (out[j].length >= m) return [j, m];
-    if (out[j].length > out[best].length) best = j;
+  for (const avoid of donated ? [donated, undefined] : [undefined]) {
+    for (let k = at; k >= 0 && k > at - DONOR_WINDOW; k--) {
+      const j = members[k];
+      if (out[j].length >= m && !avoid?.[j]) return [j, m];
+      if (out[j].length > out[best].length) best = j;
+    }
+    for (let k = at + 1; k < members.length && k <= at + DONOR_WINDOW; k++) {
+      const j = members[k];
+      if (out[j].length >= m && !avoid?.[j]) return [j, m];
+      if (out[j].length > out[best].length) best = j;
+    }
   }
   return [best, Math.min(m, out[best].length)];
 }

@@ -60,7 +60,7 @@ function knownModel(theta: number, alpha: number, single: number, lo: number, hi
       single: COVERAGE_EDGES.map(() => single),
       quantiles: COVERAGE_EDGES.map(() => q),
     },
-    reuse: { count: 0, gapMu, gapSigma },
+    reuse: { count: 0, redonate: 1, gapMu, gapSigma },
   };
 }
 
