@@ -4,7 +4,11 @@
  * lengths kept, no session labels), and prints the measured statistics side by side, source vs
  * regenerated (median over --seeds seeds, with their min–max).
  *
- * Usage: node --import tsx bench/prefix-model.ts [--seeds 5] [trace.jsonl ...]
+ * --shuffle-lengths: regenerate for the same timestamps with the input lengths permuted at
+ * random (seeded), as a generator's lengths are drawn independently of time and of one another;
+ * the source column is then the source trace as is.
+ *
+ * Usage: node --import tsx bench/prefix-model.ts [--seeds 5] [--roots recency|pitman-yor] [--shuffle-lengths] [trace.jsonl ...]
  */
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +22,10 @@ const dataDir = join(here, '..', '..', 'shared', 'data', 'mooncake');
 const argv = process.argv.slice(2);
 const si = argv.indexOf('--seeds');
 const seeds = si >= 0 ? Number(argv[si + 1]) : 5;
-const files = argv.filter((a, k) => !a.startsWith('--') && !(si >= 0 && k === si + 1));
+const ri = argv.indexOf('--roots');
+const roots = (ri >= 0 ? argv[ri + 1] : 'recency') as 'recency' | 'pitman-yor';
+const shuffle = argv.includes('--shuffle-lengths');
+const files = argv.filter((a, k) => !a.startsWith('--') && !(si >= 0 && k === si + 1) && !(ri >= 0 && k === ri + 1));
 const paths = files.length ? files : ['conversation_trace.jsonl', 'synthetic_trace.jsonl'].map((f) => join(dataDir, f));
 
 /** Block hit ratio of an LRU prefix cache of `capacity` blocks: a request hits its leading cached blocks. */
@@ -98,7 +105,7 @@ function describe(m: PrefixModel): string {
     return c ? `  n ${label}: ${c} repeats, m = 1 for ${(100 * m.coverage.single[k]).toFixed(1)} %${rest}` : `  n ${label}: none`;
   });
   return [
-    `roots: θ = ${m.roots.theta.toPrecision(4)} (SE ${m.roots.seTheta.toPrecision(2)}), α = ${m.roots.alpha.toFixed(4)} (SE ${m.roots.seAlpha.toPrecision(2)}); ${m.roots.distinct} roots over ${m.roots.requests} requests`,
+    `roots: θ = ${m.roots.theta.toPrecision(4)} (SE ${m.roots.seTheta.toPrecision(2)}), α = ${m.roots.alpha.toFixed(4)} (SE ${m.roots.seAlpha.toPrecision(2)}); ${m.roots.distinct} roots over ${m.roots.requests} requests; gap to the root's previous request ln-s μ = ${m.roots.gapMu.toFixed(3)} (median ${Math.exp(m.roots.gapMu).toFixed(1)} s), σ = ${m.roots.gapSigma.toFixed(3)}`,
     'coverage m/n of repeat requests by own blocks n:',
     ...cov,
     `reuse gap over ${m.reuse.count} repeats with m ≥ 2: ln-s μ = ${m.reuse.gapMu.toFixed(3)} (median ${Math.exp(m.reuse.gapMu).toFixed(1)} s), σ = ${m.reuse.gapSigma.toFixed(3)}; re-donation share ${(100 * m.reuse.redonate).toFixed(1)} %`,
@@ -114,13 +121,21 @@ for (const path of paths) {
   const runs: number[][] = [];
   let genMs = 0;
   for (let s = 1; s <= seeds; s++) {
+    const lengths = src.map((r) => r.inputLength);
+    if (shuffle) {
+      const rng = createRng(`shuffle-${s}`);
+      for (let i = lengths.length - 1; i > 0; i--) {
+        const j = Math.floor(rng.next() * (i + 1));
+        [lengths[i], lengths[j]] = [lengths[j], lengths[i]];
+      }
+    }
     const t1 = performance.now();
-    const ids = renumberByFirstUse(generateHashIds(model, src.map((r) => ({ timestamp: r.timestamp, inputTokens: r.inputLength })), createRng(s)));
+    const ids = renumberByFirstUse(generateHashIds(model, src.map((r, i) => ({ timestamp: r.timestamp, inputTokens: lengths[i] })), createRng(s), { roots }));
     genMs += performance.now() - t1;
-    const regen = src.map((r, i) => ({ ...r, hashIds: ids[i] }));
+    const regen = src.map((r, i) => ({ ...r, inputLength: lengths[i], hashIds: ids[i] }));
     runs.push(stats(regen, measurePrefixReuse(regen)).map(([, v]) => v));
   }
-  console.log(`\n## ${basename(path)}: fit ${fitMs.toFixed(0)} ms, generate ${(genMs / seeds).toFixed(0)} ms per seed\n`);
+  console.log(`\n## ${basename(path)} (roots: ${roots}${shuffle ? ', lengths shuffled' : ''}): fit ${fitMs.toFixed(0)} ms, generate ${(genMs / seeds).toFixed(0)} ms per seed\n`);
   console.log('```\n' + describe(model) + '\n```\n');
   console.log(`| statistic | source | regenerated (median of ${seeds} seeds) | min – max |\n|---|---|---|---|`);
   srcStats.forEach(([name, v, f], k) => {

@@ -7,34 +7,36 @@
  * repeats an earlier root, and then shares its first m blocks with one earlier request of that
  * root, the donor, and has fresh blocks after them. Parameters, each estimated from one log
  * with hash_ids in time order:
- * - roots: a Pitman–Yor sequence over the requests' roots (θ, α), by maximum likelihood: after
- *   t requests on K roots a request starts a new root with probability (θ + αK)/(t + θ), else
- *   repeats root k with probability (c_k − α)/(t + θ) (c_k of its requests so far). α > 0 gives
- *   the power-law (Zipf-like) popularity of roots; one root gives θ = α = 0.
- * - coverage: per bucket of own blocks n (powers of two), the share of repeat requests that
- *   share only their first block (m = 1: a one-block system prompt, the mode of chat logs), and
- *   the empirical distribution of m/n (shared over own blocks) of the others as 101 quantiles.
+ * - new roots: per bucket of own blocks n (powers of two), the share of requests that repeat a
+ *   root (the first request excepted). In document-style logs short prompts are mostly new
+ *   (synthetic_trace: 5 % of one-block requests repeat a root, 45 % overall).
+ * - which root: the log-normal (μ, σ of ln seconds) of the gap from a repeat request back to
+ *   its root's previous request ("recency", the default: the root of the request at t − g, a
+ *   distance-dependent Chinese restaurant, stationary in time). Also fitted, for comparison: a
+ *   Pitman–Yor sequence over the roots (θ, α) by maximum likelihood, which describes Zipf-like
+ *   root popularity but whose new-root rate (θ + αK)/(t + θ) falls as a run gets longer.
+ * - coverage: per bucket of n, the share of repeat requests that share only their first block
+ *   (m = 1: a one-block system prompt, the mode of chat logs), and the empirical distribution
+ *   of m/n of the others as 101 quantiles.
  * - reuse gap: the log-normal (μ, σ of ln seconds) of t_i − t_j over repeat requests sharing at
  *   least two blocks, j the most recent earlier request sharing all of them; and the share of
  *   those whose j already was another's j (re-donation: 0.3 % in the conversation trace, where a
- *   prompt is extended by one next turn; 4.5 % in the synthetic one).
- *
- *   Also per bucket the share of requests that repeat a root: in document-style logs short
- *   prompts are mostly new (synthetic_trace: 5 % of one-block requests repeat a root, 45 % overall).
+ *   prompt is extended by one next turn; 4.3 % in the synthetic one).
  *
  * Generation (per client, requests in time order; ids renumbered by first appearance at the
  * end, as in Mooncake traces): a request whose session has an earlier turn shares that turn's
  * full blocks (its prompt extends the last one), capped at its own blocks. Otherwise it starts a
- * new root with the Pitman–Yor probability times its bucket's new-root share over the overall
- * one (capped at 1); a repeat request draws m from its bucket's coverage (1, or round(c·n)
- * clamped to 2 … n), then a root by Pitman–Yor draws until one has a request of m to 2n blocks
- * (at most 16 draws; else the one of them with the shortest request of at least m blocks, else
- * the longest: a root's requests have similar lengths in document-style logs, and a root with
- * one very long request would otherwise take every long repeat), a gap g, and copies the first m blocks of the latest member of the root
- * at or before t − g that has at least m blocks and, unless a draw with the re-donation share
- * allows it or m = 1, has not donated m ≥ 2 blocks before (looking up to 256 members back, then
- * forward; then without the donation condition; failing that the longest of them, m capped at
- * its blocks).
+ * new root with its bucket's new-root share (Pitman–Yor: the Pitman–Yor probability tilted by
+ * that share over the overall one); a repeat request draws m from its bucket's coverage (1, or
+ * round(c·n) clamped to 2 … n), then a root (recency or Pitman–Yor draws) until one has a
+ * request of m to 2n blocks (at most 16 draws; else the one of them with the shortest request
+ * of at least m blocks, else the longest: a root's requests have similar lengths in
+ * document-style logs, and a root with one very long request would otherwise take every long
+ * repeat), a gap g, and copies the first m blocks of the latest member of the root at or before
+ * t − g that has at least m blocks and, unless m = 1 or a draw with the re-donation share
+ * allows it, has not donated m ≥ 2 blocks before (looking up to 256 members back, then forward;
+ * then without the donation condition; failing that the longest of them, m capped at its
+ * blocks).
  */
 import type { Rng } from '../stats/rng.js';
 import { exp, log } from '../stats/det-math.js';
@@ -51,13 +53,16 @@ export interface PrefixModel {
     seAlpha: number;
     requests: number;
     distinct: number;
+    /** Log-normal (μ, σ of ln seconds) of the gap from a repeat request back to its root's previous request. */
+    gapMu: number;
+    gapSigma: number;
   };
   coverage: {
     /** Lower edges of the own-blocks buckets (1, 2, 4, …): bucket k holds n in [edges[k], edges[k+1]). */
     edges: number[];
     /** Per bucket: repeat requests it was estimated on (0: borrows the nearest bucket with some). */
     counts: number[];
-    /** Per bucket: share of its requests that repeat a root (NaN: no requests). */
+    /** Per bucket: share of its requests (the first excepted) that repeat a root (NaN: no requests). */
     repeatShare: number[];
     /** Per bucket: share of repeat requests sharing only their first block (m = 1: a system prompt). */
     single: number[];
@@ -150,6 +155,9 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
   const n = requests.length;
   const rootIndex = new Map<number, number>();
   const counts: number[] = [];
+  const lastT: number[] = [];
+  let r1 = 0;
+  let r2 = 0;
   const cover: number[][] = COVERAGE_EDGES.map(() => []);
   const repeats = COVERAGE_EDGES.map(() => 0);
   const all = COVERAGE_EDGES.map(() => 0);
@@ -160,15 +168,20 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
   let s1 = 0;
   let s2 = 0;
   for (let i = 0; i < n; i++) {
-    all[bucketOf(r.blocks[i])]++;
+    if (i > 0) all[bucketOf(r.blocks[i])]++; // the first request cannot repeat a root
     const key = r.roots[i];
     const k = rootIndex.get(key);
     if (k === undefined) {
       rootIndex.set(key, counts.length);
       counts.push(1);
+      lastT.push(requests[i].timestamp);
       continue;
     }
     counts[k]++;
+    const lr = log(Math.max(1e-3, (requests[i].timestamp - lastT[k]) / 1000));
+    lastT[k] = requests[i].timestamp;
+    r1 += lr;
+    r2 += lr * lr;
     const b = r.blocks[i];
     const bk = bucketOf(b);
     repeats[bk]++;
@@ -190,9 +203,11 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
     return Array.from({ length: QUANTILES }, (_, q) => quantileSorted(sorted, q / (QUANTILES - 1)));
   });
   const mu = g ? s1 / g : 0;
+  const nr = n - counts.length;
+  const rmu = nr ? r1 / nr : 0;
   return {
     blockSize,
-    roots: { ...py, requests: n, distinct: counts.length },
+    roots: { ...py, requests: n, distinct: counts.length, gapMu: rmu, gapSigma: nr > 1 ? Math.sqrt(Math.max(0, (r2 - nr * rmu * rmu) / (nr - 1))) : 0 },
     coverage: { edges: [...COVERAGE_EDGES], counts: repeats, repeatShare: repeats.map((c, k) => (all[k] ? c / all[k] : NaN)), single: singles.map((c, k) => (repeats[k] ? c / repeats[k] : 0)), quantiles },
     reuse: { count: g, redonate: g ? again / g : 0, gapMu: mu, gapSigma: g > 1 ? Math.sqrt(Math.max(0, (s2 - g * mu * mu) / (g - 1))) : 0 },
   };
@@ -239,7 +254,13 @@ const DONOR_WINDOW = 256;
  * Assigns hash_ids to one client's requests (time order) with `model`. Ids are local to the
  * call (0, 1, …); {@link renumberByFirstUse} makes a multi-client trace's ids Mooncake-like.
  */
-export function generateHashIds(model: PrefixModel, requests: readonly GeneratedRequest[], rng: Rng): number[][] {
+export function generateHashIds(
+  model: PrefixModel,
+  requests: readonly GeneratedRequest[],
+  rng: Rng,
+  options: { roots?: 'recency' | 'pitman-yor' } = {},
+): number[][] {
+  const recency = (options.roots ?? 'recency') === 'recency';
   const bs = model.blockSize;
   const { theta, alpha } = model.roots;
   const { gapMu, gapSigma } = model.reuse;
@@ -248,7 +269,7 @@ export function generateHashIds(model: PrefixModel, requests: readonly Generated
   const drawShared = sharedSampler(model);
   const { repeatShare, counts: repeatCounts, edges } = model.coverage;
   // New-root odds by bucket: P(new | bucket) / P(new), so the overall new-root rate stays the Pitman–Yor one.
-  const overallNew = 1 - repeatCounts.reduce((a, b) => a + b, 0) / Math.max(1, model.roots.requests);
+  const overallNew = 1 - repeatCounts.reduce((a, b) => a + b, 0) / Math.max(1, model.roots.requests - 1);
   const tilt = repeatShare.map((x) => (Number.isFinite(x) && overallNew > 0 ? (1 - x) / overallNew : 1));
   let nextId = 0;
   const out: number[][] = [];
@@ -269,8 +290,9 @@ export function generateHashIds(model: PrefixModel, requests: readonly Generated
       m = Math.max(1, Math.min(nBlocks, Math.floor(requests[prevTurn].inputTokens / bs), out[prevTurn].length));
     } else {
       const K = members.length;
+      const bk = bucketOf(nBlocks, edges);
       const pNewPY = i === 0 ? 1 : (theta + alpha * K) / (i + theta);
-      const pNew = Math.min(1, pNewPY * tilt[bucketOf(nBlocks, edges)]);
+      const pNew = recency ? (Number.isFinite(repeatShare[bk]) ? 1 - repeatShare[bk] : overallNew) : Math.min(1, pNewPY * tilt[bk]);
       if (K === 0 || rng.next() < pNew) {
         root = K;
         members.push([]);
@@ -280,10 +302,19 @@ export function generateHashIds(model: PrefixModel, requests: readonly Generated
         root = -1;
         let serving = -1; // shortest longest-request ≥ m among the draws
         for (let tries = 0; tries < ROOT_TRIES; tries++) {
-          // ∝ c_k − α: a uniformly drawn earlier request's root (∝ c_k), accepted with 1 − α/c_k.
           let k: number;
-          do k = rootOf[Math.min(i - 1, Math.floor(rng.next() * i))];
-          while (!(rng.next() < 1 - alpha / members[k].length));
+          if (recency) {
+            // The root of the latest request at or before t − g; a g reaching back before the
+            // first request is drawn again (taking the first request's root instead made it the
+            // most popular root of the synthetic trace's regeneration: 4.7 % of requests).
+            const j = latestAtOrBefore(requests, i, req.timestamp - 1000 * exp(model.roots.gapMu + model.roots.gapSigma * rng.normal()));
+            if (j < 0 && tries < ROOT_TRIES - 1) continue;
+            k = rootOf[Math.max(0, j)];
+          } else {
+            // ∝ c_k − α: a uniformly drawn earlier request's root (∝ c_k), accepted with 1 − α/c_k.
+            do k = rootOf[Math.min(i - 1, Math.floor(rng.next() * i))];
+            while (!(rng.next() < 1 - alpha / members[k].length));
+          }
           if (longest[k] >= m && longest[k] <= 2 * nBlocks) {
             serving = k;
             break;
@@ -306,6 +337,18 @@ export function generateHashIds(model: PrefixModel, requests: readonly Generated
     if (req.sessionId !== undefined) lastOfSession.set(req.sessionId, i);
   }
   return out;
+}
+
+/** Index of the latest of requests[0 … end) at or before t (−1 when none is). */
+function latestAtOrBefore(requests: readonly GeneratedRequest[], end: number, t: number): number {
+  let lo = 0;
+  let hi = end;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (requests[mid].timestamp <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
 }
 
 /** The donor for m blocks (and m, capped when no member nearby has m blocks). */

@@ -47,16 +47,16 @@ function arrivals(n: number, rate: number, seed: number): number[] {
   return t;
 }
 
-/** A model with known parameters: coverage uniform on [lo, hi] in every bucket, with `single` share of m = 1. */
-function knownModel(theta: number, alpha: number, single: number, lo: number, hi: number, gapMu: number, gapSigma: number): PrefixModel {
+/** A model with known parameters: coverage uniform on [lo, hi] in every bucket, with `single` share of m = 1; `repeat`: per-bucket repeat share (NaN: untilted Pitman–Yor). */
+function knownModel(theta: number, alpha: number, single: number, lo: number, hi: number, gapMu: number, gapSigma: number, repeat = NaN): PrefixModel {
   const q = Array.from({ length: 101 }, (_, k) => lo + ((hi - lo) * k) / 100);
   return {
     blockSize: 512,
-    roots: { theta, alpha, seTheta: NaN, seAlpha: NaN, requests: 0, distinct: 0 },
+    roots: { theta, alpha, seTheta: NaN, seAlpha: NaN, requests: 0, distinct: 0, gapMu: 0, gapSigma: 0 },
     coverage: {
       edges: [...COVERAGE_EDGES],
       counts: COVERAGE_EDGES.map(() => 1),
-      repeatShare: COVERAGE_EDGES.map(() => NaN), // no tilt: the pure Pitman–Yor sequence
+      repeatShare: COVERAGE_EDGES.map(() => repeat), // NaN: no tilt, the pure Pitman–Yor sequence
       single: COVERAGE_EDGES.map(() => single),
       quantiles: COVERAGE_EDGES.map(() => q),
     },
@@ -72,7 +72,7 @@ describe('prefix model: fit recovers the parameters of a seeded synthetic sample
   const truth = knownModel(30, 0.5, 0.3, 0.1, 1, Math.log(20), 0.8);
   const times = arrivals(N, 20, 7);
   const gen: GeneratedRequest[] = times.map((t) => ({ timestamp: t, inputTokens: 16_000 }));
-  const ids = renumberByFirstUse(generateHashIds(truth, gen, createRng(11)));
+  const ids = renumberByFirstUse(generateHashIds(truth, gen, createRng(11), { roots: 'pitman-yor' }));
   const sample: PrefixRequest[] = gen.map((g, i) => ({ hashIds: ids[i], timestamp: g.timestamp, inputLength: g.inputTokens, outputLength: 0 }));
   const fit = fitPrefixModel(sample);
   const k = bucketOf(32);
@@ -104,7 +104,7 @@ describe('prefix model: fit recovers the parameters of a seeded synthetic sample
   });
 
   it('regenerating from the fit reproduces the sample hit ratio and shared-prefix histogram', () => {
-    const again = renumberByFirstUse(generateHashIds(fit, gen, createRng(12)));
+    const again = renumberByFirstUse(generateHashIds(fit, gen, createRng(12), { roots: 'pitman-yor' }));
     const a = summarizePrefixReuse(measurePrefixReuse(sample));
     const b = summarizePrefixReuse(measurePrefixReuse(gen.map((g, i) => ({ hashIds: again[i], timestamp: g.timestamp, inputLength: g.inputTokens, outputLength: 0 }))));
     // Two independent samples of ~20 000 requests: the hit ratio is a mean of per-request
@@ -115,7 +115,7 @@ describe('prefix model: fit recovers the parameters of a seeded synthetic sample
   });
 
   it('is deterministic for a seed and numbers ids by first use', () => {
-    const again = renumberByFirstUse(generateHashIds(truth, gen, createRng(11)));
+    const again = renumberByFirstUse(generateHashIds(truth, gen, createRng(11), { roots: 'pitman-yor' }));
     expect(JSON.stringify(again)).toBe(JSON.stringify(ids));
     let next = 0;
     let outOfOrder = 0;
@@ -149,7 +149,7 @@ describe('prefix model: the reuse gap of sessions', () => {
     }
   });
   gen.sort((a, b) => a.timestamp - b.timestamp);
-  const model = knownModel(1e12, 0, 0, 1, 1, 0, 0);
+  const model = knownModel(1e12, 0, 0, 1, 1, 0, 0, 0); // no request repeats a root but by its session
   const ids = generateHashIds(model, gen, createRng(3));
   const fit = fitPrefixModel(gen.map((g, i) => ({ hashIds: ids[i], timestamp: g.timestamp, inputLength: g.inputTokens, outputLength: 0 })));
 
@@ -171,5 +171,42 @@ describe('Pitman–Yor likelihood', () => {
     for (const [dt, da] of [[0.5, 0], [-0.5, 0], [0, 0.02], [0, -0.02]]) {
       expect(pitmanYorLogLik(counts, f.theta + dt, Math.max(0, f.alpha + da))).toBeLessThanOrEqual(best + 1e-9);
     }
+  });
+});
+
+describe('root processes: recency keeps the new-root share constant, Pitman–Yor lets it fall', () => {
+  // 40 000 requests at 20/s, 8 blocks each, coverage as above. Recency with a 60 % repeat share:
+  // the new-root share of the first and the second half of the run are both 0.4 (binomial SE
+  // 0.0035 per half; allow 4 SE). Pitman–Yor (θ = 30, α = 0.5) has the new-root rate
+  // (θ + αK)/(t + θ), K growing like t^α: it falls over the run (seed 4: 7.3 % of the first
+  // half's requests start a root, 3.1 % of the second's), so a profile fitted on a short log and
+  // generated for longer would get ever fewer new roots and ever more hits.
+  const N = 40_000;
+  const times = arrivals(N, 20, 21);
+  const gen: GeneratedRequest[] = times.map((t) => ({ timestamp: t, inputTokens: 4000 }));
+  const newShare = (ids: number[][]) => {
+    const seen = new Set<number>();
+    const half = [0, 0];
+    ids.forEach((row, i) => {
+      if (!seen.has(row[0])) {
+        seen.add(row[0]);
+        half[i < N / 2 ? 0 : 1]++;
+      }
+    });
+    return half.map((c) => c / (N / 2));
+  };
+  it('recency: both halves at the fitted share', () => {
+    const m = knownModel(0, 0, 0.3, 0.1, 1, 0, 0, 0.6);
+    m.roots.gapMu = Math.log(30);
+    m.roots.gapSigma = 1;
+    m.reuse = { count: 0, redonate: 1, gapMu: Math.log(30), gapSigma: 1 };
+    const [a, b] = newShare(generateHashIds(m, gen, createRng(4)));
+    const se = Math.sqrt((0.4 * 0.6) / (N / 2));
+    expect(Math.abs(a - 0.4)).toBeLessThan(4 * se);
+    expect(Math.abs(b - 0.4)).toBeLessThan(4 * se);
+  });
+  it('Pitman–Yor: the second half gets clearly fewer new roots', () => {
+    const [a, b] = newShare(generateHashIds(knownModel(30, 0.5, 0.3, 0.1, 1, 0, 0), gen, createRng(4), { roots: 'pitman-yor' }));
+    expect(a - b).toBeGreaterThan(10 * Math.sqrt((a * (1 - a)) / (N / 2)));
   });
 });
