@@ -148,6 +148,9 @@ export function report(name: string, reqs: PrefixRequest[], r: PrefixReuse = mea
   const pSec: number[] = [];
   const pReq: number[] = [];
   const ratio: number[] = [];
+  const ratio2: number[] = [];
+  let eq2 = 0;
+  const sameLen: number[] = [];
   for (let i = 0; i < n; i++) {
     const m = r.shared[i];
     if (m === 0) continue;
@@ -158,6 +161,10 @@ export function report(name: string, reqs: PrefixRequest[], r: PrefixReuse = mea
     else if (m < jFull) mLtJFull++;
     if (m === r.blocks[j]) mEqJBlocks++;
     ratio.push(m / Math.max(1, jFull));
+    if (m >= 2) {
+      ratio2.push(m / Math.max(1, jFull));
+      if (m === jFull) eq2++;
+    }
     const p = r.parent[i];
     if (p < 0) continue;
     ext++;
@@ -169,6 +176,7 @@ export function report(name: string, reqs: PrefixRequest[], r: PrefixReuse = mea
       const base = reqs[p].inputLength + reqs[p].outputLength;
       growth.push(reqs[i].inputLength / base);
       growthTok.push(reqs[i].inputLength - base);
+      sameLen.push(reqs[i].inputLength - reqs[p].inputLength);
       pSec.push((reqs[i].timestamp - reqs[p].timestamp) / 1000);
       pReq.push(i - p);
     }
@@ -179,6 +187,8 @@ export function report(name: string, reqs: PrefixRequest[], r: PrefixReuse = mea
   console.log(`| m < ⌊input_j/512⌋ (diverges inside j's prompt) | ${pct(mLtJFull / withM)} |`);
   console.log(`| m = blocks_j (also j's partial last block) | ${pct(mEqJBlocks / withM)} |`);
   console.log(`| m / ⌊input_j/512⌋ p10/p25/p50/p75/p90 | ${qs(ratio, [0.1, 0.25, 0.5, 0.75, 0.9]).map((x) => fmt(x, 2)).join(' / ')} |`);
+  console.log(`| over m ≥ 2 (${ratio2.length}): m = ⌊input_j/512⌋ | ${pct(eq2 / ratio2.length)} |`);
+  console.log(`| over m ≥ 2: m / ⌊input_j/512⌋ p10/p25/p50/p75/p90 | ${qs(ratio2, [0.1, 0.25, 0.5, 0.75, 0.9]).map((x) => fmt(x, 2)).join(' / ')} |`);
   console.log(`| p exists | ${pct(ext / withM)} |`);
   console.log(`| p exists with ≥ 2 full blocks | ${pct(extDeep / withM)} |`);
   console.log(`| m = p's full blocks (prompt extends p's, no deeper sharing) | ${pct(mEqParent / withM)} |`);
@@ -189,6 +199,7 @@ export function report(name: string, reqs: PrefixRequest[], r: PrefixReuse = mea
     console.log(`| input_i / (input_p + output_p): p10/p25/p50/p75/p90 | ${qs(growth, [0.1, 0.25, 0.5, 0.75, 0.9]).map((x) => fmt(x, 2)).join(' / ')} |`);
     console.log(`| input_i − (input_p + output_p) tokens: p10/p25/p50/p75/p90 | ${qs(growthTok, [0.1, 0.25, 0.5, 0.75, 0.9]).map((x) => fmt(x, 0)).join(' / ')} |`);
     console.log(`| share with input_i ≥ input_p + output_p | ${pct(growthTok.filter((x) => x >= 0).length / growthTok.length)} |`);
+    console.log(`| input_i − input_p tokens: p10/p25/p50/p75/p90 | ${qs(sameLen, [0.1, 0.25, 0.5, 0.75, 0.9]).map((x) => fmt(x, 0)).join(' / ')} |`);
     console.log(`| i − p (requests) p10/p50/p90 | ${qs(pReq, [0.1, 0.5, 0.9]).map((x) => fmt(x, 0)).join(' / ')} |`);
     console.log(`| t_i − t_p (s) p10/p50/p90 | ${qs(pSec, [0.1, 0.5, 0.9]).map((x) => fmt(x, 1)).join(' / ')} |`);
   }
