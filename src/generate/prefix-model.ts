@@ -1,0 +1,406 @@
+/**
+ * Prefix-sharing model for Mooncake-style `hash_ids` (prototype; docs/prefix-reuse.md).
+ * Standalone: not wired into the CLI, the profile schema or the writers.
+ *
+ * Per client, every request has a root (its first block: a system prompt, template or
+ * document). A request either starts a new root (it shares nothing with earlier requests) or
+ * repeats an earlier root, and then shares its first m blocks with one earlier request of that
+ * root, the donor, and has fresh blocks after them. Parameters, each estimated from one log
+ * with hash_ids in time order:
+ * - new roots: per bucket of own blocks n (powers of two), the share of requests that repeat a
+ *   root (the first request excepted). In document-style logs short prompts are mostly new
+ *   (synthetic_trace: 5 % of one-block requests repeat a root, 45 % overall).
+ * - which root: the log-normal (μ, σ of ln seconds) of the gap from a repeat request back to
+ *   its root's previous request ("recency", the default: the root of the request at t − g, a
+ *   distance-dependent Chinese restaurant, stationary in time). Also fitted, for comparison: a
+ *   Pitman–Yor sequence over the roots (θ, α) by maximum likelihood, which describes Zipf-like
+ *   root popularity but whose new-root rate (θ + αK)/(t + θ) falls as a run gets longer.
+ * - coverage: per bucket of n, the share of repeat requests that share only their first block
+ *   (m = 1: a one-block system prompt, the mode of chat logs), and the empirical distribution
+ *   of m/n of the others as 101 quantiles.
+ * - reuse gap: the log-normal (μ, σ of ln seconds) of t_i − t_j over repeat requests sharing at
+ *   least two blocks, j the most recent earlier request sharing all of them; and the share of
+ *   those whose j already was another's j (re-donation: 0.3 % in the conversation trace, where a
+ *   prompt is extended by one next turn; 4.3 % in the synthetic one).
+ *
+ * Generation (per client, requests in time order; ids renumbered by first appearance at the
+ * end, as in Mooncake traces): a request whose session has an earlier turn shares that turn's
+ * full blocks (its prompt extends the last one), capped at its own blocks. Otherwise it starts a
+ * new root with its bucket's new-root share (Pitman–Yor: the Pitman–Yor probability tilted by
+ * that share over the overall one); a repeat request draws m from its bucket's coverage (1, or
+ * round(c·n) clamped to 2 … n), then a root (recency or Pitman–Yor draws) until one has a
+ * request of m to 2n blocks (at most 16 draws; else the one of them with the shortest request
+ * of at least m blocks, else the longest: a root's requests have similar lengths in
+ * document-style logs, and a root with one very long request would otherwise take every long
+ * repeat), a gap g, and copies the first m blocks of the latest member of the root at or before
+ * t − g that has at least m blocks and, unless m = 1 or a draw with the re-donation share
+ * allows it, has not donated m ≥ 2 blocks before (looking up to 256 members back, then forward;
+ * then without the donation condition; failing that the longest of them, m capped at its
+ * blocks).
+ */
+import type { Rng } from '../stats/rng.js';
+import { exp, log } from '../stats/det-math.js';
+import { nelderMead } from '../stats/nelder-mead.js';
+import { measurePrefixReuse, quantileSorted, type PrefixRequest } from './prefix-reuse.js';
+
+export interface PrefixModel {
+  blockSize: number;
+  roots: {
+    theta: number;
+    alpha: number;
+    /** Standard errors from the observed information (NaN at a boundary, e.g. one root). */
+    seTheta: number;
+    seAlpha: number;
+    requests: number;
+    distinct: number;
+    /** Log-normal (μ, σ of ln seconds) of the gap from a repeat request back to its root's previous request. */
+    gapMu: number;
+    gapSigma: number;
+  };
+  coverage: {
+    /** Lower edges of the own-blocks buckets (1, 2, 4, …): bucket k holds n in [edges[k], edges[k+1]). */
+    edges: number[];
+    /** Per bucket: repeat requests it was estimated on (0: borrows the nearest bucket with some). */
+    counts: number[];
+    /** Per bucket: share of its requests (the first excepted) that repeat a root (NaN: no requests). */
+    repeatShare: number[];
+    /** Per bucket: share of repeat requests sharing only their first block (m = 1: a system prompt). */
+    single: number[];
+    /** Per bucket: quantiles 0, 0.01, …, 1 of m/n over the repeat requests with m ≥ 2 (empty when none). */
+    quantiles: number[][];
+  };
+  reuse: {
+    /** Repeat requests sharing ≥ 2 blocks the gap was estimated on. */
+    count: number;
+    /** Share of those whose best match already was an earlier one's best match (prefixes reused by several requests rather than extended once, as chat turns are). */
+    redonate: number;
+    gapMu: number;
+    gapSigma: number;
+  };
+}
+
+export const COVERAGE_EDGES = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+const QUANTILES = 101;
+
+export function bucketOf(n: number, edges: readonly number[] = COVERAGE_EDGES): number {
+  let k = edges.length - 1;
+  while (k > 0 && n < edges[k]) k--;
+  return k;
+}
+
+/** Pitman–Yor log-likelihood of a root sequence summarized by its root counts (order-free). */
+export function pitmanYorLogLik(counts: readonly number[], theta: number, alpha: number): number {
+  const n = counts.reduce((a, b) => a + b, 0);
+  const K = counts.length;
+  if (!(alpha >= 0 && alpha < 1 && theta > -alpha)) return -Infinity;
+  let ll = 0;
+  for (let k = 1; k < K; k++) ll += log(theta + alpha * k);
+  for (const c of counts) for (let j = 1; j < c; j++) ll += log(j - alpha);
+  for (let t = 1; t < n; t++) ll -= log(t + theta);
+  return ll;
+}
+
+/** Maximum-likelihood (θ, α) of a Pitman–Yor sequence with these root counts, with standard errors. */
+export function fitPitmanYor(counts: readonly number[]): { theta: number; alpha: number; seTheta: number; seAlpha: number } {
+  // The likelihood depends on the counts only (exchangeability); reparametrize to the
+  // unconstrained α = logistic(a), θ = −α + e^b. Group equal counts to keep evaluations cheap.
+  const byCount = new Map<number, number>();
+  for (const c of counts) byCount.set(c, (byCount.get(c) ?? 0) + 1);
+  const n = counts.reduce((a, b) => a + b, 0);
+  const K = counts.length;
+  const maxC = Math.max(...counts);
+  // atLeast[j] = number of roots with count > j (each contributes log(j − α) for j = 1 … c − 1).
+  const atLeast = new Float64Array(maxC + 1);
+  for (const [c, m] of byCount) for (let j = 1; j < c; j++) atLeast[j] += m;
+  const ll = (theta: number, alpha: number) => {
+    if (!(alpha >= 0 && alpha < 1 && theta > -alpha)) return -Infinity;
+    let s = 0;
+    for (let k = 1; k < K; k++) s += log(theta + alpha * k);
+    for (let j = 1; j < maxC; j++) if (atLeast[j] > 0) s += atLeast[j] * log(j - alpha);
+    for (let t = 1; t < n; t++) s -= log(t + theta);
+    return s;
+  };
+  const unpack = (x: number[]) => {
+    const alpha = 1 / (1 + exp(-x[0]));
+    return [-alpha + exp(x[1]), alpha] as const;
+  };
+  const f = (x: number[]) => {
+    const [theta, alpha] = unpack(x);
+    const v = ll(theta, alpha);
+    return Number.isFinite(v) ? -v : 1e300;
+  };
+  let best = { x: [0, log(Math.max(1, K / Math.max(1, log(n))))], fx: Infinity };
+  for (const start of [best.x, [-2, log(Math.max(1e-3, K / 10))], [1, 0]]) {
+    const r = nelderMead(f, start, { step: 1, maxIter: 2000, tol: 1e-12 });
+    if (r.fx < best.fx) best = r;
+  }
+  const [theta, alpha] = unpack(best.x);
+  // Observed information by central differences in (θ, α).
+  const h = [Math.max(1e-4, 1e-4 * Math.abs(theta)), 1e-5];
+  const g = (dt: number, da: number) => ll(theta + dt, alpha + da);
+  const l0 = g(0, 0);
+  const htt = (g(h[0], 0) - 2 * l0 + g(-h[0], 0)) / (h[0] * h[0]);
+  const haa = (g(0, h[1]) - 2 * l0 + g(0, -h[1])) / (h[1] * h[1]);
+  const hta = (g(h[0], h[1]) - g(h[0], -h[1]) - g(-h[0], h[1]) + g(-h[0], -h[1])) / (4 * h[0] * h[1]);
+  // Invert −H.
+  const a11 = -htt, a22 = -haa, a12 = -hta;
+  const det = a11 * a22 - a12 * a12;
+  const ok = Number.isFinite(det) && det > 0 && a11 > 0;
+  return { theta, alpha, seTheta: ok ? Math.sqrt(a22 / det) : NaN, seAlpha: ok ? Math.sqrt(a11 / det) : NaN };
+}
+
+/** Fits {@link PrefixModel} on one client's requests in time order. */
+export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 512): PrefixModel {
+  const r = measurePrefixReuse(requests, blockSize);
+  const n = requests.length;
+  const rootIndex = new Map<number, number>();
+  const counts: number[] = [];
+  const lastT: number[] = [];
+  let r1 = 0;
+  let r2 = 0;
+  const cover: number[][] = COVERAGE_EDGES.map(() => []);
+  const repeats = COVERAGE_EDGES.map(() => 0);
+  const all = COVERAGE_EDGES.map(() => 0);
+  const singles = COVERAGE_EDGES.map(() => 0);
+  let g = 0;
+  const matched = new Set<number>();
+  let again = 0;
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) all[bucketOf(r.blocks[i])]++; // the first request cannot repeat a root
+    const key = r.roots[i];
+    const k = rootIndex.get(key);
+    if (k === undefined) {
+      rootIndex.set(key, counts.length);
+      counts.push(1);
+      lastT.push(requests[i].timestamp);
+      continue;
+    }
+    counts[k]++;
+    const lr = log(Math.max(1e-3, (requests[i].timestamp - lastT[k]) / 1000));
+    lastT[k] = requests[i].timestamp;
+    r1 += lr;
+    r2 += lr * lr;
+    const b = r.blocks[i];
+    const bk = bucketOf(b);
+    repeats[bk]++;
+    if (r.shared[i] === 1) singles[bk]++;
+    else cover[bk].push(r.shared[i] / b);
+    if (r.shared[i] >= 2) {
+      const lg = log(Math.max(1e-3, (requests[i].timestamp - requests[r.match[i]].timestamp) / 1000));
+      g++;
+      if (matched.has(r.match[i])) again++;
+      else matched.add(r.match[i]);
+      s1 += lg;
+      s2 += lg * lg;
+    }
+  }
+  const py = counts.length <= 1 ? { theta: 0, alpha: 0, seTheta: NaN, seAlpha: NaN } : fitPitmanYor(counts);
+  const quantiles = cover.map((xs) => {
+    if (xs.length === 0) return [];
+    const sorted = Float64Array.from(xs).sort();
+    return Array.from({ length: QUANTILES }, (_, q) => quantileSorted(sorted, q / (QUANTILES - 1)));
+  });
+  const mu = g ? s1 / g : 0;
+  const nr = n - counts.length;
+  const rmu = nr ? r1 / nr : 0;
+  return {
+    blockSize,
+    roots: { ...py, requests: n, distinct: counts.length, gapMu: rmu, gapSigma: nr > 1 ? Math.sqrt(Math.max(0, (r2 - nr * rmu * rmu) / (nr - 1))) : 0 },
+    coverage: { edges: [...COVERAGE_EDGES], counts: repeats, repeatShare: repeats.map((c, k) => (all[k] ? c / all[k] : NaN)), single: singles.map((c, k) => (repeats[k] ? c / repeats[k] : 0)), quantiles },
+    reuse: { count: g, redonate: g ? again / g : 0, gapMu: mu, gapSigma: g > 1 ? Math.sqrt(Math.max(0, (s2 - g * mu * mu) / (g - 1))) : 0 },
+  };
+}
+
+/** A request to assign hash_ids to (timestamps in ms, in time order). */
+export interface GeneratedRequest {
+  timestamp: number;
+  inputTokens: number;
+  sessionId?: string | number;
+  turn?: number;
+}
+
+/** Draws the shared blocks m of a repeat request of n blocks from its bucket (or the nearest bucket with data). */
+function sharedSampler(model: PrefixModel): (n: number, rng: Rng) => number {
+  const { edges, counts, single, quantiles } = model.coverage;
+  const nearest = (k: number) => {
+    for (let d = 0; d < counts.length; d++) {
+      if (counts[k - d] > 0) return k - d;
+      if (counts[k + d] > 0) return k + d;
+    }
+    return -1;
+  };
+  const use = counts.map((_, k) => nearest(k));
+  return (n, rng) => {
+    const k = use[bucketOf(n, edges)];
+    if (n <= 1 || k < 0) return 1;
+    const qs = quantiles[k];
+    if (!qs.length || rng.next() < single[k]) return 1;
+    const h = rng.next() * (qs.length - 1);
+    const lo = Math.floor(h);
+    const c = qs[lo] + (h - lo) * (qs[Math.min(qs.length - 1, lo + 1)] - qs[lo]);
+    return Math.min(n, Math.max(2, Math.round(c * n)));
+  };
+}
+
+/** Pitman–Yor repeat draws a request makes to find a root with a request of at least m blocks. */
+const ROOT_TRIES = 16;
+
+/** How many members back (then forward) from the time-chosen one a donor search looks. */
+const DONOR_WINDOW = 256;
+
+/**
+ * Assigns hash_ids to one client's requests (time order) with `model`. Ids are local to the
+ * call (0, 1, …); {@link renumberByFirstUse} makes a multi-client trace's ids Mooncake-like.
+ */
+export function generateHashIds(
+  model: PrefixModel,
+  requests: readonly GeneratedRequest[],
+  rng: Rng,
+  options: { roots?: 'recency' | 'pitman-yor' } = {},
+): number[][] {
+  const recency = (options.roots ?? 'recency') === 'recency';
+  const bs = model.blockSize;
+  const { theta, alpha } = model.roots;
+  const { gapMu, gapSigma } = model.reuse;
+  const redonate = model.reuse.redonate ?? 1;
+  const donated = new Uint8Array(requests.length);
+  const drawShared = sharedSampler(model);
+  const { repeatShare, counts: repeatCounts, edges } = model.coverage;
+  // New-root odds by bucket: P(new | bucket) / P(new), so the overall new-root rate stays the Pitman–Yor one.
+  const overallNew = 1 - repeatCounts.reduce((a, b) => a + b, 0) / Math.max(1, model.roots.requests - 1);
+  const tilt = repeatShare.map((x) => (Number.isFinite(x) && overallNew > 0 ? (1 - x) / overallNew : 1));
+  let nextId = 0;
+  const out: number[][] = [];
+  const members: number[][] = []; // per root, its requests in time order
+  const rootOf: number[] = [];
+  const longest: number[] = []; // per root, its longest request's blocks
+  const lastOfSession = new Map<string | number, number>();
+  for (let i = 0; i < requests.length; i++) {
+    const req = requests[i];
+    const nBlocks = Math.max(1, Math.ceil(req.inputTokens / bs));
+    let root: number;
+    let donor = -1;
+    let m = 0;
+    const prevTurn = req.sessionId !== undefined ? lastOfSession.get(req.sessionId) : undefined;
+    if (prevTurn !== undefined) {
+      root = rootOf[prevTurn];
+      donor = prevTurn;
+      m = Math.max(1, Math.min(nBlocks, Math.floor(requests[prevTurn].inputTokens / bs), out[prevTurn].length));
+    } else {
+      const K = members.length;
+      const bk = bucketOf(nBlocks, edges);
+      const pNewPY = i === 0 ? 1 : (theta + alpha * K) / (i + theta);
+      const pNew = recency ? (Number.isFinite(repeatShare[bk]) ? 1 - repeatShare[bk] : overallNew) : Math.min(1, pNewPY * tilt[bk]);
+      if (K === 0 || rng.next() < pNew) {
+        root = K;
+        members.push([]);
+        longest.push(0);
+      } else {
+        m = drawShared(nBlocks, rng);
+        root = -1;
+        let serving = -1; // shortest longest-request ≥ m among the draws
+        for (let tries = 0; tries < ROOT_TRIES; tries++) {
+          let k: number;
+          if (recency) {
+            // The root of the latest request at or before t − g; a g reaching back before the
+            // first request is drawn again (taking the first request's root instead made it the
+            // most popular root of the synthetic trace's regeneration: 4.7 % of requests).
+            const j = latestAtOrBefore(requests, i, req.timestamp - 1000 * exp(model.roots.gapMu + model.roots.gapSigma * rng.normal()));
+            if (j < 0 && tries < ROOT_TRIES - 1) continue;
+            k = rootOf[Math.max(0, j)];
+          } else {
+            // ∝ c_k − α: a uniformly drawn earlier request's root (∝ c_k), accepted with 1 − α/c_k.
+            do k = rootOf[Math.min(i - 1, Math.floor(rng.next() * i))];
+            while (!(rng.next() < 1 - alpha / members[k].length));
+          }
+          if (longest[k] >= m && longest[k] <= 2 * nBlocks) {
+            serving = k;
+            break;
+          }
+          if (longest[k] >= m && (serving < 0 || longest[k] < longest[serving])) serving = k;
+          if (root < 0 || longest[k] > longest[root]) root = k;
+        }
+        if (serving >= 0) root = serving;
+        const fresh = m >= 2 && !(rng.next() < redonate);
+        [donor, m] = chooseDonor(members[root], out, requests, req.timestamp, m, gapMu, gapSigma, rng, fresh ? donated : undefined);
+      }
+    }
+    const ids: number[] = new Array<number>(nBlocks);
+    for (let d = 0; d < nBlocks; d++) ids[d] = d < m ? out[donor][d] : nextId++;
+    out.push(ids);
+    if (m >= 2) donated[donor] = 1;
+    rootOf.push(root);
+    members[root].push(i);
+    longest[root] = Math.max(longest[root], nBlocks);
+    if (req.sessionId !== undefined) lastOfSession.set(req.sessionId, i);
+  }
+  return out;
+}
+
+/** Index of the latest of requests[0 … end) at or before t (−1 when none is). */
+function latestAtOrBefore(requests: readonly GeneratedRequest[], end: number, t: number): number {
+  let lo = 0;
+  let hi = end;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (requests[mid].timestamp <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/** The donor for m blocks (and m, capped when no member nearby has m blocks). */
+function chooseDonor(
+  members: number[],
+  out: number[][],
+  requests: readonly GeneratedRequest[],
+  t: number,
+  m: number,
+  mu: number,
+  sigma: number,
+  rng: Rng,
+  donated?: Uint8Array,
+): [number, number] {
+  const target = t - 1000 * exp(mu + sigma * rng.normal());
+  // Latest member at or before the target (the earliest member when none is).
+  let lo = 0;
+  let hi = members.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (requests[members[mid]].timestamp <= target) lo = mid + 1;
+    else hi = mid;
+  }
+  const at = Math.max(0, lo - 1);
+  let best = members[at];
+  for (const avoid of donated ? [donated, undefined] : [undefined]) {
+    for (let k = at; k >= 0 && k > at - DONOR_WINDOW; k--) {
+      const j = members[k];
+      if (out[j].length >= m && !avoid?.[j]) return [j, m];
+      if (out[j].length > out[best].length) best = j;
+    }
+    for (let k = at + 1; k < members.length && k <= at + DONOR_WINDOW; k++) {
+      const j = members[k];
+      if (out[j].length >= m && !avoid?.[j]) return [j, m];
+      if (out[j].length > out[best].length) best = j;
+    }
+  }
+  return [best, Math.min(m, out[best].length)];
+}
+
+/** Renumbers ids by first appearance over requests in the given order (Mooncake convention). */
+export function renumberByFirstUse(hashIds: number[][], namespaceOf?: (i: number) => string | number): number[][] {
+  const maps = new Map<string | number, Map<number, number>>();
+  let next = 0;
+  return hashIds.map((ids, i) => {
+    const ns = namespaceOf ? namespaceOf(i) : 0;
+    let m = maps.get(ns);
+    if (!m) maps.set(ns, (m = new Map()));
+    return ids.map((id) => {
+      let v = m!.get(id);
+      if (v === undefined) m!.set(id, (v = next++));
+      return v;
+    });
+  });
+}
