@@ -379,18 +379,43 @@ export class TraceBuilder {
     return parseIsoSeconds(s, this.tzOffset);
   }
 
+  /**
+   * Whether the row filter excludes a row (rejected as `excluded`, not kept): its text, read as
+   * the client's is (trimmed, other JSON values as JSON), is not one of `keep`. Out of row()
+   * so that row() stays small enough for V8 to optimize as before.
+   */
+  private excluded(values: unknown[], line: number): boolean {
+    const fe = this.filterExtract!;
+    const v = fe.kind === 'one' ? values[fe.slot] : this.raw(fe, values);
+    if (!isBlank(v) && this.keep!.has(typeof v === 'string' ? trimmed(v) : textValue(v))) return false;
+    this.reject(line, 'excluded', 'the filter is not one of keep', '', 'filter');
+    return true;
+  }
+
+  /** A row's duration in seconds (end times), or NaN when it is rejected (missing_duration, bad_duration). */
+  private durationOf(de: Extract, values: unknown[], line: number, raw: () => string): number {
+    const v = de.kind === 'one' ? values[de.slot] : this.raw(de, values);
+    if (isBlank(v)) {
+      this.reject(line, 'missing_duration', 'duration is empty or missing (the timestamp marks the end of the request)', raw(), 'duration');
+      return NaN;
+    }
+    const x = typeof v === 'number' ? v : typeof v === 'string' ? decimalOf(trimmed(v)) : typeof v === 'bigint' ? Number(v) : NaN;
+    if (x !== x || x === Infinity || x === -Infinity) {
+      const what = Array.isArray(v) ? 'an array' : v !== null && typeof v === 'object' && !(v instanceof Date) ? 'an object' : undefined;
+      this.reject(line, 'bad_duration', what ? `duration: ${what}, not a number: ${textValue(v).slice(0, 40)}` : `duration: not a number: ${JSON.stringify(String(v)).slice(0, 40)}`, raw(), 'duration');
+      return NaN;
+    }
+    if (x < 0) {
+      this.reject(line, 'bad_duration', `duration: negative value ${x}`, raw(), 'duration');
+      return NaN;
+    }
+    return x * this.durFactor;
+  }
+
   /** Normalizes one row; returns false when it was rejected. */
   row(values: unknown[], line: number, raw: () => string): boolean {
-    // The row filter first: a row it excludes is not checked further (its text is read as the
-    // client's is: trimmed, other JSON values as JSON).
-    const fe = this.filterExtract;
-    if (fe) {
-      const v = fe.kind === 'one' ? values[fe.slot] : this.raw(fe, values);
-      if (isBlank(v) || !this.keep!.has(typeof v === 'string' ? trimmed(v) : textValue(v))) {
-        this.reject(line, 'excluded', 'the filter is not one of keep', '', 'filter');
-        return false;
-      }
-    }
+    // The row filter first: a row it excludes is not checked further.
+    if (this.filterExtract && this.excluded(values, line)) return false;
     // Timestamp (required).
     const tv = this.raw(this.tsExtract, values);
     if (isBlank(tv)) {
@@ -406,22 +431,8 @@ export class TraceBuilder {
     let duration = 0;
     const de = this.durExtract;
     if (de) {
-      const v = de.kind === 'one' ? values[de.slot] : this.raw(de, values);
-      if (isBlank(v)) {
-        this.reject(line, 'missing_duration', 'duration is empty or missing (the timestamp marks the end of the request)', raw(), 'duration');
-        return false;
-      }
-      const x = typeof v === 'number' ? v : typeof v === 'string' ? decimalOf(trimmed(v)) : typeof v === 'bigint' ? Number(v) : NaN;
-      if (x !== x || x === Infinity || x === -Infinity) {
-        const what = Array.isArray(v) ? 'an array' : v !== null && typeof v === 'object' && !(v instanceof Date) ? 'an object' : undefined;
-        this.reject(line, 'bad_duration', what ? `duration: ${what}, not a number: ${textValue(v).slice(0, 40)}` : `duration: not a number: ${JSON.stringify(String(v)).slice(0, 40)}`, raw(), 'duration');
-        return false;
-      }
-      if (x < 0) {
-        this.reject(line, 'bad_duration', `duration: negative value ${x}`, raw(), 'duration');
-        return false;
-      }
-      duration = x * this.durFactor;
+      duration = this.durationOf(de, values, line, raw);
+      if (duration !== duration) return false;
     }
     // Integer fields: validate all before appending anything.
     const intVals = this.intScratch;
