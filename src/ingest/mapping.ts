@@ -221,10 +221,19 @@ export function missingCoalesce(mapping: Mapping, columns: readonly string[], do
   return undefined;
 }
 
+/**
+ * What to do about a field no row has: list it in "optional" — except the duration of end times,
+ * which parseMapping refuses as optional (the errors told a user to do what it then refused).
+ */
+function ifAbsent(field: CanonicalField, join = ''): string {
+  if (field === 'duration') return `${join ? '; ' : ''}every row needs its duration (with "marks": "end" its arrival is the timestamp minus it): map the column that holds it`;
+  return `${join}list ${field} in "optional" if it may be absent`;
+}
+
 /** The error for missingCoalesce's result in `file` (exit 2, before any output). */
 export function missingCoalesceError(file: string, missing: { field: CanonicalField; columns: string[] }, columns: readonly string[]): IngestError {
   return new IngestError(
-    `${file}: mapping reads ${missing.field} from the first non-empty of ${missing.columns.map((c) => JSON.stringify(c)).join(', ')}, none of which is in the input (columns: ${columns.map((c) => JSON.stringify(c)).join(', ')}); list ${missing.field} in "optional" if it may be absent`,
+    `${file}: mapping reads ${missing.field} from the first non-empty of ${missing.columns.map((c) => JSON.stringify(c)).join(', ')}, none of which is in the input (columns: ${columns.map((c) => JSON.stringify(c)).join(', ')}); ${ifAbsent(missing.field)}`,
     file,
     undefined,
     missing.field,
@@ -237,7 +246,7 @@ export function missingCoalesceError(file: string, missing: { field: CanonicalFi
  */
 export function missingCoalescePathsError(file: string, field: CanonicalField, specs: readonly string[]): IngestError {
   return new IngestError(
-    `${file}: mapping reads ${field} from the first non-empty of ${specs.map((c) => JSON.stringify(c)).join(', ')}, none of which any row of the file has; fix the paths, or list ${field} in "optional" if it may be absent`,
+    `${file}: mapping reads ${field} from the first non-empty of ${specs.map((c) => JSON.stringify(c)).join(', ')}, none of which any row of the file has; fix the paths${ifAbsent(field, ', or ')}`,
     file,
     undefined,
     field,
@@ -251,7 +260,7 @@ export function missingCoalescePathsError(file: string, field: CanonicalField, s
 export function missingPathError(file: string, field: CanonicalField, spec: string): IngestError {
   const [column, ...path] = spec.split('.');
   return new IngestError(
-    `${file}: mapping reads ${field} from ${JSON.stringify(spec)}, a path no row of the file has (${JSON.stringify(column)} is there, ${JSON.stringify(path.join('.'))} inside it is not); fix the path, or list ${field} in "optional" if it may be absent`,
+    `${file}: mapping reads ${field} from ${JSON.stringify(spec)}, a path no row of the file has (${JSON.stringify(column)} is there, ${JSON.stringify(path.join('.'))} inside it is not); fix the path${ifAbsent(field, ', or ')}`,
     file,
     undefined,
     field,

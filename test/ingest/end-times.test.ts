@@ -194,6 +194,34 @@ describe('end times: arrival = timestamp − duration', () => {
     await expect(ingestFiles({ inputs: [huge], mapping })).rejects.toThrow(/the earliest arrival \(timestamp − duration\), -9007199253740 s from 1970 .* check timestamp\.unit, timestamp\.duration_unit and the longest durations/);
   });
 
+  it('a duration no row has (a dotted path, a coalesce): the error does not say to list duration in "optional", which parseMapping refuses, in both engines', async () => {
+    const dir = tempDir();
+    const jsonl = `${dir}/gw.jsonl`;
+    writeFileSync(jsonl, [1, 2, 3].map((i) => JSON.stringify({ time: 1000 + i, usage: { latency_ms: 5 } })).join('\n') + '\n');
+    const csv = `${dir}/gw.csv`;
+    writeFileSync(csv, 'time,latency_ms\n1001,5\n1002,5\n');
+    const end = { unit: 's', marks: 'end', duration_unit: 'ms' } as const;
+    const cases: [string, unknown][] = [
+      [jsonl, 'usage.latency_m'],
+      [jsonl, { coalesce: ['usage.lat1', 'usage.lat2'] }],
+      [csv, { coalesce: ['lat1', 'lat2'] }],
+    ];
+    for (const [file, duration] of cases) {
+      const mapping = parseMapping({ columns: { timestamp: 'time', duration }, timestamp: end }, 'gw.json');
+      for (const run of [() => ingestFiles({ inputs: [file], mapping }), () => ingestWithDuckDB([file], mapping, `${dir}/out.parquet`, { maxRejectRatio: 1, threads: 1 })]) {
+        const err = await run().then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        expect(err, JSON.stringify(duration)).toBeInstanceOf(IngestError);
+        expect(err!.message).not.toContain('"optional"');
+        expect(err!.message).toContain('every row needs its duration');
+      }
+    }
+    // What the old hint said to do is refused:
+    expect(() => parseMapping({ columns: { timestamp: 'time', duration: 'usage.latency_m' }, timestamp: end, optional: ['duration'] }, 'gw.json')).toThrow(/duration cannot be optional/);
+  });
+
   it('a mapping that half-says end times is refused, naming what is missing', () => {
     const base = { columns: { timestamp: 'ts', duration: 'took' }, timestamp: { unit: 'ms', marks: 'end', duration_unit: 'ms' } };
     expect(() => parseMapping(base, 'm.json')).not.toThrow();
