@@ -41,6 +41,16 @@ const burstEndMapping = (): Mapping => {
   return parseMapping({ ...m, columns: { ...m.columns, timestamp: 'Finished', duration: 'Elapsed time' }, timestamp: { unit: 's', marks: 'end', duration_unit: 's' } }, 'end.json');
 };
 
+/** The BurstGPT end log and its mapping file, in a new directory. */
+function burstEndFiles(): { dir: string; file: string; map: string } {
+  const dir = tempDir();
+  const file = `${dir}/end.csv`;
+  burstEndLog(file);
+  const map = `${dir}/end.json`;
+  writeFileSync(map, JSON.stringify(burstEndMapping()));
+  return { dir, file, map };
+}
+
 /** Times of a trace, sorted (both engines order equal times their own way). */
 const sortedTimes = (t: Float64Array) => Float64Array.from(t).sort();
 
@@ -222,6 +232,21 @@ describe('end times: arrival = timestamp − duration', () => {
     expect(() => parseMapping({ columns: { timestamp: 'time', duration: 'usage.latency_m' }, timestamp: end, optional: ['duration'] }, 'gw.json')).toThrow(/duration cannot be optional/);
   });
 
+  it('time partitions by end time overlap: fit --summaries warns naming end times as a cause (not only "the same rows twice"); the counts are the whole log\'s', async () => {
+    const { dir, file, map } = burstEndFiles();
+    // Cut after the 160th line by end: a later line's request arrived before an earlier one's (same client).
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    writeFileSync(`${dir}/p1.csv`, [lines[0], ...lines.slice(1, 161)].join('\n') + '\n');
+    writeFileSync(`${dir}/p2.csv`, [lines[0], ...lines.slice(161)].join('\n') + '\n');
+    for (const p of ['p1', 'p2']) expect((await runCli('summarize', `${dir}/${p}.csv`, '--map', map, '--resolution', '1', '--out', `${dir}/${p}.json`, '--quiet')).code).toBe(0);
+    const r = await runCli('fit', '--summaries', `${dir}/p1.json`, `${dir}/p2.json`, '--out', `${dir}/p.json`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('both hold client "ChatGPT/Conversation log"');
+    expect(r.stderr).toContain('or partitions by end time of a log written when each request ends');
+    const n = (f: string) => (JSON.parse(readFileSync(f, 'utf8')) as { arrivals: { n: number }[] }).arrivals.reduce((a, w) => a + w.n, 0);
+    expect(n(`${dir}/p1.json`) + n(`${dir}/p2.json`)).toBe(400);
+  });
+
   it('a mapping that half-says end times is refused, naming what is missing', () => {
     const base = { columns: { timestamp: 'ts', duration: 'took' }, timestamp: { unit: 'ms', marks: 'end', duration_unit: 'ms' } };
     expect(() => parseMapping(base, 'm.json')).not.toThrow();
@@ -244,11 +269,7 @@ describe('end times: arrival = timestamp − duration', () => {
   });
 
   it('servegen sql: the scripts subtract the duration; Trino and Spark parse; the DuckDB script gives the TypeScript engine\'s counts', async () => {
-    const dir = tempDir();
-    const file = `${dir}/end.csv`;
-    burstEndLog(file);
-    const map = `${dir}/end.json`;
-    writeFileSync(map, JSON.stringify(burstEndMapping()));
+    const { dir, file, map } = burstEndFiles();
     const statements = (script: string) =>
       script
         .split(/;\n/)
