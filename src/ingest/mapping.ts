@@ -123,6 +123,8 @@ export function csvDelimiter(format: 'csv' | 'tsv', mapping: Pick<Mapping, 'deli
 
 const SOURCE_FORMS = 'a column name ("col" or "a.b" into JSON/structs), a list of columns to join, {"const": v}, {"coalesce": ["a", "b"]} or {"length": "col"}';
 const SOURCE_KEYS = ['const', 'coalesce', 'length'];
+/** Keys of a mapping's "timestamp" object. */
+const TIMESTAMP_KEYS = ['unit', 'timezone', 'marks', 'duration_unit'] as const;
 
 /**
  * The first schema issue of a mapping in plain words. zod said `columns.client_id: Invalid
@@ -147,7 +149,7 @@ function mappingIssue(issues: readonly SchemaIssue[], value: unknown): string {
   const known = (path: readonly PropertyKey[]): readonly string[] | undefined => {
     if (path.length === 0) return Object.keys(MappingSchema.shape);
     if (path.length === 1 && path[0] === 'columns') return CANONICAL_FIELDS;
-    if (path.length === 1 && path[0] === 'timestamp') return ['unit', 'timezone', 'marks', 'duration_unit'];
+    if (path.length === 1 && path[0] === 'timestamp') return TIMESTAMP_KEYS;
     if (path.length === 2 && path[0] === 'columns') return SOURCE_KEYS;
     return undefined;
   };
@@ -158,6 +160,15 @@ function mappingIssue(issues: readonly SchemaIssue[], value: unknown): string {
     const top = value as Record<string, unknown>;
     const fields = (CANONICAL_FIELDS as readonly string[]).filter((f) => f in top && (f !== 'timestamp' || typeof top[f] === 'string'));
     return `${text}; fields' sources go in a "columns" object: {"columns": {${fields.map((f) => `${JSON.stringify(f)}: ${JSON.stringify(top[f])}`).join(', ')}}}`;
+  }
+  // End times written where the README's example does not put them: {"timestamp": {"duration":
+  // "latency_ms"}}, or "marks"/"duration_unit" next to "columns" (the allowed keys alone left it to guess).
+  const misplaced = issue.code === 'unrecognized_keys' ? issue.keys?.[0] : undefined;
+  if (misplaced === 'duration' && p.length === 1 && p[0] === 'timestamp') {
+    return `${text}; the duration's source goes in "columns": {"duration": ${JSON.stringify((value as { timestamp: Record<string, unknown> }).timestamp.duration)}}, its unit in "timestamp": {"duration_unit": …}`;
+  }
+  if (misplaced !== undefined && p.length === 0 && (TIMESTAMP_KEYS as readonly string[]).includes(misplaced)) {
+    return `${text}; ${JSON.stringify(misplaced)} goes in the "timestamp" object: "timestamp": {${JSON.stringify(misplaced)}: ${JSON.stringify((value as Record<string, unknown>)[misplaced])}}`;
   }
   // {"request_time": "timestamp"}: the pairs written the wrong way round.
   const reversed = issue.code === 'unrecognized_keys' && p.length === 1 && p[0] === 'columns' ? issue.keys?.find((k) => (CANONICAL_FIELDS as readonly unknown[]).includes((value as { columns: Record<string, unknown> }).columns[k])) : undefined;

@@ -266,6 +266,10 @@ describe('end times: arrival = timestamp − duration', () => {
     expect(refused({ ...base, optional: ['duration'] })).toMatch(/optional: duration cannot be optional/);
     expect(refused({ ...base, timestamp: { unit: 'ms', marks: 'finish', duration_unit: 'ms' } })).toMatch(/timestamp\.marks/);
     expect(refused({ ...base, timestamp: { unit: 'ms', marks: 'end', duration_unit: 'minutes' } })).toMatch(/timestamp\.duration_unit/);
+    // Written where the README's example does not put them: said where they go.
+    expect(refused({ columns: { timestamp: 'ts' }, timestamp: { unit: 'ms', marks: 'end', duration_unit: 'ms', duration: 'took' } })).toMatch(/unknown key "duration" .*; the duration's source goes in "columns": \{"duration": "took"\}/);
+    expect(refused({ columns: base.columns, timestamp: { unit: 'ms', marks: 'end' }, duration_unit: 'ms' })).toMatch(/top level: unknown key "duration_unit" .*; "duration_unit" goes in the "timestamp" object: "timestamp": \{"duration_unit": "ms"\}/);
+    expect(refused({ columns: base.columns, marks: 'end', timestamp: { unit: 'ms', duration_unit: 'ms' } })).toMatch(/"marks" goes in the "timestamp" object/);
   });
 
   it('servegen sql: the scripts subtract the duration; Trino and Spark parse; the DuckDB script gives the TypeScript engine\'s counts', async () => {
