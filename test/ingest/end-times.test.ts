@@ -247,6 +247,27 @@ describe('end times: arrival = timestamp − duration', () => {
     expect(n(`${dir}/p1.json`) + n(`${dir}/p2.json`)).toBe(400);
   });
 
+  it('a Parquet duration typed INTERVAL (top-level or in a struct): both engines refuse it by name, not "all rows bad_duration" nor an internal error', async () => {
+    const dir = tempDir();
+    const file = `${dir}/iv.parquet`;
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    await con.run(`COPY (SELECT TIMESTAMP '2026-01-01' + to_seconds(i) AS t, to_milliseconds(i * 10) AS took, {'took': to_milliseconds(i * 10), 'n': i} AS m FROM range(10) r(i)) TO '${file}'`);
+    con.closeSync();
+    db.closeSync();
+    for (const duration of ['took', 'm.took']) {
+      const mapping = parseMapping({ columns: { timestamp: 't', duration }, timestamp: { marks: 'end', duration_unit: 'ms' } }, 'iv.json');
+      await expect(ingestWithDuckDB([file], mapping, `${dir}/out.parquet`, { maxRejectRatio: 1, threads: 1 })).rejects.toThrow(`columns.duration ${JSON.stringify(duration)} is an INTERVAL column, not a number`);
+      await expect(summarizeWithDuckDB([file], mapping, W)).rejects.toThrow(/is an INTERVAL column/);
+      const ts = await ingestFiles({ inputs: [file], mapping }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(ts, duration).toBeInstanceOf(IngestError);
+      expect((ts as Error).message).toMatch(/cannot decode \(parquet interval not supported\)/);
+    }
+  });
+
   it('a mapping that half-says end times is refused, naming what is missing', () => {
     const base = { columns: { timestamp: 'ts', duration: 'took' }, timestamp: { unit: 'ms', marks: 'end', duration_unit: 'ms' } };
     expect(() => parseMapping(base, 'm.json')).not.toThrow();
