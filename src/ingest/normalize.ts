@@ -1,6 +1,6 @@
 import { INT_FIELDS, TEXT_FIELDS, type CanonicalField, type IntField, type TextField } from './fields.js';
 import type { FieldSource, Mapping } from './mapping.js';
-import { parseTimezone, type TimestampUnit } from './mapping.js';
+import { checkEndTimes, parseTimezone, type TimestampUnit } from './mapping.js';
 import type { Reject, RejectReason } from './errors.js';
 import { detectNumericUnit, isEpoch, originIsoOf, parseIsoSeconds, UNIT_SECONDS } from './timestamp.js';
 import { magnitudeCounts, mixedUnitWarning } from './time-axis.js';
@@ -163,6 +163,7 @@ export class TraceBuilder {
     readonly mapping: Mapping,
     options: { maxRejectsKept?: number; keepRows?: boolean } = {},
   ) {
+    checkEndTimes(mapping);
     this.keepRows = options.keepRows ?? true;
     this.unit = mapping.timestamp?.unit ?? 'auto';
     this.tzOffset = mapping.timestamp?.timezone ? parseTimezone(mapping.timestamp.timezone) : 0;
@@ -198,7 +199,7 @@ export class TraceBuilder {
     this.clientExtract = this.extract.get('client_id');
     if (mapping.timestamp?.marks === 'end') {
       this.durExtract = this.extract.get('duration');
-      this.durFactor = UNIT_SECONDS[mapping.timestamp.duration_unit ?? 's'];
+      this.durFactor = UNIT_SECONDS[mapping.timestamp.duration_unit!];
     }
   }
 

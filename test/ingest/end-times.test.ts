@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import nodeSqlParser from 'node-sql-parser';
 import { ingestFiles } from '../../src/ingest/ingest.js';
+import { TraceBuilder } from '../../src/ingest/normalize.js';
+import { DIALECTS, scanScript } from '../../src/summary/sql.js';
 import { parseMapping, type Mapping } from '../../src/ingest/mapping.js';
 import { loadPreset } from '../../src/ingest/presets.js';
 import { IngestError } from '../../src/ingest/errors.js';
@@ -287,6 +289,13 @@ describe('end times: arrival = timestamp − duration', () => {
     expect(refused({ ...base, optional: ['duration'] })).toMatch(/optional: duration cannot be optional/);
     expect(refused({ ...base, timestamp: { unit: 'ms', marks: 'finish', duration_unit: 'ms' } })).toMatch(/timestamp\.marks/);
     expect(refused({ ...base, timestamp: { unit: 'ms', marks: 'end', duration_unit: 'minutes' } })).toMatch(/timestamp\.duration_unit/);
+    // A Mapping built by hand (not through parseMapping) is checked where the library takes it as
+    // it is: TraceBuilder and scanScript read it unsubtracted, or the duration as seconds, before.
+    const hand = (timestamp: Mapping['timestamp'], columns: Mapping['columns'] = { timestamp: 'ts', duration: 'took' }): Mapping => ({ columns, timestamp, optional: [], separator: '/' });
+    for (const m of [hand({ unit: 's', marks: 'end' }), hand({ unit: 's', marks: 'end', duration_unit: 'ms' }, { timestamp: 'ts' })]) {
+      expect(() => new TraceBuilder(m)).toThrow(IngestError);
+      expect(() => scanScript('logs.r', m, { W: 600, L: 21600, res: 1, origin: 0, dotted: false }, DIALECTS.duckdb)).toThrow(/timestamp\.(duration_unit|marks)/);
+    }
     // Written where the README's example does not put them: said where they go.
     expect(refused({ columns: { timestamp: 'ts' }, timestamp: { unit: 'ms', marks: 'end', duration_unit: 'ms', duration: 'took' } })).toMatch(/unknown key "duration" .*; the duration's source goes in "columns": \{"duration": "took"\}/);
     expect(refused({ columns: base.columns, timestamp: { unit: 'ms', marks: 'end' }, duration_unit: 'ms' })).toMatch(/top level: unknown key "duration_unit" .*; "duration_unit" goes in the "timestamp" object: "timestamp": \{"duration_unit": "ms"\}/);
