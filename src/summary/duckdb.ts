@@ -937,14 +937,14 @@ export async function openScan(
  * all that check reads — or undefined.
  */
 export async function scanTimeWarning(scan: OpenScan): Promise<string | undefined> {
-  return timeWarningOf(scan.con, 'src_rows WHERE reason IS NULL', scan.origin, scan.originIso);
+  return timeWarningOf(scan.con, 'src_rows WHERE reason IS NULL', scan.origin, scan.originIso, undefined, scan.mapping.timestamp?.marks === 'end');
 }
 
 /**
  * scanTimeWarning over any relation of accepted rows with their raw times `t` (e.g. a query
  * over the inputs: it reads them again), `n` of them if known.
  */
-export async function timeWarningOf(con: DuckDBConnection, accepted: string, origin: number, originIso: string | null, known?: number): Promise<string | undefined> {
+export async function timeWarningOf(con: DuckDBConnection, accepted: string, origin: number, originIso: string | null, known?: number, endTimes = false): Promise<string | undefined> {
   const rel = `t - ${sqlDouble(origin)}`;
   const n = known ?? num((await con.runAndReadAll(`SELECT count(*) AS n FROM ${accepted}`)).getColumnsJS()[0][0]);
   if (n < OUTLIER_MIN_ROWS) return undefined;
@@ -962,7 +962,7 @@ export async function timeWarningOf(con: DuckDBConnection, accepted: string, ori
       throw new Error(`internal: time-axis check read row ${i} of ${n}`);
     },
   });
-  return timeAxisWarning(t, originIso);
+  return timeAxisWarning(t, originIso, endTimes);
 }
 
 /**

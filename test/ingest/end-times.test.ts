@@ -270,6 +270,28 @@ describe('end times: arrival = timestamp − duration', () => {
     }
   });
 
+  it('one duration far off: the time-axis warning names durations as a cause (not only the clock or unit), in both engines', async () => {
+    const dir = tempDir();
+    const file = `${dir}/far.jsonl`;
+    // 200 right rows (epoch s, durations 1–200 ms) and one whose duration is 39 years in ns.
+    const lines = Array.from({ length: 200 }, (_, i) => JSON.stringify({ end: 1700000000 + i, c: 'a', took: (i + 1) * 1_000_000 }));
+    lines.push('{"end":1700000300,"c":"a","took":1234567890123456789}');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const mapping = parseMapping({ columns: { timestamp: 'end', client_id: 'c', duration: 'took' }, timestamp: { unit: 's', marks: 'end', duration_unit: 'ns' } }, 'far.json');
+    const cause = 'or a duration far off (with "marks": "end" each time is the timestamp − the duration';
+    const ts = await ingestFiles({ inputs: [file], mapping });
+    expect(ts.summary.warnings?.join('\n')).toContain(`lies 39.1 years before the other 200 rows, which span 3.3 min from 2023-11-14T22:13:19.999Z. A wrong clock or unit, ${cause}`);
+    const duck = await ingestWithDuckDB([file], mapping, `${dir}/duck.parquet`, { maxRejectRatio: 1, threads: 1 });
+    expect(duck.summary.warnings).toEqual(ts.summary.warnings);
+    const d = await summarizeWithDuckDB([file], mapping, W);
+    expect(d.warning).toContain(cause);
+    // A log without end times keeps its words.
+    const start = parseMapping({ columns: { timestamp: 'end', client_id: 'c' }, timestamp: { unit: 's' } }, 'start.json');
+    writeFileSync(`${dir}/start.jsonl`, [...lines.slice(0, 200), '{"end":500000000,"c":"a"}'].join('\n') + '\n');
+    const plain = await ingestFiles({ inputs: [`${dir}/start.jsonl`], mapping: start });
+    expect(plain.summary.warnings?.join('\n')).toContain('A wrong clock or unit? Rows are kept as read');
+  });
+
   it('a mapping that half-says end times is refused, naming what is missing', () => {
     const base = { columns: { timestamp: 'ts', duration: 'took' }, timestamp: { unit: 'ms', marks: 'end', duration_unit: 'ms' } };
     expect(() => parseMapping(base, 'm.json')).not.toThrow();
