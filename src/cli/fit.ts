@@ -258,7 +258,7 @@ Examples:
         if (overlap) {
           const at = (t: number) => (parts[overlap.a].origin !== null ? new Date(t * 1000).toISOString() : `${t.toFixed(1)} s`);
           rep.info(
-            `warning: ${files[overlap.a]} and ${files[overlap.b]} both hold client "${overlap.client}" from ${at(overlap.from)} to ${at(overlap.to)}${overlap.clients > 1 ? ` (${overlap.clients - 1} more client${overlap.clients > 2 ? 's' : ''} overlap too)` : ''}: partitions of one log are disjoint in time for each client, so these are the same rows twice, or two logs whose client ids collide; the fit adds them up as one client`,
+            `warning: ${files[overlap.a]} and ${files[overlap.b]} both hold client "${overlap.client}" from ${at(overlap.from)} to ${at(overlap.to)}${overlap.clients > 1 ? ` (${overlap.clients - 1} more client${overlap.clients > 2 ? 's' : ''} overlap too)` : ''}: partitions of one log by arrival are disjoint in time for each client, so these are the same rows twice, or two logs whose client ids collide, or partitions by end time of a log written when each request ends ("marks": "end": they overlap by the longest request; counts are right, gaps across the overlap are each part's own: README, Logs written when a request ends); the fit adds them up as one client`,
           );
         }
         let merged: TraceSummaries;

@@ -156,7 +156,7 @@ export async function scanSummaries(
   reportIngest(rep, result, mapping);
   let trace = result.trace;
   if (opts.onTimeAxisWarning) {
-    const axis = timeAxisWarning(trace.timestamp, trace.origin);
+    const axis = timeAxisWarning(trace.timestamp, trace.origin, mapping.timestamp?.marks === 'end');
     if (axis) opts.onTimeAxisWarning(axis);
   }
   if (opts.firstSecond) trace = rebaseToFirstSecond(trace);

@@ -91,7 +91,7 @@ export async function ingestFiles(given: IngestOptions): Promise<IngestResult> {
     duplicate_request_ids: builder.duplicateRequestIds,
     sorted,
   };
-  const axis = timeAxisWarning(trace.timestamp, trace.origin);
+  const axis = timeAxisWarning(trace.timestamp, trace.origin, options.mapping.timestamp?.marks === 'end');
   if (axis) warnings.push(axis);
   if (warnings.length > 0) summary.warnings = warnings;
   if (notes.length > 0) summary.notes = notes;

@@ -85,8 +85,9 @@ export function parseMapping(value: unknown, file = 'mapping'): Mapping {
   if (!r.success) throw new IngestError(`${file}: ${mappingIssue(r.error.issues, value)}`, file);
   if (!r.data.columns.timestamp) throw new IngestError(`${file}: columns.timestamp: the timestamp field is required`, file);
   if (r.data.timestamp?.timezone !== undefined) parseTimezone(r.data.timestamp.timezone, file);
-  const durationProblem = endTimeProblem(r.data) ?? filterProblem(r.data);
-  if (durationProblem) throw new IngestError(`${file}: ${durationProblem}`, file);
+  checkEndTimes(r.data, file);
+  const filterIssue = filterProblem(r.data);
+  if (filterIssue) throw new IngestError(`${file}: ${filterIssue}`, file);
   const d = r.data.delimiter;
   if (d !== undefined && (d.length !== 1 || '"\r\n#\''.includes(d))) throw new IngestError(`${file}: delimiter: expected one character other than a quote, '#' or a line break (";" or "|"), got ${JSON.stringify(d)}`, file);
   if (d !== undefined && d !== '\t' && r.data.format === 'tsv') throw new IngestError(`${file}: delimiter ${JSON.stringify(d)} with format "tsv" (tab-separated): give "format": "csv" with it`, file);
@@ -103,6 +104,17 @@ export function parseMapping(value: unknown, file = 'mapping'): Mapping {
  */
 export function mappingOf(mapping: MappingInput): Mapping {
   return parsed.has(mapping as Mapping) ? (mapping as Mapping) : parseMapping(mapping);
+}
+
+/**
+ * @throws IngestError when a mapping's end times are half-said (endTimeProblem). parseMapping
+ * checks it; so do the library's entry points that take a Mapping as it is (TraceBuilder,
+ * rowsSql and scanScript): a hand-built one with "marks": "end" but no duration or no unit read
+ * the times unsubtracted, or the duration as seconds, without a word (found by review).
+ */
+export function checkEndTimes(m: Mapping, file = 'mapping'): void {
+  const problem = endTimeProblem(m);
+  if (problem) throw new IngestError(`${file}: ${problem}`, file);
 }
 
 /**
@@ -142,6 +154,8 @@ export function csvDelimiter(format: 'csv' | 'tsv', mapping: Pick<Mapping, 'deli
 
 const SOURCE_FORMS = 'a column name ("col" or "a.b" into JSON/structs), a list of columns to join, {"const": v}, {"coalesce": ["a", "b"]} or {"length": "col"}';
 const SOURCE_KEYS = ['const', 'coalesce', 'length'];
+/** Keys of a mapping's "timestamp" object. */
+const TIMESTAMP_KEYS = ['unit', 'timezone', 'marks', 'duration_unit'] as const;
 
 /**
  * The first schema issue of a mapping in plain words. zod said `columns.client_id: Invalid
@@ -166,7 +180,7 @@ function mappingIssue(issues: readonly SchemaIssue[], value: unknown): string {
   const known = (path: readonly PropertyKey[]): readonly string[] | undefined => {
     if (path.length === 0) return Object.keys(MappingSchema.shape);
     if (path.length === 1 && path[0] === 'columns') return CANONICAL_FIELDS;
-    if (path.length === 1 && path[0] === 'timestamp') return ['unit', 'timezone', 'marks', 'duration_unit'];
+    if (path.length === 1 && path[0] === 'timestamp') return TIMESTAMP_KEYS;
     if (path.length === 2 && path[0] === 'columns') return SOURCE_KEYS;
     return undefined;
   };
@@ -177,6 +191,15 @@ function mappingIssue(issues: readonly SchemaIssue[], value: unknown): string {
     const top = value as Record<string, unknown>;
     const fields = (CANONICAL_FIELDS as readonly string[]).filter((f) => f in top && (f !== 'timestamp' || typeof top[f] === 'string'));
     return `${text}; fields' sources go in a "columns" object: {"columns": {${fields.map((f) => `${JSON.stringify(f)}: ${JSON.stringify(top[f])}`).join(', ')}}}`;
+  }
+  // End times written where the README's example does not put them: {"timestamp": {"duration":
+  // "latency_ms"}}, or "marks"/"duration_unit" next to "columns" (the allowed keys alone left it to guess).
+  const misplaced = issue.code === 'unrecognized_keys' ? issue.keys?.[0] : undefined;
+  if (misplaced === 'duration' && p.length === 1 && p[0] === 'timestamp') {
+    return `${text}; the duration's source goes in "columns": {"duration": ${JSON.stringify((value as { timestamp: Record<string, unknown> }).timestamp.duration)}}, its unit in "timestamp": {"duration_unit": …}`;
+  }
+  if (misplaced !== undefined && p.length === 0 && (TIMESTAMP_KEYS as readonly string[]).includes(misplaced)) {
+    return `${text}; ${JSON.stringify(misplaced)} goes in the "timestamp" object: "timestamp": {${JSON.stringify(misplaced)}: ${JSON.stringify((value as Record<string, unknown>)[misplaced])}}`;
   }
   // {"request_time": "timestamp"}: the pairs written the wrong way round.
   const reversed = issue.code === 'unrecognized_keys' && p.length === 1 && p[0] === 'columns' ? issue.keys?.find((k) => (CANONICAL_FIELDS as readonly unknown[]).includes((value as { columns: Record<string, unknown> }).columns[k])) : undefined;
@@ -240,10 +263,19 @@ export function missingCoalesce(mapping: Mapping, columns: readonly string[], do
   return undefined;
 }
 
+/**
+ * What to do about a field no row has: list it in "optional" — except the duration of end times,
+ * which parseMapping refuses as optional (the errors told a user to do what it then refused).
+ */
+function ifAbsent(field: CanonicalField, join = ''): string {
+  if (field === 'duration') return `${join ? '; ' : ''}every row needs its duration (with "marks": "end" its arrival is the timestamp minus it): map the column that holds it`;
+  return `${join}list ${field} in "optional" if it may be absent`;
+}
+
 /** The error for missingCoalesce's result in `file` (exit 2, before any output). */
 export function missingCoalesceError(file: string, missing: { field: CanonicalField; columns: string[] }, columns: readonly string[]): IngestError {
   return new IngestError(
-    `${file}: mapping reads ${missing.field} from the first non-empty of ${missing.columns.map((c) => JSON.stringify(c)).join(', ')}, none of which is in the input (columns: ${columns.map((c) => JSON.stringify(c)).join(', ')}); list ${missing.field} in "optional" if it may be absent`,
+    `${file}: mapping reads ${missing.field} from the first non-empty of ${missing.columns.map((c) => JSON.stringify(c)).join(', ')}, none of which is in the input (columns: ${columns.map((c) => JSON.stringify(c)).join(', ')}); ${ifAbsent(missing.field)}`,
     file,
     undefined,
     missing.field,
@@ -256,7 +288,7 @@ export function missingCoalesceError(file: string, missing: { field: CanonicalFi
  */
 export function missingCoalescePathsError(file: string, field: CanonicalField, specs: readonly string[]): IngestError {
   return new IngestError(
-    `${file}: mapping reads ${field} from the first non-empty of ${specs.map((c) => JSON.stringify(c)).join(', ')}, none of which any row of the file has; fix the paths, or list ${field} in "optional" if it may be absent`,
+    `${file}: mapping reads ${field} from the first non-empty of ${specs.map((c) => JSON.stringify(c)).join(', ')}, none of which any row of the file has; fix the paths${ifAbsent(field, ', or ')}`,
     file,
     undefined,
     field,
@@ -270,7 +302,7 @@ export function missingCoalescePathsError(file: string, field: CanonicalField, s
 export function missingPathError(file: string, field: CanonicalField, spec: string): IngestError {
   const [column, ...path] = spec.split('.');
   return new IngestError(
-    `${file}: mapping reads ${field} from ${JSON.stringify(spec)}, a path no row of the file has (${JSON.stringify(column)} is there, ${JSON.stringify(path.join('.'))} inside it is not); fix the path, or list ${field} in "optional" if it may be absent`,
+    `${file}: mapping reads ${field} from ${JSON.stringify(spec)}, a path no row of the file has (${JSON.stringify(column)} is there, ${JSON.stringify(path.join('.'))} inside it is not); fix the path${ifAbsent(field, ', or ')}`,
     file,
     undefined,
     field,

@@ -1,6 +1,6 @@
 import { INT_FIELDS, TEXT_FIELDS, type CanonicalField, type IntField, type TextField } from './fields.js';
 import type { FieldSource, Mapping } from './mapping.js';
-import { keepTexts, parseTimezone, type TimestampUnit } from './mapping.js';
+import { checkEndTimes, keepTexts, parseTimezone, type TimestampUnit } from './mapping.js';
 import type { Reject, RejectReason } from './errors.js';
 import { detectNumericUnit, isEpoch, originIsoOf, parseIsoSeconds, UNIT_SECONDS } from './timestamp.js';
 import { magnitudeCounts, mixedUnitWarning } from './time-axis.js';
@@ -166,6 +166,7 @@ export class TraceBuilder {
     readonly mapping: Mapping,
     options: { maxRejectsKept?: number; keepRows?: boolean } = {},
   ) {
+    checkEndTimes(mapping);
     this.keepRows = options.keepRows ?? true;
     this.unit = mapping.timestamp?.unit ?? 'auto';
     this.tzOffset = mapping.timestamp?.timezone ? parseTimezone(mapping.timestamp.timezone) : 0;
@@ -203,7 +204,7 @@ export class TraceBuilder {
     if (this.filterExtract) this.keep = new Set(keepTexts(mapping));
     if (mapping.timestamp?.marks === 'end') {
       this.durExtract = this.extract.get('duration');
-      this.durFactor = UNIT_SECONDS[mapping.timestamp.duration_unit ?? 's'];
+      this.durFactor = UNIT_SECONDS[mapping.timestamp.duration_unit!];
     }
   }
 

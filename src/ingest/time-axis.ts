@@ -108,13 +108,21 @@ function at(t: number, origin: string | null): string {
   return `${Number(t.toPrecision(10))} s`;
 }
 
+/**
+ * The other cause of a far-off time in a log written when each request ends: each time is the
+ * timestamp less the duration, so a duration far off (or in another unit than duration_unit)
+ * moves it; the warnings named only the clock and the timestamp's unit (found by review: one
+ * duration of 390 years gave "a wrong clock or unit?" for timestamps that were right).
+ */
+const ENDS_CAUSE = ', or a duration far off (with "marks": "end" each time is the timestamp − the duration: check timestamp.duration_unit and the longest durations)';
+
 /** One warning line (without the `warning:` prefix) for outliers found by findTimeOutliers. */
-export function outlierWarning(o: TimeOutliers, n: number, origin: string | null): string {
+export function outlierWarning(o: TimeOutliers, n: number, origin: string | null, endTimes = false): string {
   const parts: string[] = [];
   const others = n - o.before - o.after;
   if (o.before > 0) parts.push(`${rowsWord(o.before)} (${pct(o.before, n)}, ${o.before === 1 ? 'at' : 'from'} ${at(o.first, origin)}) ${o.before === 1 ? 'lies' : 'lie'} ${humanSpan(o.gapBefore)} before`);
   if (o.after > 0) parts.push(`${rowsWord(o.after)} (${pct(o.after, n)}, ${o.after === 1 ? 'at' : 'up to'} ${at(o.last, origin)}) ${o.after === 1 ? 'lies' : 'lie'} ${humanSpan(o.gapAfter)} after`);
-  return `timestamps: ${parts.join(' and ')} the other ${others} rows, which span ${humanSpan(o.coreEnd - o.coreStart)} from ${at(o.coreStart, origin)}. A wrong clock or unit? Rows are kept as read: the trace, and a profile fitted to it, span the gap`;
+  return `timestamps: ${parts.join(' and ')} the other ${others} rows, which span ${humanSpan(o.coreEnd - o.coreStart)} from ${at(o.coreStart, origin)}. A wrong clock or unit${endTimes ? ENDS_CAUSE : ''}? Rows are kept as read: the trace, and a profile fitted to it, span the gap`;
 }
 
 /** Years a request log can plausibly be from: the bulk of a log outside them was read in another unit. */
@@ -129,7 +137,7 @@ export const PLAUSIBLE_YEARS = [1990, 2100] as const;
  * OUTLIER_MIN_ROWS rows.
  * @param t timestamps sorted ascending, seconds from `origin`.
  */
-export function implausibleDatesWarning(t: ArrayLike<number>, origin: string | null): string | null {
+export function implausibleDatesWarning(t: ArrayLike<number>, origin: string | null, endTimes = false): string | null {
   const n = t.length;
   if (origin === null || n < OUTLIER_MIN_ROWS) return null;
   const base = Date.parse(origin);
@@ -139,7 +147,7 @@ export function implausibleDatesWarning(t: ArrayLike<number>, origin: string | n
   const [lo, hi] = PLAUSIBLE_YEARS;
   const inside = (y: number) => y >= lo && y < hi;
   if (inside(year(t[m])) || inside(year(t[n - 1 - m]))) return null;
-  return `timestamps: the bulk of the rows lies from ${at(t[m], origin)} to ${at(t[n - 1 - m], origin)}, outside the years ${lo}–${hi} of any log: a wrong unit (epoch milliseconds read as seconds, or microseconds as milliseconds, land near the year 55000: set the mapping's "timestamp": {"unit": …}) or a wrong clock? Rows are kept as read`;
+  return `timestamps: the bulk of the rows lies from ${at(t[m], origin)} to ${at(t[n - 1 - m], origin)}, outside the years ${lo}–${hi} of any log: a wrong unit (epoch milliseconds read as seconds, or microseconds as milliseconds, land near the year 55000: set the mapping's "timestamp": {"unit": …}) or a wrong clock${endTimes ? ENDS_CAUSE : ''}? Rows are kept as read`;
 }
 
 /**
@@ -171,9 +179,10 @@ export function windowsMayHaveImplausibleDates(windows: readonly { n: number; fi
  * The time-axis warnings of sorted timestamps, as one line (the DuckDB engine carries one per
  * scan): far-out rows (findTimeOutliers) and an implausible era (implausibleDatesWarning).
  */
-export function timeAxisWarning(t: ArrayLike<number>, origin: string | null): string | undefined {
+export function timeAxisWarning(t: ArrayLike<number>, origin: string | null, endTimes = false): string | undefined {
   const o = findTimeOutliers(t);
-  const parts = [o ? outlierWarning(o, t.length, origin) : null, implausibleDatesWarning(t, origin)].filter((w): w is string => w !== null);
+  // (the end-time cause said once, in the first of the two)
+  const parts = [o ? outlierWarning(o, t.length, origin, endTimes) : null, implausibleDatesWarning(t, origin, endTimes && !o)].filter((w): w is string => w !== null);
   return parts.length === 0 ? undefined : parts.join('; ');
 }
 

@@ -229,7 +229,7 @@ export async function streamSummarize(
     if (windowsMayHaveTimeOutliers(summaries.arrivals, options.arrivalSeconds) || windowsMayHaveImplausibleDates(summaries.arrivals, decided!.originIso)) {
       src.stage('time axis: the earliest and latest accepted rows');
       const rows = `(${rowsSql(src.from, src.mapping, src.dotted, undefined, src.numericSource)}) AS sg_rows WHERE reason IS NULL`;
-      warning = await timeWarningOf(con, rows, origin, decided!.originIso, nAccepted).catch((err: unknown) => {
+      warning = await timeWarningOf(con, rows, origin, decided!.originIso, nAccepted, src.mapping.timestamp?.marks === 'end').catch((err: unknown) => {
         throw fail(err);
       });
     }

@@ -494,6 +494,18 @@ function structLeafTypes(mapping: Mapping, types: Map<string, string>, json: Map
 }
 
 /**
+ * A duration (`"marks": "end"`) read from an INTERVAL column (a Parquet `end - start`) is no
+ * number: DuckDB rejected every row as bad_duration without saying why, and the TypeScript
+ * engine's Parquet reader cannot decode INTERVAL at all. @throws IngestError naming the column.
+ */
+function intervalDuration(mapping: Mapping, dotted: boolean, types: Map<string, string>, leaves: Map<string, string>, files: string[]): void {
+  const src = mapping.columns.duration;
+  if (mapping.timestamp?.marks !== 'end' || typeof src !== 'string') return;
+  if (!/^INTERVAL/.test((dotted && src.includes('.') ? leaves.get(src) : types.get(src)) ?? '')) return;
+  throw new IngestError(`${files.join(', ')}: columns.duration ${JSON.stringify(src)} is an INTERVAL column, not a number: write it as a number (seconds: epoch(${src}); or milliseconds, with the matching duration_unit) before ingest (the TypeScript engine cannot read INTERVAL either)`, files[0], undefined, 'duration');
+}
+
+/**
  * Opens the inputs in a new embedded DuckDB: format, our own traces' metadata, the columns
  * the mapping names (a missing required column is an error here, before anything is read).
  * The caller closes it.
@@ -651,13 +663,12 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       numericSource.json = new Set(described.filter((r) => r.column_type === 'JSON').map((r) => String(r.column_name)));
       // Parquet BYTE_ARRAY columns without a string annotation: decoded as UTF-8 (sql.ts blobText).
       numericSource.blob = new Set(described.filter((r) => r.column_type === 'BLOB').map((r) => String(r.column_name)));
-      if (dotted) {
-        numericSource.jsonPaths = await jsonPaths(con, from, mapping, types);
-        for (const [spec, type] of structLeafTypes(mapping, types, numericSource.jsonPaths)) {
-          if (NUMERIC_TYPE.test(type)) (numericSource.numericPaths ??= new Set()).add(spec);
-          if (type === 'BLOB') (numericSource.blobPaths ??= new Set()).add(spec);
-        }
+      const leaves = dotted ? structLeafTypes(mapping, types, (numericSource.jsonPaths = await jsonPaths(con, from, mapping, types))) : new Map<string, string>();
+      for (const [spec, type] of leaves) {
+        if (NUMERIC_TYPE.test(type)) (numericSource.numericPaths ??= new Set()).add(spec);
+        if (type === 'BLOB') (numericSource.blobPaths ??= new Set()).add(spec);
       }
+      intervalDuration(mapping, dotted, types, leaves, files);
     } catch (err) {
       throw duckdbReadError(err, files);
     }
@@ -926,14 +937,14 @@ export async function openScan(
  * all that check reads — or undefined.
  */
 export async function scanTimeWarning(scan: OpenScan): Promise<string | undefined> {
-  return timeWarningOf(scan.con, 'src_rows WHERE reason IS NULL', scan.origin, scan.originIso);
+  return timeWarningOf(scan.con, 'src_rows WHERE reason IS NULL', scan.origin, scan.originIso, undefined, scan.mapping.timestamp?.marks === 'end');
 }
 
 /**
  * scanTimeWarning over any relation of accepted rows with their raw times `t` (e.g. a query
  * over the inputs: it reads them again), `n` of them if known.
  */
-export async function timeWarningOf(con: DuckDBConnection, accepted: string, origin: number, originIso: string | null, known?: number): Promise<string | undefined> {
+export async function timeWarningOf(con: DuckDBConnection, accepted: string, origin: number, originIso: string | null, known?: number, endTimes = false): Promise<string | undefined> {
   const rel = `t - ${sqlDouble(origin)}`;
   const n = known ?? num((await con.runAndReadAll(`SELECT count(*) AS n FROM ${accepted}`)).getColumnsJS()[0][0]);
   if (n < OUTLIER_MIN_ROWS) return undefined;
@@ -951,7 +962,7 @@ export async function timeWarningOf(con: DuckDBConnection, accepted: string, ori
       throw new Error(`internal: time-axis check read row ${i} of ${n}`);
     },
   });
-  return timeAxisWarning(t, originIso);
+  return timeAxisWarning(t, originIso, endTimes);
 }
 
 /**

@@ -6,7 +6,7 @@
  * parsed where a parser exists). Functions that differ between engines go through
  * a Dialect; everything else is portable SQL. See docs/scale.md.
  */
-import { parseTimezone, type Mapping, type FieldSource } from '../ingest/mapping.js';
+import { checkEndTimes, parseTimezone, type Mapping, type FieldSource } from '../ingest/mapping.js';
 import { ISO_RE } from '../ingest/timestamp.js';
 import { keepTexts } from '../ingest/mapping.js';
 import { IngestError } from '../ingest/errors.js';
@@ -493,6 +493,7 @@ export function rowsSql(
   texts: readonly ('session_id' | 'model' | 'request_id')[] = [],
   options: { rawClient?: boolean; endTimes?: boolean } = {},
 ): string {
+  checkEndTimes(mapping);
   const cols = mapping.columns;
   const rawClient = options.rawClient ? clientRaw(mapping, dotted, numericColumns, d)?.raw : undefined;
   const q = d.ident;
@@ -596,7 +597,7 @@ export function rowsSql(
   const outTexts = texts.filter((f) => cols[f] !== undefined).map((f) => `${q(`__sg_text_${f}`)} AS ${q(f)}, `).join('');
   // (the end in seconds minus the duration in seconds: TraceBuilder.finish's arithmetic)
   // (in parentheses: node-sql-parser's Trino grammar, with which the script is checked, refuses `"a" - "b" AS t`)
-  const arrival = durSrc && !options.endTimes ? `(${t} - ${num('duration')} * ${UNIT_FACTOR[mapping.timestamp!.duration_unit ?? 's']})` : t;
+  const arrival = durSrc && !options.endTimes ? `(${t} - ${num('duration')} * ${UNIT_FACTOR[mapping.timestamp!.duration_unit!]})` : t;
   return `SELECT ${arrival} AS t, ${q('__sg_client')} AS client, ${rawClient ? `${q('__sg_client_raw')} AS client_raw, ` : ''}${outTexts}${ints.map(({ f }) => `${d.toBigint(num(f))} AS ${q(f)}`).join(', ')}${ints.length ? ',' : ''}
   CASE ${reasons.join('\n    ')} ELSE NULL END AS reason
 FROM (SELECT *, ${level2.join(', ')} FROM (${l1b}) AS src_l1) AS src_l2`;

@@ -16,7 +16,7 @@ describe('fit --summaries warns when parts overlap for a client', () => {
     const r = await runCli('fit', '--summaries', a, b, '--out', join(dir, 'p.json'));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`warning: ${a} and ${b} both hold client "default" from 2023-11-16T`);
-    expect(r.stderr).toContain('the same rows twice, or two logs whose client ids collide');
+    expect(r.stderr).toContain('the same rows twice, or two logs whose client ids collide, or partitions by end time');
     // One log in two time partitions (cut at a window boundary): no warning.
     const csv = join(dir, 'conv');
     const parts = [join(dir, 'p1.json'), join(dir, 'p2.json')];

@@ -6,6 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ingestFiles } from '../../src/ingest/ingest.js';
+import { TraceBuilder } from '../../src/ingest/normalize.js';
+import { DIALECTS, scanScript } from '../../src/summary/sql.js';
 import { parseMapping, type Mapping } from '../../src/ingest/mapping.js';
 import { loadPreset } from '../../src/ingest/presets.js';
 import { IngestError } from '../../src/ingest/errors.js';
@@ -15,6 +17,7 @@ import { ingestWithDuckDB } from '../../src/summary/duckdb-ingest.js';
 import { compareEngines } from '../summary/engine-compare.js';
 import { expectEqualSummaries } from '../summary/equal-summaries.js';
 import { checkSqlScripts } from '../summary/sql-scripts.js';
+import { runCli } from '../cli/run-cli.js';
 import { fixture, tempDir } from '../helpers.js';
 
 const W = { arrivalSeconds: 600, lengthSeconds: 21600, resolution: 0.001 };
@@ -39,6 +42,16 @@ const burstEndMapping = (): Mapping => {
   const m = loadPreset('burstgpt');
   return parseMapping({ ...m, columns: { ...m.columns, timestamp: 'Finished', duration: 'Elapsed time' }, timestamp: { unit: 's', marks: 'end', duration_unit: 's' } }, 'end.json');
 };
+
+/** The BurstGPT end log and its mapping file, in a new directory. */
+function burstEndFiles(): { dir: string; file: string; map: string } {
+  const dir = tempDir();
+  const file = `${dir}/end.csv`;
+  burstEndLog(file);
+  const map = `${dir}/end.json`;
+  writeFileSync(map, JSON.stringify(burstEndMapping()));
+  return { dir, file, map };
+}
 
 /** Times of a trace, sorted (both engines order equal times their own way). */
 const sortedTimes = (t: Float64Array) => Float64Array.from(t).sort();
@@ -193,6 +206,92 @@ describe('end times: arrival = timestamp − duration', () => {
     await expect(ingestFiles({ inputs: [huge], mapping })).rejects.toThrow(/the earliest arrival \(timestamp − duration\), -9007199253740 s from 1970 .* check timestamp\.unit, timestamp\.duration_unit and the longest durations/);
   });
 
+  it('a duration no row has (a dotted path, a coalesce): the error does not say to list duration in "optional", which parseMapping refuses, in both engines', async () => {
+    const dir = tempDir();
+    const jsonl = `${dir}/gw.jsonl`;
+    writeFileSync(jsonl, [1, 2, 3].map((i) => JSON.stringify({ time: 1000 + i, usage: { latency_ms: 5 } })).join('\n') + '\n');
+    const csv = `${dir}/gw.csv`;
+    writeFileSync(csv, 'time,latency_ms\n1001,5\n1002,5\n');
+    const end = { unit: 's', marks: 'end', duration_unit: 'ms' } as const;
+    const cases: [string, unknown][] = [
+      [jsonl, 'usage.latency_m'],
+      [jsonl, { coalesce: ['usage.lat1', 'usage.lat2'] }],
+      [csv, { coalesce: ['lat1', 'lat2'] }],
+    ];
+    for (const [file, duration] of cases) {
+      const mapping = parseMapping({ columns: { timestamp: 'time', duration }, timestamp: end }, 'gw.json');
+      for (const run of [() => ingestFiles({ inputs: [file], mapping }), () => ingestWithDuckDB([file], mapping, `${dir}/out.parquet`, { maxRejectRatio: 1, threads: 1 })]) {
+        const err = await run().then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        expect(err, JSON.stringify(duration)).toBeInstanceOf(IngestError);
+        expect(err!.message).not.toContain('"optional"');
+        expect(err!.message).toContain('every row needs its duration');
+      }
+    }
+    // What the old hint said to do is refused:
+    expect(() => parseMapping({ columns: { timestamp: 'time', duration: 'usage.latency_m' }, timestamp: end, optional: ['duration'] }, 'gw.json')).toThrow(/duration cannot be optional/);
+  });
+
+  it('time partitions by end time overlap: fit --summaries warns naming end times as a cause (not only "the same rows twice"); the counts are the whole log\'s', async () => {
+    const { dir, file, map } = burstEndFiles();
+    // Cut after the 160th line by end: a later line's request arrived before an earlier one's (same client).
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    writeFileSync(`${dir}/p1.csv`, [lines[0], ...lines.slice(1, 161)].join('\n') + '\n');
+    writeFileSync(`${dir}/p2.csv`, [lines[0], ...lines.slice(161)].join('\n') + '\n');
+    for (const p of ['p1', 'p2']) expect((await runCli('summarize', `${dir}/${p}.csv`, '--map', map, '--resolution', '1', '--out', `${dir}/${p}.json`, '--quiet')).code).toBe(0);
+    const r = await runCli('fit', '--summaries', `${dir}/p1.json`, `${dir}/p2.json`, '--out', `${dir}/p.json`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('both hold client "ChatGPT/Conversation log"');
+    expect(r.stderr).toContain('or partitions by end time of a log written when each request ends');
+    const n = (f: string) => (JSON.parse(readFileSync(f, 'utf8')) as { arrivals: { n: number }[] }).arrivals.reduce((a, w) => a + w.n, 0);
+    expect(n(`${dir}/p1.json`) + n(`${dir}/p2.json`)).toBe(400);
+  });
+
+  it('a Parquet duration typed INTERVAL (top-level or in a struct): both engines refuse it by name, not "all rows bad_duration" nor an internal error', async () => {
+    const dir = tempDir();
+    const file = `${dir}/iv.parquet`;
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    await con.run(`COPY (SELECT TIMESTAMP '2026-01-01' + to_seconds(i) AS t, to_milliseconds(i * 10) AS took, {'took': to_milliseconds(i * 10), 'n': i} AS m FROM range(10) r(i)) TO '${file}'`);
+    con.closeSync();
+    db.closeSync();
+    for (const duration of ['took', 'm.took']) {
+      const mapping = parseMapping({ columns: { timestamp: 't', duration }, timestamp: { marks: 'end', duration_unit: 'ms' } }, 'iv.json');
+      await expect(ingestWithDuckDB([file], mapping, `${dir}/out.parquet`, { maxRejectRatio: 1, threads: 1 })).rejects.toThrow(`columns.duration ${JSON.stringify(duration)} is an INTERVAL column, not a number`);
+      await expect(summarizeWithDuckDB([file], mapping, W)).rejects.toThrow(/is an INTERVAL column/);
+      const ts = await ingestFiles({ inputs: [file], mapping }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(ts, duration).toBeInstanceOf(IngestError);
+      expect((ts as Error).message).toMatch(/cannot decode \(parquet interval not supported\)/);
+    }
+  });
+
+  it('one duration far off: the time-axis warning names durations as a cause (not only the clock or unit), in both engines', async () => {
+    const dir = tempDir();
+    const file = `${dir}/far.jsonl`;
+    // 200 right rows (epoch s, durations 1–200 ms) and one whose duration is 39 years in ns.
+    const lines = Array.from({ length: 200 }, (_, i) => JSON.stringify({ end: 1700000000 + i, c: 'a', took: (i + 1) * 1_000_000 }));
+    lines.push('{"end":1700000300,"c":"a","took":1234567890123456789}');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const mapping = parseMapping({ columns: { timestamp: 'end', client_id: 'c', duration: 'took' }, timestamp: { unit: 's', marks: 'end', duration_unit: 'ns' } }, 'far.json');
+    const cause = 'or a duration far off (with "marks": "end" each time is the timestamp − the duration';
+    const ts = await ingestFiles({ inputs: [file], mapping });
+    expect(ts.summary.warnings?.join('\n')).toContain(`lies 39.1 years before the other 200 rows, which span 3.3 min from 2023-11-14T22:13:19.999Z. A wrong clock or unit, ${cause}`);
+    const duck = await ingestWithDuckDB([file], mapping, `${dir}/duck.parquet`, { maxRejectRatio: 1, threads: 1 });
+    expect(duck.summary.warnings).toEqual(ts.summary.warnings);
+    const d = await summarizeWithDuckDB([file], mapping, W);
+    expect(d.warning).toContain(cause);
+    // A log without end times keeps its words.
+    const start = parseMapping({ columns: { timestamp: 'end', client_id: 'c' }, timestamp: { unit: 's' } }, 'start.json');
+    writeFileSync(`${dir}/start.jsonl`, [...lines.slice(0, 200), '{"end":500000000,"c":"a"}'].join('\n') + '\n');
+    const plain = await ingestFiles({ inputs: [`${dir}/start.jsonl`], mapping: start });
+    expect(plain.summary.warnings?.join('\n')).toContain('A wrong clock or unit? Rows are kept as read');
+  });
+
   it('a mapping that half-says end times is refused, naming what is missing', () => {
     const base = { columns: { timestamp: 'ts', duration: 'took' }, timestamp: { unit: 'ms', marks: 'end', duration_unit: 'ms' } };
     expect(() => parseMapping(base, 'm.json')).not.toThrow();
@@ -212,14 +311,21 @@ describe('end times: arrival = timestamp − duration', () => {
     expect(refused({ ...base, optional: ['duration'] })).toMatch(/optional: duration cannot be optional/);
     expect(refused({ ...base, timestamp: { unit: 'ms', marks: 'finish', duration_unit: 'ms' } })).toMatch(/timestamp\.marks/);
     expect(refused({ ...base, timestamp: { unit: 'ms', marks: 'end', duration_unit: 'minutes' } })).toMatch(/timestamp\.duration_unit/);
+    // A Mapping built by hand (not through parseMapping) is checked where the library takes it as
+    // it is: TraceBuilder and scanScript read it unsubtracted, or the duration as seconds, before.
+    const hand = (timestamp: Mapping['timestamp'], columns: Mapping['columns'] = { timestamp: 'ts', duration: 'took' }): Mapping => ({ columns, timestamp, optional: [], separator: '/' });
+    for (const m of [hand({ unit: 's', marks: 'end' }), hand({ unit: 's', marks: 'end', duration_unit: 'ms' }, { timestamp: 'ts' })]) {
+      expect(() => new TraceBuilder(m)).toThrow(IngestError);
+      expect(() => scanScript('logs.r', m, { W: 600, L: 21600, res: 1, origin: 0, dotted: false }, DIALECTS.duckdb)).toThrow(/timestamp\.(duration_unit|marks)/);
+    }
+    // Written where the README's example does not put them: said where they go.
+    expect(refused({ columns: { timestamp: 'ts' }, timestamp: { unit: 'ms', marks: 'end', duration_unit: 'ms', duration: 'took' } })).toMatch(/unknown key "duration" .*; the duration's source goes in "columns": \{"duration": "took"\}/);
+    expect(refused({ columns: base.columns, timestamp: { unit: 'ms', marks: 'end' }, duration_unit: 'ms' })).toMatch(/top level: unknown key "duration_unit" .*; "duration_unit" goes in the "timestamp" object: "timestamp": \{"duration_unit": "ms"\}/);
+    expect(refused({ columns: base.columns, marks: 'end', timestamp: { unit: 'ms', duration_unit: 'ms' } })).toMatch(/"marks" goes in the "timestamp" object/);
   });
 
   it('servegen sql: the scripts subtract the duration; Trino and Spark parse; the DuckDB script gives the TypeScript engine\'s counts', async () => {
-    const dir = tempDir();
-    const file = `${dir}/end.csv`;
-    burstEndLog(file);
-    const map = `${dir}/end.json`;
-    writeFileSync(map, JSON.stringify(burstEndMapping()));
+    const { file, map } = burstEndFiles();
     const results = await checkSqlScripts(map, file, "'missing_duration'");
     const [rejects, , arrivals] = results as Record<string, unknown>[][];
     expect(rejects).toEqual([{ reason: null, c: 400n }]);
