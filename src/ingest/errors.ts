@@ -26,6 +26,22 @@ export function noAcceptedRows(files: string[], rowsRead: number, rejectsByReaso
   return new NoAcceptedRowsError(files, rowsRead, rejectsByReason, hint);
 }
 
+/**
+ * Why no row was accepted. Rows the mapping's filter excluded are said apart: "all 5 rows
+ * rejected (excluded 5) (use --rejects to see them)" pointed at a --rejects file that holds none
+ * of them (found by review); when every row was excluded, the filter is what to look at.
+ */
+function noRowsWhy(rowsRead: number, byReason: Partial<Record<string, number>>, hint: string): string {
+  const excluded = excludedRows(byReason);
+  const reasons = Object.entries(byReason)
+    .filter(([k]) => excluded === 0 || k !== 'excluded')
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  if (excluded === 0) return `all ${rowsRead} rows rejected (${reasons})${hint}`;
+  if (excluded === rowsRead) return `the mapping's filter excluded all ${rowsRead} rows: no row's columns.filter text is one of "keep" (compared exactly, case included, surrounding whitespace trimmed)`;
+  return `${excluded} of ${rowsRead} rows excluded by the mapping's filter, the other ${rowsRead - excluded} rejected (${reasons})${hint}`;
+}
+
 /** noAcceptedRows' error, with what the scan counted (the DuckDB engine's --rejects writes the rows from it). */
 export class NoAcceptedRowsError extends IngestError {
   /** validate --engine duckdb: the side whose scan this is (source, generated, baseline); set where the side is opened. */
@@ -37,12 +53,7 @@ export class NoAcceptedRowsError extends IngestError {
     readonly rejectsByReason: Partial<Record<string, number>>,
     hint = '',
   ) {
-    super(
-      rowsRead === 0
-        ? `${files.join(', ')}: no data rows (empty file or header only)`
-        : `${files.join(', ')}: no accepted rows: all ${rowsRead} rows rejected (${Object.entries(rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ')})${hint}`,
-      files[0],
-    );
+    super(rowsRead === 0 ? `${files.join(', ')}: no data rows (empty file or header only)` : `${files.join(', ')}: no accepted rows: ${noRowsWhy(rowsRead, rejectsByReason, hint)}`, files[0]);
   }
 }
 

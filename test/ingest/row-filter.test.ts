@@ -89,6 +89,29 @@ describe('row filter: columns.filter and keep', () => {
     }
   });
 
+  it('no accepted rows: every row excluded says so, without pointing at --rejects (which holds none); some excluded, the others rejected, says which is which — both engines', async () => {
+    const dir = tempDir();
+    const file = `${dir}/gw.csv`;
+    writeFileSync(file, GATEWAY);
+    const none = `${dir}/none.json`;
+    writeFileSync(none, JSON.stringify({ ...GATEWAY_MAP, keep: ['PROFILING /v1/chat'] }));
+    const mixed = `${dir}/mixed.csv`;
+    writeFileSync(mixed, 'ts,phase,in\n1,warmup,1\n2,profiling,x\n3,profiling,y\n');
+    const mixedMap = `${dir}/mixed.json`;
+    writeFileSync(mixedMap, JSON.stringify({ columns: { timestamp: 'ts', filter: 'phase', input_tokens: 'in' }, keep: ['profiling'], timestamp: { unit: 's' } }));
+    for (const engine of ['ts', 'duckdb']) {
+      // Was: "no accepted rows: all 8 rows rejected (excluded 8); see …rejects.jsonl", a file left empty.
+      const r = await runCli('fit', file, '--map', none, '--engine', engine, '--out', `${dir}/${engine}.json`, '--rejects', `${dir}/${engine}-rejects.jsonl`);
+      expect(r.code, engine).toBe(2);
+      expect(r.stderr, engine).toContain(`${file}: no accepted rows: the mapping's filter excluded all 8 rows: no row's columns.filter text is one of "keep"`);
+      expect(r.stderr, engine).not.toContain('rejects');
+      expect(readFileSync(`${dir}/${engine}-rejects.jsonl`, 'utf8'), engine).toBe('');
+      const m = await runCli('inspect', mixed, '--map', mixedMap, '--engine', engine);
+      expect(m.code, engine).toBe(2);
+      expect(m.stderr, engine).toContain(`${mixed}: no accepted rows: 1 of 3 rows excluded by the mapping's filter, the other 2 rejected (bad_number 2) (use --rejects to see them)`);
+    }
+  });
+
   it('a filter without keep, keep without a filter, or an optional filter is refused', () => {
     const refused = (m: unknown) => {
       try {
