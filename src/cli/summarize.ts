@@ -67,7 +67,10 @@ export function registerSummarize(program: Command): void {
         if (origin !== undefined) warnOriginAfterFirst(rep, origin, r.spanStart);
         // `--out scan/` printed "scan//" (found by review).
         const dir = opts.out.replace(/[/\\]+$/, '') || opts.out;
-        rep.info(`summarized ${r.rowsRead} rows into ${r.windows} per-client arrival windows of ${W} s (clock resolution ${r.resolution} s) → ${dir}/ (Parquet; fit --summaries ${dir}/)`);
+        // The requests summarized, as the .json path says it: "summarized 600 rows" counted the rows
+        // read, the 150 a row filter excluded (and any rejected) among them (found by review).
+        const accepted = r.rowsRead - Object.values(r.rejectsByReason).reduce<number>((a, b) => a + (b ?? 0), 0);
+        rep.info(`summarized ${accepted} requests (of ${r.rowsRead} rows read) into ${r.windows} per-client arrival windows of ${W} s (clock resolution ${r.resolution} s) → ${dir}/ (Parquet; fit --summaries ${dir}/)`);
         return;
       }
       let sessionColumn = false;

@@ -260,15 +260,19 @@ export async function loadScanDirectory(dir: string, options: { onStage?: (text:
     origin: originSeconds !== 0 ? new Date(originSeconds * 1000).toISOString() : null,
   });
   const rejectsByReason: Record<string, number> = {};
+  // The accepted rows (scan's n) plus the rejected: servegen sql's rejects output has a NULL
+  // reason row holding n again, summarize --engine duckdb's has the rejected only, so only the
+  // reasons are added (rows read were the rejected alone there: "150 rows scanned, 150 rejected
+  // (excluded 150)" for a 600-row log; found by review).
   let rowsRead = accepted;
   if (rejects) {
-    rowsRead = 0;
     const [reasonAt, cAt] = [reader(rejects.reason), reader(rejects.c)];
     for (let i = 0; i < rejects.reason.length; i++) {
       const r = reasonAt(i);
       const c = num(cAt(i));
+      if (r === null || r === undefined) continue;
       rowsRead += c;
-      if (r !== null && r !== undefined) rejectsByReason[String(r)] = (rejectsByReason[String(r)] ?? 0) + c;
+      rejectsByReason[String(r)] = (rejectsByReason[String(r)] ?? 0) + c;
     }
   }
   return { summaries, rowsRead, rejectsByReason, files };

@@ -112,6 +112,20 @@ describe('row filter: columns.filter and keep', () => {
     }
   });
 
+  it('summarize --engine duckdb --out DIR, then fit --summaries DIR: the requests summarized and the rows read, excluded ones counted once (was: "summarized 8 rows", then "3 rows scanned")', async () => {
+    const dir = tempDir();
+    const file = `${dir}/gw.csv`;
+    writeFileSync(file, GATEWAY);
+    const map = `${dir}/gw.json`;
+    writeFileSync(map, JSON.stringify(GATEWAY_MAP));
+    const s = await runCli('summarize', file, '--map', map, '--engine', 'duckdb', '--out', `${dir}/scan`, '--max-reject-ratio', '0.5');
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stderr).toContain('summarized 3 requests (of 8 rows read) into');
+    const f = await runCli('fit', '--summaries', `${dir}/scan`, '--out', `${dir}/p.json`);
+    expect(f.code, f.stderr).toBe(0);
+    expect(f.stderr).toContain(`${dir}/scan: 8 rows scanned, 5 rejected (excluded 4, bad_number 1)`);
+  });
+
   it('a filter without keep, keep without a filter, or an optional filter is refused', () => {
     const refused = (m: unknown) => {
       try {
