@@ -264,11 +264,15 @@ export function missingCoalesce(mapping: Mapping, columns: readonly string[], do
 }
 
 /**
- * What to do about a field no row has: list it in "optional" — except the duration of end times,
- * which parseMapping refuses as optional (the errors told a user to do what it then refused).
+ * What to do about a field no row has: list it in "optional" — except the duration of end times and
+ * the row filter, which parseMapping refuses as optional, and the timestamp (the errors told a user to do what it then refused).
  */
 function ifAbsent(field: CanonicalField, join = ''): string {
   if (field === 'duration') return `${join ? '; ' : ''}every row needs its duration (with "marks": "end" its arrival is the timestamp minus it): map the column that holds it`;
+  // The row filter cannot be optional either, and a timestamp listed there leaves every row
+  // missing_timestamp (the advice was given for both; found by review).
+  if (field === 'filter') return `${join ? '; ' : ''}every row needs its filter text (a row without one is excluded): map the column that holds it`;
+  if (field === 'timestamp') return `${join ? '; ' : ''}every row needs its timestamp: map the column that holds it`;
   return `${join}list ${field} in "optional" if it may be absent`;
 }
 

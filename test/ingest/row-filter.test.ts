@@ -126,6 +126,21 @@ describe('row filter: columns.filter and keep', () => {
     expect(f.stderr).toContain(`${dir}/scan: 8 rows scanned, 5 rejected (excluded 4, bad_number 1)`);
   });
 
+  it('a dotted filter path no row has is refused without the advice to list filter in "optional", which is refused too', async () => {
+    const dir = tempDir();
+    const file = `${dir}/r.jsonl`;
+    writeFileSync(file, '{"t": 1, "metadata": {"phase": "profiling"}}\n');
+    const map = `${dir}/m.json`;
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 't', filter: 'metadata.benchmark_phase' }, keep: ['profiling'], timestamp: { unit: 's' } }));
+    for (const engine of ['ts', 'duckdb']) {
+      const r = await runCli('ingest', file, '--map', map, '--engine', engine, '--out', `${dir}/${engine}.parquet`);
+      expect(r.code, engine).toBe(2);
+      expect(r.stderr, engine).toContain('mapping reads filter from "metadata.benchmark_phase", a path no row of the file has');
+      expect(r.stderr, engine).toContain('fix the path; every row needs its filter text (a row without one is excluded): map the column that holds it');
+      expect(r.stderr, engine).not.toContain('optional');
+    }
+  });
+
   it('a filter without keep, keep without a filter, or an optional filter is refused', () => {
     const refused = (m: unknown) => {
       try {
