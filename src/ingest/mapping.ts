@@ -139,6 +139,9 @@ function filterProblem(m: Mapping): string | undefined {
   if (has && m.keep === undefined) return 'columns.filter: give "keep", the texts of the filter a row is kept for (["profiling"], ["POST /v1/chat/completions"]): the others are counted as excluded';
   if (!has && m.keep !== undefined) return 'keep: map columns.filter too, the column (or columns joined) whose text decides which rows are kept';
   if (m.optional.includes('filter')) return 'optional: filter cannot be optional: without its column no row could be kept';
+  // (`" "` passed the schema's min(1), then kept nothing: a blank filter text is excluded; found by review)
+  const blank = m.keep?.find((v) => typeof v === 'string' && keepTexts({ keep: [v] })[0] === '');
+  if (blank !== undefined) return `keep: ${JSON.stringify(blank)} is blank once trimmed, and a row whose filter text is blank is always excluded: give the texts of the rows to keep`;
   return undefined;
 }
 

@@ -154,6 +154,8 @@ describe('row filter: columns.filter and keep', () => {
     expect(refused({ columns: { timestamp: 't' }, keep: ['x'] })).toMatch(/^m\.json: keep: map columns\.filter too/);
     expect(refused({ columns: { timestamp: 't', filter: 'phase' }, keep: ['x'], optional: ['filter'] })).toMatch(/optional: filter cannot be optional/);
     expect(refused({ columns: { timestamp: 't', filter: 'phase' }, keep: [] })).toMatch(/keep/);
+    // A blank text kept no row, silently (a blank filter is excluded).
+    expect(refused({ columns: { timestamp: 't', filter: 'phase' }, keep: ['profiling', ' \t'] })).toMatch(/^m\.json: keep: " \\t" is blank once trimmed/);
   });
 
   it('servegen sql: every dialect filters; Trino and Spark parse; the DuckDB script counts the excluded rows as the TypeScript engine does', async () => {
