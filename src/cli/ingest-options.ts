@@ -273,11 +273,12 @@ export interface RejectSource {
 export async function writeDuckdbRejects(path: string, files: string[], counted: Partial<Record<string, number>>, source: RejectSource, rep: Reporter): Promise<void> {
   const total = Object.values(counted).reduce<number>((a, b) => a + (b ?? 0), 0);
   // (rows the mapping's filter excluded are not written: nothing to read again for them)
-  if (total - excludedRows(counted) === 0) {
+  const written = total - excludedRows(counted);
+  if (written === 0) {
     writeFileAtomic(path, '');
     return;
   }
-  rep.stage(`rejects: reading ${files.length === 1 ? files[0] : `${files.length} files`} again with the TypeScript reader for the ${total} rejected row${total === 1 ? '' : 's'} (DuckDB counts them, but keeps no lines or text)`);
+  rep.stage(`rejects: reading ${files.length === 1 ? files[0] : `${files.length} files`} again with the TypeScript reader for the ${written} rejected row${written === 1 ? '' : 's'} (DuckDB counts them, but keeps no lines or text)`);
   const t0 = performance.now();
   const list = (m: Partial<Record<string, number>>) => Object.entries(m).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   const c = await collectRejects({ inputs: files, mapping: source.mapping, format: source.format, onProgress: (n) => rep.progress(`rejects: ${humanCount(n)} rows read`) }).catch((err: unknown) => {
