@@ -51,7 +51,8 @@ export const MappingSchema = z
     separator: z.string().default('/').describe('joins client_id columns'),
     optional: z.array(z.enum(CANONICAL_FIELDS)).default([]).describe('fields whose source columns may be missing from a file (left absent)'),
     keep: z
-      .array(z.union([z.string().min(1), z.number()]))
+      // (booleans too: `"stream": true` in JSON lines read as "true"; `[true]` was "keep[0]: Invalid input")
+      .array(z.union([z.string().min(1), z.number(), z.boolean()]))
       .min(1)
       .optional()
       .describe('the texts of columns.filter a row is kept for (other rows are counted as excluded): ["POST /v1/chat/completions"], ["profiling"]'),
@@ -145,9 +146,9 @@ function filterProblem(m: Mapping): string | undefined {
   return undefined;
 }
 
-/** The texts a mapping's `keep` lists, as row texts are compared with them (numbers as JavaScript prints them). */
+/** The texts a mapping's `keep` lists, as row texts are compared with them (numbers and booleans as JavaScript prints them). */
 export function keepTexts(m: Pick<Mapping, 'keep'>): string[] {
-  return (m.keep ?? []).map((v) => (typeof v === 'number' ? String(v) : v.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '')));
+  return (m.keep ?? []).map((v) => (typeof v !== 'string' ? String(v) : v.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '')));
 }
 
 /** The field delimiter of a CSV or TSV input read with `mapping`. */

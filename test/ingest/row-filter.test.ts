@@ -141,6 +141,16 @@ describe('row filter: columns.filter and keep', () => {
     }
   });
 
+  it('booleans in keep: [true] keeps JSON true and the text "true" (was refused: "keep[0]: Invalid input"), in both engines', async () => {
+    const dir = tempDir();
+    const file = `${dir}/s.jsonl`;
+    writeFileSync(file, [true, 'true', ' true', false, 'True', null, 1].map((s, i) => JSON.stringify({ t: i, stream: s })).join('\n') + '\n');
+    const m = parseMapping({ columns: { timestamp: 't', filter: 'stream' }, keep: [true], timestamp: { unit: 's' } }, 'b.json');
+    const r = await ingestFiles({ inputs: [file], mapping: m });
+    expect(Array.from(r.trace.timestamp)).toEqual([0, 1, 2]);
+    expect((await compareEngines([file], m, dir)).differences).toEqual([]);
+  });
+
   it('a filter without keep, keep without a filter, or an optional filter is refused', () => {
     const refused = (m: unknown) => {
       try {
