@@ -192,6 +192,25 @@ describe('ClickHouse dialect: the mapping\'s own text in literals', () => {
   });
 });
 
+describe('ClickHouse dialect: the row filter (columns.filter, keep)', () => {
+  it('excludes the rows the TypeScript engine excludes: columns joined, whitespace trimmed, case kept, quotes, backslashes and non-ASCII text in keep (the script was only printed before)', async () => {
+    const csv = join(dir, 'filter.csv');
+    writeFileSync(csv, "n,ts,phase,path,in\n0,1,warmup,/v1/chat,10\n1,2,profiling,/v1/chat,11\n2,3,profiling,/health,\n3,4, profiling ,/v1/chat,12\n4,5,,/v1/chat,13\n5,6,profiling,/v1/chat,abc\n6,7,Profiling,/v1/chat,14\n7,8,it's,C:\\x,1\n8,9,é,/v1/chat,1\n");
+    for (const mapping of [
+      { columns: { timestamp: 'ts', filter: ['phase', 'path'], input_tokens: 'in', request_id: 'n' }, separator: ' ', keep: ['profiling /v1/chat', "it's C:\\x"], timestamp: { unit: 's' } },
+      { columns: { timestamp: 'ts', filter: 'phase', input_tokens: 'in', request_id: 'n' }, keep: ['é', ' profiling'], timestamp: { unit: 's' } },
+    ]) {
+      const m = parseMapping(mapping, 'm');
+      const ts = await ingestFiles({ inputs: [csv], mapping: m });
+      const table = `csv_${++tables}`;
+      query(`CREATE TABLE ${table} ENGINE = Memory AS SELECT * FROM file('${csv}', 'CSVWithNames') SETTINGS schema_inference_make_columns_nullable = 1, input_format_csv_use_best_effort_in_schema_inference = 0`);
+      const got = rowsOf(query(`SELECT reason, toInt32(count()) FROM (${rowsSql(table, m, false, DIALECTS.clickhouse, new Set(), ['request_id'])}) WHERE reason IS NOT NULL GROUP BY reason`));
+      expect(Object.fromEntries(got), JSON.stringify(mapping.keep)).toEqual(ts.summary.rejects_by_reason);
+      expect(ts.summary.rejects_by_reason.excluded).toBeGreaterThan(3);
+    }
+  });
+});
+
 /** The rows of a CSV (every column Nullable(String)) normalized by the clickhouse dialect: [request_id, client]. */
 function textsThroughClickHouseTable(csv: string, mapping: Record<string, unknown>): unknown[][] {
   const table = `csv_${++tables}`;
