@@ -4,7 +4,7 @@ import { traceMeta } from '../summary/duckdb.js';
 import { collectRejects, ingestFiles, type IngestResult } from '../ingest/ingest.js';
 import { excludedRows, IngestError, noAcceptedRows, type NoAcceptedRowsError, type Reject } from '../ingest/errors.js';
 import { wrongKindHint } from '../io/file-kind.js';
-import { readMapping, type Mapping } from '../ingest/mapping.js';
+import { keepTexts, readMapping, type Mapping } from '../ingest/mapping.js';
 import { loadPreset } from '../ingest/presets.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { humanCount, type Reporter } from './progress.js';
@@ -97,8 +97,8 @@ export async function runIngest(inputs: string[], mapping: Mapping, format: Inpu
   // Nothing to summarize, fit or inspect: an error (exit 2) whatever the ratio, as in the DuckDB engine.
   // With the first rejected row named, as a run stopped by the ratio does (found by a new user's
   // walkthrough: a wrong timestamp unit said only "all 400 rows rejected (bad_timestamp 400)").
-  if (result.summary.rows_accepted === 0) throw noAcceptedRows(result.summary.files, result.summary.rows_read, result.summary.rejects_by_reason, `${rejects.rejects ? `; see ${rejects.rejects}` : ` (use --${rejects.prefix ? `${rejects.prefix}-` : ''}rejects to see them)`}${firstReject(result.rejects[0])}`);
   const excluded = excludedRows(result.summary.rejects_by_reason);
+  if (result.summary.rows_accepted === 0) throw noAcceptedRows(result.summary.files, result.summary.rows_read, result.summary.rejects_by_reason, excluded === result.summary.rows_read ? excludedHint(mapping, result.excludedTexts) : `${rejects.rejects ? `; see ${rejects.rejects}` : ` (use --${rejects.prefix ? `${rejects.prefix}-` : ''}rejects to see them)`}${firstReject(result.rejects[0])}`);
   checkRejectRatio(result.summary.rows_rejected - excluded, result.summary.rows_read - excluded, ratio, rejects, result.rejects[0]);
   return result;
 }
@@ -254,7 +254,20 @@ export async function duckdbRejects(
 export async function duckdbNoAcceptedRows(err: NoAcceptedRowsError, opts: RejectOptions, rep: Reporter, source: RejectSource): Promise<never> {
   if (err.rowsRead > 0 && opts.rejects) await writeDuckdbRejects(opts.rejects, err.files, err.rejectsByReason, source, rep);
   const p = opts.prefix ? `${opts.prefix}-` : '';
-  throw noAcceptedRows(err.files, err.rowsRead, err.rejectsByReason, err.rowsRead === 0 ? '' : opts.rejects ? `; see ${opts.rejects}` : ` (use --${p}rejects to see them)`);
+  throw noAcceptedRows(err.files, err.rowsRead, err.rejectsByReason, err.rowsRead === 0 ? '' : excludedRows(err.rejectsByReason) === err.rowsRead ? excludedHint(source.mapping) : opts.rejects ? `; see ${opts.rejects}` : ` (use --${p}rejects to see them)`);
+}
+
+/**
+ * When the mapping's filter excluded every row: what it read and what it looked for, with the
+ * first texts it read when the TypeScript engine read them — "POST//v1/chat/completions" against
+ * "POST /v1/chat/completions" is a separator left at its default "/" (found by review: the
+ * ingest --help example did just that), "Profiling" against "profiling" a case.
+ */
+export function excludedHint(mapping: Mapping, texts: readonly string[] = []): string {
+  const f = mapping.columns.filter;
+  const reads = `${JSON.stringify(f)}${Array.isArray(f) ? ` joined with ${JSON.stringify(mapping.separator)}` : ''}`;
+  const seen = texts.map((t) => (t === '' ? 'blank' : JSON.stringify(t.length > 80 ? `${t.slice(0, 80)}…` : t))).join(', ');
+  return `; columns.filter reads ${reads}${seen ? ` (the first texts read: ${seen})` : ''}, keep is ${JSON.stringify(keepTexts(mapping))}`;
 }
 
 /** How the DuckDB engine read an input: the same mapping and format give the same rejects in the TypeScript reader. */

@@ -47,7 +47,8 @@ Mapping file: {"columns": {"timestamp": "request_time", "client_id": ["tenant", 
 A log written when each request ends: map "duration": "latency_ms" in columns and give
   "timestamp": {"marks": "end", "duration_unit": "ms"}: arrival = timestamp − duration.
 Rows that are no model requests: map "filter": ["method", "path"] in columns and give
-  "keep": ["POST /v1/chat/completions"]: the other rows are counted as excluded.`,
+  "separator": " " and "keep": ["POST /v1/chat/completions"]: the other rows are counted as
+  excluded (the default separator "/" would read "POST//v1/chat/completions").`,
     )
     .action(async (inputs: string[], opts: Opts) => {
       if (opts.listPresets) {

@@ -29,7 +29,8 @@ export function noAcceptedRows(files: string[], rowsRead: number, rejectsByReaso
 /**
  * Why no row was accepted. Rows the mapping's filter excluded are said apart: "all 5 rows
  * rejected (excluded 5) (use --rejects to see them)" pointed at a --rejects file that holds none
- * of them (found by review); when every row was excluded, the filter is what to look at.
+ * of them (found by review); when every row was excluded, the filter is what to look at (and
+ * `hint` says what it read: excludedHint in src/cli/ingest-options.ts).
  */
 function noRowsWhy(rowsRead: number, byReason: Partial<Record<string, number>>, hint: string): string {
   const excluded = excludedRows(byReason);
@@ -38,7 +39,7 @@ function noRowsWhy(rowsRead: number, byReason: Partial<Record<string, number>>, 
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   if (excluded === 0) return `all ${rowsRead} rows rejected (${reasons})${hint}`;
-  if (excluded === rowsRead) return `the mapping's filter excluded all ${rowsRead} rows: no row's columns.filter text is one of "keep" (compared exactly, case included, surrounding whitespace trimmed)`;
+  if (excluded === rowsRead) return `the mapping's filter excluded all ${rowsRead} rows: no row's columns.filter text is one of "keep" (compared exactly, case included, surrounding whitespace trimmed)${hint}`;
   return `${excluded} of ${rowsRead} rows excluded by the mapping's filter, the other ${rowsRead - excluded} rejected (${reasons})${hint}`;
 }
 

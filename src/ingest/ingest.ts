@@ -30,6 +30,8 @@ export interface IngestResult {
   rejects: Reject[];
   /** `servegen` metadata found in the inputs' headers (our own traces). */
   meta?: Record<string, unknown>;
+  /** The first 5 distinct filter texts of the rows the mapping's filter excluded (which are not kept as rejects). */
+  excludedTexts?: string[];
 }
 
 /** Picks the format of one input: --format, else its name, else the mapping's `format`. */
@@ -95,7 +97,7 @@ export async function ingestFiles(given: IngestOptions): Promise<IngestResult> {
   if (axis) warnings.push(axis);
   if (warnings.length > 0) summary.warnings = warnings;
   if (notes.length > 0) summary.notes = notes;
-  return { trace, summary, rejects: builder.rejects, meta };
+  return { trace, summary, rejects: builder.rejects, meta, ...(builder.excludedTexts.length ? { excludedTexts: builder.excludedTexts } : {}) };
 }
 
 /** The inputs' files (patterns expanded); an input that is not there is an IngestError. */

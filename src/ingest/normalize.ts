@@ -145,6 +145,8 @@ export class TraceBuilder {
   /** The row filter (`columns.filter`, `keep`): its source and the texts a row is kept for. */
   private filterExtract: Extract | undefined;
   private keep: Set<string> | undefined;
+  /** The first 5 distinct filter texts of excluded rows: when the filter excludes every row, what it read (a separator, a case) is the clue. */
+  readonly excludedTexts: string[] = [];
   readonly rejects: Reject[] = [];
   readonly rejectCounts: Partial<Record<RejectReason, number>> = {};
   rejectedTotal = 0;
@@ -388,7 +390,9 @@ export class TraceBuilder {
   private excluded(values: unknown[], line: number): boolean {
     const fe = this.filterExtract!;
     const v = fe.kind === 'one' ? values[fe.slot] : this.raw(fe, values);
-    if (!isBlank(v) && this.keep!.has(typeof v === 'string' ? trimmed(v) : textValue(v))) return false;
+    const text = isBlank(v) ? '' : typeof v === 'string' ? trimmed(v) : textValue(v);
+    if (text !== '' && this.keep!.has(text)) return false;
+    if (this.excludedTexts.length < 5 && !this.excludedTexts.includes(text)) this.excludedTexts.push(text);
     this.reject(line, 'excluded', 'the filter is not one of keep', '', 'filter');
     return true;
   }

@@ -104,12 +104,19 @@ describe('row filter: columns.filter and keep', () => {
       const r = await runCli('fit', file, '--map', none, '--engine', engine, '--out', `${dir}/${engine}.json`, '--rejects', `${dir}/${engine}-rejects.jsonl`);
       expect(r.code, engine).toBe(2);
       expect(r.stderr, engine).toContain(`${file}: no accepted rows: the mapping's filter excluded all 8 rows: no row's columns.filter text is one of "keep"`);
+      // What the filter read and looked for; the texts read where the TypeScript engine read them.
+      expect(r.stderr, engine).toContain(`; columns.filter reads ["phase","path"] joined with " "${engine === 'ts' ? ' (the first texts read: "warmup /v1/chat", "profiling /v1/chat", "profiling /health", "/v1/chat", "Profiling /v1/chat")' : ''}, keep is ["PROFILING /v1/chat"]`);
       expect(r.stderr, engine).not.toContain('rejects');
       expect(readFileSync(`${dir}/${engine}-rejects.jsonl`, 'utf8'), engine).toBe('');
       const m = await runCli('inspect', mixed, '--map', mixedMap, '--engine', engine);
       expect(m.code, engine).toBe(2);
       expect(m.stderr, engine).toContain(`${mixed}: no accepted rows: 1 of 3 rows excluded by the mapping's filter, the other 2 rejected (bad_number 2) (use --rejects to see them)`);
     }
+  });
+
+  it("ingest --help's filter example gives the separator its joined text needs (the default \"/\" read \"POST//v1/chat/completions\": every row excluded)", async () => {
+    const h = await runCli('ingest', '--help');
+    expect(h.stdout).toMatch(/"filter": \["method", "path"\] in columns and give\s+"separator": " " and "keep": \["POST \/v1\/chat\/completions"\]/);
   });
 
   it('summarize --engine duckdb --out DIR, then fit --summaries DIR: the requests summarized and the rows read, excluded ones counted once (was: "summarized 8 rows", then "3 rows scanned")', async () => {
