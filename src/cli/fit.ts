@@ -15,7 +15,7 @@ import { writeProfile } from '../profile/write.js';
 import type { Profile } from '../profile/schema.js';
 import { defaultCreated } from '../profile/upstream.js';
 import { checkResolution, checkSeed, positive, refuseClobber, UsageError, windowSeconds } from './errors.js';
-import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
+import { acceptedRejected, addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { chooseEngine, scanSummaries } from './summarize.js';
 import { anonymizeProfile } from '../profile/anonymize.js';
@@ -227,7 +227,7 @@ Examples:
             const w = await loadScanDirectory(f, { onStage: (t) => rep.stage(`fit --summaries: ${f}: ${t}`) });
             for (const p of w.files) hashFile(hash, p);
             const rejected = Object.values(w.rejectsByReason).reduce((a, b) => a + b, 0);
-            rep.info(`${f}: ${w.rowsRead} rows scanned${rejected ? `, ${rejected} rejected (${Object.entries(w.rejectsByReason).map(([r, c]) => `${r} ${c}`).join(', ')})` : ''}, ${w.summaries.arrivals.length} per-client arrival windows`);
+            rep.info(`${f}: ${w.rowsRead} rows scanned${rejected ? ` (${acceptedRejected(w.rowsRead - rejected, w.rejectsByReason)})` : ''}, ${w.summaries.arrivals.length} per-client arrival windows`);
             parts.push(w.summaries);
             continue;
           }

@@ -213,11 +213,23 @@ export function ingestWarnings(rep: Reporter, r: IngestResult, label?: string): 
  */
 export function ingestLine(r: IngestResult): string {
   const s = r.summary;
-  const reasons = Object.entries(s.rejects_by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
   const ts = s.detected.timestamp;
-  return `read ${s.rows_read} row${s.rows_read === 1 ? '' : 's'} from ${s.files.length} file(s): ${s.rows_accepted} accepted, ${s.rows_rejected} rejected${reasons ? ` (${reasons})` : ''}; ${s.clients} client(s), span ${s.span_seconds.toFixed(1)} s, timestamps ${ts.unit}${ts.absolute ? `, origin ${s.origin}` : s.origin ? `, origin ${s.origin} (the trace's header)` : ' (relative)'}${ts.how === 'auto' ? ` [auto: ${ts.reason}]` : ''}${s.duplicate_request_ids ? `; ${s.duplicate_request_ids} duplicate request_id(s)` : ''}${s.sorted ? '' : '; rows were out of order and have been sorted'}`;
+  return `read ${s.rows_read} row${s.rows_read === 1 ? '' : 's'} from ${s.files.length} file(s): ${acceptedRejected(s.rows_accepted, s.rejects_by_reason)}; ${s.clients} client(s), span ${s.span_seconds.toFixed(1)} s, timestamps ${ts.unit}${ts.absolute ? `, origin ${s.origin}` : s.origin ? `, origin ${s.origin} (the trace's header)` : ' (relative)'}${ts.how === 'auto' ? ` [auto: ${ts.reason}]` : ''}${s.duplicate_request_ids ? `; ${s.duplicate_request_ids} duplicate request_id(s)` : ''}${s.sorted ? '' : '; rows were out of order and have been sorted'}`;
 }
 
+
+/**
+ * "450 accepted, 2 rejected (bad_number 2)"; rows the mapping's filter excluded are said apart,
+ * "450 accepted, 150 excluded by the mapping's filter, 0 rejected": they were counted as
+ * "150 rejected (excluded 150)", which read as 150 bad rows in a clean log (found by review).
+ * (The --summary JSON keeps them in rows_rejected, by reason: rows_read = accepted + rejected.)
+ */
+export function acceptedRejected(accepted: number, byReason: Partial<Record<string, number>>): string {
+  const excluded = excludedRows(byReason);
+  const rejects = Object.entries(byReason).filter(([k]) => k !== 'excluded');
+  const rejected = rejects.reduce<number>((a, [, v]) => a + (v ?? 0), 0);
+  return `${accepted} accepted, ${excluded ? `${excluded} excluded by the mapping's filter, ` : ''}${rejected} rejected${rejected ? ` (${rejects.map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`;
+}
 
 /** How summarize/fit --engine duckdb counted (docs/scale.md, "One pass"). */
 const PASSES = {
@@ -238,7 +250,7 @@ export async function duckdbRejects(
 ): Promise<number> {
   const rejected = Object.values(r.rejectsByReason).reduce<number>((a, b) => a + (b ?? 0), 0);
   const pass = r.pass ? `; ${PASSES[r.pass]}` : '';
-  rep.info(`duckdb scan: read ${r.rowsRead} row${r.rowsRead === 1 ? '' : 's'} from ${r.files.length} file(s): ${r.rowsRead - rejected} accepted, ${rejected} rejected${rejected ? ` (${Object.entries(r.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}${pass}`);
+  rep.info(`duckdb scan: read ${r.rowsRead} row${r.rowsRead === 1 ? '' : 's'} from ${r.files.length} file(s): ${acceptedRejected(r.rowsRead - rejected, r.rejectsByReason)}${pass}`);
   const note = oneClientNote(r.files, source.mapping);
   if (note) rep.info(note);
   if (opts.rejects) await writeDuckdbRejects(opts.rejects, r.files, r.rejectsByReason, source, rep);

@@ -5,7 +5,7 @@ import { listPresets } from '../ingest/presets.js';
 import { excludedRows } from '../ingest/errors.js';
 import { writeTrace } from '../ingest/write-trace.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, UsageError } from './errors.js';
-import { addIngestOptions, mappingFrom, notOursWithoutMappingDuckdb, oneClientNote, parseFormat, firstReject, parseRatio, runIngest, type IngestCliOptions, reportIngest, writeDuckdbRejects } from './ingest-options.js';
+import { acceptedRejected, addIngestOptions, mappingFrom, notOursWithoutMappingDuckdb, oneClientNote, parseFormat, firstReject, parseRatio, runIngest, type IngestCliOptions, reportIngest, writeDuckdbRejects } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { ingestWithDuckDB } from '../summary/duckdb-ingest.js';
@@ -90,8 +90,7 @@ Rows that are no model requests: map "filter": ["method", "path"] in columns and
         if (scanned) {
           const { summary, written } = result!;
           if (opts.summary) writeFileAtomic(opts.summary, JSON.stringify(summary, null, 2) + '\n');
-          const reasons = Object.entries(summary.rejects_by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
-          rep.info(`duckdb: read ${summary.rows_read} row${summary.rows_read === 1 ? '' : 's'} from ${summary.files.length} file(s): ${summary.rows_accepted} accepted, ${summary.rows_rejected} rejected${reasons ? ` (${reasons})` : ''}; ${summary.clients} client(s), span ${summary.span_seconds.toFixed(1)} s${summary.origin ? `, origin ${summary.origin}` : ' (relative)'}${summary.duplicate_request_ids ? `; ${summary.duplicate_request_ids} duplicate request_id(s)` : ''}`);
+          rep.info(`duckdb: read ${summary.rows_read} row${summary.rows_read === 1 ? '' : 's'} from ${summary.files.length} file(s): ${acceptedRejected(summary.rows_accepted, summary.rejects_by_reason)}; ${summary.clients} client(s), span ${summary.span_seconds.toFixed(1)} s${summary.origin ? `, origin ${summary.origin}` : ' (relative)'}${summary.duplicate_request_ids ? `; ${summary.duplicate_request_ids} duplicate request_id(s)` : ''}`);
           for (const w of summary.warnings ?? []) rep.info(`warning: ${w}`);
           const note = oneClientNote(summary.files, mapping);
           if (note) rep.info(note);
