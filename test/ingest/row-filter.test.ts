@@ -25,6 +25,14 @@ const GATEWAY = `ts,phase,path,in,out
 `;
 const GATEWAY_MAP = { columns: { timestamp: 'ts', filter: ['phase', 'path'], input_tokens: 'in', output_tokens: 'out' }, separator: ' ', keep: ['profiling /v1/chat'], timestamp: { unit: 's' } };
 
+/** A temporary directory with GATEWAY as gw.csv and GATEWAY_MAP as gw.json. */
+function gateway(): { dir: string; file: string; map: string } {
+  const dir = tempDir();
+  writeFileSync(`${dir}/gw.csv`, GATEWAY);
+  writeFileSync(`${dir}/gw.json`, JSON.stringify(GATEWAY_MAP));
+  return { dir, file: `${dir}/gw.csv`, map: `${dir}/gw.json` };
+}
+
 describe('row filter: columns.filter and keep', () => {
   it('keeps the rows whose filter text (trimmed, columns joined) is one of keep; both engines count the others as excluded', async () => {
     const dir = tempDir();
@@ -44,11 +52,7 @@ describe('row filter: columns.filter and keep', () => {
   });
 
   it('ingest, both engines: --rejects holds the bad rows only, and --max-reject-ratio is a share of the rows kept (1 of 4, not 1 of 8)', async () => {
-    const dir = tempDir();
-    const file = `${dir}/gw.csv`;
-    writeFileSync(file, GATEWAY);
-    const map = `${dir}/gw.json`;
-    writeFileSync(map, JSON.stringify(GATEWAY_MAP));
+    const { dir, file, map } = gateway();
     for (const engine of ['ts', 'duckdb']) {
       const ok = await runCli('ingest', file, '--map', map, '--engine', engine, '--out', `${dir}/${engine}.parquet`, '--rejects', `${dir}/${engine}-rejects.jsonl`, '--max-reject-ratio', '0.25');
       expect(ok.code, ok.stderr).toBe(0);
@@ -121,11 +125,7 @@ describe('row filter: columns.filter and keep', () => {
   });
 
   it('summarize --engine duckdb --out DIR, then fit --summaries DIR: the requests summarized and the rows read, excluded ones counted once (was: "summarized 8 rows", then "3 rows scanned")', async () => {
-    const dir = tempDir();
-    const file = `${dir}/gw.csv`;
-    writeFileSync(file, GATEWAY);
-    const map = `${dir}/gw.json`;
-    writeFileSync(map, JSON.stringify(GATEWAY_MAP));
+    const { dir, file, map } = gateway();
     const s = await runCli('summarize', file, '--map', map, '--engine', 'duckdb', '--out', `${dir}/scan`, '--max-reject-ratio', '0.5');
     expect(s.code, s.stderr).toBe(0);
     expect(s.stderr).toContain('summarized 3 requests (of 8 rows read) into');
@@ -177,11 +177,7 @@ describe('row filter: columns.filter and keep', () => {
   });
 
   it('servegen sql: every dialect filters; Trino and Spark parse; the DuckDB script counts the excluded rows as the TypeScript engine does', async () => {
-    const dir = tempDir();
-    const file = `${dir}/gw.csv`;
-    writeFileSync(file, GATEWAY);
-    const map = `${dir}/gw.json`;
-    writeFileSync(map, JSON.stringify(GATEWAY_MAP));
+    const { dir, file, map } = gateway();
     const [rejects] = await checkSqlScripts(map, file, "THEN 'excluded'");
     expect(Object.fromEntries(rejects.map((r) => [String(r.reason), Number(r.c)]))).toEqual({ null: 3, excluded: 4, bad_number: 1 });
   });
