@@ -39,7 +39,7 @@ function noRowsWhy(rowsRead: number, byReason: Partial<Record<string, number>>, 
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   if (excluded === 0) return `all ${rowsRead} rows rejected (${reasons})${hint}`;
-  if (excluded === rowsRead) return `the mapping's filter excluded all ${rowsRead} rows: no row's columns.filter text is one of "keep" (compared exactly, case included, surrounding whitespace trimmed)${hint}`;
+  if (excluded === rowsRead) return `the mapping's filter excluded all ${rowsRead} rows (its texts compared exactly with "keep" or "drop", case included, surrounding whitespace trimmed)${hint}`;
   return `${excluded} of ${rowsRead} rows excluded by the mapping's filter, the other ${rowsRead - excluded} rejected (${reasons})${hint}`;
 }
 

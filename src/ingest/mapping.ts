@@ -30,6 +30,9 @@ const SourceSchema = z.union([
   z.object({ length: z.string().min(1) }).strict(),
 ]);
 
+/** `keep` and `drop` texts (booleans too: `"stream": true` in JSON lines reads as "true"; `[true]` was "keep[0]: Invalid input"). */
+const FilterTexts = z.array(z.union([z.string().min(1), z.number(), z.boolean()])).min(1).optional();
+
 export const MappingSchema = z
   .object({
     description: z.string().optional(),
@@ -50,12 +53,8 @@ export const MappingSchema = z
       .optional(),
     separator: z.string().default('/').describe('joins client_id columns'),
     optional: z.array(z.enum(CANONICAL_FIELDS)).default([]).describe('fields whose source columns may be missing from a file (left absent)'),
-    keep: z
-      // (booleans too: `"stream": true` in JSON lines read as "true"; `[true]` was "keep[0]: Invalid input")
-      .array(z.union([z.string().min(1), z.number(), z.boolean()]))
-      .min(1)
-      .optional()
-      .describe('the texts of columns.filter a row is kept for (other rows are counted as excluded): ["POST /v1/chat/completions"], ["profiling"]'),
+    keep: FilterTexts.describe('the texts of columns.filter a row is kept for (other rows are counted as excluded): ["POST /v1/chat/completions"], ["profiling"]'),
+    drop: FilterTexts.describe('or instead: the texts of columns.filter a row is excluded for (every other row is kept, a blank filter text too): ["GET /health"]'),
   })
   .strict();
 
@@ -87,8 +86,7 @@ export function parseMapping(value: unknown, file = 'mapping'): Mapping {
   if (!r.data.columns.timestamp) throw new IngestError(`${file}: columns.timestamp: the timestamp field is required`, file);
   if (r.data.timestamp?.timezone !== undefined) parseTimezone(r.data.timestamp.timezone, file);
   checkEndTimes(r.data, file);
-  const filterIssue = filterProblem(r.data);
-  if (filterIssue) throw new IngestError(`${file}: ${filterIssue}`, file);
+  checkFilter(r.data, file);
   const d = r.data.delimiter;
   if (d !== undefined && (d.length !== 1 || '"\r\n#\''.includes(d))) throw new IngestError(`${file}: delimiter: expected one character other than a quote, '#' or a line break (";" or "|"), got ${JSON.stringify(d)}`, file);
   if (d !== undefined && d !== '\t' && r.data.format === 'tsv') throw new IngestError(`${file}: delimiter ${JSON.stringify(d)} with format "tsv" (tab-separated): give "format": "csv" with it`, file);
@@ -134,21 +132,43 @@ function endTimeProblem(m: Mapping): string | undefined {
   return undefined;
 }
 
-/** What is wrong with a mapping's row filter, or undefined: `columns.filter` and `keep` go together. */
+/**
+ * Refuses a mapping whose row filter is half said (parseMapping; and TraceBuilder and rowsSql, for
+ * a Mapping built by hand, where a filter without keep excluded every row in one engine and was
+ * an SQL syntax error, `IN ()`, in the other).
+ */
+export function checkFilter(m: Mapping, file = 'mapping'): void {
+  const problem = filterProblem(m);
+  if (problem) throw new IngestError(`${file}: ${problem}`, file);
+}
+
+/** What is wrong with a mapping's row filter, or undefined: `columns.filter` goes with one of `keep` and `drop`. */
 function filterProblem(m: Mapping): string | undefined {
   const has = m.columns.filter !== undefined;
-  if (has && m.keep === undefined) return 'columns.filter: give "keep", the texts of the filter a row is kept for (["profiling"], ["POST /v1/chat/completions"]): the others are counted as excluded';
-  if (!has && m.keep !== undefined) return 'keep: map columns.filter too, the column (or columns joined) whose text decides which rows are kept';
+  if (m.keep !== undefined && m.drop !== undefined) return 'keep and drop: give one of them (keep: the filter texts of the rows to keep; drop: those of the rows to exclude)';
+  const list = m.keep !== undefined ? 'keep' : m.drop !== undefined ? 'drop' : undefined;
+  if (has && list === undefined) return 'columns.filter: give "keep", the texts of the filter a row is kept for (["profiling"], ["POST /v1/chat/completions"]), or "drop", those a row is excluded for (["GET /health"]): the rows not kept are counted as excluded';
+  if (!has && list !== undefined) return `${list}: map columns.filter too, the column (or columns joined) whose text decides which rows are kept`;
   if (m.optional.includes('filter')) return 'optional: filter cannot be optional: without its column no row could be kept';
   // (`" "` passed the schema's min(1), then kept nothing: a blank filter text is excluded; found by review)
-  const blank = m.keep?.find((v) => typeof v === 'string' && keepTexts({ keep: [v] })[0] === '');
-  if (blank !== undefined) return `keep: ${JSON.stringify(blank)} is blank once trimmed, and a row whose filter text is blank is always excluded: give the texts of the rows to keep`;
+  const blank = (m.keep ?? m.drop)?.find((v) => typeof v === 'string' && filterTexts([v])[0] === '');
+  if (blank !== undefined) return `${list}: ${JSON.stringify(blank)} is blank once trimmed, and a row's blank filter text is compared with none: give the texts of the rows to ${list}`;
   return undefined;
 }
 
-/** The texts a mapping's `keep` lists, as row texts are compared with them (numbers and booleans as JavaScript prints them). */
+/** Filter texts as row texts are compared with them (trimmed; numbers and booleans as JavaScript prints them). */
+function filterTexts(list: readonly (string | number | boolean)[]): string[] {
+  return list.map((v) => (typeof v !== 'string' ? String(v) : v.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '')));
+}
+
+/** The texts a mapping's `keep` lists, as row texts are compared with them. */
 export function keepTexts(m: Pick<Mapping, 'keep'>): string[] {
-  return (m.keep ?? []).map((v) => (typeof v !== 'string' ? String(v) : v.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '')));
+  return filterTexts(m.keep ?? []);
+}
+
+/** The texts a mapping's `drop` lists, as row texts are compared with them. */
+export function dropTexts(m: Pick<Mapping, 'drop'>): string[] {
+  return filterTexts(m.drop ?? []);
 }
 
 /** The field delimiter of a CSV or TSV input read with `mapping`. */

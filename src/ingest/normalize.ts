@@ -1,6 +1,6 @@
 import { INT_FIELDS, TEXT_FIELDS, type CanonicalField, type IntField, type TextField } from './fields.js';
 import type { FieldSource, Mapping } from './mapping.js';
-import { checkEndTimes, keepTexts, parseTimezone, type TimestampUnit } from './mapping.js';
+import { checkEndTimes, checkFilter, dropTexts, keepTexts, parseTimezone, type TimestampUnit } from './mapping.js';
 import type { Reject, RejectReason } from './errors.js';
 import { detectNumericUnit, isEpoch, originIsoOf, parseIsoSeconds, UNIT_SECONDS } from './timestamp.js';
 import { magnitudeCounts, mixedUnitWarning } from './time-axis.js';
@@ -145,6 +145,8 @@ export class TraceBuilder {
   /** The row filter (`columns.filter`, `keep`): its source and the texts a row is kept for. */
   private filterExtract: Extract | undefined;
   private keep: Set<string> | undefined;
+  /** Or (`drop`) the texts a row is excluded for. */
+  private drop: Set<string> | undefined;
   /** The first 5 distinct filter texts of excluded rows: when the filter excludes every row, what it read (a separator, a case) is the clue. */
   readonly excludedTexts: string[] = [];
   readonly rejects: Reject[] = [];
@@ -169,6 +171,7 @@ export class TraceBuilder {
     options: { maxRejectsKept?: number; keepRows?: boolean } = {},
   ) {
     checkEndTimes(mapping);
+    checkFilter(mapping);
     this.keepRows = options.keepRows ?? true;
     this.unit = mapping.timestamp?.unit ?? 'auto';
     this.tzOffset = mapping.timestamp?.timezone ? parseTimezone(mapping.timestamp.timezone) : 0;
@@ -203,7 +206,8 @@ export class TraceBuilder {
     this.tsExtract = this.extract.get('timestamp')!;
     this.clientExtract = this.extract.get('client_id');
     this.filterExtract = this.extract.get('filter');
-    if (this.filterExtract) this.keep = new Set(keepTexts(mapping));
+    if (this.filterExtract && mapping.drop !== undefined) this.drop = new Set(dropTexts(mapping));
+    else if (this.filterExtract) this.keep = new Set(keepTexts(mapping));
     if (mapping.timestamp?.marks === 'end') {
       this.durExtract = this.extract.get('duration');
       this.durFactor = UNIT_SECONDS[mapping.timestamp.duration_unit!];
@@ -391,9 +395,9 @@ export class TraceBuilder {
     const fe = this.filterExtract!;
     const v = fe.kind === 'one' ? values[fe.slot] : this.raw(fe, values);
     const text = isBlank(v) ? '' : typeof v === 'string' ? trimmed(v) : textValue(v);
-    if (text !== '' && this.keep!.has(text)) return false;
+    if (this.drop ? !this.drop.has(text) : text !== '' && this.keep!.has(text)) return false;
     if (this.excludedTexts.length < 5 && !this.excludedTexts.includes(text)) this.excludedTexts.push(text);
-    this.reject(line, 'excluded', 'the filter is not one of keep', '', 'filter');
+    this.reject(line, 'excluded', this.drop ? 'the filter is one of drop' : 'the filter is not one of keep', '', 'filter');
     return true;
   }
 

@@ -6,9 +6,9 @@
  * parsed where a parser exists). Functions that differ between engines go through
  * a Dialect; everything else is portable SQL. See docs/scale.md.
  */
-import { checkEndTimes, parseTimezone, type Mapping, type FieldSource } from '../ingest/mapping.js';
+import { checkEndTimes, checkFilter, parseTimezone, type Mapping, type FieldSource } from '../ingest/mapping.js';
 import { ISO_RE } from '../ingest/timestamp.js';
-import { keepTexts } from '../ingest/mapping.js';
+import { dropTexts, keepTexts } from '../ingest/mapping.js';
 import { IngestError } from '../ingest/errors.js';
 import { TEXT_FIELDS } from '../ingest/fields.js';
 import { GAP_BINS_PER_DECADE, GAP_MIN, LENGTH_EXACT_BELOW } from './bins.js';
@@ -494,6 +494,7 @@ export function rowsSql(
   options: { rawClient?: boolean; endTimes?: boolean } = {},
 ): string {
   checkEndTimes(mapping);
+  checkFilter(mapping);
   const cols = mapping.columns;
   const rawClient = options.rawClient ? clientRaw(mapping, dotted, numericColumns, d)?.raw : undefined;
   const q = d.ident;
@@ -583,12 +584,13 @@ export function rowsSql(
     ];
     reasons.unshift(`WHEN ${ok.join(' AND ')} THEN NULL`);
   }
-  // The row filter before any check of its fields, as TraceBuilder.row; `keep` as TraceBuilder
-  // compares its texts (a NULL filter, blank in the row, is excluded too).
-  const kept = cols.filter ? `${q('__sg_filter')} IN (${keepTexts(mapping).map((v) => (d.literal ?? literal)(v)).join(', ')})` : undefined;
+  // The row filter before any check of its fields, as TraceBuilder.row; `keep` and `drop` as
+  // TraceBuilder compares their texts (a NULL filter, blank in the row, is excluded by keep, kept by drop).
+  const oneOf = (list: string[]) => `${q('__sg_filter')} IN (${list.map((v) => (d.literal ?? literal)(v)).join(', ')})`;
+  const kept = !cols.filter ? undefined : mapping.drop !== undefined ? `(${q('__sg_filter')} IS NULL OR NOT ${oneOf(dropTexts(mapping))})` : oneOf(keepTexts(mapping));
   if (kept) {
     if (d.acceptFirst) reasons[0] = reasons[0].replace(/^WHEN /, `WHEN ${kept} AND `);
-    reasons.unshift(`WHEN ${q('__sg_filter')} IS NULL OR NOT (${kept}) THEN 'excluded'`);
+    reasons.unshift(mapping.drop !== undefined ? `WHEN ${q('__sg_filter')} IS NOT NULL AND ${oneOf(dropTexts(mapping))} THEN 'excluded'` : `WHEN ${q('__sg_filter')} IS NULL OR NOT (${kept}) THEN 'excluded'`);
   }
   // Before any check of its fields, as the TypeScript reader rejects such a row unread.
   if (numericColumns.fieldCounts) reasons.unshift(`WHEN ${q(WRONG_FIELD_COUNT)} THEN 'wrong_column_count'`);

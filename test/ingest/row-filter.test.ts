@@ -7,6 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { parseMapping } from '../../src/ingest/mapping.js';
+import { TraceBuilder } from '../../src/ingest/normalize.js';
+import { rowsSql } from '../../src/summary/sql.js';
 import { loadPreset } from '../../src/ingest/presets.js';
 import { compareEngines } from '../summary/engine-compare.js';
 import { checkSqlScripts } from '../summary/sql-scripts.js';
@@ -49,6 +51,39 @@ describe('row filter: columns.filter and keep', () => {
     const r = await compareEngines([file], mapping, dir);
     expect(r.differences).toEqual([]);
     expect(r.outcome).toBe('agree');
+  });
+
+  it('drop: the rows whose filter text is one of drop are excluded, every other row kept (a blank filter too), in both engines and every dialect', async () => {
+    const { dir, file } = gateway();
+    const { keep: _, ...rest } = GATEWAY_MAP;
+    const mapping = parseMapping({ ...rest, drop: ['profiling /health', ' warmup /v1/chat '] }, 'gw.json');
+    const ts = await ingestFiles({ inputs: [file], mapping });
+    // Dropped: rows 1 (the drop text trimmed) and 3; row 5's blank phase joins to "/v1/chat", kept;
+    // row 7's "Profiling" is another text, kept; row 6 kept by the filter, then a bad number.
+    expect(Array.from(ts.trace.timestamp)).toEqual([2, 4, 5, 7, 8]);
+    expect(ts.summary.rejects_by_reason).toEqual({ excluded: 2, bad_number: 1 });
+    const r = await compareEngines([file], mapping, dir);
+    expect(r.differences).toEqual([]);
+    expect(r.outcome).toBe('agree');
+    // A blank filter text is kept by drop: in both engines (one column, blank in some rows).
+    const blank = `${dir}/blank.csv`;
+    writeFileSync(blank, 'ts,path\n1,/health\n2,\n3,/v1/chat\n4,  \n');
+    const m2 = parseMapping({ columns: { timestamp: 'ts', filter: 'path' }, drop: ['/health'], timestamp: { unit: 's' } }, 'b.json');
+    expect(Array.from((await ingestFiles({ inputs: [blank], mapping: m2 })).trace.timestamp)).toEqual([2, 3, 4]);
+    expect((await compareEngines([blank], m2, dir)).differences).toEqual([]);
+    const map = `${dir}/drop.json`;
+    writeFileSync(map, JSON.stringify(mapping));
+    const [rejects] = await checkSqlScripts(map, file, "THEN 'excluded'");
+    expect(Object.fromEntries(rejects.map((x) => [String(x.reason), Number(x.c)]))).toEqual({ null: 5, excluded: 2, bad_number: 1 });
+    // Every row dropped: the error names drop.
+    writeFileSync(`${dir}/all.json`, JSON.stringify({ columns: { timestamp: 'ts', filter: 'path' }, drop: ['/health', '/v1/chat'], timestamp: { unit: 's' } }));
+    writeFileSync(`${dir}/few.csv`, 'ts,path\n1,/health\n3,/v1/chat\n');
+    for (const engine of ['ts', 'duckdb']) {
+      const e = await runCli('ingest', `${dir}/few.csv`, '--map', `${dir}/all.json`, '--engine', engine, '--out', `${dir}/all-${engine}.parquet`);
+      expect(e.code, engine).toBe(2);
+      expect(e.stderr, engine).toContain(`the mapping's filter excluded all 2 rows`);
+      expect(e.stderr, engine).toContain('drop is ["/health","/v1/chat"]');
+    }
   });
 
   it('ingest, both engines: --rejects holds the bad rows only, and --max-reject-ratio is a share of the rows kept (1 of 4, not 1 of 8)', async () => {
@@ -108,7 +143,7 @@ describe('row filter: columns.filter and keep', () => {
       // Was: "no accepted rows: all 8 rows rejected (excluded 8); see …rejects.jsonl", a file left empty.
       const r = await runCli('fit', file, '--map', none, '--engine', engine, '--out', `${dir}/${engine}.json`, '--rejects', `${dir}/${engine}-rejects.jsonl`);
       expect(r.code, engine).toBe(2);
-      expect(r.stderr, engine).toContain(`${file}: no accepted rows: the mapping's filter excluded all 8 rows: no row's columns.filter text is one of "keep"`);
+      expect(r.stderr, engine).toContain(`${file}: no accepted rows: the mapping's filter excluded all 8 rows (its texts compared exactly with "keep" or "drop"`);
       // What the filter read and looked for; the texts read where the TypeScript engine read them.
       expect(r.stderr, engine).toContain(`; columns.filter reads ["phase","path"] joined with " "${engine === 'ts' ? ' (the first texts read: "warmup /v1/chat", "profiling /v1/chat", "profiling /health", "/v1/chat", "Profiling /v1/chat")' : ''}, keep is ["PROFILING /v1/chat"]`);
       expect(r.stderr, engine).not.toContain('rejects');
@@ -172,6 +207,15 @@ describe('row filter: columns.filter and keep', () => {
     expect(refused({ columns: { timestamp: 't' }, keep: ['x'] })).toMatch(/^m\.json: keep: map columns\.filter too/);
     expect(refused({ columns: { timestamp: 't', filter: 'phase' }, keep: ['x'], optional: ['filter'] })).toMatch(/optional: filter cannot be optional/);
     expect(refused({ columns: { timestamp: 't', filter: 'phase' }, keep: [] })).toMatch(/keep/);
+    expect(refused({ columns: { timestamp: 't', filter: 'phase' }, keep: ['x'], drop: ['y'] })).toMatch(/^m\.json: keep and drop: give one of them/);
+    expect(refused({ columns: { timestamp: 't' }, drop: ['x'] })).toMatch(/^m\.json: drop: map columns\.filter too/);
+    expect(refused({ columns: { timestamp: 't', filter: 'phase' }, drop: [' '] })).toMatch(/^m\.json: drop: " " is blank once trimmed/);
+    expect(refused({ columns: { timestamp: 't', filter: 'phase' } })).toMatch(/or "drop", those a row is excluded for/);
+    // A Mapping built by hand (the library's types allow it) is checked too: a filter without
+    // keep excluded every row in the TypeScript engine and was `IN ()` in SQL.
+    const hand = { ...parseMapping({ columns: { timestamp: 't', filter: 'phase' }, keep: ['x'] }, 'm.json'), keep: undefined };
+    expect(() => new TraceBuilder(hand)).toThrow(/columns\.filter: give "keep"/);
+    expect(() => rowsSql('t', hand, false)).toThrow(/columns\.filter: give "keep"/);
     // A blank text kept no row, silently (a blank filter is excluded).
     expect(refused({ columns: { timestamp: 't', filter: 'phase' }, keep: ['profiling', ' \t'] })).toMatch(/^m\.json: keep: " \\t" is blank once trimmed/);
   });

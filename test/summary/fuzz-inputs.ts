@@ -112,6 +112,11 @@ export function fuzzCase(seed: string, index: number, kinds: readonly FuzzKind[]
         m.keep = some();
       }
       if ((m.keep as unknown[]).length === 0) m.keep = ['a'];
+      // drop instead of keep: the same texts excluded, every other row (a blank filter too) kept.
+      if (chance(0.4)) {
+        m.drop = m.keep;
+        delete m.keep;
+      }
     }
     mappingText = JSON.stringify(m);
     mapping = parseMapping(m, 'fuzz-map.json');
