@@ -74,11 +74,16 @@ function trimmed(s: string): string {
 /**
  * A non-blank text value as text: strings without surrounding ASCII whitespace; objects and
  * arrays (JSON lines of mixed types) as JSON, as the DuckDB engine reads them, not
- * "[object Object]" or "1,2"; other values as String() prints them.
+ * "[object Object]" or "1,2"; a date-time (a Parquet DATE or TIMESTAMP column) as its ISO UTC
+ * text; other values as String() prints them.
  */
 function textValue(v: unknown): string {
   if (typeof v === 'string') return trimmed(v);
-  return v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : String(v);
+  // (String(date) is the machine's time zone's text: a client read from a DATE column was
+  // "Wed May 01 2024 06:00:00 GMT-0400 (Eastern Daylight Time)" on one machine and another text
+  // on the next, found by the row filter's review. The DuckDB engine prints its own text.)
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? String(v) : v.toISOString();
+  return v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
 export const NUMERIC_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;

@@ -64,3 +64,32 @@ describe('a timestamp that is a JSON array or object is a bad timestamp in both 
     }
   });
 });
+
+describe('a date-time read as text', () => {
+  it("is its ISO UTC text, whatever the machine's time zone (String(date) gave each zone its own client ids)", async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const { ingestFiles } = await import('../../src/ingest/ingest.js');
+    const { parseMapping } = await import('../../src/ingest/mapping.js');
+    const dir = tempDir();
+    const file = `${dir}/dates.parquet`;
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    await con.run(`COPY (SELECT i AS t, DATE '2024-05-01' + (i % 2)::INTEGER AS d, TIMESTAMP '2024-05-01 10:00:00.5' AS ts FROM range(4) r(i)) TO '${file}'`);
+    con.closeSync();
+    db.closeSync();
+    const zone = process.env.TZ;
+    const read: string[][] = [];
+    try {
+      for (const tz of ['America/New_York', 'Asia/Tokyo']) {
+        process.env.TZ = tz;
+        const r = await ingestFiles({ inputs: [file], mapping: parseMapping({ columns: { timestamp: 't', client_id: ['d', 'ts'] }, timestamp: { unit: 's' } }) });
+        read.push([...r.trace.clientIds]);
+      }
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+    expect(read[0]).toEqual(['2024-05-01T00:00:00.000Z/2024-05-01T10:00:00.500Z', '2024-05-02T00:00:00.000Z/2024-05-01T10:00:00.500Z']);
+    expect(read[1]).toEqual(read[0]);
+  });
+});
