@@ -240,7 +240,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
           {
             const source = await openRandomAccess(file);
             try {
-              await readParquet(file, source, keys, sink, onInfo, optional);
+              await readParquet(file, source, keys, sink, onInfo, optional, builder.numericSlots());
             } finally {
               source.close();
             }

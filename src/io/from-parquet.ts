@@ -15,7 +15,7 @@ import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-s
  * dotted path) go through hyparquet's row-group reader. INT64 arrives as a number, TIMESTAMP
  * as Date.
  */
-export async function readParquet(file: string, source: RandomAccessFile, keys: SourceKey[], sink: RowSink, onInfo: (info: SourceInfo) => void, optional: ReadonlySet<string> = new Set()): Promise<void> {
+export async function readParquet(file: string, source: RandomAccessFile, keys: SourceKey[], sink: RowSink, onInfo: (info: SourceInfo) => void, optional: ReadonlySet<string> = new Set(), numericSlots?: readonly boolean[]): Promise<void> {
   let metadata: FileMetaData;
   try {
     metadata = await parquetMetadataAsync(source);
@@ -54,6 +54,8 @@ export async function readParquet(file: string, source: RandomAccessFile, keys: 
   const hasPaths = keys.some((k) => k.path.length > 0);
   const tree = parquetSchema(metadata);
   const flat = flatColumns(metadata, tree, wanted);
+  // Columns some non-numeric slot reads (text fields): INT64 kept exact (FlatColumn.exact).
+  if (flat && numericSlots) for (const col of flat) col.exact = keys.some((k, i) => k.column === col.name && !numericSlots[i]);
   // Keys whose values are zone-less times (TIMESTAMP not adjusted to UTC, DATE): marked so the
   // normalizer reads them at the mapping's timezone, as the DuckDB engine reads their text.
   const zoneless = keys.map((k) => {

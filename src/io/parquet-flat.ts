@@ -86,11 +86,22 @@ export class FlatColumn {
   nulls = new Uint8Array(0);
   hasNulls = false;
   n = 0;
+  /**
+   * INT64 values kept exact, as bigints (a column read as text: a request, session or client id),
+   * not converted to numbers, which merged ids above 2^53 (1234567890123456789 read as
+   * …800; found by the row filter's review).
+   */
+  exact = false;
 
   constructor(
     readonly name: string,
     private readonly decoder: ColumnDecoder,
   ) {}
+
+  /** `values` as numbers, unless they are INT64 kept exact. */
+  private numbers(values: ArrayLike<unknown>): Float64Array | undefined {
+    return this.exact && (values instanceof BigInt64Array || values instanceof BigUint64Array) ? undefined : numericArray(values);
+  }
 
   get physicalType(): string {
     return this.decoder.type;
@@ -123,8 +134,8 @@ export class FlatColumn {
         const view = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
         const plain = readPlain(view, decoder.type, header.dictionary_page_header!.num_values, decoder.element.type_length);
         const values = convert(plain, decoder) as ArrayLike<unknown>;
-        const num = numericArray(values);
-        dictionary = num ? Array.from(num) : Array.from(values); // INT64 → numbers
+        const num = this.numbers(values);
+        dictionary = num ? Array.from(num) : Array.from(values); // INT64 → numbers (unless exact)
         continue;
       }
       let numValues: number;
@@ -303,7 +314,7 @@ export class FlatColumn {
   /** Numeric physical type with no logical annotation: PLAIN values are read as they are. */
   private get plainNumber(): boolean {
     const el = this.decoder.element;
-    return NUMERIC.has(this.decoder.type) && el.converted_type === undefined && el.logical_type === undefined;
+    return NUMERIC.has(this.decoder.type) && el.converted_type === undefined && el.logical_type === undefined && !(this.exact && this.decoder.type === 'INT64');
   }
 
   /** PLAIN numbers straight from the page bytes into the store (no intermediate array). */
@@ -328,7 +339,7 @@ export class FlatColumn {
   }
 
   private putValues(values: DecodedArray, def: ArrayLike<number> | undefined, maxDef: number, count: number): void {
-    const numeric = numericArray(values);
+    const numeric = this.numbers(values);
     if (this.mode === undefined) this.mode = numeric ? 'num' : 'any';
     if (this.mode !== 'any' && !(this.mode === 'num' && numeric)) this.toAny();
     this.markNulls(def, maxDef, count);

@@ -93,3 +93,28 @@ describe('a date-time read as text', () => {
     expect(read[1]).toEqual(read[0]);
   });
 });
+
+describe('INT64 ids read as text', () => {
+  it('keep every digit (ids above 2^53 were rounded and distinct ones merged), in both engines, plain and dictionary-encoded', async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const { ingestFiles } = await import('../../src/ingest/ingest.js');
+    const { parseMapping } = await import('../../src/ingest/mapping.js');
+    const { compareEngines } = await import('../summary/engine-compare.js');
+    const dir = tempDir();
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    // 1234567890123456789 and …790 are one double. Few distinct values: DuckDB writes a dictionary;
+    // all distinct: plain pages.
+    await con.run(`COPY (SELECT i AS t, 1234567890123456789 + (i % 2) AS client, 1234567890123456789 + i AS rid, (i % 50)::INTEGER AS n_in FROM range(40) r(i)) TO '${dir}/ids.parquet'`);
+    con.closeSync();
+    db.closeSync();
+    const mapping = parseMapping({ columns: { timestamp: 't', client_id: 'client', request_id: 'rid', input_tokens: 'n_in' }, timestamp: { unit: 's' } }, 'ids.json');
+    const r = await ingestFiles({ inputs: [`${dir}/ids.parquet`], mapping });
+    expect([...r.trace.clientIds].sort()).toEqual(['1234567890123456789', '1234567890123456790']);
+    expect(r.summary.duplicate_request_ids).toBe(0);
+    expect(r.trace.texts.request_id!.values).toHaveLength(40);
+    const c = await compareEngines([`${dir}/ids.parquet`], mapping, dir);
+    expect(c.differences).toEqual([]);
+    expect(c.outcome).toBe('agree');
+  });
+});
