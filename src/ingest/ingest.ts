@@ -248,7 +248,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
           break;
         case 'arrow':
           bytesSeen += statSync(file).size;
-          await readArrow(file, await readAllBytes(file), keys, sink, onInfo, optional);
+          await readArrow(file, await readAllBytes(file), keys, sink, onInfo, optional, builder.numericSlots());
           break;
         default: {
           const never: never = format;

@@ -41,7 +41,7 @@ function stringGetter(vec: Vector | null | undefined): ((r: number) => unknown) 
 }
 
 /** Arrow IPC reader (file or stream format), batch by batch, only the requested columns. */
-export async function readArrow(file: string, bytes: Uint8Array, keys: SourceKey[], sink: RowSink, onInfo: (info: SourceInfo) => void, optional: ReadonlySet<string> = new Set()): Promise<void> {
+export async function readArrow(file: string, bytes: Uint8Array, keys: SourceKey[], sink: RowSink, onInfo: (info: SourceInfo) => void, optional: ReadonlySet<string> = new Set(), numericSlots?: readonly boolean[]): Promise<void> {
   let reader;
   try {
     reader = RecordBatchReader.from(bytes);
@@ -69,6 +69,7 @@ export async function readArrow(file: string, bytes: Uint8Array, keys: SourceKey
   }
   onInfo({ columns: names, meta });
   const values: unknown[] = new Array(keys.length);
+  const exact = keys.map((_, k) => numericSlots !== undefined && !numericSlots[k]);
   let base = 0;
   for (const batch of reader) {
     const vectors = keys.map((k) => batch.getChild(k.column));
@@ -81,7 +82,9 @@ export async function readArrow(file: string, bytes: Uint8Array, keys: SourceKey
     for (let r = 0; r < batch.numRows; r++) {
       for (let k = 0; k < keys.length; k++) {
         const get = strings[k];
-        const v = get ? get(r) : plain(vectors[k]?.get(r));
+        const raw = get ? get(r) : vectors[k]?.get(r);
+        // INT64 read as text (a non-numeric slot: an id) keeps every digit, as a bigint.
+        const v = get || (typeof raw === 'bigint' && exact[k]) ? raw : plain(raw);
         values[k] = keys[k].path.length ? walkPath(v, keys[k].path) : v;
       }
       const lineNo = base + r + 1;
