@@ -240,7 +240,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
           {
             const source = await openRandomAccess(file);
             try {
-              await readParquet(file, source, keys, sink, onInfo, optional, builder.numericSlots());
+              await readParquet(file, source, keys, sink, onInfo, optional, builder.exactSlots());
             } finally {
               source.close();
             }
@@ -248,7 +248,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
           break;
         case 'arrow':
           bytesSeen += statSync(file).size;
-          await readArrow(file, await readAllBytes(file), keys, sink, onInfo, optional, builder.numericSlots());
+          await readArrow(file, await readAllBytes(file), keys, sink, onInfo, optional, builder.exactSlots());
           break;
         default: {
           const never: never = format;

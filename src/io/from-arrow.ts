@@ -41,7 +41,7 @@ function stringGetter(vec: Vector | null | undefined): ((r: number) => unknown) 
 }
 
 /** Arrow IPC reader (file or stream format), batch by batch, only the requested columns. */
-export async function readArrow(file: string, bytes: Uint8Array, keys: SourceKey[], sink: RowSink, onInfo: (info: SourceInfo) => void, optional: ReadonlySet<string> = new Set(), numericSlots?: readonly boolean[]): Promise<void> {
+export async function readArrow(file: string, bytes: Uint8Array, keys: SourceKey[], sink: RowSink, onInfo: (info: SourceInfo) => void, optional: ReadonlySet<string> = new Set(), exactSlots: readonly boolean[] = []): Promise<void> {
   let reader;
   try {
     reader = RecordBatchReader.from(bytes);
@@ -69,7 +69,7 @@ export async function readArrow(file: string, bytes: Uint8Array, keys: SourceKey
   }
   onInfo({ columns: names, meta });
   const values: unknown[] = new Array(keys.length);
-  const exact = keys.map((_, k) => numericSlots !== undefined && !numericSlots[k]);
+  const exact = keys.map((_, k) => exactSlots[k] === true);
   let base = 0;
   for (const batch of reader) {
     const vectors = keys.map((k) => batch.getChild(k.column));

@@ -12,10 +12,10 @@ import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-s
  * each column chunk fetched from the file when needed (the file is never held whole).
  * Line numbers are 1-based row numbers. Flat columns are decoded page by page into compact
  * buffers (parquet-flat.ts); files whose requested columns are nested (structs read with a
- * dotted path) go through hyparquet's row-group reader. INT64 arrives as a number, TIMESTAMP
- * as Date.
+ * dotted path) go through hyparquet's row-group reader. INT64 arrives as a number (a bigint
+ * in the flat columns where `exact[k]`: a value read as text), TIMESTAMP as Date.
  */
-export async function readParquet(file: string, source: RandomAccessFile, keys: SourceKey[], sink: RowSink, onInfo: (info: SourceInfo) => void, optional: ReadonlySet<string> = new Set(), numericSlots?: readonly boolean[]): Promise<void> {
+export async function readParquet(file: string, source: RandomAccessFile, keys: SourceKey[], sink: RowSink, onInfo: (info: SourceInfo) => void, optional: ReadonlySet<string> = new Set(), exact: readonly boolean[] = []): Promise<void> {
   let metadata: FileMetaData;
   try {
     metadata = await parquetMetadataAsync(source);
@@ -54,8 +54,8 @@ export async function readParquet(file: string, source: RandomAccessFile, keys: 
   const hasPaths = keys.some((k) => k.path.length > 0);
   const tree = parquetSchema(metadata);
   const flat = flatColumns(metadata, tree, wanted);
-  // Columns some non-numeric slot reads (text fields): INT64 kept exact (FlatColumn.exact).
-  if (flat && numericSlots) for (const col of flat) col.exact = keys.some((k, i) => k.column === col.name && !numericSlots[i]);
+  // Columns some slot reads as text (TraceBuilder.exactSlots: ids, the client, the filter): INT64 kept exact (FlatColumn.exact).
+  if (flat) for (const col of flat) col.exact = keys.some((k, i) => k.column === col.name && exact[i] === true);
   // Keys whose values are zone-less times (TIMESTAMP not adjusted to UTC, DATE): marked so the
   // normalizer reads them at the mapping's timezone, as the DuckDB engine reads their text.
   const zoneless = keys.map((k) => {

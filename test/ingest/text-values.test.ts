@@ -94,28 +94,40 @@ describe('a date-time read as text', () => {
   });
 });
 
+/** A Parquet file of `select` written by DuckDB into a new temporary directory; the directory and the file. */
+async function duckParquet(name: string, select: string): Promise<{ dir: string; file: string }> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const dir = tempDir();
+  const file = `${dir}/${name}`;
+  const db = await DuckDBInstance.create(':memory:');
+  const con = await db.connect();
+  await con.run(`COPY (${select}) TO '${file}'`);
+  con.closeSync();
+  db.closeSync();
+  return { dir, file };
+}
+
+/** The same input read by both engines agrees (test/summary/engine-compare.ts). */
+async function enginesAgree(file: string, mapping: import('../../src/ingest/mapping.js').Mapping, dir: string): Promise<void> {
+  const { compareEngines } = await import('../summary/engine-compare.js');
+  const c = await compareEngines([file], mapping, dir);
+  expect(c.differences).toEqual([]);
+  expect(c.outcome).toBe('agree');
+}
+
 describe('INT64 ids read as text', () => {
   it('keep every digit (ids above 2^53 were rounded and distinct ones merged), in both engines, plain and dictionary-encoded', async () => {
-    const { DuckDBInstance } = await import('@duckdb/node-api');
     const { ingestFiles } = await import('../../src/ingest/ingest.js');
     const { parseMapping } = await import('../../src/ingest/mapping.js');
-    const { compareEngines } = await import('../summary/engine-compare.js');
-    const dir = tempDir();
-    const db = await DuckDBInstance.create(':memory:');
-    const con = await db.connect();
     // 1234567890123456789 and …790 are one double. Few distinct values: DuckDB writes a dictionary;
     // all distinct: plain pages.
-    await con.run(`COPY (SELECT i AS t, 1234567890123456789 + (i % 2) AS client, 1234567890123456789 + i AS rid, (i % 50)::INTEGER AS n_in FROM range(40) r(i)) TO '${dir}/ids.parquet'`);
-    con.closeSync();
-    db.closeSync();
+    const { dir } = await duckParquet('ids.parquet', 'SELECT i AS t, 1234567890123456789 + (i % 2) AS client, 1234567890123456789 + i AS rid, (i % 50)::INTEGER AS n_in FROM range(40) r(i)');
     const mapping = parseMapping({ columns: { timestamp: 't', client_id: 'client', request_id: 'rid', input_tokens: 'n_in' }, timestamp: { unit: 's' } }, 'ids.json');
     const r = await ingestFiles({ inputs: [`${dir}/ids.parquet`], mapping });
     expect([...r.trace.clientIds].sort()).toEqual(['1234567890123456789', '1234567890123456790']);
     expect(r.summary.duplicate_request_ids).toBe(0);
     expect(r.trace.texts.request_id!.values).toHaveLength(40);
-    const c = await compareEngines([`${dir}/ids.parquet`], mapping, dir);
-    expect(c.differences).toEqual([]);
-    expect(c.outcome).toBe('agree');
+    await enginesAgree(`${dir}/ids.parquet`, mapping, dir);
     // Arrow (the TypeScript engine only): the same, and an INT64 time still a number.
     const { tableFromArrays, tableToIPC } = await import('apache-arrow');
     const n = 40;
@@ -125,5 +137,25 @@ describe('INT64 ids read as text', () => {
     const a = await ingestFiles({ inputs: [`${dir}/ids.arrow`], mapping: parseMapping({ columns: { timestamp: 't', client_id: 'client' }, timestamp: { unit: 'ns' } }, 'a.json') });
     expect([...a.trace.clientIds].sort()).toEqual(['1234567890123456789', '1234567890123456790']);
     expect(Math.abs(a.trace.timestamp[1] - a.trace.timestamp[0] - 0.001)).toBeLessThan(1e-6); // (epoch ns as a double: 256 ns apart)
+  });
+
+  it('only where a value is read as text: an INT64 time under unit auto, or a count through coalesce, still arrives as a number (bigint times cost a quarter of a Parquet ingest)', async () => {
+    const { TraceBuilder } = await import('../../src/ingest/normalize.js');
+    const { parseMapping } = await import('../../src/ingest/mapping.js');
+    const { readParquet } = await import('../../src/io/from-parquet.js');
+    const { openRandomAccess } = await import('../../src/io/input.js');
+    const { file } = await duckParquet('t.parquet', "SELECT 1714550400000 + i AS t, 1234567890123456789 + i AS rid, i AS a, i AS b, 'x' || i AS c FROM range(3) r(i)");
+    const builder = new TraceBuilder(parseMapping({ columns: { timestamp: 't', request_id: 'rid', input_tokens: { coalesce: ['a', 'b'] }, client_id: ['c', 'b'] } }, 't.json'));
+    expect(builder.specs).toEqual(['t', 'rid', 'a', 'b', 'c']);
+    // b is also joined into the client: read as text there.
+    expect(builder.exactSlots()).toEqual([false, true, false, true, true]);
+    const types: string[][] = [];
+    const source = await openRandomAccess(file);
+    try {
+      await readParquet(file, source, builder.keysFor(true), { row: (values) => types.push(values.map((v) => typeof v)), reject: () => undefined }, () => undefined, new Set(), builder.exactSlots());
+    } finally {
+      source.close();
+    }
+    expect(types[0]).toEqual(['number', 'bigint', 'number', 'bigint', 'string']);
   });
 });
