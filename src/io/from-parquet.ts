@@ -13,7 +13,7 @@ import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-s
  * Line numbers are 1-based row numbers. Flat columns are decoded page by page into compact
  * buffers (parquet-flat.ts); files whose requested columns are nested (structs read with a
  * dotted path) go through hyparquet's row-group reader. INT64 arrives as a number (a bigint
- * in the flat columns where `exact[k]`: a value read as text), TIMESTAMP as Date.
+ * where `exact[k]`: a value read as text), TIMESTAMP as Date.
  */
 export async function readParquet(file: string, source: RandomAccessFile, keys: SourceKey[], sink: RowSink, onInfo: (info: SourceInfo) => void, optional: ReadonlySet<string> = new Set(), exact: readonly boolean[] = []): Promise<void> {
   let metadata: FileMetaData;
@@ -148,7 +148,9 @@ export async function readParquet(file: string, source: RandomAccessFile, keys: 
         cursor[j] = c;
         const chunk = list[c];
         let v: unknown = chunk && row >= chunk.rowStart ? chunk.columnData[row - chunk.rowStart] : undefined;
-        if (typeof v === 'bigint') v = Number(v);
+        // (exact slots keep the bigint, as the flat reader does: a mapping with a dotted path,
+        // read here, merged ids above 2^53 that the flat reader kept apart; found by review)
+        if (typeof v === 'bigint' && exact[k] !== true) v = Number(v);
         values[k] = hasPaths && keys[k].path.length ? walkPath(v, keys[k].path) : v;
       }
       if (anyZoneless) mark();

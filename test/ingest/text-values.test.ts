@@ -158,4 +158,17 @@ describe('INT64 ids read as text', () => {
     }
     expect(types[0]).toEqual(['number', 'bigint', 'number', 'bigint', 'string']);
   });
+
+  it('through hyparquet too (a mapping with a dotted path, which the flat reader does not take): ids above 2^53 are not merged, in both engines', async () => {
+    const { ingestFiles } = await import('../../src/ingest/ingest.js');
+    const { parseMapping } = await import('../../src/ingest/mapping.js');
+    const { dir, file } = await duckParquet('nested.parquet', "SELECT i AS t, 1234567890123456789 + i AS rid, {'n': i::INTEGER} AS usage FROM range(6) r(i)");
+    const mapping = parseMapping({ columns: { timestamp: 't', request_id: 'rid', filter: 'rid', input_tokens: 'usage.n' }, drop: ['1234567890123456790'], timestamp: { unit: 's' } }, 'n.json');
+    const r = await ingestFiles({ inputs: [file], mapping });
+    // (was: every id read as 1234567890123456800, 5 of them duplicates, and no row dropped)
+    expect(r.trace.texts.request_id!.values).toEqual(['1234567890123456789', '1234567890123456791', '1234567890123456792', '1234567890123456793', '1234567890123456794']);
+    expect(r.summary.duplicate_request_ids).toBe(0);
+    expect(r.summary.rejects_by_reason).toEqual({ excluded: 1 });
+    await enginesAgree(file, mapping, dir);
+  });
 });
