@@ -5,7 +5,7 @@ import type { Reject, RejectReason } from './errors.js';
 import { detectNumericUnit, isEpoch, originIsoOf, parseIsoSeconds, UNIT_SECONDS } from './timestamp.js';
 import { magnitudeCounts, mixedUnitWarning } from './time-axis.js';
 import { Dictionary, GrowableF64, GrowableI32, type Trace } from './trace.js';
-import { sourceKey, type SourceKey } from '../io/row-source.js';
+import { jsonText, sourceKey, type SourceKey } from '../io/row-source.js';
 import { hasBadBytes } from '../io/utf8.js';
 import type { PreciseDate } from '../io/parquet-flat.js';
 
@@ -83,7 +83,7 @@ function textValue(v: unknown): string {
   // "Wed May 01 2024 06:00:00 GMT-0400 (Eastern Daylight Time)" on one machine and another text
   // on the next, found by the row filter's review. The DuckDB engine prints its own text.)
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? String(v) : v.toISOString();
-  return v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return v !== null && typeof v === 'object' ? jsonText(v) : String(v);
 }
 
 export const NUMERIC_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;

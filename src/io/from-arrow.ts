@@ -1,7 +1,7 @@
 import { DataType, RecordBatchReader, type Vector } from 'apache-arrow';
 import { IngestError } from '../ingest/errors.js';
 import { decodeUtf8Escaped } from './utf8.js';
-import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
+import { jsonText, walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
 
 function plain(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);
@@ -77,7 +77,12 @@ export async function readArrow(file: string, bytes: Uint8Array, keys: SourceKey
     const rawGet = wanted.map((c) => {
       const vec = batch.getChild(c);
       const s = stringGetter(vec);
-      return (r: number) => (s ? s(r) : plain(vec?.get(r)));
+      // (an INT64's digits as they are: the raw text is for reading, not a number)
+      return (r: number) => {
+        if (s) return s(r);
+        const v: unknown = vec?.get(r);
+        return typeof v === 'bigint' ? v : plain(v);
+      };
     });
     for (let r = 0; r < batch.numRows; r++) {
       for (let k = 0; k < keys.length; k++) {
@@ -88,7 +93,7 @@ export async function readArrow(file: string, bytes: Uint8Array, keys: SourceKey
         values[k] = keys[k].path.length ? walkPath(v, keys[k].path) : v;
       }
       const lineNo = base + r + 1;
-      sink.row(values, lineNo, () => JSON.stringify(Object.fromEntries(wanted.map((c, j) => [c, rawGet[j](r)]))));
+      sink.row(values, lineNo, () => jsonText(Object.fromEntries(wanted.map((c, j) => [c, rawGet[j](r)]))));
     }
     base += batch.numRows;
   }

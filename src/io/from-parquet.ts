@@ -4,7 +4,7 @@ import { IngestError } from '../ingest/errors.js';
 
 import { chunkRange, chunkReusable, flatColumns, PARQUET_PARSERS, zonelessTimes, type PreciseDate } from './parquet-flat.js';
 import type { RandomAccessFile } from './input.js';
-import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
+import { jsonText, walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
 
 /**
  * Parquet reader (hyparquet + hyparquet-compressors: snappy, gzip, zstd, brotli, lz4; v1 and
@@ -92,7 +92,7 @@ export async function readParquet(file: string, source: RandomAccessFile, keys: 
           values[k] = hasPaths && keys[k].path.length ? walkPath(v, keys[k].path) : v;
         }
         if (anyZoneless) mark();
-        sink.row(values, rowStart + r + 1, () => JSON.stringify(Object.fromEntries(keys.map((k, i) => [k.path.length ? `${k.column}.${k.path.join('.')}` : k.column, values[i]])), (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
+        sink.row(values, rowStart + r + 1, () => jsonText(Object.fromEntries(keys.map((k, i) => [k.path.length ? `${k.column}.${k.path.join('.')}` : k.column, values[i]]))));
       }
       rowStart += rows;
     }
@@ -155,7 +155,7 @@ export async function readParquet(file: string, source: RandomAccessFile, keys: 
       }
       if (anyZoneless) mark();
       const lineNo = row + 1;
-      sink.row(values, lineNo, () => JSON.stringify(Object.fromEntries(keys.map((k, i) => [k.path.length ? `${k.column}.${k.path.join('.')}` : k.column, values[i]])), (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
+      sink.row(values, lineNo, () => jsonText(Object.fromEntries(keys.map((k, i) => [k.path.length ? `${k.column}.${k.path.join('.')}` : k.column, values[i]]))));
     }
     rowStart = rowEnd;
   }

@@ -38,3 +38,23 @@ export interface SourceInfo {
   /** Exact number of rows in the file, when its footer says (Parquet), to size columns once. */
   rows?: number;
 }
+
+/**
+ * JSON text of a value that may hold bigints (INT64 inside a Parquet or Arrow struct, an INT64
+ * id kept exact): each printed as its digits. JSON.stringify alone throws on a bigint ("Do not
+ * know how to serialize a BigInt", exit 3 for a struct read as a client or a rejected Arrow row
+ * with such a struct; found by review), and Number(bigint) rounds ids above 2^53.
+ */
+export function jsonText(value: unknown): string {
+  let big = false;
+  const text = JSON.stringify(value, (_k, v: unknown) => {
+    if (typeof v !== 'bigint') return v;
+    big = true;
+    return `${BIG_MARK}${v}${BIG_MARK}`;
+  });
+  return big ? text.replace(BIG_RE, '$1') : text;
+}
+
+/** Marks a bigint's digits in jsonText's first pass (U+0000 is escaped by JSON.stringify, so a log's own text cannot hold the escaped marker around digits unless it held U+0000 there). */
+const BIG_MARK = '\u0000';
+const BIG_RE = /"\\u0000(-?\d+)\\u0000"/g;

@@ -172,3 +172,19 @@ describe('INT64 ids read as text', () => {
     await enginesAgree(file, mapping, dir);
   });
 });
+
+describe('INT64 inside a struct', () => {
+  it('read as text is JSON with its digits, and a rejected row with one has its raw text (both threw "Do not know how to serialize a BigInt", exit 3)', async () => {
+    const { ingestFiles } = await import('../../src/ingest/ingest.js');
+    const { parseMapping } = await import('../../src/ingest/mapping.js');
+    const { dir, file } = await duckParquet('s.parquet', "SELECT i AS t, {'id': 1234567890123456789 + i, 'n': (i - 1)::INTEGER} AS s FROM range(2) r(i)");
+    const p = await ingestFiles({ inputs: [file], mapping: parseMapping({ columns: { timestamp: 't', client_id: 's' }, timestamp: { unit: 's' } }, 's.json') });
+    expect([...p.trace.clientIds]).toEqual(['{"id":1234567890123456789,"n":-1}', '{"id":1234567890123456790,"n":0}']);
+    const { Field, Int32, Int64, Struct, Table, tableToIPC, vectorFromArray } = await import('apache-arrow');
+    const s = vectorFromArray([{ id: 1234567890123456789n, n: -1 }, { id: 2n, n: 5 }], new Struct([new Field('id', new Int64()), new Field('n', new Int32())]));
+    writeFileSync(`${dir}/s.arrow`, tableToIPC(new Table({ t: vectorFromArray([1, 2], new Int32()), s }), 'file'));
+    const a = await ingestFiles({ inputs: [`${dir}/s.arrow`], mapping: parseMapping({ columns: { timestamp: 't', client_id: 's', input_tokens: 's.n' }, timestamp: { unit: 's' } }, 'a.json') });
+    expect([...a.trace.clientIds]).toEqual(['{"id":2,"n":5}']);
+    expect(a.rejects.map((r) => r.text)).toEqual(['{"t":1,"s":{"id":1234567890123456789,"n":-1}}']);
+  });
+});
