@@ -149,6 +149,9 @@ function filterProblem(m: Mapping): string | undefined {
   const list = m.keep !== undefined ? 'keep' : m.drop !== undefined ? 'drop' : undefined;
   if (has && list === undefined) return 'columns.filter: give "keep", the texts of the filter a row is kept for (["profiling"], ["POST /v1/chat/completions"]), or "drop", those a row is excluded for (["GET /health"]): the rows not kept are counted as excluded';
   if (!has && list !== undefined) return `${list}: map columns.filter too, the column (or columns joined) whose text decides which rows are kept`;
+  // (the schema's min(1) does not see a Mapping built by hand: `drop: []` kept every row and
+  // `keep: []` none in the TypeScript engine, and both were `IN ()` in SQL; found by review)
+  if ((m.keep ?? m.drop)?.length === 0) return `${list}: an empty list; give the texts of the rows to ${list}`;
   if (m.optional.includes('filter')) return 'optional: filter cannot be optional: without its column no row could be kept';
   // (`" "` passed the schema's min(1), then kept nothing: a blank filter text is excluded; found by review)
   const blank = (m.keep ?? m.drop)?.find((v) => typeof v === 'string' && filterTexts([v])[0] === '');

@@ -216,6 +216,13 @@ describe('row filter: columns.filter and keep', () => {
     const hand = { ...parseMapping({ columns: { timestamp: 't', filter: 'phase' }, keep: ['x'] }, 'm.json'), keep: undefined };
     expect(() => new TraceBuilder(hand)).toThrow(/columns\.filter: give "keep"/);
     expect(() => rowsSql('t', hand, false)).toThrow(/columns\.filter: give "keep"/);
+    // So is an empty list, which the schema's min(1) refuses in a file: drop [] kept every row and
+    // keep [] none in the TypeScript engine, and both were `IN ()` in SQL.
+    for (const list of ['keep', 'drop'] as const) {
+      const empty = { ...hand, [list]: [] };
+      expect(() => new TraceBuilder(empty), list).toThrow(new RegExp(`^mapping: ${list}: an empty list`));
+      expect(() => rowsSql('t', empty, false), list).toThrow(new RegExp(`^mapping: ${list}: an empty list`));
+    }
     // A blank text kept no row, silently (a blank filter is excluded).
     expect(refused({ columns: { timestamp: 't', filter: 'phase' }, keep: ['profiling', ' \t'] })).toMatch(/^m\.json: keep: " \\t" is blank once trimmed/);
   });
