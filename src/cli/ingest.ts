@@ -48,7 +48,8 @@ A log written when each request ends: map "duration": "latency_ms" in columns an
   "timestamp": {"marks": "end", "duration_unit": "ms"}: arrival = timestamp − duration.
 Rows that are no model requests: map "filter": ["method", "path"] in columns and give
   "separator": " " and "keep": ["POST /v1/chat/completions"]: the other rows are counted as
-  excluded (the default separator "/" would read "POST//v1/chat/completions").`,
+  excluded (the default separator "/" would read "POST//v1/chat/completions"). Or "drop":
+  ["GET /health"] instead of "keep": those rows are excluded, every other row kept.`,
     )
     .action(async (inputs: string[], opts: Opts) => {
       if (opts.listPresets) {

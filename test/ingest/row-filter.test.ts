@@ -157,6 +157,8 @@ describe('row filter: columns.filter and keep', () => {
   it("ingest --help's filter example gives the separator its joined text needs (the default \"/\" read \"POST//v1/chat/completions\": every row excluded)", async () => {
     const h = await runCli('ingest', '--help');
     expect(h.stdout).toMatch(/"filter": \["method", "path"\] in columns and give\s+"separator": " " and "keep": \["POST \/v1\/chat\/completions"\]/);
+    // (drop, beside keep since d1cb1b4, was not in the help)
+    expect(h.stdout).toMatch(/Or "drop":\s+\["GET \/health"\] instead of "keep"/);
   });
 
   it('summarize --engine duckdb --out DIR, then fit --summaries DIR: the requests summarized and the rows read, excluded ones counted once (was: "summarized 8 rows", then "3 rows scanned")', async () => {
