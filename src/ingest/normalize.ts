@@ -82,8 +82,22 @@ function textValue(v: unknown): string {
   // (String(date) is the machine's time zone's text: a client read from a DATE column was
   // "Wed May 01 2024 06:00:00 GMT-0400 (Eastern Daylight Time)" on one machine and another text
   // on the next, found by the row filter's review. The DuckDB engine prints its own text.)
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? String(v) : v.toISOString();
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? String(v) : isoText(v);
   return v !== null && typeof v === 'object' ? jsonText(v) : String(v);
+}
+
+/**
+ * A date-time's ISO UTC text, with a Parquet timestamp's micro- or nanoseconds (toISOString
+ * stops at milliseconds: request ids 10:00:00.123456 and .123457 read as one; found by review).
+ */
+function isoText(d: PreciseDate): string {
+  const iso = d.toISOString();
+  const f = d.fraction;
+  if (f === undefined || f.length <= 3) return iso;
+  // The digits past the milliseconds, without trailing zeros (10:00:00.5 stays .500Z); only where
+  // the Date's milliseconds are the fraction's first digits (before 1970 they may not be).
+  const more = f.slice(3).replace(/0+$/, '');
+  return more === '' || iso.length !== 24 || iso.slice(20, 23) !== f.slice(0, 3) ? iso : `${iso.slice(0, 23)}${more}Z`;
 }
 
 export const NUMERIC_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;

@@ -7,7 +7,8 @@ import { decodeUtf8Escaped } from './utf8.js';
  * A Parquet TIMESTAMP as a Date that also keeps its epoch seconds to the unit the file stored
  * (a Date holds whole milliseconds).
  */
-export type PreciseDate = Date & { epochSeconds?: number; zoneless?: boolean };
+/** A Parquet timestamp: `fraction` the digits of its second's fraction as stored (micro- or nanoseconds too), when not 0. */
+export type PreciseDate = Date & { epochSeconds?: number; zoneless?: boolean; fraction?: string };
 
 /**
  * Whether a Parquet column holds times without a zone, read at the mapping's timezone: a
@@ -24,23 +25,25 @@ export function zonelessTimes(el: SchemaElement): boolean {
 }
 
 /**
- * Epoch seconds of a timestamp stored as `v` units of 1/`perSecond` s: whole seconds plus the
- * fraction's decimal digits as a number — what parseIsoSeconds gives for the timestamp's text
- * (`2024-05-01 10:00:01.234567`), which is how the DuckDB engine reads a TIMESTAMP column.
+ * A timestamp stored as `v` units of 1/`perSecond` s, as a Date (milliseconds, `ms`) with its
+ * epoch seconds: whole seconds plus the fraction's decimal digits as a number — what
+ * parseIsoSeconds gives for the timestamp's text (`2024-05-01 10:00:01.234567`), which is how the
+ * DuckDB engine reads a TIMESTAMP column — and those digits (`fraction`, for its text).
  */
-function epochSeconds(v: bigint, perSecond: bigint, digits: number): number {
+function preciseDate(ms: number, v: bigint, perSecond: bigint, digits: number): PreciseDate {
   let whole = v / perSecond;
   let frac = v % perSecond;
   if (frac < 0n) {
     whole -= 1n;
     frac += perSecond;
   }
-  return frac === 0n ? Number(whole) : Number(whole) + Number(`0.${frac.toString().padStart(digits, '0')}`);
-}
-
-function preciseDate(ms: number, seconds: number): PreciseDate {
   const d: PreciseDate = new Date(ms);
-  d.epochSeconds = seconds;
+  if (frac === 0n) d.epochSeconds = Number(whole);
+  else {
+    const fraction = frac.toString().padStart(digits, '0');
+    d.epochSeconds = Number(whole) + Number(`0.${fraction}`);
+    d.fraction = fraction;
+  }
   return d;
 }
 
@@ -52,9 +55,9 @@ function preciseDate(ms: number, seconds: number): PreciseDate {
 export const PARQUET_PARSERS = {
   ...DEFAULT_PARSERS,
   stringFromBytes: (bytes: Uint8Array | undefined) => bytes && decodeUtf8Escaped(bytes),
-  timestampFromMilliseconds: (millis: bigint) => preciseDate(Number(millis), epochSeconds(millis, 1000n, 3)),
-  timestampFromMicroseconds: (micros: bigint) => preciseDate(Number(micros / 1000n), epochSeconds(micros, 1000000n, 6)),
-  timestampFromNanoseconds: (nanos: bigint) => preciseDate(Number(nanos / 1000000n), epochSeconds(nanos, 1000000000n, 9)),
+  timestampFromMilliseconds: (millis: bigint) => preciseDate(Number(millis), millis, 1000n, 3),
+  timestampFromMicroseconds: (micros: bigint) => preciseDate(Number(micros / 1000n), micros, 1000000n, 6),
+  timestampFromNanoseconds: (nanos: bigint) => preciseDate(Number(nanos / 1000000n), nanos, 1000000000n, 9),
 };
 import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
 import { readPlain } from 'hyparquet/src/plain.js';

@@ -92,6 +92,16 @@ describe('a date-time read as text', () => {
     expect(read[0]).toEqual(['2024-05-01T00:00:00.000Z/2024-05-01T10:00:00.500Z', '2024-05-02T00:00:00.000Z/2024-05-01T10:00:00.500Z']);
     expect(read[1]).toEqual(read[0]);
   });
+
+  it('keeps a TIMESTAMP\'s micro- and nanoseconds (toISOString stopped at milliseconds: ids a microsecond apart were one)', async () => {
+    const { ingestFiles } = await import('../../src/ingest/ingest.js');
+    const { parseMapping } = await import('../../src/ingest/mapping.js');
+    const { file } = await duckParquet('us.parquet', "SELECT i AS t, TIMESTAMP '2024-05-01 10:00:00.123456' + to_microseconds(i) AS us, TIMESTAMP_NS '2024-05-01 10:00:00.123456789' AS ns, TIMESTAMP '2024-05-01 10:00:00.5' AS ms FROM range(2) r(i)");
+    const r = await ingestFiles({ inputs: [file], mapping: parseMapping({ columns: { timestamp: 't', request_id: 'us', client_id: ['ns', 'ms'] }, timestamp: { unit: 's' } }, 'm.json') });
+    expect(r.trace.texts.request_id!.values).toEqual(['2024-05-01T10:00:00.123456Z', '2024-05-01T10:00:00.123457Z']);
+    expect(r.summary.duplicate_request_ids).toBe(0);
+    expect([...r.trace.clientIds]).toEqual(['2024-05-01T10:00:00.123456789Z/2024-05-01T10:00:00.500Z']);
+  });
 });
 
 /** A Parquet file of `select` written by DuckDB into a new temporary directory; the directory and the file. */
