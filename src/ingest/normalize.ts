@@ -82,7 +82,7 @@ function textValue(v: unknown): string {
   // (String(date) is the machine's time zone's text: a client read from a DATE column was
   // "Wed May 01 2024 06:00:00 GMT-0400 (Eastern Daylight Time)" on one machine and another text
   // on the next, found by the row filter's review. The DuckDB engine prints its own text.)
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? String(v) : isoText(v);
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? String(v) : (v as PreciseDate).textKind ? dateText(v) : isoText(v);
   return v !== null && typeof v === 'object' ? jsonText(v) : String(v);
 }
 
@@ -98,6 +98,23 @@ function isoText(d: PreciseDate): string {
   // the Date's milliseconds are the fraction's first digits (before 1970 they may not be).
   const more = f.slice(3).replace(/0+$/, '');
   return more === '' || iso.length !== 24 || iso.slice(20, 23) !== f.slice(0, 3) ? iso : `${iso.slice(0, 23)}${more}Z`;
+}
+
+/**
+ * A Parquet date-time read as text the way the DuckDB engine reads it (CAST … AS VARCHAR, time
+ * zone UTC): DATE `2024-05-01`, TIMESTAMP `2024-05-01 10:00:00.5` (the stored fraction without
+ * trailing zeros), TIMESTAMP WITH TIME ZONE the same with `+00`. A filter `"keep":
+ * ["2024-05-01"]` kept the rows in one engine and none in the other (found by review). Years
+ * outside 0–9999, and sub-millisecond times before 1970, keep their ISO text (isoText).
+ */
+function dateText(d: PreciseDate): string {
+  const iso = d.toISOString();
+  if (iso.length !== 24) return isoText(d);
+  if (d.textKind === 'date') return iso.slice(0, 10);
+  const f = d.fraction ?? iso.slice(20, 23);
+  if (d.fraction !== undefined && iso.slice(20, 23) !== f.slice(0, 3).padEnd(3, '0')) return isoText(d);
+  const frac = f.replace(/0+$/, '');
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac ? `.${frac}` : ''}${d.textKind === 'timestamptz' ? '+00' : ''}`;
 }
 
 export const NUMERIC_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;

@@ -2,7 +2,7 @@ import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, typ
 import { compressors } from 'hyparquet-compressors';
 import { IngestError } from '../ingest/errors.js';
 
-import { chunkRange, chunkReusable, flatColumns, PARQUET_PARSERS, zonelessTimes, type PreciseDate } from './parquet-flat.js';
+import { chunkRange, chunkReusable, dateTextKind, flatColumns, PARQUET_PARSERS, zonelessTimes, type PreciseDate } from './parquet-flat.js';
 import type { RandomAccessFile } from './input.js';
 import { jsonText, walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
 
@@ -58,14 +58,29 @@ export async function readParquet(file: string, source: RandomAccessFile, keys: 
   if (flat) for (const col of flat) col.exact = keys.some((k, i) => k.column === col.name && exact[i] === true);
   // Keys whose values are zone-less times (TIMESTAMP not adjusted to UTC, DATE): marked so the
   // normalizer reads them at the mapping's timezone, as the DuckDB engine reads their text.
-  const zoneless = keys.map((k) => {
+  const leaf = (k: SourceKey): SchemaTree | undefined => {
     let node: SchemaTree | undefined = tree.children.find((c) => c.element.name === k.column);
     for (const p of k.path) node = node?.children.find((c) => c.element.name === p);
-    return node !== undefined && node.children.length === 0 && zonelessTimes(node.element);
+    return node !== undefined && node.children.length === 0 ? node : undefined;
+  };
+  const zoneless = keys.map((k) => {
+    const node = leaf(k);
+    return node !== undefined && zonelessTimes(node.element);
   });
-  const anyZoneless = zoneless.includes(true);
+  // Keys read as text (exact) whose values are date-times: marked with their kind, so that their
+  // text is DuckDB's (`2024-05-01`, `2024-05-01 10:00:00.5`, `…+00`; normalize.ts textValue).
+  const textKinds = keys.map((k, i) => {
+    const node = exact[i] === true ? leaf(k) : undefined;
+    return node && dateTextKind(node.element);
+  });
+  const anyZoneless = zoneless.includes(true) || textKinds.some((t) => t !== undefined);
   const mark = (): void => {
-    for (let k = 0; k < keys.length; k++) if (zoneless[k] && values[k] instanceof Date) (values[k] as PreciseDate).zoneless = true;
+    for (let k = 0; k < keys.length; k++) {
+      const v = values[k];
+      if (!(v instanceof Date)) continue;
+      if (zoneless[k]) (v as PreciseDate).zoneless = true;
+      if (textKinds[k]) (v as PreciseDate).textKind = textKinds[k];
+    }
   };
   if (flat) {
     const readBuffer = { buffer: new Uint8Array(0) };

@@ -8,7 +8,23 @@ import { decodeUtf8Escaped } from './utf8.js';
  * (a Date holds whole milliseconds).
  */
 /** A Parquet timestamp: `fraction` the digits of its second's fraction as stored (micro- or nanoseconds too), when not 0. */
-export type PreciseDate = Date & { epochSeconds?: number; zoneless?: boolean; fraction?: string };
+export type PreciseDate = Date & { epochSeconds?: number; zoneless?: boolean; fraction?: string; textKind?: DateTextKind };
+
+/** What a Parquet date-time column is to DuckDB when it prints it as text (CAST … AS VARCHAR). */
+export type DateTextKind = 'date' | 'timestamp' | 'timestamptz';
+
+/**
+ * A Parquet column's date-time kind as DuckDB types it: DATE; TIMESTAMP (not adjusted to UTC,
+ * the legacy converted types, INT96: zoneless, as zonelessTimes); TIMESTAMP WITH TIME ZONE
+ * (adjusted to UTC). Undefined for other columns.
+ */
+export function dateTextKind(el: SchemaElement): DateTextKind | undefined {
+  const lt = el.logical_type;
+  if (lt?.type === 'DATE' || (lt === undefined && el.converted_type === 'DATE')) return 'date';
+  if (lt?.type === 'TIMESTAMP') return lt.isAdjustedToUTC ? 'timestamptz' : 'timestamp';
+  if (lt === undefined && (el.type === 'INT96' || el.converted_type === 'TIMESTAMP_MILLIS' || el.converted_type === 'TIMESTAMP_MICROS')) return 'timestamp';
+  return undefined;
+}
 
 /**
  * Whether a Parquet column holds times without a zone, read at the mapping's timezone: a
