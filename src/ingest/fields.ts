@@ -2,6 +2,8 @@ import { LENGTH_COLUMNS } from '../io/trace-schema.js';
 
 /**
  * Canonical fields a mapping can fill (DESIGN.md, normalized trace), plus `block_count`,
+ * `hash_ids` (a prompt's block ids, Mooncake style: equal ids, equal prompt prefixes; kept in
+ * the trace renumbered by first use, see Trace.hashIds),
  * `duration` (how long a request took, read only to find its arrival when the timestamp marks
  * its end: `"timestamp": {"marks": "end"}`) and `filter` (a row is kept when its text is one of
  * the mapping's `keep` values); the last two are never kept in the trace.
@@ -15,6 +17,7 @@ export const CANONICAL_FIELDS = [
   'turn',
   ...LENGTH_COLUMNS,
   'block_count',
+  'hash_ids',
   'duration',
   'filter',
 ] as const;

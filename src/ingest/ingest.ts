@@ -7,7 +7,7 @@ import { readArrow } from '../io/from-arrow.js';
 import { compressionOf, expandInputs, formatFromName, InputError, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
 import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, REJECT_REASONS, sameOrigin, type Reject, type RejectReason } from './errors.js';
-import { csvDelimiter, mappingOf, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, type Mapping, type MappingInput } from './mapping.js';
+import { csvDelimiter, mappingOf, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, withoutHashIds, type Mapping, type MappingInput } from './mapping.js';
 import { TraceBuilder, type IngestSummary } from './normalize.js';
 import { timeAxisWarning } from './time-axis.js';
 import type { Trace } from './trace.js';
@@ -67,6 +67,9 @@ export async function ingestFiles(given: IngestOptions): Promise<IngestResult> {
   const { trace, timestamp, sorted, warnings } = builder.finish({ metaOrigin: typeof meta?.origin === 'string' && Number.isFinite(Date.parse(meta.origin)), shifts });
   // Our own traces carry their origin in the header: keep it.
   if (trace.origin === null && meta && typeof meta.origin === 'string') trace.origin = meta.origin;
+  // And the size of their hash_ids' blocks (a mapping's block_tokens says it for other logs).
+  const bt = meta?.block_tokens;
+  if (trace.hashIds && options.mapping.block_tokens === undefined && typeof bt === 'number' && Number.isSafeInteger(bt) && bt > 0) trace.hashIds.blockTokens = bt;
   const notes: string[] = [];
   if (earliest) {
     const later = read.parts.filter((p) => after(p) !== 0).map((p) => `${p.file} +${after(p)} s`);
@@ -125,7 +128,8 @@ export interface CollectedRejects {
  * engine's `--rejects` (it counts rejects in SQL but cannot give their lines or original text).
  */
 export async function collectRejects(given: IngestOptions): Promise<CollectedRejects> {
-  const options = { ...given, mapping: mappingOf(given.mapping) };
+  // (without hash_ids: the DuckDB engine, whose rejects these are, does not read them)
+  const options = { ...given, mapping: withoutHashIds(mappingOf(given.mapping)) };
   const files = inputFiles(options.inputs);
   const builder = new TraceBuilder(options.mapping, { keepRows: false });
   const { rowsRead } = await readInputs(files, options, builder);

@@ -52,6 +52,7 @@ export const MappingSchema = z
       .strict()
       .optional(),
     separator: z.string().default('/').describe('joins client_id columns'),
+    block_tokens: z.number().int().positive().optional().describe('tokens per block of columns.hash_ids (512, the Mooncake traces\' block, when not given)'),
     optional: z.array(z.enum(CANONICAL_FIELDS)).default([]).describe('fields whose source columns may be missing from a file (left absent)'),
     keep: FilterTexts.describe('the texts of columns.filter a row is kept for (other rows are counted as excluded): ["POST /v1/chat/completions"], ["profiling"]'),
     drop: FilterTexts.describe('or instead: the texts of columns.filter a row is excluded for (every other row is kept, a blank filter text too): ["GET /health"]'),
@@ -87,6 +88,9 @@ export function parseMapping(value: unknown, file = 'mapping'): Mapping {
   if (r.data.timestamp?.timezone !== undefined) parseTimezone(r.data.timestamp.timezone, file);
   checkEndTimes(r.data, file);
   checkFilter(r.data, file);
+  const h = r.data.columns.hash_ids;
+  if (h !== undefined && typeof h !== 'string') throw new IngestError(`${file}: columns.hash_ids: expected the column (or dotted path) holding each request's block ids, an array such as [0, 1, 2], got ${JSON.stringify(h)}`, file);
+  if (r.data.block_tokens !== undefined && h === undefined) throw new IngestError(`${file}: block_tokens is the size of a block of columns.hash_ids: map that column too, or leave block_tokens out`, file);
   const d = r.data.delimiter;
   if (d !== undefined && (d.length !== 1 || '"\r\n#\''.includes(d))) throw new IngestError(`${file}: delimiter: expected one character other than a quote, '#' or a line break (";" or "|"), got ${JSON.stringify(d)}`, file);
   if (d !== undefined && d !== '\t' && r.data.format === 'tsv') throw new IngestError(`${file}: delimiter ${JSON.stringify(d)} with format "tsv" (tab-separated): give "format": "csv" with it`, file);
@@ -254,6 +258,19 @@ export function readMapping(file: string): Mapping {
   const dup = duplicateKeyProblem(text, file);
   if (dup) throw new IngestError(dup, file);
   return parseMapping(value, file);
+}
+
+/**
+ * The mapping without hash_ids (and block_tokens): what the DuckDB engine reads (it reads no
+ * hash_ids), and so what its --rejects pass checks (collectRejects).
+ */
+export function withoutHashIds(m: Mapping): Mapping {
+  if (m.columns.hash_ids === undefined) return m;
+  const { hash_ids: _, ...columns } = m.columns;
+  const out: Mapping = { ...m, columns, optional: m.optional.filter((f) => f !== 'hash_ids') };
+  delete out.block_tokens;
+  parsed.add(out);
+  return out;
 }
 
 /** Offset in seconds east of UTC for `UTC`, `Z`, `+08:00`, `-0530`. */

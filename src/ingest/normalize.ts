@@ -4,7 +4,7 @@ import { checkEndTimes, checkFilter, dropTexts, keepTexts, parseTimezone, type T
 import type { Reject, RejectReason } from './errors.js';
 import { detectNumericUnit, isEpoch, originIsoOf, parseIsoSeconds, UNIT_SECONDS } from './timestamp.js';
 import { magnitudeCounts, mixedUnitWarning } from './time-axis.js';
-import { Dictionary, GrowableF64, GrowableI32, type Trace } from './trace.js';
+import { Dictionary, GrowableF64, GrowableI32, type HashIds, type Trace } from './trace.js';
 import { jsonText, sourceKey, type SourceKey } from '../io/row-source.js';
 import { hasBadBytes } from '../io/utf8.js';
 import type { PreciseDate } from '../io/parquet-flat.js';
@@ -183,6 +183,12 @@ export class TraceBuilder {
   private keep: Set<string> | undefined;
   /** Or (`drop`) the texts a row is excluded for. */
   private drop: Set<string> | undefined;
+  /** hash_ids: the source, each accepted row's count of ids and their codes (ids by first read, renumbered by first use in time order in finish). */
+  private hashExtract: Extract | undefined;
+  private readonly hashCounts = new GrowableI32();
+  private readonly hashCodes = new GrowableI32();
+  private readonly hashDict = new Map<number | string, number>();
+  private hashScratch: number[] = [];
   /** The first 5 distinct filter texts of excluded rows: when the filter excludes every row, what it read (a separator, a case) is the clue. */
   readonly excludedTexts: string[] = [];
   readonly rejects: Reject[] = [];
@@ -242,6 +248,7 @@ export class TraceBuilder {
     this.tsExtract = this.extract.get('timestamp')!;
     this.clientExtract = this.extract.get('client_id');
     this.filterExtract = this.extract.get('filter');
+    this.hashExtract = this.extract.get('hash_ids');
     if (this.filterExtract && mapping.drop !== undefined) this.drop = new Set(dropTexts(mapping));
     else if (this.filterExtract) this.keep = new Set(keepTexts(mapping));
     if (mapping.timestamp?.marks === 'end') {
@@ -255,6 +262,7 @@ export class TraceBuilder {
     if (!this.keepRows) return;
     this.ts.reserve(rows);
     if (this.durExtract) this.durations.reserve(rows);
+    if (this.hashExtract) this.hashCounts.reserve(rows);
     this.client.reserve(rows);
     for (const c of this.intCols) c.reserve(rows);
     for (const c of this.textCols) c.index.reserve(rows);
@@ -534,6 +542,8 @@ export class TraceBuilder {
       }
       intVals[k] = x;
     }
+    const he = this.hashExtract;
+    if (he && !this.readHashIds(he, values, line, raw)) return false;
     let clientId = 'default';
     const ce = this.clientExtract;
     if (ce) {
@@ -573,6 +583,11 @@ export class TraceBuilder {
     if (de) this.durations.push(duration);
     this.client.push(clientNum);
     for (let k = 0; k < nInts; k++) this.intCols[k].push(intVals[k]);
+    if (he) {
+      const h = this.hashScratch;
+      this.hashCounts.push(h.length);
+      for (let k = 0; k < h.length; k++) this.hashCodes.push(h[k]);
+    }
     for (let k = 0; k < nTexts; k++) {
       const col = this.textCols[k];
       let id = textIds[k];
@@ -588,6 +603,52 @@ export class TraceBuilder {
       }
     }
     return true;
+  }
+
+  /**
+   * Reads a row's hash_ids into hashScratch as codes (false: rejected as bad_number). A value is
+   * an array (JSON lines, a Parquet or Arrow list) or a text holding a JSON array (CSV); blank is
+   * none. An id is a whole number ≥ 0 or a non-blank text (a hex digest): `5` and `"5"` are one id.
+   */
+  private readHashIds(he: Extract, values: unknown[], line: number, raw: () => string): boolean {
+    const v = he.kind === 'one' ? values[he.slot] : this.raw(he, values);
+    const out = this.hashScratch;
+    out.length = 0;
+    if (isBlank(v)) return true;
+    let list: unknown = v;
+    if (typeof v === 'string') {
+      const s = trimmed(v);
+      try {
+        list = s.startsWith('[') ? (JSON.parse(s) as unknown) : undefined;
+      } catch {
+        list = undefined;
+      }
+      if (!Array.isArray(list)) return this.badHashIds(line, `not an array of block ids (or a text holding a JSON array): ${JSON.stringify(s).slice(0, 40)}`, raw);
+    } else if (!Array.isArray(v)) {
+      return this.badHashIds(line, `not an array of block ids: ${textValue(v).slice(0, 40)}`, raw);
+    }
+    const a = list as unknown[];
+    const dict = this.hashDict;
+    for (let k = 0; k < a.length; k++) {
+      const x = a[k];
+      let key: number | string;
+      if (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) key = x;
+      else if (typeof x === 'bigint' && x >= 0n) key = x <= 9007199254740991n ? Number(x) : String(x);
+      else if (typeof x === 'string' && !isBlank(x)) {
+        const t = trimmed(x);
+        const n = /^\d+$/.test(t) ? Number(t) : NaN;
+        key = Number.isSafeInteger(n) ? n : t;
+      } else return this.badHashIds(line, `id ${k}: not a whole number ≥ 0 or a text: ${x === undefined ? 'undefined' : textValue(x).slice(0, 40)}`, raw);
+      let code = dict.get(key);
+      if (code === undefined) dict.set(key, (code = dict.size));
+      out.push(code);
+    }
+    return true;
+  }
+
+  private badHashIds(line: number, message: string, raw: () => string): false {
+    this.reject(line, 'bad_number', `hash_ids: ${message}`, raw(), 'hash_ids');
+    return false;
   }
 
   private badEncoding(line: number, field: string, raw: () => string): false {
@@ -689,6 +750,38 @@ export class TraceBuilder {
       trace.ints[f] = apply(col.finish());
     }
     for (const [f, col] of this.texts) if (col.dict.values.length > 0) trace.texts[f] = { index: apply(col.index.finish()), values: col.dict.values };
+    if (this.hashExtract) {
+      const h = sortHashIds(this.hashCounts.finish(), this.hashCodes.finish(), this.hashDict.size, perm, this.mapping.block_tokens ?? DEFAULT_BLOCK_TOKENS);
+      if (h.ids.length > 0) trace.hashIds = h;
+    }
     return { trace, timestamp: det, sorted, warnings };
   }
+}
+
+/** Tokens per hash_ids block when a mapping does not say (`block_tokens`): the Mooncake traces'. */
+export const DEFAULT_BLOCK_TOKENS = 512;
+
+/**
+ * Rows' hash_ids (per row its count of codes, the codes in row order) in the order `perm` gives
+ * (undefined: as they are), renumbered by first use in that order (Mooncake's own convention).
+ */
+export function sortHashIds(counts: Int32Array, codes: Int32Array, distinct: number, perm: Uint32Array | undefined, blockTokens: number): HashIds {
+  const n = counts.length;
+  const start = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) start[i + 1] = start[i] + counts[i];
+  const offsets = new Int32Array(n + 1);
+  const ids = new Int32Array(start[n]);
+  const renum = new Int32Array(distinct).fill(-1);
+  let next = 0;
+  let o = 0;
+  for (let r = 0; r < n; r++) {
+    const i = perm ? perm[r] : r;
+    for (let k = start[i]; k < start[i + 1]; k++) {
+      const c = codes[k];
+      if (renum[c] < 0) renum[c] = next++;
+      ids[o++] = renum[c];
+    }
+    offsets[r + 1] = o;
+  }
+  return { offsets, ids, blockTokens };
 }

@@ -16,6 +16,20 @@ export interface Trace {
   texts: Partial<Record<TextField, { index: Int32Array; values: string[] }>>;
   /** ISO time of timestamp 0, or null for relative times. */
   origin: string | null;
+  /**
+   * Per row, its prompt's block ids (`columns.hash_ids`, Mooncake style: `blockTokens` tokens a
+   * block, equal ids for equal prompt prefixes), renumbered by first use in time order (0, 1, …):
+   * row i's ids are `ids[offsets[i] … offsets[i + 1])`, none for an absent or empty list.
+   * Undefined when the trace has no hash_ids.
+   */
+  hashIds?: HashIds;
+}
+
+/** A trace's hash_ids (Trace.hashIds). */
+export interface HashIds {
+  offsets: Int32Array;
+  ids: Int32Array;
+  blockTokens: number;
 }
 
 /**
@@ -37,6 +51,7 @@ export function sliceTrace(trace: Trace, from: number, to: number): Trace {
     client: trace.client.subarray(a, b),
     ints: Object.fromEntries(Object.entries(trace.ints).map(([f, c]) => [f, c.subarray(a, b)])),
     texts: Object.fromEntries(Object.entries(trace.texts).map(([f, c]) => [f, { index: c.index.subarray(a, b), values: c.values }])),
+    ...(trace.hashIds ? { hashIds: { ...trace.hashIds, offsets: trace.hashIds.offsets.subarray(a, b + 1) } } : {}),
   };
 }
 

@@ -13,7 +13,8 @@ export function traceLayout(trace: Trace, extraMeta: Record<string, unknown> = {
     columns: LENGTH_COLUMNS.filter((c) => trace.ints[c] !== undefined) as LengthColumn[],
     texts: TEXT_COLUMNS.filter((c) => trace.texts[c] !== undefined),
     extraInts: (['turn', 'block_count'] as ExtraIntColumn[]).filter((c) => trace.ints[c] !== undefined),
-    meta: { format: 'servegen-trace', version: 1, origin: trace.origin, tool: toolName(), ...extraMeta },
+    ...(trace.hashIds ? { hashIds: true } : {}),
+    meta: { format: 'servegen-trace', version: 1, origin: trace.origin, tool: toolName(), ...(trace.hashIds ? { block_tokens: trace.hashIds.blockTokens } : {}), ...extraMeta },
   };
 }
 
@@ -42,6 +43,7 @@ export function* traceBatches(trace: Trace, size = BATCH): Generator<TraceBatch>
       lengths: LENGTH_COLUMNS.map((c) => toF64(trace.ints[c])),
       texts,
       extraInts: { turn: toF64(trace.ints.turn), block_count: toF64(trace.ints.block_count) },
+      ...(trace.hashIds ? { hashIds: { offsets: trace.hashIds.offsets.subarray(a, b + 1), ids: trace.hashIds.ids } } : {}),
     };
   }
 }

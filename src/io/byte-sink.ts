@@ -106,6 +106,16 @@ export class ByteSink {
   }
 
   /** Any finite number: integers fast, others via their shortest string form. */
+  /** `[a,b,c]`: ids[from … to) as a JSON array of non-negative integers. */
+  intList(ids: Int32Array, from: number, to: number): void {
+    this.byte(91);
+    for (let k = from; k < to; k++) {
+      if (k > from) this.byte(44);
+      this.uint(ids[k]);
+    }
+    this.byte(93);
+  }
+
   number(v: number): void {
     if (v >= 0 && v < 9007199254740992 && Math.floor(v) === v) this.uint(v);
     else this.text(String(v));

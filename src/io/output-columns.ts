@@ -6,11 +6,12 @@ export type OutputColumn =
   | { kind: 'client'; name: 'client_id' }
   | { kind: 'text'; name: TextColumn }
   | { kind: 'extra'; name: ExtraIntColumn }
-  | { kind: 'length'; name: string; index: number };
+  | { kind: 'length'; name: string; index: number }
+  | { kind: 'hash_ids'; name: 'hash_ids' };
 
 /**
  * Column order shared by every writer: timestamp, client_id, model, request_id, session_id,
- * turn, the length columns, block_count — only those the layout has.
+ * turn, the length columns, block_count, hash_ids — only those the layout has.
  */
 export function outputColumns(layout: TraceLayout): OutputColumn[] {
   const cols: OutputColumn[] = [{ kind: 'timestamp', name: 'timestamp' }, { kind: 'client', name: 'client_id' }];
@@ -20,5 +21,6 @@ export function outputColumns(layout: TraceLayout): OutputColumn[] {
     if (layout.columns.includes(name)) cols.push({ kind: 'length', name, index });
   });
   if (layout.extraInts?.includes('block_count')) cols.push({ kind: 'extra', name: 'block_count' });
+  if (layout.hashIds) cols.push({ kind: 'hash_ids', name: 'hash_ids' });
   return cols;
 }

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { Float64, Int32, Schema, Field, Table, Utf8, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { Float64, Int32, List, Schema, Field, Table, Utf8, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { commitTemporary, discardTemporary, outputError, tempPathFor } from './atomic.js';
 import { outputColumns } from './output-columns.js';
 import type { TraceBatch, TraceLayout } from './trace-schema.js';
@@ -23,7 +23,10 @@ export function arrowTraceWriter(path: string, layout: TraceLayout): TraceWriter
           if (c.kind === 'timestamp') dst.push(batch.timestamp[i]);
           else if (c.kind === 'client') dst.push(layout.clientIds[batch.client[i]]);
           else if (c.kind === 'text') dst.push(batch.texts?.[c.name]?.[i] ?? null);
-          else {
+          else if (c.kind === 'hash_ids') {
+            const h = batch.hashIds;
+            dst.push(h && h.offsets[i + 1] > h.offsets[i] ? Array.from(h.ids.subarray(h.offsets[i], h.offsets[i + 1])) : null);
+          } else {
             const src = c.kind === 'length' ? batch.lengths[c.index] : batch.extraInts?.[c.name];
             const v = src ? src[i] : NaN;
             dst.push(v === v ? v : null);
@@ -42,6 +45,11 @@ export function arrowTraceWriter(path: string, layout: TraceLayout): TraceWriter
         if (c.kind === 'client' || c.kind === 'text') {
           fields.push(new Field(c.name, new Utf8(), c.kind !== 'client'));
           return vectorFromArray(parts[j] as (string | null)[], new Utf8());
+        }
+        if (c.kind === 'hash_ids') {
+          const type = new List(new Field('item', new Int32(), false));
+          fields.push(new Field(c.name, type, true));
+          return vectorFromArray(parts[j] as (number[] | null)[], type);
         }
         fields.push(new Field(c.name, new Int32(), true));
         return vectorFromArray(parts[j] as (number | null)[], new Int32());

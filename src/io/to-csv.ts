@@ -26,7 +26,7 @@ export function csvTraceWriter(path: string, layout: TraceLayout, header = true)
   const sessionPrefix = layout.clientIds.map((id) => ascii(`"${id.replace(/"/g, '""')}#`));
   const sessionCol = texts.indexOf('session_id');
   let head = header ? `# servegen: ${JSON.stringify(layout.meta)}\n` : '';
-  head += ['timestamp', 'client_id', ...texts, ...(hasTurn ? ['turn'] : []), ...cols.map((c) => c.name), ...(hasBlocks ? ['block_count'] : [])].join(',') + '\n';
+  head += ['timestamp', 'client_id', ...texts, ...(hasTurn ? ['turn'] : []), ...cols.map((c) => c.name), ...(hasBlocks ? ['block_count'] : []), ...(layout.hashIds ? ['hash_ids'] : [])].join(',') + '\n';
   return textTraceWriter(path, head, (batch, sink) => {
     const bufs = cols.map((c) => batch.lengths[c.index]!);
     const k = cols.length;
@@ -35,6 +35,7 @@ export function csvTraceWriter(path: string, layout: TraceLayout, header = true)
     const textCols = texts.map((t, j) => (numbers && j === sessionCol ? undefined : batch.texts?.[t]));
     const turn = batch.extraInts?.turn;
     const blocks = batch.extraInts?.block_count;
+    const hash = batch.hashIds;
     for (let i = 0; i < batch.n; i++) {
       sink.fixed6(batch.timestamp[i]);
       sink.bytes(ids[batch.client[i]]);
@@ -66,6 +67,15 @@ export function csvTraceWriter(path: string, layout: TraceLayout, header = true)
         sink.byte(44);
         const v = blocks ? blocks[i] : NaN;
         if (v === v) sink.number(v);
+      }
+      if (layout.hashIds) {
+        // The ids as a JSON array, quoted (its commas): `"[0,1,2]"`; empty when none.
+        sink.byte(44);
+        if (hash && hash.offsets[i + 1] > hash.offsets[i]) {
+          sink.byte(34);
+          sink.intList(hash.ids, hash.offsets[i], hash.offsets[i + 1]);
+          sink.byte(34);
+        }
       }
       sink.byte(10);
     }

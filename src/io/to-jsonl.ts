@@ -24,6 +24,7 @@ export function jsonlTraceWriter(path: string, layout: TraceLayout, header = tru
   const sessionPrefix = layout.clientIds.map((id) => ascii(`${JSON.stringify(id).slice(0, -1)}#`));
   const sessionCol = texts.indexOf('session_id');
   const blockKey = ascii(',"block_count":');
+  const hashKey = ascii(',"hash_ids":');
   return textTraceWriter(path, head, (batch, sink) => {
     const bufs = cols.map((c) => batch.lengths[c.index]!);
     const k = cols.length;
@@ -32,6 +33,7 @@ export function jsonlTraceWriter(path: string, layout: TraceLayout, header = tru
     const textCols = texts.map((t, j) => (numbers && j === sessionCol ? undefined : batch.texts?.[t]));
     const turn = hasTurn ? batch.extraInts?.turn : undefined;
     const blocks = hasBlocks ? batch.extraInts?.block_count : undefined;
+    const hash = layout.hashIds ? batch.hashIds : undefined;
     for (let i = 0; i < batch.n; i++) {
       sink.bytes(open);
       sink.fixed6(batch.timestamp[i]);
@@ -67,6 +69,10 @@ export function jsonlTraceWriter(path: string, layout: TraceLayout, header = tru
       if (blocks && blocks[i] === blocks[i]) {
         sink.bytes(blockKey);
         sink.number(blocks[i]);
+      }
+      if (hash && hash.offsets[i + 1] > hash.offsets[i]) {
+        sink.bytes(hashKey);
+        sink.intList(hash.ids, hash.offsets[i], hash.offsets[i + 1]);
       }
       sink.bytes(close);
     }

@@ -6,16 +6,19 @@ import type { TraceWriter } from './trace-writer.js';
 
 /**
  * Mooncake replay format (FAST'25 traces): one JSON object per line with integer
- * millisecond `timestamp`, `input_length` (text + image + audio + video input tokens) and
- * `output_length`. No header line: replay tools read the file as is.
+ * millisecond `timestamp`, `input_length` (text + image + audio + video input tokens),
+ * `output_length`, and `hash_ids` when the trace has them (a prompt's block ids: equal ids,
+ * equal prefixes; a row without ids has none). No header line: replay tools read the file as is.
  */
 export function mooncakeTraceWriter(path: string, _layout: TraceLayout): TraceWriter {
   const a = ascii('{"timestamp":');
   const b = ascii(',"input_length":');
   const c = ascii(',"output_length":');
   const d = ascii('}\n');
+  const e = ascii(',"hash_ids":');
   return textTraceWriter(path, '', (batch, sink) => {
     const { prompt, output } = replayLengths(batch);
+    const hash = batch.hashIds;
     for (let i = 0; i < batch.n; i++) {
       sink.bytes(a);
       sink.uint(Math.max(0, Math.round(batch.timestamp[i] * 1000)));
@@ -23,6 +26,10 @@ export function mooncakeTraceWriter(path: string, _layout: TraceLayout): TraceWr
       sink.number(prompt[i]);
       sink.bytes(c);
       sink.number(output[i]);
+      if (hash && hash.offsets[i + 1] > hash.offsets[i]) {
+        sink.bytes(e);
+        sink.intList(hash.ids, hash.offsets[i], hash.offsets[i + 1]);
+      }
       sink.bytes(d);
     }
   });

@@ -1,4 +1,7 @@
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
+
+/** A Parquet schema element as hyparquet-writer takes it. */
+type SchemaElement = NonNullable<ConstructorParameters<typeof ParquetWriter>[0]['schema']>[number];
 import { commitTemporary, discardTemporary, outputError, tempPathFor } from './atomic.js';
 import { outputColumns, type OutputColumn } from './output-columns.js';
 import type { TraceBatch, TraceLayout } from './trace-schema.js';
@@ -48,12 +51,19 @@ export function parquetTraceWriter(path: string, layout: TraceLayout): TraceWrit
     writer: out,
     schema: [
       { name: 'root', num_children: cols.length },
-      ...cols.map((c) =>
-        c.kind === 'timestamp'
-          ? { name: c.name, type: 'DOUBLE' as const, repetition_type: 'REQUIRED' as const }
-          : c.kind === 'client' || c.kind === 'text'
-            ? { name: c.name, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: c.kind === 'client' ? ('REQUIRED' as const) : ('OPTIONAL' as const) }
-            : { name: c.name, type: 'INT32' as const, repetition_type: 'OPTIONAL' as const },
+      ...cols.flatMap((c): SchemaElement[] =>
+        c.kind === 'hash_ids'
+          ? // A 3-level LIST of INT32 (the form DuckDB, pyarrow and hyparquet read as a list)
+            [
+              { name: c.name, repetition_type: 'OPTIONAL' as const, converted_type: 'LIST' as const, num_children: 1 },
+              { name: 'list', repetition_type: 'REPEATED' as const, num_children: 1 },
+              { name: 'element', type: 'INT32' as const, repetition_type: 'REQUIRED' as const },
+            ]
+          : c.kind === 'timestamp'
+            ? [{ name: c.name, type: 'DOUBLE' as const, repetition_type: 'REQUIRED' as const }]
+            : c.kind === 'client' || c.kind === 'text'
+              ? [{ name: c.name, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: c.kind === 'client' ? ('REQUIRED' as const) : ('OPTIONAL' as const) }]
+              : [{ name: c.name, type: 'INT32' as const, repetition_type: 'OPTIONAL' as const }],
       ),
     ],
     kvMetadata: [{ key: 'servegen', value: JSON.stringify(layout.meta) }],
@@ -92,6 +102,9 @@ export function parquetTraceWriter(path: string, layout: TraceLayout): TraceWrit
         else if (c.kind === 'text') {
           const src = batch.texts?.[c.name];
           for (let i = 0; i < n; i++) dst.push(src?.[i] ?? null);
+        } else if (c.kind === 'hash_ids') {
+          const h = batch.hashIds;
+          for (let i = 0; i < n; i++) dst.push(h && h.offsets[i + 1] > h.offsets[i] ? Array.from(h.ids.subarray(h.offsets[i], h.offsets[i + 1])) : null);
         } else {
           const src = c.kind === 'length' ? batch.lengths[c.index] : batch.extraInts?.[c.name];
           for (let i = 0; i < n; i++) {

@@ -46,6 +46,11 @@ export interface TraceBatch {
    * the client's prefix and the number without building the string.
    */
   sessionNumbers?: Float64Array;
+  /**
+   * Per row, its prompt's block ids (the trace's hash_ids): row i's are
+   * `ids[offsets[i] … offsets[i + 1])` (offsets has n + 1 entries; none: no ids).
+   */
+  hashIds?: { offsets: Int32Array; ids: Int32Array };
 }
 
 /** File-level metadata written in a header line (jsonl/csv) or key-value metadata (parquet). */
@@ -63,6 +68,8 @@ export interface TraceLayout {
   columns: readonly LengthColumn[];
   texts?: readonly TextColumn[];
   extraInts?: readonly ExtraIntColumn[];
+  /** Whether rows carry hash_ids (written last; the block size goes in `meta.block_tokens`). */
+  hashIds?: boolean;
   meta: TraceMeta;
 }
 

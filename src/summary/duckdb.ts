@@ -10,7 +10,7 @@ import { compressionOf, expandInputs, formatFromName, openByteStream, openRandom
 import { delimiterHint, duplicateColumnError } from '../io/from-csv.js';
 import { parquetMetadataAsync } from 'hyparquet';
 import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, REJECT_REASONS, sameOrigin, type RejectReason } from '../ingest/errors.js';
-import { csvDelimiter, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, type Mapping } from '../ingest/mapping.js';
+import { csvDelimiter, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, withoutHashIds, type Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { poolClients } from './pool.js';
 import { fieldSql, ident, ORIGIN_SHIFT, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
@@ -737,6 +737,12 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       throw new IngestError(`${files[0]}: mapping names column${absent.length > 1 ? 's' : ''} ${absent.map((c) => JSON.stringify(c)).join(', ')} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})${(dotted ? '' : delimiterHint(available, missing, delim)) || didYouMean([...mappedTop(mapping)].filter((c) => !available.includes(c)).length === 1 ? missing : [], available)}`, files[0], undefined, absent[0]);
     }
     mapping = effective;
+    // hash_ids (a prompt's block ids) are read by the TypeScript engine only: said, not dropped
+    // without a word (the fit's prefix-reuse model and the written trace's hash_ids need them).
+    if (mapping.columns.hash_ids !== undefined) {
+      options.onNote?.(`note: ${files.length === 1 ? files[0] : `${files.length} files`}: hash_ids are read by the TypeScript engine only (--engine ts): the DuckDB engine leaves them out (no prefix-reuse model in a profile, no hash_ids in a trace it writes)`);
+      mapping = withoutHashIds(mapping);
+    }
     // A Parquet column typed as a date-time is read as one whatever the mapping's numeric unit
     // (`ms`, …), as the TypeScript engine reads the typed values (it had rejected every row as
     // bad_timestamp here); a zone-less one (TIMESTAMP, DATE) at the mapping's timezone.

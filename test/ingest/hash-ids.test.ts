@@ -1,0 +1,129 @@
+/**
+ * hash_ids (a prompt's block ids, Mooncake style) read by ingest: kept per row, renumbered by
+ * first use in time order, written by every trace writer and read back, bad values rejected
+ * with the field named, and said (not dropped silently) by the DuckDB engine.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { ingestFiles } from '../../src/ingest/ingest.js';
+import { writeTrace } from '../../src/ingest/write-trace.js';
+import { parseMapping } from '../../src/ingest/mapping.js';
+import { loadPreset } from '../../src/ingest/presets.js';
+import type { Trace } from '../../src/ingest/trace.js';
+import { sliceTrace } from '../../src/ingest/trace.js';
+import { runCli } from '../cli/run-cli.js';
+import { fixture, tempDir } from '../helpers.js';
+
+const SYNTHETIC = fixture('traces', 'mooncake', 'synthetic_trace.jsonl.gz');
+
+/** The rows of a Mooncake file as parsed JSON, in file order. */
+function mooncakeRows(file: string): { timestamp: number; hash_ids: number[] }[] {
+  return gunzipSync(readFileSync(file))
+    .toString('utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { timestamp: number; hash_ids: number[] });
+}
+
+/** Row i's ids of a trace. */
+const idsOf = (t: Trace, i: number) => Array.from(t.hashIds!.ids.subarray(t.hashIds!.offsets[i], t.hashIds!.offsets[i + 1]));
+
+/** Lists renumbered by first use in the given order (what the trace must hold). */
+function byFirstUse(lists: (readonly (number | string)[])[]): number[][] {
+  const m = new Map<number | string, number>();
+  return lists.map((l) => l.map((x) => m.get(x) ?? (m.set(x, m.size), m.size - 1)));
+}
+
+describe('hash_ids: ingest', () => {
+  it('keeps each row of the Mooncake synthetic trace its ids, renumbered by first use in time order', async () => {
+    const rows = mooncakeRows(SYNTHETIC);
+    const { trace, summary } = await ingestFiles({ inputs: [SYNTHETIC], mapping: loadPreset('mooncake') });
+    expect(summary.rows_accepted).toBe(rows.length);
+    expect(trace.hashIds?.blockTokens).toBe(512);
+    // The trace is sorted by time (stable); the file's rows are already in time order.
+    const order = rows.map((r, i) => ({ r, i })).sort((a, b) => a.r.timestamp - b.r.timestamp || a.i - b.i);
+    const want = byFirstUse(order.map((o) => o.r.hash_ids));
+    const got = Array.from({ length: trace.n }, (_, i) => idsOf(trace, i));
+    expect(got).toEqual(want);
+    // One id per 512-token block, as block_count counts them.
+    for (let i = 0; i < trace.n; i++) expect(got[i].length).toBe(trace.ints.block_count![i]);
+  });
+
+  it('every trace format writes them and reads them back the same (jsonl, csv, parquet, arrow)', async () => {
+    const { trace } = await ingestFiles({ inputs: [SYNTHETIC], mapping: loadPreset('mooncake') });
+    const dir = tempDir();
+    for (const format of ['jsonl', 'csv', 'parquet', 'arrow'] as const) {
+      const file = `${dir}/t.${format}`;
+      await writeTrace(trace, file, format);
+      const back = (await ingestFiles({ inputs: [file], mapping: loadPreset('servegen') })).trace;
+      expect(back.n, format).toBe(trace.n);
+      expect(Array.from(back.hashIds!.offsets), format).toEqual(Array.from(trace.hashIds!.offsets));
+      expect(Array.from(back.hashIds!.ids), format).toEqual(Array.from(trace.hashIds!.ids));
+      expect(back.hashIds!.blockTokens, format).toBe(512);
+    }
+  });
+
+  it('renumbers by first use in time order, reads ids as numbers or texts (5 and "5" one id) and JSON text in CSV', async () => {
+    const dir = tempDir();
+    const file = `${dir}/log.csv`;
+    // Out of time order; ids written as texts and numbers; a blank cell has none.
+    writeFileSync(file, ['t,ids', '3,"[""d4"", 9]"', '1,"[9, 7]"', '2,', '0,"[""7"", 5, 5]"'].join('\n') + '\n');
+    const mapping = parseMapping({ columns: { timestamp: 't', hash_ids: 'ids' }, timestamp: { unit: 's' }, block_tokens: 16 });
+    const { trace, summary } = await ingestFiles({ inputs: [file], mapping });
+    expect(summary.rows_rejected).toBe(0);
+    expect(trace.hashIds!.blockTokens).toBe(16);
+    // Time order: t=0 [7,5,5], t=1 [9,7], t=2 none, t=3 [d4,9].
+    expect([0, 1, 2, 3].map((i) => idsOf(trace, i))).toEqual([[0, 1, 1], [2, 0], [], [3, 2]]);
+    // The slice of a trace keeps its rows' ids.
+    const s = sliceTrace(trace, 1, 4);
+    expect([0, 1, 2].map((i) => idsOf(s, i))).toEqual([[2, 0], [], [3, 2]]);
+  });
+
+  it('rejects a value that is not an array of whole numbers ≥ 0 or texts, naming the field (bad_number)', async () => {
+    const dir = tempDir();
+    const file = `${dir}/log.jsonl`;
+    const bad = [[1.5], [-1], 'abc', { a: 1 }, [null], [[1]], [true], 7];
+    const lines = [{ t: 0, ids: [1, 2] }, ...bad.map((ids, i) => ({ t: i + 1, ids })), { t: 20, ids: [] }, { t: 21 }];
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const mapping = parseMapping({ columns: { timestamp: 't', hash_ids: 'ids' }, timestamp: { unit: 's' }, optional: ['hash_ids'] });
+    const { trace, summary, rejects } = await ingestFiles({ inputs: [file], mapping });
+    expect(summary.rows_accepted).toBe(3);
+    expect(summary.rejects_by_reason).toEqual({ bad_number: bad.length });
+    expect(rejects.map((r) => r.line)).toEqual(bad.map((_, i) => i + 2));
+    for (const r of rejects) {
+      expect(r.field).toBe('hash_ids');
+      expect(r.message).toMatch(/^hash_ids: /);
+    }
+    expect(rejects[0].message).toContain('id 0: not a whole number ≥ 0 or a text: 1.5');
+    expect(rejects[2].message).toContain('not an array of block ids');
+    expect([0, 1, 2].map((i) => idsOf(trace, i))).toEqual([[0, 1], [], []]);
+  });
+
+  it('a trace whose rows have no ids at all has no hash_ids', async () => {
+    const dir = tempDir();
+    const file = `${dir}/log.jsonl`;
+    writeFileSync(file, '{"t": 0, "ids": []}\n{"t": 1}\n');
+    const { trace } = await ingestFiles({ inputs: [file], mapping: parseMapping({ columns: { timestamp: 't', hash_ids: 'ids' }, timestamp: { unit: 's' }, optional: ['hash_ids'] }) });
+    expect(trace.hashIds).toBeUndefined();
+  });
+
+  it('refuses hash_ids from anything but one column, and block_tokens without hash_ids', () => {
+    expect(() => parseMapping({ columns: { timestamp: 't', hash_ids: ['a', 'b'] } }, 'm.json')).toThrow(/m.json: columns.hash_ids: expected the column/);
+    expect(() => parseMapping({ columns: { timestamp: 't', hash_ids: { length: 'a' } } }, 'm.json')).toThrow(/columns.hash_ids/);
+    expect(() => parseMapping({ columns: { timestamp: 't' }, block_tokens: 512 }, 'm.json')).toThrow(/m.json: block_tokens is the size of a block of columns.hash_ids/);
+    expect(() => parseMapping({ columns: { timestamp: 't', hash_ids: 'a' }, block_tokens: 0 }, 'm.json')).toThrow(/block_tokens/);
+  });
+
+  it('the DuckDB engine says it leaves them out (ingest --engine duckdb), and the TypeScript engine writes them', async () => {
+    const dir = tempDir();
+    const d = await runCli('ingest', SYNTHETIC, '--preset', 'mooncake', '--engine', 'duckdb', '--out', `${dir}/d.parquet`);
+    expect(d.code).toBe(0);
+    expect(d.stderr).toContain('hash_ids are read by the TypeScript engine only (--engine ts): the DuckDB engine leaves them out');
+    const t = await runCli('ingest', SYNTHETIC, '--preset', 'mooncake', '--out', `${dir}/t.jsonl`);
+    expect(t.code).toBe(0);
+    expect(t.stderr).not.toContain('hash_ids');
+    const second = readFileSync(`${dir}/t.jsonl`, 'utf8').split('\n')[1];
+    expect(second).toMatch(/,"block_count":79,"hash_ids":\[0,1,2,3,.*,78\]\}$/);
+  });
+});
