@@ -4,7 +4,7 @@ import { buildSummariesParallel } from '../summary/parallel-build.js';
 import { mergeArrivals } from '../summary/merge.js';
 import { poolClients } from '../summary/pool.js';
 import { CLUSTER_GAPS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from '../summary/types.js';
-import { PROFILE_FORMAT, PROFILE_VERSION, type ArrivalWindow, type Profile, type ProfileClient } from '../profile/schema.js';
+import { PROFILE_FORMAT, PROFILE_VERSION, type ArrivalWindow, type Profile, type PrefixSection, type ProfileClient } from '../profile/schema.js';
 import type { ArrivalModel } from '../stats/registry.js';
 import { weibullCv } from '../generate/arrival-sampler.js';
 import { lnGamma as lnGammaLocal } from '../stats/special.js';
@@ -18,6 +18,7 @@ import { PmfSampler } from '../stats/pmf.js';
 import { aggregateBucketSeconds, coveredBuckets, fitAggregateRate, fitAggregateRateSeries, rateChangePoints } from './rates.js';
 import { lengthWindowOf } from './lengths.js';
 import { sessionStats } from './sessions.js';
+import { prefixSections } from './prefix.js';
 import { clockHidesLag1, fitGapMemory, memoryCorrelations } from './gap-memory.js';
 import { clientGapShape } from './client-shape.js';
 import { blockCounts, fitLevels, isSparseClient, LEVEL_MIN_BLOCKS, levelShape, spanBlocks, windowsAddedDispersion, type LevelShape } from './levels.js';
@@ -98,7 +99,7 @@ function scaledTo(m: ArrivalModel, rate: number): ArrivalModel {
 export function fitTrace(source: Trace, options: FitOptions): { profile: Profile; summaries: TraceSummaries; pooledClients: number } {
   checkFitOptions(options);
   const { trace, pooled, summaries } = summarizeForFit(source, options);
-  const profile = fitSummaries(summaries, options, { sessions: sessionStats(trace, options.lengthSeconds), aggregate: fitAggregateRate(trace.timestamp), pooled });
+  const profile = fitSummaries(summaries, options, { sessions: sessionStats(trace, options.lengthSeconds), prefix: prefixSections(trace), aggregate: fitAggregateRate(trace.timestamp), pooled });
   return { profile, summaries, pooledClients: pooled };
 }
 
@@ -108,7 +109,7 @@ export async function fitTraceParallel(source: Trace, options: FitOptions): Prom
   const { trace, pooled } = poolSmallClients(source, options.minClientRequests);
   const summaries = await buildSummariesParallel(trace, summaryOptions(options));
   const prefit = await prefitWindows(summaries, { ...options, onWindows: (d, n) => options.onProgress?.(0, 0, `${d}/${n} windows`) });
-  const profile = fitSummaries(summaries, { ...options, prefit }, { sessions: sessionStats(trace, options.lengthSeconds), aggregate: fitAggregateRate(trace.timestamp), pooled });
+  const profile = fitSummaries(summaries, { ...options, prefit }, { sessions: sessionStats(trace, options.lengthSeconds), prefix: prefixSections(trace), aggregate: fitAggregateRate(trace.timestamp), pooled });
   return { profile, summaries, pooledClients: pooled };
 }
 
@@ -149,7 +150,7 @@ function summaryOptions(options: FitOptions): SummaryOptions {
 export function fitSummaries(
   summaries: TraceSummaries,
   options: FitOptions,
-  extras: { sessions?: Map<string, Record<string, unknown>>; aggregate?: ReturnType<typeof fitAggregateRate>; pooled?: number } = {},
+  extras: { sessions?: Map<string, Record<string, unknown>>; prefix?: Map<string, PrefixSection>; aggregate?: ReturnType<typeof fitAggregateRate>; pooled?: number } = {},
 ): Profile {
   checkFitOptions(options);
   const res = summaries.resolution;
@@ -301,6 +302,8 @@ export function fitSummaries(
   for (const c of clients) {
     const s = extras.sessions?.get(c.id);
     if (s) c.sessions = s;
+    const p = extras.prefix?.get(c.id);
+    if (p) c.prefix = p;
   }
   clients.sort((a, b) => b.requests - a.requests || (a.id < b.id ? -1 : 1));
   const aggregate = extras.aggregate !== undefined ? extras.aggregate : aggregateFromWindows(summaries);

@@ -118,6 +118,49 @@ export const LengthWindowSchema = z
 
 export const SessionStatsSchema = z.record(z.string(), z.unknown()).describe('session statistics (turns, gaps, input ranks by turn); added by fit');
 
+const share = z.number().finite().min(0).max(1);
+
+/** A log-normal of seconds: μ and σ of ln seconds. */
+const lnSeconds = {
+  gap_mu: z.number().finite().describe('μ of ln seconds'),
+  gap_sigma: nonNegative.describe('σ of ln seconds'),
+};
+
+export const PrefixSchema = z
+  .object({
+    block_tokens: z.number().int().positive().describe('prompt tokens per block (512 in the Mooncake traces): a request of t prompt tokens has ⌈t / block_tokens⌉ blocks'),
+    requests: z.number().int().nonnegative().describe('requests with hash_ids the model was fitted on'),
+    hit_ratio: share.describe('their block hit ratio with an infinite prefix cache: Σ shared prefix blocks / Σ blocks (what the model reproduces; validate compares it)'),
+    roots: z
+      .object({
+        distinct: z.number().int().nonnegative().describe('distinct first blocks (roots: a system prompt, a template, a document)'),
+        theta: z.number().finite().describe('Pitman–Yor concentration θ of the root sequence (descriptive)'),
+        alpha: z.number().finite().min(0).max(1).describe('Pitman–Yor discount α of the root sequence (descriptive: the share of roots used once)'),
+        ...lnSeconds,
+      })
+      .strict()
+      .describe('which earlier root a request repeats: the root of the request about g seconds back, g log-normal (gap_mu, gap_sigma: from a repeat back to its root\'s previous request)'),
+    coverage: z
+      .object({
+        edges: z.array(z.number().int().positive()).min(1).describe('lower edges of the buckets of a request\'s own blocks n (1, 2, 4, …)'),
+        counts: z.array(z.number().int().nonnegative()).describe('per bucket: repeat requests it was estimated on (0: the nearest bucket with some is used)'),
+        repeat_share: z.array(share.nullable()).describe('per bucket: share of requests that repeat an earlier root (null: no requests)'),
+        single: z.array(share).describe('per bucket: share of repeats sharing only their first block (a one-block system prompt)'),
+        quantiles: z.array(z.array(share)).describe('per bucket: quantiles 0, 0.05, …, 1 of the shared share m/n of repeats sharing 2 blocks or more (empty: none)'),
+      })
+      .strict(),
+    reuse: z
+      .object({
+        count: z.number().int().nonnegative().describe('repeats sharing 2 blocks or more'),
+        redonate: share.describe('share of those whose best match already was another request\'s best match (0.3 % in chat: a turn is extended once)'),
+        ...lnSeconds,
+      })
+      .strict()
+      .describe('which request of the root a repeat copies its shared blocks from: the one about g seconds back, g log-normal (gap_mu, gap_sigma: from a repeat back to its best match)'),
+  })
+  .strict()
+  .describe('prompt-prefix reuse (Mooncake-style hash_ids): fitted from a trace with hash_ids by the TypeScript engine; generation gives each request block ids from it (docs/prefix-reuse.md). Absent: requests are generated without hash_ids');
+
 export const ClientSchema = z
   .object({
     id: z.string().min(1),
@@ -175,6 +218,7 @@ export const ClientSchema = z
         'a level client (most of its requests in windows with too few gaps to fit, or windows whose realized counts a draw would make noisier than these levels miss): its rate over change-point segments of the span, times the level clients\' shared rhythm (level_shape). Generation draws it in every arrival window at its segment\'s rate with gaps of this shape, in place of its windows\' rates and shapes (absent: each window at its own rate)',
       ),
     sessions: SessionStatsSchema.optional(),
+    prefix: PrefixSchema.optional(),
   })
   .strict();
 
@@ -231,6 +275,7 @@ export type LengthField = z.infer<typeof LengthFieldSchema>;
 export type LengthWindow = z.infer<typeof LengthWindowSchema>;
 export type ProfileClient = z.infer<typeof ClientSchema>;
 export type Profile = z.infer<typeof ProfileSchema>;
+export type PrefixSection = z.infer<typeof PrefixSchema>;
 
 /** JSON Schema (draft 2020-12) of the profile format, generated from the zod schema. */
 export function profileJsonSchema(): Record<string, unknown> {
