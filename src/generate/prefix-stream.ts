@@ -40,21 +40,36 @@ const ROOT_TRIES = 16;
 /** How many members back (then forward) from the time-chosen one a donor search looks. */
 const DONOR_WINDOW = 256;
 
-/** A FIFO with indexed access and removal at both ends: an array with a moving head, compacted once half of it is spent. */
-class Queue<T> {
-  private items: (T | undefined)[] = [];
+/** Retained requests in time order, oldest first: what the binary searches by time run over. */
+interface Timeline {
+  readonly size: number;
+  /** The timestamp (ms) of the k-th, 0 the oldest. */
+  time(k: number): number;
+}
+
+/** A FIFO of requests with indexed access and removal at both ends: an array with a moving head, compacted once half of it is spent (a root's members and peaks). */
+class Queue implements Timeline {
+  private items: (Member | undefined)[] = [];
   private head = 0;
+  static of(x: Member): Queue {
+    const q = new Queue();
+    q.push(x);
+    return q;
+  }
   get size(): number {
     return this.items.length - this.head;
   }
   /** The k-th retained item, 0 the oldest. */
-  at(k: number): T {
-    return this.items[this.head + k] as T;
+  at(k: number): Member {
+    return this.items[this.head + k]!;
   }
-  last(): T {
-    return this.items[this.items.length - 1] as T;
+  time(k: number): number {
+    return this.items[this.head + k]!.t;
   }
-  push(x: T): void {
+  last(): Member {
+    return this.items[this.items.length - 1]!;
+  }
+  push(x: Member): void {
     this.items.push(x);
   }
   pop(): void {
@@ -69,6 +84,46 @@ class Queue<T> {
       this.items.splice(0, this.head);
       this.head = 0;
     }
+  }
+}
+
+/** The stream's whole retained history: a ring buffer with the timestamps in a typed array beside the requests, so a search by time reads contiguous memory (it is the hot loop of the recency root draw). */
+class History implements Timeline {
+  private items: (Member | undefined)[] = new Array<Member | undefined>(1024);
+  private times = new Float64Array(1024);
+  private head = 0;
+  private n = 0;
+  get size(): number {
+    return this.n;
+  }
+  at(k: number): Member {
+    return this.items[(this.head + k) & (this.times.length - 1)]!;
+  }
+  time(k: number): number {
+    return this.times[(this.head + k) & (this.times.length - 1)];
+  }
+  push(x: Member): void {
+    const cap = this.times.length;
+    if (this.n === cap) {
+      // Double, unrolling the ring so that the oldest is at 0.
+      const items = new Array<Member | undefined>(2 * cap);
+      const times = new Float64Array(2 * cap);
+      for (let k = 0; k < cap; k++) {
+        items[k] = this.items[(this.head + k) & (cap - 1)];
+        times[k] = this.times[(this.head + k) & (cap - 1)];
+      }
+      this.items = items;
+      this.times = times;
+      this.head = 0;
+    }
+    const at = (this.head + this.n++) & (this.times.length - 1);
+    this.items[at] = x;
+    this.times[at] = x.t;
+  }
+  shift(): void {
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) & (this.times.length - 1);
+    this.n--;
   }
 }
 
@@ -88,12 +143,12 @@ interface Member {
 
 interface Root {
   /** Retained requests of the root in time order. */
-  members: Queue<Member>;
-  /** Members with no longer-or-equal later member, oldest first: the first is the longest retained request (a sliding-window maximum). */
-  peaks: Queue<Member>;
+  members: Queue;
+  /** Members with no longer-or-equal later member, oldest first: the first is the longest retained request (a sliding-window maximum); made at the root's second member (most roots have one). */
+  peaks: Queue | undefined;
+  /** Blocks of the longest retained request (peaks' first). */
+  longest: number;
 }
-
-const longest = (root: Root): number => root.peaks.at(0).ids.length;
 
 /** Draws the shared blocks m of a repeat request of n blocks from its bucket (or the nearest bucket with data). */
 function sharedSampler(model: PrefixModel): (n: number, rng: Rng) => number {
@@ -118,13 +173,13 @@ function sharedSampler(model: PrefixModel): (n: number, rng: Rng) => number {
   };
 }
 
-/** Index in `q` (time order) of the latest member at or before t (−1 when none is). */
-function latestAtOrBefore(q: Queue<Member>, t: number): number {
+/** Index in `q` of the latest request at or before t (−1 when none is). */
+function latestAtOrBefore(q: Timeline, t: number): number {
   let lo = 0;
   let hi = q.size;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (q.at(mid).t <= t) lo = mid + 1;
+    if (q.time(mid) <= t) lo = mid + 1;
     else hi = mid;
   }
   return lo - 1;
@@ -135,7 +190,7 @@ function latestAtOrBefore(q: Queue<Member>, t: number): number {
  * blocks): the latest member at or before t − g (the earliest when none is) or the nearest one
  * with m blocks, 256 back then forward; `fresh`: first among members that have not donated.
  */
-function chooseDonor(members: Queue<Member>, t: number, m: number, mu: number, sigma: number, rng: Rng, fresh: boolean): [Member, number] {
+function chooseDonor(members: Queue, t: number, m: number, mu: number, sigma: number, rng: Rng, fresh: boolean): [Member, number] {
   const at = Math.max(0, latestAtOrBefore(members, t - 1000 * exp(mu + sigma * rng.normal())));
   let best = members.at(at);
   for (let pass = fresh ? 0 : 1; pass < 2; pass++) {
@@ -167,7 +222,7 @@ export class HashIdStream {
   /** Per bucket: P(new root) of a request outside a session (recency), or the Pitman–Yor tilt P(new | bucket) / P(new). */
   private readonly newShare: number[];
   private readonly tilt: number[];
-  private readonly history = new Queue<Member>();
+  private readonly history = new History();
   private readonly sessions = new Map<string | number, Member>();
   private nextId = 0;
   /** Requests and roots over the whole run (Pitman–Yor's new-root probability). */
@@ -235,7 +290,7 @@ export class HashIdStream {
       const { theta, alpha } = model.roots;
       const pNew = this.recency ? this.newShare[bk] : Math.min(1, (this.requests === 0 ? 1 : (theta + alpha * this.rootsEver) / (this.requests + theta)) * this.tilt[bk]);
       if (history.size === 0 || rng.next() < pNew) {
-        root = { members: new Queue(), peaks: new Queue() };
+        root = { members: new Queue(), peaks: undefined, longest: 0 };
         this.rootsEver++;
         this.liveRoots++;
       } else {
@@ -249,7 +304,10 @@ export class HashIdStream {
             // before the retained history (at first: the first request) is drawn again (taking
             // the first request's root instead made it the most popular root of the synthetic
             // trace's regeneration: 4.7 % of requests).
-            const j = latestAtOrBefore(history, t - 1000 * exp(model.roots.gapMu + model.roots.gapSigma * rng.normal()));
+            // (With one live root, e.g. a chat log's system prompt, the search is skipped: only
+            // whether g reaches before the history matters.)
+            const target = t - 1000 * exp(model.roots.gapMu + model.roots.gapSigma * rng.normal());
+            const j = target < history.time(0) ? -1 : this.liveRoots === 1 ? 0 : latestAtOrBefore(history, target);
             if (j < 0 && tries < ROOT_TRIES - 1) continue;
             k = history.at(Math.max(0, j)).root;
           } else {
@@ -258,13 +316,13 @@ export class HashIdStream {
             do k = history.at(Math.min(n - 1, Math.floor(rng.next() * n))).root;
             while (!(rng.next() < 1 - alpha / k.members.size));
           }
-          const lk = longest(k);
+          const lk = k.longest;
           if (lk >= m && lk <= 2 * nBlocks) {
             serving = k;
             break;
           }
-          if (lk >= m && (serving === undefined || lk < longest(serving))) serving = k;
-          if (widest === undefined || lk > longest(widest)) widest = k;
+          if (lk >= m && (serving === undefined || lk < serving.longest)) serving = k;
+          if (widest === undefined || lk > widest.longest) widest = k;
         }
         root = (serving ?? widest)!;
         const fresh = m >= 2 && !(rng.next() < (model.reuse.redonate ?? 1));
@@ -272,13 +330,19 @@ export class HashIdStream {
       }
     }
     const ids: number[] = new Array<number>(nBlocks);
-    for (let d = 0; d < nBlocks; d++) ids[d] = d < m ? donor!.ids[d] : this.nextId++;
+    for (let d = 0; d < m; d++) ids[d] = donor!.ids[d];
+    for (let d = m; d < nBlocks; d++) ids[d] = this.nextId++;
     if (m >= 2) donor!.donated = true;
     const member: Member = { t, ids, full: Math.floor(inputTokens / this.bs), root, donated: false, session };
     history.push(member);
     root.members.push(member);
-    while (root.peaks.size > 0 && root.peaks.last().ids.length <= nBlocks) root.peaks.pop();
-    root.peaks.push(member);
+    if (root.members.size === 1) root.longest = nBlocks;
+    else {
+      const peaks = (root.peaks ??= Queue.of(root.members.at(0)));
+      while (peaks.size > 0 && peaks.last().ids.length <= nBlocks) peaks.pop();
+      peaks.push(member);
+      root.longest = peaks.at(0).ids.length;
+    }
     if (session !== undefined) this.sessions.set(session, member);
     this.requests++;
     return ids;
@@ -287,13 +351,16 @@ export class HashIdStream {
   /** Drops the requests before `cutoff` (ms), with the roots and sessions they were the last retained request of. */
   private forget(cutoff: number): void {
     const { history } = this;
-    while (history.size > 0 && history.at(0).t < cutoff) {
+    while (history.size > 0 && history.time(0) < cutoff) {
       const old = history.at(0);
       history.shift();
-      const { members, peaks } = old.root;
-      members.shift(); // the root's oldest retained member is the oldest retained request of it
-      if (peaks.at(0) === old) peaks.shift();
-      if (members.size === 0) this.liveRoots--;
+      const root = old.root;
+      root.members.shift(); // the root's oldest retained member is the oldest retained request of it
+      if (root.members.size === 0) this.liveRoots--;
+      else if (root.peaks!.at(0) === old) {
+        root.peaks!.shift();
+        root.longest = root.peaks!.at(0).ids.length;
+      }
       if (old.session !== undefined && this.sessions.get(old.session) === old) this.sessions.delete(old.session);
     }
   }
