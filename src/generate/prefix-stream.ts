@@ -225,6 +225,7 @@ export class HashIdStream {
   private readonly history = new History();
   private readonly sessions = new Map<string | number, Member>();
   private nextId = 0;
+  private lastT = -Infinity;
   /** Requests and roots over the whole run (Pitman–Yor's new-root probability). */
   private requests = 0;
   private rootsEver = 0;
@@ -274,6 +275,9 @@ export class HashIdStream {
 
   /** {@link next} with the timestamp in ms (generateHashIds's unit, so that it draws exactly as the prototype did). */
   nextMs(t: number, inputTokens: number, session?: string | number): number[] {
+    // The searches by time assume it; a merge bug upstream would otherwise pass silently.
+    if (!(t >= this.lastT)) throw new RangeError(`HashIdStream: requests must come in time order (${t} ms after ${this.lastT} ms)`);
+    this.lastT = t;
     this.forget(t - this.horizonMs);
     const { rng, model, history } = this;
     const nBlocks = Math.max(1, Math.ceil(inputTokens / this.bs));

@@ -132,4 +132,11 @@ describe('HashIdStream: what a horizon drops', () => {
     expect(() => new HashIdStream(model, createRng(1), { horizonSeconds: NaN })).toThrow(RangeError);
   });
   it('defaults to 6 h', () => expect(DEFAULT_HORIZON_SECONDS).toBe(21_600));
+  it('refuses a request earlier than the last one (the searches by time need time order)', () => {
+    const s = new HashIdStream(model, createRng(1));
+    s.next(10, 1000);
+    s.next(10, 1000); // equal times are in order
+    expect(() => s.next(9.999, 1000)).toThrow(/time order/);
+    expect(() => s.next(NaN, 1000)).toThrow(/time order/);
+  });
 });
