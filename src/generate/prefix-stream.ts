@@ -10,7 +10,7 @@
  *   root's members, and from their session;
  * - a root is forgotten with its last retained request (no later request can repeat it: the
  *   recency draw only reaches retained requests, and a repeat copies a retained donor);
- * - a session whose last turn was dropped is forgotten (a later turn of it starts afresh);
+ * - a session whose last turn was dropped is forgotten (its next turn is an ordinary request);
  * - the recency draw treats a gap reaching before the retained history as one reaching before
  *   the first request (drawn again; on the last of the 16 tries the earliest retained
  *   request's root is taken); a donor gap reaching before the root's retained members takes
