@@ -8,12 +8,16 @@
  * random (seeded), as a generator's lengths are drawn independently of time and of one another;
  * the source column is then the source trace as is.
  *
- * Usage: node --import tsx bench/prefix-model.ts [--seeds 5] [--roots recency|pitman-yor] [--shuffle-lengths] [trace.jsonl ...]
+ * --horizon S: generate with a HashIdStream that keeps only the last S seconds of requests
+ * (src/generate/prefix-stream.ts; default Infinity, which is generateHashIds).
+ *
+ * Usage: node --import tsx bench/prefix-model.ts [--seeds 5] [--roots recency|pitman-yor] [--shuffle-lengths] [--horizon S] [trace.jsonl ...]
  */
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRng } from '../src/stats/rng.js';
-import { fitPrefixModel, generateHashIds, renumberByFirstUse, type PrefixModel } from '../src/generate/prefix-model.js';
+import { fitPrefixModel, renumberByFirstUse, type PrefixModel } from '../src/generate/prefix-model.js';
+import { HashIdStream } from '../src/generate/prefix-stream.js';
 import { measurePrefixReuse, quantileSorted, summarizePrefixReuse, POW2_LABELS, type PrefixRequest, type PrefixReuse } from '../src/generate/prefix-reuse.js';
 import { readMooncake } from './prefix-reuse.js';
 
@@ -24,8 +28,10 @@ const si = argv.indexOf('--seeds');
 const seeds = si >= 0 ? Number(argv[si + 1]) : 5;
 const ri = argv.indexOf('--roots');
 const roots = (ri >= 0 ? argv[ri + 1] : 'recency') as 'recency' | 'pitman-yor';
+const hi = argv.indexOf('--horizon');
+const horizonSeconds = hi >= 0 ? Number(argv[hi + 1]) : Infinity;
 const shuffle = argv.includes('--shuffle-lengths');
-const files = argv.filter((a, k) => !a.startsWith('--') && !(si >= 0 && k === si + 1) && !(ri >= 0 && k === ri + 1));
+const files = argv.filter((a, k) => !a.startsWith('--') && ![si, ri, hi].some((o) => o >= 0 && k === o + 1));
 const paths = files.length ? files : ['conversation_trace.jsonl', 'synthetic_trace.jsonl'].map((f) => join(dataDir, f));
 
 /** Block hit ratio of an LRU prefix cache of `capacity` blocks: a request hits its leading cached blocks. */
@@ -130,12 +136,13 @@ for (const path of paths) {
       }
     }
     const t1 = performance.now();
-    const ids = renumberByFirstUse(generateHashIds(model, src.map((r, i) => ({ timestamp: r.timestamp, inputTokens: lengths[i] })), createRng(s), { roots }));
+    const stream = new HashIdStream(model, createRng(s), { roots, horizonSeconds });
+    const ids = renumberByFirstUse(src.map((r, i) => stream.nextMs(r.timestamp, lengths[i])));
     genMs += performance.now() - t1;
     const regen = src.map((r, i) => ({ ...r, inputLength: lengths[i], hashIds: ids[i] }));
     runs.push(stats(regen, measurePrefixReuse(regen)).map(([, v]) => v));
   }
-  console.log(`\n## ${basename(path)} (roots: ${roots}${shuffle ? ', lengths shuffled' : ''}): fit ${fitMs.toFixed(0)} ms, generate ${(genMs / seeds).toFixed(0)} ms per seed\n`);
+  console.log(`\n## ${basename(path)} (roots: ${roots}${shuffle ? ', lengths shuffled' : ''}, horizon ${horizonSeconds} s): fit ${fitMs.toFixed(0)} ms, generate ${(genMs / seeds).toFixed(0)} ms per seed\n`);
   console.log('```\n' + describe(model) + '\n```\n');
   console.log(`| statistic | source | regenerated (median of ${seeds} seeds) | min – max |\n|---|---|---|---|`);
   srcStats.forEach(([name, v, f], k) => {

@@ -42,6 +42,7 @@ import type { Rng } from '../stats/rng.js';
 import { exp, log } from '../stats/det-math.js';
 import { nelderMead } from '../stats/nelder-mead.js';
 import { measurePrefixReuse, quantileSorted, type PrefixRequest } from './prefix-reuse.js';
+import { HashIdStream } from './prefix-stream.js';
 
 export interface PrefixModel {
   blockSize: number;
@@ -221,38 +222,10 @@ export interface GeneratedRequest {
   turn?: number;
 }
 
-/** Draws the shared blocks m of a repeat request of n blocks from its bucket (or the nearest bucket with data). */
-function sharedSampler(model: PrefixModel): (n: number, rng: Rng) => number {
-  const { edges, counts, single, quantiles } = model.coverage;
-  const nearest = (k: number) => {
-    for (let d = 0; d < counts.length; d++) {
-      if (counts[k - d] > 0) return k - d;
-      if (counts[k + d] > 0) return k + d;
-    }
-    return -1;
-  };
-  const use = counts.map((_, k) => nearest(k));
-  return (n, rng) => {
-    const k = use[bucketOf(n, edges)];
-    if (n <= 1 || k < 0) return 1;
-    const qs = quantiles[k];
-    if (!qs.length || rng.next() < single[k]) return 1;
-    const h = rng.next() * (qs.length - 1);
-    const lo = Math.floor(h);
-    const c = qs[lo] + (h - lo) * (qs[Math.min(qs.length - 1, lo + 1)] - qs[lo]);
-    return Math.min(n, Math.max(2, Math.round(c * n)));
-  };
-}
-
-/** Pitman–Yor repeat draws a request makes to find a root with a request of at least m blocks. */
-const ROOT_TRIES = 16;
-
-/** How many members back (then forward) from the time-chosen one a donor search looks. */
-const DONOR_WINDOW = 256;
-
 /**
- * Assigns hash_ids to one client's requests (time order) with `model`. Ids are local to the
- * call (0, 1, …); {@link renumberByFirstUse} makes a multi-client trace's ids Mooncake-like.
+ * Assigns hash_ids to one client's requests (time order) with `model`: a {@link HashIdStream}
+ * with an infinite horizon (every request kept) fed the requests one by one. Ids are local to
+ * the call (0, 1, …); {@link renumberByFirstUse} makes a multi-client trace's ids Mooncake-like.
  */
 export function generateHashIds(
   model: PrefixModel,
@@ -260,133 +233,8 @@ export function generateHashIds(
   rng: Rng,
   options: { roots?: 'recency' | 'pitman-yor' } = {},
 ): number[][] {
-  const recency = (options.roots ?? 'recency') === 'recency';
-  const bs = model.blockSize;
-  const { theta, alpha } = model.roots;
-  const { gapMu, gapSigma } = model.reuse;
-  const redonate = model.reuse.redonate ?? 1;
-  const donated = new Uint8Array(requests.length);
-  const drawShared = sharedSampler(model);
-  const { repeatShare, counts: repeatCounts, edges } = model.coverage;
-  // New-root odds by bucket: P(new | bucket) / P(new), so the overall new-root rate stays the Pitman–Yor one.
-  const overallNew = 1 - repeatCounts.reduce((a, b) => a + b, 0) / Math.max(1, model.roots.requests - 1);
-  const tilt = repeatShare.map((x) => (Number.isFinite(x) && overallNew > 0 ? (1 - x) / overallNew : 1));
-  let nextId = 0;
-  const out: number[][] = [];
-  const members: number[][] = []; // per root, its requests in time order
-  const rootOf: number[] = [];
-  const longest: number[] = []; // per root, its longest request's blocks
-  const lastOfSession = new Map<string | number, number>();
-  for (let i = 0; i < requests.length; i++) {
-    const req = requests[i];
-    const nBlocks = Math.max(1, Math.ceil(req.inputTokens / bs));
-    let root: number;
-    let donor = -1;
-    let m = 0;
-    const prevTurn = req.sessionId !== undefined ? lastOfSession.get(req.sessionId) : undefined;
-    if (prevTurn !== undefined) {
-      root = rootOf[prevTurn];
-      donor = prevTurn;
-      m = Math.max(1, Math.min(nBlocks, Math.floor(requests[prevTurn].inputTokens / bs), out[prevTurn].length));
-    } else {
-      const K = members.length;
-      const bk = bucketOf(nBlocks, edges);
-      const pNewPY = i === 0 ? 1 : (theta + alpha * K) / (i + theta);
-      const pNew = recency ? (Number.isFinite(repeatShare[bk]) ? 1 - repeatShare[bk] : overallNew) : Math.min(1, pNewPY * tilt[bk]);
-      if (K === 0 || rng.next() < pNew) {
-        root = K;
-        members.push([]);
-        longest.push(0);
-      } else {
-        m = drawShared(nBlocks, rng);
-        root = -1;
-        let serving = -1; // shortest longest-request ≥ m among the draws
-        for (let tries = 0; tries < ROOT_TRIES; tries++) {
-          let k: number;
-          if (recency) {
-            // The root of the latest request at or before t − g; a g reaching back before the
-            // first request is drawn again (taking the first request's root instead made it the
-            // most popular root of the synthetic trace's regeneration: 4.7 % of requests).
-            const j = latestAtOrBefore(requests, i, req.timestamp - 1000 * exp(model.roots.gapMu + model.roots.gapSigma * rng.normal()));
-            if (j < 0 && tries < ROOT_TRIES - 1) continue;
-            k = rootOf[Math.max(0, j)];
-          } else {
-            // ∝ c_k − α: a uniformly drawn earlier request's root (∝ c_k), accepted with 1 − α/c_k.
-            do k = rootOf[Math.min(i - 1, Math.floor(rng.next() * i))];
-            while (!(rng.next() < 1 - alpha / members[k].length));
-          }
-          if (longest[k] >= m && longest[k] <= 2 * nBlocks) {
-            serving = k;
-            break;
-          }
-          if (longest[k] >= m && (serving < 0 || longest[k] < longest[serving])) serving = k;
-          if (root < 0 || longest[k] > longest[root]) root = k;
-        }
-        if (serving >= 0) root = serving;
-        const fresh = m >= 2 && !(rng.next() < redonate);
-        [donor, m] = chooseDonor(members[root], out, requests, req.timestamp, m, gapMu, gapSigma, rng, fresh ? donated : undefined);
-      }
-    }
-    const ids: number[] = new Array<number>(nBlocks);
-    for (let d = 0; d < nBlocks; d++) ids[d] = d < m ? out[donor][d] : nextId++;
-    out.push(ids);
-    if (m >= 2) donated[donor] = 1;
-    rootOf.push(root);
-    members[root].push(i);
-    longest[root] = Math.max(longest[root], nBlocks);
-    if (req.sessionId !== undefined) lastOfSession.set(req.sessionId, i);
-  }
-  return out;
-}
-
-/** Index of the latest of requests[0 … end) at or before t (−1 when none is). */
-function latestAtOrBefore(requests: readonly GeneratedRequest[], end: number, t: number): number {
-  let lo = 0;
-  let hi = end;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (requests[mid].timestamp <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
-}
-
-/** The donor for m blocks (and m, capped when no member nearby has m blocks). */
-function chooseDonor(
-  members: number[],
-  out: number[][],
-  requests: readonly GeneratedRequest[],
-  t: number,
-  m: number,
-  mu: number,
-  sigma: number,
-  rng: Rng,
-  donated?: Uint8Array,
-): [number, number] {
-  const target = t - 1000 * exp(mu + sigma * rng.normal());
-  // Latest member at or before the target (the earliest member when none is).
-  let lo = 0;
-  let hi = members.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (requests[members[mid]].timestamp <= target) lo = mid + 1;
-    else hi = mid;
-  }
-  const at = Math.max(0, lo - 1);
-  let best = members[at];
-  for (const avoid of donated ? [donated, undefined] : [undefined]) {
-    for (let k = at; k >= 0 && k > at - DONOR_WINDOW; k--) {
-      const j = members[k];
-      if (out[j].length >= m && !avoid?.[j]) return [j, m];
-      if (out[j].length > out[best].length) best = j;
-    }
-    for (let k = at + 1; k < members.length && k <= at + DONOR_WINDOW; k++) {
-      const j = members[k];
-      if (out[j].length >= m && !avoid?.[j]) return [j, m];
-      if (out[j].length > out[best].length) best = j;
-    }
-  }
-  return [best, Math.min(m, out[best].length)];
+  const stream = new HashIdStream(model, rng, { roots: options.roots, horizonSeconds: Infinity });
+  return requests.map((r) => stream.nextMs(r.timestamp, r.inputTokens, r.sessionId));
 }
 
 /** Renumbers ids by first appearance over requests in the given order (Mooncake convention). */

@@ -1,0 +1,371 @@
+/**
+ * Incremental hash_ids for one client's generated requests (docs/prefix-reuse.md § 4), with
+ * memory bounded by a horizon: the generator streams requests (per-client streams merged by
+ * time), so the prefix model cannot keep every request as {@link generateHashIds} did.
+ *
+ * The process is the one described in prefix-model.ts; this is its only implementation
+ * (generateHashIds is a loop over a stream with an infinite horizon). Bounded memory:
+ * - a request is retained while it is at most `horizonSeconds` older than the latest request
+ *   given to the stream; older ones are dropped from the time-ordered history, from their
+ *   root's members, and from their session;
+ * - a root is forgotten with its last retained request (no later request can repeat it: the
+ *   recency draw only reaches retained requests, and a repeat copies a retained donor);
+ * - a session whose last turn was dropped is forgotten (its next turn is an ordinary request);
+ * - the recency draw treats a gap reaching before the retained history as one reaching before
+ *   the first request (drawn again; on the last of the 16 tries the earliest retained
+ *   request's root is taken); a donor gap reaching before the root's retained members takes
+ *   its earliest retained member, as before its first;
+ * - a root's longest request (the length check of the root draw) is over its retained members;
+ * - Pitman–Yor roots: the new-root probability keeps the counts of the whole run
+ *   ((θ + αK)/(i + θ), K roots and i requests so far), but the root draw is over retained
+ *   requests (∝ retained count − α), a windowed approximation once the horizon binds.
+ * With no request dropped the output equals the whole-array prototype's draw for draw.
+ */
+import type { Rng } from '../stats/rng.js';
+import { exp } from '../stats/det-math.js';
+import { bucketOf, type PrefixModel } from './prefix-model.js';
+
+export interface HashIdStreamOptions {
+  /** Root process: recency (default) or Pitman–Yor. */
+  roots?: 'recency' | 'pitman-yor';
+  /** How long a request stays available as a root or donor, in seconds (default 21 600, 6 h; Infinity keeps every request). */
+  horizonSeconds?: number;
+}
+
+export const DEFAULT_HORIZON_SECONDS = 21_600;
+
+/** Pitman–Yor repeat draws a request makes to find a root with a request of at least m blocks. */
+const ROOT_TRIES = 16;
+
+/** How many members back (then forward) from the time-chosen one a donor search looks. */
+const DONOR_WINDOW = 256;
+
+/** Retained requests in time order, oldest first: what the binary searches by time run over. */
+interface Timeline {
+  readonly size: number;
+  /** The timestamp (ms) of the k-th, 0 the oldest. */
+  time(k: number): number;
+}
+
+/** A FIFO of requests with indexed access and removal at both ends: an array with a moving head, compacted once half of it is spent (a root's members and peaks). */
+class Queue implements Timeline {
+  private items: (Member | undefined)[] = [];
+  private head = 0;
+  static of(x: Member): Queue {
+    const q = new Queue();
+    q.push(x);
+    return q;
+  }
+  get size(): number {
+    return this.items.length - this.head;
+  }
+  /** The k-th retained item, 0 the oldest. */
+  at(k: number): Member {
+    return this.items[this.head + k]!;
+  }
+  time(k: number): number {
+    return this.items[this.head + k]!.t;
+  }
+  last(): Member {
+    return this.items[this.items.length - 1]!;
+  }
+  push(x: Member): void {
+    this.items.push(x);
+  }
+  pop(): void {
+    this.items.pop();
+  }
+  shift(): void {
+    this.items[this.head++] = undefined;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head >= 64 && 2 * this.head >= this.items.length) {
+      this.items.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/** The stream's whole retained history: a ring buffer with the timestamps in a typed array beside the requests, so a search by time reads contiguous memory (it is the hot loop of the recency root draw). */
+class History implements Timeline {
+  private items: (Member | undefined)[] = new Array<Member | undefined>(1024);
+  private times = new Float64Array(1024);
+  private head = 0;
+  private n = 0;
+  get size(): number {
+    return this.n;
+  }
+  at(k: number): Member {
+    return this.items[(this.head + k) & (this.times.length - 1)]!;
+  }
+  time(k: number): number {
+    return this.times[(this.head + k) & (this.times.length - 1)];
+  }
+  push(x: Member): void {
+    const cap = this.times.length;
+    if (this.n === cap) {
+      // Double, unrolling the ring so that the oldest is at 0.
+      const items = new Array<Member | undefined>(2 * cap);
+      const times = new Float64Array(2 * cap);
+      for (let k = 0; k < cap; k++) {
+        items[k] = this.items[(this.head + k) & (cap - 1)];
+        times[k] = this.times[(this.head + k) & (cap - 1)];
+      }
+      this.items = items;
+      this.times = times;
+      this.head = 0;
+    }
+    const at = (this.head + this.n++) & (this.times.length - 1);
+    this.items[at] = x;
+    this.times[at] = x.t;
+  }
+  shift(): void {
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) & (this.times.length - 1);
+    this.n--;
+  }
+}
+
+/** A retained request. */
+interface Member {
+  /** Timestamp (ms). */
+  t: number;
+  /** Its block ids (also what the stream returned for it). */
+  ids: number[];
+  /** Full blocks ⌊input tokens / block size⌋: what a next turn of its session can share. */
+  full: number;
+  root: Root;
+  /** Has donated m ≥ 2 blocks to a later request. */
+  donated: boolean;
+  session: string | number | undefined;
+}
+
+interface Root {
+  /** Retained requests of the root in time order. */
+  members: Queue;
+  /** Members with no longer-or-equal later member, oldest first: the first is the longest retained request (a sliding-window maximum); made at the root's second member (most roots have one). */
+  peaks: Queue | undefined;
+  /** Blocks of the longest retained request (peaks' first). */
+  longest: number;
+}
+
+/** Draws the shared blocks m of a repeat request of n blocks from its bucket (or the nearest bucket with data). */
+function sharedSampler(model: PrefixModel): (n: number, rng: Rng) => number {
+  const { edges, counts, single, quantiles } = model.coverage;
+  const nearest = (k: number) => {
+    for (let d = 0; d < counts.length; d++) {
+      if (counts[k - d] > 0) return k - d;
+      if (counts[k + d] > 0) return k + d;
+    }
+    return -1;
+  };
+  const use = counts.map((_, k) => nearest(k));
+  return (n, rng) => {
+    const k = use[bucketOf(n, edges)];
+    if (n <= 1 || k < 0) return 1;
+    const qs = quantiles[k];
+    if (!qs.length || rng.next() < single[k]) return 1;
+    const h = rng.next() * (qs.length - 1);
+    const lo = Math.floor(h);
+    const c = qs[lo] + (h - lo) * (qs[Math.min(qs.length - 1, lo + 1)] - qs[lo]);
+    return Math.min(n, Math.max(2, Math.round(c * n)));
+  };
+}
+
+/** Index in `q` of the latest request at or before t (−1 when none is). */
+function latestAtOrBefore(q: Timeline, t: number): number {
+  let lo = 0;
+  let hi = q.size;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (q.time(mid) <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/**
+ * The donor for m blocks among a root's members (and m, capped when no member nearby has m
+ * blocks): the latest member at or before t − g (the earliest when none is) or the nearest one
+ * with m blocks, 256 back then forward; `fresh`: first among members that have not donated.
+ */
+function chooseDonor(members: Queue, t: number, m: number, mu: number, sigma: number, rng: Rng, fresh: boolean): [Member, number] {
+  const at = Math.max(0, latestAtOrBefore(members, t - 1000 * exp(mu + sigma * rng.normal())));
+  let best = members.at(at);
+  for (let pass = fresh ? 0 : 1; pass < 2; pass++) {
+    const avoid = pass === 0;
+    for (let k = at; k >= 0 && k > at - DONOR_WINDOW; k--) {
+      const j = members.at(k);
+      if (j.ids.length >= m && !(avoid && j.donated)) return [j, m];
+      if (j.ids.length > best.ids.length) best = j;
+    }
+    for (let k = at + 1; k < members.size && k <= at + DONOR_WINDOW; k++) {
+      const j = members.at(k);
+      if (j.ids.length >= m && !(avoid && j.donated)) return [j, m];
+      if (j.ids.length > best.ids.length) best = j;
+    }
+  }
+  return [best, Math.min(m, best.ids.length)];
+}
+
+/**
+ * hash_ids for one client's requests, one request at a time in time order, keeping only the
+ * requests of the last `horizonSeconds` (module comment). Ids are local to the stream: fresh
+ * ids are 0, 1, 2, … in creation order, so they appear in first-use order.
+ */
+export class HashIdStream {
+  private readonly recency: boolean;
+  private readonly horizonMs: number;
+  private readonly bs: number;
+  private readonly drawShared: (n: number, rng: Rng) => number;
+  /** Per bucket: P(new root) of a request outside a session (recency), or the Pitman–Yor tilt P(new | bucket) / P(new). */
+  private readonly newShare: number[];
+  private readonly tilt: number[];
+  private readonly history = new History();
+  private readonly sessions = new Map<string | number, Member>();
+  private nextId = 0;
+  private lastT = -Infinity;
+  /** Requests and roots over the whole run (Pitman–Yor's new-root probability). */
+  private requests = 0;
+  private rootsEver = 0;
+  private liveRoots = 0;
+
+  constructor(
+    private readonly model: PrefixModel,
+    private readonly rng: Rng,
+    options: HashIdStreamOptions = {},
+  ) {
+    this.recency = (options.roots ?? 'recency') === 'recency';
+    const horizon = options.horizonSeconds ?? DEFAULT_HORIZON_SECONDS;
+    if (!(horizon > 0)) throw new RangeError(`horizonSeconds must be > 0 (Infinity keeps every request), got ${horizon}`);
+    this.horizonMs = 1000 * horizon;
+    this.bs = model.blockSize;
+    this.drawShared = sharedSampler(model);
+    const { repeatShare, counts } = model.coverage;
+    const overallNew = 1 - counts.reduce((a, b) => a + b, 0) / Math.max(1, model.roots.requests - 1);
+    this.newShare = repeatShare.map((x) => (Number.isFinite(x) ? 1 - x : overallNew));
+    // New-root odds by bucket: P(new | bucket) / P(new), so the overall new-root rate stays the Pitman–Yor one.
+    this.tilt = repeatShare.map((x) => (Number.isFinite(x) && overallNew > 0 ? (1 - x) / overallNew : 1));
+  }
+
+  /** Requests currently retained. */
+  get retained(): number {
+    return this.history.size;
+  }
+
+  /** Roots with a retained request. */
+  get retainedRoots(): number {
+    return this.liveRoots;
+  }
+
+  /** Sessions whose last turn is retained. */
+  get retainedSessions(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * The block ids of the client's next request (time order): timestamp in seconds, input tokens
+   * (all modalities, ≥ 0), session key (undefined: none). Length max(1, ⌈inputTokens / blockSize⌉).
+   * The array is also the stream's record of the request: read it, do not modify it.
+   */
+  next(timestampSeconds: number, inputTokens: number, session?: string | number): number[] {
+    return this.nextMs(1000 * timestampSeconds, inputTokens, session);
+  }
+
+  /** {@link next} with the timestamp in ms (generateHashIds's unit, so that it draws exactly as the prototype did). */
+  nextMs(t: number, inputTokens: number, session?: string | number): number[] {
+    // The searches by time assume it; a merge bug upstream would otherwise pass silently.
+    if (!(t >= this.lastT)) throw new RangeError(`HashIdStream: requests must come in time order (${t} ms after ${this.lastT} ms)`);
+    this.lastT = t;
+    this.forget(t - this.horizonMs);
+    const { rng, model, history } = this;
+    const nBlocks = Math.max(1, Math.ceil(inputTokens / this.bs));
+    let root: Root;
+    let donor: Member | undefined;
+    let m = 0;
+    const prevTurn = session !== undefined ? this.sessions.get(session) : undefined;
+    if (prevTurn !== undefined) {
+      root = prevTurn.root;
+      donor = prevTurn;
+      m = Math.max(1, Math.min(nBlocks, prevTurn.full, prevTurn.ids.length));
+    } else {
+      const bk = bucketOf(nBlocks, model.coverage.edges);
+      const { theta, alpha } = model.roots;
+      const pNew = this.recency ? this.newShare[bk] : Math.min(1, (this.requests === 0 ? 1 : (theta + alpha * this.rootsEver) / (this.requests + theta)) * this.tilt[bk]);
+      if (history.size === 0 || rng.next() < pNew) {
+        root = { members: new Queue(), peaks: undefined, longest: 0 };
+        this.rootsEver++;
+        this.liveRoots++;
+      } else {
+        m = this.drawShared(nBlocks, rng);
+        let widest: Root | undefined; // the longest longest-request among the draws
+        let serving: Root | undefined; // the shortest longest-request ≥ m among the draws
+        for (let tries = 0; tries < ROOT_TRIES; tries++) {
+          let k: Root;
+          if (this.recency) {
+            // The root of the latest retained request at or before t − g; a g reaching back
+            // before the retained history (at first: the first request) is drawn again (taking
+            // the first request's root instead made it the most popular root of the synthetic
+            // trace's regeneration: 4.7 % of requests).
+            // (With one live root, e.g. a chat log's system prompt, the search is skipped: only
+            // whether g reaches before the history matters.)
+            const target = t - 1000 * exp(model.roots.gapMu + model.roots.gapSigma * rng.normal());
+            const j = target < history.time(0) ? -1 : this.liveRoots === 1 ? 0 : latestAtOrBefore(history, target);
+            if (j < 0 && tries < ROOT_TRIES - 1) continue;
+            k = history.at(Math.max(0, j)).root;
+          } else {
+            // ∝ c_k − α: a uniformly drawn retained request's root (∝ c_k), accepted with 1 − α/c_k.
+            const n = history.size;
+            do k = history.at(Math.min(n - 1, Math.floor(rng.next() * n))).root;
+            while (!(rng.next() < 1 - alpha / k.members.size));
+          }
+          const lk = k.longest;
+          if (lk >= m && lk <= 2 * nBlocks) {
+            serving = k;
+            break;
+          }
+          if (lk >= m && (serving === undefined || lk < serving.longest)) serving = k;
+          if (widest === undefined || lk > widest.longest) widest = k;
+        }
+        root = (serving ?? widest)!;
+        const fresh = m >= 2 && !(rng.next() < (model.reuse.redonate ?? 1));
+        [donor, m] = chooseDonor(root.members, t, m, model.reuse.gapMu, model.reuse.gapSigma, rng, fresh);
+      }
+    }
+    const ids: number[] = new Array<number>(nBlocks);
+    for (let d = 0; d < m; d++) ids[d] = donor!.ids[d];
+    for (let d = m; d < nBlocks; d++) ids[d] = this.nextId++;
+    if (m >= 2) donor!.donated = true;
+    const member: Member = { t, ids, full: Math.floor(inputTokens / this.bs), root, donated: false, session };
+    history.push(member);
+    root.members.push(member);
+    if (root.members.size === 1) root.longest = nBlocks;
+    else {
+      const peaks = (root.peaks ??= Queue.of(root.members.at(0)));
+      while (peaks.size > 0 && peaks.last().ids.length <= nBlocks) peaks.pop();
+      peaks.push(member);
+      root.longest = peaks.at(0).ids.length;
+    }
+    if (session !== undefined) this.sessions.set(session, member);
+    this.requests++;
+    return ids;
+  }
+
+  /** Drops the requests before `cutoff` (ms), with the roots and sessions they were the last retained request of. */
+  private forget(cutoff: number): void {
+    const { history } = this;
+    while (history.size > 0 && history.time(0) < cutoff) {
+      const old = history.at(0);
+      history.shift();
+      const root = old.root;
+      root.members.shift(); // the root's oldest retained member is the oldest retained request of it
+      if (root.members.size === 0) this.liveRoots--;
+      else if (root.peaks!.at(0) === old) {
+        root.peaks!.shift();
+        root.longest = root.peaks!.at(0).ids.length;
+      }
+      if (old.session !== undefined && this.sessions.get(old.session) === old) this.sessions.delete(old.session);
+    }
+  }
+}
