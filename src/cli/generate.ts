@@ -26,6 +26,7 @@ interface Opts {
   naive?: boolean;
   sessions: boolean;
   gapMemory: boolean;
+  prefix: boolean;
   maxRequests: string;
   quiet?: boolean;
 }
@@ -147,6 +148,7 @@ export function registerGenerate(program: Command): void {
     .option('--naive', "the paper's naive baseline: one aggregate Poisson process, lengths from the pooled distribution")
     .option('--no-sessions', "no session labels: by default clients whose profile has session statistics get session_id and turn columns (times are the same either way; so are the lengths of clients without input_rank_by_turn: with it a turn's input follows its turn's rank, the client's length distributions kept, not its draws)")
     .option('--no-gap-memory', "independent gaps within each window (a renewal process, as upstream ServeGen draws them): by default clients whose profile has gap_memory draw serially dependent gaps (same gap distributions, bursts kept)")
+    .option('--no-prefix', "no hash_ids: by default clients whose profile has a prefix section (fitted from a trace with hash_ids) give each request its prompt's block ids, which --format mooncake, jsonl, csv, parquet and arrow write (times and lengths are the same either way)")
     .option('--max-requests <n>', 'refuse (exit 2) a run expected to produce more requests than this (rate × duration)', String(DEFAULT_MAX_REQUESTS))
     .option('--quiet', 'no progress or summary on stderr')
     .addHelpText(
@@ -196,6 +198,7 @@ the clock; a note says so when it pads the span). Timestamps are seconds from --
         shapeSource: opts.shape,
         sessions: opts.sessions,
         gapMemory: opts.gapMemory,
+        prefix: opts.prefix,
         maxRequests: wholeNumber(opts.maxRequests, '--max-requests'),
       };
       const { profile, sha256 } = readProfile(file);
@@ -248,6 +251,10 @@ the clock; a note says so when it pads the span). Timestamps are seconds from --
       }
       if (summary.memoryClients > 0) {
         rep.info(`gap memory: ${summary.memoryClients} client${summary.memoryClients === 1 ? " draws" : "s draw"} serially dependent gaps from their profile's gap_memory (--no-gap-memory for independent gaps)`);
+      }
+      if (summary.prefixClients > 0) {
+        const written = ['mooncake', 'jsonl', 'csv', 'parquet', 'arrow'].includes(format);
+        rep.info(`prefix reuse: ${summary.prefixClients} client${summary.prefixClients === 1 ? "'s requests carry" : "s' requests carry"} hash_ids from their profile's prefix section${written ? '' : `, which --format ${format} does not write`} (--no-prefix to leave them out)`);
       }
       if (summary.emptySlots > 0) {
         rep.info(`note: ${summary.emptySlots} window(s) had a target rate but no client activity in the profile; they are empty`);

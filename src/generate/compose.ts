@@ -1,4 +1,6 @@
 import type { Profile, ProfileClient, ArrivalWindow } from '../profile/schema.js';
+import { HashIdStream } from './prefix-stream.js';
+import { prefixModelOf } from './prefix-section.js';
 import { createRng, type Rng } from '../stats/rng.js';
 import { normalCdf } from '../stats/normal.js';
 import { GenerateError } from './errors.js';
@@ -33,6 +35,11 @@ export interface GenerateOptions {
   sessions?: boolean;
   /** Draw gaps with the serial dependence of clients that have `gap_memory` (default true); false: independent gaps. */
   gapMemory?: boolean;
+  /**
+   * Give requests `hash_ids` (their prompt's block ids) for clients whose profile has a `prefix`
+   * section (default true; false: none, `generate --no-prefix`).
+   */
+  prefix?: boolean;
   /** Gamma quantiles of gaps with memory from shared tables (default true; false: every quantile exact, for benchmarks). */
   quantileTables?: boolean;
 }
@@ -72,6 +79,10 @@ export interface GenerationPlan {
   sessionClients: string[];
   /** Clients whose gaps are drawn with their profile's gap memory. */
   memoryClients: string[];
+  /** Clients whose requests get hash_ids (their profile's prefix section); batches then carry `hashIds`. */
+  prefixClients: string[];
+  /** Tokens per hash_ids block (the prefix clients'; undefined without any). */
+  blockTokens?: number;
   batches: Iterable<RequestBatch>;
 }
 
@@ -396,6 +407,8 @@ interface ClientState {
   left: number;
   /** A sparse client's rate levels (its `levels`): drawn at them in every slot, with their gap shape, not at its windows'. */
   levels?: ProfileClient['levels'];
+  /** Its requests' block ids (its `prefix` section). */
+  prefix?: HashIdStream;
 }
 
 /** Latent state of a client's gap memory (src/fit/gap-memory.ts). */
@@ -434,15 +447,40 @@ class SlotBuffer {
   /** Session number (NaN: none) and turn per row, when the run labels sessions. */
   session?: Float64Array;
   turn?: Float64Array;
+  /** Per row where its hash_ids start in `ids` and how many, when the run gives hash_ids. */
+  hashAt?: Int32Array;
+  hashLen?: Int32Array;
+  ids = new Float64Array(0);
+  idsN = 0;
   constructor(
     private readonly columns: LengthColumn[],
     sessions = false,
+    hashIds = false,
   ) {
     this.lengths = LENGTH_COLUMNS.map((c) => (columns.includes(c) ? new Float64Array(1024) : undefined));
     if (sessions) {
       this.session = new Float64Array(1024);
       this.turn = new Float64Array(1024);
     }
+    if (hashIds) {
+      this.hashAt = new Int32Array(1024);
+      this.hashLen = new Int32Array(1024);
+      this.ids = new Float64Array(4096);
+    }
+  }
+  /** Row `row`'s hash_ids. */
+  setIds(row: number, ids: readonly number[]): void {
+    const need = this.idsN + ids.length;
+    if (need > this.ids.length) {
+      let cap = this.ids.length * 2;
+      while (cap < need) cap *= 2;
+      const b = new Float64Array(cap);
+      b.set(this.ids.subarray(0, this.idsN));
+      this.ids = b;
+    }
+    this.hashAt![row] = this.idsN;
+    this.hashLen![row] = ids.length;
+    for (let k = 0; k < ids.length; k++) this.ids[this.idsN++] = ids[k];
   }
   reserve(extra: number): void {
     const need = this.n + extra;
@@ -459,6 +497,8 @@ class SlotBuffer {
     this.lengths = this.lengths.map((c) => (c ? grow(c) : undefined));
     if (this.session) this.session = grow(this.session);
     if (this.turn) this.turn = grow(this.turn);
+    if (this.hashAt) this.hashAt = grow(this.hashAt);
+    if (this.hashLen) this.hashLen = grow(this.hashLen);
   }
 }
 
@@ -484,6 +524,12 @@ function mergeRuns(buf: SlotBuffer, runStart: Int32Array, runEnd: Int32Array, ru
     out.extraInts = { turn: turns };
     defineSessionTexts(out, clientIds);
   }
+  const hashAt = buf.hashAt;
+  const hashLen = buf.hashLen;
+  const hashOffsets = hashAt ? new Int32Array(n + 1) : undefined;
+  const hashIds = hashAt ? new Float64Array(buf.idsN) : undefined;
+  if (hashOffsets && hashIds) out.hashIds = { offsets: hashOffsets, ids: hashIds };
+  let o = 0;
   const heap = new Int32Array(runs);
   const pos = Int32Array.from(runStart.subarray(0, runs));
   let size = 0;
@@ -523,6 +569,12 @@ function mergeRuns(buf: SlotBuffer, runStart: Int32Array, runEnd: Int32Array, ru
     if (sessionNumbers && turns && session && turn) {
       sessionNumbers[k] = session[src];
       turns[k] = turn[src];
+    }
+    if (hashOffsets && hashIds && hashAt && hashLen) {
+      const a = hashAt[src];
+      const len = hashLen[src];
+      for (let d = 0; d < len; d++) hashIds[o++] = buf.ids[a + d];
+      hashOffsets[k + 1] = o;
     }
     k++;
     pos[r] = src + 1;
@@ -569,12 +621,17 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
       spread: c.batches?.within ? (new PmfSampler(c.batches.sizes).mean - 1) * new PmfSampler(c.batches.within).mean : 0,
       left: 0,
       levels: c.levels,
+      prefix: c.prefix && options.prefix !== false ? new HashIdStream(prefixModelOf(c.prefix), root.split(`prefix:${c.id}`), { nextId: () => nextId++ }) : undefined,
     }));
   };
+  // Block ids are numbered across clients in the order they are made (so they never collide),
+  // from 0 on every pass over `batches` (freshStates).
+  let nextId = 0;
   const initial = freshStates();
   let passes = 0;
   const states = initial;
   const labelSessions = states.some((s) => s.sessions);
+  const prefixed = states.some((s) => s.prefix);
   const columns = lengthColumnsOf(chosen);
   const shapeSource = options.shapeSource ?? 'cv';
 
@@ -659,8 +716,9 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
 
   function* batches(): Generator<RequestBatch> {
     // This pass's own draw state (the first pass takes the one the plan was made with).
+    if (passes > 0) nextId = 0;
     const states = passes++ === 0 ? initial : freshStates();
-    const buf = new SlotBuffer(columns, labelSessions);
+    const buf = new SlotBuffer(columns, labelSessions, prefixed);
     const clientIds = states.map((s) => s.id);
     const runStart = new Int32Array(states.length);
     const runEnd = new Int32Array(states.length);
@@ -714,6 +772,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
         const end = part === parts - 1 ? slot.b : slot.a + (width * (part + 1)) / parts;
         const partWidth = end - (part === 0 ? slot.a : slot.a + (width * part) / parts);
         buf.n = 0;
+        buf.idsN = 0;
         // Runs of the clients not drawing stay empty (mergeRuns skips them).
         for (const ci of drawing) {
           runStart[ci] = buf.n;
@@ -765,6 +824,13 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
             const lw = ls.at(t + profileOffset);
             if (lw) sampleLengths(lw, lrng, buf.lengths, row, sessions?.hasRanks ? sessions.inputRankIn(lw) : NaN);
             else clearLengths(buf.lengths, row);
+            // Block ids after the lengths: a prompt of t tokens has ⌈t / block⌉ blocks.
+            if (buf.hashLen) {
+              if (st.prefix) {
+                const sn = buf.session ? buf.session[row] : NaN;
+                buf.setIds(row, st.prefix.next(t, promptTokens(buf.lengths, row), sn === sn ? sn : undefined));
+              } else buf.hashLen[row] = 0;
+            }
             t = after;
           }
           st.left = left;
@@ -787,9 +853,24 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
     expectedRequests,
     sessionClients: states.filter((s) => s.sessions).map((s) => s.id),
     memoryClients: states.filter((s) => s.memory).map((s) => s.id),
+    prefixClients: states.filter((s) => s.prefix).map((s) => s.id),
+    ...(prefixed ? { blockTokens: chosen.find((c) => c.prefix)!.prefix!.block_tokens } : {}),
     batches: { [Symbol.iterator]: batches },
   };
 }
+
+/** Row `row`'s prompt tokens: text + image + audio + video input tokens (absent: 0), as replay formats and the prefix fit count them. */
+function promptTokens(lengths: LengthBuffers, row: number): number {
+  let t = 0;
+  for (const c of PROMPT_COLUMNS) {
+    const v = lengths[c]?.[row];
+    if (v !== undefined && v > 0) t += v;
+  }
+  return t;
+}
+
+/** LENGTH_COLUMNS positions of the prompt's tokens (input, image, audio, video). */
+const PROMPT_COLUMNS = [0, 4, 6, 8];
 
 /** A client's session labeller: when the run labels sessions and its profile has session statistics. */
 function sessionAssigner(client: ProfileClient, options: GenerateOptions, root: Rng): SessionAssigner | undefined {

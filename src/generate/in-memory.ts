@@ -4,6 +4,7 @@
  * `lengths` are indexed by LENGTH_COLUMNS position, which was not exported, and a generated
  * workload reached validateTraces only through a file read back with ingestFiles).
  */
+import { DEFAULT_BLOCK_TOKENS, sortHashIds } from '../ingest/normalize.js';
 import type { IngestResult } from '../ingest/ingest.js';
 import type { Trace } from '../ingest/trace.js';
 import { LENGTH_COLUMNS, type LengthColumn } from '../io/trace-schema.js';
@@ -33,6 +34,8 @@ export interface GeneratedRequest {
   video_tokens?: number;
   session_id?: string;
   turn?: number;
+  /** Its prompt's block ids (clients with a prefix section in the profile). */
+  hash_ids?: number[];
 }
 
 /**
@@ -55,6 +58,8 @@ export function* batchRequests(batch: RequestBatch, clientIds: readonly string[]
     if (session !== undefined) r.session_id = session;
     const turn = turns?.[i];
     if (turn !== undefined && turn === turn) r.turn = turn;
+    const h = batch.hashIds;
+    if (h && h.offsets[i + 1] > h.offsets[i]) r.hash_ids = Array.from(h.ids.subarray(h.offsets[i], h.offsets[i + 1]));
     yield r;
   }
 }
@@ -87,6 +92,10 @@ export function generateTrace(profile: Profile, profileSha256: string, options: 
   const sessionIndex = labelled ? new Int32Array(n).fill(-1) : undefined;
   const sessionValues: string[] = [];
   const sessionCodes = new Map<string, number>();
+  // hash_ids as ingest reads them back from the file: renumbered by first use (in time order).
+  const hashCounts = plan.prefixClients.length > 0 ? new Int32Array(n) : undefined;
+  const hashCodes: number[] = [];
+  const hashDict = new Map<number, number>();
   let row = 0;
   for (const b of batches) {
     let k = row;
@@ -106,6 +115,14 @@ export function generateTrace(profile: Profile, profileSha256: string, options: 
         }
         sessionIndex[k] = code;
       }
+      if (hashCounts && r.hash_ids) {
+        hashCounts[k] = r.hash_ids.length;
+        for (const id of r.hash_ids) {
+          let c = hashDict.get(id);
+          if (c === undefined) hashDict.set(id, (c = hashDict.size));
+          hashCodes.push(c);
+        }
+      }
       k++;
     }
     row = k;
@@ -121,6 +138,7 @@ export function generateTrace(profile: Profile, profileSha256: string, options: 
     texts: sessionIndex ? { session_id: { index: sessionIndex, values: sessionValues } } : {},
     origin: meta.origin,
   };
+  if (hashCounts && hashCodes.length > 0) trace.hashIds = sortHashIds(hashCounts, Int32Array.from(hashCodes), hashDict.size, undefined, plan.blockTokens ?? DEFAULT_BLOCK_TOKENS);
   return {
     trace,
     summary: {

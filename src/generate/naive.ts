@@ -115,5 +115,5 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
       }
     }
   }
-  return { clientIds: ['naive'], columns, clientsWithoutLengths: [], clientsLeftOut: leftOut, emptySlots: emptyWindows.size, expectedRequests, sessionClients: [], memoryClients: [], batches: { [Symbol.iterator]: batches } };
+  return { clientIds: ['naive'], columns, clientsWithoutLengths: [], clientsLeftOut: leftOut, emptySlots: emptyWindows.size, expectedRequests, sessionClients: [], memoryClients: [], prefixClients: [], batches: { [Symbol.iterator]: batches } };
 }

@@ -30,6 +30,12 @@ export interface HashIdStreamOptions {
   roots?: 'recency' | 'pitman-yor';
   /** How long a request stays available as a root or donor, in seconds (default 21 600, 6 h; Infinity keeps every request). */
   horizonSeconds?: number;
+  /**
+   * Where fresh ids come from (default: 0, 1, 2, … of this stream). The generator gives every
+   * client's stream one counter, so that clients' ids never collide and a run's ids are numbered
+   * in the order they are made.
+   */
+  nextId?: () => number;
 }
 
 export const DEFAULT_HORIZON_SECONDS = 21_600;
@@ -225,6 +231,7 @@ export class HashIdStream {
   private readonly history = new History();
   private readonly sessions = new Map<string | number, Member>();
   private nextId = 0;
+  private readonly allocate: (() => number) | undefined;
   private lastT = -Infinity;
   /** Requests and roots over the whole run (Pitman–Yor's new-root probability). */
   private requests = 0;
@@ -240,6 +247,7 @@ export class HashIdStream {
     const horizon = options.horizonSeconds ?? DEFAULT_HORIZON_SECONDS;
     if (!(horizon > 0)) throw new RangeError(`horizonSeconds must be > 0 (Infinity keeps every request), got ${horizon}`);
     this.horizonMs = 1000 * horizon;
+    this.allocate = options.nextId;
     this.bs = model.blockSize;
     this.drawShared = sharedSampler(model);
     const { repeatShare, counts } = model.coverage;
@@ -335,7 +343,9 @@ export class HashIdStream {
     }
     const ids: number[] = new Array<number>(nBlocks);
     for (let d = 0; d < m; d++) ids[d] = donor!.ids[d];
-    for (let d = m; d < nBlocks; d++) ids[d] = this.nextId++;
+    const allocate = this.allocate;
+    if (allocate) for (let d = m; d < nBlocks; d++) ids[d] = allocate();
+    else for (let d = m; d < nBlocks; d++) ids[d] = this.nextId++;
     if (m >= 2) donor!.donated = true;
     const member: Member = { t, ids, full: Math.floor(inputTokens / this.bs), root, donated: false, session };
     history.push(member);

@@ -26,6 +26,8 @@ export interface GenerateSummary {
   sessionClients: number;
   /** Clients drawn with gap memory. */
   memoryClients: number;
+  /** Clients whose requests got hash_ids (their profile's prefix sections). */
+  prefixClients: number;
 }
 
 /**
@@ -57,7 +59,9 @@ export function generatedTraceMeta(profile: Profile, profileSha256: string, opti
       clients: plan.clientIds.length,
       session_clients: plan.sessionClients.length,
       gap_memory_clients: plan.memoryClients.length,
+      ...(plan.prefixClients.length > 0 ? { prefix_clients: plan.prefixClients.length } : {}),
     },
+    ...(plan.blockTokens !== undefined ? { block_tokens: plan.blockTokens } : {}),
   };
 }
 
@@ -96,6 +100,7 @@ export async function generateToFile(
     clientIds: plan.clientIds,
     columns: plan.columns,
     ...(plan.sessionClients.length > 0 ? { texts: ['session_id'] as const, extraInts: ['turn'] as const } : {}),
+    ...(plan.prefixClients.length > 0 ? { hashIds: true } : {}),
     meta: generatedTraceMeta(profile, profileSha256, options, plan, naive),
   };
   // Large runs format and encode on a writer thread while this one generates (same bytes).
@@ -126,5 +131,6 @@ export async function generateToFile(
     columns: plan.columns,
     sessionClients: plan.sessionClients.length,
     memoryClients: plan.memoryClients.length,
+    prefixClients: plan.prefixClients.length,
   };
 }

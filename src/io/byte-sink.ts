@@ -107,7 +107,7 @@ export class ByteSink {
 
   /** Any finite number: integers fast, others via their shortest string form. */
   /** `[a,b,c]`: ids[from … to) as a JSON array of non-negative integers. */
-  intList(ids: Int32Array, from: number, to: number): void {
+  intList(ids: Int32Array | Float64Array, from: number, to: number): void {
     this.byte(91);
     for (let k = from; k < to; k++) {
       if (k > from) this.byte(44);

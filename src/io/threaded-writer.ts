@@ -19,6 +19,7 @@ export interface WireBatch {
   texts?: TraceBatch['texts'];
   extraInts?: TraceBatch['extraInts'];
   sessionNumbers?: Float64Array;
+  hashIds?: TraceBatch['hashIds'];
 }
 
 export type ToWriterThread = { kind: 'open'; format: TraceFormat; path: string; layout: TraceLayout } | { kind: 'write'; batch: WireBatch } | { kind: 'close' };
@@ -52,6 +53,7 @@ export function batchToWire(batch: TraceBatch): WireBatch {
     ...(texts ? { texts } : {}),
     ...(batch.extraInts ? { extraInts: batch.extraInts } : {}),
     ...(batch.sessionNumbers ? { sessionNumbers: batch.sessionNumbers } : {}),
+    ...(batch.hashIds ? { hashIds: batch.hashIds } : {}),
   };
 }
 
@@ -60,6 +62,7 @@ export function batchFromWire(w: WireBatch, clientIds: readonly string[]): Trace
   const batch: TraceBatch = { n: w.n, timestamp: w.timestamp, client: w.client, lengths: w.lengths };
   if (w.texts) batch.texts = w.texts;
   if (w.extraInts) batch.extraInts = w.extraInts;
+  if (w.hashIds) batch.hashIds = w.hashIds;
   if (w.sessionNumbers) {
     batch.sessionNumbers = w.sessionNumbers;
     defineSessionTexts(batch, clientIds);

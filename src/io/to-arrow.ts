@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { int32Ids } from './output-columns.js';
 import { Float64, Int32, List, Schema, Field, Table, Utf8, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { commitTemporary, discardTemporary, outputError, tempPathFor } from './atomic.js';
 import { outputColumns } from './output-columns.js';
@@ -25,7 +26,7 @@ export function arrowTraceWriter(path: string, layout: TraceLayout): TraceWriter
           else if (c.kind === 'text') dst.push(batch.texts?.[c.name]?.[i] ?? null);
           else if (c.kind === 'hash_ids') {
             const h = batch.hashIds;
-            dst.push(h && h.offsets[i + 1] > h.offsets[i] ? Array.from(h.ids.subarray(h.offsets[i], h.offsets[i + 1])) : null);
+            dst.push(h && h.offsets[i + 1] > h.offsets[i] ? int32Ids(h.ids, h.offsets[i], h.offsets[i + 1], path) : null);
           } else {
             const src = c.kind === 'length' ? batch.lengths[c.index] : batch.extraInts?.[c.name];
             const v = src ? src[i] : NaN;

@@ -2,6 +2,7 @@ import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 
 /** A Parquet schema element as hyparquet-writer takes it. */
 type SchemaElement = NonNullable<ConstructorParameters<typeof ParquetWriter>[0]['schema']>[number];
+import { int32Ids } from './output-columns.js';
 import { commitTemporary, discardTemporary, outputError, tempPathFor } from './atomic.js';
 import { outputColumns, type OutputColumn } from './output-columns.js';
 import type { TraceBatch, TraceLayout } from './trace-schema.js';
@@ -104,7 +105,7 @@ export function parquetTraceWriter(path: string, layout: TraceLayout): TraceWrit
           for (let i = 0; i < n; i++) dst.push(src?.[i] ?? null);
         } else if (c.kind === 'hash_ids') {
           const h = batch.hashIds;
-          for (let i = 0; i < n; i++) dst.push(h && h.offsets[i + 1] > h.offsets[i] ? Array.from(h.ids.subarray(h.offsets[i], h.offsets[i + 1])) : null);
+          for (let i = 0; i < n; i++) dst.push(h && h.offsets[i + 1] > h.offsets[i] ? int32Ids(h.ids, h.offsets[i], h.offsets[i + 1], path) : null);
         } else {
           const src = c.kind === 'length' ? batch.lengths[c.index] : batch.extraInts?.[c.name];
           for (let i = 0; i < n; i++) {

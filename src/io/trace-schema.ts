@@ -48,9 +48,10 @@ export interface TraceBatch {
   sessionNumbers?: Float64Array;
   /**
    * Per row, its prompt's block ids (the trace's hash_ids): row i's are
-   * `ids[offsets[i] … offsets[i + 1])` (offsets has n + 1 entries; none: no ids).
+   * `ids[offsets[i] … offsets[i + 1])` (offsets has n + 1 entries; none: no ids). Generated
+   * batches hold them as doubles: a long run's ids may pass 2^31.
    */
-  hashIds?: { offsets: Int32Array; ids: Int32Array };
+  hashIds?: { offsets: Int32Array; ids: Int32Array | Float64Array };
 }
 
 /** File-level metadata written in a header line (jsonl/csv) or key-value metadata (parquet). */

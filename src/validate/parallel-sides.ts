@@ -26,6 +26,7 @@ function own(trace: Trace): Trace {
     client: copy(trace.client),
     ints: Object.fromEntries(Object.entries(trace.ints).map(([f, c]) => [f, copy(c!)])),
     texts: Object.fromEntries(Object.entries(trace.texts).map(([f, c]) => [f, { index: copy(c!.index), values: c!.values }])),
+    ...(trace.hashIds ? { hashIds: { ...trace.hashIds, offsets: copy(trace.hashIds.offsets) } } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import { ownGapTotals, type GapTotals } from '../fit/idle-gaps.js';
+import { prefixSideOf, type PrefixSide } from './prefix.js';
 import { memorySums } from './metrics.js';
 import { clientSessionKeys, sliceTrace, type Trace } from '../ingest/trace.js';
 import { buildSummaries, interiorDisp, SUMMARY_FIELDS } from '../summary/build.js';
@@ -193,6 +194,8 @@ export interface Side {
   hasSessions: boolean;
   /** Session statistics over all sessions (rows with a session_id), when there are any. */
   sessions?: SessionSide;
+  /** Prefix-cache statistics (rows with hash_ids), when there are any. */
+  prefix?: PrefixSide;
   /** Requests and tokens per 10 s bin over the side's span (peak load). */
   load?: LoadSeries;
   /** The source's first and second halves (by time), for self-consistency noise floors. */
@@ -265,6 +268,7 @@ export function summarizeSide(label: string, trace: Trace, resolution: number, a
   return {
     ...sideFromSummaries(label, per, agg, trace.n, trace.texts.session_id !== undefined),
     sessions: traceSessions(trace),
+    ...(trace.hashIds ? { prefix: prefixSideOf(trace) } : {}),
     load: traceLoad(trace.timestamp, trace.ints),
   };
 }

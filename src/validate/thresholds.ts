@@ -36,6 +36,8 @@ export const DEFAULT_THRESHOLDS = {
     session_input_growth_p50_err: 0.1,
     peak_rate_p99_rel_err: 0.15,
     peak_tokens_p99_rel_err: 0.15,
+    prefix_hit_ratio_abs_err: 0.05,
+    prefix_lru_hit_ratio_abs_err: 0.05,
   },
   client: {
     rate_mape: 0.25,

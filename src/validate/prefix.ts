@@ -1,0 +1,137 @@
+/**
+ * Prefix-cache statistics of a side with hash_ids (its requests' block ids, one shared cache
+ * for every client, as a serving cluster's prefix cache is), and the metrics comparing them.
+ * A request hits its leading cached blocks (prefix caching stops at the first miss).
+ */
+import type { Trace } from '../ingest/trace.js';
+
+/** LRU capacities simulated (blocks): powers of 4 from 1 Ki; only those below a side's distinct blocks (at or above them an LRU hits as an infinite cache). */
+export const LRU_CAPACITIES = [1024, 4096, 16384, 65536, 262144, 1048576, 4194304];
+
+export interface PrefixSide {
+  /** Requests with hash_ids, and their blocks. */
+  requests: number;
+  blocks: number;
+  distinct: number;
+  /** Block hit ratio of an infinite cache. */
+  hitRatio: number;
+  /** Block hit ratio of an LRU cache of each LRU_CAPACITIES (those below `distinct`). */
+  lru: Record<number, number>;
+}
+
+/** A side's prefix-cache statistics (rows in time order); undefined without hash_ids. */
+export function prefixSideOf(trace: Trace): PrefixSide | undefined {
+  const h = trace.hashIds;
+  if (!h) return undefined;
+  const { offsets, ids } = h;
+  let max = 0;
+  for (let k = 0; k < ids.length; k++) if (ids[k] > max) max = ids[k];
+  // Infinite cache: an id seen before is cached (ids are numbered by first use, so a bitmap).
+  const seen = new Uint8Array(max + 1);
+  let hits = 0;
+  let requests = 0;
+  let distinct = 0;
+  for (let i = 0; i < trace.n; i++) {
+    const a = offsets[i];
+    const b = offsets[i + 1];
+    if (b > a) requests++;
+    let lead = true;
+    for (let k = a; k < b; k++) {
+      const id = ids[k];
+      if (seen[id]) {
+        if (lead) hits++;
+      } else {
+        lead = false;
+        seen[id] = 1;
+        distinct++;
+      }
+    }
+  }
+  const blocks = offsets[trace.n] - offsets[0];
+  const lru: Record<number, number> = {};
+  for (const c of LRU_CAPACITIES) if (c < distinct) lru[c] = lruHitRatio(offsets, ids, trace.n, max + 1, c) ;
+  return { requests, blocks, distinct, hitRatio: blocks > 0 ? hits / blocks : 0, lru };
+}
+
+/**
+ * Block hit ratio of an LRU cache of `capacity` blocks: a doubly linked list over the ids
+ * (typed arrays, most recent at the head), every block of a request touched in order.
+ */
+function lruHitRatio(offsets: Int32Array, ids: Int32Array, n: number, space: number, capacity: number): number {
+  const prev = new Int32Array(space).fill(-2); // −2: not cached
+  const next = new Int32Array(space);
+  let head = -1;
+  let tail = -1;
+  let size = 0;
+  let hits = 0;
+  const unlink = (id: number) => {
+    const p = prev[id];
+    const q = next[id];
+    if (p >= 0) next[p] = q;
+    else head = q;
+    if (q >= 0) prev[q] = p;
+    else tail = p;
+  };
+  for (let i = 0; i < n; i++) {
+    let lead = true;
+    for (let k = offsets[i]; k < offsets[i + 1]; k++) {
+      const id = ids[k];
+      if (prev[id] !== -2) {
+        if (lead) hits++;
+        unlink(id);
+      } else {
+        lead = false;
+        if (size === capacity) {
+          const old = tail;
+          unlink(old);
+          prev[old] = -2;
+        } else size++;
+      }
+      // To the head.
+      prev[id] = -1;
+      next[id] = head;
+      if (head >= 0) prev[head] = id;
+      head = id;
+      if (tail < 0) tail = id;
+    }
+  }
+  const blocks = offsets[n] - offsets[0];
+  return blocks > 0 ? hits / blocks : 0;
+}
+
+/** The capacity the LRU metric is judged at: the simulated one nearest (in log) to 10 % of the source's distinct blocks, undefined when none is below them. */
+export function judgedCapacity(src: PrefixSide): number | undefined {
+  const target = src.distinct / 10;
+  let best: number | undefined;
+  for (const c of LRU_CAPACITIES) {
+    if (src.lru[c] === undefined) continue;
+    if (best === undefined || Math.abs(Math.log2(c / target)) < Math.abs(Math.log2(best / target))) best = c;
+  }
+  return best;
+}
+
+const NO_IDS = 'no hash_ids on the generated side (its profile has no prefix sections: fit from a trace with hash_ids, with the TypeScript engine)';
+
+/**
+ * prefix_hit_ratio_abs_err: the generated block hit ratio of an infinite prefix cache minus the
+ * source's, absolute; prefix_lru_hit_ratio_abs_err: the same for an LRU cache of about 10 % of
+ * the source's distinct blocks (where prefix caches work: the requests' reuse in time matters,
+ * not only which prompts repeat). Not judged when the generated side has no hash_ids.
+ */
+export function prefixStatistics(src: PrefixSide, gen: PrefixSide | undefined): { name: string; kind: string; value: number | null; n?: number; note?: string }[] {
+  const names = ['prefix_hit_ratio_abs_err', 'prefix_lru_hit_ratio_abs_err'];
+  if (!gen) return names.map((name) => ({ name, kind: name, value: null, note: NO_IDS }));
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const out: { name: string; kind: string; value: number | null; n?: number; note?: string }[] = [
+    { name: names[0], kind: names[0], value: Math.abs(gen.hitRatio - src.hitRatio), n: src.requests, note: `infinite cache: source ${pct(src.hitRatio)}, generated ${pct(gen.hitRatio)} of blocks hit` },
+  ];
+  const c = judgedCapacity(src);
+  if (c === undefined) {
+    out.push({ name: names[1], kind: names[1], value: null, note: `the source has ${src.distinct} distinct blocks, too few for an LRU cache of ${LRU_CAPACITIES[0]} blocks or more to evict` });
+    return out;
+  }
+  // At or above the generated side's distinct blocks its LRU hits as an infinite cache.
+  const g = gen.lru[c] ?? gen.hitRatio;
+  out.push({ name: names[1], kind: names[1], value: Math.abs(g - src.lru[c]), n: src.requests, note: `LRU cache of ${c} blocks (~10 % of the source's ${src.distinct} distinct): source ${pct(src.lru[c])}, generated ${pct(g)} of blocks hit` });
+  return out;
+}
