@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { prefixSideOf } from '../validate/prefix.js';
 import { readProfile } from '../profile/read.js';
 import { anonymizedText, summarizeProfile, type ProfileSummary } from '../profile/summarize.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -59,6 +60,10 @@ export function renderSummary(file: string, s: ProfileSummary): string {
       ? '  gap memory    none: gaps are drawn independently within each window'
       : `  gap memory    ${gm.clients} client${gm.clients === 1 ? "" : "s"} (${pct(gm.share)} of requests) ${gm.clients === 1 ? "draws" : "draw"} serially dependent gaps: ${gm.top.map((x) => `client ${JSON.stringify(x.id)}: weight ${fmt(x.weight)}, φ ${fmt(x.phi)} (~${gapsWords(Math.round(1 / (1 - x.phi)))})`).join('; ')}`,
   );
+  const px = s.prefix;
+  if (px.clients > 0) {
+    lines.push(`  prefix reuse  ${px.clients} client${px.clients === 1 ? "'s" : "s'"} requests (${pct(px.share)} of requests) get hash_ids: ${px.top.map((x) => `client ${JSON.stringify(x.id)}: ${pct(x.hitRatio)} of blocks hit an infinite prefix cache in the ${x.requests} requests fitted, ${x.roots} root${x.roots === 1 ? '' : 's'}`).join('; ')}`);
+  }
   const bt = s.batches;
   if (bt.clients > 0) {
     lines.push(`  batches       ${bt.clients} client${bt.clients === 1 ? '' : 's'} (${pct(bt.share)} of requests) ${bt.clients === 1 ? 'sends' : 'send'} requests ${bt.how}: ${bt.top.map((x) => `client ${JSON.stringify(x.id)}: ${fmt(x.meanSize)} per ${x.below === undefined ? 'instant' : `cluster (gaps ${insideWords(x.below)})`} on average, up to ${x.maxSize}`).join('; ')}`);
@@ -116,6 +121,11 @@ export function renderTraceSummary(label: string, s: TraceSummary): string {
   const b = s.batches;
   if (b && b.clients > 0) {
     lines.push(`  batches       ${b.clients} client${b.clients === 1 ? '' : 's'} (${pct(b.share)} of requests) ${b.clients === 1 ? 'sends' : 'send'} requests ${b.how} (fit writes batches): ${b.top.map((x) => `client ${JSON.stringify(x.id)}, ${pct(x.zeroShare)} of its gaps ${insideWords(x.below)}, about ${Number(x.meanSize.toPrecision(3))} per ${x.below === undefined ? 'instant' : 'cluster'}`).join('; ')}`);
+  }
+  if (s.prefix) {
+    const p = s.prefix;
+    const lru = Object.entries(p.lru).map(([c, v]) => `${c} blocks ${pct(v)}`);
+    lines.push(`  prefix reuse  hash_ids on ${p.requests} requests, ${p.blocks} blocks (${p.distinct} distinct): ${pct(p.hitRatio)} hit an infinite prefix cache${lru.length ? `; an LRU cache of ${lru.join(', ')}` : ''}`);
   }
   if (s.peak) lines.push(`  peak load     ${fmt(s.peak.requestsPerS)} req/s${s.peak.tokensPerS === null ? '' : `, ${fmt(s.peak.tokensPerS)} tokens/s (${s.peak.tokenFields.map((f) => f.replace(/_tokens$/, '')).join(' + ')})`}: the 99th percentile of 10 s bins`);
   lines.push(`    ${'field'.padEnd(24)}${'mean'.padStart(10)}${'p50'.padStart(10)}${'p90'.padStart(10)}${'p99'.padStart(10)}${'max'.padStart(10)}`);
@@ -216,7 +226,9 @@ export function registerInspect(program: Command): void {
       const traceMapping = mappingFrom(opts, 'servegen');
       const result = await runIngest(files, traceMapping, parseFormat(opts.format), rep, opts);
       reportIngest(rep, result, traceMapping);
-      const summary = summarizeTrace(result.trace);
+      // Prefix reuse from the rows' hash_ids (the TypeScript engine's: DuckDB reads none).
+      const prefix = prefixSideOf(result.trace);
+      const summary: TraceSummary = { ...summarizeTrace(result.trace), ...(prefix ? { prefix } : {}) };
       process.stdout.write(opts.json ? JSON.stringify({ ingest: result.summary, trace: snakeKeys(summary) }, null, 2) + '\n' : renderTraceSummary(files.join(' '), summary) + '\n');
     });
 }

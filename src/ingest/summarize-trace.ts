@@ -1,4 +1,5 @@
 import { peakRate, tokenFields, tokenLoad, traceLoad, type LoadSeries } from '../summary/load.js';
+import type { PrefixSide } from '../validate/prefix.js';
 import { LENGTH_COLUMNS } from '../io/trace-schema.js';
 import { clientSessionKeys, type Trace } from './trace.js';
 import { buildSummaries } from '../summary/build.js';
@@ -16,6 +17,8 @@ export interface TraceFieldSummary {
 }
 
 export interface TraceSummary {
+  /** Prefix-cache statistics of the rows' hash_ids (inspect, TypeScript engine); absent without them. */
+  prefix?: PrefixSide;
   requests: number;
   clients: number;
   origin: string | null;

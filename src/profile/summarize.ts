@@ -38,6 +38,8 @@ export interface ProfileSummary {
   topClients: { id: string; share: number; cv: number | null; shifts: number; dailyPeak?: { factor: number; at: number; utc: boolean } }[];
   /** Session statistics of clients that have them. */
   sessions: { id: string; stats: Record<string, unknown> }[];
+  /** Clients with a prefix section (their requests get hash_ids): how many, their share of requests, the largest few with their fitted source's infinite-cache block hit ratio. */
+  prefix: { clients: number; share: number; top: { id: string; hitRatio: number; requests: number; roots: number }[] };
   /** Clients with gap memory: how many, their share of requests, the largest few. */
   gapMemory: { clients: number; share: number; top: { id: string; weight: number; phi: number }[] };
   /** Batch clients (`batches`): how many, their share of requests, the largest few with their mean and largest requests per instant. */
@@ -320,6 +322,15 @@ export function summarizeProfile(profile: Profile): ProfileSummary {
         return out;
       }),
     sessions: clients.filter((c) => c.sessions).map((c) => ({ id: c.id, stats: c.sessions! })),
+    prefix: (() => {
+      const withPrefix = clients.map((c, i) => ({ c, v: volumes[i] })).filter(({ c }) => c.prefix);
+      const share = withPrefix.reduce((a, { v }) => a + v, 0);
+      return {
+        clients: withPrefix.length,
+        share: total > 0 ? share / total : 0,
+        top: withPrefix.sort((a, b) => b.v - a.v).slice(0, 3).map(({ c }) => ({ id: c.id, hitRatio: c.prefix!.hit_ratio, requests: c.prefix!.requests, roots: c.prefix!.roots.distinct })),
+      };
+    })(),
     gapMemory: (() => {
       const withMemory = clients.map((c, i) => ({ c, v: volumes[i] })).filter(({ c }) => c.gap_memory && c.gap_memory.weight > 0);
       const share = withMemory.reduce((a, { v }) => a + v, 0);
