@@ -740,7 +740,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // hash_ids (a prompt's block ids) are read by the TypeScript engine only: said, not dropped
     // without a word (the fit's prefix-reuse model and the written trace's hash_ids need them).
     if (mapping.columns.hash_ids !== undefined) {
-      options.onNote?.(`note: ${files.length === 1 ? files[0] : `${files.length} files`}: hash_ids are read by the TypeScript engine only (--engine ts): the DuckDB engine leaves them out (no prefix-reuse model in a profile, no hash_ids in a trace it writes)`);
+      options.onNote?.(`note: ${files.length === 1 ? files[0] : `${files.length} files`}: hash_ids are read by the TypeScript engine only (--engine ts): the DuckDB engine leaves them out, unchecked (no prefix-reuse model in a profile, no hash_ids in a trace it writes, and a row whose hash_ids the TypeScript engine rejects is accepted)`);
       mapping = withoutHashIds(mapping);
     }
     // A Parquet column typed as a date-time is read as one whatever the mapping's numeric unit

@@ -102,10 +102,12 @@ function lruHitRatio(offsets: Int32Array, ids: Int32Array, n: number, space: num
 /** The capacity the LRU metric is judged at: the simulated one nearest (in log) to 10 % of the source's distinct blocks, undefined when none is below them. */
 export function judgedCapacity(src: PrefixSide): number | undefined {
   const target = src.distinct / 10;
+  // Nearest by ratio (in log): the larger of c / target and target / c.
+  const off = (c: number) => Math.max(c / target, target / c);
   let best: number | undefined;
   for (const c of LRU_CAPACITIES) {
     if (src.lru[c] === undefined) continue;
-    if (best === undefined || Math.abs(Math.log2(c / target)) < Math.abs(Math.log2(best / target))) best = c;
+    if (best === undefined || off(c) < off(best)) best = c;
   }
   return best;
 }

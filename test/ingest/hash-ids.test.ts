@@ -119,7 +119,7 @@ describe('hash_ids: ingest', () => {
     const dir = tempDir();
     const d = await runCli('ingest', SYNTHETIC, '--preset', 'mooncake', '--engine', 'duckdb', '--out', `${dir}/d.parquet`);
     expect(d.code).toBe(0);
-    expect(d.stderr).toContain('hash_ids are read by the TypeScript engine only (--engine ts): the DuckDB engine leaves them out');
+    expect(d.stderr).toContain('hash_ids are read by the TypeScript engine only (--engine ts): the DuckDB engine leaves them out, unchecked');
     const t = await runCli('ingest', SYNTHETIC, '--preset', 'mooncake', '--out', `${dir}/t.jsonl`);
     expect(t.code).toBe(0);
     expect(t.stderr).not.toContain('hash_ids');
