@@ -11,9 +11,11 @@ import { readErrorReason } from '../io/read-error.js';
  * - `["a", "b"]` — several columns joined with `separator` (client_id from Model + Log Type);
  * - `{"const": v}` — a constant for every row;
  * - `{"coalesce": ["a", "b"]}` — the first non-empty of several columns;
- * - `{"length": "col"}` — the length of an array column (Mooncake `hash_ids` → block count).
+ * - `{"length": "col"}` — the length of an array column (Mooncake `hash_ids` → block count);
+ * - `{"token_blocks": "col"}` — for `hash_ids` only: a prompt's token ids, cut into blocks of
+ *   `block_tokens` tokens and hashed in a chain (a block's id stands for its whole prefix).
  */
-export type FieldSource = string | string[] | { const: string | number } | { coalesce: string[] } | { length: string };
+export type FieldSource = string | string[] | { const: string | number } | { coalesce: string[] } | { length: string } | { token_blocks: string };
 
 export const TIMESTAMP_UNITS = ['auto', 's', 'ms', 'us', 'ns', 'iso'] as const;
 export type TimestampUnit = (typeof TIMESTAMP_UNITS)[number];
@@ -28,6 +30,7 @@ const SourceSchema = z.union([
   z.object({ const: z.union([z.string(), z.number()]) }).strict(),
   z.object({ coalesce: z.array(z.string().min(1)).min(1) }).strict(),
   z.object({ length: z.string().min(1) }).strict(),
+  z.object({ token_blocks: z.string().min(1) }).strict(),
 ]);
 
 /** `keep` and `drop` texts (booleans too: `"stream": true` in JSON lines reads as "true"; `[true]` was "keep[0]: Invalid input"). */
@@ -89,7 +92,9 @@ export function parseMapping(value: unknown, file = 'mapping'): Mapping {
   checkEndTimes(r.data, file);
   checkFilter(r.data, file);
   const h = r.data.columns.hash_ids;
-  if (h !== undefined && typeof h !== 'string') throw new IngestError(`${file}: columns.hash_ids: expected the column (or dotted path) holding each request's block ids, an array such as [0, 1, 2], got ${JSON.stringify(h)}`, file);
+  if (h !== undefined && typeof h !== 'string' && !(typeof h === 'object' && 'token_blocks' in h)) throw new IngestError(`${file}: columns.hash_ids: expected the column (or dotted path) holding each request's block ids, an array such as [0, 1, 2], or {"token_blocks": col} for a column of the prompt's token ids, got ${JSON.stringify(h)}`, file);
+  const tb = (Object.entries(r.data.columns) as [string, FieldSource][]).find(([f, src]) => f !== 'hash_ids' && typeof src === 'object' && 'token_blocks' in src);
+  if (tb) throw new IngestError(`${file}: columns.${tb[0]}: {"token_blocks": …} is a source of hash_ids only (a prompt's token ids cut into blocks)`, file);
   if (r.data.block_tokens !== undefined && h === undefined) throw new IngestError(`${file}: block_tokens is the size of a block of columns.hash_ids: map that column too, or leave block_tokens out`, file);
   const d = r.data.delimiter;
   if (d !== undefined && (d.length !== 1 || '"\r\n#\''.includes(d))) throw new IngestError(`${file}: delimiter: expected one character other than a quote, '#' or a line break (";" or "|"), got ${JSON.stringify(d)}`, file);
@@ -183,8 +188,8 @@ export function csvDelimiter(format: 'csv' | 'tsv', mapping: Pick<Mapping, 'deli
   return format === 'tsv' ? '\t' : (mapping.delimiter ?? ',');
 }
 
-const SOURCE_FORMS = 'a column name ("col" or "a.b" into JSON/structs), a list of columns to join, {"const": v}, {"coalesce": ["a", "b"]} or {"length": "col"}';
-const SOURCE_KEYS = ['const', 'coalesce', 'length'];
+const SOURCE_FORMS = 'a column name ("col" or "a.b" into JSON/structs), a list of columns to join, {"const": v}, {"coalesce": ["a", "b"]}, {"length": "col"} or (hash_ids) {"token_blocks": "col"}';
+const SOURCE_KEYS = ['const', 'coalesce', 'length', 'token_blocks'];
 /** Keys of a mapping's "timestamp" object. */
 const TIMESTAMP_KEYS = ['unit', 'timezone', 'marks', 'duration_unit'] as const;
 
@@ -289,6 +294,7 @@ export function mappedColumns(mapping: Mapping): { field: CanonicalField; column
     else if (Array.isArray(src)) for (const c of src) out.push({ field, column: c });
     else if ('coalesce' in src) for (const c of src.coalesce) out.push({ field, column: c });
     else if ('length' in src) out.push({ field, column: src.length });
+    else if ('token_blocks' in src) out.push({ field, column: src.token_blocks });
   }
   return out;
 }

@@ -801,7 +801,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
               if (src.coalesce.every((spec) => noPath(spec) || !fileTypes.has(spec.split('.')[0]))) throw missingCoalescePathsError(files[i], field, src.coalesce);
               continue;
             }
-            for (const spec of typeof src === 'string' ? [src] : Array.isArray(src) ? src : [src.length]) if (noPath(spec)) throw missingPathError(files[i], field, spec);
+            for (const spec of typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'length' in src ? [src.length] : [src.token_blocks]) if (noPath(spec)) throw missingPathError(files[i], field, spec);
           }
         }
       }

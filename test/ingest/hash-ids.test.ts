@@ -115,6 +115,34 @@ describe('hash_ids: ingest', () => {
     expect(() => parseMapping({ columns: { timestamp: 't', hash_ids: 'a' }, block_tokens: 0 }, 'm.json')).toThrow(/block_tokens/);
   });
 
+  it('{"token_blocks": col}: token ids cut into blocks of block_tokens, each id standing for its whole prefix', async () => {
+    const dir = tempDir();
+    const file = `${dir}/log.jsonl`;
+    const seq = (from: number, n: number) => Array.from({ length: n }, (_, k) => from + k);
+    const a = seq(0, 10); // blocks of 4: [0-3] [4-7] [8-9]
+    const b = [...seq(0, 6), 99, 98, 97, 96]; // shares block 0 with a, not block 1
+    const c = [...seq(50, 4), ...seq(4, 4)]; // block 1 has a's tokens, after another block 0
+    const lines = [{ t: 0, tok: a }, { t: 1, tok: b }, { t: 2, tok: c }, { t: 3, tok: a }, { t: 4, tok: seq(0, 8) }, { t: 5, tok: [] }, { t: 6, tok: [1, -2] }, { t: 7, tok: [1.5] }];
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const mapping = parseMapping({ columns: { timestamp: 't', hash_ids: { token_blocks: 'tok' } }, timestamp: { unit: 's' }, block_tokens: 4 });
+    const { trace, summary, rejects } = await ingestFiles({ inputs: [file], mapping });
+    expect(summary.rows_accepted).toBe(6);
+    expect(rejects.map((r) => [r.line, r.field, r.message])).toEqual([
+      [7, 'hash_ids', 'hash_ids: token 1: not a whole number ≥ 0: -2'],
+      [8, 'hash_ids', 'hash_ids: token 0: not a whole number ≥ 0: 1.5'],
+    ]);
+    expect([0, 1, 2, 3, 4, 5].map((i) => idsOf(trace, i))).toEqual([
+      [0, 1, 2], // a: ⌈10 / 4⌉ blocks
+      [0, 3, 4], // b: a's first block only
+      [5, 6], // c: block 1's tokens equal a's, but not its prefix
+      [0, 1, 2], // a again: all of its blocks
+      [0, 1], // a's first 8 tokens: its two full blocks
+      [], // no tokens
+    ]);
+    // Refused for any other field.
+    expect(() => parseMapping({ columns: { timestamp: 't', client_id: { token_blocks: 'tok' } } }, 'm.json')).toThrow(/m.json: columns.client_id: \{"token_blocks": …\} is a source of hash_ids only/);
+  });
+
   it('the DuckDB engine says it leaves them out (ingest --engine duckdb), and the TypeScript engine writes them', async () => {
     const dir = tempDir();
     const d = await runCli('ingest', SYNTHETIC, '--preset', 'mooncake', '--engine', 'duckdb', '--out', `${dir}/d.parquet`);
