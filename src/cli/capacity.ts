@@ -1,4 +1,6 @@
 import { basename } from 'node:path';
+import { traceLruHits } from '../validate/prefix.js';
+import type { Trace } from '../ingest/trace.js';
 import type { Command } from 'commander';
 import { isStandardOutput, writeFileAtomic } from '../io/atomic.js';
 import type { IngestResult } from '../ingest/ingest.js';
@@ -22,6 +24,7 @@ interface Opts {
   quantile: string;
   prefill: string;
   decode: string;
+  prefixCache?: string;
   json?: string;
   maxShortfall?: string;
   quiet?: boolean;
@@ -65,6 +68,8 @@ export function shortfalls(rows: readonly CapacityRow[], slos: readonly number[]
 export interface CapacityRow extends TraceCapacity {
   file: string;
   role: 'source' | 'generated';
+  /** With a prefix cache (--prefix-cache): the share of the prompt tokens it held, which skip prefill. */
+  cachedPromptShare?: number;
 }
 
 /** The serving model `capacity` (and `roundtrip`) use unless told otherwise: per slot 5 000 prompt and 40 output tokens/s. */
@@ -77,6 +82,35 @@ export function capacityLine(rows: readonly CapacityRow[], labels: readonly stri
   const ref = rows[0];
   const slots = (r: CapacityRow) => `${r.slots.join(' / ')}${r === ref ? '' : ` (${r.slots.map((s, k) => against(s, ref.slots[k]).slice(2, -1) || '—').join(' / ')})`}`;
   return `capacity (slots for p99 queueing delay ≤ ${slos.join(' / ')} s; servegen capacity): ${rows.map((r, i) => `${labels[i]} ${slots(r)}`).join(', ')}`;
+}
+
+/** `--prefix-cache 16384`: a whole number of blocks ≥ 1. */
+function wholeBlocks(text: string): number {
+  const v = flagNumber(text.trim());
+  if (!(v >= 1) || !Number.isSafeInteger(v)) throw new UsageError(`--prefix-cache: expected a whole number of blocks ≥ 1 (16384), got ${JSON.stringify(text)}`);
+  return v;
+}
+
+/**
+ * Each request's prompt tokens left to prefill with an LRU prefix cache of `blocks` blocks (its
+ * leading cached blocks × the trace's block size, at most its input), and the share of all
+ * prompt tokens the cache held. Without hash_ids, the inputs as they are.
+ */
+export function cachedPrompt(t: Trace, blocks: number): { prompt: Float64Array; share: number } {
+  const input = t.ints.input_tokens;
+  const prompt = new Float64Array(t.n);
+  const hits = traceLruHits(t, blocks);
+  const bt = t.hashIds?.blockTokens ?? 0;
+  let total = 0;
+  let cached = 0;
+  for (let i = 0; i < t.n; i++) {
+    const x = input && input[i] > 0 ? input[i] : 0;
+    const c = Math.min(x, hits[i] * bt);
+    prompt[i] = x - c;
+    total += x;
+    cached += c;
+  }
+  return { prompt, share: total > 0 ? cached / total : 0 };
 }
 
 /** A positive number from a flag, or a usage error naming it. */
@@ -115,12 +149,12 @@ export function capacityTable(rows: readonly CapacityRow[], slos: readonly numbe
 }
 
 /** The JSON `capacity --json` writes (and `roundtrip`, as capacity.json). */
-export function writeCapacityJson(path: string, rows: readonly CapacityRow[], model: SlotModel, slos: readonly number[], q: number, check?: { max: number; failed: readonly Shortfall[] }): void {
+export function writeCapacityJson(path: string, rows: readonly CapacityRow[], model: SlotModel, slos: readonly number[], q: number, check?: { max: number; failed: readonly Shortfall[] }, prefixCacheBlocks?: number): void {
   const json = {
     format: 'servegen-capacity',
     version: 1,
-    model: { prefill_tokens_per_second: model.prefillTokensPerSecond, decode_tokens_per_second: model.decodeTokensPerSecond, quantile: q, slo_seconds: slos },
-    traces: rows.map((r) => ({ file: r.file, role: r.role, requests: r.requests, span_seconds: r.spanSeconds, slots: r.slots })),
+    model: { prefill_tokens_per_second: model.prefillTokensPerSecond, decode_tokens_per_second: model.decodeTokensPerSecond, quantile: q, slo_seconds: slos, ...(prefixCacheBlocks !== undefined ? { prefix_cache_blocks: prefixCacheBlocks } : {}) },
+    traces: rows.map((r) => ({ file: r.file, role: r.role, requests: r.requests, span_seconds: r.spanSeconds, slots: r.slots, ...(r.cachedPromptShare !== undefined ? { cached_prompt_share: r.cachedPromptShare } : {}) })),
     // With --max-shortfall only (the check a batch job exits on).
     ...(check ? { check: { max_shortfall: check.max, pass: check.failed.length === 0, failed: check.failed.map((f) => ({ file: f.file, slo_seconds: f.slo, slots: f.slots, source_slots: f.sourceSlots, shortfall: f.shortfall })) } } : {}),
   };
@@ -140,6 +174,7 @@ export function registerCapacity(program: Command, setExit: (code: number) => vo
     .option('--quantile <q>', 'delay quantile the SLO holds for', '0.99')
     .option('--prefill <tokens/s>', 'prompt tokens a slot processes per second', String(DEFAULT_SLOT_MODEL.prefillTokensPerSecond))
     .option('--decode <tokens/s>', 'output tokens a slot produces per second', String(DEFAULT_SLOT_MODEL.decodeTokensPerSecond))
+    .option('--prefix-cache <blocks>', "an LRU prefix cache of this many blocks shared by the slots: a request's leading blocks found in it (its hash_ids) skip prefill; requests without hash_ids prefill their whole prompt")
     .option('--json <out.json>', 'write the table as JSON')
     .option('--max-shortfall <share>', 'exit 1 when a generated trace needs more than this share fewer slots than the source at some SLO (0.1 or 10%): an under-provisioning check for batch jobs')
     .option('--quiet', 'no progress or summary on stderr')
@@ -150,6 +185,7 @@ Examples:
   $ servegen capacity AzureLLMInferenceTrace_code.csv --source-preset azure-llm-2023 ours.jsonl naive.jsonl
   $ servegen capacity trace.parquet generated.jsonl --slo 0.5,2 --prefill 8000 --decode 60 --json capacity.json
   $ servegen capacity trace.parquet generated.jsonl --max-shortfall 10%   # exit 1 if it under-provisions by > 10 %
+  $ servegen capacity mooncake.jsonl --source-preset mooncake generated.jsonl --prefix-cache 16384   # cached prefixes skip prefill
 
 The model (src/validate/provisioning.ts): a deployment is a number of identical slots (the
 sequences it runs at once); a request holds one for input/prefill + output/decode seconds
@@ -170,6 +206,7 @@ size. Fewer slots than the source means the generated workload under-provisions.
       if (maxShortfall !== undefined && generated.length === 0) throw new UsageError('--max-shortfall: give at least one generated trace to check against the source');
       const q = flagNumber(opts.quantile.trim());
       if (!(q > 0 && q <= 1)) throw new UsageError(`--quantile: expected a number in (0, 1], got ${JSON.stringify(opts.quantile)}`);
+      const cacheBlocks = opts.prefixCache === undefined ? undefined : wholeBlocks(opts.prefixCache);
       const model: SlotModel = { prefillTokensPerSecond: positive(opts.prefill, '--prefill', 'prompt tokens per second > 0'), decodeTokensPerSecond: positive(opts.decode, '--decode', 'output tokens per second > 0') };
       const sides: { file: string; role: CapacityRow['role']; prefix: 'source' | 'generated' }[] = [{ file: sourceFile, role: 'source', prefix: 'source' }, ...generated.map((file) => ({ file, role: 'generated' as const, prefix: 'generated' as const }))];
       const rows: CapacityRow[] = [];
@@ -185,14 +222,22 @@ size. Fewer slots than the source means the generated workload under-provisions.
         // Without lengths every request holds its slot 0 s and one slot meets any SLO.
         if (!input && !output) throw new UsageError(`${side.file}: no input_tokens or output_tokens: the capacity model needs request lengths (map them with --${side.prefix}-preset or --${side.prefix}-map)`);
         rep.stage(`capacity: ${side.file}: ${humanCount(t.n)} requests, finding the slots for ${slos.length} SLO(s)`);
-        rows.push({ file: side.file, role: side.role, ...traceCapacity(t.timestamp, input, output, model, slos, q) });
+        let prompt: ArrayLike<number> | undefined = input;
+        let cachedPromptShare: number | undefined;
+        if (cacheBlocks !== undefined) {
+          const c = cachedPrompt(t, cacheBlocks);
+          prompt = c.prompt;
+          cachedPromptShare = c.share;
+          rep.info(t.hashIds ? `capacity: ${side.file}: ${(100 * c.share).toFixed(1)} % of prompt tokens found in the prefix cache` : `note: ${side.file}: no hash_ids: every prompt is prefilled whole (--prefix-cache)`);
+        }
+        rows.push({ file: side.file, role: side.role, ...traceCapacity(t.timestamp, prompt, output, model, slos, q), ...(cachedPromptShare !== undefined ? { cachedPromptShare } : {}) });
         rep.done();
       }
       const table = capacityTable(rows, slos, q);
       const failed = maxShortfall === undefined ? [] : shortfalls(rows, slos, maxShortfall);
       // The verdict before the outputs, as validate's (a reader of /dev/stdout that stops early ends the run with it).
       if (failed.length > 0) setExit(1);
-      if (opts.json) writeCapacityJson(opts.json, rows, model, slos, q, maxShortfall === undefined ? undefined : { max: maxShortfall, failed });
+      if (opts.json) writeCapacityJson(opts.json, rows, model, slos, q, maxShortfall === undefined ? undefined : { max: maxShortfall, failed }, cacheBlocks);
       // The table is the result (stdout, as inspect's): --quiet hides it only when --json has it
       // (`capacity t.jsonl --quiet` printed and wrote nothing; found by review).
       // With --json /dev/stdout the JSON is the output there: the table after it broke `| jq`
@@ -203,6 +248,6 @@ size. Fewer slots than the source means the generated workload under-provisions.
         for (const f of failed) rep.info(`  FAIL ${f.file}: ${f.slots} slots for p${+(100 * q).toFixed(4)} delay ≤ ${f.slo} s, ${pct(f.shortfall)} fewer than the source's ${f.sourceSlots} (> --max-shortfall ${pct(maxShortfall)})`);
         rep.info(failed.length === 0 ? `PASS: every generated trace needs at most ${pct(maxShortfall)} fewer slots than the source at every SLO` : `FAIL: ${failed.length} (trace, SLO) pair(s) under-provision by more than ${pct(maxShortfall)}`);
       }
-      rep.info(`capacity: a slot processes ${model.prefillTokensPerSecond} prompt tokens/s and ${model.decodeTokensPerSecond} output tokens/s; requests start in arrival order on the first free slot${opts.json ? `; table → ${opts.json}` : ''}`);
+      rep.info(`capacity: a slot processes ${model.prefillTokensPerSecond} prompt tokens/s and ${model.decodeTokensPerSecond} output tokens/s${cacheBlocks !== undefined ? `, less the prompt blocks an LRU prefix cache of ${cacheBlocks} blocks holds` : ''}; requests start in arrival order on the first free slot${opts.json ? `; table → ${opts.json}` : ''}`);
     });
 }

@@ -49,21 +49,39 @@ export function prefixSideOf(trace: Trace): PrefixSide | undefined {
   }
   const blocks = offsets[trace.n] - offsets[0];
   const lru: Record<number, number> = {};
-  for (const c of LRU_CAPACITIES) if (c < distinct) lru[c] = lruHitRatio(offsets, ids, trace.n, max + 1, c) ;
+  for (const c of LRU_CAPACITIES) {
+    if (c >= distinct) continue;
+    let hit = 0;
+    for (const x of lruHits(offsets, ids, trace.n, max + 1, c)) hit += x;
+    lru[c] = blocks > 0 ? hit / blocks : 0;
+  }
   return { requests, blocks, distinct, hitRatio: blocks > 0 ? hits / blocks : 0, lru };
 }
 
 /**
- * Block hit ratio of an LRU cache of `capacity` blocks: a doubly linked list over the ids
- * (typed arrays, most recent at the head), every block of a request touched in order.
+ * Per row of a trace (time order), its leading blocks found in an LRU prefix cache of
+ * `capacity` blocks shared by every request (capacity --prefix-cache); all 0 without hash_ids.
  */
-function lruHitRatio(offsets: Int32Array, ids: Int32Array, n: number, space: number, capacity: number): number {
+export function traceLruHits(trace: Trace, capacity: number): Int32Array {
+  const h = trace.hashIds;
+  if (!h) return new Int32Array(trace.n);
+  let max = 0;
+  for (let k = 0; k < h.ids.length; k++) if (h.ids[k] > max) max = h.ids[k];
+  return lruHits(h.offsets, h.ids, trace.n, max + 1, capacity);
+}
+
+/**
+ * Per row, its leading blocks an LRU cache of `capacity` blocks holds when it arrives: a doubly
+ * linked list over the ids (typed arrays, most recent at the head), every block of a request
+ * touched in order.
+ */
+function lruHits(offsets: Int32Array, ids: Int32Array, n: number, space: number, capacity: number): Int32Array {
+  const out = new Int32Array(n);
   const prev = new Int32Array(space).fill(-2); // −2: not cached
   const next = new Int32Array(space);
   let head = -1;
   let tail = -1;
   let size = 0;
-  let hits = 0;
   const unlink = (id: number) => {
     const p = prev[id];
     const q = next[id];
@@ -74,6 +92,7 @@ function lruHitRatio(offsets: Int32Array, ids: Int32Array, n: number, space: num
   };
   for (let i = 0; i < n; i++) {
     let lead = true;
+    let hits = 0;
     for (let k = offsets[i]; k < offsets[i + 1]; k++) {
       const id = ids[k];
       if (prev[id] !== -2) {
@@ -94,9 +113,9 @@ function lruHitRatio(offsets: Int32Array, ids: Int32Array, n: number, space: num
       head = id;
       if (tail < 0) tail = id;
     }
+    out[i] = hits;
   }
-  const blocks = offsets[n] - offsets[0];
-  return blocks > 0 ? hits / blocks : 0;
+  return out;
 }
 
 /** The capacity the LRU metric is judged at: the simulated one nearest (in log) to 10 % of the source's distinct blocks, undefined when none is below them. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { loadPreset } from '../../src/ingest/presets.js';
 import { serviceSeconds, slotsNeeded, traceCapacity } from '../../src/validate/provisioning.js';
-import { parseSlos } from '../../src/cli/capacity.js';
+import { cachedPrompt, parseSlos } from '../../src/cli/capacity.js';
 import { fixture, tempDir } from '../helpers.js';
 import { runCli } from './run-cli.js';
 
@@ -173,5 +173,49 @@ describe('servegen capacity', () => {
     expect(JSON.parse(readFileSync(json, 'utf8')).check).toBeUndefined();
     for (const bad of ['1', '-5%', 'x']) expect((await runCli(...args, '--max-shortfall', bad)).code, bad).toBe(2);
     expect((await runCli('capacity', src, '--source-preset', 'servegen', '--max-shortfall', '0.1')).stderr).toContain('--max-shortfall: give at least one generated trace');
+  });
+});
+
+describe('capacity --prefix-cache', () => {
+  it('a request prefills only the prompt blocks an LRU cache does not hold (hand-checked), at most its input', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'log.jsonl');
+    // Blocks of 512: r0 [0,1] misses both; r1 [0,1,2] hits 2 (1024 tokens); r2 [3] misses; with a
+    // cache of 3 blocks r2 evicted 0 (the least recent), so r3 [0] misses; r4 [3] hits 1, but its
+    // input is 100 tokens: 100 cached.
+    const rows = [[0, [0, 1], 1000], [1, [0, 1, 2], 1500], [2, [3], 300], [3, [0], 400], [4, [3], 100]];
+    writeFileSync(file, rows.map(([t, ids, n]) => JSON.stringify({ timestamp: (t as number) * 1000, input_length: n, output_length: 10, hash_ids: ids })).join('\n') + '\n');
+    const { trace } = await ingestFiles({ inputs: [file], mapping: loadPreset('mooncake') });
+    const { prompt, share } = cachedPrompt(trace, 3);
+    expect(Array.from(prompt)).toEqual([1000, 1500 - 1024, 300, 400, 0]);
+    expect(share).toBeCloseTo((1024 + 100) / 3300, 12);
+    // Without hash_ids, every prompt whole.
+    expect(Array.from(cachedPrompt({ ...trace, hashIds: undefined }, 3).prompt)).toEqual([1000, 1500, 300, 400, 100]);
+  });
+
+  it('on the Mooncake synthetic trace: the cached share and fewer or as many slots in the JSON; a trace without hash_ids is said; bad values exit 2', async () => {
+    const dir = tempDir();
+    const src = fixture('traces', 'mooncake', 'synthetic_trace.jsonl.gz');
+    const plain = await runCli('capacity', src, '--source-preset', 'mooncake', '--json', join(dir, 'a.json'), '--quiet');
+    const cached = await runCli('capacity', src, '--source-preset', 'mooncake', '--prefix-cache', '16384', '--json', join(dir, 'b.json'));
+    expect([plain.code, cached.code]).toEqual([0, 0]);
+    const a = JSON.parse(readFileSync(join(dir, 'a.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(join(dir, 'b.json'), 'utf8'));
+    expect(b.model.prefix_cache_blocks).toBe(16384);
+    expect(a.model.prefix_cache_blocks).toBeUndefined();
+    const s = b.traces[0].cached_prompt_share;
+    expect(s).toBeGreaterThan(0.3);
+    expect(s).toBeLessThan(0.64); // below the infinite cache's block hit ratio
+    b.traces[0].slots.forEach((x: number, k: number) => expect(x).toBeLessThanOrEqual(a.traces[0].slots[k]));
+    expect(cached.stderr).toMatch(/synthetic_trace\.jsonl\.gz: \d+\.\d % of prompt tokens found in the prefix cache/);
+    const az = await runCli('capacity', fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), '--source-preset', 'burstgpt', '--prefix-cache', '100', '--quiet');
+    expect(az.code).toBe(0);
+    const noIds = await runCli('capacity', fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), '--source-preset', 'burstgpt', '--prefix-cache', '100');
+    expect(noIds.stderr).toContain('no hash_ids: every prompt is prefilled whole (--prefix-cache)');
+    for (const bad of ['0', '1.5', 'x']) {
+      const r = await runCli('capacity', src, '--source-preset', 'mooncake', '--prefix-cache', bad);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--prefix-cache: expected a whole number of blocks ≥ 1');
+    }
   });
 });
