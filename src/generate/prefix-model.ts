@@ -75,6 +75,12 @@ export interface PrefixModel {
     count: number;
     /** Share of those whose best match already was an earlier one's best match (prefixes reused by several requests rather than extended once, as chat turns are). */
     redonate: number;
+    /**
+     * Share of those whose best match is their root's latest earlier request with at least m
+     * blocks (a document re-asked: the previous ask is the best match; absent: 0, the donor is
+     * always drawn by the reuse gap).
+     */
+    chain?: number;
     gapMu: number;
     gapSigma: number;
   };
@@ -166,6 +172,8 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
   let g = 0;
   const matched = new Set<number>();
   let again = 0;
+  let chained = 0;
+  const members: number[][] = [];
   let s1 = 0;
   let s2 = 0;
   for (let i = 0; i < n; i++) {
@@ -174,6 +182,7 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
     const k = rootIndex.get(key);
     if (k === undefined) {
       rootIndex.set(key, counts.length);
+      members.push([i]);
       counts.push(1);
       lastT.push(requests[i].timestamp);
       continue;
@@ -193,9 +202,16 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
       g++;
       if (matched.has(r.match[i])) again++;
       else matched.add(r.match[i]);
+      const mk = members[k];
+      for (let q = mk.length - 1; q >= 0; q--) {
+        if (r.blocks[mk[q]] < r.shared[i]) continue;
+        if (mk[q] === r.match[i]) chained++;
+        break;
+      }
       s1 += lg;
       s2 += lg * lg;
     }
+    members[k].push(i);
   }
   const py = counts.length <= 1 ? { theta: 0, alpha: 0, seTheta: NaN, seAlpha: NaN } : fitPitmanYor(counts);
   const quantiles = cover.map((xs) => {
@@ -210,7 +226,7 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
     blockSize,
     roots: { ...py, requests: n, distinct: counts.length, gapMu: rmu, gapSigma: nr > 1 ? Math.sqrt(Math.max(0, (r2 - nr * rmu * rmu) / (nr - 1))) : 0 },
     coverage: { edges: [...COVERAGE_EDGES], counts: repeats, repeatShare: repeats.map((c, k) => (all[k] ? c / all[k] : NaN)), single: singles.map((c, k) => (repeats[k] ? c / repeats[k] : 0)), quantiles },
-    reuse: { count: g, redonate: g ? again / g : 0, gapMu: mu, gapSigma: g > 1 ? Math.sqrt(Math.max(0, (s2 - g * mu * mu) / (g - 1))) : 0 },
+    reuse: { count: g, redonate: g ? again / g : 0, chain: g ? chained / g : 0, gapMu: mu, gapSigma: g > 1 ? Math.sqrt(Math.max(0, (s2 - g * mu * mu) / (g - 1))) : 0 },
   };
 }
 
@@ -231,7 +247,7 @@ export function generateHashIds(
   model: PrefixModel,
   requests: readonly GeneratedRequest[],
   rng: Rng,
-  options: { roots?: 'recency' | 'pitman-yor' } = {},
+  options: { roots?: 'idle' | 'recency' | 'pitman-yor' } = {},
 ): number[][] {
   const stream = new HashIdStream(model, rng, { roots: options.roots, horizonSeconds: Infinity });
   return requests.map((r) => stream.nextMs(r.timestamp, r.inputTokens, r.sessionId));

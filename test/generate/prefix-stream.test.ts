@@ -10,7 +10,8 @@ describe('generateHashIds over HashIdStream: the prototype’s output, unchanged
   // SHA-256 (first 16 hex digits) of JSON.stringify(generateHashIds(model, requests,
   // createRng(seed), { roots })) for each case, computed with generateHashIds as it was before
   // it became a loop over HashIdStream (main at a005ae4). Any change to a draw, its order, an id
-  // or a donor choice changes the digest.
+  // or a donor choice changes the digest. (The recency and Pitman–Yor cases are unchanged by
+  // h-72: a model's chain share is used by the idle choice only.)
   const before: Record<string, string> = {
     'conversation, recency': '0d91e33f1f746ee2',
     'conversation, pitman-yor': 'be2952ec7cf18fb8',
@@ -22,6 +23,13 @@ describe('generateHashIds over HashIdStream: the prototype’s output, unchanged
     'sessions sample': 'c33f1fef707de94e',
     'root-process sample, recency': 'b4895b9014b0005f',
     'root-process sample, pitman-yor': 'aa24fdb2d88aea30',
+    // h-72: the idle root choice and chained repeats (the default since), pinned when added.
+    // One root (conversation): nothing to choose, the recency draws exactly, so the same ids.
+    'conversation, idle': '0d91e33f1f746ee2',
+    'conversation, idle, 30 % of requests in 400 sessions': '9210dd9bbe0f1d9d',
+    'synthetic, idle': '947f7c488cd419db',
+    'synthetic, idle, 30 % of requests in 400 sessions': 'e26a6255a019a4ff',
+    'root-process sample, idle, chain 0.5': '977c3dd14aa3051e',
   };
   it('covers every case', () => expect(cases.map((c) => c.name).sort()).toEqual(Object.keys(before).sort()));
   for (const c of cases) {
