@@ -11,8 +11,10 @@
  *   root (the first request excepted). In document-style logs short prompts are mostly new
  *   (synthetic_trace: 5 % of one-block requests repeat a root, 45 % overall).
  * - which root: the log-normal (μ, σ of ln seconds) of the gap from a repeat request back to
- *   its root's previous request ("recency", the default: the root of the request at t − g, a
- *   distance-dependent Chinese restaurant, stationary in time). Also fitted, for comparison: a
+ *   its root's previous request, i.e. the root's idle time at reuse ("idle", the default since
+ *   h-72: of the roots of the right length, the one whose last request is the latest at or
+ *   before t − g, stationary in time; "recency", the default before: the root of the request at
+ *   t − g, which favours roots with many recent requests). Also fitted, for comparison: a
  *   Pitman–Yor sequence over the roots (θ, α) by maximum likelihood, which describes Zipf-like
  *   root popularity but whose new-root rate (θ + αK)/(t + θ) falls as a run gets longer.
  * - coverage: per bucket of n, the share of repeat requests that share only their first block
@@ -21,7 +23,16 @@
  * - reuse gap: the log-normal (μ, σ of ln seconds) of t_i − t_j over repeat requests sharing at
  *   least two blocks, j the most recent earlier request sharing all of them; and the share of
  *   those whose j already was another's j (re-donation: 0.3 % in the conversation trace, where a
- *   prompt is extended by one next turn; 4.3 % in the synthetic one).
+ *   prompt is extended by one next turn; 4.3 % in the synthetic one); and the chain share, those
+ *   whose j is their root's latest earlier request with at least m blocks (a document re-asked:
+ *   92 % in the synthetic trace, 0.3 % in the conversation one).
+ *
+ * Generation with idle roots (the default; HashIdStream): a repeat drawing m ≥ 2 is, with the
+ * chain share, chained: it joins the root whose stem (its first request's full blocks) has
+ * m ± m/4 blocks (at most n) and was last used latest at or before t − g, and shares that whole
+ * stem; otherwise (or when no such root is retained) it joins, by the same idle rule, a root
+ * whose longest request has m … 2n blocks, and copies m blocks from a donor about a reuse gap
+ * back as below. The rest of this paragraph is the recency / Pitman–Yor process.
  *
  * Generation (per client, requests in time order; ids renumbered by first appearance at the
  * end, as in Mooncake traces): a request whose session has an earlier turn shares that turn's

@@ -16,6 +16,9 @@
  *   request's root is taken); a donor gap reaching before the root's retained members takes
  *   its earliest retained member, as before its first;
  * - a root's longest request (the length check of the root draw) is over its retained members;
+ * - idle roots: a root's last use is looked up among the retained roots only (an index of last
+ *   uses by time, and one per stem length, whose stale entries are dropped when they outnumber
+ *   the live ones);
  * - Pitman–Yor roots: the new-root probability keeps the counts of the whole run
  *   ((θ + αK)/(i + θ), K roots and i requests so far), but the root draw is over retained
  *   requests (∝ retained count − α), a windowed approximation once the horizon binds.
