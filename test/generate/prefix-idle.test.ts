@@ -5,7 +5,7 @@
  * matches matched once and a small LRU cache hit as rarely as on the source.
  */
 import { describe, expect, it } from 'vitest';
-import { fitPrefixModel, generateHashIds, renumberByFirstUse, type GeneratedRequest } from '../../src/generate/prefix-model.js';
+import { fitPrefixModel, fitTruncatedLogNormal, generateHashIds, renumberByFirstUse, type GeneratedRequest } from '../../src/generate/prefix-model.js';
 import { measurePrefixReuse, type PrefixRequest } from '../../src/generate/prefix-reuse.js';
 import { createRng } from '../../src/stats/rng.js';
 import type { Trace } from '../../src/ingest/trace.js';
@@ -139,6 +139,36 @@ describe('the synthetic trace regenerated: chained repeats', () => {
       expect(idle.lru).toBeLessThanOrEqual(0.36);
       expect(recency.once).toBeLessThan(0.75);
       expect(recency.lru).toBeGreaterThan(0.4);
+    });
+  }
+});
+
+describe('fit: gaps right-truncated at the log\'s start', () => {
+  // Gaps g ~ log-normal(μ = 4, σ = 1.5) back from times t uniform on [0, 1 000 s], seen only when
+  // g ≤ t (a gap cannot reach before the log): about 8 600 of 10 000 kept, and their plain mean of
+  // ln g is about 0.3 below μ (σ 1.32 instead of 1.5). The truncated maximum likelihood gets μ
+  // and σ back: over seeds 51–55, μ 3.97–4.03 and σ 1.503–1.521 (SD over seeds ≈ 0.02 and 0.007,
+  // about σ/√n = 0.016 and σ/√(2n) = 0.011); allow 0.1 and 0.05 (≥ 4 SE), and ask that the plain
+  // mean miss by more than 0.2.
+  for (const seed of [51, 52, 53]) {
+    it(`seed ${seed}: μ within 0.1, σ within 0.05; the plain mean misses by > 0.2`, () => {
+      const rng = createRng(seed);
+      const xs: number[] = [];
+      const bs: number[] = [];
+      for (let i = 0; i < 10_000; i++) {
+        const t = 1000 * rng.next();
+        const x = 4 + 1.5 * rng.normal();
+        if (x <= Math.log(t)) {
+          xs.push(x);
+          bs.push(Math.log(t));
+        }
+      }
+      const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
+      const fit = fitTruncatedLogNormal(xs, bs, mean, sd);
+      expect(Math.abs(fit.mu - 4)).toBeLessThan(0.1);
+      expect(Math.abs(fit.sigma - 1.5)).toBeLessThan(0.05);
+      expect(4 - mean).toBeGreaterThan(0.2);
     });
   }
 });
