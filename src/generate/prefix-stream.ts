@@ -154,7 +154,7 @@ class History implements Timeline {
  * finds the root whose last request is the latest at or before a time (the idle root choice).
  */
 class LastUses {
-  private items: Member[] = [];
+  private items: (Member | undefined)[] = [];
   private times: number[] = [];
   private head = 0;
   private static live(x: Member): boolean {
@@ -167,7 +167,7 @@ class LastUses {
       const items: Member[] = [];
       const times: number[] = [];
       for (let k = this.head; k < this.items.length; k++) {
-        const y = this.items[k];
+        const y = this.items[k]!;
         if (LastUses.live(y)) {
           items.push(y);
           times.push(y.t);
@@ -178,10 +178,10 @@ class LastUses {
       this.head = 0;
     }
   }
-  /** Drops the entries before `cutoff` (ms): their requests are forgotten. */
+  /** Drops the entries before `cutoff` (ms): their requests are forgotten (and must not be kept alive by this index). */
   forget(cutoff: number): void {
-    while (this.head < this.items.length && this.times[this.head] < cutoff) this.head++;
-    if (this.head >= 1024 && 2 * this.head >= this.items.length) {
+    while (this.head < this.items.length && this.times[this.head] < cutoff) this.items[this.head++] = undefined;
+    if (this.head >= 64 && 2 * this.head >= this.items.length) {
       this.items.splice(0, this.head);
       this.times.splice(0, this.head);
       this.head = 0;
@@ -202,7 +202,7 @@ class LastUses {
   /** The first live entry from index `from` on in direction `step` (−1 back, 1 forward) that `accept`s, looking at up to `limit` live entries. */
   private scan(from: number, step: number, limit: number, accept: (x: Member) => boolean): Member | undefined {
     for (let k = from, n = 0; k >= this.head && k < this.items.length && n < limit; k += step) {
-      const x = this.items[k];
+      const x = this.items[k]!;
       if (!LastUses.live(x)) continue;
       n++;
       if (accept(x)) return x;
@@ -256,8 +256,10 @@ interface Root {
   peaks: Queue | undefined;
   /** Blocks of the longest retained request (peaks' first). */
   longest: number;
-  /** The root's stem: the first ⌊input / block size⌋ (at least 1) ids of its first request, which a chained repeat shares whole (a document re-asked). */
-  stem: number[];
+  /** The ids of the root's first request, whose first `stemLen` are the root's stem. */
+  stemIds: number[];
+  /** The stem's blocks: the first request's ⌊input / block size⌋ (at least 1), which a chained repeat shares whole (a document re-asked). */
+  stemLen: number;
 }
 
 /** Draws the shared blocks m of a repeat request of n blocks from its bucket (or the nearest bucket with data). */
@@ -413,7 +415,7 @@ export class HashIdStream {
       const { theta, alpha } = model.roots;
       const pNew = this.recency ? this.newShare[bk] : Math.min(1, (this.requests === 0 ? 1 : (theta + alpha * this.rootsEver) / (this.requests + theta)) * this.tilt[bk]);
       if (history.size === 0 || rng.next() < pNew) {
-        root = { members: new Queue(), peaks: undefined, longest: 0, stem: [] };
+        root = { members: new Queue(), peaks: undefined, longest: 0, stemIds: [], stemLen: 0 };
         this.rootsEver++;
         this.liveRoots++;
       } else {
@@ -489,7 +491,7 @@ export class HashIdStream {
         }
         if (stemmed) {
           donor = root.members.last();
-          m = root.stem.length;
+          m = root.stemLen;
         } else {
           const fresh = m >= 2 && !(rng.next() < (model.reuse.redonate ?? 1));
           [donor, m] = chooseDonor(root.members, t, m, model.reuse.gapMu, model.reuse.gapSigma, rng, fresh);
@@ -497,7 +499,7 @@ export class HashIdStream {
       }
     }
     const ids: number[] = new Array<number>(nBlocks);
-    const shared = stemmed ? root.stem : donor?.ids;
+    const shared = stemmed ? root.stemIds : donor?.ids;
     for (let d = 0; d < m; d++) ids[d] = shared![d];
     const allocate = this.allocate;
     if (allocate) for (let d = m; d < nBlocks; d++) ids[d] = allocate();
@@ -508,7 +510,8 @@ export class HashIdStream {
     root.members.push(member);
     if (root.members.size === 1) {
       root.longest = nBlocks;
-      root.stem = ids.slice(0, Math.max(1, Math.min(nBlocks, member.full)));
+      root.stemIds = ids;
+      root.stemLen = Math.max(1, Math.min(nBlocks, member.full));
     }
     else {
       const peaks = (root.peaks ??= Queue.of(root.members.at(0)));
@@ -518,8 +521,8 @@ export class HashIdStream {
     }
     if (this.idle) {
       this.lastUses.push(member, this.liveRoots);
-      let e = this.byStem.get(root.stem.length);
-      if (e === undefined) this.byStem.set(root.stem.length, (e = { uses: new LastUses(), live: 0 }));
+      let e = this.byStem.get(root.stemLen);
+      if (e === undefined) this.byStem.set(root.stemLen, (e = { uses: new LastUses(), live: 0 }));
       if (root.members.size === 1) e.live++;
       e.uses.push(member, e.live);
     }
@@ -551,10 +554,12 @@ export class HashIdStream {
       history.shift();
       const root = old.root;
       root.members.shift(); // the root's oldest retained member is the oldest retained request of it
-      if (root.members.size === 0) {
-        this.liveRoots--;
-        if (this.idle) this.byStem.get(root.stem.length)!.live--;
+      if (this.idle) {
+        const e = this.byStem.get(root.stemLen)!;
+        e.uses.forget(cutoff);
+        if (root.members.size === 0) e.live--;
       }
+      if (root.members.size === 0) this.liveRoots--;
       else if (root.peaks!.at(0) === old) {
         root.peaks!.shift();
         root.longest = root.peaks!.at(0).ids.length;
