@@ -54,7 +54,7 @@ const ROOT_TRIES = 16;
 /** How many live roots back (then forward) from a time the idle root choice looks for one of the right length (repeats that share no stem). */
 const ROOT_SCAN = 1024;
 
-/** A chained repeat drawing m shares the whole stem of a root whose stem is within m ± m/4 blocks (and at most its own n). */
+/** A chained repeat drawing m shares the whole stem of a root whose stem is within m ± d blocks, d = min(n, 1.25 m) − m (at least 1). */
 const STEM_SPREAD = 1.25;
 
 /** How many members back (then forward) from the time-chosen one a donor search looks. */
@@ -431,7 +431,7 @@ export class HashIdStream {
           for (let tries = 0; tries < ROOT_TRIES && target < history.time(0); tries++) target = t - 1000 * exp(model.roots.gapMu + model.roots.gapSigma * rng.normal());
           target = Math.max(target, history.time(0));
           // Chained (share `chain` of repeats sharing ≥ 2 blocks): a root whose stem is within
-          // m ± m/4 blocks (and at most n) lends its whole stem, as a document re-asked shares it
+          // m ± d blocks (below) lends its whole stem, as a document re-asked shares it
           // with every earlier ask, so the best match is the root's previous request and is
           // matched once (each repeat drawing its own m made a root's longest request the best
           // match of many: 65 % of best matches matched once, source 95.5 %). Roots by idle time
@@ -439,9 +439,9 @@ export class HashIdStream {
           const chain = model.reuse.chain ?? 0;
           let pickedRoot: Root | undefined;
           if (m >= 2 && chain > 0 && rng.next() < chain) {
-            // Stems of m − d … m + d blocks, d = m / 4 (at least 1), at most n: symmetric about m so
-            // that the stems shared average m (a range m / 1.25 … min(n, 1.25 m) fell short of it
-            // where n binds: hit ratio 61 % instead of 64 %).
+            // Stems of m − d … m + d blocks, d = min(n, 1.25 m) − m (at least 1): symmetric about m
+            // so that the stems shared average m (a range m / 1.25 … min(n, 1.25 m) fell short of
+            // it where n binds: synthetic hit ratio 59 % instead of 64 %).
             const hi = Math.min(nBlocks, Math.floor(m * STEM_SPREAD));
             pickedRoot = this.pickStem(target, Math.max(2, m - Math.max(1, hi - m)), hi);
             stemmed = pickedRoot !== undefined;

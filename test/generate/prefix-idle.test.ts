@@ -82,8 +82,8 @@ describe('idle roots: the fitted root gap comes back', () => {
   // σ = 1, no chain. The idle choice takes the root whose last request is the latest at or
   // before t − g, so its idle time is g plus the distance to that root's last request (a few
   // tenths of a second at ~8 live roots per second of history): the fitted μ comes back within
-  // 0.1 (sampling SE σ/√24 000 ≈ 0.006; the rest is that bias and the early requests' redrawn
-  // gaps). The recency choice (root of the request at t − g) takes roots whose last request can
+  // 0.1 (seed 5: −0.006, σ 1.011; sampling SE σ/√24 000 ≈ 0.006, the rest allows for that
+  // bias). Recency: 0.81 shorter, σ 1.55. The recency choice (root of the request at t − g) takes roots whose last request can
   // be after t − g: its idle times are clearly shorter.
   const N = 40_000;
   const gen: GeneratedRequest[] = arrivals(N, 20, 21).map((t) => ({ timestamp: t, inputTokens: 4000 }));
@@ -122,9 +122,9 @@ describe('idle roots: the fitted root gap comes back', () => {
 
 describe('the synthetic trace regenerated: chained repeats', () => {
   // Fitted on the fixture (chain share 92 %), regenerated for its own times and lengths over
-  // seeds 1–3. Source: 95.5 % of best matches matched once, LRU 4 000 blocks 23.0 %. Before
-  // h-72 (recency roots, a donor per drawn m): 64–66 % and 46–51 % over 5 seeds; now 92–94 % and
-  // 24–30 %. The bounds sit between the two.
+  // seeds 1–3. Source: 95.5 % of best matches matched once, LRU 4 096 blocks 23.7 %. Recency
+  // roots with a donor per drawn m (before h-72) on this fit: 64–67 % and 45–47 %; idle roots
+  // with chained stems: 93.4–93.5 % and 25–28 %. The bounds sit between the two.
   const src = readMooncakeFixture('synthetic');
   const model = fitPrefixModel(src);
   for (const seed of [1, 2, 3]) {
