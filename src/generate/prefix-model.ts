@@ -31,7 +31,7 @@
  *
  * Generation with idle roots (the default; HashIdStream): a repeat drawing m ≥ 2 is, with the
  * chain share, chained: it joins the root whose stem (its first request's full blocks) has
- * m ± d blocks, d = min(⌊1.25 m⌋, n) − m (at least m − 1 … m) and was last used latest at or before t − g, and shares that whole
+ * m ± d blocks, d = min(⌊1.25 m⌋, n) − m (at least m − 1 … m), below n unless m = n, and was last used latest at or before t − g, and shares that whole
  * stem; otherwise (or when no such root is retained) it joins, by the same idle rule, a root
  * whose longest request has m … 2n blocks, and copies m blocks from a donor about a reuse gap
  * back as below. The rest of this paragraph is the recency / Pitman–Yor process.

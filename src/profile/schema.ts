@@ -153,7 +153,7 @@ export const PrefixSchema = z
       .object({
         count: z.number().int().nonnegative().describe('repeats sharing 2 blocks or more'),
         redonate: share.describe('share of those whose best match already was another request\'s best match (0.3 % in chat: a turn is extended once)'),
-        chain: share.optional().describe('share of those whose best match is their root\'s latest earlier request with at least as many blocks (a document re-asked: 92 % in the Mooncake synthetic trace, 0.3 % in chat); such a repeat shares the whole stem of a root (its first request\'s full blocks) within m ± d blocks, d = min(⌊1.25 m⌋, n) − m (at least m − 1 … m). Absent (profiles before it): 0, every donor is drawn by the reuse gap'),
+        chain: share.optional().describe('share of those whose best match is their root\'s latest earlier request with at least as many blocks (a document re-asked: 92 % in the Mooncake synthetic trace, 0.3 % in chat); such a repeat shares the whole stem of a root (its first request\'s full blocks) within m ± d blocks, d = min(⌊1.25 m⌋, n) − m (at least m − 1 … m), below n unless m = n. Absent (profiles before it): 0, every donor is drawn by the reuse gap'),
         ...lnSeconds,
       })
       .strict()

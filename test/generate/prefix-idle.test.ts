@@ -124,7 +124,7 @@ describe('the synthetic trace regenerated: chained repeats', () => {
   // Fitted on the fixture (chain share 92 %), regenerated for its own times and lengths over
   // seeds 1–3. Source: 95.5 % of best matches matched once, LRU 4 096 blocks 23.7 %. Recency
   // roots with a donor per drawn m (before h-72) on this fit: 64–67 % and 45–47 %; idle roots
-  // with chained stems: 93.4–93.5 % and 25–28 %. The bounds sit between the two.
+  // with chained stems: 92.9–93.2 % and 23–26 %. The bounds sit between the two.
   const src = readMooncakeFixture('synthetic');
   const model = fitPrefixModel(src);
   for (const seed of [1, 2, 3]) {
