@@ -178,6 +178,10 @@ class LastUses {
       this.head = 0;
     }
   }
+  /** Entries held (live, stale, and spent slots not yet spliced off). */
+  get held(): number {
+    return this.items.length;
+  }
   /** Drops the entries before `cutoff` (ms): their requests are forgotten (and must not be kept alive by this index). */
   forget(cutoff: number): void {
     while (this.head < this.items.length && this.times[this.head] < cutoff) this.items[this.head++] = undefined;
@@ -377,6 +381,18 @@ export class HashIdStream {
   /** Roots with a retained request. */
   get retainedRoots(): number {
     return this.liveRoots;
+  }
+
+  /** Entries of the idle root choice's indices (last uses, and per stem length): bounded by a few times the retained roots, whatever the run's length. */
+  get indexed(): number {
+    let n = this.lastUses.held;
+    for (const e of this.byStem.values()) n += e.uses.held;
+    return n;
+  }
+
+  /** Stem lengths indexed. */
+  get stemLengths(): number {
+    return this.byStem.size;
   }
 
   /** Sessions whose last turn is retained. */

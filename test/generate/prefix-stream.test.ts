@@ -80,6 +80,7 @@ describe('HashIdStream: bounded memory over a long run', () => {
   const stream = new HashIdStream(model, createRng(32), { horizonSeconds: horizon });
   let maxRetained = 0;
   let maxRoots = 0;
+  let maxIndexed = 0;
   let wrongRetained = 0;
   let lo = 0;
   let repeats = 0;
@@ -92,6 +93,7 @@ describe('HashIdStream: bounded memory over a long run', () => {
     if (stream.retained !== i - lo + 1) wrongRetained++;
     maxRetained = Math.max(maxRetained, stream.retained);
     maxRoots = Math.max(maxRoots, stream.retainedRoots);
+    maxIndexed = Math.max(maxIndexed, stream.indexed);
   }
 
   it('retains exactly the requests of the last horizon', () => expect(wrongRetained).toBe(0));
@@ -106,6 +108,16 @@ describe('HashIdStream: bounded memory over a long run', () => {
     // ones, consecutive) hold the last turns of retained / 40 keys, ± 2 at the window's ends;
     // without forgetting, all 6 250 keys would stay.
     expect(Math.abs(stream.retainedSessions - stream.retained / 40)).toBeLessThanOrEqual(2);
+  });
+  it('idle roots: the indices stay bounded by the retained roots, not the run', () => {
+    // Each index compacts when its entries pass 2 × its live roots + 64 and drops (and clears)
+    // entries older than the horizon, so the last-use index holds at most ~3 × the retained
+    // roots + 64 and each per-stem-length list ~3 × its roots + 64 (+ up to its cleared slots
+    // before a splice): together under 6 × retained roots + 128 × stem lengths (seed 32: 34 393
+    // entries for at most 5 192 roots and 130 stem lengths); without compaction they would
+    // grow with the run, to 2 × 250 000.
+    expect(maxIndexed).toBeLessThan(6 * maxRoots + 128 * stream.stemLengths);
+    expect(maxIndexed).toBeLessThan(N / 5);
   });
   it('keeps reusing prefixes at the fitted rate to the end', () => {
     // Outside sessions a request repeats a root with the fitted per-bucket share (synthetic:
