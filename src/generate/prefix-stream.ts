@@ -475,6 +475,8 @@ export class HashIdStream {
           }
           root = pickedRoot;
         } else {
+          // Recency, Pitman–Yor, and idle with one live root (nothing to choose: it draws exactly as
+          // recency, so a chat log's single system-prompt root gives the same ids either way).
           let widest: Root | undefined; // the longest longest-request among the draws
           let serving: Root | undefined; // the shortest longest-request ≥ m among the draws
           for (let tries = 0; tries < ROOT_TRIES; tries++) {
