@@ -7,7 +7,7 @@
  * tree-shaped ids is the shared prefix measurePrefixReuse finds) with the share of requests
  * sharing anything, to compare horizons (--horizon Infinity keeps every request).
  *
- * Usage: node --expose-gc --import tsx bench/prefix-stream.ts [--n 1000000] [--horizon 21600] [--roots recency|pitman-yor] [conversation|synthetic ...]
+ * Usage: node --expose-gc --import tsx bench/prefix-stream.ts [--n 1000000] [--horizon 21600] [--roots idle|recency|pitman-yor] [conversation|synthetic ...]
  */
 import { fitPrefixModel } from '../src/generate/prefix-model.js';
 import { HashIdStream, DEFAULT_HORIZON_SECONDS } from '../src/generate/prefix-stream.js';
@@ -21,7 +21,7 @@ const opt = (name: string) => {
 };
 const N = Number(opt('--n') ?? 1_000_000);
 const horizonSeconds = Number(opt('--horizon') ?? DEFAULT_HORIZON_SECONDS);
-const roots = (opt('--roots') ?? 'recency') as 'recency' | 'pitman-yor';
+const roots = (opt('--roots') ?? 'idle') as 'idle' | 'recency' | 'pitman-yor';
 const names = argv.filter((a, k) => !a.startsWith('--') && !argv[k - 1]?.startsWith('--'));
 const gc = (globalThis as { gc?: () => void }).gc;
 const heapMb = () => {
@@ -49,6 +49,8 @@ for (const name of (names.length ? names : ['synthetic', 'conversation']) as ('s
   let blocks = 0;
   let shared = 0;
   let repeats = 0;
+  let halfBlocks = 0;
+  let halfShared = 0;
   let fresh = 0; // ids below it existed before the request
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
@@ -57,6 +59,7 @@ for (const name of (names.length ? names : ['synthetic', 'conversation']) as ('s
     let m = 0;
     while (m < ids.length && ids[m] < fresh) m++;
     shared += m;
+    if (i === N / 2) [halfBlocks, halfShared] = [blocks - ids.length, shared - m];
     if (m > 0) repeats++;
     fresh = Math.max(fresh, ids[ids.length - 1] + 1);
     if ((i & 1023) === 0) {
@@ -69,6 +72,6 @@ for (const name of (names.length ? names : ['synthetic', 'conversation']) as ('s
   console.log(
     `${name} (${roots}, horizon ${horizonSeconds} s): ${N} requests at ${rate.toFixed(2)}/s over ${(now / 3600).toFixed(1)} h, ${blocks} blocks: ` +
       `${ms.toFixed(0)} ms, ${((N / ms) * 1000).toFixed(0)} requests/s; retained max ${maxRetained} requests (rate × horizon ${(rate * horizonSeconds).toFixed(0)}), ${maxRoots} roots; heap +${heap.toFixed(0)} MB with ${stream.retained} retained; ` +
-      `hit ratio ${((100 * shared) / blocks).toFixed(2)} %, requests sharing a prefix ${((100 * repeats) / N).toFixed(2)} %`,
+      `hit ratio ${((100 * shared) / blocks).toFixed(2)} % (first half ${((100 * halfShared) / halfBlocks).toFixed(2)} %, second ${((100 * (shared - halfShared)) / (blocks - halfBlocks)).toFixed(2)} %), requests sharing a prefix ${((100 * repeats) / N).toFixed(2)} %`,
   );
 }

@@ -11,17 +11,30 @@
  *   root (the first request excepted). In document-style logs short prompts are mostly new
  *   (synthetic_trace: 5 % of one-block requests repeat a root, 45 % overall).
  * - which root: the log-normal (μ, σ of ln seconds) of the gap from a repeat request back to
- *   its root's previous request ("recency", the default: the root of the request at t − g, a
- *   distance-dependent Chinese restaurant, stationary in time). Also fitted, for comparison: a
+ *   its root's previous request, i.e. the root's idle time at reuse ("idle", the default since
+ *   h-72: of the roots of the right length, the one whose last request is the latest at or
+ *   before t − g, stationary in time; "recency", the default before: the root of the request at
+ *   t − g, which favours roots with many recent requests). Also fitted, for comparison: a
  *   Pitman–Yor sequence over the roots (θ, α) by maximum likelihood, which describes Zipf-like
  *   root popularity but whose new-root rate (θ + αK)/(t + θ) falls as a run gets longer.
  * - coverage: per bucket of n, the share of repeat requests that share only their first block
  *   (m = 1: a one-block system prompt, the mode of chat logs), and the empirical distribution
  *   of m/n of the others as 101 quantiles.
  * - reuse gap: the log-normal (μ, σ of ln seconds) of t_i − t_j over repeat requests sharing at
- *   least two blocks, j the most recent earlier request sharing all of them; and the share of
+ *   least two blocks, j the most recent earlier request sharing all of them (both gaps by
+ *   maximum likelihood right-truncated at the time since the log's first request, as a gap
+ *   cannot reach before it: fitTruncatedLogNormal); and the share of
  *   those whose j already was another's j (re-donation: 0.3 % in the conversation trace, where a
- *   prompt is extended by one next turn; 4.3 % in the synthetic one).
+ *   prompt is extended by one next turn; 4.3 % in the synthetic one); and the chain share, those
+ *   whose j is their root's latest earlier request with at least m blocks (a document re-asked:
+ *   92 % in the synthetic trace, 0.3 % in the conversation one).
+ *
+ * Generation with idle roots (the default; HashIdStream): a repeat drawing m ≥ 2 is, with the
+ * chain share, chained: it joins the root whose stem (its first request's full blocks) has
+ * m ± d blocks, d = min(⌊1.25 m⌋, n) − m (at least m − 1 … m), below n unless m = n, and was last used latest at or before t − g, and shares that whole
+ * stem; otherwise (or when no such root is retained) it joins, by the same idle rule, a root
+ * whose longest request has m … 2n blocks, and copies m blocks from a donor about a reuse gap
+ * back as below. The rest of this paragraph is the recency / Pitman–Yor process.
  *
  * Generation (per client, requests in time order; ids renumbered by first appearance at the
  * end, as in Mooncake traces): a request whose session has an earlier turn shares that turn's
@@ -41,6 +54,7 @@
 import type { Rng } from '../stats/rng.js';
 import { exp, log } from '../stats/det-math.js';
 import { nelderMead } from '../stats/nelder-mead.js';
+import { normalCdf } from '../stats/normal.js';
 import { measurePrefixReuse, quantileSorted, type PrefixRequest } from './prefix-reuse.js';
 import { HashIdStream } from './prefix-stream.js';
 
@@ -75,6 +89,12 @@ export interface PrefixModel {
     count: number;
     /** Share of those whose best match already was an earlier one's best match (prefixes reused by several requests rather than extended once, as chat turns are). */
     redonate: number;
+    /**
+     * Share of those whose best match is their root's latest earlier request with at least m
+     * blocks (a document re-asked: the previous ask is the best match; absent: 0, the donor is
+     * always drawn by the reuse gap).
+     */
+    chain?: number;
     gapMu: number;
     gapSigma: number;
   };
@@ -150,6 +170,32 @@ export function fitPitmanYor(counts: readonly number[]): { theta: number; alpha:
   return { theta, alpha, seTheta: ok ? Math.sqrt(a22 / det) : NaN, seAlpha: ok ? Math.sqrt(a11 / det) : NaN };
 }
 
+/**
+ * Maximum-likelihood (μ, σ) of a log-normal from values x_i = ln g_i each observed only because
+ * g_i ≤ a_i (b_i = ln a_i: a gap back from request i is at most the time since the log began),
+ * i.e. of a normal right-truncated at b_i: Σ ln φ((x_i − μ)/σ) − ln σ − ln Φ((b_i − μ)/σ).
+ * The plain mean and SD of x estimate the truncated distribution; a generator drawing from them
+ * truncates again (a gap reaching before the first request is drawn again), so its gaps came
+ * out shorter than the log's. Starts from (and falls back to) the plain estimates.
+ */
+export function fitTruncatedLogNormal(xs: readonly number[], bs: readonly number[], mu0: number, sigma0: number): { mu: number; sigma: number } {
+  if (xs.length < 2 || !(sigma0 > 0)) return { mu: mu0, sigma: sigma0 };
+  const f = (p: number[]) => {
+    const mu = p[0];
+    const sigma = exp(p[1]);
+    let s = 0;
+    for (let i = 0; i < xs.length; i++) {
+      const z = (xs[i] - mu) / sigma;
+      const c = normalCdf((bs[i] - mu) / sigma);
+      if (!(c > 0)) return 1e300;
+      s += 0.5 * z * z + p[1] + log(c);
+    }
+    return s;
+  };
+  const r = nelderMead(f, [mu0, log(sigma0)], { step: 0.2, maxIter: 400, tol: 1e-10 });
+  return r.fx < f([mu0, log(sigma0)]) && Number.isFinite(r.x[0]) ? { mu: r.x[0], sigma: exp(r.x[1]) } : { mu: mu0, sigma: sigma0 };
+}
+
 /** Fits {@link PrefixModel} on one client's requests in time order. */
 export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 512): PrefixModel {
   const r = measurePrefixReuse(requests, blockSize);
@@ -166,6 +212,12 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
   let g = 0;
   const matched = new Set<number>();
   let again = 0;
+  let chained = 0;
+  const rootX: number[] = [];
+  const rootB: number[] = [];
+  const reuseX: number[] = [];
+  const reuseB: number[] = [];
+  const members: number[][] = [];
   let s1 = 0;
   let s2 = 0;
   for (let i = 0; i < n; i++) {
@@ -174,12 +226,15 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
     const k = rootIndex.get(key);
     if (k === undefined) {
       rootIndex.set(key, counts.length);
+      members.push([i]);
       counts.push(1);
       lastT.push(requests[i].timestamp);
       continue;
     }
     counts[k]++;
     const lr = log(Math.max(1e-3, (requests[i].timestamp - lastT[k]) / 1000));
+    rootX.push(lr);
+    rootB.push(Math.max(lr, log(Math.max(1e-3, (requests[i].timestamp - requests[0].timestamp) / 1000))));
     lastT[k] = requests[i].timestamp;
     r1 += lr;
     r2 += lr * lr;
@@ -190,12 +245,21 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
     else cover[bk].push(r.shared[i] / b);
     if (r.shared[i] >= 2) {
       const lg = log(Math.max(1e-3, (requests[i].timestamp - requests[r.match[i]].timestamp) / 1000));
+      reuseX.push(lg);
+      reuseB.push(Math.max(lg, log(Math.max(1e-3, (requests[i].timestamp - requests[0].timestamp) / 1000))));
       g++;
       if (matched.has(r.match[i])) again++;
       else matched.add(r.match[i]);
+      const mk = members[k];
+      for (let q = mk.length - 1; q >= 0; q--) {
+        if (r.blocks[mk[q]] < r.shared[i]) continue;
+        if (mk[q] === r.match[i]) chained++;
+        break;
+      }
       s1 += lg;
       s2 += lg * lg;
     }
+    members[k].push(i);
   }
   const py = counts.length <= 1 ? { theta: 0, alpha: 0, seTheta: NaN, seAlpha: NaN } : fitPitmanYor(counts);
   const quantiles = cover.map((xs) => {
@@ -206,11 +270,16 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
   const mu = g ? s1 / g : 0;
   const nr = n - counts.length;
   const rmu = nr ? r1 / nr : 0;
+  // Both gaps corrected for the log's start (a gap back from t is at most t − t_0; h-72: the
+  // plain estimates made the regenerated reuse gaps shorter than the log's, p90 420 s vs 483 s
+  // on the chat trace).
+  const rootGap = fitTruncatedLogNormal(rootX, rootB, rmu, nr > 1 ? Math.sqrt(Math.max(0, (r2 - nr * rmu * rmu) / (nr - 1))) : 0);
+  const reuseGap = fitTruncatedLogNormal(reuseX, reuseB, mu, g > 1 ? Math.sqrt(Math.max(0, (s2 - g * mu * mu) / (g - 1))) : 0);
   return {
     blockSize,
-    roots: { ...py, requests: n, distinct: counts.length, gapMu: rmu, gapSigma: nr > 1 ? Math.sqrt(Math.max(0, (r2 - nr * rmu * rmu) / (nr - 1))) : 0 },
+    roots: { ...py, requests: n, distinct: counts.length, gapMu: rootGap.mu, gapSigma: rootGap.sigma },
     coverage: { edges: [...COVERAGE_EDGES], counts: repeats, repeatShare: repeats.map((c, k) => (all[k] ? c / all[k] : NaN)), single: singles.map((c, k) => (repeats[k] ? c / repeats[k] : 0)), quantiles },
-    reuse: { count: g, redonate: g ? again / g : 0, gapMu: mu, gapSigma: g > 1 ? Math.sqrt(Math.max(0, (s2 - g * mu * mu) / (g - 1))) : 0 },
+    reuse: { count: g, redonate: g ? again / g : 0, chain: g ? chained / g : 0, gapMu: reuseGap.mu, gapSigma: reuseGap.sigma },
   };
 }
 
@@ -231,7 +300,7 @@ export function generateHashIds(
   model: PrefixModel,
   requests: readonly GeneratedRequest[],
   rng: Rng,
-  options: { roots?: 'recency' | 'pitman-yor' } = {},
+  options: { roots?: 'idle' | 'recency' | 'pitman-yor' } = {},
 ): number[][] {
   const stream = new HashIdStream(model, rng, { roots: options.roots, horizonSeconds: Infinity });
   return requests.map((r) => stream.nextMs(r.timestamp, r.inputTokens, r.sessionId));

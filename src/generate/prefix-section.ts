@@ -27,7 +27,7 @@ export function prefixSectionOf(model: PrefixModel, requests: number, hitRatio: 
       single: c.single.map(r6),
       quantiles: c.quantiles.map((qs) => qs.filter((_, k) => k % KEEP_EVERY === 0).map(r6)),
     },
-    reuse: { count: model.reuse.count, redonate: r6(model.reuse.redonate), gap_mu: r6(model.reuse.gapMu), gap_sigma: r6(model.reuse.gapSigma) },
+    reuse: { count: model.reuse.count, redonate: r6(model.reuse.redonate), chain: r6(model.reuse.chain ?? 0), gap_mu: r6(model.reuse.gapMu), gap_sigma: r6(model.reuse.gapSigma) },
   };
 }
 
@@ -43,6 +43,6 @@ export function prefixModelOf(s: PrefixSection): PrefixModel {
       single: [...s.coverage.single],
       quantiles: s.coverage.quantiles.map((q) => [...q]),
     },
-    reuse: { count: s.reuse.count, redonate: s.reuse.redonate, gapMu: s.reuse.gap_mu, gapSigma: s.reuse.gap_sigma },
+    reuse: { count: s.reuse.count, redonate: s.reuse.redonate, chain: s.reuse.chain ?? 0, gapMu: s.reuse.gap_mu, gapSigma: s.reuse.gap_sigma },
   };
 }

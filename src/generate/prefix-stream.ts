@@ -16,6 +16,9 @@
  *   request's root is taken); a donor gap reaching before the root's retained members takes
  *   its earliest retained member, as before its first;
  * - a root's longest request (the length check of the root draw) is over its retained members;
+ * - idle roots: a root's last use is looked up among the retained roots only (an index of last
+ *   uses by time, and one per stem length, whose stale entries are dropped when they outnumber
+ *   the live ones);
  * - Pitman–Yor roots: the new-root probability keeps the counts of the whole run
  *   ((θ + αK)/(i + θ), K roots and i requests so far), but the root draw is over retained
  *   requests (∝ retained count − α), a windowed approximation once the horizon binds.
@@ -26,8 +29,13 @@ import { exp } from '../stats/det-math.js';
 import { bucketOf, type PrefixModel } from './prefix-model.js';
 
 export interface HashIdStreamOptions {
-  /** Root process: recency (default) or Pitman–Yor. */
-  roots?: 'recency' | 'pitman-yor';
+  /**
+   * Root process: idle (default: the root whose last request is the latest at or before t − g,
+   * so a root's idle time at reuse follows the fitted root gap), recency (the root of the latest
+   * request at or before t − g, whatever its root did since: the process before h-72, kept for
+   * comparison) or Pitman–Yor.
+   */
+  roots?: 'idle' | 'recency' | 'pitman-yor';
   /** How long a request stays available as a root or donor, in seconds (default 21 600, 6 h; Infinity keeps every request). */
   horizonSeconds?: number;
   /**
@@ -42,6 +50,12 @@ export const DEFAULT_HORIZON_SECONDS = 21_600;
 
 /** Pitman–Yor repeat draws a request makes to find a root with a request of at least m blocks. */
 const ROOT_TRIES = 16;
+
+/** How many live roots back (then forward) from a time the idle root choice looks for one of the right length (repeats that share no stem). */
+const ROOT_SCAN = 1024;
+
+/** A chained repeat drawing m shares the whole stem of a root whose stem is within m ± d blocks, d = min(n, 1.25 m) − m (at least 1), and below n unless m = n. */
+const STEM_SPREAD = 1.25;
 
 /** How many members back (then forward) from the time-chosen one a donor search looks. */
 const DONOR_WINDOW = 256;
@@ -133,6 +147,98 @@ class History implements Timeline {
   }
 }
 
+/**
+ * The roots' last uses in time order: every request is appended, and an entry goes stale when
+ * its root gets a later request (or is forgotten). Stale entries are skipped by the search and
+ * dropped when they outnumber the live ones (amortized O(1) a request), so a search by time
+ * finds the root whose last request is the latest at or before a time (the idle root choice).
+ */
+class LastUses {
+  private items: (Member | undefined)[] = [];
+  private times: number[] = [];
+  private head = 0;
+  private static live(x: Member): boolean {
+    return x.root.members.size > 0 && x.root.members.last() === x;
+  }
+  push(x: Member, liveRoots: number): void {
+    this.items.push(x);
+    this.times.push(x.t);
+    if (this.items.length - this.head > 2 * liveRoots + 64) {
+      const items: Member[] = [];
+      const times: number[] = [];
+      for (let k = this.head; k < this.items.length; k++) {
+        const y = this.items[k]!;
+        if (LastUses.live(y)) {
+          items.push(y);
+          times.push(y.t);
+        }
+      }
+      this.items = items;
+      this.times = times;
+      this.head = 0;
+    }
+  }
+  /** Entries held (live, stale, and spent slots not yet spliced off). */
+  get held(): number {
+    return this.items.length;
+  }
+  /** Drops the entries before `cutoff` (ms): their requests are forgotten (and must not be kept alive by this index). */
+  forget(cutoff: number): void {
+    while (this.head < this.items.length && this.times[this.head] < cutoff) this.items[this.head++] = undefined;
+    if (this.head >= 64 && 2 * this.head >= this.items.length) {
+      this.items.splice(0, this.head);
+      this.times.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+  /** Index of the first entry after `t`. */
+  private after(t: number): number {
+    let a = this.head;
+    let b = this.items.length;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (this.times[mid] <= t) a = mid + 1;
+      else b = mid;
+    }
+    return a;
+  }
+
+  /** The first live entry from index `from` on in direction `step` (−1 back, 1 forward) that `accept`s, looking at up to `limit` live entries. */
+  private scan(from: number, step: number, limit: number, accept: (x: Member) => boolean): Member | undefined {
+    for (let k = from, n = 0; k >= this.head && k < this.items.length && n < limit; k += step) {
+      const x = this.items[k]!;
+      if (!LastUses.live(x)) continue;
+      n++;
+      if (accept(x)) return x;
+    }
+    return undefined;
+  }
+
+  /** The latest live entry at or before `t` and, when none is, the earliest after it. */
+  around(t: number): [Member | undefined, Member | undefined] {
+    const a = this.after(t);
+    const before = this.scan(a - 1, -1, Infinity, () => true);
+    return [before, before === undefined ? this.scan(a, 1, Infinity, () => true) : undefined];
+  }
+
+  /**
+   * A root chosen by idle time: among roots whose longest retained request has lo … hi blocks,
+   * the one whose last request is the latest at or before `t`, else the earliest after it
+   * (looking at up to ROOT_SCAN live roots each way). Undefined when none of those fits;
+   * `seen` gets each root looked at that does not.
+   */
+  pick(t: number, lo: number, hi: number, seen: (r: Root) => void): Root | undefined {
+    const a = this.after(t);
+    const fits = (x: Member) => {
+      const v = x.root.longest;
+      if (v >= lo && v <= hi) return true;
+      seen(x.root);
+      return false;
+    };
+    return (this.scan(a - 1, -1, ROOT_SCAN, fits) ?? this.scan(a, 1, ROOT_SCAN, fits))?.root;
+  }
+}
+
 /** A retained request. */
 interface Member {
   /** Timestamp (ms). */
@@ -154,6 +260,10 @@ interface Root {
   peaks: Queue | undefined;
   /** Blocks of the longest retained request (peaks' first). */
   longest: number;
+  /** The ids of the root's first request, whose first `stemLen` are the root's stem. */
+  stemIds: number[];
+  /** The stem's blocks: the first request's ⌊input / block size⌋ (at least 1), which a chained repeat shares whole (a document re-asked). */
+  stemLen: number;
 }
 
 /** Draws the shared blocks m of a repeat request of n blocks from its bucket (or the nearest bucket with data). */
@@ -222,6 +332,10 @@ function chooseDonor(members: Queue, t: number, m: number, mu: number, sigma: nu
  */
 export class HashIdStream {
   private readonly recency: boolean;
+  private readonly idle: boolean;
+  private readonly lastUses = new LastUses();
+  /** Per stem length: the last uses of the roots with that stem, and how many of them are retained (the chained root choice). */
+  private readonly byStem = new Map<number, { uses: LastUses; live: number }>();
   private readonly horizonMs: number;
   private readonly bs: number;
   private readonly drawShared: (n: number, rng: Rng) => number;
@@ -243,7 +357,9 @@ export class HashIdStream {
     private readonly rng: Rng,
     options: HashIdStreamOptions = {},
   ) {
-    this.recency = (options.roots ?? 'recency') === 'recency';
+    const roots = options.roots ?? 'idle';
+    this.recency = roots !== 'pitman-yor';
+    this.idle = roots === 'idle';
     const horizon = options.horizonSeconds ?? DEFAULT_HORIZON_SECONDS;
     if (!(horizon > 0)) throw new RangeError(`horizonSeconds must be > 0 (Infinity keeps every request), got ${horizon}`);
     this.horizonMs = 1000 * horizon;
@@ -265,6 +381,18 @@ export class HashIdStream {
   /** Roots with a retained request. */
   get retainedRoots(): number {
     return this.liveRoots;
+  }
+
+  /** Entries of the idle root choice's indices (last uses, and per stem length): bounded by a few times the retained roots, whatever the run's length. */
+  get indexed(): number {
+    let n = this.lastUses.held;
+    for (const e of this.byStem.values()) n += e.uses.held;
+    return n;
+  }
+
+  /** Stem lengths indexed. */
+  get stemLengths(): number {
+    return this.byStem.size;
   }
 
   /** Sessions whose last turn is retained. */
@@ -292,6 +420,7 @@ export class HashIdStream {
     let root: Root;
     let donor: Member | undefined;
     let m = 0;
+    let stemmed = false;
     const prevTurn = session !== undefined ? this.sessions.get(session) : undefined;
     if (prevTurn !== undefined) {
       root = prevTurn.root;
@@ -302,47 +431,95 @@ export class HashIdStream {
       const { theta, alpha } = model.roots;
       const pNew = this.recency ? this.newShare[bk] : Math.min(1, (this.requests === 0 ? 1 : (theta + alpha * this.rootsEver) / (this.requests + theta)) * this.tilt[bk]);
       if (history.size === 0 || rng.next() < pNew) {
-        root = { members: new Queue(), peaks: undefined, longest: 0 };
+        root = { members: new Queue(), peaks: undefined, longest: 0, stemIds: [], stemLen: 0 };
         this.rootsEver++;
         this.liveRoots++;
       } else {
         m = this.drawShared(nBlocks, rng);
-        let widest: Root | undefined; // the longest longest-request among the draws
-        let serving: Root | undefined; // the shortest longest-request ≥ m among the draws
-        for (let tries = 0; tries < ROOT_TRIES; tries++) {
-          let k: Root;
-          if (this.recency) {
-            // The root of the latest retained request at or before t − g; a g reaching back
-            // before the retained history (at first: the first request) is drawn again (taking
-            // the first request's root instead made it the most popular root of the synthetic
-            // trace's regeneration: 4.7 % of requests).
-            // (With one live root, e.g. a chat log's system prompt, the search is skipped: only
-            // whether g reaches before the history matters.)
-            const target = t - 1000 * exp(model.roots.gapMu + model.roots.gapSigma * rng.normal());
-            const j = target < history.time(0) ? -1 : this.liveRoots === 1 ? 0 : latestAtOrBefore(history, target);
-            if (j < 0 && tries < ROOT_TRIES - 1) continue;
-            k = history.at(Math.max(0, j)).root;
-          } else {
-            // ∝ c_k − α: a uniformly drawn retained request's root (∝ c_k), accepted with 1 − α/c_k.
-            const n = history.size;
-            do k = history.at(Math.min(n - 1, Math.floor(rng.next() * n))).root;
-            while (!(rng.next() < 1 - alpha / k.members.size));
+        if (this.idle && this.liveRoots > 1) {
+          // Idle: of the roots of the right length, the one whose last request is the latest at
+          // or before t − g, so a root is repeated after being idle about g (the fitted root gap
+          // is that idle time) whatever its popularity. Filtering by length before the time
+          // matters: drawing a root by time and then redrawing until its length fits accepts
+          // recent roots more often (long roots get repeated, so a root idle for long is mostly a
+          // short one), which halved the idle times (docs/prefix-reuse.md § 3).
+          let target = -Infinity;
+          for (let tries = 0; tries < ROOT_TRIES && target < history.time(0); tries++) target = t - 1000 * exp(model.roots.gapMu + model.roots.gapSigma * rng.normal());
+          target = Math.max(target, history.time(0));
+          // Chained (share `chain` of repeats sharing ≥ 2 blocks): a root whose stem is within
+          // m ± d blocks (below) lends its whole stem, as a document re-asked shares it
+          // with every earlier ask, so the best match is the root's previous request and is
+          // matched once (each repeat drawing its own m made a root's longest request the best
+          // match of many: 65 % of best matches matched once, source 95.5 %). Roots by idle time
+          // among those stems (an index by stem length). None retained: an ordinary repeat.
+          const chain = model.reuse.chain ?? 0;
+          let pickedRoot: Root | undefined;
+          if (m >= 2 && chain > 0 && rng.next() < chain) {
+            // Stems of m − d … m + d blocks, d = min(n, 1.25 m) − m (at least 1): symmetric about m
+            // so that the stems shared average m (a range m / 1.25 … min(n, 1.25 m) fell short of
+            // it where n binds: synthetic hit ratio 59 % instead of 64 %); but below n unless m = n
+            // (a stem of n blocks is a whole-prompt hit: allowing it doubled those, 11 % vs 5 %).
+            const hi = Math.min(nBlocks, Math.floor(m * STEM_SPREAD));
+            pickedRoot = this.pickStem(target, Math.max(2, m - Math.max(1, hi - m)), m < nBlocks ? Math.min(hi, nBlocks - 1) : hi);
+            stemmed = pickedRoot !== undefined;
           }
-          const lk = k.longest;
-          if (lk >= m && lk <= 2 * nBlocks) {
-            serving = k;
-            break;
+          if (pickedRoot === undefined) {
+            let serving: Root | undefined; // the shortest longest-request ≥ m looked at
+            let widest: Root | undefined; // the longest longest-request looked at
+            pickedRoot = this.lastUses.pick(target, m, 2 * nBlocks, (k) => {
+              const lk = k.longest;
+              if (lk >= m && (serving === undefined || lk < serving.longest)) serving = k;
+              if (widest === undefined || lk > widest.longest) widest = k;
+            });
+            pickedRoot ??= (serving ?? widest)!;
           }
-          if (lk >= m && (serving === undefined || lk < serving.longest)) serving = k;
-          if (widest === undefined || lk > widest.longest) widest = k;
+          root = pickedRoot;
+        } else {
+          // Recency, Pitman–Yor, and idle with one live root (nothing to choose: it draws exactly as
+          // recency, so a chat log's single system-prompt root gives the same ids either way).
+          let widest: Root | undefined; // the longest longest-request among the draws
+          let serving: Root | undefined; // the shortest longest-request ≥ m among the draws
+          for (let tries = 0; tries < ROOT_TRIES; tries++) {
+            let k: Root;
+            if (this.recency) {
+              // The root of the latest retained request at or before t − g; a g reaching back
+              // before the retained history (at first: the first request) is drawn again (taking
+              // the first request's root instead made it the most popular root of the synthetic
+              // trace's regeneration: 4.7 % of requests).
+              // (With one live root, e.g. a chat log's system prompt, the search is skipped: only
+              // whether g reaches before the history matters.)
+              const target = t - 1000 * exp(model.roots.gapMu + model.roots.gapSigma * rng.normal());
+              const j = target < history.time(0) ? -1 : this.liveRoots === 1 ? 0 : latestAtOrBefore(history, target);
+              if (j < 0 && tries < ROOT_TRIES - 1) continue;
+              k = history.at(Math.max(0, j)).root;
+            } else {
+              // ∝ c_k − α: a uniformly drawn retained request's root (∝ c_k), accepted with 1 − α/c_k.
+              const n = history.size;
+              do k = history.at(Math.min(n - 1, Math.floor(rng.next() * n))).root;
+              while (!(rng.next() < 1 - alpha / k.members.size));
+            }
+            const lk = k.longest;
+            if (lk >= m && lk <= 2 * nBlocks) {
+              serving = k;
+              break;
+            }
+            if (lk >= m && (serving === undefined || lk < serving.longest)) serving = k;
+            if (widest === undefined || lk > widest.longest) widest = k;
+          }
+          root = (serving ?? widest)!;
         }
-        root = (serving ?? widest)!;
-        const fresh = m >= 2 && !(rng.next() < (model.reuse.redonate ?? 1));
-        [donor, m] = chooseDonor(root.members, t, m, model.reuse.gapMu, model.reuse.gapSigma, rng, fresh);
+        if (stemmed) {
+          donor = root.members.last();
+          m = root.stemLen;
+        } else {
+          const fresh = m >= 2 && !(rng.next() < (model.reuse.redonate ?? 1));
+          [donor, m] = chooseDonor(root.members, t, m, model.reuse.gapMu, model.reuse.gapSigma, rng, fresh);
+        }
       }
     }
     const ids: number[] = new Array<number>(nBlocks);
-    for (let d = 0; d < m; d++) ids[d] = donor!.ids[d];
+    const shared = stemmed ? root.stemIds : donor?.ids;
+    for (let d = 0; d < m; d++) ids[d] = shared![d];
     const allocate = this.allocate;
     if (allocate) for (let d = m; d < nBlocks; d++) ids[d] = allocate();
     else for (let d = m; d < nBlocks; d++) ids[d] = this.nextId++;
@@ -350,26 +527,57 @@ export class HashIdStream {
     const member: Member = { t, ids, full: Math.floor(inputTokens / this.bs), root, donated: false, session };
     history.push(member);
     root.members.push(member);
-    if (root.members.size === 1) root.longest = nBlocks;
+    if (root.members.size === 1) {
+      root.longest = nBlocks;
+      root.stemIds = ids;
+      root.stemLen = Math.max(1, Math.min(nBlocks, member.full));
+    }
     else {
       const peaks = (root.peaks ??= Queue.of(root.members.at(0)));
       while (peaks.size > 0 && peaks.last().ids.length <= nBlocks) peaks.pop();
       peaks.push(member);
       root.longest = peaks.at(0).ids.length;
     }
+    if (this.idle) {
+      this.lastUses.push(member, this.liveRoots);
+      let e = this.byStem.get(root.stemLen);
+      if (e === undefined) this.byStem.set(root.stemLen, (e = { uses: new LastUses(), live: 0 }));
+      if (root.members.size === 1) e.live++;
+      e.uses.push(member, e.live);
+    }
     if (session !== undefined) this.sessions.set(session, member);
     this.requests++;
     return ids;
   }
 
+  /** Of the roots with a stem of lo … hi blocks, the one whose last request is the latest at or before t, else the earliest after it (undefined: none is retained). */
+  private pickStem(t: number, lo: number, hi: number): Root | undefined {
+    let before: Member | undefined;
+    let after: Member | undefined;
+    for (let len = lo; len <= hi; len++) {
+      const e = this.byStem.get(len);
+      if (e === undefined || e.live === 0) continue;
+      const [b, a] = e.uses.around(t);
+      if (b !== undefined && (before === undefined || b.t > before.t)) before = b;
+      if (a !== undefined && (after === undefined || a.t < after.t)) after = a;
+    }
+    return (before ?? after)?.root;
+  }
+
   /** Drops the requests before `cutoff` (ms), with the roots and sessions they were the last retained request of. */
   private forget(cutoff: number): void {
     const { history } = this;
+    if (this.idle) this.lastUses.forget(cutoff);
     while (history.size > 0 && history.time(0) < cutoff) {
       const old = history.at(0);
       history.shift();
       const root = old.root;
       root.members.shift(); // the root's oldest retained member is the oldest retained request of it
+      if (this.idle) {
+        const e = this.byStem.get(root.stemLen)!;
+        e.uses.forget(cutoff);
+        if (root.members.size === 0) e.live--;
+      }
       if (root.members.size === 0) this.liveRoots--;
       else if (root.peaks!.at(0) === old) {
         root.peaks!.shift();

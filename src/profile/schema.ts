@@ -139,7 +139,7 @@ export const PrefixSchema = z
         ...lnSeconds,
       })
       .strict()
-      .describe('which earlier root a request repeats: the root of the request about g seconds back, g log-normal (gap_mu, gap_sigma: from a repeat back to its root\'s previous request)'),
+      .describe('which earlier root a request repeats: of the roots of the right length, the one whose last request is the latest about g seconds back (a root is repeated after being idle about g), g log-normal (gap_mu, gap_sigma: from a repeat back to its root\'s previous request)'),
     coverage: z
       .object({
         edges: z.array(z.number().int().positive()).min(1).describe('lower edges of the buckets of a request\'s own blocks n (1, 2, 4, …)'),
@@ -153,10 +153,11 @@ export const PrefixSchema = z
       .object({
         count: z.number().int().nonnegative().describe('repeats sharing 2 blocks or more'),
         redonate: share.describe('share of those whose best match already was another request\'s best match (0.3 % in chat: a turn is extended once)'),
+        chain: share.optional().describe('share of those whose best match is their root\'s latest earlier request with at least as many blocks (a document re-asked: 92 % in the Mooncake synthetic trace, 0.3 % in chat); such a repeat shares the whole stem of a root (its first request\'s full blocks) within m ± d blocks, d = min(⌊1.25 m⌋, n) − m (at least m − 1 … m), below n unless m = n. Absent (profiles before it): 0, every donor is drawn by the reuse gap'),
         ...lnSeconds,
       })
       .strict()
-      .describe('which request of the root a repeat copies its shared blocks from: the one about g seconds back, g log-normal (gap_mu, gap_sigma: from a repeat back to its best match)'),
+      .describe('which request of the root a repeat that shares no stem (see chain) copies its shared blocks from: the one about g seconds back, g log-normal (gap_mu, gap_sigma: from a repeat back to its best match)'),
   })
   .strict()
   .describe('prompt-prefix reuse (Mooncake-style hash_ids): fitted from a trace with hash_ids by the TypeScript engine; generation gives each request block ids from it (docs/prefix-reuse.md). Absent: requests are generated without hash_ids');

@@ -57,7 +57,7 @@ export interface HashIdCase {
   model: PrefixModel;
   requests: GeneratedRequest[];
   seed: number;
-  roots: 'recency' | 'pitman-yor';
+  roots: 'idle' | 'recency' | 'pitman-yor';
 }
 
 /** The requests of a trace with every request given a session among `sessions` with probability `share` (seeded), to exercise the session path on real lengths. */
@@ -79,6 +79,9 @@ export function hashIdCases(): HashIdCase[] {
     out.push({ name: `${name}, recency`, model, requests: plain, seed: 1, roots: 'recency' });
     out.push({ name: `${name}, pitman-yor`, model, requests: plain, seed: 2, roots: 'pitman-yor' });
     out.push({ name: `${name}, 30 % of requests in 400 sessions`, model, requests: withSessions(src, 0.3, 400, 9), seed: 3, roots: 'recency' });
+    // The default since h-72: idle roots, chained repeats sharing a root's stem.
+    out.push({ name: `${name}, idle`, model, requests: plain, seed: 1, roots: 'idle' });
+    out.push({ name: `${name}, idle, 30 % of requests in 400 sessions`, model, requests: withSessions(src, 0.3, 400, 9), seed: 3, roots: 'idle' });
   }
   // prefix-model.test.ts: the recovery sample (θ = 30, α = 0.5, 20 000 requests of 32 blocks).
   const recovery = poissonMs(20_000, 20, 7).map((t) => ({ timestamp: t, inputTokens: 16_000 }));
@@ -102,6 +105,7 @@ export function hashIdCases(): HashIdCase[] {
   recency.roots.gapSigma = 1;
   recency.reuse = { count: 0, redonate: 1, gapMu: Math.log(30), gapSigma: 1 };
   out.push({ name: 'root-process sample, recency', model: recency, requests: steady, seed: 4, roots: 'recency' });
+  out.push({ name: 'root-process sample, idle, chain 0.5', model: { ...recency, reuse: { ...recency.reuse, chain: 0.5 } }, requests: steady, seed: 4, roots: 'idle' });
   out.push({ name: 'root-process sample, pitman-yor', model: uniformCoverageModel(30, 0.5, 0.3, 0.1, 1, 0, 0), requests: steady, seed: 4, roots: 'pitman-yor' });
   return out;
 }

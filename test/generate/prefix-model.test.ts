@@ -196,12 +196,12 @@ describe('root processes: recency keeps the new-root share constant, Pitman–Yo
     });
     return half.map((c) => c / (N / 2));
   };
-  it('recency: both halves at the fitted share', () => {
+  it('recency (the default before h-72): both halves at the fitted share', () => {
     const m = knownModel(0, 0, 0.3, 0.1, 1, 0, 0, 0.6);
     m.roots.gapMu = Math.log(30);
     m.roots.gapSigma = 1;
     m.reuse = { count: 0, redonate: 1, gapMu: Math.log(30), gapSigma: 1 };
-    const [a, b] = newShare(generateHashIds(m, gen, createRng(4)));
+    const [a, b] = newShare(generateHashIds(m, gen, createRng(4), { roots: 'recency' }));
     const se = Math.sqrt((0.4 * 0.6) / (N / 2));
     expect(Math.abs(a - 0.4)).toBeLessThan(4 * se);
     expect(Math.abs(b - 0.4)).toBeLessThan(4 * se);
