@@ -7,6 +7,7 @@ import { magnitudeCounts, mixedUnitWarning } from './time-axis.js';
 import { Dictionary, GrowableF64, GrowableI32, type HashIds, type Trace } from './trace.js';
 import { jsonText, sourceKey, type SourceKey } from '../io/row-source.js';
 import { hasBadBytes } from '../io/utf8.js';
+import { quoteLongIntegers } from '../io/json-text.js';
 import type { PreciseDate } from '../io/parquet-flat.js';
 
 /** How a mapped field reads its raw value(s) from the per-row values array. */
@@ -627,12 +628,28 @@ export class TraceBuilder {
     } else if (!Array.isArray(v)) {
       return this.badHashIds(line, `not an array of block ids: ${textValue(v).slice(0, 40)}`, raw);
     }
-    const a = list as unknown[];
+    let a = list as unknown[];
     const dict = this.hashDict;
+    let exact = false;
     for (let k = 0; k < a.length; k++) {
       const x = a[k];
       let key: number | string;
       if (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) key = x;
+      else if (typeof x === 'number' && x > Number.MAX_SAFE_INTEGER && Number.isInteger(x) && !exact) {
+        // A whole number past 2^53 (a 64-bit block hash in JSON) that JSON.parse rounded to a
+        // double: read the list again from its text with such numbers kept as their digits
+        // (found by review: every row of a log with 64-bit hashes was rejected as "not a whole
+        // number", and ids one apart would have been read as one).
+        exact = true;
+        const again = exactHashList(typeof v === 'string' ? trimmed(v) : raw(), typeof v === 'string' || he.kind !== 'one' ? undefined : sourceKey(this.specs[he.slot], true));
+        if (again && again.length === a.length) {
+          a = again;
+          out.length = 0;
+          k = -1;
+          continue;
+        }
+        return this.badHashIds(line, `id ${k}: ${textValue(x)} is past 2^53, where JSON numbers lose digits, and its digits could not be read again from the text: give such ids as texts ("12345678901234567890")`, raw);
+      }
       else if (typeof x === 'bigint' && x >= 0n) key = x <= 9007199254740991n ? Number(x) : String(x);
       else if (typeof x === 'string' && !isBlank(x)) {
         const t = trimmed(x);
@@ -756,6 +773,26 @@ export class TraceBuilder {
     }
     return { trace, timestamp: det, sorted, warnings };
   }
+}
+
+/**
+ * A hash_ids list read again from its JSON text with integers past 2^53 kept as digit texts
+ * (quoteLongIntegers): the text itself (a CSV cell), or a JSON record's text and the value's
+ * column and path in it (JSON lines). Undefined when that does not give an array.
+ */
+function exactHashList(text: string, key: SourceKey | undefined): unknown[] | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(quoteLongIntegers(text));
+  } catch {
+    return undefined;
+  }
+  if (key) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+    v = (v as Record<string, unknown>)[key.column];
+    for (const p of key.path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
+  }
+  return Array.isArray(v) ? v : undefined;
 }
 
 /** Tokens per hash_ids block when a mapping does not say (`block_tokens`): the Mooncake traces'. */

@@ -12,6 +12,7 @@ import { parseMapping } from '../../src/ingest/mapping.js';
 import { loadPreset } from '../../src/ingest/presets.js';
 import type { Trace } from '../../src/ingest/trace.js';
 import { sliceTrace } from '../../src/ingest/trace.js';
+import { quoteLongIntegers } from '../../src/io/json-text.js';
 import { runCli } from '../cli/run-cli.js';
 import { fixture, tempDir } from '../helpers.js';
 
@@ -98,6 +99,33 @@ describe('hash_ids: ingest', () => {
     expect(rejects[0].message).toContain('id 0: not a whole number ≥ 0 or a text: 1.5');
     expect(rejects[2].message).toContain('not an array of block ids');
     expect([0, 1, 2].map((i) => idsOf(trace, i))).toEqual([[0, 1], [], []]);
+  });
+
+  it('keeps 64-bit ids in JSON exact (JSON lines, a nested path, a CSV cell): ids one apart stay two ids', async () => {
+    // (found by review: JSON.parse rounds 12345678901234567891 to 12345678901234567000, so every
+    // row of a log with 64-bit block hashes was rejected as "not a whole number", and ids one
+    // apart would have been read as one)
+    const dir = tempDir();
+    const a = '12345678901234567890';
+    const b = '12345678901234567891';
+    const c = '18446744073709551615';
+    const jsonl = `${dir}/log.jsonl`;
+    writeFileSync(jsonl, [`{"t": 0, "m": {"ids": [${a}, ${b}]}, "s": "9007199254740993"}`, `{"t": 1, "m": {"ids": [${a}, ${c}, 7]}}`, `{"t": 2, "m": {"ids": ["${b}", 7]}}`].join('\n') + '\n');
+    const m = parseMapping({ columns: { timestamp: 't', hash_ids: 'm.ids' }, timestamp: { unit: 's' } });
+    const j = await ingestFiles({ inputs: [jsonl], mapping: m });
+    expect(j.summary.rows_rejected).toBe(0);
+    expect([0, 1, 2].map((i) => idsOf(j.trace, i))).toEqual([[0, 1], [0, 2, 3], [1, 3]]);
+    const csv = `${dir}/log.csv`;
+    writeFileSync(csv, ['t,ids', `0,"[${a}, ${b}]"`, `1,"[${b}, 9007199254740993, 9007199254740992]"`].join('\n') + '\n');
+    const k = await ingestFiles({ inputs: [csv], mapping: parseMapping({ columns: { timestamp: 't', hash_ids: 'ids' }, timestamp: { unit: 's' } }) });
+    expect(k.summary.rows_rejected).toBe(0);
+    expect([0, 1].map((i) => idsOf(k.trace, i))).toEqual([[0, 1], [1, 2, 3]]);
+  });
+
+  it('quoteLongIntegers quotes only integer literals past 2^53 − 1 outside strings', () => {
+    expect(quoteLongIntegers('[1, 9007199254740991, 9007199254740992]')).toBe('[1, 9007199254740991, "9007199254740992"]');
+    expect(quoteLongIntegers('{"a 12345678901234567890": "x\\" 12345678901234567890", "b": 1.2345678901234567890, "c": 12345678901234567890e3, "d": -12345678901234567890}')).toBe('{"a 12345678901234567890": "x\\" 12345678901234567890", "b": 1.2345678901234567890, "c": 12345678901234567890e3, "d": -12345678901234567890}');
+    expect(quoteLongIntegers('{"x":[18446744073709551615]}')).toBe('{"x":["18446744073709551615"]}');
   });
 
   it('a trace whose rows have no ids at all has no hash_ids', async () => {
