@@ -214,6 +214,8 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
         if (missing) throw missingCoalesceError(file, missing, info.columns);
       }
       if (info.meta) part.meta = info.meta;
+      // Our own trace's hash_ids are numbered from 0 in each file, not hashes shared across files.
+      if (info.meta?.format === 'servegen-trace') builder.hashIdsLocalToFile();
       if (info.meta && !meta) {
         meta = info.meta;
         metaFile = file;

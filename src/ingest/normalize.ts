@@ -352,11 +352,30 @@ export class TraceBuilder {
   /** Sets the file that subsequent rows come from (for reject records). */
   setFile(file: string): void {
     this.file = file;
+    this.hashSpace = 0;
     if (!this.files.includes(file)) this.files.push(file);
   }
 
   /** The files read (for errors about all of them). */
   private readonly files: string[] = [];
+
+  /**
+   * Whose hash_ids the current file's are: 0, a log's (block hashes, one space across its
+   * files); k > 0, the k-th file whose ids are its own (hashIdsLocalToFile).
+   */
+  private hashSpace = 0;
+  private hashSpaces = 0;
+
+  /**
+   * The current file's hash_ids are numbers of its own, not hashes shared with other files: our
+   * own trace, whose ids were renumbered from 0 when it was written (its `servegen` header says
+   * so). Its ids are kept apart from every other file's (found by review: two generated traces
+   * read together, or two days ingested apart, shared their block 0, 1, … as if the same
+   * prompts, inflating the prefix reuse a fit and validate saw).
+   */
+  hashIdsLocalToFile(): void {
+    this.hashSpace = ++this.hashSpaces;
+  }
 
   get accepted(): number {
     return this.ts.n;
@@ -656,6 +675,9 @@ export class TraceBuilder {
         const n = /^\d+$/.test(t) ? Number(t) : NaN;
         key = Number.isSafeInteger(n) ? n : t;
       } else return this.badHashIds(line, `id ${k}: not a whole number ≥ 0 or a text: ${x === undefined ? 'undefined' : textValue(x).slice(0, 40)}`, raw);
+      // A file's own ids (hashIdsLocalToFile): negative numbers (a log's are ≥ 0) or prefixed texts.
+      const space = this.hashSpace;
+      if (space > 0) key = typeof key === 'number' && key < 4294967296 && space < 1048576 ? -(space * 4294967296 + key) - 1 : `${space}\u0000${key}`;
       let code = dict.get(key);
       if (code === undefined) dict.set(key, (code = dict.size));
       out.push(code);

@@ -128,6 +128,22 @@ describe('hash_ids: ingest', () => {
     expect(quoteLongIntegers('{"x":[18446744073709551615]}')).toBe('{"x":["18446744073709551615"]}');
   });
 
+  it("keeps our own traces' ids apart when several are read together (each numbers its blocks from 0), and a log's files in one space", async () => {
+    // (found by review: two generated traces read together shared their blocks 0, 1, … as if the
+    // same prompts, inflating the reuse a fit or validate saw)
+    const dir = tempDir();
+    const head = '{"servegen":{"format":"servegen-trace","version":1,"origin":null,"block_tokens":512}}';
+    writeFileSync(`${dir}/a.jsonl`, [head, '{"timestamp":0,"input_tokens":900,"hash_ids":[0,1]}'].join('\n') + '\n');
+    writeFileSync(`${dir}/b.jsonl`, [head, '{"timestamp":5,"input_tokens":900,"hash_ids":[0,2]}', '{"timestamp":6,"input_tokens":900,"hash_ids":[0,2]}'].join('\n') + '\n');
+    const ours = await ingestFiles({ inputs: [`${dir}/a.jsonl`, `${dir}/b.jsonl`], mapping: loadPreset('servegen') });
+    expect([0, 1, 2].map((i) => idsOf(ours.trace, i))).toEqual([[0, 1], [2, 3], [2, 3]]);
+    // A log split in files (no header): its block hashes are one space.
+    writeFileSync(`${dir}/a.log.jsonl`, '{"timestamp":0,"input_length":900,"output_length":9,"hash_ids":[0,1]}\n');
+    writeFileSync(`${dir}/b.log.jsonl`, '{"timestamp":5000,"input_length":900,"output_length":9,"hash_ids":[0,2]}\n');
+    const log = await ingestFiles({ inputs: [`${dir}/a.log.jsonl`, `${dir}/b.log.jsonl`], mapping: loadPreset('mooncake') });
+    expect([0, 1].map((i) => idsOf(log.trace, i))).toEqual([[0, 1], [0, 2]]);
+  });
+
   it('a trace whose rows have no ids at all has no hash_ids', async () => {
     const dir = tempDir();
     const file = `${dir}/log.jsonl`;
