@@ -8,7 +8,7 @@ import { compressionOf, expandInputs, formatFromName, InputError, openByteStream
 import type { RowSink, SourceInfo } from '../io/row-source.js';
 import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, REJECT_REASONS, sameOrigin, type Reject, type RejectReason } from './errors.js';
 import { csvDelimiter, mappingOf, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, withoutHashIds, type Mapping, type MappingInput } from './mapping.js';
-import { TraceBuilder, type IngestSummary } from './normalize.js';
+import { blockSizeWarning, TraceBuilder, type IngestSummary } from './normalize.js';
 import { timeAxisWarning } from './time-axis.js';
 import type { Trace } from './trace.js';
 import { gzipDamageMessage } from '../io/gzip-damage.js';
@@ -98,6 +98,8 @@ export async function ingestFiles(given: IngestOptions): Promise<IngestResult> {
   };
   const axis = timeAxisWarning(trace.timestamp, trace.origin, options.mapping.timestamp?.marks === 'end');
   if (axis) warnings.push(axis);
+  const blocks = blockSizeWarning(trace);
+  if (blocks) warnings.push(blocks);
   if (warnings.length > 0) summary.warnings = warnings;
   if (notes.length > 0) summary.notes = notes;
   return { trace, summary, rejects: builder.rejects, meta, ...(builder.excludedTexts.length ? { excludedTexts: builder.excludedTexts } : {}) };
