@@ -8,6 +8,7 @@ import { Dictionary, GrowableF64, GrowableI32, type HashIds, type Trace } from '
 import { jsonText, sourceKey, type SourceKey } from '../io/row-source.js';
 import { hasBadBytes } from '../io/utf8.js';
 import { quoteLongIntegers } from '../io/json-text.js';
+import { IdDictionary } from './id-dictionary.js';
 import type { PreciseDate } from '../io/parquet-flat.js';
 
 /** How a mapped field reads its raw value(s) from the per-row values array. */
@@ -188,7 +189,7 @@ export class TraceBuilder {
   private hashExtract: Extract | undefined;
   private readonly hashCounts = new GrowableI32();
   private readonly hashCodes = new GrowableI32();
-  private readonly hashDict = new Map<number | string, number>();
+  private readonly hashDict = new IdDictionary();
   private hashScratch: number[] = [];
   /** The first 5 distinct filter texts of excluded rows: when the filter excludes every row, what it read (a separator, a case) is the clue. */
   readonly excludedTexts: string[] = [];
@@ -678,9 +679,7 @@ export class TraceBuilder {
       // A file's own ids (hashIdsLocalToFile): negative numbers (a log's are ≥ 0) or prefixed texts.
       const space = this.hashSpace;
       if (space > 0) key = typeof key === 'number' && key < 4294967296 && space < 1048576 ? -(space * 4294967296 + key) - 1 : `${space}\u0000${key}`;
-      let code = dict.get(key);
-      if (code === undefined) dict.set(key, (code = dict.size));
-      out.push(code);
+      out.push(dict.code(key));
     }
     return true;
   }
