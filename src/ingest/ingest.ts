@@ -100,6 +100,12 @@ export async function ingestFiles(given: IngestOptions): Promise<IngestResult> {
   if (axis) warnings.push(axis);
   const blocks = blockSizeWarning(trace);
   if (blocks) warnings.push(blocks);
+  // Our traces with blocks of other sizes read together: one size is kept (found by review: the
+  // first header's, without a word). A mapping's block_tokens says which.
+  if (trace.hashIds && options.mapping.block_tokens === undefined) {
+    const sizes = [...new Set(read.parts.filter((p) => p.rows > 0).map((p) => p.meta?.block_tokens).filter((b) => typeof b === 'number'))];
+    if (sizes.length > 1) warnings.push(`hash_ids: the inputs' headers give blocks of ${sizes.join(', ')} tokens; the trace keeps ${trace.hashIds.blockTokens} for all (give "block_tokens" in a mapping to choose, or read traces of one block size together)`);
+  }
   if (warnings.length > 0) summary.warnings = warnings;
   if (notes.length > 0) summary.notes = notes;
   return { trace, summary, rejects: builder.rejects, meta, ...(builder.excludedTexts.length ? { excludedTexts: builder.excludedTexts } : {}) };

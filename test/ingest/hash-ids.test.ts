@@ -159,6 +159,18 @@ describe('hash_ids: ingest', () => {
     expect(summary.warnings ?? []).toEqual([]);
   });
 
+  it('warns when our traces read together give blocks of different sizes (one size is kept)', async () => {
+    const dir = tempDir();
+    const head = (bt: number) => `{"servegen":{"format":"servegen-trace","version":1,"origin":null,"block_tokens":${bt}}}`;
+    writeFileSync(`${dir}/a.jsonl`, [head(512), '{"timestamp":0,"input_tokens":900,"hash_ids":[0,1]}'].join('\n') + '\n');
+    writeFileSync(`${dir}/b.jsonl`, [head(256), '{"timestamp":5,"input_tokens":500,"hash_ids":[0,2]}'].join('\n') + '\n');
+    const { trace, summary } = await ingestFiles({ inputs: [`${dir}/a.jsonl`, `${dir}/b.jsonl`], mapping: loadPreset('servegen') });
+    expect(trace.hashIds!.blockTokens).toBe(512);
+    expect(summary.warnings?.join('\n')).toContain("hash_ids: the inputs' headers give blocks of 512, 256 tokens; the trace keeps 512 for all");
+    const same = await ingestFiles({ inputs: [`${dir}/a.jsonl`, `${dir}/a.jsonl`], mapping: loadPreset('servegen') });
+    expect(same.summary.warnings ?? []).toEqual([]);
+  });
+
   it('a trace whose rows have no ids at all has no hash_ids', async () => {
     const dir = tempDir();
     const file = `${dir}/log.jsonl`;
