@@ -98,15 +98,18 @@ export async function ingestFiles(given: IngestOptions): Promise<IngestResult> {
   };
   const axis = timeAxisWarning(trace.timestamp, trace.origin, options.mapping.timestamp?.marks === 'end');
   if (axis) warnings.push(axis);
+  if (warnings.length > 0) summary.warnings = warnings;
+  // hash_ids, which the DuckDB engine does not read (it says so in a note): notes, not warnings,
+  // whose lists the engines must give alike.
+  if (builder.hashIdsBad.rows > 0) notes.push(`hash_ids: ${builder.hashIdsBad.rows} row${builder.hashIdsBad.rows === 1 ? ' has' : 's have'} a value that is not an array of block ids (whole numbers ≥ 0 or texts), kept without ids (as the DuckDB engine, which reads no hash_ids, keeps them); the first, ${builder.hashIdsBad.first}`);
   const blocks = blockSizeWarning(trace);
-  if (blocks) warnings.push(blocks);
+  if (blocks) notes.push(blocks);
   // Our traces with blocks of other sizes read together: one size is kept (found by review: the
   // first header's, without a word). A mapping's block_tokens says which.
   if (trace.hashIds && options.mapping.block_tokens === undefined) {
     const sizes = [...new Set(read.parts.filter((p) => p.rows > 0).map((p) => p.meta?.block_tokens).filter((b) => typeof b === 'number'))];
-    if (sizes.length > 1) warnings.push(`hash_ids: the inputs' headers give blocks of ${sizes.join(', ')} tokens; the trace keeps ${trace.hashIds.blockTokens} for all (give "block_tokens" in a mapping to choose, or read traces of one block size together)`);
+    if (sizes.length > 1) notes.push(`hash_ids: the inputs' headers give blocks of ${sizes.join(', ')} tokens; the trace keeps ${trace.hashIds.blockTokens} for all (give "block_tokens" in a mapping to choose, or read traces of one block size together)`);
   }
-  if (warnings.length > 0) summary.warnings = warnings;
   if (notes.length > 0) summary.notes = notes;
   return { trace, summary, rejects: builder.rejects, meta, ...(builder.excludedTexts.length ? { excludedTexts: builder.excludedTexts } : {}) };
 }
