@@ -25,6 +25,7 @@ export function registerExportServegen(program: Command): void {
         [profile.clients.filter((c) => c.gap_memory).length, 'gap memory (upstream draws independent gaps)'],
         [profile.clients.filter((c) => c.empirical || c.arrivals.some((w) => w.empirical)).length, "empirical gap distributions (their own, or windows'; upstream draws every window from its fitted family)"],
         [profile.clients.filter((c) => c.levels).length, "rate levels (sparse clients: upstream draws them at their windows' own rates and shapes)"],
+        [profile.clients.filter((c) => c.prefix).length, 'prefix-reuse sections (hash_ids: generate from the exported pool gives requests no block ids)'],
         [profile.clients.filter((c) => c.batches).length, "batch sizes (upstream draws one request per arrival, with the window shapes of these clients' gaps between batches: their batches come out spread over single arrivals)"],
       ] as const;
       for (const [n, what] of lost) if (n > 0) rep.info(`note: ${n} client(s) have ${what}; upstream's layout has no place for them, so they are not written`);

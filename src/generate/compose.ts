@@ -409,6 +409,12 @@ interface ClientState {
   levels?: ProfileClient['levels'];
   /** Its requests' block ids (its `prefix` section). */
   prefix?: HashIdStream;
+  /**
+   * Which of its requests get ids, when only some of its log's rows had them (the section's
+   * `requests` below the client's): each with that share, drawn from a stream of its own (times,
+   * lengths and the ids' stream stay as they are). Undefined: every request.
+   */
+  prefixShare?: { share: number; rng: Rng };
 }
 
 /** Latent state of a client's gap memory (src/fit/gap-memory.ts). */
@@ -622,6 +628,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
       left: 0,
       levels: c.levels,
       prefix: c.prefix && options.prefix !== false ? new HashIdStream(prefixModelOf(c.prefix), root.split(`prefix:${c.id}`), { nextId: () => nextId++ }) : undefined,
+      prefixShare: c.prefix && options.prefix !== false && c.prefix.requests < c.requests ? { share: c.prefix.requests / c.requests, rng: root.split(`prefix-share:${c.id}`) } : undefined,
     }));
   };
   // Block ids are numbered across clients in the order they are made (so they never collide),
@@ -826,7 +833,8 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
             else clearLengths(buf.lengths, row);
             // Block ids after the lengths: a prompt of t tokens has ⌈t / block⌉ blocks.
             if (buf.hashLen) {
-              if (st.prefix) {
+              // (found by review: a client whose log had ids on some rows got them on every one)
+              if (st.prefix && (!st.prefixShare || st.prefixShare.rng.next() < st.prefixShare.share)) {
                 const sn = buf.session ? buf.session[row] : NaN;
                 buf.setIds(row, st.prefix.next(t, promptTokens(buf.lengths, row), sn === sn ? sn : undefined));
               } else buf.hashLen[row] = 0;

@@ -5,6 +5,7 @@
  * workload reached validateTraces only through a file read back with ingestFiles).
  */
 import { DEFAULT_BLOCK_TOKENS, sortHashIds } from '../ingest/normalize.js';
+import { IdDictionary } from '../ingest/id-dictionary.js';
 import type { IngestResult } from '../ingest/ingest.js';
 import type { Trace } from '../ingest/trace.js';
 import { LENGTH_COLUMNS, type LengthColumn } from '../io/trace-schema.js';
@@ -95,7 +96,7 @@ export function generateTrace(profile: Profile, profileSha256: string, options: 
   // hash_ids as ingest reads them back from the file: renumbered by first use (in time order).
   const hashCounts = plan.prefixClients.length > 0 ? new Int32Array(n) : undefined;
   const hashCodes: number[] = [];
-  const hashDict = new Map<number, number>();
+  const hashDict = new IdDictionary();
   let row = 0;
   for (const b of batches) {
     let k = row;
@@ -117,11 +118,7 @@ export function generateTrace(profile: Profile, profileSha256: string, options: 
       }
       if (hashCounts && r.hash_ids) {
         hashCounts[k] = r.hash_ids.length;
-        for (const id of r.hash_ids) {
-          let c = hashDict.get(id);
-          if (c === undefined) hashDict.set(id, (c = hashDict.size));
-          hashCodes.push(c);
-        }
+        for (const id of r.hash_ids) hashCodes.push(hashDict.code(id));
       }
       k++;
     }

@@ -8,7 +8,7 @@ import { compressionOf, expandInputs, formatFromName, InputError, openByteStream
 import type { RowSink, SourceInfo } from '../io/row-source.js';
 import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, REJECT_REASONS, sameOrigin, type Reject, type RejectReason } from './errors.js';
 import { csvDelimiter, mappingOf, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, withoutHashIds, type Mapping, type MappingInput } from './mapping.js';
-import { TraceBuilder, type IngestSummary } from './normalize.js';
+import { blockSizeWarning, TraceBuilder, type IngestSummary } from './normalize.js';
 import { timeAxisWarning } from './time-axis.js';
 import type { Trace } from './trace.js';
 import { gzipDamageMessage } from '../io/gzip-damage.js';
@@ -99,6 +99,17 @@ export async function ingestFiles(given: IngestOptions): Promise<IngestResult> {
   const axis = timeAxisWarning(trace.timestamp, trace.origin, options.mapping.timestamp?.marks === 'end');
   if (axis) warnings.push(axis);
   if (warnings.length > 0) summary.warnings = warnings;
+  // hash_ids, which the DuckDB engine does not read (it says so in a note): notes, not warnings,
+  // whose lists the engines must give alike.
+  if (builder.hashIdsBad.rows > 0) notes.push(`hash_ids: ${builder.hashIdsBad.rows} row${builder.hashIdsBad.rows === 1 ? ' has' : 's have'} a value that is not an array of block ids (whole numbers ≥ 0 or texts), kept without ids (as the DuckDB engine, which reads no hash_ids, keeps them); the first, ${builder.hashIdsBad.first}`);
+  const blocks = blockSizeWarning(trace);
+  if (blocks) notes.push(blocks);
+  // Our traces with blocks of other sizes read together: one size is kept (found by review: the
+  // first header's, without a word). A mapping's block_tokens says which.
+  if (trace.hashIds && options.mapping.block_tokens === undefined) {
+    const sizes = [...new Set(read.parts.filter((p) => p.rows > 0).map((p) => p.meta?.block_tokens).filter((b) => typeof b === 'number'))];
+    if (sizes.length > 1) notes.push(`hash_ids: the inputs' headers give blocks of ${sizes.join(', ')} tokens; the trace keeps ${trace.hashIds.blockTokens} for all (give "block_tokens" in a mapping to choose, or read traces of one block size together)`);
+  }
   if (notes.length > 0) summary.notes = notes;
   return { trace, summary, rejects: builder.rejects, meta, ...(builder.excludedTexts.length ? { excludedTexts: builder.excludedTexts } : {}) };
 }
@@ -214,6 +225,8 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
         if (missing) throw missingCoalesceError(file, missing, info.columns);
       }
       if (info.meta) part.meta = info.meta;
+      // Our own trace's hash_ids are numbered from 0 in each file, not hashes shared across files.
+      if (info.meta?.format === 'servegen-trace') builder.hashIdsLocalToFile();
       if (info.meta && !meta) {
         meta = info.meta;
         metaFile = file;

@@ -7,6 +7,8 @@ import { magnitudeCounts, mixedUnitWarning } from './time-axis.js';
 import { Dictionary, GrowableF64, GrowableI32, type HashIds, type Trace } from './trace.js';
 import { jsonText, sourceKey, type SourceKey } from '../io/row-source.js';
 import { hasBadBytes } from '../io/utf8.js';
+import { quoteLongIntegers } from '../io/json-text.js';
+import { IdDictionary } from './id-dictionary.js';
 import type { PreciseDate } from '../io/parquet-flat.js';
 
 /** How a mapped field reads its raw value(s) from the per-row values array. */
@@ -187,7 +189,7 @@ export class TraceBuilder {
   private hashExtract: Extract | undefined;
   private readonly hashCounts = new GrowableI32();
   private readonly hashCodes = new GrowableI32();
-  private readonly hashDict = new Map<number | string, number>();
+  private readonly hashDict = new IdDictionary();
   private hashScratch: number[] = [];
   /** hash_ids from token ids (`{"token_blocks": col}`): each block's chained hash is its id's key. */
   private hashFromTokens = false;
@@ -357,11 +359,30 @@ export class TraceBuilder {
   /** Sets the file that subsequent rows come from (for reject records). */
   setFile(file: string): void {
     this.file = file;
+    this.hashSpace = 0;
     if (!this.files.includes(file)) this.files.push(file);
   }
 
   /** The files read (for errors about all of them). */
   private readonly files: string[] = [];
+
+  /**
+   * Whose hash_ids the current file's are: 0, a log's (block hashes, one space across its
+   * files); k > 0, the k-th file whose ids are its own (hashIdsLocalToFile).
+   */
+  private hashSpace = 0;
+  private hashSpaces = 0;
+
+  /**
+   * The current file's hash_ids are numbers of its own, not hashes shared with other files: our
+   * own trace, whose ids were renumbered from 0 when it was written (its `servegen` header says
+   * so). Its ids are kept apart from every other file's (found by review: two generated traces
+   * read together, or two days ingested apart, shared their block 0, 1, … as if the same
+   * prompts, inflating the prefix reuse a fit and validate saw).
+   */
+  hashIdsLocalToFile(): void {
+    this.hashSpace = ++this.hashSpaces;
+  }
 
   get accepted(): number {
     return this.ts.n;
@@ -612,7 +633,8 @@ export class TraceBuilder {
   }
 
   /**
-   * Reads a row's hash_ids into hashScratch as codes (false: rejected as bad_number). A value is
+   * Reads a row's hash_ids into hashScratch as codes (none, counted in hashIdsBad, when the value
+   * is not an array of block ids; the row is kept). A value is
    * an array (JSON lines, a Parquet or Arrow list) or a text holding a JSON array (CSV); blank is
    * none. An id is a whole number ≥ 0 or a non-blank text (a hex digest): `5` and `"5"` are one id.
    */
@@ -633,22 +655,39 @@ export class TraceBuilder {
     } else if (!Array.isArray(v)) {
       return this.badHashIds(line, `not an array of block ids: ${textValue(v).slice(0, 40)}`, raw);
     }
-    const a = list as unknown[];
+    let a = list as unknown[];
     const dict = this.hashDict;
     if (this.hashFromTokens) return this.tokenBlocks(a, line, raw);
+    let exact = false;
     for (let k = 0; k < a.length; k++) {
       const x = a[k];
       let key: number | string;
       if (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) key = x;
+      else if (typeof x === 'number' && x > Number.MAX_SAFE_INTEGER && Number.isInteger(x) && !exact) {
+        // A whole number past 2^53 (a 64-bit block hash in JSON) that JSON.parse rounded to a
+        // double: read the list again from its text with such numbers kept as their digits
+        // (found by review: every row of a log with 64-bit hashes was rejected as "not a whole
+        // number", and ids one apart would have been read as one).
+        exact = true;
+        const again = exactHashList(typeof v === 'string' ? trimmed(v) : raw(), typeof v === 'string' || he.kind !== 'one' ? undefined : sourceKey(this.specs[he.slot], true));
+        if (again && again.length === a.length) {
+          a = again;
+          out.length = 0;
+          k = -1;
+          continue;
+        }
+        return this.badHashIds(line, `id ${k}: ${textValue(x)} is past 2^53, where JSON numbers lose digits, and its digits could not be read again from the text: give such ids as texts ("12345678901234567890")`, raw);
+      }
       else if (typeof x === 'bigint' && x >= 0n) key = x <= 9007199254740991n ? Number(x) : String(x);
       else if (typeof x === 'string' && !isBlank(x)) {
         const t = trimmed(x);
         const n = /^\d+$/.test(t) ? Number(t) : NaN;
         key = Number.isSafeInteger(n) ? n : t;
       } else return this.badHashIds(line, `id ${k}: not a whole number ≥ 0 or a text: ${x === undefined ? 'undefined' : textValue(x).slice(0, 40)}`, raw);
-      let code = dict.get(key);
-      if (code === undefined) dict.set(key, (code = dict.size));
-      out.push(code);
+      // A file's own ids (hashIdsLocalToFile): negative numbers (a log's are ≥ 0) or prefixed texts.
+      const space = this.hashSpace;
+      if (space > 0) key = typeof key === 'number' && key < 4294967296 && space < 1048576 ? -(space * 4294967296 + key) - 1 : `${space}\u0000${key}`;
+      out.push(dict.code(key));
     }
     return true;
   }
@@ -680,17 +719,26 @@ export class TraceBuilder {
       h1 = fmix32(h1 ^ (end - start));
       h2 = fmix32(h2 ^ Math.imul(end - start, 0x27d4eb2f));
       const key = (h1 >>> 0) * 2097152 + ((h2 >>> 0) >>> 11);
-      let code = this.hashDict.get(key);
-      if (code === undefined) this.hashDict.set(key, (code = this.hashDict.size));
-      out.push(code);
+      out.push(this.hashDict.code(key));
     }
     return true;
   }
 
-  private badHashIds(line: number, message: string, raw: () => string): false {
-    this.reject(line, 'bad_number', `hash_ids: ${message}`, raw(), 'hash_ids');
-    return false;
+  /**
+   * A row whose hash_ids value is not an array of block ids is kept without ids, counted, and
+   * the first named (badHashIds): not rejected, as the DuckDB engine (which reads no hash_ids)
+   * keeps it — found by review: the engines' differential fuzzer failed, the TypeScript engine
+   * rejecting rows the DuckDB engine accepted, and a log read with the `servegen` preset whose
+   * `hash_ids` held something else (a Python list's text) lost every row to rejects.
+   */
+  private badHashIds(line: number, message: string, _raw: () => string): true {
+    this.hashScratch.length = 0;
+    if (this.hashIdsBad.rows++ === 0) this.hashIdsBad.first = `${this.file}:${line}: ${message}`;
+    return true;
   }
+
+  /** Rows kept without ids because their hash_ids value was not an array of block ids, and the first of them (file:line: why). */
+  readonly hashIdsBad: { rows: number; first?: string } = { rows: 0 };
 
   private badEncoding(line: number, field: string, raw: () => string): false {
     this.reject(line, 'bad_encoding', `${field} contains bytes that are not UTF-8`, raw(), field);
@@ -797,6 +845,57 @@ export class TraceBuilder {
     }
     return { trace, timestamp: det, sorted, warnings };
   }
+}
+
+/**
+ * A hash_ids list read again from its JSON text with integers past 2^53 kept as digit texts
+ * (quoteLongIntegers): the text itself (a CSV cell), or a JSON record's text and the value's
+ * column and path in it (JSON lines). Undefined when that does not give an array.
+ */
+function exactHashList(text: string, key: SourceKey | undefined): unknown[] | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(quoteLongIntegers(text));
+  } catch {
+    return undefined;
+  }
+  if (key) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+    v = (v as Record<string, unknown>)[key.column];
+    for (const p of key.path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
+  }
+  return Array.isArray(v) ? v : undefined;
+}
+
+/**
+ * A warning when the rows' hash_ids do not count their prompts' blocks at the trace's block size:
+ * more than a tenth of the rows with ids and a prompt length (text + media input tokens) have a
+ * number of ids more than one away from ⌈prompt tokens / block_tokens⌉ (the Mooncake traces:
+ * none). The prefix model draws a prompt's blocks from its length, so a log with 16- or 64-token
+ * blocks read as 512 (block_tokens not given) is fitted and generated wrong without it (found by
+ * review: 50 ids a 10-token prompt, no word, then a 98 % infinite-cache hit ratio generated as 0 %).
+ */
+export function blockSizeWarning(trace: Trace): string | undefined {
+  const h = trace.hashIds;
+  if (!h) return undefined;
+  const cols = (['input_tokens', 'image_tokens', 'audio_tokens', 'video_tokens'] as const).map((f) => trace.ints[f]).filter((c) => c !== undefined);
+  if (cols.length === 0) return undefined;
+  const bt = h.blockTokens;
+  const perId: number[] = [];
+  let off = 0;
+  for (let i = 0; i < trace.n; i++) {
+    const ids = h.offsets[i + 1] - h.offsets[i];
+    if (ids === 0) continue;
+    let p = 0;
+    for (const c of cols) if (c[i] > 0) p += c[i];
+    if (!(p > 0)) continue;
+    perId.push(p / ids);
+    if (Math.abs(ids - Math.ceil(p / bt)) > 1) off++;
+  }
+  if (perId.length < 20 || off <= 0.1 * perId.length) return undefined;
+  perId.sort((a, b) => a - b);
+  const median = perId[perId.length >> 1];
+  return `hash_ids: ${((100 * off) / perId.length).toFixed(1)} % of the ${perId.length} rows with ids and a prompt length have a number of ids other than ⌈prompt tokens / ${bt}⌉ (a median of ${Number(median.toPrecision(3))} prompt tokens per id): if the log's blocks are not ${bt} tokens, give their size in the mapping ("block_tokens": N); the prefix model counts a prompt's blocks from its length`;
 }
 
 /** Tokens per hash_ids block when a mapping does not say (`block_tokens`): the Mooncake traces'. */

@@ -105,7 +105,6 @@ export class ByteSink {
     while (k > 0) this.buf[this.pos++] = d[--k];
   }
 
-  /** Any finite number: integers fast, others via their shortest string form. */
   /** `[a,b,c]`: ids[from … to) as a JSON array of non-negative integers. */
   intList(ids: Int32Array | Float64Array, from: number, to: number): void {
     this.byte(91);
@@ -116,6 +115,7 @@ export class ByteSink {
     this.byte(93);
   }
 
+  /** Any finite number: integers fast, others via their shortest string form. */
   number(v: number): void {
     if (v >= 0 && v < 9007199254740992 && Math.floor(v) === v) this.uint(v);
     else this.text(String(v));

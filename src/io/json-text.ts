@@ -245,3 +245,41 @@ export function findDuplicateKey(text: string): { key: string; path: string; key
   }
   return undefined;
 }
+
+/**
+ * A JSON text with every non-negative integer literal past 2^53 − 1 in quotes (`[12345678901234567890]` →
+ * `["12345678901234567890"]`), so JSON.parse keeps its digits as text instead of rounding it to
+ * the nearest double (two 64-bit block hashes one apart read as one id). Strings, fractions and
+ * exponents are left as they are. For values read as ids (hash_ids).
+ */
+export function quoteLongIntegers(text: string): string {
+  let out = '';
+  let from = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // A string: skip to its closing quote (past escapes).
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i++;
+        else if (d === 34) break;
+      }
+      continue;
+    }
+    const minus = c === 45;
+    if (!minus && !(c >= 48 && c <= 57)) continue;
+    let j = minus ? i + 1 : i;
+    while (j < n && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
+    const e = j < n ? text.charCodeAt(j) : 0;
+    const integer = e !== 46 && e !== 101 && e !== 69;
+    if (integer && !minus && j - i >= 16 && !Number.isSafeInteger(Number(text.slice(i, j)))) {
+      out += `${text.slice(from, i)}"${text.slice(i, j)}"`;
+      from = j;
+    }
+    // (the rest of a number with a fraction or exponent holds no other integer literal)
+    while (j < n && /[0-9.eE+-]/.test(text[j])) j++;
+    i = j - 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}

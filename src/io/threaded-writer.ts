@@ -6,6 +6,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { discardTemporary, outputError, tempPathFor } from './atomic.js';
+import { InputError } from './input.js';
 import { defineSessionTexts, type TraceBatch, type TraceLayout } from './trace-schema.js';
 import type { TraceFormat, TraceWriter } from './trace-writer.js';
 import { startWorker } from '../util/worker.js';
@@ -34,6 +35,8 @@ export interface WireError {
   errno?: number;
   syscall?: string;
   path?: string;
+  /** An InputError's file (bad input the writer found, e.g. an id past a 32-bit column). */
+  file?: string;
 }
 
 /** The batch's columns, without the lazily built session id strings. */
@@ -72,11 +75,14 @@ export function batchFromWire(w: WireBatch, clientIds: readonly string[]): Trace
 
 export function errorToWire(err: unknown): WireError {
   const e = (err instanceof Error ? err : new Error(String(err))) as NodeJS.ErrnoException;
-  return { message: e.message, name: e.name, stack: e.stack, code: e.code, errno: e.errno, syscall: e.syscall, path: e.path };
+  return { message: e.message, name: e.name, stack: e.stack, code: e.code, errno: e.errno, syscall: e.syscall, path: e.path, ...(err instanceof InputError ? { file: err.file } : {}) };
 }
 
 function errorFromWire(w: WireError): Error {
-  const e = new Error(w.message) as NodeJS.ErrnoException;
+  // Bad input the writer found stays bad input (exit 2) across the thread (found by review:
+  // int32Ids' "id … is past the 32-bit integers" of a long generate --format parquet came back
+  // a plain Error, "internal error", exit 3).
+  const e = (w.file !== undefined ? new InputError(w.message, w.file) : new Error(w.message)) as NodeJS.ErrnoException;
   e.name = w.name;
   if (w.stack) e.stack = w.stack;
   for (const k of ['code', 'errno', 'syscall', 'path'] as const) if (w[k] !== undefined) (e as unknown as Record<string, unknown>)[k] = w[k];

@@ -56,11 +56,14 @@ export function arrowTraceWriter(path: string, layout: TraceLayout): TraceWriter
         return vectorFromArray(parts[j] as (number | null)[], new Int32());
       });
       const schema = new Schema(fields, new Map([['servegen', JSON.stringify(layout.meta)]]));
-      const table = new Table(schema, Object.fromEntries(cols.map((c, j) => [c.name, vectors[j]])) as never);
+      // No rows (a generated span the profile has no requests in): the schema alone. Table of
+      // zero-length vectors throws "Table and inner RecordBatch schemas must be equivalent"
+      // (found by review: generate --format arrow of an empty span exited 3, internal error).
+      const table = rows === 0 ? new Table(schema) : new Table(schema, new Table(schema, Object.fromEntries(cols.map((c, j) => [c.name, vectors[j]])) as never).batches);
       let tmp: string | undefined;
       try {
         tmp = tempPathFor(path);
-        writeFileSync(tmp, tableToIPC(new Table(schema, table.batches), 'file'));
+        writeFileSync(tmp, tableToIPC(table, 'file'));
         commitTemporary(tmp, path);
       } catch (err) {
         if (tmp) discardTemporary(tmp);

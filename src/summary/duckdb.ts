@@ -244,6 +244,8 @@ export interface OpenScan {
   meta?: Record<string, unknown>;
   /** With `timestamp.unit: auto`: what it decided (Source.autoTimestamp). */
   autoTimestamp?: AutoTimestamp;
+  /** Source.hashIdsLeftOut. */
+  hashIdsLeftOut?: boolean;
 }
 
 /** A DuckDB memory limit such as `512MB` or `2GiB`. @throws IngestError otherwise. */
@@ -276,6 +278,8 @@ export interface Source {
   autoTimestamp?: AutoTimestamp;
   /** CSV inputs: how to read them with their rows' field counts (src/summary/duckdb-csv-fields.ts). */
   fields?: CsvFields;
+  /** The inputs have a mapped hash_ids column, which this engine does not read (a note says so). */
+  hashIdsLeftOut?: boolean;
 }
 
 /** The source read with its rows' field counts from now on (some row has another number of fields). */
@@ -739,8 +743,9 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     mapping = effective;
     // hash_ids (a prompt's block ids) are read by the TypeScript engine only: said, not dropped
     // without a word (the fit's prefix-reuse model and the written trace's hash_ids need them).
-    if (mapping.columns.hash_ids !== undefined) {
-      options.onNote?.(`note: ${files.length === 1 ? files[0] : `${files.length} files`}: hash_ids are read by the TypeScript engine only (--engine ts): the DuckDB engine leaves them out, unchecked (no prefix-reuse model in a profile, no hash_ids in a trace it writes, and a row whose hash_ids the TypeScript engine rejects is accepted)`);
+    const hashIdsLeftOut = mapping.columns.hash_ids !== undefined;
+    if (hashIdsLeftOut) {
+      options.onNote?.(`note: ${files.length === 1 ? files[0] : `${files.length} files`}: hash_ids are read by the TypeScript engine only (--engine ts): the DuckDB engine leaves them out (no prefix-reuse model in a profile, no hash_ids in a trace it writes)`);
       mapping = withoutHashIds(mapping);
     }
     // A Parquet column typed as a date-time is read as one whatever the mapping's numeric unit
@@ -835,7 +840,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       autoTimestamp = auto;
     }
     const resolved = mapping;
-    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta, autoTimestamp, fields };
+    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta, autoTimestamp, fields, ...(hashIdsLeftOut ? { hashIdsLeftOut } : {}) };
   } catch (err) {
     close();
     throw err;
@@ -930,7 +935,7 @@ export async function openScan(
     const ordered = Object.fromEntries(REJECT_REASONS.filter((r) => rejectsByReason[r] !== undefined).map((r) => [r, rejectsByReason[r]])) as typeof rejectsByReason;
     if (!Number.isFinite(tmin)) throw noAcceptedRows(files, rowsRead, ordered);
     const { absolute, origin, originIso } = originOf(src, tmin, amax, options.origin, options.firstSecond);
-    return { con, connect: src.connect, stage, close, files, mapping, present, rowsRead, rejectsByReason: ordered, absolute, origin, originIso, meta: src.meta, autoTimestamp: src.autoTimestamp };
+    return { con, connect: src.connect, stage, close, files, mapping, present, rowsRead, rejectsByReason: ordered, absolute, origin, originIso, meta: src.meta, autoTimestamp: src.autoTimestamp, ...(src.hashIdsLeftOut ? { hashIdsLeftOut: true } : {}) };
   } catch (err) {
     close();
     throw err;

@@ -1,5 +1,5 @@
 import { MEM_LAGS } from '../summary/types.js';
-import { prefixStatistics } from './prefix.js';
+import { prefixNotJudged, prefixStatistics } from './prefix.js';
 import { gapBinEdges } from '../summary/bins.js';
 import { fitGapMemory } from '../fit/gap-memory.js';
 import { spearmanFromJoint } from '../fit/lengths.js';
@@ -742,6 +742,7 @@ export function computeMetrics(source: Side, generated: Side, res: number, t: Th
   judgeAll('aggregate', 'aggregate', loadStatistics(source.load, generated.load), baseline ? loadStatistics(source.load, baseline.load) : undefined, '');
   if (source.sessions) judgeAll('aggregate', 'aggregate', sessionStatistics(source.sessions, generated.sessions), baseline ? sessionStatistics(source.sessions, baseline.sessions) : undefined, '');
   if (source.prefix) judgeAll('aggregate', 'aggregate', prefixStatistics(source.prefix, generated.prefix), baseline ? prefixStatistics(source.prefix, baseline.prefix) : undefined, '');
+  else if (source.prefixUnread) judgeAll('aggregate', 'aggregate', prefixNotJudged(source.prefixUnread), undefined, '');
   // Client shares. Sampling noise (found by review: no allowance, so two draws of one profile
   // with many small clients failed it): a client's count n has SD √(I·n), I its index of
   // dispersion (the larger of its 60 s one and its gap CV², at least 1), √2 of that between two draws; TV ≈ ½·Σ|Δnᵢ|/N, whose null

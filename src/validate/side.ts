@@ -196,6 +196,8 @@ export interface Side {
   sessions?: SessionSide;
   /** Prefix-cache statistics (rows with hash_ids), when there are any. */
   prefix?: PrefixSide;
+  /** Why the side's hash_ids were not read (the DuckDB engine), when it has some: its prefix metrics are listed as not judged, with this note. */
+  prefixUnread?: string;
   /** Requests and tokens per 10 s bin over the side's span (peak load). */
   load?: LoadSeries;
   /** The source's first and second halves (by time), for self-consistency noise floors. */

@@ -13,7 +13,8 @@ import { anonymizeProfile } from '../../src/profile/anonymize.js';
 import { fitPrefixModel } from '../../src/generate/prefix-model.js';
 import { prefixModelOf, prefixSectionOf } from '../../src/generate/prefix-section.js';
 import type { Trace } from '../../src/ingest/trace.js';
-import { fixture } from '../helpers.js';
+import { runCli } from '../cli/run-cli.js';
+import { fixture, tempDir } from '../helpers.js';
 
 const SYNTHETIC = fixture('traces', 'mooncake', 'synthetic_trace.jsonl.gz');
 const CONVERSATION = fixture('traces', 'mooncake', 'conversation_trace.jsonl.gz');
@@ -73,5 +74,16 @@ describe('prefix section: fit', () => {
       back.coverage.quantiles[b].forEach((x, k) => expect(x).toBeCloseTo(q[k * 5], 6));
     });
     m.coverage.repeatShare.forEach((x, b) => (Number.isNaN(x) ? expect(back.coverage.repeatShare[b]).toBeNaN() : expect(back.coverage.repeatShare[b]).toBeCloseTo(x, 6)));
+  });
+});
+
+describe('prefix section: export-servegen', () => {
+  it('names the prefix sections the upstream layout cannot hold, as it names the other sections it drops', async () => {
+    // (found by review: they were dropped without a word, while sessions, gap memory, … were named)
+    const dir = tempDir();
+    expect((await runCli('fit', SYNTHETIC, '--preset', 'mooncake', '--out', `${dir}/p.json`)).code).toBe(0);
+    const r = await runCli('export-servegen', `${dir}/p.json`, '--out', `${dir}/pool`);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/note: 1 client\(s\) have prefix-reuse sections .*not written/);
   });
 });

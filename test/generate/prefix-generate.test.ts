@@ -93,6 +93,23 @@ describe('generate: hash_ids from prefix sections', () => {
     for (const id of a) expect(b.has(id)).toBe(false);
   });
 
+  it("gives ids to the share of a client's requests its log had them on, times and lengths unchanged", () => {
+    // (found by review: a client whose log had ids on some rows got them on every request)
+    const c = syn.clients[0];
+    const half: Profile = { ...syn, clients: [{ ...c, prefix: { ...c.prefix!, requests: Math.round(c.requests * 0.4) } }] };
+    const all = [...planRequests(planGeneration(syn, options(4, 1200)))];
+    const some = [...planRequests(planGeneration(half, options(4, 1200)))];
+    expect(some.length).toBe(all.length);
+    const withIds = some.filter((r) => r.hash_ids !== undefined).length / some.length;
+    expect(withIds).toBeGreaterThan(0.35);
+    expect(withIds).toBeLessThan(0.45);
+    expect(all.every((r) => r.hash_ids !== undefined)).toBe(true);
+    for (let i = 0; i < all.length; i++) {
+      expect(some[i].timestamp).toBe(all[i].timestamp);
+      expect(some[i].input_tokens).toBe(all[i].input_tokens);
+    }
+  });
+
   it('reproduces the source infinite-cache hit ratio (conversation and synthetic) within 0.05 over 3 seeds', () => {
     for (const [profile, source, span] of [
       [conv, convSource, 3537],

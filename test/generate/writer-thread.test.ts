@@ -96,4 +96,38 @@ describe('generate: writer thread', () => {
     expect(errors[0]).toBe(errors[1]);
     expect(existsSync(join(file, 'out.parquet'))).toBe(false);
   });
+
+  it('bad input the writer finds (an id past a 32-bit hash_ids column) is bad input on the thread too, not an internal error', async () => {
+    // (found by review: InputError came back from the thread as a plain Error: exit 3)
+    const { threadedTraceWriter } = await import('../../src/io/threaded-writer.js');
+    const { openTraceWriter } = await import('../../src/io/open-writer.js');
+    const { InputError } = await import('../../src/io/input.js');
+    const { describeError } = await import('../../src/cli/errors.js');
+    const dir = tempDir();
+    const layout = { clientIds: ['a'], columns: ['input_tokens'] as const, hashIds: true, meta: { format: 'servegen-trace' as const, version: 1 as const, origin: null, tool: 'test' } };
+    const batch = { n: 1, timestamp: Float64Array.of(0), client: Int32Array.of(0), lengths: [Float64Array.of(600)], hashIds: { offsets: Int32Array.of(0, 2), ids: Float64Array.of(1, 3e9) as unknown as Int32Array } };
+    for (const format of ['parquet', 'arrow'] as const) {
+      const messages: string[] = [];
+      for (const open of [threadedTraceWriter, openTraceWriter]) {
+        const path = join(dir, `t-${messages.length}.${format}`);
+        const w = open(format, path, { ...layout, columns: [...layout.columns] });
+        try {
+          await w.write(batch as never);
+          await w.close();
+          messages.push('no error');
+        } catch (err) {
+          w.abort();
+          expect(err, format).toBeInstanceOf(InputError);
+          expect(describeError(err).code).toBe(2);
+          messages.push((err as Error).message.replace(path, 'PATH'));
+        }
+      }
+      expect(messages[0], format).toMatch(/hash_ids: id 3000000000 is past the 32-bit integers/);
+      expect(messages[0]).toBe(messages[1]);
+    }
+    // (atomic: nothing left behind, neither the outputs nor their temporaries)
+    await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(dir)).toEqual([]);
+  });
 });
+

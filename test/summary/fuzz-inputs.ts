@@ -8,7 +8,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseMapping, type FieldSource, type Mapping } from '../../src/ingest/mapping.js';
 import { loadPreset } from '../../src/ingest/presets.js';
-import { withoutHashIds } from '../../src/ingest/mapping.js';
 import { createRng } from '../../src/stats/rng.js';
 
 export type FuzzKind = 'csv' | 'tsv' | 'jsonl';
@@ -51,12 +50,6 @@ export function fuzzCase(seed: string, index: number, kinds: readonly FuzzKind[]
   if (presets.length > 0 && !withExtras && chance(0.3)) {
     mappingText = pick(presets);
     mapping = loadPreset(mappingText);
-    // The DuckDB engine reads no hash_ids (nor checks them: docs/scale.md), so a preset that maps
-    // them is compared without them; the TypeScript engine's reading is test/ingest/hash-ids.test.ts's.
-    if (mapping.columns.hash_ids !== undefined) {
-      mapping = withoutHashIds(mapping);
-      mappingText = JSON.stringify(mapping);
-    }
   } else {
     const names = ['ts', 'time', 'Timestamp', 'created at', 'client', 'Tenant', 'user', 'api key', 'model', 'Model Name', 'sess', 'rid', 'in', 'Input Tokens', 'out', 'completion', 'img', 'turn', 'hash_ids', 'x', 'Y'];
     const dotted = ['usage.prompt_tokens', 'usage.completion_tokens', 'meta.client', 'meta.model', 'a.b.c', 'req.time'];
