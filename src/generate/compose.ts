@@ -834,9 +834,12 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
             // Block ids after the lengths: a prompt of t tokens has ⌈t / block⌉ blocks.
             if (buf.hashLen) {
               // (found by review: a client whose log had ids on some rows got them on every one)
-              if (st.prefix && (!st.prefixShare || st.prefixShare.rng.next() < st.prefixShare.share)) {
+              // A prompt of 0 tokens (or no lengths at all) has no blocks: ⌈0 / block⌉ (found by
+              // review: the stream gives every request at least one block).
+              const prompt = st.prefix ? promptTokens(buf.lengths, row) : 0;
+              if (prompt > 0 && (!st.prefixShare || st.prefixShare.rng.next() < st.prefixShare.share)) {
                 const sn = buf.session ? buf.session[row] : NaN;
-                buf.setIds(row, st.prefix.next(t, promptTokens(buf.lengths, row), sn === sn ? sn : undefined));
+                buf.setIds(row, st.prefix!.next(t, prompt, sn === sn ? sn : undefined));
               } else buf.hashLen[row] = 0;
             }
             t = after;

@@ -148,7 +148,20 @@ export const PrefixSchema = z
         single: z.array(share).describe('per bucket: share of repeats sharing only their first block (a one-block system prompt)'),
         quantiles: z.array(z.array(share)).describe('per bucket: quantiles 0, 0.05, …, 1 of the shared share m/n of repeats sharing 2 blocks or more (empty: none)'),
       })
-      .strict(),
+      .strict()
+      // One entry per bucket in every array, edges from 1 ascending, each bucket's quantiles none
+      // or 2+ ascending (found by review: a shorter quantiles array was accepted, then generate
+      // stopped with an internal error, exit 3).
+      .superRefine((c, ctx) => {
+        const k = c.edges.length;
+        for (const key of ['counts', 'repeat_share', 'single', 'quantiles'] as const) {
+          if (c[key].length !== k) ctx.addIssue({ code: 'custom', path: [key], message: `${c[key].length} entries for the ${k} buckets of edges` });
+        }
+        if (c.edges[0] !== 1 || c.edges.some((e, i) => i > 0 && e <= c.edges[i - 1])) ctx.addIssue({ code: 'custom', path: ['edges'], message: 'expected ascending bucket edges from 1' });
+        c.quantiles.forEach((q, i) => {
+          if (q.length === 1 || q.some((x, j) => j > 0 && x < q[j - 1])) ctx.addIssue({ code: 'custom', path: ['quantiles', i], message: 'expected no quantiles or 2+ ascending ones' });
+        });
+      }),
     reuse: z
       .object({
         count: z.number().int().nonnegative().describe('repeats sharing 2 blocks or more'),

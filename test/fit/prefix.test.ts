@@ -87,3 +87,20 @@ describe('prefix section: export-servegen', () => {
     expect(r.stderr).toMatch(/note: 1 client\(s\) have prefix-reuse sections .*not written/);
   });
 });
+
+describe('prefix section: schema', () => {
+  it('refuses coverage arrays that do not have one entry per bucket, edges not ascending from 1, and unordered quantiles (generate stopped with exit 3)', async () => {
+    const syn = await mooncake(SYNTHETIC);
+    const p = JSON.parse(JSON.stringify(fitTrace(syn, defaultFitOptions()).profile));
+    const bad = (edit: (c: Record<string, unknown[]>) => void, want: RegExp) => {
+      const q = JSON.parse(JSON.stringify(p));
+      edit(q.clients[0].prefix.coverage);
+      expect(() => validateProfile(q, 'p.json')).toThrow(want);
+    };
+    bad((c) => c.quantiles.pop(), /coverage\.quantiles: 8 entries for the 9 buckets of edges/);
+    bad((c) => c.counts.push(1), /counts: 10 entries for the 9 buckets of edges/);
+    bad((c) => (c.edges[0] = 2), /edges: expected ascending bucket edges from 1/);
+    bad((c) => ((c.quantiles[2] as number[]).reverse()), /coverage\.quantiles\[2\]: expected no quantiles or 2\+ ascending ones/);
+    expect(() => validateProfile(p, 'p.json')).not.toThrow();
+  });
+});
