@@ -24,6 +24,7 @@ run() { # name, then roundtrip args
 run azure-conv fixtures/traces/azure-llm-2023/AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023
 run azure-code fixtures/traces/azure-llm-2023/AzureLLMInferenceTrace_code.csv --preset azure-llm-2023
 run mooncake-conversation fixtures/traces/mooncake/conversation_trace.jsonl.gz --preset mooncake
+run mooncake-synthetic fixtures/traces/mooncake/synthetic_trace.jsonl.gz --preset mooncake
 run burstgpt-slice fixtures/traces/burstgpt/burstgpt3_slice.csv --preset burstgpt
 run mm-image-pool-trace "$out/mm-image-trace.jsonl"
 run deepseek-r1-pool-trace "$out/deepseek-r1-trace.jsonl"
