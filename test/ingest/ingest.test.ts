@@ -337,8 +337,8 @@ describe('mapping files with mistakes: the message names the path, what is allow
   it('a source of no known form, an unknown key at any level, pairs written the wrong way round (zod said "Invalid input" and "Unrecognized key")', () => {
     const cases: [unknown, string][] = [
       [{ columns: { timestamp: 't', session_id: { colaesce: ['a', 'b'] } } }, 'm.json: columns.session_id: unknown key "colaesce"; did you mean "coalesce"? (allowed here: const, coalesce, length, token_blocks)'],
-      [{ columns: { timestamp: 't', client_id: 5 } }, 'm.json: columns.client_id: expected a column name ("col" or "a.b" into JSON/structs), a list of columns to join, {"const": v}, {"coalesce": ["a", "b"]} or {"length": "col"}, got 5'],
-      [{ columns: { timestamp: 't', client_id: { const: 'a', length: 'b' } } }, 'm.json: columns.client_id: a source object has one key of const, coalesce, length, got const, length'],
+      [{ columns: { timestamp: 't', client_id: 5 } }, 'm.json: columns.client_id: expected a column name ("col" or "a.b" into JSON/structs), a list of columns to join, {"const": v}, {"coalesce": ["a", "b"]}, {"length": "col"} or (hash_ids) {"token_blocks": "col"}, got 5'],
+      [{ columns: { timestamp: 't', client_id: { const: 'a', length: 'b' } } }, 'm.json: columns.client_id: a source object has one key of const, coalesce, length, token_blocks, got const, length'],
       [{ columns: { timestamp: 't', input_token: 'x' } }, 'm.json: columns: unknown key "input_token"; did you mean "input_tokens"? (allowed here: timestamp, client_id,'],
       [{ columns: { request_time: 'timestamp' } }, 'keys are our fields and values your columns: {"timestamp":"request_time"}'],
       [{ column: { timestamp: 't' } }, 'm.json: top level: unknown key "column"; did you mean "columns"?'],
