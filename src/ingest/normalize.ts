@@ -642,87 +642,23 @@ export class TraceBuilder {
     const v = he.kind === 'one' ? values[he.slot] : this.raw(he, values);
     const out = this.hashScratch;
     out.length = 0;
-    if (isBlank(v)) return true;
-    let list: unknown = v;
-    if (typeof v === 'string') {
-      const s = trimmed(v);
-      try {
-        list = s.startsWith('[') ? (JSON.parse(s) as unknown) : undefined;
-      } catch {
-        list = undefined;
-      }
-      if (!Array.isArray(list)) return this.badHashIds(line, `not an array of block ids (or a text holding a JSON array): ${JSON.stringify(s).slice(0, 40)}`, raw);
-    } else if (!Array.isArray(v)) {
-      return this.badHashIds(line, `not an array of block ids: ${textValue(v).slice(0, 40)}`, raw);
-    }
-    let a = list as unknown[];
+    const keys = this.keyScratch;
+    // (a 64-bit id past 2^53 read again from the text: the cell's, or the JSON record's at the value's path)
+    const again = () => exactHashList(typeof v === 'string' ? trimmed(v) : raw(), typeof v === 'string' || he.kind !== 'one' ? undefined : sourceKey(this.specs[he.slot], true));
+    const bad = hashIdKeys(v, this.hashFromTokens ? this.mapping.block_tokens ?? DEFAULT_BLOCK_TOKENS : undefined, again, keys);
+    if (bad !== undefined) return this.badHashIds(line, bad, raw);
     const dict = this.hashDict;
-    if (this.hashFromTokens) return this.tokenBlocks(a, line, raw);
-    let exact = false;
-    for (let k = 0; k < a.length; k++) {
-      const x = a[k];
-      let key: number | string;
-      if (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) key = x;
-      else if (typeof x === 'number' && x > Number.MAX_SAFE_INTEGER && Number.isInteger(x) && !exact) {
-        // A whole number past 2^53 (a 64-bit block hash in JSON) that JSON.parse rounded to a
-        // double: read the list again from its text with such numbers kept as their digits
-        // (found by review: every row of a log with 64-bit hashes was rejected as "not a whole
-        // number", and ids one apart would have been read as one).
-        exact = true;
-        const again = exactHashList(typeof v === 'string' ? trimmed(v) : raw(), typeof v === 'string' || he.kind !== 'one' ? undefined : sourceKey(this.specs[he.slot], true));
-        if (again && again.length === a.length) {
-          a = again;
-          out.length = 0;
-          k = -1;
-          continue;
-        }
-        return this.badHashIds(line, `id ${k}: ${textValue(x)} is past 2^53, where JSON numbers lose digits, and its digits could not be read again from the text: give such ids as texts ("12345678901234567890")`, raw);
-      }
-      else if (typeof x === 'bigint' && x >= 0n) key = x <= 9007199254740991n ? Number(x) : String(x);
-      else if (typeof x === 'string' && !isBlank(x)) {
-        const t = trimmed(x);
-        const n = /^\d+$/.test(t) ? Number(t) : NaN;
-        key = Number.isSafeInteger(n) ? n : t;
-      } else return this.badHashIds(line, `id ${k}: not a whole number ≥ 0 or a text: ${x === undefined ? 'undefined' : textValue(x).slice(0, 40)}`, raw);
+    const space = this.hashSpace;
+    for (let k = 0; k < keys.length; k++) {
+      let key = keys[k];
       // A file's own ids (hashIdsLocalToFile): negative numbers (a log's are ≥ 0) or prefixed texts.
-      const space = this.hashSpace;
-      if (space > 0) key = typeof key === 'number' && key < 4294967296 && space < 1048576 ? -(space * 4294967296 + key) - 1 : `${space}\u0000${key}`;
+      if (space > 0 && !this.hashFromTokens) key = typeof key === 'number' && key < 4294967296 && space < 1048576 ? -(space * 4294967296 + key) - 1 : `${space}\u0000${key}`;
       out.push(dict.code(key));
     }
     return true;
   }
 
-  /**
-   * A prompt's token ids cut into blocks of block_tokens (the last one partial, as Mooncake's
-   * hash_ids count ⌈tokens / block⌉), each block's id the chained hash of its tokens and its
-   * parent block's hash: equal prefixes, equal leading ids. The hash is two 32-bit lanes (53 bits
-   * kept): one collision among 10 million distinct blocks has a chance of about 0.5 %.
-   */
-  private tokenBlocks(a: unknown[], line: number, raw: () => string): boolean {
-    const out = this.hashScratch;
-    const B = this.mapping.block_tokens ?? DEFAULT_BLOCK_TOKENS;
-    let h1 = 0x9747b28c;
-    let h2 = 0x85ebca6b;
-    for (let start = 0; start < a.length; start += B) {
-      const end = Math.min(a.length, start + B);
-      for (let k = start; k < end; k++) {
-        const x = a[k];
-        const t = typeof x === 'number' ? x : typeof x === 'bigint' && x >= 0n && x <= 9007199254740991n ? Number(x) : NaN;
-        if (!(Number.isSafeInteger(t) && t >= 0)) return this.badHashIds(line, `token ${k}: not a whole number ≥ 0: ${x === undefined ? 'undefined' : textValue(x).slice(0, 40)}`, raw);
-        const lo = t >>> 0;
-        const hi = (t - lo) / 4294967296;
-        h1 = Math.imul(h1 ^ lo, 0xcc9e2d51);
-        h1 = Math.imul((h1 << 15) | (h1 >>> 17), 0x1b873593) ^ hi;
-        h2 = Math.imul(h2 ^ lo, 0x85ebca6b);
-        h2 = Math.imul((h2 << 13) | (h2 >>> 19), 0xc2b2ae35) ^ hi;
-      }
-      h1 = fmix32(h1 ^ (end - start));
-      h2 = fmix32(h2 ^ Math.imul(end - start, 0x27d4eb2f));
-      const key = (h1 >>> 0) * 2097152 + ((h2 >>> 0) >>> 11);
-      out.push(this.hashDict.code(key));
-    }
-    return true;
-  }
+  private readonly keyScratch: (number | string)[] = [];
 
   /**
    * A row whose hash_ids value is not an array of block ids is kept without ids, counted, and
@@ -865,6 +801,98 @@ function exactHashList(text: string, key: SourceKey | undefined): unknown[] | un
     for (const p of key.path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
   }
   return Array.isArray(v) ? v : undefined;
+}
+
+/**
+ * A row's hash_ids value read as block-id keys into `out` (both engines: TraceBuilder, and the
+ * DuckDB engine's rows with ids, src/summary/duckdb-prefix.ts): undefined when read (blank is
+ * none: `out` empty), else why the value is not an array of block ids. A value is an array
+ * (JSON lines, a Parquet or Arrow list) or a text holding a JSON array (CSV). An id is a whole
+ * number ≥ 0 or a non-blank text (a hex digest): `5` and `"5"` are one id. With `blockTokens`
+ * the array holds a prompt's token ids, cut into blocks whose chained hashes are the keys.
+ * `again`: the list read again from its text with integers past 2^53 kept as digits.
+ */
+export function hashIdKeys(v: unknown, blockTokens: number | undefined, again: () => unknown[] | undefined, out: (number | string)[]): string | undefined {
+  out.length = 0;
+  if (isBlank(v)) return undefined;
+  let list: unknown = v;
+  if (typeof v === 'string') {
+    const s = trimmed(v);
+    try {
+      list = s.startsWith('[') ? (JSON.parse(s) as unknown) : undefined;
+    } catch {
+      list = undefined;
+    }
+    if (!Array.isArray(list)) return `not an array of block ids (or a text holding a JSON array): ${JSON.stringify(s).slice(0, 40)}`;
+  } else if (!Array.isArray(v)) {
+    return `not an array of block ids: ${textValue(v).slice(0, 40)}`;
+  }
+  let a = list as unknown[];
+  if (blockTokens !== undefined) return tokenBlockKeys(a, blockTokens, out);
+  let exact = false;
+  for (let k = 0; k < a.length; k++) {
+    const x = a[k];
+    let key: number | string;
+    if (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) key = x;
+    else if (typeof x === 'number' && x > Number.MAX_SAFE_INTEGER && Number.isInteger(x) && !exact) {
+      // A whole number past 2^53 (a 64-bit block hash in JSON) that JSON.parse rounded to a
+      // double: read the list again from its text with such numbers kept as their digits
+      // (found by review: every row of a log with 64-bit hashes was rejected as "not a whole
+      // number", and ids one apart would have been read as one).
+      exact = true;
+      const digits = again();
+      if (digits && digits.length === a.length) {
+        a = digits;
+        out.length = 0;
+        k = -1;
+        continue;
+      }
+      out.length = 0;
+      return `id ${k}: ${textValue(x)} is past 2^53, where JSON numbers lose digits, and its digits could not be read again from the text: give such ids as texts ("12345678901234567890")`;
+    } else if (typeof x === 'bigint' && x >= 0n) key = x <= 9007199254740991n ? Number(x) : String(x);
+    else if (typeof x === 'string' && !isBlank(x)) {
+      const t = trimmed(x);
+      const n = /^\d+$/.test(t) ? Number(t) : NaN;
+      key = Number.isSafeInteger(n) ? n : t;
+    } else {
+      out.length = 0;
+      return `id ${k}: not a whole number ≥ 0 or a text: ${x === undefined ? 'undefined' : textValue(x).slice(0, 40)}`;
+    }
+    out.push(key);
+  }
+  return undefined;
+}
+
+/**
+ * A prompt's token ids cut into blocks of `B` tokens (the last one partial, as Mooncake's
+ * hash_ids count ⌈tokens / block⌉), each block's key the chained hash of its tokens and its
+ * parent block's hash: equal prefixes, equal leading keys. The hash is two 32-bit lanes (53 bits
+ * kept): one collision among 10 million distinct blocks has a chance of about 0.5 %.
+ */
+function tokenBlockKeys(a: unknown[], B: number, out: (number | string)[]): string | undefined {
+  let h1 = 0x9747b28c;
+  let h2 = 0x85ebca6b;
+  for (let start = 0; start < a.length; start += B) {
+    const end = Math.min(a.length, start + B);
+    for (let k = start; k < end; k++) {
+      const x = a[k];
+      const t = typeof x === 'number' ? x : typeof x === 'bigint' && x >= 0n && x <= 9007199254740991n ? Number(x) : NaN;
+      if (!(Number.isSafeInteger(t) && t >= 0)) {
+        out.length = 0;
+        return `token ${k}: not a whole number ≥ 0: ${x === undefined ? 'undefined' : textValue(x).slice(0, 40)}`;
+      }
+      const lo = t >>> 0;
+      const hi = (t - lo) / 4294967296;
+      h1 = Math.imul(h1 ^ lo, 0xcc9e2d51);
+      h1 = Math.imul((h1 << 15) | (h1 >>> 17), 0x1b873593) ^ hi;
+      h2 = Math.imul(h2 ^ lo, 0x85ebca6b);
+      h2 = Math.imul((h2 << 13) | (h2 >>> 19), 0xc2b2ae35) ^ hi;
+    }
+    h1 = fmix32(h1 ^ (end - start));
+    h2 = fmix32(h2 ^ Math.imul(end - start, 0x27d4eb2f));
+    out.push((h1 >>> 0) * 2097152 + ((h2 >>> 0) >>> 11));
+  }
+  return undefined;
 }
 
 /**
