@@ -12,7 +12,7 @@ import { parseSummariesText } from '../summary/serialize.js';
 import { loadScanDirectory } from '../summary/warehouse.js';
 import { MEM_MIN_GAPS, type TraceSummaries } from '../summary/types.js';
 import { writeProfile } from '../profile/write.js';
-import type { Profile } from '../profile/schema.js';
+import type { PrefixSection, Profile } from '../profile/schema.js';
 import { defaultCreated } from '../profile/upstream.js';
 import { checkResolution, checkSeed, positive, refuseClobber, UsageError, windowSeconds } from './errors.js';
 import { acceptedRejected, addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
@@ -327,7 +327,8 @@ Examples:
         let pooledClients = 0;
         let sessionColumn = false;
         let axisWarning: string | undefined;
-        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution, memoryLimit: opts.duckdbMemory, poolBelow: minClientRequests, firstSecond: opts.anonymize, onPooled: (n) => (pooledClients = n), onSessionColumn: () => (sessionColumn = true), onTimeAxisWarning: (w) => (axisWarning = w) }, opts.engine, rep, opts);
+        let prefix: Map<string, PrefixSection> | undefined;
+        const summaries = await scanSummaries(inputs, mapping, parseFormat(opts.format), { arrivalSeconds, lengthSeconds, resolution, memoryLimit: opts.duckdbMemory, poolBelow: minClientRequests, firstSecond: opts.anonymize, onPooled: (n) => (pooledClients = n), onSessionColumn: () => (sessionColumn = true), onTimeAxisWarning: (w) => (axisWarning = w), onPrefix: (p) => (prefix = p) }, opts.engine, rep, opts);
         refuseTimeAxis(axisWarning !== undefined, opts.anonymize);
         // Sessions come from rows (the TypeScript engine's fit); the scan keeps none, and the
         // profile had none without a word (found by review: BurstGPT's 135 sessions).
@@ -351,7 +352,7 @@ Examples:
             created: defaultCreated(),
             recorded: { engine: opts.engine, inputs: files.length, rows },
           },
-          { pooled: pooledClients },
+          { pooled: pooledClients, prefix },
         );
         const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
         writeWithProgress(rep, opts.out, final);

@@ -26,7 +26,7 @@ import { hashFile } from '../io/whole-file.js';
 import { expandInputs } from '../io/input.js';
 import { prefitWindows } from '../fit/parallel-fit.js';
 import { validateWithDuckDB } from '../summary/duckdb-validate.js';
-import type { Profile } from '../profile/schema.js';
+import type { PrefixSection, Profile } from '../profile/schema.js';
 import { chooseEngine, duckdbUnlessUnreadable, scanSummaries } from './summarize.js';
 import { lockOutDir } from './out-lock.js';
 
@@ -99,7 +99,8 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
     const files = expandInputs(inputs);
     const hash = createHash('sha256');
     for (const f of files) hashFile(hash, f);
-    const summaries = await scanSummaries(inputs, mapping, format, { ...fitOptions, memoryLimit: opts.duckdbMemory }, 'duckdb', rep, opts);
+    let prefix: Map<string, PrefixSection> | undefined;
+    const summaries = await scanSummaries(inputs, mapping, format, { ...fitOptions, memoryLimit: opts.duckdbMemory, onPrefix: (p) => (prefix = p) }, 'duckdb', rep, opts);
     takeOut();
     const profile = fitSummaries(summaries, {
       ...fitOptions,
@@ -107,7 +108,7 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
       sourceSha256: hash.digest('hex'),
       created: defaultCreated(),
       recorded: { engine: opts.engine, inputs: files.length },
-    });
+    }, { prefix });
     const batchesFromScan = batchClientsNote(summaries);
     if (batchesFromScan) rep.info(batchesFromScan);
     const levelsFromScan = levelsNote(profile);

@@ -18,6 +18,11 @@ import { poolSmallClients } from '../fit/fit-trace.js';
 import { parseIsoSeconds } from '../ingest/timestamp.js';
 import { timeAxisWarning } from '../ingest/time-axis.js';
 import { rebaseToFirstSecond } from '../ingest/trace.js';
+import { prefixSections } from '../fit/prefix.js';
+import type { PrefixSection } from '../profile/schema.js';
+import { pooledPrefixTrace, prefixRowsWithDuckDB } from '../summary/duckdb-prefix.js';
+import { badHashIdsNote, blockSizeWarning } from '../ingest/normalize.js';
+import type { DuckDbOptions } from '../summary/duckdb-types.js';
 
 /** `servegen summarize`: the scan half of fit, for partitions (days, shards) fitted later together. */
 export function registerSummarize(program: Command): void {
@@ -135,7 +140,7 @@ export async function scanSummaries(
   inputs: string[],
   mapping: Mapping,
   format: InputFormat | undefined,
-  opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; firstSecond?: boolean; memoryLimit?: string; poolBelow?: number; onPooled?: (clients: number) => void; onSessionColumn?: () => void; onTimeAxisWarning?: (warning: string) => void },
+  opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; firstSecond?: boolean; memoryLimit?: string; poolBelow?: number; onPooled?: (clients: number) => void; onSessionColumn?: () => void; onTimeAxisWarning?: (warning: string) => void; onPrefix?: (sections: Map<string, PrefixSection> | undefined) => void },
   engine: string,
   rep: Reporter,
   rejects: RejectOptions = {},
@@ -145,8 +150,10 @@ export async function scanSummaries(
     await notOursWithoutMappingDuckdb(inputs, mapping, format);
     let summaries: TraceSummaries | undefined;
     const done = await duckdbUnlessUnreadable(engine, rep, async () => {
-      const r = await summarizeWithDuckDB(inputs, mapping, { ...opts, format, onStage: (t) => rep.stage(t), onNote: (l) => rep.info(l), onProgress: (n) => rep.progress(`duckdb: ${humanCount(n)} rows read in one pass`) });
+      const r = await summarizeWithDuckDB(inputs, mapping, { ...opts, format, onStage: (t) => rep.stage(t), onNote: (l) => rep.info(l), onProgress: (n) => rep.progress(`duckdb: ${humanCount(n)} rows read in one pass`), ...(opts.onPrefix ? { hashIds: 'elsewhere' as const } : {}) });
       await duckdbRejects(r, rejects, rep, { mapping, format });
+      // fit: the prefix model from the rows with hash_ids (a pass of their own), pooled as the scan pooled.
+      if (opts.onPrefix) opts.onPrefix(await duckdbPrefixSections(inputs, mapping, { format, memoryLimit: opts.memoryLimit, firstSecond: opts.firstSecond, onStage: (t) => rep.stage(t), onNote: (l) => rep.info(l) }, opts.poolBelow, rep));
       if (r.warning) rep.info(`warning: ${r.warning}`);
       if (r.warning) opts.onTimeAxisWarning?.(r.warning);
       summaries = r.summaries;
@@ -169,6 +176,7 @@ export async function scanSummaries(
     trace = p.trace;
     if (p.pooled > 0) opts.onPooled?.(p.pooled);
   }
+  opts.onPrefix?.(prefixSections(trace));
   if (opts.origin !== undefined) {
     if (trace.origin === null) throw new UsageError('--origin: the timestamps are relative (no absolute time to count from)');
     // (to the nanosecond: a generated trace's origin has its --start's digits, as engine duckdb's originOf)
@@ -178,6 +186,23 @@ export async function scanSummaries(
     trace = { ...trace, timestamp: ts, origin: new Date(opts.origin * 1000).toISOString() };
   }
   return buildSummaries(trace, opts);
+}
+
+/**
+ * Per client, the prefix-reuse model of the inputs' rows with hash_ids read in embedded DuckDB
+ * (prefixRowsWithDuckDB), small clients pooled below `poolBelow`; undefined without hash_ids.
+ * Says what the TypeScript engine's ingest says of them (rows kept without ids, block sizes).
+ */
+export async function duckdbPrefixSections(inputs: string[], mapping: Mapping, options: DuckDbOptions & { firstSecond?: boolean }, poolBelow: number | undefined, rep: Reporter): Promise<Map<string, PrefixSection> | undefined> {
+  const rows = await prefixRowsWithDuckDB(inputs, mapping, options);
+  if (!rows) return undefined;
+  const bad = badHashIdsNote(rows.bad);
+  if (bad) rep.info(`note: ${bad}`);
+  const trace = pooledPrefixTrace(rows, poolBelow);
+  if (!trace) return undefined;
+  const size = blockSizeWarning(trace);
+  if (size) rep.info(`warning: ${size}`);
+  return prefixSections(trace);
 }
 
 /** `--origin`: epoch seconds, or an ISO time (UTC unless it carries an offset). */

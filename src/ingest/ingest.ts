@@ -8,7 +8,7 @@ import { compressionOf, expandInputs, formatFromName, InputError, openByteStream
 import type { RowSink, SourceInfo } from '../io/row-source.js';
 import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, REJECT_REASONS, sameOrigin, type Reject, type RejectReason } from './errors.js';
 import { csvDelimiter, mappingOf, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, withoutHashIds, type Mapping, type MappingInput } from './mapping.js';
-import { blockSizeWarning, TraceBuilder, type IngestSummary } from './normalize.js';
+import { badHashIdsNote, blockSizeWarning, TraceBuilder, type IngestSummary } from './normalize.js';
 import { timeAxisWarning } from './time-axis.js';
 import type { Trace } from './trace.js';
 import { gzipDamageMessage } from '../io/gzip-damage.js';
@@ -99,9 +99,10 @@ export async function ingestFiles(given: IngestOptions): Promise<IngestResult> {
   const axis = timeAxisWarning(trace.timestamp, trace.origin, options.mapping.timestamp?.marks === 'end');
   if (axis) warnings.push(axis);
   if (warnings.length > 0) summary.warnings = warnings;
-  // hash_ids, which the DuckDB engine does not read (it says so in a note): notes, not warnings,
-  // whose lists the engines must give alike.
-  if (builder.hashIdsBad.rows > 0) notes.push(`hash_ids: ${builder.hashIdsBad.rows} row${builder.hashIdsBad.rows === 1 ? ' has' : 's have'} a value that is not an array of block ids (whole numbers ≥ 0 or texts), kept without ids (as the DuckDB engine, which reads no hash_ids, keeps them); the first, ${builder.hashIdsBad.first}`);
+  // hash_ids, which the DuckDB engine reads in a pass of its own (duckdb-prefix.ts, which says
+  // the same): notes, not warnings, whose lists the engines' scans must give alike.
+  const bad = badHashIdsNote(builder.hashIdsBad);
+  if (bad) notes.push(bad);
   const blocks = blockSizeWarning(trace);
   if (blocks) notes.push(blocks);
   // Our traces with blocks of other sizes read together: one size is kept (found by review: the

@@ -788,7 +788,7 @@ export class TraceBuilder {
  * (quoteLongIntegers): the text itself (a CSV cell), or a JSON record's text and the value's
  * column and path in it (JSON lines). Undefined when that does not give an array.
  */
-function exactHashList(text: string, key: SourceKey | undefined): unknown[] | undefined {
+export function exactHashList(text: string, key: SourceKey | undefined): unknown[] | undefined {
   let v: unknown;
   try {
     v = JSON.parse(quoteLongIntegers(text));
@@ -924,6 +924,12 @@ export function blockSizeWarning(trace: Trace): string | undefined {
   perId.sort((a, b) => a - b);
   const median = perId[perId.length >> 1];
   return `hash_ids: ${((100 * off) / perId.length).toFixed(1)} % of the ${perId.length} rows with ids and a prompt length have a number of ids other than ⌈prompt tokens / ${bt}⌉ (a median of ${Number(median.toPrecision(3))} prompt tokens per id): if the log's blocks are not ${bt} tokens, give their size in the mapping ("block_tokens": N); the prefix model counts a prompt's blocks from its length`;
+}
+
+/** The note of rows kept without ids because their hash_ids value was not an array of block ids (TraceBuilder.hashIdsBad; the DuckDB engine's prefix pass). */
+export function badHashIdsNote(bad: { rows: number; first?: string }): string | undefined {
+  if (bad.rows === 0) return undefined;
+  return `hash_ids: ${bad.rows} row${bad.rows === 1 ? ' has' : 's have'} a value that is not an array of block ids (whole numbers ≥ 0 or texts), kept without ids (one field's bad value: the request is not rejected); the first, ${bad.first}`;
 }
 
 /** Tokens per hash_ids block when a mapping does not say (`block_tokens`): the Mooncake traces'. */

@@ -8,6 +8,7 @@ import { memFromSums } from './mem-terms.js';
 import { summaryQueries } from './sql.js';
 import { BATCH_MIN_GAPS, BATCH_SHARE, batchesAmong, CLUSTER_CLOCKS, clusterClients, traceBatches, type BatchTotals, type BatchWindow, type TraceBatches } from '../fit/batches.js';
 import { loadBinsSql, loadFromBins, TOKEN_FIELDS } from './load.js';
+import { prefixSideWithDuckDB } from './duckdb-prefix.js';
 import { detectScanResolution, num, numericColumns, openScan, scanTimeWarning, singleThreaded, type DuckDbOptions, type OpenScan, sqlDouble } from './duckdb.js';
 
 export interface DuckDbInspectResult {
@@ -26,7 +27,7 @@ export interface DuckDbInspectResult {
  * equal request counts are ordered by first request time, not by first row in the file.
  */
 export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions = {}): Promise<DuckDbInspectResult> {
-  const scan = await openScan(inputs, mapping, { ...options, texts: ['session_id'] });
+  const scan = await openScan(inputs, mapping, { ...options, texts: ['session_id'], hashIds: 'elsewhere' });
   const { con, origin, originIso, close } = scan;
   const rows = async (sql: string) => (await con.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
   try {
@@ -94,6 +95,9 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
       clockSeconds: gm?.clock,
       peak: peakOf(loadFromBins(bins, tokens)),
     };
+    // Prefix reuse from the rows' hash_ids (a pass of their own), as the TypeScript engine's inspect.
+    const prefix = scan.hashIdsLeftOut ? undefined : await prefixSideWithDuckDB(inputs, mapping, options);
+    if (prefix) summary.prefix = prefix;
     return { summary, rowsRead: scan.rowsRead, rejectsByReason: scan.rejectsByReason, files: scan.files, warning };
   } finally {
     close();

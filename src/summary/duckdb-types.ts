@@ -44,6 +44,11 @@ export interface DuckDbOptions {
    * for numeric timestamps, and a `warning:` when their magnitudes disagree.
    */
   onNote?: (line: string) => void;
+  /**
+   * Mapped hash_ids: 'read' by this pass (openSource keeps their source: duckdb-prefix.ts), or
+   * read 'elsewhere' (a prefix pass beside this scan); unset, left out with a note (ingest).
+   */
+  hashIds?: 'read' | 'elsewhere';
 }
 
 /** summarizeWithDuckDB's options. */

@@ -11,6 +11,7 @@ import { builderPass, inputsMeta, num, numericColumns, openScan, scanTimeWarning
 import type { TraceSummaries } from './types.js';
 import { lowerBound } from '../util/lower-bound.js';
 import { PREFIX_UNREAD_DUCKDB } from '../validate/prefix.js';
+import { prefixSideWithDuckDB } from './duckdb-prefix.js';
 
 export interface DuckDbSideInput {
   inputs: string[];
@@ -89,7 +90,7 @@ async function openSide(side: DuckDbSideInput, role: string, options: DuckDbOpti
   // Notes name the side, as the TypeScript engine's warnings do (`warning: source FILE: …`).
   const named = `${role} ${side.inputs.join(', ')}`;
   const onNote = options.onNote && ((l: string) => options.onNote!(/^(warning|note): /.test(l) ? l.replace(/^(warning|note): /, (w) => `${w}${named}: `) : `${named}: ${l}`));
-  const scan = await openScan(side.inputs, side.mapping, { ...options, onNote, format: side.format, texts: ['session_id'] }).catch((err: unknown) => {
+  const scan = await openScan(side.inputs, side.mapping, { ...options, onNote, format: side.format, texts: ['session_id'], hashIds: 'elsewhere' }).catch((err: unknown) => {
     // Which side had no accepted row: its files alone cannot say (a pattern expands to other
     // names; source and generated may be the same file), and its --rejects flags are per side.
     if (err instanceof NoAcceptedRowsError) err.side = role;
@@ -137,6 +138,7 @@ export async function validateWithDuckDB(
     // review: they vanished from the DuckDB engine's report, and `--engine auto` picks it for
     // large inputs, so a report differed from the TypeScript engine's without a word).
     if (src.hashIdsLeftOut) whole.prefixUnread = PREFIX_UNREAD_DUCKDB;
+    else await withPrefix(whole, source, 'source', options);
     srcSide = whole;
     if (times.length > 0) {
       // Split as splitHalves splits the shifted trace (the same arithmetic, so the same bits).
@@ -169,7 +171,9 @@ export async function validateWithDuckDB(
       // boundary would then floor differently than in the TypeScript engine.
       const shifted = `(rel + ${sqlDouble(offset)})`;
       const time = res > 1e-6 ? `floor(${shifted} / ${sqlDouble(res)} + ${sqlDouble(clockTolerance(res))}) * ${sqlDouble(res)}` : offset === 0 ? 'rel' : shifted;
-      return { side: await sideOf(scan, label, { res, W, time, where: 'true' }), files: scan.files, offset };
+      const side = await sideOf(scan, label, { res, W, time, where: 'true' });
+      if (!scan.hashIdsLeftOut) await withPrefix(side, input, role, options);
+      return { side, files: scan.files, offset };
     } finally {
       scan.close();
     }
@@ -177,6 +181,15 @@ export async function validateWithDuckDB(
   const gen = await aligned(generated, 'generated', 'generated', options.replay);
   const base = options.baseline ? await aligned(options.baseline, 'naive baseline', 'baseline') : undefined;
   return compareSides({ side: srcSide, files: src.files, offset: srcOffset }, gen, base, res, replayThresholds(thresholds, options.replay), W);
+}
+
+/** The side's prefix-cache statistics (Side.prefix, as summarizeSide), from its rows with hash_ids when it has any. */
+async function withPrefix(side: Side, input: DuckDbSideInput, role: string, options: DuckDbOptions): Promise<void> {
+  if (input.mapping.columns.hash_ids === undefined) return;
+  const named = `${role} ${input.inputs.join(', ')}`;
+  const onNote = options.onNote && ((l: string) => options.onNote!(l.replace(/^(warning|note): /, (w) => `${w}${named}: `)));
+  const prefix = await prefixSideWithDuckDB(input.inputs, input.mapping, { ...options, onNote, format: input.format });
+  if (prefix) side.prefix = prefix;
 }
 
 /** replayPhases of a scan's accepted times (replayPhaseBin: the same double arithmetic, so the same bins). */

@@ -10,11 +10,11 @@ import { compressionOf, expandInputs, formatFromName, openByteStream, openRandom
 import { delimiterHint, duplicateColumnError } from '../io/from-csv.js';
 import { parquetMetadataAsync } from 'hyparquet';
 import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, REJECT_REASONS, sameOrigin, type RejectReason } from '../ingest/errors.js';
-import { csvDelimiter, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, withoutHashIds, type Mapping } from '../ingest/mapping.js';
+import { csvDelimiter, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, withoutHashIds, type FieldSource, type Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { poolClients } from './pool.js';
 import { fieldSql, ident, ORIGIN_SHIFT, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
-import { NUMERIC_RE } from '../ingest/normalize.js';
+import { DEFAULT_BLOCK_TOKENS, NUMERIC_RE } from '../ingest/normalize.js';
 import { detectNumericUnit, originIsoOf } from '../ingest/timestamp.js';
 import { DISP_SCALES, MEM_LAGS, type ArrivalSummary, type DispKey, type LengthSummary, type TraceSummaries } from './types.js';
 import type { DuckDbExportOptions, DuckDbExportResult, DuckDbOptions, DuckDbScanResult, DuckDbSummarizeOptions } from './duckdb-types.js';
@@ -278,8 +278,10 @@ export interface Source {
   autoTimestamp?: AutoTimestamp;
   /** CSV inputs: how to read them with their rows' field counts (src/summary/duckdb-csv-fields.ts). */
   fields?: CsvFields;
-  /** The inputs have a mapped hash_ids column, which this engine does not read (a note says so). */
+  /** The inputs have a mapped hash_ids column that no pass of this engine reads (a note says so). */
   hashIdsLeftOut?: boolean;
+  /** With options.hashIds 'read': the mapped hash_ids source and the blocks' tokens (mapping, trace header or 512). */
+  hashIds?: { src: FieldSource; blockTokens: number };
 }
 
 /** The source read with its rows' field counts from now on (some row has another number of fields). */
@@ -741,11 +743,20 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       throw new IngestError(`${files[0]}: mapping names column${absent.length > 1 ? 's' : ''} ${absent.map((c) => JSON.stringify(c)).join(', ')} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})${(dotted ? '' : delimiterHint(available, missing, delim)) || didYouMean([...mappedTop(mapping)].filter((c) => !available.includes(c)).length === 1 ? missing : [], available)}`, files[0], undefined, absent[0]);
     }
     mapping = effective;
-    // hash_ids (a prompt's block ids) are read by the TypeScript engine only: said, not dropped
-    // without a word (the fit's prefix-reuse model and the written trace's hash_ids need them).
-    const hashIdsLeftOut = mapping.columns.hash_ids !== undefined;
-    if (hashIdsLeftOut) {
-      options.onNote?.(`note: ${files.length === 1 ? files[0] : `${files.length} files`}: hash_ids are read by the TypeScript engine only (--engine ts): the DuckDB engine leaves them out (no prefix-reuse model in a profile, no hash_ids in a trace it writes)`);
+    // hash_ids (a prompt's block ids) are not scanned with the other fields: fit, validate and
+    // inspect read them in a pass of their own (src/summary/duckdb-prefix.ts: options.hashIds
+    // 'read' there, 'elsewhere' in the scan beside it); ingest writes none, said, not dropped
+    // without a word. Several of our own traces read together keep separate id spaces in the
+    // TypeScript engine (each file numbers its ids from 0), which this engine does not: said too.
+    const hashSrc = mapping.columns.hash_ids;
+    const ownTogether = files.length > 1 && metas.some((m) => m?.format === 'servegen-trace');
+    const hashIdsLeftOut = hashSrc !== undefined && (options.hashIds === undefined || ownTogether);
+    let hashIds: Source['hashIds'];
+    if (hashSrc !== undefined) {
+      const what = options.hashIds === undefined ? 'are left out here by the DuckDB engine (a trace it writes has none; window summaries keep none in either engine): --engine ts writes them in a trace' : 'of several of our own traces read together are read by the TypeScript engine only (--engine ts: each file numbers its ids apart): the DuckDB engine leaves them out (no prefix-reuse model in a profile, no prefix-cache metrics)';
+      if (hashIdsLeftOut && (options.hashIds !== 'elsewhere' || ownTogether)) options.onNote?.(`note: ${files.length === 1 ? files[0] : `${files.length} files`}: hash_ids ${what}`);
+      const bt = meta?.block_tokens;
+      if (!hashIdsLeftOut && options.hashIds === 'read') hashIds = { src: hashSrc, blockTokens: mapping.block_tokens ?? (typeof bt === 'number' && Number.isSafeInteger(bt) && bt > 0 ? bt : DEFAULT_BLOCK_TOKENS) };
       mapping = withoutHashIds(mapping);
     }
     // A Parquet column typed as a date-time is read as one whatever the mapping's numeric unit
@@ -840,7 +851,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       autoTimestamp = auto;
     }
     const resolved = mapping;
-    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta, autoTimestamp, fields, ...(hashIdsLeftOut ? { hashIdsLeftOut } : {}) };
+    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta, autoTimestamp, fields, ...(hashIdsLeftOut ? { hashIdsLeftOut } : {}), ...(hashIds ? { hashIds } : {}) };
   } catch (err) {
     close();
     throw err;

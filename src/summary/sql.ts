@@ -423,6 +423,19 @@ export function fieldSql(src: FieldSource, dotted: boolean, separator: string, d
   return `CAST(${d.arrayLength(column(src.length, dotted, d, numeric))} AS ${d.text})`;
 }
 
+/**
+ * A row's hash_ids value (`"col"`, or the token ids of `{"token_blocks": "col"}`) as JSON text,
+ * NULL when absent: a list as `[1,2]`, a text (a CSV cell) as a JSON string, for hashIdKeys to
+ * read with the TypeScript engine's rules (src/summary/duckdb-prefix.ts). DuckDB only.
+ */
+function hashIdsJsonSql(src: FieldSource, dotted: boolean, d: Dialect, numeric: TypedColumns): string {
+  if (d !== DIALECTS.duckdb) throw new Error('hash_ids are read in the duckdb dialect only');
+  const spec = typeof src === 'string' ? src : typeof src === 'object' && !Array.isArray(src) && 'token_blocks' in src ? src.token_blocks : undefined;
+  if (spec === undefined) throw new Error(`hash_ids: no SQL form of ${JSON.stringify(src)}`);
+  const c = column(spec, dotted, d, numeric);
+  return `CASE WHEN ${c} IS NULL THEN NULL ELSE CAST(to_json(${c}) AS VARCHAR) END`;
+}
+
 const UNIT_FACTOR: Record<string, number> = { s: 1, ms: 1e-3, us: 1e-6, ns: 1e-9 };
 
 /**
@@ -493,7 +506,7 @@ export function rowsSql(
   d: Dialect = DIALECTS.duckdb,
   numericColumns: TypedColumns = new Set(),
   texts: readonly ('session_id' | 'model' | 'request_id')[] = [],
-  options: { rawClient?: boolean; endTimes?: boolean } = {},
+  options: { rawClient?: boolean; endTimes?: boolean; hashIds?: FieldSource } = {},
 ): string {
   checkEndTimes(mapping);
   checkFilter(mapping);
@@ -535,6 +548,7 @@ export function rowsSql(
     ...(durSrc ? [`${text('duration', durSrc, dTyped)} AS ${raw('duration')}`] : []),
     ...(cols.filter ? [`${fieldSql(cols.filter, dotted, mapping.separator, d, numericColumns)} AS ${q('__sg_filter')}`] : []),
     ...ints.map(({ f, typed }) => `${text(f, cols[f]!, typed)} AS ${raw(f)}`),
+    ...(options.hashIds ? [`${hashIdsJsonSql(options.hashIds, dotted, d, numericColumns)} AS ${q('__sg_hash')}`] : []),
   ];
   // Text fields (the client and TEXT_FIELDS, as TraceBuilder checks them) read from a BLOB
   // column whose bytes are not UTF-8: the row is rejected as bad_encoding.
@@ -602,7 +616,8 @@ export function rowsSql(
   // (the end in seconds minus the duration in seconds: TraceBuilder.finish's arithmetic)
   // (in parentheses: node-sql-parser's Trino grammar, with which the script is checked, refuses `"a" - "b" AS t`)
   const arrival = durSrc && !options.endTimes ? `(${t} - ${num('duration')} * ${UNIT_FACTOR[mapping.timestamp!.duration_unit!]})` : t;
-  return `SELECT ${arrival} AS t, ${q('__sg_client')} AS client, ${rawClient ? `${q('__sg_client_raw')} AS client_raw, ` : ''}${outTexts}${ints.map(({ f }) => `${d.toBigint(num(f))} AS ${q(f)}`).join(', ')}${ints.length ? ',' : ''}
+  const hash = options.hashIds ? `${q('__sg_hash')} AS hash_raw, ` : '';
+  return `SELECT ${arrival} AS t, ${q('__sg_client')} AS client, ${rawClient ? `${q('__sg_client_raw')} AS client_raw, ` : ''}${hash}${outTexts}${ints.map(({ f }) => `${d.toBigint(num(f))} AS ${q(f)}`).join(', ')}${ints.length ? ',' : ''}
   CASE ${reasons.join('\n    ')} ELSE NULL END AS reason
 FROM (SELECT *, ${level2.join(', ')} FROM (${l1b}) AS src_l1) AS src_l2`;
 }

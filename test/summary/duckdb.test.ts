@@ -103,11 +103,15 @@ describe('DuckDB engine', () => {
   it('inspect --engine duckdb characterizes the real traces exactly as the TypeScript engine', async () => {
     const { inspectWithDuckDB } = await import('../../src/summary/duckdb-inspect.js');
     const { summarizeTrace } = await import('../../src/ingest/summarize-trace.js');
+    const { prefixSideOf } = await import('../../src/validate/prefix.js');
     for (const [preset, file] of cases) {
       const mapping = loadPreset(preset);
       const duck = await inspectWithDuckDB([fixture('traces', file)], mapping);
       const { trace } = await ingestFiles({ inputs: [fixture('traces', file)], mapping });
-      const ts = summarizeTrace(trace);
+      // (and a trace's prefix-cache hit ratios, as inspect adds them: Mooncake's hash_ids)
+      const prefix = prefixSideOf(trace);
+      const ts = { ...summarizeTrace(trace), ...(prefix ? { prefix } : {}) };
+      expect(duck.summary.prefix !== undefined, file).toBe(preset === 'mooncake');
       // The aggregate IAT CV sums gaps in another order (float rounding); everything else is exact.
       expect(duck.summary.aggregateIatCv, file).toBeCloseTo(ts.aggregateIatCv, 9);
       expect({ ...duck.summary, aggregateIatCv: 0 }, file).toEqual({ ...ts, aggregateIatCv: 0 });

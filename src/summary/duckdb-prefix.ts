@@ -1,0 +1,202 @@
+/**
+ * The DuckDB engine's pass over the rows with hash_ids (a prompt's block ids): fit's prefix
+ * model, validate's prefix-cache metrics and inspect's hit ratios need the ids row by row, in
+ * time order, which window summaries do not keep. DuckDB normalizes the inputs with the same
+ * mapping (rowsSql: the rows it accepts are the scan's), and hands over each accepted row that
+ * has a hash_ids value, as JSON text, with its client, time and lengths; JavaScript reads the
+ * value with the TypeScript engine's rules (hashIdKeys: the same ids, the same rows kept without
+ * ids), sorts the rows by time (ties in input order, as TraceBuilder.finish) and renumbers the
+ * ids by first use (sortHashIds). The result is the TypeScript engine's trace restricted to its
+ * rows with ids, so prefixSections and prefixSideOf give the same numbers on it.
+ *
+ * The inputs are read once more for this (only when hash_ids are mapped), and the rows with ids
+ * are held: ~16 bytes per row and 4 per id, as in the TypeScript engine.
+ */
+import { openSource, originOf, num, streamedAll, type Source } from './duckdb.js';
+import type { DuckDbOptions } from './duckdb-types.js';
+import { withFieldCounts } from './duckdb-csv-fields.js';
+import { DIALECTS, rowsSql, SQL_INT_FIELDS } from './sql.js';
+import { duckdbReadError } from './duckdb-errors.js';
+import { badHashIdsNote, exactHashList, hashIdKeys, sortHashIds } from '../ingest/normalize.js';
+import { prefixSideOf, type PrefixSide } from '../validate/prefix.js';
+import { quoteLongIntegers } from '../io/json-text.js';
+import { IdDictionary } from '../ingest/id-dictionary.js';
+import { GrowableF64, GrowableI32, type Trace } from '../ingest/trace.js';
+import type { Mapping } from '../ingest/mapping.js';
+import { poolClients } from './pool.js';
+import type { IntField } from '../ingest/fields.js';
+
+/** The lengths a prefix model reads (prompt: text and media input tokens; the answer). */
+const PREFIX_INTS = ['input_tokens', 'image_tokens', 'audio_tokens', 'video_tokens', 'output_tokens'] as const satisfies readonly IntField[];
+
+/** What prefixRowsWithDuckDB read. */
+export interface DuckDbPrefixRows {
+  /** The accepted rows with hash_ids, in time order, ids renumbered by first use; undefined when no row has any. */
+  trace?: Trace;
+  /** Accepted rows per client (all of them, with ids or not): pooling decides by these. */
+  clientRows: Map<string, number>;
+  /** Rows kept without ids because their value was not an array of block ids (the TypeScript engine's note). */
+  bad: { rows: number; first?: string };
+}
+
+/**
+ * The accepted rows with hash_ids of the inputs (see the file's comment); undefined when the
+ * mapping maps no hash_ids, or none this engine reads (several of our own traces together: a
+ * note says so). Times count from the origin the TypeScript engine takes (`origin`,
+ * `firstSecond`: as openScan).
+ */
+export async function prefixRowsWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & { origin?: number; firstSecond?: boolean }): Promise<DuckDbPrefixRows | undefined> {
+  if (mapping.columns.hash_ids === undefined) return undefined;
+  const src = await openSource(inputs, mapping, { ...options, hashIds: 'read' });
+  try {
+    if (!src.hashIds) return undefined;
+    src.stage('reading the rows with hash_ids');
+    return await readRows(src, options);
+  } finally {
+    src.close();
+  }
+}
+
+async function readRows(src: Source, options: { origin?: number; firstSecond?: boolean }): Promise<DuckDbPrefixRows> {
+  const { con, files } = src;
+  const ints = PREFIX_INTS.filter((f) => src.mapping.columns[f] !== undefined);
+  const counts = src.fields && src.fields.found !== false ? src.fields : undefined;
+  if (counts) src.numericSource.fieldCounts = true;
+  const rows = (from: string) => rowsSql(from, src.mapping, src.dotted, DIALECTS.duckdb, src.numericSource, [], { hashIds: src.hashIds!.src });
+  const run = <T>(q: (from: string) => Promise<T>) => (counts ? withFieldCounts(counts, q) : q(src.from)).catch((err: unknown) => {
+    throw duckdbReadError(err, files);
+  });
+  // Every accepted row's client and the times' extent (the origin, as openScan decides it).
+  const agg = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, min(t) AS tmin, max(abs(t)) AS amax FROM (${rows(from)}) AS r WHERE reason IS NULL GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; tmin: unknown; amax: unknown }[]);
+  const clientRows = new Map<string, number>();
+  let tmin = Infinity;
+  let amax = 0;
+  for (const r of agg) {
+    clientRows.set(r.client, num(r.n));
+    tmin = Math.min(tmin, num(r.tmin));
+    amax = Math.max(amax, num(r.amax));
+  }
+  const bad: DuckDbPrefixRows['bad'] = { rows: 0 };
+  if (agg.length === 0) return { clientRows, bad };
+  const { origin } = originOf(src, tmin, amax, options.origin, options.firstSecond);
+  // The rows with a value, in input order (ties in time keep it, as in TraceBuilder.finish).
+  const sql = (from: string) => `SELECT client, t, ${ints.map((f) => `CAST(${f} AS DOUBLE) AS ${f}, `).join('')}hash_raw FROM (${rows(from)}) AS r WHERE reason IS NULL AND hash_raw IS NOT NULL`;
+  const clients = new Map<string, number>();
+  const clientIds: string[] = [];
+  const client = new GrowableI32();
+  const time = new GrowableF64();
+  const lengths = ints.map(() => new GrowableI32());
+  const idCounts = new GrowableI32();
+  const codes = new GrowableI32();
+  const dict = new IdDictionary();
+  const keys: (number | string)[] = [];
+  const label = files.length === 1 ? files[0] : `${files.length} files`;
+  // (`{"token_blocks": col}`: the value holds the prompt's token ids, hashed block by block)
+  const hs = src.hashIds!.src;
+  const tokens = typeof hs === 'object' && !Array.isArray(hs) && 'token_blocks' in hs ? src.hashIds!.blockTokens : undefined;
+  await run(async (from) => {
+    await con.run('SET preserve_insertion_order = true');
+    try {
+      const q = sql(from);
+      const result = await con.stream(q);
+      let got = 0;
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        got += chunk.rowCount;
+        const cols = chunk.getColumns();
+        const [cl, t] = cols;
+        const raw = cols[cols.length - 1];
+        for (let i = 0; i < chunk.rowCount; i++) {
+          const text = String(raw[i]);
+          let v: unknown;
+          try {
+            v = JSON.parse(quoteLongIntegers(text));
+          } catch {
+            v = text;
+          }
+          const why = hashIdKeys(v, tokens, () => (typeof v === 'string' ? exactHashList(v.trim(), undefined) : undefined), keys);
+          if (why !== undefined) {
+            if (bad.rows++ === 0) bad.first = `${label}: ${why}`;
+            continue;
+          }
+          if (keys.length === 0) continue;
+          const name = String(cl[i]);
+          let c = clients.get(name);
+          if (c === undefined) {
+            clients.set(name, (c = clientIds.length));
+            clientIds.push(name);
+          }
+          client.push(c);
+          time.push(Number(t[i]) - origin);
+          ints.forEach((_, k) => {
+            const x = cols[2 + k][i];
+            lengths[k].push(x === null ? -1 : Number(x));
+          });
+          idCounts.push(keys.length);
+          for (const key of keys) codes.push(dict.code(key));
+        }
+      }
+      await streamedAll(con, q, got);
+    } finally {
+      await con.run('SET preserve_insertion_order = false');
+    }
+  });
+  const n = time.n;
+  if (n === 0) return { clientRows, bad };
+  const t = time.finish();
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = t[i] >= t[i - 1];
+  let perm: Uint32Array | undefined;
+  if (!sorted) {
+    perm = new Uint32Array(n);
+    for (let i = 0; i < n; i++) perm[i] = i;
+    perm.sort((a, b) => t[a] - t[b] || a - b);
+  }
+  const apply = <T extends Float64Array | Int32Array>(a: T): T => {
+    if (!perm) return a;
+    const out = new (a.constructor as new (n: number) => T)(n);
+    for (let i = 0; i < n; i++) out[i] = a[perm[i]];
+    return out;
+  };
+  const trace: Trace = {
+    n,
+    timestamp: apply(t),
+    client: apply(client.finish()),
+    clientIds,
+    ints: Object.fromEntries(ints.map((f, k) => [f, apply(lengths[k].finish())])),
+    texts: {},
+    origin: null,
+    hashIds: sortHashIds(idCounts.finish(), codes.finish(), dict.size, perm, src.hashIds!.blockTokens),
+  };
+  return { trace, clientRows, bad };
+}
+
+/**
+ * The prefix rows' trace with small clients pooled into `tail` as the scan pooled them
+ * (poolClients over every client's accepted rows, as poolSmallClients pools a whole trace).
+ */
+export function pooledPrefixTrace(rows: DuckDbPrefixRows, min: number | undefined): Trace | undefined {
+  const trace = rows.trace;
+  if (!trace || !(min !== undefined && min > 0)) return trace;
+  const names = [...rows.clientRows.keys()];
+  const pool = poolClients(names, names.map((c) => rows.clientRows.get(c)!), min);
+  if (!pool) return trace;
+  const at = new Map(names.map((c, i) => [c, i]));
+  const code = trace.clientIds.map((c) => pool.code[at.get(c)!]);
+  return { ...trace, client: trace.client.map((c) => code[c]), clientIds: pool.ids };
+}
+
+/**
+ * A side's prefix-cache statistics (validate, inspect) from its rows with hash_ids read in
+ * DuckDB; undefined without hash_ids. Rows kept without ids are said through `onNote`.
+ */
+export async function prefixSideWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions): Promise<PrefixSide | undefined> {
+  const rows = await prefixRowsWithDuckDB(inputs, mapping, options);
+  const bad = rows && badHashIdsNote(rows.bad);
+  if (bad) options.onNote?.(`note: ${bad}`);
+  return rows?.trace ? prefixSideOf(rows.trace) : undefined;
+}
+
+/** SQL_INT_FIELDS holds every length a prefix model reads (checked when this module loads). */
+for (const f of PREFIX_INTS) if (!(SQL_INT_FIELDS as readonly string[]).includes(f)) throw new Error(`internal: ${f} is not scanned in SQL`);
