@@ -662,8 +662,8 @@ export class TraceBuilder {
 
   /**
    * A row whose hash_ids value is not an array of block ids is kept without ids, counted, and
-   * the first named (badHashIds): not rejected, as the DuckDB engine (which reads no hash_ids)
-   * keeps it — found by review: the engines' differential fuzzer failed, the TypeScript engine
+   * the first named (badHashIds): not rejected, as the DuckDB engine's scan (which reads the ids
+   * in a pass of its own, duckdb-prefix.ts) keeps it — found by review: the engines' differential fuzzer failed, the TypeScript engine
    * rejecting rows the DuckDB engine accepted, and a log read with the `servegen` preset whose
    * `hash_ids` held something else (a Python list's text) lost every row to rejects.
    */

@@ -82,7 +82,7 @@ describe('hash_ids: ingest', () => {
   });
 
   it('keeps a row whose value is not an array of whole numbers ≥ 0 or texts without ids, and warns naming the first (file, line, why)', async () => {
-    // (not a reject: the DuckDB engine, which reads no hash_ids, keeps such rows, and the engines
+    // (not a reject: the DuckDB engine's scan, which reads the ids in a pass of its own, keeps such rows, and the engines
     // must count rows alike; found by review with the engines' differential fuzzer)
     const dir = tempDir();
     const file = `${dir}/log.jsonl`;
