@@ -6,7 +6,11 @@ import { commitTemporary, discardTemporary, outputError, tempPathFor } from '../
 import { formatFromName } from '../io/input.js';
 import { TEXT_COLUMNS } from '../io/trace-schema.js';
 import { toolName } from '../version.js';
-import { num, openScan, scanTimeWarning, type DuckDbOptions, sqlDouble } from './duckdb.js';
+import { hashIdsLeftOutNote, num, openScan, scanTimeWarning, streamedAll, type DuckDbOptions, type OpenScan, sqlDouble } from './duckdb.js';
+import { badHashIdsNote, blockSizeWarning, exactHashList, hashIdKeys } from '../ingest/normalize.js';
+import { quoteLongIntegers } from '../io/json-text.js';
+import { IdDictionary } from '../ingest/id-dictionary.js';
+import { GrowableI32 } from '../ingest/trace.js';
 
 /**
  * What `ingest --engine duckdb` reports: the ingest summary, with `sorted` (the accepted rows in
@@ -33,9 +37,10 @@ export async function ingestWithDuckDB(
   options: DuckDbOptions & { maxRejectRatio: number; inputOrder?: boolean; beforeWrite?: (summary: DuckDbIngestSummary) => void | Promise<void> },
 ): Promise<{ summary: DuckDbIngestSummary; written: number | null }> {
   const unit = mapping.timestamp?.unit ?? 'auto';
-  const scan = await openScan(inputs, mapping, { ...options, texts: [...TEXT_COLUMNS], ordered: options.inputOrder });
+  const scan = await openScan(inputs, mapping, { ...options, texts: [...TEXT_COLUMNS], ordered: options.inputOrder, hashIds: 'read' });
   const { con, origin, absolute, originIso, close } = scan;
   try {
+    if (scan.hashIdsLeftOut) options.onNote?.(hashIdsLeftOutNote(scan.files));
     const m = scan.mapping;
     const texts = TEXT_COLUMNS.filter((f) => m.columns[f] !== undefined);
     const ints = INT_FIELDS.filter((f) => m.columns[f] !== undefined);
@@ -92,11 +97,16 @@ export async function ingestWithDuckDB(
       ...presentInts.filter((f) => f !== 'turn' && f !== 'block_count').map(intCol),
       ...presentInts.filter((f) => f === 'block_count').map(intCol),
     ];
-    const order = ['t', 'client', ...presentTexts.map(q), ...presentInts.map(q)].map((c) => `${c} NULLS FIRST`).join(', ');
+    // (ties in every column but hash_ids are ordered by their value's text too: the ids are
+    // renumbered by first use in this order, so it must be one order on every run)
+    const order = ['t', 'client', ...presentTexts.map(q), ...presentInts.map(q), ...(scan.hashIds ? ['hash_raw'] : [])].map((c) => `${c} NULLS FIRST`).join(', ');
+    const renumbered = scan.hashIds ? await renumberedIds(scan, order, presentInts) : undefined;
+    if (renumbered?.notes.length) summary.notes = [...(summary.notes ?? []), ...renumbered.notes];
+    const ids = renumbered?.any ? renumbered : undefined;
     // A generated trace re-ingested keeps what generated it (one input file, as the TypeScript
     // engine): validate places it on the source's time axis by its generator.start.
     const generator = scan.files.length === 1 ? scan.meta?.generator : undefined;
-    const meta = { format: 'servegen-trace', version: 1, origin: summary.origin, tool: toolName(), ingest: { files: scan.files, rows_rejected: rejected, engine: 'duckdb' }, ...(generator ? { generator } : {}) };
+    const meta = { format: 'servegen-trace', version: 1, origin: summary.origin, tool: toolName(), ...(ids ? { block_tokens: ids.blockTokens } : {}), ingest: { files: scan.files, rows_rejected: rejected, engine: 'duckdb' }, ...(generator ? { generator } : {}) };
     scan.stage(`writing ${accepted} rows sorted by time`);
     let tmp: string;
     try {
@@ -105,7 +115,10 @@ export async function ingestWithDuckDB(
       throw outputError(out, err);
     }
     try {
-      await con.run(`COPY (SELECT ${select.join(', ')} FROM src_rows WHERE reason IS NULL ORDER BY ${order}) TO ${quote(tmp)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144, KV_METADATA {servegen: ${quote(JSON.stringify(meta))}})`);
+      // hash_ids (last, as outputColumns orders them): each row's renumbered ids joined by its place in the order.
+      const rows = ids ? `(SELECT *, row_number() OVER (ORDER BY ${order}) - 1 AS sg_ord FROM src_rows WHERE reason IS NULL) AS r LEFT JOIN sg_ids USING (sg_ord)` : 'src_rows WHERE reason IS NULL';
+      const columns = ids ? [...select, 'CAST(sg_ids.ids AS INTEGER[]) AS hash_ids'] : select;
+      await con.run(`COPY (SELECT ${columns.join(', ')} FROM ${rows} ORDER BY ${ids ? 'sg_ord' : order}) TO ${quote(tmp)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 262144, KV_METADATA {servegen: ${quote(JSON.stringify(meta))}})`);
       commitTemporary(tmp, out);
     } catch (err) {
       discardTemporary(tmp);
@@ -118,3 +131,80 @@ export async function ingestWithDuckDB(
     close();
   }
 }
+
+/**
+ * The accepted rows' hash_ids in the written order, read with the TypeScript engine's rules
+ * (hashIdKeys) and renumbered by first use in that order, into the table `sg_ids` (sg_ord: the
+ * row's place, ids: JSON text of its ids; rows without ids have none). `any`: some row has ids
+ * (else the trace has no hash_ids column, as in the TypeScript engine). With the notes the
+ * TypeScript engine's ingest gives of them (rows kept without ids; blocks of another size).
+ */
+async function renumberedIds(scan: OpenScan, order: string, ints: readonly string[]): Promise<{ blockTokens: number; notes: string[]; any: boolean }> {
+  const { con } = scan;
+  const { src, blockTokens } = scan.hashIds!;
+  const tokens = typeof src === 'object' && !Array.isArray(src) && 'token_blocks' in src ? blockTokens : undefined;
+  const prompt = PROMPT_FIELDS.filter((f) => ints.includes(f));
+  scan.stage('renumbering hash_ids by first use');
+  await con.run('CREATE OR REPLACE TEMP TABLE sg_ids (sg_ord BIGINT, ids VARCHAR)');
+  const appender = await con.createAppender('sg_ids');
+  const dict = new IdDictionary();
+  const keys: (number | string)[] = [];
+  const bad = { rows: 0, first: undefined as string | undefined };
+  const label = scan.files.length === 1 ? scan.files[0] : `${scan.files.length} files`;
+  // (for blockSizeWarning: the rows with ids, their prompt tokens and id counts)
+  const counts = new GrowableI32();
+  const prompts = new GrowableI32();
+  const sql = `SELECT hash_raw${prompt.map((f) => `, CAST("${f}" AS DOUBLE) AS "${f}"`).join('')} FROM src_rows WHERE reason IS NULL ORDER BY ${order}`;
+  const result = await con.stream(sql);
+  let ord = 0;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const cols = chunk.getColumns();
+    for (let i = 0; i < chunk.rowCount; i++, ord++) {
+      const text = cols[0][i];
+      if (text === null) continue;
+      let v: unknown;
+      try {
+        v = JSON.parse(quoteLongIntegers(String(text)));
+      } catch {
+        v = String(text);
+      }
+      const why = hashIdKeys(v, tokens, () => (typeof v === 'string' ? exactHashList(v.trim(), undefined) : undefined), keys);
+      if (why !== undefined) {
+        if (bad.rows++ === 0) bad.first = `${label}: ${why}`;
+        continue;
+      }
+      if (keys.length === 0) continue;
+      let json = '[';
+      for (let k = 0; k < keys.length; k++) json += (k ? ',' : '') + String(dict.code(keys[k]));
+      appender.appendBigInt(BigInt(ord));
+      appender.appendVarchar(json + ']');
+      appender.endRow();
+      counts.push(keys.length);
+      let p = 0;
+      for (let c = 1; c <= prompt.length; c++) {
+        const x = cols[c][i];
+        if (typeof x === 'number' && x > 0) p += x;
+      }
+      prompts.push(p);
+    }
+  }
+  appender.closeSync();
+  await streamedAll(con, sql, ord);
+  const notes: string[] = [];
+  const badNote = badHashIdsNote(bad);
+  if (badNote) notes.push(badNote);
+  if (dict.size === 0) return { blockTokens, notes, any: false };
+  // blockSizeWarning reads a trace: the rows with ids, one id each (the counts are what it checks).
+  const n = counts.n;
+  const c = counts.finish();
+  const offsets = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i] + c[i];
+  const size = blockSizeWarning({ n, timestamp: new Float64Array(n), client: new Int32Array(n), clientIds: ['*'], ints: { input_tokens: prompts.finish() }, texts: {}, origin: null, hashIds: { offsets, ids: new Int32Array(offsets[n]), blockTokens } });
+  if (size) notes.push(size);
+  return { blockTokens, notes, any: true };
+}
+
+/** The lengths a prompt's blocks count (replay formats' prompt: text and media input tokens). */
+const PROMPT_FIELDS = ['input_tokens', 'image_tokens', 'audio_tokens', 'video_tokens'];

@@ -246,6 +246,8 @@ export interface OpenScan {
   autoTimestamp?: AutoTimestamp;
   /** Source.hashIdsLeftOut. */
   hashIdsLeftOut?: boolean;
+  /** Source.hashIds: `src_rows` has their values as JSON text (`hash_raw`). */
+  hashIds?: Source['hashIds'];
 }
 
 /** A DuckDB memory limit such as `512MB` or `2GiB`. @throws IngestError otherwise. */
@@ -745,16 +747,16 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     mapping = effective;
     // hash_ids (a prompt's block ids) are not scanned with the other fields: fit, validate and
     // inspect read them in a pass of their own (src/summary/duckdb-prefix.ts: options.hashIds
-    // 'read' there, 'elsewhere' in the scan beside it); ingest writes none, said, not dropped
-    // without a word. Several of our own traces read together keep separate id spaces in the
-    // TypeScript engine (each file numbers its ids from 0), which this engine does not: said too.
+    // 'read' there, 'elsewhere' in the scan beside it, which says what is left out); ingest reads
+    // them in its table ('read'); window summaries keep none (in either engine). Several of our
+    // own traces read together keep separate id spaces in the TypeScript engine (each file
+    // numbers its ids from 0), which this engine does not: they are left out, said.
     const hashSrc = mapping.columns.hash_ids;
     const ownTogether = files.length > 1 && metas.some((m) => m?.format === 'servegen-trace');
-    const hashIdsLeftOut = hashSrc !== undefined && (options.hashIds === undefined || ownTogether);
+    const hashIdsLeftOut = hashSrc !== undefined && options.hashIds !== undefined && ownTogether;
     let hashIds: Source['hashIds'];
     if (hashSrc !== undefined) {
-      const what = options.hashIds === undefined ? 'are left out here by the DuckDB engine (a trace it writes has none; window summaries keep none in either engine): --engine ts writes them in a trace' : 'of several of our own traces read together are read by the TypeScript engine only (--engine ts: each file numbers its ids apart): the DuckDB engine leaves them out (no prefix-reuse model in a profile, no prefix-cache metrics)';
-      if (hashIdsLeftOut && (options.hashIds !== 'elsewhere' || ownTogether)) options.onNote?.(`note: ${files.length === 1 ? files[0] : `${files.length} files`}: hash_ids ${what}`);
+      if (hashIdsLeftOut && options.hashIds === 'elsewhere') options.onNote?.(hashIdsLeftOutNote(files));
       const bt = meta?.block_tokens;
       if (!hashIdsLeftOut && options.hashIds === 'read') hashIds = { src: hashSrc, blockTokens: mapping.block_tokens ?? (typeof bt === 'number' && Number.isSafeInteger(bt) && bt > 0 ? bt : DEFAULT_BLOCK_TOKENS) };
       mapping = withoutHashIds(mapping);
@@ -858,6 +860,11 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
   }
 }
 
+/** What a scan says of the hash_ids of several of our own traces read together, which it leaves out (Source.hashIdsLeftOut). */
+export function hashIdsLeftOutNote(files: string[]): string {
+  return `note: ${files.length} files: hash_ids of several of our own traces read together are read by the TypeScript engine only (--engine ts: each file numbers its ids apart): the DuckDB engine leaves them out (no prefix-reuse model in a profile, no prefix-cache metrics, none in a trace it writes)`;
+}
+
 /**
  * Where times count from, as the TypeScript engine decides it from the accepted rows' first
  * time and largest magnitude: absolute times (ISO, or ≥ 1e8 s) from the given origin or the
@@ -916,7 +923,8 @@ export async function openScan(
       // In input order when asked (summarize streams the rows back in it; keeping the order
       // costs time under a memory limit, so only then).
       if (options.ordered) await con.run('SET preserve_insertion_order = true');
-      const normalize = (from: string) => con.run(`CREATE OR REPLACE TEMP TABLE src_rows AS ${rowsSql(from, mapping, dotted, undefined, numericSource, options.texts ?? [])}`);
+      // (with options.hashIds 'read': each row's hash_ids value as JSON text too, `hash_raw`)
+      const normalize = (from: string) => con.run(`CREATE OR REPLACE TEMP TABLE src_rows AS ${rowsSql(from, mapping, dotted, undefined, numericSource, options.texts ?? [], src.hashIds ? { hashIds: src.hashIds.src } : {})}`);
       await (counts ? withFieldCounts(counts, normalize) : normalize(src.from));
       if (counts) src.from = fieldCountsFrom(counts);
       await con.run('SET preserve_insertion_order = false');
@@ -946,7 +954,7 @@ export async function openScan(
     const ordered = Object.fromEntries(REJECT_REASONS.filter((r) => rejectsByReason[r] !== undefined).map((r) => [r, rejectsByReason[r]])) as typeof rejectsByReason;
     if (!Number.isFinite(tmin)) throw noAcceptedRows(files, rowsRead, ordered);
     const { absolute, origin, originIso } = originOf(src, tmin, amax, options.origin, options.firstSecond);
-    return { con, connect: src.connect, stage, close, files, mapping, present, rowsRead, rejectsByReason: ordered, absolute, origin, originIso, meta: src.meta, autoTimestamp: src.autoTimestamp, ...(src.hashIdsLeftOut ? { hashIdsLeftOut: true } : {}) };
+    return { con, connect: src.connect, stage, close, files, mapping, present, rowsRead, rejectsByReason: ordered, absolute, origin, originIso, meta: src.meta, autoTimestamp: src.autoTimestamp, ...(src.hashIdsLeftOut ? { hashIdsLeftOut: true } : {}), ...(src.hashIds ? { hashIds: src.hashIds } : {}) };
   } catch (err) {
     close();
     throw err;
