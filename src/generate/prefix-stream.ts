@@ -651,8 +651,9 @@ export class HashIdStream {
       const root = old.root;
       root.members.shift(); // the root's oldest retained member is the oldest retained request of it
       if (this.idle) {
-        this.fresh.forget(cutoff, root.stemLen);
-        this.repeated?.forget(cutoff, root.stemLen);
+        // Its entry is in the set its root was in when it came: the first request's in the
+        // first set, a later one's in the repeated set when there is one.
+        (this.repeated !== undefined && old.ids !== root.stemIds ? this.repeated : this.fresh).forget(cutoff, root.stemLen);
         if (root.members.size === 0) root.home!.leave(root);
       }
       if (root.members.size === 0) this.liveRoots--;
