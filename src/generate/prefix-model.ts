@@ -34,7 +34,11 @@
  * m ± d blocks, d = min(⌊1.25 m⌋, n) − m (at least m − 1 … m), below n unless m = n, and was last used latest at or before t − g, and shares that whole
  * stem; otherwise (or when no such root is retained) it joins, by the same idle rule, a root
  * whose longest request has m … 2n blocks, and copies m blocks from a donor about a reuse gap
- * back as below. The rest of this paragraph is the recency / Pitman–Yor process.
+ * back as below. With h-74's optional fields: first re-asks apart (roots.first: a share of
+ * repeats re-ask a root not repeated yet, by its age, the others one repeated before, by its
+ * idle time, each from its own gap) and whole prompts (reuse.whole: a chained repeat drawing
+ * m = n copies the root's latest request of exactly n blocks). The rest of this paragraph is
+ * the recency / Pitman–Yor process.
  *
  * Generation (per client, requests in time order; ids renumbered by first appearance at the
  * end, as in Mooncake traces): a request whose session has an earlier turn shares that turn's
