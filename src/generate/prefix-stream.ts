@@ -399,6 +399,9 @@ export class HashIdStream {
   private readonly fresh = new RootIndex();
   /** Idle roots with first re-asks apart: the roots repeated. */
   private readonly repeated: RootIndex | undefined;
+  /** The sets in the order a repeat looks in them: re-asking a root not repeated yet, or one repeated (without first re-asks apart: the one set). */
+  private readonly freshFirst: RootIndex[];
+  private readonly laterFirst: RootIndex[];
   private readonly horizonMs: number;
   private readonly bs: number;
   private readonly drawShared: (n: number, rng: Rng) => number;
@@ -424,6 +427,8 @@ export class HashIdStream {
     this.recency = roots !== 'pitman-yor';
     this.idle = roots === 'idle';
     if (this.idle && model.roots.first !== undefined) this.repeated = new RootIndex();
+    this.freshFirst = this.repeated === undefined ? [this.fresh] : [this.fresh, this.repeated];
+    this.laterFirst = this.repeated === undefined ? [this.fresh] : [this.repeated, this.fresh];
     const horizon = options.horizonSeconds ?? DEFAULT_HORIZON_SECONDS;
     if (!(horizon > 0)) throw new RangeError(`horizonSeconds must be > 0 (Infinity keeps every request), got ${horizon}`);
     this.horizonMs = 1000 * horizon;
@@ -510,8 +515,9 @@ export class HashIdStream {
           // each kind is looked for in its own set first, then in the other.
           const split = model.roots.first;
           const wantFresh = split !== undefined && rng.next() < split.share;
-          const [mu, sigma] = split === undefined ? [model.roots.gapMu, model.roots.gapSigma] : wantFresh ? [split.gapMu, split.gapSigma] : [split.laterMu, split.laterSigma];
-          const sets = this.repeated === undefined ? [this.fresh] : wantFresh ? [this.fresh, this.repeated] : [this.repeated, this.fresh];
+          const mu = split === undefined ? model.roots.gapMu : wantFresh ? split.gapMu : split.laterMu;
+          const sigma = split === undefined ? model.roots.gapSigma : wantFresh ? split.gapSigma : split.laterSigma;
+          const sets = wantFresh ? this.freshFirst : this.laterFirst;
           let target = -Infinity;
           for (let tries = 0; tries < ROOT_TRIES && target < history.time(0); tries++) target = t - 1000 * exp(mu + sigma * rng.normal());
           target = Math.max(target, history.time(0));
