@@ -11,7 +11,7 @@
  * --horizon S: generate with a HashIdStream that keeps only the last S seconds of requests
  * (src/generate/prefix-stream.ts; default Infinity, which is generateHashIds).
  *
- * Usage: node --import tsx bench/prefix-model.ts [--seeds 5] [--roots idle|recency|pitman-yor] [--no-chain] [--shuffle-lengths] [--horizon S] [trace.jsonl ...]
+ * Usage: node --import tsx bench/prefix-model.ts [--seeds 5] [--roots idle|recency|pitman-yor] [--no-chain] [--no-first] [--no-whole] [--shuffle-lengths] [--horizon S] [trace.jsonl ...]
  */
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,9 @@ const seeds = si >= 0 ? Number(argv[si + 1]) : 5;
 const ri = argv.indexOf('--roots');
 const roots = (ri >= 0 ? argv[ri + 1] : 'idle') as 'idle' | 'recency' | 'pitman-yor';
 const noChain = argv.includes('--no-chain');
+// h-74's optional fields left out of the fit (the model as before them).
+const noFirst = argv.includes('--no-first');
+const noWhole = argv.includes('--no-whole');
 const hi = argv.indexOf('--horizon');
 const horizonSeconds = hi >= 0 ? Number(argv[hi + 1]) : Infinity;
 const shuffle = argv.includes('--shuffle-lengths');
@@ -115,7 +118,8 @@ function describe(m: PrefixModel): string {
     `roots: θ = ${m.roots.theta.toPrecision(4)} (SE ${m.roots.seTheta.toPrecision(2)}), α = ${m.roots.alpha.toFixed(4)} (SE ${m.roots.seAlpha.toPrecision(2)}); ${m.roots.distinct} roots over ${m.roots.requests} requests; gap to the root's previous request ln-s μ = ${m.roots.gapMu.toFixed(3)} (median ${Math.exp(m.roots.gapMu).toFixed(1)} s), σ = ${m.roots.gapSigma.toFixed(3)}`,
     'coverage m/n of repeat requests by own blocks n:',
     ...cov,
-    `reuse gap over ${m.reuse.count} repeats with m ≥ 2: ln-s μ = ${m.reuse.gapMu.toFixed(3)} (median ${Math.exp(m.reuse.gapMu).toFixed(1)} s), σ = ${m.reuse.gapSigma.toFixed(3)}; re-donation share ${(100 * m.reuse.redonate).toFixed(1)} %, chain share ${(100 * (m.reuse.chain ?? 0)).toFixed(1)} %`,
+    `reuse gap over ${m.reuse.count} repeats with m ≥ 2: ln-s μ = ${m.reuse.gapMu.toFixed(3)} (median ${Math.exp(m.reuse.gapMu).toFixed(1)} s), σ = ${m.reuse.gapSigma.toFixed(3)}; re-donation share ${(100 * m.reuse.redonate).toFixed(1)} %, chain share ${(100 * (m.reuse.chain ?? 0)).toFixed(1)} %, whole ${m.reuse.whole === undefined ? '–' : `${(100 * m.reuse.whole).toFixed(1)} %`}`,
+    m.roots.first === undefined ? 'first re-asks: not apart' : `first re-asks: ${(100 * m.roots.first.share).toFixed(1)} % of repeats, gap median ${Math.exp(m.roots.first.gapMu).toFixed(1)} s (σ ${m.roots.first.gapSigma.toFixed(3)}); later: median ${Math.exp(m.roots.first.laterMu).toFixed(1)} s (σ ${m.roots.first.laterSigma.toFixed(3)})`,
   ].join('\n');
 }
 
@@ -124,6 +128,8 @@ for (const path of paths) {
   const t0 = performance.now();
   const model = fitPrefixModel(src);
   if (noChain) model.reuse.chain = 0;
+  if (noFirst) delete model.roots.first;
+  if (noWhole) delete model.reuse.whole;
   const fitMs = performance.now() - t0;
   const srcStats = stats(src, measurePrefixReuse(src));
   const runs: number[][] = [];

@@ -34,7 +34,11 @@
  * m ± d blocks, d = min(⌊1.25 m⌋, n) − m (at least m − 1 … m), below n unless m = n, and was last used latest at or before t − g, and shares that whole
  * stem; otherwise (or when no such root is retained) it joins, by the same idle rule, a root
  * whose longest request has m … 2n blocks, and copies m blocks from a donor about a reuse gap
- * back as below. The rest of this paragraph is the recency / Pitman–Yor process.
+ * back as below. With h-74's optional fields: first re-asks apart (roots.first: a share of
+ * repeats re-ask a root not repeated yet, by its age, the others one repeated before, by its
+ * idle time, each from its own gap) and whole prompts (reuse.whole: a chained repeat drawing
+ * m = n copies the root's latest request of exactly n blocks). The rest of this paragraph is
+ * the recency / Pitman–Yor process.
  *
  * Generation (per client, requests in time order; ids renumbered by first appearance at the
  * end, as in Mooncake traces): a request whose session has an earlier turn shares that turn's
@@ -71,6 +75,15 @@ export interface PrefixModel {
     /** Log-normal (μ, σ of ln seconds) of the gap from a repeat request back to its root's previous request. */
     gapMu: number;
     gapSigma: number;
+    /**
+     * First re-asks apart (h-74; idle roots only; absent: one gap for all repeats, as before):
+     * `share` of repeats are the first repeat of their root (synthetic trace 23 %: 408 of its
+     * 2 211 roots are ever repeated, each about 5 times), whose gap is the root's age
+     * (gapMu, gapSigma: median 145 s); the others repeat a root repeated before, idle about
+     * laterMu, laterSigma (median 41 s). So the number of roots ever repeated follows the log
+     * instead of every root of a suitable stem being as likely to be re-asked.
+     */
+    first?: { share: number; gapMu: number; gapSigma: number; laterMu: number; laterSigma: number };
   };
   coverage: {
     /** Lower edges of the own-blocks buckets (1, 2, 4, …): bucket k holds n in [edges[k], edges[k+1]). */
@@ -95,6 +108,13 @@ export interface PrefixModel {
      * always drawn by the reuse gap).
      */
     chain?: number;
+    /**
+     * Share of repeats sharing all their n ≥ 2 blocks whose best match has exactly n blocks
+     * (h-74: an earlier prompt asked again, whole: every such hit in both Mooncake traces). A
+     * chained repeat drawing m = n then copies a request of exactly n blocks of the root it
+     * picked (absent: 0, it shares the stem only).
+     */
+    whole?: number;
     gapMu: number;
     gapSigma: number;
   };
@@ -196,6 +216,19 @@ export function fitTruncatedLogNormal(xs: readonly number[], bs: readonly number
   return r.fx < f([mu0, log(sigma0)]) && Number.isFinite(r.x[0]) ? { mu: r.x[0], sigma: exp(r.x[1]) } : { mu: mu0, sigma: sigma0 };
 }
 
+/** {@link fitTruncatedLogNormal} of ln gaps `xs` (bounds `bs`) from their plain mean and SD; (0, 0) when empty. */
+function fitGaps(xs: readonly number[], bs: readonly number[]): { mu: number; sigma: number } {
+  let s1 = 0;
+  let s2 = 0;
+  for (const x of xs) {
+    s1 += x;
+    s2 += x * x;
+  }
+  const n = xs.length;
+  const mu = n ? s1 / n : 0;
+  return fitTruncatedLogNormal(xs, bs, mu, n > 1 ? Math.sqrt(Math.max(0, (s2 - n * mu * mu) / (n - 1))) : 0);
+}
+
 /** Fits {@link PrefixModel} on one client's requests in time order. */
 export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 512): PrefixModel {
   const r = measurePrefixReuse(requests, blockSize);
@@ -203,8 +236,6 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
   const rootIndex = new Map<number, number>();
   const counts: number[] = [];
   const lastT: number[] = [];
-  let r1 = 0;
-  let r2 = 0;
   const cover: number[][] = COVERAGE_EDGES.map(() => []);
   const repeats = COVERAGE_EDGES.map(() => 0);
   const all = COVERAGE_EDGES.map(() => 0);
@@ -215,11 +246,16 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
   let chained = 0;
   const rootX: number[] = [];
   const rootB: number[] = [];
+  // The same gaps split by whether the repeat is its root's first (h-74: first re-asks apart).
+  const firstX: number[] = [];
+  const firstB: number[] = [];
+  const laterX: number[] = [];
+  const laterB: number[] = [];
+  let whole = 0;
+  let fullHits = 0;
   const reuseX: number[] = [];
   const reuseB: number[] = [];
   const members: number[][] = [];
-  let s1 = 0;
-  let s2 = 0;
   for (let i = 0; i < n; i++) {
     if (i > 0) all[bucketOf(r.blocks[i])]++; // the first request cannot repeat a root
     const key = r.roots[i];
@@ -233,11 +269,12 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
     }
     counts[k]++;
     const lr = log(Math.max(1e-3, (requests[i].timestamp - lastT[k]) / 1000));
+    const lb = Math.max(lr, log(Math.max(1e-3, (requests[i].timestamp - requests[0].timestamp) / 1000)));
     rootX.push(lr);
-    rootB.push(Math.max(lr, log(Math.max(1e-3, (requests[i].timestamp - requests[0].timestamp) / 1000))));
+    rootB.push(lb);
+    (counts[k] === 2 ? firstX : laterX).push(lr);
+    (counts[k] === 2 ? firstB : laterB).push(lb);
     lastT[k] = requests[i].timestamp;
-    r1 += lr;
-    r2 += lr * lr;
     const b = r.blocks[i];
     const bk = bucketOf(b);
     repeats[bk]++;
@@ -256,8 +293,10 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
         if (mk[q] === r.match[i]) chained++;
         break;
       }
-      s1 += lg;
-      s2 += lg * lg;
+      if (r.shared[i] === b) {
+        fullHits++;
+        if (r.blocks[r.match[i]] === b) whole++;
+      }
     }
     members[k].push(i);
   }
@@ -267,19 +306,22 @@ export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 5
     const sorted = Float64Array.from(xs).sort();
     return Array.from({ length: QUANTILES }, (_, q) => quantileSorted(sorted, q / (QUANTILES - 1)));
   });
-  const mu = g ? s1 / g : 0;
-  const nr = n - counts.length;
-  const rmu = nr ? r1 / nr : 0;
   // Both gaps corrected for the log's start (a gap back from t is at most t − t_0; h-72: the
   // plain estimates made the regenerated reuse gaps shorter than the log's, p90 420 s vs 483 s
   // on the chat trace).
-  const rootGap = fitTruncatedLogNormal(rootX, rootB, rmu, nr > 1 ? Math.sqrt(Math.max(0, (r2 - nr * rmu * rmu) / (nr - 1))) : 0);
-  const reuseGap = fitTruncatedLogNormal(reuseX, reuseB, mu, g > 1 ? Math.sqrt(Math.max(0, (s2 - g * mu * mu) / (g - 1))) : 0);
+  const rootGap = fitGaps(rootX, rootB);
+  const reuseGap = fitGaps(reuseX, reuseB);
+  const roots: PrefixModel['roots'] = { ...py, requests: n, distinct: counts.length, gapMu: rootGap.mu, gapSigma: rootGap.sigma };
+  if (firstX.length >= 2 && laterX.length >= 2) {
+    const a = fitGaps(firstX, firstB);
+    const b = fitGaps(laterX, laterB);
+    roots.first = { share: firstX.length / rootX.length, gapMu: a.mu, gapSigma: a.sigma, laterMu: b.mu, laterSigma: b.sigma };
+  }
   return {
     blockSize,
-    roots: { ...py, requests: n, distinct: counts.length, gapMu: rootGap.mu, gapSigma: rootGap.sigma },
+    roots,
     coverage: { edges: [...COVERAGE_EDGES], counts: repeats, repeatShare: repeats.map((c, k) => (all[k] ? c / all[k] : NaN)), single: singles.map((c, k) => (repeats[k] ? c / repeats[k] : 0)), quantiles },
-    reuse: { count: g, redonate: g ? again / g : 0, chain: g ? chained / g : 0, gapMu: reuseGap.mu, gapSigma: reuseGap.sigma },
+    reuse: { count: g, redonate: g ? again / g : 0, chain: g ? chained / g : 0, whole: fullHits ? whole / fullHits : 0, gapMu: reuseGap.mu, gapSigma: reuseGap.sigma },
   };
 }
 

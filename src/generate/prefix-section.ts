@@ -15,11 +15,19 @@ const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
 /** A fitted model as the profile stores it, with its requests' infinite-cache block hit ratio. */
 export function prefixSectionOf(model: PrefixModel, requests: number, hitRatio: number): PrefixSection {
   const c = model.coverage;
+  const f = model.roots.first;
   return {
     block_tokens: model.blockSize,
     requests,
     hit_ratio: r6(hitRatio),
-    roots: { distinct: model.roots.distinct, theta: r6(model.roots.theta), alpha: r6(model.roots.alpha), gap_mu: r6(model.roots.gapMu), gap_sigma: r6(model.roots.gapSigma) },
+    roots: {
+      distinct: model.roots.distinct,
+      theta: r6(model.roots.theta),
+      alpha: r6(model.roots.alpha),
+      gap_mu: r6(model.roots.gapMu),
+      gap_sigma: r6(model.roots.gapSigma),
+      ...(f && { first: { share: r6(f.share), gap_mu: r6(f.gapMu), gap_sigma: r6(f.gapSigma), later_mu: r6(f.laterMu), later_sigma: r6(f.laterSigma) } }),
+    },
     coverage: {
       edges: [...c.edges],
       counts: [...c.counts],
@@ -27,15 +35,26 @@ export function prefixSectionOf(model: PrefixModel, requests: number, hitRatio: 
       single: c.single.map(r6),
       quantiles: c.quantiles.map((qs) => qs.filter((_, k) => k % KEEP_EVERY === 0).map(r6)),
     },
-    reuse: { count: model.reuse.count, redonate: r6(model.reuse.redonate), chain: r6(model.reuse.chain ?? 0), gap_mu: r6(model.reuse.gapMu), gap_sigma: r6(model.reuse.gapSigma) },
+    reuse: { count: model.reuse.count, redonate: r6(model.reuse.redonate), chain: r6(model.reuse.chain ?? 0), ...(model.reuse.whole !== undefined && { whole: r6(model.reuse.whole) }), gap_mu: r6(model.reuse.gapMu), gap_sigma: r6(model.reuse.gapSigma) },
   };
 }
 
 /** The model a profile's section stores (for generation). */
 export function prefixModelOf(s: PrefixSection): PrefixModel {
+  const f = s.roots.first;
   return {
     blockSize: s.block_tokens,
-    roots: { theta: s.roots.theta, alpha: s.roots.alpha, seTheta: NaN, seAlpha: NaN, requests: s.requests, distinct: s.roots.distinct, gapMu: s.roots.gap_mu, gapSigma: s.roots.gap_sigma },
+    roots: {
+      theta: s.roots.theta,
+      alpha: s.roots.alpha,
+      seTheta: NaN,
+      seAlpha: NaN,
+      requests: s.requests,
+      distinct: s.roots.distinct,
+      gapMu: s.roots.gap_mu,
+      gapSigma: s.roots.gap_sigma,
+      ...(f && { first: { share: f.share, gapMu: f.gap_mu, gapSigma: f.gap_sigma, laterMu: f.later_mu, laterSigma: f.later_sigma } }),
+    },
     coverage: {
       edges: [...s.coverage.edges],
       counts: [...s.coverage.counts],
@@ -43,6 +62,6 @@ export function prefixModelOf(s: PrefixSection): PrefixModel {
       single: [...s.coverage.single],
       quantiles: s.coverage.quantiles.map((q) => [...q]),
     },
-    reuse: { count: s.reuse.count, redonate: s.reuse.redonate, chain: s.reuse.chain ?? 0, gapMu: s.reuse.gap_mu, gapSigma: s.reuse.gap_sigma },
+    reuse: { count: s.reuse.count, redonate: s.reuse.redonate, chain: s.reuse.chain ?? 0, ...(s.reuse.whole !== undefined && { whole: s.reuse.whole }), gapMu: s.reuse.gap_mu, gapSigma: s.reuse.gap_sigma },
   };
 }

@@ -239,6 +239,66 @@ class LastUses {
   }
 }
 
+/**
+ * The idle root choice's indices over a set of roots: their last uses in time order, and the
+ * same per stem length (the chained choice). One set holds every root; with first re-asks apart
+ * (the model's `roots.first`, h-74) one holds the roots not repeated yet and another those
+ * repeated, so that each kind is chosen by its own idle time.
+ */
+class RootIndex {
+  readonly uses = new LastUses();
+  /** Per stem length: the last uses of the roots with that stem, and how many of them are in the set. */
+  readonly byStem = new Map<number, { uses: LastUses; live: number }>();
+  /** Roots in the set. */
+  live = 0;
+  private stem(len: number): { uses: LastUses; live: number } {
+    let e = this.byStem.get(len);
+    if (e === undefined) this.byStem.set(len, (e = { uses: new LastUses(), live: 0 }));
+    return e;
+  }
+  /** Takes `root` into the set (then {@link push} its latest member). */
+  join(root: Root): void {
+    root.home = this;
+    this.live++;
+    this.stem(root.stemLen).live++;
+  }
+  /** Lets `root` out of the set (forgotten, or moved to another set; its entries go stale). */
+  leave(root: Root): void {
+    this.live--;
+    this.stem(root.stemLen).live--;
+  }
+  /** Records `x` as its root's latest use. */
+  push(x: Member): void {
+    this.uses.push(x, this.live);
+    const e = this.stem(x.root.stemLen);
+    e.uses.push(x, e.live);
+  }
+  /** Drops the entries before `cutoff` (ms) from the last uses and from the list of stem length `stemLen`. */
+  forget(cutoff: number, stemLen?: number): void {
+    if (stemLen === undefined) this.uses.forget(cutoff);
+    else this.byStem.get(stemLen)?.uses.forget(cutoff);
+  }
+  /** Entries held. */
+  get held(): number {
+    let n = this.uses.held;
+    for (const e of this.byStem.values()) n += e.uses.held;
+    return n;
+  }
+  /** Of the set's roots with a stem of lo … hi blocks, the one whose last request is the latest at or before t, else the earliest after it (undefined: none). */
+  pickStem(t: number, lo: number, hi: number): Root | undefined {
+    let before: Member | undefined;
+    let after: Member | undefined;
+    for (let len = lo; len <= hi; len++) {
+      const e = this.byStem.get(len);
+      if (e === undefined || e.live === 0) continue;
+      const [b, a] = e.uses.around(t);
+      if (b !== undefined && (before === undefined || b.t > before.t)) before = b;
+      if (a !== undefined && (after === undefined || a.t < after.t)) after = a;
+    }
+    return (before ?? after)?.root;
+  }
+}
+
 /** A retained request. */
 interface Member {
   /** Timestamp (ms). */
@@ -264,6 +324,8 @@ interface Root {
   stemIds: number[];
   /** The stem's blocks: the first request's ⌊input / block size⌋ (at least 1), which a chained repeat shares whole (a document re-asked). */
   stemLen: number;
+  /** The idle choice's set the root is in (undefined: other root processes). */
+  home: RootIndex | undefined;
 }
 
 /** Draws the shared blocks m of a repeat request of n blocks from its bucket (or the nearest bucket with data). */
@@ -333,9 +395,13 @@ function chooseDonor(members: Queue, t: number, m: number, mu: number, sigma: nu
 export class HashIdStream {
   private readonly recency: boolean;
   private readonly idle: boolean;
-  private readonly lastUses = new LastUses();
-  /** Per stem length: the last uses of the roots with that stem, and how many of them are retained (the chained root choice). */
-  private readonly byStem = new Map<number, { uses: LastUses; live: number }>();
+  /** Idle roots: every root, or with first re-asks apart (model.roots.first) the roots not repeated yet. */
+  private readonly fresh = new RootIndex();
+  /** Idle roots with first re-asks apart: the roots repeated. */
+  private readonly repeated: RootIndex | undefined;
+  /** The sets in the order a repeat looks in them: re-asking a root not repeated yet, or one repeated (without first re-asks apart: the one set). */
+  private readonly freshFirst: RootIndex[];
+  private readonly laterFirst: RootIndex[];
   private readonly horizonMs: number;
   private readonly bs: number;
   private readonly drawShared: (n: number, rng: Rng) => number;
@@ -360,6 +426,9 @@ export class HashIdStream {
     const roots = options.roots ?? 'idle';
     this.recency = roots !== 'pitman-yor';
     this.idle = roots === 'idle';
+    if (this.idle && model.roots.first !== undefined) this.repeated = new RootIndex();
+    this.freshFirst = this.repeated === undefined ? [this.fresh] : [this.fresh, this.repeated];
+    this.laterFirst = this.repeated === undefined ? [this.fresh] : [this.repeated, this.fresh];
     const horizon = options.horizonSeconds ?? DEFAULT_HORIZON_SECONDS;
     if (!(horizon > 0)) throw new RangeError(`horizonSeconds must be > 0 (Infinity keeps every request), got ${horizon}`);
     this.horizonMs = 1000 * horizon;
@@ -385,14 +454,12 @@ export class HashIdStream {
 
   /** Entries of the idle root choice's indices (last uses, and per stem length): bounded by a few times the retained roots, whatever the run's length. */
   get indexed(): number {
-    let n = this.lastUses.held;
-    for (const e of this.byStem.values()) n += e.uses.held;
-    return n;
+    return this.fresh.held + (this.repeated?.held ?? 0);
   }
 
-  /** Stem lengths indexed. */
+  /** Stem lengths indexed (in the largest set). */
   get stemLengths(): number {
-    return this.byStem.size;
+    return Math.max(this.fresh.byStem.size, this.repeated?.byStem.size ?? 0);
   }
 
   /** Sessions whose last turn is retained. */
@@ -431,7 +498,7 @@ export class HashIdStream {
       const { theta, alpha } = model.roots;
       const pNew = this.recency ? this.newShare[bk] : Math.min(1, (this.requests === 0 ? 1 : (theta + alpha * this.rootsEver) / (this.requests + theta)) * this.tilt[bk]);
       if (history.size === 0 || rng.next() < pNew) {
-        root = { members: new Queue(), peaks: undefined, longest: 0, stemIds: [], stemLen: 0 };
+        root = { members: new Queue(), peaks: undefined, longest: 0, stemIds: [], stemLen: 0, home: undefined };
         this.rootsEver++;
         this.liveRoots++;
       } else {
@@ -443,8 +510,16 @@ export class HashIdStream {
           // matters: drawing a root by time and then redrawing until its length fits accepts
           // recent roots more often (long roots get repeated, so a root idle for long is mostly a
           // short one), which halved the idle times (docs/prefix-reuse.md § 3).
+          // First re-asks apart (model.roots.first, h-74): a share of repeats re-ask a root not
+          // repeated yet, at its own idle time (the root's age), the others one repeated before;
+          // each kind is looked for in its own set first, then in the other.
+          const split = model.roots.first;
+          const wantFresh = split !== undefined && rng.next() < split.share;
+          const mu = split === undefined ? model.roots.gapMu : wantFresh ? split.gapMu : split.laterMu;
+          const sigma = split === undefined ? model.roots.gapSigma : wantFresh ? split.gapSigma : split.laterSigma;
+          const sets = wantFresh ? this.freshFirst : this.laterFirst;
           let target = -Infinity;
-          for (let tries = 0; tries < ROOT_TRIES && target < history.time(0); tries++) target = t - 1000 * exp(model.roots.gapMu + model.roots.gapSigma * rng.normal());
+          for (let tries = 0; tries < ROOT_TRIES && target < history.time(0); tries++) target = t - 1000 * exp(mu + sigma * rng.normal());
           target = Math.max(target, history.time(0));
           // Chained (share `chain` of repeats sharing ≥ 2 blocks): a root whose stem is within
           // m ± d blocks (below) lends its whole stem, as a document re-asked shares it
@@ -460,17 +535,18 @@ export class HashIdStream {
             // it where n binds: synthetic hit ratio 59 % instead of 64 %); but below n unless m = n
             // (a stem of n blocks is a whole-prompt hit: allowing it doubled those, 11 % vs 5 %).
             const hi = Math.min(nBlocks, Math.floor(m * STEM_SPREAD));
-            pickedRoot = this.pickStem(target, Math.max(2, m - Math.max(1, hi - m)), m < nBlocks ? Math.min(hi, nBlocks - 1) : hi);
+            for (const set of sets) if ((pickedRoot = set.pickStem(target, Math.max(2, m - Math.max(1, hi - m)), m < nBlocks ? Math.min(hi, nBlocks - 1) : hi))) break;
             stemmed = pickedRoot !== undefined;
           }
           if (pickedRoot === undefined) {
             let serving: Root | undefined; // the shortest longest-request ≥ m looked at
             let widest: Root | undefined; // the longest longest-request looked at
-            pickedRoot = this.lastUses.pick(target, m, 2 * nBlocks, (k) => {
+            const seen = (k: Root) => {
               const lk = k.longest;
               if (lk >= m && (serving === undefined || lk < serving.longest)) serving = k;
               if (widest === undefined || lk > widest.longest) widest = k;
-            });
+            };
+            for (const set of sets) if ((pickedRoot = set.uses.pick(target, m, 2 * nBlocks, seen))) break;
             pickedRoot ??= (serving ?? widest)!;
           }
           root = pickedRoot;
@@ -510,7 +586,24 @@ export class HashIdStream {
         }
         if (stemmed) {
           donor = root.members.last();
-          m = root.stemLen;
+          // A whole earlier prompt asked again (model.reuse.whole, h-74): m = n drawn, the stem
+          // is shorter, so copy the root's latest request of exactly n blocks that shares the
+          // stem (its partial last block included), as every whole-prompt hit of the Mooncake
+          // traces is an earlier prompt repeated (the stem alone gave 3.2 % of requests such
+          // hits, source 5.3 %).
+          const whole = model.reuse.whole ?? 0;
+          if (m === nBlocks && root.stemLen < nBlocks && whole > 0 && rng.next() < whole) {
+            const last = root.stemLen - 1;
+            for (let k = root.members.size - 1; k >= 0; k--) {
+              const j = root.members.at(k);
+              if (j.ids.length === nBlocks && j.ids[last] === root.stemIds[last]) {
+                donor = j;
+                stemmed = false;
+                break;
+              }
+            }
+          }
+          if (stemmed) m = root.stemLen;
         } else {
           const fresh = m >= 2 && !(rng.next() < (model.reuse.redonate ?? 1));
           [donor, m] = chooseDonor(root.members, t, m, model.reuse.gapMu, model.reuse.gapSigma, rng, fresh);
@@ -539,44 +632,35 @@ export class HashIdStream {
       root.longest = peaks.at(0).ids.length;
     }
     if (this.idle) {
-      this.lastUses.push(member, this.liveRoots);
-      let e = this.byStem.get(root.stemLen);
-      if (e === undefined) this.byStem.set(root.stemLen, (e = { uses: new LastUses(), live: 0 }));
-      if (root.members.size === 1) e.live++;
-      e.uses.push(member, e.live);
+      if (root.members.size === 1) this.fresh.join(root);
+      else if (this.repeated !== undefined && root.home === this.fresh) {
+        this.fresh.leave(root);
+        this.repeated.join(root);
+      }
+      root.home!.push(member);
     }
     if (session !== undefined) this.sessions.set(session, member);
     this.requests++;
     return ids;
   }
 
-  /** Of the roots with a stem of lo … hi blocks, the one whose last request is the latest at or before t, else the earliest after it (undefined: none is retained). */
-  private pickStem(t: number, lo: number, hi: number): Root | undefined {
-    let before: Member | undefined;
-    let after: Member | undefined;
-    for (let len = lo; len <= hi; len++) {
-      const e = this.byStem.get(len);
-      if (e === undefined || e.live === 0) continue;
-      const [b, a] = e.uses.around(t);
-      if (b !== undefined && (before === undefined || b.t > before.t)) before = b;
-      if (a !== undefined && (after === undefined || a.t < after.t)) after = a;
-    }
-    return (before ?? after)?.root;
-  }
-
   /** Drops the requests before `cutoff` (ms), with the roots and sessions they were the last retained request of. */
   private forget(cutoff: number): void {
     const { history } = this;
-    if (this.idle) this.lastUses.forget(cutoff);
+    if (this.idle) {
+      this.fresh.forget(cutoff);
+      this.repeated?.forget(cutoff);
+    }
     while (history.size > 0 && history.time(0) < cutoff) {
       const old = history.at(0);
       history.shift();
       const root = old.root;
       root.members.shift(); // the root's oldest retained member is the oldest retained request of it
       if (this.idle) {
-        const e = this.byStem.get(root.stemLen)!;
-        e.uses.forget(cutoff);
-        if (root.members.size === 0) e.live--;
+        // Its entry is in the set its root was in when it came: the first request's in the
+        // first set, a later one's in the repeated set when there is one.
+        (this.repeated !== undefined && old.ids !== root.stemIds ? this.repeated : this.fresh).forget(cutoff, root.stemLen);
+        if (root.members.size === 0) root.home!.leave(root);
       }
       if (root.members.size === 0) this.liveRoots--;
       else if (root.peaks!.at(0) === old) {

@@ -137,6 +137,16 @@ export const PrefixSchema = z
         theta: z.number().finite().describe('Pitman–Yor concentration θ of the root sequence (descriptive)'),
         alpha: z.number().finite().min(0).max(1).describe('Pitman–Yor discount α of the root sequence (descriptive: the share of roots used once)'),
         ...lnSeconds,
+        first: z
+          .object({
+            share: share.describe('share of repeats that are the first repeat of their root (Mooncake synthetic trace: 23 %, so 408 of its 2 211 roots are ever repeated)'),
+            ...lnSeconds,
+            later_mu: z.number().finite().describe('μ of ln seconds: idle time of a root repeated before, at its next repeat'),
+            later_sigma: nonNegative.describe('σ of ln seconds of that idle time'),
+          })
+          .strict()
+          .optional()
+          .describe('first re-asks apart: a repeat re-asks a root not repeated yet with probability share, chosen among those by its age g ~ log-normal (gap_mu, gap_sigma: from a root\'s first request to its first repeat, right-truncated at the log\'s start), else a root repeated before, by its idle time ~ log-normal (later_mu, later_sigma); failing a root of the right length in one kind, the other. Absent (profiles before it, or a log with fewer than 2 of either): every root by the one gap above'),
       })
       .strict()
       .describe('which earlier root a request repeats: of the roots of the right length, the one whose last request is the latest about g seconds back (a root is repeated after being idle about g), g log-normal (gap_mu, gap_sigma: from a repeat back to its root\'s previous request)'),
@@ -167,6 +177,7 @@ export const PrefixSchema = z
         count: z.number().int().nonnegative().describe('repeats sharing 2 blocks or more'),
         redonate: share.describe('share of those whose best match already was another request\'s best match (0.3 % in chat: a turn is extended once)'),
         chain: share.optional().describe('share of those whose best match is their root\'s latest earlier request with at least as many blocks (a document re-asked: 92 % in the Mooncake synthetic trace, 0.3 % in chat); such a repeat shares the whole stem of a root (its first request\'s full blocks) within m ± d blocks, d = min(⌊1.25 m⌋, n) − m (at least m − 1 … m), below n unless m = n. Absent (profiles before it): 0, every donor is drawn by the reuse gap'),
+        whole: share.optional().describe('share of repeats sharing all their n ≥ 2 blocks whose best match has exactly n blocks (an earlier prompt asked again, whole: all of them in both Mooncake traces); a chained repeat drawing m = n then copies, with this probability, the latest request of exactly n blocks of the root it picked (the stem and its partial last block), not just the stem. Absent (profiles before it): 0'),
         ...lnSeconds,
       })
       .strict()

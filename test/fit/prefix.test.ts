@@ -69,6 +69,15 @@ describe('prefix section: fit', () => {
     expect(back.coverage.counts).toEqual(m.coverage.counts);
     expect(back.roots.gapMu).toBeCloseTo(m.roots.gapMu, 6);
     expect(back.reuse.redonate).toBeCloseTo(m.reuse.redonate, 6);
+    // h-74's optional fields: fitted on this trace, stored, read back; a section without them gives a model without them.
+    expect(back.reuse.whole).toBeCloseTo(m.reuse.whole!, 6);
+    for (const k of ['share', 'gapMu', 'gapSigma', 'laterMu', 'laterSigma'] as const) expect(back.roots.first![k]).toBeCloseTo(m.roots.first![k], 6);
+    const { first: _f, ...roots } = m.roots;
+    const { whole: _w, ...reuse } = m.reuse;
+    const old = prefixSectionOf({ ...m, roots, reuse }, syn.n, 0.5);
+    expect('first' in old.roots || 'whole' in old.reuse).toBe(false);
+    expect(prefixModelOf(old).roots.first).toBeUndefined();
+    expect(prefixModelOf(old).reuse.whole).toBeUndefined();
     m.coverage.quantiles.forEach((q, b) => {
       expect(back.coverage.quantiles[b].length).toBe(q.length ? 21 : 0);
       back.coverage.quantiles[b].forEach((x, k) => expect(x).toBeCloseTo(q[k * 5], 6));

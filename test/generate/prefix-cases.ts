@@ -74,7 +74,12 @@ export function hashIdCases(): HashIdCase[] {
   const out: HashIdCase[] = [];
   for (const name of ['conversation', 'synthetic'] as const) {
     const src = readMooncakeFixture(name);
-    const model = fitPrefixModel(src);
+    const fitted = fitPrefixModel(src);
+    // The digests below were pinned before h-74's optional fields (roots.first, reuse.whole):
+    // without them a model must draw exactly as it did. The fields' own cases follow.
+    const { first, ...roots } = fitted.roots;
+    const { whole, ...reuse } = fitted.reuse;
+    const model: PrefixModel = { ...fitted, roots, reuse };
     const plain = src.map((r) => ({ timestamp: r.timestamp, inputTokens: r.inputLength }));
     out.push({ name: `${name}, recency`, model, requests: plain, seed: 1, roots: 'recency' });
     out.push({ name: `${name}, pitman-yor`, model, requests: plain, seed: 2, roots: 'pitman-yor' });
@@ -82,6 +87,8 @@ export function hashIdCases(): HashIdCase[] {
     // The default since h-72: idle roots, chained repeats sharing a root's stem.
     out.push({ name: `${name}, idle`, model, requests: plain, seed: 1, roots: 'idle' });
     out.push({ name: `${name}, idle, 30 % of requests in 400 sessions`, model, requests: withSessions(src, 0.3, 400, 9), seed: 3, roots: 'idle' });
+    // h-74: first re-asks apart and whole prompts repeated (the fit as it is now).
+    if (first !== undefined || whole !== undefined) out.push({ name: `${name}, idle, first re-asks apart, whole prompts`, model: fitted, requests: plain, seed: 1, roots: 'idle' });
   }
   // prefix-model.test.ts: the recovery sample (θ = 30, α = 0.5, 20 000 requests of 32 blocks).
   const recovery = poissonMs(20_000, 20, 7).map((t) => ({ timestamp: t, inputTokens: 16_000 }));
