@@ -35,8 +35,9 @@ export function prefixSections(trace: Trace): Map<string, PrefixSection> | undef
   }
   const out = new Map<string, PrefixSection>();
   for (const [c, requests] of byClient) {
-    const model = fitPrefixModel(requests, h.blockTokens);
+    // (one walk of the client's requests for both: it is most of the time)
     const r = measurePrefixReuse(requests, h.blockTokens);
+    const model = fitPrefixModel(requests, h.blockTokens, r);
     let blocks = 0;
     let shared = 0;
     for (let i = 0; i < requests.length; i++) {

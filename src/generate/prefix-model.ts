@@ -59,7 +59,7 @@ import type { Rng } from '../stats/rng.js';
 import { exp, log } from '../stats/det-math.js';
 import { nelderMead } from '../stats/nelder-mead.js';
 import { normalCdf } from '../stats/normal.js';
-import { measurePrefixReuse, quantileSorted, type PrefixRequest } from './prefix-reuse.js';
+import { measurePrefixReuse, quantileSorted, type PrefixRequest, type PrefixReuse } from './prefix-reuse.js';
 import { HashIdStream } from './prefix-stream.js';
 
 export interface PrefixModel {
@@ -229,9 +229,12 @@ function fitGaps(xs: readonly number[], bs: readonly number[]): { mu: number; si
   return fitTruncatedLogNormal(xs, bs, mu, n > 1 ? Math.sqrt(Math.max(0, (s2 - n * mu * mu) / (n - 1))) : 0);
 }
 
-/** Fits {@link PrefixModel} on one client's requests in time order. */
-export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 512): PrefixModel {
-  const r = measurePrefixReuse(requests, blockSize);
+/**
+ * Fits {@link PrefixModel} on one client's requests in time order (`reuse`: their
+ * measurePrefixReuse, when the caller has it: the walk is most of a fit's time).
+ */
+export function fitPrefixModel(requests: readonly PrefixRequest[], blockSize = 512, reuse?: PrefixReuse): PrefixModel {
+  const r = reuse ?? measurePrefixReuse(requests, blockSize);
   const n = requests.length;
   const rootIndex = new Map<number, number>();
   const counts: number[] = [];
