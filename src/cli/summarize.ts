@@ -20,7 +20,7 @@ import { timeAxisWarning } from '../ingest/time-axis.js';
 import { rebaseToFirstSecond } from '../ingest/trace.js';
 import { prefixSections } from '../fit/prefix.js';
 import type { PrefixSection } from '../profile/schema.js';
-import { pooledPrefixTrace, prefixRowsWithDuckDB } from '../summary/duckdb-prefix.js';
+import { pooledPrefixTrace, prefixRowsWithDuckDB, tooManyNote } from '../summary/duckdb-prefix.js';
 import { badHashIdsNote, blockSizeWarning } from '../ingest/normalize.js';
 import type { DuckDbOptions } from '../summary/duckdb-types.js';
 
@@ -196,6 +196,7 @@ export async function scanSummaries(
 export async function duckdbPrefixSections(inputs: string[], mapping: Mapping, options: DuckDbOptions & { firstSecond?: boolean }, poolBelow: number | undefined, rep: Reporter): Promise<Map<string, PrefixSection> | undefined> {
   const rows = await prefixRowsWithDuckDB(inputs, mapping, options);
   if (!rows) return undefined;
+  if (rows.tooMany) rep.info(tooManyNote(rows.tooMany, 'the profile has no prefix sections'));
   const bad = badHashIdsNote(rows.bad);
   if (bad) rep.info(`note: ${bad}`);
   const trace = pooledPrefixTrace(rows, poolBelow);

@@ -8,6 +8,7 @@ import { TEXT_COLUMNS } from '../io/trace-schema.js';
 import { toolName } from '../version.js';
 import { hashIdsLeftOutNote, num, openScan, scanTimeWarning, streamedAll, type DuckDbOptions, type OpenScan, sqlDouble } from './duckdb.js';
 import { badHashIdsNote, blockSizeWarning, exactHashList, hashIdKeys } from '../ingest/normalize.js';
+import { PREFIX_MAX_ROWS, tooManyNote } from './duckdb-prefix.js';
 import { quoteLongIntegers } from '../io/json-text.js';
 import { IdDictionary } from '../ingest/id-dictionary.js';
 import { GrowableI32 } from '../ingest/trace.js';
@@ -34,7 +35,7 @@ export async function ingestWithDuckDB(
   inputs: string[],
   mapping: Mapping,
   out: string,
-  options: DuckDbOptions & { maxRejectRatio: number; inputOrder?: boolean; beforeWrite?: (summary: DuckDbIngestSummary) => void | Promise<void> },
+  options: DuckDbOptions & { maxRejectRatio: number; inputOrder?: boolean; beforeWrite?: (summary: DuckDbIngestSummary) => void | Promise<void>; prefixMaxRows?: number },
 ): Promise<{ summary: DuckDbIngestSummary; written: number | null }> {
   const unit = mapping.timestamp?.unit ?? 'auto';
   const scan = await openScan(inputs, mapping, { ...options, texts: [...TEXT_COLUMNS], ordered: options.inputOrder, hashIds: 'read' });
@@ -47,7 +48,7 @@ export async function ingestWithDuckDB(
     const q = (f: string) => `"${f}"`;
     const counts = (
       await con.runAndReadAll(
-        `SELECT count(*) AS n, count(DISTINCT client) AS clients, min(t) AS s, max(t) AS e${[...texts, ...ints].map((f) => `, count(${q(f)}) AS ${q(`n_${f}`)}`).join('')}${texts.includes('request_id') ? ', count(DISTINCT request_id) AS ids' : ''} FROM src_rows WHERE reason IS NULL`,
+        `SELECT count(*) AS n, count(DISTINCT client) AS clients, min(t) AS s, max(t) AS e${[...texts, ...ints].map((f) => `, count(${q(f)}) AS ${q(`n_${f}`)}`).join('')}${texts.includes('request_id') ? ', count(DISTINCT request_id) AS ids' : ''}${scan.hashIds ? ', count(hash_raw) AS valued' : ''} FROM src_rows WHERE reason IS NULL`,
       )
     ).getRowObjectsJS()[0] as Record<string, unknown>;
     const accepted = num(counts.n);
@@ -100,7 +101,10 @@ export async function ingestWithDuckDB(
     // (ties in every column but hash_ids are ordered by their value's text too: the ids are
     // renumbered by first use in this order, so it must be one order on every run)
     const order = ['t', 'client', ...presentTexts.map(q), ...presentInts.map(q), ...(scan.hashIds ? ['hash_raw'] : [])].map((c) => `${c} NULLS FIRST`).join(', ');
-    const renumbered = scan.hashIds ? await renumberedIds(scan, order, presentInts) : undefined;
+    // (more rows with ids than the renumbering holds: none written, said)
+    const tooMany = scan.hashIds && num(counts.valued) > (options.prefixMaxRows ?? PREFIX_MAX_ROWS) ? { rows: num(counts.valued), max: options.prefixMaxRows ?? PREFIX_MAX_ROWS } : undefined;
+    if (tooMany) options.onNote?.(tooManyNote(tooMany, 'the trace has none').replace('prefix pass', 'ingest'));
+    const renumbered = scan.hashIds && !tooMany ? await renumberedIds(scan, order, presentInts) : undefined;
     if (renumbered?.notes.length) summary.notes = [...(summary.notes ?? []), ...renumbered.notes];
     const ids = renumbered?.any ? renumbered : undefined;
     // A generated trace re-ingested keeps what generated it (one input file, as the TypeScript

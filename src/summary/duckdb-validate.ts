@@ -189,7 +189,8 @@ async function withPrefix(side: Side, input: DuckDbSideInput, role: string, opti
   const named = `${role} ${input.inputs.join(', ')}`;
   const onNote = options.onNote && ((l: string) => options.onNote!(l.replace(/^(warning|note): /, (w) => `${w}${named}: `)));
   const prefix = await prefixSideWithDuckDB(input.inputs, input.mapping, { ...options, onNote, format: input.format });
-  if (prefix) side.prefix = prefix;
+  if (prefix.side) side.prefix = prefix.side;
+  if (prefix.unread) side.prefixUnread = prefix.unread;
 }
 
 /** replayPhases of a scan's accepted times (replayPhaseBin: the same double arithmetic, so the same bins). */

@@ -15,6 +15,7 @@ import { loadPreset } from '../../src/ingest/presets.js';
 import type { Trace } from '../../src/ingest/trace.js';
 import { createRng } from '../../src/stats/rng.js';
 import { ingestWithDuckDB } from '../../src/summary/duckdb-ingest.js';
+import { prefixRowsWithDuckDB } from '../../src/summary/duckdb-prefix.js';
 import { prefixSideOf } from '../../src/validate/prefix.js';
 import { tempDir } from '../helpers.js';
 
@@ -85,5 +86,21 @@ describe('ingest --engine duckdb writes hash_ids', () => {
     expect(back.n).toBe(ts.n);
     expect(prefixSideOf(back)!.distinct).toBe(prefixSideOf(ts)!.distinct);
     expect(prefixSideOf(back)!.blocks).toBe(prefixSideOf(ts)!.blocks);
+  });
+
+  it('reads none, and says so, above the rows the DuckDB engine holds for them (PREFIX_MAX_ROWS)', async () => {
+    const log = writeLog('many.csv', false);
+    const notes: string[] = [];
+    const out = join(dir, 'capped.parquet');
+    const d = await ingestWithDuckDB([log], mapping, out, { maxRejectRatio: 0.01, prefixMaxRows: 100, onNote: (l) => notes.push(l) });
+    expect(d.written).toBe(400);
+    expect(notes.join('\n')).toMatch(/hash_ids: \d+ requests have them, more than the DuckDB engine's ingest holds \(100\): the trace has none/);
+    expect((await ingestFiles({ inputs: [out], mapping: loadPreset('servegen') })).trace.hashIds).toBeUndefined();
+    const rows = await prefixRowsWithDuckDB([log], mapping, { maxRows: 100 });
+    expect(rows?.trace).toBeUndefined();
+    expect(rows?.tooMany?.max).toBe(100);
+    expect(rows?.tooMany?.rows).toBeGreaterThan(390);
+    // Below the limit, read.
+    expect((await prefixRowsWithDuckDB([log], mapping, { maxRows: 1000 }))?.trace?.n).toBe(390);
   });
 });
