@@ -15,6 +15,25 @@ const report = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Repor
  * must be what the TypeScript engine gives on the same files.
  */
 describe('roundtrip --engine duckdb', () => {
+  it('carries hash_ids through: the TypeScript engine\'s prefix sections, generated ids, and the prefix metrics judged (Mooncake documents)', { timeout: 120_000 }, async () => {
+    // (the DuckDB engine read no hash_ids: the profile had no prefix sections, the replay no ids)
+    const dir = tempDir();
+    const src = fixture('traces', 'mooncake', 'synthetic_trace.jsonl.gz');
+    const duck = await runCli('roundtrip', src, '--preset', 'mooncake', '--engine', 'duckdb', '--out', join(dir, 'duck'), '--quiet');
+    expect(duck.code, duck.stderr).toBe(0);
+    const ts = await runCli('roundtrip', src, '--preset', 'mooncake', '--out', join(dir, 'ts'), '--quiet');
+    expect(ts.code, ts.stderr).toBe(0);
+    const prefix = (f: string) => (JSON.parse(readFileSync(f, 'utf8')) as { clients: { prefix?: unknown }[] }).clients.map((c) => c.prefix);
+    expect(prefix(join(dir, 'duck', 'profile.json'))[0]).toBeDefined();
+    expect(prefix(join(dir, 'duck', 'profile.json'))).toEqual(prefix(join(dir, 'ts', 'profile.json')));
+    // The same profile and seed: the same draw, so the same prefix metrics (judged, not null).
+    const [a, b] = [report(join(dir, 'duck', 'fidelity.json')), report(join(dir, 'ts', 'fidelity.json'))];
+    for (const k of ['prefix_hit_ratio_abs_err', 'prefix_lru_hit_ratio_abs_err']) {
+      expect(a.metrics[k].value, k).toBeTypeOf('number');
+      expect(a.metrics[k].value, k).toBeCloseTo(b.metrics[k].value, 12);
+    }
+  });
+
   it('fits the TypeScript engine’s clients, and its report is `validate --engine ts` of the same files', { timeout: 120_000 }, async () => {
     const dir = tempDir();
     const ts = await runCli('roundtrip', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 'ts'), '--quiet');
