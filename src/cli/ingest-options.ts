@@ -4,7 +4,7 @@ import { traceMeta } from '../summary/duckdb.js';
 import { collectRejects, ingestFiles, type IngestResult } from '../ingest/ingest.js';
 import { excludedRows, IngestError, noAcceptedRows, type NoAcceptedRowsError, type Reject } from '../ingest/errors.js';
 import { wrongKindHint } from '../io/file-kind.js';
-import { dropTexts, keepTexts, readMapping, type Mapping } from '../ingest/mapping.js';
+import { dropTexts, filterListText, keepTexts, readMapping, type Mapping } from '../ingest/mapping.js';
 import { loadPreset } from '../ingest/presets.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { humanCount, type Reporter } from './progress.js';
@@ -279,7 +279,7 @@ export function excludedHint(mapping: Mapping, texts: readonly string[] = []): s
   const f = mapping.columns.filter;
   const reads = `${JSON.stringify(f)}${Array.isArray(f) ? ` joined with ${JSON.stringify(mapping.separator)}` : ''}`;
   const seen = texts.map((t) => (t === '' ? 'blank' : JSON.stringify(t.length > 80 ? `${t.slice(0, 80)}…` : t))).join(', ');
-  const list = mapping.drop !== undefined ? `drop is ${JSON.stringify(dropTexts(mapping))}` : `keep is ${JSON.stringify(keepTexts(mapping))}`;
+  const list = mapping.drop !== undefined ? `drop is ${filterListText(dropTexts(mapping))}` : `keep is ${filterListText(keepTexts(mapping))}`;
   return `; columns.filter reads ${reads}${seen ? ` (the first texts read: ${seen})` : ''}, ${list}`;
 }
 

@@ -33,8 +33,15 @@ const SourceSchema = z.union([
   z.object({ token_blocks: z.string().min(1) }).strict(),
 ]);
 
-/** `keep` and `drop` texts (booleans too: `"stream": true` in JSON lines reads as "true"; `[true]` was "keep[0]: Invalid input"). */
-const FilterTexts = z.array(z.union([z.string().min(1), z.number(), z.boolean()])).min(1).optional();
+/**
+ * `keep` and `drop` texts (booleans too: `"stream": true` in JSON lines reads as "true"; `[true]`
+ * was "keep[0]: Invalid input"), or `{"prefix": text}`: every text that starts with it (a
+ * gateway's path with a query string, `/v1/chat/completions?api-version=…`).
+ */
+const FilterTexts = z.array(z.union([z.string().min(1), z.number(), z.boolean(), z.object({ prefix: z.string().min(1) }).strict()])).min(1).optional();
+
+/** One entry of `keep` or `drop`. */
+export type FilterEntry = string | number | boolean | { prefix: string };
 
 export const MappingSchema = z
   .object({
@@ -163,24 +170,50 @@ function filterProblem(m: Mapping): string | undefined {
   if ((m.keep ?? m.drop)?.length === 0) return `${list}: an empty list; give the texts of the rows to ${list}`;
   if (m.optional.includes('filter')) return 'optional: filter cannot be optional: without its column no row could be kept';
   // (`" "` passed the schema's min(1), then kept nothing: a blank filter text is excluded; found by review)
-  const blank = (m.keep ?? m.drop)?.find((v) => typeof v === 'string' && filterTexts([v])[0] === '');
+  const blank = (m.keep ?? m.drop)?.find((v) => (typeof v === 'string' && filterTexts([v]).texts[0] === '') || (typeof v === 'object' && filterTexts([v]).prefixes[0] === ''));
   if (blank !== undefined) return `${list}: ${JSON.stringify(blank)} is blank once trimmed, and a row's blank filter text is compared with none: give the texts of the rows to ${list}`;
   return undefined;
 }
 
-/** Filter texts as row texts are compared with them (trimmed; numbers and booleans as JavaScript prints them). */
-function filterTexts(list: readonly (string | number | boolean)[]): string[] {
-  return list.map((v) => (typeof v !== 'string' ? String(v) : v.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '')));
+/**
+ * A `keep` or `drop` list as row texts are compared with it: exact texts (trimmed; numbers and
+ * booleans as JavaScript prints them) and prefixes (leading whitespace trimmed, as a row's text
+ * has none; trailing kept: `{"prefix": "POST "}` is the word and its space).
+ */
+export interface FilterList {
+  texts: string[];
+  prefixes: string[];
 }
 
-/** The texts a mapping's `keep` lists, as row texts are compared with them. */
-export function keepTexts(m: Pick<Mapping, 'keep'>): string[] {
+function filterTexts(list: readonly FilterEntry[]): FilterList {
+  const out: FilterList = { texts: [], prefixes: [] };
+  for (const v of list) {
+    if (typeof v === 'object') out.prefixes.push(v.prefix.replace(/^[ \t\n\v\f\r]+/, ''));
+    else out.texts.push(typeof v !== 'string' ? String(v) : v.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, ''));
+  }
+  return out;
+}
+
+/** What a mapping's `keep` lists, as row texts are compared with it. */
+export function keepTexts(m: Pick<Mapping, 'keep'>): FilterList {
   return filterTexts(m.keep ?? []);
 }
 
-/** The texts a mapping's `drop` lists, as row texts are compared with them. */
-export function dropTexts(m: Pick<Mapping, 'drop'>): string[] {
+/** What a mapping's `drop` lists, as row texts are compared with it. */
+export function dropTexts(m: Pick<Mapping, 'drop'>): FilterList {
   return filterTexts(m.drop ?? []);
+}
+
+/** Whether a row's filter text is one of a list's texts or starts with one of its prefixes. */
+export function filterMatches(list: { texts: ReadonlySet<string>; prefixes: readonly string[] }, text: string): boolean {
+  if (list.texts.has(text)) return true;
+  for (const p of list.prefixes) if (text.startsWith(p)) return true;
+  return false;
+}
+
+/** A list as a mapping gives it back (messages: `["a", {"prefix": "b"}]`). */
+export function filterListText(l: FilterList): string {
+  return JSON.stringify([...l.texts, ...l.prefixes.map((prefix) => ({ prefix }))]);
 }
 
 /** The field delimiter of a CSV or TSV input read with `mapping`. */

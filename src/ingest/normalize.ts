@@ -1,6 +1,6 @@
 import { INT_FIELDS, TEXT_FIELDS, type CanonicalField, type IntField, type TextField } from './fields.js';
 import type { FieldSource, Mapping } from './mapping.js';
-import { checkEndTimes, checkFilter, dropTexts, keepTexts, parseTimezone, type TimestampUnit } from './mapping.js';
+import { checkEndTimes, checkFilter, dropTexts, filterMatches, keepTexts, parseTimezone, type FilterList, type TimestampUnit } from './mapping.js';
 import type { Reject, RejectReason } from './errors.js';
 import { detectNumericUnit, isEpoch, originIsoOf, parseIsoSeconds, UNIT_SECONDS } from './timestamp.js';
 import { magnitudeCounts, mixedUnitWarning } from './time-axis.js';
@@ -182,9 +182,9 @@ export class TraceBuilder {
   private readonly durations = new GrowableF64();
   /** The row filter (`columns.filter`, `keep`): its source and the texts a row is kept for. */
   private filterExtract: Extract | undefined;
-  private keep: Set<string> | undefined;
+  private keep: { texts: Set<string>; prefixes: string[] } | undefined;
   /** Or (`drop`) the texts a row is excluded for. */
-  private drop: Set<string> | undefined;
+  private drop: { texts: Set<string>; prefixes: string[] } | undefined;
   /** hash_ids: the source, each accepted row's count of ids and their codes (ids by first read, renumbered by first use in time order in finish). */
   private hashExtract: Extract | undefined;
   private readonly hashCounts = new GrowableI32();
@@ -257,8 +257,9 @@ export class TraceBuilder {
     this.clientExtract = this.extract.get('client_id');
     this.filterExtract = this.extract.get('filter');
     this.hashExtract = this.extract.get('hash_ids');
-    if (this.filterExtract && mapping.drop !== undefined) this.drop = new Set(dropTexts(mapping));
-    else if (this.filterExtract) this.keep = new Set(keepTexts(mapping));
+    const setOf = (l: FilterList) => ({ texts: new Set(l.texts), prefixes: l.prefixes });
+    if (this.filterExtract && mapping.drop !== undefined) this.drop = setOf(dropTexts(mapping));
+    else if (this.filterExtract) this.keep = setOf(keepTexts(mapping));
     if (mapping.timestamp?.marks === 'end') {
       this.durExtract = this.extract.get('duration');
       this.durFactor = UNIT_SECONDS[mapping.timestamp.duration_unit!];
@@ -484,7 +485,7 @@ export class TraceBuilder {
     const fe = this.filterExtract!;
     const v = fe.kind === 'one' ? values[fe.slot] : this.raw(fe, values);
     const text = isBlank(v) ? '' : typeof v === 'string' ? trimmed(v) : textValue(v);
-    if (this.drop ? !this.drop.has(text) : text !== '' && this.keep!.has(text)) return false;
+    if (this.drop ? !filterMatches(this.drop, text) : text !== '' && filterMatches(this.keep!, text)) return false;
     if (this.excludedTexts.length < 5 && !this.excludedTexts.includes(text)) this.excludedTexts.push(text);
     this.reject(line, 'excluded', this.drop ? 'the filter is one of drop' : 'the filter is not one of keep', '', 'filter');
     return true;

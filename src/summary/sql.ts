@@ -8,7 +8,7 @@
  */
 import { checkEndTimes, checkFilter, parseTimezone, type Mapping, type FieldSource } from '../ingest/mapping.js';
 import { ISO_RE } from '../ingest/timestamp.js';
-import { dropTexts, keepTexts } from '../ingest/mapping.js';
+import { dropTexts, keepTexts, type FilterList } from '../ingest/mapping.js';
 import { IngestError } from '../ingest/errors.js';
 import { TEXT_FIELDS } from '../ingest/fields.js';
 import { GAP_BINS_PER_DECADE, GAP_MIN, LENGTH_EXACT_BELOW } from './bins.js';
@@ -61,6 +61,8 @@ export interface Dialect {
   iso?: { parts(e: string): string; seconds(e: string, parts: string, offset: number): string };
   /** Items of an array column (a number, or text for duckdb). */
   arrayLength(e: string): string;
+  /** Whether text e starts with the text literal p (the row filter's `{"prefix": p}`). */
+  startsWith(e: string, p: string): string;
   /** Previous value of e within the client's rows by time (NULL for the first). */
   lag(e: string): string;
   /** The value of e k rows before, within `partition` ordered by `order` (NULL before the first). */
@@ -271,6 +273,7 @@ function clickhouseArrayLength(e: string): string {
 export const DIALECTS: Record<SqlDialectName, Dialect> = {
   duckdb: {
     name: 'duckdb',
+    startsWith: (e, p) => `starts_with(${e}, ${p})`,
     ident: quoteDouble,
     text: 'VARCHAR',
     toDouble: (e) => `TRY_CAST(${e} AS DOUBLE)`,
@@ -298,6 +301,7 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
   },
   spark: {
     name: 'spark',
+    startsWith: (e, p) => `startswith(${e}, ${p})`,
     // Spark's string literals take backslash escapes, and '' is two adjacent literals ('It''s' is "Its").
     literal: chLiteral,
     ident: (name) => `\`${name.replace(/`/g, '``')}\``,
@@ -319,6 +323,7 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
   },
   trino: {
     name: 'trino',
+    startsWith: (e, p) => `starts_with(${e}, ${p})`,
     ident: quoteDouble,
     text: 'VARCHAR',
     // ASCII whitespace, as the TypeScript engine trims it: Trino's trim() strips white space by
@@ -335,6 +340,7 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
   },
   clickhouse: {
     name: 'clickhouse',
+    startsWith: (e, p) => `startsWith(${e}, ${p})`,
     ident: quoteDouble,
     // Nullable: CAST of a NULL to String is an error in ClickHouse.
     text: 'Nullable(String)',
@@ -602,7 +608,12 @@ export function rowsSql(
   }
   // The row filter before any check of its fields, as TraceBuilder.row; `keep` and `drop` as
   // TraceBuilder compares their texts (a NULL filter, blank in the row, is excluded by keep, kept by drop).
-  const oneOf = (list: string[]) => `${q('__sg_filter')} IN (${list.map((v) => (d.literal ?? literal)(v)).join(', ')})`;
+  // (`{"prefix": p}` entries: the text starts with p, the engine's own function)
+  const oneOf = (list: FilterList) => {
+    const f = q('__sg_filter');
+    const tests = [...(list.texts.length ? [`${f} IN (${list.texts.map((v) => (d.literal ?? literal)(v)).join(', ')})`] : []), ...list.prefixes.map((p) => d.startsWith(f, (d.literal ?? literal)(p)))];
+    return list.prefixes.length === 0 ? tests[0] : `(${tests.join(' OR ')})`;
+  };
   const kept = !cols.filter ? undefined : mapping.drop !== undefined ? `(${q('__sg_filter')} IS NULL OR NOT ${oneOf(dropTexts(mapping))})` : oneOf(keepTexts(mapping));
   if (kept) {
     if (d.acceptFirst) reasons[0] = reasons[0].replace(/^WHEN /, `WHEN ${kept} AND `);

@@ -202,6 +202,10 @@ describe('ClickHouse dialect: the row filter (columns.filter, keep)', () => {
       // drop (d1cb1b4 said every dialect; ClickHouse ran keep only): a blank phase (row 4) kept.
       { columns: { timestamp: 'ts', filter: 'phase', input_tokens: 'in', request_id: 'n' }, drop: ['profiling', 'warmup', 'Profiling', "it's", 'é'], timestamp: { unit: 's' } },
       { columns: { timestamp: 'ts', filter: ['phase', 'path'], input_tokens: 'in', request_id: 'n' }, separator: ' ', drop: ['profiling /v1/chat', 'warmup /v1/chat', 'profiling /health', 'Profiling /v1/chat'], timestamp: { unit: 's' } },
+      // {"prefix": …} entries (startsWith): with texts, alone, in drop; a quote and non-ASCII text.
+      { columns: { timestamp: 'ts', filter: ['phase', 'path'], input_tokens: 'in', request_id: 'n' }, separator: ' ', keep: [{ prefix: 'profiling /v1' }, "it's C:\\x"], timestamp: { unit: 's' } },
+      { columns: { timestamp: 'ts', filter: 'phase', input_tokens: 'in', request_id: 'n' }, keep: [{ prefix: 'prof' }, { prefix: "it'" }], timestamp: { unit: 's' } },
+      { columns: { timestamp: 'ts', filter: 'phase', input_tokens: 'in', request_id: 'n' }, drop: [{ prefix: 'pro' }, 'warmup'], timestamp: { unit: 's' } },
     ]) {
       const m = parseMapping(mapping, 'm');
       const ts = await ingestFiles({ inputs: [csv], mapping: m });

@@ -112,6 +112,8 @@ export function fuzzCase(seed: string, index: number, kinds: readonly FuzzKind[]
         m.keep = some();
       }
       if ((m.keep as unknown[]).length === 0) m.keep = ['a'];
+      // {"prefix": …} entries too (no draw of their own: the cases before them stay as they were).
+      if ((m.keep as unknown[]).includes('A')) (m.keep as unknown[]).push({ prefix: 'b' }, { prefix: `1${(m.separator as string | undefined) ?? '/'}` });
       // drop instead of keep: the same texts excluded, every other row (a blank filter too) kept.
       if (chance(0.4)) {
         m.drop = m.keep;
