@@ -360,6 +360,8 @@ export async function inputsMeta(inputs: string[], mapping: Mapping, format?: In
 /** Source columns (or dotted paths) a mapping reads. */
 /** DuckDB column types read as numbers. */
 const NUMERIC_TYPE = /^(DOUBLE|FLOAT|REAL|(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?)|DECIMAL.*)$/;
+/** Number types whose text DuckDB prints otherwise than JavaScript prints the double the TypeScript reader makes (TypedColumns.inexact). */
+const INEXACT_TYPE = /^(FLOAT|REAL|DECIMAL.*)$/;
 
 function mappedSpecs(mapping: Mapping): string[] {
   return Object.values(mapping.columns).flatMap((src) => (typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : 'length' in src ? [src.length] : []));
@@ -602,7 +604,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // Optional fields whose columns a file lacks are dropped from the mapping (absent, as in
     // the TypeScript engine); a missing required column is an error before anything runs.
     let available: string[];
-    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean; blob?: Set<string>; numericPaths?: Set<string>; blobPaths?: Set<string>; absent?: Set<string>; fieldCounts?: boolean; shifted?: boolean } = new Set<string>();
+    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean; blob?: Set<string>; numericPaths?: Set<string>; blobPaths?: Set<string>; absent?: Set<string>; fieldCounts?: boolean; shifted?: boolean; inexact?: Set<string> } = new Set<string>();
     const types = new Map<string, string>();
     // Our own traces: metadata (origin) from the first file that has it (of traces counting from
     // different origins, the earliest's: below), header lines skipped.
@@ -667,6 +669,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       if (!dotted) csvColumns[0] = available;
       for (const r of described) types.set(String(r.column_name), String(r.column_type));
       for (const r of described) if (NUMERIC_TYPE.test(String(r.column_type))) numericSource.add(String(r.column_name));
+      for (const r of described) if (INEXACT_TYPE.test(String(r.column_type))) (numericSource.inexact ??= new Set()).add(String(r.column_name));
       // JSON lines whose values mix types (a string here, a number there) come as JSON columns.
       numericSource.json = new Set(described.filter((r) => r.column_type === 'JSON').map((r) => String(r.column_name)));
       // Parquet BYTE_ARRAY columns without a string annotation: decoded as UTF-8 (sql.ts blobText).
@@ -674,6 +677,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       const leaves = dotted ? structLeafTypes(mapping, types, (numericSource.jsonPaths = await jsonPaths(con, from, mapping, types))) : new Map<string, string>();
       for (const [spec, type] of leaves) {
         if (NUMERIC_TYPE.test(type)) (numericSource.numericPaths ??= new Set()).add(spec);
+        if (INEXACT_TYPE.test(type)) (numericSource.inexact ??= new Set()).add(spec);
         if (type === 'BLOB') (numericSource.blobPaths ??= new Set()).add(spec);
       }
       intervalDuration(mapping, dotted, types, leaves, files);

@@ -108,9 +108,10 @@ const DUCKDB_NUMBER_TEXT = (e: string) =>
  * `unknown`, as the TypeScript engine reads an absent value; `default` is for mappings without one);
  * `blob`: top-level columns typed BLOB (read through Dialect.blobText where the dialect has it);
  * `numericPaths`, `blobPaths`: dotted specs into struct columns whose leaf is a number or BLOB;
- * `absent`: columns of an optional joined field that the input does not have (read as NULL).
+ * `absent`: columns of an optional joined field that the input does not have (read as NULL);
+ * `inexact`: number columns (and dotted specs) typed FLOAT or DECIMAL, read as text through DOUBLE.
  */
-export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean; blob?: ReadonlySet<string>; numericPaths?: ReadonlySet<string>; blobPaths?: ReadonlySet<string>; absent?: ReadonlySet<string>; fieldCounts?: boolean; shifted?: boolean };
+export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean; blob?: ReadonlySet<string>; numericPaths?: ReadonlySet<string>; blobPaths?: ReadonlySet<string>; absent?: ReadonlySet<string>; fieldCounts?: boolean; shifted?: boolean; inexact?: ReadonlySet<string> };
 
 /**
  * A boolean column of a CSV read with its rows' field counts (TypedColumns.fieldCounts,
@@ -396,7 +397,9 @@ function column(spec: string, dotted: boolean, d: Dialect, numeric?: TypedColumn
 /** A source column as text before trimming (a column typed as a number as JavaScript prints it). */
 function asTextSql(c: string, dotted: boolean, d: Dialect, numeric: TypedColumns): string {
   const top = !dotted || !c.includes('.');
-  if (top ? numeric.has(c) : numeric.numericPaths?.has(c)) return d.numberText(column(c, dotted, d));
+  // (FLOAT and DECIMAL columns, `inexact`, as the double the TypeScript reader makes of them:
+  // DuckDB printed a FLOAT 0.1 as 0.1 and a DECIMAL 1.50 as 1.50, JavaScript 0.10000000149011612 and 1.5)
+  if (top ? numeric.has(c) : numeric.numericPaths?.has(c)) return d.numberText(numeric.inexact?.has(c) ? `CAST(${column(c, dotted, d)} AS DOUBLE)` : column(c, dotted, d));
   if (top && d.jsonText && numeric.json?.has(c)) return d.jsonText(column(c, dotted, d));
   if (!top && d.jsonText && numeric.jsonPaths?.has(c)) return d.jsonText(column(c, dotted, d, numeric));
   if (d.blobText && (top ? numeric.blob : numeric.blobPaths)?.has(c)) return d.blobText(column(c, dotted, d));
