@@ -17,7 +17,7 @@ export interface TraceFieldSummary {
 }
 
 export interface TraceSummary {
-  /** Prefix-cache statistics of the rows' hash_ids (inspect, TypeScript engine); absent without them. */
+  /** Prefix-cache statistics of the rows' hash_ids (inspect, either engine); absent without them. */
   prefix?: PrefixSide;
   requests: number;
   clients: number;

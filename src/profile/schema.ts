@@ -184,7 +184,7 @@ export const PrefixSchema = z
       .describe('which request of the root a repeat that shares no stem (see chain) copies its shared blocks from: the one about g seconds back, g log-normal (gap_mu, gap_sigma: from a repeat back to its best match)'),
   })
   .strict()
-  .describe('prompt-prefix reuse (Mooncake-style hash_ids): fitted from a trace with hash_ids by the TypeScript engine; generation gives each request block ids from it (docs/prefix-reuse.md). Absent: requests are generated without hash_ids');
+  .describe('prompt-prefix reuse (Mooncake-style hash_ids): fitted from a log or trace with hash_ids (either engine; not from window summaries); generation gives each request block ids from it (docs/prefix-reuse.md). Absent: requests are generated without hash_ids');
 
 export const ClientSchema = z
   .object({

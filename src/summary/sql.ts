@@ -428,7 +428,7 @@ export function fieldSql(src: FieldSource, dotted: boolean, separator: string, d
   if ('const' in src) return `CAST(${d.literal && typeof src.const === 'string' ? d.literal(src.const) : literal(src.const)} AS ${d.text})`;
   if ('coalesce' in src) return `coalesce(${src.coalesce.map(blank).join(', ')})`;
   // (hash_ids, the only field with this source, is not scanned in SQL: withoutHashIds)
-  if ('token_blocks' in src) throw new Error('{"token_blocks": …} has no SQL form: hash_ids are read by the TypeScript engine only');
+  if ('token_blocks' in src) throw new Error('{"token_blocks": …} has no SQL form: hash_ids are read as JSON text (hashIdsJsonSql)');
   return `CAST(${d.arrayLength(column(src.length, dotted, d, numeric))} AS ${d.text})`;
 }
 

@@ -140,7 +140,7 @@ export function prefixNotJudged(note: string): { name: string; kind: string; val
 }
 
 /** (A replay's records carry none either: the note said "its profile" to a load generator's records, found by review.) */
-const NO_IDS = "no hash_ids on the generated side (generated with --no-prefix, or from a profile without prefix sections: fit from a trace with hash_ids with the TypeScript engine; a load generator's records of a replay carry none)";
+const NO_IDS = "no hash_ids on the generated side (generated with --no-prefix, or from a profile without prefix sections: fit from a log with hash_ids, not from window summaries; a load generator's records of a replay carry none)";
 
 /**
  * prefix_hit_ratio_abs_err: the generated block hit ratio of an infinite prefix cache minus the
