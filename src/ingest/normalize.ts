@@ -67,7 +67,7 @@ function isBlank(v: unknown): boolean {
 }
 
 /** Trims only when needed (most values have no surrounding whitespace). */
-function trimmed(s: string): string {
+export function trimmed(s: string): string {
   const n = s.length;
   if (n === 0) return s;
   return isSpace(s.charCodeAt(0)) || isSpace(s.charCodeAt(n - 1)) ? asciiTrim(s) : s;

@@ -17,7 +17,7 @@ import type { DuckDbOptions } from './duckdb-types.js';
 import { withFieldCounts } from './duckdb-csv-fields.js';
 import { DIALECTS, rowsSql, SQL_INT_FIELDS } from './sql.js';
 import { duckdbReadError } from './duckdb-errors.js';
-import { badHashIdsNote, exactHashList, hashIdKeys, sortHashIds } from '../ingest/normalize.js';
+import { badHashIdsNote, exactHashList, hashIdKeys, sortHashIds, trimmed } from '../ingest/normalize.js';
 import { prefixSideOf, type PrefixSide } from '../validate/prefix.js';
 import { quoteLongIntegers } from '../io/json-text.js';
 import { IdDictionary } from '../ingest/id-dictionary.js';
@@ -115,7 +115,9 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
           } catch {
             v = text;
           }
-          const why = hashIdKeys(v, tokens, () => (typeof v === 'string' ? exactHashList(v.trim(), undefined) : undefined), keys);
+          // (`again`: the text read again, as TraceBuilder reads a cell's or a record's, so that a
+          // number JSON rounds gets the TypeScript engine's words: `1E20`, not a whole number)
+          const why = hashIdKeys(v, tokens, () => exactHashList(typeof v === 'string' ? trimmed(v) : text, undefined), keys);
           if (why !== undefined) {
             if (bad.rows++ === 0) bad.first = `${label}: ${why}`;
             continue;

@@ -142,6 +142,22 @@ describe('hash_ids in the DuckDB engine', () => {
     expect(prefixSideOf(dd!.trace!)).toEqual(prefixSideOf(back.trace));
   });
 
+  it('reads 64-bit ids of JSON lines whose lists DuckDB would type DOUBLE[] (one [1.5] row), at the top and at a dotted path', async () => {
+    // Only lists of numbers (no text among them): DuckDB typed the column by its sample as
+    // DOUBLE[], and to_json printed 18446744073709551615 rounded, so both 64-bit rows were read
+    // as bad (kept without ids) where the TypeScript engine reads their digits.
+    const numeric = rows.filter((r) => r[4] === '' || /^\[[-\d., ]*\]$/.test(r[4]));
+    expect(numeric.some((r) => r[4] === '[1.5]')).toBe(true);
+    await expectSameAsTs([writeJsonl('numeric.jsonl', numeric)], mapping());
+    const dd = await prefixRowsWithDuckDB([join(dir, 'numeric.jsonl')], mapping(), {});
+    // [1, -2] and [1.5]: bad; the 64-bit rows read.
+    expect(dd!.bad.rows).toBe(2);
+    // The same in a struct (`req.ids`), beside fields read from it.
+    const file = join(dir, 'nested.jsonl');
+    writeFileSync(file, readFileSync(join(dir, 'numeric.jsonl'), 'utf8').replace(/"prompt":(\d+),"answer":(\d+),"ids":(.*)}$/gm, '"req":{"prompt":$1,"answer":$2,"ids":$3}}'));
+    await expectSameAsTs([file], mapping({ columns: { timestamp: 'ts', client_id: 'user', input_tokens: 'req.prompt', output_tokens: 'req.answer', hash_ids: 'req.ids' } }));
+  });
+
   it('hashes token ids block by block ({"token_blocks": col}) as the TypeScript engine does', async () => {
     const rng = createRng(3);
     const stems = Array.from({ length: 4 }, () => Array.from({ length: 9 }, () => Math.floor(rng.next() * 50000)));
