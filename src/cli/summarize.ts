@@ -20,8 +20,7 @@ import { timeAxisWarning } from '../ingest/time-axis.js';
 import { rebaseToFirstSecond } from '../ingest/trace.js';
 import { prefixSections } from '../fit/prefix.js';
 import type { PrefixSection } from '../profile/schema.js';
-import { pooledPrefixTrace, prefixRowsWithDuckDB } from '../summary/duckdb-prefix.js';
-import { badHashIdsNote, blockSizeWarning } from '../ingest/normalize.js';
+import { pooledPrefixTrace, prefixRowsWithDuckDB, sayPrefixNotes } from '../summary/duckdb-prefix.js';
 import type { DuckDbOptions } from '../summary/duckdb-types.js';
 
 /** `servegen summarize`: the scan half of fit, for partitions (days, shards) fitted later together. */
@@ -196,13 +195,9 @@ export async function scanSummaries(
 export async function duckdbPrefixSections(inputs: string[], mapping: Mapping, options: DuckDbOptions & { firstSecond?: boolean }, poolBelow: number | undefined, rep: Reporter): Promise<Map<string, PrefixSection> | undefined> {
   const rows = await prefixRowsWithDuckDB(inputs, mapping, options);
   if (!rows) return undefined;
-  const bad = badHashIdsNote(rows.bad);
-  if (bad) rep.info(`note: ${bad}`);
+  sayPrefixNotes(rows, (l) => rep.info(l));
   const trace = pooledPrefixTrace(rows, poolBelow);
-  if (!trace) return undefined;
-  const size = blockSizeWarning(trace);
-  if (size) rep.info(`warning: ${size}`);
-  return prefixSections(trace);
+  return trace && prefixSections(trace);
 }
 
 /** `--origin`: epoch seconds, or an ISO time (UTC unless it carries an offset). */

@@ -177,6 +177,27 @@ describe('hash_ids in the DuckDB engine', () => {
     expect(prefixSideOf(dd!.trace!)!.hitRatio).toBeGreaterThan(0.2);
   });
 
+  it('notes what the TypeScript engine notes of the ids (block sizes) in fit, validate and inspect, in its words', async () => {
+    // 64-token blocks said for ids of ~512-token blocks: the block-size note. DuckDB's fit said
+    // it as a warning, its validate and inspect not at all.
+    const file = writeCsv('blocks.csv', rows.filter((r) => !r[4].includes('1.5') && !r[4].includes('-2') && r[4] !== 'abc'));
+    const map = join(dir, 'blocks-map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'user', input_tokens: 'prompt', output_tokens: 'answer', hash_ids: 'ids' }, timestamp: { unit: 's' }, block_tokens: 64 }));
+    const out = tempDir();
+    const notes = async (engine: string) => {
+      const runs = [
+        await runCli('fit', file, '--map', map, '--engine', engine, '--out', `${out}/${engine}.json`),
+        await runCli('validate', file, file, '--source-map', map, '--generated-map', map, '--engine', engine),
+        await runCli('inspect', file, '--map', map, '--engine', engine, '--json'),
+      ];
+      return runs.map((r) => r.stderr.split('\n').filter((l) => l.includes('hash_ids')));
+    };
+    const ts = await notes('ts');
+    expect(ts[0]).toEqual([expect.stringMatching(/^note: hash_ids: [\d.]+ % of the \d+ rows with ids .*"block_tokens"/)]);
+    expect(ts[1]).toHaveLength(2);
+    expect(await notes('duckdb')).toEqual(ts);
+  }, 60_000);
+
   it('gives nothing without a hash_ids mapping, or when no row has ids', async () => {
     const file = writeCsv('none.csv', rows.map((r) => [r[0], r[1], r[2], r[3], ''] as Row));
     expect(await prefixRowsWithDuckDB([file], parseMapping({ columns: { timestamp: 'ts', client_id: 'user' }, timestamp: { unit: 's' } }, 'm'), {})).toBeUndefined();
