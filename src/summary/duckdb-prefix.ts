@@ -19,7 +19,6 @@ import { DIALECTS, rowsSql, SQL_INT_FIELDS } from './sql.js';
 import { duckdbReadError } from './duckdb-errors.js';
 import { badHashIdsNote, blockSizeWarning, exactHashList, hashIdKeys, sortHashIds, trimmed } from '../ingest/normalize.js';
 import { prefixSideOf, type PrefixSide } from '../validate/prefix.js';
-import { quoteLongIntegers } from '../io/json-text.js';
 import { IdDictionary } from '../ingest/id-dictionary.js';
 import { GrowableF64, GrowableI32, type Trace } from '../ingest/trace.js';
 import type { Mapping } from '../ingest/mapping.js';
@@ -93,6 +92,8 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
   const label = files.length === 1 ? files[0] : `${files.length} files`;
   // (`{"token_blocks": col}`: the value holds the prompt's token ids, hashed block by block)
   const hs = src.hashIds!.src;
+  // (a CSV cell comes as its text, anything else as JSON text: hashIdsJsonSql)
+  const json = src.dotted;
   const tokens = typeof hs === 'object' && !Array.isArray(hs) && 'token_blocks' in hs ? src.hashIds!.blockTokens : undefined;
   await run(async (from) => {
     await con.run('SET preserve_insertion_order = true');
@@ -109,11 +110,15 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
         const raw = cols[cols.length - 1];
         for (let i = 0; i < chunk.rowCount; i++) {
           const text = String(raw[i]);
-          let v: unknown;
-          try {
-            v = JSON.parse(quoteLongIntegers(text));
-          } catch {
-            v = text;
+          let v: unknown = text;
+          if (json) {
+            // (a number past 2^53, rounded here, is read again with its digits by `again`, as
+            // TraceBuilder reads a JSON record's: quoting them first cost a scan of every text)
+            try {
+              v = JSON.parse(text);
+            } catch {
+              v = text;
+            }
           }
           // (`again`: the text read again, as TraceBuilder reads a cell's or a record's, so that a
           // number JSON rounds gets the TypeScript engine's words: `1E20`, not a whole number)
