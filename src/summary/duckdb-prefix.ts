@@ -46,7 +46,9 @@ export interface DuckDbPrefixRows {
  */
 export async function prefixRowsWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & { origin?: number; firstSecond?: boolean }): Promise<DuckDbPrefixRows | undefined> {
   if (mapping.columns.hash_ids === undefined) return undefined;
-  const src = await openSource(inputs, mapping, { ...options, hashIds: 'read' });
+  // (the inputs' notes — a unit detected, origins put on one — were said by the scan this pass
+  // follows: repeated, they came twice, in validate without the side's name; found by review)
+  const src = await openSource(inputs, mapping, { ...options, hashIds: 'read', onNote: undefined });
   try {
     if (!src.hashIds) return undefined;
     src.stage('reading the rows with hash_ids');

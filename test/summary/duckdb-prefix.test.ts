@@ -198,6 +198,23 @@ describe('hash_ids in the DuckDB engine', () => {
     expect(await notes('duckdb')).toEqual(ts);
   }, 60_000);
 
+  it('does not repeat the scan\'s notes (a unit detected, origins put on one) in its own pass', async () => {
+    const file = writeCsv('auto.csv', rows);
+    const map = join(dir, 'auto-map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'user', input_tokens: 'prompt', output_tokens: 'answer', hash_ids: 'ids' } }));
+    const out = tempDir();
+    const runs = [
+      await runCli('fit', file, '--map', map, '--engine', 'duckdb', '--out', `${out}/f.json`),
+      await runCli('inspect', file, '--map', map, '--engine', 'duckdb', '--json'),
+      await runCli('validate', file, file, '--source-map', map, '--generated-map', map, '--engine', 'duckdb'),
+    ];
+    const units = runs.map((r) => r.stderr.split('\n').filter((l) => l.includes('timestamps: unit auto')));
+    expect(units[0]).toHaveLength(1);
+    expect(units[1]).toHaveLength(1);
+    // (validate: one per side, named)
+    expect(units[2].map((l) => l.split(':')[0])).toEqual([`source ${file}`, `generated ${file}`]);
+  }, 60_000);
+
   it('gives nothing without a hash_ids mapping, or when no row has ids', async () => {
     const file = writeCsv('none.csv', rows.map((r) => [r[0], r[1], r[2], r[3], ''] as Row));
     expect(await prefixRowsWithDuckDB([file], parseMapping({ columns: { timestamp: 'ts', client_id: 'user' }, timestamp: { unit: 's' } }, 'm'), {})).toBeUndefined();
