@@ -356,9 +356,13 @@ export class TraceBuilder {
     return out;
   }
 
-  /** Sets the file that subsequent rows come from (for reject records). */
-  setFile(file: string): void {
+  /**
+   * Sets the file that subsequent rows come from (for reject records). `textRows`: a row's raw
+   * text is the file's own (CSV, JSON lines), not a rendering of decoded values (Parquet, Arrow).
+   */
+  setFile(file: string, textRows = true): void {
     this.file = file;
+    this.textRows = textRows;
     this.hashSpace = 0;
     if (!this.files.includes(file)) this.files.push(file);
   }
@@ -643,8 +647,12 @@ export class TraceBuilder {
     const out = this.hashScratch;
     out.length = 0;
     const keys = this.keyScratch;
-    // (a 64-bit id past 2^53 read again from the text: the cell's, or the JSON record's at the value's path)
-    const again = () => exactHashList(typeof v === 'string' ? trimmed(v) : raw(), typeof v === 'string' || he.kind !== 'one' ? undefined : sourceKey(this.specs[he.slot], true));
+    // (a 64-bit id past 2^53 read again from the text: the cell's, or the JSON record's at the
+    // value's path. Not from a Parquet or Arrow row's rendering, which holds the rounded double
+    // again: a DOUBLE list's 18446744073709551615 and …614 were read as one id "18446744073709551616",
+    // and only at the top level (a dotted path found nothing); its INT64 ids come exact, and a
+    // JSON column's keep their digits (PARQUET_PARSERS). Found by review, the engines compared.)
+    const again = () => (typeof v === 'string' ? exactHashList(trimmed(v), undefined) : this.textRows ? exactHashList(raw(), he.kind !== 'one' ? undefined : sourceKey(this.specs[he.slot], true)) : undefined);
     const bad = hashIdKeys(v, this.hashFromTokens ? this.mapping.block_tokens ?? DEFAULT_BLOCK_TOKENS : undefined, again, keys);
     if (bad !== undefined) return this.badHashIds(line, bad, raw);
     const dict = this.hashDict;
@@ -659,6 +667,9 @@ export class TraceBuilder {
   }
 
   private readonly keyScratch: (number | string)[] = [];
+
+  /** The current file's rows come with their own text (setFile). */
+  private textRows = true;
 
   /**
    * A row whose hash_ids value is not an array of block ids is kept without ids, counted, and

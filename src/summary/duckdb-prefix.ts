@@ -96,6 +96,7 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
   const hs = src.hashIds!.src;
   // (a CSV cell comes as its text, anything else as JSON text: hashIdsJsonSql)
   const json = src.dotted;
+  const decoded = src.hashIds!.decoded;
   const tokens = typeof hs === 'object' && !Array.isArray(hs) && 'token_blocks' in hs ? src.hashIds!.blockTokens : undefined;
   await run(async (from) => {
     await con.run('SET preserve_insertion_order = true');
@@ -124,7 +125,7 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
           }
           // (`again`: the text read again, as TraceBuilder reads a cell's or a record's, so that a
           // number JSON rounds gets the TypeScript engine's words: `1E20`, not a whole number)
-          const why = hashIdKeys(v, tokens, () => exactHashList(typeof v === 'string' ? trimmed(v) : text, undefined), keys);
+          const why = hashIdKeys(v, tokens, () => (typeof v === 'string' ? exactHashList(trimmed(v), undefined) : exactDigits(text, decoded)), keys);
           if (why !== undefined) {
             if (bad.rows++ === 0) bad.first = `${label}: ${why}`;
             continue;
@@ -179,6 +180,17 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
     hashIds: sortHashIds(idCounts.finish(), codes.finish(), dict.size, perm, src.hashIds!.blockTokens),
   };
   return { trace, clientRows, bad };
+}
+
+/**
+ * A list's JSON text read again with integers past 2^53 kept as digit texts (hashIdKeys' `again`
+ * for a value that is no text). `decoded` (Parquet): none when a number past 2^53 is left, a
+ * double, as TraceBuilder reads no digits again from a decoded row (its INT64 ids come exact,
+ * here as to_json's digits): the same rows bad, in the same words.
+ */
+function exactDigits(text: string, decoded: boolean): unknown[] | undefined {
+  const list = exactHashList(text, undefined);
+  return decoded && list?.some((x) => typeof x === 'number' && x > Number.MAX_SAFE_INTEGER) ? undefined : list;
 }
 
 /**

@@ -284,8 +284,8 @@ export interface Source {
   fields?: CsvFields;
   /** The inputs have a mapped hash_ids column that no pass of this engine reads (a note says so). */
   hashIdsLeftOut?: boolean;
-  /** With options.hashIds 'read': the mapped hash_ids source and the blocks' tokens (mapping, trace header or 512). */
-  hashIds?: { src: FieldSource; blockTokens: number };
+  /** With options.hashIds 'read': the mapped hash_ids source, the blocks' tokens (mapping, trace header or 512), and whether rows are decoded values (Parquet), not text. */
+  hashIds?: { src: FieldSource; blockTokens: number; decoded: boolean };
 }
 
 /** The source read with its rows' field counts from now on (some row has another number of fields). */
@@ -792,7 +792,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       const what = options.hashIds === undefined ? 'are left out here by the DuckDB engine (a trace it writes has none; window summaries keep none in either engine): --engine ts writes them in a trace' : 'of several of our own traces read together are read by the TypeScript engine only (--engine ts: each file numbers its ids apart): the DuckDB engine leaves them out (no prefix-reuse model in a profile, no prefix-cache metrics)';
       if (hashIdsLeftOut && (options.hashIds !== 'elsewhere' || ownTogether)) options.onNote?.(`note: ${files.length === 1 ? files[0] : `${files.length} files`}: hash_ids ${what}`);
       const bt = meta?.block_tokens;
-      if (!hashIdsLeftOut && options.hashIds === 'read') hashIds = { src: hashSrc, blockTokens: mapping.block_tokens ?? (typeof bt === 'number' && Number.isSafeInteger(bt) && bt > 0 ? bt : DEFAULT_BLOCK_TOKENS) };
+      if (!hashIdsLeftOut && options.hashIds === 'read') hashIds = { src: hashSrc, blockTokens: mapping.block_tokens ?? (typeof bt === 'number' && Number.isSafeInteger(bt) && bt > 0 ? bt : DEFAULT_BLOCK_TOKENS), decoded: format === 'parquet' };
       mapping = withoutHashIds(mapping);
     }
     // A Parquet column typed as a date-time is read as one whatever the mapping's numeric unit

@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { poolSmallClients } from '../../src/fit/fit-trace.js';
 import { prefixSections } from '../../src/fit/prefix.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
@@ -156,6 +157,29 @@ describe('hash_ids in the DuckDB engine', () => {
     const file = join(dir, 'nested.jsonl');
     writeFileSync(file, readFileSync(join(dir, 'numeric.jsonl'), 'utf8').replace(/"prompt":(\d+),"answer":(\d+),"ids":(.*)}$/gm, '"req":{"prompt":$1,"answer":$2,"ids":$3}}'));
     await expectSameAsTs([file], mapping({ columns: { timestamp: 'ts', client_id: 'user', input_tokens: 'req.prompt', output_tokens: 'req.answer', hash_ids: 'req.ids' } }));
+  });
+
+  it('reads 64-bit ids of a Parquet JSON column apart, and refuses a DOUBLE list\'s past 2^53, in both engines alike', async () => {
+    // A Parquet file DuckDB wrote from JSON lines of mixed types: the ids column is JSON. The
+    // TypeScript engine's reader parsed it with JSON.parse, so 18446744073709551615, …614 and …613
+    // were one id (the DuckDB engine kept them apart).
+    const con = await (await DuckDBInstance.create(':memory:')).connect();
+    const src = writeJsonl('for-json-parquet.jsonl', rows);
+    const pq = join(dir, 'json-column.parquet');
+    await con.run(`COPY (SELECT * FROM read_json('${src}')) TO '${pq}'`);
+    expect((await con.runAndReadAll(`SELECT typeof(ids) FROM '${pq}' LIMIT 1`)).getColumnsJS()[0][0]).toBe('JSON');
+    await expectSameAsTs([pq], mapping());
+    // A DOUBLE list holds no digits past 2^53: bad in both (the TypeScript engine had read
+    // 18446744073709551615 and …614 as one text id "18446744073709551616").
+    const dbl = join(dir, 'double-list.parquet');
+    await con.run(`COPY (SELECT * FROM (VALUES (1.0, 'a', [18446744073709551615, 3]::DOUBLE[]), (2.0, 'a', [18446744073709551614]::DOUBLE[]), (3.0, 'a', [2]::DOUBLE[])) t(ts, user, ids)) TO '${dbl}'`);
+    const m = parseMapping({ columns: { timestamp: 'ts', client_id: 'user', hash_ids: 'ids' }, timestamp: { unit: 's' } }, 'm');
+    const ts = await ingestFiles({ inputs: [dbl], mapping: m });
+    const dd = await prefixRowsWithDuckDB([dbl], m, {});
+    expect(rowsWithIds(ts.trace)).toEqual([[3, 'a', -1, [0]]]);
+    expect(rowsWithIds(dd!.trace!)).toEqual(rowsWithIds(ts.trace));
+    expect(ts.summary.notes?.find((n) => n.includes('not an array of block ids'))).toBe(`hash_ids: 2 rows have a value that is not an array of block ids (whole numbers ≥ 0 or texts), kept without ids (one field's bad value: the request is not rejected); the first, ${dbl}:1: ${dd!.bad.first!.slice(dbl.length + 2)}`);
+    expect(dd!.bad.first).toContain('is past 2^53');
   });
 
   it('hashes token ids block by block ({"token_blocks": col}) as the TypeScript engine does', async () => {
