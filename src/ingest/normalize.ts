@@ -7,7 +7,7 @@ import { magnitudeCounts, mixedUnitWarning } from './time-axis.js';
 import { Dictionary, GrowableF64, GrowableI32, type HashIds, type Trace } from './trace.js';
 import { jsonText, sourceKey, type SourceKey } from '../io/row-source.js';
 import { hasBadBytes } from '../io/utf8.js';
-import { quoteLongIntegers } from '../io/json-text.js';
+import { exactTwinList, quoteLongIntegers } from '../io/json-text.js';
 import { IdDictionary } from './id-dictionary.js';
 import type { PreciseDate } from '../io/parquet-flat.js';
 
@@ -651,8 +651,8 @@ export class TraceBuilder {
     // value's path. Not from a Parquet or Arrow row's rendering, which holds the rounded double
     // again: a DOUBLE list's 18446744073709551615 and …614 were read as one id "18446744073709551616",
     // and only at the top level (a dotted path found nothing); its INT64 ids come exact, and a
-    // JSON column's keep their digits (PARQUET_PARSERS). Found by review, the engines compared.)
-    const again = () => (typeof v === 'string' ? exactHashList(trimmed(v), undefined) : this.textRows ? exactHashList(raw(), he.kind !== 'one' ? undefined : sourceKey(this.specs[he.slot], true)) : undefined);
+    // JSON column's from the twin its parser kept (exactTwinList). Found by review, the engines compared.)
+    const again = () => (typeof v === 'string' ? exactHashList(trimmed(v), undefined) : this.textRows ? exactHashList(raw(), he.kind !== 'one' ? undefined : sourceKey(this.specs[he.slot], true)) : exactTwinList(v));
     const bad = hashIdKeys(v, this.hashFromTokens ? this.mapping.block_tokens ?? DEFAULT_BLOCK_TOKENS : undefined, again, keys);
     if (bad !== undefined) return this.badHashIds(line, bad, raw);
     const dict = this.hashDict;

@@ -17,6 +17,7 @@ import type { DuckDbOptions } from './duckdb-types.js';
 import { withFieldCounts } from './duckdb-csv-fields.js';
 import { DIALECTS, rowsSql, SQL_INT_FIELDS } from './sql.js';
 import { duckdbReadError } from './duckdb-errors.js';
+import { withoutLongNumbers } from '../io/json-text.js';
 import { badHashIdsNote, blockSizeWarning, exactHashList, hashIdKeys, sortHashIds, trimmed } from '../ingest/normalize.js';
 import { prefixSideOf, type PrefixSide } from '../validate/prefix.js';
 import { IdDictionary } from '../ingest/id-dictionary.js';
@@ -190,7 +191,7 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
  */
 function exactDigits(text: string, decoded: boolean): unknown[] | undefined {
   const list = exactHashList(text, undefined);
-  return decoded && list?.some((x) => typeof x === 'number' && x > Number.MAX_SAFE_INTEGER) ? undefined : list;
+  return decoded ? withoutLongNumbers(list) : list;
 }
 
 /**
