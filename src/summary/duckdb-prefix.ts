@@ -69,12 +69,15 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
     throw duckdbReadError(err, files);
   });
   // Every accepted row's client and the times' extent (the origin, as openScan decides it).
-  const agg = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, min(t) AS tmin, max(abs(t)) AS amax FROM (${rows(from)}) AS r WHERE reason IS NULL GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; tmin: unknown; amax: unknown }[]);
+  // (and the rows with a value, which the stream below must give: streamedAll need not count them again)
+  const agg = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, count(hash_raw) AS h, min(t) AS tmin, max(abs(t)) AS amax FROM (${rows(from)}) AS r WHERE reason IS NULL GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; h: unknown; tmin: unknown; amax: unknown }[]);
   const clientRows = new Map<string, number>();
   let tmin = Infinity;
   let amax = 0;
+  let withValue = 0;
   for (const r of agg) {
     clientRows.set(r.client, num(r.n));
+    withValue += num(r.h);
     tmin = Math.min(tmin, num(r.tmin));
     amax = Math.max(amax, num(r.amax));
   }
@@ -148,7 +151,7 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
           for (const key of keys) codes.push(dict.code(key));
         }
       }
-      await streamedAll(con, q, got);
+      await streamedAll(con, q, got, withValue);
     } finally {
       await con.run('SET preserve_insertion_order = false');
     }
