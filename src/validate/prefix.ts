@@ -131,7 +131,7 @@ export function judgedCapacity(src: PrefixSide): number | undefined {
   return best;
 }
 
-/** The note of a source whose hash_ids the DuckDB engine left out (Side.prefixUnread): several of our own traces read together. */
+/** The note of a side whose hash_ids the DuckDB engine left out (Side.prefixUnread): several of our own traces read together. */
 export const PREFIX_UNREAD_DUCKDB = 'not judged: the DuckDB engine reads no hash_ids of several of our own traces read together, whose files number their ids apart (--engine ts reads them and judges prefix-cache hit ratios)';
 
 /** The prefix metrics, not judged, with a note saying why. */
@@ -140,7 +140,7 @@ export function prefixNotJudged(note: string): { name: string; kind: string; val
 }
 
 /** (A replay's records carry none either: the note said "its profile" to a load generator's records, found by review.) */
-const NO_IDS = "no hash_ids on the generated side (generated with --no-prefix, or from a profile without prefix sections: fit from a trace with hash_ids with the TypeScript engine; a load generator's records of a replay carry none)";
+const NO_IDS = "no hash_ids on the generated side (generated with --no-prefix, or from a profile without prefix sections: fit from a trace with hash_ids; a load generator's records of a replay carry none)";
 
 /**
  * prefix_hit_ratio_abs_err: the generated block hit ratio of an infinite prefix cache minus the

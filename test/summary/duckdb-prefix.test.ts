@@ -6,7 +6,7 @@
  * and bad values as TraceBuilder reads them), the same time order (ties in input order), the
  * same ids renumbered by first use, and so the same sections and statistics.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -298,6 +298,16 @@ describe('hash_ids in the DuckDB engine', () => {
     expect(i.code).toBe(0);
     expect(i.stderr).toContain('hash_ids of several of our own traces read together are read by the TypeScript engine only');
     expect((JSON.parse(i.stdout) as { trace: { prefix?: unknown } }).trace.prefix).toBeUndefined();
+    // As validate's generated side: not judged, said why (the note had said the side had no
+    // hash_ids, and to fit with the TypeScript engine).
+    const gen = join(dir, 'own-gen');
+    mkdirSync(gen, { recursive: true });
+    await writeTrace(ts.trace, join(gen, 'a.jsonl'), 'jsonl');
+    await writeTrace(ts.trace, join(gen, 'b.jsonl'), 'jsonl');
+    const v = await runCli('validate', SYNTHETIC, join(gen, '*.jsonl'), '--source-preset', 'mooncake', '--engine', 'duckdb', '--json', `${out}/v.json`);
+    expect(v.stderr).toContain('hash_ids of several of our own traces read together are read by the TypeScript engine only');
+    const metrics = (JSON.parse(readFileSync(`${out}/v.json`, 'utf8')) as { metrics: Record<string, { value: number | null; note: string }> }).metrics;
+    expect(metrics.prefix_hit_ratio_abs_err).toMatchObject({ value: null, note: expect.stringContaining('not judged: the DuckDB engine reads no hash_ids of several of our own traces') });
     // One of them alone is read.
     const one = await runCli('inspect', a, '--engine', 'duckdb', '--json', '--quiet');
     expect((JSON.parse(one.stdout) as { trace: { prefix?: unknown } }).trace.prefix).toEqual((JSON.parse((await runCli('inspect', a, '--json', '--quiet')).stdout) as { trace: { prefix?: unknown } }).trace.prefix);
