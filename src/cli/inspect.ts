@@ -226,7 +226,7 @@ export function registerInspect(program: Command): void {
       const traceMapping = mappingFrom(opts, 'servegen');
       const result = await runIngest(files, traceMapping, parseFormat(opts.format), rep, opts);
       reportIngest(rep, result, traceMapping);
-      // Prefix reuse from the rows' hash_ids (the DuckDB engine's inspect reads them in a pass of its own).
+      // Prefix reuse from the rows' hash_ids (the DuckDB engine's inspect: prefixSideWithDuckDB, equal).
       const prefix = prefixSideOf(result.trace);
       const summary: TraceSummary = { ...summarizeTrace(result.trace), ...(prefix ? { prefix } : {}) };
       process.stdout.write(opts.json ? JSON.stringify({ ingest: result.summary, trace: snakeKeys(summary) }, null, 2) + '\n' : renderTraceSummary(files.join(' '), summary) + '\n');

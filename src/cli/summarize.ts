@@ -20,8 +20,7 @@ import { timeAxisWarning } from '../ingest/time-axis.js';
 import { rebaseToFirstSecond } from '../ingest/trace.js';
 import { prefixSections } from '../fit/prefix.js';
 import type { PrefixSection } from '../profile/schema.js';
-import { pooledPrefixTrace, prefixRowsWithDuckDB, tooManyNote } from '../summary/duckdb-prefix.js';
-import { badHashIdsNote, blockSizeWarning } from '../ingest/normalize.js';
+import { pooledPrefixTrace, prefixRowsWithDuckDB, sayPrefixNotes, tooManyNote } from '../summary/duckdb-prefix.js';
 import type { DuckDbOptions } from '../summary/duckdb-types.js';
 
 /** `servegen summarize`: the scan half of fit, for partitions (days, shards) fitted later together. */
@@ -197,13 +196,9 @@ export async function duckdbPrefixSections(inputs: string[], mapping: Mapping, o
   const rows = await prefixRowsWithDuckDB(inputs, mapping, options);
   if (!rows) return undefined;
   if (rows.tooMany) rep.info(tooManyNote(rows.tooMany, 'the profile has no prefix sections'));
-  const bad = badHashIdsNote(rows.bad);
-  if (bad) rep.info(`note: ${bad}`);
+  sayPrefixNotes(rows, (l) => rep.info(l));
   const trace = pooledPrefixTrace(rows, poolBelow);
-  if (!trace) return undefined;
-  const size = blockSizeWarning(trace);
-  if (size) rep.info(`warning: ${size}`);
-  return prefixSections(trace);
+  return trace && prefixSections(trace);
 }
 
 /** `--origin`: epoch seconds, or an ISO time (UTC unless it carries an offset). */

@@ -172,7 +172,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
   for (const file of files) {
     const format = resolveFormat(file, options.format, options.mapping);
     formats[file] = format;
-    builder.setFile(file);
+    builder.setFile(file, format === 'csv' || format === 'tsv' || format === 'jsonl');
     const part: FilePart = { file, from: builder.accepted, to: builder.accepted, seconds: 0, rows: 0 };
     parts.push(part);
     const dotted = format !== 'csv' && format !== 'tsv';

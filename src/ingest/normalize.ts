@@ -7,7 +7,7 @@ import { magnitudeCounts, mixedUnitWarning } from './time-axis.js';
 import { Dictionary, GrowableF64, GrowableI32, type HashIds, type Trace } from './trace.js';
 import { jsonText, sourceKey, type SourceKey } from '../io/row-source.js';
 import { hasBadBytes } from '../io/utf8.js';
-import { quoteLongIntegers } from '../io/json-text.js';
+import { exactTwinList, quoteLongIntegers } from '../io/json-text.js';
 import { IdDictionary } from './id-dictionary.js';
 import type { PreciseDate } from '../io/parquet-flat.js';
 
@@ -67,7 +67,7 @@ function isBlank(v: unknown): boolean {
 }
 
 /** Trims only when needed (most values have no surrounding whitespace). */
-function trimmed(s: string): string {
+export function trimmed(s: string): string {
   const n = s.length;
   if (n === 0) return s;
   return isSpace(s.charCodeAt(0)) || isSpace(s.charCodeAt(n - 1)) ? asciiTrim(s) : s;
@@ -357,9 +357,13 @@ export class TraceBuilder {
     return out;
   }
 
-  /** Sets the file that subsequent rows come from (for reject records). */
-  setFile(file: string): void {
+  /**
+   * Sets the file that subsequent rows come from (for reject records). `textRows`: a row's raw
+   * text is the file's own (CSV, JSON lines), not a rendering of decoded values (Parquet, Arrow).
+   */
+  setFile(file: string, textRows = true): void {
     this.file = file;
+    this.textRows = textRows;
     this.hashSpace = 0;
     if (!this.files.includes(file)) this.files.push(file);
   }
@@ -644,8 +648,12 @@ export class TraceBuilder {
     const out = this.hashScratch;
     out.length = 0;
     const keys = this.keyScratch;
-    // (a 64-bit id past 2^53 read again from the text: the cell's, or the JSON record's at the value's path)
-    const again = () => exactHashList(typeof v === 'string' ? trimmed(v) : raw(), typeof v === 'string' || he.kind !== 'one' ? undefined : sourceKey(this.specs[he.slot], true));
+    // (a 64-bit id past 2^53 read again from the text: the cell's, or the JSON record's at the
+    // value's path. Not from a Parquet or Arrow row's rendering, which holds the rounded double
+    // again: a DOUBLE list's 18446744073709551615 and …614 were read as one id "18446744073709551616",
+    // and only at the top level (a dotted path found nothing); its INT64 ids come exact, and a
+    // JSON column's from the twin its parser kept (exactTwinList). Found by review, the engines compared.)
+    const again = () => (typeof v === 'string' ? exactHashList(trimmed(v), undefined) : this.textRows ? exactHashList(raw(), he.kind !== 'one' ? undefined : sourceKey(this.specs[he.slot], true)) : exactTwinList(v));
     const bad = hashIdKeys(v, this.hashFromTokens ? this.mapping.block_tokens ?? DEFAULT_BLOCK_TOKENS : undefined, again, keys);
     if (bad !== undefined) return this.badHashIds(line, bad, raw);
     const dict = this.hashDict;
@@ -660,6 +668,9 @@ export class TraceBuilder {
   }
 
   private readonly keyScratch: (number | string)[] = [];
+
+  /** The current file's rows come with their own text (setFile). */
+  private textRows = true;
 
   /**
    * A row whose hash_ids value is not an array of block ids is kept without ids, counted, and

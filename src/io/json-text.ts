@@ -283,3 +283,39 @@ export function quoteLongIntegers(text: string): string {
   }
   return from === 0 ? text : out + text.slice(from);
 }
+
+/** Arrays and objects parsed from JSON texts with integers past 2^53 → their twins parsed with those kept as digit texts (parseJsonKeepingDigits). */
+const exactTwins = new WeakMap<object, unknown>();
+
+/**
+ * JSON.parse of a text, and when it holds an integer past 2^53 (JSON.parse rounds it), each of
+ * the value's arrays and objects remembered with its twin parsed with such integers as digit
+ * texts (quoteLongIntegers): the value is read as before by every field, and hash_ids can have
+ * their digits back (exactTwinList). A Parquet JSON column's values (PARQUET_PARSERS).
+ */
+export function parseJsonKeepingDigits(text: string): unknown {
+  const v = JSON.parse(text) as unknown;
+  if (/\d{16}/.test(text)) pairTwins(v, JSON.parse(quoteLongIntegers(text)));
+  return v;
+}
+
+function pairTwins(v: unknown, exact: unknown): void {
+  if (v === null || typeof v !== 'object' || exact === null || typeof exact !== 'object') return;
+  exactTwins.set(v, exact);
+  for (const k of Object.keys(v)) pairTwins((v as Record<string, unknown>)[k], (exact as Record<string, unknown>)[k]);
+}
+
+/** The twin of an array parsed by parseJsonKeepingDigits with digits kept (withoutLongNumbers: none when a double past 2^53 is left). */
+export function exactTwinList(v: unknown): unknown[] | undefined {
+  const twin = v !== null && typeof v === 'object' ? exactTwins.get(v) : undefined;
+  return Array.isArray(twin) ? withoutLongNumbers(twin) : undefined;
+}
+
+/**
+ * A list of ids read again from a decoded row (Parquet), or none when a number past 2^53 is left
+ * in it: a double there holds no digits to read (hash_ids; both engines, so that the same rows
+ * are bad in the same words).
+ */
+export function withoutLongNumbers(list: unknown[] | undefined): unknown[] | undefined {
+  return list?.some((x) => typeof x === 'number' && x > Number.MAX_SAFE_INTEGER) ? undefined : list;
+}

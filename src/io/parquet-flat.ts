@@ -2,6 +2,9 @@ import type { DecodedArray, FileMetaData, PageHeader, SchemaElement, SchemaTree 
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { decodeUtf8Escaped } from './utf8.js';
+import { parseJsonKeepingDigits } from './json-text.js';
+
+const utf8 = new TextDecoder();
 
 /**
  * A Parquet TIMESTAMP as a Date that also keeps its epoch seconds to the unit the file stored
@@ -66,10 +69,15 @@ function preciseDate(ms: number, v: bigint, perSecond: bigint, digits: number): 
 /**
  * hyparquet's parsers, but strings keep bytes that are not UTF-8 recognizable (io/utf8.ts)
  * instead of U+FFFD, and timestamps keep their micro- and nanoseconds (found by review: the
- * engines differed by < 1 ms per time and by 1000× in the detected clock resolution).
+ * engines differed by < 1 ms per time and by 1000× in the detected clock resolution). JSON
+ * columns' values remember their integers past 2^53 (parseJsonKeepingDigits): JSON.parse
+ * rounded them, so distinct 64-bit hash_ids of a JSON column (a Parquet file DuckDB wrote from
+ * JSON lines of mixed types) were read as one id, where the DuckDB engine keeps them apart
+ * (found by review, the engines' hash_ids compared).
  */
 export const PARQUET_PARSERS = {
   ...DEFAULT_PARSERS,
+  jsonFromBytes: (bytes: Uint8Array | undefined) => bytes && parseJsonKeepingDigits(utf8.decode(bytes)),
   stringFromBytes: (bytes: Uint8Array | undefined) => bytes && decodeUtf8Escaped(bytes),
   timestampFromMilliseconds: (millis: bigint) => preciseDate(Number(millis), millis, 1000n, 3),
   timestampFromMicroseconds: (micros: bigint) => preciseDate(Number(micros / 1000n), micros, 1000000n, 6),

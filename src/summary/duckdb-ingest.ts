@@ -7,9 +7,8 @@ import { formatFromName } from '../io/input.js';
 import { TEXT_COLUMNS } from '../io/trace-schema.js';
 import { toolName } from '../version.js';
 import { hashIdsLeftOutNote, num, openScan, scanTimeWarning, streamedAll, type DuckDbOptions, type OpenScan, sqlDouble } from './duckdb.js';
-import { badHashIdsNote, blockSizeWarning, exactHashList, hashIdKeys } from '../ingest/normalize.js';
-import { PREFIX_MAX_ROWS, tooManyNote } from './duckdb-prefix.js';
-import { quoteLongIntegers } from '../io/json-text.js';
+import { badHashIdsNote, blockSizeWarning } from '../ingest/normalize.js';
+import { hashValueKeys, PREFIX_MAX_ROWS, tooManyNote } from './duckdb-prefix.js';
 import { IdDictionary } from '../ingest/id-dictionary.js';
 import { GrowableI32 } from '../ingest/trace.js';
 
@@ -145,8 +144,7 @@ export async function ingestWithDuckDB(
  */
 async function renumberedIds(scan: OpenScan, order: string, ints: readonly string[]): Promise<{ blockTokens: number; notes: string[]; any: boolean }> {
   const { con } = scan;
-  const { src, blockTokens } = scan.hashIds!;
-  const tokens = typeof src === 'object' && !Array.isArray(src) && 'token_blocks' in src ? blockTokens : undefined;
+  const { blockTokens } = scan.hashIds!;
   const prompt = PROMPT_FIELDS.filter((f) => ints.includes(f));
   scan.stage('renumbering hash_ids by first use');
   await con.run('CREATE OR REPLACE TEMP TABLE sg_ids (sg_ord BIGINT, ids VARCHAR)');
@@ -168,13 +166,7 @@ async function renumberedIds(scan: OpenScan, order: string, ints: readonly strin
     for (let i = 0; i < chunk.rowCount; i++, ord++) {
       const text = cols[0][i];
       if (text === null) continue;
-      let v: unknown;
-      try {
-        v = JSON.parse(quoteLongIntegers(String(text)));
-      } catch {
-        v = String(text);
-      }
-      const why = hashIdKeys(v, tokens, () => (typeof v === 'string' ? exactHashList(v.trim(), undefined) : undefined), keys);
+      const why = hashValueKeys(String(text), scan.hashIds!, keys);
       if (why !== undefined) {
         if (bad.rows++ === 0) bad.first = `${label}: ${why}`;
         continue;

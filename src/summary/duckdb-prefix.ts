@@ -17,12 +17,12 @@ import type { DuckDbOptions } from './duckdb-types.js';
 import { withFieldCounts } from './duckdb-csv-fields.js';
 import { DIALECTS, rowsSql, SQL_INT_FIELDS } from './sql.js';
 import { duckdbReadError } from './duckdb-errors.js';
-import { badHashIdsNote, exactHashList, hashIdKeys, sortHashIds } from '../ingest/normalize.js';
+import { withoutLongNumbers } from '../io/json-text.js';
+import { badHashIdsNote, blockSizeWarning, exactHashList, hashIdKeys, sortHashIds, trimmed } from '../ingest/normalize.js';
 import { prefixSideOf, type PrefixSide } from '../validate/prefix.js';
-import { quoteLongIntegers } from '../io/json-text.js';
 import { IdDictionary } from '../ingest/id-dictionary.js';
 import { GrowableF64, GrowableI32, type Trace } from '../ingest/trace.js';
-import type { Mapping } from '../ingest/mapping.js';
+import type { FieldSource, Mapping } from '../ingest/mapping.js';
 import { poolClients } from './pool.js';
 import type { IntField } from '../ingest/fields.js';
 
@@ -62,7 +62,9 @@ export function tooManyNote(t: { rows: number; max: number }, what: string): str
  */
 export async function prefixRowsWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & { origin?: number; firstSecond?: boolean; maxRows?: number }): Promise<DuckDbPrefixRows | undefined> {
   if (mapping.columns.hash_ids === undefined) return undefined;
-  const src = await openSource(inputs, mapping, { ...options, hashIds: 'read' });
+  // (the inputs' notes — a unit detected, origins put on one — were said by the scan this pass
+  // follows: repeated, they came twice, in validate without the side's name; found by review)
+  const src = await openSource(inputs, mapping, { ...options, hashIds: 'read', onNote: undefined });
   try {
     if (!src.hashIds) return undefined;
     src.stage('reading the rows with hash_ids');
@@ -82,14 +84,15 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
     throw duckdbReadError(err, files);
   });
   // Every accepted row's client and the times' extent (the origin, as openScan decides it).
+  // (and the rows with a value, which the stream below must give: streamedAll need not count them again)
   const agg = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, count(hash_raw) AS h, min(t) AS tmin, max(abs(t)) AS amax FROM (${rows(from)}) AS r WHERE reason IS NULL GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; h: unknown; tmin: unknown; amax: unknown }[]);
   const clientRows = new Map<string, number>();
   let tmin = Infinity;
   let amax = 0;
-  let valued = 0;
+  let withValue = 0;
   for (const r of agg) {
-    valued += num(r.h);
     clientRows.set(r.client, num(r.n));
+    withValue += num(r.h);
     tmin = Math.min(tmin, num(r.tmin));
     amax = Math.max(amax, num(r.amax));
   }
@@ -98,7 +101,7 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
   // Beyond what the prefix model and the cache simulations hold (~1.5 GB a million requests of
   // ~24 ids), nothing is read: said, where a log of billions of rows would run out of memory.
   const max = options.maxRows ?? PREFIX_MAX_ROWS;
-  if (valued > max) return { clientRows, bad, tooMany: { rows: valued, max } };
+  if (withValue > max) return { clientRows, bad, tooMany: { rows: withValue, max } };
   const { origin } = originOf(src, tmin, amax, options.origin, options.firstSecond);
   // The rows with a value, in input order (ties in time keep it, as in TraceBuilder.finish).
   const sql = (from: string) => `SELECT client, t, ${ints.map((f) => `CAST(${f} AS DOUBLE) AS ${f}, `).join('')}hash_raw FROM (${rows(from)}) AS r WHERE reason IS NULL AND hash_raw IS NOT NULL`;
@@ -112,9 +115,6 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
   const dict = new IdDictionary();
   const keys: (number | string)[] = [];
   const label = files.length === 1 ? files[0] : `${files.length} files`;
-  // (`{"token_blocks": col}`: the value holds the prompt's token ids, hashed block by block)
-  const hs = src.hashIds!.src;
-  const tokens = typeof hs === 'object' && !Array.isArray(hs) && 'token_blocks' in hs ? src.hashIds!.blockTokens : undefined;
   await run(async (from) => {
     await con.run('SET preserve_insertion_order = true');
     try {
@@ -129,14 +129,7 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
         const [cl, t] = cols;
         const raw = cols[cols.length - 1];
         for (let i = 0; i < chunk.rowCount; i++) {
-          const text = String(raw[i]);
-          let v: unknown;
-          try {
-            v = JSON.parse(quoteLongIntegers(text));
-          } catch {
-            v = text;
-          }
-          const why = hashIdKeys(v, tokens, () => (typeof v === 'string' ? exactHashList(v.trim(), undefined) : undefined), keys);
+          const why = hashValueKeys(String(raw[i]), src.hashIds!, keys);
           if (why !== undefined) {
             if (bad.rows++ === 0) bad.first = `${label}: ${why}`;
             continue;
@@ -158,7 +151,7 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
           for (const key of keys) codes.push(dict.code(key));
         }
       }
-      await streamedAll(con, q, got);
+      await streamedAll(con, q, got, withValue);
     } finally {
       await con.run('SET preserve_insertion_order = false');
     }
@@ -194,6 +187,40 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
 }
 
 /**
+ * A list's JSON text read again with integers past 2^53 kept as digit texts (hashIdKeys' `again`
+ * for a value that is no text). `decoded` (Parquet): none when a number past 2^53 is left, a
+ * double, as TraceBuilder reads no digits again from a decoded row (its INT64 ids come exact,
+ * here as to_json's digits): the same rows bad, in the same words.
+ */
+/**
+ * A row's `hash_raw` (hashIdsJsonSql: a CSV cell's text, else JSON text) read as block-id keys
+ * into `keys` with the TypeScript engine's rules (hashIdKeys): undefined when read, else why the
+ * value is not an array of block ids. The prefix pass and `ingest --engine duckdb` read them so.
+ */
+export function hashValueKeys(text: string, how: { src: FieldSource; blockTokens: number; decoded: boolean; json: boolean }, keys: (number | string)[]): string | undefined {
+  // (`{"token_blocks": col}`: the value holds the prompt's token ids, hashed block by block)
+  const tokens = typeof how.src === 'object' && !Array.isArray(how.src) && 'token_blocks' in how.src ? how.blockTokens : undefined;
+  let v: unknown = text;
+  if (how.json) {
+    // (a number past 2^53, rounded here, is read again with its digits by `again`, as
+    // TraceBuilder reads a JSON record's: quoting them first cost a scan of every text)
+    try {
+      v = JSON.parse(text);
+    } catch {
+      v = text;
+    }
+  }
+  // (`again`: the text read again, as TraceBuilder reads a cell's or a record's, so that a
+  // number JSON rounds gets the TypeScript engine's words: `1E20`, not a whole number)
+  return hashIdKeys(v, tokens, () => (typeof v === 'string' ? exactHashList(trimmed(v), undefined) : exactDigits(text, how.decoded)), keys);
+}
+
+function exactDigits(text: string, decoded: boolean): unknown[] | undefined {
+  const list = exactHashList(text, undefined);
+  return decoded ? withoutLongNumbers(list) : list;
+}
+
+/**
  * The prefix rows' trace with small clients pooled into `tail` as the scan pooled them
  * (poolClients over every client's accepted rows, as poolSmallClients pools a whole trace).
  */
@@ -215,14 +242,22 @@ export function pooledPrefixTrace(rows: DuckDbPrefixRows, min: number | undefine
  */
 export async function prefixSideWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions): Promise<{ side?: PrefixSide; unread?: string }> {
   const rows = await prefixRowsWithDuckDB(inputs, mapping, options);
-  const bad = rows && badHashIdsNote(rows.bad);
-  if (bad) options.onNote?.(`note: ${bad}`);
+  if (rows && options.onNote) sayPrefixNotes(rows, options.onNote);
   if (rows?.tooMany) {
     const note = tooManyNote(rows.tooMany, 'no prefix-cache statistics');
     options.onNote?.(note);
     return { unread: `not judged: ${note.replace(/^note: /, '')}` };
   }
   return rows?.trace ? { side: prefixSideOf(rows.trace) } : {};
+}
+
+/**
+ * What the TypeScript engine's ingest notes of the rows' hash_ids (badHashIdsNote, then
+ * blockSizeWarning: ingestFiles' notes, in its order and words), said through `say`. The block
+ * sizes were said by fit as a warning, by validate and inspect not at all (found by review).
+ */
+export function sayPrefixNotes(rows: DuckDbPrefixRows, say: (line: string) => void): void {
+  for (const note of [badHashIdsNote(rows.bad), rows.trace && blockSizeWarning(rows.trace)]) if (note) say(`note: ${note}`);
 }
 
 /** SQL_INT_FIELDS holds every length a prefix model reads (checked when this module loads). */

@@ -173,6 +173,7 @@ export async function validateWithDuckDB(
       const time = res > 1e-6 ? `floor(${shifted} / ${sqlDouble(res)} + ${sqlDouble(clockTolerance(res))}) * ${sqlDouble(res)}` : offset === 0 ? 'rel' : shifted;
       const side = await sideOf(scan, label, { res, W, time, where: 'true' });
       if (!scan.hashIdsLeftOut) await withPrefix(side, input, role, options);
+      else side.prefixUnread = PREFIX_UNREAD_DUCKDB;
       return { side, files: scan.files, offset };
     } finally {
       scan.close();

@@ -13,7 +13,7 @@ import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, or
 import { csvDelimiter, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, withoutHashIds, type FieldSource, type Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { poolClients } from './pool.js';
-import { fieldSql, ident, ORIGIN_SHIFT, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
+import { fieldSql, hashIdsSpec, ident, ORIGIN_SHIFT, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
 import { DEFAULT_BLOCK_TOKENS, NUMERIC_RE } from '../ingest/normalize.js';
 import { detectNumericUnit, originIsoOf } from '../ingest/timestamp.js';
 import { DISP_SCALES, MEM_LAGS, type ArrivalSummary, type DispKey, type LengthSummary, type TraceSummaries } from './types.js';
@@ -54,6 +54,8 @@ interface Ours {
   jsonHeader?: boolean;
   delim?: string;
   shifts?: number[];
+  /** JSON lines read with these columns and types (DuckDB's sampled types otherwise): hashIdsAsJson. */
+  columns?: [string, string][];
 }
 
 function fromClause(files: string[], format: InputFormat, ours: Ours = {}): string {
@@ -92,7 +94,9 @@ function readClause(files: string[], format: InputFormat, ours: Ours, withFile: 
       // TIMESTAMP, printing "2023-1-5" back as 2023-01-05 and refusing the file when a later value
       // does not fit ("2023-11-14" then "2023-11-14T22:13:50Z"); a format given (one no value has)
       // turns that detection off. Found by the engines' fuzzer.
-      const json = `read_json(${list(files)}, format = 'newline_delimited', union_by_name = true, dateformat = '${NO_DATES}', timestampformat = '${NO_DATES}'${filename})`;
+      const sql = (s: string) => `'${s.replace(/'/g, "''")}'`;
+      const columns = ours.columns ? `, columns = {${ours.columns.map(([c, t]) => `${sql(c)}: ${sql(t)}`).join(', ')}}` : '';
+      const json = `read_json(${list(files)}, format = 'newline_delimited', union_by_name = true, dateformat = '${NO_DATES}', timestampformat = '${NO_DATES}'${columns}${filename})`;
       // Our own traces start with a {"servegen": …} header line: metadata, not a row.
       return ours.jsonHeader ? `(SELECT * EXCLUDE (servegen) FROM ${json} WHERE servegen IS NULL)` : json;
     }
@@ -282,8 +286,8 @@ export interface Source {
   fields?: CsvFields;
   /** The inputs have a mapped hash_ids column that no pass of this engine reads (a note says so). */
   hashIdsLeftOut?: boolean;
-  /** With options.hashIds 'read': the mapped hash_ids source and the blocks' tokens (mapping, trace header or 512). */
-  hashIds?: { src: FieldSource; blockTokens: number };
+  /** With options.hashIds 'read': the mapped hash_ids source, the blocks' tokens (mapping, trace header or 512), whether rows are decoded values (Parquet), not text, and whether `hash_raw` is JSON text (not a CSV cell's own: hashIdsJsonSql). */
+  hashIds?: { src: FieldSource; blockTokens: number; decoded: boolean; json: boolean };
 }
 
 /** The source read with its rows' field counts from now on (some row has another number of fields). */
@@ -441,6 +445,34 @@ async function jsonPaths(con: DuckDBConnection, from: string, mapping: Mapping, 
     }
   }
   return out;
+}
+
+/**
+ * JSON lines' columns and types with the hash_ids column (or the struct field at its path) typed
+ * JSON, for the prefix pass (duckdb-prefix.ts); undefined when it is JSON already or not there.
+ * DuckDB types a list by its sampled values, DOUBLE[] when some row holds a fraction, an
+ * exponent or an integer past 64 bits: to_json then printed every row's 64-bit ids rounded (kept
+ * without ids, as bad) where the TypeScript engine reads their digits (found by review: one
+ * `[1.5]` row lost the ids of every row). JSON keeps each value's own digits.
+ */
+async function hashIdsAsJson(con: DuckDBConnection, files: string[], src: FieldSource): Promise<[string, string][] | undefined> {
+  const spec = hashIdsSpec(src);
+  if (spec === undefined) return undefined;
+  const [top, ...path] = spec.split('.');
+  const jsonAt = (type: string, p: string[]): string => {
+    if (p.length === 0) return 'JSON';
+    const fields = structFields(type);
+    if (!fields?.has(p[0])) return type; // (a path no row has: said missing as without this)
+    return `STRUCT(${[...fields].map(([n, t]) => `${ident(n)} ${n === p[0] ? jsonAt(t, p.slice(1)) : t}`).join(', ')})`;
+  };
+  const described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${readClause(files, 'jsonl', {}, false)}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
+  const columns = described.map((r): [string, string] => [String(r.column_name), String(r.column_type)]);
+  const at = columns.findIndex(([c]) => c === top);
+  if (at < 0) return undefined;
+  const json = jsonAt(columns[at][1], path);
+  if (json === columns[at][1]) return undefined;
+  columns[at] = [top, json];
+  return columns;
 }
 
 /**
@@ -656,6 +688,10 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         from = fromClause(files, format, ours);
         described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
       }
+      if (format === 'jsonl' && options.hashIds === 'read' && mapping.columns.hash_ids !== undefined && (ours.columns = await hashIdsAsJson(con, files, mapping.columns.hash_ids))) {
+        from = fromClause(files, format, ours);
+        described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
+      }
       // (the origin shift is the scan's column, not the inputs')
       described = described.filter((r) => r.column_name !== ORIGIN_SHIFT);
       if (format === 'jsonl' && described.length === 1 && described[0].column_name === 'json' && described[0].column_type === 'JSON' && !mappedTop(mapping).has('json')) {
@@ -762,7 +798,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     if (hashSrc !== undefined) {
       if (hashIdsLeftOut && options.hashIds === 'elsewhere') options.onNote?.(hashIdsLeftOutNote(files));
       const bt = meta?.block_tokens;
-      if (!hashIdsLeftOut && options.hashIds === 'read') hashIds = { src: hashSrc, blockTokens: mapping.block_tokens ?? (typeof bt === 'number' && Number.isSafeInteger(bt) && bt > 0 ? bt : DEFAULT_BLOCK_TOKENS) };
+      if (!hashIdsLeftOut && options.hashIds === 'read') hashIds = { src: hashSrc, blockTokens: mapping.block_tokens ?? (typeof bt === 'number' && Number.isSafeInteger(bt) && bt > 0 ? bt : DEFAULT_BLOCK_TOKENS), decoded: format === 'parquet', json: dotted };
       mapping = withoutHashIds(mapping);
     }
     // A Parquet column typed as a date-time is read as one whatever the mapping's numeric unit

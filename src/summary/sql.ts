@@ -432,16 +432,24 @@ export function fieldSql(src: FieldSource, dotted: boolean, separator: string, d
   return `CAST(${d.arrayLength(column(src.length, dotted, d, numeric))} AS ${d.text})`;
 }
 
+/** The column (or dotted path) a hash_ids source reads: `"col"`, or `{"token_blocks": "col"}`'s. */
+export function hashIdsSpec(src: FieldSource): string | undefined {
+  return typeof src === 'string' ? src : typeof src === 'object' && !Array.isArray(src) && 'token_blocks' in src ? src.token_blocks : undefined;
+}
+
 /**
  * A row's hash_ids value (`"col"`, or the token ids of `{"token_blocks": "col"}`) as JSON text,
- * NULL when absent: a list as `[1,2]`, a text (a CSV cell) as a JSON string, for hashIdKeys to
- * read with the TypeScript engine's rules (src/summary/duckdb-prefix.ts). DuckDB only.
+ * NULL when absent: a list as `[1,2]`, a text as a JSON string, for hashIdKeys to read with the
+ * TypeScript engine's rules (src/summary/duckdb-prefix.ts). A CSV's (`dotted` false: every column
+ * read as text) is the cell's text itself, as TraceBuilder reads it: no JSON string to parse
+ * before the cell's own JSON. DuckDB only.
  */
 function hashIdsJsonSql(src: FieldSource, dotted: boolean, d: Dialect, numeric: TypedColumns): string {
   if (d !== DIALECTS.duckdb) throw new Error('hash_ids are read in the duckdb dialect only');
-  const spec = typeof src === 'string' ? src : typeof src === 'object' && !Array.isArray(src) && 'token_blocks' in src ? src.token_blocks : undefined;
+  const spec = hashIdsSpec(src);
   if (spec === undefined) throw new Error(`hash_ids: no SQL form of ${JSON.stringify(src)}`);
   const c = column(spec, dotted, d, numeric);
+  if (!dotted) return c;
   return `CASE WHEN ${c} IS NULL THEN NULL ELSE CAST(to_json(${c}) AS VARCHAR) END`;
 }
 

@@ -6,9 +6,10 @@
  * and bad values as TraceBuilder reads them), the same time order (ties in input order), the
  * same ids renumbered by first use, and so the same sections and statistics.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { poolSmallClients } from '../../src/fit/fit-trace.js';
 import { prefixSections } from '../../src/fit/prefix.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
@@ -142,6 +143,45 @@ describe('hash_ids in the DuckDB engine', () => {
     expect(prefixSideOf(dd!.trace!)).toEqual(prefixSideOf(back.trace));
   });
 
+  it('reads 64-bit ids of JSON lines whose lists DuckDB would type DOUBLE[] (one [1.5] row), at the top and at a dotted path', async () => {
+    // Only lists of numbers (no text among them): DuckDB typed the column by its sample as
+    // DOUBLE[], and to_json printed 18446744073709551615 rounded, so both 64-bit rows were read
+    // as bad (kept without ids) where the TypeScript engine reads their digits.
+    const numeric = rows.filter((r) => r[4] === '' || /^\[[-\d., ]*\]$/.test(r[4]));
+    expect(numeric.some((r) => r[4] === '[1.5]')).toBe(true);
+    await expectSameAsTs([writeJsonl('numeric.jsonl', numeric)], mapping());
+    const dd = await prefixRowsWithDuckDB([join(dir, 'numeric.jsonl')], mapping(), {});
+    // [1, -2] and [1.5]: bad; the 64-bit rows read.
+    expect(dd!.bad.rows).toBe(2);
+    // The same in a struct (`req.ids`), beside fields read from it.
+    const file = join(dir, 'nested.jsonl');
+    writeFileSync(file, readFileSync(join(dir, 'numeric.jsonl'), 'utf8').replace(/"prompt":(\d+),"answer":(\d+),"ids":(.*)}$/gm, '"req":{"prompt":$1,"answer":$2,"ids":$3}}'));
+    await expectSameAsTs([file], mapping({ columns: { timestamp: 'ts', client_id: 'user', input_tokens: 'req.prompt', output_tokens: 'req.answer', hash_ids: 'req.ids' } }));
+  });
+
+  it('reads 64-bit ids of a Parquet JSON column apart, and refuses a DOUBLE list\'s past 2^53, in both engines alike', async () => {
+    // A Parquet file DuckDB wrote from JSON lines of mixed types: the ids column is JSON. The
+    // TypeScript engine's reader parsed it with JSON.parse, so 18446744073709551615, …614 and …613
+    // were one id (the DuckDB engine kept them apart).
+    const con = await (await DuckDBInstance.create(':memory:')).connect();
+    const src = writeJsonl('for-json-parquet.jsonl', rows);
+    const pq = join(dir, 'json-column.parquet');
+    await con.run(`COPY (SELECT * FROM read_json('${src}')) TO '${pq}'`);
+    expect((await con.runAndReadAll(`SELECT typeof(ids) FROM '${pq}' LIMIT 1`)).getColumnsJS()[0][0]).toBe('JSON');
+    await expectSameAsTs([pq], mapping());
+    // A DOUBLE list holds no digits past 2^53: bad in both (the TypeScript engine had read
+    // 18446744073709551615 and …614 as one text id "18446744073709551616").
+    const dbl = join(dir, 'double-list.parquet');
+    await con.run(`COPY (SELECT * FROM (VALUES (1.0, 'a', [18446744073709551615, 3]::DOUBLE[]), (2.0, 'a', [18446744073709551614]::DOUBLE[]), (3.0, 'a', [2]::DOUBLE[])) t(ts, user, ids)) TO '${dbl}'`);
+    const m = parseMapping({ columns: { timestamp: 'ts', client_id: 'user', hash_ids: 'ids' }, timestamp: { unit: 's' } }, 'm');
+    const ts = await ingestFiles({ inputs: [dbl], mapping: m });
+    const dd = await prefixRowsWithDuckDB([dbl], m, {});
+    expect(rowsWithIds(ts.trace)).toEqual([[3, 'a', -1, [0]]]);
+    expect(rowsWithIds(dd!.trace!)).toEqual(rowsWithIds(ts.trace));
+    expect(ts.summary.notes?.find((n) => n.includes('not an array of block ids'))).toBe(`hash_ids: 2 rows have a value that is not an array of block ids (whole numbers ≥ 0 or texts), kept without ids (one field's bad value: the request is not rejected); the first, ${dbl}:1: ${dd!.bad.first!.slice(dbl.length + 2)}`);
+    expect(dd!.bad.first).toContain('is past 2^53');
+  });
+
   it('hashes token ids block by block ({"token_blocks": col}) as the TypeScript engine does', async () => {
     const rng = createRng(3);
     const stems = Array.from({ length: 4 }, () => Array.from({ length: 9 }, () => Math.floor(rng.next() * 50000)));
@@ -160,6 +200,44 @@ describe('hash_ids in the DuckDB engine', () => {
     expect(dd!.bad.rows).toBe(1);
     expect(prefixSideOf(dd!.trace!)!.hitRatio).toBeGreaterThan(0.2);
   });
+
+  it('notes what the TypeScript engine notes of the ids (block sizes) in fit, validate and inspect, in its words', async () => {
+    // 64-token blocks said for ids of ~512-token blocks: the block-size note. DuckDB's fit said
+    // it as a warning, its validate and inspect not at all.
+    const file = writeCsv('blocks.csv', rows.filter((r) => !r[4].includes('1.5') && !r[4].includes('-2') && r[4] !== 'abc'));
+    const map = join(dir, 'blocks-map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'user', input_tokens: 'prompt', output_tokens: 'answer', hash_ids: 'ids' }, timestamp: { unit: 's' }, block_tokens: 64 }));
+    const out = tempDir();
+    const notes = async (engine: string) => {
+      const runs = [
+        await runCli('fit', file, '--map', map, '--engine', engine, '--out', `${out}/${engine}.json`),
+        await runCli('validate', file, file, '--source-map', map, '--generated-map', map, '--engine', engine),
+        await runCli('inspect', file, '--map', map, '--engine', engine, '--json'),
+      ];
+      return runs.map((r) => r.stderr.split('\n').filter((l) => l.includes('hash_ids')));
+    };
+    const ts = await notes('ts');
+    expect(ts[0]).toEqual([expect.stringMatching(/^note: hash_ids: [\d.]+ % of the \d+ rows with ids .*"block_tokens"/)]);
+    expect(ts[1]).toHaveLength(2);
+    expect(await notes('duckdb')).toEqual(ts);
+  }, 60_000);
+
+  it('does not repeat the scan\'s notes (a unit detected, origins put on one) in its own pass', async () => {
+    const file = writeCsv('auto.csv', rows);
+    const map = join(dir, 'auto-map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'user', input_tokens: 'prompt', output_tokens: 'answer', hash_ids: 'ids' } }));
+    const out = tempDir();
+    const runs = [
+      await runCli('fit', file, '--map', map, '--engine', 'duckdb', '--out', `${out}/f.json`),
+      await runCli('inspect', file, '--map', map, '--engine', 'duckdb', '--json'),
+      await runCli('validate', file, file, '--source-map', map, '--generated-map', map, '--engine', 'duckdb'),
+    ];
+    const units = runs.map((r) => r.stderr.split('\n').filter((l) => l.includes('timestamps: unit auto')));
+    expect(units[0]).toHaveLength(1);
+    expect(units[1]).toHaveLength(1);
+    // (validate: one per side, named)
+    expect(units[2].map((l) => l.split(':')[0])).toEqual([`source ${file}`, `generated ${file}`]);
+  }, 60_000);
 
   it('gives nothing without a hash_ids mapping, or when no row has ids', async () => {
     const file = writeCsv('none.csv', rows.map((r) => [r[0], r[1], r[2], r[3], ''] as Row));
@@ -206,6 +284,7 @@ describe('hash_ids in the DuckDB engine', () => {
   }, 120_000);
 
   it('says when it leaves them out: several of our own traces read together', async () => {
+    const out = tempDir();
     // Two of our own traces: each numbers its ids from 0, which this engine does not keep apart.
     const ts = await ingestFiles({ inputs: [writeCsv('own-src.csv', rows)], mapping: mapping() });
     const a = join(dir, 'own-a.jsonl');
@@ -216,6 +295,16 @@ describe('hash_ids in the DuckDB engine', () => {
     expect(i.code).toBe(0);
     expect(i.stderr).toContain('hash_ids of several of our own traces read together are read by the TypeScript engine only');
     expect((JSON.parse(i.stdout) as { trace: { prefix?: unknown } }).trace.prefix).toBeUndefined();
+    // As validate's generated side: not judged, said why (the note had said the side had no
+    // hash_ids, and to fit with the TypeScript engine).
+    const gen = join(dir, 'own-gen');
+    mkdirSync(gen, { recursive: true });
+    await writeTrace(ts.trace, join(gen, 'a.jsonl'), 'jsonl');
+    await writeTrace(ts.trace, join(gen, 'b.jsonl'), 'jsonl');
+    const v = await runCli('validate', SYNTHETIC, join(gen, '*.jsonl'), '--source-preset', 'mooncake', '--engine', 'duckdb', '--json', `${out}/v.json`);
+    expect(v.stderr).toContain('hash_ids of several of our own traces read together are read by the TypeScript engine only');
+    const metrics = (JSON.parse(readFileSync(`${out}/v.json`, 'utf8')) as { metrics: Record<string, { value: number | null; note: string }> }).metrics;
+    expect(metrics.prefix_hit_ratio_abs_err).toMatchObject({ value: null, note: expect.stringContaining('not judged: the DuckDB engine reads no hash_ids of several of our own traces') });
     // One of them alone is read.
     const one = await runCli('inspect', a, '--engine', 'duckdb', '--json', '--quiet');
     expect((JSON.parse(one.stdout) as { trace: { prefix?: unknown } }).trace.prefix).toEqual((JSON.parse((await runCli('inspect', a, '--json', '--quiet')).stdout) as { trace: { prefix?: unknown } }).trace.prefix);
