@@ -64,8 +64,8 @@ export const MappingSchema = z
     separator: z.string().default('/').describe('joins client_id columns'),
     block_tokens: z.number().int().positive().optional().describe('tokens per block of columns.hash_ids (512, the Mooncake traces\' block, when not given)'),
     optional: z.array(z.enum(CANONICAL_FIELDS)).default([]).describe('fields whose source columns may be missing from a file (left absent)'),
-    keep: FilterTexts.describe('the texts of columns.filter a row is kept for (other rows are counted as excluded): ["POST /v1/chat/completions"], ["profiling"]'),
-    drop: FilterTexts.describe('or instead: the texts of columns.filter a row is excluded for (every other row is kept, a blank filter text too): ["GET /health"]'),
+    keep: FilterTexts.describe('the texts of columns.filter a row is kept for (other rows are counted as excluded), or {"prefix": text} for every text starting with it: ["POST /v1/chat/completions"], ["profiling"], [{"prefix": "/v1/chat/completions?"}]'),
+    drop: FilterTexts.describe('or instead: the texts of columns.filter a row is excluded for (every other row is kept, a blank filter text too), or {"prefix": text}: ["GET /health"], [{"prefix": "/health"}]'),
   })
   .strict();
 
