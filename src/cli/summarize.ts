@@ -19,8 +19,9 @@ import { parseIsoSeconds } from '../ingest/timestamp.js';
 import { timeAxisWarning } from '../ingest/time-axis.js';
 import { rebaseToFirstSecond } from '../ingest/trace.js';
 import { prefixSections } from '../fit/prefix.js';
+import { withShare } from '../generate/prefix-section.js';
 import type { PrefixSection } from '../profile/schema.js';
-import { pooledPrefixTrace, prefixRowsWithDuckDB, sayPrefixNotes, tooManyNote } from '../summary/duckdb-prefix.js';
+import { pooledPrefixTrace, pooledSliceRows, prefixRowsWithDuckDB, sayPrefixNotes, slicedNote, tooManyNote, type PrefixReadOptions } from '../summary/duckdb-prefix.js';
 import type { DuckDbOptions } from '../summary/duckdb-types.js';
 
 /** `servegen summarize`: the scan half of fit, for partitions (days, shards) fitted later together. */
@@ -192,13 +193,20 @@ export async function scanSummaries(
  * (prefixRowsWithDuckDB), small clients pooled below `poolBelow`; undefined without hash_ids.
  * Says what the TypeScript engine's ingest says of them (rows kept without ids, block sizes).
  */
-export async function duckdbPrefixSections(inputs: string[], mapping: Mapping, options: DuckDbOptions & { firstSecond?: boolean }, poolBelow: number | undefined, rep: Reporter): Promise<Map<string, PrefixSection> | undefined> {
-  const rows = await prefixRowsWithDuckDB(inputs, mapping, options);
+export async function duckdbPrefixSections(inputs: string[], mapping: Mapping, options: DuckDbOptions & Pick<PrefixReadOptions, 'firstSecond' | 'maxRows'>, poolBelow: number | undefined, rep: Reporter): Promise<Map<string, PrefixSection> | undefined> {
+  const rows = await prefixRowsWithDuckDB(inputs, mapping, { ...options, slice: true });
   if (!rows) return undefined;
-  if (rows.tooMany) rep.info(tooManyNote(rows.tooMany, 'the profile has no prefix sections'));
+  if (rows.tooMany) rep.info(slicedNote(rows) ?? tooManyNote(rows.tooMany, 'the profile has no prefix sections'));
   sayPrefixNotes(rows, (l) => rep.info(l));
   const trace = pooledPrefixTrace(rows, poolBelow);
-  return trace && prefixSections(trace);
+  const sections = trace && prefixSections(trace);
+  if (sections && rows.sliced) {
+    // Generation gives ids to a client's share of requests: here the share before the slice's
+    // end (its requests over the log's would be the share of a span it does not cover).
+    const before = pooledSliceRows(rows, poolBelow);
+    for (const [c, p] of sections) sections.set(c, withShare(p, p.requests / before.get(c)!));
+  }
+  return sections;
 }
 
 /** `--origin`: epoch seconds, or an ISO time (UTC unless it carries an offset). */

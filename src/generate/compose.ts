@@ -115,6 +115,14 @@ function knownIds(clients: readonly ProfileClient[]): string {
 }
 
 /** True when the client has length data (a window with a field). */
+/**
+ * The share of a client's requests generation gives block ids: the profile's `prefix.share`
+ * (fitted on a slice of the log), else its requests with ids over the client's requests.
+ */
+function prefixShareOf(c: ProfileClient): number {
+  return c.prefix!.share ?? c.prefix!.requests / c.requests;
+}
+
 function hasLengthData(c: ProfileClient): boolean {
   return c.lengths.some((w) => Object.keys(w.fields).length > 0);
 }
@@ -628,7 +636,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
       left: 0,
       levels: c.levels,
       prefix: c.prefix && options.prefix !== false ? new HashIdStream(prefixModelOf(c.prefix), root.split(`prefix:${c.id}`), { nextId: () => nextId++ }) : undefined,
-      prefixShare: c.prefix && options.prefix !== false && c.prefix.requests < c.requests ? { share: c.prefix.requests / c.requests, rng: root.split(`prefix-share:${c.id}`) } : undefined,
+      prefixShare: c.prefix && options.prefix !== false && prefixShareOf(c) < 1 ? { share: prefixShareOf(c), rng: root.split(`prefix-share:${c.id}`) } : undefined,
     }));
   };
   // Block ids are numbered across clients in the order they are made (so they never collide),

@@ -39,6 +39,15 @@ export function prefixSectionOf(model: PrefixModel, requests: number, hitRatio: 
   };
 }
 
+/**
+ * The section with `share` (a client's share of requests with ids, when it was fitted on a
+ * slice of the log), placed after `requests` as the schema orders it.
+ */
+export function withShare(s: PrefixSection, share: number): PrefixSection {
+  const { block_tokens, requests, ...rest } = s;
+  return { block_tokens, requests, share: r6(Math.min(1, share)), ...rest };
+}
+
 /** The model a profile's section stores (for generation). */
 export function prefixModelOf(s: PrefixSection): PrefixModel {
   const f = s.roots.first;

@@ -130,6 +130,7 @@ export const PrefixSchema = z
   .object({
     block_tokens: z.number().int().positive().describe('prompt tokens per block (512 in the Mooncake traces): a request of t prompt tokens has ⌈t / block_tokens⌉ blocks'),
     requests: z.number().int().nonnegative().describe('requests with hash_ids the model was fitted on'),
+    share: share.optional().describe('the client\'s share of requests with hash_ids, when the model was fitted on a slice of the log (`fit --engine duckdb` above 4 M requests with ids fits it on the earliest that many; the share is the slice\'s): generation gives ids to this share of the client\'s requests. Absent: requests / the client\'s requests'),
     hit_ratio: share.describe('their block hit ratio with an infinite prefix cache: Σ shared prefix blocks / Σ blocks (what the model reproduces; validate compares it)'),
     roots: z
       .object({

@@ -47,7 +47,7 @@ export async function ingestWithDuckDB(
     const q = (f: string) => `"${f}"`;
     const counts = (
       await con.runAndReadAll(
-        `SELECT count(*) AS n, count(DISTINCT client) AS clients, min(t) AS s, max(t) AS e${[...texts, ...ints].map((f) => `, count(${q(f)}) AS ${q(`n_${f}`)}`).join('')}${texts.includes('request_id') ? ', count(DISTINCT request_id) AS ids' : ''}${scan.hashIds ? ', count(hash_raw) AS valued' : ''} FROM src_rows WHERE reason IS NULL`,
+        `SELECT count(*) AS n, count(DISTINCT client) AS clients, min(t) AS s, max(t) AS e${[...texts, ...ints].map((f) => `, count(${q(f)}) AS ${q(`n_${f}`)}`).join('')}${texts.includes('request_id') ? ', count(DISTINCT request_id) AS ids' : ''}${scan.hashIds ? ", count(NULLIF(hash_raw, '')) AS valued" : ''} FROM src_rows WHERE reason IS NULL`,
       )
     ).getRowObjectsJS()[0] as Record<string, unknown>;
     const accepted = num(counts.n);

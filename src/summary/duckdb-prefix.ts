@@ -12,7 +12,7 @@
  * The inputs are read once more for this (only when hash_ids are mapped), and the rows with ids
  * are held: ~16 bytes per row and 4 per id, as in the TypeScript engine.
  */
-import { openSource, originOf, num, streamedAll, type Source } from './duckdb.js';
+import { openSource, originOf, num, sqlDouble, streamedAll, type Source } from './duckdb.js';
 import type { DuckDbOptions } from './duckdb-types.js';
 import { withFieldCounts } from './duckdb-csv-fields.js';
 import { DIALECTS, rowsSql, SQL_INT_FIELDS } from './sql.js';
@@ -37,8 +37,15 @@ export interface DuckDbPrefixRows {
   clientRows: Map<string, number>;
   /** Rows kept without ids because their value was not an array of block ids (the TypeScript engine's note). */
   bad: { rows: number; first?: string };
-  /** More accepted rows with a hash_ids value than `maxRows` (PREFIX_MAX_ROWS): none read (no trace). */
+  /** More accepted rows with a hash_ids value than `maxRows` (PREFIX_MAX_ROWS): none read (no trace), or with `slice`, the earliest (`sliced`). */
   tooMany?: { rows: number; max: number };
+  /**
+   * With `slice` and tooMany: the trace holds only the rows with a value before `end` (seconds
+   * from the trace's origin; `start` the first accepted row's): the earliest that fit in
+   * `maxRows`. `clientRows`: accepted rows per client before `end`, with ids or not (a client's
+   * share of requests with ids is read from them).
+   */
+  sliced?: { start: number; end: number; clientRows: Map<string, number> };
 }
 
 /**
@@ -60,7 +67,7 @@ export function tooManyNote(t: { rows: number; max: number }, what: string): str
  * note says so). Times count from the origin the TypeScript engine takes (`origin`,
  * `firstSecond`: as openScan).
  */
-export async function prefixRowsWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & { origin?: number; firstSecond?: boolean; maxRows?: number }): Promise<DuckDbPrefixRows | undefined> {
+export async function prefixRowsWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & PrefixReadOptions): Promise<DuckDbPrefixRows | undefined> {
   if (mapping.columns.hash_ids === undefined) return undefined;
   // (the inputs' notes — a unit detected, origins put on one — were said by the scan this pass
   // follows: repeated, they came twice, in validate without the side's name; found by review)
@@ -74,7 +81,15 @@ export async function prefixRowsWithDuckDB(inputs: string[], mapping: Mapping, o
   }
 }
 
-async function readRows(src: Source, options: { origin?: number; firstSecond?: boolean; maxRows?: number }): Promise<DuckDbPrefixRows> {
+/** How prefixRowsWithDuckDB reads: the origin as openScan's (`origin`, `firstSecond`); at most `maxRows` rows with a value (PREFIX_MAX_ROWS), above which none, or with `slice` the earliest that fit (DuckDbPrefixRows.sliced). */
+export interface PrefixReadOptions {
+  origin?: number;
+  firstSecond?: boolean;
+  maxRows?: number;
+  slice?: boolean;
+}
+
+async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDbPrefixRows> {
   const { con, files } = src;
   const ints = PREFIX_INTS.filter((f) => src.mapping.columns[f] !== undefined);
   const counts = src.fields && src.fields.found !== false ? src.fields : undefined;
@@ -84,8 +99,9 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
     throw duckdbReadError(err, files);
   });
   // Every accepted row's client and the times' extent (the origin, as openScan decides it).
-  // (and the rows with a value, which the stream below must give: streamedAll need not count them again)
-  const agg = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, count(hash_raw) AS h, min(t) AS tmin, max(abs(t)) AS amax FROM (${rows(from)}) AS r WHERE reason IS NULL GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; h: unknown; tmin: unknown; amax: unknown }[]);
+  // (and the rows with a value, which the stream below must give: streamedAll need not count them again;
+  // a blank CSV cell is none, as in the TypeScript engine: counted, the limit counted rows without ids)
+  const agg = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, count(NULLIF(hash_raw, '')) AS h, min(t) AS tmin, max(abs(t)) AS amax FROM (${rows(from)}) AS r WHERE reason IS NULL GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; h: unknown; tmin: unknown; amax: unknown }[]);
   const clientRows = new Map<string, number>();
   let tmin = Infinity;
   let amax = 0;
@@ -101,10 +117,26 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
   // Beyond what the prefix model and the cache simulations hold (~1.5 GB a million requests of
   // ~24 ids), nothing is read: said, where a log of billions of rows would run out of memory.
   const max = options.maxRows ?? PREFIX_MAX_ROWS;
-  if (withValue > max) return { clientRows, bad, tooMany: { rows: withValue, max } };
+  const tooMany = withValue > max ? { rows: withValue, max } : undefined;
+  if (tooMany && !options.slice) return { clientRows, bad, tooMany };
   const { origin } = originOf(src, tmin, amax, options.origin, options.firstSecond);
+  // Too many with `slice`: the rows before the time of the (max + 1)-th earliest row with a value
+  // (rows sharing that time all left out, so that no tie is cut by input order).
+  let before = '';
+  let sliced: DuckDbPrefixRows['sliced'];
+  let expected = withValue;
+  if (tooMany) {
+    const cut = await run(async (from) => (await con.runAndReadAll(`SELECT CAST(t AS DOUBLE) AS t FROM (${rows(from)}) AS r WHERE reason IS NULL AND NULLIF(hash_raw, '') IS NOT NULL ORDER BY t LIMIT 1 OFFSET ${max}`)).getColumnsJS()[0][0]);
+    const end = num(cut);
+    before = ` AND t < ${sqlDouble(end)}`;
+    const window = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, count(NULLIF(hash_raw, '')) AS h FROM (${rows(from)}) AS r WHERE reason IS NULL${before} GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; h: unknown }[]);
+    expected = window.reduce((a, r) => a + num(r.h), 0);
+    // (every row with a value at the first time: none before it)
+    if (expected === 0) return { clientRows, bad, tooMany };
+    sliced = { start: tmin - origin, end: end - origin, clientRows: new Map(window.map((r) => [r.client, num(r.n)])) };
+  }
   // The rows with a value, in input order (ties in time keep it, as in TraceBuilder.finish).
-  const sql = (from: string) => `SELECT client, t, ${ints.map((f) => `CAST(${f} AS DOUBLE) AS ${f}, `).join('')}hash_raw FROM (${rows(from)}) AS r WHERE reason IS NULL AND hash_raw IS NOT NULL`;
+  const sql = (from: string) => `SELECT client, t, ${ints.map((f) => `CAST(${f} AS DOUBLE) AS ${f}, `).join('')}hash_raw FROM (${rows(from)}) AS r WHERE reason IS NULL AND NULLIF(hash_raw, '') IS NOT NULL${before}`;
   const clients = new Map<string, number>();
   const clientIds: string[] = [];
   const client = new GrowableI32();
@@ -151,13 +183,13 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
           for (const key of keys) codes.push(dict.code(key));
         }
       }
-      await streamedAll(con, q, got, withValue);
+      await streamedAll(con, q, got, expected);
     } finally {
       await con.run('SET preserve_insertion_order = false');
     }
   });
   const n = time.n;
-  if (n === 0) return { clientRows, bad };
+  if (n === 0) return { clientRows, bad, tooMany };
   const t = time.finish();
   let sorted = true;
   for (let i = 1; i < n && sorted; i++) sorted = t[i] >= t[i - 1];
@@ -183,7 +215,7 @@ async function readRows(src: Source, options: { origin?: number; firstSecond?: b
     origin: null,
     hashIds: sortHashIds(idCounts.finish(), codes.finish(), dict.size, perm, src.hashIds!.blockTokens),
   };
-  return { trace, clientRows, bad };
+  return { trace, clientRows, bad, tooMany, sliced };
 }
 
 /**
@@ -226,13 +258,51 @@ function exactDigits(text: string, decoded: boolean): unknown[] | undefined {
  */
 export function pooledPrefixTrace(rows: DuckDbPrefixRows, min: number | undefined): Trace | undefined {
   const trace = rows.trace;
-  if (!trace || !(min !== undefined && min > 0)) return trace;
+  const pool = trace && poolOf(rows, min);
+  if (!trace || !pool) return trace;
+  const code = trace.clientIds.map((c) => pool.code(c));
+  return { ...trace, client: trace.client.map((c) => code[c]), clientIds: pool.ids };
+}
+
+/** The scan's pool of small clients (below `min` accepted rows) as a client's pooled code; undefined when none is pooled. */
+function poolOf(rows: DuckDbPrefixRows, min: number | undefined): { ids: string[]; code: (client: string) => number } | undefined {
+  if (!(min !== undefined && min > 0)) return undefined;
   const names = [...rows.clientRows.keys()];
   const pool = poolClients(names, names.map((c) => rows.clientRows.get(c)!), min);
-  if (!pool) return trace;
+  if (!pool) return undefined;
   const at = new Map(names.map((c, i) => [c, i]));
-  const code = trace.clientIds.map((c) => pool.code[at.get(c)!]);
-  return { ...trace, client: trace.client.map((c) => code[c]), clientIds: pool.ids };
+  return { ids: pool.ids, code: (c) => pool.code[at.get(c)!] };
+}
+
+/**
+ * A sliced read's (DuckDbPrefixRows.sliced) accepted rows before its end per client as the
+ * scan pooled them (pooledPrefixTrace's client ids): a client's share of requests with ids is
+ * its trace rows over these.
+ */
+export function pooledSliceRows(rows: DuckDbPrefixRows, min: number | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  const pool = poolOf(rows, min);
+  for (const [c, n] of rows.sliced?.clientRows ?? []) {
+    const id = pool ? pool.ids[pool.code(c)] : c;
+    out.set(id, (out.get(id) ?? 0) + n);
+  }
+  return out;
+}
+
+/** What fit says of a sliced read (DuckDbPrefixRows.sliced): the span its prefix sections were fitted on. */
+export function slicedNote(rows: DuckDbPrefixRows): string | undefined {
+  const { sliced, tooMany, trace } = rows;
+  if (!sliced || !tooMany || !trace) return undefined;
+  const span = sliced.end - sliced.start;
+  return `note: hash_ids: ${tooMany.rows} requests have them, more than the DuckDB engine's prefix pass holds (${tooMany.max}): the prefix sections are fitted on the earliest ${trace.n} of them, the first ${formatSpan(span)} of the log (each client's share of requests with ids from that span); reuse over longer gaps than that span is not seen`;
+}
+
+/** Seconds as the largest whole unit that reads well: 45 s, 12.5 min, 3.2 h, 2.1 days. */
+function formatSpan(s: number): string {
+  if (s < 120) return `${+s.toFixed(1)} s`;
+  if (s < 7200) return `${+(s / 60).toFixed(1)} min`;
+  if (s < 172800) return `${+(s / 3600).toFixed(1)} h`;
+  return `${+(s / 86400).toFixed(1)} days`;
 }
 
 /**
@@ -240,7 +310,7 @@ export function pooledPrefixTrace(rows: DuckDbPrefixRows, min: number | undefine
  * DuckDB: `side`, undefined without hash_ids; `unread`, why none were read when it has too many
  * (PREFIX_MAX_ROWS, also said through `onNote`). Rows kept without ids are said through `onNote`.
  */
-export async function prefixSideWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions): Promise<{ side?: PrefixSide; unread?: string }> {
+export async function prefixSideWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & Pick<PrefixReadOptions, 'maxRows'>): Promise<{ side?: PrefixSide; unread?: string }> {
   const rows = await prefixRowsWithDuckDB(inputs, mapping, options);
   if (rows && options.onNote) sayPrefixNotes(rows, options.onNote);
   if (rows?.tooMany) {

@@ -110,6 +110,19 @@ describe('generate: hash_ids from prefix sections', () => {
     }
   });
 
+  it('gives ids to the section\'s `share` of requests when it has one (fitted on a slice of the log), whatever its requests', () => {
+    const c = syn.clients[0];
+    const some: Profile = { ...syn, clients: [{ ...c, prefix: { ...c.prefix!, requests: c.requests, share: 0.4 } }] };
+    const all: Profile = { ...syn, clients: [{ ...c, prefix: { ...c.prefix!, requests: Math.round(c.requests * 0.1), share: 1 } }] };
+    const a = [...planRequests(planGeneration(some, options(4, 1200)))];
+    const withIds = a.filter((r) => r.hash_ids !== undefined).length / a.length;
+    // (~1,900 requests: a binomial share's sd is 0.011)
+    expect(a.length).toBeGreaterThan(1500);
+    expect(withIds).toBeGreaterThan(0.35);
+    expect(withIds).toBeLessThan(0.45);
+    expect([...planRequests(planGeneration(all, options(4, 1200)))].every((r) => r.hash_ids !== undefined)).toBe(true);
+  });
+
   it('reproduces the source infinite-cache hit ratio (conversation and synthetic) within 0.05 over 3 seeds', () => {
     for (const [profile, source, span] of [
       [conv, convSource, 3537],

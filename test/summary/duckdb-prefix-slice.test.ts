@@ -1,0 +1,125 @@
+/**
+ * A log with more rows with hash_ids than the DuckDB engine's prefix pass holds (PREFIX_MAX_ROWS)
+ * is fitted on its earliest rows with ids (the rows before the time of the (max + 1)-th): fit's
+ * prefix sections are the TypeScript engine's on those rows, each with `share` — its requests
+ * with ids over all its accepted requests before that time — which generate reads in place of
+ * requests / the client's requests (a slice's requests over the whole log's would be a share of
+ * a span the slice does not cover). validate and inspect still read none above the limit.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { duckdbPrefixSections } from '../../src/cli/summarize.js';
+import type { Reporter } from '../../src/cli/progress.js';
+import { poolSmallClients } from '../../src/fit/fit-trace.js';
+import { prefixSections } from '../../src/fit/prefix.js';
+import { ingestFiles } from '../../src/ingest/ingest.js';
+import { parseMapping } from '../../src/ingest/mapping.js';
+import { sliceTrace, type Trace } from '../../src/ingest/trace.js';
+import { ProfileSchema } from '../../src/profile/schema.js';
+import { createRng } from '../../src/stats/rng.js';
+import { prefixRowsWithDuckDB, prefixSideWithDuckDB } from '../../src/summary/duckdb-prefix.js';
+import { tempDir } from '../helpers.js';
+
+const dir = tempDir();
+const mapping = parseMapping({ columns: { timestamp: 'ts', client_id: 'user', input_tokens: 'prompt', output_tokens: 'answer', hash_ids: 'ids' }, timestamp: { unit: 's' }, block_tokens: 16 }, 'm');
+
+/**
+ * ~900 rows over an hour, shuffled, of 4 clients (one of 4 rows, pooled below 5), a few shared
+ * stems per client so prefixes repeat; per client a different share of rows without ids (a blank
+ * cell), some bad values (kept without ids, counted as having a value), and ties in time.
+ */
+function writeLog(name: string): { file: string; withValue: number[] } {
+  const rng = createRng(23);
+  const lines: string[] = [];
+  const withValue: number[] = [];
+  const clients: [string, number, number][] = [['chat', 500, 0.1], ['docs', 300, 0.5], ['agent', 96, 0], ['tiny', 4, 0]];
+  for (const [c, n, blank] of clients) {
+    for (let j = 0; j < n; j++) {
+      const stem = Math.floor(rng.next() * 4);
+      const ids = [stem, ...Array.from({ length: 1 + Math.floor(rng.next() * 4) }, (_, m) => (rng.next() < 0.6 ? stem * 10 + m : 100 + Math.floor(rng.next() * 60)))];
+      const t = 1.7e9 + Math.floor(rng.next() * 3600 * 20) / 20;
+      const value = rng.next() < blank ? '' : j % 61 === 7 ? '"[1, -1]"' : `"${JSON.stringify(ids).replace(/"/g, '""')}"`;
+      if (value !== '') withValue.push(t);
+      lines.push(`${t.toFixed(2)},${c},${16 * ids.length - 3},${1 + (j % 50)},${value}`);
+    }
+  }
+  for (let i = lines.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [lines[i], lines[j]] = [lines[j], lines[i]];
+  }
+  const file = join(dir, name);
+  writeFileSync(file, ['ts,user,prompt,answer,ids', ...lines].join('\n') + '\n');
+  return { file, withValue: withValue.sort((a, b) => a - b) };
+}
+
+/** Per client of the trace: [rows with ids, rows]. */
+function idShares(trace: Trace): Map<string, [number, number]> {
+  const out = new Map<string, [number, number]>();
+  for (let i = 0; i < trace.n; i++) {
+    const c = trace.clientIds[trace.client[i]];
+    const e = out.get(c) ?? [0, 0];
+    if (trace.hashIds!.offsets[i + 1] > trace.hashIds!.offsets[i]) e[0]++;
+    e[1]++;
+    out.set(c, e);
+  }
+  return out;
+}
+
+describe('the DuckDB prefix pass above its limit (a slice of the log)', () => {
+  const { file, withValue } = writeLog('log.csv');
+  const max = 300;
+  const notes: string[] = [];
+  const rep = { info: (l: string) => notes.push(l), stage: () => {} } as unknown as Reporter;
+
+  it("fits the TypeScript engine's sections on the rows before the (max + 1)-th row with a value, with each client's share there", async () => {
+    const sections = await duckdbPrefixSections([file], mapping, { maxRows: max }, 5, rep);
+    // The cut, from the log's own text: the time of its (max + 1)-th earliest row with a value.
+    const cut = withValue[max];
+    expect(withValue.filter((t) => t < cut).length).toBeLessThanOrEqual(max);
+    const ts = (await ingestFiles({ inputs: [file], mapping })).trace;
+    const origin = Date.parse(ts.origin!) / 1000;
+    const whole = poolSmallClients(ts, 5).trace;
+    const early = sliceTrace(whole, -Infinity, cut - origin);
+    expect(early.n).toBeLessThan(ts.n / 2);
+    const want = prefixSections(early)!;
+    expect(sections).toBeDefined();
+    expect([...sections!.keys()].sort()).toEqual(['agent', 'chat', 'docs', 'tail']);
+    const shares = idShares(early);
+    for (const [c, p] of sections!) {
+      const { share, ...rest } = p;
+      expect(rest).toEqual(want.get(c));
+      const [ids, all] = shares.get(c)!;
+      expect(share).toBeCloseTo(ids / all, 6);
+    }
+    // The clients' different shares of rows without ids: the docs' near a half, the agent's all.
+    expect(sections!.get('docs')!.share).toBeLessThan(0.65);
+    expect(sections!.get('agent')!.share).toBe(1);
+    // A profile with them is valid; `share` sits after `requests`.
+    expect(Object.keys(sections!.get('chat')!).slice(0, 3)).toEqual(['block_tokens', 'requests', 'share']);
+    expect(() => ProfileSchema.shape.clients.element.shape.prefix.parse(sections!.get('chat'))).not.toThrow();
+    const note = notes.find((l) => l.includes('more than the DuckDB engine'));
+    expect(note).toContain(`hash_ids: ${withValue.length} requests have them, more than the DuckDB engine's prefix pass holds (${max}): the prefix sections are fitted on the earliest`);
+  });
+
+  it('reads them all, with no share, below the limit; validate and inspect read none above it', async () => {
+    const all = await duckdbPrefixSections([file], mapping, { maxRows: withValue.length }, 5, rep);
+    for (const p of all!.values()) expect(p.share).toBeUndefined();
+    const ts = (await ingestFiles({ inputs: [file], mapping })).trace;
+    expect(all).toEqual(prefixSections(poolSmallClients(ts, 5).trace));
+    const side = await prefixSideWithDuckDB([file], mapping, { maxRows: max });
+    expect(side.side).toBeUndefined();
+    expect(side.unread).toMatch(/^not judged: hash_ids: \d+ requests have them/);
+  });
+
+  it('reads none when every row up to the (max + 1)-th with a value shares the first time', async () => {
+    const f = join(dir, 'one-time.csv');
+    writeFileSync(f, ['ts,user,prompt,answer,ids', ...Array.from({ length: 20 }, (_, i) => `${i < 12 ? 1700000000 : 1700000000 + i},u,29,3,"[1, ${i}]"`)].join('\n') + '\n');
+    const rows = await prefixRowsWithDuckDB([f], mapping, { maxRows: 10, slice: true });
+    expect(rows?.trace).toBeUndefined();
+    expect(rows?.tooMany).toEqual({ rows: 20, max: 10 });
+    const ok = await prefixRowsWithDuckDB([f], mapping, { maxRows: 12, slice: true });
+    expect(ok?.trace?.n).toBe(12);
+    expect(ok?.sliced?.end).toBe(12);
+  });
+});
