@@ -659,10 +659,7 @@ export class TraceBuilder {
     const dict = this.hashDict;
     const space = this.hashSpace;
     for (let k = 0; k < keys.length; k++) {
-      let key = keys[k];
-      // A file's own ids (hashIdsLocalToFile): negative numbers (a log's are ≥ 0) or prefixed texts.
-      if (space > 0 && !this.hashFromTokens) key = typeof key === 'number' && key < 4294967296 && space < 1048576 ? -(space * 4294967296 + key) - 1 : `${space}\u0000${key}`;
-      out.push(dict.code(key));
+      out.push(dict.code(space > 0 && !this.hashFromTokens ? spacedHashKey(keys[k], space) : keys[k]));
     }
     return true;
   }
@@ -813,6 +810,16 @@ export function exactHashList(text: string, key: SourceKey | undefined): unknown
     for (const p of key.path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
   }
   return Array.isArray(v) ? v : undefined;
+}
+
+/**
+ * A block id's key in the id space of the file it came from, when that file's ids are its own
+ * (TraceBuilder.hashIdsLocalToFile, space k > 0: the k-th of our own traces read together):
+ * negative numbers (a log's are ≥ 0) or texts prefixed with the space, so that two files' id 0
+ * are two blocks. The DuckDB engine's prefix pass keys them the same (Source.hashIds.spaces).
+ */
+export function spacedHashKey(key: number | string, space: number): number | string {
+  return typeof key === 'number' && key < 4294967296 && space < 1048576 ? -(space * 4294967296 + key) - 1 : `${space}\u0000${key}`;
 }
 
 /**

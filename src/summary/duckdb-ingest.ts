@@ -6,7 +6,7 @@ import { commitTemporary, discardTemporary, outputError, tempPathFor } from '../
 import { formatFromName } from '../io/input.js';
 import { TEXT_COLUMNS } from '../io/trace-schema.js';
 import { toolName } from '../version.js';
-import { hashIdsLeftOutNote, num, openScan, scanTimeWarning, streamedAll, type DuckDbOptions, type OpenScan, sqlDouble } from './duckdb.js';
+import { num, openScan, scanTimeWarning, streamedAll, type DuckDbOptions, type OpenScan, sqlDouble } from './duckdb.js';
 import { badHashIdsNote, blockSizeWarning } from '../ingest/normalize.js';
 import { hashValueKeys, PREFIX_MAX_ROWS, tooManyNote } from './duckdb-prefix.js';
 import { IdDictionary } from '../ingest/id-dictionary.js';
@@ -40,7 +40,6 @@ export async function ingestWithDuckDB(
   const scan = await openScan(inputs, mapping, { ...options, texts: [...TEXT_COLUMNS], ordered: options.inputOrder, hashIds: 'read' });
   const { con, origin, absolute, originIso, close } = scan;
   try {
-    if (scan.hashIdsLeftOut) options.onNote?.(hashIdsLeftOutNote(scan.files));
     const m = scan.mapping;
     const texts = TEXT_COLUMNS.filter((f) => m.columns[f] !== undefined);
     const ints = INT_FIELDS.filter((f) => m.columns[f] !== undefined);
@@ -99,7 +98,7 @@ export async function ingestWithDuckDB(
     ];
     // (ties in every column but hash_ids are ordered by their value's text too: the ids are
     // renumbered by first use in this order, so it must be one order on every run)
-    const order = ['t', 'client', ...presentTexts.map(q), ...presentInts.map(q), ...(scan.hashIds ? ['hash_raw'] : [])].map((c) => `${c} NULLS FIRST`).join(', ');
+    const order = ['t', 'client', ...presentTexts.map(q), ...presentInts.map(q), ...(scan.hashIds ? ['hash_raw'] : []), ...(scan.hashIds?.spaces ? ['hash_space'] : [])].map((c) => `${c} NULLS FIRST`).join(', ');
     // (more rows with ids than the renumbering holds: none written, said)
     const tooMany = scan.hashIds && num(counts.valued) > (options.prefixMaxRows ?? PREFIX_MAX_ROWS) ? { rows: num(counts.valued), max: options.prefixMaxRows ?? PREFIX_MAX_ROWS } : undefined;
     if (tooMany) options.onNote?.(tooManyNote(tooMany, 'the trace has none').replace('prefix pass', 'ingest'));
@@ -156,7 +155,8 @@ async function renumberedIds(scan: OpenScan, order: string, ints: readonly strin
   // (for blockSizeWarning: the rows with ids, their prompt tokens and id counts)
   const counts = new GrowableI32();
   const prompts = new GrowableI32();
-  const sql = `SELECT hash_raw${prompt.map((f) => `, CAST("${f}" AS DOUBLE) AS "${f}"`).join('')} FROM src_rows WHERE reason IS NULL ORDER BY ${order}`;
+  const spaces = scan.hashIds!.spaces;
+  const sql = `SELECT hash_raw${prompt.map((f) => `, CAST("${f}" AS DOUBLE) AS "${f}"`).join('')}${spaces ? ', hash_space' : ''} FROM src_rows WHERE reason IS NULL ORDER BY ${order}`;
   const result = await con.stream(sql);
   let ord = 0;
   for (;;) {
@@ -166,7 +166,7 @@ async function renumberedIds(scan: OpenScan, order: string, ints: readonly strin
     for (let i = 0; i < chunk.rowCount; i++, ord++) {
       const text = cols[0][i];
       if (text === null) continue;
-      const why = hashValueKeys(String(text), scan.hashIds!, keys);
+      const why = hashValueKeys(String(text), scan.hashIds!, keys, spaces ? Number(cols[prompt.length + 1][i]) : 0);
       if (why !== undefined) {
         if (bad.rows++ === 0) bad.first = `${label}: ${why}`;
         continue;

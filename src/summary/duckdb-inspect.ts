@@ -96,7 +96,7 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
       peak: peakOf(loadFromBins(bins, tokens)),
     };
     // Prefix reuse from the rows' hash_ids (a pass of their own), as the TypeScript engine's inspect.
-    const prefix = scan.hashIdsLeftOut ? undefined : (await prefixSideWithDuckDB(inputs, mapping, options)).side;
+    const prefix = (await prefixSideWithDuckDB(inputs, mapping, options)).side;
     if (prefix) summary.prefix = prefix;
     return { summary, rowsRead: scan.rowsRead, rejectsByReason: scan.rejectsByReason, files: scan.files, warning };
   } finally {

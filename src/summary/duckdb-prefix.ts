@@ -18,7 +18,7 @@ import { withFieldCounts } from './duckdb-csv-fields.js';
 import { DIALECTS, rowsSql, SQL_INT_FIELDS } from './sql.js';
 import { duckdbReadError } from './duckdb-errors.js';
 import { withoutLongNumbers } from '../io/json-text.js';
-import { badHashIdsNote, blockSizeWarning, exactHashList, hashIdKeys, sortHashIds, trimmed } from '../ingest/normalize.js';
+import { badHashIdsNote, blockSizeWarning, exactHashList, hashIdKeys, sortHashIds, spacedHashKey, trimmed } from '../ingest/normalize.js';
 import { prefixSideOf, type PrefixSide } from '../validate/prefix.js';
 import { IdDictionary } from '../ingest/id-dictionary.js';
 import { GrowableF64, GrowableI32, type Trace } from '../ingest/trace.js';
@@ -136,7 +136,8 @@ async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDb
     sliced = { start: tmin - origin, end: end - origin, clientRows: new Map(window.map((r) => [r.client, num(r.n)])) };
   }
   // The rows with a value, in input order (ties in time keep it, as in TraceBuilder.finish).
-  const sql = (from: string) => `SELECT client, t, ${ints.map((f) => `CAST(${f} AS DOUBLE) AS ${f}, `).join('')}hash_raw FROM (${rows(from)}) AS r WHERE reason IS NULL AND NULLIF(hash_raw, '') IS NOT NULL${before}`;
+  const sql = (from: string) => `SELECT client, t, ${ints.map((f) => `CAST(${f} AS DOUBLE) AS ${f}, `).join('')}hash_raw${spaces ? ', hash_space' : ''} FROM (${rows(from)}) AS r WHERE reason IS NULL AND NULLIF(hash_raw, '') IS NOT NULL${before}`;
+  const spaces = src.hashIds!.spaces;
   const clients = new Map<string, number>();
   const clientIds: string[] = [];
   const client = new GrowableI32();
@@ -159,9 +160,10 @@ async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDb
         got += chunk.rowCount;
         const cols = chunk.getColumns();
         const [cl, t] = cols;
-        const raw = cols[cols.length - 1];
+        const raw = cols[cols.length - (spaces ? 2 : 1)];
+        const space = spaces ? cols[cols.length - 1] : undefined;
         for (let i = 0; i < chunk.rowCount; i++) {
-          const why = hashValueKeys(String(raw[i]), src.hashIds!, keys);
+          const why = hashValueKeys(String(raw[i]), src.hashIds!, keys, space ? Number(space[i]) : 0);
           if (why !== undefined) {
             if (bad.rows++ === 0) bad.first = `${label}: ${why}`;
             continue;
@@ -219,17 +221,12 @@ async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDb
 }
 
 /**
- * A list's JSON text read again with integers past 2^53 kept as digit texts (hashIdKeys' `again`
- * for a value that is no text). `decoded` (Parquet): none when a number past 2^53 is left, a
- * double, as TraceBuilder reads no digits again from a decoded row (its INT64 ids come exact,
- * here as to_json's digits): the same rows bad, in the same words.
- */
-/**
  * A row's `hash_raw` (hashIdsJsonSql: a CSV cell's text, else JSON text) read as block-id keys
  * into `keys` with the TypeScript engine's rules (hashIdKeys): undefined when read, else why the
  * value is not an array of block ids. The prefix pass and `ingest --engine duckdb` read them so.
+ * `space`: the row's `hash_space` (Source.hashIds.spaces), its keys then spacedHashKey's.
  */
-export function hashValueKeys(text: string, how: { src: FieldSource; blockTokens: number; decoded: boolean; json: boolean }, keys: (number | string)[]): string | undefined {
+export function hashValueKeys(text: string, how: { src: FieldSource; blockTokens: number; decoded: boolean; json: boolean }, keys: (number | string)[], space = 0): string | undefined {
   // (`{"token_blocks": col}`: the value holds the prompt's token ids, hashed block by block)
   const tokens = typeof how.src === 'object' && !Array.isArray(how.src) && 'token_blocks' in how.src ? how.blockTokens : undefined;
   let v: unknown = text;
@@ -244,9 +241,19 @@ export function hashValueKeys(text: string, how: { src: FieldSource; blockTokens
   }
   // (`again`: the text read again, as TraceBuilder reads a cell's or a record's, so that a
   // number JSON rounds gets the TypeScript engine's words: `1E20`, not a whole number)
-  return hashIdKeys(v, tokens, () => (typeof v === 'string' ? exactHashList(trimmed(v), undefined) : exactDigits(text, how.decoded)), keys);
+  const why = hashIdKeys(v, tokens, () => (typeof v === 'string' ? exactHashList(trimmed(v), undefined) : exactDigits(text, how.decoded)), keys);
+  // (the ids of one of several of our own traces: its own, as TraceBuilder keys them; token
+  // blocks' hashes are the prompts' own, shared across files)
+  if (why === undefined && space > 0 && tokens === undefined) for (let k = 0; k < keys.length; k++) keys[k] = spacedHashKey(keys[k], space);
+  return why;
 }
 
+/**
+ * A list's JSON text read again with integers past 2^53 kept as digit texts (hashIdKeys' `again`
+ * for a value that is no text). `decoded` (Parquet): none when a number past 2^53 is left, a
+ * double, as TraceBuilder reads no digits again from a decoded row (its INT64 ids come exact,
+ * here as to_json's digits): the same rows bad, in the same words.
+ */
 function exactDigits(text: string, decoded: boolean): unknown[] | undefined {
   const list = exactHashList(text, undefined);
   return decoded ? withoutLongNumbers(list) : list;

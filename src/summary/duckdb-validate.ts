@@ -10,7 +10,6 @@ import type { Thresholds } from '../validate/thresholds.js';
 import { builderPass, inputsMeta, num, numericColumns, openScan, scanTimeWarning, sqlDouble, type DuckDbOptions, type OpenScan } from './duckdb.js';
 import type { TraceSummaries } from './types.js';
 import { lowerBound } from '../util/lower-bound.js';
-import { PREFIX_UNREAD_DUCKDB } from '../validate/prefix.js';
 import { prefixSideWithDuckDB } from './duckdb-prefix.js';
 
 export interface DuckDbSideInput {
@@ -134,11 +133,7 @@ export async function validateWithDuckDB(
     const srcRel = onClock ? `floor(rel / ${sqlDouble(res)} + ${sqlDouble(tol)}) * ${sqlDouble(res)}` : 'rel';
     const srcTime = srcOffset === 0 ? srcRel : `(${srcRel} + ${sqlDouble(srcOffset)})`;
     const whole = await sideOf(src, 'source', { res, W, time: srcTime, where: 'true' });
-    // A source with hash_ids: its prefix metrics are listed as not judged, saying why (found by
-    // review: they vanished from the DuckDB engine's report, and `--engine auto` picks it for
-    // large inputs, so a report differed from the TypeScript engine's without a word).
-    if (src.hashIdsLeftOut) whole.prefixUnread = PREFIX_UNREAD_DUCKDB;
-    else await withPrefix(whole, source, 'source', options);
+    await withPrefix(whole, source, 'source', options);
     srcSide = whole;
     if (times.length > 0) {
       // Split as splitHalves splits the shifted trace (the same arithmetic, so the same bits).
@@ -172,8 +167,7 @@ export async function validateWithDuckDB(
       const shifted = `(rel + ${sqlDouble(offset)})`;
       const time = res > 1e-6 ? `floor(${shifted} / ${sqlDouble(res)} + ${sqlDouble(clockTolerance(res))}) * ${sqlDouble(res)}` : offset === 0 ? 'rel' : shifted;
       const side = await sideOf(scan, label, { res, W, time, where: 'true' });
-      if (!scan.hashIdsLeftOut) await withPrefix(side, input, role, options);
-      else side.prefixUnread = PREFIX_UNREAD_DUCKDB;
+      await withPrefix(side, input, role, options);
       return { side, files: scan.files, offset };
     } finally {
       scan.close();

@@ -13,7 +13,7 @@ import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, or
 import { csvDelimiter, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, withoutHashIds, type FieldSource, type Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { poolClients } from './pool.js';
-import { fieldSql, hashIdsSpec, ident, ORIGIN_SHIFT, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
+import { fieldSql, HASH_SPACE, hashIdsSpec, ident, ORIGIN_SHIFT, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
 import { DEFAULT_BLOCK_TOKENS, NUMERIC_RE } from '../ingest/normalize.js';
 import { detectNumericUnit, originIsoOf } from '../ingest/timestamp.js';
 import { DISP_SCALES, MEM_LAGS, type ArrivalSummary, type DispKey, type LengthSummary, type TraceSummaries } from './types.js';
@@ -56,16 +56,26 @@ interface Ours {
   shifts?: number[];
   /** JSON lines read with these columns and types (DuckDB's sampled types otherwise): hashIdsAsJson. */
   columns?: [string, string][];
+  /** Per file: whose hash_ids its rows' are (HASH_SPACE: 0 a log's, k the k-th of our own traces). */
+  hashSpaces?: number[];
 }
 
 function fromClause(files: string[], format: InputFormat, ours: Ours = {}): string {
-  const read = readClause(files, format, { ...ours, shifts: undefined }, ours.shifts !== undefined);
-  if (!ours.shifts) return read;
+  const byFile = ours.shifts !== undefined || ours.hashSpaces !== undefined;
+  const read = readClause(files, format, { ...ours, shifts: undefined, hashSpaces: undefined }, byFile);
+  if (!byFile) return read;
   // Each row's file (DuckDB's `filename`, the path as listed) gives its seconds after the
-  // earliest origin, added to its time by rowsSql (NULL: none, the time as read).
-  const moved = files.map((f, i) => [f, ours.shifts![i]] as const).filter(([, s]) => s !== 0);
-  const shift = moved.length ? `CASE ${ident(SHIFT_FILE)} ${moved.map(([f, s]) => `WHEN '${f.replace(/'/g, "''")}' THEN ${sqlDouble(s)}`).join(' ')} END` : 'NULL';
-  return `(SELECT * EXCLUDE (${ident(SHIFT_FILE)}), CAST(${shift} AS DOUBLE) AS ${ident(ORIGIN_SHIFT)} FROM ${read} AS sg_files)`;
+  // earliest origin, added to its time by rowsSql (NULL: none, the time as read), and whose
+  // hash_ids its are (0: a log's).
+  const perFile = (values: number[], sql: (x: number) => string, other: string) => {
+    const set = files.map((f, i) => [f, values[i]] as const).filter(([, s]) => s !== 0);
+    return set.length ? `CASE ${ident(SHIFT_FILE)} ${set.map(([f, s]) => `WHEN '${f.replace(/'/g, "''")}' THEN ${sql(s)}`).join(' ')} ELSE ${other} END` : other;
+  };
+  const columns = [
+    ...(ours.shifts ? [`CAST(${perFile(ours.shifts, sqlDouble, 'NULL')} AS DOUBLE) AS ${ident(ORIGIN_SHIFT)}`] : []),
+    ...(ours.hashSpaces ? [`CAST(${perFile(ours.hashSpaces, String, '0')} AS INTEGER) AS ${ident(HASH_SPACE)}`] : []),
+  ];
+  return `(SELECT * EXCLUDE (${ident(SHIFT_FILE)}), ${columns.join(', ')} FROM ${read} AS sg_files)`;
 }
 
 /** The column of each row's file while the shift is looked up (fromClause). */
@@ -248,8 +258,6 @@ export interface OpenScan {
   meta?: Record<string, unknown>;
   /** With `timestamp.unit: auto`: what it decided (Source.autoTimestamp). */
   autoTimestamp?: AutoTimestamp;
-  /** Source.hashIdsLeftOut. */
-  hashIdsLeftOut?: boolean;
   /** Source.hashIds: `src_rows` has their values as JSON text (`hash_raw`). */
   hashIds?: Source['hashIds'];
 }
@@ -274,7 +282,7 @@ export interface Source {
   from: string;
   dotted: boolean;
   /** Source columns typed as numbers (`json`: typed as JSON, values of mixed types; `clientMissing`: see TypedColumns). */
-  numericSource: Set<string> & { json?: Set<string>; clientMissing?: boolean; blob?: Set<string>; fieldCounts?: boolean; shifted?: boolean };
+  numericSource: Set<string> & { json?: Set<string>; clientMissing?: boolean; blob?: Set<string>; fieldCounts?: boolean; shifted?: boolean; hashSpaces?: boolean };
   /** The mapping with optional fields whose columns are missing dropped. */
   mapping: Mapping;
   /** Integer fields summarized (SQL_INT_FIELDS that are mapped and present). */
@@ -284,10 +292,13 @@ export interface Source {
   autoTimestamp?: AutoTimestamp;
   /** CSV inputs: how to read them with their rows' field counts (src/summary/duckdb-csv-fields.ts). */
   fields?: CsvFields;
-  /** The inputs have a mapped hash_ids column that no pass of this engine reads (a note says so). */
-  hashIdsLeftOut?: boolean;
-  /** With options.hashIds 'read': the mapped hash_ids source, the blocks' tokens (mapping, trace header or 512), whether rows are decoded values (Parquet), not text, and whether `hash_raw` is JSON text (not a CSV cell's own: hashIdsJsonSql). */
-  hashIds?: { src: FieldSource; blockTokens: number; decoded: boolean; json: boolean };
+  /**
+   * With options.hashIds 'read': the mapped hash_ids source, the blocks' tokens (mapping, trace
+   * header or 512), whether rows are decoded values (Parquet), not text, whether `hash_raw` is
+   * JSON text (not a CSV cell's own: hashIdsJsonSql), and whether rows carry `hash_space`
+   * beside it (several of our own traces: HASH_SPACE, read with hashSpaceKey).
+   */
+  hashIds?: { src: FieldSource; blockTokens: number; decoded: boolean; json: boolean; spaces: boolean };
 }
 
 /** The source read with its rows' field counts from now on (some row has another number of fields). */
@@ -636,7 +647,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // Optional fields whose columns a file lacks are dropped from the mapping (absent, as in
     // the TypeScript engine); a missing required column is an error before anything runs.
     let available: string[];
-    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean; blob?: Set<string>; numericPaths?: Set<string>; blobPaths?: Set<string>; absent?: Set<string>; fieldCounts?: boolean; shifted?: boolean; inexact?: Set<string> } = new Set<string>();
+    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean; blob?: Set<string>; numericPaths?: Set<string>; blobPaths?: Set<string>; absent?: Set<string>; fieldCounts?: boolean; shifted?: boolean; hashSpaces?: boolean; inexact?: Set<string> } = new Set<string>();
     const types = new Map<string, string>();
     // Our own traces: metadata (origin) from the first file that has it (of traces counting from
     // different origins, the earliest's: below), header lines skipped.
@@ -678,6 +689,15 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       const later = files.flatMap((f, i) => (offsets.seconds[i] !== 0 ? [`${f} +${offsets.seconds[i]} s`] : []));
       options.onNote?.(`note: traces counting from different origins are counted from the earliest, ${String(meta!.origin)} (${files[offsets.earliest]}'s): ${later.join(', ')}`);
     }
+    // Several of our own traces with hash_ids read together: each numbered its ids from 0 when it
+    // was written, so each file's are its own, as the TypeScript engine keeps them
+    // (TraceBuilder.hashIdsLocalToFile: the k-th of our traces in the inputs' order; a log's
+    // files share one space). Each row carries its file's (HASH_SPACE).
+    if (options.hashIds === 'read' && mapping.columns.hash_ids !== undefined && files.length > 1 && metas.some((m) => m?.format === 'servegen-trace')) {
+      let k = 0;
+      ours.hashSpaces = metas.map((m) => (m?.format === 'servegen-trace' ? ++k : 0));
+      numericSource.hashSpaces = true;
+    }
     let from = fromClause(files, format, ours);
     // Each CSV file's columns as DuckDB names them, to read it with its rows' field counts.
     const csvColumns: string[][] = [];
@@ -693,7 +713,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
       }
       // (the origin shift is the scan's column, not the inputs')
-      described = described.filter((r) => r.column_name !== ORIGIN_SHIFT);
+      described = described.filter((r) => r.column_name !== ORIGIN_SHIFT && r.column_name !== HASH_SPACE);
       if (format === 'jsonl' && described.length === 1 && described[0].column_name === 'json' && described[0].column_type === 'JSON' && !mappedTop(mapping).has('json')) {
         await notRecords(con, files);
       }
@@ -789,16 +809,12 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // inspect read them in a pass of their own (src/summary/duckdb-prefix.ts: options.hashIds
     // 'read' there, 'elsewhere' in the scan beside it, which says what is left out); ingest reads
     // them in its table ('read'); window summaries keep none (in either engine). Several of our
-    // own traces read together keep separate id spaces in the TypeScript engine (each file
-    // numbers its ids from 0), which this engine does not: they are left out, said.
+    // own traces read together keep separate id spaces, as in the TypeScript engine (HASH_SPACE).
     const hashSrc = mapping.columns.hash_ids;
-    const ownTogether = files.length > 1 && metas.some((m) => m?.format === 'servegen-trace');
-    const hashIdsLeftOut = hashSrc !== undefined && options.hashIds !== undefined && ownTogether;
     let hashIds: Source['hashIds'];
     if (hashSrc !== undefined) {
-      if (hashIdsLeftOut && options.hashIds === 'elsewhere') options.onNote?.(hashIdsLeftOutNote(files));
       const bt = meta?.block_tokens;
-      if (!hashIdsLeftOut && options.hashIds === 'read') hashIds = { src: hashSrc, blockTokens: mapping.block_tokens ?? (typeof bt === 'number' && Number.isSafeInteger(bt) && bt > 0 ? bt : DEFAULT_BLOCK_TOKENS), decoded: format === 'parquet', json: dotted };
+      if (options.hashIds === 'read') hashIds = { src: hashSrc, blockTokens: mapping.block_tokens ?? (typeof bt === 'number' && Number.isSafeInteger(bt) && bt > 0 ? bt : DEFAULT_BLOCK_TOKENS), decoded: format === 'parquet', json: dotted, spaces: Boolean(numericSource.hashSpaces) };
       mapping = withoutHashIds(mapping);
     }
     // A Parquet column typed as a date-time is read as one whatever the mapping's numeric unit
@@ -875,7 +891,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         }
       }
     }
-    const fields: CsvFields | undefined = dotted ? undefined : { files, delimiter: delim, comments: ours.comments!, sniffed: (i) => fromClause([files[i]], format, { comments: [ours.comments![i]], delim, shifts: ours.shifts && [ours.shifts[i]] }), columns: csvColumns, parallel: true };
+    const fields: CsvFields | undefined = dotted ? undefined : { files, delimiter: delim, comments: ours.comments!, sniffed: (i) => fromClause([files[i]], format, { comments: [ours.comments![i]], delim, shifts: ours.shifts && [ours.shifts[i]], hashSpaces: ours.hashSpaces && [ours.hashSpaces[i]] }), columns: csvColumns, parallel: true };
     let autoTimestamp: AutoTimestamp | undefined;
     if ((mapping.timestamp?.unit ?? 'auto') === 'auto') {
       stage('timestamp unit (auto)');
@@ -893,16 +909,11 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       autoTimestamp = auto;
     }
     const resolved = mapping;
-    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta, autoTimestamp, fields, ...(hashIdsLeftOut ? { hashIdsLeftOut } : {}), ...(hashIds ? { hashIds } : {}) };
+    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta, autoTimestamp, fields, ...(hashIds ? { hashIds } : {}) };
   } catch (err) {
     close();
     throw err;
   }
-}
-
-/** What a scan says of the hash_ids of several of our own traces read together, which it leaves out (Source.hashIdsLeftOut). */
-export function hashIdsLeftOutNote(files: string[]): string {
-  return `note: ${files.length} files: hash_ids of several of our own traces read together are read by the TypeScript engine only (--engine ts: each file numbers its ids apart): the DuckDB engine leaves them out (no prefix-reuse model in a profile, no prefix-cache metrics, none in a trace it writes)`;
 }
 
 /**
@@ -994,7 +1005,7 @@ export async function openScan(
     const ordered = Object.fromEntries(REJECT_REASONS.filter((r) => rejectsByReason[r] !== undefined).map((r) => [r, rejectsByReason[r]])) as typeof rejectsByReason;
     if (!Number.isFinite(tmin)) throw noAcceptedRows(files, rowsRead, ordered);
     const { absolute, origin, originIso } = originOf(src, tmin, amax, options.origin, options.firstSecond);
-    return { con, connect: src.connect, stage, close, files, mapping, present, rowsRead, rejectsByReason: ordered, absolute, origin, originIso, meta: src.meta, autoTimestamp: src.autoTimestamp, ...(src.hashIdsLeftOut ? { hashIdsLeftOut: true } : {}), ...(src.hashIds ? { hashIds: src.hashIds } : {}) };
+    return { con, connect: src.connect, stage, close, files, mapping, present, rowsRead, rejectsByReason: ordered, absolute, origin, originIso, meta: src.meta, autoTimestamp: src.autoTimestamp, ...(src.hashIds ? { hashIds: src.hashIds } : {}) };
   } catch (err) {
     close();
     throw err;

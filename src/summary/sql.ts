@@ -111,7 +111,7 @@ const DUCKDB_NUMBER_TEXT = (e: string) =>
  * `absent`: columns of an optional joined field that the input does not have (read as NULL);
  * `inexact`: number columns (and dotted specs) typed FLOAT or DECIMAL, read as text through DOUBLE.
  */
-export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean; blob?: ReadonlySet<string>; numericPaths?: ReadonlySet<string>; blobPaths?: ReadonlySet<string>; absent?: ReadonlySet<string>; fieldCounts?: boolean; shifted?: boolean; inexact?: ReadonlySet<string> };
+export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean; blob?: ReadonlySet<string>; numericPaths?: ReadonlySet<string>; blobPaths?: ReadonlySet<string>; absent?: ReadonlySet<string>; fieldCounts?: boolean; shifted?: boolean; hashSpaces?: boolean; inexact?: ReadonlySet<string> };
 
 /**
  * A boolean column of a CSV read with its rows' field counts (TypedColumns.fieldCounts,
@@ -125,6 +125,14 @@ export const WRONG_FIELD_COUNT = '__sg_wrong_count';
  * to its time as read (NULL: the time as read), as the TypeScript engine adds them (ingestFiles).
  */
 export const ORIGIN_SHIFT = '__sg_shift';
+
+/**
+ * An INTEGER column of the inputs read as several of our own traces with hash_ids
+ * (TypedColumns.hashSpaces): whose ids the row's are, as TraceBuilder.hashIdsLocalToFile keeps
+ * them apart — 0 (or NULL) a log's, shared by its files; k > 0 the k-th of our traces, whose ids
+ * were numbered from 0 when it was written. rowsSql gives it as `hash_space` beside `hash_raw`.
+ */
+export const HASH_SPACE = '__sg_hash_space';
 
 /**
  * JavaScript's whitespace as an RE2 character class: what `\s` matches and
@@ -638,7 +646,7 @@ export function rowsSql(
   // (the end in seconds minus the duration in seconds: TraceBuilder.finish's arithmetic)
   // (in parentheses: node-sql-parser's Trino grammar, with which the script is checked, refuses `"a" - "b" AS t`)
   const arrival = durSrc && !options.endTimes ? `(${t} - ${num('duration')} * ${UNIT_FACTOR[mapping.timestamp!.duration_unit!]})` : t;
-  const hash = options.hashIds ? `${q('__sg_hash')} AS hash_raw, ` : '';
+  const hash = options.hashIds ? `${q('__sg_hash')} AS hash_raw, ${numericColumns.hashSpaces ? `CAST(COALESCE(${q(HASH_SPACE)}, 0) AS INTEGER) AS hash_space, ` : ''}` : '';
   return `SELECT ${arrival} AS t, ${q('__sg_client')} AS client, ${rawClient ? `${q('__sg_client_raw')} AS client_raw, ` : ''}${hash}${outTexts}${ints.map(({ f }) => `${d.toBigint(num(f))} AS ${q(f)}`).join(', ')}${ints.length ? ',' : ''}
   CASE ${reasons.join('\n    ')} ELSE NULL END AS reason
 FROM (SELECT *, ${level2.join(', ')} FROM (${l1b}) AS src_l1) AS src_l2`;

@@ -131,8 +131,6 @@ export function judgedCapacity(src: PrefixSide): number | undefined {
   return best;
 }
 
-/** The note of a side whose hash_ids the DuckDB engine left out (Side.prefixUnread): several of our own traces read together. */
-export const PREFIX_UNREAD_DUCKDB = 'not judged: the DuckDB engine reads no hash_ids of several of our own traces read together, whose files number their ids apart (--engine ts reads them and judges prefix-cache hit ratios)';
 
 /** The prefix metrics, not judged, with a note saying why. */
 export function prefixNotJudged(note: string): { name: string; kind: string; value: null; note: string }[] {

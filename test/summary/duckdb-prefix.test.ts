@@ -283,30 +283,50 @@ describe('hash_ids in the DuckDB engine', () => {
     expect(p).toEqual(await inspect('ts'));
   }, 120_000);
 
-  it('says when it leaves them out: several of our own traces read together', async () => {
-    const out = tempDir();
-    // Two of our own traces: each numbers its ids from 0, which this engine does not keep apart.
+  it("reads several of our own traces together with each file's ids apart, as the TypeScript engine (JSON lines, CSV, Parquet)", async () => {
+    // (they were left out, with a note: each file numbers its ids from 0, and read as one space
+    // two files' block 0 would be one block)
     const ts = await ingestFiles({ inputs: [writeCsv('own-src.csv', rows)], mapping: mapping() });
+    const servegen = loadPreset('servegen');
+    for (const format of ['jsonl', 'csv', 'parquet'] as const) {
+      const a = join(dir, `own-a.${format}`);
+      const b = join(dir, `own-b.${format}`);
+      await writeTrace(ts.trace, a, format);
+      await writeTrace(ts.trace, b, format);
+      const want = await ingestFiles({ inputs: [a, b], mapping: servegen });
+      const got = await prefixRowsWithDuckDB([a, b], servegen, {});
+      expect(got?.trace, format).toBeDefined();
+      expect(rowsWithIds(got!.trace!), format).toEqual(rowsWithIds(want.trace));
+      expect(prefixSections(got!.trace!), format).toEqual(prefixSections(want.trace));
+      // Apart: twice one file's distinct blocks, and the second copy's requests no hits of the first's.
+      const one = prefixSideOf(ts.trace)!;
+      const two = prefixSideOf(got!.trace!)!;
+      expect(two.distinct, format).toBe(2 * one.distinct);
+      expect(two, format).toEqual(prefixSideOf(want.trace));
+    }
+    // Through the CLI: inspect, ingest and validate's generated side of several of them.
     const a = join(dir, 'own-a.jsonl');
     const b = join(dir, 'own-b.jsonl');
-    await writeTrace(ts.trace, a, 'jsonl');
-    await writeTrace(ts.trace, b, 'jsonl');
-    const i = await runCli('inspect', a, b, '--engine', 'duckdb', '--json');
+    const prefixOf = async (...args: string[]) => (JSON.parse((await runCli('inspect', a, b, '--json', '--quiet', ...args)).stdout) as { trace: { prefix?: unknown } }).trace.prefix;
+    const inspected = await prefixOf('--engine', 'duckdb');
+    expect(inspected).toBeDefined();
+    expect(inspected).toEqual(await prefixOf());
+    const out = tempDir();
+    const i = await runCli('ingest', a, b, '--engine', 'duckdb', '--out', `${out}/both.parquet`);
     expect(i.code).toBe(0);
-    expect(i.stderr).toContain('hash_ids of several of our own traces read together are read by the TypeScript engine only');
-    expect((JSON.parse(i.stdout) as { trace: { prefix?: unknown } }).trace.prefix).toBeUndefined();
-    // As validate's generated side: not judged, said why (the note had said the side had no
-    // hash_ids, and to fit with the TypeScript engine).
+    const back = (await ingestFiles({ inputs: [`${out}/both.parquet`], mapping: servegen })).trace;
+    expect(prefixSideOf(back)).toEqual(prefixSideOf((await ingestFiles({ inputs: [a, b], mapping: servegen })).trace));
     const gen = join(dir, 'own-gen');
     mkdirSync(gen, { recursive: true });
     await writeTrace(ts.trace, join(gen, 'a.jsonl'), 'jsonl');
     await writeTrace(ts.trace, join(gen, 'b.jsonl'), 'jsonl');
-    const v = await runCli('validate', SYNTHETIC, join(gen, '*.jsonl'), '--source-preset', 'mooncake', '--engine', 'duckdb', '--json', `${out}/v.json`);
-    expect(v.stderr).toContain('hash_ids of several of our own traces read together are read by the TypeScript engine only');
-    const metrics = (JSON.parse(readFileSync(`${out}/v.json`, 'utf8')) as { metrics: Record<string, { value: number | null; note: string }> }).metrics;
-    expect(metrics.prefix_hit_ratio_abs_err).toMatchObject({ value: null, note: expect.stringContaining('not judged: the DuckDB engine reads no hash_ids of several of our own traces') });
-    // One of them alone is read.
-    const one = await runCli('inspect', a, '--engine', 'duckdb', '--json', '--quiet');
-    expect((JSON.parse(one.stdout) as { trace: { prefix?: unknown } }).trace.prefix).toEqual((JSON.parse((await runCli('inspect', a, '--json', '--quiet')).stdout) as { trace: { prefix?: unknown } }).trace.prefix);
+    const judged = async (engine: string) => {
+      const v = await runCli('validate', SYNTHETIC, join(gen, '*.jsonl'), '--source-preset', 'mooncake', '--engine', engine, '--json', `${out}/v-${engine}.json`);
+      expect(v.stderr).not.toContain('hash_ids of several of our own traces');
+      return (JSON.parse(readFileSync(`${out}/v-${engine}.json`, 'utf8')) as { metrics: Record<string, { value: number | null }> }).metrics;
+    };
+    const d = await judged('duckdb');
+    expect(d.prefix_hit_ratio_abs_err.value).toEqual(expect.any(Number));
+    expect(d.prefix_hit_ratio_abs_err).toEqual((await judged('ts')).prefix_hit_ratio_abs_err);
   }, 60_000);
 });
