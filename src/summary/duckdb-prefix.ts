@@ -81,10 +81,15 @@ export async function prefixRowsWithDuckDB(inputs: string[], mapping: Mapping, o
   }
 }
 
-/** How prefixRowsWithDuckDB reads: the origin as openScan's (`origin`, `firstSecond`); at most `maxRows` rows with a value (PREFIX_MAX_ROWS), above which none, or with `slice` the earliest that fit (DuckDbPrefixRows.sliced). */
+/**
+ * How prefixRowsWithDuckDB reads: the origin as openScan's (`origin`, `firstSecond`); only the
+ * rows before `before` (seconds from the origin) when given; at most `maxRows` rows with a value
+ * (PREFIX_MAX_ROWS), above which none, or with `slice` the earliest that fit (DuckDbPrefixRows.sliced).
+ */
 export interface PrefixReadOptions {
   origin?: number;
   firstSecond?: boolean;
+  before?: number;
   maxRows?: number;
   slice?: boolean;
 }
@@ -117,27 +122,33 @@ async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDb
   // Beyond what the prefix model and the cache simulations hold (~1.5 GB a million requests of
   // ~24 ids), nothing is read: said, where a log of billions of rows would run out of memory.
   const max = options.maxRows ?? PREFIX_MAX_ROWS;
+  const { origin } = originOf(src, tmin, amax, options.origin, options.firstSecond);
+  // `before` (seconds from the origin): the rows before it only, counted again.
+  let bound = '';
+  if (options.before !== undefined) {
+    bound = ` AND t - ${sqlDouble(origin)} < ${sqlDouble(options.before)}`;
+    withValue = num(await run(async (from) => (await con.runAndReadAll(`SELECT count(*) FROM (${rows(from)}) AS r WHERE reason IS NULL AND NULLIF(hash_raw, '') IS NOT NULL${bound}`)).getColumnsJS()[0][0]));
+    if (withValue === 0) return { clientRows, bad };
+  }
   const tooMany = withValue > max ? { rows: withValue, max } : undefined;
   if (tooMany && !options.slice) return { clientRows, bad, tooMany };
-  const { origin } = originOf(src, tmin, amax, options.origin, options.firstSecond);
   // Too many with `slice`: the rows before the time of the (max + 1)-th earliest row with a value
   // (rows sharing that time all left out, so that no tie is cut by input order).
-  let before = '';
   let sliced: DuckDbPrefixRows['sliced'];
   let expected = withValue;
   if (tooMany) {
-    const cut = await run(async (from) => (await con.runAndReadAll(`SELECT CAST(t AS DOUBLE) AS t FROM (${rows(from)}) AS r WHERE reason IS NULL AND NULLIF(hash_raw, '') IS NOT NULL ORDER BY t LIMIT 1 OFFSET ${max}`)).getColumnsJS()[0][0]);
+    const cut = await run(async (from) => (await con.runAndReadAll(`SELECT CAST(t AS DOUBLE) AS t FROM (${rows(from)}) AS r WHERE reason IS NULL AND NULLIF(hash_raw, '') IS NOT NULL${bound} ORDER BY t LIMIT 1 OFFSET ${max}`)).getColumnsJS()[0][0]);
     const end = num(cut);
-    before = ` AND t < ${sqlDouble(end)}`;
-    const window = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, count(NULLIF(hash_raw, '')) AS h FROM (${rows(from)}) AS r WHERE reason IS NULL${before} GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; h: unknown }[]);
+    bound += ` AND t < ${sqlDouble(end)}`;
+    const window = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, count(NULLIF(hash_raw, '')) AS h FROM (${rows(from)}) AS r WHERE reason IS NULL${bound} GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; h: unknown }[]);
     expected = window.reduce((a, r) => a + num(r.h), 0);
     // (every row with a value at the first time: none before it)
     if (expected === 0) return { clientRows, bad, tooMany };
     sliced = { start: tmin - origin, end: end - origin, clientRows: new Map(window.map((r) => [r.client, num(r.n)])) };
   }
   // The rows with a value, in input order (ties in time keep it, as in TraceBuilder.finish).
-  const sql = (from: string) => `SELECT client, t, ${ints.map((f) => `CAST(${f} AS DOUBLE) AS ${f}, `).join('')}hash_raw${spaces ? ', hash_space' : ''} FROM (${rows(from)}) AS r WHERE reason IS NULL AND NULLIF(hash_raw, '') IS NOT NULL${before}`;
   const spaces = src.hashIds!.spaces;
+  const sql = (from: string) => `SELECT client, t, ${ints.map((f) => `CAST(${f} AS DOUBLE) AS ${f}, `).join('')}hash_raw${spaces ? ', hash_space' : ''} FROM (${rows(from)}) AS r WHERE reason IS NULL AND NULLIF(hash_raw, '') IS NOT NULL${bound}`;
   const clients = new Map<string, number>();
   const clientIds: string[] = [];
   const client = new GrowableI32();
@@ -315,17 +326,21 @@ function formatSpan(s: number): string {
 /**
  * A side's prefix-cache statistics (validate, inspect) from its rows with hash_ids read in
  * DuckDB: `side`, undefined without hash_ids; `unread`, why none were read when it has too many
- * (PREFIX_MAX_ROWS, also said through `onNote`). Rows kept without ids are said through `onNote`.
+ * (PREFIX_MAX_ROWS, also said through `onNote`), unless `slice` (validate's source): then the
+ * statistics of its earliest rows, `sliced` saying which. `before`: of the rows before that time
+ * only (seconds from the side's origin). Rows kept without ids are said through `onNote`.
  */
-export async function prefixSideWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & Pick<PrefixReadOptions, 'maxRows'>): Promise<{ side?: PrefixSide; unread?: string }> {
+export async function prefixSideWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & Pick<PrefixReadOptions, 'maxRows' | 'slice' | 'before'>): Promise<{ side?: PrefixSide; unread?: string; sliced?: { end: number; span: string; requests: number; max: number } }> {
   const rows = await prefixRowsWithDuckDB(inputs, mapping, options);
   if (rows && options.onNote) sayPrefixNotes(rows, options.onNote);
-  if (rows?.tooMany) {
+  if (rows?.tooMany && !(rows.sliced && rows.trace)) {
     const note = tooManyNote(rows.tooMany, 'no prefix-cache statistics');
     options.onNote?.(note);
     return { unread: `not judged: ${note.replace(/^note: /, '')}` };
   }
-  return rows?.trace ? { side: prefixSideOf(rows.trace) } : {};
+  if (!rows?.trace) return {};
+  const { sliced, tooMany, trace } = rows;
+  return { side: prefixSideOf(trace), ...(sliced && tooMany ? { sliced: { end: sliced.end, span: formatSpan(sliced.end - sliced.start), requests: trace.n, max: tooMany.max } } : {}) };
 }
 
 /**

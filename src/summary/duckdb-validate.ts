@@ -10,7 +10,7 @@ import type { Thresholds } from '../validate/thresholds.js';
 import { builderPass, inputsMeta, num, numericColumns, openScan, scanTimeWarning, sqlDouble, type DuckDbOptions, type OpenScan } from './duckdb.js';
 import type { TraceSummaries } from './types.js';
 import { lowerBound } from '../util/lower-bound.js';
-import { prefixSideWithDuckDB } from './duckdb-prefix.js';
+import { PREFIX_MAX_ROWS, prefixSideWithDuckDB } from './duckdb-prefix.js';
 
 export interface DuckDbSideInput {
   inputs: string[];
@@ -109,7 +109,7 @@ export async function validateWithDuckDB(
   source: DuckDbSideInput,
   generated: DuckDbSideInput,
   thresholds: Thresholds,
-  options: DuckDbOptions & { arrivalSeconds?: number; baseline?: DuckDbSideInput; replay?: boolean; check?: (scan: DuckDbSideScan) => void | Promise<void> },
+  options: DuckDbOptions & { arrivalSeconds?: number; baseline?: DuckDbSideInput; replay?: boolean; check?: (scan: DuckDbSideScan) => void | Promise<void>; prefixMaxRows?: number },
 ): Promise<{ report: FidelityReport; charts: ChartData }> {
   const W = options.arrivalSeconds ?? 600;
   const check = async (label: string, s: OpenScan) => {
@@ -119,6 +119,9 @@ export async function validateWithDuckDB(
   // moved by its generator.start when it was generated from the generated side's profile.
   const srcOffset = sourceOffset(await inputsMeta(source.inputs, source.mapping, source.format), await inputsMeta(generated.inputs, generated.mapping, generated.format));
   const src = await openSide(source, 'source', options);
+  // The time before which the sides' prefix rows are read, when the source has more than the
+  // DuckDB engine holds (withPrefix).
+  let prefixCut: number | undefined;
   let res: number;
   let srcSide: Side;
   let srcFirst: number | undefined;
@@ -133,7 +136,9 @@ export async function validateWithDuckDB(
     const srcRel = onClock ? `floor(rel / ${sqlDouble(res)} + ${sqlDouble(tol)}) * ${sqlDouble(res)}` : 'rel';
     const srcTime = srcOffset === 0 ? srcRel : `(${srcRel} + ${sqlDouble(srcOffset)})`;
     const whole = await sideOf(src, 'source', { res, W, time: srcTime, where: 'true' });
-    await withPrefix(whole, source, 'source', options);
+    const sliced = await withPrefix(whole, source, 'source', options, { slice: true });
+    // (on the axis the sides are compared on: the source's times moved by srcOffset)
+    if (sliced) prefixCut = sliced.end + srcOffset;
     srcSide = whole;
     if (times.length > 0) {
       // Split as splitHalves splits the shifted trace (the same arithmetic, so the same bits).
@@ -167,7 +172,7 @@ export async function validateWithDuckDB(
       const shifted = `(rel + ${sqlDouble(offset)})`;
       const time = res > 1e-6 ? `floor(${shifted} / ${sqlDouble(res)} + ${sqlDouble(clockTolerance(res))}) * ${sqlDouble(res)}` : offset === 0 ? 'rel' : shifted;
       const side = await sideOf(scan, label, { res, W, time, where: 'true' });
-      await withPrefix(side, input, role, options);
+      await withPrefix(side, input, role, options, prefixCut === undefined ? {} : { before: prefixCut - offset });
       return { side, files: scan.files, offset };
     } finally {
       scan.close();
@@ -178,14 +183,30 @@ export async function validateWithDuckDB(
   return compareSides({ side: srcSide, files: src.files, offset: srcOffset }, gen, base, res, replayThresholds(thresholds, options.replay), W);
 }
 
-/** The side's prefix-cache statistics (Side.prefix, as summarizeSide), from its rows with hash_ids when it has any. */
-async function withPrefix(side: Side, input: DuckDbSideInput, role: string, options: DuckDbOptions): Promise<void> {
-  if (input.mapping.columns.hash_ids === undefined) return;
+/**
+ * A generated side read before the source's cut may hold this many times the rows the source's
+ * slice does (a draw's count over the span is noisy, a few per cent): judged up to it.
+ */
+const GENERATED_SLACK = 1.25;
+
+/**
+ * The side's prefix-cache statistics (Side.prefix, as summarizeSide), from its rows with hash_ids
+ * when it has any. `cut`: the source's, with `slice`, when it has more than the DuckDB engine
+ * holds (its earliest rows, Side.prefixSpan); then each generated side's rows before the same
+ * time (`before`, on the side's own axis), so both are judged over one span.
+ */
+async function withPrefix(side: Side, input: DuckDbSideInput, role: string, options: DuckDbOptions & { prefixMaxRows?: number }, cut: { slice?: boolean; before?: number } = {}): Promise<{ end: number } | undefined> {
+  if (input.mapping.columns.hash_ids === undefined) return undefined;
   const named = `${role} ${input.inputs.join(', ')}`;
   const onNote = options.onNote && ((l: string) => options.onNote!(l.replace(/^(warning|note): /, (w) => `${w}${named}: `)));
-  const prefix = await prefixSideWithDuckDB(input.inputs, input.mapping, { ...options, onNote, format: input.format });
+  const prefix = await prefixSideWithDuckDB(input.inputs, input.mapping, { ...options, onNote, format: input.format, maxRows: cut.before === undefined ? options.prefixMaxRows : Math.ceil((options.prefixMaxRows ?? PREFIX_MAX_ROWS) * GENERATED_SLACK), ...cut });
   if (prefix.side) side.prefix = prefix.side;
   if (prefix.unread) side.prefixUnread = prefix.unread;
+  if (!prefix.sliced) return undefined;
+  const { requests, max, span } = prefix.sliced;
+  side.prefixSpan = `judged on the first ${span} of each side: the source's earliest ${requests} requests with hash_ids (it has more than the DuckDB engine's ${max})`;
+  options.onNote?.(`note: ${named}: hash_ids: prefix-cache metrics ${side.prefixSpan}`);
+  return { end: prefix.sliced.end };
 }
 
 /** replayPhases of a scan's accepted times (replayPhaseBin: the same double arithmetic, so the same bins). */

@@ -198,6 +198,8 @@ export interface Side {
   prefix?: PrefixSide;
   /** Why the side's hash_ids were not read (the DuckDB engine), when it has some: its prefix metrics are listed as not judged, with this note. */
   prefixUnread?: string;
+  /** The source's prefix statistics are of its earliest rows only, and each generated side's of the same span (the DuckDB engine above its limit): said in the prefix metrics' notes. */
+  prefixSpan?: string;
   /** Requests and tokens per 10 s bin over the side's span (peak load). */
   load?: LoadSeries;
   /** The source's first and second halves (by time), for self-consistency noise floors. */

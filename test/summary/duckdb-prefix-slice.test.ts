@@ -4,7 +4,8 @@
  * prefix sections are the TypeScript engine's on those rows, each with `share` — its requests
  * with ids over all its accepted requests before that time — which generate reads in place of
  * requests / the client's requests (a slice's requests over the whole log's would be a share of
- * a span the slice does not cover). validate and inspect still read none above the limit.
+ * a span the slice does not cover). validate judges its prefix metrics on the source's earliest
+ * rows and each generated side's rows before the same time; inspect reads none above the limit.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,9 @@ import { sliceTrace, type Trace } from '../../src/ingest/trace.js';
 import { ProfileSchema } from '../../src/profile/schema.js';
 import { createRng } from '../../src/stats/rng.js';
 import { prefixRowsWithDuckDB, prefixSideWithDuckDB } from '../../src/summary/duckdb-prefix.js';
+import { validateWithDuckDB } from '../../src/summary/duckdb-validate.js';
+import { loadThresholds } from '../../src/validate/thresholds.js';
+import { prefixSideOf } from '../../src/validate/prefix.js';
 import { tempDir } from '../helpers.js';
 
 const dir = tempDir();
@@ -29,8 +33,8 @@ const mapping = parseMapping({ columns: { timestamp: 'ts', client_id: 'user', in
  * stems per client so prefixes repeat; per client a different share of rows without ids (a blank
  * cell), some bad values (kept without ids, counted as having a value), and ties in time.
  */
-function writeLog(name: string): { file: string; withValue: number[] } {
-  const rng = createRng(23);
+function writeLog(name: string, seed = 23): { file: string; withValue: number[] } {
+  const rng = createRng(seed);
   const lines: string[] = [];
   const withValue: number[] = [];
   const clients: [string, number, number][] = [['chat', 500, 0.1], ['docs', 300, 0.5], ['agent', 96, 0], ['tiny', 4, 0]];
@@ -102,7 +106,26 @@ describe('the DuckDB prefix pass above its limit (a slice of the log)', () => {
     expect(note).toContain(`hash_ids: ${withValue.length} requests have them, more than the DuckDB engine's prefix pass holds (${max}): the prefix sections are fitted on the earliest`);
   });
 
-  it('reads them all, with no share, below the limit; validate and inspect read none above it', async () => {
+  it("validate judges the prefix metrics on the source's earliest rows and the generated side's before the same time, and says so", async () => {
+    const gen = writeLog('gen.csv', 29);
+    const said: string[] = [];
+    const { report } = await validateWithDuckDB({ inputs: [file], mapping }, { inputs: [gen.file], mapping }, loadThresholds(undefined), { prefixMaxRows: max, onNote: (l) => said.push(l) });
+    const src = (await ingestFiles({ inputs: [file], mapping })).trace;
+    const other = (await ingestFiles({ inputs: [gen.file], mapping })).trace;
+    // (the sides' times from their own origins; the generated side has no generator.start: offset 0)
+    const cut = withValue[max] - Date.parse(src.origin!) / 1000;
+    const s = prefixSideOf(sliceTrace(src, -Infinity, cut))!;
+    const g = prefixSideOf(sliceTrace(other, -Infinity, cut))!;
+    expect(sliceTrace(other, -Infinity, cut).n).toBeLessThan(other.n * 0.6);
+    const m = report.metrics.prefix_hit_ratio_abs_err;
+    expect(m.value).toBeCloseTo(Math.abs(g.hitRatio - s.hitRatio), 12);
+    // (not the whole generated side's)
+    expect(Math.abs(prefixSideOf(other)!.hitRatio - g.hitRatio)).toBeGreaterThan(0.01);
+    expect(m.note).toMatch(/judged on the first [\d.]+ min of each side: the source's earliest \d+ requests with hash_ids \(it has more than the DuckDB engine's 300\)/);
+    expect(said.join('\n')).toContain('prefix-cache metrics judged on the first');
+  });
+
+  it('reads them all, with no share, below the limit; inspect reads none above it', async () => {
     const all = await duckdbPrefixSections([file], mapping, { maxRows: withValue.length }, 5, rep);
     for (const p of all!.values()) expect(p.share).toBeUndefined();
     const ts = (await ingestFiles({ inputs: [file], mapping })).trace;
