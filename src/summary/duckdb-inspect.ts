@@ -26,7 +26,7 @@ export interface DuckDbInspectResult {
  * back). Equal to the TypeScript engine's (tested on the real traces) except that clients with
  * equal request counts are ordered by first request time, not by first row in the file.
  */
-export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions = {}): Promise<DuckDbInspectResult> {
+export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & { prefixMaxRows?: number } = {}): Promise<DuckDbInspectResult> {
   const scan = await openScan(inputs, mapping, { ...options, texts: ['session_id'], hashIds: 'elsewhere' });
   const { con, origin, originIso, close } = scan;
   const rows = async (sql: string) => (await con.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
@@ -96,8 +96,10 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
       peak: peakOf(loadFromBins(bins, tokens)),
     };
     // Prefix reuse from the rows' hash_ids (a pass of their own), as the TypeScript engine's inspect.
-    const prefix = (await prefixSideWithDuckDB(inputs, mapping, options)).side;
-    if (prefix) summary.prefix = prefix;
+    // (above the engine's limit, of the earliest rows: said, and in the summary's firstSeconds)
+    const prefix = await prefixSideWithDuckDB(inputs, mapping, { ...options, maxRows: options.prefixMaxRows, slice: true });
+    if (prefix.sliced) options.onNote?.(`note: hash_ids: ${prefix.sliced.of} requests have them, more than the DuckDB engine's prefix pass holds (${prefix.sliced.max}): the prefix-cache statistics are of the earliest ${prefix.sliced.requests}, the first ${prefix.sliced.span}`);
+    if (prefix.side) summary.prefix = prefix.sliced ? { ...prefix.side, firstSeconds: prefix.sliced.seconds } : prefix.side;
     return { summary, rowsRead: scan.rowsRead, rejectsByReason: scan.rejectsByReason, files: scan.files, warning };
   } finally {
     close();

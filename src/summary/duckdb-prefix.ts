@@ -330,7 +330,7 @@ function formatSpan(s: number): string {
  * statistics of its earliest rows, `sliced` saying which. `before`: of the rows before that time
  * only (seconds from the side's origin). Rows kept without ids are said through `onNote`.
  */
-export async function prefixSideWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & Pick<PrefixReadOptions, 'maxRows' | 'slice' | 'before'>): Promise<{ side?: PrefixSide; unread?: string; sliced?: { end: number; span: string; requests: number; max: number } }> {
+export async function prefixSideWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & Pick<PrefixReadOptions, 'maxRows' | 'slice' | 'before'>): Promise<{ side?: PrefixSide; unread?: string; sliced?: { end: number; seconds: number; span: string; requests: number; of: number; max: number } }> {
   const rows = await prefixRowsWithDuckDB(inputs, mapping, options);
   if (rows && options.onNote) sayPrefixNotes(rows, options.onNote);
   if (rows?.tooMany && !(rows.sliced && rows.trace)) {
@@ -340,7 +340,7 @@ export async function prefixSideWithDuckDB(inputs: string[], mapping: Mapping, o
   }
   if (!rows?.trace) return {};
   const { sliced, tooMany, trace } = rows;
-  return { side: prefixSideOf(trace), ...(sliced && tooMany ? { sliced: { end: sliced.end, span: formatSpan(sliced.end - sliced.start), requests: trace.n, max: tooMany.max } } : {}) };
+  return { side: prefixSideOf(trace), ...(sliced && tooMany ? { sliced: { end: sliced.end, seconds: sliced.end - sliced.start, span: formatSpan(sliced.end - sliced.start), requests: trace.n, of: tooMany.rows, max: tooMany.max } } : {}) };
 }
 
 /**

@@ -203,8 +203,8 @@ async function withPrefix(side: Side, input: DuckDbSideInput, role: string, opti
   if (prefix.side) side.prefix = prefix.side;
   if (prefix.unread) side.prefixUnread = prefix.unread;
   if (!prefix.sliced) return undefined;
-  const { requests, max, span } = prefix.sliced;
-  side.prefixSpan = `judged on the first ${span} of each side: the source's earliest ${requests} requests with hash_ids (it has more than the DuckDB engine's ${max})`;
+  const { requests, of, max, span } = prefix.sliced;
+  side.prefixSpan = `judged on the first ${span} of each side: the source's earliest ${requests} of ${of} requests with hash_ids (the DuckDB engine holds ${max})`;
   options.onNote?.(`note: ${named}: hash_ids: prefix-cache metrics ${side.prefixSpan}`);
   return { end: prefix.sliced.end };
 }

@@ -17,6 +17,8 @@ export interface PrefixSide {
   hitRatio: number;
   /** Block hit ratio of an LRU cache of each LRU_CAPACITIES (those below `distinct`). */
   lru: Record<number, number>;
+  /** Of the earliest requests only, over this many seconds (`inspect --engine duckdb` above its limit, prefixSideWithDuckDB). */
+  firstSeconds?: number;
 }
 
 /** A side's prefix-cache statistics (rows in time order); undefined without hash_ids. */

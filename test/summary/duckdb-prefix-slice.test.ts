@@ -21,6 +21,7 @@ import { ProfileSchema } from '../../src/profile/schema.js';
 import { createRng } from '../../src/stats/rng.js';
 import { prefixRowsWithDuckDB, prefixSideWithDuckDB } from '../../src/summary/duckdb-prefix.js';
 import { validateWithDuckDB } from '../../src/summary/duckdb-validate.js';
+import { inspectWithDuckDB } from '../../src/summary/duckdb-inspect.js';
 import { loadThresholds } from '../../src/validate/thresholds.js';
 import { prefixSideOf } from '../../src/validate/prefix.js';
 import { tempDir } from '../helpers.js';
@@ -121,11 +122,24 @@ describe('the DuckDB prefix pass above its limit (a slice of the log)', () => {
     expect(m.value).toBeCloseTo(Math.abs(g.hitRatio - s.hitRatio), 12);
     // (not the whole generated side's)
     expect(Math.abs(prefixSideOf(other)!.hitRatio - g.hitRatio)).toBeGreaterThan(0.01);
-    expect(m.note).toMatch(/judged on the first [\d.]+ min of each side: the source's earliest \d+ requests with hash_ids \(it has more than the DuckDB engine's 300\)/);
+    expect(m.note).toMatch(new RegExp(`judged on the first [\\d.]+ min of each side: the source's earliest \\d+ of ${withValue.length} requests with hash_ids \\(the DuckDB engine holds 300\\)`));
     expect(said.join('\n')).toContain('prefix-cache metrics judged on the first');
   });
 
-  it('reads them all, with no share, below the limit; inspect reads none above it', async () => {
+  it("inspect gives the earliest rows' statistics, with their span, and says so", async () => {
+    const said: string[] = [];
+    const { summary } = await inspectWithDuckDB([file], mapping, { prefixMaxRows: max, onNote: (l) => said.push(l) });
+    const ts = (await ingestFiles({ inputs: [file], mapping })).trace;
+    const origin = Date.parse(ts.origin!) / 1000;
+    const { firstSeconds, ...stats } = summary.prefix!;
+    expect(stats).toEqual(prefixSideOf(sliceTrace(ts, -Infinity, withValue[max] - origin)));
+    expect(firstSeconds).toBeCloseTo(withValue[max] - origin - ts.timestamp[0], 6);
+    expect(said.join('\n')).toMatch(/the prefix-cache statistics are of the earliest \d+, the first [\d.]+ min/);
+    // Below the limit: all of them, no span.
+    expect((await inspectWithDuckDB([file], mapping)).summary.prefix).toEqual(prefixSideOf(ts));
+  });
+
+  it('reads them all, with no share, below the limit; the side of a generated trace with too many is not judged', async () => {
     const all = await duckdbPrefixSections([file], mapping, { maxRows: withValue.length }, 5, rep);
     for (const p of all!.values()) expect(p.share).toBeUndefined();
     const ts = (await ingestFiles({ inputs: [file], mapping })).trace;
