@@ -927,14 +927,25 @@ export function blockSizeWarning(trace: Trace): string | undefined {
   if (!h) return undefined;
   const cols = (['input_tokens', 'image_tokens', 'audio_tokens', 'video_tokens'] as const).map((f) => trace.ints[f]).filter((c) => c !== undefined);
   if (cols.length === 0) return undefined;
-  const bt = h.blockTokens;
-  const perId: number[] = [];
-  let off = 0;
-  for (let i = 0; i < trace.n; i++) {
-    const ids = h.offsets[i + 1] - h.offsets[i];
-    if (ids === 0) continue;
+  const prompt = (i: number) => {
     let p = 0;
     for (const c of cols) if (c[i] > 0) p += c[i];
+    return p;
+  };
+  return blockSizeNote(trace.n, (i) => h.offsets[i + 1] - h.offsets[i], prompt, h.blockTokens);
+}
+
+/**
+ * blockSizeWarning over n rows given by their number of ids and prompt tokens (0: none): what
+ * `ingest --engine duckdb` checks of the rows it renumbers, without a trace of their ids.
+ */
+export function blockSizeNote(n: number, idsOf: (i: number) => number, promptOf: (i: number) => number, bt: number): string | undefined {
+  const perId: number[] = [];
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    const ids = idsOf(i);
+    if (ids === 0) continue;
+    const p = promptOf(i);
     if (!(p > 0)) continue;
     perId.push(p / ids);
     if (Math.abs(ids - Math.ceil(p / bt)) > 1) off++;

@@ -7,8 +7,8 @@ import { formatFromName } from '../io/input.js';
 import { TEXT_COLUMNS } from '../io/trace-schema.js';
 import { toolName } from '../version.js';
 import { num, openScan, scanTimeWarning, streamedAll, type DuckDbOptions, type OpenScan, sqlDouble } from './duckdb.js';
-import { badHashIdsNote, blockSizeWarning } from '../ingest/normalize.js';
-import { hashValueKeys, PREFIX_MAX_ROWS, tooManyNote } from './duckdb-prefix.js';
+import { badHashIdsNote, blockSizeNote } from '../ingest/normalize.js';
+import { hashValueKeys } from './duckdb-prefix.js';
 import { IdDictionary } from '../ingest/id-dictionary.js';
 import { GrowableI32 } from '../ingest/trace.js';
 
@@ -34,7 +34,7 @@ export async function ingestWithDuckDB(
   inputs: string[],
   mapping: Mapping,
   out: string,
-  options: DuckDbOptions & { maxRejectRatio: number; inputOrder?: boolean; beforeWrite?: (summary: DuckDbIngestSummary) => void | Promise<void>; prefixMaxRows?: number },
+  options: DuckDbOptions & { maxRejectRatio: number; inputOrder?: boolean; beforeWrite?: (summary: DuckDbIngestSummary) => void | Promise<void>; maxDistinctIds?: number },
 ): Promise<{ summary: DuckDbIngestSummary; written: number | null }> {
   const unit = mapping.timestamp?.unit ?? 'auto';
   const scan = await openScan(inputs, mapping, { ...options, texts: [...TEXT_COLUMNS], ordered: options.inputOrder, hashIds: 'read' });
@@ -46,7 +46,7 @@ export async function ingestWithDuckDB(
     const q = (f: string) => `"${f}"`;
     const counts = (
       await con.runAndReadAll(
-        `SELECT count(*) AS n, count(DISTINCT client) AS clients, min(t) AS s, max(t) AS e${[...texts, ...ints].map((f) => `, count(${q(f)}) AS ${q(`n_${f}`)}`).join('')}${texts.includes('request_id') ? ', count(DISTINCT request_id) AS ids' : ''}${scan.hashIds ? ", count(NULLIF(hash_raw, '')) AS valued" : ''} FROM src_rows WHERE reason IS NULL`,
+        `SELECT count(*) AS n, count(DISTINCT client) AS clients, min(t) AS s, max(t) AS e${[...texts, ...ints].map((f) => `, count(${q(f)}) AS ${q(`n_${f}`)}`).join('')}${texts.includes('request_id') ? ', count(DISTINCT request_id) AS ids' : ''} FROM src_rows WHERE reason IS NULL`,
       )
     ).getRowObjectsJS()[0] as Record<string, unknown>;
     const accepted = num(counts.n);
@@ -99,10 +99,7 @@ export async function ingestWithDuckDB(
     // (ties in every column but hash_ids are ordered by their value's text too: the ids are
     // renumbered by first use in this order, so it must be one order on every run)
     const order = ['t', 'client', ...presentTexts.map(q), ...presentInts.map(q), ...(scan.hashIds ? ['hash_raw'] : []), ...(scan.hashIds?.spaces ? ['hash_space'] : [])].map((c) => `${c} NULLS FIRST`).join(', ');
-    // (more rows with ids than the renumbering holds: none written, said)
-    const tooMany = scan.hashIds && num(counts.valued) > (options.prefixMaxRows ?? PREFIX_MAX_ROWS) ? { rows: num(counts.valued), max: options.prefixMaxRows ?? PREFIX_MAX_ROWS } : undefined;
-    if (tooMany) options.onNote?.(tooManyNote(tooMany, 'the trace has none').replace('prefix pass', 'ingest'));
-    const renumbered = scan.hashIds && !tooMany ? await renumberedIds(scan, order, presentInts) : undefined;
+    const renumbered = scan.hashIds ? await renumberedIds(scan, order, presentInts, options.maxDistinctIds ?? INGEST_MAX_DISTINCT_IDS) : undefined;
     if (renumbered?.notes.length) summary.notes = [...(summary.notes ?? []), ...renumbered.notes];
     const ids = renumbered?.any ? renumbered : undefined;
     // A generated trace re-ingested keeps what generated it (one input file, as the TypeScript
@@ -135,31 +132,46 @@ export async function ingestWithDuckDB(
 }
 
 /**
+ * Distinct block ids `ingest --engine duckdb` numbers (IdDictionary: ~16–24 bytes each, 3.2 GB
+ * of typed arrays at this many, 4.8 GB while it grows to them): a log of 5 M Mooncake-style
+ * requests has ~61 M. Above it the trace gets none, said (renumberedIds), where numbering them
+ * all would run out of memory; numbering them in SQL instead ran out of DuckDB's 18.8 GB on
+ * those 5 M requests (120 M ids).
+ */
+export const INGEST_MAX_DISTINCT_IDS = 201_000_000;
+
+/**
  * The accepted rows' hash_ids in the written order, read with the TypeScript engine's rules
  * (hashIdKeys) and renumbered by first use in that order, into the table `sg_ids` (sg_ord: the
  * row's place, ids: JSON text of its ids; rows without ids have none). `any`: some row has ids
  * (else the trace has no hash_ids column, as in the TypeScript engine). With the notes the
- * TypeScript engine's ingest gives of them (rows kept without ids; blocks of another size).
+ * TypeScript engine's ingest gives of them (rows kept without ids; blocks of another size), or
+ * the note that there were more distinct ids than `maxDistinct` (none written).
  */
-async function renumberedIds(scan: OpenScan, order: string, ints: readonly string[]): Promise<{ blockTokens: number; notes: string[]; any: boolean }> {
+async function renumberedIds(scan: OpenScan, order: string, ints: readonly string[], maxDistinct: number): Promise<{ blockTokens: number; notes: string[]; any: boolean }> {
   const { con } = scan;
   const { blockTokens } = scan.hashIds!;
   const prompt = PROMPT_FIELDS.filter((f) => ints.includes(f));
   scan.stage('renumbering hash_ids by first use');
-  await con.run('CREATE OR REPLACE TEMP TABLE sg_ids (sg_ord BIGINT, ids VARCHAR)');
-  const appender = await con.createAppender('sg_ids');
+  // (appended on a connection of its own, to a table of the database: an appender flushes every
+  // 204 800 rows, and on the connection streaming the rows that ended the stream — found when a
+  // 300 k-request trace failed with an internal error)
+  const writer = await scan.connect();
+  await writer.run('CREATE OR REPLACE TABLE sg_ids (sg_ord BIGINT, ids VARCHAR)');
+  const appender = await writer.createAppender('sg_ids');
   const dict = new IdDictionary();
   const keys: (number | string)[] = [];
   const bad = { rows: 0, first: undefined as string | undefined };
   const label = scan.files.length === 1 ? scan.files[0] : `${scan.files.length} files`;
-  // (for blockSizeWarning: the rows with ids, their prompt tokens and id counts)
+  // (for blockSizeNote: the rows with ids, their prompt tokens and id counts)
   const counts = new GrowableI32();
   const prompts = new GrowableI32();
   const spaces = scan.hashIds!.spaces;
   const sql = `SELECT hash_raw${prompt.map((f) => `, CAST("${f}" AS DOUBLE) AS "${f}"`).join('')}${spaces ? ', hash_space' : ''} FROM src_rows WHERE reason IS NULL ORDER BY ${order}`;
   const result = await con.stream(sql);
   let ord = 0;
-  for (;;) {
+  let full = false;
+  for (; !full; ) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     const cols = chunk.getColumns();
@@ -174,6 +186,10 @@ async function renumberedIds(scan: OpenScan, order: string, ints: readonly strin
       if (keys.length === 0) continue;
       let json = '[';
       for (let k = 0; k < keys.length; k++) json += (k ? ',' : '') + String(dict.code(keys[k]));
+      if (dict.size > maxDistinct) {
+        full = true;
+        break;
+      }
       appender.appendBigInt(BigInt(ord));
       appender.appendVarchar(json + ']');
       appender.endRow();
@@ -187,17 +203,20 @@ async function renumberedIds(scan: OpenScan, order: string, ints: readonly strin
     }
   }
   appender.closeSync();
+  if (full) {
+    await writer.run('DROP TABLE sg_ids');
+    writer.closeSync();
+    return { blockTokens, notes: [`hash_ids: more than ${maxDistinct} distinct block ids (by row ${ord + 1} of the written order), more than the DuckDB engine's ingest numbers in memory: the trace has none; ingest time slices of the log for them`], any: false };
+  }
+  writer.closeSync();
   await streamedAll(con, sql, ord);
   const notes: string[] = [];
   const badNote = badHashIdsNote(bad);
   if (badNote) notes.push(badNote);
   if (dict.size === 0) return { blockTokens, notes, any: false };
-  // blockSizeWarning reads a trace: the rows with ids, one id each (the counts are what it checks).
-  const n = counts.n;
   const c = counts.finish();
-  const offsets = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i] + c[i];
-  const size = blockSizeWarning({ n, timestamp: new Float64Array(n), client: new Int32Array(n), clientIds: ['*'], ints: { input_tokens: prompts.finish() }, texts: {}, origin: null, hashIds: { offsets, ids: new Int32Array(offsets[n]), blockTokens } });
+  const p = prompts.finish();
+  const size = blockSizeNote(counts.n, (i) => c[i], (i) => p[i], blockTokens);
   if (size) notes.push(size);
   return { blockTokens, notes, any: true };
 }

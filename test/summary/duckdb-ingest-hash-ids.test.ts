@@ -88,19 +88,44 @@ describe('ingest --engine duckdb writes hash_ids', () => {
     expect(prefixSideOf(back)!.blocks).toBe(prefixSideOf(ts)!.blocks);
   });
 
-  it('reads none, and says so, above the rows the DuckDB engine holds for them (PREFIX_MAX_ROWS)', async () => {
-    const log = writeLog('many.csv', false);
+  it('writes them past 204 800 rows with ids (where an appender on the streaming connection flushed and ended the stream)', async () => {
+    // (found on a 300 k-request trace: "internal error: the streamed query ended after 204800 of 300197 rows")
+    const file = join(dir, 'long.csv');
+    const lines = ['ts,user,prompt,answer,ids'];
+    for (let i = 0; i < 210_000; i++) lines.push(`${1.7e9 + i * 0.01},u${i % 3},29,1,"[${i % 1000}, ${i % 7919}]"`);
+    writeFileSync(file, lines.join('\n') + '\n');
+    {
+      const out = join(dir, 'long.parquet');
+      const d = await ingestWithDuckDB([file], mapping, out, { maxRejectRatio: 0.01 });
+      expect(d.written).toBe(210_000);
+      const back = (await ingestFiles({ inputs: [out], mapping: loadPreset('servegen') })).trace;
+      const ts = (await ingestFiles({ inputs: [file], mapping })).trace;
+      expect(Array.from(back.hashIds!.offsets)).toEqual(Array.from(ts.hashIds!.offsets));
+      expect(Buffer.from(back.hashIds!.ids.buffer, back.hashIds!.ids.byteOffset, back.hashIds!.ids.byteLength).equals(Buffer.from(ts.hashIds!.ids.buffer, ts.hashIds!.ids.byteOffset, ts.hashIds!.ids.byteLength))).toBe(true);
+    }
+  }, 60_000);
+
+  it('writes every row\'s ids whatever their number, up to the distinct ids it numbers in memory (INGEST_MAX_DISTINCT_IDS): above, none, said', async () => {
+    // (it wrote none above 4 M rows with a value, a limit of the prefix model's, not of the
+    // renumbering: `--engine auto` takes DuckDB for large logs, whose traces lost their ids)
+    const log = writeLog('capped.csv', false);
     const notes: string[] = [];
     const out = join(dir, 'capped.parquet');
-    const d = await ingestWithDuckDB([log], mapping, out, { maxRejectRatio: 0.01, prefixMaxRows: 100, onNote: (l) => notes.push(l) });
+    const d = await ingestWithDuckDB([log], mapping, out, { maxRejectRatio: 0.01, maxDistinctIds: 20, onNote: (l) => notes.push(l) });
     expect(d.written).toBe(400);
-    expect(notes.join('\n')).toMatch(/hash_ids: \d+ requests have them, more than the DuckDB engine's ingest holds \(100\): the trace has none/);
+    expect(d.summary.notes?.join('\n')).toMatch(/hash_ids: more than 20 distinct block ids \(by row \d+ of the written order\), more than the DuckDB engine's ingest numbers in memory: the trace has none/);
     expect((await ingestFiles({ inputs: [out], mapping: loadPreset('servegen') })).trace.hashIds).toBeUndefined();
-    const rows = await prefixRowsWithDuckDB([log], mapping, { maxRows: 100 });
+    // At the log's own count of distinct ids, all of them.
+    const all = join(dir, 'all.parquet');
+    const ts = (await ingestFiles({ inputs: [log], mapping })).trace;
+    await ingestWithDuckDB([log], mapping, all, { maxRejectRatio: 0.01, maxDistinctIds: prefixSideOf(ts)!.distinct });
+    expect(rowsOf((await ingestFiles({ inputs: [all], mapping: loadPreset('servegen') })).trace)).toEqual(rowsOf(ts));
+    // The prefix pass still reads none above its limit without a slice (fit and validate slice).
+    const many = writeLog('many.csv', false);
+    const rows = await prefixRowsWithDuckDB([many], mapping, { maxRows: 100 });
     expect(rows?.trace).toBeUndefined();
     expect(rows?.tooMany?.max).toBe(100);
     expect(rows?.tooMany?.rows).toBeGreaterThan(390);
-    // Below the limit, read.
-    expect((await prefixRowsWithDuckDB([log], mapping, { maxRows: 1000 }))?.trace?.n).toBe(390);
+    expect((await prefixRowsWithDuckDB([many], mapping, { maxRows: 1000 }))?.trace?.n).toBe(390);
   });
 });
