@@ -46,6 +46,8 @@ export interface DuckDbPrefixRows {
    * share of requests with ids is read from them).
    */
   sliced?: { start: number; end: number; clientRows: Map<string, number> };
+  /** With `before`: rows with a value there are (this many), but none before it (no trace). */
+  later?: number;
 }
 
 /**
@@ -127,8 +129,11 @@ async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDb
   let bound = '';
   if (options.before !== undefined) {
     bound = ` AND t - ${sqlDouble(origin)} < ${sqlDouble(options.before)}`;
+    const all = withValue;
     withValue = num(await run(async (from) => (await con.runAndReadAll(`SELECT count(*) FROM (${rows(from)}) AS r WHERE reason IS NULL AND NULLIF(hash_raw, '') IS NOT NULL${bound}`)).getColumnsJS()[0][0]));
-    if (withValue === 0) return { clientRows, bad };
+    // (none before it: said apart from a side without hash_ids, found by review — a generated
+    // side that starts after the source's slice was reported as generated without ids)
+    if (withValue === 0) return { clientRows, bad, ...(all > 0 ? { later: all } : {}) };
   }
   const tooMany = withValue > max ? { rows: withValue, max } : undefined;
   if (tooMany && !options.slice) return { clientRows, bad, tooMany };
@@ -328,16 +333,20 @@ function formatSpan(s: number): string {
  * DuckDB: `side`, undefined without hash_ids; `unread`, why none were read when it has too many
  * (PREFIX_MAX_ROWS, also said through `onNote`), unless `slice` (validate's source): then the
  * statistics of its earliest rows, `sliced` saying which. `before`: of the rows before that time
- * only (seconds from the side's origin). Rows kept without ids are said through `onNote`.
+ * only (seconds from the side's origin), `within` naming that span (validate's generated
+ * sides: the source's slice); a side with rows with ids but none before it is `unread` too.
+ * Rows kept without ids are said through `onNote`.
  */
-export async function prefixSideWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & Pick<PrefixReadOptions, 'maxRows' | 'slice' | 'before'>): Promise<{ side?: PrefixSide; unread?: string; sliced?: { end: number; seconds: number; span: string; requests: number; of: number; max: number } }> {
+export async function prefixSideWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & Pick<PrefixReadOptions, 'maxRows' | 'slice' | 'before'> & { within?: string }): Promise<{ side?: PrefixSide; unread?: string; sliced?: { end: number; seconds: number; span: string; requests: number; of: number; max: number } }> {
   const rows = await prefixRowsWithDuckDB(inputs, mapping, options);
   if (rows && options.onNote) sayPrefixNotes(rows, options.onNote);
   if (rows?.tooMany && !(rows.sliced && rows.trace)) {
-    const note = tooManyNote(rows.tooMany, 'no prefix-cache statistics');
+    const { within } = options;
+    const note = within === undefined ? tooManyNote(rows.tooMany, 'no prefix-cache statistics') : `note: hash_ids: ${rows.tooMany.rows} requests have them in ${within}, more than the DuckDB engine's prefix pass holds there (${rows.tooMany.max}): no prefix-cache statistics; --engine ts judges the whole of each side`;
     options.onNote?.(note);
     return { unread: `not judged: ${note.replace(/^note: /, '')}` };
   }
+  if (rows?.later !== undefined) return { unread: `not judged: its ${rows.later} requests with hash_ids all come after ${options.within ?? `${options.before} s`}: no requests in that span to compare; generate over it, or validate with --engine ts (the whole of each side)` };
   if (!rows?.trace) return {};
   const { sliced, tooMany, trace } = rows;
   return { side: prefixSideOf(trace), ...(sliced && tooMany ? { sliced: { end: sliced.end, seconds: sliced.end - sliced.start, span: formatSpan(sliced.end - sliced.start), requests: trace.n, of: tooMany.rows, max: tooMany.max } } : {}) };

@@ -7,7 +7,7 @@
  * a span the slice does not cover). validate judges its prefix metrics on the source's earliest
  * rows and each generated side's rows before the same time; inspect reads none above the limit.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { duckdbPrefixSections } from '../../src/cli/summarize.js';
@@ -124,6 +124,28 @@ describe('the DuckDB prefix pass above its limit (a slice of the log)', () => {
     expect(Math.abs(prefixSideOf(other)!.hitRatio - g.hitRatio)).toBeGreaterThan(0.01);
     expect(m.note).toMatch(new RegExp(`judged on the first [\\d.]+ min of each side: the source's earliest \\d+ of ${withValue.length} requests with hash_ids \\(the DuckDB engine holds 300\\)`));
     expect(said.join('\n')).toContain('prefix-cache metrics judged on the first');
+  });
+
+  it("validate does not judge a generated side whose requests with ids all come after the source's slice, and says so (it said the side had no hash_ids)", async () => {
+    // (relative times from 4000 s: past the source's slice, on the axis the sides are compared on)
+    const late = join(dir, 'late.csv');
+    const { file: g } = writeLog('late-src.csv', 31);
+    const text = readFileSync(g, 'utf8').split('\n');
+    writeFileSync(late, [text[0], ...text.slice(1).filter((l) => l !== '').map((l) => l.replace(/^[^,]*/, (t) => (Number(t) - 1.7e9 + 4000).toFixed(2)))].join('\n') + '\n');
+    const { report } = await validateWithDuckDB({ inputs: [file], mapping }, { inputs: [late], mapping }, loadThresholds(undefined), { prefixMaxRows: max });
+    for (const name of ['prefix_hit_ratio_abs_err', 'prefix_lru_hit_ratio_abs_err']) {
+      const m = report.metrics[name];
+      expect(m.value, name).toBeNull();
+      expect(m.note, name).toMatch(/^not judged: its \d+ requests with hash_ids all come after the first [\d.]+ min the source's prefix metrics are judged on/);
+      expect(m.note, name).not.toContain('no hash_ids on the generated side');
+    }
+    // Too many there: not judged, said with the span, not "judged on the first …".
+    // (the log's rows a hundred times denser: most of them in the source's slice)
+    const dense = join(dir, 'dense.csv');
+    writeFileSync(dense, [text[0], ...text.slice(1).filter((l) => l !== '').map((l) => l.replace(/^[^,]*/, (t) => ((Number(t) - 1.7e9) / 100).toFixed(4)))].join('\n') + '\n');
+    const { report: r2 } = await validateWithDuckDB({ inputs: [file], mapping }, { inputs: [dense], mapping }, loadThresholds(undefined), { prefixMaxRows: 10 });
+    expect(r2.metrics.prefix_hit_ratio_abs_err.note).toMatch(/^not judged: hash_ids: \d+ requests have them in the first [\d.]+ s the source's prefix metrics are judged on, more than the DuckDB engine's prefix pass holds there \(13\)/);
+    expect(r2.metrics.prefix_hit_ratio_abs_err.note).not.toContain('; judged on the first');
   });
 
   it("inspect gives the earliest rows' statistics, with their span, and says so", async () => {
