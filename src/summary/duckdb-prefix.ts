@@ -46,8 +46,8 @@ export interface DuckDbPrefixRows {
    * share of requests with ids is read from them).
    */
   sliced?: { start: number; end: number; clientRows: Map<string, number> };
-  /** With `before`: rows with a value there are (this many), but none before it (no trace). */
-  later?: number;
+  /** With `since`/`before`: rows with a value there are (this many), but none in that span (no trace). */
+  outside?: number;
 }
 
 /**
@@ -85,12 +85,13 @@ export async function prefixRowsWithDuckDB(inputs: string[], mapping: Mapping, o
 
 /**
  * How prefixRowsWithDuckDB reads: the origin as openScan's (`origin`, `firstSecond`); only the
- * rows before `before` (seconds from the origin) when given; at most `maxRows` rows with a value
+ * rows at or after `since` and before `before` (seconds from the origin) when given; at most `maxRows` rows with a value
  * (PREFIX_MAX_ROWS), above which none, or with `slice` the earliest that fit (DuckDbPrefixRows.sliced).
  */
 export interface PrefixReadOptions {
   origin?: number;
   firstSecond?: boolean;
+  since?: number;
   before?: number;
   maxRows?: number;
   slice?: boolean;
@@ -125,15 +126,16 @@ async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDb
   // ~24 ids), nothing is read: said, where a log of billions of rows would run out of memory.
   const max = options.maxRows ?? PREFIX_MAX_ROWS;
   const { origin } = originOf(src, tmin, amax, options.origin, options.firstSecond);
-  // `before` (seconds from the origin): the rows before it only, counted again.
+  // `since`, `before` (seconds from the origin): the rows in that span only, counted again.
   let bound = '';
-  if (options.before !== undefined) {
-    bound = ` AND t - ${sqlDouble(origin)} < ${sqlDouble(options.before)}`;
+  if (options.since !== undefined || options.before !== undefined) {
+    if (options.since !== undefined) bound += ` AND t - ${sqlDouble(origin)} >= ${sqlDouble(options.since)}`;
+    if (options.before !== undefined) bound += ` AND t - ${sqlDouble(origin)} < ${sqlDouble(options.before)}`;
     const all = withValue;
     withValue = num(await run(async (from) => (await con.runAndReadAll(`SELECT count(*) FROM (${rows(from)}) AS r WHERE reason IS NULL AND NULLIF(hash_raw, '') IS NOT NULL${bound}`)).getColumnsJS()[0][0]));
-    // (none before it: said apart from a side without hash_ids, found by review — a generated
+    // (none there: said apart from a side without hash_ids, found by review — a generated
     // side that starts after the source's slice was reported as generated without ids)
-    if (withValue === 0) return { clientRows, bad, ...(all > 0 ? { later: all } : {}) };
+    if (withValue === 0) return { clientRows, bad, ...(all > 0 ? { outside: all } : {}) };
   }
   const tooMany = withValue > max ? { rows: withValue, max } : undefined;
   if (tooMany && !options.slice) return { clientRows, bad, tooMany };
@@ -332,12 +334,12 @@ function formatSpan(s: number): string {
  * A side's prefix-cache statistics (validate, inspect) from its rows with hash_ids read in
  * DuckDB: `side`, undefined without hash_ids; `unread`, why none were read when it has too many
  * (PREFIX_MAX_ROWS, also said through `onNote`), unless `slice` (validate's source): then the
- * statistics of its earliest rows, `sliced` saying which. `before`: of the rows before that time
- * only (seconds from the side's origin), `within` naming that span (validate's generated
- * sides: the source's slice); a side with rows with ids but none before it is `unread` too.
+ * statistics of its earliest rows, `sliced` saying which. `since`, `before`: of the rows in that
+ * span only (seconds from the side's origin), `within` naming it (validate's generated sides:
+ * the source's slice); a side with rows with ids but none there is `unread` too.
  * Rows kept without ids are said through `onNote`.
  */
-export async function prefixSideWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & Pick<PrefixReadOptions, 'maxRows' | 'slice' | 'before'> & { within?: string }): Promise<{ side?: PrefixSide; unread?: string; sliced?: { end: number; seconds: number; span: string; requests: number; of: number; max: number } }> {
+export async function prefixSideWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & Pick<PrefixReadOptions, 'maxRows' | 'slice' | 'since' | 'before'> & { within?: string }): Promise<{ side?: PrefixSide; unread?: string; sliced?: { start: number; end: number; seconds: number; span: string; requests: number; of: number; max: number } }> {
   const rows = await prefixRowsWithDuckDB(inputs, mapping, options);
   if (rows && options.onNote) sayPrefixNotes(rows, options.onNote);
   if (rows?.tooMany && !(rows.sliced && rows.trace)) {
@@ -346,10 +348,10 @@ export async function prefixSideWithDuckDB(inputs: string[], mapping: Mapping, o
     options.onNote?.(note);
     return { unread: `not judged: ${note.replace(/^note: /, '')}` };
   }
-  if (rows?.later !== undefined) return { unread: `not judged: its ${rows.later} requests with hash_ids all come after ${options.within ?? `${options.before} s`}: no requests in that span to compare; generate over it, or validate with --engine ts (the whole of each side)` };
+  if (rows?.outside !== undefined) return { unread: `not judged: none of its ${rows.outside} requests with hash_ids come in ${options.within ?? 'the span read'}: no requests there to compare; generate over it, or validate with --engine ts (the whole of each side)` };
   if (!rows?.trace) return {};
   const { sliced, tooMany, trace } = rows;
-  return { side: prefixSideOf(trace), ...(sliced && tooMany ? { sliced: { end: sliced.end, seconds: sliced.end - sliced.start, span: formatSpan(sliced.end - sliced.start), requests: trace.n, of: tooMany.rows, max: tooMany.max } } : {}) };
+  return { side: prefixSideOf(trace), ...(sliced && tooMany ? { sliced: { start: sliced.start, end: sliced.end, seconds: sliced.end - sliced.start, span: formatSpan(sliced.end - sliced.start), requests: trace.n, of: tooMany.rows, max: tooMany.max } } : {}) };
 }
 
 /**

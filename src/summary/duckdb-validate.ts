@@ -121,7 +121,7 @@ export async function validateWithDuckDB(
   const src = await openSide(source, 'source', options);
   // The time before which the sides' prefix rows are read, when the source has more than the
   // DuckDB engine holds (withPrefix).
-  let prefixCut: { end: number; span: string } | undefined;
+  let prefixCut: { start: number; end: number; span: string } | undefined;
   let res: number;
   let srcSide: Side;
   let srcFirst: number | undefined;
@@ -138,7 +138,7 @@ export async function validateWithDuckDB(
     const whole = await sideOf(src, 'source', { res, W, time: srcTime, where: 'true' });
     const sliced = await withPrefix(whole, source, 'source', options, { slice: true });
     // (on the axis the sides are compared on: the source's times moved by srcOffset)
-    if (sliced) prefixCut = { end: sliced.end + srcOffset, span: sliced.span };
+    if (sliced) prefixCut = { start: sliced.start + srcOffset, end: sliced.end + srcOffset, span: sliced.span };
     srcSide = whole;
     if (times.length > 0) {
       // Split as splitHalves splits the shifted trace (the same arithmetic, so the same bits).
@@ -172,7 +172,7 @@ export async function validateWithDuckDB(
       const shifted = `(rel + ${sqlDouble(offset)})`;
       const time = res > 1e-6 ? `floor(${shifted} / ${sqlDouble(res)} + ${sqlDouble(clockTolerance(res))}) * ${sqlDouble(res)}` : offset === 0 ? 'rel' : shifted;
       const side = await sideOf(scan, label, { res, W, time, where: 'true' });
-      await withPrefix(side, input, role, options, prefixCut === undefined ? {} : { before: prefixCut.end - offset, within: `the first ${prefixCut.span} the source's prefix metrics are judged on` });
+      await withPrefix(side, input, role, options, prefixCut === undefined ? {} : { since: prefixCut.start - offset, before: prefixCut.end - offset, within: `the first ${prefixCut.span} the source's prefix metrics are judged on` });
       return { side, files: scan.files, offset };
     } finally {
       scan.close();
@@ -192,10 +192,11 @@ const GENERATED_SLACK = 1.25;
 /**
  * The side's prefix-cache statistics (Side.prefix, as summarizeSide), from its rows with hash_ids
  * when it has any. `cut`: the source's, with `slice`, when it has more than the DuckDB engine
- * holds (its earliest rows, Side.prefixSpan); then each generated side's rows before the same
- * time (`before`, on the side's own axis), so both are judged over one span.
+ * holds (its earliest rows, Side.prefixSpan); then each generated side's rows over the same
+ * span (`since`, `before`, on the side's own axis: `within` names it), so both are judged over
+ * one span.
  */
-async function withPrefix(side: Side, input: DuckDbSideInput, role: string, options: DuckDbOptions & { prefixMaxRows?: number }, cut: { slice?: boolean; before?: number; within?: string } = {}): Promise<{ end: number; span: string } | undefined> {
+async function withPrefix(side: Side, input: DuckDbSideInput, role: string, options: DuckDbOptions & { prefixMaxRows?: number }, cut: { slice?: boolean; since?: number; before?: number; within?: string } = {}): Promise<{ start: number; end: number; span: string } | undefined> {
   if (input.mapping.columns.hash_ids === undefined) return undefined;
   const named = `${role} ${input.inputs.join(', ')}`;
   const onNote = options.onNote && ((l: string) => options.onNote!(l.replace(/^(warning|note): /, (w) => `${w}${named}: `)));
@@ -206,7 +207,7 @@ async function withPrefix(side: Side, input: DuckDbSideInput, role: string, opti
   const { requests, of, max, span } = prefix.sliced;
   side.prefixSpan = `judged on the first ${span} of each side: the source's earliest ${requests} of ${of} requests with hash_ids (the DuckDB engine holds ${max})`;
   options.onNote?.(`note: ${named}: hash_ids: prefix-cache metrics ${side.prefixSpan}`);
-  return { end: prefix.sliced.end, span };
+  return { start: prefix.sliced.start, end: prefix.sliced.end, span };
 }
 
 /** replayPhases of a scan's accepted times (replayPhaseBin: the same double arithmetic, so the same bins). */

@@ -116,8 +116,9 @@ describe('the DuckDB prefix pass above its limit (a slice of the log)', () => {
     // (the sides' times from their own origins; the generated side has no generator.start: offset 0)
     const cut = withValue[max] - Date.parse(src.origin!) / 1000;
     const s = prefixSideOf(sliceTrace(src, -Infinity, cut))!;
-    const g = prefixSideOf(sliceTrace(other, -Infinity, cut))!;
-    expect(sliceTrace(other, -Infinity, cut).n).toBeLessThan(other.n * 0.6);
+    // (from the source's first request: the generated side's rows before it are not in the span)
+    const g = prefixSideOf(sliceTrace(other, src.timestamp[0], cut))!;
+    expect(sliceTrace(other, src.timestamp[0], cut).n).toBeLessThan(other.n * 0.6);
     const m = report.metrics.prefix_hit_ratio_abs_err;
     expect(m.value).toBeCloseTo(Math.abs(g.hitRatio - s.hitRatio), 12);
     // (not the whole generated side's)
@@ -126,7 +127,28 @@ describe('the DuckDB prefix pass above its limit (a slice of the log)', () => {
     expect(said.join('\n')).toContain('prefix-cache metrics judged on the first');
   });
 
-  it("validate does not judge a generated side whose requests with ids all come after the source's slice, and says so (it said the side had no hash_ids)", async () => {
+  it("validate reads a generated side over the source slice's span, from its start too (rows before the source's first request were read)", async () => {
+    // Relative times: the source's from 600 s, the generated side's from 0 (its first 600 s
+    // before any of the source's requests, on the axis the sides are compared on).
+    const relative = (from: string, to: string, shift: number) => {
+      const text = readFileSync(from, 'utf8').split('\n');
+      writeFileSync(to, [text[0], ...text.slice(1).filter((l) => l !== '').map((l) => l.replace(/^[^,]*/, (t) => (Number(t) - 1.7e9 + shift).toFixed(2)))].join('\n') + '\n');
+    };
+    const src = join(dir, 'rel-src.csv');
+    const gen = join(dir, 'rel-gen.csv');
+    relative(file, src, 600);
+    relative(writeLog('rel-gen-abs.csv', 37).file, gen, 0);
+    const { report } = await validateWithDuckDB({ inputs: [src], mapping }, { inputs: [gen], mapping }, loadThresholds(undefined), { prefixMaxRows: max });
+    const s = (await ingestFiles({ inputs: [src], mapping })).trace;
+    const g = (await ingestFiles({ inputs: [gen], mapping })).trace;
+    const cut = withValue[max] - 1.7e9 + 600;
+    const start = s.timestamp[0];
+    expect(start).toBeGreaterThan(600);
+    const want = Math.abs(prefixSideOf(sliceTrace(g, start, cut))!.hitRatio - prefixSideOf(sliceTrace(s, -Infinity, cut))!.hitRatio);
+    expect(report.metrics.prefix_hit_ratio_abs_err.value).toBeCloseTo(want, 12);
+  });
+
+  it("validate does not judge a generated side none of whose requests with ids come in the source's slice, and says so (it said the side had no hash_ids)", async () => {
     // (relative times from 4000 s: past the source's slice, on the axis the sides are compared on)
     const late = join(dir, 'late.csv');
     const { file: g } = writeLog('late-src.csv', 31);
@@ -136,7 +158,7 @@ describe('the DuckDB prefix pass above its limit (a slice of the log)', () => {
     for (const name of ['prefix_hit_ratio_abs_err', 'prefix_lru_hit_ratio_abs_err']) {
       const m = report.metrics[name];
       expect(m.value, name).toBeNull();
-      expect(m.note, name).toMatch(/^not judged: its \d+ requests with hash_ids all come after the first [\d.]+ min the source's prefix metrics are judged on/);
+      expect(m.note, name).toMatch(/^not judged: none of its \d+ requests with hash_ids come in the first [\d.]+ min the source's prefix metrics are judged on/);
       expect(m.note, name).not.toContain('no hash_ids on the generated side');
     }
     // Too many there: not judged, said with the span, not "judged on the first …".
