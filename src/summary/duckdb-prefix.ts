@@ -97,19 +97,29 @@ export interface PrefixReadOptions {
   slice?: boolean;
 }
 
+/**
+ * A row has a hash_ids value that may hold ids: not NULL, blank or `[]`, nor JSON's empty text
+ * (`json`: hash_raw is JSON text; a CSV cell `""` is a bad value, noted) — none of which has any,
+ * in the TypeScript engine. Counted toward `maxRows` and read by the prefix pass; an empty list
+ * counted (found by review: a log writing `[]` for rows without ids was sliced at 4 M rows of which
+ * a fraction had ids, its note saying all of them had).
+ */
+const withValueSql = (json: boolean) => `trim(hash_raw) NOT IN ('', '[]'${json ? `, '""'` : ''})`;
+
 async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDbPrefixRows> {
   const { con, files } = src;
   const ints = PREFIX_INTS.filter((f) => src.mapping.columns[f] !== undefined);
   const counts = src.fields && src.fields.found !== false ? src.fields : undefined;
   if (counts) src.numericSource.fieldCounts = true;
   const rows = (from: string) => rowsSql(from, src.mapping, src.dotted, DIALECTS.duckdb, src.numericSource, [], { hashIds: src.hashIds!.src });
+  const WITH_VALUE = withValueSql(src.hashIds!.json);
   const run = <T>(q: (from: string) => Promise<T>) => (counts ? withFieldCounts(counts, q) : q(src.from)).catch((err: unknown) => {
     throw duckdbReadError(err, files);
   });
   // Every accepted row's client and the times' extent (the origin, as openScan decides it).
   // (and the rows with a value, which the stream below must give: streamedAll need not count them again;
-  // a blank CSV cell is none, as in the TypeScript engine: counted, the limit counted rows without ids)
-  const agg = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, count(NULLIF(hash_raw, '')) AS h, min(t) AS tmin, max(abs(t)) AS amax FROM (${rows(from)}) AS r WHERE reason IS NULL GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; h: unknown; tmin: unknown; amax: unknown }[]);
+  // a blank CSV cell is none, as in the TypeScript engine: counted, the limit counted rows without ids; WITH_VALUE)
+  const agg = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, count(CASE WHEN ${WITH_VALUE} THEN 1 END) AS h, min(t) AS tmin, max(abs(t)) AS amax FROM (${rows(from)}) AS r WHERE reason IS NULL GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; h: unknown; tmin: unknown; amax: unknown }[]);
   const clientRows = new Map<string, number>();
   let tmin = Infinity;
   let amax = 0;
@@ -132,7 +142,7 @@ async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDb
     if (options.since !== undefined) bound += ` AND t - ${sqlDouble(origin)} >= ${sqlDouble(options.since)}`;
     if (options.before !== undefined) bound += ` AND t - ${sqlDouble(origin)} < ${sqlDouble(options.before)}`;
     const all = withValue;
-    withValue = num(await run(async (from) => (await con.runAndReadAll(`SELECT count(*) FROM (${rows(from)}) AS r WHERE reason IS NULL AND NULLIF(hash_raw, '') IS NOT NULL${bound}`)).getColumnsJS()[0][0]));
+    withValue = num(await run(async (from) => (await con.runAndReadAll(`SELECT count(*) FROM (${rows(from)}) AS r WHERE reason IS NULL AND ${WITH_VALUE}${bound}`)).getColumnsJS()[0][0]));
     // (none there: said apart from a side without hash_ids, found by review — a generated
     // side that starts after the source's slice was reported as generated without ids)
     if (withValue === 0) return { clientRows, bad, ...(all > 0 ? { outside: all } : {}) };
@@ -144,10 +154,10 @@ async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDb
   let sliced: DuckDbPrefixRows['sliced'];
   let expected = withValue;
   if (tooMany) {
-    const cut = await run(async (from) => (await con.runAndReadAll(`SELECT CAST(t AS DOUBLE) AS t FROM (${rows(from)}) AS r WHERE reason IS NULL AND NULLIF(hash_raw, '') IS NOT NULL${bound} ORDER BY t LIMIT 1 OFFSET ${max}`)).getColumnsJS()[0][0]);
+    const cut = await run(async (from) => (await con.runAndReadAll(`SELECT CAST(t AS DOUBLE) AS t FROM (${rows(from)}) AS r WHERE reason IS NULL AND ${WITH_VALUE}${bound} ORDER BY t LIMIT 1 OFFSET ${max}`)).getColumnsJS()[0][0]);
     const end = num(cut);
     bound += ` AND t < ${sqlDouble(end)}`;
-    const window = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, count(NULLIF(hash_raw, '')) AS h FROM (${rows(from)}) AS r WHERE reason IS NULL${bound} GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; h: unknown }[]);
+    const window = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, count(CASE WHEN ${WITH_VALUE} THEN 1 END) AS h FROM (${rows(from)}) AS r WHERE reason IS NULL${bound} GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; h: unknown }[]);
     expected = window.reduce((a, r) => a + num(r.h), 0);
     // (every row with a value at the first time: none before it)
     if (expected === 0) return { clientRows, bad, tooMany };
@@ -155,7 +165,7 @@ async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDb
   }
   // The rows with a value, in input order (ties in time keep it, as in TraceBuilder.finish).
   const spaces = src.hashIds!.spaces;
-  const sql = (from: string) => `SELECT client, t, ${ints.map((f) => `CAST(${f} AS DOUBLE) AS ${f}, `).join('')}hash_raw${spaces ? ', hash_space' : ''} FROM (${rows(from)}) AS r WHERE reason IS NULL AND NULLIF(hash_raw, '') IS NOT NULL${bound}`;
+  const sql = (from: string) => `SELECT client, t, ${ints.map((f) => `CAST(${f} AS DOUBLE) AS ${f}, `).join('')}hash_raw${spaces ? ', hash_space' : ''} FROM (${rows(from)}) AS r WHERE reason IS NULL AND ${WITH_VALUE}${bound}`;
   const clients = new Map<string, number>();
   const clientIds: string[] = [];
   const client = new GrowableI32();

@@ -193,6 +193,26 @@ describe('the DuckDB prefix pass above its limit (a slice of the log)', () => {
     expect(side.unread).toMatch(/^not judged: hash_ids: \d+ requests have them/);
   });
 
+  it('counts no empty list (nor JSON\'s empty text) toward the limit: only values that may hold ids, as the TypeScript engine reads them', async () => {
+    // 10 rows with ids among 25 with [], "" or null (JSON lines), and 10 among `[]` cells and one
+    // `""` cell (CSV: a bad value there, counted and noted by both engines).
+    const j = join(dir, 'empty.jsonl');
+    const values = ['[]', '""', 'null', '[]', '[]'];
+    writeFileSync(j, Array.from({ length: 35 }, (_, i) => JSON.stringify({ ts: 1700000000 + i, user: 'u', prompt: 20, answer: 3 }).replace(/}$/, `,"ids":${i % 7 === 0 || i % 7 === 3 ? `[${i % 3},${i}]` : values[i % 5]}}`)).join('\n') + '\n');
+    const c = join(dir, 'empty.csv');
+    writeFileSync(c, ['ts,user,prompt,answer,ids', ...Array.from({ length: 21 }, (_, i) => `${1700000000 + i},u,20,3,${i === 20 ? '""""""' : i % 2 ? '[]' : `"[${i % 3}, ${i}]"`}`)].join('\n') + '\n');
+    for (const [f, withIds] of [[j, 10], [c, 11]] as const) {
+      const ts = (await ingestFiles({ inputs: [f], mapping })).trace;
+      const rows = await prefixRowsWithDuckDB([f], mapping, { maxRows: withIds, slice: true });
+      expect(rows?.tooMany, f).toBeUndefined();
+      expect(rows?.trace?.n, f).toBe(10);
+      expect(prefixSideOf(rows!.trace!), f).toEqual(prefixSideOf(ts));
+      expect(rows?.bad.rows, f).toBe(f === c ? 1 : 0);
+      // One fewer: too many, and the count says how many have a value.
+      expect((await prefixRowsWithDuckDB([f], mapping, { maxRows: withIds - 1 }))?.tooMany, f).toEqual({ rows: withIds, max: withIds - 1 });
+    }
+  });
+
   it('reads none when every row up to the (max + 1)-th with a value shares the first time', async () => {
     const f = join(dir, 'one-time.csv');
     writeFileSync(f, ['ts,user,prompt,answer,ids', ...Array.from({ length: 20 }, (_, i) => `${i < 12 ? 1700000000 : 1700000000 + i},u,29,3,"[1, ${i}]"`)].join('\n') + '\n');
