@@ -43,9 +43,10 @@ export interface DuckDbPrefixRows {
    * With `slice` and tooMany: the trace holds only the rows with a value before `end` (seconds
    * from the trace's origin; `start` the first accepted row's): the earliest that fit in
    * `maxRows`. `clientRows`: accepted rows per client before `end`, with ids or not (a client's
-   * share of requests with ids is read from them).
+   * share of requests with ids is read from them). `later`: the clients with rows with a value
+   * after `end` only (slicedNote).
    */
-  sliced?: { start: number; end: number; clientRows: Map<string, number> };
+  sliced?: { start: number; end: number; clientRows: Map<string, number>; later: string[] };
   /** With `since`/`before`: rows with a value there are (this many), but none in that span (no trace). */
   outside?: number;
 }
@@ -121,11 +122,13 @@ async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDb
   // a blank CSV cell is none, as in the TypeScript engine: counted, the limit counted rows without ids; WITH_VALUE)
   const agg = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, count(CASE WHEN ${WITH_VALUE} THEN 1 END) AS h, min(t) AS tmin, max(abs(t)) AS amax FROM (${rows(from)}) AS r WHERE reason IS NULL GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; h: unknown; tmin: unknown; amax: unknown }[]);
   const clientRows = new Map<string, number>();
+  const valueRows = new Map<string, number>();
   let tmin = Infinity;
   let amax = 0;
   let withValue = 0;
   for (const r of agg) {
     clientRows.set(r.client, num(r.n));
+    valueRows.set(r.client, num(r.h));
     withValue += num(r.h);
     tmin = Math.min(tmin, num(r.tmin));
     amax = Math.max(amax, num(r.amax));
@@ -161,7 +164,8 @@ async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDb
     expected = window.reduce((a, r) => a + num(r.h), 0);
     // (every row with a value at the first time: none before it)
     if (expected === 0) return { clientRows, bad, tooMany };
-    sliced = { start: tmin - origin, end: end - origin, clientRows: new Map(window.map((r) => [r.client, num(r.n)])) };
+    const early = new Set(window.filter((r) => num(r.h) > 0).map((r) => r.client));
+    sliced = { start: tmin - origin, end: end - origin, clientRows: new Map(window.map((r) => [r.client, num(r.n)])), later: [...valueRows].filter(([c, h]) => h > 0 && !early.has(c)).map(([c]) => c) };
   }
   // The rows with a value, in input order (ties in time keep it, as in TraceBuilder.finish).
   const spaces = src.hashIds!.spaces;
@@ -324,12 +328,22 @@ export function pooledSliceRows(rows: DuckDbPrefixRows, min: number | undefined)
   return out;
 }
 
-/** What fit says of a sliced read (DuckDbPrefixRows.sliced): the span its prefix sections were fitted on. */
-export function slicedNote(rows: DuckDbPrefixRows): string | undefined {
+/**
+ * What fit says of a sliced read (DuckDbPrefixRows.sliced): the span its prefix sections were
+ * fitted on, and the clients (as pooled below `min`) with values in the log but no section
+ * (`fitted`: the sections' clients): none in that span, their generated requests get no ids.
+ */
+export function slicedNote(rows: DuckDbPrefixRows, min: number | undefined, fitted: ReadonlySet<string>): string | undefined {
   const { sliced, tooMany, trace } = rows;
   if (!sliced || !tooMany || !trace) return undefined;
   const span = sliced.end - sliced.start;
-  return `note: hash_ids: ${tooMany.rows} requests have them, more than the DuckDB engine's prefix pass holds (${tooMany.max}): the prefix sections are fitted on the earliest ${trace.n} of them, the first ${formatSpan(span)} of the log (each client's share of requests with ids from that span); reuse over longer gaps than that span is not seen`;
+  // (found by review: a client whose requests with ids all came later — one that started after
+  // the span — was left without a prefix section, unsaid)
+  const pool = poolOf(rows, min);
+  const later = [...new Set(sliced.later.map((c) => (pool ? pool.ids[pool.code(c)] : c)))].filter((c) => !fitted.has(c)).sort();
+  const shown = later.slice(0, 5).map((c) => JSON.stringify(c)).join(', ') + (later.length > 5 ? `, … (${later.length - 5} more)` : '');
+  const none = later.length ? `; ${later.length} client${later.length === 1 ? '' : 's'} with ids only after it ha${later.length === 1 ? 's' : 've'} no prefix section (their generated requests get no ids): ${shown}` : '';
+  return `note: hash_ids: ${tooMany.rows} requests have them, more than the DuckDB engine's prefix pass holds (${tooMany.max}): the prefix sections are fitted on the earliest ${trace.n} of them, the first ${formatSpan(span)} of the log (each client's share of requests with ids from that span); reuse over longer gaps than that span is not seen${none}`;
 }
 
 /** Seconds as the largest whole unit that reads well: 45 s, 12.5 min, 3.2 h, 2.1 days. */

@@ -107,6 +107,23 @@ describe('the DuckDB prefix pass above its limit (a slice of the log)', () => {
     expect(note).toContain(`hash_ids: ${withValue.length} requests have them, more than the DuckDB engine's prefix pass holds (${max}): the prefix sections are fitted on the earliest`);
   });
 
+  it('says which clients have ids only after the slice: they get no prefix section (it was unsaid)', async () => {
+    const f = join(dir, 'late-client.csv');
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    // `late` starts after the slice; `tiny-late`'s 2 rows are pooled into `tail` (which has a section).
+    for (let i = 0; i < 40; i++) lines.push(`${(1.7e9 + 3500 + i).toFixed(2)},late,29,3,"[${500 + (i % 3)}, ${600 + i}]"`);
+    for (let i = 0; i < 2; i++) lines.push(`${(1.7e9 + 3550 + i).toFixed(2)},tiny-late,29,3,"[700, ${800 + i}]"`);
+    writeFileSync(f, lines.join('\n') + '\n');
+    const said: string[] = [];
+    const sections = await duckdbPrefixSections([f], mapping, { maxRows: max }, 5, { info: (l: string) => said.push(l), stage: () => {} } as unknown as Reporter);
+    expect(sections!.has('late')).toBe(false);
+    expect(sections!.has('tail')).toBe(true);
+    const note = said.find((l) => l.includes('more than the DuckDB engine'))!;
+    expect(note).toMatch(/; 1 client with ids only after it has no prefix section \(their generated requests get no ids\): "late"$/);
+    // Below the limit: all of them, nothing to say.
+    expect((await duckdbPrefixSections([f], mapping, {}, 5, rep))!.has('late')).toBe(true);
+  });
+
   it("validate judges the prefix metrics on the source's earliest rows and the generated side's before the same time, and says so", async () => {
     const gen = writeLog('gen.csv', 29);
     const said: string[] = [];
