@@ -172,7 +172,17 @@ export async function validateWithDuckDB(
       const shifted = `(rel + ${sqlDouble(offset)})`;
       const time = res > 1e-6 ? `floor(${shifted} / ${sqlDouble(res)} + ${sqlDouble(clockTolerance(res))}) * ${sqlDouble(res)}` : offset === 0 ? 'rel' : shifted;
       const side = await sideOf(scan, label, { res, W, time, where: 'true' });
-      await withPrefix(side, input, role, options, prefixCut === undefined ? {} : { since: prefixCut.start - offset, before: prefixCut.end - offset, within: `the first ${prefixCut.span} the source's prefix metrics are judged on` });
+      if (prefixCut === undefined) await withPrefix(side, input, role, options);
+      else {
+        const since = prefixCut.start - offset;
+        const before = prefixCut.end - offset;
+        await withPrefix(side, input, role, options, { since, before, within: `the first ${prefixCut.span} the source's prefix metrics are judged on` });
+        // (found by review: a generated side shorter than the source's span, or starting inside
+        // it, was said to be judged on the whole span)
+        const { a, b } = await numericColumns(scan.con, `SELECT CAST(min(t) - ${sqlDouble(scan.origin)} AS DOUBLE) AS a, CAST(max(t) - ${sqlDouble(scan.origin)} AS DOUBLE) AS b FROM src_rows WHERE reason IS NULL`);
+        const covered = (Math.min(b[0], before) - Math.max(a[0], since)) / (before - since);
+        if (side.prefix && covered < PREFIX_COVER) side.prefixCover = `the ${role} side's requests cover ${(100 * Math.max(0, covered)).toFixed(0)} % of that span only (from ${(Math.max(a[0], since) - since).toFixed(0)} s to ${(Math.min(b[0], before) - since).toFixed(0)} s into it)`;
+      }
       return { side, files: scan.files, offset };
     } finally {
       scan.close();
@@ -188,6 +198,9 @@ export async function validateWithDuckDB(
  * slice does (a draw's count over the span is noisy, a few per cent): judged up to it.
  */
 const GENERATED_SLACK = 1.25;
+
+/** A generated side covering less than this share of the source's prefix span says so (Side.prefixCover). */
+const PREFIX_COVER = 0.9;
 
 /**
  * The side's prefix-cache statistics (Side.prefix, as summarizeSide), from its rows with hash_ids

@@ -165,6 +165,20 @@ describe('the DuckDB prefix pass above its limit (a slice of the log)', () => {
     expect(report.metrics.prefix_hit_ratio_abs_err.value).toBeCloseTo(want, 12);
   });
 
+  it('validate says when a generated side covers a small part of the span only (it said it was judged on the whole span)', async () => {
+    // A quarter of a log's rows in its first 300 s (relative times): the source's span is longer.
+    const short = join(dir, 'short.csv');
+    const text = readFileSync(writeLog('short-abs.csv', 41).file, 'utf8').trimEnd().split('\n');
+    writeFileSync(short, [text[0], ...text.slice(1).filter((_, i) => i % 4 === 0).map((l) => l.replace(/^[^,]*/, (t) => ((Number(t) - 1.7e9) / 12).toFixed(3)))].join('\n') + '\n');
+    const { report } = await validateWithDuckDB({ inputs: [file], mapping }, { inputs: [short], mapping }, loadThresholds(undefined), { prefixMaxRows: max });
+    const m = report.metrics.prefix_hit_ratio_abs_err;
+    expect(m.value).toEqual(expect.any(Number));
+    expect(m.note).toMatch(/judged on the first [\d.]+ min of each side: .*; the generated side's requests cover \d+ % of that span only \(from 0 s to 2\d\d s into it\)$/);
+    // One that covers it: no such words.
+    const { report: full } = await validateWithDuckDB({ inputs: [file], mapping }, { inputs: [file], mapping }, loadThresholds(undefined), { prefixMaxRows: max });
+    expect(full.metrics.prefix_hit_ratio_abs_err.note).not.toContain('cover');
+  });
+
   it("validate does not judge a generated side none of whose requests with ids come in the source's slice, and says so (it said the side had no hash_ids)", async () => {
     // (relative times from 4000 s: past the source's slice, on the axis the sides are compared on)
     const late = join(dir, 'late.csv');
