@@ -145,6 +145,9 @@ export async function validateWithDuckDB(
       const snapped = onClock ? times.map((t) => Math.floor(t / res + tol) * res) : times;
       const shifted = srcOffset === 0 ? snapped : snapped.map((t) => t + srcOffset);
       srcFirst = shifted[0];
+      // (the span's start on the compared axis: a first time a hair past its tick is put on it,
+      // so a generated request on that tick is in the span — found by review)
+      if (prefixCut) prefixCut.start = Math.min(prefixCut.start, srcFirst);
       const mid = (shifted[0] + shifted[shifted.length - 1]) / 2;
       const below = lowerBound(shifted, mid);
       if (below >= 2 && times.length - below >= 2) {

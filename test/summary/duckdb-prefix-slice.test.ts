@@ -165,6 +165,26 @@ describe('the DuckDB prefix pass above its limit (a slice of the log)', () => {
     expect(report.metrics.prefix_hit_ratio_abs_err.value).toBeCloseTo(want, 12);
   });
 
+  it("validate starts a generated side's span at the source's first time as put on its clock", async () => {
+    // The source on a 1 s clock, its first time 0.4 µs past its tick (within the clock's
+    // tolerance); a generated request 0.2 µs past that tick is on the source's first tick.
+    const m = parseMapping({ columns: { timestamp: 'ts', client_id: 'user', input_tokens: 'prompt', output_tokens: 'answer', hash_ids: 'ids' }, timestamp: { unit: 's' }, block_tokens: 16 }, 'm');
+    const src = join(dir, 'tick-src.csv');
+    const gen = join(dir, 'tick-gen.csv');
+    const row = (t: string, i: number) => `${t},u,29,3,"[${i % 4}, ${100 + i}]"`;
+    writeFileSync(src, ['ts,user,prompt,answer,ids', row('12.0000004', 0), ...Array.from({ length: 39 }, (_, i) => row(String(13 + i), i + 1))].join('\n') + '\n');
+    writeFileSync(gen, ['ts,user,prompt,answer,ids', row('12.0000002', 0), ...Array.from({ length: 39 }, (_, i) => row(String(13 + i), i + 5))].join('\n') + '\n');
+    const { report } = await validateWithDuckDB({ inputs: [src], mapping: m }, { inputs: [gen], mapping: m }, loadThresholds(undefined), { prefixMaxRows: 20 });
+    const s = (await ingestFiles({ inputs: [src], mapping: m })).trace;
+    const g = (await ingestFiles({ inputs: [gen], mapping: m })).trace;
+    // (the cut: the 21st time, 32 s; 20 rows before it on each side, the generated side's first among them)
+    const want = Math.abs(prefixSideOf(sliceTrace(g, 12, 32))!.hitRatio - prefixSideOf(sliceTrace(s, -Infinity, 32))!.hitRatio);
+    expect(sliceTrace(g, 12, 32).n).toBe(20);
+    // (not what it gives without the generated side's first request)
+    expect(Math.abs(prefixSideOf(sliceTrace(g, 12.5, 32))!.hitRatio - prefixSideOf(sliceTrace(s, -Infinity, 32))!.hitRatio)).not.toBeCloseTo(want, 6);
+    expect(report.metrics.prefix_hit_ratio_abs_err.value).toBeCloseTo(want, 12);
+  });
+
   it('validate says when a generated side covers a small part of the span only (it said it was judged on the whole span)', async () => {
     // A quarter of a log's rows in its first 300 s (relative times): the source's span is longer.
     const short = join(dir, 'short.csv');
