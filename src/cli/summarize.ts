@@ -196,10 +196,10 @@ export async function scanSummaries(
 export async function duckdbPrefixSections(inputs: string[], mapping: Mapping, options: DuckDbOptions & Pick<PrefixReadOptions, 'firstSecond' | 'maxRows'>, poolBelow: number | undefined, rep: Reporter): Promise<Map<string, PrefixSection> | undefined> {
   const rows = await prefixRowsWithDuckDB(inputs, mapping, { ...options, slice: true });
   if (!rows) return undefined;
-  if (rows.tooMany) rep.info(slicedNote(rows) ?? tooManyNote(rows.tooMany, 'the profile has no prefix sections'));
-  sayPrefixNotes(rows, (l) => rep.info(l));
   const trace = pooledPrefixTrace(rows, poolBelow);
   const sections = trace && prefixSections(trace);
+  if (rows.tooMany) rep.info(slicedNote(rows, poolBelow, new Set(sections?.keys())) ?? tooManyNote(rows.tooMany, 'the profile has no prefix sections'));
+  sayPrefixNotes(rows, (l) => rep.info(l));
   if (sections && rows.sliced) {
     // Generation gives ids to a client's share of requests: here the share before the slice's
     // end (its requests over the log's would be the share of a span it does not cover).

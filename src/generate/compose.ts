@@ -114,7 +114,6 @@ function knownIds(clients: readonly ProfileClient[]): string {
   return `its ${clients.length} client id${clients.length === 1 ? '' : 's'}, largest first: ${top.map((c) => JSON.stringify(c.id)).join(', ')}${more}`;
 }
 
-/** True when the client has length data (a window with a field). */
 /**
  * The share of a client's requests generation gives block ids: the profile's `prefix.share`
  * (fitted on a slice of the log), else its requests with ids over the client's requests.
@@ -123,6 +122,7 @@ function prefixShareOf(c: ProfileClient): number {
   return c.prefix!.share ?? c.prefix!.requests / c.requests;
 }
 
+/** True when the client has length data (a window with a field). */
 function hasLengthData(c: ProfileClient): boolean {
   return c.lengths.some((w) => Object.keys(w.fields).length > 0);
 }

@@ -43,9 +43,12 @@ export interface DuckDbPrefixRows {
    * With `slice` and tooMany: the trace holds only the rows with a value before `end` (seconds
    * from the trace's origin; `start` the first accepted row's): the earliest that fit in
    * `maxRows`. `clientRows`: accepted rows per client before `end`, with ids or not (a client's
-   * share of requests with ids is read from them).
+   * share of requests with ids is read from them). `later`: the clients with rows with a value
+   * after `end` only (slicedNote).
    */
-  sliced?: { start: number; end: number; clientRows: Map<string, number> };
+  sliced?: { start: number; end: number; clientRows: Map<string, number>; later: string[] };
+  /** With `since`/`before`: rows with a value there are (this many), but none in that span (no trace). */
+  outside?: number;
 }
 
 /**
@@ -83,16 +86,26 @@ export async function prefixRowsWithDuckDB(inputs: string[], mapping: Mapping, o
 
 /**
  * How prefixRowsWithDuckDB reads: the origin as openScan's (`origin`, `firstSecond`); only the
- * rows before `before` (seconds from the origin) when given; at most `maxRows` rows with a value
+ * rows at or after `since` and before `before` (seconds from the origin) when given; at most `maxRows` rows with a value
  * (PREFIX_MAX_ROWS), above which none, or with `slice` the earliest that fit (DuckDbPrefixRows.sliced).
  */
 export interface PrefixReadOptions {
   origin?: number;
   firstSecond?: boolean;
+  since?: number;
   before?: number;
   maxRows?: number;
   slice?: boolean;
 }
+
+/**
+ * A row has a hash_ids value that may hold ids: not NULL, blank or `[]`, nor JSON's empty text
+ * (`json`: hash_raw is JSON text; a CSV cell `""` is a bad value, noted) — none of which has any,
+ * in the TypeScript engine. Counted toward `maxRows` and read by the prefix pass; an empty list
+ * counted (found by review: a log writing `[]` for rows without ids was sliced at 4 M rows of which
+ * a fraction had ids, its note saying all of them had).
+ */
+const withValueSql = (json: boolean) => `trim(hash_raw) NOT IN ('', '[]'${json ? `, '""'` : ''})`;
 
 async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDbPrefixRows> {
   const { con, files } = src;
@@ -100,19 +113,22 @@ async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDb
   const counts = src.fields && src.fields.found !== false ? src.fields : undefined;
   if (counts) src.numericSource.fieldCounts = true;
   const rows = (from: string) => rowsSql(from, src.mapping, src.dotted, DIALECTS.duckdb, src.numericSource, [], { hashIds: src.hashIds!.src });
+  const WITH_VALUE = withValueSql(src.hashIds!.json);
   const run = <T>(q: (from: string) => Promise<T>) => (counts ? withFieldCounts(counts, q) : q(src.from)).catch((err: unknown) => {
     throw duckdbReadError(err, files);
   });
   // Every accepted row's client and the times' extent (the origin, as openScan decides it).
   // (and the rows with a value, which the stream below must give: streamedAll need not count them again;
-  // a blank CSV cell is none, as in the TypeScript engine: counted, the limit counted rows without ids)
-  const agg = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, count(NULLIF(hash_raw, '')) AS h, min(t) AS tmin, max(abs(t)) AS amax FROM (${rows(from)}) AS r WHERE reason IS NULL GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; h: unknown; tmin: unknown; amax: unknown }[]);
+  // a blank CSV cell is none, as in the TypeScript engine: counted, the limit counted rows without ids; WITH_VALUE)
+  const agg = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, count(CASE WHEN ${WITH_VALUE} THEN 1 END) AS h, min(t) AS tmin, max(abs(t)) AS amax FROM (${rows(from)}) AS r WHERE reason IS NULL GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; h: unknown; tmin: unknown; amax: unknown }[]);
   const clientRows = new Map<string, number>();
+  const valueRows = new Map<string, number>();
   let tmin = Infinity;
   let amax = 0;
   let withValue = 0;
   for (const r of agg) {
     clientRows.set(r.client, num(r.n));
+    valueRows.set(r.client, num(r.h));
     withValue += num(r.h);
     tmin = Math.min(tmin, num(r.tmin));
     amax = Math.max(amax, num(r.amax));
@@ -123,12 +139,16 @@ async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDb
   // ~24 ids), nothing is read: said, where a log of billions of rows would run out of memory.
   const max = options.maxRows ?? PREFIX_MAX_ROWS;
   const { origin } = originOf(src, tmin, amax, options.origin, options.firstSecond);
-  // `before` (seconds from the origin): the rows before it only, counted again.
+  // `since`, `before` (seconds from the origin): the rows in that span only, counted again.
   let bound = '';
-  if (options.before !== undefined) {
-    bound = ` AND t - ${sqlDouble(origin)} < ${sqlDouble(options.before)}`;
-    withValue = num(await run(async (from) => (await con.runAndReadAll(`SELECT count(*) FROM (${rows(from)}) AS r WHERE reason IS NULL AND NULLIF(hash_raw, '') IS NOT NULL${bound}`)).getColumnsJS()[0][0]));
-    if (withValue === 0) return { clientRows, bad };
+  if (options.since !== undefined || options.before !== undefined) {
+    if (options.since !== undefined) bound += ` AND t - ${sqlDouble(origin)} >= ${sqlDouble(options.since)}`;
+    if (options.before !== undefined) bound += ` AND t - ${sqlDouble(origin)} < ${sqlDouble(options.before)}`;
+    const all = withValue;
+    withValue = num(await run(async (from) => (await con.runAndReadAll(`SELECT count(*) FROM (${rows(from)}) AS r WHERE reason IS NULL AND ${WITH_VALUE}${bound}`)).getColumnsJS()[0][0]));
+    // (none there: said apart from a side without hash_ids, found by review — a generated
+    // side that starts after the source's slice was reported as generated without ids)
+    if (withValue === 0) return { clientRows, bad, ...(all > 0 ? { outside: all } : {}) };
   }
   const tooMany = withValue > max ? { rows: withValue, max } : undefined;
   if (tooMany && !options.slice) return { clientRows, bad, tooMany };
@@ -137,18 +157,19 @@ async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDb
   let sliced: DuckDbPrefixRows['sliced'];
   let expected = withValue;
   if (tooMany) {
-    const cut = await run(async (from) => (await con.runAndReadAll(`SELECT CAST(t AS DOUBLE) AS t FROM (${rows(from)}) AS r WHERE reason IS NULL AND NULLIF(hash_raw, '') IS NOT NULL${bound} ORDER BY t LIMIT 1 OFFSET ${max}`)).getColumnsJS()[0][0]);
+    const cut = await run(async (from) => (await con.runAndReadAll(`SELECT CAST(t AS DOUBLE) AS t FROM (${rows(from)}) AS r WHERE reason IS NULL AND ${WITH_VALUE}${bound} ORDER BY t LIMIT 1 OFFSET ${max}`)).getColumnsJS()[0][0]);
     const end = num(cut);
     bound += ` AND t < ${sqlDouble(end)}`;
-    const window = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, count(NULLIF(hash_raw, '')) AS h FROM (${rows(from)}) AS r WHERE reason IS NULL${bound} GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; h: unknown }[]);
+    const window = await run(async (from) => (await con.runAndReadAll(`SELECT client, count(*) AS n, count(CASE WHEN ${WITH_VALUE} THEN 1 END) AS h FROM (${rows(from)}) AS r WHERE reason IS NULL${bound} GROUP BY client`)).getRowObjectsJS() as { client: string; n: unknown; h: unknown }[]);
     expected = window.reduce((a, r) => a + num(r.h), 0);
     // (every row with a value at the first time: none before it)
     if (expected === 0) return { clientRows, bad, tooMany };
-    sliced = { start: tmin - origin, end: end - origin, clientRows: new Map(window.map((r) => [r.client, num(r.n)])) };
+    const early = new Set(window.filter((r) => num(r.h) > 0).map((r) => r.client));
+    sliced = { start: tmin - origin, end: end - origin, clientRows: new Map(window.map((r) => [r.client, num(r.n)])), later: [...valueRows].filter(([c, h]) => h > 0 && !early.has(c)).map(([c]) => c) };
   }
   // The rows with a value, in input order (ties in time keep it, as in TraceBuilder.finish).
   const spaces = src.hashIds!.spaces;
-  const sql = (from: string) => `SELECT client, t, ${ints.map((f) => `CAST(${f} AS DOUBLE) AS ${f}, `).join('')}hash_raw${spaces ? ', hash_space' : ''} FROM (${rows(from)}) AS r WHERE reason IS NULL AND NULLIF(hash_raw, '') IS NOT NULL${bound}`;
+  const sql = (from: string) => `SELECT client, t, ${ints.map((f) => `CAST(${f} AS DOUBLE) AS ${f}, `).join('')}hash_raw${spaces ? ', hash_space' : ''} FROM (${rows(from)}) AS r WHERE reason IS NULL AND ${WITH_VALUE}${bound}`;
   const clients = new Map<string, number>();
   const clientIds: string[] = [];
   const client = new GrowableI32();
@@ -307,12 +328,22 @@ export function pooledSliceRows(rows: DuckDbPrefixRows, min: number | undefined)
   return out;
 }
 
-/** What fit says of a sliced read (DuckDbPrefixRows.sliced): the span its prefix sections were fitted on. */
-export function slicedNote(rows: DuckDbPrefixRows): string | undefined {
+/**
+ * What fit says of a sliced read (DuckDbPrefixRows.sliced): the span its prefix sections were
+ * fitted on, and the clients (as pooled below `min`) with values in the log but no section
+ * (`fitted`: the sections' clients): none in that span, their generated requests get no ids.
+ */
+export function slicedNote(rows: DuckDbPrefixRows, min: number | undefined, fitted: ReadonlySet<string>): string | undefined {
   const { sliced, tooMany, trace } = rows;
   if (!sliced || !tooMany || !trace) return undefined;
   const span = sliced.end - sliced.start;
-  return `note: hash_ids: ${tooMany.rows} requests have them, more than the DuckDB engine's prefix pass holds (${tooMany.max}): the prefix sections are fitted on the earliest ${trace.n} of them, the first ${formatSpan(span)} of the log (each client's share of requests with ids from that span); reuse over longer gaps than that span is not seen`;
+  // (found by review: a client whose requests with ids all came later — one that started after
+  // the span — was left without a prefix section, unsaid)
+  const pool = poolOf(rows, min);
+  const later = [...new Set(sliced.later.map((c) => (pool ? pool.ids[pool.code(c)] : c)))].filter((c) => !fitted.has(c)).sort();
+  const shown = later.slice(0, 5).map((c) => JSON.stringify(c)).join(', ') + (later.length > 5 ? `, … (${later.length - 5} more)` : '');
+  const none = later.length ? `; ${later.length} client${later.length === 1 ? '' : 's'} with ids only after it ha${later.length === 1 ? 's' : 've'} no prefix section (their generated requests get no ids): ${shown}` : '';
+  return `note: hash_ids: ${tooMany.rows} requests have them, more than the DuckDB engine's prefix pass holds (${tooMany.max}): the prefix sections are fitted on the earliest ${trace.n} of them, the first ${formatSpan(span)} of the log (each client's share of requests with ids from that span); reuse over longer gaps than that span is not seen${none}`;
 }
 
 /** Seconds as the largest whole unit that reads well: 45 s, 12.5 min, 3.2 h, 2.1 days. */
@@ -327,20 +358,24 @@ function formatSpan(s: number): string {
  * A side's prefix-cache statistics (validate, inspect) from its rows with hash_ids read in
  * DuckDB: `side`, undefined without hash_ids; `unread`, why none were read when it has too many
  * (PREFIX_MAX_ROWS, also said through `onNote`), unless `slice` (validate's source): then the
- * statistics of its earliest rows, `sliced` saying which. `before`: of the rows before that time
- * only (seconds from the side's origin). Rows kept without ids are said through `onNote`.
+ * statistics of its earliest rows, `sliced` saying which. `since`, `before`: of the rows in that
+ * span only (seconds from the side's origin), `within` naming it (validate's generated sides:
+ * the source's slice); a side with rows with ids but none there is `unread` too.
+ * Rows kept without ids are said through `onNote`.
  */
-export async function prefixSideWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & Pick<PrefixReadOptions, 'maxRows' | 'slice' | 'before'>): Promise<{ side?: PrefixSide; unread?: string; sliced?: { end: number; seconds: number; span: string; requests: number; of: number; max: number } }> {
+export async function prefixSideWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & Pick<PrefixReadOptions, 'maxRows' | 'slice' | 'since' | 'before'> & { within?: string }): Promise<{ side?: PrefixSide; unread?: string; sliced?: { start: number; end: number; seconds: number; span: string; requests: number; of: number; max: number } }> {
   const rows = await prefixRowsWithDuckDB(inputs, mapping, options);
   if (rows && options.onNote) sayPrefixNotes(rows, options.onNote);
   if (rows?.tooMany && !(rows.sliced && rows.trace)) {
-    const note = tooManyNote(rows.tooMany, 'no prefix-cache statistics');
+    const { within } = options;
+    const note = within === undefined ? tooManyNote(rows.tooMany, 'no prefix-cache statistics') : `note: hash_ids: ${rows.tooMany.rows} requests have them in ${within}, more than the DuckDB engine's prefix pass holds there (${rows.tooMany.max}): no prefix-cache statistics; --engine ts judges the whole of each side`;
     options.onNote?.(note);
     return { unread: `not judged: ${note.replace(/^note: /, '')}` };
   }
+  if (rows?.outside !== undefined) return { unread: `not judged: none of its ${rows.outside} requests with hash_ids come in ${options.within ?? 'the span read'}: no requests there to compare; generate over it, or validate with --engine ts (the whole of each side)` };
   if (!rows?.trace) return {};
   const { sliced, tooMany, trace } = rows;
-  return { side: prefixSideOf(trace), ...(sliced && tooMany ? { sliced: { end: sliced.end, seconds: sliced.end - sliced.start, span: formatSpan(sliced.end - sliced.start), requests: trace.n, of: tooMany.rows, max: tooMany.max } } : {}) };
+  return { side: prefixSideOf(trace), ...(sliced && tooMany ? { sliced: { start: sliced.start, end: sliced.end, seconds: sliced.end - sliced.start, span: formatSpan(sliced.end - sliced.start), requests: trace.n, of: tooMany.rows, max: tooMany.max } } : {}) };
 }
 
 /**

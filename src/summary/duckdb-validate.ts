@@ -121,7 +121,7 @@ export async function validateWithDuckDB(
   const src = await openSide(source, 'source', options);
   // The time before which the sides' prefix rows are read, when the source has more than the
   // DuckDB engine holds (withPrefix).
-  let prefixCut: number | undefined;
+  let prefixCut: { start: number; end: number; span: string } | undefined;
   let res: number;
   let srcSide: Side;
   let srcFirst: number | undefined;
@@ -138,13 +138,16 @@ export async function validateWithDuckDB(
     const whole = await sideOf(src, 'source', { res, W, time: srcTime, where: 'true' });
     const sliced = await withPrefix(whole, source, 'source', options, { slice: true });
     // (on the axis the sides are compared on: the source's times moved by srcOffset)
-    if (sliced) prefixCut = sliced.end + srcOffset;
+    if (sliced) prefixCut = { start: sliced.start + srcOffset, end: sliced.end + srcOffset, span: sliced.span };
     srcSide = whole;
     if (times.length > 0) {
       // Split as splitHalves splits the shifted trace (the same arithmetic, so the same bits).
       const snapped = onClock ? times.map((t) => Math.floor(t / res + tol) * res) : times;
       const shifted = srcOffset === 0 ? snapped : snapped.map((t) => t + srcOffset);
       srcFirst = shifted[0];
+      // (the span's start on the compared axis: a first time a hair past its tick is put on it,
+      // so a generated request on that tick is in the span — found by review)
+      if (prefixCut) prefixCut.start = Math.min(prefixCut.start, srcFirst);
       const mid = (shifted[0] + shifted[shifted.length - 1]) / 2;
       const below = lowerBound(shifted, mid);
       if (below >= 2 && times.length - below >= 2) {
@@ -172,7 +175,17 @@ export async function validateWithDuckDB(
       const shifted = `(rel + ${sqlDouble(offset)})`;
       const time = res > 1e-6 ? `floor(${shifted} / ${sqlDouble(res)} + ${sqlDouble(clockTolerance(res))}) * ${sqlDouble(res)}` : offset === 0 ? 'rel' : shifted;
       const side = await sideOf(scan, label, { res, W, time, where: 'true' });
-      await withPrefix(side, input, role, options, prefixCut === undefined ? {} : { before: prefixCut - offset });
+      if (prefixCut === undefined) await withPrefix(side, input, role, options);
+      else {
+        const since = prefixCut.start - offset;
+        const before = prefixCut.end - offset;
+        await withPrefix(side, input, role, options, { since, before, within: `the first ${prefixCut.span} the source's prefix metrics are judged on` });
+        // (found by review: a generated side shorter than the source's span, or starting inside
+        // it, was said to be judged on the whole span)
+        const { a, b } = await numericColumns(scan.con, `SELECT CAST(min(t) - ${sqlDouble(scan.origin)} AS DOUBLE) AS a, CAST(max(t) - ${sqlDouble(scan.origin)} AS DOUBLE) AS b FROM src_rows WHERE reason IS NULL`);
+        const covered = (Math.min(b[0], before) - Math.max(a[0], since)) / (before - since);
+        if (side.prefix && covered < PREFIX_COVER) side.prefixCover = `the ${role} side's requests cover ${(100 * Math.max(0, covered)).toFixed(0)} % of that span only (from ${(Math.max(a[0], since) - since).toFixed(0)} s to ${(Math.min(b[0], before) - since).toFixed(0)} s into it)`;
+      }
       return { side, files: scan.files, offset };
     } finally {
       scan.close();
@@ -189,13 +202,17 @@ export async function validateWithDuckDB(
  */
 const GENERATED_SLACK = 1.25;
 
+/** A generated side covering less than this share of the source's prefix span says so (Side.prefixCover). */
+const PREFIX_COVER = 0.9;
+
 /**
  * The side's prefix-cache statistics (Side.prefix, as summarizeSide), from its rows with hash_ids
  * when it has any. `cut`: the source's, with `slice`, when it has more than the DuckDB engine
- * holds (its earliest rows, Side.prefixSpan); then each generated side's rows before the same
- * time (`before`, on the side's own axis), so both are judged over one span.
+ * holds (its earliest rows, Side.prefixSpan); then each generated side's rows over the same
+ * span (`since`, `before`, on the side's own axis: `within` names it), so both are judged over
+ * one span.
  */
-async function withPrefix(side: Side, input: DuckDbSideInput, role: string, options: DuckDbOptions & { prefixMaxRows?: number }, cut: { slice?: boolean; before?: number } = {}): Promise<{ end: number } | undefined> {
+async function withPrefix(side: Side, input: DuckDbSideInput, role: string, options: DuckDbOptions & { prefixMaxRows?: number }, cut: { slice?: boolean; since?: number; before?: number; within?: string } = {}): Promise<{ start: number; end: number; span: string } | undefined> {
   if (input.mapping.columns.hash_ids === undefined) return undefined;
   const named = `${role} ${input.inputs.join(', ')}`;
   const onNote = options.onNote && ((l: string) => options.onNote!(l.replace(/^(warning|note): /, (w) => `${w}${named}: `)));
@@ -206,7 +223,7 @@ async function withPrefix(side: Side, input: DuckDbSideInput, role: string, opti
   const { requests, of, max, span } = prefix.sliced;
   side.prefixSpan = `judged on the first ${span} of each side: the source's earliest ${requests} of ${of} requests with hash_ids (the DuckDB engine holds ${max})`;
   options.onNote?.(`note: ${named}: hash_ids: prefix-cache metrics ${side.prefixSpan}`);
-  return { end: prefix.sliced.end };
+  return { start: prefix.sliced.start, end: prefix.sliced.end, span };
 }
 
 /** replayPhases of a scan's accepted times (replayPhaseBin: the same double arithmetic, so the same bins). */

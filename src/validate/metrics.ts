@@ -744,8 +744,10 @@ export function computeMetrics(source: Side, generated: Side, res: number, t: Th
   // (a generated side whose ids the DuckDB engine left out is not judged, said why: the note had
   // said it had no hash_ids and to fit with the TypeScript engine; found by review), as one it read none of (too many rows)
   if (source.prefix) {
-    const spanned = (ms: ReturnType<typeof prefixStatistics>): ReturnType<typeof prefixStatistics> => (source.prefixSpan ? ms.map((m) => ({ ...m, note: m.note ? `${m.note}; ${source.prefixSpan}` : source.prefixSpan })) : ms);
-    judgeAll('aggregate', 'aggregate', spanned(!generated.prefix && generated.prefixUnread ? prefixNotJudged(generated.prefixUnread) : prefixStatistics(source.prefix, generated.prefix)), baseline ? spanned(prefixStatistics(source.prefix, baseline.prefix)) : undefined, '');
+    const span = [source.prefixSpan, generated.prefixCover].filter((s) => s !== undefined).join('; ');
+    const spanned = (ms: ReturnType<typeof prefixStatistics>): ReturnType<typeof prefixStatistics> => (span ? ms.map((m) => ({ ...m, note: m.note ? `${m.note}; ${span}` : span })) : ms);
+    // (a generated side not judged says its own why, with the span: found by review, "not judged: …; judged on the first …")
+    judgeAll('aggregate', 'aggregate', !generated.prefix && generated.prefixUnread ? prefixNotJudged(generated.prefixUnread) : spanned(prefixStatistics(source.prefix, generated.prefix)), baseline ? prefixStatistics(source.prefix, baseline.prefix) : undefined, '');
   }
   else if (source.prefixUnread) judgeAll('aggregate', 'aggregate', prefixNotJudged(source.prefixUnread), undefined, '');
   // Client shares. Sampling noise (found by review: no allowance, so two draws of one profile

@@ -200,6 +200,8 @@ export interface Side {
   prefixUnread?: string;
   /** The source's prefix statistics are of its earliest rows only, and each generated side's of the same span (the DuckDB engine above its limit): said in the prefix metrics' notes. */
   prefixSpan?: string;
+  /** A generated side's: how little of the source's span (prefixSpan) it covers, when it covers less than PREFIX_COVER of it (said in the prefix metrics' notes). */
+  prefixCover?: string;
   /** Requests and tokens per 10 s bin over the side's span (peak load). */
   load?: LoadSeries;
   /** The source's first and second halves (by time), for self-consistency noise floors. */

@@ -7,7 +7,7 @@
  * a span the slice does not cover). validate judges its prefix metrics on the source's earliest
  * rows and each generated side's rows before the same time; inspect reads none above the limit.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { duckdbPrefixSections } from '../../src/cli/summarize.js';
@@ -107,6 +107,23 @@ describe('the DuckDB prefix pass above its limit (a slice of the log)', () => {
     expect(note).toContain(`hash_ids: ${withValue.length} requests have them, more than the DuckDB engine's prefix pass holds (${max}): the prefix sections are fitted on the earliest`);
   });
 
+  it('says which clients have ids only after the slice: they get no prefix section (it was unsaid)', async () => {
+    const f = join(dir, 'late-client.csv');
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    // `late` starts after the slice; `tiny-late`'s 2 rows are pooled into `tail` (which has a section).
+    for (let i = 0; i < 40; i++) lines.push(`${(1.7e9 + 3500 + i).toFixed(2)},late,29,3,"[${500 + (i % 3)}, ${600 + i}]"`);
+    for (let i = 0; i < 2; i++) lines.push(`${(1.7e9 + 3550 + i).toFixed(2)},tiny-late,29,3,"[700, ${800 + i}]"`);
+    writeFileSync(f, lines.join('\n') + '\n');
+    const said: string[] = [];
+    const sections = await duckdbPrefixSections([f], mapping, { maxRows: max }, 5, { info: (l: string) => said.push(l), stage: () => {} } as unknown as Reporter);
+    expect(sections!.has('late')).toBe(false);
+    expect(sections!.has('tail')).toBe(true);
+    const note = said.find((l) => l.includes('more than the DuckDB engine'))!;
+    expect(note).toMatch(/; 1 client with ids only after it has no prefix section \(their generated requests get no ids\): "late"$/);
+    // Below the limit: all of them, nothing to say.
+    expect((await duckdbPrefixSections([f], mapping, {}, 5, rep))!.has('late')).toBe(true);
+  });
+
   it("validate judges the prefix metrics on the source's earliest rows and the generated side's before the same time, and says so", async () => {
     const gen = writeLog('gen.csv', 29);
     const said: string[] = [];
@@ -116,14 +133,92 @@ describe('the DuckDB prefix pass above its limit (a slice of the log)', () => {
     // (the sides' times from their own origins; the generated side has no generator.start: offset 0)
     const cut = withValue[max] - Date.parse(src.origin!) / 1000;
     const s = prefixSideOf(sliceTrace(src, -Infinity, cut))!;
-    const g = prefixSideOf(sliceTrace(other, -Infinity, cut))!;
-    expect(sliceTrace(other, -Infinity, cut).n).toBeLessThan(other.n * 0.6);
+    // (from the source's first request: the generated side's rows before it are not in the span)
+    const g = prefixSideOf(sliceTrace(other, src.timestamp[0], cut))!;
+    expect(sliceTrace(other, src.timestamp[0], cut).n).toBeLessThan(other.n * 0.6);
     const m = report.metrics.prefix_hit_ratio_abs_err;
     expect(m.value).toBeCloseTo(Math.abs(g.hitRatio - s.hitRatio), 12);
     // (not the whole generated side's)
     expect(Math.abs(prefixSideOf(other)!.hitRatio - g.hitRatio)).toBeGreaterThan(0.01);
     expect(m.note).toMatch(new RegExp(`judged on the first [\\d.]+ min of each side: the source's earliest \\d+ of ${withValue.length} requests with hash_ids \\(the DuckDB engine holds 300\\)`));
     expect(said.join('\n')).toContain('prefix-cache metrics judged on the first');
+  });
+
+  it("validate reads a generated side over the source slice's span, from its start too (rows before the source's first request were read)", async () => {
+    // Relative times: the source's from 600 s, the generated side's from 0 (its first 600 s
+    // before any of the source's requests, on the axis the sides are compared on).
+    const relative = (from: string, to: string, shift: number) => {
+      const text = readFileSync(from, 'utf8').split('\n');
+      writeFileSync(to, [text[0], ...text.slice(1).filter((l) => l !== '').map((l) => l.replace(/^[^,]*/, (t) => (Number(t) - 1.7e9 + shift).toFixed(2)))].join('\n') + '\n');
+    };
+    const src = join(dir, 'rel-src.csv');
+    const gen = join(dir, 'rel-gen.csv');
+    relative(file, src, 600);
+    relative(writeLog('rel-gen-abs.csv', 37).file, gen, 0);
+    const { report } = await validateWithDuckDB({ inputs: [src], mapping }, { inputs: [gen], mapping }, loadThresholds(undefined), { prefixMaxRows: max });
+    const s = (await ingestFiles({ inputs: [src], mapping })).trace;
+    const g = (await ingestFiles({ inputs: [gen], mapping })).trace;
+    const cut = withValue[max] - 1.7e9 + 600;
+    const start = s.timestamp[0];
+    expect(start).toBeGreaterThan(600);
+    const want = Math.abs(prefixSideOf(sliceTrace(g, start, cut))!.hitRatio - prefixSideOf(sliceTrace(s, -Infinity, cut))!.hitRatio);
+    expect(report.metrics.prefix_hit_ratio_abs_err.value).toBeCloseTo(want, 12);
+  });
+
+  it("validate starts a generated side's span at the source's first time as put on its clock", async () => {
+    // The source on a 1 s clock, its first time 0.4 µs past its tick (within the clock's
+    // tolerance); a generated request 0.2 µs past that tick is on the source's first tick.
+    const m = parseMapping({ columns: { timestamp: 'ts', client_id: 'user', input_tokens: 'prompt', output_tokens: 'answer', hash_ids: 'ids' }, timestamp: { unit: 's' }, block_tokens: 16 }, 'm');
+    const src = join(dir, 'tick-src.csv');
+    const gen = join(dir, 'tick-gen.csv');
+    const row = (t: string, i: number) => `${t},u,29,3,"[${i % 4}, ${100 + i}]"`;
+    writeFileSync(src, ['ts,user,prompt,answer,ids', row('12.0000004', 0), ...Array.from({ length: 39 }, (_, i) => row(String(13 + i), i + 1))].join('\n') + '\n');
+    writeFileSync(gen, ['ts,user,prompt,answer,ids', row('12.0000002', 0), ...Array.from({ length: 39 }, (_, i) => row(String(13 + i), i + 5))].join('\n') + '\n');
+    const { report } = await validateWithDuckDB({ inputs: [src], mapping: m }, { inputs: [gen], mapping: m }, loadThresholds(undefined), { prefixMaxRows: 20 });
+    const s = (await ingestFiles({ inputs: [src], mapping: m })).trace;
+    const g = (await ingestFiles({ inputs: [gen], mapping: m })).trace;
+    // (the cut: the 21st time, 32 s; 20 rows before it on each side, the generated side's first among them)
+    const want = Math.abs(prefixSideOf(sliceTrace(g, 12, 32))!.hitRatio - prefixSideOf(sliceTrace(s, -Infinity, 32))!.hitRatio);
+    expect(sliceTrace(g, 12, 32).n).toBe(20);
+    // (not what it gives without the generated side's first request)
+    expect(Math.abs(prefixSideOf(sliceTrace(g, 12.5, 32))!.hitRatio - prefixSideOf(sliceTrace(s, -Infinity, 32))!.hitRatio)).not.toBeCloseTo(want, 6);
+    expect(report.metrics.prefix_hit_ratio_abs_err.value).toBeCloseTo(want, 12);
+  });
+
+  it('validate says when a generated side covers a small part of the span only (it said it was judged on the whole span)', async () => {
+    // A quarter of a log's rows in its first 300 s (relative times): the source's span is longer.
+    const short = join(dir, 'short.csv');
+    const text = readFileSync(writeLog('short-abs.csv', 41).file, 'utf8').trimEnd().split('\n');
+    writeFileSync(short, [text[0], ...text.slice(1).filter((_, i) => i % 4 === 0).map((l) => l.replace(/^[^,]*/, (t) => ((Number(t) - 1.7e9) / 12).toFixed(3)))].join('\n') + '\n');
+    const { report } = await validateWithDuckDB({ inputs: [file], mapping }, { inputs: [short], mapping }, loadThresholds(undefined), { prefixMaxRows: max });
+    const m = report.metrics.prefix_hit_ratio_abs_err;
+    expect(m.value).toEqual(expect.any(Number));
+    expect(m.note).toMatch(/judged on the first [\d.]+ min of each side: .*; the generated side's requests cover \d+ % of that span only \(from 0 s to 2\d\d s into it\)$/);
+    // One that covers it: no such words.
+    const { report: full } = await validateWithDuckDB({ inputs: [file], mapping }, { inputs: [file], mapping }, loadThresholds(undefined), { prefixMaxRows: max });
+    expect(full.metrics.prefix_hit_ratio_abs_err.note).not.toContain('cover');
+  });
+
+  it("validate does not judge a generated side none of whose requests with ids come in the source's slice, and says so (it said the side had no hash_ids)", async () => {
+    // (relative times from 4000 s: past the source's slice, on the axis the sides are compared on)
+    const late = join(dir, 'late.csv');
+    const { file: g } = writeLog('late-src.csv', 31);
+    const text = readFileSync(g, 'utf8').split('\n');
+    writeFileSync(late, [text[0], ...text.slice(1).filter((l) => l !== '').map((l) => l.replace(/^[^,]*/, (t) => (Number(t) - 1.7e9 + 4000).toFixed(2)))].join('\n') + '\n');
+    const { report } = await validateWithDuckDB({ inputs: [file], mapping }, { inputs: [late], mapping }, loadThresholds(undefined), { prefixMaxRows: max });
+    for (const name of ['prefix_hit_ratio_abs_err', 'prefix_lru_hit_ratio_abs_err']) {
+      const m = report.metrics[name];
+      expect(m.value, name).toBeNull();
+      expect(m.note, name).toMatch(/^not judged: none of its \d+ requests with hash_ids come in the first [\d.]+ min the source's prefix metrics are judged on/);
+      expect(m.note, name).not.toContain('no hash_ids on the generated side');
+    }
+    // Too many there: not judged, said with the span, not "judged on the first …".
+    // (the log's rows a hundred times denser: most of them in the source's slice)
+    const dense = join(dir, 'dense.csv');
+    writeFileSync(dense, [text[0], ...text.slice(1).filter((l) => l !== '').map((l) => l.replace(/^[^,]*/, (t) => ((Number(t) - 1.7e9) / 100).toFixed(4)))].join('\n') + '\n');
+    const { report: r2 } = await validateWithDuckDB({ inputs: [file], mapping }, { inputs: [dense], mapping }, loadThresholds(undefined), { prefixMaxRows: 10 });
+    expect(r2.metrics.prefix_hit_ratio_abs_err.note).toMatch(/^not judged: hash_ids: \d+ requests have them in the first [\d.]+ s the source's prefix metrics are judged on, more than the DuckDB engine's prefix pass holds there \(13\)/);
+    expect(r2.metrics.prefix_hit_ratio_abs_err.note).not.toContain('; judged on the first');
   });
 
   it("inspect gives the earliest rows' statistics, with their span, and says so", async () => {
@@ -147,6 +242,26 @@ describe('the DuckDB prefix pass above its limit (a slice of the log)', () => {
     const side = await prefixSideWithDuckDB([file], mapping, { maxRows: max });
     expect(side.side).toBeUndefined();
     expect(side.unread).toMatch(/^not judged: hash_ids: \d+ requests have them/);
+  });
+
+  it('counts no empty list (nor JSON\'s empty text) toward the limit: only values that may hold ids, as the TypeScript engine reads them', async () => {
+    // 10 rows with ids among 25 with [], "" or null (JSON lines), and 10 among `[]` cells and one
+    // `""` cell (CSV: a bad value there, counted and noted by both engines).
+    const j = join(dir, 'empty.jsonl');
+    const values = ['[]', '""', 'null', '[]', '[]'];
+    writeFileSync(j, Array.from({ length: 35 }, (_, i) => JSON.stringify({ ts: 1700000000 + i, user: 'u', prompt: 20, answer: 3 }).replace(/}$/, `,"ids":${i % 7 === 0 || i % 7 === 3 ? `[${i % 3},${i}]` : values[i % 5]}}`)).join('\n') + '\n');
+    const c = join(dir, 'empty.csv');
+    writeFileSync(c, ['ts,user,prompt,answer,ids', ...Array.from({ length: 21 }, (_, i) => `${1700000000 + i},u,20,3,${i === 20 ? '""""""' : i % 2 ? '[]' : `"[${i % 3}, ${i}]"`}`)].join('\n') + '\n');
+    for (const [f, withIds] of [[j, 10], [c, 11]] as const) {
+      const ts = (await ingestFiles({ inputs: [f], mapping })).trace;
+      const rows = await prefixRowsWithDuckDB([f], mapping, { maxRows: withIds, slice: true });
+      expect(rows?.tooMany, f).toBeUndefined();
+      expect(rows?.trace?.n, f).toBe(10);
+      expect(prefixSideOf(rows!.trace!), f).toEqual(prefixSideOf(ts));
+      expect(rows?.bad.rows, f).toBe(f === c ? 1 : 0);
+      // One fewer: too many, and the count says how many have a value.
+      expect((await prefixRowsWithDuckDB([f], mapping, { maxRows: withIds - 1 }))?.tooMany, f).toEqual({ rows: withIds, max: withIds - 1 });
+    }
   });
 
   it('reads none when every row up to the (max + 1)-th with a value shares the first time', async () => {
