@@ -7,6 +7,7 @@ import { readTextHead, servegenFormatIn } from '../io/file-kind.js';
 import { refuseClobber, UsageError } from './errors.js';
 import { snakeKeys } from './snake-keys.js';
 import { summarizeTrace, type TraceSummary } from '../ingest/summarize-trace.js';
+import { humanSpan } from '../ingest/time-axis.js';
 import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type IngestCliOptions, reportIngest } from './ingest-options.js';
 import { inspectWithDuckDB } from '../summary/duckdb-inspect.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
@@ -125,7 +126,7 @@ export function renderTraceSummary(label: string, s: TraceSummary): string {
   if (s.prefix) {
     const p = s.prefix;
     const lru = Object.entries(p.lru).map(([c, v]) => `${c} blocks ${pct(v)}`);
-    lines.push(`  prefix reuse  hash_ids on ${p.requests} requests${p.firstSeconds === undefined ? '' : ` (the earliest, over the first ${fmt(p.firstSeconds / 3600)} h: the DuckDB engine holds no more)`}, ${p.blocks} blocks (${p.distinct} distinct): ${pct(p.hitRatio)} hit an infinite prefix cache${lru.length ? `; an LRU cache of ${lru.join(', ')}` : ''}`);
+    lines.push(`  prefix reuse  hash_ids on ${p.requests} requests${p.firstSeconds === undefined ? '' : ` (the earliest, over the first ${humanSpan(p.firstSeconds)}: the DuckDB engine holds no more)`}, ${p.blocks} blocks (${p.distinct} distinct): ${pct(p.hitRatio)} hit an infinite prefix cache${lru.length ? `; an LRU cache of ${lru.join(', ')}` : ''}`);
   }
   if (s.peak) lines.push(`  peak load     ${fmt(s.peak.requestsPerS)} req/s${s.peak.tokensPerS === null ? '' : `, ${fmt(s.peak.tokensPerS)} tokens/s (${s.peak.tokenFields.map((f) => f.replace(/_tokens$/, '')).join(' + ')})`}: the 99th percentile of 10 s bins`);
   lines.push(`    ${'field'.padEnd(24)}${'mean'.padStart(10)}${'p50'.padStart(10)}${'p90'.padStart(10)}${'p99'.padStart(10)}${'max'.padStart(10)}`);

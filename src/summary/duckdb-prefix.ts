@@ -18,6 +18,7 @@ import { withFieldCounts } from './duckdb-csv-fields.js';
 import { DIALECTS, rowsSql, SQL_INT_FIELDS } from './sql.js';
 import { duckdbReadError } from './duckdb-errors.js';
 import { withoutLongNumbers } from '../io/json-text.js';
+import { humanSpan } from '../ingest/time-axis.js';
 import { badHashIdsNote, blockSizeWarning, exactHashList, hashIdKeys, sortHashIds, spacedHashKey, trimmed } from '../ingest/normalize.js';
 import { prefixSideOf, type PrefixSide } from '../validate/prefix.js';
 import { IdDictionary } from '../ingest/id-dictionary.js';
@@ -345,15 +346,7 @@ export function slicedNote(rows: DuckDbPrefixRows, min: number | undefined, fitt
   const later = [...new Set(sliced.later.map((c) => (pool ? pool.ids[pool.code(c)] : c)))].filter((c) => !fitted.has(c)).sort();
   const shown = later.slice(0, 5).map((c) => JSON.stringify(c)).join(', ') + (later.length > 5 ? `, … (${later.length - 5} more)` : '');
   const none = later.length ? `; ${later.length} client${later.length === 1 ? '' : 's'} with ids only after it ha${later.length === 1 ? 's' : 've'} no prefix section (their generated requests get no ids): ${shown}` : '';
-  return `note: hash_ids: ${tooMany.rows} requests have them, more than the DuckDB engine's prefix pass holds (${tooMany.max}): the prefix sections are fitted on the earliest ${trace.n} of them, the first ${formatSpan(span)} of the log (each client's share of requests with ids from that span); reuse over longer gaps than that span is not seen${none}`;
-}
-
-/** Seconds as the largest whole unit that reads well: 45 s, 12.5 min, 3.2 h, 2.1 days. */
-function formatSpan(s: number): string {
-  if (s < 120) return `${+s.toFixed(1)} s`;
-  if (s < 7200) return `${+(s / 60).toFixed(1)} min`;
-  if (s < 172800) return `${+(s / 3600).toFixed(1)} h`;
-  return `${+(s / 86400).toFixed(1)} days`;
+  return `note: hash_ids: ${tooMany.rows} requests have them, more than the DuckDB engine's prefix pass holds (${tooMany.max}): the prefix sections are fitted on the earliest ${trace.n} of them, the first ${humanSpan(span)} of the log (each client's share of requests with ids from that span); reuse over longer gaps than that span is not seen${none}`;
 }
 
 /**
@@ -377,7 +370,7 @@ export async function prefixSideWithDuckDB(inputs: string[], mapping: Mapping, o
   if (rows?.outside !== undefined) return { unread: `not judged: none of its ${rows.outside} requests with hash_ids come in ${options.within ?? 'the span read'}: no requests there to compare; generate over it, or validate with --engine ts (the whole of each side)` };
   if (!rows?.trace) return {};
   const { sliced, tooMany, trace } = rows;
-  return { side: prefixSideOf(trace), ...(sliced && tooMany ? { sliced: { start: sliced.start, end: sliced.end, seconds: sliced.end - sliced.start, span: formatSpan(sliced.end - sliced.start), requests: trace.n, of: tooMany.rows, max: tooMany.max } } : {}) };
+  return { side: prefixSideOf(trace), ...(sliced && tooMany ? { sliced: { start: sliced.start, end: sliced.end, seconds: sliced.end - sliced.start, span: humanSpan(sliced.end - sliced.start), requests: trace.n, of: tooMany.rows, max: tooMany.max } } : {}) };
 }
 
 /**
