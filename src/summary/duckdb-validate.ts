@@ -183,8 +183,17 @@ export async function validateWithDuckDB(
         // (found by review: a generated side shorter than the source's span, or starting inside
         // it, was said to be judged on the whole span)
         const { a, b } = await numericColumns(scan.con, `SELECT CAST(min(t) - ${sqlDouble(scan.origin)} AS DOUBLE) AS a, CAST(max(t) - ${sqlDouble(scan.origin)} AS DOUBLE) AS b FROM src_rows WHERE reason IS NULL`);
-        const covered = (Math.min(b[0], before) - Math.max(a[0], since)) / (before - since);
-        if (side.prefix && covered < PREFIX_COVER) side.prefixCover = `the ${role} side's requests cover ${(100 * Math.max(0, covered)).toFixed(0)} % of that span only (from ${(Math.max(a[0], since) - since).toFixed(0)} s to ${(Math.min(b[0], before) - since).toFixed(0)} s into it)`;
+        const lo = Math.max(a[0], since);
+        const hi = Math.min(b[0], before);
+        const covered = (hi - lo) / (before - since);
+        if (side.prefix && covered < PREFIX_COVER) {
+          // The source over the same part (its times on its own axis: the compared axis less
+          // srcOffset), a cache cold at its start as the side's is: the source's whole slice
+          // against a part of it compared different spans (an infinite cache's hits grow with them).
+          const part = await prefixSideWithDuckDB(source.inputs, source.mapping, { ...options, onNote: undefined, format: source.format, maxRows: options.prefixMaxRows, since: lo + offset - srcOffset, before: hi + offset - srcOffset });
+          if (part.side) side.prefixSource = part.side;
+          side.prefixCover = `the ${role} side's requests cover ${(100 * Math.max(0, covered)).toFixed(0)} % of that span only (from ${(lo - since).toFixed(0)} s to ${(hi - since).toFixed(0)} s into it)${part.side ? ', and the source is judged over the same part' : ''}`;
+        }
       }
       return { side, files: scan.files, offset };
     } finally {

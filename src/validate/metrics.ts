@@ -747,7 +747,7 @@ export function computeMetrics(source: Side, generated: Side, res: number, t: Th
     const span = [source.prefixSpan, generated.prefixCover].filter((s) => s !== undefined).join('; ');
     const spanned = (ms: ReturnType<typeof prefixStatistics>): ReturnType<typeof prefixStatistics> => (span ? ms.map((m) => ({ ...m, note: m.note ? `${m.note}; ${span}` : span })) : ms);
     // (a generated side not judged says its own why, with the span: found by review, "not judged: …; judged on the first …")
-    judgeAll('aggregate', 'aggregate', !generated.prefix && generated.prefixUnread ? prefixNotJudged(generated.prefixUnread) : spanned(prefixStatistics(source.prefix, generated.prefix)), baseline ? prefixStatistics(source.prefix, baseline.prefix) : undefined, '');
+    judgeAll('aggregate', 'aggregate', !generated.prefix && generated.prefixUnread ? prefixNotJudged(generated.prefixUnread) : spanned(prefixStatistics(generated.prefixSource ?? source.prefix, generated.prefix)), baseline ? prefixStatistics(source.prefix, baseline.prefix) : undefined, '');
   }
   else if (source.prefixUnread) judgeAll('aggregate', 'aggregate', prefixNotJudged(source.prefixUnread), undefined, '');
   // Client shares. Sampling noise (found by review: no allowance, so two draws of one profile

@@ -202,6 +202,8 @@ export interface Side {
   prefixSpan?: string;
   /** A generated side's: how little of the source's span (prefixSpan) it covers, when it covers less than PREFIX_COVER of it (said in the prefix metrics' notes). */
   prefixCover?: string;
+  /** A generated side's: the source's prefix statistics over the part of its span this side covers (with prefixCover), compared in place of the source's. */
+  prefixSource?: PrefixSide;
   /** Requests and tokens per 10 s bin over the side's span (peak load). */
   load?: LoadSeries;
   /** The source's first and second halves (by time), for self-consistency noise floors. */
