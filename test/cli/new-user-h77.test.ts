@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers.js';
+import { CONV, runCli } from './run-cli.js';
+
+// Defects found by a new user's walkthrough of the README on the real traces (session h-77).
+
+let dir: string;
+
+beforeAll(() => {
+  dir = tempDir();
+});
+
+describe('generate: the note for a --start before a profile span that does not start at 0', () => {
+  it('a profile with an absolute origin (summaries made with an --origin at midnight) is not said to have relative times', async () => {
+    const s = join(dir, 'midnight.json');
+    expect((await runCli('summarize', CONV, '--preset', 'azure-llm-2023', '--origin', '2023-11-16T00:00:00Z', '--out', s, '--quiet')).code).toBe(0);
+    const p = join(dir, 'midnight-profile.json');
+    expect((await runCli('fit', '--summaries', s, '--out', p, '--quiet')).code).toBe(0);
+    const prof = JSON.parse(readFileSync(p, 'utf8'));
+    expect(prof.span.origin).toBe('2023-11-16T00:00:00.000Z');
+    expect(prof.span.start).toBe(65400);
+    const r = await runCli('generate', p, '--duration', '60', '--out', join(dir, 'midnight.jsonl'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("note: --start 0 is before the profile's span (65400 … ");
+    expect(r.stderr).toContain('it starts 65400 s after its origin, 2023-11-16T00:00:00.000Z');
+    expect(r.stderr).not.toContain('relative');
+  });
+
+  it('windows shorter than a second: the span start is printed without float noise (0.6, not 0.6000000000000001)', async () => {
+    const p = join(dir, 'short-windows.json');
+    expect((await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--window', '0.1', '--out', p, '--quiet')).code).toBe(0);
+    const r = await runCli('generate', p, '--duration', '10', '--out', join(dir, 'short.jsonl'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("note: --start 0 is before the profile's span (0.6 … ");
+    expect(r.stderr).toContain('--start 0.6 starts at its beginning');
+    expect(r.stderr).not.toMatch(/0\.60000000/);
+    expect(r.stderr).not.toContain('relative');
+  });
+});
