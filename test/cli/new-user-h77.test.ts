@@ -39,3 +39,11 @@ describe('generate: the note for a --start before a profile span that does not s
     expect(r.stderr).not.toContain('relative');
   });
 });
+
+describe('README: the short-window warning', () => {
+  it('does not promise a warning for Azure conv at --window 0.1, which fit draws at rate levels (test/cli/short-windows.test.ts)', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    expect(readme).not.toContain('with `--window 0.1`: 87 %');
+    expect(readme).toContain('Azure conv at 5.5 req/s with `--window 0.1`: a `levels:` note, no warning');
+  });
+});
