@@ -47,3 +47,35 @@ describe('README: the short-window warning', () => {
     expect(readme).toContain('Azure conv at 5.5 req/s with `--window 0.1`: a `levels:` note, no warning');
   });
 });
+
+describe("inspect: --json is a switch, where validate's and capacity's take a file", () => {
+  it('the word after --json read as a second input said "no such file", "a pipe" or "one profile at a time"; it now says how to write the JSON', async () => {
+    const p = join(dir, 'conv-profile.json');
+    expect((await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--out', p, '--quiet')).code).toBe(0);
+    const missing = await runCli('inspect', p, '--json', join(dir, 'out.json'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`--json ${join(dir, 'out.json')}: inspect's --json takes no file: it prints the JSON on standard output (servegen inspect ${p} --json > ${join(dir, 'out.json')})`);
+    expect(missing.stderr).not.toContain('one profile at a time');
+    const raw = await runCli('inspect', CONV, '--preset', 'azure-llm-2023', '--json', join(dir, 'trace.json'));
+    expect(raw.code).toBe(2);
+    expect(raw.stderr).toContain("inspect's --json takes no file");
+    expect(raw.stderr).not.toContain('no such file');
+    for (const stream of ['/dev/stdout', '-']) {
+      const r = await runCli('inspect', p, '--json', stream);
+      expect(r.code, stream).toBe(2);
+      expect(r.stderr, stream).toContain(`--json ${stream}: inspect's --json takes no file: it prints the JSON on standard output (servegen inspect ${p} --json)`);
+    }
+    // The switch before the file, and after it, still print the JSON.
+    for (const args of [['--json', p], [p, '--json']]) {
+      const r = await runCli('inspect', ...args);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).clients).toBe(1);
+    }
+    // Two traces with --json between them are two inputs, as before.
+    const t = join(dir, 'conv.jsonl');
+    expect((await runCli('ingest', CONV, '--preset', 'azure-llm-2023', '--out', t, '--quiet')).code).toBe(0);
+    const two = await runCli('inspect', t, '--json', t, '--quiet');
+    expect(two.code, two.stderr).toBe(0);
+    expect(JSON.parse(two.stdout).trace.requests).toBe(19366);
+  }, 60_000);
+});
