@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
+import { ingestFiles } from '../../src/ingest/ingest.js';
+import { loadPreset } from '../../src/ingest/presets.js';
+import { writeTrace } from '../../src/ingest/write-trace.js';
 import { CONV, runCli } from './run-cli.js';
 
 // Defects found by a new user's walkthrough of the README on the real traces (session h-77).
@@ -78,4 +81,31 @@ describe("inspect: --json is a switch, where validate's and capacity's take a fi
     expect(two.code, two.stderr).toBe(0);
     expect(JSON.parse(two.stdout).trace.requests).toBe(19366);
   }, 60_000);
+});
+
+describe('a servegen trace from a newer version is refused, as a profile from one is', () => {
+  it('every format, either engine (a header with "version": 2 was fitted and validated as version 1 without a word)', async () => {
+    const src = await ingestFiles({ inputs: [CONV], mapping: loadPreset('azure-llm-2023') });
+    const files: string[] = [];
+    for (const f of ['jsonl', 'csv', 'parquet'] as const) {
+      const file = join(dir, `v2.${f}`);
+      await writeTrace(src.trace, file, f, { version: 2 });
+      files.push(file);
+    }
+    for (const file of files) {
+      for (const engine of ['ts', 'duckdb']) {
+        const r = await runCli('fit', file, '--engine', engine, '--out', join(dir, 'v2-profile.json'), '--quiet');
+        expect(r.code, `${file} ${engine}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toBe(`servegen: ${file}: servegen trace version 2 is newer than this tool supports (1); upgrade servegen-ts\n`);
+      }
+    }
+    const v = await runCli('validate', CONV, files[0], '--source-preset', 'azure-llm-2023', '--quiet');
+    expect(v.code).toBe(2);
+    expect(v.stderr).toContain('servegen trace version 2 is newer than this tool supports (1)');
+    // Version 1, as written today, is read.
+    const ok = join(dir, 'v1.jsonl');
+    await writeTrace(src.trace, ok, 'jsonl');
+    expect(JSON.parse(readFileSync(ok, 'utf8').split('\n', 1)[0]).servegen.version).toBe(1);
+    expect((await runCli('inspect', ok, '--quiet')).code).toBe(0);
+  }, 120_000);
 });
