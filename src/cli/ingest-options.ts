@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { expandInputs, formatFromName, INPUT_FORMATS, type InputFormat } from '../io/input.js';
 import { traceMeta } from '../summary/duckdb.js';
 import { collectRejects, ingestFiles, type IngestResult } from '../ingest/ingest.js';
@@ -27,6 +27,24 @@ export interface RejectOptions {
 }
 
 /** Adds the shared ingest options (same code path for ingest, fit, validate, inspect). */
+/**
+ * The one-side spellings of the reading flags (`--preset`, `--map`, …), hidden, for a command
+ * that takes them per side (`validate`, `capacity`): refused by refuseOneSide naming the per-side
+ * ones. (`validate raw.csv gen.jsonl --preset …` was "unknown option '--preset'", found by review;
+ * `capacity` still said so, found by a new user's walkthrough, h-77.)
+ */
+export function addOneSideSpellings(cmd: Command): void {
+  for (const flag of ['preset', 'map', 'format', 'rejects', 'max-reject-ratio']) cmd.addOption(new Option(`--${flag} <value>`).hideHelp());
+}
+
+/** Refuses a one-side spelling (addOneSideSpellings) naming the per-side flags of `command`. */
+export function refuseOneSide(opts: { preset?: string; map?: string; format?: string; rejects?: string; maxRejectRatio?: string }, command: string, generated: string): void {
+  const oneSide = (['preset', 'map', 'format', 'rejects', 'maxRejectRatio'] as const).find((k) => opts[k] !== undefined);
+  if (!oneSide) return;
+  const flag = oneSide === 'maxRejectRatio' ? 'max-reject-ratio' : oneSide;
+  throw new UsageError(`--${flag}: ${command} takes it per side: --source-${flag} for the source (raw logs), --generated-${flag} for ${generated}`);
+}
+
 export function addIngestOptions(cmd: Command, prefix = ''): Command {
   const p = prefix ? `${prefix}-` : '';
   return cmd

@@ -131,3 +131,15 @@ describe('fit: a log with millisecond timestamps keeps its windows\' gap histogr
     expect(r.code).toBe(0);
   }, 60_000);
 });
+
+describe('capacity: the one-side reading flags', () => {
+  it('--preset (as fit and inspect take it) was "unknown option"; it names the per-side flags, as validate does', async () => {
+    const r = await runCli('capacity', CONV, '--preset', 'azure-llm-2023');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('servegen: --preset: capacity takes it per side: --source-preset for the source (raw logs), --generated-preset for the generated traces\n');
+    const v = await runCli('validate', CONV, CONV, '--map', 'm.json');
+    expect(v.stderr).toBe('servegen: --map: validate takes it per side: --source-map for the source (raw logs), --generated-map for the generated trace\n');
+    const ok = await runCli('capacity', CONV, '--source-preset', 'azure-llm-2023', '--quiet');
+    expect(ok.code, ok.stderr).toBe(0);
+  });
+});
