@@ -182,7 +182,8 @@ function refuseJsonFile(files: readonly string[], command: Command): void {
   const raw = (root as unknown as { rawArgs?: string[] }).rawArgs ?? [];
   const at = raw.lastIndexOf('--json');
   const word = at >= 0 ? raw[at + 1] : undefined;
-  if (word === undefined || !files.includes(word)) return;
+  // A pattern is an input as written (`inspect --json 'logs/*.csv'`), matched later.
+  if (word === undefined || !files.includes(word) || /[*?]/.test(word)) return;
   const stream = word === '-' || isStandardOutput(word) || /^\/dev\/(stdout|stderr|fd\/[12])$/.test(word);
   const others = files.filter((f) => f !== word);
   const besideProfile = others.some((f) => existsSync(f) && statSync(f).isFile() && looksLikeProfile(f));
