@@ -187,7 +187,10 @@ function refuseJsonFile(files: readonly string[], command: Command): void {
   const stream = word === '-' || isStandardOutput(word) || /^\/dev\/(stdout|stderr|fd\/[12])$/.test(word);
   const others = files.filter((f) => f !== word);
   const besideProfile = others.some((f) => existsSync(f) && statSync(f).isFile() && looksLikeProfile(f));
-  if (!stream && existsSync(word) && !besideProfile) return;
+  // A missing file is taken for --json's only when named as JSON output is (`inspect --json
+  // log.csv` with a typo is the missing input it says).
+  const missingJson = !existsSync(word) && /\.json$/i.test(word);
+  if (!stream && !missingJson && !besideProfile) return;
   const rest = others.length > 0 ? others.join(' ') : 'FILE';
   throw new UsageError(`--json ${word}: inspect's --json takes no file: it prints the JSON on standard output (${stream ? `servegen inspect ${rest} --json` : `servegen inspect ${rest} --json > ${word}`}); ${word} was read as a file to inspect`);
 }

@@ -82,6 +82,9 @@ describe("inspect: --json is a switch, where validate's and capacity's take a fi
     const two = await runCli('inspect', t, '--json', t, '--quiet');
     expect(two.code, two.stderr).toBe(0);
     expect(JSON.parse(two.stdout).trace.requests).toBe(19366);
+    // A missing input after the switch, not named as JSON, is the missing input it is.
+    const typo = await runCli('inspect', '--json', join(dir, 'cnov.jsonl'));
+    expect(typo.stderr).toBe(`servegen: ${join(dir, 'cnov.jsonl')}: no such file\n`);
     // A pattern after the switch is an input, matched as before.
     const pattern = await runCli('inspect', '--json', join(dir, 'conv.j*l'), '--quiet');
     expect(pattern.code, pattern.stderr).toBe(0);
