@@ -4,7 +4,7 @@ import { readProfile } from '../profile/read.js';
 import { generateToFile } from '../generate/write-trace.js';
 import { parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
-import { repeatPlan, repeatShiftNote } from '../generate/compose.js';
+import { repeatPlan, repeatShiftNote, shortSpanNote } from '../generate/compose.js';
 import { GENERATE_DEFAULTS } from '../generate/defaults.js';
 import type { Profile } from '../profile/schema.js';
 import { formatExtension, formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
@@ -174,7 +174,8 @@ Examples:
   $ servegen generate profile.json --duration 3600 --naive --out naive.jsonl   # the naive baseline
 
 Past the profile's span the profile repeats (a span of a day or more in whole days, in step with
-the clock; a note says so when it pads the span). Timestamps are seconds from --start.`,
+the clock; a note says so when it pads the span, and when a span under a day repeats within the
+run). Timestamps are seconds from --start.`,
     )
     .action(async (file: string, opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
@@ -225,7 +226,7 @@ the clock; a note says so when it pads the span). Timestamps are seconds from --
       // Found by review: top:100 of a 2-client profile said nothing.
       const top = options.clients && 'top' in options.clients ? options.clients.top : undefined;
       if (top !== undefined && top > profile.clients.length) rep.info(`note: --clients top:${top}: the profile has ${profile.clients.length} client(s); all of them are generated`);
-      const shift = repeatShiftNote(profile, options.start, duration);
+      const shift = repeatShiftNote(profile, options.start, duration) ?? shortSpanNote(profile, duration);
       if (shift) rep.info(shift);
       const before = beforeSpanNote(profile, options.start);
       if (before) rep.info(before);

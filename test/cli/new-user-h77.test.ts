@@ -150,3 +150,17 @@ describe('capacity: the one-side reading flags', () => {
     expect(ok.code, ok.stderr).toBe(0);
   });
 });
+
+describe('generate: a run longer than a profile of less than a day says it repeats the profile', () => {
+  it('a day from the hour-long Azure conv profile was 24 copies of its hour without a word', async () => {
+    const p = join(dir, 'conv-hour.json');
+    expect((await runCli('fit', CONV, '--preset', 'azure-llm-2023', '--out', p, '--quiet')).code).toBe(0);
+    const day = await runCli('generate', p, '--duration', '86400', '--rate', 'scale:0.01', '--out', join(dir, 'day.jsonl'));
+    expect(day.code, day.stderr).toBe(0);
+    expect(day.stderr).toContain('note: the profile spans 0.973 h, repeated every 1 h: the 24 h run draws it 24 times over, with no rise and fall of load the profile did not see');
+    // Within one repeat (the README's `--duration 3600` of this profile): no note.
+    const hour = await runCli('generate', p, '--duration', '3600', '--out', join(dir, 'hour.jsonl'));
+    expect(hour.code).toBe(0);
+    expect(hour.stderr).not.toContain('note:');
+  }, 60_000);
+});
