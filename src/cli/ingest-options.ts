@@ -219,6 +219,17 @@ export function oneClientNote(files: readonly string[], mapping: Mapping): strin
   return `note: the ${files.length} input files have no client column (the mapping maps no client_id): all their rows are one client, "default"; the mapping cannot name a row's file: for one client per file, ingest each with a mapping giving "client_id": {"const": "NAME"}, then fit the traces together (README, Mapping files)`;
 }
 
+/**
+ * The summary `ingest --summary` writes: with oneClientNote's note among its `notes`, as printed
+ * (the JSON had every other note but this one: a batch job reading it did not learn that its
+ * files were read as one client; found by a new user's walkthrough, h-77).
+ */
+export function summaryJson<S extends { files: readonly string[]; notes?: string[] }>(summary: S, mapping: Mapping): string {
+  const note = oneClientNote(summary.files, mapping);
+  const out = note ? { ...summary, notes: [...(summary.notes ?? []), note.replace(/^note: /, '')] } : summary;
+  return JSON.stringify(out, null, 2) + '\n';
+}
+
 /** One `warning:` line on stderr per warning of the ingest (the time axis looks wrong); not an error. */
 export function ingestWarnings(rep: Reporter, r: IngestResult, label?: string): void {
   for (const w of r.summary.warnings ?? []) rep.info(`warning: ${label ? `${label}: ` : ''}${w}`);

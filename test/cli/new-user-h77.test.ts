@@ -164,3 +164,19 @@ describe('generate: a run longer than a profile of less than a day says it repea
     expect(hour.stderr).not.toContain('note:');
   }, 60_000);
 });
+
+describe('ingest --summary: the note that several files without a client column are one client', () => {
+  it('is in the JSON\'s notes as on stderr (every other note was; this one only on stderr), either engine', async () => {
+    for (const engine of ['ts', 'duckdb']) {
+      const summary = join(dir, `two-files-${engine}.json`);
+      const r = await runCli('ingest', CONV, CODE, '--preset', 'azure-llm-2023', '--engine', engine, '--out', join(dir, `two-${engine}.parquet`), '--summary', summary);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('note: the 2 input files have no client column');
+      const notes = JSON.parse(readFileSync(summary, 'utf8')).notes as string[];
+      expect(notes.filter((n) => n.startsWith('the 2 input files have no client column (the mapping maps no client_id)'))).toHaveLength(1);
+    }
+    const one = join(dir, 'one-file.json');
+    expect((await runCli('ingest', CONV, '--preset', 'azure-llm-2023', '--out', join(dir, 'one.parquet'), '--summary', one, '--quiet')).code).toBe(0);
+    expect(JSON.parse(readFileSync(one, 'utf8')).notes).toBeUndefined();
+  }, 60_000);
+});
