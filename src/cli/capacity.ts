@@ -6,7 +6,7 @@ import { isStandardOutput, writeFileAtomic } from '../io/atomic.js';
 import type { IngestResult } from '../ingest/ingest.js';
 import { traceCapacity, type SlotModel, type TraceCapacity } from '../validate/provisioning.js';
 import { flagNumber, refuseClobber, secondsHint, UsageError } from './errors.js';
-import { addIngestOptions, ingestWarnings, mappingFrom, parseFormat, runIngest, type RejectOptions } from './ingest-options.js';
+import { addIngestOptions, addOneSideSpellings, ingestWarnings, refuseOneSide, mappingFrom, parseFormat, runIngest, type RejectOptions } from './ingest-options.js';
 import { humanCount, markdownCell, Reporter } from './progress.js';
 
 interface Opts {
@@ -20,6 +20,12 @@ interface Opts {
   generatedFormat?: string;
   generatedRejects?: string;
   generatedMaxRejectRatio?: string;
+  /** The one-side spellings, refused (refuseOneSide). */
+  preset?: string;
+  map?: string;
+  format?: string;
+  rejects?: string;
+  maxRejectRatio?: string;
   slo: string;
   quantile: string;
   prefill: string;
@@ -169,6 +175,7 @@ export function registerCapacity(program: Command, setExit: (code: number) => vo
     .argument('<source>', 'source trace (normalized, or raw logs with --source-preset/--source-map)')
     .argument('[generated...]', 'generated traces (servegen generate, with or without --naive), each on its own');
   addIngestOptions(cmd, 'source');
+  addOneSideSpellings(cmd);
   addIngestOptions(cmd, 'generated')
     .option('--slo <seconds>', 'queueing-delay SLOs, comma-separated', DEFAULT_SLOS.join(','))
     .option('--quantile <q>', 'delay quantile the SLO holds for', '0.99')
@@ -196,6 +203,7 @@ size. Fewer slots than the source means the generated workload under-provisions.
 `,
     )
     .action(async (sourceFile: string, generated: string[], opts: Opts) => {
+      refuseOneSide(opts, 'capacity', 'the generated traces');
       const rep = new Reporter(Boolean(opts.quiet));
       refuseClobber(
         [['the source', sourceFile], ...generated.map((g) => ['a generated trace', g] as const), ['--source-map', opts.sourceMap], ['--generated-map', opts.generatedMap]],

@@ -4,7 +4,7 @@ import { readProfile } from '../profile/read.js';
 import { generateToFile } from '../generate/write-trace.js';
 import { parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
-import { repeatPlan, repeatShiftNote } from '../generate/compose.js';
+import { repeatPlan, repeatShiftNote, shortSpanNote } from '../generate/compose.js';
 import { GENERATE_DEFAULTS } from '../generate/defaults.js';
 import type { Profile } from '../profile/schema.js';
 import { formatExtension, formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
@@ -78,7 +78,18 @@ function beforeSpanNote(profile: Profile, start: number): string | undefined {
   if (!(s0 > 0) || start >= s0) return undefined;
   const period = repeatPlan(profile).windows * profile.windows.arrival_seconds;
   const into = (((start - s0) % period) + period) % period;
-  return `note: --start ${start} is before the profile's span (${s0} … ${profile.span.end} s: its log's times were relative, and did not start at 0), which repeats every ${period} s, so the run starts ${Number(into.toPrecision(12))} s into it; --start ${s0} starts at its beginning`;
+  // A profile with an absolute origin starts after it too: summaries made with an --origin
+  // before the first request (a midnight), or windows shorter than a second (the span starts on
+  // the window at or before the first request, 0.6 s at --window 0.1). The note said "its log's
+  // times were relative" of those as well (found by a new user's walkthrough, h-77), and printed
+  // the window grid's float noise (0.6000000000000001).
+  const why = profile.span.origin === null ? "its log's times were relative, and did not start at 0" : `it starts ${short(s0)} s after its origin, ${profile.span.origin}`;
+  return `note: --start ${start} is before the profile's span (${short(s0)} … ${short(profile.span.end)} s: ${why}), which repeats every ${short(period)} s, so the run starts ${short(into)} s into it; --start ${short(s0)} starts at its beginning`;
+}
+
+/** A time in seconds without the float noise of a window grid (6 × 0.1 = 0.6000000000000001). */
+function short(seconds: number): number {
+  return Number(seconds.toPrecision(12));
 }
 
 /** A rate for the summary line: under 1 req/s in 3 significant digits (a sparse run said "0.00 req/s"; found by a new user's walkthrough). */
@@ -163,7 +174,8 @@ Examples:
   $ servegen generate profile.json --duration 3600 --naive --out naive.jsonl   # the naive baseline
 
 Past the profile's span the profile repeats (a span of a day or more in whole days, in step with
-the clock; a note says so when it pads the span). Timestamps are seconds from --start.`,
+the clock; a note says so when it pads the span, and when a span under a day repeats within the
+run). Timestamps are seconds from --start.`,
     )
     .action(async (file: string, opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
@@ -214,7 +226,7 @@ the clock; a note says so when it pads the span). Timestamps are seconds from --
       // Found by review: top:100 of a 2-client profile said nothing.
       const top = options.clients && 'top' in options.clients ? options.clients.top : undefined;
       if (top !== undefined && top > profile.clients.length) rep.info(`note: --clients top:${top}: the profile has ${profile.clients.length} client(s); all of them are generated`);
-      const shift = repeatShiftNote(profile, options.start, duration);
+      const shift = repeatShiftNote(profile, options.start, duration) ?? shortSpanNote(profile, duration);
       if (shift) rep.info(shift);
       const before = beforeSpanNote(profile, options.start);
       if (before) rep.info(before);

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { expandInputs, formatFromName, INPUT_FORMATS, type InputFormat } from '../io/input.js';
 import { traceMeta } from '../summary/duckdb.js';
 import { collectRejects, ingestFiles, type IngestResult } from '../ingest/ingest.js';
@@ -27,6 +27,24 @@ export interface RejectOptions {
 }
 
 /** Adds the shared ingest options (same code path for ingest, fit, validate, inspect). */
+/**
+ * The one-side spellings of the reading flags (`--preset`, `--map`, …), hidden, for a command
+ * that takes them per side (`validate`, `capacity`): refused by refuseOneSide naming the per-side
+ * ones. (`validate raw.csv gen.jsonl --preset …` was "unknown option '--preset'", found by review;
+ * `capacity` still said so, found by a new user's walkthrough, h-77.)
+ */
+export function addOneSideSpellings(cmd: Command): void {
+  for (const flag of ['preset', 'map', 'format', 'rejects', 'max-reject-ratio']) cmd.addOption(new Option(`--${flag} <value>`).hideHelp());
+}
+
+/** Refuses a one-side spelling (addOneSideSpellings) naming the per-side flags of `command`. */
+export function refuseOneSide(opts: { preset?: string; map?: string; format?: string; rejects?: string; maxRejectRatio?: string }, command: string, generated: string): void {
+  const oneSide = (['preset', 'map', 'format', 'rejects', 'maxRejectRatio'] as const).find((k) => opts[k] !== undefined);
+  if (!oneSide) return;
+  const flag = oneSide === 'maxRejectRatio' ? 'max-reject-ratio' : oneSide;
+  throw new UsageError(`--${flag}: ${command} takes it per side: --source-${flag} for the source (raw logs), --generated-${flag} for ${generated}`);
+}
+
 export function addIngestOptions(cmd: Command, prefix = ''): Command {
   const p = prefix ? `${prefix}-` : '';
   return cmd
@@ -199,6 +217,17 @@ export function reportIngest(rep: Reporter, r: IngestResult, mapping: Mapping): 
 export function oneClientNote(files: readonly string[], mapping: Mapping): string | undefined {
   if (files.length < 2 || mapping.columns.client_id !== undefined) return undefined;
   return `note: the ${files.length} input files have no client column (the mapping maps no client_id): all their rows are one client, "default"; the mapping cannot name a row's file: for one client per file, ingest each with a mapping giving "client_id": {"const": "NAME"}, then fit the traces together (README, Mapping files)`;
+}
+
+/**
+ * The summary `ingest --summary` writes: with oneClientNote's note among its `notes`, as printed
+ * (the JSON had every other note but this one: a batch job reading it did not learn that its
+ * files were read as one client; found by a new user's walkthrough, h-77).
+ */
+export function summaryJson<S extends { files: readonly string[]; notes?: string[] }>(summary: S, mapping: Mapping): string {
+  const note = oneClientNote(summary.files, mapping);
+  const out = note ? { ...summary, notes: [...(summary.notes ?? []), note.replace(/^note: /, '')] } : summary;
+  return JSON.stringify(out, null, 2) + '\n';
 }
 
 /** One `warning:` line on stderr per warning of the ingest (the time axis looks wrong); not an error. */

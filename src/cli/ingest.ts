@@ -5,7 +5,7 @@ import { listPresets } from '../ingest/presets.js';
 import { excludedRows } from '../ingest/errors.js';
 import { writeTrace } from '../ingest/write-trace.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, UsageError } from './errors.js';
-import { acceptedRejected, addIngestOptions, mappingFrom, notOursWithoutMappingDuckdb, oneClientNote, parseFormat, firstReject, parseRatio, runIngest, type IngestCliOptions, reportIngest, writeDuckdbRejects } from './ingest-options.js';
+import { acceptedRejected, addIngestOptions, mappingFrom, notOursWithoutMappingDuckdb, oneClientNote, parseFormat, firstReject, parseRatio, runIngest, summaryJson, type IngestCliOptions, reportIngest, writeDuckdbRejects } from './ingest-options.js';
 import { Reporter } from './progress.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { ingestWithDuckDB } from '../summary/duckdb-ingest.js';
@@ -90,7 +90,7 @@ Rows that are no model requests: map "filter": ["method", "path"] in columns and
         }, () => ({ opts, source: { mapping, format: parseFormat(opts.format) } }));
         if (scanned) {
           const { summary, written } = result!;
-          if (opts.summary) writeFileAtomic(opts.summary, JSON.stringify(summary, null, 2) + '\n');
+          if (opts.summary) writeFileAtomic(opts.summary, summaryJson(summary, mapping));
           rep.info(`duckdb: read ${summary.rows_read} row${summary.rows_read === 1 ? '' : 's'} from ${summary.files.length} file(s): ${acceptedRejected(summary.rows_accepted, summary.rejects_by_reason)}; ${summary.clients} client(s), span ${summary.span_seconds.toFixed(1)} s${summary.origin ? `, origin ${summary.origin}` : ' (relative)'}${summary.duplicate_request_ids ? `; ${summary.duplicate_request_ids} duplicate request_id(s)` : ''}`);
           for (const w of summary.warnings ?? []) rep.info(`warning: ${w}`);
           const note = oneClientNote(summary.files, mapping);
@@ -108,7 +108,7 @@ Rows that are no model requests: map "filter": ["method", "path"] in columns and
       }
       // Ratio checked below (the summary is written first); rejects written here.
       const result = await runIngest(inputs, mapping, parseFormat(opts.format), rep, { rejects: opts.rejects, maxRejectRatio: '1' });
-      if (opts.summary) writeFileAtomic(opts.summary, JSON.stringify(result.summary, null, 2) + '\n');
+      if (opts.summary) writeFileAtomic(opts.summary, summaryJson(result.summary, mapping));
       reportIngest(rep, result, mapping);
       // (rows the mapping's filter excluded are not held against the ratio: a share of the rows kept)
       const excluded = excludedRows(result.summary.rejects_by_reason);

@@ -170,6 +170,32 @@ function looksLikeProfile(file: string): boolean {
   }
 }
 
+/**
+ * `--json` is a switch here (the JSON goes to standard output), where validate's and capacity's
+ * take a file: `inspect p.json --json out.json` read out.json as a second input, and said "no such
+ * file", "a pipe" (`/dev/stdout`) or "inspect takes one profile at a time" (found by a new user's
+ * walkthrough, h-77). The word after `--json` on the command line, when it is no file to inspect
+ * (missing, `-`, a standard stream, or beside a profile), gets the way to write the JSON instead.
+ */
+function refuseJsonFile(files: readonly string[], command: Command): void {
+  let root: Command = command;
+  while (root.parent) root = root.parent;
+  const raw = (root as unknown as { rawArgs?: string[] }).rawArgs ?? [];
+  const at = raw.lastIndexOf('--json');
+  const word = at >= 0 ? raw[at + 1] : undefined;
+  // A pattern is an input as written (`inspect --json 'logs/*.csv'`), matched later.
+  if (word === undefined || !files.includes(word) || /[*?]/.test(word)) return;
+  const stream = word === '-' || isStandardOutput(word) || /^\/dev\/(stdout|stderr|fd\/[12])$/.test(word);
+  const others = files.filter((f) => f !== word);
+  const besideProfile = others.some((f) => existsSync(f) && statSync(f).isFile() && looksLikeProfile(f));
+  // A missing file is taken for --json's only when named as JSON output is (`inspect --json
+  // log.csv` with a typo is the missing input it says).
+  const missingJson = !existsSync(word) && /\.json$/i.test(word);
+  if (!stream && !missingJson && !besideProfile) return;
+  const rest = others.length > 0 ? others.join(' ') : 'FILE';
+  throw new UsageError(`--json ${word}: inspect's --json takes no file: it prints the JSON on standard output (${stream ? `servegen inspect ${rest} --json` : `servegen inspect ${rest} --json > ${word}`}); ${word} was read as a file to inspect`);
+}
+
 export function registerInspect(program: Command): void {
   const cmd = program
     .command('inspect')
@@ -182,7 +208,8 @@ export function registerInspect(program: Command): void {
     .option('--duckdb-memory <size>', 'with --engine duckdb: DuckDB memory limit (e.g. 512MB); above it DuckDB spills to a temporary directory')
     .option('--quiet', 'no ingest progress or summary on stderr')
     .addHelpText('after', '\nExamples:\n  $ servegen inspect mm-image.json\n  $ servegen inspect AzureLLMInferenceTrace_conv.csv --preset azure-llm-2023\n  $ servegen inspect \'logs/*.parquet\' --map gw.json --engine duckdb\n')
-    .action(async (files: string[], opts: IngestCliOptions & { json?: boolean; report?: string; quiet?: boolean; engine: string; duckdbMemory?: string }) => {
+    .action(async (files: string[], opts: IngestCliOptions & { json?: boolean; report?: string; quiet?: boolean; engine: string; duckdbMemory?: string }, command: Command) => {
+      if (opts.json) refuseJsonFile(files, command);
       if (files.length === 1 && !opts.preset && !opts.map && existsSync(files[0]) && looksLikeProfile(files[0])) {
         const { profile } = readProfile(files[0]);
         refuseClobber([['the profile', files[0]]], [['--report', opts.report]]);
@@ -206,7 +233,8 @@ export function registerInspect(program: Command): void {
       // rejected", or "not a servegen trace") — found by review. One profile at a time.
       if (files.length > 1 && !opts.preset && !opts.map) {
         const profile = files.find((f) => existsSync(f) && looksLikeProfile(f));
-        if (profile) throw new UsageError(`${profile}: a profile; inspect takes one profile at a time (several files are read as one trace)`);
+        const others = files.filter((f) => f !== profile);
+        if (profile) throw new UsageError(`${profile}: a profile; inspect takes one profile at a time (several files are read as one trace)${others.length > 0 ? `: ${others.join(', ')} given beside it` : ': given twice'}`);
       }
       // `inspect log.csv --rejects log.csv` replaced the log by its (empty) rejects (found by review).
       refuseClobber([...files.map((f) => ['input', f] as const), ['--map', opts.map]], [['--rejects', opts.rejects]]);

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { loadPreset } from '../ingest/presets.js';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadThresholds, unmatchedOverrides, type Thresholds } from '../validate/thresholds.js';
 import { generatorHeader, validateTraces, validateTracesParallel, type FidelityReport } from '../validate/validate.js';
@@ -8,7 +8,7 @@ import { fidelityHtml } from '../validate/html.js';
 import type { IngestResult } from '../ingest/ingest.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, positive, refuseClobber, UsageError, windowSeconds } from './errors.js';
 import { wrongKindHint } from '../io/file-kind.js';
-import { addIngestOptions, duckdbRejects, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type RejectOptions, type RejectSource, ingestWarnings } from './ingest-options.js';
+import { addIngestOptions, addOneSideSpellings, duckdbRejects, refuseOneSide, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type RejectOptions, type RejectSource, ingestWarnings } from './ingest-options.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { validateWithDuckDB } from '../summary/duckdb-validate.js';
 import { inputsMeta } from '../summary/duckdb.js';
@@ -94,9 +94,7 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
     .argument('<source>', 'source trace (normalized, or raw logs with --source-preset/--source-map)')
     .argument('<generated>', 'generated trace (normalized, or raw with --generated-preset/--generated-map)');
   addIngestOptions(cmd, 'source');
-  // The one-side spellings other commands take (`validate raw.csv gen.jsonl --preset …` was
-  // "unknown option '--preset'", found by review): hidden, and refused naming the per-side ones.
-  for (const flag of ['preset', 'map', 'format', 'rejects', 'max-reject-ratio']) cmd.addOption(new Option(`--${flag} <value>`).hideHelp());
+  addOneSideSpellings(cmd);
   addIngestOptions(cmd, 'generated')
     .option('--json <out.json>', 'write the JSON report')
     .option('--report <out.html>', 'write the self-contained HTML report')
@@ -122,11 +120,7 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
     )
     .action(async (sourceFile: string, generatedFile: string, opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
-      const oneSide = (['preset', 'map', 'format', 'rejects', 'maxRejectRatio'] as const).find((k) => opts[k] !== undefined);
-      if (oneSide) {
-        const flag = oneSide === 'maxRejectRatio' ? 'max-reject-ratio' : oneSide;
-        throw new UsageError(`--${flag}: validate takes it per side: --source-${flag} for the source (raw logs), --generated-${flag} for the generated trace`);
-      }
+      refuseOneSide(opts, 'validate', 'the generated trace');
       refuseClobber(
         [['the source', sourceFile], ['the generated trace', generatedFile], ['--baseline', opts.baseline], ['--thresholds', opts.thresholds], ['--source-map', opts.sourceMap], ['--generated-map', opts.generatedMap]],
         [['--json', opts.json], ['--report', opts.report], ['--source-rejects', opts.sourceRejects], ['--generated-rejects', opts.generatedRejects]],

@@ -216,6 +216,18 @@ export function repeatShiftNote(profile: Profile, start: number, duration: numbe
 }
 
 /**
+ * A note for a run longer than a profile spanning less than a day: it is the profile's span over
+ * and over, which nothing said (found by a new user's walkthrough, h-77: a day generated from the
+ * hour-long Azure conv profile came out as 24 copies of that hour, with no daily cycle, silently).
+ */
+export function shortSpanNote(profile: Profile, duration: number): string | undefined {
+  const period = repeatPlan(profile).windows * profile.windows.arrival_seconds;
+  if (period >= DAY - 1 || !(duration > period)) return undefined;
+  const hours = (x: number) => `${Number((x / 3600).toPrecision(3))} h`;
+  return `note: the profile spans ${hours(profile.span.end - profile.span.start)}, repeated every ${hours(period)}: the ${hours(duration)} run draws it ${Number((duration / period).toPrecision(3))} times over, with no rise and fall of load the profile did not see (a daily cycle needs a profile fitted from a day or more)`;
+}
+
+/**
  * Slots covering [start, start + duration), aligned to the profile's arrival windows.
  * Past the profile's span the profile repeats (`repeatPlan`: the span, padded to whole days
  * with the day before its end when it is a day or more).

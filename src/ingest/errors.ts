@@ -5,6 +5,20 @@ import { parseInstant, sameInstant, secondsBetween } from '../util/instant.js';
  * missing column, …). The CLI prints the message and exits 2 before writing any output.
  * Per-row problems are not errors: they are counted as rejects with a reason.
  */
+/** The servegen trace version this tool writes and reads. */
+export const TRACE_VERSION = 1;
+
+/**
+ * Refuses our own trace written by a newer tool, as a profile of a newer version is refused: its
+ * columns were read by this version's rules without a word (found by a new user's walkthrough,
+ * h-77: a header with "version": 2 was fitted and validated as version 1).
+ */
+export function refuseNewerTrace(file: string, meta: Record<string, unknown> | undefined): void {
+  if (meta?.format !== 'servegen-trace') return;
+  const v = meta.version;
+  if (typeof v === 'number' && v > TRACE_VERSION) throw new IngestError(`${file}: servegen trace version ${v} is newer than this tool supports (${TRACE_VERSION}); upgrade servegen-ts`, file, undefined, 'version');
+}
+
 export class IngestError extends Error {
   readonly code = 'INGEST_INVALID';
   constructor(

@@ -6,7 +6,7 @@ import { readParquet } from '../io/from-parquet.js';
 import { readArrow } from '../io/from-arrow.js';
 import { compressionOf, expandInputs, formatFromName, InputError, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
-import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, REJECT_REASONS, sameOrigin, type Reject, type RejectReason } from './errors.js';
+import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, refuseNewerTrace, REJECT_REASONS, sameOrigin, type Reject, type RejectReason } from './errors.js';
 import { csvDelimiter, mappingOf, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, withoutHashIds, type Mapping, type MappingInput } from './mapping.js';
 import { badHashIdsNote, blockSizeWarning, TraceBuilder, type IngestSummary } from './normalize.js';
 import { timeAxisWarning } from './time-axis.js';
@@ -225,6 +225,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
         const missing = missingCoalesce(options.mapping, info.columns, dotted);
         if (missing) throw missingCoalesceError(file, missing, info.columns);
       }
+      refuseNewerTrace(file, info.meta);
       if (info.meta) part.meta = info.meta;
       // Our own trace's hash_ids are numbered from 0 in each file, not hashes shared across files.
       if (info.meta?.format === 'servegen-trace') builder.hashIdsLocalToFile();

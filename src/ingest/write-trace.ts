@@ -3,6 +3,7 @@ import type { TraceFormat } from '../io/trace-writer.js';
 import { openTraceWriter } from '../generate/write-trace.js';
 import { toolName } from '../version.js';
 import type { Trace } from './trace.js';
+import { TRACE_VERSION } from './errors.js';
 
 const BATCH = 65536;
 
@@ -14,7 +15,7 @@ export function traceLayout(trace: Trace, extraMeta: Record<string, unknown> = {
     texts: TEXT_COLUMNS.filter((c) => trace.texts[c] !== undefined),
     extraInts: (['turn', 'block_count'] as ExtraIntColumn[]).filter((c) => trace.ints[c] !== undefined),
     ...(trace.hashIds ? { hashIds: true } : {}),
-    meta: { format: 'servegen-trace', version: 1, origin: trace.origin, tool: toolName(), ...(trace.hashIds ? { block_tokens: trace.hashIds.blockTokens } : {}), ...extraMeta },
+    meta: { format: 'servegen-trace', version: TRACE_VERSION, origin: trace.origin, tool: toolName(), ...(trace.hashIds ? { block_tokens: trace.hashIds.blockTokens } : {}), ...extraMeta },
   };
 }
 

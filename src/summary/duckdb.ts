@@ -9,7 +9,7 @@ import './duckdb-text.js';
 import { compressionOf, expandInputs, formatFromName, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
 import { delimiterHint, duplicateColumnError } from '../io/from-csv.js';
 import { parquetMetadataAsync } from 'hyparquet';
-import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, REJECT_REASONS, sameOrigin, type RejectReason } from '../ingest/errors.js';
+import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, refuseNewerTrace, REJECT_REASONS, sameOrigin, type RejectReason } from '../ingest/errors.js';
 import { csvDelimiter, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, withoutHashIds, type FieldSource, type Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { poolClients } from './pool.js';
@@ -366,7 +366,9 @@ export async function inputsMeta(inputs: string[], mapping: Mapping, format?: In
   for (const f of expandInputs(inputs)) {
     const fmt = format ?? formatFromName(f) ?? mapping.format;
     if (!fmt) return undefined; // openSource names the problem
-    metas.push((await traceMeta(f, fmt)).meta);
+    const m = (await traceMeta(f, fmt)).meta;
+    refuseNewerTrace(f, m);
+    metas.push(m);
   }
   const offsets = originOffsets(metas);
   return offsets ? metas[offsets.earliest] : metas.find((m) => m !== undefined);
@@ -658,6 +660,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     const metas: (Record<string, unknown> | undefined)[] = [];
     for (const f of files) {
       const m = await traceMeta(f, format);
+      refuseNewerTrace(f, m.meta);
       metas.push(m.meta);
       if (m.meta && !meta) {
         meta = m.meta;

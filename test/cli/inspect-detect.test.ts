@@ -78,10 +78,10 @@ describe('inspect: a directory, several profiles (found by review)', () => {
     const dir = tempDir();
     const trace = join(dir, 'g.jsonl');
     expect((await runCli('generate', profile, '--duration', '30', '--out', trace, '--quiet')).code).toBe(0);
-    for (const files of [[profile, profile], [trace, profile]]) {
+    for (const [files, which] of [[[profile, profile], 'given twice'], [[trace, profile], `${trace} given beside it`]] as const) {
       const r = await runCli('inspect', ...files, '--quiet');
       expect(r.code).toBe(2);
-      expect(r.stderr).toBe(`servegen: ${profile}: a profile; inspect takes one profile at a time (several files are read as one trace)\n`);
+      expect(r.stderr).toBe(`servegen: ${profile}: a profile; inspect takes one profile at a time (several files are read as one trace): ${which}\n`);
     }
   });
 });
