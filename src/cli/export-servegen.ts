@@ -29,6 +29,8 @@ export function registerExportServegen(program: Command): void {
         [profile.clients.filter((c) => c.batches).length, "batch sizes (upstream draws one request per arrival, with the window shapes of these clients' gaps between batches: their batches come out spread over single arrivals)"],
       ] as const;
       for (const [n, what] of lost) if (n > 0) rep.info(`note: ${n} client(s) have ${what}; upstream's layout has no place for them, so they are not written`);
+      // The calendar too (found by a new user's audit: a fitted log's origin vanished without a word).
+      if (profile.span.origin !== null) rep.info(`note: the profile's origin (t = 0 at ${profile.span.origin}) is not written; upstream's layout has no place for it, so import-servegen reads the windows at the same seconds with no calendar (span.origin null: generated traces carry relative times)`);
       // Which client became which chunk (found by review: the export renumbered ids such as
       // "default" or "tenant-a" without a word, so nobody could tell chunk-0 from chunk-1).
       const nums = servegenChunkNumbers(profile);

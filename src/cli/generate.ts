@@ -92,6 +92,14 @@ function short(seconds: number): number {
   return Number(seconds.toPrecision(12));
 }
 
+/**
+ * "35 clients", or "12 of 35 clients" when some drew no request (found by review: a short run of
+ * a sparse pool said it drew from every client of the profile).
+ */
+function clientsText(drawn: number, clients: number): string {
+  return `${drawn === clients ? '' : `${drawn} of `}${clients} client${clients === 1 ? '' : 's'}`;
+}
+
 /** A rate for the summary line: under 1 req/s in 3 significant digits (a sparse run said "0.00 req/s"; found by a new user's walkthrough). */
 function rateText(r: number): string {
   return r > 0 && r < 1 ? r.toPrecision(3) : r.toFixed(2);
@@ -272,7 +280,7 @@ run). Timestamps are seconds from --start.`,
         rep.info(`note: ${summary.emptySlots} window(s) had a target rate but no client activity in the profile; they are empty`);
       }
       rep.info(
-        `generated ${summary.requests} requests from ${summary.clients} client${summary.clients === 1 ? '' : 's'} over ${duration} s (${rateText(summary.requests / duration)} req/s) → ${opts.out} [${format}] in ${summary.seconds.toFixed(2)} s`,
+        `generated ${summary.requests} requests from ${clientsText(summary.clientsDrawn, summary.clients)} over ${duration} s (${rateText(summary.requests / duration)} req/s) → ${opts.out} [${format}] in ${summary.seconds.toFixed(2)} s`,
       );
     });
 }

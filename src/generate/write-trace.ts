@@ -15,7 +15,10 @@ export { openTraceWriter };
 
 export interface GenerateSummary {
   requests: number;
+  /** Clients the run drew from (the profile's, less those left out). */
   clients: number;
+  /** Of those, the clients that drew at least one request (a short run of a sparse pool draws from few). */
+  clientsDrawn: number;
   clientsWithoutLengths: string[];
   /** Clients left out for having no length data while others have. */
   clientsLeftOut: string[];
@@ -108,10 +111,19 @@ export async function generateToFile(
   const writer = threaded ? threadedTraceWriter(format, out.path, layout) : openTraceWriter(format, out.path, layout);
   const t0 = performance.now();
   let rows = 0;
+  const drew = new Uint8Array(plan.clientIds.length);
+  let clientsDrawn = 0;
   try {
     for (const batch of plan.batches) {
       const n = batch.n;
       const last = batch.timestamp[n - 1];
+      for (let i = 0; i < n; i++) {
+        const c = batch.client[i];
+        if (drew[c] === 0) {
+          drew[c] = 1;
+          clientsDrawn++;
+        }
+      }
       await writer.write(batch);
       rows += n;
       onProgress?.(rows, last);
@@ -124,6 +136,7 @@ export async function generateToFile(
   return {
     requests: rows,
     clients: plan.clientIds.length,
+    clientsDrawn,
     clientsWithoutLengths: plan.clientsWithoutLengths,
     clientsLeftOut: plan.clientsLeftOut,
     emptySlots: plan.emptySlots,

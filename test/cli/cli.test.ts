@@ -34,7 +34,7 @@ describe('servegen CLI', () => {
     const args = ['--start', '64800', '--duration', '600', '--rate', 'constant:100', '--seed', '1'];
     const g1 = await runCli('generate', pool, ...args, '--out', out1);
     expect(g1.code).toBe(0);
-    expect(g1.stderr).toMatch(/generated \d+ requests from 35 clients over 600 s/);
+    expect(g1.stderr).toMatch(/generated \d+ requests from 14 of 35 clients over 600 s/); // the others have no rate at 18:00
     await runCli('generate', pool, ...args, '--out', out2);
     expect(readFileSync(out2).equals(readFileSync(out1))).toBe(true);
     const lines = readFileSync(out1, 'utf8').trim().split('\n');
@@ -127,6 +127,30 @@ describe('servegen CLI', () => {
     const r = await runCli('export-servegen', join(dir, 'p.json'), '--out', join(dir, 'up'));
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/note: 2 client\(s\) have session statistics .*not written/);
+  });
+
+  it("export-servegen names the origin it drops (a fitted Azure log's calendar); an imported pool has none to drop", async () => {
+    const dir = tempDir();
+    await runCli('fit', fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv'), '--preset', 'azure-llm-2023', '--out', join(dir, 'p.json'), '--quiet');
+    const r = await runCli('export-servegen', join(dir, 'p.json'), '--out', join(dir, 'up'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/note: the profile's origin \(t = 0 at 2023-11-16T18:17:03\.000Z\) is not written/);
+    const back = join(dir, 'back.json');
+    expect((await runCli('import-servegen', join(dir, 'up'), '--out', back, '--quiet')).code).toBe(0);
+    expect(JSON.parse(readFileSync(back, 'utf8')).span.origin).toBeNull();
+  });
+
+  it('generate counts the clients that drew requests: a 10 s run of the 35-client pool draws from few', async () => {
+    const dir = tempDir();
+    const pool = join(dir, 'pool.json');
+    await runCli('import-servegen', MM, '--out', pool, '--quiet');
+    const out = join(dir, 'g.jsonl');
+    const r = await runCli('generate', pool, '--start', '64800', '--duration', '10', '--rate', 'constant:1', '--seed', '1', '--out', out);
+    expect(r.code).toBe(0);
+    const drew = new Set(readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l).client_id)).size;
+    expect(drew).toBeGreaterThan(0);
+    expect(drew).toBeLessThan(35);
+    expect(r.stderr).toMatch(new RegExp(`^generated \\d+ requests from ${drew} of 35 clients over 10 s`, 'm'));
   });
 });
 
