@@ -227,7 +227,7 @@ Examples:
             const w = await loadScanDirectory(f, { onStage: (t) => rep.stage(`fit --summaries: ${f}: ${t}`) });
             for (const p of w.files) hashFile(hash, p);
             const rejected = Object.values(w.rejectsByReason).reduce((a, b) => a + b, 0);
-            rep.info(`${f}: ${w.rowsRead} rows scanned${rejected ? ` (${acceptedRejected(w.rowsRead - rejected, w.rejectsByReason)})` : ''}, ${w.summaries.arrivals.length} per-client arrival windows`);
+            rep.info(`${f}: ${w.rowsRead} rows scanned${rejected ? ` (${acceptedRejected(w.rowsRead - rejected, w.rejectsByReason)})` : ''}, ${w.summaries.arrivals.length} per-client arrival windows, clock resolution ${w.summaries.resolution} s`);
             parts.push(w.summaries);
             continue;
           }

@@ -15,7 +15,7 @@ export function registerSql(program: Command): void {
     .option('--dialect <name>', `${SQL_DIALECTS.join(' | ')}`, 'duckdb')
     .option('--window <seconds>', 'arrival window', '600')
     .option('--length-window <seconds>', 'length window', '21600')
-    .option('--resolution <seconds>', 'clock resolution of the timestamps', '0.001')
+    .option('--resolution <seconds|auto>', "clock resolution of the timestamps; auto: detected by the script from the earliest 200 000 accepted times, as fit and summarize detect it (a power-of-ten step from 1 s to 10 µs, bucketing, or none: 1 µs), and recorded in its scan output for fit --summaries (partitions scanned apart need one explicit value when they detect different clocks)", 'auto')
     .option('--origin <time>', 'subtract this from timestamps (the trace origin: epoch seconds, or an ISO time as summarize --origin takes)', '0')
     .option('--dotted', 'sources are dotted paths into struct columns (JSON-like tables)')
     .option('--quiet', 'accepted like every command\'s (sql prints only the script, on stdout)')
@@ -28,14 +28,25 @@ export function registerSql(program: Command): void {
         throw new UsageError(`--source: expected a table (schema.table) or a table function such as read_parquet('logs/*.parquet'), got ${JSON.stringify(opts.source)}`);
       }
       const mapping = mappingFrom(opts);
-      // The same floor as both engines: timestamps are kept to the microsecond.
-      const res = Math.max(positive(opts.resolution, '--resolution'), 1e-6);
-      checkResolution(res, windowSeconds(opts.window, '--window'));
+      // The same floor as both engines: timestamps are kept to the microsecond. (The default was
+      // 0.001, which counted every gap of a finer clock as 0 ticks and read a 1 s clock as a 1 ms one.)
+      const res = opts.resolution.trim().toLowerCase() === 'auto' ? 'auto' : Math.max(positiveOrAuto(opts.resolution), 1e-6);
+      if (res !== 'auto') checkResolution(res, windowSeconds(opts.window, '--window'));
       const script = scanScript(opts.source, mapping, { W: windowSeconds(opts.window, '--window'), L: windowSeconds(opts.lengthWindow, '--length-window'), res, origin: sqlOrigin(opts.origin), dotted: Boolean(opts.dotted) }, d);
       const out = [`-- ServeGen-TS window-summary scan, ${d.name} dialect: one query per output (docs/scale.md).`];
       for (const s of script) out.push(`-- ${s.name}`, `${s.sql};`);
       process.stdout.write(out.join('\n') + '\n');
     });
+}
+
+/** An explicit --resolution; a bad value's message names auto too. */
+function positiveOrAuto(text: string): number {
+  try {
+    return positive(text, '--resolution');
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(e.message.replace('expected a number', 'expected auto or a number'));
+    throw e;
+  }
 }
 
 /** `--origin` as `summarize --origin` takes it (found by review: sql refused the ISO time summarize takes), at or after the epoch. */

@@ -13,6 +13,8 @@ import { IngestError } from '../ingest/errors.js';
 import { TEXT_FIELDS } from '../ingest/fields.js';
 import { GAP_BINS_PER_DECADE, GAP_MIN, LENGTH_EXACT_BELOW } from './bins.js';
 import { CLUSTER_GAPS, CLUSTER_KEYS, clusterTicks, MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS } from './types.js';
+import { dbl } from './sql-double.js';
+import { clusterTicksColumn, RESOLUTION_COLUMN, RESOLUTION_CTE, resolutionSql } from './resolution-sql.js';
 
 export const SQL_DIALECTS = ['duckdb', 'spark', 'trino', 'clickhouse'] as const;
 export type SqlDialectName = (typeof SQL_DIALECTS)[number];
@@ -652,8 +654,6 @@ export function rowsSql(
 FROM (SELECT *, ${level2.join(', ')} FROM (${l1b}) AS src_l1) AS src_l2`;
 }
 
-/** A DOUBLE literal in every dialect (Trino and Spark read `0.5` as a DECIMAL, `5E-1` as a DOUBLE). */
-const dbl = (x: number) => x.toExponential().toUpperCase();
 const horner = (coef: readonly number[], x: string) => coef.reduceRight((acc, c, i) => (i === coef.length - 1 ? dbl(c) : `(${acc}) * ${x} + ${dbl(c)}`), '');
 
 // Wichura's AS 241 (PPND16): Φ⁻¹ to about 1e-16 relative with +, *, /, ln and sqrt only.
@@ -682,8 +682,10 @@ FROM (SELECT *, p - ${dbl(0.5)} AS sg_q, ${dbl(0.180625)} - (p - ${dbl(0.5)}) * 
  * to the origin) and the gaps relation `x` (the `gaps` query; for gapHist, `gapsWithPrevious`,
  * which adds the previous row's gap pg). Rounding is floor(x + 0.5), as
  * JavaScript's Math.round on these positive values (engines differ on halves otherwise).
+ * `res` 'auto': the resolution is detected by the script, and `x` must carry resolutionSql's
+ * columns (scanScript joins them in for the queries that count ticks).
  */
-export function summaryQueries(opts: { W: number; L: number; res: number; fields: string[] }, d: Dialect = DIALECTS.duckdb): { gaps: string; gapsWithPrevious: string; arrivals: string; gapHist: string; disp: string; lengths: string; joint: string | undefined; memory: string } {
+export function summaryQueries(opts: { W: number; L: number; res: number | 'auto'; fields: string[] }, d: Dialect = DIALECTS.duckdb): { gaps: string; gapsWithPrevious: string; arrivals: string; gapHist: string; disp: string; lengths: string; joint: string | undefined; memory: string } {
   const { W, L, res, fields } = opts;
   const q = d.ident;
   // pwi: the window of the client's previous row (gap memory uses the gaps within a window);
@@ -695,7 +697,7 @@ export function summaryQueries(opts: { W: number; L: number; res: number; fields
     `SELECT client, t, CAST(floor(t / ${W}) AS BIGINT) AS wi, t - ${d.lag('t')} AS g, ${d.toBigint(`floor(${d.lag('t')} / ${W})`)} AS pwi${previous ? `, ${d.lag('t')} - ${d.lagAt('t', 2, 'client', 't')} AS pg, ${d.toBigint(`floor(${d.lagAt('t', 2, 'client', 't')} / ${W})`)} AS ppwi` : ''} FROM r`;
   const gaps = gapsOf(false);
   const gapsWithPrevious = gapsOf(true);
-  const ticks = `floor(g / ${res} + 0.5)`;
+  const ticks = `floor(g / ${resolutionText(res)} + 0.5)`;
   const fsum = (e: string) => `sum(${e})`;
   // Counts and keys come back as INTEGER/DOUBLE: BIGINT would become one JS BigInt per value.
   const arrivals = `SELECT client, CAST(wi AS INTEGER) AS wi, CAST(count(*) AS INTEGER) AS n, min(t) AS ${q('first')}, max(t) AS ${q('last')}, CAST(count(g) AS INTEGER) AS gaps,
@@ -752,6 +754,9 @@ FROM (${lagged}) AS sg_l GROUP BY client, wi`;
   return { gaps, gapsWithPrevious, arrivals, gapHist, disp, lengths, joint, memory };
 }
 
+/** The resolution in the scan's SQL: the number as written, or the detected one's column of x. */
+const resolutionText = (res: number | 'auto'): string => (res === 'auto' ? RESOLUTION_COLUMN : String(res));
+
 /**
  * Clusters (kind 'c', key = clusterKey(size, k)) over the gaps relation `x`, as
  * ArrivalSummary.clusters counts them: per client and threshold CLUSTER_GAPS[k], the runs of 2
@@ -765,14 +770,16 @@ FROM (${lagged}) AS sg_l GROUP BY client, wi`;
  * the Spark script is checked, has no RANGE) gives them one number. So there is no second sort
  * of every row, only of the continuing ones.
  */
-function clusterRowsSql(d: Dialect, res: number): string {
+function clusterRowsSql(d: Dialect, res: number | 'auto'): string {
   const q = d.ident;
-  const ticks = (e: string) => `floor(${e} / ${res} + 0.5)`;
-  const below = CLUSTER_GAPS.map((tau) => dbl(clusterTicks(tau, res)));
+  const ticks = (e: string) => `floor(${e} / ${resolutionText(res)} + 0.5)`;
+  // Detected by the script: the thresholds are columns of x, carried to the levels that compare with them.
+  const below = CLUSTER_GAPS.map((tau, k) => (res === 'auto' ? clusterTicksColumn(k) : dbl(clusterTicks(tau, res))));
+  const carry = res === 'auto' ? `, ${below.join(', ')}` : '';
   const byK = (f: (k: number) => string) => `CASE sg_k ${below.map((_, k) => (k < below.length - 1 ? `WHEN ${k} THEN ${f(k)} ` : `ELSE ${f(k)} END`)).join('')}`;
   const second = (k: number) => `sum(CASE WHEN sg_ticks < ${below[k]} AND NOT (pg IS NOT NULL AND ${ticks('pg')} < ${below[k]} AND ppwi = pwi) THEN 1 ELSE 0 END) OVER (PARTITION BY client ORDER BY t) AS sg_run${k}`;
-  const continuing = `SELECT client, wi, t, pg, pwi, ppwi, ${ticks('g')} AS sg_ticks FROM x WHERE ${ticks('g')} < ${below[below.length - 1]} AND pwi = wi`;
-  const numbered = `SELECT client, wi, sg_ticks, ${below.map((_, k) => second(k)).join(', ')} FROM (${continuing}) AS sg_cc`;
+  const continuing = `SELECT client, wi, t, pg, pwi, ppwi, ${ticks('g')} AS sg_ticks${res === 'auto' ? `, ${RESOLUTION_COLUMN}` : ''}${carry} FROM x WHERE ${ticks('g')} < ${below[below.length - 1]} AND pwi = wi`;
+  const numbered = `SELECT client, wi, sg_ticks, ${below.map((_, k) => second(k)).join(', ')}${carry} FROM (${continuing}) AS sg_cc`;
   const ks = below.map((_, k) => `SELECT ${k} AS sg_k`).join(' UNION ALL ');
   const runs = `SELECT client, sg_k, max(wi) AS wi, count(*) + 1 AS sg_size FROM (SELECT client, wi, sg_k, ${byK((k) => `sg_run${k}`)} AS sg_run
   FROM (${numbered}) AS sg_cn CROSS JOIN (${ks}) AS sg_ks WHERE sg_ticks < ${byK((k) => below[k])}) AS sg_ck GROUP BY client, sg_k, sg_run`;
@@ -784,9 +791,11 @@ FROM (${runs}) AS sg_cr GROUP BY client, wi, sg_size, sg_k`;
  * The whole scan as standalone statements for a dialect, over `source` (a table or view
  * with the raw columns): one self-contained query per output (CTEs for the normalized rows
  * and gaps, so no temporary tables are needed), plus the rejects count and `scan`, one row
- * with the scan parameters and the span that `loadScanDirectory` needs.
+ * with the scan parameters and the span that `loadScanDirectory` needs. `res` 'auto': the script
+ * detects the clock resolution as detectResolution does (resolutionSql, a CTE of the queries that
+ * count gaps in ticks) and `scan` records the one it counted with, which `fit --summaries` reads.
  */
-export function scanScript(source: string, mapping: Mapping, opts: { W: number; L: number; res: number; origin: number; dotted: boolean }, d: Dialect): { name: string; sql: string }[] {
+export function scanScript(source: string, mapping: Mapping, opts: { W: number; L: number; res: number | 'auto'; origin: number; dotted: boolean }, d: Dialect): { name: string; sql: string }[] {
   const fields = SQL_INT_FIELDS.filter((f) => mapping.columns[f] !== undefined);
   // A table (schema.table, quoted part by part), or a table function as written (`file('…')`).
   const src = source.includes('(') ? source : source.split('.').map(d.ident).join('.');
@@ -794,18 +803,23 @@ export function scanScript(source: string, mapping: Mapping, opts: { W: number; 
   const r = `SELECT t - ${opts.origin} AS t, client${fields.map((f) => `, ${d.ident(f)}`).join('')} FROM src_rows WHERE reason IS NULL`;
   const q = summaryQueries({ W: opts.W, L: opts.L, res: opts.res, fields }, d);
   const withAll = (body: string, gaps = q.gaps) => `WITH src_rows AS (\n${rows}\n), r AS (${r}), x AS (${gaps})\n${body}`;
+  // Detected: the one-row relation beside r, joined to every gap of the queries counting ticks.
+  const auto = opts.res === 'auto';
+  const detect = `${RESOLUTION_CTE} AS (${resolutionSql(d.lagAt)})`;
+  const withTicks = (body: string, gaps = q.gaps) =>
+    auto ? `WITH src_rows AS (\n${rows}\n), r AS (${r}), ${detect}, x AS (SELECT * FROM (${gaps}) AS sg_gx CROSS JOIN ${RESOLUTION_CTE})\n${body}` : withAll(body, gaps);
+  const scan = auto
+    ? `WITH src_rows AS (\n${rows}\n), r AS (${r}), ${detect}\nSELECT ${opts.W} AS arrival_seconds, ${opts.L} AS length_seconds, ${RESOLUTION_COLUMN} AS resolution, ${opts.origin} AS origin_seconds, span_start, span_end, n FROM (SELECT min(t) AS span_start, max(t) AS span_end, count(*) AS n FROM r) AS sg_span CROSS JOIN ${RESOLUTION_CTE}`
+    : `WITH src_rows AS (\n${rows}\n), r AS (${r})\nSELECT ${opts.W} AS arrival_seconds, ${opts.L} AS length_seconds, ${opts.res} AS resolution, ${opts.origin} AS origin_seconds, min(t) AS span_start, max(t) AS span_end, count(*) AS n FROM r`;
   const out = [
     { name: 'rejects', sql: `WITH src_rows AS (\n${rows}\n)\nSELECT reason, count(*) AS c FROM src_rows GROUP BY reason` },
-    {
-      name: 'scan',
-      sql: `WITH src_rows AS (\n${rows}\n), r AS (${r})\nSELECT ${opts.W} AS arrival_seconds, ${opts.L} AS length_seconds, ${opts.res} AS resolution, ${opts.origin} AS origin_seconds, min(t) AS span_start, max(t) AS span_end, count(*) AS n FROM r`,
-    },
+    { name: 'scan', sql: scan },
     { name: 'arrivals', sql: withAll(q.arrivals) },
-    { name: 'gap_histograms', sql: withAll(q.gapHist, q.gapsWithPrevious) },
+    { name: 'gap_histograms', sql: withTicks(q.gapHist, q.gapsWithPrevious) },
     { name: 'dispersion', sql: withAll(q.disp) },
     { name: 'lengths', sql: withAll(q.lengths) },
   ];
   if (q.joint) out.push({ name: 'joint', sql: withAll(q.joint) });
-  out.push({ name: 'gap_memory', sql: withAll(q.memory) });
+  out.push({ name: 'gap_memory', sql: withTicks(q.memory) });
   return d.scriptSuffix ? out.map(({ name, sql }) => ({ name, sql: sql + d.scriptSuffix })) : out;
 }

@@ -13,11 +13,13 @@ import { parseMapping, parseTimezone } from '../../src/ingest/mapping.js';
 import { loadPreset } from '../../src/ingest/presets.js';
 import { buildSummaries } from '../../src/summary/build.js';
 import { DIALECTS, rowsSql } from '../../src/summary/sql.js';
+import { resolutionSql } from '../../src/summary/resolution-sql.js';
 import { loadScanDirectory } from '../../src/summary/warehouse.js';
 import { createRng } from '../../src/stats/rng.js';
 import { fixture, tempDir } from '../helpers.js';
 import { runCli } from '../cli/run-cli.js';
 import { expectEqualSummaries, expectSameProfileFiles } from './equal-summaries.js';
+import { expectedResolution, resolutionCases } from './resolution-cases.js';
 import { CLUSTER_LOG_MAPPING, writeClusterLog } from './cluster-log.js';
 import { ISO_EDGE, ISO_INVALID, ISO_ORDINARY, LENGTH_TEXTS, expectedLengthRow, isoCalendarTexts, isoDifferences, randomIsoTexts, randomJsonArrayTexts } from './parity-cases.js';
 
@@ -328,6 +330,36 @@ describe('ClickHouse dialect: the script run on ClickHouse, its Parquet results 
       const w = await loadScanDirectory(out);
       const ts = buildSummaries(trace, { arrivalSeconds: 600, lengthSeconds: 21600, resolution: Number(resolution) });
       expect(ts.arrivals.filter((a) => a.clusters).length).toBeGreaterThan(5);
+      expectEqualSummaries(ts, w.summaries);
+    }
+  });
+
+  it('--resolution auto (the default): detectResolution\'s resolution and cluster thresholds on every case, bit for bit; Azure code (1 µs) and Mooncake (3 s buckets) give the TypeScript engine\'s summaries at the resolution it detects', async () => {
+    const view = new DataView(new ArrayBuffer(8));
+    const bits = (x: number) => {
+      view.setFloat64(0, x);
+      return view.getBigUint64(0).toString();
+    };
+    for (const { name, t } of resolutionCases()) {
+      const file = join(dir, 'times.csv');
+      writeFileSync(file, Array.from(t, bits).join('\n') + '\n');
+      const [row] = rowsOf(query(`WITH r AS (SELECT reinterpretAsFloat64(b) AS t FROM file('${file}', 'CSV', 'b UInt64')) ${resolutionSql(DIALECTS.clickhouse.lagAt)}`));
+      const want = expectedResolution(t);
+      expect(row, name).toEqual([want.resolution, ...want.ticks]);
+    }
+    const cases = [
+      { file: fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv'), preset: 'azure-llm-2023', source: 'text' as const, resolution: 1e-6 },
+      { file: fixture('traces', 'mooncake', 'conversation_trace.jsonl.gz'), preset: 'mooncake', source: 'json' as const, resolution: 3 },
+    ];
+    for (const { file, preset, source, resolution } of cases) {
+      const { trace } = await ingestFiles({ inputs: [file], mapping: loadPreset(preset) });
+      const ts = buildSummaries(trace, { arrivalSeconds: 600, lengthSeconds: 21600 });
+      expect(ts.resolution).toBe(resolution);
+      const out = join(dir, `auto-${preset}`);
+      await exportScan(out, file, ['--preset', preset, ...(trace.origin === null ? [] : ['--origin', String(Date.parse(trace.origin) / 1000)])], source);
+      const w = await loadScanDirectory(out);
+      expect(w.rowsRead).toBe(trace.n);
+      expect(w.summaries.resolution, preset).toBe(resolution);
       expectEqualSummaries(ts, w.summaries);
     }
   });

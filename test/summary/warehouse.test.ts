@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ingestFiles } from '../../src/ingest/ingest.js';
@@ -26,7 +26,8 @@ async function exportScan(dir: string, csv = CSV, args = ['--preset', 'burstgpt'
   const db = await DuckDBInstance.create(':memory:');
   const con = await db.connect();
   await con.run('CREATE SCHEMA logs');
-  await con.run(`CREATE TABLE logs.requests AS SELECT * FROM read_csv('${csv}', header = true, all_varchar = true)`);
+  // (JSON lines, Mooncake's: as DuckDB types them.)
+  await con.run(`CREATE TABLE logs.requests AS SELECT * FROM ${csv.endsWith('.csv') ? `read_csv('${csv}', header = true, all_varchar = true)` : `read_json('${csv}', format = 'newline_delimited')`}`);
   const r = await runCli('sql', ...args, '--source', 'logs.requests', '--dialect', 'duckdb');
   expect(r.code).toBe(0);
   const blocks = r.stdout.split(/^-- /m).slice(2);
@@ -103,6 +104,36 @@ describe('fit --summaries on warehouse output (Parquet results of servegen sql)'
     expect(ts.arrivals.filter((a) => a.mem).length).toBeGreaterThan(3);
     expect(w.summaries.span).toEqual(ts.span);
     expectEqualSummaries(ts, w.summaries);
+  });
+
+  it('the clock resolution detected by the script (--resolution auto, the default): Azure code and conv (sub-millisecond times: 1 µs) and Mooncake (3 s buckets) load to the TypeScript engine\'s summaries at its detected resolution, and fit its profile', async () => {
+    // Was: 1 ms for both (the old default), every gap below 1 ms of the Azure trace counted as 0
+    // ticks (a profile generating them at exactly 0: validate's iat_ks 0.116 against 0.037).
+    const cases = [
+      { file: fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv'), preset: 'azure-llm-2023', resolution: 1e-6 },
+      { file: fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv'), preset: 'azure-llm-2023', resolution: 1e-6 },
+      { file: fixture('traces', 'mooncake', 'conversation_trace.jsonl.gz'), preset: 'mooncake', resolution: 3 },
+    ];
+    for (const { file, preset, resolution } of cases) {
+      const { trace } = await ingestFiles({ inputs: [file], mapping: loadPreset(preset) });
+      const ts = buildSummaries(trace, { arrivalSeconds: 600, lengthSeconds: 21600 });
+      expect(ts.resolution, preset).toBe(resolution);
+      const origin = trace.origin === null ? [] : ['--origin', String(Date.parse(trace.origin) / 1000)];
+      const dir = join(tmp, `auto-${basename(file)}`);
+      await exportScan(dir, file, ['--preset', preset, ...origin]);
+      const w = await loadScanDirectory(dir);
+      expect(w.rowsRead).toBe(trace.n);
+      expect(w.summaries.resolution, preset).toBe(resolution);
+      expectEqualSummaries(ts, w.summaries);
+      const json = join(tmp, `auto-${basename(file)}.json`);
+      expect((await runCli('summarize', file, '--preset', preset, '--out', json, '--quiet')).code).toBe(0);
+      const [a, b] = [join(tmp, `auto-${basename(file)}-a.json`), join(tmp, `auto-${basename(file)}-b.json`)];
+      expect((await runCli('fit', '--summaries', json, '--out', a, '--quiet')).code).toBe(0);
+      const r = await runCli('fit', '--summaries', dir, '--out', b);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`${trace.n} rows scanned, ${ts.arrivals.length} per-client arrival windows, clock resolution ${resolution} s`);
+      expectSameProfileFiles(a, b);
+    }
   });
 
   it('names the directory and the missing output or column', async () => {
