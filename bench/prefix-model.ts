@@ -20,6 +20,7 @@ import { fitPrefixModel, renumberByFirstUse, type PrefixModel } from '../src/gen
 import { HashIdStream } from '../src/generate/prefix-stream.js';
 import { measurePrefixReuse, quantileSorted, summarizePrefixReuse, POW2_LABELS, type PrefixRequest, type PrefixReuse } from '../src/generate/prefix-reuse.js';
 import { readMooncake } from './prefix-reuse.js';
+import { lruHitRatio } from './prefix-trace-stats.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dataDir = join(here, '..', '..', 'shared', 'data', 'mooncake');
@@ -37,28 +38,6 @@ const horizonSeconds = hi >= 0 ? Number(argv[hi + 1]) : Infinity;
 const shuffle = argv.includes('--shuffle-lengths');
 const files = argv.filter((a, k) => !a.startsWith('--') && ![si, ri, hi].some((o) => o >= 0 && k === o + 1));
 const paths = files.length ? files : ['conversation_trace.jsonl', 'synthetic_trace.jsonl'].map((f) => join(dataDir, f));
-
-/** Block hit ratio of an LRU prefix cache of `capacity` blocks: a request hits its leading cached blocks. */
-function lruHitRatio(reqs: PrefixRequest[], capacity: number): number {
-  const cache = new Map<number, true>();
-  let hits = 0;
-  let total = 0;
-  for (const r of reqs) {
-    const ids = r.hashIds;
-    let lead = true;
-    for (let d = 0; d < ids.length; d++) {
-      const id = ids[d];
-      if (cache.has(id)) {
-        if (lead) hits++;
-        cache.delete(id);
-      } else lead = false;
-      cache.set(id, true);
-      if (cache.size > capacity) cache.delete(cache.keys().next().value as number);
-    }
-    total += ids.length;
-  }
-  return hits / total;
-}
 
 /** Named statistics of one measured trace. */
 function stats(reqs: PrefixRequest[], r: PrefixReuse): [string, number, (x: number) => string][] {

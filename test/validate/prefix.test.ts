@@ -15,7 +15,7 @@ import { fixture, tempDir } from '../helpers.js';
 /** Row i's ids. */
 const ids = (t: Trace, i: number) => t.hashIds!.ids.subarray(t.hashIds!.offsets[i], t.hashIds!.offsets[i + 1]);
 
-/** An LRU prefix cache as a Map in insertion order (the bench's reference: bench/prefix-model.ts). */
+/** An LRU prefix cache as a Map in insertion order (the benches' reference: bench/prefix-trace-stats.ts). */
 function mapLru(t: Trace, capacity: number): number {
   const cache = new Map<number, true>();
   let hits = 0;
