@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { fidelityHtml, metricMeaning } from '../../src/validate/html.js';
+import type { ChartData, FidelityReport, SideSummary } from '../../src/validate/validate.js';
+import { loadThresholds } from '../../src/validate/thresholds.js';
+import { profileHtml } from '../../src/profile/report-html.js';
+import { importServegenPool } from '../../src/profile/upstream.js';
+import { fixture } from '../helpers.js';
+
+const side = (file: string, requests: number): SideSummary => ({
+  file: [file],
+  requests,
+  clients: 1274,
+  span_seconds: 3599,
+  mean_rate: requests / 3599,
+  iat_cv: 1.28,
+  index_of_dispersion: { '1s': 4.3, '10s': 6.38, '60s': 10.88 },
+  peak_p99: { requests_per_s: 11.4, tokens_per_s: 8305 },
+  time_offset_seconds: 0,
+});
+
+/** A failing report shaped as the many-client roundtrip's of the visual audit (two failures, a pass, a metric not judged). */
+const report: FidelityReport = {
+  format: 'servegen-fidelity',
+  version: 1,
+  tool: 'servegen-ts@test',
+  pass: false,
+  failed: ['iat_ks', 'dispersion_rel_err_60s@client:tenant-0002'],
+  clock_resolution_seconds: 1e-6,
+  source: side('/data/logs/many.jsonl', 20142),
+  generated: side('/tmp/rt/generated.jsonl', 20516),
+  baseline: side('/tmp/rt/naive.jsonl', 20479),
+  top_clients: ['tenant-0002'],
+  metrics: {
+    iat_ks: { value: 0.196, threshold: 0.08, pass: false, scope: 'aggregate', baseline: 0.217 },
+    input_tokens_p50_rel_err: { value: 0, threshold: 0.1, pass: true, scope: 'aggregate', baseline: 0 },
+    audio_count_w1_norm: { value: null, threshold: 0.1, pass: true, scope: 'aggregate', note: 'source mean is 0', baseline: null },
+    'dispersion_rel_err_60s@client:tenant-0002': { value: 0.982, threshold: 0.702, pass: false, scope: 'client:tenant-0002' },
+  },
+  thresholds: loadThresholds(),
+};
+const charts: ChartData = { rate: [], iatCdf: [], dispersion: [], lengthCdfs: [], shares: [], shareLabels: [] };
+
+describe('the fidelity report (found by a visual audit of real traces)', () => {
+  const html = fidelityHtml(report, charts);
+
+  it('names its inputs in the page title and heading (every report was titled "ServeGen fidelity report")', () => {
+    expect(html).toContain('<title>Fidelity of generated.jsonl to many.jsonl — ServeGen fidelity report</title>');
+    expect(html).toContain('<h1>ServeGen fidelity report: Fidelity of generated.jsonl to many.jsonl</h1>');
+    expect(html).toContain('Source <code>/data/logs/many.jsonl</code>; generated <code>/tmp/rt/generated.jsonl</code>; naive baseline <code>/tmp/rt/naive.jsonl</code>.');
+  });
+
+  it('shortens a source of many files in the title', () => {
+    const many = fidelityHtml({ ...report, source: { ...report.source, file: ['a/x-1.parquet', 'a/x-2.parquet', 'a/x-3.parquet'] } }, charts);
+    expect(many).toContain('<title>Fidelity of generated.jsonl to x-1.parquet and 2 more files — ServeGen fidelity report</title>');
+  });
+
+  it('explains each failed metric at the top: what it compares, its value against its threshold (the verdict named them only)', () => {
+    expect(html).toContain('FAIL: 2 of 3 metrics judged are outside their thresholds');
+    expect(html).toContain('<li><code>iat_ks</code>: gaps between requests: KS distance between the two distributions: 0.196 against a threshold of 0.0800 (2.45× it); naive baseline 0.217</li>');
+    expect(html).toContain('<li><code>dispersion_rel_err_60s@client:tenant-0002</code>: index of dispersion (variance / mean) of requests per 60 s bin: relative error: 0.982 against a threshold of 0.702 (1.40× it)</li>');
+    expect(html.indexOf('<ul class="failed">')).toBeLessThan(html.indexOf('<div class="charts">'));
+    expect(fidelityHtml({ ...report, pass: true, failed: [] }, charts)).toContain('PASS: all 3 metrics judged are within their thresholds');
+  });
+
+  it('gives every metric row its meaning, lets a long name break before its scope and scrolls the table, not the page (it overflowed 800 px)', () => {
+    expect(html).toContain('<td title="index of dispersion (variance / mean) of requests per 60 s bin: relative error"><code>dispersion_rel_err_60s<wbr>@client:tenant-0002</code></td>');
+    expect(html).toMatch(/<div class="scroll"><table><tr><th>metric<\/th>/);
+    expect(html).toContain('.scroll{overflow-x:auto}');
+  });
+
+  it('formats numbers as a reader expects: the mean rate with its unit, 0 as "0", a 1 µs clock as 0.000001 s', () => {
+    expect(html).toContain('<th>mean rate (req/s)</th>');
+    expect(html).toContain('Clock resolution 0.000001 s');
+    expect(html).toMatch(/input_tokens_p50_rel_err<\/code><\/td><td>aggregate<\/td><td>0<\/td><td>0.100<\/td><td>0<\/td>/);
+    expect(html).not.toMatch(/NaN|undefined|Infinity|0\.00000100/);
+  });
+
+  it('describes every metric kind in words, whatever its field', () => {
+    for (const [name, words] of [
+      ['image_count_tv@client:a', 'image items per request: total variation distance'],
+      ['output_tokens_w1_norm', "output_tokens distribution: Wasserstein-1 distance over the source's mean"],
+      ['image_tokens_p99_rel_err', 'image_tokens 99th percentile: relative error'],
+      ['reason_ratio_ks', "reasoning tokens' share of output: KS distance"],
+      ['rate_mape', 'requests per arrival window: mean absolute percentage error'],
+    ]) expect(metricMeaning(name)).toBe(words);
+  });
+});
+
+describe('the profile report (found by a visual audit of the mm-image pool)', () => {
+  const pool = importServegenPool(fixture('servegen', 'multimodal', 'mm-image'), () => 'x').profile;
+
+  it('puts fields 0 in every request in one line, as inspect does (four rows of "0.00")', () => {
+    const html = profileHtml(pool, 'Profile mm.json');
+    expect(html).toContain('<caption>always 0: <code>audio_tokens_per_item</code>, <code>video_tokens_per_item</code>, <code>audio_count</code>, <code>video_count</code></caption>');
+    expect(html).not.toContain('<td><code>audio_count</code>');
+    expect(html).not.toMatch(/>0\.00( %)?</);
+  });
+
+  it("draws a one-client profile's concentration as a dot (the chart was empty)", () => {
+    const one = { ...pool, clients: pool.clients.slice(0, 1) };
+    const html = profileHtml(one);
+    const chart = html.slice(html.indexOf('aria-label="Client concentration"'));
+    expect(chart.slice(0, chart.indexOf('</svg>'))).toMatch(/<circle cx="[\d.]+" cy="[\d.]+" r="3"/);
+  });
+});
