@@ -15,11 +15,14 @@ export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** A table's number: 3 significant digits, 0 as "0" (was "0.00") and a tiny one without padding (a clock of 1e-6 s read "0.00000100 s"). */
+/**
+ * A table's number: 3 significant digits; an integer as such (a p50 of 13 tokens read "13.00", 0
+ * "0.00") and a tiny one without padding (a clock of 1e-6 s read "0.00000100 s").
+ */
 export function num(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
   const a = Math.abs(v);
-  if (a === 0) return '0';
+  if (Number.isInteger(v)) return String(v);
   if (a < 1e-3) return String(Number(v.toPrecision(3)));
   return a >= 100 ? v.toFixed(0) : a >= 1 ? v.toFixed(2) : v.toPrecision(3);
 }

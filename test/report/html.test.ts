@@ -75,6 +75,15 @@ describe('the fidelity report (found by a visual audit of real traces)', () => {
     expect(html).not.toMatch(/NaN|undefined|Infinity|0\.00000100/);
   });
 
+  it('draws the rate over a span above 2 h in hours (BurstGPT\'s 11 h read "19440000 … 19480000" s)', () => {
+    const rate = [{ label: 'source', points: Array.from({ length: 70 }, (_, i) => [19440000 + 600 * i, 0.01] as [number, number]) }];
+    const long = fidelityHtml(report, { ...charts, rate });
+    expect(long).toContain('>time (h)</text>');
+    expect(long).toContain('text-anchor="middle">5400</text>');
+    const short = fidelityHtml(report, { ...charts, rate: [{ label: 'source', points: [[0, 1], [3000, 2]] }] });
+    expect(short).toContain('>time (s)</text>');
+  });
+
   it('describes every metric kind in words, whatever its field', () => {
     for (const [name, words] of [
       ['image_count_tv@client:a', 'image items per request: total variation distance'],
@@ -94,6 +103,19 @@ describe('the profile report (found by a visual audit of the mm-image pool)', ()
     expect(html).toContain('<caption>always 0: <code>audio_tokens_per_item</code>, <code>video_tokens_per_item</code>, <code>audio_count</code>, <code>video_count</code></caption>');
     expect(html).not.toContain('<td><code>audio_count</code>');
     expect(html).not.toMatch(/>0\.00( %)?</);
+  });
+
+  it('starts the IAT CV CDF at 0 (a first window with a fifth of the requests began the curve at 0.2 in mid-air)', () => {
+    const c = pool.clients.find((x) => x.arrivals.filter((w) => w.model && w.cv !== null).length >= 2)!;
+    const html = profileHtml({ ...pool, clients: [{ ...c, arrivals: c.arrivals.filter((w) => w.model && w.cv !== null).slice(0, 2) }] });
+    const chart = html.slice(html.indexOf('aria-label="IAT CV per window'));
+    const bottom = /<rect x="56" y="[\d.]+" width="[\d.]+" height="([\d.]+)" fill="none"/.exec(chart)!;
+    const plotBottom = Number(/<rect x="56" y="([\d.]+)"/.exec(chart)![1]) + Number(bottom[1]);
+    expect(Number(/<path d="M[\d.]+,([\d.]+)/.exec(chart)![1])).toBe(plotBottom);
+  });
+
+  it('prints integer quantiles as integers (image_count p50 read "1.00")', () => {
+    expect(profileHtml(pool)).toMatch(/<tr><td><code>image_count<\/code><\/td><td>1.59<\/td><td>1<\/td><td>3<\/td><td>9<\/td><\/tr>/);
   });
 
   it("draws a one-client profile's concentration as a dot (the chart was empty)", () => {

@@ -77,7 +77,7 @@ describe('lineChart on degenerate data (found by a visual audit of fit reports)'
 });
 
 describe('num, the reports\' table numbers (found by a visual audit)', () => {
-  it('writes 0 as "0" (was "0.00", "0.00 %") and a tiny value without trailing zeros (a 1e-6 s clock read "0.00000100 s")', () => {
-    expect([0, 1e-6, 0.00098, 0.0123, 1.5, 123.4, NaN, null].map(num)).toEqual(['0', '0.000001', '0.00098', '0.0123', '1.50', '123', '—', '—']);
+  it('writes an integer as such (0 was "0.00", a p50 of 13 tokens "13.00") and a tiny value without trailing zeros (a 1e-6 s clock read "0.00000100 s")', () => {
+    expect([0, 13, 1, -2, 1e-6, 0.00098, 0.0123, 1.5, 27.875, 123.4, NaN, null].map(num)).toEqual(['0', '13', '1', '-2', '0.000001', '0.00098', '0.0123', '1.50', '27.88', '123', '—', '—']);
   });
 });
