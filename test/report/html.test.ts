@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fidelityHtml, metricMeaning } from '../../src/validate/html.js';
-import type { ChartData, FidelityReport, SideSummary } from '../../src/validate/validate.js';
+import { ratePoints, type ChartData, type FidelityReport, type SideSummary } from '../../src/validate/validate.js';
 import { loadThresholds } from '../../src/validate/thresholds.js';
 import { profileHtml } from '../../src/profile/report-html.js';
 import { importServegenPool } from '../../src/profile/upstream.js';
@@ -82,6 +82,13 @@ describe('the fidelity report (found by a visual audit of real traces)', () => {
     expect(long).toContain('text-anchor="middle">5400</text>');
     const short = fidelityHtml(report, { ...charts, rate: [{ label: 'source', points: [[0, 1], [3000, 2]] }] });
     expect(short).toContain('>time (s)</text>');
+  });
+
+  it("rates a window the span cuts over the part it covers (Azure conv's last window, 502 s of 600, was drawn falling to 3.4 req/s from 4.1)", () => {
+    const windows = new Map([[0, 3000], [600, 3000], [3000, Math.round(502 * 4.1)]]);
+    expect(ratePoints(windows, 600, { start: 0, end: 3502 })).toEqual([[0, 5], [600, 5], [1200, 0], [2400, 0], [3000, Math.round(502 * 4.1) / 502]]);
+    // A request 5 s into a window is no spike: rated over a tenth of the window at least.
+    expect(ratePoints(new Map([[0, 1]]), 600, { start: 595, end: 600 })).toEqual([[0, 1 / 60]]);
   });
 
   it('describes every metric kind in words, whatever its field', () => {
