@@ -99,9 +99,9 @@ export function profileHtml(profile: Profile, title = 'ServeGen profile'): strin
   });
   const fields = Object.keys(s.fields) as LengthFieldName[];
   const charts = [
-    lineChart({ title: 'Aggregate request rate (Σ client window rates)', series: [{ label: 'rate', points: ratePts }], xLabel: 'time (h from origin)', yLabel: 'requests/s' }),
+    lineChart({ title: 'Aggregate request rate (Σ client window rates)', series: [{ label: 'rate', points: ratePts }], xLabel: profile.span.origin ? 'time (h from origin)' : "time (h, the log's clock)", yLabel: 'requests/s' }),
     lineChart({ title: 'IAT CV per window (request-weighted CDF)', series: [{ label: 'windows', points: cvCdf }, { label: 'Poisson (CV 1)', points: [[1, 0], [1, 1]] }], xLabel: 'CV (log)', yLabel: 'share of requests', xLog: true }),
-    barChart({ title: 'Arrival family mix', rows: Object.entries(s.familyMix).map(([k, v]) => ({ label: k, values: [v] })), seriesLabels: ['share of requests'], xLabel: 'share' }),
+    barChart({ title: 'Arrival family mix', rows: Object.entries(s.familyMix).map(([k, v]) => ({ label: k, values: [v] })), seriesLabels: ['share of requests'], xLabel: 'share of requests' }),
     lineChart({ title: 'Client concentration', series: [{ label: 'cumulative share', points: conc }], xLabel: 'clients, largest first (log)', yLabel: 'share of requests', xLog: true }),
     ...fields
       .filter((f) => (s.fields[f]?.p99 ?? 0) > 0)

@@ -163,11 +163,21 @@ export function barChart(opts: { title: string; rows: { label: string; values: n
   const W = opts.width ?? 460;
   const bar = 6;
   const group = bar * opts.seriesLabels.length + 6;
-  const m = { l: 150, r: 16, t: 28 + opts.seriesLabels.length * 14, b: 30 };
+  const m = { l: 150, r: 16, t: 28 + opts.seriesLabels.length * 14, b: 44 };
   const H = m.t + m.b + group * opts.rows.length;
   const max = Math.max(1e-12, ...opts.rows.flatMap((r) => r.values));
   let svg = `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeXml(opts.title)}">`;
   svg += `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="600">${escapeXml(opts.title)}</text>`;
+  // A scale under the bars: the axis said only "(max 0.842)" (found by a visual audit).
+  const every = niceTicks(0, max, false);
+  const ticks = every.length > 6 ? every.filter((_, i) => i % 2 === 0) : every; // labels of 10 ticks touched
+  const labels = tickLabels(ticks, false);
+  svg += `<g font-size="10" fill="#444">`;
+  ticks.forEach((v, i) => {
+    const x = px(m.l + ((W - m.l - m.r) * v) / max);
+    svg += `<line x1="${x}" x2="${x}" y1="${m.t - 2}" y2="${H - m.b}" stroke="#eee"/><text x="${x}" y="${H - m.b + 14}" text-anchor="middle">${labels[i]}</text>`;
+  });
+  svg += `</g><line x1="${m.l}" x2="${m.l}" y1="${m.t - 2}" y2="${H - m.b}" stroke="#999"/>`;
   opts.seriesLabels.forEach((l, i) => {
     svg += `<rect x="${m.l}" y="${24 + i * 14}" width="10" height="8" fill="${COLORS[i % COLORS.length]}"/><text x="${m.l + 14}" y="${32 + i * 14}" font-size="10">${escapeXml(l)}</text>`;
   });
@@ -178,6 +188,6 @@ export function barChart(opts: { title: string; rows: { label: string; values: n
       svg += `<rect x="${m.l}" y="${y + si * bar}" width="${px(((W - m.l - m.r) * v) / max)}" height="${bar - 1}" fill="${COLORS[si % COLORS.length]}"/>`;
     });
   });
-  svg += `<text x="${(W + m.l) / 2}" y="${H - 8}" text-anchor="middle" font-size="11">${escapeXml(opts.xLabel)} (max ${fmt(max)})</text>`;
+  svg += `<text x="${(W + m.l) / 2}" y="${H - 8}" text-anchor="middle" font-size="11">${escapeXml(opts.xLabel)}</text>`;
   return svg + '</svg>';
 }

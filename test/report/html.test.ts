@@ -121,6 +121,11 @@ describe('the profile report (found by a visual audit of the mm-image pool)', ()
     expect(Number(/<path d="M[\d.]+,([\d.]+)/.exec(chart)![1])).toBe(plotBottom);
   });
 
+  it("says the rate's time axis is the log's own clock when the profile has no origin (it said \"h from origin\")", () => {
+    expect(profileHtml(pool)).toContain(">time (h, the log&#39;s clock)</text>");
+    expect(profileHtml({ ...pool, span: { ...pool.span, origin: '2023-11-16T18:15:46.000Z' } })).toContain('>time (h from origin)</text>');
+  });
+
   it('prints integer quantiles as integers (image_count p50 read "1.00")', () => {
     expect(profileHtml(pool)).toMatch(/<tr><td><code>image_count<\/code><\/td><td>1.59<\/td><td>1<\/td><td>3<\/td><td>9<\/td><\/tr>/);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lineChart, num } from '../../src/report/svg.js';
+import { barChart, lineChart, num } from '../../src/report/svg.js';
 
 const labels = (svg: string, anchor: 'middle' | 'end') =>
   [...svg.matchAll(new RegExp(`<text x="[^"]*" y="[^"]*" text-anchor="${anchor}">([^<]*)</text>`, 'g'))].map((m) => m[1]);
@@ -79,5 +79,14 @@ describe('lineChart on degenerate data (found by a visual audit of fit reports)'
 describe('num, the reports\' table numbers (found by a visual audit)', () => {
   it('writes an integer as such (0 was "0.00", a p50 of 13 tokens "13.00") and a tiny value without trailing zeros (a 1e-6 s clock read "0.00000100 s")', () => {
     expect([0, 13, 1, -2, 1e-6, 0.00098, 0.0123, 1.5, 27.875, 123.4, NaN, null].map(num)).toEqual(['0', '13', '1', '-2', '0.000001', '0.00098', '0.0123', '1.50', '27.88', '123', '—', '—']);
+  });
+});
+
+describe('barChart scale (found by a visual audit: the axis said only "share (max 0.842)")', () => {
+  it('labels a scale under the bars, at most 6 ticks so that labels do not touch', () => {
+    const svg = barChart({ title: 't', rows: [{ label: 'a', values: [0.181, 0.17] }, { label: 'b', values: [0.01, 0.02] }], seriesLabels: ['source', 'generated'], xLabel: 'share of requests' });
+    expect(labels(svg, 'middle')).toEqual(['0', '0.04', '0.08', '0.12', '0.16']);
+    expect(svg).toContain('>share of requests</text>');
+    expect(svg).not.toContain('(max');
   });
 });
