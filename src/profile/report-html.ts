@@ -137,7 +137,7 @@ ${agg?.diurnal_peak_to_mean ? `<tr><th>aggregate model</th><td>trend + 24 h/12 h
 ${s.reasoningToAnswer !== undefined ? `<tr><th>reasoning</th><td>reasoning ≈ ${fmt(s.reasoningToAnswer)} × answer tokens</td></tr>` : ''}
 </table>
 <table>${zeroCaption}<tr><th>field</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th></tr>${fieldRows}</table>
-<table><tr><th>top client</th><th>share</th><th>mean window CV</th><th>rate shifts</th></tr>${s.topClients.map((c) => `<tr><td>${escapeXml(c.id)}</td><td>${fmt(100 * c.share)} %</td><td>${fmt(c.cv)}</td><td>${c.shifts}</td></tr>`).join('')}</table>
+<table><tr><th>${s.topClients.length < s.clients ? `top ${s.topClients.length} of ${s.clients} clients` : 'client'}</th><th>share</th><th>mean window CV</th><th>rate shifts</th></tr>${s.topClients.map((c) => `<tr><td>${escapeXml(c.id)}</td><td>${fmt(100 * c.share)} %</td><td>${fmt(c.cv)}</td><td>${c.shifts}</td></tr>`).join('')}</table>
 ${s.sessions.length ? `<table><tr><th>client (sessions)</th><th>sessions</th><th>mean turns</th><th>multi-turn share</th><th>median inter-turn gap (s)</th><th>median input growth per turn</th></tr>${s.sessions.slice(0, 10).map((x) => { const t = x.stats as Record<string, number | null>; return `<tr><td>${escapeXml(x.id)}</td><td>${t.sessions}</td><td>${fmt(t.mean_turns)}</td><td>${fmt(100 * (t.multi_turn_share ?? NaN))} %</td><td>${fmt(t.inter_turn_gap_median_s)}</td><td>${fmt(t.input_growth_per_turn_median)}</td></tr>`; }).join('')}</table>` : ''}
 <div class="charts">${charts}</div>
 </body></html>

@@ -89,7 +89,9 @@ export function fidelityHtml(report: FidelityReport, charts: ChartData): string 
     lineChart({ title: 'Inter-arrival time CDF (aggregate)', series: charts.iatCdf, xLabel: 'gap (s, log)', yLabel: 'P(gap ≤ x)', xLog: true }),
     lineChart({ title: 'Index of dispersion vs time scale', series: charts.dispersion, xLabel: 'bin (s, log)', yLabel: 'variance / mean (log)', xLog: true, yLog: true }),
     ...charts.lengthCdfs.map((f) => lineChart({ title: `${f.field} CDF`, series: f.series, xLabel: `${f.field} (log)`, yLabel: 'P(X ≤ x)', xLog: true })),
-    barChart({ title: 'Client shares (top clients of the source)', rows: charts.shares.map((s) => ({ label: s.id, values: s.values })), seriesLabels: charts.shareLabels, xLabel: 'share of requests' }),
+    // A side with none of the source's clients (the naive baseline's one client) had a legend
+    // entry and no bar, as if missing (found by a visual audit).
+    barChart({ title: 'Client shares (top clients of the source)', rows: charts.shares.map((s) => ({ label: s.id, values: s.values })), seriesLabels: charts.shareLabels.map((l, i) => (charts.shares.length && charts.shares.every((s) => !s.values[i]) ? `${l} (none of these clients)` : l)), xLabel: 'share of requests' }),
   ].join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)} — ServeGen fidelity report</title>

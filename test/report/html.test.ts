@@ -91,6 +91,12 @@ describe('the fidelity report (found by a visual audit of real traces)', () => {
     expect(ratePoints(new Map([[0, 1]]), 600, { start: 595, end: 600 })).toEqual([[0, 1 / 60]]);
   });
 
+  it('says in the client-share legend that a side has none of the clients drawn (the naive baseline had a legend entry and no bar)', () => {
+    const shares = fidelityHtml(report, { ...charts, shareLabels: ['source', 'generated', 'naive baseline'], shares: [{ id: 'a', values: [0.6, 0.5, 0] }, { id: 'b', values: [0.4, 0.5, 0] }] });
+    expect(shares).toContain('>naive baseline (none of these clients)</text>');
+    expect(shares).toContain('>generated</text>');
+  });
+
   it('describes every metric kind in words, whatever its field', () => {
     for (const [name, words] of [
       ['image_count_tv@client:a', 'image items per request: total variation distance'],
@@ -124,6 +130,11 @@ describe('the profile report (found by a visual audit of the mm-image pool)', ()
   it("says the rate's time axis is the log's own clock when the profile has no origin (it said \"h from origin\")", () => {
     expect(profileHtml(pool)).toContain(">time (h, the log&#39;s clock)</text>");
     expect(profileHtml({ ...pool, span: { ...pool.span, origin: '2023-11-16T18:15:46.000Z' } })).toContain('>time (h from origin)</text>');
+  });
+
+  it('says how many clients the top-client table leaves out (1 274 clients, 10 rows, headed "top client")', () => {
+    expect(profileHtml(pool)).toContain('<th>top 10 of 35 clients</th><th>share</th>');
+    expect(profileHtml({ ...pool, clients: pool.clients.slice(0, 3) })).toContain('<th>client</th><th>share</th>');
   });
 
   it('prints integer quantiles as integers (image_count p50 read "1.00")', () => {
