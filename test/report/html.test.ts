@@ -4,7 +4,10 @@ import { ratePoints, type ChartData, type FidelityReport, type SideSummary } fro
 import { loadThresholds } from '../../src/validate/thresholds.js';
 import { profileHtml } from '../../src/profile/report-html.js';
 import { importServegenPool } from '../../src/profile/upstream.js';
-import { fixture } from '../helpers.js';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from '../cli/run-cli.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const side = (file: string, requests: number): SideSummary => ({
   file: [file],
@@ -146,5 +149,24 @@ describe('the profile report (found by a visual audit of the mm-image pool)', ()
     const html = profileHtml(one);
     const chart = html.slice(html.indexOf('aria-label="Client concentration"'));
     expect(chart.slice(0, chart.indexOf('</svg>'))).toMatch(/<circle cx="[\d.]+" cy="[\d.]+" r="3"/);
+  });
+});
+
+describe('the fit report titles its inputs by name (found by a visual audit: "Profile fitted to 1 input file(s)")', () => {
+  it('on the DuckDB engine, and on the TypeScript engine with several files', async () => {
+    const dir = tempDir();
+    const parts = ['day-1.csv', 'day-2.csv'].map((f, k) => {
+      const path = join(dir, f);
+      writeFileSync(path, `timestamp,client_id,input_tokens,output_tokens\n${Array.from({ length: 200 }, (_, i) => `${k * 1000 + i * 2.5},a,${10 + i},20`).join('\n')}\n`);
+      return path;
+    });
+    const title = async (name: string, ...args: string[]) => {
+      const report = join(dir, `${name}.html`);
+      const r = await runCli('fit', ...args, '--preset', 'servegen', '--out', join(dir, `${name}.json`), '--report', report, '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      return /<title>([^<]*)<\/title>/.exec(readFileSync(report, 'utf8'))![1];
+    };
+    expect(await title('duck', parts[0], '--engine', 'duckdb')).toBe(`Profile fitted to ${parts[0]}`);
+    expect(await title('ts', ...parts, '--engine', 'ts')).toBe(`Profile fitted to ${parts.join(', ')}`);
   });
 });
