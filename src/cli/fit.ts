@@ -303,7 +303,7 @@ Examples:
         });
         const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
         writeWithProgress(rep, opts.out, final);
-        if (opts.report) writeFileAtomic(opts.report, profileHtml(final, reportTitle(opts, `${files.length} summary file(s)`)));
+        if (opts.report) writeFileAtomic(opts.report, profileHtml(final, reportTitle(opts, files, 'summary files')));
         if (opts.anonymize) rep.info(anonymizedNote(final, opts, dp));
         rep.info(`fitted ${final.clients.length} client${final.clients.length === 1 ? '' : 's'} from ${files.length} summary file(s) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
         const noteFromSummaries = gapMemoryNote(final);
@@ -356,7 +356,7 @@ Examples:
         );
         const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
         writeWithProgress(rep, opts.out, final);
-        if (opts.report) writeFileAtomic(opts.report, profileHtml(final, reportTitle(opts, `${files.length} input file(s)`)));
+        if (opts.report) writeFileAtomic(opts.report, profileHtml(final, reportTitle(opts, files, 'files')));
         if (opts.anonymize) rep.info(anonymizedNote(final, opts, dp));
         if (opts.anonymize && pooledClients === 1) rep.info(lonePoolWarning(minClientRequests));
         rep.info(`fitted ${final.clients.length} client${final.clients.length === 1 ? '' : 's'}${pooledClients ? ` (${pooledClients} small ones pooled into "tail")` : ''} (${opts.engine} scan) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
@@ -388,7 +388,7 @@ Examples:
       });
       const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
       writeWithProgress(rep, opts.out, final);
-      if (opts.report) writeFileAtomic(opts.report, profileHtml(final, reportTitle(opts, result.summary.files.length === 1 ? result.summary.files[0] : `${result.summary.files.length} input file(s)`)));
+      if (opts.report) writeFileAtomic(opts.report, profileHtml(final, reportTitle(opts, result.summary.files, 'files')));
       if (opts.anonymize) rep.info(anonymizedNote(final, opts, dp));
       if (opts.anonymize && pooledClients === 1) rep.info(lonePoolWarning(minClientRequests));
       const windows = profile.clients.reduce((s, c) => s + c.arrivals.length, 0);
@@ -411,8 +411,14 @@ Examples:
  * file's name was left out already, and the number of files is dropped from the profile too
  * (found by review: "Profile fitted to 3 input file(s)").
  */
-function reportTitle(opts: Opts, inputs: string): string {
-  return opts.anonymize ? 'Anonymized profile' : `Profile fitted to ${inputs}`;
+/**
+ * The --report's title: the files fitted, by name (the DuckDB engine's and --summaries' said "1
+ * input file(s)", and the TypeScript engine's of several files "2 input file(s)": not which;
+ * found by a visual audit), the first and a count beyond three.
+ */
+function reportTitle(opts: Opts, files: readonly string[], what: string): string {
+  if (opts.anonymize) return 'Anonymized profile';
+  return `Profile fitted to ${files.length <= 3 ? files.join(', ') : `${files[0]} and ${files.length - 1} more ${what}`}`;
 }
 
 /**

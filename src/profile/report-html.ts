@@ -1,4 +1,4 @@
-import { barChart, escapeXml, lineChart, type Series } from '../report/svg.js';
+import { barChart, escapeXml, lineChart, num, type Series } from '../report/svg.js';
 import { PmfSampler } from '../stats/pmf.js';
 import { normalCdf } from '../stats/normal.js';
 import { lognormalParetoCdf, twoNormalsCdf } from '../fit/mixtures.js';
@@ -7,10 +7,7 @@ import { anonymizedText, requestsPerWindow, summarizeProfile } from './summarize
 import { expm1, log, pow } from '../stats/det-math.js';
 import { insideWords } from '../fit/batches.js';
 
-function fmt(v: number | undefined | null): string {
-  if (v === undefined || v === null || !Number.isFinite(v)) return '—';
-  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
-}
+const fmt = num;
 
 /** Rate-weighted mixture CDF of a field over all clients and windows, and the mean fitted CDF. */
 export function fieldCdfs(profile: Profile, field: LengthFieldName): Series[] {
@@ -89,10 +86,10 @@ export function profileHtml(profile: Profile, title = 'ServeGen profile'): strin
   cvs.sort((a, b) => a[0] - b[0]);
   const cvTotal = cvs.reduce((a, b) => a + b[1], 0);
   let acc = 0;
-  const cvCdf = cvs.map(([cv, w]) => {
-    acc += w / cvTotal;
-    return [cv, acc] as [number, number];
-  });
+  // From 0 at the lowest CV: Azure code's first window holds a fifth of the requests and its
+  // curve began at 0.2 in mid-air (found by a visual audit).
+  const cvCdf: [number, number][] = cvs.length ? [[cvs[0][0], 0]] : [];
+  for (const [cv, w] of cvs) cvCdf.push([cv, (acc += w / cvTotal)]);
   const vols = profile.clients.map((c) => c.requests).sort((a, b) => b - a);
   const vt = vols.reduce((a, b) => a + b, 0);
   acc = 0;
@@ -102,25 +99,30 @@ export function profileHtml(profile: Profile, title = 'ServeGen profile'): strin
   });
   const fields = Object.keys(s.fields) as LengthFieldName[];
   const charts = [
-    lineChart({ title: 'Aggregate request rate (Σ client window rates)', series: [{ label: 'rate', points: ratePts }], xLabel: 'time (h from origin)', yLabel: 'requests/s' }),
+    lineChart({ title: 'Aggregate request rate (Σ client window rates)', series: [{ label: 'rate', points: ratePts }], xLabel: profile.span.origin ? 'time (h from origin)' : "time (h, the log's clock)", yLabel: 'requests/s' }),
     lineChart({ title: 'IAT CV per window (request-weighted CDF)', series: [{ label: 'windows', points: cvCdf }, { label: 'Poisson (CV 1)', points: [[1, 0], [1, 1]] }], xLabel: 'CV (log)', yLabel: 'share of requests', xLog: true }),
-    barChart({ title: 'Arrival family mix', rows: Object.entries(s.familyMix).map(([k, v]) => ({ label: k, values: [v] })), seriesLabels: ['share of requests'], xLabel: 'share' }),
+    barChart({ title: 'Arrival family mix', rows: Object.entries(s.familyMix).map(([k, v]) => ({ label: k, values: [v] })), seriesLabels: ['share of requests'], xLabel: 'share of requests' }),
     lineChart({ title: 'Client concentration', series: [{ label: 'cumulative share', points: conc }], xLabel: 'clients, largest first (log)', yLabel: 'share of requests', xLog: true }),
     ...fields
       .filter((f) => (s.fields[f]?.p99 ?? 0) > 0)
       .map((f) => lineChart({ title: `${f} CDF`, series: fieldCdfs(profile, f), xLabel: `${f} (log)`, yLabel: 'P(X ≤ x)', xLog: true })),
   ].join('\n');
+  // Fields 0 in every request (a multimodal pool's audio and video) in one line, as `inspect`
+  // prints them: the table had four rows of "0.00" (found by a visual audit).
+  const alwaysZero = fields.filter((f) => s.fields[f]!.mean === 0 && s.fields[f]!.p99 === 0);
   const fieldRows = fields
+    .filter((f) => !alwaysZero.includes(f))
     .map((f) => {
       const x = s.fields[f]!;
       return `<tr><td><code>${f}</code></td><td>${fmt(x.mean)}</td><td>${fmt(x.p50)}</td><td>${fmt(x.p90)}</td><td>${fmt(x.p99)}</td></tr>`;
     })
     .join('');
+  const zeroCaption = alwaysZero.length ? `<caption>always 0: ${alwaysZero.map((f) => `<code>${f}</code>`).join(', ')}</caption>` : '';
   const agg = profile.aggregate as { diurnal_peak_to_mean?: number; nmae?: number } | undefined;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
 <style>body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}table{border-collapse:collapse;margin:8px 0 20px}
-td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:16px}</style>
+td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:16px}caption{caption-side:bottom;text-align:left;padding-top:4px}</style>
 </head><body>
 <h1>${escapeXml(title)}</h1>
 <table>
@@ -134,8 +136,8 @@ ${s.anonymized ? `<tr><th>anonymized</th><td>${escapeXml(anonymizedText(s.anonym
 ${agg?.diurnal_peak_to_mean ? `<tr><th>aggregate model</th><td>trend + 24 h/12 h Fourier: diurnal peak/mean ${fmt(agg.diurnal_peak_to_mean)}, normalized MAE ${fmt(agg.nmae)}</td></tr>` : ''}
 ${s.reasoningToAnswer !== undefined ? `<tr><th>reasoning</th><td>reasoning ≈ ${fmt(s.reasoningToAnswer)} × answer tokens</td></tr>` : ''}
 </table>
-<table><tr><th>field</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th></tr>${fieldRows}</table>
-<table><tr><th>top client</th><th>share</th><th>mean window CV</th><th>rate shifts</th></tr>${s.topClients.map((c) => `<tr><td>${escapeXml(c.id)}</td><td>${fmt(100 * c.share)} %</td><td>${fmt(c.cv)}</td><td>${c.shifts}</td></tr>`).join('')}</table>
+<table>${zeroCaption}<tr><th>field</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th></tr>${fieldRows}</table>
+<table><tr><th>${s.topClients.length < s.clients ? `top ${s.topClients.length} of ${s.clients} clients` : 'client'}</th><th>share</th><th>mean window CV</th><th>rate shifts</th></tr>${s.topClients.map((c) => `<tr><td>${escapeXml(c.id)}</td><td>${fmt(100 * c.share)} %</td><td>${fmt(c.cv)}</td><td>${c.shifts}</td></tr>`).join('')}</table>
 ${s.sessions.length ? `<table><tr><th>client (sessions)</th><th>sessions</th><th>mean turns</th><th>multi-turn share</th><th>median inter-turn gap (s)</th><th>median input growth per turn</th></tr>${s.sessions.slice(0, 10).map((x) => { const t = x.stats as Record<string, number | null>; return `<tr><td>${escapeXml(x.id)}</td><td>${t.sessions}</td><td>${fmt(t.mean_turns)}</td><td>${fmt(100 * (t.multi_turn_share ?? NaN))} %</td><td>${fmt(t.inter_turn_gap_median_s)}</td><td>${fmt(t.input_growth_per_turn_median)}</td></tr>`; }).join('')}</table>` : ''}
 <div class="charts">${charts}</div>
 </body></html>

@@ -259,7 +259,7 @@ describe('gap memory', () => {
     const withMemory: Profile = { ...base, clients: [client('a', 3, { weight: 0.15, phi: 0.99 }), client('b', 1)] };
     const text = renderSummary('p.json', summarizeProfile(withMemory));
     expect(text).toContain('gap memory    1 client (75.0 % of requests) draws serially dependent gaps: client \"a\": weight 0.150, φ 0.990 (~100 gaps)');
-    expect(profileHtml(withMemory)).toContain('<tr><th>gap memory</th><td>1 client (75.00 % of requests): client &quot;a&quot;: weight 0.150, φ 0.990</td></tr>');
+    expect(profileHtml(withMemory)).toContain('<tr><th>gap memory</th><td>1 client (75 % of requests): client &quot;a&quot;: weight 0.150, φ 0.990</td></tr>');
     const none: Profile = { ...base, clients: [client('b', 1)] };
     expect(renderSummary('p.json', summarizeProfile(none))).toContain('gap memory    none: gaps are drawn independently within each window');
   });

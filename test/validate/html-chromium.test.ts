@@ -36,7 +36,7 @@ describe.skipIf(!CHROMIUM)('fit and fidelity reports in headless Chromium', () =
       writeFileSync(join(dir, 'fit.png'), fitShot);
       expect(fitShot.length).toBeGreaterThan(20_000);
       await page.goto(`file://${join(out, 'fidelity.html')}`);
-      expect(await page.title()).toBe('ServeGen fidelity report');
+      expect(await page.title()).toBe('Fidelity of generated.jsonl to AzureLLMInferenceTrace_code.csv — ServeGen fidelity report');
       const charts = await page.locator('svg.chart').count();
       expect(charts).toBeGreaterThanOrEqual(6);
       const paths = await page.locator('svg.chart path').count();
