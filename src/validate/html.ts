@@ -101,7 +101,7 @@ table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ddd;pad
 td:first-child,th:first-child{text-align:left}tr.fail{background:#fde2e2}tr.pass td:last-child{color:#17692d}tr.skip{color:#888}
 .verdict{font-size:18px;font-weight:700}.scroll{overflow-x:auto}.ok{color:#17692d}.bad{color:#b3261e}.charts{display:flex;flex-wrap:wrap;gap:16px}
 </style></head><body>
-<h1>ServeGen fidelity report: ${escapeXml(title)}</h1>
+<h1>${escapeXml(title)}</h1>
 <p>Source ${files(report.source) || '—'}; generated ${files(report.generated) || '—'}${report.baseline ? `; naive baseline ${files(report.baseline) || '—'}` : ''}.</p>
 <p class="verdict ${report.pass ? 'ok' : 'bad'}">${report.pass ? `PASS: all ${judged} metrics judged are within their thresholds` : `FAIL: ${report.failed.length} of ${judged} metrics judged ${report.failed.length === 1 ? 'is' : 'are'} outside their thresholds`}</p>
 ${failures ? `<ul class="failed">\n${failures}\n</ul>\n` : ''}<p>Clock resolution ${num(report.clock_resolution_seconds)} s (both sides summarized at the source's resolution). Tool ${escapeXml(report.tool)}.</p>

@@ -48,7 +48,7 @@ describe('the fidelity report (found by a visual audit of real traces)', () => {
 
   it('names its inputs in the page title and heading (every report was titled "ServeGen fidelity report")', () => {
     expect(html).toContain('<title>Fidelity of generated.jsonl to many.jsonl — ServeGen fidelity report</title>');
-    expect(html).toContain('<h1>ServeGen fidelity report: Fidelity of generated.jsonl to many.jsonl</h1>');
+    expect(html).toContain('<h1>Fidelity of generated.jsonl to many.jsonl</h1>');
     expect(html).toContain('Source <code>/data/logs/many.jsonl</code>; generated <code>/tmp/rt/generated.jsonl</code>; naive baseline <code>/tmp/rt/naive.jsonl</code>.');
   });
 
