@@ -4,9 +4,9 @@
  * the CLI's flags cannot give, generated requests as objects and as a trace validated in
  * memory, and `fit --anonymize` through the API.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { fit, generate, ingest, profile, summary, validate } from '../src/index.js';
 import { fixture, tempDir, useSourceDateEpoch } from './helpers.js';
 import { expectEqualSummaries } from './summary/equal-summaries.js';
@@ -105,5 +105,51 @@ describe('library API', () => {
     expect(parts.map((p) => p.n).reduce((a, b) => a + b)).toBe(source.trace.n);
     expect(parts.every((p) => p.n > 100)).toBe(true);
     expectEqualSummaries(summary.buildSummaries(source.trace, options), summary.mergeAll(parts.map((p) => summary.buildSummaries(p, options))));
+  });
+
+  // Found by using the installed package from a program (h-81): what a caller is handed when
+  // the input or an option is wrong, and what the declarations promise.
+  it('an output that cannot be written is an error whose message names it (it said only "cannot write (it is a directory)")', async () => {
+    const dir = tempDir();
+    const p = profile.importServegenPool(fixture('servegen', 'multimodal', 'mm-image')).profile;
+    mkdirSync(join(dir, 'taken'));
+    writeFileSync(join(dir, 'notes.txt'), 'x\n');
+    expect(() => profile.writeProfile(join(dir, 'taken'), p)).toThrow(new RegExp(`^${join(dir, 'taken')}: cannot write \\(it is a directory\\)$`));
+    const out = join(dir, 'notes.txt', 'r.jsonl');
+    const options = generate.defaultGenerateOptions({ duration: 10 });
+    await expect(generate.generateToFile(p, profile.profileSha256(p), options, { path: out })).rejects.toThrow(new RegExp(`^${out}: cannot write \\(a file is in the way of its directory\\)$`));
+  });
+
+  it('no inputs, or an input the DuckDB engine cannot open, is the IngestError documented', async () => {
+    const mapping = ingest.loadPreset('azure-llm-2023');
+    // It was a NoAcceptedRowsError reading ": no data rows (empty file or header only)".
+    await expect(ingest.ingestFiles({ inputs: [], mapping })).rejects.toThrow(ingest.IngestError);
+    await expect(ingest.ingestFiles({ inputs: [], mapping })).rejects.toThrow(/^no inputs: give at least one file/);
+    await expect(ingest.collectRejects({ inputs: [], mapping })).rejects.toThrow(/^no inputs/);
+    if (!summary.duckdbAvailable()) return;
+    // It was io's InputError, which the library does not export.
+    const missing = join(tempDir(), 'missing.csv');
+    const scan = summary.summarizeWithDuckDB([missing], mapping, { arrivalSeconds: 600, lengthSeconds: 21600 });
+    await expect(scan).rejects.toThrow(ingest.IngestError);
+    await expect(scan).rejects.toMatchObject({ file: missing, message: `${missing}: no such file` });
+    await expect(summary.inputsMeta([], mapping)).rejects.toThrow(ingest.IngestError);
+  });
+
+  it('anonymizeProfile refuses a dpEpsilon that is no noise scale (0 and NaN added none and recorded dp_epsilon 0 or null; −1 recorded −1)', () => {
+    const p = profile.importServegenPool(fixture('servegen', 'multimodal', 'mm-image')).profile;
+    for (const dpEpsilon of [0, -1, Number.NaN, Infinity, 1e-320]) expect(() => profile.anonymizeProfile(p, { dpEpsilon, seed: 1 })).toThrow(/^dpEpsilon: a finite number > 0/);
+    expect(profile.anonymizeProfile(p, { dpEpsilon: 1, seed: 1 }).provenance.options).toMatchObject({ anonymized: { dp_epsilon: 1 } });
+  });
+
+  it("generators' declarations say what they return when done (Generator<T> left it `any`)", () => {
+    const p = profile.importServegenPool(fixture('servegen', 'multimodal', 'mm-image')).profile;
+    const plan = generate.planGeneration(p, generate.defaultGenerateOptions({ duration: 10 }));
+    // Type-checked by `npm run typecheck` (tsc over test/).
+    expectTypeOf(generate.planRequests(plan)).toEqualTypeOf<Generator<generate.GeneratedRequest, void, undefined>>();
+    expectTypeOf(generate.batchRequests).returns.toEqualTypeOf<Generator<generate.GeneratedRequest, void, undefined>>();
+    expectTypeOf(profile.profileChunks).returns.toEqualTypeOf<Generator<string, void, undefined>>();
+    expectTypeOf(summary.summariesJsonChunks).returns.toEqualTypeOf<Generator<string, void, undefined>>();
+    expectTypeOf(ingest.traceBatches).returns.toEqualTypeOf<Generator<ReturnType<typeof ingest.traceBatches> extends Generator<infer B> ? B : never, void, undefined>>();
+    expect([...generate.planRequests(plan)].length).toBeGreaterThan(0);
   });
 });

@@ -20,7 +20,7 @@ export function traceLayout(trace: Trace, extraMeta: Record<string, unknown> = {
 }
 
 /** The trace as writer batches (Float64 with NaN for absent integers). */
-export function* traceBatches(trace: Trace, size = BATCH): Generator<TraceBatch> {
+export function* traceBatches(trace: Trace, size = BATCH): Generator<TraceBatch, void, undefined> {
   for (let a = 0; a < trace.n; a += size) {
     const b = Math.min(trace.n, a + size);
     const toF64 = (col: Int32Array | undefined): Float64Array | undefined => {

@@ -9,7 +9,7 @@ import { validateProfile } from './read.js';
  * per line so diffs and `grep` stay readable while the file stays compact — and so a profile
  * too large for one string can be read back line by line (readProfile).
  */
-export function* profileChunks(profile: Profile): Generator<string> {
+export function* profileChunks(profile: Profile): Generator<string, void, undefined> {
   const { clients, ...head } = profile;
   const headJson = JSON.stringify(head, null, 1).replace(/\n\s*/g, ' ');
   yield headJson.slice(0, -1).trimEnd() + ',\n';
