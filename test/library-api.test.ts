@@ -141,6 +141,20 @@ describe('library API', () => {
     expect(profile.anonymizeProfile(p, { dpEpsilon: 1, seed: 1 }).provenance.options).toMatchObject({ anonymized: { dp_epsilon: 1 } });
   });
 
+  it('capacity refuses speeds and queues that are none (it answered 1 slot whatever the load)', () => {
+    const t = [0, 0.1, 0.2, 0.3, 0.4, 0.5];
+    const lengths = t.map(() => 100);
+    expect(validate.traceCapacity(t, lengths, lengths, { prefillTokensPerSecond: 1000, decodeTokensPerSecond: 50 }, [0.1]).slots).toEqual([6]);
+    for (const bad of [0, -1000, Number.NaN, Infinity]) {
+      expect(() => validate.traceCapacity(t, lengths, lengths, { prefillTokensPerSecond: bad, decodeTokensPerSecond: 50 }, [0.1])).toThrow(/^prefillTokensPerSecond: tokens per second, a finite number > 0/);
+      expect(() => validate.serviceSeconds(1, 1, { prefillTokensPerSecond: 1000, decodeTokensPerSecond: bad })).toThrow(/^decodeTokensPerSecond: /);
+    }
+    expect(() => validate.slotsNeeded([0, 1, 2], [1, 1], 0.5)).toThrow(/^service has 2 entries for 3 arrivals$/);
+    expect(() => validate.slotsNeeded([0, 1, 2], [1, Number.NaN, 1], 0.5)).toThrow(/^service\[1\]: seconds, a finite number ≥ 0, got NaN$/);
+    expect(() => validate.slotsNeeded([0, 0.1, 0.2], [-5, 1, 1], 0)).toThrow(/^service\[0\]/);
+    expect(() => validate.slotsNeeded([0, Number.NaN, 2], [1, 1, 1], 0)).toThrow(/^arrivals\[1\]: a finite time/);
+  });
+
   it("generators' declarations say what they return when done (Generator<T> left it `any`)", () => {
     const p = profile.importServegenPool(fixture('servegen', 'multimodal', 'mm-image')).profile;
     const plan = generate.planGeneration(p, generate.defaultGenerateOptions({ duration: 10 }));
