@@ -4,7 +4,7 @@
  * the CLI's flags cannot give, generated requests as objects and as a trace validated in
  * memory, and `fit --anonymize` through the API.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { fit, generate, ingest, profile, summary, validate } from '../src/index.js';
@@ -139,6 +139,22 @@ describe('library API', () => {
     const p = profile.importServegenPool(fixture('servegen', 'multimodal', 'mm-image')).profile;
     for (const dpEpsilon of [0, -1, Number.NaN, Infinity, 1e-320]) expect(() => profile.anonymizeProfile(p, { dpEpsilon, seed: 1 })).toThrow(/^dpEpsilon: a finite number > 0/);
     expect(profile.anonymizeProfile(p, { dpEpsilon: 1, seed: 1 }).provenance.options).toMatchObject({ anonymized: { dp_epsilon: 1 } });
+  });
+
+  it('outputs named for a compression they are not written with are refused (plain text went under a .gz or .zst name)', async () => {
+    const dir = tempDir();
+    const p = profile.importServegenPool(fixture('servegen', 'multimodal', 'mm-image')).profile;
+    const generated = generate.generateTrace(p, profile.profileSha256(p), generate.defaultGenerateOptions({ duration: 10 }));
+    for (const name of ['t.jsonl.gz', 't.csv.GZ', 't.jsonl.zst']) {
+      const path = join(dir, name);
+      await expect(ingest.writeTrace(generated.trace, path, 'jsonl')).rejects.toThrow(ingest.IngestError);
+      await expect(ingest.writeTrace(generated.trace, path, 'jsonl')).rejects.toThrow(`${path}: would be written uncompressed`);
+      await expect(generate.generateToFile(p, profile.profileSha256(p), generate.defaultGenerateOptions({ duration: 10 }), { path, format: 'jsonl' })).rejects.toThrow(generate.GenerateError);
+    }
+    expect(() => profile.writeProfile(join(dir, 'p.json.zst'), p)).toThrow(profile.ProfileError);
+    profile.writeProfile(join(dir, 'p.json.gz'), p);
+    expect(readFileSync(join(dir, 'p.json.gz')).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    expect(readdirSync(dir)).toEqual(['p.json.gz']);
   });
 
   it('capacity refuses speeds and queues that are none (it answered 1 slot whatever the load)', () => {
