@@ -150,6 +150,8 @@ describe('library API', () => {
       await expect(ingest.writeTrace(generated.trace, path, 'jsonl')).rejects.toThrow(ingest.IngestError);
       await expect(ingest.writeTrace(generated.trace, path, 'jsonl')).rejects.toThrow(`${path}: would be written uncompressed`);
       await expect(generate.generateToFile(p, profile.profileSha256(p), generate.defaultGenerateOptions({ duration: 10 }), { path, format: 'jsonl' })).rejects.toThrow(generate.GenerateError);
+      // Without a format it said "cannot tell the format from the name; give out.format", which then refused it all the same.
+      await expect(generate.generateToFile(p, profile.profileSha256(p), generate.defaultGenerateOptions({ duration: 10 }), { path })).rejects.toThrow(`${path}: would be written uncompressed`);
     }
     expect(() => profile.writeProfile(join(dir, 'p.json.zst'), p)).toThrow(profile.ProfileError);
     profile.writeProfile(join(dir, 'p.json.gz'), p);

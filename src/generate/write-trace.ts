@@ -95,10 +95,10 @@ export async function generateToFile(
 ): Promise<GenerateSummary> {
   // `out.naive` or the sixth argument (a run of the naive baseline, `generate --naive`).
   const naive = naiveArg || out.naive === true;
-  const format = out.format ?? formatFromPath(out.path);
-  if (format === undefined) throw new GenerateError(`${out.path}: cannot tell the format from the name; give out.format (${TRACE_FORMATS.join(', ')})`);
   const compressed = compressedNameProblem(out.path);
   if (compressed) throw new GenerateError(compressed);
+  const format = out.format ?? formatFromPath(out.path);
+  if (format === undefined) throw new GenerateError(`${out.path}: cannot tell the format from the name; give out.format (${TRACE_FORMATS.join(', ')})`);
   const plan = naive ? planNaiveGeneration(profile, options) : planGeneration(profile, options);
   onPlan?.(plan);
   const layout: TraceLayout = {
