@@ -4,9 +4,9 @@
  * the CLI's flags cannot give, generated requests as objects and as a trace validated in
  * memory, and `fit --anonymize` through the API.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { fit, generate, ingest, profile, summary, validate } from '../src/index.js';
 import { fixture, tempDir, useSourceDateEpoch } from './helpers.js';
 import { expectEqualSummaries } from './summary/equal-summaries.js';
@@ -105,5 +105,83 @@ describe('library API', () => {
     expect(parts.map((p) => p.n).reduce((a, b) => a + b)).toBe(source.trace.n);
     expect(parts.every((p) => p.n > 100)).toBe(true);
     expectEqualSummaries(summary.buildSummaries(source.trace, options), summary.mergeAll(parts.map((p) => summary.buildSummaries(p, options))));
+  });
+
+  // Found by using the installed package from a program (h-81): what a caller is handed when
+  // the input or an option is wrong, and what the declarations promise.
+  it('an output that cannot be written is an error whose message names it (it said only "cannot write (it is a directory)")', async () => {
+    const dir = tempDir();
+    const p = profile.importServegenPool(fixture('servegen', 'multimodal', 'mm-image')).profile;
+    mkdirSync(join(dir, 'taken'));
+    writeFileSync(join(dir, 'notes.txt'), 'x\n');
+    expect(() => profile.writeProfile(join(dir, 'taken'), p)).toThrow(new RegExp(`^${join(dir, 'taken')}: cannot write \\(it is a directory\\)$`));
+    const out = join(dir, 'notes.txt', 'r.jsonl');
+    const options = generate.defaultGenerateOptions({ duration: 10 });
+    await expect(generate.generateToFile(p, profile.profileSha256(p), options, { path: out })).rejects.toThrow(new RegExp(`^${out}: cannot write \\(a file is in the way of its directory\\)$`));
+  });
+
+  it('no inputs, or an input the DuckDB engine cannot open, is the IngestError documented', async () => {
+    const mapping = ingest.loadPreset('azure-llm-2023');
+    // It was a NoAcceptedRowsError reading ": no data rows (empty file or header only)".
+    await expect(ingest.ingestFiles({ inputs: [], mapping })).rejects.toThrow(ingest.IngestError);
+    await expect(ingest.ingestFiles({ inputs: [], mapping })).rejects.toThrow(/^no inputs: give at least one file/);
+    await expect(ingest.collectRejects({ inputs: [], mapping })).rejects.toThrow(/^no inputs/);
+    if (!summary.duckdbAvailable()) return;
+    // It was io's InputError, which the library does not export.
+    const missing = join(tempDir(), 'missing.csv');
+    const scan = summary.summarizeWithDuckDB([missing], mapping, { arrivalSeconds: 600, lengthSeconds: 21600 });
+    await expect(scan).rejects.toThrow(ingest.IngestError);
+    await expect(scan).rejects.toMatchObject({ file: missing, message: `${missing}: no such file` });
+    await expect(summary.inputsMeta([], mapping)).rejects.toThrow(ingest.IngestError);
+  });
+
+  it('anonymizeProfile refuses a dpEpsilon that is no noise scale (0 and NaN added none and recorded dp_epsilon 0 or null; −1 recorded −1)', () => {
+    const p = profile.importServegenPool(fixture('servegen', 'multimodal', 'mm-image')).profile;
+    for (const dpEpsilon of [0, -1, Number.NaN, Infinity, 1e-320]) expect(() => profile.anonymizeProfile(p, { dpEpsilon, seed: 1 })).toThrow(/^dpEpsilon: a finite number > 0/);
+    expect(profile.anonymizeProfile(p, { dpEpsilon: 1, seed: 1 }).provenance.options).toMatchObject({ anonymized: { dp_epsilon: 1 } });
+  });
+
+  it('outputs named for a compression they are not written with are refused (plain text went under a .gz or .zst name)', async () => {
+    const dir = tempDir();
+    const p = profile.importServegenPool(fixture('servegen', 'multimodal', 'mm-image')).profile;
+    const generated = generate.generateTrace(p, profile.profileSha256(p), generate.defaultGenerateOptions({ duration: 10 }));
+    for (const name of ['t.jsonl.gz', 't.csv.GZ', 't.jsonl.zst']) {
+      const path = join(dir, name);
+      await expect(ingest.writeTrace(generated.trace, path, 'jsonl')).rejects.toThrow(ingest.IngestError);
+      await expect(ingest.writeTrace(generated.trace, path, 'jsonl')).rejects.toThrow(`${path}: would be written uncompressed`);
+      await expect(generate.generateToFile(p, profile.profileSha256(p), generate.defaultGenerateOptions({ duration: 10 }), { path, format: 'jsonl' })).rejects.toThrow(generate.GenerateError);
+      // Without a format it said "cannot tell the format from the name; give out.format", which then refused it all the same.
+      await expect(generate.generateToFile(p, profile.profileSha256(p), generate.defaultGenerateOptions({ duration: 10 }), { path })).rejects.toThrow(`${path}: would be written uncompressed`);
+    }
+    expect(() => profile.writeProfile(join(dir, 'p.json.zst'), p)).toThrow(profile.ProfileError);
+    profile.writeProfile(join(dir, 'p.json.gz'), p);
+    expect(readFileSync(join(dir, 'p.json.gz')).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    expect(readdirSync(dir)).toEqual(['p.json.gz']);
+  });
+
+  it('capacity refuses speeds and queues that are none (it answered 1 slot whatever the load)', () => {
+    const t = [0, 0.1, 0.2, 0.3, 0.4, 0.5];
+    const lengths = t.map(() => 100);
+    expect(validate.traceCapacity(t, lengths, lengths, { prefillTokensPerSecond: 1000, decodeTokensPerSecond: 50 }, [0.1]).slots).toEqual([6]);
+    for (const bad of [0, -1000, Number.NaN, Infinity]) {
+      expect(() => validate.traceCapacity(t, lengths, lengths, { prefillTokensPerSecond: bad, decodeTokensPerSecond: 50 }, [0.1])).toThrow(/^prefillTokensPerSecond: tokens per second, a finite number > 0/);
+      expect(() => validate.serviceSeconds(1, 1, { prefillTokensPerSecond: 1000, decodeTokensPerSecond: bad })).toThrow(/^decodeTokensPerSecond: /);
+    }
+    expect(() => validate.slotsNeeded([0, 1, 2], [1, 1], 0.5)).toThrow(/^service has 2 entries for 3 arrivals$/);
+    expect(() => validate.slotsNeeded([0, 1, 2], [1, Number.NaN, 1], 0.5)).toThrow(/^service\[1\]: seconds, a finite number ≥ 0, got NaN$/);
+    expect(() => validate.slotsNeeded([0, 0.1, 0.2], [-5, 1, 1], 0)).toThrow(/^service\[0\]/);
+    expect(() => validate.slotsNeeded([0, Number.NaN, 2], [1, 1, 1], 0)).toThrow(/^arrivals\[1\]: a finite time/);
+  });
+
+  it("generators' declarations say what they return when done (Generator<T> left it `any`)", () => {
+    const p = profile.importServegenPool(fixture('servegen', 'multimodal', 'mm-image')).profile;
+    const plan = generate.planGeneration(p, generate.defaultGenerateOptions({ duration: 10 }));
+    // Type-checked by `npm run typecheck` (tsc over test/).
+    expectTypeOf(generate.planRequests(plan)).toEqualTypeOf<Generator<generate.GeneratedRequest, void, undefined>>();
+    expectTypeOf(generate.batchRequests).returns.toEqualTypeOf<Generator<generate.GeneratedRequest, void, undefined>>();
+    expectTypeOf(profile.profileChunks).returns.toEqualTypeOf<Generator<string, void, undefined>>();
+    expectTypeOf(summary.summariesJsonChunks).returns.toEqualTypeOf<Generator<string, void, undefined>>();
+    expectTypeOf(ingest.traceBatches).returns.toEqualTypeOf<Generator<ReturnType<typeof ingest.traceBatches> extends Generator<infer B> ? B : never, void, undefined>>();
+    expect([...generate.planRequests(plan)].length).toBeGreaterThan(0);
   });
 });

@@ -53,6 +53,8 @@ export function describeError(err: unknown): { message: string; code: number } {
   // write (EPIPE: broken pipe, write)", exit 2).
   if (e && e.code === 'EPIPE') return { message: '', code: EXIT_OK };
   if (e && typeof e.code === 'string' && e.code.startsWith('E') && e.path) {
+    // An output's write error (io/atomic.ts outputError) names its path already.
+    if (e.message.startsWith(`${e.path}: `)) return { message: e.message, code: EXIT_BAD_INPUT };
     const what: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'permission denied', ENOTDIR: 'a file is in the way of its directory', EISDIR: 'is a directory', ENOSPC: 'no space left on the device' };
     // mkdir of an output directory where a file is (export-servegen --out FILE) said "EEXIST: file already exists" — found by review.
     if (e.code === 'EEXIST' && e.syscall === 'mkdir') what.EEXIST = 'a file is in the way of its directory';

@@ -43,7 +43,7 @@ export interface GeneratedRequest {
  * The requests of one batch of planGeneration(...).batches as objects, in time order (the rows
  * generateToFile writes for it). `clientIds`: the plan's.
  */
-export function* batchRequests(batch: RequestBatch, clientIds: readonly string[]): Generator<GeneratedRequest> {
+export function* batchRequests(batch: RequestBatch, clientIds: readonly string[]): Generator<GeneratedRequest, void, undefined> {
   const sessions = batch.sessionNumbers;
   const turns = batch.extraInts?.turn;
   const texts = sessions ? undefined : batch.texts?.session_id;
@@ -66,7 +66,7 @@ export function* batchRequests(batch: RequestBatch, clientIds: readonly string[]
 }
 
 /** Every request of a plan (planGeneration or a new pass over its batches), as batchRequests gives them. */
-export function* planRequests(plan: Pick<GenerationPlan, 'batches' | 'clientIds'>): Generator<GeneratedRequest> {
+export function* planRequests(plan: Pick<GenerationPlan, 'batches' | 'clientIds'>): Generator<GeneratedRequest, void, undefined> {
   for (const batch of plan.batches) yield* batchRequests(batch, plan.clientIds);
 }
 

@@ -1,5 +1,5 @@
 import type { TraceLayout, TraceMeta } from '../io/trace-schema.js';
-import { formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
+import { compressedNameProblem, formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { openTraceWriter } from '../io/open-writer.js';
 import { threadedTraceWriter } from '../io/threaded-writer.js';
 import { usableThreads } from '../util/worker.js';
@@ -95,6 +95,8 @@ export async function generateToFile(
 ): Promise<GenerateSummary> {
   // `out.naive` or the sixth argument (a run of the naive baseline, `generate --naive`).
   const naive = naiveArg || out.naive === true;
+  const compressed = compressedNameProblem(out.path);
+  if (compressed) throw new GenerateError(compressed);
   const format = out.format ?? formatFromPath(out.path);
   if (format === undefined) throw new GenerateError(`${out.path}: cannot tell the format from the name; give out.format (${TRACE_FORMATS.join(', ')})`);
   const plan = naive ? planNaiveGeneration(profile, options) : planGeneration(profile, options);

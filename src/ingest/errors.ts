@@ -1,3 +1,4 @@
+import { InputError } from '../io/input.js';
 import { parseInstant, sameInstant, secondsBetween } from '../util/instant.js';
 
 /**
@@ -30,6 +31,11 @@ export class IngestError extends Error {
     super(message);
     this.name = 'IngestError';
   }
+}
+
+/** An input that cannot be opened (io's InputError, which the library does not export) as the IngestError the library documents; other errors as they are. */
+export function asIngestError(err: unknown): unknown {
+  return err instanceof InputError ? new IngestError(err.message, err.file || undefined) : err;
 }
 
 /**

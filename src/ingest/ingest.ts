@@ -4,9 +4,9 @@ import { readCsv } from '../io/from-csv.js';
 import { readJsonl } from '../io/from-jsonl.js';
 import { readParquet } from '../io/from-parquet.js';
 import { readArrow } from '../io/from-arrow.js';
-import { compressionOf, expandInputs, formatFromName, InputError, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
+import { compressionOf, expandInputs, formatFromName, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
-import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, refuseNewerTrace, REJECT_REASONS, sameOrigin, type Reject, type RejectReason } from './errors.js';
+import { asIngestError, headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, refuseNewerTrace, REJECT_REASONS, sameOrigin, type Reject, type RejectReason } from './errors.js';
 import { csvDelimiter, mappingOf, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, withoutHashIds, type Mapping, type MappingInput } from './mapping.js';
 import { badHashIdsNote, blockSizeWarning, TraceBuilder, type IngestSummary } from './normalize.js';
 import { timeAxisWarning } from './time-axis.js';
@@ -120,8 +120,7 @@ function inputFiles(inputs: string[]): string[] {
   try {
     return expandInputs(inputs);
   } catch (err) {
-    if (err instanceof InputError) throw new IngestError(err.message, err.file);
-    throw err;
+    throw asIngestError(err);
   }
 }
 

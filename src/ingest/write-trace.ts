@@ -1,9 +1,9 @@
 import { LENGTH_COLUMNS, TEXT_COLUMNS, type ExtraIntColumn, type LengthColumn, type TraceBatch, type TraceLayout } from '../io/trace-schema.js';
-import type { TraceFormat } from '../io/trace-writer.js';
+import { compressedNameProblem, type TraceFormat } from '../io/trace-writer.js';
 import { openTraceWriter } from '../generate/write-trace.js';
 import { toolName } from '../version.js';
 import type { Trace } from './trace.js';
-import { TRACE_VERSION } from './errors.js';
+import { IngestError, TRACE_VERSION } from './errors.js';
 
 const BATCH = 65536;
 
@@ -20,7 +20,7 @@ export function traceLayout(trace: Trace, extraMeta: Record<string, unknown> = {
 }
 
 /** The trace as writer batches (Float64 with NaN for absent integers). */
-export function* traceBatches(trace: Trace, size = BATCH): Generator<TraceBatch> {
+export function* traceBatches(trace: Trace, size = BATCH): Generator<TraceBatch, void, undefined> {
   for (let a = 0; a < trace.n; a += size) {
     const b = Math.min(trace.n, a + size);
     const toF64 = (col: Int32Array | undefined): Float64Array | undefined => {
@@ -51,6 +51,8 @@ export function* traceBatches(trace: Trace, size = BATCH): Generator<TraceBatch>
 
 /** Writes a trace atomically in any trace format. Returns rows written. */
 export async function writeTrace(trace: Trace, path: string, format: TraceFormat, extraMeta: Record<string, unknown> = {}): Promise<number> {
+  const compressed = compressedNameProblem(path);
+  if (compressed) throw new IngestError(compressed, path);
   const writer = openTraceWriter(format, path, traceLayout(trace, extraMeta));
   try {
     for (const batch of traceBatches(trace)) await writer.write(batch);

@@ -311,7 +311,9 @@ export function removeTemporariesOnSignals(): void {
 
 /**
  * A failure to write an output, naming the output rather than its temporary sibling (an
- * errno error whose path is the output: the CLI prints `path: what` and exits 2).
+ * errno error whose path is the output; its message starts with the path, which the CLI prints
+ * as it is, exit 2). It said only `cannot write (…)`, the path in `path` alone: a program using
+ * the library got "cannot write (it is a directory)" without the file (found by a library audit).
  */
 export function outputError(path: string, err: unknown): Error {
   const e = err as NodeJS.ErrnoException;
@@ -325,7 +327,7 @@ export function outputError(path: string, err: unknown): Error {
     // no such path: the code says what went wrong
   }
   const what = isDirectory ? 'it is a directory' : e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'ENOSPC' ? 'no space left on the device' : e.code === 'EEXIST' || e.code === 'ENOTDIR' ? 'a file is in the way of its directory' : e.code === 'EISDIR' ? 'it is a directory' : (e.message ?? e.code).replace(/, \w+ '[^']*'( -> '[^']*')?$/, '');
-  return Object.assign(new Error(`cannot write (${what})`), { code: e.code, path });
+  return Object.assign(new Error(`${path}: cannot write (${what})`), { code: e.code, path });
 }
 
 /** Writes `data` to `path` atomically: temp file, fsync, then rename over the target. */

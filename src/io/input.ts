@@ -190,6 +190,9 @@ function directoryAdvice(dir: string): string {
  * once is listed once.
  */
 export function expandInputs(inputs: string[], opts: { directories?: boolean } = {}): string[] {
+  // An empty list (a library call; the CLI asks for one) said ": no data rows (empty file or
+  // header only)", naming no file (found by a library audit).
+  if (inputs.length === 0) throw new InputError('no inputs: give at least one file (or a pattern like logs/*.csv)', '');
   const out: string[] = [];
   for (const input of inputs) {
     if (!/[*?]/.test(input)) {

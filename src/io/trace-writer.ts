@@ -23,6 +23,18 @@ export interface TraceWriter {
   abort(): void;
 }
 
+/**
+ * Why an output may not have its name: a compression suffix for text written uncompressed
+ * (`gzipWritten`: a profile, gzipped when named `.gz`). The CLI refuses such names as flags;
+ * the library wrote plain text under them (`writeTrace(t, 'x.jsonl.gz', 'jsonl')`), which
+ * gunzip and every other reader refuse (found by a library audit). Undefined when the name is fine.
+ */
+export function compressedNameProblem(path: string, gzipWritten = false): string | undefined {
+  const m = /\.(gz|zst|zstd)$/i.exec(path);
+  if (!m || (gzipWritten && m[1].toLowerCase() === 'gz')) return undefined;
+  return `${path}: would be written uncompressed (servegen writes ${gzipWritten ? 'a profile gzipped when named .gz, and no zstd' : 'traces uncompressed'}); name it without .${m[1]}`;
+}
+
 /** Format implied by a file name (`.jsonl`, `.csv`, `.parquet`, `.arrow`), or undefined. */
 export function formatFromPath(path: string): TraceFormat | undefined {
   const ext = extname(path).toLowerCase();

@@ -55,6 +55,13 @@ function noisyPmf(pmf: LengthField['pmf'], rng: Rng, eps: number): LengthField['
  * is recorded in `provenance.options.anonymized`.
  */
 export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {}): Profile {
+  // `fit --dp-epsilon` refuses these; the library took them (found by a library audit): 0, NaN
+  // added no noise yet recorded `dp_epsilon` 0 or null, a negative ε drew noise of scale 1/|ε|
+  // and recorded the negative one, and a tiny ε noise of infinite scale.
+  const eps = options.dpEpsilon;
+  if (eps !== undefined && !(eps > 0 && Number.isFinite(eps) && Number.isFinite(1 / eps))) {
+    throw new RangeError(`dpEpsilon: a finite number > 0 (the noise scale is 1/dpEpsilon; leave it out for no noise), got ${eps}`);
+  }
   // The head copied deep; the clients are rebuilt below (new clients, windows and length
   // fields), their unchanged parts (models, fits, histograms) shared with `profile`, which is
   // not modified. A deep copy of every client (structuredClone of the whole profile) cost 30

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { writeFileAtomic } from '../io/atomic.js';
+import { compressedNameProblem } from '../io/trace-writer.js';
+import { ProfileError } from './errors.js';
 import type { Profile } from './schema.js';
 import { validateProfile } from './read.js';
 
@@ -9,7 +11,7 @@ import { validateProfile } from './read.js';
  * per line so diffs and `grep` stay readable while the file stays compact — and so a profile
  * too large for one string can be read back line by line (readProfile).
  */
-export function* profileChunks(profile: Profile): Generator<string> {
+export function* profileChunks(profile: Profile): Generator<string, void, undefined> {
   const { clients, ...head } = profile;
   const headJson = JSON.stringify(head, null, 1).replace(/\n\s*/g, ' ');
   yield headJson.slice(0, -1).trimEnd() + ',\n';
@@ -58,6 +60,8 @@ export function writeProfile(file: string, profile: Profile): void {
   } catch (err) {
     throw new Error(`${(err as Error).message} — in the profile about to be written (not written)`);
   }
+  const compressed = compressedNameProblem(file, true);
+  if (compressed) throw new ProfileError(compressed, file);
   // `.GZ` too (found by review: `--out p.JSON.GZ` wrote plain JSON under a gzip name).
   if (!/\.gz$/i.test(file)) return writeFileAtomic(file, profileChunks(profile));
   const members: Buffer[] = [];

@@ -6,10 +6,23 @@
  * engine's low-level helpers (connections, scans) stay in duckdb.ts, imported by path.
  */
 import type { InputFormat } from '../io/input.js';
+import { asIngestError } from '../ingest/errors.js';
 import { mappingOf, type MappingInput } from '../ingest/mapping.js';
 import * as engine from './duckdb.js';
 import { duckdbAvailable as available } from './duckdb-module.js';
 import type { DuckDbExportOptions, DuckDbExportResult, DuckDbScanResult, DuckDbSummarizeOptions } from './duckdb-types.js';
+
+/**
+ * The engine's call, an input that cannot be opened thrown as the IngestError documented: it
+ * was io's InputError, which the library does not export (found by a library audit).
+ */
+async function reading<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw asIngestError(err);
+  }
+}
 
 export type { DuckDbExportOptions, DuckDbExportResult, DuckDbOptions, DuckDbScanResult, DuckDbSummarizeOptions } from './duckdb-types.js';
 
@@ -24,17 +37,17 @@ export function duckdbAvailable(): boolean {
  * @throws IngestError when `@duckdb/node-api` is not installed, or an input cannot be read.
  */
 export function summarizeWithDuckDB(inputs: string[], mapping: MappingInput, options: DuckDbSummarizeOptions): Promise<DuckDbScanResult> {
-  return engine.summarizeWithDuckDB(inputs, mappingOf(mapping), options);
+  return reading(() => engine.summarizeWithDuckDB(inputs, mappingOf(mapping), options));
 }
 
 /** `summarize --engine duckdb --out DIR`: the scan's results as Parquet in the warehouse layout of docs/scale.md. */
 export function exportScanWithDuckDB(inputs: string[], mapping: MappingInput, outDir: string, options: DuckDbExportOptions): Promise<DuckDbExportResult> {
-  return engine.exportScanWithDuckDB(inputs, mappingOf(mapping), outDir, options);
+  return reading(() => engine.exportScanWithDuckDB(inputs, mappingOf(mapping), outDir, options));
 }
 
 /** The `servegen` metadata of the first input that has it (our own traces), read from headers only. */
 export function inputsMeta(inputs: string[], mapping: MappingInput, format?: InputFormat): Promise<Record<string, unknown> | undefined> {
-  return engine.inputsMeta(inputs, mappingOf(mapping), format);
+  return reading(() => engine.inputsMeta(inputs, mappingOf(mapping), format));
 }
 
 /** A DuckDB memory limit such as `512MB` or `2GiB`. @throws IngestError otherwise. */

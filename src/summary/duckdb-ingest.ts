@@ -123,7 +123,7 @@ export async function ingestWithDuckDB(
       discardTemporary(tmp);
       // DuckDB's IO errors are not errno errors: the output is named all the same.
       const e = err as NodeJS.ErrnoException;
-      throw typeof e.code === 'string' ? outputError(out, err) : Object.assign(new Error(`cannot write (${(e.message ?? String(err)).split('\n')[0].replace(/"[^"]*\.tmp"/, 'it')})`), { code: 'EIO', path: out });
+      throw typeof e.code === 'string' ? outputError(out, err) : Object.assign(new Error(`${out}: cannot write (${(e.message ?? String(err)).split('\n')[0].replace(/"[^"]*\.tmp"/, 'it')})`), { code: 'EIO', path: out });
     }
     return { summary, written: accepted };
   } finally {

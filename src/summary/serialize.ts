@@ -53,7 +53,7 @@ const CLOSE = '\n]}\n';
  * 3), and cannot be read back as one either; parseSummariesText reads this layout window by
  * window.
  */
-export function* summariesJsonChunks(s: TraceSummaries): Generator<string> {
+export function* summariesJsonChunks(s: TraceSummaries): Generator<string, void, undefined> {
   yield JSON.stringify(headOf(s)).slice(0, -1) + ',' + ARRIVALS_OPEN;
   for (let i = 0; i < s.arrivals.length; i++) yield (i > 0 ? ',\n' : '') + JSON.stringify(arrivalToJson(s.arrivals[i]));
   yield LENGTHS_OPEN;

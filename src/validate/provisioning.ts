@@ -20,8 +20,21 @@ export interface SlotModel {
   decodeTokensPerSecond: number;
 }
 
-/** Seconds a request holds its slot (a missing or negative length counts as 0 tokens). */
+/**
+ * Refuses speeds that are no speeds. `capacity` refuses them as flags; the library took them
+ * (found by a library audit): 0, negative or NaN speeds gave infinite, negative or NaN service
+ * times, and answers such as 1 slot for any SLO.
+ */
+function checkSlotModel(model: SlotModel): void {
+  for (const key of ['prefillTokensPerSecond', 'decodeTokensPerSecond'] as const) {
+    const v = model[key];
+    if (!(v > 0 && v < Infinity)) throw new RangeError(`${key}: tokens per second, a finite number > 0, got ${v}`);
+  }
+}
+
+/** Seconds a request holds its slot (a missing or negative length counts as 0 tokens). @throws RangeError for a speed that is not a finite number > 0. */
 export function serviceSeconds(input: number, output: number, model: SlotModel): number {
+  checkSlotModel(model);
   const i = input > 0 ? input : 0;
   const o = output > 0 ? output : 0;
   return i / model.prefillTokensPerSecond + o / model.decodeTokensPerSecond;
@@ -36,12 +49,17 @@ export function queueDelays(arrivals: ArrayLike<number>, service: ArrayLike<numb
   const n = arrivals.length;
   const delays = new Float64Array(n);
   if (!(slots >= 1)) throw new RangeError(`slots must be at least 1, got ${slots}`);
+  // A service list shorter than the arrivals, a NaN time or a negative service time gave NaN
+  // or negative free times, and slotsNeeded 1 slot whatever the load (found by a library audit).
+  if (service.length !== n) throw new RangeError(`service has ${service.length} entries for ${n} arrivals`);
   const c = Math.min(Math.floor(slots), Math.max(1, n));
   // Min-heap of the times the slots come free (all free at -∞: the first c requests start at once).
   const heap = new Float64Array(c).fill(-Infinity);
   for (let k = 0; k < n; k++) {
     const a = arrivals[k];
+    if (!Number.isFinite(a)) throw new RangeError(`arrivals[${k}]: a finite time in seconds, got ${a}`);
     if (k > 0 && a < arrivals[k - 1]) throw new RangeError(`arrivals must ascend (index ${k}: ${a} after ${arrivals[k - 1]})`);
+    if (!(service[k] >= 0 && service[k] < Infinity)) throw new RangeError(`service[${k}]: seconds, a finite number ≥ 0, got ${service[k]}`);
     const start = heap[0] > a ? heap[0] : a;
     delays[k] = start - a;
     // Replace the root with this slot's new free time and sift it down.
@@ -109,6 +127,7 @@ export interface TraceCapacity {
  * @param timestamp arrival times (s), any order
  */
 export function traceCapacity(timestamp: ArrayLike<number>, input: ArrayLike<number> | undefined, output: ArrayLike<number> | undefined, model: SlotModel, slos: readonly number[], q = 0.99): TraceCapacity {
+  checkSlotModel(model);
   const n = timestamp.length;
   const order = Array.from({ length: n }, (_, i) => i);
   let sorted = true;

@@ -37,7 +37,7 @@ describe('Parquet trace writer on a full disk', () => {
       error = err as Error;
       w.abort();
     }
-    expect(error?.message).toBe('cannot write (no space left on the device)');
+    expect(error?.message).toBe(`${out}: cannot write (no space left on the device)`);
     expect(error?.code).toBe('ENOSPC');
     expect(error?.path).toBe(out);
     expect(existsSync(out)).toBe(false);

@@ -44,7 +44,7 @@ describe('export-servegen that fails part-way (found by review: the chunks writt
       } catch (err) {
         error = err as Error;
       }
-      expect(error?.message, out).toBe('cannot write (no space left on the device)');
+      expect(error?.message, out).toBe(`${error?.path}: cannot write (no space left on the device)`);
       expect(error?.path, out).toMatch(new RegExp(`^${out}/chunk-\\d+-(trace\\.csv|dataset\\.json)$`));
       if (before) expect(readdirSync(out)).toEqual([before]);
       else expect(existsSync(out)).toBe(false);
