@@ -146,7 +146,11 @@ export function parseClientFilter(text: string | undefined): GenerateOptions['cl
  * said "profile span is empty (span.end ≤ span.start)", naming no file, and roundtrip the same
  * after fitting (found by a new user's walkthrough). @throws UsageError naming the profile.
  */
-export function checkProfileSpan(profile: Pick<Profile, 'span'>, file: string): void {
+export function checkProfileSpan(profile: Pick<Profile, 'span' | 'clients'>, file: string): void {
+  // A profile with nothing to draw: the library's "no clients to generate from" named neither
+  // the file nor the key (found by the bad-input audit: `"clients": []`, every `arrivals` empty).
+  if (profile.clients.length === 0) throw new UsageError(`${file}: clients: the profile has no clients, so there is nothing to generate`);
+  if (profile.clients.every((c) => c.arrivals.length === 0)) throw new UsageError(`${file}: clients[].arrivals: no client has arrival windows, so the profile describes no requests to generate`);
   if (profile.span.end > profile.span.start) return;
   throw new UsageError(`${file}: span: the profile's span is empty (${profile.span.start} … ${profile.span.end} s: its log's requests share one timestamp), so it has no rate over time to generate from; fit a log that spans some time`);
 }

@@ -4,7 +4,7 @@ import { isZstdMagic, zstdDamageMessage } from '../io/zstd.js';
 import { createHash } from 'node:crypto';
 import { wrongKindHint } from '../io/file-kind.js';
 import { readErrorReason } from '../io/read-error.js';
-import { formatJsonPath, parseJsonText } from '../io/json-text.js';
+import { duplicateKeyProblem, formatJsonPath, parseJsonText } from '../io/json-text.js';
 import { checkPmf, PmfError } from '../stats/pmf.js';
 import { ProfileError } from './errors.js';
 import { clientsBulkValid } from './fast-check.js';
@@ -247,9 +247,20 @@ export function readProfile(file: string, options: { wholeTextLimit?: number } =
   } catch (err) {
     throw new ProfileError((err as Error).message, file);
   }
+  // A key twice in one object (a hand edit pasting a window's "rate" under the old one): JSON
+  // keeps the last without a word, so the profile generated from a value its editor may not have
+  // meant (found by the bad-input audit). Checked up to a size a person edits: the scan costs
+  // ~40 ms a MB, and the profiles of long logs (hundreds of MB) are only ever written by fit.
+  if (bytes.length <= DUPLICATE_KEY_CHECK_LIMIT) {
+    const dup = duplicateKeyProblem(bytes.toString('utf8'), file);
+    if (dup) throw new ProfileError(dup, file);
+  }
   const profile = validateProfile(value, file);
   return { profile, sha256 };
 }
+
+/** The largest profile checked for duplicate keys (16 MB: 30 days of 100 clients). */
+const DUPLICATE_KEY_CHECK_LIMIT = 16 * 2 ** 20;
 
 /** The longest file read as one string (V8 strings hold at most 2^29 − 24 characters). */
 const WHOLE_TEXT_LIMIT = 2 ** 29 - 24;

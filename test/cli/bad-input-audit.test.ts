@@ -1,0 +1,183 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
+
+// The files users hand-edit or hand over — profiles, mapping files, pipeline specs — mutated key
+// by key (a seeded, fixed subset of what `node bench/fuzz-inputs.mjs` sweeps): every mutation is
+// accepted with sane output or refused with exit 2 naming the file, never exit 3 or a stack trace.
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+const REPLACEMENTS: Json[] = ['x', 5, -1, 0, 1e308, 0.5, null, 'NaN', true, [], {}];
+
+/** Every JSON path of a value (arrays: first, second and last element). */
+function paths(value: Json, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+  if (at.length > 0) out.push(at);
+  if (Array.isArray(value)) {
+    for (const i of new Set([0, 1, value.length - 1])) if (i >= 0 && i < value.length) paths(value[i], [...at, i], out);
+  } else if (value !== null && typeof value === 'object') {
+    for (const k of Object.keys(value)) paths(value[k], [...at, k], out);
+  }
+  return out;
+}
+
+/** A copy of `doc` with the value at `at` replaced (undefined: deleted). */
+function mutate(doc: Json, at: (string | number)[], replace: (v: Json) => Json | undefined): Json {
+  const copy = structuredClone(doc);
+  let o = copy as Record<string | number, Json>;
+  for (const k of at.slice(0, -1)) o = o[k] as Record<string | number, Json>;
+  const last = at[at.length - 1];
+  const r = replace(o[last]);
+  if (r !== undefined) o[last] = r;
+  else if (Array.isArray(o)) o.splice(last as number, 1);
+  else delete o[last];
+  return copy;
+}
+
+/** `count` mutations of `doc`, picked by a fixed LCG so every run tests the same ones. */
+function seededMutations(doc: Json, count: number, seed: number): { name: string; doc: Json }[] {
+  const all = paths(doc);
+  const out: { name: string; doc: Json }[] = [];
+  let s = seed >>> 0;
+  const next = (n: number) => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s % n);
+  for (let i = 0; i < count; i++) {
+    const at = all[next(all.length)];
+    const kind = next(REPLACEMENTS.length + 3);
+    const name = at.join('.');
+    if (kind === REPLACEMENTS.length) out.push({ name: `delete ${name}`, doc: mutate(doc, at, () => undefined) });
+    else if (kind === REPLACEMENTS.length + 1) out.push({ name: `${name} reversed or extended`, doc: mutate(doc, at, (v) => (Array.isArray(v) ? [...v].reverse().concat(v.slice(-1)) : v)) });
+    else if (kind === REPLACEMENTS.length + 2) out.push({ name: `${name} unknown key`, doc: mutate(doc, at, (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? { ...v, zzz: 1 } : v)) });
+    else out.push({ name: `${name} = ${JSON.stringify(REPLACEMENTS[kind])}`, doc: mutate(doc, at, () => structuredClone(REPLACEMENTS[kind])) });
+  }
+  return out;
+}
+
+/** The contract of a refused input: exit 2, one message naming the file, no stack trace. */
+function expectRefusedOrOk(res: { code: number; stderr: string }, file: string, what: string): void {
+  expect([0, 2], `${what}: ${res.stderr}`).toContain(res.code);
+  expect(res.stderr, what).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/);
+  if (res.code === 2) expect(res.stderr, what).toContain(file);
+}
+
+/** What is wrong with a generated jsonl trace, or null. */
+function traceProblem(file: string): string | null {
+  if (!existsSync(file)) return 'no output';
+  let prev = -Infinity;
+  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(1)) {
+    const r = JSON.parse(line) as Record<string, unknown>;
+    const t = r.timestamp as number;
+    if (!(Number.isFinite(t) && t >= 0 && t >= prev)) return `bad timestamp: ${line}`;
+    prev = t;
+    for (const k of ['input_tokens', 'output_tokens', 'reasoning_tokens']) {
+      if (k in r && !(Number.isInteger(r[k]) && (r[k] as number) >= 0)) return `bad ${k}: ${line}`;
+    }
+    if (Array.isArray(r.hash_ids) && !r.hash_ids.every((h) => Number.isInteger(h) && h >= 0)) return `bad hash_ids: ${line}`;
+  }
+  return null;
+}
+
+let dir: string;
+let profile: string;
+
+beforeAll(async () => {
+  dir = tempDir();
+  profile = join(dir, 'mooncake.json');
+  // Mooncake: a fitted profile with every kind of section generate reads (prefix, gap memory).
+  const fit = await runCli('fit', fixture('traces', 'mooncake', 'synthetic_trace.jsonl.gz'), '--preset', 'mooncake', '--out', profile, '--quiet');
+  expect(fit.code, fit.stderr).toBe(0);
+});
+
+describe('bad-input audit: profiles', () => {
+  it('a seeded sample of mutated profiles: generate and inspect accept them with sane output or refuse them naming the file', async () => {
+    const doc = JSON.parse(readFileSync(profile, 'utf8')) as Json;
+    const file = join(dir, 'p.json');
+    const out = join(dir, 'g.jsonl');
+    for (const m of seededMutations(doc, 24, 82)) {
+      writeFileSync(file, JSON.stringify(m.doc));
+      rmSync(out, { force: true });
+      const gen = await runCli('generate', file, '--duration', '600', '--seed', '1', '--out', out, '--quiet');
+      expectRefusedOrOk(gen, file, `generate ${m.name}`);
+      if (gen.code === 0) expect(traceProblem(out), `generate ${m.name}`).toBeNull();
+      expectRefusedOrOk(await runCli('inspect', file, '--json'), file, `inspect ${m.name}`);
+    }
+  }, 60_000);
+
+  it('a profile without its "format" key is refused by inspect as a profile lacking it (it was read as a trace: "mapping names column timestamp not in any row")', async () => {
+    const doc = JSON.parse(readFileSync(profile, 'utf8')) as Record<string, Json>;
+    delete doc.format;
+    for (const [name, text] of [['compact', JSON.stringify(doc)], ['as fit writes it', readFileSync(profile, 'utf8').replace(/"format": "servegen-profile",\s*/, '')]]) {
+      const file = join(dir, `no-format-${name.length}.json`);
+      writeFileSync(file, text);
+      const res = await runCli('inspect', file);
+      expect(res.code, name).toBe(2);
+      expect(res.stderr, name).toBe(`servegen: ${file}: not a servegen profile (no "format" key, expected "servegen-profile")\n`);
+    }
+  });
+
+  it('a byte-order mark, as Windows editors save UTF-8, is read past in a profile, a mapping and a pipeline spec (each was "1:1: invalid JSON")', async () => {
+    const bom = join(dir, 'bom.json');
+    writeFileSync(bom, '\ufeff' + readFileSync(profile, 'utf8'));
+    const gen = await runCli('generate', bom, '--duration', '60', '--out', join(dir, 'bom.jsonl'), '--quiet');
+    expect(gen.code, gen.stderr).toBe(0);
+    expect((await runCli('inspect', bom, '--json')).code).toBe(0);
+    const map = join(dir, 'bom-map.json');
+    writeFileSync(map, '\ufeff' + readFileSync(join(import.meta.dirname, '..', '..', 'presets', 'azure-llm-2023.json'), 'utf8'));
+    const ing = await runCli('ingest', fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv'), '--map', map, '--out', join(dir, 'bom-t.jsonl'), '--quiet');
+    expect(ing.code, ing.stderr).toBe(0);
+    const spec = join(dir, 'bom-pipe.json');
+    writeFileSync(spec, '\ufeff' + JSON.stringify({ name: 'bom', stages: [{ name: 'gen', run: ['generate', profile, '--duration', '60', '--out', 'g.jsonl'], inputs: [profile], outputs: ['g.jsonl'] }] }));
+    const run = await runCli('run', spec, '--quiet');
+    expect(run.code, run.stderr).toBe(0);
+  });
+
+  it('a key twice in one object of a profile is refused naming file, line and key (JSON kept the last one without a word)', async () => {
+    const text = readFileSync(profile, 'utf8');
+    const at = text.indexOf('"rate":');
+    const file = join(dir, 'dup.json');
+    writeFileSync(file, `${text.slice(0, at)}"rate": 99, ${text.slice(at)}`);
+    for (const args of [['generate', file, '--duration', '60', '--out', join(dir, 'dup.jsonl')], ['inspect', file], ['export-servegen', file, '--out', join(dir, 'dup-pool')]]) {
+      const res = await runCli(...args);
+      expect(res.code, args[0]).toBe(2);
+      expect(res.stderr, args[0]).toMatch(new RegExp(`^servegen: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: key "rate" appears twice in clients\\[0\\]\\.arrivals\\[0\\] \\(JSON keeps only the last one\\); remove one of them\n$`));
+    }
+  });
+
+  it('a profile with nothing to draw is refused by generate naming the file and the key (it said "no clients to generate from")', async () => {
+    const doc = JSON.parse(readFileSync(profile, 'utf8')) as { clients: { arrivals: unknown[] }[] };
+    const none = join(dir, 'no-clients.json');
+    writeFileSync(none, JSON.stringify({ ...doc, clients: [] }));
+    const a = await runCli('generate', none, '--duration', '600', '--out', join(dir, 'x.jsonl'));
+    expect(a.code).toBe(2);
+    expect(a.stderr).toBe(`servegen: ${none}: clients: the profile has no clients, so there is nothing to generate\n`);
+    const empty = join(dir, 'no-arrivals.json');
+    writeFileSync(empty, JSON.stringify({ ...doc, clients: doc.clients.map((c) => ({ ...c, arrivals: [] })) }));
+    const b = await runCli('generate', empty, '--duration', '600', '--out', join(dir, 'x.jsonl'));
+    expect(b.code).toBe(2);
+    expect(b.stderr).toBe(`servegen: ${empty}: clients[].arrivals: no client has arrival windows, so the profile describes no requests to generate\n`);
+  });
+});
+
+describe('bad-input audit: mapping files and pipeline specs', () => {
+  it('a seeded sample of mutated mapping files: ingest accepts them or refuses them with exit 2', async () => {
+    const preset = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'presets', 'azure-llm-2023.json'), 'utf8')) as Json;
+    const log = join(dir, 'log.csv');
+    writeFileSync(log, readFileSync(fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv'), 'utf8').split('\n').slice(0, 200).join('\n') + '\n');
+    const map = join(dir, 'map.json');
+    for (const m of seededMutations(preset, 16, 7)) {
+      writeFileSync(map, JSON.stringify(m.doc));
+      const res = await runCli('ingest', log, '--map', map, '--out', join(dir, 't.jsonl'), '--quiet');
+      expect([0, 2], `${m.name}: ${res.stderr}`).toContain(res.code);
+      expect(res.stderr, m.name).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n|internal error/);
+    }
+  });
+
+  it("a stage's missing input names the spec file and the stage's inputs entry (it named the stage alone)", async () => {
+    const spec = join(dir, 'pipe.json');
+    writeFileSync(spec, JSON.stringify({ name: 'tiny', stages: [{ name: 'gen', run: ['generate', 'nope.json', '--duration', '60', '--out', 'g.jsonl'], inputs: [profile, 'nope.json'], outputs: ['g.jsonl'] }] }));
+    const res = await runCli('run', spec, '--quiet');
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe(`servegen: ${spec}: stages[0].inputs[1]: [tiny] stage gen: missing input nope.json\n`);
+  });
+});
