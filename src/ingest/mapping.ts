@@ -315,7 +315,9 @@ export function withoutHashIds(m: Mapping): Mapping {
 export function parseTimezone(tz: string, file = 'mapping'): number {
   if (tz === 'UTC' || tz === 'Z') return 0;
   const m = /^([+-])(\d{2}):?(\d{2})$/.exec(tz);
-  if (!m) throw new IngestError(`${file}: timestamp.timezone: expected UTC or an offset like +08:00, got ${JSON.stringify(tz)}`, file);
+  // An offset past a day or an hour (`+80:00` for `+08:00`, `+05:75`) moved every time by it
+  // without a word (found by the bad-input audit).
+  if (!m || Number(m[2]) > 23 || Number(m[3]) > 59) throw new IngestError(`${file}: timestamp.timezone: expected UTC or an offset like +08:00 (hours up to 23, minutes up to 59), got ${JSON.stringify(tz)}`, file);
   return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3]) * 60);
 }
 

@@ -173,6 +173,18 @@ describe('bad-input audit: mapping files and pipeline specs', () => {
     }
   });
 
+  it('a timezone offset past a day or an hour is refused naming the mapping and key (+80:00 moved every time by 80 h without a word)', async () => {
+    const map = join(dir, 'tz.json');
+    for (const tz of ['+80:00', '+05:75', '-24:00']) {
+      writeFileSync(map, JSON.stringify({ columns: { timestamp: 'TIMESTAMP', input_tokens: 'ContextTokens' }, timestamp: { unit: 'iso', timezone: tz } }));
+      const res = await runCli('ingest', fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv'), '--map', map, '--out', join(dir, 'tz.jsonl'), '--quiet');
+      expect(res.code, tz).toBe(2);
+      expect(res.stderr, tz).toBe(`servegen: ${map}: timestamp.timezone: expected UTC or an offset like +08:00 (hours up to 23, minutes up to 59), got "${tz}"\n`);
+    }
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'TIMESTAMP', input_tokens: 'ContextTokens' }, timestamp: { unit: 'iso', timezone: '+14:00' } }));
+    expect((await runCli('ingest', fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv'), '--map', map, '--out', join(dir, 'tz.jsonl'), '--quiet')).code).toBe(0);
+  });
+
   it("a stage's missing input names the spec file and the stage's inputs entry (it named the stage alone)", async () => {
     const spec = join(dir, 'pipe.json');
     writeFileSync(spec, JSON.stringify({ name: 'tiny', stages: [{ name: 'gen', run: ['generate', 'nope.json', '--duration', '60', '--out', 'g.jsonl'], inputs: [profile, 'nope.json'], outputs: ['g.jsonl'] }] }));
