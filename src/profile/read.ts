@@ -43,20 +43,32 @@ export function parseProfileSchema(value: unknown): ReturnType<typeof ProfileSch
  * or items (non-negative integers) except `reason_ratio` (in [0, 1]); exact values ascend.
  * Returns the problem (`values[i]: …`) or null.
  */
-export function fieldValueProblem(name: string, values: readonly number[], binLo?: readonly number[]): string | null {
+export function fieldValueProblem(name: string, values: readonly number[], binLo?: readonly number[], binHi?: readonly number[]): string | null {
   const ratio = name === 'reason_ratio';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (ratio ? !(v >= 0 && v <= 1) : !(Number.isInteger(v) && v >= 0)) {
       return `values[${i}]: ${name} ${ratio ? 'must be in [0, 1]' : 'must be a non-negative integer'}, got ${v}`;
     }
+    if (!ratio && v > MAX_COUNT) return `values[${i}]: ${name} must be at most ${MAX_COUNT}, got ${v}`;
     if (i > 0 && !(v > values[i - 1])) return `values[${i}]: values must ascend (${values[i - 1]} then ${v})`;
   }
   for (let i = 0; i < (binLo?.length ?? 0); i++) {
     if (ratio || binLo![i] < 0) return `bins.lo[${i}]: ${ratio ? 'reason_ratio has no integer bins' : `must be ≥ 0, got ${binLo![i]}`}`;
   }
+  for (let i = 0; i < (binHi?.length ?? 0); i++) {
+    if (binHi![i] > MAX_COUNT) return `bins.hi[${i}]: ${name} must be at most ${MAX_COUNT}, got ${binHi![i]}`;
+  }
   return null;
 }
+
+/**
+ * The largest count a trace holds (its integer columns are 32-bit, and ingest rejects more as
+ * `bad_number`): a hand-edited length of 2^40 stopped a Parquet output with "internal error:
+ * parquet expected int32 value" (exit 3), and went into JSON lines that no command reads back
+ * (found by the bad-input audit).
+ */
+const MAX_COUNT = 2147483647;
 
 /** A gap histogram's counts line up with its bins and hold some gaps. */
 function checkGapHistogram(e: NonNullable<ArrivalWindow['empirical']>, where: string, file: string): void {
@@ -192,7 +204,7 @@ export function validateProfile(value: unknown, file = '<profile>'): Profile {
         const where = `clients[${ci}].lengths[${wi}].fields.${name}.pmf`;
         try {
           checkPmf(field.pmf, where);
-          const bad = fieldValueProblem(name, field.pmf.values, field.pmf.bins?.lo);
+          const bad = fieldValueProblem(name, field.pmf.values, field.pmf.bins?.lo, field.pmf.bins?.hi);
           if (bad) throw new PmfError(`${where}.${bad}`, `${where}.${bad.split(':')[0]}`);
         } catch (err) {
           if (err instanceof PmfError) throw new ProfileError(`${file}: ${err.message}`, file, err.path);

@@ -144,6 +144,25 @@ describe('bad-input audit: profiles', () => {
     }
   });
 
+  it('a length past the 32-bit counts a trace holds is refused by path (a Parquet output was an internal error, exit 3)', async () => {
+    const doc = JSON.parse(readFileSync(profile, 'utf8')) as { clients: { lengths: { fields: Record<string, { pmf: { values: number[]; bins?: { hi: number[] } } }> }[] }[] };
+    const pmf = doc.clients[0].lengths[0].fields.output_tokens.pmf;
+    const last = pmf.values.length - 1;
+    pmf.values[last] = 2 ** 40;
+    const file = join(dir, 'huge-length.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const res = await runCli('generate', file, '--duration', '600', '--out', join(dir, 'huge.parquet'), '--quiet');
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe(`servegen: ${file}: clients[0].lengths[0].fields.output_tokens.pmf.values[${last}]: output_tokens must be at most 2147483647, got 1099511627776\n`);
+    pmf.values[last] = 5_000_000;
+    const bins = doc.clients[0].lengths[0].fields.input_tokens.pmf.bins!;
+    bins.hi[bins.hi.length - 1] = 2 ** 32;
+    writeFileSync(file, JSON.stringify(doc));
+    const hi = await runCli('inspect', file);
+    expect(hi.code).toBe(2);
+    expect(hi.stderr).toBe(`servegen: ${file}: clients[0].lengths[0].fields.input_tokens.pmf.bins.hi[${bins.hi.length - 1}]: input_tokens must be at most 2147483647, got 4294967296\n`);
+  });
+
   it('a profile with nothing to draw is refused by generate naming the file and the key (it said "no clients to generate from")', async () => {
     const doc = JSON.parse(readFileSync(profile, 'utf8')) as { clients: { arrivals: unknown[] }[] };
     const none = join(dir, 'no-clients.json');
