@@ -204,6 +204,22 @@ describe('bad-input audit: mapping files and pipeline specs', () => {
     expect((await runCli('ingest', fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv'), '--map', map, '--out', join(dir, 'tz.jsonl'), '--quiet')).code).toBe(0);
   });
 
+  it('a {"const": v} count that every row would reject is refused naming the mapping and key (it was "all 8819 rows rejected" about the log)', async () => {
+    const map = join(dir, 'const.json');
+    const log = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv');
+    for (const v of [-5, 2.5, 'abc', '0x10']) {
+      writeFileSync(map, JSON.stringify({ columns: { timestamp: 'TIMESTAMP', input_tokens: { const: v }, output_tokens: 'GeneratedTokens' }, timestamp: { unit: 'iso' } }));
+      const res = await runCli('ingest', log, '--map', map, '--out', join(dir, 'const.jsonl'), '--quiet');
+      expect(res.code, String(v)).toBe(2);
+      expect(res.stderr, String(v)).toBe(`servegen: ${map}: columns.input_tokens.const: input_tokens must be a whole number from 0 to 2147483647, got ${JSON.stringify(v)} (every row would be rejected)\n`);
+    }
+    for (const v of [0, '4', ' 7 ', '']) {
+      writeFileSync(map, JSON.stringify({ columns: { timestamp: 'TIMESTAMP', input_tokens: { const: v }, output_tokens: 'GeneratedTokens' }, timestamp: { unit: 'iso' } }));
+      const res = await runCli('ingest', log, '--map', map, '--out', join(dir, 'const.jsonl'), '--quiet');
+      expect(res.code, `${JSON.stringify(v)}: ${res.stderr}`).toBe(0);
+    }
+  });
+
   it("a stage's missing input names the spec file and the stage's inputs entry (it named the stage alone)", async () => {
     const spec = join(dir, 'pipe.json');
     writeFileSync(spec, JSON.stringify({ name: 'tiny', stages: [{ name: 'gen', run: ['generate', 'nope.json', '--duration', '60', '--out', 'g.jsonl'], inputs: [profile, 'nope.json'], outputs: ['g.jsonl'] }] }));
