@@ -163,6 +163,16 @@ describe('bad-input audit: profiles', () => {
     expect(hi.stderr).toBe(`servegen: ${file}: clients[0].lengths[0].fields.input_tokens.pmf.bins.hi[${bins.hi.length - 1}]: input_tokens must be at most 2147483647, got 4294967296\n`);
   });
 
+  it('a rate past what a double holds is named as out of range (it said "about Infinity requests", raise --max-requests)', async () => {
+    const doc = JSON.parse(readFileSync(profile, 'utf8')) as { clients: { arrivals: { rate: number }[] }[] };
+    doc.clients[0].arrivals[0].rate = 1e308;
+    const file = join(dir, 'inf-rate.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const res = await runCli('generate', file, '--duration', '600', '--out', join(dir, 'inf.jsonl'));
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe('servegen: --rate scale:1 over 600 s is expected to give more requests than a number holds: a rate in the profile or in --rate is out of range\n');
+  });
+
   it('a profile with nothing to draw is refused by generate naming the file and the key (it said "no clients to generate from")', async () => {
     const doc = JSON.parse(readFileSync(profile, 'utf8')) as { clients: { arrivals: unknown[] }[] };
     const none = join(dir, 'no-clients.json');
