@@ -153,6 +153,15 @@ export function validateProfile(value: unknown, file = '<profile>'): Profile {
       if (w.empirical) checkGapHistogram(w.empirical, `clients[${ci}].arrivals[${wi}].empirical`, file);
     });
     if (client.levels) checkSegments(client.levels.starts, client.levels.rates, `clients[${ci}].levels`, 'rates', file, profile.span.start);
+    // A daily cycle's start far from the span (a hand edit of 1e300): its bins' boundaries were
+    // counted out from it one by one and inspect crashed the process, out of memory, where no
+    // double can tell one bin from the next (found by the bad-input audit). 2^32 bins is ~490 000
+    // years of hours: any start a cycle is fitted or moved to.
+    const daily = client.levels?.daily;
+    if (daily && !(Math.abs(daily.start - profile.span.start) <= 2 ** 32 * daily.bin_seconds)) {
+      const where = `clients[${ci}].levels.daily.start`;
+      throw new ProfileError(`${file}: ${where}: ${daily.start} is more than 2^32 bins of ${daily.bin_seconds} s from span.start (${profile.span.start}); give the start of a bin near the span`, file, where);
+    }
     if (client.batches) {
       // Requests per instant: whole numbers from 1, ascending (a size of 0 or 2.5 would make
       // generation emit nothing or a fraction of a request at an instant).

@@ -81,6 +81,13 @@ function traceProblem(file: string): string | null {
 let dir: string;
 let profile: string;
 
+/** A profile fitted from the BurstGPT slice (sessions, levels), fitted once per file run. */
+async function burstProfile(): Promise<string> {
+  const src = join(dir, 'burst.json');
+  if (!existsSync(src)) expect((await runCli('fit', fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), '--preset', 'burstgpt', '--out', src, '--quiet')).code).toBe(0);
+  return src;
+}
+
 beforeAll(async () => {
   dir = tempDir();
   profile = join(dir, 'mooncake.json');
@@ -171,6 +178,31 @@ describe('bad-input audit: profiles', () => {
     const res = await runCli('generate', file, '--duration', '600', '--out', join(dir, 'inf.jsonl'));
     expect(res.code).toBe(2);
     expect(res.stderr).toBe('servegen: --rate scale:1 over 600 s is expected to give more requests than a number holds: a rate in the profile or in --rate is out of range\n');
+  });
+
+  it("a client's session statistics generation cannot draw from are named by file and path (they were named by client id alone); --no-sessions still generates", async () => {
+    const src = await burstProfile();
+    const doc = JSON.parse(readFileSync(src, 'utf8')) as { clients: { id: string; sessions?: Record<string, unknown> }[] };
+    const i = doc.clients.findIndex((c) => c.sessions);
+    doc.clients[i].sessions!.session_request_share = 2;
+    const file = join(dir, 'bad-sessions.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const res = await runCli('generate', file, '--duration', '3600', '--out', join(dir, 's.jsonl'), '--quiet');
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe(`servegen: ${file}: clients[${i}].sessions (client ${JSON.stringify(doc.clients[i].id)}): session_request_share is 2; it must be a share in (0, 1] (fix the profile, or generate with --no-sessions)\n`);
+    expect((await runCli('generate', file, '--duration', '3600', '--no-sessions', '--out', join(dir, 's.jsonl'), '--quiet')).code).toBe(0);
+  });
+
+  it('a daily cycle whose start no double can place near the span is refused by path (inspect crashed the process, out of memory)', async () => {
+    const src = await burstProfile();
+    const doc = JSON.parse(readFileSync(src, 'utf8')) as { clients: { levels?: Record<string, unknown> }[] };
+    const i = doc.clients.findIndex((c) => c.levels);
+    doc.clients[i].levels!.daily = { start: 1e300, bin_seconds: 3600, factors: Array(24).fill(1) };
+    const file = join(dir, 'far-daily.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const res = await runCli('inspect', file);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(new RegExp(`^servegen: .*far-daily\\.json: clients\\[${i}\\]\\.levels\\.daily\\.start: 1e\\+300 is more than 2\\^32 bins of 3600 s from span\\.start`));
   });
 
   it('a profile with nothing to draw is refused by generate naming the file and the key (it said "no clients to generate from")', async () => {
