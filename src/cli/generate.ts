@@ -6,6 +6,8 @@ import { parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
 import { repeatPlan, repeatShiftNote, shortSpanNote } from '../generate/compose.js';
 import { GENERATE_DEFAULTS } from '../generate/defaults.js';
+import { GenerateError } from '../generate/errors.js';
+import { sessionModelOf } from '../generate/session-sampler.js';
 import type { Profile } from '../profile/schema.js';
 import { formatExtension, formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
 import { humanCount, Reporter } from './progress.js';
@@ -146,9 +148,29 @@ export function parseClientFilter(text: string | undefined): GenerateOptions['cl
  * said "profile span is empty (span.end ≤ span.start)", naming no file, and roundtrip the same
  * after fitting (found by a new user's walkthrough). @throws UsageError naming the profile.
  */
-export function checkProfileSpan(profile: Pick<Profile, 'span'>, file: string): void {
+export function checkProfileSpan(profile: Pick<Profile, 'span' | 'clients'>, file: string): void {
+  // A profile with nothing to draw: the library's "no clients to generate from" named neither
+  // the file nor the key (found by the bad-input audit: `"clients": []`, every `arrivals` empty).
+  if (profile.clients.length === 0) throw new UsageError(`${file}: clients: the profile has no clients, so there is nothing to generate`);
+  if (profile.clients.every((c) => c.arrivals.length === 0)) throw new UsageError(`${file}: clients[].arrivals: no client has arrival windows, so the profile describes no requests to generate`);
   if (profile.span.end > profile.span.start) return;
   throw new UsageError(`${file}: span: the profile's span is empty (${profile.span.start} … ${profile.span.end} s: its log's requests share one timestamp), so it has no rate over time to generate from; fit a log that spans some time`);
+}
+
+/**
+ * A client's session statistics that generation cannot draw from, named by file and path (they
+ * were named by client id alone: `client "x": session statistics: …`; found by the bad-input
+ * audit). Checked here, not on reading, so that `--no-sessions` still generates such a profile.
+ */
+export function checkSessions(profile: Pick<Profile, 'clients'>, file: string): void {
+  profile.clients.forEach((c, i) => {
+    try {
+      sessionModelOf(c.sessions);
+    } catch (e) {
+      if (e instanceof GenerateError) throw new UsageError(`${file}: clients[${i}].sessions (client ${JSON.stringify(c.id)}): ${e.message.replace(/^session statistics: /, '')} (fix the profile, or generate with --no-sessions)`);
+      throw e;
+    }
+  });
 }
 
 export function registerGenerate(program: Command): void {
@@ -223,6 +245,7 @@ run). Timestamps are seconds from --start.`,
       };
       const { profile, sha256 } = readProfile(file);
       checkProfileSpan(profile, file);
+      if (opts.sessions !== false) checkSessions(profile, file);
       // The trace's origin is the profile's + --start: past the dates JavaScript has (±273 790
       // years), --start 1e15 was an internal error, 'Invalid time value', exit 3.
       const origin = profile.span.origin;

@@ -136,6 +136,9 @@ export function renderTraceSummary(label: string, s: TraceSummary): string {
   return lines.join('\n');
 }
 
+/** A profile's top-level keys besides `format`: three of them near the start mark a profile. */
+const PROFILE_KEYS = ['version', 'provenance', 'windows', 'span', 'clients'];
+
 /**
  * Whether a file is a profile: its `format` key near the start (as we write profiles), or a
  * JSON document that is not JSON lines — pretty-printed (a first line of just `{`, as
@@ -158,6 +161,10 @@ function looksLikeProfile(file: string): boolean {
   }
   const text = head.replace(/^\uFEFF/, '').trimStart();
   if (!text.startsWith('{')) return false;
+  // A profile whose `format` was lost (a hand edit, another tool's rewrite) has its other
+  // top-level keys: read as a trace, it was refused as a log without a `timestamp` column (found by
+  // the bad-input audit); read as a profile, it is refused naming the missing key.
+  if (PROFILE_KEYS.filter((k) => text.includes(`"${k}"`)).length >= 3) return true;
   const nl = text.indexOf('\n');
   if (nl >= 0) return text.slice(0, nl).trim() === '{';
   // One line longer than the sample: a profile written compactly with its keys in another order?

@@ -199,7 +199,10 @@ export function registerRun(program: Command, runCommand: (argv: string[]) => Pr
             continue;
           }
           const missing = stage.inputs.filter((i) => (isPattern(i) ? patternMatches(i, base) === undefined : !existsSync(resolve(base, i))));
-          if (missing.length) throw new UsageError(`[${pipeline.name}] stage ${stage.name}: missing input ${missing.map((i) => (isPattern(i) ? `${i} (the pattern matches no files)` : i)).join(', ')}`);
+          // Named by the spec's path too (found by the bad-input audit: an input misspelt in the
+          // spec was reported by the stage's name alone).
+          const where = `${file}: stages[${pipeline.stages.indexOf(stage)}].inputs[${stage.inputs.indexOf(missing[0])}]`;
+          if (missing.length) throw new UsageError(`${where}: [${pipeline.name}] stage ${stage.name}: missing input ${missing.map((i) => (isPattern(i) ? `${i} (the pattern matches no files)` : i)).join(', ')}`);
           const t0 = performance.now();
           quietStages(Boolean(opts.quiet));
           let code: number;

@@ -56,7 +56,11 @@ export function checkExpectedRequests(expected: number, options: GenerateOptions
   const max = options.maxRequests;
   if (max !== undefined && expected > max) {
     throw new GenerateError(
-      `--rate ${describeRateSpec(options.rate)} over ${options.duration} s is expected to give about ${expected.toPrecision(3)} requests, above the limit of ${max} (--max-requests); lower the rate or duration, or raise --max-requests`,
+      // A rate past what a double holds (a profile's window rate of 1e308, --rate scale:1e300)
+      // said "about Infinity requests … raise --max-requests" (found by the bad-input audit).
+      Number.isFinite(expected)
+        ? `--rate ${describeRateSpec(options.rate)} over ${options.duration} s is expected to give about ${expected.toPrecision(3)} requests, above the limit of ${max} (--max-requests); lower the rate or duration, or raise --max-requests`
+        : `--rate ${describeRateSpec(options.rate)} over ${options.duration} s is expected to give more requests than a number holds: a rate in the profile or in --rate is out of range`,
     );
   }
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { duplicateKeyProblem, formatJsonPath, parseJsonText, plainIssue, type SchemaIssue } from '../io/json-text.js';
-import { CANONICAL_FIELDS, type CanonicalField } from './fields.js';
+import { CANONICAL_FIELDS, INT_FIELDS, type CanonicalField } from './fields.js';
+import { NUMERIC_RE, trimmed } from './normalize.js';
 import { IngestError } from './errors.js';
 import { readErrorReason } from '../io/read-error.js';
 
@@ -98,6 +99,7 @@ export function parseMapping(value: unknown, file = 'mapping'): Mapping {
   if (r.data.timestamp?.timezone !== undefined) parseTimezone(r.data.timestamp.timezone, file);
   checkEndTimes(r.data, file);
   checkFilter(r.data, file);
+  checkConstCounts(r.data, file);
   const h = r.data.columns.hash_ids;
   if (h !== undefined && typeof h !== 'string' && !(typeof h === 'object' && 'token_blocks' in h)) throw new IngestError(`${file}: columns.hash_ids: expected the column (or dotted path) holding each request's block ids, an array such as [0, 1, 2], or {"token_blocks": col} for a column of the prompt's token ids, got ${JSON.stringify(h)}`, file);
   const tb = (Object.entries(r.data.columns) as [string, FieldSource][]).find(([f, src]) => f !== 'hash_ids' && typeof src === 'object' && 'token_blocks' in src);
@@ -108,6 +110,23 @@ export function parseMapping(value: unknown, file = 'mapping'): Mapping {
   if (d !== undefined && d !== '\t' && r.data.format === 'tsv') throw new IngestError(`${file}: delimiter ${JSON.stringify(d)} with format "tsv" (tab-separated): give "format": "csv" with it`, file);
   parsed.add(r.data);
   return r.data;
+}
+
+/**
+ * A `{"const": v}` count (tokens, images, turn, …) that every row would reject — negative, a
+ * fraction, not a number — is refused here, naming the key: it said "no accepted rows: all 8819
+ * rows rejected (negative_tokens 8819)" about the log (found by the bad-input audit). A blank
+ * const leaves the field absent, as an empty column does.
+ */
+function checkConstCounts(m: Mapping, file: string): void {
+  for (const field of INT_FIELDS) {
+    const src = m.columns[field];
+    if (src === undefined || typeof src !== 'object' || Array.isArray(src) || !('const' in src)) continue;
+    const v = typeof src.const === 'string' ? trimmed(src.const) : src.const;
+    if (v === '') continue;
+    const x = typeof v === 'number' ? v : NUMERIC_RE.test(v) ? Number(v) : NaN;
+    if (!(Number.isInteger(x) && x >= 0 && x <= 2147483647)) throw new IngestError(`${file}: columns.${field}.const: ${field} must be a whole number from 0 to 2147483647, got ${JSON.stringify(src.const)} (every row would be rejected)`, file);
+  }
 }
 
 /**
@@ -315,7 +334,9 @@ export function withoutHashIds(m: Mapping): Mapping {
 export function parseTimezone(tz: string, file = 'mapping'): number {
   if (tz === 'UTC' || tz === 'Z') return 0;
   const m = /^([+-])(\d{2}):?(\d{2})$/.exec(tz);
-  if (!m) throw new IngestError(`${file}: timestamp.timezone: expected UTC or an offset like +08:00, got ${JSON.stringify(tz)}`, file);
+  // An offset past a day or an hour (`+80:00` for `+08:00`, `+05:75`) moved every time by it
+  // without a word (found by the bad-input audit).
+  if (!m || Number(m[2]) > 23 || Number(m[3]) > 59) throw new IngestError(`${file}: timestamp.timezone: expected UTC or an offset like +08:00 (hours up to 23, minutes up to 59), got ${JSON.stringify(tz)}`, file);
   return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3]) * 60);
 }
 

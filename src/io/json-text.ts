@@ -15,10 +15,14 @@ export function lineColumnAt(text: string, offset: number): { line: number; colu
  * JSON.parse that turns a syntax error into a message with line and column
  * (Node reports only a character position).
  */
-export function parseJsonText(text: string, file: string): unknown {
+export function parseJsonText(withBom: string, file: string): unknown {
+  // A byte-order mark, as Windows editors (Notepad, PowerShell's Out-File) save UTF-8, is no
+  // part of the JSON: a profile, mapping or pipeline spec with one was refused as "1:1: invalid
+  // JSON (Unexpected token ' ')" (found by the bad-input audit). CSV and JSON-lines inputs skip it too.
+  const text = withBom.charCodeAt(0) === 0xfeff ? withBom.slice(1) : withBom;
   // An empty file said "invalid JSON (Unexpected end of JSON input)", which reads as a
   // truncated document (found by a new user's walkthrough: `generate empty.json`, `--map e.json`).
-  if (text.replace(/^\uFEFF/, '').trim() === '') throw new SyntaxError(`${file}: empty file (no JSON text)`);
+  if (text.trim() === '') throw new SyntaxError(`${file}: empty file (no JSON text)`);
   try {
     return JSON.parse(text);
   } catch (err) {

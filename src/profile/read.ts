@@ -4,7 +4,7 @@ import { isZstdMagic, zstdDamageMessage } from '../io/zstd.js';
 import { createHash } from 'node:crypto';
 import { wrongKindHint } from '../io/file-kind.js';
 import { readErrorReason } from '../io/read-error.js';
-import { formatJsonPath, parseJsonText } from '../io/json-text.js';
+import { duplicateKeyProblem, formatJsonPath, parseJsonText } from '../io/json-text.js';
 import { checkPmf, PmfError } from '../stats/pmf.js';
 import { ProfileError } from './errors.js';
 import { clientsBulkValid } from './fast-check.js';
@@ -43,20 +43,32 @@ export function parseProfileSchema(value: unknown): ReturnType<typeof ProfileSch
  * or items (non-negative integers) except `reason_ratio` (in [0, 1]); exact values ascend.
  * Returns the problem (`values[i]: …`) or null.
  */
-export function fieldValueProblem(name: string, values: readonly number[], binLo?: readonly number[]): string | null {
+export function fieldValueProblem(name: string, values: readonly number[], binLo?: readonly number[], binHi?: readonly number[]): string | null {
   const ratio = name === 'reason_ratio';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (ratio ? !(v >= 0 && v <= 1) : !(Number.isInteger(v) && v >= 0)) {
       return `values[${i}]: ${name} ${ratio ? 'must be in [0, 1]' : 'must be a non-negative integer'}, got ${v}`;
     }
+    if (!ratio && v > MAX_COUNT) return `values[${i}]: ${name} must be at most ${MAX_COUNT}, got ${v}`;
     if (i > 0 && !(v > values[i - 1])) return `values[${i}]: values must ascend (${values[i - 1]} then ${v})`;
   }
   for (let i = 0; i < (binLo?.length ?? 0); i++) {
     if (ratio || binLo![i] < 0) return `bins.lo[${i}]: ${ratio ? 'reason_ratio has no integer bins' : `must be ≥ 0, got ${binLo![i]}`}`;
   }
+  for (let i = 0; i < (binHi?.length ?? 0); i++) {
+    if (binHi![i] > MAX_COUNT) return `bins.hi[${i}]: ${name} must be at most ${MAX_COUNT}, got ${binHi![i]}`;
+  }
   return null;
 }
+
+/**
+ * The largest count a trace holds (its integer columns are 32-bit, and ingest rejects more as
+ * `bad_number`): a hand-edited length of 2^40 stopped a Parquet output with "internal error:
+ * parquet expected int32 value" (exit 3), and went into JSON lines that no command reads back
+ * (found by the bad-input audit).
+ */
+const MAX_COUNT = 2147483647;
 
 /** A gap histogram's counts line up with its bins and hold some gaps. */
 function checkGapHistogram(e: NonNullable<ArrivalWindow['empirical']>, where: string, file: string): void {
@@ -141,6 +153,15 @@ export function validateProfile(value: unknown, file = '<profile>'): Profile {
       if (w.empirical) checkGapHistogram(w.empirical, `clients[${ci}].arrivals[${wi}].empirical`, file);
     });
     if (client.levels) checkSegments(client.levels.starts, client.levels.rates, `clients[${ci}].levels`, 'rates', file, profile.span.start);
+    // A daily cycle's start far from the span (a hand edit of 1e300): its bins' boundaries were
+    // counted out from it one by one and inspect crashed the process, out of memory, where no
+    // double can tell one bin from the next (found by the bad-input audit). 2^32 bins is ~490 000
+    // years of hours: any start a cycle is fitted or moved to.
+    const daily = client.levels?.daily;
+    if (daily && !(Math.abs(daily.start - profile.span.start) <= 2 ** 32 * daily.bin_seconds)) {
+      const where = `clients[${ci}].levels.daily.start`;
+      throw new ProfileError(`${file}: ${where}: ${daily.start} is more than 2^32 bins of ${daily.bin_seconds} s from span.start (${profile.span.start}); give the start of a bin near the span`, file, where);
+    }
     if (client.batches) {
       // Requests per instant: whole numbers from 1, ascending (a size of 0 or 2.5 would make
       // generation emit nothing or a fraction of a request at an instant).
@@ -192,7 +213,7 @@ export function validateProfile(value: unknown, file = '<profile>'): Profile {
         const where = `clients[${ci}].lengths[${wi}].fields.${name}.pmf`;
         try {
           checkPmf(field.pmf, where);
-          const bad = fieldValueProblem(name, field.pmf.values, field.pmf.bins?.lo);
+          const bad = fieldValueProblem(name, field.pmf.values, field.pmf.bins?.lo, field.pmf.bins?.hi);
           if (bad) throw new PmfError(`${where}.${bad}`, `${where}.${bad.split(':')[0]}`);
         } catch (err) {
           if (err instanceof PmfError) throw new ProfileError(`${file}: ${err.message}`, file, err.path);
@@ -247,9 +268,20 @@ export function readProfile(file: string, options: { wholeTextLimit?: number } =
   } catch (err) {
     throw new ProfileError((err as Error).message, file);
   }
+  // A key twice in one object (a hand edit pasting a window's "rate" under the old one): JSON
+  // keeps the last without a word, so the profile generated from a value its editor may not have
+  // meant (found by the bad-input audit). Checked up to a size a person edits: the scan costs
+  // ~40 ms a MB, and the profiles of long logs (hundreds of MB) are only ever written by fit.
+  if (bytes.length <= DUPLICATE_KEY_CHECK_LIMIT) {
+    const dup = duplicateKeyProblem(bytes.toString('utf8'), file);
+    if (dup) throw new ProfileError(dup, file);
+  }
   const profile = validateProfile(value, file);
   return { profile, sha256 };
 }
+
+/** The largest profile checked for duplicate keys (16 MB: 30 days of 100 clients). */
+const DUPLICATE_KEY_CHECK_LIMIT = 16 * 2 ** 20;
 
 /** The longest file read as one string (V8 strings hold at most 2^29 − 24 characters). */
 const WHOLE_TEXT_LIMIT = 2 ** 29 - 24;

@@ -25,7 +25,7 @@ describe('a pipeline stage whose inputs are a pattern, as its command line may b
     writeFileSync(spec, JSON.stringify({ name: 'days', stages: [{ name: 'ingest', run: ['ingest', 'logz/*.csv', '--preset', 'azure-llm-2023', '--out', 'trace.jsonl'], inputs: ['logz/*.csv'], outputs: ['trace.jsonl'] }] }));
     const none = await runCli('run', spec);
     expect(none.code).toBe(2);
-    expect(none.stderr).toBe('servegen: [days] stage ingest: missing input logz/*.csv (the pattern matches no files)\n');
+    expect(none.stderr).toBe(`servegen: ${spec}: stages[0].inputs[0]: [days] stage ingest: missing input logz/*.csv (the pattern matches no files)\n`);
   });
 });
 
