@@ -250,7 +250,8 @@ describe('bad input exits 2 with a message naming the file, and writes nothing',
     writeFileSync(noWindows, JSON.stringify({ ...p, clients: p.clients.map((c: Record<string, unknown>) => ({ ...c, arrivals: [] })) }));
     const r = await runCli('generate', noWindows, '--duration', '60', '--out', join(dir, 'g.jsonl'));
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('has arrival windows: the profile describes no requests to generate');
+    // (h-82: the message names the file and the key too)
+    expect(r.stderr).toContain(`${noWindows}: clients[].arrivals: no client has arrival windows, so the profile describes no requests to generate`);
     expect(existsSync(join(dir, 'g.jsonl'))).toBe(false);
     const inverted = join(dir, 'inv.json');
     writeFileSync(inverted, JSON.stringify({ ...p, span: { ...p.span, end: p.span.start - 5 } }));
