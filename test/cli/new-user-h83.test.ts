@@ -92,3 +92,30 @@ describe('servegen capacity: a generated trace that is no draw of the source', (
     expect(r.stderr.match(/warning:/g)).toHaveLength(1);
   });
 });
+
+describe('servegen fidelity-table over reports of other tool versions', () => {
+  /** A minimal valid report (one metric) as `validate --json` writes it, with `extra` over it. */
+  function report(dir: string, name: string, extra: Record<string, unknown>): string {
+    const file = join(dir, `${name}.json`);
+    const base = { format: 'servegen-fidelity', version: 1, tool: 'servegen-ts@0.1.0', pass: true, failed: [], source: { requests: 10 }, metrics: { iat_ks: { value: 0.1, threshold: 0.2, pass: true } } };
+    writeFileSync(file, JSON.stringify({ ...base, ...extra }));
+    return file;
+  }
+
+  it('refuses a newer version\'s report by name (it was tabled as if this tool could read it)', async () => {
+    const dir = tempDir();
+    const r = await runCli('fidelity-table', report(dir, 'now', {}), report(dir, 'next', { version: 2 }));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: ${join(dir, 'next.json')}: fidelity report version 2 is newer than this tool supports (1); upgrade servegen-ts\n`);
+  });
+
+  it('notes reports of several tool versions (an older run\'s beside this one\'s) and records each row\'s tool in the JSON', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'table.json');
+    const r = await runCli('fidelity-table', report(dir, 'now', {}), report(dir, 'old', { tool: 'servegen-ts@0.0.9', pass: false, failed: ['iat_ks'] }), '--json', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('note: the reports were written by 2 tool versions (servegen-ts@0.1.0: now; servegen-ts@0.0.9: old): their metrics and thresholds may differ');
+    expect(JSON.parse(readFileSync(out, 'utf8')).traces.map((t: { tool: string }) => t.tool)).toEqual(['servegen-ts@0.1.0', 'servegen-ts@0.0.9']);
+    expect((await runCli('fidelity-table', report(dir, 'a', {}), report(dir, 'b', {}))).stderr).not.toContain('tool versions');
+  });
+});
