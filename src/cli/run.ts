@@ -71,7 +71,10 @@ export function readPipeline(file: string): Pipeline {
     const stageKeys = Object.keys(PipelineSchema.shape.stages.element.shape);
     const known = (path: readonly PropertyKey[]) => (path.length === 0 ? Object.keys(PipelineSchema.shape) : path.length === 2 && path[0] === 'stages' ? stageKeys : undefined);
     const label = (path: readonly PropertyKey[]) => (path.length === 2 && path[0] === 'stages' && typeof path[1] === 'number' ? `stages[${path[1]}] (stage ${path[1] + 1})` : formatJsonPath(path));
-    const text = plainIssue(r.error.issues[0], value, known, label);
+    // A misspelt required key ("stage", "rum") said only `missing "stages"`, where a misspelt
+    // optional one gets "did you mean" (found by a new user's audit): an unknown key is named first.
+    const issue = r.error.issues.find((i) => i.code === 'unrecognized_keys') ?? r.error.issues[0];
+    const text = plainIssue(issue, value, known, label);
     const hint = text.endsWith('missing "name"') ? (text.startsWith('top level') ? ' (the pipeline\'s name names its run state .servegen-run/<name>.json)' : ' (every stage needs a name: the run state records each stage by it)') : '';
     throw new UsageError(`${file}: ${text}${hint}`);
   }

@@ -119,3 +119,16 @@ describe('servegen fidelity-table over reports of other tool versions', () => {
     expect((await runCli('fidelity-table', report(dir, 'a', {}), report(dir, 'b', {}))).stderr).not.toContain('tool versions');
   });
 });
+
+describe('servegen run: a misspelt required key in a spec', () => {
+  it('is named with the key it likely means (it said only `missing "stages"` / `missing "run"`)', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'p.json');
+    writeFileSync(file, JSON.stringify({ name: 'p', stage: [] }));
+    expect((await runCli('run', file)).stderr).toBe(`servegen: ${file}: top level: unknown key "stage"; did you mean "stages"? (allowed here: name, description, stages)\n`);
+    writeFileSync(file, JSON.stringify({ name: 'p', stages: [{ name: 'fit', rum: ['fit'], outputs: ['p.json'] }] }));
+    const r = await runCli('run', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: ${file}: stages[0] (stage 1): unknown key "rum"; did you mean "run"? (allowed here: name, run, inputs, outputs, allow_failure)\n`);
+  });
+});
