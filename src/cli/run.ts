@@ -237,6 +237,8 @@ export function registerRun(program: Command, runCommand: (argv: string[]) => Pr
             rep.info(`[${pipeline.name}] ${stage.name}: unchanged, skipped`);
             continue;
           }
+          // Say why a stage whose inputs did not change reruns: another pipeline (or a hand) rewrote its output.
+          if (!opts.force && state[stage.name]?.startsWith(`${key} `)) rep.info(`[${pipeline.name}] ${stage.name}: an output changed or was removed since this stage wrote it (another pipeline writing into the same folder?); rerunning`);
           const missing = stage.inputs.filter((i) => (isPattern(i) ? patternMatches(i, base) === undefined : !existsSync(resolve(base, i))));
           // Named by the spec's path too (found by the bad-input audit: an input misspelt in the
           // spec was reported by the stage's name alone).

@@ -38,6 +38,7 @@ describe('servegen run: a stage whose output was rewritten since it ran', () => 
     const again = await runCli('run', a);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('[a] ingest: done in');
+    expect(again.stderr).toContain('[a] ingest: an output changed or was removed since this stage wrote it (another pipeline writing into the same folder?); rerunning');
     expect(readFileSync(join(dir, 'out', 'trace.jsonl'), 'utf8')).toContain('"client_id":"a"');
     expect(readFileSync(join(dir, 'out', 'a-profile.json'), 'utf8')).toContain('"a"');
     expect((await runCli('run', a)).stderr).toContain('[a] fit: unchanged, skipped');
