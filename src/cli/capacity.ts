@@ -90,6 +90,29 @@ export function capacityLine(rows: readonly CapacityRow[], labels: readonly stri
   return `capacity (slots for p99 queueing delay ≤ ${slos.join(' / ')} s; servegen capacity): ${rows.map((r, i) => `${labels[i]} ${slots(r)}`).join(', ')}`;
 }
 
+/**
+ * Why a generated trace (one with our generator header) is no draw of a profile fitted from the
+ * source, or undefined when nothing says so: its origin is another time than the source's (or the source has none), or
+ * none of its clients is one of the source's (unless its ids are an anonymized profile's ranks,
+ * c0001 … and tail, or it is a naive baseline, whose one client is "naive": neither names a client of the log). A trace generated from another log's
+ * profile was compared slot for slot without a word (found by a new user's audit).
+ */
+export function foreignDraw(source: Trace, generated: Trace, meta: Record<string, unknown> | undefined): string | undefined {
+  if (meta === undefined || meta.generator === null || typeof meta.generator !== 'object') return undefined;
+  if (source.origin !== null && generated.origin !== null && Math.abs(Date.parse(source.origin) - Date.parse(generated.origin)) > 1000) return `its profile's times start at ${generated.origin}, the source's at ${source.origin}`;
+  // (an anonymized profile's trace has no origin whatever its source's; a relative log's profile has none either)
+  if (source.origin === null && generated.origin !== null) return `its profile's times start at ${generated.origin}, the source's times are relative`;
+  const ids = new Set(source.clientIds);
+  // (a naive baseline's one client is "naive")
+  if ((meta.generator as { naive?: unknown }).naive === true) return undefined;
+  const anonymized = generated.clientIds.every((c) => /^c\d{4,}$/.test(c) || c === 'tail');
+  if (!anonymized && generated.clientIds.length > 0 && !generated.clientIds.some((c) => ids.has(c))) {
+    const some = generated.clientIds.slice(0, 3).map((c) => JSON.stringify(c)).join(', ');
+    return `none of its clients (${some}${generated.clientIds.length > 3 ? ', …' : ''}) is one of the source's`;
+  }
+  return undefined;
+}
+
 /** `--prefix-cache 16384`: a whole number of blocks ≥ 1. */
 function wholeBlocks(text: string): number {
   const v = flagNumber(text.trim());
@@ -218,6 +241,7 @@ size. Fewer slots than the source means the generated workload under-provisions.
       const model: SlotModel = { prefillTokensPerSecond: positive(opts.prefill, '--prefill', 'prompt tokens per second > 0'), decodeTokensPerSecond: positive(opts.decode, '--decode', 'output tokens per second > 0') };
       const sides: { file: string; role: CapacityRow['role']; prefix: 'source' | 'generated' }[] = [{ file: sourceFile, role: 'source', prefix: 'source' }, ...generated.map((file) => ({ file, role: 'generated' as const, prefix: 'generated' as const }))];
       const rows: CapacityRow[] = [];
+      let sourceTrace: Trace | undefined;
       for (const side of sides) {
         const p = side.prefix === 'source' ? { preset: opts.sourcePreset, map: opts.sourceMap, format: opts.sourceFormat, rejects: opts.sourceRejects, ratio: opts.sourceMaxRejectRatio } : { preset: opts.generatedPreset, map: opts.generatedMap, format: opts.generatedFormat, rejects: opts.generatedRejects, ratio: opts.generatedMaxRejectRatio };
         const rejects: RejectOptions = { rejects: p.rejects, maxRejectRatio: p.ratio, prefix: side.prefix };
@@ -225,6 +249,9 @@ size. Fewer slots than the source means the generated workload under-provisions.
         rep.done();
         ingestWarnings(rep, result, side.file);
         const t = result.trace;
+        if (side.role === 'source') sourceTrace = t;
+        const foreign = sourceTrace && side.role === 'generated' ? foreignDraw(sourceTrace, t, result.meta) : undefined;
+        if (foreign) rep.info(`warning: ${side.file}: ${foreign}: it is likely not generated from a profile of ${sourceFile}, so its slots are not the source's to compare`);
         const input = t.ints.input_tokens;
         const output = t.ints.output_tokens;
         // Without lengths every request holds its slot 0 s and one slot meets any SLO.

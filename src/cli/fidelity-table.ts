@@ -3,7 +3,7 @@ import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { expandInputs } from '../io/input.js';
 import type { Command } from 'commander';
 import { isStandardOutput, writeFileAtomic } from '../io/atomic.js';
-import type { FidelityReport } from '../validate/validate.js';
+import { FIDELITY_VERSION, type FidelityReport } from '../validate/validate.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, UsageError } from './errors.js';
 import { markdownCell, Reporter } from './progress.js';
 import { readErrorReason } from '../io/read-error.js';
@@ -67,6 +67,10 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
         if (r === null || typeof r !== 'object' || r.format !== 'servegen-fidelity') throw new UsageError(`${f}: not a fidelity report (format ${JSON.stringify((r as { format?: unknown } | null)?.format)})`);
         // A report missing its parts was an internal error (exit 3: "Cannot convert undefined
         // or null to object") — found by review. Name the part instead.
+        // A newer tool's report was tabled as if this tool could read it (found by a new user's
+        // audit), where a newer profile or trace is refused: its parts may mean other things.
+        const version = (r as { version?: unknown }).version;
+        if (typeof version === 'number' && version > FIDELITY_VERSION) throw new UsageError(`${f}: fidelity report version ${version} is newer than this tool supports (${FIDELITY_VERSION}); upgrade servegen-ts`);
         const bad = (path: string) => new UsageError(`${f}: ${path}: missing or malformed in this fidelity report`);
         if (typeof r.pass !== 'boolean') throw bad('pass');
         if (r.metrics === null || typeof r.metrics !== 'object' || Array.isArray(r.metrics)) throw bad('metrics');
@@ -81,13 +85,18 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
         const judged = Object.values(r.metrics).filter((m) => m.value !== null).length;
         // (resolved: a fidelity.json in the working directory was the trace ".", found by review)
         const name = basename(f) === 'fidelity.json' ? basename(dirname(resolve(f))) : basename(f, '.json');
-        return { name, file: f, pass: r.pass, requests: r.source.requests, judged, failed: r.failed };
+        const tool = typeof r.tool === 'string' ? r.tool : 'unknown';
+        return { name, file: f, tool, pass: r.pass, requests: r.source.requests, judged, failed: r.failed };
       });
       // Two reports named alike (a/conv/fidelity.json, b/conv/fidelity.json) were two rows "conv":
       // such names get their whole path (found by review).
       const count = new Map<string, number>();
       for (const r of rows) count.set(r.name, (count.get(r.name) ?? 0) + 1);
       for (const r of rows) if (count.get(r.name)! > 1) r.name = basename(r.file) === 'fidelity.json' ? dirname(r.file) : r.file.replace(/\.json$/, '');
+      // Reports of several tool versions (an older run's beside this one's) were tabled as alike,
+      // though metrics and thresholds change between versions (found by a new user's audit).
+      const tools = [...new Set(rows.map((r) => r.tool))];
+      if (tools.length > 1) rep.info(`note: the reports were written by ${tools.length} tool versions (${tools.map((t) => `${t}: ${rows.filter((r) => r.tool === t).map((r) => r.name).join(', ')}`).join('; ')}): their metrics and thresholds may differ; validate again with one version to compare them`);
       const cell = markdownCell;
       const md = [
         '| trace | requests | verdict | metrics passed | failed metrics |',

@@ -5,7 +5,7 @@ import { expandInputs } from '../io/input.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { writeFileAtomic } from '../io/atomic.js';
-import { duplicateKeyProblem, editDistance, formatJsonPath, parseJsonText, plainIssue } from '../io/json-text.js';
+import { didYouMean, duplicateKeyProblem, editDistance, formatJsonPath, parseJsonText, plainIssue } from '../io/json-text.js';
 import { toolName } from '../version.js';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { quietStages, Reporter } from './progress.js';
@@ -71,7 +71,10 @@ export function readPipeline(file: string): Pipeline {
     const stageKeys = Object.keys(PipelineSchema.shape.stages.element.shape);
     const known = (path: readonly PropertyKey[]) => (path.length === 0 ? Object.keys(PipelineSchema.shape) : path.length === 2 && path[0] === 'stages' ? stageKeys : undefined);
     const label = (path: readonly PropertyKey[]) => (path.length === 2 && path[0] === 'stages' && typeof path[1] === 'number' ? `stages[${path[1]}] (stage ${path[1] + 1})` : formatJsonPath(path));
-    const text = plainIssue(r.error.issues[0], value, known, label);
+    // A misspelt required key ("stage", "rum") said only `missing "stages"`, where a misspelt
+    // optional one gets "did you mean" (found by a new user's audit): an unknown key is named first.
+    const issue = r.error.issues.find((i) => i.code === 'unrecognized_keys') ?? r.error.issues[0];
+    const text = plainIssue(issue, value, known, label);
     const hint = text.endsWith('missing "name"') ? (text.startsWith('top level') ? ' (the pipeline\'s name names its run state .servegen-run/<name>.json)' : ' (every stage needs a name: the run state records each stage by it)') : '';
     throw new UsageError(`${file}: ${text}${hint}`);
   }
@@ -98,6 +101,28 @@ export function unknownStageCommand(file: string, pipeline: Pipeline, commands: 
     if (prefix) return `${file}: stage ${s.name}: "${word}" is not a servegen command: a stage's run starts with the command, without "${prefix}" (["${s.run.find((w) => commands.includes(w)) ?? 'fit'}", …])`;
     const near = commands.map((c) => ({ c, d: editDistance(word.toLowerCase(), c) })).filter((x) => x.d <= Math.max(1, Math.floor(x.c.length / 3))).sort((x, y) => x.d - y.d)[0];
     return `${file}: stage ${s.name}: ${JSON.stringify(word)} is not a servegen command${near ? ` (did you mean ${near.c}?)` : ''}; the commands are ${commands.join(', ')}`;
+  }
+  return undefined;
+}
+
+/**
+ * The first stage whose run gives an option its command does not take, as an error naming the
+ * stage (undefined when none does). A typo'd option (`--seeed`) in a later stage ran the earlier
+ * stages first and then stopped on commander's "unknown option" (found by a new user's audit):
+ * like a typo'd command, it is refused before any stage runs. Tokens after `--` are operands.
+ */
+export function unknownStageOption(file: string, pipeline: Pipeline, program: Command): string | undefined {
+  for (const s of pipeline.stages) {
+    const cmd = program.commands.find((c) => c.name() === s.run[0]);
+    if (!cmd) continue;
+    const known = ['--help', ...cmd.options.flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined))];
+    const end = s.run.indexOf('--');
+    for (const word of s.run.slice(1, end < 0 ? undefined : end)) {
+      if (!word.startsWith('--')) continue;
+      const flag = word.split('=')[0];
+      if (known.includes(flag)) continue;
+      return `${file}: stage ${s.name}: ${s.run[0]} has no option ${flag}${didYouMean([flag], known)} (servegen ${s.run[0]} --help lists them)`;
+    }
   }
   return undefined;
 }
@@ -130,6 +155,18 @@ function stageKey(stage: Pipeline['stages'][number], base: string): string {
     for (const f of matched ?? []) h.update(relative(base, f)).update('\0').update(fileHash(f)).update('\0');
   }
   return h.digest('hex');
+}
+
+/**
+ * What the run state records for a stage that succeeded: its key and its outputs' contents. With
+ * the key alone, an output another pipeline (or a hand) rewrote since kept the stage "unchanged,
+ * skipped": two pipelines writing out/trace.parquet each skipped their ingest and fitted the
+ * other's trace (found by a new user's audit).
+ */
+function doneRecord(stage: Pipeline['stages'][number], base: string, key: string): string {
+  const h = createHash('sha256');
+  for (const o of stage.outputs) h.update(o).update('\0').update(fileHash(resolve(base, o))).update('\0');
+  return `${key} ${h.digest('hex')}`;
 }
 
 function isPattern(input: string): boolean {
@@ -183,6 +220,8 @@ export function registerRun(program: Command, runCommand: (argv: string[]) => Pr
       const pipeline = readPipeline(file);
       const unknown = commands && unknownStageCommand(file, pipeline, commands().filter((c) => c !== 'run'));
       if (unknown) throw new UsageError(unknown);
+      const unknownOption = commands && unknownStageOption(file, pipeline, program);
+      if (unknownOption) throw new UsageError(unknownOption);
       const base = dirname(resolve(file));
       const stateFile = join(base, '.servegen-run', `${pipeline.name}.json`);
       const state = readRunState(stateFile, rep);
@@ -193,11 +232,13 @@ export function registerRun(program: Command, runCommand: (argv: string[]) => Pr
         process.chdir(base);
         for (const stage of pipeline.stages) {
           const key = stageKey(stage, base);
-          const fresh = state[stage.name] === key && stage.outputs.every((o) => existsSync(resolve(base, o)));
-          if (fresh && !opts.force) {
+          const fresh = !opts.force && stage.outputs.every((o) => existsSync(resolve(base, o))) && state[stage.name] === doneRecord(stage, base, key);
+          if (fresh) {
             rep.info(`[${pipeline.name}] ${stage.name}: unchanged, skipped`);
             continue;
           }
+          // Say why a stage whose inputs did not change reruns: another pipeline (or a hand) rewrote its output.
+          if (!opts.force && state[stage.name]?.startsWith(`${key} `)) rep.info(`[${pipeline.name}] ${stage.name}: an output changed or was removed since this stage wrote it (another pipeline writing into the same folder?); rerunning`);
           const missing = stage.inputs.filter((i) => (isPattern(i) ? patternMatches(i, base) === undefined : !existsSync(resolve(base, i))));
           // Named by the spec's path too (found by the bad-input audit: an input misspelt in the
           // spec was reported by the stage's name alone).
@@ -217,7 +258,7 @@ export function registerRun(program: Command, runCommand: (argv: string[]) => Pr
             // A declared output the stage did not write makes it rerun on every run: say so (found by review).
             const unwritten = stage.outputs.filter((o) => !existsSync(resolve(base, o)));
             if (unwritten.length) rep.info(`[${pipeline.name}] note: stage ${stage.name} did not write its declared output(s) ${unwritten.join(', ')}; it reruns on every run until it does`);
-            state[stage.name] = key;
+            state[stage.name] = doneRecord(stage, base, key);
             writeFileAtomic(stateFile, JSON.stringify(state, null, 2) + '\n');
             rep.info(`[${pipeline.name}] ${stage.name}: done in ${seconds} s`);
             continue;

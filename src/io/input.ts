@@ -172,8 +172,10 @@ function directoryAdvice(dir: string): string {
     // (unreadable: the generic advice)
   }
   if (names.includes('scan.parquet') || names.includes('scan')) return `${dir}: is a directory of window summaries (Parquet): fit it with servegen fit --summaries ${dir}`;
+  // Given where a trace goes: "then use the profile" left validate and capacity, whose source
+  // a profile is not, with nothing to give (found by a new user's audit).
   const pool = upstreamPoolAdvice(dir, names);
-  if (pool) return pool;
+  if (pool) return `${pool}; where a source trace goes (validate, capacity, roundtrip) a pool has no requests to compare: give a trace generated from the profile (servegen generate pool.json --duration 3600 --out trace.jsonl)`;
   // The most common extension among its files (".csv.gz" counts as one).
   const count = new Map<string, number>();
   for (const n of names) {

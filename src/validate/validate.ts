@@ -93,6 +93,9 @@ export function generatorHeader(meta: Record<string, unknown> | undefined): { st
   };
 }
 
+/** The `version` of the fidelity reports this tool writes (and the newest `fidelity-table` reads). */
+export const FIDELITY_VERSION = 1;
+
 /** Offset that puts a generated trace on the source's time axis (its header's `generator.start`). */
 export function generatorOffset(r: IngestResult): number {
   return generatorHeader(r.meta)?.start ?? 0;
@@ -279,7 +282,7 @@ export function compareSides(
     .map(([k]) => k);
   const report: FidelityReport = {
     format: 'servegen-fidelity',
-    version: 1,
+    version: FIDELITY_VERSION,
     tool: toolName(),
     pass: failed.length === 0,
     failed,

@@ -69,7 +69,7 @@ describe('inspect: a directory, several profiles (found by review)', () => {
       const r = await runCli('inspect', pool, '--engine', engine);
       expect(r.code, engine).toBe(2);
       // ... and says to import it (a new user's walkthrough: "give the files (or a pattern like DIR/*.csv)").
-      expect(r.stderr, engine).toBe(`servegen: ${pool}: is an upstream ServeGen pool (chunk-N-trace.csv): import it first (servegen import-servegen ${pool} --out pool.json), then use the profile\n`);
+      expect(r.stderr, engine).toBe(`servegen: ${pool}: is an upstream ServeGen pool (chunk-N-trace.csv): import it first (servegen import-servegen ${pool} --out pool.json), then use the profile; where a source trace goes (validate, capacity, roundtrip) a pool has no requests to compare: give a trace generated from the profile (servegen generate pool.json --duration 3600 --out trace.jsonl)\n`);
     }
   });
 

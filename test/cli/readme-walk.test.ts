@@ -188,9 +188,11 @@ it('a directory given as a trace: summaries are sent to fit --summaries, logs ge
 it('an upstream pool directory where a trace or a profile goes says to import it (a new user\'s walkthrough: "a pattern like DIR/*.csv", "cannot read profile (is a directory)")', async () => {
   const pool = fixture('servegen', 'multimodal', 'mm-image');
   const advice = `servegen: ${pool}: is an upstream ServeGen pool (chunk-N-trace.csv): import it first (servegen import-servegen ${pool} --out pool.json), then use the profile\n`;
-  for (const args of [['inspect', pool], ['fit', pool, '--out', join(dir, 'x.json')], ['validate', pool, generated], ['generate', pool, '--duration', '60', '--out', join(dir, 'x.jsonl')], ['export-servegen', pool, '--out', join(dir, 'xpool')]]) {
+  // Where a trace goes it also says what to give validate and capacity, whose source a profile is not (h-83).
+  const traceAdvice = advice.replace(/\n$/, '; where a source trace goes (validate, capacity, roundtrip) a pool has no requests to compare: give a trace generated from the profile (servegen generate pool.json --duration 3600 --out trace.jsonl)\n');
+  for (const args of [['inspect', pool], ['fit', pool, '--out', join(dir, 'x.json')], ['validate', pool, generated], ['capacity', pool, generated], ['generate', pool, '--duration', '60', '--out', join(dir, 'x.jsonl')], ['export-servegen', pool, '--out', join(dir, 'xpool')]]) {
     const r = await runCli(...args, '--quiet');
-    expect([r.code, r.stderr], args.join(' ')).toEqual([2, advice]);
+    expect([r.code, r.stderr], args.join(' ')).toEqual([2, ['generate', 'export-servegen'].includes(args[0]) ? advice : traceAdvice]);
   }
   // Another directory where a profile goes is still just a directory.
   const r = await runCli('generate', dir, '--duration', '60', '--out', join(dir, 'x.jsonl'), '--quiet');
