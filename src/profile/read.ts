@@ -11,6 +11,7 @@ import { clientsBulkValid } from './fast-check.js';
 import { PROFILE_FORMAT, PROFILE_VERSION, ProfileSchema, type ArrivalWindow, type Profile } from './schema.js';
 import { readWholeFile } from '../io/whole-file.js';
 import { upstreamPoolAdvice } from '../io/input.js';
+import { parseInstant } from '../util/instant.js';
 
 /**
  * Schema check: the bulky arrays go through the hand-written check, the rest through zod;
@@ -137,6 +138,12 @@ export function validateProfile(value: unknown, file = '<profile>'): Profile {
     throw new ProfileError(`${file}: ${where}: ${issue.message}${more}`, file, where);
   }
   const profile = parsed.data;
+  // An origin no date parser reads ("yesterday", a hand edit) was taken for none: generated
+  // traces lost the calendar without a word (found by the bad-input audit).
+  const origin = profile.span.origin;
+  if (origin !== null && parseInstant(origin) === undefined) {
+    throw new ProfileError(`${file}: span.origin: expected an ISO time such as "2023-11-16T18:17:03.000Z", or null for no calendar; got ${JSON.stringify(origin)}`, file, 'span.origin');
+  }
   profile.clients.forEach((client, ci) => {
     for (const [key, windows] of [['arrivals', client.arrivals], ['lengths', client.lengths]] as const) {
       for (let i = 1; i < windows.length; i++) {

@@ -205,6 +205,18 @@ describe('bad-input audit: profiles', () => {
     expect(res.stderr).toMatch(new RegExp(`^servegen: .*far-daily\\.json: clients\\[${i}\\]\\.levels\\.daily\\.start: 1e\\+300 is more than 2\\^32 bins of 3600 s from span\\.start`));
   });
 
+  it('an origin no date parser reads is refused naming the file and key (it was taken for none: the calendar lost without a word)', async () => {
+    const doc = JSON.parse(readFileSync(profile, 'utf8')) as { span: Record<string, unknown> };
+    const file = join(dir, 'bad-origin.json');
+    writeFileSync(file, JSON.stringify({ ...doc, span: { ...doc.span, origin: 'yesterday' } }));
+    for (const cmd of [['inspect', file], ['generate', file, '--duration', '600', '--out', join(dir, 'o.jsonl')]]) {
+      const res = await runCli(...cmd);
+      expect(res.code, cmd[0]).toBe(2);
+      expect(res.stderr, cmd[0]).toBe(`servegen: ${file}: span.origin: expected an ISO time such as "2023-11-16T18:17:03.000Z", or null for no calendar; got "yesterday"\n`);
+    }
+    expect(existsSync(join(dir, 'o.jsonl'))).toBe(false);
+  });
+
   it('a profile with nothing to draw is refused by generate naming the file and the key (it said "no clients to generate from")', async () => {
     const doc = JSON.parse(readFileSync(profile, 'utf8')) as { clients: { arrivals: unknown[] }[] };
     const none = join(dir, 'no-clients.json');
