@@ -46,6 +46,15 @@ function alive(pid: number): boolean {
  */
 export function lockOutDir(dir: string, command: string, note: (line: string) => void): () => void {
   const path = join(dir, OUT_LOCK);
+  return lockFile(path, command, note, (who) => `--out ${dir}: ${who} is writing into this directory; give each job its own --out (two runs into one directory read each other's files). If no such run is alive, remove ${path}`);
+}
+
+/**
+ * Takes the lock file `path` for one run of `command` (created exclusively, naming this process)
+ * and returns its release; `refusal(who)` is the message when another live process holds it.
+ * A lock left by a process that is gone (same host, no such pid) is taken over with a note.
+ */
+export function lockFile(path: string, command: string, note: (line: string) => void, refusal: (who: string) => string): () => void {
   for (let attempt = 0; ; attempt++) {
     let fd: number;
     try {
@@ -62,7 +71,7 @@ export function lockOutDir(dir: string, command: string, note: (line: string) =>
         continue;
       }
       const who = holder ? `servegen ${holder.command} (pid ${holder.pid} on ${holder.host}${holder.started ? `, since ${holder.started}` : ''})` : 'another servegen run';
-      throw new UsageError(`--out ${dir}: ${who} is writing into this directory; give each job its own --out (two runs into one directory read each other's files). If no such run is alive, remove ${path}`);
+      throw new UsageError(refusal(who));
     }
     try {
       writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), command, started: new Date().toISOString() }) + '\n');

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { expandInputs } from '../io/input.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { writeFileAtomic } from '../io/atomic.js';
+import { outputError, writeFileAtomic } from '../io/atomic.js';
+import { lockFile } from './out-lock.js';
 import { didYouMean, duplicateKeyProblem, editDistance, formatJsonPath, parseJsonText, plainIssue } from '../io/json-text.js';
 import { toolName } from '../version.js';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
@@ -224,6 +225,15 @@ export function registerRun(program: Command, runCommand: (argv: string[]) => Pr
       if (unknownOption) throw new UsageError(unknownOption);
       const base = dirname(resolve(file));
       const stateFile = join(base, '.servegen-run', `${pipeline.name}.json`);
+      // Two runs of one pipeline at once (two cron jobs, `make -j`) wrote the run state over each
+      // other and each rewrote the other's outputs mid-read: the second is refused, naming the first.
+      const lockPath = join(base, '.servegen-run', `${pipeline.name}.lock`);
+      try {
+        mkdirSync(dirname(stateFile), { recursive: true });
+      } catch (err) {
+        throw outputError(lockPath, err);
+      }
+      const release = lockFile(lockPath, `run ${file}`, (l) => rep.info(l), (who) => `${file}: pipeline ${pipeline.name} is being run by ${who}; wait for it to finish (two runs of one pipeline rewrite each other's outputs and run state). If no such run is alive, remove ${lockPath}`);
       const state = readRunState(stateFile, rep);
       const cwd = process.cwd();
       let worst = EXIT_OK;
@@ -273,6 +283,7 @@ export function registerRun(program: Command, runCommand: (argv: string[]) => Pr
         }
       } finally {
         process.chdir(cwd);
+        release();
       }
       rep.info(`[${pipeline.name}] ${worst === EXIT_OK ? 'ok' : 'failed'}: ${ran} stage(s) run, ${pipeline.stages.length - ran} skipped or not reached`);
       setExit(worst === EXIT_BAD_INPUT ? EXIT_BAD_INPUT : worst);

@@ -1,3 +1,5 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -204,5 +206,44 @@ describe('servegen run: absolute paths (found by review)', () => {
     expect(existsSync(out)).toBe(true);
     const again = await runCli('run', spec);
     expect(again.stderr).toContain('[p] g: unchanged, skipped');
+  });
+});
+
+describe('two runs of one pipeline at once (they rewrote each other\'s run state and outputs; an audit leftover)', () => {
+  const lockOf = (pid: number) => JSON.stringify({ pid, host: hostname(), command: 'run pipe.json', started: '2026-01-01T00:00:00.000Z' }) + '\n';
+
+  it('the second is refused, exit 2, naming the first, and runs no stage', async () => {
+    const { dir, spec } = setup();
+    const lock = join(dir, '.servegen-run', 'test.lock');
+    mkdirSync(join(dir, '.servegen-run'));
+    const other = spawn('sleep', ['30']);
+    try {
+      writeFileSync(lock, lockOf(other.pid!));
+      const r = await runCli('run', spec);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`${spec}: pipeline test is being run by servegen run pipe.json (pid ${other.pid} on ${hostname()}, since 2026-01-01T00:00:00.000Z); wait for it to finish`);
+      expect(existsSync(join(dir, 'out'))).toBe(false);
+      expect(readFileSync(lock, 'utf8')).toBe(lockOf(other.pid!));
+    } finally {
+      other.kill();
+    }
+  });
+
+  it('a lock left by a run that is gone is taken over with a note, and a finished run leaves none', async () => {
+    const { dir, spec } = setup();
+    const lock = join(dir, '.servegen-run', 'test.lock');
+    mkdirSync(join(dir, '.servegen-run'));
+    const pid = Number(spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout.trim());
+    writeFileSync(lock, lockOf(pid));
+    const r = await runCli('run', spec);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`note: ${lock}: left by servegen run pipe.json (pid ${pid}), which is no longer running; taken over`);
+    expect(existsSync(lock)).toBe(false);
+    // A failing run releases it too.
+    const doc = JSON.parse(readFileSync(spec, 'utf8'));
+    doc.stages[1].run = ['fit', 'out/trace.parquet', '--window', 'soon', '--out', 'out/profile.json'];
+    writeFileSync(spec, JSON.stringify(doc));
+    expect((await runCli('run', spec, '--force')).code).toBe(2);
+    expect(existsSync(lock)).toBe(false);
   });
 });
