@@ -76,6 +76,8 @@ export interface CapacityRow extends TraceCapacity {
   role: 'source' | 'generated';
   /** With a prefix cache (--prefix-cache): the share of the prompt tokens it held, which skip prefill. */
   cachedPromptShare?: number;
+  /** A generated trace that looks like no draw of the source: why (the stderr `warning:` says the same). */
+  notADraw?: string;
 }
 
 /** The serving model `capacity` (and `roundtrip`) use unless told otherwise: per slot 5 000 prompt and 40 output tokens/s. */
@@ -183,7 +185,7 @@ export function writeCapacityJson(path: string, rows: readonly CapacityRow[], mo
     format: 'servegen-capacity',
     version: 1,
     model: { prefill_tokens_per_second: model.prefillTokensPerSecond, decode_tokens_per_second: model.decodeTokensPerSecond, quantile: q, slo_seconds: slos, ...(prefixCacheBlocks !== undefined ? { prefix_cache_blocks: prefixCacheBlocks } : {}) },
-    traces: rows.map((r) => ({ file: r.file, role: r.role, requests: r.requests, span_seconds: r.spanSeconds, slots: r.slots, ...(r.cachedPromptShare !== undefined ? { cached_prompt_share: r.cachedPromptShare } : {}) })),
+    traces: rows.map((r) => ({ file: r.file, role: r.role, requests: r.requests, span_seconds: r.spanSeconds, slots: r.slots, ...(r.cachedPromptShare !== undefined ? { cached_prompt_share: r.cachedPromptShare } : {}), ...(r.notADraw !== undefined ? { not_a_draw: r.notADraw } : {}) })),
     // With --max-shortfall only (the check a batch job exits on).
     ...(check ? { check: { max_shortfall: check.max, pass: check.failed.length === 0, failed: check.failed.map((f) => ({ file: f.file, slo_seconds: f.slo, slots: f.slots, source_slots: f.sourceSlots, shortfall: f.shortfall })) } } : {}),
   };
@@ -265,7 +267,7 @@ size. Fewer slots than the source means the generated workload under-provisions.
           cachedPromptShare = c.share;
           rep.info(t.hashIds ? `capacity: ${side.file}: ${(100 * c.share).toFixed(1)} % of prompt tokens found in the prefix cache` : `note: ${side.file}: no hash_ids: every prompt is prefilled whole (--prefix-cache)`);
         }
-        rows.push({ file: side.file, role: side.role, ...traceCapacity(t.timestamp, prompt, output, model, slos, q), ...(cachedPromptShare !== undefined ? { cachedPromptShare } : {}) });
+        rows.push({ file: side.file, role: side.role, ...traceCapacity(t.timestamp, prompt, output, model, slos, q), ...(cachedPromptShare !== undefined ? { cachedPromptShare } : {}), ...(foreign ? { notADraw: foreign } : {}) });
         rep.done();
       }
       const table = capacityTable(rows, slos, q);

@@ -87,10 +87,15 @@ describe('servegen capacity: a generated trace that is no draw of the source', (
       expect((await runCli('generate', join(dir, `${name}.json`), '--duration', '60', '--seed', '1', '--out', join(dir, `${name}.jsonl`), '--quiet')).code).toBe(0);
     }
     expect((await runCli('generate', join(dir, 'own.json'), '--duration', '60', '--seed', '1', '--naive', '--out', join(dir, 'naive.jsonl'), '--quiet')).code).toBe(0);
-    const r = await runCli('capacity', log, '--source-preset', 'azure-llm-2023', join(dir, 'own.jsonl'), join(dir, 'naive.jsonl'), join(dir, 'other.jsonl'));
+    const json = join(dir, 'capacity.json');
+    const r = await runCli('capacity', log, '--source-preset', 'azure-llm-2023', join(dir, 'own.jsonl'), join(dir, 'naive.jsonl'), join(dir, 'other.jsonl'), '--json', json);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/warning: \S*other\.jsonl: its profile's times start at \S+, the source's at \S+: it is likely not generated from a profile of \S*log\.csv/);
     expect(r.stderr.match(/warning:/g)).toHaveLength(1);
+    // The JSON row says so too (a batch job reading --json alone missed it; an audit leftover).
+    const rows = (JSON.parse(readFileSync(json, 'utf8')) as { traces: { file: string; not_a_draw?: string }[] }).traces;
+    expect(rows.map((t) => t.not_a_draw === undefined)).toEqual([true, true, true, false]);
+    expect(rows[3].not_a_draw).toMatch(/^its profile's times start at \S+, the source's at \S+$/);
   });
 });
 
