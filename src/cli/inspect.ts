@@ -20,6 +20,8 @@ import { isStandardOutput, writeFileAtomic } from '../io/atomic.js';
 const pct = (x: number) => (Number.isNaN(x) ? '— %' : `${(100 * x).toFixed(1)} %`);
 /** A number for people; `—` when there is none (NaN or ∞: a rate over a zero span, the CV of fewer than two gaps). */
 const fmt = (x: number) => (!Number.isFinite(x) ? '—' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
+/** A length quantile: a whole count as such (an image count's p50 read "1.00"), any other value as fmt. */
+const fmtQuantile = (x: number) => (Number.isInteger(x) ? String(x) : fmt(x));
 
 /** A span in hours for people, the same for profiles and traces (they printed 1.0 h and 0.95 h for one log). */
 const hours = (h: number) => `${h.toFixed(h < 10 ? 2 : 1)} h`;
@@ -48,7 +50,7 @@ export function renderSummary(file: string, s: ProfileSummary): string {
       alwaysZero.push(name);
       continue;
     }
-    lines.push(`    ${name.padEnd(24)}${fmt(f.mean).padStart(10)}${fmt(f.p50).padStart(10)}${fmt(f.p90).padStart(10)}${fmt(f.p99).padStart(10)}`);
+    lines.push(`    ${name.padEnd(24)}${fmt(f.mean).padStart(10)}${fmtQuantile(f.p50).padStart(10)}${fmtQuantile(f.p90).padStart(10)}${fmtQuantile(f.p99).padStart(10)}`);
     if (f.counts) {
       lines.push(`    ${''.padEnd(24)}P(0) ${pct(f.counts.p0)}, P(1) ${pct(f.counts.p1)}, P(2) ${pct(f.counts.p2)}, P(≥3) ${pct(f.counts.p3plus)}`);
     }

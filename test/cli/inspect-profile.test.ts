@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers.js';
+import { fixture, tempDir } from '../helpers.js';
 import { runCli } from './run-cli.js';
 
 describe('inspect of a profile whose windows have no gaps', () => {
@@ -82,5 +82,20 @@ describe('inspect of a log and of its profile', () => {
     const fitted = await runCli('inspect', profile);
     expect(trace.stdout).toContain('0.000 … 3420.000 s (0.95 h)');
     expect(fitted.stdout).toContain('0 … 3420 s (0.95 h)');
+  });
+});
+
+describe('inspect of a profile with count fields', () => {
+  it('prints whole-number quantiles as whole numbers (image_count read "1.00  3.00  9.00"; an audit leftover)', async () => {
+    const dir = tempDir();
+    const profile = join(dir, 'mm.json');
+    expect((await runCli('import-servegen', fixture('servegen', 'multimodal', 'mm-image'), '--out', profile, '--quiet')).code).toBe(0);
+    const r = await runCli('inspect', profile);
+    expect(r.code).toBe(0);
+    const row = r.stdout.split('\n').find((l) => l.trimStart().startsWith('image_count'));
+    expect(row).toBeDefined();
+    const [, mean, ...quantiles] = row!.trim().split(/\s+/);
+    expect(mean).toMatch(/^\d+\.\d\d$/); // a mean is not a count
+    for (const q of quantiles) expect(q).toMatch(/^\d+$/);
   });
 });
