@@ -96,6 +96,9 @@ export function parseMapping(value: unknown, file = 'mapping'): Mapping {
   const r = MappingSchema.safeParse(value);
   if (!r.success) throw new IngestError(`${file}: ${mappingIssue(r.error.issues, value)}`, file);
   if (!r.data.columns.timestamp) throw new IngestError(`${file}: columns.timestamp: the timestamp field is required`, file);
+  // Listed optional, a missing timestamp column left every row missing_timestamp: "no accepted
+  // rows" about the log rather than the mapping (an audit leftover).
+  if (r.data.optional.includes('timestamp')) throw new IngestError(`${file}: optional: timestamp cannot be optional: every row needs its arrival time (a row without one is rejected as missing_timestamp)`, file);
   if (r.data.timestamp?.timezone !== undefined) parseTimezone(r.data.timestamp.timezone, file);
   checkEndTimes(r.data, file);
   checkFilter(r.data, file);

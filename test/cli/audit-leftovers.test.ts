@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
@@ -20,5 +21,19 @@ describe('the audit\'s small ones', () => {
     expect(r.stderr).toBe(`servegen: ${join(dir, 'logz', '*.csv.gz')}: no such directory ${join(dir, 'logz')} (the pattern matches no files)\n`);
     const none = await runCli('ingest', join(dir, '*.csv'), '--preset', 'azure-llm-2023', '--out', join(dir, 't.parquet'));
     expect(none.stderr).toBe(`servegen: ${join(dir, '*.csv')}: pattern matches no files (in ${dir})\n`);
+  });
+});
+
+// Left by the thirty-fourth session's audits.
+describe('the thirty-fourth session\'s audit leftovers', () => {
+  it('a mapping listing the timestamp as optional is refused by name (a log without the column said "no accepted rows" about every row)', async () => {
+    const dir = tempDir();
+    const map = join(dir, 'gw.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', input_tokens: 'in' }, optional: ['timestamp'] }));
+    const log = join(dir, 'log.csv');
+    writeFileSync(log, 'in\n5\n6\n');
+    const r = await runCli('ingest', log, '--map', map, '--out', join(dir, 't.parquet'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`servegen: ${map}: optional: timestamp cannot be optional: every row needs its arrival time (a row without one is rejected as missing_timestamp)\n`);
   });
 });
