@@ -144,8 +144,23 @@ export function validateProfile(value: unknown, file = '<profile>'): Profile {
   if (origin !== null && parseInstant(origin) === undefined) {
     throw new ProfileError(`${file}: span.origin: expected an ISO time such as "2023-11-16T18:17:03.000Z", or null for no calendar; got ${JSON.stringify(origin)}`, file, 'span.origin');
   }
+  const { start: spanStart, end: spanEnd } = profile.span;
+  const slack = 1e-6 * Math.max(1, Math.abs(spanStart), Math.abs(spanEnd));
   profile.clients.forEach((client, ci) => {
     for (const [key, windows] of [['arrivals', client.arrivals], ['lengths', client.lengths]] as const) {
+      // A window wholly outside the span (a hand edit, another tool's profile) is never drawn, and
+      // its requests were silently not generated (an audit leftover). A first window that starts
+      // before span.start and reaches into it is fit's own (windows on a grid from an origin
+      // after the first request: `summarize --origin`).
+      const seconds = key === 'arrivals' ? profile.windows.arrival_seconds : profile.windows.length_seconds;
+      const first = windows[0]?.start;
+      if (first !== undefined && first + seconds <= spanStart - slack) {
+        throw new ProfileError(`${file}: clients[${ci}].${key}[0].start: ${first} is a window of ${seconds} s that ends before span.start (${spanStart}), so it is never drawn`, file, `clients[${ci}].${key}[0].start`);
+      }
+      const last = windows.at(-1)?.start;
+      if (last !== undefined && last > spanEnd + slack) {
+        throw new ProfileError(`${file}: clients[${ci}].${key}[${windows.length - 1}].start: ${last} is after span.end (${spanEnd}), so the window is never drawn`, file, `clients[${ci}].${key}[${windows.length - 1}].start`);
+      }
       for (let i = 1; i < windows.length; i++) {
         if (!(windows[i].start > windows[i - 1].start)) {
           const where = `clients[${ci}].${key}[${i}].start`;
