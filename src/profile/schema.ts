@@ -157,7 +157,7 @@ export const PrefixSchema = z
         counts: z.array(z.number().int().nonnegative()).describe('per bucket: repeat requests it was estimated on (0: the nearest bucket with some is used)'),
         repeat_share: z.array(share.nullable()).describe('per bucket: share of requests that repeat an earlier root (null: no requests)'),
         single: z.array(share).describe('per bucket: share of repeats sharing only their first block (a one-block system prompt)'),
-        quantiles: z.array(z.array(share)).describe('per bucket: quantiles 0, 0.05, …, 1 of the shared share m/n of repeats sharing 2 blocks or more (empty: none)'),
+        quantiles: z.array(z.array(share)).describe('per bucket: equally spaced quantiles from 0 to 1 (fit writes 21: 0, 0.05, …, 1; any number from 2 is read so) of the shared share m/n of repeats sharing 2 blocks or more (empty: none)'),
       })
       .strict()
       // One entry per bucket in every array, edges from 1 ascending, each bucket's quantiles none
