@@ -207,6 +207,11 @@ export function readRunState(stateFile: string, rep: Reporter): Record<string, s
   return {};
 }
 
+/** An argument as a POSIX shell reads it back: quoted unless it is plain. */
+export function shellWord(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
 /** `commands`: the names a stage's run may start with (main's command tree), checked before any stage runs. */
 export function registerRun(program: Command, runCommand: (argv: string[]) => Promise<number>, setExit: (code: number) => void, commands?: () => string[]): void {
   program
@@ -254,6 +259,9 @@ export function registerRun(program: Command, runCommand: (argv: string[]) => Pr
           // spec was reported by the stage's name alone).
           const where = `${file}: stages[${pipeline.stages.indexOf(stage)}].inputs[${stage.inputs.indexOf(missing[0])}]`;
           if (missing.length) throw new UsageError(`${where}: [${pipeline.name}] stage ${stage.name}: missing input ${missing.map((i) => (isPattern(i) ? `${i} (the pattern matches no files)` : i)).join(', ')}`);
+          // The command line before the stage runs: a long stage (or one interrupted) is named,
+          // and a log of the run says what each stage ran (it said so only when a stage ended).
+          rep.info(`[${pipeline.name}] ${stage.name}: servegen ${stage.run.map(shellWord).join(' ')}`);
           const t0 = performance.now();
           quietStages(Boolean(opts.quiet));
           let code: number;

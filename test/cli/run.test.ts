@@ -33,6 +33,10 @@ describe('servegen run', () => {
     const first = await runCli('run', spec);
     expect(first.code).toBe(0);
     expect(existsSync(join(dir, 'out', 'profile.html'))).toBe(true);
+    // Each stage's command is said as it starts (a long or interrupted stage was named only when it ended).
+    const started = first.stderr.indexOf('[test] fit: servegen fit out/trace.parquet --out out/profile.json\n');
+    expect(started).toBeGreaterThan(first.stderr.indexOf('[test] ingest: done'));
+    expect(started).toBeLessThan(first.stderr.indexOf('[test] fit: done'));
     const again = await runCli('run', spec);
     expect(again.code).toBe(0);
     expect(again.stderr.match(/unchanged, skipped/g)?.length).toBe(4);
@@ -245,5 +249,16 @@ describe('two runs of one pipeline at once (they rewrote each other\'s run state
     writeFileSync(spec, JSON.stringify(doc));
     expect((await runCli('run', spec, '--force')).code).toBe(2);
     expect(existsSync(lock)).toBe(false);
+  });
+});
+
+describe('shellWord', () => {
+  it('quotes an argument a shell would split or expand, so the logged command runs as it ran', async () => {
+    const { shellWord } = await import('../../src/cli/run.js');
+    expect(shellWord('out/trace.parquet')).toBe('out/trace.parquet');
+    expect(shellWord('--rate=constant:100')).toBe('--rate=constant:100');
+    expect(shellWord('my logs/*.csv')).toBe("'my logs/*.csv'");
+    expect(shellWord("it's")).toBe("'it'\\''s'");
+    expect(shellWord('')).toBe("''");
   });
 });
