@@ -330,3 +330,29 @@ describe('anonymizeProfile: clients of equal volume', () => {
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
   });
 });
+
+describe('anonymizeProfile: a level client\'s daily cycle', () => {
+  it('starts on the arrival windows\' grid, not at the hour before the log\'s first second: every window keeps its factor (privacy audit h-86)', async () => {
+    const { anonymizeProfile } = await import('../../src/profile/anonymize.js');
+    const { dailyAt } = await import('../../src/generate/levels.js');
+    const base = readProfile(fixture('profiles', 'essentials.json')).profile;
+    const c = base.clients[0];
+    // A log whose first second was 13:37:11 UTC: the fit counts from it, and its cycle's bins
+    // start on the clock's hour before, 2 231 s earlier. Published as it was, `-2231` told the
+    // log's minutes and seconds past the hour.
+    const origin = '2024-03-15T13:37:11.000Z';
+    const hour = -(37 * 60 + 11);
+    const span = { origin, start: 0, end: 5 * 86400 };
+    const W = base.windows.arrival_seconds;
+    const arrivals = Array.from({ length: span.end / W }, (_, j) => ({ ...c.arrivals[0], start: j * W }));
+    for (const bin_seconds of [3600, 600]) {
+      const factors = Array.from({ length: 86400 / bin_seconds }, (_, h) => 0.5 + ((h * 7) % 24) / 10);
+      const levels = { starts: [0], rates: [0.01], cv: 1, model: { family: 'exponential' as const, scale: 1 }, daily: { start: hour, bin_seconds, factors } };
+      const profile = { ...base, span, clients: [{ ...c, arrivals, levels }] };
+      const out = anonymizeProfile(profile).clients[0].levels!;
+      expect(out.daily!.start).toBe(-1800);
+      expect(Math.abs(out.daily!.start % W)).toBe(0);
+      for (const w of arrivals) expect(dailyAt(out, w.start), `${bin_seconds} s bins, window at ${w.start}`).toBe(dailyAt(levels, w.start));
+    }
+  });
+});
