@@ -163,13 +163,26 @@ describe('fit --anonymize', () => {
     const r = await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', out);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain("--anonymize: the summaries' length windows (21600 s) start 10800 s before their first arrival window");
-    expect(r.stderr).toContain('summarize every part with --origin 2025-03-03T09:00:00.000Z');
+    expect(r.stderr).toContain('summarize every part with --origin 2025-03-03T09:00:01.000Z (the first request\'s whole second)');
     expect(existsSync(out)).toBe(false);
-    // Counted from the origin it names, the profile's windows all start at 0 and after.
+    // From the first window's start (09:00:00, which this refusal named before), the profile
+    // counted from a 10-minute mark of the clock: its span's end told the last request's time
+    // past one to the millisecond (found by the privacy audit, h-86).
     expect((await runCli('summarize', log, '--map', map, '--origin', '2025-03-03T09:00:00.000Z', '--out', part, '--quiet')).code).toBe(0);
+    const grid = await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', out);
+    expect(grid.code, grid.stderr).toBe(2);
+    expect(grid.stderr).toContain("--anonymize: the summaries' first window starts 1 s before their first request's whole second, as they count from 2025-03-03T09:00:00.000Z");
+    expect(grid.stderr).toContain('summarize every part with --origin 2025-03-03T09:00:01.000Z');
+    expect(existsSync(out)).toBe(false);
+    // Counted from the origin it names, the profile's windows all start at 0 and after, and its
+    // times are those of the fit from the log.
+    expect((await runCli('summarize', log, '--map', map, '--origin', '2025-03-03T09:00:01.000Z', '--out', part, '--quiet')).code).toBe(0);
     expect((await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', out, '--quiet')).code).toBe(0);
     const { profile } = readProfile(out);
     expect(profile.clients.every((c) => c.lengths.every((w) => w.start >= 0 && w.start % 21600 === 0))).toBe(true);
+    const fromLog = join(dir, 'from-log.json');
+    expect((await runCli('fit', log, '--map', map, '--anonymize', '--min-client-requests', '0', '--out', fromLog, '--quiet')).code).toBe(0);
+    expect(profile.span).toEqual(readProfile(fromLog).profile.span);
     // Relative times take no --origin: the remedy is to fit the log.
     const relative = join(dir, 'relative.csv');
     const [head, ...rows] = readFileSync(log, 'utf8').trim().split('\n');
