@@ -156,24 +156,21 @@ describe('fit --anonymize', () => {
     const map = join(dir, 'map.json');
     writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' } }));
     const part = join(dir, 'part.json');
-    expect((await runCli('summarize', log, '--map', map, '--origin', '2025-03-03T00:00:00Z', '--out', part, '--quiet')).code).toBe(0);
     const out = join(dir, 'p.json');
+    const refused = async (origin: string, ...says: string[]) => {
+      expect((await runCli('summarize', log, '--map', map, '--origin', origin, '--out', part, '--quiet')).code).toBe(0);
+      const r = await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', out);
+      expect(r.code, r.stderr).toBe(2);
+      for (const text of says) expect(r.stderr).toContain(text);
+      expect(existsSync(out)).toBe(false);
+    };
     // The length windows (21 600 s) counted from midnight: the first started 3 h before the
     // span, and "-10800" said the span starts at 03:00, 09:00, 15:00 or 21:00.
-    const r = await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', out);
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain("--anonymize: the summaries' length windows (21600 s) start 10800 s before their first arrival window");
-    expect(r.stderr).toContain('summarize every part with --origin 2025-03-03T09:00:01.000Z (the first request\'s whole second)');
-    expect(existsSync(out)).toBe(false);
+    await refused('2025-03-03T00:00:00Z', "--anonymize: the summaries' length windows (21600 s) start 10800 s before their first arrival window", "summarize every part with --origin 2025-03-03T09:00:01.000Z (the first request's whole second)");
     // From the first window's start (09:00:00, which this refusal named before), the profile
     // counted from a 10-minute mark of the clock: its span's end told the last request's time
     // past one to the millisecond (found by the privacy audit, h-86).
-    expect((await runCli('summarize', log, '--map', map, '--origin', '2025-03-03T09:00:00.000Z', '--out', part, '--quiet')).code).toBe(0);
-    const grid = await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', out);
-    expect(grid.code, grid.stderr).toBe(2);
-    expect(grid.stderr).toContain("--anonymize: the summaries' first window starts 1 s before their first request's whole second, as they count from 2025-03-03T09:00:00.000Z");
-    expect(grid.stderr).toContain('summarize every part with --origin 2025-03-03T09:00:01.000Z');
-    expect(existsSync(out)).toBe(false);
+    await refused('2025-03-03T09:00:00.000Z', "--anonymize: the summaries' first window starts 1 s before their first request's whole second, as they count from 2025-03-03T09:00:00.000Z", 'summarize every part with --origin 2025-03-03T09:00:01.000Z');
     // Counted from the origin it names, the profile's windows all start at 0 and after, and its
     // times are those of the fit from the log.
     expect((await runCli('summarize', log, '--map', map, '--origin', '2025-03-03T09:00:01.000Z', '--out', part, '--quiet')).code).toBe(0);
