@@ -242,6 +242,11 @@ describe('fit --anonymize', () => {
       expect(html, name).toContain('<title>Anonymized profile</title>');
       expect(html).not.toMatch(/input file|summary file/);
     }
+    // Nor by the path it was inspected at (privacy audit h-86: "Profile /home/alice/…/ts.json").
+    const page = join(dir, 'inspected.html');
+    expect((await runCli('inspect', join(dir, 'ts.json'), '--report', page)).code).toBe(0);
+    expect(readFileSync(page, 'utf8')).toContain('<title>Anonymized profile</title>');
+    expect(readFileSync(page, 'utf8')).not.toContain(dir);
   });
 
   it('--dp-epsilon adds noise to histogram counts and the profile still generates', async () => {
