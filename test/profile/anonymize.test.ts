@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/stats/rng.js';
@@ -299,6 +299,60 @@ describe('fit --anonymize', () => {
     expect(b.provenance.options).not.toHaveProperty('summaries'); // how many were read
     expect(b.clients[0].lengths[0].fields.output_tokens!.pmf.counts).not.toEqual(readProfile(plain).profile.clients[0].lengths[0].fields.output_tokens!.pmf.counts);
     expect((await runCli('fit', '--summaries', part, '--dp-epsilon', '1', '--out', join(dir, 'c.json'), '--quiet')).code).toBe(2);
+  });
+});
+
+describe('fit --anonymize: every output a sharer may pass on (privacy audit h-86)', () => {
+  it('holds no tenant, model, request or session id, file path, host or origin: profile (both engines), reports, inspect --json, generated traces, export-servegen', async () => {
+    const dir = tempDir();
+    // The log in a user's directory, named after its gateway host; a +05:30 zone; a model and
+    // request ids; one tenant with a unique 31 337-token request (binned, as the README says).
+    const home = join(dir, 'alice-secret');
+    mkdirSync(home);
+    const log = join(home, 'gw-host-prod-7.csv');
+    const rng = createRng(86);
+    const lines = ['ts,tenant,model,request,session,prompt,completion'];
+    let t = Date.parse('2024-03-15T13:37:11.123Z') / 1000;
+    for (let i = 0; i < 900; i++) {
+      const tenant = ['acme-secret-42', 'globex-secret-7', 'rare-length-co'][i % 3];
+      const stamp = new Date((t + 5.5 * 3600) * 1000).toISOString().replace('Z', '+05:30');
+      const prompt = i === 31 ? 31337 : Math.floor(50 + rng.next() * 2000);
+      lines.push(`${stamp},${tenant},internal-llm-x,req-secret-${i},sess-secret-${i % 40},${prompt},${Math.floor(rng.next() * 400)}`);
+      t += -Math.log(rng.nextOpen()) * 2;
+    }
+    writeFileSync(log, lines.join('\n') + '\n');
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: ['tenant', 'model'], model: 'model', request_id: 'request', session_id: 'session', input_tokens: 'prompt', output_tokens: 'completion' }, timestamp: { unit: 'iso' } }));
+    const outputs: string[] = [];
+    for (const engine of ['ts', 'duckdb']) {
+      const profile = join(home, `shareable-${engine}.json`); // (inspect titled its page by this path)
+      const report = join(dir, `fit-${engine}.html`);
+      const r = await runCli('fit', log, '--map', map, '--anonymize', '--engine', engine, '--out', profile, '--report', report, '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      outputs.push(profile, report);
+    }
+    const profile = outputs[0];
+    const page = join(dir, 'inspected.html');
+    const inspected = await runCli('inspect', profile, '--json', '--report', page);
+    expect(inspected.code).toBe(0);
+    outputs.push(page);
+    for (const format of ['jsonl', 'csv', 'parquet']) {
+      const trace = join(dir, `shared-trace.${format}`);
+      expect((await runCli('generate', profile, '--duration', '7200', '--out', trace, '--quiet')).code).toBe(0);
+      outputs.push(trace);
+    }
+    const pool = join(dir, 'pool');
+    expect((await runCli('export-servegen', profile, '--out', pool, '--quiet')).code).toBe(0);
+    outputs.push(...readdirSync(pool).map((f) => join(pool, f)));
+    const secrets = ['acme', 'globex', 'rare-length', 'secret', 'internal-llm', 'alice', 'gw-host', 'prod-7', 'req-', 'sess-', '2024-03', '13:37', '+05:30', String(Math.floor(Date.parse('2024-03-15T13:37:11Z') / 1000)).slice(0, 6)];
+    for (const [file, text] of [...outputs.map((f) => [f, readFileSync(f, 'latin1')]), ['inspect --json', inspected.stdout]]) {
+      for (const secret of secrets) expect(text.includes(secret), `${file}: ${secret}`).toBe(false);
+    }
+    // The rare length is in a bin 3.7 % wide, not listed (export-servegen spreads a bin over its
+    // every integer, 31 337 among them, as any other).
+    const bins = readProfile(profile).profile.clients.flatMap((c) => c.lengths.flatMap((w) => [w.fields.input_tokens!.pmf]));
+    expect(bins.some((pmf) => pmf.values.includes(31337))).toBe(false);
+    expect(bins.some((pmf) => pmf.bins && pmf.bins.lo.some((lo, k) => lo <= 31337 && 31337 <= pmf.bins!.hi[k] && pmf.bins!.hi[k] - lo > 1000))).toBe(true);
   });
 });
 
