@@ -90,14 +90,28 @@ function refuseLengthGridPhase(s: TraceSummaries): void {
   if (s.lengths.length === 0) return;
   const first = Math.floor(s.span.start / W) * W;
   const phase = ((first % L) + L) % L;
-  if (phase === 0) return;
+  // The first request's whole second, from the summaries' origin: the first window's start when
+  // they count from it (or whole length windows before it), as a fit from logs does
+  // (rebaseToFirstSecond), and the anonymized profile's times count from there.
+  const lead = Math.floor(s.span.start);
+  if (phase === 0 && lead === first) return;
   // Relative times take no --origin (summarize refuses one): their logs are fitted instead.
   const remedy =
     s.origin !== null
-      ? `summarize every part with --origin ${new Date(Date.parse(s.origin) + first * 1000).toISOString()} (the start of the first part's first window) and fit again`
+      ? `summarize every part with --origin ${new Date(Date.parse(s.origin) + lead * 1000).toISOString()} (the first request's whole second) and fit again`
       : 'summaries of relative times cannot count from another origin: fit the logs themselves with --anonymize (either engine counts from the first request)';
+  if (phase !== 0) {
+    throw new UsageError(
+      `--anonymize: the summaries' length windows (${L} s) start ${phase} s before their first arrival window, as they count from the summaries' origin (${s.origin ?? "the log's zero"}, not the first request): the anonymized profile would publish that offset, which tells the time of day of its start modulo ${L} s when the origin is a known time (a midnight, a dataset's start); ${remedy}`,
+    );
+  }
+  // On the length grid, but not from the first request (found by the privacy audit, h-86): the
+  // profile counted from the window start at or before it, a whole number of windows from the
+  // origin (a midnight, or the start of the first window that the refusal above named), so its
+  // span's end told the last request's time past a clock's 10 minutes to the millisecond, and a
+  // daily cycle's start the minutes past the hour.
   throw new UsageError(
-    `--anonymize: the summaries' length windows (${L} s) start ${phase} s before their first arrival window, as they count from the summaries' origin (${s.origin ?? "the log's zero"}, not the first request): the anonymized profile would publish that offset, which tells the time of day of its start modulo ${L} s when the origin is a known time (a midnight, a dataset's start); ${remedy}`,
+    `--anonymize: the summaries' first window starts ${lead - first} s before their first request's whole second, as they count from ${s.origin ?? "the log's zero"}: the anonymized profile would count from there, and its times (the span's end, its windows and cycles) would tell the log's time of day past that origin's grid when it is a known time (a midnight, a dataset's start); ${remedy}`,
   );
 }
 

@@ -222,7 +222,11 @@ export function registerInspect(program: Command): void {
       if (files.length === 1 && !opts.preset && !opts.map && existsSync(files[0]) && looksLikeProfile(files[0])) {
         const { profile } = readProfile(files[0]);
         refuseClobber([['the profile', files[0]]], [['--report', opts.report]]);
-        if (opts.report) writeFileAtomic(opts.report, profileHtml(profile, `Profile ${files[0]}`));
+        // An anonymized profile's page is titled as fit --anonymize --report titles it, not by
+        // its path, which was the sharer's (found by the privacy audit, h-86: "Profile
+        // /home/alice/…/shareable.json").
+        const anonymized = (profile.provenance.options as Record<string, unknown>).anonymized !== undefined;
+        if (opts.report) writeFileAtomic(opts.report, profileHtml(profile, anonymized ? 'Anonymized profile' : `Profile ${files[0]}`));
         // --report /dev/stdout: the page is the output there (the summary after it broke the HTML).
         if (opts.report && isStandardOutput(opts.report)) return;
         const summary = summarizeProfile(profile);

@@ -47,6 +47,18 @@ function noisyPmf(pmf: LengthField['pmf'], rng: Rng, eps: number): LengthField['
 }
 
 /**
+ * A daily cycle's start (the UTC clock's hour at or before the span's start, once shifted: minus
+ * the start's minutes and seconds past the hour) moved up to the arrival windows' grid. Generation
+ * reads a cycle's factor at window starts only (dailyAt, dailyBoundaries), and its bins are whole
+ * windows (an hour, or 10-minute bins at 600 s windows), so every window keeps its bin: the traces
+ * drawn are the same. Found by the privacy audit (h-86): `-2231` published that the log started
+ * 37 min 11 s past an hour; now `-1800` says no more than the windows' grid does (30–40 min past).
+ */
+function onWindowGrid(start: number, W: number): number {
+  return Math.ceil(start / W - 1e-9) * W + 0; // (+ 0: never -0)
+}
+
+/**
  * A copy of a profile that is safe to publish (issue 6): client ids replaced by ranks by volume
  * (`c0001`, …; the pooled `tail` keeps its name) with no mapping stored, absolute time removed
  * (span shifted to start at 0; origin null, or only weekday and hour with `keepCalendar`), no
@@ -92,6 +104,7 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
   // pooled, a tenant named "tail" was published under its id, and looked like a pool).
   const recorded = p.provenance.options as Record<string, unknown>;
   const tailIsPool = (typeof recorded.pooled_clients === 'number' && recorded.pooled_clients > 0) || recorded.anonymized !== undefined;
+  const W = p.windows.arrival_seconds;
   let rank = 0;
   const rng = options.dpEpsilon ? createRng(options.seed ?? randomBytes(8).readBigUInt64LE()).split('dp') : undefined;
   p.clients = ranked.map((c) => {
@@ -108,7 +121,7 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
     if (c.shifts) out.shifts = c.shifts.map((s) => s - shift);
     if (c.levels) {
       out.levels = { ...c.levels, starts: c.levels.starts.map((s) => s - shift) };
-      if (c.levels.daily) out.levels.daily = { ...c.levels.daily, start: c.levels.daily.start - shift };
+      if (c.levels.daily) out.levels.daily = { ...c.levels.daily, start: onWindowGrid(c.levels.daily.start - shift, W) };
     }
     return out;
   });

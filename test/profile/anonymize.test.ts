@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/stats/rng.js';
@@ -156,20 +156,30 @@ describe('fit --anonymize', () => {
     const map = join(dir, 'map.json');
     writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: 'tenant', input_tokens: 'prompt', output_tokens: 'completion' } }));
     const part = join(dir, 'part.json');
-    expect((await runCli('summarize', log, '--map', map, '--origin', '2025-03-03T00:00:00Z', '--out', part, '--quiet')).code).toBe(0);
     const out = join(dir, 'p.json');
+    const refused = async (origin: string, ...says: string[]) => {
+      expect((await runCli('summarize', log, '--map', map, '--origin', origin, '--out', part, '--quiet')).code).toBe(0);
+      const r = await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', out);
+      expect(r.code, r.stderr).toBe(2);
+      for (const text of says) expect(r.stderr).toContain(text);
+      expect(existsSync(out)).toBe(false);
+    };
     // The length windows (21 600 s) counted from midnight: the first started 3 h before the
     // span, and "-10800" said the span starts at 03:00, 09:00, 15:00 or 21:00.
-    const r = await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', out);
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain("--anonymize: the summaries' length windows (21600 s) start 10800 s before their first arrival window");
-    expect(r.stderr).toContain('summarize every part with --origin 2025-03-03T09:00:00.000Z');
-    expect(existsSync(out)).toBe(false);
-    // Counted from the origin it names, the profile's windows all start at 0 and after.
-    expect((await runCli('summarize', log, '--map', map, '--origin', '2025-03-03T09:00:00.000Z', '--out', part, '--quiet')).code).toBe(0);
+    await refused('2025-03-03T00:00:00Z', "--anonymize: the summaries' length windows (21600 s) start 10800 s before their first arrival window", "summarize every part with --origin 2025-03-03T09:00:01.000Z (the first request's whole second)");
+    // From the first window's start (09:00:00, which this refusal named before), the profile
+    // counted from a 10-minute mark of the clock: its span's end told the last request's time
+    // past one to the millisecond (found by the privacy audit, h-86).
+    await refused('2025-03-03T09:00:00.000Z', "--anonymize: the summaries' first window starts 1 s before their first request's whole second, as they count from 2025-03-03T09:00:00.000Z", 'summarize every part with --origin 2025-03-03T09:00:01.000Z');
+    // Counted from the origin it names, the profile's windows all start at 0 and after, and its
+    // times are those of the fit from the log.
+    expect((await runCli('summarize', log, '--map', map, '--origin', '2025-03-03T09:00:01.000Z', '--out', part, '--quiet')).code).toBe(0);
     expect((await runCli('fit', '--summaries', part, '--anonymize', '--min-client-requests', '0', '--out', out, '--quiet')).code).toBe(0);
     const { profile } = readProfile(out);
     expect(profile.clients.every((c) => c.lengths.every((w) => w.start >= 0 && w.start % 21600 === 0))).toBe(true);
+    const fromLog = join(dir, 'from-log.json');
+    expect((await runCli('fit', log, '--map', map, '--anonymize', '--min-client-requests', '0', '--out', fromLog, '--quiet')).code).toBe(0);
+    expect(profile.span).toEqual(readProfile(fromLog).profile.span);
     // Relative times take no --origin: the remedy is to fit the log.
     const relative = join(dir, 'relative.csv');
     const [head, ...rows] = readFileSync(log, 'utf8').trim().split('\n');
@@ -232,6 +242,11 @@ describe('fit --anonymize', () => {
       expect(html, name).toContain('<title>Anonymized profile</title>');
       expect(html).not.toMatch(/input file|summary file/);
     }
+    // Nor by the path it was inspected at (privacy audit h-86: "Profile /home/alice/…/ts.json").
+    const page = join(dir, 'inspected.html');
+    expect((await runCli('inspect', join(dir, 'ts.json'), '--report', page)).code).toBe(0);
+    expect(readFileSync(page, 'utf8')).toContain('<title>Anonymized profile</title>');
+    expect(readFileSync(page, 'utf8')).not.toContain(dir);
   });
 
   it('--dp-epsilon adds noise to histogram counts and the profile still generates', async () => {
@@ -287,6 +302,60 @@ describe('fit --anonymize', () => {
   });
 });
 
+describe('fit --anonymize: every output a sharer may pass on (privacy audit h-86)', () => {
+  it('holds no tenant, model, request or session id, file path, host or origin: profile (both engines), reports, inspect --json, generated traces, export-servegen', async () => {
+    const dir = tempDir();
+    // The log in a user's directory, named after its gateway host; a +05:30 zone; a model and
+    // request ids; one tenant with a unique 31 337-token request (binned, as the README says).
+    const home = join(dir, 'alice-secret');
+    mkdirSync(home);
+    const log = join(home, 'gw-host-prod-7.csv');
+    const rng = createRng(86);
+    const lines = ['ts,tenant,model,request,session,prompt,completion'];
+    let t = Date.parse('2024-03-15T13:37:11.123Z') / 1000;
+    for (let i = 0; i < 900; i++) {
+      const tenant = ['acme-secret-42', 'globex-secret-7', 'rare-length-co'][i % 3];
+      const stamp = new Date((t + 5.5 * 3600) * 1000).toISOString().replace('Z', '+05:30');
+      const prompt = i === 31 ? 31337 : Math.floor(50 + rng.next() * 2000);
+      lines.push(`${stamp},${tenant},internal-llm-x,req-secret-${i},sess-secret-${i % 40},${prompt},${Math.floor(rng.next() * 400)}`);
+      t += -Math.log(rng.nextOpen()) * 2;
+    }
+    writeFileSync(log, lines.join('\n') + '\n');
+    const map = join(dir, 'map.json');
+    writeFileSync(map, JSON.stringify({ columns: { timestamp: 'ts', client_id: ['tenant', 'model'], model: 'model', request_id: 'request', session_id: 'session', input_tokens: 'prompt', output_tokens: 'completion' }, timestamp: { unit: 'iso' } }));
+    const outputs: string[] = [];
+    for (const engine of ['ts', 'duckdb']) {
+      const profile = join(home, `shareable-${engine}.json`); // (inspect titled its page by this path)
+      const report = join(dir, `fit-${engine}.html`);
+      const r = await runCli('fit', log, '--map', map, '--anonymize', '--engine', engine, '--out', profile, '--report', report, '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      outputs.push(profile, report);
+    }
+    const profile = outputs[0];
+    const page = join(dir, 'inspected.html');
+    const inspected = await runCli('inspect', profile, '--json', '--report', page);
+    expect(inspected.code).toBe(0);
+    outputs.push(page);
+    for (const format of ['jsonl', 'csv', 'parquet']) {
+      const trace = join(dir, `shared-trace.${format}`);
+      expect((await runCli('generate', profile, '--duration', '7200', '--out', trace, '--quiet')).code).toBe(0);
+      outputs.push(trace);
+    }
+    const pool = join(dir, 'pool');
+    expect((await runCli('export-servegen', profile, '--out', pool, '--quiet')).code).toBe(0);
+    outputs.push(...readdirSync(pool).map((f) => join(pool, f)));
+    const secrets = ['acme', 'globex', 'rare-length', 'secret', 'internal-llm', 'alice', 'gw-host', 'prod-7', 'req-', 'sess-', '2024-03', '13:37', '+05:30', String(Math.floor(Date.parse('2024-03-15T13:37:11Z') / 1000)).slice(0, 6)];
+    for (const [file, text] of [...outputs.map((f) => [f, readFileSync(f, 'latin1')]), ['inspect --json', inspected.stdout]]) {
+      for (const secret of secrets) expect(text.includes(secret), `${file}: ${secret}`).toBe(false);
+    }
+    // The rare length is in a bin 3.7 % wide, not listed (export-servegen spreads a bin over its
+    // every integer, 31 337 among them, as any other).
+    const bins = readProfile(profile).profile.clients.flatMap((c) => c.lengths.flatMap((w) => [w.fields.input_tokens!.pmf]));
+    expect(bins.some((pmf) => pmf.values.includes(31337))).toBe(false);
+    expect(bins.some((pmf) => pmf.bins && pmf.bins.lo.some((lo, k) => lo <= 31337 && 31337 <= pmf.bins!.hi[k] && pmf.bins!.hi[k] - lo > 1000))).toBe(true);
+  });
+});
+
 describe('anonymizeProfile: the aggregate rate model', () => {
   it('gives the same rate at the same moment after the shift to t = 0: trend and 24 h / 12 h phases (found by review)', async () => {
     const { anonymizeProfile } = await import('../../src/profile/anonymize.js');
@@ -328,5 +397,31 @@ describe('anonymizeProfile: clients of equal volume', () => {
     const b = anonymizeProfile(named('zzz-tenant', 'aaa-tenant'));
     expect(a.clients.map((x) => x.id)).toEqual(['c0001', 'c0002']);
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+  });
+});
+
+describe('anonymizeProfile: a level client\'s daily cycle', () => {
+  it('starts on the arrival windows\' grid, not at the hour before the log\'s first second: every window keeps its factor (privacy audit h-86)', async () => {
+    const { anonymizeProfile } = await import('../../src/profile/anonymize.js');
+    const { dailyAt } = await import('../../src/generate/levels.js');
+    const base = readProfile(fixture('profiles', 'essentials.json')).profile;
+    const c = base.clients[0];
+    // A log whose first second was 13:37:11 UTC: the fit counts from it, and its cycle's bins
+    // start on the clock's hour before, 2 231 s earlier. Published as it was, `-2231` told the
+    // log's minutes and seconds past the hour.
+    const origin = '2024-03-15T13:37:11.000Z';
+    const hour = -(37 * 60 + 11);
+    const span = { origin, start: 0, end: 5 * 86400 };
+    const W = base.windows.arrival_seconds;
+    const arrivals = Array.from({ length: span.end / W }, (_, j) => ({ ...c.arrivals[0], start: j * W }));
+    for (const bin_seconds of [3600, 600]) {
+      const factors = Array.from({ length: 86400 / bin_seconds }, (_, h) => 0.5 + ((h * 7) % 24) / 10);
+      const levels = { starts: [0], rates: [0.01], cv: 1, model: { family: 'exponential' as const, scale: 1 }, daily: { start: hour, bin_seconds, factors } };
+      const profile = { ...base, span, clients: [{ ...c, arrivals, levels }] };
+      const out = anonymizeProfile(profile).clients[0].levels!;
+      expect(out.daily!.start).toBe(-1800);
+      expect(Math.abs(out.daily!.start % W)).toBe(0);
+      for (const w of arrivals) expect(dailyAt(out, w.start), `${bin_seconds} s bins, window at ${w.start}`).toBe(dailyAt(levels, w.start));
+    }
   });
 });
