@@ -171,4 +171,15 @@ describe('fit: gaps right-truncated at the log\'s start', () => {
       expect(4 - mean).toBeGreaterThan(0.2);
     });
   }
+
+  it('a few values near their bounds give a median gap within a hundred times the log, not e^1000 s (a pooled client of 47 requests got μ = 1322; found by the privacy audit)', () => {
+    const bs = [Math.log(100), Math.log(200), Math.log(300)];
+    const xs = bs.map((b) => b - 0.01);
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
+    const fit = fitTruncatedLogNormal(xs, bs, mean, sd);
+    expect(fit.mu).toBeLessThanOrEqual(Math.log(300) + Math.log(100) + 1e-9);
+    expect(fit.mu).toBeGreaterThanOrEqual(mean);
+    expect(Number.isFinite(fit.sigma) && fit.sigma > 0 && fit.sigma < 10).toBe(true);
+  });
 });
