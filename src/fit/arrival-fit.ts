@@ -264,10 +264,18 @@ export function ksOf(s: ArrivalSummary, res: number, m: ArrivalModel): number {
   return evaluateFit(planOf(cellsOf(s, res), res), cdfOf(m), s.gaps).ks;
 }
 
-/** Gamma MLE from mean and mean log (Newton on log k − ψ(k) = log mean − mean log; Minka 2002). */
+/** Largest Gamma shape the MLE returns (CV 10⁻³): what equal gaps get. */
+export const GAMMA_MAX_SHAPE = 1e6;
+
+/**
+ * Gamma MLE from mean and mean log (Newton on log k − ψ(k) = log mean − mean log; Minka 2002).
+ * Shapes beyond GAMMA_MAX_SHAPE (s = log mean − mean log below 1/(2·10⁶)) get the cap: there
+ * log k − ψ(k) ≈ 1/(2k) is a difference of two numbers near ln k, so Newton lost it — equal gaps
+ * with float noise (s = 10⁻¹⁵, a client polling every 10 s) came out with shape 0.125.
+ */
 export function gammaMle(mean: number, meanLog: number): { shape: number; scale: number } {
   const s = log(mean) - meanLog;
-  if (!(s > 0)) return { shape: 1e6, scale: mean / 1e6 };
+  if (!(s > 0.5 / GAMMA_MAX_SHAPE)) return { shape: GAMMA_MAX_SHAPE, scale: mean / GAMMA_MAX_SHAPE };
   let k = (3 - s + Math.sqrt((s - 3) ** 2 + 24 * s)) / (12 * s);
   for (let i = 0; i < 50; i++) {
     const f = log(k) - digamma(k) - s;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import trigamma from '@stdlib/math-base-special-trigamma';
 import { createRng } from '../../src/stats/rng.js';
 import { buildSummaries } from '../../src/summary/build.js';
-import { fitArrivalWindow, gammaMle, weibullMle, WEIBULL_MAX_SHAPE, type FamilyFit } from '../../src/fit/arrival-fit.js';
+import { fitArrivalWindow, gammaMle, GAMMA_MAX_SHAPE, weibullMle, WEIBULL_MAX_SHAPE, type FamilyFit } from '../../src/fit/arrival-fit.js';
 import { CASES, registryCreate, type Case } from '../../fixtures/reference/scripts/fit-cases.js';
 import { readJsonFixture } from '../helpers.js';
 import { traceOf } from './helpers.js';
@@ -132,7 +132,17 @@ describe(`arrival-family MLEs against ${ref.generator}`, () => {
   });
 });
 
-describe('Weibull MLE on degenerate data', () => {
+describe('Gamma and Weibull MLEs on degenerate data', () => {
+  it('Gamma: equal gaps up to float noise get the shape cap (s = 1e-15 gave shape 0.125)', () => {
+    for (const s of [0, 1e-16, 1e-15, 1e-13, 1e-9, 4e-7]) expect(gammaMle(0.1, Math.log(0.1) - s).shape, `s ${s}`).toBe(GAMMA_MAX_SHAPE);
+    // Below the cap, large shapes as log k − ψ(k) = s gives them: k ≈ (3 − s + √((s − 3)² + 24s)) / (12s)
+    // (Minka 2002: within 1.5 % everywhere, far closer at large k).
+    for (const s of [1e-6, 1e-4, 1e-2]) {
+      const k = gammaMle(0.1, Math.log(0.1) - s).shape;
+      expect(rel(k, (3 - s + Math.sqrt((s - 3) ** 2 + 24 * s)) / (12 * s)), `s ${s}`).toBeLessThan(1e-3);
+    }
+  });
+
   it('one distinct value: the shape stops at its cap, the scale is that value (it ran to k ≈ 3e10, scale ∞)', () => {
     expect(weibullMle([5], [10])).toEqual({ shape: WEIBULL_MAX_SHAPE, scale: 5 });
     const w = weibullMle([5, 5.01], [10, 10]);
