@@ -59,3 +59,16 @@ describe('Weibull where x/λ under- or overflows', () => {
     expect(weibull.create({ shape: 3, scale: 1e-10 }).logpdf(1e300)).toBe(-Infinity);
   });
 });
+
+describe('KS p-value (Kolmogorov distribution) against scipy.stats.kstwobign', () => {
+  it('matches the survival function to 1e-12 for λ = 0.002–2.5 (λ = 0.002 gave 0.078 for 1)', async () => {
+    const { ksPValue } = await import('../../src/stats/ecdf.js');
+    const kol = readJsonFixture<{ kolmogorov_sf: { lambda: number; sf: number }[] }>('reference', 'scipy-fits.json').kolmogorov_sf;
+    // λ = (√n + 0.12 + 0.11/√n)·D: with n = 1e12, D = λ/1e6 gives λ to 1.2e-7 relative.
+    for (const { lambda, sf } of kol) {
+      const n = 1e12;
+      const d = lambda / (Math.sqrt(n) + 0.12 + 0.11 / Math.sqrt(n));
+      expect(Math.abs(ksPValue(d, n) - sf), `λ ${lambda}`).toBeLessThan(1e-12);
+    }
+  });
+});
