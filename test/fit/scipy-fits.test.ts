@@ -3,7 +3,8 @@ import trigamma from '@stdlib/math-base-special-trigamma';
 import { createRng } from '../../src/stats/rng.js';
 import { buildSummaries } from '../../src/summary/build.js';
 import { fitArrivalWindow, gammaMle, GAMMA_MAX_SHAPE, weibullMle, WEIBULL_MAX_SHAPE, type FamilyFit } from '../../src/fit/arrival-fit.js';
-import { CASES, registryCreate, type Case } from '../../fixtures/reference/scripts/fit-cases.js';
+import { CASES, RATE_CASES, rateSeries, registryCreate, type Case } from '../../fixtures/reference/scripts/fit-cases.js';
+import { fitAggregateRateSeries } from '../../src/fit/rates.js';
 import { readJsonFixture } from '../helpers.js';
 import { traceOf } from './helpers.js';
 
@@ -162,5 +163,25 @@ describe('Gamma and Weibull MLEs on degenerate data', () => {
     expect(w.shape).toBeGreaterThan(550);
     expect(w.shape).toBeLessThan(750);
     expect(rel(w.scale, 7.3)).toBeLessThan(0.01);
+  });
+});
+
+describe(`aggregate rate model (Levenberg–Marquardt) against numpy's least squares`, () => {
+  const rates = readJsonFixture<{ rates: { id: string; n: number; sum_y: number; a: number; b: number; rmse: number; c24?: number; s24?: number; c12?: number; s12?: number }[] }>('reference', 'scipy-fits.json').rates;
+  it('the model is linear: LM reaches the OLS solution (rmse to 1e-9, terms to 1e-6 of the level), epoch-second times included', () => {
+    for (const c of RATE_CASES) {
+      const r = rates.find((x) => x.id === c.id)!;
+      const { x, y } = rateSeries(c);
+      expect(x.length).toBe(r.n);
+      expect(rel(y.reduce((a, b) => a + b, 0), r.sum_y)).toBeLessThan(1e-12);
+      const m = fitAggregateRateSeries(x, y, 300)!;
+      expect(rel(m.rmse, r.rmse), c.id).toBeLessThan(1e-9);
+      // The level at the series' middle (a + b·t̄), not a alone: at epoch seconds a is −1 635 and
+      // b·t ~1 640, so a carries the slope's uncertainty 10⁹-fold.
+      const tm = x.reduce((p, q) => p + q, 0) / x.length;
+      expect(Math.abs(m.params.a + m.params.b * tm - (r.a + r.b * tm)), c.id).toBeLessThan(1e-6);
+      expect(Math.abs(m.params.b - r.b) * 86400, c.id).toBeLessThan(1e-6);
+      for (const k of ['c24', 's24', 'c12', 's12'] as const) expect(Math.abs(m.params[k] - (r[k] ?? 0)), `${c.id} ${k}`).toBeLessThan(1e-6);
+    }
   });
 });
