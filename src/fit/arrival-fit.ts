@@ -3,6 +3,7 @@ import trigamma from '@stdlib/math-base-special-trigamma';
 import { lnGamma } from '../stats/special.js';
 import { gammaPFixedShape } from '../stats/fast-gamma-p.js';
 import { nelderMead } from '../stats/nelder-mead.js';
+import { weibullScaleForMean } from '../stats/weibull.js';
 import type { ArrivalModel } from '../stats/registry.js';
 import { GAP_BINS_PER_DECADE, GAP_MIN, gapBin, gapBinEdges } from '../summary/bins.js';
 import type { ArrivalSummary } from '../summary/types.js';
@@ -263,10 +264,18 @@ export function ksOf(s: ArrivalSummary, res: number, m: ArrivalModel): number {
   return evaluateFit(planOf(cellsOf(s, res), res), cdfOf(m), s.gaps).ks;
 }
 
-/** Gamma MLE from mean and mean log (Newton on log k − ψ(k) = log mean − mean log; Minka 2002). */
+/** Largest Gamma shape the MLE returns (CV 10⁻³): what equal gaps get. */
+export const GAMMA_MAX_SHAPE = 1e6;
+
+/**
+ * Gamma MLE from mean and mean log (Newton on log k − ψ(k) = log mean − mean log; Minka 2002).
+ * Shapes beyond GAMMA_MAX_SHAPE (s = log mean − mean log below 1/(2·10⁶)) get the cap: there
+ * log k − ψ(k) ≈ 1/(2k) is a difference of two numbers near ln k, so Newton lost it — equal gaps
+ * with float noise (s = 10⁻¹⁵, a client polling every 10 s) came out with shape 0.125.
+ */
 export function gammaMle(mean: number, meanLog: number): { shape: number; scale: number } {
   const s = log(mean) - meanLog;
-  if (!(s > 0)) return { shape: 1e6, scale: mean / 1e6 };
+  if (!(s > 0.5 / GAMMA_MAX_SHAPE)) return { shape: GAMMA_MAX_SHAPE, scale: mean / GAMMA_MAX_SHAPE };
   let k = (3 - s + Math.sqrt((s - 3) ** 2 + 24 * s)) / (12 * s);
   for (let i = 0; i < 50; i++) {
     const f = log(k) - digamma(k) - s;
@@ -278,7 +287,20 @@ export function gammaMle(mean: number, meanLog: number): { shape: number; scale:
   return { shape: k, scale: mean / k };
 }
 
-/** Weibull MLE from (value, weight) pairs: Newton on the profile equation for k (Cohen 1965). */
+/**
+ * Largest Weibull shape the MLE returns (CV ≈ 1.28/k ≈ 10⁻⁶), as gammaMle caps Gamma's at 10⁶: with
+ * one distinct value (a periodic client whose gaps share a bin) the likelihood grows without
+ * bound in k, and Newton doubled k a hundred times (k ≈ 10³⁰, scale ∞).
+ */
+export const WEIBULL_MAX_SHAPE = 1e6;
+
+/**
+ * Weibull MLE from (value, weight) pairs: Newton on the profile equation for k (Cohen 1965).
+ * The scale is λ = (Σ w·xᵏ / W)^(1/k), computed as exp(m + ln(Σ w·e^{k(ln x − m)} / W)/k)
+ * (m the weighted mean log) when Σ w·xᵏ leaves the normal range: near-periodic gaps (k in the
+ * hundreds) overflowed xᵏ, and the fit came out with scale ∞ (`null` in JSON) and KS 1, so
+ * such windows could never be Weibull.
+ */
 export function weibullMle(xs: number[], ws: number[]): { shape: number; scale: number } {
   // Logs once, not once per Newton step.
   const logs = new Float64Array(xs.length);
@@ -309,11 +331,19 @@ export function weibullMle(xs: number[], ws: number[]): { shape: number; scale: 
     const df = c / a - (b / a) ** 2 + 1 / (k * k);
     const next = k - f / df;
     k = next > 0 ? next : k / 2;
+    if (!(k < WEIBULL_MAX_SHAPE)) {
+      k = WEIBULL_MAX_SHAPE;
+      break;
+    }
     if (Math.abs(f) < 1e-10) break;
   }
   let a = 0;
   for (let i = 0; i < xs.length; i++) a += ws[i] * pow(xs[i], k);
-  return { shape: k, scale: pow(a / W, 1 / k) };
+  // The direct form where it is accurate (the bits fits always had), the scaled one otherwise.
+  if (a / W >= 2.2250738585072014e-308 && a / W < Infinity) return { shape: k, scale: pow(a / W, 1 / k) };
+  let scaled = 0;
+  for (let i = 0; i < xs.length; i++) scaled += ws[i] * exp(k * (logs[i] - meanLog));
+  return { shape: k, scale: exp(meanLog + log(scaled / W) / k) };
 }
 
 export interface ArrivalFitOptions {
@@ -367,7 +397,13 @@ export function fitArrivalWindow(s: ArrivalSummary, res: number, options: Arriva
         ws.push(c.count);
       }
     }
-    const w = weibullMle(xs, ws);
+    let w = weibullMle(xs, ws);
+    if (w.shape >= WEIBULL_MAX_SHAPE && cv > 0) {
+      // Every gap in one bin: the bins cannot see the spread (the MLE runs to its cap, a
+      // client of CV 10⁻⁶), the exact moments can. Large-k Weibull: CV ≈ π/(√6·k).
+      const k = Math.min(WEIBULL_MAX_SHAPE, Math.PI / Math.sqrt(6) / cv);
+      w = { shape: k, scale: weibullScaleForMean(k, mean) };
+    }
     finish({ family: 'weibull', shape: w.shape, scale: w.scale }, true);
   } else {
     // Interval-censored binned likelihood, maximized over log parameters on coarse cells.

@@ -29,7 +29,7 @@ export function pmfFromHistogram(h: ReadonlyMap<number, number>): LengthField['p
  * sum over them — hence every fit — is the same whatever order the histogram was built in
  * (the TypeScript and DuckDB scans insert keys in different orders).
  */
-function points(h: ReadonlyMap<number, number>): { v: number[]; w: number[]; n: number } {
+function points(h: ReadonlyMap<number, number>): { v: number[]; lo: number[]; hi: number[]; w: number[]; n: number } {
   const keys: number[] = [];
   const counts: number[] = [];
   h.forEach((c, k) => {
@@ -40,33 +40,46 @@ function points(h: ReadonlyMap<number, number>): { v: number[]; w: number[]; n: 
   const lo = keys.map((k) => (k >= 0 ? k : lengthBinRange(k)[0]));
   const order = keys.map((_, i) => i).sort((a, b) => lo[a] - lo[b]);
   const v: number[] = [];
+  const los: number[] = [];
+  const his: number[] = [];
   const w: number[] = [];
   let n = 0;
   for (const i of order) {
     const k = keys[i];
-    if (k >= 0) v.push(k);
-    else {
+    if (k >= 0) {
+      v.push(k);
+      los.push(k);
+      his.push(k);
+    } else {
       const [a, b] = lengthBinRange(k);
       v.push((a + b) / 2);
+      los.push(a);
+      his.push(b);
     }
     w.push(counts[i]);
     n += counts[i];
   }
-  return { v, w, n };
+  return { v, lo: los, hi: his, w, n };
 }
 
-/** KS of a histogram's points (in value order, as points() gives them) against a CDF (checked at each value; exact values are steps). */
-function histKs({ v, w, n }: { v: number[]; w: number[]; n: number }, F: (x: number) => number): number {
+/**
+ * KS of a histogram's points (in value order, as points() gives them) against a CDF, checked
+ * on both sides of each exact value (a step) and at each log bin's ends: a bin's count is all
+ * the data say of [lo, hi]. (Checked at its midpoint ± ½ instead, the whole bin's mass was one
+ * step against a CDF that barely moved: a field of 20 000 log-normal inputs, 92 % of them above
+ * 4096 tokens, had a KS of 0.017 for 0.008 on its raw values.)
+ */
+function histKs({ lo, hi, w, n }: { lo: number[]; hi: number[]; w: number[]; n: number }, F: (x: number) => number): number {
   let emp = 0;
   let d = 0;
-  // Consecutive exact values share a point (x + 0.5 is the next x − 0.5): F once for both.
+  // Consecutive values share a point (x + 0.5 is the next x − 0.5): F once for both.
   let at = NaN;
   let Fat = 0;
-  for (let i = 0; i < v.length; i++) {
-    const below = v[i] - 0.5;
+  for (let i = 0; i < lo.length; i++) {
+    const below = lo[i] - 0.5;
     d = Math.max(d, Math.abs(emp - (below === at ? Fat : F(below))));
     emp += w[i] / n;
-    at = v[i] + 0.5;
+    at = hi[i] + 0.5;
     Fat = F(at);
     d = Math.max(d, Math.abs(emp - Fat));
   }

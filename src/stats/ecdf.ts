@@ -60,6 +60,18 @@ export function ksPValue(d: number, n: number): number {
   const sqrtN = Math.sqrt(n);
   const lambda = (sqrtN + 0.12 + 0.11 / sqrtN) * d;
   if (lambda < 1e-3) return 1;
+  if (lambda < 1) {
+    // The alternating series below needs ~1/λ terms and was cut at 100: λ = 0.002 gave 0.078
+    // for 1. Below 1, the Jacobi-theta form of the Kolmogorov CDF converges in a few terms:
+    // P(K ≤ λ) = √(2π)/λ · Σₖ exp(−(2k−1)²π²/(8λ²)) (scipy.special.kolmogorov switches alike).
+    let cdf = 0;
+    for (let k = 1; k <= 20; k++) {
+      const term = exp((-(2 * k - 1) * (2 * k - 1) * Math.PI * Math.PI) / (8 * lambda * lambda));
+      cdf += term;
+      if (term < 1e-17 * cdf) break;
+    }
+    return Math.min(1, Math.max(0, 1 - (Math.sqrt(2 * Math.PI) / lambda) * cdf));
+  }
   let sum = 0;
   for (let k = 1; k <= 100; k++) {
     const term = 2 * (k % 2 === 1 ? 1 : -1) * exp(-2 * k * k * lambda * lambda);

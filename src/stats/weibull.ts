@@ -27,15 +27,20 @@ export const weibull: Family<WeibullParams> = {
     const g1 = exp(lnGamma(1 + inv));
     const g2 = exp(lnGamma(1 + 2 * inv));
     const sample = (rng: Rng) => scale * pow(-log(rng.nextOpen()), inv);
+    // (x/λ)^k; when x/λ underflows (x subnormal, λ large) as exp(k·(ln x − ln λ)), which does not.
+    const zPow = (x: number, z: number) => (z > 0 ? pow(z, shape) : exp(shape * (log(x) - log(scale))));
     const dist: Distribution = {
       family: 'weibull',
       logpdf: (x) => {
         if (x < 0) return -Infinity;
         if (x === 0) return shape < 1 ? Infinity : shape === 1 ? -log(scale) : -Infinity;
         const z = x / scale;
-        return log(shape / scale) + (shape - 1) * log(z) - pow(z, shape);
+        const zk = zPow(x, z);
+        // ln z from the difference when x/λ under- or overflows (ln 0 · (k − 1) was NaN at k = 1).
+        const lz = z > 0 && z < Infinity ? log(z) : log(x) - log(scale);
+        return zk === Infinity ? -Infinity : log(shape / scale) + (shape - 1) * lz - zk;
       },
-      cdf: (x) => (x <= 0 ? 0 : -expm1(-pow(x / scale, shape))),
+      cdf: (x) => (x <= 0 ? 0 : -expm1(-zPow(x, x / scale))),
       quantile: (p) => {
         checkProbability(p);
         return scale * pow(-log1p(-p), inv);

@@ -130,16 +130,22 @@ export function w1Noise(cells: Cell[], n: number, m: number): number {
   return (mu + 3 * Math.sqrt(Math.max(0, variance))) * Math.sqrt(1 / n + 1 / m);
 }
 
-/** p-quantile; ranges interpolate linearly inside [lo, hi]. */
+/**
+ * p-quantile: the first cell whose cumulative share reaches p (the inverted CDF, numpy's
+ * `method="inverted_cdf"`, for exact values); ranges interpolate linearly inside [lo, hi]. The
+ * share is cumulative count / n, one correctly rounded division: adding up count / n shares,
+ * as before, came to 0.9899999999999999 after 2 970 of 3 000 gaps, and p99 went to the next
+ * cell (1.6 % high against scipy on a 1 ms clock).
+ */
 export function quantile(cells: Cell[], p: number): number {
   const n = total(cells);
   let acc = 0;
   for (const c of cells) {
-    const next = acc + c.count / n;
-    if (next >= p) {
+    const next = acc + c.count;
+    if (next / n >= p) {
       if (c.lo === c.hi) return c.x;
-      const f = (p - acc) / (c.count / n);
-      return c.lo + f * (c.hi - c.lo);
+      const f = Math.max(0, (p * n - acc) / c.count);
+      return c.lo + Math.min(1, f) * (c.hi - c.lo);
     }
     acc = next;
   }

@@ -34,3 +34,37 @@ describe('mixture characterizations (seeded samples, n = 20 000)', () => {
     expect(fit.ks!).toBeLessThan(0.03);
   });
 });
+
+describe('length fits’ KS on log-binned values (≥ 4096 tokens)', () => {
+  it('is the KS of the bins’ ends: at most the exact KS of the raw values, within 0.005 of it (20 000 log-normal inputs)', async () => {
+    const { lognormal } = await import('../../src/stats/lognormal.js');
+    const { lognormalParetoCdf } = await import('../../src/fit/mixtures.js');
+    const { normalCdf } = await import('../../src/stats/normal.js');
+    const { lengthKey } = await import('../../src/summary/bins.js');
+    for (const [mu, sigma] of [
+      [6, 1], // 1 % of values in log bins
+      [8.5, 1], // 57 %
+      [9, 0.5], // 92 %
+    ]) {
+      const x = Array.from(lognormal.create({ mu, sigma }).sampleN(createRng(5), 20000), (v) => Math.max(1, Math.round(v))).sort((a, b) => a - b);
+      const h = new Map<number, number>();
+      for (const v of x) h.set(lengthKey(v), (h.get(lengthKey(v)) ?? 0) + 1);
+      const fit = characterize('input_tokens', h)!;
+      const p = fit.params as Record<string, number>;
+      const F = (t: number) => (fit.family === 'lognormal' ? (t <= 0 ? 0 : normalCdf((Math.log(t) - p.mu) / p.sigma)) : lognormalParetoCdf(p as never, t));
+      // Exact KS of the integer values against F (each value k a step over [k − ½, k + ½]).
+      let exact = 0;
+      for (let i = 0; i < x.length; ) {
+        let j = i;
+        while (j < x.length && x[j] === x[i]) j++;
+        exact = Math.max(exact, Math.abs(i / x.length - F(x[i] - 0.5)), Math.abs(j / x.length - F(x[i] + 0.5)));
+        i = j;
+      }
+      // Binned data see the ECDF at bin ends only: KS ≤ exact; a 64-per-decade bin holds ≤ 1.2 %
+      // of these values, and measured differences are ≤ 0.001. Before, the bin's mass stepped at
+      // its midpoint: 0.0115 and 0.0173 for exact 0.0053 and 0.0079.
+      expect(fit.ks!, `LN(${mu}, ${sigma})`).toBeLessThanOrEqual(exact + 1e-12);
+      expect(fit.ks!, `LN(${mu}, ${sigma})`).toBeGreaterThan(exact - 0.005);
+    }
+  });
+});
