@@ -167,7 +167,7 @@ export function checkSessions(profile: Pick<Profile, 'clients'>, file: string): 
     try {
       sessionModelOf(c.sessions);
     } catch (e) {
-      if (e instanceof GenerateError) throw new UsageError(`${file}: clients[${i}].sessions (client ${JSON.stringify(c.id)}): ${e.message.replace(/^session statistics: /, '')} (fix the profile, or generate with --no-sessions)`);
+      if (e instanceof GenerateError) throw new UsageError(`${file}: clients[${i}].sessions (client ${JSON.stringify(c.id)}): ${e.cliMessage.replace(/^session statistics: /, '')} (fix the profile, or generate with --no-sessions)`);
       throw e;
     }
   });
