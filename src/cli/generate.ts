@@ -209,9 +209,17 @@ run). Timestamps are seconds from --start.`,
     )
     .action(async (file: string, opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
+      // A name the output cannot have, before its format (found by the generation audit, h-85:
+      // `--out g.jsonl.gz` and `--out -` were told only "cannot tell the format", not why).
+      // `--format jsonl --out g.jsonl.gz` wrote plain JSON lines under a gzip name, which zcat
+      // and gzip-aware readers then refused (found by review): generate writes no gzip.
+      if (/\.gz$/i.test(opts.out)) throw new UsageError(`--out ${JSON.stringify(opts.out)}: generate does not compress its output; name it without .gz (and gzip it afterwards), or write --format parquet (compressed)`);
+      refuseClobber([['the profile', file]], [['--out', opts.out]]);
       const format = (opts.format ?? formatFromPath(opts.out)) as TraceFormat | undefined;
       if (!format || !TRACE_FORMATS.includes(format)) {
-        throw new UsageError(`--format: ${opts.format ? `unknown format ${JSON.stringify(opts.format)}` : `cannot tell the format of ${JSON.stringify(opts.out)}`}; use one of ${TRACE_FORMATS.join(', ')}`);
+        // (`--out /dev/stdout`, the README's own pipe, said only "cannot tell the format": its
+        // name has no extension to tell it by.)
+        throw new UsageError(opts.format ? `--format: unknown format ${JSON.stringify(opts.format)}; use one of ${TRACE_FORMATS.join(', ')}` : `--out ${JSON.stringify(opts.out)}: cannot tell the format from its name; give --format (${TRACE_FORMATS.join(', ')})${opts.out.startsWith('/dev/') ? '' : ', or name it .jsonl, .csv, .parquet or .arrow'}`);
       }
       // `--format csv --out y.jsonl` wrote CSV under a .jsonl name, which every reader then took
       // for JSON lines ("no servegen header"; found by review). Mooncake replays are JSON lines,
@@ -221,16 +229,12 @@ run). Timestamps are seconds from --start.`,
       if (opts.format && named && named !== format && named !== ext) {
         throw new UsageError(`--format ${format}: --out ${JSON.stringify(opts.out)} is named as ${named}, and every reader would take it for ${named}; name it ${JSON.stringify(opts.out.replace(/\.[^./\\]+$/, `.${ext}`))}, or drop --format`);
       }
-      // `--format jsonl --out g.jsonl.gz` wrote plain JSON lines under a gzip name, which zcat
-      // and gzip-aware readers then refused (found by review): generate writes no gzip.
-      if (/\.gz$/i.test(opts.out)) throw new UsageError(`--out ${JSON.stringify(opts.out)}: generate does not compress its output; name it without .gz (and gzip it afterwards), or write --format parquet (compressed)`);
       if (opts.shape !== 'cv' && opts.shape !== 'params') throw new UsageError(`--shape: expected cv or params, got ${JSON.stringify(opts.shape)}`);
       // The naive baseline draws Poisson arrivals: no window shape to take (found by review: the
       // header recorded shape_source params for a run that ignored it).
       if (opts.naive && opts.shape === 'params') throw new UsageError('--shape params: --naive draws Poisson arrivals and takes no window shape; drop --shape');
       // One message for every bad value (found by review: "-5" was told "≥ 0", then "0" "> 0").
       const duration = positive(opts.duration, '--duration');
-      refuseClobber([['the profile', file]], [['--out', opts.out]]);
       const options: GenerateOptions = {
         start: dateTimeStart(opts.start, file) ?? num(opts.start, '--start'),
         duration,

@@ -111,4 +111,17 @@ describe('servegen generate names its flags', () => {
     expect(rate.code).toBe(2);
     expect(rate.stderr).toBe('servegen: --rate constant: expected a number ≥ 0, got "abc"\n');
   });
+
+  it('an --out named .gz or "-" is told why, not "cannot tell the format"; /dev/stdout is told to give --format', async () => {
+    const gz = join(dir, 'g.jsonl.gz');
+    const a = await runCli('generate', profile, '--duration', '60', '--out', gz);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toBe(`servegen: --out ${JSON.stringify(gz)}: generate does not compress its output; name it without .gz (and gzip it afterwards), or write --format parquet (compressed)\n`);
+    const dash = await runCli('generate', profile, '--duration', '60', '--out', '-');
+    expect(dash.code).toBe(2);
+    expect(dash.stderr).toBe('servegen: --out -: would write a file named "-"; give /dev/stdout for standard output (or ./- for such a file)\n');
+    const stdout = await runCli('generate', profile, '--duration', '60', '--out', '/dev/stdout');
+    expect(stdout.code).toBe(2);
+    expect(stdout.stderr).toBe('servegen: --out "/dev/stdout": cannot tell the format from its name; give --format (jsonl, csv, parquet, arrow, mooncake, vidur, azure)\n');
+  });
 });
