@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readProfile } from '../profile/read.js';
 import { generateToFile } from '../generate/write-trace.js';
-import { parseRateSpec } from '../generate/rate-function.js';
+import { meanRateOver, parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
 import { repeatPlan, repeatShiftNote, shortSpanNote } from '../generate/compose.js';
 import { GENERATE_DEFAULTS } from '../generate/defaults.js';
@@ -274,11 +274,16 @@ run). Timestamps are seconds from --start.`,
           if (plan.expectedRequests === 0) {
             // At a rate of 0 the --start advice was beside the point (found by review: scale:0).
             const zero = ((options.rate.kind === 'constant' || options.rate.kind === 'peak') && options.rate.rate === 0) || (options.rate.kind === 'scale' && options.rate.factor === 0);
+            // A rate file at 0 over the whole run was told to "pick another --start", as if the
+            // profile were idle there (found by the generation audit, h-85).
+            const zeroFile = options.rate.kind === 'points' && meanRateOver(options.rate, 0, duration) === 0;
             // The period the profile repeats with (repeatPlan: whole windows, whole days from a day;
             // it said the span: 41563 s for 42000).
             const period = repeatPlan(profile).windows * profile.windows.arrival_seconds;
             rep.info(zero
               ? `warning: --rate ${opts.rate} gives every client a rate of 0: the output will have no requests`
+              : zeroFile
+              ? `warning: --rate ${opts.rate}: its rate is 0 over the whole run (0 … ${duration} s from --start): the output will have no requests`
               : `warning: no chosen client has a positive rate in [${options.start}, ${options.start + duration}) s of the profile's time (it repeats every ${period} s): the output will have no requests; pick another --start`);
           }
           if (plan.expectedRequests > LARGE_RUN) {

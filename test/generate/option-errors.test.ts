@@ -4,6 +4,7 @@
  * told of `--duration` and `--max-requests`). Options no flag can give (NaN, Infinity, a
  * fractional top:K, batchTarget 0) are refused by name instead of misnamed, ignored or hung.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importServegenPool } from '../../src/profile/upstream.js';
@@ -110,6 +111,15 @@ describe('servegen generate names its flags', () => {
     const rate = await runCli('generate', profile, '--duration', '60', '--rate', 'constant:abc', '--out', out);
     expect(rate.code).toBe(2);
     expect(rate.stderr).toBe('servegen: --rate constant: expected a number ≥ 0, got "abc"\n');
+  });
+
+  it('a rate file at 0 over the run is said to be the cause (it was told to "pick another --start")', async () => {
+    const file = join(dir, 'zero.csv');
+    writeFileSync(file, 'time,rate\n0,0\n100,0\n');
+    const r = await runCli('generate', profile, '--duration', '600', '--rate', file, '--out', join(dir, 'z.jsonl'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`warning: --rate ${file}: its rate is 0 over the whole run (0 … 600 s from --start): the output will have no requests\n`);
+    expect(r.stderr).not.toContain('pick another --start');
   });
 
   it('an --out named .gz or "-" is told why, not "cannot tell the format"; /dev/stdout is told to give --format', async () => {
