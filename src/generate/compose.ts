@@ -86,6 +86,32 @@ export function checkGenerateOptions(options: GenerateOptions): void {
   if (bt !== undefined && !(typeof bt === 'number' && bt >= 1 && Number.isFinite(bt))) throw new GenerateError(`batchTarget: expected a finite number ≥ 1 of requests, got ${shown(bt)}`);
   const shape = options.shapeSource;
   if (shape !== undefined && shape !== 'cv' && shape !== 'params') throw new GenerateError(`shapeSource: expected 'cv' or 'params', got ${shown(shape)}`);
+  checkRateSpec(options.rate);
+}
+
+/**
+ * A RateSpec built by hand (not by parseRateSpec): a rate of −5 or NaN gave an empty trace
+ * without a word, and the text 'constant:100' in place of a spec "unknown rate spec".
+ */
+function checkRateSpec(spec: RateSpec): void {
+  const kind = (spec as { kind?: unknown } | undefined)?.kind;
+  const bad = (what: string) => new GenerateError((n) => `${n.rate}: ${what}`);
+  if (typeof spec !== 'object' || spec === null || !['constant', 'scale', 'peak', 'points'].includes(kind as string)) {
+    throw bad(`expected a RateSpec ({ kind: 'constant' | 'scale' | 'peak' | 'points', … }, as parseRateSpec('constant:100') gives), got ${JSON.stringify(spec) ?? String(spec)}`);
+  }
+  const value = (v: unknown, name: string) => {
+    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw bad(`${kind} ${name}: expected a finite number ≥ 0, got ${typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v)}`);
+  };
+  if (spec.kind === 'scale') value(spec.factor, 'factor');
+  else if (spec.kind !== 'points') value(spec.rate, 'rate');
+  else {
+    const { times, rates } = spec;
+    if (!Array.isArray(times) || !Array.isArray(rates) || times.length === 0 || times.length !== rates.length) throw bad('points: expected times and rates of one length ≥ 1');
+    times.forEach((t, i) => {
+      if (typeof t !== 'number' || !Number.isFinite(t) || (i > 0 && !(t > times[i - 1]))) throw bad(`points: times[${i}] is ${String(t)}: times must be finite and strictly increase`);
+      value(rates[i], `rates[${i}]`);
+    });
+  }
 }
 
 /** Generated requests: a trace batch whose timestamps are seconds from the generated span's start. */

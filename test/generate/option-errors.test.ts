@@ -88,6 +88,11 @@ describe('options no flag can give are refused by name', () => {
     ['maxRequests NaN (was no limit)', { duration: 60, maxRequests: NaN }, 'maxRequests: expected a number ≥ 0, got NaN'],
     ['batchTarget 0 (the run never ended)', { duration: 60, batchTarget: 0 }, 'batchTarget: expected a finite number ≥ 1 of requests, got 0'],
     ['shapeSource "CV" (was taken as params)', { duration: 60, shapeSource: 'CV' }, `shapeSource: expected 'cv' or 'params', got "CV"`],
+    ['a rate of −5 (was an empty trace)', { duration: 60, rate: { kind: 'constant', rate: -5 } }, 'rate: constant rate: expected a finite number ≥ 0, got -5'],
+    ['a scale of NaN (was an empty trace)', { duration: 60, rate: { kind: 'scale', factor: NaN } }, 'rate: scale factor: expected a finite number ≥ 0, got NaN'],
+    ['points of unequal lengths (was an empty trace)', { duration: 60, rate: { kind: 'points', times: [0, 1], rates: [1], file: 'x' } }, 'rate: points: expected times and rates of one length ≥ 1'],
+    ['points out of order (were taken as they came)', { duration: 60, rate: { kind: 'points', times: [1, 0], rates: [1, 1], file: 'x' } }, 'rate: points: times[1] is 0: times must be finite and strictly increase'],
+    ['a spec as text (was "unknown rate spec")', { duration: 60, rate: 'constant:100' }, `rate: expected a RateSpec ({ kind: 'constant' | 'scale' | 'peak' | 'points', … }, as parseRateSpec('constant:100') gives), got "constant:100"`],
   ] as const)('%s', (_, options, text) => {
     expect(errorOf(options as unknown as Partial<GenerateOptions> & Pick<GenerateOptions, 'duration'>).message).toBe(text);
   });
