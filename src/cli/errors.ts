@@ -44,7 +44,9 @@ export function describeError(err: unknown): { message: string; code: number } {
   if (err instanceof CommanderError) return { message: '', code: err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT };
   if (err instanceof RejectRatioError) return { message: err.message, code: EXIT_CHECK_FAILED };
   if (err instanceof IngestError) return { message: err.message + presetHint(err), code: EXIT_BAD_INPUT };
-  if (err instanceof ProfileError || err instanceof GenerateError || err instanceof UsageError || err instanceof PmfError || err instanceof InputError) {
+  // The library's GenerateError names GenerateOptions' fields (`duration`); the CLI, its flags.
+  if (err instanceof GenerateError) return { message: err.cliMessage, code: EXIT_BAD_INPUT };
+  if (err instanceof ProfileError || err instanceof UsageError || err instanceof PmfError || err instanceof InputError) {
     return { message: err.message, code: EXIT_BAD_INPUT };
   }
   const e = err as NodeJS.ErrnoException;

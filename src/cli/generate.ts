@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readProfile } from '../profile/read.js';
 import { generateToFile } from '../generate/write-trace.js';
-import { parseRateSpec } from '../generate/rate-function.js';
+import { meanRateOver, parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
 import { repeatPlan, repeatShiftNote, shortSpanNote } from '../generate/compose.js';
 import { GENERATE_DEFAULTS } from '../generate/defaults.js';
@@ -167,7 +167,7 @@ export function checkSessions(profile: Pick<Profile, 'clients'>, file: string): 
     try {
       sessionModelOf(c.sessions);
     } catch (e) {
-      if (e instanceof GenerateError) throw new UsageError(`${file}: clients[${i}].sessions (client ${JSON.stringify(c.id)}): ${e.message.replace(/^session statistics: /, '')} (fix the profile, or generate with --no-sessions)`);
+      if (e instanceof GenerateError) throw new UsageError(`${file}: clients[${i}].sessions (client ${JSON.stringify(c.id)}): ${e.cliMessage.replace(/^session statistics: /, '')} (fix the profile, or generate with --no-sessions)`);
       throw e;
     }
   });
@@ -209,9 +209,17 @@ run). Timestamps are seconds from --start.`,
     )
     .action(async (file: string, opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
+      // A name the output cannot have, before its format (found by the generation audit, h-85:
+      // `--out g.jsonl.gz` and `--out -` were told only "cannot tell the format", not why).
+      // `--format jsonl --out g.jsonl.gz` wrote plain JSON lines under a gzip name, which zcat
+      // and gzip-aware readers then refused (found by review): generate writes no gzip.
+      if (/\.gz$/i.test(opts.out)) throw new UsageError(`--out ${JSON.stringify(opts.out)}: generate does not compress its output; name it without .gz (and gzip it afterwards), or write --format parquet (compressed)`);
+      refuseClobber([['the profile', file]], [['--out', opts.out]]);
       const format = (opts.format ?? formatFromPath(opts.out)) as TraceFormat | undefined;
       if (!format || !TRACE_FORMATS.includes(format)) {
-        throw new UsageError(`--format: ${opts.format ? `unknown format ${JSON.stringify(opts.format)}` : `cannot tell the format of ${JSON.stringify(opts.out)}`}; use one of ${TRACE_FORMATS.join(', ')}`);
+        // (`--out /dev/stdout`, the README's own pipe, said only "cannot tell the format": its
+        // name has no extension to tell it by.)
+        throw new UsageError(opts.format ? `--format: unknown format ${JSON.stringify(opts.format)}; use one of ${TRACE_FORMATS.join(', ')}` : `--out ${JSON.stringify(opts.out)}: cannot tell the format from its name; give --format (${TRACE_FORMATS.join(', ')})${opts.out.startsWith('/dev/') ? '' : ', or name it .jsonl, .csv, .parquet or .arrow'}`);
       }
       // `--format csv --out y.jsonl` wrote CSV under a .jsonl name, which every reader then took
       // for JSON lines ("no servegen header"; found by review). Mooncake replays are JSON lines,
@@ -221,16 +229,12 @@ run). Timestamps are seconds from --start.`,
       if (opts.format && named && named !== format && named !== ext) {
         throw new UsageError(`--format ${format}: --out ${JSON.stringify(opts.out)} is named as ${named}, and every reader would take it for ${named}; name it ${JSON.stringify(opts.out.replace(/\.[^./\\]+$/, `.${ext}`))}, or drop --format`);
       }
-      // `--format jsonl --out g.jsonl.gz` wrote plain JSON lines under a gzip name, which zcat
-      // and gzip-aware readers then refused (found by review): generate writes no gzip.
-      if (/\.gz$/i.test(opts.out)) throw new UsageError(`--out ${JSON.stringify(opts.out)}: generate does not compress its output; name it without .gz (and gzip it afterwards), or write --format parquet (compressed)`);
       if (opts.shape !== 'cv' && opts.shape !== 'params') throw new UsageError(`--shape: expected cv or params, got ${JSON.stringify(opts.shape)}`);
       // The naive baseline draws Poisson arrivals: no window shape to take (found by review: the
       // header recorded shape_source params for a run that ignored it).
       if (opts.naive && opts.shape === 'params') throw new UsageError('--shape params: --naive draws Poisson arrivals and takes no window shape; drop --shape');
       // One message for every bad value (found by review: "-5" was told "≥ 0", then "0" "> 0").
       const duration = positive(opts.duration, '--duration');
-      refuseClobber([['the profile', file]], [['--out', opts.out]]);
       const options: GenerateOptions = {
         start: dateTimeStart(opts.start, file) ?? num(opts.start, '--start'),
         duration,
@@ -270,11 +274,16 @@ run). Timestamps are seconds from --start.`,
           if (plan.expectedRequests === 0) {
             // At a rate of 0 the --start advice was beside the point (found by review: scale:0).
             const zero = ((options.rate.kind === 'constant' || options.rate.kind === 'peak') && options.rate.rate === 0) || (options.rate.kind === 'scale' && options.rate.factor === 0);
+            // A rate file at 0 over the whole run was told to "pick another --start", as if the
+            // profile were idle there (found by the generation audit, h-85).
+            const zeroFile = options.rate.kind === 'points' && meanRateOver(options.rate, 0, duration) === 0;
             // The period the profile repeats with (repeatPlan: whole windows, whole days from a day;
             // it said the span: 41563 s for 42000).
             const period = repeatPlan(profile).windows * profile.windows.arrival_seconds;
             rep.info(zero
               ? `warning: --rate ${opts.rate} gives every client a rate of 0: the output will have no requests`
+              : zeroFile
+              ? `warning: --rate ${opts.rate}: its rate is 0 over the whole run (0 … ${duration} s from --start): the output will have no requests`
               : `warning: no chosen client has a positive rate in [${options.start}, ${options.start + duration}) s of the profile's time (it repeats every ${period} s): the output will have no requests; pick another --start`);
           }
           if (plan.expectedRequests > LARGE_RUN) {

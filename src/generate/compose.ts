@@ -55,13 +55,62 @@ export const BATCH_TARGET = 1 << 20;
 export function checkExpectedRequests(expected: number, options: GenerateOptions): void {
   const max = options.maxRequests;
   if (max !== undefined && expected > max) {
-    throw new GenerateError(
+    throw new GenerateError((n) =>
       // A rate past what a double holds (a profile's window rate of 1e308, --rate scale:1e300)
       // said "about Infinity requests … raise --max-requests" (found by the bad-input audit).
       Number.isFinite(expected)
-        ? `--rate ${describeRateSpec(options.rate)} over ${options.duration} s is expected to give about ${expected.toPrecision(3)} requests, above the limit of ${max} (--max-requests); lower the rate or duration, or raise --max-requests`
-        : `--rate ${describeRateSpec(options.rate)} over ${options.duration} s is expected to give more requests than a number holds: a rate in the profile or in --rate is out of range`,
+        ? `${n.rate} ${describeRateSpec(options.rate)} over ${options.duration} s is expected to give about ${expected.toPrecision(3)} requests, above the limit of ${max} (${n.maxRequests}); lower the rate or duration, or raise ${n.maxRequests}`
+        : `${n.rate} ${describeRateSpec(options.rate)} over ${options.duration} s is expected to give more requests than a number holds: a rate in the profile or in ${n.rate} is out of range`,
     );
+  }
+}
+
+/**
+ * Refuses options no flag of `servegen generate` could give, which a library caller can: a
+ * `start` of NaN or Infinity (it was told the span was "below the resolution of times that
+ * large"), an infinite `duration` (told a rate was out of range), `clients: { top: 1.5 }`
+ * (taken as top:1), a `maxRequests` of NaN (no limit at all), a `batchTarget` below 1 (0
+ * planned infinitely many parts of a window: the run never ended) and a `shapeSource` that is
+ * neither 'cv' nor 'params' (taken as 'params'). Found by the generation audit (h-85).
+ * @throws GenerateError naming the option.
+ */
+export function checkGenerateOptions(options: GenerateOptions): void {
+  const shown = (v: unknown) => (typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v));
+  if (typeof options.start !== 'number' || !Number.isFinite(options.start)) throw new GenerateError((n) => `${n.start}: expected a finite number of seconds from the profile's origin, got ${shown(options.start)}`);
+  if (typeof options.duration !== 'number' || !(options.duration > 0) || !Number.isFinite(options.duration)) throw new GenerateError((n) => `${n.duration}: expected a finite number of seconds > 0, got ${shown(options.duration)}`);
+  const c = options.clients;
+  if (c && 'top' in c && !(Number.isInteger(c.top) && c.top >= 1)) throw new GenerateError((n) => `${n.clients} top:K needs a whole number K ≥ 1, got ${shown(c.top)}`);
+  const max = options.maxRequests;
+  if (max !== undefined && !(typeof max === 'number' && max >= 0)) throw new GenerateError((n) => `${n.maxRequests}: expected a number ≥ 0, got ${shown(max)}`);
+  const bt = options.batchTarget;
+  if (bt !== undefined && !(typeof bt === 'number' && bt >= 1 && Number.isFinite(bt))) throw new GenerateError(`batchTarget: expected a finite number ≥ 1 of requests, got ${shown(bt)}`);
+  const shape = options.shapeSource;
+  if (shape !== undefined && shape !== 'cv' && shape !== 'params') throw new GenerateError(`shapeSource: expected 'cv' or 'params', got ${shown(shape)}`);
+  checkRateSpec(options.rate);
+}
+
+/**
+ * A RateSpec built by hand (not by parseRateSpec): a rate of −5 or NaN gave an empty trace
+ * without a word, and the text 'constant:100' in place of a spec "unknown rate spec".
+ */
+function checkRateSpec(spec: RateSpec): void {
+  const kind = (spec as { kind?: unknown } | undefined)?.kind;
+  const bad = (what: string) => new GenerateError((n) => `${n.rate}: ${what}`);
+  if (typeof spec !== 'object' || spec === null || !['constant', 'scale', 'peak', 'points'].includes(kind as string)) {
+    throw bad(`expected a RateSpec ({ kind: 'constant' | 'scale' | 'peak' | 'points', … }, as parseRateSpec('constant:100') gives), got ${JSON.stringify(spec) ?? String(spec)}`);
+  }
+  const value = (v: unknown, name: string) => {
+    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw bad(`${kind} ${name}: expected a finite number ≥ 0, got ${typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v)}`);
+  };
+  if (spec.kind === 'scale') value(spec.factor, 'factor');
+  else if (spec.kind !== 'points') value(spec.rate, 'rate');
+  else {
+    const { times, rates } = spec;
+    if (!Array.isArray(times) || !Array.isArray(rates) || times.length === 0 || times.length !== rates.length) throw bad('points: expected times and rates of one length ≥ 1');
+    times.forEach((t, i) => {
+      if (typeof t !== 'number' || !Number.isFinite(t) || (i > 0 && !(t > times[i - 1]))) throw bad(`points: times[${i}] is ${String(t)}: times must be finite and strictly increase`);
+      value(rates[i], `rates[${i}]`);
+    });
   }
 }
 
@@ -94,7 +143,7 @@ export interface GenerationPlan {
 export function selectClients(profile: Profile, filter: GenerateOptions['clients']): ProfileClient[] {
   if (!filter) return profile.clients;
   if ('top' in filter) {
-    if (!(filter.top >= 1)) throw new GenerateError('--clients top:K needs K ≥ 1');
+    if (!(filter.top >= 1)) throw new GenerateError((n) => `${n.clients} top:K needs K ≥ 1`);
     return [...profile.clients].sort((a, b) => b.requests - a.requests || (a.id < b.id ? -1 : 1)).slice(0, filter.top);
   }
   const byId = new Map(profile.clients.map((c) => [c.id, c]));
@@ -102,7 +151,7 @@ export function selectClients(profile: Profile, filter: GenerateOptions['clients
   // (both copies draw from the stream split by its id) — found by review.
   return [...new Set(filter.ids)].map((id) => {
     const c = byId.get(id);
-    if (!c) throw new GenerateError(`--clients: no client ${JSON.stringify(id)} in the profile (${knownIds(profile.clients)})`);
+    if (!c) throw new GenerateError((n) => `${n.clients}: no client ${JSON.stringify(id)} in the profile (${knownIds(profile.clients)})`);
     return c;
   });
 }
@@ -170,7 +219,7 @@ const MAX_RAMP_PIECES = 100;
 /** (Just over the limit, "about 1.00e+6 … above the 1000000" read as no excess at all; found by review: the count is exact there.) */
 function tooManySlots(duration: number, count: number, unit: string): GenerateError {
   return new GenerateError(
-    `--duration ${duration} s needs ${count < 1e7 ? count : `about ${count.toPrecision(3)}`} ${unit}, above the ${MAX_SLOTS} one run can plan; generate a shorter span (several runs with --start)`,
+    (n) => `${n.duration} ${duration} s needs ${count < 1e7 ? count : `about ${count.toPrecision(3)}`} ${unit}, above the ${MAX_SLOTS} one run can plan; generate a shorter span (several runs with ${n.start})`,
   );
 }
 
@@ -241,12 +290,12 @@ export function slotsFor(profile: Profile, start: number, duration: number): Slo
   const s0 = profile.span.start;
   const L = profile.span.end - profile.span.start;
   if (!(L > 0)) throw new GenerateError('profile span is empty (span.end ≤ span.start)');
-  if (!(duration > 0)) throw new GenerateError(`--duration must be > 0, got ${duration}`);
+  if (!(duration > 0)) throw new GenerateError((n) => `${n.duration} must be > 0, got ${duration}`);
   const end = start + duration;
   const count = Math.ceil(duration / W) + 1;
   if (count > MAX_SLOTS) throw tooManySlots(duration, count, `arrival windows of ${W} s`);
   if (!(end > start) || !(end - start > 0.5 * duration)) {
-    throw new GenerateError(`--start ${start} with --duration ${duration}: the span is below the resolution of times that large; give a smaller --start`);
+    throw new GenerateError((n) => `${n.start} ${start} with ${n.duration} ${duration}: the span is below the resolution of times that large; give a smaller ${n.start}`);
   }
   const slots: Slot[] = [];
   // The profile repeats every whole number of windows; window indices wrap as integers so
@@ -625,6 +674,7 @@ function mergeRuns(buf: SlotBuffer, runStart: Int32Array, runEnd: Int32Array, ru
  * client leaves the others' requests unchanged (for rate specs that do not share a total).
  */
 export function planGeneration(profile: Profile, options: GenerateOptions): GenerationPlan {
+  checkGenerateOptions(options);
   const { clients: chosen, leftOut } = clientsToDraw(selectClients(profile, options.clients));
   if (chosen.length === 0) throw new GenerateError('no clients to generate from');
   // Nothing to generate is an error, not an empty file (found by review).
@@ -914,7 +964,7 @@ function sessionAssigner(client: ProfileClient, options: GenerateOptions, root: 
   try {
     model = sessionModelOf(client.sessions);
   } catch (e) {
-    if (e instanceof GenerateError) throw new GenerateError(`client ${JSON.stringify(client.id)}: ${e.message} (fix the profile, or generate with --no-sessions)`);
+    if (e instanceof GenerateError) throw new GenerateError((n) => `client ${JSON.stringify(client.id)}: ${e.describe(n)} (fix the profile, or generate with ${n.noSessions})`);
     throw e;
   }
   return model ? new SessionAssigner(model, root.split(`sessions:${client.id}`)) : undefined;

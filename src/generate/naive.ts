@@ -2,7 +2,7 @@ import type { Profile } from '../profile/schema.js';
 import { createRng } from '../stats/rng.js';
 import { LENGTH_COLUMNS, type LengthBuffers } from '../io/trace-schema.js';
 import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths, type WindowLengthSampler } from './length-sampler.js';
-import { BATCH_TARGET, checkExpectedRequests, clientsToDraw, planSlots, selectClients, windowIndex, type GenerateOptions, type GenerationPlan, type RequestBatch } from './compose.js';
+import { BATCH_TARGET, checkExpectedRequests, checkGenerateOptions, clientsToDraw, planSlots, selectClients, windowIndex, type GenerateOptions, type GenerationPlan, type RequestBatch } from './compose.js';
 import { meanRateOver } from './rate-function.js';
 import { log } from '../stats/det-math.js';
 
@@ -14,6 +14,7 @@ import { log } from '../stats/det-math.js';
  * All requests carry client_id "naive".
  */
 export function planNaiveGeneration(profile: Profile, options: GenerateOptions): GenerationPlan {
+  checkGenerateOptions(options);
   const { clients: chosen, leftOut } = clientsToDraw(selectClients(profile, options.clients));
   // The estimate of a span too long to plan counts level clients at level × rhythm, as generate
   // draws them; this baseline follows their windows' realized rates (found by review: a

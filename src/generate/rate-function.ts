@@ -20,7 +20,7 @@ export type RateSpec =
 function positiveNumber(text: string, what: string): number {
   // Plain decimal text only (Number() also took `0x10`), spaces around it dropped (`constant: 5`).
   const v = NUMERIC_RE.test(text.trim()) ? Number(text.trim()) : NaN;
-  if (text.trim() === '' || !Number.isFinite(v) || v < 0) throw new GenerateError(`--rate ${what}: expected a number ≥ 0, got ${JSON.stringify(text)}`);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0) throw new GenerateError((n) => `${n.rate} ${what}: expected a number ≥ 0, got ${JSON.stringify(text)}`);
   return v;
 }
 
@@ -52,7 +52,7 @@ export function parseRateSpec(spec: string, readFile: (path: string) => string =
     const why = NUMERIC_RE.test(bare)
       ? `; a bare number is no rate spec: constant:${bare} for ${bare} req/s in all, or scale:${bare} for ${bare} × the profile's rates`
       : code === 'ENOENT' ? ` (no such file)${rateKindHint(spec)}` : code === 'EISDIR' ? ' (a directory)' : '';
-    throw new GenerateError(`--rate ${JSON.stringify(spec)}: not constant:R, scale:K, peak:R, nor a readable (time, rate) file${why}`);
+    throw new GenerateError((n) => `${n.rate} ${JSON.stringify(spec)}: not constant:R, scale:K, peak:R, nor a readable (time, rate) file${why}`);
   }
   return parseRatePoints(text, spec);
 }

@@ -79,6 +79,22 @@ describe('generate: hash_ids from prefix sections', () => {
     expect(second).toEqual(first);
   });
 
+  it("removing a client leaves another's times, lengths and which requests share blocks unchanged, not the ids' numbers (README, Determinism; found by the generation audit, h-85)", () => {
+    const two: Profile = { ...syn, clients: [syn.clients[0], { ...syn.clients[0], id: 'other' }] };
+    // 1200 s: two windows, so that each client's ids in the second come after the other's first.
+    const both = [...planRequests(planGeneration(two, options(3, 1200)))].filter((r) => r.client_id === 'other');
+    const alone = [...planRequests(planGeneration(two, options(3, 1200, { clients: { ids: ['other'] } })))];
+    expect(alone.length).toBeGreaterThan(100);
+    expect(both.map(({ hash_ids: _, ...r }) => r)).toEqual(alone.map(({ hash_ids: _, ...r }) => r));
+    // Ids renumbered in order of first use are the same: the same blocks are shared.
+    const canonical = (rs: typeof alone) => {
+      const seen = new Map<number, number>();
+      return rs.map((r) => r.hash_ids!.map((id) => seen.get(id) ?? (seen.set(id, seen.size), seen.size - 1)));
+    };
+    expect(canonical(both)).toEqual(canonical(alone));
+    expect(both.map((r) => r.hash_ids)).not.toEqual(alone.map((r) => r.hash_ids));
+  });
+
   it('numbers ids across clients so that two clients never share one', () => {
     const two: Profile = { ...syn, clients: [syn.clients[0], { ...syn.clients[0], id: 'other' }] };
     const byClient = new Map<string, Set<number>>();
