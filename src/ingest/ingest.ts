@@ -4,7 +4,8 @@ import { readCsv } from '../io/from-csv.js';
 import { readJsonl } from '../io/from-jsonl.js';
 import { readParquet } from '../io/from-parquet.js';
 import { readArrow } from '../io/from-arrow.js';
-import { compressionOf, expandInputs, formatFromName, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
+import { readOtlpJson } from '../io/from-otlp-json.js';
+import { compressionOf, expandInputs, INPUT_FORMATS, inputFormatOf, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
 import { asIngestError, headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, refuseNewerTrace, REJECT_REASONS, sameOrigin, type Reject, type RejectReason } from './errors.js';
 import { csvDelimiter, mappingOf, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, withoutHashIds, type Mapping, type MappingInput } from './mapping.js';
@@ -34,11 +35,11 @@ export interface IngestResult {
   excludedTexts?: string[];
 }
 
-/** Picks the format of one input: --format, else its name, else the mapping's `format`. */
+/** Picks the format of one input: --format, else OTLP JSON by content, else its name, else the mapping's `format` (inputFormatOf). */
 export function resolveFormat(file: string, override: InputFormat | undefined, mapping: Mapping): InputFormat {
-  const f = override ?? formatFromName(file) ?? mapping.format;
+  const f = inputFormatOf(file, override, mapping.format);
   if (!f && /\.(xlsx|xlsm|xls|ods|numbers)$/i.test(file)) throw new IngestError(`${file}: a spreadsheet workbook, which is not read: export it as CSV (or Parquet) from the spreadsheet program first`, file);
-  if (!f) throw new IngestError(wrongKindHint(file, 'trace') ?? `${file}: cannot tell the format from the name; use --format csv|tsv|jsonl|parquet|arrow`, file);
+  if (!f) throw new IngestError(wrongKindHint(file, 'trace') ?? `${file}: cannot tell the format from the name; use --format ${INPUT_FORMATS.join('|')}`, file);
   return f;
 }
 
@@ -188,7 +189,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
     let rowsInFile = 0;
     let sinceProgress = 0;
     const sink: RowSink = {
-      row(values, line, raw) {
+      row(values, line, raw, at) {
         rowsRead++;
         rowsInFile++;
         if (unresolved.length > 0) {
@@ -200,7 +201,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
           }
         }
         if (coalesces.length > 0) coalesces = coalesces.filter((g) => !g.slots.some((k) => values[k] !== undefined));
-        builder.row(values, line, raw);
+        builder.row(values, line, raw, at);
         if (++sinceProgress === 65536) {
           sinceProgress = 0;
           options.onProgress?.(rowsRead, file);
@@ -214,9 +215,9 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
           }
         }
       },
-      reject(line, reason, message, raw) {
+      reject(line, reason, message, raw, at) {
         rowsRead++;
-        builder.reject(line, reason, message, raw);
+        builder.rejectRow(line, reason, message, raw, at);
       },
     };
     const onInfo = (info: SourceInfo) => {
@@ -252,6 +253,9 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
           break;
         case 'jsonl':
           await readJsonl(file, openByteStream(file, onRawBytes), keys, sink, onInfo, optional);
+          break;
+        case 'otlp-json':
+          await readOtlpJson(file, openByteStream(file, onRawBytes), keys, sink, onInfo, optional);
           break;
         case 'parquet':
           bytesSeen += statSync(file).size;
