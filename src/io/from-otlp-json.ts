@@ -189,7 +189,12 @@ export async function readOtlpJson(file: string, bytes: Readable, keys: SourceKe
     return where;
   };
 
+  let sawLine = false;
   const exportLine = (t: string, line: number) => {
+    // An export pretty-printed over many lines (saved from an HTTP payload, say) would be a
+    // reject per line: said once, with the conversion.
+    if (!sawLine && /^\uFEFF?\s*\{\s*$/.test(t)) throw new IngestError(`${file}:${line}: OTLP JSON pretty-printed over several lines; the reader takes one export per line, as the Collector's file exporter writes: jq -c . ${file} > lines.json`, file, line);
+    sawLine = true;
     const obj = parseJsonLine(t, line, sink);
     if (obj === NOT_JSON) return;
     if (!isObject(obj) || !Array.isArray(obj.resourceSpans)) {

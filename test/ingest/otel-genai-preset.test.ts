@@ -97,6 +97,13 @@ describe('OTLP JSON input and the otel-genai preset', () => {
     expect(r.summary.rows_read).toBe(r.summary.rows_accepted + r.summary.rows_rejected);
   });
 
+  it('an export pretty-printed over several lines is refused once, with the conversion (not a reject per line)', async () => {
+    const file = join(tempDir(), 'payload.json');
+    writeFileSync(file, JSON.stringify(JSON.parse(readFileSync(SPANS, 'utf8').split('\n')[0]), null, 2) + '\n');
+    expect(inputFormatOf(file, undefined, undefined)).toBe('otlp-json');
+    await expect(ingestFiles({ inputs: [file], mapping: preset() })).rejects.toThrow(`${file}:1: OTLP JSON pretty-printed over several lines; the reader takes one export per line, as the Collector's file exporter writes: jq -c . ${file} > lines.json`);
+  });
+
   it('a misspelt span field stops ingest naming the first span\'s names', async () => {
     const mapping = parseMapping({ columns: { timestamp: 'startTimeUnixNanos', input_tokens: 'attributes.gen_ai.usage.input_tokens' }, timestamp: { unit: 'ns' } });
     await expect(ingestFiles({ inputs: [SPANS], mapping })).rejects.toThrow(/mapping names column "startTimeUnixNanos" not in any span \(names of the first span: "traceId", .*did you mean "startTimeUnixNano"/);
