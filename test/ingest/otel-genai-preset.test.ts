@@ -42,6 +42,8 @@ describe('OTLP JSON input and the otel-genai preset', () => {
     // span's gen_ai.usage.prompt_tokens/completion_tokens are read; an intValue written as a JSON number too.
     expect(Array.from(r.trace.ints.input_tokens!)).toEqual([120, 64, 180, 42, 2048]);
     expect(Array.from(r.trace.ints.output_tokens!)).toEqual([30, 16, 50, 7, 256]);
+    // gen_ai.usage.reasoning.output_tokens, part of the output as in our traces (-1: absent).
+    expect(Array.from(r.trace.ints.reasoning_tokens!)).toEqual([-1, -1, 20, -1, -1]);
     expect(r.rejects.map((j) => [j.line, j.span, j.reason, j.field])).toEqual([
       [3, undefined, 'unparseable_line', undefined],
       [4, 1, 'missing_timestamp', 'timestamp'],
