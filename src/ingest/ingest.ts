@@ -99,6 +99,7 @@ export async function ingestFiles(given: IngestOptions): Promise<IngestResult> {
   };
   const axis = timeAxisWarning(trace.timestamp, trace.origin, options.mapping.timestamp?.marks === 'end');
   if (axis) warnings.push(axis);
+  warnings.push(...read.readerWarnings);
   if (warnings.length > 0) summary.warnings = warnings;
   // hash_ids, which the DuckDB engine reads in a pass of its own (duckdb-prefix.ts, which says
   // the same): notes, not warnings, whose lists the engines' scans must give alike.
@@ -150,7 +151,7 @@ export async function collectRejects(given: IngestOptions): Promise<CollectedRej
 }
 
 /** Reads every input into the builder, file by file in order; what each file's format was, the rows read, our own traces' metadata. */
-async function readInputs(files: string[], options: IngestOptions & { mapping: Mapping }, builder: TraceBuilder): Promise<{ formats: Record<string, string>; rowsRead: number; meta?: Record<string, unknown>; metaFile?: string; parts: FilePart[] }> {
+async function readInputs(files: string[], options: IngestOptions & { mapping: Mapping }, builder: TraceBuilder): Promise<{ formats: Record<string, string>; rowsRead: number; meta?: Record<string, unknown>; metaFile?: string; parts: FilePart[]; readerWarnings: string[] }> {
   // Estimate the total row count from the bytes behind the first rows, so the columns can be
   // sized once (peak memory ≈ one copy of the trace) instead of grown.
   let totalBytes = 0;
@@ -169,6 +170,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
   // Each file's accepted rows and header: our own traces counting from other origins than the
   // first one's are put on one by ingestFiles (`seconds`: from the first's origin to the file's).
   const parts: FilePart[] = [];
+  const readerWarnings: string[] = [];
   for (const file of files) {
     const format = resolveFormat(file, options.format, options.mapping);
     formats[file] = format;
@@ -201,7 +203,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
           }
         }
         if (coalesces.length > 0) coalesces = coalesces.filter((g) => !g.slots.some((k) => values[k] !== undefined));
-        builder.row(values, line, raw, at);
+        const accepted = builder.row(values, line, raw, at);
         if (++sinceProgress === 65536) {
           sinceProgress = 0;
           options.onProgress?.(rowsRead, file);
@@ -214,6 +216,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
             builder.reserve(Math.ceil((rowsRead / bytesSeen) * totalBytes * margin) + 65536);
           }
         }
+        return accepted;
       },
       reject(line, reason, message, raw, at) {
         rowsRead++;
@@ -221,6 +224,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
       },
     };
     const onInfo = (info: SourceInfo) => {
+      if (info.warnings) readerWarnings.push(...info.warnings);
       if (info.columns) {
         const missing = missingCoalesce(options.mapping, info.columns, dotted);
         if (missing) throw missingCoalesceError(file, missing, info.columns);
@@ -299,7 +303,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
   // with the order of the files).
   const bare = parts.find((p) => !p.meta && p.rows > 0);
   if (bare && parts.some((p) => p.seconds !== 0)) throw headerlessAmongShifted(bare.file);
-  return { formats, rowsRead, meta, metaFile, parts };
+  return { formats, rowsRead, meta, metaFile, parts, readerWarnings };
 }
 
 /** One input file's accepted rows [from, to) in the builder, its header, and its origin's offset from the first header's. */

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { IngestError } from '../ingest/errors.js';
-import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
+import { walkPath, type RowAt, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
 import { didYouMean } from './json-text.js';
 import { eachTextChunk, LineSplitter, NOT_JSON, parseJsonLine } from './text-lines.js';
 
@@ -164,7 +164,7 @@ export function otlpLineColumns(line: string): string[] | undefined {
  * reader's are (an intValue "12x" read as a length is a bad_number), after the row filter. A required top-level span field that no span has (a misspelt `startTimeUnixnano`)
  * stops ingest, as a missing column does.
  */
-export async function readOtlpJson(file: string, bytes: Readable, keys: SourceKey[], sink: RowSink, _onInfo: (info: SourceInfo) => void, optional: ReadonlySet<string> = new Set()): Promise<void> {
+export async function readOtlpJson(file: string, bytes: Readable, keys: SourceKey[], sink: RowSink, onInfo: (info: SourceInfo) => void, optional: ReadonlySet<string> = new Set()): Promise<void> {
   const resolvers = keys.map(resolverOf);
   const wantSpanAttrs = resolvers.some((r) => r.from === 'attributes');
   const wantResource = resolvers.some((r) => r.from === 'resource');
@@ -189,6 +189,7 @@ export async function readOtlpJson(file: string, bytes: Readable, keys: SourceKe
     return where;
   };
 
+  const nesting = new NestedCalls();
   let sawLine = false;
   const exportLine = (t: string, line: number) => {
     // An export pretty-printed over many lines (saved from an HTTP payload, say) would be a
@@ -260,7 +261,7 @@ export async function readOtlpJson(file: string, bytes: Readable, keys: SourceKe
             firstColumns ??= otlpColumns(resource, scope, span);
             unseen = unseen.filter((i) => values[i] === undefined);
           }
-          sink.row(values, line, raw, loc);
+          if (sink.row(values, line, raw, loc) === true) nesting.accepted(span, line, loc);
         }
       }
     }
@@ -268,9 +269,54 @@ export async function readOtlpJson(file: string, bytes: Readable, keys: SourceKe
 
   const lines = new LineSplitter(exportLine);
   await eachTextChunk(file, bytes, 'OTLP JSON', (text, final) => lines.push(text, final));
+  const nested = nesting.warning(file);
+  if (nested) onInfo({ warnings: [nested] });
   if (firstColumns !== undefined && unseen.length > 0) {
     const names = [...new Set(unseen.map((i) => keys[i].column))];
     const q = (n: string[]) => n.map((c) => JSON.stringify(c)).join(', ');
     throw new IngestError(`${file}: mapping names column${names.length > 1 ? 's' : ''} ${q(names)} not in any span (names of the first span: ${q(firstColumns)})${didYouMean(names, firstColumns)}`, file);
+  }
+}
+
+/**
+ * Accepted spans inside another accepted span (a framework's `chat` span around its client
+ * library's `chat` span): both carry the call's usage, so its tokens count twice. A mapping's
+ * filter (on `scope.name`, say) keeps one of the two; this finds such pairs to say so. Pairs are
+ * found among the last RECENT accepted spans (a parent and its child are exported close
+ * together: the child when it ends, the parent soon after), so memory stays bounded.
+ */
+class NestedCalls {
+  private static readonly RECENT = 1 << 16;
+  /** Span ids of recent accepted spans, and the parent span ids they name, oldest first. */
+  private readonly ids = new Set<string>();
+  private readonly parents = new Set<string>();
+  private readonly order: [string, string | undefined][] = [];
+  count = 0;
+  first: string | undefined;
+
+  accepted(span: Record<string, unknown>, line: number, at: RowAt): void {
+    const id = typeof span.spanId === 'string' && span.spanId !== '' ? span.spanId : undefined;
+    const parent = typeof span.parentSpanId === 'string' && span.parentSpanId !== '' ? span.parentSpanId : undefined;
+    if (id === undefined) return;
+    // Its accepted child was read before it, or its accepted parent was.
+    if (this.parents.has(id) || (parent !== undefined && this.ids.has(parent))) {
+      if (this.count++ === 0) this.first = `line ${line}, span ${at.index} (${at.path()}, span id ${id})`;
+    }
+    this.ids.add(id);
+    if (parent !== undefined) this.parents.add(parent);
+    this.order.push([id, parent]);
+    if (this.order.length > NestedCalls.RECENT * 2) {
+      // Forget the older half at once (an index into a ring would do the same with more code).
+      for (const [i, p] of this.order.splice(0, NestedCalls.RECENT)) {
+        this.ids.delete(i);
+        if (p !== undefined) this.parents.delete(p);
+      }
+    }
+  }
+
+  /** The warning for the file, or undefined when no accepted span was inside another. */
+  warning(file: string): string | undefined {
+    if (this.count === 0) return undefined;
+    return `${file}: ${this.count} accepted span${this.count > 1 ? 's are' : ' is'} the parent or child of another accepted span (the first: ${this.first}): both carry the call's usage, so its tokens count twice; keep one of the two with the mapping's filter (by scope.name, say: README, Presets)`;
   }
 }

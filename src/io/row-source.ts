@@ -12,8 +12,8 @@ export interface RowAt {
 
 /** What a reader hands each row to: raw values per requested key, or a reject. */
 export interface RowSink {
-  /** `values[k]` is the raw value of requested key k (undefined when absent). `raw()` is the row's text. `at`: where in the line, when a line holds several rows. */
-  row(values: unknown[], line: number, raw: () => string, at?: RowAt): void;
+  /** `values[k]` is the raw value of requested key k (undefined when absent). `raw()` is the row's text. `at`: where in the line, when a line holds several rows. Returns `true` when the row was accepted (anything else: not known), which a reader may use. */
+  row(values: unknown[], line: number, raw: () => string, at?: RowAt): unknown;
   reject(line: number, reason: RejectReason, message: string, raw: string, at?: RowAt): void;
 }
 
@@ -47,6 +47,8 @@ export interface SourceInfo {
   meta?: Record<string, unknown>;
   /** Exact number of rows in the file, when its footer says (Parquet), to size columns once. */
   rows?: number;
+  /** What the reader saw that a user should know (the ingest summary's warnings). */
+  warnings?: string[];
 }
 
 /**

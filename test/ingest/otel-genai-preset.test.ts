@@ -106,6 +106,28 @@ describe('OTLP JSON input and the otel-genai preset', () => {
     await expect(ingestFiles({ inputs: [file], mapping: preset() })).rejects.toThrow(`${file}:1: OTLP JSON pretty-printed over several lines; the reader takes one export per line, as the Collector's file exporter writes: jq -c . ${file} > lines.json`);
   });
 
+  it('warns when a kept model-call span is inside another (a framework\'s chat span around its client library\'s): the usage counts twice', async () => {
+    const file = join(tempDir(), 'nested.json');
+    const kv = (key: string, value: string) => ({ key, value: { stringValue: value } });
+    const chat = (id: string, parent: string | undefined, start: number, scope: string) => ({
+      scope: { name: scope },
+      spans: [{ traceId: 'ab'.repeat(16), spanId: id, ...(parent ? { parentSpanId: parent } : {}), name: 'chat gpt-4o', kind: 3, startTimeUnixNano: String(1765065600000000000n + BigInt(start) * 1000000000n), attributes: [kv('gen_ai.operation.name', 'chat'), { key: 'gen_ai.usage.input_tokens', value: { intValue: '10' } }, { key: 'gen_ai.usage.output_tokens', value: { intValue: '2' } }] }],
+    });
+    const line = (...scopeSpans: object[]) => JSON.stringify({ resourceSpans: [{ resource: { attributes: [kv('service.name', 'app')] }, scopeSpans }] });
+    // Line 1: the client library's span (ends first, exported first), then the framework's around it.
+    // Line 2: another pair, the framework's first. Line 3: two chats under one excluded agent span: no warning.
+    const agent = { scope: { name: 'agents' }, spans: [{ traceId: 'cd'.repeat(16), spanId: 'a0', name: 'invoke_agent', kind: 1, startTimeUnixNano: '1765065700000000000', attributes: [kv('gen_ai.operation.name', 'invoke_agent')] }] };
+    writeFileSync(file, [line(chat('c1', 'f1', 1, 'openai'), chat('f1', undefined, 0, 'langchain')), line(chat('f2', undefined, 5, 'langchain')), line(chat('c2', 'f2', 6, 'openai')), line(chat('c3', 'a0', 7, 'openai'), chat('c4', 'a0', 8, 'openai'), agent)].join('\n') + '\n');
+    const r = await ingestFiles({ inputs: [file], mapping: preset() });
+    expect(r.trace.n).toBe(6);
+    expect(r.summary.warnings).toEqual([`${file}: 2 accepted spans are the parent or child of another accepted span (the first: line 1, span 2 (resourceSpans[0].scopeSpans[1].spans[0], span id f1)): both carry the call's usage, so its tokens count twice; keep one of the two with the mapping's filter (by scope.name, say: README, Presets)`]);
+    // Kept apart by scope, as the warning says: no warning.
+    const one = parseMapping({ ...JSON.parse(readFileSync(fixture('..', 'presets', 'otel-genai.json'), 'utf8')), columns: { ...preset().columns, filter: 'scope.name' }, keep: ['openai'] });
+    const k = await ingestFiles({ inputs: [file], mapping: one });
+    expect(k.trace.n).toBe(4);
+    expect(k.summary.warnings).toBeUndefined();
+  });
+
   it('a misspelt span field stops ingest naming the first span\'s names', async () => {
     const mapping = parseMapping({ columns: { timestamp: 'startTimeUnixNanos', input_tokens: 'attributes.gen_ai.usage.input_tokens' }, timestamp: { unit: 'ns' } });
     await expect(ingestFiles({ inputs: [SPANS], mapping })).rejects.toThrow(/mapping names column "startTimeUnixNanos" not in any span \(names of the first span: "traceId", .*did you mean "startTimeUnixNano"/);
