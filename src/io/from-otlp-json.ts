@@ -26,7 +26,6 @@ import { eachTextChunk, LineSplitter, NOT_JSON, parseJsonLine } from './text-lin
  * boolValue, bytesValue (base64 text), arrayValue as an array, kvlistValue as an object.
  */
 
-
 /** Where a requested key is read from in a span's context. */
 type Resolver =
   | { from: 'span'; path: string[] }
@@ -43,25 +42,16 @@ function resolverOf(k: SourceKey): Resolver {
   return { from: 'span', path: parts };
 }
 
-const INT_RE = /^-?\d+$/;
-
 /** An OTLP AnyValue as a plain value (see the file comment); undefined when empty. */
 function anyValue(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return undefined;
   const o = v as Record<string, unknown>;
   if ('stringValue' in o) return o.stringValue;
-  if ('intValue' in o) {
-    const x = o.intValue;
-    // An int64 is a decimal string (a number from some writers): kept as text, exact. Anything
-    // else is handed over as it is, and a length read from it is rejected as bad_number.
-    if (typeof x === 'string' && INT_RE.test(x)) return x;
-    return x;
-  }
-  if ('doubleValue' in o) {
-    const x = o.doubleValue;
-    // A number, or (the protobuf JSON mapping) "NaN", "Infinity" or a quoted number: as it is.
-    return x;
-  }
+  // An int64 is a decimal string (a number from some writers), kept as text: exact. A double is
+  // a number, or (the protobuf JSON mapping) "NaN", "Infinity" or a quoted number. Both as they
+  // are: a length read from one that is no number is a bad_number, as in any reader.
+  if ('intValue' in o) return o.intValue;
+  if ('doubleValue' in o) return o.doubleValue;
   if ('boolValue' in o) return o.boolValue;
   if ('bytesValue' in o) return o.bytesValue;
   if ('arrayValue' in o) {
@@ -161,8 +151,10 @@ export function otlpLineColumns(line: string): string[] | undefined {
  * rejects. A line that is not JSON, or not an export (no `resourceSpans` array), is one
  * `unparseable_line` reject (its spans cannot be counted); a span (or a resourceSpans or
  * scopeSpans entry) that is not an object is one of its own. Values are checked as any
- * reader's are (an intValue "12x" read as a length is a bad_number), after the row filter. A required top-level span field that no span has (a misspelt `startTimeUnixnano`)
- * stops ingest, as a missing column does.
+ * reader's are (an intValue "12x" read as a length is a bad_number), after the row filter. A
+ * required top-level span field that no span has (a misspelt `startTimeUnixnano`) stops ingest,
+ * as a missing column does; an export pretty-printed over several lines too. Accepted spans
+ * inside other accepted spans are a warning (NestedCalls).
  */
 export async function readOtlpJson(file: string, bytes: Readable, keys: SourceKey[], sink: RowSink, onInfo: (info: SourceInfo) => void, optional: ReadonlySet<string> = new Set()): Promise<void> {
   const resolvers = keys.map(resolverOf);
