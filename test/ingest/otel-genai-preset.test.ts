@@ -141,7 +141,7 @@ describe('OTLP JSON input and the otel-genai preset', () => {
     expect((await runCli('ingest', '--list-presets')).stdout).toMatch(/^otel-genai +OpenTelemetry traces in OTLP JSON/m);
   });
 
-  it('round trip: ingest, fit and validate take it as any log', async () => {
+  it('round trip: ingest, fit, inspect and validate take it as any log', async () => {
     const dir = tempDir();
     const trace = join(dir, 'trace.jsonl');
     const profile = join(dir, 'profile.json');
@@ -156,6 +156,10 @@ describe('OTLP JSON input and the otel-genai preset', () => {
       ['legacy-app', 1],
       ['search-indexer', 1],
     ]);
+    const ins = await runCli('inspect', SPANS, '--preset', 'otel-genai', '--max-reject-ratio', '0.5');
+    expect(ins.code, ins.stderr).toBe(0);
+    expect(ins.stdout).toMatch(/requests +5 \(mean/);
+    expect(ins.stdout).toMatch(/top clients +support-bot 60\.0 %/);
     const val = await runCli('validate', SPANS, trace, '--source-preset', 'otel-genai', '--source-max-reject-ratio', '0.5');
     expect(val.code, val.stderr).toBe(0);
     // Above the ratio (3 of the 8 spans kept by the filter rejected) the first reject is named.
