@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { expandInputs, formatFromName, INPUT_FORMATS, type InputFormat } from '../io/input.js';
+import { expandInputs, INPUT_FORMATS, inputFormatOf, type InputFormat } from '../io/input.js';
 import { traceMeta } from '../summary/duckdb.js';
 import { collectRejects, ingestFiles, type IngestResult } from '../ingest/ingest.js';
 import { excludedRows, IngestError, noAcceptedRows, type NoAcceptedRowsError, type Reject } from '../ingest/errors.js';
@@ -173,9 +173,9 @@ export async function notOursWithoutMappingDuckdb(inputs: string[], mapping: Map
     return;
   }
   const files = expandInputs(inputs);
-  const formats = files.map((f) => format ?? formatFromName(f) ?? 'csv');
-  // Arrow is read by the TypeScript engine only: the DuckDB scan says so itself.
-  if (formats.includes('arrow')) return;
+  const formats = files.map((f) => inputFormatOf(f, format, undefined) ?? 'csv');
+  // Arrow and OTLP JSON are read by the TypeScript engine only: the DuckDB scan says so itself.
+  if (formats.includes('arrow') || formats.includes('otlp-json')) return;
   const metas = await Promise.all(files.map((f, i) => traceMeta(f, formats[i])));
   notOursWithoutMapping(metas.some((m) => m.meta !== undefined), files, mapping);
 }

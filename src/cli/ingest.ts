@@ -23,7 +23,7 @@ interface Opts extends IngestCliOptions {
 export function registerIngest(program: Command, setExit: (code: number) => void): void {
   const cmd = program
     .command('ingest')
-    .description('Read request logs (csv/tsv/jsonl/parquet/arrow, optionally .gz or .zst) into a normalized trace')
+    .description('Read request logs (csv/tsv/jsonl/parquet/arrow, OpenTelemetry OTLP JSON; optionally .gz or .zst) into a normalized trace')
     .argument('[inputs...]', 'input files or patterns (several files are one trace)');
   addIngestOptions(cmd)
     .option('--out <trace>', 'normalized trace to write (.jsonl, .csv, .parquet, .arrow)')

@@ -105,6 +105,8 @@ export function excludedRows(byReason: Partial<Record<string, number>>): number 
 export interface Reject {
   file: string;
   line: number;
+  /** For a line holding several rows (OTLP JSON): the rejected span's 1-based index among the line's spans. */
+  span?: number;
   reason: RejectReason;
   field?: string;
   message: string;

@@ -4,7 +4,8 @@ import { readCsv } from '../io/from-csv.js';
 import { readJsonl } from '../io/from-jsonl.js';
 import { readParquet } from '../io/from-parquet.js';
 import { readArrow } from '../io/from-arrow.js';
-import { compressionOf, expandInputs, formatFromName, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
+import { readOtlpJson } from '../io/from-otlp-json.js';
+import { compressionOf, expandInputs, INPUT_FORMATS, inputFormatOf, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
 import { asIngestError, headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, refuseNewerTrace, REJECT_REASONS, sameOrigin, type Reject, type RejectReason } from './errors.js';
 import { csvDelimiter, mappingOf, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, withoutHashIds, type Mapping, type MappingInput } from './mapping.js';
@@ -34,11 +35,11 @@ export interface IngestResult {
   excludedTexts?: string[];
 }
 
-/** Picks the format of one input: --format, else its name, else the mapping's `format`. */
+/** Picks the format of one input: --format, else OTLP JSON by content, else its name, else the mapping's `format` (inputFormatOf). */
 export function resolveFormat(file: string, override: InputFormat | undefined, mapping: Mapping): InputFormat {
-  const f = override ?? formatFromName(file) ?? mapping.format;
+  const f = inputFormatOf(file, override, mapping.format);
   if (!f && /\.(xlsx|xlsm|xls|ods|numbers)$/i.test(file)) throw new IngestError(`${file}: a spreadsheet workbook, which is not read: export it as CSV (or Parquet) from the spreadsheet program first`, file);
-  if (!f) throw new IngestError(wrongKindHint(file, 'trace') ?? `${file}: cannot tell the format from the name; use --format csv|tsv|jsonl|parquet|arrow`, file);
+  if (!f) throw new IngestError(wrongKindHint(file, 'trace') ?? `${file}: cannot tell the format from the name; use --format ${INPUT_FORMATS.join('|')}`, file);
   return f;
 }
 
@@ -98,6 +99,7 @@ export async function ingestFiles(given: IngestOptions): Promise<IngestResult> {
   };
   const axis = timeAxisWarning(trace.timestamp, trace.origin, options.mapping.timestamp?.marks === 'end');
   if (axis) warnings.push(axis);
+  warnings.push(...read.readerWarnings);
   if (warnings.length > 0) summary.warnings = warnings;
   // hash_ids, which the DuckDB engine reads in a pass of its own (duckdb-prefix.ts, which says
   // the same): notes, not warnings, whose lists the engines' scans must give alike.
@@ -149,7 +151,7 @@ export async function collectRejects(given: IngestOptions): Promise<CollectedRej
 }
 
 /** Reads every input into the builder, file by file in order; what each file's format was, the rows read, our own traces' metadata. */
-async function readInputs(files: string[], options: IngestOptions & { mapping: Mapping }, builder: TraceBuilder): Promise<{ formats: Record<string, string>; rowsRead: number; meta?: Record<string, unknown>; metaFile?: string; parts: FilePart[] }> {
+async function readInputs(files: string[], options: IngestOptions & { mapping: Mapping }, builder: TraceBuilder): Promise<{ formats: Record<string, string>; rowsRead: number; meta?: Record<string, unknown>; metaFile?: string; parts: FilePart[]; readerWarnings: string[] }> {
   // Estimate the total row count from the bytes behind the first rows, so the columns can be
   // sized once (peak memory ≈ one copy of the trace) instead of grown.
   let totalBytes = 0;
@@ -168,6 +170,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
   // Each file's accepted rows and header: our own traces counting from other origins than the
   // first one's are put on one by ingestFiles (`seconds`: from the first's origin to the file's).
   const parts: FilePart[] = [];
+  const readerWarnings: string[] = [];
   for (const file of files) {
     const format = resolveFormat(file, options.format, options.mapping);
     formats[file] = format;
@@ -188,7 +191,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
     let rowsInFile = 0;
     let sinceProgress = 0;
     const sink: RowSink = {
-      row(values, line, raw) {
+      row(values, line, raw, at) {
         rowsRead++;
         rowsInFile++;
         if (unresolved.length > 0) {
@@ -200,7 +203,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
           }
         }
         if (coalesces.length > 0) coalesces = coalesces.filter((g) => !g.slots.some((k) => values[k] !== undefined));
-        builder.row(values, line, raw);
+        const accepted = builder.row(values, line, raw, at);
         if (++sinceProgress === 65536) {
           sinceProgress = 0;
           options.onProgress?.(rowsRead, file);
@@ -213,13 +216,15 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
             builder.reserve(Math.ceil((rowsRead / bytesSeen) * totalBytes * margin) + 65536);
           }
         }
+        return accepted;
       },
-      reject(line, reason, message, raw) {
+      reject(line, reason, message, raw, at) {
         rowsRead++;
-        builder.reject(line, reason, message, raw);
+        builder.rejectRow(line, reason, message, raw, at);
       },
     };
     const onInfo = (info: SourceInfo) => {
+      if (info.warnings) readerWarnings.push(...info.warnings);
       if (info.columns) {
         const missing = missingCoalesce(options.mapping, info.columns, dotted);
         if (missing) throw missingCoalesceError(file, missing, info.columns);
@@ -252,6 +257,9 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
           break;
         case 'jsonl':
           await readJsonl(file, openByteStream(file, onRawBytes), keys, sink, onInfo, optional);
+          break;
+        case 'otlp-json':
+          await readOtlpJson(file, openByteStream(file, onRawBytes), keys, sink, onInfo, optional);
           break;
         case 'parquet':
           bytesSeen += statSync(file).size;
@@ -295,7 +303,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
   // with the order of the files).
   const bare = parts.find((p) => !p.meta && p.rows > 0);
   if (bare && parts.some((p) => p.seconds !== 0)) throw headerlessAmongShifted(bare.file);
-  return { formats, rowsRead, meta, metaFile, parts };
+  return { formats, rowsRead, meta, metaFile, parts, readerWarnings };
 }
 
 /** One input file's accepted rows [from, to) in the builder, its header, and its origin's offset from the first header's. */

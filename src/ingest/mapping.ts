@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { INPUT_FORMATS } from '../io/input.js';
 import { duplicateKeyProblem, formatJsonPath, parseJsonText, plainIssue, type SchemaIssue } from '../io/json-text.js';
 import { CANONICAL_FIELDS, INT_FIELDS, type CanonicalField } from './fields.js';
 import { NUMERIC_RE, trimmed } from './normalize.js';
@@ -47,7 +48,7 @@ export type FilterEntry = string | number | boolean | { prefix: string };
 export const MappingSchema = z
   .object({
     description: z.string().optional(),
-    format: z.enum(['csv', 'tsv', 'jsonl', 'parquet', 'arrow']).optional(),
+    format: z.enum(INPUT_FORMATS).optional(),
     delimiter: z.string().optional().describe('field delimiter of CSV input: one character, "," by default (";" for spreadsheet exports where the decimal mark is a comma, "|")'),
     columns: z.partialRecord(z.enum(CANONICAL_FIELDS), SourceSchema),
     timestamp: z

@@ -5,7 +5,7 @@ import type { Reject, RejectReason } from './errors.js';
 import { detectNumericUnit, isEpoch, originIsoOf, parseIsoSeconds, UNIT_SECONDS } from './timestamp.js';
 import { magnitudeCounts, mixedUnitWarning } from './time-axis.js';
 import { Dictionary, GrowableF64, GrowableI32, type HashIds, type Trace } from './trace.js';
-import { jsonText, sourceKey, type SourceKey } from '../io/row-source.js';
+import { jsonText, sourceKey, type RowAt, type SourceKey } from '../io/row-source.js';
 import { hasBadBytes } from '../io/utf8.js';
 import { exactTwinList, quoteLongIntegers } from '../io/json-text.js';
 import { IdDictionary } from './id-dictionary.js';
@@ -440,7 +440,21 @@ export class TraceBuilder {
     this.rejectedTotal++;
     this.rejectCounts[reason] = (this.rejectCounts[reason] ?? 0) + 1;
     // Rows the filter excludes are counted, not kept: they may be most of a log.
-    if (reason !== 'excluded' && this.rejects.length < this.maxRejectsKept) this.rejects.push({ file: this.file, line, reason, field, message, text });
+    if (reason !== 'excluded' && this.rejects.length < this.maxRejectsKept) {
+      const at = this.rowAt;
+      // A line holding several rows (OTLP JSON's spans): which one, in the record and its message.
+      if (at) this.rejects.push({ file: this.file, line, span: at.index, reason, field, message: `${message} (span ${at.index} of the line: ${at.path()})`, text });
+      else this.rejects.push({ file: this.file, line, reason, field, message, text });
+    }
+  }
+
+  /** Where the current row is within its line (row(), rejectRow()), for its rejects. */
+  private rowAt: RowAt | undefined;
+
+  /** A row the reader rejected (RowSink.reject): `at` where it is in its line, when a line holds several. */
+  rejectRow(line: number, reason: RejectReason, message: string, text: string, at?: RowAt): void {
+    this.rowAt = at;
+    this.reject(line, reason, message, text);
   }
 
   /** Parses a timestamp value to a number in raw units (or epoch seconds for ISO); NaN if bad. */
@@ -516,7 +530,8 @@ export class TraceBuilder {
   }
 
   /** Normalizes one row; returns false when it was rejected. */
-  row(values: unknown[], line: number, raw: () => string): boolean {
+  row(values: unknown[], line: number, raw: () => string, at?: RowAt): boolean {
+    this.rowAt = at;
     // The row filter first: a row it excludes is not checked further.
     if (this.filterExtract && this.excluded(values, line)) return false;
     // Timestamp (required).

@@ -1,8 +1,7 @@
 import type { Readable } from 'node:stream';
 import { IngestError } from '../ingest/errors.js';
-import { EscapingDecoder } from './utf8.js';
 import type { RowSink, SourceInfo } from './row-source.js';
-import { binaryMessage, binaryProbe } from './binary-probe.js';
+import { eachTextChunk } from './text-lines.js';
 import { didYouMean } from './json-text.js';
 import { compressionOf } from './input.js';
 
@@ -178,7 +177,6 @@ export async function readCsv(
   optional: ReadonlySet<string> = new Set(),
   numeric: readonly boolean[] = [],
 ): Promise<void> {
-  const decoder = new EscapingDecoder();
   const isNumeric = Uint8Array.from(columns, (_, k) => (numeric[k] ? 1 : 0));
   let carry = '';
   let line = 0; // physical line number of the last consumed line
@@ -186,7 +184,6 @@ export async function readCsv(
   let slot: Int32Array = new Int32Array(0);
   const values: unknown[] = new Array(columns.length);
   const meta: Record<string, unknown> = {};
-  let first = true;
   let crChecked = false;
   const bounds = new Int32Array(4096);
 
@@ -318,20 +315,13 @@ export async function readCsv(
     return text.slice(pos);
   };
 
-  for await (const chunk of bytes) {
-    const buf = chunk as Uint8Array;
-    if (first) {
-      first = false;
-      const probe = buf.subarray(0, Math.min(buf.length, 65536));
-      const binary = binaryProbe(probe);
-      if (binary) throw new IngestError(binaryMessage(file, probe, binary, `${delimiter === '\t' ? 'TSV' : 'CSV'} text`), file, 1);
+  await eachTextChunk(file, bytes, `${delimiter === '\t' ? 'TSV' : 'CSV'} text`, (chunk, final) => {
+    const text = carry + chunk;
+    if (!header && !crChecked) {
+      const checked = checkLoneCr(text, file, delimiter);
+      if (!final) crChecked = checked;
     }
-    const text = carry + decoder.decode(buf);
-    if (!header && !crChecked) crChecked = checkLoneCr(text, file, delimiter);
-    carry = process(text, false);
-  }
-  const rest = carry + decoder.decode(new Uint8Array(0), true);
-  if (!header && !crChecked) checkLoneCr(rest, file, delimiter);
-  carry = process(rest, true);
+    carry = process(text, final);
+  });
   if (!header) throw new IngestError(`${file}: empty file (no header row)`, file, 1);
 }

@@ -1,8 +1,7 @@
 import type { Readable } from 'node:stream';
 import { IngestError } from '../ingest/errors.js';
-import { EscapingDecoder } from './utf8.js';
 import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
-import { binaryMessage, binaryProbe } from './binary-probe.js';
+import { eachTextChunk, LineSplitter, NOT_JSON, parseJsonLine } from './text-lines.js';
 import { JsonArraySplitter } from './json-array.js';
 import { didYouMean } from './json-text.js';
 
@@ -13,10 +12,6 @@ import { didYouMean } from './json-text.js';
  * (JsonArraySplitter): each element is a record, at the line it starts on.
  */
 export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[], sink: RowSink, onInfo: (info: SourceInfo) => void, optional: ReadonlySet<string> = new Set()): Promise<void> {
-  const decoder = new EscapingDecoder();
-  let carry = '';
-  let line = 0;
-  let first = true;
   let sawContent = false;
   const values: unknown[] = new Array(keys.length);
   // Mapped top-level keys of required fields that no row has had yet. JSON lines have no
@@ -37,13 +32,8 @@ export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[]
       sink.reject(line, 'unparseable_line', 'empty JSON array element (two commas in a row, or one before the closing bracket)', t);
       return;
     }
-    let obj: unknown;
-    try {
-      obj = JSON.parse(t);
-    } catch (err) {
-      sink.reject(line, 'unparseable_line', `invalid JSON: ${(err as Error).message.replace(/ in JSON at position \d+.*$/, '')}`, t);
-      return;
-    }
+    const obj = parseJsonLine(t, line, sink);
+    if (obj === NOT_JSON) return;
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
       sink.reject(line, 'unparseable_line', 'not a JSON object', t);
       return;
@@ -71,51 +61,25 @@ export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[]
     }
     sink.row(values, line, () => t);
   };
-  const handle = (text: string) => {
-    line++;
-    const t = text.endsWith('\r') ? text.slice(0, -1) : text;
-    if (t.trim() === '') return;
-    record(t, line);
-  };
   // A file whose first character is `[` is a JSON array of records, split element by element.
   let mode: 'unknown' | 'lines' | 'array' = 'unknown';
   const splitter = new JsonArraySplitter(record);
-  const take = (text: string, final: boolean): string => {
+  const lines = new LineSplitter(record);
+  // Text before the mode is known (only blank so far).
+  let head = '';
+  await eachTextChunk(file, bytes, 'JSON lines', (chunk, final) => {
+    let text = chunk;
     if (mode === 'unknown') {
-      if (text.trim() === '' && !final) return text;
-      mode = JsonArraySplitter.startsArray(text) ? 'array' : 'lines';
+      head += text;
+      if (head.trim() === '' && !final) return;
+      mode = JsonArraySplitter.startsArray(head) ? 'array' : 'lines';
+      text = head;
+      head = '';
     }
-    if (mode === 'lines') return process(text, final);
+    if (mode === 'lines') return lines.push(text, final);
     splitter.push(text);
     if (final) splitter.end();
-    return '';
-  };
-  const process = (text: string, final: boolean): string => {
-    let pos = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', pos);
-      if (nl < 0) break;
-      handle(text.slice(pos, nl));
-      pos = nl + 1;
-    }
-    const rest = text.slice(pos);
-    if (final && rest !== '') {
-      handle(rest);
-      return '';
-    }
-    return rest;
-  };
-  for await (const chunk of bytes) {
-    const buf = chunk as Uint8Array;
-    if (first) {
-      first = false;
-      const probe = buf.subarray(0, Math.min(buf.length, 65536));
-      const binary = binaryProbe(probe);
-      if (binary) throw new IngestError(binaryMessage(file, probe, binary, 'JSON lines'), file, 1);
-    }
-    carry = take(carry + decoder.decode(buf), false);
-  }
-  take(carry + decoder.decode(new Uint8Array(0), true), true);
+  });
   // A JSON array that never closes is a cut file (a download or copy stopped): its last element
   // may have been cut between two values and still parse (found by review: exit 0).
   const unclosed = splitter.unclosed; // (the splitter is fed in array mode only)

@@ -3,10 +3,12 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { readWholeFile } from './whole-file.js';
+import { readTextHead } from './file-kind.js';
+import { startsOtlpJson } from './otlp-json-head.js';
 import { createZstdDecompress, isZstdMagic } from './zstd.js';
 
 /** Input formats ingest reads. */
-export const INPUT_FORMATS = ['csv', 'tsv', 'jsonl', 'parquet', 'arrow'] as const;
+export const INPUT_FORMATS = ['csv', 'tsv', 'jsonl', 'parquet', 'arrow', 'otlp-json'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 /** Error for an input that cannot be opened or identified (exit 2). */
@@ -65,6 +67,22 @@ export function formatFromName(path: string): InputFormat | undefined {
   if (name.endsWith('.parquet') || name.endsWith('.pq')) return 'parquet';
   if (name.endsWith('.arrow') || name.endsWith('.arrows') || name.endsWith('.feather') || name.endsWith('.ipc')) return 'arrow';
   return undefined;
+}
+
+/**
+ * The format of one input: `override` (--format) when given; else OpenTelemetry traces (OTLP
+ * JSON, whatever the name: the Collector's file exporter writes them under any name, often
+ * `.json`) when the first line starts `{"resourceSpans":`, or when the mapping says `otlp-json`
+ * and the name says JSON; else the name's; else the mapping's `format`.
+ */
+export function inputFormatOf(file: string, override: InputFormat | undefined, mappingFormat: InputFormat | undefined): InputFormat | undefined {
+  if (override) return override;
+  const named = formatFromName(file);
+  if (named === undefined || named === 'jsonl') {
+    if (startsOtlpJson(readTextHead(file, 256).toString('utf8'))) return 'otlp-json';
+    if (named === 'jsonl' && mappingFormat === 'otlp-json') return 'otlp-json';
+  }
+  return named ?? mappingFormat;
 }
 
 /**

@@ -1,10 +1,20 @@
 import type { RejectReason } from '../ingest/errors.js';
 
+/**
+ * Where a row is within its line, for formats holding several rows per line (OTLP JSON: a
+ * span's 1-based index among the line's spans, and its JSON path, made only when a reject needs
+ * it). A reader may hand over one object for all its rows: read it during the call only.
+ */
+export interface RowAt {
+  index: number;
+  path(): string;
+}
+
 /** What a reader hands each row to: raw values per requested key, or a reject. */
 export interface RowSink {
-  /** `values[k]` is the raw value of requested key k (undefined when absent). `raw()` is the row's text. */
-  row(values: unknown[], line: number, raw: () => string): void;
-  reject(line: number, reason: RejectReason, message: string, raw: string): void;
+  /** `values[k]` is the raw value of requested key k (undefined when absent). `raw()` is the row's text. `at`: where in the line, when a line holds several rows. Returns `true` when the row was accepted (anything else: not known), which a reader may use. */
+  row(values: unknown[], line: number, raw: () => string, at?: RowAt): unknown;
+  reject(line: number, reason: RejectReason, message: string, raw: string, at?: RowAt): void;
 }
 
 /** A requested source key: top-level column plus an optional path inside it (JSON, structs). */
@@ -37,6 +47,8 @@ export interface SourceInfo {
   meta?: Record<string, unknown>;
   /** Exact number of rows in the file, when its footer says (Parquet), to size columns once. */
   rows?: number;
+  /** What the reader saw that a user should know (the ingest summary's warnings). */
+  warnings?: string[];
 }
 
 /**

@@ -3,7 +3,7 @@ import { excludedRows } from '../ingest/errors.js';
 import type { Mapping } from '../ingest/mapping.js';
 import type { IngestSummary } from '../ingest/normalize.js';
 import { commitTemporary, discardTemporary, outputError, tempPathFor } from '../io/atomic.js';
-import { formatFromName } from '../io/input.js';
+import { inputFormatOf } from '../io/input.js';
 import { TEXT_COLUMNS } from '../io/trace-schema.js';
 import { toolName } from '../version.js';
 import { num, openScan, scanTimeWarning, streamedAll, type DuckDbOptions, type OpenScan, sqlDouble } from './duckdb.js';
@@ -68,7 +68,7 @@ export async function ingestWithDuckDB(
         timestamp: scan.autoTimestamp
           ? { unit: scan.autoTimestamp.unit, absolute, how: 'auto', reason: scan.autoTimestamp.reason }
           : { unit: unit as 's' | 'ms' | 'us' | 'ns' | 'iso', absolute, how: 'mapping', reason: absolute ? (unit === 'iso' ? 'date-time strings' : 'epoch time') : 'relative time' },
-        formats: Object.fromEntries(scan.files.map((f) => [f, String(options.format ?? formatFromName(f) ?? mapping.format)])),
+        formats: Object.fromEntries(scan.files.map((f) => [f, String(inputFormatOf(f, options.format, mapping.format))])),
       },
       duplicate_request_ids: texts.includes('request_id') ? num(counts.n_request_id) - num(counts.ids) : 0,
     };

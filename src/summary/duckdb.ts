@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 import { duckdb } from './duckdb-module.js';
 import './duckdb-text.js';
-import { compressionOf, expandInputs, formatFromName, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
+import { compressionOf, expandInputs, formatFromName, inputFormatOf, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
 import { delimiterHint, duplicateColumnError } from '../io/from-csv.js';
 import { parquetMetadataAsync } from 'hyparquet';
 import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, refuseNewerTrace, REJECT_REASONS, sameOrigin, type RejectReason } from '../ingest/errors.js';
@@ -114,6 +114,8 @@ function readClause(files: string[], format: InputFormat, ours: Ours, withFile: 
       return `read_parquet(${list(files)}, union_by_name = true${filename})`;
     case 'arrow':
       throw new IngestError('engine duckdb: Arrow IPC input is read by the TypeScript engine only (use --engine ts)');
+    case 'otlp-json':
+      throw new DuckDbReadError(otlpRefusal(files[0]), files[0]);
     default: {
       const never: never = format;
       throw new IngestError(`engine duckdb: unsupported format ${String(never)}`);
@@ -146,7 +148,7 @@ export async function traceMeta(file: string, format: InputFormat): Promise<{ me
         source.close();
       }
     }
-    if (format === 'arrow') return { comments: 0 };
+    if (format === 'arrow' || format === 'otlp-json') return { comments: 0 };
     // Enough of the head to hold the leading lines (a comment line may be long).
     let head = '';
     for await (const chunk of openByteStream(file)) {
@@ -364,7 +366,7 @@ const MAGNITUDE_LIMITS = [1e17, 1e14, 1e11, 1e8];
 export async function inputsMeta(inputs: string[], mapping: Mapping, format?: InputFormat): Promise<Record<string, unknown> | undefined> {
   const metas: (Record<string, unknown> | undefined)[] = [];
   for (const f of expandInputs(inputs)) {
-    const fmt = format ?? formatFromName(f) ?? mapping.format;
+    const fmt = inputFormatOf(f, format, mapping.format);
     if (!fmt) return undefined; // openSource names the problem
     const m = (await traceMeta(f, fmt)).meta;
     refuseNewerTrace(f, m);
@@ -578,7 +580,10 @@ function startsWithPar1(file: string): boolean {
 
 export async function openSource(inputs: string[], mapping: Mapping, options: DuckDbOptions): Promise<Source> {
   const files = expandInputs(inputs);
-  const formats = new Set(files.map((f) => options.format ?? formatFromName(f) ?? mapping.format));
+  const formats = new Set(files.map((f) => inputFormatOf(f, options.format, mapping.format)));
+  // OpenTelemetry traces hold many spans per line, nested: the TypeScript engine flattens them.
+  const otlp = files.find((f) => inputFormatOf(f, options.format, mapping.format) === 'otlp-json');
+  if (otlp) throw new DuckDbReadError(otlpRefusal(otlp), otlp);
   // As the TypeScript engine names them (ingest.ts, binary-probe.ts): DuckDB said "all inputs
   // must have one known format" of a workbook and "bytes that are not UTF-8" of xz, zip or a
   // workbook named .csv (found in session 21).
@@ -1649,6 +1654,11 @@ export function assembleSummaries(t: ScanTables, meta: ScanMeta): TraceSummaries
     arrivals: byClientStart(arrivals),
     lengths: byClientStart(lengths),
   };
+}
+
+/** Why engine duckdb does not read an OTLP JSON file (exit 2; --engine auto reads it with the TypeScript engine). */
+function otlpRefusal(file: string): string {
+  return `${file}: OpenTelemetry traces (OTLP JSON), which engine duckdb does not read (each line holds many nested spans); --engine ts reads it, each span a row`;
 }
 
 /** The command that turns a JSON array file into JSON lines; jq reads no compressed file (`jq … f.json.gz` said "Invalid numeric literal"). */
