@@ -11,11 +11,14 @@ const LOG_SQRT_2PI = 0.5 * log(2 * Math.PI);
 
 function weightedQuantile(p: Weighted, q: number): number {
   const idx = p.v.map((_, i) => i).sort((a, b) => p.v[a] - p.v[b]);
+  // Cumulative weight against q · total (not a sum of shares w/total, whose rounding can
+  // leave the running share just under q at the cell that reaches it and skip a cell).
   const tot = p.w.reduce((a, b) => a + b, 0);
+  const target = q * tot;
   let acc = 0;
   for (const i of idx) {
-    acc += p.w[i] / tot;
-    if (acc >= q) return p.v[i];
+    acc += p.w[i];
+    if (acc >= target) return p.v[i];
   }
   return p.v[idx[idx.length - 1]];
 }

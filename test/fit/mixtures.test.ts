@@ -68,3 +68,13 @@ describe('length fits’ KS on log-binned values (≥ 4096 tokens)', () => {
     }
   });
 });
+
+describe('the Pareto threshold x_m: numpy’s inverted-CDF quantile of the weighted points', () => {
+  it('is the 8th of 10 equal points at 0.8 (summed shares 0.1 × 8 = 0.7999… picked the 9th)', () => {
+    // numpy.quantile([100, 200, …, 1000], 0.8, method='inverted_cdf') = 800.
+    const v = Array.from({ length: 10 }, (_, i) => 100 * (i + 1));
+    expect(fitLognormalPareto({ v, w: v.map(() => 1) }, 0.8)!.xm).toBe(800);
+    // Weights in shuffled order and not all 1: cumulative 2, 3, 5, 8 of 10 → 0.8 reached at 400.
+    expect(fitLognormalPareto({ v: [500, 300, 100, 400, 200], w: [2, 2, 2, 3, 1] }, 0.8)!.xm).toBe(400);
+  });
+});
