@@ -8,10 +8,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { loadPreset, presetsFitting } from '../../src/ingest/presets.js';
+import { DuckDbReadError } from '../../src/summary/duckdb-errors.js';
 import { ingestWithDuckDB } from '../../src/summary/duckdb-ingest.js';
+import { runCli } from '../cli/run-cli.js';
 import { fixture, tempDir } from '../helpers.js';
 
 type Trace = Awaited<ReturnType<typeof ingestFiles>>['trace'];
@@ -85,6 +88,31 @@ describe('preset langfuse-observations', () => {
     expect(l.trace.n).toBe(5);
     expect(new Set(clients(l.trace))).toEqual(new Set(['unknown'])); // user_id, optional, is not in the file: every row's is empty
     expect(l.trace.texts.session_id).toBeUndefined();
+  });
+  it('reads the Parquet export (its default file type), usage_details a MAP, with the TypeScript engine; the DuckDB engine refuses the map path by name, and auto reads it with the TypeScript engine', async () => {
+    const dir = tempDir();
+    const pq = join(dir, '2025-06-02T09-00-00.parquet');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    // Parquet as Langfuse writes it: start_time a TIMESTAMP, usage_details MAP(VARCHAR, BIGINT).
+    await con.run(`COPY (SELECT id, type, CAST(start_time AS TIMESTAMP) AS start_time, provided_model_name, user_id, session_id, CAST(usage_details AS MAP(VARCHAR, BIGINT)) AS usage_details
+      FROM read_json('${FILE}', columns = {id: 'VARCHAR', type: 'VARCHAR', start_time: 'VARCHAR', provided_model_name: 'VARCHAR', user_id: 'VARCHAR', session_id: 'VARCHAR', usage_details: 'JSON'})
+      WHERE start_time <> '' AND id <> 'obs-013') TO '${pq}' (FORMAT parquet)`);
+    con.closeSync();
+    const j = (await ingestFiles({ inputs: [FILE], mapping: loadPreset('langfuse-observations') })).trace;
+    const p = await ingestFiles({ inputs: [pq], mapping: loadPreset('langfuse-observations') });
+    expect(p.summary.rejects_by_reason).toEqual({ excluded: 6 });
+    expect(ms(p.trace)).toEqual(ms(j));
+    expect(clients(p.trace)).toEqual(clients(j));
+    expect(ints(p.trace, 'input_tokens')).toEqual(ints(j, 'input_tokens'));
+    expect(ints(p.trace, 'output_tokens')).toEqual(ints(j, 'output_tokens'));
+    const refused = ingestWithDuckDB([pq], loadPreset('langfuse-observations'), join(dir, 'd.parquet'), { maxRejectRatio: 0.5 });
+    await expect(refused).rejects.toThrow(DuckDbReadError);
+    await expect(refused).rejects.toThrow(`${pq}: mapping reads "usage_details.input" inside column "usage_details" of type MAP(VARCHAR, BIGINT), a map, which engine duckdb does not read by a dotted path; --engine ts reads it (a map as an object of its keys)`);
+    const auto = await runCli('ingest', pq, '--preset', 'langfuse-observations', '--engine', 'auto', '--out', join(dir, 'a.parquet'));
+    expect(auto.code).toBe(0);
+    expect(auto.stderr).toContain('6 accepted, 6 excluded by the mapping\'s filter, 0 rejected');
+    expect((await runCli('ingest', pq, '--preset', 'langfuse-observations', '--engine', 'duckdb', '--out', join(dir, 'b.parquet'))).code).toBe(2);
   });
 });
 
