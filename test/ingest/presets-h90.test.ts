@@ -1,6 +1,6 @@
 /**
- * The langfuse-observations, helicone-requests and kong-ai-gateway presets on synthetic logs in
- * the documented shapes (fixtures/langfuse, fixtures/helicone, fixtures/kong: each README names
+ * The langfuse-observations, helicone-requests, kong-ai-gateway and langsmith-runs presets on synthetic logs in
+ * the documented shapes (fixtures/langfuse, fixtures/helicone, fixtures/kong, fixtures/langsmith: each README names
  * the doc page or source file its fields come from): every mapped field, the rows each preset's
  * filter excludes (counted by reason), malformed rows rejected naming file, line and field, and
  * the same trace from the DuckDB engine.
@@ -201,12 +201,44 @@ describe('preset kong-ai-gateway', () => {
   });
 });
 
+describe('preset langsmith-runs', () => {
+  const FILE = fixture('langsmith', 'runs.parquet');
+
+  it('reads each llm run at start_time with its project as the client, id and token counts; chain, tool, retriever, embedding, prompt and parser runs are excluded and counted; bad rows rejected by row and field', async () => {
+    const r = await ingestFiles({ inputs: [FILE], mapping: loadPreset('langsmith-runs') });
+    const t = r.trace;
+    expect(r.summary.rows_read).toBe(13);
+    expect(r.summary.rejects_by_reason).toEqual({ excluded: 6, missing_timestamp: 1, negative_tokens: 1 });
+    expect(t.n).toBe(5);
+    expect(t.origin).toBe('2025-08-04T12:00:00.000Z');
+    expect(ms(t)).toEqual([0.42, 4.25, 6.5, 9.75, 15.125]);
+    const support = '5e551011-7a3c-4d2e-9b1f-00000000c0de';
+    const search = '5e551011-7a3c-4d2e-9b1f-00000005ea4c';
+    expect(clients(t)).toEqual([support, support, search, search, support]);
+    expect(texts(t, 'request_id')).toEqual(['4', '6', '8', 'a', 'd'].map((k) => `01000000-0000-4000-8000-00000000000${k}`));
+    expect(t.texts.model).toBeUndefined();
+    expect(t.texts.session_id).toBeUndefined();
+    expect(ints(t, 'input_tokens')).toEqual([1900, 4800, 900, -1, 3000]); // the failed call (429): no counts
+    expect(ints(t, 'output_tokens')).toEqual([200, 430, 80, -1, 377]);
+    expect(r.rejects.map((j) => [j.file, j.line, j.reason, j.field])).toEqual([
+      [FILE, 11, 'negative_tokens', 'input_tokens'],
+      [FILE, 13, 'missing_timestamp', 'timestamp'],
+    ]);
+  });
+
+  it('the DuckDB engine gives the same trace and counts', async () => {
+    const ts = (await ingestFiles({ inputs: [FILE], mapping: loadPreset('langsmith-runs') })).trace;
+    await sameWithDuckDB(FILE, 'langsmith-runs', ts, { read: 13, accepted: 5, byReason: { excluded: 6, missing_timestamp: 1, negative_tokens: 1 } });
+  });
+});
+
 describe('the presets named for such logs given without one', () => {
   it('names each new preset for its own export\'s columns, and no other', () => {
     const first = (f: string) => Object.keys(JSON.parse(readFileSync(f, 'utf8').split('\n')[0]) as object);
     expect(presetsFitting(first(fixture('langfuse', 'observations_v2.jsonl')))).toEqual(['langfuse-observations']);
     expect(presetsFitting(first(fixture('helicone', 'helicone-export.jsonl')))).toEqual(['helicone-requests']);
     expect(presetsFitting(first(fixture('kong', 'file-log.jsonl')))).toEqual(['kong-ai-gateway']);
+    expect(presetsFitting(['id', 'tenant_id', 'session_id', 'trace_id', 'name', 'run_type', 'start_time', 'end_time', 'status', 'prompt_tokens', 'completion_tokens', 'total_tokens'])).toEqual(['langsmith-runs']);
     expect(presetsFitting(['response_id', 'response_created_at', 'response_status', 'request_created_at', 'request_body', 'request_properties', 'request_user_id', 'model', 'prompt_tokens', 'completion_tokens', 'latency', 'cost'])).toEqual(['helicone-requests']);
   });
 });
