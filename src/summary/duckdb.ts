@@ -391,6 +391,19 @@ function structHasPath(type: string, path: string[]): boolean {
   return path.every((key) => new RegExp(`(^|[(,]\\s*)"?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?\\s`).test(type));
 }
 
+/**
+ * A dotted path into a MAP column (a Parquet map, as Langfuse's blob export writes
+ * `usage_details`): DuckDB's reads of a path are struct field accesses, which a MAP has not, so
+ * the path looked absent from every row and a required field was refused as a typo. Refused by
+ * name instead (exit 2; `--engine auto` reads the file with the TypeScript engine, which reads a
+ * MAP as an object of its keys).
+ */
+function mapPathError(files: readonly string[], spec: string, type: string | undefined, path: string[]): DuckDbReadError | undefined {
+  if (path.length === 0 || type === undefined || !type.includes('MAP(') || structHasPath(type, path)) return undefined;
+  const col = spec.split('.')[0];
+  return new DuckDbReadError(`${files.join(', ')}: mapping reads ${JSON.stringify(spec)} inside column ${JSON.stringify(col)} of type ${type}, a map, which engine duckdb does not read by a dotted path; --engine ts reads it (a map as an object of its keys)`, files[0]);
+}
+
 /** Top-level source columns a mapping reads (JSON-like inputs: the first segment of a dotted path). */
 /** The columns of the mapping's required fields (plain, joined and length sources; not coalesce), in field order. */
 function requiredSpecs(mapping: Mapping): string[] {
@@ -771,6 +784,8 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         const [col, ...path] = c.split('.');
         if (!available.includes(col)) return true;
         if (numericSource.jsonPaths?.has(c)) return false;
+        const map = mapPathError(files, c, types.get(col), path);
+        if (map) throw map;
         // A dotted path into a struct: every key must be a field of the (nested) struct type,
         // else DuckDB refuses the whole query (the TypeScript engine reads it as absent).
         return !structHasPath(types.get(col) ?? '', path);
@@ -877,6 +892,8 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
             const noPath = (spec: string) => {
               const [col, ...path] = spec.split('.');
               const type = fileTypes.get(col);
+              const map = mapPathError([files[i]], spec, type, path);
+              if (map) throw map;
               return path.length > 0 && type !== undefined && type !== 'JSON' && !structHasPath(type, path);
             };
             if (typeof src === 'object' && !Array.isArray(src) && 'coalesce' in src) {

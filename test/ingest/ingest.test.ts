@@ -441,7 +441,7 @@ describe('mapping features', () => {
     expect(r.summary.files.length).toBe(2);
     expect(Array.from(r.trace.ints.input_tokens!)).toEqual([5, 7, 5]);
     expect(() => loadPreset('nope')).toThrow(/available: aiperf-records, aws-bedrock-invocations, azure-llm-2023/);
-    expect(listPresets().map((p) => p.name)).toEqual(['aiperf-records', 'aws-bedrock-invocations', 'azure-llm-2023', 'azure-multimodal-2024', 'burstgpt', 'litellm-spendlogs', 'mooncake', 'openai-usage', 'otel-genai', 'servegen', 'vidur']);
+    expect(listPresets().map((p) => p.name)).toEqual(['aiperf-records', 'aws-bedrock-invocations', 'azure-llm-2023', 'azure-multimodal-2024', 'burstgpt', 'helicone-requests', 'kong-ai-gateway', 'langfuse-observations', 'langsmith-runs', 'litellm-spendlogs', 'mooncake', 'openai-usage', 'otel-genai', 'servegen', 'vidur']);
     await expect(ingestFiles({ inputs: [join(dir, 'zzz-*.csv')], mapping: map({ timestamp: 'time' }) })).rejects.toThrow(IngestError);
   });
 
