@@ -31,6 +31,8 @@ export interface GenerateSummary {
   memoryClients: number;
   /** Clients whose requests got hash_ids (their profile's prefix sections). */
   prefixClients: number;
+  /** Tokens per hash_ids block (undefined without prefix clients). */
+  blockTokens?: number;
 }
 
 /**
@@ -147,5 +149,6 @@ export async function generateToFile(
     sessionClients: plan.sessionClients.length,
     memoryClients: plan.memoryClients.length,
     prefixClients: plan.prefixClients.length,
+    ...(plan.blockTokens !== undefined ? { blockTokens: plan.blockTokens } : {}),
   };
 }
