@@ -316,6 +316,10 @@ run). Timestamps are seconds from --start.`,
           rep.info(`note: the hash_ids blocks are ${bt} tokens (the profile's), which a Mooncake file does not record: replay it with AIPerf's --isl-block-size ${bt} (without it AIPerf takes ${DEFAULT_BLOCK_TOKENS} and refuses the rows), and read it back with "block_tokens": ${bt} in a mapping`);
         }
       }
+      const noPrompt = summary.prefixWithoutPrompts;
+      if (noPrompt && noPrompt.length > 0) {
+        rep.info(`note: ${noPrompt.length} client${noPrompt.length === 1 ? ' has' : 's have'} a prefix section but no prompt lengths (a log with hash_ids and no input_tokens), and a request's block ids are counted from its prompt: ${noPrompt.length === 1 ? 'its' : 'their'} requests carry no hash_ids: ${noPrompt.slice(0, 5).join(', ')}${noPrompt.length > 5 ? ', …' : ''}`);
+      }
       if (summary.emptySlots > 0) {
         rep.info(`note: ${summary.emptySlots} window(s) had a target rate but no client activity in the profile; they are empty`);
       }

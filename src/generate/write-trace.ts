@@ -33,6 +33,8 @@ export interface GenerateSummary {
   prefixClients: number;
   /** Tokens per hash_ids block (undefined without prefix clients). */
   blockTokens?: number;
+  /** Clients with a prefix section but no prompt lengths, whose requests got no hash_ids. */
+  prefixWithoutPrompts?: string[];
 }
 
 /**
@@ -150,5 +152,6 @@ export async function generateToFile(
     memoryClients: plan.memoryClients.length,
     prefixClients: plan.prefixClients.length,
     ...(plan.blockTokens !== undefined ? { blockTokens: plan.blockTokens } : {}),
+    ...(plan.prefixWithoutPrompts ? { prefixWithoutPrompts: plan.prefixWithoutPrompts } : {}),
   };
 }

@@ -39,4 +39,20 @@ describe('generate --format mooncake names a block size other than 512', () => {
       expect(first.hash_ids.length).toBe(Math.ceil(first.input_length / bt));
     }
   });
+
+  it('a log with hash_ids and no input lengths: generate says its requests carry no ids (it said they carried them)', async () => {
+    const dir = tempDir();
+    const rows: string[] = [];
+    for (let i = 0; i < 300; i++) rows.push(JSON.stringify({ timestamp: 1.5 * i, output_tokens: 20, hash_ids: i % 2 ? [0, 2 * i + 1] : [2 * i, 2 * i + 1] }));
+    writeFileSync(join(dir, 'log.jsonl'), rows.join('\n') + '\n');
+    const fit = await runCli('fit', join(dir, 'log.jsonl'), '--preset', 'servegen', '--out', join(dir, 'p.json'), '--quiet');
+    expect(fit.code, fit.stderr).toBe(0);
+    const gen = await runCli('generate', join(dir, 'p.json'), '--duration', '300', '--out', join(dir, 'g.jsonl'));
+    expect(gen.code, gen.stderr).toBe(0);
+    expect(gen.stderr).not.toContain("requests carry hash_ids from their profile's prefix section");
+    expect(gen.stderr).toContain('note: 1 client has a prefix section but no prompt lengths (a log with hash_ids and no input_tokens)');
+    const lines = readFileSync(join(dir, 'g.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(100);
+    expect(lines.some((l) => l.includes('hash_ids') || l.includes('prefix_clients'))).toBe(false);
+  });
 });
