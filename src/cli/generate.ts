@@ -15,6 +15,7 @@ import { checkSeed, flagNumber, positive, refuseClobber, secondsHint, UsageError
 import { readErrorReason } from '../io/read-error.js';
 import { azureRangeProblem } from '../io/to-azure.js';
 import { parseIsoSeconds } from '../ingest/timestamp.js';
+import { DEFAULT_BLOCK_TOKENS } from '../ingest/normalize.js';
 
 interface Opts {
   duration: string;
@@ -307,6 +308,17 @@ run). Timestamps are seconds from --start.`,
       if (summary.prefixClients > 0) {
         const written = ['mooncake', 'jsonl', 'csv', 'parquet', 'arrow'].includes(format);
         rep.info(`prefix reuse: ${summary.prefixClients} client${summary.prefixClients === 1 ? "'s requests carry" : "s' requests carry"} hash_ids from their profile's prefix section${written ? '' : `, which --format ${format} does not write`} (--no-prefix to leave them out)`);
+        // Found by audit (h-89): a Mooncake file carries no block size, and AIPerf's mooncake_trace
+        // loader takes 512 unless told (--isl-block-size): with smaller blocks a row's prompt does
+        // not reach its last id's block, which AIPerf refuses (ConfigurationError).
+        const bt = summary.blockTokens;
+        if (format === 'mooncake' && bt !== undefined && bt !== DEFAULT_BLOCK_TOKENS) {
+          rep.info(`note: the hash_ids blocks are ${bt} tokens (the profile's), which a Mooncake file does not record: replay it with AIPerf's --isl-block-size ${bt} (without it AIPerf takes ${DEFAULT_BLOCK_TOKENS} and refuses the rows), and read it back with "block_tokens": ${bt} in a mapping`);
+        }
+      }
+      const noPrompt = summary.prefixWithoutPrompts;
+      if (noPrompt && noPrompt.length > 0) {
+        rep.info(`note: ${noPrompt.length} client${noPrompt.length === 1 ? ' has' : 's have'} a prefix section but no prompt lengths (a log with hash_ids and no input_tokens), and a request's block ids are counted from its prompt: ${noPrompt.length === 1 ? 'its' : 'their'} requests carry no hash_ids: ${noPrompt.slice(0, 5).join(', ')}${noPrompt.length > 5 ? ', …' : ''}`);
       }
       if (summary.emptySlots > 0) {
         rep.info(`note: ${summary.emptySlots} window(s) had a target rate but no client activity in the profile; they are empty`);

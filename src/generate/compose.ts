@@ -136,6 +136,8 @@ export interface GenerationPlan {
   prefixClients: string[];
   /** Tokens per hash_ids block (the prefix clients'; undefined without any). */
   blockTokens?: number;
+  /** Clients with a prefix section but no prompt length (input, image, audio or video tokens) to count their blocks from: their requests get no hash_ids. */
+  prefixWithoutPrompts?: string[];
   batches: Iterable<RequestBatch>;
 }
 
@@ -165,6 +167,16 @@ function knownIds(clients: readonly ProfileClient[]): string {
   const top = [...clients].sort((a, b) => b.requests - a.requests || (a.id < b.id ? -1 : 1)).slice(0, 5);
   const more = clients.length > top.length ? ', …' : '';
   return `its ${clients.length} client id${clients.length === 1 ? '' : 's'}, largest first: ${top.map((c) => JSON.stringify(c.id)).join(', ')}${more}`;
+}
+
+/**
+ * Whether a client's length windows have a prompt length (input, image, audio or video tokens):
+ * a request's block ids are ⌈prompt / block⌉, so without one it gets none. Found by audit (h-89):
+ * a log with hash_ids but no input lengths was fitted a prefix section, and generate said its
+ * requests carried hash_ids while none did.
+ */
+function hasPromptLengths(c: ProfileClient): boolean {
+  return c.lengths.some((w) => ['input_tokens', 'image_tokens', 'audio_tokens', 'video_tokens'].some((f) => f in w.fields));
 }
 
 /**
@@ -701,8 +713,8 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
       spread: c.batches?.within ? (new PmfSampler(c.batches.sizes).mean - 1) * new PmfSampler(c.batches.within).mean : 0,
       left: 0,
       levels: c.levels,
-      prefix: c.prefix && options.prefix !== false ? new HashIdStream(prefixModelOf(c.prefix), root.split(`prefix:${c.id}`), { nextId: () => nextId++ }) : undefined,
-      prefixShare: c.prefix && options.prefix !== false && prefixShareOf(c) < 1 ? { share: prefixShareOf(c), rng: root.split(`prefix-share:${c.id}`) } : undefined,
+      prefix: c.prefix && options.prefix !== false && hasPromptLengths(c) ? new HashIdStream(prefixModelOf(c.prefix), root.split(`prefix:${c.id}`), { nextId: () => nextId++ }) : undefined,
+      prefixShare: c.prefix && options.prefix !== false && hasPromptLengths(c) && prefixShareOf(c) < 1 ? { share: prefixShareOf(c), rng: root.split(`prefix-share:${c.id}`) } : undefined,
     }));
   };
   // Block ids are numbered across clients in the order they are made (so they never collide),
@@ -939,6 +951,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
     sessionClients: states.filter((s) => s.sessions).map((s) => s.id),
     memoryClients: states.filter((s) => s.memory).map((s) => s.id),
     prefixClients: states.filter((s) => s.prefix).map((s) => s.id),
+    ...(options.prefix !== false && chosen.some((c) => c.prefix && !hasPromptLengths(c)) ? { prefixWithoutPrompts: chosen.filter((c) => c.prefix && !hasPromptLengths(c)).map((c) => c.id) } : {}),
     ...(prefixed ? { blockTokens: chosen.find((c) => c.prefix)!.prefix!.block_tokens } : {}),
     batches: { [Symbol.iterator]: batches },
   };

@@ -307,6 +307,8 @@ interface Member {
   ids: number[];
   /** Full blocks ⌊input tokens / block size⌋: what a next turn of its session can share. */
   full: number;
+  /** Tokens of its partial last block (input tokens − full × block size; 0: none). */
+  tail: number;
   root: Root;
   /** Has donated m ≥ 2 blocks to a later request. */
   donated: boolean;
@@ -324,6 +326,9 @@ interface Root {
   stemIds: number[];
   /** The stem's blocks: the first request's ⌊input / block size⌋ (at least 1), which a chained repeat shares whole (a document re-asked). */
   stemLen: number;
+  /** The first request's full blocks and partial last block's tokens (the sizes of the stem's blocks). */
+  stemFull: number;
+  stemTail: number;
   /** The idle choice's set the root is in (undefined: other root processes). */
   home: RootIndex | undefined;
 }
@@ -498,9 +503,7 @@ export class HashIdStream {
       const { theta, alpha } = model.roots;
       const pNew = this.recency ? this.newShare[bk] : Math.min(1, (this.requests === 0 ? 1 : (theta + alpha * this.rootsEver) / (this.requests + theta)) * this.tilt[bk]);
       if (history.size === 0 || rng.next() < pNew) {
-        root = { members: new Queue(), peaks: undefined, longest: 0, stemIds: [], stemLen: 0, home: undefined };
-        this.rootsEver++;
-        this.liveRoots++;
+        root = this.newRoot();
       } else {
         m = this.drawShared(nBlocks, rng);
         if (this.idle && this.liveRoots > 1) {
@@ -593,14 +596,24 @@ export class HashIdStream {
           // hits, source 5.3 %).
           const whole = model.reuse.whole ?? 0;
           if (m === nBlocks && root.stemLen < nBlocks && whole > 0 && rng.next() < whole) {
+            // The latest such request whose partial last block is as long as this one's, else the
+            // latest (its full blocks only: below).
             const last = root.stemLen - 1;
+            const tail = inputTokens % this.bs;
+            let latest: Member | undefined;
             for (let k = root.members.size - 1; k >= 0; k--) {
               const j = root.members.at(k);
               if (j.ids.length === nBlocks && j.ids[last] === root.stemIds[last]) {
-                donor = j;
-                stemmed = false;
-                break;
+                latest ??= j;
+                if (j.tail === tail) {
+                  latest = j;
+                  break;
+                }
               }
+            }
+            if (latest !== undefined) {
+              donor = latest;
+              stemmed = false;
             }
           }
           if (stemmed) m = root.stemLen;
@@ -610,6 +623,28 @@ export class HashIdStream {
         }
       }
     }
+    // A block shared is one block of tokens, so it has one size in every prompt that has it:
+    // the leading blocks shared must be full blocks in both prompts, or both prompts' partial
+    // last blocks of equal size (as in the Mooncake traces, where no id has two sizes). Found by
+    // audit (h-89): a repeat or a next turn shared its donor's partial last block as a full
+    // block, or a full block as its own partial last one (7 % of the requests generated from
+    // either Mooncake trace, 26 % with sessions), so a replay built the prompt from the block
+    // cached first (AIPerf's mooncake_trace) at another length than input_length, and the
+    // shared blocks counted hits a prefix cache of whole blocks cannot have. Capping m after the
+    // draws keeps every draw; a request left sharing nothing starts a root of its own.
+    if (m > 0) {
+      const full = Math.floor(inputTokens / this.bs);
+      const tail = inputTokens - full * this.bs;
+      const srcFull = stemmed ? root.stemFull : donor!.full;
+      const srcTail = stemmed ? root.stemTail : donor!.tail;
+      const same = Math.min(full, srcFull) + (full === srcFull && tail > 0 && tail === srcTail ? 1 : 0);
+      if (m > same) m = same;
+      if (m === 0) {
+        root = this.newRoot();
+        donor = undefined;
+        stemmed = false;
+      }
+    }
     const ids: number[] = new Array<number>(nBlocks);
     const shared = stemmed ? root.stemIds : donor?.ids;
     for (let d = 0; d < m; d++) ids[d] = shared![d];
@@ -617,13 +652,16 @@ export class HashIdStream {
     if (allocate) for (let d = m; d < nBlocks; d++) ids[d] = allocate();
     else for (let d = m; d < nBlocks; d++) ids[d] = this.nextId++;
     if (m >= 2) donor!.donated = true;
-    const member: Member = { t, ids, full: Math.floor(inputTokens / this.bs), root, donated: false, session };
+    const full = Math.floor(inputTokens / this.bs);
+    const member: Member = { t, ids, full, tail: inputTokens - full * this.bs, root, donated: false, session };
     history.push(member);
     root.members.push(member);
     if (root.members.size === 1) {
       root.longest = nBlocks;
       root.stemIds = ids;
       root.stemLen = Math.max(1, Math.min(nBlocks, member.full));
+      root.stemFull = member.full;
+      root.stemTail = member.tail;
     }
     else {
       const peaks = (root.peaks ??= Queue.of(root.members.at(0)));
@@ -642,6 +680,13 @@ export class HashIdStream {
     if (session !== undefined) this.sessions.set(session, member);
     this.requests++;
     return ids;
+  }
+
+  /** A root without requests yet (its first request fills in its stem). */
+  private newRoot(): Root {
+    this.rootsEver++;
+    this.liveRoots++;
+    return { members: new Queue(), peaks: undefined, longest: 0, stemIds: [], stemLen: 0, stemFull: 0, stemTail: 0, home: undefined };
   }
 
   /** Drops the requests before `cutoff` (ms), with the roots and sessions they were the last retained request of. */

@@ -31,6 +31,10 @@ export interface GenerateSummary {
   memoryClients: number;
   /** Clients whose requests got hash_ids (their profile's prefix sections). */
   prefixClients: number;
+  /** Tokens per hash_ids block (undefined without prefix clients). */
+  blockTokens?: number;
+  /** Clients with a prefix section but no prompt lengths, whose requests got no hash_ids. */
+  prefixWithoutPrompts?: string[];
 }
 
 /**
@@ -147,5 +151,7 @@ export async function generateToFile(
     sessionClients: plan.sessionClients.length,
     memoryClients: plan.memoryClients.length,
     prefixClients: plan.prefixClients.length,
+    ...(plan.blockTokens !== undefined ? { blockTokens: plan.blockTokens } : {}),
+    ...(plan.prefixWithoutPrompts ? { prefixWithoutPrompts: plan.prefixWithoutPrompts } : {}),
   };
 }

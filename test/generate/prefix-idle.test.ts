@@ -124,18 +124,19 @@ describe('the synthetic trace regenerated: chained repeats', () => {
   // Fitted on the fixture (chain share 92 %), regenerated for its own times and lengths over
   // seeds 1–3. Source: 95.5 % of best matches matched once, LRU 4 096 blocks 23.7 %. Recency
   // roots with a donor per drawn m (before h-72) on this fit: 64–67 % and 45–47 %; idle roots
-  // with chained stems: 92.9–93.2 % and 23–26 %. The bounds sit between the two.
+  // with chained stems: 92.9–93.2 % and 23–26 % (88.9–90.0 % before h-89; since, a shared block
+  // keeps one size, prefix-audit.test.ts: 87.0–88.9 %, LRU 25–27 %). The bounds sit between the two.
   const src = readMooncakeFixture('synthetic');
   const model = fitPrefixModel(src);
   for (const seed of [1, 2, 3]) {
-    it(`seed ${seed}: best matches matched once ≥ 88 %, LRU 4 096 blocks ≤ 36 %; recency: < 75 %, > 40 %`, () => {
+    it(`seed ${seed}: best matches matched once ≥ 85 %, LRU 4 096 blocks ≤ 36 %; recency: < 75 %, > 40 %`, () => {
       const run = (roots: 'idle' | 'recency') => {
         const ids = renumberByFirstUse(generateHashIds(model, src.map((r) => ({ timestamp: r.timestamp, inputTokens: r.inputLength })), createRng(seed), { roots }));
         return locality(src.map((r, i) => ({ ...r, hashIds: ids[i] })));
       };
       const idle = run('idle');
       const recency = run('recency');
-      expect(idle.once).toBeGreaterThanOrEqual(0.88);
+      expect(idle.once).toBeGreaterThanOrEqual(0.85);
       expect(idle.lru).toBeLessThanOrEqual(0.36);
       expect(recency.once).toBeLessThan(0.75);
       expect(recency.lru).toBeGreaterThan(0.4);

@@ -69,17 +69,20 @@ describe('hash_ids: ingest', () => {
   it('renumbers by first use in time order, reads ids as numbers or texts (5 and "5" one id) and JSON text in CSV', async () => {
     const dir = tempDir();
     const file = `${dir}/log.csv`;
-    // Out of time order; ids written as texts and numbers; a blank cell has none.
-    writeFileSync(file, ['t,ids', '3,"[""d4"", 9]"', '1,"[9, 7]"', '2,', '0,"[""7"", 5, 5]"'].join('\n') + '\n');
+    // Out of time order; ids written as texts and numbers; a blank cell has none. (h-89: ids are
+    // numbered as prefix ids, an id after other blocks being another block, so the rows share
+    // their first id where they did share a 7 after a 9 before.)
+    writeFileSync(file, ['t,ids', '3,"[""d4"", 9]"', '1,"[7, 9]"', '2,', '0,"[""7"", 5, 5]"'].join('\n') + '\n');
     const mapping = parseMapping({ columns: { timestamp: 't', hash_ids: 'ids' }, timestamp: { unit: 's' }, block_tokens: 16 });
     const { trace, summary } = await ingestFiles({ inputs: [file], mapping });
     expect(summary.rows_rejected).toBe(0);
     expect(trace.hashIds!.blockTokens).toBe(16);
-    // Time order: t=0 [7,5,5], t=1 [9,7], t=2 none, t=3 [d4,9].
-    expect([0, 1, 2, 3].map((i) => idsOf(trace, i))).toEqual([[0, 1, 1], [2, 0], [], [3, 2]]);
+    // Time order: t=0 [7,5,5], t=1 [7,9], t=2 none, t=3 [d4,9]: "7" and 7 one id; the second 5
+    // (after 5) and the 9 after d4 (not after 7) other blocks.
+    expect([0, 1, 2, 3].map((i) => idsOf(trace, i))).toEqual([[0, 1, 2], [0, 3], [], [4, 5]]);
     // The slice of a trace keeps its rows' ids.
     const s = sliceTrace(trace, 1, 4);
-    expect([0, 1, 2].map((i) => idsOf(s, i))).toEqual([[2, 0], [], [3, 2]]);
+    expect([0, 1, 2].map((i) => idsOf(s, i))).toEqual([[0, 3], [], [4, 5]]);
   });
 
   it('keeps a row whose value is not an array of whole numbers ≥ 0 or texts without ids, and warns naming the first (file, line, why)', async () => {
@@ -96,7 +99,8 @@ describe('hash_ids: ingest', () => {
     expect(rejects).toEqual([]);
     expect(summary.notes).toEqual([`hash_ids: ${bad.length} rows have a value that is not an array of block ids (whole numbers ≥ 0 or texts), kept without ids (one field's bad value: the request is not rejected); the first, ${file}:2: id 0: not a whole number ≥ 0 or a text: 1.5`]);
     const got = Array.from({ length: trace.n }, (_, i) => idsOf(trace, i));
-    expect(got).toEqual([[0, 1], ...bad.map(() => []), [], [1, 2], []]);
+    // (h-89: [2, 3]'s 2 is first in its row, not after 1: another block than [1, 2]'s)
+    expect(got).toEqual([[0, 1], ...bad.map(() => []), [], [2, 3], []]);
   });
 
   it('keeps 64-bit ids in JSON exact (JSON lines, a nested path, a CSV cell): ids one apart stay two ids', async () => {
@@ -108,16 +112,17 @@ describe('hash_ids: ingest', () => {
     const b = '12345678901234567891';
     const c = '18446744073709551615';
     const jsonl = `${dir}/log.jsonl`;
-    writeFileSync(jsonl, [`{"t": 0, "m": {"ids": [${a}, ${b}]}, "s": "9007199254740993"}`, `{"t": 1, "m": {"ids": [${a}, ${c}, 7]}}`, `{"t": 2, "m": {"ids": ["${b}", 7]}}`].join('\n') + '\n');
+    writeFileSync(jsonl, [`{"t": 0, "m": {"ids": [${a}, ${b}]}, "s": "9007199254740993"}`, `{"t": 1, "m": {"ids": [${a}, ${c}, 7]}}`, `{"t": 2, "m": {"ids": ["${a}", "${b}", 7]}}`].join('\n') + '\n');
     const m = parseMapping({ columns: { timestamp: 't', hash_ids: 'm.ids' }, timestamp: { unit: 's' } });
     const j = await ingestFiles({ inputs: [jsonl], mapping: m });
     expect(j.summary.rows_rejected).toBe(0);
-    expect([0, 1, 2].map((i) => idsOf(j.trace, i))).toEqual([[0, 1], [0, 2, 3], [1, 3]]);
+    // (a 7 after b is another block than a 7 after c: prefix ids, h-89)
+    expect([0, 1, 2].map((i) => idsOf(j.trace, i))).toEqual([[0, 1], [0, 2, 3], [0, 1, 4]]);
     const csv = `${dir}/log.csv`;
-    writeFileSync(csv, ['t,ids', `0,"[${a}, ${b}]"`, `1,"[${b}, 9007199254740993, 9007199254740992]"`].join('\n') + '\n');
+    writeFileSync(csv, ['t,ids', `0,"[${a}, ${b}]"`, `1,"[${a}, ${b}, 9007199254740993, 9007199254740992]"`].join('\n') + '\n');
     const k = await ingestFiles({ inputs: [csv], mapping: parseMapping({ columns: { timestamp: 't', hash_ids: 'ids' }, timestamp: { unit: 's' } }) });
     expect(k.summary.rows_rejected).toBe(0);
-    expect([0, 1].map((i) => idsOf(k.trace, i))).toEqual([[0, 1], [1, 2, 3]]);
+    expect([0, 1].map((i) => idsOf(k.trace, i))).toEqual([[0, 1], [0, 1, 2, 3]]);
   });
 
   it('quoteLongIntegers quotes only integer literals past 2^53 − 1 outside strings', () => {
