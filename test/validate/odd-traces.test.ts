@@ -5,8 +5,8 @@ import { tempDir } from '../helpers.js';
 import { runCli } from '../cli/run-cli.js';
 
 /** A servegen trace (relative times) of these timestamps, one client, fixed lengths. */
-function trace(file: string, times: number[]): string {
-  const lines = [JSON.stringify({ servegen: { format: 'servegen-trace', version: 1, origin: null } })];
+function trace(file: string, times: number[], generator?: object): string {
+  const lines = [JSON.stringify({ servegen: { format: 'servegen-trace', version: 1, origin: null, ...(generator ? { generator } : {}) } })];
   for (const t of times) lines.push(JSON.stringify({ timestamp: t, client_id: 'a', input_tokens: 100, output_tokens: 10 }));
   writeFileSync(file, lines.join('\n') + '\n');
   return file;
@@ -57,5 +57,24 @@ describe('validate on odd traces', () => {
     const m = JSON.parse(readFileSync(out, 'utf8')).metrics.iat_cv_rel_err;
     expect(m.pass).toBe(false);
     expect(m.value).toBeGreaterThan(10);
+  });
+
+  it('says why rate_mape fails for a generated trace of other times than the source', async () => {
+    // The same 1 200 requests over 1 200 s, the generated side made with --start 100000: every
+    // metric but rate_mape passed, and rate_mape failed at 1.00 without a word.
+    const times = Array.from({ length: 1200 }, (_, i) => i + 0.5 + 0.4 * Math.sin(i * 12.9898));
+    const src = trace(join(dir, 'src3.jsonl'), times);
+    const gen = trace(join(dir, 'gen3.jsonl'), times, { seed: '1', rate: 'scale:1', start: 100000, duration: 1200 });
+    const out = join(dir, 'v3.json');
+    const r = await runCli('validate', src, gen, '--json', out);
+    expect(r.code).toBe(1);
+    const m = JSON.parse(readFileSync(out, 'utf8')).metrics.rate_mape;
+    expect(m.value).toBe(1);
+    expect(m.note).toMatch(/^no arrival window holds requests of both sides/);
+    expect(r.stderr).toContain("note: rate_mape: no arrival window holds requests of both sides: the generated trace covers other times than the source (placed by its header's generator.start)");
+    // The same draw at the source's times: no such note.
+    const same = trace(join(dir, 'gen4.jsonl'), times, { seed: '1', rate: 'scale:1', start: 0, duration: 1200 });
+    const r2 = await runCli('validate', src, same, '--json', join(dir, 'v4.json'));
+    expect(r2.stderr).not.toContain('no arrival window holds');
   });
 });
