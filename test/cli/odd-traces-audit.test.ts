@@ -31,4 +31,21 @@ describe('odd traces', () => {
     expect(top(ts.stdout)).toEqual(['u0', 'u33', 'u26', 'u19', 'u12']);
     expect(top(ts.stdout)).toEqual(top(dd.stdout));
   }, 30_000);
+
+  it('fit says when a log of relative times starts well into its first arrival window', async () => {
+    // 300 requests ~1 s apart from t = 1000 s: the profile's span starts at 600 s and rates the
+    // window 600 … 1200 s over all of it, 0.35 req/s for the log's ~1 req/s, without a word
+    // (its roundtrip failed iat_ks at 0.30); from t = 0 nothing is said.
+    const times = (t0: number) => Array.from({ length: 300 }, (_, k) => ({ t: t0 + k + 0.5 + 0.3 * Math.sin(k * 7.77), c: 'a', i: 10, o: 2 }));
+    const late = log('late.jsonl', times(1000));
+    for (const engine of ['ts', 'duckdb']) {
+      const r = await runCli('fit', late, '--map', map, '--engine', engine, '--out', join(dir, `late-${engine}.json`));
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain("note: the log's first request is 400.");
+      expect(r.stderr).toMatch(/s into its first 600 s arrival window \(600 … 1200 s\): the profile's span starts there and rates that window over all of it, so the requests the log has in its last 199\.\d+ s are drawn over the whole window, at 33 % of their rate/);
+    }
+    const early = await runCli('fit', log('early.jsonl', times(0)), '--map', map, '--out', join(dir, 'early.json'));
+    expect(early.code).toBe(0);
+    expect(early.stderr).not.toContain('first request is');
+  }, 30_000);
 });
