@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
@@ -47,5 +47,21 @@ describe('odd traces', () => {
     const early = await runCli('fit', log('early.jsonl', times(0)), '--map', map, '--out', join(dir, 'early.json'));
     expect(early.code).toBe(0);
     expect(early.stderr).not.toContain('first request is');
+  }, 30_000);
+
+  it('a client id written as a JSON number is the same client in either engine', async () => {
+    // A client column of numbers and text (DuckDB types it JSON): 1700000000123456 was client
+    // "1700000000123456.0" with DuckDB, 0.000015 "1.5e-05"; the TypeScript engine reads
+    // JavaScript's spelling.
+    const ids: (number | string)[] = [1700000000123456, 'x', 0.000015, 1e21];
+    const file = log('num-ids.jsonl', Array.from({ length: 200 }, (_, k) => ({ t: k * 1.25, c: ids[k % 4], i: 10, o: 2 })));
+    const clients = async (engine: string) => {
+      const out = join(dir, `num-ids-${engine}.json`);
+      const r = await runCli('fit', file, '--map', map, '--engine', engine, '--out', out, '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(readFileSync(out, 'utf8')).clients as { id: string }[]).map((c) => c.id).sort();
+    };
+    expect(await clients('ts')).toEqual(['0.000015', '1700000000123456', '1e+21', 'x']);
+    expect(await clients('duckdb')).toEqual(await clients('ts'));
   }, 30_000);
 });
