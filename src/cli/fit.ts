@@ -1,4 +1,5 @@
 import { batchClientsNote, uncountedBatchesNote, uncountedClustersNote } from './batch-note.js';
+import { batchClients } from '../fit/batches.js';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -122,6 +123,34 @@ function refuseLengthGridPhase(s: TraceSummaries): void {
  */
 function zeroSpanWarning(rep: { info(text: string): void }, requests: number, span: { start: number; end: number }): void {
   if (requests > 0 && span.end === span.start) rep.info(`warning: all ${requests} request(s) share one timestamp: their rate cannot be measured, and the profile's rates (the requests over the time from their window's start, at least 1 s) are arbitrary`);
+}
+
+/**
+ * A warning naming the clients whose requests all share one timestamp in a log that spans some
+ * time (a client's whole batch at one instant, too few gaps for a batch client: README, Batch
+ * clients): their gaps are all 0, so their window's rate and CV (1, from the model fitted to
+ * zero gaps) are arbitrary and generate spreads the requests over the window. Found by the
+ * odd-traces audit: 50 requests at t = 100 s beside a Poisson client were drawn as 39 requests
+ * over 10 minutes, without a word. Undefined when there are none, or when every request of the
+ * log shares one timestamp (zeroSpanWarning says that); ids are left out when anonymized.
+ */
+export function oneInstantClientsWarning(summaries: TraceSummaries, anonymized = false): string | undefined {
+  if (!(summaries.span.end > summaries.span.start)) return undefined;
+  const by = new Map<string, { n: number; first: number; last: number }>();
+  for (const a of summaries.arrivals) {
+    const e = by.get(a.client);
+    if (!e) by.set(a.client, { n: a.n, first: a.first, last: a.last });
+    else {
+      e.n += a.n;
+      e.first = Math.min(e.first, a.first);
+      e.last = Math.max(e.last, a.last);
+    }
+  }
+  const batched = batchClients(summaries);
+  const at = [...by].filter(([id, e]) => e.n >= 2 && e.first === e.last && !batched.has(id)).sort((x, y) => y[1].n - x[1].n || (x[0] < y[0] ? -1 : 1));
+  if (at.length === 0) return undefined;
+  const named = anonymized ? '' : ` (${at.slice(0, 3).map(([id, e]) => `${JSON.stringify(id)}: ${e.n} at ${Number(e.first.toPrecision(12))} s`).join('; ')}${at.length > 3 ? `; and ${at.length - 3} more` : ''})`;
+  return `warning: ${at.length} client${at.length === 1 ? ' sends' : 's send'} all ${at.length === 1 ? 'its' : 'their'} requests at one instant${named}: ${at.length === 1 ? 'its' : 'their'} gaps are all 0, too few for a batch client (README, Batch clients), so ${at.length === 1 ? 'its' : 'their'} rate and gaps are arbitrary and generate spreads ${at.length === 1 ? 'its' : 'their'} requests over ${at.length === 1 ? 'its' : 'their'} window`;
 }
 
 /** The stderr line saying which clients got gap memory (undefined when none did). */
@@ -351,6 +380,8 @@ Examples:
         if (levelsFromSummaries) rep.info(levelsFromSummaries);
         const firstFromSummaries = opts.anonymize ? undefined : firstWindowNote(merged.span, merged.arrivalSeconds, merged.origin);
         if (firstFromSummaries) rep.info(firstFromSummaries);
+        const instantFromSummaries = oneInstantClientsWarning(merged, Boolean(opts.anonymize));
+        if (instantFromSummaries) rep.info(instantFromSummaries);
         const shortNoteFromSummaries = shortWindowWarning(final);
         if (shortNoteFromSummaries) rep.info(shortNoteFromSummaries);
         const batchFromSummaries = batchClientsNote(merged, Boolean(opts.anonymize)) ?? uncountedBatchesNote(merged);
@@ -407,6 +438,8 @@ Examples:
         if (levelsFromScan) rep.info(levelsFromScan);
         const firstFromScan = opts.anonymize ? undefined : firstWindowNote(summaries.span, arrivalSeconds, summaries.origin);
         if (firstFromScan) rep.info(firstFromScan);
+        const instantFromScan = oneInstantClientsWarning(summaries, Boolean(opts.anonymize));
+        if (instantFromScan) rep.info(instantFromScan);
         const shortNoteFromScan = shortWindowWarning(final);
         if (shortNoteFromScan) rep.info(shortNoteFromScan);
         const batchFromScan = batchClientsNote(summaries, Boolean(opts.anonymize));
@@ -444,6 +477,8 @@ Examples:
       if (levels) rep.info(levels);
       const first = opts.anonymize ? undefined : firstWindowNote(summaries.span, arrivalSeconds, summaries.origin);
       if (first) rep.info(first);
+      const instant = oneInstantClientsWarning(summaries, Boolean(opts.anonymize));
+      if (instant) rep.info(instant);
       const shortNote = shortWindowWarning(final);
       if (shortNote) rep.info(shortNote);
       const batchNote = batchClientsNote(summaries, Boolean(opts.anonymize));

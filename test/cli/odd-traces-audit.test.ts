@@ -64,4 +64,18 @@ describe('odd traces', () => {
     expect(await clients('ts')).toEqual(['0.000015', '1700000000123456', '1e+21', 'x']);
     expect(await clients('duckdb')).toEqual(await clients('ts'));
   }, 30_000);
+
+  it('fit warns of a client whose requests all share one timestamp', async () => {
+    // 50 requests of client b at t = 100 s beside a Poisson-like client a: b was fitted at its
+    // window's rate with CV 1 and drawn as a trickle over the window, without a word.
+    const rows: object[] = Array.from({ length: 300 }, (_, k) => ({ t: k * 1.9 + 0.7 * Math.sin(k * 3.1), c: 'a', i: 10, o: 2 }));
+    for (let k = 0; k < 50; k++) rows.push({ t: 100, c: 'b', i: 10 + k, o: 2 });
+    const file = log('instant.jsonl', rows);
+    for (const engine of ['ts', 'duckdb']) {
+      const r = await runCli('fit', file, '--map', map, '--engine', engine, '--out', join(dir, `instant-${engine}.json`));
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('warning: 1 client sends all its requests at one instant ("b": 50 at 100 s): its gaps are all 0, too few for a batch client');
+      expect(r.stderr).not.toContain('"a"');
+    }
+  }, 30_000);
 });
