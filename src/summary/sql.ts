@@ -126,9 +126,13 @@ const duckdbJsDoubleText = (x: string): string => {
   );
 };
 
-/** A number as JavaScript prints it (the TypeScript engine's text of a number read as text). */
+/**
+ * A number as the TypeScript engine reads it as text: a double as JavaScript prints it, an
+ * integer column's value (Parquet INT64, read there as a BigInt) with all its digits. (JSON
+ * numbers are doubles in that engine: their columns are read through DOUBLE, TypedColumns.inexact.)
+ */
 const DUCKDB_NUMBER_TEXT = (e: string) =>
-  `CASE WHEN isnan(${e}) THEN 'NaN' WHEN isinf(${e}) THEN CASE WHEN ${e} > 0 THEN 'Infinity' ELSE '-Infinity' END WHEN ${e} = trunc(${e}) AND abs(${e}) < 1e15 THEN CAST(CAST(${e} AS BIGINT) AS VARCHAR) ELSE ${duckdbJsDoubleText(`CAST(${e} AS DOUBLE)`)} END`;
+  `CASE WHEN isnan(${e}) THEN 'NaN' WHEN isinf(${e}) THEN CASE WHEN ${e} > 0 THEN 'Infinity' ELSE '-Infinity' END WHEN ${e} = trunc(${e}) AND abs(${e}) < 1e15 THEN CAST(CAST(${e} AS BIGINT) AS VARCHAR) WHEN typeof(${e}) NOT IN ('DOUBLE', 'FLOAT') THEN CAST(${e} AS VARCHAR) ELSE ${duckdbJsDoubleText(`CAST(${e} AS DOUBLE)`)} END`;
 
 /** For tests: DUCKDB_NUMBER_TEXT. */
 export const duckdbNumberTextSql = DUCKDB_NUMBER_TEXT;
@@ -143,7 +147,8 @@ export const duckdbNumberTextSql = DUCKDB_NUMBER_TEXT;
  * `blob`: top-level columns typed BLOB (read through Dialect.blobText where the dialect has it);
  * `numericPaths`, `blobPaths`: dotted specs into struct columns whose leaf is a number or BLOB;
  * `absent`: columns of an optional joined field that the input does not have (read as NULL);
- * `inexact`: number columns (and dotted specs) typed FLOAT or DECIMAL, read as text through DOUBLE.
+ * `inexact`: number columns (and dotted specs) typed FLOAT or DECIMAL, and every number column of JSON
+ * input (the TypeScript engine's JSON.parse makes doubles of them), read as text through DOUBLE.
  */
 export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean; blob?: ReadonlySet<string>; numericPaths?: ReadonlySet<string>; blobPaths?: ReadonlySet<string>; absent?: ReadonlySet<string>; fieldCounts?: boolean; shifted?: boolean; hashSpaces?: boolean; inexact?: ReadonlySet<string> };
 

@@ -14,7 +14,9 @@ describe('odd traces', () => {
   writeFileSync(map, JSON.stringify({ columns: { timestamp: 't', client_id: 'c', input_tokens: 'i', output_tokens: 'o' }, timestamp: { unit: 's' }, optional: ['output_tokens'] }));
   const log = (name: string, rows: object[]) => {
     const file = join(dir, name);
-    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    // (A BigInt is written as its digits: a JSON number past 2^53.)
+    const line = (r: object) => JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? `#big${v}#` : v)).replace(/"#big(\d+)#"/g, '$1');
+    writeFileSync(file, rows.map(line).join('\n') + '\n');
     return file;
   };
 
@@ -77,5 +79,26 @@ describe('odd traces', () => {
       expect(r.stderr).toContain('warning: 1 client sends all its requests at one instant ("b": 50 at 100 s): its gaps are all 0, too few for a batch client');
       expect(r.stderr).not.toContain('"a"');
     }
+  }, 30_000);
+
+  it('integer client ids past 2^53: all their digits from Parquet, JavaScript\'s from JSON, in either engine', async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    const pq = join(dir, 'big-ids.parquet');
+    await con.run(`COPY (SELECT i * 1.1 AS t, CASE WHEN i % 2 = 0 THEN 12345678901234567890::UBIGINT ELSE 12345678901234567891::UBIGINT END AS c, 10 AS i, 2 AS o FROM range(300) r(i)) TO '${pq}' (FORMAT parquet)`);
+    con.closeSync();
+    const jl = log('big-ids.jsonl', Array.from({ length: 300 }, (_, k) => ({ t: k * 1.1, c: k % 2 ? 12345678901234567891n : 12345678901234567890n, i: 10, o: 2 })));
+    const clients = async (file: string, engine: string) => {
+      const out = join(dir, `big-${engine}.json`);
+      const r = await runCli('fit', file, '--map', map, '--engine', engine, '--out', out, '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(readFileSync(out, 'utf8')).clients as { id: string }[]).map((c) => c.id).sort();
+    };
+    expect(await clients(pq, 'ts')).toEqual(['12345678901234567890', '12345678901234567891']);
+    expect(await clients(pq, 'duckdb')).toEqual(['12345678901234567890', '12345678901234567891']);
+    // JSON.parse reads both as one double: one client (a JSON string keeps every digit).
+    expect(await clients(jl, 'ts')).toEqual(['12345678901234567000']);
+    expect(await clients(jl, 'duckdb')).toEqual(['12345678901234567000']);
   }, 30_000);
 });
