@@ -1,4 +1,5 @@
 import { batchClientsNote, uncountedBatchesNote, uncountedClustersNote } from './batch-note.js';
+import { batchClients } from '../fit/batches.js';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -124,6 +125,34 @@ function zeroSpanWarning(rep: { info(text: string): void }, requests: number, sp
   if (requests > 0 && span.end === span.start) rep.info(`warning: all ${requests} request(s) share one timestamp: their rate cannot be measured, and the profile's rates (the requests over the time from their window's start, at least 1 s) are arbitrary`);
 }
 
+/**
+ * A warning naming the clients whose requests all share one timestamp in a log that spans some
+ * time (a client's whole batch at one instant, too few gaps for a batch client: README, Batch
+ * clients): their gaps are all 0, so their window's rate and CV (1, from the model fitted to
+ * zero gaps) are arbitrary and generate spreads the requests over the window. Found by the
+ * odd-traces audit: 50 requests at t = 100 s beside a Poisson client were drawn as 39 requests
+ * over 10 minutes, without a word. Undefined when there are none, or when every request of the
+ * log shares one timestamp (zeroSpanWarning says that); ids are left out when anonymized.
+ */
+export function oneInstantClientsWarning(summaries: TraceSummaries, anonymized = false): string | undefined {
+  if (!(summaries.span.end > summaries.span.start)) return undefined;
+  const by = new Map<string, { n: number; first: number; last: number }>();
+  for (const a of summaries.arrivals) {
+    const e = by.get(a.client);
+    if (!e) by.set(a.client, { n: a.n, first: a.first, last: a.last });
+    else {
+      e.n += a.n;
+      e.first = Math.min(e.first, a.first);
+      e.last = Math.max(e.last, a.last);
+    }
+  }
+  const batched = batchClients(summaries);
+  const at = [...by].filter(([id, e]) => e.n >= 2 && e.first === e.last && !batched.has(id)).sort((x, y) => y[1].n - x[1].n || (x[0] < y[0] ? -1 : 1));
+  if (at.length === 0) return undefined;
+  const named = anonymized ? '' : ` (${at.slice(0, 3).map(([id, e]) => `${JSON.stringify(id)}: ${e.n} at ${Number(e.first.toPrecision(12))} s`).join('; ')}${at.length > 3 ? `; and ${at.length - 3} more` : ''})`;
+  return `warning: ${at.length} client${at.length === 1 ? ' sends' : 's send'} all ${at.length === 1 ? 'its' : 'their'} requests at one instant${named}: ${at.length === 1 ? 'its' : 'their'} gaps are all 0, too few for a batch client (README, Batch clients), so ${at.length === 1 ? 'its' : 'their'} rate and gaps are arbitrary and generate spreads ${at.length === 1 ? 'its' : 'their'} requests over ${at.length === 1 ? 'its' : 'their'} window`;
+}
+
 /** The stderr line saying which clients got gap memory (undefined when none did). */
 export function gapMemoryNote(profile: Profile): string | undefined {
   const withMemory = profile.clients.filter((c) => c.gap_memory && c.gap_memory.weight > 0);
@@ -132,6 +161,31 @@ export function gapMemoryNote(profile: Profile): string | undefined {
   const share = withMemory.reduce((a, c) => a + c.requests, 0);
   const top = [...withMemory].sort((a, b) => b.requests - a.requests)[0];
   return `gap memory: ${withMemory.length} of ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'} (${total > 0 ? ((100 * share) / total).toFixed(1) : '0'} % of requests) ${withMemory.length === 1 ? 'draws' : 'draw'} serially dependent gaps; largest: client ${JSON.stringify(top.id)}, weight ${top.gap_memory!.weight}, φ ${top.gap_memory!.phi} (generate --no-gap-memory draws independent gaps)`;
+}
+
+/**
+ * A note for a log whose first request lies well into its first arrival window: the profile's
+ * span starts at that window's start and rates the window over all of it (so that generating
+ * the span draws it whole), which spreads the window's requests over time the log does not
+ * cover. Found by the odd-traces audit: a Poisson log at 1 req/s of relative times from 1 000 s
+ * (600 s windows) got 0.35 req/s from 600 s, and its roundtrip failed iat_ks at 0.30; a log of
+ * negative relative times, from −300 s, likewise. Undefined when the log starts within a
+ * second, or a tenth of a window, of a window's start (every absolute log counted from its
+ * first request's whole second).
+ */
+export function firstWindowNote(span: { start: number; end: number }, arrivalSeconds: number, origin: string | null): string | undefined {
+  const W = arrivalSeconds;
+  const s0 = Math.floor(span.start / W) * W;
+  const lead = span.start - s0;
+  const end = Math.min(s0 + W, span.end);
+  if (!(lead >= Math.max(1, 0.1 * W)) || !(end > span.start)) return undefined;
+  const share = (end - span.start) / (end - s0);
+  const fmt = (x: number) => String(Number(x.toPrecision(6)));
+  const remedy =
+    origin === null
+      ? `times that start on a multiple of --window (as from 0) avoid it; fit --anonymize counts from the first request`
+      : `summarize with --origin at the first request's whole second avoids it`;
+  return `note: the log's first request is ${fmt(lead)} s into its first ${fmt(W)} s arrival window (${fmt(s0)} … ${fmt(s0 + W)} s${origin === null ? '' : ` from ${origin}`}): the profile's span starts there and rates that window over all of it, so the requests the log has in its last ${fmt(end - span.start)} s are drawn over the whole window, at ${(100 * share).toFixed(0)} % of their rate; ${remedy}`;
 }
 
 /** The stderr line saying which clients are drawn at rate levels (undefined when none are). */
@@ -324,6 +378,10 @@ Examples:
         if (noteFromSummaries) rep.info(noteFromSummaries);
         const levelsFromSummaries = levelsNote(final);
         if (levelsFromSummaries) rep.info(levelsFromSummaries);
+        const firstFromSummaries = opts.anonymize ? undefined : firstWindowNote(merged.span, merged.arrivalSeconds, merged.origin);
+        if (firstFromSummaries) rep.info(firstFromSummaries);
+        const instantFromSummaries = oneInstantClientsWarning(merged, Boolean(opts.anonymize));
+        if (instantFromSummaries) rep.info(instantFromSummaries);
         const shortNoteFromSummaries = shortWindowWarning(final);
         if (shortNoteFromSummaries) rep.info(shortNoteFromSummaries);
         const batchFromSummaries = batchClientsNote(merged, Boolean(opts.anonymize)) ?? uncountedBatchesNote(merged);
@@ -378,6 +436,10 @@ Examples:
         if (noteFromScan) rep.info(noteFromScan);
         const levelsFromScan = levelsNote(final);
         if (levelsFromScan) rep.info(levelsFromScan);
+        const firstFromScan = opts.anonymize ? undefined : firstWindowNote(summaries.span, arrivalSeconds, summaries.origin);
+        if (firstFromScan) rep.info(firstFromScan);
+        const instantFromScan = oneInstantClientsWarning(summaries, Boolean(opts.anonymize));
+        if (instantFromScan) rep.info(instantFromScan);
         const shortNoteFromScan = shortWindowWarning(final);
         if (shortNoteFromScan) rep.info(shortNoteFromScan);
         const batchFromScan = batchClientsNote(summaries, Boolean(opts.anonymize));
@@ -413,6 +475,10 @@ Examples:
       if (note) rep.info(note);
       const levels = levelsNote(final);
       if (levels) rep.info(levels);
+      const first = opts.anonymize ? undefined : firstWindowNote(summaries.span, arrivalSeconds, summaries.origin);
+      if (first) rep.info(first);
+      const instant = oneInstantClientsWarning(summaries, Boolean(opts.anonymize));
+      if (instant) rep.info(instant);
       const shortNote = shortWindowWarning(final);
       if (shortNote) rep.info(shortNote);
       const batchNote = batchClientsNote(summaries, Boolean(opts.anonymize));

@@ -1,5 +1,5 @@
 import { batchClientsNote } from './batch-note.js';
-import { levelsNote } from './fit.js';
+import { firstWindowNote, levelsNote, oneInstantClientsWarning } from './fit.js';
 import { createHash } from 'node:crypto';
 import { makeDirs } from '../io/atomic.js';
 import { join } from 'node:path';
@@ -113,6 +113,10 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
     if (batchesFromScan) rep.info(batchesFromScan);
     const levelsFromScan = levelsNote(profile);
     if (levelsFromScan) rep.info(levelsFromScan);
+    const firstFromScan = firstWindowNote(summaries.span, summaries.arrivalSeconds, summaries.origin);
+    if (firstFromScan) rep.info(firstFromScan);
+    const instantFromScan = oneInstantClientsWarning(summaries);
+    if (instantFromScan) rep.info(instantFromScan);
     const { generatedPath, naivePath } = await generateBoth(profile, opts, 'parquet', rep);
     const servegen = loadPreset('servegen');
     rep.stage('validate: scanning the source, the generated trace and the naive baseline with DuckDB');
@@ -141,6 +145,10 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
   if (batches) rep.info(batches);
   const levels = levelsNote(profile);
   if (levels) rep.info(levels);
+  const first = firstWindowNote(summaries.span, summaries.arrivalSeconds, summaries.origin);
+  if (first) rep.info(first);
+  const instant = oneInstantClientsWarning(summaries);
+  if (instant) rep.info(instant);
   const { generatedPath, naivePath } = await generateBoth(profile, opts, 'jsonl', rep);
   const servegen = loadPreset('servegen');
   const generated = await ingestFiles({ inputs: [generatedPath], mapping: servegen });

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { loadThresholds, unmatchedOverrides, type Thresholds } from '../validate/thresholds.js';
 import { generatorHeader, validateTraces, validateTracesParallel, type FidelityReport } from '../validate/validate.js';
 import { fidelityHtml } from '../validate/html.js';
+import { DISJOINT_NOTE } from '../validate/metrics.js';
 import type { IngestResult } from '../ingest/ingest.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, positive, refuseClobber, UsageError, windowSeconds } from './errors.js';
 import { wrongKindHint } from '../io/file-kind.js';
@@ -253,6 +254,7 @@ export function mismatchNotes(report: FidelityReport, sourceFile: string, genera
   } else if (tv !== undefined && tv !== null && tv >= 1 - 1e-9 && !generator?.naive) {
     notes.push(`note: no client id in common between ${sourceFile} and ${generatedFile}: was it generated from a profile of another trace? (an --anonymize profile renames clients: c0001, …)`);
   }
+  if (report.metrics.rate_mape?.note === DISJOINT_NOTE) notes.push(`note: rate_mape: ${DISJOINT_NOTE}`);
   const shareNote = report.metrics.client_share_tv?.note;
   if (shareNote) notes.push(`note: client_share_tv: ${shareNote}`);
   const ratio = report.generated.span_seconds / report.source.span_seconds;

@@ -57,8 +57,17 @@ function percentile(sorted: Int32Array, p: number): number {
 export function summarizeTrace(trace: Trace): TraceSummary {
   const n = trace.n;
   const counts = new Float64Array(trace.clientIds.length);
-  for (let i = 0; i < n; i++) counts[trace.client[i]]++;
-  const order = Array.from(counts.keys()).sort((a, b) => counts[b] - counts[a]);
+  const first = new Float64Array(trace.clientIds.length).fill(Infinity);
+  for (let i = 0; i < n; i++) {
+    const c = trace.client[i];
+    counts[c]++;
+    if (trace.timestamp[i] < first[c]) first[c] = trace.timestamp[i];
+  }
+  // Ties as the DuckDB engine breaks them (ORDER BY count DESC, min(t), client): 10 000 clients
+  // of one request each were listed in the order of the file's rows by this engine, by time by
+  // that one (found by the odd-traces audit).
+  const ids = trace.clientIds;
+  const order = Array.from(counts.keys()).sort((a, b) => counts[b] - counts[a] || first[a] - first[b] || (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
   const needed = (share: number) => {
     let acc = 0;
     for (let i = 0; i < order.length; i++) {

@@ -746,7 +746,10 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       if (!dotted) csvColumns[0] = available;
       for (const r of described) types.set(String(r.column_name), String(r.column_type));
       for (const r of described) if (NUMERIC_TYPE.test(String(r.column_type))) numericSource.add(String(r.column_name));
-      for (const r of described) if (INEXACT_TYPE.test(String(r.column_type))) (numericSource.inexact ??= new Set()).add(String(r.column_name));
+      // JSON numbers are doubles to the TypeScript engine (JSON.parse): an integer column of JSON
+      // lines is read through DOUBLE too, so an id beyond 2^53 has the digits that engine reads.
+      const inexact = (type: string) => INEXACT_TYPE.test(type) || (format === 'jsonl' && NUMERIC_TYPE.test(type));
+      for (const r of described) if (inexact(String(r.column_type))) (numericSource.inexact ??= new Set()).add(String(r.column_name));
       // JSON lines whose values mix types (a string here, a number there) come as JSON columns.
       numericSource.json = new Set(described.filter((r) => r.column_type === 'JSON').map((r) => String(r.column_name)));
       // Parquet BYTE_ARRAY columns without a string annotation: decoded as UTF-8 (sql.ts blobText).
@@ -754,7 +757,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       const leaves = dotted ? structLeafTypes(mapping, types, (numericSource.jsonPaths = await jsonPaths(con, from, mapping, types))) : new Map<string, string>();
       for (const [spec, type] of leaves) {
         if (NUMERIC_TYPE.test(type)) (numericSource.numericPaths ??= new Set()).add(spec);
-        if (INEXACT_TYPE.test(type)) (numericSource.inexact ??= new Set()).add(spec);
+        if (inexact(type)) (numericSource.inexact ??= new Set()).add(spec);
         if (type === 'BLOB') (numericSource.blobPaths ??= new Set()).add(spec);
       }
       intervalDuration(mapping, dotted, types, leaves, files);

@@ -25,7 +25,7 @@ const round = (x: string) => `floor(${x} + ${dbl(0.5)})`;
  * One row: RESOLUTION_COLUMN and the cluster thresholds in ticks, decided as detectResolution
  * decides on the earliest RESOLUTION_SAMPLE rows of `r` (column t, seconds from the origin, in
  * the same doubles the scan counts with): a power-of-ten quantum from 1 s to 1e-5 s that ≥ 99.9 %
- * of every ⌊n / 100 000⌋-th time is within 1e-3 tick of; else bucketing, when over 30 % of the
+ * of the times is within 1e-3 tick of; else bucketing, when over 30 % of the
  * gaps between consecutive times are 0 and ≥ 80 % of the positive ones are within 1 % of their
  * median (the ⌊p / 2⌋-th smallest), which exceeds the quantum; else 0 (continuous), then floored
  * to 1 µs. Fewer than 3 rows: 0. The arithmetic is detectResolution's, operation by operation, in
@@ -35,8 +35,7 @@ const round = (x: string) => `floor(${x} + ${dbl(0.5)})`;
 export function resolutionSql(lagAt: (e: string, k: number, partition: string, order: string) => string): string {
   const earliest = `SELECT t, 0 AS sg_all FROM r ORDER BY t LIMIT ${RESOLUTION_SAMPLE}`;
   const numbered = `SELECT t, row_number() OVER (ORDER BY t) - 1 AS sg_i, count(*) OVER () AS sg_n, t - ${lagAt('t', 1, 'sg_all', 't')} AS sg_g FROM (${earliest}) AS sg_e`;
-  const step = `greatest(1, CAST(floor(sg_n / 100000) AS BIGINT))`;
-  const sampled = `SELECT t, sg_n, sg_g, CASE WHEN sg_i % ${step} = 0 THEN 1 ELSE 0 END AS sg_pick FROM (${numbered}) AS sg_nb`;
+  const sampled = `SELECT t, sg_n, sg_g, 1 AS sg_pick FROM (${numbered}) AS sg_nb`;
   // The positive gap at index ⌊p / 2⌋ in ascending order (NULL when there is none).
   const ranked = `SELECT sg_g, row_number() OVER (ORDER BY sg_g) - 1 AS sg_j, count(*) OVER () AS sg_p FROM (${numbered}) AS sg_nb WHERE sg_g > 0`;
   const median = `SELECT max(CASE WHEN sg_j = CAST(floor(sg_p / 2) AS BIGINT) THEN sg_g END) AS sg_m FROM (${ranked}) AS sg_rk`;

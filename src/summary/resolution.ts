@@ -13,12 +13,14 @@ export const RESOLUTION_SAMPLE = 200_000;
 export function detectResolution(ts: Float64Array): { resolution: number; kind: 'none' | 'quantum' | 'bucket'; reason: string } {
   const n = ts.length;
   if (n < 3) return { resolution: 0, kind: 'none', reason: 'too few timestamps' };
-  const step = Math.max(1, Math.floor(n / 100_000));
+  // Every time is looked at: a sample of every second one (200 000 times) read a log on a 5 µs
+  // grid — 200 000 requests in 1 s — as a 10 µs clock, half its gaps 0 ticks (found by the
+  // odd-traces audit); 6 quanta over 200 000 times cost a few milliseconds.
   let quantum = 0;
   for (const r of [1, 0.1, 0.01, 1e-3, 1e-4, 1e-5]) {
     let ok = 0;
     let seen = 0;
-    for (let i = 0; i < n; i += step) {
+    for (let i = 0; i < n; i++) {
       const x = ts[i] / r;
       // Tolerance 1e-3 tick: epoch times re-based to an origin carry ~1e-7 s of float error.
       if (Math.abs(x - Math.round(x)) < 1e-3) ok++;

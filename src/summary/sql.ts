@@ -98,8 +98,44 @@ const standardLagAt = (e: string, k: number, partition: string, order: string) =
 
 const quoteDouble = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/**
+ * A finite double x ≠ 0 as JavaScript's Number.prototype.toString prints it, from DuckDB's
+ * shortest round-trip text of |x| (the same digits, other layouts): its digits d (k of them) and
+ * the decimal point's place n (|x| = 0.d × 10ⁿ), then JavaScript's rule — d and n − k zeros for
+ * k ≤ n ≤ 21, a point inside d for 0 < n ≤ 21, `0.` and −n zeros before d for −6 < n ≤ 0, else
+ * `d₁.d₂…e±(n − 1)`. DuckDB wrote 1e15 as `1000000000000000.0`, 1.5e-5 as `1.5e-05` and
+ * 1.2345678901234567e19 as `1.2345678901234567e+19`, where the TypeScript engine reads
+ * `1000000000000000`, `0.000015` and `12345678901234567000`: a client id written as such a JSON
+ * number was another client in each engine (found by the odd-traces audit).
+ */
+const duckdbJsDoubleText = (x: string): string => {
+  const s = `CAST(abs(${x}) AS VARCHAR)`;
+  const mant = `regexp_extract(${s}, '^[0-9.]+')`;
+  const ex = `CAST(coalesce(NULLIF(regexp_extract(${s}, '[eE]([-+]?[0-9]+)$', 1), ''), '0') AS INTEGER)`;
+  const ip = `split_part(${mant}, '.', 1)`;
+  const raw = `(${ip} || split_part(${mant}, '.', 2))`;
+  const d = `rtrim(ltrim(${raw}, '0'), '0')`;
+  const k = `length(${d})`;
+  const n = `(length(${ip}) + ${ex} - (length(${raw}) - length(ltrim(${raw}, '0'))))`;
+  return (
+    `(CASE WHEN ${x} < 0 THEN '-' ELSE '' END || CASE ` +
+    `WHEN ${k} <= ${n} AND ${n} <= 21 THEN ${d} || repeat('0', ${n} - ${k}) ` +
+    `WHEN 0 < ${n} AND ${n} <= 21 THEN substr(${d}, 1, ${n}) || '.' || substr(${d}, ${n} + 1) ` +
+    `WHEN -6 < ${n} AND ${n} <= 0 THEN '0.' || repeat('0', -${n}) || ${d} ` +
+    `ELSE substr(${d}, 1, 1) || CASE WHEN ${k} > 1 THEN '.' || substr(${d}, 2) ELSE '' END || 'e' || CASE WHEN ${n} >= 1 THEN '+' ELSE '-' END || CAST(abs(${n} - 1) AS VARCHAR) END)`
+  );
+};
+
+/**
+ * A number as the TypeScript engine reads it as text: a double as JavaScript prints it, an
+ * integer column's value (Parquet INT64, read there as a BigInt) with all its digits. (JSON
+ * numbers are doubles in that engine: their columns are read through DOUBLE, TypedColumns.inexact.)
+ */
 const DUCKDB_NUMBER_TEXT = (e: string) =>
-  `CASE WHEN isnan(${e}) THEN 'NaN' WHEN isinf(${e}) THEN CASE WHEN ${e} > 0 THEN 'Infinity' ELSE '-Infinity' END WHEN ${e} = trunc(${e}) AND abs(${e}) < 1e15 THEN CAST(CAST(${e} AS BIGINT) AS VARCHAR) ELSE CAST(${e} AS VARCHAR) END`;
+  `CASE WHEN isnan(${e}) THEN 'NaN' WHEN isinf(${e}) THEN CASE WHEN ${e} > 0 THEN 'Infinity' ELSE '-Infinity' END WHEN ${e} = trunc(${e}) AND abs(${e}) < 1e15 THEN CAST(CAST(${e} AS BIGINT) AS VARCHAR) WHEN typeof(${e}) NOT IN ('DOUBLE', 'FLOAT') THEN CAST(${e} AS VARCHAR) ELSE ${duckdbJsDoubleText(`CAST(${e} AS DOUBLE)`)} END`;
+
+/** For tests: DUCKDB_NUMBER_TEXT. */
+export const duckdbNumberTextSql = DUCKDB_NUMBER_TEXT;
 
 /**
  * Source columns typed as numbers; `json`: those typed as JSON (mixed value types);
@@ -111,7 +147,8 @@ const DUCKDB_NUMBER_TEXT = (e: string) =>
  * `blob`: top-level columns typed BLOB (read through Dialect.blobText where the dialect has it);
  * `numericPaths`, `blobPaths`: dotted specs into struct columns whose leaf is a number or BLOB;
  * `absent`: columns of an optional joined field that the input does not have (read as NULL);
- * `inexact`: number columns (and dotted specs) typed FLOAT or DECIMAL, read as text through DOUBLE.
+ * `inexact`: number columns (and dotted specs) typed FLOAT or DECIMAL, and every number column of JSON
+ * input (the TypeScript engine's JSON.parse makes doubles of them), read as text through DOUBLE.
  */
 export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean; blob?: ReadonlySet<string>; numericPaths?: ReadonlySet<string>; blobPaths?: ReadonlySet<string>; absent?: ReadonlySet<string>; fieldCounts?: boolean; shifted?: boolean; hashSpaces?: boolean; inexact?: ReadonlySet<string> };
 

@@ -52,8 +52,11 @@ export function resolutionCases(): ResolutionCase[] {
     for (let k = 0; k < off; k++) t[100 + 400 * k] += 0.0004;
     add(`1000 times, ${off} off the 1 ms clock`, t);
   }
-  // 200 000 times: every second one is sampled (step 2). The sampled ones are on a 10 ms clock, the others 3 ms later.
-  add('200 000 times, only the sampled ones on a 10 ms clock', Float64Array.from({ length: 200_000 }, (_, i) => (i % 2 === 0 ? (10 * i) / 1000 : (10 * (i - 1) + 3) / 1000)));
+  // 200 000 times, every second one on a 10 ms clock, the others 3 ms later: a 1 ms clock (every
+  // second time alone, as sampled before, read as 10 ms).
+  add('200 000 times, every second one on a 10 ms clock', Float64Array.from({ length: 200_000 }, (_, i) => (i % 2 === 0 ? (10 * i) / 1000 : (10 * (i - 1) + 3) / 1000)));
+  // 200 000 requests in 1 s on a 5 µs grid (every second one on 10 µs): 1e-5 s is no clock of theirs.
+  add('200 000 times on a 5 µs grid', Float64Array.from({ length: 200_000 }, (_, i) => i / 200_000));
   // 230 000 times out of order: the earliest 200 000 on a 1 s clock, the rest ~0.37 s apart on no clock (all of them: continuous).
   const late = Float64Array.from({ length: 230_000 }, (_, i) => (i < RESOLUTION_SAMPLE ? Math.floor(i / 3) : RESOLUTION_SAMPLE / 3 + 0.3701234567 * (i - RESOLUTION_SAMPLE + 1)));
   const shuffle = createRng('shuffle');
