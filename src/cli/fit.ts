@@ -3,7 +3,7 @@ import { batchClients } from '../fit/batches.js';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { fitSummaries } from '../fit/fit-trace.js';
+import { fitSummaries, type DroppedMemory } from '../fit/fit-trace.js';
 import { FIT_DEFAULTS, fitIngested } from '../fit/defaults.js';
 import { prefitWindows } from '../fit/parallel-fit.js';
 import { expandInputs } from '../io/input.js';
@@ -151,6 +151,20 @@ export function oneInstantClientsWarning(summaries: TraceSummaries, anonymized =
   if (at.length === 0) return undefined;
   const named = anonymized ? '' : ` (${at.slice(0, 3).map(([id, e]) => `${JSON.stringify(id)}: ${e.n} at ${Number(e.first.toPrecision(12))} s`).join('; ')}${at.length > 3 ? `; and ${at.length - 3} more` : ''})`;
   return `warning: ${at.length} client${at.length === 1 ? ' sends' : 's send'} all ${at.length === 1 ? 'its' : 'their'} requests at one instant${named}: ${at.length === 1 ? 'its' : 'their'} gaps are all 0, too few for a batch client (README, Batch clients), so ${at.length === 1 ? 'its' : 'their'} rate and gaps are arbitrary and generate spreads ${at.length === 1 ? 'its' : 'their'} requests over ${at.length === 1 ? 'its' : 'their'} window`;
+}
+
+/**
+ * The note for clients whose fitted gap memory was not kept (FitOptions.onMemoryDropped): drawn
+ * with it, a window's request count moved by a multiple (docs/fitting.md, Gap memory). Client
+ * names are left out of an anonymized fit's note, as its other notes leave them out.
+ */
+export function memoryDroppedNote(dropped: readonly DroppedMemory[], anonymized: boolean): string | undefined {
+  if (dropped.length === 0) return undefined;
+  const top = [...dropped].sort((a, b) => Math.max(b.countRatio, 1 / b.countRatio) - Math.max(a.countRatio, 1 / a.countRatio) || (a.client < b.client ? -1 : 1))[0];
+  const who = anonymized ? `${dropped.length} client${dropped.length === 1 ? '' : 's'}` : `${dropped.length === 1 ? 'client' : 'clients'} ${dropped.slice(0, 3).map((d) => JSON.stringify(d.client)).join(', ')}${dropped.length > 3 ? ` and ${dropped.length - 3} more` : ''}`;
+  const r = top.countRatio;
+  const moved = r === Infinity ? 'without bound' : r >= 1 ? `${r.toPrecision(3)}×` : `to ${r.toPrecision(2)}×`;
+  return `note: gap memory fitted to ${who} not kept (w ${top.memory.weight}, φ ${top.memory.phi}${dropped.length > 1 ? ', the largest effect' : ''}): drawn with it, a window's request count moved ${moved} its independent gaps' (a level that hardly moves within a window, which the windows' rates already model), so ${dropped.length === 1 ? 'its' : 'their'} gaps are drawn independently (README, Gap memory)`;
 }
 
 /** The stderr line saying which clients got gap memory (undefined when none did). */
@@ -357,6 +371,7 @@ Examples:
         const rows = merged.arrivals.reduce((a, w) => a + w.n, 0);
         zeroSpanWarning(rep, rows, merged.span);
         const momentMatch = Boolean(opts.momentMatch);
+        const dropped: DroppedMemory[] = [];
         const profile = fitSummaries(merged, {
           arrivalSeconds: merged.arrivalSeconds,
           lengthSeconds: merged.lengthSeconds,
@@ -365,6 +380,7 @@ Examples:
           momentMatch,
           prefit: await prefitWindows(merged, { minArrivals, momentMatch, onWindows: (d, n) => rep.progress(`fit: ${d}/${n} windows`) }),
           onProgress: (d, n) => rep.progress(`fit: ${d}/${n} clients`),
+          onMemoryDropped: (d) => dropped.push(d),
           sourceSha256: hash.digest('hex'),
           created: defaultCreated(),
           recorded: { summaries: files.length, rows },
@@ -376,6 +392,8 @@ Examples:
         rep.info(`fitted ${final.clients.length} client${final.clients.length === 1 ? '' : 's'} from ${files.length} summary file(s) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
         const noteFromSummaries = gapMemoryNote(final);
         if (noteFromSummaries) rep.info(noteFromSummaries);
+        const droppedFromSummaries = memoryDroppedNote(dropped, Boolean(opts.anonymize));
+        if (droppedFromSummaries) rep.info(droppedFromSummaries);
         const levelsFromSummaries = levelsNote(final);
         if (levelsFromSummaries) rep.info(levelsFromSummaries);
         const firstFromSummaries = opts.anonymize ? undefined : firstWindowNote(merged.span, merged.arrivalSeconds, merged.origin);
@@ -410,6 +428,7 @@ Examples:
         const rows = summaries.arrivals.reduce((a, w) => a + w.n, 0);
         zeroSpanWarning(rep, rows, summaries.span);
         const momentMatch = Boolean(opts.momentMatch);
+        const dropped: DroppedMemory[] = [];
         const profile = fitSummaries(
           summaries,
           {
@@ -420,6 +439,7 @@ Examples:
             momentMatch,
             prefit: await prefitWindows(summaries, { minArrivals, momentMatch, onWindows: (d, n) => rep.progress(`fit: ${d}/${n} windows`) }),
             onProgress: (d, n) => rep.progress(`fit: ${d}/${n} clients`),
+            onMemoryDropped: (d) => dropped.push(d),
             sourceSha256: hash.digest('hex'),
             created: defaultCreated(),
             recorded: { engine: opts.engine, inputs: files.length, rows },
@@ -434,6 +454,8 @@ Examples:
         rep.info(`fitted ${final.clients.length} client${final.clients.length === 1 ? '' : 's'}${pooledClients ? ` (${pooledClients} small ones pooled into "tail")` : ''} (${opts.engine} scan) → ${opts.out} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
         const noteFromScan = gapMemoryNote(final);
         if (noteFromScan) rep.info(noteFromScan);
+        const droppedFromScan = memoryDroppedNote(dropped, Boolean(opts.anonymize));
+        if (droppedFromScan) rep.info(droppedFromScan);
         const levelsFromScan = levelsNote(final);
         if (levelsFromScan) rep.info(levelsFromScan);
         const firstFromScan = opts.anonymize ? undefined : firstWindowNote(summaries.span, arrivalSeconds, summaries.origin);
@@ -453,6 +475,7 @@ Examples:
       // Anonymized, times count from the first request's second whatever the log's zero: the
       // windows' grid starts there, and no length window before the span tells its offset.
       // (fitIngested: the library's fit of a log, source hash and rows recorded included.)
+      const dropped: DroppedMemory[] = [];
       const { profile, summaries, pooledClients } = await fitIngested(opts.anonymize ? { ...result, trace: rebaseToFirstSecond(result.trace) } : result, {
         arrivalSeconds,
         lengthSeconds,
@@ -461,6 +484,7 @@ Examples:
         momentMatch: Boolean(opts.momentMatch),
         resolution,
         onProgress: (d, n, text) => rep.progress(`fit: ${text ?? `${d}/${n} clients`}`),
+        onMemoryDropped: (d) => dropped.push(d),
       });
       const final = opts.anonymize ? anonymizeProfile(profile, { keepCalendar: opts.keepCalendar, dpEpsilon: dp, seed: opts.seed }) : profile;
       writeWithProgress(rep, opts.out, final);
@@ -473,6 +497,8 @@ Examples:
       );
       const note = gapMemoryNote(final);
       if (note) rep.info(note);
+      const droppedNote = memoryDroppedNote(dropped, Boolean(opts.anonymize));
+      if (droppedNote) rep.info(droppedNote);
       const levels = levelsNote(final);
       if (levels) rep.info(levels);
       const first = opts.anonymize ? undefined : firstWindowNote(summaries.span, arrivalSeconds, summaries.origin);

@@ -1,5 +1,6 @@
 import { batchClientsNote } from './batch-note.js';
-import { firstWindowNote, levelsNote, oneInstantClientsWarning } from './fit.js';
+import { firstWindowNote, levelsNote, memoryDroppedNote, oneInstantClientsWarning } from './fit.js';
+import type { DroppedMemory } from '../fit/fit-trace.js';
 import { createHash } from 'node:crypto';
 import { makeDirs } from '../io/atomic.js';
 import { join } from 'node:path';
@@ -102,8 +103,10 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
     let prefix: Map<string, PrefixSection> | undefined;
     const summaries = await scanSummaries(inputs, mapping, format, { ...fitOptions, memoryLimit: opts.duckdbMemory, onPrefix: (p) => (prefix = p) }, 'duckdb', rep, opts);
     takeOut();
+    const dropped: DroppedMemory[] = [];
     const profile = fitSummaries(summaries, {
       ...fitOptions,
+      onMemoryDropped: (d) => dropped.push(d),
       prefit: await prefitWindows(summaries, { minArrivals: fitOptions.minArrivals, onWindows: (d, n) => rep.progress(`fit: ${d}/${n} windows`) }),
       sourceSha256: hash.digest('hex'),
       created: defaultCreated(),
@@ -111,6 +114,8 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
     }, { prefix });
     const batchesFromScan = batchClientsNote(summaries);
     if (batchesFromScan) rep.info(batchesFromScan);
+    const droppedFromScan = memoryDroppedNote(dropped, false);
+    if (droppedFromScan) rep.info(droppedFromScan);
     const levelsFromScan = levelsNote(profile);
     if (levelsFromScan) rep.info(levelsFromScan);
     const firstFromScan = firstWindowNote(summaries.span, summaries.arrivalSeconds, summaries.origin);
@@ -140,7 +145,10 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
   takeOut();
   const hash = createHash('sha256');
   for (const f of source.summary.files) hashFile(hash, f);
-  const { profile, summaries } = await fitTraceParallel(source.trace, { ...fitOptions, sourceSha256: hash.digest('hex'), created: defaultCreated(), onProgress: (d, n, text) => rep.progress(`fit: ${text ?? `${d}/${n} clients`}`) });
+  const dropped: DroppedMemory[] = [];
+  const { profile, summaries } = await fitTraceParallel(source.trace, { ...fitOptions, sourceSha256: hash.digest('hex'), created: defaultCreated(), onProgress: (d, n, text) => rep.progress(`fit: ${text ?? `${d}/${n} clients`}`), onMemoryDropped: (d) => dropped.push(d) });
+  const droppedNote = memoryDroppedNote(dropped, false);
+  if (droppedNote) rep.info(droppedNote);
   const batches = batchClientsNote(summaries);
   if (batches) rep.info(batches);
   const levels = levelsNote(profile);

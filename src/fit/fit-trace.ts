@@ -19,7 +19,8 @@ import { aggregateBucketSeconds, coveredBuckets, fitAggregateRate, fitAggregateR
 import { lengthWindowOf } from './lengths.js';
 import { sessionStats } from './sessions.js';
 import { prefixSections } from './prefix.js';
-import { clockHidesLag1, fitGapMemory, memoryCorrelations } from './gap-memory.js';
+import { clockHidesLag1, fitGapMemory, memoryCorrelations, type GapMemory } from './gap-memory.js';
+import { memoryCountRatio, MEMORY_COUNT_RATIO_MAX } from './gap-memory-check.js';
 import { clientGapShape } from './client-shape.js';
 import { blockCounts, fitLevels, isSparseClient, LEVEL_MIN_BLOCKS, levelShape, spanBlocks, windowsAddedDispersion, type LevelShape } from './levels.js';
 import { exp } from '../stats/det-math.js';
@@ -43,6 +44,20 @@ export interface FitOptions extends ArrivalFitOptions {
   onProgress?: (clientsDone: number, clients: number, text?: string) => void;
   /** Windows already fitted (prefitWindows, on worker threads): used instead of fitting them here. */
   prefit?: { arrivals: ReadonlyMap<ArrivalSummary, FamilyFit>; lengths: ReadonlyMap<LengthSummary, LengthWindowFit> };
+  /**
+   * Gap memory fitted to a client and not kept, because drawn with it a window's request count
+   * moved by more than MEMORY_COUNT_RATIO_MAX (memoryCountRatio): called once per such client,
+   * with the memory and the median count ratio (the CLI prints a note).
+   */
+  onMemoryDropped?: (dropped: DroppedMemory) => void;
+}
+
+/** A client's gap memory that the fit did not keep (FitOptions.onMemoryDropped). */
+export interface DroppedMemory {
+  client: string;
+  memory: GapMemory;
+  /** Median over its largest windows of the mean request count drawn with the memory over the count without it. */
+  countRatio: number;
 }
 
 /** Relabels clients below `min` requests as one client `tail` (poolClients). */
@@ -281,7 +296,17 @@ export function fitSummaries(
       lengths: lengths.map((l) => options.prefit?.lengths.get(l) ?? lengthWindowOf(l)),
     };
     if (shifts.length > 0) client.shifts = shifts;
-    const memory = fitGapMemory(memoryCorrelations(arrivals), { skipLag1: clockHidesLag1(res, arrivals) });
+    let memory = fitGapMemory(memoryCorrelations(arrivals), { skipLag1: clockHidesLag1(res, arrivals) });
+    // The client's pooled gap shape (below) is also what the memory check draws from.
+    let shape0: ReturnType<typeof clientGapShape> | null = null;
+    if (memory) {
+      shape0 = clientGapShape(arrivals, windows, res, options.empiricalAboveKs ?? 0.05);
+      const ratio = memoryCountRatio(id, arrivals, windows, shape0, memory);
+      if (ratio !== undefined && !(ratio <= MEMORY_COUNT_RATIO_MAX && ratio >= 1 / MEMORY_COUNT_RATIO_MAX)) {
+        options.onMemoryDropped?.({ client: id, memory, countRatio: ratio });
+        memory = undefined;
+      }
+    }
     // A sparse client: its rate over segments of the span, not each window's realized count
     // (src/fit/levels.ts). So is a client whose windows hold enough gaps, when its windows'
     // counts would add more over-dispersion than its levels miss (windowsAddedDispersion), over
@@ -300,7 +325,7 @@ export function fitSummaries(
     if (sizes) client.batches = cluster === undefined ? { sizes } : { sizes, below: CLUSTER_GAPS[cluster], within: clusterWithin(scanned.get(id) ?? [], cluster, res) };
     if (memory) client.gap_memory = memory;
     // (A level client's gaps are drawn from its levels' shape.)
-    const shape = levels ? undefined : clientGapShape(arrivals, windows, res, options.empiricalAboveKs ?? 0.05);
+    const shape = levels ? undefined : shape0 !== null ? shape0 : clientGapShape(arrivals, windows, res, options.empiricalAboveKs ?? 0.05);
     if (shape) client.empirical = shape;
     clients.push(client);
     options.onProgress?.(++done, byClient.size);
