@@ -26,8 +26,10 @@ describe('notebooks', () => {
   });
 
   it.skipIf(!existsSync(DENO))('type-check: every code cell compiles with deno check (as the Deno kernel runs it)', () => {
-    for (const name of BOOKS) {
-      const dir = mkdtempSync(join(root, 'notebooks', '.check-'));
+    // Both notebooks in one `deno check`: each is a module (its own scope), and the sources
+    // they import are checked once, not once per notebook (~half the time: 10 s, not 18 s).
+    const dir = mkdtempSync(join(root, 'notebooks', '.check-'));
+    const files = BOOKS.map((name) => {
       const file = join(dir, `${name}.ts`);
       // Cells import '../src/…' relative to notebooks/; keep that depth.
       const code = cells(name)
@@ -35,13 +37,15 @@ describe('notebooks', () => {
         .map((c) => text(c.source).replaceAll("'../src/", "'../../src/"))
         .join('\n;\n');
       writeFileSync(file, code);
-      try {
-        execFileSync(DENO, ['check', '--quiet', file], { cwd: root, stdio: 'pipe' });
-      } catch (err) {
-        throw new Error(`${name}: ${(err as { stderr?: Buffer }).stderr?.toString() ?? err}`);
-      } finally {
-        execFileSync('rm', ['-rf', dir]);
-      }
+      return file;
+    });
+    try {
+      execFileSync(DENO, ['check', '--quiet', ...files], { cwd: root, stdio: 'pipe' });
+    } catch (err) {
+      // deno's diagnostics name the file, <notebook>.ts, of each error.
+      throw new Error(`${BOOKS.join(', ')}: ${(err as { stderr?: Buffer }).stderr?.toString() ?? err}`);
+    } finally {
+      execFileSync('rm', ['-rf', dir]);
     }
   }, 120_000);
 });

@@ -1,11 +1,18 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
 import { runCli } from './run-cli.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
+
+/** The BurstGPT slice's roundtrip (profile, generated.jsonl, fidelity.json), read by three tests: run once, not in each. */
+let roundtrip = '';
+beforeAll(async () => {
+  roundtrip = join(tempDir(), 'slice');
+  expect((await runCli('roundtrip', fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), '--preset', 'burstgpt', '--out', roundtrip, '--quiet')).code).toBe(0);
+});
 
 describe('--out /dev/stdout into a pipe whose reader is slow', () => {
   it('waits for the reader and writes the whole trace (it stopped with EAGAIN once the 64 KB pipe filled; found by review)', async () => {
@@ -54,16 +61,16 @@ describe('--json /dev/stdout (or --md): that output alone on standard output', (
     spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { main } from './src/cli/main.ts'; process.exitCode = await main(['node', 'servegen', ...${JSON.stringify(args)}]);`], { cwd: ROOT, encoding: 'utf8' });
 
   it('fidelity-table and capacity printed their table after the JSON, and `| jq` stopped with a parse error (found by a batch-job audit)', async () => {
-    const out = join(tempDir(), 'slice');
+    const out = roundtrip;
+    const mine = tempDir(); // this test's own files, beside the shared roundtrip
     const slice = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
-    expect((await runCli('roundtrip', slice, '--preset', 'burstgpt', '--out', out, '--quiet')).code).toBe(0);
     const report = join(out, 'fidelity.json');
     const table = cli(['fidelity-table', report, '--json', '/dev/stdout']);
     expect(table.status, table.stderr).toBe(0);
     expect(JSON.parse(table.stdout)).toMatchObject({ pass: true, traces: [{ name: 'slice', requests: 400 }] });
     const md = cli(['fidelity-table', report, '--md', '/dev/stdout']);
-    expect((await runCli('fidelity-table', report, '--md', join(out, 'table.md'), '--quiet')).code).toBe(0);
-    expect(md.stdout).toBe(readFileSync(join(out, 'table.md'), 'utf8'));
+    expect((await runCli('fidelity-table', report, '--md', join(mine, 'table.md'), '--quiet')).code).toBe(0);
+    expect(md.stdout).toBe(readFileSync(join(mine, 'table.md'), 'utf8'));
     const cap = cli(['capacity', slice, '--source-preset', 'burstgpt', join(out, 'generated.jsonl'), '--json', '/dev/stdout']);
     expect(cap.status, cap.stderr).toBe(0);
     expect(JSON.parse(cap.stdout)).toMatchObject({ format: 'servegen-capacity' });
@@ -73,7 +80,7 @@ describe('--json /dev/stdout (or --md): that output alone on standard output', (
     expect(page.stdout.startsWith('<!DOCTYPE html>') || page.stdout.startsWith('<!doctype html>')).toBe(true);
     expect(page.stdout.trimEnd().endsWith('</html>')).toBe(true);
     // Into a file, the table is printed as before.
-    const file = cli(['capacity', slice, '--source-preset', 'burstgpt', join(out, 'generated.jsonl'), '--json', join(out, 'c.json')]);
+    const file = cli(['capacity', slice, '--source-preset', 'burstgpt', join(out, 'generated.jsonl'), '--json', join(mine, 'c.json')]);
     expect(file.stdout).toMatch(/^\| trace \| requests \|/);
   }, 60_000);
 });
@@ -81,8 +88,7 @@ describe('--json /dev/stdout (or --md): that output alone on standard output', (
 describe('a reader that stops early keeps a failed check\'s exit code', () => {
   it('validate --json /dev/stdout | true: exit 1 when a metric failed (it exited 0; found by a batch-job audit), fidelity-table likewise', async () => {
     const dir = tempDir();
-    const out = join(dir, 'slice');
-    expect((await runCli('roundtrip', fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), '--preset', 'burstgpt', '--out', out, '--quiet')).code).toBe(0);
+    const out = roundtrip;
     const code = fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_code.csv');
     const failing = join(dir, 'failing.json');
     expect((await runCli('validate', code, join(out, 'generated.jsonl'), '--source-preset', 'azure-llm-2023', '--json', failing, '--quiet')).code).toBe(1);
@@ -116,9 +122,8 @@ describe('summarize --out /dev/stdout', () => {
 describe('standard error whose reader went away', () => {
   it('a passing validate still exits 0 and writes its report (an unhandled EPIPE on stderr made it exit 1, a failed check; found by a batch-job audit) — bin/servegen.js with the built dist/', async () => {
     const dir = tempDir();
-    const out = join(dir, 'slice');
+    const out = roundtrip;
     const slice = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
-    expect((await runCli('roundtrip', slice, '--preset', 'burstgpt', '--out', out, '--quiet')).code).toBe(0);
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'servegen.js'), 'validate', slice, join(out, 'generated.jsonl'), '--source-preset', 'burstgpt', '--json', join(dir, 'v.json')], { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.destroy(); // like `2>&1 | head -0`: nothing will read what it says
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
