@@ -320,6 +320,10 @@ run). Timestamps are seconds from --start.`,
       if (noPrompt && noPrompt.length > 0) {
         rep.info(`note: ${noPrompt.length} client${noPrompt.length === 1 ? ' has' : 's have'} a prefix section but no prompt lengths (a log with hash_ids and no input_tokens), and a request's block ids are counted from its prompt: ${noPrompt.length === 1 ? 'its' : 'their'} requests carry no hash_ids: ${noPrompt.slice(0, 5).join(', ')}${noPrompt.length > 5 ? ', …' : ''}`);
       }
+      if (summary.replayOutputsRaised) {
+        const k = summary.replayOutputsRaised;
+        rep.info(`note: ${k} request${k === 1 ? '' : 's'} with 0 output tokens (or none) ${k === 1 ? 'is' : 'are'} written with output_length 1: AIPerf sends output_length as the completion-token cap, which servers refuse below 1 (vLLM: "max_tokens must be at least 1")`);
+      }
       if (summary.emptySlots > 0) {
         rep.info(`note: ${summary.emptySlots} window(s) had a target rate but no client activity in the profile; they are empty`);
       }

@@ -10,6 +10,7 @@ import { planNaiveGeneration } from './naive.js';
 import { describeRateSpec } from './rate-function.js';
 import { GenerateError } from './errors.js';
 import { addSeconds, formatInstant, parseInstant } from '../util/instant.js';
+import { replayOutputsRaised } from '../io/replay-lengths.js';
 
 export { openTraceWriter };
 
@@ -35,6 +36,11 @@ export interface GenerateSummary {
   blockTokens?: number;
   /** Clients with a prefix section but no prompt lengths, whose requests got no hash_ids. */
   prefixWithoutPrompts?: string[];
+  /**
+   * `--format mooncake`: requests of 0 output tokens (or none) written with `output_length` 1,
+   * as servers refuse a completion-token cap of 0 (to-mooncake.ts). Absent for other formats.
+   */
+  replayOutputsRaised?: number;
 }
 
 /**
@@ -119,6 +125,7 @@ export async function generateToFile(
   let rows = 0;
   const drew = new Uint8Array(plan.clientIds.length);
   let clientsDrawn = 0;
+  let raised = 0;
   try {
     for (const batch of plan.batches) {
       const n = batch.n;
@@ -130,6 +137,8 @@ export async function generateToFile(
           clientsDrawn++;
         }
       }
+      // Counted before the write: a writer thread takes the batch's buffers.
+      if (format === 'mooncake') raised += replayOutputsRaised(batch);
       await writer.write(batch);
       rows += n;
       onProgress?.(rows, last);
@@ -153,5 +162,6 @@ export async function generateToFile(
     prefixClients: plan.prefixClients.length,
     ...(plan.blockTokens !== undefined ? { blockTokens: plan.blockTokens } : {}),
     ...(plan.prefixWithoutPrompts ? { prefixWithoutPrompts: plan.prefixWithoutPrompts } : {}),
+    ...(format === 'mooncake' ? { replayOutputsRaised: raised } : {}),
   };
 }

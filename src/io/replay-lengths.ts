@@ -22,3 +22,18 @@ export function replayLengths(batch: TraceBatch): { prompt: Float64Array; output
   }
   return { prompt, output };
 }
+
+/**
+ * Rows of a batch whose output the Mooncake format raises to 1 (0 tokens, or none): AIPerf sends
+ * `output_length` as the completion-token cap, which servers refuse below 1 (to-mooncake.ts).
+ */
+export function replayOutputsRaised(batch: TraceBatch): number {
+  const out = batch.lengths[1];
+  if (!out) return batch.n;
+  let k = 0;
+  for (let i = 0; i < batch.n; i++) {
+    const o = out[i];
+    if (!(o >= 1)) k++;
+  }
+  return k;
+}

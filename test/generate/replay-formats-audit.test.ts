@@ -1,0 +1,63 @@
+/**
+ * Audit of the replay formats against their consumers' loaders (h-92).
+ *
+ * AIPerf's mooncake_trace (ai-dynamo/aiperf src/aiperf/dataset/loader/mooncake_trace.py) turns
+ * each row's `output_length` into the turn's `max_tokens`, which its chat endpoint sends as
+ * `max_completion_tokens` (endpoints/openai_chat.py: whenever it is not None, 0 included), and
+ * vLLM refuses a cap below 1 (vllm/sampling_params.py _verify_args: "max_tokens must be at least
+ * 1", HTTP 400). A day of the BurstGPT profile (its log has failed requests with 0 response
+ * tokens) wrote 157 of 172 522 rows with `output_length` 0: each replayed as a failed request.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ingestFiles } from '../../src/ingest/ingest.js';
+import { loadPreset } from '../../src/ingest/presets.js';
+import { fitTrace } from '../../src/fit/fit-trace.js';
+import { defaultFitOptions } from '../../src/fit/defaults.js';
+import { generateToFile } from '../../src/generate/write-trace.js';
+import { tempDir } from '../helpers.js';
+
+/** A log with a share of requests of 0 output tokens (failed ones, as BurstGPT's). */
+async function profileWithZeroOutputs() {
+  const dir = tempDir();
+  const lines: string[] = [];
+  for (let i = 0; i < 600; i++) {
+    lines.push(JSON.stringify({ timestamp: i * 2 + (i % 7) * 0.13, client_id: 'c', input_tokens: 50 + ((i * 37) % 900), output_tokens: i % 5 === 0 ? 0 : 20 + ((i * 53) % 400) }));
+  }
+  const log = `${dir}/log.jsonl`;
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(log, lines.join('\n') + '\n');
+  const trace = (await ingestFiles({ inputs: [log], mapping: loadPreset('servegen') })).trace;
+  return { dir, profile: fitTrace(trace, defaultFitOptions()).profile };
+}
+
+describe('replay formats against their consumers (h-92)', () => {
+  it('--format mooncake writes no output_length below 1 (a server refuses max_completion_tokens 0), and counts the raised rows', async () => {
+    const { dir, profile } = await profileWithZeroOutputs();
+    const opts = { start: 0, duration: 1200, rate: { kind: 'scale' as const, factor: 1 }, seed: 3n };
+    await generateToFile(profile, 'x', opts, { path: `${dir}/all.jsonl`, format: 'jsonl' });
+    const summary = await generateToFile(profile, 'x', opts, { path: `${dir}/replay.jsonl`, format: 'mooncake' });
+    const full = readFileSync(`${dir}/all.jsonl`, 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l) as { output_tokens: number; input_tokens: number });
+    const rows = readFileSync(`${dir}/replay.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { output_length: number; input_length: number });
+    const zeros = full.filter((r) => r.output_tokens === 0).length;
+    expect(zeros).toBeGreaterThan(20); // the draw has them (a fifth of the log)
+    expect(rows.length).toBe(full.length);
+    // AIPerf's loader mirrored: output_length becomes max_completion_tokens; vLLM needs ≥ 1.
+    expect(rows.filter((r) => !(r.output_length >= 1)).length).toBe(0);
+    rows.forEach((r, i) => {
+      expect(r.output_length).toBe(Math.max(1, full[i].output_tokens));
+      expect(r.input_length).toBe(full[i].input_tokens);
+    });
+    expect(summary.replayOutputsRaised).toBe(zeros);
+  });
+
+  it('other formats leave the count out and write their lengths as drawn (Vidur raises 0 to 1 itself)', async () => {
+    const { dir, profile } = await profileWithZeroOutputs();
+    const opts = { start: 0, duration: 600, rate: { kind: 'scale' as const, factor: 1 }, seed: 3n };
+    const summary = await generateToFile(profile, 'x', opts, { path: `${dir}/v.csv`, format: 'vidur' });
+    expect(summary.replayOutputsRaised).toBeUndefined();
+    const lines = readFileSync(`${dir}/v.csv`, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('arrived_at,num_prefill_tokens,num_decode_tokens');
+    expect(lines.slice(1).some((l) => l.endsWith(',0'))).toBe(true);
+  });
+});
