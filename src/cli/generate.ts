@@ -201,7 +201,8 @@ Examples:
   $ servegen generate profile.json --duration 86400 --rate scale:2 --clients top:10 --out day.parquet
   $ servegen generate profile.json --duration 3600 --rate ramp.csv --format mooncake --out replay.jsonl   # replayed by AIPerf (mooncake_trace)
   $ servegen generate profile.json --duration 3600 --format vidur --out vidur-trace.csv   # Vidur's trace replay
-  $ servegen generate profile.json --duration 3600 --format azure --out AzureLLMInferenceTrace_gen.csv   # Azure's layout (Splitwise)
+  $ servegen generate profile.json --duration 3600 --format azure --out AzureLLMInferenceTrace_gen.csv   # Azure's layout
+  $ servegen generate profile.json --duration 3600 --format splitwise --out splitwise-trace.csv   # Splitwise's simulator trace
   $ servegen generate profile.json --duration 3600 --naive --out naive.jsonl   # the naive baseline
 
 Past the profile's span the profile repeats (a span of a day or more in whole days, in step with

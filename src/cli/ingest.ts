@@ -64,7 +64,7 @@ Rows that are no model requests: map "filter": ["method", "path"] in columns and
       // around it, though every output may be standard output (found by a batch-job audit).
       if (opts.outFormat !== undefined && !['jsonl', 'csv', 'parquet', 'arrow'].includes(opts.outFormat)) throw new UsageError(`--out-format: expected jsonl, csv, parquet or arrow, got ${JSON.stringify(opts.outFormat)}`);
       const outFormat = (opts.outFormat ?? formatFromPath(opts.out)) as TraceFormat | undefined;
-      if (!outFormat || outFormat === 'mooncake' || outFormat === 'vidur' || outFormat === 'azure') throw new UsageError(`--out: cannot tell the output format of ${JSON.stringify(opts.out)}; use .jsonl, .csv, .parquet or .arrow, or give --out-format`);
+      if (!outFormat || outFormat === 'mooncake' || outFormat === 'vidur' || outFormat === 'azure' || outFormat === 'splitwise') throw new UsageError(`--out: cannot tell the output format of ${JSON.stringify(opts.out)}; use .jsonl, .csv, .parquet or .arrow, or give --out-format`);
       const named = formatFromPath(opts.out);
       if (opts.outFormat && named && named !== outFormat) throw new UsageError(`--out-format ${outFormat}: --out ${JSON.stringify(opts.out)} is named as ${named}, and every reader would take it for ${named}; name it ${JSON.stringify(opts.out.replace(/\.[^./\\]+$/, `.${outFormat}`))}, or drop --out-format`);
       // The mapping file is an input too (found by review: --summary gw.json replaced the mapping).

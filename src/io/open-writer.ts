@@ -3,6 +3,7 @@ import { jsonlTraceWriter } from './to-jsonl.js';
 import { mooncakeTraceWriter } from './to-mooncake.js';
 import { vidurTraceWriter } from './to-vidur.js';
 import { azureTraceWriter } from './to-azure.js';
+import { splitwiseTraceWriter } from './to-splitwise.js';
 import { parquetTraceWriter } from './to-parquet.js';
 import { arrowTraceWriter } from './to-arrow.js';
 import type { TraceLayout } from './trace-schema.js';
@@ -25,6 +26,8 @@ export function openTraceWriter(format: TraceFormat, path: string, layout: Trace
       return vidurTraceWriter(path, layout);
     case 'azure':
       return azureTraceWriter(path, layout);
+    case 'splitwise':
+      return splitwiseTraceWriter(path, layout);
     default: {
       const never: never = format;
       throw new Error(`unknown format ${String(never)}`);

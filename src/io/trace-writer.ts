@@ -3,14 +3,15 @@ import type { TraceBatch, TraceLayout } from './trace-schema.js';
 
 /**
  * Output formats for traces. `mooncake` is the Mooncake replay jsonl (ms timestamps), `vidur`
- * the Vidur simulator's trace-replay CSV, `azure` the Azure LLM inference trace CSV: replay
- * formats, which `generate` writes and `ingest` does not (they carry no client).
+ * the Vidur simulator's trace-replay CSV, `azure` the Azure LLM inference trace CSV, `splitwise`
+ * Splitwise's simulator trace CSV: replay formats, which `generate` writes and `ingest` does not
+ * (they carry no client).
  */
-export const TRACE_FORMATS = ['jsonl', 'csv', 'parquet', 'arrow', 'mooncake', 'vidur', 'azure'] as const;
+export const TRACE_FORMATS = ['jsonl', 'csv', 'parquet', 'arrow', 'mooncake', 'vidur', 'azure', 'splitwise'] as const;
 
 /** The file extension a format's files take (replay formats: their container's). */
 export function formatExtension(format: TraceFormat): string {
-  return format === 'mooncake' ? 'jsonl' : format === 'vidur' || format === 'azure' ? 'csv' : format;
+  return format === 'mooncake' ? 'jsonl' : format === 'vidur' || format === 'azure' || format === 'splitwise' ? 'csv' : format;
 }
 export type TraceFormat = (typeof TRACE_FORMATS)[number];
 

@@ -137,6 +137,6 @@ describe('servegen generate names its flags', () => {
     expect(dash.stderr).toBe('servegen: --out -: would write a file named "-"; give /dev/stdout for standard output (or ./- for such a file)\n');
     const stdout = await runCli('generate', profile, '--duration', '60', '--out', '/dev/stdout');
     expect(stdout.code).toBe(2);
-    expect(stdout.stderr).toBe('servegen: --out "/dev/stdout": cannot tell the format from its name; give --format (jsonl, csv, parquet, arrow, mooncake, vidur, azure)\n');
+    expect(stdout.stderr).toBe('servegen: --out "/dev/stdout": cannot tell the format from its name; give --format (jsonl, csv, parquet, arrow, mooncake, vidur, azure, splitwise)\n');
   });
 });

@@ -7,6 +7,12 @@
  * vLLM refuses a cap below 1 (vllm/sampling_params.py _verify_args: "max_tokens must be at least
  * 1", HTTP 400). A day of the BurstGPT profile (its log has failed requests with 0 response
  * tokens) wrote 157 of 172 522 rows with `output_length` 0: each replayed as a failed request.
+ *
+ * Splitwise's simulator (Mutinifni/splitwise-sim) does not replay the Azure layout, as the README
+ * said: `trace.py` reads a CSV of its own, each row passed as keyword arguments to
+ * `GenerativeLLMRequest` (request.py), and `generate_trace.py` takes only the Azure file's
+ * `ContextTokens` and `GeneratedTokens`, as length distributions. `--format splitwise` writes
+ * the simulator's trace.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -59,5 +65,33 @@ describe('replay formats against their consumers (h-92)', () => {
     const lines = readFileSync(`${dir}/v.csv`, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('arrived_at,num_prefill_tokens,num_decode_tokens');
     expect(lines.slice(1).some((l) => l.endsWith(',0'))).toBe(true);
+  });
+
+  it('--format splitwise writes the trace splitwise-sim reads: its columns, one request per row, counts of at least 1', async () => {
+    const { dir, profile } = await profileWithZeroOutputs();
+    const opts = { start: 0, duration: 1200, rate: { kind: 'scale' as const, factor: 1 }, seed: 3n };
+    await generateToFile(profile, 'x', opts, { path: `${dir}/all.jsonl`, format: 'jsonl' });
+    await generateToFile(profile, 'x', opts, { path: `${dir}/v.csv`, format: 'vidur' });
+    await generateToFile(profile, 'x', opts, { path: `${dir}/s.csv`, format: 'splitwise' }, undefined, false, undefined, false);
+    await generateToFile(profile, 'x', opts, { path: `${dir}/s2.csv`, format: 'splitwise' }, undefined, false, undefined, true);
+    expect(readFileSync(`${dir}/s2.csv`, 'utf8')).toBe(readFileSync(`${dir}/s.csv`, 'utf8')); // writer thread or not
+    const full = readFileSync(`${dir}/all.jsonl`, 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l) as { output_tokens: number; input_tokens: number });
+    const vidur = readFileSync(`${dir}/v.csv`, 'utf8').trim().split('\n').slice(1);
+    const lines = readFileSync(`${dir}/s.csv`, 'utf8').split('\n');
+    expect(lines.pop()).toBe(''); // a trailing newline, nothing after it
+    const header = lines.shift()!.split(',');
+    // request.py: the fields GenerativeLLMRequest(**row) accepts (Request's and its own init fields).
+    const kwargs = ['request_id', 'node_id', 'application_id', 'request_type', 'batch_size', 'arrival_timestamp', 'state', 'dag', 'root_node', 'nodes', 'metrics', 'slo', 'executor', 'max_seq_len', 'processed_tokens', 'generated_tokens', 'prompt_size', 'token_size', 'kv_cache_size', 'flow_node', 'cost', 'memory'];
+    expect(header.filter((c) => !kwargs.includes(c))).toEqual([]);
+    expect(header).toEqual(['request_id', 'request_type', 'application_id', 'arrival_timestamp', 'batch_size', 'prompt_size', 'token_size']);
+    expect(lines.length).toBe(full.length);
+    lines.forEach((line, i) => {
+      const [id, type, app, at, batch, prompt, tokens] = line.split(',');
+      expect([id, type, app, batch]).toEqual([String(i), '2', '0', '1']);
+      expect(at).toBe(vidur[i].split(',')[0]); // seconds, six decimals
+      expect(Number(prompt)).toBe(Math.max(1, full[i].input_tokens));
+      expect(Number(tokens)).toBe(Math.max(1, full[i].output_tokens)); // its token task runs token_size - 1
+    });
+    expect(full.some((r) => r.output_tokens === 0)).toBe(true);
   });
 });
