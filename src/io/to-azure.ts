@@ -6,8 +6,9 @@ import { replayLengths } from './replay-lengths.js';
 import type { TraceWriter } from './trace-writer.js';
 
 /**
- * The Azure LLM inference trace layout (AzureLLMInferenceTrace_*.csv, which Splitwise's
- * simulator and many replay scripts read): header `TIMESTAMP,ContextTokens,GeneratedTokens`,
+ * The Azure LLM inference trace layout (AzureLLMInferenceTrace_*.csv, which replay scripts
+ * read; Splitwise's generate_trace.py samples only its length columns, and its simulator replays
+ * the `splitwise` format, to-splitwise.ts): header `TIMESTAMP,ContextTokens,GeneratedTokens`,
  * then one request per row with its UTC date-time to 7 fractional digits, as Azure writes it
  * (`2023-11-16 18:15:46.6805900`; the 7th digit is 0, times are kept to the microsecond), its
  * prompt tokens (text + media, as the Mooncake format counts them) and its output tokens. The
