@@ -16,6 +16,9 @@ import type { TraceWriter } from './trace-writer.js';
  * `token_size - 1` tokens, and Azure's traces, whose lengths it samples, have none below 2.
  * The Azure layout (`--format azure`) is not such a trace: `generate_trace.py` reads only its
  * length columns, as distributions (found by audit, h-92: the README said the simulator read it).
+ * An arrival at 0 (to the microsecond) is written as 0.000001: the simulator runs an event of
+ * delay 0 at once (simulator.py `schedule`), that is while it loads the trace, before run.py
+ * sets up its instances (`init_start_state` comes after the simulator is made).
  */
 export function splitwiseTraceWriter(path: string, _layout: TraceLayout): TraceWriter {
   const fixed = ascii(',2,0,');
@@ -28,7 +31,8 @@ export function splitwiseTraceWriter(path: string, _layout: TraceLayout): TraceW
     for (let i = 0; i < batch.n; i++) {
       sink.uint(id++);
       sink.bytes(fixed);
-      sink.fixed6(batch.timestamp[i]);
+      const t = batch.timestamp[i];
+      sink.fixed6(Math.round(t * 1e6) >= 1 ? t : 0.000001);
       sink.bytes(one);
       sink.number(prompt[i] >= 1 ? prompt[i] : 1);
       sink.bytes(comma);

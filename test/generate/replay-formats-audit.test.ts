@@ -22,6 +22,8 @@ import { fitTrace } from '../../src/fit/fit-trace.js';
 import { defaultFitOptions } from '../../src/fit/defaults.js';
 import { generateToFile } from '../../src/generate/write-trace.js';
 import { tempDir } from '../helpers.js';
+import { splitwiseTraceWriter } from '../../src/io/to-splitwise.js';
+import { LENGTH_COLUMNS } from '../../src/io/trace-schema.js';
 
 /** A log with a share of requests of 0 output tokens (failed ones, as BurstGPT's). */
 async function profileWithZeroOutputs() {
@@ -93,5 +95,16 @@ describe('replay formats against their consumers (h-92)', () => {
       expect(Number(tokens)).toBe(Math.max(1, full[i].output_tokens)); // its token task runs token_size - 1
     });
     expect(full.some((r) => r.output_tokens === 0)).toBe(true);
+  });
+
+  it('--format splitwise never writes an arrival of 0: splitwise-sim runs a delay of 0 while loading the trace', async () => {
+    const dir = tempDir();
+    const lengths = LENGTH_COLUMNS.map(() => undefined) as (Float64Array | undefined)[];
+    lengths[0] = Float64Array.from([10, 0, 30]);
+    lengths[1] = Float64Array.from([5, 7, Number.NaN]);
+    const w = splitwiseTraceWriter(`${dir}/s.csv`, { clientIds: ['a'], columns: ['input_tokens', 'output_tokens'], meta: { format: 'servegen-trace', version: 1, origin: null } });
+    await w.write({ n: 3, timestamp: Float64Array.from([0, 0.0000004, 2.5]), client: Int32Array.from([0, 0, 0]), lengths });
+    expect(await w.close()).toBe(3);
+    expect(readFileSync(`${dir}/s.csv`, 'utf8').split('\n').slice(1)).toEqual(['0,2,0,0.000001,1,10,5', '1,2,0,0.000001,1,1,7', '2,2,0,2.500000,1,30,1', '']);
   });
 });
