@@ -177,31 +177,6 @@ export function gapMemoryNote(profile: Profile): string | undefined {
   return `gap memory: ${withMemory.length} of ${profile.clients.length} client${profile.clients.length === 1 ? '' : 's'} (${total > 0 ? ((100 * share) / total).toFixed(1) : '0'} % of requests) ${withMemory.length === 1 ? 'draws' : 'draw'} serially dependent gaps; largest: client ${JSON.stringify(top.id)}, weight ${top.gap_memory!.weight}, φ ${top.gap_memory!.phi} (generate --no-gap-memory draws independent gaps)`;
 }
 
-/**
- * A note for a log whose first request lies well into its first arrival window: the profile's
- * span starts at that window's start and rates the window over all of it (so that generating
- * the span draws it whole), which spreads the window's requests over time the log does not
- * cover. Found by the odd-traces audit: a Poisson log at 1 req/s of relative times from 1 000 s
- * (600 s windows) got 0.35 req/s from 600 s, and its roundtrip failed iat_ks at 0.30; a log of
- * negative relative times, from −300 s, likewise. Undefined when the log starts within a
- * second, or a tenth of a window, of a window's start (every absolute log counted from its
- * first request's whole second).
- */
-export function firstWindowNote(span: { start: number; end: number }, arrivalSeconds: number, origin: string | null): string | undefined {
-  const W = arrivalSeconds;
-  const s0 = Math.floor(span.start / W) * W;
-  const lead = span.start - s0;
-  const end = Math.min(s0 + W, span.end);
-  if (!(lead >= Math.max(1, 0.1 * W)) || !(end > span.start)) return undefined;
-  const share = (end - span.start) / (end - s0);
-  const fmt = (x: number) => String(Number(x.toPrecision(6)));
-  const remedy =
-    origin === null
-      ? `times that start on a multiple of --window (as from 0) avoid it; fit --anonymize counts from the first request`
-      : `summarize with --origin at the first request's whole second avoids it`;
-  return `note: the log's first request is ${fmt(lead)} s into its first ${fmt(W)} s arrival window (${fmt(s0)} … ${fmt(s0 + W)} s${origin === null ? '' : ` from ${origin}`}): the profile's span starts there and rates that window over all of it, so the requests the log has in its last ${fmt(end - span.start)} s are drawn over the whole window, at ${(100 * share).toFixed(0)} % of their rate; ${remedy}`;
-}
-
 /** The stderr line saying which clients are drawn at rate levels (undefined when none are). */
 export function levelsNote(profile: Profile): string | undefined {
   const levelled = profile.clients.filter((c) => c.levels);
@@ -396,8 +371,6 @@ Examples:
         if (droppedFromSummaries) rep.info(droppedFromSummaries);
         const levelsFromSummaries = levelsNote(final);
         if (levelsFromSummaries) rep.info(levelsFromSummaries);
-        const firstFromSummaries = opts.anonymize ? undefined : firstWindowNote(merged.span, merged.arrivalSeconds, merged.origin);
-        if (firstFromSummaries) rep.info(firstFromSummaries);
         const instantFromSummaries = oneInstantClientsWarning(merged, Boolean(opts.anonymize));
         if (instantFromSummaries) rep.info(instantFromSummaries);
         const shortNoteFromSummaries = shortWindowWarning(final);
@@ -458,8 +431,6 @@ Examples:
         if (droppedFromScan) rep.info(droppedFromScan);
         const levelsFromScan = levelsNote(final);
         if (levelsFromScan) rep.info(levelsFromScan);
-        const firstFromScan = opts.anonymize ? undefined : firstWindowNote(summaries.span, arrivalSeconds, summaries.origin);
-        if (firstFromScan) rep.info(firstFromScan);
         const instantFromScan = oneInstantClientsWarning(summaries, Boolean(opts.anonymize));
         if (instantFromScan) rep.info(instantFromScan);
         const shortNoteFromScan = shortWindowWarning(final);
@@ -501,8 +472,6 @@ Examples:
       if (droppedNote) rep.info(droppedNote);
       const levels = levelsNote(final);
       if (levels) rep.info(levels);
-      const first = opts.anonymize ? undefined : firstWindowNote(summaries.span, arrivalSeconds, summaries.origin);
-      if (first) rep.info(first);
       const instant = oneInstantClientsWarning(summaries, Boolean(opts.anonymize));
       if (instant) rep.info(instant);
       const shortNote = shortWindowWarning(final);

@@ -5,6 +5,7 @@ import { generateToFile } from '../generate/write-trace.js';
 import { meanRateOver, parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
 import { repeatPlan, repeatShiftNote, shortSpanNote } from '../generate/compose.js';
+import { windowGrid } from '../profile/window-grid.js';
 import { GENERATE_DEFAULTS } from '../generate/defaults.js';
 import { GenerateError } from '../generate/errors.js';
 import { sessionModelOf } from '../generate/session-sampler.js';
@@ -79,15 +80,23 @@ function dateTimeStart(text: string, file: string): undefined {
 function beforeSpanNote(profile: Profile, start: number): string | undefined {
   const s0 = profile.span.start;
   if (!(s0 > 0) || start >= s0) return undefined;
-  const period = repeatPlan(profile).windows * profile.windows.arrival_seconds;
-  const into = (((start - s0) % period) + period) % period;
+  const W = profile.windows.arrival_seconds;
+  const period = repeatPlan(profile).windows * W;
+  // The profile repeats from its first window's start, which is before span.start when the log
+  // started inside that window (fit's profileSpanStart).
+  const grid = windowGrid(profile);
+  const into = (((start - grid) % period) + period) % period;
   // A profile with an absolute origin starts after it too: summaries made with an --origin
   // before the first request (a midnight), or windows shorter than a second (the span starts on
   // the window at or before the first request, 0.6 s at --window 0.1). The note said "its log's
   // times were relative" of those as well (found by a new user's walkthrough, h-77), and printed
   // the window grid's float noise (0.6000000000000001).
   const why = profile.span.origin === null ? "its log's times were relative, and did not start at 0" : `it starts ${short(s0)} s after its origin, ${profile.span.origin}`;
-  return `note: --start ${start} is before the profile's span (${short(s0)} … ${short(profile.span.end)} s: ${why}), which repeats every ${short(period)} s, so the run starts ${short(into)} s into it; --start ${short(s0)} starts at its beginning`;
+  if (start >= grid) {
+    return `note: --start ${start} is ${short(s0 - start)} s before the profile's span (${short(s0)} … ${short(profile.span.end)} s: ${why}), inside its first ${short(W)} s window (from ${short(grid)} s), which the run draws from there at the rate its log had in it from ${short(s0)} s; --start ${short(s0)} starts where the log's first request was`;
+  }
+  const from = grid < s0 ? ` from ${short(grid)} s (its first window's start)` : '';
+  return `note: --start ${start} is before the profile's span (${short(s0)} … ${short(profile.span.end)} s: ${why}), which repeats every ${short(period)} s${from}, so the run starts ${short(into)} s into it; --start ${short(s0)} starts at its beginning`;
 }
 
 /** A time in seconds without the float noise of a window grid (6 × 0.1 = 0.6000000000000001). */

@@ -1,5 +1,5 @@
 import { batchClientsNote } from './batch-note.js';
-import { firstWindowNote, levelsNote, memoryDroppedNote, oneInstantClientsWarning } from './fit.js';
+import { levelsNote, memoryDroppedNote, oneInstantClientsWarning } from './fit.js';
 import type { DroppedMemory } from '../fit/fit-trace.js';
 import { createHash } from 'node:crypto';
 import { makeDirs } from '../io/atomic.js';
@@ -118,8 +118,6 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
     if (droppedFromScan) rep.info(droppedFromScan);
     const levelsFromScan = levelsNote(profile);
     if (levelsFromScan) rep.info(levelsFromScan);
-    const firstFromScan = firstWindowNote(summaries.span, summaries.arrivalSeconds, summaries.origin);
-    if (firstFromScan) rep.info(firstFromScan);
     const instantFromScan = oneInstantClientsWarning(summaries);
     if (instantFromScan) rep.info(instantFromScan);
     const { generatedPath, naivePath } = await generateBoth(profile, opts, 'parquet', rep);
@@ -153,8 +151,6 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
   if (batches) rep.info(batches);
   const levels = levelsNote(profile);
   if (levels) rep.info(levels);
-  const first = firstWindowNote(summaries.span, summaries.arrivalSeconds, summaries.origin);
-  if (first) rep.info(first);
   const instant = oneInstantClientsWarning(summaries);
   if (instant) rep.info(instant);
   const { generatedPath, naivePath } = await generateBoth(profile, opts, 'jsonl', rep);

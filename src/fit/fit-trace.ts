@@ -157,6 +157,22 @@ function summaryOptions(options: FitOptions): SummaryOptions {
 }
 
 /**
+ * The profile's span.start for a log whose first request is at `first`: the first request's
+ * whole second, or the arrival window boundary at or before it when that is later (windows
+ * shorter than a second). The windows stay on their grid (multiples of W from the origin), so a
+ * log that starts inside its first window gives a span that starts inside it too, and that
+ * window is rated over its part from span.start. Until the thirty-seventh session span.start was
+ * floored to the window boundary and the window rated over all of it: a Poisson log at 1 req/s
+ * of relative times from 1 000 s (600 s windows) got 0.33 req/s in its first window and its
+ * roundtrip failed iat_ks at 0.30; the BurstGPT slice, 110 s into its first window, was drawn
+ * there at 82 % of its rate (found by the odd-traces audit, h-88, which added a note).
+ */
+export function profileSpanStart(first: number, W: number): number {
+  const s0 = Math.floor(first / W) * W;
+  return Math.max(s0, Math.floor(first));
+}
+
+/**
  * Fits a profile from window summaries alone (a scan done elsewhere, or several partitions
  * merged with mergeSummaries). Without the trace, the aggregate rate model uses the arrival
  * windows' counts instead of 5-minute buckets and there are no session statistics unless
@@ -190,13 +206,14 @@ export function fitSummaries(
   if (scanned.size > 0) for (const a of summaries.arrivals) scanned.get(a.client)?.push(a);
   // Sparse clients (src/fit/levels.ts): their shared rhythm first, from their summed counts.
   const s0 = Math.floor(spanStart / W) * W;
+  const start = profileSpanStart(spanStart, W);
   const sparse = new Set<string>();
   for (const [id, { arrivals }] of byClient) if (!batched.has(id) && isSparseClient(arrivals, options.minArrivals)) sparse.add(id);
   // (Flat without sparse clients: a client with enough gaps a window may still be drawn at levels.)
-  const blocks = spanBlocks(W, s0, spanEnd, summaries.origin);
+  const blocks = spanBlocks(W, s0, spanEnd, summaries.origin, start);
   const total = new Float64Array(blocks.starts.length);
   for (const id of sparse) blockCounts(byClient.get(id)!.arrivals, blocks).forEach((c, k) => (total[k] += c));
-  const rhythm: LevelShape = sparse.size > 0 ? levelShape(total, blocks) : { starts: [s0], factors: [1], perBlock: new Float64Array(blocks.starts.length).fill(1) };
+  const rhythm: LevelShape = sparse.size > 0 ? levelShape(total, blocks) : { starts: [start], factors: [1], perBlock: new Float64Array(blocks.starts.length).fill(1) };
   let levelled = 0;
   let done = 0;
   for (const [id, { arrivals, lengths }] of byClient) {
@@ -247,11 +264,10 @@ export function fitSummaries(
     for (const s of arrivals) {
       const covered = Math.max(1e-9, Math.min(s.start + W, spanEnd) - Math.max(s.start, spanStart));
       // The rate is over the window's part inside the profile's span, which starts at the first
-      // window's boundary (span.start is floored to it) and ends at the last request: a first
-      // window the trace starts inside is a whole window of the profile, and generating the
-      // profile's span generates all of it (found by review: rated over its observed part only,
-      // it came out W / observed times too full). The change points keep the observed exposure.
-      const inSpan = Math.max(1e-9, Math.min(s.start + W, spanEnd) - Math.max(s.start, Math.floor(spanStart / W) * W));
+      // request's whole second (profileSpanStart) and ends at the last request: generating the
+      // profile's span draws the first and last windows over those parts only. The change
+      // points keep the observed exposure.
+      const inSpan = Math.max(1e-9, Math.min(s.start + W, spanEnd) - Math.max(s.start, start));
       const rate = s.n / Math.max(inSpan, Math.min(W, 1));
       counts.push(s.n);
       exposure.push(covered / W);
@@ -358,7 +374,7 @@ export function fitSummaries(
       source: { kind: 'trace' },
     },
     windows: { arrival_seconds: W, length_seconds: options.lengthSeconds },
-    span: { origin: summaries.origin, start: Math.floor(spanStart / W) * W, end: spanEnd },
+    span: { origin: summaries.origin, start, end: spanEnd },
     clients,
   };
   if (aggregate) profile.aggregate = { ...aggregate };

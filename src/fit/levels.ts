@@ -106,7 +106,7 @@ export const MAX_BLOCKS = 512;
  */
 export const CLIENT_BLOCKS = 128;
 
-/** The blocks of the profile's span from `s0` (span.start, a window boundary) to `spanEnd`: windows per block, and each block's start and seconds inside the span. */
+/** The blocks of the profile's span from `s0` (the window boundary at or before span.start) to `spanEnd`: windows per block, and each block's start and seconds inside the span (the first block's from span.start). */
 export interface SpanBlocks {
   W: number;
   s0: number;
@@ -117,14 +117,15 @@ export interface SpanBlocks {
   seconds: Float64Array;
 }
 
-export function spanBlocks(W: number, s0: number, spanEnd: number, origin: string | null = null): SpanBlocks {
+export function spanBlocks(W: number, s0: number, spanEnd: number, origin: string | null = null, spanStart = s0): SpanBlocks {
   const nW = Math.max(1, Math.ceil((spanEnd - s0) / W - 1e-9));
   const step = Math.ceil(nW / MAX_BLOCKS);
   const nB = Math.ceil(nW / step);
   const starts = new Float64Array(nB);
   const seconds = new Float64Array(nB);
   for (let k = 0; k < nB; k++) {
-    starts[k] = s0 + k * step * W;
+    // The first block from span.start, which lies inside the first window when the log starts there.
+    starts[k] = k === 0 ? Math.max(s0, spanStart) : s0 + k * step * W;
     seconds[k] = Math.max(1e-9, Math.min(s0 + (k + 1) * step * W, spanEnd) - starts[k]);
   }
   const epoch = origin !== null ? Date.parse(origin) / 1000 : NaN;
@@ -288,7 +289,7 @@ function dayLayout(b: SpanBlocks, spanEnd: number): DayLayout | null {
     const first = dailyPosition(daily, b.s0).cycle;
     for (let j = 0; j < nW; j++) {
       const t = b.s0 + j * b.W;
-      secs[j] = Math.max(0, Math.min(b.W, spanEnd - t));
+      secs[j] = Math.max(0, Math.min(t + b.W, spanEnd) - (j === 0 ? b.starts[0] : t));
       const p = dailyPosition(daily, t);
       bin[j] = p.bin;
       day[j] = p.cycle - first;

@@ -1,4 +1,5 @@
 import type { Profile, ProfileClient, ArrivalWindow } from '../profile/schema.js';
+import { windowGrid } from '../profile/window-grid.js';
 import { HashIdStream } from './prefix-stream.js';
 import { prefixModelOf } from './prefix-section.js';
 import { createRng, type Rng } from '../stats/rng.js';
@@ -251,7 +252,7 @@ const DAY = 86_400;
  */
 export function repeatPlan(profile: Profile): { windows: number; fromDayBefore: number; windowsPerDay: number } {
   const W = profile.windows.arrival_seconds;
-  const span = Math.max(1, Math.ceil((profile.span.end - profile.span.start) / W - 1e-9));
+  const span = Math.max(1, Math.ceil((profile.span.end - windowGrid(profile)) / W - 1e-9));
   const perDay = Math.round(DAY / W);
   const aligned = perDay >= 1 && Math.abs(perDay * W - DAY) <= 1e-9 * DAY && span >= perDay;
   if (!aligned) return { windows: span, fromDayBefore: 0, windowsPerDay: 0 };
@@ -269,7 +270,7 @@ export function repeatShiftNote(profile: Profile, start: number, duration: numbe
   const W = profile.windows.arrival_seconds;
   const plan = repeatPlan(profile);
   const span = (plan.windows - plan.fromDayBefore) * W;
-  const s0 = profile.span.start;
+  const s0 = windowGrid(profile);
   if (start >= s0 && start + duration <= s0 + span) return undefined;
   const hours = (x: number) => `${(x / 3600).toFixed(x < 36_000 ? 2 : 1)} h`;
   if (plan.fromDayBefore > 0) {
@@ -300,7 +301,7 @@ export function shortSpanNote(profile: Profile, duration: number): string | unde
  */
 export function slotsFor(profile: Profile, start: number, duration: number): Slot[] {
   const W = profile.windows.arrival_seconds;
-  const s0 = profile.span.start;
+  const s0 = windowGrid(profile);
   const L = profile.span.end - profile.span.start;
   if (!(L > 0)) throw new GenerateError('profile span is empty (span.end ≤ span.start)');
   if (!(duration > 0)) throw new GenerateError((n) => `${n.duration} must be > 0, got ${duration}`);
@@ -322,7 +323,10 @@ export function slotsFor(profile: Profile, start: number, duration: number): Slo
     const b = Math.min(end, s0 + (k + 1) * W);
     let wrapped = ((k % period) + period) % period;
     if (wrapped >= inSpan) wrapped -= windowsPerDay;
-    slots.push({ a, b, profileStart: s0 + wrapped * W });
+    const profileStart = s0 + wrapped * W;
+    // A slot from inside its window (a --start there, or span.start): its profile time at `a`.
+    const into = a - (s0 + k * W);
+    slots.push(into > 1e-9 * Math.max(1, Math.abs(a)) ? { a, b, profileStart, profileAt: profileStart + into } : { a, b, profileStart });
     a = b;
   }
   return slots;
@@ -369,7 +373,7 @@ export function cutSlotsAtRate(slots: Slot[], spec: RateSpec, start: number, dur
 export function planSlots(profile: Profile, chosen: ProfileClient[], options: GenerateOptions): Slot[] {
   const W = profile.windows.arrival_seconds;
   if (options.duration / W + 1 > MAX_SLOTS && options.maxRequests !== undefined) {
-    const s0 = profile.span.start;
+    const s0 = windowGrid(profile);
     const n = Math.max(1, Math.ceil((profile.span.end - s0) / W - 1e-9));
     // Sparse: a profile of tiny windows has far more windows in its span than it lists (found by
     // review: 1e-12 s windows over an hour, a typed array of 3.5·10^15, exit 3).
@@ -415,7 +419,7 @@ export function planSlots(profile: Profile, chosen: ProfileClient[], options: Ge
  */
 function levelPieces(profile: Profile, chosen: readonly ProfileClient[], n: number): { sum: number; max: number; windows: number; at: (k: number) => number } {
   const W = profile.windows.arrival_seconds;
-  const s0 = profile.span.start;
+  const s0 = windowGrid(profile);
   const levelled = chosen.filter((c) => c.levels);
   if (levelled.length === 0) return { sum: 0, max: 0, windows: 0, at: () => 0 };
   const shape = profile.level_shape;
@@ -446,14 +450,14 @@ function levelPieces(profile: Profile, chosen: readonly ProfileClient[], n: numb
 }
 
 /**
- * The index of the arrival window starting at profile time `start` (0: span.start), by which a
- * slot finds its windows. Not the float of the start: fit writes a window's start as k'·W from
- * the origin and a slot's is span.start + k·W, which differ in the last bit when W is not a
- * whole number (found by review: 0.3 s windows from 0.3 s, 3 890 of a client's 12 001 windows
- * were never drawn and scale:1 gave 69 % of the log's requests).
+ * The index of the arrival window starting at profile time `start` (0: the first window, from
+ * windowGrid), by which a slot finds its windows. Not the float of the start: fit writes a
+ * window's start as k'·W from the origin and a slot's is the grid's start + k·W, which differ in
+ * the last bit when W is not a whole number (found by review: 0.3 s windows from 0.3 s, 3 890 of
+ * a client's 12 001 windows were never drawn and scale:1 gave 69 % of the log's requests).
  */
 export function windowIndex(profile: Profile, start: number): number {
-  return Math.round((start - profile.span.start) / profile.windows.arrival_seconds);
+  return Math.round((start - windowGrid(profile)) / profile.windows.arrival_seconds);
 }
 
 /** Per-client lookup of the arrival window by its index (windowIndex). */

@@ -20,7 +20,9 @@ export function levelAt(levels: Levels, t: number): number {
     if (starts[mid] <= t + 1e-9 * Math.max(1, Math.abs(t))) lo = mid + 1;
     else hi = mid;
   }
-  return lo === 0 ? 0 : rates[lo - 1];
+  // Before the first start: the first piece's (a profile's levels start at span.start, which
+  // lies inside the first window when the log started there, and the window is drawn whole).
+  return rates[Math.max(0, lo - 1)];
 }
 
 /**

@@ -1,3 +1,4 @@
+import { windowGrid } from './window-grid.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createRng, type Rng } from '../stats/rng.js';
 import type { LengthField, Profile, ProfileClient } from './schema.js';
@@ -80,7 +81,12 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
   // days × 2 000 clients 13 s and 1.2 GB more peak memory than the fit without --anonymize.
   const { clients, ...head } = profile;
   const p: Profile = { ...structuredClone(head), clients };
-  const shift = p.span.start;
+  // Times move by the start of the first window, so the windows stay on their grid (multiples
+  // of W). It is span.start unless the span starts inside its first window (a log that started
+  // there, profileSpanStart), whose span.start then stays that far into it: `fit --anonymize`
+  // rebases the log to its first second, so its span starts at 0 (and the CLI refuses summaries
+  // whose first window starts before their first request).
+  const shift = windowGrid(p);
   let calendar: { weekday: string; hour: number } | undefined;
   if (options.keepCalendar && p.span.origin) {
     const d = new Date(Date.parse(p.span.origin) + shift * 1000);
@@ -125,7 +131,7 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
     }
     return out;
   });
-  p.span = { origin: null, start: 0, end: p.span.end - shift };
+  p.span = { origin: null, start: p.span.start - shift, end: p.span.end - shift };
   if (p.level_shape) p.level_shape = { ...p.level_shape, starts: p.level_shape.starts.map((s) => s - shift) };
   // How many clients `tail` pools is not published: with one, `tail` is that client alone,
   // singled out by the count (found by review: `pooled_clients: 1` beside a `tail` of 12

@@ -6,3 +6,4 @@ export * from './pydict.js';
 export * from './upstream.js';
 export * from './summarize.js';
 export * from './anonymize.js';
+export * from './window-grid.js';

@@ -140,7 +140,14 @@ export function peakWindowRate(profile: Profile): number {
     } else if (c.levels) {
       const { starts, rates } = c.levels;
       starts.forEach((t, j) => steps.set(t, (steps.get(t) ?? 0) + rates[j] - (j > 0 ? rates[j - 1] : 0)));
-    } else for (const w of c.arrivals) perStart.set(w.start, (perStart.get(w.start) ?? 0) + w.rate);
+    } else {
+      for (const w of c.arrivals) {
+        // The first window, when the span starts inside it, counts from span.start, where the
+        // level clients' levels start.
+        const t = w.start < profile.span.start ? profile.span.start : w.start;
+        perStart.set(t, (perStart.get(t) ?? 0) + w.rate);
+      }
+    }
   }
   let peak = 0; // loops: spreading ~10^5 window starts overflowed the call stack (found by review)
   if (steps.size === 0) {

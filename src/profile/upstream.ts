@@ -658,11 +658,11 @@ function writePoolFiles(profile: Profile, nums: number[], renamed: boolean, put:
         const gaps = Math.round((w.start - prev) / W);
         for (let k = 1; k < gaps; k++) rows.push(`${String(prev + k * W)},0,0,,0,0`);
       }
-      // A window the profile's span ends inside is rated over its part inside the span;
-      // upstream generates whole windows, so its rate is spread over the whole window to keep
-      // the window's requests (found by review: an exported fitted profile imported back with
-      // 423 requests for 400). Whole windows (every upstream pool's) are written as they are.
-      const inside = profile.span.end - w.start;
+      // A window the profile's span ends (or starts) inside is rated over its part inside the
+      // span; upstream generates whole windows, so its rate is spread over the whole window to
+      // keep the window's requests (found by review: an exported fitted profile imported back
+      // with 423 requests for 400). Whole windows (every upstream pool's) are written as they are.
+      const inside = Math.min(w.start + W, profile.span.end) - Math.max(w.start, profile.span.start);
       rows.push(formatTraceRow(inside > 0 && inside < W ? { ...w, rate: (w.rate * inside) / W } : w));
     });
     // Python's csv module ends rows with CRLF; json.dump(indent=2) writes no final newline.

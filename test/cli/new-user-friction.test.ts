@@ -118,8 +118,13 @@ describe('generate from a profile of relative times that do not start at 0 says 
     expect((await runCli('fit', fixture('traces', 'burstgpt', 'burstgpt3_slice.csv'), '--preset', 'burstgpt', '--out', rel, '--quiet')).code).toBe(0);
     const r = await runCli('generate', rel, '--duration', '3600', '--out', join(dir, 'b.jsonl'));
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`note: --start 0 is before the profile's span (19440000 … 19481563 s: its log's times were relative, and did not start at 0), which repeats every 42000 s, so the run starts 6000 s into it; --start 19440000 starts at its beginning\n`);
-    for (const args of [[rel, '--start', '19440000'], [rel, '--start', '19450000'], [profile]]) {
+    // (The span starts at the first request's whole second, 110 s into its first window; the
+    // profile repeats from that window's start.)
+    expect(r.stderr).toContain(`note: --start 0 is before the profile's span (19440110 … 19481563 s: its log's times were relative, and did not start at 0), which repeats every 42000 s from 19440000 s (its first window's start), so the run starts 6000 s into it; --start 19440110 starts at its beginning\n`);
+    const inFirst = await runCli('generate', rel, '--start', '19440000', '--duration', '600', '--out', join(dir, 'b.jsonl'));
+    expect(inFirst.code).toBe(0);
+    expect(inFirst.stderr).toContain(`note: --start 19440000 is 110 s before the profile's span (19440110 … 19481563 s: its log's times were relative, and did not start at 0), inside its first 600 s window (from 19440000 s), which the run draws from there at the rate its log had in it from 19440110 s; --start 19440110 starts where the log's first request was\n`);
+    for (const args of [[rel, '--start', '19440110'], [rel, '--start', '19450000'], [profile]]) {
       const q = await runCli('generate', ...args, '--duration', '600', '--out', join(dir, 'b.jsonl'));
       expect(q.code, args.join(' ')).toBe(0);
       expect(q.stderr, args.join(' ')).not.toContain('before the profile');

@@ -25,11 +25,12 @@ describe('generate: the note for a --start before a profile span that does not s
     expect((await runCli('fit', '--summaries', s, '--out', p, '--quiet')).code).toBe(0);
     const prof = JSON.parse(readFileSync(p, 'utf8'));
     expect(prof.span.origin).toBe('2023-11-16T00:00:00.000Z');
-    expect(prof.span.start).toBe(65400);
+    // The first request's whole second (18:15:46), inside the window from 18:10 (65 400 s).
+    expect(prof.span.start).toBe(65746);
     const r = await runCli('generate', p, '--duration', '60', '--out', join(dir, 'midnight.jsonl'));
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain("note: --start 0 is before the profile's span (65400 … ");
-    expect(r.stderr).toContain('it starts 65400 s after its origin, 2023-11-16T00:00:00.000Z');
+    expect(r.stderr).toContain("note: --start 0 is before the profile's span (65746 … ");
+    expect(r.stderr).toContain('it starts 65746 s after its origin, 2023-11-16T00:00:00.000Z');
     expect(r.stderr).not.toContain('relative');
   });
 

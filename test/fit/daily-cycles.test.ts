@@ -4,6 +4,7 @@ import { planGeneration } from '../../src/generate/compose.js';
 import { dailyBin, levelRateAt } from '../../src/generate/levels.js';
 import { peakWindowRate } from '../../src/profile/summarize.js';
 import { validateProfile } from '../../src/profile/read.js';
+import { windowGrid } from '../../src/profile/window-grid.js';
 import type { Profile } from '../../src/profile/schema.js';
 import { buildSummaries } from '../../src/summary/build.js';
 import { mergeAll } from '../../src/summary/merge.js';
@@ -46,9 +47,11 @@ function eveningShare(profile: Profile, epoch0: number): number {
   const W = profile.windows.arrival_seconds;
   let ev = 0;
   let all = 0;
-  for (let k = 0; profile.span.start + k * W < profile.span.end; k++) {
-    const t = profile.span.start + k * W;
-    const n = levelRateAt(levels, profile.level_shape, t) * (Math.min(t + W, profile.span.end) - t);
+  // Window by window from the grid's start (the first window holds span.start).
+  const g = windowGrid(profile);
+  for (let k = 0; g + k * W < profile.span.end; k++) {
+    const t = g + k * W;
+    const n = levelRateAt(levels, profile.level_shape, t) * (Math.min(t + W, profile.span.end) - Math.max(t, profile.span.start));
     all += n;
     if (evening(clockOfDay(t + epoch0))) ev += n;
   }

@@ -10,6 +10,7 @@ import { spearmanFromJoint } from '../../src/fit/lengths.js';
 import { rateChangePoints } from '../../src/fit/rates.js';
 import { importServegenPool } from '../../src/profile/upstream.js';
 import { planGeneration } from '../../src/generate/compose.js';
+import { planRequests } from '../../src/generate/in-memory.js';
 import { validateProfile } from '../../src/profile/read.js';
 import { serializeProfile } from '../../src/profile/write.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
@@ -278,23 +279,29 @@ describe('fitting from summaries of partitions', () => {
 });
 
 describe('a trace that starts inside its first arrival window', () => {
-  // Arrivals every 0.2 s from t = 300 to t = 3 900 (18 001 requests). The profile's span starts
-  // at the window boundary (span.start = 0) and `generate`/`roundtrip` generate from there, a
-  // whole first window. Its rate was the count over the 300 s observed (5 req/s), so the
-  // regenerated first window held 3 000 requests for the source's 1 500 (found by review: on
-  // BurstGPT, whose first request is 110 s into its window, the first window came out 22 % high).
-  // The rate is now over the window's part inside the profile's span: 1 500 / 600.
+  // Arrivals every 0.2 s from t = 300 to t = 3 900 (18 001 requests). Until the thirty-seventh
+  // session the profile's span started at the window boundary (span.start = 0), `generate` drew
+  // a whole first window from there, and the window was rated over all of it: 1 500 / 600, at
+  // half the log's rate (before that, rated over the 300 s observed and drawn whole, it held
+  // 3 000 requests for 1 500; on BurstGPT, 110 s into its window, 22 % high). The span now
+  // starts at the first request's whole second, and the window is rated from there.
   const ts = Array.from({ length: 18001 }, (_, i) => 300 + i * 0.2);
   const { profile } = fitTrace(traceOf(ts), base);
 
-  it('generating the profile\'s span expects the source\'s count (deterministic: rate × width)', () => {
-    expect(profile.span.start).toBe(0);
+  it('generating the profile\'s span expects the source\'s count, at the log\'s rate in the first window', () => {
+    expect(profile.span.start).toBe(300);
+    expect(profile.clients[0].arrivals[0].start).toBe(0);
     const plan = planGeneration(profile, { start: profile.span.start, duration: profile.span.end - profile.span.start, rate: { kind: 'scale', factor: 1 }, seed: 1 });
     expect(Math.abs(plan.expectedRequests / ts.length - 1)).toBeLessThan(1e-3);
-    expect(profile.clients[0].arrivals[0].rate).toBeCloseTo(1500 / 600, 2); // 300 ≤ t < 600: 1 500 arrivals (±1 at the float boundary)
+    expect(profile.clients[0].arrivals[0].rate).toBeCloseTo(1500 / 300, 2); // 300 ≤ t < 600: 1 500 arrivals (±1 at the float boundary)
     // The last window, cut by the span's end (which the profile keeps exact), is unchanged: 3 600 → 3 900.
     const last = profile.clients[0].arrivals.at(-1)!;
     expect(last.start).toBe(3600);
     expect(last.rate).toBeCloseTo(1500 / 300, 2);
+    // Drawn: 300 … 600 s holds the log's 1 500, and nothing comes before 300 s.
+    const times = [...planRequests(plan)].map((r) => r.timestamp + profile.span.start);
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(300);
+    const first = times.filter((t) => t < 600).length;
+    expect(Math.abs(first - 1500)).toBeLessThan(4 * Math.sqrt(1500));
   });
 });

@@ -1,3 +1,4 @@
+import { windowGrid } from '../../src/profile/window-grid.js';
 import { describe, expect, it } from 'vitest';
 import { fitSummaries, fitTrace, type FitOptions } from '../../src/fit/fit-trace.js';
 import { rateSegments } from '../../src/fit/rates.js';
@@ -173,11 +174,15 @@ describe('a sparse Poisson client', () => {
 
   it('survives validation, anonymization and a partitioned scan', () => {
     expect(validateProfile(JSON.parse(JSON.stringify(profile))).clients[0].levels).toEqual(client.levels);
-    // Anonymized, times are from the span's start.
+    // Anonymized, times are from the span's first window (the span starts at the first
+    // request's whole second, inside it), so the windows stay on their grid.
     expect(profile.span.start).toBeGreaterThan(0);
     const anon = anonymizeProfile(validateProfile(JSON.parse(JSON.stringify(profile))), {});
-    expect(anon.clients[0].levels!.starts).toEqual([0]);
-    expect(anon.level_shape!.starts).toEqual([0]);
+    expect(anon.span.start).toBe(profile.span.start - windowGrid(profile));
+    expect(anon.span.start).toBeLessThan(600);
+    expect(anon.clients[0].levels!.starts).toEqual([anon.span.start]);
+    expect(anon.level_shape!.starts).toEqual([anon.span.start]);
+    expect(anon.clients[0].arrivals.every((w) => w.start % 600 === 0)).toBe(true);
     // Four time partitions cut at window boundaries, merged: the same levels as one scan.
     const trace = traceOf(times);
     const opts = { arrivalSeconds: 600, lengthSeconds: 21600 };
@@ -783,7 +788,7 @@ describe('daily cycles of level clients', () => {
     expect(read.clients[0].levels!.daily).toEqual(profile.clients[0].levels!.daily);
     expect(profile.span.start).toBeGreaterThan(0);
     const anon = anonymizeProfile(read, {});
-    expect(anon.clients[0].levels!.daily!.start).toBe(profile.clients[0].levels!.daily!.start - profile.span.start);
+    expect(anon.clients[0].levels!.daily!.start).toBe(profile.clients[0].levels!.daily!.start - windowGrid(profile));
     const bad = JSON.parse(JSON.stringify(profile));
     bad.clients[0].levels.daily.factors = [1];
     expect(() => validateProfile(bad, 'p.json')).toThrow(/clients\[0\]\.levels\.daily\.factors/);
