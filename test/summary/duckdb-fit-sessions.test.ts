@@ -1,0 +1,78 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixture, tempDir } from '../helpers.js';
+import { runCli } from '../cli/run-cli.js';
+import { createRng } from '../../src/stats/rng.js';
+
+/**
+ * A chat log of 4 clients with sessions (seed 3): 1–8 turns a session, each turn's input grown
+ * from the last, a 1 s clock with a fifth of turns at the time of the one before (turns at one
+ * time), some rows without a session or without an input, a session id used by two clients,
+ * and a small client `d` (pooled below --min-client-requests 40). Rows in time order.
+ */
+function chatLog(): string {
+  const rng = createRng(3);
+  const rows: { t: number; line: string }[] = [];
+  for (const [client, sessions] of [['a', 120], ['b', 80], ['c', 60], ['d', 6]] as const) {
+    let t = 0;
+    for (let s = 0; s < sessions; s++) {
+      t += 1 + 30 * rng.next();
+      let input = 100 + Math.floor(2000 * rng.next());
+      const turns = 1 + Math.floor(8 * rng.next());
+      for (let k = 0, tt = t; k < turns; k++, tt += rng.next() < 0.2 ? 0 : 5 + 60 * rng.next()) {
+        if (k > 0) input += 20 + Math.floor(800 * rng.next());
+        const x = rng.next() < 0.05 ? '' : String(input);
+        rows.push({ t: Math.floor(tt), line: `${Math.floor(tt)},${client},${client === 'b' && s < 3 ? `a-s${s}` : `${client}-s${s}`},${x},100` });
+      }
+      if (rng.next() < 0.3) rows.push({ t: Math.floor(t + 2), line: `${Math.floor(t + 2)},${client},,${100 + Math.floor(500 * rng.next())},50` });
+    }
+  }
+  rows.sort((x, y) => x.t - y.t);
+  return ['time,client,session,input,output', ...rows.map((r) => r.line)].join('\n') + '\n';
+}
+
+const MAP = { columns: { timestamp: 'time', client_id: 'client', session_id: 'session', input_tokens: 'input', output_tokens: 'output' }, timestamp: { unit: 's' } };
+
+/** A profile without its provenance and aggregate rate model (fitted to 5-minute buckets from rows, to windows' counts by the DuckDB engine: a difference of its own). */
+function read(file: string): Record<string, unknown> {
+  const p = JSON.parse(readFileSync(file, 'utf8'));
+  delete p.provenance;
+  delete p.aggregate;
+  return p;
+}
+
+describe('fit --engine duckdb: session statistics as --engine ts fits them', () => {
+  it('a multi-client chat log (turns at one time, absent inputs, a pooled small client): equal profiles, sessions included', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'chat.csv');
+    writeFileSync(log, chatLog());
+    writeFileSync(join(dir, 'map.json'), JSON.stringify(MAP));
+    for (const extra of [[], ['--min-client-requests', '40']]) {
+      const ts = await runCli('fit', log, '--map', join(dir, 'map.json'), '--engine', 'ts', '--out', join(dir, 'ts.json'), ...extra);
+      expect(ts.code, ts.stderr).toBe(0);
+      const duck = await runCli('fit', log, '--map', join(dir, 'map.json'), '--engine', 'duckdb', '--out', join(dir, 'd.json'), ...extra);
+      expect(duck.code, duck.stderr).toBe(0);
+      expect(duck.stderr).not.toContain('no session statistics');
+      const a = read(join(dir, 'ts.json'));
+      const b = read(join(dir, 'd.json'));
+      const clients = a.clients as { id: string; sessions?: Record<string, unknown> }[];
+      // Before the fix: no client of the DuckDB engine's profile had sessions.
+      expect(clients.map((c) => c.id).sort()).toEqual(extra.length ? ['a', 'b', 'c', 'tail'] : ['a', 'b', 'c', 'd']);
+      expect(clients.every((c) => c.sessions && c.sessions.input_rank_by_turn && typeof c.sessions.input_rank_turn_copula === 'number')).toBe(true);
+      expect(b).toEqual(a);
+    }
+  }, 60_000);
+
+  it("BurstGPT's slice (394 of 400 rows in sessions): equal sessions, without the old note", async () => {
+    const dir = tempDir();
+    const burst = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
+    expect((await runCli('fit', burst, '--preset', 'burstgpt', '--engine', 'ts', '--out', join(dir, 'ts.json'), '--quiet')).code).toBe(0);
+    const duck = await runCli('fit', burst, '--preset', 'burstgpt', '--engine', 'duckdb', '--out', join(dir, 'd.json'));
+    expect(duck.code).toBe(0);
+    expect(duck.stderr).not.toContain('session');
+    const a = read(join(dir, 'ts.json'));
+    expect((a.clients as { sessions?: unknown }[]).filter((c) => c.sessions).length).toBe(2);
+    expect(read(join(dir, 'd.json'))).toEqual(a);
+  }, 30_000);
+});
