@@ -3,6 +3,7 @@ import { normalQuantile } from '../stats/normal.js';
 import { RANK_BINS, TURN_BUCKETS, rankCdf, rankToUniform, turnBucket } from '../profile/session-ranks.js';
 import { calibrateTurns } from './session-calibration.js';
 import { lowerBound } from '../util/lower-bound.js';
+import { orderWithinTimes } from '../util/time-order.js';
 
 /** Fewest consecutive-turn pairs from which the rank correlation of turns is estimated. */
 const MIN_RANK_PAIRS = 10;
@@ -147,24 +148,11 @@ export function sessionStats(trace: Trace, lengthSeconds: number): Map<string, R
  * taken in row order, a session's input growth, its turns' input ranks and their pairs depended
  * on how the file happened to order them (found by audit, h-89: the same rows shuffled gave a
  * growth median of 151 instead of 168 tokens); a context grows with its turns, so a session's
- * turns at one time are taken shortest first, as validate takes the largest input of a time.
+ * turns at one time are taken shortest first (validate's session metrics take them so too).
  */
 function tieOrderByInput(trace: Trace, input: Int32Array | undefined, tie: Int32Array | undefined): Int32Array | undefined {
   if (!input || !tie) return undefined;
-  const n = trace.n;
-  const ts = trace.timestamp;
-  let ties = false;
-  for (let i = 1; i < n && !ties; i++) ties = ts[i] === ts[i - 1];
-  if (!ties) return undefined;
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  for (let a = 0; a < n; ) {
-    let b = a + 1;
-    while (b < n && ts[b] === ts[a]) b++;
-    if (b - a > 1) order.subarray(a, b).sort((x, y) => input[x] - input[y] || tie[x] - tie[y] || x - y);
-    a = b;
-  }
-  return order;
+  return orderWithinTimes(trace.timestamp, (x, y) => input[x] - input[y] || tie[x] - tie[y] || x - y);
 }
 
 /**

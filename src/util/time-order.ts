@@ -20,3 +20,23 @@ export function timeOrder(t: Float64Array): { perm?: Uint32Array; apply: <T exte
     },
   };
 }
+
+/**
+ * Row indices of rows already in time order with each run of equal times sorted by `compare`
+ * (a total order: end it with the indices), or undefined when no two rows share a time.
+ */
+export function orderWithinTimes(ts: Float64Array, compare: (a: number, b: number) => number): Int32Array | undefined {
+  const n = ts.length;
+  let ties = false;
+  for (let i = 1; i < n && !ties; i++) ties = ts[i] === ts[i - 1];
+  if (!ties) return undefined;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let a = 0; a < n; ) {
+    let b = a + 1;
+    while (b < n && ts[b] === ts[a]) b++;
+    if (b - a > 1) order.subarray(a, b).sort(compare);
+    a = b;
+  }
+  return order;
+}
