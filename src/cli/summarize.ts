@@ -85,7 +85,7 @@ export function registerSummarize(program: Command): void {
       if (origin !== undefined && s.arrivals.length > 0) warnOriginAfterFirst(rep, origin, s.span.start);
       writeFileAtomic(opts.out, summariesJsonChunks(s));
       rep.info(`summarized ${s.arrivals.reduce((a, b) => a + b.n, 0)} requests into ${s.arrivals.length} per-client arrival windows of ${W} s and ${s.lengths.length} per-client length windows of ${L} s (clock resolution ${s.resolution} s) → ${opts.out}`);
-      if (sessionColumn) rep.info('note: the inputs have session ids, and summaries keep no session statistics (a profile fitted from them has none): fit the logs with --engine ts for them');
+      if (sessionColumn) rep.info('note: the inputs have session ids, and summaries keep no session statistics (a profile fitted from them has none): fit the logs themselves for them (either engine)');
     });
 }
 

@@ -10,7 +10,8 @@
  * them, and runs sessionStats on that trace: the TypeScript engine's numbers on the same rows.
  *
  * Read only when the mapping maps session_id and a row has one; ~20 bytes a row are held
- * (client, time, input, session), at most SESSION_MAX_ROWS rows (above, none: said).
+ * (client, time, input, session) and ~100 more in sessionStats, at most SESSION_MAX_ROWS rows
+ * (above, none: said).
  */
 import { openSource, originOf, num, type Source } from './duckdb.js';
 import { streamInInputOrder } from './duckdb-input-order.js';
@@ -25,11 +26,12 @@ import { sessionStats } from '../fit/sessions.js';
 import { timeOrder } from '../util/time-order.js';
 
 /**
- * Accepted rows the session pass holds at most (20 bytes each, and sessionStats' working
- * arrays of ~60 bytes a row: ~4 GB at this many). Above it a fit has no session statistics and
- * says so, rather than running out of memory on a log of billions of rows.
+ * Accepted rows the session pass holds at most: with sessionStats' working arrays, ~120 bytes a
+ * row (measured: a 2.25 M-row fit took 267 MB more than without session ids), ~2.4 GB at this
+ * many. Above it a fit has no session statistics and says so, rather than running out of
+ * memory on a log of billions of rows.
  */
-export const SESSION_MAX_ROWS = 50_000_000;
+export const SESSION_MAX_ROWS = 20_000_000;
 
 /** What sessionStatsWithDuckDB found. */
 export interface DuckDbSessions {

@@ -32,7 +32,7 @@ describe('fit and sessions by engine (review: sessions were dropped without a wo
     for (const engine of ['ts', 'duckdb']) {
       const s = await runCli('summarize', BURST, '--preset', 'burstgpt', '--engine', engine, '--out', join(dir, `s-${engine}.json`));
       expect(s.code, engine).toBe(0);
-      expect(s.stderr, engine).toContain('note: the inputs have session ids, and summaries keep no session statistics (a profile fitted from them has none): fit the logs with --engine ts for them');
+      expect(s.stderr, engine).toContain('note: the inputs have session ids, and summaries keep no session statistics (a profile fitted from them has none): fit the logs themselves for them (either engine)');
     }
     // No note for a log without session ids.
     const conv = await runCli('fit', fixture('traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv'), '--preset', 'azure-llm-2023', '--engine', 'duckdb', '--out', join(dir, 'c.json'));

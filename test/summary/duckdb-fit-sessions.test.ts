@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { fixture, tempDir } from '../helpers.js';
 import { runCli } from '../cli/run-cli.js';
 import { createRng } from '../../src/stats/rng.js';
+import { parseMapping } from '../../src/ingest/mapping.js';
+import { sessionStatsWithDuckDB, sessionsTooManyNote } from '../../src/summary/duckdb-sessions.js';
 
 /**
  * A chat log of 4 clients with sessions (seed 3): 1–8 turns a session, each turn's input grown
@@ -74,5 +76,20 @@ describe('fit --engine duckdb: session statistics as --engine ts fits them', () 
     const a = read(join(dir, 'ts.json'));
     expect((a.clients as { sessions?: unknown }[]).filter((c) => c.sessions).length).toBe(2);
     expect(read(join(dir, 'd.json'))).toEqual(a);
+  }, 30_000);
+
+  it('more rows than the pass holds: no statistics, and a note saying why', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'chat.csv');
+    writeFileSync(log, chatLog());
+    const mapping = parseMapping(MAP, 'm');
+    const all = await sessionStatsWithDuckDB([log], mapping, { lengthSeconds: 21600 });
+    expect([...all!.stats!.keys()].sort()).toEqual(['a', 'b', 'c', 'd']);
+    const rows = chatLog().trim().split('\n').length - 1;
+    const few = await sessionStatsWithDuckDB([log], mapping, { lengthSeconds: 21600, maxRows: rows - 1 });
+    expect(few).toEqual({ tooMany: { rows, max: rows - 1 } });
+    expect(sessionsTooManyNote(few!.tooMany!)).toContain(`${rows} accepted rows are more than the DuckDB engine's session pass holds (${rows - 1}): the profile has no session statistics`);
+    // Without session_id mapped: no pass.
+    expect(await sessionStatsWithDuckDB([log], parseMapping({ ...MAP, columns: Object.fromEntries(Object.entries(MAP.columns).filter(([k]) => k !== 'session_id')) }, 'm'), { lengthSeconds: 21600 })).toBeUndefined();
   }, 30_000);
 });
