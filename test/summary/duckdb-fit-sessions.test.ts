@@ -66,6 +66,23 @@ describe('fit --engine duckdb: session statistics as --engine ts fits them', () 
     }
   }, 60_000);
 
+  it('the same log in two files whose times interleave: the same sessions from either engine as from one file', async () => {
+    const dir = tempDir();
+    const [head, ...lines] = chatLog().trim().split('\n');
+    writeFileSync(join(dir, 'one.csv'), [head, ...lines].join('\n') + '\n');
+    writeFileSync(join(dir, 'p1.csv'), [head, ...lines.filter((_, i) => i % 3 !== 0)].join('\n') + '\n');
+    writeFileSync(join(dir, 'p2.csv'), [head, ...lines.filter((_, i) => i % 3 === 0)].join('\n') + '\n');
+    writeFileSync(join(dir, 'map.json'), JSON.stringify(MAP));
+    const sessionsOf = async (engine: string, ...inputs: string[]) => {
+      const out = join(dir, `${engine}-${inputs.length}.json`);
+      expect((await runCli('fit', ...inputs, '--map', join(dir, 'map.json'), '--engine', engine, '--out', out, '--quiet')).code).toBe(0);
+      return (read(out).clients as { id: string; sessions?: unknown }[]).map((c) => [c.id, c.sessions]);
+    };
+    const one = await sessionsOf('ts', join(dir, 'one.csv'));
+    expect(await sessionsOf('ts', join(dir, 'p1.csv'), join(dir, 'p2.csv'))).toEqual(one);
+    expect(await sessionsOf('duckdb', join(dir, 'p1.csv'), join(dir, 'p2.csv'))).toEqual(one);
+  }, 60_000);
+
   it("BurstGPT's slice (394 of 400 rows in sessions): equal sessions, without the old note", async () => {
     const dir = tempDir();
     const burst = fixture('traces', 'burstgpt', 'burstgpt3_slice.csv');
