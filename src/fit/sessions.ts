@@ -143,8 +143,7 @@ export function sessionStats(trace: Trace, lengthSeconds: number): Map<string, R
  * The rows in time order with the rows of one timestamp by input, ascending (absent inputs
  * first), then by their content tie key (contentTies: the order their ranks take among equal
  * inputs), then row order (rows alike in all that sessionStats reads), or undefined when no two
- * rows share a timestamp. Turns of a session at
- * one time have no order of their own (a log's clock of 1 s, a batch of turns sent at once):
+ * rows share a timestamp. Turns of a session at one time have no order of their own (a log's clock of 1 s, a batch of turns sent at once):
  * taken in row order, a session's input growth, its turns' input ranks and their pairs depended
  * on how the file happened to order them (found by audit, h-89: the same rows shuffled gave a
  * growth median of 151 instead of 168 tokens); a context grows with its turns, so a session's
@@ -212,8 +211,8 @@ function rankModel(counts: Float64Array, client: number, pairs: number[] | undef
  * Each row's input rank within its client's length window: (values below + ½) / values in the
  * window, in (0, 1); NaN where the input is absent. Rows with equal inputs take the places of
  * their tie one each, in a fixed pseudo-random order (contentTies: a hash of what the row is,
- * not of its place in the file), not all the tie's mid-rank: the ranks of a window then stay uniform over its bins, as
- * generation draws them. With mid-ranks a value held by a third of a window put all its rows
+ * not of its place in the file), not all the tie's mid-rank: the ranks of a window then stay
+ * uniform over its bins, as generation draws them. With mid-ranks a value held by a third of a window put all its rows
  * in one bin and left the others of its range empty, and generation's per-window control
  * (SessionAssigner.inputRankIn), which keeps each bin at its share, moved later turns' draws
  * into those empty bins — the tie's value, that of turn 1: inputs of 100 tokens per turn
