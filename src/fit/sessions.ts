@@ -143,9 +143,9 @@ export function sessionStats(trace: Trace, lengthSeconds: number): Map<string, R
  * The rows in time order with the rows of one timestamp by input, ascending (absent inputs
  * first), then by their content tie key (contentTies: the order their ranks take among equal
  * inputs), then row order (rows alike in all that sessionStats reads), or undefined when no two
- * rows share a timestamp. Turns of a session at one time have no order of their own (a log's clock of 1 s, a batch of turns sent at once):
- * taken in row order, a session's input growth, its turns' input ranks and their pairs depended
- * on how the file happened to order them (found by audit, h-89: the same rows shuffled gave a
+ * rows share a timestamp. Turns of a session at one time have no order of their own (a log's
+ * clock of 1 s, a batch of turns sent at once): taken in row order, a session's input growth,
+ * its turns' input ranks and their pairs depended on how the file happened to order them (found by audit, h-89: the same rows shuffled gave a
  * growth median of 151 instead of 168 tokens); a context grows with its turns, so a session's
  * turns at one time are taken shortest first (validate's session metrics take them so too).
  */
