@@ -101,7 +101,8 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
     const hash = createHash('sha256');
     for (const f of files) hashFile(hash, f);
     let prefix: Map<string, PrefixSection> | undefined;
-    const summaries = await scanSummaries(inputs, mapping, format, { ...fitOptions, memoryLimit: opts.duckdbMemory, onPrefix: (p) => (prefix = p) }, 'duckdb', rep, opts);
+    let sessions: Map<string, Record<string, unknown>> | undefined;
+    const summaries = await scanSummaries(inputs, mapping, format, { ...fitOptions, memoryLimit: opts.duckdbMemory, onPrefix: (p) => (prefix = p), onSessions: (s) => (sessions = s) }, 'duckdb', rep, opts);
     takeOut();
     const dropped: DroppedMemory[] = [];
     const profile = fitSummaries(summaries, {
@@ -111,7 +112,7 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
       sourceSha256: hash.digest('hex'),
       created: defaultCreated(),
       recorded: { engine: opts.engine, inputs: files.length },
-    }, { prefix });
+    }, { prefix, sessions });
     const batchesFromScan = batchClientsNote(summaries);
     if (batchesFromScan) rep.info(batchesFromScan);
     const droppedFromScan = memoryDroppedNote(dropped, false);

@@ -19,6 +19,8 @@ import { parseIsoSeconds } from '../ingest/timestamp.js';
 import { timeAxisWarning } from '../ingest/time-axis.js';
 import { rebaseToFirstSecond } from '../ingest/trace.js';
 import { prefixSections } from '../fit/prefix.js';
+import { sessionStats } from '../fit/sessions.js';
+import { sessionStatsWithDuckDB, sessionsTooManyNote } from '../summary/duckdb-sessions.js';
 import { withShare } from '../generate/prefix-section.js';
 import type { PrefixSection } from '../profile/schema.js';
 import { pooledPrefixTrace, pooledSliceRows, prefixRowsWithDuckDB, sayPrefixNotes, slicedNote, tooManyNote, type PrefixReadOptions } from '../summary/duckdb-prefix.js';
@@ -83,7 +85,7 @@ export function registerSummarize(program: Command): void {
       if (origin !== undefined && s.arrivals.length > 0) warnOriginAfterFirst(rep, origin, s.span.start);
       writeFileAtomic(opts.out, summariesJsonChunks(s));
       rep.info(`summarized ${s.arrivals.reduce((a, b) => a + b.n, 0)} requests into ${s.arrivals.length} per-client arrival windows of ${W} s and ${s.lengths.length} per-client length windows of ${L} s (clock resolution ${s.resolution} s) → ${opts.out}`);
-      if (sessionColumn) rep.info('note: the inputs have session ids, and summaries keep no session statistics (a profile fitted from them has none): fit the logs with --engine ts for them');
+      if (sessionColumn) rep.info('note: the inputs have session ids, and summaries keep no session statistics (a profile fitted from them has none): fit the logs themselves for them (either engine)');
     });
 }
 
@@ -140,7 +142,7 @@ export async function scanSummaries(
   inputs: string[],
   mapping: Mapping,
   format: InputFormat | undefined,
-  opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; firstSecond?: boolean; memoryLimit?: string; poolBelow?: number; onPooled?: (clients: number) => void; onSessionColumn?: () => void; onTimeAxisWarning?: (warning: string) => void; onPrefix?: (sections: Map<string, PrefixSection> | undefined) => void },
+  opts: { arrivalSeconds: number; lengthSeconds: number; resolution?: number; origin?: number; firstSecond?: boolean; memoryLimit?: string; poolBelow?: number; onPooled?: (clients: number) => void; onSessionColumn?: () => void; onTimeAxisWarning?: (warning: string) => void; onPrefix?: (sections: Map<string, PrefixSection> | undefined) => void; onSessions?: (stats: Map<string, Record<string, unknown>> | undefined) => void },
   engine: string,
   rep: Reporter,
   rejects: RejectOptions = {},
@@ -154,6 +156,12 @@ export async function scanSummaries(
       await duckdbRejects(r, rejects, rep, { mapping, format });
       // fit: the prefix model from the rows with hash_ids (a pass of their own), pooled as the scan pooled.
       if (opts.onPrefix) opts.onPrefix(await duckdbPrefixSections(inputs, mapping, { format, memoryLimit: opts.memoryLimit, firstSecond: opts.firstSecond, onStage: (t) => rep.stage(t), onNote: (l) => rep.info(l) }, opts.poolBelow, rep));
+      // fit: session statistics from the accepted rows' clients, times, inputs and session ids (a pass of their own).
+      if (opts.onSessions && r.sessionColumn) {
+        const s = await sessionStatsWithDuckDB(inputs, mapping, { format, memoryLimit: opts.memoryLimit, firstSecond: opts.firstSecond, poolBelow: opts.poolBelow, lengthSeconds: opts.lengthSeconds, onStage: (t) => rep.stage(t) });
+        if (s?.tooMany) rep.info(sessionsTooManyNote(s.tooMany));
+        opts.onSessions(s?.stats);
+      }
       if (r.warning) rep.info(`warning: ${r.warning}`);
       if (r.warning) opts.onTimeAxisWarning?.(r.warning);
       summaries = r.summaries;
@@ -177,6 +185,7 @@ export async function scanSummaries(
     if (p.pooled > 0) opts.onPooled?.(p.pooled);
   }
   opts.onPrefix?.(prefixSections(trace));
+  opts.onSessions?.(sessionStats(trace, opts.lengthSeconds));
   if (opts.origin !== undefined) {
     if (trace.origin === null) throw new UsageError('--origin: the timestamps are relative (no absolute time to count from)');
     // (to the nanosecond: a generated trace's origin has its --start's digits, as engine duckdb's originOf)

@@ -3,6 +3,7 @@ import { normalQuantile } from '../stats/normal.js';
 import { RANK_BINS, TURN_BUCKETS, rankCdf, rankToUniform, turnBucket } from '../profile/session-ranks.js';
 import { calibrateTurns } from './session-calibration.js';
 import { lowerBound } from '../util/lower-bound.js';
+import { orderWithinTimes } from '../util/time-order.js';
 
 /** Fewest consecutive-turn pairs from which the rank correlation of turns is estimated. */
 const MIN_RANK_PAIRS = 10;
@@ -25,7 +26,8 @@ export function sessionStats(trace: Trace, lengthSeconds: number): Map<string, R
   const { key, sessions: m } = keys;
   const n = trace.n;
   const input = trace.ints.input_tokens;
-  const rank = input ? inputRanks(trace, input, lengthSeconds) : undefined;
+  const tie = input ? contentTies(trace, key) : undefined;
+  const rank = input ? inputRanks(trace, input, tie!, lengthSeconds) : undefined;
   // Rows per client, and those with a session id: a client's rows need not all be in sessions
   // (BurstGPT's API rows have none, and fit --anonymize pools them with chat rows into `tail`).
   const clients = trace.clientIds.length;
@@ -56,7 +58,7 @@ export function sessionStats(trace: Trace, lengthSeconds: number): Map<string, R
   const times = new Float64Array(n);
   const timeClient = new Int32Array(n);
   let nTimes = 0;
-  const order = tieOrderByInput(trace, input);
+  const order = tieOrderByInput(trace, input, tie);
   for (let o = 0; o < n; o++) {
     const i = order ? order[o] : o;
     const c = trace.client[i];
@@ -139,29 +141,17 @@ export function sessionStats(trace: Trace, lengthSeconds: number): Map<string, R
 
 /**
  * The rows in time order with the rows of one timestamp by input, ascending (absent inputs
- * first, then row order), or undefined when no two rows share a timestamp. Turns of a session at
- * one time have no order of their own (a log's clock of 1 s, a batch of turns sent at once):
- * taken in row order, a session's input growth, its turns' input ranks and their pairs depended
- * on how the file happened to order them (found by audit, h-89: the same rows shuffled gave a
+ * first), then by their content tie key (contentTies: the order their ranks take among equal
+ * inputs), then row order (rows alike in all that sessionStats reads), or undefined when no two
+ * rows share a timestamp. Turns of a session at one time have no order of their own (a log's
+ * clock of 1 s, a batch of turns sent at once): taken in row order, a session's input growth,
+ * its turns' input ranks and their pairs depended on how the file happened to order them (found by audit, h-89: the same rows shuffled gave a
  * growth median of 151 instead of 168 tokens); a context grows with its turns, so a session's
- * turns at one time are taken shortest first, as validate takes the largest input of a time.
+ * turns at one time are taken shortest first (validate's session metrics take them so too).
  */
-function tieOrderByInput(trace: Trace, input: Int32Array | undefined): Int32Array | undefined {
-  if (!input) return undefined;
-  const n = trace.n;
-  const ts = trace.timestamp;
-  let ties = false;
-  for (let i = 1; i < n && !ties; i++) ties = ts[i] === ts[i - 1];
-  if (!ties) return undefined;
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  for (let a = 0; a < n; ) {
-    let b = a + 1;
-    while (b < n && ts[b] === ts[a]) b++;
-    if (b - a > 1) order.subarray(a, b).sort((x, y) => input[x] - input[y] || x - y);
-    a = b;
-  }
-  return order;
+function tieOrderByInput(trace: Trace, input: Int32Array | undefined, tie: Int32Array | undefined): Int32Array | undefined {
+  if (!input || !tie) return undefined;
+  return orderWithinTimes(trace.timestamp, (x, y) => input[x] - input[y] || tie[x] - tie[y] || x - y);
 }
 
 /**
@@ -220,15 +210,15 @@ function rankModel(counts: Float64Array, client: number, pairs: number[] | undef
 /**
  * Each row's input rank within its client's length window: (values below + ½) / values in the
  * window, in (0, 1); NaN where the input is absent. Rows with equal inputs take the places of
- * their tie one each, in a fixed pseudo-random order (TIE_BITS of a hash of the row number),
- * not all the tie's mid-rank: the ranks of a window then stay uniform over its bins, as
- * generation draws them. With mid-ranks a value held by a third of a window put all its rows
+ * their tie one each, in a fixed pseudo-random order (contentTies: a hash of what the row is,
+ * not of its place in the file), not all the tie's mid-rank: the ranks of a window then stay
+ * uniform over its bins, as generation draws them. With mid-ranks a value held by a third of a window put all its rows
  * in one bin and left the others of its range empty, and generation's per-window control
  * (SessionAssigner.inputRankIn), which keeps each bin at its share, moved later turns' draws
  * into those empty bins — the tie's value, that of turn 1: inputs of 100 tokens per turn
  * generated with a median growth of 0.
  */
-function inputRanks(trace: Trace, input: Int32Array, lengthSeconds: number): Float64Array {
+function inputRanks(trace: Trace, input: Int32Array, tie: Int32Array, lengthSeconds: number): Float64Array {
   const n = trace.n;
   const rank = new Float64Array(n).fill(NaN);
   // Group rows by (client, window): a group number per row, then rows ordered by group.
@@ -251,7 +241,7 @@ function inputRanks(trace: Trace, input: Int32Array, lengthSeconds: number): Flo
   const fill = start.slice(0, sizes.length);
   const values = new Float64Array(start[sizes.length]);
   // Sorted by input, then by the tie order (input · 2^TIE_BITS + order < 2^51: exact).
-  const key = (i: number) => input[i] * 2 ** TIE_BITS + tieOrder(i);
+  const key = (i: number) => input[i] * 2 ** TIE_BITS + tie[i];
   for (let i = 0; i < n; i++) if (group[i] >= 0) values[fill[group[i]]++] = key(i);
   for (let g = 0; g < sizes.length; g++) values.subarray(start[g], start[g + 1]).sort();
   for (let i = 0; i < n; i++) {
@@ -270,10 +260,54 @@ function inputRanks(trace: Trace, input: Int32Array, lengthSeconds: number): Flo
 /** Bits of a row's place among rows of equal input (inputRanks). */
 const TIE_BITS = 20;
 
-/** A fixed pseudo-random order of row i among rows of equal input: TIE_BITS of a 32-bit mix of i. */
-function tieOrder(i: number): number {
-  let h = Math.imul(i ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> (32 - TIE_BITS);
+/**
+ * Per row, its place among rows of equal input (inputRanks, tieOrderByInput): TIE_BITS of a
+ * 32-bit mix of what the row is to the session statistics — its time, its session id's text,
+ * and how many rows before it have its client, time, session key and input (rows alike in all
+ * these are interchangeable: which comes first changes no statistic). It was a hash of the row's
+ * index in the trace, which moves when the file orders the rows of one time otherwise (another
+ * client's row at that time before it): the ranks by turn and their copula changed with the
+ * file's order (found by audit, h-94). `key`: clientSessionKeys' key of each row (−1: none).
+ */
+function contentTies(trace: Trace, key: Int32Array): Int32Array {
+  const n = trace.n;
+  const input = trace.ints.input_tokens;
+  const sess = trace.texts.session_id!;
+  const textHash = sess.values.map(stringHash);
+  const bits = new Uint32Array(trace.timestamp.buffer, trace.timestamp.byteOffset, 2 * n);
+  const tie = new Int32Array(n);
+  const seen = new Map<string, number>();
+  for (let a = 0; a < n; ) {
+    let b = a + 1;
+    while (b < n && trace.timestamp[b] === trace.timestamp[a]) b++;
+    if (b - a > 1) seen.clear();
+    for (let i = a; i < b; i++) {
+      const k = sess.index[i];
+      let h = mix(mix(mix(0x9e3779b9, bits[2 * i]), bits[2 * i + 1]), k < 0 ? 0 : textHash[k]);
+      if (b - a > 1) {
+        // The rows of one time before this one alike to the statistics (the trace is in time order).
+        const alike = `${trace.client[i]},${key[i]},${input ? input[i] : -1}`;
+        const before = seen.get(alike) ?? 0;
+        seen.set(alike, before + 1);
+        h = mix(h, before);
+      }
+      tie[i] = h >>> (32 - TIE_BITS);
+    }
+    a = b;
+  }
+  return tie;
 }
 
+/** One step of a 32-bit hash: h combined with the 32-bit word x (murmur3's finalizer). */
+function mix(h: number, x: number): number {
+  h = Math.imul(h ^ x, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** FNV-1a over a text's UTF-16 code units. */
+function stringHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}

@@ -12,7 +12,8 @@
  * The inputs are read once more for this (only when hash_ids are mapped), and the rows with ids
  * are held: ~16 bytes per row and 4 per id, as in the TypeScript engine.
  */
-import { openSource, originOf, num, sqlDouble, streamedAll, type Source } from './duckdb.js';
+import { openSource, originOf, num, sqlDouble, type Source } from './duckdb.js';
+import { streamInInputOrder } from './duckdb-input-order.js';
 import type { DuckDbOptions } from './duckdb-types.js';
 import { withFieldCounts } from './duckdb-csv-fields.js';
 import { DIALECTS, rowsSql, SQL_INT_FIELDS } from './sql.js';
@@ -26,6 +27,7 @@ import { GrowableF64, GrowableI32, type Trace } from '../ingest/trace.js';
 import type { FieldSource, Mapping } from '../ingest/mapping.js';
 import { poolClients } from './pool.js';
 import type { IntField } from '../ingest/fields.js';
+import { timeOrder } from '../util/time-order.js';
 
 /** The lengths a prefix model reads (prompt: text and media input tokens; the answer). */
 const PREFIX_INTS = ['input_tokens', 'image_tokens', 'audio_tokens', 'video_tokens', 'output_tokens'] as const satisfies readonly IntField[];
@@ -183,65 +185,39 @@ async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDb
   const dict = new IdDictionary();
   const keys: (number | string)[] = [];
   const label = files.length === 1 ? files[0] : `${files.length} files`;
-  await run(async (from) => {
-    await con.run('SET preserve_insertion_order = true');
-    try {
-      const q = sql(from);
-      const result = await con.stream(q);
-      let got = 0;
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        got += chunk.rowCount;
-        const cols = chunk.getColumns();
-        const [cl, t] = cols;
-        const raw = cols[cols.length - (spaces ? 2 : 1)];
-        const space = spaces ? cols[cols.length - 1] : undefined;
-        for (let i = 0; i < chunk.rowCount; i++) {
-          const why = hashValueKeys(String(raw[i]), src.hashIds!, keys, space ? Number(space[i]) : 0);
-          if (why !== undefined) {
-            if (bad.rows++ === 0) bad.first = `${label}: ${why}`;
-            continue;
-          }
-          if (keys.length === 0) continue;
-          const name = String(cl[i]);
-          let c = clients.get(name);
-          if (c === undefined) {
-            clients.set(name, (c = clientIds.length));
-            clientIds.push(name);
-          }
-          client.push(c);
-          time.push(Number(t[i]) - origin);
-          ints.forEach((_, k) => {
-            const x = cols[2 + k][i];
-            lengths[k].push(x === null ? -1 : Number(x));
-          });
-          idCounts.push(keys.length);
-          for (const key of keys) codes.push(dict.code(key));
+  await run((from) =>
+    streamInInputOrder(con, sql(from), expected, ({ cols, rows: m }) => {
+      const [cl, t] = cols;
+      const raw = cols[cols.length - (spaces ? 2 : 1)];
+      const space = spaces ? cols[cols.length - 1] : undefined;
+      for (let i = 0; i < m; i++) {
+        const why = hashValueKeys(String(raw[i]), src.hashIds!, keys, space ? Number(space[i]) : 0);
+        if (why !== undefined) {
+          if (bad.rows++ === 0) bad.first = `${label}: ${why}`;
+          continue;
         }
+        if (keys.length === 0) continue;
+        const name = String(cl[i]);
+        let c = clients.get(name);
+        if (c === undefined) {
+          clients.set(name, (c = clientIds.length));
+          clientIds.push(name);
+        }
+        client.push(c);
+        time.push(Number(t[i]) - origin);
+        ints.forEach((_, k) => {
+          const x = cols[2 + k][i];
+          lengths[k].push(x === null ? -1 : Number(x));
+        });
+        idCounts.push(keys.length);
+        for (const key of keys) codes.push(dict.code(key));
       }
-      await streamedAll(con, q, got, expected);
-    } finally {
-      await con.run('SET preserve_insertion_order = false');
-    }
-  });
+    }),
+  );
   const n = time.n;
   if (n === 0) return { clientRows, bad, tooMany };
   const t = time.finish();
-  let sorted = true;
-  for (let i = 1; i < n && sorted; i++) sorted = t[i] >= t[i - 1];
-  let perm: Uint32Array | undefined;
-  if (!sorted) {
-    perm = new Uint32Array(n);
-    for (let i = 0; i < n; i++) perm[i] = i;
-    perm.sort((a, b) => t[a] - t[b] || a - b);
-  }
-  const apply = <T extends Float64Array | Int32Array>(a: T): T => {
-    if (!perm) return a;
-    const out = new (a.constructor as new (n: number) => T)(n);
-    for (let i = 0; i < n; i++) out[i] = a[perm[i]];
-    return out;
-  };
+  const { perm, apply } = timeOrder(t);
   const trace: Trace = {
     n,
     timestamp: apply(t),

@@ -65,13 +65,13 @@ async function sideOf(scan: OpenScan, label: string, opts: { res: number; W: num
     scan.con,
     `SELECT g FROM (SELECT CAST(${opts.time} AS DOUBLE) - lag(CAST(${opts.time} AS DOUBLE)) OVER (PARTITION BY client, session_id ORDER BY CAST(${opts.time} AS DOUBLE)) AS g FROM ${rows} AND session_id IS NOT NULL) WHERE g IS NOT NULL`,
   )).g as Float64Array;
-  // Input growth between a session's consecutive times (the largest input at each time), and
-  // the session rows' inputs, as traceSessions computes them.
+  // Input growth between a session's consecutive rows with an input (the rows of one time
+  // shortest first, as fit takes them), and the session rows' inputs, as traceSessions computes them.
   const hasInput = scan.present.includes('input_tokens');
   const growth = hasInput
     ? ((await numericColumns(
         scan.con,
-        `SELECT g FROM (SELECT x - lag(x) OVER (PARTITION BY client, session_id ORDER BY t) AS g FROM (SELECT client, session_id, CAST(${opts.time} AS DOUBLE) AS t, CAST(max(input_tokens) AS DOUBLE) AS x FROM ${rows} AND session_id IS NOT NULL AND input_tokens IS NOT NULL GROUP BY ALL)) WHERE g IS NOT NULL`,
+        `SELECT g FROM (SELECT x - lag(x) OVER (PARTITION BY client, session_id ORDER BY t, x) AS g FROM (SELECT client, session_id, CAST(${opts.time} AS DOUBLE) AS t, CAST(input_tokens AS DOUBLE) AS x FROM ${rows} AND session_id IS NOT NULL AND input_tokens IS NOT NULL)) WHERE g IS NOT NULL`,
       )).g as Float64Array)
     : new Float64Array(0);
   const inputs = hasInput ? ((await numericColumns(scan.con, `SELECT CAST(input_tokens AS DOUBLE) AS x FROM ${rows} AND session_id IS NOT NULL AND input_tokens IS NOT NULL`)).x as Float64Array) : new Float64Array(0);

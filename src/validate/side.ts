@@ -6,6 +6,7 @@ import { buildSummaries, interiorDisp, SUMMARY_FIELDS } from '../summary/build.j
 import { mergeArrivals, mergeLengths } from '../summary/merge.js';
 import { arrivalFields, type ArrivalSummary, type LengthSummary, type TraceSummaries } from '../summary/types.js';
 import { traceLoad, type LoadSeries } from '../summary/load.js';
+import { orderWithinTimes } from '../util/time-order.js';
 
 /** Session statistics of a side, pooled over its sessions (fit/sessions.ts keeps them per client). */
 export interface SessionSide {
@@ -20,8 +21,8 @@ export interface SessionSide {
   gapP50: number | null;
   gapP90: number | null;
   /**
-   * Input growth between a session's consecutive times (the largest input at each time, rows
-   * with an input only): count, median, and the spread q(0.6) − q(0.4) of the growths
+   * Input growth between a session's consecutive turns (rows with an input only; the turns of
+   * one time shortest input first, as fit takes them): count, median, and the spread q(0.6) − q(0.4) of the growths
    * (s[⌊0.6·(m − 1)⌋] − s[⌊0.4·(m − 1)⌋]); the median input of the session rows. Null without
    * inputs.
    */
@@ -71,6 +72,7 @@ function growthOf(growth: Float64Array, inputs: Float64Array): Pick<SessionSide,
   };
 }
 
+
 /**
  * A trace's pooled session statistics (rows in time order; rows without a session_id skipped).
  * Per-session counters are typed arrays over the dictionary's indices (found by review: two
@@ -88,16 +90,17 @@ export function traceSessions(trace: Trace): SessionSide | undefined {
   let sessions = 0;
   const gaps = new Float64Array(trace.n);
   let g = 0;
-  // Input growth: per session the time of its latest rows with an input, their largest input,
-  // and the previous time's (NaN: none yet); a time's growth is added when the next time starts.
+  // Input growth as fit takes it (sessionStats): between a session's consecutive rows with an
+  // input, the rows of one time shortest input first. It was taken between consecutive times,
+  // from the largest input of each, so that turns at one time added one growth where the
+  // profile has one a turn: validate's median growth of a log was not the one its profile holds
+  // (found by audit, h-94).
   const input = trace.ints.input_tokens;
   const inputs = new Float64Array(input ? trace.n : 0);
   let nIn = 0;
   const growth = new Float64Array(input ? trace.n : 0);
   let nGrowth = 0;
-  const inT = input ? new Float64Array(m).fill(NaN) : undefined;
-  const inMax = input ? new Float64Array(m) : undefined;
-  const inPrev = input ? new Float64Array(m).fill(NaN) : undefined;
+  const prev = input ? new Float64Array(m).fill(NaN) : undefined;
   for (let i = 0; i < trace.n; i++) {
     const k = key[i];
     if (k < 0) continue;
@@ -106,22 +109,19 @@ export function traceSessions(trace: Trace): SessionSide | undefined {
     else order[sessions++] = k;
     last[k] = t;
     count[k]++;
-    if (input && input[i] >= 0) {
+  }
+  if (input) {
+    const byInput = orderWithinTimes(trace.timestamp, (x, y) => input[x] - input[y] || x - y);
+    for (let o = 0; o < trace.n; o++) {
+      const i = byInput ? byInput[o] : o;
+      const k = key[i];
+      if (k < 0 || input[i] < 0) continue;
       const x = input[i];
       inputs[nIn++] = x;
-      if (inT![k] === t) inMax![k] = Math.max(inMax![k], x);
-      else {
-        if (inT![k] === inT![k]) {
-          if (inPrev![k] === inPrev![k]) growth[nGrowth++] = inMax![k] - inPrev![k];
-          inPrev![k] = inMax![k];
-        }
-        inT![k] = t;
-        inMax![k] = x;
-      }
+      if (prev![k] === prev![k]) growth[nGrowth++] = x - prev![k];
+      prev![k] = x;
     }
   }
-  // Each session's last time.
-  if (inPrev) for (let k = 0; k < m; k++) if (inPrev[k] === inPrev[k]) growth[nGrowth++] = inMax![k] - inPrev[k];
   const turns = new Float64Array(sessions);
   for (let j = 0; j < sessions; j++) turns[j] = count[order[j]];
   return sessionSideOf(turns, gaps.subarray(0, g), growth.subarray(0, nGrowth), inputs.subarray(0, nIn));

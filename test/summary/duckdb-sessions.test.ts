@@ -12,7 +12,7 @@ import { expectClose } from './equal-summaries.js';
 const MAPPING = parseMapping({ columns: { timestamp: 't', client_id: 'c', session_id: 's', input_tokens: 'i' }, timestamp: { unit: 's' } }, 'm');
 
 describe('session statistics: both engines alike on odd sessions', () => {
-  it('rows at one time within a session (growth from the largest input at each time, in any row order), inputs missing, a session id over two clients', async () => {
+  it('rows at one time within a session (growth per turn, the turns of one time shortest first, as fit takes it, in any row order), inputs missing, a session id over two clients', async () => {
     const dir = tempDir();
     // Session x: times 0, 10 (three rows, inputs 50/20/40 in that file order), 20; one row without an input.
     // Session x again at client b (another session); session y with one turn.
@@ -34,8 +34,9 @@ describe('session statistics: both engines alike on odd sessions', () => {
     writeFileSync(`${dir}/r.csv`, [rows[0], rows[1], rows[4], rows[3], rows[2], ...rows.slice(5)].join('\n') + '\n');
     const source = await ingestFiles({ inputs: [`${dir}/s.csv`], mapping: MAPPING });
     const s = traceSessions(source.trace)!;
-    // Growths: x@a 50 − 10 and 70 − 50; x@b 90 − 100. Session inputs: 10 50 20 40 70 100 90 5.
-    expect(s).toMatchObject({ sessions: 3, growths: 3, growthP50: 20, inputP50: 50 });
+    // Growths: x@a 20 − 10, 40 − 20, 50 − 40, 70 − 50; x@b 90 − 100 (h-94: they were taken
+    // between times, from the largest input of each: 3 growths, median 20). Session inputs: 10 50 20 40 70 100 90 5.
+    expect(s).toMatchObject({ sessions: 3, growths: 5, growthP50: 10, inputP50: 50 });
     expect(traceSessions((await ingestFiles({ inputs: [`${dir}/r.csv`], mapping: MAPPING })).trace)).toEqual(s);
     const t = loadThresholds(undefined);
     for (const gen of [`${dir}/s.csv`, `${dir}/r.csv`]) {
