@@ -115,9 +115,12 @@ export interface SpanBlocks {
   step: number;
   starts: Float64Array;
   seconds: Float64Array;
+  /** The span's last request (its end) and, when given, its first (blockCounts' end rule). */
+  end: number;
+  first?: number;
 }
 
-export function spanBlocks(W: number, s0: number, spanEnd: number, origin: string | null = null): SpanBlocks {
+export function spanBlocks(W: number, s0: number, spanEnd: number, origin: string | null = null, first?: number): SpanBlocks {
   const nW = Math.max(1, Math.ceil((spanEnd - s0) / W - 1e-9));
   const step = Math.ceil(nW / MAX_BLOCKS);
   const nB = Math.ceil(nW / step);
@@ -129,7 +132,7 @@ export function spanBlocks(W: number, s0: number, spanEnd: number, origin: strin
   }
   const epoch = origin !== null ? Date.parse(origin) / 1000 : NaN;
   const hour = Number.isFinite(epoch) ? (((-epoch % DAILY_BIN_SECONDS) + DAILY_BIN_SECONDS) % DAILY_BIN_SECONDS) : 0;
-  return { W, s0, hour, step, starts, seconds };
+  return { W, s0, hour, step, starts, seconds, end: spanEnd, ...(first !== undefined ? { first } : {}) };
 }
 
 /** The block of a window (by its start). */
@@ -137,10 +140,26 @@ function blockOf(b: SpanBlocks, start: number): number {
   return Math.min(b.starts.length - 1, Math.max(0, Math.floor(Math.round((start - b.s0) / b.W) / b.step)));
 }
 
-/** A client's requests per block. */
+/**
+ * A client's requests per block, its request at an end of the span counted ½: the span is
+ * closed, from the log's first request to its last, and a client whose own requests are both
+ * ends has n requests but n − 1 gaps in it. For a renewal process observed from one of its
+ * events to another, (last − first) / (n − 1) is an unbiased mean gap and n / (last − first)
+ * too high by n / (n − 1); over a span its events do not choose, E[n] = rate × span, so a
+ * request inside counts 1. An end sits, on average, in the middle of a gap: ½ each (a metronome
+ * of 40 requests every 300 s owning both ends was fitted at 40 / 11 700 s, a 292.5 s gap; now
+ * 39 / 11 700 s). The start counts so only when the exposure starts there (span.start, a window
+ * boundary, is the first request: a log of relative times from 0); before it, the blocks' seconds
+ * hold time before the first request.
+ */
 export function blockCounts(arrivals: readonly ArrivalSummary[], b: SpanBlocks): Float64Array {
   const counts = new Float64Array(b.starts.length);
-  for (const s of arrivals) counts[blockOf(b, s.start)] += s.n;
+  for (const s of arrivals) {
+    let n = s.n;
+    if (n > 0 && s.last === b.end) n -= 0.5;
+    if (n > 0 && b.first === b.s0 && s.first === b.first) n -= 0.5;
+    counts[blockOf(b, s.start)] += n;
+  }
   return counts;
 }
 
