@@ -210,7 +210,7 @@ export function fitSummaries(
   const sparse = new Set<string>();
   for (const [id, { arrivals }] of byClient) if (!batched.has(id) && isSparseClient(arrivals, options.minArrivals)) sparse.add(id);
   // (Flat without sparse clients: a client with enough gaps a window may still be drawn at levels.)
-  const blocks = spanBlocks(W, s0, spanEnd, summaries.origin, start);
+  const blocks = spanBlocks(W, s0, spanEnd, summaries.origin, start, spanStart);
   const total = new Float64Array(blocks.starts.length);
   for (const id of sparse) blockCounts(byClient.get(id)!.arrivals, blocks).forEach((c, k) => (total[k] += c));
   const rhythm: LevelShape = sparse.size > 0 ? levelShape(total, blocks) : { starts: [start], factors: [1], perBlock: new Float64Array(blocks.starts.length).fill(1) };

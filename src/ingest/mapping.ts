@@ -194,6 +194,10 @@ function filterProblem(m: Mapping): string | undefined {
   if (m.optional.includes('filter')) return 'optional: filter cannot be optional: without its column no row could be kept';
   // (`" "` passed the schema's min(1), then kept nothing: a blank filter text is excluded; found by review)
   const blank = (m.keep ?? m.drop)?.find((v) => (typeof v === 'string' && filterTexts([v]).texts[0] === '') || (typeof v === 'object' && filterTexts([v]).prefixes[0] === ''));
+  // (a row's integer past 2^53 − 1 is read with its digits as written, which this list's number,
+  // a double already, no longer has: 1234567890123456789 here is 1234567890123456800)
+  const long = (m.keep ?? m.drop)?.find((v) => typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v));
+  if (long !== undefined) return `${list}: ${String(long)} is a number past 2^53, whose digits a JSON number does not keep: give it as a text ("…" with its digits)`;
   if (blank !== undefined) return `${list}: ${JSON.stringify(blank)} is blank once trimmed, and a row's blank filter text is compared with none: give the texts of the rows to ${list}`;
   return undefined;
 }

@@ -7,7 +7,7 @@ import { magnitudeCounts, mixedUnitWarning } from './time-axis.js';
 import { Dictionary, GrowableF64, GrowableI32, type HashIds, type Trace } from './trace.js';
 import { jsonText, sourceKey, type RowAt, type SourceKey } from '../io/row-source.js';
 import { hasBadBytes } from '../io/utf8.js';
-import { exactTwinList, quoteLongIntegers } from '../io/json-text.js';
+import { exactTwinList, longIntegerText, quoteLongIntegers } from '../io/json-text.js';
 import { IdDictionary } from './id-dictionary.js';
 import type { PreciseDate } from '../io/parquet-flat.js';
 
@@ -393,7 +393,7 @@ export class TraceBuilder {
     return this.ts.n;
   }
 
-  private raw(e: Extract, values: unknown[]): unknown {
+  private raw(e: Extract, values: unknown[], text?: () => string): unknown {
     if (e.kind === 'one') return values[e.slot];
     switch (e.kind) {
       case 'const':
@@ -424,7 +424,7 @@ export class TraceBuilder {
           if (i > 0) out += e.sep;
           if (!isBlank(v)) {
             any = true;
-            out += textValue(v);
+            out += text ? this.textOf(v, e.slots[i], text) : textValue(v);
           }
         }
         return any ? out : undefined;
@@ -499,10 +499,10 @@ export class TraceBuilder {
    * the client's is (trimmed, other JSON values as JSON), is not one of `keep`. Out of row()
    * so that row() stays small enough for V8 to optimize as before.
    */
-  private excluded(values: unknown[], line: number): boolean {
+  private excluded(values: unknown[], line: number, raw: () => string): boolean {
     const fe = this.filterExtract!;
-    const v = fe.kind === 'one' ? values[fe.slot] : this.raw(fe, values);
-    const text = isBlank(v) ? '' : typeof v === 'string' ? trimmed(v) : textValue(v);
+    const v = fe.kind === 'one' ? values[fe.slot] : this.raw(fe, values, raw);
+    const text = isBlank(v) ? '' : typeof v === 'string' ? trimmed(v) : this.textOf(v, this.slotOf(fe, values, v), raw);
     if (this.drop ? !filterMatches(this.drop, text) : text !== '' && filterMatches(this.keep!, text)) return false;
     if (this.excludedTexts.length < 5 && !this.excludedTexts.includes(text)) this.excludedTexts.push(text);
     this.reject(line, 'excluded', this.drop ? 'the filter is one of drop' : 'the filter is not one of keep', '', 'filter');
@@ -533,7 +533,7 @@ export class TraceBuilder {
   row(values: unknown[], line: number, raw: () => string, at?: RowAt): boolean {
     this.rowAt = at;
     // The row filter first: a row it excludes is not checked further.
-    if (this.filterExtract && this.excluded(values, line)) return false;
+    if (this.filterExtract && this.excluded(values, line, raw)) return false;
     // Timestamp (required).
     const tv = this.raw(this.tsExtract, values);
     if (isBlank(tv)) {
@@ -594,8 +594,8 @@ export class TraceBuilder {
     let clientId = 'default';
     const ce = this.clientExtract;
     if (ce) {
-      const v = ce.kind === 'one' ? values[ce.slot] : this.raw(ce, values);
-      clientId = isBlank(v) ? 'unknown' : typeof v === 'string' ? trimmed(v) : textValue(v);
+      const v = ce.kind === 'one' ? values[ce.slot] : this.raw(ce, values, raw);
+      clientId = isBlank(v) ? 'unknown' : typeof v === 'string' ? trimmed(v) : this.textOf(v, this.slotOf(ce, values, v), raw);
     }
     let clientNum = this.clients.ids.get(clientId);
     if (clientNum === undefined && hasBadBytes(clientId)) return this.badEncoding(line, 'client_id', raw);
@@ -607,12 +607,12 @@ export class TraceBuilder {
     const textNew = this.textNewScratch;
     for (let k = 0; k < nTexts; k++) {
       const e = this.textExtract[k];
-      const v = e.kind === 'one' ? values[e.slot] : this.raw(e, values);
+      const v = e.kind === 'one' ? values[e.slot] : this.raw(e, values, raw);
       if (isBlank(v)) {
         textIds[k] = -1;
         continue;
       }
-      const s = typeof v === 'string' ? trimmed(v) : textValue(v);
+      const s = typeof v === 'string' ? trimmed(v) : this.textOf(v, this.slotOf(e, values, v), raw);
       const id = this.textCols[k].dict.ids.get(s);
       if (id !== undefined) textIds[k] = id;
       else if (hasBadBytes(s)) return this.badEncoding(line, this.textFields[k], raw);
@@ -650,6 +650,29 @@ export class TraceBuilder {
       }
     }
     return true;
+  }
+
+  /**
+   * A value read as text that is no string: an integer past 2^53 − 1 from a JSON record (a 64-bit
+   * client, session or request id written as a number) with its digits as the record's text
+   * writes them (longIntegerText), where JSON.parse's double had merged ids one apart
+   * (1234567890123456789 and …790 both read "1234567890123456800"); anything else as textValue.
+   * `slot`: the value's source slot (-1: none, a constant).
+   */
+  private textOf(v: unknown, slot: number, raw: () => string): string {
+    if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) && this.textRows && slot >= 0) {
+      const key = sourceKey(this.specs[slot], true);
+      const digits = longIntegerText(raw(), key.column, key.path);
+      if (digits !== undefined) return digits;
+    }
+    return textValue(v);
+  }
+
+  /** The slot a text field's value `v` came from (its one, or the coalesce member that gave it); -1 for others (a join formats its parts itself). */
+  private slotOf(e: Extract, values: unknown[], v: unknown): number {
+    if (e.kind === 'one') return e.slot;
+    if (e.kind === 'coalesce') for (const s of e.slots) if (values[s] === v) return s;
+    return -1;
   }
 
   /**

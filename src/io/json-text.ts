@@ -256,7 +256,7 @@ export function findDuplicateKey(text: string): { key: string; path: string; key
  * the nearest double (two 64-bit block hashes one apart read as one id). Strings, fractions and
  * exponents are left as they are. For values read as ids (hash_ids).
  */
-export function quoteLongIntegers(text: string): string {
+export function quoteLongIntegers(text: string, negatives = false): string {
   let out = '';
   let from = 0;
   const n = text.length;
@@ -277,7 +277,7 @@ export function quoteLongIntegers(text: string): string {
     while (j < n && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
     const e = j < n ? text.charCodeAt(j) : 0;
     const integer = e !== 46 && e !== 101 && e !== 69;
-    if (integer && !minus && j - i >= 16 && !Number.isSafeInteger(Number(text.slice(i, j)))) {
+    if (integer && (!minus || negatives) && j - i >= 16 && !Number.isSafeInteger(Number(text.slice(i, j)))) {
       out += `${text.slice(from, i)}"${text.slice(i, j)}"`;
       from = j;
     }
@@ -286,6 +286,26 @@ export function quoteLongIntegers(text: string): string {
     i = j - 1;
   }
   return from === 0 ? text : out + text.slice(from);
+}
+
+/**
+ * The digits of an integer literal past 2^53 − 1 (either sign) at a key of a JSON record's text,
+ * as written there (`{"client_id": 1234567890123456789}` → "1234567890123456789", where
+ * JSON.parse reads the double 1234567890123456800 and its neighbour …790 reads the same);
+ * undefined when the text holds no such literal there (a fraction or exponent: a double as
+ * written; an unparseable text). The caller read a number there (a text of digits at the key
+ * reads as itself). For a value read as text (ids), in both engines alike: the
+ * DuckDB engine reads such a column as JSON and takes the literal's text (sql.ts jsonText).
+ */
+export function longIntegerText(text: string, column: string, path: readonly string[]): string | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(quoteLongIntegers(text, true)) as unknown;
+  } catch {
+    return undefined;
+  }
+  for (const p of [column, ...path]) v = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[p] : undefined;
+  return typeof v === 'string' && /^-?\d+$/.test(v) ? v : undefined;
 }
 
 /** Arrays and objects parsed from JSON texts with integers past 2^53 → their twins parsed with those kept as digit texts (parseJsonKeepingDigits). */

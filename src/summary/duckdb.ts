@@ -16,6 +16,7 @@ import { poolClients } from './pool.js';
 import { fieldSql, HASH_SPACE, hashIdsSpec, ident, ORIGIN_SHIFT, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
 import { DEFAULT_BLOCK_TOKENS, NUMERIC_RE } from '../ingest/normalize.js';
 import { detectNumericUnit, originIsoOf } from '../ingest/timestamp.js';
+import { TEXT_FIELDS } from '../ingest/fields.js';
 import { DISP_SCALES, MEM_LAGS, type ArrivalSummary, type DispKey, type LengthSummary, type TraceSummaries } from './types.js';
 import type { DuckDbExportOptions, DuckDbExportResult, DuckDbOptions, DuckDbScanResult, DuckDbSummarizeOptions } from './duckdb-types.js';
 export type { DuckDbExportOptions, DuckDbExportResult, DuckDbOptions, DuckDbScanResult, DuckDbSummarizeOptions } from './duckdb-types.js';
@@ -54,7 +55,7 @@ interface Ours {
   jsonHeader?: boolean;
   delim?: string;
   shifts?: number[];
-  /** JSON lines read with these columns and types (DuckDB's sampled types otherwise): hashIdsAsJson. */
+  /** JSON lines read with these columns and types (DuckDB's sampled types otherwise): columnsAsJson. */
   columns?: [string, string][];
   /** Per file: whose hash_ids its rows' are (HASH_SPACE: 0 a log's, k the k-th of our own traces). */
   hashSpaces?: number[];
@@ -477,30 +478,54 @@ async function jsonPaths(con: DuckDBConnection, from: string, mapping: Mapping, 
 
 /**
  * JSON lines' columns and types with the hash_ids column (or the struct field at its path) typed
- * JSON, for the prefix pass (duckdb-prefix.ts); undefined when it is JSON already or not there.
+ * JSON, for the prefix pass (duckdb-prefix.ts), and each column (or struct field) of a value read
+ * as text (`ids`: idSpecs) that DuckDB typed as a number; undefined when none is to change.
  * DuckDB types a list by its sampled values, DOUBLE[] when some row holds a fraction, an
  * exponent or an integer past 64 bits: to_json then printed every row's 64-bit ids rounded (kept
  * without ids, as bad) where the TypeScript engine reads their digits (found by review: one
- * `[1.5]` row lost the ids of every row). JSON keeps each value's own digits.
+ * `[1.5]` row lost the ids of every row). JSON keeps each value's own digits: a number column of
+ * ids read through DOUBLE (as JSON.parse read it) merged 64-bit ids one apart, and one typed
+ * DOUBLE (a row holds 1.5) holds no digits to read at all (sql.ts jsonIdText reads them).
  */
-async function hashIdsAsJson(con: DuckDBConnection, files: string[], src: FieldSource): Promise<[string, string][] | undefined> {
-  const spec = hashIdsSpec(src);
-  if (spec === undefined) return undefined;
-  const [top, ...path] = spec.split('.');
-  const jsonAt = (type: string, p: string[]): string => {
-    if (p.length === 0) return 'JSON';
+async function columnsAsJson(con: DuckDBConnection, files: string[], hashSrc: FieldSource | undefined, ids: string[]): Promise<[string, string][] | undefined> {
+  const hashSpec = hashSrc === undefined ? undefined : hashIdsSpec(hashSrc);
+  if (hashSpec === undefined && ids.length === 0) return undefined;
+  // (`numbers`: only a leaf typed as a number; hash_ids whatever their type)
+  const jsonAt = (type: string, p: string[], numbers: boolean): string => {
+    if (p.length === 0) return numbers && !NUMERIC_TYPE.test(type) ? type : 'JSON';
     const fields = structFields(type);
     if (!fields?.has(p[0])) return type; // (a path no row has: said missing as without this)
-    return `STRUCT(${[...fields].map(([n, t]) => `${ident(n)} ${n === p[0] ? jsonAt(t, p.slice(1)) : t}`).join(', ')})`;
+    return `STRUCT(${[...fields].map(([n, t]) => `${ident(n)} ${n === p[0] ? jsonAt(t, p.slice(1), numbers) : t}`).join(', ')})`;
   };
   const described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${readClause(files, 'jsonl', {}, false)}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
   const columns = described.map((r): [string, string] => [String(r.column_name), String(r.column_type)]);
-  const at = columns.findIndex(([c]) => c === top);
-  if (at < 0) return undefined;
-  const json = jsonAt(columns[at][1], path);
-  if (json === columns[at][1]) return undefined;
-  columns[at] = [top, json];
-  return columns;
+  let changed = false;
+  const retype = (spec: string, numbers: boolean) => {
+    const [top, ...path] = spec.split('.');
+    const at = columns.findIndex(([c]) => c === top);
+    if (at < 0) return;
+    const json = jsonAt(columns[at][1], path, numbers);
+    if (json === columns[at][1]) return;
+    columns[at] = [top, json];
+    changed = true;
+  };
+  if (hashSpec !== undefined) retype(hashSpec, false);
+  for (const spec of ids) retype(spec, true);
+  return changed ? columns : undefined;
+}
+
+/**
+ * The source specs of the values read as text: the client, model, session and request ids and
+ * the row filter (their JSON numbers past 2^53 keep their digits: TypedColumns.exactIds).
+ */
+function idSpecs(mapping: Mapping): string[] {
+  const out: string[] = [];
+  for (const field of ['client_id', ...TEXT_FIELDS, 'filter'] as const) {
+    const src = mapping.columns[field];
+    if (src === undefined) continue;
+    out.push(...(typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : []));
+  }
+  return [...new Set(out)];
 }
 
 /**
@@ -667,7 +692,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     // Optional fields whose columns a file lacks are dropped from the mapping (absent, as in
     // the TypeScript engine); a missing required column is an error before anything runs.
     let available: string[];
-    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean; blob?: Set<string>; numericPaths?: Set<string>; blobPaths?: Set<string>; absent?: Set<string>; fieldCounts?: boolean; shifted?: boolean; hashSpaces?: boolean; inexact?: Set<string> } = new Set<string>();
+    const numericSource: Set<string> & { json?: Set<string>; jsonPaths?: Map<string, number>; clientMissing?: boolean; blob?: Set<string>; numericPaths?: Set<string>; blobPaths?: Set<string>; absent?: Set<string>; fieldCounts?: boolean; shifted?: boolean; hashSpaces?: boolean; inexact?: Set<string>; exactIds?: Set<string> } = new Set<string>();
     const types = new Map<string, string>();
     // Our own traces: metadata (origin) from the first file that has it (of traces counting from
     // different origins, the earliest's: below), header lines skipped.
@@ -729,7 +754,9 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         from = fromClause(files, format, ours);
         described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
       }
-      if (format === 'jsonl' && options.hashIds === 'read' && mapping.columns.hash_ids !== undefined && (ours.columns = await hashIdsAsJson(con, files, mapping.columns.hash_ids))) {
+      const ids = format === 'jsonl' ? idSpecs(mapping) : [];
+      if (ids.length > 0) numericSource.exactIds = new Set(ids);
+      if (format === 'jsonl' && (ours.columns = await columnsAsJson(con, files, options.hashIds === 'read' ? mapping.columns.hash_ids : undefined, ids))) {
         from = fromClause(files, format, ours);
         described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJS() as { column_name: unknown; column_type: unknown }[];
       }

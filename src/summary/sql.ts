@@ -46,6 +46,8 @@ export interface Dialect {
    * unquoted, a number as String() prints it.
    */
   jsonText?(e: string): string;
+  /** A JSON value read as an id's text: jsonText, but an integer literal past 2^53 − 1 as written (TypedColumns.exactIds). */
+  jsonIdText?(e: string): string;
   /** A column typed as a number, as the text JavaScript's String() gives for it (2, not 2.0). */
   numberText(e: string): string;
   /** e (a double) as BIGINT, NULL when out of range (±inf, NaN: rows that are rejected anyway). */
@@ -148,9 +150,11 @@ export const duckdbNumberTextSql = DUCKDB_NUMBER_TEXT;
  * `numericPaths`, `blobPaths`: dotted specs into struct columns whose leaf is a number or BLOB;
  * `absent`: columns of an optional joined field that the input does not have (read as NULL);
  * `inexact`: number columns (and dotted specs) typed FLOAT or DECIMAL, and every number column of JSON
- * input (the TypeScript engine's JSON.parse makes doubles of them), read as text through DOUBLE.
+ * input (the TypeScript engine's JSON.parse makes doubles of them), read as text through DOUBLE;
+ * `exactIds`: specs of values read as text (ids, the filter) from JSON lines, read as JSON so that
+ * an integer past 2^53 − 1 keeps its digits (Dialect.jsonIdText; the TypeScript engine's longIntegerText).
  */
-export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean; blob?: ReadonlySet<string>; numericPaths?: ReadonlySet<string>; blobPaths?: ReadonlySet<string>; absent?: ReadonlySet<string>; fieldCounts?: boolean; shifted?: boolean; hashSpaces?: boolean; inexact?: ReadonlySet<string> };
+export type TypedColumns = ReadonlySet<string> & { json?: ReadonlySet<string>; jsonPaths?: ReadonlyMap<string, number>; clientMissing?: boolean; blob?: ReadonlySet<string>; numericPaths?: ReadonlySet<string>; blobPaths?: ReadonlySet<string>; absent?: ReadonlySet<string>; fieldCounts?: boolean; shifted?: boolean; hashSpaces?: boolean; inexact?: ReadonlySet<string>; exactIds?: ReadonlySet<string> };
 
 /**
  * A boolean column of a CSV read with its rows' field counts (TypedColumns.fieldCounts,
@@ -334,6 +338,11 @@ export const DIALECTS: Record<SqlDialectName, Dialect> = {
     castIgnoresSpace: true,
     acceptFirst: true,
     jsonText: (e) => `CASE WHEN json_type(${e}) IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'HUGEINT') THEN ${DUCKDB_NUMBER_TEXT(`CAST(${e} AS DOUBLE)`)} ELSE ${e} ->> '$' END`,
+    // (the literal's own text: DuckDB keeps a JSON number's digits as written, a 64-bit one and
+    // one past 64 bits alike; JSON has no leading zeros or '+', so it is the TypeScript engine's
+    // longIntegerText)
+    jsonIdText: (e) =>
+      `CASE WHEN json_type(${e}) IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'HUGEINT') AND abs(CAST(${e} AS DOUBLE)) >= 9007199254740992 AND regexp_full_match(CAST(${e} AS VARCHAR), '-?[0-9]+') THEN CAST(${e} AS VARCHAR) WHEN json_type(${e}) IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'HUGEINT') THEN ${DUCKDB_NUMBER_TEXT(`CAST(${e} AS DOUBLE)`)} ELSE ${e} ->> '$' END`,
     numberText: (e) => DUCKDB_NUMBER_TEXT(e),
     toBigint: (e) => `TRY_CAST(${e} AS BIGINT)`,
     isFinite: (e) => `isfinite(${e})`,
@@ -447,8 +456,9 @@ function asTextSql(c: string, dotted: boolean, d: Dialect, numeric: TypedColumns
   // (FLOAT and DECIMAL columns, `inexact`, as the double the TypeScript reader makes of them:
   // DuckDB printed a FLOAT 0.1 as 0.1 and a DECIMAL 1.50 as 1.50, JavaScript 0.10000000149011612 and 1.5)
   if (top ? numeric.has(c) : numeric.numericPaths?.has(c)) return d.numberText(numeric.inexact?.has(c) ? `CAST(${column(c, dotted, d)} AS DOUBLE)` : column(c, dotted, d));
-  if (top && d.jsonText && numeric.json?.has(c)) return d.jsonText(column(c, dotted, d));
-  if (!top && d.jsonText && numeric.jsonPaths?.has(c)) return d.jsonText(column(c, dotted, d, numeric));
+  const jsonText = (numeric.exactIds?.has(c) ? d.jsonIdText : undefined) ?? d.jsonText;
+  if (top && jsonText && numeric.json?.has(c)) return jsonText(column(c, dotted, d));
+  if (!top && jsonText && numeric.jsonPaths?.has(c)) return jsonText(column(c, dotted, d, numeric));
   if (d.blobText && (top ? numeric.blob : numeric.blobPaths)?.has(c)) return d.blobText(column(c, dotted, d));
   return d.castText ? d.castText(column(c, dotted, d)) : `CAST(${column(c, dotted, d)} AS ${d.text})`;
 }

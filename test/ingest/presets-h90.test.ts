@@ -172,22 +172,22 @@ describe('preset helicone-requests', () => {
 describe('preset kong-ai-gateway', () => {
   const FILE = fixture('kong', 'file-log.jsonl');
 
-  it('reads each AI Proxy call at started_at (epoch ms) with its consumer, model, request id and usage; entries of routes without an AI plugin are excluded and counted; bad rows rejected by line and field', async () => {
+  it('reads each AI Proxy call at started_at (epoch ms) with its consumer, model, request id and usage; entries of routes without an AI plugin and calls answered with a failure status are excluded and counted; bad rows rejected by line and field', async () => {
     const r = await ingestFiles({ inputs: [FILE], mapping: loadPreset('kong-ai-gateway') });
     const t = r.trace;
-    expect(r.summary.rows_read).toBe(11);
-    expect(r.summary.rejects_by_reason).toEqual({ excluded: 2, bad_timestamp: 1, bad_number: 1 });
-    expect(t.n).toBe(7);
+    expect(r.summary.rows_read).toBe(12);
+    expect(r.summary.rejects_by_reason).toEqual({ excluded: 4, bad_timestamp: 1, bad_number: 1 });
+    expect(t.n).toBe(6);
     expect(t.origin).toBe('2025-07-01T10:00:00.000Z');
-    expect(ms(t)).toEqual([0.123, 0.98, 3.4, 4.1, 5, 7, 10.25]);
+    expect(ms(t)).toEqual([0.123, 0.98, 3.4, 5, 7, 10.25]);
     // The consumer's username, else its id; no consumer (unauthenticated): unknown.
-    expect(clients(t)).toEqual(['team-search', 'team-ads', 'team-search', 'team-search', 'c0a8e7f4-3333-4a4a-8b8b-000000000003', 'unknown', 'team-search']);
-    expect(texts(t, 'model')).toEqual(['gpt-4o-2024-08-06', 'claude-3-5-haiku-20241022', 'gpt-4o-2024-08-06', 'gpt-4o-2024-08-06', 'gpt-4o-2024-08-06', 'gpt-4o-2024-08-06', 'gpt-4o-2024-08-06']);
-    expect(texts(t, 'request_id')).toEqual([1, 2, 4, 5, 6, 8, 11].map((k) => `9a3f${String(k).padStart(28, '0')}`));
+    expect(clients(t)).toEqual(['team-search', 'team-ads', 'team-search', 'c0a8e7f4-3333-4a4a-8b8b-000000000003', 'unknown', 'team-search']);
+    expect(texts(t, 'model')).toEqual(['gpt-4o-2024-08-06', 'claude-3-5-haiku-20241022', 'gpt-4o-2024-08-06', 'gpt-4o-2024-08-06', 'gpt-4o-2024-08-06', 'gpt-4o-2024-08-06']);
+    expect(texts(t, 'request_id')).toEqual([1, 2, 4, 6, 8, 11].map((k) => `9a3f${String(k).padStart(28, '0')}`));
     expect(t.texts.session_id).toBeUndefined();
-    // The 502 is logged with Kong's zero counters, read as 0.
-    expect(ints(t, 'input_tokens')).toEqual([812, 1530, 95, 0, 300, 77, 640]);
-    expect(ints(t, 'output_tokens')).toEqual([64, 220, 410, 0, 41, 9, 128]);
+    // The 502 and the 429 (Kong's zero counters) are excluded (test/ingest/kong-failed-calls.test.ts).
+    expect(ints(t, 'input_tokens')).toEqual([812, 1530, 95, 300, 77, 640]);
+    expect(ints(t, 'output_tokens')).toEqual([64, 220, 410, 41, 9, 128]);
     expect(r.rejects.map((j) => [j.file, j.line, j.reason, j.field])).toEqual([
       [FILE, 9, 'bad_timestamp', 'timestamp'],
       [FILE, 10, 'bad_number', 'input_tokens'],
@@ -197,7 +197,7 @@ describe('preset kong-ai-gateway', () => {
 
   it('the DuckDB engine gives the same trace and counts', async () => {
     const ts = (await ingestFiles({ inputs: [FILE], mapping: loadPreset('kong-ai-gateway') })).trace;
-    await sameWithDuckDB(FILE, 'kong-ai-gateway', ts, { read: 11, accepted: 7, byReason: { excluded: 2, bad_timestamp: 1, bad_number: 1 } });
+    await sameWithDuckDB(FILE, 'kong-ai-gateway', ts, { read: 12, accepted: 6, byReason: { excluded: 4, bad_timestamp: 1, bad_number: 1 } });
   });
 });
 
