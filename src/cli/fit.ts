@@ -225,7 +225,7 @@ export function registerFit(program: Command): void {
     .option('--moment-match', 'Gamma by moments (shape = 1/CV², upstream\'s convention) instead of MLE')
     .option('--resolution <seconds>', 'clock resolution of the timestamps (default: detected; 0 = none: times are taken to 1 µs, the finest a profile records)')
     .option('--summaries', 'inputs are summary files (servegen summarize) or directories of Parquet results of servegen sql, merged before fitting')
-    .option('--engine <engine>', 'scan engine: ts (default; sessions and 5-minute aggregate) | duckdb (embedded DuckDB scan) | auto (duckdb above 256 MB)', 'ts')
+    .option('--engine <engine>', 'scan engine: ts (default) | duckdb (embedded DuckDB scan; the same profile) | auto (duckdb above 256 MB)', 'ts')
     .option('--duckdb-memory <size>', 'with --engine duckdb: DuckDB memory limit (e.g. 512MB); above it DuckDB spills to a temporary directory')
     .option('--report <fit.html>', 'write a self-contained HTML characterization of the profile')
     .option('--anonymize', 'a profile safe to publish: ranked client ids, no absolute times, small clients pooled, no source hash')

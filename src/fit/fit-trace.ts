@@ -15,7 +15,7 @@ import { prefitWindows, type LengthWindowFit } from './parallel-fit.js';
 import { fitArrivals } from './idle-gaps.js';
 import { batchClients, batchSizes, clusterWithin } from './batches.js';
 import { PmfSampler } from '../stats/pmf.js';
-import { aggregateBucketSeconds, coveredBuckets, fitAggregateRate, fitAggregateRateSeries, rateChangePoints } from './rates.js';
+import { aggregateBucketSeconds, coveredBuckets, fitAggregateRate, fitAggregateRateFromBuckets, fitAggregateRateSeries, rateChangePoints } from './rates.js';
 import { lengthWindowOf } from './lengths.js';
 import { sessionStats } from './sessions.js';
 import { prefixSections } from './prefix.js';
@@ -114,7 +114,7 @@ function scaledTo(m: ArrivalModel, rate: number): ArrivalModel {
 export function fitTrace(source: Trace, options: FitOptions): { profile: Profile; summaries: TraceSummaries; pooledClients: number } {
   checkFitOptions(options);
   const { trace, pooled, summaries } = summarizeForFit(source, options);
-  const profile = fitSummaries(summaries, options, { sessions: sessionStats(trace, options.lengthSeconds), prefix: prefixSections(trace), aggregate: fitAggregateRate(trace.timestamp), pooled });
+  const profile = fitSummaries(summaries, options, { sessions: sessionStats(trace, options.lengthSeconds), prefix: prefixSections(trace), pooled });
   return { profile, summaries, pooledClients: pooled };
 }
 
@@ -124,7 +124,7 @@ export async function fitTraceParallel(source: Trace, options: FitOptions): Prom
   const { trace, pooled } = poolSmallClients(source, options.minClientRequests);
   const summaries = await buildSummariesParallel(trace, summaryOptions(options));
   const prefit = await prefitWindows(summaries, { ...options, onWindows: (d, n) => options.onProgress?.(0, 0, `${d}/${n} windows`) });
-  const profile = fitSummaries(summaries, { ...options, prefit }, { sessions: sessionStats(trace, options.lengthSeconds), prefix: prefixSections(trace), aggregate: fitAggregateRate(trace.timestamp), pooled });
+  const profile = fitSummaries(summaries, { ...options, prefit }, { sessions: sessionStats(trace, options.lengthSeconds), prefix: prefixSections(trace), pooled });
   return { profile, summaries, pooledClients: pooled };
 }
 
@@ -353,7 +353,13 @@ export function fitSummaries(
     if (p) c.prefix = p;
   }
   clients.sort((a, b) => b.requests - a.requests || (a.id < b.id ? -1 : 1));
-  const aggregate = extras.aggregate !== undefined ? extras.aggregate : aggregateFromWindows(summaries);
+  // The aggregate rate model from the rows' 5-minute counts (the summaries' buckets: every
+  // engine's, so their profiles are equal; before the thirty-seventh session the DuckDB engine's
+  // was fitted to its window counts), else the arrival windows' counts.
+  const aggregate =
+    extras.aggregate !== undefined ? extras.aggregate
+    : summaries.buckets ? fitAggregateRateFromBuckets(summaries.buckets, spanStart, spanEnd)
+    : aggregateFromWindows(summaries);
   const profile: Profile = {
     format: PROFILE_FORMAT,
     version: PROFILE_VERSION,

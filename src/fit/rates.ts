@@ -1,3 +1,4 @@
+import { AGGREGATE_BUCKET_SECONDS, type AggregateBuckets } from '../summary/types.js';
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 import { cos, log, sin } from '../stats/det-math.js';
 
@@ -222,6 +223,33 @@ export function fitAggregateRate(timestamps: Float64Array, baseBucketSeconds = 3
   for (let i = 0; i < n; i++) counts[Math.floor((timestamps[i] - t0) / bucketSeconds)]++;
   const starts = Array.from({ length: nb }, (_, i) => t0 + i * bucketSeconds);
   const s = coveredBuckets(starts, Array.from(counts), bucketSeconds, timestamps[0], timestamps[n - 1]);
+  return fitAggregateRateSeries(s.x, s.y, bucketSeconds, s.exposure);
+}
+
+/**
+ * fitAggregateRate from rows counted per AGGREGATE_BUCKET_SECONDS bucket (window summaries'
+ * `buckets`) over a span from `first` to `last` (the first and last rows' times): the same
+ * buckets (every size aggregateBucketSeconds picks is a whole number of them), so a fit from
+ * summaries — the DuckDB engine's, merged partitions' — gives the model a fit from rows gives.
+ */
+export function fitAggregateRateFromBuckets(b: AggregateBuckets, first: number, last: number): AggregateRateModel | undefined {
+  let n = 0;
+  for (let i = 0; i < b.counts.length; i++) n += b.counts[i];
+  if (n < 2) return undefined;
+  const bucketSeconds = aggregateBucketSeconds(first, last, AGGREGATE_BUCKET_SECONDS);
+  const k0 = Math.floor(first / bucketSeconds);
+  const t0 = k0 * bucketSeconds;
+  const nb = Math.floor((last - t0) / bucketSeconds) + 1;
+  if (nb < 6) return undefined;
+  const per = Math.round(bucketSeconds / AGGREGATE_BUCKET_SECONDS);
+  const counts = new Float64Array(nb);
+  for (let i = 0; i < b.counts.length; i++) {
+    if (b.counts[i] === 0) continue;
+    const k = Math.floor((b.base + i) / per) - k0;
+    if (k >= 0 && k < nb) counts[k] += b.counts[i];
+  }
+  const starts = Array.from({ length: nb }, (_, i) => t0 + i * bucketSeconds);
+  const s = coveredBuckets(starts, Array.from(counts), bucketSeconds, first, last);
   return fitAggregateRateSeries(s.x, s.y, bucketSeconds, s.exposure);
 }
 

@@ -5,8 +5,12 @@ import { EMPTY_COUNTS, PackedCounts, PairSink } from './packed.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { normalQuantile } from '../stats/normal.js';
 import { memTermsInto } from './mem-terms.js';
-import { arrivalFields, CLUSTER_GAPS, CLUSTER_KEYS, clusterTicks, MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
+import { AGGREGATE_BUCKET_SECONDS, arrivalFields, CLUSTER_GAPS, CLUSTER_KEYS, clusterTicks, MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS, type AggregateBuckets, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 import { log } from '../stats/det-math.js';
+import { addBuckets } from './buckets.js';
+
+/** Most AGGREGATE_BUCKET_SECONDS buckets a builder counts (16 MB, ~20 years). */
+const MAX_BUCKETS = 1 << 21;
 
 export interface SummaryOptions {
   arrivalSeconds: number;
@@ -285,6 +289,10 @@ export class SummaryBuilder {
   private readonly lengths = new Records(LR);
   private spanStart = Infinity;
   private spanEnd = -Infinity;
+  /** Rows per AGGREGATE_BUCKET_SECONDS bucket (TraceSummaries.buckets): bucket bucketBase + i in bucketCounts[i]. */
+  private bucketBase = 0;
+  private bucketCounts = new Float64Array(0);
+  private bucketsOff = false;
   /** Rows pushed. */
   rows = 0;
 
@@ -337,6 +345,8 @@ export class SummaryBuilder {
     const bufs = this.lengthCodes;
     let spanStart = this.spanStart;
     let spanEnd = this.spanEnd;
+    let bucketBase = this.bucketBase;
+    let buckets = this.bucketCounts;
     let i = from;
     for (; i < to; i++) {
       const t = T[i];
@@ -346,6 +356,13 @@ export class SummaryBuilder {
       if (t < prev) break;
       if (t < spanStart) spanStart = t;
       if (t > spanEnd) spanEnd = t;
+      const bucket = Math.floor(t / AGGREGATE_BUCKET_SECONDS);
+      if (bucket - bucketBase >= 0 && bucket - bucketBase < buckets.length) buckets[bucket - bucketBase]++;
+      else if (this.growBuckets(bucket)) {
+        bucketBase = this.bucketBase;
+        buckets = this.bucketCounts;
+        buckets[bucket - bucketBase]++;
+      }
       // Batches: a run of rows at one time ends in the window it began in (before it closes).
       if (t === prev) st[o + S_RUN]++;
       else {
@@ -435,6 +452,36 @@ export class SummaryBuilder {
     this.spanEnd = spanEnd;
     this.rows += i - from;
     return i === to;
+  }
+
+  /**
+   * Makes room in bucketCounts for bucket k (doubling, either way); false, and no buckets from
+   * then on, when the rows span more than MAX_BUCKETS (a time axis with strays decades away:
+   * the aggregate model is then fitted to the arrival windows' counts).
+   */
+  private growBuckets(k: number): boolean {
+    if (this.bucketsOff) return false;
+    const old = this.bucketCounts;
+    if (old.length === 0) {
+      this.bucketBase = k;
+      this.bucketCounts = new Float64Array(64);
+      return true;
+    }
+    const lo = Math.min(this.bucketBase, k);
+    const hi = Math.max(this.bucketBase + old.length, k + 1);
+    if (hi - lo > MAX_BUCKETS) {
+      this.bucketsOff = true;
+      this.bucketCounts = new Float64Array(0);
+      return false;
+    }
+    const size = Math.min(MAX_BUCKETS, Math.max(hi - lo, 2 * old.length));
+    // Room on the side that grew (rows come in time order per client, mostly ascending).
+    const base = k < this.bucketBase ? hi - size : lo;
+    const next = new Float64Array(size);
+    next.set(old, this.bucketBase - base);
+    this.bucketBase = base;
+    this.bucketCounts = next;
+    return true;
   }
 
   /** Counts client c's runs at the first `ended` thresholds that have 2 requests or more (they end: the caller starts new ones). */
@@ -661,6 +708,7 @@ export class SummaryBuilder {
       rows: this.rows,
       spanStart: this.spanStart,
       spanEnd: this.spanEnd,
+      buckets: { base: this.bucketBase, counts: this.bucketCounts, ...(this.bucketsOff ? { off: true } : {}) },
       arrivals: this.arrivals.data.slice(0, this.arrivals.n * AR),
       lengths: this.lengths.data.slice(0, this.lengths.n * LR),
       quant: this.quantSink.arrays(),
@@ -678,6 +726,8 @@ export interface SummaryParts {
   rows: number;
   spanStart: number;
   spanEnd: number;
+  /** Rows per AGGREGATE_BUCKET_SECONDS bucket (no rows: an empty array; `off`: too many to count). */
+  buckets: AggregateBuckets & { off?: boolean };
   /** Arrival window records (AR numbers each; histogram ranges index `quant` and `hist`). */
   arrivals: Float64Array;
   /** Length window records (LR numbers each; ranges index `length`, and `ratio` for reason_ratio). */
@@ -774,8 +824,10 @@ export function summariesFromParts(parts: SummaryParts[], o: { arrivalSeconds: n
   // The resolution the builders counted with (SummaryBuilder: at least 1 µs). Workers' parts
   // reported the detected 0 of a continuous clock: zero gaps then fitted as 0-tick gaps of 0 s
   // (log10(0) bins written as null; a 3.5 M-row generated trace, found by roundtrip --engine duckdb).
-  return { arrivalSeconds: W, lengthSeconds: L, resolution: Math.max(o.resolution, 1e-6), span: { start: spanStart, end: spanEnd }, origin: o.origin, arrivals, lengths };
+  const buckets = addBuckets(parts.map((p) => p.buckets));
+  return { arrivalSeconds: W, lengthSeconds: L, resolution: Math.max(o.resolution, 1e-6), span: { start: spanStart, end: spanEnd }, origin: o.origin, arrivals, lengths, ...(buckets ? { buckets } : {}) };
 }
+
 
 /** The arrival records of summariesFromParts and what their views need to read them. */
 interface ArrivalRecords {

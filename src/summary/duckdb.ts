@@ -17,7 +17,7 @@ import { fieldSql, HASH_SPACE, hashIdsSpec, ident, ORIGIN_SHIFT, rowsSql, SQL_IN
 import { DEFAULT_BLOCK_TOKENS, NUMERIC_RE } from '../ingest/normalize.js';
 import { detectNumericUnit, originIsoOf } from '../ingest/timestamp.js';
 import { TEXT_FIELDS } from '../ingest/fields.js';
-import { DISP_SCALES, MEM_LAGS, type ArrivalSummary, type DispKey, type LengthSummary, type TraceSummaries } from './types.js';
+import { DISP_SCALES, MEM_LAGS, type AggregateBuckets, type ArrivalSummary, type DispKey, type LengthSummary, type TraceSummaries } from './types.js';
 import type { DuckDbExportOptions, DuckDbExportResult, DuckDbOptions, DuckDbScanResult, DuckDbSummarizeOptions } from './duckdb-types.js';
 export type { DuckDbExportOptions, DuckDbExportResult, DuckDbOptions, DuckDbScanResult, DuckDbSummarizeOptions } from './duckdb-types.js';
 import { memFromSums } from './mem-terms.js';
@@ -1332,6 +1332,7 @@ export async function exportScanWithDuckDB(
     ];
     if (q.joint) outputs.push(['joint', named(q.joint)]);
     outputs.push(['gap_memory', named(q.memory)]);
+    outputs.push(['aggregate_buckets', q.buckets]);
     const rejects = Object.entries(rejectsByReason);
     if (rejects.length > 0) outputs.push(['rejects', `SELECT * FROM (VALUES ${rejects.map(([r, c]) => `('${r}', ${c})`).join(', ')}) v(reason, c)`]);
     for (const [name, sql] of outputs) {
@@ -1387,6 +1388,8 @@ export interface ScanTables {
   joint?: Record<string, Column>;
   /** Gap-memory sums per (client, window): absent in results exported before gap memory. */
   memory?: Record<string, Column>;
+  /** Rows per 5-minute bucket (TraceSummaries.buckets): absent in results exported before the thirty-seventh session. */
+  buckets?: Record<string, Column>;
 }
 
 /** Scan metadata needed to turn the tables into summaries. */
@@ -1700,7 +1703,24 @@ export function assembleSummaries(t: ScanTables, meta: ScanMeta): TraceSummaries
     origin: meta.origin,
     arrivals: byClientStart(arrivals),
     lengths: byClientStart(lengths),
+    ...bucketsOfTable(t.buckets),
   };
+}
+
+/** TraceSummaries.buckets from the aggregate_buckets output (bucket, c), in any row order; none without it. */
+function bucketsOfTable(t: Record<string, Column> | undefined): { buckets?: AggregateBuckets } {
+  if (!t || t.bucket.length === 0) return {};
+  const [bucketAt, cAt] = [reader(t.bucket), reader(t.c)];
+  let base = Infinity;
+  let top = -Infinity;
+  for (let i = 0; i < t.bucket.length; i++) {
+    const k = num(bucketAt(i));
+    base = Math.min(base, k);
+    top = Math.max(top, k);
+  }
+  const counts = new Float64Array(top - base + 1);
+  for (let i = 0; i < t.bucket.length; i++) counts[num(bucketAt(i)) - base] += num(cAt(i));
+  return { buckets: { base, counts } };
 }
 
 /** Why engine duckdb does not read an OTLP JSON file (exit 2; --engine auto reads it with the TypeScript engine). */

@@ -1,5 +1,6 @@
 import { gapBin } from './bins.js';
-import { arrivalFields, DISP_SCALES, QUANT_TICKS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
+import { AGGREGATE_BUCKET_SECONDS, arrivalFields, DISP_SCALES, QUANT_TICKS, type AggregateBuckets, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
+import { addBuckets } from './buckets.js';
 import { log } from '../stats/det-math.js';
 
 /** Sum of two windows' gap-memory terms (a window without them adds none). */
@@ -181,7 +182,16 @@ function rebase(s: TraceSummaries, origin: string | null, W: number, L: number):
     // window from two parts gets one key.
     arrivals: s.arrivals.map((x) => ({ ...arrivalFields(x), start: Math.round((x.start + delta) / W) * W, first: x.first + delta, last: x.last + delta })),
     lengths: s.lengths.map((x) => ({ ...x, start: Math.round((x.start + delta) / L) * L })),
+    // 5-minute counts move by whole buckets, or are dropped (the aggregate model then comes from
+    // the windows' counts: origins a whole number of 60 s windows apart, not of 300 s).
+    ...bucketsShifted(s.buckets, delta),
   };
+}
+
+function bucketsShifted(b: AggregateBuckets | undefined, delta: number): { buckets?: AggregateBuckets } {
+  const k = delta / AGGREGATE_BUCKET_SECONDS;
+  if (!b || Math.abs(k - Math.round(k)) >= 1e-9) return { buckets: undefined };
+  return { buckets: { base: b.base + Math.round(k), counts: b.counts } };
 }
 
 /** @throws RangeError unless the parts share window lengths and clock resolution. */
@@ -273,7 +283,9 @@ function addUp(parts: TraceSummaries[], origin: string | null, restoreGaps: bool
     const d = s.disp;
     return { ...arrivalFields(s), disp: { s1: { ...d.s1, bins: bins(1) }, s10: { ...d.s10, bins: bins(10) }, s60: { ...d.s60, bins: bins(60) } } };
   });
-  return { arrivalSeconds: W, lengthSeconds: a.lengthSeconds, resolution, span, origin, arrivals, lengths: [...len.values()].sort(order) };
+  // Every part's 5-minute counts, or none (a part from a SQL scan, or from before they were kept).
+  const buckets = withRows.every((p) => p.buckets) ? addBuckets(withRows.map((p) => p.buckets!)) : undefined;
+  return { arrivalSeconds: W, lengthSeconds: a.lengthSeconds, resolution, span, origin, arrivals, lengths: [...len.values()].sort(order), ...(buckets ? { buckets } : {}) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { EMPTY_COUNTS, PackedCounts, PairSink } from './packed.js';
-import { arrivalFields, CLUSTER_GAPS, clusterKey, clusterOf, MEM_LAGS, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
+import { AGGREGATE_BUCKET_SECONDS, arrivalFields, CLUSTER_GAPS, clusterKey, clusterOf, MEM_LAGS, type AggregateBuckets, type ArrivalSummary, type LengthSummary, type TraceSummaries } from './types.js';
 
 type ArrivalJson = Omit<ArrivalSummary, 'quant' | 'hist' | 'disp' | 'batches' | 'clusters'> & { quant: [number, number][]; hist: [number, number][]; disp: DispJson; batches?: [number, number][]; clusters?: [number, number, number][] };
 type LengthJson = Omit<LengthSummary, 'fields' | 'joint'> & { fields: Record<string, [number, number][]>; joint: [number, number][] };
@@ -13,6 +13,8 @@ export interface SummariesJson {
   resolution: number;
   span: { start: number; end: number };
   origin: string | null;
+  /** Rows per 300 s bucket from `base` (TraceSummaries.buckets); absent in files written before the thirty-seventh session. */
+  aggregate_buckets?: { seconds: number; base: number; counts: number[] };
   arrivals: ArrivalJson[];
   lengths: LengthJson[];
 }
@@ -35,7 +37,25 @@ const arrivalToJson = (a: ArrivalSummary): ArrivalJson => {
 const lengthToJson = (l: LengthSummary): LengthJson => ({ ...l, fields: Object.fromEntries([...l.fields.entries()].map(([k, m]) => [k, [...m.entries()]])), joint: [...l.joint.entries()] });
 
 function headOf(s: TraceSummaries): Omit<SummariesJson, 'arrivals' | 'lengths'> {
-  return { format: 'servegen-summaries', version: 1, arrival_seconds: s.arrivalSeconds, length_seconds: s.lengthSeconds, resolution: s.resolution, span: s.span, origin: s.origin };
+  return {
+    format: 'servegen-summaries',
+    version: 1,
+    arrival_seconds: s.arrivalSeconds,
+    length_seconds: s.lengthSeconds,
+    resolution: s.resolution,
+    span: s.span,
+    origin: s.origin,
+    ...(s.buckets ? { aggregate_buckets: { seconds: AGGREGATE_BUCKET_SECONDS, base: s.buckets.base, counts: Array.from(s.buckets.counts) } } : {}),
+  };
+}
+
+/** TraceSummaries.buckets from a file's `aggregate_buckets` (absent: none). @throws RangeError when malformed. */
+function bucketsFromJson(j: SummariesJson['aggregate_buckets']): { buckets?: AggregateBuckets } {
+  if (j === undefined) return {};
+  const ok =
+    j !== null && typeof j === 'object' && j.seconds === AGGREGATE_BUCKET_SECONDS && Number.isSafeInteger(j.base) && Array.isArray(j.counts) && j.counts.every((c) => typeof c === 'number' && Number.isInteger(c) && c >= 0);
+  if (!ok) throw new RangeError(`aggregate_buckets: expected {"seconds": ${AGGREGATE_BUCKET_SECONDS}, "base": an integer, "counts": whole numbers ≥ 0}`);
+  return { buckets: { base: j.base, counts: Float64Array.from(j.counts) } };
 }
 
 /** Summaries as plain JSON (so a scan done elsewhere can be fitted here). */
@@ -92,7 +112,7 @@ export function parseSummariesText(bytes: Buffer, options: { wholeTextLimit?: nu
   lines<ArrivalJson>(a + ARRIVALS_OPEN.length, l, (v) => arrivals.push(arrivalFromJson(v, packer)));
   lines<LengthJson>(l + LENGTHS_OPEN.length, end, (v) => lengths.push(lengthFromJson(v, packer)));
   packer.finish();
-  return { arrivalSeconds: head.arrival_seconds, lengthSeconds: head.length_seconds, resolution: head.resolution, span: head.span, origin: head.origin, arrivals, lengths };
+  return { arrivalSeconds: head.arrival_seconds, lengthSeconds: head.length_seconds, resolution: head.resolution, span: head.span, origin: head.origin, arrivals, lengths, ...bucketsFromJson(head.aggregate_buckets) };
 }
 
 function checkHead(j: Pick<SummariesJson, 'format' | 'version'>): void {
@@ -188,5 +208,5 @@ export function summariesFromJson(j: SummariesJson): TraceSummaries {
   const arrivals = j.arrivals.map((a) => arrivalFromJson(a, packer));
   const lengths = j.lengths.map((l) => lengthFromJson(l, packer));
   packer.finish();
-  return { arrivalSeconds: j.arrival_seconds, lengthSeconds: j.length_seconds, resolution: j.resolution, span: j.span, origin: j.origin, arrivals, lengths };
+  return { arrivalSeconds: j.arrival_seconds, lengthSeconds: j.length_seconds, resolution: j.resolution, span: j.span, origin: j.origin, arrivals, lengths, ...bucketsFromJson(j.aggregate_buckets) };
 }

@@ -12,7 +12,7 @@ import { dropTexts, keepTexts, type FilterList } from '../ingest/mapping.js';
 import { IngestError } from '../ingest/errors.js';
 import { TEXT_FIELDS } from '../ingest/fields.js';
 import { GAP_BINS_PER_DECADE, GAP_MIN, LENGTH_EXACT_BELOW } from './bins.js';
-import { CLUSTER_GAPS, CLUSTER_KEYS, clusterTicks, MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS } from './types.js';
+import { AGGREGATE_BUCKET_SECONDS, CLUSTER_GAPS, CLUSTER_KEYS, clusterTicks, MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS } from './types.js';
 import { dbl } from './sql-double.js';
 import { clusterTicksColumn, RESOLUTION_COLUMN, RESOLUTION_CTE, resolutionSql } from './resolution-sql.js';
 
@@ -732,7 +732,7 @@ FROM (SELECT *, p - ${dbl(0.5)} AS sg_q, ${dbl(0.180625)} - (p - ${dbl(0.5)}) * 
  * `res` 'auto': the resolution is detected by the script, and `x` must carry resolutionSql's
  * columns (scanScript joins them in for the queries that count ticks).
  */
-export function summaryQueries(opts: { W: number; L: number; res: number | 'auto'; fields: string[] }, d: Dialect = DIALECTS.duckdb): { gaps: string; gapsWithPrevious: string; arrivals: string; gapHist: string; disp: string; lengths: string; joint: string | undefined; memory: string } {
+export function summaryQueries(opts: { W: number; L: number; res: number | 'auto'; fields: string[] }, d: Dialect = DIALECTS.duckdb): { gaps: string; gapsWithPrevious: string; arrivals: string; gapHist: string; disp: string; lengths: string; joint: string | undefined; memory: string; buckets: string } {
   const { W, L, res, fields } = opts;
   const q = d.ident;
   // pwi: the window of the client's previous row (gap memory uses the gaps within a window);
@@ -798,7 +798,10 @@ FROM r WHERE ${q('reasoning_tokens')} IS NOT NULL AND ${q('output_tokens')} > 0 
   const lagged = `SELECT client, wi, z, ${MEM_LAGS.map((k) => `${d.lagAt('z', k, 'client, wi', 't, g DESC')} AS z${k}`).join(', ')} FROM (${scored}) AS sg_s`;
   const memory = `SELECT client, CAST(wi AS INTEGER) AS wi, CAST(count(*) AS INTEGER) AS m, sum(z) AS s1, sum(z * z) AS s2, ${MEM_LAGS.map((k) => `coalesce(sum(z * z${k}), 0) AS p${k}`).join(', ')}
 FROM (${lagged}) AS sg_l GROUP BY client, wi`;
-  return { gaps, gapsWithPrevious, arrivals, gapHist, disp, lengths, joint, memory };
+  // Rows per 5-minute bucket (TraceSummaries.buckets: the aggregate rate model's counts), over r.
+  const bucket = `CAST(floor(t / ${AGGREGATE_BUCKET_SECONDS}) AS INTEGER)`;
+  const buckets = `SELECT ${bucket} AS ${q('bucket')}, CAST(count(*) AS INTEGER) AS c FROM r GROUP BY ${bucket}`;
+  return { gaps, gapsWithPrevious, arrivals, gapHist, disp, lengths, joint, memory, buckets };
 }
 
 /** The resolution in the scan's SQL: the number as written, or the detected one's column of x. */
@@ -868,5 +871,6 @@ export function scanScript(source: string, mapping: Mapping, opts: { W: number; 
   ];
   if (q.joint) out.push({ name: 'joint', sql: withAll(q.joint) });
   out.push({ name: 'gap_memory', sql: withTicks(q.memory) });
+  out.push({ name: 'aggregate_buckets', sql: `WITH src_rows AS (\n${rows}\n), r AS (${r})\n${q.buckets}` });
   return d.scriptSuffix ? out.map(({ name, sql }) => ({ name, sql: sql + d.scriptSuffix })) : out;
 }

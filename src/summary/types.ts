@@ -145,6 +145,24 @@ export interface TraceSummaries {
   origin: string | null;
   arrivals: ArrivalSummary[];
   lengths: LengthSummary[];
+  /**
+   * Accepted rows per AGGREGATE_BUCKET_SECONDS bucket of time (bucket k: [k·300, (k+1)·300) s
+   * from the origin; counts[i] is bucket base + i), for the profile's aggregate rate model, which
+   * a fit from rows fits to 5-minute counts (fitAggregateRate): with them a fit of summaries
+   * (either engine, merged partitions) gives the same model. Absent from summaries made before
+   * the thirty-seventh session and from SQL scans (`summarize --engine duckdb --out DIR`, the
+   * other dialects): the model is then fitted to the arrival windows' counts.
+   */
+  buckets?: AggregateBuckets;
+}
+
+/** Seconds of the buckets TraceSummaries.buckets counts rows in (the aggregate rate model's finest). */
+export const AGGREGATE_BUCKET_SECONDS = 300;
+
+/** Rows per AGGREGATE_BUCKET_SECONDS bucket: bucket `base + i` holds counts[i]. */
+export interface AggregateBuckets {
+  base: number;
+  counts: Float64Array;
 }
 
 /** Gaps below this many clock ticks are kept as exact tick counts (interval-censored in fits). */

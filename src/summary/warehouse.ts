@@ -11,7 +11,7 @@ import { MEM_LAGS, type TraceSummaries } from './types.js';
  * Loads the results of `servegen sql` run on a warehouse (Spark, Trino, ClickHouse, DuckDB):
  * a directory with one Parquet output per query, either `<name>.parquet` or a folder
  * `<name>/` of part files (Spark's part-*.parquet, or files without an extension). Required: `scan`, `arrivals`,
- * `gap_histograms`, `dispersion`, `lengths`; optional: `joint`, `gap_memory`, `rejects`. Column names
+ * `gap_histograms`, `dispersion`, `lengths`; optional: `joint`, `gap_memory`, `aggregate_buckets`, `rejects`. Column names
  * are matched case-insensitively (Trino folds identifiers to lower case).
  */
 export interface WarehouseScan {
@@ -32,6 +32,7 @@ const COLUMNS: Record<string, string[]> = {
   joint: ['client', 'li', 'key', 'c'],
   rejects: ['reason', 'c'],
   gap_memory: ['client', 'wi', 'm', 's1', 's2', ...MEM_LAGS.map((k) => `p${k}`)],
+  aggregate_buckets: ['bucket', 'c'],
 };
 
 /** The Parquet files of one output, or [] when it is absent. */
@@ -241,6 +242,8 @@ export async function loadScanDirectory(dir: string, options: { onStage?: (text:
     joint: await read('joint', false),
     // Absent in results exported before gap memory (fit then says the profile has none).
     memory: await read('gap_memory', false),
+    // Absent in results exported before the 5-minute counts (the aggregate model then comes from the windows' counts).
+    buckets: await read('aggregate_buckets', false),
   };
   const rejects = await read('rejects', false);
   const first = (c: Column) => num(reader(c)(0));

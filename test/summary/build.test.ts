@@ -6,15 +6,22 @@ import { ingestFiles } from '../../src/ingest/ingest.js';
 import { loadPreset } from '../../src/ingest/presets.js';
 import type { Trace } from '../../src/ingest/trace.js';
 import { arrivalFields, type TraceSummaries } from '../../src/summary/types.js';
+import { mergeAll } from '../../src/summary/merge.js';
+import { summariesFromJson, summariesToJson } from '../../src/summary/serialize.js';
+import { sliceTrace } from '../../src/ingest/trace.js';
 import { Rng } from '../../src/stats/rng.js';
 import { referenceBuildSummaries } from './reference-build.js';
 import { fixture } from '../helpers.js';
 
-/** Summaries with every histogram as its entries sorted by key: exact comparison, order aside. */
+/**
+ * Summaries with every histogram as its entries sorted by key: exact comparison, order aside;
+ * without their 5-minute counts (the reference builder has none; checked by bucketsOf).
+ */
 function plain(s: TraceSummaries): unknown {
   const m = (h: ReadonlyMap<number, number>) => [...h].sort((a, b) => a[0] - b[0]);
+  const { buckets: _buckets, ...rest } = s;
   return {
-    ...s,
+    ...rest,
     arrivals: s.arrivals.map((a) => {
       const { batches, clusters, ...rest } = arrivalFields(a);
       return { ...rest, quant: m(a.quant), hist: m(a.hist), ...(batches ? { batches: m(batches) } : {}), ...(clusters ? { clusters: m(clusters) } : {}) };
@@ -58,6 +65,25 @@ function steadyTrace(n: number, seed: bigint, clients: number, outputs = false):
   return { n, timestamp, client, clientIds: Array.from({ length: clients }, (_, i) => String.fromCharCode(97 + i)), ints, texts: {}, origin: outputs ? '2024-01-01T00:00:00.000Z' : null };
 }
 
+/** Rows per 300 s bucket, by bucket number, of a summaries' `buckets` (nonzero ones). */
+function bucketsOf(s: TraceSummaries): Record<number, number> {
+  const out: Record<number, number> = {};
+  s.buckets!.counts.forEach((c, i) => {
+    if (c > 0) out[s.buckets!.base + i] = c;
+  });
+  return out;
+}
+
+/** Rows per 300 s bucket of times, counted directly. */
+function countBuckets(times: ArrayLike<number>): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (let i = 0; i < times.length; i++) {
+    const k = Math.floor(times[i] / 300);
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}
+
 describe('streaming summary builder', () => {
   it('gives exactly the summaries of the per-row Map builder it replaced (random traces, odd windows)', () => {
     for (const [seed, W, L, res] of [
@@ -67,8 +93,30 @@ describe('streaming summary builder', () => {
     ] as const) {
       const trace = randomTrace(seed, 20_000, res);
       const opts = { arrivalSeconds: W, lengthSeconds: L, resolution: res };
-      expect(plain(buildSummaries(trace, opts)), `seed ${seed}`).toEqual(plain(referenceBuildSummaries(trace, opts)));
+      const built = buildSummaries(trace, opts);
+      expect(plain(built), `seed ${seed}`).toEqual(plain(referenceBuildSummaries(trace, opts)));
+      expect(bucketsOf(built), `seed ${seed}`).toEqual(countBuckets(trace.timestamp));
     }
+  });
+
+  it('counts rows per 5-minute bucket as a sorted count does, pushed in any order per client, across workers and merged parts', async () => {
+    const trace = randomTrace(5, 20_000, 0.001);
+    const opts = { arrivalSeconds: 60, lengthSeconds: 600, resolution: 0.001 };
+    const expected = countBuckets(trace.timestamp);
+    expect(Object.keys(expected).length).toBeGreaterThan(3);
+    expect(bucketsOf(buildSummaries(trace, opts))).toEqual(expected);
+    const many = await ParallelSummaryBuilder.start({ ...opts, clients: trace.clientIds }, 2);
+    try {
+      expect(many.push({ n: trace.n, t: trace.timestamp, client: trace.client, ints: trace.ints })).toBe(true);
+      await many.drain();
+      expect(bucketsOf(await many.finish(null))).toEqual(expected);
+    } finally {
+      many.close();
+    }
+    const cut = trace.timestamp[Math.floor(trace.n / 2)];
+    const parts = [sliceTrace(trace, -Infinity, cut), sliceTrace(trace, cut, Infinity)].map((t) => buildSummaries(t, opts));
+    expect(bucketsOf(mergeAll(parts))).toEqual(expected);
+    expect(bucketsOf(summariesFromJson(JSON.parse(JSON.stringify(summariesToJson(mergeAll(parts))))))).toEqual(expected);
   });
 
   it('gives exactly the summaries of the per-row Map builder on the real traces (resolution detected)', async () => {
@@ -82,6 +130,7 @@ describe('streaming summary builder', () => {
       const s = buildSummaries(trace, opts);
       expect(s.arrivals.length, file).toBeGreaterThan(10);
       expect(plain(s), file).toEqual(plain(referenceBuildSummaries(trace, opts)));
+      expect(bucketsOf(s), file).toEqual(countBuckets(trace.timestamp));
     }
   });
 
@@ -168,8 +217,11 @@ describe('summary builder on worker threads', () => {
         await many.drain();
       }
       // Compared as text (a failing deep diff of objects this size runs out of memory).
-      const got = JSON.stringify(plain(await many.finish(null)));
-      const want = JSON.stringify(plain(one.finish(null)));
+      const gotSummaries = await many.finish(null);
+      const wantSummaries = one.finish(null);
+      expect(bucketsOf(gotSummaries), `seed ${seed}`).toEqual(bucketsOf(wantSummaries));
+      const got = JSON.stringify(plain(gotSummaries));
+      const want = JSON.stringify(plain(wantSummaries));
       let at = 0;
       while (at < want.length && got[at] === want[at]) at++;
       expect(got.slice(at - 300, at + 300), `seed ${seed}, ${got.length} vs ${want.length} chars`).toBe(want.slice(at - 300, at + 300));

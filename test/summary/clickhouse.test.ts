@@ -176,7 +176,7 @@ async function exportScan(out: string, csv: string, args: string[], source: 'tex
     names.push(name);
     session.query(`INSERT INTO FUNCTION file('${join(out, `${name}.parquet`)}', 'Parquet') ${sql}`);
   }
-  expect(names).toEqual(['rejects', 'scan', 'arrivals', 'gap_histograms', 'dispersion', 'lengths', 'joint', 'gap_memory']);
+  expect(names).toEqual(['rejects', 'scan', 'arrivals', 'gap_histograms', 'dispersion', 'lengths', 'joint', 'gap_memory', 'aggregate_buckets']);
   return types;
 }
 

@@ -475,7 +475,7 @@ describe('DuckDB engine', () => {
       // With a tight DuckDB memory limit (it spills to a temporary directory): same results.
       const r = await runCli('summarize', fixture('traces', file), '--preset', preset, '--engine', 'duckdb', '--duckdb-memory', '64MB', '--resolution', '0.001', '--out', out);
       expect(r.code, r.stderr).toBe(0);
-      expect(readdirSync(out).sort()).toEqual(['arrivals.parquet', 'dispersion.parquet', 'gap_histograms.parquet', 'gap_memory.parquet', 'joint.parquet', 'lengths.parquet', 'scan.parquet']);
+      expect(readdirSync(out).sort()).toEqual(['aggregate_buckets.parquet', 'arrivals.parquet', 'dispersion.parquet', 'gap_histograms.parquet', 'gap_memory.parquet', 'joint.parquet', 'lengths.parquet', 'scan.parquet']);
       const loaded = await loadScanDirectory(out);
       const direct = await summarizeWithDuckDB([fixture('traces', file)], loadPreset(preset), { ...W, resolution: 0.001 });
       expectEqualSummaries(direct.summaries, loaded.summaries);
@@ -486,10 +486,13 @@ describe('DuckDB engine', () => {
       const json = `${dir}/${preset}-ts.json`;
       expect((await runCli('summarize', fixture('traces', file), '--preset', preset, '--resolution', '0.001', '--out', json, '--quiet')).code).toBe(0);
       expect((await runCli('fit', '--summaries', json, '--out', `${dir}/${preset}-b.json`, '--quiet')).code).toBe(0);
-      const fromDir = JSON.parse(readFileSync(`${dir}/${preset}-a.json`, 'utf8')) as { clients: unknown[] };
-      const fromTs = JSON.parse(readFileSync(`${dir}/${preset}-b.json`, 'utf8')) as { clients: unknown[] };
+      const fromDir = JSON.parse(readFileSync(`${dir}/${preset}-a.json`, 'utf8')) as { clients: unknown[]; aggregate: unknown };
+      const fromTs = JSON.parse(readFileSync(`${dir}/${preset}-b.json`, 'utf8')) as { clients: unknown[]; aggregate: unknown };
       expect(fromDir.clients.length).toBeGreaterThan(0);
       expectClose(fromTs.clients, fromDir.clients);
+      // The aggregate rate model from the same 5-minute counts (aggregate_buckets.parquet).
+      expect(fromDir.aggregate).toBeDefined();
+      expectClose(fromTs.aggregate, fromDir.aggregate);
       // Deterministic: a second run writes the same bytes (JSON and Parquet).
       const again = `${dir}/${preset}-scan2`;
       expect((await runCli('summarize', fixture('traces', file), '--preset', preset, '--engine', 'duckdb', '--resolution', '0.001', '--out', again, '--quiet')).code).toBe(0);

@@ -56,6 +56,9 @@ export function expectEqualSummaries(a: TraceSummaries, b: TraceSummaries, memFo
       x.mem.forEach((v, j) => expect(Math.abs(v - y.mem![j]), `mem[${j}] of ${x.client} at ${x.start}`).toBeLessThanOrEqual(1e-9 * scale));
     }
   });
+  // The 5-minute counts (the aggregate rate model's): the same buckets, or none on either side.
+  const buckets = (s: TraceSummaries) => (s.buckets ? { base: s.buckets.base, counts: Array.from(s.buckets.counts) } : undefined);
+  expect(buckets(b), 'buckets').toEqual(buckets(a));
   expect(b.lengths.length).toBe(a.lengths.length);
   a.lengths.forEach((x, i) => {
     const y = b.lengths[i];

@@ -47,7 +47,7 @@ describe('servegen sql', () => {
     await con.run('CREATE SCHEMA logs');
     await con.run(`CREATE TABLE logs.requests AS SELECT * FROM read_csv('${fixture('traces', 'burstgpt', 'burstgpt3_slice.csv')}', header = true, all_varchar = true)`);
     const parts = statements(await print('duckdb'));
-    expect(parts.length).toBe(8);
+    expect(parts.length).toBe(9);
     const results = [];
     for (const s of parts) results.push((await con.runAndReadAll(s)).getRowObjectsJS());
     const [rejects, scan, arrivals] = results as Record<string, unknown>[][];

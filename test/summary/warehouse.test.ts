@@ -50,7 +50,7 @@ async function exportScan(dir: string, csv = CSV, args = ['--preset', 'burstgpt'
       await con.run(`COPY (${sql}) TO '${join(dir, `${name}.parquet`)}' (FORMAT parquet)`);
     }
   }
-  expect(names).toEqual(['rejects', 'scan', 'arrivals', 'gap_histograms', 'dispersion', 'lengths', 'joint', 'gap_memory']);
+  expect(names).toEqual(['rejects', 'scan', 'arrivals', 'gap_histograms', 'dispersion', 'lengths', 'joint', 'gap_memory', 'aggregate_buckets']);
   con.closeSync?.();
 }
 
