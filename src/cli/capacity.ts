@@ -76,6 +76,8 @@ export interface CapacityRow extends TraceCapacity {
   role: 'source' | 'generated';
   /** With a prefix cache (--prefix-cache): the share of the prompt tokens it held, which skip prefill. */
   cachedPromptShare?: number;
+  /** With a prefix cache: the share of the requests with hash_ids whose every block it held (whole-prompt hits). */
+  cachedWholeShare?: number;
   /** A generated trace that looks like no draw of the source: why (the stderr `warning:` says the same). */
   notADraw?: string;
 }
@@ -127,21 +129,30 @@ function wholeBlocks(text: string): number {
  * leading cached blocks × the trace's block size, at most its input), and the share of all
  * prompt tokens the cache held. Without hash_ids, the inputs as they are.
  */
-export function cachedPrompt(t: Trace, blocks: number): { prompt: Float64Array; share: number } {
+export function cachedPrompt(t: Trace, blocks: number): { prompt: Float64Array; share: number; wholeShare: number } {
   const input = t.ints.input_tokens;
   const prompt = new Float64Array(t.n);
   const hits = traceLruHits(t, blocks);
   const bt = t.hashIds?.blockTokens ?? 0;
+  const offsets = t.hashIds?.offsets;
   let total = 0;
   let cached = 0;
+  // Requests with ids, and those whose every block the cache held (nothing left to prefill from them).
+  let withIds = 0;
+  let whole = 0;
   for (let i = 0; i < t.n; i++) {
     const x = input && input[i] > 0 ? input[i] : 0;
     const c = Math.min(x, hits[i] * bt);
     prompt[i] = x - c;
     total += x;
     cached += c;
+    const n = offsets ? offsets[i + 1] - offsets[i] : 0;
+    if (n > 0) {
+      withIds++;
+      if (hits[i] === n) whole++;
+    }
   }
-  return { prompt, share: total > 0 ? cached / total : 0 };
+  return { prompt, share: total > 0 ? cached / total : 0, wholeShare: withIds > 0 ? whole / withIds : 0 };
 }
 
 /** A positive number from a flag, or a usage error naming it. */
@@ -185,7 +196,7 @@ export function writeCapacityJson(path: string, rows: readonly CapacityRow[], mo
     format: 'servegen-capacity',
     version: 1,
     model: { prefill_tokens_per_second: model.prefillTokensPerSecond, decode_tokens_per_second: model.decodeTokensPerSecond, quantile: q, slo_seconds: slos, ...(prefixCacheBlocks !== undefined ? { prefix_cache_blocks: prefixCacheBlocks } : {}) },
-    traces: rows.map((r) => ({ file: r.file, role: r.role, requests: r.requests, span_seconds: r.spanSeconds, slots: r.slots, ...(r.cachedPromptShare !== undefined ? { cached_prompt_share: r.cachedPromptShare } : {}), ...(r.notADraw !== undefined ? { not_a_draw: r.notADraw } : {}) })),
+    traces: rows.map((r) => ({ file: r.file, role: r.role, requests: r.requests, span_seconds: r.spanSeconds, slots: r.slots, ...(r.cachedPromptShare !== undefined ? { cached_prompt_share: r.cachedPromptShare } : {}), ...(r.cachedWholeShare !== undefined ? { cached_whole_share: r.cachedWholeShare } : {}), ...(r.notADraw !== undefined ? { not_a_draw: r.notADraw } : {}) })),
     // With --max-shortfall only (the check a batch job exits on).
     ...(check ? { check: { max_shortfall: check.max, pass: check.failed.length === 0, failed: check.failed.map((f) => ({ file: f.file, slo_seconds: f.slo, slots: f.slots, source_slots: f.sourceSlots, shortfall: f.shortfall })) } } : {}),
   };
@@ -261,13 +272,15 @@ size. Fewer slots than the source means the generated workload under-provisions.
         rep.stage(`capacity: ${side.file}: ${humanCount(t.n)} requests, finding the slots for ${slos.length} SLO(s)`);
         let prompt: ArrayLike<number> | undefined = input;
         let cachedPromptShare: number | undefined;
+        let cachedWholeShare: number | undefined;
         if (cacheBlocks !== undefined) {
           const c = cachedPrompt(t, cacheBlocks);
           prompt = c.prompt;
           cachedPromptShare = c.share;
-          rep.info(t.hashIds ? `capacity: ${side.file}: ${(100 * c.share).toFixed(1)} % of prompt tokens found in the prefix cache` : `note: ${side.file}: no hash_ids: every prompt is prefilled whole (--prefix-cache)`);
+          if (t.hashIds) cachedWholeShare = c.wholeShare;
+          rep.info(t.hashIds ? `capacity: ${side.file}: ${(100 * c.share).toFixed(1)} % of prompt tokens found in the prefix cache, and every block of ${(100 * c.wholeShare).toFixed(1)} % of the requests with hash_ids (whole-prompt hits)` : `note: ${side.file}: no hash_ids: every prompt is prefilled whole (--prefix-cache)`);
         }
-        rows.push({ file: side.file, role: side.role, ...traceCapacity(t.timestamp, prompt, output, model, slos, q), ...(cachedPromptShare !== undefined ? { cachedPromptShare } : {}), ...(foreign ? { notADraw: foreign } : {}) });
+        rows.push({ file: side.file, role: side.role, ...traceCapacity(t.timestamp, prompt, output, model, slos, q), ...(cachedPromptShare !== undefined ? { cachedPromptShare } : {}), ...(cachedWholeShare !== undefined ? { cachedWholeShare } : {}), ...(foreign ? { notADraw: foreign } : {}) });
         rep.done();
       }
       const table = capacityTable(rows, slos, q);

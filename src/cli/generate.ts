@@ -31,6 +31,7 @@ interface Opts {
   sessions: boolean;
   gapMemory: boolean;
   prefix: boolean;
+  exactRepeats?: boolean;
   maxRequests: string;
   quiet?: boolean;
 }
@@ -200,6 +201,7 @@ export function registerGenerate(program: Command): void {
     .option('--no-sessions', "no session labels: by default clients whose profile has session statistics get session_id and turn columns (times are the same either way; so are the lengths of clients without input_rank_by_turn: with it a turn's input follows its turn's rank, the client's length distributions kept, not its draws)")
     .option('--no-gap-memory', "independent gaps within each window (a renewal process, as upstream ServeGen draws them): by default clients whose profile has gap_memory draw serially dependent gaps (same gap distributions, bursts kept)")
     .option('--no-prefix', "no hash_ids: by default clients whose profile has a prefix section (fitted from a trace with hash_ids) give each request its prompt's block ids, which --format mooncake, jsonl, csv, parquet and arrow write (times and lengths are the same either way)")
+    .option('--exact-repeats', "let a request drawn to share all its prompt blocks with an earlier one take that prompt's length (its input moves by under one block) so it hits a prefix cache whole, as a prompt asked again does: the log's whole-prompt hits come back, but input lengths then depend on the hash_ids and are no longer the same with --no-prefix (README, Prompt-prefix reuse)")
     .option('--max-requests <n>', 'refuse (exit 2) a run expected to produce more requests than this (rate × duration)', String(DEFAULT_MAX_REQUESTS))
     .option('--quiet', 'no progress or summary on stderr')
     .addHelpText(
@@ -244,6 +246,8 @@ run). Timestamps are seconds from --start.`,
       // The naive baseline draws Poisson arrivals: no window shape to take (found by review: the
       // header recorded shape_source params for a run that ignored it).
       if (opts.naive && opts.shape === 'params') throw new UsageError('--shape params: --naive draws Poisson arrivals and takes no window shape; drop --shape');
+      // Exact repeats move lengths to match hash_ids: with none there is nothing to match.
+      if (opts.exactRepeats && (opts.naive || opts.prefix === false)) throw new UsageError(`--exact-repeats: ${opts.naive ? '--naive gives no hash_ids' : '--no-prefix gives no hash_ids'}, so no request repeats a prompt's blocks; drop one of them`);
       // One message for every bad value (found by review: "-5" was told "≥ 0", then "0" "> 0").
       const duration = positive(opts.duration, '--duration');
       const options: GenerateOptions = {
@@ -256,6 +260,7 @@ run). Timestamps are seconds from --start.`,
         sessions: opts.sessions,
         gapMemory: opts.gapMemory,
         prefix: opts.prefix,
+        ...(opts.exactRepeats ? { exactRepeats: true } : {}),
         maxRequests: wholeNumber(opts.maxRequests, '--max-requests'),
       };
       const { profile, sha256 } = readProfile(file);
@@ -317,7 +322,7 @@ run). Timestamps are seconds from --start.`,
       }
       if (summary.prefixClients > 0) {
         const written = ['mooncake', 'jsonl', 'csv', 'parquet', 'arrow'].includes(format);
-        rep.info(`prefix reuse: ${summary.prefixClients} client${summary.prefixClients === 1 ? "'s requests carry" : "s' requests carry"} hash_ids from their profile's prefix section${written ? '' : `, which --format ${format} does not write`} (--no-prefix to leave them out)`);
+        rep.info(`prefix reuse: ${summary.prefixClients} client${summary.prefixClients === 1 ? "'s requests carry" : "s' requests carry"} hash_ids from their profile's prefix section${written ? '' : `, which --format ${format} does not write`} (--no-prefix to leave them out)${options.exactRepeats ? '; --exact-repeats: a request sharing all its blocks takes the length they have in the prompt it repeats, so its input is not the one drawn without hash_ids' : ''}`);
         // Found by audit (h-89): a Mooncake file carries no block size, and AIPerf's mooncake_trace
         // loader takes 512 unless told (--isl-block-size): with smaller blocks a row's prompt does
         // not reach its last id's block, which AIPerf refuses (ConfigurationError).
@@ -326,6 +331,7 @@ run). Timestamps are seconds from --start.`,
           rep.info(`note: the hash_ids blocks are ${bt} tokens (the profile's), which a Mooncake file does not record: replay it with AIPerf's --isl-block-size ${bt} (without it AIPerf takes ${DEFAULT_BLOCK_TOKENS} and refuses the rows), and read it back with "block_tokens": ${bt} in a mapping`);
         }
       }
+      if (options.exactRepeats && summary.prefixClients === 0) rep.info(`note: --exact-repeats: no client's requests carry hash_ids (the profile has no prefix section: fit it from a log with hash_ids), so it changes nothing`);
       const noPrompt = summary.prefixWithoutPrompts;
       if (noPrompt && noPrompt.length > 0) {
         rep.info(`note: ${noPrompt.length} client${noPrompt.length === 1 ? ' has' : 's have'} a prefix section but no prompt lengths (a log with hash_ids and no input_tokens), and a request's block ids are counted from its prompt: ${noPrompt.length === 1 ? 'its' : 'their'} requests carry no hash_ids: ${noPrompt.slice(0, 5).join(', ')}${noPrompt.length > 5 ? ', …' : ''}`);

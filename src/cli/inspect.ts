@@ -128,7 +128,7 @@ export function renderTraceSummary(label: string, s: TraceSummary): string {
   if (s.prefix) {
     const p = s.prefix;
     const lru = Object.entries(p.lru).map(([c, v]) => `${c} blocks ${pct(v)}`);
-    lines.push(`  prefix reuse  hash_ids on ${p.requests} requests${p.firstSeconds === undefined ? '' : ` (the earliest, over the first ${humanSpan(p.firstSeconds)}: the DuckDB engine holds no more)`}, ${p.blocks} blocks (${p.distinct} distinct): ${pct(p.hitRatio)} hit an infinite prefix cache${lru.length ? `; an LRU cache of ${lru.join(', ')}` : ''}`);
+    lines.push(`  prefix reuse  hash_ids on ${p.requests} requests${p.firstSeconds === undefined ? '' : ` (the earliest, over the first ${humanSpan(p.firstSeconds)}: the DuckDB engine holds no more)`}, ${p.blocks} blocks (${p.distinct} distinct): ${pct(p.hitRatio)} hit an infinite prefix cache (${pct(p.requests > 0 ? p.wholeHits / p.requests : 0)} of requests whole: every block)${lru.length ? `; an LRU cache of ${lru.join(', ')}` : ''}`);
   }
   if (s.peak) lines.push(`  peak load     ${fmt(s.peak.requestsPerS)} req/s${s.peak.tokensPerS === null ? '' : `, ${fmt(s.peak.tokensPerS)} tokens/s (${s.peak.tokenFields.map((f) => f.replace(/_tokens$/, '')).join(' + ')})`}: the 99th percentile of 10 s bins`);
   lines.push(`    ${'field'.padEnd(24)}${'mean'.padStart(10)}${'p50'.padStart(10)}${'p90'.padStart(10)}${'p99'.padStart(10)}${'max'.padStart(10)}`);

@@ -418,6 +418,7 @@ export class HashIdStream {
   private nextId = 0;
   private readonly allocate: (() => number) | undefined;
   private lastT = -Infinity;
+  private lastTokens = NaN;
   /** Requests and roots over the whole run (Pitman–Yor's new-root probability). */
   private requests = 0;
   private rootsEver = 0;
@@ -473,16 +474,36 @@ export class HashIdStream {
   }
 
   /**
+   * The prompt tokens the last request's ids stand for: the `inputTokens` it was given, unless
+   * it was an exact repeat that took its donor's length ({@link nextMs}'s `exactFloor`).
+   */
+  get tokens(): number {
+    return this.lastTokens;
+  }
+
+  /**
    * The block ids of the client's next request (time order): timestamp in seconds, input tokens
    * (all modalities, ≥ 0), session key (undefined: none). Length max(1, ⌈inputTokens / blockSize⌉).
    * The array is also the stream's record of the request: read it, do not modify it.
    */
-  next(timestampSeconds: number, inputTokens: number, session?: string | number): number[] {
-    return this.nextMs(1000 * timestampSeconds, inputTokens, session);
+  next(timestampSeconds: number, inputTokens: number, session?: string | number, exactFloor?: number): number[] {
+    return this.nextMs(1000 * timestampSeconds, inputTokens, session, exactFloor);
   }
 
-  /** {@link next} with the timestamp in ms (generateHashIds's unit, so that it draws exactly as the prototype did). */
-  nextMs(t: number, inputTokens: number, session?: string | number): number[] {
+  /**
+   * {@link next} with the timestamp in ms (generateHashIds's unit, so that it draws exactly as the prototype did).
+   *
+   * `exactFloor` (prompt tokens; undefined: off, the default) allows an exact repeat: a request
+   * outside a session drawn to share all its n blocks takes the length those n blocks have in
+   * the request (or stem) it shares them with, when that is at least `exactFloor` tokens, so it
+   * shares every block, its partial last one included, and hits a prefix cache whole (an earlier
+   * prompt asked again, as the Mooncake logs' 5.3 % and 1.0 % of requests are). The length stays
+   * within the request's n blocks (at most block size − 1 tokens off); read it from
+   * {@link tokens}. Off, a shared block of another size is not shared (a block has one size), so
+   * such a request shares all but its last block. No draw depends on it: the ids of later
+   * requests change only through the lengths and blocks it shares.
+   */
+  nextMs(t: number, inputTokens: number, session?: string | number, exactFloor?: number): number[] {
     // The searches by time assume it; a merge bug upstream would otherwise pass silently.
     if (!(t >= this.lastT)) throw new RangeError(`HashIdStream: requests must come in time order (${t} ms after ${this.lastT} ms)`);
     this.lastT = t;
@@ -599,13 +620,14 @@ export class HashIdStream {
             // The latest such request whose partial last block is as long as this one's, else the
             // latest (its full blocks only: below).
             const last = root.stemLen - 1;
+            // (An exact repeat takes the latest's length, whatever its last block's.)
             const tail = inputTokens % this.bs;
             let latest: Member | undefined;
             for (let k = root.members.size - 1; k >= 0; k--) {
               const j = root.members.at(k);
               if (j.ids.length === nBlocks && j.ids[last] === root.stemIds[last]) {
                 latest ??= j;
-                if (j.tail === tail) {
+                if (j.tail === tail || exactFloor !== undefined) {
                   latest = j;
                   break;
                 }
@@ -633,10 +655,22 @@ export class HashIdStream {
     // shared blocks counted hits a prefix cache of whole blocks cannot have. Capping m after the
     // draws keeps every draw; a request left sharing nothing starts a root of its own.
     if (m > 0) {
-      const full = Math.floor(inputTokens / this.bs);
-      const tail = inputTokens - full * this.bs;
       const srcFull = stemmed ? root.stemFull : donor!.full;
       const srcTail = stemmed ? root.stemTail : donor!.tail;
+      if (exactFloor !== undefined && m === nBlocks && prevTurn === undefined) {
+        // An exact repeat: the length of the prompt it shares all n blocks with, when that
+        // prompt has n blocks too (an earlier prompt asked again), or a root's stem of n full
+        // blocks when it shares that whole (a document re-asked alone: its n full blocks, n ×
+        // block size). Not a donor's first n blocks out of more: a repeat of a chat prompt draws
+        // m = n mostly where m = round(c · n) is clamped to 2 … n at n = 2 or 3, and taking n full
+        // blocks from longer prompts there gave the chat log's regeneration 2.3 % whole-prompt
+        // hits against its 1.0 % (0.2 % without; the document log's 5.3 % needs the stems: 2.3–3.2
+        // % without them, 4.5–5.3 % with; seeds 1–3; docs/prefix-reuse.md § 3.5).
+        const exact = srcFull + (srcTail > 0 ? 1 : 0) === nBlocks ? srcFull * this.bs + srcTail : stemmed && nBlocks <= srcFull ? nBlocks * this.bs : NaN;
+        if (exact >= exactFloor) inputTokens = exact;
+      }
+      const full = Math.floor(inputTokens / this.bs);
+      const tail = inputTokens - full * this.bs;
       const same = Math.min(full, srcFull) + (full === srcFull && tail > 0 && tail === srcTail ? 1 : 0);
       if (m > same) m = same;
       if (m === 0) {
@@ -679,6 +713,7 @@ export class HashIdStream {
     }
     if (session !== undefined) this.sessions.set(session, member);
     this.requests++;
+    this.lastTokens = inputTokens;
     return ids;
   }
 

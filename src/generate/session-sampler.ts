@@ -169,6 +169,18 @@ const RANK_FLOOR = 0.05;
 const REFRESH = 64;
 /** Weight of the newest interval in the moving average of the time between tracker steps. */
 const DT_WEIGHT = 0.02;
+/**
+ * Mean turns from which a client's sessions are long (SessionAssigner.saturated): in steady state
+ * they then hold at least 1 − 1/10 of the sessions the client's arrivals can serve at the
+ * profile's gaps, so an excess is no passing fluctuation, and it lasts as long as they do.
+ */
+const LONG_TURNS = 10;
+/**
+ * How far above the sessions the arrivals can serve the open ones may go before a new one is
+ * refused: room for the fluctuations of a client of many sessions (850 sessions of 19 turns in a
+ * day, ~18 open: 28 is 2.4 SDs above), none for a client of one (2 sessions > 1.5).
+ */
+const OVER = 1.5;
 
 /**
  * Assigns one client's arrivals, pushed in time order, to sessions. Session ids are the
@@ -185,6 +197,13 @@ export class SessionAssigner {
   /** Time of the tracker's last step, and the mean time between its steps (moving average). */
   private tracked = -Infinity;
   private meanDt = NaN;
+  /** The profile's mean inter-turn gap (s): e^(μ + σ²/2) of the log-normal. */
+  private readonly meanGap: number;
+  /** The client's mean time between arrivals so far (s; NaN before the first): over the run, not recent ones (a moving average followed a sparse client's rate levels, and let a second long session open in a dense one). */
+  private meanArrival = NaN;
+  private arrivals = 0;
+  /** Sessions average LONG_TURNS turns or more (the model's mean): saturated applies. */
+  private readonly long: boolean;
   private size = 0;
   /** Log-scale amount drawn gaps are shortened by, so realized gaps keep the profile's median. */
   bias = 0;
@@ -207,6 +226,28 @@ export class SessionAssigner {
     private readonly rng: Rng,
   ) {
     this.rankRng = model.ranks ? rng.split('input-ranks') : undefined;
+    this.meanGap = model.mu > -Infinity ? exp(model.mu + 0.5 * model.sigma * model.sigma) : 0;
+    let meanTurns = (1 - model.cdf[8]) * (10 + model.tailExtra);
+    for (let k = 0; k < 9; k++) meanTurns += (k + 1) * (model.cdf[k] - (k === 0 ? 0 : model.cdf[k - 1]));
+    this.long = meanTurns >= LONG_TURNS;
+  }
+
+  /**
+   * True when an arrival that finds no session due should continue the session due first
+   * (early) rather than open another: the client's sessions are long (LONG_TURNS), and its
+   * arrivals cannot serve one more at the profile's gaps with OVER to spare — a session takes a
+   * turn every mean gap, so k + 1 open sessions would take (k + 1) / mean gap of arrivals per
+   * second, against the client's in-session arrivals (share / mean time between arrivals). A new
+   * session would then thin every session's turns for as long as the long ones last. Found by
+   * audit (h-93): a log of one session of 50 000 turns (every gap an inter-turn gap) was
+   * generated as 3–4 overlapping sessions sharing the arrivals (validate: session gap median
+   * 2.1× the log's; 0.001–0.005 off with this, seeds 1–3): arrivals before the first session's
+   * due time opened others, and sessions of thousands of turns did not end to undo it. Clients
+   * of short sessions (BurstGPT's: 2.4–2.9 turns) are labelled as before: refusing new sessions
+   * there changed their labels (mean turns 2.63 → 3.19 on the slice) for no better fit.
+   */
+  private saturated(): boolean {
+    return this.long && (this.size + 1) * this.meanArrival > OVER * this.model.share * this.meanGap;
   }
 
   /** Records the last assignment's turn bucket and chain score z (for inputRankIn); returns z. */
@@ -288,6 +329,11 @@ export class SessionAssigner {
    * nearer to t than to `next`.
    */
   assign(t: number, next: number): void {
+    const gap = next - t;
+    if (gap >= 0 && Number.isFinite(gap)) {
+      this.arrivals++;
+      this.meanArrival = this.arrivals === 1 ? gap : this.meanArrival + (gap - this.meanArrival) / this.arrivals;
+    }
     if (this.model.share < 1 && this.rng.next() >= this.model.share) {
       // A request outside sessions (found by review: a client whose source rows were only
       // partly in sessions — BurstGPT's `tail` after fit --anonymize, 92 of 98 — had all of
@@ -297,7 +343,8 @@ export class SessionAssigner {
       if (this.rankRng) this.ranked(0, this.nextScore(NaN));
       return;
     }
-    if (this.size > 0 && this.due[0] <= t + 0.5 * (next - t)) {
+    const due = this.size > 0 && this.due[0] <= t + 0.5 * (next - t);
+    if (due || (this.size > 0 && this.saturated())) {
       const id = this.ids[0];
       const turn = this.turns[0] + 1;
       const left = this.left[0] - 1;
@@ -313,7 +360,8 @@ export class SessionAssigner {
       // thousands of steps — and overshot: BurstGPT at scale:10000 swung between +8 and −5,
       // drew gaps 150× the profile's, and those sessions' turns fell past the end (chat client:
       // mean turns 3.29 → 2.17, multi-turn share 0.62 → 0.50, gap median 120 → 190 s).
-      if (this.model.mu > -Infinity) {
+      // (An early turn, not due: its gap says nothing of how late turns land.)
+      if (this.model.mu > -Infinity && due) {
         if (this.tracked > -Infinity) {
           // Capped at the median gap: one idle hour is not a slow rate of turns.
           const dt = Math.min(t - this.tracked, exp(this.model.mu));

@@ -73,6 +73,8 @@ export function generatedTraceMeta(profile: Profile, profileSha256: string, opti
       session_clients: plan.sessionClients.length,
       gap_memory_clients: plan.memoryClients.length,
       ...(plan.prefixClients.length > 0 ? { prefix_clients: plan.prefixClients.length } : {}),
+      // Only when on, so that a default run's header is what it was.
+      ...(plan.prefixClients.length > 0 && options.exactRepeats ? { exact_repeats: true } : {}),
     },
     ...(plan.blockTokens !== undefined ? { block_tokens: plan.blockTokens } : {}),
   };

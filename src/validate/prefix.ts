@@ -15,6 +15,8 @@ export interface PrefixSide {
   distinct: number;
   /** Block hit ratio of an infinite cache. */
   hitRatio: number;
+  /** Requests whose every block hits an infinite cache (an earlier prompt asked again, or a prefix of one). */
+  wholeHits: number;
   /** Block hit ratio of an LRU cache of each LRU_CAPACITIES (those below `distinct`). */
   lru: Record<number, number>;
   /** Of the earliest requests only, over this many seconds (`inspect --engine duckdb` above its limit, prefixSideWithDuckDB). */
@@ -33,6 +35,7 @@ export function prefixSideOf(trace: Trace): PrefixSide | undefined {
   let hits = 0;
   let requests = 0;
   let distinct = 0;
+  let wholeHits = 0;
   for (let i = 0; i < trace.n; i++) {
     const a = offsets[i];
     const b = offsets[i + 1];
@@ -48,6 +51,7 @@ export function prefixSideOf(trace: Trace): PrefixSide | undefined {
         distinct++;
       }
     }
+    if (lead && b > a) wholeHits++;
   }
   const blocks = offsets[trace.n] - offsets[0];
   const lru: Record<number, number> = {};
@@ -57,7 +61,7 @@ export function prefixSideOf(trace: Trace): PrefixSide | undefined {
     for (const x of lruHits(offsets, ids, trace.n, max + 1, c)) hit += x;
     lru[c] = blocks > 0 ? hit / blocks : 0;
   }
-  return { requests, blocks, distinct, hitRatio: blocks > 0 ? hits / blocks : 0, lru };
+  return { requests, blocks, distinct, hitRatio: blocks > 0 ? hits / blocks : 0, wholeHits, lru };
 }
 
 /**
@@ -153,7 +157,7 @@ export function prefixStatistics(src: PrefixSide, gen: PrefixSide | undefined): 
   if (!gen) return names.map((name) => ({ name, kind: name, value: null, note: NO_IDS }));
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   const out: { name: string; kind: string; value: number | null; n?: number; note?: string }[] = [
-    { name: names[0], kind: names[0], value: Math.abs(gen.hitRatio - src.hitRatio), n: src.requests, note: `infinite cache: source ${pct(src.hitRatio)}, generated ${pct(gen.hitRatio)} of blocks hit` },
+    { name: names[0], kind: names[0], value: Math.abs(gen.hitRatio - src.hitRatio), n: src.requests, note: `infinite cache: source ${pct(src.hitRatio)}, generated ${pct(gen.hitRatio)} of blocks hit; ${wholeText(src, gen)}` },
   ];
   const c = judgedCapacity(src);
   if (c === undefined) {
@@ -164,4 +168,14 @@ export function prefixStatistics(src: PrefixSide, gen: PrefixSide | undefined): 
   const g = gen.lru[c] ?? gen.hitRatio;
   out.push({ name: names[1], kind: names[1], value: Math.abs(g - src.lru[c]), n: src.requests, note: `LRU cache of ${c} blocks (~10 % of the source's ${src.distinct} distinct): source ${pct(src.lru[c])}, generated ${pct(g)} of blocks hit` });
   return out;
+}
+
+/**
+ * Whole-prompt hits, source and generated: the share of requests with ids whose every block hits
+ * an infinite cache (a prompt asked again). Not judged: a generation keeps a block at one size,
+ * so without `generate --exact-repeats` its whole-prompt hits are near 0 whatever the log's.
+ */
+export function wholeText(src: PrefixSide, gen: PrefixSide): string {
+  const share = (s: PrefixSide) => `${(100 * (s.requests > 0 ? s.wholeHits / s.requests : 0)).toFixed(1)} %`;
+  return `whole-prompt hits (every block cached): source ${share(src)}, generated ${share(gen)} of requests`;
 }
