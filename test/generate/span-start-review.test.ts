@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { planGeneration, slotsFor } from '../../src/generate/compose.js';
+import { planNaiveGeneration } from '../../src/generate/naive.js';
+import { windowGrid } from '../../src/profile/window-grid.js';
+import { anonymizeProfile } from '../../src/profile/anonymize.js';
+import { validateProfile } from '../../src/profile/read.js';
+import type { Profile } from '../../src/profile/schema.js';
+
+/**
+ * Review of the span-start rule (session 37, ebeeec9: span.start is the first request's whole
+ * second, the windows stay on their grid, generate cuts slots on it): what still assumed the
+ * old rule, or broke under the new one.
+ */
+
+/** A hand-written profile of one client at 1.33 req/s in two 600 s windows from `first`, span `start` … `end`. */
+function handWritten(first: number, start: number, end: number): Profile {
+  return validateProfile({
+    format: 'servegen-profile',
+    version: 1,
+    provenance: { tool: 'servegen-ts@0.1.0', source_sha256: '0'.repeat(64), created: '2026-01-01T00:00:00Z', options: {} },
+    windows: { arrival_seconds: 600, length_seconds: 21600 },
+    span: { origin: null, start, end },
+    clients: [
+      {
+        id: 'a',
+        requests: 1596,
+        arrivals: [0, 1].map((k) => ({ start: first + k * 600, rate: 1.33, cv: 1, model: { family: 'exponential', scale: 1 / 1.33 } })),
+        lengths: [],
+      },
+    ],
+  });
+}
+
+const scale1 = { kind: 'scale' as const, factor: 1 };
+
+describe('windowGrid of a profile whose windows start after span.start, off its multiples of W', () => {
+  // Windows at 100 and 700 s in a span from 0 to 1 200 s (a hand edit, another tool's profile).
+  // The grid moved to −500 s, the windows' grid point before span.start, where no window is
+  // listed: the run from 0 drew nothing in 0 … 100 s, and every repeat a whole 600 s window of
+  // nothing (1 700 s of 2 400 drawn: 2 261 requests expected for 3 192). Before the thirty-seventh
+  // session the windows were drawn from span.start, as they are again.
+  const profile = handWritten(100, 0, 1200);
+
+  it('keeps span.start: the windows are drawn from it, with no hole in the repeats', () => {
+    expect(windowGrid(profile)).toBe(0);
+    const plan = planGeneration(profile, { start: 0, duration: 2400, rate: scale1, seed: 1 });
+    expect(plan.expectedRequests).toBeCloseTo(1.33 * 2400, 6);
+    expect(planNaiveGeneration(profile, { start: 0, duration: 2400, rate: scale1, seed: 1 }).expectedRequests).toBeCloseTo(1.33 * 2400, 6);
+    // Slots on span.start's grid, every one with its window.
+    expect(slotsFor(profile, 0, 2400).map((s) => [s.a, s.b, s.profileStart])).toEqual([
+      [0, 600, 0],
+      [600, 1200, 600],
+      [1200, 1800, 0],
+      [1800, 2400, 600],
+    ]);
+  });
+
+  it('anonymizes it by span.start, as before', () => {
+    const an = anonymizeProfile(profile);
+    expect(an.span).toEqual({ origin: null, start: 0, end: 1200 });
+    expect(an.clients[0].arrivals.map((w) => w.start)).toEqual([100, 700]);
+  });
+
+  it('a span that starts inside a listed window still draws that window from span.start (the new rule)', () => {
+    const inside = handWritten(0, 50, 1200);
+    expect(windowGrid(inside)).toBe(0);
+    const plan = planGeneration(inside, { start: 50, duration: 1150, rate: scale1, seed: 1 });
+    expect(plan.expectedRequests).toBeCloseTo(1.33 * 1150, 6);
+    // Repeated: the first window whole, from its start (1 200 s … 1 800 s is the first window).
+    expect(slotsFor(inside, 50, 1750).map((s) => [s.a, s.b, s.profileStart])).toEqual([
+      [50, 600, 0],
+      [600, 1200, 600],
+      [1200, 1800, 0],
+    ]);
+  });
+
+  it('a client whose first window holds span.start sets the grid, whichever client is listed first', () => {
+    // The first listed client starts later (its windows at 600 s and 1 200 s), the second holds span.start (50 s) in its window at 0.
+    const p = handWritten(0, 50, 1900);
+    const late = { ...structuredClone(p.clients[0]), id: 'late' };
+    late.arrivals.forEach((w) => (w.start += 600));
+    const two = validateProfile({ ...p, clients: [late, p.clients[0]] });
+    expect(windowGrid(two)).toBe(0);
+  });
+});
