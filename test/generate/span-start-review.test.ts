@@ -5,6 +5,10 @@ import { windowGrid } from '../../src/profile/window-grid.js';
 import { anonymizeProfile } from '../../src/profile/anonymize.js';
 import { validateProfile } from '../../src/profile/read.js';
 import type { Profile } from '../../src/profile/schema.js';
+import { summarizeProfile } from '../../src/profile/summarize.js';
+import { fitTrace } from '../../src/fit/fit-trace.js';
+import { createRng } from '../../src/stats/rng.js';
+import { traceOf } from '../fit/helpers.js';
 
 /**
  * Review of the span-start rule (session 37, ebeeec9: span.start is the first request's whole
@@ -81,5 +85,55 @@ describe('windowGrid of a profile whose windows start after span.start, off its 
     late.arrivals.forEach((w) => (w.start += 600));
     const two = validateProfile({ ...p, clients: [late, p.clients[0]] });
     expect(windowGrid(two)).toBe(0);
+  });
+});
+
+describe('inspect weighs a window the span cuts by its requests, not by its rate over a whole window', () => {
+  // Client a: a burst of 12 requests (input 1 000) in its first second; client b: Poisson at
+  // 0.5 req/s (input 10) for 2 h. From t = 599.05 s (relative times, 600 s windows) the span
+  // starts at 599 s, and a's window 0 … 600 s is rated over 1 s: 12 req/s. Weighed by rate × 600 s
+  // it counted as 7 200 requests beside b's 3 660: input mean 666 and p90 1 000, where the log's
+  // are 13.2 and 10 (from t = 0.05 s, rated over the whole window, 13.2 and 10).
+  function burstThenPoisson(t0: number, burstAtEnd = false) {
+    const rng = createRng(5);
+    const ts: number[] = [];
+    const cs: number[] = [];
+    const input: number[] = [];
+    let t = t0 + 1;
+    while (t < t0 + 7200) {
+      ts.push(t);
+      cs.push(1);
+      input.push(10);
+      t += -Math.log(rng.nextOpen()) / 0.5;
+    }
+    // At the end: just after the window boundary past b's last request, so the span ends 1 s into a window.
+    const at = burstAtEnd ? Math.ceil(ts.at(-1)! / 600) * 600 + 0.05 : t0;
+    for (let i = 0; i < 12; i++) {
+      ts.push(at + i * 0.07);
+      cs.push(0);
+      input.push(1000);
+    }
+    const { profile } = fitTrace(traceOf(ts, cs, ['a', 'b'], { input_tokens: Int32Array.from(input) }), { arrivalSeconds: 600, lengthSeconds: 3600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: '2026-01-01T00:00:00Z' });
+    const mean = input.reduce((x, y) => x + y, 0) / input.length;
+    return { profile, mean };
+  }
+
+  it('a first window the span starts 599 s into', () => {
+    const { profile, mean } = burstThenPoisson(599.05);
+    expect(profile.span.start).toBe(599);
+    expect(profile.clients.find((c) => c.id === 'a')!.arrivals[0].rate).toBeCloseTo(12, 9);
+    const s = summarizeProfile(profile);
+    expect(Math.abs(s.fields.input_tokens!.mean - mean)).toBeLessThan(0.05);
+    expect(s.fields.input_tokens!.p90).toBe(10);
+  });
+
+  it('a last window the span ends 1 s into', () => {
+    const { profile, mean } = burstThenPoisson(0.05, true);
+    expect(profile.clients.find((c) => c.id === 'a')!.arrivals[0].rate).toBeCloseTo(12, 9);
+    const s = summarizeProfile(profile);
+    // (The window's 0.82 s in the span hold 9.8 of its 12 requests at its rate, over at least 1 s
+    // in fit: generate draws 9.8, and inspect weighs it so; 653 over it for the whole window.)
+    expect(Math.abs(s.fields.input_tokens!.mean - mean)).toBeLessThan(1);
+    expect(s.fields.input_tokens!.p90).toBe(10);
   });
 });
