@@ -9,6 +9,9 @@ import { summarizeProfile } from '../../src/profile/summarize.js';
 import { fitTrace } from '../../src/fit/fit-trace.js';
 import { createRng } from '../../src/stats/rng.js';
 import { traceOf } from '../fit/helpers.js';
+import { exportServegenPool, importServegenPool } from '../../src/profile/upstream.js';
+import { tempDir } from '../helpers.js';
+import { join } from 'node:path';
 
 /**
  * Review of the span-start rule (session 37, ebeeec9: span.start is the first request's whole
@@ -135,5 +138,28 @@ describe('inspect weighs a window the span cuts by its requests, not by its rate
     // in fit: generate draws 9.8, and inspect weighs it so; 653 over it for the whole window.)
     expect(Math.abs(s.fields.input_tokens!.mean - mean)).toBeLessThan(1);
     expect(s.fields.input_tokens!.p90).toBe(10);
+  });
+});
+
+describe('export-servegen then import-servegen of a profile whose span starts inside its first window', () => {
+  it('keeps the requests generate draws over the span (the first window spread over a whole one)', () => {
+    // Poisson at 1 req/s from t = 1 000 s (relative times, 600 s windows): span.start 1 000, the
+    // first window 600 … 1 200 s rated over its 200 s. Upstream generates whole windows, so the
+    // export writes it at the rate that keeps its requests over 600 s; imported, its span starts
+    // at 600 s and the window is drawn whole. Written at its own rate, the import drew 400 s more
+    // of it (~400 requests more).
+    const rng = createRng(11);
+    const ts: number[] = [];
+    for (let t = 1000; t < 1000 + 7200; t += -Math.log(rng.nextOpen())) ts.push(t);
+    const { profile } = fitTrace(traceOf(ts), { arrivalSeconds: 600, lengthSeconds: 21600, minArrivals: 10, minClientRequests: 0, sourceSha256: null, created: '2026-01-01T00:00:00Z' });
+    expect(profile.span.start).toBe(1000);
+    expect(profile.clients[0].levels).toBeUndefined();
+    const dir = join(tempDir(), 'pool');
+    exportServegenPool(profile, dir);
+    const back = importServegenPool(dir, () => '2026-01-01T00:00:00Z').profile;
+    expect(back.span.start).toBe(600);
+    const expected = (p: Profile) => planGeneration(p, { start: p.span.start, duration: p.span.end - p.span.start, rate: scale1, seed: 1 }).expectedRequests;
+    expect(expected(profile)).toBeCloseTo(ts.length, 6);
+    expect(Math.abs(expected(back) / expected(profile) - 1)).toBeLessThan(1e-6);
   });
 });
