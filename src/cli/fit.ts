@@ -96,6 +96,11 @@ function refuseLengthGridPhase(s: TraceSummaries): void {
   // (rebaseToFirstSecond), and the anonymized profile's times count from there.
   const lead = Math.floor(s.span.start);
   if (phase === 0 && lead === first) return;
+  // Windows under a second: the first window starts at the boundary at or before the first
+  // request (profileSpanStart), inside its whole second, and the length windows from that second,
+  // as a fit from logs counts them (found by review, h-97: summaries of Azure conv counted from
+  // its first second at --window 0.1 were refused, told to summarize with the origin they had).
+  if (W < 1 && ((lead % L) + L) % L === 0) return;
   // Relative times take no --origin (summarize refuses one): their logs are fitted instead.
   const remedy =
     s.origin !== null

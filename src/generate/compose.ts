@@ -466,15 +466,15 @@ function levelPieces(profile: Profile, chosen: readonly ProfileClient[], n: numb
  * the last bit when W is not a whole number (found by review: 0.3 s windows from 0.3 s, 3 890 of
  * a client's 12 001 windows were never drawn and scale:1 gave 69 % of the log's requests).
  */
-export function windowIndex(profile: Profile, start: number): number {
-  return Math.round((start - windowGrid(profile)) / profile.windows.arrival_seconds);
+export function windowIndex(profile: Profile, start: number, grid: number = windowGrid(profile)): number {
+  return Math.round((start - grid) / profile.windows.arrival_seconds);
 }
 
 /** Per-client lookup of the arrival window by its index (windowIndex). */
 class ArrivalIndex {
   private readonly byIndex = new Map<number, ArrivalWindow>();
-  constructor(profile: Profile, client: ProfileClient) {
-    for (const w of client.arrivals) this.byIndex.set(windowIndex(profile, w.start), w);
+  constructor(profile: Profile, client: ProfileClient, grid: number = windowGrid(profile)) {
+    for (const w of client.arrivals) this.byIndex.set(windowIndex(profile, w.start, grid), w);
   }
   /** One window per index (the last given) and its index. */
   entries(): IterableIterator<[number, ArrivalWindow]> {
@@ -680,6 +680,8 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
   // Nothing to generate is an error, not an empty file (found by review).
   if (chosen.every((c) => c.arrivals.length === 0)) throw new GenerateError(`no client${chosen.length > 1 ? ' of the ' + chosen.length : ''} has arrival windows: the profile describes no requests to generate`);
   const slots = planSlots(profile, chosen, options);
+  // The windows' grid, once (windowGrid looks through the clients' first windows).
+  const grid = windowGrid(profile);
   // The clients' draw state (streams split from the seed, residuals, sessions, memory), made
   // afresh for every pass over `batches`: shared, a second pass went on from the first one's
   // streams and gave another workload (found by using the library: 11 979 then 11 960 requests).
@@ -688,7 +690,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
     return chosen.map((c, index) => ({
       index,
       id: c.id,
-      arrivals: new ArrivalIndex(profile, c),
+      arrivals: new ArrivalIndex(profile, c, grid),
       lengths: new ClientLengthSampler(c),
       arrivalRng: root.split(`arrivals:${c.id}`),
       lengthRng: root.split(`lengths:${c.id}`),
@@ -732,7 +734,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
     }
   });
   const NONE = { ci: [] as number[], w: [] as ArrivalWindow[], sampler: [] as (UnitGapSampler | undefined)[] };
-  const activeIn = (s: Slot) => activeAt.get(windowIndex(profile, s.profileStart)) ?? NONE;
+  const activeIn = (s: Slot) => activeAt.get(windowIndex(profile, s.profileStart, grid)) ?? NONE;
   // Sparse clients drawn at their rate levels (src/fit/levels.ts): in every slot, each at its
   // level there, from one gap sampler; the levels at each profile window start, once.
   const levelClients = states.flatMap((st, ci) => (st.levels ? [ci] : []));

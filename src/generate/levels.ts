@@ -10,7 +10,7 @@ export function levelsWindow(levels: Levels): ArrivalWindow {
   return w;
 }
 
-/** The level at profile time t (a window start): the rate of the last segment starting at or before it; 0 before the first. */
+/** The level at profile time t (a window start): the rate of the last segment starting at or before it; the first's before it. */
 export function levelAt(levels: Levels, t: number): number {
   const { starts, rates } = levels;
   let lo = 0;

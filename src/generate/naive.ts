@@ -5,6 +5,7 @@ import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths, type
 import { BATCH_TARGET, checkExpectedRequests, checkGenerateOptions, clientsToDraw, planSlots, selectClients, windowIndex, type GenerateOptions, type GenerationPlan, type RequestBatch } from './compose.js';
 import { meanRateOver } from './rate-function.js';
 import { log } from '../stats/det-math.js';
+import { windowGrid } from '../profile/window-grid.js';
 
 /**
  * The paper's naive baseline from the same profile: one aggregate Poisson process following
@@ -29,9 +30,10 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
   const lengthSamplers = chosen.map((c) => new ClientLengthSampler(c));
   const columns = lengthColumnsOf(chosen);
   // Windows by index (windowIndex: not the float of their start).
-  const byStart = chosen.map((c) => new Map(c.arrivals.map((w) => [windowIndex(profile, w.start), w.rate])));
+  const grid = windowGrid(profile);
+  const byStart = chosen.map((c) => new Map(c.arrivals.map((w) => [windowIndex(profile, w.start, grid), w.rate])));
   const spec = options.rate;
-  const totals = slots.map((s) => byStart.reduce((sum, m) => sum + (m.get(windowIndex(profile, s.profileStart)) ?? 0), 0));
+  const totals = slots.map((s) => byStart.reduce((sum, m) => sum + (m.get(windowIndex(profile, s.profileStart, grid)) ?? 0), 0));
   // A loop, not Math.max(...totals): spread over ~10^5 slots overflowed the call stack (found by review).
   let peak = 0;
   for (const t of totals) if (t > peak) peak = t;
@@ -77,7 +79,7 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
       const slot = slots[si];
       const rate = targets[si];
       if (!(rate > 0)) continue;
-      const weights = byStart.map((m, ci) => (lengthSamplers[ci].hasLengths ? (m.get(windowIndex(profile, slot.profileStart)) ?? 0) : 0));
+      const weights = byStart.map((m, ci) => (lengthSamplers[ci].hasLengths ? (m.get(windowIndex(profile, slot.profileStart, grid)) ?? 0) : 0));
       const cum = new Float64Array(weights.length);
       let acc = 0;
       weights.forEach((w, i) => (cum[i] = acc += w));

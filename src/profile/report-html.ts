@@ -3,7 +3,7 @@ import { PmfSampler } from '../stats/pmf.js';
 import { normalCdf } from '../stats/normal.js';
 import { lognormalParetoCdf, twoNormalsCdf } from '../fit/mixtures.js';
 import type { LengthFieldName, Profile } from './schema.js';
-import { anonymizedText, requestsPerWindow, summarizeProfile } from './summarize.js';
+import { anonymizedText, requestsPerWindow, secondsInSpan, summarizeProfile } from './summarize.js';
 import { expm1, log, pow } from '../stats/det-math.js';
 import { insideWords } from '../fit/batches.js';
 
@@ -16,7 +16,7 @@ export function fieldCdfs(profile: Profile, field: LengthFieldName): Series[] {
   const fits: { family: string; params: Record<string, number>; weight: number }[] = [];
   for (const c of profile.clients) {
     const lw = c.lengths.filter((w) => w.fields[field]);
-    const weights = requestsPerWindow(c, lw.map((w) => w.start), W);
+    const weights = requestsPerWindow(c, lw.map((w) => w.start), W, profile.span);
     lw.forEach((w, i) => {
       const weight = weights[i];
       if (!(weight > 0)) return;
@@ -82,7 +82,7 @@ export function profileHtml(profile: Profile, title = 'ServeGen profile'): strin
   for (const c of profile.clients) for (const w of c.arrivals) rate.set(w.start, (rate.get(w.start) ?? 0) + w.rate);
   const ratePts = [...rate.entries()].sort((a, b) => a[0] - b[0]).map(([t, r]) => [t / 3600, r] as [number, number]);
   const cvs: [number, number][] = [];
-  for (const c of profile.clients) for (const w of c.arrivals) if (w.cv !== null && w.model && w.rate > 0) cvs.push([w.cv, w.rate * W]);
+  for (const c of profile.clients) for (const w of c.arrivals) if (w.cv !== null && w.model && w.rate > 0) cvs.push([w.cv, w.rate * secondsInSpan(w.start, W, profile.span)]);
   cvs.sort((a, b) => a[0] - b[0]);
   const cvTotal = cvs.reduce((a, b) => a + b[1], 0);
   let acc = 0;
