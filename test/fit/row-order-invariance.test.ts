@@ -107,14 +107,14 @@ function files(log: Log): { whole: string[]; split: string[]; mixed: string[] } 
   return { whole, split: split.reverse(), mixed: mixed.reverse() };
 }
 
-/** A profile without what names its inputs (provenance: hashes, options' inputs, created). */
-async function profile(inputs: string[], log: Log, engine: string): Promise<unknown> {
-  const out = `${tempDir()}/p.json`;
-  const r = await runCli('fit', ...inputs, ...log.args, '--engine', engine, '--out', out, '--quiet');
+/** The JSON `fit` (a profile) or `summarize` (window summaries) writes, without its provenance (what names the inputs: hashes, options' inputs, created). */
+async function written(command: 'fit' | 'summarize', inputs: string[], log: Log, engine: string): Promise<unknown> {
+  const out = `${tempDir()}/out.json`;
+  const r = await runCli(command, ...inputs, ...log.args, '--engine', engine, '--out', out, '--quiet');
   expect(r.code, r.stderr).toBe(0);
-  const p = JSON.parse(readFileSync(out, 'utf8')) as { provenance?: unknown };
-  delete p.provenance;
-  return p;
+  const j = JSON.parse(readFileSync(out, 'utf8')) as { provenance?: unknown };
+  delete j.provenance;
+  return j;
 }
 
 async function inspect(inputs: string[], log: Log, engine: string): Promise<unknown> {
@@ -141,13 +141,13 @@ describe('row order and file split change no output', () => {
       expect(await ingested(mixed, log)).toEqual(await ingested(whole, log));
     });
 
-    it(`${log.name}: fit (both engines) and inspect --json`, async () => {
+    it(`${log.name}: fit, summarize and inspect --json (both engines)`, async () => {
       const { whole, split, mixed } = files(log);
       const ties = log.rows.length - new Set(log.rows.map(log.time)).size;
       expect(ties).toBeGreaterThan(log.rows.length / 5);
       for (const engine of ['ts', 'duckdb']) {
-        expect(await profile(engine === 'ts' ? mixed : split, log, engine), engine).toEqual(await profile(whole, log, engine));
-        if (engine === 'ts') expect(await inspect(mixed, log, engine)).toEqual(await inspect(whole, log, engine));
+        for (const command of ['fit', 'summarize'] as const) expect(await written(command, engine === 'ts' ? mixed : split, log, engine), `${command} --engine ${engine}`).toEqual(await written(command, whole, log, engine));
+        expect(await inspect(engine === 'ts' ? mixed : split, log, engine), engine).toEqual(await inspect(whole, log, engine));
       }
     });
   }
@@ -163,14 +163,14 @@ describe('row order and file split change no output', () => {
     expect(await ingested([`${dir}/b.jsonl`], log)).toEqual(a);
   });
 
-  for (const log of [own(), mooncake]) {
-    it(`validate: the log against its rows shuffled within each time is the log against itself (${log.name})`, async () => {
+  for (const [log, engine] of [[own(), 'ts'], [mooncake, 'ts'], [mooncake, 'duckdb']] as const) {
+    it(`validate --engine ${engine}: the log against its rows shuffled within each time is the log against itself (${log.name})`, async () => {
       const { whole } = files(log);
       const dir = tempDir();
       const shuffled = `${dir}/shuffled.${log.ext}`;
       writeFileSync(shuffled, shuffledWithinTimes(log).join('\n') + '\n');
       const report = async (source: string, generated: string) => {
-        const r = await runCli('validate', source, generated, '--source-preset', log.args[1], '--generated-preset', log.args[1], '--json', `${dir}/v.json`, '--quiet');
+        const r = await runCli('validate', source, generated, '--source-preset', log.args[1], '--generated-preset', log.args[1], '--engine', engine, '--json', `${dir}/v.json`, '--quiet');
         expect(r.stderr).toBe('');
         const j = JSON.parse(readFileSync(`${dir}/v.json`, 'utf8')) as Record<string, Record<string, unknown>>;
         // (the sides' file names)
