@@ -4,7 +4,7 @@
  * first-use numbering of block ids walk the rows in this order; with the rows of one time in input
  * order (a log's clock of 1 s, Mooncake's batches at one time), the same rows reversed within each
  * time, or split into two files, changed a profile's `prefix.coverage` and `prefix.reuse` (Mooncake's
- * conversation trace, 1 500 rows: coverage counts 599 and 565 instead of 598 and 566, found by
+ * conversation trace, its first 3 000 rows: coverage counts 599 and 565 instead of 598 and 566, found by
  * audit, h-94; fixed h-96). Both engines order their rows so (TraceBuilder.finish, and the DuckDB
  * engine's rows with ids, src/summary/duckdb-prefix.ts), on fields both read.
  */

@@ -2,10 +2,9 @@
  * Audit (h-94 reported, h-96 fixed): a profile's `prefix` section is a function of the log's
  * requests, not of how its files order or split the rows that share a timestamp. The prefix model
  * walks each client's rows in time order; rows of one time were taken in input order, so
- * Mooncake's conversation trace (12 031 rows at 1 180 distinct times) reversed within each time
- * gave coverage counts 599 and 565 instead of 598 and 566, and `reuse.chain` 0.003106 instead of
- * 0.004141, with either engine. Both engines now order the rows of one time by content
- * (rowContentOrder).
+ * the first 3 000 rows of Mooncake's conversation trace reversed within each time gave coverage
+ * counts 599 and 565 instead of 598 and 566, and `reuse.chain` 0.003106 instead of 0.004141, with
+ * either engine. Both engines now order the rows of one time by content (src/ingest/row-order.ts).
  */
 import { gunzipSync } from 'node:zlib';
 import { readFileSync, writeFileSync } from 'node:fs';
