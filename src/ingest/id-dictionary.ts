@@ -7,7 +7,7 @@
  * Maps chosen by a hash of the text, each far below the limit.
  */
 export class IdDictionary {
-  private keys = new Float64Array(1024);
+  private slotKeys = new Float64Array(1024);
   private codes = new Int32Array(1024).fill(-1);
   private mask = 1023;
   private numbers = 0;
@@ -20,33 +20,41 @@ export class IdDictionary {
     return typeof key === 'number' ? this.numberCode(key) : this.textCode(key);
   }
 
+  /** Each code's key (index: the code), for ordering rows by their ids' values (orderRows). */
+  keys(): (number | string)[] {
+    const out = new Array<number | string>(this.size);
+    for (let i = 0; i < this.codes.length; i++) if (this.codes[i] >= 0) out[this.codes[i]] = this.slotKeys[i];
+    for (const m of this.texts) if (m) for (const [k, c] of m) out[c] = k;
+    return out;
+  }
+
   private numberCode(key: number): number {
     let i = slotOf(key) & this.mask;
     for (;;) {
       const c = this.codes[i];
       if (c < 0) break;
-      if (this.keys[i] === key) return c;
+      if (this.slotKeys[i] === key) return c;
       i = (i + 1) & this.mask;
     }
     const code = this.size++;
-    this.keys[i] = key;
+    this.slotKeys[i] = key;
     this.codes[i] = code;
     if (++this.numbers * 4 > this.codes.length * 3) this.grow();
     return code;
   }
 
   private grow(): void {
-    const keys = this.keys;
+    const keys = this.slotKeys;
     const codes = this.codes;
     const n = codes.length * 2;
-    this.keys = new Float64Array(n);
+    this.slotKeys = new Float64Array(n);
     this.codes = new Int32Array(n).fill(-1);
     this.mask = n - 1;
     for (let j = 0; j < codes.length; j++) {
       if (codes[j] < 0) continue;
       let i = slotOf(keys[j]) & this.mask;
       while (this.codes[i] >= 0) i = (i + 1) & this.mask;
-      this.keys[i] = keys[j];
+      this.slotKeys[i] = keys[j];
       this.codes[i] = codes[j];
     }
   }

@@ -9,6 +9,8 @@ import { jsonText, sourceKey, type RowAt, type SourceKey } from '../io/row-sourc
 import { hasBadBytes } from '../io/utf8.js';
 import { exactTwinList, longIntegerText, quoteLongIntegers } from '../io/json-text.js';
 import { IdDictionary } from './id-dictionary.js';
+import { PrefixIds } from './prefix-ids.js';
+import { orderRows, type RowContent } from './row-order.js';
 import type { PreciseDate } from '../io/parquet-flat.js';
 
 /** How a mapped field reads its raw value(s) from the per-row values array. */
@@ -153,6 +155,13 @@ const TS_UNIT_WORDS: Record<Exclude<TimestampUnit, 'auto'> | 'number' | 'date-ti
   number: 'a numeric timestamp',
   'date-time': 'a date-time timestamp',
 };
+
+/**
+ * The lengths the rows of one time are ordered by after their client and block ids
+ * (orderRows), in this order: those a prefix model reads, which the DuckDB engine's rows
+ * with ids hold (src/summary/duckdb-prefix.ts).
+ */
+export const PREFIX_TIE_INTS = ['input_tokens', 'image_tokens', 'audio_tokens', 'video_tokens', 'output_tokens'] as const satisfies readonly IntField[];
 
 /**
  * Turns raw rows into a columnar trace. Every row is either accepted or rejected with a
@@ -795,38 +804,59 @@ export class TraceBuilder {
         break;
       }
     }
-    let perm: Uint32Array | undefined;
-    if (!sorted) {
-      perm = new Uint32Array(n);
-      for (let i = 0; i < n; i++) perm[i] = i;
-      perm.sort((a, b) => raw[a] - raw[b] || a - b);
-    }
-    const apply = <T extends Float64Array | Int32Array>(a: T): T => {
-      if (!perm) return a;
-      const out = new (a.constructor as new (n: number) => T)(n);
-      for (let i = 0; i < n; i++) out[i] = a[perm[i]];
-      return out;
-    };
+    // The rows of one time in a content order (orderRows: the DuckDB engine's rows with ids
+    // take the same), not in the order the files gave them; then by the other lengths and the
+    // texts, which those rows need not hold (rows alike to the prefix model and the lengths are
+    // alike to both engines), so that the trace ingest writes does not follow the files either.
+    const ints = new Map([...this.ints].map(([f, col]) => [f, col.finish()]));
+    const texts = new Map([...this.texts].map(([f, col]) => [f, { index: col.index.finish(), values: col.dict.values }]));
+    const client = this.client.finish();
+    const { apply, hashIds } = orderRows(raw, this.rowContent(client, ints, texts));
     const trace: Trace = {
       n,
       timestamp: apply(raw),
-      client: apply(this.client.finish()),
+      client: apply(client),
       clientIds: this.clients.values,
       ints: {},
       texts: {},
       origin,
     };
     // A column with no value at all is absent (optional fields the files did not have).
-    for (const [f, col] of this.ints) {
+    // (each column let go once put in order: the peak a read holds is one column more)
+    for (const [f, col] of ints) {
+      ints.delete(f);
       if (!col.some((v) => v >= 0)) continue;
-      trace.ints[f] = apply(col.finish());
+      trace.ints[f] = apply(col);
     }
-    for (const [f, col] of this.texts) if (col.dict.values.length > 0) trace.texts[f] = { index: apply(col.index.finish()), values: col.dict.values };
-    if (this.hashExtract) {
-      const h = sortHashIds(this.hashCounts.finish(), this.hashCodes.finish(), this.hashDict.size, perm, this.mapping.block_tokens ?? DEFAULT_BLOCK_TOKENS);
-      if (h.ids.length > 0) trace.hashIds = h;
+    for (const [f, col] of texts) {
+      texts.delete(f);
+      if (col.values.length > 0) trace.texts[f] = { index: apply(col.index), values: col.values };
     }
+    if (hashIds && hashIds.ids.length > 0) trace.hashIds = hashIds;
     return { trace, timestamp: det, sorted, warnings };
+  }
+
+  /** What orderRows compares of the rows (finish's columns, input order). */
+  private rowContent(client: Int32Array, ints: ReadonlyMap<IntField, Int32Array>, texts: ReadonlyMap<TextField, { index: Int32Array; values: string[] }>): RowContent {
+    const dict = this.hashDict;
+    const textCols = [...texts.values()];
+    return {
+      names: this.clients.values,
+      client,
+      ints: [...PREFIX_TIE_INTS.flatMap((f) => ints.get(f) ?? []), ...[...ints].filter(([f]) => !(PREFIX_TIE_INTS as readonly string[]).includes(f)).map(([, col]) => col)],
+      then: (a, b) => {
+        for (const { index, values } of textCols) {
+          const x = index[a];
+          const y = index[b];
+          if (x === y) continue;
+          // (absent first; two codes are two texts)
+          if (x < 0 || y < 0) return x - y;
+          return values[x] < values[y] ? -1 : 1;
+        }
+        return 0;
+      },
+      hash: this.hashExtract ? { counts: this.hashCounts.finish(), codes: this.hashCodes.finish(), distinct: dict.size, keys: () => dict.keys(), blockTokens: this.mapping.block_tokens ?? DEFAULT_BLOCK_TOKENS } : undefined,
+    };
   }
 }
 
@@ -855,9 +885,12 @@ export function exactHashList(text: string, key: SourceKey | undefined): unknown
  * (TraceBuilder.hashIdsLocalToFile, space k > 0: the k-th of our own traces read together):
  * negative numbers (a log's are ≥ 0) or texts prefixed with the space, so that two files' id 0
  * are two blocks. The DuckDB engine's prefix pass keys them the same (Source.hashIds.spaces).
+ * Numbers keep their order within a space (orderRows orders the rows of one time by their ids'
+ * keys: found by audit, h-96 — as −(space·2^32 + key) − 1 they ran backwards, and a trace written
+ * and read again had the rows of one time in the other order, its ids numbered otherwise).
  */
 export function spacedHashKey(key: number | string, space: number): number | string {
-  return typeof key === 'number' && key < 4294967296 && space < 1048576 ? -(space * 4294967296 + key) - 1 : `${space}\u0000${key}`;
+  return typeof key === 'number' && key < 4294967296 && space < 1048576 ? space * 4294967296 + key - 4503599627370496 : `${space}\u0000${key}`;
 }
 
 /**
@@ -1024,50 +1057,6 @@ export function sortHashIds(counts: Int32Array, codes: Int32Array, distinct: num
     offsets[r + 1] = o;
   }
   return { offsets, ids, blockTokens };
-}
-
-/**
- * Block ids numbered by first use as prefix ids: an id is a prefix's last block, the block after
- * the blocks before it (a node of the rows' trie). Ids that form a tree (Mooncake's, chained
- * hashes) are numbered as by their value alone; an id that follows other blocks in another row
- * (hashes of each block's own tokens) is another block there. Found by audit (h-89): numbered by
- * value alone, such ids made validate, inspect and capacity count a block cached after other
- * blocks (97 % of a log's blocks hit) where the fit's trie counted only shared prefixes (29 %),
- * and validate then failed the fit's own draws. Every trace read (either engine's rows with ids)
- * numbers its ids with it; `ingest --engine duckdb` writes a log's ids numbered by value (its
- * dictionary of up to 201 M ids would need 8 more bytes an id), which a read numbers again.
- */
-class PrefixIds {
-  /** Per value code: its block after `after[c]` (the first prefix it followed; −1 first in a row). */
-  private readonly renum: Int32Array;
-  private readonly after: Int32Array;
-  /** Blocks of a value code under any other prefix, by `prefix,code`. */
-  private readonly other = new Map<string, number>();
-  private next = 0;
-  /** `codes`: how many value codes there are (0 … codes − 1). */
-  constructor(codes: number) {
-    this.renum = new Int32Array(codes).fill(-1);
-    this.after = new Int32Array(codes);
-  }
-  /** Blocks numbered so far. */
-  get size(): number {
-    return this.next;
-  }
-  /** The block of value code `c` after block `prev` (−1: first in its row). */
-  id(prev: number, c: number): number {
-    const known = this.renum[c];
-    if (known < 0) {
-      this.renum[c] = this.next;
-      this.after[c] = prev;
-      return this.next++;
-    }
-    if (this.after[c] === prev) return known;
-    const key = `${prev},${c}`;
-    const id = this.other.get(key);
-    if (id !== undefined) return id;
-    this.other.set(key, this.next);
-    return this.next++;
-  }
 }
 
 /** MurmurHash3's 32-bit finalizer. */

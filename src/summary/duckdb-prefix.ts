@@ -5,8 +5,8 @@
  * mapping (rowsSql: the rows it accepts are the scan's), and hands over each accepted row that
  * has a hash_ids value, as JSON text, with its client, time and lengths; JavaScript reads the
  * value with the TypeScript engine's rules (hashIdKeys: the same ids, the same rows kept without
- * ids), sorts the rows by time (ties in input order, as TraceBuilder.finish) and renumbers the
- * ids by first use (sortHashIds). The result is the TypeScript engine's trace restricted to its
+ * ids), sorts the rows by time (the rows of one time by content, as TraceBuilder.finish: orderRows) and renumbers the
+ * ids by first use. The result is the TypeScript engine's trace restricted to its
  * rows with ids, so prefixSections and prefixSideOf give the same numbers on it.
  *
  * The inputs are read once more for this (only when hash_ids are mapped), and the rows with ids
@@ -20,17 +20,16 @@ import { DIALECTS, rowsSql, SQL_INT_FIELDS } from './sql.js';
 import { duckdbReadError } from './duckdb-errors.js';
 import { withoutLongNumbers } from '../io/json-text.js';
 import { humanSpan } from '../ingest/time-axis.js';
-import { badHashIdsNote, blockSizeWarning, exactHashList, hashIdKeys, sortHashIds, spacedHashKey, trimmed } from '../ingest/normalize.js';
+import { PREFIX_TIE_INTS, badHashIdsNote, blockSizeWarning, exactHashList, hashIdKeys, spacedHashKey, trimmed } from '../ingest/normalize.js';
 import { prefixSideOf, type PrefixSide } from '../validate/prefix.js';
 import { IdDictionary } from '../ingest/id-dictionary.js';
 import { GrowableF64, GrowableI32, type Trace } from '../ingest/trace.js';
 import type { FieldSource, Mapping } from '../ingest/mapping.js';
 import { poolClients } from './pool.js';
-import type { IntField } from '../ingest/fields.js';
-import { timeOrder } from '../util/time-order.js';
+import { orderRows } from '../ingest/row-order.js';
 
-/** The lengths a prefix model reads (prompt: text and media input tokens; the answer). */
-const PREFIX_INTS = ['input_tokens', 'image_tokens', 'audio_tokens', 'video_tokens', 'output_tokens'] as const satisfies readonly IntField[];
+/** The lengths a prefix model reads (prompt: text and media input tokens; the answer), in the order rows of one time are compared by. */
+const PREFIX_INTS = PREFIX_TIE_INTS;
 
 /** What prefixRowsWithDuckDB read. */
 export interface DuckDbPrefixRows {
@@ -172,7 +171,7 @@ async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDb
     const early = new Set(window.filter((r) => num(r.h) > 0).map((r) => r.client));
     sliced = { start: tmin - origin, end: end - origin, clientRows: new Map(window.map((r) => [r.client, num(r.n)])), later: [...valueRows].filter(([c, h]) => h > 0 && !early.has(c)).map(([c]) => c) };
   }
-  // The rows with a value, in input order (ties in time keep it, as in TraceBuilder.finish).
+  // The rows with a value, in input order (sorted by time and content below, as in TraceBuilder.finish).
   const spaces = src.hashIds!.spaces;
   const sql = (from: string) => `SELECT client, t, ${ints.map((f) => `CAST(${f} AS DOUBLE) AS ${f}, `).join('')}hash_raw${spaces ? ', hash_space' : ''} FROM (${rows(from)}) AS r WHERE reason IS NULL AND ${WITH_VALUE}${bound}`;
   const clients = new Map<string, number>();
@@ -217,16 +216,19 @@ async function readRows(src: Source, options: PrefixReadOptions): Promise<DuckDb
   const n = time.n;
   if (n === 0) return { clientRows, bad, tooMany };
   const t = time.finish();
-  const { perm, apply } = timeOrder(t);
+  const len = lengths.map((l) => l.finish());
+  const client0 = client.finish();
+  // (the rows of one time as the TypeScript engine orders them: TraceBuilder.finish)
+  const { apply, hashIds } = orderRows(t, { names: clientIds, client: client0, ints: len, hash: { counts: idCounts.finish(), codes: codes.finish(), distinct: dict.size, keys: () => dict.keys(), blockTokens: src.hashIds!.blockTokens } });
   const trace: Trace = {
     n,
     timestamp: apply(t),
-    client: apply(client.finish()),
+    client: apply(client0),
     clientIds,
-    ints: Object.fromEntries(ints.map((f, k) => [f, apply(lengths[k].finish())])),
+    ints: Object.fromEntries(ints.map((f, k) => [f, apply(len[k])])),
     texts: {},
     origin: null,
-    hashIds: sortHashIds(idCounts.finish(), codes.finish(), dict.size, perm, src.hashIds!.blockTokens),
+    hashIds,
   };
   return { trace, clientRows, bad, tooMany, sliced };
 }

@@ -55,9 +55,10 @@ describe('preset aws-bedrock-invocations', () => {
     expect(r.trace.n).toBe(5);
     expect(r.trace.origin).toBe('2025-03-11T00:38:02.000Z');
     expect(Array.from(r.trace.timestamp)).toEqual([0, 0, 3, 7, 99]);
-    expect(Array.from(r.trace.client, (c) => r.trace.clientIds[c])).toEqual([arn('chat-app'), arn('batch-etl'), arn('chat-app'), arn('chat-app'), arn('batch-etl')]);
-    expect(Array.from(r.trace.ints.input_tokens!)).toEqual([4, 1200, 57, 88, 950]);
-    expect(Array.from(r.trace.ints.output_tokens!)).toEqual([38, 310, 120, -1, 12]); // -1: absent
+    // (the two calls of one second by caller name: rows of one time by content, h-96)
+    expect(Array.from(r.trace.client, (c) => r.trace.clientIds[c])).toEqual([arn('batch-etl'), arn('chat-app'), arn('chat-app'), arn('chat-app'), arn('batch-etl')]);
+    expect(Array.from(r.trace.ints.input_tokens!)).toEqual([1200, 4, 57, 88, 950]);
+    expect(Array.from(r.trace.ints.output_tokens!)).toEqual([310, 38, 120, -1, 12]); // -1: absent
     expect(r.trace.texts.model!.values).toContain('anthropic.claude-3-haiku-20240307-v1:0');
     expect(r.summary.rows_rejected).toBe(0);
   });

@@ -20,12 +20,12 @@ import { fixture, tempDir } from '../helpers.js';
 const SYNTHETIC = fixture('traces', 'mooncake', 'synthetic_trace.jsonl.gz');
 
 /** The rows of a Mooncake file as parsed JSON, in file order. */
-function mooncakeRows(file: string): { timestamp: number; hash_ids: number[] }[] {
+function mooncakeRows(file: string): { timestamp: number; hash_ids: number[]; input_length: number; output_length: number }[] {
   return gunzipSync(readFileSync(file))
     .toString('utf8')
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as { timestamp: number; hash_ids: number[] });
+    .map((l) => JSON.parse(l) as { timestamp: number; hash_ids: number[]; input_length: number; output_length: number });
 }
 
 /** Row i's ids of a trace. */
@@ -43,9 +43,28 @@ describe('hash_ids: ingest', () => {
     const { trace, summary } = await ingestFiles({ inputs: [SYNTHETIC], mapping: loadPreset('mooncake') });
     expect(summary.rows_accepted).toBe(rows.length);
     expect(trace.hashIds?.blockTokens).toBe(512);
-    // The trace is sorted by time (stable); the file's rows are already in time order.
-    const order = rows.map((r, i) => ({ r, i })).sort((a, b) => a.r.timestamp - b.r.timestamp || a.i - b.i);
-    const want = byFirstUse(order.map((o) => o.r.hash_ids));
+    // The trace is sorted by time, the rows of one time by their ids (h-96, src/ingest/row-order.ts):
+    // block by block, a prefix an earlier time used first by its first use, a new one after, two
+    // new ones by their values; a prompt before its extensions (one client; then by input, output).
+    const firstUse = new Map<string, number>();
+    const rank = (ids: number[], k: number) => firstUse.get(ids.slice(0, k + 1).join(','));
+    const order: typeof rows = [];
+    const byTime = new Map<number, typeof rows>();
+    for (const r of rows) byTime.set(r.timestamp, [...(byTime.get(r.timestamp) ?? []), r]);
+    for (const t of [...byTime.keys()].sort((a, b) => a - b)) {
+      const group = byTime.get(t)!.sort((a, b) => {
+        for (let k = 0; k < Math.min(a.hash_ids.length, b.hash_ids.length); k++) {
+          const [x, y] = [rank(a.hash_ids, k), rank(b.hash_ids, k)];
+          if (x !== y) return x === undefined ? 1 : y === undefined ? -1 : x - y;
+          if (x === undefined && a.hash_ids[k] !== b.hash_ids[k]) return a.hash_ids[k] - b.hash_ids[k];
+        }
+        return a.hash_ids.length - b.hash_ids.length || a.input_length - b.input_length || a.output_length - b.output_length;
+      });
+      for (const r of group) for (let k = 0; k < r.hash_ids.length; k++) if (!firstUse.has(r.hash_ids.slice(0, k + 1).join(','))) firstUse.set(r.hash_ids.slice(0, k + 1).join(','), firstUse.size);
+      order.push(...group);
+    }
+    expect(order.filter((r, i) => r !== rows[i]).length).toBeGreaterThan(0);
+    const want = byFirstUse(order.map((r) => r.hash_ids));
     const got = Array.from({ length: trace.n }, (_, i) => idsOf(trace, i));
     expect(got).toEqual(want);
     // One id per 512-token block, as block_count counts them.
