@@ -1,5 +1,5 @@
 import type { Profile, ProfileClient, ArrivalWindow } from '../profile/schema.js';
-import { windowGrid } from '../profile/window-grid.js';
+import { countsForPeak, windowGrid } from '../profile/window-grid.js';
 import { HashIdStream } from './prefix-stream.js';
 import { prefixModelOf } from './prefix-section.js';
 import { createRng, type Rng } from '../stats/rng.js';
@@ -403,12 +403,15 @@ export function planSlots(profile: Profile, chosen: ProfileClient[], options: Ge
     let sum = level.sum;
     let max = 0;
     let active = level.windows;
+    let maxAll = 0;
     for (const [k, t] of totals) {
       const r = level.at(k);
       sum += t;
-      max = Math.max(max, t + r);
+      maxAll = Math.max(maxAll, t + r);
+      if (countsForPeak(profile, s0 + k * W)) max = Math.max(max, t + r);
       if (t > 0 && !(r > 0)) active++;
     }
+    if (max === 0) max = maxAll;
     max = Math.max(max, level.max);
     const spec = options.rate;
     const d = options.duration;
@@ -758,8 +761,14 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
   if (spec.kind === 'peak') {
     // A loop, not Math.max(...): spread over ~10^5 slots overflowed the call stack (internal
     // error, exit 3, for --rate peak:R over a long span) — found by review.
+    // Over the windows that may set a peak (countsForPeak), all when none may.
     let max = 0;
-    for (const t of sourceTotals) if (t > max) max = t;
+    let maxAll = 0;
+    sourceTotals.forEach((t, i) => {
+      if (t > maxAll) maxAll = t;
+      if (t > max && countsForPeak(profile, slots[i].profileStart)) max = t;
+    });
+    if (max === 0) max = maxAll;
     peakFactor = max > 0 ? spec.rate / max : 0;
   }
   const emptyWindows = new Set<number>();

@@ -5,7 +5,7 @@ import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths, type
 import { BATCH_TARGET, checkExpectedRequests, checkGenerateOptions, clientsToDraw, planSlots, selectClients, windowIndex, type GenerateOptions, type GenerationPlan, type RequestBatch } from './compose.js';
 import { meanRateOver } from './rate-function.js';
 import { log } from '../stats/det-math.js';
-import { windowGrid } from '../profile/window-grid.js';
+import { countsForPeak, windowGrid } from '../profile/window-grid.js';
 
 /**
  * The paper's naive baseline from the same profile: one aggregate Poisson process following
@@ -35,8 +35,14 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
   const spec = options.rate;
   const totals = slots.map((s) => byStart.reduce((sum, m) => sum + (m.get(windowIndex(profile, s.profileStart, grid)) ?? 0), 0));
   // A loop, not Math.max(...totals): spread over ~10^5 slots overflowed the call stack (found by review).
+  // Over the windows that may set a peak (countsForPeak), all when none may.
   let peak = 0;
-  for (const t of totals) if (t > peak) peak = t;
+  let peakAll = 0;
+  totals.forEach((t, i) => {
+    if (t > peakAll) peakAll = t;
+    if (t > peak && countsForPeak(profile, slots[i].profileStart)) peak = t;
+  });
+  if (peak === 0) peak = peakAll;
   const emptyWindows = new Set<number>();
   const targets = slots.map((s, i) => {
     switch (spec.kind) {

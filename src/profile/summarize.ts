@@ -2,6 +2,7 @@ import { pmfMean, PmfSampler } from '../stats/pmf.js';
 import { batchesHow } from '../fit/batches.js';
 import { dailyBoundaries, levelRateAt, rhythmAt } from '../generate/levels.js';
 import type { LengthFieldName, Profile, ProfileClient } from './schema.js';
+import { countsForPeak } from './window-grid.js';
 
 /** Quantiles reported for every length field. */
 const PROBS = [0.5, 0.9, 0.99] as const;
@@ -150,6 +151,11 @@ export function requestsPerWindow(client: ProfileClient, starts: readonly number
  * rhythm or a daily bin changes.
  */
 export function peakWindowRate(profile: Profile): number {
+  // Over the windows that may set a peak (countsForPeak), all when none may.
+  return peakOver(profile, true) || peakOver(profile, false);
+}
+
+function peakOver(profile: Profile, onlyPeakWindows: boolean): number {
   const perStart = new Map<number, number>();
   const steps = new Map<number, number>();
   // Clients with a daily cycle are evaluated one by one at every point (their factors differ).
@@ -162,6 +168,7 @@ export function peakWindowRate(profile: Profile): number {
       starts.forEach((t, j) => steps.set(t, (steps.get(t) ?? 0) + rates[j] - (j > 0 ? rates[j - 1] : 0)));
     } else {
       for (const w of c.arrivals) {
+        if (onlyPeakWindows && !countsForPeak(profile, w.start)) continue;
         // The first window, when the span starts inside it, counts from span.start, where the
         // level clients' levels start.
         const t = w.start < profile.span.start ? profile.span.start : w.start;
