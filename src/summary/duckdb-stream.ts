@@ -14,7 +14,7 @@ import { REJECT_REASONS, type RejectReason } from '../ingest/errors.js';
 import { duckdbReadError } from './duckdb-errors.js';
 import type { DuckDBDataChunk } from '@duckdb/node-api';
 import { SummaryBuilder, type RowChunk } from './build.js';
-import { defaultBuildWorkers, ParallelSummaryBuilder } from './parallel-build.js';
+import { defaultBuildWorkers, ParallelSummaryBuilder, type SpawnedWorkers } from './parallel-build.js';
 import { originOf, streamedAll, timeWarningOf, useFieldCounts, type Source } from './duckdb.js';
 import { EXTRA_FIELD, withFieldCounts } from './duckdb-csv-fields.js';
 import { windowsMayHaveImplausibleDates, windowsMayHaveTimeOutliers } from '../ingest/time-axis.js';
@@ -105,6 +105,7 @@ export async function streamSummarize(
   await con.run('SET preserve_insertion_order = true');
   let next: Promise<DuckDBDataChunk | null> | undefined;
   let builder: SummaryBuilder | ParallelSummaryBuilder | undefined;
+  let spawned: SpawnedWorkers | undefined;
   try {
     // Streamed: DuckDB computes ahead in parallel (openSource sets its buffer) while the chunks
     // are counted here.
@@ -128,8 +129,10 @@ export async function streamSummarize(
       for (let i = 0; i < rowsIn.n; i++) rel[i] = rowsIn.t[i] - origin;
       return builder!.push({ ...rowsIn, t: rel });
     };
-    // Counting on worker threads when the input is large enough to repay starting them.
+    // Counting on worker threads when the input is large enough to repay starting them; when
+    // the client pre-pass counted enough rows, started now, loading while the first rows are read.
     const workers = options.workers ?? defaultBuildWorkers();
+    if (workers >= 1 && rowsInSource !== undefined && rowsInSource >= RESOLUTION_SAMPLE) spawned = ParallelSummaryBuilder.spawn(workers);
     const decide = async (large: boolean): Promise<boolean> => {
       try {
         decided = originOf(src, tmin, Math.max(Math.abs(tmin), Math.abs(tmax)), options.origin, options.firstSecond);
@@ -149,7 +152,7 @@ export async function streamSummarize(
         res = detectResolution(sample).resolution;
       }
       const builderOptions = { arrivalSeconds: options.arrivalSeconds, lengthSeconds: options.lengthSeconds, resolution: res, clients };
-      builder = large && workers >= 1 ? await ParallelSummaryBuilder.start(builderOptions, workers) : new SummaryBuilder(builderOptions);
+      builder = large && workers >= 1 ? await ParallelSummaryBuilder.start(builderOptions, spawned ?? workers) : new SummaryBuilder(builderOptions);
       for (const h of held) if (!push(h)) return false;
       held.length = 0;
       return true;
@@ -236,6 +239,7 @@ export async function streamSummarize(
     return { summaries, pooled, rowsRead, rejectsByReason, warning };
   } finally {
     if (builder instanceof ParallelSummaryBuilder) builder.close();
+    else spawned?.close();
     // No fetch may be left running on the connection when the caller goes on using it.
     await next?.catch(() => undefined);
     await con.run('SET preserve_insertion_order = false');

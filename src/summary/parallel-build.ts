@@ -39,6 +39,28 @@ interface Lane {
   ints: Int32Array[];
 }
 
+/** Workers started by ParallelSummaryBuilder.spawn, not yet given their options. */
+export interface SpawnedWorkers {
+  lanes: Lane[];
+  /** Resolves when every worker has loaded (rejects if one failed). */
+  ready: Promise<unknown>;
+  /** Stops them (when they will not be used). */
+  close(): void;
+}
+
+/** Resolves at the first message from the lane's worker that `done` accepts; rejects if the worker failed. */
+function untilMessage(lane: Lane, done: (m: FromWorker) => boolean): Promise<FromWorker> {
+  return new Promise((resolve, reject) => {
+    const wait = (m: FromWorker) => {
+      if (lane.failed) reject(lane.failed);
+      else if (done(m)) resolve(m);
+      else lane.waiting.push(wait);
+    };
+    if (lane.failed) reject(lane.failed);
+    else lane.waiting.push(wait);
+  });
+}
+
 export class ParallelSummaryBuilder {
   private readonly last: Float64Array;
   private readonly lane: Int32Array;
@@ -55,9 +77,14 @@ export class ParallelSummaryBuilder {
     this.lane = Int32Array.from({ length: n }, (_, c) => c % lanes.length);
   }
 
-  /** Starts `workers` (≥ 1) workers, each with a SummaryBuilder for the given options. */
-  static async start(options: ConstructorParameters<typeof import('./build.js').SummaryBuilder>[0], workers: number): Promise<ParallelSummaryBuilder> {
+  /**
+   * Starts `workers` (≥ 1) workers before the options are known, so their modules load while
+   * the caller reads ahead (the one pass decides the clock resolution from its first 200 000
+   * rows): `start` with them, or `close` them.
+   */
+  static spawn(workers: number): SpawnedWorkers {
     const lanes: Lane[] = [];
+    const close = () => stopLanes(lanes);
     try {
       for (let k = 0; k < workers; k++) {
         const worker = startWorker(import.meta.url, 'build-worker');
@@ -78,12 +105,25 @@ export class ParallelSummaryBuilder {
         });
         lanes.push(lane);
       }
-      const b = new ParallelSummaryBuilder(lanes, options);
-      await Promise.all(lanes.map((lane) => b.until(lane, (m) => m.type === 'ready')));
-      for (const lane of lanes) b.send(lane, { type: 'init', options });
+    } catch (err) {
+      close();
+      throw err;
+    }
+    const ready = Promise.all(lanes.map((lane) => untilMessage(lane, (m) => m.type === 'ready')));
+    ready.catch(() => undefined); // awaited by start; a worker that fails before then fails it there
+    return { lanes, ready, close };
+  }
+
+  /** Starts `workers` (≥ 1) workers, or takes spawned ones, each with a SummaryBuilder for the given options. */
+  static async start(options: ConstructorParameters<typeof import('./build.js').SummaryBuilder>[0], workers: number | SpawnedWorkers): Promise<ParallelSummaryBuilder> {
+    const spawned = typeof workers === 'number' ? ParallelSummaryBuilder.spawn(workers) : workers;
+    try {
+      await spawned.ready;
+      const b = new ParallelSummaryBuilder(spawned.lanes, options);
+      for (const lane of spawned.lanes) b.send(lane, { type: 'init', options });
       return b;
     } catch (err) {
-      for (const lane of lanes) void lane.worker.terminate();
+      spawned.close();
       throw err;
     }
   }
@@ -92,17 +132,8 @@ export class ParallelSummaryBuilder {
     lane.worker.postMessage(m, transfer);
   }
 
-  /** Resolves at the first message from the lane's worker that `done` accepts; rejects if the worker failed. */
   private until(lane: Lane, done: (m: FromWorker) => boolean): Promise<FromWorker> {
-    return new Promise((resolve, reject) => {
-      const wait = (m: FromWorker) => {
-        if (lane.failed) reject(lane.failed);
-        else if (done(m)) resolve(m);
-        else lane.waiting.push(wait);
-      };
-      if (lane.failed) reject(lane.failed);
-      else lane.waiting.push(wait);
-    });
+    return untilMessage(lane, done);
   }
 
   private fresh(lane: Lane): void {
@@ -179,10 +210,15 @@ export class ParallelSummaryBuilder {
 
   /** Stops the workers (also when the builder is abandoned). */
   close(): void {
-    for (const lane of this.lanes) {
-      lane.closed = true;
-      void lane.worker.terminate();
-    }
+    stopLanes(this.lanes);
+  }
+}
+
+/** Stops the lanes' workers; their exits are expected. */
+function stopLanes(lanes: Lane[]): void {
+  for (const lane of lanes) {
+    lane.closed = true;
+    void lane.worker.terminate();
   }
 }
 
