@@ -81,6 +81,8 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
     const scratch: LengthBuffers = LENGTH_COLUMNS.map((c) => (columns.includes(c) ? new Float64Array(1) : undefined));
     const target = Math.max(1, Math.floor(options.batchTarget ?? BATCH_TARGET));
     let ts = new Float64Array(0);
+    // Each request's profile time (for its lengths).
+    let at = new Float64Array(0);
     for (let si = 0; si < slots.length; si++) {
       const slot = slots[si];
       const rate = targets[si];
@@ -89,14 +91,23 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
       const cum = new Float64Array(weights.length);
       let acc = 0;
       weights.forEach((w, i) => (cum[i] = acc += w));
-      const profileT = slot.profileStart + (slot.b - slot.a) / 2;
+      // Lengths at each request's profile time, as ours draws them (profile time = generated time
+      // + offset, from the slot's profileAt: a slot from inside its window, a cut first window, a
+      // rate file's piece). At the slot's middle from its window's start, a length window starting
+      // inside the slot was drawn for all of it or none (found by review, h-98: 600 s windows and
+      // 900 s length windows, 635 of 3 642 requests drawn from the wrong one).
+      const profileOffset = (slot.profileAt ?? slot.profileStart) - slot.a;
       // Times in batches of at most `target` requests (memory stays bounded at any rate);
       // arrivals and lengths have their own streams, so the requests do not depend on the split.
       let t = slot.a - log(arrivalRng.nextOpen()) / rate;
       while (t < slot.b) {
-        if (ts.length < target) ts = new Float64Array(target);
+        if (ts.length < target) {
+          ts = new Float64Array(target);
+          at = new Float64Array(target);
+        }
         let n = 0;
         while (t < slot.b && n < target) {
+          at[n] = t + profileOffset;
           ts[n++] = t - options.start;
           t += -log(arrivalRng.nextOpen()) / rate;
         }
@@ -111,7 +122,7 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
             const dst = lengths[c];
             if (!dst) continue;
             const who = pick(cum, lengthRng.next() * acc);
-            const w: WindowLengthSampler | undefined = lengthSamplers[who].at(profileT);
+            const w: WindowLengthSampler | undefined = lengthSamplers[who].at(at[i]);
             if (!w) {
               dst[i] = NaN;
               continue;

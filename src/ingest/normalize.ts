@@ -10,7 +10,7 @@ import { hasBadBytes } from '../io/utf8.js';
 import { exactTwinList, longIntegerText, quoteLongIntegers } from '../io/json-text.js';
 import { IdDictionary } from './id-dictionary.js';
 import { PrefixIds } from './prefix-ids.js';
-import { orderRows, type RowContent } from './row-order.js';
+import { columnsRowContent, orderRows, PREFIX_TIE_INTS, type RowContent } from './row-order.js';
 import type { PreciseDate } from '../io/parquet-flat.js';
 
 /** How a mapped field reads its raw value(s) from the per-row values array. */
@@ -156,12 +156,8 @@ const TS_UNIT_WORDS: Record<Exclude<TimestampUnit, 'auto'> | 'number' | 'date-ti
   'date-time': 'a date-time timestamp',
 };
 
-/**
- * The lengths the rows of one time are ordered by after their client and block ids
- * (orderRows), in this order: those a prefix model reads, which the DuckDB engine's rows
- * with ids hold (src/summary/duckdb-prefix.ts).
- */
-export const PREFIX_TIE_INTS = ['input_tokens', 'image_tokens', 'audio_tokens', 'video_tokens', 'output_tokens'] as const satisfies readonly IntField[];
+/** (Defined with the row order it sets, src/ingest/row-order.ts.) */
+export { PREFIX_TIE_INTS };
 
 /**
  * Turns raw rows into a columnar trace. Every row is either accepted or rejected with a
@@ -839,24 +835,8 @@ export class TraceBuilder {
   /** What orderRows compares of the rows (finish's columns, input order). */
   private rowContent(client: Int32Array, ints: ReadonlyMap<IntField, Int32Array>, texts: ReadonlyMap<TextField, { index: Int32Array; values: string[] }>): RowContent {
     const dict = this.hashDict;
-    const textCols = [...texts.values()];
-    return {
-      names: this.clients.values,
-      client,
-      ints: [...PREFIX_TIE_INTS.flatMap((f) => ints.get(f) ?? []), ...[...ints].filter(([f]) => !(PREFIX_TIE_INTS as readonly string[]).includes(f)).map(([, col]) => col)],
-      then: (a, b) => {
-        for (const { index, values } of textCols) {
-          const x = index[a];
-          const y = index[b];
-          if (x === y) continue;
-          // (absent first; two codes are two texts)
-          if (x < 0 || y < 0) return x - y;
-          return values[x] < values[y] ? -1 : 1;
-        }
-        return 0;
-      },
-      hash: this.hashExtract ? { counts: this.hashCounts.finish(), codes: this.hashCodes.finish(), distinct: dict.size, keys: () => dict.keys(), blockTokens: this.mapping.block_tokens ?? DEFAULT_BLOCK_TOKENS } : undefined,
-    };
+    const hash = this.hashExtract ? { counts: this.hashCounts.finish(), codes: this.hashCodes.finish(), distinct: dict.size, keys: () => dict.keys(), blockTokens: this.mapping.block_tokens ?? DEFAULT_BLOCK_TOKENS } : undefined;
+    return columnsRowContent(this.clients.values, client, ints, texts, hash);
   }
 }
 

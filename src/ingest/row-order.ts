@@ -10,6 +10,47 @@
  */
 import { PrefixIds } from './prefix-ids.js';
 import type { HashIds } from './trace.js';
+import type { IntField, TextField } from './fields.js';
+
+/**
+ * The lengths the rows of one time are ordered by after their client and block ids
+ * (orderRows), in this order: those a prefix model reads, which the DuckDB engine's rows
+ * with ids hold (src/summary/duckdb-prefix.ts).
+ */
+export const PREFIX_TIE_INTS = ['input_tokens', 'image_tokens', 'audio_tokens', 'video_tokens', 'output_tokens'] as const satisfies readonly IntField[];
+
+/**
+ * What orderRows compares of a trace's columns (input order): the client names, the lengths
+ * PREFIX_TIE_INTS first and then the other counts in `ints`' order, then the texts in their
+ * order (absent first, then by value). TraceBuilder.finish orders a read's rows by it, and
+ * generateTrace the rows it holds, so that they are the rows the file read back holds (h-98).
+ */
+export function columnsRowContent(
+  names: readonly string[],
+  client: Int32Array,
+  ints: ReadonlyMap<IntField, Int32Array>,
+  texts: ReadonlyMap<TextField, { index: Int32Array; values: readonly string[] }>,
+  hash: RowContent['hash'],
+): RowContent {
+  const textCols = [...texts.values()];
+  return {
+    names,
+    client,
+    ints: [...PREFIX_TIE_INTS.flatMap((f) => ints.get(f) ?? []), ...[...ints].filter(([f]) => !(PREFIX_TIE_INTS as readonly string[]).includes(f)).map(([, col]) => col)],
+    then: (a, b) => {
+      for (const { index, values } of textCols) {
+        const x = index[a];
+        const y = index[b];
+        if (x === y) continue;
+        // (absent first; two codes are two texts)
+        if (x < 0 || y < 0) return x - y;
+        return values[x] < values[y] ? -1 : 1;
+      }
+      return 0;
+    },
+    hash,
+  };
+}
 
 /** What orderRows reads of each row (input order). */
 export interface RowContent {

@@ -1,4 +1,5 @@
 import { windowGrid } from './window-grid.js';
+import { ProfileError } from './errors.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createRng, type Rng } from '../stats/rng.js';
 import type { LengthField, Profile, ProfileClient } from './schema.js';
@@ -60,12 +61,52 @@ function onWindowGrid(start: number, W: number): number {
 }
 
 /**
+ * Refuses a profile whose times do not count from its first request's whole second, as
+ * `fit --anonymize` counts them (it fits the log rebased there, rebaseToFirstSecond): a fit of
+ * the log's own times keeps its windows on the clock's grid — the span, starting at the first
+ * request's whole second (profileSpanStart), that far into its first arrival window, the length
+ * windows that far from its start — and moved to 0 the profile published that offset: the log's
+ * start past the clock's 10 minutes and 6 hours, to the second (found by review, h-98: a log from
+ * 1 700 000 110.3 s gave `span.start` 310 and length windows from −15 000 s). The windows cannot
+ * be moved without the rows; the CLI refuses summaries so counted for the same reason
+ * (refuseLengthGridPhase). Windows under a second start the span at their boundary inside the
+ * first second, its length windows at that second: within 1 s of span.start.
+ * @throws ProfileError naming the field and the fit to make instead
+ */
+function checkCountsFromFirstSecond(p: Profile, grid: number): void {
+  const { start } = p.span;
+  const remedy = 'fit the log counted from its first request\'s whole second, as `fit --anonymize` does: fit.fitIngested({ ...source, trace: ingest.rebaseToFirstSecond(source.trace) }) (or summaries made without `--origin`), then anonymize that profile';
+  const into = start - grid;
+  if (into > 1e-9 * Math.max(1, Math.abs(start))) {
+    throw new ProfileError(
+      `anonymizeProfile: span.start ${start} is ${Number(into.toPrecision(12))} s into its first arrival window (from ${grid}): the windows are on the grid of the log's clock, and the anonymized profile would publish that offset (the log's start past the clock's ${p.windows.arrival_seconds} s); ${remedy}`,
+      undefined,
+      'span.start',
+    );
+  }
+  const L = p.windows.length_seconds;
+  for (const [i, c] of p.clients.entries()) {
+    for (const [j, w] of c.lengths.entries()) {
+      const rel = w.start - start;
+      const d = ((rel % L) + L) % L;
+      if (Math.min(d, L - d) < 1) continue;
+      throw new ProfileError(
+        `anonymizeProfile: a length window starts ${Number(Math.abs(rel).toPrecision(12))} s ${rel < 0 ? 'before' : 'after'} span.start (at ${w.start}; span.start ${start}), not a whole number of length windows (${L} s) from it: they are on the grid of the log's clock, and the anonymized profile would publish that offset (the log's start past the clock's ${L} s); ${remedy}`,
+        undefined,
+        `clients[${i}].lengths[${j}].start`,
+      );
+    }
+  }
+}
+
+/**
  * A copy of a profile that is safe to publish (issue 6): client ids replaced by ranks by volume
  * (`c0001`, …; the pooled `tail` keeps its name) with no mapping stored, absolute time removed
  * (span shifted to start at 0; origin null, or only weekday and hour with `keepCalendar`), no
  * source hash (a fingerprint of the input), optional Laplace noise on PMF counts. Pool small
  * clients before (fit --min-client-requests, default 100 with --anonymize). What was removed
- * is recorded in `provenance.options.anonymized`.
+ * is recorded in `provenance.options.anonymized`. Refuses (ProfileError) a profile whose times do
+ * not count from its first request's whole second (checkCountsFromFirstSecond).
  */
 export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {}): Profile {
   // `fit --dp-epsilon` refuses these; the library took them (found by a library audit): 0, NaN
@@ -82,11 +123,10 @@ export function anonymizeProfile(profile: Profile, options: AnonymizeOptions = {
   const { clients, ...head } = profile;
   const p: Profile = { ...structuredClone(head), clients };
   // Times move by the start of the first window, so the windows stay on their grid (multiples
-  // of W). It is span.start unless the span starts inside its first window (a log that started
-  // there, profileSpanStart), whose span.start then stays that far into it: `fit --anonymize`
-  // rebases the log to its first second, so its span starts at 0 (and the CLI refuses summaries
-  // whose first window starts before their first request).
+  // of W): span.start, as a profile counted from its first request's whole second has it
+  // (checkCountsFromFirstSecond).
   const shift = windowGrid(p);
+  checkCountsFromFirstSecond(p, shift);
   let calendar: { weekday: string; hour: number } | undefined;
   if (options.keepCalendar && p.span.origin) {
     const d = new Date(Date.parse(p.span.origin) + shift * 1000);
