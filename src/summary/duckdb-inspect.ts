@@ -27,7 +27,7 @@ export interface DuckDbInspectResult {
  * equal request counts are ordered by first request time, not by first row in the file.
  */
 export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & { prefixMaxRows?: number } = {}): Promise<DuckDbInspectResult> {
-  const scan = await openScan(inputs, mapping, { ...options, texts: ['session_id'], hashIds: 'elsewhere' });
+  const scan = await openScan(inputs, mapping, { ...options, texts: ['session_id'], hashIds: 'elsewhere', idDigits: true });
   const { con, origin, originIso, close } = scan;
   const rows = async (sql: string) => (await con.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
   try {
