@@ -87,7 +87,7 @@ describe('ids whose digits were lost before they were read', () => {
     expect(await warningsOfBoth([b], { timestamp: 'ts', client_id: 'client', input_tokens: 'in' })).toHaveLength(1);
   });
 
-  it('fit, ingest --summary and inspect say it on both engines (stderr; the summary JSON keeps it)', async () => {
+  it('fit, ingest --summary and inspect (--json too) say it on both engines (stderr; the JSON keeps it)', async () => {
     const dir = tempDir();
     const file = join(dir, 'ids.parquet');
     await parquet(file, `k::DOUBLE AS ts, CASE WHEN k % 2 = 1 THEN ${A}::DOUBLE ELSE ${B}::DOUBLE END AS client, 5::BIGINT AS "in"`, 40);
@@ -102,6 +102,10 @@ describe('ids whose digits were lost before they were read', () => {
       const ins = await runCli('inspect', file, '--map', map, '--engine', engine);
       expect(ins.code, ins.stderr).toBe(0);
       expect(ins.stderr).toContain(line);
+      const json = await runCli('inspect', file, '--map', map, '--engine', engine, '--json');
+      expect(json.code, json.stderr).toBe(0);
+      const ingest = (JSON.parse(json.stdout) as { ingest: { warnings?: string[] } }).ingest;
+      expect(ingest.warnings?.map((w) => w.slice(0, line.length - 'warning: '.length))).toEqual([line.slice('warning: '.length)]);
       const summary = join(dir, `${engine}-summary.json`);
       const ing = await runCli('ingest', file, '--map', map, '--engine', engine, '--out', join(dir, `${engine}.parquet`), '--summary', summary);
       expect(ing.code, ing.stderr).toBe(0);
