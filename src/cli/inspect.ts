@@ -260,7 +260,8 @@ export function registerInspect(program: Command): void {
           const r = await inspectWithDuckDB(files, mapping, { format: parseFormat(opts.format), memoryLimit: opts.duckdbMemory, onStage: (t) => rep.stage(t), onNote: (l) => rep.info(l) });
           const rejected = await duckdbRejects(r, opts, rep, { mapping, format: parseFormat(opts.format) });
           if (r.warning) rep.info(`warning: ${r.warning}`);
-          const ingest = { engine: 'duckdb', files: r.files, rows_read: r.rowsRead, rows_accepted: r.rowsRead - rejected, rows_rejected: rejected, rejects_by_reason: r.rejectsByReason };
+          // (--json: the warnings the TypeScript engine's ingest summary keeps, as it keeps them)
+          const ingest = { engine: 'duckdb', files: r.files, rows_read: r.rowsRead, rows_accepted: r.rowsRead - rejected, rows_rejected: rejected, rejects_by_reason: r.rejectsByReason, ...(r.warnings ? { warnings: r.warnings } : {}) };
           process.stdout.write(opts.json ? JSON.stringify({ ingest, trace: snakeKeys(r.summary) }, null, 2) + '\n' : renderTraceSummary(files.join(' '), r.summary) + '\n');
         }, () => ({ opts, source: { mapping, format: parseFormat(opts.format) } }));
         if (scanned) return;

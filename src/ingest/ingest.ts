@@ -12,6 +12,7 @@ import { csvDelimiter, mappingOf, missingCoalesce, missingCoalesceError, missing
 import { badHashIdsNote, blockSizeWarning, TraceBuilder, type IngestSummary } from './normalize.js';
 import { timeAxisWarning } from './time-axis.js';
 import type { Trace } from './trace.js';
+import { idDigitsWarnings } from './id-digits.js';
 import { gzipDamageMessage } from '../io/gzip-damage.js';
 import { ZstdDataError, zstdDamageMessage } from '../io/zstd.js';
 
@@ -100,6 +101,8 @@ export async function ingestFiles(given: IngestOptions): Promise<IngestResult> {
   const axis = timeAxisWarning(trace.timestamp, trace.origin, options.mapping.timestamp?.marks === 'end');
   if (axis) warnings.push(axis);
   warnings.push(...read.readerWarnings);
+  // Ids whose digits were lost before they were read (the DuckDB engine says them last too).
+  warnings.push(...idDigitsWarnings(builder.idDigits.found()));
   if (warnings.length > 0) summary.warnings = warnings;
   // hash_ids, which the DuckDB engine reads in a pass of its own (duckdb-prefix.ts, which says
   // the same): notes, not warnings, whose lists the engines' scans must give alike.

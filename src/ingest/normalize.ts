@@ -10,6 +10,7 @@ import { hasBadBytes } from '../io/utf8.js';
 import { exactTwinList, longIntegerText, quoteLongIntegers } from '../io/json-text.js';
 import { IdDictionary } from './id-dictionary.js';
 import { PrefixIds } from './prefix-ids.js';
+import { exponentPastExact, floatPastExact, ID_DIGIT_FIELDS, IdDigitsTally, type IdDigitField } from './id-digits.js';
 import { columnsRowContent, orderRows, PREFIX_TIE_INTS, type RowContent } from './row-order.js';
 import type { PreciseDate } from '../io/parquet-flat.js';
 
@@ -259,6 +260,15 @@ export class TraceBuilder {
       this.textCols.push(col);
     }
     this.tsExtract = this.extract.get('timestamp')!;
+    for (const f of ID_DIGIT_FIELDS) {
+      const e = this.extract.get(f);
+      const slots = e === undefined ? [] : e.kind === 'one' ? [e.slot] : e.kind === 'join' || e.kind === 'coalesce' ? e.slots : [];
+      for (const slot of slots) {
+        this.idSlots.push(slot);
+        this.idFields.push(f);
+      }
+    }
+    this.digitsStamp = new Float64Array(this.specs.length).fill(-1);
     this.clientExtract = this.extract.get('client_id');
     this.filterExtract = this.extract.get('filter');
     this.hashExtract = this.extract.get('hash_ids');
@@ -537,6 +547,9 @@ export class TraceBuilder {
   /** Normalizes one row; returns false when it was rejected. */
   row(values: unknown[], line: number, raw: () => string, at?: RowAt): boolean {
     this.rowAt = at;
+    this.rowStamp++;
+    // Ids of every row read (the DuckDB engine's idDigitsSql reads the inputs' rows so).
+    if (this.idSlots.length > 0) this.checkIdDigits(values, raw);
     // The row filter first: a row it excludes is not checked further.
     if (this.filterExtract && this.excluded(values, line, raw)) return false;
     // Timestamp (required).
@@ -666,12 +679,50 @@ export class TraceBuilder {
    */
   private textOf(v: unknown, slot: number, raw: () => string): string {
     if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) && this.textRows && slot >= 0) {
-      const key = sourceKey(this.specs[slot], true);
-      const digits = longIntegerText(raw(), key.column, key.path);
+      const digits = this.literalDigits(slot, raw);
       if (digits !== undefined) return digits;
     }
     return textValue(v);
   }
+
+  /** The digits of the JSON integer literal at `slot` in this row's text (longIntegerText), read once a row. */
+  private literalDigits(slot: number, raw: () => string): string | undefined {
+    if (this.digitsStamp[slot] === this.rowStamp) return this.digitsAt[slot];
+    const key = sourceKey(this.specs[slot], true);
+    const digits = longIntegerText(raw(), key.column, key.path);
+    this.digitsStamp[slot] = this.rowStamp;
+    this.digitsAt[slot] = digits;
+    return digits;
+  }
+
+  /**
+   * Counts the row's ids whose digits were lost before they were read (src/ingest/id-digits.ts):
+   * a number past 2^53 that is no integer literal of a JSON line (a DOUBLE of Parquet or Arrow,
+   * a JSON number with a fraction or exponent), or a text of a CSV or JSON line in exponent form.
+   */
+  private checkIdDigits(values: unknown[], raw: () => string): void {
+    for (let k = 0; k < this.idSlots.length; k++) {
+      const slot = this.idSlots[k];
+      const v = values[slot];
+      if (typeof v === 'number') {
+        if (!floatPastExact(v) || (this.textRows && this.literalDigits(slot, raw) !== undefined)) continue;
+        this.idDigits.add(this.idFields[k], this.file, textValue(v));
+      } else if (typeof v === 'string' && this.textRows) {
+        const s = trimmed(v);
+        if (exponentPastExact(s)) this.idDigits.add(this.idFields[k], this.file, s);
+      }
+    }
+  }
+
+  /** Value slots of the id fields (ID_DIGIT_FIELDS) and their fields, one entry per slot of each. */
+  private readonly idSlots: number[] = [];
+  private readonly idFields: IdDigitField[] = [];
+  /** Ids whose digits were lost, by field (idDigitsWarnings says them). */
+  readonly idDigits = new IdDigitsTally();
+  /** Rows seen (row()), and per slot the row whose literal digits digitsAt holds. */
+  private rowStamp = 0;
+  private digitsStamp: Float64Array;
+  private readonly digitsAt: (string | undefined)[] = [];
 
   /** The slot a text field's value `v` came from (its one, or the coalesce member that gave it); -1 for others (a join formats its parts itself). */
   private slotOf(e: Extract, values: unknown[], v: unknown): number {

@@ -37,7 +37,7 @@ export async function ingestWithDuckDB(
   options: DuckDbOptions & { maxRejectRatio: number; inputOrder?: boolean; beforeWrite?: (summary: DuckDbIngestSummary) => void | Promise<void>; maxDistinctIds?: number },
 ): Promise<{ summary: DuckDbIngestSummary; written: number | null }> {
   const unit = mapping.timestamp?.unit ?? 'auto';
-  const scan = await openScan(inputs, mapping, { ...options, texts: [...TEXT_COLUMNS], ordered: options.inputOrder, hashIds: 'read' });
+  const scan = await openScan(inputs, mapping, { ...options, texts: [...TEXT_COLUMNS], ordered: options.inputOrder, hashIds: 'read', idDigits: true });
   const { con, origin, absolute, originIso, close } = scan;
   try {
     const m = scan.mapping;
@@ -77,8 +77,8 @@ export async function ingestWithDuckDB(
       const r = (await con.runAndReadAll('SELECT count(*) AS back FROM (SELECT t < lag(t) OVER (ORDER BY rowid) AS back FROM src_rows WHERE reason IS NULL) WHERE back')).getRowObjectsJS()[0];
       summary.sorted = num(r.back) === 0;
     }
-    // The TypeScript engine's warnings, in its order: mixed units, then the time axis.
-    const warnings = [scan.autoTimestamp?.warning, await scanTimeWarning(scan)].filter((w): w is string => w !== undefined);
+    // The TypeScript engine's warnings, in its order: mixed units, the time axis, ids whose digits were lost.
+    const warnings = [scan.autoTimestamp?.warning, await scanTimeWarning(scan), ...(scan.idDigits ?? [])].filter((w): w is string => w !== undefined);
     if (warnings.length > 0) summary.warnings = warnings;
     // The caller's work before the trace is written (--rejects: a failure there leaves no trace behind).
     await options.beforeWrite?.(summary);

@@ -18,6 +18,8 @@ export interface DuckDbInspectResult {
   files: string[];
   /** The time-axis warning the TypeScript engine would give (outlier rows), if any. */
   warning?: string;
+  /** The ingest warnings the TypeScript engine's summary keeps, in its order (mixed units, the time axis, ids whose digits were lost); absent when none. */
+  warnings?: string[];
 }
 
 /**
@@ -27,7 +29,7 @@ export interface DuckDbInspectResult {
  * equal request counts are ordered by first request time, not by first row in the file.
  */
 export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, options: DuckDbOptions & { prefixMaxRows?: number } = {}): Promise<DuckDbInspectResult> {
-  const scan = await openScan(inputs, mapping, { ...options, texts: ['session_id'], hashIds: 'elsewhere' });
+  const scan = await openScan(inputs, mapping, { ...options, texts: ['session_id'], hashIds: 'elsewhere', idDigits: true });
   const { con, origin, originIso, close } = scan;
   const rows = async (sql: string) => (await con.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
   try {
@@ -100,7 +102,8 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
     const prefix = await prefixSideWithDuckDB(inputs, mapping, { ...options, maxRows: options.prefixMaxRows, slice: true });
     if (prefix.sliced) options.onNote?.(`note: hash_ids: ${prefix.sliced.of} requests have them, more than the DuckDB engine's prefix pass holds (${prefix.sliced.max}): the prefix-cache statistics are of the earliest ${prefix.sliced.requests}, the first ${prefix.sliced.span}`);
     if (prefix.side) summary.prefix = prefix.sliced ? { ...prefix.side, firstSeconds: prefix.sliced.seconds } : prefix.side;
-    return { summary, rowsRead: scan.rowsRead, rejectsByReason: scan.rejectsByReason, files: scan.files, warning };
+    const warnings = [scan.autoTimestamp?.warning, warning, ...(scan.idDigits ?? [])].filter((w): w is string => w !== undefined);
+    return { summary, rowsRead: scan.rowsRead, rejectsByReason: scan.rejectsByReason, files: scan.files, warning, ...(warnings.length ? { warnings } : {}) };
   } finally {
     close();
   }

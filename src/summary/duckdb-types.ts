@@ -49,6 +49,12 @@ export interface DuckDbOptions {
    * read 'elsewhere' (a prefix pass beside this scan); unset, left out with a note (ingest).
    */
   hashIds?: 'read' | 'elsewhere';
+  /**
+   * Count the ids whose digits were lost before they were read (src/ingest/id-digits.ts: one
+   * more read of the id columns), said as `warning:` lines through onNote and kept on the
+   * source; set by a command's scan, not by the passes beside it (sessions, prefix).
+   */
+  idDigits?: boolean;
 }
 
 /** summarizeWithDuckDB's options. */

@@ -89,7 +89,7 @@ async function openSide(side: DuckDbSideInput, role: string, options: DuckDbOpti
   // Notes name the side, as the TypeScript engine's warnings do (`warning: source FILE: …`).
   const named = `${role} ${side.inputs.join(', ')}`;
   const onNote = options.onNote && ((l: string) => options.onNote!(/^(warning|note): /.test(l) ? l.replace(/^(warning|note): /, (w) => `${w}${named}: `) : `${named}: ${l}`));
-  const scan = await openScan(side.inputs, side.mapping, { ...options, onNote, format: side.format, texts: ['session_id'], hashIds: 'elsewhere' }).catch((err: unknown) => {
+  const scan = await openScan(side.inputs, side.mapping, { ...options, onNote, format: side.format, texts: ['session_id'], hashIds: 'elsewhere', idDigits: true }).catch((err: unknown) => {
     // Which side had no accepted row: its files alone cannot say (a pattern expands to other
     // names; source and generated may be the same file), and its --rejects flags are per side.
     if (err instanceof NoAcceptedRowsError) err.side = role;

@@ -34,6 +34,8 @@ import { fieldCountsFrom, withFieldCounts, type CsvFields } from './duckdb-csv-f
 import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
 import { mixedUnitWarning, OUTLIER_MAX_SHARE, OUTLIER_MIN_ROWS, timeAxisWarning } from '../ingest/time-axis.js';
 import { epochSeconds } from '../util/instant.js';
+import { idDigitsWarnings } from '../ingest/id-digits.js';
+import { idDigitsWithDuckDB } from './duckdb-id-digits.js';
 
 
 /**
@@ -59,6 +61,12 @@ interface Ours {
   columns?: [string, string][];
   /** Per file: whose hash_ids its rows' are (HASH_SPACE: 0 a log's, k the k-th of our own traces). */
   hashSpaces?: number[];
+  /**
+   * CSV rows that DuckDB cannot split are skipped (the id check: the TypeScript reader rejects
+   * such rows before their ids are read); not in our own traces with `#` lines, which have none
+   * and whose header DuckDB's sniffer then missed after a BOM (test/summary/duckdb-csv-bom.test.ts).
+   */
+  skipBadRows?: boolean;
 }
 
 function fromClause(files: string[], format: InputFormat, ours: Ours = {}): string {
@@ -90,7 +98,7 @@ function readClause(files: string[], format: InputFormat, ours: Ours, withFile: 
   // fails to sniff them), which cuts unquoted values at a '#' — our writer quotes them — so
   // only in files that have such lines: the others are read apart and unioned by name.
   const csv = (delim: string) => {
-    const read = (fs: string[], comments: boolean) => `read_csv(${list(fs)}, header = true, all_varchar = true, delim = '${delim}', quote = '"', escape = '"', allow_quoted_nulls = false, union_by_name = true, ${commentOption(comments)}${filename})`;
+    const read = (fs: string[], comments: boolean) => `read_csv(${list(fs)}, header = true, all_varchar = true, delim = '${delim}', quote = '"', escape = '"', allow_quoted_nulls = false, union_by_name = true, ${commentOption(comments)}${ours.skipBadRows && !comments ? ', ignore_errors = true' : ''}${filename})`;
     const has = files.map((_, i) => (ours.comments?.[i] ?? 0) > 0);
     const groups = [true, false].map((c) => ({ comments: c, files: files.filter((_, i) => has[i] === c) })).filter((g) => g.files.length > 0);
     return groups.length === 1 ? read(files, groups[0].comments) : `(${groups.map((g) => `SELECT * FROM ${read(g.files, g.comments)}`).join(' UNION ALL BY NAME ')})`;
@@ -263,6 +271,8 @@ export interface OpenScan {
   autoTimestamp?: AutoTimestamp;
   /** Source.hashIds: `src_rows` has their values as JSON text (`hash_raw`). */
   hashIds?: Source['hashIds'];
+  /** Source.idDigits. */
+  idDigits?: string[];
 }
 
 /** A DuckDB memory limit such as `512MB` or `2GiB`. @throws IngestError otherwise. */
@@ -295,6 +305,8 @@ export interface Source {
   autoTimestamp?: AutoTimestamp;
   /** CSV inputs: how to read them with their rows' field counts (src/summary/duckdb-csv-fields.ts). */
   fields?: CsvFields;
+  /** With DuckDbOptions.idDigits: the warnings of ids whose digits were lost (idDigitsWarnings), when any. */
+  idDigits?: string[];
   /**
    * With options.hashIds 'read': the mapped hash_ids source, the blocks' tokens (mapping, trace
    * header or 512), whether rows are decoded values (Parquet), not text, whether `hash_raw` is
@@ -858,6 +870,19 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       throw new IngestError(`${files[0]}: mapping names column${absent.length > 1 ? 's' : ''} ${absent.map((c) => JSON.stringify(c)).join(', ')} not in the input (columns: ${available.map((c) => JSON.stringify(c)).join(', ')})${(dotted ? '' : delimiterHint(available, missing, delim)) || didYouMean([...mappedTop(mapping)].filter((c) => !available.includes(c)).length === 1 ? missing : [], available)}`, files[0], undefined, absent[0]);
     }
     mapping = effective;
+    // Ids whose digits were lost before they were read: said, as the TypeScript engine says them.
+    let idDigits: string[] | undefined;
+    if (options.idDigits) {
+      stage('ids past 2^53 read as floating-point numbers');
+      // (CSV rows of another width than the header are skipped: the TypeScript reader rejects
+      // them before their ids are read, and DuckDB's reader would stop at them.)
+      const read = readClause(files, format, { ...ours, shifts: undefined, hashSpaces: undefined, skipBadRows: true }, true);
+      const found = await idDigitsWithDuckDB(con, read, SHIFT_FILE, files, mapping, dotted, numericSource, format === 'csv' || format === 'tsv' || format === 'jsonl').catch((err: unknown) => {
+        throw duckdbReadError(err, files);
+      });
+      idDigits = idDigitsWarnings(found);
+      for (const w of idDigits) options.onNote?.(`warning: ${w}`);
+    }
     // hash_ids (a prompt's block ids) are not scanned with the other fields: fit, validate and
     // inspect read them in a pass of their own (src/summary/duckdb-prefix.ts: options.hashIds
     // 'read' there, 'elsewhere' in the scan beside it, which says what is left out); ingest reads
@@ -964,7 +989,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       autoTimestamp = auto;
     }
     const resolved = mapping;
-    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta, autoTimestamp, fields, ...(hashIds ? { hashIds } : {}) };
+    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta, autoTimestamp, fields, ...(hashIds ? { hashIds } : {}), ...(idDigits?.length ? { idDigits } : {}) };
   } catch (err) {
     close();
     throw err;
@@ -1060,7 +1085,7 @@ export async function openScan(
     const ordered = Object.fromEntries(REJECT_REASONS.filter((r) => rejectsByReason[r] !== undefined).map((r) => [r, rejectsByReason[r]])) as typeof rejectsByReason;
     if (!Number.isFinite(tmin)) throw noAcceptedRows(files, rowsRead, ordered);
     const { absolute, origin, originIso } = originOf(src, tmin, amax, options.origin, options.firstSecond);
-    return { con, connect: src.connect, stage, close, files, mapping, present, rowsRead, rejectsByReason: ordered, absolute, origin, originIso, meta: src.meta, autoTimestamp: src.autoTimestamp, ...(src.hashIds ? { hashIds: src.hashIds } : {}) };
+    return { con, connect: src.connect, stage, close, files, mapping, present, rowsRead, rejectsByReason: ordered, absolute, origin, originIso, meta: src.meta, autoTimestamp: src.autoTimestamp, ...(src.idDigits ? { idDigits: src.idDigits } : {}), ...(src.hashIds ? { hashIds: src.hashIds } : {}) };
   } catch (err) {
     close();
     throw err;
@@ -1118,7 +1143,7 @@ export async function summarizeWithDuckDB(
   const note = options.onNote;
   const onNote = note && ((l: string) => void (said.has(l) || (said.add(l), note(l))));
   options = { ...options, onNote };
-  const src = await openSource(inputs, mapping, options);
+  const src = await openSource(inputs, mapping, { ...options, idDigits: true });
   let widths = false;
   try {
     const direct = await streamSummarize(src, options);
@@ -1137,7 +1162,7 @@ export async function summarizeWithDuckDB(
   // The mapping as given, with the timestamp unit as opened (decided, and said, once): not the
   // opened mapping, which has dropped optional fields the input lacks, so that an optional
   // client column missing read as client `default` instead of `unknown` (found by the engines' fuzzer).
-  const scan = await openScan(inputs, { ...mapping, timestamp: src.mapping.timestamp }, { ...options, ordered: true, fieldCounts: src.fields?.found });
+  const scan = await openScan(inputs, { ...mapping, timestamp: src.mapping.timestamp }, { ...options, ordered: true, fieldCounts: src.fields?.found, idDigits: false });
   const { close, files, rowsRead, rejectsByReason } = scan;
   try {
     const warning = await scanTimeWarning(scan);
@@ -1309,7 +1334,7 @@ export async function exportScanWithDuckDB(
   outDir: string,
   options: DuckDbExportOptions,
 ): Promise<DuckDbExportResult> {
-  const scan = await openScan(inputs, mapping, options);
+  const scan = await openScan(inputs, mapping, { ...options, idDigits: true });
   const { con, close, files, rowsRead, rejectsByReason, originIso } = scan;
   const tmp = trackTemporary(`${outDir.replace(/\/+$/, '')}.tmp-${process.pid}`);
   try {

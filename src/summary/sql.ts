@@ -11,6 +11,7 @@ import { ISO_RE } from '../ingest/timestamp.js';
 import { dropTexts, keepTexts, type FilterList } from '../ingest/mapping.js';
 import { IngestError } from '../ingest/errors.js';
 import { TEXT_FIELDS } from '../ingest/fields.js';
+import { EXPONENT_RE } from '../ingest/id-digits.js';
 import { GAP_BINS_PER_DECADE, GAP_MIN, LENGTH_EXACT_BELOW } from './bins.js';
 import { AGGREGATE_BUCKET_SECONDS, CLUSTER_GAPS, CLUSTER_KEYS, clusterTicks, MEM_LAGS, MEM_MIN_GAPS, QUANT_TICKS } from './types.js';
 import { dbl } from './sql-double.js';
@@ -461,6 +462,39 @@ function asTextSql(c: string, dotted: boolean, d: Dialect, numeric: TypedColumns
   if (!top && jsonText && numeric.jsonPaths?.has(c)) return jsonText(column(c, dotted, d, numeric));
   if (d.blobText && (top ? numeric.blob : numeric.blobPaths)?.has(c)) return d.blobText(column(c, dotted, d));
   return d.castText ? d.castText(column(c, dotted, d)) : `CAST(${column(c, dotted, d)} AS ${d.text})`;
+}
+
+/**
+ * duckdb: one id source (`spec`) read as the TypeScript engine's TraceBuilder.checkIdDigits
+ * reads it (src/ingest/id-digits.ts): `text`, the value's text as the scan reads it (fieldSql),
+ * and `lost`, whether it is a floating-point number past 2^53 − 1 (NULL: no; a filter, whose
+ * conjunctions DuckDB evaluates on the rows still in, as a coalesce's are not) — a column typed DOUBLE,
+ * FLOAT or DECIMAL; a JSON number that is no integer literal; with `texts` (CSV and JSON
+ * lines), a text in exponent form (`1.2e18`). Integer columns keep their digits.
+ */
+export function idDigitsSql(spec: string, dotted: boolean, numeric: TypedColumns, texts: boolean): { text: string; lost: string } {
+  const d = DIALECTS.duckdb;
+  const top = !dotted || !spec.includes('.');
+  const c = column(spec, dotted, d, numeric);
+  const past = (x: string) => `abs(${x}) > ${Number.MAX_SAFE_INTEGER}`;
+  // A text as read, untrimmed: the pattern takes the ASCII whitespace TraceBuilder trims, and
+  // the cast ignores it (trimming first cost a regular expression per row: 2 s for 2 M rows).
+  const space = '[ \\t\\n\\v\\f\\r]*';
+  const exponent = (t: string) => `((contains(${t}, 'e') OR contains(${t}, 'E')) AND regexp_full_match(${t}, ${literal(space + EXPONENT_RE.source.slice(1, -1) + space)}) AND ${past(`TRY_CAST(${t} AS DOUBLE)`)})`;
+  const text = fieldSql(spec, dotted, ',', d, numeric);
+  let lost: string;
+  if (top ? numeric.has(spec) : numeric.numericPaths?.has(spec)) lost = `((typeof(${c}) IN ('DOUBLE', 'FLOAT', 'REAL') OR starts_with(typeof(${c}), 'DECIMAL')) AND ${past(`CAST(${c} AS DOUBLE)`)})`;
+  else if (top ? numeric.json?.has(spec) : numeric.jsonPaths?.has(spec)) {
+    // A literal with a fraction or an exponent, or an integer past 64 bits, is typed DOUBLE (an
+    // integer literal, the common id, is BIGINT or UBIGINT: passed over first); of those, the
+    // integer literals keep their digits (jsonIdText). (TRY_CAST: DuckDB casts a column's values
+    // whatever the other tests say, texts too.)
+    const x = `CAST(${c} AS VARCHAR)`;
+    const number = `(json_type(${c}) = 'DOUBLE' AND ${past(`TRY_CAST(${c} AS DOUBLE)`)} AND NOT regexp_full_match(${x}, '-?[0-9]+'))`;
+    lost = texts ? `(${number} OR (json_type(${c}) = 'VARCHAR' AND ${exponent(`(${c} ->> '$')`)}))` : number;
+  } else if (texts && !(top ? numeric.blob : numeric.blobPaths)?.has(spec)) lost = exponent(d.castText ? d.castText(c) : `CAST(${c} AS ${d.text})`);
+  else lost = 'false';
+  return { text, lost };
 }
 
 /** Text trimmed, blank → NULL (absent). */
