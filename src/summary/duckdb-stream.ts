@@ -19,7 +19,7 @@ import { originOf, streamedAll, timeWarningOf, useFieldCounts, type Source } fro
 import { EXTRA_FIELD, withFieldCounts } from './duckdb-csv-fields.js';
 import { windowsMayHaveImplausibleDates, windowsMayHaveTimeOutliers } from '../ingest/time-axis.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
-import { clientRaw, rowsSql } from './sql.js';
+import { clientRaw, exponentIdSql, rowsSql } from './sql.js';
 import type { TraceSummaries } from './types.js';
 import { poolClients } from './pool.js';
 
@@ -288,6 +288,9 @@ export async function onePassQuery(src: Source): Promise<{ sql: string; clients:
       if (fields.found) useFieldCounts(src);
     } else await con.run(`CREATE TEMP TABLE sg_raw_n AS SELECT v, count(*) AS n FROM (SELECT ${raw.raw} AS v FROM ${src.from} AS src_in) GROUP BY v`);
     total = Number((await con.runAndReadAll('SELECT CAST(coalesce(sum(n), 0) AS DOUBLE) FROM sg_raw_n')).getColumnsJS()[0][0]);
+    // Client ids whose digits were lost (openSource left them to this pass): tested on the
+    // distinct texts, the inputs read for them only when one is.
+    if (src.clientIdDigits && Number((await con.runAndReadAll(`SELECT CAST(count(*) AS DOUBLE) FROM sg_raw_n WHERE ${exponentIdSql('v')}`)).getColumnsJS()[0][0]) > 0) await src.clientIdDigits();
     await con.run(`CREATE TYPE sg_raw AS ENUM (SELECT v FROM sg_raw_n WHERE v IS NOT NULL ORDER BY v)`);
     const names = ((await con.runAndReadAll(`SELECT ${raw.client('v')} AS c FROM (SELECT unnest(enum_range(NULL::sg_raw)) AS v)`)).getColumnsJS()[0] ?? []).map(String);
     clients = [...new Set([...names, 'unknown'])];

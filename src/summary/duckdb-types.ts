@@ -53,8 +53,11 @@ export interface DuckDbOptions {
    * Count the ids whose digits were lost before they were read (src/ingest/id-digits.ts: one
    * more read of the id columns), said as `warning:` lines through onNote and kept on the
    * source; set by a command's scan, not by the passes beside it (sessions, prefix).
+   * `client-later`: the one pass, whose client pre-pass lists the client column's distinct
+   * texts anyway, tests the client's ids on those (Source.clientIdDigits) instead of reading a
+   * CSV again for them.
    */
-  idDigits?: boolean;
+  idDigits?: boolean | 'client-later';
 }
 
 /** summarizeWithDuckDB's options. */

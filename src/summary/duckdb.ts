@@ -13,7 +13,7 @@ import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, or
 import { csvDelimiter, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, withoutHashIds, type FieldSource, type Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { poolClients } from './pool.js';
-import { fieldSql, HASH_SPACE, hashIdsSpec, ident, ORIGIN_SHIFT, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
+import { clientRaw, fieldSql, HASH_SPACE, hashIdsSpec, ident, idDigitsByText, ORIGIN_SHIFT, rowsSql, SQL_INT_FIELDS, summaryQueries } from './sql.js';
 import { DEFAULT_BLOCK_TOKENS, NUMERIC_RE } from '../ingest/normalize.js';
 import { detectNumericUnit, originIsoOf } from '../ingest/timestamp.js';
 import { TEXT_FIELDS } from '../ingest/fields.js';
@@ -34,7 +34,7 @@ import { fieldCountsFrom, withFieldCounts, type CsvFields } from './duckdb-csv-f
 import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
 import { mixedUnitWarning, OUTLIER_MAX_SHARE, OUTLIER_MIN_ROWS, timeAxisWarning } from '../ingest/time-axis.js';
 import { epochSeconds } from '../util/instant.js';
-import { idDigitsWarnings } from '../ingest/id-digits.js';
+import { ID_DIGIT_FIELDS, idDigitsWarnings } from '../ingest/id-digits.js';
 import { idDigitsWithDuckDB } from './duckdb-id-digits.js';
 
 
@@ -307,6 +307,12 @@ export interface Source {
   fields?: CsvFields;
   /** With DuckDbOptions.idDigits: the warnings of ids whose digits were lost (idDigitsWarnings), when any. */
   idDigits?: string[];
+  /**
+   * With DuckDbOptions.idDigits `client-later`: the client column's ids are yet to be checked;
+   * this reads the inputs for them (and says the warning, adding it to idDigits). The one pass
+   * calls it when one of the column's distinct texts is in exponent form past 2^53.
+   */
+  clientIdDigits?: () => Promise<void>;
   /**
    * With options.hashIds 'read': the mapped hash_ids source, the blocks' tokens (mapping, trace
    * header or 512), whether rows are decoded values (Parquet), not text, whether `hash_raw` is
@@ -872,16 +878,37 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
     mapping = effective;
     // Ids whose digits were lost before they were read: said, as the TypeScript engine says them.
     let idDigits: string[] | undefined;
+    let clientIdDigits: (() => Promise<void>) | undefined;
     if (options.idDigits) {
-      stage('ids past 2^53 read as floating-point numbers');
       // (CSV rows of another width than the header are skipped: the TypeScript reader rejects
       // them before their ids are read, and DuckDB's reader would stop at them.)
       const read = readClause(files, format, { ...ours, shifts: undefined, hashSpaces: undefined, skipBadRows: true }, true);
-      const found = await idDigitsWithDuckDB(con, read, SHIFT_FILE, files, mapping, dotted, numericSource, format === 'csv' || format === 'tsv' || format === 'jsonl').catch((err: unknown) => {
-        throw duckdbReadError(err, files);
-      });
-      idDigits = idDigitsWarnings(found);
-      for (const w of idDigits) options.onNote?.(`warning: ${w}`);
+      const texts = format === 'csv' || format === 'tsv' || format === 'jsonl';
+      const check = async (m: Mapping) => {
+        const found = await idDigitsWithDuckDB(con, read, SHIFT_FILE, files, m, dotted, numericSource, texts).catch((err: unknown) => {
+          throw duckdbReadError(err, files);
+        });
+        const warnings = idDigitsWarnings(found);
+        for (const w of warnings) options.onNote?.(`warning: ${w}`);
+        return warnings;
+      };
+      // The one pass tests a text client column on its distinct texts (onePassQuery), and reads
+      // the inputs for it only when one is in exponent form past 2^53 (for the files it is in):
+      // a CSV read again for every row's client cost ~12 % of the pass.
+      const client = mapping.columns.client_id;
+      const later = options.idDigits === 'client-later' && typeof client === 'string' && clientRaw(mapping, dotted, numericSource) !== undefined && idDigitsByText(client, dotted, numericSource, texts);
+      const rest: Mapping = later ? { ...mapping, columns: { ...mapping.columns, client_id: undefined } } : mapping;
+      if (ID_DIGIT_FIELDS.some((f) => rest.columns[f] !== undefined)) {
+        stage('ids past 2^53 read as floating-point numbers');
+        idDigits = await check(rest);
+      }
+      if (later) {
+        clientIdDigits = async () => {
+          stage('client ids past 2^53 in exponent form');
+          const more = await check({ ...mapping, columns: { client_id: client } as Mapping['columns'] });
+          if (more.length) source.idDigits = [...(source.idDigits ?? []), ...more];
+        };
+      }
     }
     // hash_ids (a prompt's block ids) are not scanned with the other fields: fit, validate and
     // inspect read them in a pass of their own (src/summary/duckdb-prefix.ts: options.hashIds
@@ -989,7 +1016,8 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       autoTimestamp = auto;
     }
     const resolved = mapping;
-    return { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta, autoTimestamp, fields, ...(hashIds ? { hashIds } : {}), ...(idDigits?.length ? { idDigits } : {}) };
+    const source: Source = { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta, autoTimestamp, fields, ...(hashIds ? { hashIds } : {}), ...(idDigits?.length ? { idDigits } : {}), ...(clientIdDigits ? { clientIdDigits } : {}) };
+    return source;
   } catch (err) {
     close();
     throw err;
@@ -1143,7 +1171,7 @@ export async function summarizeWithDuckDB(
   const note = options.onNote;
   const onNote = note && ((l: string) => void (said.has(l) || (said.add(l), note(l))));
   options = { ...options, onNote };
-  const src = await openSource(inputs, mapping, { ...options, idDigits: true });
+  const src = await openSource(inputs, mapping, { ...options, idDigits: 'client-later' });
   let widths = false;
   try {
     const direct = await streamSummarize(src, options);

@@ -464,6 +464,27 @@ function asTextSql(c: string, dotted: boolean, d: Dialect, numeric: TypedColumns
   return d.castText ? d.castText(column(c, dotted, d)) : `CAST(${column(c, dotted, d)} AS ${d.text})`;
 }
 
+const pastExactSql = (x: string) => `abs(${x}) > ${Number.MAX_SAFE_INTEGER}`;
+
+/**
+ * True where a text id `t` is a number in exponent form of 2^53 or more (idDigitsSql's test of
+ * a text column). A text as read, untrimmed: the pattern takes the ASCII whitespace
+ * TraceBuilder trims, and the cast ignores it (trimming first cost a regular expression per
+ * row: 2 s for 2 M rows).
+ */
+export function exponentIdSql(t: string): string {
+  const space = '[ \\t\\n\\v\\f\\r]*';
+  return `((contains(${t}, 'e') OR contains(${t}, 'E')) AND regexp_full_match(${t}, ${literal(space + EXPONENT_RE.source.slice(1, -1) + space)}) AND ${pastExactSql(`TRY_CAST(${t} AS DOUBLE)`)})`;
+}
+
+/** Whether idDigitsSql tests a column's values as texts (exponentIdSql): not a number, JSON or BLOB column, and texts are tested. */
+export function idDigitsByText(spec: string, dotted: boolean, numeric: TypedColumns, texts: boolean): boolean {
+  const top = !dotted || !spec.includes('.');
+  if (top ? numeric.has(spec) : numeric.numericPaths?.has(spec)) return false;
+  if (top ? numeric.json?.has(spec) : numeric.jsonPaths?.has(spec)) return false;
+  return texts && !(top ? numeric.blob : numeric.blobPaths)?.has(spec);
+}
+
 /**
  * duckdb: one id source (`spec`) read as the TypeScript engine's TraceBuilder.checkIdDigits
  * reads it (src/ingest/id-digits.ts): `text`, the value's text as the scan reads it (fieldSql),
@@ -476,11 +497,8 @@ export function idDigitsSql(spec: string, dotted: boolean, numeric: TypedColumns
   const d = DIALECTS.duckdb;
   const top = !dotted || !spec.includes('.');
   const c = column(spec, dotted, d, numeric);
-  const past = (x: string) => `abs(${x}) > ${Number.MAX_SAFE_INTEGER}`;
-  // A text as read, untrimmed: the pattern takes the ASCII whitespace TraceBuilder trims, and
-  // the cast ignores it (trimming first cost a regular expression per row: 2 s for 2 M rows).
-  const space = '[ \\t\\n\\v\\f\\r]*';
-  const exponent = (t: string) => `((contains(${t}, 'e') OR contains(${t}, 'E')) AND regexp_full_match(${t}, ${literal(space + EXPONENT_RE.source.slice(1, -1) + space)}) AND ${past(`TRY_CAST(${t} AS DOUBLE)`)})`;
+  const past = pastExactSql;
+  const exponent = exponentIdSql;
   const text = fieldSql(spec, dotted, ',', d, numeric);
   let lost: string;
   if (top ? numeric.has(spec) : numeric.numericPaths?.has(spec)) lost = `((typeof(${c}) IN ('DOUBLE', 'FLOAT', 'REAL') OR starts_with(typeof(${c}), 'DECIMAL')) AND ${past(`CAST(${c} AS DOUBLE)`)})`;
@@ -492,7 +510,7 @@ export function idDigitsSql(spec: string, dotted: boolean, numeric: TypedColumns
     const x = `CAST(${c} AS VARCHAR)`;
     const number = `(json_type(${c}) = 'DOUBLE' AND ${past(`TRY_CAST(${c} AS DOUBLE)`)} AND NOT regexp_full_match(${x}, '-?[0-9]+'))`;
     lost = texts ? `(${number} OR (json_type(${c}) = 'VARCHAR' AND ${exponent(`(${c} ->> '$')`)}))` : number;
-  } else if (texts && !(top ? numeric.blob : numeric.blobPaths)?.has(spec)) lost = exponent(d.castText ? d.castText(c) : `CAST(${c} AS ${d.text})`);
+  } else if (idDigitsByText(spec, dotted, numeric, texts)) lost = exponent(d.castText ? d.castText(c) : `CAST(${c} AS ${d.text})`);
   else lost = 'false';
   return { text, lost };
 }
