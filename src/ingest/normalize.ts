@@ -153,8 +153,22 @@ const TS_UNIT_WORDS: Record<Exclude<TimestampUnit, 'auto'> | 'number' | 'date-ti
   ns: 'a timestamp in nanoseconds',
   iso: 'an ISO date-time (YYYY-MM-DD[Thh:mm[:ss[.f]]][zone])',
   number: 'a numeric timestamp',
-  'date-time': 'a date-time timestamp',
+  'date-time': 'a date-time (YYYY-MM-DD[Thh:mm[:ss[.f]]][zone])',
 };
+
+/**
+ * A bad timestamp's message: the value and what it was read as, and for the access-log form
+ * (`07/Dec/2024:14:00:03 +0000`: nginx's `$time_local`, Apache's `%t`), which no unit reads, what
+ * to log instead. A gateway log of such times had every row "cannot read … as a date-time
+ * timestamp", which said neither the form expected nor what to do (found by a new user's review).
+ */
+export function badTimestampMessage(value: unknown, unit: keyof typeof TS_UNIT_WORDS): string {
+  const text = String(value);
+  const clf = /^\[?\d{1,2}\/[A-Za-z]{3}\/\d{4}:\d{2}:\d{2}:\d{2}/.test(text.trim())
+    ? "; the access-log form (nginx's $time_local) is not read: log $time_iso8601 or $msec"
+    : '';
+  return `cannot read ${JSON.stringify(text).slice(0, 60)} as ${TS_UNIT_WORDS[unit]}${clf}`;
+}
 
 /**
  * The lengths the rows of one time are ordered by after their client and block ids
@@ -551,7 +565,7 @@ export class TraceBuilder {
     }
     const t = this.timestampOf(tv);
     if (!Number.isFinite(t)) {
-      this.reject(line, 'bad_timestamp', `cannot read ${JSON.stringify(String(tv)).slice(0, 60)} as ${TS_UNIT_WORDS[this.unit === 'auto' ? (this.tsKind === 'number' ? 'number' : 'date-time') : this.unit]}`, raw(), 'timestamp');
+      this.reject(line, 'bad_timestamp', badTimestampMessage(tv, this.unit === 'auto' ? (this.tsKind === 'number' ? 'number' : 'date-time') : this.unit), raw(), 'timestamp');
       return false;
     }
     // End times: the request's duration, subtracted in finish (after the timestamp's unit is known).
