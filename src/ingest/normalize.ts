@@ -416,6 +416,20 @@ export class TraceBuilder {
     return this.ts.n;
   }
 
+  /**
+   * Whether the accepted rows [a, a + n) and [b, b + n) are the same rows in the same order: times
+   * as read, clients, integer and text fields, durations (not hash_ids, numbered per file in our
+   * own traces). For inputs that are one log twice (`log.csv` beside its `log.csv.gz`).
+   */
+  sameRows(a: number, b: number, n: number): boolean {
+    const cols: { at(i: number): number }[] = [this.ts, this.client, ...this.intCols, ...this.textCols.map((c) => c.index)];
+    if (this.durExtract) cols.push(this.durations);
+    for (let i = 0; i < n; i++) {
+      for (const c of cols) if (c.at(a + i) !== c.at(b + i)) return false;
+    }
+    return true;
+  }
+
   private raw(e: Extract, values: unknown[], text?: () => string): unknown {
     if (e.kind === 'one') return values[e.slot];
     switch (e.kind) {
