@@ -162,8 +162,13 @@ const TS_UNIT_WORDS: Record<Exclude<TimestampUnit, 'auto'> | 'number' | 'date-ti
  * to log instead. A gateway log of such times had every row "cannot read … as a date-time
  * timestamp", which said neither the form expected nor what to do (found by a new user's review).
  */
-export function badTimestampMessage(value: unknown, unit: keyof typeof TS_UNIT_WORDS): string {
+export function badTimestampMessage(value: unknown, unit: keyof typeof TS_UNIT_WORDS, column?: string): string {
   const text = String(value);
+  // The column's own name: a header line among the rows, as `cat day-*.csv > all.csv` leaves one
+  // per file joined (found by a new user's review).
+  if (column !== undefined && text.trim() === column) {
+    return `cannot read ${JSON.stringify(text).slice(0, 60)} as ${TS_UNIT_WORDS[unit]}: the timestamp column's own name, a header line among the rows (files joined with cat? give them as inputs of their own)`;
+  }
   const clf = /^\[?\d{1,2}\/[A-Za-z]{3}\/\d{4}:\d{2}:\d{2}:\d{2}/.test(text.trim())
     ? "; the access-log form (nginx's $time_local) is not read: log $time_iso8601 or $msec"
     : '';
@@ -579,7 +584,8 @@ export class TraceBuilder {
     }
     const t = this.timestampOf(tv);
     if (!Number.isFinite(t)) {
-      this.reject(line, 'bad_timestamp', badTimestampMessage(tv, this.unit === 'auto' ? (this.tsKind === 'number' ? 'number' : 'date-time') : this.unit), raw(), 'timestamp');
+      const column = this.tsExtract.kind === 'one' ? this.specs[this.tsExtract.slot] : undefined;
+      this.reject(line, 'bad_timestamp', badTimestampMessage(tv, this.unit === 'auto' ? (this.tsKind === 'number' ? 'number' : 'date-time') : this.unit, column), raw(), 'timestamp');
       return false;
     }
     // End times: the request's duration, subtracted in finish (after the timestamp's unit is known).
