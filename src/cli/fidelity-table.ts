@@ -112,6 +112,8 @@ export function registerFidelityTable(program: Command, setExit: (code: number) 
       // `--json /dev/stdout | jq` got the JSON and then the markdown table: jq stopped at the
       // table, "parse error" (found by a batch-job audit). An output on standard output is it.
       if (!opts.quiet && !(opts.md && isStandardOutput(opts.md)) && !(opts.json && isStandardOutput(opts.json))) process.stdout.write(md + '\n');
-      rep.info(`${rows.length - failed}/${rows.length} traces pass`);
+      // A failed table's count is said with --quiet too: it exited 1 with nothing on stderr (found by a new user's review).
+      if (opts.quiet && failed > 0) process.stderr.write(`${rows.length - failed}/${rows.length} traces pass (failed: ${rows.filter((r) => !r.pass).map((r) => r.name).join(', ')})\n`);
+      else rep.info(`${rows.length - failed}/${rows.length} traces pass`);
     });
 }

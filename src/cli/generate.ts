@@ -184,8 +184,33 @@ export function checkSessions(profile: Pick<Profile, 'clients'>, file: string): 
   });
 }
 
+/**
+ * Flags that users reach for to set the rate, which `--rate` takes as a spec: `--scale 2` got
+ * commander's "(Did you mean --shape?)", the IAT shape's source (found by a new user's review).
+ */
+const RATE_FLAGS: Record<string, string> = {
+  '--scale': 'scale:K (every client × K)',
+  '--peak': 'peak:R (the busiest window at R req/s)',
+  '--constant': 'constant:R (R req/s in all)',
+  '--qps': 'constant:R (R req/s in all)',
+  '--rps': 'constant:R (R req/s in all)',
+  '--request-rate': 'constant:R (R req/s in all)',
+};
+
+/**
+ * For a rate flag (`--scale`, `--scale=2`; `value` the argument after it), "the rate is set by
+ * --rate scale:K (…) (here: --rate scale:2)"; undefined for other flags.
+ */
+export function rateFlagHint(flag: string, value: string | undefined): string | undefined {
+  const spec = RATE_FLAGS[flag.split('=')[0]];
+  if (spec === undefined) return undefined;
+  const given = flag.includes('=') ? flag.slice(flag.indexOf('=') + 1) : value;
+  const example = given !== undefined && /^\s*[0-9.]+\s*$/.test(given) ? ` (here: --rate ${spec.slice(0, spec.indexOf(':') + 1)}${given.trim()})` : '';
+  return `the rate is set by --rate ${spec}${example}`;
+}
+
 export function registerGenerate(program: Command): void {
-  program
+  const command = program
     .command('generate')
     .description('Generate a request trace from a profile at any rate and duration')
     .argument('<profile.json>', 'profile (from fit or import-servegen)')
@@ -347,4 +372,12 @@ run). Timestamps are seconds from --start.`,
         `generated ${summary.requests} requests from ${clientsText(summary.clientsDrawn, summary.clients)} over ${duration} s (${rateText(summary.requests / duration)} req/s) → ${opts.out} [${format}] in ${summary.seconds.toFixed(2)} s`,
       );
     });
+  const c = command as Command & { unknownOption(flag: string): void };
+  const unknown = c.unknownOption.bind(c);
+  c.unknownOption = (flag: string) => {
+    // Commander leaves the unknown flag and every argument after it in args.
+    const hint = rateFlagHint(flag, c.args[c.args.indexOf(flag) + 1]);
+    if (hint !== undefined) c.error(`error: unknown option '${flag.split('=')[0]}': ${hint}`, { code: 'commander.unknownOption' });
+    unknown(flag);
+  };
 }

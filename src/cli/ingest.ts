@@ -20,6 +20,15 @@ interface Opts extends IngestCliOptions {
   quiet?: boolean;
 }
 
+/**
+ * Why ingest exits 1 (rejects above the ratio), on stderr even with --quiet, as fit, roundtrip
+ * and the other commands say it: `ingest … --quiet` exited 1 with nothing on stderr, so a batch
+ * job's log had no reason for the failure (found by a new user's review).
+ */
+function failed(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
 export function registerIngest(program: Command, setExit: (code: number) => void): void {
   const cmd = program
     .command('ingest')
@@ -97,7 +106,7 @@ Rows that are no model requests: map "filter": ["method", "path"] in columns and
           if (note) rep.info(note);
           if (written === null) {
             const excluded = excludedRows(summary.rejects_by_reason);
-            rep.info(`ingest: ${((100 * (summary.rows_rejected - excluded)) / (summary.rows_read - excluded)).toFixed(2)} % of rows rejected, above --max-reject-ratio ${ratio}; no trace written${opts.rejects ? `; see ${opts.rejects}` : ' (the DuckDB engine counts them; --rejects FILE writes them)'}`);
+            failed(`ingest: ${((100 * (summary.rows_rejected - excluded)) / (summary.rows_read - excluded)).toFixed(2)} % of rows rejected, above --max-reject-ratio ${ratio}; no trace written${opts.rejects ? `; see ${opts.rejects}` : ' (the DuckDB engine counts them; --rejects FILE writes them)'}`);
             setExit(EXIT_CHECK_FAILED);
             return;
           }
@@ -114,9 +123,7 @@ Rows that are no model requests: map "filter": ["method", "path"] in columns and
       const excluded = excludedRows(result.summary.rejects_by_reason);
       const share = result.summary.rows_read > excluded ? (result.summary.rows_rejected - excluded) / (result.summary.rows_read - excluded) : 0;
       if (share > ratio) {
-        rep.info(
-          `ingest: ${(100 * share).toFixed(2)} % of rows rejected, above --max-reject-ratio ${ratio}; no trace written${opts.rejects ? `; see ${opts.rejects}` : ' (use --rejects to see them)'}${firstReject(result.rejects[0])}`,
-        );
+        failed(`ingest: ${(100 * share).toFixed(2)} % of rows rejected, above --max-reject-ratio ${ratio}; no trace written${opts.rejects ? `; see ${opts.rejects}` : ' (use --rejects to see them)'}${firstReject(result.rejects[0])}`);
         setExit(EXIT_CHECK_FAILED);
         return;
       }

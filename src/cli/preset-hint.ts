@@ -2,6 +2,10 @@ import { existsSync } from 'node:fs';
 import type { IngestError } from '../ingest/errors.js';
 import { presetsFitting } from '../ingest/presets.js';
 import { headColumns } from '../io/head-columns.js';
+import { CANONICAL_FIELDS } from '../ingest/fields.js';
+
+/** The columns of a normalized trace (the servegen preset's). */
+const SERVEGEN_COLUMNS: ReadonlySet<string> = new Set(CANONICAL_FIELDS.filter((f) => f !== 'duration' && f !== 'filter'));
 
 const QUOTED = '"(?:[^"\\\\]|\\\\.)*"';
 const QUOTED_LIST = `${QUOTED}(?:, ${QUOTED})*`;
@@ -25,6 +29,12 @@ export function presetHint(err: IngestError): string {
     return '';
   }
   if (!columns) return '';
+  // Our own trace (ingest's or generate's output) read with a log's preset: `fit trace.parquet
+  // --preset azure-llm-2023` after ingesting with it named the Azure columns the trace lacks,
+  // and no preset fits (servegen's is left out below; found by a new user's review).
+  if (listed && columns.includes('timestamp') && columns.every((c) => SERVEGEN_COLUMNS.has(c))) {
+    return "; its columns are a servegen trace's (ingest and generate write them): read it with no preset or mapping (the preset servegen if it has no servegen header)";
+  }
   const fits = presetsFitting(columns);
   return fits.length === 0 ? '' : `; its columns fit the preset ${fits[0]}`;
 }

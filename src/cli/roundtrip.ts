@@ -19,7 +19,7 @@ import { loadPreset } from '../ingest/presets.js';
 import { checkSeed, EXIT_CHECK_FAILED, EXIT_OK, refuseClobber, refuseFileAsDir, UsageError } from './errors.js';
 import { addIngestOptions, reportIngest, mappingFrom, parseFormat, runIngest, type IngestCliOptions } from './ingest-options.js';
 import { humanCount, Reporter } from './progress.js';
-import { verdictLines, writeReports } from './validate.js';
+import { printVerdict, writeReports } from './validate.js';
 import { capacityLine, DEFAULT_SLOS, DEFAULT_SLOT_MODEL, writeCapacityJson } from './capacity.js';
 import { traceCapacity } from '../validate/provisioning.js';
 import { checkProfileSpan } from './generate.js';
@@ -133,7 +133,7 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
       // The source's rejects were counted (and --rejects written) by the fit's scan.
     });
     writeReports(result, join(opts.out, 'fidelity.json'), join(opts.out, 'fidelity.html'));
-    for (const l of verdictLines(result.report, { t: thresholds, file: opts.thresholds })) rep.info(l);
+    printVerdict(rep, result.report, { t: thresholds, file: opts.thresholds }, Boolean(opts.quiet));
     setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
   }))) {
     return;
@@ -161,7 +161,7 @@ async function roundtrip(inputs: string[], opts: Opts, setExit: (code: number) =
   rep.stage(`validate: summarizing ${humanCount(source.trace.n + generated.trace.n + baseline.trace.n)} rows (source, its halves, generated, naive baseline)`);
   const result = await validateTracesParallel(source, generated, thresholds, { baseline });
   writeReports(result, join(opts.out, 'fidelity.json'), join(opts.out, 'fidelity.html'));
-  for (const l of verdictLines(result.report, { t: thresholds, file: opts.thresholds })) rep.info(l);
+  printVerdict(rep, result.report, { t: thresholds, file: opts.thresholds }, Boolean(opts.quiet));
   // The serving slots each workload needs (servegen capacity's default model), when the source has lengths.
   const sides = [
     { file: inputs.join(' '), role: 'source' as const, trace: source.trace },

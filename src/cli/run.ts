@@ -13,6 +13,7 @@ import { quietStages, Reporter } from './progress.js';
 import { readErrorReason } from '../io/read-error.js';
 import { hashFile } from '../io/whole-file.js';
 import { fileKind, fileKindName } from '../io/file-kind.js';
+import { rateFlagHint } from './generate.js';
 
 /** Pipeline spec (documented in docs/pipelines.md). Paths are relative to the spec file. */
 export const PipelineSchema = z
@@ -122,7 +123,8 @@ export function unknownStageOption(file: string, pipeline: Pipeline, program: Co
       if (!word.startsWith('--')) continue;
       const flag = word.split('=')[0];
       if (known.includes(flag)) continue;
-      return `${file}: stage ${s.name}: ${s.run[0]} has no option ${flag}${didYouMean([flag], known)} (servegen ${s.run[0]} --help lists them)`;
+      const rate = s.run[0] === 'generate' ? rateFlagHint(word, s.run[s.run.indexOf(word) + 1]) : undefined;
+      return `${file}: stage ${s.name}: ${s.run[0]} has no option ${flag}${rate ? `: ${rate}` : didYouMean([flag], known)} (servegen ${s.run[0]} --help lists them)`;
     }
   }
   return undefined;

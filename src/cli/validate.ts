@@ -58,6 +58,18 @@ export function verdictLines(report: FidelityReport, thresholds?: { t: Threshold
   return [...warning, ...lines];
 }
 
+/**
+ * Prints verdictLines; with --quiet a failed verdict's lines only (each failed metric and the
+ * FAIL line). `validate`/`roundtrip … --quiet` exited 1 with nothing on stderr, where the README
+ * (Exit codes and errors) has the last line say which check failed (found by a new user's review).
+ */
+export function printVerdict(rep: Reporter, report: FidelityReport, thresholds: { t: Thresholds; file?: string }, quiet: boolean): void {
+  for (const l of verdictLines(report, thresholds)) {
+    if (!quiet) rep.info(l);
+    else if (!report.pass && (l.startsWith('  FAIL ') || l.startsWith('FAIL: '))) process.stderr.write(`${l}\n`);
+  }
+}
+
 /** The capacity each side needs (p99 of tokens per second over 10 s bins, requests when there are no token counts), the generated side's and the baseline's off the source's. */
 function peakLine(report: FidelityReport): string | undefined {
   const unit = report.source.peak_p99.tokens_per_s !== null ? 'tokens_per_s' : 'requests_per_s';
@@ -199,7 +211,7 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         // run with it, not with 0 (a failed validation exited 0; found by a batch-job audit).
         setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
         writeReports(result, opts.json, opts.report);
-        for (const l of verdictLines(result.report, { t: thresholds, file: opts.thresholds })) rep.info(l);
+        printVerdict(rep, result.report, { t: thresholds, file: opts.thresholds }, Boolean(opts.quiet));
         // A file against itself passed every metric without a word (found by a new user's walkthrough).
         if (sameInput(sourceFile, generatedFile)) rep.info(`note: the source and the generated trace are the same file (${generatedFile}): comparing it with itself tells nothing of a generated workload; give the trace generate wrote as the second argument`);
         for (const l of mismatchNotes(result.report, sourceFile, generatedFile, swapped, generator, Boolean(opts.replay))) rep.info(l);

@@ -154,11 +154,30 @@ const TS_UNIT_WORDS: Record<Exclude<TimestampUnit, 'auto'> | 'number' | 'date-ti
   ns: 'a timestamp in nanoseconds',
   iso: 'an ISO date-time (YYYY-MM-DD[Thh:mm[:ss[.f]]][zone])',
   number: 'a numeric timestamp',
-  'date-time': 'a date-time timestamp',
+  'date-time': 'a date-time (YYYY-MM-DD[Thh:mm[:ss[.f]]][zone])',
 };
 
 /** (Defined with the row order it sets, src/ingest/row-order.ts.) */
 export { PREFIX_TIE_INTS };
+
+/**
+ * A bad timestamp's message: the value and what it was read as, and for the access-log form
+ * (`07/Dec/2024:14:00:03 +0000`: nginx's `$time_local`, Apache's `%t`), which no unit reads, what
+ * to log instead. A gateway log of such times had every row "cannot read … as a date-time
+ * timestamp", which said neither the form expected nor what to do (found by a new user's review).
+ */
+export function badTimestampMessage(value: unknown, unit: keyof typeof TS_UNIT_WORDS, column?: string): string {
+  const text = String(value);
+  // The column's own name: a header line among the rows, as `cat day-*.csv > all.csv` leaves one
+  // per file joined (found by a new user's review).
+  if (column !== undefined && text.trim() === column) {
+    return `cannot read ${JSON.stringify(text).slice(0, 60)} as ${TS_UNIT_WORDS[unit]}: the timestamp column's own name, a header line among the rows (files joined with cat? give them as inputs of their own)`;
+  }
+  const clf = /^\[?\d{1,2}\/[A-Za-z]{3}\/\d{4}:\d{2}:\d{2}:\d{2}/.test(text.trim())
+    ? "; the access-log form (nginx's $time_local) is not read: log $time_iso8601 or $msec"
+    : '';
+  return `cannot read ${JSON.stringify(text).slice(0, 60)} as ${TS_UNIT_WORDS[unit]}${clf}`;
+}
 
 /**
  * Turns raw rows into a columnar trace. Every row is either accepted or rejected with a
@@ -408,6 +427,20 @@ export class TraceBuilder {
     return this.ts.n;
   }
 
+  /**
+   * Whether the accepted rows [a, a + n) and [b, b + n) are the same rows in the same order: times
+   * as read, clients, integer and text fields, durations (not hash_ids, numbered per file in our
+   * own traces). For inputs that are one log twice (`log.csv` beside its `log.csv.gz`).
+   */
+  sameRows(a: number, b: number, n: number): boolean {
+    const cols: { at(i: number): number }[] = [this.ts, this.client, ...this.intCols, ...this.textCols.map((c) => c.index)];
+    if (this.durExtract) cols.push(this.durations);
+    for (let i = 0; i < n; i++) {
+      for (const c of cols) if (c.at(a + i) !== c.at(b + i)) return false;
+    }
+    return true;
+  }
+
   private raw(e: Extract, values: unknown[], text?: () => string): unknown {
     if (e.kind === 'one') return values[e.slot];
     switch (e.kind) {
@@ -560,7 +593,8 @@ export class TraceBuilder {
     }
     const t = this.timestampOf(tv);
     if (!Number.isFinite(t)) {
-      this.reject(line, 'bad_timestamp', `cannot read ${JSON.stringify(String(tv)).slice(0, 60)} as ${TS_UNIT_WORDS[this.unit === 'auto' ? (this.tsKind === 'number' ? 'number' : 'date-time') : this.unit]}`, raw(), 'timestamp');
+      const column = this.tsExtract.kind === 'one' ? this.specs[this.tsExtract.slot] : undefined;
+      this.reject(line, 'bad_timestamp', badTimestampMessage(tv, this.unit === 'auto' ? (this.tsKind === 'number' ? 'number' : 'date-time') : this.unit, column), raw(), 'timestamp');
       return false;
     }
     // End times: the request's duration, subtracted in finish (after the timestamp's unit is known).

@@ -143,6 +143,15 @@ class ChunkedColumn<T extends Float64Array | Int32Array> {
     this.cur = flat;
     this.pos = this.n;
   }
+  /** The value at row i (< n). */
+  at(i: number): number {
+    let k = i;
+    for (const c of this.chunks) {
+      if (k < c.length) return c[k];
+      k -= c.length;
+    }
+    return this.cur[k];
+  }
   /** True when some value satisfies the predicate. */
   some(pred: (v: number) => boolean): boolean {
     for (const c of this.chunks) if (c.some(pred)) return true;

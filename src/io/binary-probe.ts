@@ -45,8 +45,33 @@ export function spreadsheetKind(probe: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** "compressed with xz" and how to undo it, when the bytes start so; else undefined. */
+/**
+ * "UTF-16 text" and how to convert it, when the bytes start with a UTF-16 byte-order mark, or
+ * their first 64 (at least 8) bytes hold a NUL at every odd or every even offset and nothing else
+ * there (ASCII text in UTF-16 without a mark); else undefined. Spreadsheet programs ("Unicode
+ * text") and PowerShell 5 (`Export-Csv`, `Out-File`) write UTF-16 by default: such a file was
+ * "looks binary …; use --format if the extension is wrong", which the extension was not, and
+ * DuckDB named rows it could not split (found by a new user's review).
+ */
+export function utf16Kind(probe: Uint8Array): string | undefined {
+  const how = 'convert it to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8 < in > out';
+  if (probe.length >= 2 && ((probe[0] === 0xff && probe[1] === 0xfe) || (probe[0] === 0xfe && probe[1] === 0xff))) {
+    return `UTF-16 text (${probe[0] === 0xff ? 'little' : 'big'}-endian, by its byte-order mark; ${how})`;
+  }
+  const n = Math.min(probe.length, 64) & ~1;
+  if (n < 8) return undefined;
+  for (const zero of [1, 0]) {
+    let ok = true;
+    for (let i = 0; i < n && ok; i += 2) ok = probe[i + zero] === 0 && probe[i + 1 - zero] !== 0;
+    if (ok) return `UTF-16 text (${zero === 1 ? 'little' : 'big'}-endian: a NUL byte beside every character; ${how})`;
+  }
+  return undefined;
+}
+
+/** "compressed with xz" and how to undo it, when the bytes start so (or UTF-16 text, or a spreadsheet); else undefined. */
 export function otherCompression(probe: Uint8Array): string | undefined {
+  const utf16 = utf16Kind(probe);
+  if (utf16) return utf16;
   const sheet = spreadsheetKind(probe);
   if (sheet) return `${sheet}: ${EXPORT_AS_CSV}`;
   for (const [name, magic, tool] of OTHER_COMPRESSIONS) {

@@ -3,7 +3,7 @@ import { IngestError } from '../ingest/errors.js';
 import { walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
 import { eachTextChunk, LineSplitter, NOT_JSON, parseJsonLine } from './text-lines.js';
 import { JsonArraySplitter } from './json-array.js';
-import { didYouMean } from './json-text.js';
+import { didYouMean, flatKeyHint } from './json-text.js';
 
 /**
  * Streaming JSON-lines reader. Each non-blank line must be a JSON object; values are found
@@ -91,6 +91,6 @@ export async function readJsonl(file: string, bytes: Readable, keys: SourceKey[]
   }
   if (firstKeys !== undefined && unseen.length > 0) {
     const q = (names: string[]) => names.map((c) => JSON.stringify(c)).join(', ');
-    throw new IngestError(`${file}: mapping names column${unseen.length > 1 ? 's' : ''} ${q(unseen)} not in any row (keys of the first row: ${q(firstKeys)})${didYouMean(unseen, firstKeys)}`, file);
+    throw new IngestError(`${file}: mapping names column${unseen.length > 1 ? 's' : ''} ${q(unseen)} not in any row (keys of the first row: ${q(firstKeys)})${flatKeyHint(keys.filter((k) => unseen.includes(k.column)).map((k) => [k.column, ...k.path].join('.')), firstKeys) || didYouMean(unseen, firstKeys)}`, file);
   }
 }

@@ -142,6 +142,8 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
  * speaks to, not a slip.
  */
 export function didYouMean(missing: readonly string[], names: readonly string[]): string {
+  const flat = flatKeyHint(missing, names);
+  if (flat) return flat;
   if (missing.length !== 1) return '';
   for (const m of missing) {
     const near = names
@@ -151,6 +153,18 @@ export function didYouMean(missing: readonly string[], names: readonly string[])
     if (near) return `; did you mean ${JSON.stringify(near.n)} for ${JSON.stringify(m)}?`;
   }
   return '';
+}
+
+/**
+ * For dotted paths that are keys of the records as they are (`{"usage.prompt_tokens": 5}`: an
+ * export that flattened its objects), what to do: a mapping's dots step into nested objects, and
+ * such a key was "column "usage" not in any row", or with DuckDB "did you mean
+ * "usage.completion_tokens" for "usage.prompt_tokens"?" (found by a new user's review); else ''.
+ */
+export function flatKeyHint(specs: readonly string[], names: readonly string[]): string {
+  const flat = specs.filter((s) => s.includes('.') && names.includes(s));
+  if (flat.length === 0) return '';
+  return `; ${flat.map((s) => JSON.stringify(s)).join(', ')} ${flat.length > 1 ? 'are keys' : 'is a key'} of the records as written (a flattened export), and a mapping's dots step into nested objects: nest the keys first (JSON lines: jq -c 'reduce to_entries[] as $e ({}; setpath($e.key / "."; $e.value))' in.jsonl > nested.jsonl)`;
 }
 
 /** Levenshtein distance, for "did you mean" on short keys (and `--rate` kinds). */

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { IngestError } from '../ingest/errors.js';
-import { binaryMessage, binaryProbe } from './binary-probe.js';
+import { binaryMessage, binaryProbe, utf16Kind } from './binary-probe.js';
 import { EscapingDecoder } from './utf8.js';
 import type { RowSink } from './row-source.js';
 
@@ -18,6 +18,10 @@ export async function eachTextChunk(file: string, bytes: Readable, what: string,
     if (first) {
       first = false;
       const probe = buf.subarray(0, Math.min(buf.length, 65536));
+      // UTF-16 with a byte-order mark and few NULs (a short file, or text past Latin) is not
+      // binary to binaryProbe, and was read as garbled text.
+      const utf16 = utf16Kind(probe);
+      if (utf16) throw new IngestError(`${file}: ${utf16}, not ${what}`, file, 1);
       const binary = binaryProbe(probe);
       if (binary) throw new IngestError(binaryMessage(file, probe, binary, what), file, 1);
     }

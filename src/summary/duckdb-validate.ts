@@ -4,7 +4,7 @@ import { NoAcceptedRowsError, type RejectReason } from '../ingest/errors.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
 import { defaultBuildWorkers } from './parallel-build.js';
 import { loadBinsSql, loadFromBins, TOKEN_FIELDS, type LoadSeries } from './load.js';
-import { clockTolerance, sessionSideOf, sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
+import { alignTolerance, sessionSideOf, sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
 import { compareSides, firstRequestOffset, REPLAY_PHASE_BINS, replayThresholds, generatorHeader, sourceOffset, type ChartData, type FidelityReport } from '../validate/validate.js';
 import type { Thresholds } from '../validate/thresholds.js';
 import { builderPass, inputsMeta, num, numericColumns, openScan, scanTimeWarning, sqlDouble, type DuckDbOptions, type OpenScan } from './duckdb.js';
@@ -123,6 +123,8 @@ export async function validateWithDuckDB(
   // DuckDB engine holds (withPrefix).
   let prefixCut: { start: number; end: number; span: string } | undefined;
   let res: number;
+  // (alignTolerance: what the generated sides are floored to the source's clock with)
+  let genTol = 0;
   let srcSide: Side;
   let srcFirst: number | undefined;
   try {
@@ -131,8 +133,9 @@ export async function validateWithDuckDB(
     const det = detectResolution(times);
     res = Math.max(1e-6, det.resolution);
     // As validateTraces: times on a fixed quantum put on their ticks, then shifted.
-    const onClock = det.kind === 'quantum';
-    const tol = clockTolerance(res);
+    const onClock = det.kind !== 'none';
+    const tol = alignTolerance(res, det.kind);
+    genTol = tol;
     const srcRel = onClock ? `floor(rel / ${sqlDouble(res)} + ${sqlDouble(tol)}) * ${sqlDouble(res)}` : 'rel';
     const srcTime = srcOffset === 0 ? srcRel : `(${srcRel} + ${sqlDouble(srcOffset)})`;
     const whole = await sideOf(src, 'source', { res, W, time: srcTime, where: 'true' });
@@ -173,7 +176,7 @@ export async function validateWithDuckDB(
       // in the last place (a review found 11 in 2 000 random values), and a time on a tick
       // boundary would then floor differently than in the TypeScript engine.
       const shifted = `(rel + ${sqlDouble(offset)})`;
-      const time = res > 1e-6 ? `floor(${shifted} / ${sqlDouble(res)} + ${sqlDouble(clockTolerance(res))}) * ${sqlDouble(res)}` : offset === 0 ? 'rel' : shifted;
+      const time = res > 1e-6 ? `floor(${shifted} / ${sqlDouble(res)} + ${sqlDouble(genTol)}) * ${sqlDouble(res)}` : offset === 0 ? 'rel' : shifted;
       const side = await sideOf(scan, label, { res, W, time, where: 'true' });
       if (prefixCut === undefined) await withPrefix(side, input, role, options);
       else {

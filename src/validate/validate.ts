@@ -4,7 +4,7 @@ import { toolName } from '../version.js';
 import { cdfPoints, gapCells, lengthCells } from './distributions.js';
 import { peakRate, tokenFields, tokenLoad, type LoadSeries } from '../summary/load.js';
 import { computeMetrics, topClients, type Metric } from './metrics.js';
-import { alignTrace, splitHalves, summarizeSide, withHalfSides, type Side, type Stats } from './side.js';
+import { alignTolerance, alignTrace, splitHalves, summarizeSide, withHalfSides, type Side, type Stats } from './side.js';
 import { summarizeSides, type SideJob } from './parallel-sides.js';
 import { defaultWorkers } from '../util/worker.js';
 import { loadThresholds, type Thresholds } from './thresholds.js';
@@ -239,7 +239,7 @@ function planSides(
   // The source's clock is the reference: on a fixed quantum its times are put on their ticks
   // (epoch times carry float error, and regular gaps would otherwise differ from the
   // generated side's in CV), then shifted; bucketed or continuous times are shifted only.
-  const srcTrace = alignTrace(det.kind === 'quantum' ? alignTrace(source.trace, 0, res) : source.trace, srcOffset, 0);
+  const srcTrace = alignTrace(det.kind !== 'none' ? alignTrace(source.trace, 0, res, alignTolerance(res, det.kind)) : source.trace, srcOffset, 0);
   const [x, y] = splitHalves(srcTrace);
   const halves = x.n >= 2 && y.n >= 2;
   const genOffset = options.replay ? firstRequestOffset(srcTrace.n ? srcTrace.timestamp[0] : undefined, generated.trace.n ? generated.trace.timestamp[0] : undefined, res, replayPhases(generated.trace.timestamp, generated.trace.n, res)) : generatorOffset(generated);
@@ -247,8 +247,8 @@ function planSides(
   const jobs: SideJob[] = [
     { label: 'source', trace: srcTrace },
     ...(halves ? [{ label: 'a', trace: x }, { label: 'b', trace: y }] : []),
-    { label: 'generated', trace: alignTrace(generated.trace, genOffset, res) },
-    ...(options.baseline ? [{ label: 'naive baseline', trace: alignTrace(options.baseline.trace, baseOffset, res) }] : []),
+    { label: 'generated', trace: alignTrace(generated.trace, genOffset, res, alignTolerance(res, det.kind)) },
+    ...(options.baseline ? [{ label: 'naive baseline', trace: alignTrace(options.baseline.trace, baseOffset, res, alignTolerance(res, det.kind)) }] : []),
   ];
   const compare = (sides: Side[], thresholds: Thresholds) => {
     const [whole, ...rest] = sides;
