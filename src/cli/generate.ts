@@ -342,6 +342,10 @@ run). Timestamps are seconds from --start.`,
       if (summary.sessionClients > 0) {
         rep.info(`sessions: ${summary.sessionClients} client(s) labelled with session_id and turn from their profile's session statistics (--no-sessions to leave them out)`);
       }
+      if (summary.squeezedClusterClients.length > 0) {
+        const ids = summary.squeezedClusterClients;
+        rep.info(`note: ${ids.length} cluster client${ids.length === 1 ? ' was' : 's were'} drawn at a rate ${ids.length === 1 ? 'its' : 'their'} clusters do not fit (a cluster and the gap to the next shorter than the cluster's spread): the gaps inside ${ids.length === 1 ? 'its' : 'their'} clusters were scaled down to keep the rate, so ${ids.length === 1 ? 'its' : 'their'} clusters run nearly end to end (README, Cluster clients): ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`);
+      }
       if (summary.memoryClients > 0) {
         rep.info(`gap memory: ${summary.memoryClients} client${summary.memoryClients === 1 ? " draws" : "s draw"} serially dependent gaps from their profile's gap_memory (--no-gap-memory for independent gaps)`);
       }

@@ -146,6 +146,12 @@ export interface GenerationPlan {
   memoryClients: string[];
   /** Clients whose requests get hash_ids (their profile's prefix section); batches then carry `hashIds`. */
   prefixClients: string[];
+  /**
+   * Cluster clients drawn at a rate their clusters do not fit (a cycle shorter than their
+   * spread: the gaps inside their clusters scaled down to keep the rate), in the order met;
+   * filled as the batches are drawn.
+   */
+  squeezedClusterClients: string[];
   /** Tokens per hash_ids block (the prefix clients'; undefined without any). */
   blockTokens?: number;
   /** Clients with a prefix section but no prompt length (input, image, audio or video tokens) to count their blocks from: their requests get no hash_ids. */
@@ -806,6 +812,8 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
   const expectedRequests = expectedBySlot.reduce((a, b) => a + b, 0);
   checkExpectedRequests(expectedRequests, options);
 
+  const squeezed: string[] = [];
+  const squeezedSeen = new Uint8Array(states.length);
   function* batches(): Generator<RequestBatch> {
     // This pass's own draw state (the first pass takes the one the plan was made with).
     if (passes > 0) nextId = 0;
@@ -857,7 +865,13 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
         squeeze[ci] = 1;
         if (st.sizes && st.within) {
           const cycle = st.sizes.mean / rate;
-          if (st.spread > 0.9 * cycle) squeeze[ci] = (0.9 * cycle) / st.spread;
+          if (st.spread > 0.9 * cycle) {
+            squeeze[ci] = (0.9 * cycle) / st.spread;
+            if (!squeezedSeen[ci]) {
+              squeezedSeen[ci] = 1;
+              squeezed.push(st.id);
+            }
+          }
           rates[ci] = 1 / Math.max(cycle - st.spread, 0.1 * cycle);
         } else rates[ci] = st.sizes ? rate / st.sizes.mean : rate;
         // The residual is in units of the gaps drawn (between instants, `rates`: the slot's end
@@ -965,6 +979,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
     sessionClients: states.filter((s) => s.sessions).map((s) => s.id),
     memoryClients: states.filter((s) => s.memory).map((s) => s.id),
     prefixClients: states.filter((s) => s.prefix).map((s) => s.id),
+    squeezedClusterClients: squeezed,
     ...(options.prefix !== false && chosen.some((c) => c.prefix && !hasPromptLengths(c)) ? { prefixWithoutPrompts: chosen.filter((c) => c.prefix && !hasPromptLengths(c)).map((c) => c.id) } : {}),
     ...(prefixed ? { blockTokens: chosen.find((c) => c.prefix)!.prefix!.block_tokens } : {}),
     batches: { [Symbol.iterator]: batches },

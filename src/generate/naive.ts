@@ -135,5 +135,5 @@ export function planNaiveGeneration(profile: Profile, options: GenerateOptions):
       }
     }
   }
-  return { clientIds: ['naive'], columns, clientsWithoutLengths: [], clientsLeftOut: leftOut, emptySlots: emptyWindows.size, expectedRequests, sessionClients: [], memoryClients: [], prefixClients: [], batches: { [Symbol.iterator]: batches } };
+  return { clientIds: ['naive'], columns, clientsWithoutLengths: [], clientsLeftOut: leftOut, emptySlots: emptyWindows.size, expectedRequests, sessionClients: [], memoryClients: [], prefixClients: [], squeezedClusterClients: [], batches: { [Symbol.iterator]: batches } };
 }

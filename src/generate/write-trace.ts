@@ -32,6 +32,8 @@ export interface GenerateSummary {
   memoryClients: number;
   /** Clients whose requests got hash_ids (their profile's prefix sections). */
   prefixClients: number;
+  /** Cluster clients drawn at a rate their clusters do not fit, their inner gaps scaled down (GenerationPlan). */
+  squeezedClusterClients: string[];
   /** Tokens per hash_ids block (undefined without prefix clients). */
   blockTokens?: number;
   /** Clients with a prefix section but no prompt lengths, whose requests got no hash_ids. */
@@ -162,6 +164,7 @@ export async function generateToFile(
     sessionClients: plan.sessionClients.length,
     memoryClients: plan.memoryClients.length,
     prefixClients: plan.prefixClients.length,
+    squeezedClusterClients: plan.squeezedClusterClients,
     ...(plan.blockTokens !== undefined ? { blockTokens: plan.blockTokens } : {}),
     ...(plan.prefixWithoutPrompts ? { prefixWithoutPrompts: plan.prefixWithoutPrompts } : {}),
     ...(format === 'mooncake' ? { replayOutputsRaised: raised } : {}),

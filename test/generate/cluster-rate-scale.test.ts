@@ -25,11 +25,12 @@ function times(file: string): number[] {
   return lines.slice(1).map((l) => Number(l.split(',')[col])).sort((a, b) => a - b);
 }
 
-async function generate(k: number): Promise<number[]> {
+/** The generated times at scale:k, and whether generate said the clusters were scaled down. */
+async function generate(k: number): Promise<{ t: number[]; said: boolean }> {
   const out = join(dir, `scale-${k}.csv`);
-  const r = await runCli('generate', profile, '--duration', '600', '--rate', `scale:${k}`, '--seed', '1', '--out', out, '--quiet');
+  const r = await runCli('generate', profile, '--duration', '600', '--rate', `scale:${k}`, '--seed', '1', '--out', out);
   expect(r.code, r.stderr).toBe(0);
-  return times(out);
+  return { t: times(out), said: r.stderr.includes('note: 1 cluster client was drawn at a rate its clusters do not fit') };
 }
 
 beforeAll(async () => {
@@ -59,14 +60,17 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('a cluster client scaled up keeps its rate', () => {
-  it('draws K times the requests of scale:1 at scale:4 and scale:8', async () => {
+  it('draws K times the requests of scale:1 at scale:4 and scale:8, and says their clusters were scaled down', async () => {
     const one = await generate(1);
+    expect(one.said).toBe(false);
     // ~60 000 requests in ~3 000 clusters of ~20 (fitted at 100 ms, merged clusters: ~50): the
     // count's SD at scale:8 is ~1.2 % of it (√clusters · the sizes' RMS); 5 % is over 3 SD.
     for (const k of [4, 8]) {
-      const t = await generate(k);
-      expect(t.length / (k * one.length), `scale:${k}`).toBeGreaterThan(0.95);
-      expect(t.length / (k * one.length), `scale:${k}`).toBeLessThan(1.05);
+      const { t, said } = await generate(k);
+      expect(t.length / (k * one.t.length), `scale:${k}`).toBeGreaterThan(0.95);
+      expect(t.length / (k * one.t.length), `scale:${k}`).toBeLessThan(1.05);
+      // Said, naming the client.
+      expect(said, `scale:${k} note`).toBe(true);
     }
   }, 120_000);
 });
