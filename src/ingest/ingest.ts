@@ -5,7 +5,7 @@ import { readJsonl } from '../io/from-jsonl.js';
 import { readParquet } from '../io/from-parquet.js';
 import { readArrow } from '../io/from-arrow.js';
 import { readOtlpJson } from '../io/from-otlp-json.js';
-import { compressionOf, expandInputs, INPUT_FORMATS, inputFormatOf, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
+import { compressionOf, expandInputs, formatReason, INPUT_FORMATS, inputFormatOf, jsonLinesReadAsCsv, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
 import { asIngestError, headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, refuseNewerTrace, REJECT_REASONS, sameOrigin, type Reject, type RejectReason } from './errors.js';
 import { csvDelimiter, mappingOf, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, withoutHashIds, type Mapping, type MappingInput } from './mapping.js';
@@ -255,9 +255,12 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
     try {
       switch (format) {
         case 'csv':
-        case 'tsv':
+        case 'tsv': {
+          const json = jsonLinesReadAsCsv(file, format, formatReason(file, options.format, options.mapping.format));
+          if (json) throw new IngestError(json, file, 1);
           await readCsv(file, openByteStream(file, onRawBytes), csvDelimiter(format, options.mapping), keys.map((k) => k.column), sink, onInfo, optional, builder.numericSlots());
           break;
+        }
         case 'jsonl':
           await readJsonl(file, openByteStream(file, onRawBytes), keys, sink, onInfo, optional);
           break;

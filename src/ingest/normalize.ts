@@ -76,6 +76,11 @@ export function trimmed(s: string): string {
   return isSpace(s.charCodeAt(0)) || isSpace(s.charCodeAt(n - 1)) ? asciiTrim(s) : s;
 }
 
+/** A token count's value for a message: text as the log writes it (trimmed), else the number read. */
+function asWritten(v: unknown, x: number): string {
+  return typeof v === 'string' ? trimmed(v).slice(0, 40) : typeof v === 'bigint' ? v.toString() : String(x);
+}
+
 /**
  * A non-blank text value as text: strings without surrounding ASCII whitespace; objects and
  * arrays (JSON lines of mixed types) as JSON, as the DuckDB engine reads them, not
@@ -630,12 +635,14 @@ export class TraceBuilder {
         }
         if (x < 0) {
           const field = this.intFields[k];
-          this.reject(line, 'negative_tokens', `${field}: negative value ${x}`, raw(), field);
+          this.reject(line, 'negative_tokens', `${field}: negative value ${asWritten(v, x)}`, raw(), field);
           return false;
         }
         if (x > 2147483647 || Math.floor(x) !== x) {
           const field = this.intFields[k];
-          this.reject(line, 'bad_number', `${field}: not a whole number in range: ${x}`, raw(), field);
+          // The value as the log writes it: a CSV's 99999999999999999999 was echoed as the
+          // double it parses to, 100000000000000000000 (found by review).
+          this.reject(line, 'bad_number', `${field}: not a whole number in range: ${asWritten(v, x)}`, raw(), field);
           return false;
         }
       }

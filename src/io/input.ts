@@ -86,6 +86,28 @@ export function inputFormatOf(file: string, override: InputFormat | undefined, m
 }
 
 /**
+ * The refusal of a file read as CSV (or TSV) whose first line is a JSON object: JSON lines named
+ * `.csv`, or given `--format csv` (or a mapping's `"format": "csv"`). Its "header" did not parse
+ * ("text after the closing quote of field 2"), or parsed into columns such as `{"ts":1`, and
+ * DuckDB named rows it could not split (found by a new user's review). `how` says what made the
+ * file CSV. Undefined for any other first line (blank lines, a byte-order mark and `#` comments
+ * skipped).
+ */
+export function jsonLinesReadAsCsv(file: string, format: InputFormat, how: string): string | undefined {
+  const head = readTextHead(file, 4096).toString('utf8').replace(/^\ufeff/, '');
+  const first = head.split('\n').find((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+  if (first === undefined || !/^\s*\{\s*"/.test(first)) return undefined;
+  return `${file}: read as ${format.toUpperCase()} (${how}), but its first line is a JSON object: JSON lines? Give --format jsonl${how.startsWith('--format') ? '' : ' (or name it .jsonl)'}`;
+}
+
+/** What made `file` read as `format` (for messages): --format, its name, or the mapping's `format`. */
+export function formatReason(file: string, override: InputFormat | undefined, mappingFormat: InputFormat | undefined): string {
+  if (override) return `--format ${override}`;
+  if (formatFromName(file)) return 'by its name';
+  return mappingFormat ? `the mapping's "format": "${mappingFormat}"` : 'its format';
+}
+
+/**
  * A byte stream of the file, decompressed when it is gzip or zstd (by magic bytes, whatever
  * its name). `onRawBytes` reports bytes read from disk (compressed ones for a compressed file),
  * for progress and row-count estimates.
