@@ -119,7 +119,9 @@ export function duckdbReadError(err: unknown, files: string[]): IngestError {
  * does while reading, and each zstd file's frames are walked by their headers (zstdLayout).
  * Not for Parquet, which DuckDB reads only as it is (compressed inside).
  */
-export async function checkCompressedInputs(files: string[]): Promise<void> {
+export async function checkCompressedInputs(files: string[]): Promise<Map<string, number>> {
+  // Each gzip file's size decompressed, counted on the way (for sameBytesWarnings).
+  const sizes = new Map<string, number>();
   for (const file of files) {
     const compression = compressionOf(file);
     const named = /\.gz$/.test(file) ? 'gzip' : /\.zst$/.test(file) ? 'zstd' : undefined;
@@ -134,16 +136,19 @@ export async function checkCompressedInputs(files: string[]): Promise<void> {
       continue;
     }
     if (compression !== 'gzip') continue;
+    let size = 0;
     try {
       await pipeline(
         createReadStream(file),
         createGunzip(),
         new Writable({
-          write(_chunk, _enc, done) {
+          write(chunk: Buffer, _enc, done) {
+            size += chunk.length;
             done();
           },
         }),
       );
+      sizes.set(file, size);
     } catch (err) {
       throw new IngestError(await gzipDamageMessage(file, (err as Error).message), file);
     }
@@ -161,6 +166,7 @@ export async function checkCompressedInputs(files: string[]): Promise<void> {
       }
     }
   }
+  return sizes;
 }
 
 /** Whether the file's last byte is 0. */

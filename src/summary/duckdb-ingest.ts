@@ -78,7 +78,7 @@ export async function ingestWithDuckDB(
       summary.sorted = num(r.back) === 0;
     }
     // The TypeScript engine's warnings, in its order: mixed units, the time axis, ids whose digits were lost.
-    const warnings = [scan.autoTimestamp?.warning, await scanTimeWarning(scan), ...(scan.idDigits ?? [])].filter((w): w is string => w !== undefined);
+    const warnings = [scan.autoTimestamp?.warning, await scanTimeWarning(scan), ...(scan.sameBytes ?? []), ...(scan.idDigits ?? [])].filter((w): w is string => w !== undefined);
     if (warnings.length > 0) summary.warnings = warnings;
     // The caller's work before the trace is written (--rejects: a failure there leaves no trace behind).
     await options.beforeWrite?.(summary);

@@ -102,7 +102,7 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
     const prefix = await prefixSideWithDuckDB(inputs, mapping, { ...options, maxRows: options.prefixMaxRows, slice: true });
     if (prefix.sliced) options.onNote?.(`note: hash_ids: ${prefix.sliced.of} requests have them, more than the DuckDB engine's prefix pass holds (${prefix.sliced.max}): the prefix-cache statistics are of the earliest ${prefix.sliced.requests}, the first ${prefix.sliced.span}`);
     if (prefix.side) summary.prefix = prefix.sliced ? { ...prefix.side, firstSeconds: prefix.sliced.seconds } : prefix.side;
-    const warnings = [scan.autoTimestamp?.warning, warning, ...(scan.idDigits ?? [])].filter((w): w is string => w !== undefined);
+    const warnings = [scan.autoTimestamp?.warning, warning, ...(scan.sameBytes ?? []), ...(scan.idDigits ?? [])].filter((w): w is string => w !== undefined);
     return { summary, rowsRead: scan.rowsRead, rejectsByReason: scan.rejectsByReason, files: scan.files, warning, ...(warnings.length ? { warnings } : {}) };
   } finally {
     close();

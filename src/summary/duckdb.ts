@@ -29,6 +29,7 @@ import { threadsSet } from '../util/worker.js';
 import { JsonArraySplitter } from '../io/json-array.js';
 import { didYouMean } from '../io/json-text.js';
 import { checkCompressedInputs, checkJsonGrammar, duckdbReadError, DuckDbReadError } from './duckdb-errors.js';
+import { sameBytesWarnings } from './duckdb-same-bytes.js';
 import { fieldCountsFrom, withFieldCounts, type CsvFields } from './duckdb-csv-fields.js';
 import { commitTemporary, discardTemporary, outputError, trackTemporary } from '../io/atomic.js';
 import { mixedUnitWarning, OUTLIER_MAX_SHARE, OUTLIER_MIN_ROWS, timeAxisWarning } from '../ingest/time-axis.js';
@@ -272,6 +273,8 @@ export interface OpenScan {
   hashIds?: Source['hashIds'];
   /** Source.idDigits. */
   idDigits?: string[];
+  /** Source.sameBytes. */
+  sameBytes?: string[];
 }
 
 /** A DuckDB memory limit such as `512MB` or `2GiB`. @throws IngestError otherwise. */
@@ -306,6 +309,8 @@ export interface Source {
   fields?: CsvFields;
   /** With DuckDbOptions.idDigits: the warnings of ids whose digits were lost (idDigitsWarnings), when any. */
   idDigits?: string[];
+  /** With DuckDbOptions.idDigits: the warnings of inputs holding another input's bytes (sameBytesWarnings), when any. */
+  sameBytes?: string[];
   /**
    * With DuckDbOptions.idDigits `client-later`: the client column's ids are yet to be checked;
    * this reads the inputs for them (and says the warning, adding it to idDigits). The one pass
@@ -683,11 +688,17 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
         // it, rather than DuckDB's "No magic bytes found at end of file".
         if (!startsWithPar1(f)) throw new IngestError(`${f}: not a readable Parquet file (it does not start with PAR1)`, f);
       }
-    } else {
+    }
+    let gzipSizes = new Map<string, number>();
+    if (format !== 'parquet') {
       // DuckDB reads a truncated gzip or zstd file as if it ended there: each is checked to its end first.
       if (files.some((f) => compressionOf(f))) stage('checking the compressed inputs decompress to their end');
-      await checkCompressedInputs(files);
+      gzipSizes = await checkCompressedInputs(files);
     }
+    // A log given twice under two names (found by a new user's review; said by the TypeScript
+    // engine only). Once per command: the inputs' first opening (options.idDigits set).
+    const sameBytes = options.idDigits ? await sameBytesWarnings(files, gzipSizes) : [];
+    for (const w of sameBytes) options.onNote?.(`warning: ${w}`);
     // NaN, Infinity and trailing commas: DuckDB's JSON reader takes them, JSON.parse (the TypeScript engine) does not.
     if (format === 'jsonl') {
       // A JSON array of records read as JSON lines is one column "json" (DuckDB said the mapped
@@ -1018,7 +1029,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       autoTimestamp = auto;
     }
     const resolved = mapping;
-    const source: Source = { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta, autoTimestamp, fields, ...(hashIds ? { hashIds } : {}), ...(idDigits?.length ? { idDigits } : {}), ...(clientIdDigits ? { clientIdDigits } : {}) };
+    const source: Source = { con, connect: () => db.connect(), stage, close, files, from, dotted, numericSource, mapping, present: SQL_INT_FIELDS.filter((f) => resolved.columns[f] !== undefined), meta, autoTimestamp, fields, ...(hashIds ? { hashIds } : {}), ...(idDigits?.length ? { idDigits } : {}), ...(sameBytes.length ? { sameBytes } : {}), ...(clientIdDigits ? { clientIdDigits } : {}) };
     return source;
   } catch (err) {
     close();
@@ -1115,7 +1126,7 @@ export async function openScan(
     const ordered = Object.fromEntries(REJECT_REASONS.filter((r) => rejectsByReason[r] !== undefined).map((r) => [r, rejectsByReason[r]])) as typeof rejectsByReason;
     if (!Number.isFinite(tmin)) throw noAcceptedRows(files, rowsRead, ordered);
     const { absolute, origin, originIso } = originOf(src, tmin, amax, options.origin, options.firstSecond);
-    return { con, connect: src.connect, stage, close, files, mapping, present, rowsRead, rejectsByReason: ordered, absolute, origin, originIso, meta: src.meta, autoTimestamp: src.autoTimestamp, ...(src.idDigits ? { idDigits: src.idDigits } : {}), ...(src.hashIds ? { hashIds: src.hashIds } : {}) };
+    return { con, connect: src.connect, stage, close, files, mapping, present, rowsRead, rejectsByReason: ordered, absolute, origin, originIso, meta: src.meta, autoTimestamp: src.autoTimestamp, ...(src.idDigits ? { idDigits: src.idDigits } : {}), ...(src.sameBytes ? { sameBytes: src.sameBytes } : {}), ...(src.hashIds ? { hashIds: src.hashIds } : {}) };
   } catch (err) {
     close();
     throw err;
