@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 import { duckdb } from './duckdb-module.js';
-import './duckdb-text.js';
 import { compressionOf, expandInputs, formatFromName, formatReason, inputFormatOf, jsonLinesReadAsCsv, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
 import { delimiterHint, duplicateColumnError } from '../io/from-csv.js';
 import { parquetMetadataAsync } from 'hyparquet';
