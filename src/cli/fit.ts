@@ -10,7 +10,6 @@ import { expandInputs } from '../io/input.js';
 import { fileKind } from '../io/file-kind.js';
 import { mergeAll, partOverlaps } from '../summary/merge.js';
 import { parseSummariesText } from '../summary/serialize.js';
-import { loadScanDirectory } from '../summary/warehouse.js';
 import { MEM_MIN_GAPS, type TraceSummaries } from '../summary/types.js';
 import { writeProfile } from '../profile/write.js';
 import type { PrefixSection, Profile } from '../profile/schema.js';
@@ -286,7 +285,7 @@ Examples:
           let part: TraceSummaries;
           if (statSync(f).isDirectory()) {
             // Parquet results of `servegen sql` run on a warehouse (docs/scale.md).
-            const w = await loadScanDirectory(f, { onStage: (t) => rep.stage(`fit --summaries: ${f}: ${t}`) });
+            const w = await (await import('../summary/warehouse.js')).loadScanDirectory(f, { onStage: (t) => rep.stage(`fit --summaries: ${f}: ${t}`) });
             for (const p of w.files) hashFile(hash, p);
             const rejected = Object.values(w.rejectsByReason).reduce((a, b) => a + b, 0);
             rep.info(`${f}: ${w.rowsRead} rows scanned${rejected ? ` (${acceptedRejected(w.rowsRead - rejected, w.rejectsByReason)})` : ''}, ${w.summaries.arrivals.length} per-client arrival windows, clock resolution ${w.summaries.resolution} s`);

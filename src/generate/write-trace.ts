@@ -124,7 +124,7 @@ export async function generateToFile(
   };
   // Large runs format and encode on a writer thread while this one generates (same bytes).
   const threaded = writerThread ?? (usableThreads() >= 2 && plan.expectedRequests >= WRITER_THREAD_ABOVE);
-  const writer = threaded ? threadedTraceWriter(format, out.path, layout) : openTraceWriter(format, out.path, layout);
+  const writer = threaded ? threadedTraceWriter(format, out.path, layout) : await openTraceWriter(format, out.path, layout);
   const t0 = performance.now();
   let rows = 0;
   const drew = new Uint8Array(plan.clientIds.length);

@@ -2,8 +2,6 @@ import { statSync } from 'node:fs';
 import { wrongKindHint } from '../io/file-kind.js';
 import { readCsv } from '../io/from-csv.js';
 import { readJsonl } from '../io/from-jsonl.js';
-import { readParquet } from '../io/from-parquet.js';
-import { readArrow } from '../io/from-arrow.js';
 import { readOtlpJson } from '../io/from-otlp-json.js';
 import { compressionOf, expandInputs, formatReason, INPUT_FORMATS, inputFormatOf, jsonLinesReadAsCsv, openByteStream, openRandomAccess, readAllBytes, type InputFormat } from '../io/input.js';
 import type { RowSink, SourceInfo } from '../io/row-source.js';
@@ -272,7 +270,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
           {
             const source = await openRandomAccess(file);
             try {
-              await readParquet(file, source, keys, sink, onInfo, optional, builder.exactSlots());
+              await (await import('../io/from-parquet.js')).readParquet(file, source, keys, sink, onInfo, optional, builder.exactSlots());
             } finally {
               source.close();
             }
@@ -280,7 +278,7 @@ async function readInputs(files: string[], options: IngestOptions & { mapping: M
           break;
         case 'arrow':
           bytesSeen += statSync(file).size;
-          await readArrow(file, await readAllBytes(file), keys, sink, onInfo, optional, builder.exactSlots());
+          await (await import('../io/from-arrow.js')).readArrow(file, await readAllBytes(file), keys, sink, onInfo, optional, builder.exactSlots());
           break;
         default: {
           const never: never = format;

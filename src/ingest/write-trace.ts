@@ -53,7 +53,7 @@ export function* traceBatches(trace: Trace, size = BATCH): Generator<TraceBatch,
 export async function writeTrace(trace: Trace, path: string, format: TraceFormat, extraMeta: Record<string, unknown> = {}): Promise<number> {
   const compressed = compressedNameProblem(path);
   if (compressed) throw new IngestError(compressed, path);
-  const writer = openTraceWriter(format, path, traceLayout(trace, extraMeta));
+  const writer = await openTraceWriter(format, path, traceLayout(trace, extraMeta));
   try {
     for (const batch of traceBatches(trace)) await writer.write(batch);
     return await writer.close();

@@ -17,7 +17,7 @@ let queue: Promise<void> = Promise.resolve();
 async function handle(m: ToWriterThread): Promise<FromWriterThread | undefined> {
   if (m.kind === 'open') {
     layout = m.layout;
-    writer = openTraceWriter(m.format, m.path, m.layout);
+    writer = await openTraceWriter(m.format, m.path, m.layout);
     return undefined;
   }
   if (!writer || !layout) throw new Error('trace writer thread: not open');

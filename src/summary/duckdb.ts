@@ -7,7 +7,6 @@ import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 import { duckdb } from './duckdb-module.js';
 import { compressionOf, expandInputs, formatFromName, formatReason, inputFormatOf, jsonLinesReadAsCsv, openByteStream, openRandomAccess, type InputFormat } from '../io/input.js';
 import { delimiterHint, duplicateColumnError } from '../io/from-csv.js';
-import { parquetMetadataAsync } from 'hyparquet';
 import { headerlessAmongShifted, IngestError, noAcceptedRows, originMismatch, originOffsets, originShift, refuseNewerTrace, REJECT_REASONS, sameOrigin, type RejectReason } from '../ingest/errors.js';
 import { csvDelimiter, missingCoalesce, missingCoalesceError, missingCoalescePathsError, missingPathError, withoutHashIds, type FieldSource, type Mapping } from '../ingest/mapping.js';
 import { detectResolution, RESOLUTION_SAMPLE } from './resolution.js';
@@ -149,7 +148,7 @@ export async function traceMeta(file: string, format: InputFormat): Promise<{ me
     if (format === 'parquet') {
       const source = await openRandomAccess(file);
       try {
-        const md = await parquetMetadataAsync(source);
+        const md = await (await import('hyparquet')).parquetMetadataAsync(source);
         const kv = md.key_value_metadata?.find((e) => e.key === 'servegen');
         return { meta: kv?.value ? (JSON.parse(kv.value) as Record<string, unknown>) : undefined, comments: 0 };
       } finally {

@@ -110,7 +110,7 @@ describe('generate: writer thread', () => {
       const messages: string[] = [];
       for (const open of [threadedTraceWriter, openTraceWriter]) {
         const path = join(dir, `t-${messages.length}.${format}`);
-        const w = open(format, path, { ...layout, columns: [...layout.columns] });
+        const w = await open(format, path, { ...layout, columns: [...layout.columns] });
         try {
           await w.write(batch as never);
           await w.close();
