@@ -3,6 +3,7 @@ import type { PrefixSide } from '../validate/prefix.js';
 import { LENGTH_COLUMNS } from '../io/trace-schema.js';
 import { clientSessionKeys, type Trace } from './trace.js';
 import { buildSummaries } from '../summary/build.js';
+import { onOwnClock } from '../summary/resolution.js';
 import { traceGapMemory, type ClientGaps, type TraceGapMemory } from '../fit/gap-memory.js';
 import type { ArrivalSummary } from '../summary/types.js';
 import { batchClients, traceBatches, type TraceBatches } from '../fit/batches.js';
@@ -128,7 +129,8 @@ export function summarizeTrace(trace: Trace): TraceSummary {
     fields,
     sessions,
     ...(n > 1 ? gapMemoryOf(trace) : {}),
-    peak: peakOf(traceLoad(trace.timestamp, trace.ints)),
+    // (on the trace's own clock, as validate bins a source: onOwnClock)
+    peak: peakOf(traceLoad(onOwnClock(trace.timestamp)?.times ?? trace.timestamp, trace.ints)),
   };
 }
 

@@ -8,6 +8,7 @@ import { memFromSums } from './mem-terms.js';
 import { summaryQueries } from './sql.js';
 import { BATCH_MIN_GAPS, BATCH_SHARE, batchesAmong, CLUSTER_CLOCKS, clusterClients, traceBatches, type BatchTotals, type BatchWindow, type TraceBatches } from '../fit/batches.js';
 import { loadBinsSql, loadFromBins, TOKEN_FIELDS } from './load.js';
+import { onOwnClock } from './resolution.js';
 import { prefixSideWithDuckDB } from './duckdb-prefix.js';
 import { detectScanResolution, num, numericColumns, openScan, scanTimeWarning, singleThreaded, type DuckDbOptions, type OpenScan, sqlDouble } from './duckdb.js';
 
@@ -78,9 +79,12 @@ export async function inspectWithDuckDB(inputs: string[], mapping: Mapping, opti
       if (num(ss.d) > 0) sessions = { sessions: num(ss.d), requestsWithSession: num(ss.c) };
     }
     const gm = n > 1 ? await gapMemoryInDuckDB(scan) : undefined;
-    // Peak load as traceLoad bins it (the same relative times).
+    // Peak load as traceLoad bins it (the same relative times, on their own clock: onOwnClock,
+    // from every time, as validate's DuckDB engine detects a source's clock).
     const tokens = TOKEN_FIELDS.filter((f) => ints.includes(f));
-    const bins = await numericColumns(con, loadBinsSql('t', 'a', tokens));
+    const clock = n > 0 ? onOwnClock((await numericColumns(con, 'SELECT CAST(t AS DOUBLE) AS t FROM a ORDER BY t')).t as Float64Array) : undefined;
+    const time = clock ? `floor(t / ${sqlDouble(clock.resolution)} + ${sqlDouble(clock.tolerance)}) * ${sqlDouble(clock.resolution)}` : 't';
+    const bins = await numericColumns(con, loadBinsSql(time, 'a', tokens));
     const summary: TraceSummary = {
       requests: n,
       clients: perClient.length,

@@ -51,3 +51,47 @@ export function detectResolution(ts: Float64Array): { resolution: number; kind: 
   if (quantum > 0) return { resolution: quantum, kind: 'quantum', reason: `timestamps are multiples of ${quantum} s` };
   return { resolution: 0, kind: 'none', reason: 'timestamps look continuous' };
 }
+
+/**
+ * How far below a tick (in ticks) a time still counts as on it when floored to the clock: the
+ * float error of epoch times re-based to an origin (half an ulp of ~1.7e9 s is 1.2e-7 s, so
+ * `1700000000.1 - 1700000000` is 0.09999990 s), at most the 1e-3 tick detectResolution
+ * allows. Smaller than 1e-9 tick, times 1 ms apart on an epoch clock floored a tick early at
+ * random, and a trace validated against itself failed on its gaps.
+ */
+export function clockTolerance(resolution: number): number {
+  return Math.min(1e-3, 1e-6 / resolution);
+}
+
+/**
+ * The tolerance (in ticks) a generated side's times are floored to the source's clock with: a
+ * bucketed source (detectResolution's `bucket`: its buckets within 1 % of a tick of its grid, as
+ * Mooncake's at 5.999 s, 41.999 s among multiples of 3 s) takes 1 % of a tick, so that a time a
+ * hair before a bucket is floored into it, not into the bucket before. At clockTolerance's
+ * ~1e-7 tick, a copy of the Mooncake log validated against the log merged such buckets with
+ * the one before and failed dispersion_rel_err_1s (0.614) with iat_cv_rel_err 0.23, comparing
+ * the log with itself (found by a new user's review). A continuous generated trace moves 1 % of
+ * each tick's times into the next tick.
+ */
+export function alignTolerance(resolution: number, kind: 'none' | 'quantum' | 'bucket'): number {
+  return kind === 'bucket' ? 0.01 : clockTolerance(resolution);
+}
+
+
+/**
+ * Times put on their own clock as `validate` puts a source's (detectResolution over every
+ * time; on a quantum or buckets, floored to the tick within alignTolerance): `inspect`'s peak
+ * load is then `validate`'s. Before, inspect binned the raw times, and on the Mooncake log,
+ * whose 3 s buckets sit a millisecond early at times (29.999 s), its 99th-percentile 10 s load
+ * was 83 987 tokens/s against validate's 75 894 for the same log. `ts` itself when the times
+ * look continuous.
+ */
+export function onOwnClock(ts: Float64Array): { times: Float64Array; resolution: number; tolerance: number } | undefined {
+  const det = detectResolution(ts);
+  const res = Math.max(1e-6, det.resolution);
+  if (det.kind === 'none' || !(res > 1e-6)) return undefined;
+  const tol = alignTolerance(res, det.kind);
+  const times = new Float64Array(ts.length);
+  for (let i = 0; i < ts.length; i++) times[i] = Math.floor(ts[i] / res + tol) * res;
+  return { times, resolution: res, tolerance: tol };
+}

@@ -6,6 +6,9 @@ import { buildSummaries, interiorDisp, SUMMARY_FIELDS } from '../summary/build.j
 import { mergeArrivals, mergeLengths } from '../summary/merge.js';
 import { arrivalFields, type ArrivalSummary, type LengthSummary, type TraceSummaries } from '../summary/types.js';
 import { traceLoad, type LoadSeries } from '../summary/load.js';
+import { alignTolerance, clockTolerance } from '../summary/resolution.js';
+
+export { alignTolerance, clockTolerance };
 import { orderWithinTimes } from '../util/time-order.js';
 
 /** Session statistics of a side, pooled over its sessions (fit/sessions.ts keeps them per client). */
@@ -345,31 +348,6 @@ export function sideFromSummaries(label: string, per: TraceSummaries, agg: Trace
     clientShares: shares,
     hasSessions,
   };
-}
-
-/**
- * How far below a tick (in ticks) a time still counts as on it when floored to the clock: the
- * float error of epoch times re-based to an origin (half an ulp of ~1.7e9 s is 1.2e-7 s, so
- * `1700000000.1 - 1700000000` is 0.09999990 s), at most the 1e-3 tick detectResolution
- * allows. Smaller than 1e-9 tick, times 1 ms apart on an epoch clock floored a tick early at
- * random, and a trace validated against itself failed on its gaps.
- */
-export function clockTolerance(resolution: number): number {
-  return Math.min(1e-3, 1e-6 / resolution);
-}
-
-/**
- * The tolerance (in ticks) a generated side's times are floored to the source's clock with: a
- * bucketed source (detectResolution's `bucket`: its buckets within 1 % of a tick of its grid, as
- * Mooncake's at 5.999 s, 41.999 s among multiples of 3 s) takes 1 % of a tick, so that a time a
- * hair before a bucket is floored into it, not into the bucket before. At clockTolerance's
- * ~1e-7 tick, a copy of the Mooncake log validated against the log merged such buckets with
- * the one before and failed dispersion_rel_err_1s (0.614) with iat_cv_rel_err 0.23, comparing
- * the log with itself (found by a new user's review). A continuous generated trace moves 1 % of
- * each tick's times into the next tick.
- */
-export function alignTolerance(resolution: number, kind: 'none' | 'quantum' | 'bucket'): number {
-  return kind === 'bucket' ? 0.01 : clockTolerance(resolution);
 }
 
 /** A copy of a trace with timestamps shifted by `offset` and floored to the clock `resolution` (within `tol` ticks). */
