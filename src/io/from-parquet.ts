@@ -2,7 +2,7 @@ import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, typ
 import { compressors } from 'hyparquet-compressors';
 import { IngestError } from '../ingest/errors.js';
 
-import { chunkRange, chunkReusable, dateTextKind, flatColumns, PARQUET_PARSERS, zonelessTimes, type PreciseDate } from './parquet-flat.js';
+import { chunkRange, chunkReusable, dateTextKind, decimalIntegers, flatColumns, PARQUET_PARSERS, wholeDecimal, zonelessTimes, type PreciseDate } from './parquet-flat.js';
 import type { RandomAccessFile } from './input.js';
 import { jsonText, walkPath, type RowSink, type SourceInfo, type SourceKey } from './row-source.js';
 
@@ -113,6 +113,13 @@ export async function readParquet(file: string, source: RandomAccessFile, keys: 
     }
     return;
   }
+  // Top-level DECIMALs of scale 0 (wholeDecimal) are read as their stored integers, as the flat
+  // columns read them: hyparquet is given them unannotated (it would make doubles of them) and
+  // their values are made integers here. (A DECIMAL stored as BYTE_ARRAY would come back as
+  // UTF-8 text unannotated: left a double, as in a struct.)
+  const whole = new Set(tree.children.filter((c) => c.children.length === 0 && c.element.type !== 'BYTE_ARRAY' && wanted.includes(c.element.name) && wholeDecimal(c.element)).map((c) => c.element));
+  const readMetadata: FileMetaData = whole.size ? { ...metadata, schema: metadata.schema.map((el) => (whole.has(el) ? { ...el, converted_type: undefined, logical_type: undefined } : el)) } : metadata;
+  const wholeNames = new Set([...whole].map((el) => el.name));
   let rowStart = 0;
   // One row group at a time (hyparquet decodes whole column chunks into JS arrays; slicing a
   // row group re-decodes it per slice, measured 5× slower): memory is bounded by the largest
@@ -125,13 +132,14 @@ export async function readParquet(file: string, source: RandomAccessFile, keys: 
     try {
       await parquetRead({
         file: source,
-        metadata,
+        metadata: readMetadata,
         columns: wanted,
         rowStart,
         rowEnd,
         compressors,
         parsers: PARQUET_PARSERS,
         onChunk: (c: ColumnData) => {
+          if (wholeNames.has(c.columnName)) c = { ...c, columnData: decimalIntegers(c.columnData) };
           let list = chunks.get(c.columnName);
           if (!list) chunks.set(c.columnName, (list = []));
           list.push(c);

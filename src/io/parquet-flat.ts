@@ -120,10 +120,20 @@ export class FlatColumn {
    */
   exact = false;
 
+  /** A DECIMAL with scale 0 (wholeDecimal): its values read as integers, every digit kept. */
+  private readonly whole: boolean;
+
   constructor(
     readonly name: string,
     private readonly decoder: ColumnDecoder,
-  ) {}
+  ) {
+    this.whole = wholeDecimal(decoder.element);
+  }
+
+  /** hyparquet's conversion of a page's values, but a whole DECIMAL's to integers (decimalIntegers). */
+  private convert(values: DecodedArray, decoder: ColumnDecoder): DecodedArray {
+    return this.whole ? decimalIntegers(values) : convert(values, decoder);
+  }
 
   /**
    * `values` as numbers, unless they are INT64 kept exact and one is beyond 2^53 (below it a
@@ -164,7 +174,7 @@ export class FlatColumn {
         const page = decompressPage(compressed, Number(header.uncompressed_page_size), codec, compressors);
         const view = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
         const plain = readPlain(view, decoder.type, header.dictionary_page_header!.num_values, decoder.element.type_length);
-        const values = convert(plain, decoder) as ArrayLike<unknown>;
+        const values = this.convert(plain, decoder) as ArrayLike<unknown>;
         const num = this.numbers(values);
         dictionary = num ? Array.from(num) : Array.from(values); // INT64 → numbers (unless exact)
         continue;
@@ -216,7 +226,7 @@ export class FlatColumn {
         if (encoding === 'PLAIN' && this.plainNumber && (this.mode === undefined || this.mode === 'num')) {
           this.putPlainNumbers(r.view, r.offset, decoder.type, def, maxDef, numValues, count);
         } else if (encoding === 'PLAIN') {
-          this.putValues(convert(readPlain(r, decoder.type, count, decoder.element.type_length), decoder), def, maxDef, numValues);
+          this.putValues(this.convert(readPlain(r, decoder.type, count, decoder.element.type_length), decoder), def, maxDef, numValues);
         } else {
           if (!dictionary) throw new Error('dictionary-encoded page without a dictionary');
           const width = count > 0 ? r.view.getUint8(r.offset++) : 0;
@@ -237,7 +247,7 @@ export class FlatColumn {
         if (!dictionary) throw new Error('dictionary-encoded page without a dictionary');
         this.putIndices(page.dataPage as ArrayLike<number>, dictionary, levels, maxDef, numValues);
       } else {
-        this.putValues(convert(page.dataPage, decoder), levels, maxDef, numValues);
+        this.putValues(this.convert(page.dataPage, decoder), levels, maxDef, numValues);
       }
     }
     if (this.n !== rows) throw new Error(`${this.n} values for a row group of ${rows} rows`);
@@ -406,6 +416,67 @@ const FAST: ReadonlySet<string> = new Set(['PLAIN', 'PLAIN_DICTIONARY', 'RLE_DIC
 
 function bitWidth(value: number): number {
   return 32 - Math.clz32(value);
+}
+
+/**
+ * Whether a column is a DECIMAL of scale 0: integers, which warehouses write for their integer
+ * types (Snowflake's NUMBER(38,0), its HASH()'s NUMBER(19,0), Spark's DecimalType(p, 0)),
+ * in 16-byte FIXED_LEN_BYTE_ARRAYs above 18 digits. hyparquet reads every DECIMAL as a double,
+ * which merged ids past 2^53 (1234567890123456789 and …790 were one client, …800, with a
+ * warning; found by review). Read as integers instead (decimalIntegers), as DuckDB prints them.
+ */
+export function wholeDecimal(el: SchemaElement): boolean {
+  const decimal = el.logical_type?.type === 'DECIMAL' || el.converted_type === 'DECIMAL';
+  return decimal && (el.logical_type?.type === 'DECIMAL' ? el.logical_type.scale : el.scale ?? 0) === 0;
+}
+
+const SAFE = 9007199254740991n;
+
+/**
+ * A whole DECIMAL's physical values (INT32 numbers, INT64 bigints, big-endian two's-complement
+ * bytes) as integers: float64 when every one is exact there (|v| ≤ 2^53 − 1), else numbers and,
+ * past 2^53, bigints, whose text keeps every digit (an id), as an INT64 column's do.
+ */
+export function decimalIntegers(data: ArrayLike<unknown>): DecodedArray {
+  const n = data.length;
+  const out = new Float64Array(n);
+  let mixed: unknown[] | undefined;
+  for (let i = 0; i < n; i++) {
+    const v = data[i];
+    let x: number | bigint;
+    if (typeof v === 'number') x = v;
+    else {
+      let b: bigint;
+      if (typeof v === 'bigint') b = v;
+      else {
+        const bytes = v as Uint8Array;
+        const len = bytes.length;
+        const neg = len > 0 && (bytes[0] & 0x80) !== 0;
+        // Past the sign's bytes, 6 or fewer left (48 bits) are read as a number: no BigInt for
+        // the usual value (token counts in NUMBER(38,0) columns, small ids).
+        let k = 0;
+        while (k < len - 6 && bytes[k] === (neg ? 0xff : 0)) k++;
+        if (len - k <= 6) {
+          let x = 0;
+          for (let j = k; j < len; j++) x = x * 256 + bytes[j];
+          if (neg) x -= 2 ** (8 * (len - k));
+          if (!mixed) out[i] = x;
+          else mixed.push(x);
+          continue;
+        }
+        b = 0n;
+        for (let j = 0; j < len; j++) b = (b << 8n) | BigInt(bytes[j]);
+        if (neg) b -= 1n << BigInt(8 * len);
+      }
+      x = b > SAFE || b < -SAFE ? b : Number(b);
+    }
+    if (typeof x === 'number' && !mixed) out[i] = x;
+    else {
+      mixed ??= Array.from(out.subarray(0, i));
+      mixed.push(x);
+    }
+  }
+  return (mixed ?? out) as DecodedArray;
 }
 
 /** Whether every INT64 is a safe integer (|v| < 2^53: Number(v) is exact). */

@@ -401,7 +401,8 @@ export async function inputsMeta(inputs: string[], mapping: Mapping, format?: In
 /** DuckDB column types read as numbers. */
 const NUMERIC_TYPE = /^(DOUBLE|FLOAT|REAL|(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?)|DECIMAL.*)$/;
 /** Number types whose text DuckDB prints otherwise than JavaScript prints the double the TypeScript reader makes (TypedColumns.inexact). */
-const INEXACT_TYPE = /^(FLOAT|REAL|DECIMAL.*)$/;
+// (a DECIMAL of scale 0 is whole: both engines read its every digit, parquet-flat.ts wholeDecimal)
+const INEXACT_TYPE = /^(FLOAT|REAL|DECIMAL\(\d+, ?[1-9]\d*\))$/;
 
 function mappedSpecs(mapping: Mapping): string[] {
   return Object.values(mapping.columns).flatMap((src) => (typeof src === 'string' ? [src] : Array.isArray(src) ? src : 'coalesce' in src ? src.coalesce : 'length' in src ? [src.length] : []));
@@ -813,7 +814,8 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
       const leaves = dotted ? structLeafTypes(mapping, types, (numericSource.jsonPaths = await jsonPaths(con, from, mapping, types))) : new Map<string, string>();
       for (const [spec, type] of leaves) {
         if (NUMERIC_TYPE.test(type)) (numericSource.numericPaths ??= new Set()).add(spec);
-        if (inexact(type)) (numericSource.inexact ??= new Set()).add(spec);
+        // (a DECIMAL in a struct is a double to the TypeScript engine's nested reader, whatever its scale)
+        if (inexact(type) || type.startsWith('DECIMAL')) (numericSource.inexact ??= new Set()).add(spec);
         if (type === 'BLOB') (numericSource.blobPaths ??= new Set()).add(spec);
       }
       intervalDuration(mapping, dotted, types, leaves, files);

@@ -501,7 +501,7 @@ export function idDigitsSql(spec: string, dotted: boolean, numeric: TypedColumns
   const exponent = exponentIdSql;
   const text = fieldSql(spec, dotted, ',', d, numeric);
   let lost: string;
-  if (top ? numeric.has(spec) : numeric.numericPaths?.has(spec)) lost = `((typeof(${c}) IN ('DOUBLE', 'FLOAT', 'REAL') OR starts_with(typeof(${c}), 'DECIMAL')) AND ${past(`CAST(${c} AS DOUBLE)`)})`;
+  if (top ? numeric.has(spec) : numeric.numericPaths?.has(spec)) lost = `((typeof(${c}) IN ('DOUBLE', 'FLOAT', 'REAL') OR (starts_with(typeof(${c}), 'DECIMAL')${top ? ` AND NOT ends_with(typeof(${c}), ',0)')` : ''})) AND ${past(`CAST(${c} AS DOUBLE)`)})`;
   else if (top ? numeric.json?.has(spec) : numeric.jsonPaths?.has(spec)) {
     // A literal with a fraction or an exponent, or an integer past 64 bits, is typed DOUBLE (an
     // integer literal, the common id, is BIGINT or UBIGINT: passed over first); of those, the
