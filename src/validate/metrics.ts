@@ -577,14 +577,16 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
     const noCv = !Number.isFinite(srcCv);
     const cvErr = noCv ? undefined : relFloored(genCv, srcCv, 'gap CV');
     const cvNote = noCv ? "every gap is 0 in the source (its requests at one instant at the clock's resolution): the gaps' CV is undefined" : cvErr?.note;
-    // The CV's SE: the jackknife's, at least the delta method's from each side's gap moments
-    // (cvRelSE; gaps that cluster or carry memory count as fewer, as for iat_ks). Without a
-    // jackknife (fewer than 8 windows) the allowance was the default or the source's halves, and
-    // 14 % of pairs of draws of one Weibull client over 600 s failed (bench/validate-noise.ts;
-    // 1.0 % now). With one, over 8–16 windows, the jackknife's own noise (~2 % of pairs).
+    // The CV's SE: the jackknife's, at least the delta method's from the gap moments (cvRelSE;
+    // gaps that cluster or carry memory count as fewer, as for iat_ks), √2 × the larger side's:
+    // heavy-tailed gaps' sample kurtosis runs low, least on the side that drew the longest gaps
+    // (as count dispersion and peak load take the larger side's). Without a jackknife (fewer than
+    // 8 windows) the allowance was the default or the source's halves, and 14 % of pairs of draws
+    // of one Weibull client over 600 s failed (bench/validate-noise.ts; 0.4 % now, 1.0 % with the
+    // two sides' SEs in quadrature). With one, over 8–16 windows, the jackknife's own noise.
     const ds = cvRelSE(a, src.gaps.gaps, src.gaps.sum, src.gaps.sumSq);
     const dg = cvRelSE(b, gen.gaps.gaps, gen.gaps.sum, gen.gaps.sumSq);
-    const cvSE = larger(jack(src.perWindow?.gaps, gen.perWindow?.gaps, cvOfSums), ds !== undefined && dg !== undefined ? hypot(ds, dg) * Math.sqrt(inflation) : undefined);
+    const cvSE = larger(jack(src.perWindow?.gaps, gen.perWindow?.gaps, cvOfSums), ds !== undefined && dg !== undefined ? Math.SQRT2 * Math.max(ds, dg) * Math.sqrt(inflation) : undefined);
     const cvNoise = cvSE === undefined ? undefined : logRatioAllowance(cvSE, genCv < srcCv);
     out.push({ name: 'iat_cv_rel_err', kind: 'iat_cv_rel_err', value: cvErr ? cvErr.value : null, noise: larger(selfErr(cvOf), cvNoise), n: Math.min(src.gaps.gaps, gen.gaps.gaps), ...(cvNote ? { note: cvNote } : {}) });
     for (const sc of SCALES) {
