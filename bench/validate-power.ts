@@ -5,7 +5,9 @@
  * one defect injected into the profile or the trace. Dense: constant 25 req/s for 2 h (~180 000
  * requests); sparse: constant 0.6 req/s (~4 300). Prints, per defect and density, the pairs that
  * failed and the metrics that failed most often.
- * Usage: npm run bench:validate-power [-- --pairs 6]
+ * Usage: npm run bench:validate-power [-- --pairs 6] [--all]
+ * With --all, every failing metric's count follows each row (not only the four most frequent),
+ * so a before/after comparison of an allowance sees each metric's catches.
  */
 import { importServegenPool } from '../src/profile/upstream.js';
 import { planGeneration, type GenerateOptions } from '../src/generate/compose.js';
@@ -17,6 +19,7 @@ import type { Profile } from '../src/profile/schema.js';
 
 const argv = process.argv.slice(2);
 const pairs = argv.includes('--pairs') ? Number(argv[argv.indexOf('--pairs') + 1]) : 6;
+const all = argv.includes('--all');
 const pool = importServegenPool(new URL('../fixtures/servegen/multimodal/mm-image', import.meta.url).pathname, () => 'x').profile;
 
 const top = [...pool.clients].sort((a, b) => b.requests - a.requests)[0].id;
@@ -40,6 +43,9 @@ const defects: Defect[] = [
     name: 'Poisson arrivals per client',
     profile: edit((p) => p.clients.forEach((c) => c.arrivals.forEach((w) => Object.assign(w, { cv: 1, model: null, empirical: undefined })))),
   },
+  // Burstier than the source (session 39): the defect on the side where the generated index of
+  // dispersion and gap CV are the larger, whose allowances are e^(3·SE) − 1 (wider than 1 − e^(−3·SE)).
+  { name: 'gap CV +25 % per window', profile: edit((p) => p.clients.forEach((c) => c.arrivals.forEach((w) => w.model && w.cv !== null && Object.assign(w, { cv: w.cv * 1.25, empirical: undefined })))) },
   { name: `top client (${top}) at 70 % of its rate`, profile: edit((p) => p.clients.find((c) => c.id === top)!.arrivals.forEach((w) => (w.rate *= 0.7))) },
   { name: 'input tokens +20 %', trace: (t) => ({ ...t, ints: { ...t.ints, input_tokens: t.ints.input_tokens!.map((v) => (v >= 0 ? Math.round(v * 1.2) : v)) } }) },
   // Imported pools carry no input/output correlation (upstream draws them independently): the
@@ -64,7 +70,7 @@ for (const [density, rate] of [['dense (25 req/s, 2 h)', 25], ['sparse (0.6 req/
       if (!report.pass) failed++;
       for (const m of new Set(report.failed.map((n) => n.replace(/@client:.*$/, '@client')))) counts.set(m, (counts.get(m) ?? 0) + 1);
     }
-    const most = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 4).map(([m, n]) => `${m} (${n})`).join(', ');
+    const most = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, all ? counts.size : 4).map(([m, n]) => `${m} (${n})`).join(', ');
     console.log(`| ${d.name} | ${density} | ${failed}/${pairs} | ${most || '—'} |`);
   }
 }

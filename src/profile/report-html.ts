@@ -74,11 +74,11 @@ export function fieldCdfs(profile: Profile, field: LengthFieldName): Series[] {
 /**
  * The report's aggregate rate chart: (hours, requests/s) at each arrival window's start, drawn as
  * validate's rate chart draws a trace (ratePoints) from each window's requests (its rate over its
- * seconds in the span): a window the span cuts over the part it covers, at least a tenth of it,
- * and a pause between windows at 0. Its rate over that part was drawn as a whole window's: a
- * Poisson log at 0.05 req/s from 590 s into a 600 s window rose to 0.1 req/s at its start, the
- * chart's top — the span starts at the first request, so the window it starts in holds one
- * whatever the rate (found by review, h-98).
+ * seconds in the span): a window the span cuts over the part it covers (under a tenth of it:
+ * together with the window next to it), and a pause between windows at 0. Its rate over that
+ * part was drawn as a whole window's: a Poisson log at 0.05 req/s from 590 s into a 600 s
+ * window rose to 0.1 req/s at its start, the chart's top — the span starts at the first
+ * request, so the window it starts in holds one whatever the rate (found by review, h-98).
  */
 export function profileRatePoints(profile: Profile): [number, number][] {
   const W = profile.windows.arrival_seconds;

@@ -38,7 +38,8 @@ export const PEAK_MIN_SHARE = 0.1;
  * span.end), seconds too few to be a window's busiest: a log starting 1 s before a window
  * boundary with a burst of 12 requests read 12 req/s there, and peak:1 drew 306 requests for
  * ~6 830 (found by review of the span-start rule, h-97; the last window did so before). The
- * validate chart's rate points take the same tenth (ratePoints).
+ * validate chart's rate points take the same tenth (ratePoints: such a window is rated with the
+ * one next to it).
  */
 export function countsForPeak(profile: Profile, start: number): boolean {
   const W = profile.windows.arrival_seconds;

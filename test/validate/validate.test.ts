@@ -173,13 +173,14 @@ describe('validate on a sparse bursty pool (mm-image at scale:0.05: ~4 000 reque
     // and p50, output_tokens_p50 and the 1 s dispersion together. Client 11 has 443 requests in
     // one draw and 963 in the other: its heavy-tailed gaps make counts vary far more than the
     // sparse draw's own CV² and 60 s dispersion show. Taking each client's larger estimate of
-    // the two sides clears client_share_tv and output p50; image_tokens and the 1 s dispersion
-    // still fail — a known limit (README): observed dispersions of heavy-tailed sparse draws
-    // underestimate the process's.
+    // the two sides clears client_share_tv and output p50; image_tokens still fails — a known
+    // limit (README): observed dispersions of heavy-tailed sparse draws underestimate the
+    // process's. The 1 s dispersion (0.384) failed too until its SE was floored at the Gaussian
+    // bins' and taken on the log scale (session 39): allowed 0.392 now.
     const r = validateTraces(asResult(draw(14)), asResult(draw(15)), thresholds).report;
     expect(r.metrics.client_share_tv.pass, `${r.metrics.client_share_tv.value} > ${r.metrics.client_share_tv.threshold}`).toBe(true);
     expect(r.metrics.output_tokens_p50_rel_err.pass).toBe(true);
-    expect(r.failed).toEqual(['dispersion_rel_err_1s', 'image_tokens_ks', 'image_tokens_p50_rel_err']);
+    expect(r.failed).toEqual(['image_tokens_ks', 'image_tokens_p50_rel_err']);
   });
 
   it('input/output Spearman allows for the client mix: no false alarm in 6 pairs at a constant 0.6 req/s', () => {
