@@ -13,6 +13,7 @@ import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths } fro
 import { SessionAssigner, sessionModelOf } from './session-sampler.js';
 import { dailyBoundaries, levelAt, levelRateAt, levelsWindow } from './levels.js';
 import { LENGTH_COLUMNS, type LengthBuffers, type LengthColumn, type TraceBatch, defineSessionTexts } from '../io/trace-schema.js';
+import { checkProfileRates } from './profile-rates.js';
 
 /** Options of one generation run. Times in seconds. */
 export interface GenerateOptions {
@@ -686,6 +687,7 @@ export function planGeneration(profile: Profile, options: GenerateOptions): Gene
   checkGenerateOptions(options);
   const { clients: chosen, leftOut } = clientsToDraw(selectClients(profile, options.clients));
   if (chosen.length === 0) throw new GenerateError('no clients to generate from');
+  checkProfileRates(profile, new Set(chosen));
   // Nothing to generate is an error, not an empty file (found by review).
   if (chosen.every((c) => c.arrivals.length === 0)) throw new GenerateError(`no client${chosen.length > 1 ? ' of the ' + chosen.length : ''} has arrival windows: the profile describes no requests to generate`);
   const slots = planSlots(profile, chosen, options);
