@@ -17,26 +17,30 @@ import { checkProfileRates } from './profile-rates.js';
 
 /** Options of one generation run. Times in seconds. */
 export interface GenerateOptions {
-  /** Start of the generated span, seconds from the profile's origin. */
+  /** Start of the generated span, seconds from the profile's origin (`--start`). */
   start: number;
+  /** Seconds to generate (`--duration`). */
   duration: number;
+  /** The rate function (`--rate`; parseRateSpec('scale:1') reads the flag's text). */
   rate: RateSpec;
+  /** Same seed, profile and options → the same requests (`--seed`). */
   seed: number | bigint | string;
-  /** Restrict to these clients (ids), or the top-K by request volume. */
+  /** Restrict to these clients (ids), or the top-K by request volume (`--clients id1,id2` or `top:K`). */
   clients?: { ids: string[] } | { top: number };
+  /** Each window's gap shape (`--shape`): 'cv' (default) matches the window's CV, 'params' keeps the fitted shape as stored. */
   shapeSource?: ShapeSource;
-  /** Sample windows' empirical gap distributions where the profile has them (default true). */
+  /** Sample windows' empirical gap distributions where the profile has them (default true; no flag: the CLI always does). */
   useEmpirical?: boolean;
-  /** Refuse (GenerateError) a run expected to produce more requests than this (default: no limit). */
+  /** Refuse (GenerateError) a run expected to produce more requests than this (`--max-requests`; default: no limit, GENERATE_DEFAULTS.maxRequests in defaultGenerateOptions). */
   maxRequests?: number;
   /** Expected requests per batch at most (default BATCH_TARGET); the requests do not depend on it. */
   batchTarget?: number;
   /**
    * Label arrivals with sessions (`session_id`, `turn`) for clients whose profile has session
-   * statistics (default true). Times and lengths are the same either way.
+   * statistics (default true; false: `--no-sessions`). Times and lengths are the same either way.
    */
   sessions?: boolean;
-  /** Draw gaps with the serial dependence of clients that have `gap_memory` (default true); false: independent gaps. */
+  /** Draw gaps with the serial dependence of clients that have `gap_memory` (default true); false: independent gaps (`--no-gap-memory`). */
   gapMemory?: boolean;
   /**
    * Give requests `hash_ids` (their prompt's block ids) for clients whose profile has a `prefix`
