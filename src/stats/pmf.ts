@@ -49,6 +49,30 @@ export class PmfError extends Error {
   }
 }
 
+/**
+ * The checks the sampler needs of a PMF built in memory (a profile's were made by checkPmf when
+ * it was read): its arrays line up and hold finite numbers. A value without a mass, or a mass of
+ * NaN or −1, was left out of the draws without a word: `{ values: [1, 2, 3], probs: [0.2, 0.8] }`
+ * never drew 3 (found by using the library, h-102).
+ */
+function checkAligned(pmf: CompactPmf, mass: ReturnType<typeof pmfMass>): void {
+  const bad = (what: string) => {
+    throw new PmfError(`pmf: ${what}`, 'pmf');
+  };
+  if (mass.atoms.length !== pmf.values.length) bad(`values (${pmf.values.length}) and ${mass.kind} (${mass.atoms.length}) differ in length`);
+  if (pmf.bins && (pmf.bins.hi.length !== pmf.bins.lo.length || mass.bins.length !== pmf.bins.lo.length)) bad(`bins: lo (${pmf.bins.lo.length}), hi (${pmf.bins.hi.length}) and ${mass.kind} (${mass.bins.length}) differ in length`);
+  const finite = (a: readonly number[], name: string, nonNegative: boolean) => {
+    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]) || (nonNegative && a[i] < 0)) bad(`${name}[${i}]: expected a finite number${nonNegative ? ' ≥ 0' : ''}, got ${a[i]}`);
+  };
+  finite(pmf.values, 'values', false);
+  finite(mass.atoms, mass.kind, true);
+  if (pmf.bins) {
+    finite(pmf.bins.lo, 'bins.lo', false);
+    finite(pmf.bins.hi, 'bins.hi', false);
+    finite(mass.bins, `bins.${mass.kind}`, true);
+  }
+}
+
 /** Inverse-CDF sampler over a compact PMF, O(1) expected per draw (guide table). */
 export class PmfSampler {
   /** Lower value of each entry (an atom or an integer range). */
@@ -61,9 +85,14 @@ export class PmfSampler {
   private readonly guide: Int32Array;
   readonly mean: number;
 
+  /**
+   * @throws PmfError when the PMF has no positive mass, or its arrays do not line up or hold a
+   * value or mass that is not a finite number (≥ 0 for masses).
+   */
   constructor(pmf: CompactPmf) {
     const n = pmf.values.length + (pmf.bins ? pmf.bins.lo.length : 0);
     const mass = pmfMass(pmf);
+    checkAligned(pmf, mass);
     const order: { lo: number; hi: number; p: number; range: boolean }[] = [];
     for (let i = 0; i < pmf.values.length; i++) {
       if (mass.atoms[i] > 0) order.push({ lo: pmf.values[i], hi: pmf.values[i], p: mass.atoms[i], range: false });
