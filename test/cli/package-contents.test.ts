@@ -41,6 +41,28 @@ describe('the packed package', () => {
   });
 });
 
+describe('run from `node --input-type=module -e` (or a script on standard input)', () => {
+  // The worker threads inherited --input-type and refused it (ERR_INPUT_TYPE_NOT_ALLOWED):
+  // src/util/worker.ts workerExecArgv. The threads of the built package only (tests of the
+  // sources start their workers another way).
+  it("starts the library's worker threads: generateToFile's writer thread, validateTracesParallel's sides", () => {
+    const code = `
+      import { generate, ingest, profile, validate } from 'servegen-ts';
+      import { mkdtempSync } from 'node:fs';
+      import { join } from 'node:path';
+      import { tmpdir } from 'node:os';
+      const { profile: p, sha256 } = profile.readProfile(${JSON.stringify(join(root, 'fixtures', 'profiles', 'essentials.json'))});
+      const options = generate.defaultGenerateOptions({ duration: 600 });
+      const run = await generate.generateToFile(p, sha256, options, { path: join(mkdtempSync(join(tmpdir(), 'servegen-input-type-')), 'r.jsonl'), writerThread: true });
+      const a = generate.generateTrace(p, sha256, options), b = generate.generateTrace(p, sha256, { ...options, seed: 1 });
+      const { report } = await validate.validateTracesParallel(a, b, undefined, { minRows: 0, workers: 1 });
+      console.log(run.requests > 0, typeof report.pass);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('true boolean');
+  });
+});
+
 // Node loads an ES module by require() from 20.19 (and 22.12), unless a module in its graph awaits
 // at top level (ERR_REQUIRE_ASYNC_MODULE): the README's library section says CommonJS callers may
 // require the package there; this keeps it true.
