@@ -104,8 +104,8 @@ export function checkGenerateOptions(options: GenerateOptions): void {
   const shape = options.shapeSource;
   if (shape !== undefined && shape !== 'cv' && shape !== 'params') throw new GenerateError(`shapeSource: expected 'cv' or 'params', got ${shown(shape)}`);
   // A seed of 1.5 was a RangeError ("seed must be a safe integer"), not the GenerateError the
-  // other options give; one left out, a TypeError from deep in the RNG (found by using the
-  // library, h-102). (`servegen generate --seed` checks its text before.)
+  // other options give; one left out drew from the hash of "undefined" without a word (found by
+  // using the library, h-102). (`servegen generate --seed` checks its text before.)
   const seed = options.seed;
   if (!(typeof seed === 'string' || typeof seed === 'bigint' || Number.isSafeInteger(seed))) throw new GenerateError(`seed: expected a whole number (a safe integer), a bigint or a string, got ${typeof seed === 'bigint' ? String(seed) : shown(seed)}`);
   checkRateSpec(options.rate);
