@@ -5,9 +5,9 @@ import { generateToFile } from '../generate/write-trace.js';
 import { meanRateOver, parseRateSpec } from '../generate/rate-function.js';
 import type { GenerateOptions } from '../generate/compose.js';
 import { repeatPlan, repeatShiftNote, shortSpanNote } from '../generate/compose.js';
-import { windowGrid } from '../profile/window-grid.js';
+import { startNote } from '../generate/start-note.js';
 import { GENERATE_DEFAULTS } from '../generate/defaults.js';
-import { GenerateError } from '../generate/errors.js';
+import { GENERATE_FLAGS, GenerateError } from '../generate/errors.js';
 import { sessionModelOf } from '../generate/session-sampler.js';
 import type { Profile } from '../profile/schema.js';
 import { formatExtension, formatFromPath, TRACE_FORMATS, type TraceFormat } from '../io/trace-writer.js';
@@ -70,39 +70,6 @@ function dateTimeStart(text: string, file: string): undefined {
   const from = origin === null ? NaN : Date.parse(origin) / 1000;
   if (!Number.isFinite(from)) throw new UsageError(`--start: seconds from the profile's start, not a date-time: ${file} has no absolute origin (its log's times were relative)`);
   throw new UsageError(`--start: seconds from the profile's origin (${origin}), not a date-time: --start ${Number((at - from).toPrecision(15))} for ${text.trim()}`);
-}
-
-/**
- * A note for a --start before a span that does not start at 0 (a log of relative times, as
- * BurstGPT's, from 19 440 110 s): taken modulo the span's period, the default --start 0 began
- * somewhere inside the profile, 6000 s into BurstGPT's, without a word (found by a new user's
- * walkthrough). Undefined for a span from 0 (every absolute or anonymized profile).
- */
-function beforeSpanNote(profile: Profile, start: number): string | undefined {
-  const s0 = profile.span.start;
-  if (!(s0 > 0) || start >= s0) return undefined;
-  const W = profile.windows.arrival_seconds;
-  const period = repeatPlan(profile).windows * W;
-  // The profile repeats from its first window's start, which is before span.start when the log
-  // started inside that window (fit's profileSpanStart).
-  const grid = windowGrid(profile);
-  const into = (((start - grid) % period) + period) % period;
-  // A profile with an absolute origin starts after it too: summaries made with an --origin
-  // before the first request (a midnight), or windows shorter than a second (the span starts on
-  // the window at or before the first request, 0.6 s at --window 0.1). The note said "its log's
-  // times were relative" of those as well (found by a new user's walkthrough, h-77), and printed
-  // the window grid's float noise (0.6000000000000001).
-  const why = profile.span.origin === null ? "its log's times were relative, and did not start at 0" : `it starts ${short(s0)} s after its origin, ${profile.span.origin}`;
-  if (start >= grid) {
-    return `note: --start ${start} is ${short(s0 - start)} s before the profile's span (${short(s0)} … ${short(profile.span.end)} s: ${why}), inside its first ${short(W)} s window (from ${short(grid)} s), which the run draws from there at the rate its log had in it from ${short(s0)} s; --start ${short(s0)} starts where the log's first request was`;
-  }
-  const from = grid < s0 ? ` from ${short(grid)} s (its first window's start)` : '';
-  return `note: --start ${start} is before the profile's span (${short(s0)} … ${short(profile.span.end)} s: ${why}), which repeats every ${short(period)} s${from}, so the run starts ${short(into)} s into it; --start ${short(s0)} starts at its beginning`;
-}
-
-/** A time in seconds without the float noise of a window grid (6 × 0.1 = 0.6000000000000001). */
-function short(seconds: number): number {
-  return Number(seconds.toPrecision(12));
 }
 
 /**
@@ -304,7 +271,7 @@ run). Timestamps are seconds from --start.`,
       if (top !== undefined && top > profile.clients.length) rep.info(`note: --clients top:${top}: the profile has ${profile.clients.length} client(s); all of them are generated`);
       const shift = repeatShiftNote(profile, options.start, duration) ?? shortSpanNote(profile, duration);
       if (shift) rep.info(shift);
-      const before = beforeSpanNote(profile, options.start);
+      const before = startNote(profile, options.start, GENERATE_FLAGS);
       if (before) rep.info(before);
       const summary = await generateToFile(profile, sha256, options, { path: opts.out, format }, (rows, reached) =>
         rep.progress(`generate: ${humanCount(rows)} requests, ${((100 * reached) / duration).toFixed(0)} % of span`),

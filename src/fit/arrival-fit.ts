@@ -347,7 +347,7 @@ export function weibullMle(xs: number[], ws: number[]): { shape: number; scale: 
 }
 
 export interface ArrivalFitOptions {
-  /** Reproduce upstream's Gamma convention: shape = 1/CV², scale = mean/shape. */
+  /** Reproduce upstream's Gamma convention: shape = 1/CV², scale = mean/shape (`fit --moment-match`). */
   momentMatch?: boolean;
   /** Share of gaps within QUANT_TICKS ticks above which the interval-censored likelihood is used. */
   censorShare?: number;

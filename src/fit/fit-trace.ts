@@ -26,15 +26,17 @@ import { blockCounts, fitLevels, isSparseClient, LEVEL_MIN_BLOCKS, levelShape, s
 import { exp } from '../stats/det-math.js';
 
 export interface FitOptions extends ArrivalFitOptions {
+  /** Arrival window, seconds (`fit --window`). */
   arrivalSeconds: number;
+  /** Length window, seconds (`fit --length-window`). */
   lengthSeconds: number;
-  /** Windows with fewer gaps keep their rate and borrow the client's pooled shape (at least MIN_FIT_GAPS). */
+  /** Windows with fewer gaps keep their rate and borrow the client's pooled shape (at least MIN_FIT_GAPS; `--min-arrivals`). */
   minArrivals: number;
-  /** Clients with fewer requests are pooled into one client `tail` (0 = keep all). */
+  /** Clients with fewer requests are pooled into one client `tail` (0 = keep all; `--min-client-requests`). */
   minClientRequests: number;
   /** Keep a window's empirical gap distribution when the best family's KS exceeds this (default 0.05; Infinity = never). */
   empiricalAboveKs?: number;
-  /** Clock resolution override in seconds (default: detected). */
+  /** Clock resolution override in seconds (default: detected; `--resolution`). */
   resolution?: number;
   sourceSha256: string | null;
   created: string;

@@ -7,3 +7,4 @@ export * from './write-trace.js';
 export * from './naive.js';
 export * from './defaults.js';
 export * from './in-memory.js';
+export * from './start-note.js';

@@ -4,6 +4,7 @@ import { LENGTH_COLUMNS, type LengthBuffers } from '../io/trace-schema.js';
 import { ClientLengthSampler, clearLengths, lengthColumnsOf, sampleLengths, type WindowLengthSampler } from './length-sampler.js';
 import { BATCH_TARGET, checkExpectedRequests, checkGenerateOptions, clientsToDraw, planSlots, selectClients, windowIndex, type GenerateOptions, type GenerationPlan, type RequestBatch } from './compose.js';
 import { meanRateOver } from './rate-function.js';
+import { checkProfileRates } from './profile-rates.js';
 import { log } from '../stats/det-math.js';
 import { countsForPeak, windowGrid } from '../profile/window-grid.js';
 
@@ -17,6 +18,7 @@ import { countsForPeak, windowGrid } from '../profile/window-grid.js';
 export function planNaiveGeneration(profile: Profile, options: GenerateOptions): GenerationPlan {
   checkGenerateOptions(options);
   const { clients: chosen, leftOut } = clientsToDraw(selectClients(profile, options.clients));
+  checkProfileRates(profile, new Set(chosen));
   // The estimate of a span too long to plan counts level clients at level × rhythm, as generate
   // draws them; this baseline follows their windows' realized rates (found by review: a
   // 0.001 req/s client's constant:1 estimate was 2.2× what the run plans, Azure conv's at

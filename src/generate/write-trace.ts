@@ -88,27 +88,44 @@ export function generatedTraceMeta(profile: Profile, profileSha256: string, opti
  */
 export const WRITER_THREAD_ABOVE = 200_000;
 
+/** Where and how generateToFile writes a run: its file, and what the positional arguments after it give too. */
+export interface GenerateOutput {
+  path: string;
+  /** Default: the one `path` is named as (.jsonl, .csv, .parquet, .arrow). */
+  format?: TraceFormat;
+  /** Write the naive baseline instead (`generate --naive`). */
+  naive?: boolean;
+  /** Called after each slot with rows written so far and the generated time reached (seconds). */
+  onProgress?: (rows: number, reachedSeconds: number) => void;
+  /** Called with the run's plan before the first request is drawn. */
+  onPlan?: (plan: GenerationPlan) => void;
+  /** Force the writer thread on or off (default: on for large runs, WRITER_THREAD_ABOVE); the file is the same either way. */
+  writerThread?: boolean;
+}
+
 /**
  * Generates a workload from a profile straight into a file (streaming, atomic).
- * `writerThread` forces the writer thread on or off (default: on for large runs, see
- * WRITER_THREAD_ABOVE); the file is the same either way.
- * `onProgress` is called after each slot with rows written so far and the generated time reached.
  * `profileSha256` is recorded in the trace's header (readProfile's, or profileSha256 of a profile
- * in memory); `out.format` defaults to the one `out.path` is named as (.jsonl, .csv, .parquet, .arrow);
- * `out.naive` (or `naive`) writes the naive baseline instead.
+ * in memory); `out` names the file and how to write it (GenerateOutput). The positional
+ * `onProgress`, `naiveArg`, `onPlan` and `writerThread` are the same as `out`'s fields, kept for
+ * callers written before them (a harness had to pass `undefined, false, undefined` to reach the
+ * last; found by using the library, h-102); a positional one wins when both are given.
  */
 export async function generateToFile(
   profile: Profile,
   profileSha256: string,
   options: GenerateOptions,
-  out: { path: string; format?: TraceFormat; naive?: boolean },
-  onProgress?: (rows: number, reachedSeconds: number) => void,
+  out: GenerateOutput,
+  onProgressArg?: (rows: number, reachedSeconds: number) => void,
   naiveArg = false,
-  onPlan?: (plan: GenerationPlan) => void,
-  writerThread?: boolean,
+  onPlanArg?: (plan: GenerationPlan) => void,
+  writerThreadArg?: boolean,
 ): Promise<GenerateSummary> {
   // `out.naive` or the sixth argument (a run of the naive baseline, `generate --naive`).
   const naive = naiveArg || out.naive === true;
+  const onProgress = onProgressArg ?? out.onProgress;
+  const onPlan = onPlanArg ?? out.onPlan;
+  const writerThread = writerThreadArg ?? out.writerThread;
   const compressed = compressedNameProblem(out.path);
   if (compressed) throw new GenerateError(compressed);
   const format = out.format ?? formatFromPath(out.path);

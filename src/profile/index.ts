@@ -7,3 +7,4 @@ export * from './upstream.js';
 export * from './summarize.js';
 export * from './anonymize.js';
 export * from './window-grid.js';
+export * from './scale-clients.js';

@@ -580,7 +580,9 @@ export function exportServegenPool(profile: Profile, dir: string, source?: strin
   let dirExists = false;
   try {
     dirExists = statSync(final).isDirectory();
-    if (!dirExists) throw Object.assign(new Error(`EEXIST: file already exists, mkdir '${final}'`), { code: 'EEXIST', syscall: 'mkdir', path: final });
+    // Said as `export-servegen --out FILE` says it; it was Node's "EEXIST: file already exists,
+    // mkdir 'p.json'", whose first word was no path (found by using the library, h-102).
+    if (!dirExists) throw Object.assign(new Error(`${final}: cannot write (an existing file, not a directory: the pool is a directory of chunk files)`), { code: 'EEXIST', syscall: 'mkdir', path: final });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }

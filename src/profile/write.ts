@@ -58,7 +58,10 @@ export function writeProfile(file: string, profile: Profile): void {
   try {
     validateProfile(profile, file);
   } catch (err) {
-    throw new Error(`${(err as Error).message} — in the profile about to be written (not written)`);
+    // A plain Error (the CLI's exit 3: a fit that made it is a bug), with the ProfileError as its
+    // `cause`: a library caller who edited the profile reads its `where` there (found by using
+    // the library, h-102: the path was in the message only).
+    throw new Error(`${(err as Error).message} — in the profile about to be written (not written)`, { cause: err });
   }
   const compressed = compressedNameProblem(file, true);
   if (compressed) throw new ProfileError(compressed, file);

@@ -49,6 +49,24 @@ export class PmfError extends Error {
   }
 }
 
+/**
+ * What the sampler needs of a PMF built in memory (a profile's were checked by checkPmf when it
+ * was read): its arrays line up, and (checked as the constructor reads them) hold finite numbers,
+ * masses ≥ 0. A value without a mass, or a mass of NaN or −1, was left out of the draws without
+ * a word: `{ values: [1, 2, 3], probs: [0.2, 0.8] }` never drew 3 (found by using the library, h-102).
+ */
+function checkAligned(pmf: CompactPmf, mass: ReturnType<typeof pmfMass>): void {
+  if (mass.atoms.length !== pmf.values.length) throw new PmfError(`pmf: values (${pmf.values.length}) and ${mass.kind} (${mass.atoms.length}) differ in length`, 'pmf');
+  if (pmf.bins && (pmf.bins.hi.length !== pmf.bins.lo.length || mass.bins.length !== pmf.bins.lo.length)) {
+    throw new PmfError(`pmf: bins: lo (${pmf.bins.lo.length}), hi (${pmf.bins.hi.length}) and ${mass.kind} (${mass.bins.length}) differ in length`, 'pmf');
+  }
+}
+
+/** The PmfError for entry i of a PMF's array `name` that is not a finite number (≥ 0 for a mass). */
+function notFinite(name: string, i: number, v: number, mass: boolean): PmfError {
+  return new PmfError(`pmf: ${name}[${i}]: expected a finite number${mass ? ' ≥ 0' : ''}, got ${v}`, 'pmf');
+}
+
 /** Inverse-CDF sampler over a compact PMF, O(1) expected per draw (guide table). */
 export class PmfSampler {
   /** Lower value of each entry (an atom or an integer range). */
@@ -61,16 +79,28 @@ export class PmfSampler {
   private readonly guide: Int32Array;
   readonly mean: number;
 
+  /**
+   * @throws PmfError when the PMF has no positive mass, or its arrays do not line up or hold a
+   * value or mass that is not a finite number (≥ 0 for masses).
+   */
   constructor(pmf: CompactPmf) {
     const n = pmf.values.length + (pmf.bins ? pmf.bins.lo.length : 0);
     const mass = pmfMass(pmf);
+    checkAligned(pmf, mass);
     const order: { lo: number; hi: number; p: number; range: boolean }[] = [];
     for (let i = 0; i < pmf.values.length; i++) {
-      if (mass.atoms[i] > 0) order.push({ lo: pmf.values[i], hi: pmf.values[i], p: mass.atoms[i], range: false });
+      const p = mass.atoms[i];
+      if (!(p >= 0 && p < Infinity)) throw notFinite(mass.kind, i, p, true);
+      if (!Number.isFinite(pmf.values[i])) throw notFinite('values', i, pmf.values[i], false);
+      if (p > 0) order.push({ lo: pmf.values[i], hi: pmf.values[i], p, range: false });
     }
     if (pmf.bins) {
       for (let i = 0; i < pmf.bins.lo.length; i++) {
-        if (mass.bins[i] > 0) order.push({ lo: pmf.bins.lo[i], hi: pmf.bins.hi[i], p: mass.bins[i], range: true });
+        const p = mass.bins[i];
+        if (!(p >= 0 && p < Infinity)) throw notFinite(`bins.${mass.kind}`, i, p, true);
+        if (!Number.isFinite(pmf.bins.lo[i])) throw notFinite('bins.lo', i, pmf.bins.lo[i], false);
+        if (!Number.isFinite(pmf.bins.hi[i])) throw notFinite('bins.hi', i, pmf.bins.hi[i], false);
+        if (p > 0) order.push({ lo: pmf.bins.lo[i], hi: pmf.bins.hi[i], p, range: true });
       }
     }
     if (order.length === 0) throw new PmfError(`PMF has no positive probability (${n} entries)`, '');

@@ -6,7 +6,7 @@ import { defaultBuildWorkers } from './parallel-build.js';
 import { loadBinsSql, loadFromBins, TOKEN_FIELDS, type LoadSeries } from './load.js';
 import { alignTolerance, sessionSideOf, sideFromSummaries, SIDE_LENGTH_SECONDS, withHalfSides, type Side } from '../validate/side.js';
 import { compareSides, firstRequestOffset, REPLAY_PHASE_BINS, replayThresholds, generatorHeader, sourceOffset, type ChartData, type FidelityReport } from '../validate/validate.js';
-import type { Thresholds } from '../validate/thresholds.js';
+import { checkThresholds, type Thresholds } from '../validate/thresholds.js';
 import { builderPass, inputsMeta, num, numericColumns, openScan, scanTimeWarning, sqlDouble, type DuckDbOptions, type OpenScan } from './duckdb.js';
 import type { TraceSummaries } from './types.js';
 import { lowerBound } from '../util/lower-bound.js';
@@ -111,6 +111,7 @@ export async function validateWithDuckDB(
   thresholds: Thresholds,
   options: DuckDbOptions & { arrivalSeconds?: number; baseline?: DuckDbSideInput; replay?: boolean; check?: (scan: DuckDbSideScan) => void | Promise<void>; prefixMaxRows?: number },
 ): Promise<{ report: FidelityReport; charts: ChartData }> {
+  checkThresholds(thresholds);
   const W = options.arrivalSeconds ?? 600;
   const check = async (label: string, s: OpenScan) => {
     if (options.check) await options.check({ label, rowsRead: s.rowsRead, rejectsByReason: s.rejectsByReason, files: s.files, warning: await scanTimeWarning(s) });

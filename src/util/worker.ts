@@ -12,7 +12,23 @@ export function startWorker(callerUrl: string, name: string): Worker {
     const entry = new URL(`./${name}.ts`, callerUrl).href;
     return new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, { eval: true });
   }
-  return new Worker(new URL(`./${name}.js`, callerUrl));
+  return new Worker(new URL(`./${name}.js`, callerUrl), { execArgv: workerExecArgv(process.execArgv) });
+}
+
+/**
+ * The parent's Node options a worker started from a file takes: all but `--input-type`, which a
+ * worker inherits and then refuses (ERR_INPUT_TYPE_NOT_ALLOWED, "--input-type can only be used
+ * with string input"): a program run as `node --input-type=module -e …` or from standard input
+ * failed every call that starts a thread — validateTracesParallel, generateToFile's writer
+ * thread — with that message (found by using the installed package as a library, h-102).
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    if (execArgv[i] === '--input-type') i++; // and its value
+    else if (!execArgv[i].startsWith('--input-type=')) out.push(execArgv[i]);
+  }
+  return out;
 }
 
 let threadLimit: number | undefined;

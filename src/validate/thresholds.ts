@@ -168,3 +168,34 @@ export function loadThresholds(file?: string): Thresholds {
     overrides: r.data.overrides,
   };
 }
+
+/**
+ * Refuses thresholds built in memory that a thresholds file could not give (loadThresholds
+ * checks a file's): a metric kind under `aggregate` or `client` that is none (a typo,
+ * `iat_kss`, was ignored without a word and the default stayed in force, as it was for a file
+ * before loadThresholds refused it), or a value that is not a finite number ≥ 0 (NaN failed the
+ * metric, naming no cause). Found by using the installed package as a library (h-102). Kinds
+ * left out are not judged, as before; `overrides` naming no metric of a report are listed by
+ * unmatchedOverrides (the CLI warns of them).
+ * @throws RangeError naming the key (`thresholds.aggregate.iat_kss`).
+ */
+export function checkThresholds(t: Thresholds): void {
+  const bad = (where: string, what: string): never => {
+    throw new RangeError(`thresholds.${where}: ${what}; see docs/thresholds.json (validate.loadThresholds() gives the defaults to start from)`);
+  };
+  const value = (where: string, v: unknown, whole = false): void => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (whole && !Number.isInteger(v))) bad(where, `expected a ${whole ? 'whole' : 'finite'} number ≥ 0, got ${typeof v === 'number' ? v : JSON.stringify(v) ?? String(v)}`);
+  };
+  for (const level of ['aggregate', 'client'] as const) {
+    const known = Object.keys(DEFAULT_THRESHOLDS[level]);
+    for (const [k, v] of Object.entries(t[level] ?? {})) {
+      if (!known.includes(k)) bad(`${level}.${k}`, `not a metric kind of ${level} thresholds (known: ${known.join(', ')}; exact metric names go in overrides)`);
+      value(`${level}.${k}`, v);
+    }
+  }
+  value('top_clients', t.top_clients, true);
+  value('min_client_requests', t.min_client_requests);
+  // (min_n: any number, as a file gives it: ≤ 0 judges every quantile.)
+  for (const q of ['p50', 'p90', 'p99'] as const) if (typeof t.min_n?.[q] !== 'number' || Number.isNaN(t.min_n[q])) bad(`min_n.${q}`, `expected a number, got ${JSON.stringify(t.min_n?.[q]) ?? 'undefined'}`);
+  for (const [k, v] of Object.entries(t.overrides ?? {})) value(`overrides[${JSON.stringify(k)}]`, v);
+}

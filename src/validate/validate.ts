@@ -7,7 +7,7 @@ import { computeMetrics, topClients, type Metric } from './metrics.js';
 import { alignTolerance, alignTrace, splitHalves, summarizeSide, withHalfSides, type Side, type Stats } from './side.js';
 import { summarizeSides, type SideJob } from './parallel-sides.js';
 import { defaultWorkers } from '../util/worker.js';
-import { loadThresholds, type Thresholds } from './thresholds.js';
+import { checkThresholds, loadThresholds, type Thresholds } from './thresholds.js';
 import { ratePoints } from '../report/rate-points.js';
 
 /** (Shared with the profile report: src/report/rate-points.ts.) */
@@ -199,6 +199,7 @@ export function validateTraces(
   thresholds: Thresholds = loadThresholds(),
   options: { arrivalSeconds?: number; baseline?: IngestResult; replay?: boolean } = {},
 ): { report: FidelityReport; charts: ChartData } {
+  checkThresholds(thresholds);
   const plan = planSides(source, generated, options);
   return plan.compare(plan.jobs.map((j) => summarizeSide(j.label, j.trace, plan.res, plan.W)), replayThresholds(thresholds, options.replay));
 }
@@ -214,6 +215,7 @@ export async function validateTracesParallel(
   thresholds: Thresholds = loadThresholds(),
   options: { arrivalSeconds?: number; baseline?: IngestResult; replay?: boolean; workers?: number; minRows?: number; onSide?: (done: number, sides: number) => void } = {},
 ): Promise<{ report: FidelityReport; charts: ChartData }> {
+  checkThresholds(thresholds);
   const plan = planSides(source, generated, options);
   const rows = plan.jobs.reduce((n, j) => n + j.trace.n, 0);
   const workers = rows >= (options.minRows ?? PARALLEL_MIN_ROWS) ? (options.workers ?? defaultWorkers()) : 0;
