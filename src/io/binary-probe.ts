@@ -53,8 +53,9 @@ export function spreadsheetKind(probe: Uint8Array): string | undefined {
  * "looks binary …; use --format if the extension is wrong", which the extension was not, and
  * DuckDB named rows it could not split (found by a new user's review).
  */
-export function utf16Kind(probe: Uint8Array): string | undefined {
-  const how = 'convert it to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8 < in > out';
+export function utf16Kind(probe: Uint8Array, compressed?: 'gzip' | 'zstd'): string | undefined {
+  // (inside a gzip or zstd file: decompressed first, as iconv reads text)
+  const how = `convert it to UTF-8 first, e.g. ${compressed === 'gzip' ? 'gunzip -c in | iconv -f UTF-16 -t UTF-8 > out' : compressed === 'zstd' ? 'zstd -dc in | iconv -f UTF-16 -t UTF-8 > out' : 'iconv -f UTF-16 -t UTF-8 < in > out'}`;
   if (probe.length >= 2 && ((probe[0] === 0xff && probe[1] === 0xfe) || (probe[0] === 0xfe && probe[1] === 0xff))) {
     return `UTF-16 text (${probe[0] === 0xff ? 'little' : 'big'}-endian, by its byte-order mark; ${how})`;
   }

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { IngestError } from '../ingest/errors.js';
 import { binaryMessage, binaryProbe, utf16Kind } from './binary-probe.js';
 import { EscapingDecoder } from './utf8.js';
+import { compressionOf } from './input.js';
 import type { RowSink } from './row-source.js';
 
 /**
@@ -20,7 +21,7 @@ export async function eachTextChunk(file: string, bytes: Readable, what: string,
       const probe = buf.subarray(0, Math.min(buf.length, 65536));
       // UTF-16 with a byte-order mark and few NULs (a short file, or text past Latin) is not
       // binary to binaryProbe, and was read as garbled text.
-      const utf16 = utf16Kind(probe);
+      const utf16 = utf16Kind(probe) && utf16Kind(probe, compressedAs(file));
       if (utf16) throw new IngestError(`${file}: ${utf16}, not ${what}`, file, 1);
       const binary = binaryProbe(probe);
       if (binary) throw new IngestError(binaryMessage(file, probe, binary, what), file, 1);
@@ -74,5 +75,14 @@ export function parseJsonLine(text: string, line: number, sink: RowSink): unknow
   } catch (err) {
     sink.reject(line, 'unparseable_line', `invalid JSON: ${(err as Error).message.replace(/ in JSON at position \d+.*$/, '')}`, text);
     return NOT_JSON;
+  }
+}
+
+/** The file's compression, for a message (undefined when it cannot be told: not a file on disk). */
+function compressedAs(file: string): 'gzip' | 'zstd' | undefined {
+  try {
+    return compressionOf(file);
+  } catch {
+    return undefined;
   }
 }

@@ -654,7 +654,7 @@ export async function openSource(inputs: string[], mapping: Mapping, options: Du
   if (format !== 'parquet' && format !== 'arrow') {
     for (const f of files) {
       // (UTF-16 inside gzip or zstd: DuckDB named rows it could not split; found by review.)
-      const other = otherCompression(readHead(f, 512)) ?? (compressionOf(f) ? utf16Kind(readTextHead(f, 512)) : undefined);
+      const other = otherCompression(readHead(f, 512)) ?? (compressionOf(f) ? utf16Kind(readTextHead(f, 512), compressionOf(f)) : undefined);
       if (other) throw new IngestError(`${f}: ${other}, not ${format === 'jsonl' ? 'JSON lines' : `${format.toUpperCase()} text`}`, f);
       const json = dotted ? undefined : jsonLinesReadAsCsv(f, format, formatReason(f, options.format, mapping.format));
       if (json) throw new IngestError(json, f, 1);

@@ -69,7 +69,7 @@ describe('UTF-16 inside gzip', () => {
       messages.push(r.stderr);
     }
     // Before: DuckDB said it could not split the rows consistently.
-    expect(messages[1]).toContain(`${file}: UTF-16 text (little-endian, by its byte-order mark; convert it to UTF-8 first`);
+    expect(messages[1]).toContain(`${file}: UTF-16 text (little-endian, by its byte-order mark; convert it to UTF-8 first, e.g. gunzip -c in | iconv -f UTF-16 -t UTF-8 > out)`);
     expect(messages[1]).toBe(messages[0]);
   });
 });
