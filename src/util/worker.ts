@@ -16,17 +16,24 @@ export function startWorker(callerUrl: string, name: string): Worker {
 }
 
 /**
- * The parent's Node options a worker started from a file takes: all but `--input-type`, which a
- * worker inherits and then refuses (ERR_INPUT_TYPE_NOT_ALLOWED, "--input-type can only be used
- * with string input"): a program run as `node --input-type=module -e …` or from standard input
- * failed every call that starts a thread — validateTracesParallel, generateToFile's writer
- * thread — with that message (found by using the installed package as a library, h-102).
+ * The Node options a worker started from a file is given: undefined — the parent's, inherited —
+ * unless they hold `--input-type`, which a worker inherits and then refuses
+ * (ERR_INPUT_TYPE_NOT_ALLOWED, "--input-type can only be used with string input"): a program run
+ * as `node --input-type=module -e …` or from standard input failed every call that starts a
+ * thread — validateTracesParallel, generateToFile's writer thread — with that message (found by
+ * using the installed package as a library, h-102). Then the parent's options without it, and
+ * without the V8 heap sizes (`--max-old-space-size`, which the launcher's relaunch adds): given
+ * explicitly, a worker refuses process-wide flags ("Initiated Worker with invalid execArgv
+ * flags"), where inherited it takes them.
  */
-export function workerExecArgv(execArgv: readonly string[]): string[] {
+export function workerExecArgv(execArgv: readonly string[]): string[] | undefined {
+  const inputType = (a: string) => a === '--input-type' || a.startsWith('--input-type=');
+  if (!execArgv.some(inputType)) return undefined;
   const out: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
-    if (execArgv[i] === '--input-type') i++; // and its value
-    else if (!execArgv[i].startsWith('--input-type=')) out.push(execArgv[i]);
+    const a = execArgv[i];
+    if (a === '--input-type') i++; // and its value
+    else if (!inputType(a) && !/^--max-(old|semi)-space-size(=|$)/.test(a)) out.push(a);
   }
   return out;
 }

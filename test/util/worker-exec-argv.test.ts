@@ -12,7 +12,11 @@ describe('workerExecArgv', () => {
   it('drops --input-type in both forms and keeps the other options', () => {
     expect(workerExecArgv(['--input-type=module', '-e', 'code'])).toEqual(['-e', 'code']);
     expect(workerExecArgv(['--input-type', 'module'])).toEqual([]);
-    expect(workerExecArgv(['--max-old-space-size=4096', '--input-type=commonjs', '--import', 'tsx'])).toEqual(['--max-old-space-size=4096', '--import', 'tsx']);
-    expect(workerExecArgv([])).toEqual([]);
+    expect(workerExecArgv(['--max-old-space-size=4096', '--input-type=commonjs', '--import', 'tsx'])).toEqual(['--import', 'tsx']);
+  });
+
+  it('leaves the options inherited when there is no --input-type (a worker refuses --max-old-space-size given explicitly: the launcher relaunch failed every threaded command)', () => {
+    expect(workerExecArgv([])).toBeUndefined();
+    expect(workerExecArgv(['--max-old-space-size=18078'])).toBeUndefined();
   });
 });
