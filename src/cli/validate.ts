@@ -9,6 +9,7 @@ import { DISJOINT_NOTE } from '../validate/metrics.js';
 import type { IngestResult } from '../ingest/ingest.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, positive, refuseClobber, UsageError, windowSeconds } from './errors.js';
 import { wrongKindHint } from '../io/file-kind.js';
+import { profileAsSourceError } from './profile-as-source.js';
 import { addIngestOptions, addOneSideSpellings, duckdbRejects, refuseOneSide, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type RejectOptions, type RejectSource, ingestWarnings } from './ingest-options.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { validateWithDuckDB } from '../summary/duckdb-validate.js';
@@ -126,14 +127,19 @@ Examples:
   $ servegen validate trace.parquet generated.jsonl --baseline naive.jsonl --report fidelity.html
   $ servegen validate AzureLLMInferenceTrace_conv.csv generated.jsonl --source-preset azure-llm-2023
   $ servegen validate replay.jsonl artifacts/run/profile_export.jsonl --source-preset mooncake --generated-preset aiperf-records --replay
+  $ servegen generate shared.json --duration 3600 --seed reference --out reference.jsonl   # a profile alone: draw it again
+  $ servegen validate reference.jsonl mine.jsonl                                          # (README, Against a profile alone)
 
-Both arguments are traces: <generated> is the output of servegen generate (a profile is no trace).
+Both arguments are traces: <generated> is the output of servegen generate (a profile is no trace;
+with a profile and no source log, validate against another draw of it, as above).
 Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: docs/thresholds.json.
 `,
     )
     .action(async (sourceFile: string, generatedFile: string, opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
       refuseOneSide(opts, 'validate', 'the generated trace');
+      const asSource = profileAsSourceError(sourceFile, generatedFile);
+      if (asSource) throw new UsageError(asSource);
       refuseClobber(
         [['the source', sourceFile], ['the generated trace', generatedFile], ['--baseline', opts.baseline], ['--thresholds', opts.thresholds], ['--source-map', opts.sourceMap], ['--generated-map', opts.generatedMap]],
         [['--json', opts.json], ['--report', opts.report], ['--source-rejects', opts.sourceRejects], ['--generated-rejects', opts.generatedRejects]],
