@@ -125,6 +125,13 @@ export function validateProfile(value: unknown, file = '<profile>'): Profile {
     if (typeof v.version === 'number' && v.version > PROFILE_VERSION) {
       throw new ProfileError(`${file}: profile version ${v.version} is newer than this tool supports (${PROFILE_VERSION}); upgrade servegen-ts`, file, 'version');
     }
+    if (v.version === undefined) {
+      // A hand-edited profile that lost its key said "profile version undefined" (h-104).
+      throw new ProfileError(`${file}: version: missing; a profile of this tool has "version": ${PROFILE_VERSION} beside "format"`, file, 'version');
+    }
+    if (v.version === String(PROFILE_VERSION)) {
+      throw new ProfileError(`${file}: version: profile version ${JSON.stringify(v.version)} is not one this tool reads (it reads version ${PROFILE_VERSION}): it is text; write the number ${PROFILE_VERSION}, without quotes`, file, 'version');
+    }
     if (v.version !== PROFILE_VERSION) {
       // Found by review: version 0 or "1" got the schema's "version: Invalid input: expected 1".
       throw new ProfileError(`${file}: version: profile version ${JSON.stringify(v.version)} is not one this tool reads (it reads version ${PROFILE_VERSION}); refit or re-import the profile`, file, 'version');
