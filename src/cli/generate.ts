@@ -16,6 +16,7 @@ import { checkSeed, flagNumber, positive, refuseClobber, secondsHint, UsageError
 import { readErrorReason } from '../io/read-error.js';
 import { azureRangeProblem } from '../io/to-azure.js';
 import { parseIsoSeconds } from '../ingest/timestamp.js';
+import { itemTokensWithoutCountNote } from './media-note.js';
 import { DEFAULT_BLOCK_TOKENS } from '../ingest/normalize.js';
 
 interface Opts {
@@ -306,6 +307,8 @@ run). Timestamps are seconds from --start.`,
       if (shift) rep.info(shift);
       const before = beforeSpanNote(profile, options.start);
       if (before) rep.info(before);
+      const perItem = itemTokensWithoutCountNote(profile);
+      if (perItem) rep.info(perItem);
       const summary = await generateToFile(profile, sha256, options, { path: opts.out, format }, (rows, reached) =>
         rep.progress(`generate: ${humanCount(rows)} requests, ${((100 * reached) / duration).toFixed(0)} % of span`),
         Boolean(opts.naive),
