@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { validateProfile } from '../../src/profile/read.js';
-import { ProfileError } from '../../src/profile/errors.js';
+import { refusal } from './refusal.js';
 
 function profile(starts: number[][], W = 600) {
   return {
@@ -21,15 +21,6 @@ function profile(starts: number[][], W = 600) {
   };
 }
 
-function errorOf(p: unknown): ProfileError {
-  try {
-    validateProfile(p, 'shared.json');
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProfileError);
-    return e as ProfileError;
-  }
-  throw new Error('accepted');
-}
 
 describe('arrival windows on one grid', () => {
   it('reads windows a whole number of windows apart, across clients, and off multiples of W from span.start', () => {
@@ -40,17 +31,17 @@ describe('arrival windows on one grid', () => {
   });
 
   it('refuses a window moved off the grid, naming it', () => {
-    const e = errorOf(profile([[0, 600, 1300, 1800]]));
+    const e = refusal(profile([[0, 600, 1300, 1800]]));
     expect(e.where).toBe('clients[0].arrivals[2].start');
     expect(e.message).toContain('shared.json: clients[0].arrivals[2].start: 1300 is not a whole number of arrival windows (windows.arrival_seconds 600 s) from the first window\'s start, 0');
   });
 
   it('refuses a client on another grid than the first', () => {
-    expect(errorOf(profile([[0, 600], [900]])).where).toBe('clients[1].arrivals[0].start');
+    expect(refusal(profile([[0, 600], [900]])).where).toBe('clients[1].arrivals[0].start');
   });
 
   it('refuses arrival_seconds edited without the windows (overlapping windows)', () => {
-    const e = errorOf(profile([[0, 600, 1200, 1800]], 900));
+    const e = refusal(profile([[0, 600, 1200, 1800]], 900));
     expect(e.where).toBe('clients[0].arrivals[1].start');
     expect(e.message).toContain('if arrival_seconds was edited, the windows\' starts must be too');
   });
