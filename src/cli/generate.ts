@@ -17,6 +17,7 @@ import { readErrorReason } from '../io/read-error.js';
 import { azureRangeProblem } from '../io/to-azure.js';
 import { parseIsoSeconds } from '../ingest/timestamp.js';
 import { itemTokensWithoutCountNote } from './media-note.js';
+import { staleRequestsNote } from '../profile/request-totals.js';
 import { DEFAULT_BLOCK_TOKENS } from '../ingest/normalize.js';
 
 interface Opts {
@@ -327,6 +328,8 @@ run). Timestamps are seconds from --start.`,
       if (before) rep.info(before);
       const perItem = itemTokensWithoutCountNote(profile);
       if (perItem) rep.info(perItem);
+      const stale = staleRequestsNote(profile);
+      if (stale) rep.info(stale);
       const summary = await generateToFile(profile, sha256, options, { path: opts.out, format }, (rows, reached) =>
         rep.progress(`generate: ${humanCount(rows)} requests, ${((100 * reached) / duration).toFixed(0)} % of span`),
         Boolean(opts.naive),
