@@ -16,6 +16,8 @@ import { checkSeed, flagNumber, positive, refuseClobber, secondsHint, UsageError
 import { readErrorReason } from '../io/read-error.js';
 import { azureRangeProblem } from '../io/to-azure.js';
 import { parseIsoSeconds } from '../ingest/timestamp.js';
+import { itemTokensWithoutCountNote } from './media-note.js';
+import { staleRequestsNote } from '../profile/request-totals.js';
 import { DEFAULT_BLOCK_TOKENS } from '../ingest/normalize.js';
 
 interface Opts {
@@ -66,10 +68,28 @@ function dateTimeStart(text: string, file: string): undefined {
   if (!/^\s*\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
   const at = parseIsoSeconds(text);
   if (!Number.isFinite(at)) return undefined;
-  const origin = readProfile(file).profile.span.origin;
+  const profile = readProfile(file).profile;
+  const origin = profile.span.origin;
   const from = origin === null ? NaN : Date.parse(origin) / 1000;
-  if (!Number.isFinite(from)) throw new UsageError(`--start: seconds from the profile's start, not a date-time: ${file} has no absolute origin (its log's times were relative)`);
+  if (!Number.isFinite(from)) throw new UsageError(`--start: seconds from the profile's start, not a date-time: ${file} has no absolute origin (${noOriginWhy(profile)})`);
   throw new UsageError(`--start: seconds from the profile's origin (${origin}), not a date-time: --start ${Number((at - from).toPrecision(15))} for ${text.trim()}`);
+}
+
+/**
+ * Why a profile has no origin, for the --start date-time error. It said "its log's times were
+ * relative" of every such profile (found by a receiver's review, h-104): an anonymized profile's
+ * log had dates, removed by `--anonymize` (and its kept weekday and hour went unsaid), and an
+ * upstream pool has none.
+ */
+function noOriginWhy(profile: Profile): string {
+  const anonymized = (profile.provenance.options as { anonymized?: { calendar?: { weekday?: unknown; hour?: unknown } | null } }).anonymized;
+  if (anonymized) {
+    const cal = anonymized.calendar;
+    const kept = cal && typeof cal.weekday === 'string' && typeof cal.hour === 'number' ? `; t = 0 fell on a ${cal.weekday} between ${String(cal.hour).padStart(2, '0')}:00 and ${String((cal.hour + 1) % 24).padStart(2, '0')}:00 UTC (kept by --keep-calendar)` : '';
+    return `it was anonymized: its times count from its first request's whole second, without a date${kept}`;
+  }
+  if (profile.provenance.source?.kind === 'servegen-pool') return "an upstream ServeGen pool's times count from 0, without a date";
+  return "its log's times were relative";
 }
 
 /**
@@ -273,6 +293,10 @@ run). Timestamps are seconds from --start.`,
       if (shift) rep.info(shift);
       const before = startNote(profile, options.start, GENERATE_FLAGS);
       if (before) rep.info(before);
+      const perItem = itemTokensWithoutCountNote(profile);
+      if (perItem) rep.info(perItem);
+      const stale = staleRequestsNote(profile);
+      if (stale) rep.info(stale);
       const summary = await generateToFile(profile, sha256, options, { path: opts.out, format }, (rows, reached) =>
         rep.progress(`generate: ${humanCount(rows)} requests, ${((100 * reached) / duration).toFixed(0)} % of span`),
         Boolean(opts.naive),

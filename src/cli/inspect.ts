@@ -14,6 +14,7 @@ import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { Reporter } from './progress.js';
 import { insideWords } from '../fit/batches.js';
 import { profileHtml } from '../profile/report-html.js';
+import { staleRequestsNote } from '../profile/request-totals.js';
 import { isStandardOutput, writeFileAtomic } from '../io/atomic.js';
 
 /** A share for people; `—` when there is none (NaN: no window of the profile has a measured CV). */
@@ -222,6 +223,8 @@ export function registerInspect(program: Command): void {
       if (files.length === 1 && !opts.preset && !opts.map && existsSync(files[0]) && looksLikeProfile(files[0])) {
         const { profile } = readProfile(files[0]);
         refuseClobber([['the profile', files[0]]], [['--report', opts.report]]);
+        const stale = staleRequestsNote(profile);
+        if (stale) new Reporter(Boolean(opts.quiet)).info(stale);
         // An anonymized profile's page is titled as fit --anonymize --report titles it, not by
         // its path, which was the sharer's (found by the privacy audit, h-86: "Profile
         // /home/alice/…/shareable.json").

@@ -9,6 +9,7 @@ import { DISJOINT_NOTE } from '../validate/metrics.js';
 import type { IngestResult } from '../ingest/ingest.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, positive, refuseClobber, UsageError, windowSeconds } from './errors.js';
 import { wrongKindHint } from '../io/file-kind.js';
+import { profileAsSourceError } from './profile-as-source.js';
 import { addIngestOptions, addOneSideSpellings, duckdbRejects, refuseOneSide, mappingFrom, notOursWithoutMappingDuckdb, parseFormat, parseRatio, runIngest, type RejectOptions, type RejectSource, ingestWarnings } from './ingest-options.js';
 import { chooseEngine, duckdbUnlessUnreadable } from './summarize.js';
 import { validateWithDuckDB } from '../summary/duckdb-validate.js';
@@ -126,14 +127,19 @@ Examples:
   $ servegen validate trace.parquet generated.jsonl --baseline naive.jsonl --report fidelity.html
   $ servegen validate AzureLLMInferenceTrace_conv.csv generated.jsonl --source-preset azure-llm-2023
   $ servegen validate replay.jsonl artifacts/run/profile_export.jsonl --source-preset mooncake --generated-preset aiperf-records --replay
+  $ servegen generate shared.json --duration 3600 --seed reference --out reference.jsonl   # a profile alone: draw it again
+  $ servegen validate reference.jsonl mine.jsonl                                          # (README, Against a profile alone)
 
-Both arguments are traces: <generated> is the output of servegen generate (a profile is no trace).
+Both arguments are traces: <generated> is the output of servegen generate (a profile is no trace;
+with a profile and no source log, validate against another draw of it, as above).
 Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: docs/thresholds.json.
 `,
     )
     .action(async (sourceFile: string, generatedFile: string, opts: Opts) => {
       const rep = new Reporter(Boolean(opts.quiet));
       refuseOneSide(opts, 'validate', 'the generated trace');
+      const asSource = profileAsSourceError(sourceFile, generatedFile);
+      if (asSource) throw new UsageError(asSource);
       refuseClobber(
         [['the source', sourceFile], ['the generated trace', generatedFile], ['--baseline', opts.baseline], ['--thresholds', opts.thresholds], ['--source-map', opts.sourceMap], ['--generated-map', opts.generatedMap]],
         [['--json', opts.json], ['--report', opts.report], ['--source-rejects', opts.sourceRejects], ['--generated-rejects', opts.generatedRejects]],
@@ -186,9 +192,10 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         if (scanned) {
           // The same swapped-arguments note as the TypeScript engine, from the files' headers.
           const genHeader = generatorHeader(await inputsMeta([generatedFile], generatedMapping, parseFormat(opts.generatedFormat, '--generated-format')));
-          const swappedDuck = !opts.replay && generatorHeader(await inputsMeta([sourceFile], sourceMapping, parseFormat(opts.sourceFormat, '--source-format'))) !== undefined && genHeader === undefined;
+          const srcHeader = generatorHeader(await inputsMeta([sourceFile], sourceMapping, parseFormat(opts.sourceFormat, '--source-format')));
+          const swappedDuck = !opts.replay && srcHeader !== undefined && genHeader === undefined;
           const baseHeader = opts.baseline === undefined ? undefined : generatorHeader(await inputsMeta([opts.baseline], loadPreset('servegen'), undefined));
-          finish(result!, swappedDuck, genHeader, baseHeader);
+          finish(result!, swappedDuck, genHeader, baseHeader, srcHeader);
           return;
         }
       }
@@ -204,9 +211,9 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
       // (Not of a replay: its records are the generated side, written by the load generator.)
       const swapped = !opts.replay && generatorHeader(source.meta) !== undefined && generatorHeader(generated.meta) === undefined;
       rep.stage(`validate: summarizing ${humanCount(source.trace.n + generated.trace.n + (baseline?.trace.n ?? 0))} rows (source, its halves, generated${baseline ? ', baseline' : ''})`);
-      finish(await validateTracesParallel(source, generated, thresholds, { arrivalSeconds, baseline, replay: opts.replay }), swapped, generatorHeader(generated.meta), baseline && generatorHeader(baseline.meta));
+      finish(await validateTracesParallel(source, generated, thresholds, { arrivalSeconds, baseline, replay: opts.replay }), swapped, generatorHeader(generated.meta), baseline && generatorHeader(baseline.meta), generatorHeader(source.meta));
 
-      function finish(result: ReturnType<typeof validateTraces>, swapped = false, generator?: ReturnType<typeof generatorHeader>, baselineGenerator?: ReturnType<typeof generatorHeader>): void {
+      function finish(result: ReturnType<typeof validateTraces>, swapped = false, generator?: ReturnType<typeof generatorHeader>, baselineGenerator?: ReturnType<typeof generatorHeader>, sourceGenerator?: ReturnType<typeof generatorHeader>): void {
         // The verdict first: a reader of --json /dev/stdout that stops early (EPIPE) ends the
         // run with it, not with 0 (a failed validation exited 0; found by a batch-job audit).
         setExit(result.report.pass ? EXIT_OK : EXIT_CHECK_FAILED);
@@ -214,7 +221,7 @@ Exit 0 when every metric passes, 1 when one fails, 2 on bad input. Thresholds: d
         printVerdict(rep, result.report, { t: thresholds, file: opts.thresholds }, Boolean(opts.quiet));
         // A file against itself passed every metric without a word (found by a new user's walkthrough).
         if (sameInput(sourceFile, generatedFile)) rep.info(`note: the source and the generated trace are the same file (${generatedFile}): comparing it with itself tells nothing of a generated workload; give the trace generate wrote as the second argument`);
-        for (const l of mismatchNotes(result.report, sourceFile, generatedFile, swapped, generator, Boolean(opts.replay))) rep.info(l);
+        for (const l of mismatchNotes(result.report, sourceFile, generatedFile, swapped, generator, Boolean(opts.replay), sourceGenerator)) rep.info(l);
         // A per-client trace as --baseline was reported as the "naive baseline" without a word (found by a new user's walkthrough).
         if (opts.baseline !== undefined && !baselineGenerator?.naive) rep.info(`note: --baseline ${opts.baseline} was not written by generate --naive, yet it is reported as the naive baseline`);
         // Found by review: --window 1e9 ran without a word, every client one window.
@@ -243,13 +250,20 @@ function sameInput(a: string, b: string): boolean {
  * Azure trace, or 600 s generated for a 1 h source, failed a dozen metrics with nothing to say
  * why). The report and the exit code are unchanged.
  */
-export function mismatchNotes(report: FidelityReport, sourceFile: string, generatedFile: string, swapped = false, generator?: { rate?: string; naive?: boolean }, replay = false): string[] {
+export function mismatchNotes(report: FidelityReport, sourceFile: string, generatedFile: string, swapped = false, generator?: { rate?: string; naive?: boolean }, replay = false, sourceGenerator?: { rate?: string }): string[] {
   const notes: string[] = [];
   // A generated trace made for another purpose than reproducing the source (found by a new
   // user's walkthrough: scale:2 failed 8 metrics with no word of the rate; a naive baseline
   // given as the generated side was judged as ours).
   if (generator?.naive) notes.push(`note: ${generatedFile} is a naive baseline (generate --naive), not a per-client generation: give it as --baseline beside the trace generate wrote without --naive`);
-  else if (generator?.rate !== undefined && generator.rate !== 'scale:1' && !report.pass) {
+  else if (sourceGenerator?.rate !== undefined && !swapped) {
+    // The source is a draw of a profile too (README, Against a profile alone): the rate to
+    // match is the source's, not scale:1 (found by a receiver's review, h-104: two draws at
+    // constant:20 that failed were told "generate --rate scale:1 … reproduces the source's load").
+    if (generator?.rate !== undefined && generator.rate !== sourceGenerator.rate && !report.pass) {
+      notes.push(`note: ${generatedFile} was generated at --rate ${generator.rate} and the source ${sourceFile} at --rate ${sourceGenerator.rate}: draw both at one rate to compare them`);
+    }
+  } else if (generator?.rate !== undefined && generator.rate !== 'scale:1' && !report.pass) {
     notes.push(`note: ${generatedFile} was generated at --rate ${generator.rate}: its counts and rates are compared with the source's as they are (generate --rate scale:1, or servegen roundtrip, reproduces the source's load)`);
   }
   if (swapped) {

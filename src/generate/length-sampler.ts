@@ -9,7 +9,8 @@ import { LENGTH_COLUMNS, type LengthBuffers, type LengthColumn } from '../io/tra
 const MEDIA = ['image', 'audio', 'video'] as const;
 
 interface MediaSamplers {
-  count: PmfSampler;
+  /** Items per request; undefined for a client whose profile has the per-request total alone. */
+  count?: PmfSampler;
   perItem?: PmfSampler;
   perRequest?: PmfSampler;
 }
@@ -35,6 +36,9 @@ export function lengthColumnsOf(clients: readonly ProfileClient[]): LengthColumn
   if (present.has('reason_ratio') || present.has('reasoning_tokens')) cols.push('reasoning_tokens');
   for (const m of MEDIA) {
     if (present.has(`${m}_count`)) cols.push(`${m}_count`, `${m}_tokens`);
+    // A log with a modality's tokens and no count of its items (`image_tokens` alone) gives a
+    // profile with the per-request total only: its tokens are drawn without a count.
+    else if (present.has(`${m}_tokens`)) cols.push(`${m}_tokens`);
   }
   return cols;
 }
@@ -109,7 +113,14 @@ export class ClientLengthSampler {
       reasoningTokens: this.sampler(i, 'reasoning_tokens'),
       media: MEDIA.map((m) => {
         const count = this.sampler(i, `${m}_count`);
-        if (!count) return undefined;
+        if (!count) {
+          // The per-request total alone (a log with image tokens but no image count): drawn
+          // from its whole PMF, whose zeros are the requests without items (found by a
+          // receiver's review: such a fit's image tokens were left out of every generated
+          // request, and of the replay formats' prompt lengths, without a word).
+          const total = this.sampler(i, `${m}_tokens`);
+          return total ? { perRequest: total } : undefined;
+        }
         const perRequest = this.positiveSampler(i, `${m}_tokens`);
         return { count, perItem: this.sampler(i, `${m}_tokens_per_item`), perRequest: perRequest === null ? ZERO : perRequest };
       }),
@@ -212,14 +223,20 @@ export function sampleLengths(w: WindowLengthSampler, rng: Rng, cols: LengthBuff
   }
   for (let m = 0; m < 3; m++) {
     const countCol = cols[COL.image_count + 2 * m];
-    if (!countCol) continue;
-    const tokCol = cols[COL.image_tokens + 2 * m]!;
+    const tokCol = cols[COL.image_tokens + 2 * m];
+    if (!tokCol) continue;
     const ms = w.media[m];
     if (!ms) {
-      countCol[row] = NaN;
+      if (countCol) countCol[row] = NaN;
       tokCol[row] = NaN;
       continue;
     }
+    if (!ms.count) {
+      if (countCol) countCol[row] = NaN;
+      tokCol[row] = ms.perRequest ? ms.perRequest.quantile(rng.next()) : NaN;
+      continue;
+    }
+    if (!countCol) continue;
     const n = ms.count.quantile(rng.next());
     countCol[row] = n;
     let tokens = 0;

@@ -661,7 +661,15 @@ function statistics(src: Stats, gen: Stats, res: number, scope: 'aggregate' | 'c
       // with the source's SE alone two draws of one pool failed a p99 in 1 of 6 pairs), as a
       // relative spread.
       const d = 2.5 * Math.sqrt(p * (1 - p) * (1 / Math.max(1, na) + 1 / Math.max(1, nb)));
-      const spread = qs > 0 ? Math.max(Math.abs(quantile(a, Math.min(1, p + d)) / qs - 1), Math.abs(quantile(a, Math.max(0, p - d)) / qs - 1)) : undefined;
+      const hi = quantile(a, Math.min(1, p + d));
+      const lo = quantile(a, Math.max(0, p - d));
+      // At a source quantile of 0 the value is the generated quantile itself (in tokens or
+      // items), and so is its allowance: the source's own quantiles at p ± d. Without one, a
+      // field with about half its requests at 0 (image tokens where half the requests have no
+      // image) failed its p50 whenever the generated side's zeros fell just short of half
+      // (found by a receiver's review, h-104: "image_tokens_p50_rel_err = 576 > 0.100" for a
+      // draw of the log's own profile, whose source p50 was 0 and p50 + 2.5 SEs 576).
+      const spread = qs > 0 ? Math.max(Math.abs(hi / qs - 1), Math.abs(lo / qs - 1)) : qs === 0 ? Math.max(Math.abs(hi), Math.abs(lo)) : undefined;
       out.push({
         name: `${field}_${key}_rel_err`,
         kind: `length_${key}_rel_err`,
